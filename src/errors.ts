@@ -1,0 +1,176 @@
+/**
+ * Every gridta error class (engine.md §7.4). One base class with a stable lower-case `code` and a
+ * JSON-safe `details` object whose keys appear in the documented order.
+ */
+
+export class GridtaError<D extends object = Record<string, unknown>> extends Error {
+  readonly code: string;
+  readonly details: D;
+  constructor(code: string, message: string, details: D, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.details = details;
+    this.name = new.target.name;
+  }
+  toJSON(): { code: string; message: string; details: D } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+const show = (v: unknown): string => {
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  try {
+    const s = JSON.stringify(v);
+    return s === undefined ? String(v) : s;
+  } catch {
+    return String(v);
+  }
+};
+export { show as formatValue };
+
+export interface ConfigErrorDetails { key: string; source: string; value: unknown; expected: string; path?: string }
+export class ConfigError extends GridtaError<ConfigErrorDetails> {
+  constructor(details: ConfigErrorDetails, message?: string) {
+    super('config_invalid', message ?? `${details.key} from ${details.source} must be ${details.expected} (got ${show(details.value)})`, details);
+  }
+}
+
+export interface DefaultsValidationDetails {
+  configPath: string; yamlPath: string; indicatorId: string | null; name: string | null; expected: string; actual: string;
+}
+export class DefaultsValidationError extends GridtaError<DefaultsValidationDetails> {
+  constructor(details: DefaultsValidationDetails) {
+    super('defaults_invalid',
+      `${details.configPath}: ${details.yamlPath} (indicator_id=${details.indicatorId ?? ''}, name=${details.name ?? ''}) expected ${details.expected}, got ${details.actual}`,
+      details);
+  }
+}
+
+export interface RegistryDefinitionDetails { indicatorId: string; field: string; value: unknown; expected: string }
+export class RegistryDefinitionError extends GridtaError<RegistryDefinitionDetails> {
+  constructor(details: RegistryDefinitionDetails) {
+    super('registry_invalid', `${details.indicatorId}: ${details.field} must be ${details.expected} (got ${show(details.value)})`, details);
+  }
+}
+
+export type CandlesReason =
+  | 'empty_instrument' | 'unsupported_timeframe' | 'empty' | 'wrong_dtype' | 'length_mismatch' | 'not_dense'
+  | 'non_finite' | 'missing_column' | 'not_a_number' | 'bad_timestamp' | 'timeframe_required'
+  | 'timeframe_not_inferred' | 'empty_range' | 'range_not_aligned' | 'duplicate_timestamp' | 'misaligned_timestamp';
+export interface CandlesValidationDetails {
+  field: string; reason: CandlesReason; index?: number; line?: number; value?: unknown; expected?: unknown;
+}
+export class CandlesValidationError extends GridtaError<CandlesValidationDetails> {
+  constructor(details: CandlesValidationDetails, explanation: string) {
+    const where = details.line !== undefined ? ` at line ${details.line}` : details.index !== undefined ? ` at index ${details.index}` : '';
+    const got = details.value !== undefined ? ` (got ${show(details.value)})` : '';
+    super('candles_invalid', `${details.field}${where}: ${explanation}${got}`, details);
+  }
+}
+
+export interface UnknownIndicatorDetails { indicatorId: string; suggestions: string[] }
+export class UnknownIndicatorError extends GridtaError<UnknownIndicatorDetails> {
+  constructor(details: UnknownIndicatorDetails) {
+    const hint = details.suggestions.length ? `; did you mean ${details.suggestions.join(', ')}?` : '';
+    super('unknown_indicator', `unknown indicator ${show(details.indicatorId)}${hint}`, details);
+  }
+}
+
+export type GridReason =
+  | 'invalid_spec' | 'unknown_axis' | 'missing_axis' | 'source_required' | 'source_not_supported' | 'empty_values'
+  | 'wrong_type' | 'not_integer' | 'non_finite' | 'duplicate_value' | 'below_min' | 'above_max' | 'not_allowed'
+  | 'step_not_positive' | 'start_after_stop' | 'too_many_values' | 'step_not_multiple' | 'off_grid'
+  | 'invalid_layout' | 'unknown_output' | 'invalid_guard' | 'variant_rule' | 'invalid_t' | 'time_range_empty'
+  | 'time_range_misaligned' | 'shape_mismatch';
+export interface GridValidationDetails {
+  indicatorId: string; field: string; reason: GridReason | string; value: unknown; expected?: unknown;
+}
+export class GridValidationError<D extends object = GridValidationDetails> extends GridtaError<D> {
+  constructor(details: GridValidationDetails, explanation: string);
+  constructor(details: D, explanation: string, code: string, message: string);
+  constructor(details: D, explanation: string, code?: string, message?: string) {
+    const d = details as unknown as GridValidationDetails;
+    super(code ?? 'grid_invalid', message ?? `${d.field}: ${explanation} (got ${show(d.value)})`, details);
+  }
+}
+
+export interface VariantsGuardDetails {
+  scope: 'compute' | 'batch'; variants: number | string; maxVariants: number; limitSource: 'config' | 'request';
+}
+export class VariantsGuardExceeded extends GridValidationError<VariantsGuardDetails> {
+  constructor(details: VariantsGuardDetails) {
+    super(details, '', 'max_variants_exceeded',
+      `grid has ${details.variants} variants, over the ${details.limitSource} limit maxVariants=${details.maxVariants} (scope ${details.scope})`);
+  }
+}
+
+export type ComputeBudgetDetails =
+  | { scope: 'compute'; limit: 'bytes' | 'elements' | 'wasm_memory'; t: number; variants: number; outputs: number; bytesOut: number; bytesTotalEst: number; maxComputeBytesTotal: number }
+  | { scope: 'batch'; limit: 'bytes'; t: number; totalVariants: number; bytesCandles: number; bytesOut: number; reserve: number; bytesTotalEst: number; maxComputeBytesTotal: number }
+  | { scope: 'export'; limit: 'bytes'; rows: number; bytesTotalEst: number; maxComputeBytesTotal: number };
+export class ComputeBudgetExceeded extends GridValidationError<ComputeBudgetDetails> {
+  constructor(details: ComputeBudgetDetails, explanation?: string) {
+    const msg = explanation ??
+      (details.limit === 'elements'
+        ? `one output would hold ${(details as { t: number }).t} x ${(details as { variants: number }).variants} values, over the 4294967295-element limit of one array`
+        : `estimated ${details.bytesTotalEst} bytes (scope ${details.scope}) exceed maxComputeBytesTotal=${details.maxComputeBytesTotal}`);
+    super(details, '', 'max_compute_bytes_exceeded', msg);
+  }
+}
+
+export interface MissingInputSeriesDetails { indicatorId: string; missing: string[]; required: string[]; available: string[] }
+export class MissingInputSeriesError extends GridtaError<MissingInputSeriesDetails> {
+  constructor(details: MissingInputSeriesDetails) {
+    super('missing_input_series',
+      `${details.indicatorId} needs candle series ${details.missing.join(', ')} which the candles do not have (available: ${details.available.join(', ')})`,
+      details);
+  }
+}
+
+export interface ComputeCancelledDetails { processed: number; total: number; reason: string }
+export class ComputeCancelled extends GridtaError<ComputeCancelledDetails> {
+  constructor(details: ComputeCancelledDetails) {
+    super('compute_cancelled', `compute cancelled after ${details.processed}/${details.total} variants: ${details.reason}`, details);
+  }
+}
+
+export interface WorkerCrashedDetails {
+  indicatorId: string; batchIndex: number; variantStart: number; variantEnd: number; attempts: number;
+  cause: 'exit' | 'error' | 'timeout'; exitCode?: number;
+}
+export class WorkerCrashedError extends GridtaError<WorkerCrashedDetails> {
+  constructor(details: WorkerCrashedDetails, options?: { cause?: unknown }) {
+    super('worker_crashed',
+      `${details.indicatorId}: batch ${details.batchIndex} (variants ${details.variantStart}..${details.variantEnd - 1}) failed ${details.attempts} times (${details.cause})`,
+      details, options);
+  }
+}
+
+export interface KernelErrorDetails { indicatorId: string; batchIndex: number; variantStart: number; variantEnd: number; message: string }
+export class KernelError extends GridtaError<KernelErrorDetails> {
+  constructor(details: KernelErrorDetails, options?: { cause?: unknown }) {
+    super('kernel_error', `${details.indicatorId}: kernel failed in batch ${details.batchIndex}: ${details.message}`, details, options);
+  }
+}
+
+export interface CacheUnavailableDetails { dir: string; operation: 'mkdir' | 'probe' | 'read' | 'write'; errno: string }
+export class CacheUnavailableError extends GridtaError<CacheUnavailableDetails> {
+  constructor(details: CacheUnavailableDetails, options?: { cause?: unknown }) {
+    super('cache_unavailable', `cache dir ${details.dir} is unusable (${details.operation}: ${details.errno}) and cache_strict is on`, details, options);
+  }
+}
+
+export interface CompileErrorDetails { target: string; diagnostics: string }
+export class CompileError extends GridtaError<CompileErrorDetails> {
+  constructor(details: CompileErrorDetails, options?: { cause?: unknown }) {
+    super('compile_failed', `compiling the ${details.target} kernels failed: ${details.diagnostics}`, details, options);
+  }
+}
+
+export interface WarmupErrorDetails { phase: string; workerIndex?: number; cause: string }
+export class WarmupError extends GridtaError<WarmupErrorDetails> {
+  constructor(details: WarmupErrorDetails, options?: { cause?: unknown }) {
+    super('warmup_failed', `warmup failed in phase ${details.phase}${details.workerIndex !== undefined ? ` (worker ${details.workerIndex})` : ''}: ${details.cause}`, details, options);
+  }
+}

@@ -1,0 +1,122 @@
+/** Registry definitions of the `ma` group (indicators.md). Numbers come from the spec's indicators.yaml. */
+import { defineIndicator, SRC7 } from './types.js';
+
+export const dema = defineIndicator({
+  id: 'ma.dema', group: 'ma', title: 'Double Exponential Moving Average',
+  inputs: ['source'], sourceValues: SRC7,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+  ],
+  axes: ['source','window'], outputs: ['value'],
+  warmup: { value: '0' },
+  kernel: null,
+  doc: '`E1 = EMA(src, n)`, `E2 = EMA(E1, n)` (E2 is an EWMA over the E1 series, so it re-seeds whenever E1 does); `value = (2·E1) − E2`, NaN where E1 or E2 is NaN.',
+});
+
+export const ema = defineIndicator({
+  id: 'ma.ema', group: 'ma', title: 'Exponential Moving Average',
+  inputs: ['source'], sourceValues: SRC7,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+  ],
+  axes: ['source','window'], outputs: ['value'],
+  warmup: { value: '0' },
+  kernel: null,
+  doc: '`value = EMA(src, n)` (α = 2/(n+1), seeded with the first valid value, reset on NaN; see §2.5).',
+});
+
+export const hma = defineIndicator({
+  id: 'ma.hma', group: 'ma', title: 'Hull Moving Average',
+  inputs: ['source'], sourceValues: SRC7,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+  ],
+  axes: ['source','window'], outputs: ['value'],
+  warmup: { value: 'window + max(1, floor(sqrt(window))) - 2' },
+  kernel: null,
+  doc: '`D[t] = (2·WMA(src, h)[t]) − WMA(src, n)[t]` (NaN if either is NaN); `value = WMA(D, s)`.',
+});
+
+export const lwma = defineIndicator({
+  id: 'ma.lwma', group: 'ma', title: 'Linear Weighted Moving Average',
+  inputs: ['source'], sourceValues: SRC7,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+  ],
+  axes: ['source','window'], outputs: ['value'],
+  warmup: { value: 'window - 1' },
+  kernel: null,
+  doc: '`value = WMA(src, n)` — identical, bit for bit, to `ma.wma` (kept as a separate id for compatibility).',
+});
+
+export const rma = defineIndicator({
+  id: 'ma.rma', group: 'ma', title: 'RMA (SMMA)',
+  inputs: ['source'], sourceValues: SRC7,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+  ],
+  axes: ['source','window'], outputs: ['value'],
+  warmup: { value: '0' },
+  kernel: null,
+  doc: '`value = RMA(src, n)` (Wilder smoothing, α = 1/n, first-value seed, reset on NaN).',
+});
+
+export const sma = defineIndicator({
+  id: 'ma.sma', group: 'ma', title: 'Simple Moving Average',
+  inputs: ['source'], sourceValues: SRC7,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+  ],
+  axes: ['source','window'], outputs: ['value'],
+  warmup: { value: 'window - 1' },
+  kernel: null,
+  doc: '`value = ROLLMEAN(src, n)`.',
+});
+
+export const tema = defineIndicator({
+  id: 'ma.tema', group: 'ma', title: 'Triple Exponential Moving Average',
+  inputs: ['source'], sourceValues: SRC7,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+  ],
+  axes: ['source','window'], outputs: ['value'],
+  warmup: { value: '0' },
+  kernel: null,
+  doc: '`E1 = EMA(src, n)`, `E2 = EMA(E1, n)`, `E3 = EMA(E2, n)`; `value = ((3·E1) − (3·E2)) + E3`, NaN where any stage is NaN.',
+});
+
+export const vwma = defineIndicator({
+  id: 'ma.vwma', group: 'ma', title: 'Volume Weighted Moving Average',
+  inputs: ['close','volume'], sourceValues: null,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+  ],
+  axes: ['window'], outputs: ['value'],
+  warmup: { value: 'window - 1' },
+  kernel: null,
+  doc: '`PV[t] = close[t]·volume[t]` (NaN if either is NaN); `num = ROLLSUM(PV, n)`, `den = ROLLSUM(volume, n)`; `value = num / den`.',
+});
+
+export const wma = defineIndicator({
+  id: 'ma.wma', group: 'ma', title: 'Weighted Moving Average',
+  inputs: ['source'], sourceValues: SRC7,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+  ],
+  axes: ['source','window'], outputs: ['value'],
+  warmup: { value: 'window - 1' },
+  kernel: null,
+  doc: '`value = WMA(src, n)` (linear weights 1..n, newest bar weight `n`; incremental algorithm of §2.6 is normative).',
+});
+
+export const zlema = defineIndicator({
+  id: 'ma.zlema', group: 'ma', title: 'Zero-Lag Exponential Moving Average',
+  inputs: ['source'], sourceValues: SRC7,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+  ],
+  axes: ['source','window'], outputs: ['value'],
+  warmup: { value: 'floor((window - 1) / 2)' },
+  kernel: null,
+  doc: '`value = EMA(A, n)`.',
+});

@@ -1,0 +1,79 @@
+/** Registry types (engine.md §2.1) plus the kernel binding that drives dispatch. */
+
+export type Group = 'ma' | 'volatility' | 'momentum' | 'trend' | 'volume' | 'structure';
+export type PriceSeries = 'open' | 'high' | 'low' | 'close';
+export type BaseSeries = PriceSeries | 'volume';
+export type SourceSeries = PriceSeries | 'hl2' | 'hlc3' | 'ohlc4';
+export type ParamKind = 'int' | 'float' | 'enum';
+
+export interface ParamDef {
+  readonly name: string;
+  readonly kind: ParamKind;
+  readonly min?: number;
+  readonly max?: number;
+  readonly step?: number;
+  readonly enumValues?: readonly string[];
+  readonly default?: number | string;
+}
+
+/** The candle series a kernel or reference reads: the selected source plus the base series. */
+export interface SeriesInputs {
+  readonly t: number;
+  readonly src?: Float32Array;
+  readonly open?: Float32Array;
+  readonly high?: Float32Array;
+  readonly low?: Float32Array;
+  readonly close?: Float32Array;
+  readonly volume?: Float32Array;
+}
+
+/** A plain-TypeScript reference: one variant, every slot of its kernel, float32 with canonical NaN. */
+export type ReferenceFn = (inputs: SeriesInputs, params: Readonly<Record<string, number>>) => Readonly<Record<string, Float32Array>>;
+
+/**
+ * One WebAssembly kernel. Several definitions may share one (wrapper ids): each picks its outputs
+ * from `slots` by name. `params` is the order in which per-variant parameter arrays are passed.
+ */
+export interface KernelSpec {
+  readonly name: string;
+  readonly params: readonly string[];
+  readonly slots: readonly string[];
+  readonly reference: ReferenceFn;
+  /** Scratch bytes one call needs for `n` variants whose largest parameter values are `maxParams`. */
+  readonly scratchBytes: (n: number, maxParams: Readonly<Record<string, number>>) => number;
+}
+
+export interface IndicatorDef {
+  readonly id: string;
+  readonly group: Group;
+  readonly title: string;
+  readonly inputs: readonly ('source' | BaseSeries)[];
+  readonly sourceValues: readonly SourceSeries[] | null;
+  readonly params: readonly ParamDef[];
+  readonly axes: readonly string[];
+  readonly outputs: readonly string[];
+  readonly primaryOutput: string;
+  readonly warmup: Readonly<Record<string, string>>;
+  readonly trailingNan?: Readonly<Record<string, string>>;
+  readonly lookAhead: readonly string[];
+  /** Per-variant rule beyond the bounds (trend.psar), checked after the variants guard. */
+  readonly variantRule?: { readonly description: string; readonly test: (values: Readonly<Record<string, number | string>>) => boolean };
+  /** null until the kernel exists: compute rejects the id with KernelUnavailableError. */
+  readonly kernel: KernelSpec | null;
+  readonly doc: string;
+}
+
+export type IndicatorInit = Omit<IndicatorDef, 'primaryOutput' | 'lookAhead'>;
+
+/** Builds a definition; derived fields (`primaryOutput`, `lookAhead`) come from the others. */
+export function defineIndicator(init: IndicatorInit): IndicatorDef {
+  const lookAhead = init.trailingNan ? init.outputs.filter((o) => init.trailingNan![o] !== undefined) : [];
+  return { ...init, primaryOutput: init.outputs[0]!, lookAhead };
+}
+
+export function defineKernel(spec: KernelSpec): KernelSpec {
+  return spec;
+}
+
+export const SRC7: readonly SourceSeries[] = ['close', 'hl2', 'hlc3', 'ohlc4', 'low', 'high', 'open'];
+export const SRC6: readonly SourceSeries[] = ['close', 'hlc3', 'ohlc4', 'low', 'high', 'open'];

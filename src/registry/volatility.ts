@@ -1,0 +1,100 @@
+/** Registry definitions of the `volatility` group (indicators.md). Numbers come from the spec's indicators.yaml. */
+import { defineIndicator, SRC6 } from './types.js';
+
+export const atr = defineIndicator({
+  id: 'volatility.atr', group: 'volatility', title: 'Average True Range',
+  inputs: ['high','low','close'], sourceValues: null,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+  ],
+  axes: ['window'], outputs: ['atr'],
+  warmup: { atr: '0' },
+  kernel: null,
+  doc: '`atr = ATR(n) = RMA(TR, n)` (§2.9), binary64, not rounded before output.',
+});
+
+export const bbands = defineIndicator({
+  id: 'volatility.bbands', group: 'volatility', title: 'Bollinger Bands',
+  inputs: ['source'], sourceValues: SRC6,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+    { name: 'mult', kind: 'float', min: 0.1, max: 10, step: 0.01, default: 2 },
+  ],
+  axes: ['mult','source','window'], outputs: ['basis','upper','lower'],
+  warmup: { basis: 'window - 1', upper: 'window - 1', lower: 'window - 1' },
+  kernel: null,
+  doc: '`basis = ROLLMEAN(src, n)`; `sd = ROLLSTD(src, n)` (population, §2.3); `upper = basis + (mult·sd)`; `lower = basis − (mult·sd)`.',
+});
+
+export const bbands_bandwidth = defineIndicator({
+  id: 'volatility.bbands_bandwidth', group: 'volatility', title: 'Bollinger Bandwidth',
+  inputs: ['source'], sourceValues: SRC6,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+    { name: 'mult', kind: 'float', min: 0.1, max: 10, step: 0.01, default: 2 },
+  ],
+  axes: ['mult','source','window'], outputs: ['bandwidth'],
+  warmup: { bandwidth: 'window - 1' },
+  kernel: null,
+  doc: 'compute `basis`, `upper`, `lower` exactly as in `volatility.bbands`; `bandwidth = (upper − lower) / basis`.',
+});
+
+export const bbands_percent_b = defineIndicator({
+  id: 'volatility.bbands_percent_b', group: 'volatility', title: 'Bollinger Percent B',
+  inputs: ['source'], sourceValues: SRC6,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+    { name: 'mult', kind: 'float', min: 0.1, max: 10, step: 0.01, default: 2 },
+  ],
+  axes: ['mult','source','window'], outputs: ['percent_b'],
+  warmup: { percent_b: 'window - 1' },
+  kernel: null,
+  doc: '`basis`, `upper`, `lower` as in `volatility.bbands`; `percent_b = (src − lower) / (upper − lower)`.',
+});
+
+export const hv = defineIndicator({
+  id: 'volatility.hv', group: 'volatility', title: 'Historical Volatility (Log Returns)',
+  inputs: ['source'], sourceValues: SRC6,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+    { name: 'annualization', kind: 'int', min: 2, max: 1000000, step: 1, default: 365 },
+  ],
+  axes: ['annualization','source','window'], outputs: ['hv'],
+  warmup: { hv: 'window' },
+  kernel: null,
+  doc: '`hv = (sqrt(ROLLVAR(R, n)) · sqrt(annualization)) · 100`, where `sqrt(annualization)` is the binary64 square root of the integer parameter. Result is in percent.',
+});
+
+export const stddev = defineIndicator({
+  id: 'volatility.stddev', group: 'volatility', title: 'Rolling Standard Deviation',
+  inputs: ['source'], sourceValues: SRC6,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+  ],
+  axes: ['source','window'], outputs: ['stddev'],
+  warmup: { stddev: 'window - 1' },
+  kernel: null,
+  doc: '`stddev = ROLLSTD(src, n)` (population, ddof 0; §2.3 including the −1e−12 clamp).',
+});
+
+export const tr = defineIndicator({
+  id: 'volatility.tr', group: 'volatility', title: 'True Range',
+  inputs: ['high','low','close'], sourceValues: null,
+  params: [],
+  axes: [], outputs: ['tr'],
+  warmup: { tr: '0' },
+  kernel: null,
+  doc: '`tr = TR` (§2.9): `high − low` on the first bar and wherever the previous close is NaN, else the largest of `high − low`, `|high − prev close|`, `|low − prev close|`. The current close is not used.',
+});
+
+export const variance = defineIndicator({
+  id: 'volatility.variance', group: 'volatility', title: 'Rolling Variance',
+  inputs: ['source'], sourceValues: SRC6,
+  params: [
+    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
+  ],
+  axes: ['source','window'], outputs: ['variance'],
+  warmup: { variance: 'window - 1' },
+  kernel: null,
+  doc: '`variance = ROLLVAR(src, n)` (population, ddof 0). Values in `(−1e−12, 0)` are returned as `+0`; a value `≤ −1e−12` (only from cancellation on huge, nearly constant inputs) is returned as is.',
+});
