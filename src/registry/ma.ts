@@ -1,5 +1,21 @@
 /** Registry definitions of the `ma` group (indicators.md). Numbers come from the spec's indicators.yaml. */
-import { defineIndicator, SRC7 } from './types.js';
+import { defineIndicator, defineKernel, SRC7 } from './types.js';
+import {
+  referenceDema, referenceEma, referenceHma, referenceRma, referenceSma, referenceTema, referenceVwma, referenceWma, referenceZlema,
+} from '../reference/ma.js';
+
+const f64s = (arrays: number, n: number): number => arrays * n * 8;
+
+// Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
+const EMA = defineKernel({ name: 'ema', params: ['window'], slots: ['value'], reference: referenceEma, scratchBytes: (n) => f64s(5, n) });
+const RMA = defineKernel({ name: 'rma', params: ['window'], slots: ['value'], reference: referenceRma, scratchBytes: (n) => f64s(5, n) });
+const DEMA = defineKernel({ name: 'dema', params: ['window'], slots: ['value'], reference: referenceDema, scratchBytes: (n) => f64s(5, n) });
+const TEMA = defineKernel({ name: 'tema', params: ['window'], slots: ['value'], reference: referenceTema, scratchBytes: (n) => f64s(5, n) });
+const ZLEMA = defineKernel({ name: 'zlema', params: ['window'], slots: ['value'], reference: referenceZlema, scratchBytes: (n) => f64s(4, n) });
+const SMA = defineKernel({ name: 'sma', params: ['window'], slots: ['value'], reference: referenceSma, scratchBytes: (n) => f64s(4, n) });
+const WMA = defineKernel({ name: 'wma', params: ['window'], slots: ['value'], reference: referenceWma, scratchBytes: (n) => f64s(4, n) });
+const HMA = defineKernel({ name: 'hma', params: ['window'], slots: ['value'], reference: referenceHma, scratchBytes: (n) => f64s(12 + 64, n) });
+const VWMA = defineKernel({ name: 'vwma', params: ['window'], slots: ['value'], reference: referenceVwma, scratchBytes: (n) => f64s(7, n) });
 
 export const dema = defineIndicator({
   id: 'ma.dema', group: 'ma', title: 'Double Exponential Moving Average',
@@ -9,7 +25,7 @@ export const dema = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['value'],
   warmup: { value: '0' },
-  kernel: null,
+  kernel: DEMA,
   doc: '`E1 = EMA(src, n)`, `E2 = EMA(E1, n)` (E2 is an EWMA over the E1 series, so it re-seeds whenever E1 does); `value = (2·E1) − E2`, NaN where E1 or E2 is NaN.',
 });
 
@@ -21,7 +37,7 @@ export const ema = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['value'],
   warmup: { value: '0' },
-  kernel: null,
+  kernel: EMA,
   doc: '`value = EMA(src, n)` (α = 2/(n+1), seeded with the first valid value, reset on NaN; see §2.5).',
 });
 
@@ -33,7 +49,7 @@ export const hma = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['value'],
   warmup: { value: 'window + max(1, floor(sqrt(window))) - 2' },
-  kernel: null,
+  kernel: HMA,
   doc: '`D[t] = (2·WMA(src, h)[t]) − WMA(src, n)[t]` (NaN if either is NaN); `value = WMA(D, s)`.',
 });
 
@@ -45,7 +61,7 @@ export const lwma = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['value'],
   warmup: { value: 'window - 1' },
-  kernel: null,
+  kernel: WMA,
   doc: '`value = WMA(src, n)` — identical, bit for bit, to `ma.wma` (kept as a separate id for compatibility).',
 });
 
@@ -57,7 +73,7 @@ export const rma = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['value'],
   warmup: { value: '0' },
-  kernel: null,
+  kernel: RMA,
   doc: '`value = RMA(src, n)` (Wilder smoothing, α = 1/n, first-value seed, reset on NaN).',
 });
 
@@ -69,7 +85,7 @@ export const sma = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['value'],
   warmup: { value: 'window - 1' },
-  kernel: null,
+  kernel: SMA,
   doc: '`value = ROLLMEAN(src, n)`.',
 });
 
@@ -81,7 +97,7 @@ export const tema = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['value'],
   warmup: { value: '0' },
-  kernel: null,
+  kernel: TEMA,
   doc: '`E1 = EMA(src, n)`, `E2 = EMA(E1, n)`, `E3 = EMA(E2, n)`; `value = ((3·E1) − (3·E2)) + E3`, NaN where any stage is NaN.',
 });
 
@@ -93,7 +109,7 @@ export const vwma = defineIndicator({
   ],
   axes: ['window'], outputs: ['value'],
   warmup: { value: 'window - 1' },
-  kernel: null,
+  kernel: VWMA,
   doc: '`PV[t] = close[t]·volume[t]` (NaN if either is NaN); `num = ROLLSUM(PV, n)`, `den = ROLLSUM(volume, n)`; `value = num / den`.',
 });
 
@@ -105,7 +121,7 @@ export const wma = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['value'],
   warmup: { value: 'window - 1' },
-  kernel: null,
+  kernel: WMA,
   doc: '`value = WMA(src, n)` (linear weights 1..n, newest bar weight `n`; incremental algorithm of §2.6 is normative).',
 });
 
@@ -117,6 +133,6 @@ export const zlema = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['value'],
   warmup: { value: 'floor((window - 1) / 2)' },
-  kernel: null,
+  kernel: ZLEMA,
   doc: '`value = EMA(A, n)`.',
 });

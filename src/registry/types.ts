@@ -39,8 +39,8 @@ export interface KernelSpec {
   readonly params: readonly string[];
   readonly slots: readonly string[];
   readonly reference: ReferenceFn;
-  /** Scratch bytes one call needs for `n` variants whose largest parameter values are `maxParams`. */
-  readonly scratchBytes: (n: number, maxParams: Readonly<Record<string, number>>) => number;
+  /** Scratch bytes one kernel call needs for `n` variants over `t` bars. */
+  readonly scratchBytes: (n: number, t: number) => number;
 }
 
 export interface IndicatorDef {

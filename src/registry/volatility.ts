@@ -1,5 +1,19 @@
 /** Registry definitions of the `volatility` group (indicators.md). Numbers come from the spec's indicators.yaml. */
-import { defineIndicator, SRC6 } from './types.js';
+import { defineIndicator, defineKernel, SRC6 } from './types.js';
+import { referenceAtr, referenceBbands, referenceHv, referenceRollvar, referenceTr } from '../reference/volatility.js';
+
+const f64s = (arrays: number, n: number): number => arrays * n * 8;
+const CHUNK = 256; // bars per kernel time chunk (assembly/lanes.ts)
+
+// Kernels of the group. bbands serves the three Bollinger ids, rollvar serves variance and stddev.
+const ATR = defineKernel({ name: 'atr', params: ['window'], slots: ['atr'], reference: referenceAtr, scratchBytes: (n) => f64s(3, n) + CHUNK * 8 });
+const TR = defineKernel({ name: 'tr', params: [], slots: ['tr'], reference: referenceTr, scratchBytes: () => 0 });
+const BBANDS = defineKernel({
+  name: 'bbands', params: ['window', 'mult'], slots: ['basis', 'upper', 'lower', 'bandwidth', 'percent_b'],
+  reference: referenceBbands, scratchBytes: (n) => f64s(6, n),
+});
+const ROLLVAR = defineKernel({ name: 'rollvar', params: ['window'], slots: ['variance', 'stddev'], reference: referenceRollvar, scratchBytes: (n) => f64s(6, n) });
+const HV = defineKernel({ name: 'hv', params: ['window', 'annualization'], slots: ['hv'], reference: referenceHv, scratchBytes: (n, t) => f64s(6, n) + t * 8 });
 
 export const atr = defineIndicator({
   id: 'volatility.atr', group: 'volatility', title: 'Average True Range',
@@ -9,7 +23,7 @@ export const atr = defineIndicator({
   ],
   axes: ['window'], outputs: ['atr'],
   warmup: { atr: '0' },
-  kernel: null,
+  kernel: ATR,
   doc: '`atr = ATR(n) = RMA(TR, n)` (§2.9), binary64, not rounded before output.',
 });
 
@@ -22,7 +36,7 @@ export const bbands = defineIndicator({
   ],
   axes: ['mult','source','window'], outputs: ['basis','upper','lower'],
   warmup: { basis: 'window - 1', upper: 'window - 1', lower: 'window - 1' },
-  kernel: null,
+  kernel: BBANDS,
   doc: '`basis = ROLLMEAN(src, n)`; `sd = ROLLSTD(src, n)` (population, §2.3); `upper = basis + (mult·sd)`; `lower = basis − (mult·sd)`.',
 });
 
@@ -35,7 +49,7 @@ export const bbands_bandwidth = defineIndicator({
   ],
   axes: ['mult','source','window'], outputs: ['bandwidth'],
   warmup: { bandwidth: 'window - 1' },
-  kernel: null,
+  kernel: BBANDS,
   doc: 'compute `basis`, `upper`, `lower` exactly as in `volatility.bbands`; `bandwidth = (upper − lower) / basis`.',
 });
 
@@ -48,7 +62,7 @@ export const bbands_percent_b = defineIndicator({
   ],
   axes: ['mult','source','window'], outputs: ['percent_b'],
   warmup: { percent_b: 'window - 1' },
-  kernel: null,
+  kernel: BBANDS,
   doc: '`basis`, `upper`, `lower` as in `volatility.bbands`; `percent_b = (src − lower) / (upper − lower)`.',
 });
 
@@ -61,7 +75,7 @@ export const hv = defineIndicator({
   ],
   axes: ['annualization','source','window'], outputs: ['hv'],
   warmup: { hv: 'window' },
-  kernel: null,
+  kernel: HV,
   doc: '`hv = (sqrt(ROLLVAR(R, n)) · sqrt(annualization)) · 100`, where `sqrt(annualization)` is the binary64 square root of the integer parameter. Result is in percent.',
 });
 
@@ -73,7 +87,7 @@ export const stddev = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['stddev'],
   warmup: { stddev: 'window - 1' },
-  kernel: null,
+  kernel: ROLLVAR,
   doc: '`stddev = ROLLSTD(src, n)` (population, ddof 0; §2.3 including the −1e−12 clamp).',
 });
 
@@ -83,7 +97,7 @@ export const tr = defineIndicator({
   params: [],
   axes: [], outputs: ['tr'],
   warmup: { tr: '0' },
-  kernel: null,
+  kernel: TR,
   doc: '`tr = TR` (§2.9): `high − low` on the first bar and wherever the previous close is NaN, else the largest of `high − low`, `|high − prev close|`, `|low − prev close|`. The current close is not used.',
 });
 
@@ -95,6 +109,6 @@ export const variance = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['variance'],
   warmup: { variance: 'window - 1' },
-  kernel: null,
+  kernel: ROLLVAR,
   doc: '`variance = ROLLVAR(src, n)` (population, ddof 0). Values in `(−1e−12, 0)` are returned as `+0`; a value `≤ −1e−12` (only from cancellation on huge, nearly constant inputs) is returned as is.',
 });

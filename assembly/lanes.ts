@@ -1,0 +1,128 @@
+// Lane helpers shared by every kernel. Only compiled into the SIMD build when ASC_FEATURE_SIMD is on;
+// the scalar helpers at the bottom serve both builds.
+//
+// Lane layout used by the kernels: one f64x2 holds two variants of one indicator at one time step,
+// lane 0 = variant j, lane 1 = variant j + 1. Inputs are float32 in memory and widened once per step;
+// outputs are narrowed to float32 on store, with the canonical quiet NaN 0x7FC00000.
+
+// Kernel call frame (u32 pointers), written by the host before every call:
+//   [0] src  [1] open  [2] high  [3] low  [4] close  [5] volume   (0 when absent)
+//   [8 .. 15] output base pointers, one per kernel slot (0 = output not materialised)
+@inline export const IO_SRC: usize = 0;
+@inline export const IO_OPEN: usize = 4;
+@inline export const IO_HIGH: usize = 8;
+@inline export const IO_LOW: usize = 12;
+@inline export const IO_CLOSE: usize = 16;
+@inline export const IO_VOLUME: usize = 20;
+@inline export const IO_OUT: usize = 32;
+
+/** Time steps per chunk: a chunk's output rows stay cache-resident while every variant block writes them. */
+@inline export const CHUNK: i32 = 256;
+
+@inline export const CANON_NAN: u32 = 0x7fc00000;
+
+@inline export function ioPtr(io: usize, slot: usize): usize {
+  return <usize>load<u32>(io + slot);
+}
+
+@inline export function outPtr(io: usize, k: i32): usize {
+  return <usize>load<u32>(io + IO_OUT + (<usize>k << 2));
+}
+
+@inline export function ldx(p: usize, i: i32): f64 {
+  return <f64>load<f32>(p + (<usize>i << 2));
+}
+
+@inline export function paramAt(params: usize, n: i32, p: i32, j: i32): f64 {
+  return load<f64>(params + ((<usize>p * <usize>n + <usize>j) << 3));
+}
+
+/** Scalar store: narrow to float32, canonical NaN. */
+@inline export function st1(o: usize, y: f64): void {
+  const f = <f32>y;
+  store<u32>(o, f != f ? CANON_NAN : reinterpret<u32>(f));
+}
+
+/** f64 scratch cell j of array a (arrays of n f64 laid out back to back from `base`). */
+@inline export function cell(base: usize, n: i32, a: i32, j: i32): usize {
+  return base + ((<usize>a * <usize>n + <usize>j) << 3);
+}
+
+// ---- SIMD helpers (the SIMD build only) ----
+
+/** Lanes [a0, a1] | [b0, b1] -> f32x4 [a0, a1, b0, b1], each narrowed, canonical NaN. */
+@inline export function narrow4(a: v128, b: v128): v128 {
+  const v = i8x16.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b),
+    0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  return v128.bitselect(i32x4.splat(CANON_NAN), v, f32x4.ne(v, v));
+}
+
+/** Store four variants' values of one time step: one 16-byte store when they are adjacent (TIME_MAJOR). */
+@inline export function st4(o: usize, vStride: usize, a: v128, b: v128): void {
+  const v = narrow4(a, b);
+  if (vStride == 4) {
+    v128.store(o, v);
+  } else {
+    v128.store32_lane(o, v, 0);
+    v128.store32_lane(o + vStride, v, 1);
+    v128.store32_lane(o + (vStride << 1), v, 2);
+    v128.store32_lane(o + vStride * 3, v, 3);
+  }
+}
+
+/** As st4 for values known not to be NaN (finite recursions): no canonicalisation needed. */
+@inline export function st4finite(o: usize, vStride: usize, a: v128, b: v128): void {
+  const v = i8x16.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b),
+    0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  if (vStride == 4) {
+    v128.store(o, v);
+  } else {
+    v128.store32_lane(o, v, 0);
+    v128.store32_lane(o + vStride, v, 1);
+    v128.store32_lane(o + (vStride << 1), v, 2);
+    v128.store32_lane(o + vStride * 3, v, 3);
+  }
+}
+
+/** Four canonical NaNs for one time step. */
+@inline export function stNaN4(o: usize, vStride: usize): void {
+  if (vStride == 4) {
+    v128.store(o, i32x4.splat(CANON_NAN));
+  } else {
+    store<u32>(o, CANON_NAN);
+    store<u32>(o + vStride, CANON_NAN);
+    store<u32>(o + (vStride << 1), CANON_NAN);
+    store<u32>(o + vStride * 3, CANON_NAN);
+  }
+}
+
+/** Store two variants' values of one time step (scalar narrowing per lane). */
+@inline export function st2(o: usize, vStride: usize, a: v128): void {
+  st1(o, f64x2.extract_lane(a, 0));
+  st1(o + vStride, f64x2.extract_lane(a, 1));
+}
+
+/** Lane masks t >= n (the outgoing term exists) and t >= n − 1 (the window is full). */
+@inline export function geMask(i: i32, nf: v128): v128 {
+  return f64x2.ge(f64x2.splat(<f64>i), nf);
+}
+
+/** Index i − L clamped at 0 (the lane is masked where i < L). */
+@inline export function back(p: usize, i: i32, L: i32): usize {
+  return p + (<usize>max(i - L, 0) << 2);
+}
+
+/** NaN mask of each lane. */
+@inline export function isnan2(v: v128): v128 {
+  return f64x2.ne(v, v);
+}
+
+/** Two f32 values from two addresses, widened into one f64x2. */
+@inline export function gather2(p0: usize, p1: usize): v128 {
+  return f64x2.replace_lane(f64x2.splat(<f64>load<f32>(p0)), 1, <f64>load<f32>(p1));
+}
+
+/** f64x2 of two adjacent f64 cells. */
+@inline export function ld2(p: usize): v128 {
+  return v128.load(p);
+}

@@ -1,0 +1,407 @@
+// Kernels of the `ma` group (indicators.md §4).
+//
+// Every kernel has the same signature:
+//   (io, t, n, params, tStride, vStride, scratch)
+//   io       call frame: input series pointers and output base pointers (lanes.ts)
+//   t        bars; n variants in this call, written at out + j·vStride + i·tStride (bytes)
+//   params   per-variant f64 parameter arrays, param-major: params[p·n + j]
+//   scratch  host-owned scratch, sized by the kernel's scratchBytes on the host side
+// Work is split into time chunks of CHUNK bars. Inside a chunk, the SIMD build runs blocks of four
+// variants (two f64x2) along time with the state in registers; the variants left over (all of them in
+// the scalar build) run through the scalar tail, which performs the same operations in the same order.
+// Per-variant state survives between chunks in scratch, so chunking never changes a bit.
+import { CHUNK, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2, st4, st4finite, stNaN4 } from './lanes';
+import { ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
+
+// ---------------------------------------------------------------- EWMA chains: ema, rma, dema, tema
+// Scratch: 5 arrays of n f64: a, b = 1 − a, y1, y2, y3. Warm-up 0, reset on NaN (§2.5).
+
+@inline function ewmaChain(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, stages: i32, wilder: bool): void {
+  const x = ioPtr(io, IO_SRC);
+  const out = outPtr(io, 0);
+  for (let j = 0; j < n; j++) {
+    const w = paramAt(params, n, 0, j);
+    const a = wilder ? 1.0 / w : 2.0 / (w + 1.0);
+    store<f64>(cell(scratch, n, 0, j), a);
+    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
+    store<f64>(cell(scratch, n, 2, j), NaN);
+    store<f64>(cell(scratch, n, 3, j), NaN);
+    store<f64>(cell(scratch, n, 4, j), NaN);
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~3;
+  const two = 2.0, three = 3.0;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    if (ASC_FEATURE_SIMD) {
+      // Every variant of a call reads the same series, so whether the states are seeded at bar i is
+      // one fact for all lanes: seeded iff x[i − 1] is valid (§2.5). The lanes then run branch-free
+      // a·x + b·y, which is finite, and only the NaN bars store the canonical NaN.
+      const seeded0 = t0 > 0 && ldx(x, t0 - 1) == ldx(x, t0 - 1);
+      let j = 0;
+      if (stages == 1) {
+        for (; j + 8 <= full; j += 8) {
+          const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
+          const a2 = v128.load(cell(scratch, n, 0, j + 4)), a3 = v128.load(cell(scratch, n, 0, j + 6));
+          const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
+          const b2 = v128.load(cell(scratch, n, 1, j + 4)), b3 = v128.load(cell(scratch, n, 1, j + 6));
+          let p0 = v128.load(cell(scratch, n, 2, j)), p1 = v128.load(cell(scratch, n, 2, j + 2));
+          let p2 = v128.load(cell(scratch, n, 2, j + 4)), p3 = v128.load(cell(scratch, n, 2, j + 6));
+          let o = out + <usize>j * vStride + <usize>t0 * tStride;
+          const o4 = vStride << 2;
+          let seeded = seeded0;
+          for (let i = t0; i < t1; i++) {
+            const xs = ldx(x, i);
+            const xi = f64x2.splat(xs);
+            if (xs != xs) {
+              stNaN4(o, vStride); stNaN4(o + o4, vStride);
+              seeded = false;
+            } else {
+              if (seeded) {
+                p0 = f64x2.add(f64x2.mul(a0, xi), f64x2.mul(b0, p0));
+                p1 = f64x2.add(f64x2.mul(a1, xi), f64x2.mul(b1, p1));
+                p2 = f64x2.add(f64x2.mul(a2, xi), f64x2.mul(b2, p2));
+                p3 = f64x2.add(f64x2.mul(a3, xi), f64x2.mul(b3, p3));
+              } else {
+                p0 = xi; p1 = xi; p2 = xi; p3 = xi;
+                seeded = true;
+              }
+              st4finite(o, vStride, p0, p1);
+              st4finite(o + o4, vStride, p2, p3);
+            }
+            o += tStride;
+          }
+          v128.store(cell(scratch, n, 2, j), p0); v128.store(cell(scratch, n, 2, j + 2), p1);
+          v128.store(cell(scratch, n, 2, j + 4), p2); v128.store(cell(scratch, n, 2, j + 6), p3);
+        }
+      }
+      for (; j < full; j += 4) {
+        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
+        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
+        let p0 = v128.load(cell(scratch, n, 2, j)), p1 = v128.load(cell(scratch, n, 2, j + 2));
+        let q0 = v128.load(cell(scratch, n, 3, j)), q1 = v128.load(cell(scratch, n, 3, j + 2));
+        let r0 = v128.load(cell(scratch, n, 4, j)), r1 = v128.load(cell(scratch, n, 4, j + 2));
+        let o = out + <usize>j * vStride + <usize>t0 * tStride;
+        let seeded = seeded0;
+        for (let i = t0; i < t1; i++) {
+          const xs = ldx(x, i);
+          const xi = f64x2.splat(xs);
+          if (xs != xs) {
+            stNaN4(o, vStride);
+            seeded = false;
+            o += tStride;
+            continue;
+          }
+          if (seeded) {
+            p0 = f64x2.add(f64x2.mul(a0, xi), f64x2.mul(b0, p0));
+            p1 = f64x2.add(f64x2.mul(a1, xi), f64x2.mul(b1, p1));
+          } else {
+            p0 = xi; p1 = xi;
+          }
+          let v0 = p0, v1 = p1;
+          if (stages >= 2) {
+            if (seeded) {
+              q0 = f64x2.add(f64x2.mul(a0, p0), f64x2.mul(b0, q0));
+              q1 = f64x2.add(f64x2.mul(a1, p1), f64x2.mul(b1, q1));
+            } else {
+              q0 = p0; q1 = p1;
+            }
+            if (stages == 2) {
+              v0 = f64x2.sub(f64x2.mul(f64x2.splat(two), p0), q0);
+              v1 = f64x2.sub(f64x2.mul(f64x2.splat(two), p1), q1);
+            } else {
+              if (seeded) {
+                r0 = f64x2.add(f64x2.mul(a0, q0), f64x2.mul(b0, r0));
+                r1 = f64x2.add(f64x2.mul(a1, q1), f64x2.mul(b1, r1));
+              } else {
+                r0 = q0; r1 = q1;
+              }
+              v0 = f64x2.add(f64x2.sub(f64x2.mul(f64x2.splat(three), p0), f64x2.mul(f64x2.splat(three), q0)), r0);
+              v1 = f64x2.add(f64x2.sub(f64x2.mul(f64x2.splat(three), p1), f64x2.mul(f64x2.splat(three), q1)), r1);
+            }
+          }
+          seeded = true;
+          st4finite(o, vStride, v0, v1);
+          o += tStride;
+        }
+        v128.store(cell(scratch, n, 2, j), p0); v128.store(cell(scratch, n, 2, j + 2), p1);
+        v128.store(cell(scratch, n, 3, j), q0); v128.store(cell(scratch, n, 3, j + 2), q1);
+        v128.store(cell(scratch, n, 4, j), r0); v128.store(cell(scratch, n, 4, j + 2), r1);
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
+      let p = load<f64>(cell(scratch, n, 2, j)), q = load<f64>(cell(scratch, n, 3, j)), r = load<f64>(cell(scratch, n, 4, j));
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        p = ewma1(p, ldx(x, i), a, b);
+        let v = p;
+        if (stages >= 2) {
+          q = ewma1(q, p, a, b);
+          if (stages == 2) {
+            v = two * p - q;
+          } else {
+            r = ewma1(r, q, a, b);
+            v = three * p - three * q + r;
+          }
+        }
+        st1(o, v);
+        o += tStride;
+      }
+      store<f64>(cell(scratch, n, 2, j), p); store<f64>(cell(scratch, n, 3, j), q); store<f64>(cell(scratch, n, 4, j), r);
+    }
+  }
+}
+
+export function ema(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  ewmaChain(io, t, n, params, tStride, vStride, scratch, 1, false);
+}
+export function rma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  ewmaChain(io, t, n, params, tStride, vStride, scratch, 1, true);
+}
+export function dema(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  ewmaChain(io, t, n, params, tStride, vStride, scratch, 2, false);
+}
+export function tema(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  ewmaChain(io, t, n, params, tStride, vStride, scratch, 3, false);
+}
+
+// ---------------------------------------------------------------- zlema
+// A[t] = src[t] + (src[t] − src[t − L]) (NaN before L; A = src when L = 0), value = EMA(A, n).
+// Scratch: 4 arrays of n f64: a, b, y, L (as f64). Lanes gather src[t − L] per variant.
+
+export function zlema(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const x = ioPtr(io, IO_SRC);
+  const out = outPtr(io, 0);
+  for (let j = 0; j < n; j++) {
+    const w = paramAt(params, n, 0, j);
+    const a = 2.0 / (w + 1.0);
+    store<f64>(cell(scratch, n, 0, j), a);
+    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
+    store<f64>(cell(scratch, n, 2, j), NaN);
+    store<f64>(cell(scratch, n, 3, j), <f64>((<i32>w - 1) / 2));
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~1;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < full; j += 2) {
+        const a = v128.load(cell(scratch, n, 0, j)), b = v128.load(cell(scratch, n, 1, j));
+        let y = v128.load(cell(scratch, n, 2, j));
+        const L0 = <i32>load<f64>(cell(scratch, n, 3, j)), L1 = <i32>load<f64>(cell(scratch, n, 3, j + 1));
+        let o = out + <usize>j * vStride + <usize>t0 * tStride;
+        for (let i = t0; i < t1; i++) {
+          const xi = f64x2.splat(ldx(x, i));
+          const lag = gather2(x + (<usize>max(i - L0, 0) << 2), x + (<usize>max(i - L1, 0) << 2));
+          let A = f64x2.add(xi, f64x2.sub(xi, lag));
+          A = f64x2.replace_lane(A, 0, L0 == 0 ? f64x2.extract_lane(xi, 0) : (i < L0 ? NaN : f64x2.extract_lane(A, 0)));
+          A = f64x2.replace_lane(A, 1, L1 == 0 ? f64x2.extract_lane(xi, 1) : (i < L1 ? NaN : f64x2.extract_lane(A, 1)));
+          y = ewma2(y, A, a, b);
+          st2(o, vStride, y);
+          o += tStride;
+        }
+        v128.store(cell(scratch, n, 2, j), y);
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
+      let y = load<f64>(cell(scratch, n, 2, j));
+      const L = <i32>load<f64>(cell(scratch, n, 3, j));
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const xi = ldx(x, i);
+        const A = L == 0 ? xi : (i < L ? NaN : xi + (xi - ldx(x, i - L)));
+        y = ewma1(y, A, a, b);
+        st1(o, y);
+        o += tStride;
+      }
+      store<f64>(cell(scratch, n, 2, j), y);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- sma: ROLLMEAN(src, n)
+// Scratch: 4 arrays of n f64: S, k, z, n. Lanes gather the outgoing src[t − n] per variant.
+
+export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const x = ioPtr(io, IO_SRC);
+  const out = outPtr(io, 0);
+  for (let j = 0; j < n; j++) {
+    store<f64>(cell(scratch, n, 0, j), 0.0);
+    store<f64>(cell(scratch, n, 1, j), 0.0);
+    store<f64>(cell(scratch, n, 2, j), 0.0);
+    store<f64>(cell(scratch, n, 3, j), paramAt(params, n, 0, j));
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~1;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < full; j += 2) {
+        const nf = v128.load(cell(scratch, n, 3, j));
+        const nm1 = f64x2.sub(nf, f64x2.splat(1.0));
+        const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
+        let o = out + <usize>j * vStride + <usize>t0 * tStride;
+        for (let i = t0; i < t1; i++) {
+          const v = f64x2.splat(ldx(x, i));
+          const u = gather2(back(x, i, w0), back(x, i, w1));
+          const s = rollsumStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), v, u, geMask(i, nf), geMask(i, nm1));
+          st2(o, vStride, f64x2.div(s, nf));
+          o += tStride;
+        }
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const nf = load<f64>(cell(scratch, n, 3, j));
+      const w = <i32>nf;
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const s = rollsumStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), ldx(x, i), i >= w ? ldx(x, i - w) : 0.0, i >= w, i >= w - 1);
+        st1(o, s / nf);
+        o += tStride;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- wma / lwma: WMA(src, n) (§2.6)
+// Scratch: 4 arrays of n f64: A, B, k, n.
+
+export function wma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const x = ioPtr(io, IO_SRC);
+  const out = outPtr(io, 0);
+  for (let j = 0; j < n; j++) {
+    store<f64>(cell(scratch, n, 0, j), 0.0);
+    store<f64>(cell(scratch, n, 1, j), 0.0);
+    store<f64>(cell(scratch, n, 2, j), 0.0);
+    store<f64>(cell(scratch, n, 3, j), paramAt(params, n, 0, j));
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~1;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < full; j += 2) {
+        const nf = v128.load(cell(scratch, n, 3, j));
+        const nm1 = f64x2.sub(nf, f64x2.splat(1.0));
+        const D = f64x2.div(f64x2.mul(nf, f64x2.add(nf, f64x2.splat(1.0))), f64x2.splat(2.0));
+        const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
+        let o = out + <usize>j * vStride + <usize>t0 * tStride;
+        for (let i = t0; i < t1; i++) {
+          const v = f64x2.splat(ldx(x, i));
+          const u = gather2(back(x, i, w0), back(x, i, w1));
+          const r = wmaStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), v, u, f64x2.splat(<f64>i), nf, D, geMask(i, nf), geMask(i, nm1));
+          st2(o, vStride, r);
+          o += tStride;
+        }
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const nf = load<f64>(cell(scratch, n, 3, j));
+      const D = (nf * (nf + 1.0)) / 2.0;
+      const w = <i32>nf;
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const r = wmaStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), ldx(x, i), i >= w ? ldx(x, i - w) : 0.0, <f64>i, nf, D, i >= w, i >= w - 1);
+        st1(o, r);
+        o += tStride;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- hma
+// D = (2·WMA(src, h)) − WMA(src, n), value = WMA(D, s), h = max(1, ⌊n/2⌋), s = max(1, ⌊√n⌋).
+// Per variant: three WMA states and a 64-slot ring of D (s <= 44 for n <= 2000), so D[t − s] is
+// read back exactly as computed. Scratch: 12 arrays of n f64 (A,B,k,w for h, n, s) + n·64 f64 ring.
+
+@inline const RING: i32 = 64;
+
+export function hma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const x = ioPtr(io, IO_SRC);
+  const out = outPtr(io, 0);
+  const ring = scratch + ((<usize>n * 12) << 3);
+  for (let j = 0; j < n; j++) {
+    const w = paramAt(params, n, 0, j);
+    const h = max(1, <i32>w / 2);
+    const s = max(1, <i32>Math.floor(Math.sqrt(w)));
+    for (let a = 0; a < 12; a++) store<f64>(cell(scratch, n, a, j), 0.0);
+    store<f64>(cell(scratch, n, 3, j), <f64>h);
+    store<f64>(cell(scratch, n, 7, j), w);
+    store<f64>(cell(scratch, n, 11, j), <f64>s);
+  }
+  for (let j = 0; j < n; j++) {
+    const w = <i32>load<f64>(cell(scratch, n, 3, j));
+    const nn = <i32>load<f64>(cell(scratch, n, 7, j));
+    const s = <i32>load<f64>(cell(scratch, n, 11, j));
+    const hf = <f64>w, nf = <f64>nn, sf = <f64>s;
+    const Dh = (hf * (hf + 1.0)) / 2.0, Dn = (nf * (nf + 1.0)) / 2.0, Ds = (sf * (sf + 1.0)) / 2.0;
+    const rj = ring + ((<usize>j * RING) << 3);
+    let o = out + <usize>j * vStride;
+    for (let i = 0; i < t; i++) {
+      const xi = ldx(x, i);
+      const a = wmaStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), xi, i >= w ? ldx(x, i - w) : 0.0, <f64>i, hf, Dh, i >= w, i >= w - 1);
+      const b = wmaStep1(cell(scratch, n, 4, j), cell(scratch, n, 5, j), cell(scratch, n, 6, j), xi, i >= nn ? ldx(x, i - nn) : 0.0, <f64>i, nf, Dn, i >= nn, i >= nn - 1);
+      const d = 2.0 * a - b;
+      store<f64>(rj + ((<usize>(i & (RING - 1))) << 3), d);
+      const dOut = i >= s ? load<f64>(rj + ((<usize>((i - s) & (RING - 1))) << 3)) : 0.0;
+      const r = wmaStep1(cell(scratch, n, 8, j), cell(scratch, n, 9, j), cell(scratch, n, 10, j), d, dOut, <f64>i, sf, Ds, i >= s, i >= s - 1);
+      st1(o, r);
+      o += tStride;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- vwma
+// num = ROLLSUM(close·volume, n), den = ROLLSUM(volume, n), value = num / den (NaN where den == 0).
+// Scratch: 7 arrays of n f64: S, k, z for num; S, k, z for den; n.
+
+export function vwma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
+  const out = outPtr(io, 0);
+  for (let j = 0; j < n; j++) {
+    for (let a = 0; a < 6; a++) store<f64>(cell(scratch, n, a, j), 0.0);
+    store<f64>(cell(scratch, n, 6, j), paramAt(params, n, 0, j));
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~1;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < full; j += 2) {
+        const nf = v128.load(cell(scratch, n, 6, j));
+        const nm1 = f64x2.sub(nf, f64x2.splat(1.0));
+        const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
+        let o = out + <usize>j * vStride + <usize>t0 * tStride;
+        for (let i = t0; i < t1; i++) {
+          const vv = f64x2.splat(ldx(vol, i));
+          const pv = f64x2.mul(f64x2.splat(ldx(c, i)), vv);
+          const uv = gather2(back(vol, i, w0), back(vol, i, w1));
+          const upv = f64x2.mul(gather2(back(c, i, w0), back(c, i, w1)), uv);
+          const leave = geMask(i, nf), valid = geMask(i, nm1);
+          const num = rollsumStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), pv, upv, leave, valid);
+          const den = rollsumStep2(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j), vv, uv, leave, valid);
+          const r = v128.bitselect(f64x2.splat(NaN), f64x2.div(num, den), f64x2.eq(den, f64x2.splat(0.0)));
+          st2(o, vStride, r);
+          o += tStride;
+        }
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const w = <i32>load<f64>(cell(scratch, n, 6, j));
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const vv = ldx(vol, i);
+        const pv = ldx(c, i) * vv;
+        const leaving = i >= w;
+        const uv = leaving ? ldx(vol, i - w) : 0.0;
+        const upv = leaving ? ldx(c, i - w) * uv : 0.0;
+        const num = rollsumStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), pv, upv, leaving, i >= w - 1);
+        const den = rollsumStep1(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j), vv, uv, leaving, i >= w - 1);
+        st1(o, den == 0 ? NaN : num / den);
+        o += tStride;
+      }
+    }
+  }
+}

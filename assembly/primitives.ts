@@ -1,0 +1,155 @@
+// Shared primitives of indicators.md §2 as per-step state machines, written once for two lanes
+// (f64x2, SIMD build) and once for one lane (both builds). Each step performs, per variant, exactly
+// the operations of the spec's algorithm in the same order, so lane results equal the scalar tail's
+// and the TypeScript reference's bit for bit. Counters (k, z) are exact small integers held as f64.
+
+// ---------------------------------------------------------------- EWMA (§2.5)
+
+/** y = isNaN(y) ? x : (a·x) + (b·y); a NaN x makes y NaN (reset). b = 1 − a. */
+@inline export function ewma1(y: f64, x: f64, a: f64, b: f64): f64 {
+  return y != y ? x : a * x + b * y;
+}
+
+@inline export function ewma2(y: v128, x: v128, a: v128, b: v128): v128 {
+  return v128.bitselect(x, f64x2.add(f64x2.mul(a, x), f64x2.mul(b, y)), f64x2.ne(y, y));
+}
+
+// ---------------------------------------------------------------- ROLLSUM / ROLLVAR (§2.1, §2.3)
+// State per variant: S (sum), Q (sum of squares, ROLLVAR only), k (NaN terms in window), z (non-zero
+// valid terms in window). `v` enters at t; `u` = x[t − n] leaves when t >= n.
+
+/** Scalar ROLLSUM step; returns the window sum or NaN. State in scratch cells. */
+@inline export function rollsumStep1(pS: usize, pk: usize, pz: usize, v: f64, u: f64, leaving: bool, valid: bool): f64 {
+  let S = load<f64>(pS), k = load<f64>(pk), z = load<f64>(pz);
+  if (v != v) k += 1.0; else { if (v != 0) z += 1.0; S = S + v; }
+  if (leaving) {
+    if (u != u) k -= 1.0; else { if (u != 0) z -= 1.0; S = S - u; }
+  }
+  if (z == 0) S = 0.0;
+  store<f64>(pS, S); store<f64>(pk, k); store<f64>(pz, z);
+  return (!valid || k > 0) ? NaN : S;
+}
+
+/** Scalar ROLLVAR step; returns the clamped variance or NaN. */
+@inline export function rollvarStep1(pS: usize, pQ: usize, pk: usize, pz: usize, v: f64, u: f64, leaving: bool, valid: bool, nf: f64): f64 {
+  let S = load<f64>(pS), Q = load<f64>(pQ), k = load<f64>(pk), z = load<f64>(pz);
+  if (v != v) k += 1.0; else { if (v != 0) z += 1.0; S = S + v; Q = Q + v * v; }
+  if (leaving) {
+    if (u != u) k -= 1.0; else { if (u != 0) z -= 1.0; S = S - u; Q = Q - u * u; }
+  }
+  if (z == 0) { S = 0.0; Q = 0.0; }
+  store<f64>(pS, S); store<f64>(pQ, Q); store<f64>(pk, k); store<f64>(pz, z);
+  if (!valid || k > 0) return NaN;
+  const m = S / nf;
+  let vr = Q / nf - m * m;
+  if (vr < 0 && vr > -1e-12) vr = 0.0;
+  return vr;
+}
+
+/** Mean from ROLLVAR state just updated (S is ROLLSUM's S bit for bit). */
+@inline export function rollmeanFrom1(pS: usize, pk: usize, valid: bool, nf: f64): f64 {
+  return (!valid || load<f64>(pk) > 0) ? NaN : load<f64>(pS) / nf;
+}
+
+// Two-lane versions. `leave` is the lane mask t >= n, `valid` the lane mask t >= n − 1.
+
+@inline export function one2(): v128 { return f64x2.splat(1.0); }
+
+/** Adds 1.0 to the lanes of c selected by mask m. */
+@inline export function count2(c: v128, m: v128): v128 {
+  return f64x2.add(c, v128.and(m, f64x2.splat(1.0)));
+}
+@inline export function uncount2(c: v128, m: v128): v128 {
+  return f64x2.sub(c, v128.and(m, f64x2.splat(1.0)));
+}
+
+/** ROLLSUM step on lanes: returns the new [S, k, z] through the scratch cells (two f64 each). */
+@inline export function rollsumStep2(pS: usize, pk: usize, pz: usize, v: v128, u: v128, leave: v128, valid: v128): v128 {
+  let S = v128.load(pS), k = v128.load(pk), z = v128.load(pz);
+  const vn = f64x2.ne(v, v);
+  const zero = f64x2.splat(0.0);
+  k = count2(k, vn);
+  z = count2(z, v128.andnot(f64x2.ne(v, zero), vn));
+  S = v128.bitselect(S, f64x2.add(S, v), vn);
+  const un = f64x2.ne(u, u);
+  const uOut = v128.andnot(leave, un);              // leaving and valid
+  k = uncount2(k, v128.and(leave, un));
+  z = uncount2(z, v128.and(uOut, f64x2.ne(u, zero)));
+  S = v128.bitselect(f64x2.sub(S, u), S, uOut);
+  S = v128.bitselect(zero, S, f64x2.eq(z, zero));
+  v128.store(pS, S); v128.store(pk, k); v128.store(pz, z);
+  return v128.bitselect(S, f64x2.splat(NaN), v128.andnot(valid, f64x2.gt(k, zero)));
+}
+
+/** ROLLVAR step on lanes; returns the clamped variance (NaN where invalid). */
+@inline export function rollvarStep2(pS: usize, pQ: usize, pk: usize, pz: usize, v: v128, u: v128, leave: v128, valid: v128, nf: v128): v128 {
+  let S = v128.load(pS), Q = v128.load(pQ), k = v128.load(pk), z = v128.load(pz);
+  const vn = f64x2.ne(v, v);
+  const zero = f64x2.splat(0.0);
+  k = count2(k, vn);
+  z = count2(z, v128.andnot(f64x2.ne(v, zero), vn));
+  S = v128.bitselect(S, f64x2.add(S, v), vn);
+  Q = v128.bitselect(Q, f64x2.add(Q, f64x2.mul(v, v)), vn);
+  const un = f64x2.ne(u, u);
+  const uOut = v128.andnot(leave, un);
+  k = uncount2(k, v128.and(leave, un));
+  z = uncount2(z, v128.and(uOut, f64x2.ne(u, zero)));
+  S = v128.bitselect(f64x2.sub(S, u), S, uOut);
+  Q = v128.bitselect(f64x2.sub(Q, f64x2.mul(u, u)), Q, uOut);
+  const z0 = f64x2.eq(z, zero);
+  S = v128.bitselect(zero, S, z0);
+  Q = v128.bitselect(zero, Q, z0);
+  v128.store(pS, S); v128.store(pQ, Q); v128.store(pk, k); v128.store(pz, z);
+  const m = f64x2.div(S, nf);
+  let vr = f64x2.sub(f64x2.div(Q, nf), f64x2.mul(m, m));
+  const clamp = v128.and(f64x2.lt(vr, zero), f64x2.gt(vr, f64x2.splat(-1e-12)));
+  vr = v128.bitselect(zero, vr, clamp);
+  return v128.bitselect(vr, f64x2.splat(NaN), v128.andnot(valid, f64x2.gt(k, zero)));
+}
+
+@inline export function rollmeanFrom2(pS: usize, pk: usize, valid: v128, nf: v128): v128 {
+  const ok = v128.andnot(valid, f64x2.gt(v128.load(pk), f64x2.splat(0.0)));
+  return v128.bitselect(f64x2.div(v128.load(pS), nf), f64x2.splat(NaN), ok);
+}
+
+// ---------------------------------------------------------------- WMA (§2.6)
+// State per variant: A (plain sum), B (weighted sum), k (NaN terms). For t < n the first-window
+// accumulation runs (A += x, B += (t+1)·x, NaN counted); from t = n on, the incremental update.
+// The output at t is B / D where t >= n − 1 and k == 0, else NaN. For n > T nothing is ever valid,
+// as in the normative algorithm.
+
+@inline export function wmaStep1(pA: usize, pB: usize, pk: usize, v: f64, u: f64, tf: f64, n: f64, D: f64, leaving: bool, valid: bool): f64 {
+  let A = load<f64>(pA), B = load<f64>(pB), k = load<f64>(pk);
+  if (!leaving) {
+    if (v != v) k += 1.0; else { A = A + v; B = B + (tf + 1.0) * v; }
+  } else {
+    let vin = v, vout = u;
+    if (vin != vin) { k += 1.0; vin = 0.0; }
+    if (vout != vout) { k -= 1.0; vout = 0.0; }
+    B = (B - A) + n * vin;
+    A = (A - vout) + vin;
+  }
+  store<f64>(pA, A); store<f64>(pB, B); store<f64>(pk, k);
+  return (valid && k == 0) ? B / D : NaN;
+}
+
+@inline export function wmaStep2(pA: usize, pB: usize, pk: usize, v: v128, u: v128, tf: v128, n: v128, D: v128, leave: v128, valid: v128): v128 {
+  const A = v128.load(pA), B = v128.load(pB), k = v128.load(pk);
+  const zero = f64x2.splat(0.0);
+  const vn = f64x2.ne(v, v);
+  const un = f64x2.ne(u, u);
+  // first window
+  const Ai = v128.bitselect(A, f64x2.add(A, v), vn);
+  const Bi = v128.bitselect(B, f64x2.add(B, f64x2.mul(f64x2.add(tf, f64x2.splat(1.0)), v)), vn);
+  // incremental update
+  const vin = v128.bitselect(zero, v, vn);
+  const vout = v128.bitselect(zero, u, un);
+  const Bu = f64x2.add(f64x2.sub(B, A), f64x2.mul(n, vin));
+  const Au = f64x2.add(f64x2.sub(A, vout), vin);
+  const k1 = uncount2(count2(k, vn), v128.and(leave, un));
+  const A1 = v128.bitselect(Au, Ai, leave);
+  const B1 = v128.bitselect(Bu, Bi, leave);
+  v128.store(pA, A1); v128.store(pB, B1); v128.store(pk, k1);
+  const ok = v128.and(valid, f64x2.eq(k1, zero));
+  return v128.bitselect(f64x2.div(B1, D), f64x2.splat(NaN), ok);
+}

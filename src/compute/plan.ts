@@ -1,0 +1,99 @@
+/**
+ * Memory layout and batch plan of one compute (runtime.md §5.2–5.3, design 1: one WebAssembly
+ * memory per compute holds the outputs, the input series and one work region per executor; the
+ * tensor's arrays are views on that memory, so results are never copied).
+ *
+ *   [64 .. outputs: K arrays of T·V float32] [input series: T float32 each] [work regions]
+ *   work region = call frame (64 B) + params (B·P f64) + kernel scratch
+ */
+import type { Axis, Layout } from '../grid/types.js';
+import type { IndicatorDef, KernelSpec, SourceSeries, BaseSeries } from '../registry/types.js';
+
+export const PAGE = 65536;
+export const MAX_PAGES = 65536;
+const BASE = 64;
+const align = (x: number, a = 64): number => Math.ceil(x / a) * a;
+
+export type SeriesName = SourceSeries | BaseSeries;
+const BASE_SLOTS: readonly BaseSeries[] = ['open', 'high', 'low', 'close', 'volume'];
+
+export interface BatchRange { index: number; start: number; end: number }
+
+export interface ComputeLayout {
+  readonly t: number;
+  readonly variants: number;
+  readonly layout: Layout;
+  readonly outputs: readonly string[];
+  /** Kernel slot index of each materialised output, in `outputs` order. */
+  readonly slotOf: readonly number[];
+  readonly outputOffsets: readonly number[];
+  readonly series: Readonly<Record<string, number>>;
+  readonly workOffsets: readonly number[];
+  readonly workBytes: number;
+  readonly batchVariants: number;
+  readonly batches: readonly BatchRange[];
+  readonly totalBytes: number;
+  readonly pages: number;
+}
+
+/** The series a compute reads: base inputs of the definition plus every selected source value. */
+export function seriesNeeded(def: IndicatorDef, axes: readonly Axis[]): SeriesName[] {
+  const names = new Set<SeriesName>();
+  for (const i of def.inputs) if (i !== 'source') names.add(i);
+  const src = axes.find((a) => a.name === 'source');
+  if (src) for (const s of src.values as readonly SourceSeries[]) names.add(s);
+  return [...names];
+}
+
+const roundUp4 = (x: number): number => 4 * Math.ceil(x / 4);
+
+/** Batch size (runtime.md §5.2). */
+export function batchSize(v: number, t: number, k: number, threads: number, requested: number | 'auto' | undefined): number {
+  if (typeof requested === 'number') return Math.max(1, Math.min(requested, v));
+  const auto = Math.min(v, Math.max(4, roundUp4(Math.ceil(v / (4 * threads)))));
+  const cap = Math.max(4, Math.floor(16_777_216 / (t * k)));
+  return Math.max(1, Math.min(auto, cap, v));
+}
+
+export function planLayout(args: {
+  def: IndicatorDef; kernel: KernelSpec; axes: readonly Axis[]; t: number; variants: number; layout: Layout;
+  outputs: readonly string[]; threads: number; batchVariants?: number | 'auto'; executors: number;
+}): ComputeLayout {
+  const { def, kernel, axes, t, variants, layout, outputs } = args;
+  let off = BASE;
+  const outputOffsets: number[] = [];
+  for (let k = 0; k < outputs.length; k++) {
+    outputOffsets.push(off);
+    off = align(off + t * variants * 4);
+  }
+  const series: Record<string, number> = {};
+  for (const s of seriesNeeded(def, axes)) {
+    series[s] = off;
+    off = align(off + t * 4);
+  }
+  const b = batchSize(variants, t, Math.max(1, outputs.length), args.threads, args.batchVariants);
+  const workBytes = align(64 + b * Math.max(1, kernel.params.length) * 8) + align(kernel.scratchBytes(b, t) + 64);
+  const workOffsets: number[] = [];
+  for (let e = 0; e < args.executors; e++) {
+    workOffsets.push(off);
+    off += workBytes;
+  }
+  const batches: BatchRange[] = [];
+  for (let i = 0, s = 0; s < variants; i++, s += b) batches.push({ index: i, start: s, end: Math.min(variants, s + b) });
+  const slotOf = outputs.map((o) => kernel.slots.indexOf(o));
+  return { t, variants, layout, outputs, slotOf, outputOffsets, series, workOffsets, workBytes, batchVariants: b, batches, totalBytes: off, pages: Math.ceil(off / PAGE) };
+}
+
+/** Per-axis strides of the cartesian order [G6] (last axis fastest). */
+export function axisStrides(axes: readonly Axis[]): number[] {
+  const strides = new Array<number>(axes.length).fill(1);
+  for (let k = axes.length - 2; k >= 0; k--) strides[k] = strides[k + 1]! * axes[k + 1]!.values.length;
+  return strides;
+}
+
+export function axisValueAt(axes: readonly Axis[], strides: readonly number[], k: number, v: number): number | string {
+  const a = axes[k]!;
+  return a.values[Math.floor(v / strides[k]!) % a.values.length]!;
+}
+
+export { BASE_SLOTS };

@@ -1,0 +1,155 @@
+/**
+ * In-process compute: lays out one WebAssembly memory (plan.ts), writes the input series, runs the
+ * batches in variant order, reports progress, honours cancellation at batch boundaries and returns
+ * the output arrays as views on that memory. The reference engine follows the same batch loop with
+ * the plain-TypeScript implementations.
+ */
+import { buildSourceSeries } from '../candles/index.js';
+import type { Candles } from '../candles/index.js';
+import { ComputeCancelled, GridValidationError, KernelError } from '../errors.js';
+import type { Axis, Layout } from '../grid/types.js';
+import type { IndicatorDef, SeriesInputs, SourceSeries } from '../registry/types.js';
+import { runBatch } from './kernels.js';
+import { MAX_PAGES, PAGE, axisStrides, axisValueAt, planLayout, seriesNeeded, type BatchRange, type ComputeLayout } from './plan.js';
+
+export type EngineKind = 'wasm-simd' | 'wasm-scalar' | 'reference';
+
+export interface ComputeProgress { processed: number; total: number; batchesDone: number; batchesTotal: number; elapsedMs: number }
+
+export interface RunRequest {
+  def: IndicatorDef;
+  axes: readonly Axis[];
+  variants: number;
+  layout: Layout;
+  outputs: readonly string[];
+  candles: Candles;
+  batchVariants?: number | 'auto';
+  signal?: AbortSignal;
+  onProgress?: (p: ComputeProgress) => void;
+  /** Output arrays to reuse (engine.md §7.1), already checked for shape by the caller. */
+  reuse?: OutputBacking;
+}
+
+/** What a tensor's arrays live in; kept beside the tensor so `out` can reuse it. */
+export interface OutputBacking {
+  readonly kind: 'wasm' | 'plain';
+  readonly memory?: WebAssembly.Memory;
+  readonly arrays: readonly Float32Array[];
+  readonly t: number;
+  readonly variants: number;
+  readonly layout: Layout;
+  readonly outputs: readonly string[];
+}
+
+export interface RunResult { arrays: Float32Array[]; backing: OutputBacking; batches: number; batchVariants: number; attempts: number }
+
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+export function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  if (r instanceof Error) return r.message;
+  return r === undefined ? 'aborted' : String(r);
+}
+
+/** Batch loop shared by both engines: cancellation before each batch, progress after it, one yield between. */
+async function loopBatches(req: RunRequest, batches: readonly BatchRange[], run: (b: BatchRange) => void): Promise<void> {
+  const t0 = performance.now();
+  let processed = 0;
+  for (let i = 0; i < batches.length; i++) {
+    if (req.signal?.aborted) throw new ComputeCancelled({ processed, total: req.variants, reason: abortReason(req.signal) });
+    const b = batches[i]!;
+    try {
+      run(b);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) {
+        throw new KernelError({ indicatorId: req.def.id, batchIndex: b.index, variantStart: b.start, variantEnd: b.end, message: e.message }, { cause: e });
+      }
+      throw e;
+    }
+    processed += b.end - b.start;
+    if (req.onProgress) {
+      await yieldToLoop();
+      req.onProgress({ processed, total: req.variants, batchesDone: i + 1, batchesTotal: batches.length, elapsedMs: performance.now() - t0 });
+    } else if (i + 1 < batches.length) {
+      await yieldToLoop();
+    }
+  }
+  if (req.signal?.aborted) throw new ComputeCancelled({ processed, total: req.variants, reason: abortReason(req.signal) });
+}
+
+/** Runs a compute with a WebAssembly module (SIMD or scalar build) in the main thread. */
+export async function runWasm(module: WebAssembly.Module, req: RunRequest): Promise<RunResult> {
+  const { def, axes, variants, layout, outputs, candles } = req;
+  const t = candles.t;
+  const plan: ComputeLayout = planLayout({ def, kernel: def.kernel!, axes, t, variants, layout, outputs, threads: 1, batchVariants: req.batchVariants, executors: 1 });
+  let memory: WebAssembly.Memory;
+  if (req.reuse?.kind === 'wasm' && req.reuse.memory && req.reuse.memory.buffer.byteLength >= plan.totalBytes) {
+    memory = req.reuse.memory;
+  } else {
+    if (req.reuse) {
+      throw new GridValidationError({ indicatorId: def.id, field: 'out', reason: 'shape_mismatch', value: 'memory too small', expected: `${plan.totalBytes} bytes` },
+        'the tensor passed as out cannot hold this compute');
+    }
+    if (plan.pages > MAX_PAGES) {
+      throw new GridValidationError({ indicatorId: def.id, field: 'grid', reason: 'too_many_values', value: plan.totalBytes, expected: `<= ${MAX_PAGES * PAGE} bytes in one WebAssembly memory` },
+        'outputs plus inputs exceed the 4 GiB of one WebAssembly memory; split the grid into smaller computes');
+    }
+    memory = new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true });
+  }
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      memory,
+      abort: () => { throw new WebAssembly.RuntimeError('kernel abort'); },
+    },
+  });
+  const exports = instance.exports as Record<string, unknown>;
+  writeSeries(memory, plan, candles);
+  await loopBatches(req, plan.batches, (b) => runBatch(exports, memory, def, axes, plan, b, 0));
+  const arrays = plan.outputOffsets.map((off) => new Float32Array(memory.buffer, off, t * variants));
+  const backing: OutputBacking = { kind: 'wasm', memory, arrays, t, variants, layout, outputs };
+  return { arrays, backing, batches: plan.batches.length, batchVariants: plan.batchVariants, attempts: plan.batches.length };
+}
+
+/** Writes every needed base and derived series into the compute's memory (float32, §1.4). */
+export function writeSeries(memory: WebAssembly.Memory, plan: ComputeLayout, candles: Candles): void {
+  for (const [name, off] of Object.entries(plan.series)) {
+    const view = new Float32Array(memory.buffer, off, candles.t);
+    buildSourceSeries(candles, name as SourceSeries, view);
+  }
+}
+
+/** Runs a compute with the plain-TypeScript reference implementations. */
+export async function runReference(req: RunRequest): Promise<RunResult> {
+  const { def, axes, variants, layout, outputs, candles } = req;
+  const t = candles.t;
+  const kernel = def.kernel!;
+  const arrays = req.reuse?.kind === 'plain' ? [...req.reuse.arrays] : outputs.map(() => new Float32Array(t * variants));
+  const strides = axisStrides(axes);
+  const srcAxis = axes.findIndex((a) => a.name === 'source');
+  const paramAxes = axes.map((a, k) => [a.name, k] as const).filter(([n]) => n !== 'source');
+  const base: Record<string, Float32Array | undefined> = {};
+  for (const s of seriesNeeded(def, axes)) base[s] = buildSourceSeries(candles, s as SourceSeries);
+  const plan = planLayout({ def, kernel, axes, t, variants, layout, outputs, threads: 1, batchVariants: req.batchVariants, executors: 1 });
+  const tm = layout === 'TIME_MAJOR';
+  await loopBatches(req, plan.batches, (b) => {
+    for (let v = b.start; v < b.end; v++) {
+      const params: Record<string, number> = {};
+      for (const [name, k] of paramAxes) params[name] = axisValueAt(axes, strides, k, v) as number;
+      const inputs: SeriesInputs = {
+        t, open: base.open, high: base.high, low: base.low, close: base.close, volume: base.volume,
+        src: srcAxis >= 0 ? base[axisValueAt(axes, strides, srcAxis, v) as string] : undefined,
+      };
+      const res = kernel.reference(inputs, params);
+      outputs.forEach((o, k) => {
+        // copy bit patterns, so the canonical NaN of the reference survives unchanged
+        const col = res[o]!;
+        const src = new Uint32Array(col.buffer, col.byteOffset, t);
+        const dst = new Uint32Array(arrays[k]!.buffer, arrays[k]!.byteOffset, t * variants);
+        if (tm) for (let i = 0; i < t; i++) dst[i * variants + v] = src[i]!;
+        else dst.set(src, v * t);
+      });
+    }
+  });
+  const backing: OutputBacking = { kind: 'plain', arrays, t, variants, layout, outputs };
+  return { arrays, backing, batches: plan.batches.length, batchVariants: plan.batchVariants, attempts: plan.batches.length };
+}
