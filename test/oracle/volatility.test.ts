@@ -1,0 +1,3 @@
+import { oracleSuite } from '../helpers/oracle-suite.js';
+
+oracleSuite('volatility');
