@@ -1,0 +1,130 @@
+/** CLI plumbing shared by the commands: option parsing, axis specs, error printing and exit codes (runtime.md §8). */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { GridtaError } from '../errors.js';
+import type { AxisSpec, GridSpec } from '../grid/types.js';
+import { registry } from '../registry/index.js';
+import type { GridtaOptions } from '../runtime/config.js';
+
+export class UsageError extends Error {}
+
+/** Flags every engine-creating command accepts; they become options (source `option`). */
+export const CONFIG_FLAGS = {
+  config: { type: 'string' },
+  env: { type: 'string' },
+  threads: { type: 'string' },
+  'cache-dir': { type: 'string' },
+  'cache-strict': { type: 'boolean' },
+  engine: { type: 'string' },
+  'max-compute-bytes-total': { type: 'string' },
+  'max-variants-per-compute': { type: 'string' },
+  'batch-variants': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options: { ...CONFIG_FLAGS, ...options }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+const intFlag = (name: string, v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  if (!/^[0-9]+$/.test(v.trim())) throw new UsageError(`--${name} must be a positive integer (got ${JSON.stringify(v)})`);
+  return Number(v);
+};
+
+/** Config flags → engine options. Values stay as given; the config layer validates and names the source. */
+export function engineOptions(values: Record<string, unknown>): GridtaOptions {
+  const o: Record<string, unknown> = {};
+  if (values.config !== undefined) o.configPath = values.config;
+  if (values.env !== undefined) o.env = values.env;
+  if (values.threads !== undefined) o.threads = values.threads === 'auto' ? 'auto' : intFlag('threads', values.threads as string);
+  if (values['cache-dir'] !== undefined) o.cacheDir = values['cache-dir'];
+  if (values['cache-strict'] !== undefined) o.cacheStrict = values['cache-strict'];
+  if (values.engine !== undefined) o.engine = values.engine;
+  if (values['max-compute-bytes-total'] !== undefined) o.maxComputeBytesTotal = intFlag('max-compute-bytes-total', values['max-compute-bytes-total'] as string);
+  if (values['max-variants-per-compute'] !== undefined) o.maxVariantsPerCompute = intFlag('max-variants-per-compute', values['max-variants-per-compute'] as string);
+  if (values['batch-variants'] !== undefined) o.batchVariants = values['batch-variants'] === 'auto' ? 'auto' : intFlag('batch-variants', values['batch-variants'] as string);
+  return o as GridtaOptions;
+}
+
+const num = (s: string): number | string => (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s.trim()) ? Number(s) : s.trim());
+
+/**
+ * Axis spec grammar (runtime.md §8.1): `A..B` range with the param's hard step, `A..B:S` range with
+ * step S, `x,y,z` explicit list, a single value a one-value axis.
+ */
+export function parseAxisSpec(indicatorId: string, axis: string, spec: string): AxisSpec {
+  const m = /^\s*([^.:,]+)\.\.([^:,]+?)(?::([^,]+))?\s*$/.exec(spec);
+  if (m) {
+    const start = num(m[1]!), stop = num(m[2]!);
+    if (typeof start !== 'number' || typeof stop !== 'number') throw new UsageError(`--grid ${axis}=${spec}: a range needs numbers`);
+    let step: number | string;
+    if (m[3] !== undefined) step = num(m[3]);
+    else {
+      const def = registry.has(indicatorId) ? registry.get(indicatorId) : undefined;
+      step = def?.params.find((p) => p.name === axis)?.step ?? 1;
+    }
+    if (typeof step !== 'number') throw new UsageError(`--grid ${axis}=${spec}: the step must be a number`);
+    return { mode: 'range', start, stopIncl: stop, step };
+  }
+  const values = spec.split(',').map(num);
+  if (values.some((v) => v === '')) throw new UsageError(`--grid ${axis}=${spec}: empty value in the list`);
+  return { mode: 'explicit', values };
+}
+
+/** Collects repeated `--grid AXIS=SPEC` flags into a partial grid (axes left out take the YAML defaults). */
+export function gridOverrides(indicatorId: string, flags: readonly string[]): Partial<GridSpec> {
+  const params: Record<string, AxisSpec> = {};
+  let source: AxisSpec | undefined;
+  for (const f of flags) {
+    const eq = f.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--grid expects AXIS=SPEC (got ${JSON.stringify(f)})`);
+    const axis = f.slice(0, eq).trim();
+    const spec = parseAxisSpec(indicatorId, axis, f.slice(eq + 1));
+    if (axis === 'source') source = spec;
+    else params[axis] = spec;
+  }
+  return { ...(source ? { source } : {}), params };
+}
+
+/** Exit codes of runtime.md §8. */
+export function exitCodeOf(e: unknown): number {
+  if (e instanceof UsageError) return 2;
+  if (e instanceof GridtaError) {
+    switch (e.code) {
+      case 'max_variants_exceeded':
+      case 'max_compute_bytes_exceeded':
+        return 4;
+      case 'config_invalid':
+      case 'defaults_invalid':
+      case 'candles_invalid':
+      case 'unknown_indicator':
+      case 'grid_invalid':
+      case 'missing_input_series':
+      case 'kernel_unavailable':
+        return 3;
+      case 'compute_cancelled':
+        return 130;
+      default:
+        return 1;
+    }
+  }
+  return 1;
+}
+
+/** Prints an error as `gridta: <code>: <message>` (or the JSON document with --json) and returns its exit code. */
+export function reportError(e: unknown, json: boolean): number {
+  const code = e instanceof UsageError ? 'usage' : e instanceof GridtaError ? e.code : 'internal_error';
+  const message = e instanceof Error ? e.message : String(e);
+  if (json) {
+    const details = e instanceof GridtaError ? e.details : {};
+    process.stdout.write(JSON.stringify({ error: { code, message, details } }) + '\n');
+  } else {
+    process.stderr.write(`gridta: ${code}: ${message}\n`);
+  }
+  return exitCodeOf(e);
+}

@@ -1,0 +1,20 @@
+/** gridta's public surface: every export is named here. */
+export { createEngine, KernelUnavailableError } from './runtime/engine.js';
+export type { Engine, ComputeRequest, ComputeProgress, WarmupReport } from './runtime/engine.js';
+export { resolveConfig } from './runtime/config.js';
+export type { GridtaOptions, ResolvedConfig } from './runtime/config.js';
+export { createCandles, candlesFromCsv } from './candles/index.js';
+export type { Candles, CandlesInput, LoadReport, CsvLoadOptions } from './candles/index.js';
+export { registry } from './registry/index.js';
+export type { Registry, IndicatorDef, ParamDef, Group, SourceSeries, BaseSeries, PriceSeries } from './registry/index.js';
+export { variantKeyV1, variantKeyPayloadV1 } from './grid/keys.js';
+export type { GridSpec, AxisSpec, AxisInput, Axis, Layout } from './grid/types.js';
+export type { Timeframe } from './grid/timeframe.js';
+export { estimate, estimateBatch } from './guards/index.js';
+export type { EstimateResult } from './guards/index.js';
+export type { IndicatorTensor, TensorMeta, TensorOutput, ArrowExportOptions } from './compute/tensor.js';
+export {
+  GridtaError, ConfigError, DefaultsValidationError, RegistryDefinitionError, CandlesValidationError, UnknownIndicatorError,
+  GridValidationError, VariantsGuardExceeded, ComputeBudgetExceeded, MissingInputSeriesError, ComputeCancelled,
+  WorkerCrashedError, KernelError, CacheUnavailableError, CompileError, WarmupError,
+} from './errors.js';
