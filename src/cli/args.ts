@@ -22,9 +22,16 @@ export const CONFIG_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+/** Parsed flags: strings, booleans and (for `multiple` flags) string lists, by flag name. */
+export interface ParsedArgs {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  values: Record<string, any>;
+  positionals: string[];
+}
+
+export function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>): ParsedArgs {
   try {
-    return parseArgs({ args: argv, options: { ...CONFIG_FLAGS, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options: { ...CONFIG_FLAGS, ...options }, allowPositionals: true, strict: true }) as ParsedArgs;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -81,7 +81,7 @@ async function loopBatches(req: RunRequest, batches: readonly BatchRange[], run:
 export async function runWasm(module: WebAssembly.Module, req: RunRequest): Promise<RunResult> {
   const { def, axes, variants, layout, outputs, candles } = req;
   const t = candles.t;
-  const plan: ComputeLayout = planLayout({ def, kernel: def.kernel!, axes, t, variants, layout, outputs, threads: 1, batchVariants: req.batchVariants, executors: 1 });
+  const plan: ComputeLayout = planLayout({ def, kernel: def.kernel!, axes, t, variants, layout, outputs, threads: 1, batchVariants: req.batchVariants, executors: 1, inProcess: true });
   let memory: WebAssembly.Memory;
   if (req.reuse?.kind === 'wasm' && req.reuse.memory && req.reuse.memory.buffer.byteLength >= plan.totalBytes) {
     memory = req.reuse.memory;
@@ -123,13 +123,17 @@ export async function runReference(req: RunRequest): Promise<RunResult> {
   const { def, axes, variants, layout, outputs, candles } = req;
   const t = candles.t;
   const kernel = def.kernel!;
-  const arrays = req.reuse?.kind === 'plain' ? [...req.reuse.arrays] : outputs.map(() => new Float32Array(t * variants));
+  if (req.reuse && req.reuse.kind !== 'plain') {
+    throw new GridValidationError({ indicatorId: def.id, field: 'out', reason: 'shape_mismatch', value: 'WebAssembly-backed tensor', expected: 'a tensor of the reference engine' },
+      'the tensor passed as out was computed by another engine');
+  }
+  const arrays = req.reuse ? [...req.reuse.arrays] : outputs.map(() => new Float32Array(t * variants));
   const strides = axisStrides(axes);
   const srcAxis = axes.findIndex((a) => a.name === 'source');
   const paramAxes = axes.map((a, k) => [a.name, k] as const).filter(([n]) => n !== 'source');
   const base: Record<string, Float32Array | undefined> = {};
   for (const s of seriesNeeded(def, axes)) base[s] = buildSourceSeries(candles, s as SourceSeries);
-  const plan = planLayout({ def, kernel, axes, t, variants, layout, outputs, threads: 1, batchVariants: req.batchVariants, executors: 1 });
+  const plan = planLayout({ def, kernel, axes, t, variants, layout, outputs, threads: 1, batchVariants: req.batchVariants, executors: 1, inProcess: true });
   const tm = layout === 'TIME_MAJOR';
   await loopBatches(req, plan.batches, (b) => {
     for (let v = b.start; v < b.end; v++) {

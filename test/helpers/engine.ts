@@ -1,0 +1,29 @@
+/** Engine fixtures for tests: in-process engines for each kind, candles from the oracle series. */
+import { createCandles, type Candles } from '../../src/candles/index.js';
+import { createEngine, type Engine } from '../../src/runtime/engine.js';
+import type { TestSeries } from './series.js';
+
+const engines = new Map<string, Engine>();
+
+/** One cached in-process engine per kind (threads = 1), on the test environment's config. */
+export function engineOf(engine: 'wasm-simd' | 'wasm-scalar' | 'reference'): Engine {
+  let e = engines.get(engine);
+  if (!e) {
+    e = createEngine({ env: 'test', engine, threads: 1, onWarning: () => undefined });
+    engines.set(engine, e);
+  }
+  return e;
+}
+
+export function candlesOf(s: TestSeries, instrumentId = 'test:SERIES'): Candles {
+  const tsOpen = Array.from({ length: s.t }, (_, i) => 1_700_000_000_000 + i * 60_000);
+  return createCandles({ instrumentId, timeframe: '1m', tsOpen, open: s.open, high: s.high, low: s.low, close: s.close, volume: s.volume });
+}
+
+/** Candles from plain close (and optional high/low) arrays, 1m bars from t = 0. */
+export function simpleCandles(close: number[], extra: { high?: number[]; low?: number[]; open?: number[]; volume?: number[] } = {}): Candles {
+  return createCandles({ instrumentId: 'test:HAND', timeframe: '1m', tsOpen: close.map((_, i) => i * 60_000), close, ...extra });
+}
+
+/** Bits of a Float32Array, for Object.is-level comparison with NaN positions. */
+export const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);

@@ -1,0 +1,41 @@
+/** Module boundaries of the design guide (§2): a forbidden import edge fails this test. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  const src = readFileSync(file, 'utf8');
+  return [...src.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/gm), ...src.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
+}
+
+const RULES: { dir: string; forbidden: RegExp[]; why: string }[] = [
+  { dir: 'assembly', forbidden: [/^\.\.\//, /^node:/], why: 'kernels import only assembly/' },
+  { dir: 'src/registry', forbidden: [/^node:/, /\/(runtime|compute|candles|arrow|cli)\//, /^(yaml|piscina|apache-arrow)$/], why: 'registry is pure' },
+  { dir: 'src/reference', forbidden: [/^node:/, /\/(runtime|compute|candles|arrow|cli)\//], why: 'reference is pure' },
+  { dir: 'src/grid', forbidden: [/^node:(?!crypto)/, /\/(runtime|compute|candles|arrow|cli)\//, /^(yaml|piscina|apache-arrow)$/], why: 'grid is pure (node:crypto allowed)' },
+  { dir: 'src/guards', forbidden: [/^node:/, /\/(runtime|compute|candles|arrow|cli)\//], why: 'guards are pure' },
+  { dir: 'src/candles', forbidden: [/\/(runtime|compute|arrow|cli)\//, /^(piscina|apache-arrow|yaml)$/], why: 'candles: pure modules and node:fs only' },
+  { dir: 'src/compute', forbidden: [/\/(runtime|arrow|cli)\//, /^(piscina|apache-arrow|yaml)$/], why: 'compute: no config, no pool, no arrow' },
+  { dir: 'src/arrow', forbidden: [/\/(runtime|cli)\//], why: 'arrow: no runtime' },
+  { dir: 'src/runtime', forbidden: [/\/cli\//, /bench\//], why: 'runtime: no cli or bench' },
+];
+
+describe.each(RULES)('$dir', ({ dir, forbidden, why }) => {
+  it(`respects the boundary: ${why}`, () => {
+    const offenders: string[] = [];
+    for (const f of files(join(root, dir))) {
+      for (const spec of imports(f)) if (forbidden.some((re) => re.test(spec))) offenders.push(`${relative(root, f)} imports ${spec}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+});
