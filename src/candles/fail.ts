@@ -1,0 +1,18 @@
+/** Builds CandlesValidationError with its details in the documented key order (engine.md §1.8). */
+import { CandlesValidationError, type CandlesReason, type CandlesValidationDetails } from '../errors.js';
+
+export interface ErrorPlace {
+  index?: number;
+  line?: number;
+  value?: unknown;
+  expected?: unknown;
+}
+
+export function candlesError(field: string, reason: CandlesReason, explanation: string, place: ErrorPlace = {}): CandlesValidationError {
+  const details: CandlesValidationDetails = { field, reason };
+  if (place.index !== undefined) details.index = place.index;
+  if (place.line !== undefined) details.line = place.line;
+  if (place.value !== undefined) details.value = place.value;
+  if (place.expected !== undefined) details.expected = place.expected;
+  return new CandlesValidationError(details, explanation);
+}

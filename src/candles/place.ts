@@ -1,0 +1,258 @@
+/**
+ * From sparse rows to candles (engine.md §1.5, §1.5a), shared by the CSV and Arrow loaders:
+ * timeframe, range, stable sort, last-wins placement, the load report and its warnings.
+ */
+import { TIMEFRAME_MS, timeframeOfStep, type Timeframe } from '../grid/timeframe.js';
+import { TS_UNITS } from './cells.js';
+import { checkInstrumentId, checkTimeframe, checkTimeline, createCandles } from './create.js';
+import { candlesError } from './fail.js';
+import type { BaseSeries, CandleColumns, Candles, LoadOptions, LoadReport, LoadWarning, Timeline, TsUnit } from './types.js';
+
+/** Loader options after validation. */
+export interface LoadSettings {
+  readonly instrumentId: string;
+  readonly timeframe: Timeframe | undefined;
+  readonly tsUnit: TsUnit;
+  readonly start: number | undefined;
+  readonly end: number | undefined;
+  readonly strict: boolean;
+  readonly timeline: Timeline;
+  readonly columns: CandleColumns;
+}
+
+/** Rows in input order: exact ms times and float32 values (NaN where a cell was missing). */
+export interface SparseRows {
+  readonly ts: Float64Array;
+  readonly series: Partial<Record<BaseSeries, Float32Array>>;
+  /** The timestamp column's name, used as `field` in row errors. */
+  readonly tsField: string;
+  /** Where row `i` came from: `{ line }` (1-based, CSV) or `{ index }` (0-based, Arrow). */
+  readonly locate: (row: number) => { line?: number; index?: number };
+}
+
+/** A dense 1d load with more holes than this share of T suggests `timeline: 'sessions'`. */
+const MANY_HOLES_SHARE = 0.2;
+
+/** Checks the options in [C1], [C2] order, then the loader-only ones. */
+export function checkLoadOptions(opts: LoadOptions): LoadSettings {
+  if (typeof opts !== 'object' || opts === null) {
+    throw candlesError('instrumentId', 'empty_instrument', 'load options with an instrumentId are required', { value: opts ?? null });
+  }
+  const instrumentId = checkInstrumentId(opts.instrumentId);
+  const timeframe = opts.timeframe === undefined ? undefined : checkTimeframe(opts.timeframe);
+  const tsUnit = opts.tsUnit ?? 'ms';
+  if (!TS_UNITS.includes(tsUnit)) throw candlesError('tsOpen', 'bad_timestamp', `tsUnit must be one of ${TS_UNITS.join(', ')}`, { value: tsUnit, expected: TS_UNITS });
+  for (const field of ['start', 'end'] as const) {
+    const v = opts[field];
+    if (v !== undefined && !Number.isSafeInteger(v)) throw candlesError(field, 'bad_timestamp', 'must be a safe integer of epoch ms', { value: v });
+  }
+  return {
+    instrumentId, timeframe, tsUnit, start: opts.start, end: opts.end, strict: opts.strict === true,
+    timeline: checkTimeline(opts.timeline), columns: opts.columns ?? {},
+  };
+}
+
+/** Builds validated candles from rows read by a loader. */
+export function candlesFromRows(rows: SparseRows, settings: LoadSettings): Candles {
+  const { timeframe, inferred } = settings.timeframe !== undefined
+    ? { timeframe: settings.timeframe, inferred: false }
+    : { timeframe: inferTimeframe(rows.ts), inferred: true };
+  const stepMs = TIMEFRAME_MS[timeframe];
+  const order = stableOrder(rows.ts);
+  const placed = settings.timeline === 'dense'
+    ? placeDense(rows, order, stepMs, denseRange(rows.ts, stepMs, settings))
+    : placeSessions(rows, order, stepMs, sessionsRange(rows.ts, settings));
+  if (settings.strict) checkStrict(rows, placed, stepMs);
+
+  const series: Partial<Record<BaseSeries, Float32Array>> = {};
+  for (const [name, values] of Object.entries(rows.series) as [BaseSeries, Float32Array][]) {
+    series[name] = gather(values, placed.slotRow);
+  }
+  const loadReport = report(rows.ts.length, placed, inferred, timeframe, settings.timeline);
+  return createCandles({
+    instrumentId: settings.instrumentId, timeframe, tsOpen: placed.tsOpen, close: series.close!,
+    ...series, timeline: settings.timeline, loadReport,
+  });
+}
+
+/** §1.5 step 2: the most frequent positive step between distinct sorted times (ties: smaller). */
+export function inferTimeframe(ts: Float64Array): Timeframe {
+  const sorted = Float64Array.from(ts).sort();
+  const counts = new Map<number, number>();
+  let distinct = sorted.length > 0 ? 1 : 0;
+  for (let i = 1; i < sorted.length; i++) {
+    const diff = sorted[i]! - sorted[i - 1]!;
+    if (diff === 0) continue;
+    distinct++;
+    counts.set(diff, (counts.get(diff) ?? 0) + 1);
+  }
+  if (distinct < 2) {
+    throw candlesError('timeframe', 'timeframe_required', 'cannot be inferred from fewer than two distinct timestamps; pass opts.timeframe', { value: distinct });
+  }
+  let best = Infinity;
+  let bestCount = 0;
+  for (const [diff, count] of counts) {
+    if (count > bestCount || (count === bestCount && diff < best)) [best, bestCount] = [diff, count];
+  }
+  const tf = timeframeOfStep(best);
+  if (tf === null) {
+    throw candlesError('timeframe', 'timeframe_not_inferred', `the most frequent step, ${best} ms, is not a supported timeframe; pass opts.timeframe`,
+      { value: best, expected: Object.values(TIMEFRAME_MS) });
+  }
+  return tf;
+}
+
+/** Row indices sorted by time; equal times keep their input order. */
+function stableOrder(ts: Float64Array): Uint32Array {
+  const order = new Uint32Array(ts.length);
+  let sorted = true;
+  for (let i = 0; i < ts.length; i++) {
+    order[i] = i;
+    if (i > 0 && ts[i]! < ts[i - 1]!) sorted = false;
+  }
+  return sorted ? order : order.sort((a, b) => ts[a]! - ts[b]! || a - b);
+}
+
+interface Range { start: number; end: number }
+
+/** §1.5 step 3: [start, end) on the start grid, ending just after the last row unless given. */
+function denseRange(ts: Float64Array, stepMs: number, s: LoadSettings): Range {
+  const start = s.start ?? minOf(ts);
+  if (start === undefined) throw candlesError('start', 'empty_range', 'there are no rows to take the start from');
+  let end = s.end;
+  if (end === undefined) {
+    const maxTs = maxAtOrAfter(ts, start);
+    if (maxTs === undefined) throw candlesError('start', 'empty_range', 'no row lies at or after start', { value: start });
+    end = start + stepMs * (Math.floor((maxTs - start) / stepMs) + 1);
+  }
+  if (end <= start) throw candlesError('end', 'empty_range', 'must be after start', { value: end, expected: `> ${start}` });
+  if ((end - start) % stepMs !== 0) {
+    throw candlesError('end', 'range_not_aligned', `must lie a multiple of ${stepMs} ms after start (${start})`, { value: end, expected: `start + k * ${stepMs}` });
+  }
+  return { start, end };
+}
+
+/** §1.5a: the start grid as in §1.5; `end` (if given) only cuts rows off. */
+function sessionsRange(ts: Float64Array, s: LoadSettings): Range {
+  const start = s.start ?? minOf(ts);
+  if (start === undefined) throw candlesError('start', 'empty_range', 'there are no rows to take the start from');
+  const end = s.end ?? Infinity;
+  if (end <= start) throw candlesError('end', 'empty_range', 'must be after start', { value: end, expected: `> ${start}` });
+  return { start, end };
+}
+
+/** The outcome of placement: which input row fills each bar (-1: a hole). */
+interface Placement {
+  tsOpen: BigInt64Array;
+  slotRow: Int32Array;
+  duplicates: number;
+  misaligned: number;
+  outOfRange: number;
+  holes: number;
+  /** Input index of the first duplicate / misaligned row, or -1. */
+  firstDuplicate: number;
+  firstMisaligned: number;
+}
+
+/** §1.5 steps 4–6: one slot per step of [start, end), rows written last-wins. */
+function placeDense(rows: SparseRows, order: Uint32Array, stepMs: number, { start, end }: Range): Placement {
+  const t = (end - start) / stepMs;
+  const p = emptyPlacement(t);
+  p.slotRow.fill(-1);
+  for (const row of order) {
+    const ts = rows.ts[row]!;
+    if (ts < start || ts >= end) { p.outOfRange++; continue; }
+    if ((ts - start) % stepMs !== 0) { p.misaligned++; p.firstMisaligned = firstOf(p.firstMisaligned, row); continue; }
+    const slot = (ts - start) / stepMs;
+    if (p.slotRow[slot]! >= 0) { p.duplicates++; p.firstDuplicate = firstOf(p.firstDuplicate, row); }
+    p.slotRow[slot] = row;
+  }
+  for (let i = 0; i < t; i++) {
+    p.tsOpen[i] = BigInt(start + i * stepMs);
+    if (p.slotRow[i]! < 0) p.holes++;
+  }
+  return p;
+}
+
+/** §1.5a: one bar per distinct aligned in-range time, in time order; no holes. */
+function placeSessions(rows: SparseRows, order: Uint32Array, stepMs: number, { start, end }: Range): Placement {
+  const times: number[] = [];
+  const winners: number[] = [];
+  const p = emptyPlacement(0);
+  for (const row of order) {
+    const ts = rows.ts[row]!;
+    if (ts < start || ts >= end) { p.outOfRange++; continue; }
+    if ((ts - start) % stepMs !== 0) { p.misaligned++; p.firstMisaligned = firstOf(p.firstMisaligned, row); continue; }
+    if (times.length > 0 && times[times.length - 1] === ts) {
+      p.duplicates++;
+      p.firstDuplicate = firstOf(p.firstDuplicate, row);
+      winners[winners.length - 1] = row;
+    } else {
+      times.push(ts);
+      winners.push(row);
+    }
+  }
+  if (times.length === 0) throw candlesError('start', 'empty_range', 'no row lies on the start grid within [start, end)', { value: start });
+  return { ...p, tsOpen: BigInt64Array.from(times, (x) => BigInt(x)), slotRow: Int32Array.from(winners) };
+}
+
+function emptyPlacement(t: number): Placement {
+  return {
+    tsOpen: new BigInt64Array(t), slotRow: new Int32Array(t), duplicates: 0, misaligned: 0, outOfRange: 0, holes: 0,
+    firstDuplicate: -1, firstMisaligned: -1,
+  };
+}
+
+const firstOf = (current: number, row: number): number => (current < 0 || row < current ? row : current);
+
+/** `strict`: the earliest duplicate or misaligned row in input order is an error. */
+function checkStrict(rows: SparseRows, p: Placement, stepMs: number): void {
+  const dup = p.firstDuplicate;
+  const mis = p.firstMisaligned;
+  if (dup < 0 && mis < 0) return;
+  const row = dup >= 0 && (mis < 0 || dup < mis) ? dup : mis;
+  const where = rows.locate(row);
+  const value = rows.ts[row]!;
+  if (row === dup) {
+    throw candlesError(rows.tsField, 'duplicate_timestamp', 'repeats the time of an earlier row (strict)', { ...where, value });
+  }
+  throw candlesError(rows.tsField, 'misaligned_timestamp', `is not on the ${stepMs} ms grid of start (strict)`, { ...where, value, expected: `start + k * ${stepMs}` });
+}
+
+/** One output series: the winning row's value per bar, NaN for holes. */
+function gather(values: Float32Array, slotRow: Int32Array): Float32Array {
+  const out = new Float32Array(slotRow.length);
+  for (let i = 0; i < slotRow.length; i++) {
+    const row = slotRow[i]!;
+    out[i] = row >= 0 ? values[row]! : NaN;
+  }
+  return out;
+}
+
+function report(rowsRead: number, p: Placement, timeframeInferred: boolean, timeframe: Timeframe, timeline: Timeline): LoadReport {
+  const warnings: LoadWarning[] = [];
+  const t = p.slotRow.length;
+  if (timeline === 'dense' && timeframe === '1d' && p.holes > MANY_HOLES_SHARE * t) {
+    warnings.push({
+      code: 'GRIDTA_MANY_HOLES',
+      message: `${p.holes} of ${t} daily bars (${((100 * p.holes) / t).toFixed(1)}%) have no row and are NaN; ` +
+        "exchange-traded daily data usually wants timeline: 'sessions'",
+    });
+  }
+  return {
+    rowsRead, rowsPlaced: rowsRead - p.outOfRange - p.misaligned - p.duplicates, duplicates: p.duplicates,
+    misaligned: p.misaligned, outOfRange: p.outOfRange, holes: p.holes, timeframeInferred, warnings,
+  };
+}
+
+function minOf(ts: Float64Array): number | undefined {
+  let min: number | undefined;
+  for (const x of ts) if (min === undefined || x < min) min = x;
+  return min;
+}
+
+function maxAtOrAfter(ts: Float64Array, start: number): number | undefined {
+  let max: number | undefined;
+  for (const x of ts) if (x >= start && (max === undefined || x > max)) max = x;
+  return max;
+}

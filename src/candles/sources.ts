@@ -1,0 +1,73 @@
+/** Price sources read by indicators (engine.md §1.4) and the base series a Candles object holds. */
+import { MissingInputSeriesError } from '../errors.js';
+import type { BaseSeries, Candles, SourceSeries } from './types.js';
+
+const f = Math.fround;
+
+/** The base series present in `candles`, sorted by name. */
+export function availableSeries(candles: Candles): BaseSeries[] {
+  const names: BaseSeries[] = ['close', 'high', 'low', 'open', 'volume'];
+  return names.filter((name) => candles[name] !== undefined);
+}
+
+/** Anything an indicator may read: a price source or `volume`. */
+export type SeriesName = SourceSeries | BaseSeries;
+
+/** The base series a source is built from. */
+export function sourceComponents(source: SeriesName): BaseSeries[] {
+  switch (source) {
+    case 'hl2': return ['high', 'low'];
+    case 'hlc3': return ['high', 'low', 'close'];
+    case 'ohlc4': return ['open', 'high', 'low', 'close'];
+    default: return [source];
+  }
+}
+
+/**
+ * The series an indicator reads for `source`. A base source is the candles' own array (or a copy
+ * of it in `into`); hl2, hlc3 and ohlc4 are computed in float32 in exactly the §1.4 order. With
+ * `into` (e.g. a view on WebAssembly memory, length T) the values are written there and `into` is
+ * returned. A component the candles lack is MissingInputSeriesError; compute checks §2.3 first.
+ */
+export function buildSourceSeries(candles: Candles, source: SeriesName, into?: Float32Array): Float32Array {
+  const [o, h, l, c, v] = componentsOf(candles, source);
+  const t = candles.t;
+  if (into !== undefined && into.length !== t) throw new RangeError(`buildSourceSeries: target has ${into.length} elements, candles have ${t}`);
+  switch (source) {
+    case 'hl2': {
+      const out = into ?? new Float32Array(t);
+      for (let i = 0; i < t; i++) out[i] = f(f(h![i]! + l![i]!) / 2);
+      return out;
+    }
+    case 'hlc3': {
+      const out = into ?? new Float32Array(t);
+      for (let i = 0; i < t; i++) out[i] = f(f(f(h![i]! + l![i]!) + c![i]!) / 3);
+      return out;
+    }
+    case 'ohlc4': {
+      const out = into ?? new Float32Array(t);
+      for (let i = 0; i < t; i++) out[i] = f(f(f(f(o![i]! + h![i]!) + l![i]!) + c![i]!) / 4);
+      return out;
+    }
+    default: {
+      const base = (o ?? h ?? l ?? c ?? v)!;
+      if (into === undefined) return base;
+      into.set(base);
+      return into;
+    }
+  }
+}
+
+const KNOWN: readonly string[] = ['open', 'high', 'low', 'close', 'volume', 'hl2', 'hlc3', 'ohlc4'];
+
+/** [open, high, low, close, volume] as far as `source` needs them; throws when one is absent. */
+function componentsOf(candles: Candles, source: SeriesName): (Float32Array | undefined)[] {
+  if (!KNOWN.includes(source)) throw new TypeError(`unknown price source ${JSON.stringify(source)}`);
+  const required = sourceComponents(source);
+  const missing = required.filter((name) => candles[name] === undefined);
+  if (missing.length > 0) {
+    throw new MissingInputSeriesError({ indicatorId: source, missing: missing.sort(), required: [...required].sort(), available: availableSeries(candles) });
+  }
+  const pick = (name: BaseSeries) => (required.includes(name) ? candles[name] : undefined);
+  return [pick('open'), pick('high'), pick('low'), pick('close'), pick('volume')];
+}

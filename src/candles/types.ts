@@ -1,0 +1,99 @@
+/** Candle shapes and loader options (engine.md §1.1, §1.5, §1.6). */
+import type { Timeframe } from '../grid/timeframe.js';
+import type { BaseSeries, PriceSeries, SourceSeries } from '../registry/types.js';
+
+export type { BaseSeries, PriceSeries, SourceSeries, Timeframe };
+
+export type Timeline = 'dense' | 'sessions';
+
+/** Unit of integer timestamps in a file or table. */
+export type TsUnit = 'ms' | 's' | 'us' | 'ns';
+
+export interface LoadWarning {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** What a loader did with the rows it read (§1.5). */
+export interface LoadReport {
+  readonly rowsRead: number;
+  readonly rowsPlaced: number;
+  readonly duplicates: number;
+  readonly misaligned: number;
+  readonly outOfRange: number;
+  readonly holes: number;
+  readonly timeframeInferred: boolean;
+  readonly warnings: readonly LoadWarning[];
+}
+
+/** Validated, frozen candles: BigInt64Array times and Float32Array series of length `t`. */
+export interface Candles {
+  readonly instrumentId: string;
+  readonly timeframe: Timeframe;
+  readonly stepMs: number;
+  /** ms, = tsOpen[0]. */
+  readonly start: number;
+  /** ms, exclusive. */
+  readonly end: number;
+  readonly t: number;
+  readonly tsOpen: BigInt64Array;
+  readonly close: Float32Array;
+  readonly open?: Float32Array;
+  readonly high?: Float32Array;
+  readonly low?: Float32Array;
+  readonly volume?: Float32Array;
+  readonly timeline: Timeline;
+  readonly loadReport?: LoadReport;
+}
+
+/** A series as a caller may give it; number[] and Float64Array are rounded once to float32. */
+export type SeriesInput = Float32Array | Float64Array | readonly number[];
+
+/** Times as a caller may give them; numbers must be safe integers (ms). */
+export type TimesInput = BigInt64Array | Float64Array | readonly number[];
+
+/** `Candles` without the derived fields; `timeframe` is normalised (`" 1H "` → `1h`). */
+export interface CandlesInput {
+  readonly instrumentId: string;
+  readonly timeframe: Timeframe | string;
+  readonly tsOpen: TimesInput;
+  readonly close: SeriesInput;
+  readonly open?: SeriesInput;
+  readonly high?: SeriesInput;
+  readonly low?: SeriesInput;
+  readonly volume?: SeriesInput;
+  /** 'dense' when absent. */
+  readonly timeline?: Timeline;
+  readonly loadReport?: LoadReport;
+}
+
+/** Explicit column names, overriding the automatic header match. */
+export type CandleColumns = Partial<Record<'tsOpen' | BaseSeries, string>>;
+
+/** Options shared by the CSV and Arrow loaders. */
+export interface LoadOptions {
+  /** Required; stored trimmed. */
+  readonly instrumentId: string;
+  /** Inferred from the timestamps when absent (§1.5 step 2). */
+  readonly timeframe?: Timeframe | string;
+  /** Unit of integer timestamps; 'ms' when absent. */
+  readonly tsUnit?: TsUnit;
+  /** ms; the smallest timestamp when absent. */
+  readonly start?: number;
+  /** ms, exclusive; just after the last row when absent. */
+  readonly end?: number;
+  /** Duplicate or misaligned rows become errors. */
+  readonly strict?: boolean;
+  readonly timeline?: Timeline;
+  readonly columns?: CandleColumns;
+}
+
+export interface CsvLoadOptions extends LoadOptions {
+  /** One character (or string) between fields; ',' when absent. */
+  readonly delimiter?: string;
+}
+
+export type ArrowLoadOptions = LoadOptions;
+
+/** The five base series in their canonical (OHLCV) order. */
+export const BASE_SERIES: readonly BaseSeries[] = ['open', 'high', 'low', 'close', 'volume'];
