@@ -32,6 +32,8 @@ export interface ComputeLayout {
   readonly workBytes: number;
   readonly batchVariants: number;
   readonly batches: readonly BatchRange[];
+  /** Int32 done-flag per batch, published with Atomics by pool workers. */
+  readonly flagsOffset: number;
   readonly totalBytes: number;
   readonly pages: number;
 }
@@ -90,8 +92,10 @@ export function planLayout(args: {
   }
   const batches: BatchRange[] = [];
   for (let i = 0, s = 0; s < variants; i++, s += b) batches.push({ index: i, start: s, end: Math.min(variants, s + b) });
+  const flagsOffset = off;
+  off = align(off + batches.length * 4);
   const slotOf = outputs.map((o) => kernel.slots.indexOf(o));
-  return { t, variants, layout, outputs, slotOf, outputOffsets, series, workOffsets, workBytes, batchVariants: b, batches, totalBytes: off, pages: Math.ceil(off / PAGE) };
+  return { t, variants, layout, outputs, slotOf, outputOffsets, series, workOffsets, workBytes, batchVariants: b, batches, flagsOffset, totalBytes: off, pages: Math.ceil(off / PAGE) };
 }
 
 /** Per-axis strides of the cartesian order [G6] (last axis fastest). */

@@ -82,20 +82,7 @@ export async function runWasm(module: WebAssembly.Module, req: RunRequest): Prom
   const { def, axes, variants, layout, outputs, candles } = req;
   const t = candles.t;
   const plan: ComputeLayout = planLayout({ def, kernel: def.kernel!, axes, t, variants, layout, outputs, threads: 1, batchVariants: req.batchVariants, executors: 1, inProcess: true });
-  let memory: WebAssembly.Memory;
-  if (req.reuse?.kind === 'wasm' && req.reuse.memory && req.reuse.memory.buffer.byteLength >= plan.totalBytes) {
-    memory = req.reuse.memory;
-  } else {
-    if (req.reuse) {
-      throw new GridValidationError({ indicatorId: def.id, field: 'out', reason: 'shape_mismatch', value: 'memory too small', expected: `${plan.totalBytes} bytes` },
-        'the tensor passed as out cannot hold this compute');
-    }
-    if (plan.pages > MAX_PAGES) {
-      throw new GridValidationError({ indicatorId: def.id, field: 'grid', reason: 'too_many_values', value: plan.totalBytes, expected: `<= ${MAX_PAGES * PAGE} bytes in one WebAssembly memory` },
-        'outputs plus inputs exceed the 4 GiB of one WebAssembly memory; split the grid into smaller computes');
-    }
-    memory = new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true });
-  }
+  const memory = computeMemory(def.id, plan, req.reuse);
   const instance = new WebAssembly.Instance(module, {
     env: {
       memory,
@@ -105,9 +92,28 @@ export async function runWasm(module: WebAssembly.Module, req: RunRequest): Prom
   const exports = instance.exports as Record<string, unknown>;
   writeSeries(memory, plan, candles);
   await loopBatches(req, plan.batches, (b) => runBatch(exports, memory, def, axes, plan, b, 0));
-  const arrays = plan.outputOffsets.map((off) => new Float32Array(memory.buffer, off, t * variants));
+  // the same arrays when reusing `out` (its output offsets depend only on T, V and K, which match)
+  const arrays = req.reuse ? [...req.reuse.arrays] : plan.outputOffsets.map((off) => new Float32Array(memory.buffer, off, t * variants));
   const backing: OutputBacking = { kind: 'wasm', memory, arrays, t, variants, layout, outputs };
   return { arrays, backing, batches: plan.batches.length, batchVariants: plan.batchVariants, attempts: plan.batches.length };
+}
+
+/**
+ * The shared memory of one compute: the `out` tensor's memory when it is large enough, else a new
+ * one sized exactly for the plan. One wasm32 memory holds at most 4 GiB; a larger compute is refused
+ * with a clear reason, never truncated.
+ */
+export function computeMemory(indicatorId: string, plan: ComputeLayout, reuse?: OutputBacking): WebAssembly.Memory {
+  if (reuse) {
+    if (reuse.kind === 'wasm' && reuse.memory && reuse.memory.buffer.byteLength >= plan.totalBytes) return reuse.memory;
+    throw new GridValidationError({ indicatorId, field: 'out', reason: 'shape_mismatch', value: reuse.kind === 'wasm' ? 'memory too small' : 'plain arrays', expected: `a WebAssembly-backed tensor of ${plan.totalBytes} bytes` },
+      'the tensor passed as out cannot hold this compute');
+  }
+  if (plan.pages > MAX_PAGES) {
+    throw new GridValidationError({ indicatorId, field: 'grid', reason: 'too_many_values', value: plan.totalBytes, expected: `<= ${MAX_PAGES * PAGE} bytes in one WebAssembly memory` },
+      'outputs plus inputs exceed the 4 GiB of one WebAssembly memory; split the grid into smaller computes');
+  }
+  return new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true });
 }
 
 /** Writes every needed base and derived series into the compute's memory (float32, §1.4). */

@@ -7,7 +7,7 @@ import { createCandles, isCandles, availableSeries, type Candles } from '../cand
 import { toArrowExporters } from '../arrow/export.js';
 import { createTensor, type IndicatorTensor } from '../compute/tensor.js';
 import { runReference, runWasm, type ComputeProgress, type EngineKind, type OutputBacking, type RunRequest } from '../compute/run.js';
-import { seriesNeeded } from '../compute/plan.js';
+import { batchSize, seriesNeeded } from '../compute/plan.js';
 import { ComputeCancelled, GridValidationError, GridtaError, MissingInputSeriesError, WarmupError } from '../errors.js';
 import type { GridSpec, Layout } from '../grid/types.js';
 import { estimate as estimateGrid, estimateBatch as estimateGrids, planCompute, type Horizon } from '../guards/index.js';
@@ -17,6 +17,8 @@ import { resolveConfig, type GridtaOptions, type ResolvedConfig } from './config
 import { defaultGrid as defaultGridOf, mergedIndicatorViews, validateDefaults, type MergedIndicatorView, type ValidatedDefaults } from './defaults.js';
 import { bundledCacheDir } from './paths.js';
 import { exerciseKernels, simdSupported } from './warmup.js';
+import { KernelPool, runPooled, type Faults } from './pool.js';
+import { ConfigError } from '../errors.js';
 import { abortReason } from '../compute/run.js';
 
 export type { ComputeProgress } from '../compute/run.js';
@@ -66,9 +68,19 @@ export class KernelUnavailableError extends GridtaError<{ indicatorId: string }>
 
 const backings = new WeakMap<object, OutputBacking>();
 
-export function createEngine(options: GridtaOptions = {}): Engine {
+/** Test-only options, accepted only when GRIDTA_TEST_FAULTS=1 (runtime.md [L5]). */
+export interface InternalOptions { __faults?: Faults }
+
+/** Below this many output values (T·V·K) a compute runs in-process even with a pool ([Q2a]). */
+export const POOL_MIN_VALUES = 2 ** 20;
+
+export function createEngine(options: GridtaOptions & InternalOptions = {}): Engine {
   const t0 = performance.now();
-  const config = resolveConfig(options);
+  const { __faults: faults, ...publicOptions } = options;
+  if (faults !== undefined && process.env.GRIDTA_TEST_FAULTS !== '1') {
+    throw new ConfigError({ key: '__faults', source: 'option', value: faults, expected: 'only with GRIDTA_TEST_FAULTS=1' });
+  }
+  const config = resolveConfig(publicOptions);
   const defaults: ValidatedDefaults = validateDefaults(config.document, config.configPath.value);
   const configMs = performance.now() - t0;
   const emitted = new Set<string>();
@@ -84,6 +96,8 @@ export function createEngine(options: GridtaOptions = {}): Engine {
   let closed = false;
   let warm: Promise<{ report: WarmupReport; module: WebAssembly.Module | null }> | undefined;
   let warmed: { report: WarmupReport; module: WebAssembly.Module | null } | undefined;
+  let pool: KernelPool | undefined;
+  const threads = config.threadsEffective;
 
   async function doWarmup(): Promise<{ report: WarmupReport; module: WebAssembly.Module | null }> {
     const started = performance.now();
@@ -118,10 +132,27 @@ export function createEngine(options: GridtaOptions = {}): Engine {
     const x0 = performance.now();
     const kernels = await exerciseKernels(engine, module);
     const exerciseMs = performance.now() - x0;
+    // phases 7–8: the pool (wasm engines with threads >= 2); the reference engine always runs in-process
+    let poolStartMs = 0, workersMs = 0;
+    let workers: WarmupReport['workers'] = [];
+    if (threads >= 2 && module) {
+      const p0 = performance.now();
+      const p = new KernelPool(module, { threads, maxBatchAttempts: config.maxBatchAttempts.value, batchTimeoutMs: config.batchTimeoutMs.value });
+      poolStartMs = performance.now() - p0;
+      const w0 = performance.now();
+      try {
+        workers = await p.exercise();
+      } catch (e) {
+        await p.close();
+        throw new WarmupError({ phase: 'workers', cause: (e as Error).message }, { cause: e });
+      }
+      workersMs = performance.now() - w0;
+      pool = p;
+    }
     const report: WarmupReport = {
-      status: 'ok', requestedEngine: requested, engine, threads: 1, inProcess: true, cache,
-      timings: { configMs, cacheLookupMs, compileMs, wasmCompileMs: 0, instantiateMs: 0, exerciseMs, poolStartMs: 0, workersMs: 0, totalMs: configMs + performance.now() - started },
-      workers: [], kernels, warnings,
+      status: 'ok', requestedEngine: requested, engine, threads: pool ? threads : 1, inProcess: !pool, cache,
+      timings: { configMs, cacheLookupMs, compileMs, wasmCompileMs: 0, instantiateMs: 0, exerciseMs, poolStartMs, workersMs, totalMs: configMs + performance.now() - started },
+      workers, kernels, warnings,
     };
     return { report, module };
   }
@@ -157,7 +188,14 @@ export function createEngine(options: GridtaOptions = {}): Engine {
       def, axes: plan.grid.axes, variants: plan.variants, layout: plan.layout, outputs: plan.outputs, candles,
       batchVariants: req.batchVariants ?? config.batchVariants.value, signal: req.signal, onProgress: req.onProgress, reuse,
     };
-    const res = report.engine === 'reference' ? await runReference(runReq) : await runWasm(module!, runReq);
+    const K = plan.outputs.length;
+    // [Q2a]: small outputs and single-batch computes run in-process even when a pool exists
+    const pooled = pool !== undefined && candles.t * plan.variants * K >= POOL_MIN_VALUES
+      && batchSize(plan.variants, candles.t, K, pool.threads, runReq.batchVariants) < plan.variants;
+    let res;
+    if (report.engine === 'reference') res = await runReference(runReq);
+    else if (pooled) res = await runPooled(pool!, runReq, faults);
+    else res = await runWasm(module!, runReq);
     const tensor = createTensor({
       def, axes: plan.grid.axes, layout: plan.layout, t: candles.t, variants: plan.variants,
       outputs: plan.outputs.map((name, k) => ({ name, values: res.arrays[k]! })),
@@ -166,7 +204,7 @@ export function createEngine(options: GridtaOptions = {}): Engine {
       meta: {
         t: candles.t, variants: plan.variants, outputs: plan.outputs.length, nanPolicy: 'propagate',
         computeMs: Math.round(performance.now() - started - warmupMs), warmupMs: Math.round(warmupMs),
-        engine: report.engine, threads: 1, batches: res.batches, batchVariants: res.batchVariants, attempts: res.attempts,
+        engine: report.engine, threads: pooled ? pool!.threads : 1, batches: res.batches, batchVariants: res.batchVariants, attempts: res.attempts,
         lookAheadOutputs: def.lookAhead.filter((o) => plan.outputs.includes(o)),
         instrumentId: candles.instrumentId, timeframe: candles.timeframe, timeline: candles.timeline, start: candles.start, end: candles.end,
       },
@@ -188,6 +226,9 @@ export function createEngine(options: GridtaOptions = {}): Engine {
     },
     close: async () => {
       closed = true;
+      const p = pool;
+      pool = undefined;
+      await p?.close();
     },
   });
 }

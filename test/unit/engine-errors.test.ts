@@ -20,10 +20,10 @@ async function rejection(p: Promise<unknown>): Promise<Error & { code: string; d
 }
 
 describe('compute rejects bad grids with typed errors', () => {
-  it('rejects an unknown id and suggests the close one', async () => {
+  it('rejects an unknown id and suggests the closest ids (distance, then id)', async () => {
     const e = await rejection(engine().compute({ candles, grid: { indicatorId: 'ma.emma', source: 'close', params: { window: 3 } } }));
     expect(e).toBeInstanceOf(UnknownIndicatorError);
-    expect(e.details).toEqual({ indicatorId: 'ma.emma', suggestions: ['ma.ema', 'ma.dema', 'ma.tema'] });
+    expect(e.details).toEqual({ indicatorId: 'ma.emma', suggestions: ['ma.ema', 'ma.dema', 'ma.hma'] });
   });
 
   it('rejects a window below 2', async () => {

@@ -1,0 +1,194 @@
+/**
+ * Worker pool (runtime.md §5–6): piscina sized exactly from the resolved threads, one task per
+ * worker at a time, every worker sharing the compiled module and each compute's shared memory.
+ * Batches run in variant order; a failed attempt (worker exit, error, timeout) is retried on a fresh
+ * worker after the dead one has exited, up to max_batch_attempts; a trap is a KernelError at once.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { ComputeCancelled, KernelError, WorkerCrashedError } from '../errors.js';
+import { planLayout, type BatchRange, type ComputeLayout } from '../compute/plan.js';
+import { computeMemory, writeSeries, type ComputeProgress, type OutputBacking, type RunRequest, type RunResult } from '../compute/run.js';
+import type { Axis } from '../grid/types.js';
+import { abortReason } from '../compute/run.js';
+import { packageRoot } from './paths.js';
+import type { ExerciseResult, ExerciseTask, WorkerResult, WorkerTask } from './worker.js';
+
+export interface Faults { batch: number; times: number; mode: 'exit' | 'hang' | 'trap' }
+
+export interface PoolOptions { threads: number; maxBatchAttempts: number; batchTimeoutMs: number }
+
+export interface PoolJob {
+  indicatorId: string;
+  axes: readonly Axis[];
+  plan: ComputeLayout;
+  memory: WebAssembly.Memory;
+  flagsOffset: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ComputeProgress) => void;
+  faults?: Faults;
+}
+
+const workerFile = (): string => pathToFileURL(join(packageRoot(), 'dist', 'src', 'runtime', 'worker.js')).href;
+
+export class KernelPool {
+  readonly threads: number;
+  private readonly piscina: Piscina<WorkerTask | ExerciseTask, WorkerResult | ExerciseResult>;
+  private readonly opts: PoolOptions;
+  private readonly workers = new Map<number, Worker>();
+  private readonly taskThread = new Map<number, number>();
+  private nextTask = 1;
+  private freeSlots: number[];
+  private closed = false;
+
+  constructor(module: WebAssembly.Module, opts: PoolOptions) {
+    this.opts = opts;
+    this.threads = opts.threads;
+    this.freeSlots = Array.from({ length: opts.threads }, (_, i) => i);
+    this.piscina = new Piscina<WorkerTask | ExerciseTask, WorkerResult | ExerciseResult>({
+      filename: workerFile(),
+      minThreads: opts.threads,
+      maxThreads: opts.threads,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      workerData: { module },
+    });
+    // piscina's workerCreate event carries an interface with the thread id; the Worker itself is in pool.threads
+    this.piscina.on('workerCreate', (w: { id: number }) => {
+      const worker = this.piscina.threads.find((x) => x.threadId === w.id);
+      if (!worker) return;
+      this.workers.set(worker.threadId, worker);
+      worker.once('exit', () => this.workers.delete(worker.threadId));
+    });
+    this.piscina.on('message', (m: { gridtaTaskStart?: number; threadId?: number }) => {
+      if (m && typeof m.gridtaTaskStart === 'number' && typeof m.threadId === 'number') this.taskThread.set(m.gridtaTaskStart, m.threadId);
+    });
+    this.piscina.on('error', () => undefined);
+  }
+
+  /** Number of live workers (for tests and diagnose). */
+  get size(): number {
+    return this.piscina.threads.length;
+  }
+
+  /** Runs one task on some worker and reports the outcome without throwing. */
+  private async attempt(task: Omit<WorkerTask, 'taskId'>): Promise<{ ok: true; res: WorkerResult } | { ok: false; cause: 'exit' | 'error' | 'timeout'; error: unknown }> {
+    const taskId = this.nextTask++;
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new Error('batch timeout')), this.opts.batchTimeoutMs);
+    timer.unref?.();
+    try {
+      const res = (await this.piscina.run({ ...task, taskId }, { signal: ac.signal })) as WorkerResult;
+      return { ok: true, res };
+    } catch (error) {
+      const cause = ac.signal.aborted ? 'timeout' : /exit/i.test(String((error as Error)?.message)) ? 'exit' : 'error';
+      await this.waitForExit(taskId);
+      return { ok: false, cause, error };
+    } finally {
+      clearTimeout(timer);
+      this.taskThread.delete(taskId);
+    }
+  }
+
+  /** [L3] step 1: a batch region is never written by two attempts at once. */
+  private async waitForExit(taskId: number): Promise<void> {
+    const tid = this.taskThread.get(taskId);
+    const w = tid === undefined ? undefined : this.workers.get(tid);
+    if (!w) return; // already exited (the exit handler removed it)
+    await new Promise<void>((resolve) => {
+      // bounded wait; this timer also keeps the process alive while no task is running
+      const t = setTimeout(resolve, 5_000);
+      w.once('exit', () => { clearTimeout(t); resolve(); });
+    });
+  }
+
+  /** Runs every batch of a compute; resolves with the attempt count or rejects with a typed error. */
+  async run(job: PoolJob): Promise<{ attempts: number }> {
+    const batches = job.plan.batches;
+    const queue: BatchRange[] = [...batches];
+    const attemptsOf = new Int32Array(batches.length);
+    const flags = new Int32Array(job.memory.buffer, job.flagsOffset, batches.length);
+    const t0 = performance.now();
+    let processed = 0, done = 0, attempts = 0, inFlight = 0;
+    let failure: unknown;
+    return new Promise((resolve, reject) => {
+      const finish = (): void => {
+        if (inFlight > 0) return;
+        if (failure !== undefined) reject(failure);
+        else if (job.signal?.aborted && done < batches.length) reject(new ComputeCancelled({ processed, total: job.plan.variants, reason: abortReason(job.signal) }));
+        else if (done === batches.length) resolve({ attempts });
+      };
+      const pump = (): void => {
+        while (failure === undefined && !job.signal?.aborted && queue.length > 0 && this.freeSlots.length > 0 && !this.closed) {
+          const batch = queue.shift()!;
+          const executor = this.freeSlots.shift()!;
+          const n = attemptsOf[batch.index]!++;
+          attempts++;
+          inFlight++;
+          const fault = job.faults && job.faults.batch === batch.index && n < job.faults.times ? job.faults.mode : undefined;
+          void this.attempt({ memory: job.memory, indicatorId: job.indicatorId, axes: job.axes as Axis[], plan: job.plan, batch, executor, flagsOffset: job.flagsOffset, ...(fault ? { fault } : {}) })
+            .then((r) => {
+              inFlight--;
+              this.freeSlots.push(executor);
+              if (r.ok && r.res.ok) {
+                if (Atomics.load(flags, batch.index) !== 1) failure ??= new KernelError({ indicatorId: job.indicatorId, batchIndex: batch.index, variantStart: batch.start, variantEnd: batch.end, message: 'batch finished without publishing its results' });
+                processed += batch.end - batch.start;
+                done++;
+                if (job.onProgress && failure === undefined) {
+                  try {
+                    job.onProgress({ processed, total: job.plan.variants, batchesDone: done, batchesTotal: batches.length, elapsedMs: performance.now() - t0 });
+                  } catch (e) {
+                    failure ??= e;
+                  }
+                }
+              } else if (r.ok && !r.res.ok) {
+                failure ??= new KernelError({ indicatorId: job.indicatorId, batchIndex: batch.index, variantStart: batch.start, variantEnd: batch.end, message: r.res.trap });
+              } else if (!r.ok) {
+                if (attemptsOf[batch.index]! >= this.opts.maxBatchAttempts) {
+                  failure ??= new WorkerCrashedError({ indicatorId: job.indicatorId, batchIndex: batch.index, variantStart: batch.start, variantEnd: batch.end, attempts: attemptsOf[batch.index]!, cause: r.cause }, { cause: r.error });
+                } else {
+                  queue.unshift(batch);
+                }
+              }
+              pump();
+              finish();
+            });
+        }
+        finish();
+      };
+      job.signal?.addEventListener('abort', () => finish(), { once: true });
+      pump();
+    });
+  }
+
+  /** [W1] phases 7–8: every worker instantiates the module and exercises every kernel, one task per worker. */
+  async exercise(): Promise<{ index: number; instantiateMs: number; exerciseMs: number; kernels: number }[]> {
+    const barrier = new SharedArrayBuffer(4);
+    const res = await Promise.all(Array.from({ length: this.threads }, (_, index) =>
+      this.piscina.run({ exercise: true, barrier, workers: this.threads, index }) as Promise<ExerciseResult>));
+    return res.map((r, index) => ({ index, instantiateMs: r.instantiateMs, exerciseMs: r.exerciseMs, kernels: r.kernels }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.piscina.destroy();
+  }
+}
+
+/** A compute on the pool: same memory layout as in-process, executors = workers, no copies. */
+export async function runPooled(pool: KernelPool, req: RunRequest, faults?: Faults): Promise<RunResult> {
+  const { def, axes, variants, layout, outputs, candles } = req;
+  const t = candles.t;
+  const plan = planLayout({ def, kernel: def.kernel!, axes, t, variants, layout, outputs, threads: pool.threads, batchVariants: req.batchVariants, executors: pool.threads });
+  const memory = computeMemory(def.id, plan, req.reuse);
+  writeSeries(memory, plan, candles);
+  new Int32Array(memory.buffer, plan.flagsOffset, plan.batches.length).fill(0);
+  const { attempts } = await pool.run({ indicatorId: def.id, axes, plan, memory, flagsOffset: plan.flagsOffset, signal: req.signal, onProgress: req.onProgress, faults });
+  // the same arrays when reusing `out` (its output offsets depend only on T, V and K, which match)
+  const arrays = req.reuse ? [...req.reuse.arrays] : plan.outputOffsets.map((off) => new Float32Array(memory.buffer, off, t * variants));
+  const backing: OutputBacking = { kind: 'wasm', memory, arrays, t, variants, layout, outputs };
+  return { arrays, backing, batches: plan.batches.length, batchVariants: plan.batchVariants, attempts };
+}

@@ -1,0 +1,75 @@
+/**
+ * Pool worker (runtime.md §5): instantiates the shared compiled module once per compute memory and
+ * runs batches of variants straight into that shared memory. Publishes each finished batch with an
+ * Atomics store the main thread reads before counting it.
+ */
+import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { runBatch } from '../compute/kernels.js';
+import type { BatchRange, ComputeLayout } from '../compute/plan.js';
+import type { Axis } from '../grid/types.js';
+import { registry } from '../registry/index.js';
+
+export interface WorkerTask {
+  taskId: number;
+  memory: WebAssembly.Memory;
+  indicatorId: string;
+  axes: Axis[];
+  plan: ComputeLayout;
+  batch: BatchRange;
+  executor: number;
+  /** Offset of this compute's Int32 done-flags (one per batch) in the memory. */
+  flagsOffset: number;
+  /** Fault injection for tests (GRIDTA_TEST_FAULTS=1 only): misbehave on this attempt. */
+  fault?: 'exit' | 'hang' | 'trap';
+}
+
+/** Warmup task: every worker waits at the barrier until all have started (so each worker gets exactly one), then exercises every kernel. */
+export interface ExerciseTask { exercise: true; barrier: SharedArrayBuffer; workers: number; index: number }
+export interface ExerciseResult { threadId: number; instantiateMs: number; exerciseMs: number; kernels: number }
+
+export type WorkerResult = { ok: true; threadId: number; instantiateMs: number } | { ok: false; trap: string; threadId: number };
+
+const module: WebAssembly.Module = (workerData as { module: WebAssembly.Module }).module;
+let last: { memory: WebAssembly.Memory; exports: Record<string, unknown> } | undefined;
+
+function instanceFor(memory: WebAssembly.Memory): { exports: Record<string, unknown>; ms: number } {
+  if (last?.memory === memory) return { exports: last.exports, ms: 0 };
+  const t0 = performance.now();
+  const inst = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new WebAssembly.RuntimeError('kernel abort'); } } });
+  last = { memory, exports: inst.exports as Record<string, unknown> };
+  return { exports: last.exports, ms: performance.now() - t0 };
+}
+
+async function exercise(task: ExerciseTask): Promise<ExerciseResult> {
+  const b = new Int32Array(task.barrier);
+  Atomics.add(b, 0, 1);
+  Atomics.notify(b, 0);
+  const until = Date.now() + 30_000;
+  while (Atomics.load(b, 0) < task.workers && Date.now() < until) Atomics.wait(b, 0, Atomics.load(b, 0), 100);
+  const t0 = performance.now();
+  const probe = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  new WebAssembly.Instance(module, { env: { memory: probe } });
+  const instantiateMs = performance.now() - t0;
+  const { exerciseKernels } = await import('./warmup.js');
+  const x0 = performance.now();
+  const kernels = await exerciseKernels('wasm-simd', module);
+  return { threadId, instantiateMs, exerciseMs: performance.now() - x0, kernels: kernels.length };
+}
+
+export default function run(task: WorkerTask | ExerciseTask): WorkerResult | Promise<ExerciseResult> {
+  if ('exercise' in task) return exercise(task);
+  parentPort?.postMessage({ gridtaTaskStart: task.taskId, threadId });
+  if (task.fault === 'exit') process.exit(17);
+  if (task.fault === 'hang') for (;;) { /* spin until the batch timeout terminates this worker */ }
+  try {
+    if (task.fault === 'trap') throw new WebAssembly.RuntimeError('unreachable (injected trap)');
+    const { exports, ms } = instanceFor(task.memory);
+    const def = registry.get(task.indicatorId);
+    runBatch(exports, task.memory, def, task.axes, task.plan, task.batch, task.executor);
+    Atomics.store(new Int32Array(task.memory.buffer, task.flagsOffset, task.plan.batches.length), task.batch.index, 1);
+    return { ok: true, threadId, instantiateMs: ms };
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) return { ok: false, trap: e.message, threadId };
+    throw e;
+  }
+}
