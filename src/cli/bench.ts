@@ -69,7 +69,7 @@ export async function runBench(argv: string[]): Promise<number> {
     candles = syntheticMinuteCandles(size);
     dataset = `synthetic 1m series, ${size.toLocaleString('en-US')} bars with holes, seed ${SYNTHETIC_SEED}`;
   }
-  const { runnable, skipped } = benchCases(values.cases?.split(',').map((s) => s.trim()));
+  const { runnable, skipped } = benchCases(values.cases?.split(',').map((s: string) => s.trim()));
   const engines = { simd: createEngine({ engine: 'wasm-simd', threads: 1 }), scalar: createEngine({ engine: 'wasm-scalar', threads: 1 }) };
   await Promise.all(Object.values(engines).map((e) => e.warmup()));
   const header = {

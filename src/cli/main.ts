@@ -75,7 +75,7 @@ async function cmdCompute(argv: string[]): Promise<number> {
     const t0 = performance.now();
     const tensor = await engine.compute({
       candles, grid, ...(layout ? { layout } : {}),
-      ...(values.outputs ? { outputs: values.outputs.split(',').map((s) => s.trim()) } : {}),
+      ...(values.outputs ? { outputs: values.outputs.split(',').map((s: string) => s.trim()) } : {}),
       signal: ac.signal,
       onProgress: tty ? (p) => process.stderr.write(`\r${id}: ${p.processed}/${p.total} variants (${Math.round((100 * p.processed) / p.total)}%)`) : undefined,
     }).finally(() => process.off('SIGINT', onSigint));
