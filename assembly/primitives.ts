@@ -153,3 +153,73 @@
   const ok = v128.and(valid, f64x2.eq(k1, zero));
   return v128.bitselect(f64x2.div(B1, D), f64x2.splat(NaN), ok);
 }
+
+// ---------------------------------------------------------------- ROLLSUM / ROLLVAR over a shared series (volume, structure)
+// When every lane of a call reads one series and only the window n differs per lane, the kernels
+// keep just the sums per lane (S, and Q for ROLLVAR) and take the counters' tests from two ages of
+// the series, computed once per bar for all lanes (exact integers held as f64):
+//   ageNaN = t − (last NaN bar, −1 before the first):       k == 0 and t >= n − 1  <=>  ageNaN >= n
+//   ageNZ  = t − (last valid non-zero bar, −2^30 before):   z == 0                 <=>  ageNZ  >= n
+// NaN terms enter and leave the sums as +0.0, and a lane whose outgoing term does not exist yet
+// (t < n) subtracts +0.0. That is exact: a sum starts at +0.0, is reset to +0.0, and a binary64 sum
+// or difference is −0 only when its left operand already is, so S is never −0 and S + 0 = S − 0 = S.
+// Each lane therefore performs the spec's additions and subtractions of valid terms in the spec's
+// order, and its sums, resets and NaN outputs equal §2.1 / §2.3 bit for bit.
+
+@inline export const NO_NZ: i32 = -0x40000000;
+
+/** The outgoing term where t >= n (lane mask), +0.0 where it does not exist yet. */
+@inline export function leaving2(u: v128, tf: v128, nf: v128): v128 {
+  return v128.and(u, f64x2.ge(tf, nf));
+}
+@inline export function leaving1(u: f64, tf: f64, nf: f64): f64 {
+  return tf >= nf ? u : 0.0;
+}
+
+/** +0.0 in the lanes whose window holds no valid non-zero term (ageNZ >= n), else the sum. */
+@inline export function resetAged2(acc: v128, ageNZ: v128, nf: v128): v128 {
+  return v128.andnot(acc, f64x2.ge(ageNZ, nf));
+}
+@inline export function resetAged1(acc: f64, ageNZ: f64, nf: f64): f64 {
+  return ageNZ >= nf ? 0.0 : acc;
+}
+
+/** r in the lanes whose window is full and NaN-free (ageNaN >= n), NaN elsewhere. */
+@inline export function validAged2(r: v128, ageNaN: v128, nf: v128): v128 {
+  return v128.bitselect(r, f64x2.splat(NaN), f64x2.ge(ageNaN, nf));
+}
+@inline export function validAged1(r: f64, ageNaN: f64, nf: f64): f64 {
+  return ageNaN >= nf ? r : NaN;
+}
+
+/** Clamped population variance from lane sums (§2.3): (Q / n) − (m·m) with m = S / n; (−1e−12, 0) → 0. */
+@inline export function var2(S: v128, Q: v128, nf: v128): v128 {
+  const m = f64x2.div(S, nf);
+  const vr = f64x2.sub(f64x2.div(Q, nf), f64x2.mul(m, m));
+  const zero = f64x2.splat(0.0);
+  return v128.bitselect(zero, vr, v128.and(f64x2.lt(vr, zero), f64x2.gt(vr, f64x2.splat(-1e-12))));
+}
+@inline export function var1(S: f64, Q: f64, nf: f64): f64 {
+  const m = S / nf;
+  let vr = Q / nf - m * m;
+  if (vr < 0 && vr > -1e-12) vr = 0.0;
+  return vr;
+}
+
+// ---------------------------------------------------------------- shared-series rings (volume, structure)
+// A series shared by every variant of a call (TP·volume, money flows, DIFF(AD)) is computed once per
+// time chunk into a ring of f64, so the outgoing term x[t − n] is read back exactly as computed. The
+// ring holds the whole series when T <= 4096, else 4096 slots >= CHUNK + 2000 (the registry's window
+// bound), so no slot still needed is overwritten. The host sizes scratch with the same formula.
+
+@inline export const RING_MAX: i32 = 4096;
+
+/** Ring slots for a series of t bars: the next power of two >= t, at most RING_MAX. */
+@inline export function ringSlots(t: i32): i32 {
+  return t >= RING_MAX ? RING_MAX : (1 << (32 - clz(t - 1)));
+}
+
+/** Address of bar i's slot (any i, masked; callers mask out bars before the series start). */
+@inline export function ringAt(ring: usize, mask: i32, i: i32): usize {
+  return ring + (<usize>(i & mask) << 3);
+}

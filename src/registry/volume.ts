@@ -1,5 +1,25 @@
 /** Registry definitions of the `volume` group (indicators.md). Numbers come from the spec's indicators.yaml. */
-import { defineIndicator } from './types.js';
+import { defineIndicator, defineKernel } from './types.js';
+import {
+  referenceAdLine, referenceCmf, referenceMfi, referenceObv, referenceVolumeSma, referenceVwap, referenceVwapDeviation,
+} from '../reference/volume.js';
+
+const f64s = (arrays: number, n: number): number => arrays * n * 8;
+const CHUNK = 256; // bars per kernel time chunk (assembly/lanes.ts)
+/** Slots of a shared-series ring (assembly/primitives.ts ringSlots): next power of two >= t, at most 4096. */
+const ringSlots = (t: number, max = 4096): number => { let r = 1; while (r < t && r < max) r *= 2; return r; };
+
+// Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
+const AD_LINE = defineKernel({ name: 'ad_line', params: [], slots: ['ad_line'], reference: referenceAdLine, scratchBytes: () => 0 });
+const OBV = defineKernel({ name: 'obv', params: [], slots: ['obv'], reference: referenceObv, scratchBytes: () => 0 });
+const VOLUME_SMA = defineKernel({ name: 'volume_sma', params: ['window'], slots: ['volume_sma'], reference: referenceVolumeSma, scratchBytes: (n) => f64s(4, n) });
+const CMF = defineKernel({ name: 'cmf', params: ['window'], slots: ['cmf'], reference: referenceCmf, scratchBytes: (n, t) => f64s(7, n) + 16 + ringSlots(t) * 8 });
+const MFI = defineKernel({ name: 'mfi', params: ['window'], slots: ['mfi'], reference: referenceMfi, scratchBytes: (n, t) => f64s(3, n) + 2 * ringSlots(t) * 8 + 3 * CHUNK * 8 });
+const VWAP = defineKernel({ name: 'vwap', params: ['window'], slots: ['vwap'], reference: referenceVwap, scratchBytes: (n, t) => f64s(12, n) + 2 * ringSlots(t) * 8 });
+const VWAP_DEVIATION = defineKernel({
+  name: 'vwap_deviation', params: ['window', 'mult'], slots: ['vwap_upper', 'vwap', 'vwap_lower', 'vwap_stdev'],
+  reference: referenceVwapDeviation, scratchBytes: (n, t) => f64s(12, n) + 2 * ringSlots(t) * 8 + n * ringSlots(t, 2048) * 8,
+});
 
 export const ad_line = defineIndicator({
   id: 'volume.ad_line', group: 'volume', title: 'Accumulation/Distribution Line',
@@ -7,8 +27,8 @@ export const ad_line = defineIndicator({
   params: [],
   axes: [], outputs: ['ad_line'],
   warmup: { ad_line: '0' },
-  kernel: null,
-  doc: 'Running state `r = NaN`.',
+  kernel: AD_LINE,
+  doc: 'Running sum of money-flow volume `((close − low) − (high − close)) / (high − low) · volume`, restarted after every NaN or zero-range bar, which outputs NaN.',
 });
 
 export const cmf = defineIndicator({
@@ -19,8 +39,8 @@ export const cmf = defineIndicator({
   ],
   axes: ['window'], outputs: ['cmf'],
   warmup: { cmf: 'window' },
-  kernel: null,
-  doc: '`AD` = the `volume.ad_line` series; per-bar flow `M = DIFF(AD)` (`AD[t] − AD[t−1]`, NaN at t=0 or where either is NaN) — computed as this difference of the running sum, not from `mfv` directly (the rounding differs).',
+  kernel: CMF,
+  doc: '`ROLLSUM(DIFF(AD), n) / ROLLSUM(volume, n)` with `AD` the `volume.ad_line` series (its difference, not the raw flow), NaN where the volume sum is 0.',
 });
 
 export const mfi = defineIndicator({
@@ -31,8 +51,8 @@ export const mfi = defineIndicator({
   ],
   axes: ['window'], outputs: ['mfi'],
   warmup: { mfi: 'window' },
-  kernel: null,
-  doc: '`TP` binary64 (§2.9); `PT = SHIFT(TP, 1)`.',
+  kernel: MFI,
+  doc: '`100 − (100 / (1 + (SP / SN)))` over rolling sums of the money flow `TP·volume` split by the sign of `TP − TP[t−1]`; 100 where `SN == 0`.',
 });
 
 export const obv = defineIndicator({
@@ -41,8 +61,8 @@ export const obv = defineIndicator({
   params: [],
   axes: [], outputs: ['obv'],
   warmup: { obv: '1' },
-  kernel: null,
-  doc: '`D = DIFF(close)`; signed volume `SV = NaN` if `D` or `volume` is NaN, else `(+1.0)·volume` if `D > 0`, `(−1.0)·volume` if `D < 0`, `0.0·volume` if `D == 0`.',
+  kernel: OBV,
+  doc: 'Running sum (reset on NaN) of the volume signed by `DIFF(close)`: `+volume` on an up bar, `−volume` on a down bar, `0` on a tie.',
 });
 
 export const volume_sma = defineIndicator({
@@ -53,7 +73,7 @@ export const volume_sma = defineIndicator({
   ],
   axes: ['window'], outputs: ['volume_sma'],
   warmup: { volume_sma: 'window - 1' },
-  kernel: null,
+  kernel: VOLUME_SMA,
   doc: '`volume_sma = ROLLMEAN(volume, n)`.',
 });
 
@@ -65,8 +85,8 @@ export const vwap = defineIndicator({
   ],
   axes: ['window'], outputs: ['vwap'],
   warmup: { vwap: 'window - 1' },
-  kernel: null,
-  doc: 'Rolling (not session-anchored) VWAP on the binary64 typical price.',
+  kernel: VWAP,
+  doc: 'Rolling (not session-anchored) VWAP `ROLLSUM(TP·volume, n) / ROLLSUM(volume, n)` on the binary64 typical price, NaN where the volume sum is 0.',
 });
 
 export const vwap_deviation = defineIndicator({
@@ -78,6 +98,6 @@ export const vwap_deviation = defineIndicator({
   ],
   axes: ['mult','window'], outputs: ['vwap_upper','vwap','vwap_lower','vwap_stdev'],
   warmup: { vwap_upper: '2 * window - 2', vwap: 'window - 1', vwap_lower: '2 * window - 2', vwap_stdev: '2 * window - 2' },
-  kernel: null,
-  doc: '`vwap` exactly as `volume.vwap` (same `n`).',
+  kernel: VWAP_DEVIATION,
+  doc: '`vwap` as in `volume.vwap`, `vwap_stdev = ROLLSTD(TP − vwap, n)` and the bands `vwap ± (mult·vwap_stdev)`.',
 });

@@ -1,0 +1,395 @@
+// Kernels of the `volume` group (indicators.md §8). Signature, chunking and lane layout as in ma.ts:
+// lane 0 = variant j, lane 1 = variant j + 1 of one f64x2; blocks of variants walk a time chunk with
+// their state in registers or scratch, the variants left over (all of them in the scalar build) run
+// through a scalar tail with the same operations in the same order; state survives in scratch between
+// chunks. Series shared by every variant of a call (TP·volume, money flows, DIFF(AD)) are computed
+// once per chunk into rings (primitives.ts), so every lane reads the same bits.
+// All divisions with a denominator that can be zero are guarded: NaN where it is ±0 (§1.5.5).
+import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2, st4 } from './lanes';
+import {
+  NO_NZ, leaving1, leaving2, one2, resetAged1, resetAged2, ringAt, ringSlots, rollsumStep1, rollsumStep2, rollvarStep1, rollvarStep2, validAged1, validAged2,
+} from './primitives';
+
+/** TP (§2.9): ((high + low) + close) / 3 in binary64; NaN if any is NaN. */
+@inline function tpAt(h: usize, l: usize, c: usize, i: i32): f64 {
+  return (ldx(h, i) + ldx(l, i) + ldx(c, i)) / 3.0;
+}
+
+/** Two lanes' outgoing terms from a shared ring: lane k reads bar i − w_k. */
+@inline function ringGather2(ring: usize, mask: i32, i: i32, w0: i32, w1: i32): v128 {
+  return f64x2.replace_lane(f64x2.splat(load<f64>(ringAt(ring, mask, i - w0))), 1, load<f64>(ringAt(ring, mask, i - w1)));
+}
+
+/** Guarded ratio: NaN where den == ±0, else num / den (NaN operands give NaN). */
+@inline function ratio1(num: f64, den: f64): f64 {
+  return den == 0 ? NaN : num / den;
+}
+@inline function ratio2(num: v128, den: v128): v128 {
+  return v128.bitselect(f64x2.splat(NaN), f64x2.div(num, den), f64x2.eq(den, f64x2.splat(0.0)));
+}
+
+// ---------------------------------------------------------------- ad_line (one variant)
+// r = NaN; a NaN or zero-range bar outputs NaN and resets r; else r = mfv (r NaN) or r + mfv.
+// Scalar: a single running sum has no variants to spread across lanes.
+
+/** One AD step: returns the new running value (NaN = broken line). */
+@inline function adStep(r: f64, h: f64, l: f64, c: f64, v: f64): f64 {
+  if (h != h || l != l || c != c || v != v) return NaN;
+  const den = h - l;
+  if (den == 0) return NaN;
+  const mfv = (((c - l) - (h - c)) / den) * v;
+  return r != r ? mfv : r + mfv;
+}
+
+export function ad_line(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
+  const out = outPtr(io, 0);
+  for (let j = 0; j < n; j++) {
+    let o = out + <usize>j * vStride;
+    let r: f64 = NaN;
+    for (let i = 0; i < t; i++) {
+      r = adStep(r, ldx(h, i), ldx(l, i), ldx(c, i), ldx(vol, i));
+      st1(o, r);
+      o += tStride;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- obv (one variant)
+// SV = sign(DIFF(close))·volume (±1.0·v, 0.0·v on a tie; NaN if either is NaN), obv = CUMSUM(SV).
+// Warm-up 1 (DIFF is NaN at t = 0). Scalar: one variant.
+
+export function obv(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
+  const out = outPtr(io, 0);
+  for (let j = 0; j < n; j++) {
+    let o = out + <usize>j * vStride;
+    let r: f64 = NaN;
+    for (let i = 0; i < t; i++) {
+      const d = i == 0 ? NaN : ldx(c, i) - ldx(c, i - 1);
+      const v = ldx(vol, i);
+      if (d != d || v != v) {
+        r = NaN;
+      } else {
+        const sv = (d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0) * v;
+        r = r != r ? sv : r + sv;
+      }
+      st1(o, r);
+      o += tStride;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- volume_sma: ROLLMEAN(volume, n)
+// Scratch: 4 arrays of n f64: S, k, z, n. Lanes gather the outgoing volume[t − n] per variant.
+
+export function volume_sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const x = ioPtr(io, IO_VOLUME);
+  const out = outPtr(io, 0);
+  for (let j = 0; j < n; j++) {
+    for (let a = 0; a < 3; a++) store<f64>(cell(scratch, n, a, j), 0.0);
+    store<f64>(cell(scratch, n, 3, j), paramAt(params, n, 0, j));
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~1;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < full; j += 2) {
+        const nf = v128.load(cell(scratch, n, 3, j));
+        const nm1 = f64x2.sub(nf, one2());
+        const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
+        let o = out + <usize>j * vStride + <usize>t0 * tStride;
+        for (let i = t0; i < t1; i++) {
+          const s = rollsumStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j),
+            f64x2.splat(ldx(x, i)), gather2(back(x, i, w0), back(x, i, w1)), geMask(i, nf), geMask(i, nm1));
+          st2(o, vStride, f64x2.div(s, nf));
+          o += tStride;
+        }
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const nf = load<f64>(cell(scratch, n, 3, j));
+      const w = <i32>nf;
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const s = rollsumStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), ldx(x, i), i >= w ? ldx(x, i - w) : 0.0, i >= w, i >= w - 1);
+        st1(o, s / nf);
+        o += tStride;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- cmf: ROLLSUM(DIFF(AD), n) / ROLLSUM(volume, n)
+// The AD line and its difference M are shared: computed once per chunk into a ring of M (the running
+// AD value and the previous bar's AD survive in two scratch cells). NaN where the volume sum is ±0.
+// Scratch: 7 arrays of n f64 (S, k, z of the M sum; S, k, z of the volume sum; n), 2 cells, ring of M.
+
+export function cmf(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
+  const out = outPtr(io, 0);
+  const state = scratch + ((<usize>n * 7) << 3);   // [0] running AD, [1] AD of the previous bar
+  const ring = state + 16;
+  const mask = ringSlots(t) - 1;
+  for (let j = 0; j < n; j++) {
+    for (let a = 0; a < 6; a++) store<f64>(cell(scratch, n, a, j), 0.0);
+    store<f64>(cell(scratch, n, 6, j), paramAt(params, n, 0, j));
+  }
+  store<f64>(state, NaN);
+  store<f64>(state + 8, NaN);
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~1;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    let r = load<f64>(state), prev = load<f64>(state + 8);
+    for (let i = t0; i < t1; i++) {
+      r = adStep(r, ldx(h, i), ldx(l, i), ldx(c, i), ldx(vol, i));
+      store<f64>(ringAt(ring, mask, i), r - prev);   // DIFF(AD): NaN at t = 0 (prev NaN) and around breaks
+      prev = r;
+    }
+    store<f64>(state, r);
+    store<f64>(state + 8, prev);
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < full; j += 2) {
+        const nf = v128.load(cell(scratch, n, 6, j));
+        const nm1 = f64x2.sub(nf, one2());
+        const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
+        let o = out + <usize>j * vStride + <usize>t0 * tStride;
+        for (let i = t0; i < t1; i++) {
+          const leave = geMask(i, nf), valid = geMask(i, nm1);
+          const num = rollsumStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j),
+            f64x2.splat(load<f64>(ringAt(ring, mask, i))), ringGather2(ring, mask, i, w0, w1), leave, valid);
+          const den = rollsumStep2(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j),
+            f64x2.splat(ldx(vol, i)), gather2(back(vol, i, w0), back(vol, i, w1)), leave, valid);
+          st2(o, vStride, ratio2(num, den));
+          o += tStride;
+        }
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const w = <i32>load<f64>(cell(scratch, n, 6, j));
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const leaving = i >= w, valid = i >= w - 1;
+        const num = rollsumStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j),
+          load<f64>(ringAt(ring, mask, i)), leaving ? load<f64>(ringAt(ring, mask, i - w)) : 0.0, leaving, valid);
+        const den = rollsumStep1(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j),
+          ldx(vol, i), leaving ? ldx(vol, i - w) : 0.0, leaving, valid);
+        st1(o, ratio1(num, den));
+        o += tStride;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- mfi
+// POS / NEG = TP·volume by the sign of TP − TP[t−1] (both NaN where TP, TP[t−1] or volume is NaN).
+// SP = ROLLSUM(POS, n), SN = ROLLSUM(NEG, n); mfi = 100 where SN == 0, else
+// 100 − (100 / (1 + (SP / SN))); NaN where either sum is NaN (POS and NEG are NaN on the same bars).
+// The flows are shared by every variant: once per chunk they go into two rings (NaN as +0.0) with
+// their ages (primitives.ts, shared-series ROLLSUM), so a lane keeps only SP and SN.
+// SIMD: blocks of four variants (two f64x2 per sum), state in registers along the chunk; the scalar
+// tail performs the same operations per variant. Warm-up n (no flow on the first bar).
+// Scratch: 3 arrays of n f64 (SP, SN, n), the POS and NEG rings, then 3 × CHUNK f64 of ages
+// (NaN, non-zero POS, non-zero NEG) of the chunk's bars.
+
+@inline function mfi1(sp: f64, sn: f64): f64 {
+  return sn == 0 ? 100.0 : 100.0 - (100.0 / (1.0 + (sp / sn)));
+}
+
+@inline function mfi2(sp: v128, sn: v128): v128 {
+  const r = f64x2.sub(f64x2.splat(100.0), f64x2.div(f64x2.splat(100.0), f64x2.add(one2(), f64x2.div(sp, sn))));
+  return v128.bitselect(f64x2.splat(100.0), r, f64x2.eq(sn, f64x2.splat(0.0)));
+}
+
+export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
+  const out = outPtr(io, 0);
+  const R = ringSlots(t), mask = R - 1;
+  const posR = scratch + ((<usize>n * 3) << 3);
+  const negR = posR + (<usize>R << 3);
+  const ageNaN = negR + (<usize>R << 3), ageP = ageNaN + (<usize>CHUNK << 3), ageN = ageP + (<usize>CHUNK << 3);
+  for (let j = 0; j < n; j++) {
+    store<f64>(cell(scratch, n, 0, j), 0.0);
+    store<f64>(cell(scratch, n, 1, j), 0.0);
+    store<f64>(cell(scratch, n, 2, j), paramAt(params, n, 0, j));
+  }
+  let lastNaN = -1, lastP = NO_NZ, lastN = NO_NZ;
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~3;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    for (let i = t0; i < t1; i++) {
+      const x = tpAt(h, l, c, i), pt = i == 0 ? NaN : tpAt(h, l, c, i - 1), v = ldx(vol, i);
+      let pos = 0.0, neg = 0.0;
+      if (x != x || pt != pt || v != v) {
+        lastNaN = i;
+      } else {
+        const rmf = x * v;
+        if (x > pt) pos = rmf;
+        else if (x < pt) neg = rmf;
+        if (pos != 0) lastP = i;
+        if (neg != 0) lastN = i;
+      }
+      store<f64>(ringAt(posR, mask, i), pos);
+      store<f64>(ringAt(negR, mask, i), neg);
+      const at = <usize>(i - t0) << 3;
+      store<f64>(ageNaN + at, <f64>(i - lastNaN));
+      store<f64>(ageP + at, <f64>(i - lastP));
+      store<f64>(ageN + at, <f64>(i - lastN));
+    }
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < full; j += 4) {
+        const nfA = v128.load(cell(scratch, n, 2, j)), nfB = v128.load(cell(scratch, n, 2, j + 2));
+        const w0 = <i32>f64x2.extract_lane(nfA, 0), w1 = <i32>f64x2.extract_lane(nfA, 1);
+        const w2 = <i32>f64x2.extract_lane(nfB, 0), w3 = <i32>f64x2.extract_lane(nfB, 1);
+        let spA = v128.load(cell(scratch, n, 0, j)), spB = v128.load(cell(scratch, n, 0, j + 2));
+        let snA = v128.load(cell(scratch, n, 1, j)), snB = v128.load(cell(scratch, n, 1, j + 2));
+        let o = out + <usize>j * vStride + <usize>t0 * tStride;
+        let tf = f64x2.splat(<f64>t0);   // the bar index in f64 lanes, counted rather than converted
+        for (let i = t0; i < t1; i++) {
+          const at = <usize>(i - t0) << 3;
+          const p = f64x2.splat(load<f64>(ringAt(posR, mask, i))), q = f64x2.splat(load<f64>(ringAt(negR, mask, i)));
+          spA = f64x2.sub(f64x2.add(spA, p), leaving2(ringGather2(posR, mask, i, w0, w1), tf, nfA));
+          spB = f64x2.sub(f64x2.add(spB, p), leaving2(ringGather2(posR, mask, i, w2, w3), tf, nfB));
+          snA = f64x2.sub(f64x2.add(snA, q), leaving2(ringGather2(negR, mask, i, w0, w1), tf, nfA));
+          snB = f64x2.sub(f64x2.add(snB, q), leaving2(ringGather2(negR, mask, i, w2, w3), tf, nfB));
+          const aP = f64x2.splat(load<f64>(ageP + at)), aN = f64x2.splat(load<f64>(ageN + at));
+          spA = resetAged2(spA, aP, nfA); spB = resetAged2(spB, aP, nfB);
+          snA = resetAged2(snA, aN, nfA); snB = resetAged2(snB, aN, nfB);
+          const aNaN = f64x2.splat(load<f64>(ageNaN + at));
+          st4(o, vStride, validAged2(mfi2(spA, snA), aNaN, nfA), validAged2(mfi2(spB, snB), aNaN, nfB));
+          o += tStride;
+          tf = f64x2.add(tf, one2());
+        }
+        v128.store(cell(scratch, n, 0, j), spA); v128.store(cell(scratch, n, 0, j + 2), spB);
+        v128.store(cell(scratch, n, 1, j), snA); v128.store(cell(scratch, n, 1, j + 2), snB);
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const nf = load<f64>(cell(scratch, n, 2, j));
+      const w = <i32>nf;
+      let sp = load<f64>(cell(scratch, n, 0, j)), sn = load<f64>(cell(scratch, n, 1, j));
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      let tf = <f64>t0;
+      for (let i = t0; i < t1; i++) {
+        const at = <usize>(i - t0) << 3;
+        sp = (sp + load<f64>(ringAt(posR, mask, i))) - leaving1(load<f64>(ringAt(posR, mask, i - w)), tf, nf);
+        sn = (sn + load<f64>(ringAt(negR, mask, i))) - leaving1(load<f64>(ringAt(negR, mask, i - w)), tf, nf);
+        sp = resetAged1(sp, load<f64>(ageP + at), nf);
+        sn = resetAged1(sn, load<f64>(ageN + at), nf);
+        st1(o, validAged1(mfi1(sp, sn), load<f64>(ageNaN + at), nf));
+        o += tStride;
+        tf += 1.0;
+      }
+      store<f64>(cell(scratch, n, 0, j), sp); store<f64>(cell(scratch, n, 1, j), sn);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- vwap and vwap_deviation
+// vwap = ROLLSUM(TP·volume, n) / ROLLSUM(volume, n), NaN where the volume sum is ±0. TP and TP·volume
+// are shared: computed once per chunk into rings. The deviation form adds E = TP − vwap (per variant,
+// kept in a per-variant ring so E[t − n] is read back exactly), sd = ROLLSTD(E, n),
+// upper / lower = vwap ± (mult·sd). Slots: vwap alone, or [upper, vwap, lower, stdev].
+// Scratch: 12 arrays of n f64 (S, k, z of TP·volume; S, k, z of volume; n; mult; S, Q, k, z of E),
+// the TP·volume and TP rings, then (deviation only) n rings of E.
+
+@inline const E_RING_MAX: i32 = 2048;   // > 2000, the window bound: E[t − n] is never overwritten
+
+/** Slots of a per-variant ring of E for t bars. */
+@inline function eRingSlots(t: i32): i32 {
+  return t >= E_RING_MAX ? E_RING_MAX : (1 << (32 - clz(t - 1)));
+}
+
+@inline function vwapFamily(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, dev: bool): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
+  const oUp = dev ? outPtr(io, 0) : 0, oV = outPtr(io, dev ? 1 : 0), oLo = dev ? outPtr(io, 2) : 0, oSd = dev ? outPtr(io, 3) : 0;
+  const R = ringSlots(t), mask = R - 1;
+  const pvR = scratch + ((<usize>n * 12) << 3);
+  const tpR = pvR + (<usize>R << 3);
+  const ER = eRingSlots(t), emask = ER - 1;
+  const eR = tpR + (<usize>R << 3);
+  for (let j = 0; j < n; j++) {
+    for (let a = 0; a < 12; a++) store<f64>(cell(scratch, n, a, j), 0.0);
+    store<f64>(cell(scratch, n, 6, j), paramAt(params, n, 0, j));
+    store<f64>(cell(scratch, n, 7, j), dev ? paramAt(params, n, 1, j) : 0.0);
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~1;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    for (let i = t0; i < t1; i++) {
+      const x = tpAt(h, l, c, i);
+      store<f64>(ringAt(tpR, mask, i), x);
+      store<f64>(ringAt(pvR, mask, i), x * ldx(vol, i));
+    }
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < full; j += 2) {
+        const nf = v128.load(cell(scratch, n, 6, j));
+        const mult = v128.load(cell(scratch, n, 7, j));
+        const nm1 = f64x2.sub(nf, one2());
+        const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
+        const e0 = eR + ((<usize>j * <usize>ER) << 3), e1 = e0 + (<usize>ER << 3);
+        const base = <usize>j * vStride;
+        for (let i = t0; i < t1; i++) {
+          const off = base + <usize>i * tStride;
+          const leave = geMask(i, nf), valid = geMask(i, nm1);
+          const num = rollsumStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j),
+            f64x2.splat(load<f64>(ringAt(pvR, mask, i))), ringGather2(pvR, mask, i, w0, w1), leave, valid);
+          const den = rollsumStep2(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j),
+            f64x2.splat(ldx(vol, i)), gather2(back(vol, i, w0), back(vol, i, w1)), leave, valid);
+          const vw = ratio2(num, den);
+          if (oV) st2(oV + off, vStride, vw);
+          if (dev) {
+            const e = f64x2.sub(f64x2.splat(load<f64>(ringAt(tpR, mask, i))), vw);
+            const eOut = f64x2.replace_lane(f64x2.splat(load<f64>(ringAt(e0, emask, i - w0))), 1, load<f64>(ringAt(e1, emask, i - w1)));
+            store<f64>(ringAt(e0, emask, i), f64x2.extract_lane(e, 0));
+            store<f64>(ringAt(e1, emask, i), f64x2.extract_lane(e, 1));
+            const vr = rollvarStep2(cell(scratch, n, 8, j), cell(scratch, n, 9, j), cell(scratch, n, 10, j), cell(scratch, n, 11, j), e, eOut, leave, valid, nf);
+            const sd = f64x2.sqrt(vr);
+            if (oUp) st2(oUp + off, vStride, f64x2.add(vw, f64x2.mul(mult, sd)));
+            if (oLo) st2(oLo + off, vStride, f64x2.sub(vw, f64x2.mul(mult, sd)));
+            if (oSd) st2(oSd + off, vStride, sd);
+          }
+        }
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const nf = load<f64>(cell(scratch, n, 6, j));
+      const mult = load<f64>(cell(scratch, n, 7, j));
+      const w = <i32>nf;
+      const e0 = eR + ((<usize>j * <usize>ER) << 3);
+      const base = <usize>j * vStride;
+      for (let i = t0; i < t1; i++) {
+        const off = base + <usize>i * tStride;
+        const leaving = i >= w, valid = i >= w - 1;
+        const num = rollsumStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j),
+          load<f64>(ringAt(pvR, mask, i)), leaving ? load<f64>(ringAt(pvR, mask, i - w)) : 0.0, leaving, valid);
+        const den = rollsumStep1(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j),
+          ldx(vol, i), leaving ? ldx(vol, i - w) : 0.0, leaving, valid);
+        const vw = ratio1(num, den);
+        if (oV) st1(oV + off, vw);
+        if (dev) {
+          const e = load<f64>(ringAt(tpR, mask, i)) - vw;
+          const eOut = leaving ? load<f64>(ringAt(e0, emask, i - w)) : 0.0;
+          store<f64>(ringAt(e0, emask, i), e);
+          const vr = rollvarStep1(cell(scratch, n, 8, j), cell(scratch, n, 9, j), cell(scratch, n, 10, j), cell(scratch, n, 11, j), e, eOut, leaving, valid, nf);
+          const sd = Math.sqrt(vr);
+          if (oUp) st1(oUp + off, vw + mult * sd);
+          if (oLo) st1(oLo + off, vw - mult * sd);
+          if (oSd) st1(oSd + off, sd);
+        }
+      }
+    }
+  }
+}
+
+export function vwap(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  vwapFamily(io, t, n, params, tStride, vStride, scratch, false);
+}
+
+export function vwap_deviation(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  vwapFamily(io, t, n, params, tStride, vStride, scratch, true);
+}
