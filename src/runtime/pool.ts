@@ -59,8 +59,9 @@ export class KernelPool {
     this.piscina.on('workerCreate', (w: { id: number }) => {
       const worker = this.piscina.threads.find((x) => x.threadId === w.id);
       if (!worker) return;
-      this.workers.set(worker.threadId, worker);
-      worker.once('exit', () => this.workers.delete(worker.threadId));
+      const id = worker.threadId; // a Worker's threadId reads -1 once it has exited
+      this.workers.set(id, worker);
+      worker.once('exit', () => this.workers.delete(id));
     });
     this.piscina.on('message', (m: { gridtaTaskStart?: number; threadId?: number }) => {
       if (m && typeof m.gridtaTaskStart === 'number' && typeof m.threadId === 'number') this.taskThread.set(m.gridtaTaskStart, m.threadId);

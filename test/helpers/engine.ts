@@ -27,3 +27,11 @@ export function simpleCandles(close: number[], extra: { high?: number[]; low?: n
 
 /** Bits of a Float32Array, for Object.is-level comparison with NaN positions. */
 export const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+/** Index of the first element whose bits differ (NaN payloads included), or -1; fast on millions of values. */
+export function firstBitDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return 0;
+  const x = bits(a), y = bits(b);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}

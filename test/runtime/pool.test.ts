@@ -1,0 +1,118 @@
+/**
+ * Worker pool wiring (runtime.md §5–6) against the built worker (dist/): bit-identical results for
+ * any thread count and batch size, cancellation at batch boundaries, crash recovery, traps, timeouts.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { ComputeCancelled, KernelError, WorkerCrashedError } from '../../src/errors.js';
+import { createEngine, type Engine } from '../../src/runtime/engine.js';
+import type { GridSpec } from '../../src/grid/types.js';
+import { candlesOf, firstBitDiff } from '../helpers/engine.js';
+import { randomWalk } from '../helpers/series.js';
+
+process.env.GRIDTA_TEST_FAULTS = '1';
+
+const candles = candlesOf(randomWalk(20_000, 5));
+const grid: GridSpec = { indicatorId: 'ma.ema', source: ['close', 'hlc3'], params: { window: { mode: 'range', start: 5, stopIncl: 64, step: 1 } } }; // V = 120, T·V = 2.4M
+const opened: Engine[] = [];
+const engine = (opts: Parameters<typeof createEngine>[0] = {}): Engine => {
+  const e = createEngine({ env: 'test', engine: 'wasm-simd', onWarning: () => undefined, ...opts });
+  opened.push(e);
+  return e;
+};
+afterAll(async () => { await Promise.all(opened.map((e) => e.close())); });
+
+describe('worker pool', () => {
+  it('gives bit-identical results for threads 1, 2 and 3 and batch sizes 1, 7 and all', async () => {
+    const want = await engine({ threads: 1 }).compute({ candles, grid });
+    expect(want.meta.threads).toBe(1);
+    for (const threads of [2, 3]) {
+      const e = engine({ threads });
+      for (const batchVariants of [1, 7, 120]) {
+        const got = await e.compute({ candles, grid, batchVariants });
+        expect(firstBitDiff(got.values, want.values), `threads ${threads} batch ${batchVariants}`).toBe(-1);
+        expect(got.meta.threads).toBe(batchVariants === 120 ? 1 : threads); // a single batch runs in-process ([Q2a])
+      }
+    }
+  });
+
+  it('backs pooled outputs with a SharedArrayBuffer', async () => {
+    const t = await engine({ threads: 2 }).compute({ candles, grid, batchVariants: 16 });
+    expect(t.meta.threads).toBe(2);
+    expect(t.values.buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it('runs small grids in-process even with a pool', async () => {
+    const t = await engine({ threads: 2 }).compute({ candles: candlesOf(randomWalk(1000, 2)), grid: { indicatorId: 'ma.ema', source: ['close'], params: { window: [5, 10, 20, 30] } } });
+    expect(t.meta.threads).toBe(1);
+  });
+
+  it('warms up every worker once and a second warmup returns the same report', async () => {
+    const e = engine({ threads: 2 });
+    const a = await e.warmup();
+    const b = await e.warmup();
+    expect(b).toBe(a);
+    expect(a.threads).toBe(2);
+    expect(a.workers).toHaveLength(2);
+    for (const w of a.workers) expect(w.kernels).toBe(a.kernels.length);
+  });
+
+  it('cancels between batches: rejects with the processed count and reports no progress afterwards', async () => {
+    const e = engine({ threads: 2 });
+    const ac = new AbortController();
+    const seen: number[] = [];
+    const p = e.compute({ candles, grid, batchVariants: 4, signal: ac.signal, onProgress: (pr) => { seen.push(pr.processed); if (seen.length === 1) ac.abort(new Error('stop')); } });
+    const err = await p.then(() => null, (x) => x);
+    expect(err).toBeInstanceOf(ComputeCancelled);
+    expect(err.details.processed).toBeGreaterThan(0);
+    expect(err.details.processed).toBeLessThan(120);
+    expect(err.details.reason).toBe('stop');
+    const calls = seen.length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen.length).toBe(calls);
+    const again = await e.compute({ candles, grid, batchVariants: 4 });
+    expect(again.meta.variants).toBe(120);
+  });
+
+  it('rejects at once when the signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort(new Error('before'));
+    await expect(engine({ threads: 2 }).compute({ candles, grid, signal: ac.signal })).rejects.toMatchObject({ code: 'compute_cancelled', details: { processed: 0, reason: 'before' } });
+  });
+
+  it('recomputes the batch of a worker that exits mid-batch, bit for bit, counting the attempts', async () => {
+    const want = await engine({ threads: 1 }).compute({ candles, grid });
+    const got = await engine({ threads: 2, __faults: { batch: 2, times: 2, mode: 'exit' } }).compute({ candles, grid, batchVariants: 8 });
+    expect(firstBitDiff(got.values, want.values)).toBe(-1);
+    expect(got.meta.batches).toBe(15);
+    expect(got.meta.attempts).toBe(17);
+  });
+
+  it('fails with WorkerCrashedError after the configured attempts, and the pool stays usable', async () => {
+    const e = engine({ threads: 2, maxBatchAttempts: 2, __faults: { batch: 1, times: 5, mode: 'exit' } });
+    const err = await e.compute({ candles, grid, batchVariants: 8 }).then(() => null, (x) => x);
+    expect(err).toBeInstanceOf(WorkerCrashedError);
+    expect(err.details).toMatchObject({ indicatorId: 'ma.ema', batchIndex: 1, variantStart: 8, variantEnd: 16, attempts: 2, cause: 'exit' });
+  });
+
+  it('terminates a batch that hangs past the timeout and retries it', async () => {
+    const want = await engine({ threads: 1 }).compute({ candles, grid });
+    const got = await engine({ threads: 2, batchTimeoutMs: 1000, __faults: { batch: 0, times: 1, mode: 'hang' } }).compute({ candles, grid, batchVariants: 30 });
+    expect(firstBitDiff(got.values, want.values)).toBe(-1);
+    expect(got.meta.attempts).toBe(got.meta.batches + 1);
+  }, 30_000);
+
+  it('reports a trap as KernelError without retrying', async () => {
+    const err = await engine({ threads: 2, __faults: { batch: 0, times: 1, mode: 'trap' } }).compute({ candles, grid, batchVariants: 30 }).then(() => null, (x) => x);
+    expect(err).toBeInstanceOf(KernelError);
+    expect(err.details).toMatchObject({ batchIndex: 0, variantStart: 0, variantEnd: 30 });
+  });
+
+  it('rejects fault injection without GRIDTA_TEST_FAULTS', () => {
+    process.env.GRIDTA_TEST_FAULTS = '';
+    try {
+      expect(() => createEngine({ env: 'test', __faults: { batch: 0, times: 1, mode: 'exit' } })).toThrow(/GRIDTA_TEST_FAULTS/);
+    } finally {
+      process.env.GRIDTA_TEST_FAULTS = '1';
+    }
+  });
+});
