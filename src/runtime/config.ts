@@ -1,0 +1,471 @@
+/**
+ * Configuration (runtime.md §1, [N1]): which YAML file, the `compute` settings, precedence
+ * option > environment > YAML > default, validation with one ConfigError per bad value, available
+ * parallelism and the warnings resolution raises. Resolution is synchronous and reads the file once;
+ * the parsed document is returned so the grid defaults can be validated without reading it again.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { ConfigError, formatValue } from '../errors.js';
+import { availableParallelism, type CpuInfo } from './config-cpu.js';
+
+export type { CpuInfo } from './config-cpu.js';
+
+export type EnvName = 'dev' | 'test' | 'prod';
+export type EngineSetting = 'auto' | 'wasm-simd' | 'wasm-scalar' | 'reference';
+export type SettingSource = 'default' | `yaml:${string}` | `env:${string}` | 'option';
+
+export interface Setting<T> {
+  readonly value: T;
+  readonly source: SettingSource;
+  readonly detail?: string;
+}
+
+export interface GridtaWarning {
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+export interface GridtaOptions {
+  /** YAML file to read instead of `configs/<env>/indicators.yaml`; relative to the working directory. */
+  configPath?: string;
+  env?: EnvName;
+  threads?: number | 'auto';
+  cacheDir?: string;
+  cacheStrict?: boolean;
+  maxComputeBytesTotal?: number;
+  maxVariantsPerCompute?: number;
+  engine?: EngineSetting;
+  batchVariants?: number | 'auto';
+  maxBatchAttempts?: number;
+  batchTimeoutMs?: number;
+  /** Receives each distinct warning once per engine; default `process.emitWarning`. */
+  onWarning?: (warning: GridtaWarning) => void;
+  /** @internal Working directory for relative paths and the config lookup (default `process.cwd()`). */
+  cwd?: string;
+  /** @internal Stand-in for `/` when reading `/proc/self/cgroup` and `/sys/fs/cgroup` (tests). */
+  cgroupRoot?: string;
+  /** @internal Stand-in for `os.availableParallelism()` (tests). */
+  osAvailableParallelism?: number;
+}
+
+export interface ResolvedConfig {
+  readonly env: Setting<EnvName>;
+  /** Absolute path of the file that was read. */
+  readonly configPath: Setting<string>;
+  /** As requested. */
+  readonly threads: Setting<number | 'auto'>;
+  /** [K10]: `auto` → the available parallelism, else the requested count. */
+  readonly threadsEffective: number;
+  /** [K9]. */
+  readonly availableParallelism: number;
+  /** The numbers behind `availableParallelism` (diagnose prints them). */
+  readonly cpu: CpuInfo;
+  /** Absolute. */
+  readonly cacheDir: Setting<string>;
+  readonly cacheStrict: Setting<boolean>;
+  readonly maxComputeBytesTotal: Setting<number>;
+  readonly maxVariantsPerCompute: Setting<number>;
+  /** As requested, after the [N1] environment overrides; `auto` is decided by warmup. */
+  readonly engine: Setting<EngineSetting>;
+  readonly batchVariants: Setting<number | 'auto'>;
+  readonly maxBatchAttempts: Setting<number>;
+  readonly batchTimeoutMs: Setting<number>;
+  /** Raised while resolving; emitting them (once each) is the engine's job. */
+  readonly warnings: readonly GridtaWarning[];
+  /** The parsed YAML document (input of `validateDefaults`); `null` for an empty file. */
+  readonly document: unknown;
+}
+
+/** One row of the diagnose `settings` list (runtime.md §7.1). */
+export interface SettingRow {
+  readonly name: string;
+  readonly value: unknown;
+  readonly source: SettingSource;
+  readonly detail?: string;
+  readonly effective?: unknown;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The settings table (§1.2)
+
+type Layer = 'option' | 'env' | 'yaml';
+type ComputeName =
+  | 'threads' | 'cacheDir' | 'cacheStrict' | 'maxComputeBytesTotal' | 'maxVariantsPerCompute' | 'engine'
+  | 'batchVariants' | 'maxBatchAttempts' | 'batchTimeoutMs';
+
+interface Rule<T> {
+  readonly name: ComputeName;
+  readonly yamlKey: string;
+  /** `null`: no variable (engine's variables are the [N1] overrides, handled apart). */
+  readonly envVar: string | null;
+  readonly defaultValue: T;
+  readonly expected: (layer: Layer) => string;
+  /** The value, or `undefined` when `raw` is invalid for that layer. */
+  readonly parse: (raw: unknown, layer: Layer) => T | undefined;
+}
+
+const ENV_TRUE = ['1', 'true', 'yes', 'on'];
+const ENV_FALSE = ['0', 'false', 'no', 'off'];
+const ENV_BOOLEAN = 'a boolean (1, true, yes, on, 0, false, no, off)';
+const ENGINES: readonly EngineSetting[] = ['auto', 'wasm-simd', 'wasm-scalar', 'reference'];
+const ENVS: readonly EnvName[] = ['dev', 'test', 'prod'];
+const TOP_LEVEL_KEYS = ['schema_version', 'compute', 'defaults'];
+
+const isAuto = (raw: unknown): boolean => typeof raw === 'string' && raw.trim().toLowerCase() === 'auto';
+
+/**
+ * [K6] Integers: from the environment `^[0-9]+$` after trimming, from YAML or an option a number
+ * with an integral value; then `min..max`. `auto` (any case) where allowed.
+ */
+function intRule(name: ComputeName, yamlKey: string, envVar: string | null, def: number, min: number, max: number): Rule<number>;
+function intRule(name: ComputeName, yamlKey: string, envVar: string | null, def: 'auto', min: number, max: number, auto: true): Rule<number | 'auto'>;
+function intRule(name: ComputeName, yamlKey: string, envVar: string | null, def: number | 'auto', min: number, max: number, auto = false): Rule<number | 'auto'> {
+  const text = `${auto ? 'auto or ' : ''}an integer ${min}..${max}`;
+  return {
+    name, yamlKey, envVar, defaultValue: def,
+    expected: () => text,
+    parse: (raw, layer) => {
+      if (auto && isAuto(raw)) return 'auto';
+      if (layer === 'env') {
+        const s = String(raw).trim();
+        if (!/^[0-9]+$/.test(s)) return undefined;
+        const n = BigInt(s);
+        return n >= BigInt(min) && n <= BigInt(max) ? Number(n) : undefined;
+      }
+      return typeof raw === 'number' && Number.isInteger(raw) && raw >= min && raw <= max ? raw : undefined;
+    },
+  };
+}
+
+const RULES = {
+  threads: intRule('threads', 'threads', 'GRIDTA_NUM_THREADS', 'auto', 1, 256, true),
+  cacheDir: {
+    name: 'cacheDir', yamlKey: 'cache_dir', envVar: 'GRIDTA_CACHE_DIR', defaultValue: 'cache',
+    expected: () => 'a non-empty path (no NUL)',
+    parse: (raw, layer) => {
+      if (typeof raw !== 'string' || raw.trim() === '' || raw.includes('\0')) return undefined;
+      return layer === 'env' ? raw.trim() : raw;
+    },
+  } satisfies Rule<string> as Rule<string>,
+  cacheStrict: {
+    name: 'cacheStrict', yamlKey: 'cache_strict', envVar: 'GRIDTA_CACHE_STRICT', defaultValue: false,
+    expected: (layer) => (layer === 'env' ? ENV_BOOLEAN : 'true or false'),
+    parse: (raw, layer) => (layer === 'env' ? envBoolean(String(raw)) : typeof raw === 'boolean' ? raw : undefined),
+  } satisfies Rule<boolean> as Rule<boolean>,
+  maxComputeBytesTotal: intRule('maxComputeBytesTotal', 'max_compute_bytes_total', 'GRIDTA_MAX_COMPUTE_BYTES_TOTAL', 5368709120, 1, Number.MAX_SAFE_INTEGER),
+  maxVariantsPerCompute: intRule('maxVariantsPerCompute', 'max_variants_per_compute', 'GRIDTA_MAX_VARIANTS_PER_COMPUTE', 600000, 1, 4294967295),
+  engine: {
+    name: 'engine', yamlKey: 'engine', envVar: null, defaultValue: 'auto',
+    expected: () => ENGINES.join(', ').replace(/, (?=[^,]*$)/, ' or '),
+    parse: (raw) => {
+      if (typeof raw !== 'string') return undefined;
+      const s = raw.trim().toLowerCase();
+      return (ENGINES as readonly string[]).includes(s) ? (s as EngineSetting) : undefined;
+    },
+  } satisfies Rule<EngineSetting> as Rule<EngineSetting>,
+  batchVariants: intRule('batchVariants', 'batch_variants', null, 'auto', 1, 4294967295, true),
+  maxBatchAttempts: intRule('maxBatchAttempts', 'max_batch_attempts', null, 3, 1, 10),
+  batchTimeoutMs: intRule('batchTimeoutMs', 'batch_timeout_ms', null, 300000, 1000, 86400000),
+};
+
+/** The keys allowed under `compute`, in the order of the §1.2 table. */
+export const COMPUTE_KEYS: readonly string[] = Object.freeze(Object.values(RULES).map((r) => r.yamlKey));
+
+/** Built-in defaults of the `compute` settings, by option name. */
+export const COMPUTE_DEFAULTS = Object.freeze(
+  Object.fromEntries(Object.values(RULES).map((r) => [r.name, r.defaultValue])) as {
+    readonly [K in ComputeName]: ResolvedConfig[K] extends Setting<infer T> ? T : never;
+  },
+);
+
+function envBoolean(raw: string): boolean | undefined {
+  const s = raw.trim().toLowerCase();
+  return ENV_TRUE.includes(s) ? true : ENV_FALSE.includes(s) ? false : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/** The nearest ancestor directory of `file` holding a package.json, or `null`. */
+export function projectRootOf(file: string): string | null {
+  let dir = dirname(resolve(file));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+let packageRootCache: string | undefined;
+
+/** The gridta package root (compiled code runs from `dist/src/runtime/`, sources from `src/runtime/`). */
+function packageRoot(): string {
+  if (packageRootCache === undefined) {
+    const here = fileURLToPath(import.meta.url);
+    packageRootCache = projectRootOf(here) ?? resolve(dirname(here), '..', '..');
+  }
+  return packageRootCache;
+}
+
+/** The copy of an environment's config shipped inside the package ([K3]). */
+export function bundledConfigPath(env: EnvName): string {
+  return join(packageRoot(), 'configs', env, 'indicators.yaml');
+}
+
+const safe = (v: unknown): unknown => {
+  if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') return String(v);
+  return v === undefined ? null : v;
+};
+
+function fail(key: string, source: SettingSource, value: unknown, expected: string, path?: string, message?: string): never {
+  const details = path === undefined
+    ? { key, source, value: safe(value), expected }
+    : { key, source, value: safe(value), expected, path };
+  const where = path === undefined ? '' : ` at ${path}`;
+  throw new ConfigError(details, message ?? `${key} from ${source}${where} must be ${expected} (got ${formatValue(value)})`);
+}
+
+function readDocument(file: string, pathSetting: Setting<string>, raw: unknown): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const errno = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    const what = pathSetting.detail === 'bundled' ? 'the bundled config file' : 'config file';
+    fail('configPath', pathSetting.source, raw, 'a readable YAML file', undefined,
+      `configPath from ${pathSetting.source}: cannot read ${what} ${file} (${errno})`);
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err) {
+    const pos = err.linePos?.[0];
+    const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const at = pos ? `line ${pos.line}, column ${pos.col}` : 'unknown position';
+    fail('configPath', pathSetting.source, file, `valid YAML (${at}: ${reason})`, undefined,
+      `configPath from ${pathSetting.source}: ${file} is not valid YAML at ${at}: ${reason}`);
+  }
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    fail('configPath', pathSetting.source, file, `valid YAML (${(e as Error).message})`, undefined,
+      `configPath from ${pathSetting.source}: ${file} is not valid YAML: ${(e as Error).message}`);
+  }
+}
+
+const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+function suggest(name: string, candidates: readonly string[]): string | undefined {
+  const dist = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const cur = row[j]!;
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = cur;
+      }
+    }
+    return row[b.length]!;
+  };
+  let best: string | undefined;
+  let bestD = 3;
+  for (const c of candidates) {
+    const d = dist(name, c);
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resolution
+
+/**
+ * Resolves every setting of runtime.md §1 once: the file ([K1]–[K3]), the `compute` section and the
+ * environment ([K4]–[K7], [N1]), threads ([K9]–[K11]). Throws ConfigError on the first invalid value.
+ */
+export function resolveConfig(options: GridtaOptions = {}, environ: Record<string, string | undefined> = process.env): ResolvedConfig {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const warnings: GridtaWarning[] = [];
+  /** An empty or all-blank variable counts as unset. */
+  const envOf = (name: string): string | undefined => {
+    const v = environ[name];
+    return v === undefined || v.trim() === '' ? undefined : v;
+  };
+
+  // [K2] env
+  let env: Setting<EnvName>;
+  {
+    const fromOption = options.env as unknown;
+    const fromEnv = envOf('GRIDTA_ENV');
+    const [raw, source]: [unknown, SettingSource] =
+      fromOption !== undefined ? [fromOption, 'option'] : fromEnv !== undefined ? [fromEnv, 'env:GRIDTA_ENV'] : ['dev', 'default'];
+    const name = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
+    if (name === undefined || !(ENVS as readonly string[]).includes(name)) fail('env', source, raw, 'dev | test | prod');
+    env = { value: name as EnvName, source };
+  }
+
+  // [K1], [K3] the file
+  let configPath: Setting<string>;
+  let rawPath: unknown;
+  {
+    const fromOption = options.configPath as unknown;
+    const fromEnv = envOf('GRIDTA_CONFIG');
+    if (fromOption !== undefined || fromEnv !== undefined) {
+      const source: SettingSource = fromOption !== undefined ? 'option' : 'env:GRIDTA_CONFIG';
+      rawPath = fromOption !== undefined ? fromOption : fromEnv;
+      if (typeof rawPath !== 'string' || rawPath.trim() === '' || rawPath.includes('\0')) fail('configPath', source, rawPath, 'a readable YAML file');
+      const p = source === 'option' ? rawPath : rawPath.trim();
+      configPath = { value: resolve(cwd, p), source };
+    } else {
+      const local = join(cwd, 'configs', env.value, 'indicators.yaml');
+      rawPath = local;
+      configPath = existsSync(local)
+        ? { value: local, source: 'default' }
+        : { value: bundledConfigPath(env.value), source: 'default', detail: 'bundled' };
+    }
+  }
+  const document = deepFreeze(readDocument(configPath.value, configPath, rawPath));
+  const yamlSource: SettingSource = `yaml:${configPath.value}`;
+
+  // The compute section; unknown top-level keys only warn.
+  let compute: Record<string, unknown> = {};
+  if (isMapping(document)) {
+    for (const key of Object.keys(document)) {
+      if (!TOP_LEVEL_KEYS.includes(key)) {
+        warnings.push({
+          code: 'GRIDTA_CONFIG_UNKNOWN_KEY',
+          message: `${configPath.value}: unknown top-level key ${JSON.stringify(key)} is ignored (known keys: ${TOP_LEVEL_KEYS.join(', ')})`,
+          details: { key, configPath: configPath.value, known: [...TOP_LEVEL_KEYS] },
+        });
+      }
+    }
+    const section = document.compute;
+    if (section !== undefined && section !== null) {
+      if (!isMapping(section)) fail('compute', yamlSource, section, 'a mapping of settings', 'compute');
+      compute = section;
+    }
+    for (const key of Object.keys(compute)) {
+      if (!COMPUTE_KEYS.includes(key)) {
+        const hint = suggest(key, COMPUTE_KEYS);
+        const expected = `one of ${COMPUTE_KEYS.join(', ')}`;
+        fail(`compute.${key}`, yamlSource, compute[key], expected, `compute.${key}`,
+          `compute.${key} from ${yamlSource} is not a known setting${hint ? ` (did you mean ${hint}?)` : ''}; expected ${expected}`);
+      }
+    }
+  }
+
+  // [K4]–[K7] every layer that gives a value is validated; the first one wins.
+  const layers = <T>(rule: Rule<T>): { option?: Setting<T>; env?: Setting<T>; yaml?: Setting<T> } => {
+    const out: { option?: Setting<T>; env?: Setting<T>; yaml?: Setting<T> } = {};
+    const check = (raw: unknown, layer: Layer, source: SettingSource, path?: string): Setting<T> => {
+      const value = rule.parse(raw, layer);
+      if (value === undefined) fail(rule.name, source, raw, rule.expected(layer), path);
+      return { value, source };
+    };
+    const o = (options as Record<string, unknown>)[rule.name];
+    if (o !== undefined) out.option = check(o, 'option', 'option');
+    const e = rule.envVar === null ? undefined : envOf(rule.envVar);
+    if (e !== undefined) out.env = check(e, 'env', `env:${rule.envVar}`);
+    if (Object.prototype.hasOwnProperty.call(compute, rule.yamlKey)) {
+      out.yaml = check(compute[rule.yamlKey], 'yaml', yamlSource, `compute.${rule.yamlKey}`);
+    }
+    return out;
+  };
+  const pick = <T>(rule: Rule<T>): Setting<T> => {
+    const l = layers(rule);
+    return l.option ?? l.env ?? l.yaml ?? { value: rule.defaultValue, source: 'default' };
+  };
+
+  const threads = pick(RULES.threads);
+
+  // [K5a] relative cache_dir: YAML (and the built-in default) against the config file's project
+  // root, an option or a variable against the working directory.
+  const cacheRaw = pick(RULES.cacheDir);
+  const fileRoot = projectRootOf(configPath.value) ?? cwd;
+  const cacheBase = cacheRaw.source === 'option' || cacheRaw.source.startsWith('env:') ? cwd : fileRoot;
+  const cacheDir: Setting<string> = { ...cacheRaw, value: resolve(cacheBase, cacheRaw.value) };
+
+  const cacheStrict = pick(RULES.cacheStrict);
+  const maxComputeBytesTotal = pick(RULES.maxComputeBytesTotal);
+  const maxVariantsPerCompute = pick(RULES.maxVariantsPerCompute);
+
+  // [N1] engine: the option wins; else GRIDTA_DISABLE_WASM forces reference; else
+  // GRIDTA_DISABLE_SIMD turns auto / wasm-simd (from the YAML or the default) into wasm-scalar.
+  const engineLayers = layers(RULES.engine);
+  const disable = (name: string): boolean => {
+    const raw = envOf(name);
+    if (raw === undefined) return false;
+    const b = envBoolean(raw);
+    if (b === undefined) fail('engine', `env:${name}`, raw, ENV_BOOLEAN);
+    return b;
+  };
+  const disableWasm = disable('GRIDTA_DISABLE_WASM');
+  const disableSimd = disable('GRIDTA_DISABLE_SIMD');
+  const engineBase = engineLayers.yaml ?? { value: RULES.engine.defaultValue, source: 'default' as const };
+  let engine: Setting<EngineSetting>;
+  if (engineLayers.option) engine = engineLayers.option;
+  else if (disableWasm) engine = { value: 'reference', source: 'env:GRIDTA_DISABLE_WASM', detail: `overrides ${engineBase.value} from ${engineBase.source}` };
+  else if (disableSimd && (engineBase.value === 'auto' || engineBase.value === 'wasm-simd')) {
+    engine = { value: 'wasm-scalar', source: 'env:GRIDTA_DISABLE_SIMD', detail: `overrides ${engineBase.value} from ${engineBase.source}` };
+  } else engine = engineBase;
+
+  const batchVariants = pick(RULES.batchVariants);
+  const maxBatchAttempts = pick(RULES.maxBatchAttempts);
+  const batchTimeoutMs = pick(RULES.batchTimeoutMs);
+
+  // [K9]–[K11]
+  const cpu = availableParallelism({ cgroupRoot: options.cgroupRoot, osCount: options.osAvailableParallelism });
+  const threadsEffective = threads.value === 'auto' ? cpu.available : threads.value;
+  if (threadsEffective > cpu.available) {
+    warnings.push({
+      code: 'GRIDTA_THREADS_EXCEED_CPUS',
+      message: `threads ${threadsEffective} from ${threads.source} exceeds the available parallelism ${cpu.available}; the extra threads only add contention`,
+      details: { requested: threadsEffective, source: threads.source, available: cpu.available },
+    });
+  }
+
+  return deepFreeze({
+    env, configPath, threads, threadsEffective, availableParallelism: cpu.available, cpu,
+    cacheDir, cacheStrict, maxComputeBytesTotal, maxVariantsPerCompute, engine, batchVariants, maxBatchAttempts, batchTimeoutMs,
+    warnings, document,
+  }) as ResolvedConfig;
+}
+
+/**
+ * The settings in the order of runtime.md §7.1, each with value, source, detail (when present) and,
+ * for `threads` and `engine`, the effective value (the engine's only once warmup has decided it).
+ */
+export function describeSettings(cfg: ResolvedConfig, effective: { engine?: string } = {}): SettingRow[] {
+  const row = <T>(name: string, s: Setting<T>, eff?: unknown): SettingRow => ({
+    name, value: s.value, source: s.source,
+    ...(s.detail !== undefined ? { detail: s.detail } : {}),
+    ...(eff !== undefined ? { effective: eff } : {}),
+  });
+  return [
+    row('env', cfg.env),
+    row('configPath', cfg.configPath),
+    row('threads', cfg.threads, cfg.threadsEffective),
+    row('cacheDir', cfg.cacheDir),
+    row('cacheStrict', cfg.cacheStrict),
+    row('maxComputeBytesTotal', cfg.maxComputeBytesTotal),
+    row('maxVariantsPerCompute', cfg.maxVariantsPerCompute),
+    row('engine', cfg.engine, effective.engine),
+    row('batchVariants', cfg.batchVariants),
+    row('maxBatchAttempts', cfg.maxBatchAttempts),
+    row('batchTimeoutMs', cfg.batchTimeoutMs),
+  ];
+}
