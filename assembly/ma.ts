@@ -234,21 +234,60 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     store<f64>(cell(scratch, n, 3, j), paramAt(params, n, 0, j));
   }
   let full = 0;
-  if (ASC_FEATURE_SIMD) full = n & ~1;
+  if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     if (ASC_FEATURE_SIMD) {
-      for (let j = 0; j < full; j += 2) {
-        const nf = v128.load(cell(scratch, n, 3, j));
-        const nm1 = f64x2.sub(nf, f64x2.splat(1.0));
-        const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
+      for (let j = 0; j < full; j += 4) {
+        // Blocks of four variants. Until every window of the block is full (i < nmax) the masked
+        // step runs with its state in scratch; from then on the steady-state loop keeps S, k, z in
+        // registers: the incoming value is shared by all lanes (one branch), only the outgoing
+        // src[i − n] differs per lane. Same operations per lane as rollsumStep1.
+        const nfA = v128.load(cell(scratch, n, 3, j)), nfB = v128.load(cell(scratch, n, 3, j + 2));
+        const nm1A = f64x2.sub(nfA, f64x2.splat(1.0)), nm1B = f64x2.sub(nfB, f64x2.splat(1.0));
+        const w0 = <i32>f64x2.extract_lane(nfA, 0), w1 = <i32>f64x2.extract_lane(nfA, 1);
+        const w2 = <i32>f64x2.extract_lane(nfB, 0), w3 = <i32>f64x2.extract_lane(nfB, 1);
+        const nmax = max(max(w0, w1), max(w2, w3));
         let o = out + <usize>j * vStride + <usize>t0 * tStride;
-        for (let i = t0; i < t1; i++) {
+        let i = t0;
+        const slowEnd = min(t1, nmax);
+        for (; i < slowEnd; i++) {
           const v = f64x2.splat(ldx(x, i));
-          const u = gather2(back(x, i, w0), back(x, i, w1));
-          const s = rollsumStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), v, u, geMask(i, nf), geMask(i, nm1));
-          st2(o, vStride, f64x2.div(s, nf));
+          const sA = rollsumStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), v, gather2(back(x, i, w0), back(x, i, w1)), geMask(i, nfA), geMask(i, nm1A));
+          const sB = rollsumStep2(cell(scratch, n, 0, j + 2), cell(scratch, n, 1, j + 2), cell(scratch, n, 2, j + 2), v, gather2(back(x, i, w2), back(x, i, w3)), geMask(i, nfB), geMask(i, nm1B));
+          st4(o, vStride, f64x2.div(sA, nfA), f64x2.div(sB, nfB));
           o += tStride;
+        }
+        if (i < t1) {
+          let SA = v128.load(cell(scratch, n, 0, j)), SB = v128.load(cell(scratch, n, 0, j + 2));
+          let kA = v128.load(cell(scratch, n, 1, j)), kB = v128.load(cell(scratch, n, 1, j + 2));
+          let zA = v128.load(cell(scratch, n, 2, j)), zB = v128.load(cell(scratch, n, 2, j + 2));
+          const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), nan = f64x2.splat(NaN);
+          for (; i < t1; i++) {
+            const xs = ldx(x, i);
+            if (xs != xs) {
+              kA = f64x2.add(kA, one); kB = f64x2.add(kB, one);
+            } else {
+              const v = f64x2.splat(xs);
+              if (xs != 0) { zA = f64x2.add(zA, one); zB = f64x2.add(zB, one); }
+              SA = f64x2.add(SA, v); SB = f64x2.add(SB, v);
+            }
+            const uA = gather2(x + (<usize>(i - w0) << 2), x + (<usize>(i - w1) << 2));
+            const uB = gather2(x + (<usize>(i - w2) << 2), x + (<usize>(i - w3) << 2));
+            const unA = f64x2.ne(uA, uA), unB = f64x2.ne(uB, uB);
+            kA = f64x2.sub(kA, v128.and(unA, one)); kB = f64x2.sub(kB, v128.and(unB, one));
+            zA = f64x2.sub(zA, v128.and(v128.andnot(f64x2.ne(uA, zero), unA), one));
+            zB = f64x2.sub(zB, v128.and(v128.andnot(f64x2.ne(uB, zero), unB), one));
+            SA = v128.bitselect(SA, f64x2.sub(SA, uA), unA); SB = v128.bitselect(SB, f64x2.sub(SB, uB), unB);
+            SA = v128.bitselect(zero, SA, f64x2.eq(zA, zero)); SB = v128.bitselect(zero, SB, f64x2.eq(zB, zero));
+            const rA = v128.bitselect(nan, f64x2.div(SA, nfA), f64x2.gt(kA, zero));
+            const rB = v128.bitselect(nan, f64x2.div(SB, nfB), f64x2.gt(kB, zero));
+            st4(o, vStride, rA, rB);
+            o += tStride;
+          }
+          v128.store(cell(scratch, n, 0, j), SA); v128.store(cell(scratch, n, 0, j + 2), SB);
+          v128.store(cell(scratch, n, 1, j), kA); v128.store(cell(scratch, n, 1, j + 2), kB);
+          v128.store(cell(scratch, n, 2, j), zA); v128.store(cell(scratch, n, 2, j + 2), zB);
         }
       }
     }
