@@ -86,6 +86,27 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 @inline const MODE_BB: i32 = 0;
 @inline const MODE_VAR: i32 = 1;
 
+/** Stores the outputs of two variants at one bar: variance/stddev, or basis/upper/lower/bandwidth/percent_b. */
+@inline function emitRollvar2(mode: i32, o0: usize, o1: usize, o2: usize, o3: usize, o4: usize, off: usize, vStride: usize,
+  vr: v128, ok: v128, S: v128, nf: v128, mult: v128, v: v128): void {
+  if (mode == MODE_VAR) {
+    if (o0) st2(o0 + off, vStride, vr);
+    if (o1) st2(o1 + off, vStride, f64x2.sqrt(vr));
+  } else {
+    const nan = f64x2.splat(NaN), zero = f64x2.splat(0.0);
+    const basis = v128.bitselect(f64x2.div(S, nf), nan, ok);
+    const sd = f64x2.sqrt(vr);
+    const up = f64x2.add(basis, f64x2.mul(mult, sd));
+    const lo = f64x2.sub(basis, f64x2.mul(mult, sd));
+    if (o0) st2(o0 + off, vStride, basis);
+    if (o1) st2(o1 + off, vStride, up);
+    if (o2) st2(o2 + off, vStride, lo);
+    const wdt = f64x2.sub(up, lo);
+    if (o3) st2(o3 + off, vStride, v128.bitselect(nan, f64x2.div(wdt, basis), f64x2.eq(basis, zero)));
+    if (o4) st2(o4 + off, vStride, v128.bitselect(nan, f64x2.div(f64x2.sub(v, lo), wdt), f64x2.eq(wdt, zero)));
+  }
+}
+
 @inline function rollvarFamily(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, mode: i32): void {
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2), o3 = outPtr(io, 3), o4 = outPtr(io, 4);
@@ -105,30 +126,52 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         const nm1 = f64x2.sub(nf, f64x2.splat(1.0));
         const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
         const base = <usize>j * vStride;
-        for (let i = t0; i < t1; i++) {
+        let i = t0;
+        // until both windows are full: the masked step with state in scratch
+        const slowEnd = min(t1, max(w0, w1));
+        for (; i < slowEnd; i++) {
           const off = base + <usize>i * tStride;
-          const xs = ldx(x, i);
-          const v = f64x2.splat(xs);
-          const u = gather2(back(x, i, w0), back(x, i, w1));
+          const v = f64x2.splat(ldx(x, i));
           const valid = geMask(i, nm1);
-          const vr = rollvarStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), cell(scratch, n, 3, j), v, u, geMask(i, nf), valid, nf);
-          if (mode == MODE_VAR) {
-            if (o0) st2(o0 + off, vStride, vr);
-            if (o1) st2(o1 + off, vStride, f64x2.sqrt(vr));
-          } else {
-            const ok = v128.andnot(valid, f64x2.gt(v128.load(cell(scratch, n, 2, j)), f64x2.splat(0.0)));
-            const basis = v128.bitselect(f64x2.div(v128.load(cell(scratch, n, 0, j)), nf), f64x2.splat(NaN), ok);
-            const sd = f64x2.sqrt(vr);
-            const up = f64x2.add(basis, f64x2.mul(mult, sd));
-            const lo = f64x2.sub(basis, f64x2.mul(mult, sd));
-            if (o0) st2(o0 + off, vStride, basis);
-            if (o1) st2(o1 + off, vStride, up);
-            if (o2) st2(o2 + off, vStride, lo);
-            const wdt = f64x2.sub(up, lo);
-            const nan = f64x2.splat(NaN), zero = f64x2.splat(0.0);
-            if (o3) st2(o3 + off, vStride, v128.bitselect(nan, f64x2.div(wdt, basis), f64x2.eq(basis, zero)));
-            if (o4) st2(o4 + off, vStride, v128.bitselect(nan, f64x2.div(f64x2.sub(v, lo), wdt), f64x2.eq(wdt, zero)));
+          const vr = rollvarStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), cell(scratch, n, 3, j), v, gather2(back(x, i, w0), back(x, i, w1)), geMask(i, nf), valid, nf);
+          const ok = v128.andnot(valid, f64x2.gt(v128.load(cell(scratch, n, 2, j)), f64x2.splat(0.0)));
+          emitRollvar2(mode, o0, o1, o2, o3, o4, off, vStride, vr, ok, v128.load(cell(scratch, n, 0, j)), nf, mult, v);
+        }
+        if (i < t1) {
+          // steady state: S, Q, k, z in registers; the incoming value is shared (one branch), the
+          // outgoing src[i − n] is gathered per lane. Same operations per lane as rollvarStep1.
+          let S = v128.load(cell(scratch, n, 0, j)), Q = v128.load(cell(scratch, n, 1, j));
+          let k = v128.load(cell(scratch, n, 2, j)), z = v128.load(cell(scratch, n, 3, j));
+          const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), nan = f64x2.splat(NaN), tiny = f64x2.splat(-1e-12);
+          for (; i < t1; i++) {
+            const off = base + <usize>i * tStride;
+            const xs = ldx(x, i);
+            const v = f64x2.splat(xs);
+            if (xs != xs) {
+              k = f64x2.add(k, one);
+            } else {
+              if (xs != 0) z = f64x2.add(z, one);
+              S = f64x2.add(S, v);
+              Q = f64x2.add(Q, f64x2.splat(xs * xs));
+            }
+            const u = gather2(x + (<usize>(i - w0) << 2), x + (<usize>(i - w1) << 2));
+            const un = f64x2.ne(u, u);
+            k = f64x2.sub(k, v128.and(un, one));
+            z = f64x2.sub(z, v128.and(v128.andnot(f64x2.ne(u, zero), un), one));
+            S = v128.bitselect(S, f64x2.sub(S, u), un);
+            Q = v128.bitselect(Q, f64x2.sub(Q, f64x2.mul(u, u)), un);
+            const z0 = f64x2.eq(z, zero);
+            S = v128.bitselect(zero, S, z0);
+            Q = v128.bitselect(zero, Q, z0);
+            const ok = v128.not(f64x2.gt(k, zero));
+            const m = f64x2.div(S, nf);
+            let vr = f64x2.sub(f64x2.div(Q, nf), f64x2.mul(m, m));
+            vr = v128.bitselect(zero, vr, v128.and(f64x2.lt(vr, zero), f64x2.gt(vr, tiny)));
+            vr = v128.bitselect(vr, nan, ok);
+            emitRollvar2(mode, o0, o1, o2, o3, o4, off, vStride, vr, ok, S, nf, mult, v);
           }
+          v128.store(cell(scratch, n, 0, j), S); v128.store(cell(scratch, n, 1, j), Q);
+          v128.store(cell(scratch, n, 2, j), k); v128.store(cell(scratch, n, 3, j), z);
         }
       }
     }
