@@ -1,0 +1,27 @@
+/** The README's quick start runs as written (from the repository root, importing the built package). */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('README quick start', () => {
+  it('runs as written and prints the shape, a value and a variant key', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const m = /## Quick start\n\n```js\n([\s\S]*?)```/.exec(readme);
+    expect(m, 'README has a js quick-start block').not.toBeNull();
+    const dir = mkdtempSync(join(root, '.quickstart-'));
+    try {
+      const file = join(dir, 'quick.mjs');
+      writeFileSync(file, m![1]!);
+      const out = execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8', env: { ...process.env, GRIDTA_ENV: 'test' } }).trim().split('\n');
+      expect(out[0]).toBe('[ 5550, 392 ]');
+      expect(Number(out[1])).toBeGreaterThan(0);
+      expect(out[2]).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
