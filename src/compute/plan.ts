@@ -50,13 +50,13 @@ export function seriesNeeded(def: IndicatorDef, axes: readonly Axis[]): SeriesNa
 const roundUp4 = (x: number): number => 4 * Math.ceil(x / 4);
 
 /**
- * In-process batches are at least this many variants wide. A TIME_MAJOR batch writes one piece of
- * every output row; pieces narrower than a few cache lines straddle lines that another batch writes
- * much later, which doubles the memory traffic (ma.ema, 196 windows × 1M bars: 16-wide batches
- * 220 ms, 64-wide 160 ms, one batch 160 ms). 64 variants × 1M bars is still ~50 ms per batch, so
- * cancellation stays prompt.
+ * In-process batches write up to this many output values (1 GiB of float32). A TIME_MAJOR batch
+ * writes one piece of every output row; narrow pieces straddle cache lines that the next batch
+ * writes much later, which multiplies the memory traffic (ma.ema, 196 windows × 1M bars: 16-wide
+ * batches 220 ms, 64-wide 160 ms, one batch 130 ms). A batch this size computes in roughly
+ * 0.1–0.5 s, so cancellation and progress stay prompt.
  */
-export const IN_PROCESS_MIN_BATCH = 64;
+export const IN_PROCESS_BATCH_VALUES = 2 ** 28;
 
 /** Batch size (runtime.md §5.2), with the in-process floor above when `inProcess` is set. */
 export function batchSize(v: number, t: number, k: number, threads: number, requested: number | 'auto' | undefined, inProcess = false): number {
@@ -64,7 +64,7 @@ export function batchSize(v: number, t: number, k: number, threads: number, requ
   const auto = Math.min(v, Math.max(4, roundUp4(Math.ceil(v / (4 * threads)))));
   const cap = Math.max(4, Math.floor(16_777_216 / (t * k)));
   const b = Math.max(1, Math.min(auto, cap, v));
-  return inProcess ? Math.min(v, Math.max(b, IN_PROCESS_MIN_BATCH)) : b;
+  return inProcess ? Math.min(v, Math.max(b, Math.ceil(IN_PROCESS_BATCH_VALUES / (t * k)))) : b;
 }
 
 export function planLayout(args: {
