@@ -192,18 +192,36 @@
   return ageNaN >= nf ? r : NaN;
 }
 
-/** Clamped population variance from lane sums (§2.3): (Q / n) − (m·m) with m = S / n; (−1e−12, 0) → 0. */
-@inline export function var2(S: v128, Q: v128, nf: v128): v128 {
-  const m = f64x2.div(S, nf);
+/** Clamped population variance (§2.3) from the lane mean m = S / n: (Q / n) − (m·m), (−1e−12, 0) → 0. */
+@inline export function varOfMean2(m: v128, Q: v128, nf: v128): v128 {
   const vr = f64x2.sub(f64x2.div(Q, nf), f64x2.mul(m, m));
   const zero = f64x2.splat(0.0);
   return v128.bitselect(zero, vr, v128.and(f64x2.lt(vr, zero), f64x2.gt(vr, f64x2.splat(-1e-12))));
 }
-@inline export function var1(S: f64, Q: f64, nf: f64): f64 {
-  const m = S / nf;
+@inline export function varOfMean1(m: f64, Q: f64, nf: f64): f64 {
   let vr = Q / nf - m * m;
   if (vr < 0 && vr > -1e-12) vr = 0.0;
   return vr;
+}
+
+/**
+ * Stores four variants' values of one time step narrowed to float32, with the canonical NaN in the
+ * lanes whose f64 mask (nanA: variants 0–1, nanB: variants 2–3) is set. The other lanes must not be
+ * NaN: one select on the narrowed values then replaces both the guards' selects and st4's NaN test.
+ */
+@inline export function st4masked(o: usize, vStride: usize, a: v128, b: v128, nanA: v128, nanB: v128): void {
+  const v = i8x16.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b),
+    0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+  const m = i8x16.shuffle(nanA, nanB, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+  const r = v128.bitselect(i32x4.splat(0x7fc00000), v, m);
+  if (vStride == 4) {
+    v128.store(o, r);
+  } else {
+    v128.store32_lane(o, r, 0);
+    v128.store32_lane(o + vStride, r, 1);
+    v128.store32_lane(o + (vStride << 1), r, 2);
+    v128.store32_lane(o + vStride * 3, r, 3);
+  }
 }
 
 // ---------------------------------------------------------------- shared-series rings (volume, structure)

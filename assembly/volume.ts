@@ -7,7 +7,7 @@
 // All divisions with a denominator that can be zero are guarded: NaN where it is ±0 (§1.5.5).
 import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2, st4 } from './lanes';
 import {
-  NO_NZ, leaving1, leaving2, one2, resetAged1, resetAged2, ringAt, ringSlots, rollsumStep1, rollsumStep2, rollvarStep1, rollvarStep2, validAged1, validAged2,
+  NO_NZ, leaving1, leaving2, one2, resetAged1, resetAged2, ringAt, ringSlots, rollsumStep1, rollsumStep2, rollvarStep1, rollvarStep2, st4masked, validAged1,
 } from './primitives';
 
 /** TP (§2.9): ((high + low) + close) / 3 in binary64; NaN if any is NaN. */
@@ -191,8 +191,10 @@ export function cmf(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // their ages (primitives.ts, shared-series ROLLSUM), so a lane keeps only SP and SN.
 // SIMD: blocks of four variants (two f64x2 per sum), state in registers along the chunk; the scalar
 // tail performs the same operations per variant. Warm-up n (no flow on the first bar).
-// Scratch: 3 arrays of n f64 (SP, SN, n), the POS and NEG rings, then 3 × CHUNK f64 of ages
-// (NaN, non-zero POS, non-zero NEG) of the chunk's bars.
+// Scratch: 4 arrays of n f64 (SP, SN, n, n as i32), the POS and NEG rings, then 3 × CHUNK f64 of
+// ages (NaN, non-zero POS, non-zero NEG) of the chunk's bars. The integer windows are stored, not
+// converted in the loop: V8 would sink the conversion into the time loop, and its cvtsi2sd merges a
+// register the loop writes last, chaining the steps.
 
 @inline function mfi1(sp: f64, sn: f64): f64 {
   return sn == 0 ? 100.0 : 100.0 - (100.0 / (1.0 + (sp / sn)));
@@ -207,13 +209,15 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
   const out = outPtr(io, 0);
   const R = ringSlots(t), mask = R - 1;
-  const posR = scratch + ((<usize>n * 3) << 3);
+  const posR = scratch + ((<usize>n * 4) << 3);
   const negR = posR + (<usize>R << 3);
   const ageNaN = negR + (<usize>R << 3), ageP = ageNaN + (<usize>CHUNK << 3), ageN = ageP + (<usize>CHUNK << 3);
   for (let j = 0; j < n; j++) {
+    const w = paramAt(params, n, 0, j);
     store<f64>(cell(scratch, n, 0, j), 0.0);
     store<f64>(cell(scratch, n, 1, j), 0.0);
-    store<f64>(cell(scratch, n, 2, j), paramAt(params, n, 0, j));
+    store<f64>(cell(scratch, n, 2, j), w);
+    store<i32>(cell(scratch, n, 3, j), <i32>w);
   }
   let lastNaN = -1, lastP = NO_NZ, lastN = NO_NZ;
   let full = 0;
@@ -242,8 +246,8 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
         const nfA = v128.load(cell(scratch, n, 2, j)), nfB = v128.load(cell(scratch, n, 2, j + 2));
-        const w0 = <i32>f64x2.extract_lane(nfA, 0), w1 = <i32>f64x2.extract_lane(nfA, 1);
-        const w2 = <i32>f64x2.extract_lane(nfB, 0), w3 = <i32>f64x2.extract_lane(nfB, 1);
+        const w0 = load<i32>(cell(scratch, n, 3, j)), w1 = load<i32>(cell(scratch, n, 3, j + 1));
+        const w2 = load<i32>(cell(scratch, n, 3, j + 2)), w3 = load<i32>(cell(scratch, n, 3, j + 3));
         let spA = v128.load(cell(scratch, n, 0, j)), spB = v128.load(cell(scratch, n, 0, j + 2));
         let snA = v128.load(cell(scratch, n, 1, j)), snB = v128.load(cell(scratch, n, 1, j + 2));
         let o = out + <usize>j * vStride + <usize>t0 * tStride;
@@ -258,8 +262,9 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           const aP = f64x2.splat(load<f64>(ageP + at)), aN = f64x2.splat(load<f64>(ageN + at));
           spA = resetAged2(spA, aP, nfA); spB = resetAged2(spB, aP, nfB);
           snA = resetAged2(snA, aN, nfA); snB = resetAged2(snB, aN, nfB);
+          // NaN where the window is not full and NaN-free (ageNaN < n); every other lane is a number
           const aNaN = f64x2.splat(load<f64>(ageNaN + at));
-          st4(o, vStride, validAged2(mfi2(spA, snA), aNaN, nfA), validAged2(mfi2(spB, snB), aNaN, nfB));
+          st4masked(o, vStride, mfi2(spA, snA), mfi2(spB, snB), f64x2.lt(aNaN, nfA), f64x2.lt(aNaN, nfB));
           o += tStride;
           tf = f64x2.add(tf, one2());
         }
@@ -269,7 +274,7 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     }
     for (let j = full; j < n; j++) {
       const nf = load<f64>(cell(scratch, n, 2, j));
-      const w = <i32>nf;
+      const w = load<i32>(cell(scratch, n, 3, j));
       let sp = load<f64>(cell(scratch, n, 0, j)), sn = load<f64>(cell(scratch, n, 1, j));
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       let tf = <f64>t0;

@@ -1,5 +1,34 @@
 /** Registry definitions of the `structure` group (indicators.md). Numbers come from the spec's indicators.yaml. */
-import { defineIndicator, SRC6 } from './types.js';
+import { defineIndicator, defineKernel, SRC6 } from './types.js';
+import {
+  referenceCandleStats, referenceCandleStatsAtrNorm, referenceDistanceToMaNorm, referencePercentRank, referencePivots, referenceZscore,
+} from '../reference/structure.js';
+
+const f64s = (arrays: number, n: number): number => arrays * n * 8;
+const CHUNK = 256; // bars per kernel time chunk (assembly/lanes.ts)
+/** Slots of a shared-series ring (assembly/primitives.ts ringSlots): next power of two >= t, at most 4096. */
+const ringSlots = (t: number): number => { let r = 1; while (r < t && r < 4096) r *= 2; return r; };
+
+// Kernels of the group. The single-component wrapper ids run the kernel of the id they wrap
+// (candle_stats, candle_stats_atr_norm, pivots) and materialise only their own slot.
+const CANDLE_STATS = defineKernel({
+  name: 'candle_stats', params: [], slots: ['body_pct', 'body', 'range', 'upper_wick', 'lower_wick', 'upper_wick_pct', 'lower_wick_pct'],
+  reference: referenceCandleStats, scratchBytes: () => 4 * CHUNK * 8,
+});
+const CANDLE_STATS_ATR_NORM = defineKernel({
+  name: 'candle_stats_atr_norm', params: ['atr_window'], slots: ['body_atr', 'range_atr', 'upper_wick_atr', 'lower_wick_atr'],
+  reference: referenceCandleStatsAtrNorm, scratchBytes: (n) => f64s(3, n) + 5 * CHUNK * 8,
+});
+const DISTANCE_TO_MA_NORM = defineKernel({
+  name: 'distance_to_ma_norm', params: ['window'], slots: ['distance_to_ma_norm'],
+  reference: referenceDistanceToMaNorm, scratchBytes: (n) => f64s(6, n) + CHUNK * 8,
+});
+const PERCENT_RANK = defineKernel({ name: 'percent_rank', params: ['window'], slots: ['percent_rank'], reference: referencePercentRank, scratchBytes: () => CHUNK * 8 });
+const PIVOTS = defineKernel({ name: 'pivots', params: ['left', 'right'], slots: ['pivot_high', 'pivot_low'], reference: referencePivots, scratchBytes: () => 2 * CHUNK * 8 });
+const ZSCORE = defineKernel({
+  name: 'zscore', params: ['window'], slots: ['zscore'], reference: referenceZscore,
+  scratchBytes: (n, t) => f64s(4, n) + ringSlots(t) * 8 + 2 * CHUNK * 8,
+});
 
 export const candle_body = defineIndicator({
   id: 'structure.candle_body', group: 'structure', title: 'Candle Body',
@@ -7,7 +36,7 @@ export const candle_body = defineIndicator({
   params: [],
   axes: [], outputs: ['body'],
   warmup: { body: '0' },
-  kernel: null,
+  kernel: CANDLE_STATS,
   doc: '`body` component of `structure.candle_stats` (identical values): `|close − open|`, NaN if any of the four prices is NaN.',
 });
 
@@ -19,7 +48,7 @@ export const candle_body_atr = defineIndicator({
   ],
   axes: ['atr_window'], outputs: ['body_atr'],
   warmup: { body_atr: '0' },
-  kernel: null,
+  kernel: CANDLE_STATS_ATR_NORM,
   doc: '`body_atr` component of `structure.candle_stats_atr_norm`: `body / ATR32(atr_window)`.',
 });
 
@@ -29,7 +58,7 @@ export const candle_body_pct = defineIndicator({
   params: [],
   axes: [], outputs: ['body_pct'],
   warmup: { body_pct: '0' },
-  kernel: null,
+  kernel: CANDLE_STATS,
   doc: '`body_pct` component of `structure.candle_stats`: `body / range`, NaN where `range == 0`.',
 });
 
@@ -39,7 +68,7 @@ export const candle_lower_wick = defineIndicator({
   params: [],
   axes: [], outputs: ['lower_wick'],
   warmup: { lower_wick: '0' },
-  kernel: null,
+  kernel: CANDLE_STATS,
   doc: '`lower_wick` component of `structure.candle_stats`: `min(open, close) − low`.',
 });
 
@@ -51,7 +80,7 @@ export const candle_lower_wick_atr = defineIndicator({
   ],
   axes: ['atr_window'], outputs: ['lower_wick_atr'],
   warmup: { lower_wick_atr: '0' },
-  kernel: null,
+  kernel: CANDLE_STATS_ATR_NORM,
   doc: '`lower_wick_atr` component of `structure.candle_stats_atr_norm`: `lower_wick / ATR32(atr_window)`.',
 });
 
@@ -61,7 +90,7 @@ export const candle_lower_wick_pct = defineIndicator({
   params: [],
   axes: [], outputs: ['lower_wick_pct'],
   warmup: { lower_wick_pct: '0' },
-  kernel: null,
+  kernel: CANDLE_STATS,
   doc: '`lower_wick_pct` component of `structure.candle_stats`: `lower_wick / range`, NaN where `range == 0`.',
 });
 
@@ -71,7 +100,7 @@ export const candle_range = defineIndicator({
   params: [],
   axes: [], outputs: ['range'],
   warmup: { range: '0' },
-  kernel: null,
+  kernel: CANDLE_STATS,
   doc: '`range` component of `structure.candle_stats`: `high − low` (NaN if any of the four prices is NaN, although only two are used).',
 });
 
@@ -83,7 +112,7 @@ export const candle_range_atr = defineIndicator({
   ],
   axes: ['atr_window'], outputs: ['range_atr'],
   warmup: { range_atr: '0' },
-  kernel: null,
+  kernel: CANDLE_STATS_ATR_NORM,
   doc: '`range_atr` component of `structure.candle_stats_atr_norm`: `range / ATR32(atr_window)`.',
 });
 
@@ -93,8 +122,8 @@ export const candle_stats = defineIndicator({
   params: [],
   axes: [], outputs: ['body_pct','body','range','upper_wick','lower_wick','upper_wick_pct','lower_wick_pct'],
   warmup: { body_pct: '0', body: '0', range: '0', upper_wick: '0', lower_wick: '0', upper_wick_pct: '0', lower_wick_pct: '0' },
-  kernel: null,
-  doc: 'Per bar, if any of `open`, `high`, `low`, `close` is NaN → NaN (every component, even those that do not use all four).',
+  kernel: CANDLE_STATS,
+  doc: '`range = high − low`, `body = |close − open|`, `upper_wick = high − max(open, close)`, `lower_wick = min(open, close) − low` and the three `/ range` fractions (NaN where `range == 0`); every component NaN on a bar with any NaN price.',
 });
 
 export const candle_stats_atr_norm = defineIndicator({
@@ -105,8 +134,8 @@ export const candle_stats_atr_norm = defineIndicator({
   ],
   axes: ['atr_window'], outputs: ['body_atr','range_atr','upper_wick_atr','lower_wick_atr'],
   warmup: { body_atr: '0', range_atr: '0', upper_wick_atr: '0', lower_wick_atr: '0' },
-  kernel: null,
-  doc: 'Components `body`, `range`, `upper_wick`, `lower_wick` as in `structure.candle_stats` (binary64, NaN if any of the four prices is NaN).',
+  kernel: CANDLE_STATS_ATR_NORM,
+  doc: 'The `structure.candle_stats` components `body`, `range`, `upper_wick`, `lower_wick` divided by `ATR32(atr_window)` (the ATR rounded to float32), NaN where it is 0.',
 });
 
 export const candle_upper_wick = defineIndicator({
@@ -115,7 +144,7 @@ export const candle_upper_wick = defineIndicator({
   params: [],
   axes: [], outputs: ['upper_wick'],
   warmup: { upper_wick: '0' },
-  kernel: null,
+  kernel: CANDLE_STATS,
   doc: '`upper_wick` component of `structure.candle_stats`: `high − max(open, close)`.',
 });
 
@@ -127,7 +156,7 @@ export const candle_upper_wick_atr = defineIndicator({
   ],
   axes: ['atr_window'], outputs: ['upper_wick_atr'],
   warmup: { upper_wick_atr: '0' },
-  kernel: null,
+  kernel: CANDLE_STATS_ATR_NORM,
   doc: '`upper_wick_atr` component of `structure.candle_stats_atr_norm`: `upper_wick / ATR32(atr_window)`.',
 });
 
@@ -137,7 +166,7 @@ export const candle_upper_wick_pct = defineIndicator({
   params: [],
   axes: [], outputs: ['upper_wick_pct'],
   warmup: { upper_wick_pct: '0' },
-  kernel: null,
+  kernel: CANDLE_STATS,
   doc: '`upper_wick_pct` component of `structure.candle_stats`: `upper_wick / range`, NaN where `range == 0`.',
 });
 
@@ -149,8 +178,8 @@ export const distance_to_ma_norm = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['distance_to_ma_norm'],
   warmup: { distance_to_ma_norm: '0' },
-  kernel: null,
-  doc: '`distance_to_ma_norm = (src − E) / Z`; NaN where `src`, `E` or `Z` is NaN or `Z == 0`.',
+  kernel: DISTANCE_TO_MA_NORM,
+  doc: '`(src − EMA(src, n)) / ATR32(n)` with one window for both (ATR rounded to float32); NaN where `ATR32 == 0`.',
 });
 
 export const percent_rank = defineIndicator({
@@ -161,7 +190,7 @@ export const percent_rank = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['percent_rank'],
   warmup: { percent_rank: 'window - 1' },
-  kernel: null,
+  kernel: PERCENT_RANK,
   doc: 'For `t ≥ n−1`: NaN if `src[t]` or any value in the window `src[t−n+1 … t]` is NaN; else `C` = number of window values `≤ src[t]` (the current bar included, so `C ≥ 1`); `percent_rank = (C / n)·100`.',
 });
 
@@ -174,7 +203,7 @@ export const pivot_high = defineIndicator({
   ],
   axes: ['left','right'], outputs: ['pivot_high'],
   warmup: { pivot_high: 'left + right' },
-  kernel: null,
+  kernel: PIVOTS,
   doc: '`pivot_high` component of `structure.pivots` (reads only `high`).',
 });
 
@@ -187,7 +216,7 @@ export const pivot_low = defineIndicator({
   ],
   axes: ['left','right'], outputs: ['pivot_low'],
   warmup: { pivot_low: 'left + right' },
-  kernel: null,
+  kernel: PIVOTS,
   doc: '`pivot_low` component of `structure.pivots` (reads only `low`).',
 });
 
@@ -200,8 +229,8 @@ export const pivots = defineIndicator({
   ],
   axes: ['left','right'], outputs: ['pivot_high','pivot_low'],
   warmup: { pivot_high: 'left + right', pivot_low: 'left + right' },
-  kernel: null,
-  doc: 'Strict pivots reported on the confirmation bar. For output bar `t`: centre `c = t − right`, start `s = c − left`; if `s < 0` → NaN.',
+  kernel: PIVOTS,
+  doc: 'On bar `t`, the value at `c = t − right` if it is strictly above (high) / below (low) every other value of the NaN-free window `[c − left, t]`, else NaN (reported on the confirmation bar).',
 });
 
 export const zscore = defineIndicator({
@@ -212,6 +241,6 @@ export const zscore = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['zscore'],
   warmup: { zscore: 'window - 1' },
-  kernel: null,
-  doc: '`zscore = (src − μ) / sqrt(V)`; NaN where any operand is NaN, `V == 0` (flat window), or `V < 0` (sqrt of a negative).',
+  kernel: ZSCORE,
+  doc: '`(src − ROLLMEAN(src, n)) / sqrt(ROLLVAR(src, n))` (population); NaN where the variance is 0 (flat window) or negative.',
 });

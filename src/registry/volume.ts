@@ -14,7 +14,7 @@ const AD_LINE = defineKernel({ name: 'ad_line', params: [], slots: ['ad_line'], 
 const OBV = defineKernel({ name: 'obv', params: [], slots: ['obv'], reference: referenceObv, scratchBytes: () => 0 });
 const VOLUME_SMA = defineKernel({ name: 'volume_sma', params: ['window'], slots: ['volume_sma'], reference: referenceVolumeSma, scratchBytes: (n) => f64s(4, n) });
 const CMF = defineKernel({ name: 'cmf', params: ['window'], slots: ['cmf'], reference: referenceCmf, scratchBytes: (n, t) => f64s(7, n) + 16 + ringSlots(t) * 8 });
-const MFI = defineKernel({ name: 'mfi', params: ['window'], slots: ['mfi'], reference: referenceMfi, scratchBytes: (n, t) => f64s(3, n) + 2 * ringSlots(t) * 8 + 3 * CHUNK * 8 });
+const MFI = defineKernel({ name: 'mfi', params: ['window'], slots: ['mfi'], reference: referenceMfi, scratchBytes: (n, t) => f64s(4, n) + 2 * ringSlots(t) * 8 + 3 * CHUNK * 8 });
 const VWAP = defineKernel({ name: 'vwap', params: ['window'], slots: ['vwap'], reference: referenceVwap, scratchBytes: (n, t) => f64s(12, n) + 2 * ringSlots(t) * 8 });
 const VWAP_DEVIATION = defineKernel({
   name: 'vwap_deviation', params: ['window', 'mult'], slots: ['vwap_upper', 'vwap', 'vwap_lower', 'vwap_stdev'],

@@ -1,0 +1,413 @@
+// Kernels of the `structure` group (indicators.md §9). Signature, chunking and lane layout as in
+// ma.ts: lane 0 = variant j, lane 1 = variant j + 1 of one f64x2; blocks of four variants walk a
+// time chunk with their state in registers, the rest (all of them in the scalar build) run through a
+// scalar tail with the same operations in the same order; state survives in scratch between chunks.
+// Series shared by every variant of a call (candle components, TR, the source with its ages) are
+// computed once per chunk. Wrapper ids (candle_body, candle_range_atr, pivot_high, ...) run the kernel
+// of the id they wrap and materialise only their slot; every output slot is optional (pointer 0).
+// Guarded divisions give NaN where the denominator is ±0 (§1.5.5).
+import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_OPEN, IO_SRC, cell, ioPtr, ldx, outPtr, paramAt, st1, st4 } from './lanes';
+import {
+  NO_NZ, ewma1, ewma2, leaving1, leaving2, one2, resetAged1, resetAged2, ringAt, ringSlots, st4masked, validAged1, varOfMean1, varOfMean2,
+} from './primitives';
+import { trueRangeAt } from './volatility';
+
+/** x / d, NaN where d == ±0. */
+@inline function gdiv1(x: f64, d: f64): f64 {
+  return d == 0 ? NaN : x / d;
+}
+@inline function gdiv2(x: v128, d: v128): v128 {
+  return v128.bitselect(f64x2.splat(NaN), f64x2.div(x, d), f64x2.eq(d, f64x2.splat(0.0)));
+}
+
+/** ATR32 (§2.9): the ATR rounded to float32 (ties to even) and widened back. */
+@inline function round32x1(y: f64): f64 {
+  return <f64><f32>y;
+}
+@inline function round32x2(y: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(y));
+}
+
+// ---------------------------------------------------------------- candle components
+// range = high − low, body = |close − open|, upper = high − max(open, close),
+// lower = min(open, close) − low; max/min by comparison (open > close ? open : close); every
+// component NaN where any of the four prices is NaN. Written to four arrays of CHUNK f64 from `at`.
+
+@inline const C_BODY: i32 = 0;
+@inline const C_RANGE: i32 = 1;
+@inline const C_UPPER: i32 = 2;
+@inline const C_LOWER: i32 = 3;
+
+@inline function candleChunk(io: usize, t0: i32, t1: i32, at: usize): void {
+  const po = ioPtr(io, IO_OPEN), ph = ioPtr(io, IO_HIGH), pl = ioPtr(io, IO_LOW), pc = ioPtr(io, IO_CLOSE);
+  for (let i = t0; i < t1; i++) {
+    const op = ldx(po, i), hi = ldx(ph, i), lo = ldx(pl, i), cl = ldx(pc, i);
+    let body: f64 = NaN, range: f64 = NaN, upper: f64 = NaN, lower: f64 = NaN;
+    if (op == op && hi == hi && lo == lo && cl == cl) {
+      range = hi - lo;
+      body = abs(cl - op);
+      upper = hi - (op > cl ? op : cl);
+      lower = (op < cl ? op : cl) - lo;
+    }
+    const k = <usize>(i - t0) << 3;
+    store<f64>(at + k + ((<usize>C_BODY * CHUNK) << 3), body);
+    store<f64>(at + k + ((<usize>C_RANGE * CHUNK) << 3), range);
+    store<f64>(at + k + ((<usize>C_UPPER * CHUNK) << 3), upper);
+    store<f64>(at + k + ((<usize>C_LOWER * CHUNK) << 3), lower);
+  }
+}
+
+@inline function comp(at: usize, k: i32, i: i32): f64 {
+  return load<f64>(at + ((<usize>k * CHUNK + <usize>i) << 3));
+}
+
+// ---------------------------------------------------------------- candle_stats (one variant)
+// Slots: body_pct, body, range, upper_wick, lower_wick, upper_wick_pct, lower_wick_pct; the
+// fractions are NaN where range == 0. Scalar: no parameters, so no variants to spread across lanes.
+// Scratch: 4 × CHUNK f64 of components.
+
+export function candle_stats(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2), o3 = outPtr(io, 3);
+  const o4 = outPtr(io, 4), o5 = outPtr(io, 5), o6 = outPtr(io, 6);
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    candleChunk(io, t0, t1, scratch);
+    for (let j = 0; j < n; j++) {
+      for (let i = t0; i < t1; i++) {
+        const off = <usize>j * vStride + <usize>i * tStride;
+        const ci = i - t0;
+        const body = comp(scratch, C_BODY, ci), range = comp(scratch, C_RANGE, ci);
+        const upper = comp(scratch, C_UPPER, ci), lower = comp(scratch, C_LOWER, ci);
+        if (o0) st1(o0 + off, gdiv1(body, range));
+        if (o1) st1(o1 + off, body);
+        if (o2) st1(o2 + off, range);
+        if (o3) st1(o3 + off, upper);
+        if (o4) st1(o4 + off, lower);
+        if (o5) st1(o5 + off, gdiv1(upper, range));
+        if (o6) st1(o6 + off, gdiv1(lower, range));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- candle_stats_atr_norm
+// Slots: body_atr, range_atr, upper_wick_atr, lower_wick_atr = component / Z, Z = ATR32(atr_window)
+// = fl32(RMA(TR, n)) widened; NaN where the component or Z is NaN or Z == ±0. Warm-up 0.
+// Components and TR are shared (per chunk); each variant keeps its RMA state.
+// Scratch: 3 arrays of n f64 (a = 1/n, b = 1 − a, y), then 5 × CHUNK f64 (components, TR).
+
+export function candle_stats_atr_norm(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const ph = ioPtr(io, IO_HIGH), pl = ioPtr(io, IO_LOW), pc = ioPtr(io, IO_CLOSE);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2), o3 = outPtr(io, 3);
+  const at = scratch + ((<usize>n * 3) << 3);
+  const trs = at + ((<usize>4 * CHUNK) << 3);
+  for (let j = 0; j < n; j++) {
+    const a = 1.0 / paramAt(params, n, 0, j);
+    store<f64>(cell(scratch, n, 0, j), a);
+    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
+    store<f64>(cell(scratch, n, 2, j), NaN);
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~3;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    candleChunk(io, t0, t1, at);
+    for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(ph, pl, pc, i));
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < full; j += 4) {
+        const aA = v128.load(cell(scratch, n, 0, j)), aB = v128.load(cell(scratch, n, 0, j + 2));
+        const bA = v128.load(cell(scratch, n, 1, j)), bB = v128.load(cell(scratch, n, 1, j + 2));
+        let yA = v128.load(cell(scratch, n, 2, j)), yB = v128.load(cell(scratch, n, 2, j + 2));
+        const base = <usize>j * vStride;
+        for (let i = t0; i < t1; i++) {
+          const off = base + <usize>i * tStride;
+          const ci = i - t0;
+          const x = f64x2.splat(load<f64>(trs + (<usize>ci << 3)));
+          yA = ewma2(yA, x, aA, bA);
+          yB = ewma2(yB, x, aB, bB);
+          const zA = round32x2(yA), zB = round32x2(yB);
+          if (o0) { const c = f64x2.splat(comp(at, C_BODY, ci)); st4(o0 + off, vStride, gdiv2(c, zA), gdiv2(c, zB)); }
+          if (o1) { const c = f64x2.splat(comp(at, C_RANGE, ci)); st4(o1 + off, vStride, gdiv2(c, zA), gdiv2(c, zB)); }
+          if (o2) { const c = f64x2.splat(comp(at, C_UPPER, ci)); st4(o2 + off, vStride, gdiv2(c, zA), gdiv2(c, zB)); }
+          if (o3) { const c = f64x2.splat(comp(at, C_LOWER, ci)); st4(o3 + off, vStride, gdiv2(c, zA), gdiv2(c, zB)); }
+        }
+        v128.store(cell(scratch, n, 2, j), yA); v128.store(cell(scratch, n, 2, j + 2), yB);
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
+      let y = load<f64>(cell(scratch, n, 2, j));
+      const base = <usize>j * vStride;
+      for (let i = t0; i < t1; i++) {
+        const off = base + <usize>i * tStride;
+        const ci = i - t0;
+        y = ewma1(y, load<f64>(trs + (<usize>ci << 3)), a, b);
+        const z = round32x1(y);
+        if (o0) st1(o0 + off, gdiv1(comp(at, C_BODY, ci), z));
+        if (o1) st1(o1 + off, gdiv1(comp(at, C_RANGE, ci), z));
+        if (o2) st1(o2 + off, gdiv1(comp(at, C_UPPER, ci), z));
+        if (o3) st1(o3 + off, gdiv1(comp(at, C_LOWER, ci), z));
+      }
+      store<f64>(cell(scratch, n, 2, j), y);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- distance_to_ma_norm
+// (src − EMA(src, n)) / ATR32(n), one window for both; NaN where src, E or Z is NaN or Z == ±0.
+// Warm-up 0 (0 on the first bar of a run). TR is shared (per chunk); each variant keeps two EWMA states.
+// Scratch: 6 arrays of n f64 (EMA a, b; RMA a, b; E; ATR), then CHUNK f64 of TR.
+
+export function distance_to_ma_norm(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const x = ioPtr(io, IO_SRC), ph = ioPtr(io, IO_HIGH), pl = ioPtr(io, IO_LOW), pc = ioPtr(io, IO_CLOSE);
+  const out = outPtr(io, 0);
+  const trs = scratch + ((<usize>n * 6) << 3);
+  for (let j = 0; j < n; j++) {
+    const w = paramAt(params, n, 0, j);
+    const ae = 2.0 / (w + 1.0), ar = 1.0 / w;
+    store<f64>(cell(scratch, n, 0, j), ae);
+    store<f64>(cell(scratch, n, 1, j), 1.0 - ae);
+    store<f64>(cell(scratch, n, 2, j), ar);
+    store<f64>(cell(scratch, n, 3, j), 1.0 - ar);
+    store<f64>(cell(scratch, n, 4, j), NaN);
+    store<f64>(cell(scratch, n, 5, j), NaN);
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~3;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(ph, pl, pc, i));
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < full; j += 4) {
+        const aeA = v128.load(cell(scratch, n, 0, j)), aeB = v128.load(cell(scratch, n, 0, j + 2));
+        const beA = v128.load(cell(scratch, n, 1, j)), beB = v128.load(cell(scratch, n, 1, j + 2));
+        const arA = v128.load(cell(scratch, n, 2, j)), arB = v128.load(cell(scratch, n, 2, j + 2));
+        const brA = v128.load(cell(scratch, n, 3, j)), brB = v128.load(cell(scratch, n, 3, j + 2));
+        let eA = v128.load(cell(scratch, n, 4, j)), eB = v128.load(cell(scratch, n, 4, j + 2));
+        let yA = v128.load(cell(scratch, n, 5, j)), yB = v128.load(cell(scratch, n, 5, j + 2));
+        let o = out + <usize>j * vStride + <usize>t0 * tStride;
+        for (let i = t0; i < t1; i++) {
+          const xs = f64x2.splat(ldx(x, i));
+          const tr = f64x2.splat(load<f64>(trs + (<usize>(i - t0) << 3)));
+          eA = ewma2(eA, xs, aeA, beA); eB = ewma2(eB, xs, aeB, beB);
+          yA = ewma2(yA, tr, arA, brA); yB = ewma2(yB, tr, arB, brB);
+          st4(o, vStride, gdiv2(f64x2.sub(xs, eA), round32x2(yA)), gdiv2(f64x2.sub(xs, eB), round32x2(yB)));
+          o += tStride;
+        }
+        v128.store(cell(scratch, n, 4, j), eA); v128.store(cell(scratch, n, 4, j + 2), eB);
+        v128.store(cell(scratch, n, 5, j), yA); v128.store(cell(scratch, n, 5, j + 2), yB);
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const ae = load<f64>(cell(scratch, n, 0, j)), be = load<f64>(cell(scratch, n, 1, j));
+      const ar = load<f64>(cell(scratch, n, 2, j)), br = load<f64>(cell(scratch, n, 3, j));
+      let e = load<f64>(cell(scratch, n, 4, j)), y = load<f64>(cell(scratch, n, 5, j));
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const xs = ldx(x, i);
+        e = ewma1(e, xs, ae, be);
+        y = ewma1(y, load<f64>(trs + (<usize>(i - t0) << 3)), ar, br);
+        st1(o, gdiv1(xs - e, round32x1(y)));
+        o += tStride;
+      }
+      store<f64>(cell(scratch, n, 4, j), e); store<f64>(cell(scratch, n, 5, j), y);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- zscore
+// μ = ROLLMEAN(src, n), V = ROLLVAR(src, n); zscore = (src − μ) / sqrt(V), NaN where V == 0 (flat
+// window), V < 0 (sqrt) or the window holds a NaN; warm-up n − 1. The source is shared: once per
+// chunk it goes into a ring (NaN as +0.0) with its ages (primitives.ts, shared-series ROLLVAR), so a
+// lane keeps only S and Q. SIMD: blocks of four variants (two f64x2), state in registers.
+// Scratch: 4 arrays of n f64 (S, Q, n, n as i32), the source ring, then 2 × CHUNK f64 of ages (NaN,
+// non-zero). The integer windows are stored, not converted in the loop: V8 would sink the conversion
+// into the time loop, and its cvtsi2sd merges a register the loop writes last, chaining the steps.
+
+export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const x = ioPtr(io, IO_SRC);
+  const out = outPtr(io, 0);
+  const R = ringSlots(t), mask = R - 1;
+  const xR = scratch + ((<usize>n * 4) << 3);
+  const ageNaN = xR + (<usize>R << 3), ageNZ = ageNaN + (<usize>CHUNK << 3);
+  for (let j = 0; j < n; j++) {
+    const w = paramAt(params, n, 0, j);
+    store<f64>(cell(scratch, n, 0, j), 0.0);
+    store<f64>(cell(scratch, n, 1, j), 0.0);
+    store<f64>(cell(scratch, n, 2, j), w);
+    store<i32>(cell(scratch, n, 3, j), <i32>w);
+  }
+  let lastNaN = -1, lastNZ = NO_NZ;
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~3;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    for (let i = t0; i < t1; i++) {
+      const v = ldx(x, i);
+      let vz = v;
+      if (v != v) { lastNaN = i; vz = 0.0; } else if (v != 0) lastNZ = i;
+      store<f64>(ringAt(xR, mask, i), vz);
+      const at = <usize>(i - t0) << 3;
+      store<f64>(ageNaN + at, <f64>(i - lastNaN));
+      store<f64>(ageNZ + at, <f64>(i - lastNZ));
+    }
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < full; j += 4) {
+        const nfA = v128.load(cell(scratch, n, 2, j)), nfB = v128.load(cell(scratch, n, 2, j + 2));
+        const w0 = load<i32>(cell(scratch, n, 3, j)), w1 = load<i32>(cell(scratch, n, 3, j + 1));
+        const w2 = load<i32>(cell(scratch, n, 3, j + 2)), w3 = load<i32>(cell(scratch, n, 3, j + 3));
+        let sA = v128.load(cell(scratch, n, 0, j)), sB = v128.load(cell(scratch, n, 0, j + 2));
+        let qA = v128.load(cell(scratch, n, 1, j)), qB = v128.load(cell(scratch, n, 1, j + 2));
+        let o = out + <usize>j * vStride + <usize>t0 * tStride;
+        let tf = f64x2.splat(<f64>t0);   // the bar index in f64 lanes, counted rather than converted
+        for (let i = t0; i < t1; i++) {
+          const at = <usize>(i - t0) << 3;
+          const vs = load<f64>(ringAt(xR, mask, i));
+          const v = f64x2.splat(vs), vv = f64x2.splat(vs * vs);
+          const uA = leaving2(f64x2.replace_lane(f64x2.splat(load<f64>(ringAt(xR, mask, i - w0))), 1, load<f64>(ringAt(xR, mask, i - w1))), tf, nfA);
+          const uB = leaving2(f64x2.replace_lane(f64x2.splat(load<f64>(ringAt(xR, mask, i - w2))), 1, load<f64>(ringAt(xR, mask, i - w3))), tf, nfB);
+          sA = f64x2.sub(f64x2.add(sA, v), uA); sB = f64x2.sub(f64x2.add(sB, v), uB);
+          qA = f64x2.sub(f64x2.add(qA, vv), f64x2.mul(uA, uA)); qB = f64x2.sub(f64x2.add(qB, vv), f64x2.mul(uB, uB));
+          const aZ = f64x2.splat(load<f64>(ageNZ + at));
+          sA = resetAged2(sA, aZ, nfA); sB = resetAged2(sB, aZ, nfB);
+          qA = resetAged2(qA, aZ, nfA); qB = resetAged2(qB, aZ, nfB);
+          const xs = f64x2.splat(ldx(x, i));
+          const mA = f64x2.div(sA, nfA), mB = f64x2.div(sB, nfB);
+          const vrA = varOfMean2(mA, qA, nfA), vrB = varOfMean2(mB, qB, nfB);
+          // NaN where the window is not full and NaN-free (ageNaN < n) or V <= 0 (the guard on V == 0 and
+          // the sqrt of a negative); every other lane is finite
+          const aN = f64x2.splat(load<f64>(ageNaN + at)), zero = f64x2.splat(0.0);
+          st4masked(o, vStride, f64x2.div(f64x2.sub(xs, mA), f64x2.sqrt(vrA)), f64x2.div(f64x2.sub(xs, mB), f64x2.sqrt(vrB)),
+            v128.or(f64x2.lt(aN, nfA), f64x2.le(vrA, zero)), v128.or(f64x2.lt(aN, nfB), f64x2.le(vrB, zero)));
+          o += tStride;
+          tf = f64x2.add(tf, one2());
+        }
+        v128.store(cell(scratch, n, 0, j), sA); v128.store(cell(scratch, n, 0, j + 2), sB);
+        v128.store(cell(scratch, n, 1, j), qA); v128.store(cell(scratch, n, 1, j + 2), qB);
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const nf = load<f64>(cell(scratch, n, 2, j));
+      const w = load<i32>(cell(scratch, n, 3, j));
+      let s = load<f64>(cell(scratch, n, 0, j)), q = load<f64>(cell(scratch, n, 1, j));
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      let tf = <f64>t0;
+      for (let i = t0; i < t1; i++) {
+        const at = <usize>(i - t0) << 3;
+        const vs = load<f64>(ringAt(xR, mask, i));
+        const u = leaving1(load<f64>(ringAt(xR, mask, i - w)), tf, nf);
+        s = (s + vs) - u;
+        q = (q + vs * vs) - u * u;
+        const aZ = load<f64>(ageNZ + at);
+        s = resetAged1(s, aZ, nf);
+        q = resetAged1(q, aZ, nf);
+        const m = s / nf;
+        const vr = varOfMean1(m, q, nf);
+        // the sqrt of 0 is 0: the guard on sqrt(V) is the guard on V == 0
+        st1(o, validAged1(gdiv1(ldx(x, i) - m, Math.sqrt(vr)), load<f64>(ageNaN + at), nf));
+        o += tStride;
+        tf += 1.0;
+      }
+      store<f64>(cell(scratch, n, 0, j), s); store<f64>(cell(scratch, n, 1, j), q);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- percent_rank
+// For t >= n − 1 with a NaN-free window: C = #{window values <= src[t]} (current bar included),
+// percent_rank = (C / n)·100; NaN otherwise. Warm-up n − 1. Scalar per variant in both builds: the
+// count is a scan of the window (no lane-across-variants recursion to vectorise). In the SIMD build
+// the scan compares four float32 inputs at a time (f32x4.le); the comparison of float32 values is
+// the comparison of their exact binary64 widenings, and C is an integer, so both builds count alike.
+// Scratch: CHUNK f64 of the source's NaN age (bars since the last NaN, shared by every variant).
+
+@inline function countLE(x: usize, s: i32, t: i32, v: f32): i32 {
+  let c = 0;
+  let j = s;
+  if (ASC_FEATURE_SIMD) {
+    const vv = f32x4.splat(v);
+    let acc = i32x4.splat(0);
+    for (; j + 4 <= t + 1; j += 4) acc = i32x4.sub(acc, f32x4.le(v128.load(x + (<usize>j << 2)), vv));
+    c = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  }
+  for (; j <= t; j++) if (load<f32>(x + (<usize>j << 2)) <= v) c++;
+  return c;
+}
+
+export function percent_rank(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const x = ioPtr(io, IO_SRC);
+  const out = outPtr(io, 0);
+  let lastNaN = -1;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    for (let i = t0; i < t1; i++) {
+      const v = ldx(x, i);
+      if (v != v) lastNaN = i;
+      store<f64>(scratch + (<usize>(i - t0) << 3), <f64>(i - lastNaN));
+    }
+    for (let j = 0; j < n; j++) {
+      const nf = paramAt(params, n, 0, j);
+      const w = <i32>nf;
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        let r: f64 = NaN;
+        if (load<f64>(scratch + (<usize>(i - t0) << 3)) >= nf) {
+          r = (<f64>countLE(x, i - w + 1, i, load<f32>(x + (<usize>i << 2))) / nf) * 100.0;
+        }
+        st1(o, r);
+        o += tStride;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- pivots
+// Slots: pivot_high, pivot_low. On bar t: centre c = t − right, window [c − left, t]; the value at c
+// where the window is NaN-free and every other value is strictly below (high) / above (low) it, NaN
+// otherwise (sparse output, warm-up left + right). Scalar per variant in both builds: each bar is a
+// scan of its window that stops at the first disqualifying value (nearest the centre first); the
+// comparisons are on float32 inputs, which order exactly as their binary64 widenings.
+// Scratch: 2 × CHUNK f64 of the NaN ages of high and low (shared by every variant).
+
+@inline function isPivot(x: usize, s: i32, c: i32, t: i32, high: bool): bool {
+  const v = load<f32>(x + (<usize>c << 2));
+  for (let j = c + 1; j <= t; j++) {
+    const u = load<f32>(x + (<usize>j << 2));
+    if (high ? u >= v : u <= v) return false;
+  }
+  for (let j = c - 1; j >= s; j--) {
+    const u = load<f32>(x + (<usize>j << 2));
+    if (high ? u >= v : u <= v) return false;
+  }
+  return true;
+}
+
+export function pivots(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const ph = ioPtr(io, IO_HIGH), pl = ioPtr(io, IO_LOW);
+  const oH = outPtr(io, 0), oL = outPtr(io, 1);
+  const ageH = scratch, ageL = scratch + (<usize>CHUNK << 3);
+  let lastH = -1, lastL = -1;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    for (let i = t0; i < t1; i++) {
+      const h = ldx(ph, i), l = ldx(pl, i);
+      if (h != h) lastH = i;
+      if (l != l) lastL = i;
+      const at = <usize>(i - t0) << 3;
+      store<f64>(ageH + at, <f64>(i - lastH));
+      store<f64>(ageL + at, <f64>(i - lastL));
+    }
+    for (let j = 0; j < n; j++) {
+      const left = <i32>paramAt(params, n, 0, j), right = <i32>paramAt(params, n, 1, j);
+      const span = <f64>(left + right + 1);   // bars in [c − left, t]; age >= span also means c − left >= 0
+      const base = <usize>j * vStride;
+      for (let i = t0; i < t1; i++) {
+        const off = base + <usize>i * tStride;
+        const at = <usize>(i - t0) << 3;
+        const c = i - right, s = c - left;
+        if (oH) st1(oH + off, load<f64>(ageH + at) >= span && isPivot(ph, s, c, i, true) ? ldx(ph, c) : NaN);
+        if (oL) st1(oL + off, load<f64>(ageL + at) >= span && isPivot(pl, s, c, i, false) ? ldx(pl, c) : NaN);
+      }
+    }
+  }
+}
