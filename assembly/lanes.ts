@@ -70,6 +70,12 @@
   }
 }
 
+/** Lanes [a0, a1] | [b0, b1] -> f32x4, for values known not to be NaN. */
+@inline export function narrowFinite(a: v128, b: v128): v128 {
+  return i8x16.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b),
+    0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+}
+
 /** As st4 for values known not to be NaN (finite recursions): no canonicalisation needed. */
 @inline export function st4finite(o: usize, vStride: usize, a: v128, b: v128): void {
   const v = i8x16.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b),

@@ -10,7 +10,7 @@
 // variants (two f64x2) along time with the state in registers; the variants left over (all of them in
 // the scalar build) run through the scalar tail, which performs the same operations in the same order.
 // Per-variant state survives between chunks in scratch, so chunking never changes a bit.
-import { CHUNK, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2, st4, st4finite, stNaN4 } from './lanes';
+import { CHUNK, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2, st4, st4finite, stNaN4, narrowFinite, CANON_NAN } from './lanes';
 import { ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
 
 // ---------------------------------------------------------------- EWMA chains: ema, rma, dema, tema
@@ -50,7 +50,30 @@ import { ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './
           let o = out + <usize>j * vStride + <usize>t0 * tStride;
           const o4 = vStride << 2;
           let seeded = seeded0;
-          for (let i = t0; i < t1; i++) {
+          if (vStride == 4) {
+            // TIME_MAJOR: the block's eight values of a bar are adjacent, two 16-byte stores
+            for (let i = t0; i < t1; i++) {
+              const xs = ldx(x, i);
+              const xi = f64x2.splat(xs);
+              if (xs != xs) {
+                v128.store(o, i32x4.splat(CANON_NAN)); v128.store(o, i32x4.splat(CANON_NAN), 16);
+                seeded = false;
+              } else {
+                if (seeded) {
+                  p0 = f64x2.add(f64x2.mul(a0, xi), f64x2.mul(b0, p0));
+                  p1 = f64x2.add(f64x2.mul(a1, xi), f64x2.mul(b1, p1));
+                  p2 = f64x2.add(f64x2.mul(a2, xi), f64x2.mul(b2, p2));
+                  p3 = f64x2.add(f64x2.mul(a3, xi), f64x2.mul(b3, p3));
+                } else {
+                  p0 = xi; p1 = xi; p2 = xi; p3 = xi;
+                  seeded = true;
+                }
+                v128.store(o, narrowFinite(p0, p1));
+                v128.store(o, narrowFinite(p2, p3), 16);
+              }
+              o += tStride;
+            }
+          } else for (let i = t0; i < t1; i++) {
             const xs = ldx(x, i);
             const xi = f64x2.splat(xs);
             if (xs != xs) {
