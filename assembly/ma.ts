@@ -377,6 +377,7 @@ export function wma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // D = (2·WMA(src, h)) − WMA(src, n), value = WMA(D, s), h = max(1, ⌊n/2⌋), s = max(1, ⌊√n⌋).
 // Per variant: three WMA states and a 64-slot ring of D (s <= 44 for n <= 2000), so D[t − s] is
 // read back exactly as computed. Scratch: 12 arrays of n f64 (A,B,k,w for h, n, s) + n·64 f64 ring.
+// SIMD: two variants per block along the whole series (no time chunks: the ring carries the state).
 
 @inline const RING: i32 = 64;
 
@@ -393,7 +394,39 @@ export function hma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     store<f64>(cell(scratch, n, 7, j), w);
     store<f64>(cell(scratch, n, 11, j), <f64>s);
   }
-  for (let j = 0; j < n; j++) {
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~1;
+  if (ASC_FEATURE_SIMD) {
+    // two variants per block: three WMA states each (scratch), D kept in each lane's own ring
+    for (let j = 0; j < full; j += 2) {
+      const hv = v128.load(cell(scratch, n, 3, j)), nv = v128.load(cell(scratch, n, 7, j)), sv = v128.load(cell(scratch, n, 11, j));
+      const one = f64x2.splat(1.0), two = f64x2.splat(2.0);
+      const Dh = f64x2.div(f64x2.mul(hv, f64x2.add(hv, one)), two);
+      const Dn = f64x2.div(f64x2.mul(nv, f64x2.add(nv, one)), two);
+      const Ds = f64x2.div(f64x2.mul(sv, f64x2.add(sv, one)), two);
+      const hm1 = f64x2.sub(hv, one), nm1 = f64x2.sub(nv, one), sm1 = f64x2.sub(sv, one);
+      const h0 = <i32>f64x2.extract_lane(hv, 0), h1 = <i32>f64x2.extract_lane(hv, 1);
+      const n0 = <i32>f64x2.extract_lane(nv, 0), n1 = <i32>f64x2.extract_lane(nv, 1);
+      const s0 = <i32>f64x2.extract_lane(sv, 0), s1 = <i32>f64x2.extract_lane(sv, 1);
+      const r0 = ring + ((<usize>j * RING) << 3), r1 = ring + ((<usize>(j + 1) * RING) << 3);
+      let o = out + <usize>j * vStride;
+      for (let i = 0; i < t; i++) {
+        const v = f64x2.splat(ldx(x, i));
+        const tf = f64x2.splat(<f64>i);
+        const a = wmaStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), v, gather2(back(x, i, h0), back(x, i, h1)), tf, hv, Dh, geMask(i, hv), geMask(i, hm1));
+        const b = wmaStep2(cell(scratch, n, 4, j), cell(scratch, n, 5, j), cell(scratch, n, 6, j), v, gather2(back(x, i, n0), back(x, i, n1)), tf, nv, Dn, geMask(i, nv), geMask(i, nm1));
+        const d = f64x2.sub(f64x2.mul(two, a), b);
+        const slot = <usize>(i & (RING - 1)) << 3;
+        store<f64>(r0 + slot, f64x2.extract_lane(d, 0));
+        store<f64>(r1 + slot, f64x2.extract_lane(d, 1));
+        const dOut = f64x2.replace_lane(f64x2.splat(load<f64>(r0 + (<usize>((i - s0) & (RING - 1)) << 3))), 1, load<f64>(r1 + (<usize>((i - s1) & (RING - 1)) << 3)));
+        const r = wmaStep2(cell(scratch, n, 8, j), cell(scratch, n, 9, j), cell(scratch, n, 10, j), d, dOut, tf, sv, Ds, geMask(i, sv), geMask(i, sm1));
+        st2(o, vStride, r);
+        o += tStride;
+      }
+    }
+  }
+  for (let j = full; j < n; j++) {
     const w = <i32>load<f64>(cell(scratch, n, 3, j));
     const nn = <i32>load<f64>(cell(scratch, n, 7, j));
     const s = <i32>load<f64>(cell(scratch, n, 11, j));
