@@ -184,24 +184,9 @@
   return ageNZ >= nf ? 0.0 : acc;
 }
 
-/** r in the lanes whose window is full and NaN-free (ageNaN >= n), NaN elsewhere. */
-@inline export function validAged2(r: v128, ageNaN: v128, nf: v128): v128 {
-  return v128.bitselect(r, f64x2.splat(NaN), f64x2.ge(ageNaN, nf));
-}
+/** r where the window is full and NaN-free (ageNaN >= n), NaN elsewhere (lanes: the mask of st4masked). */
 @inline export function validAged1(r: f64, ageNaN: f64, nf: f64): f64 {
   return ageNaN >= nf ? r : NaN;
-}
-
-/** Clamped population variance (§2.3) from the lane mean m = S / n: (Q / n) − (m·m), (−1e−12, 0) → 0. */
-@inline export function varOfMean2(m: v128, Q: v128, nf: v128): v128 {
-  const vr = f64x2.sub(f64x2.div(Q, nf), f64x2.mul(m, m));
-  const zero = f64x2.splat(0.0);
-  return v128.bitselect(zero, vr, v128.and(f64x2.lt(vr, zero), f64x2.gt(vr, f64x2.splat(-1e-12))));
-}
-@inline export function varOfMean1(m: f64, Q: f64, nf: f64): f64 {
-  let vr = Q / nf - m * m;
-  if (vr < 0 && vr > -1e-12) vr = 0.0;
-  return vr;
 }
 
 /**

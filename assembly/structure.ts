@@ -8,7 +8,7 @@
 // Guarded divisions give NaN where the denominator is ±0 (§1.5.5).
 import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_OPEN, IO_SRC, cell, ioPtr, ldx, outPtr, paramAt, st1, st4 } from './lanes';
 import {
-  NO_NZ, ewma1, ewma2, leaving1, leaving2, one2, resetAged1, resetAged2, ringAt, ringSlots, st4masked, validAged1, varOfMean1, varOfMean2,
+  NO_NZ, ewma1, ewma2, leaving1, leaving2, one2, resetAged1, resetAged2, ringAt, ringSlots, st4masked, validAged1,
 } from './primitives';
 import { trueRangeAt } from './volatility';
 
@@ -219,7 +219,8 @@ export function distance_to_ma_norm(io: usize, t: i32, n: i32, params: usize, tS
 // μ = ROLLMEAN(src, n), V = ROLLVAR(src, n); zscore = (src − μ) / sqrt(V), NaN where V == 0 (flat
 // window), V < 0 (sqrt) or the window holds a NaN; warm-up n − 1. The source is shared: once per
 // chunk it goes into a ring (NaN as +0.0) with its ages (primitives.ts, shared-series ROLLVAR), so a
-// lane keeps only S and Q. SIMD: blocks of four variants (two f64x2), state in registers.
+// lane keeps only S and Q. The ring's value is src[t] itself wherever the output is valid (a NaN
+// source bar makes the window invalid). SIMD: blocks of four variants (two f64x2), state in registers.
 // Scratch: 4 arrays of n f64 (S, Q, n, n as i32), the source ring, then 2 × CHUNK f64 of ages (NaN,
 // non-zero). The integer windows are stored, not converted in the loop: V8 would sink the conversion
 // into the time loop, and its cvtsi2sd merges a register the loop writes last, chaining the steps.
@@ -271,13 +272,13 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
           const aZ = f64x2.splat(load<f64>(ageNZ + at));
           sA = resetAged2(sA, aZ, nfA); sB = resetAged2(sB, aZ, nfB);
           qA = resetAged2(qA, aZ, nfA); qB = resetAged2(qB, aZ, nfB);
-          const xs = f64x2.splat(ldx(x, i));
+          // V = (Q / n) − (m·m) without §2.3's clamp of (−1e−12, 0) to 0: zscore is NaN for every V <= 0
+          // (the guard on V == 0, the sqrt of a negative), clamped or not, so the output is the same.
           const mA = f64x2.div(sA, nfA), mB = f64x2.div(sB, nfB);
-          const vrA = varOfMean2(mA, qA, nfA), vrB = varOfMean2(mB, qB, nfB);
-          // NaN where the window is not full and NaN-free (ageNaN < n) or V <= 0 (the guard on V == 0 and
-          // the sqrt of a negative); every other lane is finite
+          const vrA = f64x2.sub(f64x2.div(qA, nfA), f64x2.mul(mA, mA)), vrB = f64x2.sub(f64x2.div(qB, nfB), f64x2.mul(mB, mB));
+          // NaN where the window is not full and NaN-free (ageNaN < n) or V <= 0; every other lane is finite
           const aN = f64x2.splat(load<f64>(ageNaN + at)), zero = f64x2.splat(0.0);
-          st4masked(o, vStride, f64x2.div(f64x2.sub(xs, mA), f64x2.sqrt(vrA)), f64x2.div(f64x2.sub(xs, mB), f64x2.sqrt(vrB)),
+          st4masked(o, vStride, f64x2.div(f64x2.sub(v, mA), f64x2.sqrt(vrA)), f64x2.div(f64x2.sub(v, mB), f64x2.sqrt(vrB)),
             v128.or(f64x2.lt(aN, nfA), f64x2.le(vrA, zero)), v128.or(f64x2.lt(aN, nfB), f64x2.le(vrB, zero)));
           o += tStride;
           tf = f64x2.add(tf, one2());
@@ -302,9 +303,8 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
         s = resetAged1(s, aZ, nf);
         q = resetAged1(q, aZ, nf);
         const m = s / nf;
-        const vr = varOfMean1(m, q, nf);
-        // the sqrt of 0 is 0: the guard on sqrt(V) is the guard on V == 0
-        st1(o, validAged1(gdiv1(ldx(x, i) - m, Math.sqrt(vr)), load<f64>(ageNaN + at), nf));
+        const vr = q / nf - m * m;   // unclamped, as in the SIMD body (NaN for every V <= 0 either way)
+        st1(o, validAged1(vr <= 0 ? NaN : (vs - m) / Math.sqrt(vr), load<f64>(ageNaN + at), nf));
         o += tStride;
         tf += 1.0;
       }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Axis, Layout } from '../../src/grid/types.js';
 import { registry } from '../../src/registry/index.js';
-import { bars, expectExample } from '../helpers/examples.js';
+import { bars, expectExample, kernelOutputs, referenceOutput } from '../helpers/examples.js';
 import { runKernel, type Target } from '../helpers/oracle.js';
 import { flatBars, withHoles } from '../helpers/series.js';
 
@@ -127,6 +127,27 @@ describe('structure.zscore worked by hand', () => {
 
   it('standardises by the rolling population deviation and is NaN on a flat window', () => {
     expectExample('structure.zscore', { source: 'close', window: 3 }, s, 'zscore', [N, N, z(3, 6, 14), z(3, 8, 22), N, N, z(4, 10, 34)]);
+  });
+});
+
+describe('structure.zscore on a flat window after moving bars', () => {
+  // window 3 over 18.35…, 6.65…, 2.48…, then 1.2536… three times (float32 values): at t=5 the window is
+  // flat, but the running sums still carry the rounding of the bars that left, so
+  // V = (Q / 3) − (S/3)² comes out at −4.66e−15. §2.3 clamps (−1e−12, 0) to 0 and the guard on V == 0
+  // makes zscore NaN there (as it would for any V <= 0).
+  const xs = [18.351476669311523, 6.650130748748779, 2.487657070159912, 1.2536126375198364, 1.2536126375198364, 1.2536126375198364];
+  const s = closes('flat after moving', xs);
+
+  it('is NaN where the rounding leaves the variance just below 0', () => {
+    let S = 0, Q = 0;
+    xs.forEach((v, t) => { S = S + v; Q = Q + v * v; if (t >= 3) { const u = xs[t - 3]!; S = S - u; Q = Q - u * u; } });
+    const raw = Q / 3 - (S / 3) * (S / 3);
+    expect(raw < 0 && raw > -1e-12, `unclamped variance ${raw}`).toBe(true);
+    const got = referenceOutput('structure.zscore', { source: 'close', window: 3 }, s, 'zscore');
+    expect(got[5]).toBeNaN();
+    for (const [name, k] of Object.entries(kernelOutputs('structure.zscore', { source: 'close', window: 3 }, s, 'zscore'))) {
+      expect(Array.from(k), name).toEqual(Array.from(got));
+    }
   });
 });
 
