@@ -5,7 +5,7 @@
 // chunks. Series shared by every variant of a call (TP·volume, money flows, DIFF(AD)) are computed
 // once per chunk into rings (primitives.ts), so every lane reads the same bits.
 // All divisions with a denominator that can be zero are guarded: NaN where it is ±0 (§1.5.5).
-import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2, st4 } from './lanes';
+import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2 } from './lanes';
 import {
   NO_NZ, leaving1, leaving2, one2, resetAged1, resetAged2, ringAt, ringSlots, rollsumStep1, rollsumStep2, rollvarStep1, rollvarStep2, st4masked, validAged1,
 } from './primitives';
