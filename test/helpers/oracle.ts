@@ -3,29 +3,30 @@
  * layouts, several batch sizes) straight through the compute core and compares every output with
  * the plain-TypeScript reference, bit for bit (same NaN positions, same bits otherwise).
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Axis, Layout } from '../../src/grid/types.js';
 import type { IndicatorDef, SeriesInputs, SourceSeries } from '../../src/registry/types.js';
 import { axisStrides, axisValueAt, planLayout } from '../../src/compute/plan.js';
 import { runBatch } from '../../src/compute/kernels.js';
+import { cacheKey, readEntry } from '../../src/runtime/cache.js';
 import type { TestSeries } from './series.js';
 
 export type Target = 'simd' | 'scalar';
 
-let modules: Record<Target, WebAssembly.Module> | undefined;
-
-/** The bundled modules that `npm run build` wrote (pretest builds them). */
-export function bundledModules(): Record<Target, WebAssembly.Module> {
-  if (modules) return modules;
+/**
+ * The modules `npm run build` wrote (pretest builds them), picked by the cache key of the current
+ * kernel sources, so a stale entry left in dist/wasm-cache can never be loaded by mistake.
+ */
+const modules: Record<Target, WebAssembly.Module> = Object.fromEntries(await Promise.all((['simd', 'scalar'] as const).map(async (target) => {
   const dir = fileURLToPath(new URL('../../dist/wasm-cache/', import.meta.url));
-  const found: Partial<Record<Target, WebAssembly.Module>> = {};
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
-    const m = JSON.parse(readFileSync(dir + f, 'utf8')) as { key: string; target: Target };
-    found[m.target] = new WebAssembly.Module(readFileSync(dir + m.key + '.wasm'));
-  }
-  if (!found.simd || !found.scalar) throw new Error('dist/wasm-cache lacks a target: run npm run build');
-  return (modules = found as Record<Target, WebAssembly.Module>);
+  const { key } = await cacheKey(target);
+  const entry = await readEntry(dir, key, target);
+  if (entry.status !== 'ok') throw new Error(`dist/wasm-cache has no valid ${target} entry for the current sources (${entry.status}): run npm run build`);
+  return [target, entry.module] as const;
+}))) as Record<Target, WebAssembly.Module>;
+
+export function bundledModules(): Record<Target, WebAssembly.Module> {
+  return modules;
 }
 
 const f32 = Math.fround;
