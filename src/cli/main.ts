@@ -154,6 +154,7 @@ async function main(argv: string[]): Promise<number> {
       case 'compute': return await cmdCompute(rest);
       case 'estimate': return await cmdEstimate(rest);
       case 'warmup': return await cmdWarmup(rest);
+      case 'cache': return await (await import('./cache.js')).runCache(rest);
       case undefined: case 'help': case '--help': case '-h':
         process.stdout.write(USAGE);
         return cmd === undefined ? 2 : 0;

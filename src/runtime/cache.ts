@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { CompileError } from '../errors.js';
+import { CacheUnavailableError, CompileError } from '../errors.js';
 import { kernelSourcesDir, packageVersion } from './paths.js';
 
 export type Target = 'simd' | 'scalar';
@@ -93,61 +93,92 @@ export interface Manifest {
   wasmSha256: string; wasmBytes: number; createdAt: string; gridtaVersion: string; node: string;
 }
 
-export type EntryCheck =
-  | { status: 'ok'; bytes: Uint8Array; module: WebAssembly.Module; manifest: Manifest }
-  | { status: 'missing' }
-  | { status: 'corrupt'; reason: string };
+/** Entry files ([M2]) and their temporaries ([M5]): the only files gridta ever creates or deletes in a cache dir. */
+export const ENTRY_FILE = /^([0-9a-f]{64})\.(wasm|json)$/;
+export const TEMP_FILE = /^([0-9a-f]{64})\.(wasm|json)\.tmp-/;
 
-/** Reads and validates one entry ([M2]): manifest, key, target, size, sha256, WebAssembly.compile. */
-export async function readEntry(dir: string, key: string, target: Target): Promise<EntryCheck> {
-  let manifestText: string;
+const errnoOf = (e: unknown): string => (e as NodeJS.ErrnoException | undefined)?.code ?? 'EUNKNOWN';
+const isTarget = (t: unknown): t is Target => t === 'simd' || t === 'scalar';
+
+export type EntryCheck =
+  | { status: 'ok'; bytes: Uint8Array; module: WebAssembly.Module; manifest: Manifest; wasmCompileMs: number }
+  | { status: 'missing' }
+  /** `manifest`: the parsed manifest when there is one (for listings). */
+  | { status: 'corrupt'; reason: string; manifest?: Partial<Manifest> }
+  /** The files exist but cannot be read (EACCES, EIO, ...): the directory's fault, not the entry's. */
+  | { status: 'unreadable'; errno: string };
+
+/**
+ * Reads and validates one entry ([M2]): manifest, key, target, size, sha256, WebAssembly.compile.
+ * `target: null` accepts the manifest's own target (listings of foreign keys).
+ */
+export async function readEntry(dir: string, key: string, target: Target | null): Promise<EntryCheck> {
+  let text: string;
   try {
-    manifestText = await fsp.readFile(join(dir, `${key}.json`), 'utf8');
+    text = await fsp.readFile(join(dir, `${key}.json`), 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
-    return { status: 'corrupt', reason: `manifest unreadable: ${(e as Error).message}` };
+    const errno = errnoOf(e);
+    if (errno === 'ENOENT') return { status: 'missing' };
+    if (errno === 'EISDIR') return { status: 'corrupt', reason: 'manifest is a directory' };
+    return { status: 'unreadable', errno };
   }
-  let m: Manifest;
+  let parsed: unknown;
   try {
-    m = JSON.parse(manifestText) as Manifest;
+    parsed = JSON.parse(text);
   } catch {
     return { status: 'corrupt', reason: 'manifest is not JSON' };
   }
-  if (m.format !== 1) return { status: 'corrupt', reason: `manifest format ${JSON.stringify(m.format)}` };
-  if (m.key !== key) return { status: 'corrupt', reason: 'manifest key does not match the file name' };
-  if (m.target !== target) return { status: 'corrupt', reason: `manifest target ${JSON.stringify(m.target)} is not ${target}` };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { status: 'corrupt', reason: 'manifest is not a JSON object' };
+  const m = parsed as Manifest;
+  const bad = (reason: string): EntryCheck => ({ status: 'corrupt', reason, manifest: m });
+  if (m.format !== 1) return bad(`manifest format ${JSON.stringify(m.format)} is not 1`);
+  if (m.key !== key) return bad('manifest key does not match the file name');
+  if (target === null ? !isTarget(m.target) : m.target !== target) return bad(`manifest target ${JSON.stringify(m.target)} is not ${target ?? 'simd or scalar'}`);
+  if (!Number.isSafeInteger(m.wasmBytes) || m.wasmBytes < 0) return bad(`manifest wasmBytes ${JSON.stringify(m.wasmBytes)} is not a size`);
+  if (typeof m.wasmSha256 !== 'string') return bad('manifest has no wasmSha256');
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await fsp.readFile(join(dir, `${key}.wasm`)));
+    const fh = await fsp.open(join(dir, `${key}.wasm`), 'r');
+    try {
+      const size = (await fh.stat()).size;
+      if (size !== m.wasmBytes) return bad(`wasm size ${size} is not ${m.wasmBytes}`); // truncated or grown: not read at all
+      bytes = new Uint8Array(await fh.readFile());
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
-    return { status: 'corrupt', reason: `wasm unreadable: ${(e as Error).message}` };
+    const errno = errnoOf(e);
+    if (errno === 'ENOENT') return bad('wasm file missing');
+    if (errno === 'EISDIR') return bad('wasm file is a directory');
+    return { status: 'unreadable', errno };
   }
-  if (bytes.length !== m.wasmBytes) return { status: 'corrupt', reason: `size ${bytes.length} is not ${m.wasmBytes}` };
-  if (sha256(bytes) !== m.wasmSha256) return { status: 'corrupt', reason: 'sha256 mismatch' };
+  if (bytes.length !== m.wasmBytes) return bad(`wasm size ${bytes.length} is not ${m.wasmBytes}`);
+  if (sha256(bytes) !== m.wasmSha256) return bad('wasm sha256 mismatch');
+  const t0 = performance.now();
   try {
     const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-    return { status: 'ok', bytes, module, manifest: m };
+    return { status: 'ok', bytes, module, manifest: m, wasmCompileMs: performance.now() - t0 };
   } catch (e) {
-    return { status: 'corrupt', reason: `WebAssembly.compile rejected it: ${(e as Error).message}` };
+    return bad(`WebAssembly.compile rejected it: ${(e as Error).message}`);
   }
 }
 
 async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  const fh = await fsp.open(tmp, 'w');
+  const fh = await fsp.open(tmp, 'wx');
   try {
     await fh.writeFile(data);
     await fh.sync();
   } catch (e) {
     await fh.close().catch(() => undefined);
-    await fsp.rm(tmp, { force: true });
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
     throw e;
   }
-  await fh.close();
   try {
+    await fh.close();
     await fsp.rename(tmp, path);
   } catch (e) {
-    await fsp.rm(tmp, { force: true });
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
     throw e;
   }
 }
@@ -165,44 +196,289 @@ export async function writeEntry(dir: string, info: KeyInfo, bytes: Uint8Array):
   return manifest;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The cache directory at warmup ([M7]–[M9])
+
+export interface CacheDirState {
+  /** Absolute path. */
+  dir: string;
+  /** It is a directory (existing or just created): entries can be looked up in it. */
+  exists: boolean;
+  /** The `.probe-<pid>-<random>` file could be created and removed. */
+  writable: boolean;
+  /** What failed when it is not writable. */
+  failure?: { operation: 'mkdir' | 'probe'; errno: string };
+}
+
+/** [M7]: creates the directory recursively, then probes writability with a small file it removes again. */
+export async function openCacheDir(dir: string): Promise<CacheDirState> {
+  try {
+    await fsp.mkdir(dir, { recursive: true });
+  } catch (e) {
+    const st = await fsp.stat(dir).catch(() => null);
+    const isDir = st?.isDirectory() ?? false;
+    // EEXIST from a recursive mkdir means the path (or an ancestor) exists and is not a directory
+    const errno = errnoOf(e) === 'EEXIST' && !isDir ? 'ENOTDIR' : errnoOf(e);
+    return { dir, exists: isDir, writable: false, failure: { operation: 'mkdir', errno } };
+  }
+  const probe = join(dir, `.probe-${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    await fsp.writeFile(probe, 'gridta write probe\n', { flag: 'wx' });
+    await fsp.unlink(probe);
+  } catch (e) {
+    await fsp.rm(probe, { force: true }).catch(() => undefined);
+    return { dir, exists: true, writable: false, failure: { operation: 'probe', errno: errnoOf(e) } };
+  }
+  return { dir, exists: true, writable: true };
+}
+
+function unwritableWarning(s: CacheDirState): GridtaWarning {
+  const { operation, errno } = s.failure!;
+  const then = s.exists ? 'valid entries in it are still read; a module compiled now stays in memory only' : 'a module compiled now stays in memory only';
+  return {
+    code: 'GRIDTA_CACHE_UNWRITABLE',
+    message: `module cache dir ${s.dir} is not writable (${operation}: ${errno}); ${then}`,
+    details: { dir: s.dir, operation, errno },
+  };
+}
+
+export interface LoadOptions {
+  /** The configured cache_dir (absolute), or null for none. */
+  cacheDir: string | null;
+  /** The bundled tier, or null to skip it. */
+  bundledDir: string | null;
+  /** Kernel sources (default: the package's assembly/). */
+  sourcesDir?: string;
+  /** [M9]: an unusable cache_dir throws CacheUnavailableError instead of warning. */
+  strict?: boolean;
+  /** The result of `openCacheDir(cacheDir)` when the caller probed already; else loadModule probes. */
+  dirState?: CacheDirState;
+  /** Receives each warning as it happens (they are also returned). */
+  onWarning?: (w: GridtaWarning) => void;
+  /** Stands in for the AssemblyScript compile (tests count compiles with it). */
+  compile?: (target: Target, sourcesDir: string) => Promise<Uint8Array>;
+}
+
 export interface ModuleLookup {
   module: WebAssembly.Module;
   bytes: Uint8Array;
   key: string;
   source: 'cache' | 'bundled' | 'compiled';
+  /** An entry was written to cache_dir (a miss, or the repair of a corrupt entry). */
   wrote: boolean;
+  /** From the probe; false without a cache_dir. */
+  writable: boolean;
+  /** [W1] phase 2: probe, key, tier lookups (validation hashes included). */
+  cacheLookupMs: number;
+  /** [W1] phase 3: AssemblyScript compile and the entry write; 0 on a hit. */
   compileMs: number;
+  /** [W1] phase 4: WebAssembly.compile of the bytes that were loaded or compiled. */
+  wasmCompileMs: number;
   warnings: GridtaWarning[];
 }
 
 /**
  * [M3] tiers: cache_dir, then the bundled dir, then compile in memory and write to cache_dir.
- * A corrupt entry is a miss with a GRIDTA_CACHE_CORRUPT warning; an unwritable dir a warning.
+ * [M4] a corrupt entry is a miss with GRIDTA_CACHE_CORRUPT and, in cache_dir, is replaced by the fresh
+ * module; [M8] an unwritable cache_dir warns once (or throws in strict mode, [M9]) and is still read
+ * when it exists; a write that fails midway warns GRIDTA_CACHE_WRITE_FAILED.
  */
-export async function loadModule(target: Target, opts: { cacheDir: string | null; bundledDir: string | null; sourcesDir?: string }): Promise<ModuleLookup> {
-  const warnings: GridtaWarning[] = [];
-  const info = await cacheKey(target, opts.sourcesDir);
-  for (const [tier, dir] of [['cache', opts.cacheDir], ['bundled', opts.bundledDir]] as const) {
-    if (!dir) continue;
-    const r = await readEntry(dir, info.key, target);
-    if (r.status === 'ok') return { module: r.module, bytes: r.bytes, key: info.key, source: tier, wrote: false, compileMs: 0, warnings };
-    if (r.status === 'corrupt') {
-      warnings.push({ code: 'GRIDTA_CACHE_CORRUPT', message: `cache entry ${info.key} in ${dir} is invalid (${r.reason}); recompiling`, details: { dir, key: info.key, reason: r.reason } });
-    }
-  }
+export async function loadModule(target: Target, opts: LoadOptions): Promise<ModuleLookup> {
   const t0 = performance.now();
-  const bytes = await compileKernels(target, opts.sourcesDir);
-  const compileMs = performance.now() - t0;
-  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-  let wrote = false;
-  if (opts.cacheDir) {
-    try {
-      await writeEntry(opts.cacheDir, info, bytes);
-      wrote = true;
-    } catch (e) {
-      const errno = (e as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
-      warnings.push({ code: 'GRIDTA_CACHE_UNWRITABLE', message: `cannot write the module cache in ${opts.cacheDir} (${errno}); keeping the compiled module in memory`, details: { dir: opts.cacheDir, errno } });
-    }
+  const warnings: GridtaWarning[] = [];
+  const warn = (w: GridtaWarning): void => { warnings.push(w); opts.onWarning?.(w); };
+  const strict = opts.strict ?? false;
+  const sourcesDir = opts.sourcesDir ?? kernelSourcesDir();
+  const state = opts.cacheDir === null ? null : (opts.dirState ?? (await openCacheDir(opts.cacheDir)));
+  if (state && !state.writable) {
+    if (strict) throw new CacheUnavailableError({ dir: state.dir, operation: state.failure!.operation, errno: state.failure!.errno });
+    warn(unwritableWarning(state));
   }
-  return { module, bytes, key: info.key, source: 'compiled', wrote, compileMs, warnings };
+  const writable = state?.writable ?? false;
+  const info = await cacheKey(target, sourcesDir);
+
+  /** Writes to cache_dir; a failure warns (or throws in strict mode) and leaves no temporary file. */
+  const save = async (bytes: Uint8Array): Promise<boolean> => {
+    if (!state || !writable) return false;
+    try {
+      await writeEntry(state.dir, info, bytes);
+      return true;
+    } catch (e) {
+      const errno = errnoOf(e);
+      if (strict) throw new CacheUnavailableError({ dir: state.dir, operation: 'write', errno }, { cause: e });
+      warn({
+        code: 'GRIDTA_CACHE_WRITE_FAILED',
+        message: `writing module cache entry ${info.key} to ${state.dir} failed (${errno}); the module stays in memory`,
+        details: { dir: state.dir, key: info.key, errno },
+      });
+      return false;
+    }
+  };
+
+  const tiers: ['cache' | 'bundled', string][] = [];
+  if (state?.exists) tiers.push(['cache', state.dir]);
+  if (opts.bundledDir) tiers.push(['bundled', opts.bundledDir]);
+  let replace = false;
+  for (const [tier, dir] of tiers) {
+    const r = await readEntry(dir, info.key, target);
+    if (r.status === 'ok') {
+      const wrote = replace ? await save(r.bytes) : false; // a corrupt cache_dir entry is replaced by the bundled one
+      const { module, bytes, wasmCompileMs } = r;
+      return { module, bytes, key: info.key, source: tier, wrote, writable, cacheLookupMs: performance.now() - t0 - wasmCompileMs, compileMs: 0, wasmCompileMs, warnings };
+    }
+    if (r.status === 'missing') continue;
+    if (r.status === 'unreadable' && tier === 'cache' && strict) throw new CacheUnavailableError({ dir, operation: 'read', errno: r.errno });
+    const reason = r.status === 'corrupt' ? r.reason : `unreadable (${r.errno})`;
+    warn({
+      code: 'GRIDTA_CACHE_CORRUPT',
+      message: `module cache entry ${info.key} in ${dir} is invalid (${reason}); ${tier === 'cache' && writable ? 'it will be replaced' : 'ignoring it'}`,
+      details: { dir, key: info.key, reason },
+    });
+    if (tier === 'cache') replace = true;
+  }
+  const cacheLookupMs = performance.now() - t0;
+
+  const c0 = performance.now();
+  const bytes = await (opts.compile ?? compileKernels)(target, sourcesDir);
+  let compileMs = performance.now() - c0;
+  const w0 = performance.now();
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw new CompileError({ target, diagnostics: `WebAssembly.compile rejected the compiled module: ${(e as Error).message}` }, { cause: e });
+  }
+  const wasmCompileMs = performance.now() - w0;
+  const s0 = performance.now();
+  const wrote = await save(bytes); // only bytes WebAssembly accepted are ever written
+  compileMs += performance.now() - s0;
+  return { module, bytes, key: info.key, source: 'compiled', wrote, writable, cacheLookupMs, compileMs, wasmCompileMs, warnings };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listing, verifying and clearing (gridta cache, runtime.md §3.7)
+
+export type ListingStatus = 'ok' | 'corrupt' | 'orphan' | 'temp';
+
+export interface CacheListing {
+  tier: 'cache' | 'bundled';
+  dir: string;
+  key: string;
+  status: ListingStatus;
+  target: string | null;
+  /** Size of the .wasm (of the temporary file for `temp`), null when there is none. */
+  bytes: number | null;
+  createdAt: string | null;
+  compiler: string | null;
+  /** This installation looks this key up (for its target). */
+  current: boolean;
+  /** Why an entry is corrupt; null otherwise. */
+  reason: string | null;
+  /** The file names of this row, relative to `dir`. */
+  files: string[];
+  /** Age of the newest file, from its mtime. */
+  ageMs: number;
+}
+
+/** The key this installation looks up for each target. */
+export async function currentKeys(sourcesDir = kernelSourcesDir()): Promise<Map<string, Target>> {
+  const out = new Map<string, Target>();
+  for (const t of ['simd', 'scalar'] as const) out.set((await cacheKey(t, sourcesDir)).key, t);
+  return out;
+}
+
+/** Every entry, orphan and temporary in one tier. A missing directory (or a file in its place) lists nothing. */
+export async function scanCacheDir(dir: string, tier: 'cache' | 'bundled', current: ReadonlyMap<string, Target>): Promise<CacheListing[]> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') return [];
+    throw e;
+  }
+  const stat = async (name: string): Promise<{ size: number; mtimeMs: number } | null> => {
+    const s = await fsp.lstat(join(dir, name)).catch(() => null);
+    return s && s.isFile() ? { size: s.size, mtimeMs: s.mtimeMs } : null;
+  };
+  const now = Date.now();
+  const keys = new Map<string, { json?: string; wasm?: string }>();
+  const rows: CacheListing[] = [];
+  for (const name of names.sort()) {
+    const temp = TEMP_FILE.exec(name);
+    if (temp) {
+      const s = await stat(name);
+      if (!s) continue;
+      rows.push({ tier, dir, key: temp[1]!, status: 'temp', target: null, bytes: s.size, createdAt: null, compiler: null, current: current.has(temp[1]!), reason: null, files: [name], ageMs: now - s.mtimeMs });
+      continue;
+    }
+    const m = ENTRY_FILE.exec(name);
+    if (!m || !(await stat(name))) continue; // a directory named like an entry is not gridta's
+    const k = keys.get(m[1]!) ?? {};
+    k[m[2] as 'json' | 'wasm'] = name;
+    keys.set(m[1]!, k);
+  }
+  for (const [key, f] of keys) {
+    const files = [f.json, f.wasm].filter((x): x is string => x !== undefined);
+    const stats = await Promise.all(files.map(stat));
+    const ageMs = now - Math.max(0, ...stats.map((s) => s?.mtimeMs ?? 0));
+    const wasmSize = f.wasm ? (stats[files.indexOf(f.wasm)]?.size ?? null) : null;
+    const row: CacheListing = { tier, dir, key, status: 'orphan', target: null, bytes: wasmSize, createdAt: null, compiler: null, current: current.has(key), reason: null, files, ageMs };
+    if (f.json) {
+      const r = await readEntry(dir, key, current.get(key) ?? null);
+      const m: Partial<Manifest> | undefined = r.status === 'ok' ? r.manifest : r.status === 'corrupt' ? r.manifest : undefined;
+      row.status = r.status === 'ok' ? 'ok' : 'corrupt';
+      if (r.status === 'corrupt') row.reason = r.reason;
+      if (r.status === 'unreadable') row.reason = `unreadable (${r.errno})`;
+      if (r.status === 'missing') row.reason = 'manifest vanished while listing';
+      row.target = typeof m?.target === 'string' ? m.target : null;
+      row.createdAt = typeof m?.createdAt === 'string' ? m.createdAt : null;
+      row.compiler = typeof m?.compiler === 'string' ? m.compiler : null;
+    }
+    rows.push(row);
+  }
+  return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.status < b.status ? -1 : 1));
+}
+
+/** Temporary files younger than this may belong to a running writer; `verify --fix` leaves them. */
+export const STALE_TEMP_MS = 10 * 60_000;
+
+/** A row `verify` counts as a problem: corrupt entries, orphans and stale temporaries. */
+export const isProblem = (r: CacheListing): boolean => r.status === 'corrupt' || r.status === 'orphan' || (r.status === 'temp' && r.ageMs >= STALE_TEMP_MS);
+
+/** `verify --fix` in cache_dir: deletes the files of one problem row; returns the files it removed. */
+export async function removeListing(r: CacheListing): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of r.files) {
+    if (!ENTRY_FILE.test(name) && !TEMP_FILE.test(name)) continue; // never anything else
+    await fsp.rm(join(r.dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** `gridta cache clear`: deletes entry-named files and their temporaries, nothing else. */
+export async function clearCacheDir(dir: string): Promise<{ files: number; bytes: number }> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') return { files: 0, bytes: 0 };
+    throw e;
+  }
+  let files = 0, bytes = 0;
+  for (const name of names) {
+    if (!ENTRY_FILE.test(name) && !TEMP_FILE.test(name)) continue;
+    const p = join(dir, name);
+    const s = await fsp.lstat(p).catch(() => null);
+    if (!s || s.isDirectory()) continue;
+    try {
+      await fsp.unlink(p);
+    } catch (e) {
+      if (errnoOf(e) === 'ENOENT') continue; // removed meanwhile by another process
+      throw e;
+    }
+    files++;
+    bytes += s.isFile() ? s.size : 0;
+  }
+  return { files, bytes };
 }

@@ -8,13 +8,15 @@ import { toArrowExporters } from '../arrow/export.js';
 import { createTensor, type IndicatorTensor } from '../compute/tensor.js';
 import { runReference, runWasm, type ComputeProgress, type EngineKind, type OutputBacking, type RunRequest } from '../compute/run.js';
 import { batchSize, seriesNeeded } from '../compute/plan.js';
-import { ComputeCancelled, GridValidationError, GridtaError, MissingInputSeriesError, WarmupError } from '../errors.js';
+import { CacheUnavailableError, ComputeCancelled, GridValidationError, GridtaError, MissingInputSeriesError, WarmupError } from '../errors.js';
 import type { GridSpec, Layout } from '../grid/types.js';
 import { estimate as estimateGrid, estimateBatch as estimateGrids, planCompute, type Horizon } from '../guards/index.js';
+import { registry } from '../registry/index.js';
 import type { IndicatorDef } from '../registry/types.js';
-import { loadModule, type GridtaWarning } from './cache.js';
+import { loadModule, openCacheDir, type CacheDirState, type GridtaWarning } from './cache.js';
 import { resolveConfig, type GridtaOptions, type ResolvedConfig } from './config.js';
 import { defaultGrid as defaultGridOf, mergedIndicatorViews, validateDefaults, type MergedIndicatorView, type ValidatedDefaults } from './defaults.js';
+import { isAbsolute, resolve } from 'node:path';
 import { bundledCacheDir } from './paths.js';
 import { exerciseKernels, simdSupported } from './warmup.js';
 import { KernelPool, runPooled, type Faults } from './pool.js';
@@ -68,19 +70,43 @@ export class KernelUnavailableError extends GridtaError<{ indicatorId: string }>
 
 const backings = new WeakMap<object, OutputBacking>();
 
-/** Test-only options, accepted only when GRIDTA_TEST_FAULTS=1 (runtime.md [L5]). */
-export interface InternalOptions { __faults?: Faults }
+/**
+ * Test-only options, accepted only when GRIDTA_TEST_FAULTS=1 (runtime.md [L5]).
+ * `__cache`: skip the bundled tier and compile from `sources` (a directory of AssemblyScript files,
+ * default the package's assembly/), so cache tests reach a real, fast compile. A module without every
+ * registry kernel (a tiny fixture) skips the exercise phase (0 ms, no kernels), and `sources` needs
+ * `threads: 1`, since pool workers always exercise every kernel.
+ */
+export interface CacheTestOptions { bundled: false; sources?: string }
+export interface InternalOptions { __faults?: Faults; __cache?: CacheTestOptions }
+
+/** Validates `__cache` and resolves `sources` against `cwd`. */
+function cacheTestOptions(value: unknown, cwd: string): CacheTestOptions {
+  const v = value as Partial<CacheTestOptions> | null;
+  const ok = typeof v === 'object' && v !== null && !Array.isArray(v) && v.bundled === false
+    && Object.keys(v).every((k) => k === 'bundled' || k === 'sources')
+    && (v.sources === undefined || (typeof v.sources === 'string' && v.sources.length > 0));
+  if (!ok) throw new ConfigError({ key: '__cache', source: 'option', value, expected: '{ bundled: false, sources?: <directory> }' });
+  return v.sources === undefined ? { bundled: false } : { bundled: false, sources: isAbsolute(v.sources) ? v.sources : resolve(cwd, v.sources) };
+}
 
 /** Below this many output values (T·V·K) a compute runs in-process even with a pool ([Q2a]). */
 export const POOL_MIN_VALUES = 2 ** 20;
 
 export function createEngine(options: GridtaOptions & InternalOptions = {}): Engine {
   const t0 = performance.now();
-  const { __faults: faults, ...publicOptions } = options;
+  const { __faults: faults, __cache: cacheRaw, ...publicOptions } = options;
   if (faults !== undefined && process.env.GRIDTA_TEST_FAULTS !== '1') {
     throw new ConfigError({ key: '__faults', source: 'option', value: faults, expected: 'only with GRIDTA_TEST_FAULTS=1' });
   }
+  if (cacheRaw !== undefined && process.env.GRIDTA_TEST_FAULTS !== '1') {
+    throw new ConfigError({ key: '__cache', source: 'option', value: cacheRaw, expected: 'only with GRIDTA_TEST_FAULTS=1' });
+  }
+  const cacheTest = cacheRaw === undefined ? undefined : cacheTestOptions(cacheRaw, options.cwd ?? process.cwd());
   const config = resolveConfig(publicOptions);
+  if (cacheTest?.sources !== undefined && config.threadsEffective !== 1) {
+    throw new ConfigError({ key: '__cache.sources', source: 'option', value: cacheTest.sources, expected: `used with threads: 1 (threads is ${config.threadsEffective})` });
+  }
   const defaults: ValidatedDefaults = validateDefaults(config.document, config.configPath.value);
   const configMs = performance.now() - t0;
   const emitted = new Set<string>();
@@ -110,28 +136,58 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       throw new WarmupError({ phase: 'cacheLookup', cause: 'engine wasm-simd was requested but this runtime does not support WebAssembly SIMD' });
     }
     const warnings: GridtaWarning[] = [];
+    const onWarning = (w: GridtaWarning): void => { warnings.push(w); warn(w); };
+    const dir = config.cacheDir.value;
     let module: WebAssembly.Module | null = null;
-    let cache: WarmupReport['cache'] = { dir: config.cacheDir.value, writable: false, key: null, source: 'none', wrote: false };
-    let cacheLookupMs = 0, compileMs = 0;
+    let dirState: CacheDirState | undefined;
+    let cache: WarmupReport['cache'] = { dir, writable: false, key: null, source: 'none', wrote: false };
+    let cacheLookupMs = 0, compileMs = 0, wasmCompileMs = 0, instantiateMs = 0;
+    const fallBack = (e: unknown): void => {
+      const cause = (e as Error).message;
+      onWarning({ code: 'GRIDTA_WASM_FALLBACK', message: `WebAssembly kernels unavailable (${cause}); using the reference engine`, details: { cause } });
+      engine = 'reference';
+      module = null;
+      cache = { dir, writable: dirState?.writable ?? false, key: null, source: 'none', wrote: false };
+    };
+    // phases 2–5: cache lookup (probe, key, tiers), compile on a miss, WebAssembly.compile, instantiate
     if (engine !== 'reference') {
       const l0 = performance.now();
       try {
-        const found = await loadModule(engine === 'wasm-simd' ? 'simd' : 'scalar', { cacheDir: config.cacheDir.value, bundledDir: bundledCacheDir() });
+        dirState = await openCacheDir(dir);
+        const probeMs = performance.now() - l0;
+        const found = await loadModule(engine === 'wasm-simd' ? 'simd' : 'scalar', {
+          cacheDir: dir, dirState, strict: config.cacheStrict.value, onWarning,
+          bundledDir: cacheTest ? null : bundledCacheDir(),
+          ...(cacheTest?.sources !== undefined ? { sourcesDir: cacheTest.sources } : {}),
+        });
         module = found.module;
+        cacheLookupMs = probeMs + found.cacheLookupMs;
         compileMs = found.compileMs;
-        cacheLookupMs = performance.now() - l0 - compileMs;
-        cache = { dir: config.cacheDir.value, writable: found.wrote || found.source === 'cache', key: found.key, source: found.source, wrote: found.wrote };
-        for (const w of found.warnings) { warnings.push(w); warn(w); }
+        wasmCompileMs = found.wasmCompileMs;
+        cache = { dir, writable: found.writable, key: found.key, source: found.source, wrote: found.wrote };
       } catch (e) {
-        if (requested !== 'auto') throw e;
-        const w = { code: 'GRIDTA_WASM_FALLBACK', message: `WebAssembly kernels unavailable (${(e as Error).message}); using the reference engine`, details: { cause: (e as Error).message } };
-        warnings.push(w); warn(w);
-        engine = 'reference';
+        // [M9] strict-mode failures and explicit engines ([N3]) fail warmup; auto falls back ([N2])
+        if (e instanceof CacheUnavailableError || requested !== 'auto') throw e;
+        fallBack(e);
       }
     }
+    if (module) {
+      const i0 = performance.now();
+      try {
+        const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+        new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new WebAssembly.RuntimeError('kernel abort'); } } });
+        instantiateMs = performance.now() - i0;
+      } catch (e) {
+        if (requested !== 'auto') throw new WarmupError({ phase: 'instantiate', cause: (e as Error).message }, { cause: e });
+        fallBack(e);
+      }
+    }
+    // __cache.sources: a fixture module without the registry kernels has nothing to exercise
+    const exported = module ? new Set(WebAssembly.Module.exports(module).map((x) => x.name)) : null;
+    const exercise = !cacheTest?.sources || !exported || registry.list().every((d) => !d.kernel || exported.has(d.kernel.name));
     const x0 = performance.now();
-    const kernels = await exerciseKernels(engine, module);
-    const exerciseMs = performance.now() - x0;
+    const kernels = exercise ? await exerciseKernels(engine, module) : [];
+    const exerciseMs = exercise ? performance.now() - x0 : 0;
     // phases 7–8: the pool (wasm engines with threads >= 2); the reference engine always runs in-process
     let poolStartMs = 0, workersMs = 0;
     let workers: WarmupReport['workers'] = [];
@@ -151,7 +207,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     }
     const report: WarmupReport = {
       status: 'ok', requestedEngine: requested, engine, threads: pool ? threads : 1, inProcess: !pool, cache,
-      timings: { configMs, cacheLookupMs, compileMs, wasmCompileMs: 0, instantiateMs: 0, exerciseMs, poolStartMs, workersMs, totalMs: configMs + performance.now() - started },
+      timings: { configMs, cacheLookupMs, compileMs, wasmCompileMs, instantiateMs, exerciseMs, poolStartMs, workersMs, totalMs: configMs + performance.now() - started },
       workers, kernels, warnings,
     };
     return { report, module };

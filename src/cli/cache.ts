@@ -1,0 +1,113 @@
+/**
+ * `gridta cache path | ls (list) | verify [--fix] | clear` (runtime.md §3.7). Every subcommand
+ * takes `--dir DIR` (an option override of cacheDir), `--json` and the config flags.
+ */
+import { resolveConfig } from '../runtime/config.js';
+import { clearCacheDir, currentKeys, isProblem, removeListing, scanCacheDir, STALE_TEMP_MS, type CacheListing } from '../runtime/cache.js';
+import { bundledCacheDir } from '../runtime/paths.js';
+import { UsageError, engineOptions, parse } from './args.js';
+
+const USAGE = `usage: gridta cache <path|ls|list|verify|clear> [--dir DIR] [--json] [config flags]
+
+  path           the absolute cache_dir (and which setting chose it) and the bundled directory
+  ls, list       every entry of both tiers: tier, key, target, bytes, createdAt, compiler, status
+                 (ok, corrupt, orphan, temp) and whether this installation looks the key up
+  verify [--fix] validate every entry; --fix deletes corrupt entries, orphans and temporary files
+                 older than 10 minutes in cache_dir (never in the bundled tier); exit 1 while any
+                 problem remains
+  clear          delete, in cache_dir only, the entry files (<64 hex>.wasm|.json) and their
+                 .tmp-* temporaries; no other file is touched
+`;
+
+const out = (s: string): void => { process.stdout.write(s.endsWith('\n') ? s : s + '\n'); };
+
+/** Fixed-width columns, no trailing blanks. */
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** What `ls --json` and `verify --json` print per row. */
+function rowJson(r: CacheListing): Record<string, unknown> {
+  return { tier: r.tier, key: r.key, target: r.target, bytes: r.bytes, createdAt: r.createdAt, compiler: r.compiler, status: r.status, current: r.current, reason: r.reason, files: r.files };
+}
+
+function rowText(r: CacheListing): string[] {
+  const status = r.status === 'corrupt' && r.reason ? `corrupt (${r.reason})` : r.status;
+  return [r.tier, r.key.slice(0, 12), r.target ?? '-', r.bytes === null ? '-' : String(r.bytes), r.createdAt ?? '-', r.compiler ?? '-', r.current ? 'yes' : 'no', status];
+}
+const HEADER = ['TIER', 'KEY', 'TARGET', 'BYTES', 'CREATED', 'COMPILER', 'CURRENT', 'STATUS'];
+
+export async function runCache(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { dir: { type: 'string' }, fix: { type: 'boolean' } });
+  if (values.help) { process.stdout.write(USAGE); return 0; }
+  const [sub, ...extra] = positionals;
+  if (!sub) throw new UsageError(`gridta cache needs a subcommand\n${USAGE}`);
+  if (!['path', 'ls', 'list', 'verify', 'clear'].includes(sub)) throw new UsageError(`unknown cache subcommand ${JSON.stringify(sub)}\n${USAGE}`);
+  if (extra.length) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  if (values.fix && sub !== 'verify') throw new UsageError('--fix belongs to gridta cache verify');
+  if (values.dir !== undefined && values['cache-dir'] !== undefined) throw new UsageError('give either --dir or --cache-dir, not both');
+  const options = engineOptions(values);
+  if (values.dir !== undefined) options.cacheDir = values.dir as string;
+  const config = resolveConfig(options);
+  for (const w of config.warnings) process.emitWarning(w.message, { code: w.code });
+  const dir = config.cacheDir.value;
+  const bundled = bundledCacheDir();
+  const json = values.json === true;
+
+  if (sub === 'path') {
+    if (json) out(JSON.stringify({ cacheDir: dir, source: config.cacheDir.source, bundledDir: bundled }));
+    else out(`cache_dir  ${dir}  (${config.cacheDir.source})\nbundled    ${bundled}`);
+    return 0;
+  }
+
+  if (sub === 'clear') {
+    const { files, bytes } = await clearCacheDir(dir);
+    if (json) out(JSON.stringify({ dir, files, bytes }));
+    else out(`gridta cache clear: removed ${plural(files, 'file')} (${bytes} bytes) from ${dir}`);
+    return 0;
+  }
+
+  const current = await currentKeys();
+  const rows = [...(await scanCacheDir(dir, 'cache', current)), ...(await scanCacheDir(bundled, 'bundled', current))];
+
+  if (sub === 'ls' || sub === 'list') {
+    if (json) out(JSON.stringify({ cacheDir: dir, bundledDir: bundled, entries: rows.map(rowJson) }));
+    else out([`cache_dir ${dir}`, `bundled   ${bundled}`, rows.length ? table([HEADER, ...rows.map(rowText)]) : 'no entries'].join('\n'));
+    return 0;
+  }
+
+  // verify [--fix]: only cache_dir is ever repaired
+  const fixed = new Set<CacheListing>();
+  if (values.fix) {
+    for (const r of rows) {
+      if (r.tier !== 'cache' || !isProblem(r)) continue;
+      await removeListing(r);
+      fixed.add(r);
+    }
+  }
+  const remaining = rows.filter((r) => isProblem(r) && !fixed.has(r));
+  const valid = rows.filter((r) => r.status === 'ok').length;
+  if (json) {
+    out(JSON.stringify({
+      cacheDir: dir, bundledDir: bundled, ok: remaining.length === 0, entries: rows.length, valid, problems: remaining.length + fixed.size, fixed: fixed.size,
+      rows: rows.map((r) => ({ ...rowJson(r), problem: isProblem(r), fixed: fixed.has(r) })),
+    }));
+  } else {
+    const lines = [`cache_dir ${dir}`, `bundled   ${bundled}`];
+    if (rows.length) {
+      lines.push(table([[...HEADER, 'ACTION'], ...rows.map((r) => {
+        const action = fixed.has(r) ? 'deleted' : isProblem(r) ? (r.tier === 'bundled' ? 'problem (bundled: not repaired)' : 'problem') : r.status === 'temp' ? `in progress (< ${STALE_TEMP_MS / 60_000} min)` : '';
+        return [...rowText(r), action];
+      })]));
+    }
+    const entries = rows.filter((r) => r.status !== 'temp').length;
+    const hint = !values.fix && remaining.some((r) => r.tier === 'cache') ? '; gridta cache verify --fix repairs cache_dir' : '';
+    lines.push(`gridta cache verify: ${entries} ${entries === 1 ? 'entry' : 'entries'}, ${valid} valid, `
+      + `${plural(remaining.length + fixed.size, 'problem')}${values.fix ? `, ${fixed.size} fixed` : ''}${hint}`);
+    out(lines.join('\n'));
+  }
+  return remaining.length === 0 ? 0 : 1;
+}
