@@ -155,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
       case 'estimate': return await cmdEstimate(rest);
       case 'warmup': return await cmdWarmup(rest);
       case 'cache': return await (await import('./cache.js')).runCache(rest);
+      case 'diagnose': return await (await import('./diagnose.js')).runDiagnose(rest);
       case undefined: case 'help': case '--help': case '-h':
         process.stdout.write(USAGE);
         return cmd === undefined ? 2 : 0;

@@ -1,0 +1,641 @@
+/**
+ * `gridta diagnose` (runtime.md §7): what this installation would do and where each decision came
+ * from — every setting with its source, CPU and threads, the module cache on disk, WebAssembly
+ * support, an optional warmup and the versions, as one JSON-safe document. Only gridta's own
+ * settings and GRIDTA_* variables are reported, never any other environment variable.
+ *
+ * The cache is inspected before warmup runs, so `cache` describes the state the process found and
+ * `warmup.cacheSource` what warmup then did. The inspection never leaves a file behind: writability
+ * is probed with a `.probe-*` file that is removed at once, and a missing directory is not created.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants, existsSync, mkdtempSync, promises as fsp, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseDocument, type Document } from 'yaml';
+import type { EngineKind } from '../compute/run.js';
+import { CacheUnavailableError, ConfigError, GridtaError, type ConfigErrorDetails } from '../errors.js';
+import { cacheKey, readEntry, type Target } from './cache.js';
+import {
+  COMPUTE_DEFAULTS, bundledConfigPath, describeSettings, projectRootOf, resolveConfig,
+  type EngineSetting, type GridtaOptions, type GridtaWarning, type ResolvedConfig, type SettingSource,
+} from './config.js';
+import { availableParallelism } from './config-cpu.js';
+import { validateDefaults } from './defaults.js';
+import { createEngine } from './engine.js';
+import { bundledCacheDir, packageRoot, packageVersion } from './paths.js';
+import { simdSupported } from './warmup.js';
+
+export type DiagnoseStatus = 'ok' | 'warnings' | 'error';
+
+export interface DiagnoseError {
+  readonly code: string;
+  readonly message: string;
+  readonly details: Record<string, unknown>;
+}
+
+/** One setting as listed by diagnose (§7.1); `error` only on a setting whose value was rejected. */
+export interface DiagnoseSetting {
+  readonly name: string;
+  readonly value: unknown;
+  readonly source: SettingSource;
+  readonly detail?: string;
+  readonly effective?: unknown;
+  readonly error?: string;
+}
+
+export interface DiagnoseCpu {
+  readonly osAvailableParallelism: number;
+  readonly cgroupQuota: number | null;
+  readonly available: number;
+  /** `null` when the `threads` setting itself is invalid. */
+  readonly threadsEffective: number | null;
+}
+
+export type LookupTier = 'cache' | 'bundled' | 'missing';
+
+export interface DiagnoseCache {
+  readonly dir: string;
+  /** The directory exists (a file at that path does not count). */
+  readonly exists: boolean;
+  /** A file can be created in it, or, when it does not exist yet, it can be created. */
+  readonly writable: boolean;
+  readonly strict: boolean;
+  /** Valid entries ([M2]) in `dir`. */
+  readonly entries: number;
+  /** Bytes of every file gridta owns in `dir` (entries, corrupt entries, orphans, temporaries). */
+  readonly bytes: number;
+  readonly corrupt: number;
+  readonly orphans: number;
+  readonly tempFiles: number;
+  readonly bundledDir: string;
+  readonly bundledEntries: number;
+  /** The key each target looks up with the installed sources and compiler; `null` if it cannot be computed. */
+  readonly keys: { readonly simd: string | null; readonly scalar: string | null };
+  readonly lookup: { readonly simd: LookupTier; readonly scalar: LookupTier };
+}
+
+export interface DiagnoseWasm {
+  /** `false` when the effective engine (or, before it is decided, the requested one) is `reference`. */
+  readonly enabled: boolean;
+  readonly simdSupported: boolean;
+  readonly requestedEngine: EngineSetting | null;
+  /** From warmup; predicted from the request and SIMD support with `warmup: false`; `null` when unknown. */
+  readonly engine: EngineKind | null;
+}
+
+export interface DiagnoseTimings {
+  readonly configMs: number; readonly cacheLookupMs: number; readonly compileMs: number; readonly wasmCompileMs: number;
+  readonly instantiateMs: number; readonly exerciseMs: number; readonly poolStartMs: number; readonly workersMs: number;
+  readonly totalMs: number;
+}
+
+export type DiagnoseWarmup =
+  | {
+      readonly status: 'ok';
+      readonly cacheSource: 'cache' | 'bundled' | 'compiled' | 'none';
+      readonly timings: DiagnoseTimings;
+      readonly workers: readonly { readonly index: number; readonly instantiateMs: number; readonly exerciseMs: number }[];
+    }
+  | { readonly status: 'skipped' }
+  | { readonly status: 'failed'; readonly error: DiagnoseError };
+
+export interface DiagnoseVersions {
+  readonly gridta: string; readonly node: string; readonly v8: string; readonly assemblyscript: string;
+  readonly piscina: string; readonly apacheArrow: string; readonly platform: string; readonly arch: string;
+}
+
+export interface DiagnoseDocument {
+  readonly schemaVersion: 1;
+  readonly status: DiagnoseStatus;
+  readonly settings: readonly DiagnoseSetting[];
+  readonly cpu: DiagnoseCpu;
+  /** `null` when the cache directory itself could not be resolved. */
+  readonly cache: DiagnoseCache | null;
+  readonly wasm: DiagnoseWasm;
+  readonly warmup: DiagnoseWarmup;
+  readonly versions: DiagnoseVersions;
+  readonly warnings: readonly GridtaWarning[];
+  /** Why `status` is `error`: the configuration, the defaults, a strict cache refusal or warmup. */
+  readonly error?: DiagnoseError;
+}
+
+export interface DiagnoseOptions extends GridtaOptions {
+  /** Run a warmup (default `true`); `false` is `--no-warmup`. */
+  warmup?: boolean;
+}
+
+const SETTING_ORDER = [
+  'env', 'configPath', 'threads', 'cacheDir', 'cacheStrict', 'maxComputeBytesTotal', 'maxVariantsPerCompute',
+  'engine', 'batchVariants', 'maxBatchAttempts', 'batchTimeoutMs',
+] as const;
+type SettingName = (typeof SETTING_ORDER)[number];
+
+const TARGETS: readonly Target[] = ['simd', 'scalar'];
+/** A readable empty file: stands in for a config file that could not be used. */
+const NULL_DEVICE = process.platform === 'win32' ? '\\\\.\\NUL' : '/dev/null';
+
+const errorOf = (e: unknown): DiagnoseError =>
+  e instanceof GridtaError
+    ? { code: e.code, message: e.message, details: { ...(e.details as Record<string, unknown>) } }
+    : { code: 'internal_error', message: e instanceof Error ? e.message : String(e), details: {} };
+
+const round1 = (ms: number): number => Math.round(ms * 10) / 10;
+
+// ---------------------------------------------------------------------------------------------
+// Settings, resolving what can be resolved
+
+interface Failure {
+  readonly code: string;
+  readonly message: string;
+  readonly details: ConfigErrorDetails;
+}
+
+interface Resolution {
+  /** The configuration with a stand-in for every rejected value; `null` if nothing could be resolved. */
+  readonly cfg: ResolvedConfig | null;
+  /** Every rejection, in the order resolution met them (the first is the reported error). */
+  readonly failures: readonly Failure[];
+  /** The config file could not be used (or depends on an invalid `env`): YAML values are unknown. */
+  readonly fileUnknown: boolean;
+}
+
+/** Where an explicitly chosen or default config file came from ([K1]). */
+function configPathSource(options: GridtaOptions, environ: Record<string, string | undefined>): SettingSource {
+  if (options.configPath !== undefined) return 'option';
+  const v = environ.GRIDTA_CONFIG;
+  return v !== undefined && v.trim() !== '' ? 'env:GRIDTA_CONFIG' : 'default';
+}
+
+/** Replaces every occurrence of `from` in the strings of a plain value (a stand-in file's path). */
+function rewritePaths<T>(v: T, from: string, to: string): T {
+  if (typeof v === 'string') return v.split(from).join(to) as T;
+  if (Array.isArray(v)) return v.map((x) => rewritePaths(x, from, to)) as T;
+  if (typeof v === 'object' && v !== null) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewritePaths(x, from, to)])) as T;
+  }
+  return v;
+}
+
+/**
+ * [K7] stops at the first invalid value. To list everything else, each rejected input is taken out
+ * and resolution runs again: a bad option or variable is dropped, a bad YAML key is deleted from a
+ * copy of the file (in a temporary directory, removed before returning), an unreadable file or an
+ * invalid environment name is replaced by an empty file. The rows of those settings then report the
+ * rejected value and its source; values that came from the copy are mapped back to the real file.
+ */
+function resolvePartially(options: GridtaOptions, environ: Record<string, string | undefined>): Resolution {
+  const opts: Record<string, unknown> = { ...options };
+  const env: Record<string, string | undefined> = { ...environ };
+  const rejected: ConfigError[] = [];
+  let fileUnknown = false;
+  let copy: { dir: string; file: string; original: string; doc: Document } | null = null;
+  const copies: { file: string; original: string }[] = [];
+  const failures = (): Failure[] => rejected.map((e) =>
+    copies.reduce((f, c) => rewritePaths(f, c.file, c.original), { code: e.code, message: e.message, details: { ...e.details } } as Failure));
+  try {
+    for (let attempt = 0; attempt <= 2 * SETTING_ORDER.length + 4; attempt++) {
+      let cfg: ResolvedConfig;
+      try {
+        cfg = resolveConfig(opts as GridtaOptions, env);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        rejected.push(e);
+        const { key, source, path } = e.details;
+        if (key === 'env' || key === 'configPath') {
+          // only the winning layer is validated for these two: an option stand-in bypasses the rest
+          if (key === 'env') opts.env = 'dev';
+          if (key === 'configPath' || configPathSource(options, environ) === 'default') {
+            if (opts.configPath === NULL_DEVICE) break;
+            opts.configPath = NULL_DEVICE; // the file (or which file) is unknown
+            fileUnknown = true;
+            copy = null;
+          }
+        } else if (source === 'option') {
+          if (!Object.prototype.hasOwnProperty.call(opts, key)) break;
+          delete opts[key];
+        } else if (source.startsWith('env:')) {
+          const name = source.slice(4);
+          if (env[name] === undefined) break;
+          delete env[name];
+        } else if (source.startsWith('yaml:') && path !== undefined && path.startsWith('compute')) {
+          if (!copy) {
+            const original = source.slice(5);
+            const dir = mkdtempSync(join(tmpdir(), 'gridta-diagnose-'));
+            copy = { dir, file: join(dir, 'indicators.yaml'), original, doc: parseDocument(readFileSync(original, 'utf8')) };
+            opts.configPath = copy.file;
+            copies.push(copy);
+          }
+          const yamlPath = path === 'compute' ? ['compute'] : ['compute', path.slice('compute.'.length)];
+          if (!copy.doc.hasIn(yamlPath)) break;
+          copy.doc.deleteIn(yamlPath);
+          writeFileSync(copy.file, String(copy.doc));
+        } else {
+          break;
+        }
+        continue;
+      }
+      if (copy) cfg = fromCopy(cfg, copy, options, environ);
+      return { cfg, failures: failures(), fileUnknown };
+    }
+    return { cfg: null, failures: failures(), fileUnknown };
+  } finally {
+    if (copy) rmSync(copy.dir, { recursive: true, force: true });
+  }
+}
+
+/** Maps a configuration resolved from a copy of the file back to the real file ([K1], [K3], [K5a]). */
+function fromCopy(cfg: ResolvedConfig, copy: { file: string; original: string; doc: Document }, options: GridtaOptions, environ: Record<string, string | undefined>): ResolvedConfig {
+  const out = rewritePaths({ ...cfg }, copy.file, copy.original) as { -readonly [K in keyof ResolvedConfig]: ResolvedConfig[K] };
+  const source = configPathSource(options, environ);
+  out.configPath = source === 'default' && copy.original === bundledConfigPath(cfg.env.value)
+    ? { value: copy.original, source, detail: 'bundled' }
+    : { value: copy.original, source };
+  if (cfg.cacheDir.source.startsWith('yaml:') || cfg.cacheDir.source === 'default') {
+    // relative YAML and default values resolve against the project root of the real file
+    const raw = cfg.cacheDir.source === 'default' ? COMPUTE_DEFAULTS.cacheDir : String(copy.doc.getIn(['compute', 'cache_dir']));
+    const cwd = resolve(options.cwd ?? process.cwd());
+    out.cacheDir = { ...out.cacheDir, value: resolve(projectRootOf(copy.original) ?? cwd, raw) };
+  }
+  return out;
+}
+
+/** Keys in the order of the §7.1 example: name, value, effective, source, detail, then error. */
+function ordered(row: DiagnoseSetting): DiagnoseSetting {
+  return {
+    name: row.name, value: row.value,
+    ...(row.effective !== undefined ? { effective: row.effective } : {}),
+    source: row.source,
+    ...(row.detail !== undefined ? { detail: row.detail } : {}),
+    ...(row.error !== undefined ? { error: row.error } : {}),
+  };
+}
+
+function settingRows(res: Resolution, options: GridtaOptions, environ: Record<string, string | undefined>, effectiveEngine: EngineKind | null): DiagnoseSetting[] {
+  return settingRowsUnordered(res, options, environ, effectiveEngine).map(ordered);
+}
+
+function settingRowsUnordered(res: Resolution, options: GridtaOptions, environ: Record<string, string | undefined>, effectiveEngine: EngineKind | null): DiagnoseSetting[] {
+  const { cfg, failures, fileUnknown } = res;
+  if (!cfg) {
+    return failures.flatMap((f): DiagnoseSetting[] =>
+      (SETTING_ORDER as readonly string[]).includes(f.details.key)
+        ? [{ name: f.details.key, value: f.details.value, source: f.details.source as SettingSource, error: f.message }]
+        : []);
+  }
+  const failed = new Map<string, Failure>();
+  for (const f of failures) {
+    const key = f.details.key;
+    const name = key === 'compute' || key.startsWith('compute.') ? 'configPath' : key;
+    if (!failed.has(name)) failed.set(name, f);
+  }
+  const rows = describeSettings(cfg, effectiveEngine ? { engine: effectiveEngine } : {});
+  return rows.map((row): DiagnoseSetting => {
+    const name = row.name as SettingName;
+    const f = failed.get(name);
+    if (f) {
+      if (name === 'configPath' && f.details.key !== 'configPath') {
+        // the file was read but its content was rejected: show which file, chosen how
+        const path = String(f.details.source).replace(/^yaml:/, '');
+        const source = configPathSource(options, environ);
+        const detail = source === 'default' && path === bundledConfigPath(cfg.env.value) ? { detail: 'bundled' } : {};
+        return { name, value: path, source, ...detail, error: f.message };
+      }
+      return { name, value: f.details.value, source: f.details.source as SettingSource, error: f.message };
+    }
+    if (fileUnknown && name === 'configPath') {
+      return { name, value: null, source: 'default', detail: 'unknown: the environment name is invalid' };
+    }
+    if (fileUnknown && row.source === 'default' && name !== 'env') {
+      // the file might have set it: the value shown is only the built-in default
+      const { effective: _unknown, ...rest } = row;
+      return { ...rest, detail: 'config file not used' } as DiagnoseSetting;
+    }
+    return row as DiagnoseSetting;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cache directories
+
+interface DirScan {
+  entries: number;
+  bytes: number;
+  corrupt: number;
+  orphans: number;
+  tempFiles: number;
+  /** Valid entries by key. */
+  valid: Map<string, Target>;
+  corruptEntries: { key: string; reason: string }[];
+}
+
+const ENTRY_FILE = /^([0-9a-f]{64})\.(wasm|json)$/;
+const TEMP_FILE = /^[0-9a-f]{64}\.(?:wasm|json)\.tmp-/;
+
+/** Counts and validates what gridta owns in a cache directory; an unreadable or missing one is empty. */
+async function scanDir(dir: string): Promise<DirScan> {
+  const scan: DirScan = { entries: 0, bytes: 0, corrupt: 0, orphans: 0, tempFiles: 0, valid: new Map(), corruptEntries: [] };
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return scan;
+  }
+  const manifests = new Set<string>();
+  const modules = new Set<string>();
+  const owned: string[] = [];
+  for (const name of names) {
+    const m = ENTRY_FILE.exec(name);
+    if (m) {
+      (m[2] === 'json' ? manifests : modules).add(m[1]!);
+      owned.push(name);
+    } else if (TEMP_FILE.test(name)) {
+      scan.tempFiles++;
+      owned.push(name);
+    }
+  }
+  for (const name of owned) {
+    try {
+      const st = await fsp.stat(join(dir, name));
+      if (st.isFile()) scan.bytes += st.size;
+    } catch {
+      /* removed meanwhile */
+    }
+  }
+  for (const key of modules) if (!manifests.has(key)) scan.orphans++;
+  for (const key of [...manifests].sort()) {
+    let target: unknown;
+    try {
+      target = (JSON.parse(await fsp.readFile(join(dir, `${key}.json`), 'utf8')) as { target?: unknown }).target;
+    } catch {
+      target = undefined;
+    }
+    const check = target === 'simd' || target === 'scalar'
+      ? await readEntry(dir, key, target)
+      : { status: 'corrupt' as const, reason: `manifest target ${JSON.stringify(target ?? null)} is not simd or scalar` };
+    if (check.status === 'ok') {
+      scan.entries++;
+      scan.valid.set(key, target as Target);
+    } else if (check.status !== 'missing') {
+      // invalid, or present but unreadable: either way not usable ([M4])
+      const c = check as { reason?: string; errno?: string };
+      scan.corrupt++;
+      scan.corruptEntries.push({ key, reason: c.reason ?? `unreadable (${c.errno ?? 'EIO'})` });
+    }
+  }
+  return scan;
+}
+
+interface Probe {
+  exists: boolean;
+  writable: boolean;
+  operation: 'mkdir' | 'probe';
+  errno: string | null;
+}
+
+const errnoOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? 'EIO';
+
+/**
+ * [M7] without side effects: an existing directory gets a `.probe-<pid>-<random>` file created and
+ * removed; for a missing one, the nearest existing ancestor must be a writable directory.
+ */
+async function probeDir(dir: string): Promise<Probe> {
+  try {
+    const st = await fsp.stat(dir);
+    if (!st.isDirectory()) return { exists: false, writable: false, operation: 'mkdir', errno: 'ENOTDIR' };
+  } catch (e) {
+    if (errnoOf(e) !== 'ENOENT') return { exists: false, writable: false, operation: 'mkdir', errno: errnoOf(e) };
+    let up = dir;
+    for (;;) {
+      const parent = dirname(up);
+      if (parent === up) return { exists: false, writable: false, operation: 'mkdir', errno: 'ENOENT' };
+      up = parent;
+      try {
+        const st = await fsp.stat(up);
+        if (!st.isDirectory()) return { exists: false, writable: false, operation: 'mkdir', errno: 'ENOTDIR' };
+        await fsp.access(up, constants.W_OK | constants.X_OK);
+        return { exists: false, writable: true, operation: 'mkdir', errno: null };
+      } catch (e2) {
+        if (errnoOf(e2) === 'ENOENT') continue;
+        return { exists: false, writable: false, operation: 'mkdir', errno: errnoOf(e2) };
+      }
+    }
+  }
+  const probe = join(dir, `.probe-${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    const fh = await fsp.open(probe, 'wx');
+    await fh.close();
+  } catch (e) {
+    return { exists: true, writable: false, operation: 'probe', errno: errnoOf(e) };
+  }
+  await fsp.rm(probe, { force: true });
+  return { exists: true, writable: true, operation: 'probe', errno: null };
+}
+
+async function inspectCache(cfg: ResolvedConfig, warnings: GridtaWarning[]): Promise<{ cache: DiagnoseCache; refusal: DiagnoseError | null }> {
+  const dir = cfg.cacheDir.value;
+  const bundledDir = bundledCacheDir();
+  const probe = await probeDir(dir);
+  const [own, bundled] = [await scanDir(dir), await scanDir(bundledDir)];
+  const keys: Record<Target, string | null> = { simd: null, scalar: null };
+  const lookup: Record<Target, LookupTier> = { simd: 'missing', scalar: 'missing' };
+  for (const t of TARGETS) {
+    try {
+      keys[t] = (await cacheKey(t)).key;
+    } catch {
+      continue;
+    }
+    const key = keys[t]!;
+    lookup[t] = own.valid.get(key) === t ? 'cache' : bundled.valid.get(key) === t ? 'bundled' : 'missing';
+  }
+  for (const c of own.corruptEntries) {
+    warnings.push({
+      code: 'GRIDTA_CACHE_CORRUPT',
+      message: `module cache entry ${c.key} in ${dir} is invalid (${c.reason}); gridta cache verify --fix removes it`,
+      details: { dir, key: c.key, reason: c.reason },
+    });
+  }
+  let refusal: DiagnoseError | null = null;
+  if (!probe.writable) {
+    const { operation } = probe;
+    const errno = probe.errno ?? 'EACCES';
+    if (cfg.cacheStrict.value) refusal = errorOf(new CacheUnavailableError({ dir, operation, errno }));
+    else {
+      const then = probe.exists ? 'valid entries in it are still read; a module compiled now stays in memory only' : 'a module compiled now stays in memory only';
+      warnings.push({ code: 'GRIDTA_CACHE_UNWRITABLE', message: `module cache dir ${dir} is not writable (${operation}: ${errno}); ${then}`, details: { dir, operation, errno } });
+    }
+  }
+  return {
+    cache: {
+      dir, exists: probe.exists, writable: probe.writable, strict: cfg.cacheStrict.value,
+      entries: own.entries, bytes: own.bytes, corrupt: own.corrupt, orphans: own.orphans, tempFiles: own.tempFiles,
+      bundledDir, bundledEntries: bundled.entries, keys, lookup,
+    },
+    refusal,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Versions
+
+/** A dependency's version: the package's own node_modules, else the nearest ancestor's (hoisted installs). */
+function dependencyVersion(name: string): string {
+  const own = packageVersion(name);
+  if (own !== 'unknown') return own;
+  let dir = dirname(packageRoot());
+  for (;;) {
+    const pj = join(dir, 'node_modules', name, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        return String((JSON.parse(readFileSync(pj, 'utf8')) as { version?: unknown }).version ?? 'unknown');
+      } catch {
+        return 'unknown';
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
+
+function versions(): DiagnoseVersions {
+  return {
+    gridta: packageVersion('gridta'), node: process.version, v8: process.versions.v8,
+    assemblyscript: dependencyVersion('assemblyscript'), piscina: dependencyVersion('piscina'),
+    apacheArrow: dependencyVersion('apache-arrow'), platform: process.platform, arch: process.arch,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Warmup
+
+/**
+ * Warms up an engine built from the resolved values as options, so it runs with exactly the
+ * settings reported (whatever `process.env` holds), and collects the warnings warmup raises.
+ */
+async function runWarmup(cfg: ResolvedConfig, options: GridtaOptions, warnings: GridtaWarning[]): Promise<{ warmup: DiagnoseWarmup; engine: EngineKind | null }> {
+  let collecting = false;
+  const opts: GridtaOptions = {
+    configPath: cfg.configPath.value, env: cfg.env.value, threads: cfg.threads.value, cacheDir: cfg.cacheDir.value,
+    cacheStrict: cfg.cacheStrict.value, maxComputeBytesTotal: cfg.maxComputeBytesTotal.value,
+    maxVariantsPerCompute: cfg.maxVariantsPerCompute.value, engine: cfg.engine.value, batchVariants: cfg.batchVariants.value,
+    maxBatchAttempts: cfg.maxBatchAttempts.value, batchTimeoutMs: cfg.batchTimeoutMs.value,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    ...(options.cgroupRoot !== undefined ? { cgroupRoot: options.cgroupRoot } : {}),
+    ...(options.osAvailableParallelism !== undefined ? { osAvailableParallelism: options.osAvailableParallelism } : {}),
+    // resolution warnings were taken from diagnose's own resolution (with the real sources)
+    onWarning: (w) => { if (collecting) warnings.push({ code: w.code, message: w.message, details: w.details }); },
+  };
+  let engine: ReturnType<typeof createEngine> | undefined;
+  try {
+    engine = createEngine(opts);
+    collecting = true;
+    const r = await engine.warmup();
+    const t = r.timings;
+    return {
+      warmup: {
+        status: 'ok',
+        cacheSource: r.cache.source,
+        timings: {
+          configMs: round1(t.configMs), cacheLookupMs: round1(t.cacheLookupMs), compileMs: round1(t.compileMs),
+          wasmCompileMs: round1(t.wasmCompileMs), instantiateMs: round1(t.instantiateMs), exerciseMs: round1(t.exerciseMs),
+          poolStartMs: round1(t.poolStartMs), workersMs: round1(t.workersMs), totalMs: round1(t.totalMs),
+        },
+        workers: r.workers.map((w) => ({ index: w.index, instantiateMs: round1(w.instantiateMs), exerciseMs: round1(w.exerciseMs) })),
+      },
+      engine: r.engine,
+    };
+  } catch (e) {
+    return { warmup: { status: 'failed', error: errorOf(e) }, engine: null };
+  } finally {
+    collecting = false;
+    await engine?.close().catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** One warning per code and subject: diagnose's own inspection and warmup may both see the same problem. */
+function dedupe(warnings: readonly GridtaWarning[]): GridtaWarning[] {
+  const seen = new Set<string>();
+  return warnings.filter((w) => {
+    const d = w.details as { dir?: unknown; key?: unknown };
+    const id = w.code === 'GRIDTA_CACHE_UNWRITABLE' ? `${w.code}:${String(d.dir)}`
+      : w.code === 'GRIDTA_CACHE_CORRUPT' ? `${w.code}:${String(d.dir)}:${String(d.key)}`
+        : `${w.code}:${JSON.stringify(w.details)}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/**
+ * Builds the §7.1 document. Never rejects for a configuration, cache or warmup problem: those are
+ * reported in the document (`status: 'error'`); `environ` defaults to `process.env`, of which only
+ * the GRIDTA_* variables are read.
+ */
+export async function diagnose(options: DiagnoseOptions = {}, environ: Record<string, string | undefined> = process.env): Promise<DiagnoseDocument> {
+  const { warmup: wantWarmup = true, onWarning: _ignored, ...gridtaOptions } = options;
+  const gridtaEnv: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(environ)) if (k.startsWith('GRIDTA_')) gridtaEnv[k] = v;
+
+  const res = resolvePartially(gridtaOptions, gridtaEnv);
+  const { cfg, failures } = res;
+  const warnings: GridtaWarning[] = cfg ? cfg.warnings.map((w) => ({ code: w.code, message: w.message, details: w.details })) : [];
+  const failedKeys = new Set(failures.map((f) => f.details.key));
+  const first = failures[0];
+  let error: DiagnoseError | null = first ? { code: first.code, message: first.message, details: { ...first.details } } : null;
+
+  if (cfg && !error) {
+    try {
+      validateDefaults(cfg.document, cfg.configPath.value);
+    } catch (e) {
+      error = errorOf(e);
+    }
+  }
+
+  const cacheKnown = cfg !== null && !failedKeys.has('cacheDir') && !(res.fileUnknown && cfg.cacheDir.source === 'default');
+  let cache: DiagnoseCache | null = null;
+  if (cacheKnown) {
+    const inspected = await inspectCache(cfg, warnings);
+    cache = inspected.cache;
+    if (!error && inspected.refusal) error = inspected.refusal;
+  }
+
+  const simd = simdSupported();
+  const engineKnown = cfg !== null && !failedKeys.has('engine') && !(res.fileUnknown && cfg.engine.source === 'default');
+  const requestedEngine = engineKnown ? cfg.engine.value : null;
+  if (requestedEngine === 'auto' && !simd) {
+    warnings.push({ code: 'GRIDTA_SIMD_UNAVAILABLE', message: 'this runtime does not support WebAssembly SIMD; using the scalar build', details: {} });
+  }
+  let engine: EngineKind | null = requestedEngine === null ? null : requestedEngine === 'auto' ? (simd ? 'wasm-simd' : 'wasm-scalar') : requestedEngine;
+
+  let warmup: DiagnoseWarmup;
+  if (!wantWarmup) warmup = { status: 'skipped' };
+  else if (error && error.code !== 'cache_unavailable') warmup = { status: 'failed', error }; // phase 1 (config) fails
+  else {
+    const w = await runWarmup(cfg!, gridtaOptions, warnings);
+    warmup = w.warmup;
+    engine = w.engine;
+    if (w.warmup.status === 'failed' && !error) error = w.warmup.error;
+  }
+
+  const allWarnings = dedupe(warnings);
+  const status: DiagnoseStatus = error ? 'error' : allWarnings.length ? 'warnings' : 'ok';
+  const threadsKnown = cfg !== null && !failedKeys.has('threads') && !(res.fileUnknown && cfg.threads.source === 'default');
+  return {
+    schemaVersion: 1,
+    status,
+    settings: settingRows(res, gridtaOptions, gridtaEnv, engine),
+    cpu: {
+      ...(cfg ? cfg.cpu : availableParallelism({ cgroupRoot: gridtaOptions.cgroupRoot, osCount: gridtaOptions.osAvailableParallelism })),
+      threadsEffective: cfg && threadsKnown ? cfg.threadsEffective : null,
+    },
+    cache,
+    wasm: { enabled: engine !== null ? engine !== 'reference' : requestedEngine !== null && requestedEngine !== 'reference', simdSupported: simd, requestedEngine, engine },
+    warmup,
+    versions: versions(),
+    warnings: allWarnings,
+    ...(error ? { error } : {}),
+  };
+}
