@@ -104,6 +104,8 @@ describe('cache lookup and writes ([M3]–[M6], [W1])', () => {
     expect(cold.cache).toMatchObject({ dir, writable: true, source: 'compiled', wrote: true });
     expect(cold.cache.key).toMatch(/^[0-9a-f]{64}$/);
     expect(cold.timings.compileMs, 'compile phase on a miss').toBeGreaterThan(0);
+    expect(cold.timings.wasmCompileMs).toBeGreaterThan(0);
+    expect(cold.timings.instantiateMs).toBeGreaterThan(0);
     expect(cold.kernels, 'the fixture has no registry kernels to exercise').toEqual([]);
     expect(cold.timings.exerciseMs).toBe(0);
     const key = cold.cache.key!;
@@ -170,6 +172,22 @@ describe('cache lookup and writes ([M3]–[M6], [W1])', () => {
     expect(String(warnings[0]!.details.reason)).toMatch(reason);
     expect((await readEntry(dir, key, 'simd')).status, 'the corrupt entry was replaced').toBe('ok');
     expect(files(dir)).toEqual([`${key}.json`, `${key}.wasm`]);
+  });
+
+  it('replaces a corrupt cache_dir entry with a valid bundled one, without compiling', async () => {
+    const bundledDir = freshDir();
+    const { key, bytes } = await populate(bundledDir);
+    const dir = freshDir();
+    await populate(dir);
+    DAMAGES[1]!.damage(dir, key);
+    const warnings: GridtaWarning[] = [];
+    const r = await load(dir, { bundledDir, onWarning: (w) => warnings.push(w) });
+    expect([r.source, r.compiles, r.wrote]).toEqual(['bundled', 0, true]);
+    expect(Buffer.from(r.bytes).equals(Buffer.from(bytes))).toBe(true);
+    expect(warnings.map((w) => [w.code, w.details.dir])).toEqual([['GRIDTA_CACHE_CORRUPT', dir]]);
+    expect((await readEntry(dir, key, 'simd')).status).toBe('ok');
+    const next = await load(dir, { bundledDir });
+    expect([next.source, next.compiles]).toEqual(['cache', 0]);
   });
 
   it('reports a corrupt entry in the warmup report and recovers through the engine', async () => {
