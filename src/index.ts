@@ -2,6 +2,7 @@
 export { createEngine, KernelUnavailableError } from './runtime/engine.js';
 export type { Engine, ComputeRequest, ComputeProgress, WarmupReport } from './runtime/engine.js';
 export { resolveConfig } from './runtime/config.js';
+export { diagnose } from './runtime/diagnose.js';
 export type { GridtaOptions, ResolvedConfig } from './runtime/config.js';
 export { createCandles, candlesFromCsv } from './candles/index.js';
 export type { Candles, CandlesInput, LoadReport, CsvLoadOptions } from './candles/index.js';

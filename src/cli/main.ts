@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `gridta` command line: bench | compute | estimate | warmup (runtime.md §8). */
+/** `gridta` command line: bench | compute | estimate | warmup | diagnose | cache (runtime.md §8). */
 import { rename, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { loadCandlesFile } from '../arrow/candles.js';
@@ -17,6 +17,9 @@ commands:
              [--timeline dense|sessions] [--ts-unit ms|s|us|ns] [--variant-key] [--json]
   estimate   gridta estimate <id> --grid AXIS=SPEC ... (--t N | --data FILE) [--json]
   warmup     compile or load the kernels and exercise them; prints the warmup report
+  diagnose   every setting with its source, CPUs, module cache, SIMD, warmup timings, versions
+             [--json] [--export FILE] [--no-warmup]
+  cache      gridta cache path | ls | verify [--fix] | clear   [--dir DIR] [--json]
 
 axis specs: 5..200 (range, hard step), 5..200:5 (range with step), 10,20,30 (list), close,hlc3 (sources)
 config flags: --config FILE --env dev|test|prod --threads N|auto --cache-dir DIR --cache-strict
