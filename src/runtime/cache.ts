@@ -436,7 +436,8 @@ export async function scanCacheDir(dir: string, tier: 'cache' | 'bundled', curre
     }
     rows.push(row);
   }
-  return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.status < b.status ? -1 : 1));
+  const order = (r: CacheListing): string => `${r.key} ${r.status} ${r.files[0] ?? ''}`;
+  return rows.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 }
 
 /** Temporary files younger than this may belong to a running writer; `verify --fix` leaves them. */
