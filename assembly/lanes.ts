@@ -19,6 +19,14 @@
 /** Time steps per chunk: a chunk's output rows stay cache-resident while every variant block writes them. */
 @inline export const CHUNK: i32 = 256;
 
+/**
+ * Bars per chunk for a call: CHUNK for TIME_MAJOR (rows shared by all variants stay cache-resident),
+ * the whole series for VARIANT_MAJOR (each lane streams its own row; chunking only breaks the streams).
+ */
+@inline export function span(t: i32, vStride: usize): i32 {
+  return vStride == 4 ? CHUNK : t;
+}
+
 @inline export const CANON_NAN: u32 = 0x7fc00000;
 
 @inline export function ioPtr(io: usize, slot: usize): usize {

@@ -10,7 +10,7 @@
 // variants (two f64x2) along time with the state in registers; the variants left over (all of them in
 // the scalar build) run through the scalar tail, which performs the same operations in the same order.
 // Per-variant state survives between chunks in scratch, so chunking never changes a bit.
-import { CHUNK, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2, st4, st4finite, stNaN4, narrowFinite, CANON_NAN } from './lanes';
+import { CHUNK, span, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2, st4, st4finite, stNaN4, narrowFinite, CANON_NAN } from './lanes';
 import { ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
 
 // ---------------------------------------------------------------- EWMA chains: ema, rma, dema, tema
@@ -31,8 +31,8 @@ import { ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
   const two = 2.0, three = 3.0;
-  for (let t0 = 0; t0 < t; t0 += CHUNK) {
-    const t1 = min(t, t0 + CHUNK);
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
     if (ASC_FEATURE_SIMD) {
       // Every variant of a call reads the same series, so whether the states are seeded at bar i is
       // one fact for all lanes: seeded iff x[i − 1] is valid (§2.5). The lanes then run branch-free
@@ -206,8 +206,8 @@ export function zlema(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
-  for (let t0 = 0; t0 < t; t0 += CHUNK) {
-    const t1 = min(t, t0 + CHUNK);
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
         const a = v128.load(cell(scratch, n, 0, j)), b = v128.load(cell(scratch, n, 1, j));
@@ -258,8 +258,8 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
-  for (let t0 = 0; t0 < t; t0 += CHUNK) {
-    const t1 = min(t, t0 + CHUNK);
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
         // Blocks of four variants. Until every window of the block is full (i < nmax) the masked
@@ -341,8 +341,8 @@ export function wma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
-  for (let t0 = 0; t0 < t; t0 += CHUNK) {
-    const t1 = min(t, t0 + CHUNK);
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
         const nf = v128.load(cell(scratch, n, 3, j));
@@ -461,8 +461,8 @@ export function vwma(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
-  for (let t0 = 0; t0 < t; t0 += CHUNK) {
-    const t1 = min(t, t0 + CHUNK);
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
         const nf = v128.load(cell(scratch, n, 6, j));
