@@ -58,36 +58,20 @@
 
 // ---- SIMD helpers (the SIMD build only) ----
 
-/** Lanes [a0, a1] | [b0, b1] -> f32x4 [a0, a1, b0, b1], each narrowed, canonical NaN. */
-@inline export function narrow4(a: v128, b: v128): v128 {
-  const v = i8x16.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b),
-    0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-  return v128.bitselect(i32x4.splat(CANON_NAN), v, f32x4.ne(v, v));
-}
-
-/** Store four variants' values of one time step: one 16-byte store when they are adjacent (TIME_MAJOR). */
-@inline export function st4(o: usize, vStride: usize, a: v128, b: v128): void {
-  const v = narrow4(a, b);
-  if (vStride == 4) {
-    v128.store(o, v);
-  } else {
-    v128.store32_lane(o, v, 0);
-    v128.store32_lane(o + vStride, v, 1);
-    v128.store32_lane(o + (vStride << 1), v, 2);
-    v128.store32_lane(o + vStride * 3, v, 3);
-  }
-}
-
-/** Lanes [a0, a1] | [b0, b1] -> f32x4, for values known not to be NaN. */
+/** Lanes [a0, a1] | [b0, b1] -> f32x4 [a0, a1, b0, b1], each narrowed; NaN payloads as computed. */
 @inline export function narrowFinite(a: v128, b: v128): v128 {
   return i8x16.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b),
     0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
 }
 
-/** As st4 for values known not to be NaN (finite recursions): no canonicalisation needed. */
-@inline export function st4finite(o: usize, vStride: usize, a: v128, b: v128): void {
-  const v = i8x16.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b),
-    0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+/** Lanes [a0, a1] | [b0, b1] -> f32x4 [a0, a1, b0, b1], each narrowed, canonical NaN. */
+@inline export function narrow4(a: v128, b: v128): v128 {
+  const v = narrowFinite(a, b);
+  return v128.bitselect(i32x4.splat(CANON_NAN), v, f32x4.ne(v, v));
+}
+
+/** Stores the four f32 lanes of v for variants j..j+3 of one time step: one 16-byte store when they are adjacent (TIME_MAJOR). */
+@inline export function store4(o: usize, vStride: usize, v: v128): void {
   if (vStride == 4) {
     v128.store(o, v);
   } else {
@@ -96,6 +80,16 @@
     v128.store32_lane(o + (vStride << 1), v, 2);
     v128.store32_lane(o + vStride * 3, v, 3);
   }
+}
+
+/** Store four variants' values of one time step, canonical NaN. */
+@inline export function st4(o: usize, vStride: usize, a: v128, b: v128): void {
+  store4(o, vStride, narrow4(a, b));
+}
+
+/** As st4 for values known not to be NaN (finite recursions): no canonicalisation needed. */
+@inline export function st4finite(o: usize, vStride: usize, a: v128, b: v128): void {
+  store4(o, vStride, narrowFinite(a, b));
 }
 
 /** Four canonical NaNs for one time step. */

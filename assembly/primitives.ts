@@ -6,6 +6,8 @@
 // ---------------------------------------------------------------- EWMA (§2.5)
 
 /** y = isNaN(y) ? x : (a·x) + (b·y); a NaN x makes y NaN (reset). b = 1 − a. */
+import { CANON_NAN, narrowFinite, store4 } from './lanes';
+
 @inline export function ewma1(y: f64, x: f64, a: f64, b: f64): f64 {
   return y != y ? x : a * x + b * y;
 }
@@ -195,18 +197,8 @@
  * NaN: one select on the narrowed values then replaces both the guards' selects and st4's NaN test.
  */
 @inline export function st4masked(o: usize, vStride: usize, a: v128, b: v128, nanA: v128, nanB: v128): void {
-  const v = i8x16.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b),
-    0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
   const m = i8x16.shuffle(nanA, nanB, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
-  const r = v128.bitselect(i32x4.splat(0x7fc00000), v, m);
-  if (vStride == 4) {
-    v128.store(o, r);
-  } else {
-    v128.store32_lane(o, r, 0);
-    v128.store32_lane(o + vStride, r, 1);
-    v128.store32_lane(o + (vStride << 1), r, 2);
-    v128.store32_lane(o + vStride * 3, r, 3);
-  }
+  store4(o, vStride, v128.bitselect(i32x4.splat(CANON_NAN), narrowFinite(a, b), m));
 }
 
 // ---------------------------------------------------------------- shared-series rings (volume, structure)
