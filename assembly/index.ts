@@ -3,4 +3,5 @@ export { ema, rma, dema, tema, zlema, sma, wma, hma, vwma } from './ma';
 export { tr, atr, bbands, rollvar, hv } from './volatility';
 export { ad_line, cmf, mfi, obv, volume_sma, vwap, vwap_deviation } from './volume';
 export { candle_stats, candle_stats_atr_norm, distance_to_ma_norm, percent_rank, pivots, zscore } from './structure';
+export { cci, fisher, macd, ppo, roc, rsi, stoch, stoch_rsi, trix, williams_r } from './momentum';
 export { ln_f64 } from './mathlog';

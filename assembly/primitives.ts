@@ -218,3 +218,79 @@ import { CANON_NAN, narrowFinite, store4 } from './lanes';
 @inline export function ringAt(ring: usize, mask: i32, i: i32): usize {
   return ring + (<usize>(i & mask) << 3);
 }
+
+// ---------------------------------------------------------------- ROLLMAX / ROLLMIN / AGE_MAX / AGE_MIN deques (momentum, trend)
+// A monotone deque of bar indices per variant, O(1) amortised per bar (§2.4). The state is three i32
+// at `st` (head, tail: monotone counters; last NaN bar, −1 before the first), the indices live in a
+// ring of `histSlots(t)` i32 at `q`. A new value drops the queued values it beats: strictly for
+// ROLLMAX / ROLLMIN (of equal values, −0 next to +0 included, the older stays in front, as the
+// spec's oldest-first scan that replaces only on > / <), also equal ones for AGE_MAX / AGE_MIN (the
+// newer stays, as the scan that replaces on ≥ / ≤). A NaN empties the deque: every window holding it
+// is NaN and no later window reaches back past it. Values are read back from the series itself
+// (`vmask` < 0: float32 input, widened) or from a per-variant f64 history ring (`vmask` = slots − 1).
+
+@inline export const DQ_MAX: i32 = 0;
+@inline export const DQ_MIN: i32 = 1;
+@inline export const DQ_AGE_MAX: i32 = 2;
+@inline export const DQ_AGE_MIN: i32 = 3;
+
+/** Slots of a per-variant history ring (deque or f64 values) over t bars: the whole series when t <= 2048, else 2048 (> 2000 + 1, the window bound plus the bar being added). */
+@inline export function histSlots(t: i32): i32 {
+  return t >= 2048 ? 2048 : (1 << (32 - clz(t - 1)));
+}
+
+/** Value of bar idx: an f32 input series (vmask < 0) or an f64 history ring. */
+@inline export function histValue(vals: usize, vmask: i32, idx: i32): f64 {
+  return vmask < 0 ? <f64>load<f32>(vals + (<usize>idx << 2)) : load<f64>(vals + (<usize>(idx & vmask) << 3));
+}
+
+@inline export function dqReset(st: usize): void {
+  store<i32>(st, 0);
+  store<i32>(st, 0, 4);
+  store<i32>(st, -1, 8);
+}
+
+/**
+ * Feeds bar i (its value already readable through vals / vmask) to the deque of window w and returns
+ * the bar index of the window's extreme, or −1 where the window is not full (i < w − 1) or holds a NaN.
+ */
+@inline export function dqStep(st: usize, q: usize, qmask: i32, vals: usize, vmask: i32, i: i32, w: i32, mode: i32): i32 {
+  let head = load<i32>(st), tail = load<i32>(st, 4), last = load<i32>(st, 8);
+  const v = histValue(vals, vmask, i);
+  if (v != v) {
+    head = tail;
+    last = i;
+  } else {
+    while (tail != head) {
+      const b = histValue(vals, vmask, load<i32>(q + (<usize>((tail - 1) & qmask) << 2)));
+      const drop = mode == DQ_MAX ? b < v : mode == DQ_MIN ? b > v : mode == DQ_AGE_MAX ? b <= v : b >= v;
+      if (!drop) break;
+      tail--;
+    }
+    store<i32>(q + (<usize>(tail & qmask) << 2), i);
+    tail++;
+    if (load<i32>(q + (<usize>(head & qmask) << 2)) <= i - w) head++;
+  }
+  store<i32>(st, head);
+  store<i32>(st, tail, 4);
+  store<i32>(st, last, 8);
+  return i - last >= w ? load<i32>(q + (<usize>(head & qmask) << 2)) : -1;
+}
+
+/** The extreme's value for an index from dqStep (NaN for −1). */
+@inline export function dqValue(vals: usize, vmask: i32, idx: i32): f64 {
+  return idx < 0 ? NaN : histValue(vals, vmask, idx);
+}
+
+/** Scratch addresses of per-variant structures laid out array-major like `cell`: deque state d of variant j (16 bytes each), */
+@inline export function dqStateAt(base: usize, n: i32, d: i32, j: i32): usize {
+  return base + ((<usize>d * <usize>n + <usize>j) << 4);
+}
+/** … ring d of `slots` i32 of variant j, */
+@inline export function i32RingAt(base: usize, n: i32, slots: i32, d: i32, j: i32): usize {
+  return base + (((<usize>d * <usize>n + <usize>j) * <usize>slots) << 2);
+}
+/** … and ring r of `slots` f64 of variant j. */
+@inline export function f64RingAt(base: usize, n: i32, slots: i32, r: i32, j: i32): usize {
+  return base + (((<usize>r * <usize>n + <usize>j) * <usize>slots) << 3);
+}

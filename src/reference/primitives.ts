@@ -125,48 +125,62 @@ export function wma(x: Series, n: number): Series {
   return out;
 }
 
-/** ROLLMAX / ROLLMIN (§2.4): oldest-first scan, replace on strictly greater / smaller. */
+/**
+ * ROLLMAX / ROLLMIN (§2.4): NaN under the rolling rule, else the window's extreme. A monotone deque of
+ * bar indices, O(1) amortised: a new value drops the queued values it beats strictly, so of two equal
+ * values (also −0 next to +0) the older one stays in front, which is the element the spec's
+ * oldest-first scan keeps (replace only on a strictly greater / smaller value).
+ */
 export function rollmax(x: Series, n: number): Series {
-  return rollExtreme(x, n, (a, b) => a > b);
+  return rollExtreme(x, n, 'max');
 }
 export function rollmin(x: Series, n: number): Series {
-  return rollExtreme(x, n, (a, b) => a < b);
+  return rollExtreme(x, n, 'min');
 }
-function rollExtreme(x: Series, n: number, better: (a: number, b: number) => boolean): Series {
+
+/**
+ * AGE_MAX / AGE_MIN (§2.4): bars since the most recent extreme of the window (ties keep the newer).
+ * The same deque, but a new value also drops queued values equal to it, so the newest of equal
+ * values stays in front, as in the spec's scan that replaces on ≥ / ≤.
+ */
+export function ageMax(x: Series, n: number): Series {
+  return ageExtreme(x, n, 'max');
+}
+export function ageMin(x: Series, n: number): Series {
+  return ageExtreme(x, n, 'min');
+}
+
+type Extreme = 'max' | 'min';
+
+/** Runs the deque over x; calls emit(t, p) with the bar p of the window's extreme where it is valid. */
+function monotoneDeque(x: Series, n: number, kind: Extreme, keepNewer: boolean, emit: (t: number, p: number) => void): void {
   const T = x.length;
-  const out = nanSeries(T);
-  for (let t = n - 1; t < T; t++) {
-    let m = x[t - n + 1]!;
-    let bad = m !== m;
-    for (let j = t - n + 2; j <= t && !bad; j++) {
-      const v = x[j]!;
-      if (v !== v) bad = true; else if (better(v, m)) m = v;
+  const q = new Int32Array(T);
+  let head = 0, tail = 0, lastNaN = -1;
+  for (let t = 0; t < T; t++) {
+    const v = x[t]!;
+    if (v !== v) { head = tail = 0; lastNaN = t; continue; }
+    while (tail > head) {
+      const b = x[q[tail - 1]!]!;
+      const drop = kind === 'max' ? (keepNewer ? b <= v : b < v) : (keepNewer ? b >= v : b > v);
+      if (!drop) break;
+      tail--;
     }
-    out[t] = bad ? NaN : m;
+    q[tail++] = t;
+    if (q[head]! <= t - n) head++;
+    if (t - lastNaN >= n) emit(t, q[head]!);
   }
+}
+
+function rollExtreme(x: Series, n: number, kind: Extreme): Series {
+  const out = nanSeries(x.length);
+  monotoneDeque(x, n, kind, false, (t, p) => { out[t] = x[p]!; });
   return out;
 }
 
-/** AGE_MAX / AGE_MIN (§2.4): bars since the most recent extreme (ties keep the newer). */
-export function ageMax(x: Series, n: number): Series {
-  return ageExtreme(x, n, (a, b) => a >= b);
-}
-export function ageMin(x: Series, n: number): Series {
-  return ageExtreme(x, n, (a, b) => a <= b);
-}
-function ageExtreme(x: Series, n: number, keep: (a: number, b: number) => boolean): Series {
-  const T = x.length;
-  const out = nanSeries(T);
-  for (let t = n - 1; t < T; t++) {
-    let p = t - n + 1;
-    let m = x[p]!;
-    let bad = m !== m;
-    for (let j = p + 1; j <= t && !bad; j++) {
-      const v = x[j]!;
-      if (v !== v) bad = true; else if (keep(v, m)) { m = v; p = j; }
-    }
-    out[t] = bad ? NaN : t - p;
-  }
+function ageExtreme(x: Series, n: number, kind: Extreme): Series {
+  const out = nanSeries(x.length);
+  monotoneDeque(x, n, kind, true, (t, p) => { out[t] = t - p; });
   return out;
 }
 

@@ -1,5 +1,53 @@
 /** Registry definitions of the `momentum` group (indicators.md). Numbers come from the spec's indicators.yaml. */
-import { defineIndicator, SRC6 } from './types.js';
+import { defineIndicator, defineKernel, SRC6 } from './types.js';
+import {
+  referenceCci, referenceFisher, referenceMacd, referencePpo, referenceRoc, referenceRsi, referenceStoch, referenceStochRsi, referenceTrix, referenceWilliamsR,
+} from '../reference/momentum.js';
+
+const f64s = (arrays: number, n: number): number => arrays * n * 8;
+/** Slots of a per-variant history ring (assembly/primitives.ts histSlots): the series up to 2048 bars, else 2048. */
+const histSlots = (t: number): number => {
+  let s = 1;
+  while (s < t && s < 2048) s *= 2;
+  return s;
+};
+/** Per-variant monotone deques: a 16-byte state and a ring of i32 bar indices each. */
+const deques = (count: number, n: number, t: number): number => count * n * (16 + histSlots(t) * 4);
+/** Per-variant f64 history rings. */
+const rings = (count: number, n: number, t: number): number => count * n * histSlots(t) * 8;
+
+// Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
+const CCI = defineKernel({ name: 'cci', params: ['window'], slots: ['cci'], reference: referenceCci, scratchBytes: (_n, t) => t * 8 });
+const FISHER = defineKernel({
+  name: 'fisher', params: ['window'], slots: ['fisher', 'trigger'], reference: referenceFisher,
+  scratchBytes: (n, t) => f64s(1, n) + deques(2, n, t),
+});
+const MACD = defineKernel({
+  name: 'macd', params: ['fast_window', 'slow_window', 'signal_window'], slots: ['macd', 'signal', 'hist'], reference: referenceMacd,
+  scratchBytes: (n) => f64s(9, n),
+});
+const PPO = defineKernel({
+  name: 'ppo', params: ['fast_window', 'slow_window', 'signal_window'], slots: ['ppo', 'signal', 'hist'], reference: referencePpo,
+  scratchBytes: (n) => f64s(9, n),
+});
+const ROC = defineKernel({ name: 'roc', params: ['window'], slots: ['roc'], reference: referenceRoc, scratchBytes: () => 0 });
+const RSI = defineKernel({ name: 'rsi', params: ['window'], slots: ['rsi'], reference: referenceRsi, scratchBytes: (n) => f64s(4, n) });
+const STOCH = defineKernel({
+  name: 'stoch', params: ['k_window', 'smoothing', 'd_window'], slots: ['k', 'd'], reference: referenceStoch,
+  scratchBytes: (n, t) => f64s(10, n) + deques(2, n, t) + rings(3, n, t),
+});
+const STOCH_RSI = defineKernel({
+  name: 'stoch_rsi', params: ['rsi_window', 'k_window', 'smoothing', 'd_window'], slots: ['k', 'd'], reference: referenceStochRsi,
+  scratchBytes: (n, t) => f64s(10, n) + deques(2, n, t) + rings(3, n, t),
+});
+const TRIX = defineKernel({
+  name: 'trix', params: ['window', 'signal_window'], slots: ['trix', 'signal', 'hist'], reference: referenceTrix,
+  scratchBytes: (n) => f64s(8, n),
+});
+const WILLIAMS_R = defineKernel({
+  name: 'williams_r', params: ['window'], slots: ['williams_r'], reference: referenceWilliamsR,
+  scratchBytes: (n, t) => deques(2, n, t),
+});
 
 export const cci = defineIndicator({
   id: 'momentum.cci', group: 'momentum', title: 'Commodity Channel Index',
@@ -9,8 +57,8 @@ export const cci = defineIndicator({
   ],
   axes: ['window'], outputs: ['cci'],
   warmup: { cci: 'window - 1' },
-  kernel: null,
-  doc: '`TP` as in §2.9 (binary64, not the float32 `hlc3`).',
+  kernel: CCI,
+  doc: 'Per window of n typical prices TP = ((high + low) + close) / 3 (binary64): (TP − mean) / (0.015·mean absolute deviation), direct per-window sums, NaN for a flat window.',
 });
 
 export const fisher = defineIndicator({
@@ -21,8 +69,8 @@ export const fisher = defineIndicator({
   ],
   axes: ['window'], outputs: ['fisher','trigger'],
   warmup: { fisher: 'window - 1', trigger: 'window' },
-  kernel: null,
-  doc: 'NaN if `P`, `HH` or `LL` is NaN or `den == 0`; otherwise `v = (2·((P − LL) / den)) − 1`; clamp: if `v > 0.999` then `v = 0.999`, else if `v < −0.999` then `v = −0.999`; `fisher = 0.5·ln((1 + v) / (1 − v))`.',
+  kernel: FISHER,
+  doc: 'Unsmoothed Fisher transform: `v = (2·((MID − LL) / (HH − LL))) − 1` clamped to ±0.999 over the high/low extremes of n bars, `fisher = 0.5·ln((1 + v) / (1 − v))`, `trigger` = the previous bar\'s fisher.',
 });
 
 export const macd = defineIndicator({
@@ -35,7 +83,7 @@ export const macd = defineIndicator({
   ],
   axes: ['fast_window','signal_window','slow_window','source'], outputs: ['macd','signal','hist'],
   warmup: { macd: '0', signal: '0', hist: '0' },
-  kernel: null,
+  kernel: MACD,
   doc: '`F = EMA(src, fast_window)`, `S = EMA(src, slow_window)`; `macd = F − S`; `signal = EMA(macd, signal_window)`; `hist = macd − signal`.',
 });
 
@@ -49,7 +97,7 @@ export const ppo = defineIndicator({
   ],
   axes: ['fast_window','signal_window','slow_window','source'], outputs: ['ppo','signal','hist'],
   warmup: { ppo: '0', signal: '0', hist: '0' },
-  kernel: null,
+  kernel: PPO,
   doc: '`F`, `S` as in `momentum.macd`; `ppo = 100·((F − S) / S)`; `signal = EMA(ppo, signal_window)`; `hist = ppo − signal`.',
 });
 
@@ -61,7 +109,7 @@ export const roc = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['roc'],
   warmup: { roc: 'window' },
-  kernel: null,
+  kernel: ROC,
   doc: 'for `t ≥ n`, `roc = 100·((src[t] / src[t−n]) − 1)`; NaN for `t < n`.',
 });
 
@@ -73,8 +121,8 @@ export const rsi = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['rsi'],
   warmup: { rsi: '1' },
-  kernel: null,
-  doc: 'Stateful Wilder RSI, α = 1/n, state `p` (previous price), `G`, `L` (average gain/loss), all NaN initially:',
+  kernel: RSI,
+  doc: 'Wilder RSI (α = 1/n) seeded on the first price change, no SMA seed: 100 − 100 / (1 + G/L), 100 when L == 0, NaN while G == L == 0 (flat start).',
 });
 
 export const stoch = defineIndicator({
@@ -87,8 +135,8 @@ export const stoch = defineIndicator({
   ],
   axes: ['d_window','k_window','smoothing'], outputs: ['k','d'],
   warmup: { k: 'k_window + smoothing - 2', d: 'k_window + smoothing + d_window - 3' },
-  kernel: null,
-  doc: '`HH = ROLLMAX(high, k_window)`, `LL = ROLLMIN(low, k_window)`, `den = HH − LL`.',
+  kernel: STOCH,
+  doc: '`k = ROLLMEAN(K0, smoothing)`, `d = ROLLMEAN(k, d_window)` with raw `K0 = 100·((close − LL) / (HH − LL))` over `HH = ROLLMAX(high, k_window)`, `LL = ROLLMIN(low, k_window)`; NaN where HH == LL.',
 });
 
 export const stoch_rsi = defineIndicator({
@@ -102,8 +150,8 @@ export const stoch_rsi = defineIndicator({
   ],
   axes: ['d_window','k_window','rsi_window','smoothing','source'], outputs: ['k','d'],
   warmup: { k: 'k_window + smoothing - 1', d: 'k_window + smoothing + d_window - 2' },
-  kernel: null,
-  doc: '`R = RSI(src, rsi_window)` exactly as `momentum.rsi` (NaN bars included).',
+  kernel: STOCH_RSI,
+  doc: 'The stochastic of `R = RSI(src, rsi_window)`: `K0 = 100·((R − LL) / (HH − LL))` over the k_window extremes of R, `k = ROLLMEAN(K0, smoothing)`, `d = ROLLMEAN(k, d_window)`.',
 });
 
 export const trix = defineIndicator({
@@ -115,8 +163,8 @@ export const trix = defineIndicator({
   ],
   axes: ['signal_window','source','window'], outputs: ['trix','signal','hist'],
   warmup: { trix: '1', signal: '1', hist: '1' },
-  kernel: null,
-  doc: '`E1 = EMA(src, n)`, `E2 = EMA(E1, n)`, `E3 = EMA(E2, n)`.',
+  kernel: TRIX,
+  doc: '`trix = 100·((E3[t] / E3[t−1]) − 1)` of the triple EMA `E3 = EMA(EMA(EMA(src, n), n), n)`, `signal = EMA(trix, signal_window)`, `hist = trix − signal`.',
 });
 
 export const williams_r = defineIndicator({
@@ -127,6 +175,6 @@ export const williams_r = defineIndicator({
   ],
   axes: ['window'], outputs: ['williams_r'],
   warmup: { williams_r: 'window - 1' },
-  kernel: null,
+  kernel: WILLIAMS_R,
   doc: '`williams_r = −100·((HH − close) / den)` (range −100..0; equals −0.0 when `close == HH`).',
 });

@@ -1,0 +1,622 @@
+// Kernels of the `momentum` group (indicators.md §6). Signature, chunking and lane layout as in ma.ts:
+// lane 0 = variant j, lane 1 = variant j + 1 of one f64x2; the SIMD build runs blocks of variants
+// along a time chunk, the variants left over (all of them in the scalar build) run through a scalar
+// tail with the same operations in the same order; per-variant state survives in scratch between
+// chunks, so chunking never changes a bit. Outputs are narrowed to float32 with the canonical NaN.
+// Every division whose denominator can be zero is guarded: NaN where it is ±0 (§1.5.5).
+//
+// Kernels over rolling extremes (stoch, stoch_rsi, williams_r, fisher) keep a monotone deque per
+// variant (primitives.ts): a per-lane data structure with a data-dependent number of steps, so they
+// run one variant at a time in both builds (scalar per variant). cci runs its per-window sums for
+// two (SIMD: four) consecutive bars at once, one bar per lane: each lane sums its own window in the
+// spec's order, so nothing is reassociated.
+import { CANON_NAN, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, span, st1, st4, stNaN4 } from './lanes';
+import {
+  DQ_MAX, DQ_MIN, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, histSlots, i32RingAt, rollsumStep1,
+} from './primitives';
+import { lnShared } from './mathlog';
+
+// ---------------------------------------------------------------- cci
+// Per bar t >= n − 1, over TP[t−n+1 … t] oldest first: S = ΣTP, μ = S / n, MD = (Σ|TP − μ|) / n,
+// cci = (TP[t] − μ) / (0.015·MD), NaN where that is ±0. A NaN TP makes S, μ and the result NaN.
+// TP = ((high + low) + close) / 3 is computed once per call. Scratch: T f64 of TP.
+// SIMD: four consecutive bars per step (two f64x2, lane = bar); the scalar tail does one bar.
+
+@inline function cci1(tp: usize, i: i32, w: i32, nf: f64): f64 {
+  const p0 = tp + (<usize>(i - w + 1) << 3);
+  let S = 0.0;
+  for (let k = 0; k < w; k++) S = S + load<f64>(p0 + (<usize>k << 3));
+  const mu = S / nf;
+  let D = 0.0;
+  for (let k = 0; k < w; k++) D = D + abs(load<f64>(p0 + (<usize>k << 3)) - mu);
+  const den = 0.015 * (D / nf);
+  return den == 0 ? NaN : (load<f64>(tp + (<usize>i << 3)) - mu) / den;
+}
+
+export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
+  const out = outPtr(io, 0);
+  const tp = scratch;
+  for (let i = 0; i < t; i++) store<f64>(tp + (<usize>i << 3), (ldx(h, i) + ldx(l, i) + ldx(c, i)) / 3.0);
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    for (let j = 0; j < n; j++) {
+      const nf = paramAt(params, n, 0, j);
+      const w = <i32>nf;
+      const base = out + <usize>j * vStride;
+      let i = t0;
+      const first = min(t1, max(t0, w - 1));
+      for (; i < first; i++) store<u32>(base + <usize>i * tStride, CANON_NAN);
+      if (ASC_FEATURE_SIMD) {
+        const nv = f64x2.splat(nf), zero = f64x2.splat(0.0), k015 = f64x2.splat(0.015), nan = f64x2.splat(NaN);
+        for (; i + 4 <= t1; i += 4) {
+          const p0 = tp + (<usize>(i - w + 1) << 3);
+          let SA = zero, SB = zero;
+          for (let k = 0; k < w; k++) {
+            const p = p0 + (<usize>k << 3);
+            SA = f64x2.add(SA, v128.load(p));
+            SB = f64x2.add(SB, v128.load(p, 16));
+          }
+          const muA = f64x2.div(SA, nv), muB = f64x2.div(SB, nv);
+          let DA = zero, DB = zero;
+          for (let k = 0; k < w; k++) {
+            const p = p0 + (<usize>k << 3);
+            DA = f64x2.add(DA, f64x2.abs(f64x2.sub(v128.load(p), muA)));
+            DB = f64x2.add(DB, f64x2.abs(f64x2.sub(v128.load(p, 16), muB)));
+          }
+          const denA = f64x2.mul(k015, f64x2.div(DA, nv)), denB = f64x2.mul(k015, f64x2.div(DB, nv));
+          const pc = tp + (<usize>i << 3);
+          const rA = v128.bitselect(nan, f64x2.div(f64x2.sub(v128.load(pc), muA), denA), f64x2.eq(denA, zero));
+          const rB = v128.bitselect(nan, f64x2.div(f64x2.sub(v128.load(pc, 16), muB), denB), f64x2.eq(denB, zero));
+          const o = base + <usize>i * tStride;
+          st1(o, f64x2.extract_lane(rA, 0));
+          st1(o + tStride, f64x2.extract_lane(rA, 1));
+          st1(o + (tStride << 1), f64x2.extract_lane(rB, 0));
+          st1(o + tStride * 3, f64x2.extract_lane(rB, 1));
+        }
+      }
+      for (; i < t1; i++) st1(base + <usize>i * tStride, cci1(tp, i, w, nf));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- fisher
+// P = (high + low)·0.5, HH = ROLLMAX(high, n), LL = ROLLMIN(low, n); NaN where P, HH or LL is NaN or
+// HH == LL, else v = (2·((P − LL) / (HH − LL))) − 1 clamped to ±0.999, fisher = 0.5·ln((1 + v) / (1 − v))
+// with the shared log (mathlog.ts); trigger = the previous bar's fisher. Scalar per variant (deques).
+// Scratch: 1 array of n f64 (previous fisher), 2 deques per variant.
+
+export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
+  const slots = histSlots(t), qmask = slots - 1;
+  const dqs = scratch + ((<usize>n * 1) << 3);
+  const rings = dqs + ((<usize>n * 2) << 4);
+  for (let j = 0; j < n; j++) {
+    store<f64>(cell(scratch, n, 0, j), NaN);
+    dqReset(dqStateAt(dqs, n, 0, j));
+    dqReset(dqStateAt(dqs, n, 1, j));
+  }
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    for (let j = 0; j < n; j++) {
+      const w = <i32>paramAt(params, n, 0, j);
+      const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
+      const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
+      let prev = load<f64>(cell(scratch, n, 0, j));
+      const off = <usize>j * vStride;
+      for (let i = t0; i < t1; i++) {
+        const HH = dqValue(h, -1, dqStep(sH, qH, qmask, h, -1, i, w, DQ_MAX));
+        const LL = dqValue(l, -1, dqStep(sL, qL, qmask, l, -1, i, w, DQ_MIN));
+        const P = (ldx(h, i) + ldx(l, i)) * 0.5;
+        const den = HH - LL;
+        let f: f64 = NaN;
+        if (!(P != P || HH != HH || LL != LL || den == 0)) {
+          let v = 2.0 * ((P - LL) / den) - 1.0;
+          if (v > 0.999) v = 0.999;
+          else if (v < -0.999) v = -0.999;
+          f = 0.5 * lnShared((1.0 + v) / (1.0 - v));
+        }
+        const o = off + <usize>i * tStride;
+        if (o0) st1(o0 + o, f);
+        if (o1) st1(o1 + o, prev);
+        prev = f;
+      }
+      store<f64>(cell(scratch, n, 0, j), prev);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- macd, ppo
+// F = EMA(src, fast), S = EMA(src, slow); line = F − S (macd) or 100·((F − S) / S), NaN where S == 0
+// (ppo); signal = EMA(line, signal_window), hist = line − signal. Every stage is an EWMA step (§2.5)
+// per lane: NaN resets, the next valid value seeds. Slots [line, signal, hist], each optional.
+// Scratch: 9 arrays of n f64: aF, bF, aS, bS, aG, bG, F, S, signal.
+
+@inline function ppo2(F: v128, S: v128): v128 {
+  const r = f64x2.mul(f64x2.splat(100.0), f64x2.div(f64x2.sub(F, S), S));
+  return v128.bitselect(f64x2.splat(NaN), r, f64x2.eq(S, f64x2.splat(0.0)));
+}
+
+@inline function macdFamily(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, pct: bool): void {
+  const x = ioPtr(io, IO_SRC);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
+  for (let j = 0; j < n; j++) {
+    for (let p = 0; p < 3; p++) {
+      const a = 2.0 / (paramAt(params, n, p, j) + 1.0);
+      store<f64>(cell(scratch, n, 2 * p, j), a);
+      store<f64>(cell(scratch, n, 2 * p + 1, j), 1.0 - a);
+      store<f64>(cell(scratch, n, 6 + p, j), NaN);
+    }
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~3;
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < full; j += 4) {
+        const aF0 = v128.load(cell(scratch, n, 0, j)), aF1 = v128.load(cell(scratch, n, 0, j + 2));
+        const bF0 = v128.load(cell(scratch, n, 1, j)), bF1 = v128.load(cell(scratch, n, 1, j + 2));
+        const aS0 = v128.load(cell(scratch, n, 2, j)), aS1 = v128.load(cell(scratch, n, 2, j + 2));
+        const bS0 = v128.load(cell(scratch, n, 3, j)), bS1 = v128.load(cell(scratch, n, 3, j + 2));
+        const aG0 = v128.load(cell(scratch, n, 4, j)), aG1 = v128.load(cell(scratch, n, 4, j + 2));
+        const bG0 = v128.load(cell(scratch, n, 5, j)), bG1 = v128.load(cell(scratch, n, 5, j + 2));
+        let F0 = v128.load(cell(scratch, n, 6, j)), F1 = v128.load(cell(scratch, n, 6, j + 2));
+        let S0 = v128.load(cell(scratch, n, 7, j)), S1 = v128.load(cell(scratch, n, 7, j + 2));
+        let Y0 = v128.load(cell(scratch, n, 8, j)), Y1 = v128.load(cell(scratch, n, 8, j + 2));
+        let off = <usize>j * vStride + <usize>t0 * tStride;
+        for (let i = t0; i < t1; i++) {
+          const xv = f64x2.splat(ldx(x, i));
+          F0 = ewma2(F0, xv, aF0, bF0); F1 = ewma2(F1, xv, aF1, bF1);
+          S0 = ewma2(S0, xv, aS0, bS0); S1 = ewma2(S1, xv, aS1, bS1);
+          const m0 = pct ? ppo2(F0, S0) : f64x2.sub(F0, S0);
+          const m1 = pct ? ppo2(F1, S1) : f64x2.sub(F1, S1);
+          Y0 = ewma2(Y0, m0, aG0, bG0); Y1 = ewma2(Y1, m1, aG1, bG1);
+          if (o0) st4(o0 + off, vStride, m0, m1);
+          if (o1) st4(o1 + off, vStride, Y0, Y1);
+          if (o2) st4(o2 + off, vStride, f64x2.sub(m0, Y0), f64x2.sub(m1, Y1));
+          off += tStride;
+        }
+        v128.store(cell(scratch, n, 6, j), F0); v128.store(cell(scratch, n, 6, j + 2), F1);
+        v128.store(cell(scratch, n, 7, j), S0); v128.store(cell(scratch, n, 7, j + 2), S1);
+        v128.store(cell(scratch, n, 8, j), Y0); v128.store(cell(scratch, n, 8, j + 2), Y1);
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const aF = load<f64>(cell(scratch, n, 0, j)), bF = load<f64>(cell(scratch, n, 1, j));
+      const aS = load<f64>(cell(scratch, n, 2, j)), bS = load<f64>(cell(scratch, n, 3, j));
+      const aG = load<f64>(cell(scratch, n, 4, j)), bG = load<f64>(cell(scratch, n, 5, j));
+      let F = load<f64>(cell(scratch, n, 6, j)), S = load<f64>(cell(scratch, n, 7, j)), Y = load<f64>(cell(scratch, n, 8, j));
+      let off = <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const xs = ldx(x, i);
+        F = ewma1(F, xs, aF, bF);
+        S = ewma1(S, xs, aS, bS);
+        const m = pct ? (S == 0 ? NaN : 100.0 * ((F - S) / S)) : F - S;
+        Y = ewma1(Y, m, aG, bG);
+        if (o0) st1(o0 + off, m);
+        if (o1) st1(o1 + off, Y);
+        if (o2) st1(o2 + off, m - Y);
+        off += tStride;
+      }
+      store<f64>(cell(scratch, n, 6, j), F); store<f64>(cell(scratch, n, 7, j), S); store<f64>(cell(scratch, n, 8, j), Y);
+    }
+  }
+}
+
+export function macd(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  macdFamily(io, t, n, params, tStride, vStride, scratch, false);
+}
+
+export function ppo(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  macdFamily(io, t, n, params, tStride, vStride, scratch, true);
+}
+
+// ---------------------------------------------------------------- roc
+// roc = 100·((src[t] / src[t − n]) − 1) for t >= n, NaN where src[t − n] == 0. No state.
+// SIMD: blocks of four variants gather src[t − n] per lane. No scratch.
+
+export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const x = ioPtr(io, IO_SRC);
+  const out = outPtr(io, 0);
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~3;
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    if (ASC_FEATURE_SIMD) {
+      const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
+      for (let j = 0; j < full; j += 4) {
+        const nfA = f64x2.replace_lane(f64x2.splat(paramAt(params, n, 0, j)), 1, paramAt(params, n, 0, j + 1));
+        const nfB = f64x2.replace_lane(f64x2.splat(paramAt(params, n, 0, j + 2)), 1, paramAt(params, n, 0, j + 3));
+        const w0 = <i32>f64x2.extract_lane(nfA, 0), w1 = <i32>f64x2.extract_lane(nfA, 1);
+        const w2 = <i32>f64x2.extract_lane(nfB, 0), w3 = <i32>f64x2.extract_lane(nfB, 1);
+        let off = <usize>j * vStride + <usize>t0 * tStride;
+        for (let i = t0; i < t1; i++) {
+          const xv = f64x2.splat(ldx(x, i));
+          const uA = gather2(back(x, i, w0), back(x, i, w1)), uB = gather2(back(x, i, w2), back(x, i, w3));
+          const rA = f64x2.mul(hundred, f64x2.sub(f64x2.div(xv, uA), one));
+          const rB = f64x2.mul(hundred, f64x2.sub(f64x2.div(xv, uB), one));
+          const okA = v128.and(geMask(i, nfA), f64x2.ne(uA, zero)), okB = v128.and(geMask(i, nfB), f64x2.ne(uB, zero));
+          st4(out + off, vStride, v128.bitselect(rA, nan, okA), v128.bitselect(rB, nan, okB));
+          off += tStride;
+        }
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const w = <i32>paramAt(params, n, 0, j);
+      let off = <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        let r: f64 = NaN;
+        if (i >= w) {
+          const b = ldx(x, i - w);
+          r = b == 0 ? NaN : 100.0 * (ldx(x, i) / b - 1.0);
+        }
+        st1(out + off, r);
+        off += tStride;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- rsi
+// Wilder RSI (α = 1/n) as the spec's state machine. Every variant of a call reads one source, so the
+// machine's state is one fact for all lanes: the previous price p is src[t − 1], and G / L are
+// seeded at t iff src[t − 1] and src[t − 2] are valid. A NaN bar or the first bar of a run outputs NaN;
+// otherwise the change d gives g, q (shared), G = g or (α·g) + ((1 − α)·G) and L alike per lane, and
+// rsi = NaN if L == G == 0, 100 if L == 0, else 100 − (100 / (1 + (G / L))).
+// SIMD: blocks of eight variants (four f64x2 of G and of L) in registers along the chunk, then a
+// block of four; the scalar tail performs the same operations. Scratch: 4 arrays of n f64: a, b, G, L.
+
+@inline function rsi1(G: f64, L: f64): f64 {
+  return L == 0 ? (G == 0 ? NaN : 100.0) : 100.0 - 100.0 / (1.0 + G / L);
+}
+
+@inline function rsi2(G: v128, L: v128): v128 {
+  const zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0);
+  const r = f64x2.sub(hundred, f64x2.div(hundred, f64x2.add(f64x2.splat(1.0), f64x2.div(G, L))));
+  const lz = f64x2.eq(L, zero);
+  return v128.bitselect(f64x2.splat(NaN), v128.bitselect(hundred, r, lz), v128.and(lz, f64x2.eq(G, zero)));
+}
+
+/** Whether the RSI averages are seeded before bar i (src[i − 1] and src[i − 2] valid). */
+@inline function rsiSeeded(x: usize, i: i32): bool {
+  if (i < 2) return false;
+  const a = ldx(x, i - 1), b = ldx(x, i - 2);
+  return a == a && b == b;
+}
+
+export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const x = ioPtr(io, IO_SRC);
+  const out = outPtr(io, 0);
+  for (let j = 0; j < n; j++) {
+    const a = 1.0 / paramAt(params, n, 0, j);
+    store<f64>(cell(scratch, n, 0, j), a);
+    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
+    store<f64>(cell(scratch, n, 2, j), NaN);
+    store<f64>(cell(scratch, n, 3, j), NaN);
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~3;
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    const p0 = t0 > 0 ? ldx(x, t0 - 1) : NaN;
+    const seeded0 = rsiSeeded(x, t0);
+    if (ASC_FEATURE_SIMD) {
+      let j = 0;
+      for (; j + 8 <= full; j += 8) {
+        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
+        const a2 = v128.load(cell(scratch, n, 0, j + 4)), a3 = v128.load(cell(scratch, n, 0, j + 6));
+        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
+        const b2 = v128.load(cell(scratch, n, 1, j + 4)), b3 = v128.load(cell(scratch, n, 1, j + 6));
+        let G0 = v128.load(cell(scratch, n, 2, j)), G1 = v128.load(cell(scratch, n, 2, j + 2));
+        let G2 = v128.load(cell(scratch, n, 2, j + 4)), G3 = v128.load(cell(scratch, n, 2, j + 6));
+        let L0 = v128.load(cell(scratch, n, 3, j)), L1 = v128.load(cell(scratch, n, 3, j + 2));
+        let L2 = v128.load(cell(scratch, n, 3, j + 4)), L3 = v128.load(cell(scratch, n, 3, j + 6));
+        let o = out + <usize>j * vStride + <usize>t0 * tStride;
+        const o4 = vStride << 2;
+        let p = p0, seeded = seeded0;
+        for (let i = t0; i < t1; i++) {
+          const xs = ldx(x, i);
+          if (xs != xs || p != p) {
+            stNaN4(o, vStride); stNaN4(o + o4, vStride);
+            seeded = false;
+          } else {
+            const d = xs - p;
+            const g = f64x2.splat(d > 0 ? d : 0.0), q = f64x2.splat(d < 0 ? -d : 0.0);
+            if (seeded) {
+              G0 = f64x2.add(f64x2.mul(a0, g), f64x2.mul(b0, G0)); L0 = f64x2.add(f64x2.mul(a0, q), f64x2.mul(b0, L0));
+              G1 = f64x2.add(f64x2.mul(a1, g), f64x2.mul(b1, G1)); L1 = f64x2.add(f64x2.mul(a1, q), f64x2.mul(b1, L1));
+              G2 = f64x2.add(f64x2.mul(a2, g), f64x2.mul(b2, G2)); L2 = f64x2.add(f64x2.mul(a2, q), f64x2.mul(b2, L2));
+              G3 = f64x2.add(f64x2.mul(a3, g), f64x2.mul(b3, G3)); L3 = f64x2.add(f64x2.mul(a3, q), f64x2.mul(b3, L3));
+            } else {
+              G0 = g; G1 = g; G2 = g; G3 = g;
+              L0 = q; L1 = q; L2 = q; L3 = q;
+              seeded = true;
+            }
+            st4(o, vStride, rsi2(G0, L0), rsi2(G1, L1));
+            st4(o + o4, vStride, rsi2(G2, L2), rsi2(G3, L3));
+          }
+          p = xs;
+          o += tStride;
+        }
+        v128.store(cell(scratch, n, 2, j), G0); v128.store(cell(scratch, n, 2, j + 2), G1);
+        v128.store(cell(scratch, n, 2, j + 4), G2); v128.store(cell(scratch, n, 2, j + 6), G3);
+        v128.store(cell(scratch, n, 3, j), L0); v128.store(cell(scratch, n, 3, j + 2), L1);
+        v128.store(cell(scratch, n, 3, j + 4), L2); v128.store(cell(scratch, n, 3, j + 6), L3);
+      }
+      for (; j < full; j += 4) {
+        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
+        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
+        let G0 = v128.load(cell(scratch, n, 2, j)), G1 = v128.load(cell(scratch, n, 2, j + 2));
+        let L0 = v128.load(cell(scratch, n, 3, j)), L1 = v128.load(cell(scratch, n, 3, j + 2));
+        let o = out + <usize>j * vStride + <usize>t0 * tStride;
+        let p = p0, seeded = seeded0;
+        for (let i = t0; i < t1; i++) {
+          const xs = ldx(x, i);
+          if (xs != xs || p != p) {
+            stNaN4(o, vStride);
+            seeded = false;
+          } else {
+            const d = xs - p;
+            const g = f64x2.splat(d > 0 ? d : 0.0), q = f64x2.splat(d < 0 ? -d : 0.0);
+            if (seeded) {
+              G0 = f64x2.add(f64x2.mul(a0, g), f64x2.mul(b0, G0)); L0 = f64x2.add(f64x2.mul(a0, q), f64x2.mul(b0, L0));
+              G1 = f64x2.add(f64x2.mul(a1, g), f64x2.mul(b1, G1)); L1 = f64x2.add(f64x2.mul(a1, q), f64x2.mul(b1, L1));
+            } else {
+              G0 = g; G1 = g; L0 = q; L1 = q;
+              seeded = true;
+            }
+            st4(o, vStride, rsi2(G0, L0), rsi2(G1, L1));
+          }
+          p = xs;
+          o += tStride;
+        }
+        v128.store(cell(scratch, n, 2, j), G0); v128.store(cell(scratch, n, 2, j + 2), G1);
+        v128.store(cell(scratch, n, 3, j), L0); v128.store(cell(scratch, n, 3, j + 2), L1);
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
+      let G = load<f64>(cell(scratch, n, 2, j)), L = load<f64>(cell(scratch, n, 3, j));
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      let p = p0, seeded = seeded0;
+      for (let i = t0; i < t1; i++) {
+        const xs = ldx(x, i);
+        let r: f64 = NaN;
+        if (xs != xs || p != p) {
+          seeded = false;
+        } else {
+          const d = xs - p;
+          const g = d > 0 ? d : 0.0, q = d < 0 ? -d : 0.0;
+          if (seeded) {
+            G = a * g + b * G;
+            L = a * q + b * L;
+          } else {
+            G = g; L = q;
+            seeded = true;
+          }
+          r = rsi1(G, L);
+        }
+        st1(o, r);
+        p = xs;
+        o += tStride;
+      }
+      store<f64>(cell(scratch, n, 2, j), G); store<f64>(cell(scratch, n, 3, j), L);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- stoch, stoch_rsi
+// HH = ROLLMAX(y, k_window), LL = ROLLMIN(y, k_window) of high / low (stoch) or of R = RSI(src,
+// rsi_window) (stoch_rsi); K0 = 100·((x − LL) / (HH − LL)), NaN where HH == LL, x = close or R;
+// k = ROLLMEAN(K0, smoothing), d = ROLLMEAN(k, d_window) (§2.1–2.2, the outgoing terms read back from
+// per-variant history rings). Scalar per variant (deques). Slots [k, d], each optional.
+// Scratch: 10 arrays of n f64 (RSI a, b, G, L; S, k, z of both rolling sums), 2 deques per variant,
+// 3 f64 history rings per variant (R, K0, k).
+
+/** Feeds K0 at bar i to the two rolling means and stores k, d. */
+@inline function stochTail(scratch: usize, n: i32, j: i32, rK0: usize, rk: usize, rmask: i32, i: i32, k0: f64, sm: i32, smf: f64, dw: i32, dwf: f64,
+  o0: usize, o1: usize, off: usize): void {
+  const u = i >= sm ? load<f64>(rK0 + (<usize>((i - sm) & rmask) << 3)) : 0.0;
+  store<f64>(rK0 + (<usize>(i & rmask) << 3), k0);
+  const kv = rollsumStep1(cell(scratch, n, 4, j), cell(scratch, n, 5, j), cell(scratch, n, 6, j), k0, u, i >= sm, i >= sm - 1) / smf;
+  const u2 = i >= dw ? load<f64>(rk + (<usize>((i - dw) & rmask) << 3)) : 0.0;
+  store<f64>(rk + (<usize>(i & rmask) << 3), kv);
+  const dv = rollsumStep1(cell(scratch, n, 7, j), cell(scratch, n, 8, j), cell(scratch, n, 9, j), kv, u2, i >= dw, i >= dw - 1) / dwf;
+  if (o0) st1(o0 + off, kv);
+  if (o1) st1(o1 + off, dv);
+}
+
+@inline function stochFamily(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, ofRsi: bool): void {
+  const x = ioPtr(io, IO_SRC), h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
+  const slots = histSlots(t), rmask = slots - 1;
+  const dqs = scratch + ((<usize>n * 10) << 3);
+  const rings = dqs + ((<usize>n * 2) << 4);
+  const hist = rings + ((<usize>n * 2 * <usize>slots) << 2);
+  // parameter p of variant j: stoch [k_window, smoothing, d_window], stoch_rsi [rsi_window, k_window, smoothing, d_window]
+  const pk = ofRsi ? 1 : 0;
+  for (let j = 0; j < n; j++) {
+    const a = ofRsi ? 1.0 / paramAt(params, n, 0, j) : 0.0;
+    store<f64>(cell(scratch, n, 0, j), a);
+    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
+    store<f64>(cell(scratch, n, 2, j), NaN);
+    store<f64>(cell(scratch, n, 3, j), NaN);
+    for (let k = 4; k < 10; k++) store<f64>(cell(scratch, n, k, j), 0.0);
+    dqReset(dqStateAt(dqs, n, 0, j));
+    dqReset(dqStateAt(dqs, n, 1, j));
+  }
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    const p0 = ofRsi && t0 > 0 ? ldx(x, t0 - 1) : NaN;
+    const seeded0 = ofRsi ? rsiSeeded(x, t0) : false;
+    for (let j = 0; j < n; j++) {
+      const kw = <i32>paramAt(params, n, pk, j);
+      const smf = paramAt(params, n, pk + 1, j), dwf = paramAt(params, n, pk + 2, j);
+      const sm = <i32>smf, dw = <i32>dwf;
+      const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
+      const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
+      const rR = f64RingAt(hist, n, slots, 0, j), rK0 = f64RingAt(hist, n, slots, 1, j), rk = f64RingAt(hist, n, slots, 2, j);
+      let off = <usize>j * vStride + <usize>t0 * tStride;
+      if (ofRsi) {
+        const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
+        let G = load<f64>(cell(scratch, n, 2, j)), L = load<f64>(cell(scratch, n, 3, j));
+        let p = p0, seeded = seeded0;
+        for (let i = t0; i < t1; i++) {
+          const xs = ldx(x, i);
+          let r: f64 = NaN;
+          if (xs != xs || p != p) {
+            seeded = false;
+          } else {
+            const d = xs - p;
+            const g = d > 0 ? d : 0.0, q = d < 0 ? -d : 0.0;
+            if (seeded) {
+              G = a * g + b * G;
+              L = a * q + b * L;
+            } else {
+              G = g; L = q;
+              seeded = true;
+            }
+            r = rsi1(G, L);
+          }
+          p = xs;
+          store<f64>(rR + (<usize>(i & rmask) << 3), r);
+          const HH = dqValue(rR, rmask, dqStep(sH, qH, rmask, rR, rmask, i, kw, DQ_MAX));
+          const LL = dqValue(rR, rmask, dqStep(sL, qL, rmask, rR, rmask, i, kw, DQ_MIN));
+          const den = HH - LL;
+          const k0 = den == 0 ? NaN : 100.0 * ((r - LL) / den);
+          stochTail(scratch, n, j, rK0, rk, rmask, i, k0, sm, smf, dw, dwf, o0, o1, off);
+          off += tStride;
+        }
+        store<f64>(cell(scratch, n, 2, j), G); store<f64>(cell(scratch, n, 3, j), L);
+      } else {
+        for (let i = t0; i < t1; i++) {
+          const HH = dqValue(h, -1, dqStep(sH, qH, rmask, h, -1, i, kw, DQ_MAX));
+          const LL = dqValue(l, -1, dqStep(sL, qL, rmask, l, -1, i, kw, DQ_MIN));
+          const den = HH - LL;
+          const k0 = den == 0 ? NaN : 100.0 * ((ldx(c, i) - LL) / den);
+          stochTail(scratch, n, j, rK0, rk, rmask, i, k0, sm, smf, dw, dwf, o0, o1, off);
+          off += tStride;
+        }
+      }
+    }
+  }
+}
+
+export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  stochFamily(io, t, n, params, tStride, vStride, scratch, false);
+}
+
+export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  stochFamily(io, t, n, params, tStride, vStride, scratch, true);
+}
+
+// ---------------------------------------------------------------- trix
+// E1 = EMA(src, n), E2 = EMA(E1, n), E3 = EMA(E2, n) (EWMA steps per lane, §2.5);
+// trix = 100·((E3[t] / E3[t − 1]) − 1), NaN where E3[t − 1] is NaN or 0; signal = EMA(trix,
+// signal_window), hist = trix − signal. Slots [trix, signal, hist], each optional.
+// SIMD: blocks of four variants in registers along the chunk. Scratch: 8 arrays of n f64:
+// a, b, aG, bG, E1, E2, E3, signal.
+
+export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const x = ioPtr(io, IO_SRC);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
+  for (let j = 0; j < n; j++) {
+    for (let p = 0; p < 2; p++) {
+      const a = 2.0 / (paramAt(params, n, p, j) + 1.0);
+      store<f64>(cell(scratch, n, 2 * p, j), a);
+      store<f64>(cell(scratch, n, 2 * p + 1, j), 1.0 - a);
+    }
+    for (let k = 4; k < 8; k++) store<f64>(cell(scratch, n, k, j), NaN);
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~3;
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    if (ASC_FEATURE_SIMD) {
+      const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
+      for (let j = 0; j < full; j += 4) {
+        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
+        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
+        const aG0 = v128.load(cell(scratch, n, 2, j)), aG1 = v128.load(cell(scratch, n, 2, j + 2));
+        const bG0 = v128.load(cell(scratch, n, 3, j)), bG1 = v128.load(cell(scratch, n, 3, j + 2));
+        let P0 = v128.load(cell(scratch, n, 4, j)), P1 = v128.load(cell(scratch, n, 4, j + 2));
+        let Q0 = v128.load(cell(scratch, n, 5, j)), Q1 = v128.load(cell(scratch, n, 5, j + 2));
+        let R0 = v128.load(cell(scratch, n, 6, j)), R1 = v128.load(cell(scratch, n, 6, j + 2));
+        let Y0 = v128.load(cell(scratch, n, 7, j)), Y1 = v128.load(cell(scratch, n, 7, j + 2));
+        let off = <usize>j * vStride + <usize>t0 * tStride;
+        for (let i = t0; i < t1; i++) {
+          const xv = f64x2.splat(ldx(x, i));
+          P0 = ewma2(P0, xv, a0, b0); P1 = ewma2(P1, xv, a1, b1);
+          Q0 = ewma2(Q0, P0, a0, b0); Q1 = ewma2(Q1, P1, a1, b1);
+          const prev0 = R0, prev1 = R1;
+          R0 = ewma2(R0, Q0, a0, b0); R1 = ewma2(R1, Q1, a1, b1);
+          const m0 = v128.bitselect(nan, f64x2.mul(hundred, f64x2.sub(f64x2.div(R0, prev0), one)), f64x2.eq(prev0, zero));
+          const m1 = v128.bitselect(nan, f64x2.mul(hundred, f64x2.sub(f64x2.div(R1, prev1), one)), f64x2.eq(prev1, zero));
+          Y0 = ewma2(Y0, m0, aG0, bG0); Y1 = ewma2(Y1, m1, aG1, bG1);
+          if (o0) st4(o0 + off, vStride, m0, m1);
+          if (o1) st4(o1 + off, vStride, Y0, Y1);
+          if (o2) st4(o2 + off, vStride, f64x2.sub(m0, Y0), f64x2.sub(m1, Y1));
+          off += tStride;
+        }
+        v128.store(cell(scratch, n, 4, j), P0); v128.store(cell(scratch, n, 4, j + 2), P1);
+        v128.store(cell(scratch, n, 5, j), Q0); v128.store(cell(scratch, n, 5, j + 2), Q1);
+        v128.store(cell(scratch, n, 6, j), R0); v128.store(cell(scratch, n, 6, j + 2), R1);
+        v128.store(cell(scratch, n, 7, j), Y0); v128.store(cell(scratch, n, 7, j + 2), Y1);
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
+      const aG = load<f64>(cell(scratch, n, 2, j)), bG = load<f64>(cell(scratch, n, 3, j));
+      let P = load<f64>(cell(scratch, n, 4, j)), Q = load<f64>(cell(scratch, n, 5, j));
+      let R = load<f64>(cell(scratch, n, 6, j)), Y = load<f64>(cell(scratch, n, 7, j));
+      let off = <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        P = ewma1(P, ldx(x, i), a, b);
+        Q = ewma1(Q, P, a, b);
+        const prev = R;
+        R = ewma1(R, Q, a, b);
+        const m = prev == 0 ? NaN : 100.0 * (R / prev - 1.0);
+        Y = ewma1(Y, m, aG, bG);
+        if (o0) st1(o0 + off, m);
+        if (o1) st1(o1 + off, Y);
+        if (o2) st1(o2 + off, m - Y);
+        off += tStride;
+      }
+      store<f64>(cell(scratch, n, 4, j), P); store<f64>(cell(scratch, n, 5, j), Q);
+      store<f64>(cell(scratch, n, 6, j), R); store<f64>(cell(scratch, n, 7, j), Y);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- williams_r
+// HH = ROLLMAX(high, n), LL = ROLLMIN(low, n); williams_r = −100·((HH − close) / (HH − LL)), NaN where
+// HH == LL (−0 where close == HH). Scalar per variant (deques). Scratch: 2 deques per variant.
+
+export function williams_r(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
+  const out = outPtr(io, 0);
+  const slots = histSlots(t), qmask = slots - 1;
+  const dqs = scratch;
+  const rings = dqs + ((<usize>n * 2) << 4);
+  for (let j = 0; j < n; j++) {
+    dqReset(dqStateAt(dqs, n, 0, j));
+    dqReset(dqStateAt(dqs, n, 1, j));
+  }
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    for (let j = 0; j < n; j++) {
+      const w = <i32>paramAt(params, n, 0, j);
+      const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
+      const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const HH = dqValue(h, -1, dqStep(sH, qH, qmask, h, -1, i, w, DQ_MAX));
+        const LL = dqValue(l, -1, dqStep(sL, qL, qmask, l, -1, i, w, DQ_MIN));
+        const den = HH - LL;
+        st1(o, den == 0 ? NaN : -100.0 * ((HH - ldx(c, i)) / den));
+        o += tStride;
+      }
+    }
+  }
+}

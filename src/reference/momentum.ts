@@ -1,0 +1,168 @@
+/** Reference implementations of the `momentum` group (indicators.md §6). One variant per call. */
+import type { SeriesInputs } from '../registry/types.js';
+import { ema, log, mid, narrow, nanSeries, rollmax, rollmean, rollmin, shift, typicalPrice, widen, type Series } from './primitives.js';
+
+type Params = Readonly<Record<string, number>>;
+
+const src = (inp: SeriesInputs): Float64Array => widen(inp.src!);
+
+/** CCI: per window (oldest first) S = ΣTP, μ = S / n, MD = (Σ|TP − μ|) / n, cci = (TP − μ) / (0.015·MD). */
+export function referenceCci(inp: SeriesInputs, p: Params) {
+  const n = p.window!;
+  const tp = typicalPrice(widen(inp.high!), widen(inp.low!), widen(inp.close!));
+  const T = tp.length;
+  const out = nanSeries(T);
+  for (let t = n - 1; t < T; t++) {
+    let bad = false;
+    let S = 0.0;
+    for (let j = t - n + 1; j <= t; j++) {
+      const v = tp[j]!;
+      if (v !== v) { bad = true; break; }
+      S = S + v;
+    }
+    if (bad) continue;
+    const mu = S / n;
+    let D = 0.0;
+    for (let j = t - n + 1; j <= t; j++) D = D + Math.abs(tp[j]! - mu);
+    const md = D / n;
+    const den = 0.015 * md;
+    out[t] = den === 0 ? NaN : (tp[t]! - mu) / den;
+  }
+  return { cci: narrow(out) };
+}
+
+/** Fisher: v = 2·((MID − LL) / (HH − LL)) − 1 clamped to ±0.999, fisher = 0.5·ln((1 + v) / (1 − v)); trigger = previous fisher. */
+export function referenceFisher(inp: SeriesInputs, p: Params) {
+  const n = p.window!;
+  const high = widen(inp.high!), low = widen(inp.low!);
+  const P = mid(high, low);
+  const hh = rollmax(high, n), ll = rollmin(low, n);
+  const T = P.length;
+  const fisher = nanSeries(T);
+  for (let t = 0; t < T; t++) {
+    const pt = P[t]!, h = hh[t]!, l = ll[t]!;
+    const den = h - l;
+    if (pt !== pt || h !== h || l !== l || den === 0) continue;
+    let v = 2 * ((pt - l) / den) - 1;
+    if (v > 0.999) v = 0.999;
+    else if (v < -0.999) v = -0.999;
+    fisher[t] = 0.5 * log((1 + v) / (1 - v));
+  }
+  return { fisher: narrow(fisher), trigger: narrow(shift(fisher, 1)) };
+}
+
+/** MACD and PPO share the fast/slow EMAs; `pct` selects ppo = 100·((F − S) / S) (NaN where S == 0). */
+function macdFamily(inp: SeriesInputs, p: Params, pct: boolean): { line: Series; signal: Series; hist: Series } {
+  const x = src(inp);
+  const F = ema(x, p.fast_window!), S = ema(x, p.slow_window!);
+  const T = x.length;
+  const line = new Float64Array(T);
+  for (let t = 0; t < T; t++) {
+    const f = F[t]!, s = S[t]!;
+    line[t] = pct ? (s === 0 ? NaN : 100 * ((f - s) / s)) : f - s;
+  }
+  const signal = ema(line, p.signal_window!);
+  const hist = new Float64Array(T);
+  for (let t = 0; t < T; t++) hist[t] = line[t]! - signal[t]!;
+  return { line, signal, hist };
+}
+
+export function referenceMacd(inp: SeriesInputs, p: Params) {
+  const r = macdFamily(inp, p, false);
+  return { macd: narrow(r.line), signal: narrow(r.signal), hist: narrow(r.hist) };
+}
+
+export function referencePpo(inp: SeriesInputs, p: Params) {
+  const r = macdFamily(inp, p, true);
+  return { ppo: narrow(r.line), signal: narrow(r.signal), hist: narrow(r.hist) };
+}
+
+/** ROC: 100·((src[t] / src[t−n]) − 1) for t ≥ n, NaN where src[t−n] == 0. */
+export function referenceRoc(inp: SeriesInputs, p: Params) {
+  const n = p.window!;
+  const x = src(inp);
+  const out = nanSeries(x.length);
+  for (let t = n; t < x.length; t++) {
+    const b = x[t - n]!;
+    out[t] = b === 0 ? NaN : 100 * (x[t]! / b - 1);
+  }
+  return { roc: narrow(out) };
+}
+
+/** Wilder RSI (α = 1/n) as the stateful machine of the spec: no SMA seed, NaN for a flat start. */
+export function rsiSeries(x: Series, n: number): Series {
+  const T = x.length;
+  const out = nanSeries(T);
+  const a = 1.0 / n, b = 1.0 - a;
+  let prev = NaN, G = NaN, L = NaN;
+  for (let t = 0; t < T; t++) {
+    const v = x[t]!;
+    if (v !== v) { prev = G = L = NaN; continue; }
+    if (prev !== prev) { prev = v; continue; }
+    const d = v - prev;
+    const g = d > 0 ? d : 0.0;
+    const q = d < 0 ? -d : 0.0;
+    G = G !== G ? g : a * g + b * G;
+    L = L !== L ? q : a * q + b * L;
+    out[t] = L === 0 ? (G === 0 ? NaN : 100.0) : 100 - 100 / (1 + G / L);
+    prev = v;
+  }
+  return out;
+}
+
+export function referenceRsi(inp: SeriesInputs, p: Params) {
+  return { rsi: narrow(rsiSeries(src(inp), p.window!)) };
+}
+
+/** Stochastic core: K0 = 100·((x − LL) / (HH − LL)) (NaN where HH == LL), k = ROLLMEAN(K0, s), d = ROLLMEAN(k, dw). */
+function stochOf(x: Series, hh: Series, ll: Series, smoothing: number, dWindow: number) {
+  const T = x.length;
+  const k0 = new Float64Array(T);
+  for (let t = 0; t < T; t++) {
+    const den = hh[t]! - ll[t]!;
+    k0[t] = den === 0 ? NaN : 100 * ((x[t]! - ll[t]!) / den);
+  }
+  const k = rollmean(k0, smoothing);
+  const d = rollmean(k, dWindow);
+  return { k: narrow(k), d: narrow(d) };
+}
+
+export function referenceStoch(inp: SeriesInputs, p: Params) {
+  const kw = p.k_window!;
+  return stochOf(widen(inp.close!), rollmax(widen(inp.high!), kw), rollmin(widen(inp.low!), kw), p.smoothing!, p.d_window!);
+}
+
+export function referenceStochRsi(inp: SeriesInputs, p: Params) {
+  const kw = p.k_window!;
+  const r = rsiSeries(src(inp), p.rsi_window!);
+  return stochOf(r, rollmax(r, kw), rollmin(r, kw), p.smoothing!, p.d_window!);
+}
+
+/** TRIX: 100·((E3[t] / E3[t−1]) − 1) of the triple EMA (NaN where E3[t−1] == 0), signal = EMA(trix), hist. */
+export function referenceTrix(inp: SeriesInputs, p: Params) {
+  const n = p.window!;
+  const e3 = ema(ema(ema(src(inp), n), n), n);
+  const T = e3.length;
+  const trix = nanSeries(T);
+  for (let t = 1; t < T; t++) {
+    const prev = e3[t - 1]!;
+    trix[t] = prev === 0 ? NaN : 100 * (e3[t]! / prev - 1);
+  }
+  const signal = ema(trix, p.signal_window!);
+  const hist = new Float64Array(T);
+  for (let t = 0; t < T; t++) hist[t] = trix[t]! - signal[t]!;
+  return { trix: narrow(trix), signal: narrow(signal), hist: narrow(hist) };
+}
+
+/** Williams %R: −100·((HH − close) / (HH − LL)), NaN where HH == LL; −0 where close == HH. */
+export function referenceWilliamsR(inp: SeriesInputs, p: Params) {
+  const n = p.window!;
+  const close = widen(inp.close!);
+  const hh = rollmax(widen(inp.high!), n), ll = rollmin(widen(inp.low!), n);
+  const out = new Float64Array(close.length);
+  for (let t = 0; t < out.length; t++) {
+    const den = hh[t]! - ll[t]!;
+    out[t] = den === 0 ? NaN : -100 * ((hh[t]! - close[t]!) / den);
+  }
+  return { williams_r: narrow(out) };
+}
