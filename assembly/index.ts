@@ -4,4 +4,5 @@ export { tr, atr, bbands, rollvar, hv } from './volatility';
 export { ad_line, cmf, mfi, obv, volume_sma, vwap, vwap_deviation } from './volume';
 export { candle_stats, candle_stats_atr_norm, distance_to_ma_norm, percent_rank, pivots, zscore } from './structure';
 export { cci, fisher, macd, ppo, roc, rsi, stoch, stoch_rsi, trix, williams_r } from './momentum';
+export { adx, aroon, chandelier_exit, donchian, ichimoku, keltner, linreg_slope, psar, supertrend, vortex } from './trend';
 export { ln_f64 } from './mathlog';

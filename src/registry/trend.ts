@@ -1,5 +1,66 @@
 /** Registry definitions of the `trend` group (indicators.md). Numbers come from the spec's indicators.yaml. */
-import { defineIndicator, SRC6 } from './types.js';
+import { defineIndicator, defineKernel, SRC6 } from './types.js';
+import {
+  referenceAdx, referenceAroon, referenceChandelierExit, referenceDonchian, referenceIchimoku, referenceKeltner, referenceLinregSlope,
+  referencePsar, referenceSupertrend, referenceVortex,
+} from '../reference/trend.js';
+
+const f64s = (arrays: number, n: number): number => arrays * n * 8;
+const CHUNK = 256; // bars per kernel time chunk (assembly/lanes.ts)
+/** Slots of a per-variant history ring (assembly/primitives.ts histSlots): the series up to 2048 bars, else 2048. */
+const histSlots = (t: number): number => {
+  let s = 1;
+  while (s < t && s < 2048) s *= 2;
+  return s;
+};
+/** Slots of a ring of a shared series (assembly/primitives.ts ringSlots): the series up to 4096 bars, else 4096. */
+const ringSlots = (t: number): number => {
+  let s = 1;
+  while (s < t && s < 4096) s *= 2;
+  return s;
+};
+/** Per-variant monotone deques: a 16-byte state and a ring of i32 bar indices each. */
+const deques = (count: number, n: number, t: number): number => count * n * (16 + histSlots(t) * 4);
+
+// Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
+const ADX = defineKernel({
+  name: 'adx', params: ['window', 'smoothing'], slots: ['adx', 'plus_di', 'minus_di'], reference: referenceAdx,
+  scratchBytes: (n) => f64s(8, n) + 3 * CHUNK * 8,
+});
+const AROON = defineKernel({
+  name: 'aroon', params: ['window'], slots: ['aroon_osc', 'aroon_up', 'aroon_down'], reference: referenceAroon,
+  scratchBytes: (n, t) => deques(2, n, t),
+});
+const CHANDELIER_EXIT = defineKernel({
+  name: 'chandelier_exit', params: ['window', 'mult'], slots: ['chandelier_long', 'chandelier_short'], reference: referenceChandelierExit,
+  scratchBytes: (n, t) => f64s(1, n) + 4 * CHUNK * 8 + deques(2, n, t),
+});
+const DONCHIAN = defineKernel({
+  name: 'donchian', params: ['window'], slots: ['donchian_mid', 'donchian_upper', 'donchian_lower'], reference: referenceDonchian,
+  scratchBytes: (n, t) => deques(2, n, t),
+});
+const ICHIMOKU = defineKernel({
+  name: 'ichimoku', params: ['conversion_window', 'base_window', 'span_b_window', 'displacement'],
+  slots: ['span_a', 'conversion', 'base', 'span_b', 'lagging'], reference: referenceIchimoku,
+  scratchBytes: (n, t) => 3 * CHUNK * 8 + deques(6, n, t),
+});
+const KELTNER = defineKernel({
+  name: 'keltner', params: ['window', 'mult'], slots: ['middle', 'upper', 'lower'], reference: referenceKeltner,
+  scratchBytes: (n) => f64s(7, n) + 2 * CHUNK * 8,
+});
+const LINREG_SLOPE = defineKernel({ name: 'linreg_slope', params: ['window'], slots: ['slope'], reference: referenceLinregSlope, scratchBytes: () => 0 });
+const PSAR = defineKernel({
+  name: 'psar', params: ['accel_start', 'accel_step', 'accel_max'], slots: ['psar', 'psar_dir'], reference: referencePsar,
+  scratchBytes: (n) => f64s(6, n),
+});
+const SUPERTREND = defineKernel({
+  name: 'supertrend', params: ['window', 'mult'], slots: ['supertrend', 'supertrend_dir'], reference: referenceSupertrend,
+  scratchBytes: (n) => f64s(5, n) + 2 * CHUNK * 8,
+});
+const VORTEX = defineKernel({
+  name: 'vortex', params: ['window'], slots: ['vi_plus', 'vi_minus'], reference: referenceVortex,
+  scratchBytes: (n, t) => f64s(10, n) + 3 * ringSlots(t) * 8,
+});
 
 export const adx = defineIndicator({
   id: 'trend.adx', group: 'trend', title: 'Average Directional Index',
@@ -10,8 +71,8 @@ export const adx = defineIndicator({
   ],
   axes: ['window','smoothing'], outputs: ['adx','plus_di','minus_di'],
   warmup: { adx: '1', plus_di: '0', minus_di: '0' },
-  kernel: null,
-  doc: 'Directional movement per bar: if `high[t]` or `low[t]` is NaN → `PDM = MDM = NaN`; else if `t = 0` or `high[t−1]` or `low[t−1]` is NaN → `PDM = MDM = 0`; else `up = high[t] − high[t−1]`, `dn = low[t−1] − low[t]`, `PDM = up` if `up > dn` and `up > 0` else `0`, `MDM = dn` if `dn > up` and `dn > 0` else `0`.',
+  kernel: ADX,
+  doc: 'Wilder ADX without warm-up: `plus_di`, `minus_di` = 100·RMA(±DM, window) / ATR(window), `adx = RMA(DX, smoothing)` of `DX = 100·(|plus_di − minus_di| / (plus_di + minus_di))`, NaN where a denominator is 0.',
 });
 
 export const aroon = defineIndicator({
@@ -22,8 +83,8 @@ export const aroon = defineIndicator({
   ],
   axes: ['window'], outputs: ['aroon_osc','aroon_up','aroon_down'],
   warmup: { aroon_osc: 'window - 1', aroon_up: 'window - 1', aroon_down: 'window - 1' },
-  kernel: null,
-  doc: '`SH = AGE_MAX(high, n)`, `SL = AGE_MIN(low, n)` (bars since the most recent extreme within the last `n` bars; ties → most recent).',
+  kernel: AROON,
+  doc: '`aroon_up = ((n − AGE_MAX(high, n)) / n)·100`, `aroon_down = ((n − AGE_MIN(low, n)) / n)·100` (bars since the newest extreme of the last n bars), `aroon_osc = aroon_up − aroon_down`.',
 });
 
 export const chandelier_exit = defineIndicator({
@@ -35,8 +96,8 @@ export const chandelier_exit = defineIndicator({
   ],
   axes: ['window','mult'], outputs: ['chandelier_long','chandelier_short'],
   warmup: { chandelier_long: 'window - 1', chandelier_short: 'window - 1' },
-  kernel: null,
-  doc: '`A = ATR(n)` (binary64).',
+  kernel: CHANDELIER_EXIT,
+  doc: '`chandelier_long = ROLLMAX(high, n) − (mult·ATR(n))`, `chandelier_short = ROLLMIN(low, n) + (mult·ATR(n))` with the binary64 ATR (no warm-up).',
 });
 
 export const donchian = defineIndicator({
@@ -47,7 +108,7 @@ export const donchian = defineIndicator({
   ],
   axes: ['window'], outputs: ['donchian_mid','donchian_upper','donchian_lower'],
   warmup: { donchian_mid: 'window - 1', donchian_upper: 'window - 1', donchian_lower: 'window - 1' },
-  kernel: null,
+  kernel: DONCHIAN,
   doc: '`donchian_upper = ROLLMAX(high, n)`, `donchian_lower = ROLLMIN(low, n)`, `donchian_mid = (donchian_upper + donchian_lower)·0.5`.',
 });
 
@@ -63,8 +124,8 @@ export const ichimoku = defineIndicator({
   axes: ['conversion_window','base_window','span_b_window','displacement'], outputs: ['span_a','conversion','base','span_b','lagging'],
   warmup: { span_a: 'max(0, max(conversion_window, base_window) - 1 - displacement)', conversion: 'conversion_window - 1', base: 'base_window - 1', span_b: 'max(0, span_b_window - 1 - displacement)', lagging: 'displacement' },
   trailingNan: { span_a: 'displacement', span_b: 'displacement' },
-  kernel: null,
-  doc: '`conversion = (ROLLMAX(high, cw) + ROLLMIN(low, cw))·0.5`; `base = (ROLLMAX(high, bw) + ROLLMIN(low, bw))·0.5` (cw = conversion_window, bw = base_window, sbw = span_b_window, d = displacement).',
+  kernel: ICHIMOKU,
+  doc: 'Tenkan/kijun mid-ranges `(ROLLMAX(high, w) + ROLLMIN(low, w))·0.5`; spans shifted back (`span[t]` = value at `t + displacement`, look-ahead, last `displacement` bars NaN), `lagging[t] = close[t − displacement]`.',
 });
 
 export const keltner = defineIndicator({
@@ -76,7 +137,7 @@ export const keltner = defineIndicator({
   ],
   axes: ['window','mult'], outputs: ['middle','upper','lower'],
   warmup: { middle: '0', upper: '0', lower: '0' },
-  kernel: null,
+  kernel: KELTNER,
   doc: '`middle = EMA(TP, n)` (TP in binary64, §2.9); `A = ATR(n)`; `upper = middle + (mult·A)`; `lower = middle − (mult·A)`.',
 });
 
@@ -88,7 +149,7 @@ export const linreg_slope = defineIndicator({
   ],
   axes: ['source','window'], outputs: ['slope'],
   warmup: { slope: 'window - 1' },
-  kernel: null,
+  kernel: LINREG_SLOPE,
   doc: 'Least-squares slope of the last `n` values against `x = 0, 1, …, n−1` (oldest bar x = 0), per window, direct sums.',
 });
 
@@ -106,7 +167,7 @@ export const psar = defineIndicator({
     description: 'accel_max >= accel_start',
     test: (v) => (v.accel_max as number) >= (v.accel_start as number),
   },
-  kernel: null,
+  kernel: PSAR,
   doc: 'Wilder parabolic SAR: always starts long at the first valid bar, clamps against the previous bar only, af += accel_step up to accel_max.',
 });
 
@@ -119,7 +180,7 @@ export const supertrend = defineIndicator({
   ],
   axes: ['window','mult'], outputs: ['supertrend','supertrend_dir'],
   warmup: { supertrend: '0', supertrend_dir: '0' },
-  kernel: null,
+  kernel: SUPERTREND,
   doc: 'Final bands around MID ± mult·ATR(n) (binary64 ATR, no warm-up); direction +1 while the close stays above the lower band.',
 });
 
@@ -131,6 +192,6 @@ export const vortex = defineIndicator({
   ],
   axes: ['window'], outputs: ['vi_plus','vi_minus'],
   warmup: { vi_plus: 'window', vi_minus: 'window' },
-  kernel: null,
-  doc: '`VMP[t] = |high[t] − low[t−1]|`, `VMM[t] = |low[t] − high[t−1]|`; NaN at `t = 0` or where an operand is NaN.',
+  kernel: VORTEX,
+  doc: '`vi_plus = ROLLSUM(|high − low[t−1]|, n) / ROLLSUM(TR, n)`, `vi_minus = ROLLSUM(|low − high[t−1]|, n) / ROLLSUM(TR, n)`, NaN where the TR sum is 0.',
 });

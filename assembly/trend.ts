@@ -1,0 +1,705 @@
+// Kernels of the `trend` group (indicators.md §7). Signature, chunking and lane layout as in ma.ts:
+// lane 0 = variant j, lane 1 = variant j + 1 of one f64x2; the SIMD build runs blocks of variants
+// along a time chunk, the variants left over (all of them in the scalar build) run through a scalar
+// tail with the same operations in the same order; per-variant state survives in scratch between
+// chunks, so chunking never changes a bit. Outputs are narrowed to float32 with the canonical NaN.
+// Every division whose denominator can be zero is guarded: NaN where it is ±0 (§1.5.5).
+//
+// SIMD across variants: adx, keltner, vortex. linreg_slope runs its per-window sums for four
+// consecutive bars at once (one bar per lane, each lane summing its own window in the spec's order).
+// Scalar per variant in both builds: the kernels over rolling extremes (aroon, chandelier_exit,
+// donchian, ichimoku: a monotone deque per variant, primitives.ts) and the branchy state machines
+// (psar, supertrend). Where variants that differ only in a trailing parameter share a series (the
+// ATR and extremes of chandelier_exit and supertrend over `mult`, ichimoku's lines over
+// `displacement`), the first variant of each run of equal windows computes it once per chunk into
+// scratch and the others of the run read it there.
+import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, geMask, ioPtr, ldx, outPtr, paramAt, span, st1, st2, st4, stNaN4 } from './lanes';
+import {
+  DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, histSlots, i32RingAt, ringAt, ringSlots,
+  rollsumStep1, rollsumStep2,
+} from './primitives';
+import { trueRangeAt } from './volatility';
+
+/** Address of f64 slot k of chunk array a (arrays of CHUNK f64 back to back from `base`). */
+@inline function chunkAt(base: usize, a: i32, k: i32): usize {
+  return base + ((<usize>a * <usize>CHUNK + <usize>k) << 3);
+}
+
+/** Whether variant j starts a new run of equal values in the first `count` parameters (j = 0 always does). */
+@inline function leads(params: usize, n: i32, count: i32, j: i32): bool {
+  if (j == 0) return true;
+  for (let p = 0; p < count; p++) if (paramAt(params, n, p, j) != paramAt(params, n, p, j - 1)) return true;
+  return false;
+}
+
+/** Stores canonical NaN at `o` when the output is materialised. */
+@inline function stNaN1(o: usize, base: usize): void {
+  if (base) store<u32>(o, CANON_NAN);
+}
+
+// ---------------------------------------------------------------- adx
+// PDM / MDM per bar (NaN where high or low is NaN, 0 on the first bar of a run), A = RMA(TR, n),
+// SP = RMA(PDM, n), SM = RMA(MDM, n); where A is ±0: DI and DX NaN, else plus_di = 100·(SP / A),
+// minus_di = 100·(SM / A), DX = 100·(|plus − minus| / (plus + minus)), NaN where that sum is ±0;
+// adx = RMA(DX, smoothing), reset by a NaN DX. TR, PDM and MDM are shared by every variant: computed
+// once per chunk into scratch. They are NaN on the same bars, so the three window RMAs are seeded
+// iff the previous bar had high and low — one fact for all lanes; the adx RMA seeds per lane.
+// SIMD: blocks of four variants (two f64x2 per state) in registers along the chunk.
+// Slots [adx, plus_di, minus_di], each optional.
+// Scratch: 8 arrays of n f64 (a, b of window; a, b of smoothing; A, SP, SM, adx), then 3 × CHUNK f64.
+
+@inline function dmAt(h: usize, l: usize, i: i32, plus: bool): f64 {
+  const hi = ldx(h, i), lo = ldx(l, i);
+  if (hi != hi || lo != lo) return NaN;
+  if (i == 0) return 0.0;
+  const ph = ldx(h, i - 1), pl = ldx(l, i - 1);
+  if (ph != ph || pl != pl) return 0.0;
+  const up = hi - ph, dn = pl - lo;
+  if (plus) return up > dn && up > 0 ? up : 0.0;
+  return dn > up && dn > 0 ? dn : 0.0;
+}
+
+export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
+  const bars = scratch + ((<usize>n * 8) << 3);
+  for (let j = 0; j < n; j++) {
+    const a = 1.0 / paramAt(params, n, 0, j), as = 1.0 / paramAt(params, n, 1, j);
+    store<f64>(cell(scratch, n, 0, j), a);
+    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
+    store<f64>(cell(scratch, n, 2, j), as);
+    store<f64>(cell(scratch, n, 3, j), 1.0 - as);
+    for (let k = 4; k < 8; k++) store<f64>(cell(scratch, n, k, j), NaN);
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~3;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    for (let i = t0; i < t1; i++) {
+      store<f64>(chunkAt(bars, 0, i - t0), trueRangeAt(h, l, c, i));
+      store<f64>(chunkAt(bars, 1, i - t0), dmAt(h, l, i, true));
+      store<f64>(chunkAt(bars, 2, i - t0), dmAt(h, l, i, false));
+    }
+    const seeded0 = t0 > 0 && ldx(h, t0 - 1) == ldx(h, t0 - 1) && ldx(l, t0 - 1) == ldx(l, t0 - 1);
+    if (ASC_FEATURE_SIMD) {
+      const zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
+      for (let j = 0; j < full; j += 4) {
+        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
+        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
+        const c0 = v128.load(cell(scratch, n, 2, j)), c1 = v128.load(cell(scratch, n, 2, j + 2));
+        const d0 = v128.load(cell(scratch, n, 3, j)), d1 = v128.load(cell(scratch, n, 3, j + 2));
+        let A0 = v128.load(cell(scratch, n, 4, j)), A1 = v128.load(cell(scratch, n, 4, j + 2));
+        let P0 = v128.load(cell(scratch, n, 5, j)), P1 = v128.load(cell(scratch, n, 5, j + 2));
+        let M0 = v128.load(cell(scratch, n, 6, j)), M1 = v128.load(cell(scratch, n, 6, j + 2));
+        let Y0 = v128.load(cell(scratch, n, 7, j)), Y1 = v128.load(cell(scratch, n, 7, j + 2));
+        let off = <usize>j * vStride + <usize>t0 * tStride;
+        let seeded = seeded0;
+        for (let i = t0; i < t1; i++) {
+          const trs = load<f64>(chunkAt(bars, 0, i - t0));
+          if (trs != trs) {
+            if (o0) stNaN4(o0 + off, vStride);
+            if (o1) stNaN4(o1 + off, vStride);
+            if (o2) stNaN4(o2 + off, vStride);
+            Y0 = nan; Y1 = nan;
+            seeded = false;
+          } else {
+            const tr = f64x2.splat(trs);
+            const pdm = f64x2.splat(load<f64>(chunkAt(bars, 1, i - t0))), mdm = f64x2.splat(load<f64>(chunkAt(bars, 2, i - t0)));
+            if (seeded) {
+              A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, A0)); A1 = f64x2.add(f64x2.mul(a1, tr), f64x2.mul(b1, A1));
+              P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, P0)); P1 = f64x2.add(f64x2.mul(a1, pdm), f64x2.mul(b1, P1));
+              M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, M0)); M1 = f64x2.add(f64x2.mul(a1, mdm), f64x2.mul(b1, M1));
+            } else {
+              A0 = tr; A1 = tr; P0 = pdm; P1 = pdm; M0 = mdm; M1 = mdm;
+              seeded = true;
+            }
+            const az0 = f64x2.eq(A0, zero), az1 = f64x2.eq(A1, zero);
+            let pd0 = f64x2.mul(hundred, f64x2.div(P0, A0)), pd1 = f64x2.mul(hundred, f64x2.div(P1, A1));
+            let md0 = f64x2.mul(hundred, f64x2.div(M0, A0)), md1 = f64x2.mul(hundred, f64x2.div(M1, A1));
+            const s0 = f64x2.add(pd0, md0), s1 = f64x2.add(pd1, md1);
+            let dx0 = f64x2.mul(hundred, f64x2.div(f64x2.abs(f64x2.sub(pd0, md0)), s0));
+            let dx1 = f64x2.mul(hundred, f64x2.div(f64x2.abs(f64x2.sub(pd1, md1)), s1));
+            dx0 = v128.bitselect(nan, dx0, v128.or(az0, f64x2.eq(s0, zero)));
+            dx1 = v128.bitselect(nan, dx1, v128.or(az1, f64x2.eq(s1, zero)));
+            Y0 = ewma2(Y0, dx0, c0, d0); Y1 = ewma2(Y1, dx1, c1, d1);
+            if (o0) st4(o0 + off, vStride, Y0, Y1);
+            if (o1) st4(o1 + off, vStride, v128.bitselect(nan, pd0, az0), v128.bitselect(nan, pd1, az1));
+            if (o2) st4(o2 + off, vStride, v128.bitselect(nan, md0, az0), v128.bitselect(nan, md1, az1));
+          }
+          off += tStride;
+        }
+        v128.store(cell(scratch, n, 4, j), A0); v128.store(cell(scratch, n, 4, j + 2), A1);
+        v128.store(cell(scratch, n, 5, j), P0); v128.store(cell(scratch, n, 5, j + 2), P1);
+        v128.store(cell(scratch, n, 6, j), M0); v128.store(cell(scratch, n, 6, j + 2), M1);
+        v128.store(cell(scratch, n, 7, j), Y0); v128.store(cell(scratch, n, 7, j + 2), Y1);
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
+      const as = load<f64>(cell(scratch, n, 2, j)), bs = load<f64>(cell(scratch, n, 3, j));
+      let A = load<f64>(cell(scratch, n, 4, j)), P = load<f64>(cell(scratch, n, 5, j));
+      let M = load<f64>(cell(scratch, n, 6, j)), Y = load<f64>(cell(scratch, n, 7, j));
+      let off = <usize>j * vStride + <usize>t0 * tStride;
+      let seeded = seeded0;
+      for (let i = t0; i < t1; i++) {
+        const tr = load<f64>(chunkAt(bars, 0, i - t0));
+        let pd: f64 = NaN, md: f64 = NaN;
+        if (tr != tr) {
+          Y = NaN;
+          seeded = false;
+        } else {
+          const pdm = load<f64>(chunkAt(bars, 1, i - t0)), mdm = load<f64>(chunkAt(bars, 2, i - t0));
+          if (seeded) {
+            A = a * tr + b * A;
+            P = a * pdm + b * P;
+            M = a * mdm + b * M;
+          } else {
+            A = tr; P = pdm; M = mdm;
+            seeded = true;
+          }
+          let dx: f64 = NaN;
+          if (A != 0) {
+            pd = 100.0 * (P / A);
+            md = 100.0 * (M / A);
+            const s = pd + md;
+            dx = s == 0 ? NaN : 100.0 * (abs(pd - md) / s);
+          }
+          Y = ewma1(Y, dx, as, bs);
+        }
+        if (o0) st1(o0 + off, Y);
+        if (o1) st1(o1 + off, pd);
+        if (o2) st1(o2 + off, md);
+        off += tStride;
+      }
+      store<f64>(cell(scratch, n, 4, j), A); store<f64>(cell(scratch, n, 5, j), P);
+      store<f64>(cell(scratch, n, 6, j), M); store<f64>(cell(scratch, n, 7, j), Y);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- aroon
+// SH = AGE_MAX(high, n), SL = AGE_MIN(low, n) (bars since the newest extreme of the window);
+// aroon_up = ((n − SH) / n)·100, aroon_down = ((n − SL) / n)·100, aroon_osc = up − down.
+// Scalar per variant (deques). Slots [aroon_osc, aroon_up, aroon_down], each optional.
+// Scratch: 2 deques per variant.
+
+export function aroon(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
+  const slots = histSlots(t), qmask = slots - 1;
+  const dqs = scratch;
+  const rings = dqs + ((<usize>n * 2) << 4);
+  for (let j = 0; j < n; j++) {
+    dqReset(dqStateAt(dqs, n, 0, j));
+    dqReset(dqStateAt(dqs, n, 1, j));
+  }
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    for (let j = 0; j < n; j++) {
+      const nf = paramAt(params, n, 0, j);
+      const w = <i32>nf;
+      const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
+      const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
+      let off = <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const pH = dqStep(sH, qH, qmask, h, -1, i, w, DQ_AGE_MAX);
+        const pL = dqStep(sL, qL, qmask, l, -1, i, w, DQ_AGE_MIN);
+        const SH = pH < 0 ? NaN : <f64>(i - pH), SL = pL < 0 ? NaN : <f64>(i - pL);
+        const up = ((nf - SH) / nf) * 100.0, down = ((nf - SL) / nf) * 100.0;
+        if (o0) st1(o0 + off, up - down);
+        if (o1) st1(o1 + off, up);
+        if (o2) st1(o2 + off, down);
+        off += tStride;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- chandelier_exit
+// chandelier_long = ROLLMAX(high, n) − (mult·ATR(n)), chandelier_short = ROLLMIN(low, n) + (mult·ATR(n)).
+// TR is computed once per chunk; the first variant of each run of equal windows runs the deques and
+// the ATR and leaves HH, LL and ATR of the chunk in scratch for the run. Scalar per variant.
+// Slots [chandelier_long, chandelier_short], each optional.
+// Scratch: 1 array of n f64 (ATR), 4 × CHUNK f64 (TR, HH, LL, ATR of the chunk), 2 deques per variant.
+
+export function chandelier_exit(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
+  const slots = histSlots(t), qmask = slots - 1;
+  const bars = scratch + ((<usize>n * 1) << 3);
+  const dqs = bars + ((<usize>CHUNK * 4) << 3);
+  const rings = dqs + ((<usize>n * 2) << 4);
+  for (let j = 0; j < n; j++) {
+    store<f64>(cell(scratch, n, 0, j), NaN);
+    dqReset(dqStateAt(dqs, n, 0, j));
+    dqReset(dqStateAt(dqs, n, 1, j));
+  }
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    for (let i = t0; i < t1; i++) store<f64>(chunkAt(bars, 0, i - t0), trueRangeAt(h, l, c, i));
+    for (let j = 0; j < n; j++) {
+      const nf = paramAt(params, n, 0, j);
+      if (leads(params, n, 1, j)) {
+        const w = <i32>nf;
+        const a = 1.0 / nf, b = 1.0 - a;
+        const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
+        const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
+        let A = load<f64>(cell(scratch, n, 0, j));
+        for (let i = t0; i < t1; i++) {
+          const k = i - t0;
+          A = ewma1(A, load<f64>(chunkAt(bars, 0, k)), a, b);
+          store<f64>(chunkAt(bars, 1, k), dqValue(h, -1, dqStep(sH, qH, qmask, h, -1, i, w, DQ_MAX)));
+          store<f64>(chunkAt(bars, 2, k), dqValue(l, -1, dqStep(sL, qL, qmask, l, -1, i, w, DQ_MIN)));
+          store<f64>(chunkAt(bars, 3, k), A);
+        }
+        store<f64>(cell(scratch, n, 0, j), A);
+      }
+      const mult = paramAt(params, n, 1, j);
+      let off = <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const k = i - t0;
+        const m = mult * load<f64>(chunkAt(bars, 3, k));
+        if (o0) st1(o0 + off, load<f64>(chunkAt(bars, 1, k)) - m);
+        if (o1) st1(o1 + off, load<f64>(chunkAt(bars, 2, k)) + m);
+        off += tStride;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- donchian
+// upper = ROLLMAX(high, n), lower = ROLLMIN(low, n), mid = (upper + lower)·0.5. Scalar per variant
+// (deques). Slots [donchian_mid, donchian_upper, donchian_lower], each optional.
+// Scratch: 2 deques per variant.
+
+export function donchian(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
+  const slots = histSlots(t), qmask = slots - 1;
+  const dqs = scratch;
+  const rings = dqs + ((<usize>n * 2) << 4);
+  for (let j = 0; j < n; j++) {
+    dqReset(dqStateAt(dqs, n, 0, j));
+    dqReset(dqStateAt(dqs, n, 1, j));
+  }
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    for (let j = 0; j < n; j++) {
+      const w = <i32>paramAt(params, n, 0, j);
+      const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
+      const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
+      let off = <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const up = dqValue(h, -1, dqStep(sH, qH, qmask, h, -1, i, w, DQ_MAX));
+        const lo = dqValue(l, -1, dqStep(sL, qL, qmask, l, -1, i, w, DQ_MIN));
+        if (o0) st1(o0 + off, (up + lo) * 0.5);
+        if (o1) st1(o1 + off, up);
+        if (o2) st1(o2 + off, lo);
+        off += tStride;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- ichimoku
+// conversion = (ROLLMAX(high, cw) + ROLLMIN(low, cw))·0.5, base likewise over bw, B0 over sbw;
+// A0 = (conversion + base)·0.5; span_a[t] = A0[t + d], span_b[t] = B0[t + d] (look-ahead: the last d
+// rows are NaN), lagging[t] = close[t − d]. Bar s of a chunk therefore writes conversion, base and
+// lagging at row s and the spans at row s − d; the spans' last d rows are written NaN after the last
+// chunk. The first variant of each run of equal (cw, bw, sbw) runs the six deques and leaves the
+// chunk's conversion, base and B0 in scratch for the run (variants differing only in d).
+// Scalar per variant. Slots [span_a, conversion, base, span_b, lagging], each optional.
+// Scratch: 3 × CHUNK f64, 6 deques per variant.
+
+export function ichimoku(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2), o3 = outPtr(io, 3), o4 = outPtr(io, 4);
+  const slots = histSlots(t), qmask = slots - 1;
+  const bars = scratch;
+  const dqs = bars + ((<usize>CHUNK * 3) << 3);
+  const rings = dqs + ((<usize>n * 6) << 4);
+  for (let j = 0; j < n; j++) for (let d = 0; d < 6; d++) dqReset(dqStateAt(dqs, n, d, j));
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    for (let j = 0; j < n; j++) {
+      if (leads(params, n, 3, j)) {
+        for (let a = 0; a < 3; a++) {
+          const w = <i32>paramAt(params, n, a, j);
+          const sH = dqStateAt(dqs, n, 2 * a, j), sL = dqStateAt(dqs, n, 2 * a + 1, j);
+          const qH = i32RingAt(rings, n, slots, 2 * a, j), qL = i32RingAt(rings, n, slots, 2 * a + 1, j);
+          for (let i = t0; i < t1; i++) {
+            const up = dqValue(h, -1, dqStep(sH, qH, qmask, h, -1, i, w, DQ_MAX));
+            const lo = dqValue(l, -1, dqStep(sL, qL, qmask, l, -1, i, w, DQ_MIN));
+            store<f64>(chunkAt(bars, a, i - t0), (up + lo) * 0.5);
+          }
+        }
+      }
+      const d = <i32>paramAt(params, n, 3, j);
+      const col = <usize>j * vStride;
+      for (let i = t0; i < t1; i++) {
+        const k = i - t0;
+        const conv = load<f64>(chunkAt(bars, 0, k)), base = load<f64>(chunkAt(bars, 1, k));
+        const off = col + <usize>i * tStride;
+        if (o1) st1(o1 + off, conv);
+        if (o2) st1(o2 + off, base);
+        if (o4) st1(o4 + off, i >= d ? ldx(c, i - d) : NaN);
+        if (i >= d) {
+          const back = col + <usize>(i - d) * tStride;
+          if (o0) st1(o0 + back, (conv + base) * 0.5);
+          if (o3) st1(o3 + back, load<f64>(chunkAt(bars, 2, k)));
+        }
+      }
+    }
+  }
+  for (let j = 0; j < n; j++) {
+    const d = <i32>paramAt(params, n, 3, j);
+    const col = <usize>j * vStride;
+    for (let i = max(0, t - d); i < t; i++) {
+      const off = col + <usize>i * tStride;
+      stNaN1(o0 + off, o0);
+      stNaN1(o3 + off, o3);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- keltner
+// middle = EMA(TP, n), A = ATR(n) = RMA(TR, n), upper = middle + (mult·A), lower = middle − (mult·A).
+// TP and TR are shared: computed once per chunk into scratch. EWMA steps per lane (§2.5).
+// SIMD: blocks of four variants in registers along the chunk. Slots [middle, upper, lower], each optional.
+// Scratch: 7 arrays of n f64 (aE, bE, aR, bR, mult, middle, ATR), then 2 × CHUNK f64 (TP, TR).
+
+export function keltner(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
+  const bars = scratch + ((<usize>n * 7) << 3);
+  for (let j = 0; j < n; j++) {
+    const w = paramAt(params, n, 0, j);
+    const ae = 2.0 / (w + 1.0), ar = 1.0 / w;
+    store<f64>(cell(scratch, n, 0, j), ae);
+    store<f64>(cell(scratch, n, 1, j), 1.0 - ae);
+    store<f64>(cell(scratch, n, 2, j), ar);
+    store<f64>(cell(scratch, n, 3, j), 1.0 - ar);
+    store<f64>(cell(scratch, n, 4, j), paramAt(params, n, 1, j));
+    store<f64>(cell(scratch, n, 5, j), NaN);
+    store<f64>(cell(scratch, n, 6, j), NaN);
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~3;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    for (let i = t0; i < t1; i++) {
+      store<f64>(chunkAt(bars, 0, i - t0), (ldx(h, i) + ldx(l, i) + ldx(c, i)) / 3.0);
+      store<f64>(chunkAt(bars, 1, i - t0), trueRangeAt(h, l, c, i));
+    }
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < full; j += 4) {
+        const ae0 = v128.load(cell(scratch, n, 0, j)), ae1 = v128.load(cell(scratch, n, 0, j + 2));
+        const be0 = v128.load(cell(scratch, n, 1, j)), be1 = v128.load(cell(scratch, n, 1, j + 2));
+        const ar0 = v128.load(cell(scratch, n, 2, j)), ar1 = v128.load(cell(scratch, n, 2, j + 2));
+        const br0 = v128.load(cell(scratch, n, 3, j)), br1 = v128.load(cell(scratch, n, 3, j + 2));
+        const mu0 = v128.load(cell(scratch, n, 4, j)), mu1 = v128.load(cell(scratch, n, 4, j + 2));
+        let M0 = v128.load(cell(scratch, n, 5, j)), M1 = v128.load(cell(scratch, n, 5, j + 2));
+        let A0 = v128.load(cell(scratch, n, 6, j)), A1 = v128.load(cell(scratch, n, 6, j + 2));
+        let off = <usize>j * vStride + <usize>t0 * tStride;
+        for (let i = t0; i < t1; i++) {
+          const tp = f64x2.splat(load<f64>(chunkAt(bars, 0, i - t0))), tr = f64x2.splat(load<f64>(chunkAt(bars, 1, i - t0)));
+          M0 = ewma2(M0, tp, ae0, be0); M1 = ewma2(M1, tp, ae1, be1);
+          A0 = ewma2(A0, tr, ar0, br0); A1 = ewma2(A1, tr, ar1, br1);
+          if (o0) st4(o0 + off, vStride, M0, M1);
+          if (o1) st4(o1 + off, vStride, f64x2.add(M0, f64x2.mul(mu0, A0)), f64x2.add(M1, f64x2.mul(mu1, A1)));
+          if (o2) st4(o2 + off, vStride, f64x2.sub(M0, f64x2.mul(mu0, A0)), f64x2.sub(M1, f64x2.mul(mu1, A1)));
+          off += tStride;
+        }
+        v128.store(cell(scratch, n, 5, j), M0); v128.store(cell(scratch, n, 5, j + 2), M1);
+        v128.store(cell(scratch, n, 6, j), A0); v128.store(cell(scratch, n, 6, j + 2), A1);
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const ae = load<f64>(cell(scratch, n, 0, j)), be = load<f64>(cell(scratch, n, 1, j));
+      const ar = load<f64>(cell(scratch, n, 2, j)), br = load<f64>(cell(scratch, n, 3, j));
+      const mult = load<f64>(cell(scratch, n, 4, j));
+      let M = load<f64>(cell(scratch, n, 5, j)), A = load<f64>(cell(scratch, n, 6, j));
+      let off = <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        M = ewma1(M, load<f64>(chunkAt(bars, 0, i - t0)), ae, be);
+        A = ewma1(A, load<f64>(chunkAt(bars, 1, i - t0)), ar, br);
+        if (o0) st1(o0 + off, M);
+        if (o1) st1(o1 + off, M + mult * A);
+        if (o2) st1(o2 + off, M - mult * A);
+        off += tStride;
+      }
+      store<f64>(cell(scratch, n, 5, j), M); store<f64>(cell(scratch, n, 6, j), A);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- linreg_slope
+// For t >= n − 1, over y = src[t−n+1+k], k = 0 … n−1: SY = Σy, SXY = Σ(k·y) (sequential, from 0),
+// slope = ((N·SXY) − (SX·SY)) / DEN with SX = (N·(N − 1))·0.5, SXX = (((N − 1)·N)·((2·N) − 1)) / 6,
+// DEN = (N·SXX) − (SX·SX) > 0; a NaN y makes the sums and the slope NaN. Direct per-window sums.
+// SIMD: four consecutive bars per step (two f64x2, lane = bar); the scalar tail does one bar. No scratch.
+
+export function linreg_slope(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const x = ioPtr(io, IO_SRC);
+  const out = outPtr(io, 0);
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    for (let j = 0; j < n; j++) {
+      const N = paramAt(params, n, 0, j);
+      const w = <i32>N;
+      const SX = (N * (N - 1.0)) * 0.5;
+      const SXX = (((N - 1.0) * N) * ((2.0 * N) - 1.0)) / 6.0;
+      const DEN = (N * SXX) - (SX * SX);
+      const base = out + <usize>j * vStride;
+      let i = t0;
+      const first = min(t1, max(t0, w - 1));
+      for (; i < first; i++) store<u32>(base + <usize>i * tStride, CANON_NAN);
+      if (ASC_FEATURE_SIMD) {
+        const zero = f64x2.splat(0.0), one = f64x2.splat(1.0);
+        const Nv = f64x2.splat(N), SXv = f64x2.splat(SX), DENv = f64x2.splat(DEN);
+        for (; i + 4 <= t1; i += 4) {
+          const p0 = x + (<usize>(i - w + 1) << 2);
+          let yA = zero, yB = zero, xyA = zero, xyB = zero, kv = zero;
+          for (let k = 0; k < w; k++) {
+            const p = p0 + (<usize>k << 2);
+            const a = f64x2.promote_low_f32x4(v128.load64_zero(p)), b = f64x2.promote_low_f32x4(v128.load64_zero(p, 8));
+            yA = f64x2.add(yA, a); yB = f64x2.add(yB, b);
+            xyA = f64x2.add(xyA, f64x2.mul(kv, a)); xyB = f64x2.add(xyB, f64x2.mul(kv, b));
+            kv = f64x2.add(kv, one);
+          }
+          const rA = f64x2.div(f64x2.sub(f64x2.mul(Nv, xyA), f64x2.mul(SXv, yA)), DENv);
+          const rB = f64x2.div(f64x2.sub(f64x2.mul(Nv, xyB), f64x2.mul(SXv, yB)), DENv);
+          const o = base + <usize>i * tStride;
+          st1(o, f64x2.extract_lane(rA, 0));
+          st1(o + tStride, f64x2.extract_lane(rA, 1));
+          st1(o + (tStride << 1), f64x2.extract_lane(rB, 0));
+          st1(o + tStride * 3, f64x2.extract_lane(rB, 1));
+        }
+      }
+      for (; i < t1; i++) {
+        const p0 = x + (<usize>(i - w + 1) << 2);
+        let SY = 0.0, SXY = 0.0;
+        for (let k = 0; k < w; k++) {
+          const y = <f64>load<f32>(p0 + (<usize>k << 2));
+          SY = SY + y;
+          SXY = SXY + <f64>k * y;
+        }
+        st1(base + <usize>i * tStride, (N * SXY - SX * SY) / DEN);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- psar
+// Wilder's parabolic SAR as the spec's state machine (starts long at the first valid bar of a run,
+// clamps against the previous bar only, af = min(accel_max, af + accel_step) by comparison). The
+// branches depend on each variant's own path, so it runs scalar per variant in both builds.
+// Slots [psar, psar_dir], each optional. Scratch: 6 arrays of n f64: dir, sar, ep, af, ph, pl.
+
+export function psar(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
+  for (let j = 0; j < n; j++) {
+    store<f64>(cell(scratch, n, 0, j), 0.0);
+    for (let k = 1; k < 6; k++) store<f64>(cell(scratch, n, k, j), NaN);
+    store<f64>(cell(scratch, n, 3, j), paramAt(params, n, 0, j));
+  }
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    for (let j = 0; j < n; j++) {
+      const start = paramAt(params, n, 0, j), step = paramAt(params, n, 1, j), amax = paramAt(params, n, 2, j);
+      let dir = load<f64>(cell(scratch, n, 0, j)), sar = load<f64>(cell(scratch, n, 1, j)), ep = load<f64>(cell(scratch, n, 2, j));
+      let af = load<f64>(cell(scratch, n, 3, j)), ph = load<f64>(cell(scratch, n, 4, j)), pl = load<f64>(cell(scratch, n, 5, j));
+      let off = <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const hi = ldx(h, i), lo = ldx(l, i);
+        if (hi != hi || lo != lo) {
+          dir = 0.0; af = start; sar = NaN; ep = NaN; ph = NaN; pl = NaN;
+          stNaN1(o0 + off, o0);
+          stNaN1(o1 + off, o1);
+          off += tStride;
+          continue;
+        }
+        if (dir == 0) {
+          dir = 1.0; sar = lo; ep = hi; af = start;
+        } else {
+          sar = sar + af * (ep - sar);
+          if (dir > 0) {
+            if (sar > pl) sar = pl;
+            if (lo < sar) {
+              dir = -1.0; sar = ep; ep = lo; af = start;
+            } else if (hi > ep) {
+              ep = hi;
+              const a = af + step;
+              af = amax < a ? amax : a;
+            }
+          } else {
+            if (sar < ph) sar = ph;
+            if (hi > sar) {
+              dir = 1.0; sar = ep; ep = hi; af = start;
+            } else if (lo < ep) {
+              ep = lo;
+              const a = af + step;
+              af = amax < a ? amax : a;
+            }
+          }
+        }
+        if (o0) st1(o0 + off, sar);
+        if (o1) st1(o1 + off, dir);
+        ph = hi;
+        pl = lo;
+        off += tStride;
+      }
+      store<f64>(cell(scratch, n, 0, j), dir); store<f64>(cell(scratch, n, 1, j), sar); store<f64>(cell(scratch, n, 2, j), ep);
+      store<f64>(cell(scratch, n, 3, j), af); store<f64>(cell(scratch, n, 4, j), ph); store<f64>(cell(scratch, n, 5, j), pl);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- supertrend
+// A = ATR(n); NaN bars (high, low, close or A) output NaN and reset the machine; m = (high + low)·0.5,
+// BU = m + (mult·A), BL = m − (mult·A); the first bar of a run sets dir by close >= m and the final
+// bands to BU / BL; later bars tighten FU / FL (or follow a crossed previous close) and flip dir when
+// the close crosses the active band; the output is FL in an up-trend, FU in a down-trend.
+// TR is computed once per chunk; the first variant of each run of equal windows runs the ATR and
+// leaves it in scratch for the run. The machine branches per variant: scalar per variant.
+// Slots [supertrend, supertrend_dir], each optional.
+// Scratch: 5 arrays of n f64 (ATR, dir, FU, FL, previous close), then 2 × CHUNK f64 (TR, ATR).
+
+export function supertrend(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
+  const bars = scratch + ((<usize>n * 5) << 3);
+  for (let j = 0; j < n; j++) {
+    store<f64>(cell(scratch, n, 0, j), NaN);
+    store<f64>(cell(scratch, n, 1, j), 0.0);
+    for (let k = 2; k < 5; k++) store<f64>(cell(scratch, n, k, j), NaN);
+  }
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    for (let i = t0; i < t1; i++) store<f64>(chunkAt(bars, 0, i - t0), trueRangeAt(h, l, c, i));
+    for (let j = 0; j < n; j++) {
+      if (leads(params, n, 1, j)) {
+        const a = 1.0 / paramAt(params, n, 0, j), b = 1.0 - a;
+        let A = load<f64>(cell(scratch, n, 0, j));
+        for (let i = t0; i < t1; i++) {
+          A = ewma1(A, load<f64>(chunkAt(bars, 0, i - t0)), a, b);
+          store<f64>(chunkAt(bars, 1, i - t0), A);
+        }
+        store<f64>(cell(scratch, n, 0, j), A);
+      }
+      const mult = paramAt(params, n, 1, j);
+      let dir = load<f64>(cell(scratch, n, 1, j)), FU = load<f64>(cell(scratch, n, 2, j));
+      let FL = load<f64>(cell(scratch, n, 3, j)), pc = load<f64>(cell(scratch, n, 4, j));
+      let off = <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const hi = ldx(h, i), lo = ldx(l, i), cl = ldx(c, i), A = load<f64>(chunkAt(bars, 1, i - t0));
+        if (hi != hi || lo != lo || cl != cl || A != A) {
+          dir = 0.0; FU = NaN; FL = NaN; pc = NaN;
+          stNaN1(o0 + off, o0);
+          stNaN1(o1 + off, o1);
+          off += tStride;
+          continue;
+        }
+        const m = (hi + lo) * 0.5;
+        const BU = m + mult * A, BL = m - mult * A;
+        let v: f64;
+        if (dir == 0) {
+          dir = cl >= m ? 1.0 : -1.0;
+          FU = BU;
+          FL = BL;
+          v = dir > 0 ? FL : FU;
+        } else {
+          if (BU < FU || pc > FU) FU = BU;
+          if (BL > FL || pc < FL) FL = BL;
+          if (dir > 0) {
+            if (cl < FL) { dir = -1.0; v = FU; } else v = FL;
+          } else {
+            if (cl > FU) { dir = 1.0; v = FL; } else v = FU;
+          }
+        }
+        pc = cl;
+        if (o0) st1(o0 + off, v);
+        if (o1) st1(o1 + off, dir);
+        off += tStride;
+      }
+      store<f64>(cell(scratch, n, 1, j), dir); store<f64>(cell(scratch, n, 2, j), FU);
+      store<f64>(cell(scratch, n, 3, j), FL); store<f64>(cell(scratch, n, 4, j), pc);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- vortex
+// VMP = |high − low[t−1]|, VMM = |low − high[t−1]| (NaN at 0 or with a NaN operand), ST = ROLLSUM(TR, n);
+// vi_plus = ROLLSUM(VMP, n) / ST, vi_minus = ROLLSUM(VMM, n) / ST, NaN where ST == 0 (§2.1 per lane).
+// TR, VMP and VMM are shared: computed once per chunk into rings (primitives.ts), so every lane reads
+// the same bits for the incoming and the outgoing term. SIMD: pairs of variants.
+// Slots [vi_plus, vi_minus], each optional.
+// Scratch: 10 arrays of n f64 (S, k, z of the TR, VMP and VMM sums; n), then 3 rings of ringSlots(t) f64.
+
+@inline function ringGather2(ring: usize, mask: i32, i: i32, w0: i32, w1: i32): v128 {
+  return f64x2.replace_lane(f64x2.splat(load<f64>(ringAt(ring, mask, i - w0))), 1, load<f64>(ringAt(ring, mask, i - w1)));
+}
+
+@inline function ratio2(num: v128, den: v128): v128 {
+  return v128.bitselect(f64x2.splat(NaN), f64x2.div(num, den), f64x2.eq(den, f64x2.splat(0.0)));
+}
+
+export function vortex(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
+  const R = ringSlots(t), mask = R - 1;
+  const trR = scratch + ((<usize>n * 10) << 3);
+  const vpR = trR + (<usize>R << 3);
+  const vmR = vpR + (<usize>R << 3);
+  for (let j = 0; j < n; j++) {
+    for (let k = 0; k < 9; k++) store<f64>(cell(scratch, n, k, j), 0.0);
+    store<f64>(cell(scratch, n, 9, j), paramAt(params, n, 0, j));
+  }
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~1;
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    for (let i = t0; i < t1; i++) {
+      store<f64>(ringAt(trR, mask, i), trueRangeAt(h, l, c, i));
+      store<f64>(ringAt(vpR, mask, i), i == 0 ? NaN : abs(ldx(h, i) - ldx(l, i - 1)));
+      store<f64>(ringAt(vmR, mask, i), i == 0 ? NaN : abs(ldx(l, i) - ldx(h, i - 1)));
+    }
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < full; j += 2) {
+        const nf = v128.load(cell(scratch, n, 9, j));
+        const nm1 = f64x2.sub(nf, f64x2.splat(1.0));
+        const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
+        let off = <usize>j * vStride + <usize>t0 * tStride;
+        for (let i = t0; i < t1; i++) {
+          const leave = geMask(i, nf), valid = geMask(i, nm1);
+          const st = rollsumStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j),
+            f64x2.splat(load<f64>(ringAt(trR, mask, i))), ringGather2(trR, mask, i, w0, w1), leave, valid);
+          const sp = rollsumStep2(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j),
+            f64x2.splat(load<f64>(ringAt(vpR, mask, i))), ringGather2(vpR, mask, i, w0, w1), leave, valid);
+          const sm = rollsumStep2(cell(scratch, n, 6, j), cell(scratch, n, 7, j), cell(scratch, n, 8, j),
+            f64x2.splat(load<f64>(ringAt(vmR, mask, i))), ringGather2(vmR, mask, i, w0, w1), leave, valid);
+          if (o0) st2(o0 + off, vStride, ratio2(sp, st));
+          if (o1) st2(o1 + off, vStride, ratio2(sm, st));
+          off += tStride;
+        }
+      }
+    }
+    for (let j = full; j < n; j++) {
+      const w = <i32>load<f64>(cell(scratch, n, 9, j));
+      let off = <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const leaving = i >= w, valid = i >= w - 1;
+        const st = rollsumStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j),
+          load<f64>(ringAt(trR, mask, i)), leaving ? load<f64>(ringAt(trR, mask, i - w)) : 0.0, leaving, valid);
+        const sp = rollsumStep1(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j),
+          load<f64>(ringAt(vpR, mask, i)), leaving ? load<f64>(ringAt(vpR, mask, i - w)) : 0.0, leaving, valid);
+        const sm = rollsumStep1(cell(scratch, n, 6, j), cell(scratch, n, 7, j), cell(scratch, n, 8, j),
+          load<f64>(ringAt(vmR, mask, i)), leaving ? load<f64>(ringAt(vmR, mask, i - w)) : 0.0, leaving, valid);
+        if (o0) st1(o0 + off, st == 0 ? NaN : sp / st);
+        if (o1) st1(o1 + off, st == 0 ? NaN : sm / st);
+        off += tStride;
+      }
+    }
+  }
+}
