@@ -5,16 +5,26 @@
 // chunks, so chunking never changes a bit. Outputs are narrowed to float32 with the canonical NaN.
 // Every division whose denominator can be zero is guarded: NaN where it is ±0 (§1.5.5).
 //
-// Kernels over rolling extremes (stoch, stoch_rsi, williams_r, fisher) keep a monotone deque per
-// variant (primitives.ts): a per-lane data structure with a data-dependent number of steps, so they
-// run one variant at a time in both builds (scalar per variant). cci runs its per-window sums for
-// two (SIMD: four) consecutive bars at once, one bar per lane: each lane sums its own window in the
-// spec's order, so nothing is reassociated.
-import { CANON_NAN, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, span, st1, st4, stNaN4 } from './lanes';
+// Kernels over rolling extremes run one variant at a time in both builds (scalar per variant): fisher,
+// stoch and williams_r read the extremes of high / low from two tables shared by all variants
+// (primitives.ts, two reads per variant and bar, branch-free); stoch_rsi takes the extremes of each
+// variant's own RSI series with a monotone deque per variant, a per-lane structure with a
+// data-dependent number of steps. cci runs its per-window sums for four consecutive bars at once
+// in the SIMD build (one bar per lane: each lane sums its own window in the spec's order, nothing is
+// reassociated), one bar at a time in the scalar tail.
+import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, span, st1, st4, stNaN4 } from './lanes';
 import {
-  DQ_MAX, DQ_MIN, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, histSlots, i32RingAt, rollsumStep1,
+  DQ_MAX, DQ_MIN, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, histSlots, i32RingAt, ringSlots, rollsumStep1,
+  xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
 import { lnShared } from './mathlog';
+
+/** The largest value of integer parameter p over the call's variants. */
+@inline function maxParam(params: usize, n: i32, p: i32): i32 {
+  let m = 1;
+  for (let j = 0; j < n; j++) m = max(m, <i32>paramAt(params, n, p, j));
+  return m;
+}
 
 // ---------------------------------------------------------------- cci
 // Per bar t >= n − 1, over TP[t−n+1 … t] oldest first: S = ΣTP, μ = S / n, MD = (Σ|TP − μ|) / n,
@@ -83,31 +93,31 @@ export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // ---------------------------------------------------------------- fisher
 // P = (high + low)·0.5, HH = ROLLMAX(high, n), LL = ROLLMIN(low, n); NaN where P, HH or LL is NaN or
 // HH == LL, else v = (2·((P − LL) / (HH − LL))) − 1 clamped to ±0.999, fisher = 0.5·ln((1 + v) / (1 − v))
-// with the shared log (mathlog.ts); trigger = the previous bar's fisher. Scalar per variant (deques).
-// Scratch: 1 array of n f64 (previous fisher), 2 deques per variant.
+// with the shared log (mathlog.ts); trigger = the previous bar's fisher. Scalar per variant over the
+// shared extreme tables. Slots [fisher, trigger], each optional.
+// Scratch: 1 array of n f64 (previous fisher), 2 extreme tables.
 
 export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  const slots = histSlots(t), qmask = slots - 1;
-  const dqs = scratch + ((<usize>n * 1) << 3);
-  const rings = dqs + ((<usize>n * 2) << 4);
-  for (let j = 0; j < n; j++) {
-    store<f64>(cell(scratch, n, 0, j), NaN);
-    dqReset(dqStateAt(dqs, n, 0, j));
-    dqReset(dqStateAt(dqs, n, 1, j));
-  }
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  const slots = ringSlots(t);
+  const tabH = scratch + ((<usize>n * 1) << 3), tabL = tabH + xtBytes(t, false);
+  const K = xtLevels(maxParam(params, n, 0));
+  xtReset(tabH);
+  xtReset(tabL);
+  for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, 0, j), NaN);
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
+    xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
     for (let j = 0; j < n; j++) {
       const w = <i32>paramAt(params, n, 0, j);
-      const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
-      const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
+      const k = xtLevels(w), pk = 1 << k;
       let prev = load<f64>(cell(scratch, n, 0, j));
-      const off = <usize>j * vStride;
+      let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
-        const HH = dqValue(h, -1, dqStep(sH, qH, qmask, h, -1, i, w, DQ_MAX));
-        const LL = dqValue(l, -1, dqStep(sL, qL, qmask, l, -1, i, w, DQ_MIN));
+        const HH = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_MAX);
+        const LL = xtQuery(tabL, slots, k, pk, i, t0, w, DQ_MIN);
         const P = (ldx(h, i) + ldx(l, i)) * 0.5;
         const den = HH - LL;
         let f: f64 = NaN;
@@ -117,10 +127,10 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
           else if (v < -0.999) v = -0.999;
           f = 0.5 * lnShared((1.0 + v) / (1.0 - v));
         }
-        const o = off + <usize>i * tStride;
-        if (o0) st1(o0 + o, f);
-        if (o1) st1(o1 + o, prev);
+        if (o0) st1(o0 + off, f);
+        if (o1) st1(o1 + off, prev);
         prev = f;
+        off += tStride;
       }
       store<f64>(cell(scratch, n, 0, j), prev);
     }
@@ -410,9 +420,12 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // HH = ROLLMAX(y, k_window), LL = ROLLMIN(y, k_window) of high / low (stoch) or of R = RSI(src,
 // rsi_window) (stoch_rsi); K0 = 100·((x − LL) / (HH − LL)), NaN where HH == LL, x = close or R;
 // k = ROLLMEAN(K0, smoothing), d = ROLLMEAN(k, d_window) (§2.1–2.2, the outgoing terms read back from
-// per-variant history rings). Scalar per variant (deques). Slots [k, d], each optional.
-// Scratch: 10 arrays of n f64 (RSI a, b, G, L; S, k, z of both rolling sums), 2 deques per variant,
-// 3 f64 history rings per variant (R, K0, k).
+// per-variant history rings). Scalar per variant: stoch reads the shared extreme tables of high and
+// low; stoch_rsi runs the RSI machine (as rsi) and two deques over its own history of R.
+// Slots [k, d], each optional.
+// Scratch: 10 arrays of n f64 (RSI a, b, G, L; S, k, z of both rolling sums), then for stoch 2 extreme
+// tables and 2 f64 history rings per variant (K0, k), for stoch_rsi 2 deques and 3 f64 history rings
+// per variant (R, K0, k).
 
 /** Feeds K0 at bar i to the two rolling means and stores k, d. */
 @inline function stochTail(scratch: usize, n: i32, j: i32, rK0: usize, rk: usize, rmask: i32, i: i32, k0: f64, sm: i32, smf: f64, dw: i32, dwf: f64,
@@ -427,15 +440,7 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   if (o1) st1(o1 + off, dv);
 }
 
-@inline function stochFamily(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, ofRsi: bool): void {
-  const x = ioPtr(io, IO_SRC), h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
-  const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  const slots = histSlots(t), rmask = slots - 1;
-  const dqs = scratch + ((<usize>n * 10) << 3);
-  const rings = dqs + ((<usize>n * 2) << 4);
-  const hist = rings + ((<usize>n * 2 * <usize>slots) << 2);
-  // parameter p of variant j: stoch [k_window, smoothing, d_window], stoch_rsi [rsi_window, k_window, smoothing, d_window]
-  const pk = ofRsi ? 1 : 0;
+@inline function stochCells(scratch: usize, n: i32, params: usize, ofRsi: bool): void {
   for (let j = 0; j < n; j++) {
     const a = ofRsi ? 1.0 / paramAt(params, n, 0, j) : 0.0;
     store<f64>(cell(scratch, n, 0, j), a);
@@ -443,72 +448,98 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     store<f64>(cell(scratch, n, 2, j), NaN);
     store<f64>(cell(scratch, n, 3, j), NaN);
     for (let k = 4; k < 10; k++) store<f64>(cell(scratch, n, k, j), 0.0);
-    dqReset(dqStateAt(dqs, n, 0, j));
-    dqReset(dqStateAt(dqs, n, 1, j));
   }
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
-    const p0 = ofRsi && t0 > 0 ? ldx(x, t0 - 1) : NaN;
-    const seeded0 = ofRsi ? rsiSeeded(x, t0) : false;
+}
+
+export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
+  const slots = ringSlots(t);
+  const hslots = histSlots(t), rmask = hslots - 1;
+  const tabH = scratch + ((<usize>n * 10) << 3), tabL = tabH + xtBytes(t, false);
+  const hist = tabL + xtBytes(t, false);
+  const K = xtLevels(maxParam(params, n, 0));
+  stochCells(scratch, n, params, false);
+  xtReset(tabH);
+  xtReset(tabL);
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
+    xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
     for (let j = 0; j < n; j++) {
-      const kw = <i32>paramAt(params, n, pk, j);
-      const smf = paramAt(params, n, pk + 1, j), dwf = paramAt(params, n, pk + 2, j);
-      const sm = <i32>smf, dw = <i32>dwf;
-      const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
-      const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
-      const rR = f64RingAt(hist, n, slots, 0, j), rK0 = f64RingAt(hist, n, slots, 1, j), rk = f64RingAt(hist, n, slots, 2, j);
+      const kw = <i32>paramAt(params, n, 0, j);
+      const k = xtLevels(kw), pk = 1 << k;
+      const smf = paramAt(params, n, 1, j), dwf = paramAt(params, n, 2, j);
+      const rK0 = f64RingAt(hist, n, hslots, 0, j), rk = f64RingAt(hist, n, hslots, 1, j);
       let off = <usize>j * vStride + <usize>t0 * tStride;
-      if (ofRsi) {
-        const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
-        let G = load<f64>(cell(scratch, n, 2, j)), L = load<f64>(cell(scratch, n, 3, j));
-        let p = p0, seeded = seeded0;
-        for (let i = t0; i < t1; i++) {
-          const xs = ldx(x, i);
-          let r: f64 = NaN;
-          if (xs != xs || p != p) {
-            seeded = false;
-          } else {
-            const d = xs - p;
-            const g = d > 0 ? d : 0.0, q = d < 0 ? -d : 0.0;
-            if (seeded) {
-              G = a * g + b * G;
-              L = a * q + b * L;
-            } else {
-              G = g; L = q;
-              seeded = true;
-            }
-            r = rsi1(G, L);
-          }
-          p = xs;
-          store<f64>(rR + (<usize>(i & rmask) << 3), r);
-          const HH = dqValue(rR, rmask, dqStep(sH, qH, rmask, rR, rmask, i, kw, DQ_MAX));
-          const LL = dqValue(rR, rmask, dqStep(sL, qL, rmask, rR, rmask, i, kw, DQ_MIN));
-          const den = HH - LL;
-          const k0 = den == 0 ? NaN : 100.0 * ((r - LL) / den);
-          stochTail(scratch, n, j, rK0, rk, rmask, i, k0, sm, smf, dw, dwf, o0, o1, off);
-          off += tStride;
-        }
-        store<f64>(cell(scratch, n, 2, j), G); store<f64>(cell(scratch, n, 3, j), L);
-      } else {
-        for (let i = t0; i < t1; i++) {
-          const HH = dqValue(h, -1, dqStep(sH, qH, rmask, h, -1, i, kw, DQ_MAX));
-          const LL = dqValue(l, -1, dqStep(sL, qL, rmask, l, -1, i, kw, DQ_MIN));
-          const den = HH - LL;
-          const k0 = den == 0 ? NaN : 100.0 * ((ldx(c, i) - LL) / den);
-          stochTail(scratch, n, j, rK0, rk, rmask, i, k0, sm, smf, dw, dwf, o0, o1, off);
-          off += tStride;
-        }
+      for (let i = t0; i < t1; i++) {
+        const HH = xtQuery(tabH, slots, k, pk, i, t0, kw, DQ_MAX);
+        const LL = xtQuery(tabL, slots, k, pk, i, t0, kw, DQ_MIN);
+        const den = HH - LL;
+        const k0 = den == 0 ? NaN : 100.0 * ((ldx(c, i) - LL) / den);
+        stochTail(scratch, n, j, rK0, rk, rmask, i, k0, <i32>smf, smf, <i32>dwf, dwf, o0, o1, off);
+        off += tStride;
       }
     }
   }
 }
 
-export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  stochFamily(io, t, n, params, tStride, vStride, scratch, false);
-}
-
 export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  stochFamily(io, t, n, params, tStride, vStride, scratch, true);
+  const x = ioPtr(io, IO_SRC);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
+  const slots = histSlots(t), rmask = slots - 1;
+  const dqs = scratch + ((<usize>n * 10) << 3);
+  const rings = dqs + ((<usize>n * 2) << 4);
+  const hist = rings + ((<usize>n * 2 * <usize>slots) << 2);
+  stochCells(scratch, n, params, true);
+  for (let j = 0; j < n; j++) {
+    dqReset(dqStateAt(dqs, n, 0, j));
+    dqReset(dqStateAt(dqs, n, 1, j));
+  }
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    const p0 = t0 > 0 ? ldx(x, t0 - 1) : NaN;
+    const seeded0 = rsiSeeded(x, t0);
+    for (let j = 0; j < n; j++) {
+      // parameters [rsi_window, k_window, smoothing, d_window]
+      const kw = <i32>paramAt(params, n, 1, j);
+      const smf = paramAt(params, n, 2, j), dwf = paramAt(params, n, 3, j);
+      const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
+      const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
+      const rR = f64RingAt(hist, n, slots, 0, j), rK0 = f64RingAt(hist, n, slots, 1, j), rk = f64RingAt(hist, n, slots, 2, j);
+      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
+      let G = load<f64>(cell(scratch, n, 2, j)), L = load<f64>(cell(scratch, n, 3, j));
+      let p = p0, seeded = seeded0;
+      let off = <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const xs = ldx(x, i);
+        let r: f64 = NaN;
+        if (xs != xs || p != p) {
+          seeded = false;
+        } else {
+          const d = xs - p;
+          const g = d > 0 ? d : 0.0, q = d < 0 ? -d : 0.0;
+          if (seeded) {
+            G = a * g + b * G;
+            L = a * q + b * L;
+          } else {
+            G = g; L = q;
+            seeded = true;
+          }
+          r = rsi1(G, L);
+        }
+        p = xs;
+        store<f64>(rR + (<usize>(i & rmask) << 3), r);
+        const HH = dqValue(rR, rmask, dqStep(sH, qH, rmask, rR, rmask, i, kw, DQ_MAX));
+        const LL = dqValue(rR, rmask, dqStep(sL, qL, rmask, rR, rmask, i, kw, DQ_MIN));
+        const den = HH - LL;
+        const k0 = den == 0 ? NaN : 100.0 * ((r - LL) / den);
+        stochTail(scratch, n, j, rK0, rk, rmask, i, k0, <i32>smf, smf, <i32>dwf, dwf, o0, o1, off);
+        off += tStride;
+      }
+      store<f64>(cell(scratch, n, 2, j), G); store<f64>(cell(scratch, n, 3, j), L);
+    }
+  }
 }
 
 // ---------------------------------------------------------------- trix
@@ -591,28 +622,28 @@ export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
 
 // ---------------------------------------------------------------- williams_r
 // HH = ROLLMAX(high, n), LL = ROLLMIN(low, n); williams_r = −100·((HH − close) / (HH − LL)), NaN where
-// HH == LL (−0 where close == HH). Scalar per variant (deques). Scratch: 2 deques per variant.
+// HH == LL (−0 where close == HH). Scalar per variant over the shared extreme tables.
+// Scratch: 2 extreme tables.
 
 export function williams_r(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const out = outPtr(io, 0);
-  const slots = histSlots(t), qmask = slots - 1;
-  const dqs = scratch;
-  const rings = dqs + ((<usize>n * 2) << 4);
-  for (let j = 0; j < n; j++) {
-    dqReset(dqStateAt(dqs, n, 0, j));
-    dqReset(dqStateAt(dqs, n, 1, j));
-  }
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  const slots = ringSlots(t);
+  const tabH = scratch, tabL = tabH + xtBytes(t, false);
+  const K = xtLevels(maxParam(params, n, 0));
+  xtReset(tabH);
+  xtReset(tabL);
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
+    xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
     for (let j = 0; j < n; j++) {
       const w = <i32>paramAt(params, n, 0, j);
-      const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
-      const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
+      const k = xtLevels(w), pk = 1 << k;
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
-        const HH = dqValue(h, -1, dqStep(sH, qH, qmask, h, -1, i, w, DQ_MAX));
-        const LL = dqValue(l, -1, dqStep(sL, qL, qmask, l, -1, i, w, DQ_MIN));
+        const HH = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_MAX);
+        const LL = xtQuery(tabL, slots, k, pk, i, t0, w, DQ_MIN);
         const den = HH - LL;
         st1(o, den == 0 ? NaN : -100.0 * ((HH - ldx(c, i)) / den));
         o += tStride;

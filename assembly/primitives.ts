@@ -6,7 +6,7 @@
 // ---------------------------------------------------------------- EWMA (§2.5)
 
 /** y = isNaN(y) ? x : (a·x) + (b·y); a NaN x makes y NaN (reset). b = 1 − a. */
-import { CANON_NAN, narrowFinite, store4 } from './lanes';
+import { CANON_NAN, CHUNK, narrowFinite, store4 } from './lanes';
 
 @inline export function ewma1(y: f64, x: f64, a: f64, b: f64): f64 {
   return y != y ? x : a * x + b * y;
@@ -293,4 +293,94 @@ import { CANON_NAN, narrowFinite, store4 } from './lanes';
 /** … and ring r of `slots` f64 of variant j. */
 @inline export function f64RingAt(base: usize, n: i32, slots: i32, r: i32, j: i32): usize {
   return base + (((<usize>r * <usize>n + <usize>j) * <usize>slots) << 3);
+}
+
+// ---------------------------------------------------------------- ROLLMAX / ROLLMIN / AGE over a series shared by every variant (momentum, trend)
+// When every variant of a call reads the same input series (high, low) and only the window differs,
+// one table per series replaces the per-variant deques: level k holds, for bar i, the kept element of
+// the 2^k bars ending at i, B_k[i] = comb(B_{k−1}[i − 2^(k−1)], B_{k−1}[i]), built once per bar for all
+// variants (levels 0 … K, K = floor(log2 of the call's largest window) <= 10). The window of w bars
+// ending at i is the union of the level-k blocks ending at i − w + 2^k and at i, k = floor(log2 w): two
+// reads per variant and bar, no branches. comb(older, newer) takes the newer only when it is strictly
+// greater (ROLLMAX) / smaller (ROLLMIN), or greater or equal (AGE_MAX) / smaller or equal (AGE_MIN):
+// the kept element of a union of blocks (overlapping or not) is then the oldest (ROLLMAX / ROLLMIN) or
+// newest (AGE) element of the window's extreme class, which is exactly the element the spec's scan
+// keeps (§2.4), −0 next to +0 included. Values are compared as float32: widening is exact and keeps
+// the order, so the choices equal those of the binary64 comparisons. A block holding a NaN holds a
+// meaningless element; every window holding a NaN is masked by the bar's NaN age (i − last NaN bar
+// < w), and a NaN-free window only ever combines NaN-free blocks. Levels are rings of ringSlots(t)
+// cells (4096 >= CHUNK + 2000), so a chunk's bars can be added before the windows reading 2000 bars
+// back are queried. Layout of a table (XT_LEVELS levels): state (last NaN bar, i32, 16 bytes), NaN
+// ages of the chunk's bars (CHUNK i32), value rings (f32), then for the AGE modes index rings (i32).
+
+@inline export const XT_LEVELS: i32 = 11;   // 2^10 = 1024 <= 2000 < 2048
+
+/** Bytes of one shared extreme table over t bars (the host's scratch formula mirrors this). */
+@inline export function xtBytes(t: i32, ages: bool): usize {
+  return (16 + (<usize>CHUNK << 2) + ((<usize>XT_LEVELS * <usize>ringSlots(t)) << (ages ? 3 : 2)) + 15) & ~15;
+}
+
+/** Levels a call needs: floor(log2(largest window)). */
+@inline export function xtLevels(wmax: i32): i32 {
+  return 31 - clz(wmax);
+}
+
+@inline function xtTakeNewer(a: f32, b: f32, mode: i32): bool {
+  return mode == DQ_MAX ? b > a : mode == DQ_MIN ? b < a : mode == DQ_AGE_MAX ? b >= a : b <= a;
+}
+
+@inline export function xtReset(tab: usize): void {
+  store<i32>(tab, -1);
+}
+
+/** Adds bars t0 … t1 − 1 of the f32 series x to levels 0 … K and records their NaN ages. */
+@inline export function xtFill(tab: usize, slots: i32, K: i32, x: usize, t0: i32, t1: i32, mode: i32): void {
+  const mask = slots - 1;
+  const ages = tab + 16;
+  const vals = ages + (<usize>CHUNK << 2);
+  const idxs = vals + ((<usize>XT_LEVELS * <usize>slots) << 2);
+  const age = mode == DQ_AGE_MAX || mode == DQ_AGE_MIN;
+  let last = load<i32>(tab);
+  for (let i = t0; i < t1; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (v != v) last = i;
+    store<i32>(ages + (<usize>(i - t0) << 2), i - last);
+    const at = <usize>(i & mask) << 2;
+    store<f32>(vals + at, v);
+    if (age) store<i32>(idxs + at, i);
+    let h = 1;
+    for (let k = 1; k <= K; k++) {
+      const lo = (<usize>(k - 1) * <usize>slots) << 2, hi = (<usize>k * <usize>slots) << 2;
+      const ao = <usize>((i - h) & mask) << 2;
+      const a = load<f32>(vals + lo + ao), b = load<f32>(vals + lo + at);
+      const newer = xtTakeNewer(a, b, mode);
+      store<f32>(vals + hi + at, newer ? b : a);
+      if (age) store<i32>(idxs + hi + at, newer ? load<i32>(idxs + lo + at) : load<i32>(idxs + lo + ao));
+      h <<= 1;
+    }
+  }
+  store<i32>(tab, last);
+}
+
+/**
+ * The window of w bars ending at bar i (t0 = the chunk start of the last fill): its extreme's value
+ * (ROLLMAX / ROLLMIN) or age t − p (AGE), NaN where the window is not full or holds a NaN.
+ * k = xtLevels(w), pk = 1 << k.
+ */
+@inline export function xtQuery(tab: usize, slots: i32, k: i32, pk: i32, i: i32, t0: i32, w: i32, mode: i32): f64 {
+  const mask = slots - 1;
+  const ages = tab + 16;
+  const vals = ages + (<usize>CHUNK << 2);
+  const lv = (<usize>k * <usize>slots) << 2;
+  const ao = <usize>((i - w + pk) & mask) << 2, bo = <usize>(i & mask) << 2;
+  const a = load<f32>(vals + lv + ao), b = load<f32>(vals + lv + bo);
+  const newer = xtTakeNewer(a, b, mode);
+  let r: f64;
+  if (mode == DQ_AGE_MAX || mode == DQ_AGE_MIN) {
+    const idxs = vals + ((<usize>XT_LEVELS * <usize>slots) << 2);
+    r = <f64>(i - (newer ? load<i32>(idxs + lv + bo) : load<i32>(idxs + lv + ao)));
+  } else {
+    r = <f64>(newer ? b : a);
+  }
+  return load<i32>(ages + (<usize>(i - t0) << 2)) >= w ? r : NaN;
 }

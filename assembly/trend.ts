@@ -8,15 +8,15 @@
 // SIMD across variants: adx, keltner, vortex. linreg_slope runs its per-window sums for four
 // consecutive bars at once (one bar per lane, each lane summing its own window in the spec's order).
 // Scalar per variant in both builds: the kernels over rolling extremes (aroon, chandelier_exit,
-// donchian, ichimoku: a monotone deque per variant, primitives.ts) and the branchy state machines
-// (psar, supertrend). Where variants that differ only in a trailing parameter share a series (the
-// ATR and extremes of chandelier_exit and supertrend over `mult`, ichimoku's lines over
-// `displacement`), the first variant of each run of equal windows computes it once per chunk into
-// scratch and the others of the run read it there.
+// donchian, ichimoku), which read the extremes of high / low from two tables shared by all variants
+// (primitives.ts: two reads per variant and bar, branch-free), and the branchy state machines (psar,
+// supertrend). Where variants that differ only in a trailing parameter share a series (the ATR and
+// extremes of chandelier_exit and supertrend over `mult`, ichimoku's lines over `displacement`), the
+// first variant of each run of equal windows computes it once per chunk into scratch and the others
+// of the run read it there.
 import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, geMask, ioPtr, ldx, outPtr, paramAt, span, st1, st2, st4, stNaN4 } from './lanes';
 import {
-  DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, histSlots, i32RingAt, ringAt, ringSlots,
-  rollsumStep1, rollsumStep2,
+  DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
 import { trueRangeAt } from './volatility';
 
@@ -30,6 +30,13 @@ import { trueRangeAt } from './volatility';
   if (j == 0) return true;
   for (let p = 0; p < count; p++) if (paramAt(params, n, p, j) != paramAt(params, n, p, j - 1)) return true;
   return false;
+}
+
+/** The largest value of integer parameters p0 … p1 − 1 over the call's variants. */
+@inline function maxParams(params: usize, n: i32, p0: i32, p1: i32): i32 {
+  let m = 1;
+  for (let j = 0; j < n; j++) for (let p = p0; p < p1; p++) m = max(m, <i32>paramAt(params, n, p, j));
+  return m;
 }
 
 /** Stores canonical NaN at `o` when the output is materialised. */
@@ -180,31 +187,29 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // ---------------------------------------------------------------- aroon
 // SH = AGE_MAX(high, n), SL = AGE_MIN(low, n) (bars since the newest extreme of the window);
 // aroon_up = ((n − SH) / n)·100, aroon_down = ((n − SL) / n)·100, aroon_osc = up − down.
-// Scalar per variant (deques). Slots [aroon_osc, aroon_up, aroon_down], each optional.
-// Scratch: 2 deques per variant.
+// Scalar per variant over the shared extreme tables (AGE modes).
+// Slots [aroon_osc, aroon_up, aroon_down], each optional. Scratch: 2 extreme tables with indices.
 
 export function aroon(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
-  const slots = histSlots(t), qmask = slots - 1;
-  const dqs = scratch;
-  const rings = dqs + ((<usize>n * 2) << 4);
-  for (let j = 0; j < n; j++) {
-    dqReset(dqStateAt(dqs, n, 0, j));
-    dqReset(dqStateAt(dqs, n, 1, j));
-  }
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  const slots = ringSlots(t);
+  const tabH = scratch, tabL = tabH + xtBytes(t, true);
+  const K = xtLevels(maxParams(params, n, 0, 1));
+  xtReset(tabH);
+  xtReset(tabL);
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    xtFill(tabH, slots, K, h, t0, t1, DQ_AGE_MAX);
+    xtFill(tabL, slots, K, l, t0, t1, DQ_AGE_MIN);
     for (let j = 0; j < n; j++) {
       const nf = paramAt(params, n, 0, j);
       const w = <i32>nf;
-      const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
-      const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
+      const k = xtLevels(w), pk = 1 << k;
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
-        const pH = dqStep(sH, qH, qmask, h, -1, i, w, DQ_AGE_MAX);
-        const pL = dqStep(sL, qL, qmask, l, -1, i, w, DQ_AGE_MIN);
-        const SH = pH < 0 ? NaN : <f64>(i - pH), SL = pL < 0 ? NaN : <f64>(i - pL);
+        const SH = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_AGE_MAX);
+        const SL = xtQuery(tabL, slots, k, pk, i, t0, w, DQ_AGE_MIN);
         const up = ((nf - SH) / nf) * 100.0, down = ((nf - SL) / nf) * 100.0;
         if (o0) st1(o0 + off, up - down);
         if (o1) st1(o1 + off, up);
@@ -217,50 +222,49 @@ export function aroon(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
 
 // ---------------------------------------------------------------- chandelier_exit
 // chandelier_long = ROLLMAX(high, n) − (mult·ATR(n)), chandelier_short = ROLLMIN(low, n) + (mult·ATR(n)).
-// TR is computed once per chunk; the first variant of each run of equal windows runs the deques and
-// the ATR and leaves HH, LL and ATR of the chunk in scratch for the run. Scalar per variant.
-// Slots [chandelier_long, chandelier_short], each optional.
-// Scratch: 1 array of n f64 (ATR), 4 × CHUNK f64 (TR, HH, LL, ATR of the chunk), 2 deques per variant.
+// TR is computed once per chunk; the first variant of each run of equal windows reads the extremes
+// from the shared tables, runs the ATR and leaves HH, LL and ATR of the chunk in scratch for the run.
+// Scalar per variant. Slots [chandelier_long, chandelier_short], each optional.
+// Scratch: 1 array of n f64 (ATR), 4 × CHUNK f64 (TR, HH, LL, ATR of the chunk), 2 extreme tables.
 
 export function chandelier_exit(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  const slots = histSlots(t), qmask = slots - 1;
+  const slots = ringSlots(t);
   const bars = scratch + ((<usize>n * 1) << 3);
-  const dqs = bars + ((<usize>CHUNK * 4) << 3);
-  const rings = dqs + ((<usize>n * 2) << 4);
-  for (let j = 0; j < n; j++) {
-    store<f64>(cell(scratch, n, 0, j), NaN);
-    dqReset(dqStateAt(dqs, n, 0, j));
-    dqReset(dqStateAt(dqs, n, 1, j));
-  }
+  const tabH = bars + ((<usize>CHUNK * 4) << 3), tabL = tabH + xtBytes(t, false);
+  const K = xtLevels(maxParams(params, n, 0, 1));
+  xtReset(tabH);
+  xtReset(tabL);
+  for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, 0, j), NaN);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
+    xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
+    xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
     for (let i = t0; i < t1; i++) store<f64>(chunkAt(bars, 0, i - t0), trueRangeAt(h, l, c, i));
     for (let j = 0; j < n; j++) {
       const nf = paramAt(params, n, 0, j);
       if (leads(params, n, 1, j)) {
         const w = <i32>nf;
+        const k = xtLevels(w), pk = 1 << k;
         const a = 1.0 / nf, b = 1.0 - a;
-        const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
-        const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
         let A = load<f64>(cell(scratch, n, 0, j));
         for (let i = t0; i < t1; i++) {
-          const k = i - t0;
-          A = ewma1(A, load<f64>(chunkAt(bars, 0, k)), a, b);
-          store<f64>(chunkAt(bars, 1, k), dqValue(h, -1, dqStep(sH, qH, qmask, h, -1, i, w, DQ_MAX)));
-          store<f64>(chunkAt(bars, 2, k), dqValue(l, -1, dqStep(sL, qL, qmask, l, -1, i, w, DQ_MIN)));
-          store<f64>(chunkAt(bars, 3, k), A);
+          const q = i - t0;
+          A = ewma1(A, load<f64>(chunkAt(bars, 0, q)), a, b);
+          store<f64>(chunkAt(bars, 1, q), xtQuery(tabH, slots, k, pk, i, t0, w, DQ_MAX));
+          store<f64>(chunkAt(bars, 2, q), xtQuery(tabL, slots, k, pk, i, t0, w, DQ_MIN));
+          store<f64>(chunkAt(bars, 3, q), A);
         }
         store<f64>(cell(scratch, n, 0, j), A);
       }
       const mult = paramAt(params, n, 1, j);
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
-        const k = i - t0;
-        const m = mult * load<f64>(chunkAt(bars, 3, k));
-        if (o0) st1(o0 + off, load<f64>(chunkAt(bars, 1, k)) - m);
-        if (o1) st1(o1 + off, load<f64>(chunkAt(bars, 2, k)) + m);
+        const q = i - t0;
+        const m = mult * load<f64>(chunkAt(bars, 3, q));
+        if (o0) st1(o0 + off, load<f64>(chunkAt(bars, 1, q)) - m);
+        if (o1) st1(o1 + off, load<f64>(chunkAt(bars, 2, q)) + m);
         off += tStride;
       }
     }
@@ -269,29 +273,28 @@ export function chandelier_exit(io: usize, t: i32, n: i32, params: usize, tStrid
 
 // ---------------------------------------------------------------- donchian
 // upper = ROLLMAX(high, n), lower = ROLLMIN(low, n), mid = (upper + lower)·0.5. Scalar per variant
-// (deques). Slots [donchian_mid, donchian_upper, donchian_lower], each optional.
-// Scratch: 2 deques per variant.
+// over the shared extreme tables. Slots [donchian_mid, donchian_upper, donchian_lower], each optional.
+// Scratch: 2 extreme tables.
 
 export function donchian(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
-  const slots = histSlots(t), qmask = slots - 1;
-  const dqs = scratch;
-  const rings = dqs + ((<usize>n * 2) << 4);
-  for (let j = 0; j < n; j++) {
-    dqReset(dqStateAt(dqs, n, 0, j));
-    dqReset(dqStateAt(dqs, n, 1, j));
-  }
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  const slots = ringSlots(t);
+  const tabH = scratch, tabL = tabH + xtBytes(t, false);
+  const K = xtLevels(maxParams(params, n, 0, 1));
+  xtReset(tabH);
+  xtReset(tabL);
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
+    xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
     for (let j = 0; j < n; j++) {
       const w = <i32>paramAt(params, n, 0, j);
-      const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
-      const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
+      const k = xtLevels(w), pk = 1 << k;
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
-        const up = dqValue(h, -1, dqStep(sH, qH, qmask, h, -1, i, w, DQ_MAX));
-        const lo = dqValue(l, -1, dqStep(sL, qL, qmask, l, -1, i, w, DQ_MIN));
+        const up = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_MAX);
+        const lo = xtQuery(tabL, slots, k, pk, i, t0, w, DQ_MIN);
         if (o0) st1(o0 + off, (up + lo) * 0.5);
         if (o1) st1(o1 + off, up);
         if (o2) st1(o2 + off, lo);
@@ -306,30 +309,32 @@ export function donchian(io: usize, t: i32, n: i32, params: usize, tStride: usiz
 // A0 = (conversion + base)·0.5; span_a[t] = A0[t + d], span_b[t] = B0[t + d] (look-ahead: the last d
 // rows are NaN), lagging[t] = close[t − d]. Bar s of a chunk therefore writes conversion, base and
 // lagging at row s and the spans at row s − d; the spans' last d rows are written NaN after the last
-// chunk. The first variant of each run of equal (cw, bw, sbw) runs the six deques and leaves the
-// chunk's conversion, base and B0 in scratch for the run (variants differing only in d).
-// Scalar per variant. Slots [span_a, conversion, base, span_b, lagging], each optional.
-// Scratch: 3 × CHUNK f64, 6 deques per variant.
+// chunk. The extremes come from the shared tables; the first variant of each run of equal (cw, bw,
+// sbw) leaves the chunk's conversion, base and B0 in scratch for the run (variants differing only in
+// d). Scalar per variant. Slots [span_a, conversion, base, span_b, lagging], each optional.
+// Scratch: 3 × CHUNK f64, 2 extreme tables.
 
 export function ichimoku(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2), o3 = outPtr(io, 3), o4 = outPtr(io, 4);
-  const slots = histSlots(t), qmask = slots - 1;
+  const slots = ringSlots(t);
   const bars = scratch;
-  const dqs = bars + ((<usize>CHUNK * 3) << 3);
-  const rings = dqs + ((<usize>n * 6) << 4);
-  for (let j = 0; j < n; j++) for (let d = 0; d < 6; d++) dqReset(dqStateAt(dqs, n, d, j));
+  const tabH = bars + ((<usize>CHUNK * 3) << 3), tabL = tabH + xtBytes(t, false);
+  const K = xtLevels(maxParams(params, n, 0, 3));
+  xtReset(tabH);
+  xtReset(tabL);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
+    xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
+    xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
     for (let j = 0; j < n; j++) {
       if (leads(params, n, 3, j)) {
         for (let a = 0; a < 3; a++) {
           const w = <i32>paramAt(params, n, a, j);
-          const sH = dqStateAt(dqs, n, 2 * a, j), sL = dqStateAt(dqs, n, 2 * a + 1, j);
-          const qH = i32RingAt(rings, n, slots, 2 * a, j), qL = i32RingAt(rings, n, slots, 2 * a + 1, j);
+          const k = xtLevels(w), pk = 1 << k;
           for (let i = t0; i < t1; i++) {
-            const up = dqValue(h, -1, dqStep(sH, qH, qmask, h, -1, i, w, DQ_MAX));
-            const lo = dqValue(l, -1, dqStep(sL, qL, qmask, l, -1, i, w, DQ_MIN));
+            const up = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_MAX);
+            const lo = xtQuery(tabL, slots, k, pk, i, t0, w, DQ_MIN);
             store<f64>(chunkAt(bars, a, i - t0), (up + lo) * 0.5);
           }
         }

@@ -13,6 +13,14 @@ const histSlots = (t: number): number => {
 };
 /** Per-variant monotone deques: a 16-byte state and a ring of i32 bar indices each. */
 const deques = (count: number, n: number, t: number): number => count * n * (16 + histSlots(t) * 4);
+/** Slots of a ring of a shared series (assembly/primitives.ts ringSlots): the series up to 4096 bars, else 4096. */
+const ringSlots = (t: number): number => {
+  let s = 1;
+  while (s < t && s < 4096) s *= 2;
+  return s;
+};
+/** Shared ROLLMAX / ROLLMIN tables (assembly/primitives.ts xtBytes): state, the chunk's NaN ages, 11 levels of f32 values, 16-byte aligned. */
+const tables = (count: number, t: number): number => count * (Math.ceil((16 + 256 * 4 + 11 * ringSlots(t) * 4) / 16) * 16);
 /** Per-variant f64 history rings. */
 const rings = (count: number, n: number, t: number): number => count * n * histSlots(t) * 8;
 
@@ -20,7 +28,7 @@ const rings = (count: number, n: number, t: number): number => count * n * histS
 const CCI = defineKernel({ name: 'cci', params: ['window'], slots: ['cci'], reference: referenceCci, scratchBytes: (_n, t) => t * 8 });
 const FISHER = defineKernel({
   name: 'fisher', params: ['window'], slots: ['fisher', 'trigger'], reference: referenceFisher,
-  scratchBytes: (n, t) => f64s(1, n) + deques(2, n, t),
+  scratchBytes: (n, t) => f64s(1, n) + tables(2, t),
 });
 const MACD = defineKernel({
   name: 'macd', params: ['fast_window', 'slow_window', 'signal_window'], slots: ['macd', 'signal', 'hist'], reference: referenceMacd,
@@ -34,7 +42,7 @@ const ROC = defineKernel({ name: 'roc', params: ['window'], slots: ['roc'], refe
 const RSI = defineKernel({ name: 'rsi', params: ['window'], slots: ['rsi'], reference: referenceRsi, scratchBytes: (n) => f64s(4, n) });
 const STOCH = defineKernel({
   name: 'stoch', params: ['k_window', 'smoothing', 'd_window'], slots: ['k', 'd'], reference: referenceStoch,
-  scratchBytes: (n, t) => f64s(10, n) + deques(2, n, t) + rings(3, n, t),
+  scratchBytes: (n, t) => f64s(10, n) + tables(2, t) + rings(2, n, t),
 });
 const STOCH_RSI = defineKernel({
   name: 'stoch_rsi', params: ['rsi_window', 'k_window', 'smoothing', 'd_window'], slots: ['k', 'd'], reference: referenceStochRsi,
@@ -46,7 +54,7 @@ const TRIX = defineKernel({
 });
 const WILLIAMS_R = defineKernel({
   name: 'williams_r', params: ['window'], slots: ['williams_r'], reference: referenceWilliamsR,
-  scratchBytes: (n, t) => deques(2, n, t),
+  scratchBytes: (_n, t) => tables(2, t),
 });
 
 export const cci = defineIndicator({

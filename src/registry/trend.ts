@@ -7,20 +7,14 @@ import {
 
 const f64s = (arrays: number, n: number): number => arrays * n * 8;
 const CHUNK = 256; // bars per kernel time chunk (assembly/lanes.ts)
-/** Slots of a per-variant history ring (assembly/primitives.ts histSlots): the series up to 2048 bars, else 2048. */
-const histSlots = (t: number): number => {
-  let s = 1;
-  while (s < t && s < 2048) s *= 2;
-  return s;
-};
 /** Slots of a ring of a shared series (assembly/primitives.ts ringSlots): the series up to 4096 bars, else 4096. */
 const ringSlots = (t: number): number => {
   let s = 1;
   while (s < t && s < 4096) s *= 2;
   return s;
 };
-/** Per-variant monotone deques: a 16-byte state and a ring of i32 bar indices each. */
-const deques = (count: number, n: number, t: number): number => count * n * (16 + histSlots(t) * 4);
+/** Shared ROLLMAX / ROLLMIN / AGE tables (assembly/primitives.ts xtBytes): state, the chunk's NaN ages, 11 levels of f32 values (and i32 bar indices for AGE), 16-byte aligned. */
+const tables = (count: number, t: number, ages = false): number => count * (Math.ceil((16 + CHUNK * 4 + 11 * ringSlots(t) * (ages ? 8 : 4)) / 16) * 16);
 
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
 const ADX = defineKernel({
@@ -29,20 +23,20 @@ const ADX = defineKernel({
 });
 const AROON = defineKernel({
   name: 'aroon', params: ['window'], slots: ['aroon_osc', 'aroon_up', 'aroon_down'], reference: referenceAroon,
-  scratchBytes: (n, t) => deques(2, n, t),
+  scratchBytes: (_n, t) => tables(2, t, true),
 });
 const CHANDELIER_EXIT = defineKernel({
   name: 'chandelier_exit', params: ['window', 'mult'], slots: ['chandelier_long', 'chandelier_short'], reference: referenceChandelierExit,
-  scratchBytes: (n, t) => f64s(1, n) + 4 * CHUNK * 8 + deques(2, n, t),
+  scratchBytes: (n, t) => f64s(1, n) + 4 * CHUNK * 8 + tables(2, t),
 });
 const DONCHIAN = defineKernel({
   name: 'donchian', params: ['window'], slots: ['donchian_mid', 'donchian_upper', 'donchian_lower'], reference: referenceDonchian,
-  scratchBytes: (n, t) => deques(2, n, t),
+  scratchBytes: (_n, t) => tables(2, t),
 });
 const ICHIMOKU = defineKernel({
   name: 'ichimoku', params: ['conversion_window', 'base_window', 'span_b_window', 'displacement'],
   slots: ['span_a', 'conversion', 'base', 'span_b', 'lagging'], reference: referenceIchimoku,
-  scratchBytes: (n, t) => 3 * CHUNK * 8 + deques(6, n, t),
+  scratchBytes: (_n, t) => 3 * CHUNK * 8 + tables(2, t),
 });
 const KELTNER = defineKernel({
   name: 'keltner', params: ['window', 'mult'], slots: ['middle', 'upper', 'lower'], reference: referenceKeltner,

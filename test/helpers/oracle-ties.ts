@@ -1,5 +1,6 @@
 /**
- * Kernels over rolling extremes against their reference on a series built to stress the deques:
+ * Kernels over rolling extremes against their reference on a series built to stress the extreme
+ * tables and deques:
  * small integer prices with many ties, +0 and −0 side by side, and NaNs that hit high, low and close
  * independently (each series has its own NaN bars). Both builds × both layouts × batches 1 and all.
  */
