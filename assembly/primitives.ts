@@ -219,8 +219,9 @@ import { CANON_NAN, CHUNK, narrowFinite, store4 } from './lanes';
   return ring + (<usize>(i & mask) << 3);
 }
 
-// ---------------------------------------------------------------- ROLLMAX / ROLLMIN / AGE_MAX / AGE_MIN deques (momentum, trend)
-// A monotone deque of bar indices per variant, O(1) amortised per bar (§2.4). The state is three i32
+// ---------------------------------------------------------------- ROLLMAX / ROLLMIN / AGE_MAX / AGE_MIN deques (per-variant series: stoch_rsi)
+// For a series of each variant's own (stoch_rsi's RSI), a monotone deque of bar indices per variant,
+// O(1) amortised per bar (§2.4); series shared by all variants use the tables below. The state is three i32
 // at `st` (head, tail: monotone counters; last NaN bar, −1 before the first), the indices live in a
 // ring of `histSlots(t)` i32 at `q`. A new value drops the queued values it beats: strictly for
 // ROLLMAX / ROLLMIN (of equal values, −0 next to +0 included, the older stays in front, as the
