@@ -1,107 +1,388 @@
 /**
- * `gridta bench` (what `npm start` runs): gridta's SIMD and scalar builds against a plain-JS
- * typed-array loop on the same grid and data, in one run, with tinybench medians. Ratios are p50
- * over p50 from the same run. Targets are read on the reused-output rows (bench.md §3).
+ * `gridta bench` (what `npm start` runs, bench.md): gridta's SIMD and scalar builds at each thread
+ * count, a plain-JS loop and the JS peer libraries on the same grids and the same data, in one
+ * run. Agreement with gridta's reference is checked before anything is timed; tinybench medians;
+ * every ratio is values/s over values/s from this run (for rows that compute the whole grid that is
+ * p50 over p50). Targets are read on the reused-output rows (bench.md §3).
  */
-import { cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import { Bench } from 'tinybench';
-import { benchCases, type BenchCase } from '../../bench/cases.js';
+import { checkFull, checkPeer, column, peerVariants, type Agreement } from '../../bench/agreement.js';
+import { benchCases, type BenchCase, type Skipped } from '../../bench/cases.js';
 import { SYNTHETIC_SEED, syntheticMinuteCandles } from '../../bench/data.js';
+import { loadPeers, PEER_NAMES, type PeerAdapter, type PeerUnavailable } from '../../bench/peers/index.js';
+import { barChartSvg, type PlotGroup } from '../../bench/plot.js';
 import { loadCandlesFile } from '../arrow/candles.js';
 import type { Candles } from '../candles/index.js';
 import type { IndicatorTensor } from '../compute/tensor.js';
-import { createEngine, type Engine } from '../runtime/engine.js';
-import { UsageError, parse } from './args.js';
+import { createEngine, POOL_MIN_VALUES, type Engine } from '../runtime/engine.js';
+import type { GridtaWarning } from '../runtime/cache.js';
+import { UsageError, engineOptions, parse } from './args.js';
 
-interface Row { library: string; p50Ms: number; rme: number; samples: number; valuesPerSec: number; vsPlain?: number }
+type Family = 'gridta' | 'gridta-threads' | 'gridta-scalar' | 'plain' | 'peer';
 
-const fmt = (x: number, d = 1): string => x.toFixed(d);
-const human = (x: number): string => (x >= 1e9 ? `${fmt(x / 1e9, 2)} G` : x >= 1e6 ? `${fmt(x / 1e6, 1)} M` : `${fmt(x / 1e3, 1)} k`);
+export interface BenchRow {
+  library: string;
+  family: Family;
+  engine?: 'wasm-simd' | 'wasm-scalar';
+  threads?: number;
+  output: 'reused' | 'fresh';
+  p50Ms: number;
+  rme: number;
+  samples: number;
+  /** Variants one timed call covers (peers may be timed on fewer than the grid's; values/s counts only those). */
+  variantsTimed: number;
+  /** bars × variantsTimed / p50 seconds. */
+  valuesPerSec: number;
+  /** values/s over the plain loop's (reused-output rows against the reused plain row; fresh and peer rows against the fresh one). */
+  vsPlain: number | null;
+  /** values/s over the fastest peer's. */
+  vsFastestPeer: number | null;
+  agreement: Agreement | null;
+  notes: string[];
+}
 
-async function timeCase(c: BenchCase, candles: Candles, engines: Record<string, Engine>, timeMs: number): Promise<Row[]> {
-  const values = candles.t * c.variants;
-  const bench = new Bench({ time: timeMs, warmupTime: Math.min(500, timeMs / 4), warmupIterations: 2, iterations: 3 });
-  const reused: Record<string, IndicatorTensor | undefined> = {};
-  for (const [name, engine] of Object.entries(engines)) {
-    const req = { candles, grid: c.grid };
-    reused[name] = await engine.compute(req);
-    bench.add(`gridta ${name} (reused output)`, async () => { reused[name] = await engine.compute({ ...req, out: reused[name] }); });
-  }
-  bench.add(`gridta ${Object.keys(engines)[0]} (fresh output)`, async () => { await Object.values(engines)[0]!.compute({ candles, grid: c.grid }); });
-  if (c.plain) {
-    const close = candles.close;
-    const out = new Float32Array(values);
-    bench.add('plain JS loop (reused output)', () => c.plain!(close, out));
-    bench.add('plain JS loop (fresh output)', () => c.plain!(close, new Float32Array(values)));
-  }
+export interface BenchCaseResult {
+  id: string;
+  grid: string;
+  variants: number;
+  outputs: readonly string[];
+  t: number;
+  rows: BenchRow[];
+  peersSkipped: { name: string; reason: string }[];
+  /** p50 of gridta wasm-simd with reused output, by thread count. */
+  threadsP50: Record<string, number>;
+  recommendedThreads: number | null;
+}
+
+const fmt = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
+export const human = (x: number): string => (x >= 1e9 ? `${fmt(x / 1e9, 2)} G` : x >= 1e6 ? `${fmt(x / 1e6, 1)} M` : x >= 1e3 ? `${fmt(x / 1e3, 1)} k` : fmt(x, 0));
+const ratio = (x: number | null): string => (x === null ? '—' : x >= 100 ? `${x.toFixed(0)}×` : x >= 10 ? `${x.toFixed(1)}×` : `${x.toFixed(2)}×`);
+
+interface Timing { p50Ms: number; rme: number; samples: number }
+
+/** One task in its own tinybench run: `time` ms at most after the warm-up, p50 of the samples. */
+async function timeTask(name: string, fn: () => unknown, opts: { timeMs: number; warmup: boolean }): Promise<Timing> {
+  const bench = new Bench({ time: opts.timeMs, iterations: 50, warmup: opts.warmup, warmupIterations: 1, warmupTime: 1, throws: true });
+  bench.add(name, fn as () => Promise<void>);
   await bench.run();
-  const rows: Row[] = bench.tasks.map((task) => {
-    const r = task.result;
-    if (r.state !== 'completed') throw new Error(`bench task ${task.name} ${r.state}${'error' in r ? `: ${String((r as { error?: unknown }).error)}` : ''}`);
-    return { library: task.name, p50Ms: r.latency.p50, rme: r.latency.rme, samples: r.latency.samplesCount, valuesPerSec: values / (r.latency.p50 / 1000) };
-  });
-  const plainReused = rows.find((r) => r.library === 'plain JS loop (reused output)');
-  const plainFresh = rows.find((r) => r.library === 'plain JS loop (fresh output)');
-  for (const r of rows) {
-    const base = r.library.includes('fresh') ? plainFresh : plainReused;
-    if (base) r.vsPlain = base.p50Ms / r.p50Ms;
+  const r = bench.tasks[0]!.result;
+  if (r.state !== 'completed') throw new Error(`bench task ${name}: ${r.state}${'error' in r ? `: ${String((r as { error?: unknown }).error)}` : ''}`);
+  return { p50Ms: r.latency.p50, rme: r.latency.rme, samples: r.latency.samplesCount };
+}
+
+interface Ctx {
+  candles: Candles;
+  timeMs: number;
+  threads: number[];
+  engines: Map<string, Engine>;
+  peers: PeerAdapter[];
+  peersUnavailable: PeerUnavailable[];
+  log: (s: string) => void;
+}
+
+const engineKey = (engine: string, threads: number): string => `${engine}/${threads}`;
+
+async function gridtaRow(ctx: Ctx, c: BenchCase, engine: 'wasm-simd' | 'wasm-scalar', threads: number, output: 'reused' | 'fresh'): Promise<BenchRow> {
+  const e = ctx.engines.get(engineKey(engine, threads))!;
+  const { candles } = ctx;
+  const T = candles.t, V = c.variants;
+  const req = { candles, grid: c.grid };
+  let tensor: IndicatorTensor | undefined = await e.compute(req);
+  const agreement = checkFull(c, candles, (v, o) => column(tensor!.output(o), T, V, v));
+  const usedThreads = tensor.meta.threads;
+  const family: Family = engine === 'wasm-scalar' ? 'gridta-scalar' : threads > 1 ? 'gridta-threads' : 'gridta';
+  const label = `gridta ${engine} ${threads} thread${threads > 1 ? 's' : ''} (${output} output)`;
+  ctx.log(`    ${label}`);
+  let timing: Timing;
+  if (output === 'reused') {
+    timing = await timeTask(label, async () => { tensor = await e.compute({ ...req, out: tensor }); }, { timeMs: ctx.timeMs, warmup: true });
+  } else {
+    tensor = undefined;
+    timing = await timeTask(label, async () => { await e.compute(req); }, { timeMs: ctx.timeMs, warmup: true });
+  }
+  tensor = undefined;
+  const notes: string[] = [];
+  if (threads > 1 && usedThreads === 1) notes.push(`ran in-process: under ${POOL_MIN_VALUES.toLocaleString('en-US')} output values or one batch`);
+  return { library: label, family, engine, threads, output, ...timing, variantsTimed: V, valuesPerSec: (T * V) / (timing.p50Ms / 1000), vsPlain: null, vsFastestPeer: null, agreement, notes };
+}
+
+async function plainRows(ctx: Ctx, c: BenchCase): Promise<BenchRow[]> {
+  const { candles } = ctx;
+  const T = candles.t, V = c.variants;
+  const inp = { close: candles.close, high: candles.high, low: candles.low, volume: candles.volume };
+  let outs: Float32Array[] | undefined = c.outputs.map(() => new Float32Array(T * V));
+  c.plain(inp, outs);
+  const agreement = checkFull(c, candles, (v, o) => column(outs![c.outputs.indexOf(o)]!, T, V, v));
+  const rows: BenchRow[] = [];
+  for (const output of ['reused', 'fresh'] as const) {
+    const label = `plain JS loop (${output} output)`;
+    ctx.log(`    ${label}`);
+    const fn = output === 'reused' ? () => c.plain(inp, outs!) : () => c.plain(inp, c.outputs.map(() => new Float32Array(T * V)));
+    if (output === 'fresh') outs = undefined;
+    const timing = await timeTask(label, fn, { timeMs: ctx.timeMs, warmup: true });
+    rows.push({ library: label, family: 'plain', output, ...timing, variantsTimed: V, valuesPerSec: (T * V) / (timing.p50Ms / 1000), vsPlain: null, vsFastestPeer: null, agreement, notes: [] });
   }
   return rows;
 }
 
-export async function runBench(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { size: { type: 'string' }, data: { type: 'string' }, cases: { type: 'string' }, time: { type: 'string' } });
-  if (values.help) {
-    process.stdout.write('usage: gridta bench [--size T] [--data FILE] [--cases a,b] [--time MS] [--json]\n');
-    return 0;
+/** Evenly spaced picks of k items, first and last included. */
+function spread<T>(xs: readonly T[], k: number): T[] {
+  if (k >= xs.length) return [...xs];
+  if (k === 1) return [xs[Math.floor((xs.length - 1) / 2)]!];
+  return Array.from({ length: k }, (_, i) => xs[Math.round((i * (xs.length - 1)) / (k - 1))]!);
+}
+
+async function peerRow(ctx: Ctx, c: BenchCase, peer: PeerAdapter): Promise<BenchRow> {
+  const { candles } = ctx;
+  const label = `${peer.name} ${peer.version}`;
+  ctx.log(`    ${label}: agreement check`);
+  const agreement = await checkPeer(peer, c, candles);
+  const supported: number[] = [];
+  const reasons = new Set<string>();
+  for (let v = 0; v < c.variants; v++) {
+    const why = peer.unsupportedVariant?.(c.id, c.params(v)) ?? null;
+    if (why) reasons.add(why); else supported.push(v);
   }
+  const prepared = peer.prepare({ t: candles.t, close: candles.close, open: candles.open, high: candles.high, low: candles.low, volume: candles.volume });
+  // one call on the middle variant: the warm-up, and the size of a timed call
+  const mid = peerVariants(peer, c)[1] ?? supported[0]!;
+  const t0 = performance.now();
+  await peer.run(c.id, c.params(mid), prepared);
+  const one = performance.now() - t0;
+  const k = Math.max(1, Math.min(supported.length, Math.floor((0.4 * ctx.timeMs) / Math.max(one, 1e-3))));
+  const chosen = spread(supported, k).map((v) => c.params(v));
+  ctx.log(`    ${label}: ${k} of ${c.variants} variants per timed call`);
+  const timing = await timeTask(label, async () => {
+    for (const p of chosen) await peer.run(c.id, p, prepared); // each variant's result is dropped before the next
+  }, { timeMs: ctx.timeMs, warmup: false });
+  const notes: string[] = [];
+  if (k < c.variants) {
+    const why = supported.length < c.variants ? `${supported.length} supported (${[...reasons].join('; ')})` : 'the whole grid would take too long per call';
+    notes.push(`timed on ${k} of ${c.variants} variants (evenly spaced; ${why}); values/s counts only those`);
+  }
+  return { library: label, family: 'peer', output: 'fresh', ...timing, variantsTimed: k, valuesPerSec: (candles.t * k) / (timing.p50Ms / 1000), vsPlain: null, vsFastestPeer: null, agreement, notes };
+}
+
+/** bench.md §5: the smallest thread count within 5% of the best p50, among counts ≤ available CPUs. */
+export function recommendThreads(p50ByThreads: Readonly<Record<string, number>>, cpusAvailable: number): number | null {
+  const entries = Object.entries(p50ByThreads).map(([k, v]) => [Number(k), v] as const).filter(([k]) => k <= cpusAvailable).sort((a, b) => a[0] - b[0]);
+  if (entries.length === 0) return null;
+  const best = Math.min(...entries.map(([, v]) => v));
+  return entries.find(([, v]) => v <= best * 1.05)![0];
+}
+
+async function runCase(ctx: Ctx, c: BenchCase): Promise<BenchCaseResult> {
+  const rows: BenchRow[] = [];
+  const threadsP50: Record<string, number> = {};
+  for (const n of ctx.threads) {
+    const r = await gridtaRow(ctx, c, 'wasm-simd', n, 'reused');
+    threadsP50[String(n)] = r.p50Ms;
+    rows.push(r);
+  }
+  rows.push(await gridtaRow(ctx, c, 'wasm-scalar', 1, 'reused'));
+  rows.push(await gridtaRow(ctx, c, 'wasm-simd', 1, 'fresh'));
+  rows.push(...(await plainRows(ctx, c)));
+  const peersSkipped: { name: string; reason: string }[] = ctx.peersUnavailable.map((p) => ({ name: p.name, reason: p.native ? `native peer, opt-in: ${p.reason}` : p.reason }));
+  for (const peer of ctx.peers) {
+    if (!peer.supports(c.id)) { peersSkipped.push({ name: peer.name, reason: `has no ${c.id.split('.')[1]} for a rolling series` }); continue; }
+    try {
+      rows.push(await peerRow(ctx, c, peer));
+    } catch (e) {
+      peersSkipped.push({ name: peer.name, reason: `failed: ${(e as Error).message.split('\n')[0]}` });
+    }
+  }
+  const plainReused = rows.find((r) => r.family === 'plain' && r.output === 'reused')!;
+  const plainFresh = rows.find((r) => r.family === 'plain' && r.output === 'fresh')!;
+  const peerRows = rows.filter((r) => r.family === 'peer');
+  const fastestPeer = peerRows.length ? Math.max(...peerRows.map((r) => r.valuesPerSec)) : null;
+  for (const r of rows) {
+    const base = r.output === 'reused' ? plainReused : plainFresh;
+    r.vsPlain = r.valuesPerSec / base.valuesPerSec;
+    r.vsFastestPeer = fastestPeer ? r.valuesPerSec / fastestPeer : null;
+  }
+  return { id: c.id, grid: c.label, variants: c.variants, outputs: c.outputs, t: ctx.candles.t, rows, peersSkipped, threadsP50, recommendedThreads: recommendThreads(threadsP50, availableParallelism()) };
+}
+
+function agreementCell(a: Agreement | null): string {
+  if (!a) return '—';
+  return a.status;
+}
+
+function agreementNote(r: BenchRow): string | null {
+  const a = r.agreement;
+  if (!a) return null;
+  const parts: string[] = [];
+  if (a.status === 'differs') {
+    parts.push(`max rel diff ${a.maxRel.toExponential(1)}${a.nanMismatch ? `, ${a.nanMismatch} NaN mismatches` : ''}${a.worst ? ` (${a.worst.output}, ${JSON.stringify(a.worst.variant)}, bar ${a.worst.bar}: ${a.worst.got.toPrecision(7)} vs ${a.worst.want.toPrecision(7)})` : ''}`);
+    if (a.convention) parts.push(`known convention: ${a.convention}`);
+  } else if (a.status === 'agrees') {
+    parts.push(`max rel diff ${a.maxRel.toExponential(1)}`);
+  } else if (a.status === 'n/a' && a.note) {
+    parts.push(a.note);
+  }
+  if (a.holes) parts.push(`missing bars: ${a.holes}`);
+  return parts.length ? parts.join('; ') : null;
+}
+
+function renderCase(r: BenchCaseResult): string[] {
+  const out: string[] = [];
+  out.push('', `${r.id} — ${r.grid}: ${r.variants} variants × ${r.t.toLocaleString('en-US')} bars = ${human(r.variants * r.t)}values, outputs ${r.outputs.join(', ')}`);
+  const head = `${'library'.padEnd(42)} ${'p50 ms'.padStart(9)} ${'rme %'.padStart(6)} ${'samples'.padStart(7)} ${'values/s'.padStart(9)} ${'× plain'.padStart(8)} ${'× peer'.padStart(8)}  agreement`;
+  out.push(head, '-'.repeat(head.length + 4));
+  const notes: string[] = [];
+  for (const row of r.rows) {
+    const rowNotes = [...row.notes];
+    const an = agreementNote(row);
+    if (an && row.family === 'peer') rowNotes.push(an);
+    let mark = '';
+    if (rowNotes.length) { notes.push(`[${notes.length + 1}] ${row.library}: ${rowNotes.join('; ')}`); mark = ` [${notes.length}]`; }
+    out.push(`${(row.library + mark).padEnd(42)} ${fmt(row.p50Ms, row.p50Ms < 10 ? 2 : 1).padStart(9)} ${fmt(row.rme).padStart(6)} ${String(row.samples).padStart(7)} ${human(row.valuesPerSec).padStart(9)} ${ratio(row.vsPlain).padStart(8)} ${ratio(row.vsFastestPeer).padStart(8)}  ${agreementCell(row.agreement)}`);
+  }
+  out.push(...notes.map((n) => `  ${n}`));
+  for (const s of r.peersSkipped) out.push(`  skipped: ${s.name} (${s.reason})`);
+  const simd = r.rows.find((x) => x.family === 'gridta' && x.output === 'reused');
+  const scalar = r.rows.find((x) => x.family === 'gridta-scalar');
+  const plain = r.rows.find((x) => x.family === 'plain' && x.output === 'reused');
+  const summary: string[] = [];
+  if (simd && scalar) summary.push(`SIMD vs scalar build ${ratio(simd.valuesPerSec / scalar.valuesPerSec)}`);
+  if (simd && plain) summary.push(`gridta vs plain loop (reused output) ${ratio(simd.valuesPerSec / plain.valuesPerSec)}`);
+  const threadEntries = Object.entries(r.threadsP50);
+  if (threadEntries.length > 1) summary.push(`threads ${threadEntries.map(([n, p]) => `${n}: ${fmt(p)} ms`).join(', ')} → recommended ${r.recommendedThreads ?? '—'}`);
+  if (summary.length) out.push(`  ${summary.join(' · ')}`);
+  return out;
+}
+
+/** bench.md §5: the most frequent per-case recommendation (ties: the smaller count) and one line of reasoning. */
+export function overallRecommendation(results: readonly BenchCaseResult[], cpusAvailable: number): { threads: number | null; reason: string } {
+  const recs = results.map((r) => r.recommendedThreads).filter((x): x is number => x !== null);
+  if (recs.length === 0 || Object.keys(results[0]?.threadsP50 ?? {}).length < 2) return { threads: null, reason: 'one thread count timed (use --threads 1,2 for a sweep)' };
+  const count = new Map<number, number>();
+  for (const x of recs) count.set(x, (count.get(x) ?? 0) + 1);
+  const threads = [...count.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
+  const speedups = results.map((r) => r.threadsP50['1']! / r.threadsP50[String(threads)]!).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  const median = speedups[Math.floor(speedups.length / 2)] ?? 1;
+  const minV = Math.min(...results.map((r) => r.variants)), maxV = Math.max(...results.map((r) => r.variants));
+  const reason = threads === 1
+    ? `1 thread: more threads gained less than 5% on ${count.get(1)} of ${recs.length} cases (median ${median.toFixed(2)}× here, ${cpusAvailable} CPUs available)`
+    : `${threads} threads: median ${median.toFixed(2)}× over 1 thread on ${recs.length} cases of ${minV}–${maxV} variants (recommended for ${count.get(threads)} of them); computes under ${POOL_MIN_VALUES.toLocaleString('en-US')} output values stay in-process`;
+  return { threads, reason };
+}
+
+function parseThreads(s: string | undefined, configured: number): number[] {
+  if (s === undefined) return [...new Set([1, configured])];
+  const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+  const out: number[] = [];
+  for (const x of list) {
+    if (!/^[0-9]+$/.test(x) || Number(x) < 1 || Number(x) > 256) throw new UsageError(`--threads must be a list of integers 1..256 such as 1,2 (got ${JSON.stringify(s)})`);
+    out.push(Number(x));
+  }
+  return [...new Set([1, ...out])].sort((a, b) => a - b);
+}
+
+const USAGE = `usage: gridta bench [--cases a,b] [--size T | --data FILE] [--threads 1,2] [--peers a,b|none] [--time MS] [--json] [--plot FILE.svg]
+  --cases     cases of bench.md §1 (default: all; ids without a kernel are listed as skipped)
+  --size      bars of the synthetic 1-minute series (default 1,000,000)
+  --data      a candles file (.csv or .arrow, sessions timeline), e.g. bench/ttrc.csv
+  --threads   thread counts to time gridta at (default: 1 and the configured count)
+  --peers     peer libraries to run (default: all installed; ${PEER_NAMES.join(', ')}; none)
+  --time      time budget per timed row in ms after its warm-up (default 700)
+  --json      one JSON document with every number on stdout (progress stays on stderr)
+  --plot      write a bar chart of values/s per case and library (log scale) as SVG`;
+
+export async function runBench(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { size: { type: 'string' }, data: { type: 'string' }, cases: { type: 'string' }, time: { type: 'string' }, peers: { type: 'string' }, plot: { type: 'string' } });
+  if (values.help) { process.stdout.write(USAGE + '\n'); return 0; }
+  if (values.size !== undefined && values.data !== undefined) throw new UsageError('--size applies to the synthetic series; give --size or --data, not both');
   const size = values.size === undefined ? 1_000_000 : Number(values.size);
   if (!Number.isInteger(size) || size < 100) throw new UsageError(`--size must be an integer >= 100 (got ${JSON.stringify(values.size)})`);
-  const timeMs = values.time === undefined ? 2000 : Number(values.time);
-  const log = (s: string): void => { if (!values.json) process.stderr.write(s + '\n'); };
+  const timeMs = values.time === undefined ? 700 : Number(values.time);
+  if (!Number.isFinite(timeMs) || timeMs <= 0) throw new UsageError(`--time must be a positive number of ms (got ${JSON.stringify(values.time)})`);
+  const peerSel = values.peers === undefined ? undefined : values.peers === 'none' ? [] : (values.peers as string).split(',').map((s) => s.trim());
+  for (const p of peerSel ?? []) if (!PEER_NAMES.includes(p)) throw new UsageError(`--peers: unknown peer ${JSON.stringify(p)} (peers: ${PEER_NAMES.join(', ')}, or none)`);
+  const log = (s: string): void => { process.stderr.write(s + '\n'); };
+  const started = performance.now();
+
   let candles: Candles;
   let dataset: string;
+  let seed: number | null = null;
   if (values.data) {
-    candles = await loadCandlesFile(values.data, { timeline: 'sessions' } as never);
-    dataset = `${values.data} (${candles.t} bars, ${candles.timeframe}, sessions timeline)`;
+    candles = await loadCandlesFile(values.data, { timeline: 'sessions' });
+    dataset = `${values.data} (${candles.t.toLocaleString('en-US')} bars, ${candles.timeframe}, sessions timeline)`;
   } else {
     log(`generating ${size.toLocaleString('en-US')} one-minute bars (seed ${SYNTHETIC_SEED}) ...`);
     candles = syntheticMinuteCandles(size);
-    dataset = `synthetic 1m series, ${size.toLocaleString('en-US')} bars with holes, seed ${SYNTHETIC_SEED}`;
+    seed = SYNTHETIC_SEED;
+    dataset = `synthetic 1m series with holes (bench/data.ts), ${size.toLocaleString('en-US')} bars, seed ${SYNTHETIC_SEED}`;
   }
-  const { runnable, skipped } = benchCases(values.cases?.split(',').map((s: string) => s.trim()));
-  const engines = { simd: createEngine({ engine: 'wasm-simd', threads: 1 }), scalar: createEngine({ engine: 'wasm-scalar', threads: 1 }) };
-  await Promise.all(Object.values(engines).map((e) => e.warmup()));
+  const { runnable, skipped } = benchCases(values.cases?.split(',').map((s: string) => s.trim()).filter(Boolean));
+
+  const warnings: GridtaWarning[] = [];
+  const base = { ...engineOptions({ ...values, threads: undefined, engine: undefined }), onWarning: (w: GridtaWarning) => warnings.push(w) };
+  const probe = createEngine(base);
+  const configuredThreads = probe.config.threadsEffective;
+  const cpusAvailable = probe.config.availableParallelism;
+  await probe.close();
+  const threads = parseThreads(values.threads, configuredThreads);
+  const engines = new Map<string, Engine>();
+  for (const n of threads) engines.set(engineKey('wasm-simd', n), createEngine({ ...base, engine: 'wasm-simd', threads: n }));
+  engines.set(engineKey('wasm-scalar', 1), createEngine({ ...base, engine: 'wasm-scalar', threads: 1 }));
+  log(`warming up ${engines.size} engines (threads ${threads.join(', ')}) ...`);
+  for (const e of engines.values()) await e.warmup();
+  const { peers, unavailable } = await loadPeers(peerSel);
+
+  const cpu = cpus();
   const header = {
-    date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length,
-    dataset, t: candles.t, timeMsPerTask: timeMs,
+    date: new Date().toISOString(), node: process.version, v8: process.versions.v8, platform: `${process.platform} ${process.arch}`,
+    cpu: cpu[0]?.model?.trim() ?? 'unknown', cpus: cpu.length, availableParallelism: cpusAvailable, dataset, seed, t: candles.t,
+    timeMsPerRow: timeMs, threads, peers: peers.map((p) => `${p.name}@${p.version}`),
+    ratios: 'values/s over values/s from this run (p50 over p50 where both rows compute the whole grid)',
+    values: 'bars × variants (all outputs of a variant count once)',
   };
-  const results: { id: string; variants: number; rows: Row[] }[] = [];
-  let i = 0;
-  for (const c of runnable) {
-    log(`[${++i}/${runnable.length}] ${c.id} (${c.variants} variants × ${candles.t} bars) ...`);
-    results.push({ id: c.id, variants: c.variants, rows: await timeCase(c, candles, engines, timeMs) });
+  const ctx: Ctx = { candles, timeMs, threads, engines, peers, peersUnavailable: unavailable, log };
+  const results: BenchCaseResult[] = [];
+  try {
+    let i = 0;
+    for (const c of runnable) {
+      log(`[${++i}/${runnable.length}] ${c.id} (${c.variants} variants × ${candles.t.toLocaleString('en-US')} bars)`);
+      results.push(await runCase(ctx, c));
+    }
+  } finally {
+    for (const e of engines.values()) await e.close();
   }
-  await Promise.all(Object.values(engines).map((e) => e.close()));
+  const recommendation = overallRecommendation(results, cpusAvailable);
+  const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+  const elapsedS = (performance.now() - started) / 1000;
+
+  if (values.plot) {
+    const groups: PlotGroup[] = results.map((r) => ({
+      id: `${r.id} (${r.variants} variants)`,
+      bars: r.rows.filter((x) => x.output === 'reused' || x.family === 'peer').map((x) => ({
+        library: x.family === 'peer' ? x.library : x.library.replace(' (reused output)', ''),
+        valuesPerSec: x.valuesPerSec, family: x.family,
+      })),
+    }));
+    const subtitle = `${header.date.slice(0, 10)} · node ${header.node} · ${header.cpu} × ${header.cpus} · ${candles.t.toLocaleString('en-US')} bars · reused-output rows for gridta and the plain loop`;
+    writeFileSync(values.plot, barChartSvg(groups, 'gridta bench: values/s per case and library', subtitle));
+    log(`wrote ${values.plot}`);
+  }
+
   if (values.json) {
-    process.stdout.write(JSON.stringify({ header, cases: results, skipped }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ header, cases: results, skipped, peersUnavailable: unavailable, recommendation, warnings, peakRssMiB, elapsedS }, null, 2) + '\n');
     return 0;
   }
   const out: string[] = [];
   out.push(`gridta bench — ${header.date}`);
-  out.push(`node ${header.node}, ${header.cpu} × ${header.cpus}, dataset: ${dataset}`);
-  for (const r of results) {
-    out.push('', `${r.id} — ${r.variants} variants × ${candles.t} bars = ${human(r.variants * candles.t)}values`);
-    out.push(`${'library'.padEnd(34)} ${'p50 ms'.padStart(9)} ${'rme %'.padStart(7)} ${'samples'.padStart(8)} ${'values/s'.padStart(10)} ${'× plain'.padStart(8)}`);
-    for (const row of r.rows) {
-      out.push(`${row.library.padEnd(34)} ${fmt(row.p50Ms).padStart(9)} ${fmt(row.rme).padStart(7)} ${String(row.samples).padStart(8)} ${human(row.valuesPerSec).padStart(10)} ${(row.vsPlain ? fmt(row.vsPlain, 2) + '×' : '—').padStart(8)}`);
-    }
-    const simd = r.rows.find((x) => x.library === 'gridta simd (reused output)');
-    const scalar = r.rows.find((x) => x.library === 'gridta scalar (reused output)');
-    if (simd && scalar) out.push(`SIMD vs scalar build: ${fmt(scalar.p50Ms / simd.p50Ms, 2)}×`);
-  }
-  for (const s of skipped) out.push('', `${s.id}: skipped (${s.reason})`);
-  out.push('', `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
+  out.push(`node ${header.node} (V8 ${header.v8}, ${header.platform}), ${header.cpu} × ${header.cpus} (available parallelism ${cpusAvailable})`);
+  out.push(`dataset: ${dataset}; T = ${candles.t.toLocaleString('en-US')}`);
+  out.push(`tinybench: ${timeMs} ms per row after one warm-up call; p50 (median) latency; ratios are ${header.ratios}; values = ${header.values}`);
+  out.push(`peers: ${peers.map((p) => `${p.name} ${p.version}`).join(', ') || 'none'}${unavailable.length ? `; unavailable: ${unavailable.map((u) => `${u.name} (${u.native ? 'native, opt-in via npm run bench:native: ' : ''}${u.reason})`).join(', ')}` : ''}`);
+  for (const r of results) out.push(...renderCase(r));
+  for (const s of skipped as Skipped[]) out.push('', `${s.id}: skipped (${s.reason})`);
+  out.push('', `threads: ${recommendation.threads === null ? '—' : recommendation.threads} — ${recommendation.reason}`);
+  for (const w of warnings) out.push(`warning ${w.code}: ${w.message}`);
+  out.push(`peak RSS ${peakRssMiB.toLocaleString('en-US')} MiB; ${elapsedS.toFixed(0)} s`);
   process.stdout.write(out.join('\n') + '\n');
   return 0;
 }
