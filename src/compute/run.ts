@@ -10,6 +10,7 @@ import { ComputeCancelled, GridValidationError, KernelError } from '../errors.js
 import type { Axis, Layout } from '../grid/types.js';
 import type { IndicatorDef, SeriesInputs, SourceSeries } from '../registry/types.js';
 import { runBatch } from './kernels.js';
+import { reclaimBeforeAllocating } from './reclaim.js';
 import { MAX_PAGES, PAGE, axisStrides, axisValueAt, planLayout, seriesNeeded, type BatchRange, type ComputeLayout } from './plan.js';
 
 export type EngineKind = 'wasm-simd' | 'wasm-scalar' | 'reference';
@@ -113,6 +114,7 @@ export function computeMemory(indicatorId: string, plan: ComputeLayout, reuse?: 
     throw new GridValidationError({ indicatorId, field: 'grid', reason: 'too_many_values', value: plan.totalBytes, expected: `<= ${MAX_PAGES * PAGE} bytes in one WebAssembly memory` },
       'outputs plus inputs exceed the 4 GiB of one WebAssembly memory; split the grid into smaller computes');
   }
+  reclaimBeforeAllocating(plan.pages * PAGE);
   return new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true });
 }
 
