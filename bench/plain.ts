@@ -5,9 +5,8 @@
  * per-bar terms computed once, every output written row by row in TIME_MAJOR order
  * (`out[t·V + v]`). Variants follow gridta's order (axes in definition order, last axis fastest).
  *
- * State that depends only on one parameter (a window) is kept once per distinct value and shared by
- * the variants that use it (bbands over mult, macd over fast/slow EMAs, adx over its DI windows):
- * that is what a careful developer does, and it makes the baseline harder to beat, not easier.
+ * State is kept per variant (each variant does the same work as on gridta's side); only terms without a
+ * parameter (TR, directional movement, money flows) are computed once per bar.
  */
 
 /** The candle series a plain loop reads (float32, as gridta gets them). */
@@ -123,103 +122,89 @@ export function plainAtr(inp: PlainInputs, windows: readonly number[], out: Floa
 }
 
 /**
- * Bollinger grid (volatility.bbands, axes mult × window): ROLLSUM/ROLLVAR state per window (§2.3),
- * basis and sd once per window and bar, the bands per mult. outs = [basis, upper, lower].
+ * Bollinger grid (volatility.bbands, axes mult × window): ROLLSUM/ROLLVAR state per variant (§2.3),
+ * basis = S/n, sd = sqrt(Q/n − mean²), the bands at the variant's mult. outs = [basis, upper, lower].
  */
 export function plainBbands(close: Float32Array, mults: readonly number[], windows: readonly number[], outs: readonly Float32Array[]): void {
   const [basisOut, upperOut, lowerOut] = outs as [Float32Array, Float32Array, Float32Array];
   const W = windows.length, M = mults.length, V = W * M, T = close.length;
-  const S = new Float64Array(W), Q = new Float64Array(W), k = new Int32Array(W), z = new Int32Array(W);
+  const N = new Int32Array(V), K = new Float64Array(V);
+  for (let m = 0; m < M; m++) for (let w = 0; w < W; w++) { N[m * W + w] = windows[w]!; K[m * W + w] = mults[m]!; }
+  const S = new Float64Array(V), Q = new Float64Array(V), k = new Int32Array(V), z = new Int32Array(V);
   for (let i = 0; i < T; i++) {
     const v = close[i]!;
     const row = i * V;
-    for (let w = 0; w < W; w++) {
-      const n = windows[w]!;
-      let s = S[w]!, q = Q[w]!;
-      if (v !== v) k[w]!++; else { if (v !== 0) z[w]!++; s += v; q += v * v; }
-      if (i >= n) { const u = close[i - n]!; if (u !== u) k[w]!--; else { if (u !== 0) z[w]!--; s -= u; q -= u * u; } }
-      if (z[w] === 0) { s = 0; q = 0; }
-      S[w] = s; Q[w] = q;
-      if (i < n - 1 || k[w]! > 0) {
-        for (let m = 0; m < M; m++) { const o = row + m * W + w; basisOut[o] = NaN; upperOut[o] = NaN; lowerOut[o] = NaN; }
-        continue;
-      }
+    for (let j = 0; j < V; j++) {
+      const n = N[j]!;
+      let s = S[j]!, q = Q[j]!;
+      if (v !== v) k[j]!++; else { if (v !== 0) z[j]!++; s += v; q += v * v; }
+      if (i >= n) { const u = close[i - n]!; if (u !== u) k[j]!--; else { if (u !== 0) z[j]!--; s -= u; q -= u * u; } }
+      if (z[j] === 0) { s = 0; q = 0; }
+      S[j] = s; Q[j] = q;
+      const o = row + j;
+      if (i < n - 1 || k[j]! > 0) { basisOut[o] = NaN; upperOut[o] = NaN; lowerOut[o] = NaN; continue; }
       const mean = s / n;
       let vr = q / n - mean * mean;
       if (vr < 0 && vr > -1e-12) vr = 0;
-      const sd = Math.sqrt(vr);
-      for (let m = 0; m < M; m++) {
-        const o = row + m * W + w;
-        const d = mults[m]! * sd;
-        basisOut[o] = mean;
-        upperOut[o] = mean + d;
-        lowerOut[o] = mean - d;
-      }
+      const d = K[j]! * Math.sqrt(vr);
+      basisOut[o] = mean;
+      upperOut[o] = mean + d;
+      lowerOut[o] = mean - d;
     }
   }
 }
 
 /**
- * MACD grid (momentum.macd, axes fast × signal × slow): one EMA per distinct fast and slow window,
- * macd = F − S per variant, signal = EMA(macd) per variant, hist = macd − signal.
- * outs = [macd, signal, hist].
+ * MACD grid (momentum.macd, axes fast × signal × slow): per variant a fast and a slow EMA,
+ * macd = F − S, signal = EMA(macd), hist = macd − signal. outs = [macd, signal, hist].
  */
 export function plainMacd(close: Float32Array, fasts: readonly number[], signals: readonly number[], slows: readonly number[], outs: readonly Float32Array[]): void {
   const [macdOut, signalOut, histOut] = outs as [Float32Array, Float32Array, Float32Array];
   const NF = fasts.length, NG = signals.length, NS = slows.length, V = NF * NG * NS, T = close.length;
-  const fa = new Float64Array(NF), fb = new Float64Array(NF), F = new Float64Array(NF);
-  const sa = new Float64Array(NS), sb = new Float64Array(NS), S = new Float64Array(NS);
-  const ga = new Float64Array(V), gb = new Float64Array(V), G = new Float64Array(V).fill(NaN);
-  for (let f = 0; f < NF; f++) { fa[f] = 2 / (fasts[f]! + 1); fb[f] = 1 - fa[f]!; }
-  for (let s = 0; s < NS; s++) { sa[s] = 2 / (slows[s]! + 1); sb[s] = 1 - sa[s]!; }
-  for (let v = 0; v < V; v++) { const g = Math.floor(v / NS) % NG; ga[v] = 2 / (signals[g]! + 1); gb[v] = 1 - ga[v]!; }
-  let seeded = false;
+  const fa = new Float64Array(V), fb = new Float64Array(V), sa = new Float64Array(V), sb = new Float64Array(V), ga = new Float64Array(V), gb = new Float64Array(V);
+  for (let v = 0; v < V; v++) {
+    const f = Math.floor(v / (NG * NS)), g = Math.floor(v / NS) % NG, s = v % NS;
+    fa[v] = 2 / (fasts[f]! + 1); fb[v] = 1 - fa[v]!;
+    sa[v] = 2 / (slows[s]! + 1); sb[v] = 1 - sa[v]!;
+    ga[v] = 2 / (signals[g]! + 1); gb[v] = 1 - ga[v]!;
+  }
+  const F = new Float64Array(V).fill(NaN), S = new Float64Array(V).fill(NaN), G = new Float64Array(V).fill(NaN);
   for (let i = 0; i < T; i++) {
     const x = close[i]!;
     const row = i * V;
     if (x !== x) {
-      seeded = false;
-      G.fill(NaN);
+      F.fill(NaN); S.fill(NaN); G.fill(NaN);
       for (let v = 0; v < V; v++) { macdOut[row + v] = NaN; signalOut[row + v] = NaN; histOut[row + v] = NaN; }
       continue;
     }
-    if (!seeded) { F.fill(x); S.fill(x); seeded = true; }
-    else {
-      for (let f = 0; f < NF; f++) F[f] = fa[f]! * x + fb[f]! * F[f]!;
-      for (let s = 0; s < NS; s++) S[s] = sa[s]! * x + sb[s]! * S[s]!;
-    }
-    let v = 0;
-    for (let f = 0; f < NF; f++) {
-      const fv = F[f]!;
-      for (let g = 0; g < NG; g++) {
-        for (let s = 0; s < NS; s++, v++) {
-          const m = fv - S[s]!;
-          const gg = G[v]!;
-          const sig = gg !== gg ? m : ga[v]! * m + gb[v]! * gg;
-          G[v] = sig;
-          macdOut[row + v] = m;
-          signalOut[row + v] = sig;
-          histOut[row + v] = m - sig;
-        }
-      }
+    for (let v = 0; v < V; v++) {
+      const ff = F[v]!, ss = S[v]!, gg = G[v]!;
+      const fv = ff !== ff ? x : fa[v]! * x + fb[v]! * ff;
+      const sv = ss !== ss ? x : sa[v]! * x + sb[v]! * ss;
+      const m = fv - sv;
+      const sig = gg !== gg ? m : ga[v]! * m + gb[v]! * gg;
+      F[v] = fv; S[v] = sv; G[v] = sig;
+      macdOut[row + v] = m;
+      signalOut[row + v] = sig;
+      histOut[row + v] = m - sig;
     }
   }
 }
 
 /**
- * ADX grid (trend.adx, axes window × smoothing): TR, +DM, −DM once per bar; ATR and the two DM
- * RMAs once per window; DX per window; the ADX RMA per variant. outs = [adx, plus_di, minus_di].
+ * ADX grid (trend.adx, axes window × smoothing): TR, +DM, −DM once per bar (they have no
+ * parameter); per variant the ATR and DM RMAs, DX and the ADX RMA. outs = [adx, plus_di, minus_di].
  */
 export function plainAdx(inp: PlainInputs, windows: readonly number[], smoothings: readonly number[], outs: readonly Float32Array[]): void {
   const high = need(inp.high, 'high'), low = need(inp.low, 'low'), close = inp.close;
   const [adxOut, plusOut, minusOut] = outs as [Float32Array, Float32Array, Float32Array];
   const W = windows.length, NS = smoothings.length, V = W * NS, T = close.length;
-  const wa = new Float64Array(W), wb = new Float64Array(W);
-  const A = new Float64Array(W).fill(NaN), SP = new Float64Array(W).fill(NaN), SM = new Float64Array(W).fill(NaN);
-  const pdi = new Float64Array(W), mdi = new Float64Array(W), dx = new Float64Array(W);
-  const xa = new Float64Array(NS), xb = new Float64Array(NS), X = new Float64Array(V).fill(NaN);
-  for (let w = 0; w < W; w++) { wa[w] = 1 / windows[w]!; wb[w] = 1 - wa[w]!; }
-  for (let s = 0; s < NS; s++) { xa[s] = 1 / smoothings[s]!; xb[s] = 1 - xa[s]!; }
+  const wa = new Float64Array(V), wb = new Float64Array(V), xa = new Float64Array(V), xb = new Float64Array(V);
+  for (let v = 0; v < V; v++) {
+    wa[v] = 1 / windows[Math.floor(v / NS)]!; wb[v] = 1 - wa[v]!;
+    xa[v] = 1 / smoothings[v % NS]!; xb[v] = 1 - xa[v]!;
+  }
+  const A = new Float64Array(V).fill(NaN), SP = new Float64Array(V).fill(NaN), SM = new Float64Array(V).fill(NaN), X = new Float64Array(V).fill(NaN);
   for (let i = 0; i < T; i++) {
     const row = i * V;
     const h = high[i]!, l = low[i]!;
@@ -235,30 +220,25 @@ export function plainAdx(inp: PlainInputs, windows: readonly number[], smoothing
         mdm = dn > up && dn > 0 ? dn : 0;
       }
     }
-    for (let w = 0; w < W; w++) {
-      const a = wa[w]!, b = wb[w]!;
-      let at = A[w]!, sp = SP[w]!, sm = SM[w]!;
+    for (let v = 0; v < V; v++) {
+      const a = wa[v]!, b = wb[v]!;
+      let at = A[v]!, sp = SP[v]!, sm = SM[v]!;
       at = tr !== tr ? NaN : at !== at ? tr : a * tr + b * at;
       sp = pdm !== pdm ? NaN : sp !== sp ? pdm : a * pdm + b * sp;
       sm = mdm !== mdm ? NaN : sm !== sm ? mdm : a * mdm + b * sm;
-      A[w] = at; SP[w] = sp; SM[w] = sm;
-      if (at !== at || sp !== sp || sm !== sm || at === 0) { pdi[w] = NaN; mdi[w] = NaN; dx[w] = NaN; continue; }
-      const p = 100 * (sp / at), m = 100 * (sm / at);
-      const sum = p + m;
-      pdi[w] = p; mdi[w] = m;
-      dx[w] = sum === 0 ? NaN : 100 * (Math.abs(p - m) / sum);
-    }
-    let v = 0;
-    for (let w = 0; w < W; w++) {
-      const d = dx[w]!, p = pdi[w]!, m = mdi[w]!;
-      for (let s = 0; s < NS; s++, v++) {
-        const xx = X[v]!;
-        const y = d !== d ? NaN : xx !== xx ? d : xa[s]! * d + xb[s]! * xx;
-        X[v] = y;
-        adxOut[row + v] = y;
-        plusOut[row + v] = p;
-        minusOut[row + v] = m;
+      A[v] = at; SP[v] = sp; SM[v] = sm;
+      let p = NaN, m = NaN, dx = NaN;
+      if (!(at !== at || sp !== sp || sm !== sm || at === 0)) {
+        p = 100 * (sp / at); m = 100 * (sm / at);
+        const sum = p + m;
+        dx = sum === 0 ? NaN : 100 * (Math.abs(p - m) / sum);
       }
+      const xx = X[v]!;
+      const y = dx !== dx ? NaN : xx !== xx ? dx : xa[v]! * dx + xb[v]! * xx;
+      X[v] = y;
+      adxOut[row + v] = y;
+      plusOut[row + v] = p;
+      minusOut[row + v] = m;
     }
   }
 }

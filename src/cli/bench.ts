@@ -7,6 +7,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Bench } from 'tinybench';
 import { checkFull, checkPeer, column, peerVariants, type Agreement } from '../../bench/agreement.js';
 import { benchCases, type BenchCase, type Skipped } from '../../bench/cases.js';
@@ -62,15 +64,36 @@ const ratio = (x: number | null): string => (x === null ? '—' : x >= 100 ? `${
 
 interface Timing { p50Ms: number; rme: number; samples: number }
 
-/** One task in its own tinybench run: `time` ms at most after the warm-up, p50 of the samples. */
-async function timeTask(name: string, fn: () => unknown, opts: { timeMs: number; warmup: boolean }): Promise<Timing> {
-  const bench = new Bench({ time: opts.timeMs, iterations: 50, warmup: opts.warmup, warmupIterations: 1, warmupTime: 1, throws: true });
-  bench.add(name, fn as () => Promise<void>);
+/**
+ * A full garbage collection between iterations of rows that allocate their output (not timed):
+ * without it, the unreachable ~0.8 GB WebAssembly memories of earlier computes pile up (V8 does not
+ * weigh their external size), RSS grows by gigabytes and later rows pay for the collector.
+ */
+const collect: (() => void) | undefined = (() => {
+  try {
+    setFlagsFromString('--expose_gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * One task in its own tinybench run, after the caller's warm-up call (its first call, which also
+ * feeds the agreement check): samples for `timeMs` ms, at least 3 (2 when one call takes longer than
+ * the budget); p50 of the samples.
+ */
+async function timeTask(name: string, fn: () => unknown, opts: { timeMs: number; firstCallMs: number; gc?: boolean }): Promise<Timing> {
+  const minSamples = opts.firstCallMs > opts.timeMs ? 2 : 3;
+  const bench = new Bench({ time: opts.timeMs, iterations: minSamples, warmup: false, throws: true });
+  bench.add(name, fn as () => Promise<void>, opts.gc && collect ? { afterEach: () => collect() } : undefined);
   await bench.run();
   const r = bench.tasks[0]!.result;
   if (r.state !== 'completed') throw new Error(`bench task ${name}: ${r.state}${'error' in r ? `: ${String((r as { error?: unknown }).error)}` : ''}`);
   return { p50Ms: r.latency.p50, rme: r.latency.rme, samples: r.latency.samplesCount };
 }
+
+const since = (t0: number): number => performance.now() - t0;
 
 interface Ctx {
   candles: Candles;
@@ -84,27 +107,32 @@ interface Ctx {
 
 const engineKey = (engine: string, threads: number): string => `${engine}/${threads}`;
 
-async function gridtaRow(ctx: Ctx, c: BenchCase, engine: 'wasm-simd' | 'wasm-scalar', threads: number, output: 'reused' | 'fresh'): Promise<BenchRow> {
+async function gridtaRow(ctx: Ctx, c: BenchCase, engine: 'wasm-simd' | 'wasm-scalar', threads: number, output: 'reused' | 'fresh', checked?: Agreement): Promise<BenchRow> {
   const e = ctx.engines.get(engineKey(engine, threads))!;
   const { candles } = ctx;
   const T = candles.t, V = c.variants;
   const req = { candles, grid: c.grid };
-  let tensor: IndicatorTensor | undefined = await e.compute(req);
-  const agreement = checkFull(c, candles, (v, o) => column(tensor!.output(o), T, V, v));
-  const usedThreads = tensor.meta.threads;
   const family: Family = engine === 'wasm-scalar' ? 'gridta-scalar' : threads > 1 ? 'gridta-threads' : 'gridta';
   const label = `gridta ${engine} ${threads} thread${threads > 1 ? 's' : ''} (${output} output)`;
   ctx.log(`    ${label}`);
-  let timing: Timing;
-  if (output === 'reused') {
-    timing = await timeTask(label, async () => { tensor = await e.compute({ ...req, out: tensor }); }, { timeMs: ctx.timeMs, warmup: true });
-  } else {
-    tensor = undefined;
-    timing = await timeTask(label, async () => { await e.compute(req); }, { timeMs: ctx.timeMs, warmup: true });
-  }
-  tensor = undefined;
   const notes: string[] = [];
-  if (threads > 1 && usedThreads === 1) notes.push(`ran in-process: under ${POOL_MIN_VALUES.toLocaleString('en-US')} output values or one batch`);
+  let timing: Timing;
+  let agreement: Agreement;
+  if (output === 'reused') {
+    const t0 = performance.now();
+    let tensor: IndicatorTensor | undefined = await e.compute(req); // the warm-up call, whose output is checked
+    const firstCallMs = since(t0);
+    agreement = checkFull(c, candles, (v, o) => column(tensor!.output(o), T, V, v));
+    if (threads > 1 && tensor.meta.threads === 1) notes.push(`ran in-process: under ${POOL_MIN_VALUES.toLocaleString('en-US')} output values or one batch`);
+    timing = await timeTask(label, async () => { tensor = await e.compute({ ...req, out: tensor }); }, { timeMs: ctx.timeMs, firstCallMs });
+    tensor = undefined;
+  } else {
+    // same engine as the reused-output row, warm and checked there: no extra warm-up call
+    if (!checked) throw new Error('a fresh-output row follows the reused-output row of its engine');
+    agreement = checked;
+    collect?.();
+    timing = await timeTask(label, async () => { await e.compute(req); }, { timeMs: ctx.timeMs, firstCallMs: ctx.timeMs + 1, gc: true });
+  }
   return { library: label, family, engine, threads, output, ...timing, variantsTimed: V, valuesPerSec: (T * V) / (timing.p50Ms / 1000), vsPlain: null, vsFastestPeer: null, agreement, notes };
 }
 
@@ -113,15 +141,17 @@ async function plainRows(ctx: Ctx, c: BenchCase): Promise<BenchRow[]> {
   const T = candles.t, V = c.variants;
   const inp = { close: candles.close, high: candles.high, low: candles.low, volume: candles.volume };
   let outs: Float32Array[] | undefined = c.outputs.map(() => new Float32Array(T * V));
-  c.plain(inp, outs);
+  const t0 = performance.now();
+  c.plain(inp, outs); // the warm-up call
+  const firstCallMs = since(t0);
   const agreement = checkFull(c, candles, (v, o) => column(outs![c.outputs.indexOf(o)]!, T, V, v));
   const rows: BenchRow[] = [];
   for (const output of ['reused', 'fresh'] as const) {
     const label = `plain JS loop (${output} output)`;
     ctx.log(`    ${label}`);
     const fn = output === 'reused' ? () => c.plain(inp, outs!) : () => c.plain(inp, c.outputs.map(() => new Float32Array(T * V)));
-    if (output === 'fresh') outs = undefined;
-    const timing = await timeTask(label, fn, { timeMs: ctx.timeMs, warmup: true });
+    if (output === 'fresh') { outs = undefined; collect?.(); }
+    const timing = await timeTask(label, fn, { timeMs: ctx.timeMs, firstCallMs, gc: output === 'fresh' });
     rows.push({ library: label, family: 'plain', output, ...timing, variantsTimed: V, valuesPerSec: (T * V) / (timing.p50Ms / 1000), vsPlain: null, vsFastestPeer: null, agreement, notes: [] });
   }
   return rows;
@@ -151,12 +181,12 @@ async function peerRow(ctx: Ctx, c: BenchCase, peer: PeerAdapter): Promise<Bench
   const t0 = performance.now();
   await peer.run(c.id, c.params(mid), prepared);
   const one = performance.now() - t0;
-  const k = Math.max(1, Math.min(supported.length, Math.floor((0.4 * ctx.timeMs) / Math.max(one, 1e-3))));
+  const k = Math.max(1, Math.min(supported.length, Math.floor((0.25 * ctx.timeMs) / Math.max(one, 1e-3))));
   const chosen = spread(supported, k).map((v) => c.params(v));
   ctx.log(`    ${label}: ${k} of ${c.variants} variants per timed call`);
   const timing = await timeTask(label, async () => {
     for (const p of chosen) await peer.run(c.id, p, prepared); // each variant's result is dropped before the next
-  }, { timeMs: ctx.timeMs, warmup: false });
+  }, { timeMs: ctx.timeMs, firstCallMs: one * k });
   const notes: string[] = [];
   if (k < c.variants) {
     const why = supported.length < c.variants ? `${supported.length} supported (${[...reasons].join('; ')})` : 'the whole grid would take too long per call';
@@ -182,7 +212,7 @@ async function runCase(ctx: Ctx, c: BenchCase): Promise<BenchCaseResult> {
     rows.push(r);
   }
   rows.push(await gridtaRow(ctx, c, 'wasm-scalar', 1, 'reused'));
-  rows.push(await gridtaRow(ctx, c, 'wasm-simd', 1, 'fresh'));
+  rows.push(await gridtaRow(ctx, c, 'wasm-simd', 1, 'fresh', rows[0]!.agreement!));
   rows.push(...(await plainRows(ctx, c)));
   const peersSkipped: { name: string; reason: string }[] = ctx.peersUnavailable.map((p) => ({ name: p.name, reason: p.native ? `native peer, opt-in: ${p.reason}` : p.reason }));
   for (const peer of ctx.peers) {
@@ -287,7 +317,7 @@ const USAGE = `usage: gridta bench [--cases a,b] [--size T | --data FILE] [--thr
   --data      a candles file (.csv or .arrow, sessions timeline), e.g. bench/ttrc.csv
   --threads   thread counts to time gridta at (default: 1 and the configured count)
   --peers     peer libraries to run (default: all installed; ${PEER_NAMES.join(', ')}; none)
-  --time      time budget per timed row in ms after its warm-up (default 700)
+  --time      time budget per timed row in ms after its warm-up (default 400)
   --json      one JSON document with every number on stdout (progress stays on stderr)
   --plot      write a bar chart of values/s per case and library (log scale) as SVG`;
 
@@ -297,7 +327,7 @@ export async function runBench(argv: string[]): Promise<number> {
   if (values.size !== undefined && values.data !== undefined) throw new UsageError('--size applies to the synthetic series; give --size or --data, not both');
   const size = values.size === undefined ? 1_000_000 : Number(values.size);
   if (!Number.isInteger(size) || size < 100) throw new UsageError(`--size must be an integer >= 100 (got ${JSON.stringify(values.size)})`);
-  const timeMs = values.time === undefined ? 700 : Number(values.time);
+  const timeMs = values.time === undefined ? 400 : Number(values.time);
   if (!Number.isFinite(timeMs) || timeMs <= 0) throw new UsageError(`--time must be a positive number of ms (got ${JSON.stringify(values.time)})`);
   const peerSel = values.peers === undefined ? undefined : values.peers === 'none' ? [] : (values.peers as string).split(',').map((s) => s.trim());
   for (const p of peerSel ?? []) if (!PEER_NAMES.includes(p)) throw new UsageError(`--peers: unknown peer ${JSON.stringify(p)} (peers: ${PEER_NAMES.join(', ')}, or none)`);
@@ -376,7 +406,7 @@ export async function runBench(argv: string[]): Promise<number> {
   out.push(`gridta bench — ${header.date}`);
   out.push(`node ${header.node} (V8 ${header.v8}, ${header.platform}), ${header.cpu} × ${header.cpus} (available parallelism ${cpusAvailable})`);
   out.push(`dataset: ${dataset}; T = ${candles.t.toLocaleString('en-US')}`);
-  out.push(`tinybench: ${timeMs} ms per row after one warm-up call; p50 (median) latency; ratios are ${header.ratios}; values = ${header.values}`);
+  out.push(`tinybench: ${timeMs} ms per row (at least 3 samples, 2 for calls longer than that) after one warm-up call; p50 (median) latency; ratios are ${header.ratios}; values = ${header.values}`);
   out.push(`peers: ${peers.map((p) => `${p.name} ${p.version}`).join(', ') || 'none'}${unavailable.length ? `; unavailable: ${unavailable.map((u) => `${u.name} (${u.native ? 'native, opt-in via npm run bench:native: ' : ''}${u.reason})`).join(', ')}` : ''}`);
   for (const r of results) out.push(...renderCase(r));
   for (const s of skipped as Skipped[]) out.push('', `${s.id}: skipped (${s.reason})`);
