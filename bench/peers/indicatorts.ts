@@ -41,7 +41,7 @@ export async function load(): Promise<PeerAdapter<Inputs>> {
     },
     conventions: {
       'volatility.atr': 'ATR as an SMA of the true range, not Wilder smoothing',
-      'volatility.bbands': 'moving standard deviation over the window',
+      'volume.mfi': 'flow direction from the change of TP·volume (not of TP), a tie counts as positive',
     },
   };
 }

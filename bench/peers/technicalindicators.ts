@@ -41,10 +41,10 @@ export async function load(): Promise<PeerAdapter<Inputs>> {
       return { [primary]: r as number[] };
     },
     conventions: {
-      'momentum.rsi': 'RSI rounded to 2 decimals (toFixed(2)); Wilder averages seeded with SMAs',
+      'momentum.rsi': 'RSI rounded to 2 decimals',
       'trend.adx': 'one period for the DI and the ADX smoothing (Wilder sums), where gridta has window × smoothing',
       'momentum.macd': 'SMA-seeded EMAs',
-      'volume.mfi': 'money flow ratio rounded to 2 decimals',
+      'volume.mfi': 'MFI rounded to 2 decimals',
     },
   };
 }

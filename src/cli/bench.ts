@@ -80,11 +80,12 @@ const collect: (() => void) | undefined = (() => {
 
 /**
  * One task in its own tinybench run, after the caller's warm-up call (its first call, which also
- * feeds the agreement check): samples for `timeMs` ms, at least 3 (2 when one call takes longer than
- * the budget); p50 of the samples.
+ * feeds the agreement check): samples for `timeMs` ms, at least 3, 2 when one call takes longer than
+ * the budget, 1 when it takes more than 4 budgets (keeps the default run near 3 minutes on 2 cores);
+ * p50 of the samples.
  */
 async function timeTask(name: string, fn: () => unknown, opts: { timeMs: number; firstCallMs: number; gc?: boolean }): Promise<Timing> {
-  const minSamples = opts.firstCallMs > opts.timeMs ? 2 : 3;
+  const minSamples = opts.firstCallMs > 4 * opts.timeMs ? 1 : opts.firstCallMs > opts.timeMs ? 2 : 3;
   const bench = new Bench({ time: opts.timeMs, iterations: minSamples, warmup: false, throws: true });
   bench.add(name, fn as () => Promise<void>, opts.gc && collect ? { afterEach: () => collect() } : undefined);
   await bench.run();
@@ -102,12 +103,14 @@ interface Ctx {
   engines: Map<string, Engine>;
   peers: PeerAdapter[];
   peersUnavailable: PeerUnavailable[];
+  /** Each peer's inputs, prepared once for the whole run (outside every timed region). */
+  prepared: Map<PeerAdapter, unknown>;
   log: (s: string) => void;
 }
 
 const engineKey = (engine: string, threads: number): string => `${engine}/${threads}`;
 
-async function gridtaRow(ctx: Ctx, c: BenchCase, engine: 'wasm-simd' | 'wasm-scalar', threads: number, output: 'reused' | 'fresh', checked?: Agreement): Promise<BenchRow> {
+async function gridtaRow(ctx: Ctx, c: BenchCase, engine: 'wasm-simd' | 'wasm-scalar', threads: number, output: 'reused' | 'fresh', checked?: Agreement, checkedMs?: number): Promise<BenchRow> {
   const e = ctx.engines.get(engineKey(engine, threads))!;
   const { candles } = ctx;
   const T = candles.t, V = c.variants;
@@ -131,7 +134,8 @@ async function gridtaRow(ctx: Ctx, c: BenchCase, engine: 'wasm-simd' | 'wasm-sca
     if (!checked) throw new Error('a fresh-output row follows the reused-output row of its engine');
     agreement = checked;
     collect?.();
-    timing = await timeTask(label, async () => { await e.compute(req); }, { timeMs: ctx.timeMs, firstCallMs: ctx.timeMs + 1, gc: true });
+    const reusedMs = checkedMs ?? ctx.timeMs + 1;
+    timing = await timeTask(label, async () => { await e.compute(req); }, { timeMs: ctx.timeMs, firstCallMs: reusedMs, gc: true });
   }
   return { library: label, family, engine, threads, output, ...timing, variantsTimed: V, valuesPerSec: (T * V) / (timing.p50Ms / 1000), vsPlain: null, vsFastestPeer: null, agreement, notes };
 }
@@ -150,8 +154,9 @@ async function plainRows(ctx: Ctx, c: BenchCase): Promise<BenchRow[]> {
     const label = `plain JS loop (${output} output)`;
     ctx.log(`    ${label}`);
     const fn = output === 'reused' ? () => c.plain(inp, outs!) : () => c.plain(inp, c.outputs.map(() => new Float32Array(T * V)));
+    const callMs = output === 'reused' ? firstCallMs : 1.5 * rows[0]!.p50Ms;
     if (output === 'fresh') { outs = undefined; collect?.(); }
-    const timing = await timeTask(label, fn, { timeMs: ctx.timeMs, firstCallMs, gc: output === 'fresh' });
+    const timing = await timeTask(label, fn, { timeMs: ctx.timeMs, firstCallMs: callMs, gc: output === 'fresh' });
     rows.push({ library: label, family: 'plain', output, ...timing, variantsTimed: V, valuesPerSec: (T * V) / (timing.p50Ms / 1000), vsPlain: null, vsFastestPeer: null, agreement, notes: [] });
   }
   return rows;
@@ -175,7 +180,11 @@ async function peerRow(ctx: Ctx, c: BenchCase, peer: PeerAdapter): Promise<Bench
     const why = peer.unsupportedVariant?.(c.id, c.params(v)) ?? null;
     if (why) reasons.add(why); else supported.push(v);
   }
-  const prepared = peer.prepare({ t: candles.t, close: candles.close, open: candles.open, high: candles.high, low: candles.low, volume: candles.volume });
+  let prepared = ctx.prepared.get(peer);
+  if (prepared === undefined) {
+    prepared = peer.prepare({ t: candles.t, close: candles.close, open: candles.open, high: candles.high, low: candles.low, volume: candles.volume });
+    ctx.prepared.set(peer, prepared);
+  }
   // one call on the middle variant: the warm-up, and the size of a timed call
   const mid = peerVariants(peer, c)[1] ?? supported[0]!;
   const t0 = performance.now();
@@ -212,7 +221,8 @@ async function runCase(ctx: Ctx, c: BenchCase): Promise<BenchCaseResult> {
     rows.push(r);
   }
   rows.push(await gridtaRow(ctx, c, 'wasm-scalar', 1, 'reused'));
-  rows.push(await gridtaRow(ctx, c, 'wasm-simd', 1, 'fresh', rows[0]!.agreement!));
+  // a fresh-output call costs about twice the reused one (first touch of new memory)
+  rows.push(await gridtaRow(ctx, c, 'wasm-simd', 1, 'fresh', rows[0]!.agreement!, 2 * rows[0]!.p50Ms));
   rows.push(...(await plainRows(ctx, c)));
   const peersSkipped: { name: string; reason: string }[] = ctx.peersUnavailable.map((p) => ({ name: p.name, reason: p.native ? `native peer, opt-in: ${p.reason}` : p.reason }));
   for (const peer of ctx.peers) {
@@ -265,7 +275,7 @@ function renderCase(r: BenchCaseResult): string[] {
   for (const row of r.rows) {
     const rowNotes = [...row.notes];
     const an = agreementNote(row);
-    if (an && row.family === 'peer') rowNotes.push(an);
+    if (an && (row.family === 'peer' || row.agreement?.status !== 'bit-identical')) rowNotes.push(an);
     let mark = '';
     if (rowNotes.length) { notes.push(`[${notes.length + 1}] ${row.library}: ${rowNotes.join('; ')}`); mark = ` [${notes.length}]`; }
     out.push(`${(row.library + mark).padEnd(42)} ${fmt(row.p50Ms, row.p50Ms < 10 ? 2 : 1).padStart(9)} ${fmt(row.rme).padStart(6)} ${String(row.samples).padStart(7)} ${human(row.valuesPerSec).padStart(9)} ${ratio(row.vsPlain).padStart(8)} ${ratio(row.vsFastestPeer).padStart(8)}  ${agreementCell(row.agreement)}`);
@@ -317,7 +327,7 @@ const USAGE = `usage: gridta bench [--cases a,b] [--size T | --data FILE] [--thr
   --data      a candles file (.csv or .arrow, sessions timeline), e.g. bench/ttrc.csv
   --threads   thread counts to time gridta at (default: 1 and the configured count)
   --peers     peer libraries to run (default: all installed; ${PEER_NAMES.join(', ')}; none)
-  --time      time budget per timed row in ms after its warm-up (default 400)
+  --time      time budget per timed row in ms after its warm-up (default 300)
   --json      one JSON document with every number on stdout (progress stays on stderr)
   --plot      write a bar chart of values/s per case and library (log scale) as SVG`;
 
@@ -327,12 +337,12 @@ export async function runBench(argv: string[]): Promise<number> {
   if (values.size !== undefined && values.data !== undefined) throw new UsageError('--size applies to the synthetic series; give --size or --data, not both');
   const size = values.size === undefined ? 1_000_000 : Number(values.size);
   if (!Number.isInteger(size) || size < 100) throw new UsageError(`--size must be an integer >= 100 (got ${JSON.stringify(values.size)})`);
-  const timeMs = values.time === undefined ? 400 : Number(values.time);
+  const timeMs = values.time === undefined ? 300 : Number(values.time);
   if (!Number.isFinite(timeMs) || timeMs <= 0) throw new UsageError(`--time must be a positive number of ms (got ${JSON.stringify(values.time)})`);
   const peerSel = values.peers === undefined ? undefined : values.peers === 'none' ? [] : (values.peers as string).split(',').map((s) => s.trim());
   for (const p of peerSel ?? []) if (!PEER_NAMES.includes(p)) throw new UsageError(`--peers: unknown peer ${JSON.stringify(p)} (peers: ${PEER_NAMES.join(', ')}, or none)`);
-  const log = (s: string): void => { process.stderr.write(s + '\n'); };
   const started = performance.now();
+  const log = (s: string): void => { process.stderr.write(`${s.padEnd(60)} ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s\n`); };
 
   let candles: Candles;
   let dataset: string;
@@ -369,8 +379,9 @@ export async function runBench(argv: string[]): Promise<number> {
     timeMsPerRow: timeMs, threads, peers: peers.map((p) => `${p.name}@${p.version}`),
     ratios: 'values/s over values/s from this run (p50 over p50 where both rows compute the whole grid)',
     values: 'bars × variants (all outputs of a variant count once)',
+    columns: '× plain: reused-output rows against the plain loop with reused output, fresh-output and peer rows (which allocate their results) against the one with fresh output; × peer: against the fastest peer of the case',
   };
-  const ctx: Ctx = { candles, timeMs, threads, engines, peers, peersUnavailable: unavailable, log };
+  const ctx: Ctx = { candles, timeMs, threads, engines, peers, peersUnavailable: unavailable, prepared: new Map(), log };
   const results: BenchCaseResult[] = [];
   try {
     let i = 0;
@@ -406,7 +417,8 @@ export async function runBench(argv: string[]): Promise<number> {
   out.push(`gridta bench — ${header.date}`);
   out.push(`node ${header.node} (V8 ${header.v8}, ${header.platform}), ${header.cpu} × ${header.cpus} (available parallelism ${cpusAvailable})`);
   out.push(`dataset: ${dataset}; T = ${candles.t.toLocaleString('en-US')}`);
-  out.push(`tinybench: ${timeMs} ms per row (at least 3 samples, 2 for calls longer than that) after one warm-up call; p50 (median) latency; ratios are ${header.ratios}; values = ${header.values}`);
+  out.push(`tinybench: ${timeMs} ms per row after one warm-up call (at least 3 samples; 2 for calls longer than ${timeMs} ms, 1 over ${4 * timeMs} ms); p50 (median) latency; ratios are ${header.ratios}; values = ${header.values}`);
+  out.push(`columns: ${header.columns}`);
   out.push(`peers: ${peers.map((p) => `${p.name} ${p.version}`).join(', ') || 'none'}${unavailable.length ? `; unavailable: ${unavailable.map((u) => `${u.name} (${u.native ? 'native, opt-in via npm run bench:native: ' : ''}${u.reason})`).join(', ')}` : ''}`);
   for (const r of results) out.push(...renderCase(r));
   for (const s of skipped as Skipped[]) out.push('', `${s.id}: skipped (${s.reason})`);
