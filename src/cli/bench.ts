@@ -269,7 +269,7 @@ function agreementNote(r: BenchRow): string | null {
 function renderCase(r: BenchCaseResult): string[] {
   const out: string[] = [];
   out.push('', `${r.id} — ${r.grid}: ${r.variants} variants × ${r.t.toLocaleString('en-US')} bars = ${human(r.variants * r.t)}values, outputs ${r.outputs.join(', ')}`);
-  const head = `${'library'.padEnd(42)} ${'p50 ms'.padStart(9)} ${'rme %'.padStart(6)} ${'samples'.padStart(7)} ${'values/s'.padStart(9)} ${'× plain'.padStart(8)} ${'× peer'.padStart(8)}  agreement`;
+  const head = `${'library'.padEnd(48)} ${'p50 ms'.padStart(9)} ${'rme %'.padStart(6)} ${'samples'.padStart(7)} ${'values/s'.padStart(9)} ${'× plain'.padStart(8)} ${'× peer'.padStart(8)}  agreement`;
   out.push(head, '-'.repeat(head.length + 4));
   const notes: string[] = [];
   for (const row of r.rows) {
@@ -278,7 +278,7 @@ function renderCase(r: BenchCaseResult): string[] {
     if (an && (row.family === 'peer' || row.agreement?.status !== 'bit-identical')) rowNotes.push(an);
     let mark = '';
     if (rowNotes.length) { notes.push(`[${notes.length + 1}] ${row.library}: ${rowNotes.join('; ')}`); mark = ` [${notes.length}]`; }
-    out.push(`${(row.library + mark).padEnd(42)} ${fmt(row.p50Ms, row.p50Ms < 10 ? 2 : 1).padStart(9)} ${fmt(row.rme).padStart(6)} ${String(row.samples).padStart(7)} ${human(row.valuesPerSec).padStart(9)} ${ratio(row.vsPlain).padStart(8)} ${ratio(row.vsFastestPeer).padStart(8)}  ${agreementCell(row.agreement)}`);
+    out.push(`${(row.library + mark).padEnd(48)} ${fmt(row.p50Ms, row.p50Ms < 10 ? 2 : 1).padStart(9)} ${(row.samples < 2 ? '—' : fmt(row.rme)).padStart(6)} ${String(row.samples).padStart(7)} ${human(row.valuesPerSec).padStart(9)} ${ratio(row.vsPlain).padStart(8)} ${ratio(row.vsFastestPeer).padStart(8)}  ${agreementCell(row.agreement)}`);
   }
   out.push(...notes.map((n) => `  ${n}`));
   for (const s of r.peersSkipped) out.push(`  skipped: ${s.name} (${s.reason})`);
@@ -400,7 +400,7 @@ export async function runBench(argv: string[]): Promise<number> {
     const groups: PlotGroup[] = results.map((r) => ({
       id: `${r.id} (${r.variants} variants)`,
       bars: r.rows.filter((x) => x.output === 'reused' || x.family === 'peer').map((x) => ({
-        library: x.family === 'peer' ? x.library : x.library.replace(' (reused output)', ''),
+        library: x.family === 'peer' ? `${x.library}${x.agreement?.status === 'differs' ? ' (differs)' : ''}` : x.library.replace(' (reused output)', ''),
         valuesPerSec: x.valuesPerSec, family: x.family,
       })),
     }));
