@@ -301,12 +301,15 @@ export function overallRecommendation(results: readonly BenchCaseResult[], cpusA
   const count = new Map<number, number>();
   for (const x of recs) count.set(x, (count.get(x) ?? 0) + 1);
   const threads = [...count.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
-  const speedups = results.map((r) => r.threadsP50['1']! / r.threadsP50[String(threads)]!).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  const counts = Object.keys(results[0]!.threadsP50).map(Number).filter((n) => n > 1 && n <= cpusAvailable);
+  const other = threads === 1 ? Math.max(...counts) : threads;
+  const speedups = results.map((r) => r.threadsP50['1']! / r.threadsP50[String(other)]!).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   const median = speedups[Math.floor(speedups.length / 2)] ?? 1;
+  const span = speedups.length ? `${speedups[0]!.toFixed(2)}–${speedups[speedups.length - 1]!.toFixed(2)}×` : '—';
   const minV = Math.min(...results.map((r) => r.variants)), maxV = Math.max(...results.map((r) => r.variants));
   const reason = threads === 1
-    ? `1 thread: more threads gained less than 5% on ${count.get(1)} of ${recs.length} cases (median ${median.toFixed(2)}× here, ${cpusAvailable} CPUs available)`
-    : `${threads} threads: median ${median.toFixed(2)}× over 1 thread on ${recs.length} cases of ${minV}–${maxV} variants (recommended for ${count.get(threads)} of them); computes under ${POOL_MIN_VALUES.toLocaleString('en-US')} output values stay in-process`;
+    ? `1 thread: ${Number.isFinite(other) ? `${other} threads gave a median ${median.toFixed(2)}× (${span}) and ` : ''}gained less than 5% on ${count.get(1)} of ${recs.length} cases (${cpusAvailable} CPUs available)`
+    : `${threads} threads: median ${median.toFixed(2)}× (${span}) over 1 thread on ${recs.length} cases of ${minV}–${maxV} variants (recommended for ${count.get(threads)} of them); computes under ${POOL_MIN_VALUES.toLocaleString('en-US')} output values stay in-process`;
   return { threads, reason };
 }
 
