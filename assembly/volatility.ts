@@ -86,24 +86,31 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 @inline const MODE_BB: i32 = 0;
 @inline const MODE_VAR: i32 = 1;
 
-/** Stores the outputs of two variants at one bar: variance/stddev, or basis/upper/lower/bandwidth/percent_b. */
-@inline function emitRollvar2(mode: i32, o0: usize, o1: usize, o2: usize, o3: usize, o4: usize, off: usize, vStride: usize,
-  vr: v128, ok: v128, S: v128, nf: v128, mult: v128, v: v128): void {
+/**
+ * Stores the outputs of four variants (lanes A = j, j+1 and B = j+2, j+3) at one bar: variance and
+ * stddev, or basis/upper/lower/bandwidth/percent_b. `m` is S/n, which is also the basis where `ok`.
+ */
+@inline function emitRollvar4(mode: i32, o0: usize, o1: usize, o2: usize, o3: usize, o4: usize, off: usize, vStride: usize,
+  vrA: v128, vrB: v128, okA: v128, okB: v128, mA: v128, mB: v128, multA: v128, multB: v128, v: v128): void {
   if (mode == MODE_VAR) {
-    if (o0) st2(o0 + off, vStride, vr);
-    if (o1) st2(o1 + off, vStride, f64x2.sqrt(vr));
+    if (o0) st4(o0 + off, vStride, vrA, vrB);
+    if (o1) st4(o1 + off, vStride, f64x2.sqrt(vrA), f64x2.sqrt(vrB));
   } else {
     const nan = f64x2.splat(NaN), zero = f64x2.splat(0.0);
-    const basis = v128.bitselect(f64x2.div(S, nf), nan, ok);
-    const sd = f64x2.sqrt(vr);
-    const up = f64x2.add(basis, f64x2.mul(mult, sd));
-    const lo = f64x2.sub(basis, f64x2.mul(mult, sd));
-    if (o0) st2(o0 + off, vStride, basis);
-    if (o1) st2(o1 + off, vStride, up);
-    if (o2) st2(o2 + off, vStride, lo);
-    const wdt = f64x2.sub(up, lo);
-    if (o3) st2(o3 + off, vStride, v128.bitselect(nan, f64x2.div(wdt, basis), f64x2.eq(basis, zero)));
-    if (o4) st2(o4 + off, vStride, v128.bitselect(nan, f64x2.div(f64x2.sub(v, lo), wdt), f64x2.eq(wdt, zero)));
+    const bA = v128.bitselect(mA, nan, okA), bB = v128.bitselect(mB, nan, okB);
+    const dA = f64x2.mul(multA, f64x2.sqrt(vrA)), dB = f64x2.mul(multB, f64x2.sqrt(vrB));
+    const upA = f64x2.add(bA, dA), upB = f64x2.add(bB, dB);
+    const loA = f64x2.sub(bA, dA), loB = f64x2.sub(bB, dB);
+    if (o0) st4(o0 + off, vStride, bA, bB);
+    if (o1) st4(o1 + off, vStride, upA, upB);
+    if (o2) st4(o2 + off, vStride, loA, loB);
+    if (o3 || o4) {
+      const wA = f64x2.sub(upA, loA), wB = f64x2.sub(upB, loB);
+      if (o3) st4(o3 + off, vStride,
+        v128.bitselect(nan, f64x2.div(wA, bA), f64x2.eq(bA, zero)), v128.bitselect(nan, f64x2.div(wB, bB), f64x2.eq(bB, zero)));
+      if (o4) st4(o4 + off, vStride,
+        v128.bitselect(nan, f64x2.div(f64x2.sub(v, loA), wA), f64x2.eq(wA, zero)), v128.bitselect(nan, f64x2.div(f64x2.sub(v, loB), wB), f64x2.eq(wB, zero)));
+    }
   }
 }
 
@@ -116,62 +123,75 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     store<f64>(cell(scratch, n, 5, j), mode == MODE_BB ? paramAt(params, n, 1, j) : 0.0);
   }
   let full = 0;
-  if (ASC_FEATURE_SIMD) full = n & ~1;
+  if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
     if (ASC_FEATURE_SIMD) {
-      for (let j = 0; j < full; j += 2) {
-        const nf = v128.load(cell(scratch, n, 4, j));
-        const mult = v128.load(cell(scratch, n, 5, j));
-        const nm1 = f64x2.sub(nf, f64x2.splat(1.0));
-        const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
+      for (let j = 0; j < full; j += 4) {
+        const nfA = v128.load(cell(scratch, n, 4, j)), nfB = v128.load(cell(scratch, n, 4, j + 2));
+        const multA = v128.load(cell(scratch, n, 5, j)), multB = v128.load(cell(scratch, n, 5, j + 2));
+        const nm1A = f64x2.sub(nfA, f64x2.splat(1.0)), nm1B = f64x2.sub(nfB, f64x2.splat(1.0));
+        const w0 = <i32>f64x2.extract_lane(nfA, 0), w1 = <i32>f64x2.extract_lane(nfA, 1);
+        const w2 = <i32>f64x2.extract_lane(nfB, 0), w3 = <i32>f64x2.extract_lane(nfB, 1);
         const base = <usize>j * vStride;
         let i = t0;
-        // until both windows are full: the masked step with state in scratch
-        const slowEnd = min(t1, max(w0, w1));
+        // until every window of the block is full: the masked step with state in scratch
+        const slowEnd = min(t1, max(max(w0, w1), max(w2, w3)));
         for (; i < slowEnd; i++) {
           const off = base + <usize>i * tStride;
           const v = f64x2.splat(ldx(x, i));
-          const valid = geMask(i, nm1);
-          const vr = rollvarStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), cell(scratch, n, 3, j), v, gather2(back(x, i, w0), back(x, i, w1)), geMask(i, nf), valid, nf);
-          const ok = v128.andnot(valid, f64x2.gt(v128.load(cell(scratch, n, 2, j)), f64x2.splat(0.0)));
-          emitRollvar2(mode, o0, o1, o2, o3, o4, off, vStride, vr, ok, v128.load(cell(scratch, n, 0, j)), nf, mult, v);
+          const validA = geMask(i, nm1A), validB = geMask(i, nm1B);
+          const vrA = rollvarStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), cell(scratch, n, 3, j), v, gather2(back(x, i, w0), back(x, i, w1)), geMask(i, nfA), validA, nfA);
+          const vrB = rollvarStep2(cell(scratch, n, 0, j + 2), cell(scratch, n, 1, j + 2), cell(scratch, n, 2, j + 2), cell(scratch, n, 3, j + 2), v, gather2(back(x, i, w2), back(x, i, w3)), geMask(i, nfB), validB, nfB);
+          const okA = v128.andnot(validA, f64x2.gt(v128.load(cell(scratch, n, 2, j)), f64x2.splat(0.0)));
+          const okB = v128.andnot(validB, f64x2.gt(v128.load(cell(scratch, n, 2, j + 2)), f64x2.splat(0.0)));
+          emitRollvar4(mode, o0, o1, o2, o3, o4, off, vStride, vrA, vrB, okA, okB,
+            f64x2.div(v128.load(cell(scratch, n, 0, j)), nfA), f64x2.div(v128.load(cell(scratch, n, 0, j + 2)), nfB), multA, multB, v);
         }
         if (i < t1) {
           // steady state: S, Q, k, z in registers; the incoming value is shared (one branch), the
           // outgoing src[i − n] is gathered per lane. Same operations per lane as rollvarStep1.
-          let S = v128.load(cell(scratch, n, 0, j)), Q = v128.load(cell(scratch, n, 1, j));
-          let k = v128.load(cell(scratch, n, 2, j)), z = v128.load(cell(scratch, n, 3, j));
+          let SA = v128.load(cell(scratch, n, 0, j)), QA = v128.load(cell(scratch, n, 1, j));
+          let kA = v128.load(cell(scratch, n, 2, j)), zA = v128.load(cell(scratch, n, 3, j));
+          let SB = v128.load(cell(scratch, n, 0, j + 2)), QB = v128.load(cell(scratch, n, 1, j + 2));
+          let kB = v128.load(cell(scratch, n, 2, j + 2)), zB = v128.load(cell(scratch, n, 3, j + 2));
           const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), nan = f64x2.splat(NaN), tiny = f64x2.splat(-1e-12);
           for (; i < t1; i++) {
             const off = base + <usize>i * tStride;
             const xs = ldx(x, i);
             const v = f64x2.splat(xs);
             if (xs != xs) {
-              k = f64x2.add(k, one);
+              kA = f64x2.add(kA, one); kB = f64x2.add(kB, one);
             } else {
-              if (xs != 0) z = f64x2.add(z, one);
-              S = f64x2.add(S, v);
-              Q = f64x2.add(Q, f64x2.splat(xs * xs));
+              if (xs != 0) { zA = f64x2.add(zA, one); zB = f64x2.add(zB, one); }
+              const vv = f64x2.splat(xs * xs);
+              SA = f64x2.add(SA, v); SB = f64x2.add(SB, v);
+              QA = f64x2.add(QA, vv); QB = f64x2.add(QB, vv);
             }
-            const u = gather2(x + (<usize>(i - w0) << 2), x + (<usize>(i - w1) << 2));
-            const un = f64x2.ne(u, u);
-            k = f64x2.sub(k, v128.and(un, one));
-            z = f64x2.sub(z, v128.and(v128.andnot(f64x2.ne(u, zero), un), one));
-            S = v128.bitselect(S, f64x2.sub(S, u), un);
-            Q = v128.bitselect(Q, f64x2.sub(Q, f64x2.mul(u, u)), un);
-            const z0 = f64x2.eq(z, zero);
-            S = v128.bitselect(zero, S, z0);
-            Q = v128.bitselect(zero, Q, z0);
-            const ok = v128.not(f64x2.gt(k, zero));
-            const m = f64x2.div(S, nf);
-            let vr = f64x2.sub(f64x2.div(Q, nf), f64x2.mul(m, m));
-            vr = v128.bitselect(zero, vr, v128.and(f64x2.lt(vr, zero), f64x2.gt(vr, tiny)));
-            vr = v128.bitselect(vr, nan, ok);
-            emitRollvar2(mode, o0, o1, o2, o3, o4, off, vStride, vr, ok, S, nf, mult, v);
+            const uA = gather2(x + (<usize>(i - w0) << 2), x + (<usize>(i - w1) << 2));
+            const uB = gather2(x + (<usize>(i - w2) << 2), x + (<usize>(i - w3) << 2));
+            const unA = f64x2.ne(uA, uA), unB = f64x2.ne(uB, uB);
+            kA = f64x2.sub(kA, v128.and(unA, one)); kB = f64x2.sub(kB, v128.and(unB, one));
+            zA = f64x2.sub(zA, v128.and(v128.andnot(f64x2.ne(uA, zero), unA), one));
+            zB = f64x2.sub(zB, v128.and(v128.andnot(f64x2.ne(uB, zero), unB), one));
+            SA = v128.bitselect(SA, f64x2.sub(SA, uA), unA); SB = v128.bitselect(SB, f64x2.sub(SB, uB), unB);
+            QA = v128.bitselect(QA, f64x2.sub(QA, f64x2.mul(uA, uA)), unA); QB = v128.bitselect(QB, f64x2.sub(QB, f64x2.mul(uB, uB)), unB);
+            const z0A = f64x2.eq(zA, zero), z0B = f64x2.eq(zB, zero);
+            SA = v128.bitselect(zero, SA, z0A); QA = v128.bitselect(zero, QA, z0A);
+            SB = v128.bitselect(zero, SB, z0B); QB = v128.bitselect(zero, QB, z0B);
+            const okA = v128.not(f64x2.gt(kA, zero)), okB = v128.not(f64x2.gt(kB, zero));
+            const mA = f64x2.div(SA, nfA), mB = f64x2.div(SB, nfB);
+            let vrA = f64x2.sub(f64x2.div(QA, nfA), f64x2.mul(mA, mA));
+            let vrB = f64x2.sub(f64x2.div(QB, nfB), f64x2.mul(mB, mB));
+            vrA = v128.bitselect(zero, vrA, v128.and(f64x2.lt(vrA, zero), f64x2.gt(vrA, tiny)));
+            vrB = v128.bitselect(zero, vrB, v128.and(f64x2.lt(vrB, zero), f64x2.gt(vrB, tiny)));
+            vrA = v128.bitselect(vrA, nan, okA); vrB = v128.bitselect(vrB, nan, okB);
+            emitRollvar4(mode, o0, o1, o2, o3, o4, off, vStride, vrA, vrB, okA, okB, mA, mB, multA, multB, v);
           }
-          v128.store(cell(scratch, n, 0, j), S); v128.store(cell(scratch, n, 1, j), Q);
-          v128.store(cell(scratch, n, 2, j), k); v128.store(cell(scratch, n, 3, j), z);
+          v128.store(cell(scratch, n, 0, j), SA); v128.store(cell(scratch, n, 1, j), QA);
+          v128.store(cell(scratch, n, 2, j), kA); v128.store(cell(scratch, n, 3, j), zA);
+          v128.store(cell(scratch, n, 0, j + 2), SB); v128.store(cell(scratch, n, 1, j + 2), QB);
+          v128.store(cell(scratch, n, 2, j + 2), kB); v128.store(cell(scratch, n, 3, j + 2), zB);
         }
       }
     }
