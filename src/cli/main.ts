@@ -11,7 +11,7 @@ import { runBench } from './bench.js';
 const USAGE = `usage: gridta <command> [options]
 
 commands:
-  bench      benchmark gridta against plain-JS loops on the bundled data (what npm start runs)
+  bench      benchmark gridta against plain-JS loops and the JS peers, side by side (what npm start runs)
   compute    gridta compute <id> --data FILE --grid AXIS=SPEC ... --out FILE.arrow|FILE.csv
              [--layout time|variant] [--outputs a,b] [--instrument ID] [--timeframe TF]
              [--timeline dense|sessions] [--ts-unit ms|s|us|ns] [--variant-key] [--json]
