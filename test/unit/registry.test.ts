@@ -15,9 +15,30 @@ const spec = parse(readFileSync(root('spec/indicators.yaml'), 'utf8')) as {
   indicators: Record<string, { group: string; title: string; inputs: string[]; source_values: string[] | null; params?: Record<string, { kind: string; min: number; max: number; step: number; default: number }>; axes: string[]; outputs: string[]; primary_output: string; warmup: Record<string, string>; trailing_nan?: Record<string, string> }>;
 };
 
+/** The 64 ids of the specification, written out so that removing or renaming one fails here. */
+const SPEC_IDS = [
+  'ma.dema', 'ma.ema', 'ma.hma', 'ma.lwma',
+  'ma.rma', 'ma.sma', 'ma.tema', 'ma.vwma',
+  'ma.wma', 'ma.zlema', 'momentum.cci', 'momentum.fisher',
+  'momentum.macd', 'momentum.ppo', 'momentum.roc', 'momentum.rsi',
+  'momentum.stoch', 'momentum.stoch_rsi', 'momentum.trix', 'momentum.williams_r',
+  'structure.candle_body', 'structure.candle_body_atr', 'structure.candle_body_pct', 'structure.candle_lower_wick',
+  'structure.candle_lower_wick_atr', 'structure.candle_lower_wick_pct', 'structure.candle_range', 'structure.candle_range_atr',
+  'structure.candle_stats', 'structure.candle_stats_atr_norm', 'structure.candle_upper_wick', 'structure.candle_upper_wick_atr',
+  'structure.candle_upper_wick_pct', 'structure.distance_to_ma_norm', 'structure.percent_rank', 'structure.pivot_high',
+  'structure.pivot_low', 'structure.pivots', 'structure.zscore', 'trend.adx',
+  'trend.aroon', 'trend.chandelier_exit', 'trend.donchian', 'trend.ichimoku',
+  'trend.keltner', 'trend.linreg_slope', 'trend.psar', 'trend.supertrend',
+  'trend.vortex', 'volatility.atr', 'volatility.bbands', 'volatility.bbands_bandwidth',
+  'volatility.bbands_percent_b', 'volatility.hv', 'volatility.stddev', 'volatility.tr',
+  'volatility.variance', 'volume.ad_line', 'volume.cmf', 'volume.mfi',
+  'volume.obv', 'volume.volume_sma', 'volume.vwap', 'volume.vwap_deviation',
+];
+
 describe('registry', () => {
   it('holds exactly the 64 ids of the specification, sorted', () => {
     const ids = registry.list().map((d) => d.id);
+    expect(ids).toEqual(SPEC_IDS);
     expect(ids).toEqual(Object.keys(spec.indicators).sort());
     expect(ids).toHaveLength(spec.id_count);
   });
