@@ -1,5 +1,5 @@
 /** Registry definitions of the `momentum` group (indicators.md). Numbers come from the spec's indicators.yaml. */
-import { defineIndicator, defineKernel, SRC6 } from './types.js';
+import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
 import {
   referenceCci, referenceFisher, referenceMacd, referencePpo, referenceRoc, referenceRsi, referenceStoch, referenceStochRsi, referenceTrix, referenceWilliamsR,
 } from '../reference/momentum.js';
@@ -20,7 +20,7 @@ const ringSlots = (t: number): number => {
   return s;
 };
 /** Shared ROLLMAX / ROLLMIN tables (assembly/primitives.ts xtBytes): state, the chunk's NaN ages, 11 levels of f32 values, 16-byte aligned. */
-const tables = (count: number, t: number): number => count * (Math.ceil((16 + 256 * 4 + 11 * ringSlots(t) * 4) / 16) * 16);
+const tables = (count: number, t: number): number => count * (Math.ceil((16 + KERNEL_CHUNK * 4 + 11 * ringSlots(t) * 4) / 16) * 16);
 /** Per-variant f64 history rings. */
 const rings = (count: number, n: number, t: number): number => count * n * histSlots(t) * 8;
 

@@ -1,11 +1,11 @@
 /** Registry definitions of the `structure` group (indicators.md). Numbers come from the spec's indicators.yaml. */
-import { defineIndicator, defineKernel, SRC6 } from './types.js';
+import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
 import {
   referenceCandleStats, referenceCandleStatsAtrNorm, referenceDistanceToMaNorm, referencePercentRank, referencePivots, referenceZscore,
 } from '../reference/structure.js';
 
 const f64s = (arrays: number, n: number): number => arrays * n * 8;
-const CHUNK = 256; // bars per kernel time chunk (assembly/lanes.ts)
+const CHUNK = KERNEL_CHUNK;
 /** Slots of a shared-series ring (assembly/primitives.ts ringSlots): next power of two >= t, at most 4096. */
 const ringSlots = (t: number): number => { let r = 1; while (r < t && r < 4096) r *= 2; return r; };
 

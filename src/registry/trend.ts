@@ -1,12 +1,12 @@
 /** Registry definitions of the `trend` group (indicators.md). Numbers come from the spec's indicators.yaml. */
-import { defineIndicator, defineKernel, SRC6 } from './types.js';
+import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
 import {
   referenceAdx, referenceAroon, referenceChandelierExit, referenceDonchian, referenceIchimoku, referenceKeltner, referenceLinregSlope,
   referencePsar, referenceSupertrend, referenceVortex,
 } from '../reference/trend.js';
 
 const f64s = (arrays: number, n: number): number => arrays * n * 8;
-const CHUNK = 256; // bars per kernel time chunk (assembly/lanes.ts)
+const CHUNK = KERNEL_CHUNK;
 /** Slots of a ring of a shared series (assembly/primitives.ts ringSlots): the series up to 4096 bars, else 4096. */
 const ringSlots = (t: number): number => {
   let s = 1;

@@ -1,9 +1,9 @@
 /** Registry definitions of the `volatility` group (indicators.md). Numbers come from the spec's indicators.yaml. */
-import { defineIndicator, defineKernel, SRC6 } from './types.js';
+import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
 import { referenceAtr, referenceBbands, referenceHv, referenceRollvar, referenceTr } from '../reference/volatility.js';
 
 const f64s = (arrays: number, n: number): number => arrays * n * 8;
-const CHUNK = 256; // bars per kernel time chunk (assembly/lanes.ts)
+const CHUNK = KERNEL_CHUNK;
 
 // Kernels of the group. bbands serves the three Bollinger ids, rollvar serves variance and stddev.
 const ATR = defineKernel({ name: 'atr', params: ['window'], slots: ['atr'], reference: referenceAtr, scratchBytes: (n) => f64s(3, n) + CHUNK * 8 });

@@ -1,11 +1,11 @@
 /** Registry definitions of the `volume` group (indicators.md). Numbers come from the spec's indicators.yaml. */
-import { defineIndicator, defineKernel } from './types.js';
+import { defineIndicator, defineKernel, KERNEL_CHUNK } from './types.js';
 import {
   referenceAdLine, referenceCmf, referenceMfi, referenceObv, referenceVolumeSma, referenceVwap, referenceVwapDeviation,
 } from '../reference/volume.js';
 
 const f64s = (arrays: number, n: number): number => arrays * n * 8;
-const CHUNK = 256; // bars per kernel time chunk (assembly/lanes.ts)
+const CHUNK = KERNEL_CHUNK;
 /** Slots of a shared-series ring (assembly/primitives.ts ringSlots): next power of two >= t, at most 4096. */
 const ringSlots = (t: number, max = 4096): number => { let r = 1; while (r < t && r < max) r *= 2; return r; };
 

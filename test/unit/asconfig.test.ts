@@ -43,3 +43,13 @@ describe('asconfig.json', () => {
     expect(TARGET_FLAGS.simd.join(' ')).not.toMatch(/relaxed/);
   });
 });
+
+describe('kernel chunk length', () => {
+  it('is the same in assembly/lanes.ts and the registry scratch sizes', async () => {
+    const { KERNEL_CHUNK } = await import('../../src/registry/types.js');
+    const lanes = readFileSync(fileURLToPath(new URL('../../assembly/lanes.ts', import.meta.url)), 'utf8');
+    const m = /export const CHUNK: i32 = (\d+);/.exec(lanes);
+    expect(m, 'assembly/lanes.ts declares CHUNK').not.toBeNull();
+    expect(Number(m![1])).toBe(KERNEL_CHUNK);
+  });
+});
