@@ -6,8 +6,8 @@ import { createCandles, type Candles } from '../src/candles/index.js';
 
 export const SYNTHETIC_SEED = 20261129;
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
+/** mulberry32: small, fast, deterministic (also the tests' series generator). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

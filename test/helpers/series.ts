@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { prng } from '../../bench/data.js';
 
 export interface TestSeries {
   name: string;
@@ -12,16 +13,8 @@ export interface TestSeries {
   open: Float32Array; high: Float32Array; low: Float32Array; close: Float32Array; volume: Float32Array;
 }
 
-/** Deterministic 32-bit PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic 32-bit PRNG (mulberry32), the benchmark data's generator. */
+export { prng };
 
 export function randomWalk(t: number, seed = 7, name = 'random walk'): TestSeries {
   const rnd = prng(seed);
