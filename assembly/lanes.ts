@@ -17,7 +17,7 @@
 @inline export const IO_OUT: usize = 32;
 
 /** Time steps per chunk: a chunk's output rows stay cache-resident while every variant block writes them. */
-@inline export const CHUNK: i32 = 256;
+@inline export const CHUNK: i32 = 32;
 
 /**
  * Bars per chunk for a call: CHUNK for TIME_MAJOR (rows shared by all variants stay cache-resident),
@@ -133,4 +133,39 @@
 /** f64x2 of two adjacent f64 cells. */
 @inline export function ld2(p: usize): v128 {
   return v128.load(p);
+}
+
+/**
+ * The outgoing terms src[i − w0], src[i − w1] | src[i − w2], src[i − w3] of a block whose windows
+ * are consecutive (w1 = w0 + 1, w2 = w0 + 2, w3 = w0 + 3): one 16-byte load from src[i − w3] holds
+ * all four, newest last. Returns lanes (w0, w1); `back2hi` gives (w2, w3) from the same load.
+ */
+@inline export function back2lo(q: v128): v128 {
+  return f64x2.promote_low_f32x4(i8x16.shuffle(q, q, 12, 13, 14, 15, 8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3));
+}
+@inline export function back2hi(q: v128): v128 {
+  return f64x2.promote_low_f32x4(i8x16.shuffle(q, q, 4, 5, 6, 7, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3));
+}
+
+/**
+ * Whether fl32(q), q = fl64(s · r) with r = fl64(1 / n), may differ from fl32(fl64(s / n)) in any of
+ * the four lanes of qA | qB. q is within 3 binary64 ulps of the correctly rounded quotient, so both
+ * narrow to the same float32 unless q lies within 4 ulps of a float32 rounding midpoint (its low 29
+ * mantissa bits near 0x10000000). Quotients below the float32 normal range (where the midpoints
+ * move) must be ruled out by the caller (`smallQuotient`). Callers divide exactly when a lane is
+ * flagged (about 2·10⁻⁸ of the lanes on market data).
+ * The low words of the four lanes, shifted left by 3, sit within 32 of 0x80000000 exactly when near:
+ * `MID_ADD` = splat(0x80000020) and `MID_LIM` = splat(65), passed in so that loops keep them in
+ * registers (V8 rebuilds a v128 constant at every use inside a loop).
+ */
+@inline export function nearMidpoint4(qA: v128, qB: v128, midAdd: v128, midLim: v128): v128 {
+  const lo = i32x4.shl(i8x16.shuffle(qA, qB, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27), 3);
+  return i32x4.lt_u(i32x4.add(lo, midAdd), midLim);
+}
+@inline export const MID_ADD: i32 = 0x80000020;
+@inline export const MID_LIM: i32 = 65;
+
+/** Lanes of q below 2^−125 in magnitude (zero included), where float32 rounding is not by midpoints of normal numbers. */
+@inline export function smallQuotient(q: v128, absMask: v128, smallest: v128): v128 {
+  return i64x2.lt_s(v128.and(q, absMask), smallest);
 }

@@ -10,7 +10,7 @@
 // variants (two f64x2) along time with the state in registers; the variants left over (all of them in
 // the scalar build) run through the scalar tail, which performs the same operations in the same order.
 // Per-variant state survives between chunks in scratch, so chunking never changes a bit.
-import { CHUNK, span, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2, st4, st4finite, stNaN4, narrowFinite, CANON_NAN } from './lanes';
+import { CHUNK, span, IO_CLOSE, IO_SRC, IO_VOLUME, back, back2hi, back2lo, cell, gather2, geMask, ioPtr, ldx, outPtr, MID_ADD, MID_LIM, nearMidpoint4, paramAt, smallQuotient, st1, st2, st4, st4finite, stNaN4, store4, narrowFinite, CANON_NAN } from './lanes';
 import { ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
 
 // ---------------------------------------------------------------- EWMA chains: ema, rma, dema, tema
@@ -245,7 +245,133 @@ export function zlema(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
 }
 
 // ---------------------------------------------------------------- sma: ROLLMEAN(src, n)
-// Scratch: 4 arrays of n f64: S, k, z, n. Lanes gather the outgoing src[t − n] per variant.
+// Scratch: 4 arrays of n f64: S, k, z, n (1/n in array 1 on the exact path below); then two arrays
+// of t + 1 + SMA_NMAX f64: prefix sums P and NaN counts K of src, newest first.
+//
+// Exact path (SIMD build). ROLLSUM's additions are exact when every valid value is a multiple of
+// the grid g = 2^(emin − 23) of the smallest exponent in the series and no partial sum reaches
+// 2^53·g: then each S is the exact sum of its window, and so is P[i + 1] − P[i + 1 − n] for the exact
+// prefix sums P (a window of zeros sums to +0 either way, as the z reset gives). `exactPrefix`
+// checks that once per call from the exponent range (emax − emin plus the bits of t + nmax + 2
+// within 29) and builds P and K. The lanes then need no carried state: S is one subtraction, the
+// window holds a NaN where the K difference is non-zero, and S / n is taken as the product with
+// 1/n where that narrows to the same float32 (`nearMidpoint4`; the check also keeps every non-zero
+// |S| / n float32-normal), dividing exactly otherwise. TIME_MAJOR calls only (VARIANT_MAJOR rows
+// stream well through the recursion); consecutive windows run row by row (each output row written
+// in order), others block by block.
+// Otherwise the recursion: lanes gather the outgoing src[t − n] per variant; on a clean stretch
+// (no NaN or zero the loop reads) only S moves, with the same product-or-quotient narrowing.
+
+@inline const SMA_NMAX: i32 = 2000; // the window bound of ma.sma / volume.volume_sma
+
+/** Builds P and K (newest first, zero past the start) when every ROLLSUM of windows ≤ nmax is exact. */
+function exactPrefix(x: usize, t: i32, nmax: i32, P: usize, K: usize): bool {
+  if (nmax > SMA_NMAX) return false;
+  let emin: i32 = 255, emax: i32 = 0;
+  for (let i = 0; i < t; i++) {
+    const u = load<u32>(x + (<usize>i << 2));
+    const e = <i32>((u >> 23) & 0xff);
+    if (e == 255) {
+      if ((u & 0x7fffff) == 0) return false; // ±inf
+      continue;                               // NaN: skipped
+    }
+    if ((u & 0x7fffffff) == 0) continue;      // ±0 adds nothing
+    const ee = max(e, 1);
+    emin = min(emin, ee); emax = max(emax, ee);
+  }
+  if (emin > emax) { emin = 127; emax = 127; }
+  if ((emax - emin) + (32 - <i32>clz<u32>(<u32>(t + nmax + 2))) > 29) return false;
+  // the smallest non-zero |S| / n is at least g / nmax = 2^(emin − 150 − bits(nmax)): keep it float32-normal
+  if (emin - 150 - (32 - <i32>clz<u32>(<u32>nmax)) < -125) return false;
+  let acc = 0.0, nans = 0.0;
+  store<f64>(P + (<usize>t << 3), 0.0); store<f64>(K + (<usize>t << 3), 0.0);
+  for (let i = 0; i < t; i++) {
+    const v = ldx(x, i);
+    if (v == v) acc += v; else nans += 1.0;
+    store<f64>(P + (<usize>(t - 1 - i) << 3), acc);
+    store<f64>(K + (<usize>(t - 1 - i) << 3), nans);
+  }
+  for (let k = t + 1; k <= t + nmax; k++) { store<f64>(P + (<usize>k << 3), 0.0); store<f64>(K + (<usize>k << 3), 0.0); }
+  return true;
+}
+
+/** One bar of a block on the exact path where the window may hold a NaN or be short: exact division, NaN mask. */
+@inline function smaExactCareful(o: usize, vStride: usize, i: i32, pi: v128, ki: v128, uA: v128, uB: v128, kA: v128, kB: v128, nfA: v128, nfB: v128): void {
+  const one = f64x2.splat(1.0), zero = f64x2.splat(0.0), nan = f64x2.splat(NaN);
+  const badA = v128.or(f64x2.gt(f64x2.sub(ki, kA), zero), f64x2.lt(f64x2.splat(<f64>i), f64x2.sub(nfA, one)));
+  const badB = v128.or(f64x2.gt(f64x2.sub(ki, kB), zero), f64x2.lt(f64x2.splat(<f64>i), f64x2.sub(nfB, one)));
+  st4(o, vStride, v128.bitselect(nan, f64x2.div(f64x2.sub(pi, uA), nfA), badA), v128.bitselect(nan, f64x2.div(f64x2.sub(pi, uB), nfB), badB));
+}
+
+/** The exact path for variant blocks [0, full): every bar, no carried state. */
+function smaExact(t: i32, n: i32, full: i32, nmax: i32, out: usize, tStride: usize, vStride: usize, scratch: usize, P: usize, K: usize): void {
+  const w00 = <i32>load<f64>(cell(scratch, n, 3, 0));
+  let consecutive = true;
+  for (let j = 0; j < full; j++) {
+    const nf = load<f64>(cell(scratch, n, 3, j));
+    store<f64>(cell(scratch, n, 1, j), 1.0 / nf);
+    // lanes whose 1/n is inexact (n not a power of two) need the midpoint check: u32 masks in array 2
+    const w = <u32>nf;
+    store<u32>(cell(scratch, n, 2, 0) + (<usize>j << 2), (w & (w - 1)) != 0 ? 0xffffffff : 0);
+    if (<i32>nf != w00 + j) consecutive = false;
+  }
+  const midAdd = i32x4.splat(MID_ADD), midLim = i32x4.splat(MID_LIM);
+  if (consecutive) {
+    // row by row: P[i + 1 − n] of variants j, j + 1, … are adjacent (P newest first)
+    for (let i = 0; i < t; i++) {
+      const b = P + (<usize>(t - 1 - i) << 3), kb = K + (<usize>(t - 1 - i) << 3);
+      const pi = v128.load64_splat(b);
+      const row = out + <usize>i * tStride;
+      if (i >= nmax - 1 && load<f64>(kb) == load<f64>(kb + (<usize>nmax << 3))) {
+        let pb = b + (<usize>w00 << 3), rb = cell(scratch, n, 1, 0), mb = cell(scratch, n, 2, 0), o = row;
+        for (let j = 0; j < full; j += 4) {
+          const sA = f64x2.sub(pi, v128.load(pb)), sB = f64x2.sub(pi, v128.load(pb, 16));
+          let qA = f64x2.mul(sA, v128.load(rb)), qB = f64x2.mul(sB, v128.load(rb, 16));
+          if (v128.any_true(v128.and(nearMidpoint4(qA, qB, midAdd, midLim), v128.load(mb)))) {
+            qA = f64x2.div(sA, v128.load(cell(scratch, n, 3, j))); qB = f64x2.div(sB, v128.load(cell(scratch, n, 3, j + 2)));
+          }
+          v128.store(o, narrowFinite(qA, qB));
+          pb += 32; rb += 32; mb += 16; o += 16;
+        }
+      } else {
+        const ki = v128.load64_splat(kb);
+        let pb = b + (<usize>w00 << 3), kk = kb + (<usize>w00 << 3), o = row;
+        for (let j = 0; j < full; j += 4) {
+          smaExactCareful(o, vStride, i, pi, ki, v128.load(pb), v128.load(pb, 16), v128.load(kk), v128.load(kk, 16),
+            v128.load(cell(scratch, n, 3, j)), v128.load(cell(scratch, n, 3, j + 2)));
+          pb += 32; kk += 32; o += 16;
+        }
+      }
+    }
+    return;
+  }
+  for (let j = 0; j < full; j += 4) {
+    const nfA = v128.load(cell(scratch, n, 3, j)), nfB = v128.load(cell(scratch, n, 3, j + 2));
+    const rA = v128.load(cell(scratch, n, 1, j)), rB = v128.load(cell(scratch, n, 1, j + 2));
+    const o0 = <usize>(<i32>f64x2.extract_lane(nfA, 0)) << 3, o1 = <usize>(<i32>f64x2.extract_lane(nfA, 1)) << 3;
+    const o2 = <usize>(<i32>f64x2.extract_lane(nfB, 0)) << 3, o3 = <usize>(<i32>f64x2.extract_lane(nfB, 1)) << 3;
+    const wb = <i32>max(max(o0, o1), max(o2, o3)) >> 3;
+    let o = out + <usize>j * vStride;
+    for (let i = 0; i < t; i++) {
+      const b = P + (<usize>(t - 1 - i) << 3), kb = K + (<usize>(t - 1 - i) << 3);
+      const pi = v128.load64_splat(b);
+      const uA = f64x2.replace_lane(v128.load64_splat(b + o0), 1, load<f64>(b + o1));
+      const uB = f64x2.replace_lane(v128.load64_splat(b + o2), 1, load<f64>(b + o3));
+      if (i >= wb - 1 && load<f64>(kb) == load<f64>(kb + (<usize>wb << 3))) {
+        const sA = f64x2.sub(pi, uA), sB = f64x2.sub(pi, uB);
+        let qA = f64x2.mul(sA, rA), qB = f64x2.mul(sB, rB);
+        if (v128.any_true(nearMidpoint4(qA, qB, midAdd, midLim))) {
+          qA = f64x2.div(sA, nfA); qB = f64x2.div(sB, nfB);
+        }
+        store4(o, vStride, narrowFinite(qA, qB));
+      } else {
+        smaExactCareful(o, vStride, i, pi, v128.load64_splat(kb),
+          uA, uB, f64x2.replace_lane(v128.load64_splat(kb + o0), 1, load<f64>(kb + o1)), f64x2.replace_lane(v128.load64_splat(kb + o2), 1, load<f64>(kb + o3)), nfA, nfB);
+      }
+      o += tStride;
+    }
+  }
+}
 
 export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
@@ -258,14 +384,34 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
+  let blocks = full; // variants the SIMD blocks of the recursion cover
+  let lastBad = -1; // the last bar < t1 whose value is NaN or ±0 (it moves k or leaves z alone)
+  if (ASC_FEATURE_SIMD && full > 0) {
+    let nmax = 1;
+    for (let j = 0; j < full; j++) nmax = max(nmax, <i32>paramAt(params, n, 0, j));
+    const P = scratch + ((<usize>n * 4) << 3);
+    const K = P + ((<usize>(t + 1 + SMA_NMAX)) << 3);
+    if (vStride == 4 && exactPrefix(x, t, nmax, P, K)) {
+      smaExact(t, n, full, nmax, out, tStride, vStride, scratch, P, K);
+      for (let j = 0; j < full; j++) { store<f64>(cell(scratch, n, 1, j), 0.0); store<f64>(cell(scratch, n, 2, j), 0.0); }
+      blocks = 0; // the blocks are done; the recursion below runs the scalar tail only
+    }
+  }
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
     if (ASC_FEATURE_SIMD) {
-      for (let j = 0; j < full; j += 4) {
+      for (let i = t0; i < t1; i++) {
+        const xs = ldx(x, i);
+        if (xs != xs || xs == 0) lastBad = i;
+      }
+      for (let j = 0; j < blocks; j += 4) {
         // Blocks of four variants. Until every window of the block is full (i < nmax) the masked
         // step runs with its state in scratch; from then on the steady-state loop keeps S, k, z in
         // registers: the incoming value is shared by all lanes (one branch), only the outgoing
         // src[i − n] differs per lane. Same operations per lane as rollsumStep1.
+        // Clean stretch: when no bar the steady loop reads (i − nmax … t1 − 1) is NaN or zero, k
+        // stays 0 and z stays n, so only S moves: S + v − u and the quotient S / n, taken as a
+        // product with 1/n where that narrows to the same float32 (quotientUnsafe).
         const nfA = v128.load(cell(scratch, n, 3, j)), nfB = v128.load(cell(scratch, n, 3, j + 2));
         const nm1A = f64x2.sub(nfA, f64x2.splat(1.0)), nm1B = f64x2.sub(nfB, f64x2.splat(1.0));
         const w0 = <i32>f64x2.extract_lane(nfA, 0), w1 = <i32>f64x2.extract_lane(nfA, 1);
@@ -280,6 +426,33 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           const sB = rollsumStep2(cell(scratch, n, 0, j + 2), cell(scratch, n, 1, j + 2), cell(scratch, n, 2, j + 2), v, gather2(back(x, i, w2), back(x, i, w3)), geMask(i, nfB), geMask(i, nm1B));
           st4(o, vStride, f64x2.div(sA, nfA), f64x2.div(sB, nfB));
           o += tStride;
+        }
+        if (i < t1 && lastBad < i - nmax) {
+          let SA = v128.load(cell(scratch, n, 0, j)), SB = v128.load(cell(scratch, n, 0, j + 2));
+          const one = f64x2.splat(1.0);
+          const rA = f64x2.div(one, nfA), rB = f64x2.div(one, nfB);
+          const consec = w1 == w0 + 1 && w2 == w0 + 2 && w3 == w0 + 3;
+          const midAdd = i32x4.splat(MID_ADD), midLim = i32x4.splat(MID_LIM);
+          const absMask = i64x2.splat(0x7fffffffffffffff), smallest = i64x2.splat(0x3820000000000000);
+          for (; i < t1; i++) {
+            const v = f64x2.splat(ldx(x, i));
+            let uA: v128, uB: v128;
+            if (consec) {
+              const q = v128.load(x + (<usize>(i - w3) << 2));
+              uA = back2lo(q); uB = back2hi(q);
+            } else {
+              uA = gather2(x + (<usize>(i - w0) << 2), x + (<usize>(i - w1) << 2));
+              uB = gather2(x + (<usize>(i - w2) << 2), x + (<usize>(i - w3) << 2));
+            }
+            SA = f64x2.sub(f64x2.add(SA, v), uA); SB = f64x2.sub(f64x2.add(SB, v), uB);
+            let qA = f64x2.mul(SA, rA), qB = f64x2.mul(SB, rB);
+            if (v128.any_true(v128.or(nearMidpoint4(qA, qB, midAdd, midLim), v128.or(smallQuotient(qA, absMask, smallest), smallQuotient(qB, absMask, smallest))))) {
+              qA = f64x2.div(SA, nfA); qB = f64x2.div(SB, nfB);
+            }
+            store4(o, vStride, narrowFinite(qA, qB));
+            o += tStride;
+          }
+          v128.store(cell(scratch, n, 0, j), SA); v128.store(cell(scratch, n, 0, j + 2), SB);
         }
         if (i < t1) {
           let SA = v128.load(cell(scratch, n, 0, j)), SB = v128.load(cell(scratch, n, 0, j + 2));

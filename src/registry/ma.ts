@@ -12,7 +12,9 @@ const RMA = defineKernel({ name: 'rma', params: ['window'], slots: ['value'], re
 const DEMA = defineKernel({ name: 'dema', params: ['window'], slots: ['value'], reference: referenceDema, scratchBytes: (n) => f64s(5, n) });
 const TEMA = defineKernel({ name: 'tema', params: ['window'], slots: ['value'], reference: referenceTema, scratchBytes: (n) => f64s(5, n) });
 const ZLEMA = defineKernel({ name: 'zlema', params: ['window'], slots: ['value'], reference: referenceZlema, scratchBytes: (n) => f64s(4, n) });
-const SMA = defineKernel({ name: 'sma', params: ['window'], slots: ['value'], reference: referenceSma, scratchBytes: (n) => f64s(4, n) });
+/** The window bound of ma.sma (assembly/ma.ts SMA_NMAX): the exact-sum tables reach that far back. */
+const SMA_NMAX = 2000;
+const SMA = defineKernel({ name: 'sma', params: ['window'], slots: ['value'], reference: referenceSma, scratchBytes: (n, t) => f64s(4, n) + 2 * (t + 1 + SMA_NMAX) * 8 });
 const WMA = defineKernel({ name: 'wma', params: ['window'], slots: ['value'], reference: referenceWma, scratchBytes: (n) => f64s(4, n) });
 const HMA = defineKernel({ name: 'hma', params: ['window'], slots: ['value'], reference: referenceHma, scratchBytes: (n) => f64s(12 + 64, n) });
 const VWMA = defineKernel({ name: 'vwma', params: ['window'], slots: ['value'], reference: referenceVwma, scratchBytes: (n) => f64s(7, n) });
