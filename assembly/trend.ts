@@ -14,7 +14,7 @@
 // extremes of chandelier_exit and supertrend over `mult`, ichimoku's lines over `displacement`), the
 // first variant of each run of equal windows computes it once per chunk into scratch and the others
 // of the run read it there.
-import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, geMask, ioPtr, ldx, outPtr, paramAt, span, st1, st2, st4, stNaN4 } from './lanes';
+import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, geMask, ioPtr, ldx, outPtr, paramAt, span, st1, st2, st4, stNaN4, tileStep } from './lanes';
 import {
   DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
@@ -80,8 +80,8 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
-  for (let t0 = 0; t0 < t; t0 += CHUNK) {
-    const t1 = min(t, t0 + CHUNK);
+  for (let t0 = 0, step = tileStep(vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
     for (let i = t0; i < t1; i++) {
       store<f64>(chunkAt(bars, 0, i - t0), trueRangeAt(h, l, c, i));
       store<f64>(chunkAt(bars, 1, i - t0), dmAt(h, l, i, true));

@@ -5,7 +5,7 @@
 // chunks. Series shared by every variant of a call (TP·volume, money flows, DIFF(AD)) are computed
 // once per chunk into rings (primitives.ts), so every lane reads the same bits.
 // All divisions with a denominator that can be zero are guarded: NaN where it is ±0 (§1.5.5).
-import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2 } from './lanes';
+import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2, tileStep } from './lanes';
 import {
   NO_NZ, leaving1, leaving2, one2, resetAged1, resetAged2, ringAt, ringSlots, rollsumStep1, rollsumStep2, rollvarStep1, rollvarStep2, st4masked, validAged1,
 } from './primitives';
@@ -222,8 +222,8 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   let lastNaN = -1, lastP = NO_NZ, lastN = NO_NZ;
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
-  for (let t0 = 0; t0 < t; t0 += CHUNK) {
-    const t1 = min(t, t0 + CHUNK);
+  for (let t0 = 0, step = tileStep(vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
     for (let i = t0; i < t1; i++) {
       const x = tpAt(h, l, c, i), pt = i == 0 ? NaN : tpAt(h, l, c, i - 1), v = ldx(vol, i);
       let pos = 0.0, neg = 0.0;

@@ -79,7 +79,7 @@ export function defineKernel(spec: KernelSpec): KernelSpec {
  * Bars per kernel time chunk: `CHUNK` of assembly/lanes.ts. Kernels that keep a per-chunk shared
  * series size their scratch with it; a test checks that the two agree.
  */
-export const KERNEL_CHUNK = 32;
+export const KERNEL_CHUNK = 256;
 
 export const SRC7: readonly SourceSeries[] = ['close', 'hl2', 'hlc3', 'ohlc4', 'low', 'high', 'open'];
 export const SRC6: readonly SourceSeries[] = ['close', 'hlc3', 'ohlc4', 'low', 'high', 'open'];
