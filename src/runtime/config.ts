@@ -42,6 +42,24 @@ export interface GridtaOptions {
   batchVariants?: number | 'auto';
   maxBatchAttempts?: number;
   batchTimeoutMs?: number;
+  /** `jobs` section (scale-out on PostgreSQL, runtime.md §1.2 extended): `false` makes `gridta worker` exit at once. */
+  jobsEnabled?: boolean;
+  /** PostgreSQL connection URL (`postgres://…`); without one gridta runs in-process only. */
+  jobsDsn?: string;
+  /** Schema of gridta's job tables; pg-boss keeps its own tables in `<schema>_boss`. */
+  jobsSchema?: string;
+  /** Lease of a claimed unit: pg-boss expires it (and retries it elsewhere) after this long. */
+  jobsLeaseSeconds?: number;
+  /** Retries of a unit after its first attempt (pg-boss `retryLimit`). */
+  jobsRetryLimit?: number;
+  /** Variants per unit of work; `auto`: about 2^23 output values per unit. */
+  jobsUnitVariants?: number | 'auto';
+  /** Units a worker process runs at once. */
+  jobsConcurrency?: number;
+  /** How often an idle worker asks the queue for work. */
+  jobsPollIntervalMs?: number;
+  /** Port of the worker's Prometheus endpoint (`0`: any free port), or `off`. */
+  jobsMetricsPort?: number | 'off';
   /** Receives each distinct warning once per engine; default `process.emitWarning`. */
   onWarning?: (warning: GridtaWarning) => void;
   /** @internal Working directory for relative paths and the config lookup (default `process.cwd()`). */
@@ -74,6 +92,16 @@ export interface ResolvedConfig {
   readonly batchVariants: Setting<number | 'auto'>;
   readonly maxBatchAttempts: Setting<number>;
   readonly batchTimeoutMs: Setting<number>;
+  readonly jobsEnabled: Setting<boolean>;
+  /** The raw URL (with any password); `describeSettings` and errors show it redacted. */
+  readonly jobsDsn: Setting<string | null>;
+  readonly jobsSchema: Setting<string>;
+  readonly jobsLeaseSeconds: Setting<number>;
+  readonly jobsRetryLimit: Setting<number>;
+  readonly jobsUnitVariants: Setting<number | 'auto'>;
+  readonly jobsConcurrency: Setting<number>;
+  readonly jobsPollIntervalMs: Setting<number>;
+  readonly jobsMetricsPort: Setting<number | 'off'>;
   /** Raised while resolving; emitting them (once each) is the engine's job. */
   readonly warnings: readonly GridtaWarning[];
   /** The parsed YAML document (input of `validateDefaults`); `null` for an empty file. */
@@ -96,9 +124,12 @@ type Layer = 'option' | 'env' | 'yaml';
 type ComputeName =
   | 'threads' | 'cacheDir' | 'cacheStrict' | 'maxComputeBytesTotal' | 'maxVariantsPerCompute' | 'engine'
   | 'batchVariants' | 'maxBatchAttempts' | 'batchTimeoutMs';
+type JobsName =
+  | 'jobsEnabled' | 'jobsDsn' | 'jobsSchema' | 'jobsLeaseSeconds' | 'jobsRetryLimit' | 'jobsUnitVariants'
+  | 'jobsConcurrency' | 'jobsPollIntervalMs' | 'jobsMetricsPort';
 
 interface Rule<T> {
-  readonly name: ComputeName;
+  readonly name: ComputeName | JobsName;
   readonly yamlKey: string;
   /** `null`: no variable (engine's variables are the [N1] overrides, handled apart). */
   readonly envVar: string | null;
@@ -113,7 +144,7 @@ const ENV_FALSE = ['0', 'false', 'no', 'off'];
 const ENV_BOOLEAN = 'a boolean (1, true, yes, on, 0, false, no, off)';
 const ENGINES: readonly EngineSetting[] = ['auto', 'wasm-simd', 'wasm-scalar', 'reference'];
 const ENVS: readonly EnvName[] = ['dev', 'test', 'prod'];
-const TOP_LEVEL_KEYS = ['schema_version', 'compute', 'defaults'];
+const TOP_LEVEL_KEYS = ['schema_version', 'compute', 'defaults', 'jobs'];
 
 const isAuto = (raw: unknown): boolean => typeof raw === 'string' && raw.trim().toLowerCase() === 'auto';
 
@@ -121,15 +152,17 @@ const isAuto = (raw: unknown): boolean => typeof raw === 'string' && raw.trim().
  * [K6] Integers: from the environment `^[0-9]+$` after trimming, from YAML or an option a number
  * with an integral value; then `min..max`. `auto` (any case) where allowed.
  */
-function intRule(name: ComputeName, yamlKey: string, envVar: string | null, def: number, min: number, max: number): Rule<number>;
-function intRule(name: ComputeName, yamlKey: string, envVar: string | null, def: 'auto', min: number, max: number, auto: true): Rule<number | 'auto'>;
-function intRule(name: ComputeName, yamlKey: string, envVar: string | null, def: number | 'auto', min: number, max: number, auto = false): Rule<number | 'auto'> {
-  const text = `${auto ? 'auto or ' : ''}an integer ${min}..${max}`;
+function intRule(name: ComputeName | JobsName, yamlKey: string, envVar: string | null, def: number, min: number, max: number): Rule<number>;
+function intRule(name: ComputeName | JobsName, yamlKey: string, envVar: string | null, def: 'auto', min: number, max: number, auto: true): Rule<number | 'auto'>;
+function intRule(name: ComputeName | JobsName, yamlKey: string, envVar: string | null, def: 'off', min: number, max: number, auto: 'off'): Rule<number | 'off'>;
+function intRule(name: ComputeName | JobsName, yamlKey: string, envVar: string | null, def: number | 'auto' | 'off', min: number, max: number, auto: boolean | 'off' = false): Rule<number | 'auto' | 'off'> {
+  const word = auto === 'off' ? 'off' : auto ? 'auto' : null;
+  const text = `${word ? `${word} or ` : ''}an integer ${min}..${max}`;
   return {
     name, yamlKey, envVar, defaultValue: def,
     expected: () => text,
     parse: (raw, layer) => {
-      if (auto && isAuto(raw)) return 'auto';
+      if (word && typeof raw === 'string' && raw.trim().toLowerCase() === word) return word as 'auto' | 'off';
       if (layer === 'env') {
         const s = String(raw).trim();
         if (!/^[0-9]+$/.test(s)) return undefined;
@@ -171,6 +204,66 @@ const RULES = {
   maxBatchAttempts: intRule('maxBatchAttempts', 'max_batch_attempts', null, 3, 1, 10),
   batchTimeoutMs: intRule('batchTimeoutMs', 'batch_timeout_ms', null, 300000, 1000, 86400000),
 };
+
+/** A PostgreSQL URL with its password replaced by `***` (for diagnose, logs and errors). */
+export function redactDsn(dsn: string): string {
+  try {
+    const u = new URL(dsn);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return dsn.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+  }
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;
+
+/** The `jobs` section: scale-out on PostgreSQL with pg-boss (README "Scale out"). */
+const JOBS_RULES = {
+  jobsEnabled: {
+    name: 'jobsEnabled', yamlKey: 'enabled', envVar: 'GRIDTA_JOBS_ENABLED', defaultValue: true,
+    expected: (layer) => (layer === 'env' ? ENV_BOOLEAN : 'true or false'),
+    parse: (raw, layer) => (layer === 'env' ? envBoolean(String(raw)) : typeof raw === 'boolean' ? raw : undefined),
+  } satisfies Rule<boolean> as Rule<boolean>,
+  jobsDsn: {
+    name: 'jobsDsn', yamlKey: 'dsn', envVar: 'GRIDTA_PG_DSN', defaultValue: null,
+    expected: () => 'a postgres:// or postgresql:// URL',
+    parse: (raw, layer) => {
+      if (raw === null && layer === 'yaml') return null;
+      if (typeof raw !== 'string') return undefined;
+      const s = raw.trim();
+      if (!/^postgres(ql)?:\/\//i.test(s)) return undefined;
+      try {
+        new URL(s);
+      } catch {
+        return undefined;
+      }
+      return s;
+    },
+  } satisfies Rule<string | null> as Rule<string | null>,
+  jobsSchema: {
+    name: 'jobsSchema', yamlKey: 'schema', envVar: null, defaultValue: 'gridta',
+    expected: () => 'a lower-case SQL identifier of at most 41 characters (letters, digits, _)',
+    parse: (raw) => (typeof raw === 'string' && SCHEMA_NAME.test(raw) ? raw : undefined),
+  } satisfies Rule<string> as Rule<string>,
+  // pg-boss refuses expirations of 24 hours or more
+  jobsLeaseSeconds: intRule('jobsLeaseSeconds', 'lease_seconds', 'GRIDTA_JOBS_LEASE_SECONDS', 900, 1, 86399),
+  jobsRetryLimit: intRule('jobsRetryLimit', 'retry_limit', null, 2, 0, 100),
+  jobsUnitVariants: intRule('jobsUnitVariants', 'unit_variants', null, 'auto', 1, 4294967295, true),
+  jobsConcurrency: intRule('jobsConcurrency', 'concurrency', 'GRIDTA_JOBS_CONCURRENCY', 1, 1, 64),
+  jobsPollIntervalMs: intRule('jobsPollIntervalMs', 'poll_interval_ms', null, 1000, 10, 60000),
+  jobsMetricsPort: intRule('jobsMetricsPort', 'metrics_port', 'GRIDTA_METRICS_PORT', 'off', 0, 65535, 'off'),
+};
+
+/** The keys allowed under `jobs`, in table order. */
+export const JOBS_KEYS: readonly string[] = Object.freeze(Object.values(JOBS_RULES).map((r) => r.yamlKey));
+
+/** Built-in defaults of the `jobs` settings, by option name. */
+export const JOBS_DEFAULTS = Object.freeze(
+  Object.fromEntries(Object.values(JOBS_RULES).map((r) => [r.name, r.defaultValue])) as {
+    readonly [K in JobsName]: ResolvedConfig[K] extends Setting<infer T> ? T : never;
+  },
+);
 
 /** The keys allowed under `compute`, in the order of the §1.2 table. */
 export const COMPUTE_KEYS: readonly string[] = Object.freeze(Object.values(RULES).map((r) => r.yamlKey));
@@ -223,6 +316,7 @@ const safe = (v: unknown): unknown => {
 };
 
 function fail(key: string, source: SettingSource, value: unknown, expected: string, path?: string, message?: string): never {
+  if (key === 'jobsDsn' && typeof value === 'string') value = redactDsn(value);
   const details = path === undefined
     ? { key, source, value: safe(value), expected }
     : { key, source, value: safe(value), expected, path };
@@ -343,6 +437,7 @@ export function resolveConfig(options: GridtaOptions = {}, environ: Record<strin
 
   // The compute section; unknown top-level keys only warn.
   let compute: Record<string, unknown> = {};
+  let jobs: Record<string, unknown> = {};
   if (isMapping(document)) {
     for (const key of Object.keys(document)) {
       if (!TOP_LEVEL_KEYS.includes(key)) {
@@ -366,10 +461,24 @@ export function resolveConfig(options: GridtaOptions = {}, environ: Record<strin
           `compute.${key} from ${yamlSource} is not a known setting${hint ? ` (did you mean ${hint}?)` : ''}; expected ${expected}`);
       }
     }
+    const jobsSection = document.jobs;
+    if (jobsSection !== undefined && jobsSection !== null) {
+      if (!isMapping(jobsSection)) fail('jobs', yamlSource, jobsSection, 'a mapping of settings', 'jobs');
+      jobs = jobsSection;
+    }
+    for (const key of Object.keys(jobs)) {
+      if (!JOBS_KEYS.includes(key)) {
+        const hint = suggest(key, JOBS_KEYS);
+        const expected = `one of ${JOBS_KEYS.join(', ')}`;
+        fail(`jobs.${key}`, yamlSource, jobs[key], expected, `jobs.${key}`,
+          `jobs.${key} from ${yamlSource} is not a known setting${hint ? ` (did you mean ${hint}?)` : ''}; expected ${expected}`);
+      }
+    }
   }
 
   // [K4]–[K7] every layer that gives a value is validated; the first one wins.
-  const layers = <T>(rule: Rule<T>): { option?: Setting<T>; env?: Setting<T>; yaml?: Setting<T> } => {
+  const layers = <T>(rule: Rule<T>, section: 'compute' | 'jobs' = 'compute'): { option?: Setting<T>; env?: Setting<T>; yaml?: Setting<T> } => {
+    const yamlSection = section === 'jobs' ? jobs : compute;
     const out: { option?: Setting<T>; env?: Setting<T>; yaml?: Setting<T> } = {};
     const check = (raw: unknown, layer: Layer, source: SettingSource, path?: string): Setting<T> => {
       const value = rule.parse(raw, layer);
@@ -380,13 +489,13 @@ export function resolveConfig(options: GridtaOptions = {}, environ: Record<strin
     if (o !== undefined) out.option = check(o, 'option', 'option');
     const e = rule.envVar === null ? undefined : envOf(rule.envVar);
     if (e !== undefined) out.env = check(e, 'env', `env:${rule.envVar}`);
-    if (Object.prototype.hasOwnProperty.call(compute, rule.yamlKey)) {
-      out.yaml = check(compute[rule.yamlKey], 'yaml', yamlSource, `compute.${rule.yamlKey}`);
+    if (Object.prototype.hasOwnProperty.call(yamlSection, rule.yamlKey)) {
+      out.yaml = check(yamlSection[rule.yamlKey], 'yaml', yamlSource, `${section}.${rule.yamlKey}`);
     }
     return out;
   };
-  const pick = <T>(rule: Rule<T>): Setting<T> => {
-    const l = layers(rule);
+  const pick = <T>(rule: Rule<T>, section: 'compute' | 'jobs' = 'compute'): Setting<T> => {
+    const l = layers(rule, section);
     return l.option ?? l.env ?? l.yaml ?? { value: rule.defaultValue, source: 'default' };
   };
 
@@ -426,6 +535,17 @@ export function resolveConfig(options: GridtaOptions = {}, environ: Record<strin
   const batchVariants = pick(RULES.batchVariants);
   const maxBatchAttempts = pick(RULES.maxBatchAttempts);
   const batchTimeoutMs = pick(RULES.batchTimeoutMs);
+  const jobsSettings = {
+    jobsEnabled: pick(JOBS_RULES.jobsEnabled, 'jobs'),
+    jobsDsn: pick(JOBS_RULES.jobsDsn, 'jobs'),
+    jobsSchema: pick(JOBS_RULES.jobsSchema, 'jobs'),
+    jobsLeaseSeconds: pick(JOBS_RULES.jobsLeaseSeconds, 'jobs'),
+    jobsRetryLimit: pick(JOBS_RULES.jobsRetryLimit, 'jobs'),
+    jobsUnitVariants: pick(JOBS_RULES.jobsUnitVariants, 'jobs'),
+    jobsConcurrency: pick(JOBS_RULES.jobsConcurrency, 'jobs'),
+    jobsPollIntervalMs: pick(JOBS_RULES.jobsPollIntervalMs, 'jobs'),
+    jobsMetricsPort: pick(JOBS_RULES.jobsMetricsPort, 'jobs'),
+  };
 
   // [K9]–[K11]
   const cpu = availableParallelism({ cgroupRoot: options.cgroupRoot, osCount: options.osAvailableParallelism });
@@ -441,12 +561,13 @@ export function resolveConfig(options: GridtaOptions = {}, environ: Record<strin
   return deepFreeze({
     env, configPath, threads, threadsEffective, availableParallelism: cpu.available, cpu,
     cacheDir, cacheStrict, maxComputeBytesTotal, maxVariantsPerCompute, engine, batchVariants, maxBatchAttempts, batchTimeoutMs,
+    ...jobsSettings,
     warnings, document,
   }) as ResolvedConfig;
 }
 
 /**
- * The settings in the order of runtime.md §7.1, each with value, source, detail (when present) and,
+ * The settings in the order of runtime.md §7.1 (then the `jobs` section), each with value, source, detail (when present) and,
  * for `threads` and `engine`, the effective value (the engine's only once warmup has decided it).
  */
 export function describeSettings(cfg: ResolvedConfig, effective: { engine?: string } = {}): SettingRow[] {
@@ -467,5 +588,14 @@ export function describeSettings(cfg: ResolvedConfig, effective: { engine?: stri
     row('batchVariants', cfg.batchVariants),
     row('maxBatchAttempts', cfg.maxBatchAttempts),
     row('batchTimeoutMs', cfg.batchTimeoutMs),
+    row('jobsEnabled', cfg.jobsEnabled),
+    row('jobsDsn', { ...cfg.jobsDsn, value: cfg.jobsDsn.value === null ? null : redactDsn(cfg.jobsDsn.value) }),
+    row('jobsSchema', cfg.jobsSchema),
+    row('jobsLeaseSeconds', cfg.jobsLeaseSeconds),
+    row('jobsRetryLimit', cfg.jobsRetryLimit),
+    row('jobsUnitVariants', cfg.jobsUnitVariants),
+    row('jobsConcurrency', cfg.jobsConcurrency),
+    row('jobsPollIntervalMs', cfg.jobsPollIntervalMs),
+    row('jobsMetricsPort', cfg.jobsMetricsPort),
   ];
 }

@@ -128,6 +128,8 @@ export interface DiagnoseOptions extends GridtaOptions {
 const SETTING_ORDER = [
   'env', 'configPath', 'threads', 'cacheDir', 'cacheStrict', 'maxComputeBytesTotal', 'maxVariantsPerCompute',
   'engine', 'batchVariants', 'maxBatchAttempts', 'batchTimeoutMs',
+  'jobsEnabled', 'jobsDsn', 'jobsSchema', 'jobsLeaseSeconds', 'jobsRetryLimit', 'jobsUnitVariants', 'jobsConcurrency',
+  'jobsPollIntervalMs', 'jobsMetricsPort',
 ] as const;
 type SettingName = (typeof SETTING_ORDER)[number];
 
@@ -218,7 +220,7 @@ function resolvePartially(options: GridtaOptions, environ: Record<string, string
           const name = source.slice(4);
           if (env[name] === undefined) break;
           delete env[name];
-        } else if (source.startsWith('yaml:') && path !== undefined && path.startsWith('compute')) {
+        } else if (source.startsWith('yaml:') && path !== undefined && (path.startsWith('compute') || path.startsWith('jobs'))) {
           if (!copy) {
             const original = source.slice(5);
             const dir = mkdtempSync(join(tmpdir(), 'gridta-diagnose-'));
@@ -226,7 +228,8 @@ function resolvePartially(options: GridtaOptions, environ: Record<string, string
             opts.configPath = copy.file;
             copies.push(copy);
           }
-          const yamlPath = path === 'compute' ? ['compute'] : ['compute', path.slice('compute.'.length)];
+          const section = path.startsWith('jobs') ? 'jobs' : 'compute';
+          const yamlPath = path === section ? [section] : [section, path.slice(section.length + 1)];
           if (!copy.doc.hasIn(yamlPath)) break;
           copy.doc.deleteIn(yamlPath);
           writeFileSync(copy.file, String(copy.doc));
@@ -286,7 +289,7 @@ function settingRowsUnordered(res: Resolution, options: GridtaOptions, environ: 
   const failed = new Map<string, Failure>();
   for (const f of failures) {
     const key = f.details.key;
-    const name = key === 'compute' || key.startsWith('compute.') ? 'configPath' : key;
+    const name = key === 'compute' || key.startsWith('compute.') || key === 'jobs' || key.startsWith('jobs.') ? 'configPath' : key;
     if (!failed.has(name)) failed.set(name, f);
   }
   const rows = describeSettings(cfg, effectiveEngine ? { engine: effectiveEngine } : {});
