@@ -65,7 +65,7 @@ const num = (s: string): number | string => (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\
  * step S, `x,y,z` explicit list, a single value a one-value axis.
  */
 export function parseAxisSpec(indicatorId: string, axis: string, spec: string): AxisSpec {
-  const m = /^\s*([^.:,]+)\.\.([^:,]+?)(?::([^,]+))?\s*$/.exec(spec);
+  const m = /^\s*([^:,]+?)\.\.([^:,]+?)(?::([^,]+))?\s*$/.exec(spec);   // A and B may be decimals: 1.5..2.5:0.5
   if (m) {
     const start = num(m[1]!), stop = num(m[2]!);
     if (typeof start !== 'number' || typeof stop !== 'number') throw new UsageError(`--grid ${axis}=${spec}: a range needs numbers`);
@@ -113,6 +113,8 @@ export function exitCodeOf(e: unknown): number {
       case 'grid_invalid':
       case 'missing_input_series':
       case 'kernel_unavailable':
+      case 'job_input_invalid':
+      case 'job_not_found':
         return 3;
       case 'compute_cancelled':
         return 130;
