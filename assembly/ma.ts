@@ -10,7 +10,7 @@
 // variants (two f64x2) along time with the state in registers; the variants left over (all of them in
 // the scalar build) run through the scalar tail, which performs the same operations in the same order.
 // Per-variant state survives between chunks in scratch, so chunking never changes a bit.
-import { CHUNK, span, spanTile, IO_CLOSE, IO_SRC, IO_VOLUME, back, back2hi, back2lo, cell, gather2, geMask, ioPtr, ldx, outPtr, MID_ADD, MID_LIM, nearMidpoint4, paramAt, smallQuotient, st1, st2, st4, st4finite, stNaN4, store4, narrowFinite, CANON_NAN } from './lanes';
+import { CHUNK, claimRows, span, spanTile, IO_CLOSE, IO_SRC, IO_VOLUME, back, back2hi, back2lo, cell, gather2, geMask, ioPtr, ldx, outPtr, MID_ADD, MID_LIM, nearMidpoint4, paramAt, smallQuotient, st1, st2, st4, st4finite, stNaN4, store4, narrowFinite, CANON_NAN } from './lanes';
 import { ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
 
 // ---------------------------------------------------------------- EWMA chains: ema, rma, dema, tema
@@ -33,6 +33,7 @@ import { ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './
   const two = 2.0, three = 3.0;
   for (let t0 = 0, step = spanTile(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
+    claimRows(out, t0, t1, tStride, vStride, n);
     if (ASC_FEATURE_SIMD) {
       // Every variant of a call reads the same series, so whether the states are seeded at bar i is
       // one fact for all lanes: seeded iff x[i − 1] is valid (§2.5). The lanes then run branch-free

@@ -12,7 +12,7 @@
 // data-dependent number of steps. cci runs its per-window sums for four consecutive bars at once
 // in the SIMD build (one bar per lane: each lane sums its own window in the spec's order, nothing is
 // reassociated), one bar at a time in the scalar tail.
-import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, span, st1, st4, stNaN4 } from './lanes';
+import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, span, st1, st4, stNaN4, claimRows } from './lanes';
 import {
   DQ_MAX, DQ_MIN, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, histSlots, i32RingAt, ringSlots, rollsumStep1,
   xtBytes, xtFill, xtLevels, xtQuery, xtReset,
@@ -163,6 +163,9 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
   if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
+    claimRows(o0, t0, t1, tStride, vStride, n);
+    claimRows(o1, t0, t1, tStride, vStride, n);
+    claimRows(o2, t0, t1, tStride, vStride, n);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
         const aF0 = v128.load(cell(scratch, n, 0, j)), aF1 = v128.load(cell(scratch, n, 0, j + 2));
