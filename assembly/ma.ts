@@ -311,9 +311,6 @@ function smaExact(t: i32, n: i32, full: i32, nmax: i32, out: usize, tStride: usi
   for (let j = 0; j < full; j++) {
     const nf = load<f64>(cell(scratch, n, 3, j));
     store<f64>(cell(scratch, n, 1, j), 1.0 / nf);
-    // lanes whose 1/n is inexact (n not a power of two) need the midpoint check: u32 masks in array 2
-    const w = <u32>nf;
-    store<u32>(cell(scratch, n, 2, 0) + (<usize>j << 2), (w & (w - 1)) != 0 ? 0xffffffff : 0);
     if (<i32>nf != w00 + j) consecutive = false;
   }
   const midAdd = i32x4.splat(MID_ADD), midLim = i32x4.splat(MID_LIM);
@@ -324,15 +321,15 @@ function smaExact(t: i32, n: i32, full: i32, nmax: i32, out: usize, tStride: usi
       const pi = v128.load64_splat(b);
       const row = out + <usize>i * tStride;
       if (i >= nmax - 1 && load<f64>(kb) == load<f64>(kb + (<usize>nmax << 3))) {
-        let pb = b + (<usize>w00 << 3), rb = cell(scratch, n, 1, 0), mb = cell(scratch, n, 2, 0), o = row;
+        let pb = b + (<usize>w00 << 3), rb = cell(scratch, n, 1, 0), o = row;
         for (let j = 0; j < full; j += 4) {
           const sA = f64x2.sub(pi, v128.load(pb)), sB = f64x2.sub(pi, v128.load(pb, 16));
           let qA = f64x2.mul(sA, v128.load(rb)), qB = f64x2.mul(sB, v128.load(rb, 16));
-          if (v128.any_true(v128.and(nearMidpoint4(qA, qB, midAdd, midLim), v128.load(mb)))) {
+          if (v128.any_true(nearMidpoint4(qA, qB, midAdd, midLim))) {
             qA = f64x2.div(sA, v128.load(cell(scratch, n, 3, j))); qB = f64x2.div(sB, v128.load(cell(scratch, n, 3, j + 2)));
           }
           v128.store(o, narrowFinite(qA, qB));
-          pb += 32; rb += 32; mb += 16; o += 16;
+          pb += 32; rb += 32; o += 16;
         }
       } else {
         const ki = v128.load64_splat(kb);
@@ -394,7 +391,7 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     const K = P + ((<usize>(t + 1 + SMA_NMAX)) << 3);
     if (vStride == 4 && exactPrefix(x, t, nmax, P, K)) {
       smaExact(t, n, full, nmax, out, tStride, vStride, scratch, P, K);
-      for (let j = 0; j < full; j++) { store<f64>(cell(scratch, n, 1, j), 0.0); store<f64>(cell(scratch, n, 2, j), 0.0); }
+      for (let j = 0; j < full; j++) store<f64>(cell(scratch, n, 1, j), 0.0);
       blocks = 0; // the blocks are done; the recursion below runs the scalar tail only
     }
   }
