@@ -174,3 +174,43 @@ export class WarmupError extends GridtaError<WarmupErrorDetails> {
     super('warmup_failed', `warmup failed in phase ${details.phase}${details.workerIndex !== undefined ? ` (worker ${details.workerIndex})` : ''}: ${details.cause}`, details, options);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scale-out jobs (gridta jobs / gridta worker)
+
+export type JobInputReason = 'not_found' | 'not_a_file' | 'no_data_files' | 'duplicate_instrument' | 'not_writable' | 'data_changed' | 'invalid_spec';
+export interface JobInputDetails { field: string; reason: JobInputReason; value: unknown; expected?: unknown }
+/** A job's input (data files, output directory, unit size) is unusable; raised before anything is enqueued. */
+export class JobInputError extends GridtaError<JobInputDetails> {
+  constructor(details: JobInputDetails, explanation: string, options?: { cause?: unknown }) {
+    super('job_input_invalid', `${details.field}: ${explanation} (got ${show(details.value)})`, details, options);
+  }
+}
+
+export interface JobsUnavailableDetails { dsn: string; cause: string }
+/** PostgreSQL cannot be reached (or refused the connection) at the configured DSN (shown without its password). */
+export class JobsUnavailableError extends GridtaError<JobsUnavailableDetails> {
+  constructor(details: JobsUnavailableDetails, options?: { cause?: unknown }) {
+    super('jobs_unavailable', `cannot reach PostgreSQL at ${details.dsn}: ${details.cause}`, details, options);
+  }
+}
+
+export interface JobNotFoundDetails { jobId: string }
+export class JobNotFoundError extends GridtaError<JobNotFoundDetails> {
+  constructor(details: JobNotFoundDetails) {
+    super('job_not_found', `no job ${show(details.jobId)} in this database`, details);
+  }
+}
+
+export interface JobIncompleteDetails {
+  jobId: string; instrumentId: string; reason: 'missing_units' | 'bad_unit_file' | 'missing_variants' | 'not_finished';
+  missing: { unit: number; file: string }[]; missingCount: number; total: number;
+}
+/** `collect` found a unit file missing or not the slice it should be. */
+export class JobIncompleteError extends GridtaError<JobIncompleteDetails> {
+  constructor(details: JobIncompleteDetails, explanation?: string) {
+    super('job_incomplete', explanation
+      ?? `job ${details.jobId} (${details.instrumentId}): ${details.missingCount} of ${details.total} unit files missing${details.missing.length ? ` (first: unit ${details.missing[0]!.unit}, ${details.missing[0]!.file})` : ''}`,
+    details);
+  }
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `gridta` command line: bench | compute | estimate | warmup | diagnose | cache (runtime.md §8). */
+/** `gridta` command line: bench | compute | estimate | warmup | diagnose | cache | jobs | worker (runtime.md §8). */
 import { rename, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { loadCandlesFile } from '../arrow/candles.js';
@@ -20,6 +20,8 @@ commands:
   diagnose   every setting with its source, CPUs, module cache, SIMD, warmup timings, versions
              [--json] [--export FILE] [--no-warmup]
   cache      gridta cache path | ls | verify [--fix] | clear   [--dir DIR] [--json]
+  jobs       gridta jobs submit | status | ls | cancel | collect  (scale-out on PostgreSQL; gridta jobs --help)
+  worker     gridta worker [--concurrency N] [--metrics-port P] [--dsn URL]  (claims and computes job units)
 
 axis specs: 5..200 (range, hard step), 5..200:5 (range with step), 10,20,30 (list), close,hlc3 (sources)
 config flags: --config FILE --env dev|test|prod --threads N|auto --cache-dir DIR --cache-strict
@@ -159,6 +161,8 @@ async function main(argv: string[]): Promise<number> {
       case 'warmup': return await cmdWarmup(rest);
       case 'cache': return await (await import('./cache.js')).runCache(rest);
       case 'diagnose': return await (await import('./diagnose.js')).runDiagnose(rest);
+      case 'jobs': return await (await import('./jobs.js')).runJobs(rest);
+      case 'worker': return await (await import('./worker.js')).runWorker(rest);
       case undefined: case 'help': case '--help': case '-h':
         process.stdout.write(USAGE);
         return cmd === undefined ? 2 : 0;

@@ -27,8 +27,24 @@ const RULES: { dir: string; forbidden: RegExp[]; why: string }[] = [
   { dir: 'src/candles', forbidden: [/\/(runtime|compute|arrow|cli)\//, /^(piscina|apache-arrow|yaml)$/], why: 'candles: pure modules and node:fs only' },
   { dir: 'src/compute', forbidden: [/\/(runtime|arrow|cli)\//, /^(piscina|apache-arrow|yaml)$/], why: 'compute: no config, no pool, no arrow' },
   { dir: 'src/arrow', forbidden: [/\/(runtime|cli)\//], why: 'arrow: no runtime' },
-  { dir: 'src/runtime', forbidden: [/\/cli\//, /bench\//], why: 'runtime: no cli or bench' },
+  { dir: 'src/runtime', forbidden: [/\/cli\//, /bench\//, /\/jobs\//, /^(pg|pg-boss|prom-client)$/], why: 'runtime: no cli or bench, no jobs or PostgreSQL' },
+  { dir: 'src/jobs', forbidden: [/\/cli\//, /bench\//], why: 'jobs: no cli or bench' },
 ];
+
+// Only the jobs layer (and the CLI on top) may talk to PostgreSQL: without a DSN nothing loads pg.
+const DB = [/^(pg|pg-boss|prom-client)$/, /\/jobs\//];
+describe.each(['src/registry', 'src/reference', 'src/grid', 'src/guards', 'src/candles', 'src/compute', 'src/arrow'])('%s', (dir) => {
+  it('never imports the jobs layer, pg, pg-boss or prom-client', () => {
+    const offenders = files(join(root, dir)).flatMap((f) => imports(f).filter((s) => DB.some((re) => re.test(s))).map((s) => `${relative(root, f)} imports ${s}`));
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe('the public entry', () => {
+  it('loads neither the jobs layer nor a PostgreSQL client (they are gridta/jobs)', () => {
+    expect(imports(join(root, 'src', 'index.ts')).filter((s) => DB.some((re) => re.test(s)))).toEqual([]);
+  });
+});
 
 describe.each(RULES)('$dir', ({ dir, forbidden, why }) => {
   it(`respects the boundary: ${why}`, () => {

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+/**
+ * Jobs benchmark (issue #8): the same 200-unit job run by one `gridta worker`, then by two (threads = 1
+ * each), on this machine. Prints the rate of each run, their ratio, and the queue overhead per unit
+ * (claim = fetch + record + ownership check; complete = ownership check under the row lock + rename +
+ * pg-boss complete), from the workers' own log lines.
+ *
+ *   npm run bench:jobs                      throwaway PostgreSQL cluster (needs initdb), ~1 minute
+ *   GRIDTA_PG_DSN=postgres://... npm run bench:jobs -- --units 200 --json
+ *
+ * The units are percent_rank over the bundled daily sample (5550 bars), 60 variants each: roughly
+ * 60-100 ms of compute and Arrow encoding per unit, plus writing ~9 MB.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startCluster } from './pg-cluster.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(root, 'dist', 'src', 'cli', 'main.js');
+const { values: args } = parseArgs({ options: { units: { type: 'string', default: '200' }, json: { type: 'boolean', default: false } } });
+const UNITS = Number(args.units);
+const SOURCES = ['close', 'hlc3', 'ohlc4', 'low', 'high', 'open'];
+const WINDOWS = 1999;                                                    // 2..2000, the hard bounds
+const UNIT_VARIANTS = Math.ceil((SOURCES.length * WINDOWS) / UNITS);   // 60 for 200 units
+const say = (s) => { if (!args.json) process.stderr.write(s + '\n'); };
+
+const cluster = process.env.GRIDTA_PG_DSN ? null : await startCluster();
+const dsn = process.env.GRIDTA_PG_DSN ?? cluster.dsn;
+const env = {};
+for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GRIDTA_')) env[k] = v;
+Object.assign(env, { GRIDTA_ENV: 'prod', GRIDTA_NUM_THREADS: '1', GRIDTA_PG_DSN: dsn });
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function worker(id) {
+  const child = spawn(process.execPath, [CLI, 'worker', '--worker-id', id, '--poll-interval-ms', '50'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const logs = [];
+  let buf = '';
+  const started = new Promise((ok, fail) => {
+    child.stderr.setEncoding('utf8').on('data', (c) => {
+      buf += c;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const l = JSON.parse(line);
+          logs.push(l);
+          if (l.event === 'worker_started') ok();
+        } catch { /* not a log line */ }
+      }
+    });
+    child.on('exit', (code) => fail(new Error(`worker ${id} exited (${code}) before starting`)));
+  });
+  const exited = new Promise((r) => child.on('exit', r));
+  return { id, child, logs, started, exited };
+}
+
+async function run(n) {
+  const out = mkdtempSync(join(tmpdir(), `gridta-jobs-bench-${n}-`));
+  try {
+    const ws = Array.from({ length: n }, (_, i) => worker(`bench-${n}w-${i}`));
+    await Promise.all(ws.map((w) => w.started));
+    const sub = JSON.parse(execFileSync(process.execPath, [CLI, 'jobs', 'submit', 'structure.percent_rank', '--data', join(root, 'bench', 'ttrc.csv'),
+      '--timeline', 'sessions', '--grid', `source=${SOURCES.join(',')}`, '--grid', `window=2..${WINDOWS + 1}`, '--unit-variants', String(UNIT_VARIANTS),
+      '--out', out, '--json'], { env, encoding: 'utf8' }));
+    say(`${n} worker(s): job ${sub.jobId}, ${sub.units} units of ${sub.unitVariants} variants`);
+    const done = () => ws.flatMap((w) => w.logs).filter((l) => l.event === 'unit_succeeded' && l.job === sub.jobId);
+    const t0 = Date.now();
+    while (done().length < sub.units) {
+      if (Date.now() - t0 > 30 * 60_000) throw new Error('timed out');
+      if (ws.some((w) => w.child.exitCode !== null)) throw new Error('a worker exited');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const w of ws) w.child.kill('SIGTERM');
+    await Promise.all(ws.map((w) => w.exited));
+    const all = ws.flatMap((w) => w.logs).filter((l) => l.job === sub.jobId);
+    const claims = all.filter((l) => l.event === 'unit_claimed').map((l) => Date.parse(l.ts));
+    const ok = all.filter((l) => l.event === 'unit_succeeded');
+    const first = Math.min(...claims);
+    const last = Math.max(...ok.map((l) => Date.parse(l.ts)));
+    const seconds = (last - first) / 1000;
+    return {
+      workers: n, units: ok.length, seconds, rate: ok.length / seconds,
+      unitMs: median(ok.map((l) => l.ms)), computeMs: median(ok.map((l) => l.computeMs)),
+      claimMs: median(ok.map((l) => l.claimMs)), completeMs: median(ok.map((l) => l.completeMs)),
+      overheadMs: median(ok.map((l) => l.claimMs + l.completeMs)),
+      perWorker: ws.map((w) => ok.filter((l) => l.worker === w.id).length),
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+try {
+  const one = await run(1);
+  const two = await run(2);
+  const result = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, runs: [one, two], ratio: two.rate / one.rate };
+  if (args.json) process.stdout.write(JSON.stringify(result) + '\n');
+  else {
+    const f = (x, d = 1) => x.toFixed(d);
+    console.log('workers  units  seconds  units/s  unit ms (median)  compute ms  claim ms  complete ms  overhead ms (claim+complete)  units per worker');
+    for (const r of result.runs) {
+      console.log(`${String(r.workers).padEnd(9)}${String(r.units).padEnd(7)}${f(r.seconds).padEnd(9)}${f(r.rate, 2).padEnd(9)}${f(r.unitMs).padEnd(18)}${f(r.computeMs).padEnd(12)}${f(r.claimMs).padEnd(10)}${f(r.completeMs).padEnd(13)}${f(r.overheadMs).padEnd(30)}${r.perWorker.join(' / ')}`);
+    }
+    console.log(`2 workers vs 1: ${f(result.ratio, 2)}x the rate (target >= 1.6x); median queue overhead per unit ${f(two.overheadMs)} ms with 2 workers, ${f(one.overheadMs)} ms with 1 (target < 20 ms)`);
+  }
+} finally {
+  await cluster?.stop();
+}

@@ -1,0 +1,204 @@
+/**
+ * `gridta jobs submit | status | ls | cancel | collect` (README "Scale out"): jobs on PostgreSQL.
+ * The connection is `--dsn`, else GRIDTA_PG_DSN, else `jobs.dsn` of the config file.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { fileSafe } from '../jobs/units.js';
+import { cancelJob, collectJob, jobStatus, listJobs, openJobsDb, submitJob, type JobStatus, type JobsDb } from '../jobs/index.js';
+import { materializeGrid } from '../grid/axes.js';
+import { registry } from '../registry/index.js';
+import type { GridtaOptions } from '../runtime/config.js';
+import { createEngine, type Engine } from '../runtime/engine.js';
+import { UsageError, engineOptions, gridOverrides, parse } from './args.js';
+
+export const JOBS_USAGE = `usage: gridta jobs <command> [options]
+
+  submit <id> --data FILE|DIR [--data ...] --out DIR [--grid AXIS=SPEC ...] [--instrument ID]
+         [--timeframe TF] [--timeline dense|sessions] [--ts-unit ms|s|us|ns] [--outputs a,b]
+         [--unit-variants N|auto] [--lease-seconds N] [--retry-limit N]
+             validate everything, enqueue one unit per (instrument, variant range), print the job id
+  status <job>                 state, processed/total units, attempts, failures, rate, ETA
+  ls [--limit N]               every job, newest first
+  cancel <job>                 queued units at once, running ones at their next batch boundary
+  collect <job> --out FILE.arrow|DIR [--instrument ID] [--variant-key]
+             merge the unit files into one Arrow file per instrument (every unit must be present)
+
+every command: --dsn postgres://... (else GRIDTA_PG_DSN or jobs.dsn) --json, and the config flags
+`;
+
+/** Flags shared by `jobs` and `worker` that become `jobs*` options (source `option`). */
+export const JOBS_FLAGS = {
+  dsn: { type: 'string' },
+  'unit-variants': { type: 'string' },
+  'lease-seconds': { type: 'string' },
+  'retry-limit': { type: 'string' },
+  concurrency: { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'poll-interval-ms': { type: 'string' },
+} as const;
+
+const intFlag = (name: string, v: string, words: readonly string[] = []): number | string => {
+  if (words.includes(v.trim().toLowerCase())) return v.trim().toLowerCase();
+  if (!/^[0-9]+$/.test(v.trim())) throw new UsageError(`--${name} must be ${words.length ? `${words.join(' or ')} or ` : ''}a non-negative integer (got ${JSON.stringify(v)})`);
+  return Number(v);
+};
+
+/** Config flags plus the jobs flags → options; the config layer validates and names the source. */
+export function jobsOptions(values: Record<string, unknown>): GridtaOptions {
+  const o: Record<string, unknown> = { ...engineOptions(values) };
+  const v = values as Record<string, string | undefined>;
+  if (v.dsn !== undefined) o.jobsDsn = v.dsn;
+  if (v['unit-variants'] !== undefined) o.jobsUnitVariants = intFlag('unit-variants', v['unit-variants'], ['auto']);
+  if (v['lease-seconds'] !== undefined) o.jobsLeaseSeconds = intFlag('lease-seconds', v['lease-seconds']);
+  if (v['retry-limit'] !== undefined) o.jobsRetryLimit = intFlag('retry-limit', v['retry-limit']);
+  if (v.concurrency !== undefined) o.jobsConcurrency = intFlag('concurrency', v.concurrency);
+  if (v['metrics-port'] !== undefined) o.jobsMetricsPort = intFlag('metrics-port', v['metrics-port'], ['off']);
+  if (v['poll-interval-ms'] !== undefined) o.jobsPollIntervalMs = intFlag('poll-interval-ms', v['poll-interval-ms']);
+  return o as GridtaOptions;
+}
+
+async function withDb<T>(engine: Engine, fn: (db: JobsDb) => Promise<T>): Promise<T> {
+  const db = await openJobsDb(engine.config);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+const duration = (s: number | null): string => {
+  if (s === null || !Number.isFinite(s)) return '—';
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+};
+
+export function formatStatus(st: JobStatus): string {
+  const lines = [
+    `job ${st.jobId}  ${st.state}`,
+    `  ${st.indicatorId}: ${st.instruments} instrument${st.instruments === 1 ? '' : 's'} x ${st.variants} variants, ${st.unitVariants} variants per unit`,
+    `  units      ${st.processed}/${st.total} processed  (queued ${st.queued}, active ${st.active}, failed ${st.failed}, cancelled ${st.cancelled})`,
+    `  attempts   ${st.attempts}`,
+    `  rate       ${st.rate === null ? '—' : `${st.rate.toFixed(2)} units/s`}  ETA ${duration(st.etaSeconds)}`,
+    `  created    ${st.createdAt}${st.startedAt ? `  started ${st.startedAt}` : ''}${st.finishedAt ? `  finished ${st.finishedAt}` : ''}${st.cancelledAt ? `  cancelled ${st.cancelledAt}` : ''}`,
+    `  out        ${st.out}`,
+  ];
+  for (const f of st.failures) lines.push(`  failure    unit ${f.unit} (${f.instrumentId} variants ${f.variants[0]}..${f.variants[1] - 1}, ${f.attempts} attempts, ${f.state}): ${f.error}`);
+  return lines.join('\n') + '\n';
+}
+
+async function writeAtomic(file: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await fsp.writeFile(tmp, bytes);
+    await fsp.rename(tmp, file);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
+const DATA_FLAGS = {
+  data: { type: 'string', multiple: true },
+  grid: { type: 'string', multiple: true },
+  instrument: { type: 'string' },
+  timeframe: { type: 'string' },
+  timeline: { type: 'string' },
+  'ts-unit': { type: 'string' },
+  out: { type: 'string' },
+  outputs: { type: 'string' },
+  'variant-key': { type: 'boolean' },
+  limit: { type: 'string' },
+} as const;
+
+export async function runJobs(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parse(rest, { ...JOBS_FLAGS, ...DATA_FLAGS });
+  if (values.help || sub === undefined || sub === 'help') { process.stdout.write(JOBS_USAGE); return sub === undefined ? 2 : 0; }
+  const json = values.json === true;
+  const needJob = (): string => {
+    const id = positionals[0];
+    if (!id) throw new UsageError(`jobs ${sub} needs a job id`);
+    return id;
+  };
+  const engine = createEngine(jobsOptions(values));
+  try {
+    switch (sub) {
+      case 'submit': {
+        const id = positionals[0];
+        if (!id) throw new UsageError('jobs submit needs an indicator id');
+        const data = (values.data ?? []) as string[];
+        if (data.length === 0) throw new UsageError('--data FILE|DIR is required');
+        if (!values.out) throw new UsageError('--out DIR is required');
+        const timeline = values.timeline as string | undefined;
+        if (timeline !== undefined && timeline !== 'dense' && timeline !== 'sessions') throw new UsageError(`--timeline must be dense or sessions (got ${JSON.stringify(timeline)})`);
+        // the grid is checked before connecting: an unknown id or a bad axis never needs the database
+        const def = registry.get(id);
+        const grid = gridOverrides(def.id, values.grid ?? []);
+        materializeGrid(engine.defaultGrid(def.id, grid));
+        const res = await withDb(engine, (db) => submitJob(engine, db, {
+          indicatorId: def.id, grid, data, out: values.out as string,
+          ...(values.instrument ? { instrumentId: values.instrument as string } : {}),
+          ...(values.timeframe ? { timeframe: values.timeframe as string } : {}),
+          ...(timeline ? { timeline: timeline as 'dense' | 'sessions' } : {}),
+          ...(values['ts-unit'] ? { tsUnit: values['ts-unit'] as never } : {}),
+          ...(values.outputs ? { outputs: (values.outputs as string).split(',').map((s) => s.trim()) } : {}),
+        }));
+        if (json) process.stdout.write(JSON.stringify(res) + '\n');
+        else {
+          process.stdout.write(`${res.jobId}\n`);
+          process.stderr.write(`gridta jobs: submitted ${res.indicatorId}: ${res.instruments} instrument(s) x ${res.variants} variants in ${res.units} units of <= ${res.unitVariants} variants -> ${res.out}\n`);
+        }
+        return 0;
+      }
+      case 'status': {
+        const st = await withDb(engine, (db) => jobStatus(db, needJob()));
+        process.stdout.write(json ? JSON.stringify(st) + '\n' : formatStatus(st));
+        return 0;
+      }
+      case 'ls': {
+        const limit = values.limit === undefined ? 50 : Number(intFlag('limit', values.limit as string));
+        const all = await withDb(engine, (db) => listJobs(db, limit));
+        if (json) process.stdout.write(JSON.stringify(all) + '\n');
+        else {
+          const rows = all.map((s) => `${s.jobId}  ${s.state.padEnd(9)}  ${`${s.processed}/${s.total}`.padStart(11)}  ${s.createdAt}  ${s.indicatorId} (${s.instruments} x ${s.variants})`);
+          process.stdout.write(rows.length ? rows.join('\n') + '\n' : 'no jobs\n');
+        }
+        return 0;
+      }
+      case 'cancel': {
+        const st = await withDb(engine, (db) => cancelJob(db, needJob()));
+        process.stdout.write(json ? JSON.stringify(st) + '\n' : formatStatus(st));
+        return 0;
+      }
+      case 'collect': {
+        const jobId = needJob();
+        const out = values.out as string | undefined;
+        if (!out) throw new UsageError('--out FILE.arrow (one instrument) or DIR is required');
+        const got = await withDb(engine, (db) => collectJob(db, jobId, {
+          ...(values.instrument ? { instrumentId: values.instrument as string } : {}),
+          maxComputeBytesTotal: engine.config.maxComputeBytesTotal.value,
+        }));
+        const toFile = ['.arrow', '.feather'].includes(extname(out).toLowerCase());
+        if (toFile && got.length !== 1) throw new UsageError(`the job has ${got.length} instruments: give --out a directory, or --instrument ID`);
+        if (!toFile) await fsp.mkdir(resolve(out), { recursive: true });
+        const written = [];
+        for (const g of got) {
+          const file = toFile ? resolve(out) : join(resolve(out), `${fileSafe(g.instrumentId)}.arrow`);
+          const ipc = g.tensor.toArrowIPC({ format: 'file', includeVariantKey: values['variant-key'] === true });
+          await writeAtomic(file, ipc);
+          written.push({ instrumentId: g.instrumentId, file, t: g.tensor.meta.t, variants: g.tensor.meta.variants, bytes: ipc.length });
+        }
+        if (json) process.stdout.write(JSON.stringify({ jobId, files: written }) + '\n');
+        else for (const w of written) process.stderr.write(`gridta jobs: ${w.instrumentId}: T=${w.t} V=${w.variants} ${w.bytes} bytes -> ${w.file}\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown jobs command ${JSON.stringify(sub)}\n${JOBS_USAGE}`);
+    }
+  } finally {
+    await engine.close();
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * `gridta worker [--concurrency N] [--metrics-port P] [--worker-id ID] [--dsn URL] [config flags]`:
+ * claims units of every job from PostgreSQL and computes them with this machine's engine (threads,
+ * cache and warmup from its own config) until SIGTERM/SIGINT, which finishes the current batch of each
+ * unit and hands the rest back; a second signal exits at once. Log lines are JSON on standard error.
+ */
+import { hostname } from 'node:os';
+import { createWorkerMetrics, openJobsDb, serveMetrics, startWorker, type Logger, type WorkerFaults } from '../jobs/index.js';
+import { createEngine } from '../runtime/engine.js';
+import { JOBS_FLAGS, jobsOptions } from './jobs.js';
+import { UsageError, parse } from './args.js';
+
+export const WORKER_USAGE = `usage: gridta worker [--concurrency N] [--metrics-port P|off] [--worker-id ID] [--dsn URL]
+                     [--lease-seconds N] [--poll-interval-ms N] [config flags...]
+
+Claims units of every submitted job from PostgreSQL (GRIDTA_PG_DSN, --dsn or jobs.dsn), computes them
+with this machine's engine and writes each unit's Arrow file under the job's output directory. Stops
+gracefully on SIGTERM or Ctrl-C (the current batch finishes, the unit goes back to the queue); a second
+signal exits at once. With jobs.enabled: false (GRIDTA_JOBS_ENABLED=0) it logs that and exits 0.
+`;
+
+export async function runWorker(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { ...JOBS_FLAGS, 'worker-id': { type: 'string' } });
+  if (values.help) { process.stdout.write(WORKER_USAGE); return 0; }
+  if (positionals.length) throw new UsageError(`worker takes no arguments (got ${JSON.stringify(positionals[0])})`);
+  const workerId = (values['worker-id'] as string | undefined) ?? `${hostname()}-${process.pid}`;
+  const log: Logger = (level, event, fields = {}) => {
+    process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), level, event, worker: workerId, ...fields }) + '\n');
+  };
+  const engine = createEngine(jobsOptions(values));
+  const cfg = engine.config;
+  if (!cfg.jobsEnabled.value) {
+    log('info', 'worker_disabled', { reason: `jobs.enabled is false (${cfg.jobsEnabled.source})` });
+    await engine.close();
+    return 0;
+  }
+  const concurrency = cfg.jobsConcurrency.value;
+  const lease = cfg.jobsLeaseSeconds.value;
+  const db = await openJobsDb(cfg, {
+    maintenanceIntervalSeconds: Math.max(1, Math.min(60, Math.floor(lease / 4))),
+    poolSize: concurrency + 3,
+    onError: (e) => log('warn', 'db_error', { error: e.message }),
+  }).catch(async (e: unknown) => { await engine.close(); throw e; });
+  const metrics = createWorkerMetrics(workerId);
+  let server: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  try {
+    const warm = await engine.warmup();
+    const port = cfg.jobsMetricsPort.value;
+    if (port !== 'off') server = await serveMetrics(metrics, port);
+    const faults: WorkerFaults | undefined = process.env.GRIDTA_TEST_FAULTS === '1'
+      ? { stallMs: Number(process.env.GRIDTA_TEST_UNIT_STALL_MS ?? 0) || 0, batchDelayMs: Number(process.env.GRIDTA_TEST_BATCH_DELAY_MS ?? 0) || 0 }
+      : undefined;
+    const worker = startWorker({
+      engine, db, workerId, concurrency, pollIntervalMs: cfg.jobsPollIntervalMs.value, metrics, log,
+      batchVariants: cfg.batchVariants.value, ...(faults ? { faults } : {}),
+    });
+    log('info', 'worker_started', {
+      dsn: db.dsn, schema: db.schema, concurrency, leaseSeconds: lease, engine: warm.engine, threads: warm.threads,
+      warmupMs: Math.round(warm.timings.totalMs), metricsPort: server?.port ?? null, pid: process.pid,
+    });
+    let signals = 0;
+    const onSignal = (sig: string): void => {
+      if (++signals > 1) {
+        log('warn', 'worker_exit_now', { signal: sig });
+        process.exit(130);
+      }
+      log('info', 'worker_stopping', { signal: sig });
+      worker.stop();
+    };
+    const onTerm = (): void => onSignal('SIGTERM');
+    const onInt = (): void => onSignal('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+    try {
+      await worker.done;
+    } finally {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+    }
+    const count = async (c: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> => (await c.get()).values[0]?.value ?? 0;
+    log('info', 'worker_stopped', {
+      claimed: await count(metrics.claimed), succeeded: await count(metrics.succeeded), failed: await count(metrics.failed),
+      cancelled: await count(metrics.cancelled), leaseLost: await count(metrics.leaseLost), released: await count(metrics.released),
+    });
+    return 0;
+  } finally {
+    await new Promise<void>((r) => (server ? server.server.close(() => r()) : r()));
+    await db.close();
+    await engine.close();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * One unit's values: variants `[start, end)` of a job's grid on one instrument, computed with the
+ * local engine in batches of variants, each batch as the few cartesian sub-grids of its range
+ * (units.ts). Between batches `between` may stop the unit (lease lost, job cancelled, shutdown).
+ */
+import type { Candles } from '../candles/index.js';
+import type { EngineKind } from '../compute/run.js';
+import { variantValues } from '../grid/axes.js';
+import type { Axis } from '../grid/types.js';
+import type { IndicatorDef } from '../registry/types.js';
+import type { Engine } from '../runtime/engine.js';
+import { cartesianBlocks, explicitGrid } from './units.js';
+
+export interface UnitComputeInput {
+  readonly engine: Engine;
+  readonly def: IndicatorDef;
+  /** The job's full grid. */
+  readonly axes: readonly Axis[];
+  readonly outputs: readonly string[];
+  readonly candles: Candles;
+  readonly start: number;
+  readonly end: number;
+  /** Variants per batch (default: a quarter of the unit, at least 1). */
+  readonly batchVariants?: number;
+  /** Awaited before every batch but the first; throw to stop the unit there. */
+  readonly between?: (batchesDone: number) => Promise<void>;
+  /** After each batch, with its compute time. */
+  readonly onBatch?: (ms: number, batchesDone: number) => Promise<void> | void;
+}
+
+export interface UnitComputeResult {
+  /** Per output, `(end - start) · T` floats, variant-major. */
+  readonly values: Float32Array[];
+  readonly keys: string[];
+  readonly engine: EngineKind;
+  readonly batches: number;
+}
+
+export async function computeUnitValues(u: UnitComputeInput): Promise<UnitComputeResult> {
+  const T = u.candles.t;
+  const n = u.end - u.start;
+  const values = u.outputs.map(() => new Float32Array(n * T));
+  const keys = new Array<string>(n);
+  const bv = u.batchVariants ?? Math.max(1, Math.ceil(n / 4));
+  let engine: EngineKind = 'reference';
+  let batches = 0;
+  for (let b0 = u.start; b0 < u.end; b0 += bv) {
+    if (b0 > u.start && u.between) await u.between(batches);
+    const b1 = Math.min(u.end, b0 + bv);
+    const t0 = performance.now();
+    for (const blk of cartesianBlocks(u.axes, b0, b1)) {
+      const tensor = await u.engine.compute({ candles: u.candles, grid: explicitGrid(u.def.id, blk.axes), layout: 'VARIANT_MAJOR', outputs: u.outputs });
+      const m = blk.end - blk.start;
+      const want = variantValues(u.axes, blk.start);
+      const got = tensor.variantValues(0);
+      if (tensor.meta.variants !== m || Object.keys(want).some((k) => want[k] !== got[k])) {
+        throw new Error(`block ${blk.start}..${blk.end - 1} computed ${tensor.meta.variants} variants starting at ${JSON.stringify(got)}, not ${JSON.stringify(want)}`);
+      }
+      // same-type copies keep every bit pattern (NaNs included)
+      u.outputs.forEach((name, k) => values[k]!.set(tensor.output(name), (blk.start - u.start) * T));
+      for (let j = 0; j < m; j++) keys[blk.start - u.start + j] = tensor.variantKey(j);
+      engine = tensor.meta.engine;
+    }
+    batches++;
+    await u.onBatch?.(performance.now() - t0, batches);
+  }
+  return { values, keys, engine, batches };
+}

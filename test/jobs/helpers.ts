@@ -1,0 +1,144 @@
+/**
+ * Harness of the jobs tests: a throwaway PostgreSQL cluster (scripts/pg-cluster.mjs, a real server,
+ * no mock), the built CLI run as `gridta jobs ...` and as `gridta worker` child processes whose JSON
+ * log lines are collected, and a database client for looking at what happened.
+ */
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+// @ts-expect-error -- a plain ES module without types
+import { startCluster } from '../../scripts/pg-cluster.mjs';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+export const TTRC = join(ROOT, 'bench', 'ttrc.csv');
+
+export interface Cluster { dsn: string; port: number; dir: string; stop(): Promise<void>; createDatabase(name: string): string }
+
+export async function startPostgres(): Promise<Cluster> {
+  return (await startCluster()) as Cluster;
+}
+
+/** The environment of every child: test config, one thread, this cluster, no stray GRIDTA_* of the caller. */
+export function childEnv(dsn: string | null, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GRIDTA_')) env[k] = v;
+  return { ...env, GRIDTA_ENV: 'test', GRIDTA_NUM_THREADS: '1', ...(dsn ? { GRIDTA_PG_DSN: dsn } : {}), ...extra };
+}
+
+export interface CliResult { status: number | null; stdout: string; stderr: string }
+
+export function cli(args: string[], env: NodeJS.ProcessEnv): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function cliJson<T>(args: string[], env: NodeJS.ProcessEnv): T {
+  const r = cli([...args, '--json'], env);
+  if (r.status !== 0) throw new Error(`gridta ${args.join(' ')} exited ${r.status}: ${r.stdout}${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** `cliJson` without blocking the event loop (samplers and log readers keep running). */
+export function cliJsonAsync<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
+  return new Promise((ok, fail) => {
+    execFile(process.execPath, [CLI, ...args, '--json'], { env, encoding: 'utf8', cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) fail(new Error(`gridta ${args.join(' ')} failed (${err.code ?? err.signal}): ${stdout}${stderr}`));
+      else ok(JSON.parse(stdout) as T);
+    });
+  });
+}
+
+export interface LogLine { ts: string; level: string; event: string; worker: string; job?: string; unit?: number; attempt?: number; [k: string]: unknown }
+
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  readonly id: string;
+  readonly logs: LogLine[];
+  readonly exited: Promise<number | null>;
+  waitFor(pred: (l: LogLine) => boolean, timeoutMs?: number, what?: string): Promise<LogLine>;
+}
+
+/** Starts `gridta worker --worker-id <id>` and collects its JSON log lines. */
+export function startWorker(id: string, env: NodeJS.ProcessEnv, args: string[] = []): WorkerProcess {
+  const child = spawn(process.execPath, [CLI, 'worker', '--worker-id', id, '--poll-interval-ms', '50', ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: LogLine[] = [];
+  const waiters = new Set<() => void>();
+  let buf = '';
+  let other = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    buf += chunk;
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        other += line + '\n';
+      }
+    }
+    for (const w of [...waiters]) w();
+  });
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => { other += c; });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => { for (const w of [...waiters]) w(); r(code); }));
+  return {
+    child, id, logs, exited,
+    waitFor(pred, timeoutMs = 30_000, what = 'a log line') {
+      return new Promise((ok, fail) => {
+        const check = (): void => {
+          const hit = logs.find(pred);
+          if (hit) { cleanup(); ok(hit); return; }
+          if (child.exitCode !== null || child.signalCode !== null) { cleanup(); fail(new Error(`worker ${id} exited (${child.exitCode ?? child.signalCode}) before ${what}; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}\n${other}`)); }
+        };
+        const timer = setTimeout(() => { cleanup(); fail(new Error(`timed out waiting for ${what} from worker ${id}; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}\n${other}`)); }, timeoutMs);
+        const cleanup = (): void => { clearTimeout(timer); waiters.delete(check); };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** SIGTERM (graceful), then SIGKILL if it has not exited after `graceMs`. */
+export async function stopWorker(w: WorkerProcess, graceMs = 15_000): Promise<number | null> {
+  if (w.child.exitCode !== null || w.child.signalCode !== null) return w.child.exitCode;
+  w.child.kill('SIGTERM');
+  const t = setTimeout(() => w.child.kill('SIGKILL'), graceMs);
+  const code = await w.exited;
+  clearTimeout(t);
+  return code;
+}
+
+export async function query<T extends pg.QueryResultRow>(dsn: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client(dsn);
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+export interface Status { state: string; processed: number; total: number; queued: number; active: number; failed: number; cancelled: number; attempts: number; rate: number | null; etaSeconds: number | null; failures: unknown[] }
+
+export async function waitForState(dsn: string, jobId: string, states: string[], timeoutMs = 60_000): Promise<Status> {
+  const t0 = Date.now();
+  let last: Status | undefined;
+  while (Date.now() - t0 < timeoutMs) {
+    last = await cliJsonAsync<Status>(['jobs', 'status', jobId], childEnv(dsn));
+    if (states.includes(last.state)) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`job ${jobId} did not reach ${states.join('|')} in ${timeoutMs} ms (last status ${JSON.stringify(last)})`);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The last `rows` lines of ttrc.csv (with its header): a second, shorter instrument. */
+export function ttrcTail(rows: number): string {
+  const lines = readFileSync(TTRC, 'utf8').trimEnd().split('\n');
+  return [lines[0], ...lines.slice(-rows)].join('\n') + '\n';
+}

@@ -1,0 +1,123 @@
+/**
+ * A worker killed with SIGKILL in the middle of a unit (half of its temporary file written): after
+ * the 2 s lease expires, pg-boss hands the unit to the other worker, which re-runs it; the collected
+ * result is still byte-identical to the in-process compute, the unit was attempted twice and completed
+ * once, and no partial or foreign file was ever visible in `--out` (sampled every 20 ms throughout).
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCandlesFile } from '../../src/arrow/candles.js';
+import { unitOfTable } from '../../src/jobs/arrow.js';
+import { createEngine } from '../../src/runtime/engine.js';
+import { TTRC, childEnv, cliJson, query, sleep, startPostgres, startWorker, stopWorker, waitForState, type Cluster, type WorkerProcess } from './helpers.js';
+
+let pgc: Cluster;
+let dir: string;
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  pgc = await startPostgres();
+  dir = mkdtempSync(join(tmpdir(), 'gridta-jobs-kill-'));
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => stopWorker(w, 5_000)));
+  await pgc?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a worker killed mid-unit', () => {
+  it('loses the unit to the other worker after the lease, with a byte-identical result and no partial file in --out', async () => {
+    const out = join(dir, 'out');
+    const lease = { GRIDTA_JOBS_LEASE_SECONDS: '2' };
+    const sub = cliJson<{ jobId: string; units: number }>(
+      ['jobs', 'submit', 'momentum.rsi', '--data', TTRC, '--timeline', 'sessions', '--grid', 'source=close,hlc3,ohlc4', '--grid', 'window=5..40', '--out', out, '--unit-variants', '9'],
+      childEnv(pgc.dsn, lease));
+    expect(sub.units).toBe(12);
+    const jobId = sub.jobId;
+
+    // every file visible in --out must be a complete unit file of this job, whenever we look
+    const problems: string[] = [];
+    const seen = new Map<string, number>();
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        for (const name of existsSync(out) ? readdirSync(out) : []) {
+          if (name === '.tmp') continue;
+          const file = join(out, name);
+          const known = seen.get(name);
+          if (known !== undefined) {
+            // a published file never changes
+            if (statSync(file).size !== known) problems.push(`${name}: changed size after it appeared`);
+            continue;
+          }
+          let ok = false;
+          try {
+            const bytes = readFileSync(file);
+            const unit = unitOfTable(tableFromIPC(bytes));
+            ok = unit !== null && unit.jobId === jobId && name.endsWith(`.v${unit.start}-${unit.end}.arrow`);
+            if (ok) seen.set(name, bytes.length);
+          } catch (e) {
+            problems.push(`${name}: ${(e as Error).message}`);
+          }
+          if (!ok) problems.push(`${name}: not a complete unit file of job ${jobId}`);
+        }
+        await sleep(20);
+      }
+    })();
+
+    // worker A stalls halfway through writing its first unit's temporary file; kill it there
+    const a = startWorker('victim', childEnv(pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '60000' }));
+    workers.push(a);
+    const claim = await a.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId, 30_000, 'the first claim');
+    const tmpDir = join(out, '.tmp');
+    const t0 = Date.now();
+    while (!(existsSync(tmpDir) && readdirSync(tmpDir).some((n) => n.includes('.victim.a1.tmp')))) {
+      if (Date.now() - t0 > 20_000) throw new Error('the victim never started its temporary file');
+      await sleep(20);
+    }
+    await sleep(100);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    expect(a.logs.some((l) => l.event === 'unit_succeeded'), 'the victim finished nothing').toBe(false);
+    const partial = readdirSync(tmpDir).find((n) => n.includes('.victim.a1.tmp'))!;
+    expect(partial, 'a partial temporary file was left behind').toBeDefined();
+
+    // worker B does everything, including the victim's unit once its lease has expired
+    const b = startWorker('survivor', childEnv(pgc.dsn, lease));
+    workers.push(b);
+    const st = await waitForState(pgc.dsn, jobId, ['completed', 'failed'], 60_000);
+    sampling = false;
+    await sampler;
+    expect(st).toMatchObject({ state: 'completed', processed: 12, total: 12, failed: 0, attempts: 13 });
+
+    const rerun = await b.waitFor((l) => l.event === 'unit_succeeded' && l.unit === claim.unit, 1_000, 'the re-run');
+    expect(rerun).toMatchObject({ job: jobId, attempt: 2, worker: 'survivor' });
+    const [u] = await query<{ attempts: number; completions: number; last_worker: string; retry_count: number; state: string }>(pgc.dsn,
+      'SELECT u.attempts, u.completions, u.last_worker, j.retry_count, j.state FROM gridta.unit u JOIN gridta_boss.job j ON j.id = u.boss_id WHERE u.job_id = $1 AND u.idx = $2',
+      [jobId, claim.unit]);
+    expect(u).toEqual({ attempts: 2, completions: 1, last_worker: 'survivor', retry_count: 1, state: 'completed' });
+    const others = await query<{ n: string }>(pgc.dsn, 'SELECT count(*) n FROM gridta.unit WHERE job_id = $1 AND (attempts <> 1 OR completions <> 1) AND idx <> $2', [jobId, claim.unit]);
+    expect(Number(others[0]!.n), 'every other unit ran once').toBe(0);
+
+    expect(problems, 'no partial or foreign file was ever visible in --out').toEqual([]);
+    expect(seen.size, 'the sampler saw every unit file appear').toBe(12);
+    expect(readdirSync(out).filter((n) => n !== '.tmp')).toHaveLength(12);
+    expect(existsSync(join(tmpDir, partial)), "the survivor removed the victim's partial temporary file").toBe(false);
+
+    const collected = join(dir, 'collected.arrow');
+    cliJson(['jobs', 'collect', jobId, '--out', collected], childEnv(pgc.dsn));
+    const engine = createEngine({ threads: 1, env: 'test' });
+    try {
+      const candles = await loadCandlesFile(TTRC, { instrumentId: 'ttrc', timeline: 'sessions' });
+      const tensor = await engine.compute({ candles, grid: { indicatorId: 'momentum.rsi', source: ['close', 'hlc3', 'ohlc4'], params: { window: { mode: 'range', start: 5, stopIncl: 40, step: 1 } } } });
+      expect(Buffer.compare(readFileSync(collected), Buffer.from(tensor.toArrowIPC({ format: 'file' }))), 'collected bytes equal the in-process Arrow file').toBe(0);
+    } finally {
+      await engine.close();
+    }
+    expect(await stopWorker(b)).toBe(0);
+  }, 120_000);
+});
