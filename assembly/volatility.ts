@@ -1,5 +1,5 @@
 // Kernels of the `volatility` group (indicators.md §5). Signature and chunking as in ma.ts.
-import { CHUNK, span, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2, st4 } from './lanes';
+import { CHUNK, span, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
 import { ewma1, ewma2, rollvarStep1, rollvarStep2 } from './primitives';
 import { lnShared } from './mathlog';
 
@@ -80,137 +80,423 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 }
 
 // ---------------------------------------------------------------- rolling variance family
-// One engine for bbands (basis, upper, lower, bandwidth, percent_b), variance/stddev and hv.
-// Scratch: 6 arrays of n f64 (S, Q, k, z, n, mult-or-annualization factor).
+// One block engine, `rollvarChunk` / `rollvarBlock4`, steps ROLLVAR (§2.3) for a set of windows
+// over one time chunk. variance/stddev (rollvar) store its results straight into the outputs, one
+// window per variant; bbands stores them into a table, one column per distinct window (see below).
+//
+// Per window the state is S, Q, k, z and the window n as f64, in 5 arrays of m cells (SoA, so a
+// block of 4 windows loads each quantity with two 16-byte loads). SIMD: blocks of 4 windows (two
+// f64x2 per quantity); until every window of a block is full the masked step (rollvarStep2) runs
+// with state in scratch, then the steady state keeps S, Q, k, z in registers, shares the incoming
+// value (one branch for NaN) and gathers the outgoing src[i − n] per lane, with the same
+// operations per lane as rollvarStep1, which the windows from `full` on use one by one. MODE_BB
+// adds a clean path (rollvarClean4) for chunks whose src has no NaN and no zero in reach.
 
 @inline const MODE_BB: i32 = 0;
 @inline const MODE_VAR: i32 = 1;
 
+/** bbands: bars per time step in TIME_MAJOR (at most CHUNK). */
+@inline const BB_ROWS: i32 = 4;
+
 /**
- * Stores the outputs of four variants (lanes A = j, j+1 and B = j+2, j+3) at one bar: variance and
- * stddev, or basis/upper/lower/bandwidth/percent_b. `m` is S/n, which is also the basis where `ok`.
+ * Results of four windows (lanes A = j, j+1 and B = j+2, j+3) at one bar. MODE_VAR: variance and
+ * stddev narrowed into the outputs o0, o1 at `off`. MODE_BB: the f64 table cells at `off` — the
+ * basis (S/n = `m` where `ok`, else NaN) and, `half` bytes further, sd = sqrt(var).
  */
-@inline function emitRollvar4(mode: i32, o0: usize, o1: usize, o2: usize, o3: usize, o4: usize, off: usize, vStride: usize,
-  vrA: v128, vrB: v128, okA: v128, okB: v128, mA: v128, mB: v128, multA: v128, multB: v128, v: v128): void {
+@inline function emitRollvar4(mode: i32, o0: usize, o1: usize, off: usize, vStride: usize, half: usize,
+  vrA: v128, vrB: v128, okA: v128, okB: v128, mA: v128, mB: v128): void {
   if (mode == MODE_VAR) {
     if (o0) st4(o0 + off, vStride, vrA, vrB);
     if (o1) st4(o1 + off, vStride, f64x2.sqrt(vrA), f64x2.sqrt(vrB));
   } else {
+    const nan = f64x2.splat(NaN);
+    v128.store(off, v128.bitselect(mA, nan, okA));
+    v128.store(off + 16, v128.bitselect(mB, nan, okB));
+    v128.store(off + half, f64x2.sqrt(vrA));
+    v128.store(off + half + 16, f64x2.sqrt(vrB));
+  }
+}
+
+/**
+ * The outgoing terms of a block whose windows are consecutive (w1 = w0 + 1, w2 = w0 + 2, w3 = w0 + 3):
+ * one 16-byte load q from src[i − w3] holds src[i − w3], src[i − w2], src[i − w1], src[i − w0].
+ * `outLo` widens lanes (w0, w1), `outHi` lanes (w2, w3).
+ */
+@inline function outLo(q: v128): v128 {
+  return f64x2.promote_low_f32x4(i8x16.shuffle(q, q, 12, 13, 14, 15, 8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3));
+}
+@inline function outHi(q: v128): v128 {
+  return f64x2.promote_low_f32x4(i8x16.shuffle(q, q, 4, 5, 6, 7, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3));
+}
+
+/**
+ * MODE_BB steady state over a clean stretch (bbands phase 1): every src value in [t0 − max n, t1)
+ * is a number other than 0, so no lane counts a NaN (k stays 0, every bar is ok) and z stays n
+ * (no reset): the ROLLVAR step reduces to S = (S + v) − u, Q = (Q + v·v) − u·u, the same
+ * operations in the same order as the general step. Writes basis = S/n and sd = sqrt(var) into
+ * the table; returns the OR of the clamped variances (sign bit set where an sd may be NaN).
+ */
+@inline function rollvarClean4(consec: bool, x: usize, t0: i32, t1: i32, w0: i32, w1: i32, w2: i32, w3: i32,
+  nfA: v128, nfB: v128, st: usize, m: i32, j: i32, off: usize, row: usize, half: usize): v128 {
+  let SA = v128.load(cell(st, m, 0, j)), QA = v128.load(cell(st, m, 1, j));
+  let SB = v128.load(cell(st, m, 0, j + 2)), QB = v128.load(cell(st, m, 1, j + 2));
+  const zero = f64x2.splat(0.0), tiny = f64x2.splat(-1e-12);
+  let acc = zero;
+  for (let i = t0; i < t1; i++) {
+    const xs = ldx(x, i);
+    const v = f64x2.splat(xs), vv = f64x2.splat(xs * xs);
+    let uA: v128, uB: v128;
+    if (consec) {
+      const q = v128.load(x + (<usize>(i - w3) << 2));
+      uA = outLo(q); uB = outHi(q);
+    } else {
+      uA = gather2(x + (<usize>(i - w0) << 2), x + (<usize>(i - w1) << 2));
+      uB = gather2(x + (<usize>(i - w2) << 2), x + (<usize>(i - w3) << 2));
+    }
+    SA = f64x2.sub(f64x2.add(SA, v), uA); SB = f64x2.sub(f64x2.add(SB, v), uB);
+    QA = f64x2.sub(f64x2.add(QA, vv), f64x2.mul(uA, uA)); QB = f64x2.sub(f64x2.add(QB, vv), f64x2.mul(uB, uB));
+    const mA = f64x2.div(SA, nfA), mB = f64x2.div(SB, nfB);
+    let vrA = f64x2.sub(f64x2.div(QA, nfA), f64x2.mul(mA, mA));
+    let vrB = f64x2.sub(f64x2.div(QB, nfB), f64x2.mul(mB, mB));
+    vrA = v128.andnot(vrA, v128.and(f64x2.lt(vrA, zero), f64x2.gt(vrA, tiny)));
+    vrB = v128.andnot(vrB, v128.and(f64x2.lt(vrB, zero), f64x2.gt(vrB, tiny)));
+    acc = v128.or(acc, v128.or(vrA, vrB));
+    v128.store(off, mA); v128.store(off + 16, mB);
+    v128.store(off + half, f64x2.sqrt(vrA)); v128.store(off + half + 16, f64x2.sqrt(vrB));
+    off += row;
+  }
+  v128.store(cell(st, m, 0, j), SA); v128.store(cell(st, m, 1, j), QA);
+  v128.store(cell(st, m, 0, j + 2), SB); v128.store(cell(st, m, 1, j + 2), QB);
+  return acc;
+}
+
+/**
+ * Steps windows 0 .. cnt−1 (state arrays of m cells from `st`) over bars [t0, t1); windows below
+ * `full` (a multiple of 4) in SIMD blocks. Window j's result for bar t0 goes to `dst0 + j·col`,
+ * advancing `row` bytes per bar: MODE_VAR passes (t0·tStride, vStride, tStride) relative to the
+ * output pointers o0, o1; MODE_BB passes (table, 8, row bytes) and `half`, the sd column offset.
+ */
+@inline function rollvarChunk(mode: i32, x: usize, t0: i32, t1: i32, cnt: i32, full: i32, st: usize, m: i32,
+  o0: usize, o1: usize, vStride: usize, dst0: usize, col: usize, row: usize, half: usize, lastDirty: i32): bool {
+  let mayNaN = false;
+  if (ASC_FEATURE_SIMD) {
+    for (let j = 0; j < full; j += 4) {
+      const nfA = v128.load(cell(st, m, 4, j)), nfB = v128.load(cell(st, m, 4, j + 2));
+      const nm1A = f64x2.sub(nfA, f64x2.splat(1.0)), nm1B = f64x2.sub(nfB, f64x2.splat(1.0));
+      const w0 = <i32>f64x2.extract_lane(nfA, 0), w1 = <i32>f64x2.extract_lane(nfA, 1);
+      const w2 = <i32>f64x2.extract_lane(nfB, 0), w3 = <i32>f64x2.extract_lane(nfB, 1);
+      let off = dst0 + <usize>j * col;
+      const wmax = max(max(w0, w1), max(w2, w3));
+      if (mode == MODE_BB && t0 >= wmax && lastDirty < t0 - wmax) {
+        // every window full and src clean (no NaN, no zero) over [t0 − wmax, t1): k stays 0, z stays n
+        const acc = w1 == w0 + 1 && w2 == w0 + 2 && w3 == w0 + 3
+          ? rollvarClean4(true, x, t0, t1, w0, w1, w2, w3, nfA, nfB, st, m, j, off, row, half)
+          : rollvarClean4(false, x, t0, t1, w0, w1, w2, w3, nfA, nfB, st, m, j, off, row, half);
+        if (v128.any_true(v128.and(acc, i64x2.splat(0x8000000000000000)))) mayNaN = true;
+        continue;
+      }
+      mayNaN = true;
+      let i = t0;
+      // until every window of the block is full: the masked step with state in scratch
+      const slowEnd = min(t1, wmax);
+      for (; i < slowEnd; i++) {
+        const v = f64x2.splat(ldx(x, i));
+        const validA = geMask(i, nm1A), validB = geMask(i, nm1B);
+        const vrA = rollvarStep2(cell(st, m, 0, j), cell(st, m, 1, j), cell(st, m, 2, j), cell(st, m, 3, j), v, gather2(back(x, i, w0), back(x, i, w1)), geMask(i, nfA), validA, nfA);
+        const vrB = rollvarStep2(cell(st, m, 0, j + 2), cell(st, m, 1, j + 2), cell(st, m, 2, j + 2), cell(st, m, 3, j + 2), v, gather2(back(x, i, w2), back(x, i, w3)), geMask(i, nfB), validB, nfB);
+        const okA = v128.andnot(validA, f64x2.gt(v128.load(cell(st, m, 2, j)), f64x2.splat(0.0)));
+        const okB = v128.andnot(validB, f64x2.gt(v128.load(cell(st, m, 2, j + 2)), f64x2.splat(0.0)));
+        emitRollvar4(mode, o0, o1, off, vStride, half, vrA, vrB, okA, okB,
+          f64x2.div(v128.load(cell(st, m, 0, j)), nfA), f64x2.div(v128.load(cell(st, m, 0, j + 2)), nfB));
+        off += row;
+      }
+      if (i < t1) {
+        // steady state: S, Q, k, z in registers; the incoming value is shared (one branch), the
+        // outgoing src[i − n] is gathered per lane. Same operations per lane as rollvarStep1.
+        let SA = v128.load(cell(st, m, 0, j)), QA = v128.load(cell(st, m, 1, j));
+        let kA = v128.load(cell(st, m, 2, j)), zA = v128.load(cell(st, m, 3, j));
+        let SB = v128.load(cell(st, m, 0, j + 2)), QB = v128.load(cell(st, m, 1, j + 2));
+        let kB = v128.load(cell(st, m, 2, j + 2)), zB = v128.load(cell(st, m, 3, j + 2));
+        const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), nan = f64x2.splat(NaN), tiny = f64x2.splat(-1e-12);
+        for (; i < t1; i++) {
+          const xs = ldx(x, i);
+          const v = f64x2.splat(xs);
+          if (xs != xs) {
+            kA = f64x2.add(kA, one); kB = f64x2.add(kB, one);
+          } else {
+            if (xs != 0) { zA = f64x2.add(zA, one); zB = f64x2.add(zB, one); }
+            const vv = f64x2.splat(xs * xs);
+            SA = f64x2.add(SA, v); SB = f64x2.add(SB, v);
+            QA = f64x2.add(QA, vv); QB = f64x2.add(QB, vv);
+          }
+          const uA = gather2(x + (<usize>(i - w0) << 2), x + (<usize>(i - w1) << 2));
+          const uB = gather2(x + (<usize>(i - w2) << 2), x + (<usize>(i - w3) << 2));
+          const unA = f64x2.ne(uA, uA), unB = f64x2.ne(uB, uB);
+          kA = f64x2.sub(kA, v128.and(unA, one)); kB = f64x2.sub(kB, v128.and(unB, one));
+          zA = f64x2.sub(zA, v128.and(v128.andnot(f64x2.ne(uA, zero), unA), one));
+          zB = f64x2.sub(zB, v128.and(v128.andnot(f64x2.ne(uB, zero), unB), one));
+          SA = v128.bitselect(SA, f64x2.sub(SA, uA), unA); SB = v128.bitselect(SB, f64x2.sub(SB, uB), unB);
+          QA = v128.bitselect(QA, f64x2.sub(QA, f64x2.mul(uA, uA)), unA); QB = v128.bitselect(QB, f64x2.sub(QB, f64x2.mul(uB, uB)), unB);
+          const z0A = f64x2.eq(zA, zero), z0B = f64x2.eq(zB, zero);
+          SA = v128.bitselect(zero, SA, z0A); QA = v128.bitselect(zero, QA, z0A);
+          SB = v128.bitselect(zero, SB, z0B); QB = v128.bitselect(zero, QB, z0B);
+          const okA = v128.not(f64x2.gt(kA, zero)), okB = v128.not(f64x2.gt(kB, zero));
+          const mA = f64x2.div(SA, nfA), mB = f64x2.div(SB, nfB);
+          let vrA = f64x2.sub(f64x2.div(QA, nfA), f64x2.mul(mA, mA));
+          let vrB = f64x2.sub(f64x2.div(QB, nfB), f64x2.mul(mB, mB));
+          vrA = v128.bitselect(zero, vrA, v128.and(f64x2.lt(vrA, zero), f64x2.gt(vrA, tiny)));
+          vrB = v128.bitselect(zero, vrB, v128.and(f64x2.lt(vrB, zero), f64x2.gt(vrB, tiny)));
+          vrA = v128.bitselect(vrA, nan, okA); vrB = v128.bitselect(vrB, nan, okB);
+          emitRollvar4(mode, o0, o1, off, vStride, half, vrA, vrB, okA, okB, mA, mB);
+          off += row;
+        }
+        v128.store(cell(st, m, 0, j), SA); v128.store(cell(st, m, 1, j), QA);
+        v128.store(cell(st, m, 2, j), kA); v128.store(cell(st, m, 3, j), zA);
+        v128.store(cell(st, m, 0, j + 2), SB); v128.store(cell(st, m, 1, j + 2), QB);
+        v128.store(cell(st, m, 2, j + 2), kB); v128.store(cell(st, m, 3, j + 2), zB);
+      }
+    }
+  }
+  for (let j = full; j < cnt; j++) {
+    const nf = load<f64>(cell(st, m, 4, j));
+    const w = <i32>nf;
+    let off = dst0 + <usize>j * col;
+    for (let i = t0; i < t1; i++) {
+      const xs = ldx(x, i);
+      const leaving = i >= w, valid = i >= w - 1;
+      const vr = rollvarStep1(cell(st, m, 0, j), cell(st, m, 1, j), cell(st, m, 2, j), cell(st, m, 3, j), xs, leaving ? ldx(x, i - w) : 0.0, leaving, valid, nf);
+      if (mode == MODE_VAR) {
+        if (o0) st1(o0 + off, vr);
+        if (o1) st1(o1 + off, Math.sqrt(vr));
+      } else {
+        store<f64>(off, (!valid || load<f64>(cell(st, m, 2, j)) > 0) ? NaN : load<f64>(cell(st, m, 0, j)) / nf);
+        store<f64>(off + half, Math.sqrt(vr));
+      }
+      off += row;
+    }
+  }
+  return mayNaN || cnt > full;
+}
+
+/** Zeroed ROLLVAR state (S, Q, k, z) and the window n of `cnt` windows, arrays of m cells from st. */
+@inline function rollvarInit(st: usize, m: i32, j: i32, nf: f64): void {
+  for (let a = 0; a < 4; a++) store<f64>(cell(st, m, a, j), 0.0);
+  store<f64>(cell(st, m, 4, j), nf);
+}
+
+// ---------------------------------------------------------------- bbands
+// basis = ROLLMEAN, sd = ROLLSTD, upper = basis + mult·sd, lower = basis − mult·sd, bandwidth and
+// percent_b. basis and sd depend only on the window, and a grid's variants are mult-major (the
+// windows recur once per mult), so each call dedupes its windows and each time step runs in two
+// phases. Phase 1 steps ROLLVAR once per distinct window (4 windows per SIMD block) and writes
+// basis and sd into the table; phase 2 walks the variant blocks and forms the outputs from the
+// table rows in the reference's operation order. All divisions and square roots (the cost of the
+// old per-variant loop) are in phase 1, once per distinct window; phase 2 is loads, mul/add/sub,
+// narrowing and stores.
+//
+// Scratch (np = n rounded up to 4, H = the power of two >= max(8, 2·np), U <= n distinct windows,
+// U4 = U rounded up to 4):
+//   5 arrays of np f64     S, Q, k, z, n of distinct window u (u = 0 .. U4−1)
+//   np f64                 mult of variant j
+//   np i32                 u of variant j
+//   np i32                 per variant block b: the byte column of its first window when its four
+//                          windows are consecutive columns, else −1 (gather)
+//   H i32                  open-addressing hash: window bits -> u + 1 (0 = empty), used at entry only
+//   CHUNK rows of 2·np f64 the table: row i − t0 = basis[0 .. U4) (S/n where ok, else NaN), then
+//                          sd[0 .. U4) (sqrt(var), NaN where not ok or var <= −1e−12)
+// Windows are numbered in first-occurrence order, so the 4 variants of a block mostly have
+// consecutive u (a mult-major grid repeats the window sequence) and phase 2 reads each quantity
+// with two 16-byte loads; other blocks gather their 4 cells. The SIMD build pads the last window
+// block with copies of window U−1 (computed and never read) so that phase 1 has no scalar tail,
+// and runs the last variant block overlapping the one before when n % 4 != 0 (same values
+// rewritten), so phase 2 has none either (n < 4 and the scalar build go one variant at a time).
+// Phase 2 skips the NaN canonicalisation of basis/upper/lower when no table cell of the step can
+// be NaN (every block on the clean path with var > −1e−12, every mult finite).
+// Time steps: TIME_MAJOR BB_ROWS bars, phase 2 row by row (block by block where a NaN is possible)
+// so each output row is written left to right; short steps keep the output stores close to the division-bound phase 1 so the two
+// overlap (1M bars × 123 variants: 32-bar steps 448 ms, 2–4-bar steps 390–400 ms). VARIANT_MAJOR
+// steps CHUNK bars, phase 2 block by block. The table never holds more than CHUNK rows.
+
+/** Narrows lanes [a0, a1] | [b0, b1] and stores them for four variants: canonical NaN unless `fin`. */
+@inline function put4(o: usize, vStride: usize, a: v128, b: v128, tm: bool, fin: bool): void {
+  const v = fin ? narrowFinite(a, b) : narrow4(a, b);
+  if (tm) v128.store(o, v); else store4(o, vStride, v);
+}
+
+/**
+ * The bbands outputs of variants j..j+3 at one bar from their basis (bA, bB) and sd (sA, sB).
+ * `tm`: TIME_MAJOR (vStride == 4); `fin`: basis, sd and mult are known not to be NaN, so upper,
+ * basis and lower are not NaN either (bandwidth and percent_b divide and are always canonicalised).
+ */
+@inline function bands4(tm: bool, fin: bool, o0: usize, o1: usize, o2: usize, o3: usize, o4: usize, off: usize, vStride: usize,
+  bA: v128, bB: v128, sA: v128, sB: v128, multA: v128, multB: v128, x: usize, i: i32, three: bool = false): void {
+  const dA = f64x2.mul(multA, sA), dB = f64x2.mul(multB, sB);
+  const upA = f64x2.add(bA, dA), upB = f64x2.add(bB, dB);
+  const loA = f64x2.sub(bA, dA), loB = f64x2.sub(bB, dB);
+  if (three || o0) put4(o0 + off, vStride, bA, bB, tm, fin);
+  if (three || o1) put4(o1 + off, vStride, upA, upB, tm, fin);
+  if (three || o2) put4(o2 + off, vStride, loA, loB, tm, fin);
+  if (!three && (o3 || o4)) {
     const nan = f64x2.splat(NaN), zero = f64x2.splat(0.0);
-    const bA = v128.bitselect(mA, nan, okA), bB = v128.bitselect(mB, nan, okB);
-    const dA = f64x2.mul(multA, f64x2.sqrt(vrA)), dB = f64x2.mul(multB, f64x2.sqrt(vrB));
-    const upA = f64x2.add(bA, dA), upB = f64x2.add(bB, dB);
-    const loA = f64x2.sub(bA, dA), loB = f64x2.sub(bB, dB);
-    if (o0) st4(o0 + off, vStride, bA, bB);
-    if (o1) st4(o1 + off, vStride, upA, upB);
-    if (o2) st4(o2 + off, vStride, loA, loB);
-    if (o3 || o4) {
-      const wA = f64x2.sub(upA, loA), wB = f64x2.sub(upB, loB);
-      if (o3) st4(o3 + off, vStride,
-        v128.bitselect(nan, f64x2.div(wA, bA), f64x2.eq(bA, zero)), v128.bitselect(nan, f64x2.div(wB, bB), f64x2.eq(bB, zero)));
-      if (o4) st4(o4 + off, vStride,
+    const wA = f64x2.sub(upA, loA), wB = f64x2.sub(upB, loB);
+    if (o3) st4(o3 + off, vStride,
+      v128.bitselect(nan, f64x2.div(wA, bA), f64x2.eq(bA, zero)), v128.bitselect(nan, f64x2.div(wB, bB), f64x2.eq(bB, zero)));
+    if (o4) {
+      const v = f64x2.splat(ldx(x, i));
+      st4(o4 + off, vStride,
         v128.bitselect(nan, f64x2.div(f64x2.sub(v, loA), wA), f64x2.eq(wA, zero)), v128.bitselect(nan, f64x2.div(f64x2.sub(v, loB), wB), f64x2.eq(wB, zero)));
     }
   }
 }
 
-@inline function rollvarFamily(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, mode: i32): void {
+/**
+ * Phase 2 of TIME_MAJOR bar i with no NaN possible: every variant block left to right (the last
+ * one overlapping when n % 4 != 0), table row `r`, output row offset `orow`. `three`: exactly the
+ * basis, upper and lower outputs are materialised (volatility.bbands).
+ */
+@inline function bandsRowTM(three: bool, o0: usize, o1: usize, o2: usize, o3: usize, o4: usize, orow: usize, n: i32,
+  us: usize, bc: usize, mults: usize, r: usize, half: usize, x: usize, i: i32): void {
+  for (let jb = 0, b = 0; jb < n; jb += 4, b++) {
+    const j = jb + 4 <= n ? jb : n - 4;
+    const off = orow + (<usize>j << 2), pm = mults + (<usize>j << 3);
+    const multA = v128.load(pm), multB = v128.load(pm + 16);
+    const c = load<i32>(bc + (<usize>b << 2));
+    if (c >= 0) {
+      const p = r + <usize>c;
+      bands4(true, true, o0, o1, o2, o3, o4, off, 4, v128.load(p), v128.load(p + 16), v128.load(p + half), v128.load(p + half + 16), multA, multB, x, i, three);
+    } else {
+      const s = r + half, pu = us + (<usize>j << 2);
+      const c0 = <usize>load<i32>(pu) << 3, c1 = <usize>load<i32>(pu + 4) << 3;
+      const c2 = <usize>load<i32>(pu + 8) << 3, c3 = <usize>load<i32>(pu + 12) << 3;
+      bands4(true, true, o0, o1, o2, o3, o4, off, 4,
+        f64x2.replace_lane(f64x2.splat(load<f64>(r + c0)), 1, load<f64>(r + c1)), f64x2.replace_lane(f64x2.splat(load<f64>(r + c2)), 1, load<f64>(r + c3)),
+        f64x2.replace_lane(f64x2.splat(load<f64>(s + c0)), 1, load<f64>(s + c1)), f64x2.replace_lane(f64x2.splat(load<f64>(s + c2)), 1, load<f64>(s + c3)),
+        multA, multB, x, i, three);
+    }
+  }
+}
+
+/** Phase 2 over bars [t0, t1) for a block whose windows are the consecutive table columns c0 .. c0 + 3. */
+@inline function bandsRows(tm: bool, fin: bool, o0: usize, o1: usize, o2: usize, o3: usize, o4: usize, off: usize, vStride: usize, tStride: usize,
+  tab: usize, c0: usize, rowBytes: usize, half: usize, multA: v128, multB: v128, x: usize, t0: i32, t1: i32): void {
+  let p = tab + c0;
+  for (let i = t0; i < t1; i++) {
+    bands4(tm, fin, o0, o1, o2, o3, o4, off, vStride, v128.load(p), v128.load(p + 16), v128.load(p + half), v128.load(p + half + 16), multA, multB, x, i);
+    off += tStride; p += rowBytes;
+  }
+}
+
+export function bbands(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  if (n <= 0) return;
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2), o3 = outPtr(io, 3), o4 = outPtr(io, 4);
+  const np = (n + 3) & ~3;
+  const mults = scratch + ((<usize>np * 5) << 3);
+  const us = mults + (<usize>np << 3);
+  const bc = us + (<usize>np << 2);
+  const hash = bc + (<usize>np << 2);
+  let H = 8;
+  while (H < 2 * np) H <<= 1;
+  const tab = hash + (<usize>H << 2);
+
+  // distinct windows: u of every variant, window n of every u
+  memory.fill(hash, 0, <usize>H << 2);
+  let U = 0;
+  let multsFinite = true;
   for (let j = 0; j < n; j++) {
-    for (let a = 0; a < 4; a++) store<f64>(cell(scratch, n, a, j), 0.0);
-    store<f64>(cell(scratch, n, 4, j), paramAt(params, n, 0, j));
-    store<f64>(cell(scratch, n, 5, j), mode == MODE_BB ? paramAt(params, n, 1, j) : 0.0);
-  }
-  let full = 0;
-  if (ASC_FEATURE_SIMD) full = n & ~3;
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
-    if (ASC_FEATURE_SIMD) {
-      for (let j = 0; j < full; j += 4) {
-        const nfA = v128.load(cell(scratch, n, 4, j)), nfB = v128.load(cell(scratch, n, 4, j + 2));
-        const multA = v128.load(cell(scratch, n, 5, j)), multB = v128.load(cell(scratch, n, 5, j + 2));
-        const nm1A = f64x2.sub(nfA, f64x2.splat(1.0)), nm1B = f64x2.sub(nfB, f64x2.splat(1.0));
-        const w0 = <i32>f64x2.extract_lane(nfA, 0), w1 = <i32>f64x2.extract_lane(nfA, 1);
-        const w2 = <i32>f64x2.extract_lane(nfB, 0), w3 = <i32>f64x2.extract_lane(nfB, 1);
-        const base = <usize>j * vStride;
-        let i = t0;
-        // until every window of the block is full: the masked step with state in scratch
-        const slowEnd = min(t1, max(max(w0, w1), max(w2, w3)));
-        for (; i < slowEnd; i++) {
-          const off = base + <usize>i * tStride;
-          const v = f64x2.splat(ldx(x, i));
-          const validA = geMask(i, nm1A), validB = geMask(i, nm1B);
-          const vrA = rollvarStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), cell(scratch, n, 3, j), v, gather2(back(x, i, w0), back(x, i, w1)), geMask(i, nfA), validA, nfA);
-          const vrB = rollvarStep2(cell(scratch, n, 0, j + 2), cell(scratch, n, 1, j + 2), cell(scratch, n, 2, j + 2), cell(scratch, n, 3, j + 2), v, gather2(back(x, i, w2), back(x, i, w3)), geMask(i, nfB), validB, nfB);
-          const okA = v128.andnot(validA, f64x2.gt(v128.load(cell(scratch, n, 2, j)), f64x2.splat(0.0)));
-          const okB = v128.andnot(validB, f64x2.gt(v128.load(cell(scratch, n, 2, j + 2)), f64x2.splat(0.0)));
-          emitRollvar4(mode, o0, o1, o2, o3, o4, off, vStride, vrA, vrB, okA, okB,
-            f64x2.div(v128.load(cell(scratch, n, 0, j)), nfA), f64x2.div(v128.load(cell(scratch, n, 0, j + 2)), nfB), multA, multB, v);
-        }
-        if (i < t1) {
-          // steady state: S, Q, k, z in registers; the incoming value is shared (one branch), the
-          // outgoing src[i − n] is gathered per lane. Same operations per lane as rollvarStep1.
-          let SA = v128.load(cell(scratch, n, 0, j)), QA = v128.load(cell(scratch, n, 1, j));
-          let kA = v128.load(cell(scratch, n, 2, j)), zA = v128.load(cell(scratch, n, 3, j));
-          let SB = v128.load(cell(scratch, n, 0, j + 2)), QB = v128.load(cell(scratch, n, 1, j + 2));
-          let kB = v128.load(cell(scratch, n, 2, j + 2)), zB = v128.load(cell(scratch, n, 3, j + 2));
-          const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), nan = f64x2.splat(NaN), tiny = f64x2.splat(-1e-12);
-          for (; i < t1; i++) {
-            const off = base + <usize>i * tStride;
-            const xs = ldx(x, i);
-            const v = f64x2.splat(xs);
-            if (xs != xs) {
-              kA = f64x2.add(kA, one); kB = f64x2.add(kB, one);
-            } else {
-              if (xs != 0) { zA = f64x2.add(zA, one); zB = f64x2.add(zB, one); }
-              const vv = f64x2.splat(xs * xs);
-              SA = f64x2.add(SA, v); SB = f64x2.add(SB, v);
-              QA = f64x2.add(QA, vv); QB = f64x2.add(QB, vv);
-            }
-            const uA = gather2(x + (<usize>(i - w0) << 2), x + (<usize>(i - w1) << 2));
-            const uB = gather2(x + (<usize>(i - w2) << 2), x + (<usize>(i - w3) << 2));
-            const unA = f64x2.ne(uA, uA), unB = f64x2.ne(uB, uB);
-            kA = f64x2.sub(kA, v128.and(unA, one)); kB = f64x2.sub(kB, v128.and(unB, one));
-            zA = f64x2.sub(zA, v128.and(v128.andnot(f64x2.ne(uA, zero), unA), one));
-            zB = f64x2.sub(zB, v128.and(v128.andnot(f64x2.ne(uB, zero), unB), one));
-            SA = v128.bitselect(SA, f64x2.sub(SA, uA), unA); SB = v128.bitselect(SB, f64x2.sub(SB, uB), unB);
-            QA = v128.bitselect(QA, f64x2.sub(QA, f64x2.mul(uA, uA)), unA); QB = v128.bitselect(QB, f64x2.sub(QB, f64x2.mul(uB, uB)), unB);
-            const z0A = f64x2.eq(zA, zero), z0B = f64x2.eq(zB, zero);
-            SA = v128.bitselect(zero, SA, z0A); QA = v128.bitselect(zero, QA, z0A);
-            SB = v128.bitselect(zero, SB, z0B); QB = v128.bitselect(zero, QB, z0B);
-            const okA = v128.not(f64x2.gt(kA, zero)), okB = v128.not(f64x2.gt(kB, zero));
-            const mA = f64x2.div(SA, nfA), mB = f64x2.div(SB, nfB);
-            let vrA = f64x2.sub(f64x2.div(QA, nfA), f64x2.mul(mA, mA));
-            let vrB = f64x2.sub(f64x2.div(QB, nfB), f64x2.mul(mB, mB));
-            vrA = v128.bitselect(zero, vrA, v128.and(f64x2.lt(vrA, zero), f64x2.gt(vrA, tiny)));
-            vrB = v128.bitselect(zero, vrB, v128.and(f64x2.lt(vrB, zero), f64x2.gt(vrB, tiny)));
-            vrA = v128.bitselect(vrA, nan, okA); vrB = v128.bitselect(vrB, nan, okB);
-            emitRollvar4(mode, o0, o1, o2, o3, o4, off, vStride, vrA, vrB, okA, okB, mA, mB, multA, multB, v);
-          }
-          v128.store(cell(scratch, n, 0, j), SA); v128.store(cell(scratch, n, 1, j), QA);
-          v128.store(cell(scratch, n, 2, j), kA); v128.store(cell(scratch, n, 3, j), zA);
-          v128.store(cell(scratch, n, 0, j + 2), SB); v128.store(cell(scratch, n, 1, j + 2), QB);
-          v128.store(cell(scratch, n, 2, j + 2), kB); v128.store(cell(scratch, n, 3, j + 2), zB);
-        }
+    const w = paramAt(params, n, 0, j);
+    const bits = reinterpret<u64>(w);
+    let h = <i32>((bits * 0x9e3779b97f4a7c15) >> 40) & (H - 1);
+    let u = -1;
+    while (u < 0) {
+      const e = load<i32>(hash + (<usize>h << 2));
+      if (e == 0) {
+        u = U++;
+        store<i32>(hash + (<usize>h << 2), u + 1);
+        rollvarInit(scratch, np, u, w);
+      } else if (reinterpret<u64>(load<f64>(cell(scratch, np, 4, e - 1))) == bits) {
+        u = e - 1;
+      } else {
+        h = (h + 1) & (H - 1);
       }
     }
-    for (let j = full; j < n; j++) {
-      const nf = load<f64>(cell(scratch, n, 4, j));
-      const mult = load<f64>(cell(scratch, n, 5, j));
-      const w = <i32>nf;
-      const base = <usize>j * vStride;
-      for (let i = t0; i < t1; i++) {
-        const off = base + <usize>i * tStride;
-        const xs = ldx(x, i);
-        const leaving = i >= w, valid = i >= w - 1;
-        const vr = rollvarStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), cell(scratch, n, 3, j), xs, leaving ? ldx(x, i - w) : 0.0, leaving, valid, nf);
-        if (mode == MODE_VAR) {
-          if (o0) st1(o0 + off, vr);
-          if (o1) st1(o1 + off, Math.sqrt(vr));
+    store<i32>(us + (<usize>j << 2), u);
+    const mult = paramAt(params, n, 1, j);
+    if (!isFinite(mult)) multsFinite = false;
+    store<f64>(mults + (<usize>j << 3), mult);
+  }
+  const U4 = (U + 3) & ~3;
+  for (let u = U; u < U4; u++) rollvarInit(scratch, np, u, load<f64>(cell(scratch, np, 4, U - 1)));
+  const half = <usize>U4 << 3, rowBytes = half << 1;
+  const three = o0 != 0 && o1 != 0 && o2 != 0 && o3 == 0 && o4 == 0;
+  // per variant block (the last one overlapping when n % 4 != 0): its first column if the 4 are consecutive, else -1
+  for (let jb = 0, b = 0; jb < n; jb += 4, b++) {
+    const j = min(jb, n - 4);
+    let c = -1;
+    if (j >= 0) {
+      const u0 = load<i32>(us + (<usize>j << 2));
+      if (load<i32>(us + (<usize>j << 2) + 4) == u0 + 1 && load<i32>(us + (<usize>j << 2) + 8) == u0 + 2 && load<i32>(us + (<usize>j << 2) + 12) == u0 + 3) c = u0 << 3;
+    }
+    store<i32>(bc + (<usize>b << 2), c);
+  }
+
+  let cnt = U, fullU = 0, simd = false;
+  if (ASC_FEATURE_SIMD) { cnt = U4; fullU = U4; simd = n >= 4; }
+  let lastDirty = -1; // the last bar before t1 whose src is NaN or zero
+  const step = vStride == 4 ? min(BB_ROWS, CHUNK) : CHUNK;
+  for (let t0 = 0; t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    for (let i = t0; i < t1; i++) {
+      const v = ldx(x, i);
+      if (v != v || v == 0) lastDirty = i;
+    }
+    // phase 1: basis and sd of every distinct window into the table
+    const fin = !rollvarChunk(MODE_BB, x, t0, t1, cnt, fullU, scratch, np, 0, 0, 0, tab, 8, rowBytes, half, lastDirty) && multsFinite;
+    // phase 2: the outputs of every variant from its window's columns. The last block overlaps the
+    // one before when n % 4 != 0 (its first lanes rewrite the same values).
+    if (ASC_FEATURE_SIMD && simd && vStride == 4 && fin) {
+      // TIME_MAJOR: row by row, so each output row is written left to right
+      let r = tab;
+      if (three) {
+        for (let i = t0; i < t1; i++) { bandsRowTM(true, o0, o1, o2, 0, 0, <usize>i * tStride, n, us, bc, mults, r, half, x, i); r += rowBytes; }
+      } else {
+        for (let i = t0; i < t1; i++) { bandsRowTM(false, o0, o1, o2, o3, o4, <usize>i * tStride, n, us, bc, mults, r, half, x, i); r += rowBytes; }
+      }
+    } else if (ASC_FEATURE_SIMD && simd) {
+      for (let jb = 0; jb < n; jb += 4) {
+        const j = min(jb, n - 4);
+        const c0 = <usize>load<i32>(us + (<usize>j << 2)) << 3, c1 = <usize>load<i32>(us + (<usize>j << 2) + 4) << 3;
+        const c2 = <usize>load<i32>(us + (<usize>j << 2) + 8) << 3, c3 = <usize>load<i32>(us + (<usize>j << 2) + 12) << 3;
+        const multA = v128.load(mults + (<usize>j << 3)), multB = v128.load(mults + (<usize>j << 3) + 16);
+        let off = <usize>j * vStride + <usize>t0 * tStride;
+        if (c1 == c0 + 8 && c2 == c0 + 16 && c3 == c0 + 24) {
+          if (vStride == 4) {
+            if (fin) bandsRows(true, true, o0, o1, o2, o3, o4, off, vStride, tStride, tab, c0, rowBytes, half, multA, multB, x, t0, t1);
+            else bandsRows(true, false, o0, o1, o2, o3, o4, off, vStride, tStride, tab, c0, rowBytes, half, multA, multB, x, t0, t1);
+          } else {
+            if (fin) bandsRows(false, true, o0, o1, o2, o3, o4, off, vStride, tStride, tab, c0, rowBytes, half, multA, multB, x, t0, t1);
+            else bandsRows(false, false, o0, o1, o2, o3, o4, off, vStride, tStride, tab, c0, rowBytes, half, multA, multB, x, t0, t1);
+          }
         } else {
-          const basis = (!valid || load<f64>(cell(scratch, n, 2, j)) > 0) ? NaN : load<f64>(cell(scratch, n, 0, j)) / nf;
-          const sd = Math.sqrt(vr);
+          let r = tab;
+          for (let i = t0; i < t1; i++) {
+            const s = r + half;
+            bands4(false, false, o0, o1, o2, o3, o4, off, vStride,
+              f64x2.replace_lane(f64x2.splat(load<f64>(r + c0)), 1, load<f64>(r + c1)), f64x2.replace_lane(f64x2.splat(load<f64>(r + c2)), 1, load<f64>(r + c3)),
+              f64x2.replace_lane(f64x2.splat(load<f64>(s + c0)), 1, load<f64>(s + c1)), f64x2.replace_lane(f64x2.splat(load<f64>(s + c2)), 1, load<f64>(s + c3)),
+              multA, multB, x, i);
+            off += tStride; r += rowBytes;
+          }
+        }
+      }
+    } else {
+      for (let j = 0; j < n; j++) {
+        const mult = load<f64>(mults + (<usize>j << 3));
+        const c = <usize>load<i32>(us + (<usize>j << 2)) << 3;
+        let off = <usize>j * vStride + <usize>t0 * tStride;
+        let r = tab;
+        for (let i = t0; i < t1; i++) {
+          const basis = load<f64>(r + c), sd = load<f64>(r + half + c);
           const up = basis + mult * sd;
           const lo = basis - mult * sd;
           if (o0) st1(o0 + off, basis);
@@ -218,19 +504,27 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           if (o2) st1(o2 + off, lo);
           const wdt = up - lo;
           if (o3) st1(o3 + off, basis == 0 ? NaN : wdt / basis);
-          if (o4) st1(o4 + off, wdt == 0 ? NaN : (xs - lo) / wdt);
+          if (o4) st1(o4 + off, wdt == 0 ? NaN : (ldx(x, i) - lo) / wdt);
+          off += tStride; r += rowBytes;
         }
       }
     }
   }
 }
 
-export function bbands(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  rollvarFamily(io, t, n, params, tStride, vStride, scratch, MODE_BB);
-}
+// ---------------------------------------------------------------- rollvar: variance and stddev
+// Scratch: 5 arrays of n f64 (S, Q, k, z, n), one window per variant.
 
 export function rollvar(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  rollvarFamily(io, t, n, params, tStride, vStride, scratch, MODE_VAR);
+  const x = ioPtr(io, IO_SRC);
+  const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
+  for (let j = 0; j < n; j++) rollvarInit(scratch, n, j, paramAt(params, n, 0, j));
+  let full = 0;
+  if (ASC_FEATURE_SIMD) full = n & ~3;
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    rollvarChunk(MODE_VAR, x, t0, t1, n, full, scratch, n, o0, o1, vStride, <usize>t0 * tStride, vStride, tStride, 0, t);
+  }
 }
 
 // ---------------------------------------------------------------- hv

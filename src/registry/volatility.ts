@@ -8,11 +8,23 @@ const CHUNK = KERNEL_CHUNK;
 // Kernels of the group. bbands serves the three Bollinger ids, rollvar serves variance and stddev.
 const ATR = defineKernel({ name: 'atr', params: ['window'], slots: ['atr'], reference: referenceAtr, scratchBytes: (n) => f64s(3, n) + CHUNK * 8 });
 const TR = defineKernel({ name: 'tr', params: [], slots: ['tr'], reference: referenceTr, scratchBytes: () => 0 });
+/**
+ * bbands scratch (assembly/volatility.ts): with np = n rounded up to 4, the state of up to np
+ * distinct windows (5 f64 arrays), mult (f64) and window index (i32) per variant, the column of
+ * each variant block (np i32, generous), the window hash (H i32, H the power of two >= max(8, 2·np))
+ * and a table of CHUNK rows of 2·np f64 (basis and sd per distinct window).
+ */
+function bbandsScratch(n: number): number {
+  const np = 4 * Math.ceil(n / 4);
+  let h = 8;
+  while (h < 2 * np) h *= 2;
+  return f64s(6, np) + np * 8 + h * 4 + CHUNK * f64s(2, np);
+}
 const BBANDS = defineKernel({
   name: 'bbands', params: ['window', 'mult'], slots: ['basis', 'upper', 'lower', 'bandwidth', 'percent_b'],
-  reference: referenceBbands, scratchBytes: (n) => f64s(6, n),
+  reference: referenceBbands, scratchBytes: (n) => bbandsScratch(n),
 });
-const ROLLVAR = defineKernel({ name: 'rollvar', params: ['window'], slots: ['variance', 'stddev'], reference: referenceRollvar, scratchBytes: (n) => f64s(6, n) });
+const ROLLVAR = defineKernel({ name: 'rollvar', params: ['window'], slots: ['variance', 'stddev'], reference: referenceRollvar, scratchBytes: (n) => f64s(5, n) });
 const HV = defineKernel({ name: 'hv', params: ['window', 'annualization'], slots: ['hv'], reference: referenceHv, scratchBytes: (n, t) => f64s(6, n) + t * 8 });
 
 export const atr = defineIndicator({
