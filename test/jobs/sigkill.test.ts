@@ -1,8 +1,9 @@
 /**
- * A worker killed with SIGKILL in the middle of a unit (half of its temporary file written): after
- * the 2 s lease expires, pg-boss hands the unit to the other worker, which re-runs it; the collected
- * result is still byte-identical to the in-process compute, the unit was attempted twice and completed
- * once, and no partial or foreign file was ever visible in `--out` (sampled every 20 ms throughout).
+ * Lost leases. A worker killed with SIGKILL in the middle of a unit (half of its temporary file
+ * written): after the 2 s lease expires, pg-boss hands the unit to the other worker, which re-runs it;
+ * the collected result is still byte-identical to the in-process compute, the unit was attempted twice
+ * and completed once, and no partial or foreign file was ever visible in `--out` (sampled every 20 ms
+ * throughout). A worker that is alive but outlives its lease publishes nothing and completes nothing.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('a worker killed mid-unit', () => {
+describe('lost leases', () => {
   it('loses the unit to the other worker after the lease, with a byte-identical result and no partial file in --out', async () => {
     const out = join(dir, 'out');
     const lease = { GRIDTA_JOBS_LEASE_SECONDS: '2' };
@@ -120,4 +121,29 @@ describe('a worker killed mid-unit', () => {
     }
     expect(await stopWorker(b)).toBe(0);
   }, 120_000);
+
+  it('stops a worker that outlived its lease: it publishes nothing and never completes the unit', async () => {
+    const out = join(dir, 'out-stalled');
+    const lease = { GRIDTA_JOBS_LEASE_SECONDS: '2' };
+    const { jobId } = cliJson<{ jobId: string }>(['jobs', 'submit', 'ma.ema', '--data', TTRC, '--timeline', 'sessions', '--grid', 'source=close', '--grid', 'window=5..24', '--out', out],
+      childEnv(pgc.dsn, lease));
+    // alive but too slow: it stalls 5 s in the middle of writing, well past its 2 s lease
+    const slow = startWorker('stalled', childEnv(pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '5000' }));
+    workers.push(slow);
+    await slow.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId, 30_000, 'the claim');
+    const other = startWorker('other', childEnv(pgc.dsn, lease));
+    workers.push(other);
+    const lost = await slow.waitFor((l) => l.event === 'unit_lease_lost' && l.job === jobId, 30_000, 'the lost lease');
+    expect(lost).toMatchObject({ unit: 0, attempt: 1, level: 'warn' });
+    await waitForState(pgc.dsn, jobId, ['completed'], 30_000);
+    expect(slow.logs.some((l) => l.event === 'unit_succeeded'), 'the stalled worker completed nothing').toBe(false);
+    expect(other.logs.find((l) => l.event === 'unit_succeeded' && l.job === jobId)).toMatchObject({ unit: 0, attempt: 2 });
+    const [u] = await query<{ attempts: number; completions: number; last_worker: string }>(pgc.dsn, 'SELECT attempts, completions, last_worker FROM gridta.unit WHERE job_id = $1', [jobId]);
+    expect(u).toEqual({ attempts: 2, completions: 1, last_worker: 'other' });
+    expect(readdirSync(join(out, '.tmp')), 'no temporary file left').toEqual([]);
+    const files = readdirSync(out).filter((n) => n !== '.tmp');
+    expect(files).toEqual([`${jobId}.i0-ttrc.v0-20.arrow`]);
+    expect(await stopWorker(slow)).toBe(0);
+    expect(await stopWorker(other)).toBe(0);
+  }, 60_000);
 });
