@@ -21,6 +21,7 @@ import { QUEUE, onClient, transaction, type JobInstrument, type JobSpec, type Jo
 import { autoUnitVariants, cartesianBlocks, explicitGrid, planUnits, unitFileName } from './units.js';
 
 const DATA_EXTENSIONS = ['.csv', '.arrow', '.arrows', '.feather'];
+const KEEP_QUEUED_DAYS = 365;
 
 export interface SubmitRequest {
   readonly indicatorId: string;
@@ -146,6 +147,9 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
   };
   const lease = cfg.jobsLeaseSeconds.value;
   const retryLimit = cfg.jobsRetryLimit.value;
+  // pg-boss archives jobs still queued after their keep-until (14 days by default): a long sweep's
+  // backlog must outlive that, so queued units are kept for a year
+  const keepUntil = new Date(Date.now() + KEEP_QUEUED_DAYS * 86_400_000).toISOString();
   const s = db.schema;
   await transaction(db.pool, async (client) => {
     await client.query(
@@ -159,7 +163,7 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
         [jobId, chunk.map((u) => u.index), chunk.map((u) => u.bossId), chunk.map((u) => u.instrument), chunk.map((u) => u.start), chunk.map((u) => u.end),
           chunk.map((u) => unitFileName(jobId, u.instrument, instruments[u.instrument]!.instrumentId, u.start, u.end))]);
       await db.boss.insert(chunk.map((u) => ({
-        id: u.bossId, name: QUEUE, data: { job: jobId, unit: u.index }, retryLimit, retryDelay: 0, expireInSeconds: lease,
+        id: u.bossId, name: QUEUE, data: { job: jobId, unit: u.index }, retryLimit, retryDelay: 0, expireInSeconds: lease, keepUntil,
       })), { db: onClient(client) });
     }
   });
