@@ -115,6 +115,7 @@ const DATA_FLAGS = {
 
 export async function runJobs(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === '--help' || sub === '-h') { process.stdout.write(JOBS_USAGE); return 0; }
   const { values, positionals } = parse(rest, { ...JOBS_FLAGS, ...DATA_FLAGS });
   if (values.help || sub === undefined || sub === 'help') { process.stdout.write(JOBS_USAGE); return sub === undefined ? 2 : 0; }
   const json = values.json === true;

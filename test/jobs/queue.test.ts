@@ -71,7 +71,7 @@ describe('two workers share a job of 40 units', () => {
   it('collects a result byte-identical to the in-process compute, every unit completed exactly once', async () => {
     const env = childEnv(pgc.dsn, { GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_BATCH_DELAY_MS: '5' });
     a = startWorker('worker-a', env, ['--metrics-port', '0']);
-    b = startWorker('worker-b', env);
+    b = startWorker('worker-b', env, ['--concurrency', '2']);   // two slots sharing one engine
     workers.push(a, b);
     await Promise.all([a.waitFor((l) => l.event === 'worker_started'), b.waitFor((l) => l.event === 'worker_started')]);
 
