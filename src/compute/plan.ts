@@ -50,13 +50,16 @@ export function seriesNeeded(def: IndicatorDef, axes: readonly Axis[]): SeriesNa
 const roundUp4 = (x: number): number => 4 * Math.ceil(x / 4);
 
 /**
- * In-process batches write up to this many output values (1 GiB of float32). A TIME_MAJOR batch
+ * In-process batches write up to this many output values (2 GiB of float32). A TIME_MAJOR batch
  * writes one piece of every output row; narrow pieces straddle cache lines that the next batch
  * writes much later, which multiplies the memory traffic (ma.ema, 196 windows × 1M bars: 16-wide
- * batches 220 ms, 64-wide 160 ms, one batch 130 ms). A batch this size computes in roughly
- * 0.1–0.5 s, so cancellation and progress stay prompt.
+ * batches 220 ms, 64-wide 160 ms, one batch 130 ms), and only a call that covers whole rows can claim
+ * them (lanes.ts claimRows). Kernels that share work across a call's variants (bbands' windows) also
+ * want the whole grid in one call: the bbands case (123 variants × 3 outputs × 1M bars) ran as 90 + 33
+ * in ~400 ms and runs as one batch in ~260 ms. A batch this size computes in roughly 0.1–1 s, so
+ * cancellation and progress stay prompt.
  */
-export const IN_PROCESS_BATCH_VALUES = 2 ** 28;
+export const IN_PROCESS_BATCH_VALUES = 2 ** 29;
 
 /**
  * Pool batches of a TIME_MAJOR compute: this many per thread. Every TIME_MAJOR batch writes one piece
