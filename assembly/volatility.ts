@@ -1,5 +1,5 @@
 // Kernels of the `volatility` group (indicators.md §5). Signature and chunking as in ma.ts.
-import { CHUNK, span, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
+import { CHUNK, span, tileStep, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
 import { ewma1, ewma2, rollvarStep1, rollvarStep2 } from './primitives';
 import { lnShared } from './mathlog';
 
@@ -46,8 +46,8 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
-  for (let t0 = 0; t0 < t; t0 += CHUNK) {
-    const t1 = min(t, t0 + CHUNK);
+  for (let t0 = 0, step = tileStep(vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
     for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(h, l, c, i));
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
