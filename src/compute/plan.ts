@@ -62,19 +62,22 @@ const roundUp4 = (x: number): number => 4 * Math.ceil(x / 4);
 export const IN_PROCESS_BATCH_VALUES = 2 ** 29;
 
 /**
- * Pool batches of a TIME_MAJOR compute: this many per thread. Every TIME_MAJOR batch writes one piece
- * of every output row, and §5.2's narrow batches (16 variants = 64 bytes at 1M bars) put two workers
- * on the same cache lines of the same rows at the same time, so two threads ran no faster than one
- * (ma.ema 196 × 1M: 0.8–1.5×). One contiguous piece per thread shares one line per row and boundary,
- * at the price of coarser progress and cancellation (one batch per thread). The issue's
- * 1.6× target wins over §5.2 here; VARIANT_MAJOR batches (whole rows each) keep §5.2.
+ * Pool batches: one contiguous piece of the grid per thread, each at most POOL_BATCH_VALUES output
+ * values (more pieces only for grids above 1 GiB of output per thread, so progress and cancellation
+ * stay within about half a second of work). runtime.md §5.2 gives 16-variant batches at 1M bars,
+ * which cost more than they gain on both layouts: every TIME_MAJOR batch writes a piece of every
+ * row, so two workers wrote the same cache lines of the same rows at the same time, and kernels
+ * that share work across a call's variants (bbands' windows) repeated it per batch. Measured on the
+ * 2-core machine, 2 threads vs 1 at 1M bars: ma.ema TIME_MAJOR 0.8–1.5× → 1.32×, VARIANT_MAJOR
+ * 1.64× → 1.72×; macd VARIANT_MAJOR 1.61× → 1.89×; bbands VARIANT_MAJOR 0.89× → 1.44×. The issue's
+ * targets win over §5.2 here; an explicit batch size (request or config) is still taken as given.
  */
-export const TIME_MAJOR_BATCHES_PER_THREAD = 1;
+export const POOL_BATCH_VALUES = 2 ** 28;
 
-/** Batch size (runtime.md §5.2), with the in-process floor above when `inProcess` is set and the TIME_MAJOR pool rule above. */
-export function batchSize(v: number, t: number, k: number, threads: number, requested: number | 'auto' | undefined, inProcess = false, layout: Layout = 'VARIANT_MAJOR'): number {
+/** Batch size (runtime.md §5.2 in-process; the pool rule above), with the in-process floor above when `inProcess` is set. */
+export function batchSize(v: number, t: number, k: number, threads: number, requested: number | 'auto' | undefined, inProcess = false): number {
   if (typeof requested === 'number') return Math.max(1, Math.min(requested, v));
-  if (layout === 'TIME_MAJOR' && !inProcess && threads > 1) return Math.min(v, roundUp4(Math.ceil(v / (TIME_MAJOR_BATCHES_PER_THREAD * threads))));
+  if (!inProcess && threads > 1) return Math.min(v, roundUp4(Math.ceil(v / threads)), Math.max(4, Math.floor(POOL_BATCH_VALUES / (t * k))));
   const auto = Math.min(v, Math.max(4, roundUp4(Math.ceil(v / (4 * threads)))));
   const cap = Math.max(4, Math.floor(16_777_216 / (t * k)));
   const b = Math.max(1, Math.min(auto, cap, v));
@@ -97,7 +100,7 @@ export function planLayout(args: {
     series[s] = off;
     off = align(off + t * 4);
   }
-  const b = batchSize(variants, t, Math.max(1, outputs.length), args.threads, args.batchVariants, args.inProcess ?? false, layout);
+  const b = batchSize(variants, t, Math.max(1, outputs.length), args.threads, args.batchVariants, args.inProcess ?? false);
   const workBytes = align(64 + b * Math.max(1, kernel.params.length) * 8) + align(kernel.scratchBytes(b, t) + 64);
   const workOffsets: number[] = [];
   for (let e = 0; e < args.executors; e++) {

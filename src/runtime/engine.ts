@@ -247,7 +247,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     const K = plan.outputs.length;
     // [Q2a]: small outputs and single-batch computes run in-process even when a pool exists
     const pooled = pool !== undefined && candles.t * plan.variants * K >= POOL_MIN_VALUES
-      && batchSize(plan.variants, candles.t, K, pool.threads, runReq.batchVariants, false, plan.layout) < plan.variants;
+      && batchSize(plan.variants, candles.t, K, pool.threads, runReq.batchVariants) < plan.variants;
     let res;
     if (report.engine === 'reference') res = await runReference(runReq);
     else if (pooled) res = await runPooled(pool!, runReq, faults);
