@@ -1,5 +1,5 @@
 // Kernels of the `volatility` group (indicators.md §5). Signature and chunking as in ma.ts.
-import { CHUNK, span, tileStep, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
+import { CHUNK, back2hi, back2lo, span, tileStep, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
 import { ewma1, ewma2, rollvarStep1, rollvarStep2 } from './primitives';
 import { lnShared } from './mathlog';
 
@@ -118,18 +118,6 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 }
 
 /**
- * The outgoing terms of a block whose windows are consecutive (w1 = w0 + 1, w2 = w0 + 2, w3 = w0 + 3):
- * one 16-byte load q from src[i − w3] holds src[i − w3], src[i − w2], src[i − w1], src[i − w0].
- * `outLo` widens lanes (w0, w1), `outHi` lanes (w2, w3).
- */
-@inline function outLo(q: v128): v128 {
-  return f64x2.promote_low_f32x4(i8x16.shuffle(q, q, 12, 13, 14, 15, 8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3));
-}
-@inline function outHi(q: v128): v128 {
-  return f64x2.promote_low_f32x4(i8x16.shuffle(q, q, 4, 5, 6, 7, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3));
-}
-
-/**
  * MODE_BB steady state over a clean stretch (bbands phase 1): every src value in [t0 − max n, t1)
  * is a number other than 0, so no lane counts a NaN (k stays 0, every bar is ok) and z stays n
  * (no reset): the ROLLVAR step reduces to S = (S + v) − u, Q = (Q + v·v) − u·u, the same
@@ -148,7 +136,7 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     let uA: v128, uB: v128;
     if (consec) {
       const q = v128.load(x + (<usize>(i - w3) << 2));
-      uA = outLo(q); uB = outHi(q);
+      uA = back2lo(q); uB = back2hi(q);
     } else {
       uA = gather2(x + (<usize>(i - w0) << 2), x + (<usize>(i - w1) << 2));
       uB = gather2(x + (<usize>(i - w2) << 2), x + (<usize>(i - w3) << 2));

@@ -186,7 +186,7 @@ function schemaMetadata(tensor: IndicatorTensor<unknown>, plan: ExportPlan): Map
 const encoder = new TextEncoder();
 
 /** A Utf8 vector built from its offsets and bytes directly. */
-function utf8Vector(strings: readonly string[]): Vector<Utf8> {
+export function utf8Vector(strings: readonly string[]): Vector<Utf8> {
   const encoded = strings.map((s) => encoder.encode(s));
   const offsets = new Int32Array(strings.length + 1);
   for (let i = 0; i < encoded.length; i++) offsets[i + 1] = offsets[i]! + encoded[i]!.length;

@@ -10,7 +10,7 @@ import {
   Data, Dictionary, Field, Float32, Float64, Int32, makeData, makeVector, RecordBatch, Schema, Struct, Table,
   tableFromIPC, tableToIPC, TimestampMillisecond, Uint32, Utf8, Vector, type DataType,
 } from 'apache-arrow';
-import { MAX_BATCH_ROWS, TENSOR_LONG_SCHEMA, toArrowExporters } from '../arrow/export.js';
+import { MAX_BATCH_ROWS, TENSOR_LONG_SCHEMA, toArrowExporters, utf8Vector } from '../arrow/export.js';
 import { createTensor, type IndicatorTensor } from '../compute/tensor.js';
 import { JobIncompleteError } from '../errors.js';
 import { tensorVariantKey } from '../grid/keys.js';
@@ -42,16 +42,6 @@ export interface UnitValues {
   readonly keys: readonly string[];
 }
 
-const encoder = new TextEncoder();
-
-function utf8Vector(strings: readonly string[]): Vector<Utf8> {
-  const encoded = strings.map((s) => encoder.encode(s));
-  const offsets = new Int32Array(strings.length + 1);
-  for (let i = 0; i < encoded.length; i++) offsets[i + 1] = offsets[i]! + encoded[i]!.length;
-  const bytes = new Uint8Array(offsets[strings.length]!);
-  for (let i = 0; i < encoded.length; i++) bytes.set(encoded[i]!, offsets[i]!);
-  return makeVector(makeData({ type: new Utf8(), length: strings.length, nullCount: 0, valueOffsets: offsets, data: bytes }));
-}
 
 function metadata(g: UnitGrid, u: Pick<UnitValues, 'index' | 'instrument' | 'start' | 'end'>): Map<string, string> {
   const lookAhead = g.def.lookAhead.filter((n) => g.outputs.includes(n));
@@ -156,15 +146,7 @@ export function unitOfTable(table: Table): { jobId: string; index: number; instr
   return { jobId: job, ...u };
 }
 
-export interface MergeInput {
-  readonly jobId: string;
-  readonly def: IndicatorDef;
-  readonly axes: readonly Axis[];
-  readonly variants: number;
-  readonly outputs: readonly string[];
-  readonly instrumentId: string;
-  readonly timeframe: string;
-  readonly timeline: 'dense' | 'sessions';
+export interface MergeInput extends Omit<UnitGrid, 'tsOpen'> {
   /** Bars, first and last bar open time (ms) of the instrument's candles. */
   readonly t: number;
   readonly start: number;
