@@ -175,6 +175,16 @@
   return f64x2.promote_low_f32x4(i8x16.shuffle(q, q, 4, 5, 6, 7, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3));
 }
 
+/** The outgoing terms src[i − w0], src[i − w1] (lanes A) of a block; when `consec`, from the one 16-byte load at src[i − w3]. */
+@inline export function outgoingA(consec: bool, x: usize, i: i32, w0: i32, w1: i32, w3: i32): v128 {
+  return consec ? back2lo(v128.load(x + (<usize>(i - w3) << 2))) : gather2(x + (<usize>(i - w0) << 2), x + (<usize>(i - w1) << 2));
+}
+
+/** The outgoing terms src[i − w2], src[i − w3] (lanes B) of a block; when `consec`, from the same 16-byte load. */
+@inline export function outgoingB(consec: bool, x: usize, i: i32, w2: i32, w3: i32): v128 {
+  return consec ? back2hi(v128.load(x + (<usize>(i - w3) << 2))) : gather2(x + (<usize>(i - w2) << 2), x + (<usize>(i - w3) << 2));
+}
+
 /**
  * Whether fl32(q), q = fl64(s · r) with r = fl64(1 / n), may differ from fl32(fl64(s / n)) in any of
  * the four lanes of qA | qB. q is within 3 binary64 ulps of the correctly rounded quotient, so both

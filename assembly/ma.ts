@@ -10,7 +10,7 @@
 // variants (two f64x2) along time with the state in registers; the variants left over (all of them in
 // the scalar build) run through the scalar tail, which performs the same operations in the same order.
 // Per-variant state survives between chunks in scratch, so chunking never changes a bit.
-import { CHUNK, claimRows, span, spanTile, IO_CLOSE, IO_SRC, IO_VOLUME, back, back2hi, back2lo, cell, gather2, geMask, ioPtr, ldx, outPtr, MID_ADD, MID_LIM, nearMidpoint4, paramAt, smallQuotient, st1, st2, st4, st4finite, stNaN4, store4, narrowFinite, CANON_NAN } from './lanes';
+import { CHUNK, claimRows, span, spanTile, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outgoingA, outgoingB, outPtr, MID_ADD, MID_LIM, nearMidpoint4, paramAt, smallQuotient, st1, st2, st4, st4finite, stNaN4, store4, narrowFinite, CANON_NAN } from './lanes';
 import { ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
 
 // ---------------------------------------------------------------- EWMA chains: ema, rma, dema, tema
@@ -434,14 +434,7 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           const absMask = i64x2.splat(0x7fffffffffffffff), smallest = i64x2.splat(0x3820000000000000);
           for (; i < t1; i++) {
             const v = f64x2.splat(ldx(x, i));
-            let uA: v128, uB: v128;
-            if (consec) {
-              const q = v128.load(x + (<usize>(i - w3) << 2));
-              uA = back2lo(q); uB = back2hi(q);
-            } else {
-              uA = gather2(x + (<usize>(i - w0) << 2), x + (<usize>(i - w1) << 2));
-              uB = gather2(x + (<usize>(i - w2) << 2), x + (<usize>(i - w3) << 2));
-            }
+            const uA = outgoingA(consec, x, i, w0, w1, w3), uB = outgoingB(consec, x, i, w2, w3);
             SA = f64x2.sub(f64x2.add(SA, v), uA); SB = f64x2.sub(f64x2.add(SB, v), uB);
             let qA = f64x2.mul(SA, rA), qB = f64x2.mul(SB, rB);
             if (v128.any_true(v128.or(nearMidpoint4(qA, qB, midAdd, midLim), v128.or(smallQuotient(qA, absMask, smallest), smallQuotient(qB, absMask, smallest))))) {

@@ -1,5 +1,5 @@
 // Kernels of the `volatility` group (indicators.md §5). Signature and chunking as in ma.ts.
-import { CHUNK, back2hi, back2lo, span, tileStep, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
+import { CHUNK, outgoingA, outgoingB, span, tileStep, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
 import { ewma1, ewma2, rollvarStep1, rollvarStep2 } from './primitives';
 import { lnShared } from './mathlog';
 
@@ -133,14 +133,7 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   for (let i = t0; i < t1; i++) {
     const xs = ldx(x, i);
     const v = f64x2.splat(xs), vv = f64x2.splat(xs * xs);
-    let uA: v128, uB: v128;
-    if (consec) {
-      const q = v128.load(x + (<usize>(i - w3) << 2));
-      uA = back2lo(q); uB = back2hi(q);
-    } else {
-      uA = gather2(x + (<usize>(i - w0) << 2), x + (<usize>(i - w1) << 2));
-      uB = gather2(x + (<usize>(i - w2) << 2), x + (<usize>(i - w3) << 2));
-    }
+    const uA = outgoingA(consec, x, i, w0, w1, w3), uB = outgoingB(consec, x, i, w2, w3);
     SA = f64x2.sub(f64x2.add(SA, v), uA); SB = f64x2.sub(f64x2.add(SB, v), uB);
     QA = f64x2.sub(f64x2.add(QA, vv), f64x2.mul(uA, uA)); QB = f64x2.sub(f64x2.add(QB, vv), f64x2.mul(uB, uB));
     const mA = f64x2.div(SA, nfA), mB = f64x2.div(SB, nfB);
