@@ -397,7 +397,7 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   }
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
-    if (ASC_FEATURE_SIMD) {
+    if (ASC_FEATURE_SIMD && blocks > 0) {
       for (let i = t0; i < t1; i++) {
         const xs = ldx(x, i);
         if (xs != xs || xs == 0) lastBad = i;
