@@ -110,6 +110,18 @@
   }
 }
 
+/** TIME_MAJOR store of the first min(k, 4) f32 lanes of v (adjacent variants; k < 4 in a padded last block). */
+@inline export function storeLanes(o: usize, v: v128, k: i32): void {
+  if (k >= 4) {
+    v128.store(o, v);
+  } else if (k & 2) {
+    v128.store64_lane(o, v, 0);
+    if (k & 1) v128.store32_lane(o + 8, v, 2);
+  } else {
+    v128.store32_lane(o, v, 0);
+  }
+}
+
 /** Store four variants' values of one time step, canonical NaN. */
 @inline export function st4(o: usize, vStride: usize, a: v128, b: v128): void {
   store4(o, vStride, narrow4(a, b));

@@ -14,7 +14,7 @@
 // extremes of chandelier_exit and supertrend over `mult`, ichimoku's lines over `displacement`), the
 // first variant of each run of equal windows computes it once per chunk into scratch and the others
 // of the run read it there.
-import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, geMask, ioPtr, ldx, outPtr, paramAt, span, st1, st2, st4, stNaN4, tileStep } from './lanes';
+import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, span, st1, st2, st4, stNaN4, storeLanes, tileStep } from './lanes';
 import {
   DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
@@ -48,46 +48,216 @@ import { trueRangeAt } from './volatility';
 // PDM / MDM per bar (NaN where high or low is NaN, 0 on the first bar of a run), A = RMA(TR, n),
 // SP = RMA(PDM, n), SM = RMA(MDM, n); where A is ±0: DI and DX NaN, else plus_di = 100·(SP / A),
 // minus_di = 100·(SM / A), DX = 100·(|plus − minus| / (plus + minus)), NaN where that sum is ±0;
-// adx = RMA(DX, smoothing), reset by a NaN DX. TR, PDM and MDM are shared by every variant: computed
-// once per chunk into scratch. They are NaN on the same bars, so the three window RMAs are seeded
-// iff the previous bar had high and low — one fact for all lanes; the adx RMA seeds per lane.
-// SIMD: blocks of four variants (two f64x2 per state) in registers along the chunk.
+// adx = RMA(DX, smoothing), reset by a NaN DX. TR, PDM and MDM are shared by every variant (computed
+// once per bar, branch-free). They are NaN on the same bars, so the three window RMAs are seeded iff
+// the previous bar had high and low — one fact for all lanes; the adx RMA seeds per lane.
+// TIME_MAJOR, SIMD build: bar by bar over all variants (adxRows). Other calls: chunk by chunk, TR and
+// DM of the chunk in scratch; SIMD blocks of four variants (two f64x2 per state) in registers along
+// the chunk, then a block of two; a scalar loop for the rest (all variants in the scalar build).
+// The TIME_MAJOR loop leans on IEEE arithmetic instead of testing DX's guards: where A is ±0, SP/A
+// and SM/A are NaN or ±inf (SP, SM ≥ 0), so DX comes out NaN untested (|inf − x| / (inf + x) and
+// anything with a NaN are NaN); where plus + minus is ±0, both are ±0 of one sign and 0/0 is NaN.
+// Those NaN reach the output through the adx RMA's NaN reset and its canonical narrowing; plus_di
+// and minus_di still select NaN where A is ±0 (an inf there must not show; adx-guards.test.ts).
 // Slots [adx, plus_di, minus_di], each optional.
-// Scratch: 8 arrays of n f64 (a, b of window; a, b of smoothing; A, SP, SM, adx), then 3 × CHUNK f64.
+// Scratch: 10 arrays of m f64 (a, b of window; a, b of smoothing; A, SP, SM, adx; |plus − minus|,
+// plus + minus), m = n or n rounded up to 4, then 3 × CHUNK f64x2 (TR, PDM, MDM of a chunk).
 
-@inline function dmAt(h: usize, l: usize, i: i32, plus: bool): f64 {
-  const hi = ldx(h, i), lo = ldx(l, i);
-  if (hi != hi || lo != lo) return NaN;
-  if (i == 0) return 0.0;
-  const ph = ldx(h, i - 1), pl = ldx(l, i - 1);
-  if (ph != ph || pl != pl) return 0.0;
-  const up = hi - ph, dn = pl - lo;
-  if (plus) return up > dn && up > 0 ? up : 0.0;
-  return dn > up && dn > 0 ? dn : 0.0;
+/** Address of bar k of per-chunk array a (TR, PDM, MDM), each value stored twice (one f64x2). */
+@inline function barAt(bars: usize, a: i32, k: i32): usize {
+  return bars + ((<usize>a * <usize>CHUNK + <usize>k) << 4);
+}
+
+/** f32x4 lanes [m0 lo, m0 hi, m1 lo, m1 hi] of two f64x2 lane masks: the masks of four narrowed lanes. */
+@inline function narrowMask(m0: v128, m1: v128): v128 {
+  return i8x16.shuffle(m0, m1, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+}
+
+/** ldx(p, i − 1), NaN at i = 0. */
+@inline function prevAt(p: usize, i: i32): f64 {
+  return select<f64>(ldx(p, max(i - 1, 0)), NaN, i > 0);
+}
+
+/**
+ * TR (trueRangeAt) without branches: a NaN high or low makes high − low NaN and every comparison false,
+ * a NaN previous close drops out of the comparisons, leaving high − low.
+ */
+@inline function barTR(h: usize, l: usize, c: usize, i: i32): f64 {
+  const hi = ldx(h, i), lo = ldx(l, i), pc = prevAt(c, i);
+  const a = abs(hi - pc), b = abs(lo - pc);
+  let tr = hi - lo;
+  tr = select<f64>(a, tr, a > tr);
+  return select<f64>(b, tr, b > tr);
+}
+
+/** PDM (plus) or MDM without branches, given the bar's TR (NaN exactly where high or low is NaN): a NaN previous high or low fails every comparison, giving 0. */
+@inline function barDM(h: usize, l: usize, i: i32, tr: f64, plus: bool): f64 {
+  const up = ldx(h, i) - prevAt(h, i), dn = prevAt(l, i) - ldx(l, i);
+  const v = plus ? select<f64>(up, 0.0, (up > dn) & (up > 0)) : select<f64>(dn, 0.0, (dn > up) & (dn > 0));
+  return select<f64>(NaN, v, tr != tr);
+}
+
+/** Stores bar k's TR, PDM and MDM, each in both lanes. */
+@inline function storeBar(bars: usize, k: i32, tr: f64, pdm: f64, mdm: f64): void {
+  store<f64>(barAt(bars, 0, k), tr); store<f64>(barAt(bars, 0, k) + 8, tr);
+  store<f64>(barAt(bars, 1, k), pdm); store<f64>(barAt(bars, 1, k) + 8, pdm);
+  store<f64>(barAt(bars, 2, k), mdm); store<f64>(barAt(bars, 2, k) + 8, mdm);
+}
+
+/**
+ * TIME_MAJOR in the SIMD build: one bar at a time, every variant of it in blocks of four, the state
+ * in scratch arrays padded to m = n rounded up to 4 (the padding lanes compute on copies of the last
+ * variant's coefficients and are never stored). Consecutive blocks are independent, so the processor
+ * overlaps their divisions; splitting the bar into two passes (the window RMAs and DI first, DX and
+ * the adx RMA second) keeps the DX divisions from waiting on the DI ones: adx 46 × 1M 245 → 145 ms.
+ */
+function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, t: i32, n: i32, m: i32, tStride: usize, scratch: usize): void {
+  const zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), canon = i32x4.splat(CANON_NAN);
+  let seeded = false;
+  for (let i = 0; i < t; i++) {
+    const tr = barTR(h, l, c, i);
+    const row = <usize>i * tStride;
+    if (tr != tr) {
+      for (let j = 0; j < m; j += 4) {
+        const off = row + (<usize>j << 2);
+        if (o0) storeLanes(o0 + off, canon, n - j);
+        if (o1) storeLanes(o1 + off, canon, n - j);
+        if (o2) storeLanes(o2 + off, canon, n - j);
+        const cY = cell(scratch, m, 7, j);
+        v128.store(cY, f64x2.splat(NaN)); v128.store(cY, f64x2.splat(NaN), 16);
+      }
+      seeded = false;
+      continue;
+    }
+    const pdm = barDM(h, l, i, tr, true), mdm = barDM(h, l, i, tr, false);
+    if (!seeded) {
+      adxRow(o1, o2, row, n, m, scratch, tr, pdm, mdm, true, zero, hundred, canon);
+      adxRowY(o0, row, tStride, 1, n, m, scratch, hundred);
+      seeded = true;
+      continue;
+    }
+    const tr2 = i + 1 < t ? barTR(h, l, c, i + 1) : NaN;
+    if (tr2 == tr2) {
+      adxRow2(o1, o2, row, tStride, n, m, scratch, tr, pdm, mdm, tr2, barDM(h, l, i + 1, tr2, true), barDM(h, l, i + 1, tr2, false), zero, hundred, canon);
+      adxRowY(o0, row, tStride, 2, n, m, scratch, hundred);
+      i++;
+    } else {
+      adxRow(o1, o2, row, n, m, scratch, tr, pdm, mdm, false, zero, hundred, canon);
+      adxRowY(o0, row, tStride, 1, n, m, scratch, hundred);
+    }
+  }
+}
+
+/** Pass 1 of a valid bar (see adxRows): the window RMAs (`seed` starts them here), then adxDI. */
+@inline function adxRow(o1: usize, o2: usize, row: usize, n: i32, m: i32, scratch: usize, trs: f64, pdms: f64, mdms: f64, seed: bool,
+  zero: v128, hundred: v128, canon: v128): void {
+  const tr = f64x2.splat(trs), pdm = f64x2.splat(pdms), mdm = f64x2.splat(mdms);
+  for (let j = 0; j < m; j += 4) {
+    const cA = cell(scratch, m, 4, j), cP = cell(scratch, m, 5, j), cM = cell(scratch, m, 6, j);
+    let A0 = tr, A1 = tr, P0 = pdm, P1 = pdm, M0 = mdm, M1 = mdm;
+    if (!seed) {
+      const ca = cell(scratch, m, 0, j), cb = cell(scratch, m, 1, j);
+      const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
+      A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, v128.load(cA))); A1 = f64x2.add(f64x2.mul(a1, tr), f64x2.mul(b1, v128.load(cA, 16)));
+      P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, v128.load(cP))); P1 = f64x2.add(f64x2.mul(a1, pdm), f64x2.mul(b1, v128.load(cP, 16)));
+      M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, v128.load(cM))); M1 = f64x2.add(f64x2.mul(a1, mdm), f64x2.mul(b1, v128.load(cM, 16)));
+    }
+    v128.store(cA, A0); v128.store(cA, A1, 16); v128.store(cP, P0); v128.store(cP, P1, 16); v128.store(cM, M0); v128.store(cM, M1, 16);
+    adxDI(o1, o2, row + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, 8, j), cell(scratch, m, 9, j), zero, hundred, canon);
+  }
+}
+
+/** Pass 1 of two consecutive valid, seeded bars: the window RMAs stay in registers from the first to the second. */
+@inline function adxRow2(o1: usize, o2: usize, row: usize, tStride: usize, n: i32, m: i32, scratch: usize, trs: f64, pdms: f64, mdms: f64,
+  trs2: f64, pdms2: f64, mdms2: f64, zero: v128, hundred: v128, canon: v128): void {
+  for (let j = 0; j < m; j += 4) {
+    const ca = cell(scratch, m, 0, j), cb = cell(scratch, m, 1, j);
+    const cA = cell(scratch, m, 4, j), cP = cell(scratch, m, 5, j), cM = cell(scratch, m, 6, j);
+    const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
+    let tr = f64x2.splat(trs), pdm = f64x2.splat(pdms), mdm = f64x2.splat(mdms);
+    let A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, v128.load(cA))), A1 = f64x2.add(f64x2.mul(a1, tr), f64x2.mul(b1, v128.load(cA, 16)));
+    let P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, v128.load(cP))), P1 = f64x2.add(f64x2.mul(a1, pdm), f64x2.mul(b1, v128.load(cP, 16)));
+    let M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, v128.load(cM))), M1 = f64x2.add(f64x2.mul(a1, mdm), f64x2.mul(b1, v128.load(cM, 16)));
+    adxDI(o1, o2, row + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, 8, j), cell(scratch, m, 9, j), zero, hundred, canon);
+    tr = f64x2.splat(trs2); pdm = f64x2.splat(pdms2); mdm = f64x2.splat(mdms2);
+    A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, A0)); A1 = f64x2.add(f64x2.mul(a1, tr), f64x2.mul(b1, A1));
+    P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, P0)); P1 = f64x2.add(f64x2.mul(a1, pdm), f64x2.mul(b1, P1));
+    M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, M0)); M1 = f64x2.add(f64x2.mul(a1, mdm), f64x2.mul(b1, M1));
+    v128.store(cA, A0); v128.store(cA, A1, 16); v128.store(cP, P0); v128.store(cP, P1, 16); v128.store(cM, M0); v128.store(cM, M1, 16);
+    adxDI(o1, o2, row + tStride + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, 10, j), cell(scratch, m, 11, j), zero, hundred, canon);
+  }
+}
+
+/** plus_di and minus_di of four variants (k of them stored) from A, SP, SM; |plus − minus| and plus + minus to cD, cS. */
+@inline function adxDI(o1: usize, o2: usize, off: usize, k: i32, A0: v128, A1: v128, P0: v128, P1: v128, M0: v128, M1: v128, cD: usize, cS: usize,
+  zero: v128, hundred: v128, canon: v128): void {
+  const pd0 = f64x2.mul(hundred, f64x2.div(P0, A0)), pd1 = f64x2.mul(hundred, f64x2.div(P1, A1));
+  const md0 = f64x2.mul(hundred, f64x2.div(M0, A0)), md1 = f64x2.mul(hundred, f64x2.div(M1, A1));
+  v128.store(cD, f64x2.abs(f64x2.sub(pd0, md0))); v128.store(cD, f64x2.abs(f64x2.sub(pd1, md1)), 16);
+  v128.store(cS, f64x2.add(pd0, md0)); v128.store(cS, f64x2.add(pd1, md1), 16);
+  const z0 = f64x2.eq(A0, zero), z1 = f64x2.eq(A1, zero);
+  let p = narrowFinite(pd0, pd1), q = narrowFinite(md0, md1);
+  if (v128.any_true(v128.or(z0, z1))) {
+    const az = narrowMask(z0, z1);
+    p = v128.bitselect(canon, p, az);
+    q = v128.bitselect(canon, q, az);
+  }
+  if (o1) storeLanes(o1 + off, p, k);
+  if (o2) storeLanes(o2 + off, q, k);
+}
+
+/** Pass 2 of `rows` (1 or 2) valid bars from `row`: DX from pass 1's terms (arrays 8, 9, then 10, 11) and the adx RMA (reset by a NaN DX). */
+@inline function adxRowY(o0: usize, row: usize, tStride: usize, rows: i32, n: i32, m: i32, scratch: usize, hundred: v128): void {
+  for (let j = 0; j < m; j += 4) {
+    const cc = cell(scratch, m, 2, j), cd = cell(scratch, m, 3, j), cY = cell(scratch, m, 7, j);
+    const c0 = v128.load(cc), c1 = v128.load(cc, 16), d0 = v128.load(cd), d1 = v128.load(cd, 16);
+    let Y0 = v128.load(cY), Y1 = v128.load(cY, 16);
+    for (let r = 0; r < rows; r++) {
+      const cD = cell(scratch, m, 8 + 2 * r, j), cS = cell(scratch, m, 9 + 2 * r, j);
+      Y0 = ewma2(Y0, f64x2.mul(hundred, f64x2.div(v128.load(cD), v128.load(cS))), c0, d0);
+      Y1 = ewma2(Y1, f64x2.mul(hundred, f64x2.div(v128.load(cD, 16), v128.load(cS, 16))), c1, d1);
+      if (o0) storeLanes(o0 + row + <usize>r * tStride + (<usize>j << 2), narrow4(Y0, Y1), n - j);
+    }
+    v128.store(cY, Y0); v128.store(cY, Y1, 16);
+  }
+}
+
+/** Window and smoothing coefficients (arrays 0–3) and NaN states (4–7) in arrays of stride m ≥ n; lanes n … m − 1 copy variant n − 1. */
+function adxCoefficients(params: usize, n: i32, m: i32, scratch: usize): void {
+  for (let j = 0; j < m; j++) {
+    const v = min(j, n - 1);
+    const a = 1.0 / paramAt(params, n, 0, v), as = 1.0 / paramAt(params, n, 1, v);
+    store<f64>(cell(scratch, m, 0, j), a);
+    store<f64>(cell(scratch, m, 1, j), 1.0 - a);
+    store<f64>(cell(scratch, m, 2, j), as);
+    store<f64>(cell(scratch, m, 3, j), 1.0 - as);
+    for (let k = 4; k < 8; k++) store<f64>(cell(scratch, m, k, j), NaN);
+  }
 }
 
 export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
-  const bars = scratch + ((<usize>n * 8) << 3);
-  for (let j = 0; j < n; j++) {
-    const a = 1.0 / paramAt(params, n, 0, j), as = 1.0 / paramAt(params, n, 1, j);
-    store<f64>(cell(scratch, n, 0, j), a);
-    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
-    store<f64>(cell(scratch, n, 2, j), as);
-    store<f64>(cell(scratch, n, 3, j), 1.0 - as);
-    for (let k = 4; k < 8; k++) store<f64>(cell(scratch, n, k, j), NaN);
+  if (ASC_FEATURE_SIMD && vStride == 4) {
+    const m = (n + 3) & ~3;
+    adxCoefficients(params, n, m, scratch);
+    adxRows(h, l, c, o0, o1, o2, t, n, m, tStride, scratch);
+    return;
   }
-  let full = 0;
-  if (ASC_FEATURE_SIMD) full = n & ~3;
+  const bars = scratch + ((<usize>n * 12) << 3);
+  adxCoefficients(params, n, n, scratch);
+  let full = 0, pairs = 0;
+  if (ASC_FEATURE_SIMD) {
+    full = n & ~3;
+    pairs = n & ~1;
+  }
   for (let t0 = 0, step = tileStep(vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
-    for (let i = t0; i < t1; i++) {
-      store<f64>(chunkAt(bars, 0, i - t0), trueRangeAt(h, l, c, i));
-      store<f64>(chunkAt(bars, 1, i - t0), dmAt(h, l, i, true));
-      store<f64>(chunkAt(bars, 2, i - t0), dmAt(h, l, i, false));
-    }
     const seeded0 = t0 > 0 && ldx(h, t0 - 1) == ldx(h, t0 - 1) && ldx(l, t0 - 1) == ldx(l, t0 - 1);
+    for (let i = t0; i < t1; i++) {
+      const tr = barTR(h, l, c, i);
+      storeBar(bars, i - t0, tr, barDM(h, l, i, tr, true), barDM(h, l, i, tr, false));
+    }
     if (ASC_FEATURE_SIMD) {
       const zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
       for (let j = 0; j < full; j += 4) {
@@ -102,7 +272,7 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         let off = <usize>j * vStride + <usize>t0 * tStride;
         let seeded = seeded0;
         for (let i = t0; i < t1; i++) {
-          const trs = load<f64>(chunkAt(bars, 0, i - t0));
+          const trs = load<f64>(barAt(bars, 0, i - t0));
           if (trs != trs) {
             if (o0) stNaN4(o0 + off, vStride);
             if (o1) stNaN4(o1 + off, vStride);
@@ -110,8 +280,7 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
             Y0 = nan; Y1 = nan;
             seeded = false;
           } else {
-            const tr = f64x2.splat(trs);
-            const pdm = f64x2.splat(load<f64>(chunkAt(bars, 1, i - t0))), mdm = f64x2.splat(load<f64>(chunkAt(bars, 2, i - t0)));
+            const tr = v128.load(barAt(bars, 0, i - t0)), pdm = v128.load(barAt(bars, 1, i - t0)), mdm = v128.load(barAt(bars, 2, i - t0));
             if (seeded) {
               A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, A0)); A1 = f64x2.add(f64x2.mul(a1, tr), f64x2.mul(b1, A1));
               P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, P0)); P1 = f64x2.add(f64x2.mul(a1, pdm), f64x2.mul(b1, P1));
@@ -121,8 +290,8 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
               seeded = true;
             }
             const az0 = f64x2.eq(A0, zero), az1 = f64x2.eq(A1, zero);
-            let pd0 = f64x2.mul(hundred, f64x2.div(P0, A0)), pd1 = f64x2.mul(hundred, f64x2.div(P1, A1));
-            let md0 = f64x2.mul(hundred, f64x2.div(M0, A0)), md1 = f64x2.mul(hundred, f64x2.div(M1, A1));
+            const pd0 = f64x2.mul(hundred, f64x2.div(P0, A0)), pd1 = f64x2.mul(hundred, f64x2.div(P1, A1));
+            const md0 = f64x2.mul(hundred, f64x2.div(M0, A0)), md1 = f64x2.mul(hundred, f64x2.div(M1, A1));
             const s0 = f64x2.add(pd0, md0), s1 = f64x2.add(pd1, md1);
             let dx0 = f64x2.mul(hundred, f64x2.div(f64x2.abs(f64x2.sub(pd0, md0)), s0));
             let dx1 = f64x2.mul(hundred, f64x2.div(f64x2.abs(f64x2.sub(pd1, md1)), s1));
@@ -140,8 +309,47 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         v128.store(cell(scratch, n, 6, j), M0); v128.store(cell(scratch, n, 6, j + 2), M1);
         v128.store(cell(scratch, n, 7, j), Y0); v128.store(cell(scratch, n, 7, j + 2), Y1);
       }
+      for (let j = full; j < pairs; j += 2) {
+        const a0 = v128.load(cell(scratch, n, 0, j)), b0 = v128.load(cell(scratch, n, 1, j));
+        const c0 = v128.load(cell(scratch, n, 2, j)), d0 = v128.load(cell(scratch, n, 3, j));
+        let A0 = v128.load(cell(scratch, n, 4, j)), P0 = v128.load(cell(scratch, n, 5, j));
+        let M0 = v128.load(cell(scratch, n, 6, j)), Y0 = v128.load(cell(scratch, n, 7, j));
+        let off = <usize>j * vStride + <usize>t0 * tStride;
+        let seeded = seeded0;
+        for (let i = t0; i < t1; i++) {
+          const tr = v128.load(barAt(bars, 0, i - t0));
+          if (f64x2.extract_lane(tr, 0) != f64x2.extract_lane(tr, 0)) {
+            if (o0) { store<u32>(o0 + off, CANON_NAN); store<u32>(o0 + off + vStride, CANON_NAN); }
+            if (o1) { store<u32>(o1 + off, CANON_NAN); store<u32>(o1 + off + vStride, CANON_NAN); }
+            if (o2) { store<u32>(o2 + off, CANON_NAN); store<u32>(o2 + off + vStride, CANON_NAN); }
+            Y0 = nan;
+            seeded = false;
+          } else {
+            const pdm = v128.load(barAt(bars, 1, i - t0)), mdm = v128.load(barAt(bars, 2, i - t0));
+            if (seeded) {
+              A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, A0));
+              P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, P0));
+              M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, M0));
+            } else {
+              A0 = tr; P0 = pdm; M0 = mdm;
+              seeded = true;
+            }
+            const az0 = f64x2.eq(A0, zero);
+            const pd0 = f64x2.mul(hundred, f64x2.div(P0, A0)), md0 = f64x2.mul(hundred, f64x2.div(M0, A0));
+            const s0 = f64x2.add(pd0, md0);
+            const dx0 = f64x2.mul(hundred, f64x2.div(f64x2.abs(f64x2.sub(pd0, md0)), s0));
+            Y0 = ewma2(Y0, v128.bitselect(nan, dx0, v128.or(az0, f64x2.eq(s0, zero))), c0, d0);
+            if (o0) st2(o0 + off, vStride, Y0);
+            if (o1) st2(o1 + off, vStride, v128.bitselect(nan, pd0, az0));
+            if (o2) st2(o2 + off, vStride, v128.bitselect(nan, md0, az0));
+          }
+          off += tStride;
+        }
+        v128.store(cell(scratch, n, 4, j), A0); v128.store(cell(scratch, n, 5, j), P0);
+        v128.store(cell(scratch, n, 6, j), M0); v128.store(cell(scratch, n, 7, j), Y0);
+      }
     }
-    for (let j = full; j < n; j++) {
+    for (let j = pairs; j < n; j++) {
       const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
       const as = load<f64>(cell(scratch, n, 2, j)), bs = load<f64>(cell(scratch, n, 3, j));
       let A = load<f64>(cell(scratch, n, 4, j)), P = load<f64>(cell(scratch, n, 5, j));
@@ -149,13 +357,13 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       let off = <usize>j * vStride + <usize>t0 * tStride;
       let seeded = seeded0;
       for (let i = t0; i < t1; i++) {
-        const tr = load<f64>(chunkAt(bars, 0, i - t0));
+        const tr = load<f64>(barAt(bars, 0, i - t0));
         let pd: f64 = NaN, md: f64 = NaN;
         if (tr != tr) {
           Y = NaN;
           seeded = false;
         } else {
-          const pdm = load<f64>(chunkAt(bars, 1, i - t0)), mdm = load<f64>(chunkAt(bars, 2, i - t0));
+          const pdm = load<f64>(barAt(bars, 1, i - t0)), mdm = load<f64>(barAt(bars, 2, i - t0));
           if (seeded) {
             A = a * tr + b * A;
             P = a * pdm + b * P;

@@ -19,7 +19,7 @@ const tables = (count: number, t: number, ages = false): number => count * (Math
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
 const ADX = defineKernel({
   name: 'adx', params: ['window', 'smoothing'], slots: ['adx', 'plus_di', 'minus_di'], reference: referenceAdx,
-  scratchBytes: (n) => f64s(8, n) + 3 * CHUNK * 8,
+  scratchBytes: (n) => f64s(12, n + 3) + 3 * CHUNK * 16,
 });
 const AROON = defineKernel({
   name: 'aroon', params: ['window'], slots: ['aroon_osc', 'aroon_up', 'aroon_down'], reference: referenceAroon,
