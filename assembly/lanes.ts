@@ -55,6 +55,39 @@
   if (o != 0 && vStride == 4 && tStride == (<usize>n << 2)) memory.fill(o + <usize>t0 * tStride, 0, <usize>(t1 - t0) * tStride);
 }
 
+/**
+ * Frame slot [6]: how many rows from the call's first are computed but not stored (0 = store all).
+ * The warm start of a time piece (compute/plan.ts TimePiece) is such a dry call: only its final
+ * state matters. Kernels that support it (registry `timeSplit`) send dry rows to a sink in their
+ * scratch or skip the stores.
+ */
+@inline export const IO_SKIP: usize = 24;
+
+@inline export function dryRows(io: usize): i32 {
+  return <i32>load<u32>(io + IO_SKIP);
+}
+
+/**
+ * Frame slot [7]: nonzero when the call resumes the state a previous call left in scratch (a time
+ * piece continuing from the bar before its first): the kernel keeps its state arrays instead of
+ * starting them empty, and bar −1 (the input just before the call's first bar) decides whether they
+ * are seeded. Kernels that support it (registry `timeSplit`) say which scratch arrays hold state.
+ */
+@inline export const IO_RESUME: usize = 28;
+
+@inline export function resumed(io: usize): bool {
+  return load<u32>(io + IO_RESUME) != 0;
+}
+
+/**
+ * Output base for the chunk of rows t0 … t1 − 1: `out` when the chunk is stored, else an address
+ * that puts the chunk's rows in `sink` (TILE rows of tStride bytes, reused by every dry chunk, so
+ * they stay in cache). The host only makes whole calls dry (skip = t), so no chunk straddles `skip`.
+ */
+@inline export function dryBase(out: usize, sink: usize, t0: i32, t1: i32, skip: i32, tStride: usize): usize {
+  return out == 0 || t1 > skip ? out : sink - <usize>t0 * tStride;
+}
+
 @inline export const CANON_NAN: u32 = 0x7fc00000;
 
 @inline export function ioPtr(io: usize, slot: usize): usize {

@@ -5,13 +5,20 @@
  */
 import type { Axis } from '../grid/types.js';
 import type { IndicatorDef } from '../registry/types.js';
-import { axisStrides, axisValueAt, type BatchRange, type ComputeLayout } from './plan.js';
+import { axisStrides, axisValueAt, checkpointAt, type BatchRange, type ComputeLayout } from './plan.js';
 
 export type KernelFn = (io: number, t: number, n: number, params: number, tStride: number, vStride: number, scratch: number) => void;
 
 const SERIES_SLOT: Readonly<Record<string, number>> = { open: 1, high: 2, low: 3, close: 4, volume: 5 };
 
-/** Runs the batch's variants, split into runs that share one source value (one kernel call each). */
+/** Frame slots (u32) of assembly/lanes.ts: IO_SKIP (rows computed, not stored) and IO_RESUME. */
+const FRAME_SKIP = 6;
+const FRAME_RESUME = 7;
+
+/**
+ * Runs the batch's variants, split into runs that share one source value (one kernel call each; a
+ * time piece makes up to two calls per run, see plan.ts TimePiece).
+ */
 export function runBatch(exports: Record<string, unknown>, memory: { buffer: ArrayBufferLike }, def: IndicatorDef, axes: readonly Axis[],
   plan: ComputeLayout, batch: BatchRange, executor: number): void {
   const kernel = def.kernel!;
@@ -29,8 +36,30 @@ export function runBatch(exports: Record<string, unknown>, memory: { buffer: Arr
   const frame = work;
   const params = work + 64;
   const scratch = work + Math.ceil((64 + plan.batchVariants * Math.max(1, kernel.params.length) * 8) / 64) * 64;
-  for (let i = 0; i < 16; i++) u32[(frame >> 2) + i] = 0;
-  for (const [name, slot] of Object.entries(SERIES_SLOT)) u32[(frame >> 2) + slot] = plan.series[name] ?? 0;
+  const f = frame >> 2;
+  for (let i = 0; i < 16; i++) u32[f + i] = 0;
+
+  /** One kernel call for variants s … s + n − 1 over bars r0 … r1 − 1 (series and outputs shifted to r0). */
+  const call = (source: string | null, s: number, n: number, r0: number, r1: number, skip: number, resume: boolean): void => {
+    for (const [name, slot] of Object.entries(SERIES_SLOT)) u32[f + slot] = plan.series[name] === undefined ? 0 : plan.series[name]! + r0 * 4;
+    u32[f] = source ? plan.series[source]! + r0 * 4 : 0;
+    for (let k = 0; k < plan.outputs.length; k++) {
+      u32[f + 8 + plan.slotOf[k]!] = plan.outputOffsets[k]! + r0 * tStride + s * (tm ? 4 : t * 4);
+    }
+    u32[f + FRAME_SKIP] = skip;
+    u32[f + FRAME_RESUME] = resume ? 1 : 0;
+    fn(frame, r1 - r0, n, params, tStride, vStride, scratch);
+  };
+  /** Copies the kernel's state arrays (n variants from s) between scratch and a checkpoint snapshot. */
+  const state = (s: number, n: number, snapshot: number, save: boolean): void => {
+    const ts = plan.timeSplit!;
+    ts.stateArrays.forEach((a, i) => {
+      const scr = (scratch >> 3) + a * n;
+      const snap = (snapshot >> 3) + i * variants + s;
+      if (save) f64.copyWithin(snap, scr, scr + n);
+      else f64.copyWithin(scr, snap, snap + n);
+    });
+  };
 
   let s = batch.start;
   while (s < batch.end) {
@@ -39,15 +68,50 @@ export function runBatch(exports: Record<string, unknown>, memory: { buffer: Arr
     if (srcAxis >= 0) while (e < batch.end && axisValueAt(axes, strides, srcAxis, e) === source) e++;
     else e = batch.end;
     const n = e - s;
-    u32[frame >> 2] = source ? plan.series[source]! : 0;
-    for (let k = 0; k < plan.outputs.length; k++) {
-      u32[(frame >> 2) + 8 + plan.slotOf[k]!] = plan.outputOffsets[k]! + s * (tm ? 4 : t * 4);
-    }
     for (let p = 0; p < paramAxes.length; p++) {
       const ax = paramAxes[p]!;
       for (let j = 0; j < n; j++) f64[(params >> 3) + p * n + j] = axisValueAt(axes, strides, ax, s + j) as number;
     }
-    fn(frame, t, n, params, tStride, vStride, scratch);
+    const rows = batch.rows;
+    if (!rows) {
+      call(source, s, n, 0, t, 0, false);
+    } else {
+      const ts = plan.timeSplit!;
+      let resume = false;
+      if (rows.resume) {
+        state(s, n, checkpointAt(ts, rows.piece - 1, true), false);
+        resume = true;
+      } else if (rows.piece > 0) {
+        call(source, s, n, rows.warm, rows.t0, rows.t0 - rows.warm, false);
+        state(s, n, checkpointAt(ts, rows.piece, false), true);
+        resume = true;
+      }
+      call(source, s, n, rows.t0, rows.t1, 0, resume);
+      state(s, n, checkpointAt(ts, rows.piece, true), true);
+    }
     s = e;
   }
+}
+
+/**
+ * After every time piece of a compute has run (plan.ts TimePiece): piece k's warm-start state must
+ * equal piece k − 1's end state bit for bit. Where it does not, `rerun` runs piece k again (as batch
+ * 0 of a one-batch run) resumed from that exact state, which rewrites its rows and its end state
+ * before piece k + 1 is checked. Returns the number of re-runs.
+ */
+export async function settlePieces(plan: ComputeLayout, memory: { buffer: ArrayBufferLike }, rerun: (batch: BatchRange) => Promise<void>): Promise<number> {
+  const ts = plan.timeSplit!;
+  const words = ts.stateBytes / 4;
+  let reruns = 0;
+  for (let k = 1; k < ts.pieces; k++) {
+    const warm = new Uint32Array(memory.buffer, checkpointAt(ts, k, false), words);
+    const exact = new Uint32Array(memory.buffer, checkpointAt(ts, k - 1, true), words);
+    let same = true;
+    for (let i = 0; i < words && same; i++) same = warm[i] === exact[i];
+    if (same) continue;
+    const batch = plan.batches[k]!;
+    await rerun({ ...batch, index: 0, rows: { ...batch.rows!, resume: true } });
+    reruns++;
+  }
+  return reruns;
 }

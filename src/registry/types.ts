@@ -41,6 +41,22 @@ export interface KernelSpec {
   readonly reference: ReferenceFn;
   /** Scratch bytes one kernel call needs for `n` variants over `t` bars. */
   readonly scratchBytes: (n: number, t: number) => number;
+  /** The kernel can run a TIME_MAJOR grid in time pieces on the pool (compute/plan.ts TimePiece). */
+  readonly timeSplit?: TimeSplitSpec;
+}
+
+/**
+ * What a kernel that honours the frame's dry-rows and resume slots (assembly/lanes.ts IO_SKIP,
+ * IO_RESUME) tells the planner: where its state lives, how long a warm start must be, and what a
+ * dry bar costs.
+ */
+export interface TimeSplitSpec {
+  /** Scratch arrays (of n f64 each, `cell(scratch, n, a, j)`) that hold the whole per-variant state. */
+  readonly stateArrays: readonly number[];
+  /** Bars of warm start before a piece's first bar, given the largest first parameter (the window) of the grid. */
+  readonly warmBars: (maxWindow: number) => number;
+  /** Time of a dry bar (computed, not stored) as a fraction of a stored one, measured; balances the pieces. */
+  readonly dryCost: number;
 }
 
 export interface IndicatorDef {
@@ -80,6 +96,9 @@ export function defineKernel(spec: KernelSpec): KernelSpec {
  * series size their scratch with it; a test checks that the two agree.
  */
 export const KERNEL_CHUNK = 256;
+
+/** Rows per TIME_MAJOR tile: `TILE` of assembly/lanes.ts (the sink of a time-split kernel holds one tile). */
+export const KERNEL_TILE = 32;
 
 export const SRC7: readonly SourceSeries[] = ['close', 'hl2', 'hlc3', 'ohlc4', 'low', 'high', 'open'];
 export const SRC6: readonly SourceSeries[] = ['close', 'hlc3', 'ohlc4', 'low', 'high', 'open'];

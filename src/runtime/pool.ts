@@ -10,6 +10,7 @@ import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { ComputeCancelled, KernelError, WorkerCrashedError } from '../errors.js';
 import { planLayout, type BatchRange, type ComputeLayout } from '../compute/plan.js';
+import { settlePieces } from '../compute/kernels.js';
 import { computeMemory, writeSeries, type ComputeProgress, type OutputBacking, type RunRequest, type RunResult } from '../compute/run.js';
 import type { Axis } from '../grid/types.js';
 import { abortReason } from '../compute/run.js';
@@ -112,7 +113,7 @@ export class KernelPool {
     const attemptsOf = new Int32Array(batches.length);
     const flags = new Int32Array(job.memory.buffer, job.flagsOffset, batches.length);
     const t0 = performance.now();
-    let processed = 0, done = 0, attempts = 0, inFlight = 0;
+    let processed = 0, done = 0, attempts = 0, inFlight = 0, rowsDone = 0;
     let failure: unknown;
     return new Promise((resolve, reject) => {
       const finish = (): void => {
@@ -135,7 +136,13 @@ export class KernelPool {
               this.freeSlots.push(executor);
               if (r.ok && r.res.ok) {
                 if (Atomics.load(flags, batch.index) !== 1) failure ??= new KernelError({ indicatorId: job.indicatorId, batchIndex: batch.index, variantStart: batch.start, variantEnd: batch.end, message: 'batch finished without publishing its results' });
-                processed += batch.end - batch.start;
+                if (batch.rows) {
+                  // a time piece holds every variant for some rows: progress counts its share of the rows
+                  rowsDone += batch.rows.t1 - batch.rows.t0;
+                  processed = Math.floor(job.plan.variants * rowsDone / job.plan.t);
+                } else {
+                  processed += batch.end - batch.start;
+                }
                 done++;
                 if (job.onProgress && failure === undefined) {
                   try {
@@ -187,7 +194,14 @@ export async function runPooled(pool: KernelPool, req: RunRequest, faults?: Faul
   const memory = computeMemory(def.id, plan, req.reuse);
   writeSeries(memory, plan, candles);
   new Int32Array(memory.buffer, plan.flagsOffset, plan.batches.length).fill(0);
-  const { attempts } = await pool.run({ indicatorId: def.id, axes, plan, memory, flagsOffset: plan.flagsOffset, signal: req.signal, onProgress: req.onProgress, faults });
+  const job: PoolJob = { indicatorId: def.id, axes, plan, memory, flagsOffset: plan.flagsOffset, signal: req.signal, onProgress: req.onProgress, faults };
+  let { attempts } = await pool.run(job);
+  if (plan.timeSplit) {
+    attempts += await settlePieces(plan, memory, async (rerun) => {
+      new Int32Array(memory.buffer, plan.flagsOffset, 1).fill(0);
+      await pool.run({ ...job, plan: { ...plan, batches: [rerun] }, onProgress: undefined, faults: undefined });
+    });
+  }
   // the same arrays when reusing `out` (its output offsets depend only on T, V and K, which match)
   const arrays = req.reuse ? [...req.reuse.arrays] : plan.outputOffsets.map((off) => new Float32Array(memory.buffer, off, t * variants));
   const backing: OutputBacking = { kind: 'wasm', memory, arrays, t, variants, layout, outputs };

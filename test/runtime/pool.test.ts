@@ -35,6 +35,34 @@ describe('worker pool', () => {
     }
   });
 
+  describe('time pieces (TIME_MAJOR ema, automatic batches, a long series)', () => {
+    const long = randomWalk(90_000, 9);
+    for (const i of [3, 4, 29_000, 29_951, 29_952, 44_000]) long.close[i] = NaN;
+    const lc = candlesOf(long);
+    const lg: GridSpec = { indicatorId: 'ma.ema', source: ['close', 'hlc3'], params: { window: { mode: 'range', start: 2, stopIncl: 20, step: 1 } } }; // warm-up 4096 + 128·20 bars, V = 38
+
+    it('give results bit-identical to one thread, one piece per worker, and progress that ends at every variant', async () => {
+      const want = await engine({ threads: 1 }).compute({ candles: lc, grid: lg });
+      for (const threads of [2, 3]) {
+        const seen: number[] = [];
+        const got = await engine({ threads }).compute({ candles: lc, grid: lg, onProgress: (p) => seen.push(p.processed) });
+        expect(firstBitDiff(got.values, want.values), `threads ${threads}`).toBe(-1);
+        expect(got.meta).toMatchObject({ threads, batches: threads, batchVariants: 38 });
+        expect(seen).toHaveLength(threads);
+        expect(seen[seen.length - 1]).toBe(38);
+        for (let k = 1; k < seen.length; k++) expect(seen[k]!).toBeGreaterThan(seen[k - 1]!);
+      }
+    });
+
+    it('recompute the piece of a worker that exits mid-piece, bit for bit', async () => {
+      const want = await engine({ threads: 1 }).compute({ candles: lc, grid: lg });
+      const got = await engine({ threads: 2, __faults: { batch: 1, times: 1, mode: 'exit' } }).compute({ candles: lc, grid: lg });
+      expect(firstBitDiff(got.values, want.values)).toBe(-1);
+      expect(got.meta.batches).toBe(2);
+      expect(got.meta.attempts).toBe(3);
+    });
+  });
+
   it('backs pooled outputs with a SharedArrayBuffer', async () => {
     const t = await engine({ threads: 2 }).compute({ candles, grid, batchVariants: 16 });
     expect(t.meta.threads).toBe(2);

@@ -52,4 +52,12 @@ describe('kernel chunk length', () => {
     expect(m, 'assembly/lanes.ts declares CHUNK').not.toBeNull();
     expect(Number(m![1])).toBe(KERNEL_CHUNK);
   });
+
+  it('and the tile length (the sink of a dry call holds one tile of rows)', async () => {
+    const { KERNEL_TILE } = await import('../../src/registry/types.js');
+    const lanes = readFileSync(fileURLToPath(new URL('../../assembly/lanes.ts', import.meta.url)), 'utf8');
+    const m = /export const TILE: i32 = (\d+);/.exec(lanes);
+    expect(m, 'assembly/lanes.ts declares TILE').not.toBeNull();
+    expect(Number(m![1])).toBe(KERNEL_TILE);
+  });
 });

@@ -1,0 +1,69 @@
+/** When and how a pool compute is split into time pieces (compute/plan.ts planTimePieces, planLayout). */
+import { describe, expect, it } from 'vitest';
+import type { Axis } from '../../src/grid/types.js';
+import { checkpointAt, planLayout, planTimePieces, POOL_BATCH_VALUES } from '../../src/compute/plan.js';
+import { registry } from '../../src/registry/index.js';
+
+const ema = registry.get('ma.ema');
+const windows = (lo: number, hi: number): Axis[] => [
+  { name: 'source', kind: 'source', values: ['close'] },
+  { name: 'window', kind: 'int', values: Array.from({ length: hi - lo + 1 }, (_, i) => lo + i) },
+];
+const BENCH = windows(5, 200);
+const pieces = (over: Partial<{ t: number; v: number; layout: 'TIME_MAJOR' | 'VARIANT_MAJOR'; threads: number; requested: number | 'auto'; inProcess: boolean; id: string; axes: Axis[] }> = {}) =>
+  planTimePieces(registry.get(over.id ?? 'ma.ema').kernel!, over.axes ?? BENCH, over.t ?? 1_000_000, over.v ?? 196, 1, over.layout ?? 'TIME_MAJOR',
+    over.threads ?? 2, over.requested ?? 'auto', over.inProcess ?? false);
+
+describe('time pieces', () => {
+  it('split ma.ema 5..200 × 1M bars on 2 threads into two pieces of whole 256-bar chunks, the second warmed up over 4096 + 128·200 bars', () => {
+    const p = pieces()!;
+    expect(p).toHaveLength(2);
+    const warm = 4096 + 128 * 200;
+    expect(p[0]).toEqual({ piece: 0, t0: 0, t1: p[0]!.t1, warm: 0 });
+    expect(p[1]).toEqual({ piece: 1, t0: p[0]!.t1, t1: 1_000_000, warm: p[0]!.t1 - warm });
+    expect(p[0]!.t1 % 256).toBe(0);
+    // equal cost: rows₀ = rows₁ + warm·dryCost, to the 256-bar rounding
+    const dry = ema.kernel!.timeSplit!.dryCost;
+    expect(Math.abs((p[0]!.t1 - p[0]!.t0) - (p[1]!.t1 - p[1]!.t0) - warm * dry)).toBeLessThanOrEqual(256);
+  });
+
+  it('make one piece per thread that cover the series in order', () => {
+    for (const threads of [2, 3, 4]) {
+      const p = pieces({ threads })!;
+      expect(p.map((x) => x.piece)).toEqual(Array.from({ length: threads }, (_, k) => k));
+      expect(p[0]!.t0).toBe(0);
+      expect(p[threads - 1]!.t1).toBe(1_000_000);
+      for (let k = 1; k < threads; k++) {
+        expect(p[k]!.t0).toBe(p[k - 1]!.t1);
+        expect(p[k]!.t0 % 256).toBe(0);
+        expect(p[k]!.warm).toBeLessThan(p[k]!.t0);
+      }
+    }
+  });
+
+  it('are not used in-process, with one thread, VARIANT_MAJOR, an explicit batch size, a kernel without them, a short series or a grid over the pool batch limit', () => {
+    expect(pieces({ inProcess: true })).toBeNull();
+    expect(pieces({ threads: 1 })).toBeNull();
+    expect(pieces({ layout: 'VARIANT_MAJOR' })).toBeNull();
+    expect(pieces({ requested: 16 })).toBeNull();
+    expect(pieces({ id: 'ma.sma' })).toBeNull();
+    expect(pieces({ id: 'ma.dema' })).toBeNull();
+    expect(pieces({ t: 2 * 4 * (4096 + 128 * 200) - 1 })).toBeNull();
+    expect(pieces({ t: 2 * 4 * (4096 + 128 * 200) })).not.toBeNull();
+    expect(pieces({ v: Math.floor((2 * POOL_BATCH_VALUES) / 1_000_000) + 1 })).toBeNull();
+  });
+
+  it('give planLayout one batch per piece over every variant, scratch for all of them and a checkpoint region after the flags', () => {
+    const plan = planLayout({ def: ema, kernel: ema.kernel!, axes: BENCH, t: 1_000_000, variants: 196, layout: 'TIME_MAJOR', outputs: ['value'], threads: 2, executors: 2 });
+    expect(plan.batches).toHaveLength(2);
+    for (const b of plan.batches) expect([b.start, b.end, b.index]).toEqual([0, 196, b.rows!.piece]);
+    expect(plan.batchVariants).toBe(196);
+    const ts = plan.timeSplit!;
+    expect(ts).toMatchObject({ pieces: 2, stateBytes: 196 * 8, stateArrays: [2] });
+    expect(ts.offset).toBeGreaterThanOrEqual(plan.flagsOffset + 2 * 4);
+    expect(checkpointAt(ts, 1, true) + ts.stateBytes).toBeLessThanOrEqual(plan.totalBytes);
+    const inProcess = planLayout({ def: ema, kernel: ema.kernel!, axes: BENCH, t: 1_000_000, variants: 196, layout: 'TIME_MAJOR', outputs: ['value'], threads: 1, executors: 1, inProcess: true });
+    expect(inProcess.timeSplit).toBeUndefined();
+    expect(inProcess.batches.every((b) => b.rows === undefined)).toBe(true);
+  });
+});
