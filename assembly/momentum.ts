@@ -12,7 +12,7 @@
 // data-dependent number of steps. cci runs its per-window sums for four consecutive bars at once
 // in the SIMD build (one bar per lane: each lane sums its own window in the spec's order, nothing is
 // reassociated), one bar at a time in the scalar tail.
-import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, span, st1, st4, stNaN4, claimRows } from './lanes';
+import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, outPtr, paramAt, span, st1, st4, stNaN4, storeLanes, claimRows } from './lanes';
 import {
   DQ_MAX, DQ_MIN, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, histSlots, i32RingAt, ringSlots, rollsumStep1,
   xtBytes, xtFill, xtLevels, xtQuery, xtReset,
@@ -285,10 +285,14 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 }
 
 @inline function rsi2(G: v128, L: v128): v128 {
-  const zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0);
-  const r = f64x2.sub(hundred, f64x2.div(hundred, f64x2.add(f64x2.splat(1.0), f64x2.div(G, L))));
+  return rsiOf(G, L, f64x2.add(f64x2.splat(1.0), f64x2.div(G, L)), f64x2.splat(0.0), f64x2.splat(100.0), f64x2.splat(NaN));
+}
+
+/** rsi2 given R = 1 + G/L. */
+@inline function rsiOf(G: v128, L: v128, R: v128, zero: v128, hundred: v128, nan: v128): v128 {
+  const r = f64x2.sub(hundred, f64x2.div(hundred, R));
   const lz = f64x2.eq(L, zero);
-  return v128.bitselect(f64x2.splat(NaN), v128.bitselect(hundred, r, lz), v128.and(lz, f64x2.eq(G, zero)));
+  return v128.bitselect(nan, v128.bitselect(hundred, r, lz), v128.and(lz, f64x2.eq(G, zero)));
 }
 
 /** Whether the RSI averages are seeded before bar i (src[i − 1] and src[i − 2] valid). */
@@ -298,9 +302,68 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   return a == a && b == b;
 }
 
+/**
+ * TIME_MAJOR in the SIMD build: bar by bar over all variants in blocks of four, G and L in scratch
+ * arrays padded to m = n rounded up to 4 (padding lanes copy the last variant's coefficients and are
+ * never stored). Consecutive blocks are independent, so their divisions overlap instead of waiting
+ * on one block's chain along time, and each row is written front to back.
+ */
+function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, scratch: usize): void {
+  const canon = i32x4.splat(CANON_NAN), one = f64x2.splat(1.0), zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
+  let p: f64 = NaN, seeded = false;
+  for (let i = 0; i < t; i++) {
+    const xs = ldx(x, i);
+    const row = out + <usize>i * tStride;
+    if (xs != xs || p != p) {
+      for (let j = 0; j < m; j += 4) storeLanes(row + (<usize>j << 2), canon, n - j);
+      seeded = false;
+    } else {
+      const d = xs - p;
+      const g = f64x2.splat(d > 0 ? d : 0.0), q = f64x2.splat(d < 0 ? -d : 0.0);
+      if (seeded) {
+        // pass 1: the averages and 1 + G/L; pass 2: the rest, so no division waits on another of its block
+        for (let j = 0; j < m; j += 4) {
+          const ca = cell(scratch, m, 0, j), cb = cell(scratch, m, 1, j), cG = cell(scratch, m, 2, j), cL = cell(scratch, m, 3, j);
+          const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
+          const G0 = f64x2.add(f64x2.mul(a0, g), f64x2.mul(b0, v128.load(cG))), G1 = f64x2.add(f64x2.mul(a1, g), f64x2.mul(b1, v128.load(cG, 16)));
+          const L0 = f64x2.add(f64x2.mul(a0, q), f64x2.mul(b0, v128.load(cL))), L1 = f64x2.add(f64x2.mul(a1, q), f64x2.mul(b1, v128.load(cL, 16)));
+          v128.store(cG, G0); v128.store(cG, G1, 16); v128.store(cL, L0); v128.store(cL, L1, 16);
+          const cR = cell(scratch, m, 4, j);
+          v128.store(cR, f64x2.add(one, f64x2.div(G0, L0))); v128.store(cR, f64x2.add(one, f64x2.div(G1, L1)), 16);
+        }
+        for (let j = 0; j < m; j += 4) {
+          const cG = cell(scratch, m, 2, j), cL = cell(scratch, m, 3, j), cR = cell(scratch, m, 4, j);
+          const v0 = rsiOf(v128.load(cG), v128.load(cL), v128.load(cR), zero, hundred, nan);
+          const v1 = rsiOf(v128.load(cG, 16), v128.load(cL, 16), v128.load(cR, 16), zero, hundred, nan);
+          storeLanes(row + (<usize>j << 2), narrow4(v0, v1), n - j);
+        }
+      } else {
+        const v = narrow4(rsi2(g, q), rsi2(g, q));
+        for (let j = 0; j < m; j += 4) {
+          const cG = cell(scratch, m, 2, j), cL = cell(scratch, m, 3, j);
+          v128.store(cG, g); v128.store(cG, g, 16); v128.store(cL, q); v128.store(cL, q, 16);
+          storeLanes(row + (<usize>j << 2), v, n - j);
+        }
+        seeded = true;
+      }
+    }
+    p = xs;
+  }
+}
+
 export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const out = outPtr(io, 0);
+  if (ASC_FEATURE_SIMD && vStride == 4 && n >= 8) {
+    const m = (n + 3) & ~3;
+    for (let j = 0; j < m; j++) {
+      const a = 1.0 / paramAt(params, n, 0, min(j, n - 1));
+      store<f64>(cell(scratch, m, 0, j), a);
+      store<f64>(cell(scratch, m, 1, j), 1.0 - a);
+    }
+    rsiRows(x, out, t, n, m, tStride, scratch);
+    return;
+  }
   for (let j = 0; j < n; j++) {
     const a = 1.0 / paramAt(params, n, 0, j);
     store<f64>(cell(scratch, n, 0, j), a);

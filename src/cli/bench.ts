@@ -88,6 +88,11 @@ async function timeTask(name: string, fn: () => unknown, opts: { timeMs: number;
   const minSamples = Math.max(opts.minSamples ?? 0, opts.firstCallMs > 4 * opts.timeMs ? 1 : opts.firstCallMs > opts.timeMs ? 2 : 3);
   const bench = new Bench({ time: opts.timeMs, iterations: minSamples, warmup: false, throws: true });
   bench.add(name, fn as () => Promise<void>, opts.gc && collect ? { afterEach: () => collect() } : undefined);
+  // every row starts from a collected heap with the collector's helper threads idle: the garbage of
+  // the rows before (peers' result arrays, earlier computes' memories) once cost the next row's
+  // samples 1.5–2.2× on this 2-core machine (rsi and macd in the run of 2026-11-29 09:11)
+  collect?.();
+  await new Promise((r) => setTimeout(r, 100));
   await bench.run();
   const r = bench.tasks[0]!.result;
   if (r.state !== 'completed') throw new Error(`bench task ${name}: ${r.state}${'error' in r ? `: ${String((r as { error?: unknown }).error)}` : ''}`);

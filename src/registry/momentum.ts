@@ -39,7 +39,7 @@ const PPO = defineKernel({
   scratchBytes: (n) => f64s(9, n),
 });
 const ROC = defineKernel({ name: 'roc', params: ['window'], slots: ['roc'], reference: referenceRoc, scratchBytes: () => 0 });
-const RSI = defineKernel({ name: 'rsi', params: ['window'], slots: ['rsi'], reference: referenceRsi, scratchBytes: (n) => f64s(4, n) });
+const RSI = defineKernel({ name: 'rsi', params: ['window'], slots: ['rsi'], reference: referenceRsi, scratchBytes: (n) => f64s(5, n + 3) });
 const STOCH = defineKernel({
   name: 'stoch', params: ['k_window', 'smoothing', 'd_window'], slots: ['k', 'd'], reference: referenceStoch,
   scratchBytes: (n, t) => f64s(10, n) + tables(2, t) + rings(2, n, t),
