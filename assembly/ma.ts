@@ -26,55 +26,44 @@ import { ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './
  */
 function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, seeded0: bool): void {
   let j = 0;
-  for (; j + 8 <= full; j += 8) {
-    const ca = cell(scratch, n, 0, j), cb = cell(scratch, n, 1, j), cp = cell(scratch, n, 2, j);
-    const a0 = v128.load(ca), a1 = v128.load(ca, 16), a2 = v128.load(ca, 32), a3 = v128.load(ca, 48);
-    const b0 = v128.load(cb), b1 = v128.load(cb, 16), b2 = v128.load(cb, 32), b3 = v128.load(cb, 48);
-    let p0 = v128.load(cp), p1 = v128.load(cp, 16), p2 = v128.load(cp, 32), p3 = v128.load(cp, 48);
-    let i = t0, seeded = seeded0;
-    while (i < t1) {
-      if (!seeded) {
-        // seed at the next valid bar
-        while (i < t1 && ldx(x, i) != ldx(x, i)) i++;
-        if (i >= t1) break;
-        p0 = f64x2.splat(ldx(x, i)); p1 = p0; p2 = p0; p3 = p0;
-        i++;
-      }
-      seeded = false;
-      for (; i < t1; i++) {
-        const xs = ldx(x, i);
-        if (xs != xs) break;
-        const xi = f64x2.splat(xs);
-        p0 = f64x2.add(f64x2.mul(a0, xi), f64x2.mul(b0, p0));
-        p1 = f64x2.add(f64x2.mul(a1, xi), f64x2.mul(b1, p1));
+  for (; j + 8 <= full; j += 8) ewmaDryBlock(x, t0, t1, cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), seeded0, true);
+  for (; j < full; j += 4) ewmaDryBlock(x, t0, t1, cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), seeded0, false);
+}
+
+/** ewmaDry for the block of eight (`wide`) or four variants whose coefficients and states start at ca, cb, cp. */
+@inline function ewmaDryBlock(x: usize, t0: i32, t1: i32, ca: usize, cb: usize, cp: usize, seeded0: bool, wide: bool): void {
+  const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
+  let a2 = a0, a3 = a0, b2 = b0, b3 = b0;
+  let p0 = v128.load(cp), p1 = v128.load(cp, 16), p2 = p0, p3 = p0;
+  if (wide) {
+    a2 = v128.load(ca, 32); a3 = v128.load(ca, 48); b2 = v128.load(cb, 32); b3 = v128.load(cb, 48);
+    p2 = v128.load(cp, 32); p3 = v128.load(cp, 48);
+  }
+  let i = t0, seeded = seeded0;
+  while (i < t1) {
+    if (!seeded) {
+      // seed at the next valid bar
+      while (i < t1 && ldx(x, i) != ldx(x, i)) i++;
+      if (i >= t1) break;
+      p0 = f64x2.splat(ldx(x, i)); p1 = p0; p2 = p0; p3 = p0;
+      i++;
+    }
+    seeded = false;
+    for (; i < t1; i++) {
+      const xs = ldx(x, i);
+      if (xs != xs) break;
+      const xi = f64x2.splat(xs);
+      p0 = f64x2.add(f64x2.mul(a0, xi), f64x2.mul(b0, p0));
+      p1 = f64x2.add(f64x2.mul(a1, xi), f64x2.mul(b1, p1));
+      if (wide) {
         p2 = f64x2.add(f64x2.mul(a2, xi), f64x2.mul(b2, p2));
         p3 = f64x2.add(f64x2.mul(a3, xi), f64x2.mul(b3, p3));
       }
     }
-    v128.store(cp, p0); v128.store(cp, p1, 16); v128.store(cp, p2, 32); v128.store(cp, p3, 48);
   }
-  for (; j < full; j += 4) {
-    const ca = cell(scratch, n, 0, j), cb = cell(scratch, n, 1, j), cp = cell(scratch, n, 2, j);
-    const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
-    let p0 = v128.load(cp), p1 = v128.load(cp, 16);
-    let i = t0, seeded = seeded0;
-    while (i < t1) {
-      if (!seeded) {
-        while (i < t1 && ldx(x, i) != ldx(x, i)) i++;
-        if (i >= t1) break;
-        p0 = f64x2.splat(ldx(x, i)); p1 = p0;
-        i++;
-      }
-      seeded = false;
-      for (; i < t1; i++) {
-        const xs = ldx(x, i);
-        if (xs != xs) break;
-        const xi = f64x2.splat(xs);
-        p0 = f64x2.add(f64x2.mul(a0, xi), f64x2.mul(b0, p0));
-        p1 = f64x2.add(f64x2.mul(a1, xi), f64x2.mul(b1, p1));
-      }
-    }
-    v128.store(cp, p0); v128.store(cp, p1, 16);
+  v128.store(cp, p0); v128.store(cp, p1, 16);
+  if (wide) {
+    v128.store(cp, p2, 32); v128.store(cp, p3, 48);
   }
 }
 

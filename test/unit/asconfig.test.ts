@@ -44,20 +44,12 @@ describe('asconfig.json', () => {
   });
 });
 
-describe('kernel chunk length', () => {
-  it('is the same in assembly/lanes.ts and the registry scratch sizes', async () => {
-    const { KERNEL_CHUNK } = await import('../../src/registry/types.js');
+describe('kernel chunk and tile lengths', () => {
+  it.each([['CHUNK', 'KERNEL_CHUNK'], ['TILE', 'KERNEL_TILE']] as const)('%s is the same in assembly/lanes.ts and the registry (%s, which sizes scratch)', async (name, registryName) => {
+    const types = await import('../../src/registry/types.js');
     const lanes = readFileSync(fileURLToPath(new URL('../../assembly/lanes.ts', import.meta.url)), 'utf8');
-    const m = /export const CHUNK: i32 = (\d+);/.exec(lanes);
-    expect(m, 'assembly/lanes.ts declares CHUNK').not.toBeNull();
-    expect(Number(m![1])).toBe(KERNEL_CHUNK);
-  });
-
-  it('and the tile length (the sink of a dry call holds one tile of rows)', async () => {
-    const { KERNEL_TILE } = await import('../../src/registry/types.js');
-    const lanes = readFileSync(fileURLToPath(new URL('../../assembly/lanes.ts', import.meta.url)), 'utf8');
-    const m = /export const TILE: i32 = (\d+);/.exec(lanes);
-    expect(m, 'assembly/lanes.ts declares TILE').not.toBeNull();
-    expect(Number(m![1])).toBe(KERNEL_TILE);
+    const m = new RegExp(`export const ${name}: i32 = (\\d+);`).exec(lanes);
+    expect(m, `assembly/lanes.ts declares ${name}`).not.toBeNull();
+    expect(Number(m![1])).toBe(types[registryName]);
   });
 });
