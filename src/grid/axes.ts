@@ -4,6 +4,7 @@
  * per-variant rules (§3.4 step 6). Pure: nothing here is sized by the number of variants.
  */
 import { GridValidationError, type GridReason } from '../errors.js';
+import { findUnknownKey, unknownKeyExplanation } from '../options.js';
 import { registry as defaultRegistry, type IndicatorDef, type ParamDef, type Registry } from '../registry/index.js';
 import type { Axis, GridSpec, Layout } from './types.js';
 
@@ -266,9 +267,8 @@ export function materializeGrid(spec: GridSpec, reg: Registry = defaultRegistry)
   // Step 1: lookup (UnknownIndicatorError carries the suggestions).
   const def = reg.get(spec.indicatorId as string);
   const id = def.id;
-  for (const key of Object.keys(spec)) {
-    if (!GRID_KEYS.includes(key)) gridFail(id, key, 'invalid_spec', key, `unknown key in a grid spec (allowed: ${GRID_KEYS.join(', ')})`, GRID_KEYS);
-  }
+  const unknownKey = findUnknownKey(spec, GRID_KEYS);
+  if (unknownKey) gridFail(id, unknownKey.key, 'invalid_spec', unknownKey.key, unknownKeyExplanation(unknownKey, 'a grid spec'), GRID_KEYS);
   const paramAxes = def.axes.filter((a) => a !== 'source');
   // Step 2: request keys of `params` that are not non-source axes.
   const params = new Map<string, unknown>();

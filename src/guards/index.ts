@@ -11,6 +11,7 @@ import { registry as defaultRegistry, type IndicatorDef, type Registry } from '.
 import { checkLayout, checkVariantRules, gridFail, materializeGrid, type MaterialisedGrid } from '../grid/axes.js';
 import { normalizeTimeframe, TIMEFRAME_MS } from '../grid/timeframe.js';
 import type { Axis, GridSpec, Layout } from '../grid/types.js';
+import { findUnknownKey, isPlainObject, unknownKeyExplanation } from '../options.js';
 
 export interface Limits {
   /** `max_variants_per_compute`. */
@@ -100,11 +101,15 @@ export interface BatchEstimateResult {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
+const TIME_RANGE_KEYS: readonly string[] = ['start', 'end', 'timeframe'];
+
 /** §5.1: T from a horizon. `indicatorId` only labels the error. */
 export function resolveHorizon(indicatorId: string, horizon: unknown): number {
   if (typeof horizon === 'number') return checkT(indicatorId, horizon);
   if (isObject(horizon) && 'tsOpen' in horizon && typeof horizon.t === 'number') return checkT(indicatorId, horizon.t);
   if (isObject(horizon) && ('start' in horizon || 'end' in horizon || 'timeframe' in horizon)) {
+    const unknown = findUnknownKey(horizon, TIME_RANGE_KEYS);
+    if (unknown) gridFail(indicatorId, `timeRange.${unknown.key}`, 'invalid_spec', unknown.key, unknownKeyExplanation(unknown, 'a time range'), TIME_RANGE_KEYS);
     const tf = normalizeTimeframe(horizon.timeframe);
     if (tf === null) {
       const allowed = Object.keys(TIMEFRAME_MS);
@@ -152,15 +157,20 @@ export function selectOutputs(def: IndicatorDef, requested: unknown): readonly s
 
 const variantsDetail = (v: bigint): number | string => (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString());
 
+/** A request `maxVariants`: absent, or a positive safe integer (`invalid_guard` otherwise). */
+export function checkMaxVariants(indicatorId: string, requested: unknown): void {
+  if (requested !== undefined && (typeof requested !== 'number' || !Number.isSafeInteger(requested) || requested < 1)) {
+    gridFail(indicatorId, 'maxVariants', 'invalid_guard', requested, 'must be a positive integer', 'a positive integer');
+  }
+}
+
 /**
  * §5.2: validates a request `maxVariants`, then checks V against the config limit and then the
  * request limit. Returns the effective limit and the error to throw, if any.
  */
 function variantsGuard(indicatorId: string, scope: 'compute' | 'batch', variants: bigint, requested: unknown, limits: Limits)
   : { maxVariants: number; error: VariantsGuardExceeded | null } {
-  if (requested !== undefined && (typeof requested !== 'number' || !Number.isInteger(requested) || requested < 1)) {
-    gridFail(indicatorId, 'maxVariants', 'invalid_guard', requested, 'must be a positive integer', 'a positive integer');
-  }
+  checkMaxVariants(indicatorId, requested);
   const config = limits.maxVariantsPerCompute;
   const request = requested as number | undefined;
   const maxVariants = request === undefined ? config : Math.min(request, config);
@@ -229,8 +239,29 @@ export function planCompute(spec: GridSpec, t: number, opts: PlanOptions, limits
   return evaluate(spec, t, { maxVariants: opts.maxVariants, outputs: opts.outputs, layout: opts.layout, throwOnGuard: true }, limits, reg).plan;
 }
 
+/** The option names `estimate` and `estimateBatch` accept. */
+export const ESTIMATE_OPTION_KEYS: readonly string[] = Object.freeze(['maxVariants', 'outputs', 'layout', 'throwOnGuard']);
+export const BATCH_ESTIMATE_OPTION_KEYS: readonly string[] = Object.freeze(['variantsFactor', 'maxVariants', 'throwOnGuard']);
+
+/** The registry id of a raw spec when it names a known indicator, else '' (only labels errors). */
+function idOf(spec: unknown, reg: Registry): string {
+  const id = isObject(spec) ? spec.indicatorId : undefined;
+  return typeof id === 'string' && reg.has(id) ? reg.get(id).id : '';
+}
+
+/** Options of an estimate: an object (or absent) with known keys only and a boolean `throwOnGuard`. */
+function checkEstimateOptions(indicatorId: string, opts: unknown, known: readonly string[], where: string): void {
+  if (!isPlainObject(opts)) gridFail(indicatorId, 'opts', 'wrong_type', opts ?? null, `the options of ${where} must be an object`, 'an object');
+  const unknown = findUnknownKey(opts, known);
+  if (unknown) gridFail(indicatorId, unknown.key, 'invalid_spec', unknown.key, unknownKeyExplanation(unknown, `the options of ${where}`), known);
+  if (opts.throwOnGuard !== undefined && typeof opts.throwOnGuard !== 'boolean') {
+    gridFail(indicatorId, 'throwOnGuard', 'wrong_type', opts.throwOnGuard, 'must be a boolean', 'a boolean');
+  }
+}
+
 /** §5.1: sizes a compute without touching candle values. */
 export function estimate(spec: GridSpec, horizon: Horizon, opts: EstimateOptions = {}, limits: Limits = DEFAULT_LIMITS, reg: Registry = defaultRegistry): EstimateResult {
+  checkEstimateOptions(idOf(spec, reg), opts, ESTIMATE_OPTION_KEYS, 'estimate');
   const { plan, withinGuards } = evaluate(spec, horizon, opts, limits, reg);
   return Object.freeze({
     indicatorId: plan.grid.indicatorId,
@@ -266,6 +297,7 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** §5.4: sizes several grids that one strategy will combine. */
 export function estimateBatch(grids: readonly GridSpec[], horizon: Horizon, opts: BatchEstimateOptions = {}, limits: Limits = DEFAULT_LIMITS, reg: Registry = defaultRegistry): BatchEstimateResult {
+  checkEstimateOptions('', opts, BATCH_ESTIMATE_OPTION_KEYS, 'estimateBatch');
   const throwOnGuard = opts.throwOnGuard ?? true;
   if (!Array.isArray(grids)) gridFail('', 'grids', 'invalid_spec', null, 'must be an array of grid specs');
   if (grids.length === 0) gridFail('', 'grids', 'empty_values', [], 'must hold at least one grid', 'a non-empty list');

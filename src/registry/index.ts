@@ -1,5 +1,6 @@
 /** The process-wide registry (engine.md §2): built once, validated fail-fast, deep-frozen. */
 import { RegistryDefinitionError, UnknownIndicatorError } from '../errors.js';
+import { closestNames } from '../options.js';
 import type { Group, IndicatorDef } from './types.js';
 import * as ma from './ma.js';
 import * as volatility from './volatility.js';
@@ -94,19 +95,6 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-/** Levenshtein distance (two-row dynamic programme). */
-export function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
 /** Builds a registry from definitions; used once for the process-wide instance and by tests. */
 export function createRegistry(defs: readonly IndicatorDef[]): Registry {
   const byId = new Map<string, IndicatorDef>();
@@ -127,12 +115,7 @@ export function createRegistry(defs: readonly IndicatorDef[]): Registry {
       const key = typeof id === 'string' ? id.trim().toLowerCase() : String(id);
       const def = byId.get(key);
       if (def) return def;
-      const suggestions = sorted
-        .map((d) => ({ id: d.id, d: levenshtein(key, d.id) }))
-        .filter((x) => x.d <= 3)
-        .sort((x, y) => x.d - y.d || (x.id < y.id ? -1 : 1))
-        .slice(0, 3)
-        .map((x) => x.id);
+      const suggestions = closestNames(key, sorted.map((d) => d.id), 3, 3);
       throw new UnknownIndicatorError({ indicatorId: typeof id === 'string' ? id : String(id), suggestions });
     },
   });

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { ConfigError, formatValue } from '../errors.js';
+import { closestNames, findUnknownKey, isPlainObject, unknownKeyExplanation } from '../options.js';
 import { availableParallelism, type CpuInfo } from './config-cpu.js';
 
 export type { CpuInfo } from './config-cpu.js';
@@ -275,6 +276,30 @@ export const COMPUTE_DEFAULTS = Object.freeze(
   },
 );
 
+/** Every key of GridtaOptions: the settings of both tables plus the options that are not settings. */
+export const OPTION_KEYS: readonly string[] = Object.freeze([
+  'configPath', 'env', ...Object.values(RULES).map((r) => r.name), ...Object.values(JOBS_RULES).map((r) => r.name),
+  'onWarning', 'cwd', 'cgroupRoot', 'osAvailableParallelism',
+]);
+
+/**
+ * Engine options as a whole: an object whose keys are all known (`extra` adds the keys a caller
+ * accepts besides, such as the test-only ones) and whose `onWarning` is a function. ConfigError
+ * with source `option` otherwise, naming the key and the closest known one.
+ */
+export function checkOptionKeys(options: unknown, where: string, extra: readonly string[] = []): void {
+  if (options === undefined) return;
+  if (!isPlainObject(options)) fail('options', 'option', options, `an object of options for ${where}`);
+  const known = extra.length ? [...OPTION_KEYS, ...extra] : OPTION_KEYS;
+  const unknown = findUnknownKey(options, known);
+  if (unknown) {
+    // the value is not shown: a mistyped key may hold a secret (a DSN with its password)
+    throw new ConfigError({ key: unknown.key, source: 'option', value: unknown.key, expected: `one of ${known.join(', ')}` },
+      `${unknown.key}: ${unknownKeyExplanation(unknown, where)}`);
+  }
+  if (options.onWarning !== undefined && typeof options.onWarning !== 'function') fail('onWarning', 'option', options.onWarning, 'a function');
+}
+
 function envBoolean(raw: string): boolean | undefined {
   const s = raw.trim().toLowerCase();
   return ENV_TRUE.includes(s) ? true : ENV_FALSE.includes(s) ? false : undefined;
@@ -361,28 +386,8 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-function suggest(name: string, candidates: readonly string[]): string | undefined {
-  const dist = (a: string, b: string): number => {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const cur = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = cur;
-      }
-    }
-    return row[b.length]!;
-  };
-  let best: string | undefined;
-  let bestD = 3;
-  for (const c of candidates) {
-    const d = dist(name, c);
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return best;
-}
+/** The closest known key within two edits (the YAML sections keep their original tolerance). */
+const suggest = (name: string, candidates: readonly string[]): string | undefined => closestNames(name, candidates, 2, 1)[0];
 
 // ---------------------------------------------------------------------------------------------
 // Resolution
@@ -392,6 +397,7 @@ function suggest(name: string, candidates: readonly string[]): string | undefine
  * environment ([K4]–[K7], [N1]), threads ([K9]–[K11]). Throws ConfigError on the first invalid value.
  */
 export function resolveConfig(options: GridtaOptions = {}, environ: Record<string, string | undefined> = process.env): ResolvedConfig {
+  checkOptionKeys(options, 'the engine options');
   const cwd = resolve(options.cwd ?? process.cwd());
   const warnings: GridtaWarning[] = [];
   /** An empty or all-blank variable counts as unset. */

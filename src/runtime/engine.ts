@@ -14,7 +14,8 @@ import { estimate as estimateGrid, estimateBatch as estimateGrids, planCompute, 
 import { registry } from '../registry/index.js';
 import type { IndicatorDef } from '../registry/types.js';
 import { loadModule, openCacheDir, type CacheDirState, type GridtaWarning } from './cache.js';
-import { resolveConfig, type GridtaOptions, type ResolvedConfig } from './config.js';
+import { checkOptionKeys, resolveConfig, type GridtaOptions, type ResolvedConfig } from './config.js';
+import { checkComputeRequest } from './request.js';
 import { defaultGrid as defaultGridOf, mergedIndicatorViews, validateDefaults, type MergedIndicatorView, type ValidatedDefaults } from './defaults.js';
 import { isAbsolute, resolve } from 'node:path';
 import { bundledCacheDir } from './paths.js';
@@ -95,6 +96,7 @@ export const POOL_MIN_VALUES = 2 ** 20;
 
 export function createEngine(options: GridtaOptions & InternalOptions = {}): Engine {
   const t0 = performance.now();
+  checkOptionKeys(options, 'the createEngine options', ['__faults', '__cache']);
   const { __faults: faults, __cache: cacheRaw, ...publicOptions } = options;
   if (faults !== undefined && process.env.GRIDTA_TEST_FAULTS !== '1') {
     throw new ConfigError({ key: '__faults', source: 'option', value: faults, expected: 'only with GRIDTA_TEST_FAULTS=1' });
@@ -221,6 +223,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
   }
 
   async function compute(req: ComputeRequest): Promise<IndicatorTensor> {
+    checkComputeRequest(req);
     const started = performance.now();
     if (closed) throw new GridtaError('engine_closed', 'the engine is closed', {});
     if (req.signal?.aborted) throw new ComputeCancelled({ processed: 0, total: 0, reason: abortReason(req.signal) });

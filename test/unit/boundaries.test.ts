@@ -40,6 +40,12 @@ describe.each(['src/registry', 'src/reference', 'src/grid', 'src/guards', 'src/c
   });
 });
 
+describe('src/options.ts', () => {
+  it('imports nothing: the unknown-key helper is shared by every layer', () => {
+    expect(imports(join(root, 'src', 'options.ts'))).toEqual([]);
+  });
+});
+
 describe('the public entry', () => {
   it('loads neither the jobs layer nor a PostgreSQL client (they are gridta/jobs)', () => {
     expect(imports(join(root, 'src', 'index.ts')).filter((s) => DB.some((re) => re.test(s)))).toEqual([]);
