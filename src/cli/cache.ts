@@ -42,10 +42,11 @@ const HEADER = ['TIER', 'KEY', 'TARGET', 'BYTES', 'CREATED', 'COMPILER', 'CURREN
 
 export async function runCache(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { dir: { type: 'string' }, fix: { type: 'boolean' } });
-  if (values.help) { process.stdout.write(USAGE); return 0; }
   const [sub, ...extra] = positionals;
+  // an unknown subcommand is a usage error even with --help
+  if (sub && !['path', 'ls', 'list', 'verify', 'clear'].includes(sub)) throw new UsageError(`unknown cache subcommand ${JSON.stringify(sub)}\n${USAGE}`);
+  if (values.help) { process.stdout.write(USAGE); return 0; }
   if (!sub) throw new UsageError(`gridta cache needs a subcommand\n${USAGE}`);
-  if (!['path', 'ls', 'list', 'verify', 'clear'].includes(sub)) throw new UsageError(`unknown cache subcommand ${JSON.stringify(sub)}\n${USAGE}`);
   if (extra.length) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (values.fix && sub !== 'verify') throw new UsageError('--fix belongs to gridta cache verify');
   if (values.dir !== undefined && values['cache-dir'] !== undefined) throw new UsageError('give either --dir or --cache-dir, not both');

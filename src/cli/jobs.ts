@@ -113,9 +113,13 @@ const DATA_FLAGS = {
   limit: { type: 'string' },
 } as const;
 
+const JOBS_COMMANDS = ['submit', 'status', 'ls', 'cancel', 'collect', 'help'];
+
 export async function runJobs(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === '--help' || sub === '-h') { process.stdout.write(JOBS_USAGE); return 0; }
+  // an unknown command is a usage error even with --help, before any flag is parsed or engine made
+  if (sub !== undefined && !JOBS_COMMANDS.includes(sub)) throw new UsageError(`unknown jobs command ${JSON.stringify(sub)}\n${JOBS_USAGE}`);
   const { values, positionals } = parse(rest, { ...JOBS_FLAGS, ...DATA_FLAGS });
   if (values.help || sub === undefined || sub === 'help') { process.stdout.write(JOBS_USAGE); return sub === undefined ? 2 : 0; }
   const json = values.json === true;
