@@ -8,15 +8,15 @@ import { DataType, DateUnit, Precision, TimeUnit, makeVector, tableFromIPC, type
 import { candlesFromCsv } from '../candles/csv.js';
 import { checkFloat32, integerToMs, parseTimestampText, type CellResult } from '../candles/cells.js';
 import { matchColumns } from '../candles/columns.js';
-import { candlesError } from '../candles/fail.js';
+import { candlesError, rejectUnknownKeys } from '../candles/fail.js';
 import { candlesFromRows, checkLoadOptions, type SparseRows } from '../candles/place.js';
-import type { ArrowLoadOptions, BaseSeries, Candles, CsvLoadOptions, TsUnit } from '../candles/types.js';
+import { CSV_LOAD_OPTION_KEYS, LOAD_OPTION_KEYS, type ArrowLoadOptions, type BaseSeries, type Candles, type CsvLoadOptions, type TsUnit } from '../candles/types.js';
 
 export type { ArrowLoadOptions } from '../candles/types.js';
 
 /** Builds candles from an Arrow table; nulls are NaN, unsupported column types `wrong_dtype`. */
 export function candlesFromArrow(table: Table, opts: ArrowLoadOptions): Candles {
-  const settings = checkLoadOptions(opts);
+  const settings = checkLoadOptions(opts, LOAD_OPTION_KEYS, 'the candlesFromArrow options');
   const names = table.schema.fields.map((f) => f.name);
   const map = matchColumns(names, settings.columns);
   const tsField = names[map.tsOpen]!;
@@ -123,13 +123,19 @@ const ARROW_EXTENSIONS = ['.arrow', '.arrows', '.feather'];
 
 /** Loads `.csv` with candlesFromCsv and `.arrow` / `.arrows` / `.feather` (IPC file or stream) with candlesFromArrow. */
 export async function loadCandlesFile(path: string, opts: FileLoadOptions = {}): Promise<Candles> {
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    throw candlesError('options', 'wrong_dtype', 'the loadCandlesFile options must be an object', { value: opts, expected: CSV_LOAD_OPTION_KEYS });
+  }
+  rejectUnknownKeys(opts, CSV_LOAD_OPTION_KEYS, 'the loadCandlesFile options');
   const ext = extname(path).toLowerCase();
   const instrumentId = opts.instrumentId ?? basename(path, extname(path));
   const withId = { ...opts, instrumentId };
   if (ext === '.csv') return candlesFromCsv(path, withId);
   if (ARROW_EXTENSIONS.includes(ext)) {
     const bytes = await readFile(path);
-    return candlesFromArrow(tableFromIPC(bytes), withId);
+    // the delimiter only matters for CSV files
+    const { delimiter: _delimiter, ...arrowOpts } = withId;
+    return candlesFromArrow(tableFromIPC(bytes), arrowOpts);
   }
   throw candlesError('path', 'wrong_dtype', 'must end in .csv, .arrow, .arrows or .feather', { value: path, expected: ['.csv', ...ARROW_EXTENSIONS] });
 }

@@ -13,6 +13,7 @@ import {
   type ArrowExportOptions, type ArrowIPCExportOptions, type IndicatorTensor, type TensorExporters,
 } from '../compute/tensor.js';
 import type { Axis } from '../grid/types.js';
+import { findUnknownKey, unknownKeyExplanation } from '../options.js';
 
 /** [T3] A record batch holds at most this many rows, unless one variant alone is longer. */
 export const MAX_BATCH_ROWS = 1_048_576;
@@ -132,9 +133,8 @@ export function planTensorExport(
     fail(tensor, 'options', 'invalid_spec', opts, 'export options must be an object', [...allowedKeys]);
   }
   const o = (opts ?? {}) as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!allowedKeys.includes(key)) fail(tensor, key, 'invalid_spec', key, `unknown export option (allowed: ${allowedKeys.join(', ')})`, [...allowedKeys]);
-  }
+  const unknown = findUnknownKey(o, allowedKeys);
+  if (unknown) fail(tensor, unknown.key, 'invalid_spec', unknown.key, unknownKeyExplanation(unknown, 'the export options'), [...allowedKeys]);
   if (o.includeVariantKey !== undefined && typeof o.includeVariantKey !== 'boolean') {
     fail(tensor, 'includeVariantKey', 'wrong_type', o.includeVariantKey, 'must be a boolean', 'a boolean');
   }

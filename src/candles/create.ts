@@ -4,8 +4,8 @@
  * Caller arrays are never written to; Float32Array and BigInt64Array inputs are kept as given.
  */
 import { normalizeTimeframe, TIMEFRAME_MS, type Timeframe } from '../grid/timeframe.js';
-import { candlesError } from './fail.js';
-import { BASE_SERIES, type BaseSeries, type Candles, type CandlesInput, type LoadReport, type SeriesInput, type Timeline } from './types.js';
+import { candlesError, rejectUnknownKeys } from './fail.js';
+import { BASE_SERIES, CANDLES_INPUT_KEYS, type BaseSeries, type Candles, type CandlesInput, type LoadReport, type SeriesInput, type Timeline } from './types.js';
 
 /** Every object createCandles has returned: the brand behind isCandles. */
 const made = new WeakSet<object>();
@@ -133,6 +133,7 @@ export function createCandles(input: CandlesInput): Candles {
   if (typeof input !== 'object' || input === null) {
     throw candlesError('instrumentId', 'empty_instrument', 'candles input must be an object', { value: typeName(input) });
   }
+  rejectUnknownKeys(input, CANDLES_INPUT_KEYS, 'the createCandles input');
   const instrumentId = checkInstrumentId(input.instrumentId);
   const timeframe = checkTimeframe(input.timeframe);
   const stepMs = TIMEFRAME_MS[timeframe];

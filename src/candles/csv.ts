@@ -8,11 +8,11 @@ import { parseTimestampText, parseValueText, type CellResult } from './cells.js'
 import { matchColumns } from './columns.js';
 import { candlesError } from './fail.js';
 import { candlesFromRows, checkLoadOptions, type SparseRows } from './place.js';
-import type { BaseSeries, Candles, CsvLoadOptions, TsUnit } from './types.js';
+import { CSV_LOAD_OPTION_KEYS, type BaseSeries, type Candles, type CsvLoadOptions, type TsUnit } from './types.js';
 
 /** Loads candles from a CSV file path, a `file:` URL or the file's bytes. */
 export async function candlesFromCsv(source: string | URL | Uint8Array, opts: CsvLoadOptions): Promise<Candles> {
-  const settings = checkLoadOptions(opts);
+  const settings = checkLoadOptions(opts, CSV_LOAD_OPTION_KEYS, 'the candlesFromCsv options');
   const delimiter = opts.delimiter ?? ',';
   if (typeof delimiter !== 'string' || delimiter === '') {
     throw candlesError('delimiter', 'wrong_dtype', 'must be a non-empty string', { value: delimiter ?? null, expected: 'a string such as ";"' });

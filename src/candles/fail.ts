@@ -1,5 +1,6 @@
 /** Builds CandlesValidationError with its details in the documented key order (engine.md §1.8). */
 import { CandlesValidationError, type CandlesReason, type CandlesValidationDetails } from '../errors.js';
+import { findUnknownKey, unknownKeyExplanation } from '../options.js';
 
 export interface ErrorPlace {
   index?: number;
@@ -15,4 +16,10 @@ export function candlesError(field: string, reason: CandlesReason, explanation: 
   if (place.value !== undefined) details.value = place.value;
   if (place.expected !== undefined) details.expected = place.expected;
   return new CandlesValidationError(details, explanation);
+}
+
+/** Throws `unknown_key` for the first key of `obj` not in `known`; `prefix` makes the field a path (`columns.`). */
+export function rejectUnknownKeys(obj: object, known: readonly string[], where: string, prefix = ''): void {
+  const unknown = findUnknownKey(obj, known);
+  if (unknown) throw candlesError(`${prefix}${unknown.key}`, 'unknown_key', unknownKeyExplanation(unknown, where), { value: unknown.key, expected: [...known] });
 }

@@ -5,8 +5,8 @@
 import { TIMEFRAME_MS, timeframeOfStep, type Timeframe } from '../grid/timeframe.js';
 import { TS_UNITS } from './cells.js';
 import { checkInstrumentId, checkTimeframe, checkTimeline, createCandles } from './create.js';
-import { candlesError } from './fail.js';
-import type { BaseSeries, CandleColumns, Candles, LoadOptions, LoadReport, LoadWarning, Timeline, TsUnit } from './types.js';
+import { candlesError, rejectUnknownKeys } from './fail.js';
+import { COLUMN_KEYS, LOAD_OPTION_KEYS, type BaseSeries, type CandleColumns, type Candles, type LoadOptions, type LoadReport, type LoadWarning, type Timeline, type TsUnit } from './types.js';
 
 /** Loader options after validation. */
 export interface LoadSettings {
@@ -34,9 +34,17 @@ export interface SparseRows {
 const MANY_HOLES_SHARE = 0.2;
 
 /** Checks the options in [C1], [C2] order, then the loader-only ones. */
-export function checkLoadOptions(opts: LoadOptions): LoadSettings {
+export function checkLoadOptions(opts: LoadOptions, known: readonly string[] = LOAD_OPTION_KEYS, where = 'the load options'): LoadSettings {
   if (typeof opts !== 'object' || opts === null) {
     throw candlesError('instrumentId', 'empty_instrument', 'load options with an instrumentId are required', { value: opts ?? null });
+  }
+  rejectUnknownKeys(opts, known, where);
+  const columns: unknown = opts.columns;
+  if (columns !== undefined) {
+    if (typeof columns !== 'object' || columns === null || Array.isArray(columns)) {
+      throw candlesError('columns', 'wrong_dtype', 'must be an object of field -> column name', { value: columns, expected: COLUMN_KEYS });
+    }
+    rejectUnknownKeys(columns, COLUMN_KEYS, `the columns of ${where}`, 'columns.');
   }
   const instrumentId = checkInstrumentId(opts.instrumentId);
   const timeframe = opts.timeframe === undefined ? undefined : checkTimeframe(opts.timeframe);

@@ -67,6 +67,15 @@ export interface CandlesInput {
   readonly loadReport?: LoadReport;
 }
 
+/**
+ * The keys `createCandles` accepts: those of CandlesInput, plus the fields it derives (`stepMs`, `start`,
+ * `end`, `t`), so candles built by another copy of gridta pass through (the derived ones are recomputed).
+ */
+export const CANDLES_INPUT_KEYS: readonly string[] = Object.freeze([
+  'instrumentId', 'timeframe', 'tsOpen', 'close', 'open', 'high', 'low', 'volume', 'timeline', 'loadReport',
+  'stepMs', 'start', 'end', 't',
+]);
+
 /** Explicit column names, overriding the automatic header match. */
 export type CandleColumns = Partial<Record<'tsOpen' | BaseSeries, string>>;
 
@@ -94,6 +103,11 @@ export interface CsvLoadOptions extends LoadOptions {
 }
 
 export type ArrowLoadOptions = LoadOptions;
+
+/** The keys of LoadOptions, CsvLoadOptions and CandleColumns (unknown keys are refused). */
+export const LOAD_OPTION_KEYS: readonly string[] = Object.freeze(['instrumentId', 'timeframe', 'tsUnit', 'start', 'end', 'strict', 'timeline', 'columns']);
+export const CSV_LOAD_OPTION_KEYS: readonly string[] = Object.freeze([...LOAD_OPTION_KEYS, 'delimiter']);
+export const COLUMN_KEYS: readonly string[] = Object.freeze(['tsOpen', 'open', 'high', 'low', 'close', 'volume']);
 
 /** The five base series in their canonical (OHLCV) order. */
 export const BASE_SERIES: readonly BaseSeries[] = ['open', 'high', 'low', 'close', 'volume'];

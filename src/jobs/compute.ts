@@ -9,7 +9,7 @@ import { variantValues } from '../grid/axes.js';
 import type { Axis } from '../grid/types.js';
 import type { IndicatorDef } from '../registry/types.js';
 import type { Engine } from '../runtime/engine.js';
-import { cartesianBlocks, explicitGrid } from './units.js';
+import { cartesianBlocks, checkJobInputKeys, explicitGrid } from './units.js';
 
 export interface UnitComputeInput {
   readonly engine: Engine;
@@ -36,7 +36,11 @@ export interface UnitComputeResult {
   readonly batches: number;
 }
 
+/** The keys of UnitComputeInput. */
+export const UNIT_COMPUTE_KEYS: readonly string[] = Object.freeze(['engine', 'def', 'axes', 'outputs', 'candles', 'start', 'end', 'batchVariants', 'between', 'onBatch']);
+
 export async function computeUnitValues(u: UnitComputeInput): Promise<UnitComputeResult> {
+  checkJobInputKeys(u, UNIT_COMPUTE_KEYS, 'the computeUnitValues input');
   const T = u.candles.t;
   const n = u.end - u.start;
   const values = u.outputs.map(() => new Float32Array(n * T));

@@ -18,7 +18,7 @@ import { registry } from '../registry/index.js';
 import { requiredBaseSeries, type Engine } from '../runtime/engine.js';
 import { mergeUnits } from './arrow.js';
 import { QUEUE, onClient, transaction, type JobInstrument, type JobSpec, type JobsDb } from './store.js';
-import { autoUnitVariants, cartesianBlocks, explicitGrid, planUnits, unitFileName } from './units.js';
+import { autoUnitVariants, cartesianBlocks, checkJobInputKeys, explicitGrid, planUnits, unitFileName } from './units.js';
 
 const DATA_EXTENSIONS = ['.csv', '.arrow', '.arrows', '.feather'];
 const KEEP_QUEUED_DAYS = 365;
@@ -83,7 +83,12 @@ function orderedUuid(index: number): string {
  * series the grid needs, the unit size against the guards and the output directory — and only then
  * enqueues: the job row, its unit rows and one pg-boss job per unit, in one transaction.
  */
+/** The keys of SubmitRequest and CollectOptions. */
+export const SUBMIT_REQUEST_KEYS: readonly string[] = Object.freeze(['indicatorId', 'grid', 'data', 'out', 'instrumentId', 'timeframe', 'timeline', 'tsUnit', 'outputs']);
+export const COLLECT_OPTION_KEYS: readonly string[] = Object.freeze(['instrumentId', 'maxComputeBytesTotal']);
+
 export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest): Promise<SubmitResult> {
+  checkJobInputKeys(req, SUBMIT_REQUEST_KEYS, 'the submitJob request');
   const cfg = engine.config;
   const def = registry.get(req.indicatorId);
   const spec = engine.defaultGrid(def.id, req.grid ?? {});
@@ -319,6 +324,7 @@ export interface CollectedInstrument {
  * in-process compute of the same grid exports, byte for byte through `toArrowIPC()`.
  */
 export async function collectJob(db: JobsDb, jobId: string, opts: CollectOptions = {}): Promise<CollectedInstrument[]> {
+  checkJobInputKeys(opts, COLLECT_OPTION_KEYS, 'the collectJob options');
   const job = await jobRow(db, jobId);
   const spec = job.spec;
   const chosen = opts.instrumentId === undefined ? spec.instruments : spec.instruments.filter((i) => i.instrumentId === opts.instrumentId);

@@ -8,7 +8,7 @@ import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { ConfigError, JobsUnavailableError } from '../errors.js';
 import type { Axis, GridSpec } from '../grid/types.js';
-import { redactDsn, type ResolvedConfig } from '../runtime/config.js';
+import { checkKnownOptions, redactDsn, type ResolvedConfig } from '../runtime/config.js';
 
 /** The pg-boss queue every unit goes through. */
 export const QUEUE = 'gridta-units';
@@ -116,7 +116,11 @@ const lockKey = (schema: string): string => `hashtext('gridta.setup.${schema}'):
  * Connects (checking the server answers), creates gridta's tables and pg-boss's schema when missing,
  * and starts pg-boss (with lease maintenance only when asked). Unreachable → JobsUnavailableError.
  */
+/** The keys of OpenOptions. */
+export const OPEN_OPTION_KEYS: readonly string[] = Object.freeze(['maintenanceIntervalSeconds', 'poolSize', 'onError']);
+
 export async function openJobsDb(cfg: ResolvedConfig, opts: OpenOptions = {}): Promise<JobsDb> {
+  checkKnownOptions(opts, OPEN_OPTION_KEYS, 'the openJobsDb options');
   const dsn = requireDsn(cfg);
   const shown = redactDsn(dsn);
   const schema = cfg.jobsSchema.value;

@@ -3,7 +3,21 @@
  * in the cartesian order of engine.md [G6]; a range is computed as a few cartesian sub-grids whose
  * variants are contiguous in that order, so a unit's results carry the full grid's variant indices.
  */
+import { JobInputError } from '../errors.js';
 import type { Axis, AxisSpec, GridSpec } from '../grid/types.js';
+import { findUnknownKey, isPlainObject, unknownKeyExplanation } from '../options.js';
+
+/**
+ * A job request or option object of the jobs API: an object whose keys are all in `known`;
+ * JobInputError (`invalid_spec`) naming the key and the closest known one otherwise.
+ */
+export function checkJobInputKeys(obj: unknown, known: readonly string[], where: string): void {
+  if (!isPlainObject(obj)) throw new JobInputError({ field: 'request', reason: 'invalid_spec', value: obj ?? null, expected: 'an object' }, `${where} must be an object`);
+  const unknown = findUnknownKey(obj, known);
+  if (unknown) {
+    throw new JobInputError({ field: unknown.key, reason: 'invalid_spec', value: unknown.key, expected: [...known] }, unknownKeyExplanation(unknown, where));
+  }
+}
 
 /** One unit: instrument `instrument` (index into the job's files), variants `[start, end)`. */
 export interface UnitRange {

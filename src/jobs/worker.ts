@@ -16,6 +16,7 @@ import { GridtaError, JobInputError } from '../errors.js';
 import { registry } from '../registry/index.js';
 import type { IndicatorDef } from '../registry/types.js';
 import type { Engine } from '../runtime/engine.js';
+import { checkKnownOptions } from '../runtime/config.js';
 import { unitToIPC } from './arrow.js';
 import type { WorkerMetrics } from './metrics.js';
 import { QUEUE, onClient, transaction, type JobSpec, type JobsDb } from './store.js';
@@ -68,7 +69,13 @@ type Claimed = PgBoss.JobWithMetadata<{ job: string; unit: number }>;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const errorText = (e: unknown): string => (e instanceof GridtaError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e));
 
+/** The keys of WorkerOptions and WorkerFaults. */
+export const WORKER_OPTION_KEYS: readonly string[] = Object.freeze(['engine', 'db', 'workerId', 'concurrency', 'pollIntervalMs', 'metrics', 'log', 'batchVariants', 'faults']);
+export const WORKER_FAULT_KEYS: readonly string[] = Object.freeze(['stallMs', 'batchDelayMs']);
+
 export function startWorker(opts: WorkerOptions): RunningWorker {
+  checkKnownOptions(opts, WORKER_OPTION_KEYS, 'the startWorker options');
+  if (opts.faults !== undefined) checkKnownOptions(opts.faults, WORKER_FAULT_KEYS, 'the startWorker faults', 'faults.');
   const { engine, db, workerId, metrics, log } = opts;
   const s = db.schema;
   const jobs = new Map<string, JobInfo>();

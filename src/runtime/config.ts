@@ -289,15 +289,24 @@ export const OPTION_KEYS: readonly string[] = Object.freeze([
  */
 export function checkOptionKeys(options: unknown, where: string, extra: readonly string[] = []): void {
   if (options === undefined) return;
-  if (!isPlainObject(options)) fail('options', 'option', options, `an object of options for ${where}`);
-  const known = extra.length ? [...OPTION_KEYS, ...extra] : OPTION_KEYS;
+  checkKnownOptions(options, extra.length ? [...OPTION_KEYS, ...extra] : OPTION_KEYS, where);
+  const o = options as Record<string, unknown>;
+  if (o.onWarning !== undefined && typeof o.onWarning !== 'function') fail('onWarning', 'option', o.onWarning, 'a function');
+}
+
+/**
+ * Any options object of the API (engine, jobs): an object whose keys are all in `known`. ConfigError
+ * with source `option` naming the key (`prefix` makes it a path such as `faults.`) and the closest
+ * known one. The value is not shown: a mistyped key may hold a secret (a DSN with its password).
+ */
+export function checkKnownOptions(options: unknown, known: readonly string[], where: string, prefix = ''): void {
+  if (!isPlainObject(options)) fail(prefix ? prefix.slice(0, -1) : 'options', 'option', options, `an object (${where})`);
   const unknown = findUnknownKey(options, known);
   if (unknown) {
-    // the value is not shown: a mistyped key may hold a secret (a DSN with its password)
-    throw new ConfigError({ key: unknown.key, source: 'option', value: unknown.key, expected: `one of ${known.join(', ')}` },
-      `${unknown.key}: ${unknownKeyExplanation(unknown, where)}`);
+    const key = `${prefix}${unknown.key}`;
+    throw new ConfigError({ key, source: 'option', value: unknown.key, expected: `one of ${known.join(', ')}` },
+      `${key}: ${unknownKeyExplanation(unknown, where)}`);
   }
-  if (options.onWarning !== undefined && typeof options.onWarning !== 'function') fail('onWarning', 'option', options.onWarning, 'a function');
 }
 
 function envBoolean(raw: string): boolean | undefined {

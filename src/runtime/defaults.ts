@@ -7,6 +7,10 @@ import { DefaultsValidationError, GridValidationError, type GridReason } from '.
 import type { AxisInput, AxisSpec, GridSpec } from '../grid/types.js';
 import { registry as defaultRegistry, type Registry } from '../registry/index.js';
 import type { IndicatorDef, ParamDef } from '../registry/types.js';
+import { findUnknownKey, unknownKeyExplanation } from '../options.js';
+
+/** The keys of a grid spec, which the overrides of `defaultGrid` may carry. */
+const GRID_OVERRIDE_KEYS: readonly string[] = ['indicatorId', 'source', 'params', 'layout'];
 
 /** One indicator's validated defaults: specs normalised (mode lower-case, names trimmed, `stopIncl`). */
 export interface IndicatorDefaults {
@@ -239,6 +243,11 @@ function gridFail(indicatorId: string, field: string, reason: GridReason, value:
  */
 export function defaultGrid(defaults: ValidatedDefaults, id: string, overrides: Partial<GridSpec> = {}, reg: Registry = defaultRegistry): GridSpec {
   const def = reg.get(id);
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
+    gridFail(def.id, 'overrides', 'invalid_spec', overrides, 'the defaultGrid overrides must be an object { source?, params?, layout? }');
+  }
+  const unknownKey = findUnknownKey(overrides, GRID_OVERRIDE_KEYS);
+  if (unknownKey) gridFail(def.id, unknownKey.key, 'invalid_spec', unknownKey.key, unknownKeyExplanation(unknownKey, 'the defaultGrid overrides'), GRID_OVERRIDE_KEYS);
   const d = defaults.indicators.get(def.id) ?? EMPTY;
   const paramAxes = def.axes.filter((a) => a !== 'source');
   const given = new Map<string, AxisInput>();
