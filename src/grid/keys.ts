@@ -5,6 +5,7 @@
  */
 import * as nodeCrypto from 'node:crypto';
 import { registry as defaultRegistry, type IndicatorDef, type Registry } from '../registry/index.js';
+import { findUnknownKey, unknownKeyExplanation } from '../options.js';
 import { gridFail, materializeGrid, safeValue } from './axes.js';
 import { normalizeTimeframe, TIMEFRAME_MS } from './timeframe.js';
 import type { Axis, AxisInput } from './types.js';
@@ -151,9 +152,8 @@ export function variantKeyPayloadV1(sel: VariantKeySelection, reg: Registry = de
   if (typeof sel !== 'object' || sel === null || Array.isArray(sel)) {
     gridFail('', 'selection', 'invalid_spec', sel ?? null, 'must be an object { instrumentId, timeframe, indicators }', SELECTION_KEYS);
   }
-  for (const key of Object.keys(sel)) {
-    if (!SELECTION_KEYS.includes(key)) gridFail('', key, 'invalid_spec', key, `unknown key in a selection (allowed: ${SELECTION_KEYS.join(', ')})`, SELECTION_KEYS);
-  }
+  const unknownSel = findUnknownKey(sel, SELECTION_KEYS);
+  if (unknownSel) gridFail('', unknownSel.key, 'invalid_spec', unknownSel.key, unknownKeyExplanation(unknownSel, 'a variant key selection'), SELECTION_KEYS);
   const { instrumentId, timeframe, indicators } = sel as { instrumentId: unknown; timeframe: unknown; indicators: unknown };
   if (typeof instrumentId !== 'string') gridFail('', 'instrumentId', 'wrong_type', instrumentId ?? null, 'must be a string', 'a string');
   const instrument = instrumentId.trim();
@@ -173,9 +173,8 @@ export function variantKeyPayloadV1(sel: VariantKeySelection, reg: Registry = de
     }
     const e = entry as Record<string, unknown>;
     const def = reg.get(e.indicatorId as string);
-    for (const key of Object.keys(e)) {
-      if (!ENTRY_KEYS.includes(key)) gridFail(def.id, key, 'invalid_spec', key, `unknown key in an indicator selection (allowed: ${ENTRY_KEYS.join(', ')})`, ENTRY_KEYS);
-    }
+    const unknownEntry = findUnknownKey(e, ENTRY_KEYS);
+    if (unknownEntry) gridFail(def.id, unknownEntry.key, 'invalid_spec', unknownEntry.key, unknownKeyExplanation(unknownEntry, 'an indicator selection'), ENTRY_KEYS);
     const grid = materializeGrid({ indicatorId: def.id, source: e.source as AxisInput | undefined, params: e.params as Record<string, AxisInput> | undefined }, reg);
     for (const a of grid.axes) {
       if (a.values.length !== 1) {

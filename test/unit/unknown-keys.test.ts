@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { tableFromArrays } from 'apache-arrow';
 import {
   CandlesValidationError, ConfigError, createCandles, createEngine, diagnose, estimate, estimateBatch, GridValidationError, resolveConfig,
-  candlesFromCsv,
+  candlesFromCsv, variantKeyV1,
 } from '../../src/index.js';
 import { candlesFromArrow, loadCandlesFile, tensorToArrow, tensorToArrowIPC, writeTensorCsv } from '../../src/arrow/index.js';
 import { collectJob, computeUnitValues, openJobsDb, startWorker, submitJob, type JobsDb } from '../../src/jobs/index.js';
@@ -69,6 +69,8 @@ const CASES: Case[] = [
   { name: 'engine.estimateBatch options', run: () => engine().estimateBatch([grid], 100, { variantFactor: 2 } as never), cls: GridValidationError, field: 'variantFactor', key: 'variantFactor', suggestion: 'variantsFactor', where: 'options of estimateBatch' },
   { name: 'estimateBatch options', run: () => estimateBatch([grid], 100, { throwOnGaurd: false } as never), cls: GridValidationError, field: 'throwOnGaurd', key: 'throwOnGaurd', suggestion: 'throwOnGuard', where: 'options of estimateBatch' },
   { name: 'engine.defaultGrid overrides', run: () => engine().defaultGrid('ma.sma', { parms: { window: 3 } } as never), cls: GridValidationError, field: 'parms', key: 'parms', suggestion: 'params', where: 'defaultGrid overrides' },
+  { name: 'variantKeyV1 selection', run: () => variantKeyV1({ instrumentId: 'X', timeframe: '1m', indicator: [] } as never), cls: GridValidationError, field: 'indicator', key: 'indicator', suggestion: 'indicators', where: 'variant key selection' },
+  { name: 'variantKeyV1 indicator entry', run: () => variantKeyV1({ instrumentId: 'X', timeframe: '1m', indicators: [{ indicatorId: 'ma.sma', source: 'close', param: { window: 3 } }] } as never), cls: GridValidationError, field: 'param', key: 'param', suggestion: 'params', where: 'indicator selection' },
   { name: 'createCandles input', run: () => createCandles({ ...input, volme: [1, 1, 1] } as never), cls: CandlesValidationError, field: 'volme', key: 'volme', suggestion: 'volume', where: 'createCandles input' },
   { name: 'compute request candles input', run: () => engine().compute({ candles: { ...input, hgih: [1, 2, 3] }, grid } as never), cls: CandlesValidationError, field: 'hgih', key: 'hgih', suggestion: 'high', where: 'createCandles input' },
   { name: 'candlesFromCsv options', run: () => candlesFromCsv(csv, { instrumentId: 'X', delimter: ';' } as never), cls: CandlesValidationError, field: 'delimter', key: 'delimter', suggestion: 'delimiter', where: 'candlesFromCsv options' },
