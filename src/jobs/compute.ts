@@ -9,6 +9,7 @@ import { variantValues } from '../grid/axes.js';
 import type { Axis } from '../grid/types.js';
 import type { IndicatorDef } from '../registry/types.js';
 import type { Engine } from '../runtime/engine.js';
+import { checkBatchVariants } from '../runtime/request.js';
 import { cartesianBlocks, checkJobInputKeys, explicitGrid } from './units.js';
 
 export interface UnitComputeInput {
@@ -41,6 +42,7 @@ export const UNIT_COMPUTE_KEYS: readonly string[] = Object.freeze(['engine', 'de
 
 export async function computeUnitValues(u: UnitComputeInput): Promise<UnitComputeResult> {
   checkJobInputKeys(u, UNIT_COMPUTE_KEYS, 'the computeUnitValues input');
+  checkBatchVariants(u.def?.id ?? '', u.batchVariants);
   const T = u.candles.t;
   const n = u.end - u.start;
   const values = u.outputs.map(() => new Float32Array(n * T));

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, GridValidationError } from '../../src/errors.js';
 import { createEngine } from '../../src/runtime/engine.js';
 import { estimate, estimateBatch } from '../../src/guards/index.js';
+import { computeUnitValues } from '../../src/jobs/compute.js';
+import { registry } from '../../src/registry/index.js';
 import { engineOf, simpleCandles } from '../helpers/engine.js';
 
 const candles = simpleCandles(Array.from({ length: 40 }, (_, i) => 100 + Math.sin(i) * 5));
@@ -174,5 +176,16 @@ describe('engine-level batch settings', () => {
     const e = thrown(() => createEngine({ env: 'test', threads: 1, batchVariants: value as never }));
     expect(e).toBeInstanceOf(ConfigError);
     expect(e.details).toMatchObject({ key: 'batchVariants', source: 'option' });
+  });
+});
+
+describe('batchVariants of a jobs unit compute', () => {
+  it.each([0, 1.5, -3, NaN])('computeUnitValues refuses %s with GridValidationError, not an untyped RangeError', async (value) => {
+    const e = await computeUnitValues({
+      engine: engine(), def: registry.get('ma.sma'), axes: [{ name: 'source', kind: 'source', values: ['close'] }, { name: 'window', kind: 'int', values: [2, 3] }],
+      outputs: ['value'], candles, start: 0, end: 2, batchVariants: value,
+    }).then(() => null, (x: unknown) => x as Typed);
+    expect(e).toBeInstanceOf(GridValidationError);
+    expect(e!.details).toMatchObject({ indicatorId: 'ma.sma', field: 'batchVariants', value });
   });
 });
