@@ -179,6 +179,20 @@ describe('engine-level batch settings', () => {
   });
 });
 
+describe('engine options as a whole', () => {
+  it.each([[null], [5], ['test'], [[1]]])('createEngine refuses options that are %j with ConfigError naming options', (value) => {
+    const e = thrown(() => createEngine(value as never));
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.details).toMatchObject({ key: 'options', source: 'option', value });
+  });
+
+  it('createEngine refuses an onWarning that is not a function', () => {
+    const e = thrown(() => createEngine({ env: 'test', threads: 1, onWarning: 5 as never }));
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.details).toMatchObject({ key: 'onWarning', source: 'option', value: 5, expected: 'a function' });
+  });
+});
+
 describe('batchVariants of a jobs unit compute', () => {
   it.each([0, 1.5, -3, NaN])('computeUnitValues refuses %s with GridValidationError, not an untyped RangeError', async (value) => {
     const e = await computeUnitValues({
