@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileKernels, loadModule, readEntry, type GridtaWarning, type LoadOptions, type Target } from '../../src/runtime/cache.js';
+import { CacheUnavailableError } from '../../src/errors.js';
+import { compileKernels, loadModule, type GridtaWarning, type LoadOptions, type Target } from '../../src/runtime/cache.js';
 import { diagnose } from '../../src/runtime/diagnose.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -104,6 +105,22 @@ describe('a directory named like a cache entry', () => {
     expect(warnings[0]!.details).toMatchObject({ dir, key, removeFailed: { file: `${key}.json`, errno: 'ENOTEMPTY' } });
     expect(warnings[0]!.message).toContain(`${join(dir, key)}.json cannot be removed (ENOTEMPTY`);
     expect(readFileSync(join(dir, `${key}.json`, 'keep.txt'), 'utf8')).toBe('someone else\'s file\n');
+  });
+
+  it('that is not empty fails a strict warmup with CacheUnavailableError, before compiling', async () => {
+    const dir = freshDir();
+    const { key } = await load(dir);
+    rmSync(join(dir, `${key}.wasm`));
+    mkdirSync(join(dir, `${key}.wasm`));
+    writeFileSync(join(dir, `${key}.wasm`, 'keep.txt'), 'x');
+    let compiles = 0;
+    const err = await loadModule('simd', {
+      cacheDir: dir, bundledDir: null, sourcesDir: FIXTURE, strict: true,
+      compile: (t: Target, s: string) => { compiles++; return compileKernels(t, s); },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CacheUnavailableError);
+    expect((err as CacheUnavailableError).details).toEqual({ dir, operation: 'write', errno: 'ENOTEMPTY' });
+    expect(compiles).toBe(0);
   });
 
   it('is a problem for verify, naming the path and why; --fix removes an empty one and reports a non-empty one', async () => {
