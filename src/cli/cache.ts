@@ -2,8 +2,9 @@
  * `gridta cache path | ls (list) | verify [--fix] | clear` (runtime.md §3.7). Every subcommand
  * takes `--dir DIR` (an option override of cacheDir), `--json` and the config flags.
  */
+import { join } from 'node:path';
 import { resolveConfig } from '../runtime/config.js';
-import { clearCacheDir, currentKeys, isProblem, removeListing, scanCacheDir, STALE_TEMP_MS, type CacheListing } from '../runtime/cache.js';
+import { clearCacheDir, currentKeys, isProblem, removeFailureText, removeListing, scanCacheDir, STALE_TEMP_MS, type CacheListing, type RemoveFailure } from '../runtime/cache.js';
 import { bundledCacheDir } from '../runtime/paths.js';
 import { UsageError, engineOptions, parse } from './args.js';
 
@@ -14,9 +15,13 @@ const USAGE = `usage: gridta cache <path|ls|list|verify|clear> [--dir DIR] [--js
                  (ok, corrupt, orphan, temp) and whether this installation looks the key up
   verify [--fix] validate every entry; --fix deletes corrupt entries, orphans and temporary files
                  older than 10 minutes in cache_dir (never in the bundled tier); exit 1 while any
-                 problem remains
+                 problem remains, each file --fix could not remove listed with its errno
   clear          delete, in cache_dir only, the entry files (<64 hex>.wasm|.json) and their
-                 .tmp-* temporaries; no other file is touched
+                 .tmp-* temporaries; no other file is touched; exit 1 when any could not be
+                 removed (each listed with its errno)
+
+A directory named like an entry file is a corrupt entry: --fix and clear remove it when it is
+empty and report it otherwise (they never delete a directory's contents).
 `;
 
 const out = (s: string): void => { process.stdout.write(s.endsWith('\n') ? s : s + '\n'); };
@@ -28,6 +33,9 @@ function table(rows: string[][]): string {
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** One file `verify --fix` or `clear` could not remove: its path, errno and why. */
+const failureLine = (dir: string, f: RemoveFailure): string => `could not remove ${join(dir, f.file)}: ${f.errno} (${removeFailureText(f.errno)})`;
 
 /** What `ls --json` and `verify --json` print per row. */
 function rowJson(r: CacheListing): Record<string, unknown> {
@@ -65,10 +73,13 @@ export async function runCache(argv: string[]): Promise<number> {
   }
 
   if (sub === 'clear') {
-    const { files, bytes } = await clearCacheDir(dir);
-    if (json) out(JSON.stringify({ dir, files, bytes }));
-    else out(`gridta cache clear: removed ${plural(files, 'file')} (${bytes} bytes) from ${dir}`);
-    return 0;
+    const { files, bytes, failed } = await clearCacheDir(dir);
+    if (json) out(JSON.stringify({ dir, files, bytes, failed }));
+    else {
+      out([...failed.map((f) => failureLine(dir, f)),
+        `gridta cache clear: removed ${plural(files, 'file')} (${bytes} bytes) from ${dir}${failed.length ? `; ${failed.length} could not be removed` : ''}`].join('\n'));
+    }
+    return failed.length ? 1 : 0;
   }
 
   const current = await currentKeys();
@@ -82,11 +93,13 @@ export async function runCache(argv: string[]): Promise<number> {
 
   // verify [--fix]: only cache_dir is ever repaired
   const fixed = new Set<CacheListing>();
+  const fixFailed = new Map<CacheListing, RemoveFailure[]>();
   if (values.fix) {
     for (const r of rows) {
       if (r.tier !== 'cache' || !isProblem(r)) continue;
-      await removeListing(r);
-      fixed.add(r);
+      const { failed } = await removeListing(r);
+      if (failed.length) fixFailed.set(r, failed);
+      else fixed.add(r);
     }
   }
   const remaining = rows.filter((r) => isProblem(r) && !fixed.has(r));
@@ -94,20 +107,22 @@ export async function runCache(argv: string[]): Promise<number> {
   if (json) {
     out(JSON.stringify({
       cacheDir: dir, bundledDir: bundled, ok: remaining.length === 0, entries: rows.length, valid, problems: remaining.length + fixed.size, fixed: fixed.size,
-      rows: rows.map((r) => ({ ...rowJson(r), problem: isProblem(r), fixed: fixed.has(r) })),
+      notFixed: fixFailed.size,
+      rows: rows.map((r) => ({ ...rowJson(r), problem: isProblem(r), fixed: fixed.has(r), fixFailed: fixFailed.get(r) ?? [] })),
     }));
   } else {
     const lines = [`cache_dir ${dir}`, `bundled   ${bundled}`];
     if (rows.length) {
       lines.push(table([[...HEADER, 'ACTION'], ...rows.map((r) => {
-        const action = fixed.has(r) ? 'deleted' : isProblem(r) ? (r.tier === 'bundled' ? 'problem (bundled: not repaired)' : 'problem') : r.status === 'temp' ? `in progress (< ${STALE_TEMP_MS / 60_000} min)` : '';
+        const action = fixed.has(r) ? 'deleted' : fixFailed.has(r) ? 'not fixed' : isProblem(r) ? (r.tier === 'bundled' ? 'problem (bundled: not repaired)' : 'problem') : r.status === 'temp' ? `in progress (< ${STALE_TEMP_MS / 60_000} min)` : '';
         return [...rowText(r), action];
       })]));
     }
+    for (const failed of fixFailed.values()) lines.push(...failed.map((f) => failureLine(dir, f)));
     const entries = rows.filter((r) => r.status !== 'temp').length;
     const hint = !values.fix && remaining.some((r) => r.tier === 'cache') ? '; gridta cache verify --fix repairs cache_dir' : '';
     lines.push(`gridta cache verify: ${entries} ${entries === 1 ? 'entry' : 'entries'}, ${valid} valid, `
-      + `${plural(remaining.length + fixed.size, 'problem')}${values.fix ? `, ${fixed.size} fixed` : ''}${hint}`);
+      + `${plural(remaining.length + fixed.size, 'problem')}${values.fix ? `, ${fixed.size} fixed` : ''}${fixFailed.size ? `, ${fixFailed.size} not fixed` : ''}${hint}`);
     out(lines.join('\n'));
   }
   return remaining.length === 0 ? 0 : 1;

@@ -3,8 +3,8 @@
  * writes, integrity check on every read, bundled tier in dist/wasm-cache.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { constants, promises as fsp } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { CacheUnavailableError, CompileError } from '../errors.js';
 import { kernelSourcesDir, packageVersion } from './paths.js';
 
@@ -103,14 +103,22 @@ const isTarget = (t: unknown): t is Target => t === 'simd' || t === 'scalar';
 export type EntryCheck =
   | { status: 'ok'; bytes: Uint8Array; module: WebAssembly.Module; manifest: Manifest; wasmCompileMs: number }
   | { status: 'missing' }
-  /** `manifest`: the parsed manifest when there is one (for listings). */
-  | { status: 'corrupt'; reason: string; manifest?: Partial<Manifest> }
+  /**
+   * `manifest`: the parsed manifest when there is one (for listings); `directory`: the entry file
+   * name that is a directory, when that is what is wrong (it blocks every write of the entry).
+   */
+  | { status: 'corrupt'; reason: string; manifest?: Partial<Manifest>; directory?: string }
   /** The files exist but cannot be read (EACCES, EIO, ...): the directory's fault, not the entry's. */
   | { status: 'unreadable'; errno: string };
 
+const isDirectoryAt = async (path: string): Promise<boolean> => (await fsp.lstat(path).catch(() => null))?.isDirectory() ?? false;
+const directoryInPlace = (name: string, manifest?: Partial<Manifest>): EntryCheck =>
+  ({ status: 'corrupt', reason: `${name} is a directory, not a file`, directory: name, ...(manifest ? { manifest } : {}) });
+
 /**
  * Reads and validates one entry ([M2]): manifest, key, target, size, sha256, WebAssembly.compile.
- * `target: null` accepts the manifest's own target (listings of foreign keys).
+ * `target: null` accepts the manifest's own target (listings of foreign keys). A directory in place
+ * of either file is a corrupt entry, also without a manifest: it would make every write of the entry fail.
  */
 export async function readEntry(dir: string, key: string, target: Target | null): Promise<EntryCheck> {
   let text: string;
@@ -118,8 +126,8 @@ export async function readEntry(dir: string, key: string, target: Target | null)
     text = await fsp.readFile(join(dir, `${key}.json`), 'utf8');
   } catch (e) {
     const errno = errnoOf(e);
-    if (errno === 'ENOENT') return { status: 'missing' };
-    if (errno === 'EISDIR') return { status: 'corrupt', reason: 'manifest is a directory' };
+    if (errno === 'ENOENT') return (await isDirectoryAt(join(dir, `${key}.wasm`))) ? directoryInPlace(`${key}.wasm`) : { status: 'missing' };
+    if (errno === 'EISDIR') return directoryInPlace(`${key}.json`);
     return { status: 'unreadable', errno };
   }
   let parsed: unknown;
@@ -140,8 +148,9 @@ export async function readEntry(dir: string, key: string, target: Target | null)
   try {
     const fh = await fsp.open(join(dir, `${key}.wasm`), 'r');
     try {
-      const size = (await fh.stat()).size;
-      if (size !== m.wasmBytes) return bad(`wasm size ${size} is not ${m.wasmBytes}`); // truncated or grown: not read at all
+      const st = await fh.stat();
+      if (st.isDirectory()) return directoryInPlace(`${key}.wasm`, m);
+      if (st.size !== m.wasmBytes) return bad(`wasm size ${st.size} is not ${m.wasmBytes}`); // truncated or grown: not read at all
       bytes = new Uint8Array(await fh.readFile());
     } finally {
       await fh.close();
@@ -149,7 +158,7 @@ export async function readEntry(dir: string, key: string, target: Target | null)
   } catch (e) {
     const errno = errnoOf(e);
     if (errno === 'ENOENT') return bad('wasm file missing');
-    if (errno === 'EISDIR') return bad('wasm file is a directory');
+    if (errno === 'EISDIR') return directoryInPlace(`${key}.wasm`, m);
     return { status: 'unreadable', errno };
   }
   if (bytes.length !== m.wasmBytes) return bad(`wasm size ${bytes.length} is not ${m.wasmBytes}`);
@@ -160,6 +169,54 @@ export async function readEntry(dir: string, key: string, target: Target | null)
     return { status: 'ok', bytes, module, manifest: m, wasmCompileMs: performance.now() - t0 };
   } catch (e) {
     return bad(`WebAssembly.compile rejected it: ${(e as Error).message}`);
+  }
+}
+
+/** Why an entry is not usable, as `verify`, `diagnose` and the corrupt-entry warning all word it. */
+export const entryProblem = (r: Exclude<EntryCheck, { status: 'ok' }>): string =>
+  r.status === 'corrupt' ? r.reason : r.status === 'unreadable' ? `unreadable (${r.errno})` : 'manifest vanished while listing';
+
+/** One file of a cache directory that could not be removed. */
+export interface RemoveFailure { file: string; errno: string }
+
+/**
+ * Test-only fault (honoured only with GRIDTA_TEST_FAULTS=1): every removal in a cache directory fails
+ * with the errno in GRIDTA_TEST_CACHE_REMOVE_ERRNO, as on a read-only file system.
+ */
+function removeFault(): string | undefined {
+  return process.env.GRIDTA_TEST_FAULTS === '1' ? process.env.GRIDTA_TEST_CACHE_REMOVE_ERRNO || undefined : undefined;
+}
+
+/**
+ * Removes one entry-named file or temporary of a cache directory. A directory with that name is
+ * removed only when it is empty (gridta never deletes what it did not write); anything else fails
+ * with its errno (ENOTEMPTY, EROFS, EACCES, ...). Already gone counts as removed.
+ */
+export async function removeCacheFile(dir: string, name: string): Promise<RemoveFailure | null> {
+  if (!ENTRY_FILE.test(name) && !TEMP_FILE.test(name)) throw new Error(`not a cache file name: ${name}`); // never anything else
+  const path = join(dir, name);
+  const st = await fsp.lstat(path).catch(() => null);
+  if (!st) return null;
+  try {
+    const fault = removeFault();
+    if (fault) throw Object.assign(new Error(`${fault}: injected removal failure, ${path}`), { code: fault });
+    if (st.isDirectory()) await fsp.rmdir(path);
+    else await fsp.unlink(path);
+    return null;
+  } catch (e) {
+    const errno = errnoOf(e);
+    return errno === 'ENOENT' ? null : { file: name, errno };
+  }
+}
+
+/** A few words on why a removal failed, for messages. */
+export function removeFailureText(errno: string): string {
+  switch (errno) {
+    case 'ENOTEMPTY': case 'EEXIST': return 'a directory that is not empty: gridta removes only empty directories, remove it by hand';
+    case 'EROFS': return 'read-only file system';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EBUSY': return 'in use';
+    default: return 'cannot be removed';
   }
 }
 
@@ -210,16 +267,39 @@ export interface CacheDirState {
   failure?: { operation: 'mkdir' | 'probe'; errno: string };
 }
 
-/** [M7]: creates the directory recursively, then probes writability with a small file it removes again. */
-export async function openCacheDir(dir: string): Promise<CacheDirState> {
-  try {
-    await fsp.mkdir(dir, { recursive: true });
-  } catch (e) {
-    const st = await fsp.stat(dir).catch(() => null);
-    const isDir = st?.isDirectory() ?? false;
-    // EEXIST from a recursive mkdir means the path (or an ancestor) exists and is not a directory
-    const errno = errnoOf(e) === 'EEXIST' && !isDir ? 'ENOTDIR' : errnoOf(e);
-    return { dir, exists: isDir, writable: false, failure: { operation: 'mkdir', errno } };
+/**
+ * [M7]: the one writability check of a cache directory, used by warmup and by `gridta diagnose`.
+ * With `create` (warmup) a missing directory is created recursively; without it (diagnose, which
+ * leaves nothing behind) a missing directory counts as writable when its nearest existing ancestor
+ * is a writable directory. An existing directory is probed with a `.probe-<pid>-<random>` file that
+ * is removed again.
+ */
+export async function probeCacheDir(dir: string, opts: { create: boolean }): Promise<CacheDirState> {
+  if (opts.create) {
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+    } catch (e) {
+      const st = await fsp.stat(dir).catch(() => null);
+      const isDir = st?.isDirectory() ?? false;
+      // EEXIST from a recursive mkdir means the path (or an ancestor) exists and is not a directory
+      const errno = errnoOf(e) === 'EEXIST' && !isDir ? 'ENOTDIR' : errnoOf(e);
+      return { dir, exists: isDir, writable: false, failure: { operation: 'mkdir', errno } };
+    }
+  } else {
+    const st = await fsp.stat(dir).catch((e: unknown) => errnoOf(e));
+    if (typeof st === 'string') {
+      if (st !== 'ENOENT') return { dir, exists: false, writable: false, failure: { operation: 'mkdir', errno: st } };
+      for (let up = dirname(dir); ; up = dirname(up)) {
+        try {
+          if (!(await fsp.stat(up)).isDirectory()) return { dir, exists: false, writable: false, failure: { operation: 'mkdir', errno: 'ENOTDIR' } };
+          await fsp.access(up, constants.W_OK | constants.X_OK);
+          return { dir, exists: false, writable: true };
+        } catch (e) {
+          if (errnoOf(e) !== 'ENOENT' || dirname(up) === up) return { dir, exists: false, writable: false, failure: { operation: 'mkdir', errno: errnoOf(e) } };
+        }
+      }
+    }
+    if (!st.isDirectory()) return { dir, exists: false, writable: false, failure: { operation: 'mkdir', errno: 'ENOTDIR' } };
   }
   const probe = join(dir, `.probe-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
@@ -232,7 +312,11 @@ export async function openCacheDir(dir: string): Promise<CacheDirState> {
   return { dir, exists: true, writable: true };
 }
 
-function unwritableWarning(s: CacheDirState): GridtaWarning {
+/** [M7] at warmup: creates the directory recursively, then probes writability. */
+export const openCacheDir = (dir: string): Promise<CacheDirState> => probeCacheDir(dir, { create: true });
+
+/** GRIDTA_CACHE_UNWRITABLE for a directory whose probe failed. */
+export function unwritableWarning(s: CacheDirState): GridtaWarning {
   const { operation, errno } = s.failure!;
   const then = s.exists ? 'valid entries in it are still read; a module compiled now stays in memory only' : 'a module compiled now stays in memory only';
   return {
@@ -298,8 +382,9 @@ export async function loadModule(target: Target, opts: LoadOptions): Promise<Mod
   const info = await cacheKey(target, sourcesDir);
 
   /** Writes to cache_dir; a failure warns (or throws in strict mode) and leaves no temporary file. */
+  let blocked = false; // an entry file is a directory that could not be removed: a write would fail
   const save = async (bytes: Uint8Array): Promise<boolean> => {
-    if (!state || !writable) return false;
+    if (!state || !writable || blocked) return false;
     try {
       await writeEntry(state.dir, info, bytes);
       return true;
@@ -328,11 +413,23 @@ export async function loadModule(target: Target, opts: LoadOptions): Promise<Mod
     }
     if (r.status === 'missing') continue;
     if (r.status === 'unreadable' && tier === 'cache' && strict) throw new CacheUnavailableError({ dir, operation: 'read', errno: r.errno });
-    const reason = r.status === 'corrupt' ? r.reason : `unreadable (${r.errno})`;
+    const reason = entryProblem(r);
+    // a directory named like an entry file blocks the rename of the fresh file: only an empty one is removed
+    let removeFailed: RemoveFailure | null = null;
+    if (tier === 'cache' && writable) {
+      for (const name of [`${info.key}.wasm`, `${info.key}.json`]) {
+        if (!removeFailed && (await isDirectoryAt(join(dir, name)))) removeFailed = await removeCacheFile(dir, name);
+      }
+      if (removeFailed && strict) throw new CacheUnavailableError({ dir, operation: 'write', errno: removeFailed.errno });
+      blocked = removeFailed !== null;
+    }
+    const then = tier !== 'cache' || !writable ? 'ignoring it'
+      : removeFailed ? `${join(dir, removeFailed.file)} cannot be removed (${removeFailed.errno}: ${removeFailureText(removeFailed.errno)}), so the module stays in memory and every start compiles until it is removed`
+        : 'it will be replaced';
     warn({
       code: 'GRIDTA_CACHE_CORRUPT',
-      message: `module cache entry ${info.key} in ${dir} is invalid (${reason}); ${tier === 'cache' && writable ? 'it will be replaced' : 'ignoring it'}`,
-      details: { dir, key: info.key, reason },
+      message: `module cache entry ${info.key} in ${dir} is invalid (${reason}); ${then}`,
+      details: { dir, key: info.key, reason, ...(removeFailed ? { removeFailed } : {}) },
     });
     if (tier === 'cache') replace = true;
   }
@@ -378,6 +475,8 @@ export interface CacheListing {
   files: string[];
   /** Age of the newest file, from its mtime. */
   ageMs: number;
+  /** Bytes of every regular file of this row (manifest included). */
+  diskBytes: number;
 }
 
 /** The key this installation looks up for each target. */
@@ -387,7 +486,12 @@ export async function currentKeys(sourcesDir = kernelSourcesDir()): Promise<Map<
   return out;
 }
 
-/** Every entry, orphan and temporary in one tier. A missing directory (or a file in its place) lists nothing. */
+/**
+ * Every entry, orphan and temporary in one tier: the one scan behind `gridta cache ls | verify` and
+ * `gridta diagnose`, so they always agree. Each key with an entry-named file or directory is checked
+ * by `readEntry` (a directory in place of either file is a corrupt entry); a `.wasm` file alone is an
+ * orphan. A missing directory (or a file in its place) lists nothing.
+ */
 export async function scanCacheDir(dir: string, tier: 'cache' | 'bundled', current: ReadonlyMap<string, Target>): Promise<CacheListing[]> {
   let names: string[];
   try {
@@ -396,9 +500,9 @@ export async function scanCacheDir(dir: string, tier: 'cache' | 'bundled', curre
     if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') return [];
     throw e;
   }
-  const stat = async (name: string): Promise<{ size: number; mtimeMs: number } | null> => {
+  const stat = async (name: string): Promise<{ size: number; mtimeMs: number; file: boolean } | null> => {
     const s = await fsp.lstat(join(dir, name)).catch(() => null);
-    return s && s.isFile() ? { size: s.size, mtimeMs: s.mtimeMs } : null;
+    return s && (s.isFile() || s.isDirectory()) ? { size: s.isFile() ? s.size : 0, mtimeMs: s.mtimeMs, file: s.isFile() } : null;
   };
   const now = Date.now();
   const keys = new Map<string, { json?: string; wasm?: string }>();
@@ -407,12 +511,12 @@ export async function scanCacheDir(dir: string, tier: 'cache' | 'bundled', curre
     const temp = TEMP_FILE.exec(name);
     if (temp) {
       const s = await stat(name);
-      if (!s) continue;
-      rows.push({ tier, dir, key: temp[1]!, status: 'temp', target: null, bytes: s.size, createdAt: null, compiler: null, current: current.has(temp[1]!), reason: null, files: [name], ageMs: now - s.mtimeMs });
+      if (!s?.file) continue; // readers ignore temporaries, and a directory there blocks nothing
+      rows.push({ tier, dir, key: temp[1]!, status: 'temp', target: null, bytes: s.size, createdAt: null, compiler: null, current: current.has(temp[1]!), reason: null, files: [name], ageMs: now - s.mtimeMs, diskBytes: s.size });
       continue;
     }
     const m = ENTRY_FILE.exec(name);
-    if (!m || !(await stat(name))) continue; // a directory named like an entry is not gridta's
+    if (!m || !(await stat(name))) continue;
     const k = keys.get(m[1]!) ?? {};
     k[m[2] as 'json' | 'wasm'] = name;
     keys.set(m[1]!, k);
@@ -421,15 +525,15 @@ export async function scanCacheDir(dir: string, tier: 'cache' | 'bundled', curre
     const files = [f.json, f.wasm].filter((x): x is string => x !== undefined);
     const stats = await Promise.all(files.map(stat));
     const ageMs = now - Math.max(0, ...stats.map((s) => s?.mtimeMs ?? 0));
-    const wasmSize = f.wasm ? (stats[files.indexOf(f.wasm)]?.size ?? null) : null;
-    const row: CacheListing = { tier, dir, key, status: 'orphan', target: null, bytes: wasmSize, createdAt: null, compiler: null, current: current.has(key), reason: null, files, ageMs };
-    if (f.json) {
-      const r = await readEntry(dir, key, current.get(key) ?? null);
+    const wasmStat = f.wasm ? stats[files.indexOf(f.wasm)] : undefined;
+    const wasmSize = wasmStat?.file ? wasmStat.size : null;
+    const diskBytes = stats.reduce((n, s) => n + (s?.size ?? 0), 0);
+    const row: CacheListing = { tier, dir, key, status: 'orphan', target: null, bytes: wasmSize, createdAt: null, compiler: null, current: current.has(key), reason: null, files, ageMs, diskBytes };
+    const r = await readEntry(dir, key, current.get(key) ?? null);
+    if (r.status !== 'missing' || f.json) {
       const m: Partial<Manifest> | undefined = r.status === 'ok' ? r.manifest : r.status === 'corrupt' ? r.manifest : undefined;
       row.status = r.status === 'ok' ? 'ok' : 'corrupt';
-      if (r.status === 'corrupt') row.reason = r.reason;
-      if (r.status === 'unreadable') row.reason = `unreadable (${r.errno})`;
-      if (r.status === 'missing') row.reason = 'manifest vanished while listing';
+      if (r.status !== 'ok') row.reason = entryProblem(r);
       row.target = typeof m?.target === 'string' ? m.target : null;
       row.createdAt = typeof m?.createdAt === 'string' ? m.createdAt : null;
       row.compiler = typeof m?.compiler === 'string' ? m.compiler : null;
@@ -446,40 +550,46 @@ export const STALE_TEMP_MS = 10 * 60_000;
 /** A row `verify` counts as a problem: corrupt entries, orphans and stale temporaries. */
 export const isProblem = (r: CacheListing): boolean => r.status === 'corrupt' || r.status === 'orphan' || (r.status === 'temp' && r.ageMs >= STALE_TEMP_MS);
 
-/** `verify --fix` in cache_dir: deletes the files of one problem row; returns the files it removed. */
-export async function removeListing(r: CacheListing): Promise<string[]> {
-  const removed: string[] = [];
+/**
+ * `verify --fix` in cache_dir: deletes the files of one problem row (an entry-named directory only
+ * when empty); returns the files it removed and, with their errno, those it could not.
+ */
+export async function removeListing(r: CacheListing): Promise<{ removed: string[]; failed: RemoveFailure[] }> {
+  const removed: string[] = [], failed: RemoveFailure[] = [];
   for (const name of r.files) {
     if (!ENTRY_FILE.test(name) && !TEMP_FILE.test(name)) continue; // never anything else
-    await fsp.rm(join(r.dir, name), { force: true });
-    removed.push(name);
+    const f = await removeCacheFile(r.dir, name);
+    if (f) failed.push(f);
+    else removed.push(name);
   }
-  return removed;
+  return { removed, failed };
 }
 
-/** `gridta cache clear`: deletes entry-named files and their temporaries, nothing else. */
-export async function clearCacheDir(dir: string): Promise<{ files: number; bytes: number }> {
+/**
+ * `gridta cache clear`: deletes entry-named files (and empty directories) and their temporaries,
+ * nothing else; `failed` lists, in name order, what could not be removed and why.
+ */
+export async function clearCacheDir(dir: string): Promise<{ files: number; bytes: number; failed: RemoveFailure[] }> {
   let names: string[];
   try {
     names = await fsp.readdir(dir);
   } catch (e) {
-    if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') return { files: 0, bytes: 0 };
+    if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') return { files: 0, bytes: 0, failed: [] };
     throw e;
   }
   let files = 0, bytes = 0;
-  for (const name of names) {
+  const failed: RemoveFailure[] = [];
+  for (const name of names.sort()) {
     if (!ENTRY_FILE.test(name) && !TEMP_FILE.test(name)) continue;
-    const p = join(dir, name);
-    const s = await fsp.lstat(p).catch(() => null);
-    if (!s || s.isDirectory()) continue;
-    try {
-      await fsp.unlink(p);
-    } catch (e) {
-      if (errnoOf(e) === 'ENOENT') continue; // removed meanwhile by another process
-      throw e;
+    const s = await fsp.lstat(join(dir, name)).catch(() => null);
+    if (!s || (s.isDirectory() && TEMP_FILE.test(name))) continue;
+    const f = await removeCacheFile(dir, name);
+    if (f) {
+      failed.push(f);
+      continue;
     }
     files++;
     bytes += s.isFile() ? s.size : 0;
   }
-  return { files, bytes };
+  return { files, bytes, failed };
 }

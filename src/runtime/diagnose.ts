@@ -8,14 +8,13 @@
  * `warmup.cacheSource` what warmup then did. The inspection never leaves a file behind: writability
  * is probed with a `.probe-*` file that is removed at once, and a missing directory is not created.
  */
-import { randomBytes } from 'node:crypto';
-import { constants, existsSync, mkdtempSync, promises as fsp, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseDocument, type Document } from 'yaml';
 import type { EngineKind } from '../compute/run.js';
 import { CacheUnavailableError, ConfigError, GridtaError, type ConfigErrorDetails } from '../errors.js';
-import { cacheKey, readEntry, type Target } from './cache.js';
+import { cacheKey, probeCacheDir, scanCacheDir, unwritableWarning, type Target } from './cache.js';
 import {
   COMPUTE_DEFAULTS, bundledConfigPath, describeSettings, projectRootOf, resolveConfig,
   type EngineSetting, type GridtaOptions, type GridtaWarning, type ResolvedConfig, type SettingSource,
@@ -332,123 +331,46 @@ interface DirScan {
   corruptEntries: { key: string; reason: string }[];
 }
 
-const ENTRY_FILE = /^([0-9a-f]{64})\.(wasm|json)$/;
-const TEMP_FILE = /^[0-9a-f]{64}\.(?:wasm|json)\.tmp-/;
-
-/** Counts and validates what gridta owns in a cache directory; an unreadable or missing one is empty. */
-async function scanDir(dir: string): Promise<DirScan> {
+/**
+ * Counts what gridta owns in a cache directory, from the same scan and checks as `gridta cache
+ * verify` (so both give the same reason for every bad entry); an unreadable or missing one is empty.
+ */
+async function scanDir(dir: string, tier: 'cache' | 'bundled', current: ReadonlyMap<string, Target>): Promise<DirScan> {
   const scan: DirScan = { entries: 0, bytes: 0, corrupt: 0, orphans: 0, tempFiles: 0, valid: new Map(), corruptEntries: [] };
-  let names: string[];
-  try {
-    names = await fsp.readdir(dir);
-  } catch {
-    return scan;
-  }
-  const manifests = new Set<string>();
-  const modules = new Set<string>();
-  const owned: string[] = [];
-  for (const name of names) {
-    const m = ENTRY_FILE.exec(name);
-    if (m) {
-      (m[2] === 'json' ? manifests : modules).add(m[1]!);
-      owned.push(name);
-    } else if (TEMP_FILE.test(name)) {
-      scan.tempFiles++;
-      owned.push(name);
-    }
-  }
-  for (const name of owned) {
-    try {
-      const st = await fsp.stat(join(dir, name));
-      if (st.isFile()) scan.bytes += st.size;
-    } catch {
-      /* removed meanwhile */
-    }
-  }
-  for (const key of modules) if (!manifests.has(key)) scan.orphans++;
-  for (const key of [...manifests].sort()) {
-    let target: unknown;
-    try {
-      target = (JSON.parse(await fsp.readFile(join(dir, `${key}.json`), 'utf8')) as { target?: unknown }).target;
-    } catch {
-      target = undefined;
-    }
-    const check = target === 'simd' || target === 'scalar'
-      ? await readEntry(dir, key, target)
-      : { status: 'corrupt' as const, reason: `manifest target ${JSON.stringify(target ?? null)} is not simd or scalar` };
-    if (check.status === 'ok') {
+  const rows = await scanCacheDir(dir, tier, current).catch(() => []);
+  for (const r of rows) {
+    scan.bytes += r.diskBytes;
+    if (r.status === 'ok') {
       scan.entries++;
-      scan.valid.set(key, target as Target);
-    } else if (check.status !== 'missing') {
-      // invalid, or present but unreadable: either way not usable ([M4])
-      const c = check as { reason?: string; errno?: string };
+      scan.valid.set(r.key, r.target as Target);
+    } else if (r.status === 'corrupt') {
       scan.corrupt++;
-      scan.corruptEntries.push({ key, reason: c.reason ?? `unreadable (${c.errno ?? 'EIO'})` });
-    }
+      scan.corruptEntries.push({ key: r.key, reason: r.reason ?? 'corrupt' });
+    } else if (r.status === 'orphan') scan.orphans++;
+    else scan.tempFiles++;
   }
   return scan;
-}
-
-interface Probe {
-  exists: boolean;
-  writable: boolean;
-  operation: 'mkdir' | 'probe';
-  errno: string | null;
-}
-
-const errnoOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? 'EIO';
-
-/**
- * [M7] without side effects: an existing directory gets a `.probe-<pid>-<random>` file created and
- * removed; for a missing one, the nearest existing ancestor must be a writable directory.
- */
-async function probeDir(dir: string): Promise<Probe> {
-  try {
-    const st = await fsp.stat(dir);
-    if (!st.isDirectory()) return { exists: false, writable: false, operation: 'mkdir', errno: 'ENOTDIR' };
-  } catch (e) {
-    if (errnoOf(e) !== 'ENOENT') return { exists: false, writable: false, operation: 'mkdir', errno: errnoOf(e) };
-    let up = dir;
-    for (;;) {
-      const parent = dirname(up);
-      if (parent === up) return { exists: false, writable: false, operation: 'mkdir', errno: 'ENOENT' };
-      up = parent;
-      try {
-        const st = await fsp.stat(up);
-        if (!st.isDirectory()) return { exists: false, writable: false, operation: 'mkdir', errno: 'ENOTDIR' };
-        await fsp.access(up, constants.W_OK | constants.X_OK);
-        return { exists: false, writable: true, operation: 'mkdir', errno: null };
-      } catch (e2) {
-        if (errnoOf(e2) === 'ENOENT') continue;
-        return { exists: false, writable: false, operation: 'mkdir', errno: errnoOf(e2) };
-      }
-    }
-  }
-  const probe = join(dir, `.probe-${process.pid}-${randomBytes(6).toString('hex')}`);
-  try {
-    const fh = await fsp.open(probe, 'wx');
-    await fh.close();
-  } catch (e) {
-    return { exists: true, writable: false, operation: 'probe', errno: errnoOf(e) };
-  }
-  await fsp.rm(probe, { force: true });
-  return { exists: true, writable: true, operation: 'probe', errno: null };
 }
 
 async function inspectCache(cfg: ResolvedConfig, warnings: GridtaWarning[]): Promise<{ cache: DiagnoseCache; refusal: DiagnoseError | null }> {
   const dir = cfg.cacheDir.value;
   const bundledDir = bundledCacheDir();
-  const probe = await probeDir(dir);
-  const [own, bundled] = [await scanDir(dir), await scanDir(bundledDir)];
+  const state = await probeCacheDir(dir, { create: false });
   const keys: Record<Target, string | null> = { simd: null, scalar: null };
   const lookup: Record<Target, LookupTier> = { simd: 'missing', scalar: 'missing' };
+  const current = new Map<string, Target>();
   for (const t of TARGETS) {
     try {
       keys[t] = (await cacheKey(t)).key;
+      current.set(keys[t]!, t);
     } catch {
       continue;
     }
-    const key = keys[t]!;
+  }
+  const [own, bundled] = [await scanDir(dir, 'cache', current), await scanDir(bundledDir, 'bundled', current)];
+  for (const t of TARGETS) {
+    const key = keys[t];
+    if (key === null) continue;
     lookup[t] = own.valid.get(key) === t ? 'cache' : bundled.valid.get(key) === t ? 'bundled' : 'missing';
   }
   for (const c of own.corruptEntries) {
@@ -459,18 +381,14 @@ async function inspectCache(cfg: ResolvedConfig, warnings: GridtaWarning[]): Pro
     });
   }
   let refusal: DiagnoseError | null = null;
-  if (!probe.writable) {
-    const { operation } = probe;
-    const errno = probe.errno ?? 'EACCES';
+  if (!state.writable) {
+    const { operation, errno } = state.failure!;
     if (cfg.cacheStrict.value) refusal = errorOf(new CacheUnavailableError({ dir, operation, errno }));
-    else {
-      const then = probe.exists ? 'valid entries in it are still read; a module compiled now stays in memory only' : 'a module compiled now stays in memory only';
-      warnings.push({ code: 'GRIDTA_CACHE_UNWRITABLE', message: `module cache dir ${dir} is not writable (${operation}: ${errno}); ${then}`, details: { dir, operation, errno } });
-    }
+    else warnings.push(unwritableWarning(state));
   }
   return {
     cache: {
-      dir, exists: probe.exists, writable: probe.writable, strict: cfg.cacheStrict.value,
+      dir, exists: state.exists, writable: state.writable, strict: cfg.cacheStrict.value,
       entries: own.entries, bytes: own.bytes, corrupt: own.corrupt, orphans: own.orphans, tempFiles: own.tempFiles,
       bundledDir, bundledEntries: bundled.entries, keys, lookup,
     },

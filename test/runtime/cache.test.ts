@@ -328,7 +328,10 @@ describe('the internal __cache option ([L5])', () => {
 });
 
 describe('gridta cache ([§3.7])', () => {
-  /** A cache_dir holding one valid entry, one corrupt entry, an orphan, a stale and a fresh temporary, and foreign files. */
+  /**
+   * A cache_dir holding one valid entry, one corrupt entry, an orphan, a stale and a fresh temporary,
+   * an empty directory named like a manifest (a corrupt entry: it blocks that entry's writes), and foreign files.
+   */
   async function messyDir(): Promise<{ dir: string; key: string; corrupt: string; orphan: string }> {
     const dir = freshDir();
     const { key, bytes } = await populate(dir);
@@ -343,10 +346,11 @@ describe('gridta cache ([§3.7])', () => {
     writeFileSync(join(dir, 'notes.txt'), 'operator notes\n');
     writeFileSync(join(dir, 'model.wasm'), 'not ours');
     writeFileSync(join(dir, `${'e'.repeat(63)}.json`), 'one hex digit short');
-    mkdirSync(join(dir, `${'a'.repeat(64)}.json`));
+    mkdirSync(join(dir, `${DIR_ENTRY}.json`));
     return { dir, key, corrupt, orphan };
   }
-  const FOREIGN = ['a'.repeat(64) + '.json', 'e'.repeat(63) + '.json', 'model.wasm', 'notes.txt'];
+  const DIR_ENTRY = 'a'.repeat(64);
+  const FOREIGN = ['e'.repeat(63) + '.json', 'model.wasm', 'notes.txt'];
 
   it('path prints the cache_dir with its source and the bundled directory', async () => {
     const dir = freshDir();
@@ -363,7 +367,7 @@ describe('gridta cache ([§3.7])', () => {
     expect(r.code, r.stderr).toBe(0);
     const rows = r.json.entries as { tier: string; key: string; status: string; target: string | null; bytes: number | null; current: boolean }[];
     const mine = rows.filter((x) => x.tier === 'cache').map((x) => [x.key, x.status]);
-    expect(mine).toEqual([[key, 'ok'], [key, 'temp'], [key, 'temp'], [corrupt, 'corrupt'], [orphan, 'orphan']].sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0)));
+    expect(mine).toEqual([[key, 'ok'], [key, 'temp'], [key, 'temp'], [corrupt, 'corrupt'], [orphan, 'orphan'], [DIR_ENTRY, 'corrupt']].sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0)));
     expect(rows.find((x) => x.tier === 'cache' && x.status === 'ok')).toMatchObject({ target: 'simd', current: false });
     const bundled = rows.filter((x) => x.tier === 'bundled');
     expect(bundled.map((x) => x.target).sort(), 'the build pre-populates both targets').toEqual(['scalar', 'simd']);
@@ -379,12 +383,12 @@ describe('gridta cache ([§3.7])', () => {
     const { dir, key, corrupt, orphan } = await messyDir();
     const before = await cli('verify', '--dir', dir, '--json');
     expect(before.code).toBe(1);
-    expect(before.json).toMatchObject({ ok: false, problems: 3, fixed: 0 });
+    expect(before.json).toMatchObject({ ok: false, problems: 4, fixed: 0 });
     expect(files(dir)).toContain(`${corrupt}.json`);
 
     const fix = await cli('verify', '--fix', '--dir', dir, '--json');
     expect(fix.code, fix.stdout).toBe(0);
-    expect(fix.json).toMatchObject({ ok: true, problems: 3, fixed: 3 });
+    expect(fix.json).toMatchObject({ ok: true, problems: 4, fixed: 4, notFixed: 0 });
     expect(files(dir)).toEqual([...FOREIGN, `${key}.json`, `${key}.json.tmp-98-fresh`, `${key}.wasm`].sort());
     expect(files(dir).some((f) => f.startsWith(corrupt) || f.startsWith(orphan))).toBe(false);
 
@@ -396,10 +400,10 @@ describe('gridta cache ([§3.7])', () => {
   it('clear deletes entry files and their temporaries, never other files, and reports count and bytes', async () => {
     const { dir } = await messyDir();
     const ours = files(dir).filter((f) => !FOREIGN.includes(f));
-    const bytes = ours.reduce((n, f) => n + readFileSync(join(dir, f)).length, 0);
+    const bytes = ours.reduce((n, f) => n + (f === `${DIR_ENTRY}.json` ? 0 : readFileSync(join(dir, f)).length), 0);
     const r = await cli('clear', '--dir', dir, '--json');
     expect(r.code).toBe(0);
-    expect(r.json).toEqual({ dir, files: ours.length, bytes });
+    expect(r.json).toEqual({ dir, files: ours.length, bytes, failed: [] });
     expect(files(dir)).toEqual(FOREIGN);
     const again = await cli('clear', '--dir', dir);
     expect(again.stdout).toMatch(/removed 0 files/);
