@@ -36,6 +36,7 @@ export const JOBS_FLAGS = {
   'retry-limit': { type: 'string' },
   concurrency: { type: 'string' },
   'metrics-port': { type: 'string' },
+  'metrics-host': { type: 'string' },
   'poll-interval-ms': { type: 'string' },
 } as const;
 
@@ -55,6 +56,7 @@ export function jobsOptions(values: Record<string, unknown>): GridtaOptions {
   if (v['retry-limit'] !== undefined) o.jobsRetryLimit = intFlag('retry-limit', v['retry-limit']);
   if (v.concurrency !== undefined) o.jobsConcurrency = intFlag('concurrency', v.concurrency);
   if (v['metrics-port'] !== undefined) o.jobsMetricsPort = intFlag('metrics-port', v['metrics-port'], ['off']);
+  if (v['metrics-host'] !== undefined) o.jobsMetricsHost = v['metrics-host'];
   if (v['poll-interval-ms'] !== undefined) o.jobsPollIntervalMs = intFlag('poll-interval-ms', v['poll-interval-ms']);
   return o as GridtaOptions;
 }

@@ -1,5 +1,5 @@
 /**
- * `gridta worker [--concurrency N] [--metrics-port P] [--worker-id ID] [--dsn URL] [config flags]`:
+ * `gridta worker [--concurrency N] [--metrics-port P] [--metrics-host ADDR] [--worker-id ID] [--dsn URL] [config flags]`:
  * claims units of every job from PostgreSQL and computes them with this machine's engine (threads,
  * cache and warmup from its own config) until SIGTERM/SIGINT, which finishes the current batch of each
  * unit and hands the rest back; a second signal exits at once. Log lines are JSON on standard error.
@@ -10,7 +10,7 @@ import { createEngine } from '../runtime/engine.js';
 import { JOBS_FLAGS, jobsOptions } from './jobs.js';
 import { UsageError, parse } from './args.js';
 
-export const WORKER_USAGE = `usage: gridta worker [--concurrency N] [--metrics-port P|off] [--worker-id ID] [--dsn URL]
+export const WORKER_USAGE = `usage: gridta worker [--concurrency N] [--metrics-port P|off] [--metrics-host ADDR] [--worker-id ID] [--dsn URL]
                      [--lease-seconds N] [--poll-interval-ms N] [config flags...]
 
 Claims units of every submitted job from PostgreSQL (GRIDTA_PG_DSN, --dsn or jobs.dsn), computes them
@@ -46,7 +46,7 @@ export async function runWorker(argv: string[]): Promise<number> {
   try {
     const warm = await engine.warmup();
     const port = cfg.jobsMetricsPort.value;
-    if (port !== 'off') server = await serveMetrics(metrics, port);
+    if (port !== 'off') server = await serveMetrics(metrics, port, cfg.jobsMetricsHost.value);
     const faults: WorkerFaults | undefined = process.env.GRIDTA_TEST_FAULTS === '1'
       ? { stallMs: Number(process.env.GRIDTA_TEST_UNIT_STALL_MS ?? 0) || 0, batchDelayMs: Number(process.env.GRIDTA_TEST_BATCH_DELAY_MS ?? 0) || 0 }
       : undefined;
@@ -56,7 +56,7 @@ export async function runWorker(argv: string[]): Promise<number> {
     });
     log('info', 'worker_started', {
       dsn: db.dsn, schema: db.schema, concurrency, leaseSeconds: lease, engine: warm.engine, threads: warm.threads,
-      warmupMs: Math.round(warm.timings.totalMs), metricsPort: server?.port ?? null, pid: process.pid,
+      warmupMs: Math.round(warm.timings.totalMs), metricsPort: server?.port ?? null, metricsHost: server ? cfg.jobsMetricsHost.value : null, pid: process.pid,
     });
     let signals = 0;
     const onSignal = (sig: string): void => {

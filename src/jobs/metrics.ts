@@ -49,8 +49,11 @@ export function createWorkerMetrics(workerId: string): WorkerMetrics {
   };
 }
 
-/** Serves `GET /metrics` on `port` (0: any free port) on all interfaces; resolves with the bound port. */
-export async function serveMetrics(metrics: WorkerMetrics, port: number, host?: string): Promise<{ server: Server; port: number }> {
+/**
+ * Serves `GET /metrics` on `host`:`port` (0: any free port); the loopback interface unless another
+ * address is given, so metrics are not exposed to the network by default. Resolves with the bound port.
+ */
+export async function serveMetrics(metrics: WorkerMetrics, port: number, host = '127.0.0.1'): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
       metrics.registry.metrics().then((text) => {

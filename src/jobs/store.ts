@@ -8,7 +8,7 @@ import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { ConfigError, JobsUnavailableError } from '../errors.js';
 import type { Axis, GridSpec } from '../grid/types.js';
-import { redactDsn, type ResolvedConfig } from '../runtime/config.js';
+import { maskDsn, maskSecretsIn, type ResolvedConfig } from '../runtime/config.js';
 
 /** The pg-boss queue every unit goes through. */
 export const QUEUE = 'gridta-units';
@@ -118,7 +118,7 @@ const lockKey = (schema: string): string => `hashtext('gridta.setup.${schema}'):
  */
 export async function openJobsDb(cfg: ResolvedConfig, opts: OpenOptions = {}): Promise<JobsDb> {
   const dsn = requireDsn(cfg);
-  const shown = redactDsn(dsn);
+  const shown = maskDsn(dsn);
   const schema = cfg.jobsSchema.value;
   const bossSchema = `${schema}_boss`;
   const pool = new pg.Pool({ connectionString: dsn, max: opts.poolSize ?? 4, connectionTimeoutMillis: 10_000, application_name: 'gridta' });
@@ -130,7 +130,7 @@ export async function openJobsDb(cfg: ResolvedConfig, opts: OpenOptions = {}): P
     await pool.end().catch(() => undefined);
     const err = e as NodeJS.ErrnoException;
     const cause = err.message || err.code || String(e);
-    throw new JobsUnavailableError({ dsn: shown, cause: err.code && !cause.includes(err.code) ? `${err.code} ${cause}` : cause }, { cause: e });
+    throw new JobsUnavailableError({ dsn: shown, cause: maskSecretsIn(err.code && !cause.includes(err.code) ? `${err.code} ${cause}` : cause, dsn) }, { cause: e });
   }
   let boss: PgBoss | undefined;
   try {
