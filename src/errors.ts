@@ -178,7 +178,7 @@ export class WarmupError extends GridtaError<WarmupErrorDetails> {
 // ---------------------------------------------------------------------------------------------
 // Scale-out jobs (gridta jobs / gridta worker)
 
-export type JobInputReason = 'not_found' | 'not_a_file' | 'no_data_files' | 'duplicate_instrument' | 'not_writable' | 'data_changed' | 'invalid_spec';
+export type JobInputReason = 'not_found' | 'not_a_file' | 'no_data_files' | 'duplicate_instrument' | 'not_writable' | 'data_changed' | 'invalid_spec' | 'fs_timeout';
 export interface JobInputDetails { field: string; reason: JobInputReason; value: unknown; expected?: unknown }
 /** A job's input (data files, output directory, unit size) is unusable; raised before anything is enqueued. */
 export class JobInputError extends GridtaError<JobInputDetails> {

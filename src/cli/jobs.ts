@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
+import { ensureWritableDir, fsStepTimedOut, type FsFaults } from '../jobs/dirs.js';
 import { fileSafe } from '../jobs/units.js';
 import { cancelJob, collectJob, jobStatus, listJobs, openJobsDb, submitJob, type JobStatus, type JobsDb } from '../jobs/index.js';
 import { materializeGrid } from '../grid/axes.js';
@@ -141,6 +142,9 @@ export async function runJobs(argv: string[]): Promise<number> {
         const def = registry.get(id);
         const grid = gridOverrides(def.id, values.grid ?? []);
         materializeGrid(engine.defaultGrid(def.id, grid));
+        const fsFaults: FsFaults | undefined = process.env.GRIDTA_TEST_FAULTS === '1'
+          ? { ...(process.env.GRIDTA_TEST_FS_TIMEOUT_MS ? { timeoutMs: Number(process.env.GRIDTA_TEST_FS_TIMEOUT_MS) } : {}), ...(process.env.GRIDTA_TEST_FS_STALL_STEP ? { stallStep: process.env.GRIDTA_TEST_FS_STALL_STEP } : {}) }
+          : undefined;
         const res = await withDb(engine, (db) => submitJob(engine, db, {
           indicatorId: def.id, grid, data, out: values.out as string,
           ...(values.instrument ? { instrumentId: values.instrument as string } : {}),
@@ -148,6 +152,7 @@ export async function runJobs(argv: string[]): Promise<number> {
           ...(timeline ? { timeline: timeline as 'dense' | 'sessions' } : {}),
           ...(values['ts-unit'] ? { tsUnit: values['ts-unit'] as never } : {}),
           ...(values.outputs ? { outputs: (values.outputs as string).split(',').map((s) => s.trim()) } : {}),
+          ...(fsFaults ? { fsFaults } : {}),
         }));
         if (json) process.stdout.write(JSON.stringify(res) + '\n');
         else {
@@ -186,7 +191,7 @@ export async function runJobs(argv: string[]): Promise<number> {
         }));
         const toFile = ['.arrow', '.feather'].includes(extname(out).toLowerCase());
         if (toFile && got.length !== 1) throw new UsageError(`the job has ${got.length} instruments: give --out a directory, or --instrument ID`);
-        if (!toFile) await fsp.mkdir(resolve(out), { recursive: true });
+        if (!toFile) await ensureWritableDir(out, 'out', out);
         const written = [];
         for (const g of got) {
           const file = toFile ? resolve(out) : join(resolve(out), `${fileSafe(g.instrumentId)}.arrow`);
@@ -203,5 +208,8 @@ export async function runJobs(argv: string[]): Promise<number> {
     }
   } finally {
     await engine.close();
+    // a filesystem step that timed out may still hold a libuv thread, which would keep the process
+    // alive: exit with the code already set once the error has been reported
+    if (fsStepTimedOut()) setTimeout(() => process.exit(), 50).unref();
   }
 }

@@ -4,7 +4,7 @@
  * tables only record what a job is and what happened to each unit.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { constants, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { loadCandlesFile } from '../arrow/candles.js';
@@ -17,6 +17,7 @@ import { selectOutputs } from '../guards/index.js';
 import { registry } from '../registry/index.js';
 import { requiredBaseSeries, type Engine } from '../runtime/engine.js';
 import { mergeUnits } from './arrow.js';
+import { bounded, ensureWritableDir, type FsFaults } from './dirs.js';
 import { QUEUE, onClient, transaction, type JobInstrument, type JobSpec, type JobsDb } from './store.js';
 import { autoUnitVariants, cartesianBlocks, explicitGrid, planUnits, unitFileName } from './units.js';
 
@@ -37,6 +38,8 @@ export interface SubmitRequest {
   readonly timeline?: 'dense' | 'sessions';
   readonly tsUnit?: 'ms' | 's' | 'us' | 'ns';
   readonly outputs?: readonly string[];
+  /** @internal Test-only filesystem faults (a shorter bound, a step that never finishes). */
+  readonly fsFaults?: FsFaults;
 }
 
 export interface SubmitResult {
@@ -49,19 +52,20 @@ export interface SubmitResult {
   readonly out: string;
 }
 
-async function dataFiles(paths: readonly string[]): Promise<string[]> {
+async function dataFiles(paths: readonly string[], faults: FsFaults): Promise<string[]> {
   if (paths.length === 0) throw new JobInputError({ field: 'data', reason: 'no_data_files', value: [] }, 'at least one candle file or directory is required');
   const out: string[] = [];
   for (const p of paths) {
     const abs = resolve(p);
     let st;
     try {
-      st = await fsp.stat(abs);
+      st = await bounded('data', 'stat', p, () => fsp.stat(abs), faults);
     } catch (e) {
+      if (e instanceof JobInputError) throw e;
       throw new JobInputError({ field: 'data', reason: 'not_found', value: p, expected: 'an existing .csv/.arrow file or a directory of them' }, 'no such file or directory', { cause: e });
     }
     if (st.isDirectory()) {
-      const names = (await fsp.readdir(abs)).filter((n) => DATA_EXTENSIONS.includes(extname(n).toLowerCase()) && !n.startsWith('.')).sort();
+      const names = (await bounded('data', 'readdir', p, () => fsp.readdir(abs), faults)).filter((n) => DATA_EXTENSIONS.includes(extname(n).toLowerCase()) && !n.startsWith('.')).sort();
       if (names.length === 0) throw new JobInputError({ field: 'data', reason: 'no_data_files', value: p, expected: DATA_EXTENSIONS }, 'the directory holds no candle files');
       out.push(...names.map((n) => join(abs, n)));
     } else if (st.isFile()) out.push(abs);
@@ -94,7 +98,8 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
   }
   const V = Number(grid.variants);
   const outputs = selectOutputs(def, req.outputs);
-  const files = await dataFiles(req.data);
+  const faults = req.fsFaults ?? {};
+  const files = await dataFiles(req.data, faults);
   if (req.instrumentId !== undefined && files.length !== 1) {
     throw new JobInputError({ field: 'instrument', reason: 'invalid_spec', value: req.instrumentId, expected: 'a single data file' }, '--instrument names one file\'s instrument; several files take their base names');
   }
@@ -103,19 +108,19 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
   const required = requiredBaseSeries(def, grid.axes);
   let maxT = 0;
   for (const file of files) {
-    const bytes = await fsp.readFile(file);
+    const bytes = await bounded('data', 'readFile', file, () => fsp.readFile(file), faults);
     const instrumentId = req.instrumentId ?? basename(file, extname(file));
     const other = seen.get(instrumentId);
     if (other !== undefined) {
       throw new JobInputError({ field: 'data', reason: 'duplicate_instrument', value: file, expected: `one file per instrument (${other} is ${instrumentId} too)` }, `two files give the instrument ${instrumentId}`);
     }
     seen.set(instrumentId, file);
-    const candles = await loadCandlesFile(file, {
+    const candles = await bounded('data', 'load', file, () => loadCandlesFile(file, {
       instrumentId,
       ...(req.timeframe ? { timeframe: req.timeframe as never } : {}),
       ...(req.timeline ? { timeline: req.timeline } : {}),
       ...(req.tsUnit ? { tsUnit: req.tsUnit } : {}),
-    });
+    }), faults);
     const available = availableSeries(candles);
     const missing = required.filter((s) => !available.includes(s as never));
     if (missing.length) throw new MissingInputSeriesError({ indicatorId: def.id, missing, required, available: [...available] });
@@ -131,13 +136,8 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
   for (const b of cartesianBlocks(grid.axes, 0, Math.min(V, unitVariants))) {
     engine.estimate(explicitGrid(def.id, b.axes), maxT, { outputs, throwOnGuard: true });
   }
-  const out = resolve(req.out);
-  try {
-    await fsp.mkdir(out, { recursive: true });
-    await fsp.access(out, constants.W_OK);
-  } catch (e) {
-    throw new JobInputError({ field: 'out', reason: 'not_writable', value: req.out, expected: 'a writable directory' }, `cannot create or write the output directory (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`, { cause: e });
-  }
+  // no recursive mkdir (it spins forever under /proc): walk up, check, create level by level
+  const out = await ensureWritableDir(req.out, 'out', req.out, faults);
 
   const jobId = randomUUID();
   const units = planUnits(instruments.length, V, unitVariants);

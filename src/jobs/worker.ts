@@ -20,6 +20,7 @@ import { unitToIPC } from './arrow.js';
 import type { WorkerMetrics } from './metrics.js';
 import { QUEUE, onClient, transaction, type JobSpec, type JobsDb } from './store.js';
 import { computeUnitValues } from './compute.js';
+import { ensureWritableDir } from './dirs.js';
 import { TEMP_DIR } from './units.js';
 
 export type LogFields = Record<string, unknown>;
@@ -185,7 +186,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
 
       // write the temporary file, then publish and complete under the row lock
       const tmpDir = join(info.out, TEMP_DIR);
-      await fsp.mkdir(tmpDir, { recursive: true });
+      await ensureWritableDir(tmpDir, 'out', tmpDir);
       tmp = join(tmpDir, `${u.file}.${workerId.replace(/[^A-Za-z0-9._-]/g, '_')}.a${attempt}.tmp`);
       const fh = await fsp.open(tmp, 'w');
       try {
