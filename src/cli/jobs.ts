@@ -22,7 +22,8 @@ export const JOBS_USAGE = `usage: gridta jobs <command> [options]
              validate everything, enqueue one unit per (instrument, variant range), print the job id
   status <job>                 state, processed/total units, attempts, failures, rate, ETA
   ls [--limit N]               every job, newest first
-  cancel <job>                 queued units at once, running ones at their next batch boundary
+  cancel <job>                 queued units at once, running ones at their next batch boundary;
+                               a finished job stays finished (a no-op that says so, exit 0)
   collect <job> --out FILE.arrow|DIR [--instrument ID] [--variant-key]
              merge the unit files into one Arrow file per instrument (every unit must be present)
 
@@ -178,6 +179,9 @@ export async function runJobs(argv: string[]): Promise<number> {
       }
       case 'cancel': {
         const st = await withDb(engine, (db) => cancelJob(db, needJob()));
+        // cancelling a finished (or already cancelled) job changes nothing: said so, and exit 0
+        if (!json && st.cancelOutcome === 'already_finished') process.stderr.write(`gridta jobs: job ${st.jobId} is already ${st.state}; nothing to cancel\n`);
+        if (!json && st.cancelOutcome === 'already_cancelled') process.stderr.write(`gridta jobs: job ${st.jobId} was already cancelled at ${st.cancelledAt}\n`);
         process.stdout.write(json ? JSON.stringify(st) + '\n' : formatStatus(st));
         return 0;
       }

@@ -280,22 +280,38 @@ export async function listJobs(db: JobsDb, limit = 50): Promise<JobStatus[]> {
   return out;
 }
 
+/** What `cancelJob` did: cancelled the job now, or nothing because it was already cancelled or finished. */
+export type CancelOutcome = 'cancelled' | 'already_cancelled' | 'already_finished';
+
+export interface CancelResult extends JobStatus {
+  readonly cancelOutcome: CancelOutcome;
+}
+
 /**
  * Cancels a job: its queued units at once (pg-boss `cancel`), its running units at their next batch
  * boundary (the worker finds its unit no longer active and the job flagged). Completed units stay.
+ * A finished job (`completed`, or `failed` with nothing left to run) stays as it is: cancelling it
+ * is a no-op reported as `already_finished`, and a second cancel is `already_cancelled`.
  */
-export async function cancelJob(db: JobsDb, jobId: string, reason = 'cancelled by request'): Promise<JobStatus> {
+export async function cancelJob(db: JobsDb, jobId: string, reason = 'cancelled by request'): Promise<CancelResult> {
   await jobRow(db, jobId);
-  await transaction(db.pool, async (client) => {
-    const { rowCount } = await client.query(`UPDATE ${db.schema}.job SET cancelled_at = now(), cancel_reason = $2 WHERE id = $1 AND cancelled_at IS NULL`, [jobId, reason]);
-    if (!rowCount) return;
+  const outcome = await transaction(db.pool, async (client): Promise<CancelOutcome> => {
+    // the job row lock orders concurrent cancels; the state is read under it
+    const { rows: [job] } = await client.query<{ cancelled_at: Date | null }>(`SELECT cancelled_at FROM ${db.schema}.job WHERE id = $1 FOR UPDATE`, [jobId]);
+    if (job!.cancelled_at) return 'already_cancelled';
+    const { rows: [left] } = await client.query<{ open: string }>(`
+      SELECT count(*) FILTER (WHERE st NOT IN ('completed', 'failed', 'cancelled')) open
+      FROM (SELECT ${STATE} st ${LIVE(db)} WHERE u.job_id = $1) x`, [jobId]);
+    if (Number(left!.open) === 0) return 'already_finished';
+    await client.query(`UPDATE ${db.schema}.job SET cancelled_at = now(), cancel_reason = $2 WHERE id = $1`, [jobId, reason]);
     const { rows } = await client.query<{ boss_id: string }>(`SELECT boss_id FROM ${db.schema}.unit WHERE job_id = $1 AND completions = 0 ORDER BY idx`, [jobId]);
     for (let c = 0; c < rows.length; c += 1000) {
       await db.boss.cancel(QUEUE, rows.slice(c, c + 1000).map((r) => r.boss_id), { db: onClient(client) });
     }
     await client.query(`UPDATE ${db.schema}.unit SET state = 'cancelled' WHERE job_id = $1 AND completions = 0`, [jobId]);
+    return 'cancelled';
   });
-  return jobStatus(db, jobId);
+  return { ...(await jobStatus(db, jobId)), cancelOutcome: outcome };
 }
 
 // ---------------------------------------------------------------------------------------------
