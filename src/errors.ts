@@ -203,7 +203,7 @@ export class JobNotFoundError extends GridtaError<JobNotFoundDetails> {
 }
 
 export interface JobIncompleteDetails {
-  jobId: string; instrumentId: string; reason: 'missing_units' | 'bad_unit_file' | 'missing_variants' | 'not_finished';
+  jobId: string; instrumentId: string; reason: 'missing_units' | 'bad_unit_file' | 'checksum_mismatch' | 'missing_variants' | 'not_finished';
   missing: { unit: number; file: string }[]; missingCount: number; total: number;
 }
 /** `collect` found a unit file missing or not the slice it should be. */

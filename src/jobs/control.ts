@@ -10,7 +10,7 @@ import type { Table } from 'apache-arrow';
 import { loadCandlesFile } from '../arrow/candles.js';
 import { availableSeries } from '../candles/index.js';
 import type { IndicatorTensor } from '../compute/tensor.js';
-import { JobInputError, JobNotFoundError, MissingInputSeriesError } from '../errors.js';
+import { JobIncompleteError, JobInputError, JobNotFoundError, MissingInputSeriesError } from '../errors.js';
 import { checkVariantRules, materializeGrid } from '../grid/axes.js';
 import type { GridSpec } from '../grid/types.js';
 import { selectOutputs } from '../guards/index.js';
@@ -344,12 +344,21 @@ export async function collectJob(db: JobsDb, jobId: string, opts: CollectOptions
   const def = registry.get(spec.indicatorId);
   const out: CollectedInstrument[] = [];
   for (const inst of chosen) {
-    const { rows } = await db.pool.query<{ idx: number; v_start: number; v_end: number; file: string; engine: string | null }>(
-      `SELECT idx, v_start, v_end, file, engine FROM ${db.schema}.unit WHERE job_id = $1 AND instrument = $2 ORDER BY v_start`, [jobId, inst.index]);
+    const { rows } = await db.pool.query<{ idx: number; v_start: number; v_end: number; file: string; engine: string | null; sha256: string | null }>(
+      `SELECT idx, v_start, v_end, file, engine, sha256 FROM ${db.schema}.unit WHERE job_id = $1 AND instrument = $2 ORDER BY v_start`, [jobId, inst.index]);
     const units = [];
     for (const r of rows) {
       const path = join(job.out_dir, r.file);
       const bytes = await fsp.readFile(path).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return null; throw e; });
+      // a file whose bytes changed since its worker published it (a flipped bit in the float data
+      // still parses) is refused; units published before digests were recorded have none to check
+      if (bytes && r.sha256 !== null) {
+        const got = sha256(bytes);
+        if (got !== r.sha256) {
+          throw new JobIncompleteError({ jobId, instrumentId: inst.instrumentId, reason: 'checksum_mismatch', missing: [{ unit: r.idx, file: path }], missingCount: 1, total: rows.length },
+            `job ${jobId} (${inst.instrumentId}): unit ${r.idx} file ${path} has sha256 ${got}, not the ${r.sha256} recorded when it was published`);
+        }
+      }
       units.push({ index: r.idx, start: r.v_start, end: r.v_end, file: path, bytes });
     }
     const engine = (rows.find((r) => r.engine)?.engine ?? 'wasm-simd') as 'wasm-simd' | 'wasm-scalar' | 'reference';

@@ -94,8 +94,11 @@ const DDL = (s: string): string => `
     finished_at timestamptz,
     duration_ms double precision,
     bytes bigint,
+    sha256 text,
     PRIMARY KEY (job_id, idx)
   );
+  -- SHA-256 of the published unit file (collect verifies it); added after the first release
+  ALTER TABLE ${s}.unit ADD COLUMN IF NOT EXISTS sha256 text;
   CREATE INDEX IF NOT EXISTS unit_job_state ON ${s}.unit (job_id, state);
 `;
 

@@ -184,6 +184,9 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         { index: u.idx, instrument: u.instrument, start: u.v_start, end: u.v_end, outputs: res.values, keys: res.keys },
       );
 
+      // collect checks the published file against this digest
+      const digest = createHash('sha256').update(bytes).digest('hex');
+
       // write the temporary file, then publish and complete under the row lock
       const tmpDir = join(info.out, TEMP_DIR);
       await ensureWritableDir(tmpDir, 'out', tmpDir);
@@ -213,8 +216,8 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         await db.boss.complete(QUEUE, job.id, { worker: workerId, bytes: bytes.length }, { db: onClient(client) });
         await client.query(
           `UPDATE ${s}.unit SET state = 'done', completions = completions + 1, finished_at = now(), last_worker = $2,
-             duration_ms = $3, bytes = $4, engine = $5 WHERE boss_id = $1`,
-          [job.id, workerId, performance.now() - t0, bytes.length, base.engine ?? null]);
+             duration_ms = $3, bytes = $4, engine = $5, sha256 = $6 WHERE boss_id = $1`,
+          [job.id, workerId, performance.now() - t0, bytes.length, base.engine ?? null, digest]);
         return 'owned' as const;
       });
       if (outcome !== 'owned') throw new UnitStopped(outcome, batchesDone);
