@@ -11,12 +11,13 @@ import { JOBS_FLAGS, jobsOptions } from './jobs.js';
 import { UsageError, parse } from './args.js';
 
 export const WORKER_USAGE = `usage: gridta worker [--concurrency N] [--metrics-port P|off] [--metrics-host ADDR] [--worker-id ID] [--dsn URL]
-                     [--lease-seconds N] [--poll-interval-ms N] [config flags...]
+                     [--poll-interval-ms N] [config flags...]
 
 Claims units of every submitted job from PostgreSQL (GRIDTA_PG_DSN, --dsn or jobs.dsn), computes them
 with this machine's engine and writes each unit's Arrow file under the job's output directory. Stops
 gracefully on SIGTERM or Ctrl-C (the current batch finishes, the unit goes back to the queue); a second
-signal exits at once. With jobs.enabled: false (GRIDTA_JOBS_ENABLED=0) it logs that and exits 0.
+signal exits at once. A unit's lease is its job's (jobs submit --lease-seconds); a worker's own
+lease_seconds has no effect. With jobs.enabled: false (GRIDTA_JOBS_ENABLED=0) it logs that and exits 0.
 `;
 
 export async function runWorker(argv: string[]): Promise<number> {
@@ -35,9 +36,10 @@ export async function runWorker(argv: string[]): Promise<number> {
     return 0;
   }
   const concurrency = cfg.jobsConcurrency.value;
-  const lease = cfg.jobsLeaseSeconds.value;
+  // leases are the jobs' own (set at submit) and expired by every worker's sweep each second; the
+  // queue's maintenance (archiving, and a backstop expiry) runs once a minute
   const db = await openJobsDb(cfg, {
-    maintenanceIntervalSeconds: Math.max(1, Math.min(60, Math.floor(lease / 4))),
+    maintenanceIntervalSeconds: 60,
     poolSize: concurrency + 3,
     onError: (e) => log('warn', 'db_error', { error: e.message }),
   }).catch(async (e: unknown) => { await engine.close(); throw e; });
@@ -55,7 +57,7 @@ export async function runWorker(argv: string[]): Promise<number> {
       batchVariants: cfg.batchVariants.value, ...(faults ? { faults } : {}),
     });
     log('info', 'worker_started', {
-      dsn: db.dsn, schema: db.schema, concurrency, leaseSeconds: lease, engine: warm.engine, threads: warm.threads,
+      dsn: db.dsn, schema: db.schema, concurrency, engine: warm.engine, threads: warm.threads,
       warmupMs: Math.round(warm.timings.totalMs), metricsPort: server?.port ?? null, metricsHost: server ? cfg.jobsMetricsHost.value : null, pid: process.pid,
     });
     let signals = 0;
@@ -81,6 +83,7 @@ export async function runWorker(argv: string[]): Promise<number> {
     log('info', 'worker_stopped', {
       claimed: await count(metrics.claimed), succeeded: await count(metrics.succeeded), failed: await count(metrics.failed),
       cancelled: await count(metrics.cancelled), leaseLost: await count(metrics.leaseLost), released: await count(metrics.released),
+      expired: await count(metrics.expired),
     });
     return 0;
   } finally {
