@@ -6,6 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { createWorkerMetrics, openJobsDb, serveMetrics, startWorker, type Logger, type WorkerFaults } from '../jobs/index.js';
+import { maskSecretsIn } from '../runtime/config.js';
 import { createEngine } from '../runtime/engine.js';
 import { JOBS_FLAGS, jobsOptions } from './jobs.js';
 import { UsageError, parse } from './args.js';
@@ -41,7 +42,7 @@ export async function runWorker(argv: string[]): Promise<number> {
   const db = await openJobsDb(cfg, {
     maintenanceIntervalSeconds: 60,
     poolSize: concurrency + 3,
-    onError: (e) => log('warn', 'db_error', { error: e.message }),
+    onError: (e) => log('warn', 'db_error', { error: cfg.jobsDsn.value ? maskSecretsIn(e.message, cfg.jobsDsn.value) : e.message }),
   }).catch(async (e: unknown) => { await engine.close(); throw e; });
   const metrics = createWorkerMetrics(workerId);
   let server: Awaited<ReturnType<typeof serveMetrics>> | undefined;
