@@ -133,6 +133,7 @@ describe('worker_started on a real PostgreSQL', () => {
   it.each([
     ['query password', (dsn: string) => `${dsn}${dsn.includes('?') ? '&' : '?'}password=${SECRET}`, []],
     ['userinfo password', (dsn: string) => dsn.replace('://gridta@', `://gridta:${SECRET}@`), ['--metrics-host', '0.0.0.0']],
+    ['query sslpassword', (dsn: string) => `${dsn}${dsn.includes('?') ? '&' : '?'}sslpassword=${SECRET}`, []],
   ] as const)('masks a %s and logs the metrics address', async (_form, withSecret, extra) => {
     const dsn = withSecret(pgc.dsn);
     expect(dsn).toContain(SECRET);
