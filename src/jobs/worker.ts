@@ -310,14 +310,14 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
    * in gridta.unit, in one transaction. The queue's own maintenance runs far less often; a unit it
    * expires first is recorded by the claim of its next attempt, or below when none is left.
    */
-  async function sweepExpired(): Promise<void> {
+  async function sweepExpired(reconcile: boolean): Promise<void> {
     const ts = `to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
     const expired = await transaction(db.pool, async (client) => {
       const { rows } = await client.query<{ id: string; retry_count: number; lease: number; claimed: string; now: string }>(
         `SELECT id, retry_count, extract(epoch FROM expire_in)::int lease, ${ts.replace('%s', 'started_on')} claimed, ${ts.replace('%s', 'now()')} now
          FROM ${db.bossSchema}.job WHERE name = $1 AND state = 'active' AND started_on + expire_in < now()
          ORDER BY started_on LIMIT 100 FOR UPDATE SKIP LOCKED`, [QUEUE]);
-      if (!rows.length) return [];
+      if (!rows.length && !reconcile) return [];
       for (const r of rows) await db.boss.fail(QUEUE, r.id, { reason: 'lease_expired', sweptBy: workerId }, { db: onClient(client) });
       const { rows: after } = await client.query<{ id: string; state: string }>(`SELECT id, state FROM ${db.bossSchema}.job WHERE name = $1 AND id = ANY($2::uuid[])`, [QUEUE, rows.map((r) => r.id)]);
       const stateOf = new Map(after.map((r) => [r.id, r.state]));
@@ -332,8 +332,9 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
           [r.id, lastAttempt ? 'failed' : 'queued', r.retry_count + 1, r.lease, r.claimed, r.now, lastAttempt ? 'no retries left' : 'queued again']);
         out.push({ job: u?.job_id, unit: u?.idx, attempt: r.retry_count + 1, leaseHolder: u?.last_worker ?? null, willRetry: !lastAttempt });
       }
-      // units the queue's maintenance expired on their last attempt: no claim will record them
-      await client.query(
+      // units the queue's maintenance (once a minute) expired on their last attempt: no claim will
+      // record them; this scans every running unit, so it runs once a minute too
+      if (reconcile) await client.query(
         `UPDATE ${s}.unit u SET state = 'failed', failures = u.failures + 1,
            last_error = format('lease_expired: worker %s did not finish attempt %s within the job''s lease (expired by the queue''s maintenance); no retries left', coalesce(u.last_worker, '?'), u.attempts)
          FROM ${db.bossSchema}.job b WHERE b.name = $1 AND b.id = u.boss_id AND u.state = 'running' AND b.state = 'failed'`, [QUEUE]);
@@ -346,9 +347,12 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
   }
 
   async function sweeper(): Promise<void> {
+    let last = 0;
     while (!stopping) {
       try {
-        await sweepExpired();
+        const reconcile = Date.now() - last >= 60_000;
+        await sweepExpired(reconcile);
+        if (reconcile) last = Date.now();
       } catch (e) {
         log('error', 'lease_sweep_failed', { worker: workerId, error: errorText(e) });
       }
