@@ -179,7 +179,7 @@ export class WarmupError extends GridtaError<WarmupErrorDetails> {
 // ---------------------------------------------------------------------------------------------
 // Scale-out jobs (gridta jobs / gridta worker)
 
-export type JobInputReason = 'not_found' | 'not_a_file' | 'no_data_files' | 'duplicate_instrument' | 'not_writable' | 'data_changed' | 'invalid_spec';
+export type JobInputReason = 'not_found' | 'not_a_file' | 'no_data_files' | 'duplicate_instrument' | 'not_writable' | 'data_changed' | 'invalid_spec' | 'fs_timeout';
 export interface JobInputDetails { field: string; reason: JobInputReason; value: unknown; expected?: unknown }
 /** A job's input (data files, output directory, unit size) is unusable; raised before anything is enqueued. */
 export class JobInputError extends GridtaError<JobInputDetails> {
@@ -204,7 +204,7 @@ export class JobNotFoundError extends GridtaError<JobNotFoundDetails> {
 }
 
 export interface JobIncompleteDetails {
-  jobId: string; instrumentId: string; reason: 'missing_units' | 'bad_unit_file' | 'missing_variants' | 'not_finished';
+  jobId: string; instrumentId: string; reason: 'missing_units' | 'bad_unit_file' | 'checksum_mismatch' | 'missing_variants' | 'not_finished';
   missing: { unit: number; file: string }[]; missingCount: number; total: number;
 }
 /** `collect` found a unit file missing or not the slice it should be. */

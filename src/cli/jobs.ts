@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
+import { ensureWritableDir, fsStepTimedOut, type FsFaults } from '../jobs/dirs.js';
 import { fileSafe } from '../jobs/units.js';
 import { cancelJob, collectJob, jobStatus, listJobs, openJobsDb, submitJob, type JobStatus, type JobsDb } from '../jobs/index.js';
 import { materializeGrid } from '../grid/axes.js';
@@ -21,7 +22,8 @@ export const JOBS_USAGE = `usage: gridta jobs <command> [options]
              validate everything, enqueue one unit per (instrument, variant range), print the job id
   status <job>                 state, processed/total units, attempts, failures, rate, ETA
   ls [--limit N]               every job, newest first
-  cancel <job>                 queued units at once, running ones at their next batch boundary
+  cancel <job>                 queued units at once, running ones at their next batch boundary;
+                               a finished job stays finished (a no-op that says so, exit 0)
   collect <job> --out FILE.arrow|DIR [--instrument ID] [--variant-key]
              merge the unit files into one Arrow file per instrument (every unit must be present)
 
@@ -36,6 +38,7 @@ export const JOBS_FLAGS = {
   'retry-limit': { type: 'string' },
   concurrency: { type: 'string' },
   'metrics-port': { type: 'string' },
+  'metrics-host': { type: 'string' },
   'poll-interval-ms': { type: 'string' },
 } as const;
 
@@ -55,6 +58,7 @@ export function jobsOptions(values: Record<string, unknown>): GridtaOptions {
   if (v['retry-limit'] !== undefined) o.jobsRetryLimit = intFlag('retry-limit', v['retry-limit']);
   if (v.concurrency !== undefined) o.jobsConcurrency = intFlag('concurrency', v.concurrency);
   if (v['metrics-port'] !== undefined) o.jobsMetricsPort = intFlag('metrics-port', v['metrics-port'], ['off']);
+  if (v['metrics-host'] !== undefined) o.jobsMetricsHost = v['metrics-host'];
   if (v['poll-interval-ms'] !== undefined) o.jobsPollIntervalMs = intFlag('poll-interval-ms', v['poll-interval-ms']);
   return o as GridtaOptions;
 }
@@ -143,6 +147,9 @@ export async function runJobs(argv: string[]): Promise<number> {
         const def = registry.get(id);
         const grid = gridOverrides(def.id, values.grid ?? []);
         materializeGrid(engine.defaultGrid(def.id, grid));
+        const fsFaults: FsFaults | undefined = process.env.GRIDTA_TEST_FAULTS === '1'
+          ? { ...(process.env.GRIDTA_TEST_FS_TIMEOUT_MS ? { timeoutMs: Number(process.env.GRIDTA_TEST_FS_TIMEOUT_MS) } : {}), ...(process.env.GRIDTA_TEST_FS_STALL_STEP ? { stallStep: process.env.GRIDTA_TEST_FS_STALL_STEP } : {}) }
+          : undefined;
         const res = await withDb(engine, (db) => submitJob(engine, db, {
           indicatorId: def.id, grid, data, out: values.out as string,
           ...(values.instrument ? { instrumentId: values.instrument as string } : {}),
@@ -150,6 +157,7 @@ export async function runJobs(argv: string[]): Promise<number> {
           ...(timeline ? { timeline: timeline as 'dense' | 'sessions' } : {}),
           ...(values['ts-unit'] ? { tsUnit: values['ts-unit'] as never } : {}),
           ...(values.outputs ? { outputs: (values.outputs as string).split(',').map((s) => s.trim()) } : {}),
+          ...(fsFaults ? { fsFaults } : {}),
         }));
         if (json) process.stdout.write(JSON.stringify(res) + '\n');
         else {
@@ -175,6 +183,9 @@ export async function runJobs(argv: string[]): Promise<number> {
       }
       case 'cancel': {
         const st = await withDb(engine, (db) => cancelJob(db, needJob()));
+        // cancelling a finished (or already cancelled) job changes nothing: said so, and exit 0
+        if (!json && st.cancelOutcome === 'already_finished') process.stderr.write(`gridta jobs: job ${st.jobId} is already ${st.state}; nothing to cancel\n`);
+        if (!json && st.cancelOutcome === 'already_cancelled') process.stderr.write(`gridta jobs: job ${st.jobId} was already cancelled at ${st.cancelledAt}\n`);
         process.stdout.write(json ? JSON.stringify(st) + '\n' : formatStatus(st));
         return 0;
       }
@@ -188,7 +199,7 @@ export async function runJobs(argv: string[]): Promise<number> {
         }));
         const toFile = ['.arrow', '.feather'].includes(extname(out).toLowerCase());
         if (toFile && got.length !== 1) throw new UsageError(`the job has ${got.length} instruments: give --out a directory, or --instrument ID`);
-        if (!toFile) await fsp.mkdir(resolve(out), { recursive: true });
+        if (!toFile) await ensureWritableDir(out, 'out', out);
         const written = [];
         for (const g of got) {
           const file = toFile ? resolve(out) : join(resolve(out), `${fileSafe(g.instrumentId)}.arrow`);
@@ -205,5 +216,8 @@ export async function runJobs(argv: string[]): Promise<number> {
     }
   } finally {
     await engine.close();
+    // a filesystem step that timed out may still hold a libuv thread, which would keep the process
+    // alive: exit with the code already set once the error has been reported
+    if (fsStepTimedOut()) setTimeout(() => process.exit(), 50).unref();
   }
 }

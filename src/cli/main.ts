@@ -21,7 +21,7 @@ commands:
              [--json] [--export FILE] [--no-warmup]
   cache      gridta cache path | ls | verify [--fix] | clear   [--dir DIR] [--json]
   jobs       gridta jobs submit | status | ls | cancel | collect  (scale-out on PostgreSQL; gridta jobs --help)
-  worker     gridta worker [--concurrency N] [--metrics-port P] [--dsn URL]  (claims and computes job units)
+  worker     gridta worker [--concurrency N] [--metrics-port P] [--metrics-host ADDR] [--dsn URL]  (claims and computes job units)
 
 axis specs: 5..200 (range, hard step), 5..200:5 (range with step), 10,20,30 (list), close,hlc3 (sources)
 config flags: --config FILE --env dev|test|prod --threads N|auto --cache-dir DIR --cache-strict

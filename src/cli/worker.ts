@@ -1,22 +1,24 @@
 /**
- * `gridta worker [--concurrency N] [--metrics-port P] [--worker-id ID] [--dsn URL] [config flags]`:
+ * `gridta worker [--concurrency N] [--metrics-port P] [--metrics-host ADDR] [--worker-id ID] [--dsn URL] [config flags]`:
  * claims units of every job from PostgreSQL and computes them with this machine's engine (threads,
  * cache and warmup from its own config) until SIGTERM/SIGINT, which finishes the current batch of each
  * unit and hands the rest back; a second signal exits at once. Log lines are JSON on standard error.
  */
 import { hostname } from 'node:os';
 import { createWorkerMetrics, openJobsDb, serveMetrics, startWorker, type Logger, type WorkerFaults } from '../jobs/index.js';
+import { maskSecretsIn } from '../runtime/config.js';
 import { createEngine } from '../runtime/engine.js';
 import { JOBS_FLAGS, jobsOptions } from './jobs.js';
 import { UsageError, parse } from './args.js';
 
-export const WORKER_USAGE = `usage: gridta worker [--concurrency N] [--metrics-port P|off] [--worker-id ID] [--dsn URL]
-                     [--lease-seconds N] [--poll-interval-ms N] [config flags...]
+export const WORKER_USAGE = `usage: gridta worker [--concurrency N] [--metrics-port P|off] [--metrics-host ADDR] [--worker-id ID] [--dsn URL]
+                     [--poll-interval-ms N] [config flags...]
 
 Claims units of every submitted job from PostgreSQL (GRIDTA_PG_DSN, --dsn or jobs.dsn), computes them
 with this machine's engine and writes each unit's Arrow file under the job's output directory. Stops
 gracefully on SIGTERM or Ctrl-C (the current batch finishes, the unit goes back to the queue); a second
-signal exits at once. With jobs.enabled: false (GRIDTA_JOBS_ENABLED=0) it logs that and exits 0.
+signal exits at once. A unit's lease is its job's (jobs submit --lease-seconds); a worker's own
+lease_seconds has no effect. With jobs.enabled: false (GRIDTA_JOBS_ENABLED=0) it logs that and exits 0.
 `;
 
 export async function runWorker(argv: string[]): Promise<number> {
@@ -35,18 +37,19 @@ export async function runWorker(argv: string[]): Promise<number> {
     return 0;
   }
   const concurrency = cfg.jobsConcurrency.value;
-  const lease = cfg.jobsLeaseSeconds.value;
+  // leases are the jobs' own (set at submit) and expired by every worker's sweep each second; the
+  // queue's maintenance (archiving, and a backstop expiry) runs once a minute
   const db = await openJobsDb(cfg, {
-    maintenanceIntervalSeconds: Math.max(1, Math.min(60, Math.floor(lease / 4))),
+    maintenanceIntervalSeconds: 60,
     poolSize: concurrency + 3,
-    onError: (e) => log('warn', 'db_error', { error: e.message }),
+    onError: (e) => log('warn', 'db_error', { error: cfg.jobsDsn.value ? maskSecretsIn(e.message, cfg.jobsDsn.value) : e.message }),
   }).catch(async (e: unknown) => { await engine.close(); throw e; });
   const metrics = createWorkerMetrics(workerId);
   let server: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   try {
     const warm = await engine.warmup();
     const port = cfg.jobsMetricsPort.value;
-    if (port !== 'off') server = await serveMetrics(metrics, port);
+    if (port !== 'off') server = await serveMetrics(metrics, port, cfg.jobsMetricsHost.value);
     const faults: WorkerFaults | undefined = process.env.GRIDTA_TEST_FAULTS === '1'
       ? { stallMs: Number(process.env.GRIDTA_TEST_UNIT_STALL_MS ?? 0) || 0, batchDelayMs: Number(process.env.GRIDTA_TEST_BATCH_DELAY_MS ?? 0) || 0 }
       : undefined;
@@ -55,8 +58,8 @@ export async function runWorker(argv: string[]): Promise<number> {
       batchVariants: cfg.batchVariants.value, ...(faults ? { faults } : {}),
     });
     log('info', 'worker_started', {
-      dsn: db.dsn, schema: db.schema, concurrency, leaseSeconds: lease, engine: warm.engine, threads: warm.threads,
-      warmupMs: Math.round(warm.timings.totalMs), metricsPort: server?.port ?? null, pid: process.pid,
+      dsn: db.dsn, schema: db.schema, concurrency, engine: warm.engine, threads: warm.threads,
+      warmupMs: Math.round(warm.timings.totalMs), metricsPort: server?.port ?? null, metricsHost: server ? cfg.jobsMetricsHost.value : null, pid: process.pid,
     });
     let signals = 0;
     const onSignal = (sig: string): void => {
@@ -81,6 +84,7 @@ export async function runWorker(argv: string[]): Promise<number> {
     log('info', 'worker_stopped', {
       claimed: await count(metrics.claimed), succeeded: await count(metrics.succeeded), failed: await count(metrics.failed),
       cancelled: await count(metrics.cancelled), leaseLost: await count(metrics.leaseLost), released: await count(metrics.released),
+      expired: await count(metrics.expired),
     });
     return 0;
   } finally {

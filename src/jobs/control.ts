@@ -4,19 +4,20 @@
  * tables only record what a job is and what happened to each unit.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { constants, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { loadCandlesFile } from '../arrow/candles.js';
 import { availableSeries } from '../candles/index.js';
 import type { IndicatorTensor } from '../compute/tensor.js';
-import { JobInputError, JobNotFoundError, MissingInputSeriesError } from '../errors.js';
+import { JobIncompleteError, JobInputError, JobNotFoundError, MissingInputSeriesError } from '../errors.js';
 import { checkVariantRules, materializeGrid } from '../grid/axes.js';
 import type { GridSpec } from '../grid/types.js';
 import { selectOutputs } from '../guards/index.js';
 import { registry } from '../registry/index.js';
 import { requiredBaseSeries, type Engine } from '../runtime/engine.js';
 import { mergeUnits } from './arrow.js';
+import { bounded, ensureWritableDir, type FsFaults } from './dirs.js';
 import { QUEUE, onClient, transaction, type JobInstrument, type JobSpec, type JobsDb } from './store.js';
 import { autoUnitVariants, cartesianBlocks, checkJobInputKeys, explicitGrid, planUnits, unitFileName } from './units.js';
 
@@ -37,6 +38,8 @@ export interface SubmitRequest {
   readonly timeline?: 'dense' | 'sessions';
   readonly tsUnit?: 'ms' | 's' | 'us' | 'ns';
   readonly outputs?: readonly string[];
+  /** @internal Test-only filesystem faults (a shorter bound, a step that never finishes). */
+  readonly fsFaults?: FsFaults;
 }
 
 export interface SubmitResult {
@@ -49,19 +52,20 @@ export interface SubmitResult {
   readonly out: string;
 }
 
-async function dataFiles(paths: readonly string[]): Promise<string[]> {
+async function dataFiles(paths: readonly string[], faults: FsFaults): Promise<string[]> {
   if (paths.length === 0) throw new JobInputError({ field: 'data', reason: 'no_data_files', value: [] }, 'at least one candle file or directory is required');
   const out: string[] = [];
   for (const p of paths) {
     const abs = resolve(p);
     let st;
     try {
-      st = await fsp.stat(abs);
+      st = await bounded('data', 'stat', p, () => fsp.stat(abs), faults);
     } catch (e) {
+      if (e instanceof JobInputError) throw e;
       throw new JobInputError({ field: 'data', reason: 'not_found', value: p, expected: 'an existing .csv/.arrow file or a directory of them' }, 'no such file or directory', { cause: e });
     }
     if (st.isDirectory()) {
-      const names = (await fsp.readdir(abs)).filter((n) => DATA_EXTENSIONS.includes(extname(n).toLowerCase()) && !n.startsWith('.')).sort();
+      const names = (await bounded('data', 'readdir', p, () => fsp.readdir(abs), faults)).filter((n) => DATA_EXTENSIONS.includes(extname(n).toLowerCase()) && !n.startsWith('.')).sort();
       if (names.length === 0) throw new JobInputError({ field: 'data', reason: 'no_data_files', value: p, expected: DATA_EXTENSIONS }, 'the directory holds no candle files');
       out.push(...names.map((n) => join(abs, n)));
     } else if (st.isFile()) out.push(abs);
@@ -88,7 +92,8 @@ export const SUBMIT_REQUEST_KEYS: readonly string[] = Object.freeze(['indicatorI
 export const COLLECT_OPTION_KEYS: readonly string[] = Object.freeze(['instrumentId', 'maxComputeBytesTotal']);
 
 export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest): Promise<SubmitResult> {
-  checkJobInputKeys(req, SUBMIT_REQUEST_KEYS, 'the submitJob request');
+  // fsFaults is test-only: a known key only with GRIDTA_TEST_FAULTS=1
+  checkJobInputKeys(req, process.env.GRIDTA_TEST_FAULTS === '1' ? [...SUBMIT_REQUEST_KEYS, 'fsFaults'] : SUBMIT_REQUEST_KEYS, 'the submitJob request');
   const cfg = engine.config;
   const def = registry.get(req.indicatorId);
   const spec = engine.defaultGrid(def.id, req.grid ?? {});
@@ -99,7 +104,8 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
   }
   const V = Number(grid.variants);
   const outputs = selectOutputs(def, req.outputs);
-  const files = await dataFiles(req.data);
+  const faults = req.fsFaults ?? {};
+  const files = await dataFiles(req.data, faults);
   if (req.instrumentId !== undefined && files.length !== 1) {
     throw new JobInputError({ field: 'instrument', reason: 'invalid_spec', value: req.instrumentId, expected: 'a single data file' }, '--instrument names one file\'s instrument; several files take their base names');
   }
@@ -108,19 +114,19 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
   const required = requiredBaseSeries(def, grid.axes);
   let maxT = 0;
   for (const file of files) {
-    const bytes = await fsp.readFile(file);
+    const bytes = await bounded('data', 'readFile', file, () => fsp.readFile(file), faults);
     const instrumentId = req.instrumentId ?? basename(file, extname(file));
     const other = seen.get(instrumentId);
     if (other !== undefined) {
       throw new JobInputError({ field: 'data', reason: 'duplicate_instrument', value: file, expected: `one file per instrument (${other} is ${instrumentId} too)` }, `two files give the instrument ${instrumentId}`);
     }
     seen.set(instrumentId, file);
-    const candles = await loadCandlesFile(file, {
+    const candles = await bounded('data', 'load', file, () => loadCandlesFile(file, {
       instrumentId,
       ...(req.timeframe ? { timeframe: req.timeframe as never } : {}),
       ...(req.timeline ? { timeline: req.timeline } : {}),
       ...(req.tsUnit ? { tsUnit: req.tsUnit } : {}),
-    });
+    }), faults);
     const available = availableSeries(candles);
     const missing = required.filter((s) => !available.includes(s as never));
     if (missing.length) throw new MissingInputSeriesError({ indicatorId: def.id, missing, required, available: [...available] });
@@ -136,13 +142,8 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
   for (const b of cartesianBlocks(grid.axes, 0, Math.min(V, unitVariants))) {
     engine.estimate(explicitGrid(def.id, b.axes), maxT, { outputs, throwOnGuard: true });
   }
-  const out = resolve(req.out);
-  try {
-    await fsp.mkdir(out, { recursive: true });
-    await fsp.access(out, constants.W_OK);
-  } catch (e) {
-    throw new JobInputError({ field: 'out', reason: 'not_writable', value: req.out, expected: 'a writable directory' }, `cannot create or write the output directory (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`, { cause: e });
-  }
+  // no recursive mkdir (it spins forever under /proc): walk up, check, create level by level
+  const out = await ensureWritableDir(req.out, 'out', req.out, faults);
 
   const jobId = randomUUID();
   const units = planUnits(instruments.length, V, unitVariants);
@@ -285,22 +286,38 @@ export async function listJobs(db: JobsDb, limit = 50): Promise<JobStatus[]> {
   return out;
 }
 
+/** What `cancelJob` did: cancelled the job now, or nothing because it was already cancelled or finished. */
+export type CancelOutcome = 'cancelled' | 'already_cancelled' | 'already_finished';
+
+export interface CancelResult extends JobStatus {
+  readonly cancelOutcome: CancelOutcome;
+}
+
 /**
  * Cancels a job: its queued units at once (pg-boss `cancel`), its running units at their next batch
  * boundary (the worker finds its unit no longer active and the job flagged). Completed units stay.
+ * A finished job (`completed`, or `failed` with nothing left to run) stays as it is: cancelling it
+ * is a no-op reported as `already_finished`, and a second cancel is `already_cancelled`.
  */
-export async function cancelJob(db: JobsDb, jobId: string, reason = 'cancelled by request'): Promise<JobStatus> {
+export async function cancelJob(db: JobsDb, jobId: string, reason = 'cancelled by request'): Promise<CancelResult> {
   await jobRow(db, jobId);
-  await transaction(db.pool, async (client) => {
-    const { rowCount } = await client.query(`UPDATE ${db.schema}.job SET cancelled_at = now(), cancel_reason = $2 WHERE id = $1 AND cancelled_at IS NULL`, [jobId, reason]);
-    if (!rowCount) return;
+  const outcome = await transaction(db.pool, async (client): Promise<CancelOutcome> => {
+    // the job row lock orders concurrent cancels; the state is read under it
+    const { rows: [job] } = await client.query<{ cancelled_at: Date | null }>(`SELECT cancelled_at FROM ${db.schema}.job WHERE id = $1 FOR UPDATE`, [jobId]);
+    if (job!.cancelled_at) return 'already_cancelled';
+    const { rows: [left] } = await client.query<{ open: string }>(`
+      SELECT count(*) FILTER (WHERE st NOT IN ('completed', 'failed', 'cancelled')) open
+      FROM (SELECT ${STATE} st ${LIVE(db)} WHERE u.job_id = $1) x`, [jobId]);
+    if (Number(left!.open) === 0) return 'already_finished';
+    await client.query(`UPDATE ${db.schema}.job SET cancelled_at = now(), cancel_reason = $2 WHERE id = $1`, [jobId, reason]);
     const { rows } = await client.query<{ boss_id: string }>(`SELECT boss_id FROM ${db.schema}.unit WHERE job_id = $1 AND completions = 0 ORDER BY idx`, [jobId]);
     for (let c = 0; c < rows.length; c += 1000) {
       await db.boss.cancel(QUEUE, rows.slice(c, c + 1000).map((r) => r.boss_id), { db: onClient(client) });
     }
     await client.query(`UPDATE ${db.schema}.unit SET state = 'cancelled' WHERE job_id = $1 AND completions = 0`, [jobId]);
+    return 'cancelled';
   });
-  return jobStatus(db, jobId);
+  return { ...(await jobStatus(db, jobId)), cancelOutcome: outcome };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,12 +351,21 @@ export async function collectJob(db: JobsDb, jobId: string, opts: CollectOptions
   const def = registry.get(spec.indicatorId);
   const out: CollectedInstrument[] = [];
   for (const inst of chosen) {
-    const { rows } = await db.pool.query<{ idx: number; v_start: number; v_end: number; file: string; engine: string | null }>(
-      `SELECT idx, v_start, v_end, file, engine FROM ${db.schema}.unit WHERE job_id = $1 AND instrument = $2 ORDER BY v_start`, [jobId, inst.index]);
+    const { rows } = await db.pool.query<{ idx: number; v_start: number; v_end: number; file: string; engine: string | null; sha256: string | null }>(
+      `SELECT idx, v_start, v_end, file, engine, sha256 FROM ${db.schema}.unit WHERE job_id = $1 AND instrument = $2 ORDER BY v_start`, [jobId, inst.index]);
     const units = [];
     for (const r of rows) {
       const path = join(job.out_dir, r.file);
       const bytes = await fsp.readFile(path).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return null; throw e; });
+      // a file whose bytes changed since its worker published it (a flipped bit in the float data
+      // still parses) is refused; units published before digests were recorded have none to check
+      if (bytes && r.sha256 !== null) {
+        const got = sha256(bytes);
+        if (got !== r.sha256) {
+          throw new JobIncompleteError({ jobId, instrumentId: inst.instrumentId, reason: 'checksum_mismatch', missing: [{ unit: r.idx, file: path }], missingCount: 1, total: rows.length },
+            `job ${jobId} (${inst.instrumentId}): unit ${r.idx} file ${path} has sha256 ${got}, not the ${r.sha256} recorded when it was published`);
+        }
+      }
       units.push({ index: r.idx, start: r.v_start, end: r.v_end, file: path, bytes });
     }
     const engine = (rows.find((r) => r.engine)?.engine ?? 'wasm-simd') as 'wasm-simd' | 'wasm-scalar' | 'reference';

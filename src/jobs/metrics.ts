@@ -14,6 +14,7 @@ export interface WorkerMetrics {
   readonly cancelled: Counter;
   readonly leaseLost: Counter;
   readonly released: Counter;
+  readonly expired: Counter;
   readonly unitSeconds: Histogram;
   readonly batchSeconds: Histogram;
   readonly queueSeconds: Histogram<'op'>;
@@ -33,6 +34,7 @@ export function createWorkerMetrics(workerId: string): WorkerMetrics {
     cancelled: counter('gridta_units_cancelled_total', 'Units stopped because their job was cancelled'),
     leaseLost: counter('gridta_units_lease_lost_total', 'Units abandoned because their lease expired (another worker re-runs them)'),
     released: counter('gridta_units_released_total', 'Units handed back to the queue on graceful shutdown'),
+    expired: counter('gridta_units_expired_total', "Unit attempts this worker's lease sweep expired (the job's lease ran out; retried or failed)"),
     unitSeconds: new Histogram({
       name: 'gridta_unit_duration_seconds', help: 'Claim to completion of a unit',
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900], registers: [registry],
@@ -49,8 +51,11 @@ export function createWorkerMetrics(workerId: string): WorkerMetrics {
   };
 }
 
-/** Serves `GET /metrics` on `port` (0: any free port) on all interfaces; resolves with the bound port. */
-export async function serveMetrics(metrics: WorkerMetrics, port: number, host?: string): Promise<{ server: Server; port: number }> {
+/**
+ * Serves `GET /metrics` on `host`:`port` (0: any free port); the loopback interface unless another
+ * address is given, so metrics are not exposed to the network by default. Resolves with the bound port.
+ */
+export async function serveMetrics(metrics: WorkerMetrics, port: number, host = '127.0.0.1'): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
       metrics.registry.metrics().then((text) => {

@@ -8,7 +8,7 @@ import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { ConfigError, JobsUnavailableError } from '../errors.js';
 import type { Axis, GridSpec } from '../grid/types.js';
-import { checkKnownOptions, redactDsn, type ResolvedConfig } from '../runtime/config.js';
+import { checkKnownOptions, maskDsn, maskSecretsIn, type ResolvedConfig } from '../runtime/config.js';
 
 /** The pg-boss queue every unit goes through. */
 export const QUEUE = 'gridta-units';
@@ -94,8 +94,11 @@ const DDL = (s: string): string => `
     finished_at timestamptz,
     duration_ms double precision,
     bytes bigint,
+    sha256 text,
     PRIMARY KEY (job_id, idx)
   );
+  -- SHA-256 of the published unit file (collect verifies it); added after the first release
+  ALTER TABLE ${s}.unit ADD COLUMN IF NOT EXISTS sha256 text;
   CREATE INDEX IF NOT EXISTS unit_job_state ON ${s}.unit (job_id, state);
 `;
 
@@ -122,7 +125,7 @@ export const OPEN_OPTION_KEYS: readonly string[] = Object.freeze(['maintenanceIn
 export async function openJobsDb(cfg: ResolvedConfig, opts: OpenOptions = {}): Promise<JobsDb> {
   checkKnownOptions(opts, OPEN_OPTION_KEYS, 'the openJobsDb options');
   const dsn = requireDsn(cfg);
-  const shown = redactDsn(dsn);
+  const shown = maskDsn(dsn);
   const schema = cfg.jobsSchema.value;
   const bossSchema = `${schema}_boss`;
   const pool = new pg.Pool({ connectionString: dsn, max: opts.poolSize ?? 4, connectionTimeoutMillis: 10_000, application_name: 'gridta' });
@@ -134,7 +137,7 @@ export async function openJobsDb(cfg: ResolvedConfig, opts: OpenOptions = {}): P
     await pool.end().catch(() => undefined);
     const err = e as NodeJS.ErrnoException;
     const cause = err.message || err.code || String(e);
-    throw new JobsUnavailableError({ dsn: shown, cause: err.code && !cause.includes(err.code) ? `${err.code} ${cause}` : cause }, { cause: e });
+    throw new JobsUnavailableError({ dsn: shown, cause: maskSecretsIn(err.code && !cause.includes(err.code) ? `${err.code} ${cause}` : cause, dsn) }, { cause: e });
   }
   let boss: PgBoss | undefined;
   try {

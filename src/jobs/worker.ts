@@ -21,6 +21,7 @@ import { unitToIPC } from './arrow.js';
 import type { WorkerMetrics } from './metrics.js';
 import { QUEUE, onClient, transaction, type JobSpec, type JobsDb } from './store.js';
 import { computeUnitValues } from './compute.js';
+import { ensureWritableDir } from './dirs.js';
 import { TEMP_DIR } from './units.js';
 
 export type LogFields = Record<string, unknown>;
@@ -44,6 +45,8 @@ export interface WorkerOptions {
   readonly log: Logger;
   /** Variants per batch of a unit; `auto`: a quarter of the unit (at least 1). */
   readonly batchVariants?: number | 'auto';
+  /** How often this worker looks for units whose job's lease has expired (default 1000 ms). */
+  readonly expirySweepMs?: number;
   readonly faults?: WorkerFaults;
 }
 
@@ -70,7 +73,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const errorText = (e: unknown): string => (e instanceof GridtaError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e));
 
 /** The keys of WorkerOptions and WorkerFaults. */
-export const WORKER_OPTION_KEYS: readonly string[] = Object.freeze(['engine', 'db', 'workerId', 'concurrency', 'pollIntervalMs', 'metrics', 'log', 'batchVariants', 'faults']);
+export const WORKER_OPTION_KEYS: readonly string[] = Object.freeze(['engine', 'db', 'workerId', 'concurrency', 'pollIntervalMs', 'metrics', 'log', 'batchVariants', 'expirySweepMs', 'faults']);
 export const WORKER_FAULT_KEYS: readonly string[] = Object.freeze(['stallMs', 'batchDelayMs']);
 
 export function startWorker(opts: WorkerOptions): RunningWorker {
@@ -150,8 +153,15 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     let tmp: string | null = null;
     let batchesDone = 0;
     try {
+      // a unit still 'running' from an earlier attempt lost that attempt's lease without anyone
+      // recording it (the queue's own maintenance expired it): record it now, before the new attempt
       const { rows: [u] } = await db.pool.query<UnitRow>(
-        `UPDATE ${s}.unit SET attempts = attempts + 1, state = 'running', last_worker = $2, started_at = coalesce(started_at, now())
+        `UPDATE ${s}.unit SET attempts = attempts + 1, state = 'running', last_worker = $2, started_at = coalesce(started_at, now()),
+           failures = failures + CASE WHEN state = 'running' THEN 1 ELSE 0 END,
+           last_error = CASE WHEN state = 'running'
+             THEN format('lease_expired: worker %s did not finish attempt %s within the job''s lease (found when attempt %s was claimed at %s)',
+                         last_worker, attempts, attempts + 1, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+             ELSE last_error END
          WHERE boss_id = $1 RETURNING job_id, idx, instrument, v_start, v_end, file`, [job.id, workerId]);
       if (!u) throw new Error(`unit ${job.id} is not in ${s}.unit`);
       const info = await jobInfo(jobId);
@@ -190,9 +200,12 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         { index: u.idx, instrument: u.instrument, start: u.v_start, end: u.v_end, outputs: res.values, keys: res.keys },
       );
 
+      // collect checks the published file against this digest
+      const digest = createHash('sha256').update(bytes).digest('hex');
+
       // write the temporary file, then publish and complete under the row lock
       const tmpDir = join(info.out, TEMP_DIR);
-      await fsp.mkdir(tmpDir, { recursive: true });
+      await ensureWritableDir(tmpDir, 'out', tmpDir);
       tmp = join(tmpDir, `${u.file}.${workerId.replace(/[^A-Za-z0-9._-]/g, '_')}.a${attempt}.tmp`);
       const fh = await fsp.open(tmp, 'w');
       try {
@@ -219,8 +232,8 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         await db.boss.complete(QUEUE, job.id, { worker: workerId, bytes: bytes.length }, { db: onClient(client) });
         await client.query(
           `UPDATE ${s}.unit SET state = 'done', completions = completions + 1, finished_at = now(), last_worker = $2,
-             duration_ms = $3, bytes = $4, engine = $5 WHERE boss_id = $1`,
-          [job.id, workerId, performance.now() - t0, bytes.length, base.engine ?? null]);
+             duration_ms = $3, bytes = $4, engine = $5, sha256 = $6 WHERE boss_id = $1`,
+          [job.id, workerId, performance.now() - t0, bytes.length, base.engine ?? null, digest]);
         return 'owned' as const;
       });
       if (outcome !== 'owned') throw new UnitStopped(outcome, batchesDone);
@@ -297,6 +310,63 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     await Promise.all(names.filter((n) => n.startsWith(`${file}.`)).map((n) => fsp.rm(join(dir, n), { force: true }).catch(() => undefined)));
   }
 
+  /**
+   * Expires units whose job's lease ran out: a unit's lease is the `expireInSeconds` its job gave it
+   * at submit, and this sweep (every worker runs one, every `expirySweepMs`) fails each expired
+   * attempt through pg-boss — which retries it or, on its last attempt, fails it — and records why
+   * in gridta.unit, in one transaction. The queue's own maintenance runs far less often; a unit it
+   * expires first is recorded by the claim of its next attempt, or below when none is left.
+   */
+  async function sweepExpired(reconcile: boolean): Promise<void> {
+    const ts = `to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    const expired = await transaction(db.pool, async (client) => {
+      const { rows } = await client.query<{ id: string; retry_count: number; lease: number; claimed: string; now: string }>(
+        `SELECT id, retry_count, extract(epoch FROM expire_in)::int lease, ${ts.replace('%s', 'started_on')} claimed, ${ts.replace('%s', 'now()')} now
+         FROM ${db.bossSchema}.job WHERE name = $1 AND state = 'active' AND started_on + expire_in < now()
+         ORDER BY started_on LIMIT 100 FOR UPDATE SKIP LOCKED`, [QUEUE]);
+      if (!rows.length && !reconcile) return [];
+      for (const r of rows) await db.boss.fail(QUEUE, r.id, { reason: 'lease_expired', sweptBy: workerId }, { db: onClient(client) });
+      const { rows: after } = await client.query<{ id: string; state: string }>(`SELECT id, state FROM ${db.bossSchema}.job WHERE name = $1 AND id = ANY($2::uuid[])`, [QUEUE, rows.map((r) => r.id)]);
+      const stateOf = new Map(after.map((r) => [r.id, r.state]));
+      const out = [];
+      for (const r of rows) {
+        const lastAttempt = stateOf.get(r.id) === 'failed';
+        const { rows: [u] } = await client.query<{ job_id: string; idx: number; last_worker: string | null }>(
+          `UPDATE ${s}.unit SET state = $2, failures = failures + 1,
+             last_error = format('lease_expired: worker %s did not finish attempt %s within the job''s %s s lease (claimed %s, expired %s); %s',
+                                 coalesce(last_worker, '?'), $3::int, $4::int, $5::text, $6::text, $7::text)
+           WHERE boss_id = $1 RETURNING job_id, idx, last_worker`,
+          [r.id, lastAttempt ? 'failed' : 'queued', r.retry_count + 1, r.lease, r.claimed, r.now, lastAttempt ? 'no retries left' : 'queued again']);
+        out.push({ job: u?.job_id, unit: u?.idx, attempt: r.retry_count + 1, leaseHolder: u?.last_worker ?? null, willRetry: !lastAttempt });
+      }
+      // units the queue's maintenance (once a minute) expired on their last attempt: no claim will
+      // record them; this scans every running unit, so it runs once a minute too
+      if (reconcile) await client.query(
+        `UPDATE ${s}.unit u SET state = 'failed', failures = u.failures + 1,
+           last_error = format('lease_expired: worker %s did not finish attempt %s within the job''s lease (expired by the queue''s maintenance); no retries left', coalesce(u.last_worker, '?'), u.attempts)
+         FROM ${db.bossSchema}.job b WHERE b.name = $1 AND b.id = u.boss_id AND u.state = 'running' AND b.state = 'failed'`, [QUEUE]);
+      return out;
+    });
+    for (const e of expired) {
+      metrics.expired.inc();
+      log('warn', 'unit_lease_expired', { worker: workerId, ...e });
+    }
+  }
+
+  async function sweeper(): Promise<void> {
+    let last = 0;
+    while (!stopping) {
+      try {
+        const reconcile = Date.now() - last >= 60_000;
+        await sweepExpired(reconcile);
+        if (reconcile) last = Date.now();
+      } catch (e) {
+        log('error', 'lease_sweep_failed', { worker: workerId, error: errorText(e) });
+      }
+      await idle(opts.expirySweepMs ?? 1000);
+    }
+  }
+
   async function slot(): Promise<void> {
     while (!stopping) {
       const t0 = performance.now();
@@ -316,7 +386,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     }
   }
 
-  const done = Promise.all(Array.from({ length: opts.concurrency }, () => slot())).then(() => undefined);
+  const done = Promise.all([...Array.from({ length: opts.concurrency }, () => slot()), sweeper()]).then(() => undefined);
   return {
     done,
     stop: () => {

@@ -61,6 +61,8 @@ export interface GridtaOptions {
   jobsPollIntervalMs?: number;
   /** Port of the worker's Prometheus endpoint (`0`: any free port), or `off`. */
   jobsMetricsPort?: number | 'off';
+  /** Address the Prometheus endpoint listens on (default `127.0.0.1`, loopback only; `0.0.0.0`: every interface). */
+  jobsMetricsHost?: string;
   /** Receives each distinct warning once per engine; default `process.emitWarning`. */
   onWarning?: (warning: GridtaWarning) => void;
   /** @internal Working directory for relative paths and the config lookup (default `process.cwd()`). */
@@ -103,6 +105,7 @@ export interface ResolvedConfig {
   readonly jobsConcurrency: Setting<number>;
   readonly jobsPollIntervalMs: Setting<number>;
   readonly jobsMetricsPort: Setting<number | 'off'>;
+  readonly jobsMetricsHost: Setting<string>;
   /** Raised while resolving; emitting them (once each) is the engine's job. */
   readonly warnings: readonly GridtaWarning[];
   /** The parsed YAML document (input of `validateDefaults`); `null` for an empty file. */
@@ -127,7 +130,7 @@ type ComputeName =
   | 'batchVariants' | 'maxBatchAttempts' | 'batchTimeoutMs';
 type JobsName =
   | 'jobsEnabled' | 'jobsDsn' | 'jobsSchema' | 'jobsLeaseSeconds' | 'jobsRetryLimit' | 'jobsUnitVariants'
-  | 'jobsConcurrency' | 'jobsPollIntervalMs' | 'jobsMetricsPort';
+  | 'jobsConcurrency' | 'jobsPollIntervalMs' | 'jobsMetricsPort' | 'jobsMetricsHost';
 
 interface Rule<T> {
   readonly name: ComputeName | JobsName;
@@ -206,15 +209,86 @@ const RULES = {
   batchTimeoutMs: intRule('batchTimeoutMs', 'batch_timeout_ms', null, 300000, 1000, 86400000),
 };
 
-/** A PostgreSQL URL with its password replaced by `***` (for diagnose, logs and errors). */
-export function redactDsn(dsn: string): string {
+/** Connection keys whose values are secrets: password, sslpassword, passfile (any case). */
+const SECRET_KEY = /pass/i;
+const MASK = '***';
+
+const decodeKey = (k: string): string => {
   try {
-    const u = new URL(dsn);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
+    return decodeURIComponent(k.replace(/\+/g, ' '));
   } catch {
-    return dsn.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+    return k;
   }
+};
+
+/** Where the secrets of a connection string are: `[start, end)` spans, in order. */
+function secretSpans(dsn: string): [number, number][] {
+  const spans: [number, number][] = [];
+  const url = /^\s*[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(dsn);
+  if (url) {
+    const base = url[0].length;
+    const rest = dsn.slice(base);
+    // the authority ends at the first ? or # after its first @ (a password may hold ?, # or /)
+    const firstAt = rest.indexOf('@');
+    const from = Math.max(0, firstAt);
+    const q = rest.slice(from).search(/[?#]/);
+    const end = q < 0 ? rest.length : from + q;
+    if (firstAt >= 0) {
+      const at = rest.lastIndexOf('@', end);
+      const colon = rest.slice(0, at).indexOf(':');
+      if (colon >= 0) spans.push([base + colon + 1, base + at]);
+    }
+    // query parameters: key=value separated by & (or ;), up to a fragment
+    const re = /[?&;]([^=&;#]*)=([^&;#]*)/g;
+    re.lastIndex = end;
+    for (let m; (m = re.exec(rest)) !== null;) {
+      if (SECRET_KEY.test(decodeKey(m[1]!))) spans.push([base + m.index + m[0].length - m[2]!.length, base + m.index + m[0].length]);
+    }
+    return spans;
+  }
+  // keyword/value: key = value, the value single-quoted (\' and \\ escapes) or a run of non-blanks
+  const re = /(^|\s)([A-Za-z_][A-Za-z0-9_]*)(\s*=\s*)('(?:[^'\\]|\\.)*(?:'|$)|(?:[^\s'\\]|\\.)+)/gs;
+  for (let m; (m = re.exec(dsn)) !== null;) {
+    if (SECRET_KEY.test(m[2]!)) spans.push([m.index + m[0].length - m[4]!.length, m.index + m[0].length]);
+  }
+  return spans;
+}
+
+/**
+ * A PostgreSQL connection string with every secret replaced by `***`, for anything a person or a
+ * log may read (diagnose, log lines, error messages and details). Handles every form libpq and pg
+ * take: a URL's userinfo password (up to the last `@` of the authority, so a password holding `@`
+ * or `/` is masked whole), the URL's query parameters named like a password (`password`,
+ * `sslpassword`, `passfile`, any case, percent-encoded keys too), and keyword/value strings
+ * (`host=db password=x`, `password = 'a b'`, escaped quotes, an unterminated quote running to the
+ * end). A string that is no DSN passes through unchanged unless it has `key=value` pairs with a
+ * password-like key.
+ */
+export function maskDsn(dsn: string): string {
+  let out = '';
+  let pos = 0;
+  for (const [a, b] of secretSpans(dsn)) {
+    out += dsn.slice(pos, a) + MASK;
+    pos = b;
+  }
+  return out + dsn.slice(pos);
+}
+
+/**
+ * `text` (an error message from the driver, say) with every secret of `dsn` taken out: the DSN
+ * itself masked wherever it appears, and any literal occurrence of a secret value, raw, unquoted or
+ * percent-decoded.
+ */
+export function maskSecretsIn(text: string, dsn: string): string {
+  const secrets = new Set<string>();
+  for (const [a, b] of secretSpans(dsn)) {
+    const raw = dsn.slice(a, b);
+    const unquoted = raw.replace(/^'|'$/g, '').replace(/\\(.)/g, '$1');
+    for (const v of [raw, unquoted, decodeKey(raw), decodeKey(unquoted)]) if (v.length >= 3) secrets.add(v);   // shorter ones would garble the text
+  }
+  let out = dsn ? text.split(dsn).join(maskDsn(dsn)) : text;
+  for (const v of [...secrets].sort((x, y) => y.length - x.length)) out = out.split(v).join(MASK);
+  return maskDsn(out);
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;
@@ -254,6 +328,15 @@ const JOBS_RULES = {
   jobsConcurrency: intRule('jobsConcurrency', 'concurrency', 'GRIDTA_JOBS_CONCURRENCY', 1, 1, 64),
   jobsPollIntervalMs: intRule('jobsPollIntervalMs', 'poll_interval_ms', null, 1000, 10, 60000),
   jobsMetricsPort: intRule('jobsMetricsPort', 'metrics_port', 'GRIDTA_METRICS_PORT', 'off', 0, 65535, 'off'),
+  jobsMetricsHost: {
+    name: 'jobsMetricsHost', yamlKey: 'metrics_host', envVar: 'GRIDTA_METRICS_HOST', defaultValue: '127.0.0.1',
+    expected: () => 'an IP address or host name (127.0.0.1: loopback only, 0.0.0.0 or ::: every interface)',
+    parse: (raw, layer) => {
+      if (typeof raw !== 'string') return undefined;
+      const s = layer === 'env' ? raw.trim() : raw;
+      return s.length <= 253 && /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/.test(s) ? s : undefined;
+    },
+  } satisfies Rule<string> as Rule<string>,
 };
 
 /** The keys allowed under `jobs`, in table order. */
@@ -350,7 +433,8 @@ const safe = (v: unknown): unknown => {
 };
 
 function fail(key: string, source: SettingSource, value: unknown, expected: string, path?: string, message?: string): never {
-  if (key === 'jobsDsn' && typeof value === 'string') value = redactDsn(value);
+  // any string may be a DSN (a misspelled key, a DSN given to the wrong setting): secrets are masked
+  if (typeof value === 'string') value = maskDsn(value);
   const details = path === undefined
     ? { key, source, value: safe(value), expected }
     : { key, source, value: safe(value), expected, path };
@@ -560,6 +644,7 @@ export function resolveConfig(options: GridtaOptions = {}, environ: Record<strin
     jobsConcurrency: pick(JOBS_RULES.jobsConcurrency, 'jobs'),
     jobsPollIntervalMs: pick(JOBS_RULES.jobsPollIntervalMs, 'jobs'),
     jobsMetricsPort: pick(JOBS_RULES.jobsMetricsPort, 'jobs'),
+    jobsMetricsHost: pick(JOBS_RULES.jobsMetricsHost, 'jobs'),
   };
 
   // [K9]–[K11]
@@ -604,7 +689,7 @@ export function describeSettings(cfg: ResolvedConfig, effective: { engine?: stri
     row('maxBatchAttempts', cfg.maxBatchAttempts),
     row('batchTimeoutMs', cfg.batchTimeoutMs),
     row('jobsEnabled', cfg.jobsEnabled),
-    row('jobsDsn', { ...cfg.jobsDsn, value: cfg.jobsDsn.value === null ? null : redactDsn(cfg.jobsDsn.value) }),
+    row('jobsDsn', { ...cfg.jobsDsn, value: cfg.jobsDsn.value === null ? null : maskDsn(cfg.jobsDsn.value) }),
     row('jobsSchema', cfg.jobsSchema),
     row('jobsLeaseSeconds', cfg.jobsLeaseSeconds),
     row('jobsRetryLimit', cfg.jobsRetryLimit),
@@ -612,5 +697,6 @@ export function describeSettings(cfg: ResolvedConfig, effective: { engine?: stri
     row('jobsConcurrency', cfg.jobsConcurrency),
     row('jobsPollIntervalMs', cfg.jobsPollIntervalMs),
     row('jobsMetricsPort', cfg.jobsMetricsPort),
+    row('jobsMetricsHost', cfg.jobsMetricsHost),
   ];
 }

@@ -128,7 +128,7 @@ const SETTING_ORDER = [
   'env', 'configPath', 'threads', 'cacheDir', 'cacheStrict', 'maxComputeBytesTotal', 'maxVariantsPerCompute',
   'engine', 'batchVariants', 'maxBatchAttempts', 'batchTimeoutMs',
   'jobsEnabled', 'jobsDsn', 'jobsSchema', 'jobsLeaseSeconds', 'jobsRetryLimit', 'jobsUnitVariants', 'jobsConcurrency',
-  'jobsPollIntervalMs', 'jobsMetricsPort',
+  'jobsPollIntervalMs', 'jobsMetricsPort', 'jobsMetricsHost',
 ] as const;
 type SettingName = (typeof SETTING_ORDER)[number];
 

@@ -48,6 +48,7 @@ describe('jobs settings: precedence option > env > yaml > default', () => {
     { name: 'jobsLeaseSeconds', yaml: 'lease_seconds: 60', yamlValue: 60, envVar: 'GRIDTA_JOBS_LEASE_SECONDS', env: '30', envValue: 30, option: 5, def: 900 },
     { name: 'jobsConcurrency', yaml: 'concurrency: 3', yamlValue: 3, envVar: 'GRIDTA_JOBS_CONCURRENCY', env: '2', envValue: 2, option: 4, def: 1 },
     { name: 'jobsMetricsPort', yaml: 'metrics_port: 9464', yamlValue: 9464, envVar: 'GRIDTA_METRICS_PORT', env: 'off', envValue: 'off', option: 0, def: 'off' },
+    { name: 'jobsMetricsHost', yaml: 'metrics_host: 10.0.0.5', yamlValue: '10.0.0.5', envVar: 'GRIDTA_METRICS_HOST', env: ' 0.0.0.0 ', envValue: '0.0.0.0', option: '::', def: '127.0.0.1' },
   ] as const;
   describe.each(rows)('$name', (row) => {
     it('uses the built-in default when no layer sets it', () => {
@@ -102,6 +103,12 @@ describe('jobs settings: validation', () => {
       .toBe('jobsConcurrency from env:GRIDTA_JOBS_CONCURRENCY must be an integer 1..64 (got "0")');
   });
 
+  it('rejects a metrics host that is no address or host name', () => {
+    expect(configError(() => resolveIn(project(null).dir, {}, { GRIDTA_METRICS_HOST: 'http://x/' })).details).toEqual({
+      key: 'jobsMetricsHost', source: 'env:GRIDTA_METRICS_HOST', value: 'http://x/', expected: 'an IP address or host name (127.0.0.1: loopback only, 0.0.0.0 or ::: every interface)',
+    });
+  });
+
   it('rejects a schema that is not a plain identifier', () => {
     const { dir } = project('schema: "grids; drop table x"');
     expect(configError(() => resolveIn(dir)).details).toMatchObject({ key: 'jobsSchema', path: 'jobs.schema' });
@@ -144,7 +151,7 @@ describe('shipped config files', () => {
     const byYamlKey: Record<string, unknown> = {
       enabled: JOBS_DEFAULTS.jobsEnabled, schema: JOBS_DEFAULTS.jobsSchema, lease_seconds: JOBS_DEFAULTS.jobsLeaseSeconds,
       retry_limit: JOBS_DEFAULTS.jobsRetryLimit, unit_variants: JOBS_DEFAULTS.jobsUnitVariants, concurrency: JOBS_DEFAULTS.jobsConcurrency,
-      poll_interval_ms: JOBS_DEFAULTS.jobsPollIntervalMs, metrics_port: JOBS_DEFAULTS.jobsMetricsPort,
+      poll_interval_ms: JOBS_DEFAULTS.jobsPollIntervalMs, metrics_port: JOBS_DEFAULTS.jobsMetricsPort, metrics_host: JOBS_DEFAULTS.jobsMetricsHost,
     };
     expect(Object.keys(doc.jobs)).toEqual(JOBS_KEYS.filter((k) => k !== 'dsn'));
     expect(doc.jobs).toEqual(byYamlKey);

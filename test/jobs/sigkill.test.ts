@@ -1,9 +1,11 @@
 /**
  * Lost leases. A worker killed with SIGKILL in the middle of a unit (half of its temporary file
- * written): after the 2 s lease expires, pg-boss hands the unit to the other worker, which re-runs it;
+ * written): after the 2 s lease expires, the unit goes to the other worker, which re-runs it;
  * the collected result is still byte-identical to the in-process compute, the unit was attempted twice
  * and completed once, and no partial or foreign file was ever visible in `--out` (sampled every 20 ms
  * throughout). A worker that is alive but outlives its lease publishes nothing and completes nothing.
+ * The job's lease (`--lease-seconds` at submit) decides when a unit is re-run, whatever the workers'
+ * own `lease_seconds`, and an expired lease is recorded as the unit's failure with worker and time.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -145,5 +147,53 @@ describe('lost leases', () => {
     expect(files).toEqual([`${jobId}.i0-ttrc.v0-20.arrow`]);
     expect(await stopWorker(slow)).toBe(0);
     expect(await stopWorker(other)).toBe(0);
+  }, 60_000);
+
+  it("re-runs a dead worker's unit after the job's lease, not the workers' own, and records why", async () => {
+    const out = join(dir, 'out-job-lease');
+    // the job's lease is 3 s; the workers keep the test config's 900 s
+    const { jobId, units } = cliJson<{ jobId: string; units: number }>(['jobs', 'submit', 'ma.sma', '--data', TTRC, '--timeline', 'sessions', '--grid', 'source=close',
+      '--grid', 'window=5..24', '--unit-variants', '10', '--lease-seconds', '3', '--retry-limit', '1', '--out', out], childEnv(pgc.dsn));
+    expect(units).toBe(2);
+    const a = startWorker('dead', childEnv(pgc.dsn, { GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '60000' }));
+    workers.push(a);
+    const claim = await a.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId, 30_000, 'the first claim');
+    await sleep(300);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const b = startWorker('alive', childEnv(pgc.dsn));
+    workers.push(b);
+    const rerun = await b.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId && l.unit === claim.unit, 20_000, 'the re-run of the dead unit');
+    const after = (Date.parse(rerun.ts) - Date.parse(claim.ts)) / 1000;
+    expect(after, 'seconds from the first claim to the re-run').toBeGreaterThanOrEqual(3);
+    expect(after, 'seconds from the first claim to the re-run').toBeLessThan(7);
+    expect(rerun.attempt).toBe(2);
+    const st = await waitForState(pgc.dsn, jobId, ['completed', 'failed'], 30_000);
+    expect(st).toMatchObject({ state: 'completed', processed: 2, failed: 0 });
+    const [u] = await query<{ state: string; failures: number; last_error: string; attempts: number }>(pgc.dsn,
+      'SELECT state, failures, last_error, attempts FROM gridta.unit WHERE job_id = $1 AND idx = $2', [jobId, claim.unit]);
+    expect(u).toMatchObject({ state: 'done', failures: 1, attempts: 2 });
+    expect(u!.last_error).toMatch(/^lease_expired: worker dead did not finish attempt 1 within the job's 3 s lease \(claimed 20\S+Z, expired 20\S+Z\)/);
+    expect(await stopWorker(b)).toBe(0);
+  }, 60_000);
+
+  it('fails a unit whose lease expired on its last attempt, with the reason in status and gridta.unit', async () => {
+    const out = join(dir, 'out-expired');
+    const lease = { GRIDTA_JOBS_LEASE_SECONDS: '2' };
+    const { jobId } = cliJson<{ jobId: string }>(['jobs', 'submit', 'ma.sma', '--data', TTRC, '--timeline', 'sessions', '--grid', 'source=close',
+      '--grid', 'window=5..14', '--retry-limit', '0', '--out', out], childEnv(pgc.dsn, lease));
+    // alive but stalled far past its lease; nothing else runs the unit
+    const w = startWorker('stuck', childEnv(pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '8000' }));
+    workers.push(w);
+    await w.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId, 30_000, 'the claim');
+    const st = await waitForState(pgc.dsn, jobId, ['failed', 'completed'], 30_000) as unknown as { state: string; failed: number; failures: { unit: number; state: string; attempts: number; error: string }[] };
+    expect(st).toMatchObject({ state: 'failed', failed: 1 });
+    expect(st.failures).toHaveLength(1);
+    expect(st.failures[0]).toMatchObject({ unit: 0, state: 'failed', attempts: 1 });
+    expect(st.failures[0]!.error).toMatch(/^lease_expired: worker stuck did not finish attempt 1 within the job's 2 s lease \(claimed \S+, expired \S+\); no retries left$/);
+    const [u] = await query<{ state: string; failures: number }>(pgc.dsn, 'SELECT state, failures FROM gridta.unit WHERE job_id = $1', [jobId]);
+    expect(u).toEqual({ state: 'failed', failures: 1 });
+    await w.waitFor((l) => l.event === 'unit_lease_lost' && l.job === jobId, 15_000, 'the stalled worker to notice');
+    expect(await stopWorker(w)).toBe(0);
   }, 60_000);
 });

@@ -511,7 +511,7 @@ describe('describeSettings', () => {
       'env', 'configPath', 'threads', 'cacheDir', 'cacheStrict', 'maxComputeBytesTotal', 'maxVariantsPerCompute', 'engine',
       'batchVariants', 'maxBatchAttempts', 'batchTimeoutMs',
       'jobsEnabled', 'jobsDsn', 'jobsSchema', 'jobsLeaseSeconds', 'jobsRetryLimit', 'jobsUnitVariants', 'jobsConcurrency',
-      'jobsPollIntervalMs', 'jobsMetricsPort',
+      'jobsPollIntervalMs', 'jobsMetricsPort', 'jobsMetricsHost',
     ]);
     expect(rows[0]).toEqual({ name: 'env', value: 'dev', source: 'env:GRIDTA_ENV' });
     expect(rows[2]).toEqual({ name: 'threads', value: 2, source: `yaml:${file}`, effective: 2 });

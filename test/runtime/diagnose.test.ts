@@ -20,7 +20,7 @@ const BUNDLED = join(ROOT, 'dist', 'wasm-cache');
 const DEV_YAML = join(ROOT, 'configs', 'dev', 'indicators.yaml');
 const ORDER = [
   'env', 'configPath', 'threads', 'cacheDir', 'cacheStrict', 'maxComputeBytesTotal', 'maxVariantsPerCompute', 'engine', 'batchVariants', 'maxBatchAttempts', 'batchTimeoutMs',
-  'jobsEnabled', 'jobsDsn', 'jobsSchema', 'jobsLeaseSeconds', 'jobsRetryLimit', 'jobsUnitVariants', 'jobsConcurrency', 'jobsPollIntervalMs', 'jobsMetricsPort',
+  'jobsEnabled', 'jobsDsn', 'jobsSchema', 'jobsLeaseSeconds', 'jobsRetryLimit', 'jobsUnitVariants', 'jobsConcurrency', 'jobsPollIntervalMs', 'jobsMetricsPort', 'jobsMetricsHost',
 ];
 const SECRET_NAME = 'AWS_SECRET_ACCESS_KEY';
 const SECRET = 'sk-live-7f3a9c1e5b2d4f6a8c0e';
