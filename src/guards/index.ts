@@ -3,13 +3,16 @@
  * sized by the number of variants V or by T * V, so a grid far over the guard fails in microseconds.
  *
  * Order ([E2]): indicator lookup → grid materialisation and validation (§3.4 steps 1–5) → output
- * selection → variants guard → per-variant rules (§3.4 step 6) → memory guard. `estimate` and
- * the compute path share `evaluate`, so they accept and refuse exactly the same requests ([E1]).
+ * selection → variants guard → per-variant rules (§3.4 step 6) → memory guard → the WebAssembly
+ * memory layout (given by the engine; it lists the batches, so it runs only once the variants
+ * guard has bounded V). `estimate` and the compute path share `evaluate`, so they accept and
+ * refuse exactly the same requests ([E1]).
  */
 import { ComputeBudgetExceeded, VariantsGuardExceeded, type ComputeBudgetDetails } from '../errors.js';
 import { registry as defaultRegistry, type IndicatorDef, type Registry } from '../registry/index.js';
 import { checkLayout, checkVariantRules, gridFail, materializeGrid, type MaterialisedGrid } from '../grid/axes.js';
 import { normalizeTimeframe, TIMEFRAME_MS } from '../grid/timeframe.js';
+import { MAX_MEMORY_BYTES, memoryLimitError, wasmMemoryBytes } from '../compute/plan.js';
 import type { Axis, GridSpec, Layout } from '../grid/types.js';
 
 export interface Limits {
@@ -17,7 +20,21 @@ export interface Limits {
   readonly maxVariantsPerCompute: number;
   /** `max_compute_bytes_total`. */
   readonly maxComputeBytesTotal: number;
+  /**
+   * Bytes of the one WebAssembly memory a compute of this grid would lay out (outputs, input
+   * series, work regions with kernel scratch, flags, checkpoints), or null when it would use none
+   * (the reference engine). Given by the engine, which knows its threads, batching and engine; a
+   * layout over 4 GiB is then refused here, before any allocation, as the compute refuses it.
+   * Default: the in-process layout of a WebAssembly engine (`inProcessMemoryBytes`).
+   */
+  readonly memoryBytes?: MemoryBytesFn;
 }
+
+export type MemoryBytesFn = (grid: MaterialisedGrid, t: number, variants: number, layout: Layout, outputs: readonly string[]) => number | null;
+
+/** The memory of an in-process compute on a WebAssembly engine with automatic batching; null without a kernel. */
+export const inProcessMemoryBytes: MemoryBytesFn = (grid, t, variants, layout, outputs) =>
+  grid.def.kernel ? wasmMemoryBytes(grid.def, grid.axes, t, variants, layout, outputs, null, 'auto') : null;
 
 export const DEFAULT_LIMITS: Limits = Object.freeze({ maxVariantsPerCompute: 600_000, maxComputeBytesTotal: 5_368_709_120 });
 
@@ -178,6 +195,27 @@ export function computeBytes(t: number, variants: number, outputs: number): { by
   return { bytesOut, bytesTotalEst };
 }
 
+/**
+ * The size limits of one compute, in the order the compute applies them: the memory budget, the
+ * length of one output array, then (with `layoutToo`, once V is known to be bounded) the
+ * WebAssembly memory layout of `limits.memoryBytes`. Returns the error the compute would throw.
+ */
+function computeRefusal(grid: MaterialisedGrid, t: number, layout: Layout, outputs: readonly string[], limits: Limits, layoutToo: boolean)
+  : ComputeBudgetExceeded | ReturnType<typeof memoryLimitError> | null {
+  const variants = Number(grid.variants);
+  const k = outputs.length;
+  const { bytesOut, bytesTotalEst } = computeBytes(t, variants, k);
+  const maxComputeBytesTotal = limits.maxComputeBytesTotal;
+  const limit = bytesTotalEst > maxComputeBytesTotal ? 'bytes' : t * variants > MAX_ARRAY_ELEMENTS ? 'elements' : null;
+  if (limit !== null) {
+    const details: ComputeBudgetDetails = { scope: 'compute', limit, t, variants, outputs: k, bytesOut, bytesTotalEst, maxComputeBytesTotal };
+    return new ComputeBudgetExceeded(details);
+  }
+  if (!layoutToo) return null;
+  const need = (limits.memoryBytes ?? inProcessMemoryBytes)(grid, t, variants, layout, outputs);
+  return need !== null && need > MAX_MEMORY_BYTES ? memoryLimitError(grid.indicatorId, need) : null;
+}
+
 interface Evaluation {
   readonly plan: ComputePlan;
   readonly withinGuards: boolean;
@@ -201,15 +239,11 @@ function evaluate(spec: GridSpec, horizon: unknown, opts: EstimateOptions, limit
     checkVariantRules(grid);
   }
   const variants = Number(grid.variants);
-  const k = outputs.length;
-  const { bytesOut, bytesTotalEst } = computeBytes(t, variants, k);
+  const { bytesOut, bytesTotalEst } = computeBytes(t, variants, outputs.length);
   const maxComputeBytesTotal = limits.maxComputeBytesTotal;
-  const limit = bytesTotalEst > maxComputeBytesTotal ? 'bytes' : t * variants > MAX_ARRAY_ELEMENTS ? 'elements' : null;
-  if (limit !== null) {
-    if (throwOnGuard && withinGuards) {
-      const details: ComputeBudgetDetails = { scope: 'compute', limit, t, variants, outputs: k, bytesOut, bytesTotalEst, maxComputeBytesTotal };
-      throw new ComputeBudgetExceeded(details);
-    }
+  const refusal = computeRefusal(grid, t, layout, outputs, limits, withinGuards);
+  if (refusal) {
+    if (throwOnGuard && withinGuards) throw refusal;
     withinGuards = false;
   }
   const plan: ComputePlan = Object.freeze({
@@ -306,6 +340,16 @@ export function estimateBatch(grids: readonly GridSpec[], horizon: Horizon, opts
       });
     }
     withinGuards = false;
+  }
+  // each grid is one compute of its own: every limit that compute applies holds for it alone
+  if (withinGuards) {
+    for (const m of mats) {
+      const refusal = computeRefusal(m, t, m.layout, m.def.outputs, limits, true);
+      if (!refusal) continue;
+      if (throwOnGuard) throw refusal;
+      withinGuards = false;
+      break;
+    }
   }
   return Object.freeze({
     totalVariants, bytesCandles, bytesIndicators, reserve, estimatedMemoryBytes, perIndicator: Object.freeze(perIndicator),
