@@ -6,6 +6,8 @@
  * the same error. Nothing here fills a large memory: refused computes stop before allocating, and
  * the accepted one is cancelled after its first one-variant batch.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCandles, type Candles } from '../../src/candles/index.js';
 import { MAX_MEMORY_BYTES, planLayout, wasmMemoryBytes } from '../../src/compute/plan.js';
@@ -126,5 +128,19 @@ describe('estimate refuses what compute refuses: the 4 GiB WebAssembly memory', 
   it('the reference engine lays out no WebAssembly memory: its estimate passes the grid', () => {
     const e = engine({ engine: 'reference', threads: 1 });
     expect(e.estimate(over, T).withinGuards).toBe(true);
+  });
+
+  it('gridta estimate exits 4 and says why when only the WebAssembly memory refuses the grid', () => {
+    const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+    let rc = 0, out = '';
+    try {
+      out = execFileSync(process.execPath, [main, 'estimate', 'ma.sma', '--grid', 'window=2..1101', '--grid', 'source=close', '--t', String(T)], { encoding: 'utf8', env: { ...process.env, GRIDTA_ENV: 'test' } });
+    } catch (e) {
+      rc = (e as { status: number }).status;
+      out = String((e as { stdout: string }).stdout);
+    }
+    expect(rc).toBe(4);
+    expect(out).toContain('(limit 5368709120: ok)');
+    expect(out).toContain('REFUSED: the compute would not fit one WebAssembly memory');
   });
 });
