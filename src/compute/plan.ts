@@ -8,22 +8,12 @@
  */
 import type { Axis, Layout } from '../grid/types.js';
 import type { IndicatorDef, KernelSpec, SourceSeries, BaseSeries } from '../registry/types.js';
-import { GridValidationError } from '../errors.js';
+import type { MemoryBytesFn } from '../guards/index.js';
 
 export const PAGE = 65536;
 export const MAX_PAGES = 65536;
-/** One wasm32 memory holds at most 4 GiB (MAX_PAGES pages). */
-export const MAX_MEMORY_BYTES = MAX_PAGES * PAGE;
-
-/**
- * The refusal of a compute whose layout (outputs, input series, work regions, flags, checkpoints)
- * does not fit one WebAssembly memory. Thrown before anything is allocated, by the estimate and by
- * the compute alike, so both refuse the same grids with the same error.
- */
-export function memoryLimitError(indicatorId: string, totalBytes: number): GridValidationError {
-  return new GridValidationError({ indicatorId, field: 'grid', reason: 'too_many_values', value: totalBytes, expected: `<= ${MAX_MEMORY_BYTES} bytes in one WebAssembly memory` },
-    'outputs plus inputs exceed the 4 GiB of one WebAssembly memory; split the grid into smaller computes');
-}
+/** One wasm32 memory holds at most 4 GiB (MAX_PAGES pages); the guards refuse larger layouts with memoryLimitError. */
+export { MAX_MEMORY_BYTES, memoryLimitError } from '../guards/index.js';
 const BASE = 64;
 const align = (x: number, a = 64): number => Math.ceil(x / a) * a;
 
@@ -237,6 +227,10 @@ export function wasmMemoryBytes(def: IndicatorDef, axes: readonly Axis[], t: num
   const threads = pooled ? poolThreads! : 1;
   return planLayout({ def, kernel: def.kernel!, axes, t, variants, layout, outputs, threads, batchVariants, executors: threads, inProcess: !pooled }).totalBytes;
 }
+
+/** The memory of an in-process compute on a WebAssembly engine with automatic batching; null without a kernel. */
+export const inProcessMemoryBytes: MemoryBytesFn = (grid, t, variants, layout, outputs) =>
+  grid.def.kernel ? wasmMemoryBytes(grid.def, grid.axes, t, variants, layout, outputs, null, 'auto') : null;
 
 /** Per-axis strides of the cartesian order [G6] (last axis fastest). */
 export function axisStrides(axes: readonly Axis[]): number[] {

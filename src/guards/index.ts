@@ -8,11 +8,10 @@
  * guard has bounded V). `estimate` and the compute path share `evaluate`, so they accept and
  * refuse exactly the same requests ([E1]).
  */
-import { ComputeBudgetExceeded, VariantsGuardExceeded, type ComputeBudgetDetails } from '../errors.js';
+import { ComputeBudgetExceeded, GridValidationError, VariantsGuardExceeded, type ComputeBudgetDetails } from '../errors.js';
 import { registry as defaultRegistry, type IndicatorDef, type Registry } from '../registry/index.js';
 import { checkLayout, checkVariantRules, gridFail, materializeGrid, type MaterialisedGrid } from '../grid/axes.js';
 import { normalizeTimeframe, TIMEFRAME_MS } from '../grid/timeframe.js';
-import { MAX_MEMORY_BYTES, memoryLimitError, wasmMemoryBytes } from '../compute/plan.js';
 import type { Axis, GridSpec, Layout } from '../grid/types.js';
 
 export interface Limits {
@@ -25,16 +24,26 @@ export interface Limits {
    * series, work regions with kernel scratch, flags, checkpoints), or null when it would use none
    * (the reference engine). Given by the engine, which knows its threads, batching and engine; a
    * layout over 4 GiB is then refused here, before any allocation, as the compute refuses it.
-   * Default: the in-process layout of a WebAssembly engine (`inProcessMemoryBytes`).
+   * Absent: no layout check (the public `estimate` of src/compute/estimate.ts supplies the
+   * in-process layout of a WebAssembly engine).
    */
   readonly memoryBytes?: MemoryBytesFn;
 }
 
 export type MemoryBytesFn = (grid: MaterialisedGrid, t: number, variants: number, layout: Layout, outputs: readonly string[]) => number | null;
 
-/** The memory of an in-process compute on a WebAssembly engine with automatic batching; null without a kernel. */
-export const inProcessMemoryBytes: MemoryBytesFn = (grid, t, variants, layout, outputs) =>
-  grid.def.kernel ? wasmMemoryBytes(grid.def, grid.axes, t, variants, layout, outputs, null, 'auto') : null;
+/** One wasm32 memory holds at most 4 GiB (65536 pages of 64 KiB). */
+export const MAX_MEMORY_BYTES = 65536 * 65536;
+
+/**
+ * The refusal of a compute whose layout (outputs, input series, work regions, flags, checkpoints)
+ * does not fit one WebAssembly memory. Thrown before anything is allocated, by the estimate and by
+ * the compute alike, so both refuse the same grids with the same error.
+ */
+export function memoryLimitError(indicatorId: string, totalBytes: number): GridValidationError {
+  return new GridValidationError({ indicatorId, field: 'grid', reason: 'too_many_values', value: totalBytes, expected: `<= ${MAX_MEMORY_BYTES} bytes in one WebAssembly memory` },
+    'outputs plus inputs exceed the 4 GiB of one WebAssembly memory; split the grid into smaller computes');
+}
 
 export const DEFAULT_LIMITS: Limits = Object.freeze({ maxVariantsPerCompute: 600_000, maxComputeBytesTotal: 5_368_709_120 });
 
@@ -201,7 +210,7 @@ export function computeBytes(t: number, variants: number, outputs: number): { by
  * WebAssembly memory layout of `limits.memoryBytes`. Returns the error the compute would throw.
  */
 function computeRefusal(grid: MaterialisedGrid, t: number, layout: Layout, outputs: readonly string[], limits: Limits, layoutToo: boolean)
-  : ComputeBudgetExceeded | ReturnType<typeof memoryLimitError> | null {
+  : ComputeBudgetExceeded | GridValidationError | null {
   const variants = Number(grid.variants);
   const k = outputs.length;
   const { bytesOut, bytesTotalEst } = computeBytes(t, variants, k);
@@ -211,8 +220,8 @@ function computeRefusal(grid: MaterialisedGrid, t: number, layout: Layout, outpu
     const details: ComputeBudgetDetails = { scope: 'compute', limit, t, variants, outputs: k, bytesOut, bytesTotalEst, maxComputeBytesTotal };
     return new ComputeBudgetExceeded(details);
   }
-  if (!layoutToo) return null;
-  const need = (limits.memoryBytes ?? inProcessMemoryBytes)(grid, t, variants, layout, outputs);
+  if (!layoutToo || !limits.memoryBytes) return null;
+  const need = limits.memoryBytes(grid, t, variants, layout, outputs);
   return need !== null && need > MAX_MEMORY_BYTES ? memoryLimitError(grid.indicatorId, need) : null;
 }
 

@@ -15,6 +15,7 @@ import { ComputeCancelled, GridValidationError } from '../../src/errors.js';
 import { materializeGrid } from '../../src/grid/axes.js';
 import type { GridSpec } from '../../src/grid/types.js';
 import { registry } from '../../src/registry/index.js';
+import { estimate as publicEstimate, estimateBatch as publicEstimateBatch } from '../../src/index.js';
 import { createEngine, type Engine } from '../../src/runtime/engine.js';
 
 const T = 1_000_000;
@@ -124,6 +125,15 @@ describe('estimate refuses what compute refuses: the 4 GiB WebAssembly memory', 
     expect(fromEstimate.details).toMatchObject({ reason: 'too_many_values', value: layoutBytes(tooMany, T, null, 1) });
     expect(summary(fromEstimate)).toEqual(summary(await rejected(e.compute({ candles, grid: tooMany }))));
   }, 60_000);
+
+  it('the estimate of the public entry (no engine) checks the in-process layout of a WebAssembly compute', async () => {
+    const e = engine({ threads: 1 });
+    const err = caught(() => publicEstimate(over, T));
+    expect(summary(err)).toEqual(summary(await rejected(e.compute({ candles, grid: over }))));
+    expect(summary(caught(() => publicEstimateBatch([over], T)))).toEqual(summary(err));
+    expect(publicEstimate(over, T, { throwOnGuard: false }).withinGuards).toBe(false);
+    expect(publicEstimate(sma(1000), T).withinGuards).toBe(true);
+  });
 
   it('the reference engine lays out no WebAssembly memory: its estimate passes the grid', () => {
     const e = engine({ engine: 'reference', threads: 1 });

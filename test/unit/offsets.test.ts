@@ -1,7 +1,7 @@
 /** Byte offsets into a WebAssembly memory of up to 4 GiB become typed-array indices without sign trouble. */
 import { describe, expect, it } from 'vitest';
 import { elementIndex } from '../../src/compute/kernels.js';
-import { MAX_PAGES, PAGE } from '../../src/compute/plan.js';
+import { MAX_MEMORY_BYTES, MAX_PAGES, PAGE } from '../../src/compute/plan.js';
 
 describe('elementIndex', () => {
   it.each([
@@ -17,6 +17,7 @@ describe('elementIndex', () => {
 
   it('reaches the last element of a full 4 GiB memory', () => {
     expect(MAX_PAGES * PAGE).toBe(2 ** 32);
+    expect(MAX_MEMORY_BYTES, 'the guards refuse layouts over exactly one full memory').toBe(MAX_PAGES * PAGE);
     expect(elementIndex(2 ** 32 - 4, 4)).toBe(2 ** 30 - 1);
   });
 });
