@@ -2,10 +2,11 @@
  * Outputs past 2 GiB and 3 GiB of one WebAssembly memory equal the reference at chosen variants and
  * bars, on both layouts, in-process (threads 1) and on the pool (threads 2). Byte offsets of 2^31 and
  * more must never go through signed 32-bit arithmetic; a compute above 2 GiB once returned NaN or
- * zeros without an error. Each compute is checked at its first, middle and last variants, the
- * variant holding the 2 GiB (3 GiB) byte in VARIANT_MAJOR, and bars first, warm-up end, middle and
- * last, against the plain-TypeScript reference run for those variants only. One memory at a time:
- * each tensor is dropped before the next compute.
+ * zeros without an error. Each compute is checked at its first, middle and last variants and bars
+ * first, warm-up end, middle and last two, plus the variant (VARIANT_MAJOR) or bar (TIME_MAJOR)
+ * holding the 2 GiB and 3 GiB bytes, against the plain-TypeScript reference run for those variants
+ * only. Sized for a 2-core CI machine: at most one memory of ~3 GiB lives at a time (each tensor is
+ * dropped before the next compute; gridta collects dead memories), one engine per thread count.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildSourceSeries, createCandles, type Candles } from '../../src/candles/index.js';
