@@ -11,7 +11,7 @@ export type { Registry, IndicatorDef, ParamDef, Group, SourceSeries, BaseSeries,
 export { variantKeyV1, variantKeyPayloadV1 } from './grid/keys.js';
 export type { GridSpec, AxisSpec, AxisInput, Axis, Layout } from './grid/types.js';
 export type { Timeframe } from './grid/timeframe.js';
-export { estimate, estimateBatch } from './guards/index.js';
+export { estimate, estimateBatch } from './compute/estimate.js';
 export type { EstimateResult } from './guards/index.js';
 export type { IndicatorTensor, TensorMeta, TensorOutput, ArrowExportOptions } from './compute/tensor.js';
 export {

@@ -125,6 +125,9 @@ async function cmdEstimate(argv: string[]): Promise<number> {
     for (const a of est.axes) lines.push(`  axis ${a.name} (${a.kind}): ${a.values.length} values${a.values.length <= 8 ? ` [${a.values.join(', ')}]` : ` [${a.values.slice(0, 3).join(', ')}, …, ${a.values[a.values.length - 1]}]`}`);
     lines.push(`  variants ${est.variants}  (limit ${est.maxVariants}: ${est.variants <= est.maxVariants ? 'ok' : 'REFUSED'})`);
     lines.push(`  bytesOut ${est.bytesOut}  bytesTotalEst ${est.bytesTotalEst}  (limit ${est.maxComputeBytesTotal}: ${est.bytesTotalEst <= est.maxComputeBytesTotal ? 'ok' : 'REFUSED'})`);
+    if (!est.withinGuards && est.variants <= est.maxVariants && est.bytesTotalEst <= est.maxComputeBytesTotal) {
+      lines.push('  REFUSED: the compute would not fit one WebAssembly memory (4 GiB with its input series and scratch) or one output array; split the grid');
+    }
     process.stdout.write(lines.join('\n') + '\n');
   }
   await engine.close();

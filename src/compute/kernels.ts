@@ -16,6 +16,16 @@ const FRAME_SKIP = 6;
 const FRAME_RESUME = 7;
 
 /**
+ * Index of the element at `byteOffset` in a typed-array view of `elementBytes`-sized elements over
+ * the whole memory. A WebAssembly memory reaches 4 GiB, so offsets of 2 GiB and more are common:
+ * divide, never shift (`>>` works on signed 32-bit integers and turns such offsets negative, and
+ * a typed array silently ignores writes at negative indices).
+ */
+export function elementIndex(byteOffset: number, elementBytes: 4 | 8): number {
+  return byteOffset / elementBytes;
+}
+
+/**
  * Runs the batch's variants, split into runs that share one source value (one kernel call each; a
  * time piece makes up to two calls per run, see plan.ts TimePiece).
  */
@@ -36,7 +46,7 @@ export function runBatch(exports: Record<string, unknown>, memory: { buffer: Arr
   const frame = work;
   const params = work + 64;
   const scratch = work + Math.ceil((64 + plan.batchVariants * Math.max(1, kernel.params.length) * 8) / 64) * 64;
-  const f = frame >> 2;
+  const f = elementIndex(frame, 4);
   for (let i = 0; i < 16; i++) u32[f + i] = 0;
 
   /** One kernel call for variants s … s + n − 1 over bars r0 … r1 − 1 (series and outputs shifted to r0). */
@@ -54,8 +64,8 @@ export function runBatch(exports: Record<string, unknown>, memory: { buffer: Arr
   const state = (s: number, n: number, snapshot: number, save: boolean): void => {
     const ts = plan.timeSplit!;
     ts.stateArrays.forEach((a, i) => {
-      const scr = (scratch >> 3) + a * n;
-      const snap = (snapshot >> 3) + i * variants + s;
+      const scr = elementIndex(scratch, 8) + a * n;
+      const snap = elementIndex(snapshot, 8) + i * variants + s;
       if (save) f64.copyWithin(snap, scr, scr + n);
       else f64.copyWithin(scr, snap, snap + n);
     });
@@ -68,9 +78,10 @@ export function runBatch(exports: Record<string, unknown>, memory: { buffer: Arr
     if (srcAxis >= 0) while (e < batch.end && axisValueAt(axes, strides, srcAxis, e) === source) e++;
     else e = batch.end;
     const n = e - s;
+    const p0 = elementIndex(params, 8);
     for (let p = 0; p < paramAxes.length; p++) {
       const ax = paramAxes[p]!;
-      for (let j = 0; j < n; j++) f64[(params >> 3) + p * n + j] = axisValueAt(axes, strides, ax, s + j) as number;
+      for (let j = 0; j < n; j++) f64[p0 + p * n + j] = axisValueAt(axes, strides, ax, s + j) as number;
     }
     const rows = batch.rows;
     if (!rows) {

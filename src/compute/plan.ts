@@ -8,9 +8,12 @@
  */
 import type { Axis, Layout } from '../grid/types.js';
 import type { IndicatorDef, KernelSpec, SourceSeries, BaseSeries } from '../registry/types.js';
+import type { MemoryBytesFn } from '../guards/index.js';
 
 export const PAGE = 65536;
 export const MAX_PAGES = 65536;
+/** One wasm32 memory holds at most 4 GiB (MAX_PAGES pages); the guards refuse larger layouts with memoryLimitError. */
+export { MAX_MEMORY_BYTES, memoryLimitError } from '../guards/index.js';
 const BASE = 64;
 const align = (x: number, a = 64): number => Math.ceil(x / a) * a;
 
@@ -202,6 +205,32 @@ export function planLayout(args: {
     ...(timeSplit ? { timeSplit } : {}), flagsOffset, totalBytes: off, pages: Math.ceil(off / PAGE),
   };
 }
+
+/** Below this many output values (T·V·K) a compute runs in-process even with a pool. */
+export const POOL_MIN_VALUES = 2 ** 20;
+
+/**
+ * Whether a compute runs on a pool of `poolThreads` workers (null: no pool): small outputs and
+ * computes of a single batch run in-process even when a pool exists.
+ */
+export function runsPooled(poolThreads: number | null, t: number, variants: number, k: number, batchVariants: number | 'auto' | undefined): boolean {
+  return poolThreads !== null && t * variants * k >= POOL_MIN_VALUES && batchSize(variants, t, k, poolThreads, batchVariants) < variants;
+}
+
+/**
+ * Bytes of the WebAssembly memory a compute lays out: the plan runPooled (on a pool) or runWasm
+ * (in-process) makes, so the guards refuse exactly the layouts the compute would refuse.
+ */
+export function wasmMemoryBytes(def: IndicatorDef, axes: readonly Axis[], t: number, variants: number, layout: Layout, outputs: readonly string[],
+  poolThreads: number | null, batchVariants: number | 'auto' | undefined): number {
+  const pooled = runsPooled(poolThreads, t, variants, Math.max(1, outputs.length), batchVariants);
+  const threads = pooled ? poolThreads! : 1;
+  return planLayout({ def, kernel: def.kernel!, axes, t, variants, layout, outputs, threads, batchVariants, executors: threads, inProcess: !pooled }).totalBytes;
+}
+
+/** The memory of an in-process compute on a WebAssembly engine with automatic batching; null without a kernel. */
+export const inProcessMemoryBytes: MemoryBytesFn = (grid, t, variants, layout, outputs) =>
+  grid.def.kernel ? wasmMemoryBytes(grid.def, grid.axes, t, variants, layout, outputs, null, 'auto') : null;
 
 /** Per-axis strides of the cartesian order [G6] (last axis fastest). */
 export function axisStrides(axes: readonly Axis[]): number[] {

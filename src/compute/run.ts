@@ -11,7 +11,7 @@ import type { Axis, Layout } from '../grid/types.js';
 import type { IndicatorDef, SeriesInputs, SourceSeries } from '../registry/types.js';
 import { runBatch } from './kernels.js';
 import { reclaimBeforeAllocating } from './reclaim.js';
-import { MAX_PAGES, PAGE, axisStrides, axisValueAt, planLayout, seriesNeeded, type BatchRange, type ComputeLayout } from './plan.js';
+import { MAX_PAGES, PAGE, axisStrides, axisValueAt, memoryLimitError, planLayout, seriesNeeded, type BatchRange, type ComputeLayout } from './plan.js';
 
 export type EngineKind = 'wasm-simd' | 'wasm-scalar' | 'reference';
 
@@ -110,10 +110,7 @@ export function computeMemory(indicatorId: string, plan: ComputeLayout, reuse?: 
     throw new GridValidationError({ indicatorId, field: 'out', reason: 'shape_mismatch', value: reuse.kind === 'wasm' ? 'memory too small' : 'plain arrays', expected: `a WebAssembly-backed tensor of ${plan.totalBytes} bytes` },
       'the tensor passed as out cannot hold this compute');
   }
-  if (plan.pages > MAX_PAGES) {
-    throw new GridValidationError({ indicatorId, field: 'grid', reason: 'too_many_values', value: plan.totalBytes, expected: `<= ${MAX_PAGES * PAGE} bytes in one WebAssembly memory` },
-      'outputs plus inputs exceed the 4 GiB of one WebAssembly memory; split the grid into smaller computes');
-  }
+  if (plan.pages > MAX_PAGES) throw memoryLimitError(indicatorId, plan.totalBytes);
   reclaimBeforeAllocating(plan.pages * PAGE);
   return new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true });
 }

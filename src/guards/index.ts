@@ -3,10 +3,12 @@
  * sized by the number of variants V or by T * V, so a grid far over the guard fails in microseconds.
  *
  * Order ([E2]): indicator lookup → grid materialisation and validation (§3.4 steps 1–5) → output
- * selection → variants guard → per-variant rules (§3.4 step 6) → memory guard. `estimate` and
- * the compute path share `evaluate`, so they accept and refuse exactly the same requests ([E1]).
+ * selection → variants guard → per-variant rules (§3.4 step 6) → memory guard → the WebAssembly
+ * memory layout (given by the engine; it lists the batches, so it runs only once the variants
+ * guard has bounded V). `estimate` and the compute path share `evaluate`, so they accept and
+ * refuse exactly the same requests ([E1]).
  */
-import { ComputeBudgetExceeded, VariantsGuardExceeded, type ComputeBudgetDetails } from '../errors.js';
+import { ComputeBudgetExceeded, GridValidationError, VariantsGuardExceeded, type ComputeBudgetDetails } from '../errors.js';
 import { registry as defaultRegistry, type IndicatorDef, type Registry } from '../registry/index.js';
 import { checkLayout, checkVariantRules, gridFail, materializeGrid, type MaterialisedGrid } from '../grid/axes.js';
 import { normalizeTimeframe, TIMEFRAME_MS } from '../grid/timeframe.js';
@@ -18,6 +20,30 @@ export interface Limits {
   readonly maxVariantsPerCompute: number;
   /** `max_compute_bytes_total`. */
   readonly maxComputeBytesTotal: number;
+  /**
+   * Bytes of the one WebAssembly memory a compute of this grid would lay out (outputs, input
+   * series, work regions with kernel scratch, flags, checkpoints), or null when it would use none
+   * (the reference engine). Given by the engine, which knows its threads, batching and engine; a
+   * layout over 4 GiB is then refused here, before any allocation, as the compute refuses it.
+   * Absent: no layout check (the public `estimate` of src/compute/estimate.ts supplies the
+   * in-process layout of a WebAssembly engine).
+   */
+  readonly memoryBytes?: MemoryBytesFn;
+}
+
+export type MemoryBytesFn = (grid: MaterialisedGrid, t: number, variants: number, layout: Layout, outputs: readonly string[]) => number | null;
+
+/** One wasm32 memory holds at most 4 GiB (65536 pages of 64 KiB). */
+export const MAX_MEMORY_BYTES = 65536 * 65536;
+
+/**
+ * The refusal of a compute whose layout (outputs, input series, work regions, flags, checkpoints)
+ * does not fit one WebAssembly memory. Thrown before anything is allocated, by the estimate and by
+ * the compute alike, so both refuse the same grids with the same error.
+ */
+export function memoryLimitError(indicatorId: string, totalBytes: number): GridValidationError {
+  return new GridValidationError({ indicatorId, field: 'grid', reason: 'too_many_values', value: totalBytes, expected: `<= ${MAX_MEMORY_BYTES} bytes in one WebAssembly memory` },
+    'outputs plus inputs exceed the 4 GiB of one WebAssembly memory; split the grid into smaller computes');
 }
 
 export const DEFAULT_LIMITS: Limits = Object.freeze({ maxVariantsPerCompute: 600_000, maxComputeBytesTotal: 5_368_709_120 });
@@ -188,6 +214,27 @@ export function computeBytes(t: number, variants: number, outputs: number): { by
   return { bytesOut, bytesTotalEst };
 }
 
+/**
+ * The size limits of one compute, in the order the compute applies them: the memory budget, the
+ * length of one output array, then (with `layoutToo`, once V is known to be bounded) the
+ * WebAssembly memory layout of `limits.memoryBytes`. Returns the error the compute would throw.
+ */
+function computeRefusal(grid: MaterialisedGrid, t: number, layout: Layout, outputs: readonly string[], limits: Limits, layoutToo: boolean)
+  : ComputeBudgetExceeded | GridValidationError | null {
+  const variants = Number(grid.variants);
+  const k = outputs.length;
+  const { bytesOut, bytesTotalEst } = computeBytes(t, variants, k);
+  const maxComputeBytesTotal = limits.maxComputeBytesTotal;
+  const limit = bytesTotalEst > maxComputeBytesTotal ? 'bytes' : t * variants > MAX_ARRAY_ELEMENTS ? 'elements' : null;
+  if (limit !== null) {
+    const details: ComputeBudgetDetails = { scope: 'compute', limit, t, variants, outputs: k, bytesOut, bytesTotalEst, maxComputeBytesTotal };
+    return new ComputeBudgetExceeded(details);
+  }
+  if (!layoutToo || !limits.memoryBytes) return null;
+  const need = limits.memoryBytes(grid, t, variants, layout, outputs);
+  return need !== null && need > MAX_MEMORY_BYTES ? memoryLimitError(grid.indicatorId, need) : null;
+}
+
 interface Evaluation {
   readonly plan: ComputePlan;
   readonly withinGuards: boolean;
@@ -211,15 +258,11 @@ function evaluate(spec: GridSpec, horizon: unknown, opts: EstimateOptions, limit
     checkVariantRules(grid);
   }
   const variants = Number(grid.variants);
-  const k = outputs.length;
-  const { bytesOut, bytesTotalEst } = computeBytes(t, variants, k);
+  const { bytesOut, bytesTotalEst } = computeBytes(t, variants, outputs.length);
   const maxComputeBytesTotal = limits.maxComputeBytesTotal;
-  const limit = bytesTotalEst > maxComputeBytesTotal ? 'bytes' : t * variants > MAX_ARRAY_ELEMENTS ? 'elements' : null;
-  if (limit !== null) {
-    if (throwOnGuard && withinGuards) {
-      const details: ComputeBudgetDetails = { scope: 'compute', limit, t, variants, outputs: k, bytesOut, bytesTotalEst, maxComputeBytesTotal };
-      throw new ComputeBudgetExceeded(details);
-    }
+  const refusal = computeRefusal(grid, t, layout, outputs, limits, withinGuards);
+  if (refusal) {
+    if (throwOnGuard && withinGuards) throw refusal;
     withinGuards = false;
   }
   const plan: ComputePlan = Object.freeze({
@@ -338,6 +381,16 @@ export function estimateBatch(grids: readonly GridSpec[], horizon: Horizon, opts
       });
     }
     withinGuards = false;
+  }
+  // each grid is one compute of its own: every limit that compute applies holds for it alone
+  if (withinGuards) {
+    for (const m of mats) {
+      const refusal = computeRefusal(m, t, m.layout, m.def.outputs, limits, true);
+      if (!refusal) continue;
+      if (throwOnGuard) throw refusal;
+      withinGuards = false;
+      break;
+    }
   }
   return Object.freeze({
     totalVariants, bytesCandles, bytesIndicators, reserve, estimatedMemoryBytes, perIndicator: Object.freeze(perIndicator),

@@ -7,10 +7,10 @@ import { createCandles, isCandles, availableSeries, type Candles } from '../cand
 import { toArrowExporters } from '../arrow/export.js';
 import { createTensor, type IndicatorTensor } from '../compute/tensor.js';
 import { runReference, runWasm, type ComputeProgress, type EngineKind, type OutputBacking, type RunRequest } from '../compute/run.js';
-import { batchSize, seriesNeeded } from '../compute/plan.js';
+import { runsPooled, seriesNeeded, wasmMemoryBytes } from '../compute/plan.js';
 import { CacheUnavailableError, ComputeCancelled, GridValidationError, GridtaError, MissingInputSeriesError, WarmupError } from '../errors.js';
 import type { GridSpec, Layout } from '../grid/types.js';
-import { estimate as estimateGrid, estimateBatch as estimateGrids, planCompute, type Horizon } from '../guards/index.js';
+import { estimate as estimateGrid, estimateBatch as estimateGrids, planCompute, type Horizon, type Limits, type MemoryBytesFn } from '../guards/index.js';
 import { registry } from '../registry/index.js';
 import type { IndicatorDef } from '../registry/types.js';
 import { loadModule, openCacheDir, type CacheDirState, type GridtaWarning } from './cache.js';
@@ -91,8 +91,7 @@ function cacheTestOptions(value: unknown, cwd: string): CacheTestOptions {
   return v.sources === undefined ? { bundled: false } : { bundled: false, sources: isAbsolute(v.sources) ? v.sources : resolve(cwd, v.sources) };
 }
 
-/** Below this many output values (T·V·K) a compute runs in-process even with a pool ([Q2a]). */
-export const POOL_MIN_VALUES = 2 ** 20;
+export { POOL_MIN_VALUES } from '../compute/plan.js';
 
 export function createEngine(options: GridtaOptions & InternalOptions = {}): Engine {
   const t0 = performance.now();
@@ -120,12 +119,28 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     else process.emitWarning(w.message, { code: w.code });
   };
   for (const w of config.warnings) warn(w as GridtaWarning);
-  const limits = { maxVariantsPerCompute: config.maxVariantsPerCompute.value, maxComputeBytesTotal: config.maxComputeBytesTotal.value };
+  const baseLimits = { maxVariantsPerCompute: config.maxVariantsPerCompute.value, maxComputeBytesTotal: config.maxComputeBytesTotal.value };
   let closed = false;
   let warm: Promise<{ report: WarmupReport; module: WebAssembly.Module | null }> | undefined;
   let warmed: { report: WarmupReport; module: WebAssembly.Module | null } | undefined;
   let pool: KernelPool | undefined;
   const threads = config.threadsEffective;
+
+  /**
+   * The guards' view of the WebAssembly memory a compute with `batchVariants` would lay out. Before
+   * warmup, the configured engine and threads say whether there will be one and whether a pool
+   * runs it (a pool starts with threads >= 2 on a WebAssembly engine); after warmup, what started.
+   */
+  const limitsFor = (batchVariants: number | 'auto' | undefined): Limits => {
+    const memoryBytes: MemoryBytesFn = (grid, t, variants, layout, outputs) => {
+      const engine = warmed ? warmed.report.engine : config.engine.value;
+      if (engine === 'reference' || !grid.def.kernel) return null;
+      const poolThreads = warmed ? (pool ? pool.threads : null) : (threads >= 2 ? threads : null);
+      return wasmMemoryBytes(grid.def, grid.axes, t, variants, layout, outputs, poolThreads, batchVariants);
+    };
+    return { ...baseLimits, memoryBytes };
+  };
+  const limits = limitsFor(config.batchVariants.value);
 
   async function doWarmup(): Promise<{ report: WarmupReport; module: WebAssembly.Module | null }> {
     const started = performance.now();
@@ -228,7 +243,8 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     if (closed) throw new GridtaError('engine_closed', 'the engine is closed', {});
     if (req.signal?.aborted) throw new ComputeCancelled({ processed: 0, total: 0, reason: abortReason(req.signal) });
     const candles = isCandles(req.candles) ? req.candles : createCandles(req.candles as never);
-    const plan = planCompute(req.grid, candles.t, { maxVariants: req.maxVariants, outputs: req.outputs, layout: req.layout ?? req.grid.layout }, limits);
+    const batchVariants = req.batchVariants ?? config.batchVariants.value;
+    const plan = planCompute(req.grid, candles.t, { maxVariants: req.maxVariants, outputs: req.outputs, layout: req.layout ?? req.grid.layout }, limitsFor(batchVariants));
     const def: IndicatorDef = plan.grid.def;
     const required = requiredBaseSeries(def, plan.grid.axes);
     const available = availableSeries(candles);
@@ -245,12 +261,11 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     const { report, module } = warmed!;
     const runReq: RunRequest = {
       def, axes: plan.grid.axes, variants: plan.variants, layout: plan.layout, outputs: plan.outputs, candles,
-      batchVariants: req.batchVariants ?? config.batchVariants.value, signal: req.signal, onProgress: req.onProgress, reuse,
+      batchVariants, signal: req.signal, onProgress: req.onProgress, reuse,
     };
     const K = plan.outputs.length;
     // [Q2a]: small outputs and single-batch computes run in-process even when a pool exists
-    const pooled = pool !== undefined && candles.t * plan.variants * K >= POOL_MIN_VALUES
-      && batchSize(plan.variants, candles.t, K, pool.threads, runReq.batchVariants) < plan.variants;
+    const pooled = runsPooled(pool ? pool.threads : null, candles.t, plan.variants, K, runReq.batchVariants);
     let res;
     if (report.engine === 'reference') res = await runReference(runReq);
     else if (pooled) res = await runPooled(pool!, runReq, faults);
@@ -259,7 +274,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       def, axes: plan.grid.axes, layout: plan.layout, t: candles.t, variants: plan.variants,
       outputs: plan.outputs.map((name, k) => ({ name, values: res.arrays[k]! })),
       tsOpen: candles.tsOpen,
-      maxComputeBytesTotal: limits.maxComputeBytesTotal,
+      maxComputeBytesTotal: baseLimits.maxComputeBytesTotal,
       meta: {
         t: candles.t, variants: plan.variants, outputs: plan.outputs.length, nanPolicy: 'propagate',
         computeMs: Math.round(performance.now() - started - warmupMs), warmupMs: Math.round(warmupMs),
