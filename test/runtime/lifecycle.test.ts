@@ -1,14 +1,16 @@
 /**
- * Compute lifecycle (runtime.md §5.4, §6): close() settles every compute and stops every worker, and
- * an abort seen at any phase rejects with ComputeCancelled and silences progress, on every engine
- * and thread count.
+ * Compute lifecycle (runtime.md §5.4, §6): memory of finished computes is given back with a pool,
+ * close() settles every compute and stops every worker, and an abort seen at any phase rejects with
+ * ComputeCancelled and silences progress, on every engine and thread count.
  */
 import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ComputeCancelled, GridtaError } from '../../src/errors.js';
 import { createEngine, type ComputeProgress, type Engine } from '../../src/runtime/engine.js';
 import type { GridSpec } from '../../src/grid/types.js';
-import { candlesOf } from '../helpers/engine.js';
+import { candlesOf, firstBitDiff } from '../helpers/engine.js';
 import { randomWalk } from '../helpers/series.js';
 
 const opened: Engine[] = [];
@@ -32,10 +34,50 @@ async function settled(p: Promise<unknown>, ms: number): Promise<unknown> {
 
 const osThreads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
 
+function fullGc(): void {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (typeof existing === 'function') return existing();
+  v8.setFlagsFromString('--expose_gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
+
 // 50k bars × 64 variants = 3.2M values (pooled with threads 2); batchVariants 4 gives 16 batches
 const candles = candlesOf(randomWalk(50_000, 21));
 const grid: GridSpec = { indicatorId: 'ma.ema', source: ['close'], params: { window: { mode: 'range', start: 2, stopIncl: 65, step: 1 } } };
 const V = 64;
+
+describe('memory with a pool', () => {
+  // 200k bars × 12 variants: 9.6 MB of outputs per compute, 1.9 GB over 200 computes
+  const big = candlesOf(randomWalk(200_000, 5));
+  const g: GridSpec = { indicatorId: 'ma.ema', source: ['close'], params: { window: { mode: 'range', start: 5, stopIncl: 16, step: 1 } } };
+
+  /** RSS growth over `n` computes on a warm threads-2 engine, after a full collection of the main thread; checks the last result. */
+  async function growth(n: number, signal?: AbortSignal): Promise<number> {
+    const want = await engine({ threads: 1 }).compute({ candles: big, grid: g });
+    const e = engine({ threads: 2 });
+    for (let i = 0; i < 5; i++) await e.compute({ candles: big, grid: g, signal });
+    fullGc();
+    const before = process.memoryUsage().rss;
+    let last = await e.compute({ candles: big, grid: g, signal });
+    expect(last.meta.threads).toBe(2);
+    for (let i = 1; i < n; i++) last = await e.compute({ candles: big, grid: g, signal });
+    expect(firstBitDiff(last.values, want.values)).toBe(-1);
+    fullGc();
+    await new Promise((r) => setTimeout(r, 50));
+    fullGc();
+    return process.memoryUsage().rss - before;
+  }
+
+  it('200 computes at threads 2 grow the resident set by less than 200 MB', async () => {
+    const grown = await growth(200);
+    expect(grown, `resident set grew by ${(grown / 2 ** 20).toFixed(0)} MiB over 200 computes`).toBeLessThan(200 * 2 ** 20);
+  }, 60_000);
+
+  it('100 computes sharing one long-lived signal keep none of their memories', async () => {
+    const grown = await growth(100, new AbortController().signal);
+    expect(grown, `resident set grew by ${(grown / 2 ** 20).toFixed(0)} MiB over 100 computes`).toBeLessThan(200 * 2 ** 20);
+  }, 60_000);
+});
 
 describe('close during a compute', () => {
   for (const threads of [1, 2]) {
