@@ -28,6 +28,12 @@ function collector(): (() => void) | null {
   return collect;
 }
 
+/** Runs a full collection now (when the collector is reachable) and restarts the byte count. */
+export function collectGarbage(): void {
+  sinceCollect = 0;
+  collector()?.();
+}
+
 /** Call before creating a memory of `bytes`; collects garbage when enough has been allocated since the last time. */
 export function reclaimBeforeAllocating(bytes: number): void {
   sinceCollect += bytes;

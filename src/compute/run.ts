@@ -70,6 +70,8 @@ async function loopBatches(req: RunRequest, batches: readonly BatchRange[], run:
     processed += b.end - b.start;
     if (req.onProgress) {
       await yieldToLoop();
+      // an abort during the yield: no progress after it
+      if (req.signal?.aborted) throw new ComputeCancelled({ processed, total: req.variants, reason: abortReason(req.signal) });
       req.onProgress({ processed, total: req.variants, batchesDone: i + 1, batchesTotal: batches.length, elapsedMs: performance.now() - t0 });
     } else if (i + 1 < batches.length) {
       await yieldToLoop();

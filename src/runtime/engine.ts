@@ -237,11 +237,40 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     return warm;
   }
 
-  async function compute(req: ComputeRequest): Promise<IndicatorTensor> {
-    checkComputeRequest(req);
+  /**
+   * Each running compute gets its own stop signal, aborted by the caller's signal or by close()
+   * (reason 'engine_closed'); close() waits for every compute to settle before stopping the workers.
+   */
+  const running = new Map<Promise<unknown>, AbortController>();
+  let closing: Promise<void> | undefined;
+
+  function compute(req: ComputeRequest): Promise<IndicatorTensor> {
+    if (closed) return Promise.reject(new GridtaError('engine_closed', 'the engine is closed', {}));
+    const stop = new AbortController();
+    let unlink = (): void => undefined;
+    const p = (async () => {
+      checkComputeRequest(req);
+      const user = req.signal;
+      if (user) {
+        const forward = (): void => stop.abort(user.reason);
+        if (user.aborted) forward();
+        else {
+          user.addEventListener('abort', forward, { once: true });
+          unlink = () => user.removeEventListener('abort', forward);
+        }
+      }
+      return computeUntil(req, stop.signal);
+    })().finally(() => {
+      unlink();
+      running.delete(p);
+    });
+    running.set(p, stop);
+    return p;
+  }
+
+  async function computeUntil(req: ComputeRequest, signal: AbortSignal): Promise<IndicatorTensor> {
     const started = performance.now();
-    if (closed) throw new GridtaError('engine_closed', 'the engine is closed', {});
-    if (req.signal?.aborted) throw new ComputeCancelled({ processed: 0, total: 0, reason: abortReason(req.signal) });
+    if (signal.aborted) throw new ComputeCancelled({ processed: 0, total: 0, reason: abortReason(signal) });
     const candles = isCandles(req.candles) ? req.candles : createCandles(req.candles as never);
     const batchVariants = req.batchVariants ?? config.batchVariants.value;
     const plan = planCompute(req.grid, candles.t, { maxVariants: req.maxVariants, outputs: req.outputs, layout: req.layout ?? req.grid.layout }, limitsFor(batchVariants));
@@ -255,13 +284,18 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     let warmupMs = 0;
     if (!warmed) {
       const w0 = performance.now();
-      await warmupOnce();
+      try {
+        await warmupOnce();
+      } finally {
+        // closed while warming up: cancelled, whatever the warmup gave
+        if (signal.aborted) throw new ComputeCancelled({ processed: 0, total: plan.variants, reason: abortReason(signal) });
+      }
       warmupMs = performance.now() - w0;
     }
     const { report, module } = warmed!;
     const runReq: RunRequest = {
       def, axes: plan.grid.axes, variants: plan.variants, layout: plan.layout, outputs: plan.outputs, candles,
-      batchVariants, signal: req.signal, onProgress: req.onProgress, reuse,
+      batchVariants, signal: signal, onProgress: req.onProgress, reuse,
     };
     const K = plan.outputs.length;
     // [Q2a]: small outputs and single-batch computes run in-process even when a pool exists
@@ -270,6 +304,8 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     if (report.engine === 'reference') res = await runReference(runReq);
     else if (pooled) res = await runPooled(pool!, runReq, faults);
     else res = await runWasm(module!, runReq);
+    // an abort seen after the last batch still cancels: no tensor once the signal has fired
+    if (signal.aborted) throw new ComputeCancelled({ processed: plan.variants, total: plan.variants, reason: abortReason(signal) });
     const tensor = createTensor({
       def, axes: plan.grid.axes, layout: plan.layout, t: candles.t, variants: plan.variants,
       outputs: plan.outputs.map((name, k) => ({ name, values: res.arrays[k]! })),
@@ -287,6 +323,16 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     return tensor as IndicatorTensor;
   }
 
+  /** Stops new work, cancels running and queued computes, waits for them and for a warmup in flight, then ends the workers. */
+  async function closeEngine(): Promise<void> {
+    closed = true;
+    for (const stop of running.values()) stop.abort('engine_closed');
+    await Promise.allSettled([...running.keys(), ...(warm ? [warm] : [])]);
+    const p = pool;
+    pool = undefined;
+    await p?.close();
+  }
+
   return Object.freeze({
     config,
     indicators: () => mergedIndicatorViews(defaults),
@@ -298,12 +344,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       if (closed) throw new GridtaError('engine_closed', 'the engine is closed', {});
       return (await warmupOnce()).report;
     },
-    close: async () => {
-      closed = true;
-      const p = pool;
-      pool = undefined;
-      await p?.close();
-    },
+    close: () => (closing ??= closeEngine()),
   });
 }
 

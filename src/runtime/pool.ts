@@ -116,11 +116,20 @@ export class KernelPool {
     let processed = 0, done = 0, attempts = 0, inFlight = 0, rowsDone = 0;
     let failure: unknown;
     return new Promise((resolve, reject) => {
+      let settled = false;
+      const onAbort = (): void => finish();
+      const settle = (f: () => void): void => {
+        settled = true;
+        job.signal?.removeEventListener('abort', onAbort);
+        f();
+      };
+      // an abort cancels even when every batch has finished: no result once the signal has fired
       const finish = (): void => {
-        if (inFlight > 0) return;
-        if (failure !== undefined) reject(failure);
-        else if (job.signal?.aborted && done < batches.length) reject(new ComputeCancelled({ processed, total: job.plan.variants, reason: abortReason(job.signal) }));
-        else if (done === batches.length) resolve({ attempts });
+        if (inFlight > 0 || settled) return;
+        if (failure !== undefined) settle(() => reject(failure));
+        else if (job.signal?.aborted) settle(() => reject(new ComputeCancelled({ processed, total: job.plan.variants, reason: abortReason(job.signal!) })));
+        else if (this.closed && done < batches.length) settle(() => reject(new ComputeCancelled({ processed, total: job.plan.variants, reason: 'engine_closed' })));
+        else if (done === batches.length) settle(() => resolve({ attempts }));
       };
       const pump = (): void => {
         while (failure === undefined && !job.signal?.aborted && queue.length > 0 && this.freeSlots.length > 0 && !this.closed) {
@@ -144,7 +153,7 @@ export class KernelPool {
                   processed += batch.end - batch.start;
                 }
                 done++;
-                if (job.onProgress && failure === undefined) {
+                if (job.onProgress && failure === undefined && !job.signal?.aborted) {
                   try {
                     job.onProgress({ processed, total: job.plan.variants, batchesDone: done, batchesTotal: batches.length, elapsedMs: performance.now() - t0 });
                   } catch (e) {
@@ -166,7 +175,7 @@ export class KernelPool {
         }
         finish();
       };
-      job.signal?.addEventListener('abort', () => finish(), { once: true });
+      job.signal?.addEventListener('abort', onAbort, { once: true });
       pump();
     });
   }
@@ -196,6 +205,7 @@ export async function runPooled(pool: KernelPool, req: RunRequest, faults?: Faul
   new Int32Array(memory.buffer, plan.flagsOffset, plan.batches.length).fill(0);
   const job: PoolJob = { indicatorId: def.id, axes, plan, memory, flagsOffset: plan.flagsOffset, signal: req.signal, onProgress: req.onProgress, faults };
   let { attempts } = await pool.run(job);
+  if (req.signal?.aborted) throw new ComputeCancelled({ processed: variants, total: variants, reason: abortReason(req.signal) });
   if (plan.timeSplit) {
     attempts += await settlePieces(plan, memory, async (rerun) => {
       new Int32Array(memory.buffer, plan.flagsOffset, 1).fill(0);

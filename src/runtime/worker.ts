@@ -8,6 +8,7 @@ import { runBatch } from '../compute/kernels.js';
 import type { BatchRange, ComputeLayout } from '../compute/plan.js';
 import type { Axis } from '../grid/types.js';
 import { registry } from '../registry/index.js';
+import { collectGarbage } from '../compute/reclaim.js';
 
 export interface WorkerTask {
   taskId: number;
@@ -32,8 +33,29 @@ export type WorkerResult = { ok: true; threadId: number; instantiateMs: number }
 const module: WebAssembly.Module = (workerData as { module: WebAssembly.Module }).module;
 let last: { memory: WebAssembly.Memory; exports: Record<string, unknown> } | undefined;
 
+/**
+ * Bytes of compute memories this worker may hold after their computes ended before it collects.
+ * A shared memory is unmapped only once every thread that received it has collected its reference;
+ * a worker's own heap grows so little that V8 would almost never collect it, so without this every
+ * compute a worker took part in stayed resident until close(). A full collection here costs a few
+ * milliseconds, so it is spread over several small computes.
+ */
+export const WORKER_RECLAIM_BYTES = 64 * 2 ** 20;
+let dropped = 0;
+
+/** Forgets the instance of the last compute memory and collects once enough memory has been dropped. */
+function release(): void {
+  if (!last) return;
+  dropped += last.memory.buffer.byteLength;
+  last = undefined;
+  if (dropped < WORKER_RECLAIM_BYTES) return;
+  dropped = 0;
+  collectGarbage();
+}
+
 function instanceFor(memory: WebAssembly.Memory): { exports: Record<string, unknown>; ms: number } {
   if (last?.memory === memory) return { exports: last.exports, ms: 0 };
+  release();
   const t0 = performance.now();
   const inst = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new WebAssembly.RuntimeError('kernel abort'); } } });
   last = { memory, exports: inst.exports as Record<string, unknown> };
@@ -66,7 +88,10 @@ export default function run(task: WorkerTask | ExerciseTask): WorkerResult | Pro
     const { exports, ms } = instanceFor(task.memory);
     const def = registry.get(task.indicatorId);
     runBatch(exports, task.memory, def, task.axes, task.plan, task.batch, task.executor);
-    Atomics.store(new Int32Array(task.memory.buffer, task.flagsOffset, task.plan.batches.length), task.batch.index, 1);
+    const flags = new Int32Array(task.memory.buffer, task.flagsOffset, task.plan.batches.length);
+    Atomics.store(flags, task.batch.index, 1);
+    // the compute's last batch: its memory is not needed here any more
+    if (flags.every((_, i) => Atomics.load(flags, i) === 1)) release();
     return { ok: true, threadId, instantiateMs: ms };
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) return { ok: false, trap: e.message, threadId };
