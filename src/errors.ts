@@ -57,7 +57,8 @@ export class RegistryDefinitionError extends GridtaError<RegistryDefinitionDetai
 export type CandlesReason =
   | 'empty_instrument' | 'unsupported_timeframe' | 'empty' | 'wrong_dtype' | 'length_mismatch' | 'not_dense'
   | 'non_finite' | 'missing_column' | 'not_a_number' | 'bad_timestamp' | 'timeframe_required'
-  | 'timeframe_not_inferred' | 'empty_range' | 'range_not_aligned' | 'duplicate_timestamp' | 'misaligned_timestamp';
+  | 'timeframe_not_inferred' | 'empty_range' | 'range_not_aligned' | 'duplicate_timestamp' | 'misaligned_timestamp'
+  | 'timeline_too_long' | 'duplicate_column' | 'file_unreadable';
 export interface CandlesValidationDetails {
   field: string; reason: CandlesReason; index?: number; line?: number; value?: unknown; expected?: unknown;
 }

@@ -86,6 +86,10 @@ export interface LoadOptions {
   readonly strict?: boolean;
   readonly timeline?: Timeline;
   readonly columns?: CandleColumns;
+  /** Dense timeline guard: the most bars a load may build; 2^27 (134,217,728) when absent. */
+  readonly maxBars?: number;
+  /** Dense timeline guard: the largest share of holes (0..1) in a timeline over 65,536 bars; 0.99 when absent. */
+  readonly maxHoleShare?: number;
 }
 
 export interface CsvLoadOptions extends LoadOptions {
