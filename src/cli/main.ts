@@ -188,8 +188,11 @@ async function cmdCompute(argv: string[]): Promise<number> {
     // Whatever a Ctrl-C made fail (an aborted write, a torn-down pool) reports as a cancellation.
     throw ac.signal.aborted && !(e instanceof ComputeCancelled) ? Object.assign(cancelled(), { cause: e }) : e;
   } finally {
-    await engine.close();
-    process.off('SIGINT', onSigint);
+    try {
+      await engine.close();
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
   }
 }
 

@@ -99,13 +99,23 @@ describe('gridta compute: Ctrl-C', () => {
   });
 
   it('a Ctrl-C once the compute is done (Arrow built and written) exits 130 with no file', async () => {
-    const r = await runAndInterrupt(['compute', 'ma.sma', '--data', data, '--grid', 'window=5..104', '--grid', 'source=close,hl2,hlc3,ohlc4,open', '--threads', '1', '--progress', '--out', join(dir, 'w.arrow')],
-      (s) => s.includes('500/500 variants'));
+    const r = await runAndInterrupt(['compute', 'ma.sma', '--data', data, '--grid', 'window=5..104', '--grid', 'source=close,hl2', '--threads', '1', '--progress', '--out', join(dir, 'w.arrow')],
+      (s) => s.includes('200/200 variants'));
     expect(r.interrupted).toBe(true);
     expect(r.signal).toBeNull();
     expect(r.stderr).toContain('gridta: compute_cancelled: ');
     expect(r.code).toBe(130);
     expect(leftovers('w.arrow')).toEqual([]);
+  });
+
+  it('a Ctrl-C once the Arrow temporary file exists stops the write, removes it and exits 130', async () => {
+    const r = await runAndInterrupt(['compute', 'ma.sma', '--data', data, '--grid', 'window=5..104', '--grid', 'source=close,hl2', '--threads', '1', '--out', join(dir, 'w2.arrow')],
+      () => readdirSync(dir).some((f) => f.startsWith('.w2.arrow.') && f.endsWith('.tmp')));
+    expect(r.interrupted).toBe(true);
+    expect(r.signal).toBeNull();
+    expect(r.stderr).toContain('while writing the output');
+    expect(r.code).toBe(130);
+    expect(leftovers('w2.arrow')).toEqual([]);
   });
 
   it('a second Ctrl-C during the write exits at once with 130 and leaves no temporary file', async () => {
