@@ -58,7 +58,7 @@ export type CandlesReason =
   | 'empty_instrument' | 'unsupported_timeframe' | 'empty' | 'wrong_dtype' | 'length_mismatch' | 'not_dense'
   | 'non_finite' | 'missing_column' | 'not_a_number' | 'bad_timestamp' | 'timeframe_required'
   | 'timeframe_not_inferred' | 'empty_range' | 'range_not_aligned' | 'duplicate_timestamp' | 'misaligned_timestamp'
-  | 'unknown_key';
+  | 'unknown_key' | 'timeline_too_long' | 'duplicate_column' | 'file_unreadable';
 export interface CandlesValidationDetails {
   field: string; reason: CandlesReason; index?: number; line?: number; value?: unknown; expected?: unknown;
 }
@@ -177,6 +177,14 @@ export class WarmupError extends GridtaError<WarmupErrorDetails> {
 }
 
 // ---------------------------------------------------------------------------------------------
+export interface OutputPathDetails { field: string; reason: 'no_directory' | 'not_writable' | 'is_a_directory'; value: string }
+/** An output path that cannot be written: its directory is missing or not writable, or it is a directory. Raised before computing. */
+export class OutputPathError extends GridtaError<OutputPathDetails> {
+  constructor(details: OutputPathDetails, explanation: string, options?: { cause?: unknown }) {
+    super('output_invalid', `${details.field}: ${explanation} (got ${show(details.value)})`, details, options);
+  }
+}
+
 // Scale-out jobs (gridta jobs / gridta worker)
 
 export type JobInputReason = 'not_found' | 'not_a_file' | 'no_data_files' | 'duplicate_instrument' | 'not_writable' | 'data_changed' | 'invalid_spec' | 'fs_timeout';

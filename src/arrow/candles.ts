@@ -121,18 +121,36 @@ export type FileLoadOptions = Omit<CsvLoadOptions, 'instrumentId'> & { readonly 
 
 const ARROW_EXTENSIONS = ['.arrow', '.arrows', '.feather'];
 
+/**
+ * The extension of a path's last component, lower-cased: `.csv` for `dir/.csv` too (Node's extname
+ * gives '' for a name that starts with its only dot).
+ */
+export function fileExtension(path: string): string {
+  const name = basename(path);
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? '' : name.slice(dot).toLowerCase();
+}
+
+/** A file system error (missing file, a directory, no permission) as CandlesValidationError on `path`. */
+function unreadable(e: unknown, path: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.syscall !== 'string') return e;
+  const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a directory' : err.code === 'EACCES' ? 'permission denied' : `${err.code ?? 'error'} ${err.message}`;
+  return Object.assign(candlesError('path', 'file_unreadable', `cannot read the data file: ${why}`, { value: path, expected: 'a readable file' }), { cause: e });
+}
+
 /** Loads `.csv` with candlesFromCsv and `.arrow` / `.arrows` / `.feather` (IPC file or stream) with candlesFromArrow. */
 export async function loadCandlesFile(path: string, opts: FileLoadOptions = {}): Promise<Candles> {
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
     throw candlesError('options', 'wrong_dtype', 'the loadCandlesFile options must be an object', { value: opts, expected: CSV_LOAD_OPTION_KEYS });
   }
   rejectUnknownKeys(opts, CSV_LOAD_OPTION_KEYS, 'the loadCandlesFile options');
-  const ext = extname(path).toLowerCase();
+  const ext = fileExtension(path);
   const instrumentId = opts.instrumentId ?? basename(path, extname(path));
   const withId = { ...opts, instrumentId };
-  if (ext === '.csv') return candlesFromCsv(path, withId);
+  if (ext === '.csv') return candlesFromCsv(path, withId).catch((e: unknown) => { throw unreadable(e, path); });
   if (ARROW_EXTENSIONS.includes(ext)) {
-    const bytes = await readFile(path);
+    const bytes = await readFile(path).catch((e: unknown) => { throw unreadable(e, path); });
     // the delimiter only matters for CSV files
     const { delimiter: _delimiter, ...arrowOpts } = withId;
     return candlesFromArrow(tableFromIPC(bytes), arrowOpts);

@@ -123,9 +123,12 @@ const CHUNK_CHARS = 1 << 20;
  * an integer, float per §4.2, source/enum as-is); each output as `shortestFloat32` (NaN as `NaN`);
  * `variant_key` with `includeVariantKey`. The file appears at `filePath` only when complete (temp file
  * in the same directory, fsync, rename). The CSV is streamed in bounded memory, so the in-memory
- * export guard of §6.6 does not apply; bad options reject with GridValidationError.
+ * export guard of §6.6 does not apply; bad options reject with GridValidationError. An aborted
+ * `signal` stops the write at the next chunk, removes the temporary file and rejects with the
+ * signal's reason.
  */
-export async function writeTensorCsv(tensor: IndicatorTensor<unknown>, filePath: string, opts?: ArrowExportOptions): Promise<{ rows: number; bytes: number }> {
+export async function writeTensorCsv(tensor: IndicatorTensor<unknown>, filePath: string, opts?: ArrowExportOptions, io: { signal?: AbortSignal } = {}): Promise<{ rows: number; bytes: number }> {
+  io.signal?.throwIfAborted();
   const plan = planTensorExport(tensor, opts, undefined, { guard: false });
   const T = plan.t;
   const V = tensor.meta.variants;
@@ -147,6 +150,7 @@ export async function writeTensorCsv(tensor: IndicatorTensor<unknown>, filePath:
   try {
     let buf = `${header}\n`;
     const flush = async (): Promise<void> => {
+      io.signal?.throwIfAborted();
       if (buf.length === 0) return;
       const data = Buffer.from(buf, 'utf8');
       buf = '';
@@ -171,6 +175,7 @@ export async function writeTensorCsv(tensor: IndicatorTensor<unknown>, filePath:
     await fh.sync();
     await fh.close();
     closed = true;
+    io.signal?.throwIfAborted();
     await rename(tmp, filePath);
   } catch (err) {
     if (!closed) await fh.close().catch(() => undefined);

@@ -152,15 +152,29 @@ export function planTensorExport(
     return { axis, encoding, bytes: encoding === 'float' ? 8 : 4, stride, length };
   });
   const rows = variants.length * T;
-  const bytesPerRow = 8 + 4 + axes.reduce((s, a) => s + a.bytes, 0) + 4 * outputs.length + (includeVariantKey ? 4 : 0);
+  const bytesPerRow = exportBytesPerRow(tensor.axes, outputs.length, includeVariantKey);
   const bytesTotalEst = rows * bytesPerRow;
-  const maxComputeBytesTotal = tensorExportBudget(tensor);
-  if (guard && bytesTotalEst > maxComputeBytesTotal) {
+  if (guard) checkExportBudget(rows, bytesPerRow, tensorExportBudget(tensor));
+  return { t: T, variants, axes, outputs, includeVariantKey, rows, bytesPerRow, bytesTotalEst };
+}
+
+/**
+ * @internal Bytes per row the export guard counts: ts_open 8, variant 4, a float axis 8, any other
+ * axis 4, 4 per output, 4 for variant_key. Known from the grid alone, so a caller can check the
+ * export before computing.
+ */
+export function exportBytesPerRow(axes: readonly Pick<Axis, 'kind'>[], outputs: number, includeVariantKey: boolean): number {
+  return 8 + 4 + axes.reduce((s, a) => s + (a.kind === 'float' ? 8 : 4), 0) + 4 * outputs + (includeVariantKey ? 4 : 0);
+}
+
+/** @internal The in-memory export guard: `rows * bytesPerRow` must not exceed the byte budget. */
+export function checkExportBudget(rows: number, bytesPerRow: number, maxComputeBytesTotal: number): void {
+  const bytesTotalEst = rows * bytesPerRow;
+  if (bytesTotalEst > maxComputeBytesTotal) {
     throw new ComputeBudgetExceeded(
       { scope: 'export', limit: 'bytes', rows, bytesTotalEst, maxComputeBytesTotal },
       `exporting ${rows} rows x ${bytesPerRow} bytes = ${bytesTotalEst} bytes would exceed maxComputeBytesTotal=${maxComputeBytesTotal}; export a subset of variants or outputs`);
   }
-  return { t: T, variants, axes, outputs, includeVariantKey, rows, bytesPerRow, bytesTotalEst };
 }
 
 /** The schema metadata of §6.6, in the documented order. */

@@ -17,12 +17,31 @@ export interface ColumnMap {
 const norm = (name: string): string => name.trim().toLowerCase();
 
 /**
+ * Two columns whose names match alike (trimmed, any case) would make the match depend on column
+ * order: refused, naming the name and both (1-based) column numbers (and the header's line, for
+ * a CSV). Unnamed columns may repeat.
+ */
+function checkUnique(headers: readonly string[], keys: readonly string[], line: number | undefined): void {
+  const seen = new Map<string, number>();
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (key === '') continue;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw candlesError(headers[i]!, 'duplicate_column', `columns ${first + 1} and ${i + 1} have the same name`, { ...(line !== undefined ? { line } : {}), value: headers[i]!, expected: 'unique column names' });
+    }
+    seen.set(key, i);
+  }
+}
+
+/**
  * Matches headers case-insensitively after trimming. `explicit` names win over the automatic
  * match; an explicit name that is not in the header, or no timestamp / close column at all, is
  * `missing_column`.
  */
-export function matchColumns(headers: readonly string[], explicit: CandleColumns = {}): ColumnMap {
+export function matchColumns(headers: readonly string[], explicit: CandleColumns = {}, headerLine?: number): ColumnMap {
   const keys = headers.map(norm);
+  checkUnique(headers, keys, headerLine);
   const find = (field: 'tsOpen' | BaseSeries, candidates: readonly string[]): number => {
     const wanted = explicit[field];
     if (wanted !== undefined) {

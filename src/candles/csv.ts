@@ -32,7 +32,7 @@ function readRows(bytes: Buffer, delimiter: string, columns: CsvLoadOptions['col
   const header = records[0];
   if (header === undefined) throw candlesError('tsOpen', 'missing_column', 'the file has no header row');
   const names = header.record.map((h) => h.trim());
-  const map = matchColumns(names, columns);
+  const map = matchColumns(names, columns, lines(0));
   const tsField = names[map.tsOpen]!;
   const n = records.length - 1;
   const ts = new Float64Array(n);

@@ -18,6 +18,8 @@ export interface LoadSettings {
   readonly strict: boolean;
   readonly timeline: Timeline;
   readonly columns: CandleColumns;
+  readonly maxBars: number;
+  readonly maxHoleShare: number;
 }
 
 /** Rows in input order: exact ms times and float32 values (NaN where a cell was missing). */
@@ -32,6 +34,15 @@ export interface SparseRows {
 
 /** A dense 1d load with more holes than this share of T suggests `timeline: 'sessions'`. */
 const MANY_HOLES_SHARE = 0.2;
+
+/** Default `maxBars`: the longest dense timeline a loader builds (2^27 bars: 1 GiB of tsOpen). */
+export const DEFAULT_MAX_BARS = 2 ** 27;
+
+/** Default `maxHoleShare`: at most this share of a dense timeline's bars may be holes. */
+export const DEFAULT_MAX_HOLE_SHARE = 0.99;
+
+/** Dense timelines of at most this many bars are never refused for their holes (they cost little). */
+export const HOLE_GUARD_MIN_BARS = 65_536;
 
 /** Checks the options in [C1], [C2] order, then the loader-only ones. */
 export function checkLoadOptions(opts: LoadOptions, known: readonly string[] = LOAD_OPTION_KEYS, where = 'the load options'): LoadSettings {
@@ -54,9 +65,17 @@ export function checkLoadOptions(opts: LoadOptions, known: readonly string[] = L
     const v = opts[field];
     if (v !== undefined && !Number.isSafeInteger(v)) throw candlesError(field, 'bad_timestamp', 'must be a safe integer of epoch ms', { value: v });
   }
+  const maxBars = opts.maxBars ?? DEFAULT_MAX_BARS;
+  if (typeof maxBars !== 'number' || !Number.isSafeInteger(maxBars) || maxBars < 1) {
+    throw candlesError('maxBars', 'wrong_dtype', 'must be a positive integer number of bars', { value: jsonNumber(maxBars), expected: `an integer >= 1 (default ${DEFAULT_MAX_BARS})` });
+  }
+  const maxHoleShare = opts.maxHoleShare ?? DEFAULT_MAX_HOLE_SHARE;
+  if (typeof maxHoleShare !== 'number' || !(maxHoleShare >= 0 && maxHoleShare <= 1)) {
+    throw candlesError('maxHoleShare', 'wrong_dtype', 'must be a number from 0 to 1', { value: jsonNumber(maxHoleShare), expected: `0..1 (default ${DEFAULT_MAX_HOLE_SHARE})` });
+  }
   return {
     instrumentId, timeframe, tsUnit, start: opts.start, end: opts.end, strict: opts.strict === true,
-    timeline: checkTimeline(opts.timeline), columns: opts.columns ?? {},
+    timeline: checkTimeline(opts.timeline), columns: opts.columns ?? {}, maxBars, maxHoleShare,
   };
 }
 
@@ -67,9 +86,14 @@ export function candlesFromRows(rows: SparseRows, settings: LoadSettings): Candl
     : { timeframe: inferTimeframe(rows.ts), inferred: true };
   const stepMs = TIMEFRAME_MS[timeframe];
   const order = stableOrder(rows.ts);
-  const placed = settings.timeline === 'dense'
-    ? placeDense(rows, order, stepMs, denseRange(rows.ts, stepMs, settings))
-    : placeSessions(rows, order, stepMs, sessionsRange(rows.ts, settings));
+  let placed: Placement;
+  if (settings.timeline === 'dense') {
+    const range = denseRange(rows.ts, stepMs, settings);
+    checkTimelineLength(rows, order, stepMs, range, settings, timeframe);
+    placed = placeDense(rows, order, stepMs, range);
+  } else {
+    placed = placeSessions(rows, order, stepMs, sessionsRange(rows.ts, settings));
+  }
   if (settings.strict) checkStrict(rows, placed, stepMs);
 
   const series: Partial<Record<BaseSeries, Float32Array>> = {};
@@ -147,6 +171,47 @@ function sessionsRange(ts: Float64Array, s: LoadSettings): Range {
   const end = s.end ?? Infinity;
   if (end <= start) throw candlesError('end', 'empty_range', 'must be after start', { value: end, expected: `> ${start}` });
   return { start, end };
+}
+
+/**
+ * The timeline guard, before anything of length T exists: a dense timeline may have at most
+ * `maxBars` bars, and (when longer than HOLE_GUARD_MIN_BARS) at most `maxHoleShare` of them holes.
+ * A refusal names the widest gap between bars that have a row (or the range's start / end).
+ */
+function checkTimelineLength(rows: SparseRows, order: Uint32Array, stepMs: number, { start, end }: Range, s: LoadSettings, timeframe: Timeframe): void {
+  const t = (end - start) / stepMs;
+  if (t <= s.maxBars && t <= HOLE_GUARD_MIN_BARS) return;
+  // Distinct aligned in-range times in sorted order: the bars that get a row.
+  let filled = 0;
+  let prevTs = start - stepMs;        // a virtual bar just before start
+  let prevRow = -1;
+  let gap = { bars: -1, from: start, to: end, fromRow: -1, toRow: -1 };
+  const consider = (ts: number, row: number): void => {
+    const bars = (ts - prevTs) / stepMs - 1;
+    if (bars > gap.bars) gap = { bars, from: prevRow < 0 ? start : prevTs, to: ts, fromRow: prevRow, toRow: row };
+  };
+  for (const row of order) {
+    const ts = rows.ts[row]!;
+    if (ts < start || ts >= end || (ts - start) % stepMs !== 0) continue;
+    if (filled > 0 && ts === prevTs) { prevRow = row; continue; }
+    consider(ts, row);
+    filled++;
+    prevTs = ts;
+    prevRow = row;
+  }
+  consider(end, -1);
+  const holes = t - filled;
+  if (t <= s.maxBars && holes <= s.maxHoleShare * t) return;
+  const where = (row: number, ts: number, edge: string): string => {
+    if (row < 0) return `${ts} (${edge})`;
+    const at = rows.locate(row);
+    return `${ts} (${at.line !== undefined ? `line ${at.line}` : `index ${at.index!}`})`;
+  };
+  const why = t > s.maxBars ? `more than maxBars=${s.maxBars}` : `${((100 * holes) / t).toFixed(2)}% holes, more than maxHoleShare=${s.maxHoleShare}`;
+  throw candlesError(rows.tsField, 'timeline_too_long',
+    `the dense ${timeframe} timeline would have ${t} bars, ${holes} of them holes (${why}); the widest gap, from ${where(gap.fromRow, gap.from, 'start')} ` +
+    `to ${where(gap.toRow, gap.to, 'end')}, adds ${gap.bars} empty bars. Load with timeline 'sessions', narrow start/end, or raise maxBars / maxHoleShare`,
+    { ...(gap.toRow >= 0 ? rows.locate(gap.toRow) : {}), value: { bars: t, holes, gap: { from: gap.from, to: gap.to, bars: gap.bars } }, expected: { maxBars: s.maxBars, maxHoleShare: s.maxHoleShare } });
 }
 
 /** The outcome of placement: which input row fills each bar (-1: a hole). */
@@ -264,3 +329,6 @@ function maxAtOrAfter(ts: Float64Array, start: number): number | undefined {
   for (const x of ts) if (x >= start && (max === undefined || x > max)) max = x;
   return max;
 }
+
+/** A number as JSON keeps it (NaN and infinities as text), anything else as is. */
+const jsonNumber = (x: unknown): unknown => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x ?? null);

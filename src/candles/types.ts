@@ -95,6 +95,10 @@ export interface LoadOptions {
   readonly strict?: boolean;
   readonly timeline?: Timeline;
   readonly columns?: CandleColumns;
+  /** Dense timeline guard: the most bars a load may build; 2^27 (134,217,728) when absent. */
+  readonly maxBars?: number;
+  /** Dense timeline guard: the largest share of holes (0..1) in a timeline over 65,536 bars; 0.99 when absent. */
+  readonly maxHoleShare?: number;
 }
 
 export interface CsvLoadOptions extends LoadOptions {
@@ -105,7 +109,11 @@ export interface CsvLoadOptions extends LoadOptions {
 export type ArrowLoadOptions = LoadOptions;
 
 /** The keys of LoadOptions, CsvLoadOptions and CandleColumns (unknown keys are refused). */
-export const LOAD_OPTION_KEYS: readonly string[] = Object.freeze(['instrumentId', 'timeframe', 'tsUnit', 'start', 'end', 'strict', 'timeline', 'columns']);
+// Written as a record over the interface's keys so that a new option cannot be left out of the list.
+const LOAD_OPTION_RECORD: Record<keyof LoadOptions, true> = {
+  instrumentId: true, timeframe: true, tsUnit: true, start: true, end: true, strict: true, timeline: true, columns: true, maxBars: true, maxHoleShare: true,
+};
+export const LOAD_OPTION_KEYS: readonly string[] = Object.freeze(Object.keys(LOAD_OPTION_RECORD));
 export const CSV_LOAD_OPTION_KEYS: readonly string[] = Object.freeze([...LOAD_OPTION_KEYS, 'delimiter']);
 export const COLUMN_KEYS: readonly string[] = Object.freeze(['tsOpen', 'open', 'high', 'low', 'close', 'volume']);
 

@@ -37,6 +37,13 @@ export function parse(argv: string[], options: NonNullable<ParseArgsConfig['opti
   }
 }
 
+/** More positional arguments than a command takes is a usage error naming the first extra one. */
+export function checkPositionals(command: string, positionals: readonly string[], max: number): void {
+  if (positionals.length > max) {
+    throw new UsageError(`${command} takes ${max === 0 ? 'no arguments' : max === 1 ? 'one argument' : `${max} arguments`}; unexpected ${JSON.stringify(positionals[max])}`);
+  }
+}
+
 const intFlag = (name: string, v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
   if (!/^[0-9]+$/.test(v.trim())) throw new UsageError(`--${name} must be a positive integer (got ${JSON.stringify(v)})`);
@@ -115,6 +122,7 @@ export function exitCodeOf(e: unknown): number {
       case 'kernel_unavailable':
       case 'job_input_invalid':
       case 'job_not_found':
+      case 'output_invalid':
         return 3;
       case 'compute_cancelled':
         return 130;

@@ -11,7 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Bench } from 'tinybench';
 import { checkFull, checkPeer, column, peerVariants, type Agreement } from '../../bench/agreement.js';
-import { benchCases, type BenchCase, type Skipped } from '../../bench/cases.js';
+import { CASE_IDS, benchCases, type BenchCase, type Skipped } from '../../bench/cases.js';
 import { SYNTHETIC_SEED, syntheticMinuteCandles } from '../../bench/data.js';
 import { loadPeers, PEER_NAMES, type PeerAdapter, type PeerUnavailable } from '../../bench/peers/index.js';
 import { barChartSvg, type PlotGroup } from '../../bench/plot.js';
@@ -20,7 +20,7 @@ import type { Candles } from '../candles/index.js';
 import type { IndicatorTensor } from '../compute/tensor.js';
 import { createEngine, POOL_MIN_VALUES, type Engine } from '../runtime/engine.js';
 import type { GridtaWarning } from '../runtime/cache.js';
-import { UsageError, engineOptions, parse } from './args.js';
+import { UsageError, checkPositionals, engineOptions, parse } from './args.js';
 
 type Family = 'gridta' | 'gridta-threads' | 'gridta-scalar' | 'plain' | 'peer';
 
@@ -351,8 +351,11 @@ const USAGE = `usage: gridta bench [--cases a,b] [--size T | --data FILE] [--thr
   --plot      write a bar chart of values/s per case and library (log scale) as SVG`;
 
 export async function runBench(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { size: { type: 'string' }, data: { type: 'string' }, cases: { type: 'string' }, time: { type: 'string' }, peers: { type: 'string' }, plot: { type: 'string' } });
+  const { values, positionals } = parse(argv, { size: { type: 'string' }, data: { type: 'string' }, cases: { type: 'string' }, time: { type: 'string' }, peers: { type: 'string' }, plot: { type: 'string' } });
   if (values.help) { process.stdout.write(USAGE + '\n'); return 0; }
+  checkPositionals('bench', positionals, 0);
+  const unknownCases = ((values.cases as string | undefined)?.split(',') ?? []).map((s) => s.trim()).filter((c) => c !== '' && !CASE_IDS.includes(c));
+  if (unknownCases.length) throw new UsageError(`--cases: unknown case ${unknownCases.map((c) => JSON.stringify(c)).join(', ')} (cases: ${CASE_IDS.join(', ')})`);
   if (values.size !== undefined && values.data !== undefined) throw new UsageError('--size applies to the synthetic series; give --size or --data, not both');
   const size = values.size === undefined ? 1_000_000 : Number(values.size);
   if (!Number.isInteger(size) || size < 100) throw new UsageError(`--size must be an integer >= 100 (got ${JSON.stringify(values.size)})`);

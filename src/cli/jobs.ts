@@ -12,7 +12,7 @@ import { materializeGrid } from '../grid/axes.js';
 import { registry } from '../registry/index.js';
 import type { GridtaOptions } from '../runtime/config.js';
 import { createEngine, type Engine } from '../runtime/engine.js';
-import { UsageError, engineOptions, gridOverrides, parse } from './args.js';
+import { UsageError, checkPositionals, engineOptions, gridOverrides, parse } from './args.js';
 
 export const JOBS_USAGE = `usage: gridta jobs <command> [options]
 
@@ -127,6 +127,7 @@ export async function runJobs(argv: string[]): Promise<number> {
   const { values, positionals } = parse(rest, { ...JOBS_FLAGS, ...DATA_FLAGS });
   if (values.help || sub === undefined || sub === 'help') { process.stdout.write(JOBS_USAGE); return sub === undefined ? 2 : 0; }
   const json = values.json === true;
+  if (['submit', 'status', 'cancel', 'collect', 'ls'].includes(sub)) checkPositionals(`jobs ${sub}`, positionals, sub === 'ls' ? 0 : 1);
   const needJob = (): string => {
     const id = positionals[0];
     if (!id) throw new UsageError(`jobs ${sub} needs a job id`);

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 /** `gridta` command line: bench | compute | estimate | warmup | diagnose | cache | jobs | worker (runtime.md §8). */
-import { rename, writeFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
-import { loadCandlesFile } from '../arrow/candles.js';
+import { readdirSync, unlinkSync } from 'node:fs';
+import { access, constants, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { fileExtension, loadCandlesFile } from '../arrow/candles.js';
 import { writeTensorCsv } from '../arrow/csv.js';
+import { checkExportBudget, exportBytesPerRow } from '../arrow/export.js';
+import type { Candles } from '../candles/types.js';
+import { ComputeCancelled, OutputPathError } from '../errors.js';
 import { createEngine } from '../runtime/engine.js';
-import { UsageError, engineOptions, gridOverrides, parse, reportError } from './args.js';
+import { UsageError, checkPositionals, engineOptions, gridOverrides, parse, reportError } from './args.js';
 import { runBench } from './bench.js';
 
 const USAGE = `usage: gridta <command> [options]
@@ -14,8 +18,8 @@ commands:
   bench      benchmark gridta against plain-JS loops and the JS peers, side by side (what npm start runs)
   compute    gridta compute <id> --data FILE --grid AXIS=SPEC ... --out FILE.arrow|FILE.csv
              [--layout time|variant] [--outputs a,b] [--instrument ID] [--timeframe TF]
-             [--timeline dense|sessions] [--ts-unit ms|s|us|ns] [--variant-key] [--json]
-  estimate   gridta estimate <id> --grid AXIS=SPEC ... (--t N | --data FILE) [--json]
+             [--timeline dense|sessions] [--ts-unit ms|s|us|ns] [--strict] [--variant-key] [--progress] [--json]
+  estimate   gridta estimate <id> --grid AXIS=SPEC ... (--t N | --data FILE [--strict]) [--json]
   warmup     compile or load the kernels and exercise them; prints the warmup report
   diagnose   every setting with its source, CPUs, module cache, SIMD, warmup timings, versions
              [--json] [--export FILE] [--no-warmup]
@@ -36,6 +40,7 @@ const DATA_FLAGS = {
   timeframe: { type: 'string' },
   timeline: { type: 'string' },
   'ts-unit': { type: 'string' },
+  strict: { type: 'boolean' },
 } as const;
 
 async function loadData(values: Record<string, unknown>) {
@@ -49,50 +54,129 @@ async function loadData(values: Record<string, unknown>) {
     ...(values.timeframe ? { timeframe: values.timeframe as never } : {}),
     ...(timeline ? { timeline } : {}),
     ...(values['ts-unit'] ? { tsUnit: values['ts-unit'] as never } : {}),
-  });
+    ...(values.strict ? { strict: true } : {}),
+  }).then((candles) => { printLoadReport(file, candles); return candles; });
 }
+
+/** What a load dropped (duplicate, misaligned, out-of-range rows) and its warnings, on standard error. */
+function printLoadReport(file: string, candles: Candles): void {
+  const r = candles.loadReport;
+  if (!r) return;
+  const dropped = r.rowsRead - r.rowsPlaced;
+  if (dropped > 0) {
+    process.stderr.write(`gridta: ${file}: ${dropped} of ${r.rowsRead} rows dropped (${r.duplicates} duplicate, ${r.misaligned} not on the ${candles.timeframe} grid, ` +
+      `${r.outOfRange} out of range); --strict makes a duplicate or misaligned row an error\n`);
+  }
+  for (const w of r.warnings) process.stderr.write(`gridta: ${w.code}: ${w.message}\n`);
+}
+
+/** The output file's directory must exist and be writable, and the path must not be a directory: checked before computing. */
+async function checkOutPath(out: string): Promise<void> {
+  const dir = dirname(resolve(out));
+  const fail = (reason: 'no_directory' | 'not_writable' | 'is_a_directory', why: string, cause?: unknown): never => {
+    throw new OutputPathError({ field: 'out', reason, value: out }, why, cause === undefined ? undefined : { cause });
+  };
+  const d = await stat(dir).catch((e: unknown) => fail('no_directory', `the directory ${dir} does not exist`, e));
+  if (!d.isDirectory()) fail('no_directory', `${dir} is not a directory`);
+  await access(dir, constants.W_OK).catch((e: unknown) => fail('not_writable', `the directory ${dir} is not writable`, e));
+  const o = await stat(out).catch(() => null);
+  if (o?.isDirectory()) fail('is_a_directory', 'names a directory, not a file');
+}
+
+/** Temporary files of this process for `out`: `.<name>.<pid>.<...>.tmp` next to it (the CSV and Arrow writers both use it). */
+function tempPrefix(out: string): { dir: string; prefix: string } {
+  return { dir: dirname(resolve(out)), prefix: `.${basename(out)}.${process.pid}.` };
+}
+
+/** Removes this process's temporary files for `out` synchronously (a second Ctrl-C exits at once). */
+function removeTempsSync(out: string): void {
+  const { dir, prefix } = tempPrefix(out);
+  try {
+    for (const name of readdirSync(dir)) if (name.startsWith(prefix) && name.endsWith('.tmp')) unlinkSync(join(dir, name));
+  } catch { /* best effort on the way out */ }
+}
+
+/** Lets a SIGINT that arrived during synchronous work be dispatched (libuv delivers it in the poll phase). */
+const dispatchSignals = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 async function cmdCompute(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
-    ...DATA_FLAGS, out: { type: 'string' }, layout: { type: 'string' }, outputs: { type: 'string' }, 'variant-key': { type: 'boolean' },
+    ...DATA_FLAGS, out: { type: 'string' }, layout: { type: 'string' }, outputs: { type: 'string' }, 'variant-key': { type: 'boolean' }, progress: { type: 'boolean' },
   });
   if (values.help) { process.stdout.write(USAGE); return 0; }
   const id = positionals[0];
   if (!id) throw new UsageError('compute needs an indicator id');
+  checkPositionals('compute', positionals, 1);
   const out = values.out;
   if (!out) throw new UsageError('--out FILE.arrow or FILE.csv is required');
-  const ext = extname(out).toLowerCase();
+  const ext = fileExtension(out);
   if (!['.arrow', '.feather', '.csv'].includes(ext)) throw new UsageError(`--out must end in .arrow or .csv (got ${JSON.stringify(out)})`);
   const layout = values.layout === undefined ? undefined : values.layout === 'time' ? 'TIME_MAJOR' : values.layout === 'variant' ? 'VARIANT_MAJOR' : undefined;
   if (values.layout !== undefined && !layout) throw new UsageError(`--layout must be time or variant (got ${JSON.stringify(values.layout)})`);
+  const includeVariantKey = values['variant-key'] ?? false;
+  const outputs = values.outputs ? values.outputs.split(',').map((s: string) => s.trim()) : undefined;
+  // Ctrl-C from here to the end aborts: the first one at the next check (batch boundary, write chunk),
+  // a second one at once; either way no output file and no temporary file is left, and the exit is 130.
   const engine = createEngine(engineOptions(values));
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    if (++interrupts > 1) { removeTempsSync(out); process.exit(130); }
+    ac.abort(new Error('interrupted (Ctrl-C)'));
+  };
+  process.on('SIGINT', onSigint);
+  let variants = 0;
+  let processed = 0;
+  const cancelled = (): ComputeCancelled => new ComputeCancelled({ processed, total: variants, reason: `interrupted (Ctrl-C)${processed ? ' while writing the output' : ''}` });
+  const cancelledIfAborted = async (): Promise<void> => {
+    await dispatchSignals();
+    if (ac.signal.aborted) throw cancelled();
+  };
   try {
+    await checkOutPath(out);
     const candles = await loadData(values);
+    await cancelledIfAborted();
     const grid = engine.defaultGrid(id, gridOverrides(id, values.grid ?? []));
-    const ac = new AbortController();
-    let interrupts = 0;
-    const onSigint = (): void => {
-      if (++interrupts > 1) process.exit(130);
-      ac.abort(new Error('interrupted (Ctrl-C)'));
+    const est = engine.estimate(grid, candles, { throwOnGuard: false, ...(outputs ? { outputs } : {}) });
+    variants = est.variants;
+    // The in-memory Arrow export has its own size guard: apply it to the planned shape before computing
+    // (a shape the compute guards refuse is left to the compute, which names its own limit).
+    if (ext !== '.csv' && est.withinGuards) {
+      checkExportBudget(est.variants * est.t, exportBytesPerRow(est.axes, est.outputs.length, includeVariantKey), est.maxComputeBytesTotal);
+    }
+    const progress = !values.json && (values.progress === true || process.stderr.isTTY);
+    const eol = process.stderr.isTTY ? '' : '\n';
+    const showProgress = (processed: number, total: number): void => {
+      if (!ac.signal.aborted) process.stderr.write(`\r${id}: ${processed}/${total} variants (${Math.round((100 * processed) / total)}%)${eol}`);
     };
-    process.on('SIGINT', onSigint);
-    const tty = !values.json && process.stderr.isTTY;
     const t0 = performance.now();
+    if (progress) showProgress(0, est.variants);
     const tensor = await engine.compute({
       candles, grid, ...(layout ? { layout } : {}),
-      ...(values.outputs ? { outputs: values.outputs.split(',').map((s: string) => s.trim()) } : {}),
+      ...(outputs ? { outputs } : {}),
       signal: ac.signal,
-      onProgress: tty ? (p) => process.stderr.write(`\r${id}: ${p.processed}/${p.total} variants (${Math.round((100 * p.processed) / p.total)}%)`) : undefined,
-    }).finally(() => process.off('SIGINT', onSigint));
-    if (tty) process.stderr.write('\n');
+      onProgress: progress ? (p) => showProgress(p.processed, p.total) : undefined,
+    });
+    processed = tensor.meta.variants;
+    // A Ctrl-C during the last (synchronous) batch is dispatched only now: it still cancels.
+    await cancelledIfAborted();
+    if (progress && !eol) process.stderr.write('\n');
     let bytes: number;
     if (ext === '.csv') {
-      bytes = (await writeTensorCsv(tensor, out, { includeVariantKey: values['variant-key'] ?? false })).bytes;
+      bytes = (await writeTensorCsv(tensor, out, { includeVariantKey }, { signal: ac.signal })).bytes;
     } else {
-      const ipc = tensor.toArrowIPC({ format: 'file', includeVariantKey: values['variant-key'] ?? false });
-      const tmp = `${out}.tmp-${process.pid}`;
-      await writeFile(tmp, ipc);
-      await rename(tmp, out);
+      const ipc = tensor.toArrowIPC({ format: 'file', includeVariantKey });
+      await cancelledIfAborted();
+      const { dir, prefix } = tempPrefix(out);
+      const tmp = join(dir, `${prefix}tmp`);
+      try {
+        await writeFile(tmp, ipc, { signal: ac.signal });
+        await cancelledIfAborted();
+        await rename(tmp, out);
+      } catch (e) {
+        await unlink(tmp).catch(() => undefined);
+        throw e;
+      }
       bytes = ipc.length;
     }
     const ms = Math.round(performance.now() - t0);
@@ -100,8 +184,15 @@ async function cmdCompute(argv: string[]): Promise<number> {
     if (values.json) process.stdout.write(JSON.stringify(summary) + '\n');
     else process.stderr.write(`gridta compute: ${summary.indicatorId} on ${summary.instrumentId} (${summary.timeframe}): T=${summary.t} V=${summary.variants} outputs=${summary.outputs.join(',')} engine=${summary.engine} threads=${summary.threads} ${ms} ms, ${bytes} bytes -> ${out}\n`);
     return 0;
+  } catch (e) {
+    // Whatever a Ctrl-C made fail (an aborted write, a torn-down pool) reports as a cancellation.
+    throw ac.signal.aborted && !(e instanceof ComputeCancelled) ? Object.assign(cancelled(), { cause: e }) : e;
   } finally {
-    await engine.close();
+    try {
+      await engine.close();
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
   }
 }
 
@@ -110,6 +201,7 @@ async function cmdEstimate(argv: string[]): Promise<number> {
   if (values.help) { process.stdout.write(USAGE); return 0; }
   const id = positionals[0];
   if (!id) throw new UsageError('estimate needs an indicator id');
+  checkPositionals('estimate', positionals, 1);
   const engine = createEngine(engineOptions(values));
   let horizon: number | Awaited<ReturnType<typeof loadData>>;
   if (values.t !== undefined) {
@@ -135,8 +227,9 @@ async function cmdEstimate(argv: string[]): Promise<number> {
 }
 
 async function cmdWarmup(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {});
+  const { values, positionals } = parse(argv, {});
   if (values.help) { process.stdout.write(USAGE); return 0; }
+  checkPositionals('warmup', positionals, 0);
   const engine = createEngine(engineOptions(values));
   const report = await engine.warmup();
   if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
