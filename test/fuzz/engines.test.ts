@@ -39,6 +39,10 @@ afterAll(async () => {
   await pooled?.close();
 });
 
+/** FUZZ_COLLECT=1: run every case and list the distinct mismatches at the end, instead of stopping at (and shrinking) the first. */
+const COLLECT = process.env.FUZZ_COLLECT === '1';
+const mismatches = new Map<string, { count: number; example: string }>();
+
 /** What the runs covered, printed at the end. */
 const seen = { cases: 0, tensors: 0, errors: new Map<string, number>(), ids: new Set<string>(), values: 0, pooled: 0, threads2: 0 };
 afterAll(() => {
@@ -98,14 +102,24 @@ describe('fuzz: engines agree bit for bit or fail alike', () => {
       for (const k of KINDS) outcomes.push(await outcomeOf(engines.get(k)!, req, TIMEOUT_MS));
       for (let i = 1; i < KINDS.length; i++) {
         const d = disagreement(outcomes[0]!, outcomes[i]!);
-        if (d !== null) throw new Error(`reference vs ${KINDS[i]}: ${d}`);
+        if (d === null) continue;
+        if (!COLLECT) throw new Error(`reference vs ${KINDS[i]}: ${d}`);
+        const src = typeof c.grid.source === 'string' ? c.grid.source : Array.isArray(c.grid.source) ? c.grid.source.join('|') : '';
+        const key = `${c.grid.indicatorId} reference vs ${KINDS[i]}: ${d.replace(/ \(\{.*?\}\)/, '').replace(/t=\d+ v=\d+/, 't=? v=?').replace(/\(-?[\d.e+-]+\)/g, '(?)')}`;
+        const f = mismatches.get(key);
+        const example = `${JSON.stringify({ grid: c.grid, layout: c.layout, batchVariants: c.batchVariants, recipe: c.recipe })} -> ${d.replace(/ \(\{.*?\}\)/, '')} [sources ${src}]`;
+        if (f) f.count++; else mismatches.set(key, { count: 1, example });
       }
       if (outcomes[0]!.kind === 'error') {
         const e = (outcomes[0] as { error: unknown }).error;
         if (!(e instanceof Error && 'code' in e)) throw new Error(`untyped error from every engine: ${describeError(e)}`);
       }
       tally(outcomes[0]!);
-    }), { seed: FUZZ_SEED, numRuns: runsOf('engines'), endOnFailure: false });
+    }), { seed: FUZZ_SEED, numRuns: runsOf('engines') });
+    if (mismatches.size) {
+      console.log(`fuzz engines: ${mismatches.size} distinct mismatches:\n${[...mismatches].map(([k, x]) => `  ${k} -> ${x.count}x, e.g. ${x.example}`).join('\n')}`);
+      throw new Error(`${mismatches.size} distinct mismatches (listed above)`);
+    }
   }, 3_600_000);
 
   it(`grids over 2^20 output values through a threads-2 pooled engine (seed ${FUZZ_SEED})`, async () => {
