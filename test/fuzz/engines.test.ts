@@ -44,10 +44,10 @@ const COLLECT = process.env.FUZZ_COLLECT === '1';
 const mismatches = new Map<string, { count: number; example: string }>();
 
 /** What the runs covered, printed at the end. */
-const seen = { cases: 0, tensors: 0, errors: new Map<string, number>(), ids: new Set<string>(), values: 0, pooled: 0, threads2: 0 };
+const seen = { cases: 0, disagreed: 0, tensors: 0, errors: new Map<string, number>(), ids: new Set<string>(), values: 0, pooled: 0, threads2: 0 };
 afterAll(() => {
   const errs = [...seen.errors].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ');
-  console.log(`fuzz engines: ${seen.cases} cases (${seen.cases * 3} computes), ${seen.tensors} agreed on tensors (${seen.values} output values per engine), `
+  console.log(`fuzz engines: ${seen.cases} cases (${seen.cases * 3} computes), ${seen.tensors} agreed on tensors (${seen.values} output values per engine), ${seen.disagreed} disagreed, `
     + `errors: ${errs || 'none'}; ${seen.ids.size}/${DEFS.length} indicators; pooled: ${seen.pooled} cases, ${seen.threads2} ran on 2 threads`);
 });
 
@@ -100,9 +100,11 @@ describe('fuzz: engines agree bit for bit or fail alike', () => {
       const req = requestOf(c, candles);
       const outcomes: Outcome[] = [];
       for (const k of KINDS) outcomes.push(await outcomeOf(engines.get(k)!, req, TIMEOUT_MS));
+      let agreed = true;
       for (let i = 1; i < KINDS.length; i++) {
         const d = disagreement(outcomes[0]!, outcomes[i]!);
         if (d === null) continue;
+        agreed = false;
         if (!COLLECT) throw new Error(`reference vs ${KINDS[i]}: ${d}`);
         const src = typeof c.grid.source === 'string' ? c.grid.source : Array.isArray(c.grid.source) ? c.grid.source.join('|') : '';
         const key = `${c.grid.indicatorId} reference vs ${KINDS[i]}: ${d.replace(/ \(\{.*?\}\)/, '').replace(/t=\d+ v=\d+/, 't=? v=?').replace(/\(-?[\d.e+-]+\)/g, '(?)')}`;
@@ -114,7 +116,7 @@ describe('fuzz: engines agree bit for bit or fail alike', () => {
         const e = (outcomes[0] as { error: unknown }).error;
         if (!(e instanceof Error && 'code' in e)) throw new Error(`untyped error from every engine: ${describeError(e)}`);
       }
-      tally(outcomes[0]!);
+      if (agreed) tally(outcomes[0]!); else seen.disagreed++;
     }), { seed: FUZZ_SEED, numRuns: runsOf('engines') });
     if (mismatches.size) {
       console.log(`fuzz engines: ${mismatches.size} distinct mismatches:\n${[...mismatches].map(([k, x]) => `  ${k} -> ${x.count}x, e.g. ${x.example}`).join('\n')}`);
