@@ -20,6 +20,7 @@ export const nearNumber: fc.Arbitrary<number> = fc.oneof(fc.constantFrom(NaN, 0,
 /** One wrong value of any type. */
 export const junk: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...SPECIAL) },
+  { weight: 1, arbitrary: fc.constantFrom(undefined, null) },
   { weight: 2, arbitrary: nearNumber },
   { weight: 2, arbitrary: fc.integer({ min: -5, max: 5000 }) },
   { weight: 1, arbitrary: fc.double() },
@@ -82,8 +83,13 @@ export function setAt(x: unknown, path: Path, value: unknown): unknown {
   if (Array.isArray(x)) copy = [...x] as unknown as Record<number, unknown>;
   else if (ArrayBuffer.isView(x)) copy = Array.from(x as unknown as ArrayLike<unknown>) as unknown as Record<number, unknown>;
   else copy = { ...(x as object) } as Record<string, unknown>;
-  // a key named like a prototype member is set as an own data property
-  Object.defineProperty(copy, head!, { value: setAt(copy[head!], rest, value), enumerable: true, writable: true, configurable: true });
+  // a key named like a prototype member is set as an own data property; a key an array cannot take
+  // (`length` = a non-integer, after an earlier wrong value made the node an array) is left out
+  try {
+    Object.defineProperty(copy, head!, { value: setAt(copy[head!], rest, value), enumerable: true, writable: true, configurable: true });
+  } catch {
+    // the node keeps its value
+  }
   return copy;
 }
 

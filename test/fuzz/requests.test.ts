@@ -55,7 +55,7 @@ const COLLECT = process.env.FUZZ_COLLECT === '1';
 const NEUTRAL = new Set(['maxVariants', 'batchVariants', 'signal', 'onProgress', 'out']);
 
 /** A small valid request: the indicator's default values (three on the first axis), one source, 60 bars (a hole at bar 7). */
-function baseRequest(def: IndicatorDef, raw: boolean, rangeAxis: boolean): Record<string, unknown> {
+function baseRequest(def: IndicatorDef, raw: boolean, rangeAxis: boolean, optional = true): Record<string, unknown> {
   const t = 60;
   const { arrays } = fill({ t, seed: 5, style: 'walk', scale: 100, leadingNaN: 0, holes: [{ at: 7, len: 1, kind: 'bar' }], flats: [], zeroVolume: [], drop: [], timeline: 'direct' });
   const input = { instrumentId: 'fuzz:REQ', timeframe: '1m', tsOpen: Array.from({ length: t }, (_, i) => i * 60_000), ...arrays };
@@ -68,7 +68,8 @@ function baseRequest(def: IndicatorDef, raw: boolean, rangeAxis: boolean): Recor
     params[p.name] = rangeAxis && i === 0 ? { mode: 'range', start: d, stopIncl: values[n - 1]!, step: p.step! } : values;
   });
   const grid: GridSpec = { indicatorId: def.id, ...(def.sourceValues ? { source: [def.sourceValues[0]!] } : {}), ...(def.params.length ? { params } : {}) };
-  return { candles: raw ? input : createCandles(input), grid, layout: 'TIME_MAJOR', outputs: [...def.outputs] };
+  // the optional layout and outputs are given or left out (the defaults give the same tensor)
+  return { candles: raw ? input : createCandles(input), grid, ...(optional ? { layout: 'TIME_MAJOR', outputs: [...def.outputs] } : {}) };
 }
 
 interface Mutation { path: Path; value: unknown; extra: boolean }
@@ -77,35 +78,37 @@ const caseArb = fc.record({
   def: fc.constantFrom(...DEFS),
   raw: fc.boolean(),
   rangeAxis: fc.boolean(),
+  optional: fc.boolean(),
   engine: fc.constantFrom(...KINDS),
   picks: fc.array(fc.record({
-    group: fc.nat(), at: fc.nat(), extra: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    group: fc.nat(), root: fc.oneof({ weight: 2, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }), at: fc.nat(), extra: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     key: extraKey, value: junk, near: fc.option(nearNumber, { freq: 2 }),
   }), { minLength: 1, maxLength: 3 }),
   whole: fc.oneof({ weight: 30, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
-}).map(({ def, raw, rangeAxis, engine, picks, whole }) => {
-  const base = baseRequest(def, raw, rangeAxis);
+}).map(({ def, raw, rangeAxis, optional, engine, picks, whole }) => {
+  const base = baseRequest(def, raw, rangeAxis, optional);
   // the request keys compute knows but the base leaves out, so each is reached as often as the others
-  const full = { ...base, maxVariants: 100, batchVariants: 1, signal: new AbortController().signal, onProgress: () => undefined, out: undefined };
+  const full = { layout: 'TIME_MAJOR', outputs: [...def.outputs], ...base, maxVariants: 100, batchVariants: 1, signal: new AbortController().signal, onProgress: () => undefined, out: undefined };
   // a top-level field first, then a path inside it, so the many paths into the candles do not crowd out the rest
   const groups = Object.keys(full).map((k) => ({ paths: pathsOf(full[k as keyof typeof full], 5, [k]).concat([[k]]), objects: objectPathsOf(full[k as keyof typeof full], 5, [k]) }));
   const objectsAll: Path[] = [[], ...groups.flatMap((g) => g.objects)];
   const mutations: Mutation[] = picks.map((p) => {
     if (p.extra) return { path: [...objectsAll[p.at % objectsAll.length]!, p.key], value: p.value, extra: true };
     const g = groups[p.group % groups.length]!;
-    const path = g.paths[p.at % g.paths.length]!;
+    // the field itself a third of the time, else any path inside it
+    const path = p.root ? g.paths[g.paths.length - 1]! : g.paths[p.at % g.paths.length]!;
     // a numeric field gets a near-miss number half the time
     const numeric = typeof getAt(full, path) === 'number';
     return { path, value: numeric && p.near !== null ? p.near : p.value, extra: false };
   });
   if (whole) mutations.splice(0, mutations.length, { path: [], value: picks[0]!.value, extra: false });
   // only the small description is the generated value, so a counterexample prints in a few lines
-  return { def: def.id, raw, rangeAxis, engine, mutations };
+  return { def: def.id, raw, rangeAxis, optional, engine, mutations };
 });
 
 /** The request of a case: the base request with each wrong value put in place. */
-function materialise(c: { def: string; raw: boolean; rangeAxis: boolean; engine: string; mutations: Mutation[] }) {
-  const base = baseRequest(DEFS.find((d) => d.id === c.def)!, c.raw, c.rangeAxis);
+function materialise(c: { def: string; raw: boolean; rangeAxis: boolean; optional: boolean; engine: string; mutations: Mutation[] }) {
+  const base = baseRequest(DEFS.find((d) => d.id === c.def)!, c.raw, c.rangeAxis, c.optional);
   let req: unknown = base;
   for (const m of c.mutations) req = setAt(req, m.path, m.value);
   const neutral = c.mutations.every((m) => m.extra ? m.path.length === 1 : m.path.length >= 1 && NEUTRAL.has(m.path[0] as string));
