@@ -39,6 +39,7 @@ const JOBS = [
   ['concurrency', () => 1, 'units one worker process runs at once'],
   ['poll_interval_ms', () => 1000, null],
   ['metrics_port', () => 'off', 'off | integer 0..65535 (0: any free port)'],
+  ['metrics_host', () => '127.0.0.1', 'where /metrics listens: loopback only; 0.0.0.0 for every interface'],
 ];
 
 const header = (env) => [
