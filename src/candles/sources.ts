@@ -1,5 +1,6 @@
 /** Price sources read by indicators (engine.md §1.4) and the base series a Candles object holds. */
 import { MissingInputSeriesError } from '../errors.js';
+import { candlesError } from './fail.js';
 import type { BaseSeries, Candles, SourceSeries } from './types.js';
 
 const f = Math.fround;
@@ -28,6 +29,9 @@ export function sourceComponents(source: SeriesName): BaseSeries[] {
  * of it in `into`); hl2, hlc3 and ohlc4 are computed in float32 in exactly the §1.4 order. With
  * `into` (e.g. a view on WebAssembly memory, length T) the values are written there and `into` is
  * returned. A component the candles lack is MissingInputSeriesError; compute checks §2.3 first.
+ * Candles are finite or NaN, but a derived sum can overflow float32 (3.3e38 + 3.2e38): such a bar is
+ * refused as CandlesValidationError non_finite on the derived source, so that no engine ever reads
+ * ±Infinity (the kernels, like the candles, take finite-or-NaN input).
  */
 export function buildSourceSeries(candles: Candles, source: SeriesName, into?: Float32Array): Float32Array {
   const [o, h, l, c, v] = componentsOf(candles, source);
@@ -37,17 +41,17 @@ export function buildSourceSeries(candles: Candles, source: SeriesName, into?: F
     case 'hl2': {
       const out = into ?? new Float32Array(t);
       for (let i = 0; i < t; i++) out[i] = f(f(h![i]! + l![i]!) / 2);
-      return out;
+      return finiteOrNaN(out, source);
     }
     case 'hlc3': {
       const out = into ?? new Float32Array(t);
       for (let i = 0; i < t; i++) out[i] = f(f(f(h![i]! + l![i]!) + c![i]!) / 3);
-      return out;
+      return finiteOrNaN(out, source);
     }
     case 'ohlc4': {
       const out = into ?? new Float32Array(t);
       for (let i = 0; i < t; i++) out[i] = f(f(f(f(o![i]! + h![i]!) + l![i]!) + c![i]!) / 4);
-      return out;
+      return finiteOrNaN(out, source);
     }
     default: {
       const base = (o ?? h ?? l ?? c ?? v)!;
@@ -56,6 +60,17 @@ export function buildSourceSeries(candles: Candles, source: SeriesName, into?: F
       return into;
     }
   }
+}
+
+/** `out` when every value is finite or NaN; else CandlesValidationError naming the first ±Infinity bar. */
+function finiteOrNaN(out: Float32Array, source: SeriesName): Float32Array {
+  for (let i = 0; i < out.length; i++) {
+    const x = out[i]!;
+    if (x === Infinity || x === -Infinity) {
+      throw candlesError(source, 'non_finite', `is ${x} at bar ${i}: the candles' sum overflows float32`, { index: i, value: String(x), expected: 'finite or NaN' });
+    }
+  }
+  return out;
 }
 
 const KNOWN: readonly string[] = ['open', 'high', 'low', 'close', 'volume', 'hl2', 'hlc3', 'ohlc4'];

@@ -326,6 +326,20 @@ describe('buildSourceSeries', () => {
     expect(buildSourceSeries(k, 'hl2')[1]).toBe(1.5);
   });
 
+  it.each([
+    // (3.3e38 + 3.2e38) overflows float32 although both candles are finite
+    ['hl2', { high: [3.3e38, 3.3e38, 3.3e38], low: [1, 3.2e38, 3.2e38] }, 1, Infinity],
+    ['hlc3', { high: [1, 1, -3.4e38], low: [1, 1, -3.4e38] }, 2, -Infinity],
+    ['ohlc4', { open: [3e38, 1, 1], high: [3e38, 1, 1], low: [1, 1, 1] }, 0, Infinity],
+  ] as const)('refuses a %s that overflows float32 (non_finite, naming the bar)', (source, extra, index, value) => {
+    const k = createCandles({ instrumentId: 'x', timeframe: '1m', tsOpen: [0, MIN, 2 * MIN], close: [1, 2, 3], ...extra });
+    let caught: unknown;
+    try { buildSourceSeries(k, source, new Float32Array(3)); } catch (e) { caught = e; }
+    expect(caught).toBeInstanceOf(CandlesValidationError);
+    expect((caught as CandlesValidationError).details).toEqual({ field: source, reason: 'non_finite', index, value: String(value), expected: 'finite or NaN' });
+    expect((caught as Error).message).toContain(source);
+  });
+
   it('refuses a derived source whose component is absent', () => {
     const k = createCandles(input(2, { high: [1, 2] }));
     let caught: unknown;

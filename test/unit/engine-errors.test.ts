@@ -128,3 +128,14 @@ describe('candles reject bad input with typed errors', () => {
     }
   });
 });
+
+describe('a derived source that overflows float32', () => {
+  // Found by the fuzz suite: both candles finite, (high + low) past float32's range; wasm-simd used to
+  // write a NaN with the sign bit set where the reference and scalar builds wrote the canonical NaN.
+  const huge = simpleCandles([1, 2, 3], { high: [3.3e38, 3.3e38, 3.3e38], low: [3.2e38, 3.2e38, 3.2e38] });
+  it.each(['wasm-simd', 'wasm-scalar', 'reference'] as const)('is the same CandlesValidationError on %s', async (kind) => {
+    const e = await rejection(engineOf(kind).compute({ candles: huge, grid: { indicatorId: 'ma.dema', source: 'hl2', params: { window: [2, 3, 4, 5] } } }));
+    expect(e).toBeInstanceOf(CandlesValidationError);
+    expect(e.details).toEqual({ field: 'hl2', reason: 'non_finite', index: 0, value: 'Infinity', expected: 'finite or NaN' });
+  });
+});
