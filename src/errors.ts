@@ -21,10 +21,16 @@ const show = (v: unknown): string => {
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
   try {
-    const s = JSON.stringify(v);
-    return s === undefined ? String(v) : s;
+    const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+    if (s !== undefined) return s;
   } catch {
+    // a cycle, or a toJSON that throws: fall through to String
+  }
+  try {
     return String(v);
+  } catch {
+    // a null-prototype object has no toString: a message must still be built
+    return Object.prototype.toString.call(v);
   }
 };
 export { show as formatValue };

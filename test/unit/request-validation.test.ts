@@ -60,6 +60,16 @@ describe('batchVariants of a compute request', () => {
     expect((await rejection({ candles, grid, batchVariants: '4' })).message).toContain('(got "4")');
   });
 
+  it('builds the message for values that have no string form (found by the fuzz suite)', async () => {
+    const bare = Object.assign(Object.create(null) as object, { n: 3n });
+    const e = await rejection({ candles, grid, batchVariants: bare });
+    expect(e).toBeInstanceOf(GridValidationError);
+    expect(e.message).toContain('(got {"n":"3"})');
+    const cyclic: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    cyclic.self = cyclic;
+    expect((await rejection({ candles, grid, batchVariants: cyclic })).message).toContain('(got [object Object])');
+  });
+
   it('accepts 1, 2 and a batch size above V, with the values of the unbatched compute', async () => {
     const whole = await engine().compute({ candles, grid });
     for (const b of [1, 2, 3, 1000]) {
