@@ -17,6 +17,7 @@ import { registry } from '../registry/index.js';
 import type { IndicatorDef } from '../registry/types.js';
 import type { Engine } from '../runtime/engine.js';
 import { checkKnownOptions } from '../runtime/config.js';
+import { keyList } from '../options.js';
 import { unitToIPC } from './arrow.js';
 import type { WorkerMetrics } from './metrics.js';
 import { QUEUE, onClient, transaction, type JobSpec, type JobsDb } from './store.js';
@@ -73,8 +74,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const errorText = (e: unknown): string => (e instanceof GridtaError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e));
 
 /** The keys of WorkerOptions and WorkerFaults. */
-export const WORKER_OPTION_KEYS: readonly string[] = Object.freeze(['engine', 'db', 'workerId', 'concurrency', 'pollIntervalMs', 'metrics', 'log', 'batchVariants', 'expirySweepMs', 'faults']);
-export const WORKER_FAULT_KEYS: readonly string[] = Object.freeze(['stallMs', 'batchDelayMs']);
+export const WORKER_OPTION_KEYS = keyList<WorkerOptions>({
+  engine: true, db: true, workerId: true, concurrency: true, pollIntervalMs: true, metrics: true, log: true, batchVariants: true, expirySweepMs: true, faults: true,
+});
+export const WORKER_FAULT_KEYS = keyList<WorkerFaults>({ stallMs: true, batchDelayMs: true });
 
 export function startWorker(opts: WorkerOptions): RunningWorker {
   checkKnownOptions(opts, WORKER_OPTION_KEYS, 'the startWorker options');
