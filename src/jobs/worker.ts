@@ -22,7 +22,7 @@ import { unitToIPC } from './arrow.js';
 import type { WorkerMetrics } from './metrics.js';
 import { QUEUE, onClient, transaction, type JobSpec, type JobsDb } from './store.js';
 import { computeUnitValues } from './compute.js';
-import { ensureWritableDir } from './dirs.js';
+import { ensureWritableDir, writeFully } from './dirs.js';
 import { TEMP_DIR } from './units.js';
 
 export type LogFields = Record<string, unknown>;
@@ -212,16 +212,19 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       tmp = join(tmpDir, `${u.file}.${workerId.replace(/[^A-Za-z0-9._-]/g, '_')}.a${attempt}.tmp`);
       const fh = await fsp.open(tmp, 'w');
       try {
+        // in chunks: one write call takes at most 2^31 - 1 bytes, and a unit may be larger
         if (opts.faults?.stallMs) {
-          const half = bytes.length >> 1;
-          await fh.write(bytes, 0, half, 0);
+          const half = Math.floor(bytes.length / 2);
+          await writeFully(fh, bytes.subarray(0, half), 0);
           await fh.sync();
           await sleep(opts.faults.stallMs);
-          await fh.write(bytes, half, bytes.length - half, half);
+          await writeFully(fh, bytes.subarray(half), half);
         } else {
-          await fh.write(bytes, 0, bytes.length, 0);
+          await writeFully(fh, bytes, 0);
         }
         await fh.sync();
+        const { size } = await fh.stat();
+        if (size !== bytes.length) throw new Error(`the unit file ${tmp} has ${size} bytes after writing ${bytes.length}`);
       } finally {
         await fh.close();
       }
