@@ -12,7 +12,7 @@ export { variantKeyV1, variantKeyPayloadV1 } from './grid/keys.js';
 export type { GridSpec, AxisSpec, AxisInput, Axis, Layout } from './grid/types.js';
 export type { Timeframe } from './grid/timeframe.js';
 export { estimate, estimateBatch } from './compute/estimate.js';
-export type { EstimateResult } from './guards/index.js';
+export type { EstimateResult, EstimateOptions, BatchEstimateOptions } from './guards/index.js';
 export type { IndicatorTensor, TensorMeta, TensorOutput, ArrowExportOptions } from './compute/tensor.js';
 export {
   GridtaError, ConfigError, DefaultsValidationError, RegistryDefinitionError, CandlesValidationError, UnknownIndicatorError,

@@ -68,3 +68,12 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   const proto = Object.getPrototypeOf(v) as unknown;
   return proto === Object.prototype || proto === null;
 }
+
+/**
+ * The keys of an options type as a frozen list, in the record's order. Pass the type and a record
+ * literal naming each of its keys once: the compiler refuses a record that misses a key of the type
+ * or names one it does not have, so a list of known keys cannot drift from the interface it guards.
+ */
+export function keyList<T extends object>(record: Record<keyof T, true>): readonly string[] {
+  return Object.freeze(Object.keys(record));
+}

@@ -8,7 +8,7 @@ import { DataType, DateUnit, Precision, TimeUnit, makeVector, tableFromIPC, type
 import { candlesFromCsv } from '../candles/csv.js';
 import { checkFloat32, integerToMs, parseTimestampText, type CellResult } from '../candles/cells.js';
 import { matchColumns } from '../candles/columns.js';
-import { candlesError, rejectUnknownKeys } from '../candles/fail.js';
+import { candlesError, rejectUnknownKeys, unreadableFile } from '../candles/fail.js';
 import { candlesFromRows, checkLoadOptions, type SparseRows } from '../candles/place.js';
 import { CSV_LOAD_OPTION_KEYS, LOAD_OPTION_KEYS, type ArrowLoadOptions, type BaseSeries, type Candles, type CsvLoadOptions, type TsUnit } from '../candles/types.js';
 
@@ -131,14 +131,6 @@ export function fileExtension(path: string): string {
   return dot < 0 ? '' : name.slice(dot).toLowerCase();
 }
 
-/** A file system error (missing file, a directory, no permission) as CandlesValidationError on `path`. */
-function unreadable(e: unknown, path: string): unknown {
-  const err = e as NodeJS.ErrnoException;
-  if (typeof err?.syscall !== 'string') return e;
-  const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a directory' : err.code === 'EACCES' ? 'permission denied' : `${err.code ?? 'error'} ${err.message}`;
-  return Object.assign(candlesError('path', 'file_unreadable', `cannot read the data file: ${why}`, { value: path, expected: 'a readable file' }), { cause: e });
-}
-
 /** Loads `.csv` with candlesFromCsv and `.arrow` / `.arrows` / `.feather` (IPC file or stream) with candlesFromArrow. */
 export async function loadCandlesFile(path: string, opts: FileLoadOptions = {}): Promise<Candles> {
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
@@ -148,9 +140,9 @@ export async function loadCandlesFile(path: string, opts: FileLoadOptions = {}):
   const ext = fileExtension(path);
   const instrumentId = opts.instrumentId ?? basename(path, extname(path));
   const withId = { ...opts, instrumentId };
-  if (ext === '.csv') return candlesFromCsv(path, withId).catch((e: unknown) => { throw unreadable(e, path); });
+  if (ext === '.csv') return candlesFromCsv(path, withId);
   if (ARROW_EXTENSIONS.includes(ext)) {
-    const bytes = await readFile(path).catch((e: unknown) => { throw unreadable(e, path); });
+    const bytes = await readFile(path).catch((e: unknown) => { throw unreadableFile(e, path); });
     // the delimiter only matters for CSV files
     const { delimiter: _delimiter, ...arrowOpts } = withId;
     return candlesFromArrow(tableFromIPC(bytes), arrowOpts);

@@ -13,7 +13,7 @@ import {
   type ArrowExportOptions, type ArrowIPCExportOptions, type IndicatorTensor, type TensorExporters,
 } from '../compute/tensor.js';
 import type { Axis } from '../grid/types.js';
-import { findUnknownKey, unknownKeyExplanation } from '../options.js';
+import { findUnknownKey, keyList, unknownKeyExplanation } from '../options.js';
 
 /** [T3] A record batch holds at most this many rows, unless one variant alone is longer. */
 export const MAX_BATCH_ROWS = 1_048_576;
@@ -46,8 +46,8 @@ export interface ExportPlan {
   readonly bytesTotalEst: number;
 }
 
-const OPTION_KEYS = ['variants', 'outputs', 'includeVariantKey'] as const;
-const IPC_OPTION_KEYS = [...OPTION_KEYS, 'format'] as const;
+export const EXPORT_OPTION_KEYS = keyList<ArrowExportOptions>({ variants: true, outputs: true, includeVariantKey: true });
+export const IPC_EXPORT_OPTION_KEYS = keyList<ArrowIPCExportOptions>({ variants: true, outputs: true, includeVariantKey: true, format: true });
 
 function fail(tensor: IndicatorTensor<unknown>, field: string, reason: GridReason, value: unknown, explanation: string, expected?: unknown): never {
   const details = expected === undefined
@@ -127,7 +127,7 @@ function selectOutputs(tensor: IndicatorTensor<unknown>, spec: readonly string[]
  */
 export function planTensorExport(
   tensor: IndicatorTensor<unknown>, opts: ArrowExportOptions | ArrowIPCExportOptions | undefined,
-  allowedKeys: readonly string[] = OPTION_KEYS, { guard = true }: { guard?: boolean } = {},
+  allowedKeys: readonly string[] = EXPORT_OPTION_KEYS, { guard = true }: { guard?: boolean } = {},
 ): ExportPlan {
   if (opts !== undefined && (typeof opts !== 'object' || opts === null || Array.isArray(opts))) {
     fail(tensor, 'options', 'invalid_spec', opts, 'export options must be an object', [...allowedKeys]);
@@ -234,7 +234,7 @@ function fillOutput(dst: Float32Array, src: Float32Array, timeMajor: boolean, se
 }
 
 /** @internal `tensorToArrow` with an explicit batch row limit (tests use a small one). */
-export function tensorToArrowWithBatchRows(tensor: IndicatorTensor<unknown>, opts: ArrowExportOptions | undefined, maxBatchRows: number, allowedKeys: readonly string[] = OPTION_KEYS): Table {
+export function tensorToArrowWithBatchRows(tensor: IndicatorTensor<unknown>, opts: ArrowExportOptions | undefined, maxBatchRows: number, allowedKeys: readonly string[] = EXPORT_OPTION_KEYS): Table {
   const plan = planTensorExport(tensor, opts, allowedKeys);
   const T = plan.t;
   const V = tensor.meta.variants;
@@ -337,7 +337,7 @@ export function tensorToArrowIPC(tensor: IndicatorTensor<unknown>, opts?: ArrowI
   if (format !== 'file' && format !== 'stream') {
     fail(tensor, 'format', 'not_allowed', format, "must be 'file' or 'stream'", ['file', 'stream']);
   }
-  const table = tensorToArrowWithBatchRows(tensor, opts, MAX_BATCH_ROWS, IPC_OPTION_KEYS);
+  const table = tensorToArrowWithBatchRows(tensor, opts, MAX_BATCH_ROWS, IPC_EXPORT_OPTION_KEYS);
   return tableToIPC(table, format);
 }
 

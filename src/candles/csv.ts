@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { parseTimestampText, parseValueText, type CellResult } from './cells.js';
 import { matchColumns } from './columns.js';
-import { candlesError } from './fail.js';
+import { candlesError, unreadableFile } from './fail.js';
 import { candlesFromRows, checkLoadOptions, type SparseRows } from './place.js';
 import { CSV_LOAD_OPTION_KEYS, type BaseSeries, type Candles, type CsvLoadOptions, type TsUnit } from './types.js';
 
@@ -17,9 +17,14 @@ export async function candlesFromCsv(source: string | URL | Uint8Array, opts: Cs
   if (typeof delimiter !== 'string' || delimiter === '') {
     throw candlesError('delimiter', 'wrong_dtype', 'must be a non-empty string', { value: delimiter ?? null, expected: 'a string such as ";"' });
   }
-  const bytes = source instanceof Uint8Array ? Buffer.from(source.buffer, source.byteOffset, source.byteLength) : await readFile(source);
+  const bytes = source instanceof Uint8Array ? Buffer.from(source.buffer, source.byteOffset, source.byteLength) : await readSource(source);
   const rows = readRows(bytes, delimiter, settings.columns, settings.tsUnit);
   return candlesFromRows(rows, settings);
+}
+
+/** Reads a path or `file:` URL; a missing or unreadable file is `file_unreadable` on `path`. */
+function readSource(source: string | URL): Promise<Buffer> {
+  return readFile(source).catch((e: unknown) => { throw unreadableFile(e, source instanceof URL ? source.href : source); });
 }
 
 /** One csv-parse record with `info`: `bytes` is the offset just past it. */

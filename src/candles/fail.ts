@@ -23,3 +23,14 @@ export function rejectUnknownKeys(obj: object, known: readonly string[], where: 
   const unknown = findUnknownKey(obj, known);
   if (unknown) throw candlesError(`${prefix}${unknown.key}`, 'unknown_key', unknownKeyExplanation(unknown, where), { value: unknown.key, expected: [...known] });
 }
+
+/**
+ * A file system error (missing file, a directory, no permission) as CandlesValidationError on `path`;
+ * any other error is returned unchanged.
+ */
+export function unreadableFile(e: unknown, path: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.syscall !== 'string') return e;
+  const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a directory' : err.code === 'EACCES' ? 'permission denied' : `${err.code ?? 'error'} ${err.message}`;
+  return Object.assign(candlesError('path', 'file_unreadable', `cannot read the data file: ${why}`, { value: path, expected: 'a readable file' }), { cause: e });
+}

@@ -1,5 +1,6 @@
 /** Candle shapes and loader options (engine.md §1.1, §1.5, §1.6). */
 import type { Timeframe } from '../grid/timeframe.js';
+import { keyList } from '../options.js';
 import type { BaseSeries, PriceSeries, SourceSeries } from '../registry/types.js';
 
 export type { BaseSeries, PriceSeries, SourceSeries, Timeframe };
@@ -71,10 +72,10 @@ export interface CandlesInput {
  * The keys `createCandles` accepts: those of CandlesInput, plus the fields it derives (`stepMs`, `start`,
  * `end`, `t`), so candles built by another copy of gridta pass through (the derived ones are recomputed).
  */
-export const CANDLES_INPUT_KEYS: readonly string[] = Object.freeze([
-  'instrumentId', 'timeframe', 'tsOpen', 'close', 'open', 'high', 'low', 'volume', 'timeline', 'loadReport',
-  'stepMs', 'start', 'end', 't',
-]);
+export const CANDLES_INPUT_KEYS = keyList<CandlesInput & Pick<Candles, 'stepMs' | 'start' | 'end' | 't'>>({
+  instrumentId: true, timeframe: true, tsOpen: true, close: true, open: true, high: true, low: true, volume: true, timeline: true, loadReport: true,
+  stepMs: true, start: true, end: true, t: true,
+});
 
 /** Explicit column names, overriding the automatic header match. */
 export type CandleColumns = Partial<Record<'tsOpen' | BaseSeries, string>>;
@@ -109,13 +110,13 @@ export interface CsvLoadOptions extends LoadOptions {
 export type ArrowLoadOptions = LoadOptions;
 
 /** The keys of LoadOptions, CsvLoadOptions and CandleColumns (unknown keys are refused). */
-// Written as a record over the interface's keys so that a new option cannot be left out of the list.
+// Written as records over the types' keys (keyList) so that a new option cannot be left out of a list.
 const LOAD_OPTION_RECORD: Record<keyof LoadOptions, true> = {
   instrumentId: true, timeframe: true, tsUnit: true, start: true, end: true, strict: true, timeline: true, columns: true, maxBars: true, maxHoleShare: true,
 };
-export const LOAD_OPTION_KEYS: readonly string[] = Object.freeze(Object.keys(LOAD_OPTION_RECORD));
-export const CSV_LOAD_OPTION_KEYS: readonly string[] = Object.freeze([...LOAD_OPTION_KEYS, 'delimiter']);
-export const COLUMN_KEYS: readonly string[] = Object.freeze(['tsOpen', 'open', 'high', 'low', 'close', 'volume']);
+export const LOAD_OPTION_KEYS = keyList<LoadOptions>(LOAD_OPTION_RECORD);
+export const CSV_LOAD_OPTION_KEYS = keyList<CsvLoadOptions>({ ...LOAD_OPTION_RECORD, delimiter: true });
+export const COLUMN_KEYS = keyList<Required<CandleColumns>>({ tsOpen: true, open: true, high: true, low: true, close: true, volume: true });
 
 /** The five base series in their canonical (OHLCV) order. */
 export const BASE_SERIES: readonly BaseSeries[] = ['open', 'high', 'low', 'close', 'volume'];

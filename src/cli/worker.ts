@@ -17,14 +17,26 @@ export const WORKER_USAGE = `usage: gridta worker [--concurrency N] [--metrics-p
 Claims units of every submitted job from PostgreSQL (GRIDTA_PG_DSN, --dsn or jobs.dsn), computes them
 with this machine's engine and writes each unit's Arrow file under the job's output directory. Stops
 gracefully on SIGTERM or Ctrl-C (the current batch finishes, the unit goes back to the queue); a second
-signal exits at once. A unit's lease is its job's (jobs submit --lease-seconds); a worker's own
-lease_seconds has no effect. With jobs.enabled: false (GRIDTA_JOBS_ENABLED=0) it logs that and exits 0.
+signal exits at once. A unit's lease, retries and size are its job's, set at jobs submit: here
+--lease-seconds, --retry-limit and --unit-variants are refused (usage error), and the worker's own
+lease_seconds, retry_limit and unit_variants settings have no effect. With jobs.enabled: false
+(GRIDTA_JOBS_ENABLED=0) it logs that and exits 0.
 `;
+
+/** Flags of `jobs submit` that a worker would silently ignore: each unit carries its job's value. */
+const JOB_ONLY_FLAGS: readonly (readonly [string, string])[] = [
+  ['lease-seconds', "a unit's lease is its job's"],
+  ['retry-limit', "a unit's retries are its job's"],
+  ['unit-variants', "a unit's size is its job's"],
+];
 
 export async function runWorker(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { ...JOBS_FLAGS, 'worker-id': { type: 'string' } });
   if (values.help) { process.stdout.write(WORKER_USAGE); return 0; }
   if (positionals.length) throw new UsageError(`worker takes no arguments (got ${JSON.stringify(positionals[0])})`);
+  for (const [flag, why] of JOB_ONLY_FLAGS) {
+    if (values[flag] !== undefined) throw new UsageError(`worker does not take --${flag}: ${why}, set per job at \`gridta jobs submit --${flag}\``);
+  }
   const workerId = (values['worker-id'] as string | undefined) ?? `${hostname()}-${process.pid}`;
   const log: Logger = (level, event, fields = {}) => {
     process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), level, event, worker: workerId, ...fields }) + '\n');

@@ -4,9 +4,9 @@
  * per-variant rules (§3.4 step 6). Pure: nothing here is sized by the number of variants.
  */
 import { GridValidationError, type GridReason } from '../errors.js';
-import { findUnknownKey, unknownKeyExplanation } from '../options.js';
+import { findUnknownKey, keyList, unknownKeyExplanation } from '../options.js';
 import { registry as defaultRegistry, type IndicatorDef, type ParamDef, type Registry } from '../registry/index.js';
-import type { Axis, GridSpec, Layout } from './types.js';
+import type { Axis, AxisSpec, GridSpec, Layout } from './types.js';
 
 /** A validated grid: axes in definition order and the exact variant count. */
 export interface MaterialisedGrid {
@@ -23,9 +23,9 @@ export const MAX_RANGE_VALUES = 1_000_000;
 
 export const LAYOUTS: readonly Layout[] = Object.freeze(['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]);
 
-const GRID_KEYS: readonly string[] = ['indicatorId', 'source', 'params', 'layout'];
-const EXPLICIT_KEYS: readonly string[] = ['mode', 'values'];
-const RANGE_KEYS: readonly string[] = ['mode', 'start', 'stopIncl', 'step'];
+export const GRID_KEYS = keyList<GridSpec>({ indicatorId: true, source: true, params: true, layout: true });
+export const AXIS_EXPLICIT_KEYS = keyList<Extract<AxisSpec, { mode: 'explicit' }>>({ mode: true, values: true });
+export const AXIS_RANGE_KEYS = keyList<Extract<AxisSpec, { mode: 'range' }>>({ mode: true, start: true, stopIncl: true, step: true });
 const RANGE_PARTS = ['start', 'stopIncl', 'step'] as const;
 /** Relative tolerance of the hard step grid (§3.4 step 4, range only). */
 const GRID_TOLERANCE = 1e-9;
@@ -148,7 +148,7 @@ function materialiseAxis(id: string, base: string, kind: AxisKind, input: unknow
   if (mode !== 'explicit' && mode !== 'range') {
     gridFail(id, `${base}.mode`, 'invalid_spec', rawMode ?? null, "must be 'explicit' or 'range'", ['explicit', 'range']);
   }
-  const allowed = mode === 'explicit' ? EXPLICIT_KEYS : RANGE_KEYS;
+  const allowed = mode === 'explicit' ? AXIS_EXPLICIT_KEYS : AXIS_RANGE_KEYS;
   for (const key of Object.keys(input)) {
     if (!allowed.includes(key)) {
       gridFail(id, `${base}.${key}`, 'invalid_spec', input[key] ?? null,

@@ -5,7 +5,7 @@
  */
 import * as nodeCrypto from 'node:crypto';
 import { registry as defaultRegistry, type IndicatorDef, type Registry } from '../registry/index.js';
-import { findUnknownKey, unknownKeyExplanation } from '../options.js';
+import { findUnknownKey, keyList, unknownKeyExplanation } from '../options.js';
 import { gridFail, materializeGrid, safeValue } from './axes.js';
 import { normalizeTimeframe, TIMEFRAME_MS } from './timeframe.js';
 import type { Axis, AxisInput } from './types.js';
@@ -141,8 +141,8 @@ export function tensorVariantKey(def: IndicatorDef, axes: readonly Axis[], v: nu
   return hashPayloadV1(tensorVariantKeyPayload(def, axes, v, instrumentId, timeframe));
 }
 
-const SELECTION_KEYS = ['instrumentId', 'timeframe', 'indicators'];
-const ENTRY_KEYS = ['indicatorId', 'source', 'params'];
+export const SELECTION_KEYS = keyList<VariantKeySelection>({ instrumentId: true, timeframe: true, indicators: true });
+export const SELECTION_ENTRY_KEYS = keyList<VariantKeyIndicator>({ indicatorId: true, source: true, params: true });
 
 /**
  * §4.4: the canonical payload of a selection of indicators (one value per axis), validated against
@@ -169,12 +169,12 @@ export function variantKeyPayloadV1(sel: VariantKeySelection, reg: Registry = de
   const seen = new Set<string>();
   for (const entry of indicators as unknown[]) {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      gridFail('', 'indicators', 'invalid_spec', safeValue(entry) ?? null, 'each entry must be an object { indicatorId, source?, params? }', ENTRY_KEYS);
+      gridFail('', 'indicators', 'invalid_spec', safeValue(entry) ?? null, 'each entry must be an object { indicatorId, source?, params? }', SELECTION_ENTRY_KEYS);
     }
     const e = entry as Record<string, unknown>;
     const def = reg.get(e.indicatorId as string);
-    const unknownEntry = findUnknownKey(e, ENTRY_KEYS);
-    if (unknownEntry) gridFail(def.id, unknownEntry.key, 'invalid_spec', unknownEntry.key, unknownKeyExplanation(unknownEntry, 'an indicator selection'), ENTRY_KEYS);
+    const unknownEntry = findUnknownKey(e, SELECTION_ENTRY_KEYS);
+    if (unknownEntry) gridFail(def.id, unknownEntry.key, 'invalid_spec', unknownEntry.key, unknownKeyExplanation(unknownEntry, 'an indicator selection'), SELECTION_ENTRY_KEYS);
     const grid = materializeGrid({ indicatorId: def.id, source: e.source as AxisInput | undefined, params: e.params as Record<string, AxisInput> | undefined }, reg);
     for (const a of grid.axes) {
       if (a.values.length !== 1) {

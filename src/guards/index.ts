@@ -13,7 +13,7 @@ import { registry as defaultRegistry, type IndicatorDef, type Registry } from '.
 import { checkLayout, checkVariantRules, gridFail, materializeGrid, type MaterialisedGrid } from '../grid/axes.js';
 import { normalizeTimeframe, TIMEFRAME_MS } from '../grid/timeframe.js';
 import type { Axis, GridSpec, Layout } from '../grid/types.js';
-import { findUnknownKey, isPlainObject, unknownKeyExplanation } from '../options.js';
+import { findUnknownKey, isPlainObject, keyList, unknownKeyExplanation } from '../options.js';
 
 export interface Limits {
   /** `max_variants_per_compute`. */
@@ -127,7 +127,7 @@ export interface BatchEstimateResult {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
-const TIME_RANGE_KEYS: readonly string[] = ['start', 'end', 'timeframe'];
+export const TIME_RANGE_KEYS = keyList<TimeRange>({ start: true, end: true, timeframe: true });
 
 /** §5.1: T from a horizon. `indicatorId` only labels the error. */
 export function resolveHorizon(indicatorId: string, horizon: unknown): number {
@@ -283,8 +283,8 @@ export function planCompute(spec: GridSpec, t: number, opts: PlanOptions, limits
 }
 
 /** The option names `estimate` and `estimateBatch` accept. */
-export const ESTIMATE_OPTION_KEYS: readonly string[] = Object.freeze(['maxVariants', 'outputs', 'layout', 'throwOnGuard']);
-export const BATCH_ESTIMATE_OPTION_KEYS: readonly string[] = Object.freeze(['variantsFactor', 'maxVariants', 'throwOnGuard']);
+export const ESTIMATE_OPTION_KEYS = keyList<EstimateOptions>({ maxVariants: true, outputs: true, layout: true, throwOnGuard: true });
+export const BATCH_ESTIMATE_OPTION_KEYS = keyList<BatchEstimateOptions>({ variantsFactor: true, maxVariants: true, throwOnGuard: true });
 
 /** The registry id of a raw spec when it names a known indicator, else '' (only labels errors). */
 function idOf(spec: unknown, reg: Registry): string {

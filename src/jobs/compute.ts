@@ -11,6 +11,7 @@ import type { IndicatorDef } from '../registry/types.js';
 import type { Engine } from '../runtime/engine.js';
 import { checkBatchVariants } from '../runtime/request.js';
 import { cartesianBlocks, checkJobInputKeys, explicitGrid } from './units.js';
+import { keyList } from '../options.js';
 
 export interface UnitComputeInput {
   readonly engine: Engine;
@@ -38,7 +39,9 @@ export interface UnitComputeResult {
 }
 
 /** The keys of UnitComputeInput. */
-export const UNIT_COMPUTE_KEYS: readonly string[] = Object.freeze(['engine', 'def', 'axes', 'outputs', 'candles', 'start', 'end', 'batchVariants', 'between', 'onBatch']);
+export const UNIT_COMPUTE_KEYS = keyList<UnitComputeInput>({
+  engine: true, def: true, axes: true, outputs: true, candles: true, start: true, end: true, batchVariants: true, between: true, onBatch: true,
+});
 
 export async function computeUnitValues(u: UnitComputeInput): Promise<UnitComputeResult> {
   checkJobInputKeys(u, UNIT_COMPUTE_KEYS, 'the computeUnitValues input');

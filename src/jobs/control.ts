@@ -20,6 +20,7 @@ import { mergeUnits } from './arrow.js';
 import { bounded, ensureWritableDir, type FsFaults } from './dirs.js';
 import { QUEUE, onClient, transaction, type JobInstrument, type JobSpec, type JobsDb } from './store.js';
 import { autoUnitVariants, cartesianBlocks, checkJobInputKeys, explicitGrid, planUnits, unitFileName } from './units.js';
+import { keyList } from '../options.js';
 
 const DATA_EXTENSIONS = ['.csv', '.arrow', '.arrows', '.feather'];
 const KEEP_QUEUED_DAYS = 365;
@@ -82,15 +83,17 @@ function orderedUuid(index: number): string {
   return `${index.toString(16).padStart(8, '0')}-${r.slice(0, 4)}-4${r.slice(4, 7)}-${'89ab'[parseInt(r[7]!, 16) & 3]}${r.slice(8, 11)}-${r.slice(11, 23)}`;
 }
 
+/** The keys of SubmitRequest (but the test-only `fsFaults`, see submitJob) and CollectOptions. */
+export const SUBMIT_REQUEST_KEYS = keyList<Omit<SubmitRequest, 'fsFaults'>>({
+  indicatorId: true, grid: true, data: true, out: true, instrumentId: true, timeframe: true, timeline: true, tsUnit: true, outputs: true,
+});
+export const COLLECT_OPTION_KEYS = keyList<CollectOptions>({ instrumentId: true, maxComputeBytesTotal: true });
+
 /**
  * Validates the whole request — indicator, grid, outputs, every data file (loaded and hashed), the
  * series the grid needs, the unit size against the guards and the output directory — and only then
  * enqueues: the job row, its unit rows and one pg-boss job per unit, in one transaction.
  */
-/** The keys of SubmitRequest and CollectOptions. */
-export const SUBMIT_REQUEST_KEYS: readonly string[] = Object.freeze(['indicatorId', 'grid', 'data', 'out', 'instrumentId', 'timeframe', 'timeline', 'tsUnit', 'outputs']);
-export const COLLECT_OPTION_KEYS: readonly string[] = Object.freeze(['instrumentId', 'maxComputeBytesTotal']);
-
 export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest): Promise<SubmitResult> {
   // fsFaults is test-only: a known key only with GRIDTA_TEST_FAULTS=1
   checkJobInputKeys(req, process.env.GRIDTA_TEST_FAULTS === '1' ? [...SUBMIT_REQUEST_KEYS, 'fsFaults'] : SUBMIT_REQUEST_KEYS, 'the submitJob request');

@@ -101,3 +101,26 @@ export async function ensureWritableDir(dir: string, field: string, shown: strin
   }
   return abs;
 }
+
+/** The part of a FileHandle that writeFully uses (a fake in tests). */
+export interface PositionalWriter {
+  write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+}
+
+/** Bytes per write call: far below the 2^31 - 1 bytes Node accepts in one write. */
+export const WRITE_CHUNK_BYTES = 64 * 2 ** 20;
+
+/**
+ * Writes all of `bytes` at `position`, at most `chunkBytes` per call, continuing after a short
+ * write; returns the bytes written (always `bytes.length`). A call that writes nothing is an error,
+ * so a full disk or a broken file cannot make it loop.
+ */
+export async function writeFully(fh: PositionalWriter, bytes: Uint8Array, position = 0, chunkBytes = WRITE_CHUNK_BYTES): Promise<number> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, done, Math.min(chunkBytes, bytes.length - done), position + done);
+    if (!(bytesWritten > 0)) throw new Error(`wrote ${done} of ${bytes.length} bytes at position ${position}: a write made no progress`);
+    done += bytesWritten;
+  }
+  return done;
+}

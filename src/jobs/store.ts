@@ -9,6 +9,7 @@ import PgBoss from 'pg-boss';
 import { ConfigError, JobsUnavailableError } from '../errors.js';
 import type { Axis, GridSpec } from '../grid/types.js';
 import { checkKnownOptions, maskDsn, maskSecretsIn, type ResolvedConfig } from '../runtime/config.js';
+import { keyList } from '../options.js';
 
 /** The pg-boss queue every unit goes through. */
 export const QUEUE = 'gridta-units';
@@ -120,7 +121,7 @@ const lockKey = (schema: string): string => `hashtext('gridta.setup.${schema}'):
  * and starts pg-boss (with lease maintenance only when asked). Unreachable → JobsUnavailableError.
  */
 /** The keys of OpenOptions. */
-export const OPEN_OPTION_KEYS: readonly string[] = Object.freeze(['maintenanceIntervalSeconds', 'poolSize', 'onError']);
+export const OPEN_OPTION_KEYS = keyList<OpenOptions>({ maintenanceIntervalSeconds: true, poolSize: true, onError: true });
 
 export async function openJobsDb(cfg: ResolvedConfig, opts: OpenOptions = {}): Promise<JobsDb> {
   checkKnownOptions(opts, OPEN_OPTION_KEYS, 'the openJobsDb options');

@@ -17,11 +17,12 @@ import { registry } from '../registry/index.js';
 import type { IndicatorDef } from '../registry/types.js';
 import type { Engine } from '../runtime/engine.js';
 import { checkKnownOptions } from '../runtime/config.js';
+import { keyList } from '../options.js';
 import { unitToIPC } from './arrow.js';
 import type { WorkerMetrics } from './metrics.js';
 import { QUEUE, onClient, transaction, type JobSpec, type JobsDb } from './store.js';
 import { computeUnitValues } from './compute.js';
-import { ensureWritableDir } from './dirs.js';
+import { ensureWritableDir, writeFully } from './dirs.js';
 import { TEMP_DIR } from './units.js';
 
 export type LogFields = Record<string, unknown>;
@@ -73,8 +74,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const errorText = (e: unknown): string => (e instanceof GridtaError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e));
 
 /** The keys of WorkerOptions and WorkerFaults. */
-export const WORKER_OPTION_KEYS: readonly string[] = Object.freeze(['engine', 'db', 'workerId', 'concurrency', 'pollIntervalMs', 'metrics', 'log', 'batchVariants', 'expirySweepMs', 'faults']);
-export const WORKER_FAULT_KEYS: readonly string[] = Object.freeze(['stallMs', 'batchDelayMs']);
+export const WORKER_OPTION_KEYS = keyList<WorkerOptions>({
+  engine: true, db: true, workerId: true, concurrency: true, pollIntervalMs: true, metrics: true, log: true, batchVariants: true, expirySweepMs: true, faults: true,
+});
+export const WORKER_FAULT_KEYS = keyList<WorkerFaults>({ stallMs: true, batchDelayMs: true });
 
 export function startWorker(opts: WorkerOptions): RunningWorker {
   checkKnownOptions(opts, WORKER_OPTION_KEYS, 'the startWorker options');
@@ -209,16 +212,19 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       tmp = join(tmpDir, `${u.file}.${workerId.replace(/[^A-Za-z0-9._-]/g, '_')}.a${attempt}.tmp`);
       const fh = await fsp.open(tmp, 'w');
       try {
+        // in chunks: one write call takes at most 2^31 - 1 bytes, and a unit may be larger
         if (opts.faults?.stallMs) {
-          const half = bytes.length >> 1;
-          await fh.write(bytes, 0, half, 0);
+          const half = Math.floor(bytes.length / 2);
+          await writeFully(fh, bytes.subarray(0, half), 0);
           await fh.sync();
           await sleep(opts.faults.stallMs);
-          await fh.write(bytes, half, bytes.length - half, half);
+          await writeFully(fh, bytes.subarray(half), half);
         } else {
-          await fh.write(bytes, 0, bytes.length, 0);
+          await writeFully(fh, bytes, 0);
         }
         await fh.sync();
+        const { size } = await fh.stat();
+        if (size !== bytes.length) throw new Error(`the unit file ${tmp} has ${size} bytes after writing ${bytes.length}`);
       } finally {
         await fh.close();
       }

@@ -209,6 +209,19 @@ export async function removeCacheFile(dir: string, name: string): Promise<Remove
   }
 }
 
+/**
+ * The files of a listing row that are directories with something in them: `verify --fix` and
+ * `clear` leave those (gridta removes only empty directories), so they must be removed by hand.
+ */
+export async function nonEmptyDirectories(r: Pick<CacheListing, 'dir' | 'files'>): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of r.files) {
+    const inside = await fsp.readdir(join(r.dir, name)).catch(() => null);
+    if (inside !== null && inside.length > 0) out.push(name);
+  }
+  return out;
+}
+
 /** A few words on why a removal failed, for messages. */
 export function removeFailureText(errno: string): string {
   switch (errno) {

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { ConfigError, formatValue } from '../errors.js';
-import { closestNames, findUnknownKey, isPlainObject, unknownKeyExplanation } from '../options.js';
+import { closestNames, findUnknownKey, isPlainObject, keyList, unknownKeyExplanation } from '../options.js';
 import { availableParallelism, type CpuInfo } from './config-cpu.js';
 
 export type { CpuInfo } from './config-cpu.js';
@@ -360,10 +360,14 @@ export const COMPUTE_DEFAULTS = Object.freeze(
 );
 
 /** Every key of GridtaOptions: the settings of both tables plus the options that are not settings. */
-export const OPTION_KEYS: readonly string[] = Object.freeze([
-  'configPath', 'env', ...Object.values(RULES).map((r) => r.name), ...Object.values(JOBS_RULES).map((r) => r.name),
-  'onWarning', 'cwd', 'cgroupRoot', 'osAvailableParallelism',
-]);
+export const OPTION_KEYS = keyList<GridtaOptions>({
+  configPath: true, env: true,
+  threads: true, cacheDir: true, cacheStrict: true, maxComputeBytesTotal: true, maxVariantsPerCompute: true, engine: true,
+  batchVariants: true, maxBatchAttempts: true, batchTimeoutMs: true,
+  jobsEnabled: true, jobsDsn: true, jobsSchema: true, jobsLeaseSeconds: true, jobsRetryLimit: true, jobsUnitVariants: true,
+  jobsConcurrency: true, jobsPollIntervalMs: true, jobsMetricsPort: true, jobsMetricsHost: true,
+  onWarning: true, cwd: true, cgroupRoot: true, osAvailableParallelism: true,
+});
 
 /**
  * Engine options as a whole: an object whose keys are all known (`extra` adds the keys a caller

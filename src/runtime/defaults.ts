@@ -7,10 +7,10 @@ import { DefaultsValidationError, GridValidationError, type GridReason } from '.
 import type { AxisInput, AxisSpec, GridSpec } from '../grid/types.js';
 import { registry as defaultRegistry, type Registry } from '../registry/index.js';
 import type { IndicatorDef, ParamDef } from '../registry/types.js';
-import { findUnknownKey, unknownKeyExplanation } from '../options.js';
+import { findUnknownKey, keyList, unknownKeyExplanation } from '../options.js';
 
 /** The keys of a grid spec, which the overrides of `defaultGrid` may carry. */
-const GRID_OVERRIDE_KEYS: readonly string[] = ['indicatorId', 'source', 'params', 'layout'];
+export const GRID_OVERRIDE_KEYS = keyList<GridSpec>({ indicatorId: true, source: true, params: true, layout: true });
 
 /** One indicator's validated defaults: specs normalised (mode lower-case, names trimmed, `stopIncl`). */
 export interface IndicatorDefaults {

@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseDocument, type Document } from 'yaml';
 import type { EngineKind } from '../compute/run.js';
 import { CacheUnavailableError, ConfigError, GridtaError, type ConfigErrorDetails } from '../errors.js';
-import { cacheKey, probeCacheDir, scanCacheDir, unwritableWarning, type Target } from './cache.js';
+import { cacheKey, nonEmptyDirectories, probeCacheDir, removeFailureText, scanCacheDir, unwritableWarning, type Target } from './cache.js';
 import {
   COMPUTE_DEFAULTS, bundledConfigPath, describeSettings, projectRootOf, resolveConfig,
   type EngineSetting, type GridtaOptions, type GridtaWarning, type ResolvedConfig, type SettingSource,
@@ -328,7 +328,8 @@ interface DirScan {
   tempFiles: number;
   /** Valid entries by key. */
   valid: Map<string, Target>;
-  corruptEntries: { key: string; reason: string }[];
+  /** `byHand`: its files that are directories with something in them, which `verify --fix` leaves. */
+  corruptEntries: { key: string; reason: string; files: number; byHand: string[] }[];
 }
 
 /**
@@ -345,7 +346,7 @@ async function scanDir(dir: string, tier: 'cache' | 'bundled', current: Readonly
       scan.valid.set(r.key, r.target as Target);
     } else if (r.status === 'corrupt') {
       scan.corrupt++;
-      scan.corruptEntries.push({ key: r.key, reason: r.reason ?? 'corrupt' });
+      scan.corruptEntries.push({ key: r.key, reason: r.reason ?? 'corrupt', files: r.files.length, byHand: await nonEmptyDirectories(r).catch(() => []) });
     } else if (r.status === 'orphan') scan.orphans++;
     else scan.tempFiles++;
   }
@@ -374,10 +375,14 @@ async function inspectCache(cfg: ResolvedConfig, warnings: GridtaWarning[]): Pro
     lookup[t] = own.valid.get(key) === t ? 'cache' : bundled.valid.get(key) === t ? 'bundled' : 'missing';
   }
   for (const c of own.corruptEntries) {
+    // verify --fix removes files and empty directories only: a directory with something in it is the user's to remove
+    const advice = c.byHand.length === 0 ? 'gridta cache verify --fix removes it'
+      : c.byHand.map((name) => `${join(dir, name)} is ${removeFailureText('ENOTEMPTY')}`).join('; ')
+        + (c.files > c.byHand.length ? '; gridta cache verify --fix then removes the rest' : '');
     warnings.push({
       code: 'GRIDTA_CACHE_CORRUPT',
-      message: `module cache entry ${c.key} in ${dir} is invalid (${c.reason}); gridta cache verify --fix removes it`,
-      details: { dir, key: c.key, reason: c.reason },
+      message: `module cache entry ${c.key} in ${dir} is invalid (${c.reason}); ${advice}`,
+      details: { dir, key: c.key, reason: c.reason, ...(c.byHand.length ? { removeByHand: c.byHand } : {}) },
     });
   }
   let refusal: DiagnoseError | null = null;

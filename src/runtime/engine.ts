@@ -10,7 +10,7 @@ import { runReference, runWasm, type ComputeProgress, type EngineKind, type Outp
 import { runsPooled, seriesNeeded, wasmMemoryBytes } from '../compute/plan.js';
 import { CacheUnavailableError, ComputeCancelled, GridValidationError, GridtaError, MissingInputSeriesError, WarmupError } from '../errors.js';
 import type { GridSpec, Layout } from '../grid/types.js';
-import { estimate as estimateGrid, estimateBatch as estimateGrids, planCompute, type Horizon, type Limits, type MemoryBytesFn } from '../guards/index.js';
+import { estimate as estimateGrid, estimateBatch as estimateGrids, planCompute, type BatchEstimateOptions, type EstimateOptions, type Horizon, type Limits, type MemoryBytesFn } from '../guards/index.js';
 import { registry } from '../registry/index.js';
 import type { IndicatorDef } from '../registry/types.js';
 import { loadModule, openCacheDir, type CacheDirState, type GridtaWarning } from './cache.js';
@@ -55,8 +55,8 @@ export interface Engine {
   readonly config: ResolvedConfig;
   indicators(): readonly MergedIndicatorView[];
   defaultGrid(id: string, overrides?: Partial<GridSpec>): GridSpec;
-  estimate(grid: GridSpec, horizon: Horizon, opts?: { maxVariants?: number; outputs?: readonly string[]; throwOnGuard?: boolean }): ReturnType<typeof estimateGrid>;
-  estimateBatch(grids: readonly GridSpec[], horizon: Horizon, opts?: { variantsFactor?: number; throwOnGuard?: boolean }): ReturnType<typeof estimateGrids>;
+  estimate(grid: GridSpec, horizon: Horizon, opts?: EstimateOptions): ReturnType<typeof estimateGrid>;
+  estimateBatch(grids: readonly GridSpec[], horizon: Horizon, opts?: BatchEstimateOptions): ReturnType<typeof estimateGrids>;
   compute(req: ComputeRequest): Promise<IndicatorTensor>;
   warmup(): Promise<WarmupReport>;
   close(): Promise<void>;
@@ -337,8 +337,8 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     config,
     indicators: () => mergedIndicatorViews(defaults),
     defaultGrid: (id: string, overrides?: Partial<GridSpec>) => defaultGridOf(defaults, id, overrides),
-    estimate: (grid: GridSpec, horizon: Horizon, opts?: { maxVariants?: number; outputs?: readonly string[]; throwOnGuard?: boolean }) => estimateGrid(grid, horizon, opts, limits),
-    estimateBatch: (grids: readonly GridSpec[], horizon: Horizon, opts?: { variantsFactor?: number; throwOnGuard?: boolean }) => estimateGrids(grids, horizon, opts, limits),
+    estimate: (grid: GridSpec, horizon: Horizon, opts?: EstimateOptions) => estimateGrid(grid, horizon, opts, limits),
+    estimateBatch: (grids: readonly GridSpec[], horizon: Horizon, opts?: BatchEstimateOptions) => estimateGrids(grids, horizon, opts, limits),
     compute: (req: ComputeRequest) => compute(req),
     warmup: async () => {
       if (closed) throw new GridtaError('engine_closed', 'the engine is closed', {});

@@ -6,13 +6,14 @@
  */
 import { gridFail, checkLayout } from '../grid/axes.js';
 import { checkMaxVariants } from '../guards/index.js';
-import { findUnknownKey, isPlainObject, unknownKeyExplanation } from '../options.js';
+import { findUnknownKey, isPlainObject, keyList, unknownKeyExplanation } from '../options.js';
+import type { ComputeRequest } from './engine.js';
 import { registry } from '../registry/index.js';
 
 /** The fields of a compute request, in the order they are checked. */
-export const COMPUTE_REQUEST_KEYS: readonly string[] = Object.freeze([
-  'candles', 'grid', 'layout', 'outputs', 'maxVariants', 'batchVariants', 'signal', 'onProgress', 'out',
-]);
+export const COMPUTE_REQUEST_KEYS = keyList<ComputeRequest>({
+  candles: true, grid: true, layout: true, outputs: true, maxVariants: true, batchVariants: true, signal: true, onProgress: true, out: true,
+});
 
 /** The registry id a raw grid names, or '' when it names none (only labels errors). */
 function gridId(grid: unknown): string {

@@ -263,3 +263,30 @@ describe('diagnose and verify agree', () => {
     expect(rows.filter((x) => x.status === 'orphan').map((x) => x.key)).toEqual([k(12)]);
   });
 });
+
+describe('diagnose: the advice for a directory named like an entry file', () => {
+  it('says verify --fix removes an empty one, and to remove a non-empty one by hand', async () => {
+    const dir = freshDir();
+    const [empty, full, mixed] = ['1', '2', '3'].map((x) => x.repeat(64)) as [string, string, string];
+    mkdirSync(join(dir, `${empty}.wasm`));
+    mkdirSync(join(dir, `${full}.json`));
+    writeFileSync(join(dir, `${full}.json`, 'keep.txt'), 'x');
+    writeFileSync(join(dir, `${mixed}.json`), '{"format": 1');
+    mkdirSync(join(dir, `${mixed}.wasm`));
+    writeFileSync(join(dir, `${mixed}.wasm`, 'keep.txt'), 'x');
+
+    const doc = await diagnose({ cwd: ROOT, cacheDir: dir, warmup: false }, {});
+    const corrupt = doc.warnings.filter((w) => w.code === 'GRIDTA_CACHE_CORRUPT');
+    expect(corrupt.map((w) => w.message)).toEqual([
+      `module cache entry ${empty} in ${dir} is invalid (${empty}.wasm is a directory, not a file); gridta cache verify --fix removes it`,
+      `module cache entry ${full} in ${dir} is invalid (${full}.json is a directory, not a file); ${join(dir, `${full}.json`)} is a directory that is not empty: gridta removes only empty directories, remove it by hand`,
+      `module cache entry ${mixed} in ${dir} is invalid (manifest is not JSON); ${join(dir, `${mixed}.wasm`)} is a directory that is not empty: gridta removes only empty directories, remove it by hand; gridta cache verify --fix then removes the rest`,
+    ]);
+    expect(corrupt.map((w) => w.details.removeByHand)).toEqual([undefined, [`${full}.json`], [`${mixed}.wasm`]]);
+
+    // the advice holds: verify --fix removes the empty directory and the file, and leaves the non-empty ones
+    const fix = await cli(['cache', 'verify', '--fix', '--dir', dir, '--json']);
+    expect(fix.code, fix.stderr).toBe(1);
+    expect(files(dir)).toEqual([`${full}.json`, `${mixed}.wasm`]);
+  });
+});

@@ -11,6 +11,7 @@ import { CandlesValidationError, type CandlesValidationDetails } from '../../src
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const MIN = 60_000;
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -152,6 +153,25 @@ describe('loadCandlesFile: unreadable paths', () => {
     await mkdir(join(dir, 'd.csv'));
     const { details, message } = await rejection(loadCandlesFile(join(dir, 'd.csv')));
     expect(details).toMatchObject({ field: 'path', reason: 'file_unreadable', value: join(dir, 'd.csv') });
+    expect(message).toContain('it is a directory');
+  });
+});
+
+describe('candlesFromCsv: unreadable paths', () => {
+  it('names a missing file as a typed error, for a path and a file: URL', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gridta-csv-missing-'));
+    const path = join(dir, 'nope.csv');
+    const { details, message } = await rejection(candlesFromCsv(path, { instrumentId: 'x' }));
+    expect(details).toEqual({ field: 'path', reason: 'file_unreadable', value: path, expected: 'a readable file' });
+    expect(message).toContain('no such file');
+    const url = pathToFileURL(path);
+    expect((await rejection(candlesFromCsv(url, { instrumentId: 'x' }))).details).toEqual({ field: 'path', reason: 'file_unreadable', value: url.href, expected: 'a readable file' });
+  });
+
+  it('names a directory given as the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gridta-csv-isdir-'));
+    const { details, message } = await rejection(candlesFromCsv(dir, { instrumentId: 'x' }));
+    expect(details).toEqual({ field: 'path', reason: 'file_unreadable', value: dir, expected: 'a readable file' });
     expect(message).toContain('it is a directory');
   });
 });

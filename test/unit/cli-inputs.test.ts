@@ -127,6 +127,24 @@ describe('gridta: usage errors', () => {
   });
 });
 
+describe('gridta worker: job settings are refused', () => {
+  it.each([
+    ['lease-seconds', '60', "a unit's lease is its job's"],
+    ['retry-limit', '3', "a unit's retries are its job's"],
+    ['unit-variants', '100', "a unit's size is its job's"],
+  ])('--%s is a usage error (rc 2) naming the flag and where it is set, before connecting', (flag, value, what) => {
+    const r = cli(['worker', `--${flag}`, value, '--dsn', 'postgres://127.0.0.1:1/none']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`gridta: usage: worker does not take --${flag}: ${what}, set per job at \`gridta jobs submit --${flag}\`\n`);
+  });
+
+  it('says so in its usage text', () => {
+    const r = cli(['worker', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--lease-seconds, --retry-limit and --unit-variants are refused');
+  });
+});
+
 describe('gridta compute: the Arrow export guard before computing', () => {
   it('refuses an Arrow export over the budget before the compute starts (rc 4, no progress line)', () => {
     const big = join(dir, 'big.csv');
