@@ -27,6 +27,8 @@ export interface PoolJob {
   plan: ComputeLayout;
   memory: WebAssembly.Memory;
   flagsOffset: number;
+  /** The compute writes into a reused output (`out`): workers keep its memory's instance for the next one. */
+  keep: boolean;
   signal?: AbortSignal;
   onProgress?: (p: ComputeProgress) => void;
   faults?: Faults;
@@ -139,7 +141,7 @@ export class KernelPool {
           attempts++;
           inFlight++;
           const fault = job.faults && job.faults.batch === batch.index && n < job.faults.times ? job.faults.mode : undefined;
-          void this.attempt({ memory: job.memory, indicatorId: job.indicatorId, axes: job.axes as Axis[], plan: job.plan, batch, executor, flagsOffset: job.flagsOffset, ...(fault ? { fault } : {}) })
+          void this.attempt({ memory: job.memory, indicatorId: job.indicatorId, axes: job.axes as Axis[], plan: job.plan, batch, executor, flagsOffset: job.flagsOffset, keep: job.keep, ...(fault ? { fault } : {}) })
             .then((r) => {
               inFlight--;
               this.freeSlots.push(executor);
@@ -203,7 +205,7 @@ export async function runPooled(pool: KernelPool, req: RunRequest, faults?: Faul
   const memory = computeMemory(def.id, plan, req.reuse);
   writeSeries(memory, plan, candles);
   new Int32Array(memory.buffer, plan.flagsOffset, plan.batches.length).fill(0);
-  const job: PoolJob = { indicatorId: def.id, axes, plan, memory, flagsOffset: plan.flagsOffset, signal: req.signal, onProgress: req.onProgress, faults };
+  const job: PoolJob = { indicatorId: def.id, axes, plan, memory, flagsOffset: plan.flagsOffset, keep: req.reuse !== undefined, signal: req.signal, onProgress: req.onProgress, faults };
   let { attempts } = await pool.run(job);
   if (req.signal?.aborted) throw new ComputeCancelled({ processed: variants, total: variants, reason: abortReason(req.signal) });
   if (plan.timeSplit) {

@@ -20,6 +20,12 @@ export interface WorkerTask {
   executor: number;
   /** Offset of this compute's Int32 done-flags (one per batch) in the memory. */
   flagsOffset: number;
+  /**
+   * The compute writes into a reused output, so the next one most likely brings this memory again:
+   * keep its instance after the last batch (a reuse loop would otherwise pay a collection and a new
+   * instance on every compute). A task with another memory still releases it.
+   */
+  keep: boolean;
   /** Fault injection for tests (GRIDTA_TEST_FAULTS=1 only): misbehave on this attempt. */
   fault?: 'exit' | 'hang' | 'trap';
 }
@@ -90,8 +96,8 @@ export default function run(task: WorkerTask | ExerciseTask): WorkerResult | Pro
     runBatch(exports, task.memory, def, task.axes, task.plan, task.batch, task.executor);
     const flags = new Int32Array(task.memory.buffer, task.flagsOffset, task.plan.batches.length);
     Atomics.store(flags, task.batch.index, 1);
-    // the compute's last batch: its memory is not needed here any more
-    if (flags.every((_, i) => Atomics.load(flags, i) === 1)) release();
+    // the compute's last batch: its memory is not needed here any more, unless its output is reused
+    if (!task.keep && flags.every((_, i) => Atomics.load(flags, i) === 1)) release();
     return { ok: true, threadId, instantiateMs: ms };
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) return { ok: false, trap: e.message, threadId };
