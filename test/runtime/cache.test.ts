@@ -139,7 +139,7 @@ describe('cache lookup and writes ([M3]–[M6], [W1])', () => {
   type Damage = { name: string; damage: (dir: string, key: string) => void; reason: RegExp };
   const DAMAGES: Damage[] = [
     { name: 'a flipped byte in the .wasm', reason: /sha256/, damage: (dir, key) => {
-      const p = join(dir, `${key}.wasm`); const b = readFileSync(p); b[b.length >> 1] ^= 0x5a; writeFileSync(p, b);
+      const p = join(dir, `${key}.wasm`); const b = readFileSync(p); const mid = b.length >> 1; b[mid] = b[mid]! ^ 0x5a; writeFileSync(p, b);
     } },
     { name: 'a truncated .wasm', reason: /size/, damage: (dir, key) => {
       const p = join(dir, `${key}.wasm`); writeFileSync(p, readFileSync(p).subarray(0, 20));
