@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../src/errors.js';
 import { JOBS_DEFAULTS, JOBS_KEYS, describeSettings, resolveConfig, type GridtaOptions, type ResolvedConfig } from '../../src/runtime/config.js';
 import { diagnose } from '../../src/runtime/diagnose.js';
+import { thrown } from '../helpers/errors.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const temps: string[] = [];
@@ -31,15 +32,7 @@ function project(jobs: string | null): { dir: string; file: string } {
 const resolveIn = (dir: string, options: GridtaOptions = {}, environ: Record<string, string | undefined> = {}): ResolvedConfig =>
   resolveConfig({ cwd: dir, osAvailableParallelism: 2, ...options }, environ);
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
+const configError = (fn: () => unknown): ConfigError => thrown(fn, ConfigError);
 
 describe('jobs settings: precedence option > env > yaml > default', () => {
   const rows = [

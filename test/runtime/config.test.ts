@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { availableParallelism, cgroupCpuQuota, parseCpuMax } from '../../src/runtime/config-cpu.js';
 import { COMPUTE_KEYS, describeSettings, resolveConfig, type GridtaOptions, type ResolvedConfig } from '../../src/runtime/config.js';
+import { thrown } from '../helpers/errors.js';
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const temps: string[] = [];
@@ -41,15 +42,7 @@ function resolveIn(dir: string, options: GridtaOptions = {}, environ: Record<str
   return resolveConfig({ cwd: dir, cgroupRoot: NO_CGROUP, osAvailableParallelism: 8, ...options }, environ);
 }
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e, 'a ConfigError').toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
+const configError = (fn: () => unknown): ConfigError => thrown(fn, ConfigError);
 
 describe('precedence option > env > yaml > default [K4]', () => {
   const rows = [
