@@ -12,6 +12,7 @@ import type { Candles } from '../../src/candles/index.js';
 import { createEngine, type ComputeRequest, type Engine } from '../../src/runtime/engine.js';
 import type { AxisInput, GridSpec } from '../../src/grid/types.js';
 import type { IndicatorDef } from '../../src/registry/types.js';
+import { warmEngines } from '../helpers/engine.js';
 import { buildCandles, candleRecipe, type CandleRecipe } from './candles.js';
 import { describeError, disagreement, outcomeOf, type Outcome } from './compare.js';
 import { DEFS, gridCase, type GridCase } from './grids.js';
@@ -21,21 +22,15 @@ announce('engines', ['engines', 'pooled']);
 
 const KINDS = ['reference', 'wasm-simd', 'wasm-scalar'] as const;
 const TIMEOUT_MS = 60_000;
-const engines = new Map<string, Engine>();
+const engines = warmEngines(KINDS);
 let pooled: Engine;
 
 beforeAll(async () => {
-  for (const k of KINDS) {
-    const e = createEngine({ env: 'test', engine: k, threads: 1, onWarning: () => undefined });
-    await e.warmup();
-    engines.set(k, e);
-  }
   pooled = createEngine({ env: 'test', engine: 'wasm-simd', threads: 2, onWarning: () => undefined });
   await pooled.warmup();
 }, 120_000);
 
 afterAll(async () => {
-  for (const e of engines.values()) await e.close();
   await pooled?.close();
 });
 

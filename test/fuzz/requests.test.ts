@@ -21,6 +21,7 @@ import { GridtaError } from '../../src/errors.js';
 import type { AxisInput, GridSpec } from '../../src/grid/types.js';
 import type { IndicatorDef } from '../../src/registry/types.js';
 import { createEngine, type ComputeRequest, type Engine } from '../../src/runtime/engine.js';
+import { warmEngines } from '../helpers/engine.js';
 import { fill } from './candles.js';
 import { describeError, disagreement, outcomeOf, type Outcome } from './compare.js';
 import { DEFS } from './grids.js';
@@ -31,20 +32,14 @@ announce('requests', ['requests', 'options']);
 
 const KINDS = ['wasm-simd', 'wasm-scalar', 'reference'] as const;
 const TIMEOUT_MS = 20_000;
-const engines = new Map<string, Engine>();
+const engines = warmEngines(KINDS);
 let cwd: string;
 
-beforeAll(async () => {
-  for (const k of KINDS) {
-    const e = createEngine({ env: 'test', engine: k, threads: 1, onWarning: () => undefined });
-    await e.warmup();
-    engines.set(k, e);
-  }
+beforeAll(() => {
   cwd = mkdtempSync(join(tmpdir(), 'gridta-fuzz-'));
-}, 120_000);
+});
 
-afterAll(async () => {
-  for (const e of engines.values()) await e.close();
+afterAll(() => {
   if (cwd) rmSync(cwd, { recursive: true, force: true });
 });
 

@@ -1,4 +1,5 @@
 /** Engine fixtures for tests: in-process engines for each kind, candles from the oracle series. */
+import { afterAll, beforeAll } from 'vitest';
 import { createCandles, type Candles } from '../../src/candles/index.js';
 import { createEngine, type Engine } from '../../src/runtime/engine.js';
 import type { TestSeries } from './series.js';
@@ -13,6 +14,25 @@ export function engineOf(engine: 'wasm-simd' | 'wasm-scalar' | 'reference'): Eng
     engines.set(engine, e);
   }
   return e;
+}
+
+/**
+ * For one test file: an in-process engine per kind (threads 1), each warmed up before the file's
+ * tests (so a warmup failure shows there) and closed after them.
+ */
+export function warmEngines(kinds: readonly ('wasm-simd' | 'wasm-scalar' | 'reference')[]): ReadonlyMap<string, Engine> {
+  const engines = new Map<string, Engine>();
+  beforeAll(async () => {
+    for (const k of kinds) {
+      const e = createEngine({ env: 'test', engine: k, threads: 1, onWarning: () => undefined });
+      await e.warmup();
+      engines.set(k, e);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    for (const e of engines.values()) await e.close();
+  });
+  return engines;
 }
 
 export function candlesOf(s: TestSeries, instrumentId = 'test:SERIES'): Candles {

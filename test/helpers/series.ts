@@ -74,7 +74,7 @@ export function flatBars(): TestSeries {
     s.volume[i] = 0;
   }
   for (let i = 600; i < 700; i++) s.volume[i] = 0;
-  for (let i = 700; i < 720; i++) s.high[i] = s.low[i];
+  for (let i = 700; i < 720; i++) s.high[i] = s.low[i]!;
   s.close[750] = -0; s.open[750] = 0; // signed zeros in the data
   return s;
 }

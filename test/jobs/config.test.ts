@@ -12,6 +12,8 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../src/errors.js';
 import { JOBS_DEFAULTS, JOBS_KEYS, describeSettings, resolveConfig, type GridtaOptions, type ResolvedConfig } from '../../src/runtime/config.js';
 import { diagnose } from '../../src/runtime/diagnose.js';
+import { thrown } from '../helpers/errors.js';
+import { describePrecedence } from '../helpers/config.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const temps: string[] = [];
@@ -31,15 +33,7 @@ function project(jobs: string | null): { dir: string; file: string } {
 const resolveIn = (dir: string, options: GridtaOptions = {}, environ: Record<string, string | undefined> = {}): ResolvedConfig =>
   resolveConfig({ cwd: dir, osAvailableParallelism: 2, ...options }, environ);
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
+const configError = (fn: () => unknown): ConfigError => thrown(fn, ConfigError);
 
 describe('jobs settings: precedence option > env > yaml > default', () => {
   const rows = [
@@ -50,23 +44,7 @@ describe('jobs settings: precedence option > env > yaml > default', () => {
     { name: 'jobsMetricsPort', yaml: 'metrics_port: 9464', yamlValue: 9464, envVar: 'GRIDTA_METRICS_PORT', env: 'off', envValue: 'off', option: 0, def: 'off' },
     { name: 'jobsMetricsHost', yaml: 'metrics_host: 10.0.0.5', yamlValue: '10.0.0.5', envVar: 'GRIDTA_METRICS_HOST', env: ' 0.0.0.0 ', envValue: '0.0.0.0', option: '::', def: '127.0.0.1' },
   ] as const;
-  describe.each(rows)('$name', (row) => {
-    it('uses the built-in default when no layer sets it', () => {
-      expect(resolveIn(project(null).dir)[row.name]).toEqual({ value: row.def, source: 'default' });
-    });
-    it('takes the YAML value, recording the file', () => {
-      const { dir, file } = project(row.yaml);
-      expect(resolveIn(dir)[row.name]).toEqual({ value: row.yamlValue, source: `yaml:${file}` });
-    });
-    it('takes the environment variable over the YAML', () => {
-      const { dir } = project(row.yaml);
-      expect(resolveIn(dir, {}, { [row.envVar]: row.env })[row.name]).toEqual({ value: row.envValue, source: `env:${row.envVar}` });
-    });
-    it('takes the option over the environment variable', () => {
-      const { dir } = project(row.yaml);
-      expect(resolveIn(dir, { [row.name]: row.option }, { [row.envVar]: row.env })[row.name]).toEqual({ value: row.option, source: 'option' });
-    });
-  });
+  describePrecedence(rows, { project, resolveIn });
 
   it('reads the YAML-only settings from the jobs section', () => {
     const { dir, file } = project('schema: team_grids\nretry_limit: 5\nunit_variants: 64\npoll_interval_ms: 250');

@@ -4,10 +4,12 @@
  * log lines are collected, and a database client for looking at what happened.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 // @ts-expect-error -- a plain ES module without types
 import { startCluster } from '../../scripts/pg-cluster.mjs';
 
@@ -22,6 +24,40 @@ export async function startPostgres(): Promise<Cluster> {
 }
 
 /** The environment of every child: test config, one thread, this cluster, no stray GRIDTA_* of the caller. */
+/** What `jobsFixture` gives the tests of a file or describe block (read inside tests and hooks). */
+export interface JobsFixture {
+  readonly pgc: Cluster;
+  /** A temporary directory, removed afterwards. */
+  readonly dir: string;
+  /** Push the workers a test starts: they are stopped afterwards. */
+  readonly workers: WorkerProcess[];
+}
+
+/**
+ * For the calling file or describe block: a throwaway cluster and a temporary directory (named
+ * `prefix`…) made before its tests; afterwards the workers pushed to `workers` are stopped, the
+ * cluster too, and the directory removed.
+ */
+export function jobsFixture(prefix: string): JobsFixture {
+  let pgc: Cluster | undefined;
+  let dir: string | undefined;
+  const workers: WorkerProcess[] = [];
+  beforeAll(async () => {
+    pgc = await startPostgres();
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => stopWorker(w, 5_000)));
+    await pgc?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const made = <T>(what: string, v: T | undefined): T => {
+    if (v === undefined) throw new Error(`jobsFixture: no ${what} yet (read it inside a test or hook)`);
+    return v;
+  };
+  return { get pgc() { return made('cluster', pgc); }, get dir() { return made('directory', dir); }, workers };
+}
+
 export function childEnv(dsn: string | null, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GRIDTA_')) env[k] = v;

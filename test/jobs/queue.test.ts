@@ -5,14 +5,13 @@
  * (an unreachable DSN, a missing data file, an unknown indicator, a bad axis) is a typed error naming
  * the value, raised before anything is enqueued.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCandlesFile } from '../../src/arrow/candles.js';
 import { createEngine } from '../../src/runtime/engine.js';
-import { TTRC, childEnv, cli, cliJson, query, startPostgres, startWorker, stopWorker, ttrcTail, waitForState, type Cluster, type WorkerProcess } from './helpers.js';
+import { TTRC, childEnv, cli, cliJson, jobsFixture, query, startWorker, stopWorker, ttrcTail, waitForState, type WorkerProcess } from './helpers.js';
 
 const GRID = ['--grid', 'mult=1.5..2.5:0.5', '--grid', 'source=close,hlc3', '--grid', 'window=10..29'];
 const GRID_SPEC = {
@@ -21,24 +20,14 @@ const GRID_SPEC = {
   params: { mult: { mode: 'range', start: 1.5, stopIncl: 2.5, step: 0.5 }, window: { mode: 'range', start: 10, stopIncl: 29, step: 1 } },
 } as const;
 
-let pgc: Cluster;
-let dir: string;
+const fx = jobsFixture('gridta-jobs-queue-');
 let dataDir: string;
-const workers: WorkerProcess[] = [];
 
-beforeAll(async () => {
-  pgc = await startPostgres();
-  dir = mkdtempSync(join(tmpdir(), 'gridta-jobs-queue-'));
-  dataDir = join(dir, 'data');
+beforeAll(() => {
+  dataDir = join(fx.dir, 'data');
   mkdirSync(dataDir);
   copyFileSync(TTRC, join(dataDir, 'ttrc.csv'));
   writeFileSync(join(dataDir, 'ttrc_tail.csv'), ttrcTail(2000));
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(workers.map((w) => stopWorker(w, 5_000)));
-  await pgc?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** In-process compute of the job's grid on one file, exported as the Arrow IPC file `gridta compute` writes. */
@@ -69,27 +58,27 @@ describe('two workers share a job of 40 units', () => {
   let b: WorkerProcess;
 
   it('collects a result byte-identical to the in-process compute, every unit completed exactly once', async () => {
-    const env = childEnv(pgc.dsn, { GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_BATCH_DELAY_MS: '5' });
+    const env = childEnv(fx.pgc.dsn, { GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_BATCH_DELAY_MS: '5' });
     a = startWorker('worker-a', env, ['--metrics-port', '0']);
     b = startWorker('worker-b', env, ['--concurrency', '2']);   // two slots sharing one engine
-    workers.push(a, b);
+    fx.workers.push(a, b);
     await Promise.all([a.waitFor((l) => l.event === 'worker_started'), b.waitFor((l) => l.event === 'worker_started')]);
 
-    const out = join(dir, 'out');
+    const out = join(fx.dir, 'out');
     const res = cliJson<{ jobId: string; units: number; variants: number; instruments: number; unitVariants: number }>(
-      ['jobs', 'submit', 'volatility.bbands', '--data', dataDir, '--timeline', 'sessions', ...GRID, '--out', out, '--unit-variants', '6'], childEnv(pgc.dsn));
+      ['jobs', 'submit', 'volatility.bbands', '--data', dataDir, '--timeline', 'sessions', ...GRID, '--out', out, '--unit-variants', '6'], childEnv(fx.pgc.dsn));
     jobId = res.jobId;
     expect(res).toMatchObject({ instruments: 2, variants: 120, unitVariants: 6, units: 40 });
 
-    const st = await waitForState(pgc.dsn, jobId, ['completed', 'failed'], 90_000);
+    const st = await waitForState(fx.pgc.dsn, jobId, ['completed', 'failed'], 90_000);
     expect(st).toMatchObject({ state: 'completed', processed: 40, total: 40, failed: 0, cancelled: 0, attempts: 40 });
     expect(st.rate, 'a rate once units finished').toBeGreaterThan(0);
 
     const units = await query<{ idx: number; attempts: number; completions: number; last_worker: string; state: string }>(
-      pgc.dsn, 'SELECT idx, attempts, completions, last_worker, state FROM gridta.unit WHERE job_id = $1 ORDER BY idx', [jobId]);
+      fx.pgc.dsn, 'SELECT idx, attempts, completions, last_worker, state FROM gridta.unit WHERE job_id = $1 ORDER BY idx', [jobId]);
     expect(units).toHaveLength(40);
     for (const u of units) expect(u, `unit ${u.idx}`).toMatchObject({ attempts: 1, completions: 1, state: 'done' });
-    const boss = await query<{ state: string; retry_count: number }>(pgc.dsn,
+    const boss = await query<{ state: string; retry_count: number }>(fx.pgc.dsn,
       "SELECT j.state, j.retry_count FROM gridta_boss.job j JOIN gridta.unit u ON u.boss_id = j.id WHERE u.job_id = $1", [jobId]);
     expect(boss).toHaveLength(40);
     expect(boss.every((r) => r.state === 'completed' && r.retry_count === 0), JSON.stringify(boss.filter((r) => r.state !== 'completed'))).toBe(true);
@@ -102,8 +91,8 @@ describe('two workers share a job of 40 units', () => {
     for (const l of succeeded) expect(l).toMatchObject({ job: jobId, attempt: 1, worker: expect.stringMatching(/^worker-[ab]$/) });
 
     // collect: one Arrow file per instrument, byte-identical to the in-process export
-    const collected = join(dir, 'collected');
-    const c = cliJson<{ files: { instrumentId: string; file: string; variants: number }[] }>(['jobs', 'collect', jobId, '--out', collected], childEnv(pgc.dsn));
+    const collected = join(fx.dir, 'collected');
+    const c = cliJson<{ files: { instrumentId: string; file: string; variants: number }[] }>(['jobs', 'collect', jobId, '--out', collected], childEnv(fx.pgc.dsn));
     expect(c.files.map((f) => f.instrumentId)).toEqual(['ttrc', 'ttrc_tail']);
     for (const f of c.files) {
       const want = await inProcess(join(dataDir, `${f.instrumentId}.csv`), f.instrumentId);
@@ -114,11 +103,11 @@ describe('two workers share a job of 40 units', () => {
   }, 120_000);
 
   it('reports the job in status, ls and the worker metrics', async () => {
-    const st = cli(['jobs', 'status', jobId], childEnv(pgc.dsn));
+    const st = cli(['jobs', 'status', jobId], childEnv(fx.pgc.dsn));
     expect(st.status).toBe(0);
     expect(st.stdout).toContain(`job ${jobId}  completed`);
     expect(st.stdout).toMatch(/units\s+40\/40 processed/);
-    const ls = cli(['jobs', 'ls'], childEnv(pgc.dsn));
+    const ls = cli(['jobs', 'ls'], childEnv(fx.pgc.dsn));
     expect(ls.stdout).toMatch(new RegExp(`${jobId}\\s+completed\\s+40/40`));
 
     const started = await a.waitFor((l) => l.event === 'worker_started');
@@ -126,7 +115,7 @@ describe('two workers share a job of 40 units', () => {
     expect(port).toBeGreaterThan(0);
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const m = metricValues(text);
-    const mine = (await query<{ n: string }>(pgc.dsn, "SELECT count(*) n FROM gridta.unit WHERE job_id = $1 AND last_worker = 'worker-a'", [jobId]))[0]!.n;
+    const mine = (await query<{ n: string }>(fx.pgc.dsn, "SELECT count(*) n FROM gridta.unit WHERE job_id = $1 AND last_worker = 'worker-a'", [jobId]))[0]!.n;
     expect(m.get('gridta_units_succeeded_total'), text).toBe(Number(mine));
     expect(m.get('gridta_units_claimed_total')).toBe(Number(mine));
     expect(m.get('gridta_unit_duration_seconds_count')).toBe(Number(mine));
@@ -147,15 +136,15 @@ describe('two workers share a job of 40 units', () => {
 describe('bad input is refused before anything is enqueued', () => {
   beforeAll(() => {
     // the schema exists once any jobs command has connected
-    expect(cli(['jobs', 'ls'], childEnv(pgc.dsn)).status).toBe(0);
+    expect(cli(['jobs', 'ls'], childEnv(fx.pgc.dsn)).status).toBe(0);
   });
   const counts = async (): Promise<[number, number]> => {
-    const [j] = await query<{ n: string }>(pgc.dsn, 'SELECT count(*) n FROM gridta.job');
-    const [q] = await query<{ n: string }>(pgc.dsn, "SELECT count(*) n FROM gridta_boss.job WHERE name = 'gridta-units'");
+    const [j] = await query<{ n: string }>(fx.pgc.dsn, 'SELECT count(*) n FROM gridta.job');
+    const [q] = await query<{ n: string }>(fx.pgc.dsn, "SELECT count(*) n FROM gridta_boss.job WHERE name = 'gridta-units'");
     return [Number(j!.n), Number(q!.n)];
   };
-  const submit = (args: string[], dsn: string | null = pgc.dsn) =>
-    cli(['jobs', 'submit', ...args, '--out', join(dir, 'bad-out'), '--json'], childEnv(dsn));
+  const submit = (args: string[], dsn: string | null = fx.pgc.dsn) =>
+    cli(['jobs', 'submit', ...args, '--out', join(fx.dir, 'bad-out'), '--json'], childEnv(dsn));
 
   it('names an unreachable DSN (without its password) as jobs_unavailable', async () => {
     const port = await new Promise<number>((ok) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => ok(p)); }); });
@@ -170,7 +159,7 @@ describe('bad input is refused before anything is enqueued', () => {
 
   it('names a missing data file as job_input_invalid', async () => {
     const before = await counts();
-    const missing = join(dir, 'nope', 'BTCUSDT.csv');
+    const missing = join(fx.dir, 'nope', 'BTCUSDT.csv');
     const r = submit(['ma.ema', '--data', missing, '--grid', 'window=5..10']);
     expect(r.status).toBe(3);
     const e = JSON.parse(r.stdout).error;
@@ -198,7 +187,7 @@ describe('bad input is refused before anything is enqueued', () => {
 
   it('names a malformed candle file as candles_invalid', async () => {
     const before = await counts();
-    const bad = join(dir, 'bad.csv');
+    const bad = join(fx.dir, 'bad.csv');
     writeFileSync(bad, 'ts_open,open,high,low,close,volume\n60000,1,2,0.5,oops,10\n120000,1,2,0.5,1,10\n');
     const r = submit(['ma.ema', '--data', bad, '--grid', 'window=5..10', '--timeframe', '1m']);
     expect(r.status).toBe(3);
@@ -213,7 +202,7 @@ describe('bad input is refused before anything is enqueued', () => {
   }, 30_000);
 
   it('reports an unknown job id as job_not_found', () => {
-    const r = cli(['jobs', 'status', '00000000-0000-4000-8000-000000000000', '--json'], childEnv(pgc.dsn));
+    const r = cli(['jobs', 'status', '00000000-0000-4000-8000-000000000000', '--json'], childEnv(fx.pgc.dsn));
     expect(r.status).toBe(3);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'job_not_found', details: { jobId: '00000000-0000-4000-8000-000000000000' } });
   }, 30_000);
@@ -221,15 +210,15 @@ describe('bad input is refused before anything is enqueued', () => {
 
 describe('a unit that keeps failing', () => {
   it('is retried retry_limit times, then the job is failed and status shows the last error', async () => {
-    const file = join(dir, 'moving.csv');
+    const file = join(fx.dir, 'moving.csv');
     copyFileSync(TTRC, file);
     const res = cliJson<{ jobId: string; units: number }>(['jobs', 'submit', 'ma.ema', '--data', file, '--timeline', 'sessions', '--grid', 'window=5..12', '--grid', 'source=close',
-      '--out', join(dir, 'out-fail'), '--retry-limit', '1'], childEnv(pgc.dsn));
+      '--out', join(fx.dir, 'out-fail'), '--retry-limit', '1'], childEnv(fx.pgc.dsn));
     expect(res.units).toBe(1);
     writeFileSync(file, readFileSync(file, 'utf8') + '2000000000000,1,1,1,1,1\n');   // the data changes after the submit
-    const w = startWorker('stubborn', childEnv(pgc.dsn));
-    workers.push(w);
-    const st = await waitForState(pgc.dsn, res.jobId, ['failed', 'completed'], 60_000);
+    const w = startWorker('stubborn', childEnv(fx.pgc.dsn));
+    fx.workers.push(w);
+    const st = await waitForState(fx.pgc.dsn, res.jobId, ['failed', 'completed'], 60_000);
     expect(st).toMatchObject({ state: 'failed', processed: 0, failed: 1, queued: 0, attempts: 2 });
     expect(st.failures).toEqual([{
       unit: 0, instrumentId: 'moving', variants: [0, 8], attempts: 2, state: 'failed',
@@ -237,7 +226,7 @@ describe('a unit that keeps failing', () => {
     }]);
     const fails = w.logs.filter((l) => l.event === 'unit_failed');
     expect(fails.map((l) => [l.attempt, l.willRetry])).toEqual([[1, true], [2, false]]);
-    const text = cli(['jobs', 'status', res.jobId], childEnv(pgc.dsn)).stdout;
+    const text = cli(['jobs', 'status', res.jobId], childEnv(fx.pgc.dsn)).stdout;
     expect(text).toContain(`job ${res.jobId}  failed`);
     expect(text).toMatch(/failure\s+unit 0 \(moving variants 0\.\.7, 2 attempts, failed\): job_input_invalid: data: the file changed/);
     expect(await stopWorker(w)).toBe(0);

@@ -5,16 +5,14 @@
  * `config_invalid` error, the `jobs_unavailable` error and the worker's `worker_started` log line
  * (on a real PostgreSQL), which also says where the metrics server listens (loopback by default).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, JobsUnavailableError } from '../../src/errors.js';
 import { openJobsDb } from '../../src/jobs/index.js';
 import { createWorkerMetrics, serveMetrics } from '../../src/jobs/metrics.js';
 import { maskDsn, resolveConfig } from '../../src/runtime/config.js';
 import { diagnose } from '../../src/runtime/diagnose.js';
-import { childEnv, cli, startPostgres, startWorker, stopWorker, type Cluster, type WorkerProcess } from './helpers.js';
+import { childEnv, cli, jobsFixture, startWorker, stopWorker } from './helpers.js';
 
 const SECRET = 'Zq9-secret-Xy';
 
@@ -111,18 +109,7 @@ describe('the metrics server', () => {
 });
 
 describe('worker_started on a real PostgreSQL', () => {
-  let pgc: Cluster;
-  let dir: string;
-  const workers: WorkerProcess[] = [];
-  beforeAll(async () => {
-    pgc = await startPostgres();
-    dir = mkdtempSync(join(tmpdir(), 'gridta-jobs-secrets-'));
-  }, 60_000);
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => stopWorker(w, 5_000)));
-    await pgc?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const fx = jobsFixture('gridta-jobs-secrets-');
 
   /** Local listening sockets on `port` as `address:port` (from /proc/net/tcp and tcp6). */
   const listening = (port: number): string[] => ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((f) => readFileSync(f, 'utf8').trim().split('\n').slice(1))
@@ -135,10 +122,10 @@ describe('worker_started on a real PostgreSQL', () => {
     ['userinfo password', (dsn: string) => dsn.replace('://gridta@', `://gridta:${SECRET}@`), ['--metrics-host', '0.0.0.0']],
     ['query sslpassword', (dsn: string) => `${dsn}${dsn.includes('?') ? '&' : '?'}sslpassword=${SECRET}`, []],
   ] as const)('masks a %s and logs the metrics address', async (_form, withSecret, extra) => {
-    const dsn = withSecret(pgc.dsn);
+    const dsn = withSecret(fx.pgc.dsn);
     expect(dsn).toContain(SECRET);
-    const w = startWorker(`secrets-${workers.length}`, childEnv(dsn), ['--metrics-port', '0', ...extra]);
-    workers.push(w);
+    const w = startWorker(`secrets-${fx.workers.length}`, childEnv(dsn), ['--metrics-port', '0', ...extra]);
+    fx.workers.push(w);
     const started = await w.waitFor((l) => l.event === 'worker_started', 30_000, 'worker_started');
     expect(String(started.dsn)).toContain('***');
     const host = extra.length ? '0.0.0.0' : '127.0.0.1';

@@ -7,38 +7,24 @@
  * The job's lease (`--lease-seconds` at submit) decides when a unit is re-run, whatever the workers'
  * own `lease_seconds`, and an expired lease is recorded as the unit's failure with worker and time.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadCandlesFile } from '../../src/arrow/candles.js';
 import { unitOfTable } from '../../src/jobs/arrow.js';
 import { createEngine } from '../../src/runtime/engine.js';
-import { TTRC, childEnv, cliJson, query, sleep, startPostgres, startWorker, stopWorker, waitForState, type Cluster, type WorkerProcess } from './helpers.js';
+import { TTRC, childEnv, cliJson, jobsFixture, query, sleep, startWorker, stopWorker, waitForState } from './helpers.js';
 
-let pgc: Cluster;
-let dir: string;
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  pgc = await startPostgres();
-  dir = mkdtempSync(join(tmpdir(), 'gridta-jobs-kill-'));
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(workers.map((w) => stopWorker(w, 5_000)));
-  await pgc?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const fx = jobsFixture('gridta-jobs-kill-');
 
 describe('lost leases', () => {
   it('loses the unit to the other worker after the lease, with a byte-identical result and no partial file in --out', async () => {
-    const out = join(dir, 'out');
+    const out = join(fx.dir, 'out');
     const lease = { GRIDTA_JOBS_LEASE_SECONDS: '2' };
     const sub = cliJson<{ jobId: string; units: number }>(
       ['jobs', 'submit', 'momentum.rsi', '--data', TTRC, '--timeline', 'sessions', '--grid', 'source=close,hlc3,ohlc4', '--grid', 'window=5..40', '--out', out, '--unit-variants', '9'],
-      childEnv(pgc.dsn, lease));
+      childEnv(fx.pgc.dsn, lease));
     expect(sub.units).toBe(12);
     const jobId = sub.jobId;
 
@@ -73,8 +59,8 @@ describe('lost leases', () => {
     })();
 
     // worker A stalls halfway through writing its first unit's temporary file; kill it there
-    const a = startWorker('victim', childEnv(pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '60000' }));
-    workers.push(a);
+    const a = startWorker('victim', childEnv(fx.pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '60000' }));
+    fx.workers.push(a);
     const claim = await a.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId, 30_000, 'the first claim');
     const tmpDir = join(out, '.tmp');
     const t0 = Date.now();
@@ -90,20 +76,20 @@ describe('lost leases', () => {
     expect(partial, 'a partial temporary file was left behind').toBeDefined();
 
     // worker B does everything, including the victim's unit once its lease has expired
-    const b = startWorker('survivor', childEnv(pgc.dsn, lease));
-    workers.push(b);
-    const st = await waitForState(pgc.dsn, jobId, ['completed', 'failed'], 60_000);
+    const b = startWorker('survivor', childEnv(fx.pgc.dsn, lease));
+    fx.workers.push(b);
+    const st = await waitForState(fx.pgc.dsn, jobId, ['completed', 'failed'], 60_000);
     sampling = false;
     await sampler;
     expect(st).toMatchObject({ state: 'completed', processed: 12, total: 12, failed: 0, attempts: 13 });
 
     const rerun = await b.waitFor((l) => l.event === 'unit_succeeded' && l.unit === claim.unit, 1_000, 'the re-run');
     expect(rerun).toMatchObject({ job: jobId, attempt: 2, worker: 'survivor' });
-    const [u] = await query<{ attempts: number; completions: number; last_worker: string; retry_count: number; state: string }>(pgc.dsn,
+    const [u] = await query<{ attempts: number; completions: number; last_worker: string; retry_count: number; state: string }>(fx.pgc.dsn,
       'SELECT u.attempts, u.completions, u.last_worker, j.retry_count, j.state FROM gridta.unit u JOIN gridta_boss.job j ON j.id = u.boss_id WHERE u.job_id = $1 AND u.idx = $2',
       [jobId, claim.unit]);
     expect(u).toEqual({ attempts: 2, completions: 1, last_worker: 'survivor', retry_count: 1, state: 'completed' });
-    const others = await query<{ n: string }>(pgc.dsn, 'SELECT count(*) n FROM gridta.unit WHERE job_id = $1 AND (attempts <> 1 OR completions <> 1) AND idx <> $2', [jobId, claim.unit]);
+    const others = await query<{ n: string }>(fx.pgc.dsn, 'SELECT count(*) n FROM gridta.unit WHERE job_id = $1 AND (attempts <> 1 OR completions <> 1) AND idx <> $2', [jobId, claim.unit]);
     expect(Number(others[0]!.n), 'every other unit ran once').toBe(0);
 
     expect(problems, 'no partial or foreign file was ever visible in --out').toEqual([]);
@@ -111,8 +97,8 @@ describe('lost leases', () => {
     expect(readdirSync(out).filter((n) => n !== '.tmp')).toHaveLength(12);
     expect(existsSync(join(tmpDir, partial)), "the survivor removed the victim's partial temporary file").toBe(false);
 
-    const collected = join(dir, 'collected.arrow');
-    cliJson(['jobs', 'collect', jobId, '--out', collected], childEnv(pgc.dsn));
+    const collected = join(fx.dir, 'collected.arrow');
+    cliJson(['jobs', 'collect', jobId, '--out', collected], childEnv(fx.pgc.dsn));
     const engine = createEngine({ threads: 1, env: 'test' });
     try {
       const candles = await loadCandlesFile(TTRC, { instrumentId: 'ttrc', timeline: 'sessions' });
@@ -125,22 +111,22 @@ describe('lost leases', () => {
   }, 120_000);
 
   it('stops a worker that outlived its lease: it publishes nothing and never completes the unit', async () => {
-    const out = join(dir, 'out-stalled');
+    const out = join(fx.dir, 'out-stalled');
     const lease = { GRIDTA_JOBS_LEASE_SECONDS: '2' };
     const { jobId } = cliJson<{ jobId: string }>(['jobs', 'submit', 'ma.ema', '--data', TTRC, '--timeline', 'sessions', '--grid', 'source=close', '--grid', 'window=5..24', '--out', out],
-      childEnv(pgc.dsn, lease));
+      childEnv(fx.pgc.dsn, lease));
     // alive but too slow: it stalls 5 s in the middle of writing, well past its 2 s lease
-    const slow = startWorker('stalled', childEnv(pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '5000' }));
-    workers.push(slow);
+    const slow = startWorker('stalled', childEnv(fx.pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '5000' }));
+    fx.workers.push(slow);
     await slow.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId, 30_000, 'the claim');
-    const other = startWorker('other', childEnv(pgc.dsn, lease));
-    workers.push(other);
+    const other = startWorker('other', childEnv(fx.pgc.dsn, lease));
+    fx.workers.push(other);
     const lost = await slow.waitFor((l) => l.event === 'unit_lease_lost' && l.job === jobId, 30_000, 'the lost lease');
     expect(lost).toMatchObject({ unit: 0, attempt: 1, level: 'warn' });
-    await waitForState(pgc.dsn, jobId, ['completed'], 30_000);
+    await waitForState(fx.pgc.dsn, jobId, ['completed'], 30_000);
     expect(slow.logs.some((l) => l.event === 'unit_succeeded'), 'the stalled worker completed nothing').toBe(false);
     expect(other.logs.find((l) => l.event === 'unit_succeeded' && l.job === jobId)).toMatchObject({ unit: 0, attempt: 2 });
-    const [u] = await query<{ attempts: number; completions: number; last_worker: string }>(pgc.dsn, 'SELECT attempts, completions, last_worker FROM gridta.unit WHERE job_id = $1', [jobId]);
+    const [u] = await query<{ attempts: number; completions: number; last_worker: string }>(fx.pgc.dsn, 'SELECT attempts, completions, last_worker FROM gridta.unit WHERE job_id = $1', [jobId]);
     expect(u).toEqual({ attempts: 2, completions: 1, last_worker: 'other' });
     expect(readdirSync(join(out, '.tmp')), 'no temporary file left').toEqual([]);
     const files = readdirSync(out).filter((n) => n !== '.tmp');
@@ -150,27 +136,27 @@ describe('lost leases', () => {
   }, 60_000);
 
   it("re-runs a dead worker's unit after the job's lease, not the workers' own, and records why", async () => {
-    const out = join(dir, 'out-job-lease');
+    const out = join(fx.dir, 'out-job-lease');
     // the job's lease is 3 s; the workers keep the test config's 900 s
     const { jobId, units } = cliJson<{ jobId: string; units: number }>(['jobs', 'submit', 'ma.sma', '--data', TTRC, '--timeline', 'sessions', '--grid', 'source=close',
-      '--grid', 'window=5..24', '--unit-variants', '10', '--lease-seconds', '3', '--retry-limit', '1', '--out', out], childEnv(pgc.dsn));
+      '--grid', 'window=5..24', '--unit-variants', '10', '--lease-seconds', '3', '--retry-limit', '1', '--out', out], childEnv(fx.pgc.dsn));
     expect(units).toBe(2);
-    const a = startWorker('dead', childEnv(pgc.dsn, { GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '60000' }));
-    workers.push(a);
+    const a = startWorker('dead', childEnv(fx.pgc.dsn, { GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '60000' }));
+    fx.workers.push(a);
     const claim = await a.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId, 30_000, 'the first claim');
     await sleep(300);
     a.child.kill('SIGKILL');
     await a.exited;
-    const b = startWorker('alive', childEnv(pgc.dsn));
-    workers.push(b);
+    const b = startWorker('alive', childEnv(fx.pgc.dsn));
+    fx.workers.push(b);
     const rerun = await b.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId && l.unit === claim.unit, 20_000, 'the re-run of the dead unit');
     const after = (Date.parse(rerun.ts) - Date.parse(claim.ts)) / 1000;
     expect(after, 'seconds from the first claim to the re-run').toBeGreaterThanOrEqual(3);
     expect(after, 'seconds from the first claim to the re-run').toBeLessThan(7);
     expect(rerun.attempt).toBe(2);
-    const st = await waitForState(pgc.dsn, jobId, ['completed', 'failed'], 30_000);
+    const st = await waitForState(fx.pgc.dsn, jobId, ['completed', 'failed'], 30_000);
     expect(st).toMatchObject({ state: 'completed', processed: 2, failed: 0 });
-    const [u] = await query<{ state: string; failures: number; last_error: string; attempts: number }>(pgc.dsn,
+    const [u] = await query<{ state: string; failures: number; last_error: string; attempts: number }>(fx.pgc.dsn,
       'SELECT state, failures, last_error, attempts FROM gridta.unit WHERE job_id = $1 AND idx = $2', [jobId, claim.unit]);
     expect(u).toMatchObject({ state: 'done', failures: 1, attempts: 2 });
     expect(u!.last_error).toMatch(/^lease_expired: worker dead did not finish attempt 1 within the job's 3 s lease \(claimed 20\S+Z, expired 20\S+Z\)/);
@@ -178,20 +164,20 @@ describe('lost leases', () => {
   }, 60_000);
 
   it('fails a unit whose lease expired on its last attempt, with the reason in status and gridta.unit', async () => {
-    const out = join(dir, 'out-expired');
+    const out = join(fx.dir, 'out-expired');
     const lease = { GRIDTA_JOBS_LEASE_SECONDS: '2' };
     const { jobId } = cliJson<{ jobId: string }>(['jobs', 'submit', 'ma.sma', '--data', TTRC, '--timeline', 'sessions', '--grid', 'source=close',
-      '--grid', 'window=5..14', '--retry-limit', '0', '--out', out], childEnv(pgc.dsn, lease));
+      '--grid', 'window=5..14', '--retry-limit', '0', '--out', out], childEnv(fx.pgc.dsn, lease));
     // alive but stalled far past its lease; nothing else runs the unit
-    const w = startWorker('stuck', childEnv(pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '8000' }));
-    workers.push(w);
+    const w = startWorker('stuck', childEnv(fx.pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '8000' }));
+    fx.workers.push(w);
     await w.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId, 30_000, 'the claim');
-    const st = await waitForState(pgc.dsn, jobId, ['failed', 'completed'], 30_000) as unknown as { state: string; failed: number; failures: { unit: number; state: string; attempts: number; error: string }[] };
+    const st = await waitForState(fx.pgc.dsn, jobId, ['failed', 'completed'], 30_000) as unknown as { state: string; failed: number; failures: { unit: number; state: string; attempts: number; error: string }[] };
     expect(st).toMatchObject({ state: 'failed', failed: 1 });
     expect(st.failures).toHaveLength(1);
     expect(st.failures[0]).toMatchObject({ unit: 0, state: 'failed', attempts: 1 });
     expect(st.failures[0]!.error).toMatch(/^lease_expired: worker stuck did not finish attempt 1 within the job's 2 s lease \(claimed \S+, expired \S+\); no retries left$/);
-    const [u] = await query<{ state: string; failures: number }>(pgc.dsn, 'SELECT state, failures FROM gridta.unit WHERE job_id = $1', [jobId]);
+    const [u] = await query<{ state: string; failures: number }>(fx.pgc.dsn, 'SELECT state, failures FROM gridta.unit WHERE job_id = $1', [jobId]);
     expect(u).toEqual({ state: 'failed', failures: 1 });
     await w.waitFor((l) => l.event === 'unit_lease_lost' && l.job === jobId, 15_000, 'the stalled worker to notice');
     expect(await stopWorker(w)).toBe(0);

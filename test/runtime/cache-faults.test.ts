@@ -16,11 +16,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CacheUnavailableError } from '../../src/errors.js';
-import { compileKernels, loadModule, type GridtaWarning, type LoadOptions, type Target } from '../../src/runtime/cache.js';
+import { compileKernels, loadModule, type GridtaWarning, type Target } from '../../src/runtime/cache.js';
 import { diagnose } from '../../src/runtime/diagnose.js';
+import { loadTiny, TINY_KERNELS } from '../helpers/tiny-kernels.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('../fixtures/tiny-kernels', import.meta.url));
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const TMP = mkdtempSync(join(tmpdir(), 'gridta-cache-faults-'));
 const mounts: string[] = [];
@@ -37,17 +37,6 @@ const freshDir = (): string => {
 };
 const files = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
 const isFile = (p: string): boolean => lstatSync(p).isFile();
-
-/** loadModule on the tiny fixture with a compile counter. */
-async function load(dir: string, extra: Partial<LoadOptions> = {}): Promise<Awaited<ReturnType<typeof loadModule>> & { compiles: number }> {
-  let compiles = 0;
-  const r = await loadModule('simd', {
-    cacheDir: dir, bundledDir: null, sourcesDir: FIXTURE,
-    compile: (t: Target, s: string) => { compiles++; return compileKernels(t, s); },
-    ...extra,
-  });
-  return { ...r, compiles };
-}
 
 interface Run { code: number | null; stdout: string; stderr: string; json: any } // eslint-disable-line @typescript-eslint/no-explicit-any
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
@@ -76,11 +65,11 @@ describe('a directory named like a cache entry', () => {
 
   it.each(PLACES)('in place of $name: one GRIDTA_CACHE_CORRUPT, replaced by the recompiled entry, the next start is warm', async ({ make, reason }) => {
     const dir = freshDir();
-    const first = await load(dir);
+    const first = await loadTiny(dir);
     const key = first.key;
     make(dir, key);
     const warnings: GridtaWarning[] = [];
-    const r = await load(dir, { onWarning: (w) => warnings.push(w) });
+    const r = await loadTiny(dir, { onWarning: (w) => warnings.push(w) });
     expect([r.source, r.compiles, r.wrote]).toEqual(['compiled', 1, true]);
     expect(warnings.map((w) => w.code)).toEqual(['GRIDTA_CACHE_CORRUPT']);
     expect(warnings[0]!.details).toMatchObject({ dir, key });
@@ -88,18 +77,18 @@ describe('a directory named like a cache entry', () => {
     expect(warnings[0]!.message).toMatch(/will be replaced/);
     expect(files(dir)).toEqual([`${key}.json`, `${key}.wasm`]);
     expect(isFile(join(dir, `${key}.json`)) && isFile(join(dir, `${key}.wasm`))).toBe(true);
-    const next = await load(dir, { onWarning: (w) => warnings.push(w) });
+    const next = await loadTiny(dir, { onWarning: (w) => warnings.push(w) });
     expect([next.source, next.compiles, warnings.length]).toEqual(['cache', 0, 1]);
   });
 
   it('that is not empty is left alone, and the one warning says it cannot be removed and why', async () => {
     const dir = freshDir();
-    const { key } = await load(dir);
+    const { key } = await loadTiny(dir);
     rmSync(join(dir, `${key}.json`));
     mkdirSync(join(dir, `${key}.json`));
     writeFileSync(join(dir, `${key}.json`, 'keep.txt'), 'someone else\'s file\n');
     const warnings: GridtaWarning[] = [];
-    const r = await load(dir, { onWarning: (w) => warnings.push(w) });
+    const r = await loadTiny(dir, { onWarning: (w) => warnings.push(w) });
     expect([r.source, r.compiles, r.wrote]).toEqual(['compiled', 1, false]);
     expect(warnings.map((w) => w.code), 'warned once: no GRIDTA_CACHE_WRITE_FAILED after it').toEqual(['GRIDTA_CACHE_CORRUPT']);
     expect(warnings[0]!.details).toMatchObject({ dir, key, removeFailed: { file: `${key}.json`, errno: 'ENOTEMPTY' } });
@@ -109,13 +98,13 @@ describe('a directory named like a cache entry', () => {
 
   it('that is not empty fails a strict warmup with CacheUnavailableError, before compiling', async () => {
     const dir = freshDir();
-    const { key } = await load(dir);
+    const { key } = await loadTiny(dir);
     rmSync(join(dir, `${key}.wasm`));
     mkdirSync(join(dir, `${key}.wasm`));
     writeFileSync(join(dir, `${key}.wasm`, 'keep.txt'), 'x');
     let compiles = 0;
     const err = await loadModule('simd', {
-      cacheDir: dir, bundledDir: null, sourcesDir: FIXTURE, strict: true,
+      cacheDir: dir, bundledDir: null, sourcesDir: TINY_KERNELS, strict: true,
       compile: (t: Target, s: string) => { compiles++; return compileKernels(t, s); },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CacheUnavailableError);

@@ -20,13 +20,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CacheUnavailableError, ConfigError } from '../../src/errors.js';
-import { cacheKey, compileKernels, loadModule, readEntry, type GridtaWarning, type LoadOptions, type Target } from '../../src/runtime/cache.js';
+import { cacheKey, loadModule, readEntry, type GridtaWarning, type Target } from '../../src/runtime/cache.js';
 import { createEngine } from '../../src/runtime/engine.js';
+import { loadTiny, TINY_KERNELS } from '../helpers/tiny-kernels.js';
 
 process.env.GRIDTA_TEST_FAULTS = '1';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('../fixtures/tiny-kernels', import.meta.url));
 const CHILD = fileURLToPath(new URL('../fixtures/cache-child.mjs', import.meta.url));
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const TMP = mkdtempSync(join(tmpdir(), 'gridta-cache-test-'));
@@ -43,22 +43,11 @@ function underAFile(): string {
 }
 const files = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
 
-/** loadModule on the fixture with a compile counter. */
-async function load(dir: string | null, extra: Partial<LoadOptions> = {}): Promise<Awaited<ReturnType<typeof loadModule>> & { compiles: number }> {
-  let compiles = 0;
-  const r = await loadModule('simd', {
-    cacheDir: dir, bundledDir: null, sourcesDir: FIXTURE,
-    compile: (t: Target, s: string) => { compiles++; return compileKernels(t, s); },
-    ...extra,
-  });
-  return { ...r, compiles };
-}
-
 function engineOn(cacheDir: string, opts: Parameters<typeof createEngine>[0] = {}): { warmup: ReturnType<typeof createEngine>['warmup']; warnings: GridtaWarning[] } {
   const warnings: GridtaWarning[] = [];
   const e = createEngine({
     env: 'test', threads: 1, engine: 'wasm-simd', cacheDir, onWarning: (w) => warnings.push(w),
-    __cache: { bundled: false, sources: FIXTURE }, ...opts,
+    __cache: { bundled: false, sources: TINY_KERNELS }, ...opts,
   });
   return { warmup: () => e.warmup(), warnings };
 }
@@ -90,7 +79,7 @@ const cli = async (...args: string[]): Promise<Run & { json: any }> => { // esli
 
 /** Writes a valid fixture entry to `dir` and returns its key and bytes. */
 async function populate(dir: string): Promise<{ key: string; bytes: Uint8Array }> {
-  const r = await load(dir);
+  const r = await loadTiny(dir);
   expect(r.wrote, 'populate wrote the entry').toBe(true);
   return { key: r.key, bytes: r.bytes };
 }
@@ -120,9 +109,9 @@ describe('cache lookup and writes ([M3]–[M6], [W1])', () => {
 
   it('counts exactly one AssemblyScript compile for a miss and none for a hit', async () => {
     const dir = freshDir();
-    const miss = await load(dir);
+    const miss = await loadTiny(dir);
     expect([miss.source, miss.compiles, miss.wrote]).toEqual(['compiled', 1, true]);
-    const hit = await load(dir, { compile: () => Promise.reject(new Error('a valid hit must not compile')) });
+    const hit = await loadTiny(dir, { compile: () => Promise.reject(new Error('a valid hit must not compile')) });
     expect([hit.source, hit.wrote, hit.compileMs]).toEqual(['cache', false, 0]);
     expect(Buffer.from(hit.bytes).equals(Buffer.from(miss.bytes))).toBe(true);
   });
@@ -139,7 +128,7 @@ describe('cache lookup and writes ([M3]–[M6], [W1])', () => {
   type Damage = { name: string; damage: (dir: string, key: string) => void; reason: RegExp };
   const DAMAGES: Damage[] = [
     { name: 'a flipped byte in the .wasm', reason: /sha256/, damage: (dir, key) => {
-      const p = join(dir, `${key}.wasm`); const b = readFileSync(p); b[b.length >> 1] ^= 0x5a; writeFileSync(p, b);
+      const p = join(dir, `${key}.wasm`); const b = readFileSync(p); const mid = b.length >> 1; b[mid] = b[mid]! ^ 0x5a; writeFileSync(p, b);
     } },
     { name: 'a truncated .wasm', reason: /size/, damage: (dir, key) => {
       const p = join(dir, `${key}.wasm`); writeFileSync(p, readFileSync(p).subarray(0, 20));
@@ -162,7 +151,7 @@ describe('cache lookup and writes ([M3]–[M6], [W1])', () => {
     damage(dir, key);
     expect((await readEntry(dir, key, 'simd')).status).toBe('corrupt');
     const warnings: GridtaWarning[] = [];
-    const r = await load(dir, { onWarning: (w) => warnings.push(w) });
+    const r = await loadTiny(dir, { onWarning: (w) => warnings.push(w) });
     expect([r.source, r.compiles, r.wrote]).toEqual(['compiled', 1, true]);
     expect(Buffer.from(r.bytes).equals(Buffer.from(bytes)), 'never a bad load: the fresh module').toBe(true);
     expect(warnings.map((w) => w.code)).toEqual(['GRIDTA_CACHE_CORRUPT']);
@@ -179,12 +168,12 @@ describe('cache lookup and writes ([M3]–[M6], [W1])', () => {
     await populate(dir);
     DAMAGES[1]!.damage(dir, key);
     const warnings: GridtaWarning[] = [];
-    const r = await load(dir, { bundledDir, onWarning: (w) => warnings.push(w) });
+    const r = await loadTiny(dir, { bundledDir, onWarning: (w) => warnings.push(w) });
     expect([r.source, r.compiles, r.wrote]).toEqual(['bundled', 0, true]);
     expect(Buffer.from(r.bytes).equals(Buffer.from(bytes))).toBe(true);
     expect(warnings.map((w) => [w.code, w.details.dir])).toEqual([['GRIDTA_CACHE_CORRUPT', dir]]);
     expect((await readEntry(dir, key, 'simd')).status).toBe('ok');
-    const next = await load(dir, { bundledDir });
+    const next = await loadTiny(dir, { bundledDir });
     expect([next.source, next.compiles]).toEqual(['cache', 0]);
   });
 
@@ -201,12 +190,12 @@ describe('cache lookup and writes ([M3]–[M6], [W1])', () => {
 
   it('ignores orphan .wasm files and temporaries when looking up', async () => {
     const dir = freshDir();
-    const key = (await load(null)).key;
+    const key = (await loadTiny(null)).key;
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, `${key}.wasm`), 'orphan without manifest');
     writeFileSync(join(dir, `${key}.json.tmp-1-abcdef`), '{"format": 1, "key": "half-written');
     const warnings: GridtaWarning[] = [];
-    const r = await load(dir, { onWarning: (w) => warnings.push(w) });
+    const r = await loadTiny(dir, { onWarning: (w) => warnings.push(w) });
     expect([r.source, r.compiles, r.wrote]).toEqual(['compiled', 1, true]);
     expect(warnings, 'an orphan is not corrupt').toEqual([]);
     expect(files(dir)).toEqual([`${key}.json`, `${key}.json.tmp-1-abcdef`, `${key}.wasm`]);
@@ -248,13 +237,13 @@ describe('missing, unwritable and strict cache directories ([M7]–[M9])', () =>
     const { key } = await populate(dir);
     const readOnly = { dir, exists: true, writable: false, failure: { operation: 'probe' as const, errno: 'EROFS' } };
     const warnings: GridtaWarning[] = [];
-    const hit = await load(dir, { dirState: readOnly, onWarning: (w) => warnings.push(w) });
+    const hit = await loadTiny(dir, { dirState: readOnly, onWarning: (w) => warnings.push(w) });
     expect([hit.source, hit.compiles, hit.writable, hit.key]).toEqual(['cache', 0, false, key]);
     expect(warnings).toEqual([expect.objectContaining({ code: 'GRIDTA_CACHE_UNWRITABLE', details: { dir, operation: 'probe', errno: 'EROFS' } })]);
 
     const empty = freshDir();
     mkdirSync(empty);
-    const miss = await load(empty, { dirState: { ...readOnly, dir: empty } });
+    const miss = await loadTiny(empty, { dirState: { ...readOnly, dir: empty } });
     expect([miss.source, miss.compiles, miss.wrote]).toEqual(['compiled', 1, false]);
     expect(files(empty), 'the module stays in memory').toEqual([]);
   });
@@ -271,7 +260,7 @@ describe('missing, unwritable and strict cache directories ([M7]–[M9])', () =>
     mkdirSync(ro);
     let compiles = 0;
     const probeErr = await loadModule('simd', {
-      cacheDir: ro, bundledDir: null, sourcesDir: FIXTURE, strict: true,
+      cacheDir: ro, bundledDir: null, sourcesDir: TINY_KERNELS, strict: true,
       dirState: { dir: ro, exists: true, writable: false, failure: { operation: 'probe', errno: 'EROFS' } },
       compile: async () => { compiles++; return new Uint8Array(); },
     }).then(() => null, (e: unknown) => e);
@@ -323,7 +312,7 @@ describe('the internal __cache option ([L5])', () => {
     for (const bad of [{ bundled: true }, { bundled: false, sources: '' }, { bundled: false, extra: 1 }, null]) {
       expect(() => createEngine({ env: 'test', threads: 1, __cache: bad as never }), JSON.stringify(bad)).toThrow(ConfigError);
     }
-    expect(() => createEngine({ env: 'test', threads: 2, __cache: { bundled: false, sources: FIXTURE } })).toThrow(/threads: 1/);
+    expect(() => createEngine({ env: 'test', threads: 2, __cache: { bundled: false, sources: TINY_KERNELS } })).toThrow(/threads: 1/);
   });
 });
 

@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { availableParallelism, cgroupCpuQuota, parseCpuMax } from '../../src/runtime/config-cpu.js';
 import { COMPUTE_KEYS, describeSettings, resolveConfig, type GridtaOptions, type ResolvedConfig } from '../../src/runtime/config.js';
+import { thrown } from '../helpers/errors.js';
+import { describePrecedence } from '../helpers/config.js';
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const temps: string[] = [];
@@ -41,15 +43,7 @@ function resolveIn(dir: string, options: GridtaOptions = {}, environ: Record<str
   return resolveConfig({ cwd: dir, cgroupRoot: NO_CGROUP, osAvailableParallelism: 8, ...options }, environ);
 }
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e, 'a ConfigError').toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
+const configError = (fn: () => unknown): ConfigError => thrown(fn, ConfigError);
 
 describe('precedence option > env > yaml > default [K4]', () => {
   const rows = [
@@ -59,24 +53,7 @@ describe('precedence option > env > yaml > default [K4]', () => {
     { name: 'cacheStrict', yaml: 'cache_strict: true', yamlValue: true, envVar: 'GRIDTA_CACHE_STRICT', env: 'off', envValue: false, option: true, def: false },
   ] as const;
 
-  describe.each(rows)('$name', (row) => {
-    it('uses the built-in default when no layer sets it', () => {
-      const { dir } = project(null);
-      expect(resolveIn(dir)[row.name]).toEqual({ value: row.def, source: 'default' });
-    });
-    it('takes the YAML value over the default, recording the absolute file path', () => {
-      const { dir, file } = project(row.yaml);
-      expect(resolveIn(dir)[row.name]).toEqual({ value: row.yamlValue, source: `yaml:${file}` });
-    });
-    it('takes the environment variable over the YAML', () => {
-      const { dir } = project(row.yaml);
-      expect(resolveIn(dir, {}, { [row.envVar]: row.env })[row.name]).toEqual({ value: row.envValue, source: `env:${row.envVar}` });
-    });
-    it('takes the option over the environment variable', () => {
-      const { dir } = project(row.yaml);
-      expect(resolveIn(dir, { [row.name]: row.option }, { [row.envVar]: row.env })[row.name]).toEqual({ value: row.option, source: 'option' });
-    });
-  });
+  describePrecedence(rows, { project: (yaml) => project(yaml), resolveIn });
 
   describe('cacheDir', () => {
     it('uses cache under the config file project root by default', () => {

@@ -11,12 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCandles, type Candles } from '../../src/candles/index.js';
 import { MAX_MEMORY_BYTES, planLayout, wasmMemoryBytes } from '../../src/compute/plan.js';
-import { ComputeCancelled, GridValidationError } from '../../src/errors.js';
+import { ComputeCancelled, type GridtaError, GridValidationError } from '../../src/errors.js';
 import { materializeGrid } from '../../src/grid/axes.js';
 import type { GridSpec } from '../../src/grid/types.js';
 import { registry } from '../../src/registry/index.js';
 import { estimate as publicEstimate, estimateBatch as publicEstimateBatch } from '../../src/index.js';
 import { createEngine, type Engine } from '../../src/runtime/engine.js';
+import { rejection, thrown } from '../helpers/errors.js';
 
 const T = 1_000_000;
 const close = new Float32Array(T).map((_, i) => 100 + Math.sin(i / 40));
@@ -35,23 +36,7 @@ afterAll(async () => {
   for (const e of engines) await e.close();
 });
 
-function caught(f: () => unknown): GridValidationError {
-  try {
-    f();
-  } catch (e) {
-    return e as GridValidationError;
-  }
-  throw new Error('expected a throw');
-}
-async function rejected(p: Promise<unknown>): Promise<GridValidationError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as GridValidationError;
-  }
-  throw new Error('expected a rejection');
-}
-const summary = (e: GridValidationError): object => ({ class: e.constructor.name, code: e.code, details: e.details });
+const summary = (e: GridtaError): object => ({ class: e.constructor.name, code: e.code, details: e.details });
 
 /** Bytes of the compute's memory for `spec`, as runWasm (threads 1) or runPooled (threads n) lays it out. */
 function layoutBytes(spec: GridSpec, t: number, poolThreads: number | null, batchVariants: number | 'auto' = 'auto'): number {
@@ -67,8 +52,8 @@ describe('estimate refuses what compute refuses: the 4 GiB WebAssembly memory', 
     const e = engine({ threads: 1 });
     const need = layoutBytes(over, T, null);
     expect(need).toBeGreaterThan(MAX_MEMORY_BYTES);
-    const fromCompute = await rejected(e.compute({ candles, grid: over }));
-    const fromEstimate = caught(() => e.estimate(over, T));
+    const fromCompute = await rejection(e.compute({ candles, grid: over }));
+    const fromEstimate = thrown(() => e.estimate(over, T));
     expect(fromEstimate).toBeInstanceOf(GridValidationError);
     expect(summary(fromEstimate)).toEqual(summary(fromCompute));
     expect(fromEstimate.details).toEqual({ indicatorId: 'ma.sma', field: 'grid', reason: 'too_many_values', value: need, expected: `<= ${MAX_MEMORY_BYTES} bytes in one WebAssembly memory` });
@@ -80,15 +65,15 @@ describe('estimate refuses what compute refuses: the 4 GiB WebAssembly memory', 
     const e = engine({ threads: 2 });
     const need = layoutBytes(over, T, 2);
     expect(need).not.toBe(layoutBytes(over, T, null));
-    const fromEstimate = caught(() => e.estimate(over, T));
+    const fromEstimate = thrown(() => e.estimate(over, T));
     expect(fromEstimate.details).toMatchObject({ reason: 'too_many_values', value: need });
-    expect(summary(fromEstimate)).toEqual(summary(await rejected(e.compute({ candles, grid: over }))));
+    expect(summary(fromEstimate)).toEqual(summary(await rejection(e.compute({ candles, grid: over }))));
   });
 
   it('estimateBatch refuses a set of grids when one of them alone is refused by compute', () => {
     const e = engine({ threads: 1 });
-    const err = caught(() => e.estimateBatch([over, sma(3)], T));
-    expect(summary(err)).toEqual(summary(caught(() => e.estimate(over, T))));
+    const err = thrown(() => e.estimateBatch([over, sma(3)], T));
+    expect(summary(err)).toEqual(summary(thrown(() => e.estimate(over, T))));
     expect(e.estimateBatch([over, sma(3)], T, { throwOnGuard: false }).withinGuards).toBe(false);
     expect(e.estimateBatch([sma(3), sma(5)], T).withinGuards).toBe(true);
   });
@@ -102,7 +87,7 @@ describe('estimate refuses what compute refuses: the 4 GiB WebAssembly memory', 
     const plan = planLayout({ def: g.def, kernel: g.def.kernel!, axes: g.axes, t, variants: 1, layout: g.layout, outputs: g.def.outputs, threads: 1, executors: 1, inProcess: true, batchVariants: 'auto' });
     expect(plan.outputOffsets.length * t * 4).toBeLessThan(MAX_MEMORY_BYTES / 5);
     expect(plan.totalBytes).toBeGreaterThan(MAX_MEMORY_BYTES);
-    const err = caught(() => e.estimate(one, t));
+    const err = thrown(() => e.estimate(one, t));
     expect(err.details).toMatchObject({ field: 'grid', reason: 'too_many_values', value: plan.totalBytes });
   });
 
@@ -117,20 +102,20 @@ describe('estimate refuses what compute refuses: the 4 GiB WebAssembly memory', 
 
     expect(e.estimate(fits, T).withinGuards).toBe(true);
     const ac = new AbortController();
-    const cancelled = await rejected(e.compute({ candles, grid: fits, signal: ac.signal, onProgress: () => ac.abort() }));
+    const cancelled = await rejection(e.compute({ candles, grid: fits, signal: ac.signal, onProgress: () => ac.abort() }));
     expect(cancelled).toBeInstanceOf(ComputeCancelled);
     expect(cancelled.details).toMatchObject({ processed: 1, total: count });
 
-    const fromEstimate = caught(() => e.estimate(tooMany, T));
+    const fromEstimate = thrown(() => e.estimate(tooMany, T));
     expect(fromEstimate.details).toMatchObject({ reason: 'too_many_values', value: layoutBytes(tooMany, T, null, 1) });
-    expect(summary(fromEstimate)).toEqual(summary(await rejected(e.compute({ candles, grid: tooMany }))));
+    expect(summary(fromEstimate)).toEqual(summary(await rejection(e.compute({ candles, grid: tooMany }))));
   }, 60_000);
 
   it('the estimate of the public entry (no engine) checks the in-process layout of a WebAssembly compute', async () => {
     const e = engine({ threads: 1 });
-    const err = caught(() => publicEstimate(over, T));
-    expect(summary(err)).toEqual(summary(await rejected(e.compute({ candles, grid: over }))));
-    expect(summary(caught(() => publicEstimateBatch([over], T)))).toEqual(summary(err));
+    const err = thrown(() => publicEstimate(over, T));
+    expect(summary(err)).toEqual(summary(await rejection(e.compute({ candles, grid: over }))));
+    expect(summary(thrown(() => publicEstimateBatch([over], T)))).toEqual(summary(err));
     expect(publicEstimate(over, T, { throwOnGuard: false }).withinGuards).toBe(false);
     expect(publicEstimate(sma(1000), T).withinGuards).toBe(true);
   });

@@ -6,21 +6,7 @@ import {
   MAX_BATCH_ROWS, planTensorExport, tensorToArrow, tensorToArrowIPC, tensorToArrowWithBatchRows, toArrowExporters,
 } from '../../src/arrow/export.js';
 import { BBANDS_AXES, bits, knownValue, makeTensor, STEP_1M, TS0 } from './tensor-fixture.js';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
-
-function gridDetails(fn: () => unknown): Record<string, unknown> {
-  const e = thrown(fn);
-  expect(e, String(e)).toBeInstanceOf(GridValidationError);
-  return (e as GridValidationError).details as unknown as Record<string, unknown>;
-}
+import { gridDetails, thrown } from '../helpers/errors.js';
 
 const col = (table: Table, name: string): unknown[] => Array.from({ length: table.numRows }, (_, i) => table.getChild(name)!.get(i));
 const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);

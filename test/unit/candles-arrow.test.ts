@@ -9,24 +9,9 @@ import {
 import { describe, expect, it } from 'vitest';
 import { candlesFromArrow, loadCandlesFile } from '../../src/arrow/candles.js';
 import { candlesFromCsv, isCandles, type ArrowLoadOptions } from '../../src/candles/index.js';
-import { CandlesValidationError, type CandlesValidationDetails } from '../../src/errors.js';
+import { candlesDetails, candlesRejection } from '../helpers/errors.js';
 
 const MIN = 60_000;
-
-/** Runs `fn`, expects a CandlesValidationError whose message names its field; returns the details. */
-function detailsOf(fn: () => unknown): CandlesValidationDetails {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected a CandlesValidationError').toBeInstanceOf(CandlesValidationError);
-  const e = caught as CandlesValidationError;
-  expect(e.code).toBe('candles_invalid');
-  expect(e.message.startsWith(e.details.field), `message ${JSON.stringify(e.message)} names ${e.details.field}`).toBe(true);
-  return e.details;
-}
 
 /** A 64-bit timestamp vector built from exact bigints (Arrow's builders take ms numbers). */
 function bigVector(type: DataType, values: bigint[]): Vector {
@@ -62,7 +47,7 @@ describe('candlesFromArrow: timestamp columns', () => {
 
   it('rejects nanoseconds that are not a whole millisecond, naming the row', () => {
     const t = new Table({ ts_open: bigVector(new TimestampNanosecond(), [0n, 60_000_000_001n]), close: closeOf(2) });
-    expect(detailsOf(() => candlesFromArrow(t, opts()))).toMatchObject({ field: 'ts_open', reason: 'bad_timestamp', index: 1, value: '60000000001' });
+    expect(candlesDetails(() => candlesFromArrow(t, opts()))).toMatchObject({ field: 'ts_open', reason: 'bad_timestamp', index: 1, value: '60000000001' });
   });
 
   it('reads Date64', () => {
@@ -88,24 +73,24 @@ describe('candlesFromArrow: timestamp columns', () => {
     const good = new Table({ datetime: vectorFromArray(['2024-01-01T00:00:00Z', '2024-01-01T02:01:00+02:00'], new Utf8()), close: closeOf(2) });
     expect(ms(candlesFromArrow(good, opts()).tsOpen)).toEqual([Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 1, 0, 1)]);
     const bad = new Table({ datetime: vectorFromArray(['2024-01-01T00:00:00Z', '2024-01-01T00:01:00'], new Utf8()), close: closeOf(2) });
-    expect(detailsOf(() => candlesFromArrow(bad, opts()))).toMatchObject({ field: 'datetime', reason: 'bad_timestamp', index: 1, value: '2024-01-01T00:01:00' });
+    expect(candlesDetails(() => candlesFromArrow(bad, opts()))).toMatchObject({ field: 'datetime', reason: 'bad_timestamp', index: 1, value: '2024-01-01T00:01:00' });
   });
 
   it('rejects a null timestamp, naming the row', () => {
     const t = new Table({ ts_open: vectorFromArray([0, null, 2 * MIN], new TimestampMillisecond()), close: closeOf(3) });
-    expect(detailsOf(() => candlesFromArrow(t, opts()))).toMatchObject({ field: 'ts_open', reason: 'bad_timestamp', index: 1 });
+    expect(candlesDetails(() => candlesFromArrow(t, opts()))).toMatchObject({ field: 'ts_open', reason: 'bad_timestamp', index: 1 });
   });
 
   it('rejects a Bool timestamp column with wrong_dtype', () => {
     const t = new Table({ ts_open: vectorFromArray([true, false], new Bool()), close: closeOf(2) });
-    expect(detailsOf(() => candlesFromArrow(t, opts()))).toMatchObject({ field: 'ts_open', reason: 'wrong_dtype', value: 'Bool' });
+    expect(candlesDetails(() => candlesFromArrow(t, opts()))).toMatchObject({ field: 'ts_open', reason: 'wrong_dtype', value: 'Bool' });
   });
 
   it('rejects Date32 and Int8 timestamp columns with wrong_dtype', () => {
     const date32 = new Table({ date: vectorFromArray([new Date(0)], new DateDay()), close: closeOf(1) });
-    expect(detailsOf(() => candlesFromArrow(date32, opts({ timeframe: '1d' })))).toMatchObject({ field: 'date', reason: 'wrong_dtype', value: 'Date32<DAY>' });
+    expect(candlesDetails(() => candlesFromArrow(date32, opts({ timeframe: '1d' })))).toMatchObject({ field: 'date', reason: 'wrong_dtype', value: 'Date32<DAY>' });
     const int8 = new Table({ time: vectorFromArray([1], new Int8()), close: closeOf(1) });
-    expect(detailsOf(() => candlesFromArrow(int8, opts({ timeframe: '1d' }))).reason).toBe('wrong_dtype');
+    expect(candlesDetails(() => candlesFromArrow(int8, opts({ timeframe: '1d' }))).reason).toBe('wrong_dtype');
   });
 });
 
@@ -140,25 +125,25 @@ describe('candlesFromArrow: value columns', () => {
 
   it('rejects a Bool value column with wrong_dtype naming the column and type', () => {
     const t = new Table({ ts_open: ts(), close: closeOf(3), volume: vectorFromArray([true, false, true], new Bool()) });
-    const d = detailsOf(() => candlesFromArrow(t, opts()));
+    const d = candlesDetails(() => candlesFromArrow(t, opts()));
     expect(d).toMatchObject({ field: 'volume', reason: 'wrong_dtype', value: 'Bool' });
   });
 
   it('rejects a Float16 value column with wrong_dtype', () => {
     const t = new Table({ ts_open: ts(), close: vectorFromArray([1, 2, 3], new Float16()) });
-    expect(detailsOf(() => candlesFromArrow(t, opts()))).toMatchObject({ field: 'close', reason: 'wrong_dtype', value: 'Float16' });
+    expect(candlesDetails(() => candlesFromArrow(t, opts()))).toMatchObject({ field: 'close', reason: 'wrong_dtype', value: 'Float16' });
   });
 
   it('rejects Infinity and 1e39 as non_finite, naming the row', () => {
     const inf = new Table({ ts_open: ts(), close: vectorFromArray([1, 2, Infinity], new Float64()) });
-    expect(detailsOf(() => candlesFromArrow(inf, opts()))).toMatchObject({ field: 'close', reason: 'non_finite', index: 2 });
+    expect(candlesDetails(() => candlesFromArrow(inf, opts()))).toMatchObject({ field: 'close', reason: 'non_finite', index: 2 });
     const big = new Table({ ts_open: ts(), close: vectorFromArray([1, 1e39, 3], new Float64()) });
-    expect(detailsOf(() => candlesFromArrow(big, opts()))).toMatchObject({ field: 'close', reason: 'non_finite', index: 1, value: 1e39 });
+    expect(candlesDetails(() => candlesFromArrow(big, opts()))).toMatchObject({ field: 'close', reason: 'non_finite', index: 1, value: 1e39 });
   });
 
   it('rejects a table without a close column', () => {
     const t = new Table({ ts_open: ts(), open: closeOf(3) });
-    expect(detailsOf(() => candlesFromArrow(t, opts()))).toMatchObject({ field: 'close', reason: 'missing_column' });
+    expect(candlesDetails(() => candlesFromArrow(t, opts()))).toMatchObject({ field: 'close', reason: 'missing_column' });
   });
 
   it('maps columns explicitly', () => {
@@ -181,7 +166,7 @@ describe('candlesFromArrow: placement and chunks', () => {
 
   it('names the table row of the first duplicate with strict', () => {
     const t = new Table({ ts_open: vectorFromArray([0, MIN, MIN], new TimestampMillisecond()), close: closeOf(3) });
-    expect(detailsOf(() => candlesFromArrow(t, opts({ strict: true })))).toMatchObject({ field: 'ts_open', reason: 'duplicate_timestamp', index: 2, value: MIN });
+    expect(candlesDetails(() => candlesFromArrow(t, opts({ strict: true })))).toMatchObject({ field: 'ts_open', reason: 'duplicate_timestamp', index: 2, value: MIN });
   });
 
   it('reads a table of two chunks in order', () => {
@@ -197,7 +182,7 @@ describe('candlesFromArrow: placement and chunks', () => {
   it('names the table-wide row of an error in a second chunk', () => {
     const a = new Table({ ts_open: vectorFromArray([0, MIN], new TimestampMillisecond()), close: vectorFromArray([1, 2], new Float64()) });
     const b = new Table({ ts_open: vectorFromArray([2 * MIN, 3 * MIN], new TimestampMillisecond()), close: vectorFromArray([3, -Infinity], new Float64()) });
-    expect(detailsOf(() => candlesFromArrow(a.concat(b), opts()))).toMatchObject({ field: 'close', reason: 'non_finite', index: 3 });
+    expect(candlesDetails(() => candlesFromArrow(a.concat(b), opts()))).toMatchObject({ field: 'close', reason: 'non_finite', index: 3 });
   });
 
   it('reads a sliced table with its offset into the null bitmap', () => {
@@ -216,7 +201,7 @@ describe('candlesFromArrow: placement and chunks', () => {
 
   it('checks the instrument id first', () => {
     const t = new Table({ ts_open: vectorFromArray([true], new Bool()), close: closeOf(1) });
-    expect(detailsOf(() => candlesFromArrow(t, opts({ instrumentId: ' ' }))).reason).toBe('empty_instrument');
+    expect(candlesDetails(() => candlesFromArrow(t, opts({ instrumentId: ' ' }))).reason).toBe('empty_instrument');
   });
 });
 
@@ -259,8 +244,6 @@ describe('loadCandlesFile', () => {
   });
 
   it('rejects an unknown extension', async () => {
-    const e = await loadCandlesFile('/tmp/data.parquet').catch((err: unknown) => err);
-    expect(e).toBeInstanceOf(CandlesValidationError);
-    expect((e as CandlesValidationError).details).toMatchObject({ field: 'path', reason: 'wrong_dtype', value: '/tmp/data.parquet' });
+    expect(await candlesRejection(loadCandlesFile('/tmp/data.parquet'))).toMatchObject({ field: 'path', reason: 'wrong_dtype', value: '/tmp/data.parquet' });
   });
 });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CandlesValidationError, type CandlesValidationDetails } from '../../src/errors.js';
 import { candlesFromCsv, isCandles, type Candles, type CsvLoadOptions } from '../../src/candles/index.js';
+import { candlesRejection } from '../helpers/errors.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -13,16 +13,6 @@ const TTRC = new URL('../../bench/ttrc.csv', import.meta.url);
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const load = (text: string, opts: Partial<CsvLoadOptions> = {}): Promise<Candles> =>
   candlesFromCsv(bytes(text), { instrumentId: 'test', ...opts });
-
-/** Awaits `p`, expects a CandlesValidationError whose message names its field; returns the details. */
-async function rejection(p: Promise<unknown>): Promise<CandlesValidationDetails> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e, 'expected a CandlesValidationError').toBeInstanceOf(CandlesValidationError);
-  const err = e as CandlesValidationError;
-  expect(err.code).toBe('candles_invalid');
-  expect(err.message.startsWith(err.details.field), `message ${JSON.stringify(err.message)} names ${err.details.field}`).toBe(true);
-  return err.details;
-}
 
 const ms = (a: BigInt64Array) => [...a].map(Number);
 const f32 = (xs: number[]) => [...Float32Array.from(xs)];
@@ -49,12 +39,12 @@ describe('candlesFromCsv: the §1.5 worked example', () => {
   });
 
   it('rejects the first duplicate row with strict, naming its line', async () => {
-    const d = await rejection(load(csv, { timeframe: '1m', start: 0, end: 300_000, strict: true }));
+    const d = await candlesRejection(load(csv, { timeframe: '1m', start: 0, end: 300_000, strict: true }));
     expect(d).toMatchObject({ field: 'ts_open', reason: 'duplicate_timestamp', line: 5, value: 60_000 });
   });
 
   it('rejects a misaligned row with strict when it comes first', async () => {
-    const d = await rejection(load('ts_open,close\n0,1\n90000,2\n60000,3\n60000,4\n', { timeframe: '1m', strict: true }));
+    const d = await candlesRejection(load('ts_open,close\n0,1\n90000,2\n60000,3\n60000,4\n', { timeframe: '1m', strict: true }));
     expect(d).toMatchObject({ field: 'ts_open', reason: 'misaligned_timestamp', line: 3, value: 90_000 });
   });
 
@@ -85,17 +75,17 @@ describe('candlesFromCsv: timeframe and range', () => {
   });
 
   it('rejects a single distinct time without a timeframe', async () => {
-    const d = await rejection(load('ts_open,close\n0,1\n0,2\n'));
+    const d = await candlesRejection(load('ts_open,close\n0,1\n0,2\n'));
     expect(d).toMatchObject({ field: 'timeframe', reason: 'timeframe_required', value: 1 });
   });
 
   it('rejects an inferred step that is no supported timeframe', async () => {
-    const d = await rejection(load('ts_open,close\n0,1\n120000,2\n240000,3\n'));
+    const d = await candlesRejection(load('ts_open,close\n0,1\n120000,2\n240000,3\n'));
     expect(d).toMatchObject({ field: 'timeframe', reason: 'timeframe_not_inferred', value: 120_000 });
   });
 
   it('rejects an unsupported timeframe option before reading the file', async () => {
-    const d = await rejection(candlesFromCsv('/nonexistent/file.csv', { instrumentId: 'x', timeframe: '3m' }));
+    const d = await candlesRejection(candlesFromCsv('/nonexistent/file.csv', { instrumentId: 'x', timeframe: '3m' }));
     expect(d).toMatchObject({ field: 'timeframe', reason: 'unsupported_timeframe', value: '3m' });
   });
 
@@ -112,22 +102,22 @@ describe('candlesFromCsv: timeframe and range', () => {
   });
 
   it('rejects a start after every row', async () => {
-    const d = await rejection(load('ts_open,close\n0,1\n60000,2\n', { start: 120_000 }));
+    const d = await candlesRejection(load('ts_open,close\n0,1\n60000,2\n', { start: 120_000 }));
     expect(d).toMatchObject({ field: 'start', reason: 'empty_range', value: 120_000 });
   });
 
   it('rejects an end not after the start', async () => {
-    const d = await rejection(load('ts_open,close\n0,1\n60000,2\n', { start: 60_000, end: 60_000 }));
+    const d = await candlesRejection(load('ts_open,close\n0,1\n60000,2\n', { start: 60_000, end: 60_000 }));
     expect(d).toMatchObject({ field: 'end', reason: 'empty_range', value: 60_000 });
   });
 
   it('rejects an end off the start grid', async () => {
-    const d = await rejection(load('ts_open,close\n0,1\n60000,2\n', { end: 90_000 }));
+    const d = await candlesRejection(load('ts_open,close\n0,1\n60000,2\n', { end: 90_000 }));
     expect(d).toMatchObject({ field: 'end', reason: 'range_not_aligned', value: 90_000 });
   });
 
   it('rejects a start that is not an integer', async () => {
-    const d = await rejection(load('ts_open,close\n0,1\n60000,2\n', { start: 0.5 }));
+    const d = await candlesRejection(load('ts_open,close\n0,1\n60000,2\n', { start: 0.5 }));
     expect(d).toMatchObject({ field: 'start', reason: 'bad_timestamp', value: 0.5 });
   });
 
@@ -157,7 +147,7 @@ describe('candlesFromCsv: sessions timeline', () => {
   });
 
   it('rejects a range that keeps no row', async () => {
-    const d = await rejection(load(csv, { timeframe: '1m', timeline: 'sessions', start: 30_000, end: 60_000 }));
+    const d = await candlesRejection(load(csv, { timeframe: '1m', timeline: 'sessions', start: 30_000, end: 60_000 }));
     expect(d.reason).toBe('empty_range');
   });
 
@@ -219,22 +209,22 @@ describe('candlesFromCsv: headers and columns', () => {
   });
 
   it('rejects an explicit column that is not in the header', async () => {
-    const d = await rejection(load('ts_open,close\n0,1\n', { timeframe: '1m', columns: { high: 'Max' } }));
+    const d = await candlesRejection(load('ts_open,close\n0,1\n', { timeframe: '1m', columns: { high: 'Max' } }));
     expect(d).toMatchObject({ field: 'high', reason: 'missing_column', value: 'Max' });
   });
 
   it('rejects a file without a timestamp column', async () => {
-    const d = await rejection(load('when,close\n0,1\n'));
+    const d = await candlesRejection(load('when,close\n0,1\n'));
     expect(d).toMatchObject({ field: 'tsOpen', reason: 'missing_column' });
   });
 
   it('rejects a file without a close column', async () => {
-    const d = await rejection(load('ts_open,open\n0,1\n'));
+    const d = await candlesRejection(load('ts_open,open\n0,1\n'));
     expect(d).toMatchObject({ field: 'close', reason: 'missing_column' });
   });
 
   it('rejects an empty file for lack of a header', async () => {
-    expect((await rejection(load(''))).reason).toBe('missing_column');
+    expect((await candlesRejection(load(''))).reason).toBe('missing_column');
   });
 
   it('ignores columns it does not use', async () => {
@@ -255,12 +245,12 @@ describe('candlesFromCsv: CSV syntax', () => {
   });
 
   it('counts lines inside quoted fields when naming a line', async () => {
-    const d = await rejection(load('ts_open,note,close\n0,"x\ny",1\n60000,z,oops\n'));
+    const d = await candlesRejection(load('ts_open,note,close\n0,"x\ny",1\n60000,z,oops\n'));
     expect(d).toMatchObject({ field: 'close', reason: 'not_a_number', line: 4, value: 'oops' });
   });
 
   it('counts blank lines and CRLF line ends when naming a line', async () => {
-    const d = await rejection(load('ts_open,close\r\n0,1\r\n\r\n60000,x\r\n'));
+    const d = await candlesRejection(load('ts_open,close\r\n0,1\r\n\r\n60000,x\r\n'));
     expect(d).toMatchObject({ line: 4, value: 'x' });
   });
 
@@ -270,17 +260,17 @@ describe('candlesFromCsv: CSV syntax', () => {
   });
 
   it('rejects a row with fewer fields than the header, naming its line', async () => {
-    const d = await rejection(load('ts_open,open,close\n0,1,2\n60000,3\n'));
+    const d = await candlesRejection(load('ts_open,open,close\n0,1,2\n60000,3\n'));
     expect(d).toMatchObject({ field: 'close', reason: 'length_mismatch', line: 3, value: 2, expected: 3 });
   });
 
   it('rejects a row with more fields than the header', async () => {
-    const d = await rejection(load('ts_open,close\n0,1,2\n'));
+    const d = await candlesRejection(load('ts_open,close\n0,1,2\n'));
     expect(d).toMatchObject({ reason: 'length_mismatch', line: 2, value: 3, expected: 2 });
   });
 
   it('rejects an unterminated quote', async () => {
-    expect((await rejection(load('ts_open,close\n0,"1\n'))).reason).toBe('not_a_number');
+    expect((await candlesRejection(load('ts_open,close\n0,"1\n'))).reason).toBe('not_a_number');
   });
 });
 
@@ -301,12 +291,12 @@ describe('candlesFromCsv: timestamp cells', () => {
   });
 
   it('rejects microseconds that are not a whole millisecond', async () => {
-    const d = await rejection(load('ts_open,close\n1700000040000000,1\n1700000100000500,2\n', { tsUnit: 'us' }));
+    const d = await candlesRejection(load('ts_open,close\n1700000040000000,1\n1700000100000500,2\n', { tsUnit: 'us' }));
     expect(d).toMatchObject({ field: 'ts_open', reason: 'bad_timestamp', line: 3, value: '1700000100000500' });
   });
 
   it('rejects an unknown tsUnit', async () => {
-    expect((await rejection(load('ts_open,close\n0,1\n', { tsUnit: 'min' as never }))).reason).toBe('bad_timestamp');
+    expect((await candlesRejection(load('ts_open,close\n0,1\n', { tsUnit: 'min' as never }))).reason).toBe('bad_timestamp');
   });
 
   it('reads ISO-8601 date-times with Z', async () => {
@@ -327,23 +317,23 @@ describe('candlesFromCsv: timestamp cells', () => {
   it('reads millisecond fractions and zero digits beyond them', async () => {
     const c = await load('time,close\n2024-01-01T00:00:00.000000Z,1\n', { timeframe: '1m' });
     expect(c.start).toBe(Date.UTC(2024, 0, 1));
-    const d = await rejection(load('time,close\n2024-01-01T00:00:00.0001Z,1\n', { timeframe: '1m' }));
+    const d = await candlesRejection(load('time,close\n2024-01-01T00:00:00.0001Z,1\n', { timeframe: '1m' }));
     expect(d).toMatchObject({ field: 'time', reason: 'bad_timestamp', line: 2 });
   });
 
   it('rejects a timestamp without a zone', async () => {
-    const d = await rejection(load('datetime,close\n2024-01-02T03:04:00Z,1\n2024-01-02T03:05:00,2\n'));
+    const d = await candlesRejection(load('datetime,close\n2024-01-02T03:04:00Z,1\n2024-01-02T03:05:00,2\n'));
     expect(d).toMatchObject({ field: 'datetime', reason: 'bad_timestamp', line: 3, value: '2024-01-02T03:05:00' });
   });
 
   it('rejects a date that is not on the calendar', async () => {
-    const d = await rejection(load('date,close\n2023-02-29,1\n', { timeframe: '1d' }));
+    const d = await candlesRejection(load('date,close\n2023-02-29,1\n', { timeframe: '1d' }));
     expect(d).toMatchObject({ reason: 'bad_timestamp', value: '2023-02-29' });
   });
 
   it('rejects an empty or fractional timestamp', async () => {
-    expect(await rejection(load('ts_open,close\n,1\n', { timeframe: '1m' }))).toMatchObject({ reason: 'bad_timestamp', line: 2 });
-    expect(await rejection(load('ts_open,close\n1.5,1\n', { timeframe: '1m' }))).toMatchObject({ reason: 'bad_timestamp', value: '1.5' });
+    expect(await candlesRejection(load('ts_open,close\n,1\n', { timeframe: '1m' }))).toMatchObject({ reason: 'bad_timestamp', line: 2 });
+    expect(await candlesRejection(load('ts_open,close\n1.5,1\n', { timeframe: '1m' }))).toMatchObject({ reason: 'bad_timestamp', value: '1.5' });
   });
 });
 
@@ -359,16 +349,16 @@ describe('candlesFromCsv: value cells', () => {
   });
 
   it('rejects 1e39 as non_finite, naming line and column', async () => {
-    const d = await rejection(load('ts_open,open,close\n0,1,1\n60000,1e39,1\n'));
+    const d = await candlesRejection(load('ts_open,open,close\n0,1,1\n60000,1e39,1\n'));
     expect(d).toMatchObject({ field: 'open', reason: 'non_finite', line: 3, value: '1e39' });
   });
 
   it('rejects inf as non_finite', async () => {
-    expect(await rejection(load('ts_open,close\n0,-inf\n'))).toMatchObject({ field: 'close', reason: 'non_finite', line: 2 });
+    expect(await candlesRejection(load('ts_open,close\n0,-inf\n'))).toMatchObject({ field: 'close', reason: 'non_finite', line: 2 });
   });
 
   it('rejects a hexadecimal cell that Number() would accept', async () => {
-    const d = await rejection(load('ts_open,close\n0," 0x1A "\n'));
+    const d = await candlesRejection(load('ts_open,close\n0," 0x1A "\n'));
     expect(d).toMatchObject({ field: 'close', reason: 'not_a_number', line: 2, value: ' 0x1A ' });
   });
 
@@ -379,7 +369,7 @@ describe('candlesFromCsv: value cells', () => {
 
   it('rejects words, thousands separators and trailing units', async () => {
     for (const cell of ['abc', '"1,000"', '5kg', 'NAN', '1e', '--1']) {
-      const d = await rejection(load(`ts_open,close\n0,${cell}\n`, { timeframe: '1m' }));
+      const d = await candlesRejection(load(`ts_open,close\n0,${cell}\n`, { timeframe: '1m' }));
       expect(d.reason, cell).toBe('not_a_number');
     }
   });
@@ -403,7 +393,7 @@ describe('candlesFromCsv: sources and options', () => {
   it('rejects a missing instrument id with a rejected promise, not a throw', async () => {
     const p = candlesFromCsv(bytes('ts_open,close\n0,1\n'), {} as never);
     expect(p).toBeInstanceOf(Promise);
-    expect(await rejection(p)).toMatchObject({ field: 'instrumentId', reason: 'empty_instrument' });
+    expect(await candlesRejection(p)).toMatchObject({ field: 'instrumentId', reason: 'empty_instrument' });
   });
 
   it('stores the instrument id trimmed', async () => {

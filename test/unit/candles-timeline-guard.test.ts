@@ -7,24 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { candlesFromArrow, loadCandlesFile } from '../../src/arrow/candles.js';
 import { candlesFromCsv, type Candles, type CsvLoadOptions } from '../../src/candles/index.js';
 import { DEFAULT_MAX_BARS, DEFAULT_MAX_HOLE_SHARE } from '../../src/candles/place.js';
-import { CandlesValidationError, type CandlesValidationDetails } from '../../src/errors.js';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { candlesFailure } from '../helpers/errors.js';
 
 const MIN = 60_000;
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const load = (text: string, opts: Partial<CsvLoadOptions> = {}): Promise<Candles> =>
   candlesFromCsv(bytes(text), { instrumentId: 'test', ...opts });
-
-async function rejection(p: Promise<unknown> | (() => unknown)): Promise<{ details: CandlesValidationDetails; message: string }> {
-  const e = await (typeof p === 'function' ? Promise.resolve().then(p) : p).then(() => undefined, (err: unknown) => err);
-  expect(e, 'expected a CandlesValidationError').toBeInstanceOf(CandlesValidationError);
-  const err = e as CandlesValidationError;
-  expect(err.code).toBe('candles_invalid');
-  return { details: err.details, message: err.message };
-}
 
 describe('loaders: the dense timeline guard', () => {
   it('has the documented defaults', () => {
@@ -34,7 +26,7 @@ describe('loaders: the dense timeline guard', () => {
 
   it('refuses three rows 0, 60000, 6e13 on 1m (T = 1e9 + 1) naming the gap, before allocating', async () => {
     const before = process.memoryUsage().arrayBuffers;
-    const { details, message } = await rejection(load('ts_open,close\n0,1\n60000,2\n60000000000000,3\n', { timeframe: '1m' }));
+    const { details, message } = await candlesFailure(load('ts_open,close\n0,1\n60000,2\n60000000000000,3\n', { timeframe: '1m' }));
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
     expect(details).toEqual({
       field: 'ts_open', reason: 'timeline_too_long', line: 4,
@@ -46,19 +38,19 @@ describe('loaders: the dense timeline guard', () => {
   });
 
   it('refuses 6e12 (T = 1e8, under maxBars) by the hole share', async () => {
-    const { details } = await rejection(load('ts_open,close\n0,1\n60000,2\n6000000000000,3\n', { timeframe: '1m' }));
+    const { details } = await candlesFailure(load('ts_open,close\n0,1\n60000,2\n6000000000000,3\n', { timeframe: '1m' }));
     expect(details.reason).toBe('timeline_too_long');
     expect(details.value).toEqual({ bars: 1e8 + 1, holes: 1e8 - 2, gap: { from: 60000, to: 6e12, bars: 1e8 - 2 } });
   });
 
   it('refuses 9e15 (T = 1.5e11) with a typed error, not a RangeError', async () => {
-    const { details } = await rejection(load('ts_open,close\n0,1\n60000,2\n9000000000000000,3\n', { timeframe: '1m' }));
+    const { details } = await candlesFailure(load('ts_open,close\n0,1\n60000,2\n9000000000000000,3\n', { timeframe: '1m' }));
     expect(details).toMatchObject({ field: 'ts_open', reason: 'timeline_too_long', line: 4 });
     expect((details.value as { bars: number }).bars).toBe(150_000_000_001);
   });
 
   it('names a gap that the end option opens after the last row', async () => {
-    const { details, message } = await rejection(load('ts_open,close\n0,1\n60000,2\n', { timeframe: '1m', end: 6e11 }));
+    const { details, message } = await candlesFailure(load('ts_open,close\n0,1\n60000,2\n', { timeframe: '1m', end: 6e11 }));
     expect(details).toEqual({
       field: 'ts_open', reason: 'timeline_too_long',
       value: { bars: 1e7, holes: 1e7 - 2, gap: { from: 60000, to: 6e11, bars: 1e7 - 2 } }, expected: { maxBars: 2 ** 27, maxHoleShare: 0.99 },
@@ -69,7 +61,7 @@ describe('loaders: the dense timeline guard', () => {
   it('takes maxBars and maxHoleShare as options', async () => {
     const csv = 'ts_open,close\n0,1\n6000000,2\n';          // T = 101, 99 holes (98%)
     expect((await load(csv, { timeframe: '1m' })).t).toBe(101);
-    const bars = await rejection(load(csv, { timeframe: '1m', maxBars: 100 }));
+    const bars = await candlesFailure(load(csv, { timeframe: '1m', maxBars: 100 }));
     expect(bars.details).toMatchObject({ reason: 'timeline_too_long', line: 3, value: { bars: 101, holes: 99, gap: { from: 0, to: 6000000, bars: 99 } }, expected: { maxBars: 100, maxHoleShare: 0.99 } });
     expect((await load(csv, { timeframe: '1m', maxBars: 101 })).t).toBe(101);
   });
@@ -80,7 +72,7 @@ describe('loaders: the dense timeline guard', () => {
     // 200 rows spread over 200,000 bars (99.9% holes): refused; allowed with maxHoleShare 1.
     const rows = Array.from({ length: 200 }, (_, i) => `${i * 1000 * MIN},${i}`).join('\n');
     const csv = `ts_open,close\n${rows}\n`;
-    const { details } = await rejection(load(csv, { timeframe: '1m' }));
+    const { details } = await candlesFailure(load(csv, { timeframe: '1m' }));
     expect(details).toMatchObject({ reason: 'timeline_too_long', line: 3, value: { bars: 199_001, holes: 198_801, gap: { from: 0, to: 1000 * MIN, bars: 999 } } });
     expect((await load(csv, { timeframe: '1m', maxHoleShare: 1 })).t).toBe(199_001);
   });
@@ -91,10 +83,10 @@ describe('loaders: the dense timeline guard', () => {
   });
 
   it('rejects bad guard options by name', async () => {
-    expect((await rejection(load('ts_open,close\n0,1\n', { timeframe: '1m', maxBars: 0 }))).details).toMatchObject({ field: 'maxBars', reason: 'wrong_dtype', value: 0 });
-    expect((await rejection(load('ts_open,close\n0,1\n', { timeframe: '1m', maxBars: 1.5 }))).details).toMatchObject({ field: 'maxBars', value: 1.5 });
-    expect((await rejection(load('ts_open,close\n0,1\n', { timeframe: '1m', maxHoleShare: 1.5 }))).details).toMatchObject({ field: 'maxHoleShare', reason: 'wrong_dtype', value: 1.5 });
-    expect((await rejection(load('ts_open,close\n0,1\n', { timeframe: '1m', maxHoleShare: NaN }))).details).toMatchObject({ field: 'maxHoleShare', value: 'NaN' });
+    expect((await candlesFailure(load('ts_open,close\n0,1\n', { timeframe: '1m', maxBars: 0 }))).details).toMatchObject({ field: 'maxBars', reason: 'wrong_dtype', value: 0 });
+    expect((await candlesFailure(load('ts_open,close\n0,1\n', { timeframe: '1m', maxBars: 1.5 }))).details).toMatchObject({ field: 'maxBars', value: 1.5 });
+    expect((await candlesFailure(load('ts_open,close\n0,1\n', { timeframe: '1m', maxHoleShare: 1.5 }))).details).toMatchObject({ field: 'maxHoleShare', reason: 'wrong_dtype', value: 1.5 });
+    expect((await candlesFailure(load('ts_open,close\n0,1\n', { timeframe: '1m', maxHoleShare: NaN }))).details).toMatchObject({ field: 'maxHoleShare', value: 'NaN' });
   });
 
   it('guards the Arrow loader too, naming the row index', async () => {
@@ -102,20 +94,20 @@ describe('loaders: the dense timeline guard', () => {
       ts_open: vectorFromArray([0n, 60000n, 60000000000000n], new Int64()),
       close: vectorFromArray([1, 2, 3], new Float64()),
     });
-    const { details } = await rejection(() => candlesFromArrow(table, { instrumentId: 'x', timeframe: '1m' }));
+    const { details } = await candlesFailure(() => candlesFromArrow(table, { instrumentId: 'x', timeframe: '1m' }));
     expect(details).toMatchObject({ field: 'ts_open', reason: 'timeline_too_long', index: 2, value: { bars: 1e9 + 1, gap: { from: 60000, to: 6e13 } } });
   });
 });
 
 describe('loaders: duplicate header names', () => {
   it('refuses a CSV header naming close twice, naming the column', async () => {
-    const { details, message } = await rejection(load('ts_open,close,close\n0,1,2\n60000,3,4\n'));
+    const { details, message } = await candlesFailure(load('ts_open,close,close\n0,1,2\n60000,3,4\n'));
     expect(details).toEqual({ field: 'close', reason: 'duplicate_column', line: 1, value: 'close', expected: 'unique column names' });
     expect(message).toContain('columns 2 and 3');
   });
 
   it('compares names as the matching does (trimmed, any case)', async () => {
-    const { details } = await rejection(load('ts_open,Volume, volume \n0,1,2\n60000,3,4\n'));
+    const { details } = await candlesFailure(load('ts_open,Volume, volume \n0,1,2\n60000,3,4\n'));
     expect(details).toEqual({ field: 'volume', reason: 'duplicate_column', line: 1, value: 'volume', expected: 'unique column names' });
   });
 
@@ -125,7 +117,7 @@ describe('loaders: duplicate header names', () => {
     const batch = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 2, nullCount: 0, children }));
     const table = new Table([batch]);
     expect(table.schema.fields.map((f) => f.name)).toEqual(['ts_open', 'close', 'close']);
-    const { details } = await rejection(() => candlesFromArrow(table, { instrumentId: 'x', timeframe: '1m' }));
+    const { details } = await candlesFailure(() => candlesFromArrow(table, { instrumentId: 'x', timeframe: '1m' }));
     expect(details).toEqual({ field: 'close', reason: 'duplicate_column', value: 'close', expected: 'unique column names' });
   });
 
@@ -141,17 +133,17 @@ describe('loadCandlesFile: unreadable paths', () => {
   it('names a missing file as a typed error', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gridta-missing-'));
     const path = join(dir, 'nope.csv');
-    const { details, message } = await rejection(loadCandlesFile(path));
+    const { details, message } = await candlesFailure(loadCandlesFile(path));
     expect(details).toEqual({ field: 'path', reason: 'file_unreadable', value: path, expected: 'a readable file' });
     expect(message).toContain('no such file');
-    expect((await rejection(loadCandlesFile(join(dir, 'nope.arrow')))).details).toMatchObject({ field: 'path', reason: 'file_unreadable' });
+    expect((await candlesFailure(loadCandlesFile(join(dir, 'nope.arrow')))).details).toMatchObject({ field: 'path', reason: 'file_unreadable' });
   });
 
   it('names a directory given as the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gridta-isdir-'));
     const { mkdir } = await import('node:fs/promises');
     await mkdir(join(dir, 'd.csv'));
-    const { details, message } = await rejection(loadCandlesFile(join(dir, 'd.csv')));
+    const { details, message } = await candlesFailure(loadCandlesFile(join(dir, 'd.csv')));
     expect(details).toMatchObject({ field: 'path', reason: 'file_unreadable', value: join(dir, 'd.csv') });
     expect(message).toContain('it is a directory');
   });
@@ -161,16 +153,16 @@ describe('candlesFromCsv: unreadable paths', () => {
   it('names a missing file as a typed error, for a path and a file: URL', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gridta-csv-missing-'));
     const path = join(dir, 'nope.csv');
-    const { details, message } = await rejection(candlesFromCsv(path, { instrumentId: 'x' }));
+    const { details, message } = await candlesFailure(candlesFromCsv(path, { instrumentId: 'x' }));
     expect(details).toEqual({ field: 'path', reason: 'file_unreadable', value: path, expected: 'a readable file' });
     expect(message).toContain('no such file');
     const url = pathToFileURL(path);
-    expect((await rejection(candlesFromCsv(url, { instrumentId: 'x' }))).details).toEqual({ field: 'path', reason: 'file_unreadable', value: url.href, expected: 'a readable file' });
+    expect((await candlesFailure(candlesFromCsv(url, { instrumentId: 'x' }))).details).toEqual({ field: 'path', reason: 'file_unreadable', value: url.href, expected: 'a readable file' });
   });
 
   it('names a directory given as the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gridta-csv-isdir-'));
-    const { details, message } = await rejection(candlesFromCsv(dir, { instrumentId: 'x' }));
+    const { details, message } = await candlesFailure(candlesFromCsv(dir, { instrumentId: 'x' }));
     expect(details).toEqual({ field: 'path', reason: 'file_unreadable', value: dir, expected: 'a readable file' });
     expect(message).toContain('it is a directory');
   });

@@ -1,31 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CandlesValidationError, MissingInputSeriesError, type CandlesValidationDetails } from '../../src/errors.js';
+import { MissingInputSeriesError } from '../../src/errors.js';
 import {
   availableSeries, buildSourceSeries, createCandles, isCandles, type CandlesInput,
 } from '../../src/candles/index.js';
+import { candlesDetails } from '../helpers/errors.js';
 
 const MIN = 60_000;
-
-/** Runs `fn`, expects a CandlesValidationError, returns it. */
-function candlesError(fn: () => unknown): CandlesValidationError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected a CandlesValidationError').toBeInstanceOf(CandlesValidationError);
-  const e = caught as CandlesValidationError;
-  expect(e.code).toBe('candles_invalid');
-  return e;
-}
-
-/** Details of the error `fn` throws; also checks the message names the field. */
-function detailsOf(fn: () => unknown): CandlesValidationDetails {
-  const e = candlesError(fn);
-  expect(e.message.startsWith(e.details.field), `message ${JSON.stringify(e.message)} names ${e.details.field}`).toBe(true);
-  return e.details;
-}
 
 /** A valid 1m input of `t` bars starting at 0, close = 1..t. */
 function input(t = 4, extra: Partial<CandlesInput> = {}): CandlesInput {
@@ -97,19 +77,19 @@ describe('createCandles', () => {
 
 describe('createCandles [C1] instrumentId', () => {
   it('rejects an empty instrument id', () => {
-    expect(detailsOf(() => createCandles(input(2, { instrumentId: '' })))).toMatchObject({ field: 'instrumentId', reason: 'empty_instrument', value: '' });
+    expect(candlesDetails(() => createCandles(input(2, { instrumentId: '' })))).toMatchObject({ field: 'instrumentId', reason: 'empty_instrument', value: '' });
   });
 
   it('rejects an instrument id made of white space', () => {
-    expect(detailsOf(() => createCandles(input(2, { instrumentId: ' \t ' }))).reason).toBe('empty_instrument');
+    expect(candlesDetails(() => createCandles(input(2, { instrumentId: ' \t ' }))).reason).toBe('empty_instrument');
   });
 
   it('rejects an instrument id that is not a string', () => {
-    expect(detailsOf(() => createCandles(input(2, { instrumentId: 42 as never }))).reason).toBe('empty_instrument');
+    expect(candlesDetails(() => createCandles(input(2, { instrumentId: 42 as never }))).reason).toBe('empty_instrument');
   });
 
   it('rejects an instrument id with a lone surrogate', () => {
-    const d = detailsOf(() => createCandles(input(2, { instrumentId: 'btc\uD800usdt' })));
+    const d = candlesDetails(() => createCandles(input(2, { instrumentId: 'btc\uD800usdt' })));
     expect(d).toMatchObject({ field: 'instrumentId', reason: 'empty_instrument' });
   });
 
@@ -118,75 +98,75 @@ describe('createCandles [C1] instrumentId', () => {
   });
 
   it('reports the instrument id before a bad timeframe ([C1] before [C2])', () => {
-    expect(detailsOf(() => createCandles(input(2, { instrumentId: '', timeframe: '2h' }))).field).toBe('instrumentId');
+    expect(candlesDetails(() => createCandles(input(2, { instrumentId: '', timeframe: '2h' }))).field).toBe('instrumentId');
   });
 });
 
 describe('createCandles [C2] timeframe', () => {
   it('rejects a timeframe outside the supported list', () => {
-    const d = detailsOf(() => createCandles(input(2, { timeframe: '2h' })));
+    const d = candlesDetails(() => createCandles(input(2, { timeframe: '2h' })));
     expect(d).toMatchObject({ field: 'timeframe', reason: 'unsupported_timeframe', value: '2h' });
   });
 
   it('rejects a timeframe given as a number of ms', () => {
-    expect(detailsOf(() => createCandles(input(2, { timeframe: 60000 as never }))).reason).toBe('unsupported_timeframe');
+    expect(candlesDetails(() => createCandles(input(2, { timeframe: 60000 as never }))).reason).toBe('unsupported_timeframe');
   });
 });
 
 describe('createCandles [C3] shapes and types', () => {
   it('rejects an empty tsOpen', () => {
-    expect(detailsOf(() => createCandles(input(0)))).toMatchObject({ field: 'tsOpen', reason: 'empty' });
+    expect(candlesDetails(() => createCandles(input(0)))).toMatchObject({ field: 'tsOpen', reason: 'empty' });
   });
 
   it('rejects a tsOpen of the wrong array type', () => {
-    const d = detailsOf(() => createCandles(input(2, { tsOpen: new Int32Array([0, MIN]) as never })));
+    const d = candlesDetails(() => createCandles(input(2, { tsOpen: new Int32Array([0, MIN]) as never })));
     expect(d).toMatchObject({ field: 'tsOpen', reason: 'wrong_dtype', value: 'Int32Array' });
   });
 
   it('rejects a tsOpen number that is not a safe integer', () => {
-    const d = detailsOf(() => createCandles(input(3, { tsOpen: [0, 60_000.5, 120_000] })));
+    const d = candlesDetails(() => createCandles(input(3, { tsOpen: [0, 60_000.5, 120_000] })));
     expect(d).toMatchObject({ field: 'tsOpen', reason: 'bad_timestamp', index: 1, value: 60_000.5 });
   });
 
   it('rejects a series shorter than tsOpen', () => {
-    const d = detailsOf(() => createCandles(input(3, { high: [1, 2] })));
+    const d = candlesDetails(() => createCandles(input(3, { high: [1, 2] })));
     expect(d).toMatchObject({ field: 'high', reason: 'length_mismatch', value: 2, expected: 3 });
   });
 
   it('rejects a series of the wrong array type', () => {
-    const d = detailsOf(() => createCandles(input(2, { volume: new Int32Array(2) as never })));
+    const d = candlesDetails(() => createCandles(input(2, { volume: new Int32Array(2) as never })));
     expect(d).toMatchObject({ field: 'volume', reason: 'wrong_dtype', value: 'Int32Array' });
   });
 
   it('rejects a non-number inside a number[] series', () => {
-    const d = detailsOf(() => createCandles(input(3, { low: [1, '2', 3] as never })));
+    const d = candlesDetails(() => createCandles(input(3, { low: [1, '2', 3] as never })));
     expect(d).toMatchObject({ field: 'low', reason: 'wrong_dtype', index: 1, value: '2' });
   });
 
   it('rejects candles without close', () => {
     const { close: _omit, ...rest } = input(2);
-    expect(detailsOf(() => createCandles(rest as never))).toMatchObject({ field: 'close', reason: 'missing_column' });
+    expect(candlesDetails(() => createCandles(rest as never))).toMatchObject({ field: 'close', reason: 'missing_column' });
   });
 
   it('reports a length mismatch before a gap ([C3] before [C4])', () => {
-    const d = detailsOf(() => createCandles(input(3, { tsOpen: [0, 5 * MIN, 6 * MIN], close: [1, 2] })));
+    const d = candlesDetails(() => createCandles(input(3, { tsOpen: [0, 5 * MIN, 6 * MIN], close: [1, 2] })));
     expect(d.reason).toBe('length_mismatch');
   });
 });
 
 describe('createCandles [C4] dense and aligned', () => {
   it('rejects a gap, naming the first bad index and the actual step', () => {
-    const d = detailsOf(() => createCandles(input(4, { tsOpen: [0, MIN, 3 * MIN, 4 * MIN] })));
+    const d = candlesDetails(() => createCandles(input(4, { tsOpen: [0, MIN, 3 * MIN, 4 * MIN] })));
     expect(d).toMatchObject({ field: 'tsOpen', reason: 'not_dense', index: 2, value: 2 * MIN, expected: MIN });
   });
 
   it('rejects a repeated time', () => {
-    const d = detailsOf(() => createCandles(input(3, { tsOpen: [0, MIN, MIN] })));
+    const d = candlesDetails(() => createCandles(input(3, { tsOpen: [0, MIN, MIN] })));
     expect(d).toMatchObject({ reason: 'not_dense', index: 2, value: 0 });
   });
 
   it('reports a gap before an infinite value ([C4] before [C5])', () => {
-    const d = detailsOf(() => createCandles(input(3, { tsOpen: [0, 2 * MIN, 3 * MIN], close: [Infinity, 1, 2] })));
+    const d = candlesDetails(() => createCandles(input(3, { tsOpen: [0, 2 * MIN, 3 * MIN], close: [Infinity, 1, 2] })));
     expect(d.reason).toBe('not_dense');
   });
 
@@ -197,38 +177,38 @@ describe('createCandles [C4] dense and aligned', () => {
   });
 
   it('rejects a decreasing time with timeline sessions', () => {
-    const d = detailsOf(() => createCandles(input(3, { tsOpen: [0, 3 * MIN, 2 * MIN], timeline: 'sessions' })));
+    const d = candlesDetails(() => createCandles(input(3, { tsOpen: [0, 3 * MIN, 2 * MIN], timeline: 'sessions' })));
     expect(d).toMatchObject({ field: 'tsOpen', reason: 'not_dense', index: 2, value: -MIN });
   });
 
   it('rejects a time off the step grid with timeline sessions', () => {
-    const d = detailsOf(() => createCandles(input(3, { tsOpen: [0, 3 * MIN, 3 * MIN + 1], timeline: 'sessions' })));
+    const d = candlesDetails(() => createCandles(input(3, { tsOpen: [0, 3 * MIN, 3 * MIN + 1], timeline: 'sessions' })));
     expect(d).toMatchObject({ reason: 'not_dense', index: 2, value: 1 });
   });
 
   it('rejects an unknown timeline', () => {
-    expect(detailsOf(() => createCandles(input(2, { timeline: 'calendar' as never })))).toMatchObject({ field: 'timeline', value: 'calendar' });
+    expect(candlesDetails(() => createCandles(input(2, { timeline: 'calendar' as never })))).toMatchObject({ field: 'timeline', value: 'calendar' });
   });
 });
 
 describe('createCandles [C5] finite or NaN', () => {
   it('rejects +Infinity, naming the series and index', () => {
-    const d = detailsOf(() => createCandles(input(3, { open: [1, 2, Infinity] })));
+    const d = candlesDetails(() => createCandles(input(3, { open: [1, 2, Infinity] })));
     expect(d).toMatchObject({ field: 'open', reason: 'non_finite', index: 2, value: Infinity });
   });
 
   it('rejects -Infinity in a Float32Array', () => {
-    const d = detailsOf(() => createCandles(input(2, { close: Float32Array.from([-Infinity, 1]) })));
+    const d = candlesDetails(() => createCandles(input(2, { close: Float32Array.from([-Infinity, 1]) })));
     expect(d).toMatchObject({ field: 'close', reason: 'non_finite', index: 0 });
   });
 
   it('rejects 1e39, finite as a double but not as a float32', () => {
-    const d = detailsOf(() => createCandles(input(2, { volume: [1, 1e39] })));
+    const d = candlesDetails(() => createCandles(input(2, { volume: [1, 1e39] })));
     expect(d).toMatchObject({ field: 'volume', reason: 'non_finite', index: 1, value: 1e39 });
   });
 
   it('rejects 1e39 in a Float64Array', () => {
-    expect(detailsOf(() => createCandles(input(2, { high: new Float64Array([1e39, 1]) }))).reason).toBe('non_finite');
+    expect(candlesDetails(() => createCandles(input(2, { high: new Float64Array([1e39, 1]) }))).reason).toBe('non_finite');
   });
 });
 
@@ -333,11 +313,8 @@ describe('buildSourceSeries', () => {
     ['ohlc4', { open: [3e38, 1, 1], high: [3e38, 1, 1], low: [1, 1, 1] }, 0, Infinity],
   ] as const)('refuses a %s that overflows float32 (non_finite, naming the bar)', (source, extra, index, value) => {
     const k = createCandles({ instrumentId: 'x', timeframe: '1m', tsOpen: [0, MIN, 2 * MIN], close: [1, 2, 3], ...extra });
-    let caught: unknown;
-    try { buildSourceSeries(k, source, new Float32Array(3)); } catch (e) { caught = e; }
-    expect(caught).toBeInstanceOf(CandlesValidationError);
-    expect((caught as CandlesValidationError).details).toEqual({ field: source, reason: 'non_finite', index, value: String(value), expected: 'finite or NaN' });
-    expect((caught as Error).message).toContain(source);
+    expect(candlesDetails(() => buildSourceSeries(k, source, new Float32Array(3))))
+      .toEqual({ field: source, reason: 'non_finite', index, value: String(value), expected: 'finite or NaN' });
   });
 
   it('refuses a derived source whose component is absent', () => {

@@ -8,6 +8,7 @@ import { DefaultsValidationError, GridValidationError, UnknownIndicatorError } f
 import { materializeGrid } from '../../src/grid/axes.js';
 import { createRegistry, defineIndicator, registry } from '../../src/registry/index.js';
 import { defaultGrid, mergedIndicatorViews, validateDefaults, type ValidatedDefaults } from '../../src/runtime/defaults.js';
+import { thrown } from '../helpers/errors.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ENVS = ['dev', 'test', 'prod'] as const;
@@ -316,15 +317,7 @@ describe('defaultGrid [§2.7]', () => {
   const prod = validateDefaults(shipped('prod'), '/x/prod.yaml');
   const none: ValidatedDefaults = validateDefaults(doc({}), CONFIG);
 
-  function gridError(fn: () => unknown): GridValidationError {
-    try {
-      fn();
-    } catch (e) {
-      expect(e).toBeInstanceOf(GridValidationError);
-      return e as GridValidationError;
-    }
-    throw new Error('expected a GridValidationError');
-  }
+  const gridError = (fn: () => unknown): GridValidationError => thrown<GridValidationError>(fn, GridValidationError);
 
   it('builds every axis from the YAML defaults', () => {
     expect(defaultGrid(test, 'ma.sma')).toEqual({

@@ -6,18 +6,10 @@ import {
 } from '../../src/errors.js';
 import { createEngine } from '../../src/runtime/engine.js';
 import { engineOf, simpleCandles } from '../helpers/engine.js';
+import { rejection } from '../helpers/errors.js';
 
 const candles = simpleCandles([1, 2, 3, 4, 5, 6, 7, 8], { high: [2, 3, 4, 5, 6, 7, 8, 9], low: [0, 1, 2, 3, 4, 5, 6, 7] });
 const engine = () => engineOf('wasm-simd');
-
-async function rejection(p: Promise<unknown>): Promise<Error & { code: string; details: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as never;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('compute rejects bad grids with typed errors', () => {
   it('rejects an unknown id and suggests the closest ids (distance, then id)', async () => {

@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { GridValidationError, UnknownIndicatorError } from '../../src/errors.js';
+import { UnknownIndicatorError } from '../../src/errors.js';
 import {
   checkVariantRules, decimalRange, materializeGrid, variantIndex, variantValues, type GridSpec,
 } from '../../src/grid/index.js';
 import { createRegistry, defineIndicator } from '../../src/registry/index.js';
-
-/** Runs `fn`, expects it to throw, returns the error. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
-
-/** Runs `fn`, expects a GridValidationError, returns its details. */
-function gridError(fn: () => unknown): { indicatorId: string; field: string; reason: string; value: unknown; expected?: unknown } {
-  const e = thrown(fn);
-  expect(e, String(e)).toBeInstanceOf(GridValidationError);
-  expect((e as GridValidationError).code).toBe('grid_invalid');
-  return (e as GridValidationError).details as never;
-}
+import { gridDetails, thrown } from '../helpers/errors.js';
 
 const axesOf = (spec: GridSpec) => materializeGrid(spec).axes.map((a) => [a.name, a.kind, [...a.values]]);
 const valuesOf = (spec: GridSpec, name: string) => [...materializeGrid(spec).axes.find((a) => a.name === name)!.values];
@@ -218,10 +201,9 @@ describe('validation errors (§3.4, §3.6)', () => {
   const bb = (mult: unknown): GridSpec => ({ indicatorId: 'volatility.bbands', source: 'close', params: { mult, window: 20 } } as GridSpec);
 
   it('throws UnknownIndicatorError with ma.ema first for ma.emma', () => {
-    const e = thrown(() => materializeGrid({ indicatorId: 'ma.emma', params: { window: 5 } }));
-    expect(e).toBeInstanceOf(UnknownIndicatorError);
-    expect((e as UnknownIndicatorError).details.indicatorId).toBe('ma.emma');
-    expect((e as UnknownIndicatorError).details.suggestions[0]).toBe('ma.ema');
+    const e = thrown(() => materializeGrid({ indicatorId: 'ma.emma', params: { window: 5 } }), UnknownIndicatorError);
+    expect(e.details.indicatorId).toBe('ma.emma');
+    expect(e.details.suggestions[0]).toBe('ma.ema');
   });
 
   it('looks the indicator up before anything else', () => {
@@ -229,7 +211,7 @@ describe('validation errors (§3.4, §3.6)', () => {
   });
 
   it('rejects an unknown range key stop with invalid_spec', () => {
-    const d = gridError(() => materializeGrid(sma({ mode: 'range', start: 5, stop: 20, step: 1 })));
+    const d = gridDetails(() => materializeGrid(sma({ mode: 'range', start: 5, stop: 20, step: 1 })));
     expect(d).toEqual({ indicatorId: 'ma.sma', field: 'params.window.stop', reason: 'invalid_spec', value: 20, expected: ['mode', 'start', 'stopIncl', 'step'] });
   });
 
@@ -239,137 +221,137 @@ describe('validation errors (§3.4, §3.6)', () => {
   });
 
   it('rejects an unknown mode', () => {
-    const d = gridError(() => materializeGrid(sma({ mode: 'list', values: [5] })));
+    const d = gridDetails(() => materializeGrid(sma({ mode: 'list', values: [5] })));
     expect([d.field, d.reason, d.value]).toEqual(['params.window.mode', 'invalid_spec', 'list']);
   });
 
   it('rejects a boolean axis spec', () => {
-    const d = gridError(() => materializeGrid(sma(true)));
+    const d = gridDetails(() => materializeGrid(sma(true)));
     expect([d.field, d.reason, d.value]).toEqual(['params.window', 'invalid_spec', true]);
   });
 
   it('rejects a null axis spec', () => {
-    const d = gridError(() => materializeGrid(sma(null)));
+    const d = gridDetails(() => materializeGrid(sma(null)));
     expect([d.field, d.reason]).toEqual(['params.window', 'invalid_spec']);
   });
 
   it('rejects an explicit spec without a values array', () => {
-    const d = gridError(() => materializeGrid(sma({ mode: 'explicit', values: 5 })));
+    const d = gridDetails(() => materializeGrid(sma({ mode: 'explicit', values: 5 })));
     expect([d.field, d.reason]).toEqual(['params.window.values', 'invalid_spec']);
   });
 
   it('rejects a range with a missing key', () => {
-    const d = gridError(() => materializeGrid(sma({ mode: 'range', start: 5, step: 1 })));
+    const d = gridDetails(() => materializeGrid(sma({ mode: 'range', start: 5, step: 1 })));
     expect([d.field, d.reason]).toEqual(['params.window.stopIncl', 'invalid_spec']);
   });
 
   it('rejects a range on the source axis with invalid_spec', () => {
-    const d = gridError(() => materializeGrid(sma(5, { mode: 'range', start: 1, stopIncl: 2, step: 1 })));
+    const d = gridDetails(() => materializeGrid(sma(5, { mode: 'range', start: 1, stopIncl: 2, step: 1 })));
     expect([d.field, d.reason]).toEqual(['source', 'invalid_spec']);
   });
 
   it('rejects a range on an enum axis with invalid_spec', () => {
-    const d = gridError(() => materializeGrid({ indicatorId: 'ma.enum_test', params: { mode: { mode: 'range', start: 1, stopIncl: 2, step: 1 }, window: 3 } }, enumRegistry));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'ma.enum_test', params: { mode: { mode: 'range', start: 1, stopIncl: 2, step: 1 }, window: 3 } }, enumRegistry));
     expect([d.field, d.reason]).toEqual(['params.mode', 'invalid_spec']);
   });
 
   it('rejects an unknown top-level grid key with invalid_spec', () => {
-    const d = gridError(() => materializeGrid({ indicatorId: 'volatility.tr', maxVariants: 5 } as never));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'volatility.tr', maxVariants: 5 } as never));
     expect([d.field, d.reason, d.value]).toEqual(['maxVariants', 'invalid_spec', 'maxVariants']);
   });
 
   it('rejects params that are not an object', () => {
-    const d = gridError(() => materializeGrid({ indicatorId: 'ma.sma', source: 'close', params: [5] as never }));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'ma.sma', source: 'close', params: [5] as never }));
     expect([d.field, d.reason]).toEqual(['params', 'invalid_spec']);
   });
 
   it('lists unknown axes sorted, with the allowed names and no suggestions', () => {
-    const d = gridError(() => materializeGrid({ indicatorId: 'volatility.bbands', source: 'close', params: { window: 20, mult: 2, zeta: 1, alpha: 2 } }));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'volatility.bbands', source: 'close', params: { window: 20, mult: 2, zeta: 1, alpha: 2 } }));
     expect(d).toEqual({ indicatorId: 'volatility.bbands', field: 'params', reason: 'unknown_axis', value: ['alpha', 'zeta'], expected: ['mult', 'window'] });
   });
 
   it('treats source inside params as an unknown axis', () => {
-    const d = gridError(() => materializeGrid({ indicatorId: 'ma.sma', params: { window: 5, source: 'close' } }));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'ma.sma', params: { window: 5, source: 'close' } }));
     expect([d.field, d.reason, d.value]).toEqual(['params', 'unknown_axis', ['source']]);
   });
 
   it('reports unknown axes before a missing source', () => {
-    expect(gridError(() => materializeGrid({ indicatorId: 'ma.sma', params: { windw: 5 } })).reason).toBe('unknown_axis');
+    expect(gridDetails(() => materializeGrid({ indicatorId: 'ma.sma', params: { windw: 5 } })).reason).toBe('unknown_axis');
   });
 
   it('rejects a missing source with source_required', () => {
-    const d = gridError(() => materializeGrid({ indicatorId: 'ma.sma', params: { window: 5 } }));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'ma.sma', params: { window: 5 } }));
     expect([d.field, d.reason]).toEqual(['source', 'source_required']);
   });
 
   it('rejects a source on an indicator without one with source_not_supported', () => {
-    const d = gridError(() => materializeGrid({ indicatorId: 'trend.adx', source: 'close', params: { window: 5, smoothing: 5 } }));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'trend.adx', source: 'close', params: { window: 5, smoothing: 5 } }));
     expect([d.field, d.reason, d.value]).toEqual(['source', 'source_not_supported', 'close']);
   });
 
   it('rejects an omitted param with missing_axis', () => {
-    const d = gridError(() => materializeGrid({ indicatorId: 'trend.adx', params: { window: 5 } }));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'trend.adx', params: { window: 5 } }));
     expect([d.field, d.reason]).toEqual(['params.smoothing', 'missing_axis']);
   });
 
   it('rejects an empty explicit list with empty_values', () => {
-    const d = gridError(() => materializeGrid(sma([])));
+    const d = gridDetails(() => materializeGrid(sma([])));
     expect([d.field, d.reason, d.value]).toEqual(['params.window.values', 'empty_values', []]);
   });
 
   it('rejects a blank source value with empty_values', () => {
-    const d = gridError(() => materializeGrid(sma(5, ['close', '  '])));
+    const d = gridDetails(() => materializeGrid(sma(5, ['close', '  '])));
     expect([d.field, d.reason]).toEqual(['source.values[1]', 'empty_values']);
   });
 
   it('rejects a numeric source value with wrong_type', () => {
-    const d = gridError(() => materializeGrid(sma(5, [1])));
+    const d = gridDetails(() => materializeGrid(sma(5, [1])));
     expect([d.field, d.reason, d.value]).toEqual(['source.values[0]', 'wrong_type', 1]);
   });
 
   it('rejects a string window with wrong_type', () => {
-    const d = gridError(() => materializeGrid(sma([5, '10'])));
+    const d = gridDetails(() => materializeGrid(sma([5, '10'])));
     expect([d.field, d.reason, d.value]).toEqual(['params.window.values[1]', 'wrong_type', '10']);
   });
 
   it('rejects a string range start with wrong_type', () => {
-    const d = gridError(() => materializeGrid(sma({ mode: 'range', start: '5', stopIncl: 10, step: 1 })));
+    const d = gridDetails(() => materializeGrid(sma({ mode: 'range', start: '5', stopIncl: 10, step: 1 })));
     expect([d.field, d.reason]).toEqual(['params.window.start', 'wrong_type']);
   });
 
   it('rejects a fractional window with not_integer', () => {
-    const d = gridError(() => materializeGrid(sma([5.5])));
+    const d = gridDetails(() => materializeGrid(sma([5.5])));
     expect([d.field, d.reason, d.value]).toEqual(['params.window.values[0]', 'not_integer', 5.5]);
   });
 
   it('rejects a fractional int range step with not_integer', () => {
-    const d = gridError(() => materializeGrid(sma({ mode: 'range', start: 5, stopIncl: 10, step: 0.5 })));
+    const d = gridDetails(() => materializeGrid(sma({ mode: 'range', start: 5, stopIncl: 10, step: 0.5 })));
     expect([d.field, d.reason, d.value]).toEqual(['params.window.step', 'not_integer', 0.5]);
   });
 
   it('rejects NaN in a range with non_finite', () => {
-    const d = gridError(() => materializeGrid(sma({ mode: 'range', start: NaN, stopIncl: 10, step: 1 })));
+    const d = gridDetails(() => materializeGrid(sma({ mode: 'range', start: NaN, stopIncl: 10, step: 1 })));
     expect([d.field, d.reason]).toEqual(['params.window.start', 'non_finite']);
     expect(Number.isNaN(d.value)).toBe(true);
   });
 
   it('rejects Infinity in a float range with non_finite', () => {
-    const d = gridError(() => materializeGrid(bb({ mode: 'range', start: 1, stopIncl: Infinity, step: 0.1 })));
+    const d = gridDetails(() => materializeGrid(bb({ mode: 'range', start: 1, stopIncl: Infinity, step: 0.1 })));
     expect([d.field, d.reason, d.value]).toEqual(['params.mult.stopIncl', 'non_finite', Infinity]);
   });
 
   it('checks finiteness of all range keys before integrality', () => {
-    const d = gridError(() => materializeGrid(sma({ mode: 'range', start: 2.5, stopIncl: 10, step: -Infinity })));
+    const d = gridDetails(() => materializeGrid(sma({ mode: 'range', start: 2.5, stopIncl: 10, step: -Infinity })));
     expect([d.field, d.reason]).toEqual(['params.window.step', 'non_finite']);
   });
 
   it('rejects NaN in an explicit list with non_finite', () => {
-    const d = gridError(() => materializeGrid(bb([1, NaN])));
+    const d = gridDetails(() => materializeGrid(bb([1, NaN])));
     expect([d.field, d.reason]).toEqual(['params.mult.values[1]', 'non_finite']);
   });
 
   it('rejects a repeated int value with duplicate_value', () => {
-    const d = gridError(() => materializeGrid(sma([10, 20, 10])));
+    const d = gridDetails(() => materializeGrid(sma([10, 20, 10])));
     expect([d.field, d.reason, d.value]).toEqual(['params.window.values[2]', 'duplicate_value', 10]);
   });
 
@@ -379,12 +361,12 @@ describe('validation errors (§3.4, §3.6)', () => {
       params: [{ name: 'offset', kind: 'float', min: -1, max: 1, step: 0.5 }],
       axes: ['offset'], outputs: ['value'], warmup: { value: '0' }, kernel: null, doc: '',
     })]);
-    const d = gridError(() => materializeGrid({ indicatorId: 'ma.signed', params: { offset: [0, -0] } }, reg));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'ma.signed', params: { offset: [0, -0] } }, reg));
     expect([d.field, d.reason]).toEqual(['params.offset.values[1]', 'duplicate_value']);
   });
 
   it('rejects 2 and 2.0 on a float axis as duplicates', () => {
-    const d = gridError(() => materializeGrid(bb([2, 2.0])));
+    const d = gridDetails(() => materializeGrid(bb([2, 2.0])));
     expect([d.field, d.reason]).toEqual(['params.mult.values[1]', 'duplicate_value']);
   });
 
@@ -394,42 +376,42 @@ describe('validation errors (§3.4, §3.6)', () => {
       params: [{ name: 'x', kind: 'float', min: 0, max: 2, step: 1e-17 }],
       axes: ['x'], outputs: ['value'], warmup: { value: '0' }, kernel: null, doc: '',
     })]);
-    const d = gridError(() => materializeGrid({ indicatorId: 'ma.fine', params: { x: { mode: 'range', start: 1, stopIncl: 1.0000000000000002, step: 1e-17 } } }, reg));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'ma.fine', params: { x: { mode: 'range', start: 1, stopIncl: 1.0000000000000002, step: 1e-17 } } }, reg));
     expect([d.field, d.reason, d.value]).toEqual(['params.x.values[1]', 'duplicate_value', 1]);
   });
 
   it('rejects param keys that collide after trimming', () => {
-    const d = gridError(() => materializeGrid({ indicatorId: 'ma.sma', source: 'close', params: { window: 5, ' window': 6 } }));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'ma.sma', source: 'close', params: { window: 5, ' window': 6 } }));
     expect([d.field, d.reason, d.value]).toEqual(['params', 'duplicate_value', 'window']);
   });
 
   it('rejects a grid spec that is not an object', () => {
-    const d = gridError(() => materializeGrid('ma.sma' as never));
+    const d = gridDetails(() => materializeGrid('ma.sma' as never));
     expect([d.indicatorId, d.field, d.reason]).toEqual(['ma.sma', 'grid', 'invalid_spec']);
   });
 
   it('rejects sources equal after normalisation as duplicates', () => {
-    const d = gridError(() => materializeGrid(sma(5, ['close', ' CLOSE'])));
+    const d = gridDetails(() => materializeGrid(sma(5, ['close', ' CLOSE'])));
     expect([d.field, d.reason, d.value]).toEqual(['source.values[1]', 'duplicate_value', ' CLOSE']);
   });
 
   it('rejects a window below 2 with below_min', () => {
-    const d = gridError(() => materializeGrid(sma([1])));
+    const d = gridDetails(() => materializeGrid(sma([1])));
     expect(d).toEqual({ indicatorId: 'ma.sma', field: 'params.window.values[0]', reason: 'below_min', value: 1, expected: '>= 2' });
   });
 
   it('rejects a window above 2000 with above_max', () => {
-    const d = gridError(() => materializeGrid(sma([2001])));
+    const d = gridDetails(() => materializeGrid(sma([2001])));
     expect(d).toEqual({ indicatorId: 'ma.sma', field: 'params.window.values[0]', reason: 'above_max', value: 2001, expected: '<= 2000' });
   });
 
   it('reports a range below the bounds on its start', () => {
-    const d = gridError(() => materializeGrid(sma({ mode: 'range', start: 1, stopIncl: 10, step: 1 })));
+    const d = gridDetails(() => materializeGrid(sma({ mode: 'range', start: 1, stopIncl: 10, step: 1 })));
     expect([d.field, d.reason, d.value]).toEqual(['params.window.start', 'below_min', 1]);
   });
 
   it('reports a range above the bounds on its stopIncl', () => {
-    const d = gridError(() => materializeGrid(sma({ mode: 'range', start: 1990, stopIncl: 2010, step: 10 })));
+    const d = gridDetails(() => materializeGrid(sma({ mode: 'range', start: 1990, stopIncl: 2010, step: 10 })));
     expect([d.field, d.reason, d.value]).toEqual(['params.window.stopIncl', 'above_max', 2010]);
   });
 
@@ -438,43 +420,43 @@ describe('validation errors (§3.4, §3.6)', () => {
   });
 
   it('applies float bounds with no tolerance', () => {
-    const d = gridError(() => materializeGrid(bb([10.000000000000002])));
+    const d = gridDetails(() => materializeGrid(bb([10.000000000000002])));
     expect([d.reason, d.value]).toEqual(['above_max', 10.000000000000002]);
   });
 
   it('rejects a source outside the allowed set with not_allowed', () => {
-    const d = gridError(() => materializeGrid(sma(5, ['close', 'volume'])));
+    const d = gridDetails(() => materializeGrid(sma(5, ['close', 'volume'])));
     expect(d).toEqual({ indicatorId: 'ma.sma', field: 'source.values[1]', reason: 'not_allowed', value: 'volume', expected: ['close', 'hl2', 'hlc3', 'ohlc4', 'low', 'high', 'open'] });
   });
 
   it('rejects an enum value outside the allowed set with not_allowed', () => {
-    const d = gridError(() => materializeGrid({ indicatorId: 'ma.enum_test', params: { mode: 'medium', window: 3 } }, enumRegistry));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'ma.enum_test', params: { mode: 'medium', window: 3 } }, enumRegistry));
     expect([d.field, d.reason, d.expected]).toEqual(['params.mode.values[0]', 'not_allowed', ['fast', 'slow']]);
   });
 
   it('rejects a zero range step with step_not_positive', () => {
-    const d = gridError(() => materializeGrid(sma({ mode: 'range', start: 5, stopIncl: 10, step: 0 })));
+    const d = gridDetails(() => materializeGrid(sma({ mode: 'range', start: 5, stopIncl: 10, step: 0 })));
     expect([d.field, d.reason, d.value]).toEqual(['params.window.step', 'step_not_positive', 0]);
   });
 
   it('rejects a negative float range step with step_not_positive', () => {
-    const d = gridError(() => materializeGrid(bb({ mode: 'range', start: 1, stopIncl: 2, step: -0.1 })));
+    const d = gridDetails(() => materializeGrid(bb({ mode: 'range', start: 1, stopIncl: 2, step: -0.1 })));
     expect([d.field, d.reason]).toEqual(['params.mult.step', 'step_not_positive']);
   });
 
   it('rejects a range whose start is after stopIncl with start_after_stop', () => {
-    const d = gridError(() => materializeGrid(sma({ mode: 'range', start: 20, stopIncl: 10, step: 1 })));
+    const d = gridDetails(() => materializeGrid(sma({ mode: 'range', start: 20, stopIncl: 10, step: 1 })));
     expect([d.field, d.reason, d.value]).toEqual(['params.window.start', 'start_after_stop', 20]);
   });
 
   it('rejects a range of more than 1 000 000 values with too_many_values', () => {
-    const d = gridError(() => materializeGrid(bb({ mode: 'range', start: 0.1, stopIncl: 10, step: 0.000001 })));
+    const d = gridDetails(() => materializeGrid(bb({ mode: 'range', start: 0.1, stopIncl: 10, step: 0.000001 })));
     expect(d).toEqual({ indicatorId: 'volatility.bbands', field: 'params.mult', reason: 'too_many_values', value: 9_900_001, expected: '<= 1000000 values' });
   });
 
   it('rejects an astronomically long range before building it', () => {
     const t0 = performance.now();
-    const d = gridError(() => materializeGrid(bb({ mode: 'range', start: 0.1, stopIncl: 10, step: 1e-300 })));
+    const d = gridDetails(() => materializeGrid(bb({ mode: 'range', start: 0.1, stopIncl: 10, step: 1e-300 })));
     expect(d.reason).toBe('too_many_values');
     expect(typeof d.value).toBe('string');
     expect(performance.now() - t0).toBeLessThan(200);
@@ -486,22 +468,22 @@ describe('validation errors (§3.4, §3.6)', () => {
   });
 
   it('rejects a range of 1 000 001 values', () => {
-    const d = gridError(() => materializeGrid({ indicatorId: 'ma.wide', params: { n: { mode: 'range', start: 0, stopIncl: 1_000_000, step: 1 } } }, wideRegistry));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'ma.wide', params: { n: { mode: 'range', start: 0, stopIncl: 1_000_000, step: 1 } } }, wideRegistry));
     expect([d.field, d.reason, d.value]).toEqual(['params.n', 'too_many_values', 1_000_001]);
   });
 
   it('rejects a misaligned range step with step_not_multiple', () => {
-    const d = gridError(() => materializeGrid(bb({ mode: 'range', start: 1, stopIncl: 2, step: 0.015 })));
+    const d = gridDetails(() => materializeGrid(bb({ mode: 'range', start: 1, stopIncl: 2, step: 0.015 })));
     expect(d).toEqual({ indicatorId: 'volatility.bbands', field: 'params.mult.step', reason: 'step_not_multiple', value: 0.015, expected: 'a multiple of 0.01' });
   });
 
   it('rejects a range step far smaller than the hard step with step_not_multiple', () => {
-    const d = gridError(() => materializeGrid(bb({ mode: 'range', start: 1, stopIncl: 1, step: 1e-12 })));
+    const d = gridDetails(() => materializeGrid(bb({ mode: 'range', start: 1, stopIncl: 1, step: 1e-12 })));
     expect(d.reason).toBe('step_not_multiple');
   });
 
   it('rejects a range start off the hard step grid with off_grid', () => {
-    const d = gridError(() => materializeGrid(bb({ mode: 'range', start: 1.005, stopIncl: 2, step: 0.01 })));
+    const d = gridDetails(() => materializeGrid(bb({ mode: 'range', start: 1.005, stopIncl: 2, step: 0.01 })));
     expect(d).toEqual({ indicatorId: 'volatility.bbands', field: 'params.mult.start', reason: 'off_grid', value: 1.005, expected: '0.1 + k * 0.01' });
   });
 
@@ -514,17 +496,17 @@ describe('validation errors (§3.4, §3.6)', () => {
   });
 
   it('rejects an unknown layout with invalid_layout', () => {
-    const d = gridError(() => materializeGrid({ indicatorId: 'volatility.tr', layout: 'ROW_MAJOR' as never }));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'volatility.tr', layout: 'ROW_MAJOR' as never }));
     expect(d).toEqual({ indicatorId: 'volatility.tr', field: 'layout', reason: 'invalid_layout', value: 'ROW_MAJOR', expected: ['TIME_MAJOR', 'VARIANT_MAJOR'] });
   });
 
   it('checks axis values before the layout', () => {
-    expect(gridError(() => materializeGrid({ indicatorId: 'ma.sma', source: 'close', params: { window: 1 }, layout: 'bad' as never })).reason).toBe('below_min');
+    expect(gridDetails(() => materializeGrid({ indicatorId: 'ma.sma', source: 'close', params: { window: 1 }, layout: 'bad' as never })).reason).toBe('below_min');
   });
 
   it('checks axes in definition order', () => {
     // bbands: mult comes before source and window.
-    const d = gridError(() => materializeGrid({ indicatorId: 'volatility.bbands', source: 'volume', params: { window: 1, mult: 0 } }));
+    const d = gridDetails(() => materializeGrid({ indicatorId: 'volatility.bbands', source: 'volume', params: { window: 1, mult: 0 } }));
     expect(d.field).toBe('params.mult.values[0]');
   });
 
@@ -577,21 +559,21 @@ describe('cartesian order ([G6])', () => {
   });
 
   it('rejects a value not on its axis with not_allowed', () => {
-    const d = gridError(() => variantIndex('ma.sma', sma.axes, { source: 'close', window: 30 }));
+    const d = gridDetails(() => variantIndex('ma.sma', sma.axes, { source: 'close', window: 30 }));
     expect([d.field, d.reason, d.value, d.expected]).toEqual(['params.window', 'not_allowed', 30, [20, 10]]);
   });
 
   it('compares values exactly, without normalising strings', () => {
-    expect(gridError(() => variantIndex('ma.sma', sma.axes, { source: 'Close', window: 10 })).reason).toBe('not_allowed');
+    expect(gridDetails(() => variantIndex('ma.sma', sma.axes, { source: 'Close', window: 10 })).reason).toBe('not_allowed');
   });
 
   it('rejects an assignment without every axis with missing_axis', () => {
-    const d = gridError(() => variantIndex('ma.sma', sma.axes, { window: 10 }));
+    const d = gridDetails(() => variantIndex('ma.sma', sma.axes, { window: 10 }));
     expect([d.field, d.reason]).toEqual(['source', 'missing_axis']);
   });
 
   it('rejects an assignment naming an unknown axis with unknown_axis', () => {
-    const d = gridError(() => variantIndex('ma.sma', sma.axes, { source: 'close', window: 10, mult: 2 }));
+    const d = gridDetails(() => variantIndex('ma.sma', sma.axes, { source: 'close', window: 10, mult: 2 }));
     expect([d.reason, d.value, d.expected]).toEqual(['unknown_axis', ['mult'], ['source', 'window']]);
   });
 });
@@ -604,7 +586,7 @@ describe('per-variant rules (§3.4 step 6)', () => {
 
   it('reports the first psar variant with accel_max < accel_start', () => {
     const g = materializeGrid({ indicatorId: 'trend.psar', params: { accel_max: [0.2, 0.01], accel_start: [0.001, 0.02], accel_step: [0.02, 0.03] } });
-    const d = gridError(() => checkVariantRules(g));
+    const d = gridDetails(() => checkVariantRules(g));
     expect(d).toEqual({
       indicatorId: 'trend.psar', field: 'variants[6]', reason: 'variant_rule',
       value: { accel_max: 0.01, accel_start: 0.02, accel_step: 0.02 }, expected: 'accel_max >= accel_start',
@@ -626,7 +608,7 @@ describe('per-variant rules (§3.4 step 6)', () => {
   it('reports a violation late in a psar grid at its exact variant index', () => {
     const g = materializeGrid({ indicatorId: 'trend.psar', params: { accel_max: [1, 0.04], accel_start: { mode: 'range', start: 0.001, stopIncl: 0.05, step: 0.001 }, accel_step: [0.02] } });
     // Variants 50..99 have accel_max 0.04; accel_start 0.041 is index 40 of its axis.
-    expect(gridError(() => checkVariantRules(g)).field).toBe('variants[90]');
+    expect(gridDetails(() => checkVariantRules(g)).field).toBe('variants[90]');
   });
 
   it('does nothing for indicators without a rule', () => {

@@ -3,22 +3,7 @@ import { ComputeBudgetExceeded, GridValidationError, UnknownIndicatorError, Vari
 import type { GridSpec } from '../../src/grid/index.js';
 import { DEFAULT_LIMITS, estimate, estimateBatch, planCompute, type Limits } from '../../src/guards/index.js';
 import { createRegistry, defineIndicator } from '../../src/registry/index.js';
-
-function thrown(fn: () => unknown): Error & { code: string; details: Record<string, unknown> } {
-  try {
-    fn();
-  } catch (e) {
-    return e as never;
-  }
-  throw new Error('expected a throw');
-}
-
-function gridError(fn: () => unknown): Record<string, unknown> {
-  const e = thrown(fn);
-  expect(e, String(e)).toBeInstanceOf(GridValidationError);
-  expect(e.code).toBe('grid_invalid');
-  return e.details;
-}
+import { gridDetails, thrown } from '../helpers/errors.js';
 
 const SIX = ['close', 'hlc3', 'ohlc4', 'low', 'high', 'open'];
 const limits = (over: Partial<Limits> = {}): Limits => ({ ...DEFAULT_LIMITS, ...over });
@@ -91,31 +76,31 @@ describe('estimate (§5.1)', () => {
   });
 
   it('rejects a time range whose end is not after its start with time_range_empty', () => {
-    const d = gridError(() => estimate(bbands1, { start: 60_000, end: 60_000, timeframe: '1m' }));
+    const d = gridDetails(() => estimate(bbands1, { start: 60_000, end: 60_000, timeframe: '1m' }));
     expect(d).toEqual({ indicatorId: 'volatility.bbands', field: 'timeRange', reason: 'time_range_empty', value: { start: 60_000, end: 60_000 }, expected: 'end > start' });
   });
 
   it('rejects a time range that is not a whole number of bars with time_range_misaligned', () => {
-    const d = gridError(() => estimate(bbands1, { start: 0, end: 90_000, timeframe: '1m' }));
+    const d = gridDetails(() => estimate(bbands1, { start: 0, end: 90_000, timeframe: '1m' }));
     expect([d.field, d.reason]).toEqual(['timeRange', 'time_range_misaligned']);
   });
 
   it('rejects an unknown time range timeframe', () => {
-    const d = gridError(() => estimate(bbands1, { start: 0, end: 90_000, timeframe: '2m' }));
+    const d = gridDetails(() => estimate(bbands1, { start: 0, end: 90_000, timeframe: '2m' }));
     expect([d.field, d.reason]).toEqual(['timeRange.timeframe', 'not_allowed']);
   });
 
   it.each([[0], [-5], [1.5], [NaN], [Infinity]])('rejects T = %s with invalid_t', (t) => {
-    const d = gridError(() => estimate(bbands1, t));
+    const d = gridDetails(() => estimate(bbands1, t));
     expect([d.field, d.reason]).toEqual(['t', 'invalid_t']);
   });
 
   it('rejects a horizon of the wrong type with invalid_t', () => {
-    expect(gridError(() => estimate(bbands1, '300' as never)).reason).toBe('invalid_t');
+    expect(gridDetails(() => estimate(bbands1, '300' as never)).reason).toBe('invalid_t');
   });
 
   it('rejects candles with t = 0 with invalid_t', () => {
-    expect(gridError(() => estimate(bbands1, { t: 0, tsOpen: new BigInt64Array(0) })).reason).toBe('invalid_t');
+    expect(gridDetails(() => estimate(bbands1, { t: 0, tsOpen: new BigInt64Array(0) })).reason).toBe('invalid_t');
   });
 
   it('lowers the estimate when fewer outputs are asked for', () => {
@@ -128,12 +113,12 @@ describe('estimate (§5.1)', () => {
   });
 
   it('rejects an undeclared output with unknown_output', () => {
-    const d = gridError(() => estimate(bbands1, 1, { outputs: ['basis', 'middle'] }));
+    const d = gridDetails(() => estimate(bbands1, 1, { outputs: ['basis', 'middle'] }));
     expect(d).toEqual({ indicatorId: 'volatility.bbands', field: 'outputs', reason: 'unknown_output', value: 'middle', expected: ['basis', 'upper', 'lower'] });
   });
 
   it('rejects a repeated output with duplicate_value', () => {
-    const d = gridError(() => estimate(bbands1, 1, { outputs: ['upper', 'upper'] }));
+    const d = gridDetails(() => estimate(bbands1, 1, { outputs: ['upper', 'upper'] }));
     expect([d.field, d.reason, d.value]).toEqual(['outputs', 'duplicate_value', 'upper']);
   });
 
@@ -142,7 +127,7 @@ describe('estimate (§5.1)', () => {
   });
 
   it('rejects a bad opts.layout with invalid_layout', () => {
-    expect(gridError(() => estimate(bbands1, 1, { layout: 'x' as never })).reason).toBe('invalid_layout');
+    expect(gridDetails(() => estimate(bbands1, 1, { layout: 'x' as never })).reason).toBe('invalid_layout');
   });
 
   it('returns withinGuards false instead of throwing when throwOnGuard is false', () => {
@@ -151,7 +136,7 @@ describe('estimate (§5.1)', () => {
   });
 
   it('still throws validation errors when throwOnGuard is false', () => {
-    expect(gridError(() => estimate({ ...bbands1, params: { mult: 0, window: 20 } }, 1, { throwOnGuard: false })).reason).toBe('below_min');
+    expect(gridDetails(() => estimate({ ...bbands1, params: { mult: 0, window: 20 } }, 1, { throwOnGuard: false })).reason).toBe('below_min');
   });
 
   it('reports a grid over the variants guard with withinGuards false', () => {
@@ -189,7 +174,7 @@ describe('variants guard (§5.2)', () => {
   });
 
   it.each([[0], [-1], [1.5], [NaN], ['10']])('rejects maxVariants %s with invalid_guard', (m) => {
-    const d = gridError(() => estimate(bbands1, 10, { maxVariants: m as number }));
+    const d = gridDetails(() => estimate(bbands1, 10, { maxVariants: m as number }));
     expect([d.field, d.reason]).toEqual(['maxVariants', 'invalid_guard']);
   });
 
@@ -223,7 +208,7 @@ describe('per-variant rules after the variants guard (§3.4 step 6, §5.6)', () 
   const badPsar: GridSpec = { indicatorId: 'trend.psar', params: { accel_max: [0.01], accel_start: [0.02], accel_step: [0.02] } };
 
   it('rejects a psar variant with accel_max < accel_start in estimate', () => {
-    const d = gridError(() => estimate(badPsar, 10));
+    const d = gridDetails(() => estimate(badPsar, 10));
     expect(d).toEqual({ indicatorId: 'trend.psar', field: 'variants[0]', reason: 'variant_rule', value: { accel_max: 0.01, accel_start: 0.02, accel_step: 0.02 }, expected: 'accel_max >= accel_start' });
   });
 
@@ -232,7 +217,7 @@ describe('per-variant rules after the variants guard (§3.4 step 6, §5.6)', () 
   });
 
   it('reports a per-variant rule before the memory guard', () => {
-    expect(gridError(() => estimate(badPsar, 10, {}, limits({ maxComputeBytesTotal: 1 }))).reason).toBe('variant_rule');
+    expect(gridDetails(() => estimate(badPsar, 10, {}, limits({ maxComputeBytesTotal: 1 }))).reason).toBe('variant_rule');
   });
 });
 
@@ -262,15 +247,15 @@ describe('the [E2] order', () => {
   });
 
   it('validates the grid before the horizon', () => {
-    expect(gridError(() => estimate({ ...bbands1, layout: 'x' as never }, 0)).reason).toBe('invalid_layout');
+    expect(gridDetails(() => estimate({ ...bbands1, layout: 'x' as never }, 0)).reason).toBe('invalid_layout');
   });
 
   it('selects outputs before the variants guard', () => {
-    expect(gridError(() => estimate(stochRsiFull, 10, { outputs: ['j'] })).reason).toBe('unknown_output');
+    expect(gridDetails(() => estimate(stochRsiFull, 10, { outputs: ['j'] })).reason).toBe('unknown_output');
   });
 
   it('validates maxVariants before comparing V', () => {
-    expect(gridError(() => estimate(stochRsiFull, 10, { maxVariants: 0 })).reason).toBe('invalid_guard');
+    expect(gridDetails(() => estimate(stochRsiFull, 10, { maxVariants: 0 })).reason).toBe('invalid_guard');
   });
 
   it('checks the variants guard before the memory guard', () => {
@@ -337,12 +322,12 @@ describe('estimateBatch (§5.4)', () => {
   });
 
   it('rejects an empty list with empty_values', () => {
-    const d = gridError(() => estimateBatch([], 60));
+    const d = gridDetails(() => estimateBatch([], 60));
     expect([d.field, d.reason]).toEqual(['grids', 'empty_values']);
   });
 
   it.each([[0], [1.5], [-2]])('rejects variantsFactor %s with invalid_guard', (f) => {
-    const d = gridError(() => estimateBatch([sma], 60, { variantsFactor: f }));
+    const d = gridDetails(() => estimateBatch([sma], 60, { variantsFactor: f }));
     expect([d.field, d.reason]).toEqual(['variantsFactor', 'invalid_guard']);
   });
 
@@ -351,16 +336,16 @@ describe('estimateBatch (§5.4)', () => {
   });
 
   it('validates each grid', () => {
-    expect(gridError(() => estimateBatch([sma, { ...adx, params: { window: 1, smoothing: 14 } }], 60)).indicatorId).toBe('trend.adx');
+    expect(gridDetails(() => estimateBatch([sma, { ...adx, params: { window: 1, smoothing: 14 } }], 60)).indicatorId).toBe('trend.adx');
   });
 
   it('reports the same first invalid grid whatever the order', () => {
     const bad1: GridSpec = { indicatorId: 'trend.adx', params: { window: 1, smoothing: 14 } };
     const bad2: GridSpec = { indicatorId: 'ma.sma', source: 'close', params: { window: 1 } };
-    expect(gridError(() => estimateBatch([bad1, bad2], 60))).toEqual(gridError(() => estimateBatch([bad2, bad1], 60)));
+    expect(gridDetails(() => estimateBatch([bad1, bad2], 60))).toEqual(gridDetails(() => estimateBatch([bad2, bad1], 60)));
   });
 
   it('checks per-variant rules of every grid', () => {
-    expect(gridError(() => estimateBatch([sma, { indicatorId: 'trend.psar', params: { accel_max: 0.01, accel_start: 0.5, accel_step: 0.02 } }], 60)).reason).toBe('variant_rule');
+    expect(gridDetails(() => estimateBatch([sma, { indicatorId: 'trend.psar', params: { accel_max: 0.01, accel_start: 0.5, accel_step: 0.02 } }], 60)).reason).toBe('variant_rule');
   });
 });

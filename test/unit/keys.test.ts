@@ -1,25 +1,16 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { GridValidationError, UnknownIndicatorError } from '../../src/errors.js';
+import { UnknownIndicatorError } from '../../src/errors.js';
 import {
   formatFloatV1, materializeGrid, tensorVariantKey, tensorVariantKeyPayload, variantKeyPayloadV1, variantKeyV1,
   type VariantKeyIndicator,
 } from '../../src/grid/index.js';
+import { gridDetails } from '../helpers/errors.js';
 
 const sel = (...indicators: VariantKeyIndicator[]) => ({ instrumentId: '1:BTCUSDT', timeframe: '1m', indicators });
 const SMA36: VariantKeyIndicator = { indicatorId: 'ma.sma', source: 'close', params: { window: 36 } };
 const RSI14: VariantKeyIndicator = { indicatorId: 'momentum.rsi', source: 'close', params: { window: 14 } };
 const TAIL = ',"instrument_id":"1:BTCUSDT","schema_version":1,"timeframe":"1m"}';
-
-function gridError(fn: () => unknown): { indicatorId: string; field: string; reason: string; value: unknown } {
-  try {
-    fn();
-  } catch (e) {
-    expect(e, String(e)).toBeInstanceOf(GridValidationError);
-    return (e as GridValidationError).details as never;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('float notation (§4.2)', () => {
   it.each([
@@ -134,29 +125,29 @@ describe('what a key depends on (§4.1)', () => {
 
 describe('selection validation (§4.4)', () => {
   it('rejects a repeated indicator id with duplicate_value', () => {
-    const d = gridError(() => variantKeyV1(sel(SMA36, { ...SMA36, params: { window: 10 } })));
+    const d = gridDetails(() => variantKeyV1(sel(SMA36, { ...SMA36, params: { window: 10 } })));
     expect([d.field, d.reason, d.value]).toEqual(['indicators', 'duplicate_value', 'ma.sma']);
   });
 
   it('rejects ids repeated after normalisation', () => {
-    expect(gridError(() => variantKeyV1(sel(SMA36, { ...SMA36, indicatorId: 'MA.SMA' }))).reason).toBe('duplicate_value');
+    expect(gridDetails(() => variantKeyV1(sel(SMA36, { ...SMA36, indicatorId: 'MA.SMA' }))).reason).toBe('duplicate_value');
   });
 
   it('rejects a value below the hard bound with below_min', () => {
-    const d = gridError(() => variantKeyV1(sel({ ...SMA36, params: { window: 1 } })));
+    const d = gridDetails(() => variantKeyV1(sel({ ...SMA36, params: { window: 1 } })));
     expect([d.indicatorId, d.field, d.reason]).toEqual(['ma.sma', 'params.window.values[0]', 'below_min']);
   });
 
   it('rejects a missing source with source_required', () => {
-    expect(gridError(() => variantKeyV1(sel({ indicatorId: 'ma.sma', params: { window: 36 } }))).reason).toBe('source_required');
+    expect(gridDetails(() => variantKeyV1(sel({ indicatorId: 'ma.sma', params: { window: 36 } }))).reason).toBe('source_required');
   });
 
   it('rejects an unknown param with unknown_axis', () => {
-    expect(gridError(() => variantKeyV1(sel({ ...SMA36, params: { window: 36, mult: 2 } }))).reason).toBe('unknown_axis');
+    expect(gridDetails(() => variantKeyV1(sel({ ...SMA36, params: { window: 36, mult: 2 } }))).reason).toBe('unknown_axis');
   });
 
   it('rejects two values on one axis', () => {
-    const d = gridError(() => variantKeyV1(sel({ ...SMA36, params: { window: [10, 20] } })));
+    const d = gridDetails(() => variantKeyV1(sel({ ...SMA36, params: { window: [10, 20] } })));
     expect([d.field, d.reason]).toEqual(['params.window', 'invalid_spec']);
   });
 
@@ -165,21 +156,21 @@ describe('selection validation (§4.4)', () => {
   });
 
   it('rejects an unsupported timeframe with not_allowed', () => {
-    const d = gridError(() => variantKeyV1({ ...sel(SMA36), timeframe: '2m' }));
+    const d = gridDetails(() => variantKeyV1({ ...sel(SMA36), timeframe: '2m' }));
     expect([d.field, d.reason]).toEqual(['timeframe', 'not_allowed']);
   });
 
   it('rejects a blank instrument with empty_values', () => {
-    expect(gridError(() => variantKeyV1({ ...sel(SMA36), instrumentId: '  ' })).field).toBe('instrumentId');
+    expect(gridDetails(() => variantKeyV1({ ...sel(SMA36), instrumentId: '  ' })).field).toBe('instrumentId');
   });
 
   it('rejects an empty selection with empty_values', () => {
-    const d = gridError(() => variantKeyV1(sel()));
+    const d = gridDetails(() => variantKeyV1(sel()));
     expect([d.field, d.reason]).toEqual(['indicators', 'empty_values']);
   });
 
   it('rejects an unknown key in an indicator entry', () => {
-    const d = gridError(() => variantKeyV1(sel({ ...SMA36, layout: 'TIME_MAJOR' } as VariantKeyIndicator)));
+    const d = gridDetails(() => variantKeyV1(sel({ ...SMA36, layout: 'TIME_MAJOR' } as VariantKeyIndicator)));
     expect([d.field, d.reason]).toEqual(['layout', 'invalid_spec']);
   });
 });

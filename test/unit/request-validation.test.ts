@@ -10,6 +10,7 @@ import { estimate, estimateBatch } from '../../src/guards/index.js';
 import { computeUnitValues } from '../../src/jobs/compute.js';
 import { registry } from '../../src/registry/index.js';
 import { engineOf, simpleCandles } from '../helpers/engine.js';
+import { thrown } from '../helpers/errors.js';
 
 const candles = simpleCandles(Array.from({ length: 40 }, (_, i) => 100 + Math.sin(i) * 5));
 const grid = { indicatorId: 'ma.sma', source: 'close', params: { window: [2, 3, 4, 5, 6] } } as const;
@@ -31,15 +32,6 @@ async function rejection(req: unknown): Promise<Typed> {
     return e as Typed;
   }
   throw new Error('expected a rejection, compute resolved');
-}
-
-function thrown(fn: () => unknown): Typed {
-  try {
-    fn();
-  } catch (e) {
-    return e as Typed;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('batchVariants of a compute request', () => {

@@ -1,27 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { GridtaError, GridValidationError } from '../../src/errors.js';
+import { GridtaError } from '../../src/errors.js';
 import { registry } from '../../src/registry/index.js';
 import {
   ArrowExportUnavailableError, createTensor, DEFAULT_MAX_COMPUTE_BYTES_TOTAL, tensorExportBudget,
   type IndicatorTensor, type TensorExporters,
 } from '../../src/compute/tensor.js';
 import { BBANDS_AXES, knownValue, makeTensor, SMA_AXES, TS0 } from './tensor-fixture.js';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-}
-
-function gridDetails(fn: () => unknown): Record<string, unknown> {
-  const e = thrown(fn);
-  expect(e, String(e)).toBeInstanceOf(GridValidationError);
-  expect((e as GridValidationError).code).toBe('grid_invalid');
-  return (e as GridValidationError).details as unknown as Record<string, unknown>;
-}
+import { gridDetails, thrown } from '../helpers/errors.js';
 
 const same = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 
