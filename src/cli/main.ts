@@ -10,7 +10,6 @@ import type { Candles } from '../candles/types.js';
 import { ComputeCancelled, OutputPathError } from '../errors.js';
 import { createEngine } from '../runtime/engine.js';
 import { UsageError, checkPositionals, engineOptions, gridOverrides, parse, reportError } from './args.js';
-import { runBench } from './bench.js';
 
 const USAGE = `usage: gridta <command> [options]
 
@@ -32,6 +31,13 @@ config flags: --config FILE --env dev|test|prod --threads N|auto --cache-dir DIR
               --engine auto|wasm-simd|wasm-scalar|reference --max-compute-bytes-total N
               --max-variants-per-compute N --batch-variants N|auto
 `;
+
+/**
+ * The bench's own entry (bench/cli.ts, built next to src/ under the package root): loaded by its path
+ * at run time because the library never imports bench/ (the bench uses the library, not the reverse).
+ */
+const BENCH_ENTRY = new URL('../../bench/cli.js', import.meta.url).href;
+interface BenchEntry { runBench(argv: string[]): Promise<number> }
 
 const DATA_FLAGS = {
   data: { type: 'string' },
@@ -251,7 +257,7 @@ async function main(argv: string[]): Promise<number> {
   const json = rest.includes('--json');
   try {
     switch (cmd) {
-      case 'bench': return await runBench(rest);
+      case 'bench': return await ((await import(BENCH_ENTRY)) as BenchEntry).runBench(rest);
       case 'compute': return await cmdCompute(rest);
       case 'estimate': return await cmdEstimate(rest);
       case 'warmup': return await cmdWarmup(rest);

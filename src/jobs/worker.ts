@@ -5,6 +5,8 @@
  * result is written to a temporary file under `<out>/.tmp/` and published by renaming it to its
  * content-key name inside the transaction that, holding the pg-boss row lock, verifies ownership once
  * more and completes the unit — so a worker that lost its lease never publishes nor completes.
+ * One attempt runs as four steps (claimUnit, computeUnit, writeTemp, publishUnit); beside the slots,
+ * a sweeper expires leases that ran out (sweepExpired). Every SQL statement is a named query of store.ts.
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import type PgBoss from 'pg-boss';
 import { loadCandlesFile } from '../arrow/candles.js';
 import type { Candles } from '../candles/index.js';
+import type { EngineKind } from '../compute/run.js';
 import { GridtaError, JobInputError } from '../errors.js';
 import { registry } from '../registry/index.js';
 import type { IndicatorDef } from '../registry/types.js';
@@ -20,7 +23,11 @@ import { checkKnownOptions } from '../runtime/config.js';
 import { keyList } from '../options.js';
 import { unitToIPC } from './arrow.js';
 import type { WorkerMetrics } from './metrics.js';
-import { QUEUE, onClient, transaction, type JobSpec, type JobsDb } from './store.js';
+import {
+  QUEUE, cancelUnitRow, claimUnitRow, completeUnitRow, expireUnitRow, failUnitRow, failUnitsExpiredByMaintenance, onClient, releaseUnitRow,
+  selectBossAttempt, selectBossState, selectBossStates, selectExpiredLeases, selectJob, selectJobCancelled, transaction,
+  type JobInstrument, type JobSpec, type JobsDb, type Queryable, type UnitRow,
+} from './store.js';
 import { computeUnitValues } from './compute.js';
 import { ensureWritableDir, writeFully } from './dirs.js';
 import { TEMP_DIR } from './units.js';
@@ -67,7 +74,6 @@ class UnitStopped extends Error {
 }
 
 interface JobInfo { spec: JobSpec; out: string; def: IndicatorDef }
-interface UnitRow { job_id: string; idx: number; instrument: number; v_start: number; v_end: number; file: string }
 type Claimed = PgBoss.JobWithMetadata<{ job: string; unit: number }>;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -79,328 +85,360 @@ export const WORKER_OPTION_KEYS = keyList<WorkerOptions>({
 });
 export const WORKER_FAULT_KEYS = keyList<WorkerFaults>({ stallMs: true, batchDelayMs: true });
 
+/** One running worker: its options and the state its slots and its sweeper share. */
+interface Ctx extends WorkerOptions {
+  /** Jobs seen so far, by id (a job's spec never changes). */
+  readonly jobs: Map<string, JobInfo>;
+  /** The last few instruments' candles, by file, digest and load settings. */
+  readonly candlesCache: Map<string, Candles>;
+  /** Callbacks that end an `idle` early (on stop). */
+  readonly wakers: Set<() => void>;
+  stopping: boolean;
+}
+
+/** One attempt at one unit: what its steps (claim, compute, write, publish) hand each other. */
+interface Attempt {
+  readonly job: Claimed;
+  readonly jobId: string;
+  /** When the fetch that claimed it began (performance.now()). */
+  readonly t0: number;
+  readonly attempt: number;
+  /** The fields of every log line about this attempt. */
+  readonly base: LogFields;
+  batchesDone: number;
+  /** The temporary file while it exists (removed if the attempt ends any other way than published). */
+  tmp: string | null;
+}
+
+/** The claimed unit: its row, its job and instrument, and how long the claim took. */
+interface Claim { readonly u: UnitRow; readonly info: JobInfo; readonly inst: JobInstrument; readonly claimMs: number }
+
+/** The computed unit, encoded: the Arrow IPC bytes, their SHA-256 (collect checks it), the engine that ran, the compute time. */
+interface Encoded { readonly bytes: Uint8Array; readonly digest: string; readonly engine: EngineKind; readonly computeMs: number }
+
 export function startWorker(opts: WorkerOptions): RunningWorker {
   checkKnownOptions(opts, WORKER_OPTION_KEYS, 'the startWorker options');
   if (opts.faults !== undefined) checkKnownOptions(opts.faults, WORKER_FAULT_KEYS, 'the startWorker faults', 'faults.');
-  const { engine, db, workerId, metrics, log } = opts;
-  const s = db.schema;
-  const jobs = new Map<string, JobInfo>();
-  const candlesCache = new Map<string, Candles>();
-  let stopping = false;
-  const wakers = new Set<() => void>();
-
-  const idle = (ms: number): Promise<void> => new Promise((r) => {
-    const t = setTimeout(() => { wakers.delete(done); r(); }, ms);
-    const done = (): void => { clearTimeout(t); wakers.delete(done); r(); };
-    wakers.add(done);
-  });
-
-  async function jobInfo(jobId: string): Promise<JobInfo> {
-    let info = jobs.get(jobId);
-    if (!info) {
-      const { rows } = await db.pool.query<{ spec: JobSpec; out_dir: string }>(`SELECT spec, out_dir FROM ${s}.job WHERE id = $1`, [jobId]);
-      if (!rows[0]) throw new Error(`job ${jobId} is not in ${s}.job`);
-      info = { spec: rows[0].spec, out: rows[0].out_dir, def: registry.get(rows[0].spec.indicatorId) };
-      jobs.set(jobId, info);
-    }
-    return info;
-  }
-
-  /** The instrument's candles, loaded as at submit; a file whose bytes changed is refused. */
-  async function candlesOf(spec: JobSpec, instrument: number): Promise<Candles> {
-    const inst = spec.instruments[instrument]!;
-    const key = `${inst.file}\0${inst.sha256}\0${inst.timeframe}\0${spec.load.timeline ?? ''}\0${spec.load.tsUnit ?? ''}`;
-    const hit = candlesCache.get(key);
-    if (hit) return hit;
-    let bytes: Buffer;
-    try {
-      bytes = await fsp.readFile(inst.file);
-    } catch (e) {
-      throw new JobInputError({ field: 'data', reason: 'not_found', value: inst.file }, `this worker cannot read the job's data file (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`, { cause: e });
-    }
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    if (sha !== inst.sha256) {
-      throw new JobInputError({ field: 'data', reason: 'data_changed', value: inst.file, expected: `sha256 ${inst.sha256}` }, `the file changed since the job was submitted (sha256 ${sha})`);
-    }
-    const candles = await loadCandlesFile(inst.file, {
-      instrumentId: inst.instrumentId, timeframe: inst.timeframe as never,
-      ...(spec.load.timeline ? { timeline: spec.load.timeline } : {}),
-      ...(spec.load.tsUnit ? { tsUnit: spec.load.tsUnit as never } : {}),
-    });
-    if (candles.t !== inst.t) throw new JobInputError({ field: 'data', reason: 'data_changed', value: inst.file, expected: `${inst.t} bars` }, `loads ${candles.t} bars`);
-    if (candlesCache.size >= 4) candlesCache.delete(candlesCache.keys().next().value!);
-    candlesCache.set(key, candles);
-    return candles;
-  }
-
-  /**
-   * Whether this attempt still owns the unit: the pg-boss row is active with the claim's retry count
-   * and start time, and the job is not cancelled. With a client in a transaction, locks the row.
-   */
-  async function ownership(q: { query: JobsDb['pool']['query'] }, job: Claimed, jobId: string, lock: boolean): Promise<'owned' | StopReason> {
-    const { rows: [g] } = await q.query<{ cancelled_at: Date | null }>(`SELECT cancelled_at FROM ${s}.job WHERE id = $1`, [jobId]);
-    if (!g || g.cancelled_at) return 'cancelled';
-    const { rows: [b] } = await q.query<{ state: string; retry_count: number; started_on: Date | null }>(
-      `SELECT state, retry_count, started_on FROM ${db.bossSchema}.job WHERE name = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [QUEUE, job.id]);
-    const same = b && b.state === 'active' && b.retry_count === job.retryCount && b.started_on?.getTime() === new Date(job.startedOn).getTime();
-    return same ? 'owned' : 'lease_lost';
-  }
-
-  async function runUnit(job: Claimed, fetchedAt: number): Promise<void> {
-    const t0 = fetchedAt;
-    const attempt = job.retryCount + 1;
-    const jobId = job.data.job;
-    const base: LogFields = { job: jobId, unit: job.data.unit, attempt, worker: workerId };
-    metrics.claimed.inc();
-    metrics.inFlight.inc();
-    let tmp: string | null = null;
-    let batchesDone = 0;
-    try {
-      // a unit still 'running' from an earlier attempt lost that attempt's lease without anyone
-      // recording it (the queue's own maintenance expired it): record it now, before the new attempt
-      const { rows: [u] } = await db.pool.query<UnitRow>(
-        `UPDATE ${s}.unit SET attempts = attempts + 1, state = 'running', last_worker = $2, started_at = coalesce(started_at, now()),
-           failures = failures + CASE WHEN state = 'running' THEN 1 ELSE 0 END,
-           last_error = CASE WHEN state = 'running'
-             THEN format('lease_expired: worker %s did not finish attempt %s within the job''s lease (found when attempt %s was claimed at %s)',
-                         last_worker, attempts, attempts + 1, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-             ELSE last_error END
-         WHERE boss_id = $1 RETURNING job_id, idx, instrument, v_start, v_end, file`, [job.id, workerId]);
-      if (!u) throw new Error(`unit ${job.id} is not in ${s}.unit`);
-      const info = await jobInfo(jobId);
-      const first = await ownership(db.pool, job, jobId, false);
-      const claimMs = performance.now() - t0;
-      metrics.queueSeconds.observe({ op: 'claim' }, claimMs / 1000);
-      const inst = info.spec.instruments[u.instrument]!;
-      Object.assign(base, { instrument: inst.instrumentId, variants: [u.v_start, u.v_end] });
-      log('info', 'unit_claimed', { ...base, claimMs: round(claimMs) });
-      if (first !== 'owned') throw new UnitStopped(first, 0);
-      if (stopping) throw new UnitStopped('released', 0);   // claimed while a shutdown began
-
-      // compute, batch by batch, checking the lease and the job at every boundary
-      const { spec, def } = info;
-      const candles = await candlesOf(spec, u.instrument);
-      const c0 = performance.now();
-      const res = await computeUnitValues({
-        engine, def, axes: spec.axes, outputs: spec.outputs, candles, start: u.v_start, end: u.v_end,
-        ...(typeof opts.batchVariants === 'number' ? { batchVariants: opts.batchVariants } : {}),
-        between: async (done) => {
-          batchesDone = done;
-          if (stopping) throw new UnitStopped('released', done);
-          const own = await ownership(db.pool, job, jobId, false);
-          if (own !== 'owned') throw new UnitStopped(own, done);
-        },
-        onBatch: async (ms, done) => {
-          batchesDone = done;
-          metrics.batchSeconds.observe(ms / 1000);
-          if (opts.faults?.batchDelayMs) await sleep(opts.faults.batchDelayMs);
-        },
-      });
-      base.engine = res.engine;
-      const computeMs = performance.now() - c0;
-      const bytes = unitToIPC(
-        { jobId, def, axes: spec.axes, variants: spec.variants, outputs: spec.outputs, instrumentId: inst.instrumentId, timeframe: inst.timeframe, timeline: inst.timeline, tsOpen: candles.tsOpen },
-        { index: u.idx, instrument: u.instrument, start: u.v_start, end: u.v_end, outputs: res.values, keys: res.keys },
-      );
-
-      // collect checks the published file against this digest
-      const digest = createHash('sha256').update(bytes).digest('hex');
-
-      // write the temporary file, then publish and complete under the row lock
-      const tmpDir = join(info.out, TEMP_DIR);
-      await ensureWritableDir(tmpDir, 'out', tmpDir);
-      tmp = join(tmpDir, `${u.file}.${workerId.replace(/[^A-Za-z0-9._-]/g, '_')}.a${attempt}.tmp`);
-      const fh = await fsp.open(tmp, 'w');
-      try {
-        // in chunks: one write call takes at most 2^31 - 1 bytes, and a unit may be larger
-        if (opts.faults?.stallMs) {
-          const half = Math.floor(bytes.length / 2);
-          await writeFully(fh, bytes.subarray(0, half), 0);
-          await fh.sync();
-          await sleep(opts.faults.stallMs);
-          await writeFully(fh, bytes.subarray(half), half);
-        } else {
-          await writeFully(fh, bytes, 0);
-        }
-        await fh.sync();
-        const { size } = await fh.stat();
-        if (size !== bytes.length) throw new Error(`the unit file ${tmp} has ${size} bytes after writing ${bytes.length}`);
-      } finally {
-        await fh.close();
-      }
-      const f0 = performance.now();
-      const final = join(info.out, u.file);
-      const outcome = await transaction(db.pool, async (client) => {
-        const own = await ownership(client, job, jobId, true);
-        if (own !== 'owned') return own;
-        await fsp.rename(tmp!, final);
-        tmp = null;
-        await db.boss.complete(QUEUE, job.id, { worker: workerId, bytes: bytes.length }, { db: onClient(client) });
-        await client.query(
-          `UPDATE ${s}.unit SET state = 'done', completions = completions + 1, finished_at = now(), last_worker = $2,
-             duration_ms = $3, bytes = $4, engine = $5, sha256 = $6 WHERE boss_id = $1`,
-          [job.id, workerId, performance.now() - t0, bytes.length, base.engine ?? null, digest]);
-        return 'owned' as const;
-      });
-      if (outcome !== 'owned') throw new UnitStopped(outcome, batchesDone);
-      const completeMs = performance.now() - f0;
-      metrics.queueSeconds.observe({ op: 'complete' }, completeMs / 1000);
-      metrics.succeeded.inc();
-      const ms = performance.now() - t0;
-      metrics.unitSeconds.observe(ms / 1000);
-      log('info', 'unit_succeeded', { ...base, ms: round(ms), computeMs: round(computeMs), claimMs: round(claimMs), completeMs: round(completeMs), bytes: bytes.length, file: final });
-      await removeStaleTemps(tmpDir, u.file);
-    } catch (e) {
-      if (tmp) await fsp.rm(tmp, { force: true }).catch(() => undefined);
-      if (e instanceof UnitStopped) await stopped(job, jobId, base, e);
-      else await failed(job, jobId, base, e);
-    } finally {
-      metrics.inFlight.dec();
-    }
-  }
-
-  async function stopped(job: Claimed, jobId: string, base: LogFields, e: UnitStopped): Promise<void> {
-    if (e.reason === 'lease_lost') {
-      metrics.leaseLost.inc();
-      log('warn', 'unit_lease_lost', { ...base, batchesDone: e.batchesDone });
-    } else if (e.reason === 'cancelled') {
-      metrics.cancelled.inc();
-      await db.pool.query(`UPDATE ${s}.unit SET state = 'cancelled' WHERE boss_id = $1 AND completions = 0`, [job.id]).catch(() => undefined);
-      log('info', 'unit_cancelled', { ...base, batchesDone: e.batchesDone });
-    } else {
-      // graceful shutdown: hand the unit back at once instead of waiting for its lease to expire
-      const res = await transaction(db.pool, async (client) => {
-        const own = await ownership(client, job, jobId, true);
-        if (own !== 'owned') return own;
-        await db.boss.fail(QUEUE, job.id, { released: true, worker: workerId }, { db: onClient(client) });
-        const { rows: [b] } = await client.query<{ state: string }>(`SELECT state FROM ${db.bossSchema}.job WHERE name = $1 AND id = $2`, [QUEUE, job.id]);
-        // a release never uses up the unit's last attempt
-        if (b?.state === 'failed') await db.boss.retry(QUEUE, job.id, { db: onClient(client) });
-        await client.query(`UPDATE ${s}.unit SET state = 'queued', releases = releases + 1 WHERE boss_id = $1`, [job.id]);
-        return 'released' as const;
-      }).catch((err: unknown) => { log('error', 'unit_release_failed', { ...base, error: errorText(err) }); return 'error' as const; });
-      if (res === 'released') {
-        metrics.released.inc();
-        log('info', 'unit_released', { ...base, batchesDone: e.batchesDone });
-      } else if (res === 'lease_lost') {
-        metrics.leaseLost.inc();
-        log('warn', 'unit_lease_lost', { ...base, batchesDone: e.batchesDone });
-      } else if (res === 'cancelled') {
-        metrics.cancelled.inc();
-        log('info', 'unit_cancelled', { ...base, batchesDone: e.batchesDone });
-      }
-    }
-  }
-
-  async function failed(job: Claimed, jobId: string, base: LogFields, e: unknown): Promise<void> {
-    const error = errorText(e);
-    metrics.failed.inc();
-    try {
-      const res = await transaction(db.pool, async (client) => {
-        const own = await ownership(client, job, jobId, true);
-        if (own !== 'owned') return { own, state: null as string | null };
-        await db.boss.fail(QUEUE, job.id, { message: error, worker: workerId }, { db: onClient(client) });
-        const { rows: [b] } = await client.query<{ state: string }>(`SELECT state FROM ${db.bossSchema}.job WHERE name = $1 AND id = $2`, [QUEUE, job.id]);
-        const state = b?.state === 'failed' ? 'failed' : 'queued';
-        await client.query(`UPDATE ${s}.unit SET state = $2, failures = failures + 1, last_error = $3 WHERE boss_id = $1`, [job.id, state, error]);
-        return { own, state };
-      });
-      log('error', 'unit_failed', { ...base, error, ...(res.state ? { willRetry: res.state !== 'failed' } : { outcome: res.own }) });
-    } catch (err) {
-      log('error', 'unit_failed', { ...base, error, recordError: errorText(err) });
-    }
-  }
-
-  async function removeStaleTemps(dir: string, file: string): Promise<void> {
-    const names = await fsp.readdir(dir).catch(() => [] as string[]);
-    await Promise.all(names.filter((n) => n.startsWith(`${file}.`)).map((n) => fsp.rm(join(dir, n), { force: true }).catch(() => undefined)));
-  }
-
-  /**
-   * Expires units whose job's lease ran out: a unit's lease is the `expireInSeconds` its job gave it
-   * at submit, and this sweep (every worker runs one, every `expirySweepMs`) fails each expired
-   * attempt through pg-boss — which retries it or, on its last attempt, fails it — and records why
-   * in gridta.unit, in one transaction. The queue's own maintenance runs far less often; a unit it
-   * expires first is recorded by the claim of its next attempt, or below when none is left.
-   */
-  async function sweepExpired(reconcile: boolean): Promise<void> {
-    const ts = `to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-    const expired = await transaction(db.pool, async (client) => {
-      const { rows } = await client.query<{ id: string; retry_count: number; lease: number; claimed: string; now: string }>(
-        `SELECT id, retry_count, extract(epoch FROM expire_in)::int lease, ${ts.replace('%s', 'started_on')} claimed, ${ts.replace('%s', 'now()')} now
-         FROM ${db.bossSchema}.job WHERE name = $1 AND state = 'active' AND started_on + expire_in < now()
-         ORDER BY started_on LIMIT 100 FOR UPDATE SKIP LOCKED`, [QUEUE]);
-      if (!rows.length && !reconcile) return [];
-      for (const r of rows) await db.boss.fail(QUEUE, r.id, { reason: 'lease_expired', sweptBy: workerId }, { db: onClient(client) });
-      const { rows: after } = await client.query<{ id: string; state: string }>(`SELECT id, state FROM ${db.bossSchema}.job WHERE name = $1 AND id = ANY($2::uuid[])`, [QUEUE, rows.map((r) => r.id)]);
-      const stateOf = new Map(after.map((r) => [r.id, r.state]));
-      const out = [];
-      for (const r of rows) {
-        const lastAttempt = stateOf.get(r.id) === 'failed';
-        const { rows: [u] } = await client.query<{ job_id: string; idx: number; last_worker: string | null }>(
-          `UPDATE ${s}.unit SET state = $2, failures = failures + 1,
-             last_error = format('lease_expired: worker %s did not finish attempt %s within the job''s %s s lease (claimed %s, expired %s); %s',
-                                 coalesce(last_worker, '?'), $3::int, $4::int, $5::text, $6::text, $7::text)
-           WHERE boss_id = $1 RETURNING job_id, idx, last_worker`,
-          [r.id, lastAttempt ? 'failed' : 'queued', r.retry_count + 1, r.lease, r.claimed, r.now, lastAttempt ? 'no retries left' : 'queued again']);
-        out.push({ job: u?.job_id, unit: u?.idx, attempt: r.retry_count + 1, leaseHolder: u?.last_worker ?? null, willRetry: !lastAttempt });
-      }
-      // units the queue's maintenance (once a minute) expired on their last attempt: no claim will
-      // record them; this scans every running unit, so it runs once a minute too
-      if (reconcile) await client.query(
-        `UPDATE ${s}.unit u SET state = 'failed', failures = u.failures + 1,
-           last_error = format('lease_expired: worker %s did not finish attempt %s within the job''s lease (expired by the queue''s maintenance); no retries left', coalesce(u.last_worker, '?'), u.attempts)
-         FROM ${db.bossSchema}.job b WHERE b.name = $1 AND b.id = u.boss_id AND u.state = 'running' AND b.state = 'failed'`, [QUEUE]);
-      return out;
-    });
-    for (const e of expired) {
-      metrics.expired.inc();
-      log('warn', 'unit_lease_expired', { worker: workerId, ...e });
-    }
-  }
-
-  async function sweeper(): Promise<void> {
-    let last = 0;
-    while (!stopping) {
-      try {
-        const reconcile = Date.now() - last >= 60_000;
-        await sweepExpired(reconcile);
-        if (reconcile) last = Date.now();
-      } catch (e) {
-        log('error', 'lease_sweep_failed', { worker: workerId, error: errorText(e) });
-      }
-      await idle(opts.expirySweepMs ?? 1000);
-    }
-  }
-
-  async function slot(): Promise<void> {
-    while (!stopping) {
-      const t0 = performance.now();
-      let claimed: Claimed[];
-      try {
-        claimed = await db.boss.fetch<{ job: string; unit: number }>(QUEUE, { batchSize: 1, includeMetadata: true });
-      } catch (e) {
-        log('error', 'fetch_failed', { worker: workerId, error: errorText(e) });
-        await idle(opts.pollIntervalMs);
-        continue;
-      }
-      if (!claimed.length) {
-        await idle(opts.pollIntervalMs);
-        continue;
-      }
-      await runUnit(claimed[0]!, t0);
-    }
-  }
-
-  const done = Promise.all([...Array.from({ length: opts.concurrency }, () => slot()), sweeper()]).then(() => undefined);
+  const ctx: Ctx = { ...opts, jobs: new Map(), candlesCache: new Map(), wakers: new Set(), stopping: false };
+  const done = Promise.all([...Array.from({ length: opts.concurrency }, () => slot(ctx)), sweeper(ctx)]).then(() => undefined);
   return {
     done,
     stop: () => {
-      stopping = true;
-      for (const w of [...wakers]) w();
+      ctx.stopping = true;
+      for (const w of [...ctx.wakers]) w();
     },
-    get stopping() { return stopping; },
+    get stopping() { return ctx.stopping; },
   };
+}
+
+/** Waits `ms`, or less when the worker is stopped meanwhile. */
+function idle(ctx: Ctx, ms: number): Promise<void> {
+  return new Promise((r) => {
+    const t = setTimeout(() => { ctx.wakers.delete(done); r(); }, ms);
+    const done = (): void => { clearTimeout(t); ctx.wakers.delete(done); r(); };
+    ctx.wakers.add(done);
+  });
+}
+
+/** One slot: claims one unit at a time and runs it, until the worker stops. */
+async function slot(ctx: Ctx): Promise<void> {
+  while (!ctx.stopping) {
+    const t0 = performance.now();
+    let claimed: Claimed[];
+    try {
+      claimed = await ctx.db.boss.fetch<{ job: string; unit: number }>(QUEUE, { batchSize: 1, includeMetadata: true });
+    } catch (e) {
+      ctx.log('error', 'fetch_failed', { worker: ctx.workerId, error: errorText(e) });
+      await idle(ctx, ctx.pollIntervalMs);
+      continue;
+    }
+    if (!claimed.length) {
+      await idle(ctx, ctx.pollIntervalMs);
+      continue;
+    }
+    await runUnit(ctx, claimed[0]!, t0);
+  }
+}
+
+async function jobInfo(ctx: Ctx, jobId: string): Promise<JobInfo> {
+  let info = ctx.jobs.get(jobId);
+  if (!info) {
+    const row = await selectJob(ctx.db.pool, ctx.db, jobId);
+    if (!row) throw new Error(`job ${jobId} is not in ${ctx.db.schema}.job`);
+    info = { spec: row.spec, out: row.out_dir, def: registry.get(row.spec.indicatorId) };
+    ctx.jobs.set(jobId, info);
+  }
+  return info;
+}
+
+/** The instrument's candles, loaded as at submit; a file whose bytes changed is refused. */
+async function candlesOf(ctx: Ctx, spec: JobSpec, instrument: number): Promise<Candles> {
+  const inst = spec.instruments[instrument]!;
+  const key = `${inst.file}\0${inst.sha256}\0${inst.timeframe}\0${spec.load.timeline ?? ''}\0${spec.load.tsUnit ?? ''}`;
+  const hit = ctx.candlesCache.get(key);
+  if (hit) return hit;
+  let bytes: Buffer;
+  try {
+    bytes = await fsp.readFile(inst.file);
+  } catch (e) {
+    throw new JobInputError({ field: 'data', reason: 'not_found', value: inst.file }, `this worker cannot read the job's data file (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`, { cause: e });
+  }
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== inst.sha256) {
+    throw new JobInputError({ field: 'data', reason: 'data_changed', value: inst.file, expected: `sha256 ${inst.sha256}` }, `the file changed since the job was submitted (sha256 ${sha})`);
+  }
+  const candles = await loadCandlesFile(inst.file, {
+    instrumentId: inst.instrumentId, timeframe: inst.timeframe as never,
+    ...(spec.load.timeline ? { timeline: spec.load.timeline } : {}),
+    ...(spec.load.tsUnit ? { tsUnit: spec.load.tsUnit as never } : {}),
+  });
+  if (candles.t !== inst.t) throw new JobInputError({ field: 'data', reason: 'data_changed', value: inst.file, expected: `${inst.t} bars` }, `loads ${candles.t} bars`);
+  if (ctx.candlesCache.size >= 4) ctx.candlesCache.delete(ctx.candlesCache.keys().next().value!);
+  ctx.candlesCache.set(key, candles);
+  return candles;
+}
+
+/**
+ * Whether this attempt still owns the unit: the pg-boss row is active with the claim's retry count
+ * and start time, and the job is not cancelled. With a client in a transaction, locks the row.
+ */
+async function ownership(ctx: Ctx, q: Queryable, a: Attempt, lock: boolean): Promise<'owned' | StopReason> {
+  const g = await selectJobCancelled(q, ctx.db, a.jobId);
+  if (!g || g.cancelled_at) return 'cancelled';
+  const b = await selectBossAttempt(q, ctx.db, a.job.id, lock);
+  const same = b && b.state === 'active' && b.retry_count === a.job.retryCount && b.started_on?.getTime() === new Date(a.job.startedOn).getTime();
+  return same ? 'owned' : 'lease_lost';
+}
+
+/** One attempt at a claimed unit: claim, compute, write, publish; any other ending is recorded. */
+async function runUnit(ctx: Ctx, job: Claimed, fetchedAt: number): Promise<void> {
+  const attempt = job.retryCount + 1;
+  const a: Attempt = {
+    job, jobId: job.data.job, t0: fetchedAt, attempt, batchesDone: 0, tmp: null,
+    base: { job: job.data.job, unit: job.data.unit, attempt, worker: ctx.workerId },
+  };
+  const { metrics } = ctx;
+  metrics.claimed.inc();
+  metrics.inFlight.inc();
+  try {
+    const claim = await claimUnit(ctx, a);
+    const encoded = await computeUnit(ctx, a, claim);
+    const tmpDir = await writeTemp(ctx, a, claim, encoded.bytes);
+    const { final, completeMs } = await publishUnit(ctx, a, claim, encoded);
+    metrics.succeeded.inc();
+    const ms = performance.now() - a.t0;
+    metrics.unitSeconds.observe(ms / 1000);
+    ctx.log('info', 'unit_succeeded', {
+      ...a.base, ms: round(ms), computeMs: round(encoded.computeMs), claimMs: round(claim.claimMs), completeMs: round(completeMs), bytes: encoded.bytes.length, file: final,
+    });
+    await removeStaleTemps(tmpDir, claim.u.file);
+  } catch (e) {
+    if (a.tmp) await fsp.rm(a.tmp, { force: true }).catch(() => undefined);
+    if (e instanceof UnitStopped) await stopped(ctx, a, e);
+    else await failed(ctx, a, e);
+  } finally {
+    metrics.inFlight.dec();
+  }
+}
+
+/** Claim: records the new attempt on the unit's row, loads its job, and checks it still owns the unit. */
+async function claimUnit(ctx: Ctx, a: Attempt): Promise<Claim> {
+  const u = await claimUnitRow(ctx.db.pool, ctx.db, a.job.id, ctx.workerId);
+  if (!u) throw new Error(`unit ${a.job.id} is not in ${ctx.db.schema}.unit`);
+  const info = await jobInfo(ctx, a.jobId);
+  const first = await ownership(ctx, ctx.db.pool, a, false);
+  const claimMs = performance.now() - a.t0;
+  ctx.metrics.queueSeconds.observe({ op: 'claim' }, claimMs / 1000);
+  const inst = info.spec.instruments[u.instrument]!;
+  Object.assign(a.base, { instrument: inst.instrumentId, variants: [u.v_start, u.v_end] });
+  ctx.log('info', 'unit_claimed', { ...a.base, claimMs: round(claimMs) });
+  if (first !== 'owned') throw new UnitStopped(first, 0);
+  if (ctx.stopping) throw new UnitStopped('released', 0);   // claimed while a shutdown began
+  return { u, info, inst, claimMs };
+}
+
+/** Compute: batch by batch, checking the lease and the job at every boundary; then encodes the unit. */
+async function computeUnit(ctx: Ctx, a: Attempt, { u, info, inst }: Claim): Promise<Encoded> {
+  const { spec, def } = info;
+  const candles = await candlesOf(ctx, spec, u.instrument);
+  const c0 = performance.now();
+  const res = await computeUnitValues({
+    engine: ctx.engine, def, axes: spec.axes, outputs: spec.outputs, candles, start: u.v_start, end: u.v_end,
+    ...(typeof ctx.batchVariants === 'number' ? { batchVariants: ctx.batchVariants } : {}),
+    between: async (done) => {
+      a.batchesDone = done;
+      if (ctx.stopping) throw new UnitStopped('released', done);
+      const own = await ownership(ctx, ctx.db.pool, a, false);
+      if (own !== 'owned') throw new UnitStopped(own, done);
+    },
+    onBatch: async (ms, done) => {
+      a.batchesDone = done;
+      ctx.metrics.batchSeconds.observe(ms / 1000);
+      if (ctx.faults?.batchDelayMs) await sleep(ctx.faults.batchDelayMs);
+    },
+  });
+  a.base.engine = res.engine;
+  const computeMs = performance.now() - c0;
+  const bytes = unitToIPC(
+    { jobId: a.jobId, def, axes: spec.axes, variants: spec.variants, outputs: spec.outputs, instrumentId: inst.instrumentId, timeframe: inst.timeframe, timeline: inst.timeline, tsOpen: candles.tsOpen },
+    { index: u.idx, instrument: u.instrument, start: u.v_start, end: u.v_end, outputs: res.values, keys: res.keys },
+  );
+  // collect checks the published file against this digest
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  return { bytes, digest, engine: res.engine, computeMs };
+}
+
+/** Write: the unit's bytes to a temporary file under `<out>/.tmp/`, synced; returns that directory. */
+async function writeTemp(ctx: Ctx, a: Attempt, { u, info }: Claim, bytes: Uint8Array): Promise<string> {
+  const tmpDir = join(info.out, TEMP_DIR);
+  await ensureWritableDir(tmpDir, 'out', tmpDir);
+  const tmp = join(tmpDir, `${u.file}.${ctx.workerId.replace(/[^A-Za-z0-9._-]/g, '_')}.a${a.attempt}.tmp`);
+  a.tmp = tmp;
+  const fh = await fsp.open(tmp, 'w');
+  try {
+    // in chunks: one write call takes at most 2^31 - 1 bytes, and a unit may be larger
+    if (ctx.faults?.stallMs) {
+      const half = Math.floor(bytes.length / 2);
+      await writeFully(fh, bytes.subarray(0, half), 0);
+      await fh.sync();
+      await sleep(ctx.faults.stallMs);
+      await writeFully(fh, bytes.subarray(half), half);
+    } else {
+      await writeFully(fh, bytes, 0);
+    }
+    await fh.sync();
+    const { size } = await fh.stat();
+    if (size !== bytes.length) throw new Error(`the unit file ${tmp} has ${size} bytes after writing ${bytes.length}`);
+  } finally {
+    await fh.close();
+  }
+  return tmpDir;
+}
+
+/**
+ * Publish: in one transaction holding the pg-boss row lock, verifies ownership once more, renames the
+ * temporary file to its content-key name and completes the unit — a worker that lost its lease
+ * neither publishes nor completes.
+ */
+async function publishUnit(ctx: Ctx, a: Attempt, { u, info }: Claim, { bytes, digest, engine }: Encoded): Promise<{ final: string; completeMs: number }> {
+  const { db, workerId } = ctx;
+  const f0 = performance.now();
+  const final = join(info.out, u.file);
+  const outcome = await transaction(db.pool, async (client) => {
+    const own = await ownership(ctx, client, a, true);
+    if (own !== 'owned') return own;
+    await fsp.rename(a.tmp!, final);
+    a.tmp = null;
+    await db.boss.complete(QUEUE, a.job.id, { worker: workerId, bytes: bytes.length }, { db: onClient(client) });
+    await completeUnitRow(client, db, a.job.id, { workerId, durationMs: performance.now() - a.t0, bytes: bytes.length, engine, sha256: digest });
+    return 'owned' as const;
+  });
+  if (outcome !== 'owned') throw new UnitStopped(outcome, a.batchesDone);
+  const completeMs = performance.now() - f0;
+  ctx.metrics.queueSeconds.observe({ op: 'complete' }, completeMs / 1000);
+  return { final, completeMs };
+}
+
+/** An attempt that stopped before publishing: its lease was lost, its job cancelled, or the worker is stopping. */
+async function stopped(ctx: Ctx, a: Attempt, e: UnitStopped): Promise<void> {
+  const { metrics, log } = ctx;
+  const res = e.reason === 'released' ? await release(ctx, a) : e.reason;
+  if (res === 'released') {
+    metrics.released.inc();
+    log('info', 'unit_released', { ...a.base, batchesDone: e.batchesDone });
+  } else if (res === 'lease_lost') {
+    metrics.leaseLost.inc();
+    log('warn', 'unit_lease_lost', { ...a.base, batchesDone: e.batchesDone });
+  } else if (res === 'cancelled') {
+    metrics.cancelled.inc();
+    if (e.reason === 'cancelled') await cancelUnitRow(ctx.db.pool, ctx.db, a.job.id).catch(() => undefined);
+    log('info', 'unit_cancelled', { ...a.base, batchesDone: e.batchesDone });
+  }
+}
+
+/** Graceful shutdown: hands the unit back at once instead of waiting for its lease to expire. */
+async function release(ctx: Ctx, a: Attempt): Promise<StopReason | 'error'> {
+  const { db, workerId } = ctx;
+  return transaction(db.pool, async (client) => {
+    const own = await ownership(ctx, client, a, true);
+    if (own !== 'owned') return own;
+    await db.boss.fail(QUEUE, a.job.id, { released: true, worker: workerId }, { db: onClient(client) });
+    // a release never uses up the unit's last attempt
+    if (await selectBossState(client, db, a.job.id) === 'failed') await db.boss.retry(QUEUE, a.job.id, { db: onClient(client) });
+    await releaseUnitRow(client, db, a.job.id);
+    return 'released' as const;
+  }).catch((err: unknown) => { ctx.log('error', 'unit_release_failed', { ...a.base, error: errorText(err) }); return 'error' as const; });
+}
+
+/** An attempt that failed: fails it through pg-boss (which retries it unless it was the last) and records why. */
+async function failed(ctx: Ctx, a: Attempt, e: unknown): Promise<void> {
+  const { db, workerId } = ctx;
+  const error = errorText(e);
+  ctx.metrics.failed.inc();
+  try {
+    const res = await transaction(db.pool, async (client) => {
+      const own = await ownership(ctx, client, a, true);
+      if (own !== 'owned') return { own, state: null as string | null };
+      await db.boss.fail(QUEUE, a.job.id, { message: error, worker: workerId }, { db: onClient(client) });
+      const state = await selectBossState(client, db, a.job.id) === 'failed' ? 'failed' : 'queued';
+      await failUnitRow(client, db, a.job.id, state, error);
+      return { own, state };
+    });
+    ctx.log('error', 'unit_failed', { ...a.base, error, ...(res.state ? { willRetry: res.state !== 'failed' } : { outcome: res.own }) });
+  } catch (err) {
+    ctx.log('error', 'unit_failed', { ...a.base, error, recordError: errorText(err) });
+  }
+}
+
+async function removeStaleTemps(dir: string, file: string): Promise<void> {
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(`${file}.`)).map((n) => fsp.rm(join(dir, n), { force: true }).catch(() => undefined)));
+}
+
+/** Runs the lease-expiry sweep every `expirySweepMs` until the worker stops (reconciling once a minute). */
+async function sweeper(ctx: Ctx): Promise<void> {
+  let last = 0;
+  while (!ctx.stopping) {
+    try {
+      const reconcile = Date.now() - last >= 60_000;
+      await sweepExpired(ctx, reconcile);
+      if (reconcile) last = Date.now();
+    } catch (e) {
+      ctx.log('error', 'lease_sweep_failed', { worker: ctx.workerId, error: errorText(e) });
+    }
+    await idle(ctx, ctx.expirySweepMs ?? 1000);
+  }
+}
+
+/**
+ * Expires units whose job's lease ran out: a unit's lease is the `expireInSeconds` its job gave it
+ * at submit, and this sweep (every worker runs one, every `expirySweepMs`) fails each expired
+ * attempt through pg-boss — which retries it or, on its last attempt, fails it — and records why
+ * in gridta.unit, in one transaction. The queue's own maintenance runs far less often; a unit it
+ * expires first is recorded by the claim of its next attempt, or below when none is left.
+ */
+async function sweepExpired(ctx: Ctx, reconcile: boolean): Promise<void> {
+  const { db, workerId } = ctx;
+  const expired = await transaction(db.pool, async (client) => {
+    const rows = await selectExpiredLeases(client, db);
+    if (!rows.length && !reconcile) return [];
+    for (const r of rows) await db.boss.fail(QUEUE, r.id, { reason: 'lease_expired', sweptBy: workerId }, { db: onClient(client) });
+    const stateOf = await selectBossStates(client, db, rows.map((r) => r.id));
+    const out = [];
+    for (const r of rows) {
+      const lastAttempt = stateOf.get(r.id) === 'failed';
+      const u = await expireUnitRow(client, db, r, lastAttempt);
+      out.push({ job: u?.job_id, unit: u?.idx, attempt: r.retry_count + 1, leaseHolder: u?.last_worker ?? null, willRetry: !lastAttempt });
+    }
+    // units the queue's maintenance (once a minute) expired on their last attempt: no claim will
+    // record them; this scans every running unit, so it runs once a minute too
+    if (reconcile) await failUnitsExpiredByMaintenance(client, db);
+    return out;
+  });
+  for (const e of expired) {
+    ctx.metrics.expired.inc();
+    ctx.log('warn', 'unit_lease_expired', { worker: workerId, ...e });
+  }
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;

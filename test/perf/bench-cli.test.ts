@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { runBench, recommendThreads, type BenchCaseResult } from '../../src/cli/bench.js';
+import { runBench, recommendThreads, type BenchCaseResult } from '../../bench/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gridta-bench-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 /** Module boundaries of the design guide (§2): a forbidden import edge fails this test. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -36,6 +36,18 @@ const DB = [/^(pg|pg-boss|prom-client)$/, /\/jobs\//];
 describe.each(['src/registry', 'src/reference', 'src/grid', 'src/guards', 'src/candles', 'src/compute', 'src/arrow'])('%s', (dir) => {
   it('never imports the jobs layer, pg, pg-boss or prom-client', () => {
     const offenders = files(join(root, dir)).flatMap((f) => imports(f).filter((s) => DB.some((re) => re.test(s))).map((s) => `${relative(root, f)} imports ${s}`));
+    expect(offenders).toEqual([]);
+  });
+});
+
+// The bench uses the library, never the other way: no file under src/ imports a module under bench/
+// (`gridta bench` loads the bench's own entry, bench/cli.ts, by a path computed at run time).
+describe('src/', () => {
+  it('never imports bench/', () => {
+    const bench = join(root, 'bench') + sep;
+    const offenders = files(join(root, 'src')).flatMap((f) => imports(f)
+      .filter((s) => s.startsWith('.') && resolve(dirname(f), s).startsWith(bench))
+      .map((s) => `${relative(root, f)} imports ${s}`));
     expect(offenders).toEqual([]);
   });
 });

@@ -4,23 +4,26 @@
  * run. Agreement with gridta's reference is checked before anything is timed; tinybench medians;
  * every ratio is values/s over values/s from this run (for rows that compute the whole grid that is
  * p50 over p50). Targets are read on the reused-output rows (bench.md §3).
+ *
+ * It lives with the bench it drives: the bench uses the library, never the other way. The CLI's
+ * `bench` command loads this module at run time by its path in the package (src/cli/main.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Bench } from 'tinybench';
-import { checkFull, checkPeer, column, peerVariants, type Agreement } from '../../bench/agreement.js';
-import { CASE_IDS, benchCases, type BenchCase, type Skipped } from '../../bench/cases.js';
-import { SYNTHETIC_SEED, syntheticMinuteCandles } from '../../bench/data.js';
-import { loadPeers, PEER_NAMES, type PeerAdapter, type PeerUnavailable } from '../../bench/peers/index.js';
-import { barChartSvg, type PlotGroup } from '../../bench/plot.js';
-import { loadCandlesFile } from '../arrow/candles.js';
-import type { Candles } from '../candles/index.js';
-import type { IndicatorTensor } from '../compute/tensor.js';
-import { createEngine, POOL_MIN_VALUES, type Engine } from '../runtime/engine.js';
-import type { GridtaWarning } from '../runtime/cache.js';
-import { UsageError, checkPositionals, engineOptions, parse } from './args.js';
+import { checkFull, checkPeer, column, peerVariants, type Agreement } from './agreement.js';
+import { CASE_IDS, benchCases, type BenchCase, type Skipped } from './cases.js';
+import { SYNTHETIC_SEED, syntheticMinuteCandles } from './data.js';
+import { loadPeers, PEER_NAMES, type PeerAdapter, type PeerUnavailable } from './peers/index.js';
+import { barChartSvg, type PlotGroup } from './plot.js';
+import { loadCandlesFile } from '../src/arrow/candles.js';
+import type { Candles } from '../src/candles/index.js';
+import type { IndicatorTensor } from '../src/compute/tensor.js';
+import { createEngine, POOL_MIN_VALUES, type Engine } from '../src/runtime/engine.js';
+import type { GridtaWarning } from '../src/runtime/cache.js';
+import { UsageError, checkPositionals, engineOptions, parse } from '../src/cli/args.js';
 
 type Family = 'gridta' | 'gridta-threads' | 'gridta-scalar' | 'plain' | 'peer';
 
