@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { ConfigError, formatValue } from '../errors.js';
 import { closestNames, findUnknownKey, isPlainObject, keyList, unknownKeyExplanation } from '../options.js';
+import { deepFreeze, errnoOf, isMapping } from '../util/index.js';
 import { availableParallelism, type CpuInfo } from './config-cpu.js';
 
 export type { CpuInfo } from './config-cpu.js';
@@ -451,7 +452,7 @@ function readDocument(file: string, pathSetting: Setting<string>, raw: unknown):
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    const errno = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    const errno = errnoOf(e);
     const what = pathSetting.detail === 'bundled' ? 'the bundled config file' : 'config file';
     fail('configPath', pathSetting.source, raw, 'a readable YAML file', undefined,
       `configPath from ${pathSetting.source}: cannot read ${what} ${file} (${errno})`);
@@ -471,16 +472,6 @@ function readDocument(file: string, pathSetting: Setting<string>, raw: unknown):
     fail('configPath', pathSetting.source, file, `valid YAML (${(e as Error).message})`, undefined,
       `configPath from ${pathSetting.source}: ${file} is not valid YAML: ${(e as Error).message}`);
   }
-}
-
-const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
 }
 
 /** The closest known key within two edits (the YAML sections keep their original tolerance). */

@@ -3,7 +3,7 @@
  * and validated defaults; compiles or loads the kernels on warmup (or lazily on the first compute);
  * computes grids in-process into one WebAssembly memory per compute and returns IndicatorTensors.
  */
-import { createCandles, isCandles, availableSeries, type Candles } from '../candles/index.js';
+import { createCandles, isCandles, availableSeries, sourceComponents, type Candles } from '../candles/index.js';
 import { toArrowExporters } from '../arrow/export.js';
 import { createTensor, type IndicatorTensor } from '../compute/tensor.js';
 import { runReference, runWasm, type ComputeProgress, type EngineKind, type OutputBacking, type RunRequest } from '../compute/run.js';
@@ -351,8 +351,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
 /** Base series a materialised grid needs (engine.md §2.3). */
 export function requiredBaseSeries(def: IndicatorDef, axes: Parameters<typeof seriesNeeded>[1]): string[] {
   const out = new Set<string>();
-  const expand: Record<string, string[]> = { hl2: ['high', 'low'], hlc3: ['high', 'low', 'close'], ohlc4: ['open', 'high', 'low', 'close'] };
-  for (const s of seriesNeeded(def, axes)) for (const b of expand[s] ?? [s]) out.add(b);
+  for (const s of seriesNeeded(def, axes)) for (const b of sourceComponents(s)) out.add(b);
   return [...out].sort();
 }
 
