@@ -72,8 +72,8 @@ function cacheTestOptions(value: unknown, cwd: string): CacheTestOptions {
 
 export { POOL_MIN_VALUES } from '../compute/plan.js';
 
-export function createEngine(options: GridtaOptions & InternalOptions = {}): Engine {
-  const t0 = performance.now();
+/** The engine's resolved configuration and its test-only options (each refused without GRIDTA_TEST_FAULTS=1). */
+function engineSettings(options: GridtaOptions & InternalOptions): { config: ResolvedConfig; faults: Faults | undefined; cacheTest: CacheTestOptions | undefined } {
   checkOptionKeys(options, 'the createEngine options', ['__faults', '__cache']);
   const { __faults: faults, __cache: cacheRaw, ...publicOptions } = options;
   if (faults !== undefined && process.env.GRIDTA_TEST_FAULTS !== '1') {
@@ -87,16 +87,28 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
   if (cacheTest?.sources !== undefined && config.threadsEffective !== 1) {
     throw new ConfigError({ key: '__cache.sources', source: 'option', value: cacheTest.sources, expected: `used with threads: 1 (threads is ${config.threadsEffective})` });
   }
-  const defaults: ValidatedDefaults = validateDefaults(config.document, config.configPath.value);
-  const configMs = performance.now() - t0;
+  return { config, faults, cacheTest };
+}
+
+/** A warning sink passing each distinct warning (code and details) once to `options.onWarning`, else to `process.emitWarning`. */
+function onceEach(options: GridtaOptions): (w: GridtaWarning) => void {
   const emitted = new Set<string>();
-  const warn = (w: GridtaWarning): void => {
+  return (w) => {
     const id = `${w.code}:${JSON.stringify(w.details)}`;
     if (emitted.has(id)) return;
     emitted.add(id);
     if (options.onWarning) options.onWarning(w);
     else process.emitWarning(w.message, { code: w.code });
   };
+}
+
+// Stays whole past 120 lines: one closure over one engine's state (warmup, pool, running computes), in named inner functions.
+export function createEngine(options: GridtaOptions & InternalOptions = {}): Engine {
+  const t0 = performance.now();
+  const { config, faults, cacheTest } = engineSettings(options);
+  const defaults: ValidatedDefaults = validateDefaults(config.document, config.configPath.value);
+  const configMs = performance.now() - t0;
+  const warn = onceEach(options);
   for (const w of config.warnings) warn(w as GridtaWarning);
   const baseLimits = { maxVariantsPerCompute: config.maxVariantsPerCompute.value, maxComputeBytesTotal: config.maxComputeBytesTotal.value };
   let closed = false;
