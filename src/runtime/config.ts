@@ -544,12 +544,14 @@ export function collectConfig(options: GridtaOptions = {}, environ: Record<strin
   const envSetting = attempt(errors, () => resolveEnv(ctx));
   const env: Setting<EnvName> = envSetting ?? { value: 'dev', source: 'default' };
   const file = resolveFile(ctx, envSetting);
-  const { compute, jobs } = file.document === undefined ? { compute: {}, jobs: {} } : yamlSections(ctx, file.document, file.configPath.value);
-  const settings = resolveSettings(ctx, file.configPath, file.document === undefined, compute, jobs);
+  const fileUnknown = file.document === undefined;
+  const sections = fileUnknown ? { compute: {}, jobs: {} } : yamlSections(ctx, file.document, file.configPath.value);
+  const settings = resolveSettings(ctx, file.configPath, fileUnknown, sections);
 
   // [K9]–[K11]
   const threads = settings.threads;
-  const cpu = availableParallelism({ cgroupRoot: opts.cgroupRoot as string | undefined, osCount: opts.osAvailableParallelism as number | undefined });
+  const { cgroupRoot, osAvailableParallelism } = opts as GridtaOptions;
+  const cpu = availableParallelism({ cgroupRoot, osCount: osAvailableParallelism });
   const threadsEffective = threads.value === 'auto' ? cpu.available : threads.value;
   if (threadsEffective > cpu.available) {
     ctx.warnings.push({
@@ -563,7 +565,7 @@ export function collectConfig(options: GridtaOptions = {}, environ: Record<strin
     ...settings,
     warnings: ctx.warnings, document: file.document ?? null,
   }) as ResolvedConfig;
-  return { config, errors, fileUnknown: file.document === undefined };
+  return { config, errors, fileUnknown };
 }
 
 /** The options as a record; an unknown key, a non-function `onWarning` or a non-object is recorded and left out of use. */
@@ -574,9 +576,11 @@ function optionsOf(options: unknown, errors: ConfigError[]): Record<string, unkn
     return {};
   }
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) errors.push(unknownOptionError({ key, suggestion: suggestKey(key, OPTION_KEYS), known: OPTION_KEYS }, 'the engine options', ''));
+    if (OPTION_KEYS.includes(key)) continue;
+    errors.push(unknownOptionError({ key, suggestion: suggestKey(key, OPTION_KEYS), known: OPTION_KEYS }, 'the engine options', ''));
   }
-  if (options.onWarning !== undefined && typeof options.onWarning !== 'function') attempt(errors, () => fail('onWarning', 'option', options.onWarning, 'a function'));
+  const { onWarning } = options;
+  if (onWarning !== undefined && typeof onWarning !== 'function') attempt(errors, () => fail('onWarning', 'option', onWarning, 'a function'));
   return options;
 }
 
@@ -622,11 +626,13 @@ function resolveFile(ctx: Resolving, env: Setting<EnvName> | undefined): { confi
   return { configPath, document: read?.document };
 }
 
+type Sections = { compute: Record<string, unknown>; jobs: Record<string, unknown> };
+
 /**
  * The `compute` and `jobs` sections of the document. An unknown top-level key only warns; a section
  * that is no mapping, or a key it does not know, is rejected (and the section, or the key, ignored).
  */
-function yamlSections(ctx: Resolving, document: unknown, file: string): { compute: Record<string, unknown>; jobs: Record<string, unknown> } {
+function yamlSections(ctx: Resolving, document: unknown, file: string): Sections {
   if (!isMapping(document)) return { compute: {}, jobs: {} };
   for (const key of Object.keys(document)) {
     if (!TOP_LEVEL_KEYS.includes(key)) {
@@ -663,7 +669,7 @@ type SettingsTable = { -readonly [K in ComputeName | JobsName]: ResolvedConfig[K
  * [K4]–[K7] The settings of both tables: every layer that gives a value is validated (a rejected one
  * is recorded and left out); the first valid one of option, environment, YAML wins, else the default.
  */
-function resolveSettings(ctx: Resolving, configPath: Setting<string>, fileUnknown: boolean, compute: Record<string, unknown>, jobs: Record<string, unknown>): SettingsTable {
+function resolveSettings(ctx: Resolving, configPath: Setting<string>, fileUnknown: boolean, { compute, jobs }: Sections): SettingsTable {
   const yamlSource: SettingSource = `yaml:${configPath.value}`;
   const layers = <T>(rule: Rule<T>, section: 'compute' | 'jobs' = 'compute'): { option?: Setting<T>; env?: Setting<T>; yaml?: Setting<T> } => {
     const yamlSection = section === 'jobs' ? jobs : compute;

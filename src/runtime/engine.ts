@@ -73,7 +73,7 @@ function cacheTestOptions(value: unknown, cwd: string): CacheTestOptions {
 export { POOL_MIN_VALUES } from '../compute/plan.js';
 
 /** The engine's resolved configuration and its test-only options (each refused without GRIDTA_TEST_FAULTS=1). */
-function engineSettings(options: GridtaOptions & InternalOptions): { config: ResolvedConfig; faults: Faults | undefined; cacheTest: CacheTestOptions | undefined } {
+function engineSettings(options: GridtaOptions & InternalOptions): { config: ResolvedConfig; faults?: Faults; cacheTest?: CacheTestOptions } {
   checkOptionKeys(options, 'the createEngine options', ['__faults', '__cache']);
   const { __faults: faults, __cache: cacheRaw, ...publicOptions } = options;
   if (faults !== undefined && process.env.GRIDTA_TEST_FAULTS !== '1') {
