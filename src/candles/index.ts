@@ -4,5 +4,5 @@ export type {
   PriceSeries, SeriesInput, SourceSeries, Timeframe, Timeline, TimesInput, TsUnit,
 } from './types.js';
 export { createCandles, isCandles } from './create.js';
-export { availableSeries, buildSourceSeries, type SeriesName } from './sources.js';
+export { availableSeries, buildSourceSeries, sourceComponents, type SeriesName } from './sources.js';
 export { candlesFromCsv } from './csv.js';

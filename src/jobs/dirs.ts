@@ -6,6 +6,7 @@
 import { constants, promises as fsp } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { JobInputError } from '../errors.js';
+import { errnoOf } from '../util/index.js';
 
 /** Default bound of one filesystem step (a stat, a mkdir, reading one data file). */
 export const FS_STEP_TIMEOUT_MS = 120_000;
@@ -38,8 +39,6 @@ export function bounded<T>(field: string, step: string, path: string, op: () => 
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
-
-const errnoOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? 'EIO';
 
 /**
  * Makes sure `dir` is a writable directory, creating it and any missing parents: walks up to the

@@ -1,6 +1,7 @@
 /** The process-wide registry (engine.md §2): built once, validated fail-fast, deep-frozen. */
 import { RegistryDefinitionError, UnknownIndicatorError } from '../errors.js';
 import { closestNames } from '../options.js';
+import { deepFreeze } from '../util/index.js';
 import type { Group, IndicatorDef } from './types.js';
 import * as ma from './ma.js';
 import * as volatility from './volatility.js';
@@ -85,14 +86,6 @@ export function validateDefinition(def: IndicatorDef): void {
     for (const o of def.outputs) if (!def.kernel.slots.includes(o)) fail(id, 'kernel.slots', def.kernel.slots, `to contain the output ${o}`);
     for (const p of def.kernel.params) if (!names.has(p)) fail(id, 'kernel.params', p, 'a param of the definition');
   }
-}
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o)) if (typeof v !== 'function') deepFreeze(v);
-  }
-  return o;
 }
 
 /** Builds a registry from definitions; used once for the process-wide instance and by tests. */

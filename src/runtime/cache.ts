@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { CacheUnavailableError, CompileError } from '../errors.js';
+import { errnoOf } from '../util/index.js';
 import { kernelSourcesDir, packageVersion } from './paths.js';
 
 export type Target = 'simd' | 'scalar';
@@ -97,7 +98,6 @@ export interface Manifest {
 export const ENTRY_FILE = /^([0-9a-f]{64})\.(wasm|json)$/;
 export const TEMP_FILE = /^([0-9a-f]{64})\.(wasm|json)\.tmp-/;
 
-const errnoOf = (e: unknown): string => (e as NodeJS.ErrnoException | undefined)?.code ?? 'EUNKNOWN';
 const isTarget = (t: unknown): t is Target => t === 'simd' || t === 'scalar';
 
 export type EntryCheck =

@@ -9,7 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { ConfigError, formatValue } from '../errors.js';
-import { closestNames, findUnknownKey, isPlainObject, keyList, unknownKeyExplanation } from '../options.js';
+import { closestNames, findUnknownKey, isPlainObject, keyList, suggestKey, unknownKeyExplanation, type UnknownKey } from '../options.js';
+import { deepFreeze, errnoOf, isMapping } from '../util/index.js';
 import { availableParallelism, type CpuInfo } from './config-cpu.js';
 
 export type { CpuInfo } from './config-cpu.js';
@@ -389,11 +390,13 @@ export function checkOptionKeys(options: unknown, where: string, extra: readonly
 export function checkKnownOptions(options: unknown, known: readonly string[], where: string, prefix = ''): void {
   if (!isPlainObject(options)) fail(prefix ? prefix.slice(0, -1) : 'options', 'option', options, `an object (${where})`);
   const unknown = findUnknownKey(options, known);
-  if (unknown) {
-    const key = `${prefix}${unknown.key}`;
-    throw new ConfigError({ key, source: 'option', value: unknown.key, expected: `one of ${known.join(', ')}` },
-      `${key}: ${unknownKeyExplanation(unknown, where)}`);
-  }
+  if (unknown) throw unknownOptionError(unknown, where, prefix);
+}
+
+function unknownOptionError(unknown: UnknownKey, where: string, prefix: string): ConfigError {
+  const key = `${prefix}${unknown.key}`;
+  return new ConfigError({ key, source: 'option', value: unknown.key, expected: `one of ${unknown.known.join(', ')}` },
+    `${key}: ${unknownKeyExplanation(unknown, where)}`);
 }
 
 function envBoolean(raw: string): boolean | undefined {
@@ -451,7 +454,7 @@ function readDocument(file: string, pathSetting: Setting<string>, raw: unknown):
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    const errno = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    const errno = errnoOf(e);
     const what = pathSetting.detail === 'bundled' ? 'the bundled config file' : 'config file';
     fail('configPath', pathSetting.source, raw, 'a readable YAML file', undefined,
       `configPath from ${pathSetting.source}: cannot read ${what} ${file} (${errno})`);
@@ -473,128 +476,218 @@ function readDocument(file: string, pathSetting: Setting<string>, raw: unknown):
   }
 }
 
-const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
-
 /** The closest known key within two edits (the YAML sections keep their original tolerance). */
 const suggest = (name: string, candidates: readonly string[]): string | undefined => closestNames(name, candidates, 2, 1)[0];
 
 // ---------------------------------------------------------------------------------------------
 // Resolution
 
+/** What one resolution found: the configuration and every value it rejected. */
+export interface ConfigResolution {
+  /**
+   * The configuration with every rejected input left out, so that the next layer (or the default)
+   * stands in for it: a rejected `env` reads as `dev`; an unusable config file reads as empty.
+   */
+  readonly config: ResolvedConfig;
+  /** Every rejected value, in the order resolution meets them; `resolveConfig` throws the first. */
+  readonly errors: readonly ConfigError[];
+  /** The config file could not be used, or which file is meant depends on a rejected `env`: no YAML value is known. */
+  readonly fileUnknown: boolean;
+}
+
+/** What the steps of one resolution share. */
+interface Resolving {
+  readonly options: Record<string, unknown>;
+  /** An empty or all-blank variable counts as unset. */
+  readonly envOf: (name: string) => string | undefined;
+  readonly cwd: string;
+  readonly errors: ConfigError[];
+  readonly warnings: GridtaWarning[];
+}
+
+/** Runs `step`; a ConfigError it throws is recorded and `undefined` returned, so resolution goes on. */
+function attempt<T>(errors: ConfigError[], step: () => T): T | undefined {
+  try {
+    return step();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    errors.push(e);
+    return undefined;
+  }
+}
+
 /**
  * Resolves every setting of runtime.md §1 once: the file ([K1]–[K3]), the `compute` section and the
- * environment ([K4]–[K7], [N1]), threads ([K9]–[K11]). Throws ConfigError on the first invalid value.
+ * environment ([K4]–[K7], [N1]), threads ([K9]–[K11]). Throws the first ConfigError `collectConfig` finds.
  */
 export function resolveConfig(options: GridtaOptions = {}, environ: Record<string, string | undefined> = process.env): ResolvedConfig {
-  checkOptionKeys(options, 'the engine options');
-  const cwd = resolve(options.cwd ?? process.cwd());
-  const warnings: GridtaWarning[] = [];
-  /** An empty or all-blank variable counts as unset. */
-  const envOf = (name: string): string | undefined => {
-    const v = environ[name];
-    return v === undefined || v.trim() === '' ? undefined : v;
+  const { config, errors } = collectConfig(options, environ);
+  if (errors.length > 0) throw errors[0]!;
+  return config;
+}
+
+/**
+ * Resolves like `resolveConfig` but does not stop at an invalid value: every one is collected (diagnose
+ * lists them all) and resolution goes on without it. Reads the config file once, writes nothing.
+ */
+export function collectConfig(options: GridtaOptions = {}, environ: Record<string, string | undefined> = process.env): ConfigResolution {
+  const errors: ConfigError[] = [];
+  const opts = optionsOf(options, errors);
+  const ctx: Resolving = {
+    options: opts, errors, warnings: [],
+    cwd: resolve(typeof opts.cwd === 'string' ? opts.cwd : process.cwd()),
+    envOf: (name) => {
+      const v = environ[name];
+      return v === undefined || v.trim() === '' ? undefined : v;
+    },
   };
+  const envSetting = attempt(errors, () => resolveEnv(ctx));
+  const env: Setting<EnvName> = envSetting ?? { value: 'dev', source: 'default' };
+  const file = resolveFile(ctx, envSetting);
+  const fileUnknown = file.document === undefined;
+  const sections = fileUnknown ? { compute: {}, jobs: {} } : yamlSections(ctx, file.document, file.configPath.value);
+  const settings = resolveSettings(ctx, file.configPath, fileUnknown, sections);
 
-  // [K2] env
-  let env: Setting<EnvName>;
-  {
-    const fromOption = options.env as unknown;
-    const fromEnv = envOf('GRIDTA_ENV');
-    const [raw, source]: [unknown, SettingSource] =
-      fromOption !== undefined ? [fromOption, 'option'] : fromEnv !== undefined ? [fromEnv, 'env:GRIDTA_ENV'] : ['dev', 'default'];
-    const name = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
-    if (name === undefined || !(ENVS as readonly string[]).includes(name)) fail('env', source, raw, 'dev | test | prod');
-    env = { value: name as EnvName, source };
+  // [K9]–[K11]
+  const threads = settings.threads;
+  const { cgroupRoot, osAvailableParallelism } = opts as GridtaOptions;
+  const cpu = availableParallelism({ cgroupRoot, osCount: osAvailableParallelism });
+  const threadsEffective = threads.value === 'auto' ? cpu.available : threads.value;
+  if (threadsEffective > cpu.available) {
+    ctx.warnings.push({
+      code: 'GRIDTA_THREADS_EXCEED_CPUS',
+      message: `threads ${threadsEffective} from ${threads.source} exceeds the available parallelism ${cpu.available}; the extra threads only add contention`,
+      details: { requested: threadsEffective, source: threads.source, available: cpu.available },
+    });
   }
+  const config = deepFreeze({
+    env, configPath: file.configPath, threadsEffective, availableParallelism: cpu.available, cpu,
+    ...settings,
+    warnings: ctx.warnings, document: file.document ?? null,
+  }) as ResolvedConfig;
+  return { config, errors, fileUnknown };
+}
 
-  // [K1], [K3] the file
+/** The options as a record; an unknown key, a non-function `onWarning` or a non-object is recorded and left out of use. */
+function optionsOf(options: unknown, errors: ConfigError[]): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (!isPlainObject(options)) {
+    attempt(errors, () => checkKnownOptions(options, OPTION_KEYS, 'the engine options'));
+    return {};
+  }
+  for (const key of Object.keys(options)) {
+    if (OPTION_KEYS.includes(key)) continue;
+    errors.push(unknownOptionError({ key, suggestion: suggestKey(key, OPTION_KEYS), known: OPTION_KEYS }, 'the engine options', ''));
+  }
+  const { onWarning } = options;
+  if (onWarning !== undefined && typeof onWarning !== 'function') attempt(errors, () => fail('onWarning', 'option', onWarning, 'a function'));
+  return options;
+}
+
+/** [K2] The environment name: the option, else GRIDTA_ENV, else `dev`; only the winning layer is validated. */
+function resolveEnv(ctx: Resolving): Setting<EnvName> {
+  const fromOption = ctx.options.env;
+  const fromEnv = ctx.envOf('GRIDTA_ENV');
+  const [raw, source]: [unknown, SettingSource] =
+    fromOption !== undefined ? [fromOption, 'option'] : fromEnv !== undefined ? [fromEnv, 'env:GRIDTA_ENV'] : ['dev', 'default'];
+  const name = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
+  if (name === undefined || !(ENVS as readonly string[]).includes(name)) fail('env', source, raw, 'dev | test | prod');
+  return { value: name as EnvName, source };
+}
+
+/**
+ * [K1], [K3] The config file and its parsed document: the option, else GRIDTA_CONFIG, else
+ * `configs/<env>/indicators.yaml` under the working directory, else the bundled copy. `document` is
+ * `undefined` when the file cannot be used or, with `env` rejected (`undefined`), which file is meant.
+ */
+function resolveFile(ctx: Resolving, env: Setting<EnvName> | undefined): { configPath: Setting<string>; document: unknown } {
+  const fromOption = ctx.options.configPath;
+  const fromEnv = ctx.envOf('GRIDTA_CONFIG');
   let configPath: Setting<string>;
   let rawPath: unknown;
-  {
-    const fromOption = options.configPath as unknown;
-    const fromEnv = envOf('GRIDTA_CONFIG');
-    if (fromOption !== undefined || fromEnv !== undefined) {
-      const source: SettingSource = fromOption !== undefined ? 'option' : 'env:GRIDTA_CONFIG';
-      rawPath = fromOption !== undefined ? fromOption : fromEnv;
-      if (typeof rawPath !== 'string' || rawPath.trim() === '' || rawPath.includes('\0')) fail('configPath', source, rawPath, 'a readable YAML file');
-      const p = source === 'option' ? rawPath : rawPath.trim();
-      configPath = { value: resolve(cwd, p), source };
-    } else {
-      const local = join(cwd, 'configs', env.value, 'indicators.yaml');
-      rawPath = local;
-      configPath = existsSync(local)
-        ? { value: local, source: 'default' }
-        : { value: bundledConfigPath(env.value), source: 'default', detail: 'bundled' };
+  if (fromOption !== undefined || fromEnv !== undefined) {
+    const source: SettingSource = fromOption !== undefined ? 'option' : 'env:GRIDTA_CONFIG';
+    rawPath = fromOption !== undefined ? fromOption : fromEnv;
+    if (typeof rawPath !== 'string' || rawPath.trim() === '' || rawPath.includes('\0')) {
+      attempt(ctx.errors, () => fail('configPath', source, rawPath, 'a readable YAML file'));
+      return { configPath: { value: '', source }, document: undefined };
+    }
+    const p = source === 'option' ? rawPath : rawPath.trim();
+    configPath = { value: resolve(ctx.cwd, p), source };
+  } else {
+    if (env === undefined) return { configPath: { value: '', source: 'default' }, document: undefined };
+    const local = join(ctx.cwd, 'configs', env.value, 'indicators.yaml');
+    rawPath = local;
+    configPath = existsSync(local)
+      ? { value: local, source: 'default' }
+      : { value: bundledConfigPath(env.value), source: 'default', detail: 'bundled' };
+  }
+  const read = attempt(ctx.errors, () => ({ document: deepFreeze(readDocument(configPath.value, configPath, rawPath)) }));
+  return { configPath, document: read?.document };
+}
+
+type Sections = { compute: Record<string, unknown>; jobs: Record<string, unknown> };
+
+/**
+ * The `compute` and `jobs` sections of the document. An unknown top-level key only warns; a section
+ * that is no mapping, or a key it does not know, is rejected (and the section, or the key, ignored).
+ */
+function yamlSections(ctx: Resolving, document: unknown, file: string): Sections {
+  if (!isMapping(document)) return { compute: {}, jobs: {} };
+  for (const key of Object.keys(document)) {
+    if (!TOP_LEVEL_KEYS.includes(key)) {
+      ctx.warnings.push({
+        code: 'GRIDTA_CONFIG_UNKNOWN_KEY',
+        message: `${file}: unknown top-level key ${JSON.stringify(key)} is ignored (known keys: ${TOP_LEVEL_KEYS.join(', ')})`,
+        details: { key, configPath: file, known: [...TOP_LEVEL_KEYS] },
+      });
     }
   }
-  const document = deepFreeze(readDocument(configPath.value, configPath, rawPath));
+  const yamlSource: SettingSource = `yaml:${file}`;
+  const section = (name: 'compute' | 'jobs', known: readonly string[]): Record<string, unknown> => {
+    const value = document[name];
+    if (value === undefined || value === null) return {};
+    if (!isMapping(value)) {
+      attempt(ctx.errors, () => fail(name, yamlSource, value, 'a mapping of settings', name));
+      return {};
+    }
+    for (const key of Object.keys(value)) {
+      if (known.includes(key)) continue;
+      const hint = suggest(key, known);
+      const expected = `one of ${known.join(', ')}`;
+      attempt(ctx.errors, () => fail(`${name}.${key}`, yamlSource, value[key], expected, `${name}.${key}`,
+        `${name}.${key} from ${yamlSource} is not a known setting${hint ? ` (did you mean ${hint}?)` : ''}; expected ${expected}`));
+    }
+    return value;
+  };
+  return { compute: section('compute', COMPUTE_KEYS), jobs: section('jobs', JOBS_KEYS) };
+}
+
+type SettingsTable = { -readonly [K in ComputeName | JobsName]: ResolvedConfig[K] };
+
+/**
+ * [K4]–[K7] The settings of both tables: every layer that gives a value is validated (a rejected one
+ * is recorded and left out); the first valid one of option, environment, YAML wins, else the default.
+ */
+function resolveSettings(ctx: Resolving, configPath: Setting<string>, fileUnknown: boolean, { compute, jobs }: Sections): SettingsTable {
   const yamlSource: SettingSource = `yaml:${configPath.value}`;
-
-  // The compute section; unknown top-level keys only warn.
-  let compute: Record<string, unknown> = {};
-  let jobs: Record<string, unknown> = {};
-  if (isMapping(document)) {
-    for (const key of Object.keys(document)) {
-      if (!TOP_LEVEL_KEYS.includes(key)) {
-        warnings.push({
-          code: 'GRIDTA_CONFIG_UNKNOWN_KEY',
-          message: `${configPath.value}: unknown top-level key ${JSON.stringify(key)} is ignored (known keys: ${TOP_LEVEL_KEYS.join(', ')})`,
-          details: { key, configPath: configPath.value, known: [...TOP_LEVEL_KEYS] },
-        });
-      }
-    }
-    const section = document.compute;
-    if (section !== undefined && section !== null) {
-      if (!isMapping(section)) fail('compute', yamlSource, section, 'a mapping of settings', 'compute');
-      compute = section;
-    }
-    for (const key of Object.keys(compute)) {
-      if (!COMPUTE_KEYS.includes(key)) {
-        const hint = suggest(key, COMPUTE_KEYS);
-        const expected = `one of ${COMPUTE_KEYS.join(', ')}`;
-        fail(`compute.${key}`, yamlSource, compute[key], expected, `compute.${key}`,
-          `compute.${key} from ${yamlSource} is not a known setting${hint ? ` (did you mean ${hint}?)` : ''}; expected ${expected}`);
-      }
-    }
-    const jobsSection = document.jobs;
-    if (jobsSection !== undefined && jobsSection !== null) {
-      if (!isMapping(jobsSection)) fail('jobs', yamlSource, jobsSection, 'a mapping of settings', 'jobs');
-      jobs = jobsSection;
-    }
-    for (const key of Object.keys(jobs)) {
-      if (!JOBS_KEYS.includes(key)) {
-        const hint = suggest(key, JOBS_KEYS);
-        const expected = `one of ${JOBS_KEYS.join(', ')}`;
-        fail(`jobs.${key}`, yamlSource, jobs[key], expected, `jobs.${key}`,
-          `jobs.${key} from ${yamlSource} is not a known setting${hint ? ` (did you mean ${hint}?)` : ''}; expected ${expected}`);
-      }
-    }
-  }
-
-  // [K4]–[K7] every layer that gives a value is validated; the first one wins.
   const layers = <T>(rule: Rule<T>, section: 'compute' | 'jobs' = 'compute'): { option?: Setting<T>; env?: Setting<T>; yaml?: Setting<T> } => {
     const yamlSection = section === 'jobs' ? jobs : compute;
     const out: { option?: Setting<T>; env?: Setting<T>; yaml?: Setting<T> } = {};
-    const check = (raw: unknown, layer: Layer, source: SettingSource, path?: string): Setting<T> => {
+    const check = (raw: unknown, layer: Layer, source: SettingSource, path?: string): Setting<T> | undefined => attempt(ctx.errors, () => {
       const value = rule.parse(raw, layer);
       if (value === undefined) fail(rule.name, source, raw, rule.expected(layer), path);
       return { value, source };
-    };
-    const o = (options as Record<string, unknown>)[rule.name];
-    if (o !== undefined) out.option = check(o, 'option', 'option');
-    const e = rule.envVar === null ? undefined : envOf(rule.envVar);
-    if (e !== undefined) out.env = check(e, 'env', `env:${rule.envVar}`);
-    if (Object.prototype.hasOwnProperty.call(yamlSection, rule.yamlKey)) {
-      out.yaml = check(yamlSection[rule.yamlKey], 'yaml', yamlSource, `${section}.${rule.yamlKey}`);
-    }
+    });
+    const o = ctx.options[rule.name];
+    const e = rule.envVar === null ? undefined : ctx.envOf(rule.envVar);
+    const option = o === undefined ? undefined : check(o, 'option', 'option');
+    const env = e === undefined ? undefined : check(e, 'env', `env:${rule.envVar}`);
+    const yaml = Object.prototype.hasOwnProperty.call(yamlSection, rule.yamlKey)
+      ? check(yamlSection[rule.yamlKey], 'yaml', yamlSource, `${section}.${rule.yamlKey}`) : undefined;
+    if (option) out.option = option;
+    if (env) out.env = env;
+    if (yaml) out.yaml = yaml;
     return out;
   };
   const pick = <T>(rule: Rule<T>, section: 'compute' | 'jobs' = 'compute'): Setting<T> => {
@@ -603,42 +696,21 @@ export function resolveConfig(options: GridtaOptions = {}, environ: Record<strin
   };
 
   const threads = pick(RULES.threads);
-
   // [K5a] relative cache_dir: YAML (and the built-in default) against the config file's project
   // root, an option or a variable against the working directory.
   const cacheRaw = pick(RULES.cacheDir);
-  const fileRoot = projectRootOf(configPath.value) ?? cwd;
-  const cacheBase = cacheRaw.source === 'option' || cacheRaw.source.startsWith('env:') ? cwd : fileRoot;
+  const fileRoot = (fileUnknown ? null : projectRootOf(configPath.value)) ?? ctx.cwd;
+  const cacheBase = cacheRaw.source === 'option' || cacheRaw.source.startsWith('env:') ? ctx.cwd : fileRoot;
   const cacheDir: Setting<string> = { ...cacheRaw, value: resolve(cacheBase, cacheRaw.value) };
-
   const cacheStrict = pick(RULES.cacheStrict);
   const maxComputeBytesTotal = pick(RULES.maxComputeBytesTotal);
   const maxVariantsPerCompute = pick(RULES.maxVariantsPerCompute);
-
-  // [N1] engine: the option wins; else GRIDTA_DISABLE_WASM forces reference; else
-  // GRIDTA_DISABLE_SIMD turns auto / wasm-simd (from the YAML or the default) into wasm-scalar.
-  const engineLayers = layers(RULES.engine);
-  const disable = (name: string): boolean => {
-    const raw = envOf(name);
-    if (raw === undefined) return false;
-    const b = envBoolean(raw);
-    if (b === undefined) fail('engine', `env:${name}`, raw, ENV_BOOLEAN);
-    return b;
-  };
-  const disableWasm = disable('GRIDTA_DISABLE_WASM');
-  const disableSimd = disable('GRIDTA_DISABLE_SIMD');
-  const engineBase = engineLayers.yaml ?? { value: RULES.engine.defaultValue, source: 'default' as const };
-  let engine: Setting<EngineSetting>;
-  if (engineLayers.option) engine = engineLayers.option;
-  else if (disableWasm) engine = { value: 'reference', source: 'env:GRIDTA_DISABLE_WASM', detail: `overrides ${engineBase.value} from ${engineBase.source}` };
-  else if (disableSimd && (engineBase.value === 'auto' || engineBase.value === 'wasm-simd')) {
-    engine = { value: 'wasm-scalar', source: 'env:GRIDTA_DISABLE_SIMD', detail: `overrides ${engineBase.value} from ${engineBase.source}` };
-  } else engine = engineBase;
-
-  const batchVariants = pick(RULES.batchVariants);
-  const maxBatchAttempts = pick(RULES.maxBatchAttempts);
-  const batchTimeoutMs = pick(RULES.batchTimeoutMs);
-  const jobsSettings = {
+  const engine = resolveEngine(ctx, layers(RULES.engine));
+  return {
+    threads, cacheDir, cacheStrict, maxComputeBytesTotal, maxVariantsPerCompute, engine,
+    batchVariants: pick(RULES.batchVariants),
+    maxBatchAttempts: pick(RULES.maxBatchAttempts),
+    batchTimeoutMs: pick(RULES.batchTimeoutMs),
     jobsEnabled: pick(JOBS_RULES.jobsEnabled, 'jobs'),
     jobsDsn: pick(JOBS_RULES.jobsDsn, 'jobs'),
     jobsSchema: pick(JOBS_RULES.jobsSchema, 'jobs'),
@@ -650,24 +722,30 @@ export function resolveConfig(options: GridtaOptions = {}, environ: Record<strin
     jobsMetricsPort: pick(JOBS_RULES.jobsMetricsPort, 'jobs'),
     jobsMetricsHost: pick(JOBS_RULES.jobsMetricsHost, 'jobs'),
   };
+}
 
-  // [K9]–[K11]
-  const cpu = availableParallelism({ cgroupRoot: options.cgroupRoot, osCount: options.osAvailableParallelism });
-  const threadsEffective = threads.value === 'auto' ? cpu.available : threads.value;
-  if (threadsEffective > cpu.available) {
-    warnings.push({
-      code: 'GRIDTA_THREADS_EXCEED_CPUS',
-      message: `threads ${threadsEffective} from ${threads.source} exceeds the available parallelism ${cpu.available}; the extra threads only add contention`,
-      details: { requested: threadsEffective, source: threads.source, available: cpu.available },
-    });
+/**
+ * [N1] engine: the option wins; else GRIDTA_DISABLE_WASM forces reference; else GRIDTA_DISABLE_SIMD
+ * turns auto / wasm-simd (from the YAML or the default) into wasm-scalar. A variable that is no
+ * boolean is rejected and counts as unset.
+ */
+function resolveEngine(ctx: Resolving, engineLayers: { option?: Setting<EngineSetting>; yaml?: Setting<EngineSetting> }): Setting<EngineSetting> {
+  const disable = (name: string): boolean => {
+    const raw = ctx.envOf(name);
+    if (raw === undefined) return false;
+    const b = envBoolean(raw);
+    if (b === undefined) attempt(ctx.errors, () => fail('engine', `env:${name}`, raw, ENV_BOOLEAN));
+    return b ?? false;
+  };
+  const disableWasm = disable('GRIDTA_DISABLE_WASM');
+  const disableSimd = disable('GRIDTA_DISABLE_SIMD');
+  const engineBase = engineLayers.yaml ?? { value: RULES.engine.defaultValue, source: 'default' as const };
+  if (engineLayers.option) return engineLayers.option;
+  if (disableWasm) return { value: 'reference', source: 'env:GRIDTA_DISABLE_WASM', detail: `overrides ${engineBase.value} from ${engineBase.source}` };
+  if (disableSimd && (engineBase.value === 'auto' || engineBase.value === 'wasm-simd')) {
+    return { value: 'wasm-scalar', source: 'env:GRIDTA_DISABLE_SIMD', detail: `overrides ${engineBase.value} from ${engineBase.source}` };
   }
-
-  return deepFreeze({
-    env, configPath, threads, threadsEffective, availableParallelism: cpu.available, cpu,
-    cacheDir, cacheStrict, maxComputeBytesTotal, maxVariantsPerCompute, engine, batchVariants, maxBatchAttempts, batchTimeoutMs,
-    ...jobsSettings,
-    warnings, document,
-  }) as ResolvedConfig;
+  return engineBase;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { AxisInput, AxisSpec, GridSpec } from '../grid/types.js';
 import { registry as defaultRegistry, type Registry } from '../registry/index.js';
 import type { IndicatorDef, ParamDef } from '../registry/types.js';
 import { findUnknownKey, keyList, unknownKeyExplanation } from '../options.js';
+import { isMapping } from '../util/index.js';
 
 /** The keys of a grid spec, which the overrides of `defaultGrid` may carry. */
 export const GRID_OVERRIDE_KEYS = keyList<GridSpec>({ indicatorId: true, source: true, params: true, layout: true });
@@ -36,7 +37,6 @@ const RANGE_KEYS = ['mode', 'start', 'stop_incl', 'step'];
 const RANGE_PARTS = ['start', 'stop_incl', 'step'] as const;
 const TOLERANCE = 1e-9;
 
-const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 const sortedKeys = (o: Record<string, unknown>): string[] => Object.keys(o).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 const nearInteger = (x: number): boolean => Math.abs(x - Math.round(x)) <= TOLERANCE;

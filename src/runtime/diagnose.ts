@@ -8,18 +8,15 @@
  * `warmup.cacheSource` what warmup then did. The inspection never leaves a file behind: writability
  * is probed with a `.probe-*` file that is removed at once, and a missing directory is not created.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { parseDocument, type Document } from 'yaml';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { EngineKind } from '../compute/run.js';
-import { CacheUnavailableError, ConfigError, GridtaError, type ConfigErrorDetails } from '../errors.js';
+import { CacheUnavailableError, GridtaError, type ConfigErrorDetails } from '../errors.js';
 import { cacheKey, nonEmptyDirectories, probeCacheDir, removeFailureText, scanCacheDir, unwritableWarning, type Target } from './cache.js';
 import {
-  COMPUTE_DEFAULTS, bundledConfigPath, describeSettings, projectRootOf, resolveConfig,
+  collectConfig, describeSettings,
   type EngineSetting, type GridtaOptions, type GridtaWarning, type ResolvedConfig, type SettingSource,
 } from './config.js';
-import { availableParallelism } from './config-cpu.js';
 import { validateDefaults } from './defaults.js';
 import { createEngine } from './engine.js';
 import { bundledCacheDir, packageRoot, packageVersion } from './paths.js';
@@ -133,8 +130,6 @@ const SETTING_ORDER = [
 type SettingName = (typeof SETTING_ORDER)[number];
 
 const TARGETS: readonly Target[] = ['simd', 'scalar'];
-/** A readable empty file: stands in for a config file that could not be used. */
-const NULL_DEVICE = process.platform === 'win32' ? '\\\\.\\NUL' : '/dev/null';
 
 const errorOf = (e: unknown): DiagnoseError =>
   e instanceof GridtaError
@@ -153,113 +148,18 @@ interface Failure {
 }
 
 interface Resolution {
-  /** The configuration with a stand-in for every rejected value; `null` if nothing could be resolved. */
-  readonly cfg: ResolvedConfig | null;
+  /** The configuration with a stand-in for every rejected value. */
+  readonly cfg: ResolvedConfig;
   /** Every rejection, in the order resolution met them (the first is the reported error). */
   readonly failures: readonly Failure[];
   /** The config file could not be used (or depends on an invalid `env`): YAML values are unknown. */
   readonly fileUnknown: boolean;
 }
 
-/** Where an explicitly chosen or default config file came from ([K1]). */
-function configPathSource(options: GridtaOptions, environ: Record<string, string | undefined>): SettingSource {
-  if (options.configPath !== undefined) return 'option';
-  const v = environ.GRIDTA_CONFIG;
-  return v !== undefined && v.trim() !== '' ? 'env:GRIDTA_CONFIG' : 'default';
-}
-
-/** Replaces every occurrence of `from` in the strings of a plain value (a stand-in file's path). */
-function rewritePaths<T>(v: T, from: string, to: string): T {
-  if (typeof v === 'string') return v.split(from).join(to) as T;
-  if (Array.isArray(v)) return v.map((x) => rewritePaths(x, from, to)) as T;
-  if (typeof v === 'object' && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewritePaths(x, from, to)])) as T;
-  }
-  return v;
-}
-
-/**
- * [K7] stops at the first invalid value. To list everything else, each rejected input is taken out
- * and resolution runs again: a bad option or variable is dropped, a bad YAML key is deleted from a
- * copy of the file (in a temporary directory, removed before returning), an unreadable file or an
- * invalid environment name is replaced by an empty file. The rows of those settings then report the
- * rejected value and its source; values that came from the copy are mapped back to the real file.
- */
+/** One resolution that collects every rejected value; the rows of those settings report the value and its source. */
 function resolvePartially(options: GridtaOptions, environ: Record<string, string | undefined>): Resolution {
-  const opts: Record<string, unknown> = { ...options };
-  const env: Record<string, string | undefined> = { ...environ };
-  const rejected: ConfigError[] = [];
-  let fileUnknown = false;
-  let copy: { dir: string; file: string; original: string; doc: Document } | null = null;
-  const copies: { file: string; original: string }[] = [];
-  const failures = (): Failure[] => rejected.map((e) =>
-    copies.reduce((f, c) => rewritePaths(f, c.file, c.original), { code: e.code, message: e.message, details: { ...e.details } } as Failure));
-  try {
-    for (let attempt = 0; attempt <= 2 * SETTING_ORDER.length + 4; attempt++) {
-      let cfg: ResolvedConfig;
-      try {
-        cfg = resolveConfig(opts as GridtaOptions, env);
-      } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        rejected.push(e);
-        const { key, source, path } = e.details;
-        if (key === 'env' || key === 'configPath') {
-          // only the winning layer is validated for these two: an option stand-in bypasses the rest
-          if (key === 'env') opts.env = 'dev';
-          if (key === 'configPath' || configPathSource(options, environ) === 'default') {
-            if (opts.configPath === NULL_DEVICE) break;
-            opts.configPath = NULL_DEVICE; // the file (or which file) is unknown
-            fileUnknown = true;
-            copy = null;
-          }
-        } else if (source === 'option') {
-          if (!Object.prototype.hasOwnProperty.call(opts, key)) break;
-          delete opts[key];
-        } else if (source.startsWith('env:')) {
-          const name = source.slice(4);
-          if (env[name] === undefined) break;
-          delete env[name];
-        } else if (source.startsWith('yaml:') && path !== undefined && (path.startsWith('compute') || path.startsWith('jobs'))) {
-          if (!copy) {
-            const original = source.slice(5);
-            const dir = mkdtempSync(join(tmpdir(), 'gridta-diagnose-'));
-            copy = { dir, file: join(dir, 'indicators.yaml'), original, doc: parseDocument(readFileSync(original, 'utf8')) };
-            opts.configPath = copy.file;
-            copies.push(copy);
-          }
-          const section = path.startsWith('jobs') ? 'jobs' : 'compute';
-          const yamlPath = path === section ? [section] : [section, path.slice(section.length + 1)];
-          if (!copy.doc.hasIn(yamlPath)) break;
-          copy.doc.deleteIn(yamlPath);
-          writeFileSync(copy.file, String(copy.doc));
-        } else {
-          break;
-        }
-        continue;
-      }
-      if (copy) cfg = fromCopy(cfg, copy, options, environ);
-      return { cfg, failures: failures(), fileUnknown };
-    }
-    return { cfg: null, failures: failures(), fileUnknown };
-  } finally {
-    if (copy) rmSync(copy.dir, { recursive: true, force: true });
-  }
-}
-
-/** Maps a configuration resolved from a copy of the file back to the real file ([K1], [K3], [K5a]). */
-function fromCopy(cfg: ResolvedConfig, copy: { file: string; original: string; doc: Document }, options: GridtaOptions, environ: Record<string, string | undefined>): ResolvedConfig {
-  const out = rewritePaths({ ...cfg }, copy.file, copy.original) as { -readonly [K in keyof ResolvedConfig]: ResolvedConfig[K] };
-  const source = configPathSource(options, environ);
-  out.configPath = source === 'default' && copy.original === bundledConfigPath(cfg.env.value)
-    ? { value: copy.original, source, detail: 'bundled' }
-    : { value: copy.original, source };
-  if (cfg.cacheDir.source.startsWith('yaml:') || cfg.cacheDir.source === 'default') {
-    // relative YAML and default values resolve against the project root of the real file
-    const raw = cfg.cacheDir.source === 'default' ? COMPUTE_DEFAULTS.cacheDir : String(copy.doc.getIn(['compute', 'cache_dir']));
-    const cwd = resolve(options.cwd ?? process.cwd());
-    out.cacheDir = { ...out.cacheDir, value: resolve(projectRootOf(copy.original) ?? cwd, raw) };
-  }
-  return out;
+  const { config, errors, fileUnknown } = collectConfig(options, environ);
+  return { cfg: config, failures: errors.map((e) => ({ code: e.code, message: e.message, details: { ...e.details } })), fileUnknown };
 }
 
 /** Keys in the order of the §7.1 example: name, value, effective, source, detail, then error. */
@@ -273,18 +173,12 @@ function ordered(row: DiagnoseSetting): DiagnoseSetting {
   };
 }
 
-function settingRows(res: Resolution, options: GridtaOptions, environ: Record<string, string | undefined>, effectiveEngine: EngineKind | null): DiagnoseSetting[] {
-  return settingRowsUnordered(res, options, environ, effectiveEngine).map(ordered);
+function settingRows(res: Resolution, effectiveEngine: EngineKind | null): DiagnoseSetting[] {
+  return settingRowsUnordered(res, effectiveEngine).map(ordered);
 }
 
-function settingRowsUnordered(res: Resolution, options: GridtaOptions, environ: Record<string, string | undefined>, effectiveEngine: EngineKind | null): DiagnoseSetting[] {
+function settingRowsUnordered(res: Resolution, effectiveEngine: EngineKind | null): DiagnoseSetting[] {
   const { cfg, failures, fileUnknown } = res;
-  if (!cfg) {
-    return failures.flatMap((f): DiagnoseSetting[] =>
-      (SETTING_ORDER as readonly string[]).includes(f.details.key)
-        ? [{ name: f.details.key, value: f.details.value, source: f.details.source as SettingSource, error: f.message }]
-        : []);
-  }
   const failed = new Map<string, Failure>();
   for (const f of failures) {
     const key = f.details.key;
@@ -296,13 +190,8 @@ function settingRowsUnordered(res: Resolution, options: GridtaOptions, environ: 
     const name = row.name as SettingName;
     const f = failed.get(name);
     if (f) {
-      if (name === 'configPath' && f.details.key !== 'configPath') {
-        // the file was read but its content was rejected: show which file, chosen how
-        const path = String(f.details.source).replace(/^yaml:/, '');
-        const source = configPathSource(options, environ);
-        const detail = source === 'default' && path === bundledConfigPath(cfg.env.value) ? { detail: 'bundled' } : {};
-        return { name, value: path, source, ...detail, error: f.message };
-      }
+      // the file was read but its content was rejected: show which file, chosen how
+      if (name === 'configPath' && f.details.key !== 'configPath') return { ...row, error: f.message } as DiagnoseSetting;
       return { name, value: f.details.value, source: f.details.source as SettingSource, error: f.message };
     }
     if (fileUnknown && name === 'configPath') {
@@ -507,12 +396,12 @@ export async function diagnose(options: DiagnoseOptions = {}, environ: Record<st
 
   const res = resolvePartially(gridtaOptions, gridtaEnv);
   const { cfg, failures } = res;
-  const warnings: GridtaWarning[] = cfg ? cfg.warnings.map((w) => ({ code: w.code, message: w.message, details: w.details })) : [];
+  const warnings: GridtaWarning[] = cfg.warnings.map((w) => ({ code: w.code, message: w.message, details: w.details }));
   const failedKeys = new Set(failures.map((f) => f.details.key));
   const first = failures[0];
   let error: DiagnoseError | null = first ? { code: first.code, message: first.message, details: { ...first.details } } : null;
 
-  if (cfg && !error) {
+  if (!error) {
     try {
       validateDefaults(cfg.document, cfg.configPath.value);
     } catch (e) {
@@ -520,7 +409,7 @@ export async function diagnose(options: DiagnoseOptions = {}, environ: Record<st
     }
   }
 
-  const cacheKnown = cfg !== null && !failedKeys.has('cacheDir') && !(res.fileUnknown && cfg.cacheDir.source === 'default');
+  const cacheKnown = !failedKeys.has('cacheDir') && !(res.fileUnknown && cfg.cacheDir.source === 'default');
   let cache: DiagnoseCache | null = null;
   if (cacheKnown) {
     const inspected = await inspectCache(cfg, warnings);
@@ -529,7 +418,7 @@ export async function diagnose(options: DiagnoseOptions = {}, environ: Record<st
   }
 
   const simd = simdSupported();
-  const engineKnown = cfg !== null && !failedKeys.has('engine') && !(res.fileUnknown && cfg.engine.source === 'default');
+  const engineKnown = !failedKeys.has('engine') && !(res.fileUnknown && cfg.engine.source === 'default');
   const requestedEngine = engineKnown ? cfg.engine.value : null;
   if (requestedEngine === 'auto' && !simd) {
     warnings.push({ code: 'GRIDTA_SIMD_UNAVAILABLE', message: 'this runtime does not support WebAssembly SIMD; using the scalar build', details: {} });
@@ -540,7 +429,7 @@ export async function diagnose(options: DiagnoseOptions = {}, environ: Record<st
   if (!wantWarmup) warmup = { status: 'skipped' };
   else if (error && error.code !== 'cache_unavailable') warmup = { status: 'failed', error }; // phase 1 (config) fails
   else {
-    const w = await runWarmup(cfg!, gridtaOptions, warnings);
+    const w = await runWarmup(cfg, gridtaOptions, warnings);
     warmup = w.warmup;
     engine = w.engine;
     if (w.warmup.status === 'failed' && !error) error = w.warmup.error;
@@ -548,14 +437,14 @@ export async function diagnose(options: DiagnoseOptions = {}, environ: Record<st
 
   const allWarnings = dedupe(warnings);
   const status: DiagnoseStatus = error ? 'error' : allWarnings.length ? 'warnings' : 'ok';
-  const threadsKnown = cfg !== null && !failedKeys.has('threads') && !(res.fileUnknown && cfg.threads.source === 'default');
+  const threadsKnown = !failedKeys.has('threads') && !(res.fileUnknown && cfg.threads.source === 'default');
   return {
     schemaVersion: 1,
     status,
-    settings: settingRows(res, gridtaOptions, gridtaEnv, engine),
+    settings: settingRows(res, engine),
     cpu: {
-      ...(cfg ? cfg.cpu : availableParallelism({ cgroupRoot: gridtaOptions.cgroupRoot, osCount: gridtaOptions.osAvailableParallelism })),
-      threadsEffective: cfg && threadsKnown ? cfg.threadsEffective : null,
+      ...cfg.cpu,
+      threadsEffective: threadsKnown ? cfg.threadsEffective : null,
     },
     cache,
     wasm: { enabled: engine !== null ? engine !== 'reference' : requestedEngine !== null && requestedEngine !== 'reference', simdSupported: simd, requestedEngine, engine },

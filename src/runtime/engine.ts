@@ -3,28 +3,27 @@
  * and validated defaults; compiles or loads the kernels on warmup (or lazily on the first compute);
  * computes grids in-process into one WebAssembly memory per compute and returns IndicatorTensors.
  */
-import { createCandles, isCandles, availableSeries, type Candles } from '../candles/index.js';
+import { createCandles, isCandles, availableSeries, sourceComponents, type Candles } from '../candles/index.js';
 import { toArrowExporters } from '../arrow/export.js';
 import { createTensor, type IndicatorTensor } from '../compute/tensor.js';
-import { runReference, runWasm, type ComputeProgress, type EngineKind, type OutputBacking, type RunRequest } from '../compute/run.js';
+import { runReference, runWasm, type ComputeProgress, type OutputBacking, type RunRequest } from '../compute/run.js';
 import { runsPooled, seriesNeeded, wasmMemoryBytes } from '../compute/plan.js';
-import { CacheUnavailableError, ComputeCancelled, GridValidationError, GridtaError, MissingInputSeriesError, WarmupError } from '../errors.js';
+import { ComputeCancelled, GridValidationError, GridtaError, MissingInputSeriesError } from '../errors.js';
 import type { GridSpec, Layout } from '../grid/types.js';
 import { estimate as estimateGrid, estimateBatch as estimateGrids, planCompute, type BatchEstimateOptions, type EstimateOptions, type Horizon, type Limits, type MemoryBytesFn } from '../guards/index.js';
-import { registry } from '../registry/index.js';
 import type { IndicatorDef } from '../registry/types.js';
-import { loadModule, openCacheDir, type CacheDirState, type GridtaWarning } from './cache.js';
+import type { GridtaWarning } from './cache.js';
 import { checkOptionKeys, resolveConfig, type GridtaOptions, type ResolvedConfig } from './config.js';
 import { checkComputeRequest } from './request.js';
 import { defaultGrid as defaultGridOf, mergedIndicatorViews, validateDefaults, type MergedIndicatorView, type ValidatedDefaults } from './defaults.js';
 import { isAbsolute, resolve } from 'node:path';
-import { bundledCacheDir } from './paths.js';
-import { exerciseKernels, simdSupported } from './warmup.js';
+import { warmUp, type CacheTestOptions, type Warmed, type WarmupReport } from './warmup.js';
 import { KernelPool, runPooled, type Faults } from './pool.js';
 import { ConfigError } from '../errors.js';
 import { abortReason } from '../compute/run.js';
 
 export type { ComputeProgress } from '../compute/run.js';
+export type { CacheTestOptions, WarmupReport } from './warmup.js';
 
 export interface ComputeRequest {
   candles: Candles;
@@ -36,19 +35,6 @@ export interface ComputeRequest {
   signal?: AbortSignal;
   onProgress?: (p: ComputeProgress) => void;
   out?: IndicatorTensor;
-}
-
-export interface WarmupReport {
-  status: 'ok';
-  requestedEngine: 'auto' | EngineKind;
-  engine: EngineKind;
-  threads: number;
-  inProcess: boolean;
-  cache: { dir: string; writable: boolean; key: string | null; source: 'cache' | 'bundled' | 'compiled' | 'none'; wrote: boolean };
-  timings: { configMs: number; cacheLookupMs: number; compileMs: number; wasmCompileMs: number; instantiateMs: number; exerciseMs: number; poolStartMs: number; workersMs: number; totalMs: number };
-  workers: readonly { index: number; instantiateMs: number; exerciseMs: number; kernels: number }[];
-  kernels: readonly string[];
-  warnings: readonly GridtaWarning[];
 }
 
 export interface Engine {
@@ -71,14 +57,7 @@ export class KernelUnavailableError extends GridtaError<{ indicatorId: string }>
 
 const backings = new WeakMap<object, OutputBacking>();
 
-/**
- * Test-only options, accepted only when GRIDTA_TEST_FAULTS=1 (runtime.md [L5]).
- * `__cache`: skip the bundled tier and compile from `sources` (a directory of AssemblyScript files,
- * default the package's assembly/), so cache tests reach a real, fast compile. A module without every
- * registry kernel (a tiny fixture) skips the exercise phase (0 ms, no kernels), and `sources` needs
- * `threads: 1`, since pool workers always exercise every kernel.
- */
-export interface CacheTestOptions { bundled: false; sources?: string }
+/** Test-only options, accepted only when GRIDTA_TEST_FAULTS=1 (runtime.md [L5]); `__cache`: see CacheTestOptions. */
 export interface InternalOptions { __faults?: Faults; __cache?: CacheTestOptions }
 
 /** Validates `__cache` and resolves `sources` against `cwd`. */
@@ -93,8 +72,8 @@ function cacheTestOptions(value: unknown, cwd: string): CacheTestOptions {
 
 export { POOL_MIN_VALUES } from '../compute/plan.js';
 
-export function createEngine(options: GridtaOptions & InternalOptions = {}): Engine {
-  const t0 = performance.now();
+/** The engine's resolved configuration and its test-only options (each refused without GRIDTA_TEST_FAULTS=1). */
+function engineSettings(options: GridtaOptions & InternalOptions): { config: ResolvedConfig; faults?: Faults; cacheTest?: CacheTestOptions } {
   checkOptionKeys(options, 'the createEngine options', ['__faults', '__cache']);
   const { __faults: faults, __cache: cacheRaw, ...publicOptions } = options;
   if (faults !== undefined && process.env.GRIDTA_TEST_FAULTS !== '1') {
@@ -108,21 +87,33 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
   if (cacheTest?.sources !== undefined && config.threadsEffective !== 1) {
     throw new ConfigError({ key: '__cache.sources', source: 'option', value: cacheTest.sources, expected: `used with threads: 1 (threads is ${config.threadsEffective})` });
   }
-  const defaults: ValidatedDefaults = validateDefaults(config.document, config.configPath.value);
-  const configMs = performance.now() - t0;
+  return { config, faults, cacheTest };
+}
+
+/** A warning sink passing each distinct warning (code and details) once to `options.onWarning`, else to `process.emitWarning`. */
+function onceEach(options: GridtaOptions): (w: GridtaWarning) => void {
   const emitted = new Set<string>();
-  const warn = (w: GridtaWarning): void => {
+  return (w) => {
     const id = `${w.code}:${JSON.stringify(w.details)}`;
     if (emitted.has(id)) return;
     emitted.add(id);
     if (options.onWarning) options.onWarning(w);
     else process.emitWarning(w.message, { code: w.code });
   };
+}
+
+// Stays whole past 120 lines: one closure over one engine's state (warmup, pool, running computes), in named inner functions.
+export function createEngine(options: GridtaOptions & InternalOptions = {}): Engine {
+  const t0 = performance.now();
+  const { config, faults, cacheTest } = engineSettings(options);
+  const defaults: ValidatedDefaults = validateDefaults(config.document, config.configPath.value);
+  const configMs = performance.now() - t0;
+  const warn = onceEach(options);
   for (const w of config.warnings) warn(w as GridtaWarning);
   const baseLimits = { maxVariantsPerCompute: config.maxVariantsPerCompute.value, maxComputeBytesTotal: config.maxComputeBytesTotal.value };
   let closed = false;
-  let warm: Promise<{ report: WarmupReport; module: WebAssembly.Module | null }> | undefined;
-  let warmed: { report: WarmupReport; module: WebAssembly.Module | null } | undefined;
+  let warm: Promise<Warmed> | undefined;
+  let warmed: Warmed | undefined;
   let pool: KernelPool | undefined;
   const threads = config.threadsEffective;
 
@@ -142,97 +133,12 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
   };
   const limits = limitsFor(config.batchVariants.value);
 
-  async function doWarmup(): Promise<{ report: WarmupReport; module: WebAssembly.Module | null }> {
-    const started = performance.now();
-    const requested = config.engine.value;
-    let engine: EngineKind = requested === 'auto' ? (simdSupported() ? 'wasm-simd' : 'wasm-scalar') : requested;
-    if (requested === 'auto' && engine === 'wasm-scalar') {
-      warn({ code: 'GRIDTA_SIMD_UNAVAILABLE', message: 'this runtime does not support WebAssembly SIMD; using the scalar build', details: {} });
-    }
-    if (requested === 'wasm-simd' && !simdSupported()) {
-      throw new WarmupError({ phase: 'cacheLookup', cause: 'engine wasm-simd was requested but this runtime does not support WebAssembly SIMD' });
-    }
-    const warnings: GridtaWarning[] = [];
-    const onWarning = (w: GridtaWarning): void => { warnings.push(w); warn(w); };
-    const dir = config.cacheDir.value;
-    let module: WebAssembly.Module | null = null;
-    let dirState: CacheDirState | undefined;
-    let cache: WarmupReport['cache'] = { dir, writable: false, key: null, source: 'none', wrote: false };
-    let cacheLookupMs = 0, compileMs = 0, wasmCompileMs = 0, instantiateMs = 0;
-    const fallBack = (e: unknown): void => {
-      const cause = (e as Error).message;
-      onWarning({ code: 'GRIDTA_WASM_FALLBACK', message: `WebAssembly kernels unavailable (${cause}); using the reference engine`, details: { cause } });
-      engine = 'reference';
-      module = null;
-      cache = { dir, writable: dirState?.writable ?? false, key: null, source: 'none', wrote: false };
-    };
-    // phases 2–5: cache lookup (probe, key, tiers), compile on a miss, WebAssembly.compile, instantiate
-    if (engine !== 'reference') {
-      const l0 = performance.now();
-      try {
-        dirState = await openCacheDir(dir);
-        const probeMs = performance.now() - l0;
-        const found = await loadModule(engine === 'wasm-simd' ? 'simd' : 'scalar', {
-          cacheDir: dir, dirState, strict: config.cacheStrict.value, onWarning,
-          bundledDir: cacheTest ? null : bundledCacheDir(),
-          ...(cacheTest?.sources !== undefined ? { sourcesDir: cacheTest.sources } : {}),
-        });
-        module = found.module;
-        cacheLookupMs = probeMs + found.cacheLookupMs;
-        compileMs = found.compileMs;
-        wasmCompileMs = found.wasmCompileMs;
-        cache = { dir, writable: found.writable, key: found.key, source: found.source, wrote: found.wrote };
-      } catch (e) {
-        // [M9] strict-mode failures and explicit engines ([N3]) fail warmup; auto falls back ([N2])
-        if (e instanceof CacheUnavailableError || requested !== 'auto') throw e;
-        fallBack(e);
-      }
-    }
-    if (module) {
-      const i0 = performance.now();
-      try {
-        const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-        new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new WebAssembly.RuntimeError('kernel abort'); } } });
-        instantiateMs = performance.now() - i0;
-      } catch (e) {
-        if (requested !== 'auto') throw new WarmupError({ phase: 'instantiate', cause: (e as Error).message }, { cause: e });
-        fallBack(e);
-      }
-    }
-    // __cache.sources: a fixture module without the registry kernels has nothing to exercise
-    const exported = module ? new Set(WebAssembly.Module.exports(module).map((x) => x.name)) : null;
-    const exercise = !cacheTest?.sources || !exported || registry.list().every((d) => !d.kernel || exported.has(d.kernel.name));
-    const x0 = performance.now();
-    const kernels = exercise ? await exerciseKernels(engine, module) : [];
-    const exerciseMs = exercise ? performance.now() - x0 : 0;
-    // phases 7–8: the pool (wasm engines with threads >= 2); the reference engine always runs in-process
-    let poolStartMs = 0, workersMs = 0;
-    let workers: WarmupReport['workers'] = [];
-    if (threads >= 2 && module) {
-      const p0 = performance.now();
-      const p = new KernelPool(module, { threads, maxBatchAttempts: config.maxBatchAttempts.value, batchTimeoutMs: config.batchTimeoutMs.value });
-      poolStartMs = performance.now() - p0;
-      const w0 = performance.now();
-      try {
-        workers = await p.exercise();
-      } catch (e) {
-        await p.close();
-        throw new WarmupError({ phase: 'workers', cause: (e as Error).message }, { cause: e });
-      }
-      workersMs = performance.now() - w0;
-      pool = p;
-    }
-    const report: WarmupReport = {
-      status: 'ok', requestedEngine: requested, engine, threads: pool ? threads : 1, inProcess: !pool, cache,
-      timings: { configMs, cacheLookupMs, compileMs, wasmCompileMs, instantiateMs, exerciseMs, poolStartMs, workersMs, totalMs: configMs + performance.now() - started },
-      workers, kernels, warnings,
-    };
-    return { report, module };
-  }
-
-  function warmupOnce(): Promise<{ report: WarmupReport; module: WebAssembly.Module | null }> {
+  function warmupOnce(): Promise<Warmed> {
     if (!warm) {
-      warm = doWarmup().then((w) => (warmed = w), (e) => { warm = undefined; throw e; });
+      warm = warmUp({ config, configMs, warn, ...(cacheTest ? { cacheTest } : {}) }).then((w) => {
+        pool = w.pool;
+        return (warmed = w);
+      }, (e) => { warm = undefined; throw e; });
     }
     return warm;
   }
@@ -351,8 +257,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
 /** Base series a materialised grid needs (engine.md §2.3). */
 export function requiredBaseSeries(def: IndicatorDef, axes: Parameters<typeof seriesNeeded>[1]): string[] {
   const out = new Set<string>();
-  const expand: Record<string, string[]> = { hl2: ['high', 'low'], hlc3: ['high', 'low', 'close'], ohlc4: ['open', 'high', 'low', 'close'] };
-  for (const s of seriesNeeded(def, axes)) for (const b of expand[s] ?? [s]) out.add(b);
+  for (const s of seriesNeeded(def, axes)) for (const b of sourceComponents(s)) out.add(b);
   return [...out].sort();
 }
 

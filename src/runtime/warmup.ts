@@ -1,61 +1,146 @@
 /**
- * Warmup (runtime.md §4): compile-or-load the kernels, instantiate, and exercise every kernel on
- * deterministic synthetic candles so V8 tiers the hot loops up before real work arrives.
+ * Warmup (runtime.md §4): pick the engine, look the kernels up in the module cache (compiling them
+ * on a miss), instantiate them, exercise every kernel and, with two threads or more, start the pool
+ * and exercise it. The engine runs this once (`Engine.warmup`, or the first compute).
  */
-import { createCandles, type Candles } from '../candles/index.js';
-import type { Axis } from '../grid/types.js';
+import { WarmupError, CacheUnavailableError } from '../errors.js';
+import type { EngineKind } from '../compute/run.js';
 import { registry } from '../registry/index.js';
-import type { IndicatorDef } from '../registry/types.js';
-import { runReference, runWasm, type EngineKind } from '../compute/run.js';
+import { loadModule, openCacheDir, type CacheDirState, type GridtaWarning } from './cache.js';
+import type { ResolvedConfig } from './config.js';
+import { exerciseKernels } from './exercise.js';
+import { bundledCacheDir } from './paths.js';
+import { KernelPool } from './pool.js';
 
-/** [W2]: T = 2048, close rising 1 → 2, open = close − 0.15, high/low = close ± 1.2, volume 10 → 20, every 97th bar a hole. */
-export function exerciseCandles(): Candles {
-  const T = 2048;
-  const ts: number[] = [], open: number[] = [], high: number[] = [], low: number[] = [], close: number[] = [], volume: number[] = [];
-  for (let i = 0; i < T; i++) {
-    const c = 1 + i / (T - 1);
-    const hole = i % 97 === 96;
-    ts.push(i * 60_000);
-    close.push(hole ? NaN : c);
-    open.push(hole ? NaN : c - 0.15);
-    high.push(hole ? NaN : c + 1.2);
-    low.push(hole ? NaN : c - 1.2);
-    volume.push(hole ? NaN : 10 + (10 * i) / (T - 1));
+export { exerciseAxes, exerciseCandles, exerciseKernels } from './exercise.js';
+
+export interface WarmupReport {
+  status: 'ok';
+  requestedEngine: 'auto' | EngineKind;
+  engine: EngineKind;
+  threads: number;
+  inProcess: boolean;
+  cache: { dir: string; writable: boolean; key: string | null; source: 'cache' | 'bundled' | 'compiled' | 'none'; wrote: boolean };
+  timings: { configMs: number; cacheLookupMs: number; compileMs: number; wasmCompileMs: number; instantiateMs: number; exerciseMs: number; poolStartMs: number; workersMs: number; totalMs: number };
+  workers: readonly { index: number; instantiateMs: number; exerciseMs: number; kernels: number }[];
+  kernels: readonly string[];
+  warnings: readonly GridtaWarning[];
+}
+
+/**
+ * Test-only options, accepted only when GRIDTA_TEST_FAULTS=1 (runtime.md [L5]).
+ * `__cache`: skip the bundled tier and compile from `sources` (a directory of AssemblyScript files,
+ * default the package's assembly/), so cache tests reach a real, fast compile. A module without every
+ * registry kernel (a tiny fixture) skips the exercise phase (0 ms, no kernels), and `sources` needs
+ * `threads: 1`, since pool workers always exercise every kernel.
+ */
+export interface CacheTestOptions { bundled: false; sources?: string }
+
+export interface WarmupInput {
+  readonly config: ResolvedConfig;
+  /** Time the engine spent resolving its configuration (part of the report's timings). */
+  readonly configMs: number;
+  /** The engine's warning sink (each distinct warning once). */
+  readonly warn: (w: GridtaWarning) => void;
+  readonly cacheTest?: CacheTestOptions;
+}
+
+export interface Warmed {
+  readonly report: WarmupReport;
+  /** `null` on the reference engine. */
+  readonly module: WebAssembly.Module | null;
+  /** The started pool (wasm engines with threads >= 2); the caller owns and closes it. */
+  readonly pool: KernelPool | undefined;
+}
+
+export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput): Promise<Warmed> {
+  const started = performance.now();
+  const threads = config.threadsEffective;
+  const requested = config.engine.value;
+  let engine: EngineKind = requested === 'auto' ? (simdSupported() ? 'wasm-simd' : 'wasm-scalar') : requested;
+  if (requested === 'auto' && engine === 'wasm-scalar') {
+    warn({ code: 'GRIDTA_SIMD_UNAVAILABLE', message: 'this runtime does not support WebAssembly SIMD; using the scalar build', details: {} });
   }
-  return createCandles({ instrumentId: 'gridta:warmup', timeframe: '1m', tsOpen: ts, open, high, low, close, volume });
-}
-
-/** At most 5 variants around the param defaults on the hard step grid, source close. */
-export function exerciseAxes(def: IndicatorDef): Axis[] {
-  let budget = 5;
-  return def.axes.map((name): Axis => {
-    if (name === 'source') return { name, kind: 'source', values: ['close'] };
-    const p = def.params.find((x) => x.name === name)!;
-    const d = p.default as number;
-    const values = budget >= 5 ? [d, d + p.step! < p.max! ? Number((d + p.step!).toFixed(6)) : d].filter((v, i, a) => a.indexOf(v) === i) : [d];
-    budget = Math.floor(budget / values.length);
-    return { name, kind: p.kind as 'int' | 'float', values };
-  });
-}
-
-/** Runs every kernel of the registry three times on the exercise candles; returns the ids exercised. */
-export async function exerciseKernels(engine: EngineKind, module: WebAssembly.Module | null): Promise<string[]> {
-  const candles = exerciseCandles();
-  const ids: string[] = [];
-  for (const def of registry.list()) {
-    if (!def.kernel) continue;
-    const axes = exerciseAxes(def);
-    const variants = axes.reduce((a, x) => a * x.values.length, 1);
-    for (let r = 0; r < 3; r++) {
-      const req = { def, axes, variants, layout: 'TIME_MAJOR' as const, outputs: def.outputs, candles };
-      const res = engine === 'reference' ? await runReference(req) : await runWasm(module!, req);
-      if (res.arrays.length !== def.outputs.length || res.arrays[0]!.length !== candles.t * variants) {
-        throw new Error(`warmup: ${def.id} produced the wrong shape`);
-      }
+  if (requested === 'wasm-simd' && !simdSupported()) {
+    throw new WarmupError({ phase: 'cacheLookup', cause: 'engine wasm-simd was requested but this runtime does not support WebAssembly SIMD' });
+  }
+  const warnings: GridtaWarning[] = [];
+  const onWarning = (w: GridtaWarning): void => { warnings.push(w); warn(w); };
+  const dir = config.cacheDir.value;
+  let module: WebAssembly.Module | null = null;
+  let dirState: CacheDirState | undefined;
+  let cache: WarmupReport['cache'] = { dir, writable: false, key: null, source: 'none', wrote: false };
+  let cacheLookupMs = 0, compileMs = 0, wasmCompileMs = 0, instantiateMs = 0;
+  const fallBack = (e: unknown): void => {
+    const cause = (e as Error).message;
+    onWarning({ code: 'GRIDTA_WASM_FALLBACK', message: `WebAssembly kernels unavailable (${cause}); using the reference engine`, details: { cause } });
+    engine = 'reference';
+    module = null;
+    cache = { dir, writable: dirState?.writable ?? false, key: null, source: 'none', wrote: false };
+  };
+  // phases 2–5: cache lookup (probe, key, tiers), compile on a miss, WebAssembly.compile, instantiate
+  if (engine !== 'reference') {
+    const l0 = performance.now();
+    try {
+      dirState = await openCacheDir(dir);
+      const probeMs = performance.now() - l0;
+      const found = await loadModule(engine === 'wasm-simd' ? 'simd' : 'scalar', {
+        cacheDir: dir, dirState, strict: config.cacheStrict.value, onWarning,
+        bundledDir: cacheTest ? null : bundledCacheDir(),
+        ...(cacheTest?.sources !== undefined ? { sourcesDir: cacheTest.sources } : {}),
+      });
+      module = found.module;
+      cacheLookupMs = probeMs + found.cacheLookupMs;
+      compileMs = found.compileMs;
+      wasmCompileMs = found.wasmCompileMs;
+      cache = { dir, writable: found.writable, key: found.key, source: found.source, wrote: found.wrote };
+    } catch (e) {
+      // [M9] strict-mode failures and explicit engines ([N3]) fail warmup; auto falls back ([N2])
+      if (e instanceof CacheUnavailableError || requested !== 'auto') throw e;
+      fallBack(e);
     }
-    ids.push(def.id);
   }
-  return ids.sort();
+  if (module) {
+    const i0 = performance.now();
+    try {
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+      new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new WebAssembly.RuntimeError('kernel abort'); } } });
+      instantiateMs = performance.now() - i0;
+    } catch (e) {
+      if (requested !== 'auto') throw new WarmupError({ phase: 'instantiate', cause: (e as Error).message }, { cause: e });
+      fallBack(e);
+    }
+  }
+  // __cache.sources: a fixture module without the registry kernels has nothing to exercise
+  const exported = module ? new Set(WebAssembly.Module.exports(module).map((x) => x.name)) : null;
+  const exercise = !cacheTest?.sources || !exported || registry.list().every((d) => !d.kernel || exported.has(d.kernel.name));
+  const x0 = performance.now();
+  const kernels = exercise ? await exerciseKernels(engine, module) : [];
+  const exerciseMs = exercise ? performance.now() - x0 : 0;
+  // phases 7–8: the pool (wasm engines with threads >= 2); the reference engine always runs in-process
+  let poolStartMs = 0, workersMs = 0;
+  let workers: WarmupReport['workers'] = [];
+  let pool: KernelPool | undefined;
+  if (threads >= 2 && module) {
+    const p0 = performance.now();
+    const p = new KernelPool(module, { threads, maxBatchAttempts: config.maxBatchAttempts.value, batchTimeoutMs: config.batchTimeoutMs.value });
+    poolStartMs = performance.now() - p0;
+    const w0 = performance.now();
+    try {
+      workers = await p.exercise();
+    } catch (e) {
+      await p.close();
+      throw new WarmupError({ phase: 'workers', cause: (e as Error).message }, { cause: e });
+    }
+    workersMs = performance.now() - w0;
+    pool = p;
+  }
+  const report: WarmupReport = {
+    status: 'ok', requestedEngine: requested, engine, threads: pool ? threads : 1, inProcess: !pool, cache,
+    timings: { configMs, cacheLookupMs, compileMs, wasmCompileMs, instantiateMs, exerciseMs, poolStartMs, workersMs, totalMs: configMs + performance.now() - started },
+    workers, kernels, warnings,
+  };
+  return { report, module, pool };
 }
 
 /** A tiny module using a v128 instruction: validates only where the runtime has SIMD. */

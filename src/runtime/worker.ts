@@ -78,7 +78,7 @@ async function exercise(task: ExerciseTask): Promise<ExerciseResult> {
   const probe = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
   new WebAssembly.Instance(module, { env: { memory: probe } });
   const instantiateMs = performance.now() - t0;
-  const { exerciseKernels } = await import('./warmup.js');
+  const { exerciseKernels } = await import('./exercise.js');
   const x0 = performance.now();
   const kernels = await exerciseKernels('wasm-simd', module);
   return { threadId, instantiateMs, exerciseMs: performance.now() - x0, kernels: kernels.length };

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { availableParallelism, cgroupCpuQuota, parseCpuMax } from '../../src/runtime/config-cpu.js';
-import { COMPUTE_KEYS, describeSettings, resolveConfig, type GridtaOptions, type ResolvedConfig } from '../../src/runtime/config.js';
+import { COMPUTE_KEYS, collectConfig, describeSettings, resolveConfig, type GridtaOptions, type ResolvedConfig } from '../../src/runtime/config.js';
 import { thrown } from '../helpers/errors.js';
 import { describePrecedence } from '../helpers/config.js';
 
@@ -205,6 +205,29 @@ describe('invalid values [K7]', () => {
   it('validates a YAML value even when a higher layer overrides it', () => {
     const { dir } = project('threads: 0');
     expect(configError(() => resolveIn(dir, { threads: 2 })).details.source).toMatch(/^yaml:/);
+  });
+
+  it('collectConfig finds every invalid value in one resolution; resolveConfig throws the first of them', () => {
+    const { dir, file } = project('max_batch_attempts: 0\ncache_dir: mine');
+    const options: GridtaOptions = { cwd: dir, cgroupRoot: NO_CGROUP, osAvailableParallelism: 4, batchTimeoutMs: 5, maxVariantsPerCompute: 7 };
+    const environ = { GRIDTA_NUM_THREADS: 'four', GRIDTA_CACHE_STRICT: 'yes' };
+    const { config, errors, fileUnknown } = collectConfig(options, environ);
+    expect(errors.map((e) => [e.constructor, e.details])).toEqual([
+      [ConfigError, { key: 'threads', source: 'env:GRIDTA_NUM_THREADS', value: 'four', expected: THREADS }],
+      [ConfigError, { key: 'maxBatchAttempts', source: `yaml:${file}`, value: 0, expected: 'an integer 1..10', path: 'compute.max_batch_attempts' }],
+      [ConfigError, { key: 'batchTimeoutMs', source: 'option', value: 5, expected: 'an integer 1000..86400000' }],
+    ]);
+    expect(fileUnknown).toBe(false);
+    // each rejected value is left out: the next layer, or the default, stands in for it
+    expect([config.threads, config.maxBatchAttempts, config.batchTimeoutMs]).toEqual([
+      { value: 'auto', source: 'default' }, { value: 3, source: 'default' }, { value: 300000, source: 'default' },
+    ]);
+    expect([config.cacheDir, config.cacheStrict, config.maxVariantsPerCompute]).toEqual([
+      { value: join(dir, 'mine'), source: `yaml:${file}` }, { value: true, source: 'env:GRIDTA_CACHE_STRICT' }, { value: 7, source: 'option' },
+    ]);
+    const thrown = configError(() => resolveConfig(options, environ));
+    expect([thrown.message, thrown.details]).toEqual([errors[0]!.message, errors[0]!.details]);
+    expect(thrown.message).toBe('threads from env:GRIDTA_NUM_THREADS must be auto or an integer 1..256 (got "four")');
   });
 });
 

@@ -263,6 +263,57 @@ describe('configuration errors', () => {
     expect(leftovers(), 'the temporary copy is removed').toEqual(before);
   });
 
+  it('lists a bad YAML value, a bad variable and a bad option together, the first met as the error', async () => {
+    const project = tempDir();
+    writeFileSync(join(project, 'package.json'), '{"name":"user-project"}\n');
+    mkdirSync(join(project, 'configs', 'dev'), { recursive: true });
+    const file = join(project, 'configs', 'dev', 'indicators.yaml');
+    writeFileSync(file, 'schema_version: 1\ncompute:\n  max_batch_attempts: 0\n  max_variants_per_compute: 1000\n');
+    const doc = await diagnose({ cwd: project, cgroupRoot: NO_CGROUP, osAvailableParallelism: 2, warmup: false, batchTimeoutMs: 5 }, { GRIDTA_MAX_COMPUTE_BYTES_TOTAL: 'lots' });
+    expect(doc.status).toBe('error');
+    const bytes = 'maxComputeBytesTotal from env:GRIDTA_MAX_COMPUTE_BYTES_TOTAL must be an integer 1..9007199254740991 (got "lots")';
+    expect(doc.error).toEqual({
+      code: 'config_invalid', message: bytes,
+      details: { key: 'maxComputeBytesTotal', source: 'env:GRIDTA_MAX_COMPUTE_BYTES_TOTAL', value: 'lots', expected: 'an integer 1..9007199254740991' },
+    });
+    expect(doc.settings.filter((s) => s.error !== undefined)).toEqual([
+      { name: 'maxComputeBytesTotal', value: 'lots', source: 'env:GRIDTA_MAX_COMPUTE_BYTES_TOTAL', error: bytes },
+      { name: 'maxBatchAttempts', value: 0, source: `yaml:${file}`, error: `maxBatchAttempts from yaml:${file} at compute.max_batch_attempts must be an integer 1..10 (got 0)` },
+      { name: 'batchTimeoutMs', value: 5, source: 'option', error: 'batchTimeoutMs from option must be an integer 1000..86400000 (got 5)' },
+    ]);
+    // the other values of the same three layers are kept
+    expect(setting(doc, 'maxVariantsPerCompute')).toEqual({ name: 'maxVariantsPerCompute', value: 1000, source: `yaml:${file}` });
+    expect(setting(doc, 'configPath')).toEqual({ name: 'configPath', value: file, source: 'default' });
+  });
+
+  it('writes no file while resolving a rejected configuration: no temporary copy, nothing in the project', async () => {
+    const project = tempDir();
+    writeFileSync(join(project, 'package.json'), '{"name":"user-project"}\n');
+    mkdirSync(join(project, 'configs', 'dev'), { recursive: true });
+    const file = join(project, 'configs', 'dev', 'indicators.yaml');
+    writeFileSync(file, 'schema_version: 1\ncompute:\n  thread: 4\n  max_batch_attempts: 0\njobs:\n  concurency: 2\n');
+    const tree = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+    const before = tree(project);
+    const yaml = readFileSync(file, 'utf8');
+    // a temporary directory nothing can be created in: a regular file stands where its parent should be
+    const blocker = join(tempDir(), 'not-a-directory');
+    writeFileSync(blocker, '');
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = join(blocker, 'tmp');
+    let doc: DiagnoseDocument;
+    try {
+      expect(tmpdir()).toBe(join(blocker, 'tmp'));
+      doc = await diagnose({ cwd: project, cgroupRoot: NO_CGROUP, osAvailableParallelism: 2, warmup: false }, {});
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    expect(doc.error?.details).toMatchObject({ key: 'compute.thread', source: `yaml:${file}` });
+    expect(setting(doc, 'maxBatchAttempts')).toMatchObject({ value: 0, source: `yaml:${file}`, error: expect.stringContaining('max_batch_attempts') });
+    expect(tree(project)).toEqual(before);
+    expect(readFileSync(file, 'utf8')).toBe(yaml);
+  });
+
   it('reports an invalid GRIDTA_ENV without guessing the file', async () => {
     const doc = await diagnose({ cwd: ROOT, warmup: false }, { GRIDTA_ENV: 'staging', GRIDTA_MAX_BATCH_ATTEMPTS: '4' });
     expect(doc.status).toBe('error');

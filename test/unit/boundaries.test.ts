@@ -29,6 +29,7 @@ const RULES: { dir: string; forbidden: RegExp[]; why: string }[] = [
   { dir: 'src/arrow', forbidden: [/\/(runtime|cli)\//], why: 'arrow: no runtime' },
   { dir: 'src/runtime', forbidden: [/\/cli\//, /bench\//, /\/jobs\//, /^(pg|pg-boss|prom-client)$/], why: 'runtime: no cli or bench, no jobs or PostgreSQL' },
   { dir: 'src/jobs', forbidden: [/\/cli\//, /bench\//], why: 'jobs: no cli or bench' },
+  { dir: 'src/util', forbidden: [/^(?!\.\/)/], why: 'util imports nothing outside itself (no node:*): the pure modules use it' },
 ];
 
 // Only the jobs layer (and the CLI on top) may talk to PostgreSQL: without a DSN nothing loads pg.
