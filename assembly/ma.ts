@@ -11,7 +11,7 @@
 // the scalar build) run through the scalar tail, which performs the same operations in the same order.
 // Per-variant state survives between chunks in scratch, so chunking never changes a bit.
 import { CHUNK, claimRows, dryBase, dryRows, resumed, span, spanTile, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outgoingA, outgoingB, outPtr, MID_ADD, MID_LIM, nearMidpoint4, paramAt, smallQuotient, st1, st2, st4, st4finite, stNaN4, store4, narrowFinite, CANON_NAN } from './lanes';
-import { ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
+import { blend2, ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
 
 // ---------------------------------------------------------------- EWMA chains: ema, rma, dema, tema
 // Scratch: 5 arrays of n f64: a, b = 1 − a, y1, y2, y3. Warm-up 0, reset on NaN (§2.5).
@@ -53,11 +53,11 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
       const xs = ldx(x, i);
       if (xs != xs) break;
       const xi = f64x2.splat(xs);
-      p0 = f64x2.add(f64x2.mul(a0, xi), f64x2.mul(b0, p0));
-      p1 = f64x2.add(f64x2.mul(a1, xi), f64x2.mul(b1, p1));
+      p0 = blend2(a0, xi, b0, p0);
+      p1 = blend2(a1, xi, b1, p1);
       if (wide) {
-        p2 = f64x2.add(f64x2.mul(a2, xi), f64x2.mul(b2, p2));
-        p3 = f64x2.add(f64x2.mul(a3, xi), f64x2.mul(b3, p3));
+        p2 = blend2(a2, xi, b2, p2);
+        p3 = blend2(a3, xi, b3, p3);
       }
     }
   }
@@ -118,10 +118,10 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
           } else if (seeded) {
             for (let k = 0; k < full8; k += 8) {
               const ca = cell(scratch, n, 0, k), cb = cell(scratch, n, 1, k), cp = cell(scratch, n, 2, k);
-              const p0 = f64x2.add(f64x2.mul(v128.load(ca), xi), f64x2.mul(v128.load(cb), v128.load(cp)));
-              const p1 = f64x2.add(f64x2.mul(v128.load(ca, 16), xi), f64x2.mul(v128.load(cb, 16), v128.load(cp, 16)));
-              const p2 = f64x2.add(f64x2.mul(v128.load(ca, 32), xi), f64x2.mul(v128.load(cb, 32), v128.load(cp, 32)));
-              const p3 = f64x2.add(f64x2.mul(v128.load(ca, 48), xi), f64x2.mul(v128.load(cb, 48), v128.load(cp, 48)));
+              const p0 = blend2(v128.load(ca), xi, v128.load(cb), v128.load(cp));
+              const p1 = blend2(v128.load(ca, 16), xi, v128.load(cb, 16), v128.load(cp, 16));
+              const p2 = blend2(v128.load(ca, 32), xi, v128.load(cb, 32), v128.load(cp, 32));
+              const p3 = blend2(v128.load(ca, 48), xi, v128.load(cb, 48), v128.load(cp, 48));
               v128.store(cp, p0); v128.store(cp, p1, 16); v128.store(cp, p2, 32); v128.store(cp, p3, 48);
               const o = row + (<usize>k << 2);
               v128.store(o, narrowFinite(p0, p1));
@@ -157,10 +157,10 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
                 seeded = false;
               } else {
                 if (seeded) {
-                  p0 = f64x2.add(f64x2.mul(a0, xi), f64x2.mul(b0, p0));
-                  p1 = f64x2.add(f64x2.mul(a1, xi), f64x2.mul(b1, p1));
-                  p2 = f64x2.add(f64x2.mul(a2, xi), f64x2.mul(b2, p2));
-                  p3 = f64x2.add(f64x2.mul(a3, xi), f64x2.mul(b3, p3));
+                  p0 = blend2(a0, xi, b0, p0);
+                  p1 = blend2(a1, xi, b1, p1);
+                  p2 = blend2(a2, xi, b2, p2);
+                  p3 = blend2(a3, xi, b3, p3);
                 } else {
                   p0 = xi; p1 = xi; p2 = xi; p3 = xi;
                   seeded = true;
@@ -178,10 +178,10 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
               seeded = false;
             } else {
               if (seeded) {
-                p0 = f64x2.add(f64x2.mul(a0, xi), f64x2.mul(b0, p0));
-                p1 = f64x2.add(f64x2.mul(a1, xi), f64x2.mul(b1, p1));
-                p2 = f64x2.add(f64x2.mul(a2, xi), f64x2.mul(b2, p2));
-                p3 = f64x2.add(f64x2.mul(a3, xi), f64x2.mul(b3, p3));
+                p0 = blend2(a0, xi, b0, p0);
+                p1 = blend2(a1, xi, b1, p1);
+                p2 = blend2(a2, xi, b2, p2);
+                p3 = blend2(a3, xi, b3, p3);
               } else {
                 p0 = xi; p1 = xi; p2 = xi; p3 = xi;
                 seeded = true;
@@ -213,16 +213,16 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
             continue;
           }
           if (seeded) {
-            p0 = f64x2.add(f64x2.mul(a0, xi), f64x2.mul(b0, p0));
-            p1 = f64x2.add(f64x2.mul(a1, xi), f64x2.mul(b1, p1));
+            p0 = blend2(a0, xi, b0, p0);
+            p1 = blend2(a1, xi, b1, p1);
           } else {
             p0 = xi; p1 = xi;
           }
           let v0 = p0, v1 = p1;
           if (stages >= 2) {
             if (seeded) {
-              q0 = f64x2.add(f64x2.mul(a0, p0), f64x2.mul(b0, q0));
-              q1 = f64x2.add(f64x2.mul(a1, p1), f64x2.mul(b1, q1));
+              q0 = blend2(a0, p0, b0, q0);
+              q1 = blend2(a1, p1, b1, q1);
             } else {
               q0 = p0; q1 = p1;
             }
@@ -231,8 +231,8 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
               v1 = f64x2.sub(f64x2.mul(f64x2.splat(two), p1), q1);
             } else {
               if (seeded) {
-                r0 = f64x2.add(f64x2.mul(a0, q0), f64x2.mul(b0, r0));
-                r1 = f64x2.add(f64x2.mul(a1, q1), f64x2.mul(b1, r1));
+                r0 = blend2(a0, q0, b0, r0);
+                r1 = blend2(a1, q1, b1, r1);
               } else {
                 r0 = q0; r1 = q1;
               }

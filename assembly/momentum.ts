@@ -14,7 +14,7 @@
 // reassociated), one bar at a time in the scalar tail.
 import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, outPtr, paramAt, span, st1, st4, stNaN4, storeLanes, claimRows } from './lanes';
 import {
-  DQ_MAX, DQ_MIN, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, histSlots, i32RingAt, ringSlots, rollsumStep1,
+  DQ_MAX, DQ_MIN, blend2, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, histSlots, i32RingAt, ringSlots, rollsumStep1,
   xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
 import { lnShared } from './mathlog';
@@ -325,8 +325,8 @@ function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, s
         for (let j = 0; j < m; j += 4) {
           const ca = cell(scratch, m, 0, j), cb = cell(scratch, m, 1, j), cG = cell(scratch, m, 2, j), cL = cell(scratch, m, 3, j);
           const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
-          const G0 = f64x2.add(f64x2.mul(a0, g), f64x2.mul(b0, v128.load(cG))), G1 = f64x2.add(f64x2.mul(a1, g), f64x2.mul(b1, v128.load(cG, 16)));
-          const L0 = f64x2.add(f64x2.mul(a0, q), f64x2.mul(b0, v128.load(cL))), L1 = f64x2.add(f64x2.mul(a1, q), f64x2.mul(b1, v128.load(cL, 16)));
+          const G0 = blend2(a0, g, b0, v128.load(cG)), G1 = blend2(a1, g, b1, v128.load(cG, 16));
+          const L0 = blend2(a0, q, b0, v128.load(cL)), L1 = blend2(a1, q, b1, v128.load(cL, 16));
           v128.store(cG, G0); v128.store(cG, G1, 16); v128.store(cL, L0); v128.store(cL, L1, 16);
           const cR = cell(scratch, m, 4, j);
           v128.store(cR, f64x2.add(one, f64x2.div(G0, L0))); v128.store(cR, f64x2.add(one, f64x2.div(G1, L1)), 16);
@@ -400,10 +400,10 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
             const d = xs - p;
             const g = f64x2.splat(d > 0 ? d : 0.0), q = f64x2.splat(d < 0 ? -d : 0.0);
             if (seeded) {
-              G0 = f64x2.add(f64x2.mul(a0, g), f64x2.mul(b0, G0)); L0 = f64x2.add(f64x2.mul(a0, q), f64x2.mul(b0, L0));
-              G1 = f64x2.add(f64x2.mul(a1, g), f64x2.mul(b1, G1)); L1 = f64x2.add(f64x2.mul(a1, q), f64x2.mul(b1, L1));
-              G2 = f64x2.add(f64x2.mul(a2, g), f64x2.mul(b2, G2)); L2 = f64x2.add(f64x2.mul(a2, q), f64x2.mul(b2, L2));
-              G3 = f64x2.add(f64x2.mul(a3, g), f64x2.mul(b3, G3)); L3 = f64x2.add(f64x2.mul(a3, q), f64x2.mul(b3, L3));
+              G0 = blend2(a0, g, b0, G0); L0 = blend2(a0, q, b0, L0);
+              G1 = blend2(a1, g, b1, G1); L1 = blend2(a1, q, b1, L1);
+              G2 = blend2(a2, g, b2, G2); L2 = blend2(a2, q, b2, L2);
+              G3 = blend2(a3, g, b3, G3); L3 = blend2(a3, q, b3, L3);
             } else {
               G0 = g; G1 = g; G2 = g; G3 = g;
               L0 = q; L1 = q; L2 = q; L3 = q;
@@ -436,8 +436,8 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
             const d = xs - p;
             const g = f64x2.splat(d > 0 ? d : 0.0), q = f64x2.splat(d < 0 ? -d : 0.0);
             if (seeded) {
-              G0 = f64x2.add(f64x2.mul(a0, g), f64x2.mul(b0, G0)); L0 = f64x2.add(f64x2.mul(a0, q), f64x2.mul(b0, L0));
-              G1 = f64x2.add(f64x2.mul(a1, g), f64x2.mul(b1, G1)); L1 = f64x2.add(f64x2.mul(a1, q), f64x2.mul(b1, L1));
+              G0 = blend2(a0, g, b0, G0); L0 = blend2(a0, q, b0, L0);
+              G1 = blend2(a1, g, b1, G1); L1 = blend2(a1, q, b1, L1);
             } else {
               G0 = g; G1 = g; L0 = q; L1 = q;
               seeded = true;

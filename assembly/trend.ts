@@ -16,7 +16,7 @@
 // of the run read it there.
 import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, span, st1, st2, st4, stNaN4, storeLanes, tileStep } from './lanes';
 import {
-  DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
+  DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, blend2, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
 import { trueRangeAt } from './volatility';
 
@@ -158,9 +158,9 @@ function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, 
     if (!seed) {
       const ca = cell(scratch, m, 0, j), cb = cell(scratch, m, 1, j);
       const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
-      A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, v128.load(cA))); A1 = f64x2.add(f64x2.mul(a1, tr), f64x2.mul(b1, v128.load(cA, 16)));
-      P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, v128.load(cP))); P1 = f64x2.add(f64x2.mul(a1, pdm), f64x2.mul(b1, v128.load(cP, 16)));
-      M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, v128.load(cM))); M1 = f64x2.add(f64x2.mul(a1, mdm), f64x2.mul(b1, v128.load(cM, 16)));
+      A0 = blend2(a0, tr, b0, v128.load(cA)); A1 = blend2(a1, tr, b1, v128.load(cA, 16));
+      P0 = blend2(a0, pdm, b0, v128.load(cP)); P1 = blend2(a1, pdm, b1, v128.load(cP, 16));
+      M0 = blend2(a0, mdm, b0, v128.load(cM)); M1 = blend2(a1, mdm, b1, v128.load(cM, 16));
     }
     v128.store(cA, A0); v128.store(cA, A1, 16); v128.store(cP, P0); v128.store(cP, P1, 16); v128.store(cM, M0); v128.store(cM, M1, 16);
     adxDI(o1, o2, row + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, 8, j), cell(scratch, m, 9, j), zero, hundred, canon);
@@ -175,14 +175,14 @@ function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, 
     const cA = cell(scratch, m, 4, j), cP = cell(scratch, m, 5, j), cM = cell(scratch, m, 6, j);
     const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
     let tr = f64x2.splat(trs), pdm = f64x2.splat(pdms), mdm = f64x2.splat(mdms);
-    let A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, v128.load(cA))), A1 = f64x2.add(f64x2.mul(a1, tr), f64x2.mul(b1, v128.load(cA, 16)));
-    let P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, v128.load(cP))), P1 = f64x2.add(f64x2.mul(a1, pdm), f64x2.mul(b1, v128.load(cP, 16)));
-    let M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, v128.load(cM))), M1 = f64x2.add(f64x2.mul(a1, mdm), f64x2.mul(b1, v128.load(cM, 16)));
+    let A0 = blend2(a0, tr, b0, v128.load(cA)), A1 = blend2(a1, tr, b1, v128.load(cA, 16));
+    let P0 = blend2(a0, pdm, b0, v128.load(cP)), P1 = blend2(a1, pdm, b1, v128.load(cP, 16));
+    let M0 = blend2(a0, mdm, b0, v128.load(cM)), M1 = blend2(a1, mdm, b1, v128.load(cM, 16));
     adxDI(o1, o2, row + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, 8, j), cell(scratch, m, 9, j), zero, hundred, canon);
     tr = f64x2.splat(trs2); pdm = f64x2.splat(pdms2); mdm = f64x2.splat(mdms2);
-    A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, A0)); A1 = f64x2.add(f64x2.mul(a1, tr), f64x2.mul(b1, A1));
-    P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, P0)); P1 = f64x2.add(f64x2.mul(a1, pdm), f64x2.mul(b1, P1));
-    M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, M0)); M1 = f64x2.add(f64x2.mul(a1, mdm), f64x2.mul(b1, M1));
+    A0 = blend2(a0, tr, b0, A0); A1 = blend2(a1, tr, b1, A1);
+    P0 = blend2(a0, pdm, b0, P0); P1 = blend2(a1, pdm, b1, P1);
+    M0 = blend2(a0, mdm, b0, M0); M1 = blend2(a1, mdm, b1, M1);
     v128.store(cA, A0); v128.store(cA, A1, 16); v128.store(cP, P0); v128.store(cP, P1, 16); v128.store(cM, M0); v128.store(cM, M1, 16);
     adxDI(o1, o2, row + tStride + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, 10, j), cell(scratch, m, 11, j), zero, hundred, canon);
   }
@@ -282,9 +282,9 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           } else {
             const tr = v128.load(barAt(bars, 0, i - t0)), pdm = v128.load(barAt(bars, 1, i - t0)), mdm = v128.load(barAt(bars, 2, i - t0));
             if (seeded) {
-              A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, A0)); A1 = f64x2.add(f64x2.mul(a1, tr), f64x2.mul(b1, A1));
-              P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, P0)); P1 = f64x2.add(f64x2.mul(a1, pdm), f64x2.mul(b1, P1));
-              M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, M0)); M1 = f64x2.add(f64x2.mul(a1, mdm), f64x2.mul(b1, M1));
+              A0 = blend2(a0, tr, b0, A0); A1 = blend2(a1, tr, b1, A1);
+              P0 = blend2(a0, pdm, b0, P0); P1 = blend2(a1, pdm, b1, P1);
+              M0 = blend2(a0, mdm, b0, M0); M1 = blend2(a1, mdm, b1, M1);
             } else {
               A0 = tr; A1 = tr; P0 = pdm; P1 = pdm; M0 = mdm; M1 = mdm;
               seeded = true;
@@ -327,9 +327,9 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           } else {
             const pdm = v128.load(barAt(bars, 1, i - t0)), mdm = v128.load(barAt(bars, 2, i - t0));
             if (seeded) {
-              A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, A0));
-              P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, P0));
-              M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, M0));
+              A0 = blend2(a0, tr, b0, A0);
+              P0 = blend2(a0, pdm, b0, P0);
+              M0 = blend2(a0, mdm, b0, M0);
             } else {
               A0 = tr; P0 = pdm; M0 = mdm;
               seeded = true;
