@@ -177,6 +177,42 @@
   }
 }
 
+/**
+ * Store eight variants' values of one time step (lanes a | b | c | d), canonical NaN. With the
+ * literal stride 4 (TIME_MAJOR) two 16-byte stores; any other stride, four f32 per half.
+ */
+@inline export function st8(o: usize, vStride: usize, a: v128, b: v128, c: v128, d: v128): void {
+  if (vStride == 4) {
+    v128.store(o, narrow4(a, b));
+    v128.store(o, narrow4(c, d), 16);
+  } else {
+    st4(o, vStride, a, b);
+    st4(o + (vStride << 2), vStride, c, d);
+  }
+}
+
+/** As st8 for values known not to be NaN (finite recursions). */
+@inline export function st8finite(o: usize, vStride: usize, a: v128, b: v128, c: v128, d: v128): void {
+  if (vStride == 4) {
+    v128.store(o, narrowFinite(a, b));
+    v128.store(o, narrowFinite(c, d), 16);
+  } else {
+    st4finite(o, vStride, a, b);
+    st4finite(o + (vStride << 2), vStride, c, d);
+  }
+}
+
+/** Eight canonical NaNs for one time step (the layout of st8). */
+@inline export function stNaN8(o: usize, vStride: usize): void {
+  if (vStride == 4) {
+    v128.store(o, i32x4.splat(CANON_NAN));
+    v128.store(o, i32x4.splat(CANON_NAN), 16);
+  } else {
+    stNaN4(o, vStride);
+    stNaN4(o + (vStride << 2), vStride);
+  }
+}
+
 /** Store two variants' values of one time step (scalar narrowing per lane). */
 @inline export function st2(o: usize, vStride: usize, a: v128): void {
   st1(o, f64x2.extract_lane(a, 0));
