@@ -12,7 +12,7 @@
 // data-dependent number of steps. cci runs its per-window sums for four consecutive bars at once
 // in the SIMD build (one bar per lane: each lane sums its own window in the spec's order, nothing is
 // reassociated), one bar at a time in the scalar tail.
-import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, outPtr, paramAt, span, st1, st4, stNaN4, storeLanes, claimRows } from './lanes';
+import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, outPtr, paramAt, span, st1, st4, st8, stNaN4, stNaN8, storeLanes, claimRows } from './lanes';
 import {
   DQ_MAX, DQ_MIN, blend2, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, histSlots, i32RingAt, ringSlots, rollsumStep1,
   xtBytes, xtFill, xtLevels, xtQuery, xtReset,
@@ -295,6 +295,22 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   return v128.bitselect(nan, v128.bitselect(hundred, r, lz), v128.and(lz, f64x2.eq(G, zero)));
 }
 
+/** The gain and the loss of a change d = src[i] − src[i − 1]: d and 0 for a rise, 0 and −d for a fall. */
+@inline function gainOf(d: f64): f64 {
+  return d > 0 ? d : 0.0;
+}
+@inline function lossOf(d: f64): f64 {
+  return d < 0 ? -d : 0.0;
+}
+
+/**
+ * One average of the scalar RSI machine at a valid bar: a·x + b·y once seeded, else it starts at
+ * the bar's gain or loss x.
+ */
+@inline function rsiAvg1(a: f64, x: f64, b: f64, y: f64, seeded: bool): f64 {
+  return seeded ? a * x + b * y : x;
+}
+
 /** Whether the RSI averages are seeded before bar i (src[i − 1] and src[i − 2] valid). */
 @inline function rsiSeeded(x: usize, i: i32): bool {
   if (i < 2) return false;
@@ -319,7 +335,7 @@ function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, s
       seeded = false;
     } else {
       const d = xs - p;
-      const g = f64x2.splat(d > 0 ? d : 0.0), q = f64x2.splat(d < 0 ? -d : 0.0);
+      const g = f64x2.splat(gainOf(d)), q = f64x2.splat(lossOf(d));
       if (seeded) {
         // pass 1: the averages and 1 + G/L; pass 2: the rest, so no division waits on another of its block
         for (let j = 0; j < m; j += 4) {
@@ -380,75 +396,12 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     if (ASC_FEATURE_SIMD) {
       let j = 0;
       for (; j + 8 <= full; j += 8) {
-        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
-        const a2 = v128.load(cell(scratch, n, 0, j + 4)), a3 = v128.load(cell(scratch, n, 0, j + 6));
-        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
-        const b2 = v128.load(cell(scratch, n, 1, j + 4)), b3 = v128.load(cell(scratch, n, 1, j + 6));
-        let G0 = v128.load(cell(scratch, n, 2, j)), G1 = v128.load(cell(scratch, n, 2, j + 2));
-        let G2 = v128.load(cell(scratch, n, 2, j + 4)), G3 = v128.load(cell(scratch, n, 2, j + 6));
-        let L0 = v128.load(cell(scratch, n, 3, j)), L1 = v128.load(cell(scratch, n, 3, j + 2));
-        let L2 = v128.load(cell(scratch, n, 3, j + 4)), L3 = v128.load(cell(scratch, n, 3, j + 6));
-        let o = out + <usize>j * vStride + <usize>t0 * tStride;
-        const o4 = vStride << 2;
-        let p = p0, seeded = seeded0;
-        for (let i = t0; i < t1; i++) {
-          const xs = ldx(x, i);
-          if (xs != xs || p != p) {
-            stNaN4(o, vStride); stNaN4(o + o4, vStride);
-            seeded = false;
-          } else {
-            const d = xs - p;
-            const g = f64x2.splat(d > 0 ? d : 0.0), q = f64x2.splat(d < 0 ? -d : 0.0);
-            if (seeded) {
-              G0 = blend2(a0, g, b0, G0); L0 = blend2(a0, q, b0, L0);
-              G1 = blend2(a1, g, b1, G1); L1 = blend2(a1, q, b1, L1);
-              G2 = blend2(a2, g, b2, G2); L2 = blend2(a2, q, b2, L2);
-              G3 = blend2(a3, g, b3, G3); L3 = blend2(a3, q, b3, L3);
-            } else {
-              G0 = g; G1 = g; G2 = g; G3 = g;
-              L0 = q; L1 = q; L2 = q; L3 = q;
-              seeded = true;
-            }
-            st4(o, vStride, rsi2(G0, L0), rsi2(G1, L1));
-            st4(o + o4, vStride, rsi2(G2, L2), rsi2(G3, L3));
-          }
-          p = xs;
-          o += tStride;
-        }
-        v128.store(cell(scratch, n, 2, j), G0); v128.store(cell(scratch, n, 2, j + 2), G1);
-        v128.store(cell(scratch, n, 2, j + 4), G2); v128.store(cell(scratch, n, 2, j + 6), G3);
-        v128.store(cell(scratch, n, 3, j), L0); v128.store(cell(scratch, n, 3, j + 2), L1);
-        v128.store(cell(scratch, n, 3, j + 4), L2); v128.store(cell(scratch, n, 3, j + 6), L3);
+        rsiBlock(x, out + <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride,
+          cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), cell(scratch, n, 3, j), p0, seeded0, true);
       }
       for (; j < full; j += 4) {
-        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
-        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
-        let G0 = v128.load(cell(scratch, n, 2, j)), G1 = v128.load(cell(scratch, n, 2, j + 2));
-        let L0 = v128.load(cell(scratch, n, 3, j)), L1 = v128.load(cell(scratch, n, 3, j + 2));
-        let o = out + <usize>j * vStride + <usize>t0 * tStride;
-        let p = p0, seeded = seeded0;
-        for (let i = t0; i < t1; i++) {
-          const xs = ldx(x, i);
-          if (xs != xs || p != p) {
-            stNaN4(o, vStride);
-            seeded = false;
-          } else {
-            const d = xs - p;
-            const g = f64x2.splat(d > 0 ? d : 0.0), q = f64x2.splat(d < 0 ? -d : 0.0);
-            if (seeded) {
-              G0 = blend2(a0, g, b0, G0); L0 = blend2(a0, q, b0, L0);
-              G1 = blend2(a1, g, b1, G1); L1 = blend2(a1, q, b1, L1);
-            } else {
-              G0 = g; G1 = g; L0 = q; L1 = q;
-              seeded = true;
-            }
-            st4(o, vStride, rsi2(G0, L0), rsi2(G1, L1));
-          }
-          p = xs;
-          o += tStride;
-        }
-        v128.store(cell(scratch, n, 2, j), G0); v128.store(cell(scratch, n, 2, j + 2), G1);
-        v128.store(cell(scratch, n, 3, j), L0); v128.store(cell(scratch, n, 3, j + 2), L1);
+        rsiBlock(x, out + <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride,
+          cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), cell(scratch, n, 3, j), p0, seeded0, false);
       }
     }
     for (let j = full; j < n; j++) {
@@ -457,28 +410,63 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       let p = p0, seeded = seeded0;
       for (let i = t0; i < t1; i++) {
-        const xs = ldx(x, i);
-        let r: f64 = NaN;
-        if (xs != xs || p != p) {
-          seeded = false;
-        } else {
-          const d = xs - p;
-          const g = d > 0 ? d : 0.0, q = d < 0 ? -d : 0.0;
-          if (seeded) {
-            G = a * g + b * G;
-            L = a * q + b * L;
-          } else {
-            G = g; L = q;
-            seeded = true;
-          }
-          r = rsi1(G, L);
-        }
-        st1(o, r);
+        const xs = ldx(x, i), d = xs - p;
+        const valid = xs == xs && p == p;
+        if (valid) { G = rsiAvg1(a, gainOf(d), b, G, seeded); L = rsiAvg1(a, lossOf(d), b, L, seeded); }
+        st1(o, valid ? rsi1(G, L) : NaN);
+        seeded = valid;
         p = xs;
         o += tStride;
       }
       store<f64>(cell(scratch, n, 2, j), G); store<f64>(cell(scratch, n, 3, j), L);
     }
+  }
+}
+
+/**
+ * rsi over the block of eight (`wide`) or four variants whose coefficients and averages start at
+ * ca, cb, cG, cL, bars t0 … t1 − 1, the block's first value of bar t0 at `o`, averages in registers.
+ * p0 is the bar before t0, seeded0 whether the averages are seeded at t0.
+ */
+@inline function rsiBlock(x: usize, o: usize, t0: i32, t1: i32, tStride: usize, vStride: usize, ca: usize, cb: usize, cG: usize, cL: usize,
+  p0: f64, seeded0: bool, wide: bool): void {
+  const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
+  let G0 = v128.load(cG), G1 = v128.load(cG, 16), L0 = v128.load(cL), L1 = v128.load(cL, 16);
+  let a2 = a0, a3 = a0, b2 = b0, b3 = b0, G2 = G0, G3 = G0, L2 = L0, L3 = L0;
+  if (wide) {
+    a2 = v128.load(ca, 32); a3 = v128.load(ca, 48); b2 = v128.load(cb, 32); b3 = v128.load(cb, 48);
+    G2 = v128.load(cG, 32); G3 = v128.load(cG, 48); L2 = v128.load(cL, 32); L3 = v128.load(cL, 48);
+  }
+  let p = p0, seeded = seeded0;
+  for (let i = t0; i < t1; i++) {
+    const xs = ldx(x, i);
+    if (xs != xs || p != p) {
+      if (wide) stNaN8(o, vStride); else stNaN4(o, vStride);
+      seeded = false;
+    } else {
+      const d = xs - p;
+      const g = f64x2.splat(gainOf(d)), q = f64x2.splat(lossOf(d));
+      if (seeded) {
+        G0 = blend2(a0, g, b0, G0); L0 = blend2(a0, q, b0, L0);
+        G1 = blend2(a1, g, b1, G1); L1 = blend2(a1, q, b1, L1);
+        if (wide) {
+          G2 = blend2(a2, g, b2, G2); L2 = blend2(a2, q, b2, L2);
+          G3 = blend2(a3, g, b3, G3); L3 = blend2(a3, q, b3, L3);
+        }
+      } else {
+        G0 = g; G1 = g; G2 = g; G3 = g;
+        L0 = q; L1 = q; L2 = q; L3 = q;
+        seeded = true;
+      }
+      if (wide) st8(o, vStride, rsi2(G0, L0), rsi2(G1, L1), rsi2(G2, L2), rsi2(G3, L3));
+      else st4(o, vStride, rsi2(G0, L0), rsi2(G1, L1));
+    }
+    p = xs;
+    o += tStride;
+  }
+  v128.store(cG, G0); v128.store(cG, G1, 16); v128.store(cL, L0); v128.store(cL, L1, 16);
+  if (wide) {
+    v128.store(cG, G2, 32); v128.store(cG, G3, 48); v128.store(cL, L2, 32); v128.store(cL, L3, 48);
   }
 }
 
@@ -578,22 +566,12 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
       let p = p0, seeded = seeded0;
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
-        const xs = ldx(x, i);
-        let r: f64 = NaN;
-        if (xs != xs || p != p) {
-          seeded = false;
-        } else {
-          const d = xs - p;
-          const g = d > 0 ? d : 0.0, q = d < 0 ? -d : 0.0;
-          if (seeded) {
-            G = a * g + b * G;
-            L = a * q + b * L;
-          } else {
-            G = g; L = q;
-            seeded = true;
-          }
-          r = rsi1(G, L);
-        }
+        // the RSI machine of rsi's scalar tail
+        const xs = ldx(x, i), d = xs - p;
+        const valid = xs == xs && p == p;
+        if (valid) { G = rsiAvg1(a, gainOf(d), b, G, seeded); L = rsiAvg1(a, lossOf(d), b, L, seeded); }
+        const r = valid ? rsi1(G, L) : NaN;
+        seeded = valid;
         p = xs;
         store<f64>(rR + (<usize>(i & rmask) << 3), r);
         const HH = dqValue(rR, rmask, dqStep(sH, qH, rmask, rR, rmask, i, kw, DQ_MAX));
