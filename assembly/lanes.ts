@@ -213,6 +213,12 @@
   }
 }
 
+/** Two canonical NaNs for one time step (the layout of st2). */
+@inline export function stNaN2(o: usize, vStride: usize): void {
+  store<u32>(o, CANON_NAN);
+  store<u32>(o + vStride, CANON_NAN);
+}
+
 /** Store two variants' values of one time step (scalar narrowing per lane). */
 @inline export function st2(o: usize, vStride: usize, a: v128): void {
   st1(o, f64x2.extract_lane(a, 0));

@@ -14,7 +14,7 @@
 // extremes of chandelier_exit and supertrend over `mult`, ichimoku's lines over `displacement`), the
 // first variant of each run of equal windows computes it once per chunk into scratch and the others
 // of the run read it there.
-import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, span, st1, st2, st4, stNaN4, storeLanes, tileStep } from './lanes';
+import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, span, st1, st2, st4, stNaN2, stNaN4, storeLanes, tileStep } from './lanes';
 import {
   DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, blend2, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
@@ -259,95 +259,8 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       storeBar(bars, i - t0, tr, barDM(h, l, i, tr, true), barDM(h, l, i, tr, false));
     }
     if (ASC_FEATURE_SIMD) {
-      const zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
-      for (let j = 0; j < full; j += 4) {
-        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
-        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
-        const c0 = v128.load(cell(scratch, n, 2, j)), c1 = v128.load(cell(scratch, n, 2, j + 2));
-        const d0 = v128.load(cell(scratch, n, 3, j)), d1 = v128.load(cell(scratch, n, 3, j + 2));
-        let A0 = v128.load(cell(scratch, n, 4, j)), A1 = v128.load(cell(scratch, n, 4, j + 2));
-        let P0 = v128.load(cell(scratch, n, 5, j)), P1 = v128.load(cell(scratch, n, 5, j + 2));
-        let M0 = v128.load(cell(scratch, n, 6, j)), M1 = v128.load(cell(scratch, n, 6, j + 2));
-        let Y0 = v128.load(cell(scratch, n, 7, j)), Y1 = v128.load(cell(scratch, n, 7, j + 2));
-        let off = <usize>j * vStride + <usize>t0 * tStride;
-        let seeded = seeded0;
-        for (let i = t0; i < t1; i++) {
-          const trs = load<f64>(barAt(bars, 0, i - t0));
-          if (trs != trs) {
-            if (o0) stNaN4(o0 + off, vStride);
-            if (o1) stNaN4(o1 + off, vStride);
-            if (o2) stNaN4(o2 + off, vStride);
-            Y0 = nan; Y1 = nan;
-            seeded = false;
-          } else {
-            const tr = v128.load(barAt(bars, 0, i - t0)), pdm = v128.load(barAt(bars, 1, i - t0)), mdm = v128.load(barAt(bars, 2, i - t0));
-            if (seeded) {
-              A0 = blend2(a0, tr, b0, A0); A1 = blend2(a1, tr, b1, A1);
-              P0 = blend2(a0, pdm, b0, P0); P1 = blend2(a1, pdm, b1, P1);
-              M0 = blend2(a0, mdm, b0, M0); M1 = blend2(a1, mdm, b1, M1);
-            } else {
-              A0 = tr; A1 = tr; P0 = pdm; P1 = pdm; M0 = mdm; M1 = mdm;
-              seeded = true;
-            }
-            const az0 = f64x2.eq(A0, zero), az1 = f64x2.eq(A1, zero);
-            const pd0 = f64x2.mul(hundred, f64x2.div(P0, A0)), pd1 = f64x2.mul(hundred, f64x2.div(P1, A1));
-            const md0 = f64x2.mul(hundred, f64x2.div(M0, A0)), md1 = f64x2.mul(hundred, f64x2.div(M1, A1));
-            const s0 = f64x2.add(pd0, md0), s1 = f64x2.add(pd1, md1);
-            let dx0 = f64x2.mul(hundred, f64x2.div(f64x2.abs(f64x2.sub(pd0, md0)), s0));
-            let dx1 = f64x2.mul(hundred, f64x2.div(f64x2.abs(f64x2.sub(pd1, md1)), s1));
-            dx0 = v128.bitselect(nan, dx0, v128.or(az0, f64x2.eq(s0, zero)));
-            dx1 = v128.bitselect(nan, dx1, v128.or(az1, f64x2.eq(s1, zero)));
-            Y0 = ewma2(Y0, dx0, c0, d0); Y1 = ewma2(Y1, dx1, c1, d1);
-            if (o0) st4(o0 + off, vStride, Y0, Y1);
-            if (o1) st4(o1 + off, vStride, v128.bitselect(nan, pd0, az0), v128.bitselect(nan, pd1, az1));
-            if (o2) st4(o2 + off, vStride, v128.bitselect(nan, md0, az0), v128.bitselect(nan, md1, az1));
-          }
-          off += tStride;
-        }
-        v128.store(cell(scratch, n, 4, j), A0); v128.store(cell(scratch, n, 4, j + 2), A1);
-        v128.store(cell(scratch, n, 5, j), P0); v128.store(cell(scratch, n, 5, j + 2), P1);
-        v128.store(cell(scratch, n, 6, j), M0); v128.store(cell(scratch, n, 6, j + 2), M1);
-        v128.store(cell(scratch, n, 7, j), Y0); v128.store(cell(scratch, n, 7, j + 2), Y1);
-      }
-      for (let j = full; j < pairs; j += 2) {
-        const a0 = v128.load(cell(scratch, n, 0, j)), b0 = v128.load(cell(scratch, n, 1, j));
-        const c0 = v128.load(cell(scratch, n, 2, j)), d0 = v128.load(cell(scratch, n, 3, j));
-        let A0 = v128.load(cell(scratch, n, 4, j)), P0 = v128.load(cell(scratch, n, 5, j));
-        let M0 = v128.load(cell(scratch, n, 6, j)), Y0 = v128.load(cell(scratch, n, 7, j));
-        let off = <usize>j * vStride + <usize>t0 * tStride;
-        let seeded = seeded0;
-        for (let i = t0; i < t1; i++) {
-          const tr = v128.load(barAt(bars, 0, i - t0));
-          if (f64x2.extract_lane(tr, 0) != f64x2.extract_lane(tr, 0)) {
-            if (o0) { store<u32>(o0 + off, CANON_NAN); store<u32>(o0 + off + vStride, CANON_NAN); }
-            if (o1) { store<u32>(o1 + off, CANON_NAN); store<u32>(o1 + off + vStride, CANON_NAN); }
-            if (o2) { store<u32>(o2 + off, CANON_NAN); store<u32>(o2 + off + vStride, CANON_NAN); }
-            Y0 = nan;
-            seeded = false;
-          } else {
-            const pdm = v128.load(barAt(bars, 1, i - t0)), mdm = v128.load(barAt(bars, 2, i - t0));
-            if (seeded) {
-              A0 = blend2(a0, tr, b0, A0);
-              P0 = blend2(a0, pdm, b0, P0);
-              M0 = blend2(a0, mdm, b0, M0);
-            } else {
-              A0 = tr; P0 = pdm; M0 = mdm;
-              seeded = true;
-            }
-            const az0 = f64x2.eq(A0, zero);
-            const pd0 = f64x2.mul(hundred, f64x2.div(P0, A0)), md0 = f64x2.mul(hundred, f64x2.div(M0, A0));
-            const s0 = f64x2.add(pd0, md0);
-            const dx0 = f64x2.mul(hundred, f64x2.div(f64x2.abs(f64x2.sub(pd0, md0)), s0));
-            Y0 = ewma2(Y0, v128.bitselect(nan, dx0, v128.or(az0, f64x2.eq(s0, zero))), c0, d0);
-            if (o0) st2(o0 + off, vStride, Y0);
-            if (o1) st2(o1 + off, vStride, v128.bitselect(nan, pd0, az0));
-            if (o2) st2(o2 + off, vStride, v128.bitselect(nan, md0, az0));
-          }
-          off += tStride;
-        }
-        v128.store(cell(scratch, n, 4, j), A0); v128.store(cell(scratch, n, 5, j), P0);
-        v128.store(cell(scratch, n, 6, j), M0); v128.store(cell(scratch, n, 7, j), Y0);
-      }
+      for (let j = 0; j < full; j += 4) adxBlock(bars, o0, o1, o2, <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride, n, j, scratch, seeded0, true);
+      for (let j = full; j < pairs; j += 2) adxBlock(bars, o0, o1, o2, <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride, n, j, scratch, seeded0, false);
     }
     for (let j = pairs; j < n; j++) {
       const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
@@ -376,8 +289,7 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           if (A != 0) {
             pd = 100.0 * (P / A);
             md = 100.0 * (M / A);
-            const s = pd + md;
-            dx = s == 0 ? NaN : 100.0 * (abs(pd - md) / s);
+            dx = dx1(pd, md);
           }
           Y = ewma1(Y, dx, as, bs);
         }
@@ -389,6 +301,84 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       store<f64>(cell(scratch, n, 4, j), A); store<f64>(cell(scratch, n, 5, j), P);
       store<f64>(cell(scratch, n, 6, j), M); store<f64>(cell(scratch, n, 7, j), Y);
     }
+  }
+}
+
+/** DX from plus_di and minus_di: 100·(|pd − md| / (pd + md)), NaN where pd + md == 0. */
+@inline function dx1(pd: f64, md: f64): f64 {
+  const s = pd + md;
+  return s == 0 ? NaN : 100.0 * (abs(pd - md) / s);
+}
+
+/** dx1 on lanes, also NaN where the lane's window RMA of TR is zero (`az`: plus_di and minus_di undefined). */
+@inline function dx2(pd: v128, md: v128, az: v128, zero: v128, hundred: v128, nan: v128): v128 {
+  const s = f64x2.add(pd, md);
+  return v128.bitselect(nan, f64x2.mul(hundred, f64x2.div(f64x2.abs(f64x2.sub(pd, md)), s)), v128.or(az, f64x2.eq(s, zero)));
+}
+
+/**
+ * adx off the TIME_MAJOR rows path, SIMD build: the block of four (`wide`) or two variants from j,
+ * bars t0 … t1 − 1 (TR, PDM, MDM of each in `bars`), outputs at offset `off` of bar t0, state in
+ * registers. seeded0: whether the RMAs are seeded at t0.
+ */
+@inline function adxBlock(bars: usize, o0: usize, o1: usize, o2: usize, off: usize, t0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, j: i32,
+  scratch: usize, seeded0: bool, wide: bool): void {
+  const zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
+  const ca = cell(scratch, n, 0, j), cb = cell(scratch, n, 1, j), cc = cell(scratch, n, 2, j), cd = cell(scratch, n, 3, j);
+  const cA = cell(scratch, n, 4, j), cP = cell(scratch, n, 5, j), cM = cell(scratch, n, 6, j), cY = cell(scratch, n, 7, j);
+  const a0 = v128.load(ca), b0 = v128.load(cb), c0 = v128.load(cc), d0 = v128.load(cd);
+  let A0 = v128.load(cA), P0 = v128.load(cP), M0 = v128.load(cM), Y0 = v128.load(cY);
+  let a1 = a0, b1 = b0, c1 = c0, d1 = d0, A1 = A0, P1 = P0, M1 = M0, Y1 = Y0;
+  if (wide) {
+    a1 = v128.load(ca, 16); b1 = v128.load(cb, 16); c1 = v128.load(cc, 16); d1 = v128.load(cd, 16);
+    A1 = v128.load(cA, 16); P1 = v128.load(cP, 16); M1 = v128.load(cM, 16); Y1 = v128.load(cY, 16);
+  }
+  let seeded = seeded0;
+  for (let i = t0; i < t1; i++) {
+    const trs = load<f64>(barAt(bars, 0, i - t0));
+    if (trs != trs) {
+      if (wide) {
+        if (o0) stNaN4(o0 + off, vStride);
+        if (o1) stNaN4(o1 + off, vStride);
+        if (o2) stNaN4(o2 + off, vStride);
+      } else {
+        if (o0) stNaN2(o0 + off, vStride);
+        if (o1) stNaN2(o1 + off, vStride);
+        if (o2) stNaN2(o2 + off, vStride);
+      }
+      Y0 = nan; Y1 = nan;
+      seeded = false;
+    } else {
+      const tr = v128.load(barAt(bars, 0, i - t0)), pdm = v128.load(barAt(bars, 1, i - t0)), mdm = v128.load(barAt(bars, 2, i - t0));
+      if (seeded) {
+        A0 = blend2(a0, tr, b0, A0); P0 = blend2(a0, pdm, b0, P0); M0 = blend2(a0, mdm, b0, M0);
+        if (wide) {
+          A1 = blend2(a1, tr, b1, A1); P1 = blend2(a1, pdm, b1, P1); M1 = blend2(a1, mdm, b1, M1);
+        }
+      } else {
+        A0 = tr; A1 = tr; P0 = pdm; P1 = pdm; M0 = mdm; M1 = mdm;
+        seeded = true;
+      }
+      const az0 = f64x2.eq(A0, zero), az1 = f64x2.eq(A1, zero);
+      const pd0 = f64x2.mul(hundred, f64x2.div(P0, A0)), md0 = f64x2.mul(hundred, f64x2.div(M0, A0));
+      Y0 = ewma2(Y0, dx2(pd0, md0, az0, zero, hundred, nan), c0, d0);
+      if (wide) {
+        const pd1 = f64x2.mul(hundred, f64x2.div(P1, A1)), md1 = f64x2.mul(hundred, f64x2.div(M1, A1));
+        Y1 = ewma2(Y1, dx2(pd1, md1, az1, zero, hundred, nan), c1, d1);
+        if (o0) st4(o0 + off, vStride, Y0, Y1);
+        if (o1) st4(o1 + off, vStride, v128.bitselect(nan, pd0, az0), v128.bitselect(nan, pd1, az1));
+        if (o2) st4(o2 + off, vStride, v128.bitselect(nan, md0, az0), v128.bitselect(nan, md1, az1));
+      } else {
+        if (o0) st2(o0 + off, vStride, Y0);
+        if (o1) st2(o1 + off, vStride, v128.bitselect(nan, pd0, az0));
+        if (o2) st2(o2 + off, vStride, v128.bitselect(nan, md0, az0));
+      }
+    }
+    off += tStride;
+  }
+  v128.store(cA, A0); v128.store(cP, P0); v128.store(cM, M0); v128.store(cY, Y0);
+  if (wide) {
+    v128.store(cA, A1, 16); v128.store(cP, P1, 16); v128.store(cM, M1, 16); v128.store(cY, Y1, 16);
   }
 }
 
