@@ -11,10 +11,12 @@
 // the scalar build) run through the scalar tail, which performs the same operations in the same order.
 // Per-variant state survives between chunks in scratch, so chunking never changes a bit.
 import { CHUNK, claimRows, dryBase, dryRows, resumed, span, spanTile, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outgoingA, outgoingB, outPtr, MID_ADD, MID_LIM, nearMidpoint4, paramAt, smallQuotient, st1, st2, st4, st4finite, st8finite, stNaN4, stNaN8, store4, narrowFinite, CANON_NAN } from './lanes';
+import { EWMA_A, EWMA_ARRAYS, EWMA_B, EWMA_Y1, EWMA_Y2, EWMA_Y3 } from './scratch';
 import { blend2, ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
 
 // ---------------------------------------------------------------- EWMA chains: ema, rma, dema, tema
-// Scratch: 5 arrays of n f64: a, b = 1 − a, y1, y2, y3. Warm-up 0, reset on NaN (§2.5).
+// Scratch: EWMA_ARRAYS arrays of n f64 (scratch.ts: a, b = 1 − a, y1, y2, y3), then the sink of a dry
+// call. Warm-up 0, reset on NaN (§2.5).
 
 /**
  * A dry stretch of a time-split call (lanes.ts IO_SKIP), single-stage chain, SIMD build: the states
@@ -26,8 +28,8 @@ import { blend2, ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } 
  */
 function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, seeded0: bool): void {
   let j = 0;
-  for (; j + 8 <= full; j += 8) ewmaDryBlock(x, t0, t1, cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), seeded0, true);
-  for (; j < full; j += 4) ewmaDryBlock(x, t0, t1, cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), seeded0, false);
+  for (; j + 8 <= full; j += 8) ewmaDryBlock(x, t0, t1, cell(scratch, n, EWMA_A, j), cell(scratch, n, EWMA_B, j), cell(scratch, n, EWMA_Y1, j), seeded0, true);
+  for (; j < full; j += 4) ewmaDryBlock(x, t0, t1, cell(scratch, n, EWMA_A, j), cell(scratch, n, EWMA_B, j), cell(scratch, n, EWMA_Y1, j), seeded0, false);
 }
 
 /** ewmaDry for the block of eight (`wide`) or four variants whose coefficients and states start at ca, cb, cp. */
@@ -77,17 +79,17 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
   const x = ioPtr(io, IO_SRC);
   const stored = outPtr(io, 0);
   const skip = dryRows(io);
-  const sink = scratch + ((<usize>n * 5) << 3);
+  const sink = scratch + ((<usize>n * EWMA_ARRAYS) << 3);
   const resume = resumed(io);
   for (let j = 0; j < n; j++) {
     const w = paramAt(params, n, 0, j);
     const a = wilder ? 1.0 / w : 2.0 / (w + 1.0);
-    store<f64>(cell(scratch, n, 0, j), a);
-    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
+    store<f64>(cell(scratch, n, EWMA_A, j), a);
+    store<f64>(cell(scratch, n, EWMA_B, j), 1.0 - a);
     if (!resume) {
-      store<f64>(cell(scratch, n, 2, j), NaN);
-      store<f64>(cell(scratch, n, 3, j), NaN);
-      store<f64>(cell(scratch, n, 4, j), NaN);
+      store<f64>(cell(scratch, n, EWMA_Y1, j), NaN);
+      store<f64>(cell(scratch, n, EWMA_Y2, j), NaN);
+      store<f64>(cell(scratch, n, EWMA_Y3, j), NaN);
     }
   }
   let full = 0;
@@ -112,7 +114,7 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
       } else if (stages == 1) {
         for (; j + 8 <= full; j += 8) {
           const o = out + <usize>j * vStride + <usize>t0 * tStride;
-          const ca = cell(scratch, n, 0, j), cb = cell(scratch, n, 1, j), cp = cell(scratch, n, 2, j);
+          const ca = cell(scratch, n, EWMA_A, j), cb = cell(scratch, n, EWMA_B, j), cp = cell(scratch, n, EWMA_Y1, j);
           // TIME_MAJOR with the literal stride 4: the block's eight values of a bar are adjacent, two 16-byte stores
           if (vStride == 4) ewmaBlock8(x, o, t0, t1, tStride, 4, ca, cb, cp, seeded0);
           else ewmaBlock8(x, o, t0, t1, tStride, vStride, ca, cb, cp, seeded0);
@@ -139,7 +141,7 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
       seeded = false;
     } else if (seeded) {
       for (let k = 0; k < full8; k += 8) {
-        const ca = cell(scratch, n, 0, k), cb = cell(scratch, n, 1, k), cp = cell(scratch, n, 2, k);
+        const ca = cell(scratch, n, EWMA_A, k), cb = cell(scratch, n, EWMA_B, k), cp = cell(scratch, n, EWMA_Y1, k);
         const p0 = blend2(v128.load(ca), xi, v128.load(cb), v128.load(cp));
         const p1 = blend2(v128.load(ca, 16), xi, v128.load(cb, 16), v128.load(cp, 16));
         const p2 = blend2(v128.load(ca, 32), xi, v128.load(cb, 32), v128.load(cp, 32));
@@ -150,7 +152,7 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
         v128.store(o, narrowFinite(p2, p3), 16);
       }
     } else {
-      for (let k = 0; k < full8; k += 2) v128.store(cell(scratch, n, 2, k), xi);
+      for (let k = 0; k < full8; k += 2) v128.store(cell(scratch, n, EWMA_Y1, k), xi);
       const v = narrowFinite(xi, xi);
       for (let k = 0; k < full8; k += 4) v128.store(row + (<usize>k << 2), v);
       seeded = true;
@@ -197,11 +199,11 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
 /** The chain of 1 … 3 stages over the block of four variants j … j + 3, bars t0 … t1 − 1 at `o`, states in registers. */
 @inline function ewmaBlock4(x: usize, o: usize, t0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, j: i32, scratch: usize, stages: i32, seeded0: bool): void {
   const two = 2.0, three = 3.0;
-  const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
-  const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
-  let p0 = v128.load(cell(scratch, n, 2, j)), p1 = v128.load(cell(scratch, n, 2, j + 2));
-  let q0 = v128.load(cell(scratch, n, 3, j)), q1 = v128.load(cell(scratch, n, 3, j + 2));
-  let r0 = v128.load(cell(scratch, n, 4, j)), r1 = v128.load(cell(scratch, n, 4, j + 2));
+  const a0 = v128.load(cell(scratch, n, EWMA_A, j)), a1 = v128.load(cell(scratch, n, EWMA_A, j + 2));
+  const b0 = v128.load(cell(scratch, n, EWMA_B, j)), b1 = v128.load(cell(scratch, n, EWMA_B, j + 2));
+  let p0 = v128.load(cell(scratch, n, EWMA_Y1, j)), p1 = v128.load(cell(scratch, n, EWMA_Y1, j + 2));
+  let q0 = v128.load(cell(scratch, n, EWMA_Y2, j)), q1 = v128.load(cell(scratch, n, EWMA_Y2, j + 2));
+  let r0 = v128.load(cell(scratch, n, EWMA_Y3, j)), r1 = v128.load(cell(scratch, n, EWMA_Y3, j + 2));
   let seeded = seeded0;
   for (let i = t0; i < t1; i++) {
     const xs = ldx(x, i);
@@ -244,17 +246,17 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
     st4finite(o, vStride, v0, v1);
     o += tStride;
   }
-  v128.store(cell(scratch, n, 2, j), p0); v128.store(cell(scratch, n, 2, j + 2), p1);
-  v128.store(cell(scratch, n, 3, j), q0); v128.store(cell(scratch, n, 3, j + 2), q1);
-  v128.store(cell(scratch, n, 4, j), r0); v128.store(cell(scratch, n, 4, j + 2), r1);
+  v128.store(cell(scratch, n, EWMA_Y1, j), p0); v128.store(cell(scratch, n, EWMA_Y1, j + 2), p1);
+  v128.store(cell(scratch, n, EWMA_Y2, j), q0); v128.store(cell(scratch, n, EWMA_Y2, j + 2), q1);
+  v128.store(cell(scratch, n, EWMA_Y3, j), r0); v128.store(cell(scratch, n, EWMA_Y3, j + 2), r1);
 }
 
 /** The chain of 1 … 3 stages one variant at a time (variants full … n − 1), bars t0 … t1 − 1; both builds. */
 @inline function ewmaTail(x: usize, out: usize, t0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, full: i32, scratch: usize, stages: i32): void {
   const two = 2.0, three = 3.0;
   for (let j = full; j < n; j++) {
-    const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
-    let p = load<f64>(cell(scratch, n, 2, j)), q = load<f64>(cell(scratch, n, 3, j)), r = load<f64>(cell(scratch, n, 4, j));
+    const a = load<f64>(cell(scratch, n, EWMA_A, j)), b = load<f64>(cell(scratch, n, EWMA_B, j));
+    let p = load<f64>(cell(scratch, n, EWMA_Y1, j)), q = load<f64>(cell(scratch, n, EWMA_Y2, j)), r = load<f64>(cell(scratch, n, EWMA_Y3, j));
     let o = out + <usize>j * vStride + <usize>t0 * tStride;
     for (let i = t0; i < t1; i++) {
       p = ewma1(p, ldx(x, i), a, b);
@@ -271,7 +273,7 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
       st1(o, v);
       o += tStride;
     }
-    store<f64>(cell(scratch, n, 2, j), p); store<f64>(cell(scratch, n, 3, j), q); store<f64>(cell(scratch, n, 4, j), r);
+    store<f64>(cell(scratch, n, EWMA_Y1, j), p); store<f64>(cell(scratch, n, EWMA_Y2, j), q); store<f64>(cell(scratch, n, EWMA_Y3, j), r);
   }
 }
 
