@@ -18,6 +18,7 @@ import {
   xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
 import { lnShared } from './mathlog';
+import { RSI_A, RSI_B, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM } from './scratch';
 
 /** The largest value of integer parameter p over the call's variants. */
 @inline function maxParam(params: usize, n: i32, p: i32): i32 {
@@ -278,7 +279,7 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // otherwise the change d gives g, q (shared), G = g or (α·g) + ((1 − α)·G) and L alike per lane, and
 // rsi = NaN if L == G == 0, 100 if L == 0, else 100 − (100 / (1 + (G / L))).
 // SIMD: blocks of eight variants (four f64x2 of G and of L) in registers along the chunk, then a
-// block of four; the scalar tail performs the same operations. Scratch: 4 arrays of n f64: a, b, G, L.
+// block of four; the scalar tail performs the same operations. Scratch: RSI_ARRAYS arrays (scratch.ts).
 
 @inline function rsi1(G: f64, L: f64): f64 {
   return L == 0 ? (G == 0 ? NaN : 100.0) : 100.0 - 100.0 / (1.0 + G / L);
@@ -339,16 +340,16 @@ function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, s
       if (seeded) {
         // pass 1: the averages and 1 + G/L; pass 2: the rest, so no division waits on another of its block
         for (let j = 0; j < m; j += 4) {
-          const ca = cell(scratch, m, 0, j), cb = cell(scratch, m, 1, j), cG = cell(scratch, m, 2, j), cL = cell(scratch, m, 3, j);
+          const ca = cell(scratch, m, RSI_A, j), cb = cell(scratch, m, RSI_B, j), cG = cell(scratch, m, RSI_G, j), cL = cell(scratch, m, RSI_L, j);
           const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
           const G0 = blend2(a0, g, b0, v128.load(cG)), G1 = blend2(a1, g, b1, v128.load(cG, 16));
           const L0 = blend2(a0, q, b0, v128.load(cL)), L1 = blend2(a1, q, b1, v128.load(cL, 16));
           v128.store(cG, G0); v128.store(cG, G1, 16); v128.store(cL, L0); v128.store(cL, L1, 16);
-          const cR = cell(scratch, m, 4, j);
+          const cR = cell(scratch, m, RSI_R, j);
           v128.store(cR, f64x2.add(one, f64x2.div(G0, L0))); v128.store(cR, f64x2.add(one, f64x2.div(G1, L1)), 16);
         }
         for (let j = 0; j < m; j += 4) {
-          const cG = cell(scratch, m, 2, j), cL = cell(scratch, m, 3, j), cR = cell(scratch, m, 4, j);
+          const cG = cell(scratch, m, RSI_G, j), cL = cell(scratch, m, RSI_L, j), cR = cell(scratch, m, RSI_R, j);
           const v0 = rsiOf(v128.load(cG), v128.load(cL), v128.load(cR), zero, hundred, nan);
           const v1 = rsiOf(v128.load(cG, 16), v128.load(cL, 16), v128.load(cR, 16), zero, hundred, nan);
           storeLanes(row + (<usize>j << 2), narrow4(v0, v1), n - j);
@@ -356,7 +357,7 @@ function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, s
       } else {
         const v = narrow4(rsi2(g, q), rsi2(g, q));
         for (let j = 0; j < m; j += 4) {
-          const cG = cell(scratch, m, 2, j), cL = cell(scratch, m, 3, j);
+          const cG = cell(scratch, m, RSI_G, j), cL = cell(scratch, m, RSI_L, j);
           v128.store(cG, g); v128.store(cG, g, 16); v128.store(cL, q); v128.store(cL, q, 16);
           storeLanes(row + (<usize>j << 2), v, n - j);
         }
@@ -374,18 +375,18 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     const m = (n + 3) & ~3;
     for (let j = 0; j < m; j++) {
       const a = 1.0 / paramAt(params, n, 0, min(j, n - 1));
-      store<f64>(cell(scratch, m, 0, j), a);
-      store<f64>(cell(scratch, m, 1, j), 1.0 - a);
+      store<f64>(cell(scratch, m, RSI_A, j), a);
+      store<f64>(cell(scratch, m, RSI_B, j), 1.0 - a);
     }
     rsiRows(x, out, t, n, m, tStride, scratch);
     return;
   }
   for (let j = 0; j < n; j++) {
     const a = 1.0 / paramAt(params, n, 0, j);
-    store<f64>(cell(scratch, n, 0, j), a);
-    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
-    store<f64>(cell(scratch, n, 2, j), NaN);
-    store<f64>(cell(scratch, n, 3, j), NaN);
+    store<f64>(cell(scratch, n, RSI_A, j), a);
+    store<f64>(cell(scratch, n, RSI_B, j), 1.0 - a);
+    store<f64>(cell(scratch, n, RSI_G, j), NaN);
+    store<f64>(cell(scratch, n, RSI_L, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
@@ -397,16 +398,16 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       let j = 0;
       for (; j + 8 <= full; j += 8) {
         rsiBlock(x, out + <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride,
-          cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), cell(scratch, n, 3, j), p0, seeded0, true);
+          cell(scratch, n, RSI_A, j), cell(scratch, n, RSI_B, j), cell(scratch, n, RSI_G, j), cell(scratch, n, RSI_L, j), p0, seeded0, true);
       }
       for (; j < full; j += 4) {
         rsiBlock(x, out + <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride,
-          cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), cell(scratch, n, 3, j), p0, seeded0, false);
+          cell(scratch, n, RSI_A, j), cell(scratch, n, RSI_B, j), cell(scratch, n, RSI_G, j), cell(scratch, n, RSI_L, j), p0, seeded0, false);
       }
     }
     for (let j = full; j < n; j++) {
-      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
-      let G = load<f64>(cell(scratch, n, 2, j)), L = load<f64>(cell(scratch, n, 3, j));
+      const a = load<f64>(cell(scratch, n, RSI_A, j)), b = load<f64>(cell(scratch, n, RSI_B, j));
+      let G = load<f64>(cell(scratch, n, RSI_G, j)), L = load<f64>(cell(scratch, n, RSI_L, j));
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       let p = p0, seeded = seeded0;
       for (let i = t0; i < t1; i++) {
@@ -418,7 +419,7 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         p = xs;
         o += tStride;
       }
-      store<f64>(cell(scratch, n, 2, j), G); store<f64>(cell(scratch, n, 3, j), L);
+      store<f64>(cell(scratch, n, RSI_G, j), G); store<f64>(cell(scratch, n, RSI_L, j), L);
     }
   }
 }
@@ -477,7 +478,7 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // per-variant history rings). Scalar per variant: stoch reads the shared extreme tables of high and
 // low; stoch_rsi runs the RSI machine (as rsi) and two deques over its own history of R.
 // Slots [k, d], each optional.
-// Scratch: 10 arrays of n f64 (RSI a, b, G, L; S, k, z of both rolling sums), then for stoch 2 extreme
+// Scratch: STOCH_ARRAYS arrays of n f64 (scratch.ts: RSI a, b, G, L; S, k, z of both rolling sums), then for stoch 2 extreme
 // tables and 2 f64 history rings per variant (K0, k), for stoch_rsi 2 deques and 3 f64 history rings
 // per variant (R, K0, k).
 
@@ -486,10 +487,10 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   o0: usize, o1: usize, off: usize): void {
   const u = i >= sm ? load<f64>(rK0 + (<usize>((i - sm) & rmask) << 3)) : 0.0;
   store<f64>(rK0 + (<usize>(i & rmask) << 3), k0);
-  const kv = rollsumStep1(cell(scratch, n, 4, j), cell(scratch, n, 5, j), cell(scratch, n, 6, j), k0, u, i >= sm, i >= sm - 1) / smf;
+  const kv = rollsumStep1(cell(scratch, n, STOCH_KSUM, j), cell(scratch, n, STOCH_KSUM + 1, j), cell(scratch, n, STOCH_KSUM + 2, j), k0, u, i >= sm, i >= sm - 1) / smf;
   const u2 = i >= dw ? load<f64>(rk + (<usize>((i - dw) & rmask) << 3)) : 0.0;
   store<f64>(rk + (<usize>(i & rmask) << 3), kv);
-  const dv = rollsumStep1(cell(scratch, n, 7, j), cell(scratch, n, 8, j), cell(scratch, n, 9, j), kv, u2, i >= dw, i >= dw - 1) / dwf;
+  const dv = rollsumStep1(cell(scratch, n, STOCH_DSUM, j), cell(scratch, n, STOCH_DSUM + 1, j), cell(scratch, n, STOCH_DSUM + 2, j), kv, u2, i >= dw, i >= dw - 1) / dwf;
   if (o0) st1(o0 + off, kv);
   if (o1) st1(o1 + off, dv);
 }
@@ -497,11 +498,11 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 @inline function stochCells(scratch: usize, n: i32, params: usize, ofRsi: bool): void {
   for (let j = 0; j < n; j++) {
     const a = ofRsi ? 1.0 / paramAt(params, n, 0, j) : 0.0;
-    store<f64>(cell(scratch, n, 0, j), a);
-    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
-    store<f64>(cell(scratch, n, 2, j), NaN);
-    store<f64>(cell(scratch, n, 3, j), NaN);
-    for (let k = 4; k < 10; k++) store<f64>(cell(scratch, n, k, j), 0.0);
+    store<f64>(cell(scratch, n, RSI_A, j), a);
+    store<f64>(cell(scratch, n, RSI_B, j), 1.0 - a);
+    store<f64>(cell(scratch, n, RSI_G, j), NaN);
+    store<f64>(cell(scratch, n, RSI_L, j), NaN);
+    for (let k = STOCH_KSUM; k < STOCH_ARRAYS; k++) store<f64>(cell(scratch, n, k, j), 0.0);
   }
 }
 
@@ -510,7 +511,7 @@ export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
   const slots = ringSlots(t);
   const hslots = histSlots(t), rmask = hslots - 1;
-  const tabH = scratch + ((<usize>n * 10) << 3), tabL = tabH + xtBytes(t, false);
+  const tabH = scratch + ((<usize>n * STOCH_ARRAYS) << 3), tabL = tabH + xtBytes(t, false);
   const hist = tabL + xtBytes(t, false);
   const K = xtLevels(maxParam(params, n, 0));
   stochCells(scratch, n, params, false);
@@ -542,7 +543,7 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
   const slots = histSlots(t), rmask = slots - 1;
-  const dqs = scratch + ((<usize>n * 10) << 3);
+  const dqs = scratch + ((<usize>n * STOCH_ARRAYS) << 3);
   const rings = dqs + ((<usize>n * 2) << 4);
   const hist = rings + ((<usize>n * 2 * <usize>slots) << 2);
   stochCells(scratch, n, params, true);
@@ -561,8 +562,8 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
       const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
       const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
       const rR = f64RingAt(hist, n, slots, 0, j), rK0 = f64RingAt(hist, n, slots, 1, j), rk = f64RingAt(hist, n, slots, 2, j);
-      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
-      let G = load<f64>(cell(scratch, n, 2, j)), L = load<f64>(cell(scratch, n, 3, j));
+      const a = load<f64>(cell(scratch, n, RSI_A, j)), b = load<f64>(cell(scratch, n, RSI_B, j));
+      let G = load<f64>(cell(scratch, n, RSI_G, j)), L = load<f64>(cell(scratch, n, RSI_L, j));
       let p = p0, seeded = seeded0;
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
@@ -581,7 +582,7 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
         stochTail(scratch, n, j, rK0, rk, rmask, i, k0, <i32>smf, smf, <i32>dwf, dwf, o0, o1, off);
         off += tStride;
       }
-      store<f64>(cell(scratch, n, 2, j), G); store<f64>(cell(scratch, n, 3, j), L);
+      store<f64>(cell(scratch, n, RSI_G, j), G); store<f64>(cell(scratch, n, RSI_L, j), L);
     }
   }
 }

@@ -19,6 +19,7 @@ import {
   DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, blend2, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
 import { trueRangeAt } from './volatility';
+import { ADX_A, ADX_ARRAYS, ADX_AS, ADX_B, ADX_BS, ADX_DX, ADX_MDM, ADX_PDM, ADX_TR, ADX_Y } from './scratch';
 
 /** Address of f64 slot k of chunk array a (arrays of CHUNK f64 back to back from `base`). */
 @inline function chunkAt(base: usize, a: i32, k: i32): usize {
@@ -123,7 +124,7 @@ function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, 
         if (o0) storeLanes(o0 + off, canon, n - j);
         if (o1) storeLanes(o1 + off, canon, n - j);
         if (o2) storeLanes(o2 + off, canon, n - j);
-        const cY = cell(scratch, m, 7, j);
+        const cY = cell(scratch, m, ADX_Y, j);
         v128.store(cY, f64x2.splat(NaN)); v128.store(cY, f64x2.splat(NaN), 16);
       }
       seeded = false;
@@ -153,17 +154,17 @@ function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, 
   zero: v128, hundred: v128, canon: v128): void {
   const tr = f64x2.splat(trs), pdm = f64x2.splat(pdms), mdm = f64x2.splat(mdms);
   for (let j = 0; j < m; j += 4) {
-    const cA = cell(scratch, m, 4, j), cP = cell(scratch, m, 5, j), cM = cell(scratch, m, 6, j);
+    const cA = cell(scratch, m, ADX_TR, j), cP = cell(scratch, m, ADX_PDM, j), cM = cell(scratch, m, ADX_MDM, j);
     let A0 = tr, A1 = tr, P0 = pdm, P1 = pdm, M0 = mdm, M1 = mdm;
     if (!seed) {
-      const ca = cell(scratch, m, 0, j), cb = cell(scratch, m, 1, j);
+      const ca = cell(scratch, m, ADX_A, j), cb = cell(scratch, m, ADX_B, j);
       const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
       A0 = blend2(a0, tr, b0, v128.load(cA)); A1 = blend2(a1, tr, b1, v128.load(cA, 16));
       P0 = blend2(a0, pdm, b0, v128.load(cP)); P1 = blend2(a1, pdm, b1, v128.load(cP, 16));
       M0 = blend2(a0, mdm, b0, v128.load(cM)); M1 = blend2(a1, mdm, b1, v128.load(cM, 16));
     }
     v128.store(cA, A0); v128.store(cA, A1, 16); v128.store(cP, P0); v128.store(cP, P1, 16); v128.store(cM, M0); v128.store(cM, M1, 16);
-    adxDI(o1, o2, row + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, 8, j), cell(scratch, m, 9, j), zero, hundred, canon);
+    adxDI(o1, o2, row + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, ADX_DX, j), cell(scratch, m, ADX_DX + 1, j), zero, hundred, canon);
   }
 }
 
@@ -171,20 +172,20 @@ function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, 
 @inline function adxRow2(o1: usize, o2: usize, row: usize, tStride: usize, n: i32, m: i32, scratch: usize, trs: f64, pdms: f64, mdms: f64,
   trs2: f64, pdms2: f64, mdms2: f64, zero: v128, hundred: v128, canon: v128): void {
   for (let j = 0; j < m; j += 4) {
-    const ca = cell(scratch, m, 0, j), cb = cell(scratch, m, 1, j);
-    const cA = cell(scratch, m, 4, j), cP = cell(scratch, m, 5, j), cM = cell(scratch, m, 6, j);
+    const ca = cell(scratch, m, ADX_A, j), cb = cell(scratch, m, ADX_B, j);
+    const cA = cell(scratch, m, ADX_TR, j), cP = cell(scratch, m, ADX_PDM, j), cM = cell(scratch, m, ADX_MDM, j);
     const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
     let tr = f64x2.splat(trs), pdm = f64x2.splat(pdms), mdm = f64x2.splat(mdms);
     let A0 = blend2(a0, tr, b0, v128.load(cA)), A1 = blend2(a1, tr, b1, v128.load(cA, 16));
     let P0 = blend2(a0, pdm, b0, v128.load(cP)), P1 = blend2(a1, pdm, b1, v128.load(cP, 16));
     let M0 = blend2(a0, mdm, b0, v128.load(cM)), M1 = blend2(a1, mdm, b1, v128.load(cM, 16));
-    adxDI(o1, o2, row + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, 8, j), cell(scratch, m, 9, j), zero, hundred, canon);
+    adxDI(o1, o2, row + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, ADX_DX, j), cell(scratch, m, ADX_DX + 1, j), zero, hundred, canon);
     tr = f64x2.splat(trs2); pdm = f64x2.splat(pdms2); mdm = f64x2.splat(mdms2);
     A0 = blend2(a0, tr, b0, A0); A1 = blend2(a1, tr, b1, A1);
     P0 = blend2(a0, pdm, b0, P0); P1 = blend2(a1, pdm, b1, P1);
     M0 = blend2(a0, mdm, b0, M0); M1 = blend2(a1, mdm, b1, M1);
     v128.store(cA, A0); v128.store(cA, A1, 16); v128.store(cP, P0); v128.store(cP, P1, 16); v128.store(cM, M0); v128.store(cM, M1, 16);
-    adxDI(o1, o2, row + tStride + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, 10, j), cell(scratch, m, 11, j), zero, hundred, canon);
+    adxDI(o1, o2, row + tStride + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, ADX_DX + 2, j), cell(scratch, m, ADX_DX + 3, j), zero, hundred, canon);
   }
 }
 
@@ -206,14 +207,14 @@ function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, 
   if (o2) storeLanes(o2 + off, q, k);
 }
 
-/** Pass 2 of `rows` (1 or 2) valid bars from `row`: DX from pass 1's terms (arrays 8, 9, then 10, 11) and the adx RMA (reset by a NaN DX). */
+/** Pass 2 of `rows` (1 or 2) valid bars from `row`: DX from pass 1's terms (ADX_DX, ADX_DX + 1, then ADX_DX + 2, ADX_DX + 3) and the adx RMA (reset by a NaN DX). */
 @inline function adxRowY(o0: usize, row: usize, tStride: usize, rows: i32, n: i32, m: i32, scratch: usize, hundred: v128): void {
   for (let j = 0; j < m; j += 4) {
-    const cc = cell(scratch, m, 2, j), cd = cell(scratch, m, 3, j), cY = cell(scratch, m, 7, j);
+    const cc = cell(scratch, m, ADX_AS, j), cd = cell(scratch, m, ADX_BS, j), cY = cell(scratch, m, ADX_Y, j);
     const c0 = v128.load(cc), c1 = v128.load(cc, 16), d0 = v128.load(cd), d1 = v128.load(cd, 16);
     let Y0 = v128.load(cY), Y1 = v128.load(cY, 16);
     for (let r = 0; r < rows; r++) {
-      const cD = cell(scratch, m, 8 + 2 * r, j), cS = cell(scratch, m, 9 + 2 * r, j);
+      const cD = cell(scratch, m, ADX_DX + 2 * r, j), cS = cell(scratch, m, ADX_DX + 1 + 2 * r, j);
       Y0 = ewma2(Y0, f64x2.mul(hundred, f64x2.div(v128.load(cD), v128.load(cS))), c0, d0);
       Y1 = ewma2(Y1, f64x2.mul(hundred, f64x2.div(v128.load(cD, 16), v128.load(cS, 16))), c1, d1);
       if (o0) storeLanes(o0 + row + <usize>r * tStride + (<usize>j << 2), narrow4(Y0, Y1), n - j);
@@ -222,16 +223,16 @@ function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, 
   }
 }
 
-/** Window and smoothing coefficients (arrays 0–3) and NaN states (4–7) in arrays of stride m ≥ n; lanes n … m − 1 copy variant n − 1. */
+/** Window and smoothing coefficients (ADX_A … ADX_BS) and NaN states (ADX_TR … ADX_Y) in arrays of stride m ≥ n; lanes n … m − 1 copy variant n − 1. */
 function adxCoefficients(params: usize, n: i32, m: i32, scratch: usize): void {
   for (let j = 0; j < m; j++) {
     const v = min(j, n - 1);
     const a = 1.0 / paramAt(params, n, 0, v), as = 1.0 / paramAt(params, n, 1, v);
-    store<f64>(cell(scratch, m, 0, j), a);
-    store<f64>(cell(scratch, m, 1, j), 1.0 - a);
-    store<f64>(cell(scratch, m, 2, j), as);
-    store<f64>(cell(scratch, m, 3, j), 1.0 - as);
-    for (let k = 4; k < 8; k++) store<f64>(cell(scratch, m, k, j), NaN);
+    store<f64>(cell(scratch, m, ADX_A, j), a);
+    store<f64>(cell(scratch, m, ADX_B, j), 1.0 - a);
+    store<f64>(cell(scratch, m, ADX_AS, j), as);
+    store<f64>(cell(scratch, m, ADX_BS, j), 1.0 - as);
+    for (let k = ADX_TR; k < ADX_Y + 1; k++) store<f64>(cell(scratch, m, k, j), NaN);
   }
 }
 
@@ -244,7 +245,7 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     adxRows(h, l, c, o0, o1, o2, t, n, m, tStride, scratch);
     return;
   }
-  const bars = scratch + ((<usize>n * 12) << 3);
+  const bars = scratch + ((<usize>n * ADX_ARRAYS) << 3);
   adxCoefficients(params, n, n, scratch);
   let full = 0, pairs = 0;
   if (ASC_FEATURE_SIMD) {
@@ -263,10 +264,10 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       for (let j = full; j < pairs; j += 2) adxBlock(bars, o0, o1, o2, <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride, n, j, scratch, seeded0, false);
     }
     for (let j = pairs; j < n; j++) {
-      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
-      const as = load<f64>(cell(scratch, n, 2, j)), bs = load<f64>(cell(scratch, n, 3, j));
-      let A = load<f64>(cell(scratch, n, 4, j)), P = load<f64>(cell(scratch, n, 5, j));
-      let M = load<f64>(cell(scratch, n, 6, j)), Y = load<f64>(cell(scratch, n, 7, j));
+      const a = load<f64>(cell(scratch, n, ADX_A, j)), b = load<f64>(cell(scratch, n, ADX_B, j));
+      const as = load<f64>(cell(scratch, n, ADX_AS, j)), bs = load<f64>(cell(scratch, n, ADX_BS, j));
+      let A = load<f64>(cell(scratch, n, ADX_TR, j)), P = load<f64>(cell(scratch, n, ADX_PDM, j));
+      let M = load<f64>(cell(scratch, n, ADX_MDM, j)), Y = load<f64>(cell(scratch, n, ADX_Y, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
       let seeded = seeded0;
       for (let i = t0; i < t1; i++) {
@@ -298,8 +299,8 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         if (o2) st1(o2 + off, md);
         off += tStride;
       }
-      store<f64>(cell(scratch, n, 4, j), A); store<f64>(cell(scratch, n, 5, j), P);
-      store<f64>(cell(scratch, n, 6, j), M); store<f64>(cell(scratch, n, 7, j), Y);
+      store<f64>(cell(scratch, n, ADX_TR, j), A); store<f64>(cell(scratch, n, ADX_PDM, j), P);
+      store<f64>(cell(scratch, n, ADX_MDM, j), M); store<f64>(cell(scratch, n, ADX_Y, j), Y);
     }
   }
 }
@@ -324,8 +325,8 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 @inline function adxBlock(bars: usize, o0: usize, o1: usize, o2: usize, off: usize, t0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, j: i32,
   scratch: usize, seeded0: bool, wide: bool): void {
   const zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
-  const ca = cell(scratch, n, 0, j), cb = cell(scratch, n, 1, j), cc = cell(scratch, n, 2, j), cd = cell(scratch, n, 3, j);
-  const cA = cell(scratch, n, 4, j), cP = cell(scratch, n, 5, j), cM = cell(scratch, n, 6, j), cY = cell(scratch, n, 7, j);
+  const ca = cell(scratch, n, ADX_A, j), cb = cell(scratch, n, ADX_B, j), cc = cell(scratch, n, ADX_AS, j), cd = cell(scratch, n, ADX_BS, j);
+  const cA = cell(scratch, n, ADX_TR, j), cP = cell(scratch, n, ADX_PDM, j), cM = cell(scratch, n, ADX_MDM, j), cY = cell(scratch, n, ADX_Y, j);
   const a0 = v128.load(ca), b0 = v128.load(cb), c0 = v128.load(cc), d0 = v128.load(cd);
   let A0 = v128.load(cA), P0 = v128.load(cP), M0 = v128.load(cM), Y0 = v128.load(cY);
   let a1 = a0, b1 = b0, c1 = c0, d1 = d0, A1 = A0, P1 = P0, M1 = M0, Y1 = Y0;

@@ -13,3 +13,31 @@ export const EWMA_Y1 = 2;
 export const EWMA_Y2 = 3;
 export const EWMA_Y3 = 4;
 export const EWMA_ARRAYS = 5;
+
+/** rsi: a, b = 1 − a, the averages of gains and losses, 1 + G/L (TIME_MAJOR rows); stride up to n + 3. */
+export const RSI_A = 0;
+export const RSI_B = 1;
+export const RSI_G = 2;
+export const RSI_L = 3;
+export const RSI_R = 4;
+export const RSI_ARRAYS = 5;
+
+/** stoch, stoch_rsi: RSI_A … RSI_L (stoch_rsi), then S, k, z of the rolling means k and d; tables and rings follow. */
+export const STOCH_KSUM = 4;
+export const STOCH_DSUM = 7;
+export const STOCH_ARRAYS = 10;
+
+/**
+ * adx: window and smoothing coefficients, the window RMAs of TR, PDM, MDM, the adx RMA, the DX terms
+ * of up to two bars (TIME_MAJOR rows); stride up to n + 3. Other calls keep a chunk's TR, PDM, MDM after.
+ */
+export const ADX_A = 0;
+export const ADX_B = 1;
+export const ADX_AS = 2;
+export const ADX_BS = 3;
+export const ADX_TR = 4;
+export const ADX_PDM = 5;
+export const ADX_MDM = 6;
+export const ADX_Y = 7;
+export const ADX_DX = 8;
+export const ADX_ARRAYS = 12;
