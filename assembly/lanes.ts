@@ -178,28 +178,27 @@
 }
 
 /**
- * Store eight variants' values of one time step (lanes a | b | c | d), canonical NaN. With the
- * literal stride 4 (TIME_MAJOR) two 16-byte stores; any other stride, four f32 per half.
+ * Stores the eight f32 lanes lo | hi for variants j..j+7 of one time step. With the literal stride 4
+ * (TIME_MAJOR) two 16-byte stores; any other stride, store4 per half.
  */
-@inline export function st8(o: usize, vStride: usize, a: v128, b: v128, c: v128, d: v128): void {
+@inline export function store8(o: usize, vStride: usize, lo: v128, hi: v128): void {
   if (vStride == 4) {
-    v128.store(o, narrow4(a, b));
-    v128.store(o, narrow4(c, d), 16);
+    v128.store(o, lo);
+    v128.store(o, hi, 16);
   } else {
-    st4(o, vStride, a, b);
-    st4(o + (vStride << 2), vStride, c, d);
+    store4(o, vStride, lo);
+    store4(o + (vStride << 2), vStride, hi);
   }
+}
+
+/** Store eight variants' values of one time step (lanes a | b | c | d), canonical NaN. */
+@inline export function st8(o: usize, vStride: usize, a: v128, b: v128, c: v128, d: v128): void {
+  store8(o, vStride, narrow4(a, b), narrow4(c, d));
 }
 
 /** As st8 for values known not to be NaN (finite recursions). */
 @inline export function st8finite(o: usize, vStride: usize, a: v128, b: v128, c: v128, d: v128): void {
-  if (vStride == 4) {
-    v128.store(o, narrowFinite(a, b));
-    v128.store(o, narrowFinite(c, d), 16);
-  } else {
-    st4finite(o, vStride, a, b);
-    st4finite(o + (vStride << 2), vStride, c, d);
-  }
+  store8(o, vStride, narrowFinite(a, b), narrowFinite(c, d));
 }
 
 /** Eight canonical NaNs for one time step (the layout of st8). */
