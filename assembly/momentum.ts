@@ -18,7 +18,10 @@ import {
   xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
 import { lnShared } from './mathlog';
-import { RSI_A, RSI_B, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM } from './scratch';
+import {
+  MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A, MACD_SLOW_B, RSI_A, RSI_B, RSI_G, RSI_L, RSI_R,
+  STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2, TRIX_E3, TRIX_SIGNAL, TRIX_SIGNAL_A, TRIX_SIGNAL_B,
+} from './scratch';
 
 /** The largest value of integer parameter p over the call's variants. */
 @inline function maxParam(params: usize, n: i32, p: i32): i32 {
@@ -142,7 +145,7 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
 // F = EMA(src, fast), S = EMA(src, slow); line = F − S (macd) or 100·((F − S) / S), NaN where S == 0
 // (ppo); signal = EMA(line, signal_window), hist = line − signal. Every stage is an EWMA step (§2.5)
 // per lane: NaN resets, the next valid value seeds. Slots [line, signal, hist], each optional.
-// Scratch: 9 arrays of n f64: aF, bF, aS, bS, aG, bG, F, S, signal.
+// Scratch: MACD_ARRAYS arrays of n f64 (scratch.ts): aF, bF, aS, bS, aG, bG, F, S, signal.
 
 @inline function ppo2(F: v128, S: v128): v128 {
   const r = f64x2.mul(f64x2.splat(100.0), f64x2.div(f64x2.sub(F, S), S));
@@ -155,9 +158,9 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
   for (let j = 0; j < n; j++) {
     for (let p = 0; p < 3; p++) {
       const a = 2.0 / (paramAt(params, n, p, j) + 1.0);
-      store<f64>(cell(scratch, n, 2 * p, j), a);
-      store<f64>(cell(scratch, n, 2 * p + 1, j), 1.0 - a);
-      store<f64>(cell(scratch, n, 6 + p, j), NaN);
+      store<f64>(cell(scratch, n, MACD_FAST_A + 2 * p, j), a);
+      store<f64>(cell(scratch, n, MACD_FAST_B + 2 * p, j), 1.0 - a);
+      store<f64>(cell(scratch, n, MACD_FAST + p, j), NaN);
     }
   }
   let full = 0;
@@ -169,15 +172,15 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
     claimRows(o2, t0, t1, tStride, vStride, n);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
-        const aF0 = v128.load(cell(scratch, n, 0, j)), aF1 = v128.load(cell(scratch, n, 0, j + 2));
-        const bF0 = v128.load(cell(scratch, n, 1, j)), bF1 = v128.load(cell(scratch, n, 1, j + 2));
-        const aS0 = v128.load(cell(scratch, n, 2, j)), aS1 = v128.load(cell(scratch, n, 2, j + 2));
-        const bS0 = v128.load(cell(scratch, n, 3, j)), bS1 = v128.load(cell(scratch, n, 3, j + 2));
-        const aG0 = v128.load(cell(scratch, n, 4, j)), aG1 = v128.load(cell(scratch, n, 4, j + 2));
-        const bG0 = v128.load(cell(scratch, n, 5, j)), bG1 = v128.load(cell(scratch, n, 5, j + 2));
-        let F0 = v128.load(cell(scratch, n, 6, j)), F1 = v128.load(cell(scratch, n, 6, j + 2));
-        let S0 = v128.load(cell(scratch, n, 7, j)), S1 = v128.load(cell(scratch, n, 7, j + 2));
-        let Y0 = v128.load(cell(scratch, n, 8, j)), Y1 = v128.load(cell(scratch, n, 8, j + 2));
+        const aF0 = v128.load(cell(scratch, n, MACD_FAST_A, j)), aF1 = v128.load(cell(scratch, n, MACD_FAST_A, j + 2));
+        const bF0 = v128.load(cell(scratch, n, MACD_FAST_B, j)), bF1 = v128.load(cell(scratch, n, MACD_FAST_B, j + 2));
+        const aS0 = v128.load(cell(scratch, n, MACD_SLOW_A, j)), aS1 = v128.load(cell(scratch, n, MACD_SLOW_A, j + 2));
+        const bS0 = v128.load(cell(scratch, n, MACD_SLOW_B, j)), bS1 = v128.load(cell(scratch, n, MACD_SLOW_B, j + 2));
+        const aG0 = v128.load(cell(scratch, n, MACD_SIGNAL_A, j)), aG1 = v128.load(cell(scratch, n, MACD_SIGNAL_A, j + 2));
+        const bG0 = v128.load(cell(scratch, n, MACD_SIGNAL_B, j)), bG1 = v128.load(cell(scratch, n, MACD_SIGNAL_B, j + 2));
+        let F0 = v128.load(cell(scratch, n, MACD_FAST, j)), F1 = v128.load(cell(scratch, n, MACD_FAST, j + 2));
+        let S0 = v128.load(cell(scratch, n, MACD_SLOW, j)), S1 = v128.load(cell(scratch, n, MACD_SLOW, j + 2));
+        let Y0 = v128.load(cell(scratch, n, MACD_SIGNAL, j)), Y1 = v128.load(cell(scratch, n, MACD_SIGNAL, j + 2));
         let off = <usize>j * vStride + <usize>t0 * tStride;
         for (let i = t0; i < t1; i++) {
           const xv = f64x2.splat(ldx(x, i));
@@ -191,16 +194,16 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
           if (o2) st4(o2 + off, vStride, f64x2.sub(m0, Y0), f64x2.sub(m1, Y1));
           off += tStride;
         }
-        v128.store(cell(scratch, n, 6, j), F0); v128.store(cell(scratch, n, 6, j + 2), F1);
-        v128.store(cell(scratch, n, 7, j), S0); v128.store(cell(scratch, n, 7, j + 2), S1);
-        v128.store(cell(scratch, n, 8, j), Y0); v128.store(cell(scratch, n, 8, j + 2), Y1);
+        v128.store(cell(scratch, n, MACD_FAST, j), F0); v128.store(cell(scratch, n, MACD_FAST, j + 2), F1);
+        v128.store(cell(scratch, n, MACD_SLOW, j), S0); v128.store(cell(scratch, n, MACD_SLOW, j + 2), S1);
+        v128.store(cell(scratch, n, MACD_SIGNAL, j), Y0); v128.store(cell(scratch, n, MACD_SIGNAL, j + 2), Y1);
       }
     }
     for (let j = full; j < n; j++) {
-      const aF = load<f64>(cell(scratch, n, 0, j)), bF = load<f64>(cell(scratch, n, 1, j));
-      const aS = load<f64>(cell(scratch, n, 2, j)), bS = load<f64>(cell(scratch, n, 3, j));
-      const aG = load<f64>(cell(scratch, n, 4, j)), bG = load<f64>(cell(scratch, n, 5, j));
-      let F = load<f64>(cell(scratch, n, 6, j)), S = load<f64>(cell(scratch, n, 7, j)), Y = load<f64>(cell(scratch, n, 8, j));
+      const aF = load<f64>(cell(scratch, n, MACD_FAST_A, j)), bF = load<f64>(cell(scratch, n, MACD_FAST_B, j));
+      const aS = load<f64>(cell(scratch, n, MACD_SLOW_A, j)), bS = load<f64>(cell(scratch, n, MACD_SLOW_B, j));
+      const aG = load<f64>(cell(scratch, n, MACD_SIGNAL_A, j)), bG = load<f64>(cell(scratch, n, MACD_SIGNAL_B, j));
+      let F = load<f64>(cell(scratch, n, MACD_FAST, j)), S = load<f64>(cell(scratch, n, MACD_SLOW, j)), Y = load<f64>(cell(scratch, n, MACD_SIGNAL, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         const xs = ldx(x, i);
@@ -213,7 +216,7 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
         if (o2) st1(o2 + off, m - Y);
         off += tStride;
       }
-      store<f64>(cell(scratch, n, 6, j), F); store<f64>(cell(scratch, n, 7, j), S); store<f64>(cell(scratch, n, 8, j), Y);
+      store<f64>(cell(scratch, n, MACD_FAST, j), F); store<f64>(cell(scratch, n, MACD_SLOW, j), S); store<f64>(cell(scratch, n, MACD_SIGNAL, j), Y);
     }
   }
 }
@@ -591,8 +594,8 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
 // E1 = EMA(src, n), E2 = EMA(E1, n), E3 = EMA(E2, n) (EWMA steps per lane, §2.5);
 // trix = 100·((E3[t] / E3[t − 1]) − 1), NaN where E3[t − 1] is NaN or 0; signal = EMA(trix,
 // signal_window), hist = trix − signal. Slots [trix, signal, hist], each optional.
-// SIMD: blocks of four variants in registers along the chunk. Scratch: 8 arrays of n f64:
-// a, b, aG, bG, E1, E2, E3, signal.
+// SIMD: blocks of four variants in registers along the chunk. Scratch: TRIX_ARRAYS arrays of n
+// f64 (scratch.ts): a, b, aG, bG, E1, E2, E3, signal.
 
 export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
@@ -600,10 +603,10 @@ export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
   for (let j = 0; j < n; j++) {
     for (let p = 0; p < 2; p++) {
       const a = 2.0 / (paramAt(params, n, p, j) + 1.0);
-      store<f64>(cell(scratch, n, 2 * p, j), a);
-      store<f64>(cell(scratch, n, 2 * p + 1, j), 1.0 - a);
+      store<f64>(cell(scratch, n, TRIX_A + 2 * p, j), a);
+      store<f64>(cell(scratch, n, TRIX_B + 2 * p, j), 1.0 - a);
     }
-    for (let k = 4; k < 8; k++) store<f64>(cell(scratch, n, k, j), NaN);
+    for (let k = TRIX_E1; k < TRIX_ARRAYS; k++) store<f64>(cell(scratch, n, k, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
@@ -612,14 +615,14 @@ export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
     if (ASC_FEATURE_SIMD) {
       const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
       for (let j = 0; j < full; j += 4) {
-        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
-        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
-        const aG0 = v128.load(cell(scratch, n, 2, j)), aG1 = v128.load(cell(scratch, n, 2, j + 2));
-        const bG0 = v128.load(cell(scratch, n, 3, j)), bG1 = v128.load(cell(scratch, n, 3, j + 2));
-        let P0 = v128.load(cell(scratch, n, 4, j)), P1 = v128.load(cell(scratch, n, 4, j + 2));
-        let Q0 = v128.load(cell(scratch, n, 5, j)), Q1 = v128.load(cell(scratch, n, 5, j + 2));
-        let R0 = v128.load(cell(scratch, n, 6, j)), R1 = v128.load(cell(scratch, n, 6, j + 2));
-        let Y0 = v128.load(cell(scratch, n, 7, j)), Y1 = v128.load(cell(scratch, n, 7, j + 2));
+        const a0 = v128.load(cell(scratch, n, TRIX_A, j)), a1 = v128.load(cell(scratch, n, TRIX_A, j + 2));
+        const b0 = v128.load(cell(scratch, n, TRIX_B, j)), b1 = v128.load(cell(scratch, n, TRIX_B, j + 2));
+        const aG0 = v128.load(cell(scratch, n, TRIX_SIGNAL_A, j)), aG1 = v128.load(cell(scratch, n, TRIX_SIGNAL_A, j + 2));
+        const bG0 = v128.load(cell(scratch, n, TRIX_SIGNAL_B, j)), bG1 = v128.load(cell(scratch, n, TRIX_SIGNAL_B, j + 2));
+        let P0 = v128.load(cell(scratch, n, TRIX_E1, j)), P1 = v128.load(cell(scratch, n, TRIX_E1, j + 2));
+        let Q0 = v128.load(cell(scratch, n, TRIX_E2, j)), Q1 = v128.load(cell(scratch, n, TRIX_E2, j + 2));
+        let R0 = v128.load(cell(scratch, n, TRIX_E3, j)), R1 = v128.load(cell(scratch, n, TRIX_E3, j + 2));
+        let Y0 = v128.load(cell(scratch, n, TRIX_SIGNAL, j)), Y1 = v128.load(cell(scratch, n, TRIX_SIGNAL, j + 2));
         let off = <usize>j * vStride + <usize>t0 * tStride;
         for (let i = t0; i < t1; i++) {
           const xv = f64x2.splat(ldx(x, i));
@@ -635,17 +638,17 @@ export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
           if (o2) st4(o2 + off, vStride, f64x2.sub(m0, Y0), f64x2.sub(m1, Y1));
           off += tStride;
         }
-        v128.store(cell(scratch, n, 4, j), P0); v128.store(cell(scratch, n, 4, j + 2), P1);
-        v128.store(cell(scratch, n, 5, j), Q0); v128.store(cell(scratch, n, 5, j + 2), Q1);
-        v128.store(cell(scratch, n, 6, j), R0); v128.store(cell(scratch, n, 6, j + 2), R1);
-        v128.store(cell(scratch, n, 7, j), Y0); v128.store(cell(scratch, n, 7, j + 2), Y1);
+        v128.store(cell(scratch, n, TRIX_E1, j), P0); v128.store(cell(scratch, n, TRIX_E1, j + 2), P1);
+        v128.store(cell(scratch, n, TRIX_E2, j), Q0); v128.store(cell(scratch, n, TRIX_E2, j + 2), Q1);
+        v128.store(cell(scratch, n, TRIX_E3, j), R0); v128.store(cell(scratch, n, TRIX_E3, j + 2), R1);
+        v128.store(cell(scratch, n, TRIX_SIGNAL, j), Y0); v128.store(cell(scratch, n, TRIX_SIGNAL, j + 2), Y1);
       }
     }
     for (let j = full; j < n; j++) {
-      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
-      const aG = load<f64>(cell(scratch, n, 2, j)), bG = load<f64>(cell(scratch, n, 3, j));
-      let P = load<f64>(cell(scratch, n, 4, j)), Q = load<f64>(cell(scratch, n, 5, j));
-      let R = load<f64>(cell(scratch, n, 6, j)), Y = load<f64>(cell(scratch, n, 7, j));
+      const a = load<f64>(cell(scratch, n, TRIX_A, j)), b = load<f64>(cell(scratch, n, TRIX_B, j));
+      const aG = load<f64>(cell(scratch, n, TRIX_SIGNAL_A, j)), bG = load<f64>(cell(scratch, n, TRIX_SIGNAL_B, j));
+      let P = load<f64>(cell(scratch, n, TRIX_E1, j)), Q = load<f64>(cell(scratch, n, TRIX_E2, j));
+      let R = load<f64>(cell(scratch, n, TRIX_E3, j)), Y = load<f64>(cell(scratch, n, TRIX_SIGNAL, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         P = ewma1(P, ldx(x, i), a, b);
@@ -659,8 +662,8 @@ export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
         if (o2) st1(o2 + off, m - Y);
         off += tStride;
       }
-      store<f64>(cell(scratch, n, 4, j), P); store<f64>(cell(scratch, n, 5, j), Q);
-      store<f64>(cell(scratch, n, 6, j), R); store<f64>(cell(scratch, n, 7, j), Y);
+      store<f64>(cell(scratch, n, TRIX_E1, j), P); store<f64>(cell(scratch, n, TRIX_E2, j), Q);
+      store<f64>(cell(scratch, n, TRIX_E3, j), R); store<f64>(cell(scratch, n, TRIX_SIGNAL, j), Y);
     }
   }
 }

@@ -41,3 +41,27 @@
 @inline export const ADX_Y: i32 = 7;
 @inline export const ADX_DX: i32 = 8;
 @inline export const ADX_ARRAYS: i32 = 12;
+
+// macd, ppo (momentum.ts): a and b = 1 − a of the fast, slow and signal EMAs (MACD_FAST_A,
+// MACD_FAST_B, MACD_SLOW_A … MACD_SIGNAL_B, i.e. 2·p and 2·p + 1 for p = 0, 1, 2), then their states.
+@inline export const MACD_FAST_A: i32 = 0;
+@inline export const MACD_FAST_B: i32 = 1;
+@inline export const MACD_SLOW_A: i32 = 2;
+@inline export const MACD_SLOW_B: i32 = 3;
+@inline export const MACD_SIGNAL_A: i32 = 4;
+@inline export const MACD_SIGNAL_B: i32 = 5;
+@inline export const MACD_FAST: i32 = 6;
+@inline export const MACD_SLOW: i32 = 7;
+@inline export const MACD_SIGNAL: i32 = 8;
+@inline export const MACD_ARRAYS: i32 = 9;
+
+// trix (momentum.ts): a, b of the triple EMA and of the signal EMA, the three stages, the signal.
+@inline export const TRIX_A: i32 = 0;
+@inline export const TRIX_B: i32 = 1;
+@inline export const TRIX_SIGNAL_A: i32 = 2;
+@inline export const TRIX_SIGNAL_B: i32 = 3;
+@inline export const TRIX_E1: i32 = 4;
+@inline export const TRIX_E2: i32 = 5;
+@inline export const TRIX_E3: i32 = 6;
+@inline export const TRIX_SIGNAL: i32 = 7;
+@inline export const TRIX_ARRAYS: i32 = 8;

@@ -1,6 +1,6 @@
 /** Registry definitions of the `momentum` group (indicators.md). Numbers come from the spec's indicators.yaml. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
-import { RSI_ARRAYS, STOCH_ARRAYS } from './scratch.js';
+import { MACD_ARRAYS, RSI_ARRAYS, STOCH_ARRAYS, TRIX_ARRAYS } from './scratch.js';
 import {
   referenceCci, referenceFisher, referenceMacd, referencePpo, referenceRoc, referenceRsi, referenceStoch, referenceStochRsi, referenceTrix, referenceWilliamsR,
 } from '../reference/momentum.js';
@@ -33,11 +33,11 @@ const FISHER = defineKernel({
 });
 const MACD = defineKernel({
   name: 'macd', params: ['fast_window', 'slow_window', 'signal_window'], slots: ['macd', 'signal', 'hist'], reference: referenceMacd,
-  scratchBytes: (n) => f64s(9, n),
+  scratchBytes: (n) => f64s(MACD_ARRAYS, n),
 });
 const PPO = defineKernel({
   name: 'ppo', params: ['fast_window', 'slow_window', 'signal_window'], slots: ['ppo', 'signal', 'hist'], reference: referencePpo,
-  scratchBytes: (n) => f64s(9, n),
+  scratchBytes: (n) => f64s(MACD_ARRAYS, n),
 });
 const ROC = defineKernel({ name: 'roc', params: ['window'], slots: ['roc'], reference: referenceRoc, scratchBytes: () => 0 });
 const RSI = defineKernel({ name: 'rsi', params: ['window'], slots: ['rsi'], reference: referenceRsi, scratchBytes: (n) => f64s(RSI_ARRAYS, n + 3) });
@@ -51,7 +51,7 @@ const STOCH_RSI = defineKernel({
 });
 const TRIX = defineKernel({
   name: 'trix', params: ['window', 'signal_window'], slots: ['trix', 'signal', 'hist'], reference: referenceTrix,
-  scratchBytes: (n) => f64s(8, n),
+  scratchBytes: (n) => f64s(TRIX_ARRAYS, n),
 });
 const WILLIAMS_R = defineKernel({
   name: 'williams_r', params: ['window'], slots: ['williams_r'], reference: referenceWilliamsR,

@@ -41,3 +41,26 @@ export const ADX_MDM = 6;
 export const ADX_Y = 7;
 export const ADX_DX = 8;
 export const ADX_ARRAYS = 12;
+
+/** macd, ppo: a and b of the fast, slow and signal EMAs (2·p, 2·p + 1), then the three states. */
+export const MACD_FAST_A = 0;
+export const MACD_FAST_B = 1;
+export const MACD_SLOW_A = 2;
+export const MACD_SLOW_B = 3;
+export const MACD_SIGNAL_A = 4;
+export const MACD_SIGNAL_B = 5;
+export const MACD_FAST = 6;
+export const MACD_SLOW = 7;
+export const MACD_SIGNAL = 8;
+export const MACD_ARRAYS = 9;
+
+/** trix: a, b of the triple EMA and of the signal EMA, the three stages, the signal. */
+export const TRIX_A = 0;
+export const TRIX_B = 1;
+export const TRIX_SIGNAL_A = 2;
+export const TRIX_SIGNAL_B = 3;
+export const TRIX_E1 = 4;
+export const TRIX_E2 = 5;
+export const TRIX_E3 = 6;
+export const TRIX_SIGNAL = 7;
+export const TRIX_ARRAYS = 8;
