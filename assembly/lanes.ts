@@ -177,6 +177,47 @@
   }
 }
 
+/**
+ * Stores the eight f32 lanes lo | hi for variants j..j+7 of one time step. With the literal stride 4
+ * (TIME_MAJOR) two 16-byte stores; any other stride, store4 per half.
+ */
+@inline export function store8(o: usize, vStride: usize, lo: v128, hi: v128): void {
+  if (vStride == 4) {
+    v128.store(o, lo);
+    v128.store(o, hi, 16);
+  } else {
+    store4(o, vStride, lo);
+    store4(o + (vStride << 2), vStride, hi);
+  }
+}
+
+/** Store eight variants' values of one time step (lanes a | b | c | d), canonical NaN. */
+@inline export function st8(o: usize, vStride: usize, a: v128, b: v128, c: v128, d: v128): void {
+  store8(o, vStride, narrow4(a, b), narrow4(c, d));
+}
+
+/** As st8 for values known not to be NaN (finite recursions). */
+@inline export function st8finite(o: usize, vStride: usize, a: v128, b: v128, c: v128, d: v128): void {
+  store8(o, vStride, narrowFinite(a, b), narrowFinite(c, d));
+}
+
+/** Eight canonical NaNs for one time step (the layout of st8). */
+@inline export function stNaN8(o: usize, vStride: usize): void {
+  if (vStride == 4) {
+    v128.store(o, i32x4.splat(CANON_NAN));
+    v128.store(o, i32x4.splat(CANON_NAN), 16);
+  } else {
+    stNaN4(o, vStride);
+    stNaN4(o + (vStride << 2), vStride);
+  }
+}
+
+/** Two canonical NaNs for one time step (the layout of st2). */
+@inline export function stNaN2(o: usize, vStride: usize): void {
+  store<u32>(o, CANON_NAN);
+  store<u32>(o + vStride, CANON_NAN);
+}
+
 /** Store two variants' values of one time step (scalar narrowing per lane). */
 @inline export function st2(o: usize, vStride: usize, a: v128): void {
   st1(o, f64x2.extract_lane(a, 0));

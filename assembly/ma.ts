@@ -10,11 +10,13 @@
 // variants (two f64x2) along time with the state in registers; the variants left over (all of them in
 // the scalar build) run through the scalar tail, which performs the same operations in the same order.
 // Per-variant state survives between chunks in scratch, so chunking never changes a bit.
-import { CHUNK, claimRows, dryBase, dryRows, resumed, span, spanTile, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outgoingA, outgoingB, outPtr, MID_ADD, MID_LIM, nearMidpoint4, paramAt, smallQuotient, st1, st2, st4, st4finite, stNaN4, store4, narrowFinite, CANON_NAN } from './lanes';
-import { ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
+import { CHUNK, claimRows, dryBase, dryRows, resumed, span, spanTile, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outgoingA, outgoingB, outPtr, MID_ADD, MID_LIM, nearMidpoint4, paramAt, smallQuotient, st1, st2, st4, st4finite, st8finite, stNaN4, stNaN8, store4, narrowFinite, CANON_NAN } from './lanes';
+import { EWMA_A, EWMA_ARRAYS, EWMA_B, EWMA_Y1, EWMA_Y2, EWMA_Y3 } from './scratch';
+import { blend2, ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
 
 // ---------------------------------------------------------------- EWMA chains: ema, rma, dema, tema
-// Scratch: 5 arrays of n f64: a, b = 1 − a, y1, y2, y3. Warm-up 0, reset on NaN (§2.5).
+// Scratch: EWMA_ARRAYS arrays of n f64 (scratch.ts: a, b = 1 − a, y1, y2, y3), then the sink of a dry
+// call. Warm-up 0, reset on NaN (§2.5).
 
 /**
  * A dry stretch of a time-split call (lanes.ts IO_SKIP), single-stage chain, SIMD build: the states
@@ -26,8 +28,8 @@ import { ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './
  */
 function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, seeded0: bool): void {
   let j = 0;
-  for (; j + 8 <= full; j += 8) ewmaDryBlock(x, t0, t1, cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), seeded0, true);
-  for (; j < full; j += 4) ewmaDryBlock(x, t0, t1, cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), seeded0, false);
+  for (; j + 8 <= full; j += 8) ewmaDryBlock(x, t0, t1, cell(scratch, n, EWMA_A, j), cell(scratch, n, EWMA_B, j), cell(scratch, n, EWMA_Y1, j), seeded0, true);
+  for (; j < full; j += 4) ewmaDryBlock(x, t0, t1, cell(scratch, n, EWMA_A, j), cell(scratch, n, EWMA_B, j), cell(scratch, n, EWMA_Y1, j), seeded0, false);
 }
 
 /** ewmaDry for the block of eight (`wide`) or four variants whose coefficients and states start at ca, cb, cp. */
@@ -53,11 +55,11 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
       const xs = ldx(x, i);
       if (xs != xs) break;
       const xi = f64x2.splat(xs);
-      p0 = f64x2.add(f64x2.mul(a0, xi), f64x2.mul(b0, p0));
-      p1 = f64x2.add(f64x2.mul(a1, xi), f64x2.mul(b1, p1));
+      p0 = blend2(a0, xi, b0, p0);
+      p1 = blend2(a1, xi, b1, p1);
       if (wide) {
-        p2 = f64x2.add(f64x2.mul(a2, xi), f64x2.mul(b2, p2));
-        p3 = f64x2.add(f64x2.mul(a3, xi), f64x2.mul(b3, p3));
+        p2 = blend2(a2, xi, b2, p2);
+        p3 = blend2(a3, xi, b3, p3);
       }
     }
   }
@@ -67,26 +69,31 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
   }
 }
 
+/**
+ * The EWMA chains. Per time chunk, the SIMD build takes the variants in the first path that fits
+ * (dry stretch, TIME_MAJOR rows, blocks of eight for a single stage, blocks of four), the variants
+ * left over (all of them in the scalar build) go through the scalar tail. Every path performs the
+ * same operations in the same order, so which one runs never changes a bit.
+ */
 @inline function ewmaChain(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, stages: i32, wilder: bool): void {
   const x = ioPtr(io, IO_SRC);
   const stored = outPtr(io, 0);
   const skip = dryRows(io);
-  const sink = scratch + ((<usize>n * 5) << 3);
+  const sink = scratch + ((<usize>n * EWMA_ARRAYS) << 3);
   const resume = resumed(io);
   for (let j = 0; j < n; j++) {
     const w = paramAt(params, n, 0, j);
     const a = wilder ? 1.0 / w : 2.0 / (w + 1.0);
-    store<f64>(cell(scratch, n, 0, j), a);
-    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
+    store<f64>(cell(scratch, n, EWMA_A, j), a);
+    store<f64>(cell(scratch, n, EWMA_B, j), 1.0 - a);
     if (!resume) {
-      store<f64>(cell(scratch, n, 2, j), NaN);
-      store<f64>(cell(scratch, n, 3, j), NaN);
-      store<f64>(cell(scratch, n, 4, j), NaN);
+      store<f64>(cell(scratch, n, EWMA_Y1, j), NaN);
+      store<f64>(cell(scratch, n, EWMA_Y2, j), NaN);
+      store<f64>(cell(scratch, n, EWMA_Y3, j), NaN);
     }
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
-  const two = 2.0, three = 3.0;
   for (let t0 = 0, step = spanTile(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
     const out = dryBase(stored, sink, t0, t1, skip, tStride);
@@ -103,173 +110,170 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
         if (t0 == 0) ewmaDry(x, 0, skip, n, full, scratch, seeded0);
         j = full;
       } else if (stages == 1 && vStride == 4 && full >= 16) {
-        // TIME_MAJOR rows written front to back: bar by bar over the blocks of eight, states in
-        // scratch. Whole rows in order stream out of the core (ema 196 × 1M 93 → 77 ms with one
-        // thread) and let time pieces run side by side (compute/plan.ts TimePiece).
-        const full8 = full & ~7;
-        let seeded = seeded0;
-        let row = out + <usize>t0 * tStride;
-        for (let i = t0; i < t1; i++) {
-          const xs = ldx(x, i);
-          const xi = f64x2.splat(xs);
-          if (xs != xs) {
-            for (let k = 0; k < full8; k += 4) v128.store(row + (<usize>k << 2), i32x4.splat(CANON_NAN));
-            seeded = false;
-          } else if (seeded) {
-            for (let k = 0; k < full8; k += 8) {
-              const ca = cell(scratch, n, 0, k), cb = cell(scratch, n, 1, k), cp = cell(scratch, n, 2, k);
-              const p0 = f64x2.add(f64x2.mul(v128.load(ca), xi), f64x2.mul(v128.load(cb), v128.load(cp)));
-              const p1 = f64x2.add(f64x2.mul(v128.load(ca, 16), xi), f64x2.mul(v128.load(cb, 16), v128.load(cp, 16)));
-              const p2 = f64x2.add(f64x2.mul(v128.load(ca, 32), xi), f64x2.mul(v128.load(cb, 32), v128.load(cp, 32)));
-              const p3 = f64x2.add(f64x2.mul(v128.load(ca, 48), xi), f64x2.mul(v128.load(cb, 48), v128.load(cp, 48)));
-              v128.store(cp, p0); v128.store(cp, p1, 16); v128.store(cp, p2, 32); v128.store(cp, p3, 48);
-              const o = row + (<usize>k << 2);
-              v128.store(o, narrowFinite(p0, p1));
-              v128.store(o, narrowFinite(p2, p3), 16);
-            }
-          } else {
-            for (let k = 0; k < full8; k += 2) v128.store(cell(scratch, n, 2, k), xi);
-            const v = narrowFinite(xi, xi);
-            for (let k = 0; k < full8; k += 4) v128.store(row + (<usize>k << 2), v);
-            seeded = true;
-          }
-          row += tStride;
-        }
-        j = full8;
+        j = ewmaRows(x, out + <usize>t0 * tStride, t0, t1, tStride, n, full & ~7, scratch, seeded0);
       } else if (stages == 1) {
         for (; j + 8 <= full; j += 8) {
-          const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
-          const a2 = v128.load(cell(scratch, n, 0, j + 4)), a3 = v128.load(cell(scratch, n, 0, j + 6));
-          const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
-          const b2 = v128.load(cell(scratch, n, 1, j + 4)), b3 = v128.load(cell(scratch, n, 1, j + 6));
-          let p0 = v128.load(cell(scratch, n, 2, j)), p1 = v128.load(cell(scratch, n, 2, j + 2));
-          let p2 = v128.load(cell(scratch, n, 2, j + 4)), p3 = v128.load(cell(scratch, n, 2, j + 6));
-          let o = out + <usize>j * vStride + <usize>t0 * tStride;
-          const o4 = vStride << 2;
-          let seeded = seeded0;
-          if (vStride == 4) {
-            // TIME_MAJOR: the block's eight values of a bar are adjacent, two 16-byte stores
-            for (let i = t0; i < t1; i++) {
-              const xs = ldx(x, i);
-              const xi = f64x2.splat(xs);
-              if (xs != xs) {
-                v128.store(o, i32x4.splat(CANON_NAN)); v128.store(o, i32x4.splat(CANON_NAN), 16);
-                seeded = false;
-              } else {
-                if (seeded) {
-                  p0 = f64x2.add(f64x2.mul(a0, xi), f64x2.mul(b0, p0));
-                  p1 = f64x2.add(f64x2.mul(a1, xi), f64x2.mul(b1, p1));
-                  p2 = f64x2.add(f64x2.mul(a2, xi), f64x2.mul(b2, p2));
-                  p3 = f64x2.add(f64x2.mul(a3, xi), f64x2.mul(b3, p3));
-                } else {
-                  p0 = xi; p1 = xi; p2 = xi; p3 = xi;
-                  seeded = true;
-                }
-                v128.store(o, narrowFinite(p0, p1));
-                v128.store(o, narrowFinite(p2, p3), 16);
-              }
-              o += tStride;
-            }
-          } else for (let i = t0; i < t1; i++) {
-            const xs = ldx(x, i);
-            const xi = f64x2.splat(xs);
-            if (xs != xs) {
-              stNaN4(o, vStride); stNaN4(o + o4, vStride);
-              seeded = false;
-            } else {
-              if (seeded) {
-                p0 = f64x2.add(f64x2.mul(a0, xi), f64x2.mul(b0, p0));
-                p1 = f64x2.add(f64x2.mul(a1, xi), f64x2.mul(b1, p1));
-                p2 = f64x2.add(f64x2.mul(a2, xi), f64x2.mul(b2, p2));
-                p3 = f64x2.add(f64x2.mul(a3, xi), f64x2.mul(b3, p3));
-              } else {
-                p0 = xi; p1 = xi; p2 = xi; p3 = xi;
-                seeded = true;
-              }
-              st4finite(o, vStride, p0, p1);
-              st4finite(o + o4, vStride, p2, p3);
-            }
-            o += tStride;
-          }
-          v128.store(cell(scratch, n, 2, j), p0); v128.store(cell(scratch, n, 2, j + 2), p1);
-          v128.store(cell(scratch, n, 2, j + 4), p2); v128.store(cell(scratch, n, 2, j + 6), p3);
+          const o = out + <usize>j * vStride + <usize>t0 * tStride;
+          const ca = cell(scratch, n, EWMA_A, j), cb = cell(scratch, n, EWMA_B, j), cp = cell(scratch, n, EWMA_Y1, j);
+          // TIME_MAJOR with the literal stride 4: the block's eight values of a bar are adjacent, two 16-byte stores
+          if (vStride == 4) ewmaBlock8(x, o, t0, t1, tStride, 4, ca, cb, cp, seeded0);
+          else ewmaBlock8(x, o, t0, t1, tStride, vStride, ca, cb, cp, seeded0);
         }
       }
-      for (; j < full; j += 4) {
-        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
-        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
-        let p0 = v128.load(cell(scratch, n, 2, j)), p1 = v128.load(cell(scratch, n, 2, j + 2));
-        let q0 = v128.load(cell(scratch, n, 3, j)), q1 = v128.load(cell(scratch, n, 3, j + 2));
-        let r0 = v128.load(cell(scratch, n, 4, j)), r1 = v128.load(cell(scratch, n, 4, j + 2));
-        let o = out + <usize>j * vStride + <usize>t0 * tStride;
-        let seeded = seeded0;
-        for (let i = t0; i < t1; i++) {
-          const xs = ldx(x, i);
-          const xi = f64x2.splat(xs);
-          if (xs != xs) {
-            stNaN4(o, vStride);
-            seeded = false;
-            o += tStride;
-            continue;
-          }
-          if (seeded) {
-            p0 = f64x2.add(f64x2.mul(a0, xi), f64x2.mul(b0, p0));
-            p1 = f64x2.add(f64x2.mul(a1, xi), f64x2.mul(b1, p1));
-          } else {
-            p0 = xi; p1 = xi;
-          }
-          let v0 = p0, v1 = p1;
-          if (stages >= 2) {
-            if (seeded) {
-              q0 = f64x2.add(f64x2.mul(a0, p0), f64x2.mul(b0, q0));
-              q1 = f64x2.add(f64x2.mul(a1, p1), f64x2.mul(b1, q1));
-            } else {
-              q0 = p0; q1 = p1;
-            }
-            if (stages == 2) {
-              v0 = f64x2.sub(f64x2.mul(f64x2.splat(two), p0), q0);
-              v1 = f64x2.sub(f64x2.mul(f64x2.splat(two), p1), q1);
-            } else {
-              if (seeded) {
-                r0 = f64x2.add(f64x2.mul(a0, q0), f64x2.mul(b0, r0));
-                r1 = f64x2.add(f64x2.mul(a1, q1), f64x2.mul(b1, r1));
-              } else {
-                r0 = q0; r1 = q1;
-              }
-              v0 = f64x2.add(f64x2.sub(f64x2.mul(f64x2.splat(three), p0), f64x2.mul(f64x2.splat(three), q0)), r0);
-              v1 = f64x2.add(f64x2.sub(f64x2.mul(f64x2.splat(three), p1), f64x2.mul(f64x2.splat(three), q1)), r1);
-            }
-          }
-          seeded = true;
-          st4finite(o, vStride, v0, v1);
-          o += tStride;
+      for (; j < full; j += 4) ewmaBlock4(x, out + <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride, n, j, scratch, stages, seeded0);
+    }
+    ewmaTail(x, out, t0, t1, tStride, vStride, n, full, scratch, stages);
+  }
+}
+
+/**
+ * TIME_MAJOR rows of a single-stage chain, SIMD build: bar by bar over the blocks of eight variants
+ * 0 … full8 − 1, states in scratch, the row of bar t0 at `row`. Whole rows in order stream out of
+ * the core and let time pieces run side by side (compute/plan.ts TimePiece). Returns full8.
+ */
+@inline function ewmaRows(x: usize, row: usize, t0: i32, t1: i32, tStride: usize, n: i32, full8: i32, scratch: usize, seeded0: bool): i32 {
+  let seeded = seeded0;
+  for (let i = t0; i < t1; i++) {
+    const xs = ldx(x, i);
+    const xi = f64x2.splat(xs);
+    if (xs != xs) {
+      for (let k = 0; k < full8; k += 4) v128.store(row + (<usize>k << 2), i32x4.splat(CANON_NAN));
+      seeded = false;
+    } else if (seeded) {
+      for (let k = 0; k < full8; k += 8) {
+        const ca = cell(scratch, n, EWMA_A, k), cb = cell(scratch, n, EWMA_B, k), cp = cell(scratch, n, EWMA_Y1, k);
+        const p0 = blend2(v128.load(ca), xi, v128.load(cb), v128.load(cp));
+        const p1 = blend2(v128.load(ca, 16), xi, v128.load(cb, 16), v128.load(cp, 16));
+        const p2 = blend2(v128.load(ca, 32), xi, v128.load(cb, 32), v128.load(cp, 32));
+        const p3 = blend2(v128.load(ca, 48), xi, v128.load(cb, 48), v128.load(cp, 48));
+        v128.store(cp, p0); v128.store(cp, p1, 16); v128.store(cp, p2, 32); v128.store(cp, p3, 48);
+        const o = row + (<usize>k << 2);
+        v128.store(o, narrowFinite(p0, p1));
+        v128.store(o, narrowFinite(p2, p3), 16);
+      }
+    } else {
+      for (let k = 0; k < full8; k += 2) v128.store(cell(scratch, n, EWMA_Y1, k), xi);
+      const v = narrowFinite(xi, xi);
+      for (let k = 0; k < full8; k += 4) v128.store(row + (<usize>k << 2), v);
+      seeded = true;
+    }
+    row += tStride;
+  }
+  return full8;
+}
+
+/**
+ * A single-stage chain over the block of eight variants whose coefficients and states start at
+ * ca, cb, cp, bars t0 … t1 − 1, the block's first value of bar t0 at `o`, states in registers.
+ * `vs` is the variant stride: callers pass the literal 4 for TIME_MAJOR, so the stores inline to
+ * two 16-byte stores with no test per bar.
+ */
+@inline function ewmaBlock8(x: usize, o: usize, t0: i32, t1: i32, tStride: usize, vs: usize, ca: usize, cb: usize, cp: usize, seeded0: bool): void {
+  const a0 = v128.load(ca), a1 = v128.load(ca, 16), a2 = v128.load(ca, 32), a3 = v128.load(ca, 48);
+  const b0 = v128.load(cb), b1 = v128.load(cb, 16), b2 = v128.load(cb, 32), b3 = v128.load(cb, 48);
+  let p0 = v128.load(cp), p1 = v128.load(cp, 16), p2 = v128.load(cp, 32), p3 = v128.load(cp, 48);
+  let seeded = seeded0;
+  for (let i = t0; i < t1; i++) {
+    const xs = ldx(x, i);
+    const xi = f64x2.splat(xs);
+    if (xs != xs) {
+      stNaN8(o, vs);
+      seeded = false;
+    } else {
+      if (seeded) {
+        p0 = blend2(a0, xi, b0, p0);
+        p1 = blend2(a1, xi, b1, p1);
+        p2 = blend2(a2, xi, b2, p2);
+        p3 = blend2(a3, xi, b3, p3);
+      } else {
+        p0 = xi; p1 = xi; p2 = xi; p3 = xi;
+        seeded = true;
+      }
+      st8finite(o, vs, p0, p1, p2, p3);
+    }
+    o += tStride;
+  }
+  v128.store(cp, p0); v128.store(cp, p1, 16); v128.store(cp, p2, 32); v128.store(cp, p3, 48);
+}
+
+/** The chain of 1 … 3 stages over the block of four variants j … j + 3, bars t0 … t1 − 1 at `o`, states in registers. */
+@inline function ewmaBlock4(x: usize, o: usize, t0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, j: i32, scratch: usize, stages: i32, seeded0: bool): void {
+  const two = 2.0, three = 3.0;
+  const a0 = v128.load(cell(scratch, n, EWMA_A, j)), a1 = v128.load(cell(scratch, n, EWMA_A, j + 2));
+  const b0 = v128.load(cell(scratch, n, EWMA_B, j)), b1 = v128.load(cell(scratch, n, EWMA_B, j + 2));
+  let p0 = v128.load(cell(scratch, n, EWMA_Y1, j)), p1 = v128.load(cell(scratch, n, EWMA_Y1, j + 2));
+  let q0 = v128.load(cell(scratch, n, EWMA_Y2, j)), q1 = v128.load(cell(scratch, n, EWMA_Y2, j + 2));
+  let r0 = v128.load(cell(scratch, n, EWMA_Y3, j)), r1 = v128.load(cell(scratch, n, EWMA_Y3, j + 2));
+  let seeded = seeded0;
+  for (let i = t0; i < t1; i++) {
+    const xs = ldx(x, i);
+    const xi = f64x2.splat(xs);
+    if (xs != xs) {
+      stNaN4(o, vStride);
+      seeded = false;
+      o += tStride;
+      continue;
+    }
+    if (seeded) {
+      p0 = blend2(a0, xi, b0, p0);
+      p1 = blend2(a1, xi, b1, p1);
+    } else {
+      p0 = xi; p1 = xi;
+    }
+    let v0 = p0, v1 = p1;
+    if (stages >= 2) {
+      if (seeded) {
+        q0 = blend2(a0, p0, b0, q0);
+        q1 = blend2(a1, p1, b1, q1);
+      } else {
+        q0 = p0; q1 = p1;
+      }
+      if (stages == 2) {
+        v0 = f64x2.sub(f64x2.mul(f64x2.splat(two), p0), q0);
+        v1 = f64x2.sub(f64x2.mul(f64x2.splat(two), p1), q1);
+      } else {
+        if (seeded) {
+          r0 = blend2(a0, q0, b0, r0);
+          r1 = blend2(a1, q1, b1, r1);
+        } else {
+          r0 = q0; r1 = q1;
         }
-        v128.store(cell(scratch, n, 2, j), p0); v128.store(cell(scratch, n, 2, j + 2), p1);
-        v128.store(cell(scratch, n, 3, j), q0); v128.store(cell(scratch, n, 3, j + 2), q1);
-        v128.store(cell(scratch, n, 4, j), r0); v128.store(cell(scratch, n, 4, j + 2), r1);
+        v0 = f64x2.add(f64x2.sub(f64x2.mul(f64x2.splat(three), p0), f64x2.mul(f64x2.splat(three), q0)), r0);
+        v1 = f64x2.add(f64x2.sub(f64x2.mul(f64x2.splat(three), p1), f64x2.mul(f64x2.splat(three), q1)), r1);
       }
     }
-    for (let j = full; j < n; j++) {
-      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
-      let p = load<f64>(cell(scratch, n, 2, j)), q = load<f64>(cell(scratch, n, 3, j)), r = load<f64>(cell(scratch, n, 4, j));
-      let o = out + <usize>j * vStride + <usize>t0 * tStride;
-      for (let i = t0; i < t1; i++) {
-        p = ewma1(p, ldx(x, i), a, b);
-        let v = p;
-        if (stages >= 2) {
-          q = ewma1(q, p, a, b);
-          if (stages == 2) {
-            v = two * p - q;
-          } else {
-            r = ewma1(r, q, a, b);
-            v = three * p - three * q + r;
-          }
+    seeded = true;
+    st4finite(o, vStride, v0, v1);
+    o += tStride;
+  }
+  v128.store(cell(scratch, n, EWMA_Y1, j), p0); v128.store(cell(scratch, n, EWMA_Y1, j + 2), p1);
+  v128.store(cell(scratch, n, EWMA_Y2, j), q0); v128.store(cell(scratch, n, EWMA_Y2, j + 2), q1);
+  v128.store(cell(scratch, n, EWMA_Y3, j), r0); v128.store(cell(scratch, n, EWMA_Y3, j + 2), r1);
+}
+
+/** The chain of 1 … 3 stages one variant at a time (variants full … n − 1), bars t0 … t1 − 1; both builds. */
+@inline function ewmaTail(x: usize, out: usize, t0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, full: i32, scratch: usize, stages: i32): void {
+  const two = 2.0, three = 3.0;
+  for (let j = full; j < n; j++) {
+    const a = load<f64>(cell(scratch, n, EWMA_A, j)), b = load<f64>(cell(scratch, n, EWMA_B, j));
+    let p = load<f64>(cell(scratch, n, EWMA_Y1, j)), q = load<f64>(cell(scratch, n, EWMA_Y2, j)), r = load<f64>(cell(scratch, n, EWMA_Y3, j));
+    let o = out + <usize>j * vStride + <usize>t0 * tStride;
+    for (let i = t0; i < t1; i++) {
+      p = ewma1(p, ldx(x, i), a, b);
+      let v = p;
+      if (stages >= 2) {
+        q = ewma1(q, p, a, b);
+        if (stages == 2) {
+          v = two * p - q;
+        } else {
+          r = ewma1(r, q, a, b);
+          v = three * p - three * q + r;
         }
-        st1(o, v);
-        o += tStride;
       }
-      store<f64>(cell(scratch, n, 2, j), p); store<f64>(cell(scratch, n, 3, j), q); store<f64>(cell(scratch, n, 4, j), r);
+      st1(o, v);
+      o += tStride;
     }
+    store<f64>(cell(scratch, n, EWMA_Y1, j), p); store<f64>(cell(scratch, n, EWMA_Y2, j), q); store<f64>(cell(scratch, n, EWMA_Y3, j), r);
   }
 }
 

@@ -12,12 +12,16 @@
 // data-dependent number of steps. cci runs its per-window sums for four consecutive bars at once
 // in the SIMD build (one bar per lane: each lane sums its own window in the spec's order, nothing is
 // reassociated), one bar at a time in the scalar tail.
-import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, outPtr, paramAt, span, st1, st4, stNaN4, storeLanes, claimRows } from './lanes';
+import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, outPtr, paramAt, span, st1, st4, st8, stNaN4, stNaN8, storeLanes, claimRows } from './lanes';
 import {
-  DQ_MAX, DQ_MIN, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, histSlots, i32RingAt, ringSlots, rollsumStep1,
+  DQ_MAX, DQ_MIN, blend2, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, histSlots, i32RingAt, ringSlots, rollsumStep1,
   xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
 import { lnShared } from './mathlog';
+import {
+  MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A, MACD_SLOW_B, RSI_A, RSI_B, RSI_G, RSI_L, RSI_R,
+  STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2, TRIX_E3, TRIX_SIGNAL, TRIX_SIGNAL_A, TRIX_SIGNAL_B,
+} from './scratch';
 
 /** The largest value of integer parameter p over the call's variants. */
 @inline function maxParam(params: usize, n: i32, p: i32): i32 {
@@ -141,7 +145,7 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
 // F = EMA(src, fast), S = EMA(src, slow); line = F − S (macd) or 100·((F − S) / S), NaN where S == 0
 // (ppo); signal = EMA(line, signal_window), hist = line − signal. Every stage is an EWMA step (§2.5)
 // per lane: NaN resets, the next valid value seeds. Slots [line, signal, hist], each optional.
-// Scratch: 9 arrays of n f64: aF, bF, aS, bS, aG, bG, F, S, signal.
+// Scratch: MACD_ARRAYS arrays of n f64 (scratch.ts): aF, bF, aS, bS, aG, bG, F, S, signal.
 
 @inline function ppo2(F: v128, S: v128): v128 {
   const r = f64x2.mul(f64x2.splat(100.0), f64x2.div(f64x2.sub(F, S), S));
@@ -154,9 +158,9 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
   for (let j = 0; j < n; j++) {
     for (let p = 0; p < 3; p++) {
       const a = 2.0 / (paramAt(params, n, p, j) + 1.0);
-      store<f64>(cell(scratch, n, 2 * p, j), a);
-      store<f64>(cell(scratch, n, 2 * p + 1, j), 1.0 - a);
-      store<f64>(cell(scratch, n, 6 + p, j), NaN);
+      store<f64>(cell(scratch, n, MACD_FAST_A + 2 * p, j), a);
+      store<f64>(cell(scratch, n, MACD_FAST_B + 2 * p, j), 1.0 - a);
+      store<f64>(cell(scratch, n, MACD_FAST + p, j), NaN);
     }
   }
   let full = 0;
@@ -168,15 +172,15 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
     claimRows(o2, t0, t1, tStride, vStride, n);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
-        const aF0 = v128.load(cell(scratch, n, 0, j)), aF1 = v128.load(cell(scratch, n, 0, j + 2));
-        const bF0 = v128.load(cell(scratch, n, 1, j)), bF1 = v128.load(cell(scratch, n, 1, j + 2));
-        const aS0 = v128.load(cell(scratch, n, 2, j)), aS1 = v128.load(cell(scratch, n, 2, j + 2));
-        const bS0 = v128.load(cell(scratch, n, 3, j)), bS1 = v128.load(cell(scratch, n, 3, j + 2));
-        const aG0 = v128.load(cell(scratch, n, 4, j)), aG1 = v128.load(cell(scratch, n, 4, j + 2));
-        const bG0 = v128.load(cell(scratch, n, 5, j)), bG1 = v128.load(cell(scratch, n, 5, j + 2));
-        let F0 = v128.load(cell(scratch, n, 6, j)), F1 = v128.load(cell(scratch, n, 6, j + 2));
-        let S0 = v128.load(cell(scratch, n, 7, j)), S1 = v128.load(cell(scratch, n, 7, j + 2));
-        let Y0 = v128.load(cell(scratch, n, 8, j)), Y1 = v128.load(cell(scratch, n, 8, j + 2));
+        const aF0 = v128.load(cell(scratch, n, MACD_FAST_A, j)), aF1 = v128.load(cell(scratch, n, MACD_FAST_A, j + 2));
+        const bF0 = v128.load(cell(scratch, n, MACD_FAST_B, j)), bF1 = v128.load(cell(scratch, n, MACD_FAST_B, j + 2));
+        const aS0 = v128.load(cell(scratch, n, MACD_SLOW_A, j)), aS1 = v128.load(cell(scratch, n, MACD_SLOW_A, j + 2));
+        const bS0 = v128.load(cell(scratch, n, MACD_SLOW_B, j)), bS1 = v128.load(cell(scratch, n, MACD_SLOW_B, j + 2));
+        const aG0 = v128.load(cell(scratch, n, MACD_SIGNAL_A, j)), aG1 = v128.load(cell(scratch, n, MACD_SIGNAL_A, j + 2));
+        const bG0 = v128.load(cell(scratch, n, MACD_SIGNAL_B, j)), bG1 = v128.load(cell(scratch, n, MACD_SIGNAL_B, j + 2));
+        let F0 = v128.load(cell(scratch, n, MACD_FAST, j)), F1 = v128.load(cell(scratch, n, MACD_FAST, j + 2));
+        let S0 = v128.load(cell(scratch, n, MACD_SLOW, j)), S1 = v128.load(cell(scratch, n, MACD_SLOW, j + 2));
+        let Y0 = v128.load(cell(scratch, n, MACD_SIGNAL, j)), Y1 = v128.load(cell(scratch, n, MACD_SIGNAL, j + 2));
         let off = <usize>j * vStride + <usize>t0 * tStride;
         for (let i = t0; i < t1; i++) {
           const xv = f64x2.splat(ldx(x, i));
@@ -190,16 +194,16 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
           if (o2) st4(o2 + off, vStride, f64x2.sub(m0, Y0), f64x2.sub(m1, Y1));
           off += tStride;
         }
-        v128.store(cell(scratch, n, 6, j), F0); v128.store(cell(scratch, n, 6, j + 2), F1);
-        v128.store(cell(scratch, n, 7, j), S0); v128.store(cell(scratch, n, 7, j + 2), S1);
-        v128.store(cell(scratch, n, 8, j), Y0); v128.store(cell(scratch, n, 8, j + 2), Y1);
+        v128.store(cell(scratch, n, MACD_FAST, j), F0); v128.store(cell(scratch, n, MACD_FAST, j + 2), F1);
+        v128.store(cell(scratch, n, MACD_SLOW, j), S0); v128.store(cell(scratch, n, MACD_SLOW, j + 2), S1);
+        v128.store(cell(scratch, n, MACD_SIGNAL, j), Y0); v128.store(cell(scratch, n, MACD_SIGNAL, j + 2), Y1);
       }
     }
     for (let j = full; j < n; j++) {
-      const aF = load<f64>(cell(scratch, n, 0, j)), bF = load<f64>(cell(scratch, n, 1, j));
-      const aS = load<f64>(cell(scratch, n, 2, j)), bS = load<f64>(cell(scratch, n, 3, j));
-      const aG = load<f64>(cell(scratch, n, 4, j)), bG = load<f64>(cell(scratch, n, 5, j));
-      let F = load<f64>(cell(scratch, n, 6, j)), S = load<f64>(cell(scratch, n, 7, j)), Y = load<f64>(cell(scratch, n, 8, j));
+      const aF = load<f64>(cell(scratch, n, MACD_FAST_A, j)), bF = load<f64>(cell(scratch, n, MACD_FAST_B, j));
+      const aS = load<f64>(cell(scratch, n, MACD_SLOW_A, j)), bS = load<f64>(cell(scratch, n, MACD_SLOW_B, j));
+      const aG = load<f64>(cell(scratch, n, MACD_SIGNAL_A, j)), bG = load<f64>(cell(scratch, n, MACD_SIGNAL_B, j));
+      let F = load<f64>(cell(scratch, n, MACD_FAST, j)), S = load<f64>(cell(scratch, n, MACD_SLOW, j)), Y = load<f64>(cell(scratch, n, MACD_SIGNAL, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         const xs = ldx(x, i);
@@ -212,7 +216,7 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
         if (o2) st1(o2 + off, m - Y);
         off += tStride;
       }
-      store<f64>(cell(scratch, n, 6, j), F); store<f64>(cell(scratch, n, 7, j), S); store<f64>(cell(scratch, n, 8, j), Y);
+      store<f64>(cell(scratch, n, MACD_FAST, j), F); store<f64>(cell(scratch, n, MACD_SLOW, j), S); store<f64>(cell(scratch, n, MACD_SIGNAL, j), Y);
     }
   }
 }
@@ -278,7 +282,7 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // otherwise the change d gives g, q (shared), G = g or (α·g) + ((1 − α)·G) and L alike per lane, and
 // rsi = NaN if L == G == 0, 100 if L == 0, else 100 − (100 / (1 + (G / L))).
 // SIMD: blocks of eight variants (four f64x2 of G and of L) in registers along the chunk, then a
-// block of four; the scalar tail performs the same operations. Scratch: 4 arrays of n f64: a, b, G, L.
+// block of four; the scalar tail performs the same operations. Scratch: RSI_ARRAYS arrays (scratch.ts).
 
 @inline function rsi1(G: f64, L: f64): f64 {
   return L == 0 ? (G == 0 ? NaN : 100.0) : 100.0 - 100.0 / (1.0 + G / L);
@@ -293,6 +297,22 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const r = f64x2.sub(hundred, f64x2.div(hundred, R));
   const lz = f64x2.eq(L, zero);
   return v128.bitselect(nan, v128.bitselect(hundred, r, lz), v128.and(lz, f64x2.eq(G, zero)));
+}
+
+/** The gain and the loss of a change d = src[i] − src[i − 1]: d and 0 for a rise, 0 and −d for a fall. */
+@inline function gainOf(d: f64): f64 {
+  return d > 0 ? d : 0.0;
+}
+@inline function lossOf(d: f64): f64 {
+  return d < 0 ? -d : 0.0;
+}
+
+/**
+ * One average of the scalar RSI machine at a valid bar: a·x + b·y once seeded, else it starts at
+ * the bar's gain or loss x.
+ */
+@inline function rsiAvg1(a: f64, x: f64, b: f64, y: f64, seeded: bool): f64 {
+  return seeded ? a * x + b * y : x;
 }
 
 /** Whether the RSI averages are seeded before bar i (src[i − 1] and src[i − 2] valid). */
@@ -319,20 +339,20 @@ function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, s
       seeded = false;
     } else {
       const d = xs - p;
-      const g = f64x2.splat(d > 0 ? d : 0.0), q = f64x2.splat(d < 0 ? -d : 0.0);
+      const g = f64x2.splat(gainOf(d)), q = f64x2.splat(lossOf(d));
       if (seeded) {
         // pass 1: the averages and 1 + G/L; pass 2: the rest, so no division waits on another of its block
         for (let j = 0; j < m; j += 4) {
-          const ca = cell(scratch, m, 0, j), cb = cell(scratch, m, 1, j), cG = cell(scratch, m, 2, j), cL = cell(scratch, m, 3, j);
+          const ca = cell(scratch, m, RSI_A, j), cb = cell(scratch, m, RSI_B, j), cG = cell(scratch, m, RSI_G, j), cL = cell(scratch, m, RSI_L, j);
           const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
-          const G0 = f64x2.add(f64x2.mul(a0, g), f64x2.mul(b0, v128.load(cG))), G1 = f64x2.add(f64x2.mul(a1, g), f64x2.mul(b1, v128.load(cG, 16)));
-          const L0 = f64x2.add(f64x2.mul(a0, q), f64x2.mul(b0, v128.load(cL))), L1 = f64x2.add(f64x2.mul(a1, q), f64x2.mul(b1, v128.load(cL, 16)));
+          const G0 = blend2(a0, g, b0, v128.load(cG)), G1 = blend2(a1, g, b1, v128.load(cG, 16));
+          const L0 = blend2(a0, q, b0, v128.load(cL)), L1 = blend2(a1, q, b1, v128.load(cL, 16));
           v128.store(cG, G0); v128.store(cG, G1, 16); v128.store(cL, L0); v128.store(cL, L1, 16);
-          const cR = cell(scratch, m, 4, j);
+          const cR = cell(scratch, m, RSI_R, j);
           v128.store(cR, f64x2.add(one, f64x2.div(G0, L0))); v128.store(cR, f64x2.add(one, f64x2.div(G1, L1)), 16);
         }
         for (let j = 0; j < m; j += 4) {
-          const cG = cell(scratch, m, 2, j), cL = cell(scratch, m, 3, j), cR = cell(scratch, m, 4, j);
+          const cG = cell(scratch, m, RSI_G, j), cL = cell(scratch, m, RSI_L, j), cR = cell(scratch, m, RSI_R, j);
           const v0 = rsiOf(v128.load(cG), v128.load(cL), v128.load(cR), zero, hundred, nan);
           const v1 = rsiOf(v128.load(cG, 16), v128.load(cL, 16), v128.load(cR, 16), zero, hundred, nan);
           storeLanes(row + (<usize>j << 2), narrow4(v0, v1), n - j);
@@ -340,7 +360,7 @@ function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, s
       } else {
         const v = narrow4(rsi2(g, q), rsi2(g, q));
         for (let j = 0; j < m; j += 4) {
-          const cG = cell(scratch, m, 2, j), cL = cell(scratch, m, 3, j);
+          const cG = cell(scratch, m, RSI_G, j), cL = cell(scratch, m, RSI_L, j);
           v128.store(cG, g); v128.store(cG, g, 16); v128.store(cL, q); v128.store(cL, q, 16);
           storeLanes(row + (<usize>j << 2), v, n - j);
         }
@@ -358,18 +378,18 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     const m = (n + 3) & ~3;
     for (let j = 0; j < m; j++) {
       const a = 1.0 / paramAt(params, n, 0, min(j, n - 1));
-      store<f64>(cell(scratch, m, 0, j), a);
-      store<f64>(cell(scratch, m, 1, j), 1.0 - a);
+      store<f64>(cell(scratch, m, RSI_A, j), a);
+      store<f64>(cell(scratch, m, RSI_B, j), 1.0 - a);
     }
     rsiRows(x, out, t, n, m, tStride, scratch);
     return;
   }
   for (let j = 0; j < n; j++) {
     const a = 1.0 / paramAt(params, n, 0, j);
-    store<f64>(cell(scratch, n, 0, j), a);
-    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
-    store<f64>(cell(scratch, n, 2, j), NaN);
-    store<f64>(cell(scratch, n, 3, j), NaN);
+    store<f64>(cell(scratch, n, RSI_A, j), a);
+    store<f64>(cell(scratch, n, RSI_B, j), 1.0 - a);
+    store<f64>(cell(scratch, n, RSI_G, j), NaN);
+    store<f64>(cell(scratch, n, RSI_L, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
@@ -380,105 +400,77 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     if (ASC_FEATURE_SIMD) {
       let j = 0;
       for (; j + 8 <= full; j += 8) {
-        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
-        const a2 = v128.load(cell(scratch, n, 0, j + 4)), a3 = v128.load(cell(scratch, n, 0, j + 6));
-        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
-        const b2 = v128.load(cell(scratch, n, 1, j + 4)), b3 = v128.load(cell(scratch, n, 1, j + 6));
-        let G0 = v128.load(cell(scratch, n, 2, j)), G1 = v128.load(cell(scratch, n, 2, j + 2));
-        let G2 = v128.load(cell(scratch, n, 2, j + 4)), G3 = v128.load(cell(scratch, n, 2, j + 6));
-        let L0 = v128.load(cell(scratch, n, 3, j)), L1 = v128.load(cell(scratch, n, 3, j + 2));
-        let L2 = v128.load(cell(scratch, n, 3, j + 4)), L3 = v128.load(cell(scratch, n, 3, j + 6));
-        let o = out + <usize>j * vStride + <usize>t0 * tStride;
-        const o4 = vStride << 2;
-        let p = p0, seeded = seeded0;
-        for (let i = t0; i < t1; i++) {
-          const xs = ldx(x, i);
-          if (xs != xs || p != p) {
-            stNaN4(o, vStride); stNaN4(o + o4, vStride);
-            seeded = false;
-          } else {
-            const d = xs - p;
-            const g = f64x2.splat(d > 0 ? d : 0.0), q = f64x2.splat(d < 0 ? -d : 0.0);
-            if (seeded) {
-              G0 = f64x2.add(f64x2.mul(a0, g), f64x2.mul(b0, G0)); L0 = f64x2.add(f64x2.mul(a0, q), f64x2.mul(b0, L0));
-              G1 = f64x2.add(f64x2.mul(a1, g), f64x2.mul(b1, G1)); L1 = f64x2.add(f64x2.mul(a1, q), f64x2.mul(b1, L1));
-              G2 = f64x2.add(f64x2.mul(a2, g), f64x2.mul(b2, G2)); L2 = f64x2.add(f64x2.mul(a2, q), f64x2.mul(b2, L2));
-              G3 = f64x2.add(f64x2.mul(a3, g), f64x2.mul(b3, G3)); L3 = f64x2.add(f64x2.mul(a3, q), f64x2.mul(b3, L3));
-            } else {
-              G0 = g; G1 = g; G2 = g; G3 = g;
-              L0 = q; L1 = q; L2 = q; L3 = q;
-              seeded = true;
-            }
-            st4(o, vStride, rsi2(G0, L0), rsi2(G1, L1));
-            st4(o + o4, vStride, rsi2(G2, L2), rsi2(G3, L3));
-          }
-          p = xs;
-          o += tStride;
-        }
-        v128.store(cell(scratch, n, 2, j), G0); v128.store(cell(scratch, n, 2, j + 2), G1);
-        v128.store(cell(scratch, n, 2, j + 4), G2); v128.store(cell(scratch, n, 2, j + 6), G3);
-        v128.store(cell(scratch, n, 3, j), L0); v128.store(cell(scratch, n, 3, j + 2), L1);
-        v128.store(cell(scratch, n, 3, j + 4), L2); v128.store(cell(scratch, n, 3, j + 6), L3);
+        rsiBlock(x, out + <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride,
+          cell(scratch, n, RSI_A, j), cell(scratch, n, RSI_B, j), cell(scratch, n, RSI_G, j), cell(scratch, n, RSI_L, j), p0, seeded0, true);
       }
       for (; j < full; j += 4) {
-        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
-        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
-        let G0 = v128.load(cell(scratch, n, 2, j)), G1 = v128.load(cell(scratch, n, 2, j + 2));
-        let L0 = v128.load(cell(scratch, n, 3, j)), L1 = v128.load(cell(scratch, n, 3, j + 2));
-        let o = out + <usize>j * vStride + <usize>t0 * tStride;
-        let p = p0, seeded = seeded0;
-        for (let i = t0; i < t1; i++) {
-          const xs = ldx(x, i);
-          if (xs != xs || p != p) {
-            stNaN4(o, vStride);
-            seeded = false;
-          } else {
-            const d = xs - p;
-            const g = f64x2.splat(d > 0 ? d : 0.0), q = f64x2.splat(d < 0 ? -d : 0.0);
-            if (seeded) {
-              G0 = f64x2.add(f64x2.mul(a0, g), f64x2.mul(b0, G0)); L0 = f64x2.add(f64x2.mul(a0, q), f64x2.mul(b0, L0));
-              G1 = f64x2.add(f64x2.mul(a1, g), f64x2.mul(b1, G1)); L1 = f64x2.add(f64x2.mul(a1, q), f64x2.mul(b1, L1));
-            } else {
-              G0 = g; G1 = g; L0 = q; L1 = q;
-              seeded = true;
-            }
-            st4(o, vStride, rsi2(G0, L0), rsi2(G1, L1));
-          }
-          p = xs;
-          o += tStride;
-        }
-        v128.store(cell(scratch, n, 2, j), G0); v128.store(cell(scratch, n, 2, j + 2), G1);
-        v128.store(cell(scratch, n, 3, j), L0); v128.store(cell(scratch, n, 3, j + 2), L1);
+        rsiBlock(x, out + <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride,
+          cell(scratch, n, RSI_A, j), cell(scratch, n, RSI_B, j), cell(scratch, n, RSI_G, j), cell(scratch, n, RSI_L, j), p0, seeded0, false);
       }
     }
     for (let j = full; j < n; j++) {
-      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
-      let G = load<f64>(cell(scratch, n, 2, j)), L = load<f64>(cell(scratch, n, 3, j));
+      const a = load<f64>(cell(scratch, n, RSI_A, j)), b = load<f64>(cell(scratch, n, RSI_B, j));
+      let G = load<f64>(cell(scratch, n, RSI_G, j)), L = load<f64>(cell(scratch, n, RSI_L, j));
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       let p = p0, seeded = seeded0;
       for (let i = t0; i < t1; i++) {
-        const xs = ldx(x, i);
-        let r: f64 = NaN;
-        if (xs != xs || p != p) {
-          seeded = false;
-        } else {
-          const d = xs - p;
-          const g = d > 0 ? d : 0.0, q = d < 0 ? -d : 0.0;
-          if (seeded) {
-            G = a * g + b * G;
-            L = a * q + b * L;
-          } else {
-            G = g; L = q;
-            seeded = true;
-          }
-          r = rsi1(G, L);
-        }
-        st1(o, r);
+        const xs = ldx(x, i), d = xs - p;
+        const valid = xs == xs && p == p;
+        if (valid) { G = rsiAvg1(a, gainOf(d), b, G, seeded); L = rsiAvg1(a, lossOf(d), b, L, seeded); }
+        st1(o, valid ? rsi1(G, L) : NaN);
+        seeded = valid;
         p = xs;
         o += tStride;
       }
-      store<f64>(cell(scratch, n, 2, j), G); store<f64>(cell(scratch, n, 3, j), L);
+      store<f64>(cell(scratch, n, RSI_G, j), G); store<f64>(cell(scratch, n, RSI_L, j), L);
     }
+  }
+}
+
+/**
+ * rsi over the block of eight (`wide`) or four variants whose coefficients and averages start at
+ * ca, cb, cG, cL, bars t0 … t1 − 1, the block's first value of bar t0 at `o`, averages in registers.
+ * p0 is the bar before t0, seeded0 whether the averages are seeded at t0.
+ */
+@inline function rsiBlock(x: usize, o: usize, t0: i32, t1: i32, tStride: usize, vStride: usize, ca: usize, cb: usize, cG: usize, cL: usize,
+  p0: f64, seeded0: bool, wide: bool): void {
+  const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
+  let G0 = v128.load(cG), G1 = v128.load(cG, 16), L0 = v128.load(cL), L1 = v128.load(cL, 16);
+  let a2 = a0, a3 = a0, b2 = b0, b3 = b0, G2 = G0, G3 = G0, L2 = L0, L3 = L0;
+  if (wide) {
+    a2 = v128.load(ca, 32); a3 = v128.load(ca, 48); b2 = v128.load(cb, 32); b3 = v128.load(cb, 48);
+    G2 = v128.load(cG, 32); G3 = v128.load(cG, 48); L2 = v128.load(cL, 32); L3 = v128.load(cL, 48);
+  }
+  let p = p0, seeded = seeded0;
+  for (let i = t0; i < t1; i++) {
+    const xs = ldx(x, i);
+    if (xs != xs || p != p) {
+      if (wide) stNaN8(o, vStride); else stNaN4(o, vStride);
+      seeded = false;
+    } else {
+      const d = xs - p;
+      const g = f64x2.splat(gainOf(d)), q = f64x2.splat(lossOf(d));
+      if (seeded) {
+        G0 = blend2(a0, g, b0, G0); L0 = blend2(a0, q, b0, L0);
+        G1 = blend2(a1, g, b1, G1); L1 = blend2(a1, q, b1, L1);
+        if (wide) {
+          G2 = blend2(a2, g, b2, G2); L2 = blend2(a2, q, b2, L2);
+          G3 = blend2(a3, g, b3, G3); L3 = blend2(a3, q, b3, L3);
+        }
+      } else {
+        G0 = g; G1 = g; G2 = g; G3 = g;
+        L0 = q; L1 = q; L2 = q; L3 = q;
+        seeded = true;
+      }
+      if (wide) st8(o, vStride, rsi2(G0, L0), rsi2(G1, L1), rsi2(G2, L2), rsi2(G3, L3));
+      else st4(o, vStride, rsi2(G0, L0), rsi2(G1, L1));
+    }
+    p = xs;
+    o += tStride;
+  }
+  v128.store(cG, G0); v128.store(cG, G1, 16); v128.store(cL, L0); v128.store(cL, L1, 16);
+  if (wide) {
+    v128.store(cG, G2, 32); v128.store(cG, G3, 48); v128.store(cL, L2, 32); v128.store(cL, L3, 48);
   }
 }
 
@@ -489,7 +481,7 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // per-variant history rings). Scalar per variant: stoch reads the shared extreme tables of high and
 // low; stoch_rsi runs the RSI machine (as rsi) and two deques over its own history of R.
 // Slots [k, d], each optional.
-// Scratch: 10 arrays of n f64 (RSI a, b, G, L; S, k, z of both rolling sums), then for stoch 2 extreme
+// Scratch: STOCH_ARRAYS arrays of n f64 (scratch.ts: RSI a, b, G, L; S, k, z of both rolling sums), then for stoch 2 extreme
 // tables and 2 f64 history rings per variant (K0, k), for stoch_rsi 2 deques and 3 f64 history rings
 // per variant (R, K0, k).
 
@@ -498,10 +490,10 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   o0: usize, o1: usize, off: usize): void {
   const u = i >= sm ? load<f64>(rK0 + (<usize>((i - sm) & rmask) << 3)) : 0.0;
   store<f64>(rK0 + (<usize>(i & rmask) << 3), k0);
-  const kv = rollsumStep1(cell(scratch, n, 4, j), cell(scratch, n, 5, j), cell(scratch, n, 6, j), k0, u, i >= sm, i >= sm - 1) / smf;
+  const kv = rollsumStep1(cell(scratch, n, STOCH_KSUM, j), cell(scratch, n, STOCH_KSUM + 1, j), cell(scratch, n, STOCH_KSUM + 2, j), k0, u, i >= sm, i >= sm - 1) / smf;
   const u2 = i >= dw ? load<f64>(rk + (<usize>((i - dw) & rmask) << 3)) : 0.0;
   store<f64>(rk + (<usize>(i & rmask) << 3), kv);
-  const dv = rollsumStep1(cell(scratch, n, 7, j), cell(scratch, n, 8, j), cell(scratch, n, 9, j), kv, u2, i >= dw, i >= dw - 1) / dwf;
+  const dv = rollsumStep1(cell(scratch, n, STOCH_DSUM, j), cell(scratch, n, STOCH_DSUM + 1, j), cell(scratch, n, STOCH_DSUM + 2, j), kv, u2, i >= dw, i >= dw - 1) / dwf;
   if (o0) st1(o0 + off, kv);
   if (o1) st1(o1 + off, dv);
 }
@@ -509,11 +501,11 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 @inline function stochCells(scratch: usize, n: i32, params: usize, ofRsi: bool): void {
   for (let j = 0; j < n; j++) {
     const a = ofRsi ? 1.0 / paramAt(params, n, 0, j) : 0.0;
-    store<f64>(cell(scratch, n, 0, j), a);
-    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
-    store<f64>(cell(scratch, n, 2, j), NaN);
-    store<f64>(cell(scratch, n, 3, j), NaN);
-    for (let k = 4; k < 10; k++) store<f64>(cell(scratch, n, k, j), 0.0);
+    store<f64>(cell(scratch, n, RSI_A, j), a);
+    store<f64>(cell(scratch, n, RSI_B, j), 1.0 - a);
+    store<f64>(cell(scratch, n, RSI_G, j), NaN);
+    store<f64>(cell(scratch, n, RSI_L, j), NaN);
+    for (let k = STOCH_KSUM; k < STOCH_ARRAYS; k++) store<f64>(cell(scratch, n, k, j), 0.0);
   }
 }
 
@@ -522,7 +514,7 @@ export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
   const slots = ringSlots(t);
   const hslots = histSlots(t), rmask = hslots - 1;
-  const tabH = scratch + ((<usize>n * 10) << 3), tabL = tabH + xtBytes(t, false);
+  const tabH = scratch + ((<usize>n * STOCH_ARRAYS) << 3), tabL = tabH + xtBytes(t, false);
   const hist = tabL + xtBytes(t, false);
   const K = xtLevels(maxParam(params, n, 0));
   stochCells(scratch, n, params, false);
@@ -554,7 +546,7 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
   const slots = histSlots(t), rmask = slots - 1;
-  const dqs = scratch + ((<usize>n * 10) << 3);
+  const dqs = scratch + ((<usize>n * STOCH_ARRAYS) << 3);
   const rings = dqs + ((<usize>n * 2) << 4);
   const hist = rings + ((<usize>n * 2 * <usize>slots) << 2);
   stochCells(scratch, n, params, true);
@@ -573,27 +565,17 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
       const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
       const qH = i32RingAt(rings, n, slots, 0, j), qL = i32RingAt(rings, n, slots, 1, j);
       const rR = f64RingAt(hist, n, slots, 0, j), rK0 = f64RingAt(hist, n, slots, 1, j), rk = f64RingAt(hist, n, slots, 2, j);
-      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
-      let G = load<f64>(cell(scratch, n, 2, j)), L = load<f64>(cell(scratch, n, 3, j));
+      const a = load<f64>(cell(scratch, n, RSI_A, j)), b = load<f64>(cell(scratch, n, RSI_B, j));
+      let G = load<f64>(cell(scratch, n, RSI_G, j)), L = load<f64>(cell(scratch, n, RSI_L, j));
       let p = p0, seeded = seeded0;
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
-        const xs = ldx(x, i);
-        let r: f64 = NaN;
-        if (xs != xs || p != p) {
-          seeded = false;
-        } else {
-          const d = xs - p;
-          const g = d > 0 ? d : 0.0, q = d < 0 ? -d : 0.0;
-          if (seeded) {
-            G = a * g + b * G;
-            L = a * q + b * L;
-          } else {
-            G = g; L = q;
-            seeded = true;
-          }
-          r = rsi1(G, L);
-        }
+        // the RSI machine of rsi's scalar tail
+        const xs = ldx(x, i), d = xs - p;
+        const valid = xs == xs && p == p;
+        if (valid) { G = rsiAvg1(a, gainOf(d), b, G, seeded); L = rsiAvg1(a, lossOf(d), b, L, seeded); }
+        const r = valid ? rsi1(G, L) : NaN;
+        seeded = valid;
         p = xs;
         store<f64>(rR + (<usize>(i & rmask) << 3), r);
         const HH = dqValue(rR, rmask, dqStep(sH, qH, rmask, rR, rmask, i, kw, DQ_MAX));
@@ -603,7 +585,7 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
         stochTail(scratch, n, j, rK0, rk, rmask, i, k0, <i32>smf, smf, <i32>dwf, dwf, o0, o1, off);
         off += tStride;
       }
-      store<f64>(cell(scratch, n, 2, j), G); store<f64>(cell(scratch, n, 3, j), L);
+      store<f64>(cell(scratch, n, RSI_G, j), G); store<f64>(cell(scratch, n, RSI_L, j), L);
     }
   }
 }
@@ -612,8 +594,8 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
 // E1 = EMA(src, n), E2 = EMA(E1, n), E3 = EMA(E2, n) (EWMA steps per lane, §2.5);
 // trix = 100·((E3[t] / E3[t − 1]) − 1), NaN where E3[t − 1] is NaN or 0; signal = EMA(trix,
 // signal_window), hist = trix − signal. Slots [trix, signal, hist], each optional.
-// SIMD: blocks of four variants in registers along the chunk. Scratch: 8 arrays of n f64:
-// a, b, aG, bG, E1, E2, E3, signal.
+// SIMD: blocks of four variants in registers along the chunk. Scratch: TRIX_ARRAYS arrays of n
+// f64 (scratch.ts): a, b, aG, bG, E1, E2, E3, signal.
 
 export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
@@ -621,10 +603,10 @@ export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
   for (let j = 0; j < n; j++) {
     for (let p = 0; p < 2; p++) {
       const a = 2.0 / (paramAt(params, n, p, j) + 1.0);
-      store<f64>(cell(scratch, n, 2 * p, j), a);
-      store<f64>(cell(scratch, n, 2 * p + 1, j), 1.0 - a);
+      store<f64>(cell(scratch, n, TRIX_A + 2 * p, j), a);
+      store<f64>(cell(scratch, n, TRIX_B + 2 * p, j), 1.0 - a);
     }
-    for (let k = 4; k < 8; k++) store<f64>(cell(scratch, n, k, j), NaN);
+    for (let k = TRIX_E1; k < TRIX_ARRAYS; k++) store<f64>(cell(scratch, n, k, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
@@ -633,14 +615,14 @@ export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
     if (ASC_FEATURE_SIMD) {
       const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
       for (let j = 0; j < full; j += 4) {
-        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
-        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
-        const aG0 = v128.load(cell(scratch, n, 2, j)), aG1 = v128.load(cell(scratch, n, 2, j + 2));
-        const bG0 = v128.load(cell(scratch, n, 3, j)), bG1 = v128.load(cell(scratch, n, 3, j + 2));
-        let P0 = v128.load(cell(scratch, n, 4, j)), P1 = v128.load(cell(scratch, n, 4, j + 2));
-        let Q0 = v128.load(cell(scratch, n, 5, j)), Q1 = v128.load(cell(scratch, n, 5, j + 2));
-        let R0 = v128.load(cell(scratch, n, 6, j)), R1 = v128.load(cell(scratch, n, 6, j + 2));
-        let Y0 = v128.load(cell(scratch, n, 7, j)), Y1 = v128.load(cell(scratch, n, 7, j + 2));
+        const a0 = v128.load(cell(scratch, n, TRIX_A, j)), a1 = v128.load(cell(scratch, n, TRIX_A, j + 2));
+        const b0 = v128.load(cell(scratch, n, TRIX_B, j)), b1 = v128.load(cell(scratch, n, TRIX_B, j + 2));
+        const aG0 = v128.load(cell(scratch, n, TRIX_SIGNAL_A, j)), aG1 = v128.load(cell(scratch, n, TRIX_SIGNAL_A, j + 2));
+        const bG0 = v128.load(cell(scratch, n, TRIX_SIGNAL_B, j)), bG1 = v128.load(cell(scratch, n, TRIX_SIGNAL_B, j + 2));
+        let P0 = v128.load(cell(scratch, n, TRIX_E1, j)), P1 = v128.load(cell(scratch, n, TRIX_E1, j + 2));
+        let Q0 = v128.load(cell(scratch, n, TRIX_E2, j)), Q1 = v128.load(cell(scratch, n, TRIX_E2, j + 2));
+        let R0 = v128.load(cell(scratch, n, TRIX_E3, j)), R1 = v128.load(cell(scratch, n, TRIX_E3, j + 2));
+        let Y0 = v128.load(cell(scratch, n, TRIX_SIGNAL, j)), Y1 = v128.load(cell(scratch, n, TRIX_SIGNAL, j + 2));
         let off = <usize>j * vStride + <usize>t0 * tStride;
         for (let i = t0; i < t1; i++) {
           const xv = f64x2.splat(ldx(x, i));
@@ -656,17 +638,17 @@ export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
           if (o2) st4(o2 + off, vStride, f64x2.sub(m0, Y0), f64x2.sub(m1, Y1));
           off += tStride;
         }
-        v128.store(cell(scratch, n, 4, j), P0); v128.store(cell(scratch, n, 4, j + 2), P1);
-        v128.store(cell(scratch, n, 5, j), Q0); v128.store(cell(scratch, n, 5, j + 2), Q1);
-        v128.store(cell(scratch, n, 6, j), R0); v128.store(cell(scratch, n, 6, j + 2), R1);
-        v128.store(cell(scratch, n, 7, j), Y0); v128.store(cell(scratch, n, 7, j + 2), Y1);
+        v128.store(cell(scratch, n, TRIX_E1, j), P0); v128.store(cell(scratch, n, TRIX_E1, j + 2), P1);
+        v128.store(cell(scratch, n, TRIX_E2, j), Q0); v128.store(cell(scratch, n, TRIX_E2, j + 2), Q1);
+        v128.store(cell(scratch, n, TRIX_E3, j), R0); v128.store(cell(scratch, n, TRIX_E3, j + 2), R1);
+        v128.store(cell(scratch, n, TRIX_SIGNAL, j), Y0); v128.store(cell(scratch, n, TRIX_SIGNAL, j + 2), Y1);
       }
     }
     for (let j = full; j < n; j++) {
-      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
-      const aG = load<f64>(cell(scratch, n, 2, j)), bG = load<f64>(cell(scratch, n, 3, j));
-      let P = load<f64>(cell(scratch, n, 4, j)), Q = load<f64>(cell(scratch, n, 5, j));
-      let R = load<f64>(cell(scratch, n, 6, j)), Y = load<f64>(cell(scratch, n, 7, j));
+      const a = load<f64>(cell(scratch, n, TRIX_A, j)), b = load<f64>(cell(scratch, n, TRIX_B, j));
+      const aG = load<f64>(cell(scratch, n, TRIX_SIGNAL_A, j)), bG = load<f64>(cell(scratch, n, TRIX_SIGNAL_B, j));
+      let P = load<f64>(cell(scratch, n, TRIX_E1, j)), Q = load<f64>(cell(scratch, n, TRIX_E2, j));
+      let R = load<f64>(cell(scratch, n, TRIX_E3, j)), Y = load<f64>(cell(scratch, n, TRIX_SIGNAL, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         P = ewma1(P, ldx(x, i), a, b);
@@ -680,8 +662,8 @@ export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
         if (o2) st1(o2 + off, m - Y);
         off += tStride;
       }
-      store<f64>(cell(scratch, n, 4, j), P); store<f64>(cell(scratch, n, 5, j), Q);
-      store<f64>(cell(scratch, n, 6, j), R); store<f64>(cell(scratch, n, 7, j), Y);
+      store<f64>(cell(scratch, n, TRIX_E1, j), P); store<f64>(cell(scratch, n, TRIX_E2, j), Q);
+      store<f64>(cell(scratch, n, TRIX_E3, j), R); store<f64>(cell(scratch, n, TRIX_SIGNAL, j), Y);
     }
   }
 }

@@ -13,7 +13,15 @@ import { CANON_NAN, CHUNK, narrowFinite, store4 } from './lanes';
 }
 
 @inline export function ewma2(y: v128, x: v128, a: v128, b: v128): v128 {
-  return v128.bitselect(x, f64x2.add(f64x2.mul(a, x), f64x2.mul(b, y)), f64x2.ne(y, y));
+  return v128.bitselect(x, blend2(a, x, b, y), f64x2.ne(y, y));
+}
+
+/**
+ * The EWMA blend (a·x) + (b·y) on two lanes, without the NaN seeding of ewma2: for loops that know
+ * the state is seeded. Two roundings in this order (no fused multiply-add), as the scalar step.
+ */
+@inline export function blend2(a: v128, x: v128, b: v128, y: v128): v128 {
+  return f64x2.add(f64x2.mul(a, x), f64x2.mul(b, y));
 }
 
 // ---------------------------------------------------------------- ROLLSUM / ROLLVAR (§2.1, §2.3)

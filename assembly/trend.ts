@@ -14,11 +14,12 @@
 // extremes of chandelier_exit and supertrend over `mult`, ichimoku's lines over `displacement`), the
 // first variant of each run of equal windows computes it once per chunk into scratch and the others
 // of the run read it there.
-import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, span, st1, st2, st4, stNaN4, storeLanes, tileStep } from './lanes';
+import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, span, st1, st2, st4, stNaN2, stNaN4, storeLanes, tileStep } from './lanes';
 import {
-  DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
+  DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, blend2, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
 import { trueRangeAt } from './volatility';
+import { ADX_A, ADX_ARRAYS, ADX_AS, ADX_B, ADX_BS, ADX_DX, ADX_MDM, ADX_PDM, ADX_TR, ADX_Y } from './scratch';
 
 /** Address of f64 slot k of chunk array a (arrays of CHUNK f64 back to back from `base`). */
 @inline function chunkAt(base: usize, a: i32, k: i32): usize {
@@ -123,7 +124,7 @@ function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, 
         if (o0) storeLanes(o0 + off, canon, n - j);
         if (o1) storeLanes(o1 + off, canon, n - j);
         if (o2) storeLanes(o2 + off, canon, n - j);
-        const cY = cell(scratch, m, 7, j);
+        const cY = cell(scratch, m, ADX_Y, j);
         v128.store(cY, f64x2.splat(NaN)); v128.store(cY, f64x2.splat(NaN), 16);
       }
       seeded = false;
@@ -153,17 +154,17 @@ function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, 
   zero: v128, hundred: v128, canon: v128): void {
   const tr = f64x2.splat(trs), pdm = f64x2.splat(pdms), mdm = f64x2.splat(mdms);
   for (let j = 0; j < m; j += 4) {
-    const cA = cell(scratch, m, 4, j), cP = cell(scratch, m, 5, j), cM = cell(scratch, m, 6, j);
+    const cA = cell(scratch, m, ADX_TR, j), cP = cell(scratch, m, ADX_PDM, j), cM = cell(scratch, m, ADX_MDM, j);
     let A0 = tr, A1 = tr, P0 = pdm, P1 = pdm, M0 = mdm, M1 = mdm;
     if (!seed) {
-      const ca = cell(scratch, m, 0, j), cb = cell(scratch, m, 1, j);
+      const ca = cell(scratch, m, ADX_A, j), cb = cell(scratch, m, ADX_B, j);
       const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
-      A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, v128.load(cA))); A1 = f64x2.add(f64x2.mul(a1, tr), f64x2.mul(b1, v128.load(cA, 16)));
-      P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, v128.load(cP))); P1 = f64x2.add(f64x2.mul(a1, pdm), f64x2.mul(b1, v128.load(cP, 16)));
-      M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, v128.load(cM))); M1 = f64x2.add(f64x2.mul(a1, mdm), f64x2.mul(b1, v128.load(cM, 16)));
+      A0 = blend2(a0, tr, b0, v128.load(cA)); A1 = blend2(a1, tr, b1, v128.load(cA, 16));
+      P0 = blend2(a0, pdm, b0, v128.load(cP)); P1 = blend2(a1, pdm, b1, v128.load(cP, 16));
+      M0 = blend2(a0, mdm, b0, v128.load(cM)); M1 = blend2(a1, mdm, b1, v128.load(cM, 16));
     }
     v128.store(cA, A0); v128.store(cA, A1, 16); v128.store(cP, P0); v128.store(cP, P1, 16); v128.store(cM, M0); v128.store(cM, M1, 16);
-    adxDI(o1, o2, row + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, 8, j), cell(scratch, m, 9, j), zero, hundred, canon);
+    adxDI(o1, o2, row + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, ADX_DX, j), cell(scratch, m, ADX_DX + 1, j), zero, hundred, canon);
   }
 }
 
@@ -171,20 +172,20 @@ function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, 
 @inline function adxRow2(o1: usize, o2: usize, row: usize, tStride: usize, n: i32, m: i32, scratch: usize, trs: f64, pdms: f64, mdms: f64,
   trs2: f64, pdms2: f64, mdms2: f64, zero: v128, hundred: v128, canon: v128): void {
   for (let j = 0; j < m; j += 4) {
-    const ca = cell(scratch, m, 0, j), cb = cell(scratch, m, 1, j);
-    const cA = cell(scratch, m, 4, j), cP = cell(scratch, m, 5, j), cM = cell(scratch, m, 6, j);
+    const ca = cell(scratch, m, ADX_A, j), cb = cell(scratch, m, ADX_B, j);
+    const cA = cell(scratch, m, ADX_TR, j), cP = cell(scratch, m, ADX_PDM, j), cM = cell(scratch, m, ADX_MDM, j);
     const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
     let tr = f64x2.splat(trs), pdm = f64x2.splat(pdms), mdm = f64x2.splat(mdms);
-    let A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, v128.load(cA))), A1 = f64x2.add(f64x2.mul(a1, tr), f64x2.mul(b1, v128.load(cA, 16)));
-    let P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, v128.load(cP))), P1 = f64x2.add(f64x2.mul(a1, pdm), f64x2.mul(b1, v128.load(cP, 16)));
-    let M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, v128.load(cM))), M1 = f64x2.add(f64x2.mul(a1, mdm), f64x2.mul(b1, v128.load(cM, 16)));
-    adxDI(o1, o2, row + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, 8, j), cell(scratch, m, 9, j), zero, hundred, canon);
+    let A0 = blend2(a0, tr, b0, v128.load(cA)), A1 = blend2(a1, tr, b1, v128.load(cA, 16));
+    let P0 = blend2(a0, pdm, b0, v128.load(cP)), P1 = blend2(a1, pdm, b1, v128.load(cP, 16));
+    let M0 = blend2(a0, mdm, b0, v128.load(cM)), M1 = blend2(a1, mdm, b1, v128.load(cM, 16));
+    adxDI(o1, o2, row + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, ADX_DX, j), cell(scratch, m, ADX_DX + 1, j), zero, hundred, canon);
     tr = f64x2.splat(trs2); pdm = f64x2.splat(pdms2); mdm = f64x2.splat(mdms2);
-    A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, A0)); A1 = f64x2.add(f64x2.mul(a1, tr), f64x2.mul(b1, A1));
-    P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, P0)); P1 = f64x2.add(f64x2.mul(a1, pdm), f64x2.mul(b1, P1));
-    M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, M0)); M1 = f64x2.add(f64x2.mul(a1, mdm), f64x2.mul(b1, M1));
+    A0 = blend2(a0, tr, b0, A0); A1 = blend2(a1, tr, b1, A1);
+    P0 = blend2(a0, pdm, b0, P0); P1 = blend2(a1, pdm, b1, P1);
+    M0 = blend2(a0, mdm, b0, M0); M1 = blend2(a1, mdm, b1, M1);
     v128.store(cA, A0); v128.store(cA, A1, 16); v128.store(cP, P0); v128.store(cP, P1, 16); v128.store(cM, M0); v128.store(cM, M1, 16);
-    adxDI(o1, o2, row + tStride + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, 10, j), cell(scratch, m, 11, j), zero, hundred, canon);
+    adxDI(o1, o2, row + tStride + (<usize>j << 2), n - j, A0, A1, P0, P1, M0, M1, cell(scratch, m, ADX_DX + 2, j), cell(scratch, m, ADX_DX + 3, j), zero, hundred, canon);
   }
 }
 
@@ -206,14 +207,14 @@ function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, 
   if (o2) storeLanes(o2 + off, q, k);
 }
 
-/** Pass 2 of `rows` (1 or 2) valid bars from `row`: DX from pass 1's terms (arrays 8, 9, then 10, 11) and the adx RMA (reset by a NaN DX). */
+/** Pass 2 of `rows` (1 or 2) valid bars from `row`: DX from pass 1's terms (ADX_DX, ADX_DX + 1, then ADX_DX + 2, ADX_DX + 3) and the adx RMA (reset by a NaN DX). */
 @inline function adxRowY(o0: usize, row: usize, tStride: usize, rows: i32, n: i32, m: i32, scratch: usize, hundred: v128): void {
   for (let j = 0; j < m; j += 4) {
-    const cc = cell(scratch, m, 2, j), cd = cell(scratch, m, 3, j), cY = cell(scratch, m, 7, j);
+    const cc = cell(scratch, m, ADX_AS, j), cd = cell(scratch, m, ADX_BS, j), cY = cell(scratch, m, ADX_Y, j);
     const c0 = v128.load(cc), c1 = v128.load(cc, 16), d0 = v128.load(cd), d1 = v128.load(cd, 16);
     let Y0 = v128.load(cY), Y1 = v128.load(cY, 16);
     for (let r = 0; r < rows; r++) {
-      const cD = cell(scratch, m, 8 + 2 * r, j), cS = cell(scratch, m, 9 + 2 * r, j);
+      const cD = cell(scratch, m, ADX_DX + 2 * r, j), cS = cell(scratch, m, ADX_DX + 1 + 2 * r, j);
       Y0 = ewma2(Y0, f64x2.mul(hundred, f64x2.div(v128.load(cD), v128.load(cS))), c0, d0);
       Y1 = ewma2(Y1, f64x2.mul(hundred, f64x2.div(v128.load(cD, 16), v128.load(cS, 16))), c1, d1);
       if (o0) storeLanes(o0 + row + <usize>r * tStride + (<usize>j << 2), narrow4(Y0, Y1), n - j);
@@ -222,16 +223,16 @@ function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, 
   }
 }
 
-/** Window and smoothing coefficients (arrays 0–3) and NaN states (4–7) in arrays of stride m ≥ n; lanes n … m − 1 copy variant n − 1. */
+/** Window and smoothing coefficients (ADX_A … ADX_BS) and NaN states (ADX_TR … ADX_Y) in arrays of stride m ≥ n; lanes n … m − 1 copy variant n − 1. */
 function adxCoefficients(params: usize, n: i32, m: i32, scratch: usize): void {
   for (let j = 0; j < m; j++) {
     const v = min(j, n - 1);
     const a = 1.0 / paramAt(params, n, 0, v), as = 1.0 / paramAt(params, n, 1, v);
-    store<f64>(cell(scratch, m, 0, j), a);
-    store<f64>(cell(scratch, m, 1, j), 1.0 - a);
-    store<f64>(cell(scratch, m, 2, j), as);
-    store<f64>(cell(scratch, m, 3, j), 1.0 - as);
-    for (let k = 4; k < 8; k++) store<f64>(cell(scratch, m, k, j), NaN);
+    store<f64>(cell(scratch, m, ADX_A, j), a);
+    store<f64>(cell(scratch, m, ADX_B, j), 1.0 - a);
+    store<f64>(cell(scratch, m, ADX_AS, j), as);
+    store<f64>(cell(scratch, m, ADX_BS, j), 1.0 - as);
+    for (let k = ADX_TR; k < ADX_Y + 1; k++) store<f64>(cell(scratch, m, k, j), NaN);
   }
 }
 
@@ -244,7 +245,7 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     adxRows(h, l, c, o0, o1, o2, t, n, m, tStride, scratch);
     return;
   }
-  const bars = scratch + ((<usize>n * 12) << 3);
+  const bars = scratch + ((<usize>n * ADX_ARRAYS) << 3);
   adxCoefficients(params, n, n, scratch);
   let full = 0, pairs = 0;
   if (ASC_FEATURE_SIMD) {
@@ -259,101 +260,14 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       storeBar(bars, i - t0, tr, barDM(h, l, i, tr, true), barDM(h, l, i, tr, false));
     }
     if (ASC_FEATURE_SIMD) {
-      const zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
-      for (let j = 0; j < full; j += 4) {
-        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
-        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
-        const c0 = v128.load(cell(scratch, n, 2, j)), c1 = v128.load(cell(scratch, n, 2, j + 2));
-        const d0 = v128.load(cell(scratch, n, 3, j)), d1 = v128.load(cell(scratch, n, 3, j + 2));
-        let A0 = v128.load(cell(scratch, n, 4, j)), A1 = v128.load(cell(scratch, n, 4, j + 2));
-        let P0 = v128.load(cell(scratch, n, 5, j)), P1 = v128.load(cell(scratch, n, 5, j + 2));
-        let M0 = v128.load(cell(scratch, n, 6, j)), M1 = v128.load(cell(scratch, n, 6, j + 2));
-        let Y0 = v128.load(cell(scratch, n, 7, j)), Y1 = v128.load(cell(scratch, n, 7, j + 2));
-        let off = <usize>j * vStride + <usize>t0 * tStride;
-        let seeded = seeded0;
-        for (let i = t0; i < t1; i++) {
-          const trs = load<f64>(barAt(bars, 0, i - t0));
-          if (trs != trs) {
-            if (o0) stNaN4(o0 + off, vStride);
-            if (o1) stNaN4(o1 + off, vStride);
-            if (o2) stNaN4(o2 + off, vStride);
-            Y0 = nan; Y1 = nan;
-            seeded = false;
-          } else {
-            const tr = v128.load(barAt(bars, 0, i - t0)), pdm = v128.load(barAt(bars, 1, i - t0)), mdm = v128.load(barAt(bars, 2, i - t0));
-            if (seeded) {
-              A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, A0)); A1 = f64x2.add(f64x2.mul(a1, tr), f64x2.mul(b1, A1));
-              P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, P0)); P1 = f64x2.add(f64x2.mul(a1, pdm), f64x2.mul(b1, P1));
-              M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, M0)); M1 = f64x2.add(f64x2.mul(a1, mdm), f64x2.mul(b1, M1));
-            } else {
-              A0 = tr; A1 = tr; P0 = pdm; P1 = pdm; M0 = mdm; M1 = mdm;
-              seeded = true;
-            }
-            const az0 = f64x2.eq(A0, zero), az1 = f64x2.eq(A1, zero);
-            const pd0 = f64x2.mul(hundred, f64x2.div(P0, A0)), pd1 = f64x2.mul(hundred, f64x2.div(P1, A1));
-            const md0 = f64x2.mul(hundred, f64x2.div(M0, A0)), md1 = f64x2.mul(hundred, f64x2.div(M1, A1));
-            const s0 = f64x2.add(pd0, md0), s1 = f64x2.add(pd1, md1);
-            let dx0 = f64x2.mul(hundred, f64x2.div(f64x2.abs(f64x2.sub(pd0, md0)), s0));
-            let dx1 = f64x2.mul(hundred, f64x2.div(f64x2.abs(f64x2.sub(pd1, md1)), s1));
-            dx0 = v128.bitselect(nan, dx0, v128.or(az0, f64x2.eq(s0, zero)));
-            dx1 = v128.bitselect(nan, dx1, v128.or(az1, f64x2.eq(s1, zero)));
-            Y0 = ewma2(Y0, dx0, c0, d0); Y1 = ewma2(Y1, dx1, c1, d1);
-            if (o0) st4(o0 + off, vStride, Y0, Y1);
-            if (o1) st4(o1 + off, vStride, v128.bitselect(nan, pd0, az0), v128.bitselect(nan, pd1, az1));
-            if (o2) st4(o2 + off, vStride, v128.bitselect(nan, md0, az0), v128.bitselect(nan, md1, az1));
-          }
-          off += tStride;
-        }
-        v128.store(cell(scratch, n, 4, j), A0); v128.store(cell(scratch, n, 4, j + 2), A1);
-        v128.store(cell(scratch, n, 5, j), P0); v128.store(cell(scratch, n, 5, j + 2), P1);
-        v128.store(cell(scratch, n, 6, j), M0); v128.store(cell(scratch, n, 6, j + 2), M1);
-        v128.store(cell(scratch, n, 7, j), Y0); v128.store(cell(scratch, n, 7, j + 2), Y1);
-      }
-      for (let j = full; j < pairs; j += 2) {
-        const a0 = v128.load(cell(scratch, n, 0, j)), b0 = v128.load(cell(scratch, n, 1, j));
-        const c0 = v128.load(cell(scratch, n, 2, j)), d0 = v128.load(cell(scratch, n, 3, j));
-        let A0 = v128.load(cell(scratch, n, 4, j)), P0 = v128.load(cell(scratch, n, 5, j));
-        let M0 = v128.load(cell(scratch, n, 6, j)), Y0 = v128.load(cell(scratch, n, 7, j));
-        let off = <usize>j * vStride + <usize>t0 * tStride;
-        let seeded = seeded0;
-        for (let i = t0; i < t1; i++) {
-          const tr = v128.load(barAt(bars, 0, i - t0));
-          if (f64x2.extract_lane(tr, 0) != f64x2.extract_lane(tr, 0)) {
-            if (o0) { store<u32>(o0 + off, CANON_NAN); store<u32>(o0 + off + vStride, CANON_NAN); }
-            if (o1) { store<u32>(o1 + off, CANON_NAN); store<u32>(o1 + off + vStride, CANON_NAN); }
-            if (o2) { store<u32>(o2 + off, CANON_NAN); store<u32>(o2 + off + vStride, CANON_NAN); }
-            Y0 = nan;
-            seeded = false;
-          } else {
-            const pdm = v128.load(barAt(bars, 1, i - t0)), mdm = v128.load(barAt(bars, 2, i - t0));
-            if (seeded) {
-              A0 = f64x2.add(f64x2.mul(a0, tr), f64x2.mul(b0, A0));
-              P0 = f64x2.add(f64x2.mul(a0, pdm), f64x2.mul(b0, P0));
-              M0 = f64x2.add(f64x2.mul(a0, mdm), f64x2.mul(b0, M0));
-            } else {
-              A0 = tr; P0 = pdm; M0 = mdm;
-              seeded = true;
-            }
-            const az0 = f64x2.eq(A0, zero);
-            const pd0 = f64x2.mul(hundred, f64x2.div(P0, A0)), md0 = f64x2.mul(hundred, f64x2.div(M0, A0));
-            const s0 = f64x2.add(pd0, md0);
-            const dx0 = f64x2.mul(hundred, f64x2.div(f64x2.abs(f64x2.sub(pd0, md0)), s0));
-            Y0 = ewma2(Y0, v128.bitselect(nan, dx0, v128.or(az0, f64x2.eq(s0, zero))), c0, d0);
-            if (o0) st2(o0 + off, vStride, Y0);
-            if (o1) st2(o1 + off, vStride, v128.bitselect(nan, pd0, az0));
-            if (o2) st2(o2 + off, vStride, v128.bitselect(nan, md0, az0));
-          }
-          off += tStride;
-        }
-        v128.store(cell(scratch, n, 4, j), A0); v128.store(cell(scratch, n, 5, j), P0);
-        v128.store(cell(scratch, n, 6, j), M0); v128.store(cell(scratch, n, 7, j), Y0);
-      }
+      for (let j = 0; j < full; j += 4) adxBlock(bars, o0, o1, o2, <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride, n, j, scratch, seeded0, true);
+      for (let j = full; j < pairs; j += 2) adxBlock(bars, o0, o1, o2, <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride, n, j, scratch, seeded0, false);
     }
     for (let j = pairs; j < n; j++) {
-      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
-      const as = load<f64>(cell(scratch, n, 2, j)), bs = load<f64>(cell(scratch, n, 3, j));
-      let A = load<f64>(cell(scratch, n, 4, j)), P = load<f64>(cell(scratch, n, 5, j));
-      let M = load<f64>(cell(scratch, n, 6, j)), Y = load<f64>(cell(scratch, n, 7, j));
+      const a = load<f64>(cell(scratch, n, ADX_A, j)), b = load<f64>(cell(scratch, n, ADX_B, j));
+      const as = load<f64>(cell(scratch, n, ADX_AS, j)), bs = load<f64>(cell(scratch, n, ADX_BS, j));
+      let A = load<f64>(cell(scratch, n, ADX_TR, j)), P = load<f64>(cell(scratch, n, ADX_PDM, j));
+      let M = load<f64>(cell(scratch, n, ADX_MDM, j)), Y = load<f64>(cell(scratch, n, ADX_Y, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
       let seeded = seeded0;
       for (let i = t0; i < t1; i++) {
@@ -376,8 +290,7 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           if (A != 0) {
             pd = 100.0 * (P / A);
             md = 100.0 * (M / A);
-            const s = pd + md;
-            dx = s == 0 ? NaN : 100.0 * (abs(pd - md) / s);
+            dx = dx1(pd, md);
           }
           Y = ewma1(Y, dx, as, bs);
         }
@@ -386,9 +299,87 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         if (o2) st1(o2 + off, md);
         off += tStride;
       }
-      store<f64>(cell(scratch, n, 4, j), A); store<f64>(cell(scratch, n, 5, j), P);
-      store<f64>(cell(scratch, n, 6, j), M); store<f64>(cell(scratch, n, 7, j), Y);
+      store<f64>(cell(scratch, n, ADX_TR, j), A); store<f64>(cell(scratch, n, ADX_PDM, j), P);
+      store<f64>(cell(scratch, n, ADX_MDM, j), M); store<f64>(cell(scratch, n, ADX_Y, j), Y);
     }
+  }
+}
+
+/** DX from plus_di and minus_di: 100·(|pd − md| / (pd + md)), NaN where pd + md == 0. */
+@inline function dx1(pd: f64, md: f64): f64 {
+  const s = pd + md;
+  return s == 0 ? NaN : 100.0 * (abs(pd - md) / s);
+}
+
+/** dx1 on lanes, also NaN where the lane's window RMA of TR is zero (`az`: plus_di and minus_di undefined). */
+@inline function dx2(pd: v128, md: v128, az: v128, zero: v128, hundred: v128, nan: v128): v128 {
+  const s = f64x2.add(pd, md);
+  return v128.bitselect(nan, f64x2.mul(hundred, f64x2.div(f64x2.abs(f64x2.sub(pd, md)), s)), v128.or(az, f64x2.eq(s, zero)));
+}
+
+/**
+ * adx off the TIME_MAJOR rows path, SIMD build: the block of four (`wide`) or two variants from j,
+ * bars t0 … t1 − 1 (TR, PDM, MDM of each in `bars`), outputs at offset `off` of bar t0, state in
+ * registers. seeded0: whether the RMAs are seeded at t0.
+ */
+@inline function adxBlock(bars: usize, o0: usize, o1: usize, o2: usize, off: usize, t0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, j: i32,
+  scratch: usize, seeded0: bool, wide: bool): void {
+  const zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
+  const ca = cell(scratch, n, ADX_A, j), cb = cell(scratch, n, ADX_B, j), cc = cell(scratch, n, ADX_AS, j), cd = cell(scratch, n, ADX_BS, j);
+  const cA = cell(scratch, n, ADX_TR, j), cP = cell(scratch, n, ADX_PDM, j), cM = cell(scratch, n, ADX_MDM, j), cY = cell(scratch, n, ADX_Y, j);
+  const a0 = v128.load(ca), b0 = v128.load(cb), c0 = v128.load(cc), d0 = v128.load(cd);
+  let A0 = v128.load(cA), P0 = v128.load(cP), M0 = v128.load(cM), Y0 = v128.load(cY);
+  let a1 = a0, b1 = b0, c1 = c0, d1 = d0, A1 = A0, P1 = P0, M1 = M0, Y1 = Y0;
+  if (wide) {
+    a1 = v128.load(ca, 16); b1 = v128.load(cb, 16); c1 = v128.load(cc, 16); d1 = v128.load(cd, 16);
+    A1 = v128.load(cA, 16); P1 = v128.load(cP, 16); M1 = v128.load(cM, 16); Y1 = v128.load(cY, 16);
+  }
+  let seeded = seeded0;
+  for (let i = t0; i < t1; i++) {
+    const trs = load<f64>(barAt(bars, 0, i - t0));
+    if (trs != trs) {
+      if (wide) {
+        if (o0) stNaN4(o0 + off, vStride);
+        if (o1) stNaN4(o1 + off, vStride);
+        if (o2) stNaN4(o2 + off, vStride);
+      } else {
+        if (o0) stNaN2(o0 + off, vStride);
+        if (o1) stNaN2(o1 + off, vStride);
+        if (o2) stNaN2(o2 + off, vStride);
+      }
+      Y0 = nan; Y1 = nan;
+      seeded = false;
+    } else {
+      const tr = v128.load(barAt(bars, 0, i - t0)), pdm = v128.load(barAt(bars, 1, i - t0)), mdm = v128.load(barAt(bars, 2, i - t0));
+      if (seeded) {
+        A0 = blend2(a0, tr, b0, A0); P0 = blend2(a0, pdm, b0, P0); M0 = blend2(a0, mdm, b0, M0);
+        if (wide) {
+          A1 = blend2(a1, tr, b1, A1); P1 = blend2(a1, pdm, b1, P1); M1 = blend2(a1, mdm, b1, M1);
+        }
+      } else {
+        A0 = tr; A1 = tr; P0 = pdm; P1 = pdm; M0 = mdm; M1 = mdm;
+        seeded = true;
+      }
+      const az0 = f64x2.eq(A0, zero), az1 = f64x2.eq(A1, zero);
+      const pd0 = f64x2.mul(hundred, f64x2.div(P0, A0)), md0 = f64x2.mul(hundred, f64x2.div(M0, A0));
+      Y0 = ewma2(Y0, dx2(pd0, md0, az0, zero, hundred, nan), c0, d0);
+      if (wide) {
+        const pd1 = f64x2.mul(hundred, f64x2.div(P1, A1)), md1 = f64x2.mul(hundred, f64x2.div(M1, A1));
+        Y1 = ewma2(Y1, dx2(pd1, md1, az1, zero, hundred, nan), c1, d1);
+        if (o0) st4(o0 + off, vStride, Y0, Y1);
+        if (o1) st4(o1 + off, vStride, v128.bitselect(nan, pd0, az0), v128.bitselect(nan, pd1, az1));
+        if (o2) st4(o2 + off, vStride, v128.bitselect(nan, md0, az0), v128.bitselect(nan, md1, az1));
+      } else {
+        if (o0) st2(o0 + off, vStride, Y0);
+        if (o1) st2(o1 + off, vStride, v128.bitselect(nan, pd0, az0));
+        if (o2) st2(o2 + off, vStride, v128.bitselect(nan, md0, az0));
+      }
+    }
+    off += tStride;
+  }
+  v128.store(cA, A0); v128.store(cP, P0); v128.store(cM, M0); v128.store(cY, Y0);
+  if (wide) {
+    v128.store(cA, A1, 16); v128.store(cP, P1, 16); v128.store(cM, M1, 16); v128.store(cY, Y1, 16);
   }
 }
 

@@ -367,6 +367,11 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   }
 }
 
+// bbands stays one function (about 125 lines): its three parts (the distinct windows and their hash
+// table, the per-block column table, then per chunk phase 1 and the three phase-2 paths) share a dozen
+// locals describing one scratch layout (np, U, U4, half, rowBytes and the table pointers); its loops
+// are already in bandsRowTM, bandsRows, bands4 and rollvarChunk, so a split would only move that list
+// of locals into parameter lists.
 export function bbands(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   if (n <= 0) return;
   const x = ioPtr(io, IO_SRC);

@@ -9,11 +9,19 @@ import { axisStrides, axisValueAt, checkpointAt, type BatchRange, type ComputeLa
 
 export type KernelFn = (io: number, t: number, n: number, params: number, tStride: number, vStride: number, scratch: number) => void;
 
-const SERIES_SLOT: Readonly<Record<string, number>> = { open: 1, high: 2, low: 3, close: 4, volume: 5 };
-
-/** Frame slots (u32) of assembly/lanes.ts: IO_SKIP (rows computed, not stored) and IO_RESUME. */
-const FRAME_SKIP = 6;
-const FRAME_RESUME = 7;
+/**
+ * The kernel call frame: u32 slots, as assembly/lanes.ts declares them in bytes (IO_SRC … IO_OUT;
+ * test/unit/kernel-layout.test.ts checks that the two agree). FRAME_SRC: the source series;
+ * SERIES_SLOT: the base series; FRAME_SKIP: rows computed but not stored (IO_SKIP); FRAME_RESUME:
+ * resume the state in scratch (IO_RESUME); FRAME_OUT + k: the output of kernel slot k.
+ */
+export const FRAME_SRC = 0;
+export const SERIES_SLOT: Readonly<Record<string, number>> = Object.freeze({ open: 1, high: 2, low: 3, close: 4, volume: 5 });
+export const FRAME_SKIP = 6;
+export const FRAME_RESUME = 7;
+export const FRAME_OUT = 8;
+/** u32 slots of the frame: eight outputs from FRAME_OUT. */
+export const FRAME_WORDS = 16;
 
 /**
  * Index of the element at `byteOffset` in a typed-array view of `elementBytes`-sized elements over
@@ -47,14 +55,14 @@ export function runBatch(exports: Record<string, unknown>, memory: { buffer: Arr
   const params = work + 64;
   const scratch = work + Math.ceil((64 + plan.batchVariants * Math.max(1, kernel.params.length) * 8) / 64) * 64;
   const f = elementIndex(frame, 4);
-  for (let i = 0; i < 16; i++) u32[f + i] = 0;
+  for (let i = 0; i < FRAME_WORDS; i++) u32[f + i] = 0;
 
   /** One kernel call for variants s … s + n − 1 over bars r0 … r1 − 1 (series and outputs shifted to r0). */
   const call = (source: string | null, s: number, n: number, r0: number, r1: number, skip: number, resume: boolean): void => {
     for (const [name, slot] of Object.entries(SERIES_SLOT)) u32[f + slot] = plan.series[name] === undefined ? 0 : plan.series[name]! + r0 * 4;
-    u32[f] = source ? plan.series[source]! + r0 * 4 : 0;
+    u32[f + FRAME_SRC] = source ? plan.series[source]! + r0 * 4 : 0;
     for (let k = 0; k < plan.outputs.length; k++) {
-      u32[f + 8 + plan.slotOf[k]!] = plan.outputOffsets[k]! + r0 * tStride + s * (tm ? 4 : t * 4);
+      u32[f + FRAME_OUT + plan.slotOf[k]!] = plan.outputOffsets[k]! + r0 * tStride + s * (tm ? 4 : t * 4);
     }
     u32[f + FRAME_SKIP] = skip;
     u32[f + FRAME_RESUME] = resume ? 1 : 0;

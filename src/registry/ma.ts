@@ -1,26 +1,27 @@
 /** Registry definitions of the `ma` group (indicators.md). Numbers come from the spec's indicators.yaml. */
 import { defineIndicator, defineKernel, KERNEL_TILE, SRC7 } from './types.js';
+import { EWMA_ARRAYS, EWMA_Y1 } from './scratch.js';
 import {
   referenceDema, referenceEma, referenceHma, referenceRma, referenceSma, referenceTema, referenceVwma, referenceWma, referenceZlema,
 } from '../reference/ma.js';
 
 const f64s = (arrays: number, n: number): number => arrays * n * 8;
-/** The EWMA chains: 5 arrays of n f64, then the sink of a dry call (one tile of n-wide rows; assembly/lanes.ts dryBase). */
-const EWMA_SCRATCH = (n: number): number => f64s(5, n) + KERNEL_TILE * n * 4;
+/** The EWMA chains: EWMA_ARRAYS arrays of n f64, then the sink of a dry call (one tile of n-wide rows; assembly/lanes.ts dryBase). */
+const EWMA_SCRATCH = (n: number): number => f64s(EWMA_ARRAYS, n) + KERNEL_TILE * n * 4;
 /**
- * Time pieces for the single-stage chains (ema, rma): their state is array 2. A warm start from a
+ * Time pieces for the single-stage chains (ema, rma): their state is array EWMA_Y1. A warm start from a
  * fresh state converges to the exact state as (1 − a)^k shrinks below the last bit; on the bundled
  * 1M-bar series (holes filled) every window 5..200 of ema agreed bit for bit after 5,000 bars, 64
  * of 196 did after 2,000. 4096 + 128 × window leaves a wide margin (rma's 1 − 1/n decays as an ema
  * of window 2n − 1), and a piece whose warm state still differs is re-run from the exact one.
  */
-const EWMA_SPLIT = { stateArrays: [2], warmBars: (w: number): number => 4096 + 128 * w, dryCost: 0.47 };
+const EWMA_SPLIT = { stateArrays: [EWMA_Y1], warmBars: (w: number): number => 4096 + 128 * w, dryCost: 0.47 };
 
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
 const EMA = defineKernel({ name: 'ema', params: ['window'], slots: ['value'], reference: referenceEma, scratchBytes: EWMA_SCRATCH, timeSplit: EWMA_SPLIT });
 const RMA = defineKernel({ name: 'rma', params: ['window'], slots: ['value'], reference: referenceRma, scratchBytes: EWMA_SCRATCH, timeSplit: EWMA_SPLIT });
-const DEMA = defineKernel({ name: 'dema', params: ['window'], slots: ['value'], reference: referenceDema, scratchBytes: (n) => f64s(5, n) });
-const TEMA = defineKernel({ name: 'tema', params: ['window'], slots: ['value'], reference: referenceTema, scratchBytes: (n) => f64s(5, n) });
+const DEMA = defineKernel({ name: 'dema', params: ['window'], slots: ['value'], reference: referenceDema, scratchBytes: (n) => f64s(EWMA_ARRAYS, n) });
+const TEMA = defineKernel({ name: 'tema', params: ['window'], slots: ['value'], reference: referenceTema, scratchBytes: (n) => f64s(EWMA_ARRAYS, n) });
 const ZLEMA = defineKernel({ name: 'zlema', params: ['window'], slots: ['value'], reference: referenceZlema, scratchBytes: (n) => f64s(4, n) });
 /** The window bound of ma.sma (assembly/ma.ts SMA_NMAX): the exact-sum tables reach that far back. */
 const SMA_NMAX = 2000;

@@ -1,5 +1,6 @@
 /** Registry definitions of the `momentum` group (indicators.md). Numbers come from the spec's indicators.yaml. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
+import { MACD_ARRAYS, RSI_ARRAYS, STOCH_ARRAYS, TRIX_ARRAYS } from './scratch.js';
 import {
   referenceCci, referenceFisher, referenceMacd, referencePpo, referenceRoc, referenceRsi, referenceStoch, referenceStochRsi, referenceTrix, referenceWilliamsR,
 } from '../reference/momentum.js';
@@ -32,25 +33,25 @@ const FISHER = defineKernel({
 });
 const MACD = defineKernel({
   name: 'macd', params: ['fast_window', 'slow_window', 'signal_window'], slots: ['macd', 'signal', 'hist'], reference: referenceMacd,
-  scratchBytes: (n) => f64s(9, n),
+  scratchBytes: (n) => f64s(MACD_ARRAYS, n),
 });
 const PPO = defineKernel({
   name: 'ppo', params: ['fast_window', 'slow_window', 'signal_window'], slots: ['ppo', 'signal', 'hist'], reference: referencePpo,
-  scratchBytes: (n) => f64s(9, n),
+  scratchBytes: (n) => f64s(MACD_ARRAYS, n),
 });
 const ROC = defineKernel({ name: 'roc', params: ['window'], slots: ['roc'], reference: referenceRoc, scratchBytes: () => 0 });
-const RSI = defineKernel({ name: 'rsi', params: ['window'], slots: ['rsi'], reference: referenceRsi, scratchBytes: (n) => f64s(5, n + 3) });
+const RSI = defineKernel({ name: 'rsi', params: ['window'], slots: ['rsi'], reference: referenceRsi, scratchBytes: (n) => f64s(RSI_ARRAYS, n + 3) });
 const STOCH = defineKernel({
   name: 'stoch', params: ['k_window', 'smoothing', 'd_window'], slots: ['k', 'd'], reference: referenceStoch,
-  scratchBytes: (n, t) => f64s(10, n) + tables(2, t) + rings(2, n, t),
+  scratchBytes: (n, t) => f64s(STOCH_ARRAYS, n) + tables(2, t) + rings(2, n, t),
 });
 const STOCH_RSI = defineKernel({
   name: 'stoch_rsi', params: ['rsi_window', 'k_window', 'smoothing', 'd_window'], slots: ['k', 'd'], reference: referenceStochRsi,
-  scratchBytes: (n, t) => f64s(10, n) + deques(2, n, t) + rings(3, n, t),
+  scratchBytes: (n, t) => f64s(STOCH_ARRAYS, n) + deques(2, n, t) + rings(3, n, t),
 });
 const TRIX = defineKernel({
   name: 'trix', params: ['window', 'signal_window'], slots: ['trix', 'signal', 'hist'], reference: referenceTrix,
-  scratchBytes: (n) => f64s(8, n),
+  scratchBytes: (n) => f64s(TRIX_ARRAYS, n),
 });
 const WILLIAMS_R = defineKernel({
   name: 'williams_r', params: ['window'], slots: ['williams_r'], reference: referenceWilliamsR,

@@ -1,5 +1,6 @@
 /** Registry definitions of the `trend` group (indicators.md). Numbers come from the spec's indicators.yaml. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
+import { ADX_ARRAYS } from './scratch.js';
 import {
   referenceAdx, referenceAroon, referenceChandelierExit, referenceDonchian, referenceIchimoku, referenceKeltner, referenceLinregSlope,
   referencePsar, referenceSupertrend, referenceVortex,
@@ -19,7 +20,7 @@ const tables = (count: number, t: number, ages = false): number => count * (Math
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
 const ADX = defineKernel({
   name: 'adx', params: ['window', 'smoothing'], slots: ['adx', 'plus_di', 'minus_di'], reference: referenceAdx,
-  scratchBytes: (n) => f64s(12, n + 3) + 3 * CHUNK * 16,
+  scratchBytes: (n) => f64s(ADX_ARRAYS, n + 3) + 3 * CHUNK * 16,
 });
 const AROON = defineKernel({
   name: 'aroon', params: ['window'], slots: ['aroon_osc', 'aroon_up', 'aroon_down'], reference: referenceAroon,

@@ -1,0 +1,51 @@
+/**
+ * Numbers declared twice because assembly/ and src/ cannot import each other: the kernel call
+ * frame (assembly/lanes.ts IO_* in bytes, src/compute/kernels.ts FRAME_* in u32 slots) and the
+ * scratch layouts (assembly/scratch.ts, src/registry/scratch.ts). Read from the assembly source
+ * text, so a change on one side only fails here.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { FRAME_OUT, FRAME_RESUME, FRAME_SKIP, FRAME_SRC, FRAME_WORDS, SERIES_SLOT } from '../../src/compute/kernels.js';
+import * as scratch from '../../src/registry/scratch.js';
+
+const source = (file: string): string => readFileSync(fileURLToPath(new URL(`../../assembly/${file}`, import.meta.url)), 'utf8');
+
+/** `export const NAME: type = value;` declarations of an assembly file (decimal or hex values). */
+function constants(file: string, type: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of source(file).matchAll(new RegExp(`export const (\\w+): ${type} = (0x[0-9a-fA-F]+|\\d+);`, 'g'))) out.set(m[1]!, Number(m[2]));
+  return out;
+}
+
+describe('kernel call frame', () => {
+  const io = constants('lanes.ts', 'usize');
+  const slots: [string, number][] = [
+    ['IO_SRC', FRAME_SRC], ['IO_OPEN', SERIES_SLOT.open!], ['IO_HIGH', SERIES_SLOT.high!], ['IO_LOW', SERIES_SLOT.low!],
+    ['IO_CLOSE', SERIES_SLOT.close!], ['IO_VOLUME', SERIES_SLOT.volume!], ['IO_SKIP', FRAME_SKIP], ['IO_RESUME', FRAME_RESUME], ['IO_OUT', FRAME_OUT],
+  ];
+  it.each(slots)('assembly/lanes.ts %s is byte offset 4 × slot %i of src/compute/kernels.ts', (name, slot) => {
+    expect(io.get(name), `assembly/lanes.ts declares ${name}`).toBeDefined();
+    expect(io.get(name)).toBe(slot * 4);
+  });
+  it('every IO_ slot of assembly/lanes.ts is pinned here, and the series slots are the five base series', () => {
+    expect([...io.keys()].filter((k) => k.startsWith('IO_')).sort()).toEqual(slots.map(([k]) => k).sort());
+    expect(Object.keys(SERIES_SLOT).sort()).toEqual(['close', 'high', 'low', 'open', 'volume']);
+  });
+  it('the frame holds eight outputs after FRAME_OUT', () => {
+    expect(FRAME_WORDS).toBe(FRAME_OUT + 8);
+  });
+});
+
+describe('scratch layouts', () => {
+  const kernel = constants('scratch.ts', 'i32');
+  const host = new Map(Object.entries(scratch).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  it('assembly/scratch.ts and src/registry/scratch.ts declare the same names', () => {
+    expect(kernel.size).toBeGreaterThan(0);
+    expect([...kernel.keys()].sort()).toEqual([...host.keys()].sort());
+  });
+  it.each([...kernel.entries()])('%s = %i on both sides', (name, value) => {
+    expect(host.get(name)).toBe(value);
+  });
+});
