@@ -40,7 +40,7 @@ describe('kernel call frame', () => {
 
 describe('scratch layouts', () => {
   const kernel = constants('scratch.ts', 'i32');
-  const host = new Map(Object.entries(scratch).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  const host = new Map<string, number>(Object.entries(scratch as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number'));
   it('assembly/scratch.ts and src/registry/scratch.ts declare the same names', () => {
     expect(kernel.size).toBeGreaterThan(0);
     expect([...kernel.keys()].sort()).toEqual([...host.keys()].sort());
