@@ -40,7 +40,9 @@ export function parse(argv: string[], options: NonNullable<ParseArgsConfig['opti
 /** More positional arguments than a command takes is a usage error naming the first extra one. */
 export function checkPositionals(command: string, positionals: readonly string[], max: number): void {
   if (positionals.length > max) {
-    throw new UsageError(`${command} takes ${max === 0 ? 'no arguments' : max === 1 ? 'one argument' : `${max} arguments`}; unexpected ${JSON.stringify(positionals[max])}`);
+    throw new UsageError(
+      `${command} takes ${max === 0 ? 'no arguments' : max === 1 ? 'one argument' : `${max} arguments`}; unexpected ${JSON.stringify(positionals[max])}`,
+    );
   }
 }
 
@@ -59,9 +61,12 @@ export function engineOptions(values: Record<string, unknown>): GridtaOptions {
   if (values['cache-dir'] !== undefined) o.cacheDir = values['cache-dir'];
   if (values['cache-strict'] !== undefined) o.cacheStrict = values['cache-strict'];
   if (values.engine !== undefined) o.engine = values.engine;
-  if (values['max-compute-bytes-total'] !== undefined) o.maxComputeBytesTotal = intFlag('max-compute-bytes-total', values['max-compute-bytes-total'] as string);
-  if (values['max-variants-per-compute'] !== undefined) o.maxVariantsPerCompute = intFlag('max-variants-per-compute', values['max-variants-per-compute'] as string);
-  if (values['batch-variants'] !== undefined) o.batchVariants = values['batch-variants'] === 'auto' ? 'auto' : intFlag('batch-variants', values['batch-variants'] as string);
+  if (values['max-compute-bytes-total'] !== undefined)
+    o.maxComputeBytesTotal = intFlag('max-compute-bytes-total', values['max-compute-bytes-total'] as string);
+  if (values['max-variants-per-compute'] !== undefined)
+    o.maxVariantsPerCompute = intFlag('max-variants-per-compute', values['max-variants-per-compute'] as string);
+  if (values['batch-variants'] !== undefined)
+    o.batchVariants = values['batch-variants'] === 'auto' ? 'auto' : intFlag('batch-variants', values['batch-variants'] as string);
   return o as GridtaOptions;
 }
 
@@ -72,9 +77,10 @@ const num = (s: string): number | string => (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\
  * step S, `x,y,z` explicit list, a single value a one-value axis.
  */
 export function parseAxisSpec(indicatorId: string, axis: string, spec: string): AxisSpec {
-  const m = /^\s*([^:,]+?)\.\.([^:,]+?)(?::([^,]+))?\s*$/.exec(spec);   // A and B may be decimals: 1.5..2.5:0.5
+  const m = /^\s*([^:,]+?)\.\.([^:,]+?)(?::([^,]+))?\s*$/.exec(spec); // A and B may be decimals: 1.5..2.5:0.5
   if (m) {
-    const start = num(m[1]!), stop = num(m[2]!);
+    const start = num(m[1]!),
+      stop = num(m[2]!);
     if (typeof start !== 'number' || typeof stop !== 'number') throw new UsageError(`--grid ${axis}=${spec}: a range needs numbers`);
     let step: number | string;
     if (m[3] !== undefined) step = num(m[3]);

@@ -28,7 +28,8 @@ export const kernelSourcesDir = (): string => join(packageRoot(), 'assembly');
 export const bundledCacheDir = (): string => join(packageRoot(), 'dist', 'wasm-cache');
 
 export function packageVersion(name: string): string {
-  const candidates = name === 'gridta' ? [join(packageRoot(), 'package.json')] : [join(packageRoot(), 'node_modules', name, 'package.json')];
+  const candidates =
+    name === 'gridta' ? [join(packageRoot(), 'package.json')] : [join(packageRoot(), 'node_modules', name, 'package.json')];
   for (const p of candidates) {
     try {
       return JSON.parse(readFileSync(p, 'utf8')).version as string;

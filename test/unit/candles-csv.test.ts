@@ -27,7 +27,14 @@ describe('candlesFromCsv: the §1.5 worked example', () => {
     expect([...c.open!]).toEqual([0, 1.5, NaN, 3, NaN]);
     expect([...c.close]).toEqual([0, 15, NaN, 30, NaN]);
     expect(c.loadReport).toEqual({
-      rowsRead: 6, rowsPlaced: 3, duplicates: 1, misaligned: 1, outOfRange: 1, holes: 2, timeframeInferred: false, warnings: [],
+      rowsRead: 6,
+      rowsPlaced: 3,
+      duplicates: 1,
+      misaligned: 1,
+      outOfRange: 1,
+      holes: 2,
+      timeframeInferred: false,
+      warnings: [],
     });
   });
 
@@ -171,7 +178,7 @@ describe('candlesFromCsv: many holes', () => {
     expect(c.loadReport!.warnings[0]!.code).toBe('GRIDTA_MANY_HOLES');
     expect(c.loadReport!.warnings[0]!.message).toContain('2482');
     expect(c.loadReport!.warnings[0]!.message).toContain('sessions');
-    expect(Number.isNaN(c.close[3])).toBe(true);        // 1985-01-05, a Saturday
+    expect(Number.isNaN(c.close[3])).toBe(true); // 1985-01-05, a Saturday
   });
 
   it('does not warn for a daily load with 20% holes', async () => {
@@ -333,7 +340,10 @@ describe('candlesFromCsv: timestamp cells', () => {
 
   it('rejects an empty or fractional timestamp', async () => {
     expect(await candlesRejection(load('ts_open,close\n,1\n', { timeframe: '1m' }))).toMatchObject({ reason: 'bad_timestamp', line: 2 });
-    expect(await candlesRejection(load('ts_open,close\n1.5,1\n', { timeframe: '1m' }))).toMatchObject({ reason: 'bad_timestamp', value: '1.5' });
+    expect(await candlesRejection(load('ts_open,close\n1.5,1\n', { timeframe: '1m' }))).toMatchObject({
+      reason: 'bad_timestamp',
+      value: '1.5',
+    });
   });
 });
 
