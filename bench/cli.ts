@@ -505,7 +505,7 @@ export async function runBench(argv: string[]): Promise<number> {
     plot: { type: 'string' },
   });
   if (values.help) {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   checkPositionals('bench', positionals, 0);
@@ -623,11 +623,11 @@ export async function runBench(argv: string[]): Promise<number> {
 
   if (values.json) {
     process.stdout.write(
-      JSON.stringify(
+      `${JSON.stringify(
         { header, cases: results, skipped, peersUnavailable: unavailable, recommendation, warnings, peakRssMiB, elapsedS },
         null,
         2,
-      ) + '\n',
+      )}\n`,
     );
     return 0;
   }
@@ -649,6 +649,6 @@ export async function runBench(argv: string[]): Promise<number> {
   out.push('', `threads: ${recommendation.threads === null ? '—' : recommendation.threads} — ${recommendation.reason}`);
   for (const w of warnings) out.push(`warning ${w.code}: ${w.message}`);
   out.push(`peak RSS ${peakRssMiB.toLocaleString('en-US')} MiB; ${elapsedS.toFixed(0)} s`);
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }

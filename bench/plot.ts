@@ -34,8 +34,8 @@ function human(x: number): string {
 /** The SVG document. `title` goes on top, `subtitle` (machine, date) under it. */
 export function barChartSvg(groups: readonly PlotGroup[], title: string, subtitle: string): string {
   const all = groups.flatMap((g) => g.bars.map((b) => b.valuesPerSec)).filter((v) => v > 0 && Number.isFinite(v));
-  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...all, 1e6))));
-  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all, 1e7))));
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...all, 1e6)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...all, 1e7)));
   const labelW = 300,
     plotW = 560,
     right = 90,

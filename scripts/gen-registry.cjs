@@ -1,7 +1,7 @@
 // One-off generator: writes the definition literals of src/registry/<group>.ts from the spec YAML.
 // Kernel bindings are written by hand afterwards; run only to bootstrap a group file.
 const YAML = require('yaml');
-const fs = require('fs');
+const fs = require('node:fs');
 const doc = YAML.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const md = fs.readFileSync(process.argv[3], 'utf8');
 const group = process.argv[4];
@@ -34,7 +34,7 @@ for (const [id, d] of Object.entries(doc.indicators)) {
   out.push(`export const ${name} = defineIndicator({
   id: '${id}', group: '${group}', title: ${q(d.title)},
   inputs: ${q(d.inputs)}, sourceValues: ${src},
-  params: [${params ? '\n' + params + '\n  ' : ''}],
+  params: [${params ? `\n${params}\n  ` : ''}],
   axes: ${q(d.axes)}, outputs: ${q(d.outputs)},
   warmup: ${rec(d.warmup)},${d.trailing_nan ? `\n  trailingNan: ${rec(d.trailing_nan)},` : ''}
   kernel: null,

@@ -27,7 +27,7 @@ const SOURCES = ['close', 'hlc3', 'ohlc4', 'low', 'high', 'open'];
 const WINDOWS = 1999; // 2..2000, the hard bounds
 const UNIT_VARIANTS = Math.ceil((SOURCES.length * WINDOWS) / UNITS); // 60 for 200 units
 const say = (s) => {
-  if (!args.json) process.stderr.write(s + '\n');
+  if (!args.json) process.stderr.write(`${s}\n`);
 };
 
 const cluster = process.env.GRIDTA_PG_DSN ? null : await startCluster();
@@ -51,8 +51,7 @@ function worker(id) {
   const started = new Promise((ok, fail) => {
     child.stderr.setEncoding('utf8').on('data', (c) => {
       buf += c;
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         try {
@@ -143,7 +142,7 @@ try {
     runs: [one, two],
     ratio: two.rate / one.rate,
   };
-  if (args.json) process.stdout.write(JSON.stringify(result) + '\n');
+  if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
     const f = (x, d = 1) => x.toFixed(d);
     console.log(

@@ -29,7 +29,10 @@ async function childMain(cacheDir, threads) {
   const importMs = performance.now() - i0;
   // deterministic random walk (LCG), built before the timed span
   let seed = 12345;
-  const rnd = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const rnd = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
   const close = [],
     tsOpen = [];
   let p = 100;
@@ -49,7 +52,7 @@ async function childMain(cacheDir, threads) {
   if (tensor.meta.variants !== WINDOWS.length || tensor.meta.t !== T) throw new Error('unexpected tensor shape');
   await engine.close();
   process.stdout.write(
-    JSON.stringify({ totalMs, importMs, source: report.cache.source, engine: report.engine, timings: report.timings }) + '\n',
+    `${JSON.stringify({ totalMs, importMs, source: report.cache.source, engine: report.engine, timings: report.timings })}\n`,
   );
 }
 
@@ -88,7 +91,7 @@ async function main() {
   const runs = Number(values.runs);
   const root = mkdtempSync(join(tmpdir(), 'gridta-startup-'));
   const log = (s) => {
-    if (!values.json) process.stdout.write(s + '\n');
+    if (!values.json) process.stdout.write(`${s}\n`);
   };
   try {
     log(
@@ -132,7 +135,7 @@ async function main() {
       cold: cold.map((r) => r.totalMs),
       warm: warm.map((r) => r.totalMs),
     };
-    if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
       log(
         `median cold ${coldMs.toFixed(1)} ms, warm ${warmMs.toFixed(1)} ms: warm is ${ratio.toFixed(1)}x faster (target >= 10x: ${ratio >= 10 ? 'met' : 'NOT met'})`,

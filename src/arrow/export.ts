@@ -4,7 +4,7 @@
  * are built straight from typed arrays (no row builders), in record batches of whole variants.
  */
 import {
-  Data,
+  type Data,
   Dictionary,
   Field,
   Float32,
@@ -20,7 +20,7 @@ import {
   TimestampMillisecond,
   Uint32,
   Utf8,
-  Vector,
+  type Vector,
   type DataType,
 } from 'apache-arrow';
 import { ComputeBudgetExceeded, GridValidationError, type GridReason } from '../errors.js';

@@ -22,16 +22,25 @@ export const CONFIG_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-/** Parsed flags: strings, booleans and (for `multiple` flags) string lists, by flag name. */
-export interface ParsedArgs {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  values: Record<string, any>;
-  positionals: string[];
+type Flags = NonNullable<ParseArgsConfig['options']>;
+/** What `parse` hands to parseArgs for a command whose own flags are `O`. */
+interface CommandArgs<O extends Flags> {
+  args: string[];
+  options: typeof CONFIG_FLAGS & O;
+  allowPositionals: true;
+  strict: true;
 }
+/** Parsed flags, typed by their definitions: `values[flag]` is a string, boolean or list, or undefined. */
+export type Parsed<O extends Flags> = ReturnType<typeof parseArgs<CommandArgs<O>>>;
 
-export function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>): ParsedArgs {
+/**
+ * Parses `argv` against the config flags plus a command's own; the result's `values` are typed by
+ * the flag definitions (strings, booleans, string lists for `multiple` flags, undefined when absent).
+ */
+export function parse<const O extends Flags>(argv: string[], options: O): Parsed<O> {
+  const config: CommandArgs<O> = { args: argv, options: { ...CONFIG_FLAGS, ...options }, allowPositionals: true, strict: true };
   try {
-    return parseArgs({ args: argv, options: { ...CONFIG_FLAGS, ...options }, allowPositionals: true, strict: true }) as ParsedArgs;
+    return parseArgs(config);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -145,7 +154,7 @@ export function reportError(e: unknown, json: boolean): number {
   const message = e instanceof Error ? e.message : String(e);
   if (json) {
     const details = e instanceof GridtaError ? e.details : {};
-    process.stdout.write(JSON.stringify({ error: { code, message, details } }) + '\n');
+    process.stdout.write(`${JSON.stringify({ error: { code, message, details } })}\n`);
   } else {
     process.stderr.write(`gridta: ${code}: ${message}\n`);
   }

@@ -35,7 +35,7 @@ empty and report it otherwise (they never delete a directory's contents).
 `;
 
 const out = (s: string): void => {
-  process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+  process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 };
 
 /** Fixed-width columns, no trailing blanks. */

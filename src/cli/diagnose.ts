@@ -153,7 +153,7 @@ export function formatDiagnose(doc: DiagnoseDocument): string {
   );
   for (const x of doc.warnings) lines.push(`${label('warning')}${x.code}: ${x.message}`);
   if (doc.error) lines.push(`${label('error')}${doc.error.code}: ${doc.error.message}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,13 +172,13 @@ export async function runDiagnose(argv: string[]): Promise<number> {
   const json = values.json === true;
   if (exportFile !== undefined) {
     try {
-      await writeAtomic(exportFile, JSON.stringify(doc, null, 2) + '\n');
+      await writeAtomic(exportFile, `${JSON.stringify(doc, null, 2)}\n`);
     } catch (e) {
       // the report still matters: print it, then the export failure (with --json only the error)
       if (!json) process.stdout.write(formatDiagnose(doc));
       return Math.max(reportError(e, json), code);
     }
   }
-  process.stdout.write(json ? JSON.stringify(doc) + '\n' : formatDiagnose(doc));
+  process.stdout.write(json ? `${JSON.stringify(doc)}\n` : formatDiagnose(doc));
   return code;
 }

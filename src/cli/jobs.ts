@@ -96,7 +96,7 @@ export function formatStatus(st: JobStatus): string {
     lines.push(
       `  failure    unit ${f.unit} (${f.instrumentId} variants ${f.variants[0]}..${f.variants[1] - 1}, ${f.attempts} attempts, ${f.state}): ${f.error}`,
     );
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 async function writeAtomic(file: string, bytes: Uint8Array): Promise<void> {
@@ -182,7 +182,7 @@ export async function runJobs(argv: string[]): Promise<number> {
             ...(fsFaults ? { fsFaults } : {}),
           }),
         );
-        if (json) process.stdout.write(JSON.stringify(res) + '\n');
+        if (json) process.stdout.write(`${JSON.stringify(res)}\n`);
         else {
           process.stdout.write(`${res.jobId}\n`);
           process.stderr.write(
@@ -193,19 +193,19 @@ export async function runJobs(argv: string[]): Promise<number> {
       }
       case 'status': {
         const st = await withDb(engine, (db) => jobStatus(db, needJob()));
-        process.stdout.write(json ? JSON.stringify(st) + '\n' : formatStatus(st));
+        process.stdout.write(json ? `${JSON.stringify(st)}\n` : formatStatus(st));
         return 0;
       }
       case 'ls': {
         const limit = values.limit === undefined ? 50 : Number(intFlag('limit', values.limit as string));
         const all = await withDb(engine, (db) => listJobs(db, limit));
-        if (json) process.stdout.write(JSON.stringify(all) + '\n');
+        if (json) process.stdout.write(`${JSON.stringify(all)}\n`);
         else {
           const rows = all.map(
             (s) =>
               `${s.jobId}  ${s.state.padEnd(9)}  ${`${s.processed}/${s.total}`.padStart(11)}  ${s.createdAt}  ${s.indicatorId} (${s.instruments} x ${s.variants})`,
           );
-          process.stdout.write(rows.length ? rows.join('\n') + '\n' : 'no jobs\n');
+          process.stdout.write(rows.length ? `${rows.join('\n')}\n` : 'no jobs\n');
         }
         return 0;
       }
@@ -216,7 +216,7 @@ export async function runJobs(argv: string[]): Promise<number> {
           process.stderr.write(`gridta jobs: job ${st.jobId} is already ${st.state}; nothing to cancel\n`);
         if (!json && st.cancelOutcome === 'already_cancelled')
           process.stderr.write(`gridta jobs: job ${st.jobId} was already cancelled at ${st.cancelledAt}\n`);
-        process.stdout.write(json ? JSON.stringify(st) + '\n' : formatStatus(st));
+        process.stdout.write(json ? `${JSON.stringify(st)}\n` : formatStatus(st));
         return 0;
       }
       case 'collect': {
@@ -240,7 +240,7 @@ export async function runJobs(argv: string[]): Promise<number> {
           await writeAtomic(file, ipc);
           written.push({ instrumentId: g.instrumentId, file, t: g.tensor.meta.t, variants: g.tensor.meta.variants, bytes: ipc.length });
         }
-        if (json) process.stdout.write(JSON.stringify({ jobId, files: written }) + '\n');
+        if (json) process.stdout.write(`${JSON.stringify({ jobId, files: written })}\n`);
         else
           for (const w of written)
             process.stderr.write(`gridta jobs: ${w.instrumentId}: T=${w.t} V=${w.variants} ${w.bytes} bytes -> ${w.file}\n`);

@@ -232,7 +232,7 @@ async function cmdCompute(argv: string[]): Promise<number> {
       bytes,
       out,
     };
-    if (values.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else
       process.stderr.write(
         `gridta compute: ${summary.indicatorId} on ${summary.instrumentId} (${summary.timeframe}): T=${summary.t} V=${summary.variants} outputs=${summary.outputs.join(',')} engine=${summary.engine} threads=${summary.threads} ${ms} ms, ${bytes} bytes -> ${out}\n`,
@@ -268,7 +268,7 @@ async function cmdEstimate(argv: string[]): Promise<number> {
   else throw new UsageError('estimate needs --t N or --data FILE');
   const grid = engine.defaultGrid(id, gridOverrides(id, values.grid ?? []));
   const est = engine.estimate(grid, horizon, { throwOnGuard: false, ...(values.outputs ? { outputs: values.outputs.split(',') } : {}) });
-  if (values.json) process.stdout.write(JSON.stringify(est) + '\n');
+  if (values.json) process.stdout.write(`${JSON.stringify(est)}\n`);
   else {
     const lines = [`${est.indicatorId}: T=${est.t} layout=${est.layout} outputs=${est.outputs.join(',')}`];
     for (const a of est.axes)
@@ -284,7 +284,7 @@ async function cmdEstimate(argv: string[]): Promise<number> {
         '  REFUSED: the compute would not fit one WebAssembly memory (4 GiB with its input series and scratch) or one output array; split the grid',
       );
     }
-    process.stdout.write(lines.join('\n') + '\n');
+    process.stdout.write(`${lines.join('\n')}\n`);
   }
   await engine.close();
   return est.withinGuards ? 0 : 4;
@@ -299,16 +299,16 @@ async function cmdWarmup(argv: string[]): Promise<number> {
   checkPositionals('warmup', positionals, 0);
   const engine = createEngine(engineOptions(values));
   const report = await engine.warmup();
-  if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
+  if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else {
     const tm = report.timings;
     process.stdout.write(
-      [
+      `${[
         `gridta warmup: ok, engine ${report.requestedEngine} -> ${report.engine}, threads ${report.threads}`,
         `cache   ${report.cache.source}${report.cache.key ? ` key ${report.cache.key.slice(0, 12)}` : ''} dir ${report.cache.dir}${report.cache.wrote ? ' (wrote entry)' : ''}`,
         ...Object.entries(tm).map(([k, v]) => `${k.padEnd(14)} ${Math.round(v)} ms`),
         `kernels ${report.kernels.length} exercised`,
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
   }
   await engine.close();

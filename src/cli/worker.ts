@@ -24,7 +24,7 @@ lease_seconds, retry_limit and unit_variants settings have no effect. With jobs.
 `;
 
 /** Flags of `jobs submit` that a worker would silently ignore: each unit carries its job's value. */
-const JOB_ONLY_FLAGS: readonly (readonly [string, string])[] = [
+const JOB_ONLY_FLAGS: readonly (readonly [keyof typeof JOBS_FLAGS, string])[] = [
   ['lease-seconds', "a unit's lease is its job's"],
   ['retry-limit', "a unit's retries are its job's"],
   ['unit-variants', "a unit's size is its job's"],
@@ -43,7 +43,7 @@ export async function runWorker(argv: string[]): Promise<number> {
   }
   const workerId = (values['worker-id'] as string | undefined) ?? `${hostname()}-${process.pid}`;
   const log: Logger = (level, event, fields = {}) => {
-    process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), level, event, worker: workerId, ...fields }) + '\n');
+    process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level, event, worker: workerId, ...fields })}\n`);
   };
   const engine = createEngine(jobsOptions(values));
   const cfg = engine.config;

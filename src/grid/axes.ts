@@ -30,7 +30,7 @@ const RANGE_PARTS = ['start', 'stopIncl', 'step'] as const;
 /** Relative tolerance of the hard step grid (§3.4 step 4, range only). */
 const GRID_TOLERANCE = 1e-9;
 
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const hasOwn = (o: object, k: string): boolean => Object.hasOwn(o, k);
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Keeps `details.value` JSON-safe without hiding NaN and ±Infinity (the message prints them). */

@@ -7,14 +7,13 @@
  * table an in-process compute of the same grid exports.
  */
 import {
-  Data,
+  type Data,
   Dictionary,
   Field,
   Float32,
   Float64,
   Int32,
   makeData,
-  makeVector,
   RecordBatch,
   Schema,
   Struct,
@@ -24,7 +23,7 @@ import {
   TimestampMillisecond,
   Uint32,
   Utf8,
-  Vector,
+  type Vector,
   type DataType,
 } from 'apache-arrow';
 import { MAX_BATCH_ROWS, TENSOR_LONG_SCHEMA, toArrowExporters, utf8Vector } from '../arrow/export.js';

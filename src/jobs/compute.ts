@@ -82,7 +82,9 @@ export async function computeUnitValues(u: UnitComputeInput): Promise<UnitComput
         );
       }
       // same-type copies keep every bit pattern (NaNs included)
-      u.outputs.forEach((name, k) => values[k]!.set(tensor.output(name), (blk.start - u.start) * T));
+      u.outputs.forEach((name, k) => {
+        values[k]!.set(tensor.output(name), (blk.start - u.start) * T);
+      });
       for (let j = 0; j < m; j++) keys[blk.start - u.start + j] = tensor.variantKey(j);
       engine = tensor.meta.engine;
     }

@@ -4,7 +4,7 @@
  * tables only record what a job is and what happened to each unit.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, type Stats } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { loadCandlesFile } from '../arrow/candles.js';
@@ -59,7 +59,7 @@ async function dataFiles(paths: readonly string[], faults: FsFaults): Promise<st
   const out: string[] = [];
   for (const p of paths) {
     const abs = resolve(p);
-    let st;
+    let st: Stats;
     try {
       st = await bounded('data', 'stat', p, () => fsp.stat(abs), faults);
     } catch (e) {

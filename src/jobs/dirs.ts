@@ -3,7 +3,7 @@
  * directories are created one level at a time below their first existing ancestor, never with a
  * recursive mkdir (Node 20's recursive mkdir loops forever under `/proc` and similar filesystems).
  */
-import { constants, promises as fsp } from 'node:fs';
+import { constants, promises as fsp, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { JobInputError } from '../errors.js';
 import { errnoOf } from '../util/index.js';
@@ -62,7 +62,7 @@ export async function ensureWritableDir(dir: string, field: string, shown: strin
   const missing: string[] = [];
   let cur = abs;
   for (;;) {
-    let st;
+    let st: Stats;
     try {
       st = await bounded(field, 'stat', cur, () => fsp.stat(cur), faults);
     } catch (e) {

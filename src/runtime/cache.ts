@@ -330,7 +330,7 @@ export async function writeEntry(dir: string, info: KeyInfo, bytes: Uint8Array):
     node: process.version,
   };
   await writeAtomic(join(dir, `${info.key}.wasm`), bytes);
-  await writeAtomic(join(dir, `${info.key}.json`), JSON.stringify(manifest, null, 2) + '\n');
+  await writeAtomic(join(dir, `${info.key}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 

@@ -166,8 +166,6 @@ const ENGINES: readonly EngineSetting[] = ['auto', 'wasm-simd', 'wasm-scalar', '
 const ENVS: readonly EnvName[] = ['dev', 'test', 'prod'];
 const TOP_LEVEL_KEYS = ['schema_version', 'compute', 'defaults', 'jobs'];
 
-const isAuto = (raw: unknown): boolean => typeof raw === 'string' && raw.trim().toLowerCase() === 'auto';
-
 /**
  * [K6] Integers: from the environment `^[0-9]+$` after trimming, from YAML or an option a number
  * with an integral value; then `min..max`. `auto` (any case) where allowed.
@@ -307,14 +305,14 @@ function secretSpans(dsn: string): [number, number][] {
     // query parameters: key=value separated by & (or ;), up to a fragment
     const re = /[?&;]([^=&;#]*)=([^&;#]*)/g;
     re.lastIndex = end;
-    for (let m; (m = re.exec(rest)) !== null; ) {
+    for (let m = re.exec(rest); m !== null; m = re.exec(rest)) {
       if (SECRET_KEY.test(decodeKey(m[1]!))) spans.push([base + m.index + m[0].length - m[2]!.length, base + m.index + m[0].length]);
     }
     return spans;
   }
   // keyword/value: key = value, the value single-quoted (\' and \\ escapes) or a run of non-blanks
   const re = /(^|\s)([A-Za-z_][A-Za-z0-9_]*)(\s*=\s*)('(?:[^'\\]|\\.)*(?:'|$)|(?:[^\s'\\]|\\.)+)/gs;
-  for (let m; (m = re.exec(dsn)) !== null; ) {
+  for (let m = re.exec(dsn); m !== null; m = re.exec(dsn)) {
     if (SECRET_KEY.test(m[2]!)) spans.push([m.index + m[0].length - m[4]!.length, m.index + m[0].length]);
   }
   return spans;
@@ -822,7 +820,7 @@ function resolveSettings(ctx: Resolving, configPath: Setting<string>, fileUnknow
     const e = rule.envVar === null ? undefined : ctx.envOf(rule.envVar);
     const option = o === undefined ? undefined : check(o, 'option', 'option');
     const env = e === undefined ? undefined : check(e, 'env', `env:${rule.envVar}`);
-    const yaml = Object.prototype.hasOwnProperty.call(yamlSection, rule.yamlKey)
+    const yaml = Object.hasOwn(yamlSection, rule.yamlKey)
       ? check(yamlSection[rule.yamlKey], 'yaml', yamlSource, `${section}.${rule.yamlKey}`)
       : undefined;
     if (option) out.option = option;

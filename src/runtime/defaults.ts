@@ -37,7 +37,7 @@ const RANGE_KEYS = ['mode', 'start', 'stop_incl', 'step'];
 const RANGE_PARTS = ['start', 'stop_incl', 'step'] as const;
 const TOLERANCE = 1e-9;
 
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const hasOwn = (o: object, k: string): boolean => Object.hasOwn(o, k);
 const sortedKeys = (o: Record<string, unknown>): string[] => Object.keys(o).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 const nearInteger = (x: number): boolean => Math.abs(x - Math.round(x)) <= TOLERANCE;
 
@@ -203,7 +203,9 @@ function checkParam(spec: Record<string, unknown>, p: string, id: string, name: 
       if (seen.has(v)) fail(`${p}.values[${i}]`, id, name, 'unique values', describe(v));
       seen.add(v);
     });
-    nums.forEach((v, i) => place(`${p}.values[${i}]`, v));
+    nums.forEach((v, i) => {
+      place(`${p}.values[${i}]`, v);
+    });
     return { mode, values: [...nums] };
   }
   for (const k of RANGE_PARTS) {

@@ -297,7 +297,7 @@ async function inspectCache(
       keys[t] = (await cacheKey(t)).key;
       current.set(keys[t]!, t);
     } catch {
-      continue;
+      // no key for this target: keys[t] stays null
     }
   }
   const [own, bundled] = [await scanDir(dir, 'cache', current), await scanDir(bundledDir, 'bundled', current)];

@@ -33,7 +33,7 @@ import {
 } from './defaults.js';
 import { isAbsolute, resolve } from 'node:path';
 import { warmUp, type CacheTestOptions, type Warmed, type WarmupReport } from './warmup.js';
-import { KernelPool, runPooled, type Faults } from './pool.js';
+import { type KernelPool, runPooled, type Faults } from './pool.js';
 import { ConfigError } from '../errors.js';
 import { abortReason } from '../compute/run.js';
 
@@ -171,7 +171,8 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       warm = warmUp({ config, configMs, warn, ...(cacheTest ? { cacheTest } : {}) }).then(
         (w) => {
           pool = w.pool;
-          return (warmed = w);
+          warmed = w;
+          return w;
         },
         (e) => {
           warm = undefined;
@@ -238,6 +239,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
         await warmupOnce();
       } finally {
         // closed while warming up: cancelled, whatever the warmup gave
+        // biome-ignore lint/correctness/noUnsafeFinally: the cancellation deliberately replaces the warmup's outcome, error or not
         if (signal.aborted) throw new ComputeCancelled({ processed: 0, total: plan.variants, reason: abortReason(signal) });
       }
       warmupMs = performance.now() - w0;
@@ -258,10 +260,12 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     const K = plan.outputs.length;
     // [Q2a]: small outputs and single-batch computes run in-process even when a pool exists
     const pooled = runsPooled(pool ? pool.threads : null, candles.t, plan.variants, K, runReq.batchVariants);
-    let res;
-    if (report.engine === 'reference') res = await runReference(runReq);
-    else if (pooled) res = await runPooled(pool!, runReq, faults);
-    else res = await runWasm(module!, runReq);
+    const res =
+      report.engine === 'reference'
+        ? await runReference(runReq)
+        : pooled
+          ? await runPooled(pool!, runReq, faults)
+          : await runWasm(module!, runReq);
     // an abort seen after the last batch still cancels: no tensor once the signal has fired
     if (signal.aborted) throw new ComputeCancelled({ processed: plan.variants, total: plan.variants, reason: abortReason(signal) });
     const tensor = createTensor(

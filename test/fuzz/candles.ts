@@ -175,7 +175,7 @@ export async function buildCandles(r: CandleRecipe): Promise<Candles> {
   const lines = [['ts_open', ...present].join(',')];
   for (const i of keep) lines.push([T0 + i * STEP, ...present.map((k) => csvValue(arrays[k][i]!))].join(','));
   // the dense range runs to the last bar of the recipe, so trailing holes stay holes
-  return candlesFromCsv(new TextEncoder().encode(lines.join('\n') + '\n'), {
+  return candlesFromCsv(new TextEncoder().encode(`${lines.join('\n')}\n`), {
     instrumentId: 'fuzz:X',
     timeframe: '1m',
     start: T0 + keep[0]! * STEP,

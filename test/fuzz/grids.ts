@@ -57,16 +57,14 @@ function paramAxis(p: ParamDef, t: number, maxValues: number, maxSmall: number):
           { weight: 1, arbitrary: fc.constantFrom(0, -p.step!, p.step! / 2) },
         )
       : fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 7 }) }, { weight: 1, arbitrary: fc.constantFrom(0, -1, 1.5) });
-  const range = fc
-    .record({ start: value, step, count: fc.integer({ min: 1, max: maxValues }) })
-    .map(
-      ({ start, step: s, count }): AxisInput => ({
-        mode: 'range',
-        start,
-        stopIncl: Number((start + s * (count - 1)).toFixed(10)),
-        step: s,
-      }),
-    );
+  const range = fc.record({ start: value, step, count: fc.integer({ min: 1, max: maxValues }) }).map(
+    ({ start, step: s, count }): AxisInput => ({
+      mode: 'range',
+      start,
+      stopIncl: Number((start + s * (count - 1)).toFixed(10)),
+      step: s,
+    }),
+  );
   return fc.oneof({ weight: 5, arbitrary: explicit }, { weight: 2, arbitrary: range }, { weight: 1, arbitrary: value });
 }
 

@@ -66,7 +66,7 @@ describe('cancel and graceful shutdown', () => {
     await sleep(200);
 
     const db = await openJobsDb(resolveConfig({ env: 'test', jobsDsn: fx.pgc.dsn }));
-    let st;
+    let st: Awaited<ReturnType<typeof cancelJob>>;
     try {
       st = await cancelJob(db, jobId);
     } finally {

@@ -137,14 +137,13 @@ export function startWorker(id: string, env: NodeJS.ProcessEnv, args: string[] =
   let other = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     buf += chunk;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       try {
         logs.push(JSON.parse(line) as LogLine);
       } catch {
-        other += line + '\n';
+        other += `${line}\n`;
       }
     }
     for (const w of [...waiters]) w();
@@ -248,5 +247,5 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** The last `rows` lines of ttrc.csv (with its header): a second, shorter instrument. */
 export function ttrcTail(rows: number): string {
   const lines = readFileSync(TTRC, 'utf8').trimEnd().split('\n');
-  return [lines[0], ...lines.slice(-rows)].join('\n') + '\n';
+  return `${[lines[0], ...lines.slice(-rows)].join('\n')}\n`;
 }

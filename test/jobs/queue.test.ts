@@ -275,7 +275,7 @@ describe('a unit that keeps failing', () => {
       childEnv(fx.pgc.dsn),
     );
     expect(res.units).toBe(1);
-    writeFileSync(file, readFileSync(file, 'utf8') + '2000000000000,1,1,1,1,1\n'); // the data changes after the submit
+    writeFileSync(file, `${readFileSync(file, 'utf8')}2000000000000,1,1,1,1,1\n`); // the data changes after the submit
     const w = startWorker('stubborn', childEnv(fx.pgc.dsn));
     fx.workers.push(w);
     const st = await waitForState(fx.pgc.dsn, res.jobId, ['failed', 'completed'], 60_000);

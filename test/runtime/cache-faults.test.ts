@@ -42,8 +42,9 @@ interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
+  // biome-ignore lint/suspicious/noExplicitAny: the CLI's parsed JSON output, read field by field by the assertions
   json: any;
-} // eslint-disable-line @typescript-eslint/no-explicit-any
+}
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -332,7 +333,9 @@ describe('diagnose and verify agree', () => {
       ],
       ['wasm directory alone', (key) => mkdirSync(join(dir, `${key}.wasm`))],
     ];
-    cases.forEach(([, make], i) => make(k(i + 1)));
+    cases.forEach(([, make], i) => {
+      make(k(i + 1));
+    });
     writeFileSync(join(dir, `${k(12)}.wasm`), wasm); // an orphan
     writeFileSync(join(dir, `${k(13)}.wasm`), wasm); // a valid entry
     writeFileSync(join(dir, `${k(13)}.json`), manifest(k(13)));

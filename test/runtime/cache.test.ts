@@ -76,16 +76,16 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}
     p.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+// biome-ignore lint/suspicious/noExplicitAny: the child's parsed JSON line, read field by field by the assertions
 const child = async (args: string[], shellPrefix = ''): Promise<Run & { out: any }> => {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const r = shellPrefix
     ? await run('sh', ['-c', `${shellPrefix}; exec node "$@"`, 'sh', CHILD, ...args])
     : await run(process.execPath, [CHILD, ...args]);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   return { ...r, out: line ? JSON.parse(line) : null };
 };
+// biome-ignore lint/suspicious/noExplicitAny: the CLI's parsed JSON output, read field by field by the assertions
 const cli = async (...args: string[]): Promise<Run & { json: any }> => {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const r = await run(process.execPath, [CLI, 'cache', ...args]);
   let json: unknown = null;
   try {
@@ -418,7 +418,7 @@ describe('gridta cache ([§3.7])', () => {
     return { dir, key, corrupt, orphan };
   }
   const DIR_ENTRY = 'a'.repeat(64);
-  const FOREIGN = ['e'.repeat(63) + '.json', 'model.wasm', 'notes.txt'];
+  const FOREIGN = [`${'e'.repeat(63)}.json`, 'model.wasm', 'notes.txt'];
 
   it('path prints the cache_dir with its source and the bundled directory', async () => {
     const dir = freshDir();

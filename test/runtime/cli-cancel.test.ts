@@ -26,7 +26,7 @@ beforeAll(() => {
     p += Math.sin(i * 0.37) * 0.5 + Math.cos(i * 0.011) * 0.3;
     lines.push(`${i * 60_000},${p},${p + 1},${p - 1},${p + 0.25},${1000 + (i % 7)}`);
   }
-  writeFileSync(data, lines.join('\n') + '\n');
+  writeFileSync(data, `${lines.join('\n')}\n`);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

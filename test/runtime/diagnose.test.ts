@@ -175,10 +175,7 @@ describe('cache', () => {
     const validKey = bundled.has(simdKey) ? simdKey : [...bundled.keys()][0]!;
     for (const ext of ['wasm', 'json']) copyFileSync(join(BUNDLED, `${validKey}.${ext}`), join(dir, `${validKey}.${ext}`));
     const corruptKey = 'c'.repeat(64);
-    writeFileSync(
-      join(dir, `${corruptKey}.json`),
-      '{"format":1,"key":"' + corruptKey + '","target":"simd","wasmBytes":4,"wasmSha256":"00"}',
-    );
+    writeFileSync(join(dir, `${corruptKey}.json`), `{"format":1,"key":"${corruptKey}","target":"simd","wasmBytes":4,"wasmSha256":"00"}`);
     writeFileSync(join(dir, `${corruptKey}.wasm`), Buffer.from([0, 97, 115, 109]));
     writeFileSync(join(dir, `${'0'.repeat(64)}.wasm`), Buffer.from([0, 97, 115, 109, 1, 0, 0, 0])); // orphan
     writeFileSync(join(dir, `${'1'.repeat(64)}.wasm.tmp-4242-abcdef`), 'partial'); // temporary

@@ -34,7 +34,10 @@ const candles: Candles = createCandles({
 const engines = new Map<number, Engine>();
 function engine(threads: number): Engine {
   let e = engines.get(threads);
-  if (!e) engines.set(threads, (e = createEngine({ env: 'test', threads, onWarning: () => undefined })));
+  if (!e) {
+    e = createEngine({ env: 'test', threads, onWarning: () => undefined });
+    engines.set(threads, e);
+  }
   return e;
 }
 afterAll(async () => {

@@ -46,7 +46,10 @@ const osThreads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync('/pr
 
 function fullGc(): void {
   const existing = (globalThis as { gc?: () => void }).gc;
-  if (typeof existing === 'function') return existing();
+  if (typeof existing === 'function') {
+    existing();
+    return;
+  }
   v8.setFlagsFromString('--expose_gc');
   (vm.runInNewContext('gc') as () => void)();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DataType, Dictionary, tableFromIPC, TimeUnit, Type, type Table } from 'apache-arrow';
+import { DataType, type Dictionary, tableFromIPC, TimeUnit, Type, type Table } from 'apache-arrow';
 import { ComputeBudgetExceeded, GridValidationError } from '../../src/errors.js';
 import type { IndicatorTensor } from '../../src/compute/tensor.js';
 import {
@@ -161,7 +161,7 @@ describe('tensorToArrow layouts', () => {
       { name: 'source', kind: 'source' as const, values: ['close'] },
       { name: 'window', kind: 'int' as const, values: Array.from({ length: 70 }, (_, i) => i + 2) },
     ];
-    const value = (k: number, t: number, v: number): number => Math.fround(v * 1000 + t + 0.5);
+    const value = (_k: number, t: number, v: number): number => Math.fround(v * 1000 + t + 0.5);
     const tm = tensorToArrowIPC(makeTensor({ axes, layout: 'TIME_MAJOR', t: 11, value }));
     const vm = tensorToArrowIPC(makeTensor({ axes, layout: 'VARIANT_MAJOR', t: 11, value }));
     expect(bytesEqual(tm, vm)).toBe(true);
@@ -301,7 +301,7 @@ describe('Arrow record batches', () => {
       { name: 'source', kind: 'source' as const, values: ['close'] },
       { name: 'window', kind: 'int' as const, values: Array.from({ length: 1025 }, (_, i) => i + 2) },
     ];
-    const t = tensorToArrow(makeTensor({ axes, t: 1024, layout: 'VARIANT_MAJOR', value: (k, t, v) => v + t / 1024 }));
+    const t = tensorToArrow(makeTensor({ axes, t: 1024, layout: 'VARIANT_MAJOR', value: (_k, t, v) => v + t / 1024 }));
     expect(t.batches.map((b) => b.numRows)).toEqual([1_048_576, 1024]);
     expect(t.batches[1]!.getChild('variant')!.get(0)).toBe(1024);
   });
@@ -311,7 +311,7 @@ describe('Arrow record batches', () => {
       { name: 'source', kind: 'source' as const, values: ['close'] },
       { name: 'window', kind: 'int' as const, values: [10, 20] },
     ];
-    const t = tensorToArrow(makeTensor({ axes, t: 1_048_577, layout: 'TIME_MAJOR', value: (k, t, v) => v * 2 + (t & 1) }));
+    const t = tensorToArrow(makeTensor({ axes, t: 1_048_577, layout: 'TIME_MAJOR', value: (_k, t, v) => v * 2 + (t & 1) }));
     expect(t.batches.map((b) => b.numRows)).toEqual([1_048_577, 1_048_577]);
     expect(t.batches[1]!.getChild('value')!.get(1_048_576)).toBe(2);
     expect(t.batches[1]!.getChild('ts_open')!.get(1_048_576)).toBe(TS0 + 1_048_576 * STEP_1M);

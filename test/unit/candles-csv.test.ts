@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { candlesFromCsv, isCandles, type Candles, type CsvLoadOptions } from '../../src/candles/index.js';
 import { candlesRejection } from '../helpers/errors.js';
 
-const MIN = 60_000;
 const DAY = 86_400_000;
 const TTRC = new URL('../../bench/ttrc.csv', import.meta.url);
 

@@ -113,22 +113,21 @@ describe('shortestFloat32', () => {
 });
 
 describe('writeTensorCsv', () => {
-  const SMA_CSV =
-    [
-      'ts_open,variant,source,window,value',
-      '1700000000000,0,open,20,0.25',
-      '1700000060000,0,open,20,1.25',
-      '1700000120000,0,open,20,2.25',
-      '1700000000000,1,open,10,NaN',
-      '1700000060000,1,open,10,11.25',
-      '1700000120000,1,open,10,12.25',
-      '1700000000000,2,close,20,20.25',
-      '1700000060000,2,close,20,21.25',
-      '1700000120000,2,close,20,22.25',
-      '1700000000000,3,close,10,30.25',
-      '1700000060000,3,close,10,31.25',
-      '1700000120000,3,close,10,32.25',
-    ].join('\n') + '\n';
+  const SMA_CSV = `${[
+    'ts_open,variant,source,window,value',
+    '1700000000000,0,open,20,0.25',
+    '1700000060000,0,open,20,1.25',
+    '1700000120000,0,open,20,2.25',
+    '1700000000000,1,open,10,NaN',
+    '1700000060000,1,open,10,11.25',
+    '1700000120000,1,open,10,12.25',
+    '1700000000000,2,close,20,20.25',
+    '1700000060000,2,close,20,21.25',
+    '1700000120000,2,close,20,22.25',
+    '1700000000000,3,close,10,30.25',
+    '1700000060000,3,close,10,31.25',
+    '1700000120000,3,close,10,32.25',
+  ].join('\n')}\n`;
 
   it('writes the long-table columns, variant-major rows, integer ms and NaN as NaN', async () => {
     const path = join(dir, 'sma.csv');
@@ -163,12 +162,12 @@ describe('writeTensorCsv', () => {
       variants: { start: 1, end: 2 },
     });
     expect(readFileSync(path, 'utf8')).toBe(
-      [
+      `${[
         'ts_open,variant,mult,source,window,basis,lower',
         '1700000000000,1,1.5,close,20,NaN,NaN',
         '1700000060000,1,1.5,close,20,11.25,211.25',
         '1700000120000,1,1.5,close,20,12.25,212.25',
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
   });
 
@@ -180,7 +179,7 @@ describe('writeTensorCsv', () => {
     };
     const special = [NaN, -0, 0, f32FromBits(1), f32FromBits(0x7f7fffff), Math.fround(0.1), 16777216, -f32FromBits(0x00800000)];
     const T = 50;
-    const value = (k: number, t: number, v: number): number => {
+    const value = (_k: number, t: number, v: number): number => {
       const i = t * 4 + v;
       if (i < special.length) return special[i]!;
       const x = f32FromBits(next());
@@ -243,7 +242,7 @@ describe('writeTensorCsv', () => {
       { name: 'source', kind: 'source' as const, values: ['close'] },
       { name: 'window', kind: 'int' as const, values: Array.from({ length: 40 }, (_, i) => i + 2) },
     ];
-    const tensor = makeTensor({ axes, t: 2000, value: (k, t, v) => Math.fround(v + t / 7) });
+    const tensor = makeTensor({ axes, t: 2000, value: (_k, t, v) => Math.fround(v + t / 7) });
     let done = false;
     const writing = writeTensorCsv(tensor, path).finally(() => {
       done = true;

@@ -204,7 +204,10 @@ describe('float ranges in exact decimal arithmetic ([G4])', () => {
   it('agrees with parsing the exact decimal string of every value', () => {
     // 200 pseudo-random ranges; the reference builds each decimal string and parses it.
     let seed = 12345;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const rnd = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
     for (let k = 0; k < 200; k++) {
       const digits = 1 + Math.floor(rnd() * 4);
       const start = Number((rnd() * 10).toFixed(digits));

@@ -49,7 +49,7 @@ describe('float notation (§4.2)', () => {
 describe('test vectors (§4.5)', () => {
   it('keys ma.sma close 36', () => {
     const payload = variantKeyPayloadV1(sel(SMA36));
-    expect(payload).toBe('{"indicators":[{"id":"ma.sma","inputs":[["source","close"]],"params":[["window",36]]}]' + TAIL);
+    expect(payload).toBe(`{"indicators":[{"id":"ma.sma","inputs":[["source","close"]],"params":[["window",36]]}]${TAIL}`);
     expect(variantKeyV1(sel(SMA36))).toBe('18fef2c6d92a7f3eaaa8c183353cd6d4f4827cd0b1a800cb91e06bbcb976d80e');
   });
 
@@ -69,7 +69,7 @@ describe('test vectors (§4.5)', () => {
   it('keys volatility.bbands close, mult 2 as 2.0, window 20', () => {
     const s = sel({ indicatorId: 'volatility.bbands', source: 'close', params: { mult: 2, window: 20 } });
     expect(variantKeyPayloadV1(s)).toBe(
-      '{"indicators":[{"id":"volatility.bbands","inputs":[["source","close"]],"params":[["mult",2.0],["window",20]]}]' + TAIL,
+      `{"indicators":[{"id":"volatility.bbands","inputs":[["source","close"]],"params":[["mult",2.0],["window",20]]}]${TAIL}`,
     );
     expect(variantKeyV1(s)).toBe('6da4adea9b5a0b5a3d5a1c3c5f1025d0c293bf9210289d3c931af21bd2b24d48');
   });
@@ -77,21 +77,21 @@ describe('test vectors (§4.5)', () => {
   it('keys volatility.bbands hlc3, mult 1.02, window 20', () => {
     const s = sel({ indicatorId: 'volatility.bbands', source: 'hlc3', params: { window: 20, mult: 1.02 } });
     expect(variantKeyPayloadV1(s)).toBe(
-      '{"indicators":[{"id":"volatility.bbands","inputs":[["source","hlc3"]],"params":[["mult",1.02],["window",20]]}]' + TAIL,
+      `{"indicators":[{"id":"volatility.bbands","inputs":[["source","hlc3"]],"params":[["mult",1.02],["window",20]]}]${TAIL}`,
     );
     expect(variantKeyV1(s)).toBe('02d8b02dee0cf7047f987a6a62191633ba455f554b6d1ece306fab26bcc61423');
   });
 
   it('keys volatility.tr with empty inputs and params', () => {
     const s = sel({ indicatorId: 'volatility.tr' });
-    expect(variantKeyPayloadV1(s)).toBe('{"indicators":[{"id":"volatility.tr","inputs":[],"params":[]}]' + TAIL);
+    expect(variantKeyPayloadV1(s)).toBe(`{"indicators":[{"id":"volatility.tr","inputs":[],"params":[]}]${TAIL}`);
     expect(variantKeyV1(s)).toBe('141227cb2c46e73ad7c751c477968ecab43bebff2e7addd98c20e394a522053f');
   });
 
   it('keys trend.psar with params sorted by name', () => {
     const s = sel({ indicatorId: 'trend.psar', params: { accel_step: 0.02, accel_start: 0.02, accel_max: 0.2 } });
     expect(variantKeyPayloadV1(s)).toBe(
-      '{"indicators":[{"id":"trend.psar","inputs":[],"params":[["accel_max",0.2],["accel_start",0.02],["accel_step",0.02]]}]' + TAIL,
+      `{"indicators":[{"id":"trend.psar","inputs":[],"params":[["accel_max",0.2],["accel_start",0.02],["accel_step",0.02]]}]${TAIL}`,
     );
     expect(variantKeyV1(s)).toBe('f81bc4eeb0c31af441fa5f0fb9a3e9382ebde2540b3885d7487860d58703e43a');
   });
