@@ -19,6 +19,15 @@ import {
   type TsUnit,
 } from './types.js';
 
+const isTsUnit = (value: unknown): value is TsUnit => (TS_UNITS as readonly unknown[]).includes(value);
+
+/** `value` as a timestamp unit, or the loaders' CandlesValidationError (field tsOpen, bad_timestamp). */
+export function checkTsUnit(value: unknown): TsUnit {
+  if (!isTsUnit(value))
+    throw candlesError('tsOpen', 'bad_timestamp', `tsUnit must be one of ${TS_UNITS.join(', ')}`, { value, expected: TS_UNITS });
+  return value;
+}
+
 /** Loader options after validation. */
 export interface LoadSettings {
   readonly instrumentId: string;
@@ -70,9 +79,7 @@ export function checkLoadOptions(opts: LoadOptions, known: readonly string[] = L
   }
   const instrumentId = checkInstrumentId(opts.instrumentId);
   const timeframe = opts.timeframe === undefined ? undefined : checkTimeframe(opts.timeframe);
-  const tsUnit = opts.tsUnit ?? 'ms';
-  if (!TS_UNITS.includes(tsUnit))
-    throw candlesError('tsOpen', 'bad_timestamp', `tsUnit must be one of ${TS_UNITS.join(', ')}`, { value: tsUnit, expected: TS_UNITS });
+  const tsUnit = checkTsUnit(opts.tsUnit ?? 'ms');
   for (const field of ['start', 'end'] as const) {
     const v = opts[field];
     if (v !== undefined && !Number.isSafeInteger(v))

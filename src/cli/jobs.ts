@@ -8,6 +8,7 @@ import { extname, join, resolve } from 'node:path';
 import { ensureWritableDir, fsStepTimedOut, type FsFaults } from '../jobs/dirs.js';
 import { fileSafe } from '../jobs/units.js';
 import { cancelJob, collectJob, jobStatus, listJobs, openJobsDb, submitJob, type JobStatus, type JobsDb } from '../jobs/index.js';
+import { checkTsUnit } from '../candles/place.js';
 import { materializeGrid } from '../grid/axes.js';
 import { registry } from '../registry/index.js';
 import type { GridtaOptions } from '../runtime/config.js';
@@ -177,7 +178,7 @@ export async function runJobs(argv: string[]): Promise<number> {
             ...(values.instrument ? { instrumentId: values.instrument as string } : {}),
             ...(values.timeframe ? { timeframe: values.timeframe as string } : {}),
             ...(timeline ? { timeline: timeline as 'dense' | 'sessions' } : {}),
-            ...(values['ts-unit'] ? { tsUnit: values['ts-unit'] as never } : {}),
+            ...(values['ts-unit'] ? { tsUnit: checkTsUnit(values['ts-unit']) } : {}),
             ...(values.outputs ? { outputs: (values.outputs as string).split(',').map((s) => s.trim()) } : {}),
             ...(fsFaults ? { fsFaults } : {}),
           }),

@@ -4,6 +4,7 @@ import { readdirSync, unlinkSync } from 'node:fs';
 import { access, constants, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileExtension, loadCandlesFile } from '../arrow/candles.js';
+import { checkTsUnit } from '../candles/place.js';
 import { writeTensorCsv } from '../arrow/csv.js';
 import { checkExportBudget, exportBytesPerRow } from '../arrow/export.js';
 import type { Candles } from '../candles/types.js';
@@ -60,9 +61,9 @@ async function loadData(values: Record<string, unknown>) {
   const instrumentId = (values.instrument as string | undefined) ?? basename(file, extname(file));
   return loadCandlesFile(file, {
     instrumentId,
-    ...(values.timeframe ? { timeframe: values.timeframe as never } : {}),
+    ...(values.timeframe ? { timeframe: values.timeframe as string } : {}),
     ...(timeline ? { timeline } : {}),
-    ...(values['ts-unit'] ? { tsUnit: values['ts-unit'] as never } : {}),
+    ...(values['ts-unit'] ? { tsUnit: checkTsUnit(values['ts-unit']) } : {}),
     ...(values.strict ? { strict: true } : {}),
   }).then((candles) => {
     printLoadReport(file, candles);

@@ -30,6 +30,7 @@ import { MAX_BATCH_ROWS, TENSOR_LONG_SCHEMA, toArrowExporters, utf8Vector } from
 import { createTensor, type IndicatorTensor } from '../compute/tensor.js';
 import { JobIncompleteError } from '../errors.js';
 import { tensorVariantKey } from '../grid/keys.js';
+import type { Timeframe } from '../grid/timeframe.js';
 import type { Axis } from '../grid/types.js';
 import type { IndicatorDef } from '../registry/types.js';
 
@@ -43,7 +44,7 @@ export interface UnitGrid {
   /** Primary first, as the engine orders them. */
   readonly outputs: readonly string[];
   readonly instrumentId: string;
-  readonly timeframe: string;
+  readonly timeframe: Timeframe;
   readonly timeline: 'dense' | 'sessions';
   readonly tsOpen: BigInt64Array;
 }
@@ -281,7 +282,7 @@ export function mergeUnits(g: MergeInput): IndicatorTensor<Table> {
         attempts: g.units.length,
         lookAheadOutputs: g.def.lookAhead.filter((o) => g.outputs.includes(o)),
         instrumentId: g.instrumentId,
-        timeframe: g.timeframe as never,
+        timeframe: g.timeframe,
         timeline: g.timeline,
         start: g.start,
         end: g.end,

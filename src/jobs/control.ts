@@ -168,14 +168,14 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
       () =>
         loadCandlesFile(file, {
           instrumentId,
-          ...(req.timeframe ? { timeframe: req.timeframe as never } : {}),
+          ...(req.timeframe ? { timeframe: req.timeframe } : {}),
           ...(req.timeline ? { timeline: req.timeline } : {}),
           ...(req.tsUnit ? { tsUnit: req.tsUnit } : {}),
         }),
       faults,
     );
     const available = availableSeries(candles);
-    const missing = required.filter((s) => !available.includes(s as never));
+    const missing = required.filter((s) => !available.includes(s));
     if (missing.length) throw new MissingInputSeriesError({ indicatorId: def.id, missing, required, available: [...available] });
     maxT = Math.max(maxT, candles.t);
     instruments.push({

@@ -7,6 +7,8 @@
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { ConfigError, JobsUnavailableError } from '../errors.js';
+import type { TsUnit } from '../candles/types.js';
+import type { Timeframe } from '../grid/timeframe.js';
 import type { Axis, GridSpec } from '../grid/types.js';
 import { checkKnownOptions, maskDsn, maskSecretsIn, type ResolvedConfig } from '../runtime/config.js';
 import { keyList } from '../options.js';
@@ -25,7 +27,8 @@ export interface JobSpec {
   readonly outputs: readonly string[];
   readonly unitVariants: number;
   readonly instruments: readonly JobInstrument[];
-  readonly load: { readonly timeline?: 'dense' | 'sessions'; readonly tsUnit?: string };
+  /** The load options the submit checked: workers load each file with them. */
+  readonly load: { readonly timeline?: 'dense' | 'sessions'; readonly tsUnit?: TsUnit };
 }
 
 export interface JobInstrument {
@@ -33,7 +36,8 @@ export interface JobInstrument {
   /** Absolute path of the candle file as seen by the submitter (workers read the same path). */
   readonly file: string;
   readonly instrumentId: string;
-  readonly timeframe: string;
+  /** As the submit's load gave it (normalised). */
+  readonly timeframe: Timeframe;
   readonly timeline: 'dense' | 'sessions';
   readonly t: number;
   readonly start: number;

@@ -250,9 +250,9 @@ async function candlesOf(ctx: Ctx, spec: JobSpec, instrument: number): Promise<C
   }
   const candles = await loadCandlesFile(inst.file, {
     instrumentId: inst.instrumentId,
-    timeframe: inst.timeframe as never,
+    timeframe: inst.timeframe,
     ...(spec.load.timeline ? { timeline: spec.load.timeline } : {}),
-    ...(spec.load.tsUnit ? { tsUnit: spec.load.tsUnit as never } : {}),
+    ...(spec.load.tsUnit ? { tsUnit: spec.load.tsUnit } : {}),
   });
   if (candles.t !== inst.t)
     throw new JobInputError(

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import type { OutputStream } from 'assemblyscript/asc';
 import { CacheUnavailableError, CompileError } from '../errors.js';
 import { errnoOf } from '../util/index.js';
 import { kernelSourcesDir, packageVersion } from './paths.js';
@@ -83,6 +84,11 @@ export async function compileKernels(target: Target, sourcesDir = kernelSourcesD
   const asc = (await import('assemblyscript/asc')).default;
   let binary: Uint8Array | undefined;
   let diagnostics = '';
+  const collect: OutputStream = {
+    write: (chunk) => {
+      diagnostics += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
+    },
+  };
   const result = await asc.main(['index.ts', '--outFile', 'kernels.wasm', ...TARGET_FLAGS[target]], {
     readFile: async (name: string) => {
       try {
@@ -101,18 +107,8 @@ export async function compileKernels(target: Target, sourcesDir = kernelSourcesD
         return null;
       }
     },
-    stdout: {
-      write: (s: string) => {
-        diagnostics += s;
-        return true;
-      },
-    } as never,
-    stderr: {
-      write: (s: string) => {
-        diagnostics += s;
-        return true;
-      },
-    } as never,
+    stdout: collect,
+    stderr: collect,
   });
   if (result.error || !binary) {
     throw new CompileError(

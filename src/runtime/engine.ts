@@ -3,7 +3,15 @@
  * and validated defaults; compiles or loads the kernels on warmup (or lazily on the first compute);
  * computes grids in-process into one WebAssembly memory per compute and returns IndicatorTensors.
  */
-import { createCandles, isCandles, availableSeries, sourceComponents, type Candles } from '../candles/index.js';
+import {
+  createCandles,
+  isCandles,
+  availableSeries,
+  sourceComponents,
+  type BaseSeries,
+  type Candles,
+  type CandlesInput,
+} from '../candles/index.js';
 import { toArrowExporters } from '../arrow/export.js';
 import { createTensor, type IndicatorTensor } from '../compute/tensor.js';
 import { runReference, runWasm, type ComputeProgress, type OutputBacking, type RunRequest } from '../compute/run.js';
@@ -217,7 +225,9 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
   async function computeUntil(req: ComputeRequest, signal: AbortSignal): Promise<IndicatorTensor> {
     const started = performance.now();
     if (signal.aborted) throw new ComputeCancelled({ processed: 0, total: 0, reason: abortReason(signal) });
-    const candles = isCandles(req.candles) ? req.candles : createCandles(req.candles as never);
+    // candles this copy did not build (another copy of gridta, plain input from JavaScript) go through createCandles
+    const given: Candles | CandlesInput = req.candles;
+    const candles = isCandles(given) ? given : createCandles(given);
     const batchVariants = req.batchVariants ?? config.batchVariants.value;
     const plan = planCompute(
       req.grid,
@@ -228,7 +238,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     const def: IndicatorDef = plan.grid.def;
     const required = requiredBaseSeries(def, plan.grid.axes);
     const available = availableSeries(candles);
-    const missing = required.filter((s) => !available.includes(s as never));
+    const missing = required.filter((s) => !available.includes(s));
     if (missing.length) throw new MissingInputSeriesError({ indicatorId: def.id, missing, required, available: [...available] });
     if (!def.kernel) throw new KernelUnavailableError(def.id);
     const reuse = req.out ? checkOut(req.out, def.id, candles.t, plan.variants, plan.layout, plan.outputs) : undefined;
@@ -331,8 +341,8 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
 }
 
 /** Base series a materialised grid needs (engine.md §2.3). */
-export function requiredBaseSeries(def: IndicatorDef, axes: Parameters<typeof seriesNeeded>[1]): string[] {
-  const out = new Set<string>();
+export function requiredBaseSeries(def: IndicatorDef, axes: Parameters<typeof seriesNeeded>[1]): BaseSeries[] {
+  const out = new Set<BaseSeries>();
   for (const s of seriesNeeded(def, axes)) for (const b of sourceComponents(s)) out.add(b);
   return [...out].sort();
 }

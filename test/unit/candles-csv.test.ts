@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { candlesFromCsv, isCandles, type Candles, type CsvLoadOptions } from '../../src/candles/index.js';
+import { checkTsUnit } from '../../src/candles/place.js';
 import { candlesRejection } from '../helpers/errors.js';
 
 const DAY = 86_400_000;
@@ -303,6 +304,14 @@ describe('candlesFromCsv: timestamp cells', () => {
 
   it('rejects an unknown tsUnit', async () => {
     expect((await candlesRejection(load('ts_open,close\n0,1\n', { tsUnit: 'min' as never }))).reason).toBe('bad_timestamp');
+  });
+
+  it('checkTsUnit (the CLI flags use it) passes ms, s, us, ns and throws the loader error for anything else', async () => {
+    for (const u of ['ms', 's', 'us', 'ns']) expect(checkTsUnit(u)).toBe(u);
+    const expected = { field: 'tsOpen', reason: 'bad_timestamp', value: 'min', expected: ['ms', 's', 'us', 'ns'] };
+    expect(await candlesRejection(() => checkTsUnit('min'))).toEqual(expected);
+    expect(await candlesRejection(load('ts_open,close\n0,1\n', { tsUnit: 'min' as never }))).toEqual(expected);
+    expect(await candlesRejection(() => checkTsUnit('MS'))).toMatchObject({ field: 'tsOpen', value: 'MS' });
   });
 
   it('reads ISO-8601 date-times with Z', async () => {
