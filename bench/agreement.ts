@@ -66,20 +66,42 @@ class Accumulator {
   bitIdentical = true;
   worst: Agreement['worst'];
 
-  add(output: string, variant: Readonly<Record<string, number>>, got: ArrayLike<number>, want: Float32Array, from: number, to = want.length, barOffset = 0): void {
-    let sum = 0, cnt = 0;
-    for (let t = from; t < to; t++) { const w = want[t]!; if (w === w) { sum += Math.abs(w); cnt++; } }
+  add(
+    output: string,
+    variant: Readonly<Record<string, number>>,
+    got: ArrayLike<number>,
+    want: Float32Array,
+    from: number,
+    to = want.length,
+    barOffset = 0,
+  ): void {
+    let sum = 0,
+      cnt = 0;
+    for (let t = from; t < to; t++) {
+      const w = want[t]!;
+      if (w === w) {
+        sum += Math.abs(w);
+        cnt++;
+      }
+    }
     const floor = cnt > 0 && sum > 0 ? (1e-3 * sum) / cnt : 1e-12;
     for (let t = from; t < to; t++) {
-      const g = got[t]!, w = want[t]!;
+      const g = got[t]!,
+        w = want[t]!;
       this.compared++;
       if (g !== g || w !== w) {
-        if ((g !== g) !== (w !== w)) { this.nanMismatch++; this.bitIdentical = false; }
+        if ((g !== g) !== (w !== w)) {
+          this.nanMismatch++;
+          this.bitIdentical = false;
+        }
         continue;
       }
       if (!Object.is(Math.fround(g), w) || Math.fround(g) !== g) this.bitIdentical = false;
       const rel = Math.abs(g - w) / Math.max(Math.abs(w), floor);
-      if (rel > this.maxRel) { this.maxRel = rel; this.worst = { output, variant, bar: t + barOffset, got: g, want: w }; }
+      if (rel > this.maxRel) {
+        this.maxRel = rel;
+        this.worst = { output, variant, bar: t + barOffset, got: g, want: w };
+      }
     }
   }
 
@@ -117,7 +139,11 @@ function wholeMask(inp: PeerCandles): Uint8Array {
   const all = [inp.close, inp.high, inp.low, inp.volume].filter((x): x is Float32Array => x !== undefined);
   for (let t = 0; t < inp.t; t++) {
     let ok = 1;
-    for (const x of all) if (x[t] !== x[t]) { ok = 0; break; }
+    for (const x of all)
+      if (x[t] !== x[t]) {
+        ok = 0;
+        break;
+      }
     m[t] = ok;
   }
   return m;
@@ -128,7 +154,11 @@ function wholeRun(mask: Uint8Array, len: number): { start: number; end: number }
   let best = { start: 0, end: 0 };
   let s = -1;
   for (let t = 0; t <= mask.length; t++) {
-    if (t < mask.length && mask[t]) { if (s < 0) s = t; if (t + 1 - s >= len) return { start: s, end: s + len }; continue; }
+    if (t < mask.length && mask[t]) {
+      if (s < 0) s = t;
+      if (t + 1 - s >= len) return { start: s, end: s + len };
+      continue;
+    }
     if (s >= 0 && t - s > best.end - best.start) best = { start: s, end: t };
     s = -1;
   }
@@ -177,13 +207,25 @@ export async function checkPeer(peer: PeerAdapter, c: BenchCase, candles: Candle
 }
 
 /** Runs the peer across the first hole and looks at the bars after the reference has settled again. */
-async function holeBehaviour(peer: PeerAdapter, c: BenchCase, candles: Candles, mask: Uint8Array, v: number, settle: number): Promise<string | undefined> {
+async function holeBehaviour(
+  peer: PeerAdapter,
+  c: BenchCase,
+  candles: Candles,
+  mask: Uint8Array,
+  v: number,
+  settle: number,
+): Promise<string | undefined> {
   let h = -1;
-  for (let t = settle; t < mask.length; t++) if (!mask[t]) { h = t; break; }
+  for (let t = settle; t < mask.length; t++)
+    if (!mask[t]) {
+      h = t;
+      break;
+    }
   if (h < 0) return undefined;
   let e = h + 1;
   while (e < mask.length && !mask[e]) e++; // the hole's last missing bar + 1
-  const a = Math.max(0, h - settle), b = Math.min(candles.t, e + settle + 500);
+  const a = Math.max(0, h - settle),
+    b = Math.min(candles.t, e + settle + 500);
   if (b - e <= settle) return undefined;
   const inp = sliceCandles(candles, a, b);
   const want = reference(c, inp, v);
@@ -193,11 +235,19 @@ async function holeBehaviour(peer: PeerAdapter, c: BenchCase, candles: Candles, 
   if (!g) return undefined;
   const aligned = alignEnd(g, b - a);
   const from = e - a + settle;
-  let valid = 0, nan = 0;
-  for (let t = from; t < b - a; t++) { if (want[o]![t] === want[o]![t]) { valid++; if (aligned[t] !== aligned[t]) nan++; } }
+  let valid = 0,
+    nan = 0;
+  for (let t = from; t < b - a; t++) {
+    if (want[o]![t] === want[o]![t]) {
+      valid++;
+      if (aligned[t] !== aligned[t]) nan++;
+    }
+  }
   if (valid === 0) return undefined;
   if (nan === valid) return 'NaN from the first missing bar on';
   const acc = new Accumulator();
   acc.add(o, c.params(v), aligned, want[o]!, from);
-  return acc.nanMismatch === 0 && acc.maxRel <= REL_TOLERANCE ? 'recovers after a missing bar' : `differs after a missing bar (${acc.nanMismatch} NaN mismatches, max rel ${acc.maxRel.toExponential(1)})`;
+  return acc.nanMismatch === 0 && acc.maxRel <= REL_TOLERANCE
+    ? 'recovers after a missing bar'
+    : `differs after a missing bar (${acc.nanMismatch} NaN mismatches, max rel ${acc.maxRel.toExponential(1)})`;
 }

@@ -6,7 +6,18 @@
 import type { GridSpec } from '../src/grid/types.js';
 import { materializeGrid, variantValues, type Axis } from '../src/grid/index.js';
 import { registry } from '../src/registry/index.js';
-import { plainAdx, plainAtr, plainBbands, plainEma, plainMacd, plainMfi, plainRsi, plainSma, plainZscore, type PlainInputs } from './plain.js';
+import {
+  plainAdx,
+  plainAtr,
+  plainBbands,
+  plainEma,
+  plainMacd,
+  plainMfi,
+  plainRsi,
+  plainSma,
+  plainZscore,
+  type PlainInputs,
+} from './plain.js';
 
 export type { PlainInputs } from './plain.js';
 
@@ -34,21 +45,87 @@ export interface BenchCase extends BenchCaseSpec {
 const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 const r = (start: number, stopIncl: number) => ({ mode: 'range' as const, start, stopIncl, step: 1 });
 
-const W5_200 = range(5, 200), W2_50 = range(2, 50), W5_50 = range(5, 50), W10_50 = range(10, 50), W10_100 = range(10, 100);
+const W5_200 = range(5, 200),
+  W2_50 = range(2, 50),
+  W5_50 = range(5, 50),
+  W10_50 = range(10, 50),
+  W10_100 = range(10, 100);
 const MULTS = [1.5, 2, 2.5];
-const FAST = range(8, 16), SLOW = range(20, 30), SIGNAL = [9], SMOOTHING = [14];
+const FAST = range(8, 16),
+  SLOW = range(20, 30),
+  SIGNAL = [9],
+  SMOOTHING = [14];
 
 /** bench.md §1, in its order. */
 export const CASE_TABLE: readonly BenchCaseSpec[] = [
-  { id: 'ma.ema', label: 'window 5..200', variants: 196, grid: { indicatorId: 'ma.ema', source: ['close'], params: { window: r(5, 200) }, layout: 'TIME_MAJOR' }, plain: (i, o) => plainEma(i.close, W5_200, o[0]!) },
-  { id: 'ma.sma', label: 'window 5..200', variants: 196, grid: { indicatorId: 'ma.sma', source: ['close'], params: { window: r(5, 200) }, layout: 'TIME_MAJOR' }, plain: (i, o) => plainSma(i.close, W5_200, o[0]!) },
-  { id: 'momentum.rsi', label: 'window 2..50', variants: 49, grid: { indicatorId: 'momentum.rsi', source: ['close'], params: { window: r(2, 50) }, layout: 'TIME_MAJOR' }, plain: (i, o) => plainRsi(i.close, W2_50, o[0]!) },
-  { id: 'volatility.atr', label: 'window 5..50', variants: 46, grid: { indicatorId: 'volatility.atr', params: { window: r(5, 50) }, layout: 'TIME_MAJOR' }, plain: (i, o) => plainAtr(i, W5_50, o[0]!) },
-  { id: 'volatility.bbands', label: 'window 10..50 × mult {1.5, 2, 2.5}', variants: 123, grid: { indicatorId: 'volatility.bbands', source: ['close'], params: { window: r(10, 50), mult: MULTS }, layout: 'TIME_MAJOR' }, plain: (i, o) => plainBbands(i.close, MULTS, W10_50, o) },
-  { id: 'momentum.macd', label: 'fast 8..16 × slow 20..30 × signal 9', variants: 99, grid: { indicatorId: 'momentum.macd', source: ['close'], params: { fast_window: r(8, 16), slow_window: r(20, 30), signal_window: SIGNAL }, layout: 'TIME_MAJOR' }, plain: (i, o) => plainMacd(i.close, FAST, SIGNAL, SLOW, o) },
-  { id: 'trend.adx', label: 'window 5..50 × smoothing 14', variants: 46, grid: { indicatorId: 'trend.adx', params: { window: r(5, 50), smoothing: SMOOTHING }, layout: 'TIME_MAJOR' }, plain: (i, o) => plainAdx(i, W5_50, SMOOTHING, o) },
-  { id: 'volume.mfi', label: 'window 5..50', variants: 46, grid: { indicatorId: 'volume.mfi', params: { window: r(5, 50) }, layout: 'TIME_MAJOR' }, plain: (i, o) => plainMfi(i, W5_50, o[0]!) },
-  { id: 'structure.zscore', label: 'window 10..100', variants: 91, grid: { indicatorId: 'structure.zscore', source: ['close'], params: { window: r(10, 100) }, layout: 'TIME_MAJOR' }, plain: (i, o) => plainZscore(i.close, W10_100, o[0]!) },
+  {
+    id: 'ma.ema',
+    label: 'window 5..200',
+    variants: 196,
+    grid: { indicatorId: 'ma.ema', source: ['close'], params: { window: r(5, 200) }, layout: 'TIME_MAJOR' },
+    plain: (i, o) => plainEma(i.close, W5_200, o[0]!),
+  },
+  {
+    id: 'ma.sma',
+    label: 'window 5..200',
+    variants: 196,
+    grid: { indicatorId: 'ma.sma', source: ['close'], params: { window: r(5, 200) }, layout: 'TIME_MAJOR' },
+    plain: (i, o) => plainSma(i.close, W5_200, o[0]!),
+  },
+  {
+    id: 'momentum.rsi',
+    label: 'window 2..50',
+    variants: 49,
+    grid: { indicatorId: 'momentum.rsi', source: ['close'], params: { window: r(2, 50) }, layout: 'TIME_MAJOR' },
+    plain: (i, o) => plainRsi(i.close, W2_50, o[0]!),
+  },
+  {
+    id: 'volatility.atr',
+    label: 'window 5..50',
+    variants: 46,
+    grid: { indicatorId: 'volatility.atr', params: { window: r(5, 50) }, layout: 'TIME_MAJOR' },
+    plain: (i, o) => plainAtr(i, W5_50, o[0]!),
+  },
+  {
+    id: 'volatility.bbands',
+    label: 'window 10..50 × mult {1.5, 2, 2.5}',
+    variants: 123,
+    grid: { indicatorId: 'volatility.bbands', source: ['close'], params: { window: r(10, 50), mult: MULTS }, layout: 'TIME_MAJOR' },
+    plain: (i, o) => plainBbands(i.close, MULTS, W10_50, o),
+  },
+  {
+    id: 'momentum.macd',
+    label: 'fast 8..16 × slow 20..30 × signal 9',
+    variants: 99,
+    grid: {
+      indicatorId: 'momentum.macd',
+      source: ['close'],
+      params: { fast_window: r(8, 16), slow_window: r(20, 30), signal_window: SIGNAL },
+      layout: 'TIME_MAJOR',
+    },
+    plain: (i, o) => plainMacd(i.close, FAST, SIGNAL, SLOW, o),
+  },
+  {
+    id: 'trend.adx',
+    label: 'window 5..50 × smoothing 14',
+    variants: 46,
+    grid: { indicatorId: 'trend.adx', params: { window: r(5, 50), smoothing: SMOOTHING }, layout: 'TIME_MAJOR' },
+    plain: (i, o) => plainAdx(i, W5_50, SMOOTHING, o),
+  },
+  {
+    id: 'volume.mfi',
+    label: 'window 5..50',
+    variants: 46,
+    grid: { indicatorId: 'volume.mfi', params: { window: r(5, 50) }, layout: 'TIME_MAJOR' },
+    plain: (i, o) => plainMfi(i, W5_50, o[0]!),
+  },
+  {
+    id: 'structure.zscore',
+    label: 'window 10..100',
+    variants: 91,
+    grid: { indicatorId: 'structure.zscore', source: ['close'], params: { window: r(10, 100) }, layout: 'TIME_MAJOR' },
+    plain: (i, o) => plainZscore(i.close, W10_100, o[0]!),
+  },
 ];
 
 export const CASE_IDS: readonly string[] = CASE_TABLE.map((c) => c.id);
@@ -76,7 +153,10 @@ function build(spec: BenchCaseSpec): BenchCase {
   };
 }
 
-export interface Skipped { id: string; reason: string }
+export interface Skipped {
+  id: string;
+  reason: string;
+}
 
 /**
  * The cases to run (`select` keeps the table's order; unknown names are reported as skipped) and
@@ -86,7 +166,8 @@ export function benchCases(select?: readonly string[]): { runnable: BenchCase[];
   const chosen = select?.length ? CASE_TABLE.filter((c) => select.includes(c.id)) : CASE_TABLE;
   const runnable: BenchCase[] = [];
   const skipped: Skipped[] = [];
-  for (const name of select ?? []) if (!CASE_IDS.includes(name)) skipped.push({ id: name, reason: `not a benchmark case (cases: ${CASE_IDS.join(', ')})` });
+  for (const name of select ?? [])
+    if (!CASE_IDS.includes(name)) skipped.push({ id: name, reason: `not a benchmark case (cases: ${CASE_IDS.join(', ')})` });
   for (const c of chosen) {
     if (!registry.has(c.id)) skipped.push({ id: c.id, reason: 'unknown id' });
     else if (!registry.get(c.id).kernel) skipped.push({ id: c.id, reason: 'no kernel yet' });

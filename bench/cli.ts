@@ -62,10 +62,16 @@ export interface BenchCaseResult {
 }
 
 const fmt = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '—');
-export const human = (x: number): string => (x >= 1e9 ? `${fmt(x / 1e9, 2)} G` : x >= 1e6 ? `${fmt(x / 1e6, 1)} M` : x >= 1e3 ? `${fmt(x / 1e3, 1)} k` : fmt(x, 0));
-const ratio = (x: number | null): string => (x === null ? '—' : x >= 100 ? `${x.toFixed(0)}×` : x >= 10 ? `${x.toFixed(1)}×` : `${x.toFixed(2)}×`);
+export const human = (x: number): string =>
+  x >= 1e9 ? `${fmt(x / 1e9, 2)} G` : x >= 1e6 ? `${fmt(x / 1e6, 1)} M` : x >= 1e3 ? `${fmt(x / 1e3, 1)} k` : fmt(x, 0);
+const ratio = (x: number | null): string =>
+  x === null ? '—' : x >= 100 ? `${x.toFixed(0)}×` : x >= 10 ? `${x.toFixed(1)}×` : `${x.toFixed(2)}×`;
 
-interface Timing { p50Ms: number; rme: number; samples: number }
+interface Timing {
+  p50Ms: number;
+  rme: number;
+  samples: number;
+}
 
 /**
  * A full garbage collection between iterations of rows that allocate their output (not timed):
@@ -87,7 +93,11 @@ const collect: (() => void) | undefined = (() => {
  * the budget, 1 when it takes more than 4 budgets (keeps the default run near 3 minutes on 2 cores);
  * p50 of the samples.
  */
-async function timeTask(name: string, fn: () => unknown, opts: { timeMs: number; firstCallMs: number; gc?: boolean; minSamples?: number }): Promise<Timing> {
+async function timeTask(
+  name: string,
+  fn: () => unknown,
+  opts: { timeMs: number; firstCallMs: number; gc?: boolean; minSamples?: number },
+): Promise<Timing> {
   const minSamples = Math.max(opts.minSamples ?? 0, opts.firstCallMs > 4 * opts.timeMs ? 1 : opts.firstCallMs > opts.timeMs ? 2 : 3);
   const bench = new Bench({ time: opts.timeMs, iterations: minSamples, warmup: false, throws: true });
   bench.add(name, fn as () => Promise<void>, opts.gc && collect ? { afterEach: () => collect() } : undefined);
@@ -98,7 +108,8 @@ async function timeTask(name: string, fn: () => unknown, opts: { timeMs: number;
   await new Promise((r) => setTimeout(r, 100));
   await bench.run();
   const r = bench.tasks[0]!.result;
-  if (r.state !== 'completed') throw new Error(`bench task ${name}: ${r.state}${'error' in r ? `: ${String((r as { error?: unknown }).error)}` : ''}`);
+  if (r.state !== 'completed')
+    throw new Error(`bench task ${name}: ${r.state}${'error' in r ? `: ${String((r as { error?: unknown }).error)}` : ''}`);
   return { p50Ms: r.latency.p50, rme: r.latency.rme, samples: r.latency.samplesCount };
 }
 
@@ -122,10 +133,19 @@ interface Ctx {
 
 const engineKey = (engine: string, threads: number): string => `${engine}/${threads}`;
 
-async function gridtaRow(ctx: Ctx, c: BenchCase, engine: 'wasm-simd' | 'wasm-scalar', threads: number, output: 'reused' | 'fresh', checked?: Agreement, checkedMs?: number): Promise<BenchRow> {
+async function gridtaRow(
+  ctx: Ctx,
+  c: BenchCase,
+  engine: 'wasm-simd' | 'wasm-scalar',
+  threads: number,
+  output: 'reused' | 'fresh',
+  checked?: Agreement,
+  checkedMs?: number,
+): Promise<BenchRow> {
   const e = ctx.engines.get(engineKey(engine, threads))!;
   const { candles } = ctx;
-  const T = candles.t, V = c.variants;
+  const T = candles.t,
+    V = c.variants;
   const req = { candles, grid: c.grid };
   const family: Family = engine === 'wasm-scalar' ? 'gridta-scalar' : threads > 1 ? 'gridta-threads' : 'gridta';
   const label = `gridta ${engine} ${threads} thread${threads > 1 ? 's' : ''} (${output} output)`;
@@ -138,15 +158,25 @@ async function gridtaRow(ctx: Ctx, c: BenchCase, engine: 'wasm-simd' | 'wasm-sca
     let tensor: IndicatorTensor | undefined = await e.compute(req); // the warm-up call, whose output is checked
     const firstCallMs = since(t0);
     agreement = checkFull(c, candles, (v, o) => column(tensor!.output(o), T, V, v));
-    if (threads > 1 && tensor.meta.threads === 1) notes.push(`ran in-process: under ${POOL_MIN_VALUES.toLocaleString('en-US')} output values or one batch`);
+    if (threads > 1 && tensor.meta.threads === 1)
+      notes.push(`ran in-process: under ${POOL_MIN_VALUES.toLocaleString('en-US')} output values or one batch`);
     // the first call allocates (and faults in) the output; one more untimed call into it sizes the
     // sample count: a gridta row that computes in under GRIDTA_MIN_SAMPLES_MS gets at least
     // GRIDTA_MIN_SAMPLES samples, so its median does not rest on two calls of a noisy machine
     const w0 = performance.now();
     tensor = await e.compute({ ...req, out: tensor });
     const warmMs = since(w0);
-    timing = await timeTask(label, async () => { tensor = await e.compute({ ...req, out: tensor }); },
-      { timeMs: ctx.timeMs, firstCallMs: Math.min(firstCallMs, warmMs), minSamples: warmMs < GRIDTA_MIN_SAMPLES_MS ? GRIDTA_MIN_SAMPLES : 0 });
+    timing = await timeTask(
+      label,
+      async () => {
+        tensor = await e.compute({ ...req, out: tensor });
+      },
+      {
+        timeMs: ctx.timeMs,
+        firstCallMs: Math.min(firstCallMs, warmMs),
+        minSamples: warmMs < GRIDTA_MIN_SAMPLES_MS ? GRIDTA_MIN_SAMPLES : 0,
+      },
+    );
     tensor = undefined;
   } else {
     // same engine as the reused-output row, warm and checked there: no extra warm-up call
@@ -154,14 +184,34 @@ async function gridtaRow(ctx: Ctx, c: BenchCase, engine: 'wasm-simd' | 'wasm-sca
     agreement = checked;
     collect?.();
     const reusedMs = checkedMs ?? ctx.timeMs + 1;
-    timing = await timeTask(label, async () => { await e.compute(req); }, { timeMs: ctx.timeMs, firstCallMs: reusedMs, gc: true });
+    timing = await timeTask(
+      label,
+      async () => {
+        await e.compute(req);
+      },
+      { timeMs: ctx.timeMs, firstCallMs: reusedMs, gc: true },
+    );
   }
-  return { library: label, family, engine, threads, output, ...timing, variantsTimed: V, valuesPerSec: (T * V) / (timing.p50Ms / 1000), vsPlain: null, vsFastestPeer: null, agreement, notes };
+  return {
+    library: label,
+    family,
+    engine,
+    threads,
+    output,
+    ...timing,
+    variantsTimed: V,
+    valuesPerSec: (T * V) / (timing.p50Ms / 1000),
+    vsPlain: null,
+    vsFastestPeer: null,
+    agreement,
+    notes,
+  };
 }
 
 async function plainRows(ctx: Ctx, c: BenchCase): Promise<BenchRow[]> {
   const { candles } = ctx;
-  const T = candles.t, V = c.variants;
+  const T = candles.t,
+    V = c.variants;
   const inp = { close: candles.close, high: candles.high, low: candles.low, volume: candles.volume };
   let outs: Float32Array[] | undefined = c.outputs.map(() => new Float32Array(T * V));
   const t0 = performance.now();
@@ -172,11 +222,32 @@ async function plainRows(ctx: Ctx, c: BenchCase): Promise<BenchRow[]> {
   for (const output of ['reused', 'fresh'] as const) {
     const label = `plain JS loop (${output} output)`;
     ctx.log(`    ${label}`);
-    const fn = output === 'reused' ? () => c.plain(inp, outs!) : () => c.plain(inp, c.outputs.map(() => new Float32Array(T * V)));
+    const fn =
+      output === 'reused'
+        ? () => c.plain(inp, outs!)
+        : () =>
+            c.plain(
+              inp,
+              c.outputs.map(() => new Float32Array(T * V)),
+            );
     const callMs = output === 'reused' ? firstCallMs : 1.5 * rows[0]!.p50Ms;
-    if (output === 'fresh') { outs = undefined; collect?.(); }
+    if (output === 'fresh') {
+      outs = undefined;
+      collect?.();
+    }
     const timing = await timeTask(label, fn, { timeMs: ctx.timeMs, firstCallMs: callMs, gc: output === 'fresh' });
-    rows.push({ library: label, family: 'plain', output, ...timing, variantsTimed: V, valuesPerSec: (T * V) / (timing.p50Ms / 1000), vsPlain: null, vsFastestPeer: null, agreement, notes: [] });
+    rows.push({
+      library: label,
+      family: 'plain',
+      output,
+      ...timing,
+      variantsTimed: V,
+      valuesPerSec: (T * V) / (timing.p50Ms / 1000),
+      vsPlain: null,
+      vsFastestPeer: null,
+      agreement,
+      notes: [],
+    });
   }
   return rows;
 }
@@ -197,11 +268,19 @@ async function peerRow(ctx: Ctx, c: BenchCase, peer: PeerAdapter): Promise<Bench
   const reasons = new Set<string>();
   for (let v = 0; v < c.variants; v++) {
     const why = peer.unsupportedVariant?.(c.id, c.params(v)) ?? null;
-    if (why) reasons.add(why); else supported.push(v);
+    if (why) reasons.add(why);
+    else supported.push(v);
   }
   let prepared = ctx.prepared.get(peer);
   if (prepared === undefined) {
-    prepared = peer.prepare({ t: candles.t, close: candles.close, open: candles.open, high: candles.high, low: candles.low, volume: candles.volume });
+    prepared = peer.prepare({
+      t: candles.t,
+      close: candles.close,
+      open: candles.open,
+      high: candles.high,
+      low: candles.low,
+      volume: candles.volume,
+    });
     ctx.prepared.set(peer, prepared);
   }
   // one call on the middle variant: the warm-up, and the size of a timed call
@@ -212,20 +291,41 @@ async function peerRow(ctx: Ctx, c: BenchCase, peer: PeerAdapter): Promise<Bench
   const k = Math.max(1, Math.min(supported.length, Math.floor((0.25 * ctx.timeMs) / Math.max(one, 1e-3))));
   const chosen = spread(supported, k).map((v) => c.params(v));
   ctx.log(`    ${label}: ${k} of ${c.variants} variants per timed call`);
-  const timing = await timeTask(label, async () => {
-    for (const p of chosen) await peer.run(c.id, p, prepared); // each variant's result is dropped before the next
-  }, { timeMs: ctx.timeMs, firstCallMs: one * k });
+  const timing = await timeTask(
+    label,
+    async () => {
+      for (const p of chosen) await peer.run(c.id, p, prepared); // each variant's result is dropped before the next
+    },
+    { timeMs: ctx.timeMs, firstCallMs: one * k },
+  );
   const notes: string[] = [];
   if (k < c.variants) {
-    const why = supported.length < c.variants ? `${supported.length} supported (${[...reasons].join('; ')})` : 'the whole grid would take too long per call';
+    const why =
+      supported.length < c.variants
+        ? `${supported.length} supported (${[...reasons].join('; ')})`
+        : 'the whole grid would take too long per call';
     notes.push(`timed on ${k} of ${c.variants} variants (evenly spaced; ${why}); values/s counts only those`);
   }
-  return { library: label, family: 'peer', output: 'fresh', ...timing, variantsTimed: k, valuesPerSec: (candles.t * k) / (timing.p50Ms / 1000), vsPlain: null, vsFastestPeer: null, agreement, notes };
+  return {
+    library: label,
+    family: 'peer',
+    output: 'fresh',
+    ...timing,
+    variantsTimed: k,
+    valuesPerSec: (candles.t * k) / (timing.p50Ms / 1000),
+    vsPlain: null,
+    vsFastestPeer: null,
+    agreement,
+    notes,
+  };
 }
 
 /** bench.md §5: the smallest thread count within 5% of the best p50, among counts ≤ available CPUs. */
 export function recommendThreads(p50ByThreads: Readonly<Record<string, number>>, cpusAvailable: number): number | null {
-  const entries = Object.entries(p50ByThreads).map(([k, v]) => [Number(k), v] as const).filter(([k]) => k <= cpusAvailable).sort((a, b) => a[0] - b[0]);
+  const entries = Object.entries(p50ByThreads)
+    .map(([k, v]) => [Number(k), v] as const)
+    .filter(([k]) => k <= cpusAvailable)
+    .sort((a, b) => a[0] - b[0]);
   if (entries.length === 0) return null;
   const best = Math.min(...entries.map(([, v]) => v));
   return entries.find(([, v]) => v <= best * 1.05)![0];
@@ -243,9 +343,15 @@ async function runCase(ctx: Ctx, c: BenchCase): Promise<BenchCaseResult> {
   // a fresh-output call costs about twice the reused one (first touch of new memory)
   rows.push(await gridtaRow(ctx, c, 'wasm-simd', 1, 'fresh', rows[0]!.agreement!, 2 * rows[0]!.p50Ms));
   rows.push(...(await plainRows(ctx, c)));
-  const peersSkipped: { name: string; reason: string }[] = ctx.peersUnavailable.map((p) => ({ name: p.name, reason: p.native ? `native peer, opt-in: ${p.reason}` : p.reason }));
+  const peersSkipped: { name: string; reason: string }[] = ctx.peersUnavailable.map((p) => ({
+    name: p.name,
+    reason: p.native ? `native peer, opt-in: ${p.reason}` : p.reason,
+  }));
   for (const peer of ctx.peers) {
-    if (!peer.supports(c.id)) { peersSkipped.push({ name: peer.name, reason: `has no ${c.id.split('.')[1]} for a rolling series` }); continue; }
+    if (!peer.supports(c.id)) {
+      peersSkipped.push({ name: peer.name, reason: `has no ${c.id.split('.')[1]} for a rolling series` });
+      continue;
+    }
     try {
       rows.push(await peerRow(ctx, c, peer));
     } catch (e) {
@@ -261,7 +367,17 @@ async function runCase(ctx: Ctx, c: BenchCase): Promise<BenchCaseResult> {
     r.vsPlain = r.valuesPerSec / base.valuesPerSec;
     r.vsFastestPeer = fastestPeer ? r.valuesPerSec / fastestPeer : null;
   }
-  return { id: c.id, grid: c.label, variants: c.variants, outputs: c.outputs, t: ctx.candles.t, rows, peersSkipped, threadsP50, recommendedThreads: recommendThreads(threadsP50, availableParallelism()) };
+  return {
+    id: c.id,
+    grid: c.label,
+    variants: c.variants,
+    outputs: c.outputs,
+    t: ctx.candles.t,
+    rows,
+    peersSkipped,
+    threadsP50,
+    recommendedThreads: recommendThreads(threadsP50, availableParallelism()),
+  };
 }
 
 function agreementCell(a: Agreement | null): string {
@@ -274,7 +390,9 @@ function agreementNote(r: BenchRow): string | null {
   if (!a) return null;
   const parts: string[] = [];
   if (a.status === 'differs') {
-    parts.push(`max rel diff ${a.maxRel.toExponential(1)}${a.nanMismatch ? `, ${a.nanMismatch} NaN mismatches` : ''}${a.worst ? ` (${a.worst.output}, ${JSON.stringify(a.worst.variant)}, bar ${a.worst.bar}: ${a.worst.got.toPrecision(7)} vs ${a.worst.want.toPrecision(7)})` : ''}`);
+    parts.push(
+      `max rel diff ${a.maxRel.toExponential(1)}${a.nanMismatch ? `, ${a.nanMismatch} NaN mismatches` : ''}${a.worst ? ` (${a.worst.output}, ${JSON.stringify(a.worst.variant)}, bar ${a.worst.bar}: ${a.worst.got.toPrecision(7)} vs ${a.worst.want.toPrecision(7)})` : ''}`,
+    );
     if (a.convention) parts.push(`known convention: ${a.convention}`);
   } else if (a.status === 'agrees') {
     parts.push(`max rel diff ${a.maxRel.toExponential(1)}`);
@@ -287,7 +405,10 @@ function agreementNote(r: BenchRow): string | null {
 
 function renderCase(r: BenchCaseResult): string[] {
   const out: string[] = [];
-  out.push('', `${r.id} — ${r.grid}: ${r.variants} variants × ${r.t.toLocaleString('en-US')} bars = ${human(r.variants * r.t)}values, outputs ${r.outputs.join(', ')}`);
+  out.push(
+    '',
+    `${r.id} — ${r.grid}: ${r.variants} variants × ${r.t.toLocaleString('en-US')} bars = ${human(r.variants * r.t)}values, outputs ${r.outputs.join(', ')}`,
+  );
   const head = `${'library'.padEnd(48)} ${'p50 ms'.padStart(9)} ${'rme %'.padStart(6)} ${'samples'.padStart(7)} ${'values/s'.padStart(9)} ${'× plain'.padStart(8)} ${'× peer'.padStart(8)}  agreement`;
   out.push(head, '-'.repeat(head.length + 4));
   const notes: string[] = [];
@@ -296,8 +417,13 @@ function renderCase(r: BenchCaseResult): string[] {
     const an = agreementNote(row);
     if (an && (row.family === 'peer' || row.agreement?.status !== 'bit-identical')) rowNotes.push(an);
     let mark = '';
-    if (rowNotes.length) { notes.push(`[${notes.length + 1}] ${row.library}: ${rowNotes.join('; ')}`); mark = ` [${notes.length}]`; }
-    out.push(`${(row.library + mark).padEnd(48)} ${fmt(row.p50Ms, row.p50Ms < 10 ? 2 : 1).padStart(9)} ${(row.samples < 2 ? '—' : fmt(row.rme)).padStart(6)} ${String(row.samples).padStart(7)} ${human(row.valuesPerSec).padStart(9)} ${ratio(row.vsPlain).padStart(8)} ${ratio(row.vsFastestPeer).padStart(8)}  ${agreementCell(row.agreement)}`);
+    if (rowNotes.length) {
+      notes.push(`[${notes.length + 1}] ${row.library}: ${rowNotes.join('; ')}`);
+      mark = ` [${notes.length}]`;
+    }
+    out.push(
+      `${(row.library + mark).padEnd(48)} ${fmt(row.p50Ms, row.p50Ms < 10 ? 2 : 1).padStart(9)} ${(row.samples < 2 ? '—' : fmt(row.rme)).padStart(6)} ${String(row.samples).padStart(7)} ${human(row.valuesPerSec).padStart(9)} ${ratio(row.vsPlain).padStart(8)} ${ratio(row.vsFastestPeer).padStart(8)}  ${agreementCell(row.agreement)}`,
+    );
   }
   out.push(...notes.map((n) => `  ${n}`));
   for (const s of r.peersSkipped) out.push(`  skipped: ${s.name} (${s.reason})`);
@@ -308,36 +434,52 @@ function renderCase(r: BenchCaseResult): string[] {
   if (simd && scalar) summary.push(`SIMD vs scalar build ${ratio(simd.valuesPerSec / scalar.valuesPerSec)}`);
   if (simd && plain) summary.push(`gridta vs plain loop (reused output) ${ratio(simd.valuesPerSec / plain.valuesPerSec)}`);
   const threadEntries = Object.entries(r.threadsP50);
-  if (threadEntries.length > 1) summary.push(`threads ${threadEntries.map(([n, p]) => `${n}: ${fmt(p)} ms`).join(', ')} → recommended ${r.recommendedThreads ?? '—'}`);
+  if (threadEntries.length > 1)
+    summary.push(`threads ${threadEntries.map(([n, p]) => `${n}: ${fmt(p)} ms`).join(', ')} → recommended ${r.recommendedThreads ?? '—'}`);
   if (summary.length) out.push(`  ${summary.join(' · ')}`);
   return out;
 }
 
 /** bench.md §5: the most frequent per-case recommendation (ties: the smaller count) and one line of reasoning. */
-export function overallRecommendation(results: readonly BenchCaseResult[], cpusAvailable: number): { threads: number | null; reason: string } {
+export function overallRecommendation(
+  results: readonly BenchCaseResult[],
+  cpusAvailable: number,
+): { threads: number | null; reason: string } {
   const recs = results.map((r) => r.recommendedThreads).filter((x): x is number => x !== null);
-  if (recs.length === 0 || Object.keys(results[0]?.threadsP50 ?? {}).length < 2) return { threads: null, reason: 'one thread count timed (use --threads 1,2 for a sweep)' };
+  if (recs.length === 0 || Object.keys(results[0]?.threadsP50 ?? {}).length < 2)
+    return { threads: null, reason: 'one thread count timed (use --threads 1,2 for a sweep)' };
   const count = new Map<number, number>();
   for (const x of recs) count.set(x, (count.get(x) ?? 0) + 1);
   const threads = [...count.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
-  const counts = Object.keys(results[0]!.threadsP50).map(Number).filter((n) => n > 1 && n <= cpusAvailable);
+  const counts = Object.keys(results[0]!.threadsP50)
+    .map(Number)
+    .filter((n) => n > 1 && n <= cpusAvailable);
   const other = threads === 1 ? Math.max(...counts) : threads;
-  const speedups = results.map((r) => r.threadsP50['1']! / r.threadsP50[String(other)]!).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  const speedups = results
+    .map((r) => r.threadsP50['1']! / r.threadsP50[String(other)]!)
+    .filter((x) => Number.isFinite(x))
+    .sort((a, b) => a - b);
   const median = speedups[Math.floor(speedups.length / 2)] ?? 1;
   const span = speedups.length ? `${speedups[0]!.toFixed(2)}–${speedups[speedups.length - 1]!.toFixed(2)}×` : '—';
-  const minV = Math.min(...results.map((r) => r.variants)), maxV = Math.max(...results.map((r) => r.variants));
-  const reason = threads === 1
-    ? `1 thread: ${Number.isFinite(other) ? `${other} threads gave a median ${median.toFixed(2)}× (${span}) and ` : ''}gained less than 5% on ${count.get(1)} of ${recs.length} cases (${cpusAvailable} CPUs available)`
-    : `${threads} threads: median ${median.toFixed(2)}× (${span}) over 1 thread on ${recs.length} cases of ${minV}–${maxV} variants (recommended for ${count.get(threads)} of them); computes under ${POOL_MIN_VALUES.toLocaleString('en-US')} output values stay in-process`;
+  const minV = Math.min(...results.map((r) => r.variants)),
+    maxV = Math.max(...results.map((r) => r.variants));
+  const reason =
+    threads === 1
+      ? `1 thread: ${Number.isFinite(other) ? `${other} threads gave a median ${median.toFixed(2)}× (${span}) and ` : ''}gained less than 5% on ${count.get(1)} of ${recs.length} cases (${cpusAvailable} CPUs available)`
+      : `${threads} threads: median ${median.toFixed(2)}× (${span}) over 1 thread on ${recs.length} cases of ${minV}–${maxV} variants (recommended for ${count.get(threads)} of them); computes under ${POOL_MIN_VALUES.toLocaleString('en-US')} output values stay in-process`;
   return { threads, reason };
 }
 
 function parseThreads(s: string | undefined, configured: number): number[] {
   if (s === undefined) return [...new Set([1, configured])];
-  const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+  const list = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   const out: number[] = [];
   for (const x of list) {
-    if (!/^[0-9]+$/.test(x) || Number(x) < 1 || Number(x) > 256) throw new UsageError(`--threads must be a list of integers 1..256 such as 1,2 (got ${JSON.stringify(s)})`);
+    if (!/^[0-9]+$/.test(x) || Number(x) < 1 || Number(x) > 256)
+      throw new UsageError(`--threads must be a list of integers 1..256 such as 1,2 (got ${JSON.stringify(s)})`);
     out.push(Number(x));
   }
   return [...new Set([1, ...out])].sort((a, b) => a - b);
@@ -354,20 +496,40 @@ const USAGE = `usage: gridta bench [--cases a,b] [--size T | --data FILE] [--thr
   --plot      write a bar chart of values/s per case and library (log scale) as SVG`;
 
 export async function runBench(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { size: { type: 'string' }, data: { type: 'string' }, cases: { type: 'string' }, time: { type: 'string' }, peers: { type: 'string' }, plot: { type: 'string' } });
-  if (values.help) { process.stdout.write(USAGE + '\n'); return 0; }
+  const { values, positionals } = parse(argv, {
+    size: { type: 'string' },
+    data: { type: 'string' },
+    cases: { type: 'string' },
+    time: { type: 'string' },
+    peers: { type: 'string' },
+    plot: { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   checkPositionals('bench', positionals, 0);
-  const unknownCases = ((values.cases as string | undefined)?.split(',') ?? []).map((s) => s.trim()).filter((c) => c !== '' && !CASE_IDS.includes(c));
-  if (unknownCases.length) throw new UsageError(`--cases: unknown case ${unknownCases.map((c) => JSON.stringify(c)).join(', ')} (cases: ${CASE_IDS.join(', ')})`);
-  if (values.size !== undefined && values.data !== undefined) throw new UsageError('--size applies to the synthetic series; give --size or --data, not both');
+  const unknownCases = ((values.cases as string | undefined)?.split(',') ?? [])
+    .map((s) => s.trim())
+    .filter((c) => c !== '' && !CASE_IDS.includes(c));
+  if (unknownCases.length)
+    throw new UsageError(`--cases: unknown case ${unknownCases.map((c) => JSON.stringify(c)).join(', ')} (cases: ${CASE_IDS.join(', ')})`);
+  if (values.size !== undefined && values.data !== undefined)
+    throw new UsageError('--size applies to the synthetic series; give --size or --data, not both');
   const size = values.size === undefined ? 1_000_000 : Number(values.size);
   if (!Number.isInteger(size) || size < 100) throw new UsageError(`--size must be an integer >= 100 (got ${JSON.stringify(values.size)})`);
   const timeMs = values.time === undefined ? 300 : Number(values.time);
-  if (!Number.isFinite(timeMs) || timeMs <= 0) throw new UsageError(`--time must be a positive number of ms (got ${JSON.stringify(values.time)})`);
-  const peerSel = values.peers === undefined ? undefined : values.peers === 'none' ? [] : (values.peers as string).split(',').map((s) => s.trim());
-  for (const p of peerSel ?? []) if (!PEER_NAMES.includes(p)) throw new UsageError(`--peers: unknown peer ${JSON.stringify(p)} (peers: ${PEER_NAMES.join(', ')}, or none)`);
+  if (!Number.isFinite(timeMs) || timeMs <= 0)
+    throw new UsageError(`--time must be a positive number of ms (got ${JSON.stringify(values.time)})`);
+  const peerSel =
+    values.peers === undefined ? undefined : values.peers === 'none' ? [] : (values.peers as string).split(',').map((s) => s.trim());
+  for (const p of peerSel ?? [])
+    if (!PEER_NAMES.includes(p))
+      throw new UsageError(`--peers: unknown peer ${JSON.stringify(p)} (peers: ${PEER_NAMES.join(', ')}, or none)`);
   const started = performance.now();
-  const log = (s: string): void => { process.stderr.write(`${s.padEnd(60)} ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s\n`); };
+  const log = (s: string): void => {
+    process.stderr.write(`${s.padEnd(60)} ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s\n`);
+  };
 
   let candles: Candles;
   let dataset: string;
@@ -381,10 +543,18 @@ export async function runBench(argv: string[]): Promise<number> {
     seed = SYNTHETIC_SEED;
     dataset = `synthetic 1m series with holes (bench/data.ts), ${size.toLocaleString('en-US')} bars, seed ${SYNTHETIC_SEED}`;
   }
-  const { runnable, skipped } = benchCases(values.cases?.split(',').map((s: string) => s.trim()).filter(Boolean));
+  const { runnable, skipped } = benchCases(
+    values.cases
+      ?.split(',')
+      .map((s: string) => s.trim())
+      .filter(Boolean),
+  );
 
   const warnings: GridtaWarning[] = [];
-  const base = { ...engineOptions({ ...values, threads: undefined, engine: undefined }), onWarning: (w: GridtaWarning) => warnings.push(w) };
+  const base = {
+    ...engineOptions({ ...values, threads: undefined, engine: undefined }),
+    onWarning: (w: GridtaWarning) => warnings.push(w),
+  };
   const probe = createEngine(base);
   const configuredThreads = probe.config.threadsEffective;
   const cpusAvailable = probe.config.availableParallelism;
@@ -399,12 +569,23 @@ export async function runBench(argv: string[]): Promise<number> {
 
   const cpu = cpus();
   const header = {
-    date: new Date().toISOString(), node: process.version, v8: process.versions.v8, platform: `${process.platform} ${process.arch}`,
-    cpu: cpu[0]?.model?.trim() ?? 'unknown', cpus: cpu.length, availableParallelism: cpusAvailable, dataset, seed, t: candles.t,
-    timeMsPerRow: timeMs, threads, peers: peers.map((p) => `${p.name}@${p.version}`),
+    date: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${process.platform} ${process.arch}`,
+    cpu: cpu[0]?.model?.trim() ?? 'unknown',
+    cpus: cpu.length,
+    availableParallelism: cpusAvailable,
+    dataset,
+    seed,
+    t: candles.t,
+    timeMsPerRow: timeMs,
+    threads,
+    peers: peers.map((p) => `${p.name}@${p.version}`),
     ratios: 'values/s over values/s from this run (p50 over p50 where both rows compute the whole grid)',
     values: 'bars × variants (all outputs of a variant count once)',
-    columns: '× plain: reused-output rows against the plain loop with reused output, fresh-output and peer rows (which allocate their results) against the one with fresh output; × peer: against the fastest peer of the case',
+    columns:
+      '× plain: reused-output rows against the plain loop with reused output, fresh-output and peer rows (which allocate their results) against the one with fresh output; × peer: against the fastest peer of the case',
   };
   const ctx: Ctx = { candles, timeMs, threads, engines, peers, peersUnavailable: unavailable, prepared: new Map(), log };
   const results: BenchCaseResult[] = [];
@@ -424,10 +605,16 @@ export async function runBench(argv: string[]): Promise<number> {
   if (values.plot) {
     const groups: PlotGroup[] = results.map((r) => ({
       id: `${r.id} (${r.variants} variants)`,
-      bars: r.rows.filter((x) => x.output === 'reused' || x.family === 'peer').map((x) => ({
-        library: x.family === 'peer' ? `${x.library}${x.agreement?.status === 'differs' ? ' (differs)' : ''}` : x.library.replace(' (reused output)', ''),
-        valuesPerSec: x.valuesPerSec, family: x.family,
-      })),
+      bars: r.rows
+        .filter((x) => x.output === 'reused' || x.family === 'peer')
+        .map((x) => ({
+          library:
+            x.family === 'peer'
+              ? `${x.library}${x.agreement?.status === 'differs' ? ' (differs)' : ''}`
+              : x.library.replace(' (reused output)', ''),
+          valuesPerSec: x.valuesPerSec,
+          family: x.family,
+        })),
     }));
     const subtitle = `${header.date.slice(0, 10)} · node ${header.node} · ${header.cpu} × ${header.cpus} · ${candles.t.toLocaleString('en-US')} bars · reused-output rows for gridta and the plain loop`;
     writeFileSync(values.plot, barChartSvg(groups, 'gridta bench: values/s per case and library', subtitle));
@@ -435,21 +622,33 @@ export async function runBench(argv: string[]): Promise<number> {
   }
 
   if (values.json) {
-    process.stdout.write(JSON.stringify({ header, cases: results, skipped, peersUnavailable: unavailable, recommendation, warnings, peakRssMiB, elapsedS }, null, 2) + '\n');
+    process.stdout.write(
+      `${JSON.stringify(
+        { header, cases: results, skipped, peersUnavailable: unavailable, recommendation, warnings, peakRssMiB, elapsedS },
+        null,
+        2,
+      )}\n`,
+    );
     return 0;
   }
   const out: string[] = [];
   out.push(`gridta bench — ${header.date}`);
-  out.push(`node ${header.node} (V8 ${header.v8}, ${header.platform}), ${header.cpu} × ${header.cpus} (available parallelism ${cpusAvailable})`);
+  out.push(
+    `node ${header.node} (V8 ${header.v8}, ${header.platform}), ${header.cpu} × ${header.cpus} (available parallelism ${cpusAvailable})`,
+  );
   out.push(`dataset: ${dataset}; T = ${candles.t.toLocaleString('en-US')}`);
-  out.push(`tinybench: ${timeMs} ms per row after one warm-up call (at least 3 samples; 2 for calls longer than ${timeMs} ms, 1 over ${4 * timeMs} ms; gridta reused-output rows at least ${GRIDTA_MIN_SAMPLES} under ${GRIDTA_MIN_SAMPLES_MS} ms a call); p50 (median) latency; ratios are ${header.ratios}; values = ${header.values}`);
+  out.push(
+    `tinybench: ${timeMs} ms per row after one warm-up call (at least 3 samples; 2 for calls longer than ${timeMs} ms, 1 over ${4 * timeMs} ms; gridta reused-output rows at least ${GRIDTA_MIN_SAMPLES} under ${GRIDTA_MIN_SAMPLES_MS} ms a call); p50 (median) latency; ratios are ${header.ratios}; values = ${header.values}`,
+  );
   out.push(`columns: ${header.columns}`);
-  out.push(`peers: ${peers.map((p) => `${p.name} ${p.version}`).join(', ') || 'none'}${unavailable.length ? `; unavailable: ${unavailable.map((u) => `${u.name} (${u.native ? 'native, opt-in via npm run bench:native: ' : ''}${u.reason})`).join(', ')}` : ''}`);
+  out.push(
+    `peers: ${peers.map((p) => `${p.name} ${p.version}`).join(', ') || 'none'}${unavailable.length ? `; unavailable: ${unavailable.map((u) => `${u.name} (${u.native ? 'native, opt-in via npm run bench:native: ' : ''}${u.reason})`).join(', ')}` : ''}`,
+  );
   for (const r of results) out.push(...renderCase(r));
   for (const s of skipped as Skipped[]) out.push('', `${s.id}: skipped (${s.reason})`);
   out.push('', `threads: ${recommendation.threads === null ? '—' : recommendation.threads} — ${recommendation.reason}`);
   for (const w of warnings) out.push(`warning ${w.code}: ${w.message}`);
   out.push(`peak RSS ${peakRssMiB.toLocaleString('en-US')} MiB; ${elapsedS.toFixed(0)} s`);
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }

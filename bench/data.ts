@@ -26,7 +26,11 @@ export function syntheticMinuteCandles(t = 1_000_000, seed = SYNTHETIC_SEED): Ca
   const rnd = prng(seed);
   const start = Date.UTC(2024, 0, 1);
   const tsOpen = new BigInt64Array(t);
-  const open = new Float32Array(t), high = new Float32Array(t), low = new Float32Array(t), close = new Float32Array(t), volume = new Float32Array(t);
+  const open = new Float32Array(t),
+    high = new Float32Array(t),
+    low = new Float32Array(t),
+    close = new Float32Array(t),
+    volume = new Float32Array(t);
   let p = 100;
   for (let i = 0; i < t; i++) {
     tsOpen[i] = BigInt(start + i * 60_000);

@@ -3,8 +3,15 @@
  * per case and library on a log scale, one group of horizontal bars per case, for the README.
  */
 
-export interface PlotBar { library: string; valuesPerSec: number; family: string }
-export interface PlotGroup { id: string; bars: readonly PlotBar[] }
+export interface PlotBar {
+  library: string;
+  valuesPerSec: number;
+  family: string;
+}
+export interface PlotGroup {
+  id: string;
+  bars: readonly PlotBar[];
+}
 
 const PALETTE: Readonly<Record<string, string>> = {
   gridta: '#1f6feb',
@@ -27,13 +34,22 @@ function human(x: number): string {
 /** The SVG document. `title` goes on top, `subtitle` (machine, date) under it. */
 export function barChartSvg(groups: readonly PlotGroup[], title: string, subtitle: string): string {
   const all = groups.flatMap((g) => g.bars.map((b) => b.valuesPerSec)).filter((v) => v > 0 && Number.isFinite(v));
-  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...all, 1e6))));
-  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all, 1e7))));
-  const labelW = 300, plotW = 560, right = 90, barH = 14, gap = 3, groupGap = 18, top = 70, axisH = 30;
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...all, 1e6)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...all, 1e7)));
+  const labelW = 300,
+    plotW = 560,
+    right = 90,
+    barH = 14,
+    gap = 3,
+    groupGap = 18,
+    top = 70,
+    axisH = 30;
   const width = labelW + plotW + right;
   const peerColor = new Map<string, string>();
-  for (const g of groups) for (const b of g.bars) if (b.family === 'peer' && !peerColor.has(b.library)) peerColor.set(b.library, PEER_COLORS[peerColor.size % PEER_COLORS.length]!);
-  const color = (b: PlotBar): string => (b.family === 'peer' ? peerColor.get(b.library)! : PALETTE[b.family] ?? '#999');
+  for (const g of groups)
+    for (const b of g.bars)
+      if (b.family === 'peer' && !peerColor.has(b.library)) peerColor.set(b.library, PEER_COLORS[peerColor.size % PEER_COLORS.length]!);
+  const color = (b: PlotBar): string => (b.family === 'peer' ? peerColor.get(b.library)! : (PALETTE[b.family] ?? '#999'));
   const x = (v: number): number => labelW + (plotW * (Math.log10(v) - Math.log10(lo))) / (Math.log10(hi) - Math.log10(lo));
   const parts: string[] = [];
   let y = top;
@@ -44,7 +60,9 @@ export function barChartSvg(groups: readonly PlotGroup[], title: string, subtitl
       const v = b.valuesPerSec;
       const w = v > 0 ? Math.max(1, x(v) - labelW) : 0;
       parts.push(`<text x="${labelW - 6}" y="${y + barH - 3}" text-anchor="end">${esc(b.library)}</text>`);
-      parts.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${color(b)}"><title>${esc(`${g.id} · ${b.library}: ${human(v)} values/s`)}</title></rect>`);
+      parts.push(
+        `<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${color(b)}"><title>${esc(`${g.id} · ${b.library}: ${human(v)} values/s`)}</title></rect>`,
+      );
       parts.push(`<text x="${(labelW + w + 4).toFixed(1)}" y="${y + barH - 3}">${human(v)}</text>`);
       y += barH + gap;
     }

@@ -24,9 +24,11 @@ const CLI = join(root, 'dist', 'src', 'cli', 'main.js');
 const { values: args } = parseArgs({ options: { units: { type: 'string', default: '200' }, json: { type: 'boolean', default: false } } });
 const UNITS = Number(args.units);
 const SOURCES = ['close', 'hlc3', 'ohlc4', 'low', 'high', 'open'];
-const WINDOWS = 1999;                                                    // 2..2000, the hard bounds
-const UNIT_VARIANTS = Math.ceil((SOURCES.length * WINDOWS) / UNITS);   // 60 for 200 units
-const say = (s) => { if (!args.json) process.stderr.write(s + '\n'); };
+const WINDOWS = 1999; // 2..2000, the hard bounds
+const UNIT_VARIANTS = Math.ceil((SOURCES.length * WINDOWS) / UNITS); // 60 for 200 units
+const say = (s) => {
+  if (!args.json) process.stderr.write(`${s}\n`);
+};
 
 const cluster = process.env.GRIDTA_PG_DSN ? null : await startCluster();
 const dsn = process.env.GRIDTA_PG_DSN ?? cluster.dsn;
@@ -40,21 +42,25 @@ const median = (xs) => {
 };
 
 function worker(id) {
-  const child = spawn(process.execPath, [CLI, 'worker', '--worker-id', id, '--poll-interval-ms', '50'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'worker', '--worker-id', id, '--poll-interval-ms', '50'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const logs = [];
   let buf = '';
   const started = new Promise((ok, fail) => {
     child.stderr.setEncoding('utf8').on('data', (c) => {
       buf += c;
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         try {
           const l = JSON.parse(line);
           logs.push(l);
           if (l.event === 'worker_started') ok();
-        } catch { /* not a log line */ }
+        } catch {
+          /* not a log line */
+        }
       }
     });
     child.on('exit', (code) => fail(new Error(`worker ${id} exited (${code}) before starting`)));
@@ -68,9 +74,31 @@ async function run(n) {
   try {
     const ws = Array.from({ length: n }, (_, i) => worker(`bench-${n}w-${i}`));
     await Promise.all(ws.map((w) => w.started));
-    const sub = JSON.parse(execFileSync(process.execPath, [CLI, 'jobs', 'submit', 'structure.percent_rank', '--data', join(root, 'bench', 'ttrc.csv'),
-      '--timeline', 'sessions', '--grid', `source=${SOURCES.join(',')}`, '--grid', `window=2..${WINDOWS + 1}`, '--unit-variants', String(UNIT_VARIANTS),
-      '--out', out, '--json'], { env, encoding: 'utf8' }));
+    const sub = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          CLI,
+          'jobs',
+          'submit',
+          'structure.percent_rank',
+          '--data',
+          join(root, 'bench', 'ttrc.csv'),
+          '--timeline',
+          'sessions',
+          '--grid',
+          `source=${SOURCES.join(',')}`,
+          '--grid',
+          `window=2..${WINDOWS + 1}`,
+          '--unit-variants',
+          String(UNIT_VARIANTS),
+          '--out',
+          out,
+          '--json',
+        ],
+        { env, encoding: 'utf8' },
+      ),
+    );
     say(`${n} worker(s): job ${sub.jobId}, ${sub.units} units of ${sub.unitVariants} variants`);
     const done = () => ws.flatMap((w) => w.logs).filter((l) => l.event === 'unit_succeeded' && l.job === sub.jobId);
     const t0 = Date.now();
@@ -88,9 +116,14 @@ async function run(n) {
     const last = Math.max(...ok.map((l) => Date.parse(l.ts)));
     const seconds = (last - first) / 1000;
     return {
-      workers: n, units: ok.length, seconds, rate: ok.length / seconds,
-      unitMs: median(ok.map((l) => l.ms)), computeMs: median(ok.map((l) => l.computeMs)),
-      claimMs: median(ok.map((l) => l.claimMs)), completeMs: median(ok.map((l) => l.completeMs)),
+      workers: n,
+      units: ok.length,
+      seconds,
+      rate: ok.length / seconds,
+      unitMs: median(ok.map((l) => l.ms)),
+      computeMs: median(ok.map((l) => l.computeMs)),
+      claimMs: median(ok.map((l) => l.claimMs)),
+      completeMs: median(ok.map((l) => l.completeMs)),
       overheadMs: median(ok.map((l) => l.claimMs + l.completeMs)),
       perWorker: ws.map((w) => ok.filter((l) => l.worker === w.id).length),
     };
@@ -102,15 +135,27 @@ async function run(n) {
 try {
   const one = await run(1);
   const two = await run(2);
-  const result = { date: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, runs: [one, two], ratio: two.rate / one.rate };
-  if (args.json) process.stdout.write(JSON.stringify(result) + '\n');
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: (await import('node:os')).cpus().length,
+    runs: [one, two],
+    ratio: two.rate / one.rate,
+  };
+  if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
     const f = (x, d = 1) => x.toFixed(d);
-    console.log('workers  units  seconds  units/s  unit ms (median)  compute ms  claim ms  complete ms  overhead ms (claim+complete)  units per worker');
+    console.log(
+      'workers  units  seconds  units/s  unit ms (median)  compute ms  claim ms  complete ms  overhead ms (claim+complete)  units per worker',
+    );
     for (const r of result.runs) {
-      console.log(`${String(r.workers).padEnd(9)}${String(r.units).padEnd(7)}${f(r.seconds).padEnd(9)}${f(r.rate, 2).padEnd(9)}${f(r.unitMs).padEnd(18)}${f(r.computeMs).padEnd(12)}${f(r.claimMs).padEnd(10)}${f(r.completeMs).padEnd(13)}${f(r.overheadMs).padEnd(30)}${r.perWorker.join(' / ')}`);
+      console.log(
+        `${String(r.workers).padEnd(9)}${String(r.units).padEnd(7)}${f(r.seconds).padEnd(9)}${f(r.rate, 2).padEnd(9)}${f(r.unitMs).padEnd(18)}${f(r.computeMs).padEnd(12)}${f(r.claimMs).padEnd(10)}${f(r.completeMs).padEnd(13)}${f(r.overheadMs).padEnd(30)}${r.perWorker.join(' / ')}`,
+      );
     }
-    console.log(`2 workers vs 1: ${f(result.ratio, 2)}x the rate (target >= 1.6x); median queue overhead per unit ${f(two.overheadMs)} ms with 2 workers, ${f(one.overheadMs)} ms with 1 (target < 20 ms)`);
+    console.log(
+      `2 workers vs 1: ${f(result.ratio, 2)}x the rate (target >= 1.6x); median queue overhead per unit ${f(two.overheadMs)} ms with 2 workers, ${f(one.overheadMs)} ms with 1 (target < 20 ms)`,
+    );
   }
 } finally {
   await cluster?.stop();

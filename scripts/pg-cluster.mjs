@@ -22,8 +22,10 @@ export function findPostgresBin() {
   const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))) : [];
   versions.sort((a, b) => Number(b) - Number(a));
   if (versions.length) return join(root, versions[0], 'bin');
-  throw new Error('PostgreSQL is not installed: initdb was found neither on PATH nor in /usr/lib/postgresql/*/bin. '
-    + 'Install it (Debian/Ubuntu: apt-get install -y postgresql; .ci/run does this on CI machines).');
+  throw new Error(
+    'PostgreSQL is not installed: initdb was found neither on PATH nor in /usr/lib/postgresql/*/bin. ' +
+      'Install it (Debian/Ubuntu: apt-get install -y postgresql; .ci/run does this on CI machines).',
+  );
 }
 
 function freePort() {
@@ -39,11 +41,15 @@ function freePort() {
 
 /** Runs a PostgreSQL binary as `user` (null: the current user). */
 function run(user, cwd, cmd, args) {
-  const [file, argv] = user === null
-    ? [cmd, args]
-    : existsSync('/usr/sbin/runuser') || existsSync('/sbin/runuser') ? ['runuser', ['-u', user, '--', cmd, ...args]] : ['su', [user, '-s', '/bin/sh', '-c', [cmd, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')]];
+  const [file, argv] =
+    user === null
+      ? [cmd, args]
+      : existsSync('/usr/sbin/runuser') || existsSync('/sbin/runuser')
+        ? ['runuser', ['-u', user, '--', cmd, ...args]]
+        : ['su', [user, '-s', '/bin/sh', '-c', [cmd, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')]];
   const r = spawnSync(file, argv, { cwd, encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.stdout || r.error?.message}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.stdout || r.error?.message}`);
   return r.stdout;
 }
 
@@ -51,13 +57,16 @@ export async function startCluster({ quiet = true } = {}) {
   const binDir = findPostgresBin();
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   let user = null;
-  let uid = 0, gid = 0;
+  let uid = 0,
+    gid = 0;
   if (isRoot) {
     try {
       uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
       gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
     } catch {
-      throw new Error('running as root, but there is no `postgres` system user to run PostgreSQL as (the Debian postgresql package creates it)');
+      throw new Error(
+        'running as root, but there is no `postgres` system user to run PostgreSQL as (the Debian postgresql package creates it)',
+      );
     }
     user = 'postgres';
   }
@@ -68,9 +77,13 @@ export async function startCluster({ quiet = true } = {}) {
     if (stopped) return;
     stopped = true;
     if (existsSync(join(data, 'postmaster.pid'))) {
-      spawnSync(user === null ? join(binDir, 'pg_ctl') : 'runuser', user === null
-        ? ['-D', data, '-m', 'immediate', '-w', 'stop']
-        : ['-u', user, '--', join(binDir, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'], { cwd: dir, stdio: 'ignore', timeout: 30_000 });
+      spawnSync(
+        user === null ? join(binDir, 'pg_ctl') : 'runuser',
+        user === null
+          ? ['-D', data, '-m', 'immediate', '-w', 'stop']
+          : ['-u', user, '--', join(binDir, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'],
+        { cwd: dir, stdio: 'ignore', timeout: 30_000 },
+      );
     }
     rmSync(dir, { recursive: true, force: true });
   };
@@ -81,17 +94,39 @@ export async function startCluster({ quiet = true } = {}) {
     run(user, dir, join(binDir, 'initdb'), ['-D', data, '-U', 'gridta', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
     const port = await freePort();
     run(user, dir, join(binDir, 'pg_ctl'), [
-      '-D', data, '-l', join(dir, 'postgres.log'), '-w', '-t', '60', '-o',
+      '-D',
+      data,
+      '-l',
+      join(dir, 'postgres.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
       `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
       'start',
     ]);
     if (!quiet) process.stderr.write(`postgres ${binDir} on 127.0.0.1:${port} in ${dir}\n`);
     return {
       dsn: `postgres://gridta@127.0.0.1:${port}/postgres`,
-      port, dir, binDir,
+      port,
+      dir,
+      binDir,
       /** A fresh database on this cluster (for isolation between test files sharing nothing else). */
       createDatabase(name) {
-        run(user, dir, join(binDir, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'gridta', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE DATABASE ${name}`]);
+        run(user, dir, join(binDir, 'psql'), [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '-U',
+          'gridta',
+          '-d',
+          'postgres',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-c',
+          `CREATE DATABASE ${name}`,
+        ]);
         return `postgres://gridta@127.0.0.1:${port}/${name}`;
       },
       async stop() {
@@ -110,7 +145,9 @@ export async function startCluster({ quiet = true } = {}) {
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   const c = await startCluster({ quiet: false });
   process.stdout.write(`${c.dsn}\n`);
-  const bye = () => { c.stop().then(() => process.exit(0)); };
+  const bye = () => {
+    c.stop().then(() => process.exit(0));
+  };
   process.on('SIGINT', bye);
   process.on('SIGTERM', bye);
   setInterval(() => undefined, 1 << 30);

@@ -13,12 +13,23 @@ import { parseArgs } from 'node:util';
 import { createEngine } from '../dist/src/runtime/engine.js';
 import { syntheticMinuteCandles } from '../dist/bench/data.js';
 
-const { values: opts } = parseArgs({ options: { computes: { type: 'string', default: '200' }, threads: { type: 'string', default: '2' }, json: { type: 'boolean', default: false } } });
-const n = Number(opts.computes), threads = Number(opts.threads);
+const { values: opts } = parseArgs({
+  options: {
+    computes: { type: 'string', default: '200' },
+    threads: { type: 'string', default: '2' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const n = Number(opts.computes),
+  threads = Number(opts.threads);
 const MiB = 2 ** 20;
 const gc = globalThis.gc ?? (() => undefined);
 const rss = () => process.memoryUsage().rss;
-const settle = async () => { gc(); await new Promise((r) => setTimeout(r, 50)); gc(); };
+const settle = async () => {
+  gc();
+  await new Promise((r) => setTimeout(r, 50));
+  gc();
+};
 
 const candles = syntheticMinuteCandles(200_000);
 const grid = { indicatorId: 'ma.ema', source: ['close'], params: { window: { mode: 'range', start: 5, stopIncl: 16, step: 1 } } };
@@ -39,6 +50,19 @@ const ms = performance.now() - t0;
 await settle();
 const after = rss();
 await engine.close();
-const res = { computes: n, threads, pooled, gcExposed: globalThis.gc !== undefined, beforeMiB: Math.round(before / MiB), peakMiB: Math.round(peak / MiB), afterMiB: Math.round(after / MiB), grownMiB: Math.round((after - before) / MiB), msPerCompute: +(ms / n).toFixed(1) };
+const res = {
+  computes: n,
+  threads,
+  pooled,
+  gcExposed: globalThis.gc !== undefined,
+  beforeMiB: Math.round(before / MiB),
+  peakMiB: Math.round(peak / MiB),
+  afterMiB: Math.round(after / MiB),
+  grownMiB: Math.round((after - before) / MiB),
+  msPerCompute: +(ms / n).toFixed(1),
+};
 if (opts.json) console.log(JSON.stringify(res));
-else console.log(`${n} computes, threads ${threads} (${pooled} on the pool): RSS ${res.beforeMiB} MiB before, peak ${res.peakMiB} MiB, ${res.afterMiB} MiB after (${res.grownMiB >= 0 ? '+' : ''}${res.grownMiB} MiB), ${res.msPerCompute} ms per compute${res.gcExposed ? '' : ' (no --expose-gc: before/after not collected)'}`);
+else
+  console.log(
+    `${n} computes, threads ${threads} (${pooled} on the pool): RSS ${res.beforeMiB} MiB before, peak ${res.peakMiB} MiB, ${res.afterMiB} MiB after (${res.grownMiB >= 0 ? '+' : ''}${res.grownMiB} MiB), ${res.msPerCompute} ms per compute${res.gcExposed ? '' : ' (no --expose-gc: before/after not collected)'}`,
+  );

@@ -29,10 +29,18 @@ async function childMain(cacheDir, threads) {
   const importMs = performance.now() - i0;
   // deterministic random walk (LCG), built before the timed span
   let seed = 12345;
-  const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const close = [], tsOpen = [];
+  const rnd = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const close = [],
+    tsOpen = [];
   let p = 100;
-  for (let i = 0; i < T; i++) { p *= 1 + (rnd() - 0.5) * 0.02; close.push(p); tsOpen.push(1_700_000_000_000 + i * 60_000); }
+  for (let i = 0; i < T; i++) {
+    p *= 1 + (rnd() - 0.5) * 0.02;
+    close.push(p);
+    tsOpen.push(1_700_000_000_000 + i * 60_000);
+  }
   const candles = createCandles({ instrumentId: 'bench:STARTUP', timeframe: '1m', tsOpen, close });
   const grid = { indicatorId: 'ma.ema', source: ['close'], params: { window: WINDOWS } };
 
@@ -43,18 +51,24 @@ async function childMain(cacheDir, threads) {
   const totalMs = performance.now() - t0;
   if (tensor.meta.variants !== WINDOWS.length || tensor.meta.t !== T) throw new Error('unexpected tensor shape');
   await engine.close();
-  process.stdout.write(JSON.stringify({ totalMs, importMs, source: report.cache.source, engine: report.engine, timings: report.timings }) + '\n');
+  process.stdout.write(
+    `${JSON.stringify({ totalMs, importMs, source: report.cache.source, engine: report.engine, timings: report.timings })}\n`,
+  );
 }
 
 function runChild(cacheDir, threads) {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', cacheDir, '--threads', String(threads)], {
-      cwd: ROOT, env: { ...process.env, GRIDTA_TEST_FAULTS: '1' }, stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: ROOT,
+      env: { ...process.env, GRIDTA_TEST_FAULTS: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`child exited with ${code}`))));
+    p.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`child exited with ${code}`)),
+    );
   });
 }
 
@@ -64,20 +78,33 @@ const median = (xs) => {
 };
 
 async function main() {
-  const { values } = parseArgs({ options: { child: { type: 'string' }, runs: { type: 'string', default: '5' }, threads: { type: 'string', default: '1' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      child: { type: 'string' },
+      runs: { type: 'string', default: '5' },
+      threads: { type: 'string', default: '1' },
+      json: { type: 'boolean' },
+    },
+  });
   const threads = Number(values.threads);
   if (values.child !== undefined) return childMain(values.child, threads);
   const runs = Number(values.runs);
   const root = mkdtempSync(join(tmpdir(), 'gridta-startup-'));
-  const log = (s) => { if (!values.json) process.stdout.write(s + '\n'); };
+  const log = (s) => {
+    if (!values.json) process.stdout.write(`${s}\n`);
+  };
   try {
-    log(`gridta startup bench: create engine -> warmup -> first tensor (ma.ema, ${WINDOWS.length} windows x ${T} bars), threads ${threads}, ${runs} runs each, Node ${process.version}`);
+    log(
+      `gridta startup bench: create engine -> warmup -> first tensor (ma.ema, ${WINDOWS.length} windows x ${T} bars), threads ${threads}, ${runs} runs each, Node ${process.version}`,
+    );
     const cold = [];
     for (let i = 0; i < runs; i++) {
       const r = await runChild(join(root, `cold-${i}`), threads); // a new, empty cache_dir every run
       if (r.source !== 'compiled') throw new Error(`cold run ${i} did not compile (source ${r.source})`);
       cold.push(r);
-      log(`  cold ${i + 1}: ${r.totalMs.toFixed(1)} ms (compile ${r.timings.compileMs.toFixed(0)} ms, exercise ${r.timings.exerciseMs.toFixed(0)} ms; import ${r.importMs.toFixed(0)} ms not counted)`);
+      log(
+        `  cold ${i + 1}: ${r.totalMs.toFixed(1)} ms (compile ${r.timings.compileMs.toFixed(0)} ms, exercise ${r.timings.exerciseMs.toFixed(0)} ms; import ${r.importMs.toFixed(0)} ms not counted)`,
+      );
     }
     const warmDir = join(root, 'warm');
     await runChild(warmDir, threads); // populates the cache, not timed
@@ -86,20 +113,33 @@ async function main() {
       const r = await runChild(warmDir, threads);
       if (r.source !== 'cache') throw new Error(`warm run ${i} missed the cache (source ${r.source})`);
       warm.push(r);
-      log(`  warm ${i + 1}: ${r.totalMs.toFixed(1)} ms (lookup ${r.timings.cacheLookupMs.toFixed(1)} ms, exercise ${r.timings.exerciseMs.toFixed(0)} ms; import ${r.importMs.toFixed(0)} ms not counted)`);
+      log(
+        `  warm ${i + 1}: ${r.totalMs.toFixed(1)} ms (lookup ${r.timings.cacheLookupMs.toFixed(1)} ms, exercise ${r.timings.exerciseMs.toFixed(0)} ms; import ${r.importMs.toFixed(0)} ms not counted)`,
+      );
     }
     const coldMs = median(cold.map((r) => r.totalMs));
     const warmMs = median(warm.map((r) => r.totalMs));
     const ratio = coldMs / warmMs;
     const result = {
-      node: process.version, threads, runs, t: T, windows: WINDOWS.length,
-      coldMedianMs: coldMs, warmMedianMs: warmMs, ratio, target: 10, meetsTarget: ratio >= 10,
+      node: process.version,
+      threads,
+      runs,
+      t: T,
+      windows: WINDOWS.length,
+      coldMedianMs: coldMs,
+      warmMedianMs: warmMs,
+      ratio,
+      target: 10,
+      meetsTarget: ratio >= 10,
       importMedianMs: median([...cold, ...warm].map((r) => r.importMs)),
-      cold: cold.map((r) => r.totalMs), warm: warm.map((r) => r.totalMs),
+      cold: cold.map((r) => r.totalMs),
+      warm: warm.map((r) => r.totalMs),
     };
-    if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
-      log(`median cold ${coldMs.toFixed(1)} ms, warm ${warmMs.toFixed(1)} ms: warm is ${ratio.toFixed(1)}x faster (target >= 10x: ${ratio >= 10 ? 'met' : 'NOT met'})`);
+      log(
+        `median cold ${coldMs.toFixed(1)} ms, warm ${warmMs.toFixed(1)} ms: warm is ${ratio.toFixed(1)}x faster (target >= 10x: ${ratio >= 10 ? 'met' : 'NOT met'})`,
+      );
       log(`module import (not counted): median ${result.importMedianMs.toFixed(0)} ms`);
     }
   } finally {

@@ -17,8 +17,17 @@ import { Worker } from 'node:worker_threads';
 import { createEngine } from '../dist/src/runtime/engine.js';
 import { syntheticMinuteCandles } from '../dist/bench/data.js';
 
-const { values: opts } = parseArgs({ options: { calls: { type: 'string', default: '11' }, rounds: { type: 'string', default: '3' }, layout: { type: 'string', default: 'TIME_MAJOR' }, json: { type: 'boolean', default: false } } });
-const calls = Number(opts.calls), rounds = Number(opts.rounds), layout = opts.layout;
+const { values: opts } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '11' },
+    rounds: { type: 'string', default: '3' },
+    layout: { type: 'string', default: 'TIME_MAJOR' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const calls = Number(opts.calls),
+  rounds = Number(opts.rounds),
+  layout = opts.layout;
 const candles = syntheticMinuteCandles(1_000_000);
 const grid = { indicatorId: 'ma.ema', source: ['close'], params: { window: { mode: 'range', start: 5, stopIncl: 200, step: 1 } } };
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
@@ -33,14 +42,24 @@ let same = a.length === b.length;
 for (let i = 0; same && i < a.length; i++) same = a[i] === b[i];
 if (!same) throw new Error('threads 1 and 2 differ: not bit-identical');
 
-const SPIN = 'const { parentPort, workerData } = require("node:worker_threads"); const b = new Int32Array(workerData); Atomics.add(b, 0, 1); while (Atomics.load(b, 0) < 2); const t0 = performance.now(); let x = 0; for (let i = 0; i < 2e8; i++) x += i % 7; parentPort.postMessage(performance.now() - t0 + (x < 0 ? 1 : 0));';
+const SPIN =
+  'const { parentPort, workerData } = require("node:worker_threads"); const b = new Int32Array(workerData); Atomics.add(b, 0, 1); while (Atomics.load(b, 0) < 2); const t0 = performance.now(); let x = 0; for (let i = 0; i < 2e8; i++) x += i % 7; parentPort.postMessage(performance.now() - t0 + (x < 0 ? 1 : 0));';
 /** ms of the spin loop on `count` workers started together (each). */
 async function spin(count) {
   const barrier = new SharedArrayBuffer(4); // the loops start together
-  return Promise.all(Array.from({ length: count }, () => new Promise((ok) => {
-    const w = new Worker(SPIN.replace('< 2)', `< ${count})`), { eval: true, workerData: barrier });
-    w.once('message', (ms) => { ok(ms); void w.terminate(); });
-  })));
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise((ok) => {
+          const w = new Worker(SPIN.replace('< 2)', `< ${count})`), { eval: true, workerData: barrier });
+          w.once('message', (ms) => {
+            ok(ms);
+            void w.terminate();
+          });
+        }),
+    ),
+  );
 }
 
 /** The spin loop on one worker alone, then on two at once. */
@@ -54,19 +73,35 @@ for (let r = 0; r < rounds; r++) {
   const cpus = await cpuCheck();
   const slowest = Math.max(...cpus.twoWorkersMs) / cpus.aloneMs;
   const ms = [[], []];
-  for (let c = 0; c < calls; c++) for (const k of c % 2 ? [1, 0] : [0, 1]) {
-    const t0 = performance.now();
-    out[k] = await engines[k].compute({ candles, grid, layout, out: out[k] });
-    ms[k].push(performance.now() - t0);
-  }
-  const one = median(ms[0]), two = median(ms[1]);
-  results.push({ round: r + 1, oneThreadMs: one, twoThreadsMs: two, ratio: one / two, batches: out[1].meta.batches, attempts: out[1].meta.attempts, calls: ms, cpus });
+  for (let c = 0; c < calls; c++)
+    for (const k of c % 2 ? [1, 0] : [0, 1]) {
+      const t0 = performance.now();
+      out[k] = await engines[k].compute({ candles, grid, layout, out: out[k] });
+      ms[k].push(performance.now() - t0);
+    }
+  const one = median(ms[0]),
+    two = median(ms[1]);
+  results.push({
+    round: r + 1,
+    oneThreadMs: one,
+    twoThreadsMs: two,
+    ratio: one / two,
+    batches: out[1].meta.batches,
+    attempts: out[1].meta.attempts,
+    calls: ms,
+    cpus,
+  });
   if (!opts.json) {
-    console.log(`round ${r + 1}: 1 thread p50 ${one.toFixed(1)} ms, 2 threads p50 ${two.toFixed(1)} ms = ${(one / two).toFixed(2)}× (${out[1].meta.batches} batches, ${out[1].meta.attempts} attempts)`
-      + `; CPU check: spin loop ${cpus.twoWorkersMs.map((x) => x.toFixed(0)).join(' / ')} ms on two workers at once, ${cpus.aloneMs.toFixed(0)} ms on one${slowest > 1.15 ? ' — the second CPU is contended' : ''}`);
+    console.log(
+      `round ${r + 1}: 1 thread p50 ${one.toFixed(1)} ms, 2 threads p50 ${two.toFixed(1)} ms = ${(one / two).toFixed(2)}× (${out[1].meta.batches} batches, ${out[1].meta.attempts} attempts)` +
+        `; CPU check: spin loop ${cpus.twoWorkersMs.map((x) => x.toFixed(0)).join(' / ')} ms on two workers at once, ${cpus.aloneMs.toFixed(0)} ms on one${slowest > 1.15 ? ' — the second CPU is contended' : ''}`,
+    );
   }
 }
 const ratios = results.map((x) => x.ratio);
 if (opts.json) console.log(JSON.stringify({ grid: 'ma.ema 5..200 × 1,000,000', layout, bitIdentical: true, rounds: results }, null, 2));
-else console.log(`ma.ema 196 × 1,000,000 ${layout}, bit-identical: median ratio ${median(ratios).toFixed(2)}× over ${rounds} rounds of ${calls} calls each (target >= 1.6x: ${median(ratios) >= 1.6 ? 'met' : 'not met'})`);
+else
+  console.log(
+    `ma.ema 196 × 1,000,000 ${layout}, bit-identical: median ratio ${median(ratios).toFixed(2)}× over ${rounds} rounds of ${calls} calls each (target >= 1.6x: ${median(ratios) >= 1.6 ? 'met' : 'not met'})`,
+  );
 for (const e of engines) await e.close();

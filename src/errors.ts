@@ -35,25 +35,47 @@ const show = (v: unknown): string => {
 };
 export { show as formatValue };
 
-export interface ConfigErrorDetails { key: string; source: string; value: unknown; expected: string; path?: string }
+export interface ConfigErrorDetails {
+  key: string;
+  source: string;
+  value: unknown;
+  expected: string;
+  path?: string;
+}
 export class ConfigError extends GridtaError<ConfigErrorDetails> {
   constructor(details: ConfigErrorDetails, message?: string) {
-    super('config_invalid', message ?? `${details.key} from ${details.source} must be ${details.expected} (got ${show(details.value)})`, details);
+    super(
+      'config_invalid',
+      message ?? `${details.key} from ${details.source} must be ${details.expected} (got ${show(details.value)})`,
+      details,
+    );
   }
 }
 
 export interface DefaultsValidationDetails {
-  configPath: string; yamlPath: string; indicatorId: string | null; name: string | null; expected: string; actual: string;
+  configPath: string;
+  yamlPath: string;
+  indicatorId: string | null;
+  name: string | null;
+  expected: string;
+  actual: string;
 }
 export class DefaultsValidationError extends GridtaError<DefaultsValidationDetails> {
   constructor(details: DefaultsValidationDetails) {
-    super('defaults_invalid',
+    super(
+      'defaults_invalid',
       `${details.configPath}: ${details.yamlPath} (indicator_id=${details.indicatorId ?? ''}, name=${details.name ?? ''}) expected ${details.expected}, got ${details.actual}`,
-      details);
+      details,
+    );
   }
 }
 
-export interface RegistryDefinitionDetails { indicatorId: string; field: string; value: unknown; expected: string }
+export interface RegistryDefinitionDetails {
+  indicatorId: string;
+  field: string;
+  value: unknown;
+  expected: string;
+}
 export class RegistryDefinitionError extends GridtaError<RegistryDefinitionDetails> {
   constructor(details: RegistryDefinitionDetails) {
     super('registry_invalid', `${details.indicatorId}: ${details.field} must be ${details.expected} (got ${show(details.value)})`, details);
@@ -61,12 +83,33 @@ export class RegistryDefinitionError extends GridtaError<RegistryDefinitionDetai
 }
 
 export type CandlesReason =
-  | 'empty_instrument' | 'unsupported_timeframe' | 'empty' | 'wrong_dtype' | 'length_mismatch' | 'not_dense'
-  | 'non_finite' | 'missing_column' | 'not_a_number' | 'bad_timestamp' | 'timeframe_required'
-  | 'timeframe_not_inferred' | 'empty_range' | 'range_not_aligned' | 'duplicate_timestamp' | 'misaligned_timestamp'
-  | 'unknown_key' | 'timeline_too_long' | 'duplicate_column' | 'file_unreadable';
+  | 'empty_instrument'
+  | 'unsupported_timeframe'
+  | 'empty'
+  | 'wrong_dtype'
+  | 'length_mismatch'
+  | 'not_dense'
+  | 'non_finite'
+  | 'missing_column'
+  | 'not_a_number'
+  | 'bad_timestamp'
+  | 'timeframe_required'
+  | 'timeframe_not_inferred'
+  | 'empty_range'
+  | 'range_not_aligned'
+  | 'duplicate_timestamp'
+  | 'misaligned_timestamp'
+  | 'unknown_key'
+  | 'timeline_too_long'
+  | 'duplicate_column'
+  | 'file_unreadable';
 export interface CandlesValidationDetails {
-  field: string; reason: CandlesReason; index?: number; line?: number; value?: unknown; expected?: unknown;
+  field: string;
+  reason: CandlesReason;
+  index?: number;
+  line?: number;
+  value?: unknown;
+  expected?: unknown;
 }
 export class CandlesValidationError extends GridtaError<CandlesValidationDetails> {
   constructor(details: CandlesValidationDetails, explanation: string) {
@@ -76,7 +119,10 @@ export class CandlesValidationError extends GridtaError<CandlesValidationDetails
   }
 }
 
-export interface UnknownIndicatorDetails { indicatorId: string; suggestions: string[] }
+export interface UnknownIndicatorDetails {
+  indicatorId: string;
+  suggestions: string[];
+}
 export class UnknownIndicatorError extends GridtaError<UnknownIndicatorDetails> {
   constructor(details: UnknownIndicatorDetails) {
     const hint = details.suggestions.length ? `; did you mean ${details.suggestions.join(', ')}?` : '';
@@ -85,13 +131,38 @@ export class UnknownIndicatorError extends GridtaError<UnknownIndicatorDetails> 
 }
 
 export type GridReason =
-  | 'invalid_spec' | 'unknown_axis' | 'missing_axis' | 'source_required' | 'source_not_supported' | 'empty_values'
-  | 'wrong_type' | 'not_integer' | 'non_finite' | 'duplicate_value' | 'below_min' | 'above_max' | 'not_allowed'
-  | 'step_not_positive' | 'start_after_stop' | 'too_many_values' | 'step_not_multiple' | 'off_grid'
-  | 'invalid_layout' | 'unknown_output' | 'invalid_guard' | 'variant_rule' | 'invalid_t' | 'time_range_empty'
-  | 'time_range_misaligned' | 'shape_mismatch';
+  | 'invalid_spec'
+  | 'unknown_axis'
+  | 'missing_axis'
+  | 'source_required'
+  | 'source_not_supported'
+  | 'empty_values'
+  | 'wrong_type'
+  | 'not_integer'
+  | 'non_finite'
+  | 'duplicate_value'
+  | 'below_min'
+  | 'above_max'
+  | 'not_allowed'
+  | 'step_not_positive'
+  | 'start_after_stop'
+  | 'too_many_values'
+  | 'step_not_multiple'
+  | 'off_grid'
+  | 'invalid_layout'
+  | 'unknown_output'
+  | 'invalid_guard'
+  | 'variant_rule'
+  | 'invalid_t'
+  | 'time_range_empty'
+  | 'time_range_misaligned'
+  | 'shape_mismatch';
 export interface GridValidationDetails {
-  indicatorId: string; field: string; reason: GridReason | string; value: unknown; expected?: unknown;
+  indicatorId: string;
+  field: string;
+  reason: GridReason | string;
+  value: unknown;
+  expected?: unknown;
 }
 export class GridValidationError<D extends object = GridValidationDetails> extends GridtaError<D> {
   constructor(details: GridValidationDetails, explanation: string);
@@ -103,22 +174,49 @@ export class GridValidationError<D extends object = GridValidationDetails> exten
 }
 
 export interface VariantsGuardDetails {
-  scope: 'compute' | 'batch'; variants: number | string; maxVariants: number; limitSource: 'config' | 'request';
+  scope: 'compute' | 'batch';
+  variants: number | string;
+  maxVariants: number;
+  limitSource: 'config' | 'request';
 }
 export class VariantsGuardExceeded extends GridValidationError<VariantsGuardDetails> {
   constructor(details: VariantsGuardDetails) {
-    super(details, '', 'max_variants_exceeded',
-      `grid has ${details.variants} variants, over the ${details.limitSource} limit maxVariants=${details.maxVariants} (scope ${details.scope})`);
+    super(
+      details,
+      '',
+      'max_variants_exceeded',
+      `grid has ${details.variants} variants, over the ${details.limitSource} limit maxVariants=${details.maxVariants} (scope ${details.scope})`,
+    );
   }
 }
 
 export type ComputeBudgetDetails =
-  | { scope: 'compute'; limit: 'bytes' | 'elements' | 'wasm_memory'; t: number; variants: number; outputs: number; bytesOut: number; bytesTotalEst: number; maxComputeBytesTotal: number }
-  | { scope: 'batch'; limit: 'bytes'; t: number; totalVariants: number; bytesCandles: number; bytesOut: number; reserve: number; bytesTotalEst: number; maxComputeBytesTotal: number }
+  | {
+      scope: 'compute';
+      limit: 'bytes' | 'elements' | 'wasm_memory';
+      t: number;
+      variants: number;
+      outputs: number;
+      bytesOut: number;
+      bytesTotalEst: number;
+      maxComputeBytesTotal: number;
+    }
+  | {
+      scope: 'batch';
+      limit: 'bytes';
+      t: number;
+      totalVariants: number;
+      bytesCandles: number;
+      bytesOut: number;
+      reserve: number;
+      bytesTotalEst: number;
+      maxComputeBytesTotal: number;
+    }
   | { scope: 'export'; limit: 'bytes'; rows: number; bytesTotalEst: number; maxComputeBytesTotal: number };
 export class ComputeBudgetExceeded extends GridValidationError<ComputeBudgetDetails> {
   constructor(details: ComputeBudgetDetails, explanation?: string) {
-    const msg = explanation ??
+    const msg =
+      explanation ??
       (details.limit === 'elements'
         ? `one output would hold ${(details as { t: number }).t} x ${(details as { variants: number }).variants} values, over the 4294967295-element limit of one array`
         : `estimated ${details.bytesTotalEst} bytes (scope ${details.scope}) exceed maxComputeBytesTotal=${details.maxComputeBytesTotal}`);
@@ -126,16 +224,27 @@ export class ComputeBudgetExceeded extends GridValidationError<ComputeBudgetDeta
   }
 }
 
-export interface MissingInputSeriesDetails { indicatorId: string; missing: string[]; required: string[]; available: string[] }
+export interface MissingInputSeriesDetails {
+  indicatorId: string;
+  missing: string[];
+  required: string[];
+  available: string[];
+}
 export class MissingInputSeriesError extends GridtaError<MissingInputSeriesDetails> {
   constructor(details: MissingInputSeriesDetails) {
-    super('missing_input_series',
+    super(
+      'missing_input_series',
       `${details.indicatorId} needs candle series ${details.missing.join(', ')} which the candles do not have (available: ${details.available.join(', ')})`,
-      details);
+      details,
+    );
   }
 }
 
-export interface ComputeCancelledDetails { processed: number; total: number; reason: string }
+export interface ComputeCancelledDetails {
+  processed: number;
+  total: number;
+  reason: string;
+}
 export class ComputeCancelled extends GridtaError<ComputeCancelledDetails> {
   constructor(details: ComputeCancelledDetails) {
     super('compute_cancelled', `compute cancelled after ${details.processed}/${details.total} variants: ${details.reason}`, details);
@@ -143,47 +252,86 @@ export class ComputeCancelled extends GridtaError<ComputeCancelledDetails> {
 }
 
 export interface WorkerCrashedDetails {
-  indicatorId: string; batchIndex: number; variantStart: number; variantEnd: number; attempts: number;
-  cause: 'exit' | 'error' | 'timeout'; exitCode?: number;
+  indicatorId: string;
+  batchIndex: number;
+  variantStart: number;
+  variantEnd: number;
+  attempts: number;
+  cause: 'exit' | 'error' | 'timeout';
+  exitCode?: number;
 }
 export class WorkerCrashedError extends GridtaError<WorkerCrashedDetails> {
   constructor(details: WorkerCrashedDetails, options?: { cause?: unknown }) {
-    super('worker_crashed',
+    super(
+      'worker_crashed',
       `${details.indicatorId}: batch ${details.batchIndex} (variants ${details.variantStart}..${details.variantEnd - 1}) failed ${details.attempts} times (${details.cause})`,
-      details, options);
+      details,
+      options,
+    );
   }
 }
 
-export interface KernelErrorDetails { indicatorId: string; batchIndex: number; variantStart: number; variantEnd: number; message: string }
+export interface KernelErrorDetails {
+  indicatorId: string;
+  batchIndex: number;
+  variantStart: number;
+  variantEnd: number;
+  message: string;
+}
 export class KernelError extends GridtaError<KernelErrorDetails> {
   constructor(details: KernelErrorDetails, options?: { cause?: unknown }) {
     super('kernel_error', `${details.indicatorId}: kernel failed in batch ${details.batchIndex}: ${details.message}`, details, options);
   }
 }
 
-export interface CacheUnavailableDetails { dir: string; operation: 'mkdir' | 'probe' | 'read' | 'write'; errno: string }
+export interface CacheUnavailableDetails {
+  dir: string;
+  operation: 'mkdir' | 'probe' | 'read' | 'write';
+  errno: string;
+}
 export class CacheUnavailableError extends GridtaError<CacheUnavailableDetails> {
   constructor(details: CacheUnavailableDetails, options?: { cause?: unknown }) {
-    super('cache_unavailable', `cache dir ${details.dir} is unusable (${details.operation}: ${details.errno}) and cache_strict is on`, details, options);
+    super(
+      'cache_unavailable',
+      `cache dir ${details.dir} is unusable (${details.operation}: ${details.errno}) and cache_strict is on`,
+      details,
+      options,
+    );
   }
 }
 
-export interface CompileErrorDetails { target: string; diagnostics: string }
+export interface CompileErrorDetails {
+  target: string;
+  diagnostics: string;
+}
 export class CompileError extends GridtaError<CompileErrorDetails> {
   constructor(details: CompileErrorDetails, options?: { cause?: unknown }) {
     super('compile_failed', `compiling the ${details.target} kernels failed: ${details.diagnostics}`, details, options);
   }
 }
 
-export interface WarmupErrorDetails { phase: string; workerIndex?: number; cause: string }
+export interface WarmupErrorDetails {
+  phase: string;
+  workerIndex?: number;
+  cause: string;
+}
 export class WarmupError extends GridtaError<WarmupErrorDetails> {
   constructor(details: WarmupErrorDetails, options?: { cause?: unknown }) {
-    super('warmup_failed', `warmup failed in phase ${details.phase}${details.workerIndex !== undefined ? ` (worker ${details.workerIndex})` : ''}: ${details.cause}`, details, options);
+    super(
+      'warmup_failed',
+      `warmup failed in phase ${details.phase}${details.workerIndex !== undefined ? ` (worker ${details.workerIndex})` : ''}: ${details.cause}`,
+      details,
+      options,
+    );
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-export interface OutputPathDetails { field: string; reason: 'no_directory' | 'not_writable' | 'is_a_directory'; value: string }
+export interface OutputPathDetails {
+  field: string;
+  reason: 'no_directory' | 'not_writable' | 'is_a_directory';
+  value: string;
+}
 /** An output path that cannot be written: its directory is missing or not writable, or it is a directory. Raised before computing. */
 export class OutputPathError extends GridtaError<OutputPathDetails> {
   constructor(details: OutputPathDetails, explanation: string, options?: { cause?: unknown }) {
@@ -193,8 +341,21 @@ export class OutputPathError extends GridtaError<OutputPathDetails> {
 
 // Scale-out jobs (gridta jobs / gridta worker)
 
-export type JobInputReason = 'not_found' | 'not_a_file' | 'no_data_files' | 'duplicate_instrument' | 'not_writable' | 'data_changed' | 'invalid_spec' | 'fs_timeout';
-export interface JobInputDetails { field: string; reason: JobInputReason; value: unknown; expected?: unknown }
+export type JobInputReason =
+  | 'not_found'
+  | 'not_a_file'
+  | 'no_data_files'
+  | 'duplicate_instrument'
+  | 'not_writable'
+  | 'data_changed'
+  | 'invalid_spec'
+  | 'fs_timeout';
+export interface JobInputDetails {
+  field: string;
+  reason: JobInputReason;
+  value: unknown;
+  expected?: unknown;
+}
 /** A job's input (data files, output directory, unit size) is unusable; raised before anything is enqueued. */
 export class JobInputError extends GridtaError<JobInputDetails> {
   constructor(details: JobInputDetails, explanation: string, options?: { cause?: unknown }) {
@@ -202,7 +363,10 @@ export class JobInputError extends GridtaError<JobInputDetails> {
   }
 }
 
-export interface JobsUnavailableDetails { dsn: string; cause: string }
+export interface JobsUnavailableDetails {
+  dsn: string;
+  cause: string;
+}
 /** PostgreSQL cannot be reached (or refused the connection) at the configured DSN (shown without its password). */
 export class JobsUnavailableError extends GridtaError<JobsUnavailableDetails> {
   constructor(details: JobsUnavailableDetails, options?: { cause?: unknown }) {
@@ -210,7 +374,9 @@ export class JobsUnavailableError extends GridtaError<JobsUnavailableDetails> {
   }
 }
 
-export interface JobNotFoundDetails { jobId: string }
+export interface JobNotFoundDetails {
+  jobId: string;
+}
 export class JobNotFoundError extends GridtaError<JobNotFoundDetails> {
   constructor(details: JobNotFoundDetails) {
     super('job_not_found', `no job ${show(details.jobId)} in this database`, details);
@@ -218,14 +384,21 @@ export class JobNotFoundError extends GridtaError<JobNotFoundDetails> {
 }
 
 export interface JobIncompleteDetails {
-  jobId: string; instrumentId: string; reason: 'missing_units' | 'bad_unit_file' | 'checksum_mismatch' | 'missing_variants' | 'not_finished';
-  missing: { unit: number; file: string }[]; missingCount: number; total: number;
+  jobId: string;
+  instrumentId: string;
+  reason: 'missing_units' | 'bad_unit_file' | 'checksum_mismatch' | 'missing_variants' | 'not_finished';
+  missing: { unit: number; file: string }[];
+  missingCount: number;
+  total: number;
 }
 /** `collect` found a unit file missing or not the slice it should be. */
 export class JobIncompleteError extends GridtaError<JobIncompleteDetails> {
   constructor(details: JobIncompleteDetails, explanation?: string) {
-    super('job_incomplete', explanation
-      ?? `job ${details.jobId} (${details.instrumentId}): ${details.missingCount} of ${details.total} unit files missing${details.missing.length ? ` (first: unit ${details.missing[0]!.unit}, ${details.missing[0]!.file})` : ''}`,
-    details);
+    super(
+      'job_incomplete',
+      explanation ??
+        `job ${details.jobId} (${details.instrumentId}): ${details.missingCount} of ${details.total} unit files missing${details.missing.length ? ` (first: unit ${details.missing[0]!.unit}, ${details.missing[0]!.file})` : ''}`,
+      details,
+    );
   }
 }

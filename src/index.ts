@@ -15,7 +15,20 @@ export { estimate, estimateBatch } from './compute/estimate.js';
 export type { EstimateResult, EstimateOptions, BatchEstimateOptions } from './guards/index.js';
 export type { IndicatorTensor, TensorMeta, TensorOutput, ArrowExportOptions } from './compute/tensor.js';
 export {
-  GridtaError, ConfigError, DefaultsValidationError, RegistryDefinitionError, CandlesValidationError, UnknownIndicatorError,
-  GridValidationError, VariantsGuardExceeded, ComputeBudgetExceeded, MissingInputSeriesError, ComputeCancelled,
-  WorkerCrashedError, KernelError, CacheUnavailableError, CompileError, WarmupError,
+  GridtaError,
+  ConfigError,
+  DefaultsValidationError,
+  RegistryDefinitionError,
+  CandlesValidationError,
+  UnknownIndicatorError,
+  GridValidationError,
+  VariantsGuardExceeded,
+  ComputeBudgetExceeded,
+  MissingInputSeriesError,
+  ComputeCancelled,
+  WorkerCrashedError,
+  KernelError,
+  CacheUnavailableError,
+  CompileError,
+  WarmupError,
 } from './errors.js';

@@ -5,7 +5,13 @@
 import { packageVersion } from '../../src/runtime/paths.js';
 import { field, toNumbers, win, type PeerAdapter, type PeerCandles } from './types.js';
 
-interface Inputs { values: number[]; high: number[]; low: number[]; close: number[]; volume: number[] }
+interface Inputs {
+  values: number[];
+  high: number[];
+  low: number[];
+  close: number[];
+  volume: number[];
+}
 
 const CASES = ['ma.ema', 'ma.sma', 'momentum.rsi', 'volatility.atr', 'volatility.bbands', 'momentum.macd', 'trend.adx', 'volume.mfi'];
 
@@ -21,22 +27,46 @@ export async function load(): Promise<PeerAdapter<Inputs>> {
     },
     run: (id, p, x) => {
       switch (id) {
-        case 'ma.ema': return ti.EMA.calculate({ period: win(p), values: x.values });
-        case 'ma.sma': return ti.SMA.calculate({ period: win(p), values: x.values });
-        case 'momentum.rsi': return ti.RSI.calculate({ period: win(p), values: x.values });
-        case 'volatility.atr': return ti.ATR.calculate({ period: win(p), high: x.high, low: x.low, close: x.close });
-        case 'volatility.bbands': return ti.BollingerBands.calculate({ period: win(p), stdDev: p.mult!, values: x.values });
+        case 'ma.ema':
+          return ti.EMA.calculate({ period: win(p), values: x.values });
+        case 'ma.sma':
+          return ti.SMA.calculate({ period: win(p), values: x.values });
+        case 'momentum.rsi':
+          return ti.RSI.calculate({ period: win(p), values: x.values });
+        case 'volatility.atr':
+          return ti.ATR.calculate({ period: win(p), high: x.high, low: x.low, close: x.close });
+        case 'volatility.bbands':
+          return ti.BollingerBands.calculate({ period: win(p), stdDev: p.mult!, values: x.values });
         case 'momentum.macd':
-          return ti.MACD.calculate({ values: x.values, fastPeriod: p.fast_window!, slowPeriod: p.slow_window!, signalPeriod: p.signal_window!, SimpleMAOscillator: false, SimpleMASignal: false });
-        case 'trend.adx': return ti.ADX.calculate({ period: win(p), high: x.high, low: x.low, close: x.close });
-        case 'volume.mfi': return ti.MFI.calculate({ period: win(p), high: x.high, low: x.low, close: x.close, volume: x.volume });
-        default: throw new Error(`technicalindicators: no adapter for ${id}`);
+          return ti.MACD.calculate({
+            values: x.values,
+            fastPeriod: p.fast_window!,
+            slowPeriod: p.slow_window!,
+            signalPeriod: p.signal_window!,
+            SimpleMAOscillator: false,
+            SimpleMASignal: false,
+          });
+        case 'trend.adx':
+          return ti.ADX.calculate({ period: win(p), high: x.high, low: x.low, close: x.close });
+        case 'volume.mfi':
+          return ti.MFI.calculate({ period: win(p), high: x.high, low: x.low, close: x.close, volume: x.volume });
+        default:
+          throw new Error(`technicalindicators: no adapter for ${id}`);
       }
     },
     extract: (id, r) => {
-      if (id === 'volatility.bbands') { const rows = r as { middle: number; upper: number; lower: number }[]; return { basis: field(rows, 'middle'), upper: field(rows, 'upper'), lower: field(rows, 'lower') }; }
-      if (id === 'momentum.macd') { const rows = r as { MACD?: number; signal?: number; histogram?: number }[]; return { macd: field(rows, 'MACD'), signal: field(rows, 'signal'), hist: field(rows, 'histogram') }; }
-      if (id === 'trend.adx') { const rows = r as { adx: number; pdi: number; mdi: number }[]; return { adx: field(rows, 'adx'), plus_di: field(rows, 'pdi'), minus_di: field(rows, 'mdi') }; }
+      if (id === 'volatility.bbands') {
+        const rows = r as { middle: number; upper: number; lower: number }[];
+        return { basis: field(rows, 'middle'), upper: field(rows, 'upper'), lower: field(rows, 'lower') };
+      }
+      if (id === 'momentum.macd') {
+        const rows = r as { MACD?: number; signal?: number; histogram?: number }[];
+        return { macd: field(rows, 'MACD'), signal: field(rows, 'signal'), hist: field(rows, 'histogram') };
+      }
+      if (id === 'trend.adx') {
+        const rows = r as { adx: number; pdi: number; mdi: number }[];
+        return { adx: field(rows, 'adx'), plus_di: field(rows, 'pdi'), minus_di: field(rows, 'mdi') };
+      }
       const primary = { 'ma.ema': 'value', 'ma.sma': 'value', 'momentum.rsi': 'rsi', 'volatility.atr': 'atr', 'volume.mfi': 'mfi' }[id]!;
       return { [primary]: r as number[] };
     },

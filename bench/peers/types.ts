@@ -38,7 +38,11 @@ export interface PeerAdapter<I = unknown> {
 }
 
 /** A peer that could not be loaded, reported as skipped. */
-export interface PeerUnavailable { readonly name: string; readonly native?: boolean; readonly reason: string }
+export interface PeerUnavailable {
+  readonly name: string;
+  readonly native?: boolean;
+  readonly reason: string;
+}
 
 /** number[] copy of a float32 series (exact values), for APIs that take plain arrays. */
 export const toNumbers = (x: Float32Array | undefined, name = 'series'): number[] => {

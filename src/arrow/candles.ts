@@ -10,7 +10,15 @@ import { checkFloat32, integerToMs, parseTimestampText, type CellResult } from '
 import { matchColumns } from '../candles/columns.js';
 import { candlesError, rejectUnknownKeys, unreadableFile } from '../candles/fail.js';
 import { candlesFromRows, checkLoadOptions, type SparseRows } from '../candles/place.js';
-import { CSV_LOAD_OPTION_KEYS, LOAD_OPTION_KEYS, type ArrowLoadOptions, type BaseSeries, type Candles, type CsvLoadOptions, type TsUnit } from '../candles/types.js';
+import {
+  CSV_LOAD_OPTION_KEYS,
+  LOAD_OPTION_KEYS,
+  type ArrowLoadOptions,
+  type BaseSeries,
+  type Candles,
+  type CsvLoadOptions,
+  type TsUnit,
+} from '../candles/types.js';
 
 export type { ArrowLoadOptions } from '../candles/types.js';
 
@@ -36,7 +44,10 @@ const TS_TYPES = 'Timestamp, Date64, Int32, Int64, Uint32 or Utf8';
 const VALUE_TYPES = 'Float32, Float64, Int8..Int64 or Uint8..Uint64';
 
 const UNIT_OF: Readonly<Record<number, TsUnit>> = {
-  [TimeUnit.SECOND]: 's', [TimeUnit.MILLISECOND]: 'ms', [TimeUnit.MICROSECOND]: 'us', [TimeUnit.NANOSECOND]: 'ns',
+  [TimeUnit.SECOND]: 's',
+  [TimeUnit.MILLISECOND]: 'ms',
+  [TimeUnit.MICROSECOND]: 'us',
+  [TimeUnit.NANOSECOND]: 'ns',
 };
 
 const asBigInt = (x: unknown): bigint => (typeof x === 'bigint' ? x : BigInt(x as number));
@@ -48,7 +59,10 @@ function timeReader(type: DataType, tsUnit: TsUnit): CellReader | null {
     return (data, i) => integerToMs(asBigInt(data.values[i]), unit);
   }
   if (DataType.isDate(type) && type.unit === DateUnit.MILLISECOND) return (data, i) => integerToMs(asBigInt(data.values[i]), 'ms');
-  if (DataType.isInt(type) && ((type.isSigned && (type.bitWidth === 32 || type.bitWidth === 64)) || (!type.isSigned && type.bitWidth === 32))) {
+  if (
+    DataType.isInt(type) &&
+    ((type.isSigned && (type.bitWidth === 32 || type.bitWidth === 64)) || (!type.isSigned && type.bitWidth === 32))
+  ) {
     return (data, i) => integerToMs(asBigInt(data.values[i]), tsUnit);
   }
   if (DataType.isUtf8(type)) return (data, i) => parseTimestampText(String(stringAt(data, i)), tsUnit);
@@ -82,7 +96,10 @@ function readValues(column: Vector, field: string): Float32Array {
   if (read === null) throw wrongType(field, column.type, VALUE_TYPES);
   const out = new Float32Array(column.length);
   forEachCell(column, (data, i, row) => {
-    if (!data.getValid(i)) { out[row] = NaN; return; }
+    if (!data.getValid(i)) {
+      out[row] = NaN;
+      return;
+    }
     const got = read(data, i);
     if (!got.ok) throw candlesError(field, got.reason, got.why, { index: row, value: cellValue(data, i) });
     out[row] = got.value;
@@ -106,7 +123,10 @@ function stringAt(data: Data, i: number): unknown {
 }
 
 function wrongType(field: string, type: DataType, expected: string) {
-  return candlesError(field, 'wrong_dtype', `Arrow type ${String(type)} is not supported here (use ${expected})`, { value: String(type), expected });
+  return candlesError(field, 'wrong_dtype', `Arrow type ${String(type)} is not supported here (use ${expected})`, {
+    value: String(type),
+    expected,
+  });
 }
 
 /** A JSON-safe copy of a raw cell for error details. */
@@ -134,7 +154,10 @@ export function fileExtension(path: string): string {
 /** Loads `.csv` with candlesFromCsv and `.arrow` / `.arrows` / `.feather` (IPC file or stream) with candlesFromArrow. */
 export async function loadCandlesFile(path: string, opts: FileLoadOptions = {}): Promise<Candles> {
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    throw candlesError('options', 'wrong_dtype', 'the loadCandlesFile options must be an object', { value: opts, expected: CSV_LOAD_OPTION_KEYS });
+    throw candlesError('options', 'wrong_dtype', 'the loadCandlesFile options must be an object', {
+      value: opts,
+      expected: CSV_LOAD_OPTION_KEYS,
+    });
   }
   rejectUnknownKeys(opts, CSV_LOAD_OPTION_KEYS, 'the loadCandlesFile options');
   const ext = fileExtension(path);
@@ -142,10 +165,15 @@ export async function loadCandlesFile(path: string, opts: FileLoadOptions = {}):
   const withId = { ...opts, instrumentId };
   if (ext === '.csv') return candlesFromCsv(path, withId);
   if (ARROW_EXTENSIONS.includes(ext)) {
-    const bytes = await readFile(path).catch((e: unknown) => { throw unreadableFile(e, path); });
+    const bytes = await readFile(path).catch((e: unknown) => {
+      throw unreadableFile(e, path);
+    });
     // the delimiter only matters for CSV files
     const { delimiter: _delimiter, ...arrowOpts } = withId;
     return candlesFromArrow(tableFromIPC(bytes), arrowOpts);
   }
-  throw candlesError('path', 'wrong_dtype', 'must end in .csv, .arrow, .arrows or .feather', { value: path, expected: ['.csv', ...ARROW_EXTENSIONS] });
+  throw candlesError('path', 'wrong_dtype', 'must end in .csv, .arrow, .arrows or .feather', {
+    value: path,
+    expected: ['.csv', ...ARROW_EXTENSIONS],
+  });
 }

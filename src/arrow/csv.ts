@@ -18,7 +18,7 @@ function nextFloat32(f: number, toward: number): number {
   if (f === 0) return toward > 0 ? 1.401298464324817e-45 : -1.401298464324817e-45;
   f32[0] = f;
   // Away from zero when moving outward, toward zero otherwise (sign-magnitude bits).
-  if ((toward > f) === (f > 0)) u32[0] = u32[0]! + 1;
+  if (toward > f === f > 0) u32[0] = u32[0]! + 1;
   else u32[0] = u32[0]! - 1;
   return f32[0]!;
 }
@@ -27,8 +27,14 @@ function nextFloat32(f: number, toward: number): number {
 function binaryParts(y: number): { m: bigint; q: number } {
   let m = Math.abs(y);
   let q = 0;
-  while (!Number.isInteger(m)) { m *= 2; q--; }
-  while (m > Number.MAX_SAFE_INTEGER) { m /= 2; q++; }
+  while (!Number.isInteger(m)) {
+    m *= 2;
+    q--;
+  }
+  while (m > Number.MAX_SAFE_INTEGER) {
+    m /= 2;
+    q++;
+  }
   return { m: BigInt(m), q };
 }
 
@@ -37,8 +43,10 @@ function compareDecimal(d: bigint, e: number, y: number): number {
   const { m, q } = binaryParts(y);
   let left = d;
   let right = m;
-  if (e >= 0) left *= 10n ** BigInt(e); else right *= 10n ** BigInt(-e);
-  if (q >= 0) right *= 2n ** BigInt(q); else left *= 2n ** BigInt(-q);
+  if (e >= 0) left *= 10n ** BigInt(e);
+  else right *= 10n ** BigInt(-e);
+  if (q >= 0) right *= 2n ** BigInt(q);
+  else left *= 2n ** BigInt(-q);
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
@@ -55,8 +63,8 @@ export function decimalReadsBackAsFloat32(d: number, e: number, x: number): bool
   if (f !== x) return false;
   if (f === y || !Number.isFinite(f)) return true;
   const g = nextFloat32(f, y);
-  if ((f + g) / 2 !== y) return true;                     // not a midpoint: one rounding is enough
-  return compareDecimal(BigInt(d), e, y) === 0;           // a true tie rounds to even either way
+  if ((f + g) / 2 !== y) return true; // not a midpoint: one rounding is enough
+  return compareDecimal(BigInt(d), e, y) === 0; // a true tie rounds to even either way
 }
 
 /**
@@ -64,7 +72,7 @@ export function decimalReadsBackAsFloat32(d: number, e: number, x: number): bool
  * one to x, ties going to the even digits as in `Number.prototype.toString` — or null when none does.
  */
 function decimalWithDigits(x: number, p: number): [number, number] | null {
-  const s = x.toExponential(p - 1);                       // correctly rounded p digits (ties away from zero)
+  const s = x.toExponential(p - 1); // correctly rounded p digits (ties away from zero)
   const at = s.indexOf('e');
   const d = Number(s.slice(0, at).replace('.', ''));
   const e = Number(s.slice(at + 1)) - (p - 1);
@@ -74,8 +82,13 @@ function decimalWithDigits(x: number, p: number): [number, number] | null {
   const other: [number, number] = above ? (d === pow ? [pow * 10 - 1, e - 1] : [d - 1, e]) : [d + 1, e];
   if (decimalReadsBackAsFloat32(d, e, x)) {
     // x exactly halfway between d and an even neighbour: prefer the even one when it reads back too.
-    if (d % 2 === 1 && other[1] === e && Number(`${(2 * d + (above ? -1 : 1)) * 5}e${e - 1}`) === x &&
-      compareDecimal(BigInt(2 * d + (above ? -1 : 1)) * 5n, e - 1, x) === 0 && decimalReadsBackAsFloat32(other[0], other[1], x)) {
+    if (
+      d % 2 === 1 &&
+      other[1] === e &&
+      Number(`${(2 * d + (above ? -1 : 1)) * 5}e${e - 1}`) === x &&
+      compareDecimal(BigInt(2 * d + (above ? -1 : 1)) * 5n, e - 1, x) === 0 &&
+      decimalReadsBackAsFloat32(other[0], other[1], x)
+    ) {
       return other;
     }
     return [d, e];
@@ -103,7 +116,10 @@ export function shortestFloat32(x: number): string {
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     const found = decimalWithDigits(a, mid);
-    if (found) { best = found; hi = mid; } else lo = mid + 1;
+    if (found) {
+      best = found;
+      hi = mid;
+    } else lo = mid + 1;
   }
   best ??= decimalWithDigits(a, 9)!;
   const text = String(Number(`${best[0]}e${best[1]}`));
@@ -127,7 +143,12 @@ const CHUNK_CHARS = 1 << 20;
  * `signal` stops the write at the next chunk, removes the temporary file and rejects with the
  * signal's reason.
  */
-export async function writeTensorCsv(tensor: IndicatorTensor<unknown>, filePath: string, opts?: ArrowExportOptions, io: { signal?: AbortSignal } = {}): Promise<{ rows: number; bytes: number }> {
+export async function writeTensorCsv(
+  tensor: IndicatorTensor<unknown>,
+  filePath: string,
+  opts?: ArrowExportOptions,
+  io: { signal?: AbortSignal } = {},
+): Promise<{ rows: number; bytes: number }> {
   io.signal?.throwIfAborted();
   const plan = planTensorExport(tensor, opts, undefined, { guard: false });
   const T = plan.t;
@@ -135,10 +156,20 @@ export async function writeTensorCsv(tensor: IndicatorTensor<unknown>, filePath:
   const timeMajor = tensor.layout === 'TIME_MAJOR';
   const ts = new Array<string>(T);
   for (let t = 0; t < T; t++) ts[t] = tensor.tsOpen[t]!.toString();
-  const axisText = plan.axes.map((a) => (a.axis.values as readonly (number | string)[]).map((x) =>
-    csvField(a.axis.kind === 'int' ? String(x) : a.axis.kind === 'float' ? formatFloatV1(x as number) : String(x))));
-  const header = ['ts_open', 'variant', ...plan.axes.map((a) => a.axis.name), ...plan.outputs.map((o) => o.name),
-    ...(plan.includeVariantKey ? ['variant_key'] : [])].map(csvField).join(',');
+  const axisText = plan.axes.map((a) =>
+    (a.axis.values as readonly (number | string)[]).map((x) =>
+      csvField(a.axis.kind === 'int' ? String(x) : a.axis.kind === 'float' ? formatFloatV1(x as number) : String(x)),
+    ),
+  );
+  const header = [
+    'ts_open',
+    'variant',
+    ...plan.axes.map((a) => a.axis.name),
+    ...plan.outputs.map((o) => o.name),
+    ...(plan.includeVariantKey ? ['variant_key'] : []),
+  ]
+    .map(csvField)
+    .join(',');
   const outputs = plan.outputs.map((o) => o.values);
   const K = outputs.length;
 
@@ -161,7 +192,9 @@ export async function writeTensorCsv(tensor: IndicatorTensor<unknown>, filePath:
     for (let j = 0; j < plan.variants.length; j++) {
       const v = plan.variants[j]!;
       let mid = `,${v}`;
-      plan.axes.forEach((a, k) => { mid += `,${axisText[k]![Math.floor(v / a.stride) % a.length]}`; });
+      plan.axes.forEach((a, k) => {
+        mid += `,${axisText[k]![Math.floor(v / a.stride) % a.length]}`;
+      });
       const tail = plan.includeVariantKey ? `,${tensor.variantKey(v)}\n` : '\n';
       for (let t = 0; t < T; t++) {
         const i = timeMajor ? t * V + v : v * T + t;

@@ -4,13 +4,32 @@
  * are built straight from typed arrays (no row builders), in record batches of whole variants.
  */
 import {
-  Data, Dictionary, Field, Float32, Float64, Int32, makeData, makeVector, RecordBatch, Schema, Struct, Table,
-  tableToIPC, TimestampMillisecond, Uint32, Utf8, Vector, type DataType,
+  type Data,
+  Dictionary,
+  Field,
+  Float32,
+  Float64,
+  Int32,
+  makeData,
+  makeVector,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  tableToIPC,
+  TimestampMillisecond,
+  Uint32,
+  Utf8,
+  type Vector,
+  type DataType,
 } from 'apache-arrow';
 import { ComputeBudgetExceeded, GridValidationError, type GridReason } from '../errors.js';
 import {
   tensorExportBudget,
-  type ArrowExportOptions, type ArrowIPCExportOptions, type IndicatorTensor, type TensorExporters,
+  type ArrowExportOptions,
+  type ArrowIPCExportOptions,
+  type IndicatorTensor,
+  type TensorExporters,
 } from '../compute/tensor.js';
 import type { Axis } from '../grid/types.js';
 import { findUnknownKey, keyList, unknownKeyExplanation } from '../options.js';
@@ -47,18 +66,40 @@ export interface ExportPlan {
 }
 
 export const EXPORT_OPTION_KEYS = keyList<ArrowExportOptions>({ variants: true, outputs: true, includeVariantKey: true });
-export const IPC_EXPORT_OPTION_KEYS = keyList<ArrowIPCExportOptions>({ variants: true, outputs: true, includeVariantKey: true, format: true });
+export const IPC_EXPORT_OPTION_KEYS = keyList<ArrowIPCExportOptions>({
+  variants: true,
+  outputs: true,
+  includeVariantKey: true,
+  format: true,
+});
 
-function fail(tensor: IndicatorTensor<unknown>, field: string, reason: GridReason, value: unknown, explanation: string, expected?: unknown): never {
-  const details = expected === undefined
-    ? { indicatorId: tensor.indicatorId, field, reason, value }
-    : { indicatorId: tensor.indicatorId, field, reason, value, expected };
+function fail(
+  tensor: IndicatorTensor<unknown>,
+  field: string,
+  reason: GridReason,
+  value: unknown,
+  explanation: string,
+  expected?: unknown,
+): never {
+  const details =
+    expected === undefined
+      ? { indicatorId: tensor.indicatorId, field, reason, value }
+      : { indicatorId: tensor.indicatorId, field, reason, value, expected };
   throw new GridValidationError(details, explanation);
 }
 
 function checkVariantIndex(tensor: IndicatorTensor<unknown>, field: string, v: unknown, V: number): number {
-  if (typeof v !== 'number') fail(tensor, field, 'wrong_type', v === undefined ? null : v, 'must be a variant index (a number)', 'an integer');
-  if (!Number.isInteger(v)) fail(tensor, field, Number.isFinite(v) ? 'not_integer' : 'non_finite', Number.isFinite(v) ? v : String(v), 'must be an integer variant index', 'an integer');
+  if (typeof v !== 'number')
+    fail(tensor, field, 'wrong_type', v === undefined ? null : v, 'must be a variant index (a number)', 'an integer');
+  if (!Number.isInteger(v))
+    fail(
+      tensor,
+      field,
+      Number.isFinite(v) ? 'not_integer' : 'non_finite',
+      Number.isFinite(v) ? v : String(v),
+      'must be an integer variant index',
+      'an integer',
+    );
   if (v < 0) fail(tensor, field, 'below_min', v, 'must be >= 0', 0);
   if (v >= V) fail(tensor, field, 'above_max', v, `must be < ${V} (the tensor has ${V} variants)`, V - 1);
   return v;
@@ -73,7 +114,8 @@ function selectVariants(tensor: IndicatorTensor<unknown>, spec: ArrowExportOptio
   const isList = Array.isArray(spec) || (ArrayBuffer.isView(spec) && !(spec instanceof DataView));
   if (isList) {
     const list = spec as ArrayLike<unknown>;
-    if (list.length === 0) fail(tensor, 'variants', 'empty_values', [], 'must select at least one variant', 'a non-empty list of variant indices');
+    if (list.length === 0)
+      fail(tensor, 'variants', 'empty_values', [], 'must select at least one variant', 'a non-empty list of variant indices');
     const out = new Uint32Array(list.length);
     const seen = new Set<number>();
     for (let i = 0; i < list.length; i++) {
@@ -88,13 +130,23 @@ function selectVariants(tensor: IndicatorTensor<unknown>, spec: ArrowExportOptio
     fail(tensor, 'variants', 'invalid_spec', spec, 'must be a list of variant indices or { start, end }', '{ start, end } or a list');
   }
   for (const key of Object.keys(spec)) {
-    if (key !== 'start' && key !== 'end') fail(tensor, `variants.${key}`, 'invalid_spec', key, 'unknown key in a variant range (allowed: start, end)', ['start', 'end']);
+    if (key !== 'start' && key !== 'end')
+      fail(tensor, `variants.${key}`, 'invalid_spec', key, 'unknown key in a variant range (allowed: start, end)', ['start', 'end']);
   }
   const r = spec as { start?: unknown; end?: unknown };
   const start = checkVariantIndex(tensor, 'variants.start', r.start, V);
-  if (typeof r.end !== 'number') fail(tensor, 'variants.end', 'wrong_type', r.end === undefined ? null : r.end, 'must be a number (exclusive end)', 'an integer');
+  if (typeof r.end !== 'number')
+    fail(tensor, 'variants.end', 'wrong_type', r.end === undefined ? null : r.end, 'must be a number (exclusive end)', 'an integer');
   const end = r.end;
-  if (!Number.isInteger(end)) fail(tensor, 'variants.end', Number.isFinite(end) ? 'not_integer' : 'non_finite', Number.isFinite(end) ? end : String(end), 'must be an integer', 'an integer');
+  if (!Number.isInteger(end))
+    fail(
+      tensor,
+      'variants.end',
+      Number.isFinite(end) ? 'not_integer' : 'non_finite',
+      Number.isFinite(end) ? end : String(end),
+      'must be an integer',
+      'an integer',
+    );
   if (end > V) fail(tensor, 'variants.end', 'above_max', end, `must be <= ${V} (exclusive end; the tensor has ${V} variants)`, V);
   if (end < start) fail(tensor, 'variants.end', 'start_after_stop', end, `must be >= start (${start})`, `>= ${start}`);
   if (end === start) fail(tensor, 'variants', 'empty_values', { start, end }, 'selects no variant (end is exclusive)', 'end > start');
@@ -112,7 +164,15 @@ function selectOutputs(tensor: IndicatorTensor<unknown>, spec: readonly string[]
   for (let i = 0; i < spec.length; i++) {
     const name: unknown = spec[i];
     if (typeof name !== 'string') fail(tensor, `outputs[${i}]`, 'wrong_type', name ?? null, 'must be an output name', names);
-    if (!names.includes(name)) fail(tensor, 'outputs', 'unknown_output', name, `${tensor.indicatorId} has no output ${JSON.stringify(name)} in this tensor (outputs: ${names.join(', ')})`, names);
+    if (!names.includes(name))
+      fail(
+        tensor,
+        'outputs',
+        'unknown_output',
+        name,
+        `${tensor.indicatorId} has no output ${JSON.stringify(name)} in this tensor (outputs: ${names.join(', ')})`,
+        names,
+      );
     if (wanted.has(name)) fail(tensor, `outputs[${i}]`, 'duplicate_value', name, `names the output ${name} twice`, 'unique output names');
     wanted.add(name);
   }
@@ -126,15 +186,18 @@ function selectOutputs(tensor: IndicatorTensor<unknown>, spec: readonly string[]
  * (the streaming CSV writer passes `guard: false`).
  */
 export function planTensorExport(
-  tensor: IndicatorTensor<unknown>, opts: ArrowExportOptions | ArrowIPCExportOptions | undefined,
-  allowedKeys: readonly string[] = EXPORT_OPTION_KEYS, { guard = true }: { guard?: boolean } = {},
+  tensor: IndicatorTensor<unknown>,
+  opts: ArrowExportOptions | ArrowIPCExportOptions | undefined,
+  allowedKeys: readonly string[] = EXPORT_OPTION_KEYS,
+  { guard = true }: { guard?: boolean } = {},
 ): ExportPlan {
   if (opts !== undefined && (typeof opts !== 'object' || opts === null || Array.isArray(opts))) {
     fail(tensor, 'options', 'invalid_spec', opts, 'export options must be an object', [...allowedKeys]);
   }
   const o = (opts ?? {}) as Record<string, unknown>;
   const unknown = findUnknownKey(o, allowedKeys);
-  if (unknown) fail(tensor, unknown.key, 'invalid_spec', unknown.key, unknownKeyExplanation(unknown, 'the export options'), [...allowedKeys]);
+  if (unknown)
+    fail(tensor, unknown.key, 'invalid_spec', unknown.key, unknownKeyExplanation(unknown, 'the export options'), [...allowedKeys]);
   if (o.includeVariantKey !== undefined && typeof o.includeVariantKey !== 'boolean') {
     fail(tensor, 'includeVariantKey', 'wrong_type', o.includeVariantKey, 'must be a boolean', 'a boolean');
   }
@@ -173,7 +236,8 @@ export function checkExportBudget(rows: number, bytesPerRow: number, maxComputeB
   if (bytesTotalEst > maxComputeBytesTotal) {
     throw new ComputeBudgetExceeded(
       { scope: 'export', limit: 'bytes', rows, bytesTotalEst, maxComputeBytesTotal },
-      `exporting ${rows} rows x ${bytesPerRow} bytes = ${bytesTotalEst} bytes would exceed maxComputeBytesTotal=${maxComputeBytesTotal}; export a subset of variants or outputs`);
+      `exporting ${rows} rows x ${bytesPerRow} bytes = ${bytesTotalEst} bytes would exceed maxComputeBytesTotal=${maxComputeBytesTotal}; export a subset of variants or outputs`,
+    );
   }
 }
 
@@ -234,7 +298,12 @@ function fillOutput(dst: Float32Array, src: Float32Array, timeMajor: boolean, se
 }
 
 /** @internal `tensorToArrow` with an explicit batch row limit (tests use a small one). */
-export function tensorToArrowWithBatchRows(tensor: IndicatorTensor<unknown>, opts: ArrowExportOptions | undefined, maxBatchRows: number, allowedKeys: readonly string[] = EXPORT_OPTION_KEYS): Table {
+export function tensorToArrowWithBatchRows(
+  tensor: IndicatorTensor<unknown>,
+  opts: ArrowExportOptions | undefined,
+  maxBatchRows: number,
+  allowedKeys: readonly string[] = EXPORT_OPTION_KEYS,
+): Table {
   const plan = planTensorExport(tensor, opts, allowedKeys);
   const T = plan.t;
   const V = tensor.meta.variants;
@@ -264,7 +333,7 @@ export function tensorToArrowWithBatchRows(tensor: IndicatorTensor<unknown>, opt
     keyType = new Dictionary(new Utf8(), new Int32(), dictId++, false);
     const keys = new Array<string>(plan.variants.length);
     for (let i = 0; i < keys.length; i++) keys[i] = tensor.variantKey(plan.variants[i]!);
-    keyDict = utf8Vector(keys);        // index = position in the selection
+    keyDict = utf8Vector(keys); // index = position in the selection
     fields.push(new Field('variant_key', keyType, false));
   }
   const schema = new Schema(fields, schemaMetadata(tensor, plan));
@@ -298,11 +367,13 @@ export function tensorToArrowWithBatchRows(tensor: IndicatorTensor<unknown>, opt
         const col = new Int32Array(rows);
         for (let j = 0; j < n; j++) {
           const pos = Math.floor(sel[j]! / a.stride) % a.length;
-          col.fill(a.encoding === 'int' ? values[pos] as number : pos, j * T, j * T + T);
+          col.fill(a.encoding === 'int' ? (values[pos] as number) : pos, j * T, j * T + T);
         }
-        children.push(a.encoding === 'int'
-          ? makeData({ type: axisTypes[k] as Int32, length: rows, nullCount: 0, data: col })
-          : makeData({ type: axisTypes[k] as Dictionary<Utf8, Int32>, length: rows, nullCount: 0, data: col, dictionary: axisDicts[k]! }));
+        children.push(
+          a.encoding === 'int'
+            ? makeData({ type: axisTypes[k] as Int32, length: rows, nullCount: 0, data: col })
+            : makeData({ type: axisTypes[k] as Dictionary<Utf8, Int32>, length: rows, nullCount: 0, data: col, dictionary: axisDicts[k]! }),
+        );
       }
     });
     for (const o of plan.outputs) {

@@ -44,7 +44,8 @@ export function parseTimestampText(text: string, unit: TsUnit): CellResult {
   const m = ISO.exec(s);
   if (m === null) return refuse('bad_timestamp', `is neither an integer (${unit}) nor an ISO-8601 date or date-time`);
   const [, y, mo, d, hh, mi, ss, frac, zone] = m;
-  if (hh !== undefined && zone === undefined) return refuse('bad_timestamp', 'is a date-time without a zone (add Z or an offset such as +02:00)');
+  if (hh !== undefined && zone === undefined)
+    return refuse('bad_timestamp', 'is a date-time without a zone (add Z or an offset such as +02:00)');
   return isoToMs(+y!, +mo!, +d!, +(hh ?? 0), +(mi ?? 0), +(ss ?? 0), frac ?? '', zone ?? 'Z');
 }
 
@@ -56,7 +57,7 @@ function isoToMs(y: number, mo: number, d: number, hh: number, mi: number, ss: n
   const offsetMin = zoneOffsetMinutes(zone);
   if (offsetMin === null) return refuse('bad_timestamp', 'has an invalid zone offset');
   const date = new Date(0);
-  date.setUTCFullYear(y, mo - 1, d);        // unlike Date.UTC, keeps years 0..99 as given
+  date.setUTCFullYear(y, mo - 1, d); // unlike Date.UTC, keeps years 0..99 as given
   date.setUTCHours(hh, mi, ss, ms);
   const value = date.getTime() - offsetMin * 60_000;
   return Number.isSafeInteger(value) ? { ok: true, value } : refuse('bad_timestamp', 'is out of range');

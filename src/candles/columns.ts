@@ -5,7 +5,11 @@ import { BASE_SERIES, type BaseSeries, type CandleColumns } from './types.js';
 /** Header names that may hold the bar open time, in no particular priority: the leftmost wins. */
 const TIMESTAMP_NAMES = ['ts_open', 'open_time', 'timestamp', 'time', 'datetime', 'date'];
 const SERIES_NAMES: Readonly<Record<BaseSeries, readonly string[]>> = {
-  open: ['open'], high: ['high'], low: ['low'], close: ['close'], volume: ['volume', 'vol'],
+  open: ['open'],
+  high: ['high'],
+  low: ['low'],
+  close: ['close'],
+  volume: ['volume', 'vol'],
 };
 
 /** Column indices of the timestamp and of each series found; absent series are left out. */
@@ -28,7 +32,11 @@ function checkUnique(headers: readonly string[], keys: readonly string[], line: 
     if (key === '') continue;
     const first = seen.get(key);
     if (first !== undefined) {
-      throw candlesError(headers[i]!, 'duplicate_column', `columns ${first + 1} and ${i + 1} have the same name`, { ...(line !== undefined ? { line } : {}), value: headers[i]!, expected: 'unique column names' });
+      throw candlesError(headers[i]!, 'duplicate_column', `columns ${first + 1} and ${i + 1} have the same name`, {
+        ...(line !== undefined ? { line } : {}),
+        value: headers[i]!,
+        expected: 'unique column names',
+      });
     }
     seen.set(key, i);
   }
@@ -47,18 +55,27 @@ export function matchColumns(headers: readonly string[], explicit: CandleColumns
     if (wanted !== undefined) {
       const exact = headers.indexOf(wanted);
       const at = exact >= 0 ? exact : keys.indexOf(norm(wanted));
-      if (at < 0) throw candlesError(field, 'missing_column', `column ${JSON.stringify(wanted)} given in columns.${field} is not in the header`, { value: wanted, expected: [...headers] });
+      if (at < 0)
+        throw candlesError(field, 'missing_column', `column ${JSON.stringify(wanted)} given in columns.${field} is not in the header`, {
+          value: wanted,
+          expected: [...headers],
+        });
       return at;
     }
     return keys.findIndex((k) => candidates.includes(k));
   };
   const tsOpen = find('tsOpen', TIMESTAMP_NAMES);
-  if (tsOpen < 0) throw candlesError('tsOpen', 'missing_column', `no timestamp column (one of ${TIMESTAMP_NAMES.join(', ')}, or columns.tsOpen)`, { value: [...headers], expected: TIMESTAMP_NAMES });
+  if (tsOpen < 0)
+    throw candlesError('tsOpen', 'missing_column', `no timestamp column (one of ${TIMESTAMP_NAMES.join(', ')}, or columns.tsOpen)`, {
+      value: [...headers],
+      expected: TIMESTAMP_NAMES,
+    });
   const series: Partial<Record<BaseSeries, number>> = {};
   for (const name of BASE_SERIES) {
     const at = find(name, SERIES_NAMES[name]);
     if (at >= 0) series[name] = at;
   }
-  if (series.close === undefined) throw candlesError('close', 'missing_column', 'no close column (or columns.close)', { value: [...headers], expected: ['close'] });
+  if (series.close === undefined)
+    throw candlesError('close', 'missing_column', 'no close column (or columns.close)', { value: [...headers], expected: ['close'] });
   return { tsOpen, series };
 }

@@ -5,7 +5,16 @@
  */
 import { normalizeTimeframe, TIMEFRAME_MS, type Timeframe } from '../grid/timeframe.js';
 import { candlesError, rejectUnknownKeys } from './fail.js';
-import { BASE_SERIES, CANDLES_INPUT_KEYS, type BaseSeries, type Candles, type CandlesInput, type LoadReport, type SeriesInput, type Timeline } from './types.js';
+import {
+  BASE_SERIES,
+  CANDLES_INPUT_KEYS,
+  type BaseSeries,
+  type Candles,
+  type CandlesInput,
+  type LoadReport,
+  type SeriesInput,
+  type Timeline,
+} from './types.js';
 
 /** Every object createCandles has returned: the brand behind isCandles. */
 const made = new WeakSet<object>();
@@ -32,8 +41,10 @@ export function checkInstrumentId(value: unknown): string {
 export function checkTimeframe(value: unknown): Timeframe {
   const tf = normalizeTimeframe(value);
   if (tf === null) {
-    throw candlesError('timeframe', 'unsupported_timeframe', `must be one of ${Object.keys(TIMEFRAME_MS).join(', ')}`,
-      { value: value ?? null, expected: Object.keys(TIMEFRAME_MS) });
+    throw candlesError('timeframe', 'unsupported_timeframe', `must be one of ${Object.keys(TIMEFRAME_MS).join(', ')}`, {
+      value: value ?? null,
+      expected: Object.keys(TIMEFRAME_MS),
+    });
   }
   return tf;
 }
@@ -61,8 +72,10 @@ function toTimes(value: unknown): BigInt64Array {
       times[i] = BigInt(x);
     }
   } else {
-    throw candlesError('tsOpen', 'wrong_dtype', 'must be a BigInt64Array, a Float64Array or a number[]',
-      { value: typeName(value), expected: 'BigInt64Array' });
+    throw candlesError('tsOpen', 'wrong_dtype', 'must be a BigInt64Array, a Float64Array or a number[]', {
+      value: typeName(value),
+      expected: 'BigInt64Array',
+    });
   }
   if (times.length === 0) throw candlesError('tsOpen', 'empty', 'must hold at least one bar', { value: 0, expected: '>= 1' });
   return times;
@@ -79,12 +92,15 @@ function toSeries(name: BaseSeries, value: unknown, t: number): Float32Array {
     series = new Float32Array(value.length);
     for (let i = 0; i < value.length; i++) {
       const x: unknown = value[i];
-      if (typeof x !== 'number') throw candlesError(name, 'wrong_dtype', 'must hold only numbers', { index: i, value: jsonSafe(x), expected: 'number' });
-      series[i] = x;     // a Float32Array store rounds exactly like Math.fround
+      if (typeof x !== 'number')
+        throw candlesError(name, 'wrong_dtype', 'must hold only numbers', { index: i, value: jsonSafe(x), expected: 'number' });
+      series[i] = x; // a Float32Array store rounds exactly like Math.fround
     }
   } else {
-    throw candlesError(name, 'wrong_dtype', 'must be a Float32Array, a Float64Array or a number[]',
-      { value: typeName(value), expected: 'Float32Array' });
+    throw candlesError(name, 'wrong_dtype', 'must be a Float32Array, a Float64Array or a number[]', {
+      value: typeName(value),
+      expected: 'Float32Array',
+    });
   }
   if (series.length !== t) {
     throw candlesError(name, 'length_mismatch', `must have as many elements as tsOpen (${t})`, { value: series.length, expected: t });
@@ -99,11 +115,20 @@ function checkSpacing(times: BigInt64Array, stepMs: number, timeline: Timeline):
   for (let i = 1; i < times.length; i++) {
     const diff = times[i]! - times[i - 1]!;
     if (timeline === 'dense') {
-      if (diff !== step) throw candlesError('tsOpen', 'not_dense', `step from the previous bar must be ${stepMs} ms`, { index: i, value: Number(diff), expected: stepMs });
+      if (diff !== step)
+        throw candlesError('tsOpen', 'not_dense', `step from the previous bar must be ${stepMs} ms`, {
+          index: i,
+          value: Number(diff),
+          expected: stepMs,
+        });
     } else if (diff <= 0n) {
       throw candlesError('tsOpen', 'not_dense', 'must be strictly increasing', { index: i, value: Number(diff), expected: '> 0' });
     } else if ((times[i]! - first) % step !== 0n) {
-      throw candlesError('tsOpen', 'not_dense', `must lie a multiple of ${stepMs} ms after tsOpen[0]`, { index: i, value: Number(diff), expected: `a multiple of ${stepMs}` });
+      throw candlesError('tsOpen', 'not_dense', `must lie a multiple of ${stepMs} ms after tsOpen[0]`, {
+        index: i,
+        value: Number(diff),
+        expected: `a multiple of ${stepMs}`,
+      });
     }
   }
 }
@@ -113,7 +138,11 @@ function checkFinite(name: BaseSeries, series: Float32Array, given: SeriesInput)
   for (let i = 0; i < series.length; i++) {
     const x = series[i]!;
     if (x === Infinity || x === -Infinity) {
-      throw candlesError(name, 'non_finite', 'must be finite or NaN as a float32', { index: i, value: given[i], expected: 'finite or NaN' });
+      throw candlesError(name, 'non_finite', 'must be finite or NaN as a float32', {
+        index: i,
+        value: given[i],
+        expected: 'finite or NaN',
+      });
     }
   }
 }
@@ -123,8 +152,10 @@ function timeRange(times: BigInt64Array, stepMs: number, timeline: Timeline): { 
   const t = times.length;
   const start = Number(times[0]!);
   const end = timeline === 'dense' ? start + t * stepMs : Number(times[t - 1]!) + stepMs;
-  if (!Number.isSafeInteger(start)) throw candlesError('tsOpen', 'bad_timestamp', 'must be within ±2^53 ms', { index: 0, value: String(times[0]) });
-  if (!Number.isSafeInteger(end)) throw candlesError('tsOpen', 'bad_timestamp', 'must end within ±2^53 ms', { index: t - 1, value: String(times[t - 1]) });
+  if (!Number.isSafeInteger(start))
+    throw candlesError('tsOpen', 'bad_timestamp', 'must be within ±2^53 ms', { index: 0, value: String(times[0]) });
+  if (!Number.isSafeInteger(end))
+    throw candlesError('tsOpen', 'bad_timestamp', 'must end within ±2^53 ms', { index: t - 1, value: String(times[t - 1]) });
   return { start, end };
 }
 
@@ -150,7 +181,14 @@ export function createCandles(input: CandlesInput): Candles {
   const { start, end } = timeRange(tsOpen, stepMs, timeline);
 
   const candles: { -readonly [K in keyof Candles]: Candles[K] } = {
-    instrumentId, timeframe, stepMs, start, end, t, tsOpen, close: series.close!,
+    instrumentId,
+    timeframe,
+    stepMs,
+    start,
+    end,
+    t,
+    tsOpen,
+    close: series.close!,
   } as Candles;
   for (const name of ['open', 'high', 'low', 'volume'] as const) if (series[name]) candles[name] = series[name];
   candles.timeline = timeline;

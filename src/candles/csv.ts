@@ -15,7 +15,10 @@ export async function candlesFromCsv(source: string | URL | Uint8Array, opts: Cs
   const settings = checkLoadOptions(opts, CSV_LOAD_OPTION_KEYS, 'the candlesFromCsv options');
   const delimiter = opts.delimiter ?? ',';
   if (typeof delimiter !== 'string' || delimiter === '') {
-    throw candlesError('delimiter', 'wrong_dtype', 'must be a non-empty string', { value: delimiter ?? null, expected: 'a string such as ";"' });
+    throw candlesError('delimiter', 'wrong_dtype', 'must be a non-empty string', {
+      value: delimiter ?? null,
+      expected: 'a string such as ";"',
+    });
   }
   const bytes = source instanceof Uint8Array ? Buffer.from(source.buffer, source.byteOffset, source.byteLength) : await readSource(source);
   const rows = readRows(bytes, delimiter, settings.columns, settings.tsUnit);
@@ -24,11 +27,16 @@ export async function candlesFromCsv(source: string | URL | Uint8Array, opts: Cs
 
 /** Reads a path or `file:` URL; a missing or unreadable file is `file_unreadable` on `path`. */
 function readSource(source: string | URL): Promise<Buffer> {
-  return readFile(source).catch((e: unknown) => { throw unreadableFile(e, source instanceof URL ? source.href : source); });
+  return readFile(source).catch((e: unknown) => {
+    throw unreadableFile(e, source instanceof URL ? source.href : source);
+  });
 }
 
 /** One csv-parse record with `info`: `bytes` is the offset just past it. */
-interface ParsedRecord { record: string[]; info: { bytes: number } }
+interface ParsedRecord {
+  record: string[];
+  info: { bytes: number };
+}
 
 /** Parses the bytes and converts every data row; the first row is the header. */
 function readRows(bytes: Buffer, delimiter: string, columns: CsvLoadOptions['columns'], tsUnit: TsUnit): SparseRows {
@@ -63,11 +71,20 @@ function readRows(bytes: Buffer, delimiter: string, columns: CsvLoadOptions['col
 /** csv-parse with per-record byte offsets; its own errors become CandlesValidationError. */
 function parseRecords(bytes: Buffer, delimiter: string): ParsedRecord[] {
   try {
-    return parse(bytes, { bom: true, delimiter, info: true, relax_column_count: true, skip_empty_lines: true }) as unknown as ParsedRecord[];
+    return parse(bytes, {
+      bom: true,
+      delimiter,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }) as unknown as ParsedRecord[];
   } catch (e) {
     const err = e as { code?: string; message?: string; lines?: number };
     const where = typeof err.lines === 'number' ? { line: err.lines } : {};
-    const error = candlesError('csv', 'not_a_number', `the file is not valid CSV: ${err.message ?? String(e)}`, { ...where, value: err.code ?? null });
+    const error = candlesError('csv', 'not_a_number', `the file is not valid CSV: ${err.message ?? String(e)}`, {
+      ...where,
+      value: err.code ?? null,
+    });
     throw Object.assign(error, { cause: e });
   }
 }
@@ -82,7 +99,11 @@ function cell(record: string[], col: number, field: string, line: number, read: 
 
 function fieldCountError(names: readonly string[], count: number, line: number) {
   const field = count < names.length ? names[count]! : names[names.length - 1]!;
-  return candlesError(field, 'length_mismatch', `the row has ${count} fields, the header ${names.length}`, { line, value: count, expected: names.length });
+  return candlesError(field, 'length_mismatch', `the row has ${count} fields, the header ${names.length}`, {
+    line,
+    value: count,
+    expected: names.length,
+  });
 }
 
 /**

@@ -21,7 +21,11 @@ export function candlesError(field: string, reason: CandlesReason, explanation: 
 /** Throws `unknown_key` for the first key of `obj` not in `known`; `prefix` makes the field a path (`columns.`). */
 export function rejectUnknownKeys(obj: object, known: readonly string[], where: string, prefix = ''): void {
   const unknown = findUnknownKey(obj, known);
-  if (unknown) throw candlesError(`${prefix}${unknown.key}`, 'unknown_key', unknownKeyExplanation(unknown, where), { value: unknown.key, expected: [...known] });
+  if (unknown)
+    throw candlesError(`${prefix}${unknown.key}`, 'unknown_key', unknownKeyExplanation(unknown, where), {
+      value: unknown.key,
+      expected: [...known],
+    });
 }
 
 /**
@@ -31,6 +35,16 @@ export function rejectUnknownKeys(obj: object, known: readonly string[], where: 
 export function unreadableFile(e: unknown, path: string): unknown {
   const err = e as NodeJS.ErrnoException;
   if (typeof err?.syscall !== 'string') return e;
-  const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a directory' : err.code === 'EACCES' ? 'permission denied' : `${err.code ?? 'error'} ${err.message}`;
-  return Object.assign(candlesError('path', 'file_unreadable', `cannot read the data file: ${why}`, { value: path, expected: 'a readable file' }), { cause: e });
+  const why =
+    err.code === 'ENOENT'
+      ? 'no such file'
+      : err.code === 'EISDIR'
+        ? 'it is a directory'
+        : err.code === 'EACCES'
+          ? 'permission denied'
+          : `${err.code ?? 'error'} ${err.message}`;
+  return Object.assign(
+    candlesError('path', 'file_unreadable', `cannot read the data file: ${why}`, { value: path, expected: 'a readable file' }),
+    { cause: e },
+  );
 }

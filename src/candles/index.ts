@@ -1,7 +1,21 @@
 /** Candles (engine.md §1): validation, derived price sources, the CSV loader and the shared placement. */
 export type {
-  ArrowLoadOptions, BaseSeries, CandleColumns, Candles, CandlesInput, CsvLoadOptions, LoadOptions, LoadReport, LoadWarning,
-  PriceSeries, SeriesInput, SourceSeries, Timeframe, Timeline, TimesInput, TsUnit,
+  ArrowLoadOptions,
+  BaseSeries,
+  CandleColumns,
+  Candles,
+  CandlesInput,
+  CsvLoadOptions,
+  LoadOptions,
+  LoadReport,
+  LoadWarning,
+  PriceSeries,
+  SeriesInput,
+  SourceSeries,
+  Timeframe,
+  Timeline,
+  TimesInput,
+  TsUnit,
 } from './types.js';
 export { createCandles, isCandles } from './create.js';
 export { availableSeries, buildSourceSeries, sourceComponents, type SeriesName } from './sources.js';

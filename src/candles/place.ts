@@ -6,7 +6,27 @@ import { TIMEFRAME_MS, timeframeOfStep, type Timeframe } from '../grid/timeframe
 import { TS_UNITS } from './cells.js';
 import { checkInstrumentId, checkTimeframe, checkTimeline, createCandles } from './create.js';
 import { candlesError, rejectUnknownKeys } from './fail.js';
-import { COLUMN_KEYS, LOAD_OPTION_KEYS, type BaseSeries, type CandleColumns, type Candles, type LoadOptions, type LoadReport, type LoadWarning, type Timeline, type TsUnit } from './types.js';
+import {
+  COLUMN_KEYS,
+  LOAD_OPTION_KEYS,
+  type BaseSeries,
+  type CandleColumns,
+  type Candles,
+  type LoadOptions,
+  type LoadReport,
+  type LoadWarning,
+  type Timeline,
+  type TsUnit,
+} from './types.js';
+
+const isTsUnit = (value: unknown): value is TsUnit => (TS_UNITS as readonly unknown[]).includes(value);
+
+/** `value` as a timestamp unit, or the loaders' CandlesValidationError (field tsOpen, bad_timestamp). */
+export function checkTsUnit(value: unknown): TsUnit {
+  if (!isTsUnit(value))
+    throw candlesError('tsOpen', 'bad_timestamp', `tsUnit must be one of ${TS_UNITS.join(', ')}`, { value, expected: TS_UNITS });
+  return value;
+}
 
 /** Loader options after validation. */
 export interface LoadSettings {
@@ -59,31 +79,46 @@ export function checkLoadOptions(opts: LoadOptions, known: readonly string[] = L
   }
   const instrumentId = checkInstrumentId(opts.instrumentId);
   const timeframe = opts.timeframe === undefined ? undefined : checkTimeframe(opts.timeframe);
-  const tsUnit = opts.tsUnit ?? 'ms';
-  if (!TS_UNITS.includes(tsUnit)) throw candlesError('tsOpen', 'bad_timestamp', `tsUnit must be one of ${TS_UNITS.join(', ')}`, { value: tsUnit, expected: TS_UNITS });
+  const tsUnit = checkTsUnit(opts.tsUnit ?? 'ms');
   for (const field of ['start', 'end'] as const) {
     const v = opts[field];
-    if (v !== undefined && !Number.isSafeInteger(v)) throw candlesError(field, 'bad_timestamp', 'must be a safe integer of epoch ms', { value: v });
+    if (v !== undefined && !Number.isSafeInteger(v))
+      throw candlesError(field, 'bad_timestamp', 'must be a safe integer of epoch ms', { value: v });
   }
   const maxBars = opts.maxBars ?? DEFAULT_MAX_BARS;
   if (typeof maxBars !== 'number' || !Number.isSafeInteger(maxBars) || maxBars < 1) {
-    throw candlesError('maxBars', 'wrong_dtype', 'must be a positive integer number of bars', { value: jsonNumber(maxBars), expected: `an integer >= 1 (default ${DEFAULT_MAX_BARS})` });
+    throw candlesError('maxBars', 'wrong_dtype', 'must be a positive integer number of bars', {
+      value: jsonNumber(maxBars),
+      expected: `an integer >= 1 (default ${DEFAULT_MAX_BARS})`,
+    });
   }
   const maxHoleShare = opts.maxHoleShare ?? DEFAULT_MAX_HOLE_SHARE;
   if (typeof maxHoleShare !== 'number' || !(maxHoleShare >= 0 && maxHoleShare <= 1)) {
-    throw candlesError('maxHoleShare', 'wrong_dtype', 'must be a number from 0 to 1', { value: jsonNumber(maxHoleShare), expected: `0..1 (default ${DEFAULT_MAX_HOLE_SHARE})` });
+    throw candlesError('maxHoleShare', 'wrong_dtype', 'must be a number from 0 to 1', {
+      value: jsonNumber(maxHoleShare),
+      expected: `0..1 (default ${DEFAULT_MAX_HOLE_SHARE})`,
+    });
   }
   return {
-    instrumentId, timeframe, tsUnit, start: opts.start, end: opts.end, strict: opts.strict === true,
-    timeline: checkTimeline(opts.timeline), columns: opts.columns ?? {}, maxBars, maxHoleShare,
+    instrumentId,
+    timeframe,
+    tsUnit,
+    start: opts.start,
+    end: opts.end,
+    strict: opts.strict === true,
+    timeline: checkTimeline(opts.timeline),
+    columns: opts.columns ?? {},
+    maxBars,
+    maxHoleShare,
   };
 }
 
 /** Builds validated candles from rows read by a loader. */
 export function candlesFromRows(rows: SparseRows, settings: LoadSettings): Candles {
-  const { timeframe, inferred } = settings.timeframe !== undefined
-    ? { timeframe: settings.timeframe, inferred: false }
-    : { timeframe: inferTimeframe(rows.ts), inferred: true };
+  const { timeframe, inferred } =
+    settings.timeframe !== undefined
+      ? { timeframe: settings.timeframe, inferred: false }
+      : { timeframe: inferTimeframe(rows.ts), inferred: true };
   const stepMs = TIMEFRAME_MS[timeframe];
   const order = stableOrder(rows.ts);
   let placed: Placement;
@@ -102,8 +137,13 @@ export function candlesFromRows(rows: SparseRows, settings: LoadSettings): Candl
   }
   const loadReport = report(rows.ts.length, placed, inferred, timeframe, settings.timeline);
   return createCandles({
-    instrumentId: settings.instrumentId, timeframe, tsOpen: placed.tsOpen, close: series.close!,
-    ...series, timeline: settings.timeline, loadReport,
+    instrumentId: settings.instrumentId,
+    timeframe,
+    tsOpen: placed.tsOpen,
+    close: series.close!,
+    ...series,
+    timeline: settings.timeline,
+    loadReport,
   });
 }
 
@@ -119,7 +159,12 @@ export function inferTimeframe(ts: Float64Array): Timeframe {
     counts.set(diff, (counts.get(diff) ?? 0) + 1);
   }
   if (distinct < 2) {
-    throw candlesError('timeframe', 'timeframe_required', 'cannot be inferred from fewer than two distinct timestamps; pass opts.timeframe', { value: distinct });
+    throw candlesError(
+      'timeframe',
+      'timeframe_required',
+      'cannot be inferred from fewer than two distinct timestamps; pass opts.timeframe',
+      { value: distinct },
+    );
   }
   let best = Infinity;
   let bestCount = 0;
@@ -128,8 +173,12 @@ export function inferTimeframe(ts: Float64Array): Timeframe {
   }
   const tf = timeframeOfStep(best);
   if (tf === null) {
-    throw candlesError('timeframe', 'timeframe_not_inferred', `the most frequent step, ${best} ms, is not a supported timeframe; pass opts.timeframe`,
-      { value: best, expected: Object.values(TIMEFRAME_MS) });
+    throw candlesError(
+      'timeframe',
+      'timeframe_not_inferred',
+      `the most frequent step, ${best} ms, is not a supported timeframe; pass opts.timeframe`,
+      { value: best, expected: Object.values(TIMEFRAME_MS) },
+    );
   }
   return tf;
 }
@@ -145,7 +194,10 @@ function stableOrder(ts: Float64Array): Uint32Array {
   return sorted ? order : order.sort((a, b) => ts[a]! - ts[b]! || a - b);
 }
 
-interface Range { start: number; end: number }
+interface Range {
+  start: number;
+  end: number;
+}
 
 /** §1.5 step 3: [start, end) on the start grid, ending just after the last row unless given. */
 function denseRange(ts: Float64Array, stepMs: number, s: LoadSettings): Range {
@@ -159,7 +211,10 @@ function denseRange(ts: Float64Array, stepMs: number, s: LoadSettings): Range {
   }
   if (end <= start) throw candlesError('end', 'empty_range', 'must be after start', { value: end, expected: `> ${start}` });
   if ((end - start) % stepMs !== 0) {
-    throw candlesError('end', 'range_not_aligned', `must lie a multiple of ${stepMs} ms after start (${start})`, { value: end, expected: `start + k * ${stepMs}` });
+    throw candlesError('end', 'range_not_aligned', `must lie a multiple of ${stepMs} ms after start (${start})`, {
+      value: end,
+      expected: `start + k * ${stepMs}`,
+    });
   }
   return { start, end };
 }
@@ -178,12 +233,19 @@ function sessionsRange(ts: Float64Array, s: LoadSettings): Range {
  * `maxBars` bars, and (when longer than HOLE_GUARD_MIN_BARS) at most `maxHoleShare` of them holes.
  * A refusal names the widest gap between bars that have a row (or the range's start / end).
  */
-function checkTimelineLength(rows: SparseRows, order: Uint32Array, stepMs: number, { start, end }: Range, s: LoadSettings, timeframe: Timeframe): void {
+function checkTimelineLength(
+  rows: SparseRows,
+  order: Uint32Array,
+  stepMs: number,
+  { start, end }: Range,
+  s: LoadSettings,
+  timeframe: Timeframe,
+): void {
   const t = (end - start) / stepMs;
   if (t <= s.maxBars && t <= HOLE_GUARD_MIN_BARS) return;
   // Distinct aligned in-range times in sorted order: the bars that get a row.
   let filled = 0;
-  let prevTs = start - stepMs;        // a virtual bar just before start
+  let prevTs = start - stepMs; // a virtual bar just before start
   let prevRow = -1;
   let gap = { bars: -1, from: start, to: end, fromRow: -1, toRow: -1 };
   const consider = (ts: number, row: number): void => {
@@ -193,7 +255,10 @@ function checkTimelineLength(rows: SparseRows, order: Uint32Array, stepMs: numbe
   for (const row of order) {
     const ts = rows.ts[row]!;
     if (ts < start || ts >= end || (ts - start) % stepMs !== 0) continue;
-    if (filled > 0 && ts === prevTs) { prevRow = row; continue; }
+    if (filled > 0 && ts === prevTs) {
+      prevRow = row;
+      continue;
+    }
     consider(ts, row);
     filled++;
     prevTs = ts;
@@ -207,11 +272,19 @@ function checkTimelineLength(rows: SparseRows, order: Uint32Array, stepMs: numbe
     const at = rows.locate(row);
     return `${ts} (${at.line !== undefined ? `line ${at.line}` : `index ${at.index!}`})`;
   };
-  const why = t > s.maxBars ? `more than maxBars=${s.maxBars}` : `${((100 * holes) / t).toFixed(2)}% holes, more than maxHoleShare=${s.maxHoleShare}`;
-  throw candlesError(rows.tsField, 'timeline_too_long',
+  const why =
+    t > s.maxBars ? `more than maxBars=${s.maxBars}` : `${((100 * holes) / t).toFixed(2)}% holes, more than maxHoleShare=${s.maxHoleShare}`;
+  throw candlesError(
+    rows.tsField,
+    'timeline_too_long',
     `the dense ${timeframe} timeline would have ${t} bars, ${holes} of them holes (${why}); the widest gap, from ${where(gap.fromRow, gap.from, 'start')} ` +
-    `to ${where(gap.toRow, gap.to, 'end')}, adds ${gap.bars} empty bars. Load with timeline 'sessions', narrow start/end, or raise maxBars / maxHoleShare`,
-    { ...(gap.toRow >= 0 ? rows.locate(gap.toRow) : {}), value: { bars: t, holes, gap: { from: gap.from, to: gap.to, bars: gap.bars } }, expected: { maxBars: s.maxBars, maxHoleShare: s.maxHoleShare } });
+      `to ${where(gap.toRow, gap.to, 'end')}, adds ${gap.bars} empty bars. Load with timeline 'sessions', narrow start/end, or raise maxBars / maxHoleShare`,
+    {
+      ...(gap.toRow >= 0 ? rows.locate(gap.toRow) : {}),
+      value: { bars: t, holes, gap: { from: gap.from, to: gap.to, bars: gap.bars } },
+      expected: { maxBars: s.maxBars, maxHoleShare: s.maxHoleShare },
+    },
+  );
 }
 
 /** The outcome of placement: which input row fills each bar (-1: a hole). */
@@ -234,10 +307,20 @@ function placeDense(rows: SparseRows, order: Uint32Array, stepMs: number, { star
   p.slotRow.fill(-1);
   for (const row of order) {
     const ts = rows.ts[row]!;
-    if (ts < start || ts >= end) { p.outOfRange++; continue; }
-    if ((ts - start) % stepMs !== 0) { p.misaligned++; p.firstMisaligned = firstOf(p.firstMisaligned, row); continue; }
+    if (ts < start || ts >= end) {
+      p.outOfRange++;
+      continue;
+    }
+    if ((ts - start) % stepMs !== 0) {
+      p.misaligned++;
+      p.firstMisaligned = firstOf(p.firstMisaligned, row);
+      continue;
+    }
     const slot = (ts - start) / stepMs;
-    if (p.slotRow[slot]! >= 0) { p.duplicates++; p.firstDuplicate = firstOf(p.firstDuplicate, row); }
+    if (p.slotRow[slot]! >= 0) {
+      p.duplicates++;
+      p.firstDuplicate = firstOf(p.firstDuplicate, row);
+    }
     p.slotRow[slot] = row;
   }
   for (let i = 0; i < t; i++) {
@@ -254,8 +337,15 @@ function placeSessions(rows: SparseRows, order: Uint32Array, stepMs: number, { s
   const p = emptyPlacement(0);
   for (const row of order) {
     const ts = rows.ts[row]!;
-    if (ts < start || ts >= end) { p.outOfRange++; continue; }
-    if ((ts - start) % stepMs !== 0) { p.misaligned++; p.firstMisaligned = firstOf(p.firstMisaligned, row); continue; }
+    if (ts < start || ts >= end) {
+      p.outOfRange++;
+      continue;
+    }
+    if ((ts - start) % stepMs !== 0) {
+      p.misaligned++;
+      p.firstMisaligned = firstOf(p.firstMisaligned, row);
+      continue;
+    }
     if (times.length > 0 && times[times.length - 1] === ts) {
       p.duplicates++;
       p.firstDuplicate = firstOf(p.firstDuplicate, row);
@@ -271,8 +361,14 @@ function placeSessions(rows: SparseRows, order: Uint32Array, stepMs: number, { s
 
 function emptyPlacement(t: number): Placement {
   return {
-    tsOpen: new BigInt64Array(t), slotRow: new Int32Array(t), duplicates: 0, misaligned: 0, outOfRange: 0, holes: 0,
-    firstDuplicate: -1, firstMisaligned: -1,
+    tsOpen: new BigInt64Array(t),
+    slotRow: new Int32Array(t),
+    duplicates: 0,
+    misaligned: 0,
+    outOfRange: 0,
+    holes: 0,
+    firstDuplicate: -1,
+    firstMisaligned: -1,
   };
 }
 
@@ -289,7 +385,11 @@ function checkStrict(rows: SparseRows, p: Placement, stepMs: number): void {
   if (row === dup) {
     throw candlesError(rows.tsField, 'duplicate_timestamp', 'repeats the time of an earlier row (strict)', { ...where, value });
   }
-  throw candlesError(rows.tsField, 'misaligned_timestamp', `is not on the ${stepMs} ms grid of start (strict)`, { ...where, value, expected: `start + k * ${stepMs}` });
+  throw candlesError(rows.tsField, 'misaligned_timestamp', `is not on the ${stepMs} ms grid of start (strict)`, {
+    ...where,
+    value,
+    expected: `start + k * ${stepMs}`,
+  });
 }
 
 /** One output series: the winning row's value per bar, NaN for holes. */
@@ -308,13 +408,20 @@ function report(rowsRead: number, p: Placement, timeframeInferred: boolean, time
   if (timeline === 'dense' && timeframe === '1d' && p.holes > MANY_HOLES_SHARE * t) {
     warnings.push({
       code: 'GRIDTA_MANY_HOLES',
-      message: `${p.holes} of ${t} daily bars (${((100 * p.holes) / t).toFixed(1)}%) have no row and are NaN; ` +
+      message:
+        `${p.holes} of ${t} daily bars (${((100 * p.holes) / t).toFixed(1)}%) have no row and are NaN; ` +
         "exchange-traded daily data usually wants timeline: 'sessions'",
     });
   }
   return {
-    rowsRead, rowsPlaced: rowsRead - p.outOfRange - p.misaligned - p.duplicates, duplicates: p.duplicates,
-    misaligned: p.misaligned, outOfRange: p.outOfRange, holes: p.holes, timeframeInferred, warnings,
+    rowsRead,
+    rowsPlaced: rowsRead - p.outOfRange - p.misaligned - p.duplicates,
+    duplicates: p.duplicates,
+    misaligned: p.misaligned,
+    outOfRange: p.outOfRange,
+    holes: p.holes,
+    timeframeInferred,
+    warnings,
   };
 }
 
@@ -331,4 +438,4 @@ function maxAtOrAfter(ts: Float64Array, start: number): number | undefined {
 }
 
 /** A number as JSON keeps it (NaN and infinities as text), anything else as is. */
-const jsonNumber = (x: unknown): unknown => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x ?? null);
+const jsonNumber = (x: unknown): unknown => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : (x ?? null));

@@ -17,10 +17,14 @@ export type SeriesName = SourceSeries | BaseSeries;
 /** The base series a source is built from. */
 export function sourceComponents(source: SeriesName): BaseSeries[] {
   switch (source) {
-    case 'hl2': return ['high', 'low'];
-    case 'hlc3': return ['high', 'low', 'close'];
-    case 'ohlc4': return ['open', 'high', 'low', 'close'];
-    default: return [source];
+    case 'hl2':
+      return ['high', 'low'];
+    case 'hlc3':
+      return ['high', 'low', 'close'];
+    case 'ohlc4':
+      return ['open', 'high', 'low', 'close'];
+    default:
+      return [source];
   }
 }
 
@@ -36,7 +40,8 @@ export function sourceComponents(source: SeriesName): BaseSeries[] {
 export function buildSourceSeries(candles: Candles, source: SeriesName, into?: Float32Array): Float32Array {
   const [o, h, l, c, v] = componentsOf(candles, source);
   const t = candles.t;
-  if (into !== undefined && into.length !== t) throw new RangeError(`buildSourceSeries: target has ${into.length} elements, candles have ${t}`);
+  if (into !== undefined && into.length !== t)
+    throw new RangeError(`buildSourceSeries: target has ${into.length} elements, candles have ${t}`);
   switch (source) {
     case 'hl2': {
       const out = into ?? new Float32Array(t);
@@ -67,7 +72,11 @@ function finiteOrNaN(out: Float32Array, source: SeriesName): Float32Array {
   for (let i = 0; i < out.length; i++) {
     const x = out[i]!;
     if (x === Infinity || x === -Infinity) {
-      throw candlesError(source, 'non_finite', `is ${x} at bar ${i}: the candles' sum overflows float32`, { index: i, value: String(x), expected: 'finite or NaN' });
+      throw candlesError(source, 'non_finite', `is ${x} at bar ${i}: the candles' sum overflows float32`, {
+        index: i,
+        value: String(x),
+        expected: 'finite or NaN',
+      });
     }
   }
   return out;
@@ -81,7 +90,12 @@ function componentsOf(candles: Candles, source: SeriesName): (Float32Array | und
   const required = sourceComponents(source);
   const missing = required.filter((name) => candles[name] === undefined);
   if (missing.length > 0) {
-    throw new MissingInputSeriesError({ indicatorId: source, missing: missing.sort(), required: [...required].sort(), available: availableSeries(candles) });
+    throw new MissingInputSeriesError({
+      indicatorId: source,
+      missing: missing.sort(),
+      required: [...required].sort(),
+      available: availableSeries(candles),
+    });
   }
   const pick = (name: BaseSeries) => (required.includes(name) ? candles[name] : undefined);
   return [pick('open'), pick('high'), pick('low'), pick('close'), pick('volume')];

@@ -73,8 +73,20 @@ export interface CandlesInput {
  * `end`, `t`), so candles built by another copy of gridta pass through (the derived ones are recomputed).
  */
 export const CANDLES_INPUT_KEYS = keyList<CandlesInput & Pick<Candles, 'stepMs' | 'start' | 'end' | 't'>>({
-  instrumentId: true, timeframe: true, tsOpen: true, close: true, open: true, high: true, low: true, volume: true, timeline: true, loadReport: true,
-  stepMs: true, start: true, end: true, t: true,
+  instrumentId: true,
+  timeframe: true,
+  tsOpen: true,
+  close: true,
+  open: true,
+  high: true,
+  low: true,
+  volume: true,
+  timeline: true,
+  loadReport: true,
+  stepMs: true,
+  start: true,
+  end: true,
+  t: true,
 });
 
 /** Explicit column names, overriding the automatic header match. */
@@ -112,7 +124,16 @@ export type ArrowLoadOptions = LoadOptions;
 /** The keys of LoadOptions, CsvLoadOptions and CandleColumns (unknown keys are refused). */
 // Written as records over the types' keys (keyList) so that a new option cannot be left out of a list.
 const LOAD_OPTION_RECORD: Record<keyof LoadOptions, true> = {
-  instrumentId: true, timeframe: true, tsUnit: true, start: true, end: true, strict: true, timeline: true, columns: true, maxBars: true, maxHoleShare: true,
+  instrumentId: true,
+  timeframe: true,
+  tsUnit: true,
+  start: true,
+  end: true,
+  strict: true,
+  timeline: true,
+  columns: true,
+  maxBars: true,
+  maxHoleShare: true,
 };
 export const LOAD_OPTION_KEYS = keyList<LoadOptions>(LOAD_OPTION_RECORD);
 export const CSV_LOAD_OPTION_KEYS = keyList<CsvLoadOptions>({ ...LOAD_OPTION_RECORD, delimiter: true });

@@ -22,16 +22,25 @@ export const CONFIG_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-/** Parsed flags: strings, booleans and (for `multiple` flags) string lists, by flag name. */
-export interface ParsedArgs {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  values: Record<string, any>;
-  positionals: string[];
+type Flags = NonNullable<ParseArgsConfig['options']>;
+/** What `parse` hands to parseArgs for a command whose own flags are `O`. */
+interface CommandArgs<O extends Flags> {
+  args: string[];
+  options: typeof CONFIG_FLAGS & O;
+  allowPositionals: true;
+  strict: true;
 }
+/** Parsed flags, typed by their definitions: `values[flag]` is a string, boolean or list, or undefined. */
+export type Parsed<O extends Flags> = ReturnType<typeof parseArgs<CommandArgs<O>>>;
 
-export function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>): ParsedArgs {
+/**
+ * Parses `argv` against the config flags plus a command's own; the result's `values` are typed by
+ * the flag definitions (strings, booleans, string lists for `multiple` flags, undefined when absent).
+ */
+export function parse<const O extends Flags>(argv: string[], options: O): Parsed<O> {
+  const config: CommandArgs<O> = { args: argv, options: { ...CONFIG_FLAGS, ...options }, allowPositionals: true, strict: true };
   try {
-    return parseArgs({ args: argv, options: { ...CONFIG_FLAGS, ...options }, allowPositionals: true, strict: true }) as ParsedArgs;
+    return parseArgs(config);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -40,7 +49,9 @@ export function parse(argv: string[], options: NonNullable<ParseArgsConfig['opti
 /** More positional arguments than a command takes is a usage error naming the first extra one. */
 export function checkPositionals(command: string, positionals: readonly string[], max: number): void {
   if (positionals.length > max) {
-    throw new UsageError(`${command} takes ${max === 0 ? 'no arguments' : max === 1 ? 'one argument' : `${max} arguments`}; unexpected ${JSON.stringify(positionals[max])}`);
+    throw new UsageError(
+      `${command} takes ${max === 0 ? 'no arguments' : max === 1 ? 'one argument' : `${max} arguments`}; unexpected ${JSON.stringify(positionals[max])}`,
+    );
   }
 }
 
@@ -59,9 +70,12 @@ export function engineOptions(values: Record<string, unknown>): GridtaOptions {
   if (values['cache-dir'] !== undefined) o.cacheDir = values['cache-dir'];
   if (values['cache-strict'] !== undefined) o.cacheStrict = values['cache-strict'];
   if (values.engine !== undefined) o.engine = values.engine;
-  if (values['max-compute-bytes-total'] !== undefined) o.maxComputeBytesTotal = intFlag('max-compute-bytes-total', values['max-compute-bytes-total'] as string);
-  if (values['max-variants-per-compute'] !== undefined) o.maxVariantsPerCompute = intFlag('max-variants-per-compute', values['max-variants-per-compute'] as string);
-  if (values['batch-variants'] !== undefined) o.batchVariants = values['batch-variants'] === 'auto' ? 'auto' : intFlag('batch-variants', values['batch-variants'] as string);
+  if (values['max-compute-bytes-total'] !== undefined)
+    o.maxComputeBytesTotal = intFlag('max-compute-bytes-total', values['max-compute-bytes-total'] as string);
+  if (values['max-variants-per-compute'] !== undefined)
+    o.maxVariantsPerCompute = intFlag('max-variants-per-compute', values['max-variants-per-compute'] as string);
+  if (values['batch-variants'] !== undefined)
+    o.batchVariants = values['batch-variants'] === 'auto' ? 'auto' : intFlag('batch-variants', values['batch-variants'] as string);
   return o as GridtaOptions;
 }
 
@@ -72,9 +86,10 @@ const num = (s: string): number | string => (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\
  * step S, `x,y,z` explicit list, a single value a one-value axis.
  */
 export function parseAxisSpec(indicatorId: string, axis: string, spec: string): AxisSpec {
-  const m = /^\s*([^:,]+?)\.\.([^:,]+?)(?::([^,]+))?\s*$/.exec(spec);   // A and B may be decimals: 1.5..2.5:0.5
+  const m = /^\s*([^:,]+?)\.\.([^:,]+?)(?::([^,]+))?\s*$/.exec(spec); // A and B may be decimals: 1.5..2.5:0.5
   if (m) {
-    const start = num(m[1]!), stop = num(m[2]!);
+    const start = num(m[1]!),
+      stop = num(m[2]!);
     if (typeof start !== 'number' || typeof stop !== 'number') throw new UsageError(`--grid ${axis}=${spec}: a range needs numbers`);
     let step: number | string;
     if (m[3] !== undefined) step = num(m[3]);
@@ -139,7 +154,7 @@ export function reportError(e: unknown, json: boolean): number {
   const message = e instanceof Error ? e.message : String(e);
   if (json) {
     const details = e instanceof GridtaError ? e.details : {};
-    process.stdout.write(JSON.stringify({ error: { code, message, details } }) + '\n');
+    process.stdout.write(`${JSON.stringify({ error: { code, message, details } })}\n`);
   } else {
     process.stderr.write(`gridta: ${code}: ${message}\n`);
   }

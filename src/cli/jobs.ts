@@ -8,6 +8,7 @@ import { extname, join, resolve } from 'node:path';
 import { ensureWritableDir, fsStepTimedOut, type FsFaults } from '../jobs/dirs.js';
 import { fileSafe } from '../jobs/units.js';
 import { cancelJob, collectJob, jobStatus, listJobs, openJobsDb, submitJob, type JobStatus, type JobsDb } from '../jobs/index.js';
+import { checkTsUnit } from '../candles/place.js';
 import { materializeGrid } from '../grid/axes.js';
 import { registry } from '../registry/index.js';
 import type { GridtaOptions } from '../runtime/config.js';
@@ -44,7 +45,10 @@ export const JOBS_FLAGS = {
 
 const intFlag = (name: string, v: string, words: readonly string[] = []): number | string => {
   if (words.includes(v.trim().toLowerCase())) return v.trim().toLowerCase();
-  if (!/^[0-9]+$/.test(v.trim())) throw new UsageError(`--${name} must be ${words.length ? `${words.join(' or ')} or ` : ''}a non-negative integer (got ${JSON.stringify(v)})`);
+  if (!/^[0-9]+$/.test(v.trim()))
+    throw new UsageError(
+      `--${name} must be ${words.length ? `${words.join(' or ')} or ` : ''}a non-negative integer (got ${JSON.stringify(v)})`,
+    );
   return Number(v);
 };
 
@@ -89,8 +93,11 @@ export function formatStatus(st: JobStatus): string {
     `  created    ${st.createdAt}${st.startedAt ? `  started ${st.startedAt}` : ''}${st.finishedAt ? `  finished ${st.finishedAt}` : ''}${st.cancelledAt ? `  cancelled ${st.cancelledAt}` : ''}`,
     `  out        ${st.out}`,
   ];
-  for (const f of st.failures) lines.push(`  failure    unit ${f.unit} (${f.instrumentId} variants ${f.variants[0]}..${f.variants[1] - 1}, ${f.attempts} attempts, ${f.state}): ${f.error}`);
-  return lines.join('\n') + '\n';
+  for (const f of st.failures)
+    lines.push(
+      `  failure    unit ${f.unit} (${f.instrumentId} variants ${f.variants[0]}..${f.variants[1] - 1}, ${f.attempts} attempts, ${f.state}): ${f.error}`,
+    );
+  return `${lines.join('\n')}\n`;
 }
 
 async function writeAtomic(file: string, bytes: Uint8Array): Promise<void> {
@@ -121,11 +128,17 @@ const JOBS_COMMANDS = ['submit', 'status', 'ls', 'cancel', 'collect', 'help'];
 
 export async function runJobs(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === '--help' || sub === '-h') { process.stdout.write(JOBS_USAGE); return 0; }
+  if (sub === '--help' || sub === '-h') {
+    process.stdout.write(JOBS_USAGE);
+    return 0;
+  }
   // an unknown command is a usage error even with --help, before any flag is parsed or engine made
   if (sub !== undefined && !JOBS_COMMANDS.includes(sub)) throw new UsageError(`unknown jobs command ${JSON.stringify(sub)}\n${JOBS_USAGE}`);
   const { values, positionals } = parse(rest, { ...JOBS_FLAGS, ...DATA_FLAGS });
-  if (values.help || sub === undefined || sub === 'help') { process.stdout.write(JOBS_USAGE); return sub === undefined ? 2 : 0; }
+  if (values.help || sub === undefined || sub === 'help') {
+    process.stdout.write(JOBS_USAGE);
+    return sub === undefined ? 2 : 0;
+  }
   const json = values.json === true;
   if (['submit', 'status', 'cancel', 'collect', 'ls'].includes(sub)) checkPositionals(`jobs ${sub}`, positionals, sub === 'ls' ? 0 : 1);
   const needJob = (): string => {
@@ -143,63 +156,83 @@ export async function runJobs(argv: string[]): Promise<number> {
         if (data.length === 0) throw new UsageError('--data FILE|DIR is required');
         if (!values.out) throw new UsageError('--out DIR is required');
         const timeline = values.timeline as string | undefined;
-        if (timeline !== undefined && timeline !== 'dense' && timeline !== 'sessions') throw new UsageError(`--timeline must be dense or sessions (got ${JSON.stringify(timeline)})`);
+        if (timeline !== undefined && timeline !== 'dense' && timeline !== 'sessions')
+          throw new UsageError(`--timeline must be dense or sessions (got ${JSON.stringify(timeline)})`);
         // the grid is checked before connecting: an unknown id or a bad axis never needs the database
         const def = registry.get(id);
         const grid = gridOverrides(def.id, values.grid ?? []);
         materializeGrid(engine.defaultGrid(def.id, grid));
-        const fsFaults: FsFaults | undefined = process.env.GRIDTA_TEST_FAULTS === '1'
-          ? { ...(process.env.GRIDTA_TEST_FS_TIMEOUT_MS ? { timeoutMs: Number(process.env.GRIDTA_TEST_FS_TIMEOUT_MS) } : {}), ...(process.env.GRIDTA_TEST_FS_STALL_STEP ? { stallStep: process.env.GRIDTA_TEST_FS_STALL_STEP } : {}) }
-          : undefined;
-        const res = await withDb(engine, (db) => submitJob(engine, db, {
-          indicatorId: def.id, grid, data, out: values.out as string,
-          ...(values.instrument ? { instrumentId: values.instrument as string } : {}),
-          ...(values.timeframe ? { timeframe: values.timeframe as string } : {}),
-          ...(timeline ? { timeline: timeline as 'dense' | 'sessions' } : {}),
-          ...(values['ts-unit'] ? { tsUnit: values['ts-unit'] as never } : {}),
-          ...(values.outputs ? { outputs: (values.outputs as string).split(',').map((s) => s.trim()) } : {}),
-          ...(fsFaults ? { fsFaults } : {}),
-        }));
-        if (json) process.stdout.write(JSON.stringify(res) + '\n');
+        const fsFaults: FsFaults | undefined =
+          process.env.GRIDTA_TEST_FAULTS === '1'
+            ? {
+                ...(process.env.GRIDTA_TEST_FS_TIMEOUT_MS ? { timeoutMs: Number(process.env.GRIDTA_TEST_FS_TIMEOUT_MS) } : {}),
+                ...(process.env.GRIDTA_TEST_FS_STALL_STEP ? { stallStep: process.env.GRIDTA_TEST_FS_STALL_STEP } : {}),
+              }
+            : undefined;
+        const res = await withDb(engine, (db) =>
+          submitJob(engine, db, {
+            indicatorId: def.id,
+            grid,
+            data,
+            out: values.out as string,
+            ...(values.instrument ? { instrumentId: values.instrument as string } : {}),
+            ...(values.timeframe ? { timeframe: values.timeframe as string } : {}),
+            ...(timeline ? { timeline: timeline as 'dense' | 'sessions' } : {}),
+            ...(values['ts-unit'] ? { tsUnit: checkTsUnit(values['ts-unit']) } : {}),
+            ...(values.outputs ? { outputs: (values.outputs as string).split(',').map((s) => s.trim()) } : {}),
+            ...(fsFaults ? { fsFaults } : {}),
+          }),
+        );
+        if (json) process.stdout.write(`${JSON.stringify(res)}\n`);
         else {
           process.stdout.write(`${res.jobId}\n`);
-          process.stderr.write(`gridta jobs: submitted ${res.indicatorId}: ${res.instruments} instrument(s) x ${res.variants} variants in ${res.units} units of <= ${res.unitVariants} variants -> ${res.out}\n`);
+          process.stderr.write(
+            `gridta jobs: submitted ${res.indicatorId}: ${res.instruments} instrument(s) x ${res.variants} variants in ${res.units} units of <= ${res.unitVariants} variants -> ${res.out}\n`,
+          );
         }
         return 0;
       }
       case 'status': {
         const st = await withDb(engine, (db) => jobStatus(db, needJob()));
-        process.stdout.write(json ? JSON.stringify(st) + '\n' : formatStatus(st));
+        process.stdout.write(json ? `${JSON.stringify(st)}\n` : formatStatus(st));
         return 0;
       }
       case 'ls': {
         const limit = values.limit === undefined ? 50 : Number(intFlag('limit', values.limit as string));
         const all = await withDb(engine, (db) => listJobs(db, limit));
-        if (json) process.stdout.write(JSON.stringify(all) + '\n');
+        if (json) process.stdout.write(`${JSON.stringify(all)}\n`);
         else {
-          const rows = all.map((s) => `${s.jobId}  ${s.state.padEnd(9)}  ${`${s.processed}/${s.total}`.padStart(11)}  ${s.createdAt}  ${s.indicatorId} (${s.instruments} x ${s.variants})`);
-          process.stdout.write(rows.length ? rows.join('\n') + '\n' : 'no jobs\n');
+          const rows = all.map(
+            (s) =>
+              `${s.jobId}  ${s.state.padEnd(9)}  ${`${s.processed}/${s.total}`.padStart(11)}  ${s.createdAt}  ${s.indicatorId} (${s.instruments} x ${s.variants})`,
+          );
+          process.stdout.write(rows.length ? `${rows.join('\n')}\n` : 'no jobs\n');
         }
         return 0;
       }
       case 'cancel': {
         const st = await withDb(engine, (db) => cancelJob(db, needJob()));
         // cancelling a finished (or already cancelled) job changes nothing: said so, and exit 0
-        if (!json && st.cancelOutcome === 'already_finished') process.stderr.write(`gridta jobs: job ${st.jobId} is already ${st.state}; nothing to cancel\n`);
-        if (!json && st.cancelOutcome === 'already_cancelled') process.stderr.write(`gridta jobs: job ${st.jobId} was already cancelled at ${st.cancelledAt}\n`);
-        process.stdout.write(json ? JSON.stringify(st) + '\n' : formatStatus(st));
+        if (!json && st.cancelOutcome === 'already_finished')
+          process.stderr.write(`gridta jobs: job ${st.jobId} is already ${st.state}; nothing to cancel\n`);
+        if (!json && st.cancelOutcome === 'already_cancelled')
+          process.stderr.write(`gridta jobs: job ${st.jobId} was already cancelled at ${st.cancelledAt}\n`);
+        process.stdout.write(json ? `${JSON.stringify(st)}\n` : formatStatus(st));
         return 0;
       }
       case 'collect': {
         const jobId = needJob();
         const out = values.out as string | undefined;
         if (!out) throw new UsageError('--out FILE.arrow (one instrument) or DIR is required');
-        const got = await withDb(engine, (db) => collectJob(db, jobId, {
-          ...(values.instrument ? { instrumentId: values.instrument as string } : {}),
-          maxComputeBytesTotal: engine.config.maxComputeBytesTotal.value,
-        }));
+        const got = await withDb(engine, (db) =>
+          collectJob(db, jobId, {
+            ...(values.instrument ? { instrumentId: values.instrument as string } : {}),
+            maxComputeBytesTotal: engine.config.maxComputeBytesTotal.value,
+          }),
+        );
         const toFile = ['.arrow', '.feather'].includes(extname(out).toLowerCase());
-        if (toFile && got.length !== 1) throw new UsageError(`the job has ${got.length} instruments: give --out a directory, or --instrument ID`);
+        if (toFile && got.length !== 1)
+          throw new UsageError(`the job has ${got.length} instruments: give --out a directory, or --instrument ID`);
         if (!toFile) await ensureWritableDir(out, 'out', out);
         const written = [];
         for (const g of got) {
@@ -208,8 +241,10 @@ export async function runJobs(argv: string[]): Promise<number> {
           await writeAtomic(file, ipc);
           written.push({ instrumentId: g.instrumentId, file, t: g.tensor.meta.t, variants: g.tensor.meta.variants, bytes: ipc.length });
         }
-        if (json) process.stdout.write(JSON.stringify({ jobId, files: written }) + '\n');
-        else for (const w of written) process.stderr.write(`gridta jobs: ${w.instrumentId}: T=${w.t} V=${w.variants} ${w.bytes} bytes -> ${w.file}\n`);
+        if (json) process.stdout.write(`${JSON.stringify({ jobId, files: written })}\n`);
+        else
+          for (const w of written)
+            process.stderr.write(`gridta jobs: ${w.instrumentId}: T=${w.t} V=${w.variants} ${w.bytes} bytes -> ${w.file}\n`);
         return 0;
       }
       default:

@@ -4,6 +4,7 @@ import { readdirSync, unlinkSync } from 'node:fs';
 import { access, constants, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileExtension, loadCandlesFile } from '../arrow/candles.js';
+import { checkTsUnit } from '../candles/place.js';
 import { writeTensorCsv } from '../arrow/csv.js';
 import { checkExportBudget, exportBytesPerRow } from '../arrow/export.js';
 import type { Candles } from '../candles/types.js';
@@ -37,7 +38,9 @@ config flags: --config FILE --env dev|test|prod --threads N|auto --cache-dir DIR
  * at run time because the library never imports bench/ (the bench uses the library, not the reverse).
  */
 const BENCH_ENTRY = new URL('../../bench/cli.js', import.meta.url).href;
-interface BenchEntry { runBench(argv: string[]): Promise<number> }
+interface BenchEntry {
+  runBench(argv: string[]): Promise<number>;
+}
 
 const DATA_FLAGS = {
   data: { type: 'string' },
@@ -53,15 +56,19 @@ async function loadData(values: Record<string, unknown>) {
   const file = values.data as string | undefined;
   if (!file) throw new UsageError('--data FILE is required');
   const timeline = values.timeline as string | undefined;
-  if (timeline !== undefined && timeline !== 'dense' && timeline !== 'sessions') throw new UsageError(`--timeline must be dense or sessions (got ${JSON.stringify(timeline)})`);
+  if (timeline !== undefined && timeline !== 'dense' && timeline !== 'sessions')
+    throw new UsageError(`--timeline must be dense or sessions (got ${JSON.stringify(timeline)})`);
   const instrumentId = (values.instrument as string | undefined) ?? basename(file, extname(file));
   return loadCandlesFile(file, {
     instrumentId,
-    ...(values.timeframe ? { timeframe: values.timeframe as never } : {}),
+    ...(values.timeframe ? { timeframe: values.timeframe as string } : {}),
     ...(timeline ? { timeline } : {}),
-    ...(values['ts-unit'] ? { tsUnit: values['ts-unit'] as never } : {}),
+    ...(values['ts-unit'] ? { tsUnit: checkTsUnit(values['ts-unit']) } : {}),
     ...(values.strict ? { strict: true } : {}),
-  }).then((candles) => { printLoadReport(file, candles); return candles; });
+  }).then((candles) => {
+    printLoadReport(file, candles);
+    return candles;
+  });
 }
 
 /** What a load dropped (duplicate, misaligned, out-of-range rows) and its warnings, on standard error. */
@@ -70,8 +77,10 @@ function printLoadReport(file: string, candles: Candles): void {
   if (!r) return;
   const dropped = r.rowsRead - r.rowsPlaced;
   if (dropped > 0) {
-    process.stderr.write(`gridta: ${file}: ${dropped} of ${r.rowsRead} rows dropped (${r.duplicates} duplicate, ${r.misaligned} not on the ${candles.timeframe} grid, ` +
-      `${r.outOfRange} out of range); --strict makes a duplicate or misaligned row an error\n`);
+    process.stderr.write(
+      `gridta: ${file}: ${dropped} of ${r.rowsRead} rows dropped (${r.duplicates} duplicate, ${r.misaligned} not on the ${candles.timeframe} grid, ` +
+        `${r.outOfRange} out of range); --strict makes a duplicate or misaligned row an error\n`,
+    );
   }
   for (const w of r.warnings) process.stderr.write(`gridta: ${w.code}: ${w.message}\n`);
 }
@@ -99,7 +108,9 @@ function removeTempsSync(out: string): void {
   const { dir, prefix } = tempPrefix(out);
   try {
     for (const name of readdirSync(dir)) if (name.startsWith(prefix) && name.endsWith('.tmp')) unlinkSync(join(dir, name));
-  } catch { /* best effort on the way out */ }
+  } catch {
+    /* best effort on the way out */
+  }
 }
 
 /** Lets a SIGINT that arrived during synchronous work be dispatched (libuv delivers it in the poll phase). */
@@ -107,9 +118,17 @@ const dispatchSignals = (): Promise<void> => new Promise((r) => setImmediate(r))
 
 async function cmdCompute(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
-    ...DATA_FLAGS, out: { type: 'string' }, layout: { type: 'string' }, outputs: { type: 'string' }, 'variant-key': { type: 'boolean' }, progress: { type: 'boolean' },
+    ...DATA_FLAGS,
+    out: { type: 'string' },
+    layout: { type: 'string' },
+    outputs: { type: 'string' },
+    'variant-key': { type: 'boolean' },
+    progress: { type: 'boolean' },
   });
-  if (values.help) { process.stdout.write(USAGE); return 0; }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const id = positionals[0];
   if (!id) throw new UsageError('compute needs an indicator id');
   checkPositionals('compute', positionals, 1);
@@ -117,8 +136,16 @@ async function cmdCompute(argv: string[]): Promise<number> {
   if (!out) throw new UsageError('--out FILE.arrow or FILE.csv is required');
   const ext = fileExtension(out);
   if (!['.arrow', '.feather', '.csv'].includes(ext)) throw new UsageError(`--out must end in .arrow or .csv (got ${JSON.stringify(out)})`);
-  const layout = values.layout === undefined ? undefined : values.layout === 'time' ? 'TIME_MAJOR' : values.layout === 'variant' ? 'VARIANT_MAJOR' : undefined;
-  if (values.layout !== undefined && !layout) throw new UsageError(`--layout must be time or variant (got ${JSON.stringify(values.layout)})`);
+  const layout =
+    values.layout === undefined
+      ? undefined
+      : values.layout === 'time'
+        ? 'TIME_MAJOR'
+        : values.layout === 'variant'
+          ? 'VARIANT_MAJOR'
+          : undefined;
+  if (values.layout !== undefined && !layout)
+    throw new UsageError(`--layout must be time or variant (got ${JSON.stringify(values.layout)})`);
   const includeVariantKey = values['variant-key'] ?? false;
   const outputs = values.outputs ? values.outputs.split(',').map((s: string) => s.trim()) : undefined;
   // Ctrl-C from here to the end aborts: the first one at the next check (batch boundary, write chunk),
@@ -127,13 +154,17 @@ async function cmdCompute(argv: string[]): Promise<number> {
   const ac = new AbortController();
   let interrupts = 0;
   const onSigint = (): void => {
-    if (++interrupts > 1) { removeTempsSync(out); process.exit(130); }
+    if (++interrupts > 1) {
+      removeTempsSync(out);
+      process.exit(130);
+    }
     ac.abort(new Error('interrupted (Ctrl-C)'));
   };
   process.on('SIGINT', onSigint);
   let variants = 0;
   let processed = 0;
-  const cancelled = (): ComputeCancelled => new ComputeCancelled({ processed, total: variants, reason: `interrupted (Ctrl-C)${processed ? ' while writing the output' : ''}` });
+  const cancelled = (): ComputeCancelled =>
+    new ComputeCancelled({ processed, total: variants, reason: `interrupted (Ctrl-C)${processed ? ' while writing the output' : ''}` });
   const cancelledIfAborted = async (): Promise<void> => {
     await dispatchSignals();
     if (ac.signal.aborted) throw cancelled();
@@ -153,12 +184,15 @@ async function cmdCompute(argv: string[]): Promise<number> {
     const progress = !values.json && (values.progress === true || process.stderr.isTTY);
     const eol = process.stderr.isTTY ? '' : '\n';
     const showProgress = (processed: number, total: number): void => {
-      if (!ac.signal.aborted) process.stderr.write(`\r${id}: ${processed}/${total} variants (${Math.round((100 * processed) / total)}%)${eol}`);
+      if (!ac.signal.aborted)
+        process.stderr.write(`\r${id}: ${processed}/${total} variants (${Math.round((100 * processed) / total)}%)${eol}`);
     };
     const t0 = performance.now();
     if (progress) showProgress(0, est.variants);
     const tensor = await engine.compute({
-      candles, grid, ...(layout ? { layout } : {}),
+      candles,
+      grid,
+      ...(layout ? { layout } : {}),
       ...(outputs ? { outputs } : {}),
       signal: ac.signal,
       onProgress: progress ? (p) => showProgress(p.processed, p.total) : undefined,
@@ -186,9 +220,24 @@ async function cmdCompute(argv: string[]): Promise<number> {
       bytes = ipc.length;
     }
     const ms = Math.round(performance.now() - t0);
-    const summary = { indicatorId: tensor.indicatorId, instrumentId: candles.instrumentId, timeframe: candles.timeframe, t: tensor.meta.t, variants: tensor.meta.variants, outputs: tensor.outputs.map((o) => o.name), engine: tensor.meta.engine, threads: tensor.meta.threads, ms, bytes, out };
-    if (values.json) process.stdout.write(JSON.stringify(summary) + '\n');
-    else process.stderr.write(`gridta compute: ${summary.indicatorId} on ${summary.instrumentId} (${summary.timeframe}): T=${summary.t} V=${summary.variants} outputs=${summary.outputs.join(',')} engine=${summary.engine} threads=${summary.threads} ${ms} ms, ${bytes} bytes -> ${out}\n`);
+    const summary = {
+      indicatorId: tensor.indicatorId,
+      instrumentId: candles.instrumentId,
+      timeframe: candles.timeframe,
+      t: tensor.meta.t,
+      variants: tensor.meta.variants,
+      outputs: tensor.outputs.map((o) => o.name),
+      engine: tensor.meta.engine,
+      threads: tensor.meta.threads,
+      ms,
+      bytes,
+      out,
+    };
+    if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else
+      process.stderr.write(
+        `gridta compute: ${summary.indicatorId} on ${summary.instrumentId} (${summary.timeframe}): T=${summary.t} V=${summary.variants} outputs=${summary.outputs.join(',')} engine=${summary.engine} threads=${summary.threads} ${ms} ms, ${bytes} bytes -> ${out}\n`,
+      );
     return 0;
   } catch (e) {
     // Whatever a Ctrl-C made fail (an aborted write, a torn-down pool) reports as a cancellation.
@@ -204,7 +253,10 @@ async function cmdCompute(argv: string[]): Promise<number> {
 
 async function cmdEstimate(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { ...DATA_FLAGS, t: { type: 'string' }, outputs: { type: 'string' } });
-  if (values.help) { process.stdout.write(USAGE); return 0; }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const id = positionals[0];
   if (!id) throw new UsageError('estimate needs an indicator id');
   checkPositionals('estimate', positionals, 1);
@@ -217,16 +269,23 @@ async function cmdEstimate(argv: string[]): Promise<number> {
   else throw new UsageError('estimate needs --t N or --data FILE');
   const grid = engine.defaultGrid(id, gridOverrides(id, values.grid ?? []));
   const est = engine.estimate(grid, horizon, { throwOnGuard: false, ...(values.outputs ? { outputs: values.outputs.split(',') } : {}) });
-  if (values.json) process.stdout.write(JSON.stringify(est) + '\n');
+  if (values.json) process.stdout.write(`${JSON.stringify(est)}\n`);
   else {
     const lines = [`${est.indicatorId}: T=${est.t} layout=${est.layout} outputs=${est.outputs.join(',')}`];
-    for (const a of est.axes) lines.push(`  axis ${a.name} (${a.kind}): ${a.values.length} values${a.values.length <= 8 ? ` [${a.values.join(', ')}]` : ` [${a.values.slice(0, 3).join(', ')}, …, ${a.values[a.values.length - 1]}]`}`);
+    for (const a of est.axes)
+      lines.push(
+        `  axis ${a.name} (${a.kind}): ${a.values.length} values${a.values.length <= 8 ? ` [${a.values.join(', ')}]` : ` [${a.values.slice(0, 3).join(', ')}, …, ${a.values[a.values.length - 1]}]`}`,
+      );
     lines.push(`  variants ${est.variants}  (limit ${est.maxVariants}: ${est.variants <= est.maxVariants ? 'ok' : 'REFUSED'})`);
-    lines.push(`  bytesOut ${est.bytesOut}  bytesTotalEst ${est.bytesTotalEst}  (limit ${est.maxComputeBytesTotal}: ${est.bytesTotalEst <= est.maxComputeBytesTotal ? 'ok' : 'REFUSED'})`);
+    lines.push(
+      `  bytesOut ${est.bytesOut}  bytesTotalEst ${est.bytesTotalEst}  (limit ${est.maxComputeBytesTotal}: ${est.bytesTotalEst <= est.maxComputeBytesTotal ? 'ok' : 'REFUSED'})`,
+    );
     if (!est.withinGuards && est.variants <= est.maxVariants && est.bytesTotalEst <= est.maxComputeBytesTotal) {
-      lines.push('  REFUSED: the compute would not fit one WebAssembly memory (4 GiB with its input series and scratch) or one output array; split the grid');
+      lines.push(
+        '  REFUSED: the compute would not fit one WebAssembly memory (4 GiB with its input series and scratch) or one output array; split the grid',
+      );
     }
-    process.stdout.write(lines.join('\n') + '\n');
+    process.stdout.write(`${lines.join('\n')}\n`);
   }
   await engine.close();
   return est.withinGuards ? 0 : 4;
@@ -234,19 +293,24 @@ async function cmdEstimate(argv: string[]): Promise<number> {
 
 async function cmdWarmup(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {});
-  if (values.help) { process.stdout.write(USAGE); return 0; }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   checkPositionals('warmup', positionals, 0);
   const engine = createEngine(engineOptions(values));
   const report = await engine.warmup();
-  if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
+  if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else {
     const tm = report.timings;
-    process.stdout.write([
-      `gridta warmup: ok, engine ${report.requestedEngine} -> ${report.engine}, threads ${report.threads}`,
-      `cache   ${report.cache.source}${report.cache.key ? ` key ${report.cache.key.slice(0, 12)}` : ''} dir ${report.cache.dir}${report.cache.wrote ? ' (wrote entry)' : ''}`,
-      ...Object.entries(tm).map(([k, v]) => `${k.padEnd(14)} ${Math.round(v)} ms`),
-      `kernels ${report.kernels.length} exercised`,
-    ].join('\n') + '\n');
+    process.stdout.write(
+      `${[
+        `gridta warmup: ok, engine ${report.requestedEngine} -> ${report.engine}, threads ${report.threads}`,
+        `cache   ${report.cache.source}${report.cache.key ? ` key ${report.cache.key.slice(0, 12)}` : ''} dir ${report.cache.dir}${report.cache.wrote ? ' (wrote entry)' : ''}`,
+        ...Object.entries(tm).map(([k, v]) => `${k.padEnd(14)} ${Math.round(v)} ms`),
+        `kernels ${report.kernels.length} exercised`,
+      ].join('\n')}\n`,
+    );
   }
   await engine.close();
   return 0;
@@ -257,15 +321,26 @@ async function main(argv: string[]): Promise<number> {
   const json = rest.includes('--json');
   try {
     switch (cmd) {
-      case 'bench': return await ((await import(BENCH_ENTRY)) as BenchEntry).runBench(rest);
-      case 'compute': return await cmdCompute(rest);
-      case 'estimate': return await cmdEstimate(rest);
-      case 'warmup': return await cmdWarmup(rest);
-      case 'cache': return await (await import('./cache.js')).runCache(rest);
-      case 'diagnose': return await (await import('./diagnose.js')).runDiagnose(rest);
-      case 'jobs': return await (await import('./jobs.js')).runJobs(rest);
-      case 'worker': return await (await import('./worker.js')).runWorker(rest);
-      case undefined: case 'help': case '--help': case '-h':
+      case 'bench':
+        return await ((await import(BENCH_ENTRY)) as BenchEntry).runBench(rest);
+      case 'compute':
+        return await cmdCompute(rest);
+      case 'estimate':
+        return await cmdEstimate(rest);
+      case 'warmup':
+        return await cmdWarmup(rest);
+      case 'cache':
+        return await (await import('./cache.js')).runCache(rest);
+      case 'diagnose':
+        return await (await import('./diagnose.js')).runDiagnose(rest);
+      case 'jobs':
+        return await (await import('./jobs.js')).runJobs(rest);
+      case 'worker':
+        return await (await import('./worker.js')).runWorker(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
         process.stdout.write(USAGE);
         return cmd === undefined ? 2 : 0;
       default:
@@ -276,4 +351,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -24,7 +24,7 @@ lease_seconds, retry_limit and unit_variants settings have no effect. With jobs.
 `;
 
 /** Flags of `jobs submit` that a worker would silently ignore: each unit carries its job's value. */
-const JOB_ONLY_FLAGS: readonly (readonly [string, string])[] = [
+const JOB_ONLY_FLAGS: readonly (readonly [keyof typeof JOBS_FLAGS, string])[] = [
   ['lease-seconds', "a unit's lease is its job's"],
   ['retry-limit', "a unit's retries are its job's"],
   ['unit-variants', "a unit's size is its job's"],
@@ -32,14 +32,18 @@ const JOB_ONLY_FLAGS: readonly (readonly [string, string])[] = [
 
 export async function runWorker(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { ...JOBS_FLAGS, 'worker-id': { type: 'string' } });
-  if (values.help) { process.stdout.write(WORKER_USAGE); return 0; }
+  if (values.help) {
+    process.stdout.write(WORKER_USAGE);
+    return 0;
+  }
   if (positionals.length) throw new UsageError(`worker takes no arguments (got ${JSON.stringify(positionals[0])})`);
   for (const [flag, why] of JOB_ONLY_FLAGS) {
-    if (values[flag] !== undefined) throw new UsageError(`worker does not take --${flag}: ${why}, set per job at \`gridta jobs submit --${flag}\``);
+    if (values[flag] !== undefined)
+      throw new UsageError(`worker does not take --${flag}: ${why}, set per job at \`gridta jobs submit --${flag}\``);
   }
   const workerId = (values['worker-id'] as string | undefined) ?? `${hostname()}-${process.pid}`;
   const log: Logger = (level, event, fields = {}) => {
-    process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), level, event, worker: workerId, ...fields }) + '\n');
+    process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level, event, worker: workerId, ...fields })}\n`);
   };
   const engine = createEngine(jobsOptions(values));
   const cfg = engine.config;
@@ -55,23 +59,44 @@ export async function runWorker(argv: string[]): Promise<number> {
     maintenanceIntervalSeconds: 60,
     poolSize: concurrency + 3,
     onError: (e) => log('warn', 'db_error', { error: cfg.jobsDsn.value ? maskSecretsIn(e.message, cfg.jobsDsn.value) : e.message }),
-  }).catch(async (e: unknown) => { await engine.close(); throw e; });
+  }).catch(async (e: unknown) => {
+    await engine.close();
+    throw e;
+  });
   const metrics = createWorkerMetrics(workerId);
   let server: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   try {
     const warm = await engine.warmup();
     const port = cfg.jobsMetricsPort.value;
     if (port !== 'off') server = await serveMetrics(metrics, port, cfg.jobsMetricsHost.value);
-    const faults: WorkerFaults | undefined = process.env.GRIDTA_TEST_FAULTS === '1'
-      ? { stallMs: Number(process.env.GRIDTA_TEST_UNIT_STALL_MS ?? 0) || 0, batchDelayMs: Number(process.env.GRIDTA_TEST_BATCH_DELAY_MS ?? 0) || 0 }
-      : undefined;
+    const faults: WorkerFaults | undefined =
+      process.env.GRIDTA_TEST_FAULTS === '1'
+        ? {
+            stallMs: Number(process.env.GRIDTA_TEST_UNIT_STALL_MS ?? 0) || 0,
+            batchDelayMs: Number(process.env.GRIDTA_TEST_BATCH_DELAY_MS ?? 0) || 0,
+          }
+        : undefined;
     const worker = startWorker({
-      engine, db, workerId, concurrency, pollIntervalMs: cfg.jobsPollIntervalMs.value, metrics, log,
-      batchVariants: cfg.batchVariants.value, ...(faults ? { faults } : {}),
+      engine,
+      db,
+      workerId,
+      concurrency,
+      pollIntervalMs: cfg.jobsPollIntervalMs.value,
+      metrics,
+      log,
+      batchVariants: cfg.batchVariants.value,
+      ...(faults ? { faults } : {}),
     });
     log('info', 'worker_started', {
-      dsn: db.dsn, schema: db.schema, concurrency, engine: warm.engine, threads: warm.threads,
-      warmupMs: Math.round(warm.timings.totalMs), metricsPort: server?.port ?? null, metricsHost: server ? cfg.jobsMetricsHost.value : null, pid: process.pid,
+      dsn: db.dsn,
+      schema: db.schema,
+      concurrency,
+      engine: warm.engine,
+      threads: warm.threads,
+      warmupMs: Math.round(warm.timings.totalMs),
+      metricsPort: server?.port ?? null,
+      metricsHost: server ? cfg.jobsMetricsHost.value : null,
+      pid: process.pid,
     });
     let signals = 0;
     const onSignal = (sig: string): void => {
@@ -94,8 +119,12 @@ export async function runWorker(argv: string[]): Promise<number> {
     }
     const count = async (c: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> => (await c.get()).values[0]?.value ?? 0;
     log('info', 'worker_stopped', {
-      claimed: await count(metrics.claimed), succeeded: await count(metrics.succeeded), failed: await count(metrics.failed),
-      cancelled: await count(metrics.cancelled), leaseLost: await count(metrics.leaseLost), released: await count(metrics.released),
+      claimed: await count(metrics.claimed),
+      succeeded: await count(metrics.succeeded),
+      failed: await count(metrics.failed),
+      cancelled: await count(metrics.cancelled),
+      leaseLost: await count(metrics.leaseLost),
+      released: await count(metrics.released),
       expired: await count(metrics.expired),
     });
     return 0;

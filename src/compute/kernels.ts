@@ -37,8 +37,15 @@ export function elementIndex(byteOffset: number, elementBytes: 4 | 8): number {
  * Runs the batch's variants, split into runs that share one source value (one kernel call each; a
  * time piece makes up to two calls per run, see plan.ts TimePiece).
  */
-export function runBatch(exports: Record<string, unknown>, memory: { buffer: ArrayBufferLike }, def: IndicatorDef, axes: readonly Axis[],
-  plan: ComputeLayout, batch: BatchRange, executor: number): void {
+export function runBatch(
+  exports: Record<string, unknown>,
+  memory: { buffer: ArrayBufferLike },
+  def: IndicatorDef,
+  axes: readonly Axis[],
+  plan: ComputeLayout,
+  batch: BatchRange,
+  executor: number,
+): void {
   const kernel = def.kernel!;
   const fn = exports[kernel.name] as KernelFn;
   const work = plan.workOffsets[executor]!;
@@ -59,7 +66,8 @@ export function runBatch(exports: Record<string, unknown>, memory: { buffer: Arr
 
   /** One kernel call for variants s … s + n − 1 over bars r0 … r1 − 1 (series and outputs shifted to r0). */
   const call = (source: string | null, s: number, n: number, r0: number, r1: number, skip: number, resume: boolean): void => {
-    for (const [name, slot] of Object.entries(SERIES_SLOT)) u32[f + slot] = plan.series[name] === undefined ? 0 : plan.series[name]! + r0 * 4;
+    for (const [name, slot] of Object.entries(SERIES_SLOT))
+      u32[f + slot] = plan.series[name] === undefined ? 0 : plan.series[name]! + r0 * 4;
     u32[f + FRAME_SRC] = source ? plan.series[source]! + r0 * 4 : 0;
     for (let k = 0; k < plan.outputs.length; k++) {
       u32[f + FRAME_OUT + plan.slotOf[k]!] = plan.outputOffsets[k]! + r0 * tStride + s * (tm ? 4 : t * 4);
@@ -118,7 +126,11 @@ export function runBatch(exports: Record<string, unknown>, memory: { buffer: Arr
  * 0 of a one-batch run) resumed from that exact state, which rewrites its rows and its end state
  * before piece k + 1 is checked. Returns the number of re-runs.
  */
-export async function settlePieces(plan: ComputeLayout, memory: { buffer: ArrayBufferLike }, rerun: (batch: BatchRange) => Promise<void>): Promise<number> {
+export async function settlePieces(
+  plan: ComputeLayout,
+  memory: { buffer: ArrayBufferLike },
+  rerun: (batch: BatchRange) => Promise<void>,
+): Promise<number> {
   const ts = plan.timeSplit!;
   const words = ts.stateBytes / 4;
   let reruns = 0;

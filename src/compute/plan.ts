@@ -21,7 +21,9 @@ export type SeriesName = SourceSeries | BaseSeries;
 const BASE_SLOTS: readonly BaseSeries[] = ['open', 'high', 'low', 'close', 'volume'];
 
 export interface BatchRange {
-  index: number; start: number; end: number;
+  index: number;
+  start: number;
+  end: number;
   /** Set on a time piece (every variant, a range of rows; see planTimePieces). */
   rows?: TimePiece;
 }
@@ -118,7 +120,14 @@ export const IN_PROCESS_BATCH_VALUES = 2 ** 29;
 export const POOL_BATCH_VALUES = 2 ** 28;
 
 /** Batch size (runtime.md §5.2 in-process; the pool rule above), with the in-process floor above when `inProcess` is set. */
-export function batchSize(v: number, t: number, k: number, threads: number, requested: number | 'auto' | undefined, inProcess = false): number {
+export function batchSize(
+  v: number,
+  t: number,
+  k: number,
+  threads: number,
+  requested: number | 'auto' | undefined,
+  inProcess = false,
+): number {
   if (typeof requested === 'number') return Math.max(1, Math.min(requested, v));
   if (!inProcess && threads > 1) return Math.min(v, roundUp4(Math.ceil(v / threads)), Math.max(4, Math.floor(POOL_BATCH_VALUES / (t * k))));
   const auto = Math.min(v, Math.max(4, roundUp4(Math.ceil(v / (4 * threads)))));
@@ -141,8 +150,18 @@ const PIECE_ROWS = 256;
  * variant batches, each worker writing a slice of every row, gave 1.19–1.58× against the older
  * single-thread kernel and lose to the row-by-row one.
  */
-export function planTimePieces(kernel: KernelSpec, axes: readonly Axis[], t: number, variants: number, k: number, layout: Layout,
-  threads: number, requested: number | 'auto' | undefined, inProcess: boolean, warmOverride?: number): TimePiece[] | null {
+export function planTimePieces(
+  kernel: KernelSpec,
+  axes: readonly Axis[],
+  t: number,
+  variants: number,
+  k: number,
+  layout: Layout,
+  threads: number,
+  requested: number | 'auto' | undefined,
+  inProcess: boolean,
+  warmOverride?: number,
+): TimePiece[] | null {
   const ts = kernel.timeSplit;
   if (!ts || inProcess || threads < 2 || layout !== 'TIME_MAJOR' || typeof requested === 'number') return null;
   if (t * variants * k > threads * POOL_BATCH_VALUES) return null;
@@ -163,8 +182,17 @@ export function planTimePieces(kernel: KernelSpec, axes: readonly Axis[], t: num
 }
 
 export function planLayout(args: {
-  def: IndicatorDef; kernel: KernelSpec; axes: readonly Axis[]; t: number; variants: number; layout: Layout;
-  outputs: readonly string[]; threads: number; batchVariants?: number | 'auto'; executors: number; inProcess?: boolean;
+  def: IndicatorDef;
+  kernel: KernelSpec;
+  axes: readonly Axis[];
+  t: number;
+  variants: number;
+  layout: Layout;
+  outputs: readonly string[];
+  threads: number;
+  batchVariants?: number | 'auto';
+  executors: number;
+  inProcess?: boolean;
   /** Tests: a warm start of this many bars instead of the kernel's (a short one forces re-runs). */
   warmBars?: number;
 }): ComputeLayout {
@@ -180,8 +208,21 @@ export function planLayout(args: {
     series[s] = off;
     off = align(off + t * 4);
   }
-  const pieces = planTimePieces(kernel, axes, t, variants, Math.max(1, outputs.length), layout, args.threads, args.batchVariants, args.inProcess ?? false, args.warmBars);
-  const b = pieces ? variants : batchSize(variants, t, Math.max(1, outputs.length), args.threads, args.batchVariants, args.inProcess ?? false);
+  const pieces = planTimePieces(
+    kernel,
+    axes,
+    t,
+    variants,
+    Math.max(1, outputs.length),
+    layout,
+    args.threads,
+    args.batchVariants,
+    args.inProcess ?? false,
+    args.warmBars,
+  );
+  const b = pieces
+    ? variants
+    : batchSize(variants, t, Math.max(1, outputs.length), args.threads, args.batchVariants, args.inProcess ?? false);
   const workBytes = align(64 + b * Math.max(1, kernel.params.length) * 8) + align(kernel.scratchBytes(b, t) + 64);
   const workOffsets: number[] = [];
   for (let e = 0; e < args.executors; e++) {
@@ -201,8 +242,21 @@ export function planLayout(args: {
   }
   const slotOf = outputs.map((o) => kernel.slots.indexOf(o));
   return {
-    t, variants, layout, outputs, slotOf, outputOffsets, series, workOffsets, workBytes, batchVariants: b, batches,
-    ...(timeSplit ? { timeSplit } : {}), flagsOffset, totalBytes: off, pages: Math.ceil(off / PAGE),
+    t,
+    variants,
+    layout,
+    outputs,
+    slotOf,
+    outputOffsets,
+    series,
+    workOffsets,
+    workBytes,
+    batchVariants: b,
+    batches,
+    ...(timeSplit ? { timeSplit } : {}),
+    flagsOffset,
+    totalBytes: off,
+    pages: Math.ceil(off / PAGE),
   };
 }
 
@@ -213,7 +267,13 @@ export const POOL_MIN_VALUES = 2 ** 20;
  * Whether a compute runs on a pool of `poolThreads` workers (null: no pool): small outputs and
  * computes of a single batch run in-process even when a pool exists.
  */
-export function runsPooled(poolThreads: number | null, t: number, variants: number, k: number, batchVariants: number | 'auto' | undefined): boolean {
+export function runsPooled(
+  poolThreads: number | null,
+  t: number,
+  variants: number,
+  k: number,
+  batchVariants: number | 'auto' | undefined,
+): boolean {
   return poolThreads !== null && t * variants * k >= POOL_MIN_VALUES && batchSize(variants, t, k, poolThreads, batchVariants) < variants;
 }
 
@@ -221,11 +281,31 @@ export function runsPooled(poolThreads: number | null, t: number, variants: numb
  * Bytes of the WebAssembly memory a compute lays out: the plan runPooled (on a pool) or runWasm
  * (in-process) makes, so the guards refuse exactly the layouts the compute would refuse.
  */
-export function wasmMemoryBytes(def: IndicatorDef, axes: readonly Axis[], t: number, variants: number, layout: Layout, outputs: readonly string[],
-  poolThreads: number | null, batchVariants: number | 'auto' | undefined): number {
+export function wasmMemoryBytes(
+  def: IndicatorDef,
+  axes: readonly Axis[],
+  t: number,
+  variants: number,
+  layout: Layout,
+  outputs: readonly string[],
+  poolThreads: number | null,
+  batchVariants: number | 'auto' | undefined,
+): number {
   const pooled = runsPooled(poolThreads, t, variants, Math.max(1, outputs.length), batchVariants);
   const threads = pooled ? poolThreads! : 1;
-  return planLayout({ def, kernel: def.kernel!, axes, t, variants, layout, outputs, threads, batchVariants, executors: threads, inProcess: !pooled }).totalBytes;
+  return planLayout({
+    def,
+    kernel: def.kernel!,
+    axes,
+    t,
+    variants,
+    layout,
+    outputs,
+    threads,
+    batchVariants,
+    executors: threads,
+    inProcess: !pooled,
+  }).totalBytes;
 }
 
 /** The memory of an in-process compute on a WebAssembly engine with automatic batching; null without a kernel. */

@@ -18,7 +18,10 @@ function collector(): (() => void) | null {
   if (collect !== undefined) return collect;
   try {
     const existing = (globalThis as { gc?: () => void }).gc;
-    if (typeof existing === 'function') return (collect = existing);
+    if (typeof existing === 'function') {
+      collect = existing;
+      return collect;
+    }
     v8.setFlagsFromString('--expose_gc');
     const gc = vm.runInNewContext('gc') as unknown;
     collect = typeof gc === 'function' ? (gc as () => void) : null;

@@ -11,11 +11,27 @@ import type { Axis, Layout } from '../grid/types.js';
 import type { IndicatorDef, SeriesInputs, SourceSeries } from '../registry/types.js';
 import { runBatch } from './kernels.js';
 import { reclaimBeforeAllocating } from './reclaim.js';
-import { MAX_PAGES, PAGE, axisStrides, axisValueAt, memoryLimitError, planLayout, seriesNeeded, type BatchRange, type ComputeLayout } from './plan.js';
+import {
+  MAX_PAGES,
+  PAGE,
+  axisStrides,
+  axisValueAt,
+  memoryLimitError,
+  planLayout,
+  seriesNeeded,
+  type BatchRange,
+  type ComputeLayout,
+} from './plan.js';
 
 export type EngineKind = 'wasm-simd' | 'wasm-scalar' | 'reference';
 
-export interface ComputeProgress { processed: number; total: number; batchesDone: number; batchesTotal: number; elapsedMs: number }
+export interface ComputeProgress {
+  processed: number;
+  total: number;
+  batchesDone: number;
+  batchesTotal: number;
+  elapsedMs: number;
+}
 
 export interface RunRequest {
   def: IndicatorDef;
@@ -42,7 +58,13 @@ export interface OutputBacking {
   readonly outputs: readonly string[];
 }
 
-export interface RunResult { arrays: Float32Array[]; backing: OutputBacking; batches: number; batchVariants: number; attempts: number }
+export interface RunResult {
+  arrays: Float32Array[];
+  backing: OutputBacking;
+  batches: number;
+  batchVariants: number;
+  attempts: number;
+}
 
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -63,7 +85,10 @@ async function loopBatches(req: RunRequest, batches: readonly BatchRange[], run:
       run(b);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
-        throw new KernelError({ indicatorId: req.def.id, batchIndex: b.index, variantStart: b.start, variantEnd: b.end, message: e.message }, { cause: e });
+        throw new KernelError(
+          { indicatorId: req.def.id, batchIndex: b.index, variantStart: b.start, variantEnd: b.end, message: e.message },
+          { cause: e },
+        );
       }
       throw e;
     }
@@ -72,7 +97,13 @@ async function loopBatches(req: RunRequest, batches: readonly BatchRange[], run:
       await yieldToLoop();
       // an abort during the yield: no progress after it
       if (req.signal?.aborted) throw new ComputeCancelled({ processed, total: req.variants, reason: abortReason(req.signal) });
-      req.onProgress({ processed, total: req.variants, batchesDone: i + 1, batchesTotal: batches.length, elapsedMs: performance.now() - t0 });
+      req.onProgress({
+        processed,
+        total: req.variants,
+        batchesDone: i + 1,
+        batchesTotal: batches.length,
+        elapsedMs: performance.now() - t0,
+      });
     } else if (i + 1 < batches.length) {
       await yieldToLoop();
     }
@@ -84,12 +115,26 @@ async function loopBatches(req: RunRequest, batches: readonly BatchRange[], run:
 export async function runWasm(module: WebAssembly.Module, req: RunRequest): Promise<RunResult> {
   const { def, axes, variants, layout, outputs, candles } = req;
   const t = candles.t;
-  const plan: ComputeLayout = planLayout({ def, kernel: def.kernel!, axes, t, variants, layout, outputs, threads: 1, batchVariants: req.batchVariants, executors: 1, inProcess: true });
+  const plan: ComputeLayout = planLayout({
+    def,
+    kernel: def.kernel!,
+    axes,
+    t,
+    variants,
+    layout,
+    outputs,
+    threads: 1,
+    batchVariants: req.batchVariants,
+    executors: 1,
+    inProcess: true,
+  });
   const memory = computeMemory(def.id, plan, req.reuse);
   const instance = new WebAssembly.Instance(module, {
     env: {
       memory,
-      abort: () => { throw new WebAssembly.RuntimeError('kernel abort'); },
+      abort: () => {
+        throw new WebAssembly.RuntimeError('kernel abort');
+      },
     },
   });
   const exports = instance.exports as Record<string, unknown>;
@@ -109,8 +154,16 @@ export async function runWasm(module: WebAssembly.Module, req: RunRequest): Prom
 export function computeMemory(indicatorId: string, plan: ComputeLayout, reuse?: OutputBacking): WebAssembly.Memory {
   if (reuse) {
     if (reuse.kind === 'wasm' && reuse.memory && reuse.memory.buffer.byteLength >= plan.totalBytes) return reuse.memory;
-    throw new GridValidationError({ indicatorId, field: 'out', reason: 'shape_mismatch', value: reuse.kind === 'wasm' ? 'memory too small' : 'plain arrays', expected: `a WebAssembly-backed tensor of ${plan.totalBytes} bytes` },
-      'the tensor passed as out cannot hold this compute');
+    throw new GridValidationError(
+      {
+        indicatorId,
+        field: 'out',
+        reason: 'shape_mismatch',
+        value: reuse.kind === 'wasm' ? 'memory too small' : 'plain arrays',
+        expected: `a WebAssembly-backed tensor of ${plan.totalBytes} bytes`,
+      },
+      'the tensor passed as out cannot hold this compute',
+    );
   }
   if (plan.pages > MAX_PAGES) throw memoryLimitError(indicatorId, plan.totalBytes);
   reclaimBeforeAllocating(plan.pages * PAGE);
@@ -131,8 +184,16 @@ export async function runReference(req: RunRequest): Promise<RunResult> {
   const t = candles.t;
   const kernel = def.kernel!;
   if (req.reuse && req.reuse.kind !== 'plain') {
-    throw new GridValidationError({ indicatorId: def.id, field: 'out', reason: 'shape_mismatch', value: 'WebAssembly-backed tensor', expected: 'a tensor of the reference engine' },
-      'the tensor passed as out was computed by another engine');
+    throw new GridValidationError(
+      {
+        indicatorId: def.id,
+        field: 'out',
+        reason: 'shape_mismatch',
+        value: 'WebAssembly-backed tensor',
+        expected: 'a tensor of the reference engine',
+      },
+      'the tensor passed as out was computed by another engine',
+    );
   }
   const arrays = req.reuse ? [...req.reuse.arrays] : outputs.map(() => new Float32Array(t * variants));
   const strides = axisStrides(axes);
@@ -140,14 +201,31 @@ export async function runReference(req: RunRequest): Promise<RunResult> {
   const paramAxes = axes.map((a, k) => [a.name, k] as const).filter(([n]) => n !== 'source');
   const base: Record<string, Float32Array | undefined> = {};
   for (const s of seriesNeeded(def, axes)) base[s] = buildSourceSeries(candles, s as SourceSeries);
-  const plan = planLayout({ def, kernel, axes, t, variants, layout, outputs, threads: 1, batchVariants: req.batchVariants, executors: 1, inProcess: true });
+  const plan = planLayout({
+    def,
+    kernel,
+    axes,
+    t,
+    variants,
+    layout,
+    outputs,
+    threads: 1,
+    batchVariants: req.batchVariants,
+    executors: 1,
+    inProcess: true,
+  });
   const tm = layout === 'TIME_MAJOR';
   await loopBatches(req, plan.batches, (b) => {
     for (let v = b.start; v < b.end; v++) {
       const params: Record<string, number> = {};
       for (const [name, k] of paramAxes) params[name] = axisValueAt(axes, strides, k, v) as number;
       const inputs: SeriesInputs = {
-        t, open: base.open, high: base.high, low: base.low, close: base.close, volume: base.volume,
+        t,
+        open: base.open,
+        high: base.high,
+        low: base.low,
+        close: base.close,
+        volume: base.volume,
         src: srcAxis >= 0 ? base[axisValueAt(axes, strides, srcAxis, v) as string] : undefined,
       };
       const res = kernel.reference(inputs, params);

@@ -127,9 +127,11 @@ export function tensorExportBudget(t: IndicatorTensor<unknown>): number {
 /** Thrown by `toArrow` / `toArrowIPC` of a tensor created without exporters. */
 export class ArrowExportUnavailableError extends GridtaError<{ method: string; indicatorId: string }> {
   constructor(method: string, indicatorId: string) {
-    super('arrow_unavailable',
+    super(
+      'arrow_unavailable',
       `${method}: this tensor (${indicatorId}) was created without Arrow exporters; import { tensorToArrow, tensorToArrowIPC } from 'gridta/arrow' and call them with the tensor`,
-      { method, indicatorId });
+      { method, indicatorId },
+    );
   }
 }
 
@@ -139,11 +141,15 @@ function invariant(ok: boolean, message: string): asserts ok {
 
 function freezeAxes(axes: readonly Axis[]): readonly Axis[] {
   if (Object.isFrozen(axes) && axes.every((a) => Object.isFrozen(a) && Object.isFrozen(a.values))) return axes;
-  return Object.freeze(axes.map((a) => Object.freeze({
-    name: a.name,
-    kind: a.kind,
-    values: Object.freeze([...(a.values as readonly (number | string)[])]) as readonly number[] | readonly string[],
-  })));
+  return Object.freeze(
+    axes.map((a) =>
+      Object.freeze({
+        name: a.name,
+        kind: a.kind,
+        values: Object.freeze([...(a.values as readonly (number | string)[])]) as readonly number[] | readonly string[],
+      }),
+    ),
+  );
 }
 
 /**
@@ -167,11 +173,15 @@ export function createTensor<A = unknown>(init: TensorInit, exporters?: TensorEx
   for (const o of init.outputs) {
     invariant(!names.has(o.name), `output ${o.name} is listed twice`);
     names.add(o.name);
-    invariant(o.values instanceof Float32Array && o.values.length === T * V,
-      `output ${o.name} must be a Float32Array of length t * variants = ${T * V} (got ${o.values?.length})`);
+    invariant(
+      o.values instanceof Float32Array && o.values.length === T * V,
+      `output ${o.name} must be a Float32Array of length t * variants = ${T * V} (got ${o.values?.length})`,
+    );
   }
-  invariant(meta.t === T && meta.variants === V && meta.outputs === init.outputs.length,
-    `meta (t ${meta.t}, variants ${meta.variants}, outputs ${meta.outputs}) must match the tensor (${T}, ${V}, ${init.outputs.length})`);
+  invariant(
+    meta.t === T && meta.variants === V && meta.outputs === init.outputs.length,
+    `meta (t ${meta.t}, variants ${meta.variants}, outputs ${meta.outputs}) must match the tensor (${T}, ${V}, ${init.outputs.length})`,
+  );
   invariant(Number.isFinite(init.maxComputeBytesTotal) && init.maxComputeBytesTotal > 0, 'maxComputeBytesTotal must be a positive number');
 
   const indicatorId = def.id;
@@ -191,13 +201,16 @@ export function createTensor<A = unknown>(init: TensorInit, exporters?: TensorEx
     if (values) return values;
     throw new GridValidationError(
       { indicatorId, field: 'outputs', reason: 'unknown_output', value: output, expected: outputNames },
-      `${indicatorId} has no output ${JSON.stringify(output)} in this tensor (outputs: ${outputNames.join(', ')})`);
+      `${indicatorId} has no output ${JSON.stringify(output)} in this tensor (outputs: ${outputNames.join(', ')})`,
+    );
   };
   const checkV = (v: number, what: string): void => {
-    if (!Number.isInteger(v) || v < 0 || v >= V) throw new RangeError(`${what}: variant index must be an integer in [0, ${V}) (got ${String(v)})`);
+    if (!Number.isInteger(v) || v < 0 || v >= V)
+      throw new RangeError(`${what}: variant index must be an integer in [0, ${V}) (got ${String(v)})`);
   };
   const checkT = (t: number, what: string): void => {
-    if (!Number.isInteger(t) || t < 0 || t >= T) throw new RangeError(`${what}: bar index must be an integer in [0, ${T}) (got ${String(t)})`);
+    if (!Number.isInteger(t) || t < 0 || t >= T)
+      throw new RangeError(`${what}: bar index must be an integer in [0, ${T}) (got ${String(t)})`);
   };
 
   const tensor: IndicatorTensor<A> = {

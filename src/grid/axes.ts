@@ -30,9 +30,8 @@ const RANGE_PARTS = ['start', 'stopIncl', 'step'] as const;
 /** Relative tolerance of the hard step grid (§3.4 step 4, range only). */
 const GRID_TOLERANCE = 1e-9;
 
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const hasOwn = (o: object, k: string): boolean => Object.hasOwn(o, k);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Keeps `details.value` JSON-safe without hiding NaN and ±Infinity (the message prints them). */
 export function safeValue(v: unknown): unknown {
@@ -43,18 +42,27 @@ export function safeValue(v: unknown): unknown {
 
 /** Throws GridValidationError with details in the documented key order. */
 export function gridFail(
-  indicatorId: string, field: string, reason: GridReason, value: unknown, explanation: string, expected?: unknown,
+  indicatorId: string,
+  field: string,
+  reason: GridReason,
+  value: unknown,
+  explanation: string,
+  expected?: unknown,
 ): never {
-  const details = expected === undefined
-    ? { indicatorId, field, reason, value: safeValue(value) }
-    : { indicatorId, field, reason, value: safeValue(value), expected };
+  const details =
+    expected === undefined
+      ? { indicatorId, field, reason, value: safeValue(value) }
+      : { indicatorId, field, reason, value: safeValue(value), expected };
   throw new GridValidationError(details, explanation);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Exact decimal ranges ([G4])
 
-interface Decimal { readonly coef: bigint; readonly exp: number }   // value = coef * 10^exp
+interface Decimal {
+  readonly coef: bigint;
+  readonly exp: number;
+} // value = coef * 10^exp
 
 /** The shortest round-trip decimal of a finite double, as `coef * 10^exp`. */
 function toDecimal(x: number): Decimal {
@@ -70,7 +78,7 @@ function toDecimal(x: number): Decimal {
   return { coef: BigInt(mant), exp };
 }
 
-const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => 10 ** k);   // exact up to 1e22
+const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => 10 ** k); // exact up to 1e22
 
 /**
  * [G4] A float range in exact decimal arithmetic. The three bounds are written as their shortest
@@ -80,11 +88,15 @@ const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => 10 ** k); 
  * before anything is built.
  */
 export function decimalRange(start: number, stopIncl: number, step: number): { count: bigint; build: () => number[] } {
-  const ds = toDecimal(start), de = toDecimal(stopIncl), dp = toDecimal(step);
+  const ds = toDecimal(start),
+    de = toDecimal(stopIncl),
+    dp = toDecimal(step);
   const scale = Math.min(ds.exp, de.exp, dp.exp);
   const up = (d: Decimal): bigint => d.coef * 10n ** BigInt(d.exp - scale);
-  const S = up(ds), E = up(de), P = up(dp);
-  const count = (E - S) / P + 1n;   // E >= S and P > 0, so truncation is floor
+  const S = up(ds),
+    E = up(de),
+    P = up(dp);
+  const count = (E - S) / P + 1n; // E >= S and P > 0, so truncation is floor
   const build = (): number[] => {
     const n = Number(count);
     const out = new Array<number>(n);
@@ -93,7 +105,9 @@ export function decimalRange(start: number, stopIncl: number, step: number): { c
     if (scale <= 0 && scale >= -22 && safe(S) && safe(P) && safe(last)) {
       // Both operands are exact doubles, so one IEEE division gives the double nearest to the exact
       // decimal quotient: the same result as parsing the decimal string, without building it.
-      const s0 = Number(S), p0 = Number(P), div = POW10[-scale]!;
+      const s0 = Number(S),
+        p0 = Number(P),
+        div = POW10[-scale]!;
       for (let i = 0; i < n; i++) out[i] = (s0 + i * p0) / div;
     } else {
       for (let i = 0; i < n; i++) out[i] = Number(`${S + BigInt(i) * P}e${scale}`);
@@ -105,7 +119,9 @@ export function decimalRange(start: number, stopIncl: number, step: number): { c
 
 /** [G3] An int range as exact integers: the count first, then the values on demand. */
 function intRange(start: number, stopIncl: number, step: number): { count: bigint; build: () => number[] } {
-  const S = BigInt(start), E = BigInt(stopIncl), P = BigInt(step);
+  const S = BigInt(start),
+    E = BigInt(stopIncl),
+    P = BigInt(step);
   const count = (E - S) / P + 1n;
   const build = (): number[] => {
     const n = Number(count);
@@ -151,8 +167,14 @@ function materialiseAxis(id: string, base: string, kind: AxisKind, input: unknow
   const allowed = mode === 'explicit' ? AXIS_EXPLICIT_KEYS : AXIS_RANGE_KEYS;
   for (const key of Object.keys(input)) {
     if (!allowed.includes(key)) {
-      gridFail(id, `${base}.${key}`, 'invalid_spec', input[key] ?? null,
-        `unknown key ${JSON.stringify(key)} in a ${mode} spec (allowed: ${allowed.join(', ')})`, allowed);
+      gridFail(
+        id,
+        `${base}.${key}`,
+        'invalid_spec',
+        input[key] ?? null,
+        `unknown key ${JSON.stringify(key)} in a ${mode} spec (allowed: ${allowed.join(', ')})`,
+        allowed,
+      );
     }
   }
   if (mode === 'explicit') {
@@ -162,10 +184,18 @@ function materialiseAxis(id: string, base: string, kind: AxisKind, input: unknow
     return explicitValues(id, base, input.values);
   }
   if (kind === 'source' || kind === 'enum') {
-    gridFail(id, base, 'invalid_spec', 'range', `a range is not allowed on ${kind === 'source' ? 'the source axis' : 'an enum axis'}; list the values explicitly`, 'explicit');
+    gridFail(
+      id,
+      base,
+      'invalid_spec',
+      'range',
+      `a range is not allowed on ${kind === 'source' ? 'the source axis' : 'an enum axis'}; list the values explicitly`,
+      'explicit',
+    );
   }
   for (const part of RANGE_PARTS) {
-    if (!hasOwn(input, part) || input[part] === undefined) gridFail(id, `${base}.${part}`, 'invalid_spec', null, `is required in a range spec`);
+    if (!hasOwn(input, part) || input[part] === undefined)
+      gridFail(id, `${base}.${part}`, 'invalid_spec', null, `is required in a range spec`);
   }
   for (const part of RANGE_PARTS) {
     if (typeof input[part] !== 'number') gridFail(id, `${base}.${part}`, 'wrong_type', input[part], 'must be a number', 'a number');
@@ -197,7 +227,14 @@ function explicitValues(id: string, base: string, values: readonly unknown[]): R
 }
 
 /** §3.4 step 4: validates materialised values; returns the normalised values. */
-function validateValues(id: string, base: string, kind: AxisKind, raw: RawAxis, p: ParamDef | null, allowed: readonly string[]): readonly number[] | readonly string[] {
+function validateValues(
+  id: string,
+  base: string,
+  kind: AxisKind,
+  raw: RawAxis,
+  p: ParamDef | null,
+  allowed: readonly string[],
+): readonly number[] | readonly string[] {
   const vals = raw.values;
   const at = (i: number): string => `${base}.values[${i}]`;
   if (kind === 'source' || kind === 'enum') {
@@ -216,31 +253,47 @@ function validateValues(id: string, base: string, kind: AxisKind, raw: RawAxis, 
     return out;
   }
   const def = p!;
-  const min = def.min!, max = def.max!, hardStep = def.step!;
+  const min = def.min!,
+    max = def.max!,
+    hardStep = def.step!;
   const range = raw.range;
   // In a range, the first value is `start` and values increase, so a bound failure is reported on
   // the key the caller has to change.
   const boundField = (i: number, which: 'min' | 'max'): [string, number] =>
     range ? (which === 'min' ? [`${base}.start`, range.start] : [`${base}.stopIncl`, range.stopIncl]) : [at(i), vals[i] as number];
   const out: number[] = new Array(vals.length);
-  const seen = new Set<number>();   // SameValueZero: 0 and -0 collide, as §3.4 asks
+  const seen = new Set<number>(); // SameValueZero: 0 and -0 collide, as §3.4 asks
   for (let i = 0; i < vals.length; i++) {
     const v = vals[i];
     if (typeof v !== 'number') gridFail(id, at(i), 'wrong_type', v, `must be ${describeKind(kind)}`, 'a number');
     if (!Number.isFinite(v)) gridFail(id, at(i), 'non_finite', v, 'must be a finite number', 'a finite number');
     if (kind === 'int' && !Number.isInteger(v)) gridFail(id, at(i), 'not_integer', v, 'must be an integer', 'an integer');
-    if (v < min) { const [f, g] = boundField(i, 'min'); gridFail(id, f, 'below_min', g, `must be >= ${min}`, `>= ${min}`); }
-    if (v > max) { const [f, g] = boundField(i, 'max'); gridFail(id, f, 'above_max', g, `must be <= ${max}`, `<= ${max}`); }
+    if (v < min) {
+      const [f, g] = boundField(i, 'min');
+      gridFail(id, f, 'below_min', g, `must be >= ${min}`, `>= ${min}`);
+    }
+    if (v > max) {
+      const [f, g] = boundField(i, 'max');
+      gridFail(id, f, 'above_max', g, `must be <= ${max}`, `<= ${max}`);
+    }
     // Range values never decrease, so a repeat (two decimals rounding to one double) is adjacent.
-    if (range ? i > 0 && v === out[i - 1] : seen.has(v)) gridFail(id, at(i), 'duplicate_value', v, 'repeats an earlier value of this axis', 'unique values');
+    if (range ? i > 0 && v === out[i - 1] : seen.has(v))
+      gridFail(id, at(i), 'duplicate_value', v, 'repeats an earlier value of this axis', 'unique values');
     if (!range) seen.add(v);
-    out[i] = kind === 'int' && v === 0 ? 0 : v;   // an int -0 is plain 0
+    out[i] = kind === 'int' && v === 0 ? 0 : v; // an int -0 is plain 0
   }
   if (range) {
     const q = range.step / hardStep;
     const qr = Math.round(q);
     if (!(Math.abs(q - qr) <= GRID_TOLERANCE) || qr < 1) {
-      gridFail(id, `${base}.step`, 'step_not_multiple', range.step, `must be a multiple of the hard step ${hardStep}`, `a multiple of ${hardStep}`);
+      gridFail(
+        id,
+        `${base}.step`,
+        'step_not_multiple',
+        range.step,
+        `must be a multiple of the hard step ${hardStep}`,
+        `a multiple of ${hardStep}`,
+      );
     }
     for (let i = 0; i < out.length; i++) {
       const r = (out[i]! - min) / hardStep;
@@ -262,7 +315,13 @@ function validateValues(id: string, base: string, kind: AxisKind, raw: RawAxis, 
  */
 export function materializeGrid(spec: GridSpec, reg: Registry = defaultRegistry): MaterialisedGrid {
   if (!isPlainObject(spec)) {
-    gridFail(typeof spec === 'string' ? spec : '', 'grid', 'invalid_spec', spec ?? null, 'must be a grid spec object { indicatorId, source?, params?, layout? }');
+    gridFail(
+      typeof spec === 'string' ? spec : '',
+      'grid',
+      'invalid_spec',
+      spec ?? null,
+      'must be a grid spec object { indicatorId, source?, params?, layout? }',
+    );
   }
   // Step 1: lookup (UnknownIndicatorError carries the suggestions).
   const def = reg.get(spec.indicatorId as string);
@@ -282,12 +341,19 @@ export function materializeGrid(spec: GridSpec, reg: Registry = defaultRegistry)
     }
     if (unknown.length > 0) {
       unknown.sort();
-      gridFail(id, 'params', 'unknown_axis', unknown,
-        `${id} has no axis ${unknown.join(', ')} (its params are: ${paramAxes.join(', ') || 'none'})`, paramAxes);
+      gridFail(
+        id,
+        'params',
+        'unknown_axis',
+        unknown,
+        `${id} has no axis ${unknown.join(', ')} (its params are: ${paramAxes.join(', ') || 'none'})`,
+        paramAxes,
+      );
     }
     for (const key of Object.keys(rawParams)) {
       const name = key.trim();
-      if (params.has(name)) gridFail(id, 'params', 'duplicate_value', name, `names the axis ${name} twice (keys are trimmed)`, 'unique axis names');
+      if (params.has(name))
+        gridFail(id, 'params', 'duplicate_value', name, `names the axis ${name} twice (keys are trimmed)`, 'unique axis names');
       params.set(name, rawParams[key]);
     }
   }
@@ -295,7 +361,14 @@ export function materializeGrid(spec: GridSpec, reg: Registry = defaultRegistry)
   const hasSource = def.axes.includes('source');
   const source = spec.source as unknown;
   if (hasSource && source === undefined) {
-    gridFail(id, 'source', 'source_required', null, `${id} needs a source axis (one or more of ${def.sourceValues!.join(', ')})`, def.sourceValues);
+    gridFail(
+      id,
+      'source',
+      'source_required',
+      null,
+      `${id} needs a source axis (one or more of ${def.sourceValues!.join(', ')})`,
+      def.sourceValues,
+    );
   }
   if (!hasSource && source !== undefined) {
     gridFail(id, 'source', 'source_not_supported', source, `${id} has no source axis`);
@@ -346,7 +419,7 @@ export function checkVariantRules(grid: MaterialisedGrid): void {
   if (axes.some((a) => a.values.length === 0)) return;
   const n = axes.length;
   const idx = new Array<number>(n).fill(0);
-  const rec: Record<string, number | string> = {};   // one record, updated in place per variant
+  const rec: Record<string, number | string> = {}; // one record, updated in place per variant
   for (const a of axes) rec[a.name] = a.values[0]!;
   let v = 0;
   for (;;) {
@@ -358,7 +431,10 @@ export function checkVariantRules(grid: MaterialisedGrid): void {
     let k = n - 1;
     for (; k >= 0; k--) {
       const a = axes[k]!;
-      if (++idx[k]! < a.values.length) { rec[a.name] = a.values[idx[k]!]!; break; }
+      if (++idx[k]! < a.values.length) {
+        rec[a.name] = a.values[idx[k]!]!;
+        break;
+      }
       idx[k] = 0;
       rec[a.name] = a.values[0]!;
     }
@@ -404,7 +480,7 @@ function positionOf(values: readonly (number | string)[], x: unknown): number {
     for (let i = 0; i < values.length; i++) if (!m.has(values[i])) m.set(values[i], i);
     indexCache.set(values, m);
   }
-  if (typeof x === 'number' && Number.isNaN(x)) return -1;   // === never matches NaN
+  if (typeof x === 'number' && Number.isNaN(x)) return -1; // === never matches NaN
   return m.get(x) ?? -1;
 }
 
@@ -416,10 +492,20 @@ const axisField = (name: string): string => (name === 'source' ? 'source' : `par
  */
 export function variantIndex(indicatorId: string, axes: readonly Axis[], values: Readonly<Record<string, number | string>>): number {
   const names = axes.map((a) => a.name);
-  if (!isPlainObject(values)) gridFail(indicatorId, 'values', 'invalid_spec', values ?? null, 'must be an object of axis name -> value', names);
-  const unknown = Object.keys(values).filter((k) => !names.includes(k)).sort();
+  if (!isPlainObject(values))
+    gridFail(indicatorId, 'values', 'invalid_spec', values ?? null, 'must be an object of axis name -> value', names);
+  const unknown = Object.keys(values)
+    .filter((k) => !names.includes(k))
+    .sort();
   if (unknown.length > 0) {
-    gridFail(indicatorId, 'params', 'unknown_axis', unknown, `${indicatorId} has no axis ${unknown.join(', ')} (its axes are: ${names.join(', ') || 'none'})`, names);
+    gridFail(
+      indicatorId,
+      'params',
+      'unknown_axis',
+      unknown,
+      `${indicatorId} has no axis ${unknown.join(', ')} (its axes are: ${names.join(', ') || 'none'})`,
+      names,
+    );
   }
   let index = 0;
   for (const a of axes) {

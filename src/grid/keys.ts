@@ -31,7 +31,7 @@ export function formatFloatV1(x: number): string {
   if (!Number.isFinite(x)) throw new RangeError(`a variant key float must be finite (got ${String(x)})`);
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
   const sign = x < 0 ? '-' : '';
-  const expo = Math.abs(x).toExponential();          // "d.ddde±N", shortest round-trip digits
+  const expo = Math.abs(x).toExponential(); // "d.ddde±N", shortest round-trip digits
   const eAt = expo.indexOf('e');
   const digits = expo.slice(0, eAt).replace('.', '');
   const e = Number(expo.slice(eAt + 1));
@@ -56,12 +56,12 @@ function formatAxisValue(kind: Axis['kind'], v: number | string): string {
 /** Per-axes cache for tensors: formatted values per axis, parameter order by name, strides. */
 interface TensorKeyer {
   readonly idJson: string;
-  readonly sourceAxis: number;                      // -1 without a source axis
-  readonly paramOrder: readonly number[];           // axis positions of the params, sorted by name
-  readonly nameJson: readonly string[];             // JSON of each axis name
+  readonly sourceAxis: number; // -1 without a source axis
+  readonly paramOrder: readonly number[]; // axis positions of the params, sorted by name
+  readonly nameJson: readonly string[]; // JSON of each axis name
   readonly strides: readonly number[];
   readonly lengths: readonly number[];
-  readonly formatted: (string[] | undefined)[];     // filled per axis on first use
+  readonly formatted: (string[] | undefined)[]; // filled per axis on first use
 }
 const keyers = new WeakMap<readonly Axis[], TensorKeyer>();
 
@@ -71,8 +71,12 @@ function keyerFor(def: IndicatorDef, axes: readonly Axis[]): TensorKeyer {
   const lengths = axes.map((a) => a.values.length);
   const strides = new Array<number>(axes.length);
   let s = 1;
-  for (let i = axes.length - 1; i >= 0; i--) { strides[i] = s; s *= lengths[i]!; }
-  const paramOrder = axes.map((a, i) => ({ name: a.name.trim(), i }))
+  for (let i = axes.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= lengths[i]!;
+  }
+  const paramOrder = axes
+    .map((a, i) => ({ name: a.name.trim(), i }))
     .filter((x) => x.name !== 'source')
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((x) => x.i);
@@ -94,7 +98,7 @@ function formattedAxis(k: TensorKeyer, def: IndicatorDef, axes: readonly Axis[],
   if (!f) {
     const a = axes[i]!;
     // The parameter's kind decides the notation, never the JS value (a mult of 2 is `2.0`).
-    const kind = a.name === 'source' ? 'source' : def.params.find((p) => p.name === a.name)?.kind ?? a.kind;
+    const kind = a.name === 'source' ? 'source' : (def.params.find((p) => p.name === a.name)?.kind ?? a.kind);
     f = (a.values as readonly (number | string)[]).map((v) => formatAxisValue(kind, v));
     k.formatted[i] = f;
   }
@@ -118,19 +122,25 @@ function wrapPayload(indicators: readonly string[], instrumentId: string, timefr
 
 /** Lower-case hex SHA-256 of the UTF-8 payload (§4.3). */
 export function hashPayloadV1(payload: string): string {
-  return oneShot !== undefined
-    ? oneShot('sha256', payload, 'hex')
-    : nodeCrypto.createHash('sha256').update(payload, 'utf8').digest('hex');
+  return oneShot !== undefined ? oneShot('sha256', payload, 'hex') : nodeCrypto.createHash('sha256').update(payload, 'utf8').digest('hex');
 }
 /** `crypto.hash` (Node >= 20.12) hashes a string as UTF-8 in one call, about twice as fast. */
 const oneShot: ((alg: string, data: string, enc: 'hex') => string) | undefined =
-  typeof (nodeCrypto as { hash?: unknown }).hash === 'function' ? (nodeCrypto as { hash: (a: string, d: string, e: 'hex') => string }).hash : undefined;
+  typeof (nodeCrypto as { hash?: unknown }).hash === 'function'
+    ? (nodeCrypto as { hash: (a: string, d: string, e: 'hex') => string }).hash
+    : undefined;
 
 /**
  * §6.5: the v1 payload of variant `v` of a materialised (already validated) grid, for tensors. No
  * validation: `def`, `axes`, `instrumentId` and `timeframe` come from a compute that passed §1.3 and §3.4.
  */
-export function tensorVariantKeyPayload(def: IndicatorDef, axes: readonly Axis[], v: number, instrumentId: string, timeframe: string): string {
+export function tensorVariantKeyPayload(
+  def: IndicatorDef,
+  axes: readonly Axis[],
+  v: number,
+  instrumentId: string,
+  timeframe: string,
+): string {
   const k = keyerFor(def, axes);
   const json = indicatorJson(k, def, axes, (i) => Math.floor(v / k.strides[i]!) % k.lengths[i]!);
   return wrapPayload([json], instrumentId.trim(), timeframe.trim().toLowerCase());
@@ -153,7 +163,15 @@ export function variantKeyPayloadV1(sel: VariantKeySelection, reg: Registry = de
     gridFail('', 'selection', 'invalid_spec', sel ?? null, 'must be an object { instrumentId, timeframe, indicators }', SELECTION_KEYS);
   }
   const unknownSel = findUnknownKey(sel, SELECTION_KEYS);
-  if (unknownSel) gridFail('', unknownSel.key, 'invalid_spec', unknownSel.key, unknownKeyExplanation(unknownSel, 'a variant key selection'), SELECTION_KEYS);
+  if (unknownSel)
+    gridFail(
+      '',
+      unknownSel.key,
+      'invalid_spec',
+      unknownSel.key,
+      unknownKeyExplanation(unknownSel, 'a variant key selection'),
+      SELECTION_KEYS,
+    );
   const { instrumentId, timeframe, indicators } = sel as { instrumentId: unknown; timeframe: unknown; indicators: unknown };
   if (typeof instrumentId !== 'string') gridFail('', 'instrumentId', 'wrong_type', instrumentId ?? null, 'must be a string', 'a string');
   const instrument = instrumentId.trim();
@@ -163,19 +181,38 @@ export function variantKeyPayloadV1(sel: VariantKeySelection, reg: Registry = de
     const allowed = Object.keys(TIMEFRAME_MS);
     gridFail('', 'timeframe', 'not_allowed', safeValue(timeframe) ?? null, `must be one of ${allowed.join(', ')}`, allowed);
   }
-  if (!Array.isArray(indicators)) gridFail('', 'indicators', 'invalid_spec', safeValue(indicators) ?? null, 'must be an array of indicator selections');
+  if (!Array.isArray(indicators))
+    gridFail('', 'indicators', 'invalid_spec', safeValue(indicators) ?? null, 'must be an array of indicator selections');
   if (indicators.length === 0) gridFail('', 'indicators', 'empty_values', [], 'must name at least one indicator', 'a non-empty list');
   const parts: { id: string; json: string }[] = [];
   const seen = new Set<string>();
   for (const entry of indicators as unknown[]) {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      gridFail('', 'indicators', 'invalid_spec', safeValue(entry) ?? null, 'each entry must be an object { indicatorId, source?, params? }', SELECTION_ENTRY_KEYS);
+      gridFail(
+        '',
+        'indicators',
+        'invalid_spec',
+        safeValue(entry) ?? null,
+        'each entry must be an object { indicatorId, source?, params? }',
+        SELECTION_ENTRY_KEYS,
+      );
     }
     const e = entry as Record<string, unknown>;
     const def = reg.get(e.indicatorId as string);
     const unknownEntry = findUnknownKey(e, SELECTION_ENTRY_KEYS);
-    if (unknownEntry) gridFail(def.id, unknownEntry.key, 'invalid_spec', unknownEntry.key, unknownKeyExplanation(unknownEntry, 'an indicator selection'), SELECTION_ENTRY_KEYS);
-    const grid = materializeGrid({ indicatorId: def.id, source: e.source as AxisInput | undefined, params: e.params as Record<string, AxisInput> | undefined }, reg);
+    if (unknownEntry)
+      gridFail(
+        def.id,
+        unknownEntry.key,
+        'invalid_spec',
+        unknownEntry.key,
+        unknownKeyExplanation(unknownEntry, 'an indicator selection'),
+        SELECTION_ENTRY_KEYS,
+      );
+    const grid = materializeGrid(
+      { indicatorId: def.id, source: e.source as AxisInput | undefined, params: e.params as Record<string, AxisInput> | undefined },
+      reg,
+    );
     for (const a of grid.axes) {
       if (a.values.length !== 1) {
         const field = a.name === 'source' ? 'source' : `params.${a.name}`;
@@ -187,7 +224,11 @@ export function variantKeyPayloadV1(sel: VariantKeySelection, reg: Registry = de
     parts.push({ id: def.id, json: indicatorJson(keyerFor(def, grid.axes), def, grid.axes, () => 0) });
   }
   parts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return wrapPayload(parts.map((p) => p.json), instrument, tf);
+  return wrapPayload(
+    parts.map((p) => p.json),
+    instrument,
+    tf,
+  );
 }
 
 /** §4.3: the v1 variant key (64 lower-case hex chars) of a selection. */

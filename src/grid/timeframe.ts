@@ -15,7 +15,7 @@ export const TIMEFRAME_MS: Readonly<Record<Timeframe, number>> = Object.freeze({
 export function normalizeTimeframe(value: unknown): Timeframe | null {
   if (typeof value !== 'string') return null;
   const tf = value.trim().toLowerCase();
-  return Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, tf) ? (tf as Timeframe) : null;
+  return Object.hasOwn(TIMEFRAME_MS, tf) ? (tf as Timeframe) : null;
 }
 
 /** The timeframe whose step is `ms`, or null. */

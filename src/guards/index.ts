@@ -31,7 +31,13 @@ export interface Limits {
   readonly memoryBytes?: MemoryBytesFn;
 }
 
-export type MemoryBytesFn = (grid: MaterialisedGrid, t: number, variants: number, layout: Layout, outputs: readonly string[]) => number | null;
+export type MemoryBytesFn = (
+  grid: MaterialisedGrid,
+  t: number,
+  variants: number,
+  layout: Layout,
+  outputs: readonly string[],
+) => number | null;
 
 /** One wasm32 memory holds at most 4 GiB (65536 pages of 64 KiB). */
 export const MAX_MEMORY_BYTES = 65536 * 65536;
@@ -42,8 +48,16 @@ export const MAX_MEMORY_BYTES = 65536 * 65536;
  * the compute alike, so both refuse the same grids with the same error.
  */
 export function memoryLimitError(indicatorId: string, totalBytes: number): GridValidationError {
-  return new GridValidationError({ indicatorId, field: 'grid', reason: 'too_many_values', value: totalBytes, expected: `<= ${MAX_MEMORY_BYTES} bytes in one WebAssembly memory` },
-    'outputs plus inputs exceed the 4 GiB of one WebAssembly memory; split the grid into smaller computes');
+  return new GridValidationError(
+    {
+      indicatorId,
+      field: 'grid',
+      reason: 'too_many_values',
+      value: totalBytes,
+      expected: `<= ${MAX_MEMORY_BYTES} bytes in one WebAssembly memory`,
+    },
+    'outputs plus inputs exceed the 4 GiB of one WebAssembly memory; split the grid into smaller computes',
+  );
 }
 
 export const DEFAULT_LIMITS: Limits = Object.freeze({ maxVariantsPerCompute: 600_000, maxComputeBytesTotal: 5_368_709_120 });
@@ -76,9 +90,16 @@ export interface ComputePlan {
   readonly maxComputeBytesTotal: number;
 }
 
-export interface TimeRange { readonly start: number; readonly end: number; readonly timeframe: string }
+export interface TimeRange {
+  readonly start: number;
+  readonly end: number;
+  readonly timeframe: string;
+}
 /** Anything shaped like gridta `Candles`: only `t` is read. */
-export interface CandlesLike { readonly t: number; readonly tsOpen: unknown }
+export interface CandlesLike {
+  readonly t: number;
+  readonly tsOpen: unknown;
+}
 export type Horizon = number | TimeRange | CandlesLike;
 
 export interface EstimateOptions extends PlanOptions {
@@ -135,11 +156,26 @@ export function resolveHorizon(indicatorId: string, horizon: unknown): number {
   if (isObject(horizon) && 'tsOpen' in horizon && typeof horizon.t === 'number') return checkT(indicatorId, horizon.t);
   if (isObject(horizon) && ('start' in horizon || 'end' in horizon || 'timeframe' in horizon)) {
     const unknown = findUnknownKey(horizon, TIME_RANGE_KEYS);
-    if (unknown) gridFail(indicatorId, `timeRange.${unknown.key}`, 'invalid_spec', unknown.key, unknownKeyExplanation(unknown, 'a time range'), TIME_RANGE_KEYS);
+    if (unknown)
+      gridFail(
+        indicatorId,
+        `timeRange.${unknown.key}`,
+        'invalid_spec',
+        unknown.key,
+        unknownKeyExplanation(unknown, 'a time range'),
+        TIME_RANGE_KEYS,
+      );
     const tf = normalizeTimeframe(horizon.timeframe);
     if (tf === null) {
       const allowed = Object.keys(TIMEFRAME_MS);
-      gridFail(indicatorId, 'timeRange.timeframe', 'not_allowed', horizon.timeframe ?? null, `must be one of ${allowed.join(', ')}`, allowed);
+      gridFail(
+        indicatorId,
+        'timeRange.timeframe',
+        'not_allowed',
+        horizon.timeframe ?? null,
+        `must be one of ${allowed.join(', ')}`,
+        allowed,
+      );
     }
     for (const k of ['start', 'end'] as const) {
       const v = horizon[k];
@@ -148,20 +184,35 @@ export function resolveHorizon(indicatorId: string, horizon: unknown): number {
       if (!Number.isFinite(v)) gridFail(indicatorId, f, 'non_finite', v, 'must be a finite number', 'a finite number');
       if (!Number.isSafeInteger(v)) gridFail(indicatorId, f, 'not_integer', v, 'must be an integer number of milliseconds', 'an integer');
     }
-    const start = horizon.start as number, end = horizon.end as number;
+    const start = horizon.start as number,
+      end = horizon.end as number;
     const stepMs = TIMEFRAME_MS[tf];
     if (end <= start) gridFail(indicatorId, 'timeRange', 'time_range_empty', { start, end }, 'end must be after start', 'end > start');
     if ((end - start) % stepMs !== 0) {
-      gridFail(indicatorId, 'timeRange', 'time_range_misaligned', { start, end, timeframe: tf },
-        `end - start (${end - start} ms) is not a whole number of ${tf} bars (${stepMs} ms)`, `end - start a multiple of ${stepMs}`);
+      gridFail(
+        indicatorId,
+        'timeRange',
+        'time_range_misaligned',
+        { start, end, timeframe: tf },
+        `end - start (${end - start} ms) is not a whole number of ${tf} bars (${stepMs} ms)`,
+        `end - start a multiple of ${stepMs}`,
+      );
     }
     return (end - start) / stepMs;
   }
-  return gridFail(indicatorId, 't', 'invalid_t', horizon ?? null, 'must be a positive integer, a time range { start, end, timeframe } or candles', 'a positive integer');
+  return gridFail(
+    indicatorId,
+    't',
+    'invalid_t',
+    horizon ?? null,
+    'must be a positive integer, a time range { start, end, timeframe } or candles',
+    'a positive integer',
+  );
 }
 
 function checkT(indicatorId: string, t: number): number {
-  if (!Number.isSafeInteger(t) || t < 1) gridFail(indicatorId, 't', 'invalid_t', t, 'must be a positive integer number of bars', 'a positive integer');
+  if (!Number.isSafeInteger(t) || t < 1)
+    gridFail(indicatorId, 't', 'invalid_t', t, 'must be a positive integer number of bars', 'a positive integer');
   return t;
 }
 
@@ -173,7 +224,14 @@ export function selectOutputs(def: IndicatorDef, requested: unknown): readonly s
   const seen = new Set<string>();
   for (const name of requested as unknown[]) {
     if (typeof name !== 'string' || !def.outputs.includes(name)) {
-      gridFail(def.id, 'outputs', 'unknown_output', name ?? null, `${def.id} has no output ${String(name)} (its outputs are: ${def.outputs.join(', ')})`, def.outputs);
+      gridFail(
+        def.id,
+        'outputs',
+        'unknown_output',
+        name ?? null,
+        `${def.id} has no output ${String(name)} (its outputs are: ${def.outputs.join(', ')})`,
+        def.outputs,
+      );
     }
     if (seen.has(name)) gridFail(def.id, 'outputs', 'duplicate_value', name, `names the output ${name} twice`, 'unique output names');
     seen.add(name);
@@ -194,16 +252,23 @@ export function checkMaxVariants(indicatorId: string, requested: unknown): void 
  * §5.2: validates a request `maxVariants`, then checks V against the config limit and then the
  * request limit. Returns the effective limit and the error to throw, if any.
  */
-function variantsGuard(indicatorId: string, scope: 'compute' | 'batch', variants: bigint, requested: unknown, limits: Limits)
-  : { maxVariants: number; error: VariantsGuardExceeded | null } {
+function variantsGuard(
+  indicatorId: string,
+  scope: 'compute' | 'batch',
+  variants: bigint,
+  requested: unknown,
+  limits: Limits,
+): { maxVariants: number; error: VariantsGuardExceeded | null } {
   checkMaxVariants(indicatorId, requested);
   const config = limits.maxVariantsPerCompute;
   const request = requested as number | undefined;
   const maxVariants = request === undefined ? config : Math.min(request, config);
   const over = (limit: number): boolean => variants > BigInt(Math.floor(limit));
   let error: VariantsGuardExceeded | null = null;
-  if (over(config)) error = new VariantsGuardExceeded({ scope, variants: variantsDetail(variants), maxVariants: config, limitSource: 'config' });
-  else if (request !== undefined && over(request)) error = new VariantsGuardExceeded({ scope, variants: variantsDetail(variants), maxVariants: request, limitSource: 'request' });
+  if (over(config))
+    error = new VariantsGuardExceeded({ scope, variants: variantsDetail(variants), maxVariants: config, limitSource: 'config' });
+  else if (request !== undefined && over(request))
+    error = new VariantsGuardExceeded({ scope, variants: variantsDetail(variants), maxVariants: request, limitSource: 'request' });
   return { maxVariants, error };
 }
 
@@ -219,15 +284,30 @@ export function computeBytes(t: number, variants: number, outputs: number): { by
  * length of one output array, then (with `layoutToo`, once V is known to be bounded) the
  * WebAssembly memory layout of `limits.memoryBytes`. Returns the error the compute would throw.
  */
-function computeRefusal(grid: MaterialisedGrid, t: number, layout: Layout, outputs: readonly string[], limits: Limits, layoutToo: boolean)
-  : ComputeBudgetExceeded | GridValidationError | null {
+function computeRefusal(
+  grid: MaterialisedGrid,
+  t: number,
+  layout: Layout,
+  outputs: readonly string[],
+  limits: Limits,
+  layoutToo: boolean,
+): ComputeBudgetExceeded | GridValidationError | null {
   const variants = Number(grid.variants);
   const k = outputs.length;
   const { bytesOut, bytesTotalEst } = computeBytes(t, variants, k);
   const maxComputeBytesTotal = limits.maxComputeBytesTotal;
   const limit = bytesTotalEst > maxComputeBytesTotal ? 'bytes' : t * variants > MAX_ARRAY_ELEMENTS ? 'elements' : null;
   if (limit !== null) {
-    const details: ComputeBudgetDetails = { scope: 'compute', limit, t, variants, outputs: k, bytesOut, bytesTotalEst, maxComputeBytesTotal };
+    const details: ComputeBudgetDetails = {
+      scope: 'compute',
+      limit,
+      t,
+      variants,
+      outputs: k,
+      bytesOut,
+      bytesTotalEst,
+      maxComputeBytesTotal,
+    };
     return new ComputeBudgetExceeded(details);
   }
   if (!layoutToo || !limits.memoryBytes) return null;
@@ -266,7 +346,15 @@ function evaluate(spec: GridSpec, horizon: unknown, opts: EstimateOptions, limit
     withinGuards = false;
   }
   const plan: ComputePlan = Object.freeze({
-    grid, outputs, variants, t, layout, bytesOut, bytesTotalEst, maxVariants: guard.maxVariants, maxComputeBytesTotal,
+    grid,
+    outputs,
+    variants,
+    t,
+    layout,
+    bytesOut,
+    bytesTotalEst,
+    maxVariants: guard.maxVariants,
+    maxComputeBytesTotal,
   });
   return { plan, withinGuards };
 }
@@ -279,7 +367,8 @@ function evaluate(spec: GridSpec, horizon: unknown, opts: EstimateOptions, limit
  * on success nothing proportional to V or T * V has been allocated.
  */
 export function planCompute(spec: GridSpec, t: number, opts: PlanOptions, limits: Limits, reg: Registry = defaultRegistry): ComputePlan {
-  return evaluate(spec, t, { maxVariants: opts.maxVariants, outputs: opts.outputs, layout: opts.layout, throwOnGuard: true }, limits, reg).plan;
+  return evaluate(spec, t, { maxVariants: opts.maxVariants, outputs: opts.outputs, layout: opts.layout, throwOnGuard: true }, limits, reg)
+    .plan;
 }
 
 /** The option names `estimate` and `estimateBatch` accept. */
@@ -294,16 +383,24 @@ function idOf(spec: unknown, reg: Registry): string {
 
 /** Options of an estimate: an object (or absent) with known keys only and a boolean `throwOnGuard`. */
 function checkEstimateOptions(indicatorId: string, opts: unknown, known: readonly string[], where: string): void {
-  if (!isPlainObject(opts)) gridFail(indicatorId, 'opts', 'wrong_type', opts ?? null, `the options of ${where} must be an object`, 'an object');
+  if (!isPlainObject(opts))
+    gridFail(indicatorId, 'opts', 'wrong_type', opts ?? null, `the options of ${where} must be an object`, 'an object');
   const unknown = findUnknownKey(opts, known);
-  if (unknown) gridFail(indicatorId, unknown.key, 'invalid_spec', unknown.key, unknownKeyExplanation(unknown, `the options of ${where}`), known);
+  if (unknown)
+    gridFail(indicatorId, unknown.key, 'invalid_spec', unknown.key, unknownKeyExplanation(unknown, `the options of ${where}`), known);
   if (opts.throwOnGuard !== undefined && typeof opts.throwOnGuard !== 'boolean') {
     gridFail(indicatorId, 'throwOnGuard', 'wrong_type', opts.throwOnGuard, 'must be a boolean', 'a boolean');
   }
 }
 
 /** §5.1: sizes a compute without touching candle values. */
-export function estimate(spec: GridSpec, horizon: Horizon, opts: EstimateOptions = {}, limits: Limits = DEFAULT_LIMITS, reg: Registry = defaultRegistry): EstimateResult {
+export function estimate(
+  spec: GridSpec,
+  horizon: Horizon,
+  opts: EstimateOptions = {},
+  limits: Limits = DEFAULT_LIMITS,
+  reg: Registry = defaultRegistry,
+): EstimateResult {
   checkEstimateOptions(idOf(spec, reg), opts, ESTIMATE_OPTION_KEYS, 'estimate');
   const { plan, withinGuards } = evaluate(spec, horizon, opts, limits, reg);
   return Object.freeze({
@@ -326,25 +423,40 @@ function specKey(spec: unknown): [string, string] {
   const id = isObject(spec) && typeof spec.indicatorId === 'string' ? spec.indicatorId.trim().toLowerCase() : '';
   let body = '';
   try {
-    body = JSON.stringify(spec, (_k, v: unknown) => {
-      if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-      if (typeof v === 'bigint') return `${v}n`;
-      if (isObject(v) && !Array.isArray(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]));
-      return v;
-    }) ?? '';
-  } catch { /* cyclic or exotic: leave the tie as given */ }
+    body =
+      JSON.stringify(spec, (_k, v: unknown) => {
+        if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+        if (typeof v === 'bigint') return `${v}n`;
+        if (isObject(v) && !Array.isArray(v))
+          return Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, v[k]]),
+          );
+        return v;
+      }) ?? '';
+  } catch {
+    /* cyclic or exotic: leave the tie as given */
+  }
   return [id, body];
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** §5.4: sizes several grids that one strategy will combine. */
-export function estimateBatch(grids: readonly GridSpec[], horizon: Horizon, opts: BatchEstimateOptions = {}, limits: Limits = DEFAULT_LIMITS, reg: Registry = defaultRegistry): BatchEstimateResult {
+export function estimateBatch(
+  grids: readonly GridSpec[],
+  horizon: Horizon,
+  opts: BatchEstimateOptions = {},
+  limits: Limits = DEFAULT_LIMITS,
+  reg: Registry = defaultRegistry,
+): BatchEstimateResult {
   checkEstimateOptions('', opts, BATCH_ESTIMATE_OPTION_KEYS, 'estimateBatch');
   const throwOnGuard = opts.throwOnGuard ?? true;
   if (!Array.isArray(grids)) gridFail('', 'grids', 'invalid_spec', null, 'must be an array of grid specs');
   if (grids.length === 0) gridFail('', 'grids', 'empty_values', [], 'must hold at least one grid', 'a non-empty list');
-  const ordered = grids.map((g) => ({ g, key: specKey(g) }))
+  const ordered = grids
+    .map((g) => ({ g, key: specKey(g) }))
     .sort((a, b) => cmp(a.key[0], b.key[0]) || cmp(a.key[1], b.key[1]))
     .map((x) => x.g);
   const mats = ordered.map((g) => materializeGrid(g, reg));
@@ -376,8 +488,15 @@ export function estimateBatch(grids: readonly GridSpec[], horizon: Horizon, opts
   if (estimatedMemoryBytes > maxComputeBytesTotal) {
     if (throwOnGuard && withinGuards) {
       throw new ComputeBudgetExceeded({
-        scope: 'batch', limit: 'bytes', t, totalVariants, bytesCandles, bytesOut: bytesIndicators, reserve,
-        bytesTotalEst: estimatedMemoryBytes, maxComputeBytesTotal,
+        scope: 'batch',
+        limit: 'bytes',
+        t,
+        totalVariants,
+        bytesCandles,
+        bytesOut: bytesIndicators,
+        reserve,
+        bytesTotalEst: estimatedMemoryBytes,
+        maxComputeBytesTotal,
       });
     }
     withinGuards = false;
@@ -393,8 +512,15 @@ export function estimateBatch(grids: readonly GridSpec[], horizon: Horizon, opts
     }
   }
   return Object.freeze({
-    totalVariants, bytesCandles, bytesIndicators, reserve, estimatedMemoryBytes, perIndicator: Object.freeze(perIndicator),
-    t, maxVariants: guard.maxVariants, maxComputeBytesTotal, withinGuards,
+    totalVariants,
+    bytesCandles,
+    bytesIndicators,
+    reserve,
+    estimatedMemoryBytes,
+    perIndicator: Object.freeze(perIndicator),
+    t,
+    maxVariants: guard.maxVariants,
+    maxComputeBytesTotal,
+    withinGuards,
   });
 }
-

@@ -7,13 +7,30 @@
  * table an in-process compute of the same grid exports.
  */
 import {
-  Data, Dictionary, Field, Float32, Float64, Int32, makeData, makeVector, RecordBatch, Schema, Struct, Table,
-  tableFromIPC, tableToIPC, TimestampMillisecond, Uint32, Utf8, Vector, type DataType,
+  type Data,
+  Dictionary,
+  Field,
+  Float32,
+  Float64,
+  Int32,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  tableFromIPC,
+  tableToIPC,
+  TimestampMillisecond,
+  Uint32,
+  Utf8,
+  type Vector,
+  type DataType,
 } from 'apache-arrow';
 import { MAX_BATCH_ROWS, TENSOR_LONG_SCHEMA, toArrowExporters, utf8Vector } from '../arrow/export.js';
 import { createTensor, type IndicatorTensor } from '../compute/tensor.js';
 import { JobIncompleteError } from '../errors.js';
 import { tensorVariantKey } from '../grid/keys.js';
+import type { Timeframe } from '../grid/timeframe.js';
 import type { Axis } from '../grid/types.js';
 import type { IndicatorDef } from '../registry/types.js';
 
@@ -27,7 +44,7 @@ export interface UnitGrid {
   /** Primary first, as the engine orders them. */
   readonly outputs: readonly string[];
   readonly instrumentId: string;
-  readonly timeframe: string;
+  readonly timeframe: Timeframe;
   readonly timeline: 'dense' | 'sessions';
   readonly tsOpen: BigInt64Array;
 }
@@ -41,7 +58,6 @@ export interface UnitValues {
   readonly outputs: readonly Float32Array[];
   readonly keys: readonly string[];
 }
-
 
 function metadata(g: UnitGrid, u: Pick<UnitValues, 'index' | 'instrument' | 'start' | 'end'>): Map<string, string> {
   const lookAhead = g.def.lookAhead.filter((n) => g.outputs.includes(n));
@@ -82,7 +98,8 @@ export function unitToIPC(g: UnitGrid, u: UnitValues): Uint8Array {
   for (const a of g.axes) {
     stride /= a.values.length;
     st.push(stride);
-    const type: DataType = a.kind === 'int' ? new Int32() : a.kind === 'float' ? new Float64() : new Dictionary(new Utf8(), new Int32(), dictId++, false);
+    const type: DataType =
+      a.kind === 'int' ? new Int32() : a.kind === 'float' ? new Float64() : new Dictionary(new Utf8(), new Int32(), dictId++, false);
     axisTypes.push(type);
     axisDicts.push(a.kind === 'int' || a.kind === 'float' ? undefined : utf8Vector(a.values.map(String)));
     fields.push(new Field(a.name, type, false));
@@ -121,10 +138,12 @@ export function unitToIPC(g: UnitGrid, u: UnitValues): Uint8Array {
         children.push(makeData({ type: axisTypes[k] as Float64, length: rows, nullCount: 0, data: col }));
       } else {
         const col = new Int32Array(rows);
-        for (let j = j0; j < j1; j++) col.fill(a.kind === 'int' ? values[pos(j)] as number : pos(j), (j - j0) * T, (j - j0 + 1) * T);
-        children.push(a.kind === 'int'
-          ? makeData({ type: axisTypes[k] as Int32, length: rows, nullCount: 0, data: col })
-          : makeData({ type: axisTypes[k] as Dictionary<Utf8, Int32>, length: rows, nullCount: 0, data: col, dictionary: axisDicts[k]! }));
+        for (let j = j0; j < j1; j++) col.fill(a.kind === 'int' ? (values[pos(j)] as number) : pos(j), (j - j0) * T, (j - j0 + 1) * T);
+        children.push(
+          a.kind === 'int'
+            ? makeData({ type: axisTypes[k] as Int32, length: rows, nullCount: 0, data: col })
+            : makeData({ type: axisTypes[k] as Dictionary<Utf8, Int32>, length: rows, nullCount: 0, data: col, dictionary: axisDicts[k]! }),
+        );
       }
     });
     for (const values of u.outputs) {
@@ -169,12 +188,26 @@ export function mergeUnits(g: MergeInput): IndicatorTensor<Table> {
   const missing = g.units.filter((u) => u.bytes === null);
   if (missing.length) {
     throw new JobIncompleteError({
-      jobId: g.jobId, instrumentId: g.instrumentId, reason: 'missing_units', missing: missing.slice(0, 20).map((u) => ({ unit: u.index, file: u.file })),
-      missingCount: missing.length, total: g.units.length,
+      jobId: g.jobId,
+      instrumentId: g.instrumentId,
+      reason: 'missing_units',
+      missing: missing.slice(0, 20).map((u) => ({ unit: u.index, file: u.file })),
+      missingCount: missing.length,
+      total: g.units.length,
     });
   }
   const bad = (unit: number, file: string, what: string): never => {
-    throw new JobIncompleteError({ jobId: g.jobId, instrumentId: g.instrumentId, reason: 'bad_unit_file', missing: [{ unit, file }], missingCount: 1, total: g.units.length }, `${file}: ${what}`);
+    throw new JobIncompleteError(
+      {
+        jobId: g.jobId,
+        instrumentId: g.instrumentId,
+        reason: 'bad_unit_file',
+        missing: [{ unit, file }],
+        missingCount: 1,
+        total: g.units.length,
+      },
+      `${file}: ${what}`,
+    );
   };
   const outputs = g.outputs.map(() => new Float32Array(T * V));
   const covered = new Uint8Array(V);
@@ -195,7 +228,8 @@ export function mergeUnits(g: MergeInput): IndicatorTensor<Table> {
     const ts = table.getChild('ts_open')!.toArray() as BigInt64Array;
     if (!tsOpen) tsOpen = ts.slice(0, T);
     for (let j = 0; j < n; j++) {
-      for (let i = 0; i < T; i++) if (ts[j * T + i] !== tsOpen[i]) bad(u.index, u.file, `ts_open of row ${j * T + i} differs from the instrument's timeline`);
+      for (let i = 0; i < T; i++)
+        if (ts[j * T + i] !== tsOpen[i]) bad(u.index, u.file, `ts_open of row ${j * T + i} differs from the instrument's timeline`);
     }
     const variant = table.getChild('variant')!.toArray() as Uint32Array;
     const keys = table.getChild('variant_key');
@@ -205,7 +239,8 @@ export function mergeUnits(g: MergeInput): IndicatorTensor<Table> {
       if (covered[v]) bad(u.index, u.file, `variant ${v} appears twice`);
       covered[v] = 1;
       const key = keys?.get(j * T) as string | null | undefined;
-      if (key !== tensorVariantKey(g.def, g.axes, v, g.instrumentId, g.timeframe)) bad(u.index, u.file, `variant ${v} has key ${String(key)}, not the grid's`);
+      if (key !== tensorVariantKey(g.def, g.axes, v, g.instrumentId, g.timeframe))
+        bad(u.index, u.file, `variant ${v} has key ${String(key)}, not the grid's`);
     }
     g.outputs.forEach((name, k) => {
       const col = table.getChild(name);
@@ -218,19 +253,41 @@ export function mergeUnits(g: MergeInput): IndicatorTensor<Table> {
   const gaps = covered.reduce((c, x) => c + (x === 0 ? 1 : 0), 0);
   if (gaps > 0 || !tsOpen) {
     const gap = covered.indexOf(0);
-    throw new JobIncompleteError({ jobId: g.jobId, instrumentId: g.instrumentId, reason: 'missing_variants', missing: [], missingCount: gaps, total: g.units.length },
-      `variant ${gap} of ${g.instrumentId} is in no unit file`);
+    throw new JobIncompleteError(
+      { jobId: g.jobId, instrumentId: g.instrumentId, reason: 'missing_variants', missing: [], missingCount: gaps, total: g.units.length },
+      `variant ${gap} of ${g.instrumentId} is in no unit file`,
+    );
   }
-  return createTensor<Table>({
-    def: g.def, axes: g.axes, layout: 'VARIANT_MAJOR', t: T, variants: V,
-    outputs: g.outputs.map((name, k) => ({ name, values: outputs[k]! })),
-    tsOpen,
-    maxComputeBytesTotal: g.maxComputeBytesTotal,
-    meta: {
-      t: T, variants: V, outputs: g.outputs.length, nanPolicy: 'propagate', computeMs: 0, warmupMs: 0, engine: g.engine, threads: 1,
-      batches: g.units.length, batchVariants: Math.max(...g.units.map((u) => u.end - u.start)), attempts: g.units.length,
-      lookAheadOutputs: g.def.lookAhead.filter((o) => g.outputs.includes(o)),
-      instrumentId: g.instrumentId, timeframe: g.timeframe as never, timeline: g.timeline, start: g.start, end: g.end,
+  return createTensor<Table>(
+    {
+      def: g.def,
+      axes: g.axes,
+      layout: 'VARIANT_MAJOR',
+      t: T,
+      variants: V,
+      outputs: g.outputs.map((name, k) => ({ name, values: outputs[k]! })),
+      tsOpen,
+      maxComputeBytesTotal: g.maxComputeBytesTotal,
+      meta: {
+        t: T,
+        variants: V,
+        outputs: g.outputs.length,
+        nanPolicy: 'propagate',
+        computeMs: 0,
+        warmupMs: 0,
+        engine: g.engine,
+        threads: 1,
+        batches: g.units.length,
+        batchVariants: Math.max(...g.units.map((u) => u.end - u.start)),
+        attempts: g.units.length,
+        lookAheadOutputs: g.def.lookAhead.filter((o) => g.outputs.includes(o)),
+        instrumentId: g.instrumentId,
+        timeframe: g.timeframe,
+        timeline: g.timeline,
+        start: g.start,
+        end: g.end,
+      },
     },
-  }, toArrowExporters);
+    toArrowExporters,
+  );
 }

@@ -40,7 +40,16 @@ export interface UnitComputeResult {
 
 /** The keys of UnitComputeInput. */
 export const UNIT_COMPUTE_KEYS = keyList<UnitComputeInput>({
-  engine: true, def: true, axes: true, outputs: true, candles: true, start: true, end: true, batchVariants: true, between: true, onBatch: true,
+  engine: true,
+  def: true,
+  axes: true,
+  outputs: true,
+  candles: true,
+  start: true,
+  end: true,
+  batchVariants: true,
+  between: true,
+  onBatch: true,
 });
 
 export async function computeUnitValues(u: UnitComputeInput): Promise<UnitComputeResult> {
@@ -58,15 +67,24 @@ export async function computeUnitValues(u: UnitComputeInput): Promise<UnitComput
     const b1 = Math.min(u.end, b0 + bv);
     const t0 = performance.now();
     for (const blk of cartesianBlocks(u.axes, b0, b1)) {
-      const tensor = await u.engine.compute({ candles: u.candles, grid: explicitGrid(u.def.id, blk.axes), layout: 'VARIANT_MAJOR', outputs: u.outputs });
+      const tensor = await u.engine.compute({
+        candles: u.candles,
+        grid: explicitGrid(u.def.id, blk.axes),
+        layout: 'VARIANT_MAJOR',
+        outputs: u.outputs,
+      });
       const m = blk.end - blk.start;
       const want = variantValues(u.axes, blk.start);
       const got = tensor.variantValues(0);
       if (tensor.meta.variants !== m || Object.keys(want).some((k) => want[k] !== got[k])) {
-        throw new Error(`block ${blk.start}..${blk.end - 1} computed ${tensor.meta.variants} variants starting at ${JSON.stringify(got)}, not ${JSON.stringify(want)}`);
+        throw new Error(
+          `block ${blk.start}..${blk.end - 1} computed ${tensor.meta.variants} variants starting at ${JSON.stringify(got)}, not ${JSON.stringify(want)}`,
+        );
       }
       // same-type copies keep every bit pattern (NaNs included)
-      u.outputs.forEach((name, k) => values[k]!.set(tensor.output(name), (blk.start - u.start) * T));
+      u.outputs.forEach((name, k) => {
+        values[k]!.set(tensor.output(name), (blk.start - u.start) * T);
+      });
       for (let j = 0; j < m; j++) keys[blk.start - u.start + j] = tensor.variantKey(j);
       engine = tensor.meta.engine;
     }

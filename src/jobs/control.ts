@@ -4,7 +4,7 @@
  * tables only record what a job is and what happened to each unit.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, type Stats } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { loadCandlesFile } from '../arrow/candles.js';
@@ -54,20 +54,31 @@ export interface SubmitResult {
 }
 
 async function dataFiles(paths: readonly string[], faults: FsFaults): Promise<string[]> {
-  if (paths.length === 0) throw new JobInputError({ field: 'data', reason: 'no_data_files', value: [] }, 'at least one candle file or directory is required');
+  if (paths.length === 0)
+    throw new JobInputError({ field: 'data', reason: 'no_data_files', value: [] }, 'at least one candle file or directory is required');
   const out: string[] = [];
   for (const p of paths) {
     const abs = resolve(p);
-    let st;
+    let st: Stats;
     try {
       st = await bounded('data', 'stat', p, () => fsp.stat(abs), faults);
     } catch (e) {
       if (e instanceof JobInputError) throw e;
-      throw new JobInputError({ field: 'data', reason: 'not_found', value: p, expected: 'an existing .csv/.arrow file or a directory of them' }, 'no such file or directory', { cause: e });
+      throw new JobInputError(
+        { field: 'data', reason: 'not_found', value: p, expected: 'an existing .csv/.arrow file or a directory of them' },
+        'no such file or directory',
+        { cause: e },
+      );
     }
     if (st.isDirectory()) {
-      const names = (await bounded('data', 'readdir', p, () => fsp.readdir(abs), faults)).filter((n) => DATA_EXTENSIONS.includes(extname(n).toLowerCase()) && !n.startsWith('.')).sort();
-      if (names.length === 0) throw new JobInputError({ field: 'data', reason: 'no_data_files', value: p, expected: DATA_EXTENSIONS }, 'the directory holds no candle files');
+      const names = (await bounded('data', 'readdir', p, () => fsp.readdir(abs), faults))
+        .filter((n) => DATA_EXTENSIONS.includes(extname(n).toLowerCase()) && !n.startsWith('.'))
+        .sort();
+      if (names.length === 0)
+        throw new JobInputError(
+          { field: 'data', reason: 'no_data_files', value: p, expected: DATA_EXTENSIONS },
+          'the directory holds no candle files',
+        );
       out.push(...names.map((n) => join(abs, n)));
     } else if (st.isFile()) out.push(abs);
     else throw new JobInputError({ field: 'data', reason: 'not_a_file', value: p }, 'is neither a file nor a directory');
@@ -85,7 +96,15 @@ function orderedUuid(index: number): string {
 
 /** The keys of SubmitRequest (but the test-only `fsFaults`, see submitJob) and CollectOptions. */
 export const SUBMIT_REQUEST_KEYS = keyList<Omit<SubmitRequest, 'fsFaults'>>({
-  indicatorId: true, grid: true, data: true, out: true, instrumentId: true, timeframe: true, timeline: true, tsUnit: true, outputs: true,
+  indicatorId: true,
+  grid: true,
+  data: true,
+  out: true,
+  instrumentId: true,
+  timeframe: true,
+  timeline: true,
+  tsUnit: true,
+  outputs: true,
 });
 export const COLLECT_OPTION_KEYS = keyList<CollectOptions>({ instrumentId: true, maxComputeBytesTotal: true });
 
@@ -96,21 +115,31 @@ export const COLLECT_OPTION_KEYS = keyList<CollectOptions>({ instrumentId: true,
  */
 export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest): Promise<SubmitResult> {
   // fsFaults is test-only: a known key only with GRIDTA_TEST_FAULTS=1
-  checkJobInputKeys(req, process.env.GRIDTA_TEST_FAULTS === '1' ? [...SUBMIT_REQUEST_KEYS, 'fsFaults'] : SUBMIT_REQUEST_KEYS, 'the submitJob request');
+  checkJobInputKeys(
+    req,
+    process.env.GRIDTA_TEST_FAULTS === '1' ? [...SUBMIT_REQUEST_KEYS, 'fsFaults'] : SUBMIT_REQUEST_KEYS,
+    'the submitJob request',
+  );
   const cfg = engine.config;
   const def = registry.get(req.indicatorId);
   const spec = engine.defaultGrid(def.id, req.grid ?? {});
   const grid = materializeGrid(spec);
   checkVariantRules(grid);
   if (grid.variants > 4_294_967_295n) {
-    throw new JobInputError({ field: 'grid', reason: 'invalid_spec', value: grid.variants.toString(), expected: '<= 4294967295 variants' }, 'a job holds at most 2^32 - 1 variants per instrument');
+    throw new JobInputError(
+      { field: 'grid', reason: 'invalid_spec', value: grid.variants.toString(), expected: '<= 4294967295 variants' },
+      'a job holds at most 2^32 - 1 variants per instrument',
+    );
   }
   const V = Number(grid.variants);
   const outputs = selectOutputs(def, req.outputs);
   const faults = req.fsFaults ?? {};
   const files = await dataFiles(req.data, faults);
   if (req.instrumentId !== undefined && files.length !== 1) {
-    throw new JobInputError({ field: 'instrument', reason: 'invalid_spec', value: req.instrumentId, expected: 'a single data file' }, '--instrument names one file\'s instrument; several files take their base names');
+    throw new JobInputError(
+      { field: 'instrument', reason: 'invalid_spec', value: req.instrumentId, expected: 'a single data file' },
+      "--instrument names one file's instrument; several files take their base names",
+    );
   }
   const instruments: JobInstrument[] = [];
   const seen = new Map<string, string>();
@@ -121,22 +150,45 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
     const instrumentId = req.instrumentId ?? basename(file, extname(file));
     const other = seen.get(instrumentId);
     if (other !== undefined) {
-      throw new JobInputError({ field: 'data', reason: 'duplicate_instrument', value: file, expected: `one file per instrument (${other} is ${instrumentId} too)` }, `two files give the instrument ${instrumentId}`);
+      throw new JobInputError(
+        {
+          field: 'data',
+          reason: 'duplicate_instrument',
+          value: file,
+          expected: `one file per instrument (${other} is ${instrumentId} too)`,
+        },
+        `two files give the instrument ${instrumentId}`,
+      );
     }
     seen.set(instrumentId, file);
-    const candles = await bounded('data', 'load', file, () => loadCandlesFile(file, {
-      instrumentId,
-      ...(req.timeframe ? { timeframe: req.timeframe as never } : {}),
-      ...(req.timeline ? { timeline: req.timeline } : {}),
-      ...(req.tsUnit ? { tsUnit: req.tsUnit } : {}),
-    }), faults);
+    const candles = await bounded(
+      'data',
+      'load',
+      file,
+      () =>
+        loadCandlesFile(file, {
+          instrumentId,
+          ...(req.timeframe ? { timeframe: req.timeframe } : {}),
+          ...(req.timeline ? { timeline: req.timeline } : {}),
+          ...(req.tsUnit ? { tsUnit: req.tsUnit } : {}),
+        }),
+      faults,
+    );
     const available = availableSeries(candles);
-    const missing = required.filter((s) => !available.includes(s as never));
+    const missing = required.filter((s) => !available.includes(s));
     if (missing.length) throw new MissingInputSeriesError({ indicatorId: def.id, missing, required, available: [...available] });
     maxT = Math.max(maxT, candles.t);
     instruments.push({
-      index: instruments.length, file, instrumentId: candles.instrumentId, timeframe: candles.timeframe, timeline: candles.timeline,
-      t: candles.t, start: candles.start, end: candles.end, sha256: sha256(bytes), bytes: bytes.length,
+      index: instruments.length,
+      file,
+      instrumentId: candles.instrumentId,
+      timeframe: candles.timeframe,
+      timeline: candles.timeline,
+      t: candles.t,
+      start: candles.start,
+      end: candles.end,
+      sha256: sha256(bytes),
+      bytes: bytes.length,
     });
   }
   const setting = cfg.jobsUnitVariants.value;
@@ -151,7 +203,14 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
   const jobId = randomUUID();
   const units = planUnits(instruments.length, V, unitVariants);
   const jobSpec: JobSpec = {
-    version: 1, indicatorId: def.id, grid: explicitGrid(def.id, grid.axes), axes: grid.axes, variants: V, outputs, unitVariants, instruments,
+    version: 1,
+    indicatorId: def.id,
+    grid: explicitGrid(def.id, grid.axes),
+    axes: grid.axes,
+    variants: V,
+    outputs,
+    unitVariants,
+    instruments,
     load: { ...(req.timeline ? { timeline: req.timeline } : {}), ...(req.tsUnit ? { tsUnit: req.tsUnit } : {}) },
   };
   const lease = cfg.jobsLeaseSeconds.value;
@@ -163,17 +222,35 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
   await transaction(db.pool, async (client) => {
     await client.query(
       `INSERT INTO ${s}.job (id, indicator_id, spec, out_dir, total_units, lease_seconds, retry_limit) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [jobId, def.id, JSON.stringify(jobSpec), out, units.length, lease, retryLimit]);
+      [jobId, def.id, JSON.stringify(jobSpec), out, units.length, lease, retryLimit],
+    );
     for (let c = 0; c < units.length; c += 1000) {
       const chunk = units.slice(c, c + 1000).map((u) => ({ ...u, bossId: orderedUuid(u.index) }));
       await client.query(
         `INSERT INTO ${s}.unit (job_id, idx, boss_id, instrument, v_start, v_end, file)
          SELECT $1, * FROM unnest($2::int[], $3::uuid[], $4::int[], $5::int[], $6::int[], $7::text[])`,
-        [jobId, chunk.map((u) => u.index), chunk.map((u) => u.bossId), chunk.map((u) => u.instrument), chunk.map((u) => u.start), chunk.map((u) => u.end),
-          chunk.map((u) => unitFileName(jobId, u.instrument, instruments[u.instrument]!.instrumentId, u.start, u.end))]);
-      await db.boss.insert(chunk.map((u) => ({
-        id: u.bossId, name: QUEUE, data: { job: jobId, unit: u.index }, retryLimit, retryDelay: 0, expireInSeconds: lease, keepUntil,
-      })), { db: onClient(client) });
+        [
+          jobId,
+          chunk.map((u) => u.index),
+          chunk.map((u) => u.bossId),
+          chunk.map((u) => u.instrument),
+          chunk.map((u) => u.start),
+          chunk.map((u) => u.end),
+          chunk.map((u) => unitFileName(jobId, u.instrument, instruments[u.instrument]!.instrumentId, u.start, u.end)),
+        ],
+      );
+      await db.boss.insert(
+        chunk.map((u) => ({
+          id: u.bossId,
+          name: QUEUE,
+          data: { job: jobId, unit: u.index },
+          retryLimit,
+          retryDelay: 0,
+          expireInSeconds: lease,
+          keepUntil,
+        })),
+        { db: onClient(client) },
+      );
     }
   });
   return { jobId, indicatorId: def.id, instruments: instruments.length, variants: V, unitVariants, units: units.length, out };
@@ -221,11 +298,22 @@ export interface JobStatus {
   readonly out: string;
 }
 
-interface JobRow { id: string; indicator_id: string; created_at: Date; spec: JobSpec; out_dir: string; total_units: number; cancelled_at: Date | null }
+interface JobRow {
+  id: string;
+  indicator_id: string;
+  created_at: Date;
+  spec: JobSpec;
+  out_dir: string;
+  total_units: number;
+  cancelled_at: Date | null;
+}
 
 async function jobRow(db: JobsDb, jobId: string): Promise<JobRow> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(jobId)) throw new JobNotFoundError({ jobId });
-  const { rows } = await db.pool.query<JobRow>(`SELECT id, indicator_id, created_at, spec, out_dir, total_units, cancelled_at FROM ${db.schema}.job WHERE id = $1`, [jobId]);
+  const { rows } = await db.pool.query<JobRow>(
+    `SELECT id, indicator_id, created_at, spec, out_dir, total_units, cancelled_at FROM ${db.schema}.job WHERE id = $1`,
+    [jobId],
+  );
   if (!rows[0]) throw new JobNotFoundError({ jobId });
   return rows[0];
 }
@@ -239,26 +327,59 @@ const STATE = `CASE WHEN u.completions > 0 THEN 'completed' ELSE COALESCE(bj.sta
 
 export async function jobStatus(db: JobsDb, jobId: string): Promise<JobStatus> {
   const job = await jobRow(db, jobId);
-  const { rows: [agg] } = await db.pool.query<{
-    processed: string; queued: string; active: string; failed: string; cancelled: string; attempts: string; started: Date | null; finished: Date | null; now: Date;
-  }>(`
+  const {
+    rows: [agg],
+  } = await db.pool.query<{
+    processed: string;
+    queued: string;
+    active: string;
+    failed: string;
+    cancelled: string;
+    attempts: string;
+    started: Date | null;
+    finished: Date | null;
+    now: Date;
+  }>(
+    `
     SELECT count(*) FILTER (WHERE st = 'completed') processed,
            count(*) FILTER (WHERE st IN ('created', 'retry', 'queued', 'running')) queued,
            count(*) FILTER (WHERE st = 'active') active,
            count(*) FILTER (WHERE st = 'failed') failed,
            count(*) FILTER (WHERE st = 'cancelled') cancelled,
            coalesce(sum(attempts), 0) attempts, min(started_at) started, max(finished_at) finished, now() now
-    FROM (SELECT ${STATE} st, u.attempts, u.started_at, u.finished_at ${LIVE(db)} WHERE u.job_id = $1) x`, [jobId]);
-  const { rows: fails } = await db.pool.query<{ idx: number; instrument: number; v_start: number; v_end: number; attempts: number; st: string; last_error: string }>(`
+    FROM (SELECT ${STATE} st, u.attempts, u.started_at, u.finished_at ${LIVE(db)} WHERE u.job_id = $1) x`,
+    [jobId],
+  );
+  const { rows: fails } = await db.pool.query<{
+    idx: number;
+    instrument: number;
+    v_start: number;
+    v_end: number;
+    attempts: number;
+    st: string;
+    last_error: string;
+  }>(
+    `
     SELECT u.idx, u.instrument, u.v_start, u.v_end, u.attempts, ${STATE} st, u.last_error ${LIVE(db)}
-    WHERE u.job_id = $1 AND u.last_error IS NOT NULL ORDER BY u.idx LIMIT 20`, [jobId]);
+    WHERE u.job_id = $1 AND u.last_error IS NOT NULL ORDER BY u.idx LIMIT 20`,
+    [jobId],
+  );
   const n = (x: string): number => Number(x);
   const total = job.total_units;
-  const processed = n(agg!.processed), queued = n(agg!.queued), active = n(agg!.active), failed = n(agg!.failed), cancelled = n(agg!.cancelled);
-  const state: JobState = job.cancelled_at ? 'cancelled'
-    : processed === total ? 'completed'
-      : failed > 0 && queued + active === 0 ? 'failed'
-        : active > 0 || processed > 0 || failed > 0 ? 'running' : 'queued';
+  const processed = n(agg!.processed),
+    queued = n(agg!.queued),
+    active = n(agg!.active),
+    failed = n(agg!.failed),
+    cancelled = n(agg!.cancelled);
+  const state: JobState = job.cancelled_at
+    ? 'cancelled'
+    : processed === total
+      ? 'completed'
+      : failed > 0 && queued + active === 0
+        ? 'failed'
+        : active > 0 || processed > 0 || failed > 0
+          ? 'running'
+          : 'queued';
   const started = agg!.started;
   const endAt = state === 'running' || state === 'queued' ? agg!.now : (agg!.finished ?? agg!.now);
   const span = started ? (endAt.getTime() - started.getTime()) / 1000 : 0;
@@ -266,14 +387,30 @@ export async function jobStatus(db: JobsDb, jobId: string): Promise<JobStatus> {
   const etaSeconds = state === 'running' && rate ? (total - processed) / rate : null;
   const spec = job.spec;
   return {
-    jobId, indicatorId: job.indicator_id, createdAt: job.created_at.toISOString(), state,
-    instruments: spec.instruments.length, variants: spec.variants, unitVariants: spec.unitVariants,
-    total, processed, queued, active, failed, cancelled, attempts: n(agg!.attempts),
+    jobId,
+    indicatorId: job.indicator_id,
+    createdAt: job.created_at.toISOString(),
+    state,
+    instruments: spec.instruments.length,
+    variants: spec.variants,
+    unitVariants: spec.unitVariants,
+    total,
+    processed,
+    queued,
+    active,
+    failed,
+    cancelled,
+    attempts: n(agg!.attempts),
     failures: fails.map((f) => ({
-      unit: f.idx, instrumentId: spec.instruments[f.instrument]!.instrumentId, variants: [f.v_start, f.v_end] as const,
-      attempts: f.attempts, state: f.st, error: f.last_error,
+      unit: f.idx,
+      instrumentId: spec.instruments[f.instrument]!.instrumentId,
+      variants: [f.v_start, f.v_end] as const,
+      attempts: f.attempts,
+      state: f.st,
+      error: f.last_error,
     })),
-    rate, etaSeconds,
+    rate,
+    etaSeconds,
     startedAt: started ? started.toISOString() : null,
     finishedAt: state === 'completed' && agg!.finished ? agg!.finished.toISOString() : null,
     cancelledAt: job.cancelled_at ? job.cancelled_at.toISOString() : null,
@@ -306,16 +443,30 @@ export async function cancelJob(db: JobsDb, jobId: string, reason = 'cancelled b
   await jobRow(db, jobId);
   const outcome = await transaction(db.pool, async (client): Promise<CancelOutcome> => {
     // the job row lock orders concurrent cancels; the state is read under it
-    const { rows: [job] } = await client.query<{ cancelled_at: Date | null }>(`SELECT cancelled_at FROM ${db.schema}.job WHERE id = $1 FOR UPDATE`, [jobId]);
+    const {
+      rows: [job],
+    } = await client.query<{ cancelled_at: Date | null }>(`SELECT cancelled_at FROM ${db.schema}.job WHERE id = $1 FOR UPDATE`, [jobId]);
     if (job!.cancelled_at) return 'already_cancelled';
-    const { rows: [left] } = await client.query<{ open: string }>(`
+    const {
+      rows: [left],
+    } = await client.query<{ open: string }>(
+      `
       SELECT count(*) FILTER (WHERE st NOT IN ('completed', 'failed', 'cancelled')) open
-      FROM (SELECT ${STATE} st ${LIVE(db)} WHERE u.job_id = $1) x`, [jobId]);
+      FROM (SELECT ${STATE} st ${LIVE(db)} WHERE u.job_id = $1) x`,
+      [jobId],
+    );
     if (Number(left!.open) === 0) return 'already_finished';
     await client.query(`UPDATE ${db.schema}.job SET cancelled_at = now(), cancel_reason = $2 WHERE id = $1`, [jobId, reason]);
-    const { rows } = await client.query<{ boss_id: string }>(`SELECT boss_id FROM ${db.schema}.unit WHERE job_id = $1 AND completions = 0 ORDER BY idx`, [jobId]);
+    const { rows } = await client.query<{ boss_id: string }>(
+      `SELECT boss_id FROM ${db.schema}.unit WHERE job_id = $1 AND completions = 0 ORDER BY idx`,
+      [jobId],
+    );
     for (let c = 0; c < rows.length; c += 1000) {
-      await db.boss.cancel(QUEUE, rows.slice(c, c + 1000).map((r) => r.boss_id), { db: onClient(client) });
+      await db.boss.cancel(
+        QUEUE,
+        rows.slice(c, c + 1000).map((r) => r.boss_id),
+        { db: onClient(client) },
+      );
     }
     await client.query(`UPDATE ${db.schema}.unit SET state = 'cancelled' WHERE job_id = $1 AND completions = 0`, [jobId]);
     return 'cancelled';
@@ -349,32 +500,67 @@ export async function collectJob(db: JobsDb, jobId: string, opts: CollectOptions
   const spec = job.spec;
   const chosen = opts.instrumentId === undefined ? spec.instruments : spec.instruments.filter((i) => i.instrumentId === opts.instrumentId);
   if (chosen.length === 0) {
-    throw new JobInputError({ field: 'instrument', reason: 'invalid_spec', value: opts.instrumentId, expected: spec.instruments.map((i) => i.instrumentId) }, `job ${jobId} has no such instrument`);
+    throw new JobInputError(
+      { field: 'instrument', reason: 'invalid_spec', value: opts.instrumentId, expected: spec.instruments.map((i) => i.instrumentId) },
+      `job ${jobId} has no such instrument`,
+    );
   }
   const def = registry.get(spec.indicatorId);
   const out: CollectedInstrument[] = [];
   for (const inst of chosen) {
-    const { rows } = await db.pool.query<{ idx: number; v_start: number; v_end: number; file: string; engine: string | null; sha256: string | null }>(
-      `SELECT idx, v_start, v_end, file, engine, sha256 FROM ${db.schema}.unit WHERE job_id = $1 AND instrument = $2 ORDER BY v_start`, [jobId, inst.index]);
+    const { rows } = await db.pool.query<{
+      idx: number;
+      v_start: number;
+      v_end: number;
+      file: string;
+      engine: string | null;
+      sha256: string | null;
+    }>(`SELECT idx, v_start, v_end, file, engine, sha256 FROM ${db.schema}.unit WHERE job_id = $1 AND instrument = $2 ORDER BY v_start`, [
+      jobId,
+      inst.index,
+    ]);
     const units = [];
     for (const r of rows) {
       const path = join(job.out_dir, r.file);
-      const bytes = await fsp.readFile(path).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return null; throw e; });
+      const bytes = await fsp.readFile(path).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return null;
+        throw e;
+      });
       // a file whose bytes changed since its worker published it (a flipped bit in the float data
       // still parses) is refused; units published before digests were recorded have none to check
       if (bytes && r.sha256 !== null) {
         const got = sha256(bytes);
         if (got !== r.sha256) {
-          throw new JobIncompleteError({ jobId, instrumentId: inst.instrumentId, reason: 'checksum_mismatch', missing: [{ unit: r.idx, file: path }], missingCount: 1, total: rows.length },
-            `job ${jobId} (${inst.instrumentId}): unit ${r.idx} file ${path} has sha256 ${got}, not the ${r.sha256} recorded when it was published`);
+          throw new JobIncompleteError(
+            {
+              jobId,
+              instrumentId: inst.instrumentId,
+              reason: 'checksum_mismatch',
+              missing: [{ unit: r.idx, file: path }],
+              missingCount: 1,
+              total: rows.length,
+            },
+            `job ${jobId} (${inst.instrumentId}): unit ${r.idx} file ${path} has sha256 ${got}, not the ${r.sha256} recorded when it was published`,
+          );
         }
       }
       units.push({ index: r.idx, start: r.v_start, end: r.v_end, file: path, bytes });
     }
     const engine = (rows.find((r) => r.engine)?.engine ?? 'wasm-simd') as 'wasm-simd' | 'wasm-scalar' | 'reference';
     const tensor = mergeUnits({
-      jobId, def, axes: spec.axes, variants: spec.variants, outputs: spec.outputs, instrumentId: inst.instrumentId, timeframe: inst.timeframe,
-      timeline: inst.timeline, t: inst.t, start: inst.start, end: inst.end, engine, units,
+      jobId,
+      def,
+      axes: spec.axes,
+      variants: spec.variants,
+      outputs: spec.outputs,
+      instrumentId: inst.instrumentId,
+      timeframe: inst.timeframe,
+      timeline: inst.timeline,
+      t: inst.t,
+      start: inst.start,
+      end: inst.end,
+      engine,
+      units,
       maxComputeBytesTotal: opts.maxComputeBytesTotal ?? 5_368_709_120,
     });
     out.push({ instrumentId: inst.instrumentId, tensor });

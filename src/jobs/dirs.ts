@@ -3,7 +3,7 @@
  * directories are created one level at a time below their first existing ancestor, never with a
  * recursive mkdir (Node 20's recursive mkdir loops forever under `/proc` and similar filesystems).
  */
-import { constants, promises as fsp } from 'node:fs';
+import { constants, promises as fsp, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { JobInputError } from '../errors.js';
 import { errnoOf } from '../util/index.js';
@@ -33,8 +33,12 @@ export function bounded<T>(field: string, step: string, path: string, op: () => 
   const timeout = new Promise<never>((_, fail) => {
     timer = setTimeout(() => {
       stuck = true;
-      fail(new JobInputError({ field, reason: 'fs_timeout', value: path, expected: `${step} to finish within ${ms} ms` },
-        `the filesystem did not answer (${step} took more than ${ms} ms)`));
+      fail(
+        new JobInputError(
+          { field, reason: 'fs_timeout', value: path, expected: `${step} to finish within ${ms} ms` },
+          `the filesystem did not answer (${step} took more than ${ms} ms)`,
+        ),
+      );
     }, ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
@@ -49,13 +53,16 @@ export function bounded<T>(field: string, step: string, path: string, op: () => 
 export async function ensureWritableDir(dir: string, field: string, shown: string, faults: FsFaults = {}): Promise<string> {
   const abs = resolve(dir);
   const refuse = (what: string, errno: string, cause?: unknown): never => {
-    throw new JobInputError({ field, reason: 'not_writable', value: shown, expected: 'a writable directory' },
-      `cannot create or write the directory: ${what} (${errno})`, cause === undefined ? undefined : { cause });
+    throw new JobInputError(
+      { field, reason: 'not_writable', value: shown, expected: 'a writable directory' },
+      `cannot create or write the directory: ${what} (${errno})`,
+      cause === undefined ? undefined : { cause },
+    );
   };
   const missing: string[] = [];
   let cur = abs;
   for (;;) {
-    let st;
+    let st: Stats;
     try {
       st = await bounded(field, 'stat', cur, () => fsp.stat(cur), faults);
     } catch (e) {

@@ -6,7 +6,17 @@
 export { openJobsDb, requireDsn, QUEUE } from './store.js';
 export type { JobsDb, JobSpec, JobInstrument, OpenOptions } from './store.js';
 export { submitJob, jobStatus, listJobs, cancelJob, collectJob } from './control.js';
-export type { SubmitRequest, SubmitResult, JobStatus, JobState, UnitFailure, CancelOutcome, CancelResult, CollectOptions, CollectedInstrument } from './control.js';
+export type {
+  SubmitRequest,
+  SubmitResult,
+  JobStatus,
+  JobState,
+  UnitFailure,
+  CancelOutcome,
+  CancelResult,
+  CollectOptions,
+  CollectedInstrument,
+} from './control.js';
 export { startWorker } from './worker.js';
 export type { WorkerOptions, RunningWorker, WorkerFaults, Logger } from './worker.js';
 export { createWorkerMetrics, serveMetrics } from './metrics.js';

@@ -34,18 +34,28 @@ export function createWorkerMetrics(workerId: string): WorkerMetrics {
     cancelled: counter('gridta_units_cancelled_total', 'Units stopped because their job was cancelled'),
     leaseLost: counter('gridta_units_lease_lost_total', 'Units abandoned because their lease expired (another worker re-runs them)'),
     released: counter('gridta_units_released_total', 'Units handed back to the queue on graceful shutdown'),
-    expired: counter('gridta_units_expired_total', "Unit attempts this worker's lease sweep expired (the job's lease ran out; retried or failed)"),
+    expired: counter(
+      'gridta_units_expired_total',
+      "Unit attempts this worker's lease sweep expired (the job's lease ran out; retried or failed)",
+    ),
     unitSeconds: new Histogram({
-      name: 'gridta_unit_duration_seconds', help: 'Claim to completion of a unit',
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900], registers: [registry],
+      name: 'gridta_unit_duration_seconds',
+      help: 'Claim to completion of a unit',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+      registers: [registry],
     }),
     batchSeconds: new Histogram({
-      name: 'gridta_batch_duration_seconds', help: 'Compute time of one batch of a unit',
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry],
+      name: 'gridta_batch_duration_seconds',
+      help: 'Compute time of one batch of a unit',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
     }),
     queueSeconds: new Histogram({
-      name: 'gridta_queue_seconds', help: 'Queue round trips: claim (fetch and record) and complete (ownership check, publish, complete)',
-      labelNames: ['op'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1], registers: [registry],
+      name: 'gridta_queue_seconds',
+      help: 'Queue round trips: claim (fetch and record) and complete (ownership check, publish, complete)',
+      labelNames: ['op'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
     }),
     inFlight: new Gauge({ name: 'gridta_units_in_flight', help: 'Units being computed by this worker', registers: [registry] }),
   };
@@ -58,13 +68,16 @@ export function createWorkerMetrics(workerId: string): WorkerMetrics {
 export async function serveMetrics(metrics: WorkerMetrics, port: number, host = '127.0.0.1'): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
-      metrics.registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        res.end(text);
-      }, (e: Error) => {
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(e.message);
-      });
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
+        },
+        (e: Error) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(e.message);
+        },
+      );
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });
@@ -72,7 +85,10 @@ export async function serveMetrics(metrics: WorkerMetrics, port: number, host = 
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
-    server.listen(port, host, () => { server.off('error', fail); ok(); });
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      ok();
+    });
   });
   return { server, port: (server.address() as AddressInfo).port };
 }

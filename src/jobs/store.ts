@@ -7,6 +7,8 @@
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { ConfigError, JobsUnavailableError } from '../errors.js';
+import type { TsUnit } from '../candles/types.js';
+import type { Timeframe } from '../grid/timeframe.js';
 import type { Axis, GridSpec } from '../grid/types.js';
 import { checkKnownOptions, maskDsn, maskSecretsIn, type ResolvedConfig } from '../runtime/config.js';
 import { keyList } from '../options.js';
@@ -25,7 +27,8 @@ export interface JobSpec {
   readonly outputs: readonly string[];
   readonly unitVariants: number;
   readonly instruments: readonly JobInstrument[];
-  readonly load: { readonly timeline?: 'dense' | 'sessions'; readonly tsUnit?: string };
+  /** The load options the submit checked: workers load each file with them. */
+  readonly load: { readonly timeline?: 'dense' | 'sessions'; readonly tsUnit?: TsUnit };
 }
 
 export interface JobInstrument {
@@ -33,7 +36,8 @@ export interface JobInstrument {
   /** Absolute path of the candle file as seen by the submitter (workers read the same path). */
   readonly file: string;
   readonly instrumentId: string;
-  readonly timeframe: string;
+  /** As the submit's load gave it (normalised). */
+  readonly timeframe: Timeframe;
   readonly timeline: 'dense' | 'sessions';
   readonly t: number;
   readonly start: number;
@@ -107,8 +111,10 @@ const DDL = (s: string): string => `
 export function requireDsn(cfg: ResolvedConfig): string {
   const dsn = cfg.jobsDsn.value;
   if (dsn === null) {
-    throw new ConfigError({ key: 'jobsDsn', source: cfg.jobsDsn.source, value: null, expected: 'a postgres:// URL (GRIDTA_PG_DSN, --dsn or jobs.dsn)' },
-      'jobsDsn: no PostgreSQL connection configured; set GRIDTA_PG_DSN, pass --dsn or add jobs.dsn to the config file (got null)');
+    throw new ConfigError(
+      { key: 'jobsDsn', source: cfg.jobsDsn.source, value: null, expected: 'a postgres:// URL (GRIDTA_PG_DSN, --dsn or jobs.dsn)' },
+      'jobsDsn: no PostgreSQL connection configured; set GRIDTA_PG_DSN, pass --dsn or add jobs.dsn to the config file (got null)',
+    );
   }
   return dsn;
 }
@@ -138,7 +144,10 @@ export async function openJobsDb(cfg: ResolvedConfig, opts: OpenOptions = {}): P
     await pool.end().catch(() => undefined);
     const err = e as NodeJS.ErrnoException;
     const cause = err.message || err.code || String(e);
-    throw new JobsUnavailableError({ dsn: shown, cause: maskSecretsIn(err.code && !cause.includes(err.code) ? `${err.code} ${cause}` : cause, dsn) }, { cause: e });
+    throw new JobsUnavailableError(
+      { dsn: shown, cause: maskSecretsIn(err.code && !cause.includes(err.code) ? `${err.code} ${cause}` : cause, dsn) },
+      { cause: e },
+    );
   }
   let boss: PgBoss | undefined;
   try {
@@ -172,7 +181,11 @@ export async function openJobsDb(cfg: ResolvedConfig, opts: OpenOptions = {}): P
   const b = boss!;
   let closed = false;
   return {
-    pool, boss: b, schema, bossSchema, dsn: shown,
+    pool,
+    boss: b,
+    schema,
+    bossSchema,
+    dsn: shown,
     close: async () => {
       if (closed) return;
       closed = true;
@@ -208,7 +221,9 @@ export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) 
 // transaction; the schemas come from the JobsDb, the queue is QUEUE.
 
 /** Where a statement runs: the pool, or one client (inside that client's transaction). */
-export interface Queryable { query: pg.Pool['query'] }
+export interface Queryable {
+  query: pg.Pool['query'];
+}
 
 /** The two schemas a statement names. */
 export type Schemas = Pick<JobsDb, 'schema' | 'bossSchema'>;
@@ -221,34 +236,56 @@ export async function selectJob(q: Queryable, db: Schemas, jobId: string): Promi
 
 /** Whether and when a job was cancelled; undefined when there is no such job. */
 export async function selectJobCancelled(q: Queryable, db: Schemas, jobId: string): Promise<{ cancelled_at: Date | null } | undefined> {
-  const { rows: [g] } = await q.query<{ cancelled_at: Date | null }>(`SELECT cancelled_at FROM ${db.schema}.job WHERE id = $1`, [jobId]);
+  const {
+    rows: [g],
+  } = await q.query<{ cancelled_at: Date | null }>(`SELECT cancelled_at FROM ${db.schema}.job WHERE id = $1`, [jobId]);
   return g;
 }
 
 /** A unit's pg-boss row: its state and the retry count and start of its current attempt. */
-export interface BossAttemptRow { state: string; retry_count: number; started_on: Date | null }
+export interface BossAttemptRow {
+  state: string;
+  retry_count: number;
+  started_on: Date | null;
+}
 
 /** A unit's pg-boss row; with `lock`, locks it until the end of the client's transaction. */
 export async function selectBossAttempt(q: Queryable, db: Schemas, bossId: string, lock: boolean): Promise<BossAttemptRow | undefined> {
-  const { rows: [b] } = await q.query<BossAttemptRow>(
-    `SELECT state, retry_count, started_on FROM ${db.bossSchema}.job WHERE name = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [QUEUE, bossId]);
+  const {
+    rows: [b],
+  } = await q.query<BossAttemptRow>(
+    `SELECT state, retry_count, started_on FROM ${db.bossSchema}.job WHERE name = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
+    [QUEUE, bossId],
+  );
   return b;
 }
 
 /** A unit's pg-boss state (after a fail: `failed` when that was its last attempt). */
 export async function selectBossState(q: Queryable, db: Schemas, bossId: string): Promise<string | undefined> {
-  const { rows: [b] } = await q.query<{ state: string }>(`SELECT state FROM ${db.bossSchema}.job WHERE name = $1 AND id = $2`, [QUEUE, bossId]);
+  const {
+    rows: [b],
+  } = await q.query<{ state: string }>(`SELECT state FROM ${db.bossSchema}.job WHERE name = $1 AND id = $2`, [QUEUE, bossId]);
   return b?.state;
 }
 
 /** The pg-boss state of each of these units, by pg-boss id. */
 export async function selectBossStates(q: Queryable, db: Schemas, bossIds: readonly string[]): Promise<Map<string, string>> {
-  const { rows } = await q.query<{ id: string; state: string }>(`SELECT id, state FROM ${db.bossSchema}.job WHERE name = $1 AND id = ANY($2::uuid[])`, [QUEUE, bossIds]);
+  const { rows } = await q.query<{ id: string; state: string }>(
+    `SELECT id, state FROM ${db.bossSchema}.job WHERE name = $1 AND id = ANY($2::uuid[])`,
+    [QUEUE, bossIds],
+  );
   return new Map(rows.map((r) => [r.id, r.state]));
 }
 
 /** What a worker needs of a unit's row to compute it. */
-export interface UnitRow { job_id: string; idx: number; instrument: number; v_start: number; v_end: number; file: string }
+export interface UnitRow {
+  job_id: string;
+  idx: number;
+  instrument: number;
+  v_start: number;
+  v_end: number;
+  file: string;
+}
 
 /**
  * Records the claim of a unit's new attempt (running, by this worker). A unit still `running` from
@@ -256,26 +293,37 @@ export interface UnitRow { job_id: string; idx: number; instrument: number; v_st
  * maintenance expired it): that failure is recorded here, before the new attempt.
  */
 export async function claimUnitRow(q: Queryable, db: Schemas, bossId: string, workerId: string): Promise<UnitRow | undefined> {
-  const { rows: [u] } = await q.query<UnitRow>(
+  const {
+    rows: [u],
+  } = await q.query<UnitRow>(
     `UPDATE ${db.schema}.unit SET attempts = attempts + 1, state = 'running', last_worker = $2, started_at = coalesce(started_at, now()),
        failures = failures + CASE WHEN state = 'running' THEN 1 ELSE 0 END,
        last_error = CASE WHEN state = 'running'
          THEN format('lease_expired: worker %s did not finish attempt %s within the job''s lease (found when attempt %s was claimed at %s)',
                      last_worker, attempts, attempts + 1, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
          ELSE last_error END
-     WHERE boss_id = $1 RETURNING job_id, idx, instrument, v_start, v_end, file`, [bossId, workerId]);
+     WHERE boss_id = $1 RETURNING job_id, idx, instrument, v_start, v_end, file`,
+    [bossId, workerId],
+  );
   return u;
 }
 
 /** What a completed unit records: who, how long since the claim, and the published file. */
-export interface UnitCompletion { workerId: string; durationMs: number; bytes: number; engine: string | null; sha256: string }
+export interface UnitCompletion {
+  workerId: string;
+  durationMs: number;
+  bytes: number;
+  engine: string | null;
+  sha256: string;
+}
 
 /** Records a unit as done (its file published). */
 export async function completeUnitRow(q: Queryable, db: Schemas, bossId: string, c: UnitCompletion): Promise<void> {
   await q.query(
     `UPDATE ${db.schema}.unit SET state = 'done', completions = completions + 1, finished_at = now(), last_worker = $2,
        duration_ms = $3, bytes = $4, engine = $5, sha256 = $6 WHERE boss_id = $1`,
-    [bossId, c.workerId, c.durationMs, c.bytes, c.engine, c.sha256]);
+    [bossId, c.workerId, c.durationMs, c.bytes, c.engine, c.sha256],
+  );
 }
 
 /** Records a unit as cancelled, unless it was already completed once. */
@@ -290,11 +338,21 @@ export async function releaseUnitRow(q: Queryable, db: Schemas, bossId: string):
 
 /** Records a failed attempt: `failed` for good, or `queued` for a retry. */
 export async function failUnitRow(q: Queryable, db: Schemas, bossId: string, state: 'failed' | 'queued', error: string): Promise<void> {
-  await q.query(`UPDATE ${db.schema}.unit SET state = $2, failures = failures + 1, last_error = $3 WHERE boss_id = $1`, [bossId, state, error]);
+  await q.query(`UPDATE ${db.schema}.unit SET state = $2, failures = failures + 1, last_error = $3 WHERE boss_id = $1`, [
+    bossId,
+    state,
+    error,
+  ]);
 }
 
 /** An active unit whose lease ran out: its attempt's retry count, lease (s), claim time and now (ISO, UTC). */
-export interface ExpiredLease { id: string; retry_count: number; lease: number; claimed: string; now: string }
+export interface ExpiredLease {
+  id: string;
+  retry_count: number;
+  lease: number;
+  claimed: string;
+  now: string;
+}
 
 const isoUtc = (expr: string): string => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -303,18 +361,36 @@ export async function selectExpiredLeases(q: Queryable, db: Schemas): Promise<Ex
   const { rows } = await q.query<ExpiredLease>(
     `SELECT id, retry_count, extract(epoch FROM expire_in)::int lease, ${isoUtc('started_on')} claimed, ${isoUtc('now()')} now
      FROM ${db.bossSchema}.job WHERE name = $1 AND state = 'active' AND started_on + expire_in < now()
-     ORDER BY started_on LIMIT 100 FOR UPDATE SKIP LOCKED`, [QUEUE]);
+     ORDER BY started_on LIMIT 100 FOR UPDATE SKIP LOCKED`,
+    [QUEUE],
+  );
   return rows;
 }
 
 /** Records an expired lease on its unit (`failed` on its last attempt, else `queued` again); returns the unit. */
-export async function expireUnitRow(q: Queryable, db: Schemas, r: ExpiredLease, lastAttempt: boolean): Promise<{ job_id: string; idx: number; last_worker: string | null } | undefined> {
-  const { rows: [u] } = await q.query<{ job_id: string; idx: number; last_worker: string | null }>(
+export async function expireUnitRow(
+  q: Queryable,
+  db: Schemas,
+  r: ExpiredLease,
+  lastAttempt: boolean,
+): Promise<{ job_id: string; idx: number; last_worker: string | null } | undefined> {
+  const {
+    rows: [u],
+  } = await q.query<{ job_id: string; idx: number; last_worker: string | null }>(
     `UPDATE ${db.schema}.unit SET state = $2, failures = failures + 1,
        last_error = format('lease_expired: worker %s did not finish attempt %s within the job''s %s s lease (claimed %s, expired %s); %s',
                            coalesce(last_worker, '?'), $3::int, $4::int, $5::text, $6::text, $7::text)
      WHERE boss_id = $1 RETURNING job_id, idx, last_worker`,
-    [r.id, lastAttempt ? 'failed' : 'queued', r.retry_count + 1, r.lease, r.claimed, r.now, lastAttempt ? 'no retries left' : 'queued again']);
+    [
+      r.id,
+      lastAttempt ? 'failed' : 'queued',
+      r.retry_count + 1,
+      r.lease,
+      r.claimed,
+      r.now,
+      lastAttempt ? 'no retries left' : 'queued again',
+    ],
+  );
   return u;
 }
 
@@ -326,5 +402,7 @@ export async function failUnitsExpiredByMaintenance(q: Queryable, db: Schemas): 
   await q.query(
     `UPDATE ${db.schema}.unit u SET state = 'failed', failures = u.failures + 1,
        last_error = format('lease_expired: worker %s did not finish attempt %s within the job''s lease (expired by the queue''s maintenance); no retries left', coalesce(u.last_worker, '?'), u.attempts)
-     FROM ${db.bossSchema}.job b WHERE b.name = $1 AND b.id = u.boss_id AND u.state = 'running' AND b.state = 'failed'`, [QUEUE]);
+     FROM ${db.bossSchema}.job b WHERE b.name = $1 AND b.id = u.boss_id AND u.state = 'running' AND b.state = 'failed'`,
+    [QUEUE],
+  );
 }

@@ -12,10 +12,17 @@ import { findUnknownKey, isPlainObject, unknownKeyExplanation } from '../options
  * JobInputError (`invalid_spec`) naming the key and the closest known one otherwise.
  */
 export function checkJobInputKeys(obj: unknown, known: readonly string[], where: string): void {
-  if (!isPlainObject(obj)) throw new JobInputError({ field: 'request', reason: 'invalid_spec', value: obj ?? null, expected: 'an object' }, `${where} must be an object`);
+  if (!isPlainObject(obj))
+    throw new JobInputError(
+      { field: 'request', reason: 'invalid_spec', value: obj ?? null, expected: 'an object' },
+      `${where} must be an object`,
+    );
   const unknown = findUnknownKey(obj, known);
   if (unknown) {
-    throw new JobInputError({ field: unknown.key, reason: 'invalid_spec', value: unknown.key, expected: [...known] }, unknownKeyExplanation(unknown, where));
+    throw new JobInputError(
+      { field: unknown.key, reason: 'invalid_spec', value: unknown.key, expected: [...known] },
+      unknownKeyExplanation(unknown, where),
+    );
   }
 }
 
@@ -58,8 +65,11 @@ function strides(axes: readonly Axis[]): number[] {
   return s;
 }
 
-const pick = (a: Axis, from: number, to: number): Axis =>
-  ({ name: a.name, kind: a.kind, values: (a.values as readonly (number | string)[]).slice(from, to) as readonly number[] | readonly string[] });
+const pick = (a: Axis, from: number, to: number): Axis => ({
+  name: a.name,
+  kind: a.kind,
+  values: (a.values as readonly (number | string)[]).slice(from, to) as readonly number[] | readonly string[],
+});
 
 /**
  * Splits variants `[start, end)` of the grid with `axes` into at most `2 · axes.length - 1` cartesian
@@ -83,7 +93,10 @@ export function cartesianBlocks(axes: readonly Axis[], start: number, end: numbe
   const walk = (fixed: number[], k: number, base: number, lo: number, hi: number): void => {
     const s = st[k]!;
     const len = axes[k]!.values.length;
-    if (lo === 0 && hi === len * s) { block(fixed, k, 0, len, base); return; }
+    if (lo === 0 && hi === len * s) {
+      block(fixed, k, 0, len, base);
+      return;
+    }
     let i0 = Math.floor(lo / s);
     const i1 = Math.floor((hi - 1) / s);
     if (i0 === i1 && (lo % s !== 0 || hi % s !== 0)) {
@@ -117,7 +130,10 @@ export function explicitGrid(indicatorId: string, axes: readonly Axis[]): GridSp
 
 /** Instrument ids as file-name parts: letters, digits, `.`, `_`, `-`; anything else percent-encoded. */
 export function fileSafe(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]/g, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''))
+  return id
+    .replace(/[^A-Za-z0-9._-]/g, (c) =>
+      [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+    )
     .replace(/^\./, '%2E');
 }
 

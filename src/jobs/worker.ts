@@ -24,9 +24,27 @@ import { keyList } from '../options.js';
 import { unitToIPC } from './arrow.js';
 import type { WorkerMetrics } from './metrics.js';
 import {
-  QUEUE, cancelUnitRow, claimUnitRow, completeUnitRow, expireUnitRow, failUnitRow, failUnitsExpiredByMaintenance, onClient, releaseUnitRow,
-  selectBossAttempt, selectBossState, selectBossStates, selectExpiredLeases, selectJob, selectJobCancelled, transaction,
-  type JobInstrument, type JobSpec, type JobsDb, type Queryable, type UnitRow,
+  QUEUE,
+  cancelUnitRow,
+  claimUnitRow,
+  completeUnitRow,
+  expireUnitRow,
+  failUnitRow,
+  failUnitsExpiredByMaintenance,
+  onClient,
+  releaseUnitRow,
+  selectBossAttempt,
+  selectBossState,
+  selectBossStates,
+  selectExpiredLeases,
+  selectJob,
+  selectJobCancelled,
+  transaction,
+  type JobInstrument,
+  type JobSpec,
+  type JobsDb,
+  type Queryable,
+  type UnitRow,
 } from './store.js';
 import { computeUnitValues } from './compute.js';
 import { ensureWritableDir, writeFully } from './dirs.js';
@@ -68,20 +86,37 @@ export interface RunningWorker {
 
 type StopReason = 'lease_lost' | 'cancelled' | 'released';
 class UnitStopped extends Error {
-  constructor(readonly reason: StopReason, readonly batchesDone: number) {
+  constructor(
+    readonly reason: StopReason,
+    readonly batchesDone: number,
+  ) {
     super(reason);
   }
 }
 
-interface JobInfo { spec: JobSpec; out: string; def: IndicatorDef }
+interface JobInfo {
+  spec: JobSpec;
+  out: string;
+  def: IndicatorDef;
+}
 type Claimed = PgBoss.JobWithMetadata<{ job: string; unit: number }>;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const errorText = (e: unknown): string => (e instanceof GridtaError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e));
+const errorText = (e: unknown): string =>
+  e instanceof GridtaError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
 
 /** The keys of WorkerOptions and WorkerFaults. */
 export const WORKER_OPTION_KEYS = keyList<WorkerOptions>({
-  engine: true, db: true, workerId: true, concurrency: true, pollIntervalMs: true, metrics: true, log: true, batchVariants: true, expirySweepMs: true, faults: true,
+  engine: true,
+  db: true,
+  workerId: true,
+  concurrency: true,
+  pollIntervalMs: true,
+  metrics: true,
+  log: true,
+  batchVariants: true,
+  expirySweepMs: true,
+  faults: true,
 });
 export const WORKER_FAULT_KEYS = keyList<WorkerFaults>({ stallMs: true, batchDelayMs: true });
 
@@ -111,10 +146,20 @@ interface Attempt {
 }
 
 /** The claimed unit: its row, its job and instrument, and how long the claim took. */
-interface Claim { readonly u: UnitRow; readonly info: JobInfo; readonly inst: JobInstrument; readonly claimMs: number }
+interface Claim {
+  readonly u: UnitRow;
+  readonly info: JobInfo;
+  readonly inst: JobInstrument;
+  readonly claimMs: number;
+}
 
 /** The computed unit, encoded: the Arrow IPC bytes, their SHA-256 (collect checks it), the engine that ran, the compute time. */
-interface Encoded { readonly bytes: Uint8Array; readonly digest: string; readonly engine: EngineKind; readonly computeMs: number }
+interface Encoded {
+  readonly bytes: Uint8Array;
+  readonly digest: string;
+  readonly engine: EngineKind;
+  readonly computeMs: number;
+}
 
 export function startWorker(opts: WorkerOptions): RunningWorker {
   checkKnownOptions(opts, WORKER_OPTION_KEYS, 'the startWorker options');
@@ -127,15 +172,24 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
       ctx.stopping = true;
       for (const w of [...ctx.wakers]) w();
     },
-    get stopping() { return ctx.stopping; },
+    get stopping() {
+      return ctx.stopping;
+    },
   };
 }
 
 /** Waits `ms`, or less when the worker is stopped meanwhile. */
 function idle(ctx: Ctx, ms: number): Promise<void> {
   return new Promise((r) => {
-    const t = setTimeout(() => { ctx.wakers.delete(done); r(); }, ms);
-    const done = (): void => { clearTimeout(t); ctx.wakers.delete(done); r(); };
+    const t = setTimeout(() => {
+      ctx.wakers.delete(done);
+      r();
+    }, ms);
+    const done = (): void => {
+      clearTimeout(t);
+      ctx.wakers.delete(done);
+      r();
+    };
     ctx.wakers.add(done);
   });
 }
@@ -181,18 +235,30 @@ async function candlesOf(ctx: Ctx, spec: JobSpec, instrument: number): Promise<C
   try {
     bytes = await fsp.readFile(inst.file);
   } catch (e) {
-    throw new JobInputError({ field: 'data', reason: 'not_found', value: inst.file }, `this worker cannot read the job's data file (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`, { cause: e });
+    throw new JobInputError(
+      { field: 'data', reason: 'not_found', value: inst.file },
+      `this worker cannot read the job's data file (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`,
+      { cause: e },
+    );
   }
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== inst.sha256) {
-    throw new JobInputError({ field: 'data', reason: 'data_changed', value: inst.file, expected: `sha256 ${inst.sha256}` }, `the file changed since the job was submitted (sha256 ${sha})`);
+    throw new JobInputError(
+      { field: 'data', reason: 'data_changed', value: inst.file, expected: `sha256 ${inst.sha256}` },
+      `the file changed since the job was submitted (sha256 ${sha})`,
+    );
   }
   const candles = await loadCandlesFile(inst.file, {
-    instrumentId: inst.instrumentId, timeframe: inst.timeframe as never,
+    instrumentId: inst.instrumentId,
+    timeframe: inst.timeframe,
     ...(spec.load.timeline ? { timeline: spec.load.timeline } : {}),
-    ...(spec.load.tsUnit ? { tsUnit: spec.load.tsUnit as never } : {}),
+    ...(spec.load.tsUnit ? { tsUnit: spec.load.tsUnit } : {}),
   });
-  if (candles.t !== inst.t) throw new JobInputError({ field: 'data', reason: 'data_changed', value: inst.file, expected: `${inst.t} bars` }, `loads ${candles.t} bars`);
+  if (candles.t !== inst.t)
+    throw new JobInputError(
+      { field: 'data', reason: 'data_changed', value: inst.file, expected: `${inst.t} bars` },
+      `loads ${candles.t} bars`,
+    );
   if (ctx.candlesCache.size >= 4) ctx.candlesCache.delete(ctx.candlesCache.keys().next().value!);
   ctx.candlesCache.set(key, candles);
   return candles;
@@ -206,7 +272,8 @@ async function ownership(ctx: Ctx, q: Queryable, a: Attempt, lock: boolean): Pro
   const g = await selectJobCancelled(q, ctx.db, a.jobId);
   if (!g || g.cancelled_at) return 'cancelled';
   const b = await selectBossAttempt(q, ctx.db, a.job.id, lock);
-  const same = b && b.state === 'active' && b.retry_count === a.job.retryCount && b.started_on?.getTime() === new Date(a.job.startedOn).getTime();
+  const same =
+    b && b.state === 'active' && b.retry_count === a.job.retryCount && b.started_on?.getTime() === new Date(a.job.startedOn).getTime();
   return same ? 'owned' : 'lease_lost';
 }
 
@@ -214,7 +281,12 @@ async function ownership(ctx: Ctx, q: Queryable, a: Attempt, lock: boolean): Pro
 async function runUnit(ctx: Ctx, job: Claimed, fetchedAt: number): Promise<void> {
   const attempt = job.retryCount + 1;
   const a: Attempt = {
-    job, jobId: job.data.job, t0: fetchedAt, attempt, batchesDone: 0, tmp: null,
+    job,
+    jobId: job.data.job,
+    t0: fetchedAt,
+    attempt,
+    batchesDone: 0,
+    tmp: null,
     base: { job: job.data.job, unit: job.data.unit, attempt, worker: ctx.workerId },
   };
   const { metrics } = ctx;
@@ -229,7 +301,13 @@ async function runUnit(ctx: Ctx, job: Claimed, fetchedAt: number): Promise<void>
     const ms = performance.now() - a.t0;
     metrics.unitSeconds.observe(ms / 1000);
     ctx.log('info', 'unit_succeeded', {
-      ...a.base, ms: round(ms), computeMs: round(encoded.computeMs), claimMs: round(claim.claimMs), completeMs: round(completeMs), bytes: encoded.bytes.length, file: final,
+      ...a.base,
+      ms: round(ms),
+      computeMs: round(encoded.computeMs),
+      claimMs: round(claim.claimMs),
+      completeMs: round(completeMs),
+      bytes: encoded.bytes.length,
+      file: final,
     });
     await removeStaleTemps(tmpDir, claim.u.file);
   } catch (e) {
@@ -253,7 +331,7 @@ async function claimUnit(ctx: Ctx, a: Attempt): Promise<Claim> {
   Object.assign(a.base, { instrument: inst.instrumentId, variants: [u.v_start, u.v_end] });
   ctx.log('info', 'unit_claimed', { ...a.base, claimMs: round(claimMs) });
   if (first !== 'owned') throw new UnitStopped(first, 0);
-  if (ctx.stopping) throw new UnitStopped('released', 0);   // claimed while a shutdown began
+  if (ctx.stopping) throw new UnitStopped('released', 0); // claimed while a shutdown began
   return { u, info, inst, claimMs };
 }
 
@@ -263,7 +341,13 @@ async function computeUnit(ctx: Ctx, a: Attempt, { u, info, inst }: Claim): Prom
   const candles = await candlesOf(ctx, spec, u.instrument);
   const c0 = performance.now();
   const res = await computeUnitValues({
-    engine: ctx.engine, def, axes: spec.axes, outputs: spec.outputs, candles, start: u.v_start, end: u.v_end,
+    engine: ctx.engine,
+    def,
+    axes: spec.axes,
+    outputs: spec.outputs,
+    candles,
+    start: u.v_start,
+    end: u.v_end,
     ...(typeof ctx.batchVariants === 'number' ? { batchVariants: ctx.batchVariants } : {}),
     between: async (done) => {
       a.batchesDone = done;
@@ -280,7 +364,17 @@ async function computeUnit(ctx: Ctx, a: Attempt, { u, info, inst }: Claim): Prom
   a.base.engine = res.engine;
   const computeMs = performance.now() - c0;
   const bytes = unitToIPC(
-    { jobId: a.jobId, def, axes: spec.axes, variants: spec.variants, outputs: spec.outputs, instrumentId: inst.instrumentId, timeframe: inst.timeframe, timeline: inst.timeline, tsOpen: candles.tsOpen },
+    {
+      jobId: a.jobId,
+      def,
+      axes: spec.axes,
+      variants: spec.variants,
+      outputs: spec.outputs,
+      instrumentId: inst.instrumentId,
+      timeframe: inst.timeframe,
+      timeline: inst.timeline,
+      tsOpen: candles.tsOpen,
+    },
     { index: u.idx, instrument: u.instrument, start: u.v_start, end: u.v_end, outputs: res.values, keys: res.keys },
   );
   // collect checks the published file against this digest
@@ -320,7 +414,12 @@ async function writeTemp(ctx: Ctx, a: Attempt, { u, info }: Claim, bytes: Uint8A
  * temporary file to its content-key name and completes the unit — a worker that lost its lease
  * neither publishes nor completes.
  */
-async function publishUnit(ctx: Ctx, a: Attempt, { u, info }: Claim, { bytes, digest, engine }: Encoded): Promise<{ final: string; completeMs: number }> {
+async function publishUnit(
+  ctx: Ctx,
+  a: Attempt,
+  { u, info }: Claim,
+  { bytes, digest, engine }: Encoded,
+): Promise<{ final: string; completeMs: number }> {
   const { db, workerId } = ctx;
   const f0 = performance.now();
   const final = join(info.out, u.file);
@@ -330,7 +429,13 @@ async function publishUnit(ctx: Ctx, a: Attempt, { u, info }: Claim, { bytes, di
     await fsp.rename(a.tmp!, final);
     a.tmp = null;
     await db.boss.complete(QUEUE, a.job.id, { worker: workerId, bytes: bytes.length }, { db: onClient(client) });
-    await completeUnitRow(client, db, a.job.id, { workerId, durationMs: performance.now() - a.t0, bytes: bytes.length, engine, sha256: digest });
+    await completeUnitRow(client, db, a.job.id, {
+      workerId,
+      durationMs: performance.now() - a.t0,
+      bytes: bytes.length,
+      engine,
+      sha256: digest,
+    });
     return 'owned' as const;
   });
   if (outcome !== 'owned') throw new UnitStopped(outcome, a.batchesDone);
@@ -364,10 +469,13 @@ async function release(ctx: Ctx, a: Attempt): Promise<StopReason | 'error'> {
     if (own !== 'owned') return own;
     await db.boss.fail(QUEUE, a.job.id, { released: true, worker: workerId }, { db: onClient(client) });
     // a release never uses up the unit's last attempt
-    if (await selectBossState(client, db, a.job.id) === 'failed') await db.boss.retry(QUEUE, a.job.id, { db: onClient(client) });
+    if ((await selectBossState(client, db, a.job.id)) === 'failed') await db.boss.retry(QUEUE, a.job.id, { db: onClient(client) });
     await releaseUnitRow(client, db, a.job.id);
     return 'released' as const;
-  }).catch((err: unknown) => { ctx.log('error', 'unit_release_failed', { ...a.base, error: errorText(err) }); return 'error' as const; });
+  }).catch((err: unknown) => {
+    ctx.log('error', 'unit_release_failed', { ...a.base, error: errorText(err) });
+    return 'error' as const;
+  });
 }
 
 /** An attempt that failed: fails it through pg-boss (which retries it unless it was the last) and records why. */
@@ -380,7 +488,7 @@ async function failed(ctx: Ctx, a: Attempt, e: unknown): Promise<void> {
       const own = await ownership(ctx, client, a, true);
       if (own !== 'owned') return { own, state: null as string | null };
       await db.boss.fail(QUEUE, a.job.id, { message: error, worker: workerId }, { db: onClient(client) });
-      const state = await selectBossState(client, db, a.job.id) === 'failed' ? 'failed' : 'queued';
+      const state = (await selectBossState(client, db, a.job.id)) === 'failed' ? 'failed' : 'queued';
       await failUnitRow(client, db, a.job.id, state, error);
       return { own, state };
     });
@@ -423,7 +531,11 @@ async function sweepExpired(ctx: Ctx, reconcile: boolean): Promise<void> {
     const rows = await selectExpiredLeases(client, db);
     if (!rows.length && !reconcile) return [];
     for (const r of rows) await db.boss.fail(QUEUE, r.id, { reason: 'lease_expired', sweptBy: workerId }, { db: onClient(client) });
-    const stateOf = await selectBossStates(client, db, rows.map((r) => r.id));
+    const stateOf = await selectBossStates(
+      client,
+      db,
+      rows.map((r) => r.id),
+    );
     const out = [];
     for (const r of rows) {
       const lastAttempt = stateOf.get(r.id) === 'failed';

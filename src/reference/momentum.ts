@@ -17,7 +17,10 @@ export function referenceCci(inp: SeriesInputs, p: Params) {
     let S = 0.0;
     for (let j = t - n + 1; j <= t; j++) {
       const v = tp[j]!;
-      if (v !== v) { bad = true; break; }
+      if (v !== v) {
+        bad = true;
+        break;
+      }
       S = S + v;
     }
     if (bad) continue;
@@ -34,13 +37,17 @@ export function referenceCci(inp: SeriesInputs, p: Params) {
 /** Fisher: v = 2·((MID − LL) / (HH − LL)) − 1 clamped to ±0.999, fisher = 0.5·ln((1 + v) / (1 − v)); trigger = previous fisher. */
 export function referenceFisher(inp: SeriesInputs, p: Params) {
   const n = p.window!;
-  const high = widen(inp.high!), low = widen(inp.low!);
+  const high = widen(inp.high!),
+    low = widen(inp.low!);
   const P = mid(high, low);
-  const hh = rollmax(high, n), ll = rollmin(low, n);
+  const hh = rollmax(high, n),
+    ll = rollmin(low, n);
   const T = P.length;
   const fisher = nanSeries(T);
   for (let t = 0; t < T; t++) {
-    const pt = P[t]!, h = hh[t]!, l = ll[t]!;
+    const pt = P[t]!,
+      h = hh[t]!,
+      l = ll[t]!;
     const den = h - l;
     if (pt !== pt || h !== h || l !== l || den === 0) continue;
     let v = 2 * ((pt - l) / den) - 1;
@@ -54,11 +61,13 @@ export function referenceFisher(inp: SeriesInputs, p: Params) {
 /** MACD and PPO share the fast/slow EMAs; `pct` selects ppo = 100·((F − S) / S) (NaN where S == 0). */
 function macdFamily(inp: SeriesInputs, p: Params, pct: boolean): { line: Series; signal: Series; hist: Series } {
   const x = src(inp);
-  const F = ema(x, p.fast_window!), S = ema(x, p.slow_window!);
+  const F = ema(x, p.fast_window!),
+    S = ema(x, p.slow_window!);
   const T = x.length;
   const line = new Float64Array(T);
   for (let t = 0; t < T; t++) {
-    const f = F[t]!, s = S[t]!;
+    const f = F[t]!,
+      s = S[t]!;
     line[t] = pct ? (s === 0 ? NaN : 100 * ((f - s) / s)) : f - s;
   }
   const signal = ema(line, p.signal_window!);
@@ -93,12 +102,21 @@ export function referenceRoc(inp: SeriesInputs, p: Params) {
 export function rsiSeries(x: Series, n: number): Series {
   const T = x.length;
   const out = nanSeries(T);
-  const a = 1.0 / n, b = 1.0 - a;
-  let prev = NaN, G = NaN, L = NaN;
+  const a = 1.0 / n,
+    b = 1.0 - a;
+  let prev = NaN,
+    G = NaN,
+    L = NaN;
   for (let t = 0; t < T; t++) {
     const v = x[t]!;
-    if (v !== v) { prev = G = L = NaN; continue; }
-    if (prev !== prev) { prev = v; continue; }
+    if (v !== v) {
+      prev = G = L = NaN;
+      continue;
+    }
+    if (prev !== prev) {
+      prev = v;
+      continue;
+    }
     const d = v - prev;
     const g = d > 0 ? d : 0.0;
     const q = d < 0 ? -d : 0.0;
@@ -158,7 +176,8 @@ export function referenceTrix(inp: SeriesInputs, p: Params) {
 export function referenceWilliamsR(inp: SeriesInputs, p: Params) {
   const n = p.window!;
   const close = widen(inp.close!);
-  const hh = rollmax(widen(inp.high!), n), ll = rollmin(widen(inp.low!), n);
+  const hh = rollmax(widen(inp.high!), n),
+    ll = rollmin(widen(inp.low!), n);
   const out = new Float64Array(close.length);
   for (let t = 0; t < out.length; t++) {
     const den = hh[t]! - ll[t]!;

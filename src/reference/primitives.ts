@@ -29,13 +29,23 @@ export function nanSeries(t: number): Float64Array {
 export function rollsum(x: Series, n: number): Series {
   const T = x.length;
   const out = new Float64Array(T);
-  let S = 0.0, k = 0, z = 0;
+  let S = 0.0,
+    k = 0,
+    z = 0;
   for (let t = 0; t < T; t++) {
     const v = x[t]!;
-    if (v !== v) k++; else { if (v !== 0) z++; S = S + v; }
+    if (v !== v) k++;
+    else {
+      if (v !== 0) z++;
+      S = S + v;
+    }
     if (t >= n) {
       const u = x[t - n]!;
-      if (u !== u) k--; else { if (u !== 0) z--; S = S - u; }
+      if (u !== u) k--;
+      else {
+        if (u !== 0) z--;
+        S = S - u;
+      }
     }
     if (z === 0) S = 0.0;
     out[t] = t < n - 1 || k > 0 ? NaN : S;
@@ -54,16 +64,35 @@ export function rollmean(x: Series, n: number): Series {
 export function rollvar(x: Series, n: number): Series {
   const T = x.length;
   const out = new Float64Array(T);
-  let S = 0.0, Q = 0.0, k = 0, z = 0;
+  let S = 0.0,
+    Q = 0.0,
+    k = 0,
+    z = 0;
   for (let t = 0; t < T; t++) {
     const v = x[t]!;
-    if (v !== v) k++; else { if (v !== 0) z++; S = S + v; Q = Q + v * v; }
+    if (v !== v) k++;
+    else {
+      if (v !== 0) z++;
+      S = S + v;
+      Q = Q + v * v;
+    }
     if (t >= n) {
       const u = x[t - n]!;
-      if (u !== u) k--; else { if (u !== 0) z--; S = S - u; Q = Q - u * u; }
+      if (u !== u) k--;
+      else {
+        if (u !== 0) z--;
+        S = S - u;
+        Q = Q - u * u;
+      }
     }
-    if (z === 0) { S = 0.0; Q = 0.0; }
-    if (t < n - 1 || k > 0) { out[t] = NaN; continue; }
+    if (z === 0) {
+      S = 0.0;
+      Q = 0.0;
+    }
+    if (t < n - 1 || k > 0) {
+      out[t] = NaN;
+      continue;
+    }
     const m = S / n;
     let vr = Q / n - m * m;
     if (vr < 0 && vr > -1e-12) vr = 0.0;
@@ -87,7 +116,11 @@ export function ewma(x: Series, alpha: number): Series {
   let y = NaN;
   for (let t = 0; t < T; t++) {
     const v = x[t]!;
-    if (v !== v) { y = NaN; out[t] = NaN; continue; }
+    if (v !== v) {
+      y = NaN;
+      out[t] = NaN;
+      continue;
+    }
     y = y !== y ? v : alpha * v + beta * y;
     out[t] = y;
   }
@@ -105,19 +138,30 @@ export function wma(x: Series, n: number): Series {
   const out = nanSeries(T);
   if (n > T) return out;
   const D = (n * (n + 1)) / 2;
-  let A = 0.0, B = 0.0, k = 0;
+  let A = 0.0,
+    B = 0.0,
+    k = 0;
   for (let j = 0; j < n; j++) {
     const v = x[j]!;
-    if (v !== v) { k++; continue; }
+    if (v !== v) {
+      k++;
+      continue;
+    }
     A = A + v;
     B = B + (j + 1) * v;
   }
   if (k === 0) out[n - 1] = B / D;
   for (let t = n; t < T; t++) {
     let vin = x[t]!;
-    if (vin !== vin) { k++; vin = 0.0; }
+    if (vin !== vin) {
+      k++;
+      vin = 0.0;
+    }
     let vout = x[t - n]!;
-    if (vout !== vout) { k--; vout = 0.0; }
+    if (vout !== vout) {
+      k--;
+      vout = 0.0;
+    }
     B = B - A + n * vin;
     A = A - vout + vin;
     out[t] = k === 0 ? B / D : NaN;
@@ -156,13 +200,19 @@ type Extreme = 'max' | 'min';
 function monotoneDeque(x: Series, n: number, kind: Extreme, keepNewer: boolean, emit: (t: number, p: number) => void): void {
   const T = x.length;
   const q = new Int32Array(T);
-  let head = 0, tail = 0, lastNaN = -1;
+  let head = 0,
+    tail = 0,
+    lastNaN = -1;
   for (let t = 0; t < T; t++) {
     const v = x[t]!;
-    if (v !== v) { head = tail = 0; lastNaN = t; continue; }
+    if (v !== v) {
+      head = tail = 0;
+      lastNaN = t;
+      continue;
+    }
     while (tail > head) {
       const b = x[q[tail - 1]!]!;
-      const drop = kind === 'max' ? (keepNewer ? b <= v : b < v) : (keepNewer ? b >= v : b > v);
+      const drop = kind === 'max' ? (keepNewer ? b <= v : b < v) : keepNewer ? b >= v : b > v;
       if (!drop) break;
       tail--;
     }
@@ -174,13 +224,17 @@ function monotoneDeque(x: Series, n: number, kind: Extreme, keepNewer: boolean, 
 
 function rollExtreme(x: Series, n: number, kind: Extreme): Series {
   const out = nanSeries(x.length);
-  monotoneDeque(x, n, kind, false, (t, p) => { out[t] = x[p]!; });
+  monotoneDeque(x, n, kind, false, (t, p) => {
+    out[t] = x[p]!;
+  });
   return out;
 }
 
 function ageExtreme(x: Series, n: number, kind: Extreme): Series {
   const out = nanSeries(x.length);
-  monotoneDeque(x, n, kind, true, (t, p) => { out[t] = t - p; });
+  monotoneDeque(x, n, kind, true, (t, p) => {
+    out[t] = t - p;
+  });
   return out;
 }
 
@@ -210,7 +264,11 @@ export function cumsum(x: Series): Series {
   let r = NaN;
   for (let t = 0; t < T; t++) {
     const v = x[t]!;
-    if (v !== v) { r = NaN; out[t] = NaN; continue; }
+    if (v !== v) {
+      r = NaN;
+      out[t] = NaN;
+      continue;
+    }
     r = r !== r ? v : r + v;
     out[t] = r;
   }
@@ -236,12 +294,20 @@ export function trueRange(high: Series, low: Series, close: Series): Series {
   const T = high.length;
   const out = new Float64Array(T);
   for (let t = 0; t < T; t++) {
-    const h = high[t]!, l = low[t]!;
-    if (h !== h || l !== l) { out[t] = NaN; continue; }
+    const h = high[t]!,
+      l = low[t]!;
+    if (h !== h || l !== l) {
+      out[t] = NaN;
+      continue;
+    }
     const r = h - l;
     const pc = t === 0 ? NaN : close[t - 1]!;
-    if (pc !== pc) { out[t] = r; continue; }
-    const a = Math.abs(h - pc), b = Math.abs(l - pc);
+    if (pc !== pc) {
+      out[t] = r;
+      continue;
+    }
+    const a = Math.abs(h - pc),
+      b = Math.abs(l - pc);
     let tr = r;
     if (a > tr) tr = a;
     if (b > tr) tr = b;

@@ -4,7 +4,12 @@ import { atr32, ema, nanSeries, narrow, rollmean, rollvar, widen } from './primi
 
 type Params = Readonly<Record<string, number>>;
 
-export interface CandleComponents { body: Float64Array; range: Float64Array; upper_wick: Float64Array; lower_wick: Float64Array }
+export interface CandleComponents {
+  body: Float64Array;
+  range: Float64Array;
+  upper_wick: Float64Array;
+  lower_wick: Float64Array;
+}
 
 /**
  * Candle components in binary64: range = high − low, body = |close − open|,
@@ -13,11 +18,20 @@ export interface CandleComponents { body: Float64Array; range: Float64Array; upp
  * any of the four prices is NaN.
  */
 export function candleComponents(inp: SeriesInputs): CandleComponents {
-  const o = widen(inp.open!), h = widen(inp.high!), l = widen(inp.low!), c = widen(inp.close!);
+  const o = widen(inp.open!),
+    h = widen(inp.high!),
+    l = widen(inp.low!),
+    c = widen(inp.close!);
   const T = o.length;
-  const body = nanSeries(T), range = nanSeries(T), upper = nanSeries(T), lower = nanSeries(T);
+  const body = nanSeries(T),
+    range = nanSeries(T),
+    upper = nanSeries(T),
+    lower = nanSeries(T);
   for (let t = 0; t < T; t++) {
-    const op = o[t]!, hi = h[t]!, lo = l[t]!, cl = c[t]!;
+    const op = o[t]!,
+      hi = h[t]!,
+      lo = l[t]!,
+      cl = c[t]!;
     if (op !== op || hi !== hi || lo !== lo || cl !== cl) continue;
     range[t] = hi - lo;
     body[t] = Math.abs(cl - op);
@@ -78,10 +92,14 @@ export function referencePercentRank(inp: SeriesInputs, p: Params) {
   const out = nanSeries(x.length);
   for (let t = n - 1; t < x.length; t++) {
     const v = x[t]!;
-    let c = 0, bad = false;
+    let c = 0,
+      bad = false;
     for (let j = t - n + 1; j <= t; j++) {
       const u = x[j]!;
-      if (u !== u) { bad = true; break; }
+      if (u !== u) {
+        bad = true;
+        break;
+      }
       if (u <= v) c++;
     }
     if (!bad) out[t] = (c / n) * 100;
@@ -96,7 +114,8 @@ export function referencePercentRank(inp: SeriesInputs, p: Params) {
 function pivotSeries(x: Float64Array, left: number, right: number, beats: (u: number, v: number) => boolean): Float64Array {
   const out = nanSeries(x.length);
   for (let t = left + right; t < x.length; t++) {
-    const c = t - right, s = c - left;
+    const c = t - right,
+      s = c - left;
     const v = x[c]!;
     let ok = v === v;
     for (let j = s; j <= t && ok; j++) {
@@ -110,7 +129,8 @@ function pivotSeries(x: Float64Array, left: number, right: number, beats: (u: nu
 }
 
 export function referencePivots(inp: SeriesInputs, p: Params) {
-  const left = p.left!, right = p.right!;
+  const left = p.left!,
+    right = p.right!;
   return {
     pivot_high: narrow(pivotSeries(widen(inp.high!), left, right, (u, v) => u >= v)),
     pivot_low: narrow(pivotSeries(widen(inp.low!), left, right, (u, v) => u <= v)),

@@ -1,30 +1,64 @@
 /** Reference implementations of the `trend` group (indicators.md §7). One variant per call. */
 import type { SeriesInputs } from '../registry/types.js';
-import { ageMax, ageMin, atr, ema, narrow, nanSeries, rma, rollmax, rollmin, rollsum, shift, trueRange, typicalPrice, widen } from './primitives.js';
+import {
+  ageMax,
+  ageMin,
+  atr,
+  ema,
+  narrow,
+  nanSeries,
+  rma,
+  rollmax,
+  rollmin,
+  rollsum,
+  shift,
+  trueRange,
+  typicalPrice,
+  widen,
+} from './primitives.js';
 
 type Params = Readonly<Record<string, number>>;
 
 /** ADX: DI from RMA(PDM), RMA(MDM) over ATR (window n), adx = RMA(DX, smoothing). */
 export function referenceAdx(inp: SeriesInputs, p: Params) {
   const n = p.window!;
-  const high = widen(inp.high!), low = widen(inp.low!), close = widen(inp.close!);
+  const high = widen(inp.high!),
+    low = widen(inp.low!),
+    close = widen(inp.close!);
   const T = high.length;
-  const pdm = new Float64Array(T), mdm = new Float64Array(T);
+  const pdm = new Float64Array(T),
+    mdm = new Float64Array(T);
   for (let t = 0; t < T; t++) {
-    const h = high[t]!, l = low[t]!;
-    if (h !== h || l !== l) { pdm[t] = mdm[t] = NaN; continue; }
-    const ph = t === 0 ? NaN : high[t - 1]!, pl = t === 0 ? NaN : low[t - 1]!;
-    if (ph !== ph || pl !== pl) { pdm[t] = mdm[t] = 0.0; continue; }
-    const up = h - ph, dn = pl - l;
+    const h = high[t]!,
+      l = low[t]!;
+    if (h !== h || l !== l) {
+      pdm[t] = mdm[t] = NaN;
+      continue;
+    }
+    const ph = t === 0 ? NaN : high[t - 1]!,
+      pl = t === 0 ? NaN : low[t - 1]!;
+    if (ph !== ph || pl !== pl) {
+      pdm[t] = mdm[t] = 0.0;
+      continue;
+    }
+    const up = h - ph,
+      dn = pl - l;
     pdm[t] = up > dn && up > 0 ? up : 0.0;
     mdm[t] = dn > up && dn > 0 ? dn : 0.0;
   }
-  const A = atr(high, low, close, n), SP = rma(pdm, n), SM = rma(mdm, n);
-  const plus = nanSeries(T), minus = nanSeries(T), dx = nanSeries(T);
+  const A = atr(high, low, close, n),
+    SP = rma(pdm, n),
+    SM = rma(mdm, n);
+  const plus = nanSeries(T),
+    minus = nanSeries(T),
+    dx = nanSeries(T);
   for (let t = 0; t < T; t++) {
-    const a = A[t]!, sp = SP[t]!, sm = SM[t]!;
+    const a = A[t]!,
+      sp = SP[t]!,
+      sm = SM[t]!;
     if (a !== a || sp !== sp || sm !== sm || a === 0) continue;
-    const pd = 100 * (sp / a), md = 100 * (sm / a);
+    const pd = 100 * (sp / a),
+      md = 100 * (sm / a);
     const sum = pd + md;
     plus[t] = pd;
     minus[t] = md;
@@ -36,9 +70,12 @@ export function referenceAdx(inp: SeriesInputs, p: Params) {
 /** Aroon: up = ((n − AGE_MAX(high)) / n)·100, down = ((n − AGE_MIN(low)) / n)·100, osc = up − down. */
 export function referenceAroon(inp: SeriesInputs, p: Params) {
   const n = p.window!;
-  const sh = ageMax(widen(inp.high!), n), sl = ageMin(widen(inp.low!), n);
+  const sh = ageMax(widen(inp.high!), n),
+    sl = ageMin(widen(inp.low!), n);
   const T = sh.length;
-  const up = new Float64Array(T), down = new Float64Array(T), osc = new Float64Array(T);
+  const up = new Float64Array(T),
+    down = new Float64Array(T),
+    osc = new Float64Array(T);
   for (let t = 0; t < T; t++) {
     up[t] = ((n - sh[t]!) / n) * 100;
     down[t] = ((n - sl[t]!) / n) * 100;
@@ -49,12 +86,16 @@ export function referenceAroon(inp: SeriesInputs, p: Params) {
 
 /** Chandelier exit: ROLLMAX(high) − (mult·ATR), ROLLMIN(low) + (mult·ATR). */
 export function referenceChandelierExit(inp: SeriesInputs, p: Params) {
-  const n = p.window!, mult = p.mult!;
-  const high = widen(inp.high!), low = widen(inp.low!);
+  const n = p.window!,
+    mult = p.mult!;
+  const high = widen(inp.high!),
+    low = widen(inp.low!);
   const A = atr(high, low, widen(inp.close!), n);
-  const hh = rollmax(high, n), ll = rollmin(low, n);
+  const hh = rollmax(high, n),
+    ll = rollmin(low, n);
   const T = A.length;
-  const long = new Float64Array(T), short = new Float64Array(T);
+  const long = new Float64Array(T),
+    short = new Float64Array(T);
   for (let t = 0; t < T; t++) {
     long[t] = hh[t]! - mult * A[t]!;
     short[t] = ll[t]! + mult * A[t]!;
@@ -65,7 +106,8 @@ export function referenceChandelierExit(inp: SeriesInputs, p: Params) {
 /** Donchian channel: ROLLMAX(high), ROLLMIN(low) and their midpoint. */
 export function referenceDonchian(inp: SeriesInputs, p: Params) {
   const n = p.window!;
-  const up = rollmax(widen(inp.high!), n), lo = rollmin(widen(inp.low!), n);
+  const up = rollmax(widen(inp.high!), n),
+    lo = rollmin(widen(inp.low!), n);
   const mid = new Float64Array(up.length);
   for (let t = 0; t < mid.length; t++) mid[t] = (up[t]! + lo[t]!) * 0.5;
   return { donchian_mid: narrow(mid), donchian_upper: narrow(up), donchian_lower: narrow(lo) };
@@ -73,7 +115,8 @@ export function referenceDonchian(inp: SeriesInputs, p: Params) {
 
 /** Mid-range of the last w bars: (ROLLMAX(high, w) + ROLLMIN(low, w))·0.5. */
 function midRange(high: Float64Array, low: Float64Array, w: number): Float64Array {
-  const hh = rollmax(high, w), ll = rollmin(low, w);
+  const hh = rollmax(high, w),
+    ll = rollmin(low, w);
   const out = new Float64Array(hh.length);
   for (let t = 0; t < out.length; t++) out[t] = (hh[t]! + ll[t]!) * 0.5;
   return out;
@@ -82,25 +125,33 @@ function midRange(high: Float64Array, low: Float64Array, w: number): Float64Arra
 /** Ichimoku with the spans shifted back (span[t] = value at t + d: look-ahead) and lagging[t] = close[t − d]. */
 export function referenceIchimoku(inp: SeriesInputs, p: Params) {
   const d = p.displacement!;
-  const high = widen(inp.high!), low = widen(inp.low!);
+  const high = widen(inp.high!),
+    low = widen(inp.low!);
   const conversion = midRange(high, low, p.conversion_window!);
   const base = midRange(high, low, p.base_window!);
   const b0 = midRange(high, low, p.span_b_window!);
   const a0 = new Float64Array(conversion.length);
   for (let t = 0; t < a0.length; t++) a0[t] = (conversion[t]! + base[t]!) * 0.5;
   return {
-    span_a: narrow(shift(a0, -d)), conversion: narrow(conversion), base: narrow(base),
-    span_b: narrow(shift(b0, -d)), lagging: narrow(shift(widen(inp.close!), d)),
+    span_a: narrow(shift(a0, -d)),
+    conversion: narrow(conversion),
+    base: narrow(base),
+    span_b: narrow(shift(b0, -d)),
+    lagging: narrow(shift(widen(inp.close!), d)),
   };
 }
 
 /** Keltner: middle = EMA(TP, n), bands at ± mult·ATR(n). */
 export function referenceKeltner(inp: SeriesInputs, p: Params) {
-  const n = p.window!, mult = p.mult!;
-  const high = widen(inp.high!), low = widen(inp.low!), close = widen(inp.close!);
+  const n = p.window!,
+    mult = p.mult!;
+  const high = widen(inp.high!),
+    low = widen(inp.low!),
+    close = widen(inp.close!);
   const middle = ema(typicalPrice(high, low, close), n);
   const A = atr(high, low, close, n);
-  const upper = new Float64Array(middle.length), lower = new Float64Array(middle.length);
+  const upper = new Float64Array(middle.length),
+    lower = new Float64Array(middle.length);
   for (let t = 0; t < middle.length; t++) {
     upper[t] = middle[t]! + mult * A[t]!;
     lower[t] = middle[t]! - mult * A[t]!;
@@ -119,10 +170,15 @@ export function referenceLinregSlope(inp: SeriesInputs, p: Params) {
   const DEN = N * SXX - SX * SX;
   const out = nanSeries(T);
   for (let t = n - 1; t < T; t++) {
-    let SY = 0.0, SXY = 0.0, bad = false;
+    let SY = 0.0,
+      SXY = 0.0,
+      bad = false;
     for (let k = 0; k < n; k++) {
       const y = x[t - n + 1 + k]!;
-      if (y !== y) { bad = true; break; }
+      if (y !== y) {
+        bad = true;
+        break;
+      }
       SY = SY + y;
       SXY = SXY + k * y;
     }
@@ -133,26 +189,60 @@ export function referenceLinregSlope(inp: SeriesInputs, p: Params) {
 
 /** Parabolic SAR: starts long at the first valid bar of a run, clamps against the previous bar only. */
 export function referencePsar(inp: SeriesInputs, p: Params) {
-  const start = p.accel_start!, step = p.accel_step!, amax = p.accel_max!;
-  const high = widen(inp.high!), low = widen(inp.low!);
+  const start = p.accel_start!,
+    step = p.accel_step!,
+    amax = p.accel_max!;
+  const high = widen(inp.high!),
+    low = widen(inp.low!);
   const T = high.length;
-  const psar = nanSeries(T), dirOut = nanSeries(T);
-  let dir = 0, sar = NaN, ep = NaN, af = start, ph = NaN, pl = NaN;
+  const psar = nanSeries(T),
+    dirOut = nanSeries(T);
+  let dir = 0,
+    sar = NaN,
+    ep = NaN,
+    af = start,
+    ph = NaN,
+    pl = NaN;
   for (let t = 0; t < T; t++) {
-    const h = high[t]!, l = low[t]!;
-    if (h !== h || l !== l) { dir = 0; af = start; sar = ep = ph = pl = NaN; continue; }
+    const h = high[t]!,
+      l = low[t]!;
+    if (h !== h || l !== l) {
+      dir = 0;
+      af = start;
+      sar = ep = ph = pl = NaN;
+      continue;
+    }
     if (dir === 0) {
-      dir = 1; sar = l; ep = h; af = start;
+      dir = 1;
+      sar = l;
+      ep = h;
+      af = start;
     } else {
       sar = sar + af * (ep - sar);
       if (dir > 0) {
         if (sar > pl) sar = pl;
-        if (l < sar) { dir = -1; sar = ep; ep = l; af = start; }
-        else if (h > ep) { ep = h; const a = af + step; af = amax < a ? amax : a; }
+        if (l < sar) {
+          dir = -1;
+          sar = ep;
+          ep = l;
+          af = start;
+        } else if (h > ep) {
+          ep = h;
+          const a = af + step;
+          af = amax < a ? amax : a;
+        }
       } else {
         if (sar < ph) sar = ph;
-        if (h > sar) { dir = 1; sar = ep; ep = h; af = start; }
-        else if (l < ep) { ep = l; const a = af + step; af = amax < a ? amax : a; }
+        if (h > sar) {
+          dir = 1;
+          sar = ep;
+          ep = h;
+          af = start;
+        } else if (l < ep) {
+          ep = l;
+          const a = af + step;
+          af = amax < a ? amax : a;
+        }
       }
     }
     psar[t] = sar;
@@ -165,17 +255,32 @@ export function referencePsar(inp: SeriesInputs, p: Params) {
 
 /** SuperTrend: final bands around MID ± mult·ATR(n); direction flips when the close crosses the active band. */
 export function referenceSupertrend(inp: SeriesInputs, p: Params) {
-  const n = p.window!, mult = p.mult!;
-  const high = widen(inp.high!), low = widen(inp.low!), close = widen(inp.close!);
+  const n = p.window!,
+    mult = p.mult!;
+  const high = widen(inp.high!),
+    low = widen(inp.low!),
+    close = widen(inp.close!);
   const A = atr(high, low, close, n);
   const T = high.length;
-  const st = nanSeries(T), dirOut = nanSeries(T);
-  let dir = 0, FU = NaN, FL = NaN, pc = NaN;
+  const st = nanSeries(T),
+    dirOut = nanSeries(T);
+  let dir = 0,
+    FU = NaN,
+    FL = NaN,
+    pc = NaN;
   for (let t = 0; t < T; t++) {
-    const h = high[t]!, l = low[t]!, c = close[t]!, a = A[t]!;
-    if (h !== h || l !== l || c !== c || a !== a) { dir = 0; FU = FL = pc = NaN; continue; }
+    const h = high[t]!,
+      l = low[t]!,
+      c = close[t]!,
+      a = A[t]!;
+    if (h !== h || l !== l || c !== c || a !== a) {
+      dir = 0;
+      FU = FL = pc = NaN;
+      continue;
+    }
     const m = (h + l) * 0.5;
-    const BU = m + mult * a, BL = m - mult * a;
+    const BU = m + mult * a,
+      BL = m - mult * a;
     if (dir === 0) {
       dir = c >= m ? 1 : -1;
       FU = BU;
@@ -185,9 +290,15 @@ export function referenceSupertrend(inp: SeriesInputs, p: Params) {
       if (BU < FU || pc > FU) FU = BU;
       if (BL > FL || pc < FL) FL = BL;
       if (dir > 0) {
-        if (c < FL) { dir = -1; st[t] = FU; } else st[t] = FL;
+        if (c < FL) {
+          dir = -1;
+          st[t] = FU;
+        } else st[t] = FL;
       } else {
-        if (c > FU) { dir = 1; st[t] = FL; } else st[t] = FU;
+        if (c > FU) {
+          dir = 1;
+          st[t] = FL;
+        } else st[t] = FU;
       }
     }
     pc = c;
@@ -199,16 +310,20 @@ export function referenceSupertrend(inp: SeriesInputs, p: Params) {
 /** Vortex: ROLLSUM(|high − low[t−1]|) and ROLLSUM(|low − high[t−1]|) over ROLLSUM(TR), NaN where that is 0. */
 export function referenceVortex(inp: SeriesInputs, p: Params) {
   const n = p.window!;
-  const high = widen(inp.high!), low = widen(inp.low!);
+  const high = widen(inp.high!),
+    low = widen(inp.low!);
   const T = high.length;
-  const vmp = nanSeries(T), vmm = nanSeries(T);
+  const vmp = nanSeries(T),
+    vmm = nanSeries(T);
   for (let t = 1; t < T; t++) {
     vmp[t] = Math.abs(high[t]! - low[t - 1]!);
     vmm[t] = Math.abs(low[t]! - high[t - 1]!);
   }
   const st = rollsum(trueRange(high, low, widen(inp.close!)), n);
-  const sp = rollsum(vmp, n), sm = rollsum(vmm, n);
-  const plus = new Float64Array(T), minus = new Float64Array(T);
+  const sp = rollsum(vmp, n),
+    sm = rollsum(vmm, n);
+  const plus = new Float64Array(T),
+    minus = new Float64Array(T);
   for (let t = 0; t < T; t++) {
     const s = st[t]!;
     plus[t] = s === 0 ? NaN : sp[t]! / s;

@@ -14,12 +14,16 @@ export function referenceTr(inp: SeriesInputs) {
 
 /** Bollinger family: basis, upper, lower, and the bandwidth / percent_b derived from them. */
 export function referenceBbands(inp: SeriesInputs, p: Params) {
-  const n = p.window!, mult = p.mult!;
+  const n = p.window!,
+    mult = p.mult!;
   const x = widen(inp.src!);
   const basis = rollmean(x, n);
   const vr = rollvar(x, n);
   const T = x.length;
-  const upper = new Float64Array(T), lower = new Float64Array(T), bandwidth = new Float64Array(T), percentB = new Float64Array(T);
+  const upper = new Float64Array(T),
+    lower = new Float64Array(T),
+    bandwidth = new Float64Array(T),
+    percentB = new Float64Array(T);
   for (let t = 0; t < T; t++) {
     const sd = Math.sqrt(vr[t]!);
     const b = basis[t]!;
@@ -49,7 +53,8 @@ export function referenceHv(inp: SeriesInputs, p: Params) {
   const T = x.length;
   const r = nanSeries(T);
   for (let t = 1; t < T; t++) {
-    const a = x[t]!, b = x[t - 1]!;
+    const a = x[t]!,
+      b = x[t - 1]!;
     if (a !== a || b !== b || a <= 0 || b <= 0) continue;
     r[t] = log(a / b);
   }

@@ -10,11 +10,20 @@ export function adLine(high: Float64Array, low: Float64Array, close: Float64Arra
   const out = nanSeries(T);
   let r = NaN;
   for (let t = 0; t < T; t++) {
-    const h = high[t]!, l = low[t]!, c = close[t]!, v = volume[t]!;
-    if (h !== h || l !== l || c !== c || v !== v) { r = NaN; continue; }
+    const h = high[t]!,
+      l = low[t]!,
+      c = close[t]!,
+      v = volume[t]!;
+    if (h !== h || l !== l || c !== c || v !== v) {
+      r = NaN;
+      continue;
+    }
     const den = h - l;
-    if (den === 0) { r = NaN; continue; }
-    const mfm = ((c - l) - (h - c)) / den;
+    if (den === 0) {
+      r = NaN;
+      continue;
+    }
+    const mfm = (c - l - (h - c)) / den;
     const mfv = mfm * v;
     r = r !== r ? mfv : r + mfv;
     out[t] = r;
@@ -51,17 +60,32 @@ export function referenceCmf(inp: SeriesInputs, p: Params) {
 }
 
 /** Positive and negative raw money flow of MFI: TP·volume by the sign of TP − TP[t−1]. */
-export function moneyFlows(high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): { pos: Float64Array; neg: Float64Array } {
+export function moneyFlows(
+  high: Float64Array,
+  low: Float64Array,
+  close: Float64Array,
+  volume: Float64Array,
+): { pos: Float64Array; neg: Float64Array } {
   const tp = typicalPrice(high, low, close);
   const T = tp.length;
-  const pos = nanSeries(T), neg = nanSeries(T);
+  const pos = nanSeries(T),
+    neg = nanSeries(T);
   for (let t = 1; t < T; t++) {
-    const x = tp[t]!, pt = tp[t - 1]!, v = volume[t]!;
+    const x = tp[t]!,
+      pt = tp[t - 1]!,
+      v = volume[t]!;
     if (x !== x || pt !== pt || v !== v) continue;
     const rmf = x * v;
-    if (x > pt) { pos[t] = rmf; neg[t] = 0; }
-    else if (x < pt) { pos[t] = 0; neg[t] = rmf; }
-    else { pos[t] = 0; neg[t] = 0; }
+    if (x > pt) {
+      pos[t] = rmf;
+      neg[t] = 0;
+    } else if (x < pt) {
+      pos[t] = 0;
+      neg[t] = rmf;
+    } else {
+      pos[t] = 0;
+      neg[t] = 0;
+    }
   }
   return { pos, neg };
 }
@@ -70,10 +94,12 @@ export function moneyFlows(high: Float64Array, low: Float64Array, close: Float64
 export function referenceMfi(inp: SeriesInputs, p: Params) {
   const n = p.window!;
   const { pos, neg } = moneyFlows(widen(inp.high!), widen(inp.low!), widen(inp.close!), widen(inp.volume!));
-  const sp = rollsum(pos, n), sn = rollsum(neg, n);
+  const sp = rollsum(pos, n),
+    sn = rollsum(neg, n);
   const out = new Float64Array(sp.length);
   for (let t = 0; t < out.length; t++) {
-    const a = sp[t]!, b = sn[t]!;
+    const a = sp[t]!,
+      b = sn[t]!;
     out[t] = a !== a || b !== b ? NaN : b === 0 ? 100 : 100 - 100 / (1 + a / b);
   }
   return { mfi: narrow(out) };
@@ -85,7 +111,8 @@ export function referenceObv(inp: SeriesInputs) {
   const vol = widen(inp.volume!);
   const sv = nanSeries(d.length);
   for (let t = 0; t < sv.length; t++) {
-    const x = d[t]!, v = vol[t]!;
+    const x = d[t]!,
+      v = vol[t]!;
     if (x !== x || v !== v) continue;
     sv[t] = (x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0) * v;
   }
@@ -102,12 +129,14 @@ export function referenceVwap(inp: SeriesInputs, p: Params) {
 
 /** VWAP deviation bands: E = TP − vwap, sd = ROLLSTD(E, n), vwap ± (mult·sd). */
 export function referenceVwapDeviation(inp: SeriesInputs, p: Params) {
-  const n = p.window!, mult = p.mult!;
+  const n = p.window!,
+    mult = p.mult!;
   const { tp, vwap } = rollingVwap(inp, n);
   const e = new Float64Array(tp.length);
   for (let t = 0; t < e.length; t++) e[t] = tp[t]! - vwap[t]!;
   const sd = rollstd(e, n);
-  const upper = new Float64Array(e.length), lower = new Float64Array(e.length);
+  const upper = new Float64Array(e.length),
+    lower = new Float64Array(e.length);
   for (let t = 0; t < e.length; t++) {
     upper[t] = vwap[t]! + mult * sd[t]!;
     lower[t] = vwap[t]! - mult * sd[t]!;

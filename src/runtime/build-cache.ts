@@ -7,7 +7,18 @@ import { promises as fsp, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundledCacheDir, kernelSourcesDir } from './paths.js';
-import { ENTRY_FILE, STALE_TEMP_MS, TEMP_FILE, cacheKey, compileKernels, readEntry, removeCacheFile, removeFailureText, writeEntry, type Target } from './cache.js';
+import {
+  ENTRY_FILE,
+  STALE_TEMP_MS,
+  TEMP_FILE,
+  cacheKey,
+  compileKernels,
+  readEntry,
+  removeCacheFile,
+  removeFailureText,
+  writeEntry,
+  type Target,
+} from './cache.js';
 
 export interface BuildCacheOptions {
   /** Kernel sources (default: the package's assembly/). */
@@ -22,7 +33,10 @@ export interface BuildCacheOptions {
  */
 async function remove(dir: string, name: string): Promise<void> {
   const failed = await removeCacheFile(dir, name);
-  if (failed) throw new Error(`${join(dir, name)} is ${failed.errno === 'ENOTEMPTY' || failed.errno === 'EEXIST' ? '' : `not removable (${failed.errno}): `}${removeFailureText(failed.errno)}`);
+  if (failed)
+    throw new Error(
+      `${join(dir, name)} is ${failed.errno === 'ENOTEMPTY' || failed.errno === 'EEXIST' ? '' : `not removable (${failed.errno}): `}${removeFailureText(failed.errno)}`,
+    );
 }
 
 const isDirectory = async (path: string): Promise<boolean> => (await fsp.lstat(path).catch(() => null))?.isDirectory() ?? false;
@@ -45,7 +59,9 @@ export async function buildCache(dir: string, opts: BuildCacheOptions = {}): Pro
     const t0 = performance.now();
     const bytes = await compileKernels(target, sourcesDir);
     await writeEntry(dir, info, bytes);
-    log(`gridta build: compiled ${target} kernels in ${Math.round(performance.now() - t0)} ms (${bytes.length} bytes, ${info.key.slice(0, 12)})`);
+    log(
+      `gridta build: compiled ${target} kernels in ${Math.round(performance.now() - t0)} ms (${bytes.length} bytes, ${info.key.slice(0, 12)})`,
+    );
   }
   // entries of other keys go; temporaries only once stale (a concurrent build may be writing them)
   let pruned = 0;
@@ -53,7 +69,8 @@ export async function buildCache(dir: string, opts: BuildCacheOptions = {}): Pro
     const entry = ENTRY_FILE.exec(name);
     const st = await fsp.lstat(join(dir, name)).catch(() => null);
     // a directory named like a temporary blocks nothing (readers ignore temporaries): left alone, as by `cache clear`
-    const stale = entry ? !keep.has(entry[1]!)
+    const stale = entry
+      ? !keep.has(entry[1]!)
       : TEMP_FILE.test(name) && st !== null && !st.isDirectory() && Date.now() - st.mtimeMs >= STALE_TEMP_MS;
     if (!stale || st === null) continue;
     await remove(dir, name);

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import type { OutputStream } from 'assemblyscript/asc';
 import { CacheUnavailableError, CompileError } from '../errors.js';
 import { errnoOf } from '../util/index.js';
 import { kernelSourcesDir, packageVersion } from './paths.js';
@@ -12,8 +13,19 @@ import { kernelSourcesDir, packageVersion } from './paths.js';
 export type Target = 'simd' | 'scalar';
 
 const COMMON_FLAGS = [
-  '--optimizeLevel', '3', '--shrinkLevel', '0', '--noAssert', '--runtime', 'stub',
-  '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536',
+  '--optimizeLevel',
+  '3',
+  '--shrinkLevel',
+  '0',
+  '--noAssert',
+  '--runtime',
+  'stub',
+  '--importMemory',
+  '--sharedMemory',
+  '--initialMemory',
+  '1',
+  '--maximumMemory',
+  '65536',
 ];
 
 /** The exact ordered compiler arguments per target, without file names (they are part of the key). */
@@ -22,7 +34,11 @@ export const TARGET_FLAGS: Readonly<Record<Target, readonly string[]>> = Object.
   scalar: Object.freeze([...COMMON_FLAGS, '--enable', 'threads', '--disable', 'simd']),
 });
 
-export interface GridtaWarning { code: string; message: string; details: Record<string, unknown> }
+export interface GridtaWarning {
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
 
 const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
@@ -46,7 +62,13 @@ export async function kernelSources(dir = kernelSourcesDir()): Promise<[string, 
 
 export const compilerVersion = (): string => `assemblyscript@${packageVersion('assemblyscript')}`;
 
-export interface KeyInfo { key: string; target: Target; compiler: string; flags: readonly string[]; sources: [string, string][] }
+export interface KeyInfo {
+  key: string;
+  target: Target;
+  compiler: string;
+  flags: readonly string[];
+  sources: [string, string][];
+}
 
 /** [M1]: sha256 of {"format":1,"target","compiler","flags","sources"} written with no whitespace. */
 export async function cacheKey(target: Target, sourcesDir = kernelSourcesDir()): Promise<KeyInfo> {
@@ -62,6 +84,11 @@ export async function compileKernels(target: Target, sourcesDir = kernelSourcesD
   const asc = (await import('assemblyscript/asc')).default;
   let binary: Uint8Array | undefined;
   let diagnostics = '';
+  const collect: OutputStream = {
+    write: (chunk) => {
+      diagnostics += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
+    },
+  };
   const result = await asc.main(['index.ts', '--outFile', 'kernels.wasm', ...TARGET_FLAGS[target]], {
     readFile: async (name: string) => {
       try {
@@ -80,18 +107,30 @@ export async function compileKernels(target: Target, sourcesDir = kernelSourcesD
         return null;
       }
     },
-    stdout: { write: (s: string) => { diagnostics += s; return true; } } as never,
-    stderr: { write: (s: string) => { diagnostics += s; return true; } } as never,
+    stdout: collect,
+    stderr: collect,
   });
   if (result.error || !binary) {
-    throw new CompileError({ target, diagnostics: (diagnostics || String(result.error ?? 'no output')).trim().slice(0, 4000) }, { cause: result.error });
+    throw new CompileError(
+      { target, diagnostics: (diagnostics || String(result.error ?? 'no output')).trim().slice(0, 4000) },
+      { cause: result.error },
+    );
   }
   return binary;
 }
 
 export interface Manifest {
-  format: 1; key: string; target: Target; compiler: string; flags: readonly string[]; sourcesSha256: string;
-  wasmSha256: string; wasmBytes: number; createdAt: string; gridtaVersion: string; node: string;
+  format: 1;
+  key: string;
+  target: Target;
+  compiler: string;
+  flags: readonly string[];
+  sourcesSha256: string;
+  wasmSha256: string;
+  wasmBytes: number;
+  createdAt: string;
+  gridtaVersion: string;
+  node: string;
 }
 
 /** Entry files ([M2]) and their temporaries ([M5]): the only files gridta ever creates or deletes in a cache dir. */
@@ -112,8 +151,12 @@ export type EntryCheck =
   | { status: 'unreadable'; errno: string };
 
 const isDirectoryAt = async (path: string): Promise<boolean> => (await fsp.lstat(path).catch(() => null))?.isDirectory() ?? false;
-const directoryInPlace = (name: string, manifest?: Partial<Manifest>): EntryCheck =>
-  ({ status: 'corrupt', reason: `${name} is a directory, not a file`, directory: name, ...(manifest ? { manifest } : {}) });
+const directoryInPlace = (name: string, manifest?: Partial<Manifest>): EntryCheck => ({
+  status: 'corrupt',
+  reason: `${name} is a directory, not a file`,
+  directory: name,
+  ...(manifest ? { manifest } : {}),
+});
 
 /**
  * Reads and validates one entry ([M2]): manifest, key, target, size, sha256, WebAssembly.compile.
@@ -126,7 +169,8 @@ export async function readEntry(dir: string, key: string, target: Target | null)
     text = await fsp.readFile(join(dir, `${key}.json`), 'utf8');
   } catch (e) {
     const errno = errnoOf(e);
-    if (errno === 'ENOENT') return (await isDirectoryAt(join(dir, `${key}.wasm`))) ? directoryInPlace(`${key}.wasm`) : { status: 'missing' };
+    if (errno === 'ENOENT')
+      return (await isDirectoryAt(join(dir, `${key}.wasm`))) ? directoryInPlace(`${key}.wasm`) : { status: 'missing' };
     if (errno === 'EISDIR') return directoryInPlace(`${key}.json`);
     return { status: 'unreadable', errno };
   }
@@ -136,12 +180,14 @@ export async function readEntry(dir: string, key: string, target: Target | null)
   } catch {
     return { status: 'corrupt', reason: 'manifest is not JSON' };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { status: 'corrupt', reason: 'manifest is not a JSON object' };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { status: 'corrupt', reason: 'manifest is not a JSON object' };
   const m = parsed as Manifest;
   const bad = (reason: string): EntryCheck => ({ status: 'corrupt', reason, manifest: m });
   if (m.format !== 1) return bad(`manifest format ${JSON.stringify(m.format)} is not 1`);
   if (m.key !== key) return bad('manifest key does not match the file name');
-  if (target === null ? !isTarget(m.target) : m.target !== target) return bad(`manifest target ${JSON.stringify(m.target)} is not ${target ?? 'simd or scalar'}`);
+  if (target === null ? !isTarget(m.target) : m.target !== target)
+    return bad(`manifest target ${JSON.stringify(m.target)} is not ${target ?? 'simd or scalar'}`);
   if (!Number.isSafeInteger(m.wasmBytes) || m.wasmBytes < 0) return bad(`manifest wasmBytes ${JSON.stringify(m.wasmBytes)} is not a size`);
   if (typeof m.wasmSha256 !== 'string') return bad('manifest has no wasmSha256');
   let bytes: Uint8Array;
@@ -177,7 +223,10 @@ export const entryProblem = (r: Exclude<EntryCheck, { status: 'ok' }>): string =
   r.status === 'corrupt' ? r.reason : r.status === 'unreadable' ? `unreadable (${r.errno})` : 'manifest vanished while listing';
 
 /** One file of a cache directory that could not be removed. */
-export interface RemoveFailure { file: string; errno: string }
+export interface RemoveFailure {
+  file: string;
+  errno: string;
+}
 
 /**
  * Test-only fault (honoured only with GRIDTA_TEST_FAULTS=1): every removal in a cache directory fails
@@ -225,11 +274,18 @@ export async function nonEmptyDirectories(r: Pick<CacheListing, 'dir' | 'files'>
 /** A few words on why a removal failed, for messages. */
 export function removeFailureText(errno: string): string {
   switch (errno) {
-    case 'ENOTEMPTY': case 'EEXIST': return 'a directory that is not empty: gridta removes only empty directories, remove it by hand';
-    case 'EROFS': return 'read-only file system';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EBUSY': return 'in use';
-    default: return 'cannot be removed';
+    case 'ENOTEMPTY':
+    case 'EEXIST':
+      return 'a directory that is not empty: gridta removes only empty directories, remove it by hand';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EBUSY':
+      return 'in use';
+    default:
+      return 'cannot be removed';
   }
 }
 
@@ -257,12 +313,20 @@ async function writeAtomic(path: string, data: Uint8Array | string): Promise<voi
 export async function writeEntry(dir: string, info: KeyInfo, bytes: Uint8Array): Promise<Manifest> {
   await fsp.mkdir(dir, { recursive: true });
   const manifest: Manifest = {
-    format: 1, key: info.key, target: info.target, compiler: info.compiler, flags: info.flags,
-    sourcesSha256: sha256(JSON.stringify(info.sources)), wasmSha256: sha256(bytes), wasmBytes: bytes.length,
-    createdAt: new Date().toISOString(), gridtaVersion: packageVersion('gridta'), node: process.version,
+    format: 1,
+    key: info.key,
+    target: info.target,
+    compiler: info.compiler,
+    flags: info.flags,
+    sourcesSha256: sha256(JSON.stringify(info.sources)),
+    wasmSha256: sha256(bytes),
+    wasmBytes: bytes.length,
+    createdAt: new Date().toISOString(),
+    gridtaVersion: packageVersion('gridta'),
+    node: process.version,
   };
   await writeAtomic(join(dir, `${info.key}.wasm`), bytes);
-  await writeAtomic(join(dir, `${info.key}.json`), JSON.stringify(manifest, null, 2) + '\n');
+  await writeAtomic(join(dir, `${info.key}.json`), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 
@@ -304,11 +368,13 @@ export async function probeCacheDir(dir: string, opts: { create: boolean }): Pro
       if (st !== 'ENOENT') return { dir, exists: false, writable: false, failure: { operation: 'mkdir', errno: st } };
       for (let up = dirname(dir); ; up = dirname(up)) {
         try {
-          if (!(await fsp.stat(up)).isDirectory()) return { dir, exists: false, writable: false, failure: { operation: 'mkdir', errno: 'ENOTDIR' } };
+          if (!(await fsp.stat(up)).isDirectory())
+            return { dir, exists: false, writable: false, failure: { operation: 'mkdir', errno: 'ENOTDIR' } };
           await fsp.access(up, constants.W_OK | constants.X_OK);
           return { dir, exists: false, writable: true };
         } catch (e) {
-          if (errnoOf(e) !== 'ENOENT' || dirname(up) === up) return { dir, exists: false, writable: false, failure: { operation: 'mkdir', errno: errnoOf(e) } };
+          if (errnoOf(e) !== 'ENOENT' || dirname(up) === up)
+            return { dir, exists: false, writable: false, failure: { operation: 'mkdir', errno: errnoOf(e) } };
         }
       }
     }
@@ -331,7 +397,9 @@ export const openCacheDir = (dir: string): Promise<CacheDirState> => probeCacheD
 /** GRIDTA_CACHE_UNWRITABLE for a directory whose probe failed. */
 export function unwritableWarning(s: CacheDirState): GridtaWarning {
   const { operation, errno } = s.failure!;
-  const then = s.exists ? 'valid entries in it are still read; a module compiled now stays in memory only' : 'a module compiled now stays in memory only';
+  const then = s.exists
+    ? 'valid entries in it are still read; a module compiled now stays in memory only'
+    : 'a module compiled now stays in memory only';
   return {
     code: 'GRIDTA_CACHE_UNWRITABLE',
     message: `module cache dir ${s.dir} is not writable (${operation}: ${errno}); ${then}`,
@@ -383,7 +451,10 @@ export interface ModuleLookup {
 export async function loadModule(target: Target, opts: LoadOptions): Promise<ModuleLookup> {
   const t0 = performance.now();
   const warnings: GridtaWarning[] = [];
-  const warn = (w: GridtaWarning): void => { warnings.push(w); opts.onWarning?.(w); };
+  const warn = (w: GridtaWarning): void => {
+    warnings.push(w);
+    opts.onWarning?.(w);
+  };
   const strict = opts.strict ?? false;
   const sourcesDir = opts.sourcesDir ?? kernelSourcesDir();
   const state = opts.cacheDir === null ? null : (opts.dirState ?? (await openCacheDir(opts.cacheDir)));
@@ -422,10 +493,22 @@ export async function loadModule(target: Target, opts: LoadOptions): Promise<Mod
     if (r.status === 'ok') {
       const wrote = replace ? await save(r.bytes) : false; // a corrupt cache_dir entry is replaced by the bundled one
       const { module, bytes, wasmCompileMs } = r;
-      return { module, bytes, key: info.key, source: tier, wrote, writable, cacheLookupMs: performance.now() - t0 - wasmCompileMs, compileMs: 0, wasmCompileMs, warnings };
+      return {
+        module,
+        bytes,
+        key: info.key,
+        source: tier,
+        wrote,
+        writable,
+        cacheLookupMs: performance.now() - t0 - wasmCompileMs,
+        compileMs: 0,
+        wasmCompileMs,
+        warnings,
+      };
     }
     if (r.status === 'missing') continue;
-    if (r.status === 'unreadable' && tier === 'cache' && strict) throw new CacheUnavailableError({ dir, operation: 'read', errno: r.errno });
+    if (r.status === 'unreadable' && tier === 'cache' && strict)
+      throw new CacheUnavailableError({ dir, operation: 'read', errno: r.errno });
     const reason = entryProblem(r);
     // a directory named like an entry file blocks the rename of the fresh file: only an empty one is removed
     let removeFailed: RemoveFailure | null = null;
@@ -436,9 +519,12 @@ export async function loadModule(target: Target, opts: LoadOptions): Promise<Mod
       if (removeFailed && strict) throw new CacheUnavailableError({ dir, operation: 'write', errno: removeFailed.errno });
       blocked = removeFailed !== null;
     }
-    const then = tier !== 'cache' || !writable ? 'ignoring it'
-      : removeFailed ? `${join(dir, removeFailed.file)} cannot be removed (${removeFailed.errno}: ${removeFailureText(removeFailed.errno)}), so the module stays in memory and every start compiles until it is removed`
-        : 'it will be replaced';
+    const then =
+      tier !== 'cache' || !writable
+        ? 'ignoring it'
+        : removeFailed
+          ? `${join(dir, removeFailed.file)} cannot be removed (${removeFailed.errno}: ${removeFailureText(removeFailed.errno)}), so the module stays in memory and every start compiles until it is removed`
+          : 'it will be replaced';
     warn({
       code: 'GRIDTA_CACHE_CORRUPT',
       message: `module cache entry ${info.key} in ${dir} is invalid (${reason}); ${then}`,
@@ -456,7 +542,10 @@ export async function loadModule(target: Target, opts: LoadOptions): Promise<Mod
   try {
     module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {
-    throw new CompileError({ target, diagnostics: `WebAssembly.compile rejected the compiled module: ${(e as Error).message}` }, { cause: e });
+    throw new CompileError(
+      { target, diagnostics: `WebAssembly.compile rejected the compiled module: ${(e as Error).message}` },
+      { cause: e },
+    );
   }
   const wasmCompileMs = performance.now() - w0;
   const s0 = performance.now();
@@ -525,7 +614,21 @@ export async function scanCacheDir(dir: string, tier: 'cache' | 'bundled', curre
     if (temp) {
       const s = await stat(name);
       if (!s?.file) continue; // readers ignore temporaries, and a directory there blocks nothing
-      rows.push({ tier, dir, key: temp[1]!, status: 'temp', target: null, bytes: s.size, createdAt: null, compiler: null, current: current.has(temp[1]!), reason: null, files: [name], ageMs: now - s.mtimeMs, diskBytes: s.size });
+      rows.push({
+        tier,
+        dir,
+        key: temp[1]!,
+        status: 'temp',
+        target: null,
+        bytes: s.size,
+        createdAt: null,
+        compiler: null,
+        current: current.has(temp[1]!),
+        reason: null,
+        files: [name],
+        ageMs: now - s.mtimeMs,
+        diskBytes: s.size,
+      });
       continue;
     }
     const m = ENTRY_FILE.exec(name);
@@ -541,7 +644,21 @@ export async function scanCacheDir(dir: string, tier: 'cache' | 'bundled', curre
     const wasmStat = f.wasm ? stats[files.indexOf(f.wasm)] : undefined;
     const wasmSize = wasmStat?.file ? wasmStat.size : null;
     const diskBytes = stats.reduce((n, s) => n + (s?.size ?? 0), 0);
-    const row: CacheListing = { tier, dir, key, status: 'orphan', target: null, bytes: wasmSize, createdAt: null, compiler: null, current: current.has(key), reason: null, files, ageMs, diskBytes };
+    const row: CacheListing = {
+      tier,
+      dir,
+      key,
+      status: 'orphan',
+      target: null,
+      bytes: wasmSize,
+      createdAt: null,
+      compiler: null,
+      current: current.has(key),
+      reason: null,
+      files,
+      ageMs,
+      diskBytes,
+    };
     const r = await readEntry(dir, key, current.get(key) ?? null);
     if (r.status !== 'missing' || f.json) {
       const m: Partial<Manifest> | undefined = r.status === 'ok' ? r.manifest : r.status === 'corrupt' ? r.manifest : undefined;
@@ -561,14 +678,16 @@ export async function scanCacheDir(dir: string, tier: 'cache' | 'bundled', curre
 export const STALE_TEMP_MS = 10 * 60_000;
 
 /** A row `verify` counts as a problem: corrupt entries, orphans and stale temporaries. */
-export const isProblem = (r: CacheListing): boolean => r.status === 'corrupt' || r.status === 'orphan' || (r.status === 'temp' && r.ageMs >= STALE_TEMP_MS);
+export const isProblem = (r: CacheListing): boolean =>
+  r.status === 'corrupt' || r.status === 'orphan' || (r.status === 'temp' && r.ageMs >= STALE_TEMP_MS);
 
 /**
  * `verify --fix` in cache_dir: deletes the files of one problem row (an entry-named directory only
  * when empty); returns the files it removed and, with their errno, those it could not.
  */
 export async function removeListing(r: CacheListing): Promise<{ removed: string[]; failed: RemoveFailure[] }> {
-  const removed: string[] = [], failed: RemoveFailure[] = [];
+  const removed: string[] = [],
+    failed: RemoveFailure[] = [];
   for (const name of r.files) {
     if (!ENTRY_FILE.test(name) && !TEMP_FILE.test(name)) continue; // never anything else
     const f = await removeCacheFile(r.dir, name);
@@ -590,7 +709,8 @@ export async function clearCacheDir(dir: string): Promise<{ files: number; bytes
     if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') return { files: 0, bytes: 0, failed: [] };
     throw e;
   }
-  let files = 0, bytes = 0;
+  let files = 0,
+    bytes = 0;
   const failed: RemoveFailure[] = [];
   for (const name of names.sort()) {
     if (!ENTRY_FILE.test(name) && !TEMP_FILE.test(name)) continue;

@@ -40,7 +40,7 @@ const positiveInt = (s: string | undefined): number | null => {
 function ancestors(cgroupPath: string): string[] {
   const parts = cgroupPath.split('/').filter((p) => p !== '' && p !== '.' && p !== '..');
   const out: string[] = [];
-  for (let k = parts.length; k >= 0; k--) out.push('/' + parts.slice(0, k).join('/'));
+  for (let k = parts.length; k >= 0; k--) out.push(`/${parts.slice(0, k).join('/')}`);
   return out;
 }
 

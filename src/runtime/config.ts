@@ -127,11 +127,26 @@ export interface SettingRow {
 
 type Layer = 'option' | 'env' | 'yaml';
 type ComputeName =
-  | 'threads' | 'cacheDir' | 'cacheStrict' | 'maxComputeBytesTotal' | 'maxVariantsPerCompute' | 'engine'
-  | 'batchVariants' | 'maxBatchAttempts' | 'batchTimeoutMs';
+  | 'threads'
+  | 'cacheDir'
+  | 'cacheStrict'
+  | 'maxComputeBytesTotal'
+  | 'maxVariantsPerCompute'
+  | 'engine'
+  | 'batchVariants'
+  | 'maxBatchAttempts'
+  | 'batchTimeoutMs';
 type JobsName =
-  | 'jobsEnabled' | 'jobsDsn' | 'jobsSchema' | 'jobsLeaseSeconds' | 'jobsRetryLimit' | 'jobsUnitVariants'
-  | 'jobsConcurrency' | 'jobsPollIntervalMs' | 'jobsMetricsPort' | 'jobsMetricsHost';
+  | 'jobsEnabled'
+  | 'jobsDsn'
+  | 'jobsSchema'
+  | 'jobsLeaseSeconds'
+  | 'jobsRetryLimit'
+  | 'jobsUnitVariants'
+  | 'jobsConcurrency'
+  | 'jobsPollIntervalMs'
+  | 'jobsMetricsPort'
+  | 'jobsMetricsHost';
 
 interface Rule<T> {
   readonly name: ComputeName | JobsName;
@@ -151,20 +166,45 @@ const ENGINES: readonly EngineSetting[] = ['auto', 'wasm-simd', 'wasm-scalar', '
 const ENVS: readonly EnvName[] = ['dev', 'test', 'prod'];
 const TOP_LEVEL_KEYS = ['schema_version', 'compute', 'defaults', 'jobs'];
 
-const isAuto = (raw: unknown): boolean => typeof raw === 'string' && raw.trim().toLowerCase() === 'auto';
-
 /**
  * [K6] Integers: from the environment `^[0-9]+$` after trimming, from YAML or an option a number
  * with an integral value; then `min..max`. `auto` (any case) where allowed.
  */
 function intRule(name: ComputeName | JobsName, yamlKey: string, envVar: string | null, def: number, min: number, max: number): Rule<number>;
-function intRule(name: ComputeName | JobsName, yamlKey: string, envVar: string | null, def: 'auto', min: number, max: number, auto: true): Rule<number | 'auto'>;
-function intRule(name: ComputeName | JobsName, yamlKey: string, envVar: string | null, def: 'off', min: number, max: number, auto: 'off'): Rule<number | 'off'>;
-function intRule(name: ComputeName | JobsName, yamlKey: string, envVar: string | null, def: number | 'auto' | 'off', min: number, max: number, auto: boolean | 'off' = false): Rule<number | 'auto' | 'off'> {
+function intRule(
+  name: ComputeName | JobsName,
+  yamlKey: string,
+  envVar: string | null,
+  def: 'auto',
+  min: number,
+  max: number,
+  auto: true,
+): Rule<number | 'auto'>;
+function intRule(
+  name: ComputeName | JobsName,
+  yamlKey: string,
+  envVar: string | null,
+  def: 'off',
+  min: number,
+  max: number,
+  auto: 'off',
+): Rule<number | 'off'>;
+function intRule(
+  name: ComputeName | JobsName,
+  yamlKey: string,
+  envVar: string | null,
+  def: number | 'auto' | 'off',
+  min: number,
+  max: number,
+  auto: boolean | 'off' = false,
+): Rule<number | 'auto' | 'off'> {
   const word = auto === 'off' ? 'off' : auto ? 'auto' : null;
   const text = `${word ? `${word} or ` : ''}an integer ${min}..${max}`;
   return {
-    name, yamlKey, envVar, defaultValue: def,
+    name,
+    yamlKey,
+    envVar,
+    defaultValue: def,
     expected: () => text,
     parse: (raw, layer) => {
       if (word && typeof raw === 'string' && raw.trim().toLowerCase() === word) return word as 'auto' | 'off';
@@ -182,7 +222,10 @@ function intRule(name: ComputeName | JobsName, yamlKey: string, envVar: string |
 const RULES = {
   threads: intRule('threads', 'threads', 'GRIDTA_NUM_THREADS', 'auto', 1, 256, true),
   cacheDir: {
-    name: 'cacheDir', yamlKey: 'cache_dir', envVar: 'GRIDTA_CACHE_DIR', defaultValue: 'cache',
+    name: 'cacheDir',
+    yamlKey: 'cache_dir',
+    envVar: 'GRIDTA_CACHE_DIR',
+    defaultValue: 'cache',
     expected: () => 'a non-empty path (no NUL)',
     parse: (raw, layer) => {
       if (typeof raw !== 'string' || raw.trim() === '' || raw.includes('\0')) return undefined;
@@ -190,14 +233,34 @@ const RULES = {
     },
   } satisfies Rule<string> as Rule<string>,
   cacheStrict: {
-    name: 'cacheStrict', yamlKey: 'cache_strict', envVar: 'GRIDTA_CACHE_STRICT', defaultValue: false,
+    name: 'cacheStrict',
+    yamlKey: 'cache_strict',
+    envVar: 'GRIDTA_CACHE_STRICT',
+    defaultValue: false,
     expected: (layer) => (layer === 'env' ? ENV_BOOLEAN : 'true or false'),
     parse: (raw, layer) => (layer === 'env' ? envBoolean(String(raw)) : typeof raw === 'boolean' ? raw : undefined),
   } satisfies Rule<boolean> as Rule<boolean>,
-  maxComputeBytesTotal: intRule('maxComputeBytesTotal', 'max_compute_bytes_total', 'GRIDTA_MAX_COMPUTE_BYTES_TOTAL', 5368709120, 1, Number.MAX_SAFE_INTEGER),
-  maxVariantsPerCompute: intRule('maxVariantsPerCompute', 'max_variants_per_compute', 'GRIDTA_MAX_VARIANTS_PER_COMPUTE', 600000, 1, 4294967295),
+  maxComputeBytesTotal: intRule(
+    'maxComputeBytesTotal',
+    'max_compute_bytes_total',
+    'GRIDTA_MAX_COMPUTE_BYTES_TOTAL',
+    5368709120,
+    1,
+    Number.MAX_SAFE_INTEGER,
+  ),
+  maxVariantsPerCompute: intRule(
+    'maxVariantsPerCompute',
+    'max_variants_per_compute',
+    'GRIDTA_MAX_VARIANTS_PER_COMPUTE',
+    600000,
+    1,
+    4294967295,
+  ),
   engine: {
-    name: 'engine', yamlKey: 'engine', envVar: null, defaultValue: 'auto',
+    name: 'engine',
+    yamlKey: 'engine',
+    envVar: null,
+    defaultValue: 'auto',
     expected: () => ENGINES.join(', ').replace(/, (?=[^,]*$)/, ' or '),
     parse: (raw) => {
       if (typeof raw !== 'string') return undefined;
@@ -242,14 +305,14 @@ function secretSpans(dsn: string): [number, number][] {
     // query parameters: key=value separated by & (or ;), up to a fragment
     const re = /[?&;]([^=&;#]*)=([^&;#]*)/g;
     re.lastIndex = end;
-    for (let m; (m = re.exec(rest)) !== null;) {
+    for (let m = re.exec(rest); m !== null; m = re.exec(rest)) {
       if (SECRET_KEY.test(decodeKey(m[1]!))) spans.push([base + m.index + m[0].length - m[2]!.length, base + m.index + m[0].length]);
     }
     return spans;
   }
   // keyword/value: key = value, the value single-quoted (\' and \\ escapes) or a run of non-blanks
   const re = /(^|\s)([A-Za-z_][A-Za-z0-9_]*)(\s*=\s*)('(?:[^'\\]|\\.)*(?:'|$)|(?:[^\s'\\]|\\.)+)/gs;
-  for (let m; (m = re.exec(dsn)) !== null;) {
+  for (let m = re.exec(dsn); m !== null; m = re.exec(dsn)) {
     if (SECRET_KEY.test(m[2]!)) spans.push([m.index + m[0].length - m[4]!.length, m.index + m[0].length]);
   }
   return spans;
@@ -285,7 +348,7 @@ export function maskSecretsIn(text: string, dsn: string): string {
   for (const [a, b] of secretSpans(dsn)) {
     const raw = dsn.slice(a, b);
     const unquoted = raw.replace(/^'|'$/g, '').replace(/\\(.)/g, '$1');
-    for (const v of [raw, unquoted, decodeKey(raw), decodeKey(unquoted)]) if (v.length >= 3) secrets.add(v);   // shorter ones would garble the text
+    for (const v of [raw, unquoted, decodeKey(raw), decodeKey(unquoted)]) if (v.length >= 3) secrets.add(v); // shorter ones would garble the text
   }
   let out = dsn ? text.split(dsn).join(maskDsn(dsn)) : text;
   for (const v of [...secrets].sort((x, y) => y.length - x.length)) out = out.split(v).join(MASK);
@@ -297,12 +360,18 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;
 /** The `jobs` section: scale-out on PostgreSQL with pg-boss (README "Scale out"). */
 const JOBS_RULES = {
   jobsEnabled: {
-    name: 'jobsEnabled', yamlKey: 'enabled', envVar: 'GRIDTA_JOBS_ENABLED', defaultValue: true,
+    name: 'jobsEnabled',
+    yamlKey: 'enabled',
+    envVar: 'GRIDTA_JOBS_ENABLED',
+    defaultValue: true,
     expected: (layer) => (layer === 'env' ? ENV_BOOLEAN : 'true or false'),
     parse: (raw, layer) => (layer === 'env' ? envBoolean(String(raw)) : typeof raw === 'boolean' ? raw : undefined),
   } satisfies Rule<boolean> as Rule<boolean>,
   jobsDsn: {
-    name: 'jobsDsn', yamlKey: 'dsn', envVar: 'GRIDTA_PG_DSN', defaultValue: null,
+    name: 'jobsDsn',
+    yamlKey: 'dsn',
+    envVar: 'GRIDTA_PG_DSN',
+    defaultValue: null,
     expected: () => 'a postgres:// or postgresql:// URL',
     parse: (raw, layer) => {
       if (raw === null && layer === 'yaml') return null;
@@ -318,7 +387,10 @@ const JOBS_RULES = {
     },
   } satisfies Rule<string | null> as Rule<string | null>,
   jobsSchema: {
-    name: 'jobsSchema', yamlKey: 'schema', envVar: null, defaultValue: 'gridta',
+    name: 'jobsSchema',
+    yamlKey: 'schema',
+    envVar: null,
+    defaultValue: 'gridta',
     expected: () => 'a lower-case SQL identifier of at most 41 characters (letters, digits, _)',
     parse: (raw) => (typeof raw === 'string' && SCHEMA_NAME.test(raw) ? raw : undefined),
   } satisfies Rule<string> as Rule<string>,
@@ -330,12 +402,20 @@ const JOBS_RULES = {
   jobsPollIntervalMs: intRule('jobsPollIntervalMs', 'poll_interval_ms', null, 1000, 10, 60000),
   jobsMetricsPort: intRule('jobsMetricsPort', 'metrics_port', 'GRIDTA_METRICS_PORT', 'off', 0, 65535, 'off'),
   jobsMetricsHost: {
-    name: 'jobsMetricsHost', yamlKey: 'metrics_host', envVar: 'GRIDTA_METRICS_HOST', defaultValue: '127.0.0.1',
+    name: 'jobsMetricsHost',
+    yamlKey: 'metrics_host',
+    envVar: 'GRIDTA_METRICS_HOST',
+    defaultValue: '127.0.0.1',
     expected: () => 'an IP address or host name (127.0.0.1: loopback only, 0.0.0.0 or ::: every interface)',
     parse: (raw, layer) => {
       if (typeof raw !== 'string') return undefined;
       const s = layer === 'env' ? raw.trim() : raw;
-      return s.length <= 253 && /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/.test(s) ? s : undefined;
+      return s.length <= 253 &&
+        /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/.test(
+          s,
+        )
+        ? s
+        : undefined;
     },
   } satisfies Rule<string> as Rule<string>,
 };
@@ -362,12 +442,31 @@ export const COMPUTE_DEFAULTS = Object.freeze(
 
 /** Every key of GridtaOptions: the settings of both tables plus the options that are not settings. */
 export const OPTION_KEYS = keyList<GridtaOptions>({
-  configPath: true, env: true,
-  threads: true, cacheDir: true, cacheStrict: true, maxComputeBytesTotal: true, maxVariantsPerCompute: true, engine: true,
-  batchVariants: true, maxBatchAttempts: true, batchTimeoutMs: true,
-  jobsEnabled: true, jobsDsn: true, jobsSchema: true, jobsLeaseSeconds: true, jobsRetryLimit: true, jobsUnitVariants: true,
-  jobsConcurrency: true, jobsPollIntervalMs: true, jobsMetricsPort: true, jobsMetricsHost: true,
-  onWarning: true, cwd: true, cgroupRoot: true, osAvailableParallelism: true,
+  configPath: true,
+  env: true,
+  threads: true,
+  cacheDir: true,
+  cacheStrict: true,
+  maxComputeBytesTotal: true,
+  maxVariantsPerCompute: true,
+  engine: true,
+  batchVariants: true,
+  maxBatchAttempts: true,
+  batchTimeoutMs: true,
+  jobsEnabled: true,
+  jobsDsn: true,
+  jobsSchema: true,
+  jobsLeaseSeconds: true,
+  jobsRetryLimit: true,
+  jobsUnitVariants: true,
+  jobsConcurrency: true,
+  jobsPollIntervalMs: true,
+  jobsMetricsPort: true,
+  jobsMetricsHost: true,
+  onWarning: true,
+  cwd: true,
+  cgroupRoot: true,
+  osAvailableParallelism: true,
 });
 
 /**
@@ -395,8 +494,10 @@ export function checkKnownOptions(options: unknown, known: readonly string[], wh
 
 function unknownOptionError(unknown: UnknownKey, where: string, prefix: string): ConfigError {
   const key = `${prefix}${unknown.key}`;
-  return new ConfigError({ key, source: 'option', value: unknown.key, expected: `one of ${unknown.known.join(', ')}` },
-    `${key}: ${unknownKeyExplanation(unknown, where)}`);
+  return new ConfigError(
+    { key, source: 'option', value: unknown.key, expected: `one of ${unknown.known.join(', ')}` },
+    `${key}: ${unknownKeyExplanation(unknown, where)}`,
+  );
 }
 
 function envBoolean(raw: string): boolean | undefined {
@@ -442,9 +543,7 @@ const safe = (v: unknown): unknown => {
 function fail(key: string, source: SettingSource, value: unknown, expected: string, path?: string, message?: string): never {
   // any string may be a DSN (a misspelled key, a DSN given to the wrong setting): secrets are masked
   if (typeof value === 'string') value = maskDsn(value);
-  const details = path === undefined
-    ? { key, source, value: safe(value), expected }
-    : { key, source, value: safe(value), expected, path };
+  const details = path === undefined ? { key, source, value: safe(value), expected } : { key, source, value: safe(value), expected, path };
   const where = path === undefined ? '' : ` at ${path}`;
   throw new ConfigError(details, message ?? `${key} from ${source}${where} must be ${expected} (got ${formatValue(value)})`);
 }
@@ -456,8 +555,14 @@ function readDocument(file: string, pathSetting: Setting<string>, raw: unknown):
   } catch (e) {
     const errno = errnoOf(e);
     const what = pathSetting.detail === 'bundled' ? 'the bundled config file' : 'config file';
-    fail('configPath', pathSetting.source, raw, 'a readable YAML file', undefined,
-      `configPath from ${pathSetting.source}: cannot read ${what} ${file} (${errno})`);
+    fail(
+      'configPath',
+      pathSetting.source,
+      raw,
+      'a readable YAML file',
+      undefined,
+      `configPath from ${pathSetting.source}: cannot read ${what} ${file} (${errno})`,
+    );
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const err = doc.errors[0];
@@ -465,14 +570,26 @@ function readDocument(file: string, pathSetting: Setting<string>, raw: unknown):
     const pos = err.linePos?.[0];
     const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     const at = pos ? `line ${pos.line}, column ${pos.col}` : 'unknown position';
-    fail('configPath', pathSetting.source, file, `valid YAML (${at}: ${reason})`, undefined,
-      `configPath from ${pathSetting.source}: ${file} is not valid YAML at ${at}: ${reason}`);
+    fail(
+      'configPath',
+      pathSetting.source,
+      file,
+      `valid YAML (${at}: ${reason})`,
+      undefined,
+      `configPath from ${pathSetting.source}: ${file} is not valid YAML at ${at}: ${reason}`,
+    );
   }
   try {
     return doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    fail('configPath', pathSetting.source, file, `valid YAML (${(e as Error).message})`, undefined,
-      `configPath from ${pathSetting.source}: ${file} is not valid YAML: ${(e as Error).message}`);
+    fail(
+      'configPath',
+      pathSetting.source,
+      file,
+      `valid YAML (${(e as Error).message})`,
+      undefined,
+      `configPath from ${pathSetting.source}: ${file} is not valid YAML: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -534,7 +651,9 @@ export function collectConfig(options: GridtaOptions = {}, environ: Record<strin
   const errors: ConfigError[] = [];
   const opts = optionsOf(options, errors);
   const ctx: Resolving = {
-    options: opts, errors, warnings: [],
+    options: opts,
+    errors,
+    warnings: [],
     cwd: resolve(typeof opts.cwd === 'string' ? opts.cwd : process.cwd()),
     envOf: (name) => {
       const v = environ[name];
@@ -561,9 +680,14 @@ export function collectConfig(options: GridtaOptions = {}, environ: Record<strin
     });
   }
   const config = deepFreeze({
-    env, configPath: file.configPath, threadsEffective, availableParallelism: cpu.available, cpu,
+    env,
+    configPath: file.configPath,
+    threadsEffective,
+    availableParallelism: cpu.available,
+    cpu,
     ...settings,
-    warnings: ctx.warnings, document: file.document ?? null,
+    warnings: ctx.warnings,
+    document: file.document ?? null,
   }) as ResolvedConfig;
   return { config, errors, fileUnknown };
 }
@@ -580,7 +704,8 @@ function optionsOf(options: unknown, errors: ConfigError[]): Record<string, unkn
     errors.push(unknownOptionError({ key, suggestion: suggestKey(key, OPTION_KEYS), known: OPTION_KEYS }, 'the engine options', ''));
   }
   const { onWarning } = options;
-  if (onWarning !== undefined && typeof onWarning !== 'function') attempt(errors, () => fail('onWarning', 'option', onWarning, 'a function'));
+  if (onWarning !== undefined && typeof onWarning !== 'function')
+    attempt(errors, () => fail('onWarning', 'option', onWarning, 'a function'));
   return options;
 }
 
@@ -655,8 +780,16 @@ function yamlSections(ctx: Resolving, document: unknown, file: string): Sections
       if (known.includes(key)) continue;
       const hint = suggest(key, known);
       const expected = `one of ${known.join(', ')}`;
-      attempt(ctx.errors, () => fail(`${name}.${key}`, yamlSource, value[key], expected, `${name}.${key}`,
-        `${name}.${key} from ${yamlSource} is not a known setting${hint ? ` (did you mean ${hint}?)` : ''}; expected ${expected}`));
+      attempt(ctx.errors, () =>
+        fail(
+          `${name}.${key}`,
+          yamlSource,
+          value[key],
+          expected,
+          `${name}.${key}`,
+          `${name}.${key} from ${yamlSource} is not a known setting${hint ? ` (did you mean ${hint}?)` : ''}; expected ${expected}`,
+        ),
+      );
     }
     return value;
   };
@@ -671,20 +804,25 @@ type SettingsTable = { -readonly [K in ComputeName | JobsName]: ResolvedConfig[K
  */
 function resolveSettings(ctx: Resolving, configPath: Setting<string>, fileUnknown: boolean, { compute, jobs }: Sections): SettingsTable {
   const yamlSource: SettingSource = `yaml:${configPath.value}`;
-  const layers = <T>(rule: Rule<T>, section: 'compute' | 'jobs' = 'compute'): { option?: Setting<T>; env?: Setting<T>; yaml?: Setting<T> } => {
+  const layers = <T>(
+    rule: Rule<T>,
+    section: 'compute' | 'jobs' = 'compute',
+  ): { option?: Setting<T>; env?: Setting<T>; yaml?: Setting<T> } => {
     const yamlSection = section === 'jobs' ? jobs : compute;
     const out: { option?: Setting<T>; env?: Setting<T>; yaml?: Setting<T> } = {};
-    const check = (raw: unknown, layer: Layer, source: SettingSource, path?: string): Setting<T> | undefined => attempt(ctx.errors, () => {
-      const value = rule.parse(raw, layer);
-      if (value === undefined) fail(rule.name, source, raw, rule.expected(layer), path);
-      return { value, source };
-    });
+    const check = (raw: unknown, layer: Layer, source: SettingSource, path?: string): Setting<T> | undefined =>
+      attempt(ctx.errors, () => {
+        const value = rule.parse(raw, layer);
+        if (value === undefined) fail(rule.name, source, raw, rule.expected(layer), path);
+        return { value, source };
+      });
     const o = ctx.options[rule.name];
     const e = rule.envVar === null ? undefined : ctx.envOf(rule.envVar);
     const option = o === undefined ? undefined : check(o, 'option', 'option');
     const env = e === undefined ? undefined : check(e, 'env', `env:${rule.envVar}`);
-    const yaml = Object.prototype.hasOwnProperty.call(yamlSection, rule.yamlKey)
-      ? check(yamlSection[rule.yamlKey], 'yaml', yamlSource, `${section}.${rule.yamlKey}`) : undefined;
+    const yaml = Object.hasOwn(yamlSection, rule.yamlKey)
+      ? check(yamlSection[rule.yamlKey], 'yaml', yamlSource, `${section}.${rule.yamlKey}`)
+      : undefined;
     if (option) out.option = option;
     if (env) out.env = env;
     if (yaml) out.yaml = yaml;
@@ -707,7 +845,12 @@ function resolveSettings(ctx: Resolving, configPath: Setting<string>, fileUnknow
   const maxVariantsPerCompute = pick(RULES.maxVariantsPerCompute);
   const engine = resolveEngine(ctx, layers(RULES.engine));
   return {
-    threads, cacheDir, cacheStrict, maxComputeBytesTotal, maxVariantsPerCompute, engine,
+    threads,
+    cacheDir,
+    cacheStrict,
+    maxComputeBytesTotal,
+    maxVariantsPerCompute,
+    engine,
     batchVariants: pick(RULES.batchVariants),
     maxBatchAttempts: pick(RULES.maxBatchAttempts),
     batchTimeoutMs: pick(RULES.batchTimeoutMs),
@@ -729,7 +872,10 @@ function resolveSettings(ctx: Resolving, configPath: Setting<string>, fileUnknow
  * turns auto / wasm-simd (from the YAML or the default) into wasm-scalar. A variable that is no
  * boolean is rejected and counts as unset.
  */
-function resolveEngine(ctx: Resolving, engineLayers: { option?: Setting<EngineSetting>; yaml?: Setting<EngineSetting> }): Setting<EngineSetting> {
+function resolveEngine(
+  ctx: Resolving,
+  engineLayers: { option?: Setting<EngineSetting>; yaml?: Setting<EngineSetting> },
+): Setting<EngineSetting> {
   const disable = (name: string): boolean => {
     const raw = ctx.envOf(name);
     if (raw === undefined) return false;
@@ -741,7 +887,8 @@ function resolveEngine(ctx: Resolving, engineLayers: { option?: Setting<EngineSe
   const disableSimd = disable('GRIDTA_DISABLE_SIMD');
   const engineBase = engineLayers.yaml ?? { value: RULES.engine.defaultValue, source: 'default' as const };
   if (engineLayers.option) return engineLayers.option;
-  if (disableWasm) return { value: 'reference', source: 'env:GRIDTA_DISABLE_WASM', detail: `overrides ${engineBase.value} from ${engineBase.source}` };
+  if (disableWasm)
+    return { value: 'reference', source: 'env:GRIDTA_DISABLE_WASM', detail: `overrides ${engineBase.value} from ${engineBase.source}` };
   if (disableSimd && (engineBase.value === 'auto' || engineBase.value === 'wasm-simd')) {
     return { value: 'wasm-scalar', source: 'env:GRIDTA_DISABLE_SIMD', detail: `overrides ${engineBase.value} from ${engineBase.source}` };
   }
@@ -754,7 +901,9 @@ function resolveEngine(ctx: Resolving, engineLayers: { option?: Setting<EngineSe
  */
 export function describeSettings(cfg: ResolvedConfig, effective: { engine?: string } = {}): SettingRow[] {
   const row = <T>(name: string, s: Setting<T>, eff?: unknown): SettingRow => ({
-    name, value: s.value, source: s.source,
+    name,
+    value: s.value,
+    source: s.source,
     ...(s.detail !== undefined ? { detail: s.detail } : {}),
     ...(eff !== undefined ? { effective: eff } : {}),
   });

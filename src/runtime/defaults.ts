@@ -37,7 +37,7 @@ const RANGE_KEYS = ['mode', 'start', 'stop_incl', 'step'];
 const RANGE_PARTS = ['start', 'stop_incl', 'step'] as const;
 const TOLERANCE = 1e-9;
 
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const hasOwn = (o: object, k: string): boolean => Object.hasOwn(o, k);
 const sortedKeys = (o: Record<string, unknown>): string[] => Object.keys(o).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 const nearInteger = (x: number): boolean => Math.abs(x - Math.round(x)) <= TOLERANCE;
 
@@ -63,7 +63,8 @@ export function validateDefaults(doc: unknown, configPath: string, reg: Registry
   };
 
   // [D1]
-  if (!isMapping(doc)) fail('(document)', null, null, 'a mapping with schema_version: 1', doc === null ? 'an empty document' : describe(doc));
+  if (!isMapping(doc))
+    fail('(document)', null, null, 'a mapping with schema_version: 1', doc === null ? 'an empty document' : describe(doc));
   if (!hasOwn(doc, 'schema_version')) fail('schema_version', null, null, 'the integer 1', 'missing');
   if (doc.schema_version !== 1) fail('schema_version', null, null, 'the integer 1', describe(doc.schema_version));
   const section = doc.defaults;
@@ -77,7 +78,8 @@ export function validateDefaults(doc: unknown, configPath: string, reg: Registry
     const path = `defaults.${id}`;
     if (!isMapping(entry)) fail(path, id, null, 'a mapping with inputs, params or signals', describe(entry));
     for (const key of Object.keys(entry)) {
-      if (!ENTRY_KEYS.includes(key)) fail(`${path}.${key}`, id, null, 'only the keys inputs, params, signals', `the key ${JSON.stringify(key)}`);
+      if (!ENTRY_KEYS.includes(key))
+        fail(`${path}.${key}`, id, null, 'only the keys inputs, params, signals', `the key ${JSON.stringify(key)}`);
     }
     for (const part of ['inputs', 'params'] as const) {
       if (!hasOwn(entry, part)) continue;
@@ -94,7 +96,8 @@ export function validateDefaults(doc: unknown, configPath: string, reg: Registry
     const path = `defaults.${id}`;
     if (!reg.has(id)) fail(path, id, null, 'a registered indicator id', JSON.stringify(id));
     const def = reg.get(id);
-    if (rawOf.has(def.id)) fail(path, def.id, null, `a unique indicator id (${JSON.stringify(rawOf.get(def.id))} names it too)`, JSON.stringify(id));
+    if (rawOf.has(def.id))
+      fail(path, def.id, null, `a unique indicator id (${JSON.stringify(rawOf.get(def.id))} names it too)`, JSON.stringify(id));
     rawOf.set(def.id, id);
     const entry = section[id] as Record<string, unknown>;
     let source: AxisSpec | undefined;
@@ -135,13 +138,15 @@ function checkSpecShape(spec: unknown, p: string, id: string, name: string, fail
   if (m !== 'explicit' && m !== 'range') fail(`${p}.mode`, id, name, 'explicit or range', describe(mode));
   const allowed = m === 'explicit' ? EXPLICIT_KEYS : RANGE_KEYS;
   for (const key of Object.keys(spec)) {
-    if (!allowed.includes(key)) fail(`${p}.${key}`, id, name, `only the keys ${allowed.join(', ')} in a ${m} spec`, `the key ${JSON.stringify(key)}`);
+    if (!allowed.includes(key))
+      fail(`${p}.${key}`, id, name, `only the keys ${allowed.join(', ')} in a ${m} spec`, `the key ${JSON.stringify(key)}`);
   }
   if (m === 'explicit') {
     const values = spec.values;
     if (!Array.isArray(values) || values.length === 0) fail(`${p}.values`, id, name, 'a non-empty list of scalars', describe(values));
     values.forEach((v, i) => {
-      if (typeof v !== 'number' && typeof v !== 'string') fail(`${p}.values[${i}]`, id, name, 'a scalar (integer, float or string)', describe(v));
+      if (typeof v !== 'number' && typeof v !== 'string')
+        fail(`${p}.values[${i}]`, id, name, 'a scalar (integer, float or string)', describe(v));
     });
   } else {
     for (const k of RANGE_PARTS) {
@@ -173,7 +178,9 @@ function checkParam(spec: Record<string, unknown>, p: string, id: string, name: 
     return { mode, values: checkNames(spec.values as unknown[], `${p}.values`, id, name, param.enumValues!, fail) };
   }
   const isInt = param.kind === 'int';
-  const min = param.min!, max = param.max!, hard = param.step!;
+  const min = param.min!,
+    max = param.max!,
+    hard = param.step!;
   const typeOk = (v: unknown): v is number => typeof v === 'number' && (isInt ? Number.isInteger(v) : Number.isFinite(v));
   const typeText = isInt ? 'an integer' : 'a finite number';
   const lo = isInt ? min : min - TOLERANCE;
@@ -196,13 +203,17 @@ function checkParam(spec: Record<string, unknown>, p: string, id: string, name: 
       if (seen.has(v)) fail(`${p}.values[${i}]`, id, name, 'unique values', describe(v));
       seen.add(v);
     });
-    nums.forEach((v, i) => place(`${p}.values[${i}]`, v));
+    nums.forEach((v, i) => {
+      place(`${p}.values[${i}]`, v);
+    });
     return { mode, values: [...nums] };
   }
   for (const k of RANGE_PARTS) {
     if (!typeOk(spec[k])) fail(`${p}.${k}`, id, name, typeText, describe(spec[k]));
   }
-  const start = spec.start as number, stop = spec.stop_incl as number, step = spec.step as number;
+  const start = spec.start as number,
+    stop = spec.stop_incl as number,
+    step = spec.step as number;
   if (!(step > 0)) fail(`${p}.step`, id, name, 'a step > 0', describe(step));
   if (!(start <= stop)) fail(`${p}.start`, id, name, `a start <= stop_incl (${stop})`, describe(start));
   const multiple = isInt ? step % hard === 0 : nearInteger(step / hard) && Math.round(step / hard) >= 1;
@@ -241,13 +252,26 @@ function gridFail(indicatorId: string, field: string, reason: GridReason, value:
  * `missing_axis` (`source_required` for the source axis); override names the indicator lacks are
  * `unknown_axis` / `source_not_supported`, as the grid builder reports them.
  */
-export function defaultGrid(defaults: ValidatedDefaults, id: string, overrides: Partial<GridSpec> = {}, reg: Registry = defaultRegistry): GridSpec {
+export function defaultGrid(
+  defaults: ValidatedDefaults,
+  id: string,
+  overrides: Partial<GridSpec> = {},
+  reg: Registry = defaultRegistry,
+): GridSpec {
   const def = reg.get(id);
   if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
     gridFail(def.id, 'overrides', 'invalid_spec', overrides, 'the defaultGrid overrides must be an object { source?, params?, layout? }');
   }
   const unknownKey = findUnknownKey(overrides, GRID_OVERRIDE_KEYS);
-  if (unknownKey) gridFail(def.id, unknownKey.key, 'invalid_spec', unknownKey.key, unknownKeyExplanation(unknownKey, 'the defaultGrid overrides'), GRID_OVERRIDE_KEYS);
+  if (unknownKey)
+    gridFail(
+      def.id,
+      unknownKey.key,
+      'invalid_spec',
+      unknownKey.key,
+      unknownKeyExplanation(unknownKey, 'the defaultGrid overrides'),
+      GRID_OVERRIDE_KEYS,
+    );
   const d = defaults.indicators.get(def.id) ?? EMPTY;
   const paramAxes = def.axes.filter((a) => a !== 'source');
   const given = new Map<string, AxisInput>();
@@ -260,7 +284,14 @@ export function defaultGrid(defaults: ValidatedDefaults, id: string, overrides: 
     }
     if (unknown.length) {
       unknown.sort();
-      gridFail(def.id, 'params', 'unknown_axis', unknown, `${def.id} has no axis ${unknown.join(', ')} (its params are: ${paramAxes.join(', ') || 'none'})`, paramAxes);
+      gridFail(
+        def.id,
+        'params',
+        'unknown_axis',
+        unknown,
+        `${def.id} has no axis ${unknown.join(', ')} (its params are: ${paramAxes.join(', ') || 'none'})`,
+        paramAxes,
+      );
     }
   }
   const hasSource = def.axes.includes('source');
@@ -268,7 +299,14 @@ export function defaultGrid(defaults: ValidatedDefaults, id: string, overrides: 
   if (hasSource) {
     source = overrides.source ?? d.source;
     if (source === undefined) {
-      gridFail(def.id, 'source', 'source_required', null, `${def.id} needs a source axis (one or more of ${def.sourceValues!.join(', ')}) and none is configured`, def.sourceValues);
+      gridFail(
+        def.id,
+        'source',
+        'source_required',
+        null,
+        `${def.id} needs a source axis (one or more of ${def.sourceValues!.join(', ')}) and none is configured`,
+        def.sourceValues,
+      );
     }
   } else if (overrides.source !== undefined) {
     gridFail(def.id, 'source', 'source_not_supported', overrides.source, `${def.id} has no source axis`);
@@ -276,7 +314,15 @@ export function defaultGrid(defaults: ValidatedDefaults, id: string, overrides: 
   const params: Record<string, AxisInput> = {};
   for (const name of paramAxes) {
     const spec = given.get(name) ?? d.params[name];
-    if (spec === undefined) gridFail(def.id, `params.${name}`, 'missing_axis', null, `${def.id} needs a spec for its axis ${name} and none is configured`, 'an axis spec');
+    if (spec === undefined)
+      gridFail(
+        def.id,
+        `params.${name}`,
+        'missing_axis',
+        null,
+        `${def.id} needs a spec for its axis ${name} and none is configured`,
+        'an axis spec',
+      );
     params[name] = spec;
   }
   return {

@@ -14,8 +14,13 @@ import type { EngineKind } from '../compute/run.js';
 import { CacheUnavailableError, GridtaError, type ConfigErrorDetails } from '../errors.js';
 import { cacheKey, nonEmptyDirectories, probeCacheDir, removeFailureText, scanCacheDir, unwritableWarning, type Target } from './cache.js';
 import {
-  collectConfig, describeSettings,
-  type EngineSetting, type GridtaOptions, type GridtaWarning, type ResolvedConfig, type SettingSource,
+  collectConfig,
+  describeSettings,
+  type EngineSetting,
+  type GridtaOptions,
+  type GridtaWarning,
+  type ResolvedConfig,
+  type SettingSource,
 } from './config.js';
 import { validateDefaults } from './defaults.js';
 import { createEngine } from './engine.js';
@@ -81,8 +86,14 @@ export interface DiagnoseWasm {
 }
 
 export interface DiagnoseTimings {
-  readonly configMs: number; readonly cacheLookupMs: number; readonly compileMs: number; readonly wasmCompileMs: number;
-  readonly instantiateMs: number; readonly exerciseMs: number; readonly poolStartMs: number; readonly workersMs: number;
+  readonly configMs: number;
+  readonly cacheLookupMs: number;
+  readonly compileMs: number;
+  readonly wasmCompileMs: number;
+  readonly instantiateMs: number;
+  readonly exerciseMs: number;
+  readonly poolStartMs: number;
+  readonly workersMs: number;
   readonly totalMs: number;
 }
 
@@ -97,8 +108,14 @@ export type DiagnoseWarmup =
   | { readonly status: 'failed'; readonly error: DiagnoseError };
 
 export interface DiagnoseVersions {
-  readonly gridta: string; readonly node: string; readonly v8: string; readonly assemblyscript: string;
-  readonly piscina: string; readonly apacheArrow: string; readonly platform: string; readonly arch: string;
+  readonly gridta: string;
+  readonly node: string;
+  readonly v8: string;
+  readonly assemblyscript: string;
+  readonly piscina: string;
+  readonly apacheArrow: string;
+  readonly platform: string;
+  readonly arch: string;
 }
 
 export interface DiagnoseDocument {
@@ -122,10 +139,27 @@ export interface DiagnoseOptions extends GridtaOptions {
 }
 
 const SETTING_ORDER = [
-  'env', 'configPath', 'threads', 'cacheDir', 'cacheStrict', 'maxComputeBytesTotal', 'maxVariantsPerCompute',
-  'engine', 'batchVariants', 'maxBatchAttempts', 'batchTimeoutMs',
-  'jobsEnabled', 'jobsDsn', 'jobsSchema', 'jobsLeaseSeconds', 'jobsRetryLimit', 'jobsUnitVariants', 'jobsConcurrency',
-  'jobsPollIntervalMs', 'jobsMetricsPort', 'jobsMetricsHost',
+  'env',
+  'configPath',
+  'threads',
+  'cacheDir',
+  'cacheStrict',
+  'maxComputeBytesTotal',
+  'maxVariantsPerCompute',
+  'engine',
+  'batchVariants',
+  'maxBatchAttempts',
+  'batchTimeoutMs',
+  'jobsEnabled',
+  'jobsDsn',
+  'jobsSchema',
+  'jobsLeaseSeconds',
+  'jobsRetryLimit',
+  'jobsUnitVariants',
+  'jobsConcurrency',
+  'jobsPollIntervalMs',
+  'jobsMetricsPort',
+  'jobsMetricsHost',
 ] as const;
 type SettingName = (typeof SETTING_ORDER)[number];
 
@@ -165,7 +199,8 @@ function resolvePartially(options: GridtaOptions, environ: Record<string, string
 /** Keys in the order of the §7.1 example: name, value, effective, source, detail, then error. */
 function ordered(row: DiagnoseSetting): DiagnoseSetting {
   return {
-    name: row.name, value: row.value,
+    name: row.name,
+    value: row.value,
     ...(row.effective !== undefined ? { effective: row.effective } : {}),
     source: row.source,
     ...(row.detail !== undefined ? { detail: row.detail } : {}),
@@ -235,14 +270,22 @@ async function scanDir(dir: string, tier: 'cache' | 'bundled', current: Readonly
       scan.valid.set(r.key, r.target as Target);
     } else if (r.status === 'corrupt') {
       scan.corrupt++;
-      scan.corruptEntries.push({ key: r.key, reason: r.reason ?? 'corrupt', files: r.files.length, byHand: await nonEmptyDirectories(r).catch(() => []) });
+      scan.corruptEntries.push({
+        key: r.key,
+        reason: r.reason ?? 'corrupt',
+        files: r.files.length,
+        byHand: await nonEmptyDirectories(r).catch(() => []),
+      });
     } else if (r.status === 'orphan') scan.orphans++;
     else scan.tempFiles++;
   }
   return scan;
 }
 
-async function inspectCache(cfg: ResolvedConfig, warnings: GridtaWarning[]): Promise<{ cache: DiagnoseCache; refusal: DiagnoseError | null }> {
+async function inspectCache(
+  cfg: ResolvedConfig,
+  warnings: GridtaWarning[],
+): Promise<{ cache: DiagnoseCache; refusal: DiagnoseError | null }> {
   const dir = cfg.cacheDir.value;
   const bundledDir = bundledCacheDir();
   const state = await probeCacheDir(dir, { create: false });
@@ -254,7 +297,7 @@ async function inspectCache(cfg: ResolvedConfig, warnings: GridtaWarning[]): Pro
       keys[t] = (await cacheKey(t)).key;
       current.set(keys[t]!, t);
     } catch {
-      continue;
+      // no key for this target: keys[t] stays null
     }
   }
   const [own, bundled] = [await scanDir(dir, 'cache', current), await scanDir(bundledDir, 'bundled', current)];
@@ -265,9 +308,11 @@ async function inspectCache(cfg: ResolvedConfig, warnings: GridtaWarning[]): Pro
   }
   for (const c of own.corruptEntries) {
     // verify --fix removes files and empty directories only: a directory with something in it is the user's to remove
-    const advice = c.byHand.length === 0 ? 'gridta cache verify --fix removes it'
-      : c.byHand.map((name) => `${join(dir, name)} is ${removeFailureText('ENOTEMPTY')}`).join('; ')
-        + (c.files > c.byHand.length ? '; gridta cache verify --fix then removes the rest' : '');
+    const advice =
+      c.byHand.length === 0
+        ? 'gridta cache verify --fix removes it'
+        : c.byHand.map((name) => `${join(dir, name)} is ${removeFailureText('ENOTEMPTY')}`).join('; ') +
+          (c.files > c.byHand.length ? '; gridta cache verify --fix then removes the rest' : '');
     warnings.push({
       code: 'GRIDTA_CACHE_CORRUPT',
       message: `module cache entry ${c.key} in ${dir} is invalid (${c.reason}); ${advice}`,
@@ -282,9 +327,19 @@ async function inspectCache(cfg: ResolvedConfig, warnings: GridtaWarning[]): Pro
   }
   return {
     cache: {
-      dir, exists: state.exists, writable: state.writable, strict: cfg.cacheStrict.value,
-      entries: own.entries, bytes: own.bytes, corrupt: own.corrupt, orphans: own.orphans, tempFiles: own.tempFiles,
-      bundledDir, bundledEntries: bundled.entries, keys, lookup,
+      dir,
+      exists: state.exists,
+      writable: state.writable,
+      strict: cfg.cacheStrict.value,
+      entries: own.entries,
+      bytes: own.bytes,
+      corrupt: own.corrupt,
+      orphans: own.orphans,
+      tempFiles: own.tempFiles,
+      bundledDir,
+      bundledEntries: bundled.entries,
+      keys,
+      lookup,
     },
     refusal,
   };
@@ -315,9 +370,14 @@ function dependencyVersion(name: string): string {
 
 function versions(): DiagnoseVersions {
   return {
-    gridta: packageVersion('gridta'), node: process.version, v8: process.versions.v8,
-    assemblyscript: dependencyVersion('assemblyscript'), piscina: dependencyVersion('piscina'),
-    apacheArrow: dependencyVersion('apache-arrow'), platform: process.platform, arch: process.arch,
+    gridta: packageVersion('gridta'),
+    node: process.version,
+    v8: process.versions.v8,
+    assemblyscript: dependencyVersion('assemblyscript'),
+    piscina: dependencyVersion('piscina'),
+    apacheArrow: dependencyVersion('apache-arrow'),
+    platform: process.platform,
+    arch: process.arch,
   };
 }
 
@@ -328,18 +388,31 @@ function versions(): DiagnoseVersions {
  * Warms up an engine built from the resolved values as options, so it runs with exactly the
  * settings reported (whatever `process.env` holds), and collects the warnings warmup raises.
  */
-async function runWarmup(cfg: ResolvedConfig, options: GridtaOptions, warnings: GridtaWarning[]): Promise<{ warmup: DiagnoseWarmup; engine: EngineKind | null }> {
+async function runWarmup(
+  cfg: ResolvedConfig,
+  options: GridtaOptions,
+  warnings: GridtaWarning[],
+): Promise<{ warmup: DiagnoseWarmup; engine: EngineKind | null }> {
   let collecting = false;
   const opts: GridtaOptions = {
-    configPath: cfg.configPath.value, env: cfg.env.value, threads: cfg.threads.value, cacheDir: cfg.cacheDir.value,
-    cacheStrict: cfg.cacheStrict.value, maxComputeBytesTotal: cfg.maxComputeBytesTotal.value,
-    maxVariantsPerCompute: cfg.maxVariantsPerCompute.value, engine: cfg.engine.value, batchVariants: cfg.batchVariants.value,
-    maxBatchAttempts: cfg.maxBatchAttempts.value, batchTimeoutMs: cfg.batchTimeoutMs.value,
+    configPath: cfg.configPath.value,
+    env: cfg.env.value,
+    threads: cfg.threads.value,
+    cacheDir: cfg.cacheDir.value,
+    cacheStrict: cfg.cacheStrict.value,
+    maxComputeBytesTotal: cfg.maxComputeBytesTotal.value,
+    maxVariantsPerCompute: cfg.maxVariantsPerCompute.value,
+    engine: cfg.engine.value,
+    batchVariants: cfg.batchVariants.value,
+    maxBatchAttempts: cfg.maxBatchAttempts.value,
+    batchTimeoutMs: cfg.batchTimeoutMs.value,
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     ...(options.cgroupRoot !== undefined ? { cgroupRoot: options.cgroupRoot } : {}),
     ...(options.osAvailableParallelism !== undefined ? { osAvailableParallelism: options.osAvailableParallelism } : {}),
     // resolution warnings were taken from diagnose's own resolution (with the real sources)
-    onWarning: (w) => { if (collecting) warnings.push({ code: w.code, message: w.message, details: w.details }); },
+    onWarning: (w) => {
+      if (collecting) warnings.push({ code: w.code, message: w.message, details: w.details });
+    },
   };
   let engine: ReturnType<typeof createEngine> | undefined;
   try {
@@ -352,9 +425,15 @@ async function runWarmup(cfg: ResolvedConfig, options: GridtaOptions, warnings: 
         status: 'ok',
         cacheSource: r.cache.source,
         timings: {
-          configMs: round1(t.configMs), cacheLookupMs: round1(t.cacheLookupMs), compileMs: round1(t.compileMs),
-          wasmCompileMs: round1(t.wasmCompileMs), instantiateMs: round1(t.instantiateMs), exerciseMs: round1(t.exerciseMs),
-          poolStartMs: round1(t.poolStartMs), workersMs: round1(t.workersMs), totalMs: round1(t.totalMs),
+          configMs: round1(t.configMs),
+          cacheLookupMs: round1(t.cacheLookupMs),
+          compileMs: round1(t.compileMs),
+          wasmCompileMs: round1(t.wasmCompileMs),
+          instantiateMs: round1(t.instantiateMs),
+          exerciseMs: round1(t.exerciseMs),
+          poolStartMs: round1(t.poolStartMs),
+          workersMs: round1(t.workersMs),
+          totalMs: round1(t.totalMs),
         },
         workers: r.workers.map((w) => ({ index: w.index, instantiateMs: round1(w.instantiateMs), exerciseMs: round1(w.exerciseMs) })),
       },
@@ -375,9 +454,12 @@ function dedupe(warnings: readonly GridtaWarning[]): GridtaWarning[] {
   const seen = new Set<string>();
   return warnings.filter((w) => {
     const d = w.details as { dir?: unknown; key?: unknown };
-    const id = w.code === 'GRIDTA_CACHE_UNWRITABLE' ? `${w.code}:${String(d.dir)}`
-      : w.code === 'GRIDTA_CACHE_CORRUPT' ? `${w.code}:${String(d.dir)}:${String(d.key)}`
-        : `${w.code}:${JSON.stringify(w.details)}`;
+    const id =
+      w.code === 'GRIDTA_CACHE_UNWRITABLE'
+        ? `${w.code}:${String(d.dir)}`
+        : w.code === 'GRIDTA_CACHE_CORRUPT'
+          ? `${w.code}:${String(d.dir)}:${String(d.key)}`
+          : `${w.code}:${JSON.stringify(w.details)}`;
     if (seen.has(id)) return false;
     seen.add(id);
     return true;
@@ -389,7 +471,10 @@ function dedupe(warnings: readonly GridtaWarning[]): GridtaWarning[] {
  * reported in the document (`status: 'error'`); `environ` defaults to `process.env`, of which only
  * the GRIDTA_* variables are read.
  */
-export async function diagnose(options: DiagnoseOptions = {}, environ: Record<string, string | undefined> = process.env): Promise<DiagnoseDocument> {
+export async function diagnose(
+  options: DiagnoseOptions = {},
+  environ: Record<string, string | undefined> = process.env,
+): Promise<DiagnoseDocument> {
   const { warmup: wantWarmup = true, onWarning: _ignored, ...gridtaOptions } = options;
   const gridtaEnv: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(environ)) if (k.startsWith('GRIDTA_')) gridtaEnv[k] = v;
@@ -421,13 +506,19 @@ export async function diagnose(options: DiagnoseOptions = {}, environ: Record<st
   const engineKnown = !failedKeys.has('engine') && !(res.fileUnknown && cfg.engine.source === 'default');
   const requestedEngine = engineKnown ? cfg.engine.value : null;
   if (requestedEngine === 'auto' && !simd) {
-    warnings.push({ code: 'GRIDTA_SIMD_UNAVAILABLE', message: 'this runtime does not support WebAssembly SIMD; using the scalar build', details: {} });
+    warnings.push({
+      code: 'GRIDTA_SIMD_UNAVAILABLE',
+      message: 'this runtime does not support WebAssembly SIMD; using the scalar build',
+      details: {},
+    });
   }
-  let engine: EngineKind | null = requestedEngine === null ? null : requestedEngine === 'auto' ? (simd ? 'wasm-simd' : 'wasm-scalar') : requestedEngine;
+  let engine: EngineKind | null =
+    requestedEngine === null ? null : requestedEngine === 'auto' ? (simd ? 'wasm-simd' : 'wasm-scalar') : requestedEngine;
 
   let warmup: DiagnoseWarmup;
   if (!wantWarmup) warmup = { status: 'skipped' };
-  else if (error && error.code !== 'cache_unavailable') warmup = { status: 'failed', error }; // phase 1 (config) fails
+  else if (error && error.code !== 'cache_unavailable')
+    warmup = { status: 'failed', error }; // phase 1 (config) fails
   else {
     const w = await runWarmup(cfg, gridtaOptions, warnings);
     warmup = w.warmup;
@@ -447,7 +538,12 @@ export async function diagnose(options: DiagnoseOptions = {}, environ: Record<st
       threadsEffective: threadsKnown ? cfg.threadsEffective : null,
     },
     cache,
-    wasm: { enabled: engine !== null ? engine !== 'reference' : requestedEngine !== null && requestedEngine !== 'reference', simdSupported: simd, requestedEngine, engine },
+    wasm: {
+      enabled: engine !== null ? engine !== 'reference' : requestedEngine !== null && requestedEngine !== 'reference',
+      simdSupported: simd,
+      requestedEngine,
+      engine,
+    },
     warmup,
     versions: versions(),
     warnings: allWarnings,

@@ -3,22 +3,45 @@
  * and validated defaults; compiles or loads the kernels on warmup (or lazily on the first compute);
  * computes grids in-process into one WebAssembly memory per compute and returns IndicatorTensors.
  */
-import { createCandles, isCandles, availableSeries, sourceComponents, type Candles } from '../candles/index.js';
+import {
+  createCandles,
+  isCandles,
+  availableSeries,
+  sourceComponents,
+  type BaseSeries,
+  type Candles,
+  type CandlesInput,
+} from '../candles/index.js';
 import { toArrowExporters } from '../arrow/export.js';
 import { createTensor, type IndicatorTensor } from '../compute/tensor.js';
 import { runReference, runWasm, type ComputeProgress, type OutputBacking, type RunRequest } from '../compute/run.js';
 import { runsPooled, seriesNeeded, wasmMemoryBytes } from '../compute/plan.js';
 import { ComputeCancelled, GridValidationError, GridtaError, MissingInputSeriesError } from '../errors.js';
 import type { GridSpec, Layout } from '../grid/types.js';
-import { estimate as estimateGrid, estimateBatch as estimateGrids, planCompute, type BatchEstimateOptions, type EstimateOptions, type Horizon, type Limits, type MemoryBytesFn } from '../guards/index.js';
+import {
+  estimate as estimateGrid,
+  estimateBatch as estimateGrids,
+  planCompute,
+  type BatchEstimateOptions,
+  type EstimateOptions,
+  type Horizon,
+  type Limits,
+  type MemoryBytesFn,
+} from '../guards/index.js';
 import type { IndicatorDef } from '../registry/types.js';
 import type { GridtaWarning } from './cache.js';
 import { checkOptionKeys, resolveConfig, type GridtaOptions, type ResolvedConfig } from './config.js';
 import { checkComputeRequest } from './request.js';
-import { defaultGrid as defaultGridOf, mergedIndicatorViews, validateDefaults, type MergedIndicatorView, type ValidatedDefaults } from './defaults.js';
+import {
+  defaultGrid as defaultGridOf,
+  mergedIndicatorViews,
+  validateDefaults,
+  type MergedIndicatorView,
+  type ValidatedDefaults,
+} from './defaults.js';
 import { isAbsolute, resolve } from 'node:path';
 import { warmUp, type CacheTestOptions, type Warmed, type WarmupReport } from './warmup.js';
-import { KernelPool, runPooled, type Faults } from './pool.js';
+import { type KernelPool, runPooled, type Faults } from './pool.js';
 import { ConfigError } from '../errors.js';
 import { abortReason } from '../compute/run.js';
 
@@ -58,22 +81,35 @@ export class KernelUnavailableError extends GridtaError<{ indicatorId: string }>
 const backings = new WeakMap<object, OutputBacking>();
 
 /** Test-only options, accepted only when GRIDTA_TEST_FAULTS=1 (runtime.md [L5]); `__cache`: see CacheTestOptions. */
-export interface InternalOptions { __faults?: Faults; __cache?: CacheTestOptions }
+export interface InternalOptions {
+  __faults?: Faults;
+  __cache?: CacheTestOptions;
+}
 
 /** Validates `__cache` and resolves `sources` against `cwd`. */
 function cacheTestOptions(value: unknown, cwd: string): CacheTestOptions {
   const v = value as Partial<CacheTestOptions> | null;
-  const ok = typeof v === 'object' && v !== null && !Array.isArray(v) && v.bundled === false
-    && Object.keys(v).every((k) => k === 'bundled' || k === 'sources')
-    && (v.sources === undefined || (typeof v.sources === 'string' && v.sources.length > 0));
+  const ok =
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    v.bundled === false &&
+    Object.keys(v).every((k) => k === 'bundled' || k === 'sources') &&
+    (v.sources === undefined || (typeof v.sources === 'string' && v.sources.length > 0));
   if (!ok) throw new ConfigError({ key: '__cache', source: 'option', value, expected: '{ bundled: false, sources?: <directory> }' });
-  return v.sources === undefined ? { bundled: false } : { bundled: false, sources: isAbsolute(v.sources) ? v.sources : resolve(cwd, v.sources) };
+  return v.sources === undefined
+    ? { bundled: false }
+    : { bundled: false, sources: isAbsolute(v.sources) ? v.sources : resolve(cwd, v.sources) };
 }
 
 export { POOL_MIN_VALUES } from '../compute/plan.js';
 
 /** The engine's resolved configuration and its test-only options (each refused without GRIDTA_TEST_FAULTS=1). */
-function engineSettings(options: GridtaOptions & InternalOptions): { config: ResolvedConfig; faults?: Faults; cacheTest?: CacheTestOptions } {
+function engineSettings(options: GridtaOptions & InternalOptions): {
+  config: ResolvedConfig;
+  faults?: Faults;
+  cacheTest?: CacheTestOptions;
+} {
   checkOptionKeys(options, 'the createEngine options', ['__faults', '__cache']);
   const { __faults: faults, __cache: cacheRaw, ...publicOptions } = options;
   if (faults !== undefined && process.env.GRIDTA_TEST_FAULTS !== '1') {
@@ -85,7 +121,12 @@ function engineSettings(options: GridtaOptions & InternalOptions): { config: Res
   const cacheTest = cacheRaw === undefined ? undefined : cacheTestOptions(cacheRaw, options.cwd ?? process.cwd());
   const config = resolveConfig(publicOptions);
   if (cacheTest?.sources !== undefined && config.threadsEffective !== 1) {
-    throw new ConfigError({ key: '__cache.sources', source: 'option', value: cacheTest.sources, expected: `used with threads: 1 (threads is ${config.threadsEffective})` });
+    throw new ConfigError({
+      key: '__cache.sources',
+      source: 'option',
+      value: cacheTest.sources,
+      expected: `used with threads: 1 (threads is ${config.threadsEffective})`,
+    });
   }
   return { config, faults, cacheTest };
 }
@@ -126,7 +167,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     const memoryBytes: MemoryBytesFn = (grid, t, variants, layout, outputs) => {
       const engine = warmed ? warmed.report.engine : config.engine.value;
       if (engine === 'reference' || !grid.def.kernel) return null;
-      const poolThreads = warmed ? (pool ? pool.threads : null) : (threads >= 2 ? threads : null);
+      const poolThreads = warmed ? (pool ? pool.threads : null) : threads >= 2 ? threads : null;
       return wasmMemoryBytes(grid.def, grid.axes, t, variants, layout, outputs, poolThreads, batchVariants);
     };
     return { ...baseLimits, memoryBytes };
@@ -135,10 +176,17 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
 
   function warmupOnce(): Promise<Warmed> {
     if (!warm) {
-      warm = warmUp({ config, configMs, warn, ...(cacheTest ? { cacheTest } : {}) }).then((w) => {
-        pool = w.pool;
-        return (warmed = w);
-      }, (e) => { warm = undefined; throw e; });
+      warm = warmUp({ config, configMs, warn, ...(cacheTest ? { cacheTest } : {}) }).then(
+        (w) => {
+          pool = w.pool;
+          warmed = w;
+          return w;
+        },
+        (e) => {
+          warm = undefined;
+          throw e;
+        },
+      );
     }
     return warm;
   }
@@ -177,13 +225,20 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
   async function computeUntil(req: ComputeRequest, signal: AbortSignal): Promise<IndicatorTensor> {
     const started = performance.now();
     if (signal.aborted) throw new ComputeCancelled({ processed: 0, total: 0, reason: abortReason(signal) });
-    const candles = isCandles(req.candles) ? req.candles : createCandles(req.candles as never);
+    // candles this copy did not build (another copy of gridta, plain input from JavaScript) go through createCandles
+    const given: Candles | CandlesInput = req.candles;
+    const candles = isCandles(given) ? given : createCandles(given);
     const batchVariants = req.batchVariants ?? config.batchVariants.value;
-    const plan = planCompute(req.grid, candles.t, { maxVariants: req.maxVariants, outputs: req.outputs, layout: req.layout ?? req.grid.layout }, limitsFor(batchVariants));
+    const plan = planCompute(
+      req.grid,
+      candles.t,
+      { maxVariants: req.maxVariants, outputs: req.outputs, layout: req.layout ?? req.grid.layout },
+      limitsFor(batchVariants),
+    );
     const def: IndicatorDef = plan.grid.def;
     const required = requiredBaseSeries(def, plan.grid.axes);
     const available = availableSeries(candles);
-    const missing = required.filter((s) => !available.includes(s as never));
+    const missing = required.filter((s) => !available.includes(s));
     if (missing.length) throw new MissingInputSeriesError({ indicatorId: def.id, missing, required, available: [...available] });
     if (!def.kernel) throw new KernelUnavailableError(def.id);
     const reuse = req.out ? checkOut(req.out, def.id, candles.t, plan.variants, plan.layout, plan.outputs) : undefined;
@@ -194,37 +249,67 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
         await warmupOnce();
       } finally {
         // closed while warming up: cancelled, whatever the warmup gave
+        // biome-ignore lint/correctness/noUnsafeFinally: the cancellation deliberately replaces the warmup's outcome, error or not
         if (signal.aborted) throw new ComputeCancelled({ processed: 0, total: plan.variants, reason: abortReason(signal) });
       }
       warmupMs = performance.now() - w0;
     }
     const { report, module } = warmed!;
     const runReq: RunRequest = {
-      def, axes: plan.grid.axes, variants: plan.variants, layout: plan.layout, outputs: plan.outputs, candles,
-      batchVariants, signal: signal, onProgress: req.onProgress, reuse,
+      def,
+      axes: plan.grid.axes,
+      variants: plan.variants,
+      layout: plan.layout,
+      outputs: plan.outputs,
+      candles,
+      batchVariants,
+      signal: signal,
+      onProgress: req.onProgress,
+      reuse,
     };
     const K = plan.outputs.length;
     // [Q2a]: small outputs and single-batch computes run in-process even when a pool exists
     const pooled = runsPooled(pool ? pool.threads : null, candles.t, plan.variants, K, runReq.batchVariants);
-    let res;
-    if (report.engine === 'reference') res = await runReference(runReq);
-    else if (pooled) res = await runPooled(pool!, runReq, faults);
-    else res = await runWasm(module!, runReq);
+    const res =
+      report.engine === 'reference'
+        ? await runReference(runReq)
+        : pooled
+          ? await runPooled(pool!, runReq, faults)
+          : await runWasm(module!, runReq);
     // an abort seen after the last batch still cancels: no tensor once the signal has fired
     if (signal.aborted) throw new ComputeCancelled({ processed: plan.variants, total: plan.variants, reason: abortReason(signal) });
-    const tensor = createTensor({
-      def, axes: plan.grid.axes, layout: plan.layout, t: candles.t, variants: plan.variants,
-      outputs: plan.outputs.map((name, k) => ({ name, values: res.arrays[k]! })),
-      tsOpen: candles.tsOpen,
-      maxComputeBytesTotal: baseLimits.maxComputeBytesTotal,
-      meta: {
-        t: candles.t, variants: plan.variants, outputs: plan.outputs.length, nanPolicy: 'propagate',
-        computeMs: Math.round(performance.now() - started - warmupMs), warmupMs: Math.round(warmupMs),
-        engine: report.engine, threads: pooled ? pool!.threads : 1, batches: res.batches, batchVariants: res.batchVariants, attempts: res.attempts,
-        lookAheadOutputs: def.lookAhead.filter((o) => plan.outputs.includes(o)),
-        instrumentId: candles.instrumentId, timeframe: candles.timeframe, timeline: candles.timeline, start: candles.start, end: candles.end,
+    const tensor = createTensor(
+      {
+        def,
+        axes: plan.grid.axes,
+        layout: plan.layout,
+        t: candles.t,
+        variants: plan.variants,
+        outputs: plan.outputs.map((name, k) => ({ name, values: res.arrays[k]! })),
+        tsOpen: candles.tsOpen,
+        maxComputeBytesTotal: baseLimits.maxComputeBytesTotal,
+        meta: {
+          t: candles.t,
+          variants: plan.variants,
+          outputs: plan.outputs.length,
+          nanPolicy: 'propagate',
+          computeMs: Math.round(performance.now() - started - warmupMs),
+          warmupMs: Math.round(warmupMs),
+          engine: report.engine,
+          threads: pooled ? pool!.threads : 1,
+          batches: res.batches,
+          batchVariants: res.batchVariants,
+          attempts: res.attempts,
+          lookAheadOutputs: def.lookAhead.filter((o) => plan.outputs.includes(o)),
+          instrumentId: candles.instrumentId,
+          timeframe: candles.timeframe,
+          timeline: candles.timeline,
+          start: candles.start,
+          end: candles.end,
+        },
       },
-    }, toArrowExporters);
+      toArrowExporters,
+    );
     backings.set(tensor, res.backing);
     return tensor as IndicatorTensor;
   }
@@ -244,7 +329,8 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     indicators: () => mergedIndicatorViews(defaults),
     defaultGrid: (id: string, overrides?: Partial<GridSpec>) => defaultGridOf(defaults, id, overrides),
     estimate: (grid: GridSpec, horizon: Horizon, opts?: EstimateOptions) => estimateGrid(grid, horizon, opts, limits),
-    estimateBatch: (grids: readonly GridSpec[], horizon: Horizon, opts?: BatchEstimateOptions) => estimateGrids(grids, horizon, opts, limits),
+    estimateBatch: (grids: readonly GridSpec[], horizon: Horizon, opts?: BatchEstimateOptions) =>
+      estimateGrids(grids, horizon, opts, limits),
     compute: (req: ComputeRequest) => compute(req),
     warmup: async () => {
       if (closed) throw new GridtaError('engine_closed', 'the engine is closed', {});
@@ -255,20 +341,35 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
 }
 
 /** Base series a materialised grid needs (engine.md §2.3). */
-export function requiredBaseSeries(def: IndicatorDef, axes: Parameters<typeof seriesNeeded>[1]): string[] {
-  const out = new Set<string>();
+export function requiredBaseSeries(def: IndicatorDef, axes: Parameters<typeof seriesNeeded>[1]): BaseSeries[] {
+  const out = new Set<BaseSeries>();
   for (const s of seriesNeeded(def, axes)) for (const b of sourceComponents(s)) out.add(b);
   return [...out].sort();
 }
 
 /** engine.md §7.1: reuse the arrays of `out` when shape, layout, outputs and backing match. */
-function checkOut(out: IndicatorTensor, indicatorId: string, t: number, variants: number, layout: Layout, outputs: readonly string[]): OutputBacking {
+function checkOut(
+  out: IndicatorTensor,
+  indicatorId: string,
+  t: number,
+  variants: number,
+  layout: Layout,
+  outputs: readonly string[],
+): OutputBacking {
   const b = backings.get(out);
   const got = { t: out.meta?.t, variants: out.meta?.variants, layout: out.layout, outputs: out.outputs?.map((o) => o.name) };
-  const same = b && b.t === t && b.variants === variants && b.layout === layout && b.outputs.length === outputs.length && b.outputs.every((o, i) => o === outputs[i]);
+  const same =
+    b &&
+    b.t === t &&
+    b.variants === variants &&
+    b.layout === layout &&
+    b.outputs.length === outputs.length &&
+    b.outputs.every((o, i) => o === outputs[i]);
   if (!same) {
-    throw new GridValidationError({ indicatorId, field: 'out', reason: 'shape_mismatch', value: got, expected: { t, variants, layout, outputs } },
-      'the tensor passed as out does not match this compute');
+    throw new GridValidationError(
+      { indicatorId, field: 'out', reason: 'shape_mismatch', value: got, expected: { t, variants, layout, outputs } },
+      'the tensor passed as out does not match this compute',
+    );
   }
   backings.delete(out);
   return b!;

@@ -12,7 +12,12 @@ import { runReference, runWasm, type EngineKind } from '../compute/run.js';
 /** [W2]: T = 2048, close rising 1 → 2, open = close − 0.15, high/low = close ± 1.2, volume 10 → 20, every 97th bar a hole. */
 export function exerciseCandles(): Candles {
   const T = 2048;
-  const ts: number[] = [], open: number[] = [], high: number[] = [], low: number[] = [], close: number[] = [], volume: number[] = [];
+  const ts: number[] = [],
+    open: number[] = [],
+    high: number[] = [],
+    low: number[] = [],
+    close: number[] = [],
+    volume: number[] = [];
   for (let i = 0; i < T; i++) {
     const c = 1 + i / (T - 1);
     const hole = i % 97 === 96;
@@ -33,7 +38,8 @@ export function exerciseAxes(def: IndicatorDef): Axis[] {
     if (name === 'source') return { name, kind: 'source', values: ['close'] };
     const p = def.params.find((x) => x.name === name)!;
     const d = p.default as number;
-    const values = budget >= 5 ? [d, d + p.step! < p.max! ? Number((d + p.step!).toFixed(6)) : d].filter((v, i, a) => a.indexOf(v) === i) : [d];
+    const values =
+      budget >= 5 ? [d, d + p.step! < p.max! ? Number((d + p.step!).toFixed(6)) : d].filter((v, i, a) => a.indexOf(v) === i) : [d];
     budget = Math.floor(budget / values.length);
     return { name, kind: p.kind as 'int' | 'float', values };
   });

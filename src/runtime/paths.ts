@@ -13,13 +13,16 @@ export function packageRoot(): string {
     const pj = join(dir, 'package.json');
     if (existsSync(pj)) {
       try {
-        if (JSON.parse(readFileSync(pj, 'utf8')).name === 'gridta') return (root = dir);
+        if (JSON.parse(readFileSync(pj, 'utf8')).name === 'gridta') {
+          root = dir;
+          return root;
+        }
       } catch {
         /* keep looking */
       }
     }
     const up = dirname(dir);
-    if (up === dir) throw new Error('gridta: cannot locate the package root from ' + fileURLToPath(import.meta.url));
+    if (up === dir) throw new Error(`gridta: cannot locate the package root from ${fileURLToPath(import.meta.url)}`);
     dir = up;
   }
 }
@@ -28,7 +31,8 @@ export const kernelSourcesDir = (): string => join(packageRoot(), 'assembly');
 export const bundledCacheDir = (): string => join(packageRoot(), 'dist', 'wasm-cache');
 
 export function packageVersion(name: string): string {
-  const candidates = name === 'gridta' ? [join(packageRoot(), 'package.json')] : [join(packageRoot(), 'node_modules', name, 'package.json')];
+  const candidates =
+    name === 'gridta' ? [join(packageRoot(), 'package.json')] : [join(packageRoot(), 'node_modules', name, 'package.json')];
   for (const p of candidates) {
     try {
       return JSON.parse(readFileSync(p, 'utf8')).version as string;

@@ -17,9 +17,17 @@ import { abortReason } from '../compute/run.js';
 import { packageRoot } from './paths.js';
 import type { ExerciseResult, ExerciseTask, WorkerResult, WorkerTask } from './worker.js';
 
-export interface Faults { batch: number; times: number; mode: 'exit' | 'hang' | 'trap' }
+export interface Faults {
+  batch: number;
+  times: number;
+  mode: 'exit' | 'hang' | 'trap';
+}
 
-export interface PoolOptions { threads: number; maxBatchAttempts: number; batchTimeoutMs: number }
+export interface PoolOptions {
+  threads: number;
+  maxBatchAttempts: number;
+  batchTimeoutMs: number;
+}
 
 export interface PoolJob {
   indicatorId: string;
@@ -78,7 +86,9 @@ export class KernelPool {
   }
 
   /** Runs one task on some worker and reports the outcome without throwing. */
-  private async attempt(task: Omit<WorkerTask, 'taskId'>): Promise<{ ok: true; res: WorkerResult } | { ok: false; cause: 'exit' | 'error' | 'timeout'; error: unknown }> {
+  private async attempt(
+    task: Omit<WorkerTask, 'taskId'>,
+  ): Promise<{ ok: true; res: WorkerResult } | { ok: false; cause: 'exit' | 'error' | 'timeout'; error: unknown }> {
     const taskId = this.nextTask++;
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(new Error('batch timeout')), this.opts.batchTimeoutMs);
@@ -104,7 +114,10 @@ export class KernelPool {
     await new Promise<void>((resolve) => {
       // bounded wait; this timer also keeps the process alive while no task is running
       const t = setTimeout(resolve, 5_000);
-      w.once('exit', () => { clearTimeout(t); resolve(); });
+      w.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
     });
   }
 
@@ -115,7 +128,11 @@ export class KernelPool {
     const attemptsOf = new Int32Array(batches.length);
     const flags = new Int32Array(job.memory.buffer, job.flagsOffset, batches.length);
     const t0 = performance.now();
-    let processed = 0, done = 0, attempts = 0, inFlight = 0, rowsDone = 0;
+    let processed = 0,
+      done = 0,
+      attempts = 0,
+      inFlight = 0,
+      rowsDone = 0;
     let failure: unknown;
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -129,8 +146,10 @@ export class KernelPool {
       const finish = (): void => {
         if (inFlight > 0 || settled) return;
         if (failure !== undefined) settle(() => reject(failure));
-        else if (job.signal?.aborted) settle(() => reject(new ComputeCancelled({ processed, total: job.plan.variants, reason: abortReason(job.signal!) })));
-        else if (this.closed && done < batches.length) settle(() => reject(new ComputeCancelled({ processed, total: job.plan.variants, reason: 'engine_closed' })));
+        else if (job.signal?.aborted)
+          settle(() => reject(new ComputeCancelled({ processed, total: job.plan.variants, reason: abortReason(job.signal!) })));
+        else if (this.closed && done < batches.length)
+          settle(() => reject(new ComputeCancelled({ processed, total: job.plan.variants, reason: 'engine_closed' })));
         else if (done === batches.length) settle(() => resolve({ attempts }));
       };
       const pump = (): void => {
@@ -141,39 +160,77 @@ export class KernelPool {
           attempts++;
           inFlight++;
           const fault = job.faults && job.faults.batch === batch.index && n < job.faults.times ? job.faults.mode : undefined;
-          void this.attempt({ memory: job.memory, indicatorId: job.indicatorId, axes: job.axes as Axis[], plan: job.plan, batch, executor, flagsOffset: job.flagsOffset, keep: job.keep, ...(fault ? { fault } : {}) })
-            .then((r) => {
-              inFlight--;
-              this.freeSlots.push(executor);
-              if (r.ok && r.res.ok) {
-                if (Atomics.load(flags, batch.index) !== 1) failure ??= new KernelError({ indicatorId: job.indicatorId, batchIndex: batch.index, variantStart: batch.start, variantEnd: batch.end, message: 'batch finished without publishing its results' });
-                if (batch.rows) {
-                  // a time piece holds every variant for some rows: progress counts its share of the rows
-                  rowsDone += batch.rows.t1 - batch.rows.t0;
-                  processed = Math.floor(job.plan.variants * rowsDone / job.plan.t);
-                } else {
-                  processed += batch.end - batch.start;
-                }
-                done++;
-                if (job.onProgress && failure === undefined && !job.signal?.aborted) {
-                  try {
-                    job.onProgress({ processed, total: job.plan.variants, batchesDone: done, batchesTotal: batches.length, elapsedMs: performance.now() - t0 });
-                  } catch (e) {
-                    failure ??= e;
-                  }
-                }
-              } else if (r.ok && !r.res.ok) {
-                failure ??= new KernelError({ indicatorId: job.indicatorId, batchIndex: batch.index, variantStart: batch.start, variantEnd: batch.end, message: r.res.trap });
-              } else if (!r.ok) {
-                if (attemptsOf[batch.index]! >= this.opts.maxBatchAttempts) {
-                  failure ??= new WorkerCrashedError({ indicatorId: job.indicatorId, batchIndex: batch.index, variantStart: batch.start, variantEnd: batch.end, attempts: attemptsOf[batch.index]!, cause: r.cause }, { cause: r.error });
-                } else {
-                  queue.unshift(batch);
+          void this.attempt({
+            memory: job.memory,
+            indicatorId: job.indicatorId,
+            axes: job.axes as Axis[],
+            plan: job.plan,
+            batch,
+            executor,
+            flagsOffset: job.flagsOffset,
+            keep: job.keep,
+            ...(fault ? { fault } : {}),
+          }).then((r) => {
+            inFlight--;
+            this.freeSlots.push(executor);
+            if (r.ok && r.res.ok) {
+              if (Atomics.load(flags, batch.index) !== 1)
+                failure ??= new KernelError({
+                  indicatorId: job.indicatorId,
+                  batchIndex: batch.index,
+                  variantStart: batch.start,
+                  variantEnd: batch.end,
+                  message: 'batch finished without publishing its results',
+                });
+              if (batch.rows) {
+                // a time piece holds every variant for some rows: progress counts its share of the rows
+                rowsDone += batch.rows.t1 - batch.rows.t0;
+                processed = Math.floor((job.plan.variants * rowsDone) / job.plan.t);
+              } else {
+                processed += batch.end - batch.start;
+              }
+              done++;
+              if (job.onProgress && failure === undefined && !job.signal?.aborted) {
+                try {
+                  job.onProgress({
+                    processed,
+                    total: job.plan.variants,
+                    batchesDone: done,
+                    batchesTotal: batches.length,
+                    elapsedMs: performance.now() - t0,
+                  });
+                } catch (e) {
+                  failure ??= e;
                 }
               }
-              pump();
-              finish();
-            });
+            } else if (r.ok && !r.res.ok) {
+              failure ??= new KernelError({
+                indicatorId: job.indicatorId,
+                batchIndex: batch.index,
+                variantStart: batch.start,
+                variantEnd: batch.end,
+                message: r.res.trap,
+              });
+            } else if (!r.ok) {
+              if (attemptsOf[batch.index]! >= this.opts.maxBatchAttempts) {
+                failure ??= new WorkerCrashedError(
+                  {
+                    indicatorId: job.indicatorId,
+                    batchIndex: batch.index,
+                    variantStart: batch.start,
+                    variantEnd: batch.end,
+                    attempts: attemptsOf[batch.index]!,
+                    cause: r.cause,
+                  },
+                  { cause: r.error },
+                );
+              } else {
+                queue.unshift(batch);
+              }
+            }
+            pump();
+            finish();
+          });
         }
         finish();
       };
@@ -185,8 +242,12 @@ export class KernelPool {
   /** [W1] phases 7–8: every worker instantiates the module and exercises every kernel, one task per worker. */
   async exercise(): Promise<{ index: number; instantiateMs: number; exerciseMs: number; kernels: number }[]> {
     const barrier = new SharedArrayBuffer(4);
-    const res = await Promise.all(Array.from({ length: this.threads }, (_, index) =>
-      this.piscina.run({ exercise: true, barrier, workers: this.threads, index }) as Promise<ExerciseResult>));
+    const res = await Promise.all(
+      Array.from(
+        { length: this.threads },
+        (_, index) => this.piscina.run({ exercise: true, barrier, workers: this.threads, index }) as Promise<ExerciseResult>,
+      ),
+    );
     return res.map((r, index) => ({ index, instantiateMs: r.instantiateMs, exerciseMs: r.exerciseMs, kernels: r.kernels }));
   }
 
@@ -201,11 +262,32 @@ export class KernelPool {
 export async function runPooled(pool: KernelPool, req: RunRequest, faults?: Faults): Promise<RunResult> {
   const { def, axes, variants, layout, outputs, candles } = req;
   const t = candles.t;
-  const plan = planLayout({ def, kernel: def.kernel!, axes, t, variants, layout, outputs, threads: pool.threads, batchVariants: req.batchVariants, executors: pool.threads });
+  const plan = planLayout({
+    def,
+    kernel: def.kernel!,
+    axes,
+    t,
+    variants,
+    layout,
+    outputs,
+    threads: pool.threads,
+    batchVariants: req.batchVariants,
+    executors: pool.threads,
+  });
   const memory = computeMemory(def.id, plan, req.reuse);
   writeSeries(memory, plan, candles);
   new Int32Array(memory.buffer, plan.flagsOffset, plan.batches.length).fill(0);
-  const job: PoolJob = { indicatorId: def.id, axes, plan, memory, flagsOffset: plan.flagsOffset, keep: req.reuse !== undefined, signal: req.signal, onProgress: req.onProgress, faults };
+  const job: PoolJob = {
+    indicatorId: def.id,
+    axes,
+    plan,
+    memory,
+    flagsOffset: plan.flagsOffset,
+    keep: req.reuse !== undefined,
+    signal: req.signal,
+    onProgress: req.onProgress,
+    faults,
+  };
   let { attempts } = await pool.run(job);
   if (req.signal?.aborted) throw new ComputeCancelled({ processed: variants, total: variants, reason: abortReason(req.signal) });
   if (plan.timeSplit) {

@@ -12,7 +12,15 @@ import { registry } from '../registry/index.js';
 
 /** The fields of a compute request, in the order they are checked. */
 export const COMPUTE_REQUEST_KEYS = keyList<ComputeRequest>({
-  candles: true, grid: true, layout: true, outputs: true, maxVariants: true, batchVariants: true, signal: true, onProgress: true, out: true,
+  candles: true,
+  grid: true,
+  layout: true,
+  outputs: true,
+  maxVariants: true,
+  batchVariants: true,
+  signal: true,
+  onProgress: true,
+  out: true,
 });
 
 /** The registry id a raw grid names, or '' when it names none (only labels errors). */
@@ -25,9 +33,11 @@ function gridId(grid: unknown): string {
 export function checkBatchVariants(indicatorId: string, value: unknown): void {
   if (value === undefined) return;
   const expected = 'a positive safe integer';
-  if (typeof value !== 'number') gridFail(indicatorId, 'batchVariants', 'wrong_type', value, 'must be a number of variants per batch', expected);
+  if (typeof value !== 'number')
+    gridFail(indicatorId, 'batchVariants', 'wrong_type', value, 'must be a number of variants per batch', expected);
   if (!Number.isFinite(value)) gridFail(indicatorId, 'batchVariants', 'non_finite', value, 'must be a finite number', expected);
-  if (!Number.isSafeInteger(value)) gridFail(indicatorId, 'batchVariants', 'not_integer', value, 'must be a whole number of variants', expected);
+  if (!Number.isSafeInteger(value))
+    gridFail(indicatorId, 'batchVariants', 'not_integer', value, 'must be a whole number of variants', expected);
   if (value < 1) gridFail(indicatorId, 'batchVariants', 'below_min', value, 'must be at least 1', expected);
 }
 
@@ -49,9 +59,17 @@ export function checkComputeRequest(req: unknown): void {
   }
   const id = gridId(req.grid);
   const unknown = findUnknownKey(req, COMPUTE_REQUEST_KEYS);
-  if (unknown) gridFail(id, unknown.key, 'invalid_spec', unknown.key, unknownKeyExplanation(unknown, 'the compute request'), COMPUTE_REQUEST_KEYS);
+  if (unknown)
+    gridFail(id, unknown.key, 'invalid_spec', unknown.key, unknownKeyExplanation(unknown, 'the compute request'), COMPUTE_REQUEST_KEYS);
   if (!isPlainObject(req.grid)) {
-    gridFail(id, 'grid', 'invalid_spec', req.grid ?? null, 'must be a grid spec object { indicatorId, source?, params?, layout? }', 'an object');
+    gridFail(
+      id,
+      'grid',
+      'invalid_spec',
+      req.grid ?? null,
+      'must be a grid spec object { indicatorId, source?, params?, layout? }',
+      'an object',
+    );
   }
   if (typeof req.candles !== 'object' || req.candles === null || Array.isArray(req.candles)) {
     gridFail(id, 'candles', 'wrong_type', req.candles ?? null, 'must be gridta Candles (createCandles or a loader)', 'Candles');

@@ -21,7 +21,17 @@ export interface WarmupReport {
   threads: number;
   inProcess: boolean;
   cache: { dir: string; writable: boolean; key: string | null; source: 'cache' | 'bundled' | 'compiled' | 'none'; wrote: boolean };
-  timings: { configMs: number; cacheLookupMs: number; compileMs: number; wasmCompileMs: number; instantiateMs: number; exerciseMs: number; poolStartMs: number; workersMs: number; totalMs: number };
+  timings: {
+    configMs: number;
+    cacheLookupMs: number;
+    compileMs: number;
+    wasmCompileMs: number;
+    instantiateMs: number;
+    exerciseMs: number;
+    poolStartMs: number;
+    workersMs: number;
+    totalMs: number;
+  };
   workers: readonly { index: number; instantiateMs: number; exerciseMs: number; kernels: number }[];
   kernels: readonly string[];
   warnings: readonly GridtaWarning[];
@@ -34,7 +44,10 @@ export interface WarmupReport {
  * registry kernel (a tiny fixture) skips the exercise phase (0 ms, no kernels), and `sources` needs
  * `threads: 1`, since pool workers always exercise every kernel.
  */
-export interface CacheTestOptions { bundled: false; sources?: string }
+export interface CacheTestOptions {
+  bundled: false;
+  sources?: string;
+}
 
 export interface WarmupInput {
   readonly config: ResolvedConfig;
@@ -59,21 +72,38 @@ export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput)
   const requested = config.engine.value;
   let engine: EngineKind = requested === 'auto' ? (simdSupported() ? 'wasm-simd' : 'wasm-scalar') : requested;
   if (requested === 'auto' && engine === 'wasm-scalar') {
-    warn({ code: 'GRIDTA_SIMD_UNAVAILABLE', message: 'this runtime does not support WebAssembly SIMD; using the scalar build', details: {} });
+    warn({
+      code: 'GRIDTA_SIMD_UNAVAILABLE',
+      message: 'this runtime does not support WebAssembly SIMD; using the scalar build',
+      details: {},
+    });
   }
   if (requested === 'wasm-simd' && !simdSupported()) {
-    throw new WarmupError({ phase: 'cacheLookup', cause: 'engine wasm-simd was requested but this runtime does not support WebAssembly SIMD' });
+    throw new WarmupError({
+      phase: 'cacheLookup',
+      cause: 'engine wasm-simd was requested but this runtime does not support WebAssembly SIMD',
+    });
   }
   const warnings: GridtaWarning[] = [];
-  const onWarning = (w: GridtaWarning): void => { warnings.push(w); warn(w); };
+  const onWarning = (w: GridtaWarning): void => {
+    warnings.push(w);
+    warn(w);
+  };
   const dir = config.cacheDir.value;
   let module: WebAssembly.Module | null = null;
   let dirState: CacheDirState | undefined;
   let cache: WarmupReport['cache'] = { dir, writable: false, key: null, source: 'none', wrote: false };
-  let cacheLookupMs = 0, compileMs = 0, wasmCompileMs = 0, instantiateMs = 0;
+  let cacheLookupMs = 0,
+    compileMs = 0,
+    wasmCompileMs = 0,
+    instantiateMs = 0;
   const fallBack = (e: unknown): void => {
     const cause = (e as Error).message;
-    onWarning({ code: 'GRIDTA_WASM_FALLBACK', message: `WebAssembly kernels unavailable (${cause}); using the reference engine`, details: { cause } });
+    onWarning({
+      code: 'GRIDTA_WASM_FALLBACK',
+      message: `WebAssembly kernels unavailable (${cause}); using the reference engine`,
+      details: { cause },
+    });
     engine = 'reference';
     module = null;
     cache = { dir, writable: dirState?.writable ?? false, key: null, source: 'none', wrote: false };
@@ -85,7 +115,10 @@ export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput)
       dirState = await openCacheDir(dir);
       const probeMs = performance.now() - l0;
       const found = await loadModule(engine === 'wasm-simd' ? 'simd' : 'scalar', {
-        cacheDir: dir, dirState, strict: config.cacheStrict.value, onWarning,
+        cacheDir: dir,
+        dirState,
+        strict: config.cacheStrict.value,
+        onWarning,
         bundledDir: cacheTest ? null : bundledCacheDir(),
         ...(cacheTest?.sources !== undefined ? { sourcesDir: cacheTest.sources } : {}),
       });
@@ -104,7 +137,14 @@ export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput)
     const i0 = performance.now();
     try {
       const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-      new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new WebAssembly.RuntimeError('kernel abort'); } } });
+      new WebAssembly.Instance(module, {
+        env: {
+          memory,
+          abort: () => {
+            throw new WebAssembly.RuntimeError('kernel abort');
+          },
+        },
+      });
       instantiateMs = performance.now() - i0;
     } catch (e) {
       if (requested !== 'auto') throw new WarmupError({ phase: 'instantiate', cause: (e as Error).message }, { cause: e });
@@ -118,12 +158,17 @@ export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput)
   const kernels = exercise ? await exerciseKernels(engine, module) : [];
   const exerciseMs = exercise ? performance.now() - x0 : 0;
   // phases 7–8: the pool (wasm engines with threads >= 2); the reference engine always runs in-process
-  let poolStartMs = 0, workersMs = 0;
+  let poolStartMs = 0,
+    workersMs = 0;
   let workers: WarmupReport['workers'] = [];
   let pool: KernelPool | undefined;
   if (threads >= 2 && module) {
     const p0 = performance.now();
-    const p = new KernelPool(module, { threads, maxBatchAttempts: config.maxBatchAttempts.value, batchTimeoutMs: config.batchTimeoutMs.value });
+    const p = new KernelPool(module, {
+      threads,
+      maxBatchAttempts: config.maxBatchAttempts.value,
+      batchTimeoutMs: config.batchTimeoutMs.value,
+    });
     poolStartMs = performance.now() - p0;
     const w0 = performance.now();
     try {
@@ -136,16 +181,34 @@ export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput)
     pool = p;
   }
   const report: WarmupReport = {
-    status: 'ok', requestedEngine: requested, engine, threads: pool ? threads : 1, inProcess: !pool, cache,
-    timings: { configMs, cacheLookupMs, compileMs, wasmCompileMs, instantiateMs, exerciseMs, poolStartMs, workersMs, totalMs: configMs + performance.now() - started },
-    workers, kernels, warnings,
+    status: 'ok',
+    requestedEngine: requested,
+    engine,
+    threads: pool ? threads : 1,
+    inProcess: !pool,
+    cache,
+    timings: {
+      configMs,
+      cacheLookupMs,
+      compileMs,
+      wasmCompileMs,
+      instantiateMs,
+      exerciseMs,
+      poolStartMs,
+      workersMs,
+      totalMs: configMs + performance.now() - started,
+    },
+    workers,
+    kernels,
+    warnings,
   };
   return { report, module, pool };
 }
 
 /** A tiny module using a v128 instruction: validates only where the runtime has SIMD. */
 const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 11,
 ]);
 
 export function simdSupported(): boolean {

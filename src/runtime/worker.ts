@@ -31,8 +31,18 @@ export interface WorkerTask {
 }
 
 /** Warmup task: every worker waits at the barrier until all have started (so each worker gets exactly one), then exercises every kernel. */
-export interface ExerciseTask { exercise: true; barrier: SharedArrayBuffer; workers: number; index: number }
-export interface ExerciseResult { threadId: number; instantiateMs: number; exerciseMs: number; kernels: number }
+export interface ExerciseTask {
+  exercise: true;
+  barrier: SharedArrayBuffer;
+  workers: number;
+  index: number;
+}
+export interface ExerciseResult {
+  threadId: number;
+  instantiateMs: number;
+  exerciseMs: number;
+  kernels: number;
+}
 
 export type WorkerResult = { ok: true; threadId: number; instantiateMs: number } | { ok: false; trap: string; threadId: number };
 
@@ -63,7 +73,14 @@ function instanceFor(memory: WebAssembly.Memory): { exports: Record<string, unkn
   if (last?.memory === memory) return { exports: last.exports, ms: 0 };
   release();
   const t0 = performance.now();
-  const inst = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new WebAssembly.RuntimeError('kernel abort'); } } });
+  const inst = new WebAssembly.Instance(module, {
+    env: {
+      memory,
+      abort: () => {
+        throw new WebAssembly.RuntimeError('kernel abort');
+      },
+    },
+  });
   last = { memory, exports: inst.exports as Record<string, unknown> };
   return { exports: last.exports, ms: performance.now() - t0 };
 }
@@ -88,7 +105,10 @@ export default function run(task: WorkerTask | ExerciseTask): WorkerResult | Pro
   if ('exercise' in task) return exercise(task);
   parentPort?.postMessage({ gridtaTaskStart: task.taskId, threadId });
   if (task.fault === 'exit') process.exit(17);
-  if (task.fault === 'hang') for (;;) { /* spin until the batch timeout terminates this worker */ }
+  if (task.fault === 'hang')
+    for (;;) {
+      /* spin until the batch timeout terminates this worker */
+    }
   try {
     if (task.fault === 'trap') throw new WebAssembly.RuntimeError('unreachable (injected trap)');
     const { exports, ms } = instanceFor(task.memory);

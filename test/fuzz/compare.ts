@@ -4,18 +4,20 @@ import { GridtaError } from '../../src/errors.js';
 import type { ComputeRequest, Engine } from '../../src/runtime/engine.js';
 import { bits } from '../helpers/engine.js';
 
-export type Outcome =
-  | { kind: 'tensor'; tensor: IndicatorTensor }
-  | { kind: 'error'; error: unknown }
-  | { kind: 'timeout'; ms: number };
+export type Outcome = { kind: 'tensor'; tensor: IndicatorTensor } | { kind: 'error'; error: unknown } | { kind: 'timeout'; ms: number };
 
 /** Runs a compute, racing it with a timeout so a hang is an outcome, not a stuck test. */
 export async function outcomeOf(engine: Engine, req: ComputeRequest, timeoutMs: number): Promise<Outcome> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Outcome>((resolve) => { timer = setTimeout(() => resolve({ kind: 'timeout', ms: timeoutMs }), timeoutMs); });
+  const timeout = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'timeout', ms: timeoutMs }), timeoutMs);
+  });
   try {
     return await Promise.race([
-      engine.compute(req).then((tensor): Outcome => ({ kind: 'tensor', tensor }), (error: unknown): Outcome => ({ kind: 'error', error })),
+      engine.compute(req).then(
+        (tensor): Outcome => ({ kind: 'tensor', tensor }),
+        (error: unknown): Outcome => ({ kind: 'error', error }),
+      ),
       timeout,
     ]);
   } finally {
@@ -38,24 +40,30 @@ const asFloat = (b: number): number => new Float32Array(new Uint32Array([b]).buf
 export function disagreement(a: Outcome, b: Outcome): string | null {
   if (a.kind === 'timeout' || b.kind === 'timeout') return 'a compute did not settle before the timeout';
   if (a.kind === 'error' || b.kind === 'error') {
-    if (a.kind !== 'error' || b.kind !== 'error') return `one engine failed, the other returned a tensor: ${describeError(a.kind === 'error' ? a.error : (b as { error: unknown }).error)}`;
-    if (!(a.error instanceof GridtaError) || !(b.error instanceof GridtaError)) return `untyped error: ${describeError(a.error)} / ${describeError(b.error)}`;
+    if (a.kind !== 'error' || b.kind !== 'error')
+      return `one engine failed, the other returned a tensor: ${describeError(a.kind === 'error' ? a.error : (b as { error: unknown }).error)}`;
+    if (!(a.error instanceof GridtaError) || !(b.error instanceof GridtaError))
+      return `untyped error: ${describeError(a.error)} / ${describeError(b.error)}`;
     if (a.error.constructor !== b.error.constructor || a.error.code !== b.error.code || a.error.message !== b.error.message) {
       return `different errors: ${describeError(a.error)} / ${describeError(b.error)}`;
     }
     return null;
   }
-  const x = a.tensor, y = b.tensor;
+  const x = a.tensor,
+    y = b.tensor;
   if (x.layout !== y.layout || x.meta.t !== y.meta.t || x.meta.variants !== y.meta.variants) {
     return `different shapes: ${x.layout} ${x.meta.t}x${x.meta.variants} / ${y.layout} ${y.meta.t}x${y.meta.variants}`;
   }
   const names = (t: IndicatorTensor): string => t.outputs.map((o) => o.name).join(',');
   if (names(x) !== names(y)) return `different outputs: ${names(x)} / ${names(y)}`;
-  const kx = x.variantKeys(), ky = y.variantKeys();
+  const kx = x.variantKeys(),
+    ky = y.variantKeys();
   if (kx.length !== ky.length || kx.some((k, i) => k !== ky[i])) return 'different variant keys';
-  const T = x.meta.t, V = x.meta.variants;
+  const T = x.meta.t,
+    V = x.meta.variants;
   for (const o of x.outputs) {
-    const p = bits(o.values), q = bits(y.output(o.name));
+    const p = bits(o.values),
+      q = bits(y.output(o.name));
     if (p.length !== q.length) return `${o.name}: lengths ${p.length} / ${q.length}`;
     for (let i = 0; i < p.length; i++) {
       if (p[i] !== q[i]) {

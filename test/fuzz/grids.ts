@@ -24,7 +24,8 @@ export interface GridCase {
 
 /** An int value: mostly small windows, some around the series length, a few just out of bounds. */
 function intValue(p: ParamDef, t: number, maxSmall: number): fc.Arbitrary<number> {
-  const min = p.min!, max = p.max!;
+  const min = p.min!,
+    max = p.max!;
   return fc.oneof(
     { weight: 8, arbitrary: fc.integer({ min, max: Math.min(max, min + maxSmall) }) },
     { weight: 2, arbitrary: fc.integer({ min: Math.min(max, Math.max(min, t - 3)), max: Math.min(max, Math.max(min, t + 4)) }) },
@@ -35,7 +36,9 @@ function intValue(p: ParamDef, t: number, maxSmall: number): fc.Arbitrary<number
 
 /** A float value on the step grid near the low end, with some off-grid and out-of-bounds values. */
 function floatValue(p: ParamDef): fc.Arbitrary<number> {
-  const min = p.min!, max = p.max!, step = p.step!;
+  const min = p.min!,
+    max = p.max!,
+    step = p.step!;
   const onGrid = (k: number): number => Number((min + k * step).toFixed(10));
   return fc.oneof(
     { weight: 8, arbitrary: fc.integer({ min: 0, max: Math.min(400, Math.round((max - min) / step)) }).map(onGrid) },
@@ -47,24 +50,34 @@ function floatValue(p: ParamDef): fc.Arbitrary<number> {
 function paramAxis(p: ParamDef, t: number, maxValues: number, maxSmall: number): fc.Arbitrary<AxisInput> {
   const value = p.kind === 'float' ? floatValue(p) : intValue(p, t, maxSmall);
   const explicit = fc.array(value, { minLength: 1, maxLength: maxValues });
-  const step = p.kind === 'float'
-    ? fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 20 }).map((k) => Number((k * p.step!).toFixed(10))) }, { weight: 1, arbitrary: fc.constantFrom(0, -p.step!, p.step! / 2) })
-    : fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 7 }) }, { weight: 1, arbitrary: fc.constantFrom(0, -1, 1.5) });
-  const range = fc.record({ start: value, step, count: fc.integer({ min: 1, max: maxValues }) }).map(({ start, step: s, count }): AxisInput => (
-    { mode: 'range', start, stopIncl: Number((start + s * (count - 1)).toFixed(10)), step: s }
-  ));
-  return fc.oneof(
-    { weight: 5, arbitrary: explicit },
-    { weight: 2, arbitrary: range },
-    { weight: 1, arbitrary: value },
+  const step =
+    p.kind === 'float'
+      ? fc.oneof(
+          { weight: 6, arbitrary: fc.integer({ min: 1, max: 20 }).map((k) => Number((k * p.step!).toFixed(10))) },
+          { weight: 1, arbitrary: fc.constantFrom(0, -p.step!, p.step! / 2) },
+        )
+      : fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 7 }) }, { weight: 1, arbitrary: fc.constantFrom(0, -1, 1.5) });
+  const range = fc.record({ start: value, step, count: fc.integer({ min: 1, max: maxValues }) }).map(
+    ({ start, step: s, count }): AxisInput => ({
+      mode: 'range',
+      start,
+      stopIncl: Number((start + s * (count - 1)).toFixed(10)),
+      step: s,
+    }),
   );
+  return fc.oneof({ weight: 5, arbitrary: explicit }, { weight: 2, arbitrary: range }, { weight: 1, arbitrary: value });
 }
 
 function sourceAxis(def: IndicatorDef, maxValues: number): fc.Arbitrary<AxisInput> {
   const allowed = def.sourceValues!;
   const foreign = ['hl2', 'volume', 'CLOSE', ' hlc3 ', 'median'].filter((s) => !allowed.includes(s as never));
   return fc.oneof(
-    { weight: 10, arbitrary: fc.subarray([...allowed], { minLength: 1, maxLength: maxValues }).chain((s) => fc.shuffledSubarray(s, { minLength: s.length })) },
+    {
+      weight: 10,
+      arbitrary: fc
+        .subarray([...allowed], { minLength: 1, maxLength: maxValues })
+        .chain((s) => fc.shuffledSubarray(s, { minLength: s.length })),
+    },
     { weight: 1, arbitrary: fc.constantFrom(...allowed) },
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...allowed), fc.constantFrom(...foreign, allowed[0]!)).map(([a, b]) => [a, b]) },
   );
@@ -84,17 +97,37 @@ export function gridCase(def: IndicatorDef, t: number, opts: { maxSmall?: number
   const outputs = fc.oneof(
     { weight: 4, arbitrary: fc.constant(undefined) },
     { weight: 4, arbitrary: fc.shuffledSubarray([...def.outputs], { minLength: 1 }) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...def.outputs), fc.constantFrom('nope', def.outputs[0]!.toUpperCase(), def.outputs[0]!)).map(([a, b]) => [a, b]) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...def.outputs), fc.constantFrom('nope', def.outputs[0]!.toUpperCase(), def.outputs[0]!))
+        .map(([a, b]) => [a, b]),
+    },
   );
-  return fc.record({
-    params: fc.record(params),
-    source: hasSource ? sourceAxis(def, maxValues) : fc.constant(undefined),
-    layout: fc.constantFrom<Layout[]>('TIME_MAJOR', 'VARIANT_MAJOR'),
-    outputs,
-    batchVariants: fc.oneof(fc.constant(undefined), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 4096 })),
-    maxVariants: opts.maxVariantsArb === false ? fc.constant(undefined) : fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 40 }) }),
-  }).map(({ params: p, source, layout, outputs: o, batchVariants, maxVariants }) => {
-    const grid: GridSpec = { indicatorId: def.id, ...(source !== undefined ? { source } : {}), ...(paramAxes.length ? { params: p } : {}) };
-    return { grid, layout, ...(o ? { outputs: o } : {}), ...(batchVariants !== undefined ? { batchVariants } : {}), ...(maxVariants !== undefined ? { maxVariants } : {}) };
-  });
+  return fc
+    .record({
+      params: fc.record(params),
+      source: hasSource ? sourceAxis(def, maxValues) : fc.constant(undefined),
+      layout: fc.constantFrom<Layout[]>('TIME_MAJOR', 'VARIANT_MAJOR'),
+      outputs,
+      batchVariants: fc.oneof(fc.constant(undefined), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 4096 })),
+      maxVariants:
+        opts.maxVariantsArb === false
+          ? fc.constant(undefined)
+          : fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 40 }) }),
+    })
+    .map(({ params: p, source, layout, outputs: o, batchVariants, maxVariants }) => {
+      const grid: GridSpec = {
+        indicatorId: def.id,
+        ...(source !== undefined ? { source } : {}),
+        ...(paramAxes.length ? { params: p } : {}),
+      };
+      return {
+        grid,
+        layout,
+        ...(o ? { outputs: o } : {}),
+        ...(batchVariants !== undefined ? { batchVariants } : {}),
+        ...(maxVariants !== undefined ? { maxVariants } : {}),
+      };
+    });
 }

@@ -6,16 +6,70 @@
 import fc from 'fast-check';
 
 const SPECIAL: unknown[] = [
-  undefined, null, NaN, Infinity, -Infinity, 0, -0, -1, 1, 1.5, 2.5, 1e-300, 2 ** 31, 2 ** 32, 2 ** 53, Number.MAX_VALUE,
-  '', ' ', 'abc', '1', '1.5', 'NaN', 'TIME_MAJOR', 'variant_major', 'close', 'ma.sma', 'auto', '\u0000', '\uD800',
-  true, false, 10n, -1n, Symbol('junk'), [], [null], [undefined], ['close', 1], [[]], [NaN], {}, { mode: 'range' },
-  { mode: 'explicit', values: [] }, { aborted: true }, { aborted: false }, Object.create(null),
-  new Date(0), new Float32Array(2), new Float64Array(0), new BigInt64Array(1), new Uint8Array(3), new Map(), new Set([1]), /x/,
-  () => undefined, new Error('not gridta'), new Proxy({}, {}),
+  undefined,
+  null,
+  NaN,
+  Infinity,
+  -Infinity,
+  0,
+  -0,
+  -1,
+  1,
+  1.5,
+  2.5,
+  1e-300,
+  2 ** 31,
+  2 ** 32,
+  2 ** 53,
+  Number.MAX_VALUE,
+  '',
+  ' ',
+  'abc',
+  '1',
+  '1.5',
+  'NaN',
+  'TIME_MAJOR',
+  'variant_major',
+  'close',
+  'ma.sma',
+  'auto',
+  '\u0000',
+  '\uD800',
+  true,
+  false,
+  10n,
+  -1n,
+  Symbol('junk'),
+  [],
+  [null],
+  [undefined],
+  ['close', 1],
+  [[]],
+  [NaN],
+  {},
+  { mode: 'range' },
+  { mode: 'explicit', values: [] },
+  { aborted: true },
+  { aborted: false },
+  Object.create(null),
+  new Date(0),
+  new Float32Array(2),
+  new Float64Array(0),
+  new BigInt64Array(1),
+  new Uint8Array(3),
+  new Map(),
+  new Set([1]),
+  /x/,
+  () => undefined,
+  new Error('not gridta'),
+  new Proxy({}, {}),
 ];
 
 /** Numbers near the valid ones of a numeric field: fractions, zero, negatives, NaN. */
-export const nearNumber: fc.Arbitrary<number> = fc.oneof(fc.constantFrom(NaN, 0, -0, -3, 0.5, 1.5, 2.5, 3.5, 1e-9, 2 ** 31 - 1), fc.double({ min: -10, max: 10 }));
+export const nearNumber: fc.Arbitrary<number> = fc.oneof(
+  fc.constantFrom(NaN, 0, -0, -3, 0.5, 1.5, 2.5, 3.5, 1e-9, 2 ** 31 - 1),
+  fc.double({ min: -10, max: 10 }),
+);
 
 /** One wrong value of any type. */
 export const junk: fc.Arbitrary<unknown> = fc.oneof(
@@ -25,11 +79,34 @@ export const junk: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: fc.integer({ min: -5, max: 5000 }) },
   { weight: 1, arbitrary: fc.double() },
   { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
-  { weight: 1, arbitrary: fc.anything({ maxDepth: 1, maxKeys: 3, withBigInt: true, withNullPrototype: true, withBoxedValues: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true }) },
+  {
+    weight: 1,
+    arbitrary: fc.anything({
+      maxDepth: 1,
+      maxKeys: 3,
+      withBigInt: true,
+      withNullPrototype: true,
+      withBoxedValues: true,
+      withMap: true,
+      withSet: true,
+      withTypedArray: true,
+      withSparseArray: true,
+    }),
+  },
 );
 
 /** Key names for unknown extra keys. */
-export const extraKey: fc.Arbitrary<string> = fc.constantFrom('foo', 'then', 'constructor', 'valueOf', 'toJSON', 'Layout', 'grid ', 'length', '0');
+export const extraKey: fc.Arbitrary<string> = fc.constantFrom(
+  'foo',
+  'then',
+  'constructor',
+  'valueOf',
+  'toJSON',
+  'Layout',
+  'grid ',
+  'length',
+  '0',
+);
 
 /** The value at a path, or undefined. */
 export function getAt(x: unknown, path: Path): unknown {
@@ -55,7 +132,10 @@ export function pathsOf(x: unknown, depth = 5, prefix: Path = []): Path[] {
   const out: Path[] = [];
   if (depth === 0) return out;
   if (isPlain(x)) {
-    for (const k of Object.keys(x)) { out.push([...prefix, k]); out.push(...pathsOf(x[k], depth - 1, [...prefix, k])); }
+    for (const k of Object.keys(x)) {
+      out.push([...prefix, k]);
+      out.push(...pathsOf(x[k], depth - 1, [...prefix, k]));
+    }
   } else if (Array.isArray(x) || ArrayBuffer.isView(x)) {
     const n = (x as ArrayLike<unknown>).length;
     for (const i of new Set([0, n - 1])) {

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { GridtaOptions, ResolvedConfig } from '../../src/runtime/config.js';
 
 /** Settings that are both a `createEngine` option and a resolved `{ value, source }`. */
-type SettingName = { [K in keyof ResolvedConfig & keyof GridtaOptions]: ResolvedConfig[K] extends { value: unknown; source: string } ? K : never }[keyof ResolvedConfig & keyof GridtaOptions];
+type SettingName = {
+  [K in keyof ResolvedConfig & keyof GridtaOptions]: ResolvedConfig[K] extends { value: unknown; source: string } ? K : never;
+}[keyof ResolvedConfig & keyof GridtaOptions];
 
 /** One setting: the YAML line that sets it, an environment variable value, an option value, and what each resolves to. */
 export interface PrecedenceRow {

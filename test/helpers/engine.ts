@@ -41,7 +41,10 @@ export function candlesOf(s: TestSeries, instrumentId = 'test:SERIES'): Candles 
 }
 
 /** Candles from plain close (and optional high/low) arrays, 1m bars from t = 0. */
-export function simpleCandles(close: number[], extra: { high?: number[]; low?: number[]; open?: number[]; volume?: number[] } = {}): Candles {
+export function simpleCandles(
+  close: number[],
+  extra: { high?: number[]; low?: number[]; open?: number[]; volume?: number[] } = {},
+): Candles {
   return createCandles({ instrumentId: 'test:HAND', timeframe: '1m', tsOpen: close.map((_, i) => i * 60_000), close, ...extra });
 }
 
@@ -51,7 +54,8 @@ export const bits = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, 
 /** Index of the first element whose bits differ (NaN payloads included), or -1; fast on millions of values. */
 export function firstBitDiff(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return 0;
-  const x = bits(a), y = bits(b);
+  const x = bits(a),
+    y = bits(b);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
   return -1;
 }

@@ -5,7 +5,11 @@
  */
 import { expect } from 'vitest';
 import {
-  CandlesValidationError, GridValidationError, type CandlesValidationDetails, type GridtaError, type GridValidationDetails,
+  CandlesValidationError,
+  GridValidationError,
+  type CandlesValidationDetails,
+  type GridtaError,
+  type GridValidationDetails,
 } from '../../src/errors.js';
 
 /** An error class to check against with `toBeInstanceOf` (abstract and subclasses included). */
@@ -36,7 +40,10 @@ export async function rejection(run: Promise<unknown> | (() => unknown)): Promis
 export async function rejection<E>(run: Promise<unknown> | (() => unknown), cls: ErrorClass<E>): Promise<E>;
 export async function rejection<E>(run: Promise<unknown> | (() => unknown), cls?: ErrorClass<E>): Promise<E | GridtaError> {
   const p = typeof run === 'function' ? Promise.resolve().then(run) : run;
-  const outcome = await p.then(() => ({ resolved: true as const }), (e: unknown) => ({ resolved: false as const, e }));
+  const outcome = await p.then(
+    () => ({ resolved: true as const }),
+    (e: unknown) => ({ resolved: false as const, e }),
+  );
   if (outcome.resolved) throw new Error(`expected a rejection${cls ? ` with ${cls.name}` : ''}, the call resolved`);
   if (cls) expect(outcome.e, String(outcome.e)).toBeInstanceOf(cls);
   return outcome.e as E | GridtaError;

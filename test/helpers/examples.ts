@@ -12,8 +12,22 @@ import type { TestSeries } from './series.js';
 /** Bars as [open, high, low, close, volume] rows (values rounded to float32 like any candle). */
 export function bars(name: string, rows: readonly (readonly [number, number, number, number, number])[]): TestSeries {
   const t = rows.length;
-  const s: TestSeries = { name, t, open: new Float32Array(t), high: new Float32Array(t), low: new Float32Array(t), close: new Float32Array(t), volume: new Float32Array(t) };
-  rows.forEach(([o, h, l, c, v], i) => { s.open[i] = o; s.high[i] = h; s.low[i] = l; s.close[i] = c; s.volume[i] = v; });
+  const s: TestSeries = {
+    name,
+    t,
+    open: new Float32Array(t),
+    high: new Float32Array(t),
+    low: new Float32Array(t),
+    close: new Float32Array(t),
+    volume: new Float32Array(t),
+  };
+  rows.forEach(([o, h, l, c, v], i) => {
+    s.open[i] = o;
+    s.high[i] = h;
+    s.low[i] = l;
+    s.close[i] = c;
+    s.volume[i] = v;
+  });
   return s;
 }
 
@@ -45,10 +59,11 @@ export function kernelOutputs(id: string, params: ExampleParams, s: TestSeries, 
   const def = registry.get(id);
   const axes = axesOf(id, params);
   const res: Record<string, Float32Array> = {};
-  for (const target of ['simd', 'scalar'] as Target[]) for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]) {
-    const run = runKernel(def, axes, s, { target, layout, batch: 1, outputs: [output] });
-    res[`${target} ${layout}`] = new Float32Array(run.values[0]!.buffer);
-  }
+  for (const target of ['simd', 'scalar'] as Target[])
+    for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]) {
+      const run = runKernel(def, axes, s, { target, layout, batch: 1, outputs: [output] });
+      res[`${target} ${layout}`] = new Float32Array(run.values[0]!.buffer);
+    }
   return res;
 }
 

@@ -14,7 +14,7 @@ import { randomWalk, seriesSet } from './series.js';
 const LAYOUTS: Layout[] = ['TIME_MAJOR', 'VARIANT_MAJOR'];
 const TARGETS: Target[] = ['simd', 'scalar'];
 
-const oneSource = (axes: Axis[]): Axis[] => axes.map((a) => (a.name === 'source' ? { ...a, values: [a.values[0]!] } as Axis : a));
+const oneSource = (axes: Axis[]): Axis[] => axes.map((a) => (a.name === 'source' ? ({ ...a, values: [a.values[0]!] } as Axis) : a));
 
 export function singleSourceSuite(group: string): void {
   const defs = registry.byGroup(group).filter((d) => d.kernel && d.axes.includes('source') && d.axes.length > 1);
@@ -24,10 +24,12 @@ export function singleSourceSuite(group: string): void {
       const axes = oneSource(edgeAxes(def, s.t));
       const refs = referenceAll(def, axes, s);
       const V = refs.length;
-      for (const target of TARGETS) for (const layout of LAYOUTS) for (const batch of [1, 7, V]) {
-        const run = runKernel(def, axes, s, { target, layout, batch });
-        expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout} batch ${batch}`).toBeNull();
-      }
+      for (const target of TARGETS)
+        for (const layout of LAYOUTS)
+          for (const batch of [1, 7, V]) {
+            const run = runKernel(def, axes, s, { target, layout, batch });
+            expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout} batch ${batch}`).toBeNull();
+          }
     });
 
     it('matches for every lane remainder V = 1..9', () => {
@@ -38,14 +40,17 @@ export function singleSourceSuite(group: string): void {
           if (base.name === 'source') return base;
           if (k !== last) return { ...base, values: [base.values[1] ?? base.values[0]!] } as Axis;
           const p = def.params.find((x) => x.name === base.name)!;
-          const values = Array.from({ length: V }, (_, i) => (p.kind === 'float' ? Number((p.min! + i * p.step! * 7).toFixed(6)) : p.min! + i * 3));
+          const values = Array.from({ length: V }, (_, i) =>
+            p.kind === 'float' ? Number((p.min! + i * p.step! * 7).toFixed(6)) : p.min! + i * 3,
+          );
           return { name: base.name, kind: p.kind, values } as Axis;
         });
         const refs = referenceAll(def, axes, s);
-        for (const target of TARGETS) for (const layout of LAYOUTS) {
-          const run = runKernel(def, axes, s, { target, layout, batch: refs.length });
-          expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout} V=${refs.length}`).toBeNull();
-        }
+        for (const target of TARGETS)
+          for (const layout of LAYOUTS) {
+            const run = runKernel(def, axes, s, { target, layout, batch: refs.length });
+            expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout} V=${refs.length}`).toBeNull();
+          }
       }
     });
   });

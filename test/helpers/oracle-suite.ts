@@ -20,11 +20,13 @@ export function oracleSuite(group: string): void {
       const axes = edgeAxes(def, s.t);
       const refs = referenceAll(def, axes, s);
       const V = refs.length;
-      for (const target of TARGETS) for (const layout of LAYOUTS) for (const batch of [1, 7, V]) {
-        const run = runKernel(def, axes, s, { target, layout, batch });
-        const miss = firstMismatch(def, refs, s, run, layout);
-        expect(miss, `${target} ${layout} batch ${batch}`).toBeNull();
-      }
+      for (const target of TARGETS)
+        for (const layout of LAYOUTS)
+          for (const batch of [1, 7, V]) {
+            const run = runKernel(def, axes, s, { target, layout, batch });
+            const miss = firstMismatch(def, refs, s, run, layout);
+            expect(miss, `${target} ${layout} batch ${batch}`).toBeNull();
+          }
     });
 
     it('matches for every lane remainder V = 1..9', () => {
@@ -35,14 +37,17 @@ export function oracleSuite(group: string): void {
           if (k !== def.axes.length - 1) return { ...base, values: [base.values[0]!] as number[] | string[] };
           const p = def.params.find((x) => x.name === name);
           if (!p || p.kind === 'enum') return base;
-          const values = Array.from({ length: V }, (_, i) => p.kind === 'float' ? Number((p.min! + i * p.step! * 7).toFixed(6)) : p.min! + i * 3);
+          const values = Array.from({ length: V }, (_, i) =>
+            p.kind === 'float' ? Number((p.min! + i * p.step! * 7).toFixed(6)) : p.min! + i * 3,
+          );
           return { name, kind: p.kind, values };
         });
         const refs = referenceAll(def, axes, s);
-        for (const target of TARGETS) for (const layout of LAYOUTS) {
-          const run = runKernel(def, axes, s, { target, layout, batch: refs.length });
-          expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout} V=${refs.length}`).toBeNull();
-        }
+        for (const target of TARGETS)
+          for (const layout of LAYOUTS) {
+            const run = runKernel(def, axes, s, { target, layout, batch: refs.length });
+            expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout} V=${refs.length}`).toBeNull();
+          }
       }
     });
   });

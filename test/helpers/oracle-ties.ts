@@ -12,13 +12,25 @@ import { prng, type TestSeries } from './series.js';
 
 export function signedZeroTies(t: number, seed: number): TestSeries {
   const rnd = prng(seed);
-  const s: TestSeries = { name: 'signed-zero ties', t, open: new Float32Array(t), high: new Float32Array(t), low: new Float32Array(t), close: new Float32Array(t), volume: new Float32Array(t) };
+  const s: TestSeries = {
+    name: 'signed-zero ties',
+    t,
+    open: new Float32Array(t),
+    high: new Float32Array(t),
+    low: new Float32Array(t),
+    close: new Float32Array(t),
+    volume: new Float32Array(t),
+  };
   const value = (): number => {
     const r = rnd();
     return r < 0.04 ? NaN : r < 0.2 ? 0 : r < 0.36 ? -0 : Math.floor(rnd() * 5) - 2;
   };
   for (let i = 0; i < t; i++) {
-    s.open[i] = value(); s.high[i] = value(); s.low[i] = value(); s.close[i] = value(); s.volume[i] = 1;
+    s.open[i] = value();
+    s.high[i] = value();
+    s.low[i] = value();
+    s.close[i] = value();
+    s.volume[i] = 1;
   }
   return s;
 }
@@ -30,10 +42,12 @@ export function tiesSuite(ids: readonly string[]): void {
       const def = registry.get(id);
       const axes = edgeAxes(def, s.t);
       const refs = referenceAll(def, axes, s);
-      for (const target of ['simd', 'scalar'] as Target[]) for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]) for (const batch of [1, refs.length]) {
-        const run = runKernel(def, axes, s, { target, layout, batch });
-        expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout} batch ${batch}`).toBeNull();
-      }
+      for (const target of ['simd', 'scalar'] as Target[])
+        for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[])
+          for (const batch of [1, refs.length]) {
+            const run = runKernel(def, axes, s, { target, layout, batch });
+            expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout} batch ${batch}`).toBeNull();
+          }
     });
   });
 }

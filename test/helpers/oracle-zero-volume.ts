@@ -13,15 +13,19 @@ export function zeroVolumeSuite(group: string): void {
   const defs = registry.byGroup(group).filter((d) => d.kernel);
   const s = zeroVolumeRuns();
   describe(`${group} kernels on ${s.name}`, () => {
-    it.each(defs.map((def) => ({ id: def.id, def })))('$id equals its reference in both builds, both layouts, batches 1, 7, all', ({ def }) => {
-      const axes = edgeAxes(def, s.t);
-      const refs = referenceAll(def, axes, s);
-      for (const target of ['simd', 'scalar'] as Target[]) for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]) {
-        for (const batch of [1, 7, refs.length]) {
-          const run = runKernel(def, axes, s, { target, layout, batch });
-          expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout} batch ${batch}`).toBeNull();
-        }
-      }
-    });
+    it.each(defs.map((def) => ({ id: def.id, def })))(
+      '$id equals its reference in both builds, both layouts, batches 1, 7, all',
+      ({ def }) => {
+        const axes = edgeAxes(def, s.t);
+        const refs = referenceAll(def, axes, s);
+        for (const target of ['simd', 'scalar'] as Target[])
+          for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]) {
+            for (const batch of [1, 7, refs.length]) {
+              const run = runKernel(def, axes, s, { target, layout, batch });
+              expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout} batch ${batch}`).toBeNull();
+            }
+          }
+      },
+    );
   });
 }

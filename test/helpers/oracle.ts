@@ -17,13 +17,18 @@ export type Target = 'simd' | 'scalar';
  * The modules `npm run build` wrote (pretest builds them), picked by the cache key of the current
  * kernel sources, so a stale entry left in dist/wasm-cache can never be loaded by mistake.
  */
-const modules: Record<Target, WebAssembly.Module> = Object.fromEntries(await Promise.all((['simd', 'scalar'] as const).map(async (target) => {
-  const dir = fileURLToPath(new URL('../../dist/wasm-cache/', import.meta.url));
-  const { key } = await cacheKey(target);
-  const entry = await readEntry(dir, key, target);
-  if (entry.status !== 'ok') throw new Error(`dist/wasm-cache has no valid ${target} entry for the current sources (${entry.status}): run npm run build`);
-  return [target, entry.module] as const;
-}))) as Record<Target, WebAssembly.Module>;
+const modules: Record<Target, WebAssembly.Module> = Object.fromEntries(
+  await Promise.all(
+    (['simd', 'scalar'] as const).map(async (target) => {
+      const dir = fileURLToPath(new URL('../../dist/wasm-cache/', import.meta.url));
+      const { key } = await cacheKey(target);
+      const entry = await readEntry(dir, key, target);
+      if (entry.status !== 'ok')
+        throw new Error(`dist/wasm-cache has no valid ${target} entry for the current sources (${entry.status}): run npm run build`);
+      return [target, entry.module] as const;
+    }),
+  ),
+) as Record<Target, WebAssembly.Module>;
 
 export function bundledModules(): Record<Target, WebAssembly.Module> {
   return modules;
@@ -35,24 +40,53 @@ const f32 = Math.fround;
 export function sourceOf(s: TestSeries, name: SourceSeries): Float32Array {
   const out = new Float32Array(s.t);
   for (let i = 0; i < s.t; i++) {
-    const o = s.open[i]!, h = s.high[i]!, l = s.low[i]!, c = s.close[i]!;
+    const o = s.open[i]!,
+      h = s.high[i]!,
+      l = s.low[i]!,
+      c = s.close[i]!;
     switch (name) {
-      case 'hl2': out[i] = f32(f32(h + l) / 2); break;
-      case 'hlc3': out[i] = f32(f32(f32(h + l) + c) / 3); break;
-      case 'ohlc4': out[i] = f32(f32(f32(f32(o + h) + l) + c) / 4); break;
-      default: out[i] = s[name][i]!;
+      case 'hl2':
+        out[i] = f32(f32(h + l) / 2);
+        break;
+      case 'hlc3':
+        out[i] = f32(f32(f32(h + l) + c) / 3);
+        break;
+      case 'ohlc4':
+        out[i] = f32(f32(f32(f32(o + h) + l) + c) / 4);
+        break;
+      default:
+        out[i] = s[name][i]!;
     }
   }
   return out;
 }
 
-export interface KernelRun { values: Uint32Array[]; variants: number }
+export interface KernelRun {
+  values: Uint32Array[];
+  variants: number;
+}
 
 /** Runs the kernel of `def` over all variants of `axes`. */
-export function runKernel(def: IndicatorDef, axes: readonly Axis[], s: TestSeries, opts: { target: Target; layout: Layout; batch: number; outputs?: readonly string[] }): KernelRun {
+export function runKernel(
+  def: IndicatorDef,
+  axes: readonly Axis[],
+  s: TestSeries,
+  opts: { target: Target; layout: Layout; batch: number; outputs?: readonly string[] },
+): KernelRun {
   const outputs = opts.outputs ?? def.outputs;
   const variants = axes.reduce((a, x) => a * x.values.length, 1);
-  const plan = planLayout({ def, kernel: def.kernel!, axes, t: s.t, variants, layout: opts.layout, outputs, threads: 1, batchVariants: opts.batch, executors: 1 });
+  const plan = planLayout({
+    def,
+    kernel: def.kernel!,
+    axes,
+    t: s.t,
+    variants,
+    layout: opts.layout,
+    outputs,
+    threads: 1,
+    batchVariants: opts.batch,
+    executors: 1,
+  });
   const memory = new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true });
   const inst = new WebAssembly.Instance(bundledModules()[opts.target], { env: { memory } });
   for (const [name, off] of Object.entries(plan.series)) new Float32Array(memory.buffer, off, s.t).set(sourceOf(s, name as SourceSeries));
@@ -78,7 +112,14 @@ export function runReferenceVariant(def: IndicatorDef, axes: readonly Axis[], s:
 }
 
 /** Describes the first differing element, or returns null when every output matches bit for bit. */
-export function firstMismatch(def: IndicatorDef, refs: readonly Record<string, Uint32Array>[], s: TestSeries, run: KernelRun, layout: Layout, outputs: readonly string[] = def.outputs): string | null {
+export function firstMismatch(
+  def: IndicatorDef,
+  refs: readonly Record<string, Uint32Array>[],
+  s: TestSeries,
+  run: KernelRun,
+  layout: Layout,
+  outputs: readonly string[] = def.outputs,
+): string | null {
   const V = run.variants;
   for (let v = 0; v < V; v++) {
     const ref = refs[v]!;
@@ -106,7 +147,8 @@ export function referenceAll(def: IndicatorDef, axes: readonly Axis[], s: TestSe
 /** Edge grid of a definition: min, default and a few more values of every param; sources close and hlc3. */
 export function edgeAxes(def: IndicatorDef, t: number): Axis[] {
   return def.axes.map((name): Axis => {
-    if (name === 'source') return { name, kind: 'source', values: def.sourceValues!.includes('hl2' as never) ? ['close', 'hl2', 'ohlc4'] : ['close', 'hlc3'] };
+    if (name === 'source')
+      return { name, kind: 'source', values: def.sourceValues!.includes('hl2' as never) ? ['close', 'hl2', 'ohlc4'] : ['close', 'hlc3'] };
     const p = def.params.find((x) => x.name === name)!;
     if (p.kind === 'float') {
       const vals = [...new Set([p.min!, p.default as number, Math.min(p.max!, (p.default as number) * 2)])];

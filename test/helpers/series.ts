@@ -10,7 +10,11 @@ import { prng } from '../../bench/data.js';
 export interface TestSeries {
   name: string;
   t: number;
-  open: Float32Array; high: Float32Array; low: Float32Array; close: Float32Array; volume: Float32Array;
+  open: Float32Array;
+  high: Float32Array;
+  low: Float32Array;
+  close: Float32Array;
+  volume: Float32Array;
 }
 
 /** Deterministic 32-bit PRNG (mulberry32), the benchmark data's generator. */
@@ -33,7 +37,15 @@ export function randomWalk(t: number, seed = 7, name = 'random walk'): TestSerie
 }
 
 function alloc(name: string, t: number): TestSeries {
-  return { name, t, open: new Float32Array(t), high: new Float32Array(t), low: new Float32Array(t), close: new Float32Array(t), volume: new Float32Array(t) };
+  return {
+    name,
+    t,
+    open: new Float32Array(t),
+    high: new Float32Array(t),
+    low: new Float32Array(t),
+    close: new Float32Array(t),
+    volume: new Float32Array(t),
+  };
 }
 
 const ARRAYS = ['open', 'high', 'low', 'close', 'volume'] as const;
@@ -48,7 +60,11 @@ export function ttrc(): TestSeries {
   const s = alloc('ttrc.csv', lines.length);
   lines.forEach((line, i) => {
     const [, o, h, l, c, v] = line.split(',');
-    s.open[i] = Number(o); s.high[i] = Number(h); s.low[i] = Number(l); s.close[i] = Number(c); s.volume[i] = Number(v);
+    s.open[i] = Number(o);
+    s.high[i] = Number(h);
+    s.low[i] = Number(l);
+    s.close[i] = Number(c);
+    s.volume[i] = Number(v);
   });
   return s;
 }
@@ -75,7 +91,8 @@ export function flatBars(): TestSeries {
   }
   for (let i = 600; i < 700; i++) s.volume[i] = 0;
   for (let i = 700; i < 720; i++) s.high[i] = s.low[i]!;
-  s.close[750] = -0; s.open[750] = 0; // signed zeros in the data
+  s.close[750] = -0;
+  s.open[750] = 0; // signed zeros in the data
   return s;
 }
 

@@ -12,8 +12,13 @@ export type CountedLoad = Awaited<ReturnType<typeof loadModule>> & { compiles: n
 export async function loadTiny(cacheDir: string | null, extra: Partial<LoadOptions> = {}): Promise<CountedLoad> {
   let compiles = 0;
   const r = await loadModule('simd', {
-    cacheDir, bundledDir: null, sourcesDir: TINY_KERNELS,
-    compile: (t: Target, s: string) => { compiles++; return compileKernels(t, s); },
+    cacheDir,
+    bundledDir: null,
+    sourcesDir: TINY_KERNELS,
+    compile: (t: Target, s: string) => {
+      compiles++;
+      return compileKernels(t, s);
+    },
     ...extra,
   });
   return { ...r, compiles };

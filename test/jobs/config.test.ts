@@ -10,14 +10,23 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../src/errors.js';
-import { JOBS_DEFAULTS, JOBS_KEYS, describeSettings, resolveConfig, type GridtaOptions, type ResolvedConfig } from '../../src/runtime/config.js';
+import {
+  JOBS_DEFAULTS,
+  JOBS_KEYS,
+  describeSettings,
+  resolveConfig,
+  type GridtaOptions,
+  type ResolvedConfig,
+} from '../../src/runtime/config.js';
 import { diagnose } from '../../src/runtime/diagnose.js';
 import { thrown } from '../helpers/errors.js';
 import { describePrecedence } from '../helpers/config.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const temps: string[] = [];
-afterAll(() => { for (const d of temps) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 
 function project(jobs: string | null): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'gridta-jobs-config-'));
@@ -25,7 +34,13 @@ function project(jobs: string | null): { dir: string; file: string } {
   writeFileSync(join(dir, 'package.json'), '{"name":"user-project"}\n');
   const file = join(dir, 'configs', 'dev', 'indicators.yaml');
   mkdirSync(dirname(file), { recursive: true });
-  const body = jobs === null ? '' : `jobs:\n${jobs.split('\n').map((l) => `  ${l}`).join('\n')}\n`;
+  const body =
+    jobs === null
+      ? ''
+      : `jobs:\n${jobs
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n')}\n`;
   writeFileSync(file, `schema_version: 1\n${body}`);
   return { dir, file };
 }
@@ -37,12 +52,66 @@ const configError = (fn: () => unknown): ConfigError => thrown(fn, ConfigError);
 
 describe('jobs settings: precedence option > env > yaml > default', () => {
   const rows = [
-    { name: 'jobsDsn', yaml: 'dsn: postgres://a@db1/x', yamlValue: 'postgres://a@db1/x', envVar: 'GRIDTA_PG_DSN', env: ' postgres://b@db2/y ', envValue: 'postgres://b@db2/y', option: 'postgresql://c@db3/z', def: null },
-    { name: 'jobsEnabled', yaml: 'enabled: false', yamlValue: false, envVar: 'GRIDTA_JOBS_ENABLED', env: 'yes', envValue: true, option: false, def: true },
-    { name: 'jobsLeaseSeconds', yaml: 'lease_seconds: 60', yamlValue: 60, envVar: 'GRIDTA_JOBS_LEASE_SECONDS', env: '30', envValue: 30, option: 5, def: 900 },
-    { name: 'jobsConcurrency', yaml: 'concurrency: 3', yamlValue: 3, envVar: 'GRIDTA_JOBS_CONCURRENCY', env: '2', envValue: 2, option: 4, def: 1 },
-    { name: 'jobsMetricsPort', yaml: 'metrics_port: 9464', yamlValue: 9464, envVar: 'GRIDTA_METRICS_PORT', env: 'off', envValue: 'off', option: 0, def: 'off' },
-    { name: 'jobsMetricsHost', yaml: 'metrics_host: 10.0.0.5', yamlValue: '10.0.0.5', envVar: 'GRIDTA_METRICS_HOST', env: ' 0.0.0.0 ', envValue: '0.0.0.0', option: '::', def: '127.0.0.1' },
+    {
+      name: 'jobsDsn',
+      yaml: 'dsn: postgres://a@db1/x',
+      yamlValue: 'postgres://a@db1/x',
+      envVar: 'GRIDTA_PG_DSN',
+      env: ' postgres://b@db2/y ',
+      envValue: 'postgres://b@db2/y',
+      option: 'postgresql://c@db3/z',
+      def: null,
+    },
+    {
+      name: 'jobsEnabled',
+      yaml: 'enabled: false',
+      yamlValue: false,
+      envVar: 'GRIDTA_JOBS_ENABLED',
+      env: 'yes',
+      envValue: true,
+      option: false,
+      def: true,
+    },
+    {
+      name: 'jobsLeaseSeconds',
+      yaml: 'lease_seconds: 60',
+      yamlValue: 60,
+      envVar: 'GRIDTA_JOBS_LEASE_SECONDS',
+      env: '30',
+      envValue: 30,
+      option: 5,
+      def: 900,
+    },
+    {
+      name: 'jobsConcurrency',
+      yaml: 'concurrency: 3',
+      yamlValue: 3,
+      envVar: 'GRIDTA_JOBS_CONCURRENCY',
+      env: '2',
+      envValue: 2,
+      option: 4,
+      def: 1,
+    },
+    {
+      name: 'jobsMetricsPort',
+      yaml: 'metrics_port: 9464',
+      yamlValue: 9464,
+      envVar: 'GRIDTA_METRICS_PORT',
+      env: 'off',
+      envValue: 'off',
+      option: 0,
+      def: 'off',
+    },
+    {
+      name: 'jobsMetricsHost',
+      yaml: 'metrics_host: 10.0.0.5',
+      yamlValue: '10.0.0.5',
+      envVar: 'GRIDTA_METRICS_HOST',
+      env: ' 0.0.0.0 ',
+      envValue: '0.0.0.0',
+      option: '::',
+      def: '127.0.0.1',
+    },
   ] as const;
   describePrecedence(rows, { project, resolveIn });
 
@@ -59,7 +128,12 @@ describe('jobs settings: precedence option > env > yaml > default', () => {
 describe('jobs settings: validation', () => {
   it('rejects a DSN that is not a postgres URL, naming the variable', () => {
     const e = configError(() => resolveIn(project(null).dir, {}, { GRIDTA_PG_DSN: 'mysql://root@db/x' }));
-    expect(e.details).toEqual({ key: 'jobsDsn', source: 'env:GRIDTA_PG_DSN', value: 'mysql://root@db/x', expected: 'a postgres:// or postgresql:// URL' });
+    expect(e.details).toEqual({
+      key: 'jobsDsn',
+      source: 'env:GRIDTA_PG_DSN',
+      value: 'mysql://root@db/x',
+      expected: 'a postgres:// or postgresql:// URL',
+    });
     expect(e.message).toBe('jobsDsn from env:GRIDTA_PG_DSN must be a postgres:// or postgresql:// URL (got "mysql://root@db/x")');
   });
 
@@ -71,19 +145,29 @@ describe('jobs settings: validation', () => {
 
   it('rejects lease_seconds: 0 and a lease of a day or more (pg-boss limit)', () => {
     const { dir, file } = project('lease_seconds: 0');
-    expect(configError(() => resolveIn(dir)).details).toEqual({ key: 'jobsLeaseSeconds', source: `yaml:${file}`, value: 0, expected: 'an integer 1..86399', path: 'jobs.lease_seconds' });
+    expect(configError(() => resolveIn(dir)).details).toEqual({
+      key: 'jobsLeaseSeconds',
+      source: `yaml:${file}`,
+      value: 0,
+      expected: 'an integer 1..86399',
+      path: 'jobs.lease_seconds',
+    });
     expect(configError(() => resolveIn(project(null).dir, {}, { GRIDTA_JOBS_LEASE_SECONDS: '86400' })).details.value).toBe('86400');
   });
 
   it('rejects GRIDTA_JOBS_ENABLED=maybe and GRIDTA_JOBS_CONCURRENCY=0', () => {
     expect(configError(() => resolveIn(project(null).dir, {}, { GRIDTA_JOBS_ENABLED: 'maybe' })).details.key).toBe('jobsEnabled');
-    expect(configError(() => resolveIn(project(null).dir, {}, { GRIDTA_JOBS_CONCURRENCY: '0' })).message)
-      .toBe('jobsConcurrency from env:GRIDTA_JOBS_CONCURRENCY must be an integer 1..64 (got "0")');
+    expect(configError(() => resolveIn(project(null).dir, {}, { GRIDTA_JOBS_CONCURRENCY: '0' })).message).toBe(
+      'jobsConcurrency from env:GRIDTA_JOBS_CONCURRENCY must be an integer 1..64 (got "0")',
+    );
   });
 
   it('rejects a metrics host that is no address or host name', () => {
     expect(configError(() => resolveIn(project(null).dir, {}, { GRIDTA_METRICS_HOST: 'http://x/' })).details).toEqual({
-      key: 'jobsMetricsHost', source: 'env:GRIDTA_METRICS_HOST', value: 'http://x/', expected: 'an IP address or host name (127.0.0.1: loopback only, 0.0.0.0 or ::: every interface)',
+      key: 'jobsMetricsHost',
+      source: 'env:GRIDTA_METRICS_HOST',
+      value: 'http://x/',
+      expected: 'an IP address or host name (127.0.0.1: loopback only, 0.0.0.0 or ::: every interface)',
     });
   });
 
@@ -95,7 +179,13 @@ describe('jobs settings: validation', () => {
   it('rejects an unknown jobs key with a suggestion', () => {
     const { dir, file } = project('lease_second: 30');
     const e = configError(() => resolveIn(dir));
-    expect(e.details).toEqual({ key: 'jobs.lease_second', source: `yaml:${file}`, value: 30, expected: `one of ${JOBS_KEYS.join(', ')}`, path: 'jobs.lease_second' });
+    expect(e.details).toEqual({
+      key: 'jobs.lease_second',
+      source: `yaml:${file}`,
+      value: 30,
+      expected: `one of ${JOBS_KEYS.join(', ')}`,
+      path: 'jobs.lease_second',
+    });
     expect(e.message).toContain('did you mean lease_seconds?');
   });
 
@@ -107,7 +197,11 @@ describe('jobs settings: validation', () => {
 describe('jobs settings in describeSettings and diagnose', () => {
   it('lists the DSN with its password masked', () => {
     const rows = describeSettings(resolveIn(project(null).dir, {}, { GRIDTA_PG_DSN: 'postgres://u:s3cret@db.internal:5432/grids' }));
-    expect(rows.find((r) => r.name === 'jobsDsn')).toEqual({ name: 'jobsDsn', value: 'postgres://u:***@db.internal:5432/grids', source: 'env:GRIDTA_PG_DSN' });
+    expect(rows.find((r) => r.name === 'jobsDsn')).toEqual({
+      name: 'jobsDsn',
+      value: 'postgres://u:***@db.internal:5432/grids',
+      source: 'env:GRIDTA_PG_DSN',
+    });
   });
 
   it('reports every jobs setting with its source, and a bad one as the error', async () => {
@@ -127,9 +221,15 @@ describe('shipped config files', () => {
   it.each(['dev', 'test', 'prod'])('%s lists every jobs key with its built-in default', (env) => {
     const doc = parseYaml(readFileSync(join(ROOT, 'configs', env, 'indicators.yaml'), 'utf8')) as { jobs: Record<string, unknown> };
     const byYamlKey: Record<string, unknown> = {
-      enabled: JOBS_DEFAULTS.jobsEnabled, schema: JOBS_DEFAULTS.jobsSchema, lease_seconds: JOBS_DEFAULTS.jobsLeaseSeconds,
-      retry_limit: JOBS_DEFAULTS.jobsRetryLimit, unit_variants: JOBS_DEFAULTS.jobsUnitVariants, concurrency: JOBS_DEFAULTS.jobsConcurrency,
-      poll_interval_ms: JOBS_DEFAULTS.jobsPollIntervalMs, metrics_port: JOBS_DEFAULTS.jobsMetricsPort, metrics_host: JOBS_DEFAULTS.jobsMetricsHost,
+      enabled: JOBS_DEFAULTS.jobsEnabled,
+      schema: JOBS_DEFAULTS.jobsSchema,
+      lease_seconds: JOBS_DEFAULTS.jobsLeaseSeconds,
+      retry_limit: JOBS_DEFAULTS.jobsRetryLimit,
+      unit_variants: JOBS_DEFAULTS.jobsUnitVariants,
+      concurrency: JOBS_DEFAULTS.jobsConcurrency,
+      poll_interval_ms: JOBS_DEFAULTS.jobsPollIntervalMs,
+      metrics_port: JOBS_DEFAULTS.jobsMetricsPort,
+      metrics_host: JOBS_DEFAULTS.jobsMetricsHost,
     };
     expect(Object.keys(doc.jobs)).toEqual(JOBS_KEYS.filter((k) => k !== 'dsn'));
     expect(doc.jobs).toEqual(byYamlKey);

@@ -17,7 +17,13 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 export const TTRC = join(ROOT, 'bench', 'ttrc.csv');
 
-export interface Cluster { dsn: string; port: number; dir: string; stop(): Promise<void>; createDatabase(name: string): string }
+export interface Cluster {
+  dsn: string;
+  port: number;
+  dir: string;
+  stop(): Promise<void>;
+  createDatabase(name: string): string;
+}
 
 export async function startPostgres(): Promise<Cluster> {
   return (await startCluster()) as Cluster;
@@ -55,7 +61,15 @@ export function jobsFixture(prefix: string): JobsFixture {
     if (v === undefined) throw new Error(`jobsFixture: no ${what} yet (read it inside a test or hook)`);
     return v;
   };
-  return { get pgc() { return made('cluster', pgc); }, get dir() { return made('directory', dir); }, workers };
+  return {
+    get pgc() {
+      return made('cluster', pgc);
+    },
+    get dir() {
+      return made('directory', dir);
+    },
+    workers,
+  };
 }
 
 export function childEnv(dsn: string | null, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -64,7 +78,11 @@ export function childEnv(dsn: string | null, extra: Record<string, string> = {})
   return { ...env, GRIDTA_ENV: 'test', GRIDTA_NUM_THREADS: '1', ...(dsn ? { GRIDTA_PG_DSN: dsn } : {}), ...extra };
 }
 
-export interface CliResult { status: number | null; stdout: string; stderr: string }
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export function cli(args: string[], env: NodeJS.ProcessEnv): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
@@ -87,7 +105,16 @@ export function cliJsonAsync<T>(args: string[], env: NodeJS.ProcessEnv): Promise
   });
 }
 
-export interface LogLine { ts: string; level: string; event: string; worker: string; job?: string; unit?: number; attempt?: number; [k: string]: unknown }
+export interface LogLine {
+  ts: string;
+  level: string;
+  event: string;
+  worker: string;
+  job?: string;
+  unit?: number;
+  attempt?: number;
+  [k: string]: unknown;
+}
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
@@ -99,38 +126,70 @@ export interface WorkerProcess {
 
 /** Starts `gridta worker --worker-id <id>` and collects its JSON log lines. */
 export function startWorker(id: string, env: NodeJS.ProcessEnv, args: string[] = []): WorkerProcess {
-  const child = spawn(process.execPath, [CLI, 'worker', '--worker-id', id, '--poll-interval-ms', '50', ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'worker', '--worker-id', id, '--poll-interval-ms', '50', ...args], {
+    env,
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: LogLine[] = [];
   const waiters = new Set<() => void>();
   let buf = '';
   let other = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     buf += chunk;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       try {
         logs.push(JSON.parse(line) as LogLine);
       } catch {
-        other += line + '\n';
+        other += `${line}\n`;
       }
     }
     for (const w of [...waiters]) w();
   });
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => { other += c; });
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => { for (const w of [...waiters]) w(); r(code); }));
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    other += c;
+  });
+  const exited = new Promise<number | null>((r) =>
+    child.on('exit', (code) => {
+      for (const w of [...waiters]) w();
+      r(code);
+    }),
+  );
   return {
-    child, id, logs, exited,
+    child,
+    id,
+    logs,
+    exited,
     waitFor(pred, timeoutMs = 30_000, what = 'a log line') {
       return new Promise((ok, fail) => {
         const check = (): void => {
           const hit = logs.find(pred);
-          if (hit) { cleanup(); ok(hit); return; }
-          if (child.exitCode !== null || child.signalCode !== null) { cleanup(); fail(new Error(`worker ${id} exited (${child.exitCode ?? child.signalCode}) before ${what}; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}\n${other}`)); }
+          if (hit) {
+            cleanup();
+            ok(hit);
+            return;
+          }
+          if (child.exitCode !== null || child.signalCode !== null) {
+            cleanup();
+            fail(
+              new Error(
+                `worker ${id} exited (${child.exitCode ?? child.signalCode}) before ${what}; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}\n${other}`,
+              ),
+            );
+          }
         };
-        const timer = setTimeout(() => { cleanup(); fail(new Error(`timed out waiting for ${what} from worker ${id}; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}\n${other}`)); }, timeoutMs);
-        const cleanup = (): void => { clearTimeout(timer); waiters.delete(check); };
+        const timer = setTimeout(() => {
+          cleanup();
+          fail(
+            new Error(`timed out waiting for ${what} from worker ${id}; logs:\n${logs.map((l) => JSON.stringify(l)).join('\n')}\n${other}`),
+          );
+        }, timeoutMs);
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
         waiters.add(check);
         check();
       });
@@ -158,7 +217,19 @@ export async function query<T extends pg.QueryResultRow>(dsn: string, sql: strin
   }
 }
 
-export interface Status { state: string; processed: number; total: number; queued: number; active: number; failed: number; cancelled: number; attempts: number; rate: number | null; etaSeconds: number | null; failures: unknown[] }
+export interface Status {
+  state: string;
+  processed: number;
+  total: number;
+  queued: number;
+  active: number;
+  failed: number;
+  cancelled: number;
+  attempts: number;
+  rate: number | null;
+  etaSeconds: number | null;
+  failures: unknown[];
+}
 
 export async function waitForState(dsn: string, jobId: string, states: string[], timeoutMs = 60_000): Promise<Status> {
   const t0 = Date.now();
@@ -176,5 +247,5 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** The last `rows` lines of ttrc.csv (with its header): a second, shorter instrument. */
 export function ttrcTail(rows: number): string {
   const lines = readFileSync(TTRC, 'utf8').trimEnd().split('\n');
-  return [lines[0], ...lines.slice(-rows)].join('\n') + '\n';
+  return `${[lines[0], ...lines.slice(-rows)].join('\n')}\n`;
 }

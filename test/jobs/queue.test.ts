@@ -11,7 +11,19 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCandlesFile } from '../../src/arrow/candles.js';
 import { createEngine } from '../../src/runtime/engine.js';
-import { TTRC, childEnv, cli, cliJson, jobsFixture, query, startWorker, stopWorker, ttrcTail, waitForState, type WorkerProcess } from './helpers.js';
+import {
+  TTRC,
+  childEnv,
+  cli,
+  cliJson,
+  jobsFixture,
+  query,
+  startWorker,
+  stopWorker,
+  ttrcTail,
+  waitForState,
+  type WorkerProcess,
+} from './helpers.js';
 
 const GRID = ['--grid', 'mult=1.5..2.5:0.5', '--grid', 'source=close,hlc3', '--grid', 'window=10..29'];
 const GRID_SPEC = {
@@ -60,13 +72,15 @@ describe('two workers share a job of 40 units', () => {
   it('collects a result byte-identical to the in-process compute, every unit completed exactly once', async () => {
     const env = childEnv(fx.pgc.dsn, { GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_BATCH_DELAY_MS: '5' });
     a = startWorker('worker-a', env, ['--metrics-port', '0']);
-    b = startWorker('worker-b', env, ['--concurrency', '2']);   // two slots sharing one engine
+    b = startWorker('worker-b', env, ['--concurrency', '2']); // two slots sharing one engine
     fx.workers.push(a, b);
     await Promise.all([a.waitFor((l) => l.event === 'worker_started'), b.waitFor((l) => l.event === 'worker_started')]);
 
     const out = join(fx.dir, 'out');
     const res = cliJson<{ jobId: string; units: number; variants: number; instruments: number; unitVariants: number }>(
-      ['jobs', 'submit', 'volatility.bbands', '--data', dataDir, '--timeline', 'sessions', ...GRID, '--out', out, '--unit-variants', '6'], childEnv(fx.pgc.dsn));
+      ['jobs', 'submit', 'volatility.bbands', '--data', dataDir, '--timeline', 'sessions', ...GRID, '--out', out, '--unit-variants', '6'],
+      childEnv(fx.pgc.dsn),
+    );
     jobId = res.jobId;
     expect(res).toMatchObject({ instruments: 2, variants: 120, unitVariants: 6, units: 40 });
 
@@ -75,13 +89,22 @@ describe('two workers share a job of 40 units', () => {
     expect(st.rate, 'a rate once units finished').toBeGreaterThan(0);
 
     const units = await query<{ idx: number; attempts: number; completions: number; last_worker: string; state: string }>(
-      fx.pgc.dsn, 'SELECT idx, attempts, completions, last_worker, state FROM gridta.unit WHERE job_id = $1 ORDER BY idx', [jobId]);
+      fx.pgc.dsn,
+      'SELECT idx, attempts, completions, last_worker, state FROM gridta.unit WHERE job_id = $1 ORDER BY idx',
+      [jobId],
+    );
     expect(units).toHaveLength(40);
     for (const u of units) expect(u, `unit ${u.idx}`).toMatchObject({ attempts: 1, completions: 1, state: 'done' });
-    const boss = await query<{ state: string; retry_count: number }>(fx.pgc.dsn,
-      "SELECT j.state, j.retry_count FROM gridta_boss.job j JOIN gridta.unit u ON u.boss_id = j.id WHERE u.job_id = $1", [jobId]);
+    const boss = await query<{ state: string; retry_count: number }>(
+      fx.pgc.dsn,
+      'SELECT j.state, j.retry_count FROM gridta_boss.job j JOIN gridta.unit u ON u.boss_id = j.id WHERE u.job_id = $1',
+      [jobId],
+    );
     expect(boss).toHaveLength(40);
-    expect(boss.every((r) => r.state === 'completed' && r.retry_count === 0), JSON.stringify(boss.filter((r) => r.state !== 'completed'))).toBe(true);
+    expect(
+      boss.every((r) => r.state === 'completed' && r.retry_count === 0),
+      JSON.stringify(boss.filter((r) => r.state !== 'completed')),
+    ).toBe(true);
     const byWorker = new Map<string, number>();
     for (const u of units) byWorker.set(u.last_worker, (byWorker.get(u.last_worker) ?? 0) + 1);
     expect(byWorker.get('worker-a'), 'worker-a took part').toBeGreaterThan(0);
@@ -92,7 +115,10 @@ describe('two workers share a job of 40 units', () => {
 
     // collect: one Arrow file per instrument, byte-identical to the in-process export
     const collected = join(fx.dir, 'collected');
-    const c = cliJson<{ files: { instrumentId: string; file: string; variants: number }[] }>(['jobs', 'collect', jobId, '--out', collected], childEnv(fx.pgc.dsn));
+    const c = cliJson<{ files: { instrumentId: string; file: string; variants: number }[] }>(
+      ['jobs', 'collect', jobId, '--out', collected],
+      childEnv(fx.pgc.dsn),
+    );
     expect(c.files.map((f) => f.instrumentId)).toEqual(['ttrc', 'ttrc_tail']);
     for (const f of c.files) {
       const want = await inProcess(join(dataDir, `${f.instrumentId}.csv`), f.instrumentId);
@@ -115,12 +141,20 @@ describe('two workers share a job of 40 units', () => {
     expect(port).toBeGreaterThan(0);
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const m = metricValues(text);
-    const mine = (await query<{ n: string }>(fx.pgc.dsn, "SELECT count(*) n FROM gridta.unit WHERE job_id = $1 AND last_worker = 'worker-a'", [jobId]))[0]!.n;
+    const mine = (
+      await query<{ n: string }>(fx.pgc.dsn, "SELECT count(*) n FROM gridta.unit WHERE job_id = $1 AND last_worker = 'worker-a'", [jobId])
+    )[0]!.n;
     expect(m.get('gridta_units_succeeded_total'), text).toBe(Number(mine));
     expect(m.get('gridta_units_claimed_total')).toBe(Number(mine));
     expect(m.get('gridta_unit_duration_seconds_count')).toBe(Number(mine));
     expect(m.get('gridta_batch_duration_seconds_count')).toBeGreaterThanOrEqual(Number(mine));
-    for (const name of ['gridta_units_failed_total', 'gridta_units_cancelled_total', 'gridta_units_lease_lost_total', 'gridta_units_in_flight']) expect(m.get(name), name).toBe(0);
+    for (const name of [
+      'gridta_units_failed_total',
+      'gridta_units_cancelled_total',
+      'gridta_units_lease_lost_total',
+      'gridta_units_in_flight',
+    ])
+      expect(m.get(name), name).toBe(0);
     expect(text).toMatch(/^gridta_queue_seconds_count\{worker="worker-a",op="claim"\} [1-9]/m);
     expect(text).toMatch(/^gridta_queue_seconds_count\{worker="worker-a",op="complete"\} [1-9]/m);
   }, 30_000);
@@ -147,7 +181,12 @@ describe('bad input is refused before anything is enqueued', () => {
     cli(['jobs', 'submit', ...args, '--out', join(fx.dir, 'bad-out'), '--json'], childEnv(dsn));
 
   it('names an unreachable DSN (without its password) as jobs_unavailable', async () => {
-    const port = await new Promise<number>((ok) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => ok(p)); }); });
+    const port = await new Promise<number>((ok) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => ok(p));
+      });
+    });
     const r = submit(['ma.ema', '--data', TTRC, '--grid', 'window=5..10'], `postgres://gridta:hunter2@127.0.0.1:${port}/postgres`);
     expect(r.status).toBe(1);
     const e = JSON.parse(r.stdout).error;
@@ -181,7 +220,10 @@ describe('bad input is refused before anything is enqueued', () => {
     const before = await counts();
     const r = submit(['ma.ema', '--data', TTRC, '--grid', 'window=1..10']);
     expect(r.status).toBe(3);
-    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'grid_invalid', details: { field: 'params.window.start', reason: 'below_min', value: 1 } });
+    expect(JSON.parse(r.stdout).error).toMatchObject({
+      code: 'grid_invalid',
+      details: { field: 'params.window.start', reason: 'below_min', value: 1 },
+    });
     expect(await counts()).toEqual(before);
   }, 30_000);
 
@@ -212,20 +254,47 @@ describe('a unit that keeps failing', () => {
   it('is retried retry_limit times, then the job is failed and status shows the last error', async () => {
     const file = join(fx.dir, 'moving.csv');
     copyFileSync(TTRC, file);
-    const res = cliJson<{ jobId: string; units: number }>(['jobs', 'submit', 'ma.ema', '--data', file, '--timeline', 'sessions', '--grid', 'window=5..12', '--grid', 'source=close',
-      '--out', join(fx.dir, 'out-fail'), '--retry-limit', '1'], childEnv(fx.pgc.dsn));
+    const res = cliJson<{ jobId: string; units: number }>(
+      [
+        'jobs',
+        'submit',
+        'ma.ema',
+        '--data',
+        file,
+        '--timeline',
+        'sessions',
+        '--grid',
+        'window=5..12',
+        '--grid',
+        'source=close',
+        '--out',
+        join(fx.dir, 'out-fail'),
+        '--retry-limit',
+        '1',
+      ],
+      childEnv(fx.pgc.dsn),
+    );
     expect(res.units).toBe(1);
-    writeFileSync(file, readFileSync(file, 'utf8') + '2000000000000,1,1,1,1,1\n');   // the data changes after the submit
+    writeFileSync(file, `${readFileSync(file, 'utf8')}2000000000000,1,1,1,1,1\n`); // the data changes after the submit
     const w = startWorker('stubborn', childEnv(fx.pgc.dsn));
     fx.workers.push(w);
     const st = await waitForState(fx.pgc.dsn, res.jobId, ['failed', 'completed'], 60_000);
     expect(st).toMatchObject({ state: 'failed', processed: 0, failed: 1, queued: 0, attempts: 2 });
-    expect(st.failures).toEqual([{
-      unit: 0, instrumentId: 'moving', variants: [0, 8], attempts: 2, state: 'failed',
-      error: expect.stringMatching(/^job_input_invalid: data: the file changed since the job was submitted \(sha256 [0-9a-f]{64}\)/),
-    }]);
+    expect(st.failures).toEqual([
+      {
+        unit: 0,
+        instrumentId: 'moving',
+        variants: [0, 8],
+        attempts: 2,
+        state: 'failed',
+        error: expect.stringMatching(/^job_input_invalid: data: the file changed since the job was submitted \(sha256 [0-9a-f]{64}\)/),
+      },
+    ]);
     const fails = w.logs.filter((l) => l.event === 'unit_failed');
-    expect(fails.map((l) => [l.attempt, l.willRetry])).toEqual([[1, true], [2, false]]);
+    expect(fails.map((l) => [l.attempt, l.willRetry])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
     const text = cli(['jobs', 'status', res.jobId], childEnv(fx.pgc.dsn)).stdout;
     expect(text).toContain(`job ${res.jobId}  failed`);
     expect(text).toMatch(/failure\s+unit 0 \(moving variants 0\.\.7, 2 attempts, failed\): job_input_invalid: data: the file changed/);

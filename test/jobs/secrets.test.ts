@@ -21,11 +21,23 @@ describe('maskDsn', () => {
     ['userinfo', `postgres://u:${SECRET}@db:5432/x`, 'postgres://u:***@db:5432/x'],
     ['userinfo with @ and / in the password', `postgres://u:${SECRET}@a/b@db/x`, 'postgres://u:***@db/x'],
     ['query password', `postgres://u@db/x?password=${SECRET}`, 'postgres://u@db/x?password=***'],
-    ['query sslpassword and passfile among others', `postgresql://db/x?sslmode=require&sslpassword=${SECRET}&passfile=/home/${SECRET}`, 'postgresql://db/x?sslmode=require&sslpassword=***&passfile=***'],
+    [
+      'query sslpassword and passfile among others',
+      `postgresql://db/x?sslmode=require&sslpassword=${SECRET}&passfile=/home/${SECRET}`,
+      'postgresql://db/x?sslmode=require&sslpassword=***&passfile=***',
+    ],
     ['query key in another case, percent-encoded value', `postgres://db/x?PassWord=${SECRET}%20x`, 'postgres://db/x?PassWord=***'],
-    ['both userinfo and query', `postgres://u:${SECRET}@db/x?password=${SECRET}&application_name=a@b`, 'postgres://u:***@db/x?password=***&application_name=a@b'],
+    [
+      'both userinfo and query',
+      `postgres://u:${SECRET}@db/x?password=${SECRET}&application_name=a@b`,
+      'postgres://u:***@db/x?password=***&application_name=a@b',
+    ],
     ['keyword DSN', `host=db port=5432 password=${SECRET} dbname=x`, 'host=db port=5432 password=*** dbname=x'],
-    ['keyword DSN, quoted value with spaces and an escaped quote', `host=db password = '${SECRET} a\\'b' user=u`, 'host=db password = *** user=u'],
+    [
+      'keyword DSN, quoted value with spaces and an escaped quote',
+      `host=db password = '${SECRET} a\\'b' user=u`,
+      'host=db password = *** user=u',
+    ],
     ['keyword DSN, unterminated quote', `host=db password='${SECRET} and more`, 'host=db password=***'],
     ['keyword DSN, sslpassword', `sslpassword=${SECRET} host=db`, 'sslpassword=*** host=db'],
   ])('masks a password in the %s', (_form, dsn, masked) => {
@@ -112,26 +124,32 @@ describe('worker_started on a real PostgreSQL', () => {
   const fx = jobsFixture('gridta-jobs-secrets-');
 
   /** Local listening sockets on `port` as `address:port` (from /proc/net/tcp and tcp6). */
-  const listening = (port: number): string[] => ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((f) => readFileSync(f, 'utf8').trim().split('\n').slice(1))
-    .map((l) => l.trim().split(/\s+/))
-    .filter((c) => c[3] === '0A' && parseInt(c[1]!.split(':')[1]!, 16) === port)
-    .map((c) => c[1]!.split(':')[0]!);
+  const listening = (port: number): string[] =>
+    ['/proc/net/tcp', '/proc/net/tcp6']
+      .flatMap((f) => readFileSync(f, 'utf8').trim().split('\n').slice(1))
+      .map((l) => l.trim().split(/\s+/))
+      .filter((c) => c[3] === '0A' && parseInt(c[1]!.split(':')[1]!, 16) === port)
+      .map((c) => c[1]!.split(':')[0]!);
 
   it.each([
     ['query password', (dsn: string) => `${dsn}${dsn.includes('?') ? '&' : '?'}password=${SECRET}`, []],
     ['userinfo password', (dsn: string) => dsn.replace('://gridta@', `://gridta:${SECRET}@`), ['--metrics-host', '0.0.0.0']],
     ['query sslpassword', (dsn: string) => `${dsn}${dsn.includes('?') ? '&' : '?'}sslpassword=${SECRET}`, []],
-  ] as const)('masks a %s and logs the metrics address', async (_form, withSecret, extra) => {
-    const dsn = withSecret(fx.pgc.dsn);
-    expect(dsn).toContain(SECRET);
-    const w = startWorker(`secrets-${fx.workers.length}`, childEnv(dsn), ['--metrics-port', '0', ...extra]);
-    fx.workers.push(w);
-    const started = await w.waitFor((l) => l.event === 'worker_started', 30_000, 'worker_started');
-    expect(String(started.dsn)).toContain('***');
-    const host = extra.length ? '0.0.0.0' : '127.0.0.1';
-    expect(started.metricsHost).toBe(host);
-    expect(listening(started.metricsPort as number)).toEqual([host === '0.0.0.0' ? '00000000' : '0100007F']);
-    expect(await stopWorker(w)).toBe(0);
-    expect(w.logs.map((l) => JSON.stringify(l)).join('\n')).not.toContain(SECRET);
-  }, 60_000);
+  ] as const)(
+    'masks a %s and logs the metrics address',
+    async (_form, withSecret, extra) => {
+      const dsn = withSecret(fx.pgc.dsn);
+      expect(dsn).toContain(SECRET);
+      const w = startWorker(`secrets-${fx.workers.length}`, childEnv(dsn), ['--metrics-port', '0', ...extra]);
+      fx.workers.push(w);
+      const started = await w.waitFor((l) => l.event === 'worker_started', 30_000, 'worker_started');
+      expect(String(started.dsn)).toContain('***');
+      const host = extra.length ? '0.0.0.0' : '127.0.0.1';
+      expect(started.metricsHost).toBe(host);
+      expect(listening(started.metricsPort as number)).toEqual([host === '0.0.0.0' ? '00000000' : '0100007F']);
+      expect(await stopWorker(w)).toBe(0);
+      expect(w.logs.map((l) => JSON.stringify(l)).join('\n')).not.toContain(SECRET);
+    },
+    60_000,
+  );
 });

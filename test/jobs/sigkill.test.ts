@@ -23,8 +23,25 @@ describe('lost leases', () => {
     const out = join(fx.dir, 'out');
     const lease = { GRIDTA_JOBS_LEASE_SECONDS: '2' };
     const sub = cliJson<{ jobId: string; units: number }>(
-      ['jobs', 'submit', 'momentum.rsi', '--data', TTRC, '--timeline', 'sessions', '--grid', 'source=close,hlc3,ohlc4', '--grid', 'window=5..40', '--out', out, '--unit-variants', '9'],
-      childEnv(fx.pgc.dsn, lease));
+      [
+        'jobs',
+        'submit',
+        'momentum.rsi',
+        '--data',
+        TTRC,
+        '--timeline',
+        'sessions',
+        '--grid',
+        'source=close,hlc3,ohlc4',
+        '--grid',
+        'window=5..40',
+        '--out',
+        out,
+        '--unit-variants',
+        '9',
+      ],
+      childEnv(fx.pgc.dsn, lease),
+    );
     expect(sub.units).toBe(12);
     const jobId = sub.jobId;
 
@@ -71,7 +88,10 @@ describe('lost leases', () => {
     await sleep(100);
     a.child.kill('SIGKILL');
     await a.exited;
-    expect(a.logs.some((l) => l.event === 'unit_succeeded'), 'the victim finished nothing').toBe(false);
+    expect(
+      a.logs.some((l) => l.event === 'unit_succeeded'),
+      'the victim finished nothing',
+    ).toBe(false);
     const partial = readdirSync(tmpDir).find((n) => n.includes('.victim.a1.tmp'))!;
     expect(partial, 'a partial temporary file was left behind').toBeDefined();
 
@@ -85,11 +105,17 @@ describe('lost leases', () => {
 
     const rerun = await b.waitFor((l) => l.event === 'unit_succeeded' && l.unit === claim.unit, 1_000, 'the re-run');
     expect(rerun).toMatchObject({ job: jobId, attempt: 2, worker: 'survivor' });
-    const [u] = await query<{ attempts: number; completions: number; last_worker: string; retry_count: number; state: string }>(fx.pgc.dsn,
+    const [u] = await query<{ attempts: number; completions: number; last_worker: string; retry_count: number; state: string }>(
+      fx.pgc.dsn,
       'SELECT u.attempts, u.completions, u.last_worker, j.retry_count, j.state FROM gridta.unit u JOIN gridta_boss.job j ON j.id = u.boss_id WHERE u.job_id = $1 AND u.idx = $2',
-      [jobId, claim.unit]);
+      [jobId, claim.unit],
+    );
     expect(u).toEqual({ attempts: 2, completions: 1, last_worker: 'survivor', retry_count: 1, state: 'completed' });
-    const others = await query<{ n: string }>(fx.pgc.dsn, 'SELECT count(*) n FROM gridta.unit WHERE job_id = $1 AND (attempts <> 1 OR completions <> 1) AND idx <> $2', [jobId, claim.unit]);
+    const others = await query<{ n: string }>(
+      fx.pgc.dsn,
+      'SELECT count(*) n FROM gridta.unit WHERE job_id = $1 AND (attempts <> 1 OR completions <> 1) AND idx <> $2',
+      [jobId, claim.unit],
+    );
     expect(Number(others[0]!.n), 'every other unit ran once').toBe(0);
 
     expect(problems, 'no partial or foreign file was ever visible in --out').toEqual([]);
@@ -102,8 +128,18 @@ describe('lost leases', () => {
     const engine = createEngine({ threads: 1, env: 'test' });
     try {
       const candles = await loadCandlesFile(TTRC, { instrumentId: 'ttrc', timeline: 'sessions' });
-      const tensor = await engine.compute({ candles, grid: { indicatorId: 'momentum.rsi', source: ['close', 'hlc3', 'ohlc4'], params: { window: { mode: 'range', start: 5, stopIncl: 40, step: 1 } } } });
-      expect(Buffer.compare(readFileSync(collected), Buffer.from(tensor.toArrowIPC({ format: 'file' }))), 'collected bytes equal the in-process Arrow file').toBe(0);
+      const tensor = await engine.compute({
+        candles,
+        grid: {
+          indicatorId: 'momentum.rsi',
+          source: ['close', 'hlc3', 'ohlc4'],
+          params: { window: { mode: 'range', start: 5, stopIncl: 40, step: 1 } },
+        },
+      });
+      expect(
+        Buffer.compare(readFileSync(collected), Buffer.from(tensor.toArrowIPC({ format: 'file' }))),
+        'collected bytes equal the in-process Arrow file',
+      ).toBe(0);
     } finally {
       await engine.close();
     }
@@ -113,8 +149,24 @@ describe('lost leases', () => {
   it('stops a worker that outlived its lease: it publishes nothing and never completes the unit', async () => {
     const out = join(fx.dir, 'out-stalled');
     const lease = { GRIDTA_JOBS_LEASE_SECONDS: '2' };
-    const { jobId } = cliJson<{ jobId: string }>(['jobs', 'submit', 'ma.ema', '--data', TTRC, '--timeline', 'sessions', '--grid', 'source=close', '--grid', 'window=5..24', '--out', out],
-      childEnv(fx.pgc.dsn, lease));
+    const { jobId } = cliJson<{ jobId: string }>(
+      [
+        'jobs',
+        'submit',
+        'ma.ema',
+        '--data',
+        TTRC,
+        '--timeline',
+        'sessions',
+        '--grid',
+        'source=close',
+        '--grid',
+        'window=5..24',
+        '--out',
+        out,
+      ],
+      childEnv(fx.pgc.dsn, lease),
+    );
     // alive but too slow: it stalls 5 s in the middle of writing, well past its 2 s lease
     const slow = startWorker('stalled', childEnv(fx.pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '5000' }));
     fx.workers.push(slow);
@@ -124,9 +176,16 @@ describe('lost leases', () => {
     const lost = await slow.waitFor((l) => l.event === 'unit_lease_lost' && l.job === jobId, 30_000, 'the lost lease');
     expect(lost).toMatchObject({ unit: 0, attempt: 1, level: 'warn' });
     await waitForState(fx.pgc.dsn, jobId, ['completed'], 30_000);
-    expect(slow.logs.some((l) => l.event === 'unit_succeeded'), 'the stalled worker completed nothing').toBe(false);
+    expect(
+      slow.logs.some((l) => l.event === 'unit_succeeded'),
+      'the stalled worker completed nothing',
+    ).toBe(false);
     expect(other.logs.find((l) => l.event === 'unit_succeeded' && l.job === jobId)).toMatchObject({ unit: 0, attempt: 2 });
-    const [u] = await query<{ attempts: number; completions: number; last_worker: string }>(fx.pgc.dsn, 'SELECT attempts, completions, last_worker FROM gridta.unit WHERE job_id = $1', [jobId]);
+    const [u] = await query<{ attempts: number; completions: number; last_worker: string }>(
+      fx.pgc.dsn,
+      'SELECT attempts, completions, last_worker FROM gridta.unit WHERE job_id = $1',
+      [jobId],
+    );
     expect(u).toEqual({ attempts: 2, completions: 1, last_worker: 'other' });
     expect(readdirSync(join(out, '.tmp')), 'no temporary file left').toEqual([]);
     const files = readdirSync(out).filter((n) => n !== '.tmp');
@@ -138,8 +197,30 @@ describe('lost leases', () => {
   it("re-runs a dead worker's unit after the job's lease, not the workers' own, and records why", async () => {
     const out = join(fx.dir, 'out-job-lease');
     // the job's lease is 3 s; the workers keep the test config's 900 s
-    const { jobId, units } = cliJson<{ jobId: string; units: number }>(['jobs', 'submit', 'ma.sma', '--data', TTRC, '--timeline', 'sessions', '--grid', 'source=close',
-      '--grid', 'window=5..24', '--unit-variants', '10', '--lease-seconds', '3', '--retry-limit', '1', '--out', out], childEnv(fx.pgc.dsn));
+    const { jobId, units } = cliJson<{ jobId: string; units: number }>(
+      [
+        'jobs',
+        'submit',
+        'ma.sma',
+        '--data',
+        TTRC,
+        '--timeline',
+        'sessions',
+        '--grid',
+        'source=close',
+        '--grid',
+        'window=5..24',
+        '--unit-variants',
+        '10',
+        '--lease-seconds',
+        '3',
+        '--retry-limit',
+        '1',
+        '--out',
+        out,
+      ],
+      childEnv(fx.pgc.dsn),
+    );
     expect(units).toBe(2);
     const a = startWorker('dead', childEnv(fx.pgc.dsn, { GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '60000' }));
     fx.workers.push(a);
@@ -149,35 +230,70 @@ describe('lost leases', () => {
     await a.exited;
     const b = startWorker('alive', childEnv(fx.pgc.dsn));
     fx.workers.push(b);
-    const rerun = await b.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId && l.unit === claim.unit, 20_000, 'the re-run of the dead unit');
+    const rerun = await b.waitFor(
+      (l) => l.event === 'unit_claimed' && l.job === jobId && l.unit === claim.unit,
+      20_000,
+      'the re-run of the dead unit',
+    );
     const after = (Date.parse(rerun.ts) - Date.parse(claim.ts)) / 1000;
     expect(after, 'seconds from the first claim to the re-run').toBeGreaterThanOrEqual(3);
     expect(after, 'seconds from the first claim to the re-run').toBeLessThan(7);
     expect(rerun.attempt).toBe(2);
     const st = await waitForState(fx.pgc.dsn, jobId, ['completed', 'failed'], 30_000);
     expect(st).toMatchObject({ state: 'completed', processed: 2, failed: 0 });
-    const [u] = await query<{ state: string; failures: number; last_error: string; attempts: number }>(fx.pgc.dsn,
-      'SELECT state, failures, last_error, attempts FROM gridta.unit WHERE job_id = $1 AND idx = $2', [jobId, claim.unit]);
+    const [u] = await query<{ state: string; failures: number; last_error: string; attempts: number }>(
+      fx.pgc.dsn,
+      'SELECT state, failures, last_error, attempts FROM gridta.unit WHERE job_id = $1 AND idx = $2',
+      [jobId, claim.unit],
+    );
     expect(u).toMatchObject({ state: 'done', failures: 1, attempts: 2 });
-    expect(u!.last_error).toMatch(/^lease_expired: worker dead did not finish attempt 1 within the job's 3 s lease \(claimed 20\S+Z, expired 20\S+Z\)/);
+    expect(u!.last_error).toMatch(
+      /^lease_expired: worker dead did not finish attempt 1 within the job's 3 s lease \(claimed 20\S+Z, expired 20\S+Z\)/,
+    );
     expect(await stopWorker(b)).toBe(0);
   }, 60_000);
 
   it('fails a unit whose lease expired on its last attempt, with the reason in status and gridta.unit', async () => {
     const out = join(fx.dir, 'out-expired');
     const lease = { GRIDTA_JOBS_LEASE_SECONDS: '2' };
-    const { jobId } = cliJson<{ jobId: string }>(['jobs', 'submit', 'ma.sma', '--data', TTRC, '--timeline', 'sessions', '--grid', 'source=close',
-      '--grid', 'window=5..14', '--retry-limit', '0', '--out', out], childEnv(fx.pgc.dsn, lease));
+    const { jobId } = cliJson<{ jobId: string }>(
+      [
+        'jobs',
+        'submit',
+        'ma.sma',
+        '--data',
+        TTRC,
+        '--timeline',
+        'sessions',
+        '--grid',
+        'source=close',
+        '--grid',
+        'window=5..14',
+        '--retry-limit',
+        '0',
+        '--out',
+        out,
+      ],
+      childEnv(fx.pgc.dsn, lease),
+    );
     // alive but stalled far past its lease; nothing else runs the unit
     const w = startWorker('stuck', childEnv(fx.pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '8000' }));
     fx.workers.push(w);
     await w.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId, 30_000, 'the claim');
-    const st = await waitForState(fx.pgc.dsn, jobId, ['failed', 'completed'], 30_000) as unknown as { state: string; failed: number; failures: { unit: number; state: string; attempts: number; error: string }[] };
+    const st = (await waitForState(fx.pgc.dsn, jobId, ['failed', 'completed'], 30_000)) as unknown as {
+      state: string;
+      failed: number;
+      failures: { unit: number; state: string; attempts: number; error: string }[];
+    };
     expect(st).toMatchObject({ state: 'failed', failed: 1 });
     expect(st.failures).toHaveLength(1);
     expect(st.failures[0]).toMatchObject({ unit: 0, state: 'failed', attempts: 1 });
-    expect(st.failures[0]!.error).toMatch(/^lease_expired: worker stuck did not finish attempt 1 within the job's 2 s lease \(claimed \S+, expired \S+\); no retries left$/);
-    const [u] = await query<{ state: string; failures: number }>(fx.pgc.dsn, 'SELECT state, failures FROM gridta.unit WHERE job_id = $1', [jobId]);
+    expect(st.failures[0]!.error).toMatch(
+      /^lease_expired: worker stuck did not finish attempt 1 within the job's 2 s lease \(claimed \S+, expired \S+\); no retries left$/,
+    );
+    const [u] = await query<{ state: string; failures: number }>(fx.pgc.dsn, 'SELECT state, failures FROM gridta.unit WHERE job_id = $1', [
+      jobId,
+    ]);
     expect(u).toEqual({ state: 'failed', failures: 1 });
     await w.waitFor((l) => l.event === 'unit_lease_lost' && l.job === jobId, 15_000, 'the stalled worker to notice');
     expect(await stopWorker(w)).toBe(0);

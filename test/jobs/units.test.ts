@@ -38,7 +38,9 @@ describe('cartesianBlocks', () => {
     for (let trial = 0; trial < 80; trial++) {
       const n = 1 + Math.floor(next() * 4);
       const axes: Axis[] = Array.from({ length: n }, (_, k) => ({
-        name: `a${k}`, kind: 'int', values: Array.from({ length: 1 + Math.floor(next() * 5) }, (_, i) => 10 * k + i),
+        name: `a${k}`,
+        kind: 'int',
+        values: Array.from({ length: 1 + Math.floor(next() * 5) }, (_, i) => 10 * k + i),
       }));
       const V = axes.reduce((p, a) => p * a.values.length, 1);
       const full = Array.from({ length: V }, (_, v) => JSON.stringify(variantValues(axes, v)));
@@ -52,7 +54,8 @@ describe('cartesianBlocks', () => {
         for (const b of blocks) {
           const m = b.axes.reduce((p, a) => p * a.values.length, 1);
           if (b.start !== v || b.end - b.start !== m) problems.push(`${where}: block ${b.start}..${b.end} of ${m} variants at ${v}`);
-          for (let j = 0; j < m; j++) if (JSON.stringify(variantValues(b.axes, j)) !== full[v + j]) problems.push(`${where}: variant ${v + j}`);
+          for (let j = 0; j < m; j++)
+            if (JSON.stringify(variantValues(b.axes, j)) !== full[v + j]) problems.push(`${where}: variant ${v + j}`);
           v = b.end;
         }
         if (v !== e) problems.push(`${where}: ends at ${v}`);
@@ -75,8 +78,12 @@ describe('cartesianBlocks', () => {
 describe('planUnits and unit file names', () => {
   it('cuts each instrument into ranges of at most unitVariants, instrument by instrument', () => {
     expect(planUnits(2, 5, 2)).toEqual([
-      { index: 0, instrument: 0, start: 0, end: 2 }, { index: 1, instrument: 0, start: 2, end: 4 }, { index: 2, instrument: 0, start: 4, end: 5 },
-      { index: 3, instrument: 1, start: 0, end: 2 }, { index: 4, instrument: 1, start: 2, end: 4 }, { index: 5, instrument: 1, start: 4, end: 5 },
+      { index: 0, instrument: 0, start: 0, end: 2 },
+      { index: 1, instrument: 0, start: 2, end: 4 },
+      { index: 2, instrument: 0, start: 4, end: 5 },
+      { index: 3, instrument: 1, start: 0, end: 2 },
+      { index: 4, instrument: 1, start: 2, end: 4 },
+      { index: 5, instrument: 1, start: 4, end: 5 },
     ]);
   });
 
@@ -103,29 +110,90 @@ describe('unit files merge into the in-process Arrow file', () => {
   });
 
   const GRIDS: { name: string; grid: GridSpec; unit: number }[] = [
-    { name: 'volatility.bbands (float, source and int axes; three outputs)', unit: 7, grid: { indicatorId: 'volatility.bbands', source: ['close', 'hlc3'], params: { mult: [1.5, 2, 2.5], window: { mode: 'range', start: 10, stopIncl: 20, step: 1 } } } },
-    { name: 'momentum.macd (four axes)', unit: 5, grid: { indicatorId: 'momentum.macd', source: ['close', 'open'], params: { fast_window: [5, 8], slow_window: [20, 26, 30], signal_window: [9, 4] } } },
-    { name: 'trend.psar (float axes with a variant rule)', unit: 4, grid: { indicatorId: 'trend.psar', params: { accel_start: [0.02, 0.03], accel_step: [0.02, 0.01], accel_max: [0.2, 0.3, 0.1] } } },
+    {
+      name: 'volatility.bbands (float, source and int axes; three outputs)',
+      unit: 7,
+      grid: {
+        indicatorId: 'volatility.bbands',
+        source: ['close', 'hlc3'],
+        params: { mult: [1.5, 2, 2.5], window: { mode: 'range', start: 10, stopIncl: 20, step: 1 } },
+      },
+    },
+    {
+      name: 'momentum.macd (four axes)',
+      unit: 5,
+      grid: {
+        indicatorId: 'momentum.macd',
+        source: ['close', 'open'],
+        params: { fast_window: [5, 8], slow_window: [20, 26, 30], signal_window: [9, 4] },
+      },
+    },
+    {
+      name: 'trend.psar (float axes with a variant rule)',
+      unit: 4,
+      grid: { indicatorId: 'trend.psar', params: { accel_start: [0.02, 0.03], accel_step: [0.02, 0.01], accel_max: [0.2, 0.3, 0.1] } },
+    },
     { name: 'volatility.tr (no axes)', unit: 1, grid: { indicatorId: 'volatility.tr', params: {} } },
   ];
 
-  async function unitFiles(g: GridSpec, unit: number): Promise<{ grid: UnitGrid; files: { index: number; start: number; end: number; file: string; bytes: Uint8Array }[] }> {
+  async function unitFiles(
+    g: GridSpec,
+    unit: number,
+  ): Promise<{ grid: UnitGrid; files: { index: number; start: number; end: number; file: string; bytes: Uint8Array }[] }> {
     const m = materializeGrid(g);
     const def = registry.get(g.indicatorId);
     const V = Number(m.variants);
-    const grid: UnitGrid = { jobId: 'job-1', def, axes: m.axes, variants: V, outputs: def.outputs, instrumentId: candles.instrumentId, timeframe: candles.timeframe, timeline: candles.timeline, tsOpen: candles.tsOpen };
+    const grid: UnitGrid = {
+      jobId: 'job-1',
+      def,
+      axes: m.axes,
+      variants: V,
+      outputs: def.outputs,
+      instrumentId: candles.instrumentId,
+      timeframe: candles.timeframe,
+      timeline: candles.timeline,
+      tsOpen: candles.tsOpen,
+    };
     const files = [];
     for (const u of planUnits(1, V, unit)) {
-      const r = await computeUnitValues({ engine, def, axes: m.axes, outputs: def.outputs, candles, start: u.start, end: u.end, batchVariants: 2 });
-      files.push({ index: u.index, start: u.start, end: u.end, file: `u${u.index}.arrow`, bytes: unitToIPC(grid, { ...u, outputs: r.values, keys: r.keys }) });
+      const r = await computeUnitValues({
+        engine,
+        def,
+        axes: m.axes,
+        outputs: def.outputs,
+        candles,
+        start: u.start,
+        end: u.end,
+        batchVariants: 2,
+      });
+      files.push({
+        index: u.index,
+        start: u.start,
+        end: u.end,
+        file: `u${u.index}.arrow`,
+        bytes: unitToIPC(grid, { ...u, outputs: r.values, keys: r.keys }),
+      });
     }
     return { grid, files };
   }
 
-  const merge = (grid: UnitGrid, units: { index: number; start: number; end: number; file: string; bytes: Uint8Array | null }[]) => mergeUnits({
-    jobId: grid.jobId, def: grid.def, axes: grid.axes, variants: grid.variants, outputs: grid.outputs, instrumentId: grid.instrumentId,
-    timeframe: grid.timeframe, timeline: grid.timeline, t: candles.t, start: candles.start, end: candles.end, engine: 'wasm-simd', units, maxComputeBytesTotal: 2 ** 31,
-  });
+  const merge = (grid: UnitGrid, units: { index: number; start: number; end: number; file: string; bytes: Uint8Array | null }[]) =>
+    mergeUnits({
+      jobId: grid.jobId,
+      def: grid.def,
+      axes: grid.axes,
+      variants: grid.variants,
+      outputs: grid.outputs,
+      instrumentId: grid.instrumentId,
+      timeframe: grid.timeframe,
+      timeline: grid.timeline,
+      t: candles.t,
+      start: candles.start,
+      end: candles.end,
+      engine: 'wasm-simd',
+      units,
+      maxComputeBytesTotal: 2 ** 31,
+    });
 
   it.each(GRIDS)('$name: merged bytes equal the in-process export (with variant keys)', async ({ grid, unit }) => {
     const { grid: ug, files } = await unitFiles(grid, unit);
@@ -140,15 +208,30 @@ describe('unit files merge into the in-process Arrow file', () => {
   it('writes identical bytes when a unit is computed again', async () => {
     const a = await unitFiles(GRIDS[0]!.grid, 7);
     const b = await unitFiles(GRIDS[0]!.grid, 7);
-    for (let i = 0; i < a.files.length; i++) expect(Buffer.compare(Buffer.from(a.files[i]!.bytes), Buffer.from(b.files[i]!.bytes)), `unit ${i}`).toBe(0);
+    for (let i = 0; i < a.files.length; i++)
+      expect(Buffer.compare(Buffer.from(a.files[i]!.bytes), Buffer.from(b.files[i]!.bytes)), `unit ${i}`).toBe(0);
   });
 
   it('refuses a missing unit file, naming it', async () => {
     const { grid, files } = await unitFiles(GRIDS[0]!.grid, 7);
     const units = files.map((f, i) => (i === 2 ? { ...f, bytes: null } : f));
-    const e = (() => { try { merge(grid, units); } catch (x) { return x; } return null; })() as JobIncompleteError;
+    const e = (() => {
+      try {
+        merge(grid, units);
+      } catch (x) {
+        return x;
+      }
+      return null;
+    })() as JobIncompleteError;
     expect(e).toBeInstanceOf(JobIncompleteError);
-    expect(e.details).toMatchObject({ jobId: 'job-1', instrumentId: 'TAIL', reason: 'missing_units', missing: [{ unit: 2, file: 'u2.arrow' }], missingCount: 1, total: files.length });
+    expect(e.details).toMatchObject({
+      jobId: 'job-1',
+      instrumentId: 'TAIL',
+      reason: 'missing_units',
+      missing: [{ unit: 2, file: 'u2.arrow' }],
+      missingCount: 1,
+      total: files.length,
+    });
   });
 
   it('refuses a unit file that holds another range or is truncated', async () => {

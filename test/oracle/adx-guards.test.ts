@@ -30,7 +30,12 @@ const f32 = (x: number): number => Math.fround(x);
  */
 function zeroRangeUpMove(): TestSeries {
   const s = randomWalk(300, 41, 'zero true range with an up move');
-  const bar = (i: number, h: number, l: number, c: number): void => { s.open[i] = c; s.high[i] = h; s.low[i] = l; s.close[i] = c; };
+  const bar = (i: number, h: number, l: number, c: number): void => {
+    s.open[i] = c;
+    s.high[i] = h;
+    s.low[i] = l;
+    s.close[i] = c;
+  };
   for (const k of ['open', 'high', 'low', 'close', 'volume'] as const) s[k][99] = NaN;
   bar(100, 9, 9, 9);
   bar(101, 9, 9, 10);
@@ -43,9 +48,26 @@ function zeroRangeUpMove(): TestSeries {
 function inconsistentBars(): TestSeries {
   const rnd = prng(77);
   const t = 1500;
-  const s: TestSeries = { name: 'inconsistent bars', t, open: new Float32Array(t), high: new Float32Array(t), low: new Float32Array(t), close: new Float32Array(t), volume: new Float32Array(t) };
-  const v = (): number => { const r = rnd(); return r < 0.03 ? NaN : r < 0.1 ? -0 : Math.floor(rnd() * 3); };
-  for (let i = 0; i < t; i++) { s.open[i] = v(); s.high[i] = v(); s.low[i] = v(); s.close[i] = v(); s.volume[i] = 1; }
+  const s: TestSeries = {
+    name: 'inconsistent bars',
+    t,
+    open: new Float32Array(t),
+    high: new Float32Array(t),
+    low: new Float32Array(t),
+    close: new Float32Array(t),
+    volume: new Float32Array(t),
+  };
+  const v = (): number => {
+    const r = rnd();
+    return r < 0.03 ? NaN : r < 0.1 ? -0 : Math.floor(rnd() * 3);
+  };
+  for (let i = 0; i < t; i++) {
+    s.open[i] = v();
+    s.high[i] = v();
+    s.low[i] = v();
+    s.close[i] = v();
+    s.volume[i] = 1;
+  }
   return s;
 }
 
@@ -54,16 +76,20 @@ describe('trend.adx guards', () => {
     const s = zeroRangeUpMove();
     const refs = referenceAll(def, AXES, s);
     for (const ref of refs) {
-      const plus = new Float32Array(ref.plus_di!.buffer), minus = new Float32Array(ref.minus_di!.buffer), adx = new Float32Array(ref.adx!.buffer);
+      const plus = new Float32Array(ref.plus_di!.buffer),
+        minus = new Float32Array(ref.minus_di!.buffer),
+        adx = new Float32Array(ref.adx!.buffer);
       expect(Number.isNaN(plus[102]!)).toBe(true);
       expect(Number.isNaN(minus[102]!)).toBe(true);
       expect(Number.isNaN(adx[102]!)).toBe(true);
       expect(plus[99]).toBeNaN();
     }
     // window 2 (a = 0.5) at bar 104 after bar 103 (TR 0, PDM 0): SP = 0.25, A = 0.5·TR(104).
-    const h104 = s.high[104]!, l104 = s.low[104]!;
+    const h104 = s.high[104]!,
+      l104 = s.low[104]!;
     const tr104 = Math.max(h104 - l104, Math.abs(h104 - 10), Math.abs(l104 - 10));
-    const up = h104 - 10, dn = 10 - l104;
+    const up = h104 - 10,
+      dn = 10 - l104;
     const pdm104 = up > dn && up > 0 ? up : 0;
     const P = 0.5 * pdm104 + 0.5 * (0.5 * 0 + 0.5 * (0.5 * 1 + 0.5 * 0));
     const A = 0.5 * tr104 + 0.5 * 0;
@@ -76,10 +102,12 @@ describe('trend.adx guards', () => {
       const s = make();
       for (const axes of [AXES, SEVEN]) {
         const refs = referenceAll(def, axes, s);
-        for (const target of ['simd', 'scalar'] as Target[]) for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]) for (const batch of [1, refs.length]) {
-          const run = runKernel(def, axes, s, { target, layout, batch });
-          expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout} batch ${batch}`).toBeNull();
-        }
+        for (const target of ['simd', 'scalar'] as Target[])
+          for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[])
+            for (const batch of [1, refs.length]) {
+              const run = runKernel(def, axes, s, { target, layout, batch });
+              expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout} batch ${batch}`).toBeNull();
+            }
       }
     });
   }

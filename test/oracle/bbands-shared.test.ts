@@ -54,11 +54,26 @@ const SERIES: TestSeries[] = [randomWalk(2501, 17, 'random walk'), zerosAndHoles
 
 const GRIDS: { name: string; axes: Axis[]; batches: number[] }[] = [
   { name: 'unsorted windows with duplicates × 3 mults', axes: grid([20, 7, 61, 7, 3, 20, 45], [2, 0.5, 3.25]), batches: [1, 3, 5, 8, 21] },
-  { name: 'a block with windows u, v, u + 2, u + 3', axes: grid([10, 11, 12, 13, 14, 15, 16, 17, 10, 15, 12, 13], [1.5, 3]), batches: [12, 24] },
+  {
+    name: 'a block with windows u, v, u + 2, u + 3',
+    axes: grid([10, 11, 12, 13, 14, 15, 16, 17, 10, 15, 12, 13], [1.5, 3]),
+    batches: [12, 24],
+  },
   { name: 'one mult, 6 windows', axes: grid([9, 2, 33, 10, 11, 12], [2]), batches: [4, 6] },
   { name: 'one window × 5 mults', axes: grid([14], [1, 1.5, 2, 0.1, 10]), batches: [2, 5] },
-  { name: 'windows 10..50 × mults {1.5, 2, 2.5} (the benchmark grid)', axes: grid(Array.from({ length: 41 }, (_, i) => 10 + i), [1.5, 2, 2.5]), batches: [90, 123] },
-  { name: 'descending windows, 2 mults, window longer than the series', axes: grid([2600, 40, 30, 20, 10, 5], [2.5, 1.5]), batches: [7, 12] },
+  {
+    name: 'windows 10..50 × mults {1.5, 2, 2.5} (the benchmark grid)',
+    axes: grid(
+      Array.from({ length: 41 }, (_, i) => 10 + i),
+      [1.5, 2, 2.5],
+    ),
+    batches: [90, 123],
+  },
+  {
+    name: 'descending windows, 2 mults, window longer than the series',
+    axes: grid([2600, 40, 30, 20, 10, 5], [2.5, 1.5]),
+    batches: [7, 12],
+  },
 ];
 
 describe('volatility.bbands with windows shared across mults agrees with its reference', () => {
@@ -72,12 +87,17 @@ describe('volatility.bbands with windows shared across mults agrees with its ref
   for (const g of GRIDS) {
     it.each(SERIES.map((s) => ({ name: s.name, s })))(`${g.name} on $name: every slot, both builds, both layouts`, ({ s }) => {
       const refs = referenceAll(def, g.axes, s);
-      for (const target of TARGETS) for (const layout of LAYOUTS) for (const batch of g.batches) {
-        for (const outputs of [SLOTS, ['basis', 'upper', 'lower'], ['bandwidth'], ['percent_b'], ['upper']]) {
-          const run = runKernel(def, g.axes, s, { target, layout, batch, outputs });
-          expect(firstMismatch(def, refs, s, run, layout, outputs), `${target} ${layout} batch ${batch} ${outputs.join(',')}`).toBeNull();
-        }
-      }
+      for (const target of TARGETS)
+        for (const layout of LAYOUTS)
+          for (const batch of g.batches) {
+            for (const outputs of [SLOTS, ['basis', 'upper', 'lower'], ['bandwidth'], ['percent_b'], ['upper']]) {
+              const run = runKernel(def, g.axes, s, { target, layout, batch, outputs });
+              expect(
+                firstMismatch(def, refs, s, run, layout, outputs),
+                `${target} ${layout} batch ${batch} ${outputs.join(',')}`,
+              ).toBeNull();
+            }
+          }
     });
   }
 });

@@ -41,15 +41,19 @@ describe.each(defs.map((d) => ({ id: d.id, def: d })))('$id: engines agree bit f
           expect(got.meta.engine).toBe(engine);
           expect(got.variantKeys()).toEqual(want.variantKeys());
           for (const o of def.outputs) {
-            const a = got.output(o), b = want.output(o);
-            const V = got.meta.variants, T = got.meta.t;
-            const ga = bits(a), gb = bits(b);
-            for (let v = 0; v < V; v++) for (let t = 0; t < T; t++) {
-              const x = layout === 'TIME_MAJOR' ? ga[t * V + v] : ga[v * T + t];
-              if (x !== gb[t * V + v]) {
-                expect.fail(`${engine} ${layout} batch ${batchVariants} ${o} differs at t=${t} v=${v} (${got.variantKeyPayload(v)})`);
+            const a = got.output(o),
+              b = want.output(o);
+            const V = got.meta.variants,
+              T = got.meta.t;
+            const ga = bits(a),
+              gb = bits(b);
+            for (let v = 0; v < V; v++)
+              for (let t = 0; t < T; t++) {
+                const x = layout === 'TIME_MAJOR' ? ga[t * V + v] : ga[v * T + t];
+                if (x !== gb[t * V + v]) {
+                  expect.fail(`${engine} ${layout} batch ${batchVariants} ${o} differs at t=${t} v=${v} (${got.variantKeyPayload(v)})`);
+                }
               }
-            }
           }
         }
       }
@@ -75,7 +79,8 @@ describe('output reuse', () => {
     const e = engineOf('wasm-simd');
     const c = candlesOf(randomWalk(100, 3));
     const a = await e.compute({ candles: c, grid: { indicatorId: 'ma.ema', source: ['close'], params: { window: [5, 10] } } });
-    await expect(e.compute({ candles: c, grid: { indicatorId: 'ma.ema', source: ['close'], params: { window: [5, 10, 20] } }, out: a }))
-      .rejects.toMatchObject({ code: 'grid_invalid', details: { field: 'out', reason: 'shape_mismatch' } });
+    await expect(
+      e.compute({ candles: c, grid: { indicatorId: 'ma.ema', source: ['close'], params: { window: [5, 10, 20] } }, out: a }),
+    ).rejects.toMatchObject({ code: 'grid_invalid', details: { field: 'out', reason: 'shape_mismatch' } });
   });
 });

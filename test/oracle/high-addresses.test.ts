@@ -37,11 +37,33 @@ function shifted(plan: ComputeLayout, by: number): ComputeLayout {
 
 type Placement = 'straddling 2 GiB' | 'ending at 4 GiB';
 
-function runHigh(def: IndicatorDef, axes: readonly Axis[], s: TestSeries, target: Target, layout: Layout, batch: number, at: Placement): KernelRun {
+function runHigh(
+  def: IndicatorDef,
+  axes: readonly Axis[],
+  s: TestSeries,
+  target: Target,
+  layout: Layout,
+  batch: number,
+  at: Placement,
+): KernelRun {
   const variants = axes.reduce((a, x) => a * x.values.length, 1);
-  const plan0 = planLayout({ def, kernel: def.kernel!, axes, t: s.t, variants, layout, outputs: def.outputs, threads: 1, batchVariants: batch, executors: 1 });
+  const plan0 = planLayout({
+    def,
+    kernel: def.kernel!,
+    axes,
+    t: s.t,
+    variants,
+    layout,
+    outputs: def.outputs,
+    threads: 1,
+    batchVariants: batch,
+    executors: 1,
+  });
   // straddling: the outputs and series run across 2 GiB, the work region lies above it
-  const by = at === 'straddling 2 GiB' ? 2 ** 31 - Math.floor(plan0.workOffsets[0]! / 128) * 64 : Math.floor((MAX_PAGES * PAGE - plan0.totalBytes) / 64) * 64;
+  const by =
+    at === 'straddling 2 GiB'
+      ? 2 ** 31 - Math.floor(plan0.workOffsets[0]! / 128) * 64
+      : Math.floor((MAX_PAGES * PAGE - plan0.totalBytes) / 64) * 64;
   const plan = shifted(plan0, by);
   if (at === 'straddling 2 GiB') expect(plan.outputOffsets[0]!).toBeLessThan(2 ** 31);
   else expect(plan.outputOffsets[0]!).toBeGreaterThan(3 * 2 ** 30);
@@ -56,14 +78,19 @@ function runHigh(def: IndicatorDef, axes: readonly Axis[], s: TestSeries, target
 describe('kernels at byte offsets past 2 GiB equal the reference', () => {
   const s = randomWalk(700, 31, 'random walk 700');
   const defs = registry.list().filter((d) => d.kernel);
-  it.each(defs.map((def) => ({ id: def.id, def })))('$id: both builds, both layouts, batches 7 and all, straddling 2 GiB and ending at 4 GiB', ({ def }) => {
-    const axes = edgeAxes(def, s.t);
-    const refs = referenceAll(def, axes, s);
-    for (const at of ['straddling 2 GiB', 'ending at 4 GiB'] as const) {
-      for (const target of ['simd', 'scalar'] as const) for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as const) for (const batch of [7, refs.length]) {
-        const run = runHigh(def, axes, s, target, layout, batch, at);
-        expect(firstMismatch(def, refs, s, run, layout), `${at} ${target} ${layout} batch ${batch}`).toBeNull();
+  it.each(defs.map((def) => ({ id: def.id, def })))(
+    '$id: both builds, both layouts, batches 7 and all, straddling 2 GiB and ending at 4 GiB',
+    ({ def }) => {
+      const axes = edgeAxes(def, s.t);
+      const refs = referenceAll(def, axes, s);
+      for (const at of ['straddling 2 GiB', 'ending at 4 GiB'] as const) {
+        for (const target of ['simd', 'scalar'] as const)
+          for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as const)
+            for (const batch of [7, refs.length]) {
+              const run = runHigh(def, axes, s, target, layout, batch, at);
+              expect(firstMismatch(def, refs, s, run, layout), `${at} ${target} ${layout} batch ${batch}`).toBeNull();
+            }
       }
-    }
-  });
+    },
+  );
 });

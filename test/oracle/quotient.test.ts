@@ -39,7 +39,9 @@ function plantFor(n: number, rnd: () => number): { S: number; terms: [number, nu
     const S = n * M + d * 2 ** -50;
     if (S < 4 || S >= 8 - 2 ** -20 || f32(S * (1 / n)) === f32(S / n)) continue;
     const rest = S - (n - 3) * B;
-    const a = f32(rest), b = f32(rest - a), c = rest - a - b;
+    const a = f32(rest),
+      b = f32(rest - a),
+      c = rest - a - b;
     if (a !== 0 && b !== 0 && c !== 0 && f32(c) === c && a + b + c === rest) return { S, terms: [a, b, c] };
   }
   return null;
@@ -55,7 +57,9 @@ function plantedSeries(windows: readonly number[]): { s: TestSeries; planted: { 
     const p = 100 + SPACING * k;
     const plant = plantFor(n, rnd);
     if (!plant) return;
-    plant.terms.forEach((x, i) => { s.close[p - 2 + i] = x; });
+    plant.terms.forEach((x, i) => {
+      s.close[p - 2 + i] = x;
+    });
     planted.push({ n, p, S: plant.S });
   });
   return { s, planted };
@@ -68,7 +72,9 @@ describe.each([
   const { s, planted } = plantedSeries(windows);
   it(`on ${windows.length} windows ${windows[0]}..${windows.at(-1)}, both builds and layouts`, () => {
     const def = registry.get(id);
-    const axes: Axis[] = def.axes.map((name): Axis => name === 'source' ? { name, kind: 'source', values: ['close'] } : { name, kind: 'int', values: [...windows] });
+    const axes: Axis[] = def.axes.map(
+      (name): Axis => (name === 'source' ? { name, kind: 'source', values: ['close'] } : { name, kind: 'int', values: [...windows] }),
+    );
     const refs = referenceAll(def, axes, s);
     expect(planted.length).toBeGreaterThanOrEqual(windows.length / 2);
     // the reference sees the planted sums, where the product would narrow to the other float32
@@ -77,10 +83,11 @@ describe.each([
       expect(got, `window ${n} at ${p}`).toBe(f32(S / n));
       expect(got).not.toBe(f32(S * (1 / n)));
     }
-    for (const target of ['simd', 'scalar'] as Target[]) for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]) {
-      const run = runKernel(def, axes, s, { target, layout, batch: refs.length });
-      expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout}`).toBeNull();
-    }
+    for (const target of ['simd', 'scalar'] as Target[])
+      for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]) {
+        const run = runKernel(def, axes, s, { target, layout, batch: refs.length });
+        expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout}`).toBeNull();
+      }
   });
 });
 
@@ -110,10 +117,12 @@ function exactTieSeries(windows: readonly number[]): { s: TestSeries; planted: {
     const a = f32(M);
     const two = 2 * a + n * (M - a); // what the last two bars must add up to
     const r = (two - 0.5) % 2 ** -22;
-    const b2 = 0.5 + r, b1 = two - b2;
+    const b2 = 0.5 + r,
+      b1 = two - b2;
     if (f32(b1) !== b1 || f32(b2) !== b2 || (n - 2) * a + b1 + b2 !== n * M) throw new Error(`window ${n}: the split is not exact`);
     for (let i = p - n + 1; i <= p - 2; i++) s.close[i] = a;
-    s.close[p - 1] = b1; s.close[p] = b2;
+    s.close[p - 1] = b1;
+    s.close[p] = b2;
     planted.push({ n, p, M });
   });
   return { s, planted };
@@ -126,7 +135,9 @@ describe.each([
   const { s, planted } = exactTieSeries(windows);
   it(`on ${windows.length} windows ${windows[0]}..${windows.at(-1)}, both builds and layouts`, () => {
     const def = registry.get(id);
-    const axes: Axis[] = def.axes.map((name): Axis => name === 'source' ? { name, kind: 'source', values: ['close'] } : { name, kind: 'int', values: [...windows] });
+    const axes: Axis[] = def.axes.map(
+      (name): Axis => (name === 'source' ? { name, kind: 'source', values: ['close'] } : { name, kind: 'int', values: [...windows] }),
+    );
     const refs = referenceAll(def, axes, s);
     expect(planted.length).toBeGreaterThanOrEqual(5);
     for (const { n, p, M } of planted) {
@@ -134,9 +145,10 @@ describe.each([
       expect(got, `window ${n} at ${p}`).toBe(f32(M));
       expect(got).not.toBe(f32(n * M * (1 / n)));
     }
-    for (const target of ['simd', 'scalar'] as Target[]) for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]) {
-      const run = runKernel(def, axes, s, { target, layout, batch: refs.length });
-      expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout}`).toBeNull();
-    }
+    for (const target of ['simd', 'scalar'] as Target[])
+      for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]) {
+        const run = runKernel(def, axes, s, { target, layout, batch: refs.length });
+        expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout}`).toBeNull();
+      }
   });
 });

@@ -4,4 +4,13 @@ import { tiesSuite } from '../helpers/oracle-ties.js';
 
 oracleSuite('trend');
 singleSourceSuite('trend');
-tiesSuite(['trend.aroon', 'trend.chandelier_exit', 'trend.donchian', 'trend.ichimoku', 'trend.adx', 'trend.psar', 'trend.supertrend', 'trend.vortex']);
+tiesSuite([
+  'trend.aroon',
+  'trend.chandelier_exit',
+  'trend.donchian',
+  'trend.ichimoku',
+  'trend.adx',
+  'trend.psar',
+  'trend.supertrend',
+  'trend.vortex',
+]);

@@ -10,7 +10,7 @@ zeroVolumeSuite('volume');
 describe('the zero-volume series reaches the guarded divisions', () => {
   const s = zeroVolumeRuns();
   const inputs = { t: s.t, open: s.open, high: s.high, low: s.low, close: s.close, volume: s.volume };
-  const late = ZERO_VOLUME_RUN.to - 1;   // 2500 bars into the run: even a 2000-bar window holds only zeros
+  const late = ZERO_VOLUME_RUN.to - 1; // 2500 bars into the run: even a 2000-bar window holds only zeros
 
   it('vwap over a 2000-bar window is NaN at the end of the zero-volume run', () => {
     expect(referenceVwap(inputs, { window: 2000 }).vwap[late]).toBeNaN();

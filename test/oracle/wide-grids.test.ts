@@ -12,10 +12,22 @@ import { seriesSet } from '../helpers/series.js';
 
 const WINDOWS = Array.from({ length: 39 }, (_, i) => 2 + i);
 const GRIDS: Record<string, Axis[]> = {
-  'ma.ema': [{ name: 'source', kind: 'source', values: ['close'] }, { name: 'window', kind: 'int', values: WINDOWS }],
-  'ma.rma': [{ name: 'source', kind: 'source', values: ['close'] }, { name: 'window', kind: 'int', values: WINDOWS }],
-  'momentum.rsi': [{ name: 'source', kind: 'source', values: ['close'] }, { name: 'window', kind: 'int', values: WINDOWS }],
-  'trend.adx': [{ name: 'window', kind: 'int', values: WINDOWS }, { name: 'smoothing', kind: 'int', values: [2, 14] }],
+  'ma.ema': [
+    { name: 'source', kind: 'source', values: ['close'] },
+    { name: 'window', kind: 'int', values: WINDOWS },
+  ],
+  'ma.rma': [
+    { name: 'source', kind: 'source', values: ['close'] },
+    { name: 'window', kind: 'int', values: WINDOWS },
+  ],
+  'momentum.rsi': [
+    { name: 'source', kind: 'source', values: ['close'] },
+    { name: 'window', kind: 'int', values: WINDOWS },
+  ],
+  'trend.adx': [
+    { name: 'window', kind: 'int', values: WINDOWS },
+    { name: 'smoothing', kind: 'int', values: [2, 14] },
+  ],
 };
 
 describe.each(Object.keys(GRIDS).map((id) => ({ id })))('$id on wide grids', ({ id }) => {
@@ -23,9 +35,11 @@ describe.each(Object.keys(GRIDS).map((id) => ({ id })))('$id on wide grids', ({ 
   it.each(seriesSet().map((s) => ({ name: s.name, s })))('equals the reference on $name', ({ s }) => {
     const axes = GRIDS[id]!;
     const refs = referenceAll(def, axes, s);
-    for (const target of ['simd', 'scalar'] as Target[]) for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]) for (const batch of [7, refs.length]) {
-      const run = runKernel(def, axes, s, { target, layout, batch });
-      expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout} batch ${batch}`).toBeNull();
-    }
+    for (const target of ['simd', 'scalar'] as Target[])
+      for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[])
+        for (const batch of [7, refs.length]) {
+          const run = runKernel(def, axes, s, { target, layout, batch });
+          expect(firstMismatch(def, refs, s, run, layout), `${target} ${layout} batch ${batch}`).toBeNull();
+        }
   });
 });

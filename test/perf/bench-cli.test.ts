@@ -15,10 +15,27 @@ describe('gridta bench --json', () => {
   it('reports gridta, plain and peer rows with ratios and agreement, and writes the plot', async () => {
     const plot = join(dir, 'bench.svg');
     let stdout = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { stdout += String(s); return true; });
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+      stdout += String(s);
+      return true;
+    });
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      const code = await runBench(['--size', '6000', '--cases', 'ma.ema,volatility.bbands', '--peers', 'indicatorts,technicalindicators', '--threads', '1', '--time', '10', '--json', '--plot', plot]);
+      const code = await runBench([
+        '--size',
+        '6000',
+        '--cases',
+        'ma.ema,volatility.bbands',
+        '--peers',
+        'indicatorts,technicalindicators',
+        '--threads',
+        '1',
+        '--time',
+        '10',
+        '--json',
+        '--plot',
+        plot,
+      ]);
       expect(code).toBe(0);
     } finally {
       out.mockRestore();
@@ -30,10 +47,21 @@ describe('gridta bench --json', () => {
     expect(doc.cases.map((c) => c.id)).toEqual(['ma.ema', 'volatility.bbands']);
     const ema = doc.cases[0]!;
     const libs = ema.rows.map((r) => r.library);
-    expect(libs).toEqual(expect.arrayContaining(['gridta wasm-simd 1 thread (reused output)', 'gridta wasm-scalar 1 thread (reused output)', 'gridta wasm-simd 1 thread (fresh output)', 'plain JS loop (reused output)', 'plain JS loop (fresh output)']));
+    expect(libs).toEqual(
+      expect.arrayContaining([
+        'gridta wasm-simd 1 thread (reused output)',
+        'gridta wasm-scalar 1 thread (reused output)',
+        'gridta wasm-simd 1 thread (fresh output)',
+        'plain JS loop (reused output)',
+        'plain JS loop (fresh output)',
+      ]),
+    );
     for (const r of ema.rows) {
       expect(r.p50Ms, `${r.library} p50`).toBeGreaterThan(0);
-      expect(r.valuesPerSec, `${r.library} values/s = T x variants timed / p50`).toBeCloseTo((6000 * r.variantsTimed) / (r.p50Ms / 1000), 0);
+      expect(r.valuesPerSec, `${r.library} values/s = T x variants timed / p50`).toBeCloseTo(
+        (6000 * r.variantsTimed) / (r.p50Ms / 1000),
+        0,
+      );
       expect(r.vsPlain).not.toBeNull();
     }
     expect(ema.rows.find((r) => r.family === 'gridta')!.agreement!.status).toBe('bit-identical');

@@ -2,7 +2,10 @@
 import { Bench } from 'tinybench';
 
 /** Runs the tasks one after the other in one tinybench run; p50 (ms) by name. */
-export async function p50s(tasks: Readonly<Record<string, () => unknown>>, opts: { timeMs?: number; minSamples?: number } = {}): Promise<Record<string, number>> {
+export async function p50s(
+  tasks: Readonly<Record<string, () => unknown>>,
+  opts: { timeMs?: number; minSamples?: number } = {},
+): Promise<Record<string, number>> {
   const bench = new Bench({ time: opts.timeMs ?? 400, iterations: opts.minSamples ?? 5, warmupTime: 1, warmupIterations: 2, throws: true });
   for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn as () => Promise<void>);
   await bench.run();

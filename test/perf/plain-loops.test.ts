@@ -14,19 +14,32 @@ describe.each(CASE_IDS.map((id) => ({ id })))('plain loop of $id', ({ id }) => {
     const kernel = registry.get(id).kernel;
     if (!kernel) {
       // no kernel yet means no reference binding either: the case generator must list it as skipped
-      expect(benchCases([id]).skipped.map((s) => s.id), `${id} has no kernel and must be skipped`).toContain(id);
+      expect(
+        benchCases([id]).skipped.map((s) => s.id),
+        `${id} has no kernel and must be skipped`,
+      ).toContain(id);
       return;
     }
     const c = caseById(id);
-    const T = candles.t, V = c.variants;
+    const T = candles.t,
+      V = c.variants;
     const outs = c.outputs.map(() => new Float32Array(T * V));
     c.plain(candles, outs);
-    const inp = { t: T, src: candles.close, open: candles.open, high: candles.high, low: candles.low, close: candles.close, volume: candles.volume };
+    const inp = {
+      t: T,
+      src: candles.close,
+      open: candles.open,
+      high: candles.high,
+      low: candles.low,
+      close: candles.close,
+      volume: candles.volume,
+    };
     for (const v of [0, Math.floor((V - 1) / 2), V - 1]) {
       const want = kernel.reference(inp, c.params(v));
       c.outputs.forEach((o, k) => {
         for (let t = 0; t < T; t++) {
-          const got = outs[k]![t * V + v]!, exp = want[o]![t]!;
+          const got = outs[k]![t * V + v]!,
+            exp = want[o]![t]!;
           if (!(Object.is(got, exp) || (got !== got && exp !== exp))) {
             expect.fail(`${id} ${o} variant ${JSON.stringify(c.params(v))} bar ${t}: plain ${got} vs reference ${exp}`);
           }
@@ -38,7 +51,17 @@ describe.each(CASE_IDS.map((id) => ({ id })))('plain loop of $id', ({ id }) => {
 
 describe('bench cases', () => {
   it('match the table of bench.md §1 (variant counts checked against the materialised grids)', () => {
-    expect(CASE_IDS).toEqual(['ma.ema', 'ma.sma', 'momentum.rsi', 'volatility.atr', 'volatility.bbands', 'momentum.macd', 'trend.adx', 'volume.mfi', 'structure.zscore']);
+    expect(CASE_IDS).toEqual([
+      'ma.ema',
+      'ma.sma',
+      'momentum.rsi',
+      'volatility.atr',
+      'volatility.bbands',
+      'momentum.macd',
+      'trend.adx',
+      'volume.mfi',
+      'structure.zscore',
+    ]);
     expect(CASE_IDS.map((id) => caseById(id).variants)).toEqual([196, 196, 49, 46, 123, 99, 46, 46, 91]);
   });
 

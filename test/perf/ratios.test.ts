@@ -24,7 +24,9 @@ const engine = (opts: Parameters<typeof createEngine>[0]): Engine => {
   engines.push(e);
   return e;
 };
-afterAll(async () => { for (const e of engines) await e.close(); });
+afterAll(async () => {
+  for (const e of engines) await e.close();
+});
 
 /** 200k bars: every compute below takes tens of milliseconds, far above timer resolution. */
 const candles = syntheticMinuteCandles(200_000);
@@ -42,20 +44,28 @@ describe('gridta vs a plain-JS loop (reused output, 1 thread, wasm-simd), bench.
   const simd = engine({ engine: 'wasm-simd', threads: 1 });
   it.each(Object.entries(VS_PLAIN).map(([id, min]) => ({ id, min })))('$id >= $min x', async ({ id, min }) => {
     if (!registry.get(id).kernel) {
-      expect(benchCases([id]).skipped, `${id} has no kernel yet: the case generator must list it as skipped`).toContainEqual({ id, reason: 'no kernel yet' });
+      expect(benchCases([id]).skipped, `${id} has no kernel yet: the case generator must list it as skipped`).toContainEqual({
+        id,
+        reason: 'no kernel yet',
+      });
       return;
     }
     const c = caseById(id);
-    const T = candles.t, V = c.variants;
+    const T = candles.t,
+      V = c.variants;
     const req = { candles, grid: c.grid };
     let out: IndicatorTensor = await simd.compute(req);
     const outs = c.outputs.map(() => new Float32Array(T * V));
     const p = await p50s({
-      gridta: async () => { out = await simd.compute({ ...req, out }); },
+      gridta: async () => {
+        out = await simd.compute({ ...req, out });
+      },
       plain: () => c.plain(candles, outs),
     });
     const ratio = p.plain! / p.gridta!;
-    const msg = report(`${id}, ${V} variants x ${T} bars: plain p50 ${p.plain!.toFixed(1)} ms / gridta p50 ${p.gridta!.toFixed(1)} ms = ${fmtRatio(ratio)} (threshold ${min}x)`);
+    const msg = report(
+      `${id}, ${V} variants x ${T} bars: plain p50 ${p.plain!.toFixed(1)} ms / gridta p50 ${p.gridta!.toFixed(1)} ms = ${fmtRatio(ratio)} (threshold ${min}x)`,
+    );
     expect(ratio, msg).toBeGreaterThanOrEqual(min);
   });
 });
@@ -63,15 +73,26 @@ describe('gridta vs a plain-JS loop (reused output, 1 thread, wasm-simd), bench.
 describe('builds and threads', () => {
   it('the SIMD build beats the scalar build by >= 1.3x (ma.ema, 196 variants)', async () => {
     const c = caseById('ma.ema');
-    const simd = engine({ engine: 'wasm-simd', threads: 1 }), scalar = engine({ engine: 'wasm-scalar', threads: 1 });
+    const simd = engine({ engine: 'wasm-simd', threads: 1 }),
+      scalar = engine({ engine: 'wasm-scalar', threads: 1 });
     const req = { candles, grid: c.grid };
-    let a = await simd.compute(req), b = await scalar.compute(req);
+    let a = await simd.compute(req),
+      b = await scalar.compute(req);
     const p = await p50s({
-      simd: async () => { a = await simd.compute({ ...req, out: a }); },
-      scalar: async () => { b = await scalar.compute({ ...req, out: b }); },
+      simd: async () => {
+        a = await simd.compute({ ...req, out: a });
+      },
+      scalar: async () => {
+        b = await scalar.compute({ ...req, out: b });
+      },
     });
     const ratio = p.scalar! / p.simd!;
-    expect(ratio, report(`SIMD vs scalar, ma.ema 196 variants x 200k bars: scalar p50 ${p.scalar!.toFixed(1)} ms / simd p50 ${p.simd!.toFixed(1)} ms = ${fmtRatio(ratio)} (threshold 1.3x)`)).toBeGreaterThanOrEqual(1.3);
+    expect(
+      ratio,
+      report(
+        `SIMD vs scalar, ma.ema 196 variants x 200k bars: scalar p50 ${p.scalar!.toFixed(1)} ms / simd p50 ${p.simd!.toFixed(1)} ms = ${fmtRatio(ratio)} (threshold 1.3x)`,
+      ),
+    ).toBeGreaterThanOrEqual(1.3);
   });
 
   /**
@@ -82,17 +103,31 @@ describe('builds and threads', () => {
   it('2 threads beat 1 thread by >= 1.3x on a >= 64-variant grid (structure.zscore, 91 variants, 500k bars)', async () => {
     const c = caseById('structure.zscore');
     const big = syntheticMinuteCandles(500_000);
-    const one = engine({ engine: 'wasm-simd', threads: 1 }), two = engine({ engine: 'wasm-simd', threads: 2 });
+    const one = engine({ engine: 'wasm-simd', threads: 1 }),
+      two = engine({ engine: 'wasm-simd', threads: 2 });
     await two.warmup();
     const req = { candles: big, grid: c.grid };
-    let a = await one.compute(req), b = await two.compute(req);
+    let a = await one.compute(req),
+      b = await two.compute(req);
     expect(b.meta.threads, 'the 2-thread engine must run this compute on its pool').toBe(2);
-    const p = await p50s({
-      one: async () => { a = await one.compute({ ...req, out: a }); },
-      two: async () => { b = await two.compute({ ...req, out: b }); },
-    }, { timeMs: 1500 });
+    const p = await p50s(
+      {
+        one: async () => {
+          a = await one.compute({ ...req, out: a });
+        },
+        two: async () => {
+          b = await two.compute({ ...req, out: b });
+        },
+      },
+      { timeMs: 1500 },
+    );
     const ratio = p.one! / p.two!;
-    expect(ratio, report(`threads, structure.zscore 91 variants x 500k bars: 1 thread p50 ${p.one!.toFixed(1)} ms / 2 threads p50 ${p.two!.toFixed(1)} ms = ${fmtRatio(ratio)} (threshold 1.3x)`)).toBeGreaterThanOrEqual(1.3);
+    expect(
+      ratio,
+      report(
+        `threads, structure.zscore 91 variants x 500k bars: 1 thread p50 ${p.one!.toFixed(1)} ms / 2 threads p50 ${p.two!.toFixed(1)} ms = ${fmtRatio(ratio)} (threshold 1.3x)`,
+      ),
+    ).toBeGreaterThanOrEqual(1.3);
   });
 });
 
@@ -110,7 +145,15 @@ describe('start-up', () => {
     const grid = materializeGrid(c.grid);
     const def = grid.def;
     const small = syntheticMinuteCandles(20_000);
-    const run = (module: WebAssembly.Module) => runWasm(module, { def, axes: grid.axes, variants: Number(grid.variants), layout: 'TIME_MAJOR', outputs: def.outputs, candles: small });
+    const run = (module: WebAssembly.Module) =>
+      runWasm(module, {
+        def,
+        axes: grid.axes,
+        variants: Number(grid.variants),
+        layout: 'TIME_MAJOR',
+        outputs: def.outputs,
+        candles: small,
+      });
     const firstResult = async (): Promise<{ ms: number; source: string }> => {
       const t0 = performance.now();
       const found = await loadModule('simd', { cacheDir: dir, bundledDir: null });
@@ -132,6 +175,11 @@ describe('start-up', () => {
     await e.compute({ candles: small, grid: c.grid });
     const engineFirst = performance.now() - t0;
     const ratio = cold.ms / warmP50;
-    expect(ratio, report(`start-up, ma.ema 196 variants x 20k bars: cold ${cold.ms.toFixed(0)} ms / warm p50 ${warmP50.toFixed(1)} ms = ${fmtRatio(ratio)} (threshold 5x); a new engine's first compute on a cache hit: ${engineFirst.toFixed(0)} ms`)).toBeGreaterThanOrEqual(5);
+    expect(
+      ratio,
+      report(
+        `start-up, ma.ema 196 variants x 20k bars: cold ${cold.ms.toFixed(0)} ms / warm p50 ${warmP50.toFixed(1)} ms = ${fmtRatio(ratio)} (threshold 5x); a new engine's first compute on a cache hit: ${engineFirst.toFixed(0)} ms`,
+      ),
+    ).toBeGreaterThanOrEqual(5);
   });
 });

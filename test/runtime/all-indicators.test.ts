@@ -29,6 +29,9 @@ describe('every indicator of the registry', () => {
     const tensor = await engine.compute({ candles, grid: gridFor(def) });
     expect(tensor.outputs.map((o) => o.name)).toEqual(def.outputs);
     for (const o of tensor.outputs) expect(o.values.length).toBe(candles.t * tensor.meta.variants);
-    expect(tensor.values.some((v) => !Number.isNaN(v)), `${def.id} has at least one valid value`).toBe(true);
+    expect(
+      tensor.values.some((v) => !Number.isNaN(v)),
+      `${def.id} has at least one valid value`,
+    ).toBe(true);
   });
 });

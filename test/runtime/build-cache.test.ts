@@ -41,7 +41,9 @@ describe('buildCache: a directory named like an entry file', () => {
     const path = join(dir, `${scalar}.json`);
     mkdirSync(path);
     writeFileSync(join(path, 'keep.txt'), 'x');
-    await expect(build(dir)).rejects.toThrow(`${path} is a directory that is not empty: gridta removes only empty directories, remove it by hand`);
+    await expect(build(dir)).rejects.toThrow(
+      `${path} is a directory that is not empty: gridta removes only empty directories, remove it by hand`,
+    );
     expect(readdirSync(path)).toEqual(['keep.txt']);
   });
 
@@ -54,7 +56,9 @@ describe('buildCache: a directory named like an entry file', () => {
     const path = join(dir, `${STALE}.json`);
     mkdirSync(path);
     writeFileSync(join(path, 'keep.txt'), 'x');
-    await expect(build(dir)).rejects.toThrow(`${path} is a directory that is not empty: gridta removes only empty directories, remove it by hand`);
+    await expect(build(dir)).rejects.toThrow(
+      `${path} is a directory that is not empty: gridta removes only empty directories, remove it by hand`,
+    );
     expect(readdirSync(path)).toEqual(['keep.txt']);
   });
 });

@@ -38,17 +38,28 @@ const freshDir = (): string => {
 const files = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
 const isFile = (p: string): boolean => lstatSync(p).isFile();
 
-interface Run { code: number | null; stdout: string; stderr: string; json: any } // eslint-disable-line @typescript-eslint/no-explicit-any
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  // biome-ignore lint/suspicious/noExplicitAny: the CLI's parsed JSON output, read field by field by the assertions
+  json: any;
+}
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
     p.on('error', reject);
     p.on('close', (code) => {
       let json: unknown = null;
-      try { json = JSON.parse(stdout); } catch { /* text mode */ }
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        /* text mode */
+      }
       resolve({ code, stdout, stderr, json });
     });
   });
@@ -57,43 +68,79 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
 describe('a directory named like a cache entry', () => {
   /** Where the directory goes, relative to a valid entry of the fixture. */
   const PLACES: { name: string; make: (dir: string, key: string) => void; reason: RegExp }[] = [
-    { name: '<key>.json (with a valid .wasm)', reason: /\.json is a directory/, make: (dir, key) => { rmSync(join(dir, `${key}.json`)); mkdirSync(join(dir, `${key}.json`)); } },
-    { name: '<key>.wasm (with a valid manifest)', reason: /\.wasm is a directory/, make: (dir, key) => { rmSync(join(dir, `${key}.wasm`)); mkdirSync(join(dir, `${key}.wasm`)); } },
-    { name: '<key>.wasm (no manifest)', reason: /\.wasm is a directory/, make: (dir, key) => { rmSync(join(dir, `${key}.json`)); rmSync(join(dir, `${key}.wasm`)); mkdirSync(join(dir, `${key}.wasm`)); } },
-    { name: '<key>.json (no .wasm)', reason: /\.json is a directory/, make: (dir, key) => { rmSync(join(dir, `${key}.json`)); rmSync(join(dir, `${key}.wasm`)); mkdirSync(join(dir, `${key}.json`)); } },
+    {
+      name: '<key>.json (with a valid .wasm)',
+      reason: /\.json is a directory/,
+      make: (dir, key) => {
+        rmSync(join(dir, `${key}.json`));
+        mkdirSync(join(dir, `${key}.json`));
+      },
+    },
+    {
+      name: '<key>.wasm (with a valid manifest)',
+      reason: /\.wasm is a directory/,
+      make: (dir, key) => {
+        rmSync(join(dir, `${key}.wasm`));
+        mkdirSync(join(dir, `${key}.wasm`));
+      },
+    },
+    {
+      name: '<key>.wasm (no manifest)',
+      reason: /\.wasm is a directory/,
+      make: (dir, key) => {
+        rmSync(join(dir, `${key}.json`));
+        rmSync(join(dir, `${key}.wasm`));
+        mkdirSync(join(dir, `${key}.wasm`));
+      },
+    },
+    {
+      name: '<key>.json (no .wasm)',
+      reason: /\.json is a directory/,
+      make: (dir, key) => {
+        rmSync(join(dir, `${key}.json`));
+        rmSync(join(dir, `${key}.wasm`));
+        mkdirSync(join(dir, `${key}.json`));
+      },
+    },
   ];
 
-  it.each(PLACES)('in place of $name: one GRIDTA_CACHE_CORRUPT, replaced by the recompiled entry, the next start is warm', async ({ make, reason }) => {
-    const dir = freshDir();
-    const first = await loadTiny(dir);
-    const key = first.key;
-    make(dir, key);
-    const warnings: GridtaWarning[] = [];
-    const r = await loadTiny(dir, { onWarning: (w) => warnings.push(w) });
-    expect([r.source, r.compiles, r.wrote]).toEqual(['compiled', 1, true]);
-    expect(warnings.map((w) => w.code)).toEqual(['GRIDTA_CACHE_CORRUPT']);
-    expect(warnings[0]!.details).toMatchObject({ dir, key });
-    expect(String(warnings[0]!.details.reason)).toMatch(reason);
-    expect(warnings[0]!.message).toMatch(/will be replaced/);
-    expect(files(dir)).toEqual([`${key}.json`, `${key}.wasm`]);
-    expect(isFile(join(dir, `${key}.json`)) && isFile(join(dir, `${key}.wasm`))).toBe(true);
-    const next = await loadTiny(dir, { onWarning: (w) => warnings.push(w) });
-    expect([next.source, next.compiles, warnings.length]).toEqual(['cache', 0, 1]);
-  });
+  it.each(PLACES)(
+    'in place of $name: one GRIDTA_CACHE_CORRUPT, replaced by the recompiled entry, the next start is warm',
+    async ({ make, reason }) => {
+      const dir = freshDir();
+      const first = await loadTiny(dir);
+      const key = first.key;
+      make(dir, key);
+      const warnings: GridtaWarning[] = [];
+      const r = await loadTiny(dir, { onWarning: (w) => warnings.push(w) });
+      expect([r.source, r.compiles, r.wrote]).toEqual(['compiled', 1, true]);
+      expect(warnings.map((w) => w.code)).toEqual(['GRIDTA_CACHE_CORRUPT']);
+      expect(warnings[0]!.details).toMatchObject({ dir, key });
+      expect(String(warnings[0]!.details.reason)).toMatch(reason);
+      expect(warnings[0]!.message).toMatch(/will be replaced/);
+      expect(files(dir)).toEqual([`${key}.json`, `${key}.wasm`]);
+      expect(isFile(join(dir, `${key}.json`)) && isFile(join(dir, `${key}.wasm`))).toBe(true);
+      const next = await loadTiny(dir, { onWarning: (w) => warnings.push(w) });
+      expect([next.source, next.compiles, warnings.length]).toEqual(['cache', 0, 1]);
+    },
+  );
 
   it('that is not empty is left alone, and the one warning says it cannot be removed and why', async () => {
     const dir = freshDir();
     const { key } = await loadTiny(dir);
     rmSync(join(dir, `${key}.json`));
     mkdirSync(join(dir, `${key}.json`));
-    writeFileSync(join(dir, `${key}.json`, 'keep.txt'), 'someone else\'s file\n');
+    writeFileSync(join(dir, `${key}.json`, 'keep.txt'), "someone else's file\n");
     const warnings: GridtaWarning[] = [];
     const r = await loadTiny(dir, { onWarning: (w) => warnings.push(w) });
     expect([r.source, r.compiles, r.wrote]).toEqual(['compiled', 1, false]);
-    expect(warnings.map((w) => w.code), 'warned once: no GRIDTA_CACHE_WRITE_FAILED after it').toEqual(['GRIDTA_CACHE_CORRUPT']);
+    expect(
+      warnings.map((w) => w.code),
+      'warned once: no GRIDTA_CACHE_WRITE_FAILED after it',
+    ).toEqual(['GRIDTA_CACHE_CORRUPT']);
     expect(warnings[0]!.details).toMatchObject({ dir, key, removeFailed: { file: `${key}.json`, errno: 'ENOTEMPTY' } });
     expect(warnings[0]!.message).toContain(`${join(dir, key)}.json cannot be removed (ENOTEMPTY`);
-    expect(readFileSync(join(dir, `${key}.json`, 'keep.txt'), 'utf8')).toBe('someone else\'s file\n');
+    expect(readFileSync(join(dir, `${key}.json`, 'keep.txt'), 'utf8')).toBe("someone else's file\n");
   });
 
   it('that is not empty fails a strict warmup with CacheUnavailableError, before compiling', async () => {
@@ -104,8 +151,14 @@ describe('a directory named like a cache entry', () => {
     writeFileSync(join(dir, `${key}.wasm`, 'keep.txt'), 'x');
     let compiles = 0;
     const err = await loadModule('simd', {
-      cacheDir: dir, bundledDir: null, sourcesDir: TINY_KERNELS, strict: true,
-      compile: (t: Target, s: string) => { compiles++; return compileKernels(t, s); },
+      cacheDir: dir,
+      bundledDir: null,
+      sourcesDir: TINY_KERNELS,
+      strict: true,
+      compile: (t: Target, s: string) => {
+        compiles++;
+        return compileKernels(t, s);
+      },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CacheUnavailableError);
     expect((err as CacheUnavailableError).details).toEqual({ dir, operation: 'write', errno: 'ENOTEMPTY' });
@@ -121,7 +174,9 @@ describe('a directory named like a cache entry', () => {
     writeFileSync(join(dir, `${c}.json`, 'keep.txt'), 'x');
     const before = await cli(['cache', 'verify', '--dir', dir, '--json']);
     expect(before.code, before.stderr).toBe(1);
-    const mine = (j: Run['json']): { key: string; status: string; reason: string; problem: boolean; fixed: boolean; fixFailed: unknown[] }[] =>
+    const mine = (
+      j: Run['json'],
+    ): { key: string; status: string; reason: string; problem: boolean; fixed: boolean; fixFailed: unknown[] }[] =>
       j.rows.filter((x: { tier: string }) => x.tier === 'cache');
     expect(mine(before.json).map((x) => [x.key, x.status, x.reason, x.problem])).toEqual([
       [a, 'corrupt', `${a}.json is a directory, not a file`, true],
@@ -134,7 +189,9 @@ describe('a directory named like a cache entry', () => {
     expect(fix.code, fix.stderr).toBe(1);
     expect(fix.json).toMatchObject({ ok: false, problems: 3, fixed: 2 });
     expect(mine(fix.json).map((x) => [x.key, x.fixed, x.fixFailed])).toEqual([
-      [a, true, []], [b, true, []], [c, false, [{ file: `${c}.json`, errno: 'ENOTEMPTY' }]],
+      [a, true, []],
+      [b, true, []],
+      [c, false, [{ file: `${c}.json`, errno: 'ENOTEMPTY' }]],
     ]);
     expect(files(dir)).toEqual([`${c}.json`]);
 
@@ -168,7 +225,7 @@ describe('verify --fix and clear on a read-only file system', () => {
     writeFileSync(join(dir, `${corrupt}.wasm`), 'junk');
     writeFileSync(join(dir, `${orphan}.wasm`), 'orphan');
     mkdirSync(join(dir, `${dirEntry}.json`));
-    writeFileSync(join(dir, 'notes.txt'), 'not gridta\'s\n');
+    writeFileSync(join(dir, 'notes.txt'), "not gridta's\n");
     return { dir, corrupt, orphan, dirEntry };
   }
 
@@ -182,7 +239,14 @@ describe('verify --fix and clear on a read-only file system', () => {
     expect(r.json).toMatchObject({ ok: false, problems: 3, fixed: 0 });
     const rows = (r.json.rows as { tier: string; key: string; fixed: boolean; fixFailed: unknown[] }[]).filter((x) => x.tier === 'cache');
     expect(rows.map((x) => [x.key, x.fixed, x.fixFailed])).toEqual([
-      [corrupt, false, [{ file: `${corrupt}.json`, errno: 'EROFS' }, { file: `${corrupt}.wasm`, errno: 'EROFS' }]],
+      [
+        corrupt,
+        false,
+        [
+          { file: `${corrupt}.json`, errno: 'EROFS' },
+          { file: `${corrupt}.wasm`, errno: 'EROFS' },
+        ],
+      ],
       [orphan, false, [{ file: `${orphan}.wasm`, errno: 'EROFS' }]],
       [dirEntry, false, [{ file: `${dirEntry}.json`, errno: 'EROFS' }]],
     ]);
@@ -201,7 +265,9 @@ describe('verify --fix and clear on a read-only file system', () => {
     expect(r.stderr).not.toContain('internal_error');
     expect(r.code).toBe(1);
     expect(r.json).toEqual({
-      dir: ro.dir, files: 0, bytes: 0,
+      dir: ro.dir,
+      files: 0,
+      bytes: 0,
       failed: [`${corrupt}.json`, `${corrupt}.wasm`, `${orphan}.wasm`, `${dirEntry}.json`].map((file) => ({ file, errno: 'EROFS' })),
     });
     expect(files(src)).toEqual(before);
@@ -221,23 +287,63 @@ describe('diagnose and verify agree', () => {
       JSON.stringify({ format: 1, key, target: 'simd', wasmBytes: wasm.length, wasmSha256: sha, ...over });
     const k = (i: number): string => i.toString(16).repeat(64);
     const cases: [string, (key: string) => void][] = [
-      ['bad JSON', (key) => { writeFileSync(join(dir, `${key}.json`), '{"format": 1, "key"'); writeFileSync(join(dir, `${key}.wasm`), wasm); }],
-      ['wrong hash', (key) => { writeFileSync(join(dir, `${key}.json`), manifest(key, { wasmSha256: '0'.repeat(64) })); writeFileSync(join(dir, `${key}.wasm`), wasm); }],
+      [
+        'bad JSON',
+        (key) => {
+          writeFileSync(join(dir, `${key}.json`), '{"format": 1, "key"');
+          writeFileSync(join(dir, `${key}.wasm`), wasm);
+        },
+      ],
+      [
+        'wrong hash',
+        (key) => {
+          writeFileSync(join(dir, `${key}.json`), manifest(key, { wasmSha256: '0'.repeat(64) }));
+          writeFileSync(join(dir, `${key}.wasm`), wasm);
+        },
+      ],
       ['missing wasm', (key) => writeFileSync(join(dir, `${key}.json`), manifest(key))],
-      ['wrong key', (key) => { writeFileSync(join(dir, `${key}.json`), manifest('f'.repeat(64))); writeFileSync(join(dir, `${key}.wasm`), wasm); }],
-      ['wrong target', (key) => { writeFileSync(join(dir, `${key}.json`), manifest(key, { target: 'avx' })); writeFileSync(join(dir, `${key}.wasm`), wasm); }],
+      [
+        'wrong key',
+        (key) => {
+          writeFileSync(join(dir, `${key}.json`), manifest('f'.repeat(64)));
+          writeFileSync(join(dir, `${key}.wasm`), wasm);
+        },
+      ],
+      [
+        'wrong target',
+        (key) => {
+          writeFileSync(join(dir, `${key}.json`), manifest(key, { target: 'avx' }));
+          writeFileSync(join(dir, `${key}.wasm`), wasm);
+        },
+      ],
       ['not an object', (key) => writeFileSync(join(dir, `${key}.json`), '[1]')],
-      ['manifest is a directory', (key) => { mkdirSync(join(dir, `${key}.json`)); writeFileSync(join(dir, `${key}.wasm`), wasm); }],
-      ['wasm is a directory', (key) => { writeFileSync(join(dir, `${key}.json`), manifest(key)); mkdirSync(join(dir, `${key}.wasm`)); }],
+      [
+        'manifest is a directory',
+        (key) => {
+          mkdirSync(join(dir, `${key}.json`));
+          writeFileSync(join(dir, `${key}.wasm`), wasm);
+        },
+      ],
+      [
+        'wasm is a directory',
+        (key) => {
+          writeFileSync(join(dir, `${key}.json`), manifest(key));
+          mkdirSync(join(dir, `${key}.wasm`));
+        },
+      ],
       ['wasm directory alone', (key) => mkdirSync(join(dir, `${key}.wasm`))],
     ];
-    cases.forEach(([, make], i) => make(k(i + 1)));
+    cases.forEach(([, make], i) => {
+      make(k(i + 1));
+    });
     writeFileSync(join(dir, `${k(12)}.wasm`), wasm); // an orphan
     writeFileSync(join(dir, `${k(13)}.wasm`), wasm); // a valid entry
     writeFileSync(join(dir, `${k(13)}.json`), manifest(k(13)));
 
     const doc = await diagnose({ cwd: ROOT, cacheDir: dir, warmup: false }, {});
-    const fromDiagnose = new Map(doc.warnings.filter((w) => w.code === 'GRIDTA_CACHE_CORRUPT').map((w) => [String(w.details.key), String(w.details.reason)]));
+    const fromDiagnose = new Map(
+      doc.warnings.filter((w) => w.code === 'GRIDTA_CACHE_CORRUPT').map((w) => [String(w.details.key), String(w.details.reason)]),
+    );
     const v = await cli(['cache', 'verify', '--dir', dir, '--json']);
     const rows = (v.json.rows as { tier: string; key: string; status: string; reason: string | null }[]).filter((x) => x.tier === 'cache');
     const fromVerify = new Map(rows.filter((x) => x.status === 'corrupt').map((x) => [x.key, String(x.reason)]));

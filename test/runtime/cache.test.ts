@@ -43,37 +43,56 @@ function underAFile(): string {
 }
 const files = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).sort() : []);
 
-function engineOn(cacheDir: string, opts: Parameters<typeof createEngine>[0] = {}): { warmup: ReturnType<typeof createEngine>['warmup']; warnings: GridtaWarning[] } {
+function engineOn(
+  cacheDir: string,
+  opts: Parameters<typeof createEngine>[0] = {},
+): { warmup: ReturnType<typeof createEngine>['warmup']; warnings: GridtaWarning[] } {
   const warnings: GridtaWarning[] = [];
   const e = createEngine({
-    env: 'test', threads: 1, engine: 'wasm-simd', cacheDir, onWarning: (w) => warnings.push(w),
-    __cache: { bundled: false, sources: TINY_KERNELS }, ...opts,
+    env: 'test',
+    threads: 1,
+    engine: 'wasm-simd',
+    cacheDir,
+    onWarning: (w) => warnings.push(w),
+    __cache: { bundled: false, sources: TINY_KERNELS },
+    ...opts,
   });
   return { warmup: () => e.warmup(), warnings };
 }
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
     p.on('error', reject);
     p.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
-const child = async (args: string[], shellPrefix = ''): Promise<Run & { out: any }> => { // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the child's parsed JSON line, read field by field by the assertions
+const child = async (args: string[], shellPrefix = ''): Promise<Run & { out: any }> => {
   const r = shellPrefix
     ? await run('sh', ['-c', `${shellPrefix}; exec node "$@"`, 'sh', CHILD, ...args])
     : await run(process.execPath, [CHILD, ...args]);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   return { ...r, out: line ? JSON.parse(line) : null };
 };
-const cli = async (...args: string[]): Promise<Run & { json: any }> => { // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the CLI's parsed JSON output, read field by field by the assertions
+const cli = async (...args: string[]): Promise<Run & { json: any }> => {
   const r = await run(process.execPath, [CLI, 'cache', ...args]);
   let json: unknown = null;
-  try { json = JSON.parse(r.stdout); } catch { /* text mode */ }
+  try {
+    json = JSON.parse(r.stdout);
+  } catch {
+    /* text mode */
+  }
   return { ...r, json };
 };
 
@@ -120,29 +139,64 @@ describe('cache lookup and writes ([M3]–[M6], [W1])', () => {
     const dir = freshDir();
     const { key, bytes } = await populate(dir);
     const m = JSON.parse(readFileSync(join(dir, `${key}.json`), 'utf8'));
-    expect(m).toMatchObject({ format: 1, key, target: 'simd', wasmBytes: bytes.length, wasmSha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(m).toMatchObject({
+      format: 1,
+      key,
+      target: 'simd',
+      wasmBytes: bytes.length,
+      wasmSha256: createHash('sha256').update(bytes).digest('hex'),
+    });
     expect(m.compiler).toMatch(/^assemblyscript@\d+\.\d+\.\d+$/);
     expect(new Date(m.createdAt).toISOString()).toBe(m.createdAt);
   });
 
   type Damage = { name: string; damage: (dir: string, key: string) => void; reason: RegExp };
   const DAMAGES: Damage[] = [
-    { name: 'a flipped byte in the .wasm', reason: /sha256/, damage: (dir, key) => {
-      const p = join(dir, `${key}.wasm`); const b = readFileSync(p); const mid = b.length >> 1; b[mid] = b[mid]! ^ 0x5a; writeFileSync(p, b);
-    } },
-    { name: 'a truncated .wasm', reason: /size/, damage: (dir, key) => {
-      const p = join(dir, `${key}.wasm`); writeFileSync(p, readFileSync(p).subarray(0, 20));
-    } },
-    { name: 'a manifest for another key', reason: /key/, damage: (dir, key) => {
-      const p = join(dir, `${key}.json`); const m = JSON.parse(readFileSync(p, 'utf8')); m.key = 'f'.repeat(64); writeFileSync(p, JSON.stringify(m));
-    } },
-    { name: 'a manifest that is not JSON', reason: /not JSON/, damage: (dir, key) => writeFileSync(join(dir, `${key}.json`), '{"format": 1, "key"') },
-    { name: 'bytes WebAssembly.compile rejects, with a manifest that matches them', reason: /WebAssembly\.compile/, damage: (dir, key) => {
-      const junk = Buffer.from('\0asm\x01\0\0\0 this is not a module');
-      writeFileSync(join(dir, `${key}.wasm`), junk);
-      const p = join(dir, `${key}.json`); const m = JSON.parse(readFileSync(p, 'utf8'));
-      writeFileSync(p, JSON.stringify({ ...m, wasmBytes: junk.length, wasmSha256: createHash('sha256').update(junk).digest('hex') }));
-    } },
+    {
+      name: 'a flipped byte in the .wasm',
+      reason: /sha256/,
+      damage: (dir, key) => {
+        const p = join(dir, `${key}.wasm`);
+        const b = readFileSync(p);
+        const mid = b.length >> 1;
+        b[mid] = b[mid]! ^ 0x5a;
+        writeFileSync(p, b);
+      },
+    },
+    {
+      name: 'a truncated .wasm',
+      reason: /size/,
+      damage: (dir, key) => {
+        const p = join(dir, `${key}.wasm`);
+        writeFileSync(p, readFileSync(p).subarray(0, 20));
+      },
+    },
+    {
+      name: 'a manifest for another key',
+      reason: /key/,
+      damage: (dir, key) => {
+        const p = join(dir, `${key}.json`);
+        const m = JSON.parse(readFileSync(p, 'utf8'));
+        m.key = 'f'.repeat(64);
+        writeFileSync(p, JSON.stringify(m));
+      },
+    },
+    {
+      name: 'a manifest that is not JSON',
+      reason: /not JSON/,
+      damage: (dir, key) => writeFileSync(join(dir, `${key}.json`), '{"format": 1, "key"'),
+    },
+    {
+      name: 'bytes WebAssembly.compile rejects, with a manifest that matches them',
+      reason: /WebAssembly\.compile/,
+      damage: (dir, key) => {
+        const junk = Buffer.from('\0asm\x01\0\0\0 this is not a module');
+        writeFileSync(join(dir, `${key}.wasm`), junk);
+        const p = join(dir, `${key}.json`);
+        const m = JSON.parse(readFileSync(p, 'utf8'));
+        writeFileSync(p, JSON.stringify({ ...m, wasmBytes: junk.length, wasmSha256: createHash('sha256').update(junk).digest('hex') }));
+      },
+    },
   ];
 
   it.each(DAMAGES)('detects $name: recompiles, warns GRIDTA_CACHE_CORRUPT and replaces the entry', async ({ damage, reason }) => {
@@ -217,7 +271,9 @@ describe('missing, unwritable and strict cache directories ([M7]–[M9])', () =>
     const report = await warmup();
     expect(report.status).toBe('ok');
     expect(report.cache).toMatchObject({ dir, writable: false, source: 'compiled', wrote: false });
-    expect(warnings).toEqual([expect.objectContaining({ code: 'GRIDTA_CACHE_UNWRITABLE', details: { dir, operation: 'mkdir', errno: 'ENOTDIR' } })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ code: 'GRIDTA_CACHE_UNWRITABLE', details: { dir, operation: 'mkdir', errno: 'ENOTDIR' } }),
+    ]);
     expect(await warmup(), 'a second warmup returns the same report').toBe(report);
     expect(warnings).toHaveLength(1);
   });
@@ -239,7 +295,9 @@ describe('missing, unwritable and strict cache directories ([M7]–[M9])', () =>
     const warnings: GridtaWarning[] = [];
     const hit = await loadTiny(dir, { dirState: readOnly, onWarning: (w) => warnings.push(w) });
     expect([hit.source, hit.compiles, hit.writable, hit.key]).toEqual(['cache', 0, false, key]);
-    expect(warnings).toEqual([expect.objectContaining({ code: 'GRIDTA_CACHE_UNWRITABLE', details: { dir, operation: 'probe', errno: 'EROFS' } })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ code: 'GRIDTA_CACHE_UNWRITABLE', details: { dir, operation: 'probe', errno: 'EROFS' } }),
+    ]);
 
     const empty = freshDir();
     mkdirSync(empty);
@@ -251,7 +309,10 @@ describe('missing, unwritable and strict cache directories ([M7]–[M9])', () =>
   it('fails warmup in strict mode with CacheUnavailableError naming the directory, before compiling', async () => {
     const dir = underAFile();
     const { warmup } = engineOn(dir, { cacheStrict: true });
-    const err = await warmup().then(() => null, (e: unknown) => e);
+    const err = await warmup().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CacheUnavailableError);
     expect((err as CacheUnavailableError).details).toEqual({ dir, operation: 'mkdir', errno: 'ENOTDIR' });
     expect((err as Error).message).toContain(dir);
@@ -260,10 +321,19 @@ describe('missing, unwritable and strict cache directories ([M7]–[M9])', () =>
     mkdirSync(ro);
     let compiles = 0;
     const probeErr = await loadModule('simd', {
-      cacheDir: ro, bundledDir: null, sourcesDir: TINY_KERNELS, strict: true,
+      cacheDir: ro,
+      bundledDir: null,
+      sourcesDir: TINY_KERNELS,
+      strict: true,
       dirState: { dir: ro, exists: true, writable: false, failure: { operation: 'probe', errno: 'EROFS' } },
-      compile: async () => { compiles++; return new Uint8Array(); },
-    }).then(() => null, (e: unknown) => e);
+      compile: async () => {
+        compiles++;
+        return new Uint8Array();
+      },
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((probeErr as CacheUnavailableError).details).toEqual({ dir: ro, operation: 'probe', errno: 'EROFS' });
     expect(compiles, 'strict mode fails in the cacheLookup phase').toBe(0);
   });
@@ -274,8 +344,13 @@ describe('missing, unwritable and strict cache directories ([M7]–[M9])', () =>
     const r = await child([dir], 'ulimit -f 1');
     expect(r.code, r.stderr).toBe(0);
     expect(r.out.report.cache).toMatchObject({ writable: true, source: 'compiled', wrote: false });
-    expect(r.out.warnings).toEqual([expect.objectContaining({ code: 'GRIDTA_CACHE_WRITE_FAILED', details: { dir, key: r.out.report.cache.key, errno: 'EFBIG' } })]);
-    expect(files(dir).filter((f) => f.includes('.tmp-')), 'no temporary file left').toEqual([]);
+    expect(r.out.warnings).toEqual([
+      expect.objectContaining({ code: 'GRIDTA_CACHE_WRITE_FAILED', details: { dir, key: r.out.report.cache.key, errno: 'EFBIG' } }),
+    ]);
+    expect(
+      files(dir).filter((f) => f.includes('.tmp-')),
+      'no temporary file left',
+    ).toEqual([]);
     expect(files(dir), 'no visible entry: the manifest never arrived').not.toContain(`${r.out.report.cache.key}.json`);
 
     const strict = await child([freshDir(), '0', 'strict'], 'ulimit -f 1');
@@ -324,9 +399,13 @@ describe('gridta cache ([§3.7])', () => {
   async function messyDir(): Promise<{ dir: string; key: string; corrupt: string; orphan: string }> {
     const dir = freshDir();
     const { key, bytes } = await populate(dir);
-    const corrupt = 'c'.repeat(64), orphan = 'd'.repeat(64);
+    const corrupt = 'c'.repeat(64),
+      orphan = 'd'.repeat(64);
     writeFileSync(join(dir, `${corrupt}.wasm`), bytes);
-    writeFileSync(join(dir, `${corrupt}.json`), JSON.stringify({ format: 1, key: corrupt, target: 'simd', wasmBytes: bytes.length, wasmSha256: '0'.repeat(64) }));
+    writeFileSync(
+      join(dir, `${corrupt}.json`),
+      JSON.stringify({ format: 1, key: corrupt, target: 'simd', wasmBytes: bytes.length, wasmSha256: '0'.repeat(64) }),
+    );
     writeFileSync(join(dir, `${orphan}.wasm`), bytes);
     writeFileSync(join(dir, `${key}.wasm.tmp-99-stale`), 'x');
     const old = new Date(Date.now() - 20 * 60_000);
@@ -339,7 +418,7 @@ describe('gridta cache ([§3.7])', () => {
     return { dir, key, corrupt, orphan };
   }
   const DIR_ENTRY = 'a'.repeat(64);
-  const FOREIGN = ['e'.repeat(63) + '.json', 'model.wasm', 'notes.txt'];
+  const FOREIGN = [`${'e'.repeat(63)}.json`, 'model.wasm', 'notes.txt'];
 
   it('path prints the cache_dir with its source and the bundled directory', async () => {
     const dir = freshDir();
@@ -354,9 +433,25 @@ describe('gridta cache ([§3.7])', () => {
     const { dir, key, corrupt, orphan } = await messyDir();
     const r = await cli('ls', '--dir', dir, '--json');
     expect(r.code, r.stderr).toBe(0);
-    const rows = r.json.entries as { tier: string; key: string; status: string; target: string | null; bytes: number | null; current: boolean }[];
+    const rows = r.json.entries as {
+      tier: string;
+      key: string;
+      status: string;
+      target: string | null;
+      bytes: number | null;
+      current: boolean;
+    }[];
     const mine = rows.filter((x) => x.tier === 'cache').map((x) => [x.key, x.status]);
-    expect(mine).toEqual([[key, 'ok'], [key, 'temp'], [key, 'temp'], [corrupt, 'corrupt'], [orphan, 'orphan'], [DIR_ENTRY, 'corrupt']].sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0)));
+    expect(mine).toEqual(
+      [
+        [key, 'ok'],
+        [key, 'temp'],
+        [key, 'temp'],
+        [corrupt, 'corrupt'],
+        [orphan, 'orphan'],
+        [DIR_ENTRY, 'corrupt'],
+      ].sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0)),
+    );
     expect(rows.find((x) => x.tier === 'cache' && x.status === 'ok')).toMatchObject({ target: 'simd', current: false });
     const bundled = rows.filter((x) => x.tier === 'bundled');
     expect(bundled.map((x) => x.target).sort(), 'the build pre-populates both targets').toEqual(['scalar', 'simd']);

@@ -26,11 +26,16 @@ beforeAll(() => {
     p += Math.sin(i * 0.37) * 0.5 + Math.cos(i * 0.011) * 0.3;
     lines.push(`${i * 60_000},${p},${p + 1},${p - 1},${p + 0.25},${1000 + (i % 7)}`);
   }
-  writeFileSync(data, lines.join('\n') + '\n');
+  writeFileSync(data, `${lines.join('\n')}\n`);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stderr: string; ms: number }
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  ms: number;
+}
 
 /**
  * Starts the CLI; `when` is polled every 5 ms with the stderr so far and returns true at the moment
@@ -44,7 +49,9 @@ function runAndInterrupt(args: string[], when: (stderr: string) => boolean, time
     const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let interrupted = false;
-    child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+    });
     child.stdout.resume();
     const poll = setInterval(() => {
       if (interrupted || !when(stderr)) return;
@@ -67,8 +74,10 @@ const SLOW = ['compute', 'structure.percent_rank', '--grid', 'window=1961..2000'
 
 describe('gridta compute: Ctrl-C', () => {
   it('threads 1: a Ctrl-C during the single synchronous batch cancels with 130 and writes nothing', async () => {
-    const r = await runAndInterrupt([...SLOW, '--data', data, '--threads', '1', '--batch-variants', '40', '--out', join(dir, 'a1.arrow')],
-      (s) => s.includes('0/40 variants'));
+    const r = await runAndInterrupt(
+      [...SLOW, '--data', data, '--threads', '1', '--batch-variants', '40', '--out', join(dir, 'a1.arrow')],
+      (s) => s.includes('0/40 variants'),
+    );
     expect(r.interrupted).toBe(true);
     expect(r.signal).toBeNull();
     expect(r.stderr).toContain('gridta: compute_cancelled: ');
@@ -79,8 +88,9 @@ describe('gridta compute: Ctrl-C', () => {
   });
 
   it('threads 2, default batching: a Ctrl-C during the pooled compute cancels with 130 and writes nothing', async () => {
-    const r = await runAndInterrupt([...SLOW, '--data', data, '--threads', '2', '--out', join(dir, 'a2.arrow')],
-      (s) => s.includes('0/40 variants'));
+    const r = await runAndInterrupt([...SLOW, '--data', data, '--threads', '2', '--out', join(dir, 'a2.arrow')], (s) =>
+      s.includes('0/40 variants'),
+    );
     expect(r.interrupted).toBe(true);
     expect(r.stderr).toContain('gridta: compute_cancelled: ');
     expect(r.code).toBe(130);
@@ -88,8 +98,23 @@ describe('gridta compute: Ctrl-C', () => {
   });
 
   it('a Ctrl-C while the CSV output is written removes its temporary file and exits 130', async () => {
-    const r = await runAndInterrupt(['compute', 'ma.sma', '--data', data, '--grid', 'window=5..104', '--grid', 'source=close', '--threads', '1', '--out', join(dir, 'w.csv')],
-      () => readdirSync(dir).some((f) => f.startsWith('.w.csv.') && f.endsWith('.tmp')));
+    const r = await runAndInterrupt(
+      [
+        'compute',
+        'ma.sma',
+        '--data',
+        data,
+        '--grid',
+        'window=5..104',
+        '--grid',
+        'source=close',
+        '--threads',
+        '1',
+        '--out',
+        join(dir, 'w.csv'),
+      ],
+      () => readdirSync(dir).some((f) => f.startsWith('.w.csv.') && f.endsWith('.tmp')),
+    );
     expect(r.interrupted).toBe(true);
     expect(r.signal).toBeNull();
     expect(r.stderr).toContain('gridta: compute_cancelled: ');
@@ -99,8 +124,24 @@ describe('gridta compute: Ctrl-C', () => {
   });
 
   it('a Ctrl-C once the compute is done (Arrow built and written) exits 130 with no file', async () => {
-    const r = await runAndInterrupt(['compute', 'ma.sma', '--data', data, '--grid', 'window=5..104', '--grid', 'source=close,hl2', '--threads', '1', '--progress', '--out', join(dir, 'w.arrow')],
-      (s) => s.includes('200/200 variants'));
+    const r = await runAndInterrupt(
+      [
+        'compute',
+        'ma.sma',
+        '--data',
+        data,
+        '--grid',
+        'window=5..104',
+        '--grid',
+        'source=close,hl2',
+        '--threads',
+        '1',
+        '--progress',
+        '--out',
+        join(dir, 'w.arrow'),
+      ],
+      (s) => s.includes('200/200 variants'),
+    );
     expect(r.interrupted).toBe(true);
     expect(r.signal).toBeNull();
     expect(r.stderr).toContain('gridta: compute_cancelled: ');
@@ -109,8 +150,23 @@ describe('gridta compute: Ctrl-C', () => {
   });
 
   it('a Ctrl-C once the Arrow temporary file exists stops the write, removes it and exits 130', async () => {
-    const r = await runAndInterrupt(['compute', 'ma.sma', '--data', data, '--grid', 'window=5..104', '--grid', 'source=close,hl2', '--threads', '1', '--out', join(dir, 'w2.arrow')],
-      () => readdirSync(dir).some((f) => f.startsWith('.w2.arrow.') && f.endsWith('.tmp')));
+    const r = await runAndInterrupt(
+      [
+        'compute',
+        'ma.sma',
+        '--data',
+        data,
+        '--grid',
+        'window=5..104',
+        '--grid',
+        'source=close,hl2',
+        '--threads',
+        '1',
+        '--out',
+        join(dir, 'w2.arrow'),
+      ],
+      () => readdirSync(dir).some((f) => f.startsWith('.w2.arrow.') && f.endsWith('.tmp')),
+    );
     expect(r.interrupted).toBe(true);
     expect(r.signal).toBeNull();
     expect(r.stderr).toContain('while writing the output');
@@ -119,8 +175,24 @@ describe('gridta compute: Ctrl-C', () => {
   });
 
   it('a second Ctrl-C during the write exits at once with 130 and leaves no temporary file', async () => {
-    const r = await runAndInterrupt(['compute', 'ma.sma', '--data', data, '--grid', 'window=5..104', '--grid', 'source=close', '--threads', '1', '--out', join(dir, 'x.csv')],
-      () => readdirSync(dir).some((f) => f.startsWith('.x.csv.') && f.endsWith('.tmp')), 2);
+    const r = await runAndInterrupt(
+      [
+        'compute',
+        'ma.sma',
+        '--data',
+        data,
+        '--grid',
+        'window=5..104',
+        '--grid',
+        'source=close',
+        '--threads',
+        '1',
+        '--out',
+        join(dir, 'x.csv'),
+      ],
+      () => readdirSync(dir).some((f) => f.startsWith('.x.csv.') && f.endsWith('.tmp')),
+      2,
+    );
     expect(r.interrupted).toBe(true);
     expect(r.signal).toBeNull();
     expect(r.code).toBe(130);

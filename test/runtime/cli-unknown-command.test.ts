@@ -31,7 +31,10 @@ describe('unknown commands', () => {
   });
 
   it('gridta jobs --help and gridta jobs submit --help still print the jobs usage and exit 0', () => {
-    for (const args of [['jobs', '--help'], ['jobs', 'submit', '--help']]) {
+    for (const args of [
+      ['jobs', '--help'],
+      ['jobs', 'submit', '--help'],
+    ]) {
       const r = cli(args);
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout).toContain('usage: gridta jobs <command>');

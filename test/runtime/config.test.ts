@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { availableParallelism, cgroupCpuQuota, parseCpuMax } from '../../src/runtime/config-cpu.js';
-import { COMPUTE_KEYS, collectConfig, describeSettings, resolveConfig, type GridtaOptions, type ResolvedConfig } from '../../src/runtime/config.js';
+import {
+  COMPUTE_KEYS,
+  collectConfig,
+  describeSettings,
+  resolveConfig,
+  type GridtaOptions,
+  type ResolvedConfig,
+} from '../../src/runtime/config.js';
 import { thrown } from '../helpers/errors.js';
 import { describePrecedence } from '../helpers/config.js';
 
@@ -31,7 +38,13 @@ function write(path: string, text: string): string {
 function project(compute: string | null, env = 'dev', extra = ''): { dir: string; file: string } {
   const dir = tempDir();
   write(join(dir, 'package.json'), '{"name":"user-project"}\n');
-  const body = compute === null ? '' : `compute:\n${compute.split('\n').map((l) => `  ${l}`).join('\n')}\n`;
+  const body =
+    compute === null
+      ? ''
+      : `compute:\n${compute
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n')}\n`;
   const file = write(join(dir, 'configs', env, 'indicators.yaml'), `schema_version: 1\n${body}${extra}`);
   return { dir, file };
 }
@@ -48,9 +61,36 @@ const configError = (fn: () => unknown): ConfigError => thrown(fn, ConfigError);
 describe('precedence option > env > yaml > default [K4]', () => {
   const rows = [
     { name: 'threads', yaml: 'threads: 4', yamlValue: 4, envVar: 'GRIDTA_NUM_THREADS', env: '6', envValue: 6, option: 2, def: 'auto' },
-    { name: 'maxVariantsPerCompute', yaml: 'max_variants_per_compute: 1000', yamlValue: 1000, envVar: 'GRIDTA_MAX_VARIANTS_PER_COMPUTE', env: '2000', envValue: 2000, option: 3000, def: 600000 },
-    { name: 'maxComputeBytesTotal', yaml: 'max_compute_bytes_total: 1048576', yamlValue: 1048576, envVar: 'GRIDTA_MAX_COMPUTE_BYTES_TOTAL', env: '2097152', envValue: 2097152, option: 4096, def: 5368709120 },
-    { name: 'cacheStrict', yaml: 'cache_strict: true', yamlValue: true, envVar: 'GRIDTA_CACHE_STRICT', env: 'off', envValue: false, option: true, def: false },
+    {
+      name: 'maxVariantsPerCompute',
+      yaml: 'max_variants_per_compute: 1000',
+      yamlValue: 1000,
+      envVar: 'GRIDTA_MAX_VARIANTS_PER_COMPUTE',
+      env: '2000',
+      envValue: 2000,
+      option: 3000,
+      def: 600000,
+    },
+    {
+      name: 'maxComputeBytesTotal',
+      yaml: 'max_compute_bytes_total: 1048576',
+      yamlValue: 1048576,
+      envVar: 'GRIDTA_MAX_COMPUTE_BYTES_TOTAL',
+      env: '2097152',
+      envValue: 2097152,
+      option: 4096,
+      def: 5368709120,
+    },
+    {
+      name: 'cacheStrict',
+      yaml: 'cache_strict: true',
+      yamlValue: true,
+      envVar: 'GRIDTA_CACHE_STRICT',
+      env: 'off',
+      envValue: false,
+      option: true,
+      def: false,
+    },
   ] as const;
 
   describePrecedence(rows, { project: (yaml) => project(yaml), resolveIn });
@@ -70,7 +110,10 @@ describe('precedence option > env > yaml > default [K4]', () => {
     });
     it('takes the option over GRIDTA_CACHE_DIR', () => {
       const { dir } = project('cache_dir: /var/cache/gridta');
-      expect(resolveIn(dir, { cacheDir: '/mnt/opt' }, { GRIDTA_CACHE_DIR: '/mnt/env' }).cacheDir).toEqual({ value: '/mnt/opt', source: 'option' });
+      expect(resolveIn(dir, { cacheDir: '/mnt/opt' }, { GRIDTA_CACHE_DIR: '/mnt/env' }).cacheDir).toEqual({
+        value: '/mnt/opt',
+        source: 'option',
+      });
     });
   });
 
@@ -112,7 +155,13 @@ describe('parsing [K6]', () => {
   it('rejects a quoted number in the YAML', () => {
     const { dir, file } = project('threads: "4"');
     const e = configError(() => resolveIn(dir));
-    expect(e.details).toEqual({ key: 'threads', source: `yaml:${file}`, value: '4', expected: 'auto or an integer 1..256', path: 'compute.threads' });
+    expect(e.details).toEqual({
+      key: 'threads',
+      source: `yaml:${file}`,
+      value: '4',
+      expected: 'auto or an integer 1..256',
+      path: 'compute.threads',
+    });
   });
 
   it('accepts a YAML number with an integral value', () => {
@@ -120,18 +169,34 @@ describe('parsing [K6]', () => {
     expect(resolveIn(dir).maxVariantsPerCompute.value).toBe(1000);
   });
 
-  it.each([['1', true], ['TRUE', true], ['yes', true], ['On', true], ['0', false], ['false', false], ['NO', false], ['off', false]])(
-    'reads GRIDTA_CACHE_STRICT=%s as %s', (raw, want) => {
-      const { dir } = project(null);
-      expect(resolveIn(dir, {}, { GRIDTA_CACHE_STRICT: raw }).cacheStrict).toEqual({ value: want, source: 'env:GRIDTA_CACHE_STRICT' });
-    });
+  it.each([
+    ['1', true],
+    ['TRUE', true],
+    ['yes', true],
+    ['On', true],
+    ['0', false],
+    ['false', false],
+    ['NO', false],
+    ['off', false],
+  ])('reads GRIDTA_CACHE_STRICT=%s as %s', (raw, want) => {
+    const { dir } = project(null);
+    expect(resolveIn(dir, {}, { GRIDTA_CACHE_STRICT: raw }).cacheStrict).toEqual({ value: want, source: 'env:GRIDTA_CACHE_STRICT' });
+  });
 
   it('accepts the upper bounds', () => {
     const { dir } = project(null);
-    const cfg = resolveIn(dir, {}, {
-      GRIDTA_NUM_THREADS: '256', GRIDTA_MAX_COMPUTE_BYTES_TOTAL: '9007199254740991', GRIDTA_MAX_VARIANTS_PER_COMPUTE: '4294967295',
-    });
-    expect([cfg.threads.value, cfg.maxComputeBytesTotal.value, cfg.maxVariantsPerCompute.value]).toEqual([256, 9007199254740991, 4294967295]);
+    const cfg = resolveIn(
+      dir,
+      {},
+      {
+        GRIDTA_NUM_THREADS: '256',
+        GRIDTA_MAX_COMPUTE_BYTES_TOTAL: '9007199254740991',
+        GRIDTA_MAX_VARIANTS_PER_COMPUTE: '4294967295',
+      },
+    );
+    expect([cfg.threads.value, cfg.maxComputeBytesTotal.value, cfg.maxVariantsPerCompute.value]).toEqual([
+      256, 9007199254740991, 4294967295,
+    ]);
   });
 });
 
@@ -157,7 +222,11 @@ describe('invalid values [K7]', () => {
     const { dir, file } = project('max_compute_bytes_total: 0');
     const e = configError(() => resolveIn(dir));
     expect(e.details).toEqual({
-      key: 'maxComputeBytesTotal', source: `yaml:${file}`, value: 0, expected: 'an integer 1..9007199254740991', path: 'compute.max_compute_bytes_total',
+      key: 'maxComputeBytesTotal',
+      source: `yaml:${file}`,
+      value: 0,
+      expected: 'an integer 1..9007199254740991',
+      path: 'compute.max_compute_bytes_total',
     });
     expect(e.message).toContain('maxComputeBytesTotal');
     expect(e.message).toContain('(got 0)');
@@ -166,22 +235,40 @@ describe('invalid values [K7]', () => {
   it('rejects GRIDTA_MAX_VARIANTS_PER_COMPUTE=1e6', () => {
     const { dir } = project(null);
     const e = configError(() => resolveIn(dir, {}, { GRIDTA_MAX_VARIANTS_PER_COMPUTE: '1e6' }));
-    expect(e.details).toEqual({ key: 'maxVariantsPerCompute', source: 'env:GRIDTA_MAX_VARIANTS_PER_COMPUTE', value: '1e6', expected: 'an integer 1..4294967295' });
+    expect(e.details).toEqual({
+      key: 'maxVariantsPerCompute',
+      source: 'env:GRIDTA_MAX_VARIANTS_PER_COMPUTE',
+      value: '1e6',
+      expected: 'an integer 1..4294967295',
+    });
     expect(e.message).toBe('maxVariantsPerCompute from env:GRIDTA_MAX_VARIANTS_PER_COMPUTE must be an integer 1..4294967295 (got "1e6")');
   });
 
   it('rejects cache_dir: ""', () => {
     const { dir, file } = project('cache_dir: ""');
     const e = configError(() => resolveIn(dir));
-    expect(e.details).toEqual({ key: 'cacheDir', source: `yaml:${file}`, value: '', expected: 'a non-empty path (no NUL)', path: 'compute.cache_dir' });
+    expect(e.details).toEqual({
+      key: 'cacheDir',
+      source: `yaml:${file}`,
+      value: '',
+      expected: 'a non-empty path (no NUL)',
+      path: 'compute.cache_dir',
+    });
     expect(e.message).toBe(`cacheDir from yaml:${file} at compute.cache_dir must be a non-empty path (no NUL) (got "")`);
   });
 
   it('rejects GRIDTA_CACHE_STRICT=maybe', () => {
     const { dir } = project(null);
     const e = configError(() => resolveIn(dir, {}, { GRIDTA_CACHE_STRICT: 'maybe' }));
-    expect(e.details).toEqual({ key: 'cacheStrict', source: 'env:GRIDTA_CACHE_STRICT', value: 'maybe', expected: 'a boolean (1, true, yes, on, 0, false, no, off)' });
-    expect(e.message).toBe('cacheStrict from env:GRIDTA_CACHE_STRICT must be a boolean (1, true, yes, on, 0, false, no, off) (got "maybe")');
+    expect(e.details).toEqual({
+      key: 'cacheStrict',
+      source: 'env:GRIDTA_CACHE_STRICT',
+      value: 'maybe',
+      expected: 'a boolean (1, true, yes, on, 0, false, no, off)',
+    });
+    expect(e.message).toBe(
+      'cacheStrict from env:GRIDTA_CACHE_STRICT must be a boolean (1, true, yes, on, 0, false, no, off) (got "maybe")',
+    );
   });
 
   it('rejects an invalid option with source option', () => {
@@ -209,21 +296,34 @@ describe('invalid values [K7]', () => {
 
   it('collectConfig finds every invalid value in one resolution; resolveConfig throws the first of them', () => {
     const { dir, file } = project('max_batch_attempts: 0\ncache_dir: mine');
-    const options: GridtaOptions = { cwd: dir, cgroupRoot: NO_CGROUP, osAvailableParallelism: 4, batchTimeoutMs: 5, maxVariantsPerCompute: 7 };
+    const options: GridtaOptions = {
+      cwd: dir,
+      cgroupRoot: NO_CGROUP,
+      osAvailableParallelism: 4,
+      batchTimeoutMs: 5,
+      maxVariantsPerCompute: 7,
+    };
     const environ = { GRIDTA_NUM_THREADS: 'four', GRIDTA_CACHE_STRICT: 'yes' };
     const { config, errors, fileUnknown } = collectConfig(options, environ);
     expect(errors.map((e) => [e.constructor, e.details])).toEqual([
       [ConfigError, { key: 'threads', source: 'env:GRIDTA_NUM_THREADS', value: 'four', expected: THREADS }],
-      [ConfigError, { key: 'maxBatchAttempts', source: `yaml:${file}`, value: 0, expected: 'an integer 1..10', path: 'compute.max_batch_attempts' }],
+      [
+        ConfigError,
+        { key: 'maxBatchAttempts', source: `yaml:${file}`, value: 0, expected: 'an integer 1..10', path: 'compute.max_batch_attempts' },
+      ],
       [ConfigError, { key: 'batchTimeoutMs', source: 'option', value: 5, expected: 'an integer 1000..86400000' }],
     ]);
     expect(fileUnknown).toBe(false);
     // each rejected value is left out: the next layer, or the default, stands in for it
     expect([config.threads, config.maxBatchAttempts, config.batchTimeoutMs]).toEqual([
-      { value: 'auto', source: 'default' }, { value: 3, source: 'default' }, { value: 300000, source: 'default' },
+      { value: 'auto', source: 'default' },
+      { value: 3, source: 'default' },
+      { value: 300000, source: 'default' },
     ]);
     expect([config.cacheDir, config.cacheStrict, config.maxVariantsPerCompute]).toEqual([
-      { value: join(dir, 'mine'), source: `yaml:${file}` }, { value: true, source: 'env:GRIDTA_CACHE_STRICT' }, { value: 7, source: 'option' },
+      { value: join(dir, 'mine'), source: `yaml:${file}` },
+      { value: true, source: 'env:GRIDTA_CACHE_STRICT' },
+      { value: 7, source: 'option' },
     ]);
     const thrown = configError(() => resolveConfig(options, environ));
     expect([thrown.message, thrown.details]).toEqual([errors[0]!.message, errors[0]!.details]);
@@ -324,13 +424,25 @@ describe('compute section keys', () => {
   it('rejects an unknown compute key, listing the known keys', () => {
     const { dir, file } = project('thread: 8');
     const e = configError(() => resolveIn(dir));
-    expect(e.details).toEqual({ key: 'compute.thread', source: `yaml:${file}`, value: 8, expected: `one of ${COMPUTE_KEYS.join(', ')}`, path: 'compute.thread' });
+    expect(e.details).toEqual({
+      key: 'compute.thread',
+      source: `yaml:${file}`,
+      value: 8,
+      expected: `one of ${COMPUTE_KEYS.join(', ')}`,
+      path: 'compute.thread',
+    });
     expect(e.message).toContain('did you mean threads?');
   });
 
   it('rejects a compute section that is not a mapping', () => {
     const { dir, file } = project(null, 'dev', 'compute: 4\n');
-    expect(configError(() => resolveIn(dir)).details).toEqual({ key: 'compute', source: `yaml:${file}`, value: 4, expected: 'a mapping of settings', path: 'compute' });
+    expect(configError(() => resolveIn(dir)).details).toEqual({
+      key: 'compute',
+      source: `yaml:${file}`,
+      value: 4,
+      expected: 'a mapping of settings',
+      path: 'compute',
+    });
   });
 
   it('warns about an unknown top-level key', () => {
@@ -442,7 +554,10 @@ describe('threads [K10], [K11]', () => {
     const cfg = resolveConfig({ cwd: dir, cgroupRoot: quota(1), osAvailableParallelism: 16, threads: 4 }, {});
     expect(cfg.threadsEffective).toBe(4);
     expect(cfg.warnings).toHaveLength(1);
-    expect(cfg.warnings[0]).toMatchObject({ code: 'GRIDTA_THREADS_EXCEED_CPUS', details: { requested: 4, source: 'option', available: 1 } });
+    expect(cfg.warnings[0]).toMatchObject({
+      code: 'GRIDTA_THREADS_EXCEED_CPUS',
+      details: { requested: 4, source: 'option', available: 1 },
+    });
     expect(cfg.warnings[0]!.message).toContain('4');
     expect(cfg.warnings[0]!.message).toContain('option');
   });
@@ -483,12 +598,21 @@ describe('engine and the [N1] variables', () => {
   it('rejects a variable that is not a boolean', () => {
     const { dir } = project(null);
     const e = configError(() => resolveIn(dir, {}, { GRIDTA_DISABLE_WASM: 'maybe' }));
-    expect(e.details).toEqual({ key: 'engine', source: 'env:GRIDTA_DISABLE_WASM', value: 'maybe', expected: 'a boolean (1, true, yes, on, 0, false, no, off)' });
+    expect(e.details).toEqual({
+      key: 'engine',
+      source: 'env:GRIDTA_DISABLE_WASM',
+      value: 'maybe',
+      expected: 'a boolean (1, true, yes, on, 0, false, no, off)',
+    });
   });
 });
 
 describe('shipped configs', () => {
-  it.each([['dev', 'auto'], ['test', 2], ['prod', 'auto']] as const)('%s resolves to the §1.2 values', (env, threads) => {
+  it.each([
+    ['dev', 'auto'],
+    ['test', 2],
+    ['prod', 'auto'],
+  ] as const)('%s resolves to the §1.2 values', (env, threads) => {
     const cfg = resolveConfig({ env, cwd: PACKAGE_ROOT, cgroupRoot: NO_CGROUP, osAvailableParallelism: 8 }, {});
     const file = join(PACKAGE_ROOT, 'configs', env, 'indicators.yaml');
     const yaml = `yaml:${file}`;
@@ -508,10 +632,27 @@ describe('describeSettings', () => {
     const { dir, file } = project('threads: 2');
     const rows = describeSettings(resolveIn(dir, {}, { GRIDTA_ENV: 'dev' }), { engine: 'wasm-simd' });
     expect(rows.map((r) => r.name)).toEqual([
-      'env', 'configPath', 'threads', 'cacheDir', 'cacheStrict', 'maxComputeBytesTotal', 'maxVariantsPerCompute', 'engine',
-      'batchVariants', 'maxBatchAttempts', 'batchTimeoutMs',
-      'jobsEnabled', 'jobsDsn', 'jobsSchema', 'jobsLeaseSeconds', 'jobsRetryLimit', 'jobsUnitVariants', 'jobsConcurrency',
-      'jobsPollIntervalMs', 'jobsMetricsPort', 'jobsMetricsHost',
+      'env',
+      'configPath',
+      'threads',
+      'cacheDir',
+      'cacheStrict',
+      'maxComputeBytesTotal',
+      'maxVariantsPerCompute',
+      'engine',
+      'batchVariants',
+      'maxBatchAttempts',
+      'batchTimeoutMs',
+      'jobsEnabled',
+      'jobsDsn',
+      'jobsSchema',
+      'jobsLeaseSeconds',
+      'jobsRetryLimit',
+      'jobsUnitVariants',
+      'jobsConcurrency',
+      'jobsPollIntervalMs',
+      'jobsMetricsPort',
+      'jobsMetricsHost',
     ]);
     expect(rows[0]).toEqual({ name: 'env', value: 'dev', source: 'env:GRIDTA_ENV' });
     expect(rows[2]).toEqual({ name: 'threads', value: 2, source: `yaml:${file}`, effective: 2 });

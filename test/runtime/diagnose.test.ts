@@ -19,8 +19,27 @@ const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const BUNDLED = join(ROOT, 'dist', 'wasm-cache');
 const DEV_YAML = join(ROOT, 'configs', 'dev', 'indicators.yaml');
 const ORDER = [
-  'env', 'configPath', 'threads', 'cacheDir', 'cacheStrict', 'maxComputeBytesTotal', 'maxVariantsPerCompute', 'engine', 'batchVariants', 'maxBatchAttempts', 'batchTimeoutMs',
-  'jobsEnabled', 'jobsDsn', 'jobsSchema', 'jobsLeaseSeconds', 'jobsRetryLimit', 'jobsUnitVariants', 'jobsConcurrency', 'jobsPollIntervalMs', 'jobsMetricsPort', 'jobsMetricsHost',
+  'env',
+  'configPath',
+  'threads',
+  'cacheDir',
+  'cacheStrict',
+  'maxComputeBytesTotal',
+  'maxVariantsPerCompute',
+  'engine',
+  'batchVariants',
+  'maxBatchAttempts',
+  'batchTimeoutMs',
+  'jobsEnabled',
+  'jobsDsn',
+  'jobsSchema',
+  'jobsLeaseSeconds',
+  'jobsRetryLimit',
+  'jobsUnitVariants',
+  'jobsConcurrency',
+  'jobsPollIntervalMs',
+  'jobsMetricsPort',
+  'jobsMetricsHost',
 ];
 const SECRET_NAME = 'AWS_SECRET_ACCESS_KEY';
 const SECRET = 'sk-live-7f3a9c1e5b2d4f6a8c0e';
@@ -70,7 +89,10 @@ async function validEntries(dir: string): Promise<Map<string, Target>> {
 
 beforeAll(() => {
   expect(existsSync(CLI), `${CLI} exists (build with npx tsc -p tsconfig.json)`).toBe(true);
-  expect(readdirSync(BUNDLED).some((f) => f.endsWith('.json')), `${BUNDLED} holds at least one entry (npm run build)`).toBe(true);
+  expect(
+    readdirSync(BUNDLED).some((f) => f.endsWith('.json')),
+    `${BUNDLED} holds at least one entry (npm run build)`,
+  ).toBe(true);
 });
 
 describe('settings and sources', () => {
@@ -80,7 +102,16 @@ describe('settings and sources', () => {
     expect(doc.settings.map((s) => s.name)).toEqual(ORDER);
     expect(setting(doc, 'env')).toEqual({ name: 'env', value: 'dev', source: 'default' });
     expect(setting(doc, 'configPath')).toEqual({ name: 'configPath', value: DEV_YAML, source: 'default' });
-    for (const name of ['threads', 'cacheStrict', 'maxComputeBytesTotal', 'maxVariantsPerCompute', 'engine', 'batchVariants', 'maxBatchAttempts', 'batchTimeoutMs']) {
+    for (const name of [
+      'threads',
+      'cacheStrict',
+      'maxComputeBytesTotal',
+      'maxVariantsPerCompute',
+      'engine',
+      'batchVariants',
+      'maxBatchAttempts',
+      'batchTimeoutMs',
+    ]) {
       expect(setting(doc, name).source, `${name} comes from the shipped dev file`).toBe(`yaml:${DEV_YAML}`);
     }
     expect(setting(doc, 'cacheDir').source).toBe('option');
@@ -98,7 +129,7 @@ describe('settings and sources', () => {
   it('reports the bundled config as default (bundled) outside a project', async () => {
     const doc = await diagnose({ cwd: tempDir(), cgroupRoot: NO_CGROUP, warmup: false }, {});
     expect(setting(doc, 'configPath')).toMatchObject({ value: DEV_YAML, source: 'default', detail: 'bundled' });
-    expect(setting(doc, 'cacheDir').value, 'the package\'s own cache/ ([K5a])').toBe(join(ROOT, 'cache'));
+    expect(setting(doc, 'cacheDir').value, "the package's own cache/ ([K5a])").toBe(join(ROOT, 'cache'));
   });
 
   it('names the variable that decided the engine', async () => {
@@ -114,7 +145,10 @@ describe('cpu', () => {
     expect(auto.cpu).toEqual({ osAvailableParallelism: 4, cgroupQuota: null, available: 4, threadsEffective: 4 });
     expect(setting(auto, 'threads')).toMatchObject({ value: 'auto', effective: 4 });
 
-    const over = await diagnose({ cwd: ROOT, cgroupRoot: NO_CGROUP, osAvailableParallelism: 4, warmup: false }, { GRIDTA_NUM_THREADS: '8' });
+    const over = await diagnose(
+      { cwd: ROOT, cgroupRoot: NO_CGROUP, osAvailableParallelism: 4, warmup: false },
+      { GRIDTA_NUM_THREADS: '8' },
+    );
     expect(over.cpu).toEqual({ osAvailableParallelism: 4, cgroupQuota: null, available: 4, threadsEffective: 8 });
     expect(over.status).toBe('warnings');
     expect(over.warnings.map((w) => w.code)).toContain('GRIDTA_THREADS_EXCEED_CPUS');
@@ -141,11 +175,11 @@ describe('cache', () => {
     const validKey = bundled.has(simdKey) ? simdKey : [...bundled.keys()][0]!;
     for (const ext of ['wasm', 'json']) copyFileSync(join(BUNDLED, `${validKey}.${ext}`), join(dir, `${validKey}.${ext}`));
     const corruptKey = 'c'.repeat(64);
-    writeFileSync(join(dir, `${corruptKey}.json`), '{"format":1,"key":"' + corruptKey + '","target":"simd","wasmBytes":4,"wasmSha256":"00"}');
+    writeFileSync(join(dir, `${corruptKey}.json`), `{"format":1,"key":"${corruptKey}","target":"simd","wasmBytes":4,"wasmSha256":"00"}`);
     writeFileSync(join(dir, `${corruptKey}.wasm`), Buffer.from([0, 97, 115, 109]));
     writeFileSync(join(dir, `${'0'.repeat(64)}.wasm`), Buffer.from([0, 97, 115, 109, 1, 0, 0, 0])); // orphan
     writeFileSync(join(dir, `${'1'.repeat(64)}.wasm.tmp-4242-abcdef`), 'partial'); // temporary
-    writeFileSync(join(dir, 'notes.txt'), 'not gridta\'s');
+    writeFileSync(join(dir, 'notes.txt'), "not gridta's");
     const before = readdirSync(dir).sort();
     const owned = before.filter((f) => f !== 'notes.txt').reduce((n, f) => n + statSync(join(dir, f)).size, 0);
 
@@ -153,9 +187,17 @@ describe('cache', () => {
     const expectedLookup = (key: string, target: Target): string =>
       key === validKey && bundled.get(key) === target ? 'cache' : bundled.get(key) === target ? 'bundled' : 'missing';
     expect(doc.cache).toEqual({
-      dir, exists: true, writable: true, strict: false,
-      entries: 1, bytes: owned, corrupt: 1, orphans: 1, tempFiles: 1,
-      bundledDir: BUNDLED, bundledEntries: bundled.size,
+      dir,
+      exists: true,
+      writable: true,
+      strict: false,
+      entries: 1,
+      bytes: owned,
+      corrupt: 1,
+      orphans: 1,
+      tempFiles: 1,
+      bundledDir: BUNDLED,
+      bundledEntries: bundled.size,
       keys: { simd: simdKey, scalar: scalarKey },
       lookup: { simd: expectedLookup(simdKey, 'simd'), scalar: expectedLookup(scalarKey, 'scalar') },
     });
@@ -203,7 +245,17 @@ describe('wasm, warmup and versions', () => {
     expect(doc.warmup.status, JSON.stringify(doc.warmup)).toBe('ok');
     if (doc.warmup.status !== 'ok') return;
     expect(['cache', 'bundled', 'compiled']).toContain(doc.warmup.cacheSource);
-    const keys = ['configMs', 'cacheLookupMs', 'compileMs', 'wasmCompileMs', 'instantiateMs', 'exerciseMs', 'poolStartMs', 'workersMs', 'totalMs'];
+    const keys = [
+      'configMs',
+      'cacheLookupMs',
+      'compileMs',
+      'wasmCompileMs',
+      'instantiateMs',
+      'exerciseMs',
+      'poolStartMs',
+      'workersMs',
+      'totalMs',
+    ];
     expect(Object.keys(doc.warmup.timings)).toEqual(keys);
     for (const k of keys) expect(doc.warmup.timings[k as keyof typeof doc.warmup.timings], k).toBeGreaterThanOrEqual(0);
     expect(doc.warmup.timings.totalMs).toBeGreaterThan(0);
@@ -215,9 +267,14 @@ describe('wasm, warmup and versions', () => {
   it('lists the versions', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
     expect(doc.versions).toEqual({
-      gridta: pkg.version, node: process.version, v8: process.versions.v8,
-      assemblyscript: pkg.dependencies.assemblyscript, piscina: expect.stringMatching(/^\d+\.\d+\.\d+/),
-      apacheArrow: pkg.dependencies['apache-arrow'], platform: process.platform, arch: process.arch,
+      gridta: pkg.version,
+      node: process.version,
+      v8: process.versions.v8,
+      assemblyscript: pkg.dependencies.assemblyscript,
+      piscina: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      apacheArrow: pkg.dependencies['apache-arrow'],
+      platform: process.platform,
+      arch: process.arch,
     });
   });
 
@@ -235,7 +292,9 @@ describe('configuration errors', () => {
     expect(doc.error).toMatchObject({ code: 'config_invalid', details: { key: 'threads', source: 'env:GRIDTA_NUM_THREADS', value: '0' } });
     expect(doc.settings.map((s) => s.name)).toEqual(ORDER);
     expect(setting(doc, 'threads')).toEqual({
-      name: 'threads', value: '0', source: 'env:GRIDTA_NUM_THREADS',
+      name: 'threads',
+      value: '0',
+      source: 'env:GRIDTA_NUM_THREADS',
       error: 'threads from env:GRIDTA_NUM_THREADS must be auto or an integer 1..256 (got "0")',
     });
     expect(setting(doc, 'maxVariantsPerCompute')).toEqual({ name: 'maxVariantsPerCompute', value: 600000, source: `yaml:${DEV_YAML}` });
@@ -249,14 +308,21 @@ describe('configuration errors', () => {
     writeFileSync(join(project, 'package.json'), '{"name":"user-project"}\n');
     mkdirSync(join(project, 'configs', 'dev'), { recursive: true });
     const file = join(project, 'configs', 'dev', 'indicators.yaml');
-    writeFileSync(file, 'schema_version: 1\ncompute:\n  thread: 4\n  max_batch_attempts: 0\n  cache_dir: mycache\n  batch_timeout_ms: 5000\n');
+    writeFileSync(
+      file,
+      'schema_version: 1\ncompute:\n  thread: 4\n  max_batch_attempts: 0\n  cache_dir: mycache\n  batch_timeout_ms: 5000\n',
+    );
     const leftovers = (): string[] => readdirSync(tmpdir()).filter((f) => f.startsWith('gridta-diagnose-'));
     const before = leftovers();
     const doc = await diagnose({ cwd: project, cgroupRoot: NO_CGROUP, osAvailableParallelism: 2, warmup: false }, {});
     expect(doc.status).toBe('error');
     expect(doc.error?.details).toMatchObject({ key: 'compute.thread', source: `yaml:${file}` });
     expect(setting(doc, 'configPath')).toMatchObject({ value: file, source: 'default', error: expect.stringContaining('compute.thread') });
-    expect(setting(doc, 'maxBatchAttempts')).toMatchObject({ value: 0, source: `yaml:${file}`, error: expect.stringContaining('max_batch_attempts') });
+    expect(setting(doc, 'maxBatchAttempts')).toMatchObject({
+      value: 0,
+      source: `yaml:${file}`,
+      error: expect.stringContaining('max_batch_attempts'),
+    });
     expect(setting(doc, 'cacheDir')).toEqual({ name: 'cacheDir', value: join(project, 'mycache'), source: `yaml:${file}` });
     expect(setting(doc, 'batchTimeoutMs')).toEqual({ name: 'batchTimeoutMs', value: 5000, source: `yaml:${file}` });
     expect(JSON.stringify(doc), 'no trace of the temporary copy').not.toContain('gridta-diagnose-');
@@ -269,16 +335,30 @@ describe('configuration errors', () => {
     mkdirSync(join(project, 'configs', 'dev'), { recursive: true });
     const file = join(project, 'configs', 'dev', 'indicators.yaml');
     writeFileSync(file, 'schema_version: 1\ncompute:\n  max_batch_attempts: 0\n  max_variants_per_compute: 1000\n');
-    const doc = await diagnose({ cwd: project, cgroupRoot: NO_CGROUP, osAvailableParallelism: 2, warmup: false, batchTimeoutMs: 5 }, { GRIDTA_MAX_COMPUTE_BYTES_TOTAL: 'lots' });
+    const doc = await diagnose(
+      { cwd: project, cgroupRoot: NO_CGROUP, osAvailableParallelism: 2, warmup: false, batchTimeoutMs: 5 },
+      { GRIDTA_MAX_COMPUTE_BYTES_TOTAL: 'lots' },
+    );
     expect(doc.status).toBe('error');
     const bytes = 'maxComputeBytesTotal from env:GRIDTA_MAX_COMPUTE_BYTES_TOTAL must be an integer 1..9007199254740991 (got "lots")';
     expect(doc.error).toEqual({
-      code: 'config_invalid', message: bytes,
-      details: { key: 'maxComputeBytesTotal', source: 'env:GRIDTA_MAX_COMPUTE_BYTES_TOTAL', value: 'lots', expected: 'an integer 1..9007199254740991' },
+      code: 'config_invalid',
+      message: bytes,
+      details: {
+        key: 'maxComputeBytesTotal',
+        source: 'env:GRIDTA_MAX_COMPUTE_BYTES_TOTAL',
+        value: 'lots',
+        expected: 'an integer 1..9007199254740991',
+      },
     });
     expect(doc.settings.filter((s) => s.error !== undefined)).toEqual([
       { name: 'maxComputeBytesTotal', value: 'lots', source: 'env:GRIDTA_MAX_COMPUTE_BYTES_TOTAL', error: bytes },
-      { name: 'maxBatchAttempts', value: 0, source: `yaml:${file}`, error: `maxBatchAttempts from yaml:${file} at compute.max_batch_attempts must be an integer 1..10 (got 0)` },
+      {
+        name: 'maxBatchAttempts',
+        value: 0,
+        source: `yaml:${file}`,
+        error: `maxBatchAttempts from yaml:${file} at compute.max_batch_attempts must be an integer 1..10 (got 0)`,
+      },
       { name: 'batchTimeoutMs', value: 5, source: 'option', error: 'batchTimeoutMs from option must be an integer 1000..86400000 (got 5)' },
     ]);
     // the other values of the same three layers are kept
@@ -309,7 +389,11 @@ describe('configuration errors', () => {
       else process.env.TMPDIR = saved;
     }
     expect(doc.error?.details).toMatchObject({ key: 'compute.thread', source: `yaml:${file}` });
-    expect(setting(doc, 'maxBatchAttempts')).toMatchObject({ value: 0, source: `yaml:${file}`, error: expect.stringContaining('max_batch_attempts') });
+    expect(setting(doc, 'maxBatchAttempts')).toMatchObject({
+      value: 0,
+      source: `yaml:${file}`,
+      error: expect.stringContaining('max_batch_attempts'),
+    });
     expect(tree(project)).toEqual(before);
     expect(readFileSync(file, 'utf8')).toBe(yaml);
   });
@@ -317,7 +401,11 @@ describe('configuration errors', () => {
   it('reports an invalid GRIDTA_ENV without guessing the file', async () => {
     const doc = await diagnose({ cwd: ROOT, warmup: false }, { GRIDTA_ENV: 'staging', GRIDTA_MAX_BATCH_ATTEMPTS: '4' });
     expect(doc.status).toBe('error');
-    expect(setting(doc, 'env')).toMatchObject({ value: 'staging', source: 'env:GRIDTA_ENV', error: expect.stringContaining('dev | test | prod') });
+    expect(setting(doc, 'env')).toMatchObject({
+      value: 'staging',
+      source: 'env:GRIDTA_ENV',
+      error: expect.stringContaining('dev | test | prod'),
+    });
     expect(setting(doc, 'configPath')).toMatchObject({ value: null, source: 'default' });
     expect(doc.settings.map((s) => s.name)).toEqual(ORDER);
   });
@@ -393,7 +481,9 @@ describe('gridta diagnose (built CLI)', () => {
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/^gridta diagnose — status: error$/m);
     expect(text.stdout).toMatch(/^threads\s+"0"\s+env:GRIDTA_NUM_THREADS/m);
-    expect(text.stdout).toMatch(/^error {6}config_invalid: threads from env:GRIDTA_NUM_THREADS must be auto or an integer 1\.\.256 \(got "0"\)$/m);
+    expect(text.stdout).toMatch(
+      /^error {6}config_invalid: threads from env:GRIDTA_NUM_THREADS must be auto or an integer 1\.\.256 \(got "0"\)$/m,
+    );
   });
 
   it('exits 2 on bad usage', () => {

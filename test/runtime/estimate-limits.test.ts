@@ -21,9 +21,17 @@ import { rejection, thrown } from '../helpers/errors.js';
 
 const T = 1_000_000;
 const close = new Float32Array(T).map((_, i) => 100 + Math.sin(i / 40));
-const candles: Candles = createCandles({ instrumentId: 'test:EST', timeframe: '1m', tsOpen: new Float64Array(T).map((_, i) => i * 60_000), close });
+const candles: Candles = createCandles({
+  instrumentId: 'test:EST',
+  timeframe: '1m',
+  tsOpen: new Float64Array(T).map((_, i) => i * 60_000),
+  close,
+});
 const sma = (count: number, layout?: 'VARIANT_MAJOR'): GridSpec => ({
-  indicatorId: 'ma.sma', source: ['close'], params: { window: { mode: 'range', start: 2, stopIncl: 1 + count, step: 1 } }, ...(layout ? { layout } : {}),
+  indicatorId: 'ma.sma',
+  source: ['close'],
+  params: { window: { mode: 'range', start: 2, stopIncl: 1 + count, step: 1 } },
+  ...(layout ? { layout } : {}),
 });
 
 const engines: Engine[] = [];
@@ -56,7 +64,13 @@ describe('estimate refuses what compute refuses: the 4 GiB WebAssembly memory', 
     const fromEstimate = thrown(() => e.estimate(over, T));
     expect(fromEstimate).toBeInstanceOf(GridValidationError);
     expect(summary(fromEstimate)).toEqual(summary(fromCompute));
-    expect(fromEstimate.details).toEqual({ indicatorId: 'ma.sma', field: 'grid', reason: 'too_many_values', value: need, expected: `<= ${MAX_MEMORY_BYTES} bytes in one WebAssembly memory` });
+    expect(fromEstimate.details).toEqual({
+      indicatorId: 'ma.sma',
+      field: 'grid',
+      reason: 'too_many_values',
+      value: need,
+      expected: `<= ${MAX_MEMORY_BYTES} bytes in one WebAssembly memory`,
+    });
     expect(e.estimate(over, T, { throwOnGuard: false }).withinGuards).toBe(false);
     expect(e.estimate(over, candles, { throwOnGuard: false }).withinGuards).toBe(false);
   });
@@ -84,7 +98,19 @@ describe('estimate refuses what compute refuses: the 4 GiB WebAssembly memory', 
     const one = sma(1);
     const e = engine({ threads: 1, maxComputeBytesTotal: 8 * 2 ** 30 });
     const g = materializeGrid(one, registry);
-    const plan = planLayout({ def: g.def, kernel: g.def.kernel!, axes: g.axes, t, variants: 1, layout: g.layout, outputs: g.def.outputs, threads: 1, executors: 1, inProcess: true, batchVariants: 'auto' });
+    const plan = planLayout({
+      def: g.def,
+      kernel: g.def.kernel!,
+      axes: g.axes,
+      t,
+      variants: 1,
+      layout: g.layout,
+      outputs: g.def.outputs,
+      threads: 1,
+      executors: 1,
+      inProcess: true,
+      batchVariants: 'auto',
+    });
     expect(plan.outputOffsets.length * t * 4).toBeLessThan(MAX_MEMORY_BYTES / 5);
     expect(plan.totalBytes).toBeGreaterThan(MAX_MEMORY_BYTES);
     const err = thrown(() => e.estimate(one, t));
@@ -127,9 +153,14 @@ describe('estimate refuses what compute refuses: the 4 GiB WebAssembly memory', 
 
   it('gridta estimate exits 4 and says why when only the WebAssembly memory refuses the grid', () => {
     const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
-    let rc = 0, out = '';
+    let rc = 0,
+      out = '';
     try {
-      out = execFileSync(process.execPath, [main, 'estimate', 'ma.sma', '--grid', 'window=2..1101', '--grid', 'source=close', '--t', String(T)], { encoding: 'utf8', env: { ...process.env, GRIDTA_ENV: 'test' } });
+      out = execFileSync(
+        process.execPath,
+        [main, 'estimate', 'ma.sma', '--grid', 'window=2..1101', '--grid', 'source=close', '--t', String(T)],
+        { encoding: 'utf8', env: { ...process.env, GRIDTA_ENV: 'test' } },
+      );
     } catch (e) {
       rc = (e as { status: number }).status;
       out = String((e as { stdout: string }).stdout);

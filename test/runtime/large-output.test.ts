@@ -21,14 +21,23 @@ const T = 2 ** 21;
 
 const walk = randomWalk(T, 13, 'large');
 const candles: Candles = createCandles({
-  instrumentId: 'test:LARGE', timeframe: '1m', tsOpen: new Float64Array(T).map((_, i) => i * 60_000),
-  open: walk.open, high: walk.high, low: walk.low, close: walk.close, volume: walk.volume,
+  instrumentId: 'test:LARGE',
+  timeframe: '1m',
+  tsOpen: new Float64Array(T).map((_, i) => i * 60_000),
+  open: walk.open,
+  high: walk.high,
+  low: walk.low,
+  close: walk.close,
+  volume: walk.volume,
 });
 
 const engines = new Map<number, Engine>();
 function engine(threads: number): Engine {
   let e = engines.get(threads);
-  if (!e) engines.set(threads, (e = createEngine({ env: 'test', threads, onWarning: () => undefined })));
+  if (!e) {
+    e = createEngine({ env: 'test', threads, onWarning: () => undefined });
+    engines.set(threads, e);
+  }
   return e;
 }
 afterAll(async () => {
@@ -44,7 +53,11 @@ const windows = (start: number, count: number) => ({ mode: 'range' as const, sta
  * 3 GiB inside the first output, the variant (VARIANT_MAJOR) or bar (TIME_MAJOR) holding that byte.
  * The other outputs lie above the first, so their checked values sit past the boundaries too.
  */
-async function check(grid: GridSpec, layout: Layout, threads: number): Promise<{ compared: number; bytes: number; ms: number; batches: number; batchVariants: number }> {
+async function check(
+  grid: GridSpec,
+  layout: Layout,
+  threads: number,
+): Promise<{ compared: number; bytes: number; ms: number; batches: number; batchVariants: number }> {
   const def = registry.get(grid.indicatorId);
   const t0 = performance.now();
   let tensor: Awaited<ReturnType<Engine['compute']>> | undefined = await engine(threads).compute({ candles, grid, layout });
@@ -64,7 +77,15 @@ async function check(grid: GridSpec, layout: Layout, threads: number): Promise<{
     // the reference's last bar is a number here (the series has no holes), so a NaN there is caught
     expect(Number.isFinite(ref[tensor.outputs[0]!.name]![T - 1]!)).toBe(true);
     const firstValid = Math.max(...Object.values(ref).map((col) => col.findIndex((x) => !Number.isNaN(x))));
-    const bars = new Set([0, Math.max(0, firstValid - 1), Math.max(0, firstValid), T >> 1, T - 2, T - 1, ...(tm ? boundaries.map((b) => Math.floor(b / (V * 4))) : [])]);
+    const bars = new Set([
+      0,
+      Math.max(0, firstValid - 1),
+      Math.max(0, firstValid),
+      T >> 1,
+      T - 2,
+      T - 1,
+      ...(tm ? boundaries.map((b) => Math.floor(b / (V * 4))) : []),
+    ]);
     for (const o of tensor.outputs) {
       const got = words(o.values);
       const want = words(ref[o.name]!);
@@ -83,8 +104,10 @@ async function check(grid: GridSpec, layout: Layout, threads: number): Promise<{
 
 describe('outputs past 2 GiB and 3 GiB equal the reference', () => {
   const cases: { layout: Layout; threads: number }[] = [
-    { layout: 'TIME_MAJOR', threads: 1 }, { layout: 'VARIANT_MAJOR', threads: 1 },
-    { layout: 'TIME_MAJOR', threads: 2 }, { layout: 'VARIANT_MAJOR', threads: 2 },
+    { layout: 'TIME_MAJOR', threads: 1 },
+    { layout: 'VARIANT_MAJOR', threads: 1 },
+    { layout: 'TIME_MAJOR', threads: 2 },
+    { layout: 'VARIANT_MAJOR', threads: 2 },
   ];
   for (const { layout, threads } of cases) {
     it(`ma.sma 386 windows (3.02 GiB), ${layout}, threads ${threads}`, async () => {
@@ -106,7 +129,8 @@ describe('outputs past 2 GiB and 3 GiB equal the reference', () => {
 
   it('momentum.macd 3 outputs × 90 variants (2.11 GiB), VARIANT_MAJOR, threads 1', async () => {
     const grid: GridSpec = {
-      indicatorId: 'momentum.macd', source: ['close'],
+      indicatorId: 'momentum.macd',
+      source: ['close'],
       params: { fast_window: windows(3, 9), slow_window: windows(20, 10), signal_window: { mode: 'explicit', values: [9] } },
     };
     const r = await check(grid, 'VARIANT_MAJOR', 1);

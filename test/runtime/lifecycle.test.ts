@@ -19,14 +19,24 @@ const engine = (opts: Parameters<typeof createEngine>[0]): Engine => {
   opened.push(e);
   return e;
 };
-afterAll(async () => { await Promise.all(opened.map((e) => e.close())); });
+afterAll(async () => {
+  await Promise.all(opened.map((e) => e.close()));
+});
 
 /** 'resolved', the error `p` rejects with, or 'timeout' when it has not settled within `ms` (a tensor is never printed whole). */
 async function settled(p: Promise<unknown>, ms: number): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), ms); });
+  const timeout = new Promise<'timeout'>((r) => {
+    timer = setTimeout(() => r('timeout'), ms);
+  });
   try {
-    return await Promise.race([p.then(() => 'resolved', (e: unknown) => e), timeout]);
+    return await Promise.race([
+      p.then(
+        () => 'resolved',
+        (e: unknown) => e,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -36,7 +46,10 @@ const osThreads = (): number => Number(/Threads:\s+(\d+)/.exec(readFileSync('/pr
 
 function fullGc(): void {
   const existing = (globalThis as { gc?: () => void }).gc;
-  if (typeof existing === 'function') return existing();
+  if (typeof existing === 'function') {
+    existing();
+    return;
+  }
   v8.setFlagsFromString('--expose_gc');
   (vm.runInNewContext('gc') as () => void)();
 }
@@ -86,7 +99,15 @@ describe('close during a compute', () => {
       await e.warmup();
       let closing: Promise<void> | undefined;
       const seen: number[] = [];
-      const running = e.compute({ candles, grid, batchVariants: 4, onProgress: (p) => { seen.push(p.batchesDone); closing ??= e.close(); } });
+      const running = e.compute({
+        candles,
+        grid,
+        batchVariants: 4,
+        onProgress: (p) => {
+          seen.push(p.batchesDone);
+          closing ??= e.close();
+        },
+      });
       const err = await settled(running, 15_000);
       expect(err).toBeInstanceOf(ComputeCancelled);
       const d = (err as ComputeCancelled).details;
@@ -96,7 +117,10 @@ describe('close during a compute', () => {
       expect(d.processed).toBeLessThan(V);
       expect(seen).toEqual([1]); // nothing reported once closing
       expect(await settled(closing!, 15_000)).toBe('resolved');
-      const after = await e.compute({ candles, grid }).then(() => null, (x: unknown) => x);
+      const after = await e.compute({ candles, grid }).then(
+        () => null,
+        (x: unknown) => x,
+      );
       expect(after).toBeInstanceOf(GridtaError);
       expect(after).not.toBeInstanceOf(ComputeCancelled);
       expect((after as GridtaError).code).toBe('engine_closed');
@@ -107,7 +131,14 @@ describe('close during a compute', () => {
     const e = engine({ threads: 2 });
     await e.warmup();
     let closing: Promise<void> | undefined;
-    const first = e.compute({ candles, grid, batchVariants: 4, onProgress: () => { closing ??= e.close(); } });
+    const first = e.compute({
+      candles,
+      grid,
+      batchVariants: 4,
+      onProgress: () => {
+        closing ??= e.close();
+      },
+    });
     const second = e.compute({ candles, grid, batchVariants: 4 });
     for (const p of [first, second]) {
       const err = await settled(p, 15_000);
@@ -145,11 +176,17 @@ describe('abort at every phase', () => {
         const ac = new AbortController();
         const seen: ComputeProgress[] = [];
         let late = 0;
-        const p = e.compute({ candles, grid, batchVariants, signal: ac.signal, onProgress: (pr) => {
-          if (ac.signal.aborted) late++;
-          seen.push(pr);
-          when(pr, ac);
-        } });
+        const p = e.compute({
+          candles,
+          grid,
+          batchVariants,
+          signal: ac.signal,
+          onProgress: (pr) => {
+            if (ac.signal.aborted) late++;
+            seen.push(pr);
+            when(pr, ac);
+          },
+        });
         when(null, ac);
         const err = await settled(p, 20_000);
         return { err, seen, late };
@@ -173,14 +210,18 @@ describe('abort at every phase', () => {
       });
 
       it('during the first batch: rejects and reports no progress after the abort', async () => {
-        const { err, late } = await run((p, ac) => { if (p === null) ac.abort(new Error('first')); });
+        const { err, late } = await run((p, ac) => {
+          if (p === null) ac.abort(new Error('first'));
+        });
         const c = cancelled(err, 'first');
         expect(c.details.processed).toBeLessThan(V);
         expect(late).toBe(0);
       });
 
       it('during the last batch: rejects and reports no progress after the abort', async () => {
-        const { err, seen, late } = await run((p, ac) => { if (p && p.batchesDone === p.batchesTotal - 1) ac.abort(new Error('last')); });
+        const { err, seen, late } = await run((p, ac) => {
+          if (p && p.batchesDone === p.batchesTotal - 1) ac.abort(new Error('last'));
+        });
         const c = cancelled(err, 'last');
         expect(seen.at(-1)!.batchesDone).toBe(15);
         expect(c.details.processed).toBeGreaterThanOrEqual(60);
@@ -188,14 +229,18 @@ describe('abort at every phase', () => {
       });
 
       it('after the last batch, before the tensor: rejects with every variant processed', async () => {
-        const { err, seen, late } = await run((p, ac) => { if (p && p.batchesDone === p.batchesTotal) ac.abort(new Error('done')); });
+        const { err, seen, late } = await run((p, ac) => {
+          if (p && p.batchesDone === p.batchesTotal) ac.abort(new Error('done'));
+        });
         expect(seen.at(-1)!.processed).toBe(V);
         expect(cancelled(err, 'done').details.processed).toBe(V);
         expect(late).toBe(0);
       });
 
       it('during the last batch with the default batching: rejects', async () => {
-        const { err, seen, late } = await run((p, ac) => { if (p && p.batchesDone === p.batchesTotal - 1) ac.abort(new Error('default')); }, undefined);
+        const { err, seen, late } = await run((p, ac) => {
+          if (p && p.batchesDone === p.batchesTotal - 1) ac.abort(new Error('default'));
+        }, undefined);
         expect(seen.length).toBeGreaterThan(0);
         cancelled(err, 'default');
         expect(late).toBe(0);

@@ -14,7 +14,15 @@ describe('in-process long work', () => {
   it('reports progress after every batch, never decreasing, the last one complete before resolving', async () => {
     const seen: { processed: number; batchesDone: number; batchesTotal: number }[] = [];
     let resolved = false;
-    const p = engine.compute({ candles, grid, batchVariants: 8, onProgress: (pr) => { expect(resolved).toBe(false); seen.push(pr); } });
+    const p = engine.compute({
+      candles,
+      grid,
+      batchVariants: 8,
+      onProgress: (pr) => {
+        expect(resolved).toBe(false);
+        seen.push(pr);
+      },
+    });
     expect(seen).toHaveLength(0); // never called synchronously inside compute()
     const t = await p;
     resolved = true;
@@ -26,8 +34,21 @@ describe('in-process long work', () => {
   it('stops at the next batch boundary when aborted from a progress callback', async () => {
     const ac = new AbortController();
     const seen: number[] = [];
-    const err = await engine.compute({ candles, grid, batchVariants: 4, signal: ac.signal, onProgress: (p) => { seen.push(p.processed); if (p.processed === 12) ac.abort(new Error('enough')); } })
-      .then(() => null, (e) => e);
+    const err = await engine
+      .compute({
+        candles,
+        grid,
+        batchVariants: 4,
+        signal: ac.signal,
+        onProgress: (p) => {
+          seen.push(p.processed);
+          if (p.processed === 12) ac.abort(new Error('enough'));
+        },
+      })
+      .then(
+        () => null,
+        (e) => e,
+      );
     expect(err).toBeInstanceOf(ComputeCancelled);
     expect(err.details).toEqual({ processed: 12, total: 64, reason: 'enough' });
     expect(seen).toEqual([4, 8, 12]);
@@ -36,7 +57,17 @@ describe('in-process long work', () => {
   it('rejects with the value a progress callback throws and dispatches nothing after it', async () => {
     const boom = new Error('callback failed');
     let calls = 0;
-    await expect(engine.compute({ candles, grid, batchVariants: 16, onProgress: () => { calls++; throw boom; } })).rejects.toBe(boom);
+    await expect(
+      engine.compute({
+        candles,
+        grid,
+        batchVariants: 16,
+        onProgress: () => {
+          calls++;
+          throw boom;
+        },
+      }),
+    ).rejects.toBe(boom);
     expect(calls).toBe(1);
   });
 

@@ -7,9 +7,18 @@ describe('memory of dead tensors', () => {
   it('is reclaimed: twelve 200 MB computes grow the resident set by far less than 2.4 GB', async () => {
     const t = 500_000;
     const close = new Float32Array(t).map((_, i) => 100 + Math.sin(i / 50));
-    const candles = createCandles({ instrumentId: 'test:MEM', timeframe: '1m', tsOpen: new Float64Array(t).map((_, i) => i * 60_000), close });
+    const candles = createCandles({
+      instrumentId: 'test:MEM',
+      timeframe: '1m',
+      tsOpen: new Float64Array(t).map((_, i) => i * 60_000),
+      close,
+    });
     const engine = createEngine({ env: 'test', threads: 1, onWarning: () => undefined });
-    const grid = { indicatorId: 'ma.ema', source: ['close'], params: { window: { mode: 'range' as const, start: 2, stopIncl: 101, step: 1 } } };
+    const grid = {
+      indicatorId: 'ma.ema',
+      source: ['close'],
+      params: { window: { mode: 'range' as const, start: 2, stopIncl: 101, step: 1 } },
+    };
     await engine.compute({ candles, grid });
     const before = process.memoryUsage().rss;
     let last = 0;

@@ -12,14 +12,20 @@ import { randomWalk } from '../helpers/series.js';
 process.env.GRIDTA_TEST_FAULTS = '1';
 
 const candles = candlesOf(randomWalk(20_000, 5));
-const grid: GridSpec = { indicatorId: 'ma.ema', source: ['close', 'hlc3'], params: { window: { mode: 'range', start: 5, stopIncl: 64, step: 1 } } }; // V = 120, T·V = 2.4M
+const grid: GridSpec = {
+  indicatorId: 'ma.ema',
+  source: ['close', 'hlc3'],
+  params: { window: { mode: 'range', start: 5, stopIncl: 64, step: 1 } },
+}; // V = 120, T·V = 2.4M
 const opened: Engine[] = [];
 const engine = (opts: Parameters<typeof createEngine>[0] = {}): Engine => {
   const e = createEngine({ env: 'test', engine: 'wasm-simd', onWarning: () => undefined, ...opts });
   opened.push(e);
   return e;
 };
-afterAll(async () => { await Promise.all(opened.map((e) => e.close())); });
+afterAll(async () => {
+  await Promise.all(opened.map((e) => e.close()));
+});
 
 describe('worker pool', () => {
   it('gives bit-identical results for threads 1, 2 and 3 and batch sizes 1, 7 and all', async () => {
@@ -39,7 +45,11 @@ describe('worker pool', () => {
     const long = randomWalk(90_000, 9);
     for (const i of [3, 4, 29_000, 29_951, 29_952, 44_000]) long.close[i] = NaN;
     const lc = candlesOf(long);
-    const lg: GridSpec = { indicatorId: 'ma.ema', source: ['close', 'hlc3'], params: { window: { mode: 'range', start: 2, stopIncl: 20, step: 1 } } }; // warm-up 4096 + 128·20 bars, V = 38
+    const lg: GridSpec = {
+      indicatorId: 'ma.ema',
+      source: ['close', 'hlc3'],
+      params: { window: { mode: 'range', start: 2, stopIncl: 20, step: 1 } },
+    }; // warm-up 4096 + 128·20 bars, V = 38
 
     it('give results bit-identical to one thread, one piece per worker, and progress that ends at every variant', async () => {
       const want = await engine({ threads: 1 }).compute({ candles: lc, grid: lg });
@@ -70,7 +80,10 @@ describe('worker pool', () => {
   });
 
   it('runs small grids in-process even with a pool', async () => {
-    const t = await engine({ threads: 2 }).compute({ candles: candlesOf(randomWalk(1000, 2)), grid: { indicatorId: 'ma.ema', source: ['close'], params: { window: [5, 10, 20, 30] } } });
+    const t = await engine({ threads: 2 }).compute({
+      candles: candlesOf(randomWalk(1000, 2)),
+      grid: { indicatorId: 'ma.ema', source: ['close'], params: { window: [5, 10, 20, 30] } },
+    });
     expect(t.meta.threads).toBe(1);
   });
 
@@ -88,8 +101,20 @@ describe('worker pool', () => {
     const e = engine({ threads: 2 });
     const ac = new AbortController();
     const seen: number[] = [];
-    const p = e.compute({ candles, grid, batchVariants: 4, signal: ac.signal, onProgress: (pr) => { seen.push(pr.processed); if (seen.length === 1) ac.abort(new Error('stop')); } });
-    const err = await p.then(() => null, (x) => x);
+    const p = e.compute({
+      candles,
+      grid,
+      batchVariants: 4,
+      signal: ac.signal,
+      onProgress: (pr) => {
+        seen.push(pr.processed);
+        if (seen.length === 1) ac.abort(new Error('stop'));
+      },
+    });
+    const err = await p.then(
+      () => null,
+      (x) => x,
+    );
     expect(err).toBeInstanceOf(ComputeCancelled);
     expect(err.details.processed).toBeGreaterThan(0);
     expect(err.details.processed).toBeLessThan(120);
@@ -104,7 +129,10 @@ describe('worker pool', () => {
   it('rejects at once when the signal is already aborted', async () => {
     const ac = new AbortController();
     ac.abort(new Error('before'));
-    await expect(engine({ threads: 2 }).compute({ candles, grid, signal: ac.signal })).rejects.toMatchObject({ code: 'compute_cancelled', details: { processed: 0, reason: 'before' } });
+    await expect(engine({ threads: 2 }).compute({ candles, grid, signal: ac.signal })).rejects.toMatchObject({
+      code: 'compute_cancelled',
+      details: { processed: 0, reason: 'before' },
+    });
   });
 
   it('recomputes the batch of a worker that exits mid-batch, bit for bit, counting the attempts', async () => {
@@ -117,20 +145,39 @@ describe('worker pool', () => {
 
   it('fails with WorkerCrashedError after the configured attempts, and the pool stays usable', async () => {
     const e = engine({ threads: 2, maxBatchAttempts: 2, __faults: { batch: 1, times: 5, mode: 'exit' } });
-    const err = await e.compute({ candles, grid, batchVariants: 8 }).then(() => null, (x) => x);
+    const err = await e.compute({ candles, grid, batchVariants: 8 }).then(
+      () => null,
+      (x) => x,
+    );
     expect(err).toBeInstanceOf(WorkerCrashedError);
-    expect(err.details).toMatchObject({ indicatorId: 'ma.ema', batchIndex: 1, variantStart: 8, variantEnd: 16, attempts: 2, cause: 'exit' });
+    expect(err.details).toMatchObject({
+      indicatorId: 'ma.ema',
+      batchIndex: 1,
+      variantStart: 8,
+      variantEnd: 16,
+      attempts: 2,
+      cause: 'exit',
+    });
   });
 
   it('terminates a batch that hangs past the timeout and retries it', async () => {
     const want = await engine({ threads: 1 }).compute({ candles, grid });
-    const got = await engine({ threads: 2, batchTimeoutMs: 1000, __faults: { batch: 0, times: 1, mode: 'hang' } }).compute({ candles, grid, batchVariants: 30 });
+    const got = await engine({ threads: 2, batchTimeoutMs: 1000, __faults: { batch: 0, times: 1, mode: 'hang' } }).compute({
+      candles,
+      grid,
+      batchVariants: 30,
+    });
     expect(firstBitDiff(got.values, want.values)).toBe(-1);
     expect(got.meta.attempts).toBe(got.meta.batches + 1);
   }, 30_000);
 
   it('reports a trap as KernelError without retrying', async () => {
-    const err = await engine({ threads: 2, __faults: { batch: 0, times: 1, mode: 'trap' } }).compute({ candles, grid, batchVariants: 30 }).then(() => null, (x) => x);
+    const err = await engine({ threads: 2, __faults: { batch: 0, times: 1, mode: 'trap' } })
+      .compute({ candles, grid, batchVariants: 30 })
+      .then(
+        () => null,
+        (x) => x,
+      );
     expect(err).toBeInstanceOf(KernelError);
     expect(err.details).toMatchObject({ batchIndex: 0, variantStart: 0, variantEnd: 30 });
   });

@@ -16,7 +16,9 @@ describe('README quick start', () => {
     try {
       const file = join(dir, 'quick.mjs');
       writeFileSync(file, m![1]!);
-      const out = execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8', env: { ...process.env, GRIDTA_ENV: 'test' } }).trim().split('\n');
+      const out = execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8', env: { ...process.env, GRIDTA_ENV: 'test' } })
+        .trim()
+        .split('\n');
       expect(out[0]).toBe('[ 5550, 392 ]');
       expect(Number(out[1])).toBeGreaterThan(0);
       expect(out[2]).toMatch(/^[0-9a-f]{64}$/);

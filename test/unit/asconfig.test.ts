@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { TARGET_FLAGS } from '../../src/runtime/cache.js';
 
 const asconfig = JSON.parse(readFileSync(fileURLToPath(new URL('../../asconfig.json', import.meta.url)), 'utf8')) as {
-  targets: Record<string, Record<string, unknown>>; options: Record<string, unknown>;
+  targets: Record<string, Record<string, unknown>>;
+  options: Record<string, unknown>;
 };
 
 /** asconfig options → the set of `--flag value` tokens asc would receive. */
@@ -26,7 +27,10 @@ function tokens(flags: readonly string[]): string[] {
   for (let i = 0; i < flags.length; i++) {
     const f = flags[i]!;
     const next = flags[i + 1];
-    if (next !== undefined && !next.startsWith('--')) { out.push(`${f} ${next}`); i++; } else out.push(f);
+    if (next !== undefined && !next.startsWith('--')) {
+      out.push(`${f} ${next}`);
+      i++;
+    } else out.push(f);
   }
   return out.sort();
 }
@@ -45,7 +49,10 @@ describe('asconfig.json', () => {
 });
 
 describe('kernel chunk and tile lengths', () => {
-  it.each([['CHUNK', 'KERNEL_CHUNK'], ['TILE', 'KERNEL_TILE']] as const)('%s is the same in assembly/lanes.ts and the registry (%s, which sizes scratch)', async (name, registryName) => {
+  it.each([
+    ['CHUNK', 'KERNEL_CHUNK'],
+    ['TILE', 'KERNEL_TILE'],
+  ] as const)('%s is the same in assembly/lanes.ts and the registry (%s, which sizes scratch)', async (name, registryName) => {
     const types = await import('../../src/registry/types.js');
     const lanes = readFileSync(fileURLToPath(new URL('../../assembly/lanes.ts', import.meta.url)), 'utf8');
     const m = new RegExp(`export const ${name}: i32 = (\\d+);`).exec(lanes);

@@ -15,19 +15,42 @@ function files(dir: string): string[] {
 
 function imports(file: string): string[] {
   const src = readFileSync(file, 'utf8');
-  return [...src.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/gm), ...src.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
+  return [
+    ...src.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/gm),
+    ...src.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g),
+  ].map((m) => m[1]!);
 }
 
 const RULES: { dir: string; forbidden: RegExp[]; why: string }[] = [
   { dir: 'assembly', forbidden: [/^\.\.\//, /^node:/], why: 'kernels import only assembly/' },
-  { dir: 'src/registry', forbidden: [/^node:/, /\/(runtime|compute|candles|arrow|cli)\//, /^(yaml|piscina|apache-arrow)$/], why: 'registry is pure' },
+  {
+    dir: 'src/registry',
+    forbidden: [/^node:/, /\/(runtime|compute|candles|arrow|cli)\//, /^(yaml|piscina|apache-arrow)$/],
+    why: 'registry is pure',
+  },
   { dir: 'src/reference', forbidden: [/^node:/, /\/(runtime|compute|candles|arrow|cli)\//], why: 'reference is pure' },
-  { dir: 'src/grid', forbidden: [/^node:(?!crypto)/, /\/(runtime|compute|candles|arrow|cli)\//, /^(yaml|piscina|apache-arrow)$/], why: 'grid is pure (node:crypto allowed)' },
+  {
+    dir: 'src/grid',
+    forbidden: [/^node:(?!crypto)/, /\/(runtime|compute|candles|arrow|cli)\//, /^(yaml|piscina|apache-arrow)$/],
+    why: 'grid is pure (node:crypto allowed)',
+  },
   { dir: 'src/guards', forbidden: [/^node:/, /\/(runtime|compute|candles|arrow|cli)\//], why: 'guards are pure' },
-  { dir: 'src/candles', forbidden: [/\/(runtime|compute|arrow|cli)\//, /^(piscina|apache-arrow|yaml)$/], why: 'candles: pure modules and node:fs only' },
-  { dir: 'src/compute', forbidden: [/\/(runtime|arrow|cli)\//, /^(piscina|apache-arrow|yaml)$/], why: 'compute: no config, no pool, no arrow' },
+  {
+    dir: 'src/candles',
+    forbidden: [/\/(runtime|compute|arrow|cli)\//, /^(piscina|apache-arrow|yaml)$/],
+    why: 'candles: pure modules and node:fs only',
+  },
+  {
+    dir: 'src/compute',
+    forbidden: [/\/(runtime|arrow|cli)\//, /^(piscina|apache-arrow|yaml)$/],
+    why: 'compute: no config, no pool, no arrow',
+  },
   { dir: 'src/arrow', forbidden: [/\/(runtime|cli)\//], why: 'arrow: no runtime' },
-  { dir: 'src/runtime', forbidden: [/\/cli\//, /bench\//, /\/jobs\//, /^(pg|pg-boss|prom-client)$/], why: 'runtime: no cli or bench, no jobs or PostgreSQL' },
+  {
+    dir: 'src/runtime',
+    forbidden: [/\/cli\//, /bench\//, /\/jobs\//, /^(pg|pg-boss|prom-client)$/],
+    why: 'runtime: no cli or bench, no jobs or PostgreSQL',
+  },
   { dir: 'src/jobs', forbidden: [/\/cli\//, /bench\//], why: 'jobs: no cli or bench' },
   { dir: 'src/util', forbidden: [/^(?!\.\/)/], why: 'util imports nothing outside itself (no node:*): the pure modules use it' },
 ];
@@ -36,7 +59,11 @@ const RULES: { dir: string; forbidden: RegExp[]; why: string }[] = [
 const DB = [/^(pg|pg-boss|prom-client)$/, /\/jobs\//];
 describe.each(['src/registry', 'src/reference', 'src/grid', 'src/guards', 'src/candles', 'src/compute', 'src/arrow'])('%s', (dir) => {
   it('never imports the jobs layer, pg, pg-boss or prom-client', () => {
-    const offenders = files(join(root, dir)).flatMap((f) => imports(f).filter((s) => DB.some((re) => re.test(s))).map((s) => `${relative(root, f)} imports ${s}`));
+    const offenders = files(join(root, dir)).flatMap((f) =>
+      imports(f)
+        .filter((s) => DB.some((re) => re.test(s)))
+        .map((s) => `${relative(root, f)} imports ${s}`),
+    );
     expect(offenders).toEqual([]);
   });
 });
@@ -46,9 +73,11 @@ describe.each(['src/registry', 'src/reference', 'src/grid', 'src/guards', 'src/c
 describe('src/', () => {
   it('never imports bench/', () => {
     const bench = join(root, 'bench') + sep;
-    const offenders = files(join(root, 'src')).flatMap((f) => imports(f)
-      .filter((s) => s.startsWith('.') && resolve(dirname(f), s).startsWith(bench))
-      .map((s) => `${relative(root, f)} imports ${s}`));
+    const offenders = files(join(root, 'src')).flatMap((f) =>
+      imports(f)
+        .filter((s) => s.startsWith('.') && resolve(dirname(f), s).startsWith(bench))
+        .map((s) => `${relative(root, f)} imports ${s}`),
+    );
     expect(offenders).toEqual([]);
   });
 });

@@ -2,9 +2,30 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Bool, DateDay, DateMillisecond, Float16, Float32, Float64, Int32, Int64, Int8, Table, TimestampMillisecond,
-  TimestampMicrosecond, TimestampNanosecond, TimestampSecond, Uint32, Uint64, Uint8, Utf8, makeData, makeVector,
-  tableToIPC, vectorFromArray, type DataType, type Vector,
+  Bool,
+  DateDay,
+  DateMillisecond,
+  Float16,
+  Float32,
+  Float64,
+  Int32,
+  Int64,
+  Int8,
+  Table,
+  TimestampMillisecond,
+  TimestampMicrosecond,
+  TimestampNanosecond,
+  TimestampSecond,
+  Uint32,
+  Uint64,
+  Uint8,
+  Utf8,
+  makeData,
+  makeVector,
+  tableToIPC,
+  vectorFromArray,
+  type DataType,
+  type Vector,
 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { candlesFromArrow, loadCandlesFile } from '../../src/arrow/candles.js';
@@ -20,7 +41,11 @@ function bigVector(type: DataType, values: bigint[]): Vector {
 
 const opts = (extra: Partial<ArrowLoadOptions> = {}): ArrowLoadOptions => ({ instrumentId: 'test', ...extra });
 const ms = (a: BigInt64Array) => [...a].map(Number);
-const closeOf = (n: number) => vectorFromArray(Array.from({ length: n }, (_, i) => i + 1), new Float64());
+const closeOf = (n: number) =>
+  vectorFromArray(
+    Array.from({ length: n }, (_, i) => i + 1),
+    new Float64(),
+  );
 
 describe('candlesFromArrow: timestamp columns', () => {
   it('reads Timestamp<MILLISECOND>', () => {
@@ -32,7 +57,11 @@ describe('candlesFromArrow: timestamp columns', () => {
   });
 
   it('reads Timestamp<SECOND>, <MICROSECOND> and <NANOSECOND> exactly', () => {
-    const cases: [DataType, bigint][] = [[new TimestampSecond(), 60n], [new TimestampMicrosecond(), 60_000_000n], [new TimestampNanosecond(), 60_000_000_000n]];
+    const cases: [DataType, bigint][] = [
+      [new TimestampSecond(), 60n],
+      [new TimestampMicrosecond(), 60_000_000n],
+      [new TimestampNanosecond(), 60_000_000_000n],
+    ];
     for (const [type, step] of cases) {
       const base = 1_700_000_040n * (step / 60n);
       const t = new Table({ ts_open: bigVector(type, [base, base + step]), close: closeOf(2) });
@@ -47,11 +76,19 @@ describe('candlesFromArrow: timestamp columns', () => {
 
   it('rejects nanoseconds that are not a whole millisecond, naming the row', () => {
     const t = new Table({ ts_open: bigVector(new TimestampNanosecond(), [0n, 60_000_000_001n]), close: closeOf(2) });
-    expect(candlesDetails(() => candlesFromArrow(t, opts()))).toMatchObject({ field: 'ts_open', reason: 'bad_timestamp', index: 1, value: '60000000001' });
+    expect(candlesDetails(() => candlesFromArrow(t, opts()))).toMatchObject({
+      field: 'ts_open',
+      reason: 'bad_timestamp',
+      index: 1,
+      value: '60000000001',
+    });
   });
 
   it('reads Date64', () => {
-    const t = new Table({ date: vectorFromArray([new Date(Date.UTC(2024, 0, 1)), new Date(Date.UTC(2024, 0, 2))], new DateMillisecond()), close: closeOf(2) });
+    const t = new Table({
+      date: vectorFromArray([new Date(Date.UTC(2024, 0, 1)), new Date(Date.UTC(2024, 0, 2))], new DateMillisecond()),
+      close: closeOf(2),
+    });
     const c = candlesFromArrow(t, opts());
     expect(ms(c.tsOpen)).toEqual([Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 2)]);
     expect(c.timeframe).toBe('1d');
@@ -70,10 +107,18 @@ describe('candlesFromArrow: timestamp columns', () => {
   });
 
   it('reads Utf8 as in CSV and rejects a string without a zone', () => {
-    const good = new Table({ datetime: vectorFromArray(['2024-01-01T00:00:00Z', '2024-01-01T02:01:00+02:00'], new Utf8()), close: closeOf(2) });
+    const good = new Table({
+      datetime: vectorFromArray(['2024-01-01T00:00:00Z', '2024-01-01T02:01:00+02:00'], new Utf8()),
+      close: closeOf(2),
+    });
     expect(ms(candlesFromArrow(good, opts()).tsOpen)).toEqual([Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 1, 0, 1)]);
     const bad = new Table({ datetime: vectorFromArray(['2024-01-01T00:00:00Z', '2024-01-01T00:01:00'], new Utf8()), close: closeOf(2) });
-    expect(candlesDetails(() => candlesFromArrow(bad, opts()))).toMatchObject({ field: 'datetime', reason: 'bad_timestamp', index: 1, value: '2024-01-01T00:01:00' });
+    expect(candlesDetails(() => candlesFromArrow(bad, opts()))).toMatchObject({
+      field: 'datetime',
+      reason: 'bad_timestamp',
+      index: 1,
+      value: '2024-01-01T00:01:00',
+    });
   });
 
   it('rejects a null timestamp, naming the row', () => {
@@ -88,7 +133,11 @@ describe('candlesFromArrow: timestamp columns', () => {
 
   it('rejects Date32 and Int8 timestamp columns with wrong_dtype', () => {
     const date32 = new Table({ date: vectorFromArray([new Date(0)], new DateDay()), close: closeOf(1) });
-    expect(candlesDetails(() => candlesFromArrow(date32, opts({ timeframe: '1d' })))).toMatchObject({ field: 'date', reason: 'wrong_dtype', value: 'Date32<DAY>' });
+    expect(candlesDetails(() => candlesFromArrow(date32, opts({ timeframe: '1d' })))).toMatchObject({
+      field: 'date',
+      reason: 'wrong_dtype',
+      value: 'Date32<DAY>',
+    });
     const int8 = new Table({ time: vectorFromArray([1], new Int8()), close: closeOf(1) });
     expect(candlesDetails(() => candlesFromArrow(int8, opts({ timeframe: '1d' }))).reason).toBe('wrong_dtype');
   });
@@ -117,7 +166,11 @@ describe('candlesFromArrow: value columns', () => {
   });
 
   it('reads nulls as NaN', () => {
-    const t = new Table({ ts_open: ts(), close: vectorFromArray([1, null, 3], new Float32()), volume: vectorFromArray([null, 2, 3], new Uint8()) });
+    const t = new Table({
+      ts_open: ts(),
+      close: vectorFromArray([1, null, 3], new Float32()),
+      volume: vectorFromArray([null, 2, 3], new Uint8()),
+    });
     const c = candlesFromArrow(t, opts());
     expect([...c.close]).toEqual([1, NaN, 3]);
     expect(Number.isNaN(c.volume![0])).toBe(true);
@@ -138,7 +191,12 @@ describe('candlesFromArrow: value columns', () => {
     const inf = new Table({ ts_open: ts(), close: vectorFromArray([1, 2, Infinity], new Float64()) });
     expect(candlesDetails(() => candlesFromArrow(inf, opts()))).toMatchObject({ field: 'close', reason: 'non_finite', index: 2 });
     const big = new Table({ ts_open: ts(), close: vectorFromArray([1, 1e39, 3], new Float64()) });
-    expect(candlesDetails(() => candlesFromArrow(big, opts()))).toMatchObject({ field: 'close', reason: 'non_finite', index: 1, value: 1e39 });
+    expect(candlesDetails(() => candlesFromArrow(big, opts()))).toMatchObject({
+      field: 'close',
+      reason: 'non_finite',
+      index: 1,
+      value: 1e39,
+    });
   });
 
   it('rejects a table without a close column', () => {
@@ -166,12 +224,23 @@ describe('candlesFromArrow: placement and chunks', () => {
 
   it('names the table row of the first duplicate with strict', () => {
     const t = new Table({ ts_open: vectorFromArray([0, MIN, MIN], new TimestampMillisecond()), close: closeOf(3) });
-    expect(candlesDetails(() => candlesFromArrow(t, opts({ strict: true })))).toMatchObject({ field: 'ts_open', reason: 'duplicate_timestamp', index: 2, value: MIN });
+    expect(candlesDetails(() => candlesFromArrow(t, opts({ strict: true })))).toMatchObject({
+      field: 'ts_open',
+      reason: 'duplicate_timestamp',
+      index: 2,
+      value: MIN,
+    });
   });
 
   it('reads a table of two chunks in order', () => {
-    const a = new Table({ ts_open: vectorFromArray([0, MIN], new TimestampMillisecond()), close: vectorFromArray([1, null], new Float64()) });
-    const b = new Table({ ts_open: vectorFromArray([2 * MIN, 3 * MIN], new TimestampMillisecond()), close: vectorFromArray([3, 4], new Float64()) });
+    const a = new Table({
+      ts_open: vectorFromArray([0, MIN], new TimestampMillisecond()),
+      close: vectorFromArray([1, null], new Float64()),
+    });
+    const b = new Table({
+      ts_open: vectorFromArray([2 * MIN, 3 * MIN], new TimestampMillisecond()),
+      close: vectorFromArray([3, 4], new Float64()),
+    });
     const t = a.concat(b);
     expect(t.getChild('close')!.data).toHaveLength(2);
     const c = candlesFromArrow(t, opts());
@@ -181,12 +250,18 @@ describe('candlesFromArrow: placement and chunks', () => {
 
   it('names the table-wide row of an error in a second chunk', () => {
     const a = new Table({ ts_open: vectorFromArray([0, MIN], new TimestampMillisecond()), close: vectorFromArray([1, 2], new Float64()) });
-    const b = new Table({ ts_open: vectorFromArray([2 * MIN, 3 * MIN], new TimestampMillisecond()), close: vectorFromArray([3, -Infinity], new Float64()) });
+    const b = new Table({
+      ts_open: vectorFromArray([2 * MIN, 3 * MIN], new TimestampMillisecond()),
+      close: vectorFromArray([3, -Infinity], new Float64()),
+    });
     expect(candlesDetails(() => candlesFromArrow(a.concat(b), opts()))).toMatchObject({ field: 'close', reason: 'non_finite', index: 3 });
   });
 
   it('reads a sliced table with its offset into the null bitmap', () => {
-    const t = new Table({ ts_open: vectorFromArray([0, MIN, 2 * MIN, 3 * MIN], new TimestampMillisecond()), close: vectorFromArray([null, 2, null, 4], new Float64()) }).slice(1);
+    const t = new Table({
+      ts_open: vectorFromArray([0, MIN, 2 * MIN, 3 * MIN], new TimestampMillisecond()),
+      close: vectorFromArray([null, 2, null, 4], new Float64()),
+    }).slice(1);
     const c = candlesFromArrow(t, opts());
     expect(ms(c.tsOpen)).toEqual([MIN, 2 * MIN, 3 * MIN]);
     expect([...c.close]).toEqual([2, NaN, 4]);
@@ -206,11 +281,16 @@ describe('candlesFromArrow: placement and chunks', () => {
 });
 
 describe('loadCandlesFile', () => {
-  const table = () => new Table({ ts_open: vectorFromArray([0, MIN], new TimestampMillisecond()), close: vectorFromArray([1.5, 2.5], new Float64()) });
+  const table = () =>
+    new Table({ ts_open: vectorFromArray([0, MIN], new TimestampMillisecond()), close: vectorFromArray([1.5, 2.5], new Float64()) });
 
   it('loads Arrow IPC files and streams by extension, naming the instrument after the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gridta-arrow-'));
-    const files: [string, 'file' | 'stream'][] = [['btc.arrow', 'file'], ['btc.feather', 'file'], ['btc.arrows', 'stream']];
+    const files: [string, 'file' | 'stream'][] = [
+      ['btc.arrow', 'file'],
+      ['btc.feather', 'file'],
+      ['btc.arrows', 'stream'],
+    ];
     for (const [name, format] of files) {
       await writeFile(join(dir, name), tableToIPC(table(), format));
       const c = await loadCandlesFile(join(dir, name));
@@ -232,7 +312,8 @@ describe('loadCandlesFile', () => {
     const csv = await candlesFromCsv(path, { instrumentId: 'ttrc', timeline: 'sessions' });
     const t = new Table({
       ts_open: makeVector(makeData({ type: new TimestampMillisecond(), length: csv.t, data: csv.tsOpen })),
-      close: makeVector(csv.close), volume: makeVector(csv.volume!),
+      close: makeVector(csv.close),
+      volume: makeVector(csv.volume!),
     });
     const dir = await mkdtemp(join(tmpdir(), 'gridta-arrow-'));
     await writeFile(join(dir, 'ttrc.arrow'), tableToIPC(t, 'file'));
@@ -244,6 +325,10 @@ describe('loadCandlesFile', () => {
   });
 
   it('rejects an unknown extension', async () => {
-    expect(await candlesRejection(loadCandlesFile('/tmp/data.parquet'))).toMatchObject({ field: 'path', reason: 'wrong_dtype', value: '/tmp/data.parquet' });
+    expect(await candlesRejection(loadCandlesFile('/tmp/data.parquet'))).toMatchObject({
+      field: 'path',
+      reason: 'wrong_dtype',
+      value: '/tmp/data.parquet',
+    });
   });
 });

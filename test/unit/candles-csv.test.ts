@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { candlesFromCsv, isCandles, type Candles, type CsvLoadOptions } from '../../src/candles/index.js';
+import { checkTsUnit } from '../../src/candles/place.js';
 import { candlesRejection } from '../helpers/errors.js';
 
-const MIN = 60_000;
 const DAY = 86_400_000;
 const TTRC = new URL('../../bench/ttrc.csv', import.meta.url);
 
@@ -27,7 +27,14 @@ describe('candlesFromCsv: the §1.5 worked example', () => {
     expect([...c.open!]).toEqual([0, 1.5, NaN, 3, NaN]);
     expect([...c.close]).toEqual([0, 15, NaN, 30, NaN]);
     expect(c.loadReport).toEqual({
-      rowsRead: 6, rowsPlaced: 3, duplicates: 1, misaligned: 1, outOfRange: 1, holes: 2, timeframeInferred: false, warnings: [],
+      rowsRead: 6,
+      rowsPlaced: 3,
+      duplicates: 1,
+      misaligned: 1,
+      outOfRange: 1,
+      holes: 2,
+      timeframeInferred: false,
+      warnings: [],
     });
   });
 
@@ -171,7 +178,7 @@ describe('candlesFromCsv: many holes', () => {
     expect(c.loadReport!.warnings[0]!.code).toBe('GRIDTA_MANY_HOLES');
     expect(c.loadReport!.warnings[0]!.message).toContain('2482');
     expect(c.loadReport!.warnings[0]!.message).toContain('sessions');
-    expect(Number.isNaN(c.close[3])).toBe(true);        // 1985-01-05, a Saturday
+    expect(Number.isNaN(c.close[3])).toBe(true); // 1985-01-05, a Saturday
   });
 
   it('does not warn for a daily load with 20% holes', async () => {
@@ -299,6 +306,14 @@ describe('candlesFromCsv: timestamp cells', () => {
     expect((await candlesRejection(load('ts_open,close\n0,1\n', { tsUnit: 'min' as never }))).reason).toBe('bad_timestamp');
   });
 
+  it('checkTsUnit (the CLI flags use it) passes ms, s, us, ns and throws the loader error for anything else', async () => {
+    for (const u of ['ms', 's', 'us', 'ns']) expect(checkTsUnit(u)).toBe(u);
+    const expected = { field: 'tsOpen', reason: 'bad_timestamp', value: 'min', expected: ['ms', 's', 'us', 'ns'] };
+    expect(await candlesRejection(() => checkTsUnit('min'))).toEqual(expected);
+    expect(await candlesRejection(load('ts_open,close\n0,1\n', { tsUnit: 'min' as never }))).toEqual(expected);
+    expect(await candlesRejection(() => checkTsUnit('MS'))).toMatchObject({ field: 'tsOpen', value: 'MS' });
+  });
+
   it('reads ISO-8601 date-times with Z', async () => {
     const c = await load('time,close\n2024-01-02T03:04:00Z,1\n2024-01-02T03:05:00.000Z,2\n');
     expect(ms(c.tsOpen)).toEqual([Date.UTC(2024, 0, 2, 3, 4), Date.UTC(2024, 0, 2, 3, 5)]);
@@ -333,7 +348,10 @@ describe('candlesFromCsv: timestamp cells', () => {
 
   it('rejects an empty or fractional timestamp', async () => {
     expect(await candlesRejection(load('ts_open,close\n,1\n', { timeframe: '1m' }))).toMatchObject({ reason: 'bad_timestamp', line: 2 });
-    expect(await candlesRejection(load('ts_open,close\n1.5,1\n', { timeframe: '1m' }))).toMatchObject({ reason: 'bad_timestamp', value: '1.5' });
+    expect(await candlesRejection(load('ts_open,close\n1.5,1\n', { timeframe: '1m' }))).toMatchObject({
+      reason: 'bad_timestamp',
+      value: '1.5',
+    });
   });
 });
 

@@ -29,7 +29,9 @@ describe('loaders: the dense timeline guard', () => {
     const { details, message } = await candlesFailure(load('ts_open,close\n0,1\n60000,2\n60000000000000,3\n', { timeframe: '1m' }));
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
     expect(details).toEqual({
-      field: 'ts_open', reason: 'timeline_too_long', line: 4,
+      field: 'ts_open',
+      reason: 'timeline_too_long',
+      line: 4,
       value: { bars: 1e9 + 1, holes: 1e9 - 2, gap: { from: 60000, to: 6e13, bars: 1e9 - 2 } },
       expected: { maxBars: 2 ** 27, maxHoleShare: 0.99 },
     });
@@ -52,17 +54,24 @@ describe('loaders: the dense timeline guard', () => {
   it('names a gap that the end option opens after the last row', async () => {
     const { details, message } = await candlesFailure(load('ts_open,close\n0,1\n60000,2\n', { timeframe: '1m', end: 6e11 }));
     expect(details).toEqual({
-      field: 'ts_open', reason: 'timeline_too_long',
-      value: { bars: 1e7, holes: 1e7 - 2, gap: { from: 60000, to: 6e11, bars: 1e7 - 2 } }, expected: { maxBars: 2 ** 27, maxHoleShare: 0.99 },
+      field: 'ts_open',
+      reason: 'timeline_too_long',
+      value: { bars: 1e7, holes: 1e7 - 2, gap: { from: 60000, to: 6e11, bars: 1e7 - 2 } },
+      expected: { maxBars: 2 ** 27, maxHoleShare: 0.99 },
     });
     expect(message).toContain('from 60000 (line 3) to 600000000000 (end)');
   });
 
   it('takes maxBars and maxHoleShare as options', async () => {
-    const csv = 'ts_open,close\n0,1\n6000000,2\n';          // T = 101, 99 holes (98%)
+    const csv = 'ts_open,close\n0,1\n6000000,2\n'; // T = 101, 99 holes (98%)
     expect((await load(csv, { timeframe: '1m' })).t).toBe(101);
     const bars = await candlesFailure(load(csv, { timeframe: '1m', maxBars: 100 }));
-    expect(bars.details).toMatchObject({ reason: 'timeline_too_long', line: 3, value: { bars: 101, holes: 99, gap: { from: 0, to: 6000000, bars: 99 } }, expected: { maxBars: 100, maxHoleShare: 0.99 } });
+    expect(bars.details).toMatchObject({
+      reason: 'timeline_too_long',
+      line: 3,
+      value: { bars: 101, holes: 99, gap: { from: 0, to: 6000000, bars: 99 } },
+      expected: { maxBars: 100, maxHoleShare: 0.99 },
+    });
     expect((await load(csv, { timeframe: '1m', maxBars: 101 })).t).toBe(101);
   });
 
@@ -73,7 +82,11 @@ describe('loaders: the dense timeline guard', () => {
     const rows = Array.from({ length: 200 }, (_, i) => `${i * 1000 * MIN},${i}`).join('\n');
     const csv = `ts_open,close\n${rows}\n`;
     const { details } = await candlesFailure(load(csv, { timeframe: '1m' }));
-    expect(details).toMatchObject({ reason: 'timeline_too_long', line: 3, value: { bars: 199_001, holes: 198_801, gap: { from: 0, to: 1000 * MIN, bars: 999 } } });
+    expect(details).toMatchObject({
+      reason: 'timeline_too_long',
+      line: 3,
+      value: { bars: 199_001, holes: 198_801, gap: { from: 0, to: 1000 * MIN, bars: 999 } },
+    });
     expect((await load(csv, { timeframe: '1m', maxHoleShare: 1 })).t).toBe(199_001);
   });
 
@@ -83,10 +96,24 @@ describe('loaders: the dense timeline guard', () => {
   });
 
   it('rejects bad guard options by name', async () => {
-    expect((await candlesFailure(load('ts_open,close\n0,1\n', { timeframe: '1m', maxBars: 0 }))).details).toMatchObject({ field: 'maxBars', reason: 'wrong_dtype', value: 0 });
-    expect((await candlesFailure(load('ts_open,close\n0,1\n', { timeframe: '1m', maxBars: 1.5 }))).details).toMatchObject({ field: 'maxBars', value: 1.5 });
-    expect((await candlesFailure(load('ts_open,close\n0,1\n', { timeframe: '1m', maxHoleShare: 1.5 }))).details).toMatchObject({ field: 'maxHoleShare', reason: 'wrong_dtype', value: 1.5 });
-    expect((await candlesFailure(load('ts_open,close\n0,1\n', { timeframe: '1m', maxHoleShare: NaN }))).details).toMatchObject({ field: 'maxHoleShare', value: 'NaN' });
+    expect((await candlesFailure(load('ts_open,close\n0,1\n', { timeframe: '1m', maxBars: 0 }))).details).toMatchObject({
+      field: 'maxBars',
+      reason: 'wrong_dtype',
+      value: 0,
+    });
+    expect((await candlesFailure(load('ts_open,close\n0,1\n', { timeframe: '1m', maxBars: 1.5 }))).details).toMatchObject({
+      field: 'maxBars',
+      value: 1.5,
+    });
+    expect((await candlesFailure(load('ts_open,close\n0,1\n', { timeframe: '1m', maxHoleShare: 1.5 }))).details).toMatchObject({
+      field: 'maxHoleShare',
+      reason: 'wrong_dtype',
+      value: 1.5,
+    });
+    expect((await candlesFailure(load('ts_open,close\n0,1\n', { timeframe: '1m', maxHoleShare: NaN }))).details).toMatchObject({
+      field: 'maxHoleShare',
+      value: 'NaN',
+    });
   });
 
   it('guards the Arrow loader too, naming the row index', async () => {
@@ -95,7 +122,12 @@ describe('loaders: the dense timeline guard', () => {
       close: vectorFromArray([1, 2, 3], new Float64()),
     });
     const { details } = await candlesFailure(() => candlesFromArrow(table, { instrumentId: 'x', timeframe: '1m' }));
-    expect(details).toMatchObject({ field: 'ts_open', reason: 'timeline_too_long', index: 2, value: { bars: 1e9 + 1, gap: { from: 60000, to: 6e13 } } });
+    expect(details).toMatchObject({
+      field: 'ts_open',
+      reason: 'timeline_too_long',
+      index: 2,
+      value: { bars: 1e9 + 1, gap: { from: 60000, to: 6e13 } },
+    });
   });
 });
 
@@ -113,7 +145,11 @@ describe('loaders: duplicate header names', () => {
 
   it('refuses an Arrow table with two fields of the same name', async () => {
     const fields = [new Field('ts_open', new Int64()), new Field('close', new Float64()), new Field('close', new Float64())];
-    const children = [vectorFromArray([0n, 60000n], new Int64()), vectorFromArray([1, 2], new Float64()), vectorFromArray([3, 4], new Float64())].map((v) => v.data[0]!);
+    const children = [
+      vectorFromArray([0n, 60000n], new Int64()),
+      vectorFromArray([1, 2], new Float64()),
+      vectorFromArray([3, 4], new Float64()),
+    ].map((v) => v.data[0]!);
     const batch = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: 2, nullCount: 0, children }));
     const table = new Table([batch]);
     expect(table.schema.fields.map((f) => f.name)).toEqual(['ts_open', 'close', 'close']);
@@ -136,7 +172,10 @@ describe('loadCandlesFile: unreadable paths', () => {
     const { details, message } = await candlesFailure(loadCandlesFile(path));
     expect(details).toEqual({ field: 'path', reason: 'file_unreadable', value: path, expected: 'a readable file' });
     expect(message).toContain('no such file');
-    expect((await candlesFailure(loadCandlesFile(join(dir, 'nope.arrow')))).details).toMatchObject({ field: 'path', reason: 'file_unreadable' });
+    expect((await candlesFailure(loadCandlesFile(join(dir, 'nope.arrow')))).details).toMatchObject({
+      field: 'path',
+      reason: 'file_unreadable',
+    });
   });
 
   it('names a directory given as the file', async () => {
@@ -157,7 +196,12 @@ describe('candlesFromCsv: unreadable paths', () => {
     expect(details).toEqual({ field: 'path', reason: 'file_unreadable', value: path, expected: 'a readable file' });
     expect(message).toContain('no such file');
     const url = pathToFileURL(path);
-    expect((await candlesFailure(candlesFromCsv(url, { instrumentId: 'x' }))).details).toEqual({ field: 'path', reason: 'file_unreadable', value: url.href, expected: 'a readable file' });
+    expect((await candlesFailure(candlesFromCsv(url, { instrumentId: 'x' }))).details).toEqual({
+      field: 'path',
+      reason: 'file_unreadable',
+      value: url.href,
+      expected: 'a readable file',
+    });
   });
 
   it('names a directory given as the file', async () => {

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MissingInputSeriesError } from '../../src/errors.js';
-import {
-  availableSeries, buildSourceSeries, createCandles, isCandles, type CandlesInput,
-} from '../../src/candles/index.js';
+import { availableSeries, buildSourceSeries, createCandles, isCandles, type CandlesInput } from '../../src/candles/index.js';
 import { candlesDetails } from '../helpers/errors.js';
 
 const MIN = 60_000;
@@ -10,7 +8,8 @@ const MIN = 60_000;
 /** A valid 1m input of `t` bars starting at 0, close = 1..t. */
 function input(t = 4, extra: Partial<CandlesInput> = {}): CandlesInput {
   return {
-    instrumentId: 'binance:BTCUSDT', timeframe: '1m',
+    instrumentId: 'binance:BTCUSDT',
+    timeframe: '1m',
     tsOpen: Array.from({ length: t }, (_, i) => i * MIN),
     close: Array.from({ length: t }, (_, i) => i + 1),
     ...extra,
@@ -24,8 +23,14 @@ describe('createCandles', () => {
     expect([...c.tsOpen]).toEqual([0n, 60_000n, 120_000n]);
     expect(c.close).toBeInstanceOf(Float32Array);
     expect(c.open![0]).toBe(Math.fround(0.1));
-    expect({ t: c.t, stepMs: c.stepMs, start: c.start, end: c.end, timeline: c.timeline, timeframe: c.timeframe })
-      .toEqual({ t: 3, stepMs: MIN, start: 0, end: 180_000, timeline: 'dense', timeframe: '1m' });
+    expect({ t: c.t, stepMs: c.stepMs, start: c.start, end: c.end, timeline: c.timeline, timeframe: c.timeframe }).toEqual({
+      t: 3,
+      stepMs: MIN,
+      start: 0,
+      end: 180_000,
+      timeline: 'dense',
+      timeframe: '1m',
+    });
   });
 
   it('returns a frozen object without keys for absent series', () => {
@@ -68,7 +73,16 @@ describe('createCandles', () => {
   });
 
   it('carries a load report through, frozen', () => {
-    const loadReport = { rowsRead: 1, rowsPlaced: 1, duplicates: 0, misaligned: 0, outOfRange: 0, holes: 0, timeframeInferred: false, warnings: [] };
+    const loadReport = {
+      rowsRead: 1,
+      rowsPlaced: 1,
+      duplicates: 0,
+      misaligned: 0,
+      outOfRange: 0,
+      holes: 0,
+      timeframeInferred: false,
+      warnings: [],
+    };
     const c = createCandles(input(1, { loadReport }));
     expect(c.loadReport).toEqual(loadReport);
     expect(Object.isFrozen(c.loadReport)).toBe(true);
@@ -77,7 +91,11 @@ describe('createCandles', () => {
 
 describe('createCandles [C1] instrumentId', () => {
   it('rejects an empty instrument id', () => {
-    expect(candlesDetails(() => createCandles(input(2, { instrumentId: '' })))).toMatchObject({ field: 'instrumentId', reason: 'empty_instrument', value: '' });
+    expect(candlesDetails(() => createCandles(input(2, { instrumentId: '' })))).toMatchObject({
+      field: 'instrumentId',
+      reason: 'empty_instrument',
+      value: '',
+    });
   });
 
   it('rejects an instrument id made of white space', () => {
@@ -187,7 +205,10 @@ describe('createCandles [C4] dense and aligned', () => {
   });
 
   it('rejects an unknown timeline', () => {
-    expect(candlesDetails(() => createCandles(input(2, { timeline: 'calendar' as never })))).toMatchObject({ field: 'timeline', value: 'calendar' });
+    expect(candlesDetails(() => createCandles(input(2, { timeline: 'calendar' as never })))).toMatchObject({
+      field: 'timeline',
+      value: 'calendar',
+    });
   });
 });
 
@@ -253,8 +274,20 @@ function prices(n: number, seed: number): Float32Array {
 
 describe('buildSourceSeries', () => {
   const n = 2000;
-  const open = prices(n, 1), high = prices(n, 2), low = prices(n, 3), close = prices(n, 4);
-  const c = createCandles({ instrumentId: 'x', timeframe: '1m', tsOpen: Array.from({ length: n }, (_, i) => i * MIN), open, high, low, close, volume: prices(n, 5) });
+  const open = prices(n, 1),
+    high = prices(n, 2),
+    low = prices(n, 3),
+    close = prices(n, 4);
+  const c = createCandles({
+    instrumentId: 'x',
+    timeframe: '1m',
+    tsOpen: Array.from({ length: n }, (_, i) => i * MIN),
+    open,
+    high,
+    low,
+    close,
+    volume: prices(n, 5),
+  });
   const f = Math.fround;
   const bits = (a: Float32Array) => [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
 
@@ -300,7 +333,15 @@ describe('buildSourceSeries', () => {
   });
 
   it('propagates a NaN in any component', () => {
-    const k = createCandles({ instrumentId: 'x', timeframe: '1m', tsOpen: [0, MIN, 2 * MIN], open: [1, NaN, 1], high: [2, 2, 2], low: [1, 1, NaN], close: [1, 1, 1] });
+    const k = createCandles({
+      instrumentId: 'x',
+      timeframe: '1m',
+      tsOpen: [0, MIN, 2 * MIN],
+      open: [1, NaN, 1],
+      high: [2, 2, 2],
+      low: [1, 1, NaN],
+      close: [1, 1, 1],
+    });
     const o4 = buildSourceSeries(k, 'ohlc4');
     expect([Number.isNaN(o4[0]), Number.isNaN(o4[1]), Number.isNaN(o4[2])]).toEqual([false, true, true]);
     expect(buildSourceSeries(k, 'hl2')[1]).toBe(1.5);
@@ -313,22 +354,41 @@ describe('buildSourceSeries', () => {
     ['ohlc4', { open: [3e38, 1, 1], high: [3e38, 1, 1], low: [1, 1, 1] }, 0, Infinity],
   ] as const)('refuses a %s that overflows float32 (non_finite, naming the bar)', (source, extra, index, value) => {
     const k = createCandles({ instrumentId: 'x', timeframe: '1m', tsOpen: [0, MIN, 2 * MIN], close: [1, 2, 3], ...extra });
-    expect(candlesDetails(() => buildSourceSeries(k, source, new Float32Array(3))))
-      .toEqual({ field: source, reason: 'non_finite', index, value: String(value), expected: 'finite or NaN' });
+    expect(candlesDetails(() => buildSourceSeries(k, source, new Float32Array(3)))).toEqual({
+      field: source,
+      reason: 'non_finite',
+      index,
+      value: String(value),
+      expected: 'finite or NaN',
+    });
   });
 
   it('refuses a derived source whose component is absent', () => {
     const k = createCandles(input(2, { high: [1, 2] }));
     let caught: unknown;
-    try { buildSourceSeries(k, 'hlc3'); } catch (e) { caught = e; }
+    try {
+      buildSourceSeries(k, 'hlc3');
+    } catch (e) {
+      caught = e;
+    }
     expect(caught).toBeInstanceOf(MissingInputSeriesError);
-    expect((caught as MissingInputSeriesError).details).toEqual({ indicatorId: 'hlc3', missing: ['low'], required: ['close', 'high', 'low'], available: ['close', 'high'] });
+    expect((caught as MissingInputSeriesError).details).toEqual({
+      indicatorId: 'hlc3',
+      missing: ['low'],
+      required: ['close', 'high', 'low'],
+      available: ['close', 'high'],
+    });
   });
 });
 
 describe('availableSeries', () => {
   it('lists the present base series sorted by name', () => {
-    expect(availableSeries(createCandles(input(2, { volume: [1, 2], open: [1, 2], low: [1, 2] })))).toEqual(['close', 'low', 'open', 'volume']);
+    expect(availableSeries(createCandles(input(2, { volume: [1, 2], open: [1, 2], low: [1, 2] })))).toEqual([
+      'close',
+      'low',
+      'open',
+      'volume',
+    ]);
   });
 
   it('lists only close for close-only candles', () => {

@@ -26,8 +26,7 @@ const errorOf = (stdout: string): { code: string; message: string; details: Reco
 
 let dir: string;
 let data: string;
-const rows = (n: number, stepMs: number): string =>
-  Array.from({ length: n }, (_, i) => `${i * stepMs},${100 + (i % 5)}`).join('\n');
+const rows = (n: number, stepMs: number): string => Array.from({ length: n }, (_, i) => `${i * stepMs},${100 + (i % 5)}`).join('\n');
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'gridta-cli-inputs-'));
@@ -43,7 +42,10 @@ describe('gridta compute / estimate: paths', () => {
     const missing = join(dir, 'nope.csv');
     const r = cli(['compute', ...SMA, '--data', missing, '--out', join(dir, 'o1.arrow'), '--json']);
     expect(r.code).toBe(3);
-    expect(errorOf(r.stdout)).toMatchObject({ code: 'candles_invalid', details: { field: 'path', reason: 'file_unreadable', value: missing } });
+    expect(errorOf(r.stdout)).toMatchObject({
+      code: 'candles_invalid',
+      details: { field: 'path', reason: 'file_unreadable', value: missing },
+    });
     const e = cli(['estimate', ...SMA, '--data', missing]);
     expect(e.code).toBe(3);
     expect(e.stderr).toContain('gridta: candles_invalid: path: cannot read the data file: no such file');
@@ -54,7 +56,8 @@ describe('gridta compute / estimate: paths', () => {
     const r = cli(['compute', ...SMA, '--data', data, '--out', out, '--json']);
     expect(r.code).toBe(3);
     expect(errorOf(r.stdout)).toEqual({
-      code: 'output_invalid', message: `out: the directory ${dirname(out)} does not exist (got ${JSON.stringify(out)})`,
+      code: 'output_invalid',
+      message: `out: the directory ${dirname(out)} does not exist (got ${JSON.stringify(out)})`,
       details: { field: 'out', reason: 'no_directory', value: out },
     });
   });
@@ -89,14 +92,17 @@ describe('gridta compute: the data', () => {
 
   it('--timeframe 1m on second timestamps prints the dropped rows; --strict makes them an error (rc 3)', () => {
     const secs = join(dir, 'secs.csv');
-    writeFileSync(secs, `ts_open,close\n${rows(600, 1000)}\n`);          // 10 minutes of 1 s rows
+    writeFileSync(secs, `ts_open,close\n${rows(600, 1000)}\n`); // 10 minutes of 1 s rows
     const r = cli(['compute', ...SMA, '--data', secs, '--timeframe', '1m', '--out', join(dir, 'secs.arrow'), '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ t: 10 });
     expect(r.stderr).toContain(`gridta: ${secs}: 590 of 600 rows dropped (0 duplicate, 590 not on the 1m grid, 0 out of range)`);
     const strict = cli(['compute', ...SMA, '--data', secs, '--timeframe', '1m', '--strict', '--out', join(dir, 'secs2.arrow'), '--json']);
     expect(strict.code).toBe(3);
-    expect(errorOf(strict.stdout)).toMatchObject({ code: 'candles_invalid', details: { field: 'ts_open', reason: 'misaligned_timestamp', line: 3, value: 1000 } });
+    expect(errorOf(strict.stdout)).toMatchObject({
+      code: 'candles_invalid',
+      details: { field: 'ts_open', reason: 'misaligned_timestamp', line: 3, value: 1000 },
+    });
     expect(existsSync(join(dir, 'secs2.arrow'))).toBe(false);
   });
 
@@ -105,7 +111,10 @@ describe('gridta compute: the data', () => {
     writeFileSync(huge, 'ts_open,close\n0,1\n60000,2\n60000000000000,3\n');
     const r = cli(['estimate', ...SMA, '--data', huge, '--timeframe', '1m', '--json']);
     expect(r.code).toBe(3);
-    expect(errorOf(r.stdout)).toMatchObject({ code: 'candles_invalid', details: { field: 'ts_open', reason: 'timeline_too_long', line: 4, value: { bars: 1e9 + 1 } } });
+    expect(errorOf(r.stdout)).toMatchObject({
+      code: 'candles_invalid',
+      details: { field: 'ts_open', reason: 'timeline_too_long', line: 4, value: { bars: 1e9 + 1 } },
+    });
   });
 });
 
@@ -121,7 +130,9 @@ describe('gridta: usage errors', () => {
     expect(c.code).toBe(2);
     expect(c.stderr).toBe('gridta: usage: compute takes one argument; unexpected "extra"\n');
     expect(existsSync(join(dir, 'x.arrow'))).toBe(false);
-    expect(cli(['estimate', 'ma.sma', 'ma.ema', '--t', '100']).stderr).toBe('gridta: usage: estimate takes one argument; unexpected "ma.ema"\n');
+    expect(cli(['estimate', 'ma.sma', 'ma.ema', '--t', '100']).stderr).toBe(
+      'gridta: usage: estimate takes one argument; unexpected "ma.ema"\n',
+    );
     expect(cli(['warmup', 'now']).code).toBe(2);
     expect(cli(['bench', 'now']).stderr).toBe('gridta: usage: bench takes no arguments; unexpected "now"\n');
   });
@@ -151,8 +162,22 @@ describe('gridta compute: the Arrow export guard before computing', () => {
     writeFileSync(big, `ts_open,close\n${rows(50_000, 60_000)}\n`);
     // 50,000 bars x 200 variants: the compute is estimated at 115 MB, under a 200 MB budget; the long
     // table is 1e7 rows x (8 ts + 4 variant + 4 source + 4 window + 4 value) bytes = 240 MB, over it.
-    const r = cli(['compute', 'ma.sma', '--grid', 'window=5..204', '--grid', 'source=close', '--data', big, '--progress',
-      '--max-compute-bytes-total', String(200_000_000), '--out', join(dir, 'big.arrow'), '--json']);
+    const r = cli([
+      'compute',
+      'ma.sma',
+      '--grid',
+      'window=5..204',
+      '--grid',
+      'source=close',
+      '--data',
+      big,
+      '--progress',
+      '--max-compute-bytes-total',
+      String(200_000_000),
+      '--out',
+      join(dir, 'big.arrow'),
+      '--json',
+    ]);
     expect(r.code).toBe(4);
     expect(errorOf(r.stdout)).toMatchObject({
       code: 'max_compute_bytes_exceeded',

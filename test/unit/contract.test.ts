@@ -52,7 +52,12 @@ type Point = Readonly<Record<string, number>>;
 // --- warm-up expressions ---------------------------------------------------------------------
 
 const FUNCTIONS: Readonly<Record<string, (...a: number[]) => number>> = {
-  max: (...a) => Math.max(...a), min: (...a) => Math.min(...a), floor: Math.floor, ceil: Math.ceil, sqrt: Math.sqrt, abs: Math.abs,
+  max: (...a) => Math.max(...a),
+  min: (...a) => Math.min(...a),
+  floor: Math.floor,
+  ceil: Math.ceil,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
 };
 
 /**
@@ -66,12 +71,17 @@ function evalWarmup(expr: string, values: Point): number {
   const peek = (): string | undefined => tokens[i];
   const take = (want?: string): string => {
     const t = tokens[i++];
-    if (t === undefined || (want !== undefined && t !== want)) throw new Error(`warm-up ${JSON.stringify(expr)}: expected ${want ?? 'more'} at token ${i - 1}, got ${String(t)}`);
+    if (t === undefined || (want !== undefined && t !== want))
+      throw new Error(`warm-up ${JSON.stringify(expr)}: expected ${want ?? 'more'} at token ${i - 1}, got ${String(t)}`);
     return t;
   };
   const primary = (): number => {
     const t = take();
-    if (t === '(') { const v = sum(); take(')'); return v; }
+    if (t === '(') {
+      const v = sum();
+      take(')');
+      return v;
+    }
     if (t === '-') return -primary();
     if (/^\d/.test(t)) return Number(t);
     if (/^[A-Za-z_]/.test(t)) {
@@ -80,7 +90,10 @@ function evalWarmup(expr: string, values: Point): number {
         if (!f) throw new Error(`warm-up ${JSON.stringify(expr)}: unknown function ${t}`);
         take('(');
         const args = [sum()];
-        while (peek() === ',') { take(','); args.push(sum()); }
+        while (peek() === ',') {
+          take(',');
+          args.push(sum());
+        }
         take(')');
         return f(...args);
       }
@@ -140,7 +153,9 @@ function near(p: ParamDef, count: number): number[] {
 }
 
 const gridAt = (def: IndicatorDef, params: Readonly<Record<string, number | number[]>>): GridSpec => ({
-  indicatorId: def.id, ...(def.sourceValues ? { source: [...def.sourceValues] } : {}), params,
+  indicatorId: def.id,
+  ...(def.sourceValues ? { source: [...def.sourceValues] } : {}),
+  params,
 });
 
 /** The nearest double below (`dir` −1) or above (+1) `x`. */
@@ -207,7 +222,10 @@ describe.each(defs.map((def) => ({ id: def.id, def })))('$id', ({ def }) => {
     for (const { label, point } of points(def)) {
       const at = `${def.id} at ${label}`;
       const tensor = await simd.compute({ candles, grid: gridAt(def, point) });
-      expect(tensor.outputs.map((o) => o.name), at).toEqual(def.outputs);
+      expect(
+        tensor.outputs.map((o) => o.name),
+        at,
+      ).toEqual(def.outputs);
       expect(tensor.meta.lookAheadOutputs, at).toEqual(def.lookAhead);
       expect(tensor.meta.variants, at).toBe(sources);
       for (let v = 0; v < sources; v++) {
@@ -240,10 +258,16 @@ describe.each(defs.map((def) => ({ id: def.id, def })))('$id', ({ def }) => {
       const above = p.kind === 'float' ? [p.max! + p.step!, ulpStep(p.max!, 1)] : [p.max! + p.step!];
       for (const [reason, value] of [...below.map((x) => ['below_min', x] as const), ...above.map((x) => ['above_max', x] as const)]) {
         const point = { ...pointWith(def, p.name, reason === 'below_min' ? p.min! : p.max!), [p.name]: value };
-        const e = await rejection(simd.compute({ candles, grid: gridAt(def, point) }), GridValidationError)
-          .catch((err: Error) => { throw new Error(`${def.id} ${p.name} = ${value}: ${err.message}`); });
+        const e = await rejection(simd.compute({ candles, grid: gridAt(def, point) }), GridValidationError).catch((err: Error) => {
+          throw new Error(`${def.id} ${p.name} = ${value}: ${err.message}`);
+        });
         expect(e.code).toBe('grid_invalid');
-        expect(e.details, `${def.id} ${p.name} = ${value}`).toMatchObject({ indicatorId: def.id, field: `params.${p.name}.values[0]`, reason, value });
+        expect(e.details, `${def.id} ${p.name} = ${value}`).toMatchObject({
+          indicatorId: def.id,
+          field: `params.${p.name}.values[0]`,
+          reason,
+          value,
+        });
       }
     }
     if (def.sourceValues) {
@@ -275,7 +299,11 @@ describe.each(defs.map((def) => ({ id: def.id, def })))('$id', ({ def }) => {
     expect(vm.variantKeys()).toEqual(keys);
     for (let v = 0; v < V; v++) {
       const { source, ...rest } = tm.variantValues(v);
-      const sel = { instrumentId: INSTRUMENT, timeframe: '1m', indicators: [{ indicatorId: def.id, ...(source === undefined ? {} : { source }), params: rest }] };
+      const sel = {
+        instrumentId: INSTRUMENT,
+        timeframe: '1m',
+        indicators: [{ indicatorId: def.id, ...(source === undefined ? {} : { source }), params: rest }],
+      };
       expect(keys[v], `variant ${v}`).toBe(variantKeyV1(sel));
     }
 
@@ -283,7 +311,12 @@ describe.each(defs.map((def) => ({ id: def.id, def })))('$id', ({ def }) => {
       const a = bits(tm.output(o));
       const b = bits(vm.output(o));
       let diff = -1;
-      for (let t = 0; t < T && diff < 0; t++) for (let v = 0; v < V; v++) if (a[t * V + v] !== b[v * T + t]) { diff = t * V + v; break; }
+      for (let t = 0; t < T && diff < 0; t++)
+        for (let v = 0; v < V; v++)
+          if (a[t * V + v] !== b[v * T + t]) {
+            diff = t * V + v;
+            break;
+          }
       expect(diff, `${o}: TIME_MAJOR element ${diff} differs from its VARIANT_MAJOR transpose`).toBe(-1);
     }
     expectSameBits(tm, again, 'a second compute');
@@ -298,7 +331,12 @@ describe('variant keys of the spec vectors', () => {
     ['volatility.bbands', 'close', { mult: 2, window: 20 }, '6da4adea9b5a0b5a3d5a1c3c5f1025d0c293bf9210289d3c931af21bd2b24d48'],
     ['volatility.bbands', 'hlc3', { mult: 1.02, window: 20 }, '02d8b02dee0cf7047f987a6a62191633ba455f554b6d1ece306fab26bcc61423'],
     ['volatility.tr', null, {}, '141227cb2c46e73ad7c751c477968ecab43bebff2e7addd98c20e394a522053f'],
-    ['trend.psar', null, { accel_max: 0.2, accel_start: 0.02, accel_step: 0.02 }, 'f81bc4eeb0c31af441fa5f0fb9a3e9382ebde2540b3885d7487860d58703e43a'],
+    [
+      'trend.psar',
+      null,
+      { accel_max: 0.2, accel_start: 0.02, accel_step: 0.02 },
+      'f81bc4eeb0c31af441fa5f0fb9a3e9382ebde2540b3885d7487860d58703e43a',
+    ],
   ] as const)('%s %s %o', async (indicatorId, source, params, key) => {
     const tensor = await simd.compute({ candles, grid: { indicatorId, ...(source ? { source } : {}), params } });
     expect(tensor.variantKey(0)).toBe(key);

@@ -7,8 +7,12 @@ import { decimalReadsBackAsFloat32, shortestFloat32, writeTensorCsv } from '../.
 import { BBANDS_AXES, bits, makeTensor } from './tensor-fixture.js';
 
 let dir = '';
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'gridta-csv-')); });
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gridta-csv-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const f32FromBits = (b: number): number => new Float32Array(new Uint32Array([b]).buffer)[0]!;
 const readBack = (s: string): number => Math.fround(Number(s));
@@ -61,19 +65,30 @@ describe('shortestFloat32', () => {
     expect(shortestFloat32(-177.140625)).toBe('-177.14062');
   });
 
-  it('agrees with numpy\'s shortest float32 repr on sampled bit patterns', () => {
+  it("agrees with numpy's shortest float32 repr on sampled bit patterns", () => {
     const cases: [number, string][] = [
-      [847237120, '1.4890247e-8'], [3544248384, '-828664450000'], [3637121024, '-1777360500000000'],
-      [1731538944, '8.556338e+23'], [40194048, '1.6847222e-37'], [4100091960, '-7.176118e+31'],
-      [1292015616, '136937470'], [1522308096, '26540012000000000'], [588600384, '8.095147e-18'],
-      [744325120, '3.1477043e-12'], [4228784192, '-2.951841e+36'], [3977849856, '-2.962775e+27'],
+      [847237120, '1.4890247e-8'],
+      [3544248384, '-828664450000'],
+      [3637121024, '-1777360500000000'],
+      [1731538944, '8.556338e+23'],
+      [40194048, '1.6847222e-37'],
+      [4100091960, '-7.176118e+31'],
+      [1292015616, '136937470'],
+      [1522308096, '26540012000000000'],
+      [588600384, '8.095147e-18'],
+      [744325120, '3.1477043e-12'],
+      [4228784192, '-2.951841e+36'],
+      [3977849856, '-2.962775e+27'],
     ];
     for (const [b, want] of cases) expect(shortestFloat32(f32FromBits(b)), `bits ${b}`).toBe(want);
   });
 
   it('round-trips every sampled float32 bit-exactly with at most 9 significant digits', () => {
     let seed = 987654321;
-    const next = (): number => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed; };
+    const next = (): number => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed;
+    };
     for (let i = 0; i < 20_000; i++) {
       const x = f32FromBits(next());
       if (!Number.isFinite(x)) continue;
@@ -98,13 +113,21 @@ describe('shortestFloat32', () => {
 });
 
 describe('writeTensorCsv', () => {
-  const SMA_CSV = [
+  const SMA_CSV = `${[
     'ts_open,variant,source,window,value',
-    '1700000000000,0,open,20,0.25', '1700000060000,0,open,20,1.25', '1700000120000,0,open,20,2.25',
-    '1700000000000,1,open,10,NaN', '1700000060000,1,open,10,11.25', '1700000120000,1,open,10,12.25',
-    '1700000000000,2,close,20,20.25', '1700000060000,2,close,20,21.25', '1700000120000,2,close,20,22.25',
-    '1700000000000,3,close,10,30.25', '1700000060000,3,close,10,31.25', '1700000120000,3,close,10,32.25',
-  ].join('\n') + '\n';
+    '1700000000000,0,open,20,0.25',
+    '1700000060000,0,open,20,1.25',
+    '1700000120000,0,open,20,2.25',
+    '1700000000000,1,open,10,NaN',
+    '1700000060000,1,open,10,11.25',
+    '1700000120000,1,open,10,12.25',
+    '1700000000000,2,close,20,20.25',
+    '1700000060000,2,close,20,21.25',
+    '1700000120000,2,close,20,22.25',
+    '1700000000000,3,close,10,30.25',
+    '1700000060000,3,close,10,31.25',
+    '1700000120000,3,close,10,32.25',
+  ].join('\n')}\n`;
 
   it('writes the long-table columns, variant-major rows, integer ms and NaN as NaN', async () => {
     const path = join(dir, 'sma.csv');
@@ -134,22 +157,29 @@ describe('writeTensorCsv', () => {
 
   it('writes only the requested outputs, in tensor order, for a variant range', async () => {
     const path = join(dir, 'bbands-sub.csv');
-    await writeTensorCsv(makeTensor({ indicatorId: 'volatility.bbands', axes: BBANDS_AXES, layout: 'VARIANT_MAJOR' }), path,
-      { outputs: ['lower', 'basis'], variants: { start: 1, end: 2 } });
-    expect(readFileSync(path, 'utf8')).toBe([
-      'ts_open,variant,mult,source,window,basis,lower',
-      '1700000000000,1,1.5,close,20,NaN,NaN',
-      '1700000060000,1,1.5,close,20,11.25,211.25',
-      '1700000120000,1,1.5,close,20,12.25,212.25',
-    ].join('\n') + '\n');
+    await writeTensorCsv(makeTensor({ indicatorId: 'volatility.bbands', axes: BBANDS_AXES, layout: 'VARIANT_MAJOR' }), path, {
+      outputs: ['lower', 'basis'],
+      variants: { start: 1, end: 2 },
+    });
+    expect(readFileSync(path, 'utf8')).toBe(
+      `${[
+        'ts_open,variant,mult,source,window,basis,lower',
+        '1700000000000,1,1.5,close,20,NaN,NaN',
+        '1700000060000,1,1.5,close,20,11.25,211.25',
+        '1700000120000,1,1.5,close,20,12.25,212.25',
+      ].join('\n')}\n`,
+    );
   });
 
   it('round-trips float32 values bit-exactly, including -0, subnormals and extremes', async () => {
     let seed = 42;
-    const next = (): number => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed; };
+    const next = (): number => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed;
+    };
     const special = [NaN, -0, 0, f32FromBits(1), f32FromBits(0x7f7fffff), Math.fround(0.1), 16777216, -f32FromBits(0x00800000)];
     const T = 50;
-    const value = (k: number, t: number, v: number): number => {
+    const value = (_k: number, t: number, v: number): number => {
       const i = t * 4 + v;
       if (i < special.length) return special[i]!;
       const x = f32FromBits(next());
@@ -158,7 +188,11 @@ describe('writeTensorCsv', () => {
     const tensor = makeTensor({ layout: 'TIME_MAJOR', t: T, value });
     const path = join(dir, 'roundtrip.csv');
     await writeTensorCsv(tensor, path);
-    const rows = readFileSync(path, 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(','));
+    const rows = readFileSync(path, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     expect(rows).toHaveLength(T * 4);
     for (let v = 0; v < 4; v++) {
       for (let t = 0; t < T; t++) {
@@ -175,7 +209,9 @@ describe('writeTensorCsv', () => {
     const err = await writeTensorCsv(makeTensor(), path, { outputs: ['upper'] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GridValidationError);
     expect((err as GridValidationError).details).toMatchObject({ field: 'outputs', reason: 'unknown_output', value: 'upper' });
-    await expect(writeTensorCsv(makeTensor(), path, { variants: [9] })).rejects.toMatchObject({ details: { field: 'variants[0]', reason: 'above_max' } });
+    await expect(writeTensorCsv(makeTensor(), path, { variants: [9] })).rejects.toMatchObject({
+      details: { field: 'variants[0]', reason: 'above_max' },
+    });
     expect(existsSync(path)).toBe(false);
   });
 
@@ -202,10 +238,15 @@ describe('writeTensorCsv', () => {
   it('never exposes a partial file: the target is absent or complete while a large write runs', async () => {
     const sub = mkdtempSync(join(dir, 'atomic-'));
     const path = join(sub, 'big.csv');
-    const axes = [{ name: 'source', kind: 'source' as const, values: ['close'] }, { name: 'window', kind: 'int' as const, values: Array.from({ length: 40 }, (_, i) => i + 2) }];
-    const tensor = makeTensor({ axes, t: 2000, value: (k, t, v) => Math.fround(v + t / 7) });
+    const axes = [
+      { name: 'source', kind: 'source' as const, values: ['close'] },
+      { name: 'window', kind: 'int' as const, values: Array.from({ length: 40 }, (_, i) => i + 2) },
+    ];
+    const tensor = makeTensor({ axes, t: 2000, value: (_k, t, v) => Math.fround(v + t / 7) });
     let done = false;
-    const writing = writeTensorCsv(tensor, path).finally(() => { done = true; });
+    const writing = writeTensorCsv(tensor, path).finally(() => {
+      done = true;
+    });
     const seen: number[] = [];
     let sawTemp = false;
     while (!done) {

@@ -9,8 +9,18 @@ import { engineOf, simpleCandles } from '../helpers/engine.js';
 const f = Math.fround;
 const engines = ['wasm-simd', 'wasm-scalar', 'reference'] as const;
 
-async function values(engine: (typeof engines)[number], candles: ReturnType<typeof simpleCandles>, indicatorId: string, params: Record<string, number | number[]>, output?: string) {
-  const grid = { indicatorId, ...(indicatorId.startsWith('ma.') || indicatorId === 'volatility.bbands' ? { source: 'close' } : {}), params } as never;
+async function values(
+  engine: (typeof engines)[number],
+  candles: ReturnType<typeof simpleCandles>,
+  indicatorId: string,
+  params: Record<string, number | number[]>,
+  output?: string,
+) {
+  const grid = {
+    indicatorId,
+    ...(indicatorId.startsWith('ma.') || indicatorId === 'volatility.bbands' ? { source: 'close' } : {}),
+    params,
+  } as never;
   const tensor = await engineOf(engine).compute({ candles, grid });
   return Array.from(output ? tensor.output(output) : tensor.values);
 }
@@ -34,7 +44,13 @@ describe.each(engines)('hand-worked examples on the %s engine', (engine) => {
   it('wma(3) weights the newest bar 3, the oldest 1', async () => {
     // D = 3·4/2 = 6. t=2: 1·1 + 2·2 + 3·3 = 14 → 14/6; t=3: B = (14 − 6) + 3·4 = 20 → 20/6 (= 1·2 + 2·3 + 3·4);
     // t=4: B = (20 − 9) + 3·5 = 26 → 26/6 (= 3 + 8 + 15)
-    expect(await values(engine, simpleCandles([1, 2, 3, 4, 5]), 'ma.wma', { window: 3 })).toEqual([NaN, NaN, f(14 / 6), f(20 / 6), f(26 / 6)]);
+    expect(await values(engine, simpleCandles([1, 2, 3, 4, 5]), 'ma.wma', { window: 3 })).toEqual([
+      NaN,
+      NaN,
+      f(14 / 6),
+      f(20 / 6),
+      f(26 / 6),
+    ]);
   });
 
   it('hma(4) tracks a straight line with no lag from bar 4', async () => {
@@ -45,11 +61,18 @@ describe.each(engines)('hand-worked examples on the %s engine', (engine) => {
   });
 
   it('atr(3) is the Wilder average of the true range from the first bar', async () => {
-    const high = [10, 11, 13, 12, 15], low = [8, 9, 10, 11, 12], close = [9, 10, 12, 11.5, 14];
+    const high = [10, 11, 13, 12, 15],
+      low = [8, 9, 10, 11, 12],
+      close = [9, 10, 12, 11.5, 14];
     // TR: bar0 10−8 = 2; bar1 max(2, |11−9|, |9−9|) = 2; bar2 max(3, |13−10|, 0) = 3;
     //     bar3 max(1, |12−12|, |11−12|) = 1; bar4 max(3, |15−11.5| = 3.5, 0.5) = 3.5
-    const a = 1 / 3, b = 1 - a;
-    const y0 = 2, y1 = a * 2 + b * y0, y2 = a * 3 + b * y1, y3 = a * 1 + b * y2, y4 = a * 3.5 + b * y3;
+    const a = 1 / 3,
+      b = 1 - a;
+    const y0 = 2,
+      y1 = a * 2 + b * y0,
+      y2 = a * 3 + b * y1,
+      y3 = a * 1 + b * y2,
+      y4 = a * 3.5 + b * y3;
     expect(await values(engine, simpleCandles(close, { high, low }), 'volatility.atr', { window: 3 })).toEqual([y0, y1, y2, y3, y4].map(f));
   });
 
@@ -60,7 +83,15 @@ describe.each(engines)('hand-worked examples on the %s engine', (engine) => {
     const sd = [14 / 3 - 2 * 2, 29 / 3 - 3 * 3, 50 / 3 - 4 * 4].map(Math.sqrt);
     const mean = [2, 3, 4];
     expect(await values(engine, c, 'volatility.bbands', { window: 3, mult: 2 }, 'basis')).toEqual([NaN, NaN, 2, 3, 4]);
-    expect(await values(engine, c, 'volatility.bbands', { window: 3, mult: 2 }, 'upper')).toEqual([NaN, NaN, ...mean.map((m, i) => f(m + 2 * sd[i]!))]);
-    expect(await values(engine, c, 'volatility.bbands', { window: 3, mult: 2 }, 'lower')).toEqual([NaN, NaN, ...mean.map((m, i) => f(m - 2 * sd[i]!))]);
+    expect(await values(engine, c, 'volatility.bbands', { window: 3, mult: 2 }, 'upper')).toEqual([
+      NaN,
+      NaN,
+      ...mean.map((m, i) => f(m + 2 * sd[i]!)),
+    ]);
+    expect(await values(engine, c, 'volatility.bbands', { window: 3, mult: 2 }, 'lower')).toEqual([
+      NaN,
+      NaN,
+      ...mean.map((m, i) => f(m - 2 * sd[i]!)),
+    ]);
   });
 });

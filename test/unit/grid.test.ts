@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UnknownIndicatorError } from '../../src/errors.js';
-import {
-  checkVariantRules, decimalRange, materializeGrid, variantIndex, variantValues, type GridSpec,
-} from '../../src/grid/index.js';
+import { checkVariantRules, decimalRange, materializeGrid, variantIndex, variantValues, type GridSpec } from '../../src/grid/index.js';
 import { createRegistry, defineIndicator } from '../../src/registry/index.js';
 import { gridDetails, thrown } from '../helpers/errors.js';
 
@@ -12,21 +10,37 @@ const valuesOf = (spec: GridSpec, name: string) => [...materializeGrid(spec).axe
 /** A registry with a very wide int param. */
 const wideRegistry = createRegistry([
   defineIndicator({
-    id: 'ma.wide', group: 'ma', title: 'Wide', inputs: ['close'], sourceValues: null,
+    id: 'ma.wide',
+    group: 'ma',
+    title: 'Wide',
+    inputs: ['close'],
+    sourceValues: null,
     params: [{ name: 'n', kind: 'int', min: 0, max: 2_000_000_000, step: 1 }],
-    axes: ['n'], outputs: ['value'], warmup: { value: '0' }, kernel: null, doc: '',
+    axes: ['n'],
+    outputs: ['value'],
+    warmup: { value: '0' },
+    kernel: null,
+    doc: '',
   }),
 ]);
 
 /** A registry with an enum param, which the shipped definitions do not have. */
 const enumRegistry = createRegistry([
   defineIndicator({
-    id: 'ma.enum_test', group: 'ma', title: 'Enum test', inputs: ['close'], sourceValues: null,
+    id: 'ma.enum_test',
+    group: 'ma',
+    title: 'Enum test',
+    inputs: ['close'],
+    sourceValues: null,
     params: [
       { name: 'mode', kind: 'enum', enumValues: ['fast', 'slow'] },
       { name: 'window', kind: 'int', min: 2, max: 10, step: 1 },
     ],
-    axes: ['mode', 'window'], outputs: ['value'], warmup: { value: '0' }, kernel: null, doc: '',
+    axes: ['mode', 'window'],
+    outputs: ['value'],
+    warmup: { value: '0' },
+    kernel: null,
+    doc: '',
   }),
 ]);
 
@@ -44,15 +58,27 @@ describe('sugar and shapes (§3.1)', () => {
   });
 
   it('reads an explicit spec object', () => {
-    expect(valuesOf({ indicatorId: 'ma.sma', source: { mode: 'explicit', values: ['open', 'low'] }, params: { window: 5 } }, 'source')).toEqual(['open', 'low']);
+    expect(
+      valuesOf({ indicatorId: 'ma.sma', source: { mode: 'explicit', values: ['open', 'low'] }, params: { window: 5 } }, 'source'),
+    ).toEqual(['open', 'low']);
   });
 
   it('reads an int range including stopIncl when it lands on the step', () => {
-    expect(valuesOf({ indicatorId: 'ma.sma', source: 'close', params: { window: { mode: 'range', start: 5, stopIncl: 20, step: 5 } } }, 'window')).toEqual([5, 10, 15, 20]);
+    expect(
+      valuesOf(
+        { indicatorId: 'ma.sma', source: 'close', params: { window: { mode: 'range', start: 5, stopIncl: 20, step: 5 } } },
+        'window',
+      ),
+    ).toEqual([5, 10, 15, 20]);
   });
 
   it('leaves out stopIncl when it does not land on the step', () => {
-    expect(valuesOf({ indicatorId: 'ma.sma', source: 'close', params: { window: { mode: 'range', start: 5, stopIncl: 19, step: 5 } } }, 'window')).toEqual([5, 10, 15]);
+    expect(
+      valuesOf(
+        { indicatorId: 'ma.sma', source: 'close', params: { window: { mode: 'range', start: 5, stopIncl: 19, step: 5 } } },
+        'window',
+      ),
+    ).toEqual([5, 10, 15]);
   });
 
   it('trims and lower-cases the indicator id', () => {
@@ -91,7 +117,11 @@ describe('sugar and shapes (§3.1)', () => {
   });
 
   it('returns the registry definition with the grid', () => {
-    expect(materializeGrid({ indicatorId: 'trend.adx', params: { window: 10, smoothing: 14 } }).def.outputs).toEqual(['adx', 'plus_di', 'minus_di']);
+    expect(materializeGrid({ indicatorId: 'trend.adx', params: { window: 10, smoothing: 14 } }).def.outputs).toEqual([
+      'adx',
+      'plus_di',
+      'minus_di',
+    ]);
   });
 });
 
@@ -119,7 +149,9 @@ describe('axis order (§3.2, [G1])', () => {
 
   it('records each axis kind from the definition', () => {
     expect(axesOf({ indicatorId: 'volatility.bbands', source: 'close', params: { mult: 2, window: 20 } })).toEqual([
-      ['mult', 'float', [2]], ['source', 'source', ['close']], ['window', 'int', [20]],
+      ['mult', 'float', [2]],
+      ['source', 'source', ['close']],
+      ['window', 'int', [20]],
     ]);
   });
 });
@@ -172,7 +204,10 @@ describe('float ranges in exact decimal arithmetic ([G4])', () => {
   it('agrees with parsing the exact decimal string of every value', () => {
     // 200 pseudo-random ranges; the reference builds each decimal string and parses it.
     let seed = 12345;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
     for (let k = 0; k < 200; k++) {
       const digits = 1 + Math.floor(rnd() * 4);
       const start = Number((rnd() * 10).toFixed(digits));
@@ -181,24 +216,42 @@ describe('float ranges in exact decimal arithmetic ([G4])', () => {
       const got = range(start, stop, step);
       const [fs, fp] = [start, step].map((x) => (String(x).split('.')[1] ?? '').length);
       const scale = Math.max(fs!, fp!, (String(stop).split('.')[1] ?? '').length);
-      const S = BigInt(Math.round(start * 10 ** scale)), P = BigInt(Math.round(step * 10 ** scale));
+      const S = BigInt(Math.round(start * 10 ** scale)),
+        P = BigInt(Math.round(step * 10 ** scale));
       const want = got.map((_, i) => Number(`${S + BigInt(i) * P}e-${scale}`));
       expect(got, `range(${start}, ${stop}, ${step})`).toEqual(want);
     }
   });
 
   it('materialises a float range on a float axis', () => {
-    expect(valuesOf({ indicatorId: 'volatility.bbands', source: 'close', params: { mult: { mode: 'range', start: 1.0, stopIncl: 1.05, step: 0.02 }, window: 20 } }, 'mult')).toEqual([1, 1.02, 1.04]);
+    expect(
+      valuesOf(
+        {
+          indicatorId: 'volatility.bbands',
+          source: 'close',
+          params: { mult: { mode: 'range', start: 1.0, stopIncl: 1.05, step: 0.02 }, window: 20 },
+        },
+        'mult',
+      ),
+    ).toEqual([1, 1.02, 1.04]);
   });
 
   it('materialises (0.01, 0.2, 0.005) on psar accel_start as 39 values', () => {
-    expect(valuesOf({ indicatorId: 'trend.psar', params: { accel_max: 5, accel_start: { mode: 'range', start: 0.01, stopIncl: 0.2, step: 0.005 }, accel_step: 0.02 } }, 'accel_start')).toHaveLength(39);
+    expect(
+      valuesOf(
+        {
+          indicatorId: 'trend.psar',
+          params: { accel_max: 5, accel_start: { mode: 'range', start: 0.01, stopIncl: 0.2, step: 0.005 }, accel_step: 0.02 },
+        },
+        'accel_start',
+      ),
+    ).toHaveLength(39);
   });
 });
 
 describe('validation errors (§3.4, §3.6)', () => {
-  const sma = (window: unknown, source: unknown = 'close'): GridSpec => ({ indicatorId: 'ma.sma', source, params: { window } } as GridSpec);
-  const bb = (mult: unknown): GridSpec => ({ indicatorId: 'volatility.bbands', source: 'close', params: { mult, window: 20 } } as GridSpec);
+  const sma = (window: unknown, source: unknown = 'close'): GridSpec => ({ indicatorId: 'ma.sma', source, params: { window } }) as GridSpec;
+  const bb = (mult: unknown): GridSpec => ({ indicatorId: 'volatility.bbands', source: 'close', params: { mult, window: 20 } }) as GridSpec;
 
   it('throws UnknownIndicatorError with ma.ema first for ma.emma', () => {
     const e = thrown(() => materializeGrid({ indicatorId: 'ma.emma', params: { window: 5 } }), UnknownIndicatorError);
@@ -207,12 +260,20 @@ describe('validation errors (§3.4, §3.6)', () => {
   });
 
   it('looks the indicator up before anything else', () => {
-    expect(thrown(() => materializeGrid({ indicatorId: 'nope.x', params: { bogus: 1 }, layout: 'X' as never }))).toBeInstanceOf(UnknownIndicatorError);
+    expect(thrown(() => materializeGrid({ indicatorId: 'nope.x', params: { bogus: 1 }, layout: 'X' as never }))).toBeInstanceOf(
+      UnknownIndicatorError,
+    );
   });
 
   it('rejects an unknown range key stop with invalid_spec', () => {
     const d = gridDetails(() => materializeGrid(sma({ mode: 'range', start: 5, stop: 20, step: 1 })));
-    expect(d).toEqual({ indicatorId: 'ma.sma', field: 'params.window.stop', reason: 'invalid_spec', value: 20, expected: ['mode', 'start', 'stopIncl', 'step'] });
+    expect(d).toEqual({
+      indicatorId: 'ma.sma',
+      field: 'params.window.stop',
+      reason: 'invalid_spec',
+      value: 20,
+      expected: ['mode', 'start', 'stopIncl', 'step'],
+    });
   });
 
   it('names the field and value in the message', () => {
@@ -251,7 +312,12 @@ describe('validation errors (§3.4, §3.6)', () => {
   });
 
   it('rejects a range on an enum axis with invalid_spec', () => {
-    const d = gridDetails(() => materializeGrid({ indicatorId: 'ma.enum_test', params: { mode: { mode: 'range', start: 1, stopIncl: 2, step: 1 }, window: 3 } }, enumRegistry));
+    const d = gridDetails(() =>
+      materializeGrid(
+        { indicatorId: 'ma.enum_test', params: { mode: { mode: 'range', start: 1, stopIncl: 2, step: 1 }, window: 3 } },
+        enumRegistry,
+      ),
+    );
     expect([d.field, d.reason]).toEqual(['params.mode', 'invalid_spec']);
   });
 
@@ -266,8 +332,16 @@ describe('validation errors (§3.4, §3.6)', () => {
   });
 
   it('lists unknown axes sorted, with the allowed names and no suggestions', () => {
-    const d = gridDetails(() => materializeGrid({ indicatorId: 'volatility.bbands', source: 'close', params: { window: 20, mult: 2, zeta: 1, alpha: 2 } }));
-    expect(d).toEqual({ indicatorId: 'volatility.bbands', field: 'params', reason: 'unknown_axis', value: ['alpha', 'zeta'], expected: ['mult', 'window'] });
+    const d = gridDetails(() =>
+      materializeGrid({ indicatorId: 'volatility.bbands', source: 'close', params: { window: 20, mult: 2, zeta: 1, alpha: 2 } }),
+    );
+    expect(d).toEqual({
+      indicatorId: 'volatility.bbands',
+      field: 'params',
+      reason: 'unknown_axis',
+      value: ['alpha', 'zeta'],
+      expected: ['mult', 'window'],
+    });
   });
 
   it('treats source inside params as an unknown axis', () => {
@@ -356,11 +430,21 @@ describe('validation errors (§3.4, §3.6)', () => {
   });
 
   it('rejects 0 and -0 on a float axis as duplicates', () => {
-    const reg = createRegistry([defineIndicator({
-      id: 'ma.signed', group: 'ma', title: 'Signed', inputs: ['close'], sourceValues: null,
-      params: [{ name: 'offset', kind: 'float', min: -1, max: 1, step: 0.5 }],
-      axes: ['offset'], outputs: ['value'], warmup: { value: '0' }, kernel: null, doc: '',
-    })]);
+    const reg = createRegistry([
+      defineIndicator({
+        id: 'ma.signed',
+        group: 'ma',
+        title: 'Signed',
+        inputs: ['close'],
+        sourceValues: null,
+        params: [{ name: 'offset', kind: 'float', min: -1, max: 1, step: 0.5 }],
+        axes: ['offset'],
+        outputs: ['value'],
+        warmup: { value: '0' },
+        kernel: null,
+        doc: '',
+      }),
+    ]);
     const d = gridDetails(() => materializeGrid({ indicatorId: 'ma.signed', params: { offset: [0, -0] } }, reg));
     expect([d.field, d.reason]).toEqual(['params.offset.values[1]', 'duplicate_value']);
   });
@@ -371,12 +455,27 @@ describe('validation errors (§3.4, §3.6)', () => {
   });
 
   it('rejects range decimals that round to one double as duplicates', () => {
-    const reg = createRegistry([defineIndicator({
-      id: 'ma.fine', group: 'ma', title: 'Fine', inputs: ['close'], sourceValues: null,
-      params: [{ name: 'x', kind: 'float', min: 0, max: 2, step: 1e-17 }],
-      axes: ['x'], outputs: ['value'], warmup: { value: '0' }, kernel: null, doc: '',
-    })]);
-    const d = gridDetails(() => materializeGrid({ indicatorId: 'ma.fine', params: { x: { mode: 'range', start: 1, stopIncl: 1.0000000000000002, step: 1e-17 } } }, reg));
+    const reg = createRegistry([
+      defineIndicator({
+        id: 'ma.fine',
+        group: 'ma',
+        title: 'Fine',
+        inputs: ['close'],
+        sourceValues: null,
+        params: [{ name: 'x', kind: 'float', min: 0, max: 2, step: 1e-17 }],
+        axes: ['x'],
+        outputs: ['value'],
+        warmup: { value: '0' },
+        kernel: null,
+        doc: '',
+      }),
+    ]);
+    const d = gridDetails(() =>
+      materializeGrid(
+        { indicatorId: 'ma.fine', params: { x: { mode: 'range', start: 1, stopIncl: 1.0000000000000002, step: 1e-17 } } },
+        reg,
+      ),
+    );
     expect([d.field, d.reason, d.value]).toEqual(['params.x.values[1]', 'duplicate_value', 1]);
   });
 
@@ -426,7 +525,13 @@ describe('validation errors (§3.4, §3.6)', () => {
 
   it('rejects a source outside the allowed set with not_allowed', () => {
     const d = gridDetails(() => materializeGrid(sma(5, ['close', 'volume'])));
-    expect(d).toEqual({ indicatorId: 'ma.sma', field: 'source.values[1]', reason: 'not_allowed', value: 'volume', expected: ['close', 'hl2', 'hlc3', 'ohlc4', 'low', 'high', 'open'] });
+    expect(d).toEqual({
+      indicatorId: 'ma.sma',
+      field: 'source.values[1]',
+      reason: 'not_allowed',
+      value: 'volume',
+      expected: ['close', 'hl2', 'hlc3', 'ohlc4', 'low', 'high', 'open'],
+    });
   });
 
   it('rejects an enum value outside the allowed set with not_allowed', () => {
@@ -451,7 +556,13 @@ describe('validation errors (§3.4, §3.6)', () => {
 
   it('rejects a range of more than 1 000 000 values with too_many_values', () => {
     const d = gridDetails(() => materializeGrid(bb({ mode: 'range', start: 0.1, stopIncl: 10, step: 0.000001 })));
-    expect(d).toEqual({ indicatorId: 'volatility.bbands', field: 'params.mult', reason: 'too_many_values', value: 9_900_001, expected: '<= 1000000 values' });
+    expect(d).toEqual({
+      indicatorId: 'volatility.bbands',
+      field: 'params.mult',
+      reason: 'too_many_values',
+      value: 9_900_001,
+      expected: '<= 1000000 values',
+    });
   });
 
   it('rejects an astronomically long range before building it', () => {
@@ -463,18 +574,29 @@ describe('validation errors (§3.4, §3.6)', () => {
   });
 
   it('accepts a range of exactly 1 000 000 values', () => {
-    const g = materializeGrid({ indicatorId: 'ma.wide', params: { n: { mode: 'range', start: 1, stopIncl: 1_000_000, step: 1 } } }, wideRegistry);
+    const g = materializeGrid(
+      { indicatorId: 'ma.wide', params: { n: { mode: 'range', start: 1, stopIncl: 1_000_000, step: 1 } } },
+      wideRegistry,
+    );
     expect(g.variants).toBe(1_000_000n);
   });
 
   it('rejects a range of 1 000 001 values', () => {
-    const d = gridDetails(() => materializeGrid({ indicatorId: 'ma.wide', params: { n: { mode: 'range', start: 0, stopIncl: 1_000_000, step: 1 } } }, wideRegistry));
+    const d = gridDetails(() =>
+      materializeGrid({ indicatorId: 'ma.wide', params: { n: { mode: 'range', start: 0, stopIncl: 1_000_000, step: 1 } } }, wideRegistry),
+    );
     expect([d.field, d.reason, d.value]).toEqual(['params.n', 'too_many_values', 1_000_001]);
   });
 
   it('rejects a misaligned range step with step_not_multiple', () => {
     const d = gridDetails(() => materializeGrid(bb({ mode: 'range', start: 1, stopIncl: 2, step: 0.015 })));
-    expect(d).toEqual({ indicatorId: 'volatility.bbands', field: 'params.mult.step', reason: 'step_not_multiple', value: 0.015, expected: 'a multiple of 0.01' });
+    expect(d).toEqual({
+      indicatorId: 'volatility.bbands',
+      field: 'params.mult.step',
+      reason: 'step_not_multiple',
+      value: 0.015,
+      expected: 'a multiple of 0.01',
+    });
   });
 
   it('rejects a range step far smaller than the hard step with step_not_multiple', () => {
@@ -484,7 +606,13 @@ describe('validation errors (§3.4, §3.6)', () => {
 
   it('rejects a range start off the hard step grid with off_grid', () => {
     const d = gridDetails(() => materializeGrid(bb({ mode: 'range', start: 1.005, stopIncl: 2, step: 0.01 })));
-    expect(d).toEqual({ indicatorId: 'volatility.bbands', field: 'params.mult.start', reason: 'off_grid', value: 1.005, expected: '0.1 + k * 0.01' });
+    expect(d).toEqual({
+      indicatorId: 'volatility.bbands',
+      field: 'params.mult.start',
+      reason: 'off_grid',
+      value: 1.005,
+      expected: '0.1 + k * 0.01',
+    });
   });
 
   it('accepts an explicit float value off the step grid', () => {
@@ -497,11 +625,19 @@ describe('validation errors (§3.4, §3.6)', () => {
 
   it('rejects an unknown layout with invalid_layout', () => {
     const d = gridDetails(() => materializeGrid({ indicatorId: 'volatility.tr', layout: 'ROW_MAJOR' as never }));
-    expect(d).toEqual({ indicatorId: 'volatility.tr', field: 'layout', reason: 'invalid_layout', value: 'ROW_MAJOR', expected: ['TIME_MAJOR', 'VARIANT_MAJOR'] });
+    expect(d).toEqual({
+      indicatorId: 'volatility.tr',
+      field: 'layout',
+      reason: 'invalid_layout',
+      value: 'ROW_MAJOR',
+      expected: ['TIME_MAJOR', 'VARIANT_MAJOR'],
+    });
   });
 
   it('checks axis values before the layout', () => {
-    expect(gridDetails(() => materializeGrid({ indicatorId: 'ma.sma', source: 'close', params: { window: 1 }, layout: 'bad' as never })).reason).toBe('below_min');
+    expect(
+      gridDetails(() => materializeGrid({ indicatorId: 'ma.sma', source: 'close', params: { window: 1 }, layout: 'bad' as never })).reason,
+    ).toBe('below_min');
   });
 
   it('checks axes in definition order', () => {
@@ -511,7 +647,9 @@ describe('validation errors (§3.4, §3.6)', () => {
   });
 
   it('does not check per-variant rules while materialising', () => {
-    expect(materializeGrid({ indicatorId: 'trend.psar', params: { accel_max: 0.01, accel_start: 0.5, accel_step: 0.02 } }).variants).toBe(1n);
+    expect(materializeGrid({ indicatorId: 'trend.psar', params: { accel_max: 0.01, accel_start: 0.5, accel_step: 0.02 } }).variants).toBe(
+      1n,
+    );
   });
 });
 
@@ -520,7 +658,10 @@ describe('cartesian order ([G6])', () => {
 
   it('enumerates ma.sma (open, close) x (20, 10) with the last axis fastest', () => {
     expect([0, 1, 2, 3].map((v) => variantValues(sma.axes, v))).toEqual([
-      { source: 'open', window: 20 }, { source: 'open', window: 10 }, { source: 'close', window: 20 }, { source: 'close', window: 10 },
+      { source: 'open', window: 20 },
+      { source: 'open', window: 10 },
+      { source: 'close', window: 20 },
+      { source: 'close', window: 10 },
     ]);
   });
 
@@ -531,7 +672,11 @@ describe('cartesian order ([G6])', () => {
   });
 
   it('counts 1176 variants for six sources x window 5..200', () => {
-    const g = materializeGrid({ indicatorId: 'ma.sma', source: ['close', 'hlc3', 'ohlc4', 'low', 'high', 'open'], params: { window: { mode: 'range', start: 5, stopIncl: 200, step: 1 } } });
+    const g = materializeGrid({
+      indicatorId: 'ma.sma',
+      source: ['close', 'hlc3', 'ohlc4', 'low', 'high', 'open'],
+      params: { window: { mode: 'range', start: 5, stopIncl: 200, step: 1 } },
+    });
     expect(g.variants).toBe(1176n);
   });
 
@@ -545,7 +690,10 @@ describe('cartesian order ([G6])', () => {
   });
 
   it('inverts variantValues with variantIndex for every variant', () => {
-    const g = materializeGrid({ indicatorId: 'trend.ichimoku', params: { conversion_window: [9, 10], base_window: [26, 30, 34], span_b_window: [52], displacement: [26, 27] } });
+    const g = materializeGrid({
+      indicatorId: 'trend.ichimoku',
+      params: { conversion_window: [9, 10], base_window: [26, 30, 34], span_b_window: [52], displacement: [26, 27] },
+    });
     for (let v = 0; v < 12; v++) expect(variantIndex(g.indicatorId, g.axes, variantValues(g.axes, v))).toBe(v);
   });
 
@@ -554,7 +702,11 @@ describe('cartesian order ([G6])', () => {
   });
 
   it('finds values on long axes', () => {
-    const g = materializeGrid({ indicatorId: 'ma.sma', source: 'close', params: { window: { mode: 'range', start: 2, stopIncl: 2000, step: 1 } } });
+    const g = materializeGrid({
+      indicatorId: 'ma.sma',
+      source: 'close',
+      params: { window: { mode: 'range', start: 2, stopIncl: 2000, step: 1 } },
+    });
     expect(variantIndex('ma.sma', g.axes, { source: 'close', window: 1500 })).toBe(1498);
   });
 
@@ -585,20 +737,29 @@ describe('per-variant rules (§3.4 step 6)', () => {
   });
 
   it('reports the first psar variant with accel_max < accel_start', () => {
-    const g = materializeGrid({ indicatorId: 'trend.psar', params: { accel_max: [0.2, 0.01], accel_start: [0.001, 0.02], accel_step: [0.02, 0.03] } });
+    const g = materializeGrid({
+      indicatorId: 'trend.psar',
+      params: { accel_max: [0.2, 0.01], accel_start: [0.001, 0.02], accel_step: [0.02, 0.03] },
+    });
     const d = gridDetails(() => checkVariantRules(g));
     expect(d).toEqual({
-      indicatorId: 'trend.psar', field: 'variants[6]', reason: 'variant_rule',
-      value: { accel_max: 0.01, accel_start: 0.02, accel_step: 0.02 }, expected: 'accel_max >= accel_start',
+      indicatorId: 'trend.psar',
+      field: 'variants[6]',
+      reason: 'variant_rule',
+      value: { accel_max: 0.01, accel_start: 0.02, accel_step: 0.02 },
+      expected: 'accel_max >= accel_start',
     });
   });
 
   it('checks two million psar variants in well under a second', () => {
-    const g = materializeGrid({ indicatorId: 'trend.psar', params: {
-      accel_max: { mode: 'range', start: 1, stopIncl: 5, step: 0.01 },
-      accel_start: { mode: 'range', start: 0.001, stopIncl: 1, step: 0.001 },
-      accel_step: { mode: 'range', start: 0.001, stopIncl: 0.005, step: 0.001 },
-    } });
+    const g = materializeGrid({
+      indicatorId: 'trend.psar',
+      params: {
+        accel_max: { mode: 'range', start: 1, stopIncl: 5, step: 0.01 },
+        accel_start: { mode: 'range', start: 0.001, stopIncl: 1, step: 0.001 },
+        accel_step: { mode: 'range', start: 0.001, stopIncl: 0.005, step: 0.001 },
+      },
+    });
     expect(g.variants).toBe(2_005_000n);
     const t0 = performance.now();
     checkVariantRules(g);
@@ -606,7 +767,10 @@ describe('per-variant rules (§3.4 step 6)', () => {
   });
 
   it('reports a violation late in a psar grid at its exact variant index', () => {
-    const g = materializeGrid({ indicatorId: 'trend.psar', params: { accel_max: [1, 0.04], accel_start: { mode: 'range', start: 0.001, stopIncl: 0.05, step: 0.001 }, accel_step: [0.02] } });
+    const g = materializeGrid({
+      indicatorId: 'trend.psar',
+      params: { accel_max: [1, 0.04], accel_start: { mode: 'range', start: 0.001, stopIncl: 0.05, step: 0.001 }, accel_step: [0.02] },
+    });
     // Variants 50..99 have accel_max 0.04; accel_start 0.041 is index 40 of its axis.
     expect(gridDetails(() => checkVariantRules(g)).field).toBe('variants[90]');
   });

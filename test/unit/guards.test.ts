@@ -10,10 +10,18 @@ const limits = (over: Partial<Limits> = {}): Limits => ({ ...DEFAULT_LIMITS, ...
 const smaOpenClose: GridSpec = { indicatorId: 'ma.sma', source: ['open', 'close'], params: { window: [20, 10] } };
 const sma1176: GridSpec = { indicatorId: 'ma.sma', source: SIX, params: { window: { mode: 'range', start: 5, stopIncl: 200, step: 1 } } };
 const bbands1: GridSpec = { indicatorId: 'volatility.bbands', source: 'close', params: { mult: 2, window: 20 } };
-const sma7x1999: GridSpec = { indicatorId: 'ma.sma', source: ['close', 'hl2', 'hlc3', 'ohlc4', 'low', 'high', 'open'], params: { window: { mode: 'range', start: 2, stopIncl: 2000, step: 1 } } };
+const sma7x1999: GridSpec = {
+  indicatorId: 'ma.sma',
+  source: ['close', 'hl2', 'hlc3', 'ohlc4', 'low', 'high', 'open'],
+  params: { window: { mode: 'range', start: 2, stopIncl: 2000, step: 1 } },
+};
 const full = { mode: 'range', start: 2, stopIncl: 2000, step: 1 } as const;
-const stochRsiFull: GridSpec = { indicatorId: 'momentum.stoch_rsi', source: SIX, params: { d_window: full, k_window: full, rsi_window: full, smoothing: full } };
-const HOUR = { start: 1_700_000_040_000, timeframe: '1m' };   // a minute boundary
+const stochRsiFull: GridSpec = {
+  indicatorId: 'momentum.stoch_rsi',
+  source: SIX,
+  params: { d_window: full, k_window: full, rsi_window: full, smoothing: full },
+};
+const HOUR = { start: 1_700_000_040_000, timeframe: '1m' }; // a minute boundary
 
 describe('defaults', () => {
   it('defaults to 600 000 variants and 5 GiB', () => {
@@ -27,39 +35,103 @@ describe('§5.5 test vectors', () => {
     expect(e).toBeInstanceOf(ComputeBudgetExceeded);
     expect(e).toBeInstanceOf(GridValidationError);
     expect(e.code).toBe('max_compute_bytes_exceeded');
-    expect(e.details).toEqual({ scope: 'compute', limit: 'bytes', t: 300, variants: 4, outputs: 1, bytesOut: 4800, bytesTotalEst: 67114624, maxComputeBytesTotal: 8192 });
-    expect(Object.keys(e.details)).toEqual(['scope', 'limit', 't', 'variants', 'outputs', 'bytesOut', 'bytesTotalEst', 'maxComputeBytesTotal']);
+    expect(e.details).toEqual({
+      scope: 'compute',
+      limit: 'bytes',
+      t: 300,
+      variants: 4,
+      outputs: 1,
+      bytesOut: 4800,
+      bytesTotalEst: 67114624,
+      maxComputeBytesTotal: 8192,
+    });
+    expect(Object.keys(e.details)).toEqual([
+      'scope',
+      'limit',
+      't',
+      'variants',
+      'outputs',
+      'bytesOut',
+      'bytesTotalEst',
+      'maxComputeBytesTotal',
+    ]);
   });
 
   it('sizes ma.sma six sources x 5..200 over 4096 bars', () => {
     const r = estimate(sma1176, 4096);
-    expect([r.variants, r.bytesOut, r.bytesTotalEst - r.bytesOut - 67_108_864, r.bytesTotalEst]).toEqual([1176, 19_267_584, 3_853_517, 90_229_965]);
+    expect([r.variants, r.bytesOut, r.bytesTotalEst - r.bytesOut - 67_108_864, r.bytesTotalEst]).toEqual([
+      1176, 19_267_584, 3_853_517, 90_229_965,
+    ]);
   });
 
   it('sizes one bbands variant with all three outputs over 128 bars', () => {
     const r = estimate(bbands1, 128);
-    expect([r.outputs, r.bytesOut, r.bytesTotalEst - r.bytesOut - 67_108_864, r.bytesTotalEst]).toEqual([['basis', 'upper', 'lower'], 1536, 308, 67_110_708]);
+    expect([r.outputs, r.bytesOut, r.bytesTotalEst - r.bytesOut - 67_108_864, r.bytesTotalEst]).toEqual([
+      ['basis', 'upper', 'lower'],
+      1536,
+      308,
+      67_110_708,
+    ]);
   });
 
   it('sizes the sma + adx batch over one hour of 1m with variantsFactor 6', () => {
-    const r = estimateBatch([
-      { indicatorId: 'ma.sma', source: ['open', 'close'], params: { window: [10, 20, 30] } },
-      { indicatorId: 'trend.adx', params: { window: { mode: 'range', start: 10, stopIncl: 11, step: 1 }, smoothing: [14] } },
-    ], { ...HOUR, end: HOUR.start + 3_600_000 }, { variantsFactor: 6 });
-    expect(r).toMatchObject({ totalVariants: 72, bytesCandles: 1680, bytesIndicators: 2880, reserve: 67_108_864, estimatedMemoryBytes: 67_113_424, t: 60, withinGuards: true });
-    expect(r.perIndicator).toEqual([{ indicatorId: 'ma.sma', variants: 6, outputs: 1 }, { indicatorId: 'trend.adx', variants: 2, outputs: 3 }]);
+    const r = estimateBatch(
+      [
+        { indicatorId: 'ma.sma', source: ['open', 'close'], params: { window: [10, 20, 30] } },
+        { indicatorId: 'trend.adx', params: { window: { mode: 'range', start: 10, stopIncl: 11, step: 1 }, smoothing: [14] } },
+      ],
+      { ...HOUR, end: HOUR.start + 3_600_000 },
+      { variantsFactor: 6 },
+    );
+    expect(r).toMatchObject({
+      totalVariants: 72,
+      bytesCandles: 1680,
+      bytesIndicators: 2880,
+      reserve: 67_108_864,
+      estimatedMemoryBytes: 67_113_424,
+      t: 60,
+      withinGuards: true,
+    });
+    expect(r.perIndicator).toEqual([
+      { indicatorId: 'ma.sma', variants: 6, outputs: 1 },
+      { indicatorId: 'trend.adx', variants: 2, outputs: 3 },
+    ]);
   });
 });
 
 describe('estimate (§5.1)', () => {
   it('returns every field in the documented order', () => {
     const r = estimate(smaOpenClose, 300);
-    expect(Object.keys(r)).toEqual(['indicatorId', 'axes', 'variants', 'outputs', 't', 'layout', 'bytesOut', 'bytesTotalEst', 'maxVariants', 'maxComputeBytesTotal', 'withinGuards']);
-    expect(r).toMatchObject({ indicatorId: 'ma.sma', variants: 4, outputs: ['value'], t: 300, layout: 'TIME_MAJOR', maxVariants: 600_000, maxComputeBytesTotal: 5_368_709_120, withinGuards: true });
+    expect(Object.keys(r)).toEqual([
+      'indicatorId',
+      'axes',
+      'variants',
+      'outputs',
+      't',
+      'layout',
+      'bytesOut',
+      'bytesTotalEst',
+      'maxVariants',
+      'maxComputeBytesTotal',
+      'withinGuards',
+    ]);
+    expect(r).toMatchObject({
+      indicatorId: 'ma.sma',
+      variants: 4,
+      outputs: ['value'],
+      t: 300,
+      layout: 'TIME_MAJOR',
+      maxVariants: 600_000,
+      maxComputeBytesTotal: 5_368_709_120,
+      withinGuards: true,
+    });
   });
 
   it('returns the materialised axes in definition order', () => {
-    expect(estimate(smaOpenClose, 1).axes).toEqual([{ name: 'source', kind: 'source', values: ['open', 'close'] }, { name: 'window', kind: 'int', values: [20, 10] }]);
+    expect(estimate(smaOpenClose, 1).axes).toEqual([
+      { name: 'source', kind: 'source', values: ['open', 'close'] },
+      { name: 'window', kind: 'int', values: [20, 10] },
+    ]);
   });
 
   it('takes T from a time range', () => {
@@ -77,7 +149,13 @@ describe('estimate (§5.1)', () => {
 
   it('rejects a time range whose end is not after its start with time_range_empty', () => {
     const d = gridDetails(() => estimate(bbands1, { start: 60_000, end: 60_000, timeframe: '1m' }));
-    expect(d).toEqual({ indicatorId: 'volatility.bbands', field: 'timeRange', reason: 'time_range_empty', value: { start: 60_000, end: 60_000 }, expected: 'end > start' });
+    expect(d).toEqual({
+      indicatorId: 'volatility.bbands',
+      field: 'timeRange',
+      reason: 'time_range_empty',
+      value: { start: 60_000, end: 60_000 },
+      expected: 'end > start',
+    });
   });
 
   it('rejects a time range that is not a whole number of bars with time_range_misaligned', () => {
@@ -114,7 +192,13 @@ describe('estimate (§5.1)', () => {
 
   it('rejects an undeclared output with unknown_output', () => {
     const d = gridDetails(() => estimate(bbands1, 1, { outputs: ['basis', 'middle'] }));
-    expect(d).toEqual({ indicatorId: 'volatility.bbands', field: 'outputs', reason: 'unknown_output', value: 'middle', expected: ['basis', 'upper', 'lower'] });
+    expect(d).toEqual({
+      indicatorId: 'volatility.bbands',
+      field: 'outputs',
+      reason: 'unknown_output',
+      value: 'middle',
+      expected: ['basis', 'upper', 'lower'],
+    });
   });
 
   it('rejects a repeated output with duplicate_value', () => {
@@ -136,7 +220,9 @@ describe('estimate (§5.1)', () => {
   });
 
   it('still throws validation errors when throwOnGuard is false', () => {
-    expect(gridDetails(() => estimate({ ...bbands1, params: { mult: 0, window: 20 } }, 1, { throwOnGuard: false })).reason).toBe('below_min');
+    expect(gridDetails(() => estimate({ ...bbands1, params: { mult: 0, window: 20 } }, 1, { throwOnGuard: false })).reason).toBe(
+      'below_min',
+    );
   });
 
   it('reports a grid over the variants guard with withinGuards false', () => {
@@ -179,11 +265,21 @@ describe('variants guard (§5.2)', () => {
   });
 
   it('writes V above 2^53 - 1 as a decimal string', () => {
-    const reg = createRegistry([defineIndicator({
-      id: 'ma.cube', group: 'ma', title: 'Cube', inputs: ['close'], sourceValues: null,
-      params: ['a', 'b', 'c'].map((name) => ({ name, kind: 'int' as const, min: 0, max: 2_000_000, step: 1 })),
-      axes: ['a', 'b', 'c'], outputs: ['value'], warmup: { value: '0' }, kernel: null, doc: '',
-    })]);
+    const reg = createRegistry([
+      defineIndicator({
+        id: 'ma.cube',
+        group: 'ma',
+        title: 'Cube',
+        inputs: ['close'],
+        sourceValues: null,
+        params: ['a', 'b', 'c'].map((name) => ({ name, kind: 'int' as const, min: 0, max: 2_000_000, step: 1 })),
+        axes: ['a', 'b', 'c'],
+        outputs: ['value'],
+        warmup: { value: '0' },
+        kernel: null,
+        doc: '',
+      }),
+    ]);
     const r = { mode: 'range', start: 1, stopIncl: 1_000_000, step: 1 } as const;
     const e = thrown(() => estimate({ indicatorId: 'ma.cube', params: { a: r, b: r, c: r } }, 1, {}, DEFAULT_LIMITS, reg));
     expect(e.details).toEqual({ scope: 'compute', variants: '1000000000000000000', maxVariants: 600_000, limitSource: 'config' });
@@ -209,11 +305,19 @@ describe('per-variant rules after the variants guard (§3.4 step 6, §5.6)', () 
 
   it('rejects a psar variant with accel_max < accel_start in estimate', () => {
     const d = gridDetails(() => estimate(badPsar, 10));
-    expect(d).toEqual({ indicatorId: 'trend.psar', field: 'variants[0]', reason: 'variant_rule', value: { accel_max: 0.01, accel_start: 0.02, accel_step: 0.02 }, expected: 'accel_max >= accel_start' });
+    expect(d).toEqual({
+      indicatorId: 'trend.psar',
+      field: 'variants[0]',
+      reason: 'variant_rule',
+      value: { accel_max: 0.01, accel_start: 0.02, accel_step: 0.02 },
+      expected: 'accel_max >= accel_start',
+    });
   });
 
   it('reports the variants guard before a per-variant rule', () => {
-    expect(thrown(() => estimate(badPsar, 10, { maxVariants: 1 }, limits({ maxVariantsPerCompute: 0 })))).toBeInstanceOf(VariantsGuardExceeded);
+    expect(thrown(() => estimate(badPsar, 10, { maxVariants: 1 }, limits({ maxVariantsPerCompute: 0 })))).toBeInstanceOf(
+      VariantsGuardExceeded,
+    );
   });
 
   it('reports a per-variant rule before the memory guard', () => {
@@ -225,11 +329,23 @@ describe('memory guard (§5.3)', () => {
   it('refuses one output array above 2^32 - 1 elements even within the byte budget', () => {
     const e = thrown(() => estimate({ indicatorId: 'volatility.tr' }, 4_294_967_296, {}, limits({ maxComputeBytesTotal: 1e12 })));
     expect(e).toBeInstanceOf(ComputeBudgetExceeded);
-    expect(e.details).toEqual({ scope: 'compute', limit: 'elements', t: 4_294_967_296, variants: 1, outputs: 1, bytesOut: 17_179_869_184, bytesTotalEst: 17_179_869_184 + 3_435_973_837 + 67_108_864, maxComputeBytesTotal: 1e12 });
+    expect(e.details).toEqual({
+      scope: 'compute',
+      limit: 'elements',
+      t: 4_294_967_296,
+      variants: 1,
+      outputs: 1,
+      bytesOut: 17_179_869_184,
+      bytesTotalEst: 17_179_869_184 + 3_435_973_837 + 67_108_864,
+      maxComputeBytesTotal: 1e12,
+    });
   });
 
   it('accepts exactly 2^32 - 1 elements (an engine without a WebAssembly memory: the reference)', () => {
-    expect(estimate({ indicatorId: 'volatility.tr' }, 4_294_967_295, {}, limits({ maxComputeBytesTotal: 1e12, memoryBytes: () => null })).withinGuards).toBe(true);
+    expect(
+      estimate({ indicatorId: 'volatility.tr' }, 4_294_967_295, {}, limits({ maxComputeBytesTotal: 1e12, memoryBytes: () => null }))
+        .withinGuards,
+    ).toBe(true);
   });
 
   it('checks bytes before elements', () => {
@@ -243,7 +359,9 @@ describe('memory guard (§5.3)', () => {
 
 describe('the [E2] order', () => {
   it('looks the indicator up first', () => {
-    expect(thrown(() => estimate({ indicatorId: 'ma.emma', params: { window: 3 } }, 0, { outputs: ['x'], maxVariants: -1 }))).toBeInstanceOf(UnknownIndicatorError);
+    expect(
+      thrown(() => estimate({ indicatorId: 'ma.emma', params: { window: 3 } }, 0, { outputs: ['x'], maxVariants: -1 })),
+    ).toBeInstanceOf(UnknownIndicatorError);
   });
 
   it('validates the grid before the horizon', () => {
@@ -266,8 +384,23 @@ describe('the [E2] order', () => {
 describe('planCompute and [E1]', () => {
   it('plans a compute with the estimate numbers', () => {
     const p = planCompute(sma1176, 4096, {}, DEFAULT_LIMITS);
-    expect({ variants: p.variants, t: p.t, outputs: p.outputs, layout: p.layout, bytesOut: p.bytesOut, bytesTotalEst: p.bytesTotalEst, maxVariants: p.maxVariants })
-      .toEqual({ variants: 1176, t: 4096, outputs: ['value'], layout: 'TIME_MAJOR', bytesOut: 19_267_584, bytesTotalEst: 90_229_965, maxVariants: 600_000 });
+    expect({
+      variants: p.variants,
+      t: p.t,
+      outputs: p.outputs,
+      layout: p.layout,
+      bytesOut: p.bytesOut,
+      bytesTotalEst: p.bytesTotalEst,
+      maxVariants: p.maxVariants,
+    }).toEqual({
+      variants: 1176,
+      t: 4096,
+      outputs: ['value'],
+      layout: 'TIME_MAJOR',
+      bytesOut: 19_267_584,
+      bytesTotalEst: 90_229_965,
+      maxVariants: 600_000,
+    });
   });
 
   it('returns the same axes as the estimate', () => {
@@ -307,8 +440,28 @@ describe('estimateBatch (§5.4)', () => {
   it('refuses a batch over the byte budget with batch details', () => {
     const e = thrown(() => estimateBatch([sma, adx], 60, { variantsFactor: 6 }, limits({ maxComputeBytesTotal: 1000 })));
     expect(e).toBeInstanceOf(ComputeBudgetExceeded);
-    expect(e.details).toEqual({ scope: 'batch', limit: 'bytes', t: 60, totalVariants: 72, bytesCandles: 1680, bytesOut: 2880, reserve: 67_108_864, bytesTotalEst: 67_113_424, maxComputeBytesTotal: 1000 });
-    expect(Object.keys(e.details)).toEqual(['scope', 'limit', 't', 'totalVariants', 'bytesCandles', 'bytesOut', 'reserve', 'bytesTotalEst', 'maxComputeBytesTotal']);
+    expect(e.details).toEqual({
+      scope: 'batch',
+      limit: 'bytes',
+      t: 60,
+      totalVariants: 72,
+      bytesCandles: 1680,
+      bytesOut: 2880,
+      reserve: 67_108_864,
+      bytesTotalEst: 67_113_424,
+      maxComputeBytesTotal: 1000,
+    });
+    expect(Object.keys(e.details)).toEqual([
+      'scope',
+      'limit',
+      't',
+      'totalVariants',
+      'bytesCandles',
+      'bytesOut',
+      'reserve',
+      'bytesTotalEst',
+      'maxComputeBytesTotal',
+    ]);
   });
 
   it('refuses a batch over the variants guard with scope batch', () => {
@@ -346,6 +499,10 @@ describe('estimateBatch (§5.4)', () => {
   });
 
   it('checks per-variant rules of every grid', () => {
-    expect(gridDetails(() => estimateBatch([sma, { indicatorId: 'trend.psar', params: { accel_max: 0.01, accel_start: 0.5, accel_step: 0.02 } }], 60)).reason).toBe('variant_rule');
+    expect(
+      gridDetails(() =>
+        estimateBatch([sma, { indicatorId: 'trend.psar', params: { accel_max: 0.01, accel_start: 0.5, accel_step: 0.02 } }], 60),
+      ).reason,
+    ).toBe('variant_rule');
   });
 });

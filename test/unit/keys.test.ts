@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { UnknownIndicatorError } from '../../src/errors.js';
 import {
-  formatFloatV1, materializeGrid, tensorVariantKey, tensorVariantKeyPayload, variantKeyPayloadV1, variantKeyV1,
+  formatFloatV1,
+  materializeGrid,
+  tensorVariantKey,
+  tensorVariantKeyPayload,
+  variantKeyPayloadV1,
+  variantKeyV1,
   type VariantKeyIndicator,
 } from '../../src/grid/index.js';
 import { gridDetails } from '../helpers/errors.js';
@@ -44,14 +49,16 @@ describe('float notation (§4.2)', () => {
 describe('test vectors (§4.5)', () => {
   it('keys ma.sma close 36', () => {
     const payload = variantKeyPayloadV1(sel(SMA36));
-    expect(payload).toBe('{"indicators":[{"id":"ma.sma","inputs":[["source","close"]],"params":[["window",36]]}]' + TAIL);
+    expect(payload).toBe(`{"indicators":[{"id":"ma.sma","inputs":[["source","close"]],"params":[["window",36]]}]${TAIL}`);
     expect(variantKeyV1(sel(SMA36))).toBe('18fef2c6d92a7f3eaaa8c183353cd6d4f4827cd0b1a800cb91e06bbcb976d80e');
   });
 
   it('keys ma.sma + momentum.rsi in id order', () => {
     expect(variantKeyPayloadV1(sel(SMA36, RSI14))).toBe(
-      '{"indicators":[{"id":"ma.sma","inputs":[["source","close"]],"params":[["window",36]]},'
-      + '{"id":"momentum.rsi","inputs":[["source","close"]],"params":[["window",14]]}]' + TAIL);
+      '{"indicators":[{"id":"ma.sma","inputs":[["source","close"]],"params":[["window",36]]},' +
+        '{"id":"momentum.rsi","inputs":[["source","close"]],"params":[["window",14]]}]' +
+        TAIL,
+    );
     expect(variantKeyV1(sel(SMA36, RSI14))).toBe('38cac2186b3fee4c342b67e63c8205e732eac98a5e704c7a423b7a49dcdf0578');
   });
 
@@ -61,25 +68,31 @@ describe('test vectors (§4.5)', () => {
 
   it('keys volatility.bbands close, mult 2 as 2.0, window 20', () => {
     const s = sel({ indicatorId: 'volatility.bbands', source: 'close', params: { mult: 2, window: 20 } });
-    expect(variantKeyPayloadV1(s)).toBe('{"indicators":[{"id":"volatility.bbands","inputs":[["source","close"]],"params":[["mult",2.0],["window",20]]}]' + TAIL);
+    expect(variantKeyPayloadV1(s)).toBe(
+      `{"indicators":[{"id":"volatility.bbands","inputs":[["source","close"]],"params":[["mult",2.0],["window",20]]}]${TAIL}`,
+    );
     expect(variantKeyV1(s)).toBe('6da4adea9b5a0b5a3d5a1c3c5f1025d0c293bf9210289d3c931af21bd2b24d48');
   });
 
   it('keys volatility.bbands hlc3, mult 1.02, window 20', () => {
     const s = sel({ indicatorId: 'volatility.bbands', source: 'hlc3', params: { window: 20, mult: 1.02 } });
-    expect(variantKeyPayloadV1(s)).toBe('{"indicators":[{"id":"volatility.bbands","inputs":[["source","hlc3"]],"params":[["mult",1.02],["window",20]]}]' + TAIL);
+    expect(variantKeyPayloadV1(s)).toBe(
+      `{"indicators":[{"id":"volatility.bbands","inputs":[["source","hlc3"]],"params":[["mult",1.02],["window",20]]}]${TAIL}`,
+    );
     expect(variantKeyV1(s)).toBe('02d8b02dee0cf7047f987a6a62191633ba455f554b6d1ece306fab26bcc61423');
   });
 
   it('keys volatility.tr with empty inputs and params', () => {
     const s = sel({ indicatorId: 'volatility.tr' });
-    expect(variantKeyPayloadV1(s)).toBe('{"indicators":[{"id":"volatility.tr","inputs":[],"params":[]}]' + TAIL);
+    expect(variantKeyPayloadV1(s)).toBe(`{"indicators":[{"id":"volatility.tr","inputs":[],"params":[]}]${TAIL}`);
     expect(variantKeyV1(s)).toBe('141227cb2c46e73ad7c751c477968ecab43bebff2e7addd98c20e394a522053f');
   });
 
   it('keys trend.psar with params sorted by name', () => {
     const s = sel({ indicatorId: 'trend.psar', params: { accel_step: 0.02, accel_start: 0.02, accel_max: 0.2 } });
-    expect(variantKeyPayloadV1(s)).toBe('{"indicators":[{"id":"trend.psar","inputs":[],"params":[["accel_max",0.2],["accel_start",0.02],["accel_step",0.02]]}]' + TAIL);
+    expect(variantKeyPayloadV1(s)).toBe(
+      `{"indicators":[{"id":"trend.psar","inputs":[],"params":[["accel_max",0.2],["accel_start",0.02],["accel_step",0.02]]}]${TAIL}`,
+    );
     expect(variantKeyV1(s)).toBe('f81bc4eeb0c31af441fa5f0fb9a3e9382ebde2540b3885d7487860d58703e43a');
   });
 
@@ -109,12 +122,18 @@ describe('what a key depends on (§4.1)', () => {
   });
 
   it('normalises id, timeframe, instrument, source and param names', () => {
-    const s = { instrumentId: ' 1:BTCUSDT ', timeframe: ' 1M ', indicators: [{ indicatorId: ' MA.SMA ', source: ' Close ', params: { ' window ': 36 } }] };
+    const s = {
+      instrumentId: ' 1:BTCUSDT ',
+      timeframe: ' 1M ',
+      indicators: [{ indicatorId: ' MA.SMA ', source: ' Close ', params: { ' window ': 36 } }],
+    };
     expect(variantKeyV1(s)).toBe(base);
   });
 
   it('accepts a one-value explicit axis', () => {
-    expect(variantKeyV1(sel({ indicatorId: 'ma.sma', source: ['close'], params: { window: { mode: 'explicit', values: [36] } } }))).toBe(base);
+    expect(variantKeyV1(sel({ indicatorId: 'ma.sma', source: ['close'], params: { window: { mode: 'explicit', values: [36] } } }))).toBe(
+      base,
+    );
   });
 
   it('writes non-ASCII characters as themselves and control characters escaped', () => {
@@ -176,32 +195,48 @@ describe('selection validation (§4.4)', () => {
 });
 
 describe('tensor keys (§6.5)', () => {
-  const grid = materializeGrid({ indicatorId: 'volatility.bbands', source: ['close', 'hlc3'], params: { mult: [1.02, 2], window: [20, 36] } });
+  const grid = materializeGrid({
+    indicatorId: 'volatility.bbands',
+    source: ['close', 'hlc3'],
+    params: { mult: [1.02, 2], window: [20, 36] },
+  });
 
   it('builds the same payload as the validated path for every variant', () => {
     for (let v = 0; v < 8; v++) {
-      const mult = [1.02, 2][v >> 2]!, source = ['close', 'hlc3'][(v >> 1) & 1]!, window = [20, 36][v & 1]!;
+      const mult = [1.02, 2][v >> 2]!,
+        source = ['close', 'hlc3'][(v >> 1) & 1]!,
+        window = [20, 36][v & 1]!;
       const want = variantKeyPayloadV1(sel({ indicatorId: 'volatility.bbands', source, params: { mult, window } }));
       expect(tensorVariantKeyPayload(grid.def, grid.axes, v, '1:BTCUSDT', '1m'), `variant ${v}`).toBe(want);
     }
   });
 
   it('gives tensor variant 2 the §4.5 bbands hlc3 key', () => {
-    expect(tensorVariantKey(grid.def, grid.axes, 2, '1:BTCUSDT', '1m')).toBe('02d8b02dee0cf7047f987a6a62191633ba455f554b6d1ece306fab26bcc61423');
+    expect(tensorVariantKey(grid.def, grid.axes, 2, '1:BTCUSDT', '1m')).toBe(
+      '02d8b02dee0cf7047f987a6a62191633ba455f554b6d1ece306fab26bcc61423',
+    );
   });
 
   it('keys a tensor without axes like the validated path', () => {
     const tr = materializeGrid({ indicatorId: 'volatility.tr' });
-    expect(tensorVariantKey(tr.def, tr.axes, 0, '1:BTCUSDT', '1m')).toBe('141227cb2c46e73ad7c751c477968ecab43bebff2e7addd98c20e394a522053f');
+    expect(tensorVariantKey(tr.def, tr.axes, 0, '1:BTCUSDT', '1m')).toBe(
+      '141227cb2c46e73ad7c751c477968ecab43bebff2e7addd98c20e394a522053f',
+    );
   });
 
   it('writes psar float params by kind in a tensor', () => {
     const g = materializeGrid({ indicatorId: 'trend.psar', params: { accel_max: [0.2, 1], accel_start: 0.02, accel_step: 0.02 } });
-    expect(tensorVariantKeyPayload(g.def, g.axes, 1, '1:BTCUSDT', '1m')).toContain('"params":[["accel_max",1.0],["accel_start",0.02],["accel_step",0.02]]');
+    expect(tensorVariantKeyPayload(g.def, g.axes, 1, '1:BTCUSDT', '1m')).toContain(
+      '"params":[["accel_max",1.0],["accel_start",0.02],["accel_step",0.02]]',
+    );
   });
 
   it('keys 100 000 tensor variants in well under a second', () => {
-    const g = materializeGrid({ indicatorId: 'volatility.bbands', source: ['close', 'hlc3', 'ohlc4', 'low', 'high'], params: { mult: { mode: 'range', start: 0.1, stopIncl: 2, step: 0.01 }, window: { mode: 'range', start: 2, stopIncl: 106, step: 1 } } });
+    const g = materializeGrid({
+      indicatorId: 'volatility.bbands',
+      source: ['close', 'hlc3', 'ohlc4', 'low', 'high'],
+      params: { mult: { mode: 'range', start: 0.1, stopIncl: 2, step: 0.01 }, window: { mode: 'range', start: 2, stopIncl: 106, step: 1 } },
+    });
     expect(g.variants).toBe(5n * 191n * 105n);
     const t0 = performance.now();
     const keys = new Set<string>();
@@ -209,5 +244,4 @@ describe('tensor keys (§6.5)', () => {
     expect(keys.size).toBe(100_000);
     expect(performance.now() - t0).toBeLessThan(1500);
   });
-
 });

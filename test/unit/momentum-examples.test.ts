@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { bars, expectExample, kernelOutputs, referenceOutput } from '../helpers/examples.js';
 
 /** Candles from closes only (open = high = low = close, volume 1): enough for the source-based ids. */
-const closes = (name: string, xs: readonly number[]) => bars(name, xs.map((c) => [c, c, c, c, 1] as const));
+const closes = (name: string, xs: readonly number[]) =>
+  bars(
+    name,
+    xs.map((c) => [c, c, c, c, 1] as const),
+  );
 
 describe('momentum.rsi worked by hand', () => {
   // window 2: α = 1/2, so G = 0.5·g + 0.5·G and L = 0.5·q + 0.5·L after the seed.
@@ -103,8 +107,14 @@ describe('momentum.stoch worked by hand', () => {
   // k = ROLLMEAN(K0, 2): NaN, NaN, NaN, 62.5, 25, 50, 100, NaN
   // d = ROLLMEAN(k, 2):  NaN, NaN, NaN, NaN, 43.75, 37.5, 75, NaN
   const s = bars('stoch', [
-    [8, 10, 6, 8, 1], [10, 12, 8, 10, 1], [12, 14, 10, 12, 1], [11, 14, 10, 11, 1],
-    [10, 12, 10, 10, 1], [20, 20, 20, 20, 1], [20, 20, 20, 20, 1], [20, 20, 20, 20, 1],
+    [8, 10, 6, 8, 1],
+    [10, 12, 8, 10, 1],
+    [12, 14, 10, 12, 1],
+    [11, 14, 10, 11, 1],
+    [10, 12, 10, 10, 1],
+    [20, 20, 20, 20, 1],
+    [20, 20, 20, 20, 1],
+    [20, 20, 20, 20, 1],
   ]);
   const p = { d_window: 2, k_window: 3, smoothing: 2 };
 
@@ -122,11 +132,20 @@ describe('momentum.williams_r worked by hand', () => {
   //   2  12    10   10.5   12  9   −100·(1.5/3) = −50
   //   3  12    12   12     12  10  −100·(0/2) = −0
   //   4  12    12   12     12  12  NaN (HH == LL)
-  const s = bars('williams_r', [[9, 10, 8, 9, 1], [11, 12, 9, 12, 1], [11, 12, 10, 10.5, 1], [12, 12, 12, 12, 1], [12, 12, 12, 12, 1]]);
+  const s = bars('williams_r', [
+    [9, 10, 8, 9, 1],
+    [11, 12, 9, 12, 1],
+    [11, 12, 10, 10.5, 1],
+    [12, 12, 12, 12, 1],
+    [12, 12, 12, 12, 1],
+  ]);
 
   it('is −0 where the close equals the window high', () => {
     expectExample('momentum.williams_r', { window: 2 }, s, 'williams_r', [NaN, -0, -50, -0, NaN]);
-    const all = { reference: referenceOutput('momentum.williams_r', { window: 2 }, s, 'williams_r'), ...kernelOutputs('momentum.williams_r', { window: 2 }, s, 'williams_r') };
+    const all = {
+      reference: referenceOutput('momentum.williams_r', { window: 2 }, s, 'williams_r'),
+      ...kernelOutputs('momentum.williams_r', { window: 2 }, s, 'williams_r'),
+    };
     for (const [name, out] of Object.entries(all)) {
       expect(Object.is(out[1], -0), `${name} t=1 is −0`).toBe(true);
       expect(Object.is(out[3], -0), `${name} t=3 is −0`).toBe(true);

@@ -23,10 +23,27 @@ import { WORKER_FAULT_KEYS, WORKER_OPTION_KEYS } from '../../src/jobs/worker.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const FILES = [
-  'src/index.ts', 'src/arrow/index.ts', 'src/jobs/index.ts', 'src/jobs/compute.ts', 'src/jobs/store.ts', 'src/jobs/worker.ts',
-  'src/jobs/control.ts', 'src/guards/index.ts', 'src/grid/keys.ts', 'src/candles/types.ts', 'src/runtime/engine.ts',
+  'src/index.ts',
+  'src/arrow/index.ts',
+  'src/jobs/index.ts',
+  'src/jobs/compute.ts',
+  'src/jobs/store.ts',
+  'src/jobs/worker.ts',
+  'src/jobs/control.ts',
+  'src/guards/index.ts',
+  'src/grid/keys.ts',
+  'src/candles/types.ts',
+  'src/runtime/engine.ts',
 ].map((f) => join(root, f));
-const program = ts.createProgram(FILES, { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, skipLibCheck: true, noEmit: true, types: ['node'] });
+const program = ts.createProgram(FILES, {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  strict: true,
+  skipLibCheck: true,
+  noEmit: true,
+  types: ['node'],
+});
 const checker = program.getTypeChecker();
 
 /** The type declared as `name` (interface or type alias) in `file`. */
@@ -34,7 +51,8 @@ function declared(file: string, name: string): ts.Type {
   const sf = program.getSourceFile(join(root, file));
   if (!sf) throw new Error(`${file} is not in the program`);
   for (const st of sf.statements) {
-    if ((ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) && st.name.text === name) return checker.getTypeAtLocation(st.name);
+    if ((ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) && st.name.text === name)
+      return checker.getTypeAtLocation(st.name);
   }
   throw new Error(`${name} is not declared in ${file}`);
 }
@@ -55,7 +73,10 @@ function unionMember(type: ts.Type, mode: string): ts.Type {
 }
 
 function keys(type: ts.Type): string[] {
-  return checker.getPropertiesOfType(checker.getApparentType(type)).map((p) => p.name).sort();
+  return checker
+    .getPropertiesOfType(checker.getApparentType(type))
+    .map((p) => p.name)
+    .sort();
 }
 
 const sorted = (list: readonly string[]): string[] => [...list].sort();
@@ -67,7 +88,11 @@ describe('the known-key lists hold exactly the keys of their types', () => {
     ['EstimateOptions', ESTIMATE_OPTION_KEYS, () => declared('src/guards/index.ts', 'EstimateOptions')],
     ['Engine.estimate options', ESTIMATE_OPTION_KEYS, () => parameterOf(declared('src/runtime/engine.ts', 'Engine'), 'estimate', 2)],
     ['BatchEstimateOptions', BATCH_ESTIMATE_OPTION_KEYS, () => declared('src/guards/index.ts', 'BatchEstimateOptions')],
-    ['Engine.estimateBatch options', BATCH_ESTIMATE_OPTION_KEYS, () => parameterOf(declared('src/runtime/engine.ts', 'Engine'), 'estimateBatch', 2)],
+    [
+      'Engine.estimateBatch options',
+      BATCH_ESTIMATE_OPTION_KEYS,
+      () => parameterOf(declared('src/runtime/engine.ts', 'Engine'), 'estimateBatch', 2),
+    ],
     ['TimeRange', TIME_RANGE_KEYS, () => declared('src/guards/index.ts', 'TimeRange')],
     ['GridSpec', GRID_KEYS, () => declared('src/grid/types.ts', 'GridSpec')],
     ['GridSpec (defaultGrid overrides)', GRID_OVERRIDE_KEYS, () => declared('src/grid/types.ts', 'GridSpec')],

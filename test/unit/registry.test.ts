@@ -12,27 +12,89 @@ const root = (p: string): string => fileURLToPath(new URL(`../../${p}`, import.m
 const spec = parse(readFileSync(root('spec/indicators.yaml'), 'utf8')) as {
   id_count: number;
   source_sets: Record<string, string[]>;
-  indicators: Record<string, { group: string; title: string; inputs: string[]; source_values: string[] | null; params?: Record<string, { kind: string; min: number; max: number; step: number; default: number }>; axes: string[]; outputs: string[]; primary_output: string; warmup: Record<string, string>; trailing_nan?: Record<string, string> }>;
+  indicators: Record<
+    string,
+    {
+      group: string;
+      title: string;
+      inputs: string[];
+      source_values: string[] | null;
+      params?: Record<string, { kind: string; min: number; max: number; step: number; default: number }>;
+      axes: string[];
+      outputs: string[];
+      primary_output: string;
+      warmup: Record<string, string>;
+      trailing_nan?: Record<string, string>;
+    }
+  >;
 };
 
 /** The 64 ids of the specification, written out so that removing or renaming one fails here. */
 const SPEC_IDS = [
-  'ma.dema', 'ma.ema', 'ma.hma', 'ma.lwma',
-  'ma.rma', 'ma.sma', 'ma.tema', 'ma.vwma',
-  'ma.wma', 'ma.zlema', 'momentum.cci', 'momentum.fisher',
-  'momentum.macd', 'momentum.ppo', 'momentum.roc', 'momentum.rsi',
-  'momentum.stoch', 'momentum.stoch_rsi', 'momentum.trix', 'momentum.williams_r',
-  'structure.candle_body', 'structure.candle_body_atr', 'structure.candle_body_pct', 'structure.candle_lower_wick',
-  'structure.candle_lower_wick_atr', 'structure.candle_lower_wick_pct', 'structure.candle_range', 'structure.candle_range_atr',
-  'structure.candle_stats', 'structure.candle_stats_atr_norm', 'structure.candle_upper_wick', 'structure.candle_upper_wick_atr',
-  'structure.candle_upper_wick_pct', 'structure.distance_to_ma_norm', 'structure.percent_rank', 'structure.pivot_high',
-  'structure.pivot_low', 'structure.pivots', 'structure.zscore', 'trend.adx',
-  'trend.aroon', 'trend.chandelier_exit', 'trend.donchian', 'trend.ichimoku',
-  'trend.keltner', 'trend.linreg_slope', 'trend.psar', 'trend.supertrend',
-  'trend.vortex', 'volatility.atr', 'volatility.bbands', 'volatility.bbands_bandwidth',
-  'volatility.bbands_percent_b', 'volatility.hv', 'volatility.stddev', 'volatility.tr',
-  'volatility.variance', 'volume.ad_line', 'volume.cmf', 'volume.mfi',
-  'volume.obv', 'volume.volume_sma', 'volume.vwap', 'volume.vwap_deviation',
+  'ma.dema',
+  'ma.ema',
+  'ma.hma',
+  'ma.lwma',
+  'ma.rma',
+  'ma.sma',
+  'ma.tema',
+  'ma.vwma',
+  'ma.wma',
+  'ma.zlema',
+  'momentum.cci',
+  'momentum.fisher',
+  'momentum.macd',
+  'momentum.ppo',
+  'momentum.roc',
+  'momentum.rsi',
+  'momentum.stoch',
+  'momentum.stoch_rsi',
+  'momentum.trix',
+  'momentum.williams_r',
+  'structure.candle_body',
+  'structure.candle_body_atr',
+  'structure.candle_body_pct',
+  'structure.candle_lower_wick',
+  'structure.candle_lower_wick_atr',
+  'structure.candle_lower_wick_pct',
+  'structure.candle_range',
+  'structure.candle_range_atr',
+  'structure.candle_stats',
+  'structure.candle_stats_atr_norm',
+  'structure.candle_upper_wick',
+  'structure.candle_upper_wick_atr',
+  'structure.candle_upper_wick_pct',
+  'structure.distance_to_ma_norm',
+  'structure.percent_rank',
+  'structure.pivot_high',
+  'structure.pivot_low',
+  'structure.pivots',
+  'structure.zscore',
+  'trend.adx',
+  'trend.aroon',
+  'trend.chandelier_exit',
+  'trend.donchian',
+  'trend.ichimoku',
+  'trend.keltner',
+  'trend.linreg_slope',
+  'trend.psar',
+  'trend.supertrend',
+  'trend.vortex',
+  'volatility.atr',
+  'volatility.bbands',
+  'volatility.bbands_bandwidth',
+  'volatility.bbands_percent_b',
+  'volatility.hv',
+  'volatility.stddev',
+  'volatility.tr',
+  'volatility.variance',
+  'volume.ad_line',
+  'volume.cmf',
+  'volume.mfi',
+  'volume.obv',
+  'volume.volume_sma',
+  'volume.vwap',
+  'volume.vwap_deviation',
 ];
 
 describe('registry', () => {
@@ -55,12 +117,17 @@ describe('registry', () => {
     expect(def.warmup).toEqual(d.warmup);
     expect(def.trailingNan ?? null).toEqual(d.trailing_nan ?? null);
     expect(def.lookAhead).toEqual(d.trailing_nan ? d.outputs.filter((o) => o in d.trailing_nan!) : []);
-    const params = Object.fromEntries(def.params.map((p) => [p.name, { kind: p.kind, min: p.min, max: p.max, step: p.step, default: p.default }]));
+    const params = Object.fromEntries(
+      def.params.map((p) => [p.name, { kind: p.kind, min: p.min, max: p.max, step: p.step, default: p.default }]),
+    );
     expect(params).toEqual(d.params ?? {});
   });
 
   it('flags only ichimoku span_a and span_b as look-ahead outputs', () => {
-    const flagged = registry.list().filter((d) => d.lookAhead.length).map((d) => [d.id, d.lookAhead]);
+    const flagged = registry
+      .list()
+      .filter((d) => d.lookAhead.length)
+      .map((d) => [d.id, d.lookAhead]);
     expect(flagged).toEqual([['trend.ichimoku', ['span_a', 'span_b']]]);
   });
 
@@ -73,7 +140,9 @@ describe('registry', () => {
   it('normalises ids on lookup and suggests close ids for unknown ones', () => {
     expect(registry.get('  MA.EMA ').id).toBe('ma.ema');
     expect(() => registry.get('volatility.atrr')).toThrow(UnknownIndicatorError);
-    try { registry.get('volatility.atrr'); } catch (e) {
+    try {
+      registry.get('volatility.atrr');
+    } catch (e) {
       expect((e as UnknownIndicatorError).details.suggestions[0]).toBe('volatility.atr');
     }
   });
@@ -106,7 +175,8 @@ describe('registry', () => {
 describe('README', () => {
   it('carries the indicator table generated from the registry (run npm run readme after changing it)', () => {
     const readme = readFileSync(root('README.md'), 'utf8');
-    const a = readme.indexOf(TABLE_START), b = readme.indexOf(TABLE_END);
+    const a = readme.indexOf(TABLE_START),
+      b = readme.indexOf(TABLE_END);
     expect(a, 'README lacks the table start marker').toBeGreaterThanOrEqual(0);
     expect(readme.slice(a, b + TABLE_END.length)).toBe(indicatorTableMarkdown());
   });

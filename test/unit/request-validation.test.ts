@@ -36,8 +36,17 @@ async function rejection(req: unknown): Promise<Typed> {
 
 describe('batchVariants of a compute request', () => {
   it.each([
-    [1.5, 'not_integer'], [2.5, 'not_integer'], [NaN, 'non_finite'], [Infinity, 'non_finite'], [-Infinity, 'non_finite'],
-    [0, 'below_min'], [-3, 'below_min'], [2 ** 53, 'not_integer'], ['4', 'wrong_type'], [null, 'wrong_type'], [true, 'wrong_type'],
+    [1.5, 'not_integer'],
+    [2.5, 'not_integer'],
+    [NaN, 'non_finite'],
+    [Infinity, 'non_finite'],
+    [-Infinity, 'non_finite'],
+    [0, 'below_min'],
+    [-3, 'below_min'],
+    [2 ** 53, 'not_integer'],
+    ['4', 'wrong_type'],
+    [null, 'wrong_type'],
+    [true, 'wrong_type'],
   ])('rejects %s with GridValidationError reason %s', async (value, reason) => {
     const e = await rejection({ candles, grid, batchVariants: value });
     expect(e).toBeInstanceOf(GridValidationError);
@@ -146,7 +155,13 @@ describe('the other fields of a compute request', () => {
 
   it('accepts a real AbortSignal, a progress function and an explicit layout', async () => {
     const seen: number[] = [];
-    const got = await engine().compute({ candles, grid, layout: 'VARIANT_MAJOR', signal: new AbortController().signal, onProgress: (p) => seen.push(p.processed) });
+    const got = await engine().compute({
+      candles,
+      grid,
+      layout: 'VARIANT_MAJOR',
+      signal: new AbortController().signal,
+      onProgress: (p) => seen.push(p.processed),
+    });
     expect(got.layout).toBe('VARIANT_MAJOR');
     expect(seen.at(-1)).toBe(5);
   });
@@ -198,9 +213,21 @@ describe('engine options as a whole', () => {
 describe('batchVariants of a jobs unit compute', () => {
   it.each([0, 1.5, -3, NaN])('computeUnitValues refuses %s with GridValidationError, not an untyped RangeError', async (value) => {
     const e = await computeUnitValues({
-      engine: engine(), def: registry.get('ma.sma'), axes: [{ name: 'source', kind: 'source', values: ['close'] }, { name: 'window', kind: 'int', values: [2, 3] }],
-      outputs: ['value'], candles, start: 0, end: 2, batchVariants: value,
-    }).then(() => null, (x: unknown) => x as Typed);
+      engine: engine(),
+      def: registry.get('ma.sma'),
+      axes: [
+        { name: 'source', kind: 'source', values: ['close'] },
+        { name: 'window', kind: 'int', values: [2, 3] },
+      ],
+      outputs: ['value'],
+      candles,
+      start: 0,
+      end: 2,
+      batchVariants: value,
+    }).then(
+      () => null,
+      (x: unknown) => x as Typed,
+    );
     expect(e).toBeInstanceOf(GridValidationError);
     expect(e!.details).toMatchObject({ indicatorId: 'ma.sma', field: 'batchVariants', value });
   });

@@ -47,7 +47,9 @@ function tiedSeries(t: number, seed: number): Float64Array {
 }
 
 function firstDifference(got: Float64Array, want: Float64Array): string | null {
-  for (let t = 0; t < got.length; t++) if (!Object.is(got[t], want[t])) return `t ${t}: ${Object.is(got[t], -0) ? '-0' : got[t]} vs ${Object.is(want[t], -0) ? '-0' : want[t]}`;
+  for (let t = 0; t < got.length; t++)
+    if (!Object.is(got[t], want[t]))
+      return `t ${t}: ${Object.is(got[t], -0) ? '-0' : got[t]} vs ${Object.is(want[t], -0) ? '-0' : want[t]}`;
   return null;
 }
 
@@ -57,28 +59,56 @@ describe('the deque rolling extremes equal the spec scan', () => {
   it('ROLLMAX keeps the older of equal values (+0 before −0 stays +0)', () => {
     for (const { seed, t } of cases) {
       const x = tiedSeries(t, seed);
-      for (let n = 1; n <= 12; n++) expect(firstDifference(rollmax(x, n), scanExtreme(x, n, (v, m) => v > m)), `seed ${seed} n ${n}`).toBeNull();
+      for (let n = 1; n <= 12; n++)
+        expect(
+          firstDifference(
+            rollmax(x, n),
+            scanExtreme(x, n, (v, m) => v > m),
+          ),
+          `seed ${seed} n ${n}`,
+        ).toBeNull();
     }
   });
 
   it('ROLLMIN keeps the older of equal values', () => {
     for (const { seed, t } of cases) {
       const x = tiedSeries(t, seed);
-      for (let n = 1; n <= 12; n++) expect(firstDifference(rollmin(x, n), scanExtreme(x, n, (v, m) => v < m)), `seed ${seed} n ${n}`).toBeNull();
+      for (let n = 1; n <= 12; n++)
+        expect(
+          firstDifference(
+            rollmin(x, n),
+            scanExtreme(x, n, (v, m) => v < m),
+          ),
+          `seed ${seed} n ${n}`,
+        ).toBeNull();
     }
   });
 
   it('AGE_MAX counts the bars since the newest of equal maxima', () => {
     for (const { seed, t } of cases) {
       const x = tiedSeries(t, seed);
-      for (let n = 1; n <= 12; n++) expect(firstDifference(ageMax(x, n), scanAge(x, n, (v, m) => v >= m)), `seed ${seed} n ${n}`).toBeNull();
+      for (let n = 1; n <= 12; n++)
+        expect(
+          firstDifference(
+            ageMax(x, n),
+            scanAge(x, n, (v, m) => v >= m),
+          ),
+          `seed ${seed} n ${n}`,
+        ).toBeNull();
     }
   });
 
   it('AGE_MIN counts the bars since the newest of equal minima', () => {
     for (const { seed, t } of cases) {
       const x = tiedSeries(t, seed);
-      for (let n = 1; n <= 12; n++) expect(firstDifference(ageMin(x, n), scanAge(x, n, (v, m) => v <= m)), `seed ${seed} n ${n}`).toBeNull();
+      for (let n = 1; n <= 12; n++)
+        expect(
+          firstDifference(
+            ageMin(x, n),
+            scanAge(x, n, (v, m) => v <= m),
+          ),
+          `seed ${seed} n ${n}`,
+        ).toBeNull();
     }
   });
 

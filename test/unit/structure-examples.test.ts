@@ -15,7 +15,11 @@ const f = Math.fround;
 const N = NaN;
 
 /** Bars from closes only (open = high = low = close, volume 1): enough for source-only ids. */
-const closes = (name: string, xs: readonly number[]) => bars(name, xs.map((x) => [x, x, x, x, 1] as const));
+const closes = (name: string, xs: readonly number[]) =>
+  bars(
+    name,
+    xs.map((x) => [x, x, x, x, 1] as const),
+  );
 
 describe('structure.percent_rank worked by hand', () => {
   // window 3, close 3, 1, 2, 2, 5, NaN, 4, 1, 3, 0.5; C = #{window values <= close[t]}:
@@ -28,8 +32,18 @@ describe('structure.percent_rank worked by hand', () => {
   const s = closes('percent rank', [3, 1, 2, 2, 5, NaN, 4, 1, 3, 0.5]);
 
   it('counts the window values at or below the current one, current bar and ties included', () => {
-    expectExample('structure.percent_rank', { source: 'close', window: 3 }, s, 'percent_rank',
-      [N, N, (2 / 3) * 100, 100, 100, N, N, N, (2 / 3) * 100, (1 / 3) * 100]);
+    expectExample('structure.percent_rank', { source: 'close', window: 3 }, s, 'percent_rank', [
+      N,
+      N,
+      (2 / 3) * 100,
+      100,
+      100,
+      N,
+      N,
+      N,
+      (2 / 3) * 100,
+      (1 / 3) * 100,
+    ]);
   });
 });
 
@@ -42,7 +56,10 @@ describe('structure.pivots worked by hand', () => {
   //   t=4  c=3 (1) in [3, 4, 1, 2]  → 1;   t=7  c=6 (0) in [2, 2, 0, 3] → 0;  the two −1s tie
   const high = [1, 3, 2, 5, 4, 4, 6, 2, 1, 7, 7, 3, 2];
   const low = [5, 3, 4, 1, 2, 2, 0, 3, 4, -1, -1, 2, 3];
-  const s = bars('pivots', high.map((h, i) => [low[i]!, h, low[i]!, low[i]!, 1] as const));
+  const s = bars(
+    'pivots',
+    high.map((h, i) => [low[i]!, h, low[i]!, low[i]!, 1] as const),
+  );
   const p = { left: 2, right: 1 };
 
   it('reports a strict pivot high on its confirmation bar', () => {
@@ -55,8 +72,14 @@ describe('structure.pivots worked by hand', () => {
 
   it('drops a pivot whose window holds a NaN', () => {
     // high 1, 0, 2, 9, 3, 1: t=4 confirms 9 in [0, 2, 9, 3]; with bar 1 missing the window is not NaN-free
-    const clean = bars('clean', [1, 0, 2, 9, 3, 1].map((h) => [0, h, -1, 0, 1] as const));
-    const holed = bars('holed', [1, NaN, 2, 9, 3, 1].map((h) => [0, h, -1, 0, 1] as const));
+    const clean = bars(
+      'clean',
+      [1, 0, 2, 9, 3, 1].map((h) => [0, h, -1, 0, 1] as const),
+    );
+    const holed = bars(
+      'holed',
+      [1, NaN, 2, 9, 3, 1].map((h) => [0, h, -1, 0, 1] as const),
+    );
     expectExample('structure.pivot_high', p, clean, 'pivot_high', [N, N, N, N, 9, N]);
     expectExample('structure.pivot_high', p, holed, 'pivot_high', [N, N, N, N, N, N]);
   });
@@ -68,7 +91,12 @@ describe('structure.candle_stats worked by hand', () => {
   //   1    (11, 11.5, 8, 8.5)    3.5    2.5   11.5 − 11 = 0.5 8.5 − 8 = 0.5
   //   2    (7, 7, 7, 7)          0      0     0               0          (flat: every fraction NaN)
   //   3    (NaN, 7, 6, 6.5)      NaN everywhere (one price missing)
-  const s = bars('candles', [[10, 12, 9, 11, 1], [11, 11.5, 8, 8.5, 1], [7, 7, 7, 7, 1], [NaN, 7, 6, 6.5, 1]]);
+  const s = bars('candles', [
+    [10, 12, 9, 11, 1],
+    [11, 11.5, 8, 8.5, 1],
+    [7, 7, 7, 7, 1],
+    [NaN, 7, 6, 6.5, 1],
+  ]);
 
   it('measures range, body and wicks, NaN on a bar with a missing price', () => {
     expectExample('structure.candle_stats', {}, s, 'range', [3, 3.5, 0, N]);
@@ -88,8 +116,12 @@ describe('ATR-normalised structure ids worked by hand', () => {
   // atr_window 3: a = 1/3, b = 1 − a. TR: bar 0 = 12 − 9 = 3 (seed: ATR = 3);
   // bar 1 = max(11.5 − 8, |11.5 − 11|, |8 − 11|) = 3.5, ATR = a·3.5 + b·3 = 3.1666…, which is not a
   // float32: Z = fl32(ATR) = 3.1666667461…, and every component is divided by that rounded value.
-  const s = bars('atr norm', [[10, 12, 9, 11, 1], [11, 11.5, 8, 8.5, 1]]);
-  const a = 1 / 3, b = 1 - a;
+  const s = bars('atr norm', [
+    [10, 12, 9, 11, 1],
+    [11, 11.5, 8, 8.5, 1],
+  ]);
+  const a = 1 / 3,
+    b = 1 - a;
   const z1 = f(a * 3.5 + b * 3);
 
   it('divides the candle components by the float32-rounded ATR', () => {
@@ -102,7 +134,11 @@ describe('ATR-normalised structure ids worked by hand', () => {
   });
 
   it('gives NaN while the ATR is exactly 0 (flat from the first bar)', () => {
-    const flat = bars('flat start', [[5, 5, 5, 5, 1], [5, 5, 5, 5, 1], [5, 6, 4, 5, 1]]);
+    const flat = bars('flat start', [
+      [5, 5, 5, 5, 1],
+      [5, 5, 5, 5, 1],
+      [5, 6, 4, 5, 1],
+    ]);
     // TR 0, 0, then 2: ATR 0, 0, a·2 + b·0 → range_atr NaN, NaN, 2 / fl32(a·2)
     expectExample('structure.candle_range_atr', { atr_window: 3 }, flat, 'range_atr', [N, N, 2 / f(a * 2 + b * 0)]);
   });
@@ -112,7 +148,10 @@ describe('ATR-normalised structure ids worked by hand', () => {
     // Bar 1: E = (2/3)·8.5 + (1 − 2/3)·11, Z = fl32(0.5·3.5 + 0.5·3) = 3.25, (8.5 − E) / 3.25
     const ae = 2 / (2 + 1);
     const e1 = ae * 8.5 + (1 - ae) * 11;
-    expectExample('structure.distance_to_ma_norm', { source: 'close', window: 2 }, s, 'distance_to_ma_norm', [0, (8.5 - e1) / f(0.5 * 3.5 + 0.5 * 3)]);
+    expectExample('structure.distance_to_ma_norm', { source: 'close', window: 2 }, s, 'distance_to_ma_norm', [
+      0,
+      (8.5 - e1) / f(0.5 * 3.5 + 0.5 * 3),
+    ]);
   });
 });
 
@@ -123,7 +162,10 @@ describe('structure.zscore worked by hand', () => {
   //   t=4  S 9,  Q 27: V = 9 − 9 = 0 (flat window) → NaN; t=5 the same
   //   t=6  S 10, Q 34: m = 10/3, V = 34/3 − m·m,  z = (4 − m) / sqrt(V) ≈ 1.4142
   const s = closes('zscore', [1, 2, 3, 3, 3, 3, 4]);
-  const z = (x: number, S: number, Q: number) => { const m = S / 3; return (x - m) / Math.sqrt(Q / 3 - m * m); };
+  const z = (x: number, S: number, Q: number) => {
+    const m = S / 3;
+    return (x - m) / Math.sqrt(Q / 3 - m * m);
+  };
 
   it('standardises by the rolling population deviation and is NaN on a flat window', () => {
     expectExample('structure.zscore', { source: 'close', window: 3 }, s, 'zscore', [N, N, z(3, 6, 14), z(3, 8, 22), N, N, z(4, 10, 34)]);
@@ -139,8 +181,17 @@ describe('structure.zscore on a flat window after moving bars', () => {
   const s = closes('flat after moving', xs);
 
   it('is NaN where the rounding leaves the variance just below 0', () => {
-    let S = 0, Q = 0;
-    xs.forEach((v, t) => { S = S + v; Q = Q + v * v; if (t >= 3) { const u = xs[t - 3]!; S = S - u; Q = Q - u * u; } });
+    let S = 0,
+      Q = 0;
+    xs.forEach((v, t) => {
+      S = S + v;
+      Q = Q + v * v;
+      if (t >= 3) {
+        const u = xs[t - 3]!;
+        S = S - u;
+        Q = Q - u * u;
+      }
+    });
     const raw = Q / 3 - (S / 3) * (S / 3);
     expect(raw < 0 && raw > -1e-12, `unclamped variance ${raw}`).toBe(true);
     const got = referenceOutput('structure.zscore', { source: 'close', window: 3 }, s, 'zscore');
@@ -170,19 +221,31 @@ describe('wrapper ids return exactly the output they wrap', () => {
   const series = [withHoles(), flatBars()];
 
   it('covers every single-output wrapper of the group', () => {
-    const wrappers = registry.byGroup('structure').filter((d) => d.outputs.length === 1 && d.kernel && d.kernel.slots.length > 1).map((d) => d.id);
+    const wrappers = registry
+      .byGroup('structure')
+      .filter((d) => d.outputs.length === 1 && d.kernel && d.kernel.slots.length > 1)
+      .map((d) => d.id);
     expect(wrappers.sort()).toEqual(Object.keys(WRAPPED).sort());
   });
 
-  it.each(Object.entries(WRAPPED).map(([id, w]) => ({ id, ...w })))('$id equals the wrapped $output bit for bit in both builds and layouts', ({ id, of, output }) => {
-    const def = registry.get(id), base = registry.get(of);
-    expect(def.kernel, 'the wrapper runs the wrapped kernel').toBe(base.kernel);
-    const axes: Axis[] = def.axes.map((name) => ({ name, kind: 'int', values: name === 'atr_window' ? [2, 14, 61] : [2, 5, 9] }) as Axis);
-    for (const s of series) for (const target of ['simd', 'scalar'] as Target[]) for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]) {
-      const got = runKernel(def, axes, s, { target, layout, batch: 7 }).values[0]!;
-      const want = runKernel(base, axes, s, { target, layout, batch: 7 }).values[base.outputs.indexOf(output)]!;
-      expect(Array.from(got), `${s.name} ${target} ${layout}`).toEqual(Array.from(want));
-      expect(got.some((x) => x !== 0x7fc00000), 'some values are not NaN').toBe(true);
-    }
-  });
+  it.each(Object.entries(WRAPPED).map(([id, w]) => ({ id, ...w })))(
+    '$id equals the wrapped $output bit for bit in both builds and layouts',
+    ({ id, of, output }) => {
+      const def = registry.get(id),
+        base = registry.get(of);
+      expect(def.kernel, 'the wrapper runs the wrapped kernel').toBe(base.kernel);
+      const axes: Axis[] = def.axes.map((name) => ({ name, kind: 'int', values: name === 'atr_window' ? [2, 14, 61] : [2, 5, 9] }) as Axis);
+      for (const s of series)
+        for (const target of ['simd', 'scalar'] as Target[])
+          for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]) {
+            const got = runKernel(def, axes, s, { target, layout, batch: 7 }).values[0]!;
+            const want = runKernel(base, axes, s, { target, layout, batch: 7 }).values[base.outputs.indexOf(output)]!;
+            expect(Array.from(got), `${s.name} ${target} ${layout}`).toEqual(Array.from(want));
+            expect(
+              got.some((x) => x !== 0x7fc00000),
+              'some values are not NaN',
+            ).toBe(true);
+          }
+    },
+  );
 });

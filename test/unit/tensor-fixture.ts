@@ -57,16 +57,39 @@ export function makeTensor(o: FixtureOptions = {}): IndicatorTensor<unknown> {
   const tsOpen = new BigInt64Array(T);
   for (let t = 0; t < T; t++) tsOpen[t] = BigInt(TS0 + t * STEP_1M);
   const meta: TensorMeta = {
-    t: T, variants: V, outputs: outputs.length, nanPolicy: 'propagate', computeMs: 3, warmupMs: 0,
-    engine: 'reference', threads: 1, batches: 1, batchVariants: V, attempts: 1,
+    t: T,
+    variants: V,
+    outputs: outputs.length,
+    nanPolicy: 'propagate',
+    computeMs: 3,
+    warmupMs: 0,
+    engine: 'reference',
+    threads: 1,
+    batches: 1,
+    batchVariants: V,
+    attempts: 1,
     lookAheadOutputs: def.lookAhead.filter((n) => names.includes(n)),
-    instrumentId: '1:BTCUSDT', timeframe: '1m', timeline: 'dense', start: TS0, end: TS0 + T * STEP_1M,
+    instrumentId: '1:BTCUSDT',
+    timeframe: '1m',
+    timeline: 'dense',
+    start: TS0,
+    end: TS0 + T * STEP_1M,
     ...o.meta,
   };
-  return createTensor({
-    def, axes, layout, t: T, variants: V, outputs, tsOpen, meta,
-    maxComputeBytesTotal: o.maxComputeBytesTotal ?? 5_368_709_120,
-  }, o.exporters);
+  return createTensor(
+    {
+      def,
+      axes,
+      layout,
+      t: T,
+      variants: V,
+      outputs,
+      tsOpen,
+      meta,
+      maxComputeBytesTotal: o.maxComputeBytesTotal ?? 5_368_709_120,
+    },
+    o.exporters,
+  );
 }
 
 /** The bit pattern of a float32 value (NaNs compare by their bits too). */

@@ -2,8 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { GridtaError } from '../../src/errors.js';
 import { registry } from '../../src/registry/index.js';
 import {
-  ArrowExportUnavailableError, createTensor, DEFAULT_MAX_COMPUTE_BYTES_TOTAL, tensorExportBudget,
-  type IndicatorTensor, type TensorExporters,
+  ArrowExportUnavailableError,
+  createTensor,
+  DEFAULT_MAX_COMPUTE_BYTES_TOTAL,
+  tensorExportBudget,
+  type IndicatorTensor,
+  type TensorExporters,
 } from '../../src/compute/tensor.js';
 import { BBANDS_AXES, knownValue, makeTensor, SMA_AXES, TS0 } from './tensor-fixture.js';
 import { gridDetails, thrown } from '../helpers/errors.js';
@@ -47,8 +51,15 @@ describe('IndicatorTensor shape and addressing [T1]', () => {
     const tsOpen = new BigInt64Array([1n, 2n, 3n]);
     const values = new Float32Array(12);
     const t = createTensor({
-      def: registry.get('ma.sma'), axes: SMA_AXES, layout: 'TIME_MAJOR', t: 3, variants: 4,
-      outputs: [{ name: 'value', values }], tsOpen, meta: tm.meta, maxComputeBytesTotal: 1000,
+      def: registry.get('ma.sma'),
+      axes: SMA_AXES,
+      layout: 'TIME_MAJOR',
+      t: 3,
+      variants: 4,
+      outputs: [{ name: 'value', values }],
+      tsOpen,
+      meta: tm.meta,
+      maxComputeBytesTotal: 1000,
     });
     expect(t.tsOpen).toBe(tsOpen);
     expect(t.values).toBe(values);
@@ -59,14 +70,27 @@ describe('IndicatorTensor shape and addressing [T1]', () => {
     for (const o of [tm, tm.outputs, tm.outputs[0], tm.axes, tm.axes[0], tm.axes[0]!.values, tm.shape, tm.meta, tm.meta.lookAheadOutputs]) {
       expect(Object.isFrozen(o)).toBe(true);
     }
-    expect(() => { (tm as { layout: string }).layout = 'VARIANT_MAJOR'; }).toThrow(TypeError);
-    expect(() => { (tm.meta as { t: number }).t = 9; }).toThrow(TypeError);
+    expect(() => {
+      (tm as { layout: string }).layout = 'VARIANT_MAJOR';
+    }).toThrow(TypeError);
+    expect(() => {
+      (tm.meta as { t: number }).t = 9;
+    }).toThrow(TypeError);
   });
 
   it('keeps the meta it was given, with nanPolicy propagate', () => {
     expect(tm.meta).toMatchObject({
-      t: 3, variants: 4, outputs: 1, nanPolicy: 'propagate', engine: 'reference', instrumentId: '1:BTCUSDT',
-      timeframe: '1m', timeline: 'dense', start: TS0, end: TS0 + 180_000, lookAheadOutputs: [],
+      t: 3,
+      variants: 4,
+      outputs: 1,
+      nanPolicy: 'propagate',
+      engine: 'reference',
+      instrumentId: '1:BTCUSDT',
+      timeframe: '1m',
+      timeline: 'dense',
+      start: TS0,
+      end: TS0 + 180_000,
+      lookAheadOutputs: [],
     });
   });
 
@@ -98,7 +122,13 @@ describe('IndicatorTensor outputs [T2]', () => {
 
   it('rejects an unknown output name with GridValidationError unknown_output', () => {
     const d = gridDetails(() => bb.output('middle'));
-    expect(d).toEqual({ indicatorId: 'volatility.bbands', field: 'outputs', reason: 'unknown_output', value: 'middle', expected: ['basis', 'upper', 'lower'] });
+    expect(d).toEqual({
+      indicatorId: 'volatility.bbands',
+      field: 'outputs',
+      reason: 'unknown_output',
+      value: 'middle',
+      expected: ['basis', 'upper', 'lower'],
+    });
     expect(gridDetails(() => bb.get(0, 0, 'middle')).reason).toBe('unknown_output');
     expect(gridDetails(() => bb.series(0, 'middle')).reason).toBe('unknown_output');
   });
@@ -157,23 +187,47 @@ describe('IndicatorTensor variant helpers (§6.5)', () => {
   });
 
   it('variantIndex rejects a value not on its axis, a missing axis and an unknown axis', () => {
-    expect(gridDetails(() => tm.variantIndex({ source: 'close', window: 30 }))).toMatchObject({ indicatorId: 'ma.sma', field: 'params.window', reason: 'not_allowed', value: 30 });
-    expect(gridDetails(() => tm.variantIndex({ source: 'hl2', window: 20 }))).toMatchObject({ field: 'source', reason: 'not_allowed', value: 'hl2' });
-    expect(gridDetails(() => tm.variantIndex({ source: 'close', window: '20' as unknown as number }))).toMatchObject({ reason: 'not_allowed', value: '20' });
+    expect(gridDetails(() => tm.variantIndex({ source: 'close', window: 30 }))).toMatchObject({
+      indicatorId: 'ma.sma',
+      field: 'params.window',
+      reason: 'not_allowed',
+      value: 30,
+    });
+    expect(gridDetails(() => tm.variantIndex({ source: 'hl2', window: 20 }))).toMatchObject({
+      field: 'source',
+      reason: 'not_allowed',
+      value: 'hl2',
+    });
+    expect(gridDetails(() => tm.variantIndex({ source: 'close', window: '20' as unknown as number }))).toMatchObject({
+      reason: 'not_allowed',
+      value: '20',
+    });
     expect(gridDetails(() => tm.variantIndex({ source: 'close' }))).toMatchObject({ field: 'params.window', reason: 'missing_axis' });
-    expect(gridDetails(() => tm.variantIndex({ source: 'close', window: 20, mult: 2 }))).toMatchObject({ reason: 'unknown_axis', value: ['mult'] });
+    expect(gridDetails(() => tm.variantIndex({ source: 'close', window: 20, mult: 2 }))).toMatchObject({
+      reason: 'unknown_axis',
+      value: ['mult'],
+    });
   });
 
   it('variantKey of ma.sma (close, 36) on 1:BTCUSDT 1m is the §4.5 test vector', () => {
-    const t = makeTensor({ axes: [{ name: 'source', kind: 'source', values: ['open', 'close'] }, { name: 'window', kind: 'int', values: [20, 36] }] });
+    const t = makeTensor({
+      axes: [
+        { name: 'source', kind: 'source', values: ['open', 'close'] },
+        { name: 'window', kind: 'int', values: [20, 36] },
+      ],
+    });
     expect(t.variantValues(3)).toEqual({ source: 'close', window: 36 });
-    expect(t.variantKeyPayload(3)).toBe('{"indicators":[{"id":"ma.sma","inputs":[["source","close"]],"params":[["window",36]]}],"instrument_id":"1:BTCUSDT","schema_version":1,"timeframe":"1m"}');
+    expect(t.variantKeyPayload(3)).toBe(
+      '{"indicators":[{"id":"ma.sma","inputs":[["source","close"]],"params":[["window",36]]}],"instrument_id":"1:BTCUSDT","schema_version":1,"timeframe":"1m"}',
+    );
     expect(t.variantKey(3)).toBe('18fef2c6d92a7f3eaaa8c183353cd6d4f4827cd0b1a800cb91e06bbcb976d80e');
   });
 
   it('variantKey of bbands (close, mult 2, window 20) is the §4.5 test vector', () => {
     const bb = makeTensor({ indicatorId: 'volatility.bbands', axes: BBANDS_AXES });
-    expect(bb.variantKeyPayload(5)).toBe('{"indicators":[{"id":"volatility.bbands","inputs":[["source","close"]],"params":[["mult",2.0],["window",20]]}],"instrument_id":"1:BTCUSDT","schema_version":1,"timeframe":"1m"}');
+    expect(bb.variantKeyPayload(5)).toBe(
+      '{"indicators":[{"id":"volatility.bbands","inputs":[["source","close"]],"params":[["mult",2.0],["window",20]]}],"instrument_id":"1:BTCUSDT","schema_version":1,"timeframe":"1m"}',
+    );
     expect(bb.variantKey(5)).toBe('6da4adea9b5a0b5a3d5a1c3c5f1025d0c293bf9210289d3c931af21bd2b24d48');
   });
 
@@ -222,19 +276,28 @@ describe('IndicatorTensor Arrow delegation', () => {
     expect((e as GridtaError).code).toBe('arrow_unavailable');
     expect((e as GridtaError).details).toEqual({ method: 'toArrow', indicatorId: 'ma.sma' });
     expect((e as Error).message).toMatch(/gridta\/arrow/);
-    expect(((thrown(() => t.toArrowIPC())) as GridtaError).details).toEqual({ method: 'toArrowIPC', indicatorId: 'ma.sma' });
+    expect((thrown(() => t.toArrowIPC()) as GridtaError).details).toEqual({ method: 'toArrowIPC', indicatorId: 'ma.sma' });
   });
 
   it('delegates toArrow and toArrowIPC to the injected exporters with the tensor and the options', () => {
     const calls: unknown[][] = [];
     const exporters: TensorExporters<string> = {
-      toArrow: (tensor, opts) => { calls.push(['toArrow', tensor, opts]); return 'table'; },
-      toArrowIPC: (tensor, opts) => { calls.push(['toArrowIPC', tensor, opts]); return new Uint8Array([1, 2]); },
+      toArrow: (tensor, opts) => {
+        calls.push(['toArrow', tensor, opts]);
+        return 'table';
+      },
+      toArrowIPC: (tensor, opts) => {
+        calls.push(['toArrowIPC', tensor, opts]);
+        return new Uint8Array([1, 2]);
+      },
     };
     const t = makeTensor({ exporters: exporters as TensorExporters<unknown> }) as IndicatorTensor<string>;
     expect(t.toArrow({ outputs: ['value'] })).toBe('table');
     expect(Array.from(t.toArrowIPC({ format: 'stream' }))).toEqual([1, 2]);
-    expect(calls).toEqual([['toArrow', t, { outputs: ['value'] }], ['toArrowIPC', t, { format: 'stream' }]]);
+    expect(calls).toEqual([
+      ['toArrow', t, { outputs: ['value'] }],
+      ['toArrowIPC', t, { format: 'stream' }],
+    ]);
   });
 
   it('keeps maxComputeBytesTotal for the export guard, defaulting for foreign objects', () => {
@@ -246,16 +309,27 @@ describe('IndicatorTensor Arrow delegation', () => {
 describe('createTensor invariants', () => {
   const base = makeTensor();
   const init = () => ({
-    def: registry.get('ma.sma'), axes: SMA_AXES, layout: 'TIME_MAJOR' as const, t: 3, variants: 4,
-    outputs: [{ name: 'value', values: new Float32Array(12) }], tsOpen: base.tsOpen, meta: base.meta, maxComputeBytesTotal: 1e9,
+    def: registry.get('ma.sma'),
+    axes: SMA_AXES,
+    layout: 'TIME_MAJOR' as const,
+    t: 3,
+    variants: 4,
+    outputs: [{ name: 'value', values: new Float32Array(12) }],
+    tsOpen: base.tsOpen,
+    meta: base.meta,
+    maxComputeBytesTotal: 1e9,
   });
 
   it('rejects an output array whose length is not t * variants', () => {
-    expect(() => createTensor({ ...init(), outputs: [{ name: 'value', values: new Float32Array(11) }] })).toThrow(/length t \* variants = 12/);
+    expect(() => createTensor({ ...init(), outputs: [{ name: 'value', values: new Float32Array(11) }] })).toThrow(
+      /length t \* variants = 12/,
+    );
   });
 
   it('rejects variants that differ from the product of the axis lengths', () => {
-    expect(() => createTensor({ ...init(), variants: 3, outputs: [{ name: 'value', values: new Float32Array(9) }] })).toThrow(/product of the axis lengths \(4\)/);
+    expect(() => createTensor({ ...init(), variants: 3, outputs: [{ name: 'value', values: new Float32Array(9) }] })).toThrow(
+      /product of the axis lengths \(4\)/,
+    );
   });
 
   it('rejects a timeline of the wrong length and a meta that disagrees', () => {
@@ -263,7 +337,7 @@ describe('createTensor invariants', () => {
     expect(() => createTensor({ ...init(), meta: { ...base.meta, t: 4 } })).toThrow(/meta/);
   });
 
-  it('does not freeze or copy the caller\'s output arrays', () => {
+  it("does not freeze or copy the caller's output arrays", () => {
     const t = createTensor(init());
     expect(Object.isFrozen(t.values)).toBe(false);
     t.values[0] = 7;

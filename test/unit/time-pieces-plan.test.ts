@@ -10,9 +10,29 @@ const windows = (lo: number, hi: number): Axis[] => [
   { name: 'window', kind: 'int', values: Array.from({ length: hi - lo + 1 }, (_, i) => lo + i) },
 ];
 const BENCH = windows(5, 200);
-const pieces = (over: Partial<{ t: number; v: number; layout: 'TIME_MAJOR' | 'VARIANT_MAJOR'; threads: number; requested: number | 'auto'; inProcess: boolean; id: string; axes: Axis[] }> = {}) =>
-  planTimePieces(registry.get(over.id ?? 'ma.ema').kernel!, over.axes ?? BENCH, over.t ?? 1_000_000, over.v ?? 196, 1, over.layout ?? 'TIME_MAJOR',
-    over.threads ?? 2, over.requested ?? 'auto', over.inProcess ?? false);
+const pieces = (
+  over: Partial<{
+    t: number;
+    v: number;
+    layout: 'TIME_MAJOR' | 'VARIANT_MAJOR';
+    threads: number;
+    requested: number | 'auto';
+    inProcess: boolean;
+    id: string;
+    axes: Axis[];
+  }> = {},
+) =>
+  planTimePieces(
+    registry.get(over.id ?? 'ma.ema').kernel!,
+    over.axes ?? BENCH,
+    over.t ?? 1_000_000,
+    over.v ?? 196,
+    1,
+    over.layout ?? 'TIME_MAJOR',
+    over.threads ?? 2,
+    over.requested ?? 'auto',
+    over.inProcess ?? false,
+  );
 
 describe('time pieces', () => {
   it('split ma.ema 5..200 × 1M bars on 2 threads into two pieces of whole 256-bar chunks, the second warmed up over 4096 + 128·200 bars', () => {
@@ -24,7 +44,7 @@ describe('time pieces', () => {
     expect(p[0]!.t1 % 256).toBe(0);
     // equal cost: rows₀ = rows₁ + warm·dryCost, to the 256-bar rounding
     const dry = ema.kernel!.timeSplit!.dryCost;
-    expect(Math.abs((p[0]!.t1 - p[0]!.t0) - (p[1]!.t1 - p[1]!.t0) - warm * dry)).toBeLessThanOrEqual(256);
+    expect(Math.abs(p[0]!.t1 - p[0]!.t0 - (p[1]!.t1 - p[1]!.t0) - warm * dry)).toBeLessThanOrEqual(256);
   });
 
   it('make one piece per thread that cover the series in order', () => {
@@ -54,7 +74,17 @@ describe('time pieces', () => {
   });
 
   it('give planLayout one batch per piece over every variant, scratch for all of them and a checkpoint region after the flags', () => {
-    const plan = planLayout({ def: ema, kernel: ema.kernel!, axes: BENCH, t: 1_000_000, variants: 196, layout: 'TIME_MAJOR', outputs: ['value'], threads: 2, executors: 2 });
+    const plan = planLayout({
+      def: ema,
+      kernel: ema.kernel!,
+      axes: BENCH,
+      t: 1_000_000,
+      variants: 196,
+      layout: 'TIME_MAJOR',
+      outputs: ['value'],
+      threads: 2,
+      executors: 2,
+    });
     expect(plan.batches).toHaveLength(2);
     for (const b of plan.batches) expect([b.start, b.end, b.index]).toEqual([0, 196, b.rows!.piece]);
     expect(plan.batchVariants).toBe(196);
@@ -62,7 +92,18 @@ describe('time pieces', () => {
     expect(ts).toMatchObject({ pieces: 2, stateBytes: 196 * 8, stateArrays: [2] });
     expect(ts.offset).toBeGreaterThanOrEqual(plan.flagsOffset + 2 * 4);
     expect(checkpointAt(ts, 1, true) + ts.stateBytes).toBeLessThanOrEqual(plan.totalBytes);
-    const inProcess = planLayout({ def: ema, kernel: ema.kernel!, axes: BENCH, t: 1_000_000, variants: 196, layout: 'TIME_MAJOR', outputs: ['value'], threads: 1, executors: 1, inProcess: true });
+    const inProcess = planLayout({
+      def: ema,
+      kernel: ema.kernel!,
+      axes: BENCH,
+      t: 1_000_000,
+      variants: 196,
+      layout: 'TIME_MAJOR',
+      outputs: ['value'],
+      threads: 1,
+      executors: 1,
+      inProcess: true,
+    });
     expect(inProcess.timeSplit).toBeUndefined();
     expect(inProcess.batches.every((b) => b.rows === undefined)).toBe(true);
   });

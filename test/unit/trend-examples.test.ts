@@ -17,9 +17,16 @@ describe('trend.adx worked by hand', () => {
   // TR[1] = max(12 − 9, |12 − 9|, |9 − 9|) = 3; TR[2] = max(4, |11 − 11|, |7 − 11|) = 4; TR[4] = 10 − 9
   // (no previous close). PDM[1]: up = 12 − 10 = 2 > dn = 8 − 9; MDM[2]: dn = 9 − 7 = 2 > up = −1.
   // adx = RMA(DX, 2): NaN at 0 (DX NaN), seeds with 100 at 1, 0.5·(100/3) + 0.5·100 at 2, NaN at 3 and 4.
-  const s = bars('adx', [[9, 10, 8, 9, 1], [10, 12, 9, 11, 1], [11, 11, 7, 8, 1], [NaN, NaN, NaN, NaN, NaN], [9, 10, 9, 9.5, 1]]);
+  const s = bars('adx', [
+    [9, 10, 8, 9, 1],
+    [10, 12, 9, 11, 1],
+    [11, 11, 7, 8, 1],
+    [NaN, NaN, NaN, NaN, NaN],
+    [9, 10, 9, 9.5, 1],
+  ]);
   const p = { window: 2, smoothing: 2 };
-  const pd2 = 100 * (0.5 / 3.25), md2 = 100 * (1 / 3.25);
+  const pd2 = 100 * (0.5 / 3.25),
+    md2 = 100 * (1 / 3.25);
   const dx2 = 100 * (Math.abs(pd2 - md2) / (pd2 + md2));
 
   it('gives DI from smoothed directional movement over ATR and ADX as the RMA of DX', () => {
@@ -40,7 +47,15 @@ describe('trend.psar worked by hand', () => {
   //   4  11   9    13 + 0.25·(9.5 − 13) = 12.125     not < prev high 12; new low      12.125  −1   9    0.5
   //   5  NaN                                                                           NaN     NaN  (reset)
   //   6  5    4    first bar of a run: long, sar = low                                 4       +1
-  const s = bars('psar', [[9, 10, 9, 9, 1], [11, 12, 10, 11, 1], [12, 13, 11, 12, 1], [10, 12, 9.5, 10, 1], [10, 11, 9, 10, 1], [NaN, NaN, NaN, NaN, NaN], [4, 5, 4, 5, 1]]);
+  const s = bars('psar', [
+    [9, 10, 9, 9, 1],
+    [11, 12, 10, 11, 1],
+    [12, 13, 11, 12, 1],
+    [10, 12, 9.5, 10, 1],
+    [10, 11, 9, 10, 1],
+    [NaN, NaN, NaN, NaN, NaN],
+    [4, 5, 4, 5, 1],
+  ]);
   const p = { accel_max: 0.5, accel_start: 0.25, accel_step: 0.25 };
 
   it('clamps to the previous bar, caps the acceleration and reverses onto the extreme point', () => {
@@ -60,7 +75,14 @@ describe('trend.ichimoku worked by hand', () => {
   //   5  12   11  11.5   (14 + 11)·0.5=12.5 (14 + 10)·0.5=12 12.25                   (14 + 7)·0.5 = 10.5
   // span_a[t] = A0[t + 2] and span_b[t] = B0[t + 2] (look-ahead; the last 2 bars are NaN);
   // lagging[t] = close[t − 2].
-  const s = bars('ichimoku', [[9, 10, 8, 9, 1], [10, 12, 9, 11, 1], [11, 11, 7, 8, 1], [11, 13, 10, 12, 1], [12, 14, 12, 13, 1], [12, 12, 11, 11.5, 1]]);
+  const s = bars('ichimoku', [
+    [9, 10, 8, 9, 1],
+    [10, 12, 9, 11, 1],
+    [11, 11, 7, 8, 1],
+    [11, 13, 10, 12, 1],
+    [12, 14, 12, 13, 1],
+    [12, 12, 11, 11.5, 1],
+  ]);
   const p = { conversion_window: 2, base_window: 3, span_b_window: 4, displacement: 2 };
 
   it('shifts both spans back by the displacement and the lagging line forward', () => {
@@ -83,7 +105,12 @@ describe('trend.supertrend worked by hand', () => {
   // t=1: BU 15 ≥ FU and pc 11 ≤ FU → FU stays 14; BL 9 > FL → FL = 9; close 12 ≥ FL → output 9.
   // t=2: BU 12.5 < FU → FU = 12.5; FL stays 9; close 7 < FL → down, output FU = 12.5.
   // t=3: BU 11.25 < FU → FU = 11.25; pc 7 < FL → FL = 4.75; close 8 ≤ FU → stays down, output 11.25.
-  const s = bars('supertrend', [[10, 12, 8, 11, 1], [11, 13, 11, 12, 1], [12, 10, 6, 7, 1], [7, 9, 7, 8, 1]]);
+  const s = bars('supertrend', [
+    [10, 12, 8, 11, 1],
+    [11, 13, 11, 12, 1],
+    [12, 10, 6, 7, 1],
+    [7, 9, 7, 8, 1],
+  ]);
 
   it('follows the lower band in an up-trend and flips to the upper band when the close breaks it', () => {
     expectExample('trend.supertrend', { window: 2, mult: 1 }, s, 'supertrend', [6, 9, 12.5, 11.25]);

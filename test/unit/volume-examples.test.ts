@@ -14,8 +14,14 @@ describe('volume.obv worked by hand', () => {
   //   SV            NaN, 200, 0,   −400, 500, NaN, NaN, −70
   //   CUMSUM        NaN, 200, 200, −200, 300, NaN, NaN, −70   (restarts two bars after the hole)
   const s = bars('obv', [
-    [10, 10, 10, 10, 100], [11, 11, 11, 11, 200], [11, 11, 11, 11, 300], [10.5, 10.5, 10.5, 10.5, 400],
-    [12, 12, 12, 12, 500], [NaN, NaN, NaN, NaN, NaN], [13, 13, 13, 13, 50], [12, 12, 12, 12, 70],
+    [10, 10, 10, 10, 100],
+    [11, 11, 11, 11, 200],
+    [11, 11, 11, 11, 300],
+    [10.5, 10.5, 10.5, 10.5, 400],
+    [12, 12, 12, 12, 500],
+    [NaN, NaN, NaN, NaN, NaN],
+    [13, 13, 13, 13, 50],
+    [12, 12, 12, 12, 70],
   ]);
 
   it('adds up the volume signed by the close change and restarts after a missing bar', () => {
@@ -39,13 +45,24 @@ describe('volume.mfi worked by hand', () => {
   //   t=4  SP 1200, SN 0                                           → 100
   //   t=5  SP 0, SN 0 (all-zero window)                            → 100
   const s = bars('mfi', [
-    [10, 11, 9, 10, 100], [11, 12, 10, 11, 200], [10, 11, 9, 10, 300],
-    [12, 13, 11, 12, 100], [12, 13, 11, 12, 0], [12, 13, 11, 12, 0],
+    [10, 11, 9, 10, 100],
+    [11, 12, 10, 11, 200],
+    [10, 11, 9, 10, 300],
+    [12, 13, 11, 12, 100],
+    [12, 13, 11, 12, 0],
+    [12, 13, 11, 12, 0],
   ]);
 
   it('follows 100 − 100 / (1 + SP/SN) and gives 100 where SN is 0, also for an all-zero window', () => {
     expect(f(100 - 100 / (1 + 1200 / 3000)), 'the worked value at t=3').toBe(f(28.571428571428573));
-    expectExample('volume.mfi', { window: 2 }, s, 'mfi', [NaN, NaN, 100 - 100 / (1 + 2200 / 3000), 100 - 100 / (1 + 1200 / 3000), 100, 100]);
+    expectExample('volume.mfi', { window: 2 }, s, 'mfi', [
+      NaN,
+      NaN,
+      100 - 100 / (1 + 2200 / 3000),
+      100 - 100 / (1 + 1200 / 3000),
+      100,
+      100,
+    ]);
   });
 });
 
@@ -58,7 +75,11 @@ describe('volume.vwap and volume.vwap_deviation worked by hand', () => {
   // E = TP − vwap: E[1] = 0.25, E[2] = 0.75; at t=2 the window of E is full:
   //   S = 1, Q = 0.0625 + 0.5625 = 0.625, m = 0.5, var = 0.3125 − 0.25 = 0.0625, sd = 0.25
   //   mult 2: upper = 11.25 + 0.5 = 11.75, lower = 11.25 − 0.5 = 10.75
-  const s = bars('vwap', [[10, 11, 9, 10, 100], [11, 12, 10, 11, 300], [12, 13, 11, 12, 100]]);
+  const s = bars('vwap', [
+    [10, 11, 9, 10, 100],
+    [11, 12, 10, 11, 300],
+    [12, 13, 11, 12, 100],
+  ]);
 
   it('divides the rolling sum of TP·volume by the rolling volume', () => {
     expectExample('volume.vwap', { window: 2 }, s, 'vwap', [NaN, 10.75, 11.25]);
@@ -83,17 +104,23 @@ describe('zero-volume windows after fractional volume', () => {
   // the sum to exactly 0 and every guarded division gives NaN (vwap, cmf) or mfi's 100.
   const v1 = f(0.1);
   const s = bars('zero volume', [
-    [10, 11, 9, 10, 1e8], [10, 11, 9, 10, 0.1], [10.5, 11, 10, 10.5, 0], [10.5, 11, 10, 10.5, 0], [10.5, 11, 10, 10.5, 0],
+    [10, 11, 9, 10, 1e8],
+    [10, 11, 9, 10, 0.1],
+    [10.5, 11, 10, 10.5, 0],
+    [10.5, 11, 10, 10.5, 0],
+    [10.5, 11, 10, 10.5, 0],
   ]);
-  const den1 = 1e8 + v1, den2 = (den1 + 0) - 1e8;
+  const den1 = 1e8 + v1,
+    den2 = den1 + 0 - 1e8;
 
   it('leaves a residue in the running volume sum without the reset (the case the reset exists for)', () => {
-    expect(((den2 + 0) - v1), 'sum after both terms left').not.toBe(0);
+    expect(den2 + 0 - v1, 'sum after both terms left').not.toBe(0);
   });
 
   it('gives NaN for vwap over a window of zero volume', () => {
     // num[1] = 10·1e8 + 10·0.1f, num[2] = (num[1] + 10.5·0) − 10·1e8
-    const num1 = 1e9 + 10 * v1, num2 = (num1 + 0) - 1e9;
+    const num1 = 1e9 + 10 * v1,
+      num2 = num1 + 0 - 1e9;
     expect(f(num2 / den2), 'the worked value at t=2').toBe(f(10.000000953674316));
     expectExample('volume.vwap', { window: 2 }, s, 'vwap', [NaN, num1 / den1, num2 / den2, NaN, NaN]);
   });
@@ -119,11 +146,15 @@ describe('volume.ad_line worked by hand', () => {
   //   4    13  11  13    100  (2 − 0) / 2 = 1                        100    300
   //   5    13  11  11    100  (0 − 2) / 2 = −1                       −100   200
   const s = bars('ad', [
-    [11, 12, 10, 11.5, 100], [11, 12, 10, 10.5, 200], [11, 11, 11, 11, 300],
-    [12, 13, 11, 12.5, 400], [12, 13, 11, 13, 100], [12, 13, 11, 11, 100],
+    [11, 12, 10, 11.5, 100],
+    [11, 12, 10, 10.5, 200],
+    [11, 11, 11, 11, 300],
+    [12, 13, 11, 12.5, 400],
+    [12, 13, 11, 13, 100],
+    [12, 13, 11, 11, 100],
   ]);
 
-  it('breaks on a zero-range bar and restarts from the next bar\'s flow', () => {
+  it("breaks on a zero-range bar and restarts from the next bar's flow", () => {
     expectExample('volume.ad_line', {}, s, 'ad_line', [50, -50, NaN, 200, 300, 200]);
   });
 

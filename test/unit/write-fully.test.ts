@@ -16,7 +16,8 @@ function fakeHandle(short = Infinity): PositionalWriter & { calls: [number, numb
   return {
     calls,
     async write(_buffer, offset, length, position) {
-      if (length > NODE_MAX_WRITE) throw new RangeError(`The value of "length" is out of range. It must be <= ${NODE_MAX_WRITE}. Received ${length}`);
+      if (length > NODE_MAX_WRITE)
+        throw new RangeError(`The value of "length" is out of range. It must be <= ${NODE_MAX_WRITE}. Received ${length}`);
       const n = Math.min(length, short);
       calls.push([offset, n, position]);
       return { bytesWritten: n };
@@ -46,7 +47,16 @@ describe('writeFully', () => {
     const bytes = new Uint8Array(50);
     const fh = fakeHandle(7);
     expect(await writeFully(fh, bytes, 0, 16)).toBe(50);
-    expect(fh.calls).toEqual([[0, 7, 0], [7, 7, 7], [14, 7, 14], [21, 7, 21], [28, 7, 28], [35, 7, 35], [42, 7, 42], [49, 1, 49]]);
+    expect(fh.calls).toEqual([
+      [0, 7, 0],
+      [7, 7, 7],
+      [14, 7, 14],
+      [21, 7, 21],
+      [28, 7, 28],
+      [35, 7, 35],
+      [42, 7, 42],
+      [49, 1, 49],
+    ]);
   });
 
   it('fails on a write that makes no progress instead of looping', async () => {
