@@ -19,8 +19,9 @@ import {
 } from './primitives';
 import { lnShared } from './mathlog';
 import {
-  MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A, MACD_SLOW_B, RSI_A, RSI_B, RSI_G, RSI_L, RSI_R,
-  STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2, TRIX_E3, TRIX_SIGNAL, TRIX_SIGNAL_A, TRIX_SIGNAL_B,
+  FISHER_ARRAYS, FISHER_PREV, MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A,
+  MACD_SLOW_B, RSI_A, RSI_B, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2,
+  TRIX_E3, TRIX_SIGNAL, TRIX_SIGNAL_A, TRIX_SIGNAL_B,
 } from './scratch';
 
 /** The largest value of integer parameter p over the call's variants. */
@@ -99,17 +100,17 @@ export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // HH == LL, else v = (2·((P − LL) / (HH − LL))) − 1 clamped to ±0.999, fisher = 0.5·ln((1 + v) / (1 − v))
 // with the shared log (mathlog.ts); trigger = the previous bar's fisher. Scalar per variant over the
 // shared extreme tables. Slots [fisher, trigger], each optional.
-// Scratch: 1 array of n f64 (previous fisher), 2 extreme tables.
+// Scratch: FISHER_ARRAYS arrays of n f64 (previous fisher), 2 extreme tables.
 
 export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
   const slots = ringSlots(t);
-  const tabH = scratch + ((<usize>n * 1) << 3), tabL = tabH + xtBytes(t, false);
+  const tabH = scratch + ((<usize>n * FISHER_ARRAYS) << 3), tabL = tabH + xtBytes(t, false);
   const K = xtLevels(maxParam(params, n, 0));
   xtReset(tabH);
   xtReset(tabL);
-  for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, 0, j), NaN);
+  for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, FISHER_PREV, j), NaN);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
@@ -117,7 +118,7 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
     for (let j = 0; j < n; j++) {
       const w = <i32>paramAt(params, n, 0, j);
       const k = xtLevels(w), pk = 1 << k;
-      let prev = load<f64>(cell(scratch, n, 0, j));
+      let prev = load<f64>(cell(scratch, n, FISHER_PREV, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         const HH = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_MAX);
@@ -136,7 +137,7 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
         prev = f;
         off += tStride;
       }
-      store<f64>(cell(scratch, n, 0, j), prev);
+      store<f64>(cell(scratch, n, FISHER_PREV, j), prev);
     }
   }
 }

@@ -1,12 +1,13 @@
 /** Registry definitions of the `volatility` group (indicators.md). Numbers come from the spec's indicators.yaml. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
+import { ATR_ARRAYS, HV_ARRAYS } from './scratch.js';
 import { referenceAtr, referenceBbands, referenceHv, referenceRollvar, referenceTr } from '../reference/volatility.js';
 
 const f64s = (arrays: number, n: number): number => arrays * n * 8;
 const CHUNK = KERNEL_CHUNK;
 
 // Kernels of the group. bbands serves the three Bollinger ids, rollvar serves variance and stddev.
-const ATR = defineKernel({ name: 'atr', params: ['window'], slots: ['atr'], reference: referenceAtr, scratchBytes: (n) => f64s(3, n) + CHUNK * 8 });
+const ATR = defineKernel({ name: 'atr', params: ['window'], slots: ['atr'], reference: referenceAtr, scratchBytes: (n) => f64s(ATR_ARRAYS, n) + CHUNK * 8 });
 const TR = defineKernel({ name: 'tr', params: [], slots: ['tr'], reference: referenceTr, scratchBytes: () => 0 });
 /**
  * bbands scratch (assembly/volatility.ts): with np = n rounded up to 4, the state of up to np
@@ -25,7 +26,7 @@ const BBANDS = defineKernel({
   reference: referenceBbands, scratchBytes: (n) => bbandsScratch(n),
 });
 const ROLLVAR = defineKernel({ name: 'rollvar', params: ['window'], slots: ['variance', 'stddev'], reference: referenceRollvar, scratchBytes: (n) => f64s(5, n) });
-const HV = defineKernel({ name: 'hv', params: ['window', 'annualization'], slots: ['hv'], reference: referenceHv, scratchBytes: (n, t) => f64s(6, n) + t * 8 });
+const HV = defineKernel({ name: 'hv', params: ['window', 'annualization'], slots: ['hv'], reference: referenceHv, scratchBytes: (n, t) => f64s(HV_ARRAYS, n) + t * 8 });
 
 export const atr = defineIndicator({
   id: 'volatility.atr', group: 'volatility', title: 'Average True Range',
