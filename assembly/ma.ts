@@ -1,4 +1,4 @@
-// Kernels of the `ma` group (indicators.md §4).
+// Kernels of the `ma` group (moving averages).
 //
 // Every kernel has the same signature:
 //   (io, t, n, params, tStride, vStride, scratch)
@@ -19,15 +19,15 @@ import { blend2, ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } 
 
 // ---------------------------------------------------------------- EWMA chains: ema, rma, dema, tema
 // Scratch: EWMA_ARRAYS arrays of n f64 (scratch.ts: a, b = 1 − a, y1, y2, y3), then the sink of a dry
-// call. Warm-up 0, reset on NaN (§2.5).
+// call. Warm-up 0; a NaN input gives NaN and discards the state, the next valid input seeds it.
 
 /**
  * A dry stretch of a time-split call (lanes.ts IO_SKIP), single-stage chain, SIMD build: the states
  * of variants 0 … full − 1 advance over bars t0 … t1 − 1 and nothing is stored. The hot loop has one
- * path (seeded, valid bar); a NaN bar leaves it, and the next valid bar re-seeds (§2.5). Same
- * operations in the same order as the stored path, so the state at t1 is bit for bit the same
- * (0.47× the time of the stored rows for 196 variants; eight variants a pass: more do not fit
- * V8's sixteen vector registers and spill their states).
+ * path (seeded, valid bar); a NaN bar leaves it, and the next valid bar re-seeds. Same operations
+ * in the same order as the stored path, so the state at t1 is bit for bit the same (about 0.47 of the
+ * stored rows' time: the dryCost of src/registry/ma.ts). Eight variants a pass: more do not fit V8's
+ * sixteen vector registers and spill their states.
  */
 function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, seeded0: bool): void {
   let j = 0;
@@ -104,7 +104,7 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
     if (out == stored && stages > 1) claimRows(out, t0, t1, tStride, vStride, n);
     if (ASC_FEATURE_SIMD) {
       // Every variant of a call reads the same series, so whether the states are seeded at bar i is
-      // one fact for all lanes: seeded iff x[i − 1] is valid (§2.5). The lanes then run branch-free
+      // one fact for all lanes: seeded iff x[i − 1] is valid (a NaN resets). The lanes then run branch-free
       // a·x + b·y, which is finite, and only the NaN bars store the canonical NaN.
       const seeded0 = (t0 > 0 || resume) && ldx(x, t0 - 1) == ldx(x, t0 - 1);
       let j = 0;
@@ -594,7 +594,7 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   }
 }
 
-// ---------------------------------------------------------------- wma / lwma: WMA(src, n) (§2.6)
+// ---------------------------------------------------------------- wma / lwma: WMA(src, n) (primitives.ts)
 // Scratch: WMA_ARRAYS arrays of n f64: A, B, k, n.
 
 export function wma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {

@@ -1,9 +1,9 @@
-// Kernels of the `momentum` group (indicators.md §6). Signature, chunking and lane layout as in ma.ts:
+// Kernels of the `momentum` group. Signature, chunking and lane layout as in ma.ts:
 // lane 0 = variant j, lane 1 = variant j + 1 of one f64x2; the SIMD build runs blocks of variants
 // along a time chunk, the variants left over (all of them in the scalar build) run through a scalar
 // tail with the same operations in the same order; per-variant state survives in scratch between
 // chunks, so chunking never changes a bit. Outputs are narrowed to float32 with the canonical NaN.
-// Every division whose denominator can be zero is guarded: NaN where it is ±0 (§1.5.5).
+// Every division whose denominator can be zero is guarded: NaN where it is exactly ±0 (no epsilon).
 //
 // Kernels over rolling extremes run one variant at a time in both builds (scalar per variant): fisher,
 // stoch and williams_r read the extremes of high / low from two tables shared by all variants
@@ -144,7 +144,7 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
 
 // ---------------------------------------------------------------- macd, ppo
 // F = EMA(src, fast), S = EMA(src, slow); line = F − S (macd) or 100·((F − S) / S), NaN where S == 0
-// (ppo); signal = EMA(line, signal_window), hist = line − signal. Every stage is an EWMA step (§2.5)
+// (ppo); signal = EMA(line, signal_window), hist = line − signal. Every stage is an EWMA step
 // per lane: NaN resets, the next valid value seeds. Slots [line, signal, hist], each optional.
 // Scratch: MACD_ARRAYS arrays of n f64 (scratch.ts): aF, bF, aS, bS, aG, bG, F, S, signal.
 
@@ -478,7 +478,7 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // ---------------------------------------------------------------- stoch, stoch_rsi
 // HH = ROLLMAX(y, k_window), LL = ROLLMIN(y, k_window) of high / low (stoch) or of R = RSI(src,
 // rsi_window) (stoch_rsi); K0 = 100·((x − LL) / (HH − LL)), NaN where HH == LL, x = close or R;
-// k = ROLLMEAN(K0, smoothing), d = ROLLMEAN(k, d_window) (§2.1–2.2, the outgoing terms read back from
+// k = ROLLMEAN(K0, smoothing), d = ROLLMEAN(k, d_window) (ROLLSUM / window, the outgoing terms read back from
 // per-variant history rings). Scalar per variant: stoch reads the shared extreme tables of high and
 // low; stoch_rsi runs the RSI machine (as rsi) and two deques over its own history of R.
 // Slots [k, d], each optional.
@@ -592,7 +592,7 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
 }
 
 // ---------------------------------------------------------------- trix
-// E1 = EMA(src, n), E2 = EMA(E1, n), E3 = EMA(E2, n) (EWMA steps per lane, §2.5);
+// E1 = EMA(src, n), E2 = EMA(E1, n), E3 = EMA(E2, n) (EWMA steps per lane);
 // trix = 100·((E3[t] / E3[t − 1]) − 1), NaN where E3[t − 1] is NaN or 0; signal = EMA(trix,
 // signal_window), hist = trix − signal. Slots [trix, signal, hist], each optional.
 // SIMD: blocks of four variants in registers along the chunk. Scratch: TRIX_ARRAYS arrays of n

@@ -1,11 +1,11 @@
-// Kernels of the `structure` group (indicators.md §9). Signature, chunking and lane layout as in
+// Kernels of the `structure` group. Signature, chunking and lane layout as in
 // ma.ts: lane 0 = variant j, lane 1 = variant j + 1 of one f64x2; blocks of four variants walk a
 // time chunk with their state in registers, the rest (all of them in the scalar build) run through a
 // scalar tail with the same operations in the same order; state survives in scratch between chunks.
 // Series shared by every variant of a call (candle components, TR, the source with its ages) are
 // computed once per chunk. Wrapper ids (candle_body, candle_range_atr, pivot_high, ...) run the kernel
 // of the id they wrap and materialise only their slot; every output slot is optional (pointer 0).
-// Guarded divisions give NaN where the denominator is ±0 (§1.5.5).
+// Guarded divisions give NaN where the denominator is exactly ±0 (no epsilon).
 import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_OPEN, IO_SRC, cell, ioPtr, ldx, outPtr, paramAt, st1, st4 } from './lanes';
 import {
   CANDLE_ATR_A, CANDLE_ATR_ARRAYS, CANDLE_ATR_B, CANDLE_ATR_Y, DIST_ARRAYS, DIST_ATR, DIST_EMA, DIST_EMA_A, DIST_EMA_B, DIST_RMA_A,
@@ -24,7 +24,7 @@ import { trueRangeAt } from './volatility';
   return v128.bitselect(f64x2.splat(NaN), f64x2.div(x, d), f64x2.eq(d, f64x2.splat(0.0)));
 }
 
-/** ATR32 (§2.9): the ATR rounded to float32 (ties to even) and widened back. */
+/** ATR32: the ATR rounded to float32 (ties to even) and widened back; only the structure ids use it. */
 @inline function round32x1(y: f64): f64 {
   return <f64><f32>y;
 }
@@ -276,7 +276,7 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
           const aZ = f64x2.splat(load<f64>(ageNZ + at));
           sA = resetAged2(sA, aZ, nfA); sB = resetAged2(sB, aZ, nfB);
           qA = resetAged2(qA, aZ, nfA); qB = resetAged2(qB, aZ, nfB);
-          // V = (Q / n) − (m·m) without §2.3's clamp of (−1e−12, 0) to 0: zscore is NaN for every V <= 0
+          // V = (Q / n) − (m·m) without ROLLVAR's clamp of (−1e−12, 0) to 0: zscore is NaN for every V <= 0
           // (the guard on V == 0, the sqrt of a negative), clamped or not, so the output is the same.
           const mA = f64x2.div(sA, nfA), mB = f64x2.div(sB, nfB);
           const vrA = f64x2.sub(f64x2.div(qA, nfA), f64x2.mul(mA, mA)), vrB = f64x2.sub(f64x2.div(qB, nfB), f64x2.mul(mB, mB));

@@ -1,9 +1,9 @@
-// Kernels of the `trend` group (indicators.md §7). Signature, chunking and lane layout as in ma.ts:
+// Kernels of the `trend` group. Signature, chunking and lane layout as in ma.ts:
 // lane 0 = variant j, lane 1 = variant j + 1 of one f64x2; the SIMD build runs blocks of variants
 // along a time chunk, the variants left over (all of them in the scalar build) run through a scalar
 // tail with the same operations in the same order; per-variant state survives in scratch between
 // chunks, so chunking never changes a bit. Outputs are narrowed to float32 with the canonical NaN.
-// Every division whose denominator can be zero is guarded: NaN where it is ±0 (§1.5.5).
+// Every division whose denominator can be zero is guarded: NaN where it is exactly ±0 (no epsilon).
 //
 // SIMD across variants: adx, keltner, vortex. linreg_slope runs its per-window sums for four
 // consecutive bars at once (one bar per lane, each lane summing its own window in the spec's order).
@@ -116,7 +116,7 @@ import {
  * in scratch arrays padded to m = n rounded up to 4 (the padding lanes compute on copies of the last
  * variant's coefficients and are never stored). Consecutive blocks are independent, so the processor
  * overlaps their divisions; splitting the bar into two passes (the window RMAs and DI first, DX and
- * the adx RMA second) keeps the DX divisions from waiting on the DI ones: adx 46 × 1M 245 → 145 ms.
+ * the adx RMA second) keeps the DX divisions from waiting on the DI ones.
  */
 function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, t: i32, n: i32, m: i32, tStride: usize, scratch: usize): void {
   const zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), canon = i32x4.splat(CANON_NAN);
@@ -574,7 +574,7 @@ export function ichimoku(io: usize, t: i32, n: i32, params: usize, tStride: usiz
 
 // ---------------------------------------------------------------- keltner
 // middle = EMA(TP, n), A = ATR(n) = RMA(TR, n), upper = middle + (mult·A), lower = middle − (mult·A).
-// TP and TR are shared: computed once per chunk into scratch. EWMA steps per lane (§2.5).
+// TP and TR are shared: computed once per chunk into scratch. EWMA steps per lane.
 // SIMD: blocks of four variants in registers along the chunk. Slots [middle, upper, lower], each optional.
 // Scratch: KELTNER_ARRAYS arrays of n f64 (aE, bE, aR, bR, mult, middle, ATR), then 2 × CHUNK f64 (TP, TR).
 
@@ -841,7 +841,7 @@ export function supertrend(io: usize, t: i32, n: i32, params: usize, tStride: us
 
 // ---------------------------------------------------------------- vortex
 // VMP = |high − low[t−1]|, VMM = |low − high[t−1]| (NaN at 0 or with a NaN operand), ST = ROLLSUM(TR, n);
-// vi_plus = ROLLSUM(VMP, n) / ST, vi_minus = ROLLSUM(VMM, n) / ST, NaN where ST == 0 (§2.1 per lane).
+// vi_plus = ROLLSUM(VMP, n) / ST, vi_minus = ROLLSUM(VMM, n) / ST, NaN where ST == 0 (ROLLSUM per lane).
 // TR, VMP and VMM are shared: computed once per chunk into rings (primitives.ts), so every lane reads
 // the same bits for the incoming and the outgoing term. SIMD: pairs of variants.
 // Slots [vi_plus, vi_minus], each optional.

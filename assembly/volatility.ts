@@ -1,10 +1,10 @@
-// Kernels of the `volatility` group (indicators.md §5). Signature and chunking as in ma.ts.
+// Kernels of the `volatility` group. Signature and chunking as in ma.ts.
 import { CHUNK, outgoingA, outgoingB, span, tileStep, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
 import { ATR_A, ATR_ARRAYS, ATR_B, ATR_Y, HV_ANN, HV_ARRAYS, HV_N, HV_VAR } from './scratch';
 import { ewma1, ewma2, rollvarStep1, rollvarStep2 } from './primitives';
 import { lnShared } from './mathlog';
 
-/** TR (§2.9) at bar i; the current close is not used, a missing previous close falls back to high − low. */
+/** True range at bar i; the current close is not used, a missing previous close falls back to high − low. */
 @inline export function trueRangeAt(h: usize, l: usize, c: usize, i: i32): f64 {
   const hi = ldx(h, i), lo = ldx(l, i);
   if (hi != hi || lo != lo) return NaN;
@@ -81,7 +81,7 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 }
 
 // ---------------------------------------------------------------- rolling variance family
-// One block engine, `rollvarChunk` / `rollvarBlock4`, steps ROLLVAR (§2.3) for a set of windows
+// One block engine, `rollvarChunk` / `rollvarBlock4`, steps ROLLVAR (population variance) for a set of windows
 // over one time chunk. variance/stddev (rollvar) store its results straight into the outputs, one
 // window per variant; bbands stores them into a table, one column per distinct window (see below).
 //
@@ -295,8 +295,8 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // Phase 2 skips the NaN canonicalisation of basis/upper/lower when no table cell of the step can
 // be NaN (every block on the clean path with var > −1e−12, every mult finite).
 // Time steps: TIME_MAJOR BB_ROWS bars, phase 2 row by row (block by block where a NaN is possible)
-// so each output row is written left to right; short steps keep the output stores close to the division-bound phase 1 so the two
-// overlap (1M bars × 123 variants: 32-bar steps 448 ms, 2–4-bar steps 390–400 ms). VARIANT_MAJOR
+// so each output row is written left to right; short steps keep the output stores close to the
+// division-bound phase 1 so the two overlap (steps of 2–4 bars beat 32-bar ones). VARIANT_MAJOR
 // steps CHUNK bars, phase 2 block by block. The table never holds more than CHUNK rows.
 
 /** Narrows lanes [a0, a1] | [b0, b1] and stores them for four variants: canonical NaN unless `fin`. */

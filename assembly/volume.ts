@@ -1,10 +1,10 @@
-// Kernels of the `volume` group (indicators.md §8). Signature, chunking and lane layout as in ma.ts:
+// Kernels of the `volume` group. Signature, chunking and lane layout as in ma.ts:
 // lane 0 = variant j, lane 1 = variant j + 1 of one f64x2; blocks of variants walk a time chunk with
 // their state in registers or scratch, the variants left over (all of them in the scalar build) run
 // through a scalar tail with the same operations in the same order; state survives in scratch between
 // chunks. Series shared by every variant of a call (TP·volume, money flows, DIFF(AD)) are computed
 // once per chunk into rings (primitives.ts), so every lane reads the same bits.
-// All divisions with a denominator that can be zero are guarded: NaN where it is ±0 (§1.5.5).
+// All divisions with a denominator that can be zero are guarded: NaN where it is exactly ±0 (no epsilon).
 import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2, tileStep } from './lanes';
 import {
   CMF_ARRAYS, CMF_DEN, CMF_N, CMF_NUM, MFI_ARRAYS, MFI_N, MFI_NEG, MFI_POS, MFI_W, VOLUME_SMA_N, VOLUME_SMA_SUM, VWAP_ARRAYS, VWAP_DEN,
@@ -14,7 +14,7 @@ import {
   NO_NZ, leaving1, leaving2, one2, resetAged1, resetAged2, ringAt, ringSlots, rollsumStep1, rollsumStep2, rollvarStep1, rollvarStep2, st4masked, validAged1,
 } from './primitives';
 
-/** TP (§2.9): ((high + low) + close) / 3 in binary64; NaN if any is NaN. */
+/** Typical price: ((high + low) + close) / 3 in binary64; NaN if any is NaN. */
 @inline function tpAt(h: usize, l: usize, c: usize, i: i32): f64 {
   return (ldx(h, i) + ldx(l, i) + ldx(c, i)) / 3.0;
 }

@@ -51,7 +51,7 @@ export const ema = defineIndicator({
   axes: ['source','window'], outputs: ['value'],
   warmup: { value: '0' },
   kernel: EMA,
-  doc: '`value = EMA(src, n)` (α = 2/(n+1), seeded with the first valid value, reset on NaN; see §2.5).',
+  doc: '`value = EMA(src, n)` (α = 2/(n+1), seeded with the first valid value, reset on NaN, the next valid value re-seeds).',
 });
 
 export const hma = defineIndicator({
@@ -135,7 +135,7 @@ export const wma = defineIndicator({
   axes: ['source','window'], outputs: ['value'],
   warmup: { value: 'window - 1' },
   kernel: WMA,
-  doc: '`value = WMA(src, n)` (linear weights 1..n, newest bar weight `n`; incremental algorithm of §2.6 is normative).',
+  doc: '`value = WMA(src, n)` (linear weights 1..n, newest bar weight `n`; the incremental update of src/reference/primitives.ts `wma` is normative).',
 });
 
 export const zlema = defineIndicator({

@@ -133,7 +133,7 @@ export const keltner = defineIndicator({
   axes: ['window','mult'], outputs: ['middle','upper','lower'],
   warmup: { middle: '0', upper: '0', lower: '0' },
   kernel: KELTNER,
-  doc: '`middle = EMA(TP, n)` (TP in binary64, §2.9); `A = ATR(n)`; `upper = middle + (mult·A)`; `lower = middle − (mult·A)`.',
+  doc: '`middle = EMA(TP, n)` (TP = ((high + low) + close) / 3 in binary64); `A = ATR(n)`; `upper = middle + (mult·A)`; `lower = middle − (mult·A)`.',
 });
 
 export const linreg_slope = defineIndicator({

@@ -37,7 +37,7 @@ export const atr = defineIndicator({
   axes: ['window'], outputs: ['atr'],
   warmup: { atr: '0' },
   kernel: ATR,
-  doc: '`atr = ATR(n) = RMA(TR, n)` (§2.9), binary64, not rounded before output.',
+  doc: '`atr = ATR(n) = RMA(TR, n)`, binary64, not rounded before output.',
 });
 
 export const bbands = defineIndicator({
@@ -50,7 +50,7 @@ export const bbands = defineIndicator({
   axes: ['mult','source','window'], outputs: ['basis','upper','lower'],
   warmup: { basis: 'window - 1', upper: 'window - 1', lower: 'window - 1' },
   kernel: BBANDS,
-  doc: '`basis = ROLLMEAN(src, n)`; `sd = ROLLSTD(src, n)` (population, §2.3); `upper = basis + (mult·sd)`; `lower = basis − (mult·sd)`.',
+  doc: '`basis = ROLLMEAN(src, n)`; `sd = ROLLSTD(src, n)` (population, ddof 0); `upper = basis + (mult·sd)`; `lower = basis − (mult·sd)`.',
 });
 
 export const bbands_bandwidth = defineIndicator({
@@ -101,7 +101,7 @@ export const stddev = defineIndicator({
   axes: ['source','window'], outputs: ['stddev'],
   warmup: { stddev: 'window - 1' },
   kernel: ROLLVAR,
-  doc: '`stddev = ROLLSTD(src, n)` (population, ddof 0; §2.3 including the −1e−12 clamp).',
+  doc: '`stddev = ROLLSTD(src, n)` (population, ddof 0; a variance in (−1e−12, 0) is clamped to 0).',
 });
 
 export const tr = defineIndicator({
@@ -111,7 +111,7 @@ export const tr = defineIndicator({
   axes: [], outputs: ['tr'],
   warmup: { tr: '0' },
   kernel: TR,
-  doc: '`tr = TR` (§2.9): `high − low` on the first bar and wherever the previous close is NaN, else the largest of `high − low`, `|high − prev close|`, `|low − prev close|`. The current close is not used.',
+  doc: '`tr = TR`: `high − low` on the first bar and wherever the previous close is NaN, else the largest of `high − low`, `|high − prev close|`, `|low − prev close|`. The current close is not used.',
 });
 
 export const variance = defineIndicator({
