@@ -395,34 +395,49 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // Scalar per variant over the shared extreme tables (AGE modes).
 // Slots [aroon_osc, aroon_up, aroon_down], each optional. Scratch: 2 extreme tables with indices.
 
-export function aroon(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+/**
+ * aroon (`ages`) and donchian: per variant, the window extremes of high and low from the shared
+ * tables, as bars since the newest extreme (aroon) or as values (donchian); three optional slots.
+ */
+@inline function highLowWindows(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, ages: bool): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
+  const modeH = ages ? DQ_AGE_MAX : DQ_MAX, modeL = ages ? DQ_AGE_MIN : DQ_MIN;
   const slots = ringSlots(t);
-  const tabH = scratch, tabL = tabH + xtBytes(t, true);
+  const tabH = scratch, tabL = tabH + xtBytes(t, ages);
   const K = xtLevels(maxParams(params, n, 0, 1));
   xtReset(tabH);
   xtReset(tabL);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
-    xtFill(tabH, slots, K, h, t0, t1, DQ_AGE_MAX);
-    xtFill(tabL, slots, K, l, t0, t1, DQ_AGE_MIN);
+    xtFill(tabH, slots, K, h, t0, t1, modeH);
+    xtFill(tabL, slots, K, l, t0, t1, modeL);
     for (let j = 0; j < n; j++) {
       const nf = paramAt(params, n, 0, j);
       const w = <i32>nf;
       const k = xtLevels(w), pk = 1 << k;
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
-        const SH = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_AGE_MAX);
-        const SL = xtQuery(tabL, slots, k, pk, i, t0, w, DQ_AGE_MIN);
-        const up = ((nf - SH) / nf) * 100.0, down = ((nf - SL) / nf) * 100.0;
-        if (o0) st1(o0 + off, up - down);
-        if (o1) st1(o1 + off, up);
-        if (o2) st1(o2 + off, down);
+        const H = xtQuery(tabH, slots, k, pk, i, t0, w, modeH);
+        const L = xtQuery(tabL, slots, k, pk, i, t0, w, modeL);
+        if (ages) {
+          const up = ((nf - H) / nf) * 100.0, down = ((nf - L) / nf) * 100.0;
+          if (o0) st1(o0 + off, up - down);
+          if (o1) st1(o1 + off, up);
+          if (o2) st1(o2 + off, down);
+        } else {
+          if (o0) st1(o0 + off, (H + L) * 0.5);
+          if (o1) st1(o1 + off, H);
+          if (o2) st1(o2 + off, L);
+        }
         off += tStride;
       }
     }
   }
+}
+
+export function aroon(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  highLowWindows(io, t, n, params, tStride, vStride, scratch, true);
 }
 
 // ---------------------------------------------------------------- chandelier_exit
@@ -482,31 +497,7 @@ export function chandelier_exit(io: usize, t: i32, n: i32, params: usize, tStrid
 // Scratch: 2 extreme tables.
 
 export function donchian(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
-  const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
-  const slots = ringSlots(t);
-  const tabH = scratch, tabL = tabH + xtBytes(t, false);
-  const K = xtLevels(maxParams(params, n, 0, 1));
-  xtReset(tabH);
-  xtReset(tabL);
-  for (let t0 = 0; t0 < t; t0 += CHUNK) {
-    const t1 = min(t, t0 + CHUNK);
-    xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
-    xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
-    for (let j = 0; j < n; j++) {
-      const w = <i32>paramAt(params, n, 0, j);
-      const k = xtLevels(w), pk = 1 << k;
-      let off = <usize>j * vStride + <usize>t0 * tStride;
-      for (let i = t0; i < t1; i++) {
-        const up = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_MAX);
-        const lo = xtQuery(tabL, slots, k, pk, i, t0, w, DQ_MIN);
-        if (o0) st1(o0 + off, (up + lo) * 0.5);
-        if (o1) st1(o1 + off, up);
-        if (o2) st1(o2 + off, lo);
-        off += tStride;
-      }
-    }
-  }
+  highLowWindows(io, t, n, params, tStride, vStride, scratch, false);
 }
 
 // ---------------------------------------------------------------- ichimoku
