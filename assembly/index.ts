@@ -1,4 +1,4 @@
-// Kernel entry points only. Every export has the uniform kernel signature of ma.ts.
+// Kernel entry points, each with the uniform kernel signature of ma.ts; and ln_f64 (mathlog.ts), one value's ln.
 export { ema, rma, dema, tema, zlema, sma, wma, hma, vwma } from './ma';
 export { tr, atr, bbands, rollvar, hv } from './volatility';
 export { ad_line, cmf, mfi, obv, volume_sma, vwap, vwap_deviation } from './volume';

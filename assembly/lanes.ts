@@ -1,5 +1,5 @@
-// Lane helpers shared by every kernel. Only compiled into the SIMD build when ASC_FEATURE_SIMD is on;
-// the scalar helpers at the bottom serve both builds.
+// Lane helpers shared by every kernel. The helpers above the "SIMD helpers" line (frame, spans, ldx,
+// paramAt, st1, cell) serve both builds; those below it use v128 and only the SIMD build reaches them.
 //
 // Lane layout used by the kernels: one f64x2 holds two variants of one indicator at one time step,
 // lane 0 = variant j, lane 1 = variant j + 1. Inputs are float32 in memory and widened once per step;
@@ -29,8 +29,8 @@
 
 /**
  * A shorter TIME_MAJOR chunk for kernels with little state per block and one output, whose rows then
- * stay in L1 (TILE rows × 784 B at 196 variants) while every block writes them: ema 117 → 96 ms,
- * atr 51 → 41 ms, mfi 223 → 203 ms at 1M bars; macd (three outputs, more state) slows down with it.
+ * stay in L1 (TILE rows × 784 B at 196 variants) while every block writes them (ema, atr, mfi, ...);
+ * kernels with several outputs and more state per block (macd) are slower with it and keep CHUNK.
  */
 @inline export const TILE: i32 = 32;
 
@@ -48,7 +48,7 @@
  * Before a TIME_MAJOR chunk writes rows t0 … t1 − 1 of an output: when the call covers whole rows
  * (n variants per row), zero them with one memory.fill first. A bulk fill takes the cache lines
  * without reading them from memory (no read-for-ownership), so the kernel's stores then hit cache
- * instead of fetching every line they overwrite: ema 196 × 1M 114 → 97 ms. Every element is
+ * instead of fetching every line they overwrite. Every element is
  * written again by the kernel, so the zeros never show.
  */
 @inline export function claimRows(o: usize, t0: i32, t1: i32, tStride: usize, vStride: usize, n: i32): void {

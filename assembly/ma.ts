@@ -1,4 +1,4 @@
-// Kernels of the `ma` group (indicators.md §4).
+// Kernels of the `ma` group (moving averages).
 //
 // Every kernel has the same signature:
 //   (io, t, n, params, tStride, vStride, scratch)
@@ -11,20 +11,23 @@
 // the scalar build) run through the scalar tail, which performs the same operations in the same order.
 // Per-variant state survives between chunks in scratch, so chunking never changes a bit.
 import { CHUNK, claimRows, dryBase, dryRows, resumed, span, spanTile, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outgoingA, outgoingB, outPtr, MID_ADD, MID_LIM, nearMidpoint4, paramAt, smallQuotient, st1, st2, st4, st4finite, st8finite, stNaN4, stNaN8, store4, narrowFinite, CANON_NAN } from './lanes';
-import { EWMA_A, EWMA_ARRAYS, EWMA_B, EWMA_Y1, EWMA_Y2, EWMA_Y3 } from './scratch';
+import {
+  EWMA_A, EWMA_ARRAYS, EWMA_B, EWMA_Y1, EWMA_Y2, EWMA_Y3, HMA_ARRAYS, HMA_FULL, HMA_FULL_N, HMA_HALF, HMA_HALF_N, HMA_SMOOTH,
+  HMA_SMOOTH_N, SMA_ARRAYS, SMA_N, SMA_RECIP, SMA_SUM, VWMA_DEN, VWMA_N, VWMA_NUM, WMA_ACC, WMA_N, ZLEMA_A, ZLEMA_B, ZLEMA_LAG, ZLEMA_Y,
+} from './scratch';
 import { blend2, ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
 
 // ---------------------------------------------------------------- EWMA chains: ema, rma, dema, tema
 // Scratch: EWMA_ARRAYS arrays of n f64 (scratch.ts: a, b = 1 − a, y1, y2, y3), then the sink of a dry
-// call. Warm-up 0, reset on NaN (§2.5).
+// call. Warm-up 0; a NaN input gives NaN and discards the state, the next valid input seeds it.
 
 /**
  * A dry stretch of a time-split call (lanes.ts IO_SKIP), single-stage chain, SIMD build: the states
  * of variants 0 … full − 1 advance over bars t0 … t1 − 1 and nothing is stored. The hot loop has one
- * path (seeded, valid bar); a NaN bar leaves it, and the next valid bar re-seeds (§2.5). Same
- * operations in the same order as the stored path, so the state at t1 is bit for bit the same
- * (0.47× the time of the stored rows for 196 variants; eight variants a pass: more do not fit
- * V8's sixteen vector registers and spill their states).
+ * path (seeded, valid bar); a NaN bar leaves it, and the next valid bar re-seeds. Same operations
+ * in the same order as the stored path, so the state at t1 is bit for bit the same (about 0.47 of the
+ * stored rows' time: the dryCost of src/registry/ma.ts). Eight variants a pass: more do not fit V8's
+ * sixteen vector registers and spill their states.
  */
 function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, seeded0: bool): void {
   let j = 0;
@@ -101,7 +104,7 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
     if (out == stored && stages > 1) claimRows(out, t0, t1, tStride, vStride, n);
     if (ASC_FEATURE_SIMD) {
       // Every variant of a call reads the same series, so whether the states are seeded at bar i is
-      // one fact for all lanes: seeded iff x[i − 1] is valid (§2.5). The lanes then run branch-free
+      // one fact for all lanes: seeded iff x[i − 1] is valid (a NaN resets). The lanes then run branch-free
       // a·x + b·y, which is finite, and only the NaN bars store the canonical NaN.
       const seeded0 = (t0 > 0 || resume) && ldx(x, t0 - 1) == ldx(x, t0 - 1);
       let j = 0;
@@ -292,7 +295,7 @@ export function tema(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
 
 // ---------------------------------------------------------------- zlema
 // A[t] = src[t] + (src[t] − src[t − L]) (NaN before L; A = src when L = 0), value = EMA(A, n).
-// Scratch: 4 arrays of n f64: a, b, y, L (as f64). Lanes gather src[t − L] per variant.
+// Scratch: ZLEMA_ARRAYS arrays of n f64: a, b, y, L (as f64). Lanes gather src[t − L] per variant.
 
 export function zlema(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
@@ -300,10 +303,10 @@ export function zlema(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
   for (let j = 0; j < n; j++) {
     const w = paramAt(params, n, 0, j);
     const a = 2.0 / (w + 1.0);
-    store<f64>(cell(scratch, n, 0, j), a);
-    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
-    store<f64>(cell(scratch, n, 2, j), NaN);
-    store<f64>(cell(scratch, n, 3, j), <f64>((<i32>w - 1) / 2));
+    store<f64>(cell(scratch, n, ZLEMA_A, j), a);
+    store<f64>(cell(scratch, n, ZLEMA_B, j), 1.0 - a);
+    store<f64>(cell(scratch, n, ZLEMA_Y, j), NaN);
+    store<f64>(cell(scratch, n, ZLEMA_LAG, j), <f64>((<i32>w - 1) / 2));
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
@@ -311,9 +314,9 @@ export function zlema(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
     const t1 = min(t, t0 + step);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
-        const a = v128.load(cell(scratch, n, 0, j)), b = v128.load(cell(scratch, n, 1, j));
-        let y = v128.load(cell(scratch, n, 2, j));
-        const L0 = <i32>load<f64>(cell(scratch, n, 3, j)), L1 = <i32>load<f64>(cell(scratch, n, 3, j + 1));
+        const a = v128.load(cell(scratch, n, ZLEMA_A, j)), b = v128.load(cell(scratch, n, ZLEMA_B, j));
+        let y = v128.load(cell(scratch, n, ZLEMA_Y, j));
+        const L0 = <i32>load<f64>(cell(scratch, n, ZLEMA_LAG, j)), L1 = <i32>load<f64>(cell(scratch, n, ZLEMA_LAG, j + 1));
         let o = out + <usize>j * vStride + <usize>t0 * tStride;
         for (let i = t0; i < t1; i++) {
           const xi = f64x2.splat(ldx(x, i));
@@ -325,13 +328,13 @@ export function zlema(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
           st2(o, vStride, y);
           o += tStride;
         }
-        v128.store(cell(scratch, n, 2, j), y);
+        v128.store(cell(scratch, n, ZLEMA_Y, j), y);
       }
     }
     for (let j = full; j < n; j++) {
-      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
-      let y = load<f64>(cell(scratch, n, 2, j));
-      const L = <i32>load<f64>(cell(scratch, n, 3, j));
+      const a = load<f64>(cell(scratch, n, ZLEMA_A, j)), b = load<f64>(cell(scratch, n, ZLEMA_B, j));
+      let y = load<f64>(cell(scratch, n, ZLEMA_Y, j));
+      const L = <i32>load<f64>(cell(scratch, n, ZLEMA_LAG, j));
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         const xi = ldx(x, i);
@@ -340,14 +343,14 @@ export function zlema(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
         st1(o, y);
         o += tStride;
       }
-      store<f64>(cell(scratch, n, 2, j), y);
+      store<f64>(cell(scratch, n, ZLEMA_Y, j), y);
     }
   }
 }
 
 // ---------------------------------------------------------------- sma: ROLLMEAN(src, n)
-// Scratch: 4 arrays of n f64: S, k, z, n (1/n in array 1 on the exact path below); then two arrays
-// of t + 1 + SMA_NMAX f64: prefix sums P and NaN counts K of src, newest first.
+// Scratch: SMA_ARRAYS arrays of n f64 (scratch.ts: S, k, z, n; 1/n in SMA_RECIP on the exact path
+// below); then two arrays of t + 1 + SMA_NMAX f64: prefix sums P and NaN counts K of src, newest first.
 //
 // Exact path (SIMD build). ROLLSUM's additions are exact when every valid value is a multiple of
 // the grid g = 2^(emin − 23) of the smallest exponent in the series and no partial sum reaches
@@ -406,11 +409,11 @@ function exactPrefix(x: usize, t: i32, nmax: i32, P: usize, K: usize): bool {
 
 /** The exact path for variant blocks [0, full): every bar, no carried state. */
 function smaExact(t: i32, n: i32, full: i32, nmax: i32, out: usize, tStride: usize, vStride: usize, scratch: usize, P: usize, K: usize): void {
-  const w00 = <i32>load<f64>(cell(scratch, n, 3, 0));
+  const w00 = <i32>load<f64>(cell(scratch, n, SMA_N, 0));
   let consecutive = true;
   for (let j = 0; j < full; j++) {
-    const nf = load<f64>(cell(scratch, n, 3, j));
-    store<f64>(cell(scratch, n, 1, j), 1.0 / nf);
+    const nf = load<f64>(cell(scratch, n, SMA_N, j));
+    store<f64>(cell(scratch, n, SMA_RECIP, j), 1.0 / nf);
     if (<i32>nf != w00 + j) consecutive = false;
   }
   const midAdd = i32x4.splat(MID_ADD), midLim = i32x4.splat(MID_LIM);
@@ -421,12 +424,12 @@ function smaExact(t: i32, n: i32, full: i32, nmax: i32, out: usize, tStride: usi
       const pi = v128.load64_splat(b);
       const row = out + <usize>i * tStride;
       if (i >= nmax - 1 && load<f64>(kb) == load<f64>(kb + (<usize>nmax << 3))) {
-        let pb = b + (<usize>w00 << 3), rb = cell(scratch, n, 1, 0), o = row;
+        let pb = b + (<usize>w00 << 3), rb = cell(scratch, n, SMA_RECIP, 0), o = row;
         for (let j = 0; j < full; j += 4) {
           const sA = f64x2.sub(pi, v128.load(pb)), sB = f64x2.sub(pi, v128.load(pb, 16));
           let qA = f64x2.mul(sA, v128.load(rb)), qB = f64x2.mul(sB, v128.load(rb, 16));
           if (v128.any_true(nearMidpoint4(qA, qB, midAdd, midLim))) {
-            qA = f64x2.div(sA, v128.load(cell(scratch, n, 3, j))); qB = f64x2.div(sB, v128.load(cell(scratch, n, 3, j + 2)));
+            qA = f64x2.div(sA, v128.load(cell(scratch, n, SMA_N, j))); qB = f64x2.div(sB, v128.load(cell(scratch, n, SMA_N, j + 2)));
           }
           v128.store(o, narrowFinite(qA, qB));
           pb += 32; rb += 32; o += 16;
@@ -436,7 +439,7 @@ function smaExact(t: i32, n: i32, full: i32, nmax: i32, out: usize, tStride: usi
         let pb = b + (<usize>w00 << 3), kk = kb + (<usize>w00 << 3), o = row;
         for (let j = 0; j < full; j += 4) {
           smaExactCareful(o, vStride, i, pi, ki, v128.load(pb), v128.load(pb, 16), v128.load(kk), v128.load(kk, 16),
-            v128.load(cell(scratch, n, 3, j)), v128.load(cell(scratch, n, 3, j + 2)));
+            v128.load(cell(scratch, n, SMA_N, j)), v128.load(cell(scratch, n, SMA_N, j + 2)));
           pb += 32; kk += 32; o += 16;
         }
       }
@@ -444,8 +447,8 @@ function smaExact(t: i32, n: i32, full: i32, nmax: i32, out: usize, tStride: usi
     return;
   }
   for (let j = 0; j < full; j += 4) {
-    const nfA = v128.load(cell(scratch, n, 3, j)), nfB = v128.load(cell(scratch, n, 3, j + 2));
-    const rA = v128.load(cell(scratch, n, 1, j)), rB = v128.load(cell(scratch, n, 1, j + 2));
+    const nfA = v128.load(cell(scratch, n, SMA_N, j)), nfB = v128.load(cell(scratch, n, SMA_N, j + 2));
+    const rA = v128.load(cell(scratch, n, SMA_RECIP, j)), rB = v128.load(cell(scratch, n, SMA_RECIP, j + 2));
     const o0 = <usize>(<i32>f64x2.extract_lane(nfA, 0)) << 3, o1 = <usize>(<i32>f64x2.extract_lane(nfA, 1)) << 3;
     const o2 = <usize>(<i32>f64x2.extract_lane(nfB, 0)) << 3, o3 = <usize>(<i32>f64x2.extract_lane(nfB, 1)) << 3;
     const wb = <i32>max(max(o0, o1), max(o2, o3)) >> 3;
@@ -475,10 +478,10 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const x = ioPtr(io, IO_SRC);
   const out = outPtr(io, 0);
   for (let j = 0; j < n; j++) {
-    store<f64>(cell(scratch, n, 0, j), 0.0);
-    store<f64>(cell(scratch, n, 1, j), 0.0);
-    store<f64>(cell(scratch, n, 2, j), 0.0);
-    store<f64>(cell(scratch, n, 3, j), paramAt(params, n, 0, j));
+    store<f64>(cell(scratch, n, SMA_SUM, j), 0.0);
+    store<f64>(cell(scratch, n, SMA_SUM + 1, j), 0.0);
+    store<f64>(cell(scratch, n, SMA_SUM + 2, j), 0.0);
+    store<f64>(cell(scratch, n, SMA_N, j), paramAt(params, n, 0, j));
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
@@ -487,11 +490,11 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   if (ASC_FEATURE_SIMD && full > 0) {
     let nmax = 1;
     for (let j = 0; j < full; j++) nmax = max(nmax, <i32>paramAt(params, n, 0, j));
-    const P = scratch + ((<usize>n * 4) << 3);
+    const P = scratch + ((<usize>n * SMA_ARRAYS) << 3);
     const K = P + ((<usize>(t + 1 + SMA_NMAX)) << 3);
     if (vStride == 4 && exactPrefix(x, t, nmax, P, K)) {
       smaExact(t, n, full, nmax, out, tStride, vStride, scratch, P, K);
-      for (let j = 0; j < full; j++) store<f64>(cell(scratch, n, 1, j), 0.0);
+      for (let j = 0; j < full; j++) store<f64>(cell(scratch, n, SMA_SUM + 1, j), 0.0);
       blocks = 0; // the blocks are done; the recursion below runs the scalar tail only
     }
   }
@@ -510,7 +513,7 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         // Clean stretch: when no bar the steady loop reads (i − nmax … t1 − 1) is NaN or zero, k
         // stays 0 and z stays n, so only S moves: S + v − u and the quotient S / n, taken as a
         // product with 1/n where that narrows to the same float32 (quotientUnsafe).
-        const nfA = v128.load(cell(scratch, n, 3, j)), nfB = v128.load(cell(scratch, n, 3, j + 2));
+        const nfA = v128.load(cell(scratch, n, SMA_N, j)), nfB = v128.load(cell(scratch, n, SMA_N, j + 2));
         const nm1A = f64x2.sub(nfA, f64x2.splat(1.0)), nm1B = f64x2.sub(nfB, f64x2.splat(1.0));
         const w0 = <i32>f64x2.extract_lane(nfA, 0), w1 = <i32>f64x2.extract_lane(nfA, 1);
         const w2 = <i32>f64x2.extract_lane(nfB, 0), w3 = <i32>f64x2.extract_lane(nfB, 1);
@@ -520,13 +523,13 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         const slowEnd = min(t1, nmax);
         for (; i < slowEnd; i++) {
           const v = f64x2.splat(ldx(x, i));
-          const sA = rollsumStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), v, gather2(back(x, i, w0), back(x, i, w1)), geMask(i, nfA), geMask(i, nm1A));
-          const sB = rollsumStep2(cell(scratch, n, 0, j + 2), cell(scratch, n, 1, j + 2), cell(scratch, n, 2, j + 2), v, gather2(back(x, i, w2), back(x, i, w3)), geMask(i, nfB), geMask(i, nm1B));
+          const sA = rollsumStep2(cell(scratch, n, SMA_SUM, j), cell(scratch, n, SMA_SUM + 1, j), cell(scratch, n, SMA_SUM + 2, j), v, gather2(back(x, i, w0), back(x, i, w1)), geMask(i, nfA), geMask(i, nm1A));
+          const sB = rollsumStep2(cell(scratch, n, SMA_SUM, j + 2), cell(scratch, n, SMA_SUM + 1, j + 2), cell(scratch, n, SMA_SUM + 2, j + 2), v, gather2(back(x, i, w2), back(x, i, w3)), geMask(i, nfB), geMask(i, nm1B));
           st4(o, vStride, f64x2.div(sA, nfA), f64x2.div(sB, nfB));
           o += tStride;
         }
         if (i < t1 && lastBad < i - nmax) {
-          let SA = v128.load(cell(scratch, n, 0, j)), SB = v128.load(cell(scratch, n, 0, j + 2));
+          let SA = v128.load(cell(scratch, n, SMA_SUM, j)), SB = v128.load(cell(scratch, n, SMA_SUM, j + 2));
           const one = f64x2.splat(1.0);
           const rA = f64x2.div(one, nfA), rB = f64x2.div(one, nfB);
           const consec = w1 == w0 + 1 && w2 == w0 + 2 && w3 == w0 + 3;
@@ -543,12 +546,12 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
             store4(o, vStride, narrowFinite(qA, qB));
             o += tStride;
           }
-          v128.store(cell(scratch, n, 0, j), SA); v128.store(cell(scratch, n, 0, j + 2), SB);
+          v128.store(cell(scratch, n, SMA_SUM, j), SA); v128.store(cell(scratch, n, SMA_SUM, j + 2), SB);
         }
         if (i < t1) {
-          let SA = v128.load(cell(scratch, n, 0, j)), SB = v128.load(cell(scratch, n, 0, j + 2));
-          let kA = v128.load(cell(scratch, n, 1, j)), kB = v128.load(cell(scratch, n, 1, j + 2));
-          let zA = v128.load(cell(scratch, n, 2, j)), zB = v128.load(cell(scratch, n, 2, j + 2));
+          let SA = v128.load(cell(scratch, n, SMA_SUM, j)), SB = v128.load(cell(scratch, n, SMA_SUM, j + 2));
+          let kA = v128.load(cell(scratch, n, SMA_SUM + 1, j)), kB = v128.load(cell(scratch, n, SMA_SUM + 1, j + 2));
+          let zA = v128.load(cell(scratch, n, SMA_SUM + 2, j)), zB = v128.load(cell(scratch, n, SMA_SUM + 2, j + 2));
           const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), nan = f64x2.splat(NaN);
           for (; i < t1; i++) {
             const xs = ldx(x, i);
@@ -572,18 +575,18 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
             st4(o, vStride, rA, rB);
             o += tStride;
           }
-          v128.store(cell(scratch, n, 0, j), SA); v128.store(cell(scratch, n, 0, j + 2), SB);
-          v128.store(cell(scratch, n, 1, j), kA); v128.store(cell(scratch, n, 1, j + 2), kB);
-          v128.store(cell(scratch, n, 2, j), zA); v128.store(cell(scratch, n, 2, j + 2), zB);
+          v128.store(cell(scratch, n, SMA_SUM, j), SA); v128.store(cell(scratch, n, SMA_SUM, j + 2), SB);
+          v128.store(cell(scratch, n, SMA_SUM + 1, j), kA); v128.store(cell(scratch, n, SMA_SUM + 1, j + 2), kB);
+          v128.store(cell(scratch, n, SMA_SUM + 2, j), zA); v128.store(cell(scratch, n, SMA_SUM + 2, j + 2), zB);
         }
       }
     }
     for (let j = full; j < n; j++) {
-      const nf = load<f64>(cell(scratch, n, 3, j));
+      const nf = load<f64>(cell(scratch, n, SMA_N, j));
       const w = <i32>nf;
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
-        const s = rollsumStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), ldx(x, i), i >= w ? ldx(x, i - w) : 0.0, i >= w, i >= w - 1);
+        const s = rollsumStep1(cell(scratch, n, SMA_SUM, j), cell(scratch, n, SMA_SUM + 1, j), cell(scratch, n, SMA_SUM + 2, j), ldx(x, i), i >= w ? ldx(x, i - w) : 0.0, i >= w, i >= w - 1);
         st1(o, s / nf);
         o += tStride;
       }
@@ -591,17 +594,17 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   }
 }
 
-// ---------------------------------------------------------------- wma / lwma: WMA(src, n) (§2.6)
-// Scratch: 4 arrays of n f64: A, B, k, n.
+// ---------------------------------------------------------------- wma / lwma: WMA(src, n) (primitives.ts)
+// Scratch: WMA_ARRAYS arrays of n f64: A, B, k, n.
 
 export function wma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const out = outPtr(io, 0);
   for (let j = 0; j < n; j++) {
-    store<f64>(cell(scratch, n, 0, j), 0.0);
-    store<f64>(cell(scratch, n, 1, j), 0.0);
-    store<f64>(cell(scratch, n, 2, j), 0.0);
-    store<f64>(cell(scratch, n, 3, j), paramAt(params, n, 0, j));
+    store<f64>(cell(scratch, n, WMA_ACC, j), 0.0);
+    store<f64>(cell(scratch, n, WMA_ACC + 1, j), 0.0);
+    store<f64>(cell(scratch, n, WMA_ACC + 2, j), 0.0);
+    store<f64>(cell(scratch, n, WMA_N, j), paramAt(params, n, 0, j));
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
@@ -609,7 +612,7 @@ export function wma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     const t1 = min(t, t0 + step);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
-        const nf = v128.load(cell(scratch, n, 3, j));
+        const nf = v128.load(cell(scratch, n, WMA_N, j));
         const nm1 = f64x2.sub(nf, f64x2.splat(1.0));
         const D = f64x2.div(f64x2.mul(nf, f64x2.add(nf, f64x2.splat(1.0))), f64x2.splat(2.0));
         const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
@@ -617,19 +620,19 @@ export function wma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         for (let i = t0; i < t1; i++) {
           const v = f64x2.splat(ldx(x, i));
           const u = gather2(back(x, i, w0), back(x, i, w1));
-          const r = wmaStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), v, u, f64x2.splat(<f64>i), nf, D, geMask(i, nf), geMask(i, nm1));
+          const r = wmaStep2(cell(scratch, n, WMA_ACC, j), cell(scratch, n, WMA_ACC + 1, j), cell(scratch, n, WMA_ACC + 2, j), v, u, f64x2.splat(<f64>i), nf, D, geMask(i, nf), geMask(i, nm1));
           st2(o, vStride, r);
           o += tStride;
         }
       }
     }
     for (let j = full; j < n; j++) {
-      const nf = load<f64>(cell(scratch, n, 3, j));
+      const nf = load<f64>(cell(scratch, n, WMA_N, j));
       const D = (nf * (nf + 1.0)) / 2.0;
       const w = <i32>nf;
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
-        const r = wmaStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), ldx(x, i), i >= w ? ldx(x, i - w) : 0.0, <f64>i, nf, D, i >= w, i >= w - 1);
+        const r = wmaStep1(cell(scratch, n, WMA_ACC, j), cell(scratch, n, WMA_ACC + 1, j), cell(scratch, n, WMA_ACC + 2, j), ldx(x, i), i >= w ? ldx(x, i - w) : 0.0, <f64>i, nf, D, i >= w, i >= w - 1);
         st1(o, r);
         o += tStride;
       }
@@ -640,7 +643,7 @@ export function wma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // ---------------------------------------------------------------- hma
 // D = (2·WMA(src, h)) − WMA(src, n), value = WMA(D, s), h = max(1, ⌊n/2⌋), s = max(1, ⌊√n⌋).
 // Per variant: three WMA states and a 64-slot ring of D (s <= 44 for n <= 2000), so D[t − s] is
-// read back exactly as computed. Scratch: 12 arrays of n f64 (A,B,k,w for h, n, s) + n·64 f64 ring.
+// read back exactly as computed. Scratch: HMA_ARRAYS arrays of n f64 (scratch.ts: A, B, k, w for h, n, s) + n·64 f64 ring.
 // SIMD: two variants per block along the whole series (no time chunks: the ring carries the state).
 
 @inline const RING: i32 = 64;
@@ -648,22 +651,22 @@ export function wma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 export function hma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const out = outPtr(io, 0);
-  const ring = scratch + ((<usize>n * 12) << 3);
+  const ring = scratch + ((<usize>n * HMA_ARRAYS) << 3);
   for (let j = 0; j < n; j++) {
     const w = paramAt(params, n, 0, j);
     const h = max(1, <i32>w / 2);
     const s = max(1, <i32>Math.floor(Math.sqrt(w)));
-    for (let a = 0; a < 12; a++) store<f64>(cell(scratch, n, a, j), 0.0);
-    store<f64>(cell(scratch, n, 3, j), <f64>h);
-    store<f64>(cell(scratch, n, 7, j), w);
-    store<f64>(cell(scratch, n, 11, j), <f64>s);
+    for (let a = 0; a < HMA_ARRAYS; a++) store<f64>(cell(scratch, n, a, j), 0.0);
+    store<f64>(cell(scratch, n, HMA_HALF_N, j), <f64>h);
+    store<f64>(cell(scratch, n, HMA_FULL_N, j), w);
+    store<f64>(cell(scratch, n, HMA_SMOOTH_N, j), <f64>s);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
   if (ASC_FEATURE_SIMD) {
     // two variants per block: three WMA states each (scratch), D kept in each lane's own ring
     for (let j = 0; j < full; j += 2) {
-      const hv = v128.load(cell(scratch, n, 3, j)), nv = v128.load(cell(scratch, n, 7, j)), sv = v128.load(cell(scratch, n, 11, j));
+      const hv = v128.load(cell(scratch, n, HMA_HALF_N, j)), nv = v128.load(cell(scratch, n, HMA_FULL_N, j)), sv = v128.load(cell(scratch, n, HMA_SMOOTH_N, j));
       const one = f64x2.splat(1.0), two = f64x2.splat(2.0);
       const Dh = f64x2.div(f64x2.mul(hv, f64x2.add(hv, one)), two);
       const Dn = f64x2.div(f64x2.mul(nv, f64x2.add(nv, one)), two);
@@ -677,35 +680,35 @@ export function hma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       for (let i = 0; i < t; i++) {
         const v = f64x2.splat(ldx(x, i));
         const tf = f64x2.splat(<f64>i);
-        const a = wmaStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), v, gather2(back(x, i, h0), back(x, i, h1)), tf, hv, Dh, geMask(i, hv), geMask(i, hm1));
-        const b = wmaStep2(cell(scratch, n, 4, j), cell(scratch, n, 5, j), cell(scratch, n, 6, j), v, gather2(back(x, i, n0), back(x, i, n1)), tf, nv, Dn, geMask(i, nv), geMask(i, nm1));
+        const a = wmaStep2(cell(scratch, n, HMA_HALF, j), cell(scratch, n, HMA_HALF + 1, j), cell(scratch, n, HMA_HALF + 2, j), v, gather2(back(x, i, h0), back(x, i, h1)), tf, hv, Dh, geMask(i, hv), geMask(i, hm1));
+        const b = wmaStep2(cell(scratch, n, HMA_FULL, j), cell(scratch, n, HMA_FULL + 1, j), cell(scratch, n, HMA_FULL + 2, j), v, gather2(back(x, i, n0), back(x, i, n1)), tf, nv, Dn, geMask(i, nv), geMask(i, nm1));
         const d = f64x2.sub(f64x2.mul(two, a), b);
         const slot = <usize>(i & (RING - 1)) << 3;
         store<f64>(r0 + slot, f64x2.extract_lane(d, 0));
         store<f64>(r1 + slot, f64x2.extract_lane(d, 1));
         const dOut = f64x2.replace_lane(f64x2.splat(load<f64>(r0 + (<usize>((i - s0) & (RING - 1)) << 3))), 1, load<f64>(r1 + (<usize>((i - s1) & (RING - 1)) << 3)));
-        const r = wmaStep2(cell(scratch, n, 8, j), cell(scratch, n, 9, j), cell(scratch, n, 10, j), d, dOut, tf, sv, Ds, geMask(i, sv), geMask(i, sm1));
+        const r = wmaStep2(cell(scratch, n, HMA_SMOOTH, j), cell(scratch, n, HMA_SMOOTH + 1, j), cell(scratch, n, HMA_SMOOTH + 2, j), d, dOut, tf, sv, Ds, geMask(i, sv), geMask(i, sm1));
         st2(o, vStride, r);
         o += tStride;
       }
     }
   }
   for (let j = full; j < n; j++) {
-    const w = <i32>load<f64>(cell(scratch, n, 3, j));
-    const nn = <i32>load<f64>(cell(scratch, n, 7, j));
-    const s = <i32>load<f64>(cell(scratch, n, 11, j));
+    const w = <i32>load<f64>(cell(scratch, n, HMA_HALF_N, j));
+    const nn = <i32>load<f64>(cell(scratch, n, HMA_FULL_N, j));
+    const s = <i32>load<f64>(cell(scratch, n, HMA_SMOOTH_N, j));
     const hf = <f64>w, nf = <f64>nn, sf = <f64>s;
     const Dh = (hf * (hf + 1.0)) / 2.0, Dn = (nf * (nf + 1.0)) / 2.0, Ds = (sf * (sf + 1.0)) / 2.0;
     const rj = ring + ((<usize>j * RING) << 3);
     let o = out + <usize>j * vStride;
     for (let i = 0; i < t; i++) {
       const xi = ldx(x, i);
-      const a = wmaStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), xi, i >= w ? ldx(x, i - w) : 0.0, <f64>i, hf, Dh, i >= w, i >= w - 1);
-      const b = wmaStep1(cell(scratch, n, 4, j), cell(scratch, n, 5, j), cell(scratch, n, 6, j), xi, i >= nn ? ldx(x, i - nn) : 0.0, <f64>i, nf, Dn, i >= nn, i >= nn - 1);
+      const a = wmaStep1(cell(scratch, n, HMA_HALF, j), cell(scratch, n, HMA_HALF + 1, j), cell(scratch, n, HMA_HALF + 2, j), xi, i >= w ? ldx(x, i - w) : 0.0, <f64>i, hf, Dh, i >= w, i >= w - 1);
+      const b = wmaStep1(cell(scratch, n, HMA_FULL, j), cell(scratch, n, HMA_FULL + 1, j), cell(scratch, n, HMA_FULL + 2, j), xi, i >= nn ? ldx(x, i - nn) : 0.0, <f64>i, nf, Dn, i >= nn, i >= nn - 1);
       const d = 2.0 * a - b;
       store<f64>(rj + ((<usize>(i & (RING - 1))) << 3), d);
       const dOut = i >= s ? load<f64>(rj + ((<usize>((i - s) & (RING - 1))) << 3)) : 0.0;
-      const r = wmaStep1(cell(scratch, n, 8, j), cell(scratch, n, 9, j), cell(scratch, n, 10, j), d, dOut, <f64>i, sf, Ds, i >= s, i >= s - 1);
+      const r = wmaStep1(cell(scratch, n, HMA_SMOOTH, j), cell(scratch, n, HMA_SMOOTH + 1, j), cell(scratch, n, HMA_SMOOTH + 2, j), d, dOut, <f64>i, sf, Ds, i >= s, i >= s - 1);
       st1(o, r);
       o += tStride;
     }
@@ -714,14 +717,14 @@ export function hma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 
 // ---------------------------------------------------------------- vwma
 // num = ROLLSUM(close·volume, n), den = ROLLSUM(volume, n), value = num / den (NaN where den == 0).
-// Scratch: 7 arrays of n f64: S, k, z for num; S, k, z for den; n.
+// Scratch: VWMA_ARRAYS arrays of n f64 (scratch.ts): S, k, z for num; S, k, z for den; n.
 
 export function vwma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
   const out = outPtr(io, 0);
   for (let j = 0; j < n; j++) {
     for (let a = 0; a < 6; a++) store<f64>(cell(scratch, n, a, j), 0.0);
-    store<f64>(cell(scratch, n, 6, j), paramAt(params, n, 0, j));
+    store<f64>(cell(scratch, n, VWMA_N, j), paramAt(params, n, 0, j));
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
@@ -729,7 +732,7 @@ export function vwma(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
     const t1 = min(t, t0 + step);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
-        const nf = v128.load(cell(scratch, n, 6, j));
+        const nf = v128.load(cell(scratch, n, VWMA_N, j));
         const nm1 = f64x2.sub(nf, f64x2.splat(1.0));
         const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
         let o = out + <usize>j * vStride + <usize>t0 * tStride;
@@ -739,8 +742,8 @@ export function vwma(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
           const uv = gather2(back(vol, i, w0), back(vol, i, w1));
           const upv = f64x2.mul(gather2(back(c, i, w0), back(c, i, w1)), uv);
           const leave = geMask(i, nf), valid = geMask(i, nm1);
-          const num = rollsumStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), pv, upv, leave, valid);
-          const den = rollsumStep2(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j), vv, uv, leave, valid);
+          const num = rollsumStep2(cell(scratch, n, VWMA_NUM, j), cell(scratch, n, VWMA_NUM + 1, j), cell(scratch, n, VWMA_NUM + 2, j), pv, upv, leave, valid);
+          const den = rollsumStep2(cell(scratch, n, VWMA_DEN, j), cell(scratch, n, VWMA_DEN + 1, j), cell(scratch, n, VWMA_DEN + 2, j), vv, uv, leave, valid);
           const r = v128.bitselect(f64x2.splat(NaN), f64x2.div(num, den), f64x2.eq(den, f64x2.splat(0.0)));
           st2(o, vStride, r);
           o += tStride;
@@ -748,7 +751,7 @@ export function vwma(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
       }
     }
     for (let j = full; j < n; j++) {
-      const w = <i32>load<f64>(cell(scratch, n, 6, j));
+      const w = <i32>load<f64>(cell(scratch, n, VWMA_N, j));
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         const vv = ldx(vol, i);
@@ -756,8 +759,8 @@ export function vwma(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
         const leaving = i >= w;
         const uv = leaving ? ldx(vol, i - w) : 0.0;
         const upv = leaving ? ldx(c, i - w) * uv : 0.0;
-        const num = rollsumStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), pv, upv, leaving, i >= w - 1);
-        const den = rollsumStep1(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j), vv, uv, leaving, i >= w - 1);
+        const num = rollsumStep1(cell(scratch, n, VWMA_NUM, j), cell(scratch, n, VWMA_NUM + 1, j), cell(scratch, n, VWMA_NUM + 2, j), pv, upv, leaving, i >= w - 1);
+        const den = rollsumStep1(cell(scratch, n, VWMA_DEN, j), cell(scratch, n, VWMA_DEN + 1, j), cell(scratch, n, VWMA_DEN + 2, j), vv, uv, leaving, i >= w - 1);
         st1(o, den == 0 ? NaN : num / den);
         o += tStride;
       }

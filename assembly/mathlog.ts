@@ -1,4 +1,5 @@
-// The one natural-log algorithm of gridta (indicators.md §1.6): the table-free musl/FreeBSD `log`
+// The one natural-log algorithm of gridta (hv, fisher): kernel and reference must share one ln, since
+// a library log may differ in the last bit. The table-free musl/FreeBSD `log`
 // (as in AssemblyScript's std/assembly/math.ts at shrink level >= 1), written out here so that no
 // build option can switch algorithms. Ported verbatim to TypeScript in src/reference/primitives.ts.
 // Accuracy: < 1 ulp (musl).
@@ -55,7 +56,10 @@ export function lnShared(x: f64): f64 {
   return s * (hfsq + r) + dk * ln2_lo - hfsq + f + dk * ln2_hi;
 }
 
-/** Exposed for the host's shared-log test: the kernel's ln of one value. */
+/**
+ * The kernel's ln of one value, exported from the module (index.ts) to compare it with the reference's
+ * `log` directly. No test calls it yet: the oracle suites check the shared log through hv and fisher.
+ */
 export function ln_f64(x: f64): f64 {
   return lnShared(x);
 }

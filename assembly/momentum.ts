@@ -1,9 +1,9 @@
-// Kernels of the `momentum` group (indicators.md §6). Signature, chunking and lane layout as in ma.ts:
+// Kernels of the `momentum` group. Signature, chunking and lane layout as in ma.ts:
 // lane 0 = variant j, lane 1 = variant j + 1 of one f64x2; the SIMD build runs blocks of variants
 // along a time chunk, the variants left over (all of them in the scalar build) run through a scalar
 // tail with the same operations in the same order; per-variant state survives in scratch between
 // chunks, so chunking never changes a bit. Outputs are narrowed to float32 with the canonical NaN.
-// Every division whose denominator can be zero is guarded: NaN where it is ±0 (§1.5.5).
+// Every division whose denominator can be zero is guarded: NaN where it is exactly ±0 (no epsilon).
 //
 // Kernels over rolling extremes run one variant at a time in both builds (scalar per variant): fisher,
 // stoch and williams_r read the extremes of high / low from two tables shared by all variants
@@ -19,8 +19,9 @@ import {
 } from './primitives';
 import { lnShared } from './mathlog';
 import {
-  MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A, MACD_SLOW_B, RSI_A, RSI_B, RSI_G, RSI_L, RSI_R,
-  STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2, TRIX_E3, TRIX_SIGNAL, TRIX_SIGNAL_A, TRIX_SIGNAL_B,
+  FISHER_ARRAYS, FISHER_PREV, MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A,
+  MACD_SLOW_B, RSI_A, RSI_B, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2,
+  TRIX_E3, TRIX_SIGNAL, TRIX_SIGNAL_A, TRIX_SIGNAL_B,
 } from './scratch';
 
 /** The largest value of integer parameter p over the call's variants. */
@@ -99,17 +100,17 @@ export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // HH == LL, else v = (2·((P − LL) / (HH − LL))) − 1 clamped to ±0.999, fisher = 0.5·ln((1 + v) / (1 − v))
 // with the shared log (mathlog.ts); trigger = the previous bar's fisher. Scalar per variant over the
 // shared extreme tables. Slots [fisher, trigger], each optional.
-// Scratch: 1 array of n f64 (previous fisher), 2 extreme tables.
+// Scratch: FISHER_ARRAYS arrays of n f64 (previous fisher), 2 extreme tables.
 
 export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
   const slots = ringSlots(t);
-  const tabH = scratch + ((<usize>n * 1) << 3), tabL = tabH + xtBytes(t, false);
+  const tabH = scratch + ((<usize>n * FISHER_ARRAYS) << 3), tabL = tabH + xtBytes(t, false);
   const K = xtLevels(maxParam(params, n, 0));
   xtReset(tabH);
   xtReset(tabL);
-  for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, 0, j), NaN);
+  for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, FISHER_PREV, j), NaN);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
@@ -117,7 +118,7 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
     for (let j = 0; j < n; j++) {
       const w = <i32>paramAt(params, n, 0, j);
       const k = xtLevels(w), pk = 1 << k;
-      let prev = load<f64>(cell(scratch, n, 0, j));
+      let prev = load<f64>(cell(scratch, n, FISHER_PREV, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         const HH = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_MAX);
@@ -136,14 +137,14 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
         prev = f;
         off += tStride;
       }
-      store<f64>(cell(scratch, n, 0, j), prev);
+      store<f64>(cell(scratch, n, FISHER_PREV, j), prev);
     }
   }
 }
 
 // ---------------------------------------------------------------- macd, ppo
 // F = EMA(src, fast), S = EMA(src, slow); line = F − S (macd) or 100·((F − S) / S), NaN where S == 0
-// (ppo); signal = EMA(line, signal_window), hist = line − signal. Every stage is an EWMA step (§2.5)
+// (ppo); signal = EMA(line, signal_window), hist = line − signal. Every stage is an EWMA step
 // per lane: NaN resets, the next valid value seeds. Slots [line, signal, hist], each optional.
 // Scratch: MACD_ARRAYS arrays of n f64 (scratch.ts): aF, bF, aS, bS, aG, bG, F, S, signal.
 
@@ -477,7 +478,7 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // ---------------------------------------------------------------- stoch, stoch_rsi
 // HH = ROLLMAX(y, k_window), LL = ROLLMIN(y, k_window) of high / low (stoch) or of R = RSI(src,
 // rsi_window) (stoch_rsi); K0 = 100·((x − LL) / (HH − LL)), NaN where HH == LL, x = close or R;
-// k = ROLLMEAN(K0, smoothing), d = ROLLMEAN(k, d_window) (§2.1–2.2, the outgoing terms read back from
+// k = ROLLMEAN(K0, smoothing), d = ROLLMEAN(k, d_window) (ROLLSUM / window, the outgoing terms read back from
 // per-variant history rings). Scalar per variant: stoch reads the shared extreme tables of high and
 // low; stoch_rsi runs the RSI machine (as rsi) and two deques over its own history of R.
 // Slots [k, d], each optional.
@@ -591,7 +592,7 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
 }
 
 // ---------------------------------------------------------------- trix
-// E1 = EMA(src, n), E2 = EMA(E1, n), E3 = EMA(E2, n) (EWMA steps per lane, §2.5);
+// E1 = EMA(src, n), E2 = EMA(E1, n), E3 = EMA(E2, n) (EWMA steps per lane);
 // trix = 100·((E3[t] / E3[t − 1]) − 1), NaN where E3[t − 1] is NaN or 0; signal = EMA(trix,
 // signal_window), hist = trix − signal. Slots [trix, signal, hist], each optional.
 // SIMD: blocks of four variants in registers along the chunk. Scratch: TRIX_ARRAYS arrays of n

@@ -1,9 +1,9 @@
-// Shared primitives of indicators.md §2 as per-step state machines, written once for two lanes
+// Shared primitives (the algorithms of src/reference/primitives.ts) as per-step state machines, written once for two lanes
 // (f64x2, SIMD build) and once for one lane (both builds). Each step performs, per variant, exactly
 // the operations of the spec's algorithm in the same order, so lane results equal the scalar tail's
 // and the TypeScript reference's bit for bit. Counters (k, z) are exact small integers held as f64.
 
-// ---------------------------------------------------------------- EWMA (§2.5)
+// ---------------------------------------------------------------- EWMA: the first valid x seeds, NaN resets
 
 /** y = isNaN(y) ? x : (a·x) + (b·y); a NaN x makes y NaN (reset). b = 1 − a. */
 import { CANON_NAN, CHUNK, narrowFinite, store4 } from './lanes';
@@ -24,7 +24,7 @@ import { CANON_NAN, CHUNK, narrowFinite, store4 } from './lanes';
   return f64x2.add(f64x2.mul(a, x), f64x2.mul(b, y));
 }
 
-// ---------------------------------------------------------------- ROLLSUM / ROLLVAR (§2.1, §2.3)
+// ---------------------------------------------------------------- ROLLSUM / ROLLVAR (incoming term added first)
 // State per variant: S (sum), Q (sum of squares, ROLLVAR only), k (NaN terms in window), z (non-zero
 // valid terms in window). `v` enters at t; `u` = x[t − n] leaves when t >= n.
 
@@ -122,7 +122,7 @@ import { CANON_NAN, CHUNK, narrowFinite, store4 } from './lanes';
   return v128.bitselect(f64x2.div(v128.load(pS), nf), f64x2.splat(NaN), ok);
 }
 
-// ---------------------------------------------------------------- WMA (§2.6)
+// ---------------------------------------------------------------- WMA (linear weights 1..n)
 // State per variant: A (plain sum), B (weighted sum), k (NaN terms). For t < n the first-window
 // accumulation runs (A += x, B += (t+1)·x, NaN counted); from t = n on, the incremental update.
 // The output at t is B / D where t >= n − 1 and k == 0, else NaN. For n > T nothing is ever valid,
@@ -174,7 +174,7 @@ import { CANON_NAN, CHUNK, narrowFinite, store4 } from './lanes';
 // (t < n) subtracts +0.0. That is exact: a sum starts at +0.0, is reset to +0.0, and a binary64 sum
 // or difference is −0 only when its left operand already is, so S is never −0 and S + 0 = S − 0 = S.
 // Each lane therefore performs the spec's additions and subtractions of valid terms in the spec's
-// order, and its sums, resets and NaN outputs equal §2.1 / §2.3 bit for bit.
+// order, and its sums, resets and NaN outputs equal those of rollsum / rollvar (src/reference) bit for bit.
 
 @inline export const NO_NZ: i32 = -0x40000000;
 
@@ -229,7 +229,7 @@ import { CANON_NAN, CHUNK, narrowFinite, store4 } from './lanes';
 
 // ---------------------------------------------------------------- ROLLMAX / ROLLMIN / AGE_MAX / AGE_MIN deques (per-variant series: stoch_rsi)
 // For a series of each variant's own (stoch_rsi's RSI), a monotone deque of bar indices per variant,
-// O(1) amortised per bar (§2.4); series shared by all variants use the tables below. The state is three i32
+// O(1) amortised per bar; series shared by all variants use the tables below. The state is three i32
 // at `st` (head, tail: monotone counters; last NaN bar, −1 before the first), the indices live in a
 // ring of `histSlots(t)` i32 at `q`. A new value drops the queued values it beats: strictly for
 // ROLLMAX / ROLLMIN (of equal values, −0 next to +0 included, the older stays in front, as the
@@ -314,7 +314,7 @@ import { CANON_NAN, CHUNK, narrowFinite, store4 } from './lanes';
 // greater (ROLLMAX) / smaller (ROLLMIN), or greater or equal (AGE_MAX) / smaller or equal (AGE_MIN):
 // the kept element of a union of blocks (overlapping or not) is then the oldest (ROLLMAX / ROLLMIN) or
 // newest (AGE) element of the window's extreme class, which is exactly the element the spec's scan
-// keeps (§2.4), −0 next to +0 included. Values are compared as float32: widening is exact and keeps
+// keeps, −0 next to +0 included. Values are compared as float32: widening is exact and keeps
 // the order, so the choices equal those of the binary64 comparisons. A block holding a NaN holds a
 // meaningless element; every window holding a NaN is masked by the bar's NaN age (i − last NaN bar
 // < w), and a NaN-free window only ever combines NaN-free blocks. Levels are rings of ringSlots(t)

@@ -65,3 +65,147 @@
 @inline export const TRIX_E3: i32 = 6;
 @inline export const TRIX_SIGNAL: i32 = 7;
 @inline export const TRIX_ARRAYS: i32 = 8;
+
+// zlema (ma.ts): a, b = 1 − a, the EMA state, the lag ⌊(window − 1)/2⌋.
+@inline export const ZLEMA_A: i32 = 0;
+@inline export const ZLEMA_B: i32 = 1;
+@inline export const ZLEMA_Y: i32 = 2;
+@inline export const ZLEMA_LAG: i32 = 3;
+@inline export const ZLEMA_ARRAYS: i32 = 4;
+
+// sma (ma.ts): the rolling sum (S, k, z at SMA_SUM, + 1, + 2: sum, NaN terms, non-zero terms), the
+// window; the exact path keeps 1/window in SMA_RECIP (the k array, reset after it). Prefix sums follow.
+@inline export const SMA_SUM: i32 = 0;
+@inline export const SMA_RECIP: i32 = 1;
+@inline export const SMA_N: i32 = 3;
+@inline export const SMA_ARRAYS: i32 = 4;
+
+// wma (ma.ts): the WMA state (A, B, k at WMA_ACC, + 1, + 2: plain sum, weighted sum, NaN terms), the window.
+@inline export const WMA_ACC: i32 = 0;
+@inline export const WMA_N: i32 = 3;
+@inline export const WMA_ARRAYS: i32 = 4;
+
+// hma (ma.ts): three WMA states (A, B, k) each followed by its window: of h, of n, of the smoothing s;
+// then a ring of 64 f64 per variant.
+@inline export const HMA_HALF: i32 = 0;
+@inline export const HMA_HALF_N: i32 = 3;
+@inline export const HMA_FULL: i32 = 4;
+@inline export const HMA_FULL_N: i32 = 7;
+@inline export const HMA_SMOOTH: i32 = 8;
+@inline export const HMA_SMOOTH_N: i32 = 11;
+@inline export const HMA_ARRAYS: i32 = 12;
+
+// vwma (ma.ts): the rolling sums (S, k, z) of close·volume and of volume, the window.
+@inline export const VWMA_NUM: i32 = 0;
+@inline export const VWMA_DEN: i32 = 3;
+@inline export const VWMA_N: i32 = 6;
+@inline export const VWMA_ARRAYS: i32 = 7;
+
+// fisher (momentum.ts): the previous fisher value; extreme tables follow.
+@inline export const FISHER_PREV: i32 = 0;
+@inline export const FISHER_ARRAYS: i32 = 1;
+
+// candle_stats_atr_norm (structure.ts): the ATR's a = 1/n, b = 1 − a and state; components and TR follow.
+@inline export const CANDLE_ATR_A: i32 = 0;
+@inline export const CANDLE_ATR_B: i32 = 1;
+@inline export const CANDLE_ATR_Y: i32 = 2;
+@inline export const CANDLE_ATR_ARRAYS: i32 = 3;
+
+// distance_to_ma_norm (structure.ts): a, b of the EMA and of the ATR's RMA, the EMA, the ATR; TR follows.
+@inline export const DIST_EMA_A: i32 = 0;
+@inline export const DIST_EMA_B: i32 = 1;
+@inline export const DIST_RMA_A: i32 = 2;
+@inline export const DIST_RMA_B: i32 = 3;
+@inline export const DIST_EMA: i32 = 4;
+@inline export const DIST_ATR: i32 = 5;
+@inline export const DIST_ARRAYS: i32 = 6;
+
+// zscore (structure.ts): sum S and sum of squares Q of the window, the window as f64 and (stored as
+// i32) as an index; the source ring and the NaN ages follow.
+@inline export const ZSCORE_S: i32 = 0;
+@inline export const ZSCORE_Q: i32 = 1;
+@inline export const ZSCORE_N: i32 = 2;
+@inline export const ZSCORE_W: i32 = 3;
+@inline export const ZSCORE_ARRAYS: i32 = 4;
+
+// chandelier_exit (trend.ts): the ATR; the chunk's TR, HH, LL, ATR and extreme tables follow.
+@inline export const CHANDELIER_ATR: i32 = 0;
+@inline export const CHANDELIER_ARRAYS: i32 = 1;
+
+// keltner (trend.ts): a, b of the middle EMA and of the ATR's RMA, the band multiplier, the middle
+// line, the ATR; the chunk's TP and TR follow.
+@inline export const KELTNER_EMA_A: i32 = 0;
+@inline export const KELTNER_EMA_B: i32 = 1;
+@inline export const KELTNER_RMA_A: i32 = 2;
+@inline export const KELTNER_RMA_B: i32 = 3;
+@inline export const KELTNER_MULT: i32 = 4;
+@inline export const KELTNER_MID: i32 = 5;
+@inline export const KELTNER_ATR: i32 = 6;
+@inline export const KELTNER_ARRAYS: i32 = 7;
+
+// psar (trend.ts): direction, SAR, extreme point, acceleration factor, previous high and low.
+@inline export const PSAR_DIR: i32 = 0;
+@inline export const PSAR_SAR: i32 = 1;
+@inline export const PSAR_EP: i32 = 2;
+@inline export const PSAR_AF: i32 = 3;
+@inline export const PSAR_PH: i32 = 4;
+@inline export const PSAR_PL: i32 = 5;
+@inline export const PSAR_ARRAYS: i32 = 6;
+
+// supertrend (trend.ts): the ATR, direction, final upper and lower bands, previous close; TR, ATR of
+// the chunk follow.
+@inline export const SUPERTREND_ATR: i32 = 0;
+@inline export const SUPERTREND_DIR: i32 = 1;
+@inline export const SUPERTREND_FU: i32 = 2;
+@inline export const SUPERTREND_FL: i32 = 3;
+@inline export const SUPERTREND_PC: i32 = 4;
+@inline export const SUPERTREND_ARRAYS: i32 = 5;
+
+// vortex (trend.ts): the rolling sums (S, k, z) of TR, VM+ and VM−, the window; three rings follow.
+@inline export const VORTEX_TR: i32 = 0;
+@inline export const VORTEX_VMP: i32 = 3;
+@inline export const VORTEX_VMM: i32 = 6;
+@inline export const VORTEX_N: i32 = 9;
+@inline export const VORTEX_ARRAYS: i32 = 10;
+
+// atr (volatility.ts): a = 1/n, b = 1 − a, the state; the chunk's TR follows.
+@inline export const ATR_A: i32 = 0;
+@inline export const ATR_B: i32 = 1;
+@inline export const ATR_Y: i32 = 2;
+@inline export const ATR_ARRAYS: i32 = 3;
+
+// hv (volatility.ts): the rolling variance (S, Q, k, z at HV_VAR, + 1 … + 3), the window, sqrt(annualization);
+// the log returns R follow.
+@inline export const HV_VAR: i32 = 0;
+@inline export const HV_N: i32 = 4;
+@inline export const HV_ANN: i32 = 5;
+@inline export const HV_ARRAYS: i32 = 6;
+
+// volume_sma (volume.ts): the rolling sum (S, k, z), the window.
+@inline export const VOLUME_SMA_SUM: i32 = 0;
+@inline export const VOLUME_SMA_N: i32 = 3;
+@inline export const VOLUME_SMA_ARRAYS: i32 = 4;
+
+// cmf (volume.ts): the rolling sums (S, k, z) of the money-flow volume and of volume, the window; two
+// cells and the ring follow.
+@inline export const CMF_NUM: i32 = 0;
+@inline export const CMF_DEN: i32 = 3;
+@inline export const CMF_N: i32 = 6;
+@inline export const CMF_ARRAYS: i32 = 7;
+
+// mfi (volume.ts): the sums of positive and negative money flow, the window as f64 and (stored as
+// i32) as an index; the rings and chunk arrays follow.
+@inline export const MFI_POS: i32 = 0;
+@inline export const MFI_NEG: i32 = 1;
+@inline export const MFI_N: i32 = 2;
+@inline export const MFI_W: i32 = 3;
+@inline export const MFI_ARRAYS: i32 = 4;
+
+// vwap, vwap_deviation (volume.ts): the rolling sums (S, k, z) of TP·volume and of volume, the window,
+// the band multiplier, the rolling variance (S, Q, k, z) of the deviation E; the rings follow.
+@inline export const VWAP_NUM: i32 = 0;
+@inline export const VWAP_DEN: i32 = 3;
+@inline export const VWAP_N: i32 = 6;
+@inline export const VWAP_MULT: i32 = 7;
+@inline export const VWAP_VAR: i32 = 8;
+@inline export const VWAP_ARRAYS: i32 = 12;

@@ -1,12 +1,16 @@
-// Kernels of the `structure` group (indicators.md §9). Signature, chunking and lane layout as in
+// Kernels of the `structure` group. Signature, chunking and lane layout as in
 // ma.ts: lane 0 = variant j, lane 1 = variant j + 1 of one f64x2; blocks of four variants walk a
 // time chunk with their state in registers, the rest (all of them in the scalar build) run through a
 // scalar tail with the same operations in the same order; state survives in scratch between chunks.
 // Series shared by every variant of a call (candle components, TR, the source with its ages) are
 // computed once per chunk. Wrapper ids (candle_body, candle_range_atr, pivot_high, ...) run the kernel
 // of the id they wrap and materialise only their slot; every output slot is optional (pointer 0).
-// Guarded divisions give NaN where the denominator is ±0 (§1.5.5).
+// Guarded divisions give NaN where the denominator is exactly ±0 (no epsilon).
 import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_OPEN, IO_SRC, cell, ioPtr, ldx, outPtr, paramAt, st1, st4 } from './lanes';
+import {
+  CANDLE_ATR_A, CANDLE_ATR_ARRAYS, CANDLE_ATR_B, CANDLE_ATR_Y, DIST_ARRAYS, DIST_ATR, DIST_EMA, DIST_EMA_A, DIST_EMA_B, DIST_RMA_A,
+  DIST_RMA_B, ZSCORE_ARRAYS, ZSCORE_N, ZSCORE_Q, ZSCORE_S, ZSCORE_W,
+} from './scratch';
 import {
   NO_NZ, ewma1, ewma2, leaving1, leaving2, one2, resetAged1, resetAged2, ringAt, ringSlots, st4masked, validAged1,
 } from './primitives';
@@ -20,7 +24,7 @@ import { trueRangeAt } from './volatility';
   return v128.bitselect(f64x2.splat(NaN), f64x2.div(x, d), f64x2.eq(d, f64x2.splat(0.0)));
 }
 
-/** ATR32 (§2.9): the ATR rounded to float32 (ties to even) and widened back. */
+/** ATR32: the ATR rounded to float32 (ties to even) and widened back; only the structure ids use it. */
 @inline function round32x1(y: f64): f64 {
   return <f64><f32>y;
 }
@@ -94,18 +98,18 @@ export function candle_stats(io: usize, t: i32, n: i32, params: usize, tStride: 
 // Slots: body_atr, range_atr, upper_wick_atr, lower_wick_atr = component / Z, Z = ATR32(atr_window)
 // = fl32(RMA(TR, n)) widened; NaN where the component or Z is NaN or Z == ±0. Warm-up 0.
 // Components and TR are shared (per chunk); each variant keeps its RMA state.
-// Scratch: 3 arrays of n f64 (a = 1/n, b = 1 − a, y), then 5 × CHUNK f64 (components, TR).
+// Scratch: CANDLE_ATR_ARRAYS arrays of n f64 (a = 1/n, b = 1 − a, y), then 5 × CHUNK f64 (components, TR).
 
 export function candle_stats_atr_norm(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const ph = ioPtr(io, IO_HIGH), pl = ioPtr(io, IO_LOW), pc = ioPtr(io, IO_CLOSE);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2), o3 = outPtr(io, 3);
-  const at = scratch + ((<usize>n * 3) << 3);
+  const at = scratch + ((<usize>n * CANDLE_ATR_ARRAYS) << 3);
   const trs = at + ((<usize>4 * CHUNK) << 3);
   for (let j = 0; j < n; j++) {
     const a = 1.0 / paramAt(params, n, 0, j);
-    store<f64>(cell(scratch, n, 0, j), a);
-    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
-    store<f64>(cell(scratch, n, 2, j), NaN);
+    store<f64>(cell(scratch, n, CANDLE_ATR_A, j), a);
+    store<f64>(cell(scratch, n, CANDLE_ATR_B, j), 1.0 - a);
+    store<f64>(cell(scratch, n, CANDLE_ATR_Y, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
@@ -115,9 +119,9 @@ export function candle_stats_atr_norm(io: usize, t: i32, n: i32, params: usize, 
     for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(ph, pl, pc, i));
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
-        const aA = v128.load(cell(scratch, n, 0, j)), aB = v128.load(cell(scratch, n, 0, j + 2));
-        const bA = v128.load(cell(scratch, n, 1, j)), bB = v128.load(cell(scratch, n, 1, j + 2));
-        let yA = v128.load(cell(scratch, n, 2, j)), yB = v128.load(cell(scratch, n, 2, j + 2));
+        const aA = v128.load(cell(scratch, n, CANDLE_ATR_A, j)), aB = v128.load(cell(scratch, n, CANDLE_ATR_A, j + 2));
+        const bA = v128.load(cell(scratch, n, CANDLE_ATR_B, j)), bB = v128.load(cell(scratch, n, CANDLE_ATR_B, j + 2));
+        let yA = v128.load(cell(scratch, n, CANDLE_ATR_Y, j)), yB = v128.load(cell(scratch, n, CANDLE_ATR_Y, j + 2));
         const base = <usize>j * vStride;
         for (let i = t0; i < t1; i++) {
           const off = base + <usize>i * tStride;
@@ -131,12 +135,12 @@ export function candle_stats_atr_norm(io: usize, t: i32, n: i32, params: usize, 
           if (o2) { const c = f64x2.splat(comp(at, C_UPPER, ci)); st4(o2 + off, vStride, gdiv2(c, zA), gdiv2(c, zB)); }
           if (o3) { const c = f64x2.splat(comp(at, C_LOWER, ci)); st4(o3 + off, vStride, gdiv2(c, zA), gdiv2(c, zB)); }
         }
-        v128.store(cell(scratch, n, 2, j), yA); v128.store(cell(scratch, n, 2, j + 2), yB);
+        v128.store(cell(scratch, n, CANDLE_ATR_Y, j), yA); v128.store(cell(scratch, n, CANDLE_ATR_Y, j + 2), yB);
       }
     }
     for (let j = full; j < n; j++) {
-      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
-      let y = load<f64>(cell(scratch, n, 2, j));
+      const a = load<f64>(cell(scratch, n, CANDLE_ATR_A, j)), b = load<f64>(cell(scratch, n, CANDLE_ATR_B, j));
+      let y = load<f64>(cell(scratch, n, CANDLE_ATR_Y, j));
       const base = <usize>j * vStride;
       for (let i = t0; i < t1; i++) {
         const off = base + <usize>i * tStride;
@@ -148,7 +152,7 @@ export function candle_stats_atr_norm(io: usize, t: i32, n: i32, params: usize, 
         if (o2) st1(o2 + off, gdiv1(comp(at, C_UPPER, ci), z));
         if (o3) st1(o3 + off, gdiv1(comp(at, C_LOWER, ci), z));
       }
-      store<f64>(cell(scratch, n, 2, j), y);
+      store<f64>(cell(scratch, n, CANDLE_ATR_Y, j), y);
     }
   }
 }
@@ -156,21 +160,21 @@ export function candle_stats_atr_norm(io: usize, t: i32, n: i32, params: usize, 
 // ---------------------------------------------------------------- distance_to_ma_norm
 // (src − EMA(src, n)) / ATR32(n), one window for both; NaN where src, E or Z is NaN or Z == ±0.
 // Warm-up 0 (0 on the first bar of a run). TR is shared (per chunk); each variant keeps two EWMA states.
-// Scratch: 6 arrays of n f64 (EMA a, b; RMA a, b; E; ATR), then CHUNK f64 of TR.
+// Scratch: DIST_ARRAYS arrays of n f64 (EMA a, b; RMA a, b; E; ATR), then CHUNK f64 of TR.
 
 export function distance_to_ma_norm(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC), ph = ioPtr(io, IO_HIGH), pl = ioPtr(io, IO_LOW), pc = ioPtr(io, IO_CLOSE);
   const out = outPtr(io, 0);
-  const trs = scratch + ((<usize>n * 6) << 3);
+  const trs = scratch + ((<usize>n * DIST_ARRAYS) << 3);
   for (let j = 0; j < n; j++) {
     const w = paramAt(params, n, 0, j);
     const ae = 2.0 / (w + 1.0), ar = 1.0 / w;
-    store<f64>(cell(scratch, n, 0, j), ae);
-    store<f64>(cell(scratch, n, 1, j), 1.0 - ae);
-    store<f64>(cell(scratch, n, 2, j), ar);
-    store<f64>(cell(scratch, n, 3, j), 1.0 - ar);
-    store<f64>(cell(scratch, n, 4, j), NaN);
-    store<f64>(cell(scratch, n, 5, j), NaN);
+    store<f64>(cell(scratch, n, DIST_EMA_A, j), ae);
+    store<f64>(cell(scratch, n, DIST_EMA_B, j), 1.0 - ae);
+    store<f64>(cell(scratch, n, DIST_RMA_A, j), ar);
+    store<f64>(cell(scratch, n, DIST_RMA_B, j), 1.0 - ar);
+    store<f64>(cell(scratch, n, DIST_EMA, j), NaN);
+    store<f64>(cell(scratch, n, DIST_ATR, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
@@ -179,12 +183,12 @@ export function distance_to_ma_norm(io: usize, t: i32, n: i32, params: usize, tS
     for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(ph, pl, pc, i));
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
-        const aeA = v128.load(cell(scratch, n, 0, j)), aeB = v128.load(cell(scratch, n, 0, j + 2));
-        const beA = v128.load(cell(scratch, n, 1, j)), beB = v128.load(cell(scratch, n, 1, j + 2));
-        const arA = v128.load(cell(scratch, n, 2, j)), arB = v128.load(cell(scratch, n, 2, j + 2));
-        const brA = v128.load(cell(scratch, n, 3, j)), brB = v128.load(cell(scratch, n, 3, j + 2));
-        let eA = v128.load(cell(scratch, n, 4, j)), eB = v128.load(cell(scratch, n, 4, j + 2));
-        let yA = v128.load(cell(scratch, n, 5, j)), yB = v128.load(cell(scratch, n, 5, j + 2));
+        const aeA = v128.load(cell(scratch, n, DIST_EMA_A, j)), aeB = v128.load(cell(scratch, n, DIST_EMA_A, j + 2));
+        const beA = v128.load(cell(scratch, n, DIST_EMA_B, j)), beB = v128.load(cell(scratch, n, DIST_EMA_B, j + 2));
+        const arA = v128.load(cell(scratch, n, DIST_RMA_A, j)), arB = v128.load(cell(scratch, n, DIST_RMA_A, j + 2));
+        const brA = v128.load(cell(scratch, n, DIST_RMA_B, j)), brB = v128.load(cell(scratch, n, DIST_RMA_B, j + 2));
+        let eA = v128.load(cell(scratch, n, DIST_EMA, j)), eB = v128.load(cell(scratch, n, DIST_EMA, j + 2));
+        let yA = v128.load(cell(scratch, n, DIST_ATR, j)), yB = v128.load(cell(scratch, n, DIST_ATR, j + 2));
         let o = out + <usize>j * vStride + <usize>t0 * tStride;
         for (let i = t0; i < t1; i++) {
           const xs = f64x2.splat(ldx(x, i));
@@ -194,14 +198,14 @@ export function distance_to_ma_norm(io: usize, t: i32, n: i32, params: usize, tS
           st4(o, vStride, gdiv2(f64x2.sub(xs, eA), round32x2(yA)), gdiv2(f64x2.sub(xs, eB), round32x2(yB)));
           o += tStride;
         }
-        v128.store(cell(scratch, n, 4, j), eA); v128.store(cell(scratch, n, 4, j + 2), eB);
-        v128.store(cell(scratch, n, 5, j), yA); v128.store(cell(scratch, n, 5, j + 2), yB);
+        v128.store(cell(scratch, n, DIST_EMA, j), eA); v128.store(cell(scratch, n, DIST_EMA, j + 2), eB);
+        v128.store(cell(scratch, n, DIST_ATR, j), yA); v128.store(cell(scratch, n, DIST_ATR, j + 2), yB);
       }
     }
     for (let j = full; j < n; j++) {
-      const ae = load<f64>(cell(scratch, n, 0, j)), be = load<f64>(cell(scratch, n, 1, j));
-      const ar = load<f64>(cell(scratch, n, 2, j)), br = load<f64>(cell(scratch, n, 3, j));
-      let e = load<f64>(cell(scratch, n, 4, j)), y = load<f64>(cell(scratch, n, 5, j));
+      const ae = load<f64>(cell(scratch, n, DIST_EMA_A, j)), be = load<f64>(cell(scratch, n, DIST_EMA_B, j));
+      const ar = load<f64>(cell(scratch, n, DIST_RMA_A, j)), br = load<f64>(cell(scratch, n, DIST_RMA_B, j));
+      let e = load<f64>(cell(scratch, n, DIST_EMA, j)), y = load<f64>(cell(scratch, n, DIST_ATR, j));
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         const xs = ldx(x, i);
@@ -210,7 +214,7 @@ export function distance_to_ma_norm(io: usize, t: i32, n: i32, params: usize, tS
         st1(o, gdiv1(xs - e, round32x1(y)));
         o += tStride;
       }
-      store<f64>(cell(scratch, n, 4, j), e); store<f64>(cell(scratch, n, 5, j), y);
+      store<f64>(cell(scratch, n, DIST_EMA, j), e); store<f64>(cell(scratch, n, DIST_ATR, j), y);
     }
   }
 }
@@ -221,7 +225,7 @@ export function distance_to_ma_norm(io: usize, t: i32, n: i32, params: usize, tS
 // chunk it goes into a ring (NaN as +0.0) with its ages (primitives.ts, shared-series ROLLVAR), so a
 // lane keeps only S and Q. The ring's value is src[t] itself wherever the output is valid (a NaN
 // source bar makes the window invalid). SIMD: blocks of four variants (two f64x2), state in registers.
-// Scratch: 4 arrays of n f64 (S, Q, n, n as i32), the source ring, then 2 × CHUNK f64 of ages (NaN,
+// Scratch: ZSCORE_ARRAYS arrays of n f64 (S, Q, n, n as i32), the source ring, then 2 × CHUNK f64 of ages (NaN,
 // non-zero). The integer windows are stored, not converted in the loop: V8 would sink the conversion
 // into the time loop, and its cvtsi2sd merges a register the loop writes last, chaining the steps.
 
@@ -229,14 +233,14 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
   const x = ioPtr(io, IO_SRC);
   const out = outPtr(io, 0);
   const R = ringSlots(t), mask = R - 1;
-  const xR = scratch + ((<usize>n * 4) << 3);
+  const xR = scratch + ((<usize>n * ZSCORE_ARRAYS) << 3);
   const ageNaN = xR + (<usize>R << 3), ageNZ = ageNaN + (<usize>CHUNK << 3);
   for (let j = 0; j < n; j++) {
     const w = paramAt(params, n, 0, j);
-    store<f64>(cell(scratch, n, 0, j), 0.0);
-    store<f64>(cell(scratch, n, 1, j), 0.0);
-    store<f64>(cell(scratch, n, 2, j), w);
-    store<i32>(cell(scratch, n, 3, j), <i32>w);
+    store<f64>(cell(scratch, n, ZSCORE_S, j), 0.0);
+    store<f64>(cell(scratch, n, ZSCORE_Q, j), 0.0);
+    store<f64>(cell(scratch, n, ZSCORE_N, j), w);
+    store<i32>(cell(scratch, n, ZSCORE_W, j), <i32>w);
   }
   let lastNaN = -1, lastNZ = NO_NZ;
   let full = 0;
@@ -254,11 +258,11 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
     }
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
-        const nfA = v128.load(cell(scratch, n, 2, j)), nfB = v128.load(cell(scratch, n, 2, j + 2));
-        const w0 = load<i32>(cell(scratch, n, 3, j)), w1 = load<i32>(cell(scratch, n, 3, j + 1));
-        const w2 = load<i32>(cell(scratch, n, 3, j + 2)), w3 = load<i32>(cell(scratch, n, 3, j + 3));
-        let sA = v128.load(cell(scratch, n, 0, j)), sB = v128.load(cell(scratch, n, 0, j + 2));
-        let qA = v128.load(cell(scratch, n, 1, j)), qB = v128.load(cell(scratch, n, 1, j + 2));
+        const nfA = v128.load(cell(scratch, n, ZSCORE_N, j)), nfB = v128.load(cell(scratch, n, ZSCORE_N, j + 2));
+        const w0 = load<i32>(cell(scratch, n, ZSCORE_W, j)), w1 = load<i32>(cell(scratch, n, ZSCORE_W, j + 1));
+        const w2 = load<i32>(cell(scratch, n, ZSCORE_W, j + 2)), w3 = load<i32>(cell(scratch, n, ZSCORE_W, j + 3));
+        let sA = v128.load(cell(scratch, n, ZSCORE_S, j)), sB = v128.load(cell(scratch, n, ZSCORE_S, j + 2));
+        let qA = v128.load(cell(scratch, n, ZSCORE_Q, j)), qB = v128.load(cell(scratch, n, ZSCORE_Q, j + 2));
         let o = out + <usize>j * vStride + <usize>t0 * tStride;
         let tf = f64x2.splat(<f64>t0);   // the bar index in f64 lanes, counted rather than converted
         for (let i = t0; i < t1; i++) {
@@ -272,7 +276,7 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
           const aZ = f64x2.splat(load<f64>(ageNZ + at));
           sA = resetAged2(sA, aZ, nfA); sB = resetAged2(sB, aZ, nfB);
           qA = resetAged2(qA, aZ, nfA); qB = resetAged2(qB, aZ, nfB);
-          // V = (Q / n) − (m·m) without §2.3's clamp of (−1e−12, 0) to 0: zscore is NaN for every V <= 0
+          // V = (Q / n) − (m·m) without ROLLVAR's clamp of (−1e−12, 0) to 0: zscore is NaN for every V <= 0
           // (the guard on V == 0, the sqrt of a negative), clamped or not, so the output is the same.
           const mA = f64x2.div(sA, nfA), mB = f64x2.div(sB, nfB);
           const vrA = f64x2.sub(f64x2.div(qA, nfA), f64x2.mul(mA, mA)), vrB = f64x2.sub(f64x2.div(qB, nfB), f64x2.mul(mB, mB));
@@ -283,14 +287,14 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
           o += tStride;
           tf = f64x2.add(tf, one2());
         }
-        v128.store(cell(scratch, n, 0, j), sA); v128.store(cell(scratch, n, 0, j + 2), sB);
-        v128.store(cell(scratch, n, 1, j), qA); v128.store(cell(scratch, n, 1, j + 2), qB);
+        v128.store(cell(scratch, n, ZSCORE_S, j), sA); v128.store(cell(scratch, n, ZSCORE_S, j + 2), sB);
+        v128.store(cell(scratch, n, ZSCORE_Q, j), qA); v128.store(cell(scratch, n, ZSCORE_Q, j + 2), qB);
       }
     }
     for (let j = full; j < n; j++) {
-      const nf = load<f64>(cell(scratch, n, 2, j));
-      const w = load<i32>(cell(scratch, n, 3, j));
-      let s = load<f64>(cell(scratch, n, 0, j)), q = load<f64>(cell(scratch, n, 1, j));
+      const nf = load<f64>(cell(scratch, n, ZSCORE_N, j));
+      const w = load<i32>(cell(scratch, n, ZSCORE_W, j));
+      let s = load<f64>(cell(scratch, n, ZSCORE_S, j)), q = load<f64>(cell(scratch, n, ZSCORE_Q, j));
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       let tf = <f64>t0;
       for (let i = t0; i < t1; i++) {
@@ -308,7 +312,7 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
         o += tStride;
         tf += 1.0;
       }
-      store<f64>(cell(scratch, n, 0, j), s); store<f64>(cell(scratch, n, 1, j), q);
+      store<f64>(cell(scratch, n, ZSCORE_S, j), s); store<f64>(cell(scratch, n, ZSCORE_Q, j), q);
     }
   }
 }

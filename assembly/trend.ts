@@ -1,9 +1,9 @@
-// Kernels of the `trend` group (indicators.md §7). Signature, chunking and lane layout as in ma.ts:
+// Kernels of the `trend` group. Signature, chunking and lane layout as in ma.ts:
 // lane 0 = variant j, lane 1 = variant j + 1 of one f64x2; the SIMD build runs blocks of variants
 // along a time chunk, the variants left over (all of them in the scalar build) run through a scalar
 // tail with the same operations in the same order; per-variant state survives in scratch between
 // chunks, so chunking never changes a bit. Outputs are narrowed to float32 with the canonical NaN.
-// Every division whose denominator can be zero is guarded: NaN where it is ±0 (§1.5.5).
+// Every division whose denominator can be zero is guarded: NaN where it is exactly ±0 (no epsilon).
 //
 // SIMD across variants: adx, keltner, vortex. linreg_slope runs its per-window sums for four
 // consecutive bars at once (one bar per lane, each lane summing its own window in the spec's order).
@@ -19,7 +19,12 @@ import {
   DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, blend2, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
 import { trueRangeAt } from './volatility';
-import { ADX_A, ADX_ARRAYS, ADX_AS, ADX_B, ADX_BS, ADX_DX, ADX_MDM, ADX_PDM, ADX_TR, ADX_Y } from './scratch';
+import {
+  ADX_A, ADX_ARRAYS, ADX_AS, ADX_B, ADX_BS, ADX_DX, ADX_MDM, ADX_PDM, ADX_TR, ADX_Y, CHANDELIER_ARRAYS, CHANDELIER_ATR, KELTNER_ARRAYS,
+  KELTNER_ATR, KELTNER_EMA_A, KELTNER_EMA_B, KELTNER_MID, KELTNER_MULT, KELTNER_RMA_A, KELTNER_RMA_B, PSAR_AF, PSAR_DIR, PSAR_EP, PSAR_PH,
+  PSAR_PL, PSAR_SAR, SUPERTREND_ARRAYS, SUPERTREND_ATR, SUPERTREND_DIR, SUPERTREND_FL, SUPERTREND_FU, SUPERTREND_PC, VORTEX_ARRAYS,
+  VORTEX_N, VORTEX_TR, VORTEX_VMM, VORTEX_VMP,
+} from './scratch';
 
 /** Address of f64 slot k of chunk array a (arrays of CHUNK f64 back to back from `base`). */
 @inline function chunkAt(base: usize, a: i32, k: i32): usize {
@@ -61,8 +66,9 @@ import { ADX_A, ADX_ARRAYS, ADX_AS, ADX_B, ADX_BS, ADX_DX, ADX_MDM, ADX_PDM, ADX
 // Those NaN reach the output through the adx RMA's NaN reset and its canonical narrowing; plus_di
 // and minus_di still select NaN where A is ±0 (an inf there must not show; adx-guards.test.ts).
 // Slots [adx, plus_di, minus_di], each optional.
-// Scratch: 10 arrays of m f64 (a, b of window; a, b of smoothing; A, SP, SM, adx; |plus − minus|,
-// plus + minus), m = n or n rounded up to 4, then 3 × CHUNK f64x2 (TR, PDM, MDM of a chunk).
+// Scratch: ADX_ARRAYS arrays of m f64 (scratch.ts: a, b of window; a, b of smoothing; A, SP, SM, adx;
+// |plus − minus| and plus + minus of up to two bars), m = n or n rounded up to 4, then 3 × CHUNK
+// f64x2 (TR, PDM, MDM of a chunk).
 
 /** Address of bar k of per-chunk array a (TR, PDM, MDM), each value stored twice (one f64x2). */
 @inline function barAt(bars: usize, a: i32, k: i32): usize {
@@ -110,7 +116,7 @@ import { ADX_A, ADX_ARRAYS, ADX_AS, ADX_B, ADX_BS, ADX_DX, ADX_MDM, ADX_PDM, ADX
  * in scratch arrays padded to m = n rounded up to 4 (the padding lanes compute on copies of the last
  * variant's coefficients and are never stored). Consecutive blocks are independent, so the processor
  * overlaps their divisions; splitting the bar into two passes (the window RMAs and DI first, DX and
- * the adx RMA second) keeps the DX divisions from waiting on the DI ones: adx 46 × 1M 245 → 145 ms.
+ * the adx RMA second) keeps the DX divisions from waiting on the DI ones.
  */
 function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, t: i32, n: i32, m: i32, tStride: usize, scratch: usize): void {
   const zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), canon = i32x4.splat(CANON_NAN);
@@ -389,34 +395,49 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // Scalar per variant over the shared extreme tables (AGE modes).
 // Slots [aroon_osc, aroon_up, aroon_down], each optional. Scratch: 2 extreme tables with indices.
 
-export function aroon(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+/**
+ * aroon (`ages`) and donchian: per variant, the window extremes of high and low from the shared
+ * tables, as bars since the newest extreme (aroon) or as values (donchian); three optional slots.
+ */
+@inline function highLowWindows(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, ages: bool): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
+  const modeH = ages ? DQ_AGE_MAX : DQ_MAX, modeL = ages ? DQ_AGE_MIN : DQ_MIN;
   const slots = ringSlots(t);
-  const tabH = scratch, tabL = tabH + xtBytes(t, true);
+  const tabH = scratch, tabL = tabH + xtBytes(t, ages);
   const K = xtLevels(maxParams(params, n, 0, 1));
   xtReset(tabH);
   xtReset(tabL);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
-    xtFill(tabH, slots, K, h, t0, t1, DQ_AGE_MAX);
-    xtFill(tabL, slots, K, l, t0, t1, DQ_AGE_MIN);
+    xtFill(tabH, slots, K, h, t0, t1, modeH);
+    xtFill(tabL, slots, K, l, t0, t1, modeL);
     for (let j = 0; j < n; j++) {
       const nf = paramAt(params, n, 0, j);
       const w = <i32>nf;
       const k = xtLevels(w), pk = 1 << k;
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
-        const SH = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_AGE_MAX);
-        const SL = xtQuery(tabL, slots, k, pk, i, t0, w, DQ_AGE_MIN);
-        const up = ((nf - SH) / nf) * 100.0, down = ((nf - SL) / nf) * 100.0;
-        if (o0) st1(o0 + off, up - down);
-        if (o1) st1(o1 + off, up);
-        if (o2) st1(o2 + off, down);
+        const H = xtQuery(tabH, slots, k, pk, i, t0, w, modeH);
+        const L = xtQuery(tabL, slots, k, pk, i, t0, w, modeL);
+        if (ages) {
+          const up = ((nf - H) / nf) * 100.0, down = ((nf - L) / nf) * 100.0;
+          if (o0) st1(o0 + off, up - down);
+          if (o1) st1(o1 + off, up);
+          if (o2) st1(o2 + off, down);
+        } else {
+          if (o0) st1(o0 + off, (H + L) * 0.5);
+          if (o1) st1(o1 + off, H);
+          if (o2) st1(o2 + off, L);
+        }
         off += tStride;
       }
     }
   }
+}
+
+export function aroon(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  highLowWindows(io, t, n, params, tStride, vStride, scratch, true);
 }
 
 // ---------------------------------------------------------------- chandelier_exit
@@ -424,18 +445,18 @@ export function aroon(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
 // TR is computed once per chunk; the first variant of each run of equal windows reads the extremes
 // from the shared tables, runs the ATR and leaves HH, LL and ATR of the chunk in scratch for the run.
 // Scalar per variant. Slots [chandelier_long, chandelier_short], each optional.
-// Scratch: 1 array of n f64 (ATR), 4 × CHUNK f64 (TR, HH, LL, ATR of the chunk), 2 extreme tables.
+// Scratch: CHANDELIER_ARRAYS arrays of n f64 (ATR), 4 × CHUNK f64 (TR, HH, LL, ATR of the chunk), 2 extreme tables.
 
 export function chandelier_exit(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
   const slots = ringSlots(t);
-  const bars = scratch + ((<usize>n * 1) << 3);
+  const bars = scratch + ((<usize>n * CHANDELIER_ARRAYS) << 3);
   const tabH = bars + ((<usize>CHUNK * 4) << 3), tabL = tabH + xtBytes(t, false);
   const K = xtLevels(maxParams(params, n, 0, 1));
   xtReset(tabH);
   xtReset(tabL);
-  for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, 0, j), NaN);
+  for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, CHANDELIER_ATR, j), NaN);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
@@ -447,7 +468,7 @@ export function chandelier_exit(io: usize, t: i32, n: i32, params: usize, tStrid
         const w = <i32>nf;
         const k = xtLevels(w), pk = 1 << k;
         const a = 1.0 / nf, b = 1.0 - a;
-        let A = load<f64>(cell(scratch, n, 0, j));
+        let A = load<f64>(cell(scratch, n, CHANDELIER_ATR, j));
         for (let i = t0; i < t1; i++) {
           const q = i - t0;
           A = ewma1(A, load<f64>(chunkAt(bars, 0, q)), a, b);
@@ -455,7 +476,7 @@ export function chandelier_exit(io: usize, t: i32, n: i32, params: usize, tStrid
           store<f64>(chunkAt(bars, 2, q), xtQuery(tabL, slots, k, pk, i, t0, w, DQ_MIN));
           store<f64>(chunkAt(bars, 3, q), A);
         }
-        store<f64>(cell(scratch, n, 0, j), A);
+        store<f64>(cell(scratch, n, CHANDELIER_ATR, j), A);
       }
       const mult = paramAt(params, n, 1, j);
       let off = <usize>j * vStride + <usize>t0 * tStride;
@@ -476,31 +497,7 @@ export function chandelier_exit(io: usize, t: i32, n: i32, params: usize, tStrid
 // Scratch: 2 extreme tables.
 
 export function donchian(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
-  const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
-  const slots = ringSlots(t);
-  const tabH = scratch, tabL = tabH + xtBytes(t, false);
-  const K = xtLevels(maxParams(params, n, 0, 1));
-  xtReset(tabH);
-  xtReset(tabL);
-  for (let t0 = 0; t0 < t; t0 += CHUNK) {
-    const t1 = min(t, t0 + CHUNK);
-    xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
-    xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
-    for (let j = 0; j < n; j++) {
-      const w = <i32>paramAt(params, n, 0, j);
-      const k = xtLevels(w), pk = 1 << k;
-      let off = <usize>j * vStride + <usize>t0 * tStride;
-      for (let i = t0; i < t1; i++) {
-        const up = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_MAX);
-        const lo = xtQuery(tabL, slots, k, pk, i, t0, w, DQ_MIN);
-        if (o0) st1(o0 + off, (up + lo) * 0.5);
-        if (o1) st1(o1 + off, up);
-        if (o2) st1(o2 + off, lo);
-        off += tStride;
-      }
-    }
-  }
+  highLowWindows(io, t, n, params, tStride, vStride, scratch, false);
 }
 
 // ---------------------------------------------------------------- ichimoku
@@ -568,24 +565,24 @@ export function ichimoku(io: usize, t: i32, n: i32, params: usize, tStride: usiz
 
 // ---------------------------------------------------------------- keltner
 // middle = EMA(TP, n), A = ATR(n) = RMA(TR, n), upper = middle + (mult·A), lower = middle − (mult·A).
-// TP and TR are shared: computed once per chunk into scratch. EWMA steps per lane (§2.5).
+// TP and TR are shared: computed once per chunk into scratch. EWMA steps per lane.
 // SIMD: blocks of four variants in registers along the chunk. Slots [middle, upper, lower], each optional.
-// Scratch: 7 arrays of n f64 (aE, bE, aR, bR, mult, middle, ATR), then 2 × CHUNK f64 (TP, TR).
+// Scratch: KELTNER_ARRAYS arrays of n f64 (aE, bE, aR, bR, mult, middle, ATR), then 2 × CHUNK f64 (TP, TR).
 
 export function keltner(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
-  const bars = scratch + ((<usize>n * 7) << 3);
+  const bars = scratch + ((<usize>n * KELTNER_ARRAYS) << 3);
   for (let j = 0; j < n; j++) {
     const w = paramAt(params, n, 0, j);
     const ae = 2.0 / (w + 1.0), ar = 1.0 / w;
-    store<f64>(cell(scratch, n, 0, j), ae);
-    store<f64>(cell(scratch, n, 1, j), 1.0 - ae);
-    store<f64>(cell(scratch, n, 2, j), ar);
-    store<f64>(cell(scratch, n, 3, j), 1.0 - ar);
-    store<f64>(cell(scratch, n, 4, j), paramAt(params, n, 1, j));
-    store<f64>(cell(scratch, n, 5, j), NaN);
-    store<f64>(cell(scratch, n, 6, j), NaN);
+    store<f64>(cell(scratch, n, KELTNER_EMA_A, j), ae);
+    store<f64>(cell(scratch, n, KELTNER_EMA_B, j), 1.0 - ae);
+    store<f64>(cell(scratch, n, KELTNER_RMA_A, j), ar);
+    store<f64>(cell(scratch, n, KELTNER_RMA_B, j), 1.0 - ar);
+    store<f64>(cell(scratch, n, KELTNER_MULT, j), paramAt(params, n, 1, j));
+    store<f64>(cell(scratch, n, KELTNER_MID, j), NaN);
+    store<f64>(cell(scratch, n, KELTNER_ATR, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
@@ -597,13 +594,13 @@ export function keltner(io: usize, t: i32, n: i32, params: usize, tStride: usize
     }
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
-        const ae0 = v128.load(cell(scratch, n, 0, j)), ae1 = v128.load(cell(scratch, n, 0, j + 2));
-        const be0 = v128.load(cell(scratch, n, 1, j)), be1 = v128.load(cell(scratch, n, 1, j + 2));
-        const ar0 = v128.load(cell(scratch, n, 2, j)), ar1 = v128.load(cell(scratch, n, 2, j + 2));
-        const br0 = v128.load(cell(scratch, n, 3, j)), br1 = v128.load(cell(scratch, n, 3, j + 2));
-        const mu0 = v128.load(cell(scratch, n, 4, j)), mu1 = v128.load(cell(scratch, n, 4, j + 2));
-        let M0 = v128.load(cell(scratch, n, 5, j)), M1 = v128.load(cell(scratch, n, 5, j + 2));
-        let A0 = v128.load(cell(scratch, n, 6, j)), A1 = v128.load(cell(scratch, n, 6, j + 2));
+        const ae0 = v128.load(cell(scratch, n, KELTNER_EMA_A, j)), ae1 = v128.load(cell(scratch, n, KELTNER_EMA_A, j + 2));
+        const be0 = v128.load(cell(scratch, n, KELTNER_EMA_B, j)), be1 = v128.load(cell(scratch, n, KELTNER_EMA_B, j + 2));
+        const ar0 = v128.load(cell(scratch, n, KELTNER_RMA_A, j)), ar1 = v128.load(cell(scratch, n, KELTNER_RMA_A, j + 2));
+        const br0 = v128.load(cell(scratch, n, KELTNER_RMA_B, j)), br1 = v128.load(cell(scratch, n, KELTNER_RMA_B, j + 2));
+        const mu0 = v128.load(cell(scratch, n, KELTNER_MULT, j)), mu1 = v128.load(cell(scratch, n, KELTNER_MULT, j + 2));
+        let M0 = v128.load(cell(scratch, n, KELTNER_MID, j)), M1 = v128.load(cell(scratch, n, KELTNER_MID, j + 2));
+        let A0 = v128.load(cell(scratch, n, KELTNER_ATR, j)), A1 = v128.load(cell(scratch, n, KELTNER_ATR, j + 2));
         let off = <usize>j * vStride + <usize>t0 * tStride;
         for (let i = t0; i < t1; i++) {
           const tp = f64x2.splat(load<f64>(chunkAt(bars, 0, i - t0))), tr = f64x2.splat(load<f64>(chunkAt(bars, 1, i - t0)));
@@ -614,15 +611,15 @@ export function keltner(io: usize, t: i32, n: i32, params: usize, tStride: usize
           if (o2) st4(o2 + off, vStride, f64x2.sub(M0, f64x2.mul(mu0, A0)), f64x2.sub(M1, f64x2.mul(mu1, A1)));
           off += tStride;
         }
-        v128.store(cell(scratch, n, 5, j), M0); v128.store(cell(scratch, n, 5, j + 2), M1);
-        v128.store(cell(scratch, n, 6, j), A0); v128.store(cell(scratch, n, 6, j + 2), A1);
+        v128.store(cell(scratch, n, KELTNER_MID, j), M0); v128.store(cell(scratch, n, KELTNER_MID, j + 2), M1);
+        v128.store(cell(scratch, n, KELTNER_ATR, j), A0); v128.store(cell(scratch, n, KELTNER_ATR, j + 2), A1);
       }
     }
     for (let j = full; j < n; j++) {
-      const ae = load<f64>(cell(scratch, n, 0, j)), be = load<f64>(cell(scratch, n, 1, j));
-      const ar = load<f64>(cell(scratch, n, 2, j)), br = load<f64>(cell(scratch, n, 3, j));
-      const mult = load<f64>(cell(scratch, n, 4, j));
-      let M = load<f64>(cell(scratch, n, 5, j)), A = load<f64>(cell(scratch, n, 6, j));
+      const ae = load<f64>(cell(scratch, n, KELTNER_EMA_A, j)), be = load<f64>(cell(scratch, n, KELTNER_EMA_B, j));
+      const ar = load<f64>(cell(scratch, n, KELTNER_RMA_A, j)), br = load<f64>(cell(scratch, n, KELTNER_RMA_B, j));
+      const mult = load<f64>(cell(scratch, n, KELTNER_MULT, j));
+      let M = load<f64>(cell(scratch, n, KELTNER_MID, j)), A = load<f64>(cell(scratch, n, KELTNER_ATR, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         M = ewma1(M, load<f64>(chunkAt(bars, 0, i - t0)), ae, be);
@@ -632,7 +629,7 @@ export function keltner(io: usize, t: i32, n: i32, params: usize, tStride: usize
         if (o2) st1(o2 + off, M - mult * A);
         off += tStride;
       }
-      store<f64>(cell(scratch, n, 5, j), M); store<f64>(cell(scratch, n, 6, j), A);
+      store<f64>(cell(scratch, n, KELTNER_MID, j), M); store<f64>(cell(scratch, n, KELTNER_ATR, j), A);
     }
   }
 }
@@ -698,22 +695,22 @@ export function linreg_slope(io: usize, t: i32, n: i32, params: usize, tStride: 
 // Wilder's parabolic SAR as the spec's state machine (starts long at the first valid bar of a run,
 // clamps against the previous bar only, af = min(accel_max, af + accel_step) by comparison). The
 // branches depend on each variant's own path, so it runs scalar per variant in both builds.
-// Slots [psar, psar_dir], each optional. Scratch: 6 arrays of n f64: dir, sar, ep, af, ph, pl.
+// Slots [psar, psar_dir], each optional. Scratch: PSAR_ARRAYS arrays of n f64: dir, sar, ep, af, ph, pl.
 
 export function psar(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
   for (let j = 0; j < n; j++) {
-    store<f64>(cell(scratch, n, 0, j), 0.0);
+    store<f64>(cell(scratch, n, PSAR_DIR, j), 0.0);
     for (let k = 1; k < 6; k++) store<f64>(cell(scratch, n, k, j), NaN);
-    store<f64>(cell(scratch, n, 3, j), paramAt(params, n, 0, j));
+    store<f64>(cell(scratch, n, PSAR_AF, j), paramAt(params, n, 0, j));
   }
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
     for (let j = 0; j < n; j++) {
       const start = paramAt(params, n, 0, j), step = paramAt(params, n, 1, j), amax = paramAt(params, n, 2, j);
-      let dir = load<f64>(cell(scratch, n, 0, j)), sar = load<f64>(cell(scratch, n, 1, j)), ep = load<f64>(cell(scratch, n, 2, j));
-      let af = load<f64>(cell(scratch, n, 3, j)), ph = load<f64>(cell(scratch, n, 4, j)), pl = load<f64>(cell(scratch, n, 5, j));
+      let dir = load<f64>(cell(scratch, n, PSAR_DIR, j)), sar = load<f64>(cell(scratch, n, PSAR_SAR, j)), ep = load<f64>(cell(scratch, n, PSAR_EP, j));
+      let af = load<f64>(cell(scratch, n, PSAR_AF, j)), ph = load<f64>(cell(scratch, n, PSAR_PH, j)), pl = load<f64>(cell(scratch, n, PSAR_PL, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         const hi = ldx(h, i), lo = ldx(l, i);
@@ -754,8 +751,8 @@ export function psar(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
         pl = lo;
         off += tStride;
       }
-      store<f64>(cell(scratch, n, 0, j), dir); store<f64>(cell(scratch, n, 1, j), sar); store<f64>(cell(scratch, n, 2, j), ep);
-      store<f64>(cell(scratch, n, 3, j), af); store<f64>(cell(scratch, n, 4, j), ph); store<f64>(cell(scratch, n, 5, j), pl);
+      store<f64>(cell(scratch, n, PSAR_DIR, j), dir); store<f64>(cell(scratch, n, PSAR_SAR, j), sar); store<f64>(cell(scratch, n, PSAR_EP, j), ep);
+      store<f64>(cell(scratch, n, PSAR_AF, j), af); store<f64>(cell(scratch, n, PSAR_PH, j), ph); store<f64>(cell(scratch, n, PSAR_PL, j), pl);
     }
   }
 }
@@ -768,15 +765,15 @@ export function psar(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
 // TR is computed once per chunk; the first variant of each run of equal windows runs the ATR and
 // leaves it in scratch for the run. The machine branches per variant: scalar per variant.
 // Slots [supertrend, supertrend_dir], each optional.
-// Scratch: 5 arrays of n f64 (ATR, dir, FU, FL, previous close), then 2 × CHUNK f64 (TR, ATR).
+// Scratch: SUPERTREND_ARRAYS arrays of n f64 (ATR, dir, FU, FL, previous close), then 2 × CHUNK f64 (TR, ATR).
 
 export function supertrend(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  const bars = scratch + ((<usize>n * 5) << 3);
+  const bars = scratch + ((<usize>n * SUPERTREND_ARRAYS) << 3);
   for (let j = 0; j < n; j++) {
-    store<f64>(cell(scratch, n, 0, j), NaN);
-    store<f64>(cell(scratch, n, 1, j), 0.0);
+    store<f64>(cell(scratch, n, SUPERTREND_ATR, j), NaN);
+    store<f64>(cell(scratch, n, SUPERTREND_DIR, j), 0.0);
     for (let k = 2; k < 5; k++) store<f64>(cell(scratch, n, k, j), NaN);
   }
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
@@ -785,16 +782,16 @@ export function supertrend(io: usize, t: i32, n: i32, params: usize, tStride: us
     for (let j = 0; j < n; j++) {
       if (leads(params, n, 1, j)) {
         const a = 1.0 / paramAt(params, n, 0, j), b = 1.0 - a;
-        let A = load<f64>(cell(scratch, n, 0, j));
+        let A = load<f64>(cell(scratch, n, SUPERTREND_ATR, j));
         for (let i = t0; i < t1; i++) {
           A = ewma1(A, load<f64>(chunkAt(bars, 0, i - t0)), a, b);
           store<f64>(chunkAt(bars, 1, i - t0), A);
         }
-        store<f64>(cell(scratch, n, 0, j), A);
+        store<f64>(cell(scratch, n, SUPERTREND_ATR, j), A);
       }
       const mult = paramAt(params, n, 1, j);
-      let dir = load<f64>(cell(scratch, n, 1, j)), FU = load<f64>(cell(scratch, n, 2, j));
-      let FL = load<f64>(cell(scratch, n, 3, j)), pc = load<f64>(cell(scratch, n, 4, j));
+      let dir = load<f64>(cell(scratch, n, SUPERTREND_DIR, j)), FU = load<f64>(cell(scratch, n, SUPERTREND_FU, j));
+      let FL = load<f64>(cell(scratch, n, SUPERTREND_FL, j)), pc = load<f64>(cell(scratch, n, SUPERTREND_PC, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         const hi = ldx(h, i), lo = ldx(l, i), cl = ldx(c, i), A = load<f64>(chunkAt(bars, 1, i - t0));
@@ -827,19 +824,19 @@ export function supertrend(io: usize, t: i32, n: i32, params: usize, tStride: us
         if (o1) st1(o1 + off, dir);
         off += tStride;
       }
-      store<f64>(cell(scratch, n, 1, j), dir); store<f64>(cell(scratch, n, 2, j), FU);
-      store<f64>(cell(scratch, n, 3, j), FL); store<f64>(cell(scratch, n, 4, j), pc);
+      store<f64>(cell(scratch, n, SUPERTREND_DIR, j), dir); store<f64>(cell(scratch, n, SUPERTREND_FU, j), FU);
+      store<f64>(cell(scratch, n, SUPERTREND_FL, j), FL); store<f64>(cell(scratch, n, SUPERTREND_PC, j), pc);
     }
   }
 }
 
 // ---------------------------------------------------------------- vortex
 // VMP = |high − low[t−1]|, VMM = |low − high[t−1]| (NaN at 0 or with a NaN operand), ST = ROLLSUM(TR, n);
-// vi_plus = ROLLSUM(VMP, n) / ST, vi_minus = ROLLSUM(VMM, n) / ST, NaN where ST == 0 (§2.1 per lane).
+// vi_plus = ROLLSUM(VMP, n) / ST, vi_minus = ROLLSUM(VMM, n) / ST, NaN where ST == 0 (ROLLSUM per lane).
 // TR, VMP and VMM are shared: computed once per chunk into rings (primitives.ts), so every lane reads
 // the same bits for the incoming and the outgoing term. SIMD: pairs of variants.
 // Slots [vi_plus, vi_minus], each optional.
-// Scratch: 10 arrays of n f64 (S, k, z of the TR, VMP and VMM sums; n), then 3 rings of ringSlots(t) f64.
+// Scratch: VORTEX_ARRAYS arrays of n f64 (S, k, z of the TR, VMP and VMM sums; n), then 3 rings of ringSlots(t) f64.
 
 @inline function ringGather2(ring: usize, mask: i32, i: i32, w0: i32, w1: i32): v128 {
   return f64x2.replace_lane(f64x2.splat(load<f64>(ringAt(ring, mask, i - w0))), 1, load<f64>(ringAt(ring, mask, i - w1)));
@@ -853,12 +850,12 @@ export function vortex(io: usize, t: i32, n: i32, params: usize, tStride: usize,
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
   const R = ringSlots(t), mask = R - 1;
-  const trR = scratch + ((<usize>n * 10) << 3);
+  const trR = scratch + ((<usize>n * VORTEX_ARRAYS) << 3);
   const vpR = trR + (<usize>R << 3);
   const vmR = vpR + (<usize>R << 3);
   for (let j = 0; j < n; j++) {
     for (let k = 0; k < 9; k++) store<f64>(cell(scratch, n, k, j), 0.0);
-    store<f64>(cell(scratch, n, 9, j), paramAt(params, n, 0, j));
+    store<f64>(cell(scratch, n, VORTEX_N, j), paramAt(params, n, 0, j));
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
@@ -871,17 +868,17 @@ export function vortex(io: usize, t: i32, n: i32, params: usize, tStride: usize,
     }
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
-        const nf = v128.load(cell(scratch, n, 9, j));
+        const nf = v128.load(cell(scratch, n, VORTEX_N, j));
         const nm1 = f64x2.sub(nf, f64x2.splat(1.0));
         const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
         let off = <usize>j * vStride + <usize>t0 * tStride;
         for (let i = t0; i < t1; i++) {
           const leave = geMask(i, nf), valid = geMask(i, nm1);
-          const st = rollsumStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j),
+          const st = rollsumStep2(cell(scratch, n, VORTEX_TR, j), cell(scratch, n, VORTEX_TR + 1, j), cell(scratch, n, VORTEX_TR + 2, j),
             f64x2.splat(load<f64>(ringAt(trR, mask, i))), ringGather2(trR, mask, i, w0, w1), leave, valid);
-          const sp = rollsumStep2(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j),
+          const sp = rollsumStep2(cell(scratch, n, VORTEX_VMP, j), cell(scratch, n, VORTEX_VMP + 1, j), cell(scratch, n, VORTEX_VMP + 2, j),
             f64x2.splat(load<f64>(ringAt(vpR, mask, i))), ringGather2(vpR, mask, i, w0, w1), leave, valid);
-          const sm = rollsumStep2(cell(scratch, n, 6, j), cell(scratch, n, 7, j), cell(scratch, n, 8, j),
+          const sm = rollsumStep2(cell(scratch, n, VORTEX_VMM, j), cell(scratch, n, VORTEX_VMM + 1, j), cell(scratch, n, VORTEX_VMM + 2, j),
             f64x2.splat(load<f64>(ringAt(vmR, mask, i))), ringGather2(vmR, mask, i, w0, w1), leave, valid);
           if (o0) st2(o0 + off, vStride, ratio2(sp, st));
           if (o1) st2(o1 + off, vStride, ratio2(sm, st));
@@ -890,15 +887,15 @@ export function vortex(io: usize, t: i32, n: i32, params: usize, tStride: usize,
       }
     }
     for (let j = full; j < n; j++) {
-      const w = <i32>load<f64>(cell(scratch, n, 9, j));
+      const w = <i32>load<f64>(cell(scratch, n, VORTEX_N, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         const leaving = i >= w, valid = i >= w - 1;
-        const st = rollsumStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j),
+        const st = rollsumStep1(cell(scratch, n, VORTEX_TR, j), cell(scratch, n, VORTEX_TR + 1, j), cell(scratch, n, VORTEX_TR + 2, j),
           load<f64>(ringAt(trR, mask, i)), leaving ? load<f64>(ringAt(trR, mask, i - w)) : 0.0, leaving, valid);
-        const sp = rollsumStep1(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j),
+        const sp = rollsumStep1(cell(scratch, n, VORTEX_VMP, j), cell(scratch, n, VORTEX_VMP + 1, j), cell(scratch, n, VORTEX_VMP + 2, j),
           load<f64>(ringAt(vpR, mask, i)), leaving ? load<f64>(ringAt(vpR, mask, i - w)) : 0.0, leaving, valid);
-        const sm = rollsumStep1(cell(scratch, n, 6, j), cell(scratch, n, 7, j), cell(scratch, n, 8, j),
+        const sm = rollsumStep1(cell(scratch, n, VORTEX_VMM, j), cell(scratch, n, VORTEX_VMM + 1, j), cell(scratch, n, VORTEX_VMM + 2, j),
           load<f64>(ringAt(vmR, mask, i)), leaving ? load<f64>(ringAt(vmR, mask, i - w)) : 0.0, leaving, valid);
         if (o0) st1(o0 + off, st == 0 ? NaN : sp / st);
         if (o1) st1(o1 + off, st == 0 ? NaN : sm / st);

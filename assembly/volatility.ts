@@ -1,9 +1,10 @@
-// Kernels of the `volatility` group (indicators.md §5). Signature and chunking as in ma.ts.
+// Kernels of the `volatility` group. Signature and chunking as in ma.ts.
 import { CHUNK, outgoingA, outgoingB, span, tileStep, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
+import { ATR_A, ATR_ARRAYS, ATR_B, ATR_Y, HV_ANN, HV_ARRAYS, HV_N, HV_VAR } from './scratch';
 import { ewma1, ewma2, rollvarStep1, rollvarStep2 } from './primitives';
 import { lnShared } from './mathlog';
 
-/** TR (§2.9) at bar i; the current close is not used, a missing previous close falls back to high − low. */
+/** True range at bar i; the current close is not used, a missing previous close falls back to high − low. */
 @inline export function trueRangeAt(h: usize, l: usize, c: usize, i: i32): f64 {
   const hi = ldx(h, i), lo = ldx(l, i);
   if (hi != hi || lo != lo) return NaN;
@@ -32,17 +33,17 @@ export function tr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vSt
 }
 
 // ---------------------------------------------------------------- atr: RMA(TR, n)
-// Scratch: 3 arrays of n f64 (a, b, y), then CHUNK f64 of the chunk's TR, shared by every variant.
+// Scratch: ATR_ARRAYS arrays of n f64 (a, b, y), then CHUNK f64 of the chunk's TR, shared by every variant.
 
 export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const out = outPtr(io, 0);
-  const trs = scratch + ((<usize>n * 3) << 3);
+  const trs = scratch + ((<usize>n * ATR_ARRAYS) << 3);
   for (let j = 0; j < n; j++) {
     const a = 1.0 / paramAt(params, n, 0, j);
-    store<f64>(cell(scratch, n, 0, j), a);
-    store<f64>(cell(scratch, n, 1, j), 1.0 - a);
-    store<f64>(cell(scratch, n, 2, j), NaN);
+    store<f64>(cell(scratch, n, ATR_A, j), a);
+    store<f64>(cell(scratch, n, ATR_B, j), 1.0 - a);
+    store<f64>(cell(scratch, n, ATR_Y, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
@@ -51,9 +52,9 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(h, l, c, i));
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
-        const a0 = v128.load(cell(scratch, n, 0, j)), a1 = v128.load(cell(scratch, n, 0, j + 2));
-        const b0 = v128.load(cell(scratch, n, 1, j)), b1 = v128.load(cell(scratch, n, 1, j + 2));
-        let y0 = v128.load(cell(scratch, n, 2, j)), y1 = v128.load(cell(scratch, n, 2, j + 2));
+        const a0 = v128.load(cell(scratch, n, ATR_A, j)), a1 = v128.load(cell(scratch, n, ATR_A, j + 2));
+        const b0 = v128.load(cell(scratch, n, ATR_B, j)), b1 = v128.load(cell(scratch, n, ATR_B, j + 2));
+        let y0 = v128.load(cell(scratch, n, ATR_Y, j)), y1 = v128.load(cell(scratch, n, ATR_Y, j + 2));
         let o = out + <usize>j * vStride + <usize>t0 * tStride;
         for (let i = t0; i < t1; i++) {
           const x = f64x2.splat(load<f64>(trs + (<usize>(i - t0) << 3)));
@@ -62,25 +63,25 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           st4(o, vStride, y0, y1);
           o += tStride;
         }
-        v128.store(cell(scratch, n, 2, j), y0); v128.store(cell(scratch, n, 2, j + 2), y1);
+        v128.store(cell(scratch, n, ATR_Y, j), y0); v128.store(cell(scratch, n, ATR_Y, j + 2), y1);
       }
     }
     for (let j = full; j < n; j++) {
-      const a = load<f64>(cell(scratch, n, 0, j)), b = load<f64>(cell(scratch, n, 1, j));
-      let y = load<f64>(cell(scratch, n, 2, j));
+      const a = load<f64>(cell(scratch, n, ATR_A, j)), b = load<f64>(cell(scratch, n, ATR_B, j));
+      let y = load<f64>(cell(scratch, n, ATR_Y, j));
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         y = ewma1(y, load<f64>(trs + (<usize>(i - t0) << 3)), a, b);
         st1(o, y);
         o += tStride;
       }
-      store<f64>(cell(scratch, n, 2, j), y);
+      store<f64>(cell(scratch, n, ATR_Y, j), y);
     }
   }
 }
 
 // ---------------------------------------------------------------- rolling variance family
-// One block engine, `rollvarChunk` / `rollvarBlock4`, steps ROLLVAR (§2.3) for a set of windows
+// One block engine, `rollvarChunk` / `rollvarBlock4`, steps ROLLVAR (population variance) for a set of windows
 // over one time chunk. variance/stddev (rollvar) store its results straight into the outputs, one
 // window per variant; bbands stores them into a table, one column per distinct window (see below).
 //
@@ -294,8 +295,8 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // Phase 2 skips the NaN canonicalisation of basis/upper/lower when no table cell of the step can
 // be NaN (every block on the clean path with var > −1e−12, every mult finite).
 // Time steps: TIME_MAJOR BB_ROWS bars, phase 2 row by row (block by block where a NaN is possible)
-// so each output row is written left to right; short steps keep the output stores close to the division-bound phase 1 so the two
-// overlap (1M bars × 123 variants: 32-bar steps 448 ms, 2–4-bar steps 390–400 ms). VARIANT_MAJOR
+// so each output row is written left to right; short steps keep the output stores close to the
+// division-bound phase 1 so the two overlap (steps of 2–4 bars beat 32-bar ones). VARIANT_MAJOR
 // steps CHUNK bars, phase 2 block by block. The table never holds more than CHUNK rows.
 
 /** Narrows lanes [a0, a1] | [b0, b1] and stores them for four variants: canonical NaN unless `fin`. */
@@ -515,21 +516,21 @@ export function rollvar(io: usize, t: i32, n: i32, params: usize, tStride: usize
 
 // ---------------------------------------------------------------- hv
 // R[t] = ln(src[t] / src[t−1]) (NaN at 0, for NaN or non-positive prices), hv = (sqrt(ROLLVAR(R, n))·sqrt(ann))·100.
-// Scratch: 6 arrays of n f64 (S, Q, k, z, n, sqrt(ann)), then T f64 of R, computed once per call.
+// Scratch: HV_ARRAYS arrays of n f64 (S, Q, k, z, n, sqrt(ann)), then T f64 of R, computed once per call.
 
 export function hv(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const out = outPtr(io, 0);
-  const R = scratch + ((<usize>n * 6) << 3);
+  const R = scratch + ((<usize>n * HV_ARRAYS) << 3);
   store<f64>(R, NaN);
   for (let i = 1; i < t; i++) {
     const a = ldx(x, i), b = ldx(x, i - 1);
     store<f64>(R + (<usize>i << 3), (a != a || b != b || a <= 0 || b <= 0) ? NaN : lnShared(a / b));
   }
   for (let j = 0; j < n; j++) {
-    for (let a = 0; a < 4; a++) store<f64>(cell(scratch, n, a, j), 0.0);
-    store<f64>(cell(scratch, n, 4, j), paramAt(params, n, 0, j));
-    store<f64>(cell(scratch, n, 5, j), Math.sqrt(paramAt(params, n, 1, j)));
+    for (let a = HV_VAR; a < HV_N; a++) store<f64>(cell(scratch, n, a, j), 0.0);
+    store<f64>(cell(scratch, n, HV_N, j), paramAt(params, n, 0, j));
+    store<f64>(cell(scratch, n, HV_ANN, j), Math.sqrt(paramAt(params, n, 1, j)));
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
@@ -537,28 +538,28 @@ export function hv(io: usize, t: i32, n: i32, params: usize, tStride: usize, vSt
     const t1 = min(t, t0 + step);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
-        const nf = v128.load(cell(scratch, n, 4, j));
-        const ann = v128.load(cell(scratch, n, 5, j));
+        const nf = v128.load(cell(scratch, n, HV_N, j));
+        const ann = v128.load(cell(scratch, n, HV_ANN, j));
         const nm1 = f64x2.sub(nf, f64x2.splat(1.0));
         const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
         let o = out + <usize>j * vStride + <usize>t0 * tStride;
         for (let i = t0; i < t1; i++) {
           const v = f64x2.splat(load<f64>(R + (<usize>i << 3)));
           const u = f64x2.replace_lane(f64x2.splat(load<f64>(R + (<usize>max(i - w0, 0) << 3))), 1, load<f64>(R + (<usize>max(i - w1, 0) << 3)));
-          const vr = rollvarStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), cell(scratch, n, 3, j), v, u, geMask(i, nf), geMask(i, nm1), nf);
+          const vr = rollvarStep2(cell(scratch, n, HV_VAR, j), cell(scratch, n, HV_VAR + 1, j), cell(scratch, n, HV_VAR + 2, j), cell(scratch, n, HV_VAR + 3, j), v, u, geMask(i, nf), geMask(i, nm1), nf);
           st2(o, vStride, f64x2.mul(f64x2.mul(f64x2.sqrt(vr), ann), f64x2.splat(100.0)));
           o += tStride;
         }
       }
     }
     for (let j = full; j < n; j++) {
-      const nf = load<f64>(cell(scratch, n, 4, j));
-      const ann = load<f64>(cell(scratch, n, 5, j));
+      const nf = load<f64>(cell(scratch, n, HV_N, j));
+      const ann = load<f64>(cell(scratch, n, HV_ANN, j));
       const w = <i32>nf;
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         const leaving = i >= w;
-        const vr = rollvarStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), cell(scratch, n, 3, j),
+        const vr = rollvarStep1(cell(scratch, n, HV_VAR, j), cell(scratch, n, HV_VAR + 1, j), cell(scratch, n, HV_VAR + 2, j), cell(scratch, n, HV_VAR + 3, j),
           load<f64>(R + (<usize>i << 3)), leaving ? load<f64>(R + (<usize>(i - w) << 3)) : 0.0, leaving, i >= w - 1, nf);
         st1(o, Math.sqrt(vr) * ann * 100.0);
         o += tStride;

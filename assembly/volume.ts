@@ -1,16 +1,20 @@
-// Kernels of the `volume` group (indicators.md §8). Signature, chunking and lane layout as in ma.ts:
+// Kernels of the `volume` group. Signature, chunking and lane layout as in ma.ts:
 // lane 0 = variant j, lane 1 = variant j + 1 of one f64x2; blocks of variants walk a time chunk with
 // their state in registers or scratch, the variants left over (all of them in the scalar build) run
 // through a scalar tail with the same operations in the same order; state survives in scratch between
 // chunks. Series shared by every variant of a call (TP·volume, money flows, DIFF(AD)) are computed
 // once per chunk into rings (primitives.ts), so every lane reads the same bits.
-// All divisions with a denominator that can be zero are guarded: NaN where it is ±0 (§1.5.5).
+// All divisions with a denominator that can be zero are guarded: NaN where it is exactly ±0 (no epsilon).
 import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2, tileStep } from './lanes';
+import {
+  CMF_ARRAYS, CMF_DEN, CMF_N, CMF_NUM, MFI_ARRAYS, MFI_N, MFI_NEG, MFI_POS, MFI_W, VOLUME_SMA_N, VOLUME_SMA_SUM, VWAP_ARRAYS, VWAP_DEN,
+  VWAP_MULT, VWAP_N, VWAP_NUM, VWAP_VAR,
+} from './scratch';
 import {
   NO_NZ, leaving1, leaving2, one2, resetAged1, resetAged2, ringAt, ringSlots, rollsumStep1, rollsumStep2, rollvarStep1, rollvarStep2, st4masked, validAged1,
 } from './primitives';
 
-/** TP (§2.9): ((high + low) + close) / 3 in binary64; NaN if any is NaN. */
+/** Typical price: ((high + low) + close) / 3 in binary64; NaN if any is NaN. */
 @inline function tpAt(h: usize, l: usize, c: usize, i: i32): f64 {
   return (ldx(h, i) + ldx(l, i) + ldx(c, i)) / 3.0;
 }
@@ -81,14 +85,14 @@ export function obv(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 }
 
 // ---------------------------------------------------------------- volume_sma: ROLLMEAN(volume, n)
-// Scratch: 4 arrays of n f64: S, k, z, n. Lanes gather the outgoing volume[t − n] per variant.
+// Scratch: VOLUME_SMA_ARRAYS arrays of n f64: S, k, z, n. Lanes gather the outgoing volume[t − n] per variant.
 
 export function volume_sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_VOLUME);
   const out = outPtr(io, 0);
   for (let j = 0; j < n; j++) {
     for (let a = 0; a < 3; a++) store<f64>(cell(scratch, n, a, j), 0.0);
-    store<f64>(cell(scratch, n, 3, j), paramAt(params, n, 0, j));
+    store<f64>(cell(scratch, n, VOLUME_SMA_N, j), paramAt(params, n, 0, j));
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
@@ -96,12 +100,12 @@ export function volume_sma(io: usize, t: i32, n: i32, params: usize, tStride: us
     const t1 = min(t, t0 + CHUNK);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
-        const nf = v128.load(cell(scratch, n, 3, j));
+        const nf = v128.load(cell(scratch, n, VOLUME_SMA_N, j));
         const nm1 = f64x2.sub(nf, one2());
         const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
         let o = out + <usize>j * vStride + <usize>t0 * tStride;
         for (let i = t0; i < t1; i++) {
-          const s = rollsumStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j),
+          const s = rollsumStep2(cell(scratch, n, VOLUME_SMA_SUM, j), cell(scratch, n, VOLUME_SMA_SUM + 1, j), cell(scratch, n, VOLUME_SMA_SUM + 2, j),
             f64x2.splat(ldx(x, i)), gather2(back(x, i, w0), back(x, i, w1)), geMask(i, nf), geMask(i, nm1));
           st2(o, vStride, f64x2.div(s, nf));
           o += tStride;
@@ -109,11 +113,11 @@ export function volume_sma(io: usize, t: i32, n: i32, params: usize, tStride: us
       }
     }
     for (let j = full; j < n; j++) {
-      const nf = load<f64>(cell(scratch, n, 3, j));
+      const nf = load<f64>(cell(scratch, n, VOLUME_SMA_N, j));
       const w = <i32>nf;
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
-        const s = rollsumStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j), ldx(x, i), i >= w ? ldx(x, i - w) : 0.0, i >= w, i >= w - 1);
+        const s = rollsumStep1(cell(scratch, n, VOLUME_SMA_SUM, j), cell(scratch, n, VOLUME_SMA_SUM + 1, j), cell(scratch, n, VOLUME_SMA_SUM + 2, j), ldx(x, i), i >= w ? ldx(x, i - w) : 0.0, i >= w, i >= w - 1);
         st1(o, s / nf);
         o += tStride;
       }
@@ -124,17 +128,17 @@ export function volume_sma(io: usize, t: i32, n: i32, params: usize, tStride: us
 // ---------------------------------------------------------------- cmf: ROLLSUM(DIFF(AD), n) / ROLLSUM(volume, n)
 // The AD line and its difference M are shared: computed once per chunk into a ring of M (the running
 // AD value and the previous bar's AD survive in two scratch cells). NaN where the volume sum is ±0.
-// Scratch: 7 arrays of n f64 (S, k, z of the M sum; S, k, z of the volume sum; n), 2 cells, ring of M.
+// Scratch: CMF_ARRAYS arrays of n f64 (S, k, z of the M sum; S, k, z of the volume sum; n), 2 cells, ring of M.
 
 export function cmf(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
   const out = outPtr(io, 0);
-  const state = scratch + ((<usize>n * 7) << 3);   // [0] running AD, [1] AD of the previous bar
+  const state = scratch + ((<usize>n * CMF_ARRAYS) << 3);   // [0] running AD, [1] AD of the previous bar
   const ring = state + 16;
   const mask = ringSlots(t) - 1;
   for (let j = 0; j < n; j++) {
     for (let a = 0; a < 6; a++) store<f64>(cell(scratch, n, a, j), 0.0);
-    store<f64>(cell(scratch, n, 6, j), paramAt(params, n, 0, j));
+    store<f64>(cell(scratch, n, CMF_N, j), paramAt(params, n, 0, j));
   }
   store<f64>(state, NaN);
   store<f64>(state + 8, NaN);
@@ -152,15 +156,15 @@ export function cmf(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     store<f64>(state + 8, prev);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
-        const nf = v128.load(cell(scratch, n, 6, j));
+        const nf = v128.load(cell(scratch, n, CMF_N, j));
         const nm1 = f64x2.sub(nf, one2());
         const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
         let o = out + <usize>j * vStride + <usize>t0 * tStride;
         for (let i = t0; i < t1; i++) {
           const leave = geMask(i, nf), valid = geMask(i, nm1);
-          const num = rollsumStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j),
+          const num = rollsumStep2(cell(scratch, n, CMF_NUM, j), cell(scratch, n, CMF_NUM + 1, j), cell(scratch, n, CMF_NUM + 2, j),
             f64x2.splat(load<f64>(ringAt(ring, mask, i))), ringGather2(ring, mask, i, w0, w1), leave, valid);
-          const den = rollsumStep2(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j),
+          const den = rollsumStep2(cell(scratch, n, CMF_DEN, j), cell(scratch, n, CMF_DEN + 1, j), cell(scratch, n, CMF_DEN + 2, j),
             f64x2.splat(ldx(vol, i)), gather2(back(vol, i, w0), back(vol, i, w1)), leave, valid);
           st2(o, vStride, ratio2(num, den));
           o += tStride;
@@ -168,13 +172,13 @@ export function cmf(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       }
     }
     for (let j = full; j < n; j++) {
-      const w = <i32>load<f64>(cell(scratch, n, 6, j));
+      const w = <i32>load<f64>(cell(scratch, n, CMF_N, j));
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
         const leaving = i >= w, valid = i >= w - 1;
-        const num = rollsumStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j),
+        const num = rollsumStep1(cell(scratch, n, CMF_NUM, j), cell(scratch, n, CMF_NUM + 1, j), cell(scratch, n, CMF_NUM + 2, j),
           load<f64>(ringAt(ring, mask, i)), leaving ? load<f64>(ringAt(ring, mask, i - w)) : 0.0, leaving, valid);
-        const den = rollsumStep1(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j),
+        const den = rollsumStep1(cell(scratch, n, CMF_DEN, j), cell(scratch, n, CMF_DEN + 1, j), cell(scratch, n, CMF_DEN + 2, j),
           ldx(vol, i), leaving ? ldx(vol, i - w) : 0.0, leaving, valid);
         st1(o, ratio1(num, den));
         o += tStride;
@@ -191,7 +195,7 @@ export function cmf(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // their ages (primitives.ts, shared-series ROLLSUM), so a lane keeps only SP and SN.
 // SIMD: blocks of four variants (two f64x2 per sum), state in registers along the chunk; the scalar
 // tail performs the same operations per variant. Warm-up n (no flow on the first bar).
-// Scratch: 4 arrays of n f64 (SP, SN, n, n as i32), the POS and NEG rings, then 3 × CHUNK f64 of
+// Scratch: MFI_ARRAYS arrays of n f64 (SP, SN, n, n as i32), the POS and NEG rings, then 3 × CHUNK f64 of
 // ages (NaN, non-zero POS, non-zero NEG) of the chunk's bars. The integer windows are stored, not
 // converted in the loop: V8 would sink the conversion into the time loop, and its cvtsi2sd merges a
 // register the loop writes last, chaining the steps.
@@ -209,15 +213,15 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
   const out = outPtr(io, 0);
   const R = ringSlots(t), mask = R - 1;
-  const posR = scratch + ((<usize>n * 4) << 3);
+  const posR = scratch + ((<usize>n * MFI_ARRAYS) << 3);
   const negR = posR + (<usize>R << 3);
   const ageNaN = negR + (<usize>R << 3), ageP = ageNaN + (<usize>CHUNK << 3), ageN = ageP + (<usize>CHUNK << 3);
   for (let j = 0; j < n; j++) {
     const w = paramAt(params, n, 0, j);
-    store<f64>(cell(scratch, n, 0, j), 0.0);
-    store<f64>(cell(scratch, n, 1, j), 0.0);
-    store<f64>(cell(scratch, n, 2, j), w);
-    store<i32>(cell(scratch, n, 3, j), <i32>w);
+    store<f64>(cell(scratch, n, MFI_POS, j), 0.0);
+    store<f64>(cell(scratch, n, MFI_NEG, j), 0.0);
+    store<f64>(cell(scratch, n, MFI_N, j), w);
+    store<i32>(cell(scratch, n, MFI_W, j), <i32>w);
   }
   let lastNaN = -1, lastP = NO_NZ, lastN = NO_NZ;
   let full = 0;
@@ -245,11 +249,11 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     }
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
-        const nfA = v128.load(cell(scratch, n, 2, j)), nfB = v128.load(cell(scratch, n, 2, j + 2));
-        const w0 = load<i32>(cell(scratch, n, 3, j)), w1 = load<i32>(cell(scratch, n, 3, j + 1));
-        const w2 = load<i32>(cell(scratch, n, 3, j + 2)), w3 = load<i32>(cell(scratch, n, 3, j + 3));
-        let spA = v128.load(cell(scratch, n, 0, j)), spB = v128.load(cell(scratch, n, 0, j + 2));
-        let snA = v128.load(cell(scratch, n, 1, j)), snB = v128.load(cell(scratch, n, 1, j + 2));
+        const nfA = v128.load(cell(scratch, n, MFI_N, j)), nfB = v128.load(cell(scratch, n, MFI_N, j + 2));
+        const w0 = load<i32>(cell(scratch, n, MFI_W, j)), w1 = load<i32>(cell(scratch, n, MFI_W, j + 1));
+        const w2 = load<i32>(cell(scratch, n, MFI_W, j + 2)), w3 = load<i32>(cell(scratch, n, MFI_W, j + 3));
+        let spA = v128.load(cell(scratch, n, MFI_POS, j)), spB = v128.load(cell(scratch, n, MFI_POS, j + 2));
+        let snA = v128.load(cell(scratch, n, MFI_NEG, j)), snB = v128.load(cell(scratch, n, MFI_NEG, j + 2));
         let o = out + <usize>j * vStride + <usize>t0 * tStride;
         let tf = f64x2.splat(<f64>t0);   // the bar index in f64 lanes, counted rather than converted
         for (let i = t0; i < t1; i++) {
@@ -268,14 +272,14 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           o += tStride;
           tf = f64x2.add(tf, one2());
         }
-        v128.store(cell(scratch, n, 0, j), spA); v128.store(cell(scratch, n, 0, j + 2), spB);
-        v128.store(cell(scratch, n, 1, j), snA); v128.store(cell(scratch, n, 1, j + 2), snB);
+        v128.store(cell(scratch, n, MFI_POS, j), spA); v128.store(cell(scratch, n, MFI_POS, j + 2), spB);
+        v128.store(cell(scratch, n, MFI_NEG, j), snA); v128.store(cell(scratch, n, MFI_NEG, j + 2), snB);
       }
     }
     for (let j = full; j < n; j++) {
-      const nf = load<f64>(cell(scratch, n, 2, j));
-      const w = load<i32>(cell(scratch, n, 3, j));
-      let sp = load<f64>(cell(scratch, n, 0, j)), sn = load<f64>(cell(scratch, n, 1, j));
+      const nf = load<f64>(cell(scratch, n, MFI_N, j));
+      const w = load<i32>(cell(scratch, n, MFI_W, j));
+      let sp = load<f64>(cell(scratch, n, MFI_POS, j)), sn = load<f64>(cell(scratch, n, MFI_NEG, j));
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       let tf = <f64>t0;
       for (let i = t0; i < t1; i++) {
@@ -288,7 +292,7 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         o += tStride;
         tf += 1.0;
       }
-      store<f64>(cell(scratch, n, 0, j), sp); store<f64>(cell(scratch, n, 1, j), sn);
+      store<f64>(cell(scratch, n, MFI_POS, j), sp); store<f64>(cell(scratch, n, MFI_NEG, j), sn);
     }
   }
 }
@@ -298,7 +302,7 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // are shared: computed once per chunk into rings. The deviation form adds E = TP − vwap (per variant,
 // kept in a per-variant ring so E[t − n] is read back exactly), sd = ROLLSTD(E, n),
 // upper / lower = vwap ± (mult·sd). Slots: vwap alone, or [upper, vwap, lower, stdev].
-// Scratch: 12 arrays of n f64 (S, k, z of TP·volume; S, k, z of volume; n; mult; S, Q, k, z of E),
+// Scratch: VWAP_ARRAYS arrays of n f64 (S, k, z of TP·volume; S, k, z of volume; n; mult; S, Q, k, z of E),
 // the TP·volume and TP rings, then (deviation only) n rings of E.
 
 @inline const E_RING_MAX: i32 = 2048;   // > 2000, the window bound: E[t − n] is never overwritten
@@ -312,14 +316,14 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
   const oUp = dev ? outPtr(io, 0) : 0, oV = outPtr(io, dev ? 1 : 0), oLo = dev ? outPtr(io, 2) : 0, oSd = dev ? outPtr(io, 3) : 0;
   const R = ringSlots(t), mask = R - 1;
-  const pvR = scratch + ((<usize>n * 12) << 3);
+  const pvR = scratch + ((<usize>n * VWAP_ARRAYS) << 3);
   const tpR = pvR + (<usize>R << 3);
   const ER = eRingSlots(t), emask = ER - 1;
   const eR = tpR + (<usize>R << 3);
   for (let j = 0; j < n; j++) {
     for (let a = 0; a < 12; a++) store<f64>(cell(scratch, n, a, j), 0.0);
-    store<f64>(cell(scratch, n, 6, j), paramAt(params, n, 0, j));
-    store<f64>(cell(scratch, n, 7, j), dev ? paramAt(params, n, 1, j) : 0.0);
+    store<f64>(cell(scratch, n, VWAP_N, j), paramAt(params, n, 0, j));
+    store<f64>(cell(scratch, n, VWAP_MULT, j), dev ? paramAt(params, n, 1, j) : 0.0);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
@@ -332,8 +336,8 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     }
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
-        const nf = v128.load(cell(scratch, n, 6, j));
-        const mult = v128.load(cell(scratch, n, 7, j));
+        const nf = v128.load(cell(scratch, n, VWAP_N, j));
+        const mult = v128.load(cell(scratch, n, VWAP_MULT, j));
         const nm1 = f64x2.sub(nf, one2());
         const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
         const e0 = eR + ((<usize>j * <usize>ER) << 3), e1 = e0 + (<usize>ER << 3);
@@ -341,9 +345,9 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         for (let i = t0; i < t1; i++) {
           const off = base + <usize>i * tStride;
           const leave = geMask(i, nf), valid = geMask(i, nm1);
-          const num = rollsumStep2(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j),
+          const num = rollsumStep2(cell(scratch, n, VWAP_NUM, j), cell(scratch, n, VWAP_NUM + 1, j), cell(scratch, n, VWAP_NUM + 2, j),
             f64x2.splat(load<f64>(ringAt(pvR, mask, i))), ringGather2(pvR, mask, i, w0, w1), leave, valid);
-          const den = rollsumStep2(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j),
+          const den = rollsumStep2(cell(scratch, n, VWAP_DEN, j), cell(scratch, n, VWAP_DEN + 1, j), cell(scratch, n, VWAP_DEN + 2, j),
             f64x2.splat(ldx(vol, i)), gather2(back(vol, i, w0), back(vol, i, w1)), leave, valid);
           const vw = ratio2(num, den);
           if (oV) st2(oV + off, vStride, vw);
@@ -352,7 +356,7 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
             const eOut = f64x2.replace_lane(f64x2.splat(load<f64>(ringAt(e0, emask, i - w0))), 1, load<f64>(ringAt(e1, emask, i - w1)));
             store<f64>(ringAt(e0, emask, i), f64x2.extract_lane(e, 0));
             store<f64>(ringAt(e1, emask, i), f64x2.extract_lane(e, 1));
-            const vr = rollvarStep2(cell(scratch, n, 8, j), cell(scratch, n, 9, j), cell(scratch, n, 10, j), cell(scratch, n, 11, j), e, eOut, leave, valid, nf);
+            const vr = rollvarStep2(cell(scratch, n, VWAP_VAR, j), cell(scratch, n, VWAP_VAR + 1, j), cell(scratch, n, VWAP_VAR + 2, j), cell(scratch, n, VWAP_VAR + 3, j), e, eOut, leave, valid, nf);
             const sd = f64x2.sqrt(vr);
             if (oUp) st2(oUp + off, vStride, f64x2.add(vw, f64x2.mul(mult, sd)));
             if (oLo) st2(oLo + off, vStride, f64x2.sub(vw, f64x2.mul(mult, sd)));
@@ -362,17 +366,17 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       }
     }
     for (let j = full; j < n; j++) {
-      const nf = load<f64>(cell(scratch, n, 6, j));
-      const mult = load<f64>(cell(scratch, n, 7, j));
+      const nf = load<f64>(cell(scratch, n, VWAP_N, j));
+      const mult = load<f64>(cell(scratch, n, VWAP_MULT, j));
       const w = <i32>nf;
       const e0 = eR + ((<usize>j * <usize>ER) << 3);
       const base = <usize>j * vStride;
       for (let i = t0; i < t1; i++) {
         const off = base + <usize>i * tStride;
         const leaving = i >= w, valid = i >= w - 1;
-        const num = rollsumStep1(cell(scratch, n, 0, j), cell(scratch, n, 1, j), cell(scratch, n, 2, j),
+        const num = rollsumStep1(cell(scratch, n, VWAP_NUM, j), cell(scratch, n, VWAP_NUM + 1, j), cell(scratch, n, VWAP_NUM + 2, j),
           load<f64>(ringAt(pvR, mask, i)), leaving ? load<f64>(ringAt(pvR, mask, i - w)) : 0.0, leaving, valid);
-        const den = rollsumStep1(cell(scratch, n, 3, j), cell(scratch, n, 4, j), cell(scratch, n, 5, j),
+        const den = rollsumStep1(cell(scratch, n, VWAP_DEN, j), cell(scratch, n, VWAP_DEN + 1, j), cell(scratch, n, VWAP_DEN + 2, j),
           ldx(vol, i), leaving ? ldx(vol, i - w) : 0.0, leaving, valid);
         const vw = ratio1(num, den);
         if (oV) st1(oV + off, vw);
@@ -380,7 +384,7 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           const e = load<f64>(ringAt(tpR, mask, i)) - vw;
           const eOut = leaving ? load<f64>(ringAt(e0, emask, i - w)) : 0.0;
           store<f64>(ringAt(e0, emask, i), e);
-          const vr = rollvarStep1(cell(scratch, n, 8, j), cell(scratch, n, 9, j), cell(scratch, n, 10, j), cell(scratch, n, 11, j), e, eOut, leaving, valid, nf);
+          const vr = rollvarStep1(cell(scratch, n, VWAP_VAR, j), cell(scratch, n, VWAP_VAR + 1, j), cell(scratch, n, VWAP_VAR + 2, j), cell(scratch, n, VWAP_VAR + 3, j), e, eOut, leaving, valid, nf);
           const sd = Math.sqrt(vr);
           if (oUp) st1(oUp + off, vw + mult * sd);
           if (oLo) st1(oLo + off, vw - mult * sd);

@@ -1,4 +1,4 @@
-/** The process-wide registry (engine.md §2): built once, validated fail-fast, deep-frozen. */
+/** The process-wide registry: built once, validated fail-fast, deep-frozen. */
 import { RegistryDefinitionError, UnknownIndicatorError } from '../errors.js';
 import { closestNames } from '../options.js';
 import { deepFreeze } from '../util/index.js';
@@ -30,7 +30,11 @@ function fail(indicatorId: string, field: string, value: unknown, expected: stri
   throw new RegistryDefinitionError({ indicatorId, field, value, expected });
 }
 
-/** Checks one definition against [R1]–[R6]; throws RegistryDefinitionError on the first violation. */
+/**
+ * Checks one definition (id form, params and their bounds, axes, inputs and source values, outputs,
+ * warm-ups, kernel binding); each `fail` call names the field and what it must be. Throws
+ * RegistryDefinitionError on the first violation.
+ */
 export function validateDefinition(def: IndicatorDef): void {
   const id = def.id;
   if (typeof id !== 'string' || id !== id.trim().toLowerCase() || !/^[a-z0-9_-]+\.[a-z0-9_.-]+$/.test(id)) fail(String(id), 'id', id, 'a trimmed lower-case id <group>.<name>');

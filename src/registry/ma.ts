@@ -1,6 +1,6 @@
 /** Registry definitions of the `ma` group (indicators.md). Numbers come from the spec's indicators.yaml. */
 import { defineIndicator, defineKernel, KERNEL_TILE, SRC7 } from './types.js';
-import { EWMA_ARRAYS, EWMA_Y1 } from './scratch.js';
+import { EWMA_ARRAYS, EWMA_Y1, HMA_ARRAYS, SMA_ARRAYS, VWMA_ARRAYS, WMA_ARRAYS, ZLEMA_ARRAYS } from './scratch.js';
 import {
   referenceDema, referenceEma, referenceHma, referenceRma, referenceSma, referenceTema, referenceVwma, referenceWma, referenceZlema,
 } from '../reference/ma.js';
@@ -22,13 +22,13 @@ const EMA = defineKernel({ name: 'ema', params: ['window'], slots: ['value'], re
 const RMA = defineKernel({ name: 'rma', params: ['window'], slots: ['value'], reference: referenceRma, scratchBytes: EWMA_SCRATCH, timeSplit: EWMA_SPLIT });
 const DEMA = defineKernel({ name: 'dema', params: ['window'], slots: ['value'], reference: referenceDema, scratchBytes: (n) => f64s(EWMA_ARRAYS, n) });
 const TEMA = defineKernel({ name: 'tema', params: ['window'], slots: ['value'], reference: referenceTema, scratchBytes: (n) => f64s(EWMA_ARRAYS, n) });
-const ZLEMA = defineKernel({ name: 'zlema', params: ['window'], slots: ['value'], reference: referenceZlema, scratchBytes: (n) => f64s(4, n) });
+const ZLEMA = defineKernel({ name: 'zlema', params: ['window'], slots: ['value'], reference: referenceZlema, scratchBytes: (n) => f64s(ZLEMA_ARRAYS, n) });
 /** The window bound of ma.sma (assembly/ma.ts SMA_NMAX): the exact-sum tables reach that far back. */
 const SMA_NMAX = 2000;
-const SMA = defineKernel({ name: 'sma', params: ['window'], slots: ['value'], reference: referenceSma, scratchBytes: (n, t) => f64s(4, n) + 2 * (t + 1 + SMA_NMAX) * 8 });
-const WMA = defineKernel({ name: 'wma', params: ['window'], slots: ['value'], reference: referenceWma, scratchBytes: (n) => f64s(4, n) });
-const HMA = defineKernel({ name: 'hma', params: ['window'], slots: ['value'], reference: referenceHma, scratchBytes: (n) => f64s(12 + 64, n) });
-const VWMA = defineKernel({ name: 'vwma', params: ['window'], slots: ['value'], reference: referenceVwma, scratchBytes: (n) => f64s(7, n) });
+const SMA = defineKernel({ name: 'sma', params: ['window'], slots: ['value'], reference: referenceSma, scratchBytes: (n, t) => f64s(SMA_ARRAYS, n) + 2 * (t + 1 + SMA_NMAX) * 8 });
+const WMA = defineKernel({ name: 'wma', params: ['window'], slots: ['value'], reference: referenceWma, scratchBytes: (n) => f64s(WMA_ARRAYS, n) });
+const HMA = defineKernel({ name: 'hma', params: ['window'], slots: ['value'], reference: referenceHma, scratchBytes: (n) => f64s(HMA_ARRAYS + 64, n) });
+const VWMA = defineKernel({ name: 'vwma', params: ['window'], slots: ['value'], reference: referenceVwma, scratchBytes: (n) => f64s(VWMA_ARRAYS, n) });
 
 export const dema = defineIndicator({
   id: 'ma.dema', group: 'ma', title: 'Double Exponential Moving Average',
@@ -51,7 +51,7 @@ export const ema = defineIndicator({
   axes: ['source','window'], outputs: ['value'],
   warmup: { value: '0' },
   kernel: EMA,
-  doc: '`value = EMA(src, n)` (α = 2/(n+1), seeded with the first valid value, reset on NaN; see §2.5).',
+  doc: '`value = EMA(src, n)` (α = 2/(n+1), seeded with the first valid value, reset on NaN, the next valid value re-seeds).',
 });
 
 export const hma = defineIndicator({
@@ -135,7 +135,7 @@ export const wma = defineIndicator({
   axes: ['source','window'], outputs: ['value'],
   warmup: { value: 'window - 1' },
   kernel: WMA,
-  doc: '`value = WMA(src, n)` (linear weights 1..n, newest bar weight `n`; incremental algorithm of §2.6 is normative).',
+  doc: '`value = WMA(src, n)` (linear weights 1..n, newest bar weight `n`; the incremental update of src/reference/primitives.ts `wma` is normative).',
 });
 
 export const zlema = defineIndicator({

@@ -1,6 +1,6 @@
 /** Registry definitions of the `momentum` group (indicators.md). Numbers come from the spec's indicators.yaml. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
-import { MACD_ARRAYS, RSI_ARRAYS, STOCH_ARRAYS, TRIX_ARRAYS } from './scratch.js';
+import { FISHER_ARRAYS, MACD_ARRAYS, RSI_ARRAYS, STOCH_ARRAYS, TRIX_ARRAYS } from './scratch.js';
 import {
   referenceCci, referenceFisher, referenceMacd, referencePpo, referenceRoc, referenceRsi, referenceStoch, referenceStochRsi, referenceTrix, referenceWilliamsR,
 } from '../reference/momentum.js';
@@ -29,7 +29,7 @@ const rings = (count: number, n: number, t: number): number => count * n * histS
 const CCI = defineKernel({ name: 'cci', params: ['window'], slots: ['cci'], reference: referenceCci, scratchBytes: (_n, t) => t * 8 });
 const FISHER = defineKernel({
   name: 'fisher', params: ['window'], slots: ['fisher', 'trigger'], reference: referenceFisher,
-  scratchBytes: (n, t) => f64s(1, n) + tables(2, t),
+  scratchBytes: (n, t) => f64s(FISHER_ARRAYS, n) + tables(2, t),
 });
 const MACD = defineKernel({
   name: 'macd', params: ['fast_window', 'slow_window', 'signal_window'], slots: ['macd', 'signal', 'hist'], reference: referenceMacd,

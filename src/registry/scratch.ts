@@ -64,3 +64,138 @@ export const TRIX_E2 = 5;
 export const TRIX_E3 = 6;
 export const TRIX_SIGNAL = 7;
 export const TRIX_ARRAYS = 8;
+
+/** zlema: a, b = 1 − a, the EMA state, the lag. */
+export const ZLEMA_A = 0;
+export const ZLEMA_B = 1;
+export const ZLEMA_Y = 2;
+export const ZLEMA_LAG = 3;
+export const ZLEMA_ARRAYS = 4;
+
+/** sma: the rolling sum S, k, z (SMA_SUM + 0..2), the window; 1/window in SMA_RECIP on the exact path. */
+export const SMA_SUM = 0;
+export const SMA_RECIP = 1;
+export const SMA_N = 3;
+export const SMA_ARRAYS = 4;
+
+/** wma: the WMA state A, B, k (WMA_ACC + 0..2), the window. */
+export const WMA_ACC = 0;
+export const WMA_N = 3;
+export const WMA_ARRAYS = 4;
+
+/** hma: three WMA states A, B, k each followed by its window (h, n, s); then the rings. */
+export const HMA_HALF = 0;
+export const HMA_HALF_N = 3;
+export const HMA_FULL = 4;
+export const HMA_FULL_N = 7;
+export const HMA_SMOOTH = 8;
+export const HMA_SMOOTH_N = 11;
+export const HMA_ARRAYS = 12;
+
+/** vwma: the rolling sums S, k, z of close·volume and of volume, the window. */
+export const VWMA_NUM = 0;
+export const VWMA_DEN = 3;
+export const VWMA_N = 6;
+export const VWMA_ARRAYS = 7;
+
+/** fisher: the previous fisher value; extreme tables follow. */
+export const FISHER_PREV = 0;
+export const FISHER_ARRAYS = 1;
+
+/** candle_stats_atr_norm: the ATR's a, b = 1 − a and state; components and TR follow. */
+export const CANDLE_ATR_A = 0;
+export const CANDLE_ATR_B = 1;
+export const CANDLE_ATR_Y = 2;
+export const CANDLE_ATR_ARRAYS = 3;
+
+/** distance_to_ma_norm: a, b of the EMA and of the ATR's RMA, the EMA, the ATR; TR follows. */
+export const DIST_EMA_A = 0;
+export const DIST_EMA_B = 1;
+export const DIST_RMA_A = 2;
+export const DIST_RMA_B = 3;
+export const DIST_EMA = 4;
+export const DIST_ATR = 5;
+export const DIST_ARRAYS = 6;
+
+/** zscore: S, Q of the window, the window as f64 and as i32; the ring and NaN ages follow. */
+export const ZSCORE_S = 0;
+export const ZSCORE_Q = 1;
+export const ZSCORE_N = 2;
+export const ZSCORE_W = 3;
+export const ZSCORE_ARRAYS = 4;
+
+/** chandelier_exit: the ATR; chunk arrays and extreme tables follow. */
+export const CHANDELIER_ATR = 0;
+export const CHANDELIER_ARRAYS = 1;
+
+/** keltner: a, b of the EMA and of the ATR's RMA, the multiplier, the middle line, the ATR; TP, TR follow. */
+export const KELTNER_EMA_A = 0;
+export const KELTNER_EMA_B = 1;
+export const KELTNER_RMA_A = 2;
+export const KELTNER_RMA_B = 3;
+export const KELTNER_MULT = 4;
+export const KELTNER_MID = 5;
+export const KELTNER_ATR = 6;
+export const KELTNER_ARRAYS = 7;
+
+/** psar: direction, SAR, extreme point, acceleration factor, previous high and low. */
+export const PSAR_DIR = 0;
+export const PSAR_SAR = 1;
+export const PSAR_EP = 2;
+export const PSAR_AF = 3;
+export const PSAR_PH = 4;
+export const PSAR_PL = 5;
+export const PSAR_ARRAYS = 6;
+
+/** supertrend: the ATR, direction, final upper and lower bands, previous close; chunk arrays follow. */
+export const SUPERTREND_ATR = 0;
+export const SUPERTREND_DIR = 1;
+export const SUPERTREND_FU = 2;
+export const SUPERTREND_FL = 3;
+export const SUPERTREND_PC = 4;
+export const SUPERTREND_ARRAYS = 5;
+
+/** vortex: the rolling sums S, k, z of TR, VM+ and VM−, the window; three rings follow. */
+export const VORTEX_TR = 0;
+export const VORTEX_VMP = 3;
+export const VORTEX_VMM = 6;
+export const VORTEX_N = 9;
+export const VORTEX_ARRAYS = 10;
+
+/** atr: a, b = 1 − a, the state; the chunk's TR follows. */
+export const ATR_A = 0;
+export const ATR_B = 1;
+export const ATR_Y = 2;
+export const ATR_ARRAYS = 3;
+
+/** hv: the rolling variance S, Q, k, z (HV_VAR + 0..3), the window, sqrt(annualization); R follows. */
+export const HV_VAR = 0;
+export const HV_N = 4;
+export const HV_ANN = 5;
+export const HV_ARRAYS = 6;
+
+/** volume_sma: the rolling sum S, k, z, the window. */
+export const VOLUME_SMA_SUM = 0;
+export const VOLUME_SMA_N = 3;
+export const VOLUME_SMA_ARRAYS = 4;
+
+/** cmf: the rolling sums S, k, z of money-flow volume and of volume, the window; cells and ring follow. */
+export const CMF_NUM = 0;
+export const CMF_DEN = 3;
+export const CMF_N = 6;
+export const CMF_ARRAYS = 7;
+
+/** mfi: the positive and negative flow sums, the window as f64 and as i32; rings and chunk arrays follow. */
+export const MFI_POS = 0;
+export const MFI_NEG = 1;
+export const MFI_N = 2;
+export const MFI_W = 3;
+export const MFI_ARRAYS = 4;
+
+/** vwap, vwap_deviation: the rolling sums S, k, z of TP·volume and of volume, the window, the multiplier, the variance S, Q, k, z of E. */
+export const VWAP_NUM = 0;
+export const VWAP_DEN = 3;
+export const VWAP_N = 6;
+export const VWAP_MULT = 7;
+export const VWAP_VAR = 8;
+export const VWAP_ARRAYS = 12;

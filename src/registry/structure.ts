@@ -1,5 +1,6 @@
 /** Registry definitions of the `structure` group (indicators.md). Numbers come from the spec's indicators.yaml. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
+import { CANDLE_ATR_ARRAYS, DIST_ARRAYS, ZSCORE_ARRAYS } from './scratch.js';
 import {
   referenceCandleStats, referenceCandleStatsAtrNorm, referenceDistanceToMaNorm, referencePercentRank, referencePivots, referenceZscore,
 } from '../reference/structure.js';
@@ -17,17 +18,17 @@ const CANDLE_STATS = defineKernel({
 });
 const CANDLE_STATS_ATR_NORM = defineKernel({
   name: 'candle_stats_atr_norm', params: ['atr_window'], slots: ['body_atr', 'range_atr', 'upper_wick_atr', 'lower_wick_atr'],
-  reference: referenceCandleStatsAtrNorm, scratchBytes: (n) => f64s(3, n) + 5 * CHUNK * 8,
+  reference: referenceCandleStatsAtrNorm, scratchBytes: (n) => f64s(CANDLE_ATR_ARRAYS, n) + 5 * CHUNK * 8,
 });
 const DISTANCE_TO_MA_NORM = defineKernel({
   name: 'distance_to_ma_norm', params: ['window'], slots: ['distance_to_ma_norm'],
-  reference: referenceDistanceToMaNorm, scratchBytes: (n) => f64s(6, n) + CHUNK * 8,
+  reference: referenceDistanceToMaNorm, scratchBytes: (n) => f64s(DIST_ARRAYS, n) + CHUNK * 8,
 });
 const PERCENT_RANK = defineKernel({ name: 'percent_rank', params: ['window'], slots: ['percent_rank'], reference: referencePercentRank, scratchBytes: () => CHUNK * 8 });
 const PIVOTS = defineKernel({ name: 'pivots', params: ['left', 'right'], slots: ['pivot_high', 'pivot_low'], reference: referencePivots, scratchBytes: () => 2 * CHUNK * 8 });
 const ZSCORE = defineKernel({
   name: 'zscore', params: ['window'], slots: ['zscore'], reference: referenceZscore,
-  scratchBytes: (n, t) => f64s(4, n) + ringSlots(t) * 8 + 2 * CHUNK * 8,
+  scratchBytes: (n, t) => f64s(ZSCORE_ARRAYS, n) + ringSlots(t) * 8 + 2 * CHUNK * 8,
 });
 
 export const candle_body = defineIndicator({

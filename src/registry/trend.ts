@@ -1,6 +1,6 @@
 /** Registry definitions of the `trend` group (indicators.md). Numbers come from the spec's indicators.yaml. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
-import { ADX_ARRAYS } from './scratch.js';
+import { ADX_ARRAYS, CHANDELIER_ARRAYS, KELTNER_ARRAYS, PSAR_ARRAYS, SUPERTREND_ARRAYS, VORTEX_ARRAYS } from './scratch.js';
 import {
   referenceAdx, referenceAroon, referenceChandelierExit, referenceDonchian, referenceIchimoku, referenceKeltner, referenceLinregSlope,
   referencePsar, referenceSupertrend, referenceVortex,
@@ -28,7 +28,7 @@ const AROON = defineKernel({
 });
 const CHANDELIER_EXIT = defineKernel({
   name: 'chandelier_exit', params: ['window', 'mult'], slots: ['chandelier_long', 'chandelier_short'], reference: referenceChandelierExit,
-  scratchBytes: (n, t) => f64s(1, n) + 4 * CHUNK * 8 + tables(2, t),
+  scratchBytes: (n, t) => f64s(CHANDELIER_ARRAYS, n) + 4 * CHUNK * 8 + tables(2, t),
 });
 const DONCHIAN = defineKernel({
   name: 'donchian', params: ['window'], slots: ['donchian_mid', 'donchian_upper', 'donchian_lower'], reference: referenceDonchian,
@@ -41,20 +41,20 @@ const ICHIMOKU = defineKernel({
 });
 const KELTNER = defineKernel({
   name: 'keltner', params: ['window', 'mult'], slots: ['middle', 'upper', 'lower'], reference: referenceKeltner,
-  scratchBytes: (n) => f64s(7, n) + 2 * CHUNK * 8,
+  scratchBytes: (n) => f64s(KELTNER_ARRAYS, n) + 2 * CHUNK * 8,
 });
 const LINREG_SLOPE = defineKernel({ name: 'linreg_slope', params: ['window'], slots: ['slope'], reference: referenceLinregSlope, scratchBytes: () => 0 });
 const PSAR = defineKernel({
   name: 'psar', params: ['accel_start', 'accel_step', 'accel_max'], slots: ['psar', 'psar_dir'], reference: referencePsar,
-  scratchBytes: (n) => f64s(6, n),
+  scratchBytes: (n) => f64s(PSAR_ARRAYS, n),
 });
 const SUPERTREND = defineKernel({
   name: 'supertrend', params: ['window', 'mult'], slots: ['supertrend', 'supertrend_dir'], reference: referenceSupertrend,
-  scratchBytes: (n) => f64s(5, n) + 2 * CHUNK * 8,
+  scratchBytes: (n) => f64s(SUPERTREND_ARRAYS, n) + 2 * CHUNK * 8,
 });
 const VORTEX = defineKernel({
   name: 'vortex', params: ['window'], slots: ['vi_plus', 'vi_minus'], reference: referenceVortex,
-  scratchBytes: (n, t) => f64s(10, n) + 3 * ringSlots(t) * 8,
+  scratchBytes: (n, t) => f64s(VORTEX_ARRAYS, n) + 3 * ringSlots(t) * 8,
 });
 
 export const adx = defineIndicator({
@@ -133,7 +133,7 @@ export const keltner = defineIndicator({
   axes: ['window','mult'], outputs: ['middle','upper','lower'],
   warmup: { middle: '0', upper: '0', lower: '0' },
   kernel: KELTNER,
-  doc: '`middle = EMA(TP, n)` (TP in binary64, §2.9); `A = ATR(n)`; `upper = middle + (mult·A)`; `lower = middle − (mult·A)`.',
+  doc: '`middle = EMA(TP, n)` (TP = ((high + low) + close) / 3 in binary64); `A = ATR(n)`; `upper = middle + (mult·A)`; `lower = middle − (mult·A)`.',
 });
 
 export const linreg_slope = defineIndicator({

@@ -1,4 +1,4 @@
-/** Registry types (engine.md §2.1) plus the kernel binding that drives dispatch. */
+/** Registry types (indicator definitions) plus the kernel binding that drives dispatch. */
 
 export type Group = 'ma' | 'volatility' | 'momentum' | 'trend' | 'volume' | 'structure';
 export type PriceSeries = 'open' | 'high' | 'low' | 'close';

@@ -1,12 +1,13 @@
 /** Registry definitions of the `volatility` group (indicators.md). Numbers come from the spec's indicators.yaml. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
+import { ATR_ARRAYS, HV_ARRAYS } from './scratch.js';
 import { referenceAtr, referenceBbands, referenceHv, referenceRollvar, referenceTr } from '../reference/volatility.js';
 
 const f64s = (arrays: number, n: number): number => arrays * n * 8;
 const CHUNK = KERNEL_CHUNK;
 
 // Kernels of the group. bbands serves the three Bollinger ids, rollvar serves variance and stddev.
-const ATR = defineKernel({ name: 'atr', params: ['window'], slots: ['atr'], reference: referenceAtr, scratchBytes: (n) => f64s(3, n) + CHUNK * 8 });
+const ATR = defineKernel({ name: 'atr', params: ['window'], slots: ['atr'], reference: referenceAtr, scratchBytes: (n) => f64s(ATR_ARRAYS, n) + CHUNK * 8 });
 const TR = defineKernel({ name: 'tr', params: [], slots: ['tr'], reference: referenceTr, scratchBytes: () => 0 });
 /**
  * bbands scratch (assembly/volatility.ts): with np = n rounded up to 4, the state of up to np
@@ -25,7 +26,7 @@ const BBANDS = defineKernel({
   reference: referenceBbands, scratchBytes: (n) => bbandsScratch(n),
 });
 const ROLLVAR = defineKernel({ name: 'rollvar', params: ['window'], slots: ['variance', 'stddev'], reference: referenceRollvar, scratchBytes: (n) => f64s(5, n) });
-const HV = defineKernel({ name: 'hv', params: ['window', 'annualization'], slots: ['hv'], reference: referenceHv, scratchBytes: (n, t) => f64s(6, n) + t * 8 });
+const HV = defineKernel({ name: 'hv', params: ['window', 'annualization'], slots: ['hv'], reference: referenceHv, scratchBytes: (n, t) => f64s(HV_ARRAYS, n) + t * 8 });
 
 export const atr = defineIndicator({
   id: 'volatility.atr', group: 'volatility', title: 'Average True Range',
@@ -36,7 +37,7 @@ export const atr = defineIndicator({
   axes: ['window'], outputs: ['atr'],
   warmup: { atr: '0' },
   kernel: ATR,
-  doc: '`atr = ATR(n) = RMA(TR, n)` (§2.9), binary64, not rounded before output.',
+  doc: '`atr = ATR(n) = RMA(TR, n)`, binary64, not rounded before output.',
 });
 
 export const bbands = defineIndicator({
@@ -49,7 +50,7 @@ export const bbands = defineIndicator({
   axes: ['mult','source','window'], outputs: ['basis','upper','lower'],
   warmup: { basis: 'window - 1', upper: 'window - 1', lower: 'window - 1' },
   kernel: BBANDS,
-  doc: '`basis = ROLLMEAN(src, n)`; `sd = ROLLSTD(src, n)` (population, §2.3); `upper = basis + (mult·sd)`; `lower = basis − (mult·sd)`.',
+  doc: '`basis = ROLLMEAN(src, n)`; `sd = ROLLSTD(src, n)` (population, ddof 0); `upper = basis + (mult·sd)`; `lower = basis − (mult·sd)`.',
 });
 
 export const bbands_bandwidth = defineIndicator({
@@ -100,7 +101,7 @@ export const stddev = defineIndicator({
   axes: ['source','window'], outputs: ['stddev'],
   warmup: { stddev: 'window - 1' },
   kernel: ROLLVAR,
-  doc: '`stddev = ROLLSTD(src, n)` (population, ddof 0; §2.3 including the −1e−12 clamp).',
+  doc: '`stddev = ROLLSTD(src, n)` (population, ddof 0; a variance in (−1e−12, 0) is clamped to 0).',
 });
 
 export const tr = defineIndicator({
@@ -110,7 +111,7 @@ export const tr = defineIndicator({
   axes: [], outputs: ['tr'],
   warmup: { tr: '0' },
   kernel: TR,
-  doc: '`tr = TR` (§2.9): `high − low` on the first bar and wherever the previous close is NaN, else the largest of `high − low`, `|high − prev close|`, `|low − prev close|`. The current close is not used.',
+  doc: '`tr = TR`: `high − low` on the first bar and wherever the previous close is NaN, else the largest of `high − low`, `|high − prev close|`, `|low − prev close|`. The current close is not used.',
 });
 
 export const variance = defineIndicator({

@@ -1,5 +1,6 @@
 /** Registry definitions of the `volume` group (indicators.md). Numbers come from the spec's indicators.yaml. */
 import { defineIndicator, defineKernel, KERNEL_CHUNK } from './types.js';
+import { CMF_ARRAYS, MFI_ARRAYS, VOLUME_SMA_ARRAYS, VWAP_ARRAYS } from './scratch.js';
 import {
   referenceAdLine, referenceCmf, referenceMfi, referenceObv, referenceVolumeSma, referenceVwap, referenceVwapDeviation,
 } from '../reference/volume.js';
@@ -12,13 +13,13 @@ const ringSlots = (t: number, max = 4096): number => { let r = 1; while (r < t &
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
 const AD_LINE = defineKernel({ name: 'ad_line', params: [], slots: ['ad_line'], reference: referenceAdLine, scratchBytes: () => 0 });
 const OBV = defineKernel({ name: 'obv', params: [], slots: ['obv'], reference: referenceObv, scratchBytes: () => 0 });
-const VOLUME_SMA = defineKernel({ name: 'volume_sma', params: ['window'], slots: ['volume_sma'], reference: referenceVolumeSma, scratchBytes: (n) => f64s(4, n) });
-const CMF = defineKernel({ name: 'cmf', params: ['window'], slots: ['cmf'], reference: referenceCmf, scratchBytes: (n, t) => f64s(7, n) + 16 + ringSlots(t) * 8 });
-const MFI = defineKernel({ name: 'mfi', params: ['window'], slots: ['mfi'], reference: referenceMfi, scratchBytes: (n, t) => f64s(4, n) + 2 * ringSlots(t) * 8 + 3 * CHUNK * 8 });
-const VWAP = defineKernel({ name: 'vwap', params: ['window'], slots: ['vwap'], reference: referenceVwap, scratchBytes: (n, t) => f64s(12, n) + 2 * ringSlots(t) * 8 });
+const VOLUME_SMA = defineKernel({ name: 'volume_sma', params: ['window'], slots: ['volume_sma'], reference: referenceVolumeSma, scratchBytes: (n) => f64s(VOLUME_SMA_ARRAYS, n) });
+const CMF = defineKernel({ name: 'cmf', params: ['window'], slots: ['cmf'], reference: referenceCmf, scratchBytes: (n, t) => f64s(CMF_ARRAYS, n) + 16 + ringSlots(t) * 8 });
+const MFI = defineKernel({ name: 'mfi', params: ['window'], slots: ['mfi'], reference: referenceMfi, scratchBytes: (n, t) => f64s(MFI_ARRAYS, n) + 2 * ringSlots(t) * 8 + 3 * CHUNK * 8 });
+const VWAP = defineKernel({ name: 'vwap', params: ['window'], slots: ['vwap'], reference: referenceVwap, scratchBytes: (n, t) => f64s(VWAP_ARRAYS, n) + 2 * ringSlots(t) * 8 });
 const VWAP_DEVIATION = defineKernel({
   name: 'vwap_deviation', params: ['window', 'mult'], slots: ['vwap_upper', 'vwap', 'vwap_lower', 'vwap_stdev'],
-  reference: referenceVwapDeviation, scratchBytes: (n, t) => f64s(12, n) + 2 * ringSlots(t) * 8 + n * ringSlots(t, 2048) * 8,
+  reference: referenceVwapDeviation, scratchBytes: (n, t) => f64s(VWAP_ARRAYS, n) + 2 * ringSlots(t) * 8 + n * ringSlots(t, 2048) * 8,
 });
 
 export const ad_line = defineIndicator({
