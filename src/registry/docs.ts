@@ -13,7 +13,9 @@ function paramText(def: IndicatorDef): string {
     .map((a) => {
       if (a === 'source') return `source ∈ {${def.sourceValues!.join(', ')}}`;
       const p = def.params.find((x) => x.name === a)!;
-      return p.kind === 'enum' ? `${a} ∈ {${p.enumValues!.join(', ')}}` : `${a} ${p.kind} ${p.min}…${p.max} step ${p.step} (default ${p.default})`;
+      return p.kind === 'enum'
+        ? `${a} ∈ {${p.enumValues!.join(', ')}}`
+        : `${a} ${p.kind} ${p.min}…${p.max} step ${p.step} (default ${p.default})`;
     })
     .join('; ');
 }
@@ -36,7 +38,9 @@ export function indicatorTableMarkdown(): string {
     lines.push('| id | title | axes (hard bounds) | outputs (primary first) | warm-up | kernel |');
     lines.push('| --- | --- | --- | --- | --- | --- |');
     for (const d of defs) {
-      lines.push(`| \`${d.id}\` | ${esc(d.title)} | ${esc(paramText(d))} | ${outputText(d)} | ${esc(warmupText(d))} | ${d.kernel ? `\`${d.kernel.name}\`` : 'not yet (rejects with `kernel_unavailable`)'} |`);
+      lines.push(
+        `| \`${d.id}\` | ${esc(d.title)} | ${esc(paramText(d))} | ${outputText(d)} | ${esc(warmupText(d))} | ${d.kernel ? `\`${d.kernel.name}\`` : 'not yet (rejects with `kernel_unavailable`)'} |`,
+      );
     }
     lines.push('');
   }

@@ -2,7 +2,15 @@
 import { defineIndicator, defineKernel, KERNEL_TILE, SRC7 } from './types.js';
 import { EWMA_ARRAYS, EWMA_Y1, HMA_ARRAYS, SMA_ARRAYS, VWMA_ARRAYS, WMA_ARRAYS, ZLEMA_ARRAYS } from './scratch.js';
 import {
-  referenceDema, referenceEma, referenceHma, referenceRma, referenceSma, referenceTema, referenceVwma, referenceWma, referenceZlema,
+  referenceDema,
+  referenceEma,
+  referenceHma,
+  referenceRma,
+  referenceSma,
+  referenceTema,
+  referenceVwma,
+  referenceWma,
+  referenceZlema,
 } from '../reference/ma.js';
 
 const f64s = (arrays: number, n: number): number => arrays * n * 8;
@@ -18,133 +26,209 @@ const EWMA_SCRATCH = (n: number): number => f64s(EWMA_ARRAYS, n) + KERNEL_TILE *
 const EWMA_SPLIT = { stateArrays: [EWMA_Y1], warmBars: (w: number): number => 4096 + 128 * w, dryCost: 0.47 };
 
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
-const EMA = defineKernel({ name: 'ema', params: ['window'], slots: ['value'], reference: referenceEma, scratchBytes: EWMA_SCRATCH, timeSplit: EWMA_SPLIT });
-const RMA = defineKernel({ name: 'rma', params: ['window'], slots: ['value'], reference: referenceRma, scratchBytes: EWMA_SCRATCH, timeSplit: EWMA_SPLIT });
-const DEMA = defineKernel({ name: 'dema', params: ['window'], slots: ['value'], reference: referenceDema, scratchBytes: (n) => f64s(EWMA_ARRAYS, n) });
-const TEMA = defineKernel({ name: 'tema', params: ['window'], slots: ['value'], reference: referenceTema, scratchBytes: (n) => f64s(EWMA_ARRAYS, n) });
-const ZLEMA = defineKernel({ name: 'zlema', params: ['window'], slots: ['value'], reference: referenceZlema, scratchBytes: (n) => f64s(ZLEMA_ARRAYS, n) });
+const EMA = defineKernel({
+  name: 'ema',
+  params: ['window'],
+  slots: ['value'],
+  reference: referenceEma,
+  scratchBytes: EWMA_SCRATCH,
+  timeSplit: EWMA_SPLIT,
+});
+const RMA = defineKernel({
+  name: 'rma',
+  params: ['window'],
+  slots: ['value'],
+  reference: referenceRma,
+  scratchBytes: EWMA_SCRATCH,
+  timeSplit: EWMA_SPLIT,
+});
+const DEMA = defineKernel({
+  name: 'dema',
+  params: ['window'],
+  slots: ['value'],
+  reference: referenceDema,
+  scratchBytes: (n) => f64s(EWMA_ARRAYS, n),
+});
+const TEMA = defineKernel({
+  name: 'tema',
+  params: ['window'],
+  slots: ['value'],
+  reference: referenceTema,
+  scratchBytes: (n) => f64s(EWMA_ARRAYS, n),
+});
+const ZLEMA = defineKernel({
+  name: 'zlema',
+  params: ['window'],
+  slots: ['value'],
+  reference: referenceZlema,
+  scratchBytes: (n) => f64s(ZLEMA_ARRAYS, n),
+});
 /** The window bound of ma.sma (assembly/ma.ts SMA_NMAX): the exact-sum tables reach that far back. */
 const SMA_NMAX = 2000;
-const SMA = defineKernel({ name: 'sma', params: ['window'], slots: ['value'], reference: referenceSma, scratchBytes: (n, t) => f64s(SMA_ARRAYS, n) + 2 * (t + 1 + SMA_NMAX) * 8 });
-const WMA = defineKernel({ name: 'wma', params: ['window'], slots: ['value'], reference: referenceWma, scratchBytes: (n) => f64s(WMA_ARRAYS, n) });
-const HMA = defineKernel({ name: 'hma', params: ['window'], slots: ['value'], reference: referenceHma, scratchBytes: (n) => f64s(HMA_ARRAYS + 64, n) });
-const VWMA = defineKernel({ name: 'vwma', params: ['window'], slots: ['value'], reference: referenceVwma, scratchBytes: (n) => f64s(VWMA_ARRAYS, n) });
+const SMA = defineKernel({
+  name: 'sma',
+  params: ['window'],
+  slots: ['value'],
+  reference: referenceSma,
+  scratchBytes: (n, t) => f64s(SMA_ARRAYS, n) + 2 * (t + 1 + SMA_NMAX) * 8,
+});
+const WMA = defineKernel({
+  name: 'wma',
+  params: ['window'],
+  slots: ['value'],
+  reference: referenceWma,
+  scratchBytes: (n) => f64s(WMA_ARRAYS, n),
+});
+const HMA = defineKernel({
+  name: 'hma',
+  params: ['window'],
+  slots: ['value'],
+  reference: referenceHma,
+  scratchBytes: (n) => f64s(HMA_ARRAYS + 64, n),
+});
+const VWMA = defineKernel({
+  name: 'vwma',
+  params: ['window'],
+  slots: ['value'],
+  reference: referenceVwma,
+  scratchBytes: (n) => f64s(VWMA_ARRAYS, n),
+});
 
 export const dema = defineIndicator({
-  id: 'ma.dema', group: 'ma', title: 'Double Exponential Moving Average',
-  inputs: ['source'], sourceValues: SRC7,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
-  ],
-  axes: ['source','window'], outputs: ['value'],
+  id: 'ma.dema',
+  group: 'ma',
+  title: 'Double Exponential Moving Average',
+  inputs: ['source'],
+  sourceValues: SRC7,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 }],
+  axes: ['source', 'window'],
+  outputs: ['value'],
   warmup: { value: '0' },
   kernel: DEMA,
   doc: '`E1 = EMA(src, n)`, `E2 = EMA(E1, n)` (E2 is an EWMA over the E1 series, so it re-seeds whenever E1 does); `value = (2·E1) − E2`, NaN where E1 or E2 is NaN.',
 });
 
 export const ema = defineIndicator({
-  id: 'ma.ema', group: 'ma', title: 'Exponential Moving Average',
-  inputs: ['source'], sourceValues: SRC7,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
-  ],
-  axes: ['source','window'], outputs: ['value'],
+  id: 'ma.ema',
+  group: 'ma',
+  title: 'Exponential Moving Average',
+  inputs: ['source'],
+  sourceValues: SRC7,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 }],
+  axes: ['source', 'window'],
+  outputs: ['value'],
   warmup: { value: '0' },
   kernel: EMA,
   doc: '`value = EMA(src, n)` (α = 2/(n+1), seeded with the first valid value, reset on NaN, the next valid value re-seeds).',
 });
 
 export const hma = defineIndicator({
-  id: 'ma.hma', group: 'ma', title: 'Hull Moving Average',
-  inputs: ['source'], sourceValues: SRC7,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
-  ],
-  axes: ['source','window'], outputs: ['value'],
+  id: 'ma.hma',
+  group: 'ma',
+  title: 'Hull Moving Average',
+  inputs: ['source'],
+  sourceValues: SRC7,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 }],
+  axes: ['source', 'window'],
+  outputs: ['value'],
   warmup: { value: 'window + max(1, floor(sqrt(window))) - 2' },
   kernel: HMA,
   doc: '`D[t] = (2·WMA(src, h)[t]) − WMA(src, n)[t]` (NaN if either is NaN); `value = WMA(D, s)`.',
 });
 
 export const lwma = defineIndicator({
-  id: 'ma.lwma', group: 'ma', title: 'Linear Weighted Moving Average',
-  inputs: ['source'], sourceValues: SRC7,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
-  ],
-  axes: ['source','window'], outputs: ['value'],
+  id: 'ma.lwma',
+  group: 'ma',
+  title: 'Linear Weighted Moving Average',
+  inputs: ['source'],
+  sourceValues: SRC7,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 }],
+  axes: ['source', 'window'],
+  outputs: ['value'],
   warmup: { value: 'window - 1' },
   kernel: WMA,
   doc: '`value = WMA(src, n)` — identical, bit for bit, to `ma.wma` (kept as a separate id for compatibility).',
 });
 
 export const rma = defineIndicator({
-  id: 'ma.rma', group: 'ma', title: 'RMA (SMMA)',
-  inputs: ['source'], sourceValues: SRC7,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
-  ],
-  axes: ['source','window'], outputs: ['value'],
+  id: 'ma.rma',
+  group: 'ma',
+  title: 'RMA (SMMA)',
+  inputs: ['source'],
+  sourceValues: SRC7,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 }],
+  axes: ['source', 'window'],
+  outputs: ['value'],
   warmup: { value: '0' },
   kernel: RMA,
   doc: '`value = RMA(src, n)` (Wilder smoothing, α = 1/n, first-value seed, reset on NaN).',
 });
 
 export const sma = defineIndicator({
-  id: 'ma.sma', group: 'ma', title: 'Simple Moving Average',
-  inputs: ['source'], sourceValues: SRC7,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
-  ],
-  axes: ['source','window'], outputs: ['value'],
+  id: 'ma.sma',
+  group: 'ma',
+  title: 'Simple Moving Average',
+  inputs: ['source'],
+  sourceValues: SRC7,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 }],
+  axes: ['source', 'window'],
+  outputs: ['value'],
   warmup: { value: 'window - 1' },
   kernel: SMA,
   doc: '`value = ROLLMEAN(src, n)`.',
 });
 
 export const tema = defineIndicator({
-  id: 'ma.tema', group: 'ma', title: 'Triple Exponential Moving Average',
-  inputs: ['source'], sourceValues: SRC7,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
-  ],
-  axes: ['source','window'], outputs: ['value'],
+  id: 'ma.tema',
+  group: 'ma',
+  title: 'Triple Exponential Moving Average',
+  inputs: ['source'],
+  sourceValues: SRC7,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 }],
+  axes: ['source', 'window'],
+  outputs: ['value'],
   warmup: { value: '0' },
   kernel: TEMA,
   doc: '`E1 = EMA(src, n)`, `E2 = EMA(E1, n)`, `E3 = EMA(E2, n)`; `value = ((3·E1) − (3·E2)) + E3`, NaN where any stage is NaN.',
 });
 
 export const vwma = defineIndicator({
-  id: 'ma.vwma', group: 'ma', title: 'Volume Weighted Moving Average',
-  inputs: ['close','volume'], sourceValues: null,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
-  ],
-  axes: ['window'], outputs: ['value'],
+  id: 'ma.vwma',
+  group: 'ma',
+  title: 'Volume Weighted Moving Average',
+  inputs: ['close', 'volume'],
+  sourceValues: null,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 }],
+  axes: ['window'],
+  outputs: ['value'],
   warmup: { value: 'window - 1' },
   kernel: VWMA,
   doc: '`PV[t] = close[t]·volume[t]` (NaN if either is NaN); `num = ROLLSUM(PV, n)`, `den = ROLLSUM(volume, n)`; `value = num / den`.',
 });
 
 export const wma = defineIndicator({
-  id: 'ma.wma', group: 'ma', title: 'Weighted Moving Average',
-  inputs: ['source'], sourceValues: SRC7,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
-  ],
-  axes: ['source','window'], outputs: ['value'],
+  id: 'ma.wma',
+  group: 'ma',
+  title: 'Weighted Moving Average',
+  inputs: ['source'],
+  sourceValues: SRC7,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 }],
+  axes: ['source', 'window'],
+  outputs: ['value'],
   warmup: { value: 'window - 1' },
   kernel: WMA,
   doc: '`value = WMA(src, n)` (linear weights 1..n, newest bar weight `n`; the incremental update of src/reference/primitives.ts `wma` is normative).',
 });
 
 export const zlema = defineIndicator({
-  id: 'ma.zlema', group: 'ma', title: 'Zero-Lag Exponential Moving Average',
-  inputs: ['source'], sourceValues: SRC7,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
-  ],
-  axes: ['source','window'], outputs: ['value'],
+  id: 'ma.zlema',
+  group: 'ma',
+  title: 'Zero-Lag Exponential Moving Average',
+  inputs: ['source'],
+  sourceValues: SRC7,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 }],
+  axes: ['source', 'window'],
+  outputs: ['value'],
   warmup: { value: 'floor((window - 1) / 2)' },
   kernel: ZLEMA,
   doc: '`value = EMA(A, n)`.',

@@ -2,7 +2,16 @@
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
 import { FISHER_ARRAYS, MACD_ARRAYS, RSI_ARRAYS, STOCH_ARRAYS, TRIX_ARRAYS } from './scratch.js';
 import {
-  referenceCci, referenceFisher, referenceMacd, referencePpo, referenceRoc, referenceRsi, referenceStoch, referenceStochRsi, referenceTrix, referenceWilliamsR,
+  referenceCci,
+  referenceFisher,
+  referenceMacd,
+  referencePpo,
+  referenceRoc,
+  referenceRsi,
+  referenceStoch,
+  referenceStochRsi,
+  referenceTrix,
+  referenceWilliamsR,
 } from '../reference/momentum.js';
 
 const f64s = (arrays: number, n: number): number => arrays * n * 8;
@@ -28,161 +37,218 @@ const rings = (count: number, n: number, t: number): number => count * n * histS
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
 const CCI = defineKernel({ name: 'cci', params: ['window'], slots: ['cci'], reference: referenceCci, scratchBytes: (_n, t) => t * 8 });
 const FISHER = defineKernel({
-  name: 'fisher', params: ['window'], slots: ['fisher', 'trigger'], reference: referenceFisher,
+  name: 'fisher',
+  params: ['window'],
+  slots: ['fisher', 'trigger'],
+  reference: referenceFisher,
   scratchBytes: (n, t) => f64s(FISHER_ARRAYS, n) + tables(2, t),
 });
 const MACD = defineKernel({
-  name: 'macd', params: ['fast_window', 'slow_window', 'signal_window'], slots: ['macd', 'signal', 'hist'], reference: referenceMacd,
+  name: 'macd',
+  params: ['fast_window', 'slow_window', 'signal_window'],
+  slots: ['macd', 'signal', 'hist'],
+  reference: referenceMacd,
   scratchBytes: (n) => f64s(MACD_ARRAYS, n),
 });
 const PPO = defineKernel({
-  name: 'ppo', params: ['fast_window', 'slow_window', 'signal_window'], slots: ['ppo', 'signal', 'hist'], reference: referencePpo,
+  name: 'ppo',
+  params: ['fast_window', 'slow_window', 'signal_window'],
+  slots: ['ppo', 'signal', 'hist'],
+  reference: referencePpo,
   scratchBytes: (n) => f64s(MACD_ARRAYS, n),
 });
 const ROC = defineKernel({ name: 'roc', params: ['window'], slots: ['roc'], reference: referenceRoc, scratchBytes: () => 0 });
-const RSI = defineKernel({ name: 'rsi', params: ['window'], slots: ['rsi'], reference: referenceRsi, scratchBytes: (n) => f64s(RSI_ARRAYS, n + 3) });
+const RSI = defineKernel({
+  name: 'rsi',
+  params: ['window'],
+  slots: ['rsi'],
+  reference: referenceRsi,
+  scratchBytes: (n) => f64s(RSI_ARRAYS, n + 3),
+});
 const STOCH = defineKernel({
-  name: 'stoch', params: ['k_window', 'smoothing', 'd_window'], slots: ['k', 'd'], reference: referenceStoch,
+  name: 'stoch',
+  params: ['k_window', 'smoothing', 'd_window'],
+  slots: ['k', 'd'],
+  reference: referenceStoch,
   scratchBytes: (n, t) => f64s(STOCH_ARRAYS, n) + tables(2, t) + rings(2, n, t),
 });
 const STOCH_RSI = defineKernel({
-  name: 'stoch_rsi', params: ['rsi_window', 'k_window', 'smoothing', 'd_window'], slots: ['k', 'd'], reference: referenceStochRsi,
+  name: 'stoch_rsi',
+  params: ['rsi_window', 'k_window', 'smoothing', 'd_window'],
+  slots: ['k', 'd'],
+  reference: referenceStochRsi,
   scratchBytes: (n, t) => f64s(STOCH_ARRAYS, n) + deques(2, n, t) + rings(3, n, t),
 });
 const TRIX = defineKernel({
-  name: 'trix', params: ['window', 'signal_window'], slots: ['trix', 'signal', 'hist'], reference: referenceTrix,
+  name: 'trix',
+  params: ['window', 'signal_window'],
+  slots: ['trix', 'signal', 'hist'],
+  reference: referenceTrix,
   scratchBytes: (n) => f64s(TRIX_ARRAYS, n),
 });
 const WILLIAMS_R = defineKernel({
-  name: 'williams_r', params: ['window'], slots: ['williams_r'], reference: referenceWilliamsR,
+  name: 'williams_r',
+  params: ['window'],
+  slots: ['williams_r'],
+  reference: referenceWilliamsR,
   scratchBytes: (_n, t) => tables(2, t),
 });
 
 export const cci = defineIndicator({
-  id: 'momentum.cci', group: 'momentum', title: 'Commodity Channel Index',
-  inputs: ['high','low','close'], sourceValues: null,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 14 },
-  ],
-  axes: ['window'], outputs: ['cci'],
+  id: 'momentum.cci',
+  group: 'momentum',
+  title: 'Commodity Channel Index',
+  inputs: ['high', 'low', 'close'],
+  sourceValues: null,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 14 }],
+  axes: ['window'],
+  outputs: ['cci'],
   warmup: { cci: 'window - 1' },
   kernel: CCI,
   doc: 'Per window of n typical prices TP = ((high + low) + close) / 3 (binary64): (TP − mean) / (0.015·mean absolute deviation), direct per-window sums, NaN for a flat window.',
 });
 
 export const fisher = defineIndicator({
-  id: 'momentum.fisher', group: 'momentum', title: 'Fisher Transform',
-  inputs: ['high','low'], sourceValues: null,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 14 },
-  ],
-  axes: ['window'], outputs: ['fisher','trigger'],
+  id: 'momentum.fisher',
+  group: 'momentum',
+  title: 'Fisher Transform',
+  inputs: ['high', 'low'],
+  sourceValues: null,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 14 }],
+  axes: ['window'],
+  outputs: ['fisher', 'trigger'],
   warmup: { fisher: 'window - 1', trigger: 'window' },
   kernel: FISHER,
-  doc: 'Unsmoothed Fisher transform: `v = (2·((MID − LL) / (HH − LL))) − 1` clamped to ±0.999 over the high/low extremes of n bars, `fisher = 0.5·ln((1 + v) / (1 − v))`, `trigger` = the previous bar\'s fisher.',
+  doc: "Unsmoothed Fisher transform: `v = (2·((MID − LL) / (HH − LL))) − 1` clamped to ±0.999 over the high/low extremes of n bars, `fisher = 0.5·ln((1 + v) / (1 − v))`, `trigger` = the previous bar's fisher.",
 });
 
 export const macd = defineIndicator({
-  id: 'momentum.macd', group: 'momentum', title: 'MACD',
-  inputs: ['source'], sourceValues: SRC6,
+  id: 'momentum.macd',
+  group: 'momentum',
+  title: 'MACD',
+  inputs: ['source'],
+  sourceValues: SRC6,
   params: [
     { name: 'fast_window', kind: 'int', min: 2, max: 2000, step: 1, default: 12 },
     { name: 'slow_window', kind: 'int', min: 2, max: 2000, step: 1, default: 26 },
     { name: 'signal_window', kind: 'int', min: 2, max: 2000, step: 1, default: 9 },
   ],
-  axes: ['fast_window','signal_window','slow_window','source'], outputs: ['macd','signal','hist'],
+  axes: ['fast_window', 'signal_window', 'slow_window', 'source'],
+  outputs: ['macd', 'signal', 'hist'],
   warmup: { macd: '0', signal: '0', hist: '0' },
   kernel: MACD,
   doc: '`F = EMA(src, fast_window)`, `S = EMA(src, slow_window)`; `macd = F − S`; `signal = EMA(macd, signal_window)`; `hist = macd − signal`.',
 });
 
 export const ppo = defineIndicator({
-  id: 'momentum.ppo', group: 'momentum', title: 'Percentage Price Oscillator',
-  inputs: ['source'], sourceValues: SRC6,
+  id: 'momentum.ppo',
+  group: 'momentum',
+  title: 'Percentage Price Oscillator',
+  inputs: ['source'],
+  sourceValues: SRC6,
   params: [
     { name: 'fast_window', kind: 'int', min: 2, max: 2000, step: 1, default: 12 },
     { name: 'slow_window', kind: 'int', min: 2, max: 2000, step: 1, default: 26 },
     { name: 'signal_window', kind: 'int', min: 2, max: 2000, step: 1, default: 9 },
   ],
-  axes: ['fast_window','signal_window','slow_window','source'], outputs: ['ppo','signal','hist'],
+  axes: ['fast_window', 'signal_window', 'slow_window', 'source'],
+  outputs: ['ppo', 'signal', 'hist'],
   warmup: { ppo: '0', signal: '0', hist: '0' },
   kernel: PPO,
   doc: '`F`, `S` as in `momentum.macd`; `ppo = 100·((F − S) / S)`; `signal = EMA(ppo, signal_window)`; `hist = ppo − signal`.',
 });
 
 export const roc = defineIndicator({
-  id: 'momentum.roc', group: 'momentum', title: 'Rate of Change',
-  inputs: ['source'], sourceValues: SRC6,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 14 },
-  ],
-  axes: ['source','window'], outputs: ['roc'],
+  id: 'momentum.roc',
+  group: 'momentum',
+  title: 'Rate of Change',
+  inputs: ['source'],
+  sourceValues: SRC6,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 14 }],
+  axes: ['source', 'window'],
+  outputs: ['roc'],
   warmup: { roc: 'window' },
   kernel: ROC,
   doc: 'for `t ≥ n`, `roc = 100·((src[t] / src[t−n]) − 1)`; NaN for `t < n`.',
 });
 
 export const rsi = defineIndicator({
-  id: 'momentum.rsi', group: 'momentum', title: 'Relative Strength Index',
-  inputs: ['source'], sourceValues: SRC6,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 14 },
-  ],
-  axes: ['source','window'], outputs: ['rsi'],
+  id: 'momentum.rsi',
+  group: 'momentum',
+  title: 'Relative Strength Index',
+  inputs: ['source'],
+  sourceValues: SRC6,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 14 }],
+  axes: ['source', 'window'],
+  outputs: ['rsi'],
   warmup: { rsi: '1' },
   kernel: RSI,
   doc: 'Wilder RSI (α = 1/n) seeded on the first price change, no SMA seed: 100 − 100 / (1 + G/L), 100 when L == 0, NaN while G == L == 0 (flat start).',
 });
 
 export const stoch = defineIndicator({
-  id: 'momentum.stoch', group: 'momentum', title: 'Stochastic Oscillator',
-  inputs: ['high','low','close'], sourceValues: null,
+  id: 'momentum.stoch',
+  group: 'momentum',
+  title: 'Stochastic Oscillator',
+  inputs: ['high', 'low', 'close'],
+  sourceValues: null,
   params: [
     { name: 'd_window', kind: 'int', min: 2, max: 2000, step: 1, default: 3 },
     { name: 'k_window', kind: 'int', min: 2, max: 2000, step: 1, default: 14 },
     { name: 'smoothing', kind: 'int', min: 2, max: 2000, step: 1, default: 3 },
   ],
-  axes: ['d_window','k_window','smoothing'], outputs: ['k','d'],
+  axes: ['d_window', 'k_window', 'smoothing'],
+  outputs: ['k', 'd'],
   warmup: { k: 'k_window + smoothing - 2', d: 'k_window + smoothing + d_window - 3' },
   kernel: STOCH,
   doc: '`k = ROLLMEAN(K0, smoothing)`, `d = ROLLMEAN(k, d_window)` with raw `K0 = 100·((close − LL) / (HH − LL))` over `HH = ROLLMAX(high, k_window)`, `LL = ROLLMIN(low, k_window)`; NaN where HH == LL.',
 });
 
 export const stoch_rsi = defineIndicator({
-  id: 'momentum.stoch_rsi', group: 'momentum', title: 'Stochastic RSI',
-  inputs: ['source'], sourceValues: SRC6,
+  id: 'momentum.stoch_rsi',
+  group: 'momentum',
+  title: 'Stochastic RSI',
+  inputs: ['source'],
+  sourceValues: SRC6,
   params: [
     { name: 'd_window', kind: 'int', min: 2, max: 2000, step: 1, default: 3 },
     { name: 'k_window', kind: 'int', min: 2, max: 2000, step: 1, default: 14 },
     { name: 'rsi_window', kind: 'int', min: 2, max: 2000, step: 1, default: 14 },
     { name: 'smoothing', kind: 'int', min: 2, max: 2000, step: 1, default: 3 },
   ],
-  axes: ['d_window','k_window','rsi_window','smoothing','source'], outputs: ['k','d'],
+  axes: ['d_window', 'k_window', 'rsi_window', 'smoothing', 'source'],
+  outputs: ['k', 'd'],
   warmup: { k: 'k_window + smoothing - 1', d: 'k_window + smoothing + d_window - 2' },
   kernel: STOCH_RSI,
   doc: 'The stochastic of `R = RSI(src, rsi_window)`: `K0 = 100·((R − LL) / (HH − LL))` over the k_window extremes of R, `k = ROLLMEAN(K0, smoothing)`, `d = ROLLMEAN(k, d_window)`.',
 });
 
 export const trix = defineIndicator({
-  id: 'momentum.trix', group: 'momentum', title: 'TRIX',
-  inputs: ['source'], sourceValues: SRC6,
+  id: 'momentum.trix',
+  group: 'momentum',
+  title: 'TRIX',
+  inputs: ['source'],
+  sourceValues: SRC6,
   params: [
     { name: 'signal_window', kind: 'int', min: 2, max: 2000, step: 1, default: 9 },
     { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 15 },
   ],
-  axes: ['signal_window','source','window'], outputs: ['trix','signal','hist'],
+  axes: ['signal_window', 'source', 'window'],
+  outputs: ['trix', 'signal', 'hist'],
   warmup: { trix: '1', signal: '1', hist: '1' },
   kernel: TRIX,
   doc: '`trix = 100·((E3[t] / E3[t−1]) − 1)` of the triple EMA `E3 = EMA(EMA(EMA(src, n), n), n)`, `signal = EMA(trix, signal_window)`, `hist = trix − signal`.',
 });
 
 export const williams_r = defineIndicator({
-  id: 'momentum.williams_r', group: 'momentum', title: 'Williams %R',
-  inputs: ['high','low','close'], sourceValues: null,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 14 },
-  ],
-  axes: ['window'], outputs: ['williams_r'],
+  id: 'momentum.williams_r',
+  group: 'momentum',
+  title: 'Williams %R',
+  inputs: ['high', 'low', 'close'],
+  sourceValues: null,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 14 }],
+  axes: ['window'],
+  outputs: ['williams_r'],
   warmup: { williams_r: 'window - 1' },
   kernel: WILLIAMS_R,
   doc: '`williams_r = −100·((HH − close) / den)` (range −100..0; equals −0.0 when `close == HH`).',

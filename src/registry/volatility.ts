@@ -7,7 +7,13 @@ const f64s = (arrays: number, n: number): number => arrays * n * 8;
 const CHUNK = KERNEL_CHUNK;
 
 // Kernels of the group. bbands serves the three Bollinger ids, rollvar serves variance and stddev.
-const ATR = defineKernel({ name: 'atr', params: ['window'], slots: ['atr'], reference: referenceAtr, scratchBytes: (n) => f64s(ATR_ARRAYS, n) + CHUNK * 8 });
+const ATR = defineKernel({
+  name: 'atr',
+  params: ['window'],
+  slots: ['atr'],
+  reference: referenceAtr,
+  scratchBytes: (n) => f64s(ATR_ARRAYS, n) + CHUNK * 8,
+});
 const TR = defineKernel({ name: 'tr', params: [], slots: ['tr'], reference: referenceTr, scratchBytes: () => 0 });
 /**
  * bbands scratch (assembly/volatility.ts): with np = n rounded up to 4, the state of up to np
@@ -22,105 +28,146 @@ function bbandsScratch(n: number): number {
   return f64s(6, np) + np * 8 + h * 4 + CHUNK * f64s(2, np);
 }
 const BBANDS = defineKernel({
-  name: 'bbands', params: ['window', 'mult'], slots: ['basis', 'upper', 'lower', 'bandwidth', 'percent_b'],
-  reference: referenceBbands, scratchBytes: (n) => bbandsScratch(n),
+  name: 'bbands',
+  params: ['window', 'mult'],
+  slots: ['basis', 'upper', 'lower', 'bandwidth', 'percent_b'],
+  reference: referenceBbands,
+  scratchBytes: (n) => bbandsScratch(n),
 });
-const ROLLVAR = defineKernel({ name: 'rollvar', params: ['window'], slots: ['variance', 'stddev'], reference: referenceRollvar, scratchBytes: (n) => f64s(5, n) });
-const HV = defineKernel({ name: 'hv', params: ['window', 'annualization'], slots: ['hv'], reference: referenceHv, scratchBytes: (n, t) => f64s(HV_ARRAYS, n) + t * 8 });
+const ROLLVAR = defineKernel({
+  name: 'rollvar',
+  params: ['window'],
+  slots: ['variance', 'stddev'],
+  reference: referenceRollvar,
+  scratchBytes: (n) => f64s(5, n),
+});
+const HV = defineKernel({
+  name: 'hv',
+  params: ['window', 'annualization'],
+  slots: ['hv'],
+  reference: referenceHv,
+  scratchBytes: (n, t) => f64s(HV_ARRAYS, n) + t * 8,
+});
 
 export const atr = defineIndicator({
-  id: 'volatility.atr', group: 'volatility', title: 'Average True Range',
-  inputs: ['high','low','close'], sourceValues: null,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
-  ],
-  axes: ['window'], outputs: ['atr'],
+  id: 'volatility.atr',
+  group: 'volatility',
+  title: 'Average True Range',
+  inputs: ['high', 'low', 'close'],
+  sourceValues: null,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 }],
+  axes: ['window'],
+  outputs: ['atr'],
   warmup: { atr: '0' },
   kernel: ATR,
   doc: '`atr = ATR(n) = RMA(TR, n)`, binary64, not rounded before output.',
 });
 
 export const bbands = defineIndicator({
-  id: 'volatility.bbands', group: 'volatility', title: 'Bollinger Bands',
-  inputs: ['source'], sourceValues: SRC6,
+  id: 'volatility.bbands',
+  group: 'volatility',
+  title: 'Bollinger Bands',
+  inputs: ['source'],
+  sourceValues: SRC6,
   params: [
     { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
     { name: 'mult', kind: 'float', min: 0.1, max: 10, step: 0.01, default: 2 },
   ],
-  axes: ['mult','source','window'], outputs: ['basis','upper','lower'],
+  axes: ['mult', 'source', 'window'],
+  outputs: ['basis', 'upper', 'lower'],
   warmup: { basis: 'window - 1', upper: 'window - 1', lower: 'window - 1' },
   kernel: BBANDS,
   doc: '`basis = ROLLMEAN(src, n)`; `sd = ROLLSTD(src, n)` (population, ddof 0); `upper = basis + (mult·sd)`; `lower = basis − (mult·sd)`.',
 });
 
 export const bbands_bandwidth = defineIndicator({
-  id: 'volatility.bbands_bandwidth', group: 'volatility', title: 'Bollinger Bandwidth',
-  inputs: ['source'], sourceValues: SRC6,
+  id: 'volatility.bbands_bandwidth',
+  group: 'volatility',
+  title: 'Bollinger Bandwidth',
+  inputs: ['source'],
+  sourceValues: SRC6,
   params: [
     { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
     { name: 'mult', kind: 'float', min: 0.1, max: 10, step: 0.01, default: 2 },
   ],
-  axes: ['mult','source','window'], outputs: ['bandwidth'],
+  axes: ['mult', 'source', 'window'],
+  outputs: ['bandwidth'],
   warmup: { bandwidth: 'window - 1' },
   kernel: BBANDS,
   doc: 'compute `basis`, `upper`, `lower` exactly as in `volatility.bbands`; `bandwidth = (upper − lower) / basis`.',
 });
 
 export const bbands_percent_b = defineIndicator({
-  id: 'volatility.bbands_percent_b', group: 'volatility', title: 'Bollinger Percent B',
-  inputs: ['source'], sourceValues: SRC6,
+  id: 'volatility.bbands_percent_b',
+  group: 'volatility',
+  title: 'Bollinger Percent B',
+  inputs: ['source'],
+  sourceValues: SRC6,
   params: [
     { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
     { name: 'mult', kind: 'float', min: 0.1, max: 10, step: 0.01, default: 2 },
   ],
-  axes: ['mult','source','window'], outputs: ['percent_b'],
+  axes: ['mult', 'source', 'window'],
+  outputs: ['percent_b'],
   warmup: { percent_b: 'window - 1' },
   kernel: BBANDS,
   doc: '`basis`, `upper`, `lower` as in `volatility.bbands`; `percent_b = (src − lower) / (upper − lower)`.',
 });
 
 export const hv = defineIndicator({
-  id: 'volatility.hv', group: 'volatility', title: 'Historical Volatility (Log Returns)',
-  inputs: ['source'], sourceValues: SRC6,
+  id: 'volatility.hv',
+  group: 'volatility',
+  title: 'Historical Volatility (Log Returns)',
+  inputs: ['source'],
+  sourceValues: SRC6,
   params: [
     { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
     { name: 'annualization', kind: 'int', min: 2, max: 1000000, step: 1, default: 365 },
   ],
-  axes: ['annualization','source','window'], outputs: ['hv'],
+  axes: ['annualization', 'source', 'window'],
+  outputs: ['hv'],
   warmup: { hv: 'window' },
   kernel: HV,
   doc: '`hv = (sqrt(ROLLVAR(R, n)) · sqrt(annualization)) · 100`, where `sqrt(annualization)` is the binary64 square root of the integer parameter. Result is in percent.',
 });
 
 export const stddev = defineIndicator({
-  id: 'volatility.stddev', group: 'volatility', title: 'Rolling Standard Deviation',
-  inputs: ['source'], sourceValues: SRC6,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
-  ],
-  axes: ['source','window'], outputs: ['stddev'],
+  id: 'volatility.stddev',
+  group: 'volatility',
+  title: 'Rolling Standard Deviation',
+  inputs: ['source'],
+  sourceValues: SRC6,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 }],
+  axes: ['source', 'window'],
+  outputs: ['stddev'],
   warmup: { stddev: 'window - 1' },
   kernel: ROLLVAR,
   doc: '`stddev = ROLLSTD(src, n)` (population, ddof 0; a variance in (−1e−12, 0) is clamped to 0).',
 });
 
 export const tr = defineIndicator({
-  id: 'volatility.tr', group: 'volatility', title: 'True Range',
-  inputs: ['high','low','close'], sourceValues: null,
+  id: 'volatility.tr',
+  group: 'volatility',
+  title: 'True Range',
+  inputs: ['high', 'low', 'close'],
+  sourceValues: null,
   params: [],
-  axes: [], outputs: ['tr'],
+  axes: [],
+  outputs: ['tr'],
   warmup: { tr: '0' },
   kernel: TR,
   doc: '`tr = TR`: `high − low` on the first bar and wherever the previous close is NaN, else the largest of `high − low`, `|high − prev close|`, `|low − prev close|`. The current close is not used.',
 });
 
 export const variance = defineIndicator({
-  id: 'volatility.variance', group: 'volatility', title: 'Rolling Variance',
-  inputs: ['source'], sourceValues: SRC6,
-  params: [
-    { name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 },
-  ],
-  axes: ['source','window'], outputs: ['variance'],
+  id: 'volatility.variance',
+  group: 'volatility',
+  title: 'Rolling Variance',
+  inputs: ['source'],
+  sourceValues: SRC6,
+  params: [{ name: 'window', kind: 'int', min: 2, max: 2000, step: 1, default: 20 }],
+  axes: ['source', 'window'],
+  outputs: ['variance'],
   warmup: { variance: 'window - 1' },
   kernel: ROLLVAR,
   doc: '`variance = ROLLVAR(src, n)` (population, ddof 0). Values in `(−1e−12, 0)` are returned as `+0`; a value `≤ −1e−12` (only from cancellation on huge, nearly constant inputs) is returned as is.',
