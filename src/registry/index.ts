@@ -86,7 +86,9 @@ export function validateDefinition(def: IndicatorDef): void {
   if (hasSourceInput !== hasSourceAxis || hasSourceAxis !== hasSourceValues)
     fail(id, 'sourceValues', def.sourceValues, 'a non-empty list exactly when inputs and axes contain source');
   if (!hasSourceValues && def.sourceValues !== null) fail(id, 'sourceValues', def.sourceValues, 'null without a source axis');
-  if (def.sourceValues?.includes('volume' as never)) fail(id, 'sourceValues', def.sourceValues, 'no volume');
+  // SourceSeries has no volume, but a definition built at run time was never seen by the compiler
+  const sourceNames: readonly string[] | null = def.sourceValues;
+  if (sourceNames?.includes('volume')) fail(id, 'sourceValues', def.sourceValues, 'no volume');
   if (def.outputs.length === 0 || new Set(def.outputs).size !== def.outputs.length)
     fail(id, 'outputs', def.outputs, 'a non-empty list of unique names');
   for (const o of def.outputs) {
