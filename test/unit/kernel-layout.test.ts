@@ -15,15 +15,23 @@ const source = (file: string): string => readFileSync(fileURLToPath(new URL(`../
 /** `export const NAME: type = value;` declarations of an assembly file (decimal or hex values). */
 function constants(file: string, type: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const m of source(file).matchAll(new RegExp(`export const (\\w+): ${type} = (0x[0-9a-fA-F]+|\\d+);`, 'g'))) out.set(m[1]!, Number(m[2]));
+  for (const m of source(file).matchAll(new RegExp(`export const (\\w+): ${type} = (0x[0-9a-fA-F]+|\\d+);`, 'g')))
+    out.set(m[1]!, Number(m[2]));
   return out;
 }
 
 describe('kernel call frame', () => {
   const io = constants('lanes.ts', 'usize');
   const slots: [string, number][] = [
-    ['IO_SRC', FRAME_SRC], ['IO_OPEN', SERIES_SLOT.open!], ['IO_HIGH', SERIES_SLOT.high!], ['IO_LOW', SERIES_SLOT.low!],
-    ['IO_CLOSE', SERIES_SLOT.close!], ['IO_VOLUME', SERIES_SLOT.volume!], ['IO_SKIP', FRAME_SKIP], ['IO_RESUME', FRAME_RESUME], ['IO_OUT', FRAME_OUT],
+    ['IO_SRC', FRAME_SRC],
+    ['IO_OPEN', SERIES_SLOT.open!],
+    ['IO_HIGH', SERIES_SLOT.high!],
+    ['IO_LOW', SERIES_SLOT.low!],
+    ['IO_CLOSE', SERIES_SLOT.close!],
+    ['IO_VOLUME', SERIES_SLOT.volume!],
+    ['IO_SKIP', FRAME_SKIP],
+    ['IO_RESUME', FRAME_RESUME],
+    ['IO_OUT', FRAME_OUT],
   ];
   it.each(slots)('assembly/lanes.ts %s is byte offset 4 × slot %i of src/compute/kernels.ts', (name, slot) => {
     expect(io.get(name), `assembly/lanes.ts declares ${name}`).toBeDefined();
@@ -40,7 +48,9 @@ describe('kernel call frame', () => {
 
 describe('scratch layouts', () => {
   const kernel = constants('scratch.ts', 'i32');
-  const host = new Map<string, number>(Object.entries(scratch as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  const host = new Map<string, number>(
+    Object.entries(scratch as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number'),
+  );
   it('assembly/scratch.ts and src/registry/scratch.ts declare the same names', () => {
     expect(kernel.size).toBeGreaterThan(0);
     expect([...kernel.keys()].sort()).toEqual([...host.keys()].sort());
