@@ -1,7 +1,7 @@
 /**
- * CSV export of an IndicatorTensor (`gridta compute --out x.csv`): the columns of the Arrow
- * long table in the same row order, streamed to a temporary file that is renamed into
- * place only once complete, so a reader never sees a partial file.
+ * CSV export of an IndicatorTensor (`gridta compute --out x.csv`): the columns of the Arrow long
+ * table in the same row order, streamed to a temporary file that is renamed into place only once
+ * complete, so a reader never sees a partial file.
  */
 import { open, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';

@@ -1,7 +1,7 @@
 /**
- * Grid builder: turns a GridSpec into materialised axes in definition order,
- * validating every value against the registry, plus the cartesian index mapping (first axis slowest) and
- * the per-variant rules. Pure: nothing here is sized by the number of variants.
+ * Grid builder: turns a GridSpec into materialised axes in definition order, validating every value
+ * against the registry, plus the cartesian index mapping (first axis slowest) and the per-variant
+ * rules. Pure: nothing here is sized by the number of variants.
  */
 import { GridValidationError, type GridReason } from '../errors.js';
 import { findUnknownKey, keyList, unknownKeyExplanation } from '../options.js';
