@@ -1,5 +1,5 @@
 /**
- * Agreement check (bench.md §4), run before anything is timed: "speed without agreement is not a
+ * Agreement check, run before anything is timed: "speed without agreement is not a
  * win". gridta and the plain loops are compared with gridta's reference on the whole data set
  * (first, middle and last variant, every output). Peers are compared on a hole-free stretch of the
  * data after a settling period of 10 × the grid's largest window, so that seeding conventions
@@ -173,7 +173,7 @@ export function peerVariants(peer: PeerAdapter, c: BenchCase): number[] {
   return [...new Set([ok[0]!, ok[Math.floor((ok.length - 1) / 2)]!, ok[ok.length - 1]!])];
 }
 
-/** A peer against the reference (bench.md §4), plus how it treats a hole. */
+/** A peer against the reference (relative difference above 1e-4 flags it), plus how it treats a hole. */
 export async function checkPeer(peer: PeerAdapter, c: BenchCase, candles: Candles): Promise<Agreement> {
   const variants = peerVariants(peer, c);
   if (variants.length === 0) return new Accumulator().result({ note: 'no supported variant' });

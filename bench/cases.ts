@@ -1,5 +1,5 @@
 /**
- * Benchmark cases (bench.md §1), generated from the registry plus the table below: a case whose
+ * Benchmark cases (one indicator id and grid each), generated from the registry plus the table below: a case whose
  * indicator has no kernel yet is reported as skipped (checked when called, so a kernel that lands
  * shows up without touching this file). Every case has a plain-JS loop (bench/plain.ts).
  */
@@ -38,7 +38,7 @@ export interface BenchCase extends BenchCaseSpec {
   readonly axes: readonly Axis[];
   /** Numeric params of variant v (the source axis, always close here, left out). */
   params(v: number): Readonly<Record<string, number>>;
-  /** The largest window-like parameter of the grid: the agreement check settles over 10× this (bench.md §4). */
+  /** The largest window-like parameter of the grid: the agreement check settles over 10× this. */
   readonly largestWindow: number;
 }
 
@@ -56,7 +56,7 @@ const FAST = range(8, 16),
   SIGNAL = [9],
   SMOOTHING = [14];
 
-/** bench.md §1, in its order. */
+/** The cases, in the order the report prints them. */
 export const CASE_TABLE: readonly BenchCaseSpec[] = [
   {
     id: 'ma.ema',

@@ -1,9 +1,10 @@
 /**
- * `gridta bench` (what `npm start` runs, bench.md): gridta's SIMD and scalar builds at each thread
+ * `gridta bench` (what `npm start` runs): gridta's SIMD and scalar builds at each thread
  * count, a plain-JS loop and the JS peer libraries on the same grids and the same data, in one
  * run. Agreement with gridta's reference is checked before anything is timed; tinybench medians;
  * every ratio is values/s over values/s from this run (for rows that compute the whole grid that is
- * p50 over p50). Targets are read on the reused-output rows (bench.md §3).
+ * p50 over p50). Targets are read on the reused-output rows: on fresh output the first touch of new
+ * memory costs more than the kernels, and both sides pay it.
  *
  * It lives with the bench it drives: the bench uses the library, never the other way. The CLI's
  * `bench` command loads this module at run time by its path in the package (src/cli/main.ts).
@@ -320,7 +321,7 @@ async function peerRow(ctx: Ctx, c: BenchCase, peer: PeerAdapter): Promise<Bench
   };
 }
 
-/** bench.md §5: the smallest thread count within 5% of the best p50, among counts ≤ available CPUs. */
+/** The smallest thread count within 5% of the best p50, among counts ≤ available CPUs. */
 export function recommendThreads(p50ByThreads: Readonly<Record<string, number>>, cpusAvailable: number): number | null {
   const entries = Object.entries(p50ByThreads)
     .map(([k, v]) => [Number(k), v] as const)
@@ -440,7 +441,7 @@ function renderCase(r: BenchCaseResult): string[] {
   return out;
 }
 
-/** bench.md §5: the most frequent per-case recommendation (ties: the smaller count) and one line of reasoning. */
+/** The most frequent per-case recommendation (ties: the smaller count) and one line of reasoning. */
 export function overallRecommendation(
   results: readonly BenchCaseResult[],
   cpusAvailable: number,
@@ -486,7 +487,7 @@ function parseThreads(s: string | undefined, configured: number): number[] {
 }
 
 const USAGE = `usage: gridta bench [--cases a,b] [--size T | --data FILE] [--threads 1,2] [--peers a,b|none] [--time MS] [--json] [--plot FILE.svg]
-  --cases     cases of bench.md §1 (default: all; ids without a kernel are listed as skipped)
+  --cases     indicator ids to time, e.g. ma.ema,momentum.rsi (default: all; ids without a kernel are listed as skipped)
   --size      bars of the synthetic 1-minute series (default 1,000,000)
   --data      a candles file (.csv or .arrow, sessions timeline), e.g. bench/ttrc.csv
   --threads   thread counts to time gridta at (default: 1 and the configured count)

@@ -1,6 +1,6 @@
 /**
  * Plain-JS baselines: hand-written loops computing the same outputs as gridta with the spec's
- * formulas (indicators.md §2, per-id text), the way a careful JavaScript developer would write them
+ * formulas (the same primitives and per-id definitions), the way a careful JavaScript developer would write them
  * for a whole grid: time outermost, per-variant (or per-window) state in Float64Arrays, shared
  * per-bar terms computed once, every output written row by row in TIME_MAJOR order
  * (`out[t·V + v]`). Variants follow gridta's order (axes in definition order, last axis fastest).
@@ -22,7 +22,7 @@ const need = (x: Float32Array | undefined, name: string): Float32Array => {
   return x;
 };
 
-/** EMA grid (§2.5): α = 2/(n+1), seeded with the first valid value, reset on NaN. */
+/** EMA grid: α = 2/(n+1), seeded with the first valid value, reset on NaN. */
 export function plainEma(close: Float32Array, windows: readonly number[], out: Float32Array): void {
   const V = windows.length,
     T = close.length;
@@ -52,7 +52,7 @@ export function plainEma(close: Float32Array, windows: readonly number[], out: F
   }
 }
 
-/** SMA grid (ROLLSUM / n, §2.1–2.2, with the NaN counter and the all-zero reset). */
+/** SMA grid (ROLLSUM / n, with the NaN counter and the all-zero reset). */
 export function plainSma(close: Float32Array, windows: readonly number[], out: Float32Array): void {
   const V = windows.length,
     T = close.length;
@@ -126,7 +126,7 @@ export function plainRsi(close: Float32Array, windows: readonly number[], out: F
   }
 }
 
-/** TR of bar i (§2.9): NaN without high/low, high − low without a previous close. */
+/** TR of bar i: NaN without high/low, high − low without a previous close. */
 function trueRangeAt(high: Float32Array, low: Float32Array, close: Float32Array, i: number): number {
   const h = high[i]!,
     l = low[i]!;
@@ -142,7 +142,7 @@ function trueRangeAt(high: Float32Array, low: Float32Array, close: Float32Array,
   return tr;
 }
 
-/** ATR grid (§2.9): TR once per bar, one RMA (α = 1/n) per variant. */
+/** ATR grid: TR once per bar, one RMA (α = 1/n) per variant. */
 export function plainAtr(inp: PlainInputs, windows: readonly number[], out: Float32Array): void {
   const high = need(inp.high, 'high'),
     low = need(inp.low, 'low'),
@@ -176,7 +176,7 @@ export function plainAtr(inp: PlainInputs, windows: readonly number[], out: Floa
 }
 
 /**
- * Bollinger grid (volatility.bbands, axes mult × window): ROLLSUM/ROLLVAR state per variant (§2.3),
+ * Bollinger grid (volatility.bbands, axes mult × window): ROLLSUM/ROLLVAR state per variant,
  * basis = S/n, sd = sqrt(Q/n − mean²), the bands at the variant's mult. outs = [basis, upper, lower].
  */
 export function plainBbands(

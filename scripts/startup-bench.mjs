@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Start-up benchmark for the compiled-module cache (runtime.md §3, §4): in fresh child processes,
+ * Start-up benchmark for the compiled-module cache and warmup: in fresh child processes,
  * times "create engine → warmup → first tensor" (ma.ema, 10 windows × 10,000 bars) with
  *
  *   cold  an empty temporary cache_dir and the bundled tier off (GRIDTA_TEST_FAULTS=1 +

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Threads benchmark of issue #4 (runtime.md §5): the `ma.ema` grid, windows 5..200 × the bundled
+ * Threads benchmark of issue #4 (the worker pool): the `ma.ema` grid, windows 5..200 × the bundled
  * 1,000,000-bar series, TIME_MAJOR, reused output, one engine with `threads: 1` (in-process) and one
  * with `threads: 2` (the pool; time pieces, compute/plan.ts TimePiece), warmed up, then called
  * alternately so both see the same machine. Checks that the two results are bit-identical and prints

@@ -1,5 +1,5 @@
 /**
- * Every gridta error class (engine.md §7.4). One base class with a stable lower-case `code` and a
+ * Every gridta error class. One base class with a stable lower-case `code` and a
  * JSON-safe `details` object whose keys appear in the documented order.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Native peers, opt-in (bench.md §3): tulind and talib build from source with node-gyp, so they live
+ * Native peers, opt-in: tulind and talib build from source with node-gyp, so they live
  * in their own package, bench/native/ (`npm run bench:native` installs it). Absent or failing to
  * load, they are reported as skipped.
  */

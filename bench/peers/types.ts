@@ -1,5 +1,5 @@
 /**
- * One adapter per peer library (style.md §8), all with this signature. An adapter calls its library
+ * One adapter per peer library, all with this signature. An adapter calls its library
  * the way the library's documentation shows, one call per variant; `prepare` builds the inputs the
  * library wants (number arrays, candle objects) once, outside the timed region; `run` returns the
  * library's own result untouched (its cost is part of the call), and `extract` turns that result

@@ -1,5 +1,5 @@
 /**
- * Apache Arrow in (engine.md §1.7): the same column matching and §1.5 placement as the CSV loader,
+ * Apache Arrow in: the same column matching and row placement as the CSV loader,
  * with type-directed conversion of each column, chunk by chunk. Also the file loader the CLI uses.
  */
 import { readFile } from 'node:fs/promises';

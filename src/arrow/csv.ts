@@ -1,7 +1,7 @@
 /**
- * CSV export of an IndicatorTensor (runtime.md §8.1 `--out .csv`): the columns of the Arrow long
- * table (engine.md §6.6) in the same row order, streamed to a temporary file that is renamed into
- * place only once complete, so a reader never sees a partial file.
+ * CSV export of an IndicatorTensor (`gridta compute --out x.csv`): the columns of the Arrow long
+ * table in the same row order, streamed to a temporary file that is renamed into place only once
+ * complete, so a reader never sees a partial file.
  */
 import { open, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -134,12 +134,12 @@ function csvField(s: string): string {
 const CHUNK_CHARS = 1 << 20;
 
 /**
- * Writes the long table of `tensor` (engine.md §6.6 columns and row order, the same options) as CSV:
+ * Writes the long table of `tensor` (the Arrow export's columns, row order and options) as CSV:
  * a header row; `ts_open` as integer epoch ms; `variant`; axis values as in the variant key (int as
- * an integer, float per §4.2, source/enum as-is); each output as `shortestFloat32` (NaN as `NaN`);
+ * an integer, float as in the key, source/enum as-is); each output as `shortestFloat32` (NaN as `NaN`);
  * `variant_key` with `includeVariantKey`. The file appears at `filePath` only when complete (temp file
  * in the same directory, fsync, rename). The CSV is streamed in bounded memory, so the in-memory
- * export guard of §6.6 does not apply; bad options reject with GridValidationError. An aborted
+ * export guard (bytes budget) does not apply; bad options reject with GridValidationError. An aborted
  * `signal` stops the write at the next chunk, removes the temporary file and rejects with the
  * signal's reason.
  */

@@ -1,5 +1,5 @@
 /**
- * Arrow long-format export of an IndicatorTensor (engine.md §6.6, [T3]): one row per (variant, bar),
+ * Arrow long-format export of an IndicatorTensor: one row per (variant, bar),
  * rows variant-major whatever the tensor layout, every selected output as a Float32 column. Columns
  * are built straight from typed arrays (no row builders), in record batches of whole variants.
  */
@@ -34,7 +34,7 @@ import {
 import type { Axis } from '../grid/types.js';
 import { findUnknownKey, keyList, unknownKeyExplanation } from '../options.js';
 
-/** [T3] A record batch holds at most this many rows, unless one variant alone is longer. */
+/** A record batch holds at most this many rows, unless one variant alone is longer. */
 export const MAX_BATCH_ROWS = 1_048_576;
 
 /** Value of `gridta.schema` in the schema metadata. */
@@ -176,13 +176,13 @@ function selectOutputs(tensor: IndicatorTensor<unknown>, spec: readonly string[]
     if (wanted.has(name)) fail(tensor, `outputs[${i}]`, 'duplicate_value', name, `names the output ${name} twice`, 'unique output names');
     wanted.add(name);
   }
-  // Like a compute's output subset (§6.3): tensor order, whatever order the request lists.
+  // Like a compute's output subset: tensor order, whatever order the request lists.
   return tensor.outputs.filter((o) => wanted.has(o.name));
 }
 
 /**
  * @internal Validates export options against a tensor, sizes the export and applies the export guard
- * (§6.6) before anything proportional to the row count exists. Shared by the Arrow and CSV writers
+ * (bytes budget) before anything proportional to the row count exists. Shared by the Arrow and CSV writers
  * (the streaming CSV writer passes `guard: false`).
  */
 export function planTensorExport(
@@ -241,7 +241,7 @@ export function checkExportBudget(rows: number, bytesPerRow: number, maxComputeB
   }
 }
 
-/** The schema metadata of §6.6, in the documented order. */
+/** The schema metadata, keys in the documented order. */
 function schemaMetadata(tensor: IndicatorTensor<unknown>, plan: ExportPlan): Map<string, string> {
   const outputs = plan.outputs.map((o) => o.name);
   const lookAhead = tensor.meta.lookAheadOutputs.filter((n) => outputs.includes(n));
@@ -392,7 +392,7 @@ export function tensorToArrowWithBatchRows(
 }
 
 /**
- * [T3] The long table of a tensor: `ts_open`, `variant`, one column per axis, one Float32 column per
+ * The long table of a tensor: `ts_open`, `variant`, one column per axis, one Float32 column per
  * selected output (primary first), optionally `variant_key`; rows `r = v * T + t` in the selection's
  * variant order; record batches of whole variants of at most 1 048 576 rows (one variant per batch
  * when T alone is longer). Sized first: over the tensor's budget → ComputeBudgetExceeded (scope
@@ -402,7 +402,7 @@ export function tensorToArrow(tensor: IndicatorTensor<unknown>, opts?: ArrowExpo
   return tensorToArrowWithBatchRows(tensor, opts, MAX_BATCH_ROWS);
 }
 
-/** [T3] The long table as Arrow IPC bytes: the file format by default, or `format: 'stream'`. */
+/** The long table as Arrow IPC bytes: the file format by default, or `format: 'stream'`. */
 export function tensorToArrowIPC(tensor: IndicatorTensor<unknown>, opts?: ArrowIPCExportOptions): Uint8Array {
   const format = opts?.format ?? 'file';
   if (format !== 'file' && format !== 'stream') {

@@ -1,4 +1,4 @@
-/** `gridta/arrow`: Apache Arrow in (candles) and out (the long tensor table of engine.md §6.6). */
+/** `gridta/arrow`: Apache Arrow in (candles) and out (the long tensor table, one row per variant and bar). */
 export { tensorToArrow, tensorToArrowIPC, toArrowExporters, MAX_BATCH_ROWS, TENSOR_LONG_SCHEMA } from './export.js';
 export { writeTensorCsv, shortestFloat32 } from './csv.js';
 export { candlesFromArrow, loadCandlesFile } from './candles.js';

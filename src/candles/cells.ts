@@ -1,5 +1,5 @@
 /**
- * Reading one timestamp or one value (engine.md §1.6, §1.7). Both readers are strict: anything they
+ * Reading one timestamp or one value (CSV and Arrow loaders). Both readers are strict: anything they
  * cannot convert exactly is refused with a short explanation, never rounded or guessed.
  */
 import type { TsUnit } from './types.js';

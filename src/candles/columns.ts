@@ -1,4 +1,4 @@
-/** Which input column feeds which candle field (engine.md §1.6, shared by §1.7). */
+/** Which input column feeds which candle field (shared by the CSV and Arrow loaders). */
 import { candlesError } from './fail.js';
 import { BASE_SERIES, type BaseSeries, type CandleColumns } from './types.js';
 

@@ -1,5 +1,5 @@
 /**
- * createCandles (engine.md §1.1, §1.3): validates [C1]–[C6] in order, converts the convenience
+ * createCandles: validates instrument, timeframe, lengths, spacing, values and range in order, converts the convenience
  * inputs once and returns a frozen object that only ever holds BigInt64Array + Float32Array.
  * Caller arrays are never written to; Float32Array and BigInt64Array inputs are kept as given.
  */
@@ -26,7 +26,7 @@ export function isCandles(x: unknown): x is Candles {
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** [C1] A non-empty (after trimming), well-formed UTF-16 string; returned trimmed. */
+/** The instrument id: a non-empty (after trimming), well-formed UTF-16 string; returned trimmed. */
 export function checkInstrumentId(value: unknown): string {
   if (typeof value !== 'string') {
     throw candlesError('instrumentId', 'empty_instrument', 'must be a non-empty string', { value: value ?? null });
@@ -37,7 +37,7 @@ export function checkInstrumentId(value: unknown): string {
   return id;
 }
 
-/** [C2] One of the timeframes of §1.2, after trimming and lower-casing. */
+/** One of the supported timeframes, after trimming and lower-casing. */
 export function checkTimeframe(value: unknown): Timeframe {
   const tf = normalizeTimeframe(value);
   if (tf === null) {
@@ -49,14 +49,14 @@ export function checkTimeframe(value: unknown): Timeframe {
   return tf;
 }
 
-/** 'dense' (the default) or 'sessions' (§1.5a). */
+/** 'dense' (the default) or 'sessions' (markets that close: no holes for closed hours). */
 export function checkTimeline(value: unknown): Timeline {
   if (value === undefined || value === 'dense') return 'dense';
   if (value === 'sessions') return 'sessions';
   throw candlesError('timeline', 'wrong_dtype', "must be 'dense' or 'sessions'", { value: value ?? null, expected: ['dense', 'sessions'] });
 }
 
-/** [C3] tsOpen as BigInt64Array with T >= 1; numbers must be safe integers. */
+/** tsOpen as BigInt64Array with T >= 1; numbers must be safe integers. */
 function toTimes(value: unknown): BigInt64Array {
   let times: BigInt64Array;
   if (value instanceof BigInt64Array) {
@@ -81,7 +81,7 @@ function toTimes(value: unknown): BigInt64Array {
   return times;
 }
 
-/** [C3] One series as a Float32Array of length `t` (number[] / Float64Array rounded once). */
+/** One series as a Float32Array of length `t` (number[] / Float64Array rounded once). */
 function toSeries(name: BaseSeries, value: unknown, t: number): Float32Array {
   let series: Float32Array;
   if (value instanceof Float32Array) {
@@ -108,7 +108,7 @@ function toSeries(name: BaseSeries, value: unknown, t: number): Float32Array {
   return series;
 }
 
-/** [C4] Dense: every step equals stepMs. Sessions: increasing, every time on the grid of tsOpen[0]. */
+/** Dense: every step equals stepMs. Sessions: increasing, every time on the grid of tsOpen[0]. */
 function checkSpacing(times: BigInt64Array, stepMs: number, timeline: Timeline): void {
   const step = BigInt(stepMs);
   const first = times[0]!;
@@ -133,7 +133,7 @@ function checkSpacing(times: BigInt64Array, stepMs: number, timeline: Timeline):
   }
 }
 
-/** [C5] Finite or NaN after rounding to float32; `given` is the caller's array, for the message. */
+/** Values: finite or NaN after rounding to float32; `given` is the caller's array, for the message. */
 function checkFinite(name: BaseSeries, series: Float32Array, given: SeriesInput): void {
   for (let i = 0; i < series.length; i++) {
     const x = series[i]!;
@@ -147,7 +147,7 @@ function checkFinite(name: BaseSeries, series: Float32Array, given: SeriesInput)
   }
 }
 
-/** [C6] start and end as exact numbers. */
+/** start and end (start + T · step for dense candles) as exact numbers. */
 function timeRange(times: BigInt64Array, stepMs: number, timeline: Timeline): { start: number; end: number } {
   const t = times.length;
   const start = Number(times[0]!);
@@ -159,7 +159,7 @@ function timeRange(times: BigInt64Array, stepMs: number, timeline: Timeline): { 
   return { start, end };
 }
 
-/** Validates [C1]–[C6] in order and returns frozen candles. */
+/** Validates the candles (checks in the order above) and returns them frozen. */
 export function createCandles(input: CandlesInput): Candles {
   if (typeof input !== 'object' || input === null) {
     throw candlesError('instrumentId', 'empty_instrument', 'candles input must be an object', { value: typeName(input) });

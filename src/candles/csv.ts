@@ -1,6 +1,6 @@
 /**
- * candlesFromCsv (engine.md §1.6): RFC 4180 parsing by csv-parse, then strict cell conversion and
- * the shared placement of §1.5. Every cell error names the 1-based line and the column.
+ * candlesFromCsv: RFC 4180 parsing by csv-parse, then strict cell conversion and
+ * the shared placement of rows on the timeline (place.ts). Every cell error names the 1-based line and the column.
  */
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';

@@ -1,4 +1,4 @@
-/** Builds CandlesValidationError with its details in the documented key order (engine.md §1.8). */
+/** Builds CandlesValidationError with its details in the documented key order. */
 import { CandlesValidationError, type CandlesReason, type CandlesValidationDetails } from '../errors.js';
 import { findUnknownKey, unknownKeyExplanation } from '../options.js';
 

@@ -1,4 +1,4 @@
-/** Candles (engine.md §1): validation, derived price sources, the CSV loader and the shared placement. */
+/** Candles: validation, derived price sources, the CSV loader and the shared placement. */
 export type {
   ArrowLoadOptions,
   BaseSeries,

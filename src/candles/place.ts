@@ -1,5 +1,5 @@
 /**
- * From sparse rows to candles (engine.md §1.5, §1.5a), shared by the CSV and Arrow loaders:
+ * From sparse rows to candles (a dense timeline, or one bar per row for sessions), shared by the CSV and Arrow loaders:
  * timeframe, range, stable sort, last-wins placement, the load report and its warnings.
  */
 import { TIMEFRAME_MS, timeframeOfStep, type Timeframe } from '../grid/timeframe.js';
@@ -64,7 +64,7 @@ export const DEFAULT_MAX_HOLE_SHARE = 0.99;
 /** Dense timelines of at most this many bars are never refused for their holes (they cost little). */
 export const HOLE_GUARD_MIN_BARS = 65_536;
 
-/** Checks the options in [C1], [C2] order, then the loader-only ones. */
+/** Checks the options in createCandles order (instrument, timeframe), then the loader-only ones. */
 export function checkLoadOptions(opts: LoadOptions, known: readonly string[] = LOAD_OPTION_KEYS, where = 'the load options'): LoadSettings {
   if (typeof opts !== 'object' || opts === null) {
     throw candlesError('instrumentId', 'empty_instrument', 'load options with an instrumentId are required', { value: opts ?? null });
@@ -147,7 +147,7 @@ export function candlesFromRows(rows: SparseRows, settings: LoadSettings): Candl
   });
 }
 
-/** §1.5 step 2: the most frequent positive step between distinct sorted times (ties: smaller). */
+/** Timeframe inference: the most frequent positive step between distinct sorted times (ties: smaller). */
 export function inferTimeframe(ts: Float64Array): Timeframe {
   const sorted = Float64Array.from(ts).sort();
   const counts = new Map<number, number>();
@@ -199,7 +199,7 @@ interface Range {
   end: number;
 }
 
-/** §1.5 step 3: [start, end) on the start grid, ending just after the last row unless given. */
+/** The range: [start, end) on the start grid, ending just after the last row unless given. */
 function denseRange(ts: Float64Array, stepMs: number, s: LoadSettings): Range {
   const start = s.start ?? minOf(ts);
   if (start === undefined) throw candlesError('start', 'empty_range', 'there are no rows to take the start from');
@@ -219,7 +219,7 @@ function denseRange(ts: Float64Array, stepMs: number, s: LoadSettings): Range {
   return { start, end };
 }
 
-/** §1.5a: the start grid as in §1.5; `end` (if given) only cuts rows off. */
+/** Sessions: the start grid as for dense candles; `end` (if given) only cuts rows off. */
 function sessionsRange(ts: Float64Array, s: LoadSettings): Range {
   const start = s.start ?? minOf(ts);
   if (start === undefined) throw candlesError('start', 'empty_range', 'there are no rows to take the start from');
@@ -300,7 +300,7 @@ interface Placement {
   firstMisaligned: number;
 }
 
-/** §1.5 steps 4–6: one slot per step of [start, end), rows written last-wins. */
+/** Placement: one slot per step of [start, end), rows written last-wins. */
 function placeDense(rows: SparseRows, order: Uint32Array, stepMs: number, { start, end }: Range): Placement {
   const t = (end - start) / stepMs;
   const p = emptyPlacement(t);
@@ -330,7 +330,7 @@ function placeDense(rows: SparseRows, order: Uint32Array, stepMs: number, { star
   return p;
 }
 
-/** §1.5a: one bar per distinct aligned in-range time, in time order; no holes. */
+/** Sessions: one bar per distinct aligned in-range time, in time order; no holes. */
 function placeSessions(rows: SparseRows, order: Uint32Array, stepMs: number, { start, end }: Range): Placement {
   const times: number[] = [];
   const winners: number[] = [];

@@ -1,4 +1,4 @@
-/** Price sources read by indicators (engine.md §1.4) and the base series a Candles object holds. */
+/** Price sources read by indicators and the base series a Candles object holds. */
 import { MissingInputSeriesError } from '../errors.js';
 import { candlesError } from './fail.js';
 import type { BaseSeries, Candles, SourceSeries } from './types.js';
@@ -30,9 +30,9 @@ export function sourceComponents(source: SeriesName): BaseSeries[] {
 
 /**
  * The series an indicator reads for `source`. A base source is the candles' own array (or a copy
- * of it in `into`); hl2, hlc3 and ohlc4 are computed in float32 in exactly the §1.4 order. With
+ * of it in `into`); hl2, hlc3 and ohlc4 are computed in float32, summing left to right, then dividing. With
  * `into` (e.g. a view on WebAssembly memory, length T) the values are written there and `into` is
- * returned. A component the candles lack is MissingInputSeriesError; compute checks §2.3 first.
+ * returned. A component the candles lack is MissingInputSeriesError; compute checks the required series first.
  * Candles are finite or NaN, but a derived sum can overflow float32 (3.3e38 + 3.2e38): such a bar is
  * refused as CandlesValidationError non_finite on the derived source, so that no engine ever reads
  * ±Infinity (the kernels, like the candles, take finite-or-NaN input).

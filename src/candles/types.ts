@@ -1,4 +1,4 @@
-/** Candle shapes and loader options (engine.md §1.1, §1.5, §1.6). */
+/** Candle shapes and loader options. */
 import type { Timeframe } from '../grid/timeframe.js';
 import { keyList } from '../options.js';
 import type { BaseSeries, PriceSeries, SourceSeries } from '../registry/types.js';
@@ -15,7 +15,7 @@ export interface LoadWarning {
   readonly message: string;
 }
 
-/** What a loader did with the rows it read (§1.5). */
+/** What a loader did with the rows it read. */
 export interface LoadReport {
   readonly rowsRead: number;
   readonly rowsPlaced: number;
@@ -96,7 +96,7 @@ export type CandleColumns = Partial<Record<'tsOpen' | BaseSeries, string>>;
 export interface LoadOptions {
   /** Required; stored trimmed. */
   readonly instrumentId: string;
-  /** Inferred from the timestamps when absent (§1.5 step 2). */
+  /** Inferred from the timestamps when absent (the most frequent step). */
   readonly timeframe?: Timeframe | string;
   /** Unit of integer timestamps; 'ms' when absent. */
   readonly tsUnit?: TsUnit;

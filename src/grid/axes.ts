@@ -1,7 +1,7 @@
 /**
- * Grid builder (engine.md §3): turns a GridSpec into materialised axes in definition order,
- * validating every value against the registry, plus the cartesian index mapping ([G6]) and the
- * per-variant rules (§3.4 step 6). Pure: nothing here is sized by the number of variants.
+ * Grid builder: turns a GridSpec into materialised axes in definition order, validating every value
+ * against the registry, plus the cartesian index mapping (first axis slowest) and the per-variant
+ * rules. Pure: nothing here is sized by the number of variants.
  */
 import { GridValidationError, type GridReason } from '../errors.js';
 import { findUnknownKey, keyList, unknownKeyExplanation } from '../options.js';
@@ -18,7 +18,7 @@ export interface MaterialisedGrid {
   readonly layout: Layout;
 }
 
-/** [G5] At most this many values per range axis, checked before any value is built. */
+/** At most this many values per range axis, checked before any value is built. */
 export const MAX_RANGE_VALUES = 1_000_000;
 
 export const LAYOUTS: readonly Layout[] = Object.freeze(['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]);
@@ -27,7 +27,7 @@ export const GRID_KEYS = keyList<GridSpec>({ indicatorId: true, source: true, pa
 export const AXIS_EXPLICIT_KEYS = keyList<Extract<AxisSpec, { mode: 'explicit' }>>({ mode: true, values: true });
 export const AXIS_RANGE_KEYS = keyList<Extract<AxisSpec, { mode: 'range' }>>({ mode: true, start: true, stopIncl: true, step: true });
 const RANGE_PARTS = ['start', 'stopIncl', 'step'] as const;
-/** Relative tolerance of the hard step grid (§3.4 step 4, range only). */
+/** Relative tolerance of the hard step grid (range only). */
 const GRID_TOLERANCE = 1e-9;
 
 const hasOwn = (o: object, k: string): boolean => Object.hasOwn(o, k);
@@ -57,7 +57,7 @@ export function gridFail(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Exact decimal ranges ([G4])
+// Exact decimal ranges
 
 interface Decimal {
   readonly coef: bigint;
@@ -81,7 +81,7 @@ function toDecimal(x: number): Decimal {
 const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => 10 ** k); // exact up to 1e22
 
 /**
- * [G4] A float range in exact decimal arithmetic. The three bounds are written as their shortest
+ * A float range in exact decimal arithmetic. The three bounds are written as their shortest
  * round-trip decimals and scaled to a common power of ten (`S`, `E`, `P`); `n = floor((E - S) / P) + 1`
  * and value i is the double nearest to `(S + i * P) * 10^scale`. Callers have checked that the three are
  * finite, `step > 0` and `start <= stopIncl`. Returns the count first so the cap can be checked
@@ -117,7 +117,7 @@ export function decimalRange(start: number, stopIncl: number, step: number): { c
   return { count, build };
 }
 
-/** [G3] An int range as exact integers: the count first, then the values on demand. */
+/** An int range as exact integers: the count first, then the values on demand. */
 function intRange(start: number, stopIncl: number, step: number): { count: bigint; build: () => number[] } {
   const S = BigInt(start),
     E = BigInt(stopIncl),
@@ -152,7 +152,7 @@ function describeKind(kind: AxisKind): string {
   return kind === 'int' ? 'an integer' : kind === 'float' ? 'a number' : 'a string';
 }
 
-/** §3.1 sugar and §3.3: normalises one axis input and materialises its raw values. */
+/** Normalises one axis input (bare value or array sugar included) and materialises its raw values. */
 function materialiseAxis(id: string, base: string, kind: AxisKind, input: unknown): RawAxis {
   if (Array.isArray(input)) return explicitValues(id, base, input);
   if (typeof input === 'number' || typeof input === 'string') return { mode: 'explicit', values: [input] };
@@ -226,7 +226,7 @@ function explicitValues(id: string, base: string, values: readonly unknown[]): R
   return { mode: 'explicit', values };
 }
 
-/** §3.4 step 4: validates materialised values; returns the normalised values. */
+/** Validates materialised values (type, bounds, uniqueness, step grid); returns the normalised values. */
 function validateValues(
   id: string,
   base: string,
@@ -262,7 +262,7 @@ function validateValues(
   const boundField = (i: number, which: 'min' | 'max'): [string, number] =>
     range ? (which === 'min' ? [`${base}.start`, range.start] : [`${base}.stopIncl`, range.stopIncl]) : [at(i), vals[i] as number];
   const out: number[] = new Array(vals.length);
-  const seen = new Set<number>(); // SameValueZero: 0 and -0 collide, as §3.4 asks
+  const seen = new Set<number>(); // SameValueZero: 0 and -0 count as duplicates
   for (let i = 0; i < vals.length; i++) {
     const v = vals[i];
     if (typeof v !== 'number') gridFail(id, at(i), 'wrong_type', v, `must be ${describeKind(kind)}`, 'a number');
@@ -310,7 +310,7 @@ function validateValues(
 // The grid
 
 /**
- * Materialises and validates a grid: §3.1 sugar, then §3.4 steps 1–5 in order (lookup, unknown
+ * Materialises and validates a grid: shape sugar, then in order (lookup, unknown
  * param keys, the source axis, each axis in definition order, layout). The first failure throws.
  */
 export function materializeGrid(spec: GridSpec, reg: Registry = defaultRegistry): MaterialisedGrid {
@@ -398,7 +398,7 @@ export function materializeGrid(spec: GridSpec, reg: Registry = defaultRegistry)
   return Object.freeze({ indicatorId: id, def, axes: Object.freeze(axes), variants, layout });
 }
 
-/** §3.4 step 5: `undefined` means TIME_MAJOR. */
+/** The layout; `undefined` means TIME_MAJOR. */
 export function checkLayout(indicatorId: string, layout: unknown): Layout {
   if (layout === undefined) return 'TIME_MAJOR';
   if (typeof layout !== 'string' || !LAYOUTS.includes(layout as Layout)) {
@@ -408,7 +408,7 @@ export function checkLayout(indicatorId: string, layout: unknown): Layout {
 }
 
 /**
- * §3.4 step 6: the per-variant rule of the definition (today only trend.psar), checked in variant
+ * The per-variant rule of the definition (today only trend.psar), checked in variant
  * order; the first offending variant throws `variant_rule`. Run it only after the variants guard:
  * its cost is O(V) with no allocation per variant.
  */
@@ -443,7 +443,7 @@ export function checkVariantRules(grid: MaterialisedGrid): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// [G6] index mapping
+// Index mapping (first axis varies slowest)
 
 /** The number of variants of a list of axes, as a plain number (callers have passed the guard). */
 export function variantCount(axes: readonly Axis[]): number {
@@ -452,7 +452,7 @@ export function variantCount(axes: readonly Axis[]): number {
   return v;
 }
 
-/** [G6] The axis values of variant `v` (first axis slowest), keys in axis order. */
+/** The axis values of variant `v` (first axis slowest), keys in axis order. */
 export function variantValues(axes: readonly Axis[], v: number): Readonly<Record<string, number | string>> {
   const total = variantCount(axes);
   if (!Number.isInteger(v) || v < 0 || v >= total) {
@@ -487,7 +487,7 @@ function positionOf(values: readonly (number | string)[], x: unknown): number {
 const axisField = (name: string): string => (name === 'source' ? 'source' : `params.${name}`);
 
 /**
- * §6.5: maps a full assignment (every axis, exact match, numbers by `===`) back to its variant
+ * Maps a full assignment (every axis, exact match, numbers by `===`) back to its variant
  * index; `unknown_axis`, `missing_axis` or `not_allowed` otherwise.
  */
 export function variantIndex(indicatorId: string, axes: readonly Axis[], values: Readonly<Record<string, number | string>>): number {

@@ -1,4 +1,4 @@
-/** Grid layer (engine.md §3, §4, §6.5): materialised axes, cartesian order, variant keys. Pure. */
+/** Grid layer: materialised axes, cartesian order, variant keys. Pure. */
 export type { Axis, AxisInput, AxisSpec, GridSpec, Layout } from './types.js';
 export type { MaterialisedGrid } from './axes.js';
 export {

@@ -1,7 +1,7 @@
 /**
- * Variant key v1 (engine.md §4): a canonical JSON payload naming indicators, their inputs and
+ * Variant key v1: a canonical JSON payload naming indicators, their inputs and
  * parameters, the instrument and the timeframe, hashed with SHA-256. Changing anything here needs a
- * new key version; the test vectors of §4.5 pin it.
+ * new key version; the test vectors in test/unit/keys.test.ts pin it.
  */
 import * as nodeCrypto from 'node:crypto';
 import { registry as defaultRegistry, type IndicatorDef, type Registry } from '../registry/index.js';
@@ -24,7 +24,7 @@ export interface VariantKeySelection {
 }
 
 /**
- * §4.2 float rule: shortest round-trip digits; positional with a fractional part when the decimal
+ * Float rule: shortest round-trip digits; positional with a fractional part when the decimal
  * exponent is in [-4, 15], else `d[.ddd]e±XX`; negative zero is `-0.0`.
  */
 export function formatFloatV1(x: number): string {
@@ -120,7 +120,7 @@ function wrapPayload(indicators: readonly string[], instrumentId: string, timefr
   return `{"indicators":[${indicators.join(',')}],"instrument_id":${JSON.stringify(instrumentId)},"schema_version":1,"timeframe":${JSON.stringify(timeframe)}}`;
 }
 
-/** Lower-case hex SHA-256 of the UTF-8 payload (§4.3). */
+/** Lower-case hex SHA-256 of the UTF-8 payload. */
 export function hashPayloadV1(payload: string): string {
   return oneShot !== undefined ? oneShot('sha256', payload, 'hex') : nodeCrypto.createHash('sha256').update(payload, 'utf8').digest('hex');
 }
@@ -131,8 +131,8 @@ const oneShot: ((alg: string, data: string, enc: 'hex') => string) | undefined =
     : undefined;
 
 /**
- * §6.5: the v1 payload of variant `v` of a materialised (already validated) grid, for tensors. No
- * validation: `def`, `axes`, `instrumentId` and `timeframe` come from a compute that passed §1.3 and §3.4.
+ * The v1 payload of variant `v` of a materialised (already validated) grid, for tensors. No
+ * validation: `def`, `axes`, `instrumentId` and `timeframe` come from a compute that validated candles and grid.
  */
 export function tensorVariantKeyPayload(
   def: IndicatorDef,
@@ -146,7 +146,7 @@ export function tensorVariantKeyPayload(
   return wrapPayload([json], instrumentId.trim(), timeframe.trim().toLowerCase());
 }
 
-/** §6.5: the v1 key of variant `v` of a tensor. */
+/** The v1 key of variant `v` of a tensor. */
 export function tensorVariantKey(def: IndicatorDef, axes: readonly Axis[], v: number, instrumentId: string, timeframe: string): string {
   return hashPayloadV1(tensorVariantKeyPayload(def, axes, v, instrumentId, timeframe));
 }
@@ -155,8 +155,8 @@ export const SELECTION_KEYS = keyList<VariantKeySelection>({ instrumentId: true,
 export const SELECTION_ENTRY_KEYS = keyList<VariantKeyIndicator>({ indicatorId: true, source: true, params: true });
 
 /**
- * §4.4: the canonical payload of a selection of indicators (one value per axis), validated against
- * the registry as §3.4 validates one-value explicit axes. A repeated indicator id is `duplicate_value`.
+ * The canonical payload of a selection of indicators (one value per axis), validated against
+ * the registry as the grid builder validates one-value explicit axes. A repeated indicator id is `duplicate_value`.
  */
 export function variantKeyPayloadV1(sel: VariantKeySelection, reg: Registry = defaultRegistry): string {
   if (typeof sel !== 'object' || sel === null || Array.isArray(sel)) {
@@ -231,7 +231,7 @@ export function variantKeyPayloadV1(sel: VariantKeySelection, reg: Registry = de
   );
 }
 
-/** §4.3: the v1 variant key (64 lower-case hex chars) of a selection. */
+/** The v1 variant key (64 lower-case hex chars) of a selection. */
 export function variantKeyV1(sel: VariantKeySelection, reg: Registry = defaultRegistry): string {
   return hashPayloadV1(variantKeyPayloadV1(sel, reg));
 }

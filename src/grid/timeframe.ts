@@ -1,4 +1,4 @@
-/** Supported timeframes and their bar durations (engine.md §1.2). */
+/** Supported timeframes and their bar durations. */
 
 export type Timeframe = '1m' | '5m' | '15m' | '1h' | '4h' | '1d';
 

@@ -1,4 +1,4 @@
-/** Grid shapes (engine.md §3.1). */
+/** Grid shapes. */
 
 export type Layout = 'TIME_MAJOR' | 'VARIANT_MAJOR';
 

@@ -1,4 +1,4 @@
-/** Reference implementations of the `ma` group (indicators.md §4). One variant per call. */
+/** Reference implementations of the `ma` group. One variant per call. */
 import type { SeriesInputs } from '../registry/types.js';
 import { ema, narrow, nanSeries, rma, rollmean, rollsum, widen, wma } from './primitives.js';
 

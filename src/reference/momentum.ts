@@ -1,4 +1,4 @@
-/** Reference implementations of the `momentum` group (indicators.md §6). One variant per call. */
+/** Reference implementations of the `momentum` group. One variant per call. */
 import type { SeriesInputs } from '../registry/types.js';
 import { ema, log, mid, narrow, nanSeries, rollmax, rollmean, rollmin, shift, typicalPrice, widen, type Series } from './primitives.js';
 

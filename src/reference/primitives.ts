@@ -1,5 +1,5 @@
 /**
- * Reference primitives (indicators.md §2), plain TypeScript on binary64 numbers. Each follows the
+ * Reference primitives, plain TypeScript on binary64 numbers. Each follows the
  * spec's algorithm literally: same operations, same order. Kernels in `assembly/primitives.ts` must
  * match these bit for bit.
  */
@@ -11,7 +11,7 @@ export function widen(x: Float32Array): Float64Array {
   return Float64Array.from(x);
 }
 
-/** Narrows to float32, writing the canonical quiet NaN (0x7FC00000) for every NaN (§1.4). */
+/** Narrows to float32, writing the canonical quiet NaN (0x7FC00000) for every NaN. */
 export function narrow(x: ArrayLike<number>): Float32Array {
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) {
@@ -25,7 +25,7 @@ export function nanSeries(t: number): Float64Array {
   return new Float64Array(t).fill(NaN);
 }
 
-/** ROLLSUM (§2.1): running sum skipping NaN terms, counting them; reset to 0 when no non-zero term remains. */
+/** ROLLSUM: running sum skipping NaN terms, counting them; reset to 0 when no non-zero term remains. */
 export function rollsum(x: Series, n: number): Series {
   const T = x.length;
   const out = new Float64Array(T);
@@ -53,14 +53,14 @@ export function rollsum(x: Series, n: number): Series {
   return out;
 }
 
-/** ROLLMEAN (§2.2): ROLLSUM / n (a division, not a multiplication by 1/n). */
+/** ROLLMEAN: ROLLSUM / n (a division, not a multiplication by 1/n). */
 export function rollmean(x: Series, n: number): Series {
   const s = rollsum(x, n);
   for (let t = 0; t < s.length; t++) s[t] = s[t]! / n;
   return s;
 }
 
-/** ROLLVAR (§2.3): population variance with the same counters and reset as ROLLSUM, clamp of (−1e−12, 0) to 0. */
+/** ROLLVAR: population variance with the same counters and reset as ROLLSUM, clamp of (−1e−12, 0) to 0. */
 export function rollvar(x: Series, n: number): Series {
   const T = x.length;
   const out = new Float64Array(T);
@@ -101,14 +101,14 @@ export function rollvar(x: Series, n: number): Series {
   return out;
 }
 
-/** ROLLSTD (§2.3): sqrt of ROLLVAR (NaN for a variance at or below −1e−12). */
+/** ROLLSTD: sqrt of ROLLVAR (NaN for a variance at or below −1e−12). */
 export function rollstd(x: Series, n: number): Series {
   const v = rollvar(x, n);
   for (let t = 0; t < v.length; t++) v[t] = Math.sqrt(v[t]!);
   return v;
 }
 
-/** EWMA (§2.5): first valid value seeds, NaN resets. */
+/** EWMA: first valid value seeds, NaN resets. */
 export function ewma(x: Series, alpha: number): Series {
   const T = x.length;
   const out = new Float64Array(T);
@@ -132,7 +132,7 @@ export const rmaAlpha = (n: number): number => 1.0 / n;
 export const ema = (x: Series, n: number): Series => ewma(x, emaAlpha(n));
 export const rma = (x: Series, n: number): Series => ewma(x, rmaAlpha(n));
 
-/** WMA (§2.6): linear weights 1..n, the normative incremental update. */
+/** WMA: linear weights 1..n, the normative incremental update. */
 export function wma(x: Series, n: number): Series {
   const T = x.length;
   const out = nanSeries(T);
@@ -170,7 +170,7 @@ export function wma(x: Series, n: number): Series {
 }
 
 /**
- * ROLLMAX / ROLLMIN (§2.4): NaN under the rolling rule, else the window's extreme. A monotone deque of
+ * ROLLMAX / ROLLMIN: NaN under the rolling rule, else the window's extreme. A monotone deque of
  * bar indices, O(1) amortised: a new value drops the queued values it beats strictly, so of two equal
  * values (also −0 next to +0) the older one stays in front, which is the element the spec's
  * oldest-first scan keeps (replace only on a strictly greater / smaller value).
@@ -183,7 +183,7 @@ export function rollmin(x: Series, n: number): Series {
 }
 
 /**
- * AGE_MAX / AGE_MIN (§2.4): bars since the most recent extreme of the window (ties keep the newer).
+ * AGE_MAX / AGE_MIN: bars since the most recent extreme of the window (ties keep the newer).
  * The same deque, but a new value also drops queued values equal to it, so the newest of equal
  * values stays in front, as in the spec's scan that replaces on ≥ / ≤.
  */
@@ -238,7 +238,7 @@ function ageExtreme(x: Series, n: number, kind: Extreme): Series {
   return out;
 }
 
-/** SHIFT (§2.7): positive k looks back, negative k looks forward; outside the series reads NaN. */
+/** SHIFT: positive k looks back, negative k looks forward; outside the series reads NaN. */
 export function shift(x: Series, k: number): Series {
   const T = x.length;
   const out = nanSeries(T);
@@ -249,7 +249,7 @@ export function shift(x: Series, k: number): Series {
   return out;
 }
 
-/** DIFF (§2.7). */
+/** DIFF: x[t] − x[t − 1]. */
 export function diff(x: Series): Series {
   const T = x.length;
   const out = nanSeries(T);
@@ -257,7 +257,7 @@ export function diff(x: Series): Series {
   return out;
 }
 
-/** CUMSUM (§2.8): reset on NaN, re-seeded by the first valid term. */
+/** CUMSUM: reset on NaN, re-seeded by the first valid term. */
 export function cumsum(x: Series): Series {
   const T = x.length;
   const out = new Float64Array(T);
@@ -275,21 +275,21 @@ export function cumsum(x: Series): Series {
   return out;
 }
 
-/** TP (§2.9): ((high + low) + close) / 3 in binary64. */
+/** TP: ((high + low) + close) / 3 in binary64. */
 export function typicalPrice(high: Series, low: Series, close: Series): Series {
   const out = new Float64Array(high.length);
   for (let t = 0; t < out.length; t++) out[t] = (high[t]! + low[t]! + close[t]!) / 3;
   return out;
 }
 
-/** MID (§2.9): (high + low) · 0.5 in binary64. */
+/** MID: (high + low) · 0.5 in binary64. */
 export function mid(high: Series, low: Series): Series {
   const out = new Float64Array(high.length);
   for (let t = 0; t < out.length; t++) out[t] = (high[t]! + low[t]!) * 0.5;
   return out;
 }
 
-/** TR (§2.9): the current close is not used; a missing previous close falls back to high − low. */
+/** TR: the current close is not used; a missing previous close falls back to high − low. */
 export function trueRange(high: Series, low: Series, close: Series): Series {
   const T = high.length;
   const out = new Float64Array(T);
@@ -330,7 +330,7 @@ export function atr32(high: Series, low: Series, close: Series, n: number): Seri
 
 // ---------------------------------------------------------------------------------------------
 // Natural log: the table-free musl/FreeBSD algorithm, ported verbatim from `assembly/mathlog.ts`
-// (indicators.md §1.6: kernel and reference share one algorithm; never the host's Math.log).
+// (kernel and reference share one algorithm, so they agree bit for bit; never the host's Math.log).
 
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer); // little-endian: U32[0] low word, U32[1] high word

@@ -1,4 +1,4 @@
-/** Reference implementations of the `structure` group (indicators.md §9). One variant per call. */
+/** Reference implementations of the `structure` group. One variant per call. */
 import type { SeriesInputs } from '../registry/types.js';
 import { atr32, ema, nanSeries, narrow, rollmean, rollvar, widen } from './primitives.js';
 
@@ -41,7 +41,7 @@ export function candleComponents(inp: SeriesInputs): CandleComponents {
   return { body, range, upper_wick: upper, lower_wick: lower };
 }
 
-/** x / d with the guard of §9: NaN where d is ±0 (NaN operands give NaN). */
+/** x / d with the division guard: NaN where d is ±0 (NaN operands give NaN). */
 function guardedDiv(x: Float64Array, d: Float64Array): Float64Array {
   const out = new Float64Array(x.length);
   for (let t = 0; t < out.length; t++) out[t] = d[t] === 0 ? NaN : x[t]! / d[t]!;

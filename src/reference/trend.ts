@@ -1,4 +1,4 @@
-/** Reference implementations of the `trend` group (indicators.md §7). One variant per call. */
+/** Reference implementations of the `trend` group. One variant per call. */
 import type { SeriesInputs } from '../registry/types.js';
 import {
   ageMax,

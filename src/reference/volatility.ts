@@ -1,4 +1,4 @@
-/** Reference implementations of the `volatility` group (indicators.md §5). One variant per call. */
+/** Reference implementations of the `volatility` group. One variant per call. */
 import type { SeriesInputs } from '../registry/types.js';
 import { atr, log, narrow, nanSeries, rollmean, rollvar, trueRange, widen } from './primitives.js';
 

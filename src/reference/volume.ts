@@ -1,4 +1,4 @@
-/** Reference implementations of the `volume` group (indicators.md §8). One variant per call. */
+/** Reference implementations of the `volume` group. One variant per call. */
 import type { SeriesInputs } from '../registry/types.js';
 import { cumsum, diff, nanSeries, narrow, rollmean, rollstd, rollsum, typicalPrice, widen } from './primitives.js';
 
@@ -31,7 +31,7 @@ export function adLine(high: Float64Array, low: Float64Array, close: Float64Arra
   return out;
 }
 
-/** Sum-ratio with the guard of §8: NaN where the denominator is ±0 (NaN operands give NaN). */
+/** Sum-ratio with the division guard: NaN where the denominator is ±0 (NaN operands give NaN). */
 function guardedRatio(num: Float64Array, den: Float64Array): Float64Array {
   const out = new Float64Array(num.length);
   for (let t = 0; t < out.length; t++) out[t] = den[t] === 0 ? NaN : num[t]! / den[t]!;

@@ -36,7 +36,7 @@ export function bundledModules(): Record<Target, WebAssembly.Module> {
 
 const f32 = Math.fround;
 
-/** Derived sources in float32 arithmetic (engine.md §1.4), independent of src/candles. */
+/** Derived sources in float32 arithmetic (sum left to right, then divide), independent of src/candles. */
 export function sourceOf(s: TestSeries, name: SourceSeries): Float32Array {
   const out = new Float32Array(s.t);
   for (let i = 0; i < s.t; i++) {

@@ -1,5 +1,5 @@
 /**
- * [X1]/[X2] through the public engine: wasm-simd, wasm-scalar and reference give bit-identical
+ * Determinism through the public engine: wasm-simd, wasm-scalar and reference give bit-identical
  * tensors for every id with a kernel, whatever the layout and batch size; TIME_MAJOR and
  * VARIANT_MAJOR hold the same values; reusing a tensor's arrays (`out`) changes nothing.
  */

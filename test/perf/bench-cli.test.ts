@@ -79,7 +79,7 @@ describe('gridta bench --json', () => {
   });
 });
 
-describe('thread recommendation (bench.md §5)', () => {
+describe('thread recommendation', () => {
   it('picks the smallest count within 5% of the best p50', () => {
     expect(recommendThreads({ 1: 100, 2: 52, 4: 50 }, 8)).toBe(2);
     expect(recommendThreads({ 1: 100, 2: 98 }, 8)).toBe(1);

@@ -1,4 +1,4 @@
-/** Perf-smoke helpers (style.md §7): two tasks in one tinybench run, p50 over p50, never absolute times. */
+/** Perf-smoke helpers: two tasks in one tinybench run, p50 over p50, never absolute times. */
 import { Bench } from 'tinybench';
 
 /** Runs the tasks one after the other in one tinybench run; p50 (ms) by name. */

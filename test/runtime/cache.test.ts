@@ -1,10 +1,10 @@
 /**
- * Compiled-module cache (runtime.md §3) and its warmup wiring (§4.1): cold miss, warm hit, corrupt
+ * Compiled-module cache and its warmup wiring: cold miss, warm hit, corrupt
  * entries, orphans and temporaries, missing / unwritable / strict directories, a write failing
  * midway, four racing processes, and `gridta cache path | ls | verify | clear`.
  *
  * Compiles use the tiny fixture test/fixtures/tiny-kernels through the internal `__cache` option
- * ([L5]), so a real AssemblyScript compile takes well under a second. Engines in this file run
+ * (honoured only with GRIDTA_TEST_FAULTS=1), so a real AssemblyScript compile takes well under a second. Engines in this file run
  * in-process (threads 1); child processes run against the built dist/.
  *
  * Read-only directories: the tests run as root in CI, where chmod 0555 does not stop writes, so an
@@ -103,7 +103,7 @@ async function populate(dir: string): Promise<{ key: string; bytes: Uint8Array }
   return { key: r.key, bytes: r.bytes };
 }
 
-describe('cache lookup and writes ([M3]–[M6], [W1])', () => {
+describe('cache lookup and writes (tiers, integrity, warmup report)', () => {
   it('compiles once on a cold miss, writes exactly one entry, and a later warmup loads it without compiling', async () => {
     const dir = freshDir();
     const cold = await engineOn(dir).warmup();
@@ -135,7 +135,7 @@ describe('cache lookup and writes ([M3]–[M6], [W1])', () => {
     expect(Buffer.from(hit.bytes).equals(Buffer.from(miss.bytes))).toBe(true);
   });
 
-  it('writes only the module bytes and a manifest that describes them ([M2])', async () => {
+  it('writes only the module bytes and a manifest that describes them', async () => {
     const dir = freshDir();
     const { key, bytes } = await populate(dir);
     const m = JSON.parse(readFileSync(join(dir, `${key}.json`), 'utf8'));
@@ -257,7 +257,7 @@ describe('cache lookup and writes ([M3]–[M6], [W1])', () => {
   });
 });
 
-describe('missing, unwritable and strict cache directories ([M7]–[M9])', () => {
+describe('missing, unwritable and strict cache directories', () => {
   it('creates a missing directory recursively and leaves no probe file', async () => {
     const dir = join(freshDir(), 'a', 'b', 'c');
     const report = await engineOn(dir).warmup();
@@ -358,7 +358,7 @@ describe('missing, unwritable and strict cache directories ([M7]–[M9])', () =>
     expect(strict.out.error).toMatchObject({ code: 'cache_unavailable', details: { operation: 'write', errno: 'EFBIG' } });
   });
 
-  it('leaves exactly one valid entry when four processes start together on an empty directory ([M6])', async () => {
+  it('leaves exactly one valid entry when four processes start together on an empty directory', async () => {
     const dir = freshDir();
     const startAt = String(Date.now() + 1500);
     const runs = await Promise.all([1, 2, 3, 4].map(() => child([dir, startAt])));
@@ -373,7 +373,7 @@ describe('missing, unwritable and strict cache directories ([M7]–[M9])', () =>
   });
 });
 
-describe('the internal __cache option ([L5])', () => {
+describe('the internal __cache option (test faults only)', () => {
   it('is refused without GRIDTA_TEST_FAULTS=1', () => {
     delete process.env.GRIDTA_TEST_FAULTS;
     try {
@@ -391,7 +391,7 @@ describe('the internal __cache option ([L5])', () => {
   });
 });
 
-describe('gridta cache ([§3.7])', () => {
+describe('gridta cache', () => {
   /**
    * A cache_dir holding one valid entry, one corrupt entry, an orphan, a stale and a fresh temporary,
    * an empty directory named like a manifest (a corrupt entry: it blocks that entry's writes), and foreign files.

@@ -58,7 +58,7 @@ function resolveIn(dir: string, options: GridtaOptions = {}, environ: Record<str
 
 const configError = (fn: () => unknown): ConfigError => thrown(fn, ConfigError);
 
-describe('precedence option > env > yaml > default [K4]', () => {
+describe('precedence option > env > yaml > default', () => {
   const rows = [
     { name: 'threads', yaml: 'threads: 4', yamlValue: 4, envVar: 'GRIDTA_NUM_THREADS', env: '6', envValue: 6, option: 2, def: 'auto' },
     {
@@ -117,7 +117,7 @@ describe('precedence option > env > yaml > default [K4]', () => {
     });
   });
 
-  it('reproduces the runtime.md §1.3 example (env 6 over yaml 4, option 2 over both)', () => {
+  it('reproduces the documented precedence example (env 6 over yaml 4, option 2 over both)', () => {
     const { dir } = project('threads: 4');
     expect(resolveIn(dir, {}, { GRIDTA_NUM_THREADS: '6' }).threads).toEqual({ value: 6, source: 'env:GRIDTA_NUM_THREADS' });
     expect(resolveIn(dir, { threads: 2 }, { GRIDTA_NUM_THREADS: '6' }).threads).toEqual({ value: 2, source: 'option' });
@@ -138,7 +138,7 @@ describe('precedence option > env > yaml > default [K4]', () => {
   });
 });
 
-describe('parsing [K6]', () => {
+describe('parsing (auto, integers from the environment and YAML)', () => {
   it('accepts auto in any case from every layer', () => {
     const { dir, file } = project('threads: AUTO\nbatch_variants: Auto');
     const cfg = resolveIn(dir);
@@ -200,7 +200,7 @@ describe('parsing [K6]', () => {
   });
 });
 
-describe('invalid values [K7]', () => {
+describe('invalid values', () => {
   const THREADS = 'auto or an integer 1..256';
 
   it.each(['0', '-2', '1.5', 'four'])('rejects GRIDTA_NUM_THREADS=%s naming key, source, value and expected', (raw) => {
@@ -331,7 +331,7 @@ describe('invalid values [K7]', () => {
   });
 });
 
-describe('environment and file [K1]–[K3]', () => {
+describe('environment and file (configPath, env, bundled copy)', () => {
   it('defaults the environment to dev', () => {
     const { dir } = project(null);
     expect(resolveIn(dir).env).toEqual({ value: 'dev', source: 'default' });
@@ -454,7 +454,7 @@ describe('compute section keys', () => {
   });
 });
 
-describe('relative cache_dir [K5a]', () => {
+describe('relative cache_dir', () => {
   it('resolves a YAML value against the project root of the file, not the working directory', () => {
     const { dir } = project('cache_dir: .gridta/cache');
     const elsewhere = tempDir();
@@ -469,7 +469,7 @@ describe('relative cache_dir [K5a]', () => {
   });
 });
 
-describe('cgroup quota [K9]', () => {
+describe('cgroup quota', () => {
   function cgroupTree(files: Record<string, string>): string {
     const root = tempDir();
     for (const [p, text] of Object.entries(files)) write(join(root, p), text);
@@ -532,7 +532,7 @@ describe('cgroup quota [K9]', () => {
   });
 });
 
-describe('threads [K10], [K11]', () => {
+describe('threads (auto, explicit, above the available parallelism)', () => {
   const quota = (cpus: number): string => {
     const root = tempDir();
     write(join(root, 'proc/self/cgroup'), '0::/\n');
@@ -568,7 +568,7 @@ describe('threads [K10], [K11]', () => {
   });
 });
 
-describe('engine and the [N1] variables', () => {
+describe('engine and the GRIDTA_DISABLE_WASM / GRIDTA_DISABLE_SIMD variables', () => {
   const cases: { yaml: string | null; env: Record<string, string>; option?: 'wasm-simd'; want: string; source: string }[] = [
     { yaml: null, env: {}, want: 'auto', source: 'default' },
     { yaml: null, env: { GRIDTA_DISABLE_WASM: '1' }, want: 'reference', source: 'env:GRIDTA_DISABLE_WASM' },
@@ -612,7 +612,7 @@ describe('shipped configs', () => {
     ['dev', 'auto'],
     ['test', 2],
     ['prod', 'auto'],
-  ] as const)('%s resolves to the §1.2 values', (env, threads) => {
+  ] as const)('%s resolves to its shipped values', (env, threads) => {
     const cfg = resolveConfig({ env, cwd: PACKAGE_ROOT, cgroupRoot: NO_CGROUP, osAvailableParallelism: 8 }, {});
     const file = join(PACKAGE_ROOT, 'configs', env, 'indicators.yaml');
     const yaml = `yaml:${file}`;
@@ -628,7 +628,7 @@ describe('shipped configs', () => {
 });
 
 describe('describeSettings', () => {
-  it('lists every setting in the §7.1 order with effective values for threads and engine', () => {
+  it('lists every setting in diagnose order with effective values for threads and engine', () => {
     const { dir, file } = project('threads: 2');
     const rows = describeSettings(resolveIn(dir, {}, { GRIDTA_ENV: 'dev' }), { engine: 'wasm-simd' });
     expect(rows.map((r) => r.name)).toEqual([

@@ -1,5 +1,5 @@
 /**
- * `gridta diagnose` (runtime.md §7): the §7.1 document in-process (settings and sources, cpu, cache
+ * `gridta diagnose`: the JSON document in-process (settings and sources, cpu, cache
  * state against a hand-made directory, wasm, warmup, versions, partial resolution on a configuration
  * error) and the built CLI (text output, --json, --export, exit codes, no foreign environment variable).
  * The CLI tests spawn dist/src/cli/main.js: build first (`npx tsc -p tsconfig.json`; `npm test` does).
@@ -96,7 +96,7 @@ beforeAll(() => {
 });
 
 describe('settings and sources', () => {
-  it('lists every setting in the §7.1 order with its source on this checkout', async () => {
+  it('lists every setting in diagnose order with its source on this checkout', async () => {
     const doc = await diagnose({ cwd: ROOT, cacheDir: tempDir(), warmup: false }, {});
     expect(doc.schemaVersion).toBe(1);
     expect(doc.settings.map((s) => s.name)).toEqual(ORDER);
@@ -129,7 +129,7 @@ describe('settings and sources', () => {
   it('reports the bundled config as default (bundled) outside a project', async () => {
     const doc = await diagnose({ cwd: tempDir(), cgroupRoot: NO_CGROUP, warmup: false }, {});
     expect(setting(doc, 'configPath')).toMatchObject({ value: DEV_YAML, source: 'default', detail: 'bundled' });
-    expect(setting(doc, 'cacheDir').value, "the package's own cache/ ([K5a])").toBe(join(ROOT, 'cache'));
+    expect(setting(doc, 'cacheDir').value, "the package's own cache/ (relative to the bundled YAML)").toBe(join(ROOT, 'cache'));
   });
 
   it('names the variable that decided the engine', async () => {

@@ -1,5 +1,5 @@
 /**
- * Compute lifecycle (runtime.md §5.4, §6): memory of finished computes is given back with a pool,
+ * Compute lifecycle: memory of finished computes is given back with a pool,
  * close() settles every compute and stops every worker, and an abort seen at any phase rejects with
  * ComputeCancelled and silences progress, on every engine and thread count.
  */

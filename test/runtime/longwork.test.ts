@@ -1,4 +1,4 @@
-/** Long work in-process (runtime.md §6): progress, cancellation at batch boundaries, callback errors, close. */
+/** Long work in-process: progress, cancellation at batch boundaries, callback errors, close. */
 import { describe, expect, it } from 'vitest';
 import { ComputeCancelled } from '../../src/errors.js';
 import { createEngine } from '../../src/runtime/engine.js';

@@ -1,5 +1,5 @@
 /**
- * Worker pool wiring (runtime.md §5–6) against the built worker (dist/): bit-identical results for
+ * Worker pool wiring against the built worker (dist/): bit-identical results for
  * any thread count and batch size, cancellation at batch boundaries, crash recovery, traps, timeouts.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,7 +36,7 @@ describe('worker pool', () => {
       for (const batchVariants of [1, 7, 120]) {
         const got = await e.compute({ candles, grid, batchVariants });
         expect(firstBitDiff(got.values, want.values), `threads ${threads} batch ${batchVariants}`).toBe(-1);
-        expect(got.meta.threads).toBe(batchVariants === 120 ? 1 : threads); // a single batch runs in-process ([Q2a])
+        expect(got.meta.threads).toBe(batchVariants === 120 ? 1 : threads); // a single batch runs in-process
       }
     }
   });

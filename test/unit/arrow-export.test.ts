@@ -16,7 +16,7 @@ import { gridDetails, thrown } from '../helpers/errors.js';
 const col = (table: Table, name: string): unknown[] => Array.from({ length: table.numRows }, (_, i) => table.getChild(name)!.get(i));
 const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
-describe('tensorToArrow columns and rows [T3]', () => {
+describe('tensorToArrow columns and rows', () => {
   const table = tensorToArrow(makeTensor({ layout: 'TIME_MAJOR' }));
 
   it('has the columns ts_open, variant, one per axis and one per output, in that order', () => {
@@ -92,7 +92,7 @@ describe('tensorToArrow columns and rows [T3]', () => {
     }
   });
 
-  it('writes the schema metadata of §6.6 in the documented order', () => {
+  it('writes the schema metadata in the documented order', () => {
     expect([...table.schema.metadata]).toEqual([
       ['gridta.schema', 'tensor-long/1'],
       ['gridta.indicator_id', 'ma.sma'],
@@ -318,7 +318,7 @@ describe('Arrow record batches', () => {
   });
 });
 
-describe('Arrow export guard (§6.6)', () => {
+describe('Arrow export guard (bytes budget)', () => {
   it('refuses an export over maxComputeBytesTotal with scope export and the exact sizes', () => {
     // rows 12 × (8 + 4 + 4 (source index) + 4 (window) + 4 × 1) = 288 bytes
     const e = thrown(() => tensorToArrow(makeTensor({ maxComputeBytesTotal: 287 })));

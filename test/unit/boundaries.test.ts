@@ -1,4 +1,4 @@
-/** Module boundaries of the design guide (§2): a forbidden import edge fails this test. */
+/** Module boundaries (which folder may import which): a forbidden import edge fails this test. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';

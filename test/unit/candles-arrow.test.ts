@@ -211,7 +211,7 @@ describe('candlesFromArrow: value columns', () => {
 });
 
 describe('candlesFromArrow: placement and chunks', () => {
-  it('gives the §1.5 worked example', () => {
+  it('gives the placement worked example (last wins, misaligned, out of range, holes)', () => {
     const t = new Table({
       ts_open: vectorFromArray([180_000, 0, 60_000, 60_000, 360_000, 90_000], new TimestampMillisecond()),
       open: vectorFromArray([3, 0, 1, 1.5, 9, 7], new Float64()),

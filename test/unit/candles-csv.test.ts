@@ -17,7 +17,7 @@ const load = (text: string, opts: Partial<CsvLoadOptions> = {}): Promise<Candles
 const ms = (a: BigInt64Array) => [...a].map(Number);
 const f32 = (xs: number[]) => [...Float32Array.from(xs)];
 
-describe('candlesFromCsv: the §1.5 worked example', () => {
+describe('candlesFromCsv: the placement worked example', () => {
   const csv = 'ts_open,open,close\n180000,3,30\n0,0,0\n60000,1,10\n60000,1.5,15\n360000,9,90\n90000,7,70\n';
 
   it('places rows on the dense timeline last-wins and reports what it did', async () => {

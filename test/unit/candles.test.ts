@@ -89,7 +89,7 @@ describe('createCandles', () => {
   });
 });
 
-describe('createCandles [C1] instrumentId', () => {
+describe('createCandles instrumentId', () => {
   it('rejects an empty instrument id', () => {
     expect(candlesDetails(() => createCandles(input(2, { instrumentId: '' })))).toMatchObject({
       field: 'instrumentId',
@@ -115,12 +115,12 @@ describe('createCandles [C1] instrumentId', () => {
     expect(createCandles(input(2, { instrumentId: 'coin\uD83D\uDE00' })).instrumentId).toBe('coin\uD83D\uDE00');
   });
 
-  it('reports the instrument id before a bad timeframe ([C1] before [C2])', () => {
+  it('reports the instrument id before a bad timeframe', () => {
     expect(candlesDetails(() => createCandles(input(2, { instrumentId: '', timeframe: '2h' }))).field).toBe('instrumentId');
   });
 });
 
-describe('createCandles [C2] timeframe', () => {
+describe('createCandles timeframe', () => {
   it('rejects a timeframe outside the supported list', () => {
     const d = candlesDetails(() => createCandles(input(2, { timeframe: '2h' })));
     expect(d).toMatchObject({ field: 'timeframe', reason: 'unsupported_timeframe', value: '2h' });
@@ -131,7 +131,7 @@ describe('createCandles [C2] timeframe', () => {
   });
 });
 
-describe('createCandles [C3] shapes and types', () => {
+describe('createCandles shapes and types', () => {
   it('rejects an empty tsOpen', () => {
     expect(candlesDetails(() => createCandles(input(0)))).toMatchObject({ field: 'tsOpen', reason: 'empty' });
   });
@@ -166,13 +166,13 @@ describe('createCandles [C3] shapes and types', () => {
     expect(candlesDetails(() => createCandles(rest as never))).toMatchObject({ field: 'close', reason: 'missing_column' });
   });
 
-  it('reports a length mismatch before a gap ([C3] before [C4])', () => {
+  it('reports a length mismatch before a gap', () => {
     const d = candlesDetails(() => createCandles(input(3, { tsOpen: [0, 5 * MIN, 6 * MIN], close: [1, 2] })));
     expect(d.reason).toBe('length_mismatch');
   });
 });
 
-describe('createCandles [C4] dense and aligned', () => {
+describe('createCandles dense and aligned', () => {
   it('rejects a gap, naming the first bad index and the actual step', () => {
     const d = candlesDetails(() => createCandles(input(4, { tsOpen: [0, MIN, 3 * MIN, 4 * MIN] })));
     expect(d).toMatchObject({ field: 'tsOpen', reason: 'not_dense', index: 2, value: 2 * MIN, expected: MIN });
@@ -183,7 +183,7 @@ describe('createCandles [C4] dense and aligned', () => {
     expect(d).toMatchObject({ reason: 'not_dense', index: 2, value: 0 });
   });
 
-  it('reports a gap before an infinite value ([C4] before [C5])', () => {
+  it('reports a gap before an infinite value', () => {
     const d = candlesDetails(() => createCandles(input(3, { tsOpen: [0, 2 * MIN, 3 * MIN], close: [Infinity, 1, 2] })));
     expect(d.reason).toBe('not_dense');
   });
@@ -212,7 +212,7 @@ describe('createCandles [C4] dense and aligned', () => {
   });
 });
 
-describe('createCandles [C5] finite or NaN', () => {
+describe('createCandles finite or NaN', () => {
   it('rejects +Infinity, naming the series and index', () => {
     const d = candlesDetails(() => createCandles(input(3, { open: [1, 2, Infinity] })));
     expect(d).toMatchObject({ field: 'open', reason: 'non_finite', index: 2, value: Infinity });
@@ -233,7 +233,7 @@ describe('createCandles [C5] finite or NaN', () => {
   });
 });
 
-describe('createCandles [C6] range', () => {
+describe('createCandles range', () => {
   it('ends a dense timeline T steps after the start', () => {
     const c = createCandles(input(5, { tsOpen: [1000, 1000 + MIN, 1000 + 2 * MIN, 1000 + 3 * MIN, 1000 + 4 * MIN] }));
     expect([c.start, c.end]).toEqual([1000, 1000 + 5 * MIN]);

@@ -1,4 +1,4 @@
-/** The CLI's axis spec grammar (runtime.md §8.1). */
+/** The CLI's axis spec grammar (`--param`, `--source` values). */
 import { describe, expect, it } from 'vitest';
 import { parseAxisSpec } from '../../src/cli/args.js';
 

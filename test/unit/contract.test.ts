@@ -324,7 +324,7 @@ describe.each(defs.map((def) => ({ id: def.id, def })))('$id', ({ def }) => {
   });
 });
 
-/** engine.md §4.5, instrument 1:BTCUSDT, timeframe 1m: the keys a tensor must give these variants. */
+/** The key test vectors (instrument 1:BTCUSDT, timeframe 1m): the keys a tensor must give these variants. */
 describe('variant keys of the spec vectors', () => {
   it.each([
     ['ma.sma', 'close', { window: 36 }, '18fef2c6d92a7f3eaaa8c183353cd6d4f4827cd0b1a800cb91e06bbcb976d80e'],

@@ -100,7 +100,7 @@ describe('shipped configs', () => {
   });
 });
 
-describe('[D1] document shape', () => {
+describe('document shape', () => {
   it('rejects a document that is not a mapping', () => {
     expectViolation(['a'], '(document)', null, null, 'a mapping with schema_version: 1', 'a list');
     expectViolation(null, '(document)', null, null, 'a mapping with schema_version: 1', 'an empty document');
@@ -122,7 +122,7 @@ describe('[D1] document shape', () => {
   });
 });
 
-describe('[D2] indicator entries', () => {
+describe('indicator entries', () => {
   it('rejects an entry that is not a mapping', () => {
     expectViolation(doc({ 'ma.sma': null }), 'defaults.ma.sma', 'ma.sma', null, 'a mapping with inputs, params or signals', 'null');
   });
@@ -146,7 +146,7 @@ describe('[D2] indicator entries', () => {
   });
 });
 
-describe('[D3] specs', () => {
+describe('specs', () => {
   const window = (spec: unknown): unknown => doc({ 'ma.sma': sma({ params: { window: spec } }) });
   const P = 'defaults.ma.sma.params.window';
 
@@ -209,7 +209,7 @@ describe('[D3] specs', () => {
   });
 });
 
-describe('[D4] indicator ids', () => {
+describe('indicator ids', () => {
   it('rejects an id the registry does not know', () => {
     expectViolation(doc({ 'ma.smaa': sma() }), 'defaults.ma.smaa', 'ma.smaa', null, 'a registered indicator id', '"ma.smaa"');
   });
@@ -219,7 +219,7 @@ describe('[D4] indicator ids', () => {
   });
 });
 
-describe('[D5] the source input', () => {
+describe('the source input', () => {
   const source = (spec: unknown, id = 'ma.sma'): unknown => doc({ [id]: sma({ inputs: { source: spec } }) });
   const P = 'defaults.ma.sma.inputs.source';
 
@@ -284,7 +284,7 @@ describe('[D5] the source input', () => {
   });
 });
 
-describe('[D6] param names', () => {
+describe('param names', () => {
   it('rejects a param the definition does not have', () => {
     expectViolation(
       doc({ 'ma.sma': sma({ params: { length: { mode: 'explicit', values: [10] } } }) }),
@@ -313,7 +313,7 @@ describe('[D6] param names', () => {
   });
 });
 
-describe('[D7] enum params', () => {
+describe('enum params', () => {
   const style = (spec: unknown): unknown =>
     doc({ 'structure.fake': { params: { style: spec, span: { mode: 'explicit', values: [10] } } } });
   const P = 'defaults.structure.fake.params.style';
@@ -348,7 +348,7 @@ describe('[D7] enum params', () => {
   });
 });
 
-describe('[D8] int params', () => {
+describe('int params', () => {
   const window = (spec: unknown): unknown => doc({ 'ma.sma': sma({ params: { window: spec } }) });
   const span = (spec: unknown): unknown =>
     doc({ 'structure.fake': { params: { style: { mode: 'explicit', values: ['fast'] }, span: spec } } });
@@ -419,7 +419,7 @@ describe('[D8] int params', () => {
   });
 });
 
-describe('[D9] float params', () => {
+describe('float params', () => {
   const mult = (spec: unknown): unknown =>
     doc({
       'volatility.bbands': {
@@ -460,7 +460,7 @@ it('formats the message with path, id, name, expected and actual', () => {
   }
 });
 
-describe('mergedIndicatorViews [§2.7]', () => {
+describe('mergedIndicatorViews', () => {
   const test = validateDefaults(shipped('test'), '/x/test.yaml');
 
   it('lists every definition sorted by id with TIME_MAJOR and its defaults', () => {
@@ -481,7 +481,7 @@ describe('mergedIndicatorViews [§2.7]', () => {
   });
 });
 
-describe('defaultGrid [§2.7]', () => {
+describe('defaultGrid', () => {
   const test = validateDefaults(shipped('test'), '/x/test.yaml');
   const prod = validateDefaults(shipped('prod'), '/x/prod.yaml');
   const none: ValidatedDefaults = validateDefaults(doc({}), CONFIG);

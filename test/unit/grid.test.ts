@@ -44,7 +44,7 @@ const enumRegistry = createRegistry([
   }),
 ]);
 
-describe('sugar and shapes (§3.1)', () => {
+describe('sugar and shapes', () => {
   it('reads a bare array as an explicit axis kept in request order', () => {
     expect(valuesOf({ indicatorId: 'ma.sma', source: ['close'], params: { window: [30, 10, 20] } }, 'window')).toEqual([30, 10, 20]);
   });
@@ -125,7 +125,7 @@ describe('sugar and shapes (§3.1)', () => {
   });
 });
 
-describe('axis order (§3.2, [G1])', () => {
+describe('axis order (definition order, whatever the request order)', () => {
   it('orders volatility.bbands axes as (mult, source, window) whatever the request order', () => {
     const g = materializeGrid({ indicatorId: 'volatility.bbands', params: { window: [20], mult: [2] }, source: ['close'] });
     expect(g.axes.map((a) => a.name)).toEqual(['mult', 'source', 'window']);
@@ -156,7 +156,7 @@ describe('axis order (§3.2, [G1])', () => {
   });
 });
 
-describe('float ranges in exact decimal arithmetic ([G4])', () => {
+describe('float ranges in exact decimal arithmetic', () => {
   const range = (a: number, b: number, s: number) => decimalRange(a, b, s).build();
 
   it('builds (1.0, 1.04, 0.02) as [1, 1.02, 1.04]', () => {
@@ -249,7 +249,7 @@ describe('float ranges in exact decimal arithmetic ([G4])', () => {
   });
 });
 
-describe('validation errors (§3.4, §3.6)', () => {
+describe('validation errors (checks in order, the first failure reported)', () => {
   const sma = (window: unknown, source: unknown = 'close'): GridSpec => ({ indicatorId: 'ma.sma', source, params: { window } }) as GridSpec;
   const bb = (mult: unknown): GridSpec => ({ indicatorId: 'volatility.bbands', source: 'close', params: { mult, window: 20 } }) as GridSpec;
 
@@ -653,7 +653,7 @@ describe('validation errors (§3.4, §3.6)', () => {
   });
 });
 
-describe('cartesian order ([G6])', () => {
+describe('cartesian order (first axis slowest)', () => {
   const sma = materializeGrid({ indicatorId: 'ma.sma', source: ['open', 'close'], params: { window: [20, 10] } });
 
   it('enumerates ma.sma (open, close) x (20, 10) with the last axis fastest', () => {
@@ -730,7 +730,7 @@ describe('cartesian order ([G6])', () => {
   });
 });
 
-describe('per-variant rules (§3.4 step 6)', () => {
+describe('per-variant rules (trend.psar accel_max >= accel_start)', () => {
   it('accepts a psar grid where accel_max >= accel_start everywhere', () => {
     const g = materializeGrid({ indicatorId: 'trend.psar', params: { accel_max: [0.2, 0.3], accel_start: [0.02, 0.2], accel_step: 0.02 } });
     expect(() => checkVariantRules(g)).not.toThrow();

@@ -29,7 +29,7 @@ describe('defaults', () => {
   });
 });
 
-describe('§5.5 test vectors', () => {
+describe('estimate and guard test vectors', () => {
   it('refuses ma.sma 2 x 2 over 300 bars with an 8192-byte budget', () => {
     const e = thrown(() => estimate(smaOpenClose, 300, {}, limits({ maxComputeBytesTotal: 8192 })));
     expect(e).toBeInstanceOf(ComputeBudgetExceeded);
@@ -99,7 +99,7 @@ describe('§5.5 test vectors', () => {
   });
 });
 
-describe('estimate (§5.1)', () => {
+describe('estimate', () => {
   it('returns every field in the documented order', () => {
     const r = estimate(smaOpenClose, 300);
     expect(Object.keys(r)).toEqual([
@@ -231,7 +231,7 @@ describe('estimate (§5.1)', () => {
   });
 });
 
-describe('variants guard (§5.2)', () => {
+describe('variants guard', () => {
   it('refuses V over the config limit', () => {
     const e = thrown(() => estimate(sma7x1999, 10, {}, limits({ maxVariantsPerCompute: 10_000 })));
     expect(e).toBeInstanceOf(VariantsGuardExceeded);
@@ -285,7 +285,7 @@ describe('variants guard (§5.2)', () => {
     expect(e.details).toEqual({ scope: 'compute', variants: '1000000000000000000', maxVariants: 600_000, limitSource: 'config' });
   });
 
-  it('fails a stoch_rsi grid over its full hard bounds fast and without memory growth ([E2])', () => {
+  it('fails a stoch_rsi grid over its full hard bounds fast and without memory growth', () => {
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
     const heap0 = process.memoryUsage().heapUsed;
@@ -300,7 +300,7 @@ describe('variants guard (§5.2)', () => {
   });
 });
 
-describe('per-variant rules after the variants guard (§3.4 step 6, §5.6)', () => {
+describe('per-variant rules after the variants guard, before allocation', () => {
   const badPsar: GridSpec = { indicatorId: 'trend.psar', params: { accel_max: [0.01], accel_start: [0.02], accel_step: [0.02] } };
 
   it('rejects a psar variant with accel_max < accel_start in estimate', () => {
@@ -325,7 +325,7 @@ describe('per-variant rules after the variants guard (§3.4 step 6, §5.6)', () 
   });
 });
 
-describe('memory guard (§5.3)', () => {
+describe('memory guard', () => {
   it('refuses one output array above 2^32 - 1 elements even within the byte budget', () => {
     const e = thrown(() => estimate({ indicatorId: 'volatility.tr' }, 4_294_967_296, {}, limits({ maxComputeBytesTotal: 1e12 })));
     expect(e).toBeInstanceOf(ComputeBudgetExceeded);
@@ -357,7 +357,7 @@ describe('memory guard (§5.3)', () => {
   });
 });
 
-describe('the [E2] order', () => {
+describe('the order: lookup, grid, outputs, variants guard, rules, memory guard', () => {
   it('looks the indicator up first', () => {
     expect(
       thrown(() => estimate({ indicatorId: 'ma.emma', params: { window: 3 } }, 0, { outputs: ['x'], maxVariants: -1 })),
@@ -381,7 +381,7 @@ describe('the [E2] order', () => {
   });
 });
 
-describe('planCompute and [E1]', () => {
+describe('planCompute agrees with estimate', () => {
   it('plans a compute with the estimate numbers', () => {
     const p = planCompute(sma1176, 4096, {}, DEFAULT_LIMITS);
     expect({
@@ -425,7 +425,7 @@ describe('planCompute and [E1]', () => {
   });
 });
 
-describe('estimateBatch (§5.4)', () => {
+describe('estimateBatch', () => {
   const sma: GridSpec = { indicatorId: 'ma.sma', source: ['open', 'close'], params: { window: [10, 20, 30] } };
   const adx: GridSpec = { indicatorId: 'trend.adx', params: { window: [10, 11], smoothing: [14] } };
 

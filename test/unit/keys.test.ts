@@ -17,7 +17,7 @@ const SMA36: VariantKeyIndicator = { indicatorId: 'ma.sma', source: 'close', par
 const RSI14: VariantKeyIndicator = { indicatorId: 'momentum.rsi', source: 'close', params: { window: 14 } };
 const TAIL = ',"instrument_id":"1:BTCUSDT","schema_version":1,"timeframe":"1m"}';
 
-describe('float notation (§4.2)', () => {
+describe('float notation', () => {
   it.each([
     [2, '2.0'],
     [1.02, '1.02'],
@@ -46,7 +46,7 @@ describe('float notation (§4.2)', () => {
   });
 });
 
-describe('test vectors (§4.5)', () => {
+describe('test vectors (instrument 1:BTCUSDT, timeframe 1m)', () => {
   it('keys ma.sma close 36', () => {
     const payload = variantKeyPayloadV1(sel(SMA36));
     expect(payload).toBe(`{"indicators":[{"id":"ma.sma","inputs":[["source","close"]],"params":[["window",36]]}]${TAIL}`);
@@ -102,7 +102,7 @@ describe('test vectors (§4.5)', () => {
   });
 });
 
-describe('what a key depends on (§4.1)', () => {
+describe('what a key depends on', () => {
   const base = variantKeyV1(sel(SMA36));
 
   it('changes with the instrument', () => {
@@ -142,7 +142,7 @@ describe('what a key depends on (§4.1)', () => {
   });
 });
 
-describe('selection validation (§4.4)', () => {
+describe('selection validation', () => {
   it('rejects a repeated indicator id with duplicate_value', () => {
     const d = gridDetails(() => variantKeyV1(sel(SMA36, { ...SMA36, params: { window: 10 } })));
     expect([d.field, d.reason, d.value]).toEqual(['indicators', 'duplicate_value', 'ma.sma']);
@@ -194,7 +194,7 @@ describe('selection validation (§4.4)', () => {
   });
 });
 
-describe('tensor keys (§6.5)', () => {
+describe('tensor keys', () => {
   const grid = materializeGrid({
     indicatorId: 'volatility.bbands',
     source: ['close', 'hlc3'],
@@ -211,7 +211,7 @@ describe('tensor keys (§6.5)', () => {
     }
   });
 
-  it('gives tensor variant 2 the §4.5 bbands hlc3 key', () => {
+  it('gives tensor variant 2 the bbands hlc3 test-vector key', () => {
     expect(tensorVariantKey(grid.def, grid.axes, 2, '1:BTCUSDT', '1m')).toBe(
       '02d8b02dee0cf7047f987a6a62191633ba455f554b6d1ece306fab26bcc61423',
     );

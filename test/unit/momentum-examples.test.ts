@@ -1,5 +1,5 @@
 /**
- * Hand-worked examples of the momentum group (indicators.md §6): a few bars worked out by hand in the
+ * Hand-worked examples of the momentum group: a few bars worked out by hand in the
  * comments; the reference and the kernel (SIMD and scalar builds, both layouts) must give exactly the
  * float32 of the worked binary64 arithmetic. Windows are picked so that the smoothing factors are
  * exact binary fractions (EMA window 3 → α = 0.5, EMA window 7 → α = 0.25, RMA window 2 → α = 0.5).

@@ -1,13 +1,13 @@
 /**
  * The reference's ROLLMAX / ROLLMIN / AGE_MAX / AGE_MIN are monotone deques (O(1) amortised, so the
  * oracle's 2000-bar windows stay fast). Here they are checked against the spec's literal scans
- * (indicators.md §2.4) on small inputs full of ties, signed zeros and NaNs, bit for bit.
+ * on small inputs full of ties, signed zeros and NaNs, bit for bit.
  */
 import { describe, expect, it } from 'vitest';
 import { ageMax, ageMin, rollmax, rollmin } from '../../src/reference/primitives.js';
 import { prng } from '../helpers/series.js';
 
-/** §2.4 as written: NaN under the rolling rule, else scan oldest to newest replacing on `better`. */
+/** ROLLMAX / ROLLMIN as written: NaN under the rolling rule, else scan oldest to newest replacing on `better`. */
 function scanExtreme(x: Float64Array, n: number, better: (v: number, m: number) => boolean): Float64Array {
   const out = new Float64Array(x.length).fill(NaN);
   for (let t = n - 1; t < x.length; t++) {
@@ -21,7 +21,7 @@ function scanExtreme(x: Float64Array, n: number, better: (v: number, m: number) 
   return out;
 }
 
-/** §2.4 AGE as written: the same scan remembering the index of the kept value; result t − p. */
+/** AGE_MAX / AGE_MIN as written: the same scan remembering the index of the kept value; result t − p. */
 function scanAge(x: Float64Array, n: number, keep: (v: number, m: number) => boolean): Float64Array {
   const out = new Float64Array(x.length).fill(NaN);
   for (let t = n - 1; t < x.length; t++) {

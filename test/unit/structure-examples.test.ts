@@ -1,5 +1,5 @@
 /**
- * Hand-worked examples of the structure group (indicators.md §9): a few bars worked out by hand in
+ * Hand-worked examples of the structure group: a few bars worked out by hand in
  * the comments; the reference and the kernel (SIMD and scalar builds, both layouts) must give exactly
  * the float32 of the worked binary64 arithmetic. Also: every single-component wrapper id returns the
  * very bits of the output it wraps.
@@ -175,7 +175,7 @@ describe('structure.zscore worked by hand', () => {
 describe('structure.zscore on a flat window after moving bars', () => {
   // window 3 over 18.35…, 6.65…, 2.48…, then 1.2536… three times (float32 values): at t=5 the window is
   // flat, but the running sums still carry the rounding of the bars that left, so
-  // V = (Q / 3) − (S/3)² comes out at −4.66e−15. §2.3 clamps (−1e−12, 0) to 0 and the guard on V == 0
+  // V = (Q / 3) − (S/3)² comes out at −4.66e−15. ROLLVAR clamps (−1e−12, 0) to 0 and the guard on V == 0
   // makes zscore NaN there (as it would for any V <= 0).
   const xs = [18.351476669311523, 6.650130748748779, 2.487657070159912, 1.2536126375198364, 1.2536126375198364, 1.2536126375198364];
   const s = closes('flat after moving', xs);

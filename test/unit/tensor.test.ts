@@ -14,7 +14,7 @@ import { gridDetails, thrown } from '../helpers/errors.js';
 
 const same = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 
-describe('IndicatorTensor shape and addressing [T1]', () => {
+describe('IndicatorTensor shape and addressing', () => {
   const tm = makeTensor({ layout: 'TIME_MAJOR' });
   const vm = makeTensor({ layout: 'VARIANT_MAJOR' });
 
@@ -104,7 +104,7 @@ describe('IndicatorTensor shape and addressing [T1]', () => {
   });
 });
 
-describe('IndicatorTensor outputs [T2]', () => {
+describe('IndicatorTensor outputs', () => {
   const bb = makeTensor({ indicatorId: 'volatility.bbands', axes: BBANDS_AXES, layout: 'VARIANT_MAJOR' });
 
   it('returns every output by name, primary first', () => {
@@ -162,7 +162,7 @@ describe('IndicatorTensor.series', () => {
   });
 });
 
-describe('IndicatorTensor variant helpers (§6.5)', () => {
+describe('IndicatorTensor variant helpers', () => {
   const tm = makeTensor();
 
   it('variantValues inverts the cartesian order, keys in axis order', () => {
@@ -209,7 +209,7 @@ describe('IndicatorTensor variant helpers (§6.5)', () => {
     });
   });
 
-  it('variantKey of ma.sma (close, 36) on 1:BTCUSDT 1m is the §4.5 test vector', () => {
+  it('variantKey of ma.sma (close, 36) on 1:BTCUSDT 1m is the key test vector', () => {
     const t = makeTensor({
       axes: [
         { name: 'source', kind: 'source', values: ['open', 'close'] },
@@ -223,7 +223,7 @@ describe('IndicatorTensor variant helpers (§6.5)', () => {
     expect(t.variantKey(3)).toBe('18fef2c6d92a7f3eaaa8c183353cd6d4f4827cd0b1a800cb91e06bbcb976d80e');
   });
 
-  it('variantKey of bbands (close, mult 2, window 20) is the §4.5 test vector', () => {
+  it('variantKey of bbands (close, mult 2, window 20) is the key test vector', () => {
     const bb = makeTensor({ indicatorId: 'volatility.bbands', axes: BBANDS_AXES });
     expect(bb.variantKeyPayload(5)).toBe(
       '{"indicators":[{"id":"volatility.bbands","inputs":[["source","close"]],"params":[["mult",2.0],["window",20]]}],"instrument_id":"1:BTCUSDT","schema_version":1,"timeframe":"1m"}',

@@ -1,5 +1,5 @@
 /**
- * Hand-worked examples of the volume group (indicators.md §8): a few bars worked out by hand in the
+ * Hand-worked examples of the volume group: a few bars worked out by hand in the
  * comments; the reference and the kernel (SIMD and scalar builds, both layouts) must give exactly
  * the float32 of the worked binary64 arithmetic.
  */
