@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `gridta` command line: bench | compute | estimate | warmup | diagnose | cache | jobs | worker (runtime.md §8). */
+/** `gridta` command line: bench | compute | estimate | warmup | diagnose | cache | jobs | worker. */
 import { readdirSync, unlinkSync } from 'node:fs';
 import { access, constants, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Warmup (runtime.md §4): pick the engine, look the kernels up in the module cache (compiling them
+ * Warmup: pick the engine, look the kernels up in the module cache (compiling them
  * on a miss), instantiate them, exercise every kernel and, with two threads or more, start the pool
  * and exercise it. The engine runs this once (`Engine.warmup`, or the first compute).
  */
@@ -38,7 +38,7 @@ export interface WarmupReport {
 }
 
 /**
- * Test-only options, accepted only when GRIDTA_TEST_FAULTS=1 (runtime.md [L5]).
+ * Test-only options, accepted only when GRIDTA_TEST_FAULTS=1.
  * `__cache`: skip the bundled tier and compile from `sources` (a directory of AssemblyScript files,
  * default the package's assembly/), so cache tests reach a real, fast compile. A module without every
  * registry kernel (a tiny fixture) skips the exercise phase (0 ms, no kernels), and `sources` needs
@@ -128,7 +128,7 @@ export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput)
       wasmCompileMs = found.wasmCompileMs;
       cache = { dir, writable: found.writable, key: found.key, source: found.source, wrote: found.wrote };
     } catch (e) {
-      // [M9] strict-mode failures and explicit engines ([N3]) fail warmup; auto falls back ([N2])
+      // Strict-mode cache failures and an explicitly requested engine fail warmup; `auto` falls back
       if (e instanceof CacheUnavailableError || requested !== 'auto') throw e;
       fallBack(e);
     }
