@@ -158,32 +158,10 @@ function freezeAxes(axes: readonly Axis[]): readonly Axis[] {
  * mismatch is a gridta bug and throws TypeError.
  */
 export function createTensor<A = unknown>(init: TensorInit, exporters?: TensorExporters<A>): IndicatorTensor<A> {
+  checkInit(init);
   const { def, layout, tsOpen, meta } = init;
   const T = init.t;
   const V = init.variants;
-  invariant(layout === 'TIME_MAJOR' || layout === 'VARIANT_MAJOR', `unknown layout ${String(layout)}`);
-  invariant(Number.isInteger(T) && T >= 1, `t must be a positive integer (got ${T})`);
-  invariant(Number.isInteger(V) && V >= 1, `variants must be a positive integer (got ${V})`);
-  invariant(init.outputs.length >= 1, 'at least one output is required');
-  invariant(tsOpen instanceof BigInt64Array && tsOpen.length === T, `tsOpen must be a BigInt64Array of length ${T}`);
-  let product = 1;
-  for (const a of init.axes) product *= a.values.length;
-  invariant(product === V, `variants (${V}) must equal the product of the axis lengths (${product})`);
-  const names = new Set<string>();
-  for (const o of init.outputs) {
-    invariant(!names.has(o.name), `output ${o.name} is listed twice`);
-    names.add(o.name);
-    invariant(
-      o.values instanceof Float32Array && o.values.length === T * V,
-      `output ${o.name} must be a Float32Array of length t * variants = ${T * V} (got ${o.values?.length})`,
-    );
-  }
-  invariant(
-    meta.t === T && meta.variants === V && meta.outputs === init.outputs.length,
-    `meta (t ${meta.t}, variants ${meta.variants}, outputs ${meta.outputs}) must match the tensor (${T}, ${V}, ${init.outputs.length})`,
-  );
-  invariant(Number.isFinite(init.maxComputeBytesTotal) && init.maxComputeBytesTotal > 0, 'maxComputeBytesTotal must be a positive number');
-
   const indicatorId = def.id;
   const axes = freezeAxes(init.axes);
   const outputs = Object.freeze(init.outputs.map((o) => Object.freeze({ name: o.name, values: o.values })));
@@ -281,4 +259,33 @@ export function createTensor<A = unknown>(init: TensorInit, exporters?: TensorEx
   Object.freeze(tensor);
   internals.set(tensor, { def, maxComputeBytesTotal: init.maxComputeBytesTotal });
   return tensor;
+}
+
+/** The consistency `createTensor` relies on; a mismatch is a gridta bug (TypeError). */
+function checkInit(init: TensorInit): void {
+  const { layout, tsOpen, meta } = init;
+  const T = init.t;
+  const V = init.variants;
+  invariant(layout === 'TIME_MAJOR' || layout === 'VARIANT_MAJOR', `unknown layout ${String(layout)}`);
+  invariant(Number.isInteger(T) && T >= 1, `t must be a positive integer (got ${T})`);
+  invariant(Number.isInteger(V) && V >= 1, `variants must be a positive integer (got ${V})`);
+  invariant(init.outputs.length >= 1, 'at least one output is required');
+  invariant(tsOpen instanceof BigInt64Array && tsOpen.length === T, `tsOpen must be a BigInt64Array of length ${T}`);
+  let product = 1;
+  for (const a of init.axes) product *= a.values.length;
+  invariant(product === V, `variants (${V}) must equal the product of the axis lengths (${product})`);
+  const names = new Set<string>();
+  for (const o of init.outputs) {
+    invariant(!names.has(o.name), `output ${o.name} is listed twice`);
+    names.add(o.name);
+    invariant(
+      o.values instanceof Float32Array && o.values.length === T * V,
+      `output ${o.name} must be a Float32Array of length t * variants = ${T * V} (got ${o.values?.length})`,
+    );
+  }
+  invariant(
+    meta.t === T && meta.variants === V && meta.outputs === init.outputs.length,
+    `meta (t ${meta.t}, variants ${meta.variants}, outputs ${meta.outputs}) must match the tensor (${T}, ${V}, ${init.outputs.length})`,
+  );
+  invariant(Number.isFinite(init.maxComputeBytesTotal) && init.maxComputeBytesTotal > 0, 'maxComputeBytesTotal must be a positive number');
 }

@@ -66,11 +66,9 @@ export interface Warmed {
   readonly pool: KernelPool | undefined;
 }
 
-export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput): Promise<Warmed> {
-  const started = performance.now();
-  const threads = config.threadsEffective;
-  const requested = config.engine.value;
-  let engine: EngineKind = requested === 'auto' ? (simdSupported() ? 'wasm-simd' : 'wasm-scalar') : requested;
+/** The engine to try first: `auto` picks SIMD where the runtime has it (warning when it does not); an explicit wasm-simd without SIMD fails. */
+function pickEngine(requested: ResolvedConfig['engine']['value'], warn: (w: GridtaWarning) => void): EngineKind {
+  const engine: EngineKind = requested === 'auto' ? (simdSupported() ? 'wasm-simd' : 'wasm-scalar') : requested;
   if (requested === 'auto' && engine === 'wasm-scalar') {
     warn({
       code: 'GRIDTA_SIMD_UNAVAILABLE',
@@ -84,6 +82,36 @@ export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput)
       cause: 'engine wasm-simd was requested but this runtime does not support WebAssembly SIMD',
     });
   }
+  return engine;
+}
+
+/** Starts the pool and has every worker instantiate the module and exercise every kernel; a failed worker closes the pool. */
+async function startPool(
+  module: WebAssembly.Module,
+  config: ResolvedConfig,
+): Promise<{ pool: KernelPool; workers: WarmupReport['workers']; poolStartMs: number; workersMs: number }> {
+  const p0 = performance.now();
+  const pool = new KernelPool(module, {
+    threads: config.threadsEffective,
+    maxBatchAttempts: config.maxBatchAttempts.value,
+    batchTimeoutMs: config.batchTimeoutMs.value,
+  });
+  const poolStartMs = performance.now() - p0;
+  const w0 = performance.now();
+  try {
+    const workers = await pool.exercise();
+    return { pool, workers, poolStartMs, workersMs: performance.now() - w0 };
+  } catch (e) {
+    await pool.close();
+    throw new WarmupError({ phase: 'workers', cause: (e as Error).message }, { cause: e });
+  }
+}
+
+export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput): Promise<Warmed> {
+  const started = performance.now();
+  const threads = config.threadsEffective;
+  const requested = config.engine.value;
+  let engine = pickEngine(requested, warn);
   const warnings: GridtaWarning[] = [];
   const onWarning = (w: GridtaWarning): void => {
     warnings.push(w);
@@ -108,7 +136,7 @@ export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput)
     module = null;
     cache = { dir, writable: dirState?.writable ?? false, key: null, source: 'none', wrote: false };
   };
-  // phases 2–5: cache lookup (probe, key, tiers), compile on a miss, WebAssembly.compile, instantiate
+  // Cache lookup (probe, key, tiers), compile on a miss, WebAssembly.compile, instantiate
   if (engine !== 'reference') {
     const l0 = performance.now();
     try {
@@ -157,29 +185,12 @@ export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput)
   const x0 = performance.now();
   const kernels = exercise ? await exerciseKernels(engine, module) : [];
   const exerciseMs = exercise ? performance.now() - x0 : 0;
-  // phases 7–8: the pool (wasm engines with threads >= 2); the reference engine always runs in-process
-  let poolStartMs = 0,
-    workersMs = 0;
-  let workers: WarmupReport['workers'] = [];
-  let pool: KernelPool | undefined;
-  if (threads >= 2 && module) {
-    const p0 = performance.now();
-    const p = new KernelPool(module, {
-      threads,
-      maxBatchAttempts: config.maxBatchAttempts.value,
-      batchTimeoutMs: config.batchTimeoutMs.value,
-    });
-    poolStartMs = performance.now() - p0;
-    const w0 = performance.now();
-    try {
-      workers = await p.exercise();
-    } catch (e) {
-      await p.close();
-      throw new WarmupError({ phase: 'workers', cause: (e as Error).message }, { cause: e });
-    }
-    workersMs = performance.now() - w0;
-    pool = p;
-  }
+  // The pool (wasm engines with threads >= 2); the reference engine always runs in-process
+  const poolStart = threads >= 2 && module ? await startPool(module, config) : undefined;
+  const pool = poolStart?.pool;
+  const workers = poolStart?.workers ?? [];
+  const poolStartMs = poolStart?.poolStartMs ?? 0;
+  const workersMs = poolStart?.workersMs ?? 0;
   const report: WarmupReport = {
     status: 'ok',
     requestedEngine: requested,
