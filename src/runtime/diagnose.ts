@@ -518,7 +518,7 @@ export async function diagnose(
   let warmup: DiagnoseWarmup;
   if (!wantWarmup) warmup = { status: 'skipped' };
   else if (error && error.code !== 'cache_unavailable')
-    warmup = { status: 'failed', error }; // phase 1 (config) fails
+    warmup = { status: 'failed', error }; // its first phase, the configuration, fails
   else {
     const w = await runWarmup(cfg, gridtaOptions, warnings);
     warmup = w.warmup;

@@ -1,7 +1,7 @@
 /**
- * The engine: created synchronously from the resolved configuration
- * and validated defaults; compiles or loads the kernels on warmup (or lazily on the first compute);
- * computes grids in-process into one WebAssembly memory per compute and returns IndicatorTensors.
+ * The engine: created synchronously from the resolved configuration and validated defaults;
+ * compiles or loads the kernels on warmup (or lazily on the first compute); computes grids into one
+ * WebAssembly memory per compute, in-process or on the worker pool, and returns IndicatorTensors.
  */
 import {
   createCandles,

@@ -1,7 +1,7 @@
 /**
  * Worker pool: piscina sized exactly from the resolved threads, one task per
  * worker at a time, every worker sharing the compiled module and each compute's shared memory.
- * Batches run in variant order; a failed attempt (worker exit, error, timeout) is retried on a fresh
+ * Batches (variant ranges, or time pieces of a TIME_MAJOR grid) run in order; a failed attempt (worker exit, error, timeout) is retried on a fresh
  * worker after the dead one has exited, up to max_batch_attempts; a trap is a KernelError at once.
  */
 import { join } from 'node:path';
