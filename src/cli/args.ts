@@ -1,4 +1,4 @@
-/** CLI plumbing shared by the commands: option parsing, axis specs, error printing and exit codes (runtime.md §8). */
+/** CLI plumbing shared by the commands: option parsing, axis specs, error printing and exit codes. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GridtaError } from '../errors.js';
 import type { AxisSpec, GridSpec } from '../grid/types.js';
@@ -82,7 +82,7 @@ export function engineOptions(values: Record<string, unknown>): GridtaOptions {
 const num = (s: string): number | string => (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s.trim()) ? Number(s) : s.trim());
 
 /**
- * Axis spec grammar (runtime.md §8.1): `A..B` range with the param's hard step, `A..B:S` range with
+ * Axis spec grammar: `A..B` range with the param's hard step, `A..B:S` range with
  * step S, `x,y,z` explicit list, a single value a one-value axis.
  */
 export function parseAxisSpec(indicatorId: string, axis: string, spec: string): AxisSpec {
@@ -120,7 +120,7 @@ export function gridOverrides(indicatorId: string, flags: readonly string[]): Pa
   return { ...(source ? { source } : {}), params };
 }
 
-/** Exit codes of runtime.md §8. */
+/** Exit code of an error: 2 bad usage, 3 invalid input, 4 a guard exceeded, 130 cancelled, 1 anything else. */
 export function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError) return 2;
   if (e instanceof GridtaError) {

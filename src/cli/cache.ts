@@ -1,5 +1,5 @@
 /**
- * `gridta cache path | ls (list) | verify [--fix] | clear` (runtime.md §3.7). Every subcommand
+ * `gridta cache path | ls (list) | verify [--fix] | clear`. Every subcommand
  * takes `--dir DIR` (an option override of cacheDir), `--json` and the config flags.
  */
 import { join } from 'node:path';

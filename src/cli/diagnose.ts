@@ -1,5 +1,5 @@
 /**
- * `gridta diagnose [--json] [--export FILE] [--no-warmup] [config flags...]` (runtime.md §7): the
+ * `gridta diagnose [--json] [--export FILE] [--no-warmup] [config flags...]`: the
  * diagnose document as an aligned text report or as JSON, optionally also written to a file
  * atomically. Exit code 0 for `ok` and `warnings`, 1 for `error`, 2 for bad usage.
  */
@@ -47,7 +47,7 @@ async function writeAtomic(file: string, text: string): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Text (§7.2)
+// Text report
 
 const show = (v: unknown): string => (typeof v === 'string' ? v : v === null || v === undefined ? '—' : JSON.stringify(v));
 

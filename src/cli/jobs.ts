@@ -13,7 +13,7 @@ import { materializeGrid } from '../grid/axes.js';
 import { registry } from '../registry/index.js';
 import type { GridtaOptions } from '../runtime/config.js';
 import { createEngine, type Engine } from '../runtime/engine.js';
-import { UsageError, checkPositionals, engineOptions, gridOverrides, parse } from './args.js';
+import { UsageError, checkPositionals, engineOptions, gridOverrides, parse, type Parsed } from './args.js';
 
 export const JOBS_USAGE = `usage: gridta jobs <command> [options]
 
@@ -126,6 +126,80 @@ const DATA_FLAGS = {
 
 const JOBS_COMMANDS = ['submit', 'status', 'ls', 'cancel', 'collect', 'help'];
 
+type JobsValues = Parsed<typeof JOBS_FLAGS & typeof DATA_FLAGS>['values'];
+
+/** `jobs submit`: validates the flags and the grid, then submits the job. */
+async function submitCommand(engine: Engine, values: JobsValues, positionals: readonly string[], json: boolean): Promise<number> {
+  const id = positionals[0];
+  if (!id) throw new UsageError('jobs submit needs an indicator id');
+  const data = (values.data ?? []) as string[];
+  if (data.length === 0) throw new UsageError('--data FILE|DIR is required');
+  if (!values.out) throw new UsageError('--out DIR is required');
+  const timeline = values.timeline as string | undefined;
+  if (timeline !== undefined && timeline !== 'dense' && timeline !== 'sessions')
+    throw new UsageError(`--timeline must be dense or sessions (got ${JSON.stringify(timeline)})`);
+  // the grid is checked before connecting: an unknown id or a bad axis never needs the database
+  const def = registry.get(id);
+  const grid = gridOverrides(def.id, values.grid ?? []);
+  materializeGrid(engine.defaultGrid(def.id, grid));
+  const fsFaults: FsFaults | undefined =
+    process.env.GRIDTA_TEST_FAULTS === '1'
+      ? {
+          ...(process.env.GRIDTA_TEST_FS_TIMEOUT_MS ? { timeoutMs: Number(process.env.GRIDTA_TEST_FS_TIMEOUT_MS) } : {}),
+          ...(process.env.GRIDTA_TEST_FS_STALL_STEP ? { stallStep: process.env.GRIDTA_TEST_FS_STALL_STEP } : {}),
+        }
+      : undefined;
+  const res = await withDb(engine, (db) =>
+    submitJob(engine, db, {
+      indicatorId: def.id,
+      grid,
+      data,
+      out: values.out as string,
+      ...(values.instrument ? { instrumentId: values.instrument as string } : {}),
+      ...(values.timeframe ? { timeframe: values.timeframe as string } : {}),
+      ...(timeline ? { timeline: timeline as 'dense' | 'sessions' } : {}),
+      ...(values['ts-unit'] ? { tsUnit: checkTsUnit(values['ts-unit']) } : {}),
+      ...(values.outputs ? { outputs: (values.outputs as string).split(',').map((s) => s.trim()) } : {}),
+      ...(fsFaults ? { fsFaults } : {}),
+    }),
+  );
+  if (json) process.stdout.write(`${JSON.stringify(res)}\n`);
+  else {
+    process.stdout.write(`${res.jobId}\n`);
+    process.stderr.write(
+      `gridta jobs: submitted ${res.indicatorId}: ${res.instruments} instrument(s) x ${res.variants} variants in ${res.units} units of <= ${res.unitVariants} variants -> ${res.out}\n`,
+    );
+  }
+  return 0;
+}
+
+/** `jobs collect`: merges the job's unit files into one Arrow file per instrument (a file, or one per instrument in a directory). */
+async function collectCommand(engine: Engine, values: JobsValues, jobId: string, json: boolean): Promise<number> {
+  const out = values.out as string | undefined;
+  if (!out) throw new UsageError('--out FILE.arrow (one instrument) or DIR is required');
+  const got = await withDb(engine, (db) =>
+    collectJob(db, jobId, {
+      ...(values.instrument ? { instrumentId: values.instrument as string } : {}),
+      maxComputeBytesTotal: engine.config.maxComputeBytesTotal.value,
+    }),
+  );
+  const toFile = ['.arrow', '.feather'].includes(extname(out).toLowerCase());
+  if (toFile && got.length !== 1) throw new UsageError(`the job has ${got.length} instruments: give --out a directory, or --instrument ID`);
+  if (!toFile) await ensureWritableDir(out, 'out', out);
+  const written = [];
+  for (const g of got) {
+    const file = toFile ? resolve(out) : join(resolve(out), `${fileSafe(g.instrumentId)}.arrow`);
+    const ipc = g.tensor.toArrowIPC({ format: 'file', includeVariantKey: values['variant-key'] === true });
+    await writeAtomic(file, ipc);
+    written.push({ instrumentId: g.instrumentId, file, t: g.tensor.meta.t, variants: g.tensor.meta.variants, bytes: ipc.length });
+  }
+  if (json) process.stdout.write(`${JSON.stringify({ jobId, files: written })}\n`);
+  else
+    for (const w of written)
+      process.stderr.write(`gridta jobs: ${w.instrumentId}: T=${w.t} V=${w.variants} ${w.bytes} bytes -> ${w.file}\n`);
+  return 0;
+}
+
 export async function runJobs(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === '--help' || sub === '-h') {
@@ -149,49 +223,8 @@ export async function runJobs(argv: string[]): Promise<number> {
   const engine = createEngine(jobsOptions(values));
   try {
     switch (sub) {
-      case 'submit': {
-        const id = positionals[0];
-        if (!id) throw new UsageError('jobs submit needs an indicator id');
-        const data = (values.data ?? []) as string[];
-        if (data.length === 0) throw new UsageError('--data FILE|DIR is required');
-        if (!values.out) throw new UsageError('--out DIR is required');
-        const timeline = values.timeline as string | undefined;
-        if (timeline !== undefined && timeline !== 'dense' && timeline !== 'sessions')
-          throw new UsageError(`--timeline must be dense or sessions (got ${JSON.stringify(timeline)})`);
-        // the grid is checked before connecting: an unknown id or a bad axis never needs the database
-        const def = registry.get(id);
-        const grid = gridOverrides(def.id, values.grid ?? []);
-        materializeGrid(engine.defaultGrid(def.id, grid));
-        const fsFaults: FsFaults | undefined =
-          process.env.GRIDTA_TEST_FAULTS === '1'
-            ? {
-                ...(process.env.GRIDTA_TEST_FS_TIMEOUT_MS ? { timeoutMs: Number(process.env.GRIDTA_TEST_FS_TIMEOUT_MS) } : {}),
-                ...(process.env.GRIDTA_TEST_FS_STALL_STEP ? { stallStep: process.env.GRIDTA_TEST_FS_STALL_STEP } : {}),
-              }
-            : undefined;
-        const res = await withDb(engine, (db) =>
-          submitJob(engine, db, {
-            indicatorId: def.id,
-            grid,
-            data,
-            out: values.out as string,
-            ...(values.instrument ? { instrumentId: values.instrument as string } : {}),
-            ...(values.timeframe ? { timeframe: values.timeframe as string } : {}),
-            ...(timeline ? { timeline: timeline as 'dense' | 'sessions' } : {}),
-            ...(values['ts-unit'] ? { tsUnit: checkTsUnit(values['ts-unit']) } : {}),
-            ...(values.outputs ? { outputs: (values.outputs as string).split(',').map((s) => s.trim()) } : {}),
-            ...(fsFaults ? { fsFaults } : {}),
-          }),
-        );
-        if (json) process.stdout.write(`${JSON.stringify(res)}\n`);
-        else {
-          process.stdout.write(`${res.jobId}\n`);
-          process.stderr.write(
-            `gridta jobs: submitted ${res.indicatorId}: ${res.instruments} instrument(s) x ${res.variants} variants in ${res.units} units of <= ${res.unitVariants} variants -> ${res.out}\n`,
-          );
-        }
-        return 0;
-      }
+      case 'submit':
+        return await submitCommand(engine, values, positionals, json);
       case 'status': {
         const st = await withDb(engine, (db) => jobStatus(db, needJob()));
         process.stdout.write(json ? `${JSON.stringify(st)}\n` : formatStatus(st));
@@ -220,33 +253,8 @@ export async function runJobs(argv: string[]): Promise<number> {
         process.stdout.write(json ? `${JSON.stringify(st)}\n` : formatStatus(st));
         return 0;
       }
-      case 'collect': {
-        const jobId = needJob();
-        const out = values.out as string | undefined;
-        if (!out) throw new UsageError('--out FILE.arrow (one instrument) or DIR is required');
-        const got = await withDb(engine, (db) =>
-          collectJob(db, jobId, {
-            ...(values.instrument ? { instrumentId: values.instrument as string } : {}),
-            maxComputeBytesTotal: engine.config.maxComputeBytesTotal.value,
-          }),
-        );
-        const toFile = ['.arrow', '.feather'].includes(extname(out).toLowerCase());
-        if (toFile && got.length !== 1)
-          throw new UsageError(`the job has ${got.length} instruments: give --out a directory, or --instrument ID`);
-        if (!toFile) await ensureWritableDir(out, 'out', out);
-        const written = [];
-        for (const g of got) {
-          const file = toFile ? resolve(out) : join(resolve(out), `${fileSafe(g.instrumentId)}.arrow`);
-          const ipc = g.tensor.toArrowIPC({ format: 'file', includeVariantKey: values['variant-key'] === true });
-          await writeAtomic(file, ipc);
-          written.push({ instrumentId: g.instrumentId, file, t: g.tensor.meta.t, variants: g.tensor.meta.variants, bytes: ipc.length });
-        }
-        if (json) process.stdout.write(`${JSON.stringify({ jobId, files: written })}\n`);
-        else
-          for (const w of written)
-            process.stderr.write(`gridta jobs: ${w.instrumentId}: T=${w.t} V=${w.variants} ${w.bytes} bytes -> ${w.file}\n`);
-        return 0;
-      }
+      case 'collect':
+        return await collectCommand(engine, values, needJob(), json);
       default:
         throw new UsageError(`unknown jobs command ${JSON.stringify(sub)}\n${JOBS_USAGE}`);
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `gridta` command line: bench | compute | estimate | warmup | diagnose | cache | jobs | worker (runtime.md §8). */
+/** `gridta` command line: bench | compute | estimate | warmup | diagnose | cache | jobs | worker. */
 import { readdirSync, unlinkSync } from 'node:fs';
 import { access, constants, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -10,6 +10,7 @@ import { checkExportBudget, exportBytesPerRow } from '../arrow/export.js';
 import type { Candles } from '../candles/types.js';
 import { ComputeCancelled, OutputPathError } from '../errors.js';
 import { createEngine } from '../runtime/engine.js';
+import type { IndicatorTensor } from '../index.js';
 import { UsageError, checkPositionals, engineOptions, gridOverrides, parse, reportError } from './args.js';
 
 const USAGE = `usage: gridta <command> [options]
@@ -116,6 +117,37 @@ function removeTempsSync(out: string): void {
 /** Lets a SIGINT that arrived during synchronous work be dispatched (libuv delivers it in the poll phase). */
 const dispatchSignals = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** `--layout time | variant` as a tensor layout; undefined when the flag is absent. */
+function layoutFlag(flag: string | undefined): 'TIME_MAJOR' | 'VARIANT_MAJOR' | undefined {
+  if (flag === undefined) return undefined;
+  if (flag === 'time') return 'TIME_MAJOR';
+  if (flag === 'variant') return 'VARIANT_MAJOR';
+  throw new UsageError(`--layout must be time or variant (got ${JSON.stringify(flag)})`);
+}
+
+/** Writes the tensor as an Arrow IPC file through a temporary file renamed into place; returns its size in bytes. */
+async function writeArrowFile(
+  tensor: IndicatorTensor,
+  out: string,
+  includeVariantKey: boolean,
+  signal: AbortSignal,
+  cancelledIfAborted: () => Promise<void>,
+): Promise<number> {
+  const ipc = tensor.toArrowIPC({ format: 'file', includeVariantKey });
+  await cancelledIfAborted();
+  const { dir, prefix } = tempPrefix(out);
+  const tmp = join(dir, `${prefix}tmp`);
+  try {
+    await writeFile(tmp, ipc, { signal });
+    await cancelledIfAborted();
+    await rename(tmp, out);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  return ipc.length;
+}
+
 async function cmdCompute(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     ...DATA_FLAGS,
@@ -136,16 +168,7 @@ async function cmdCompute(argv: string[]): Promise<number> {
   if (!out) throw new UsageError('--out FILE.arrow or FILE.csv is required');
   const ext = fileExtension(out);
   if (!['.arrow', '.feather', '.csv'].includes(ext)) throw new UsageError(`--out must end in .arrow or .csv (got ${JSON.stringify(out)})`);
-  const layout =
-    values.layout === undefined
-      ? undefined
-      : values.layout === 'time'
-        ? 'TIME_MAJOR'
-        : values.layout === 'variant'
-          ? 'VARIANT_MAJOR'
-          : undefined;
-  if (values.layout !== undefined && !layout)
-    throw new UsageError(`--layout must be time or variant (got ${JSON.stringify(values.layout)})`);
+  const layout = layoutFlag(values.layout);
   const includeVariantKey = values['variant-key'] ?? false;
   const outputs = values.outputs ? values.outputs.split(',').map((s: string) => s.trim()) : undefined;
   // Ctrl-C from here to the end aborts: the first one at the next check (batch boundary, write chunk),
@@ -205,19 +228,7 @@ async function cmdCompute(argv: string[]): Promise<number> {
     if (ext === '.csv') {
       bytes = (await writeTensorCsv(tensor, out, { includeVariantKey }, { signal: ac.signal })).bytes;
     } else {
-      const ipc = tensor.toArrowIPC({ format: 'file', includeVariantKey });
-      await cancelledIfAborted();
-      const { dir, prefix } = tempPrefix(out);
-      const tmp = join(dir, `${prefix}tmp`);
-      try {
-        await writeFile(tmp, ipc, { signal: ac.signal });
-        await cancelledIfAborted();
-        await rename(tmp, out);
-      } catch (e) {
-        await unlink(tmp).catch(() => undefined);
-        throw e;
-      }
-      bytes = ipc.length;
+      bytes = await writeArrowFile(tensor, out, includeVariantKey, ac.signal, cancelledIfAborted);
     }
     const ms = Math.round(performance.now() - t0);
     const summary = {

@@ -1,5 +1,5 @@
 /**
- * Memory layout and batch plan of one compute (runtime.md §5.2–5.3, design 1: one WebAssembly
+ * Memory layout and batch plan of one compute (one WebAssembly
  * memory per compute holds the outputs, the input series and one work region per executor; the
  * tensor's arrays are views on that memory, so results are never copied).
  *
@@ -97,11 +97,9 @@ const roundUp4 = (x: number): number => 4 * Math.ceil(x / 4);
 /**
  * In-process batches write up to this many output values (2 GiB of float32). A TIME_MAJOR batch
  * writes one piece of every output row; narrow pieces straddle cache lines that the next batch
- * writes much later, which multiplies the memory traffic (ma.ema, 196 windows × 1M bars: 16-wide
- * batches 220 ms, 64-wide 160 ms, one batch 130 ms), and only a call that covers whole rows can claim
+ * writes much later, which multiplies the memory traffic, and only a call that covers whole rows can claim
  * them (lanes.ts claimRows). Kernels that share work across a call's variants (bbands' windows) also
- * want the whole grid in one call: the bbands case (123 variants × 3 outputs × 1M bars) ran as 90 + 33
- * in ~400 ms and runs as one batch in ~260 ms. A batch this size computes in roughly 0.1–1 s, so
+ * want the whole grid in one call. A batch this size computes in roughly 0.1–1 s, so
  * cancellation and progress stay prompt.
  */
 export const IN_PROCESS_BATCH_VALUES = 2 ** 29;
@@ -109,17 +107,18 @@ export const IN_PROCESS_BATCH_VALUES = 2 ** 29;
 /**
  * Pool batches: one contiguous piece of the grid per thread, each at most POOL_BATCH_VALUES output
  * values (more pieces only for grids above 1 GiB of output per thread, so progress and cancellation
- * stay within about half a second of work). runtime.md §5.2 gives 16-variant batches at 1M bars,
- * which cost more than they gain on both layouts: every TIME_MAJOR batch writes a piece of every
- * row, so two workers wrote the same cache lines of the same rows at the same time, and kernels
- * that share work across a call's variants (bbands' windows) repeated it per batch. Measured on the
- * 2-core machine, 2 threads vs 1 at 1M bars: ma.ema TIME_MAJOR 0.8–1.5× → 1.32×, VARIANT_MAJOR
- * 1.64× → 1.72×; macd VARIANT_MAJOR 1.61× → 1.89×; bbands VARIANT_MAJOR 0.89× → 1.44×. The issue's
- * targets win over §5.2 here; an explicit batch size (request or config) is still taken as given.
+ * stay within about half a second of work). The general rule below (about four batches per thread)
+ * gives small batches at long series, which cost more than they gain on both layouts: every TIME_MAJOR
+ * batch writes a piece of every row, so two workers would write the same cache lines of the same rows
+ * at the same time, and kernels that share work across a call's variants (bbands' windows) would
+ * repeat it per batch. An explicit batch size (request or config) is still taken as given.
  */
 export const POOL_BATCH_VALUES = 2 ** 28;
 
-/** Batch size (runtime.md §5.2 in-process; the pool rule above), with the in-process floor above when `inProcess` is set. */
+/**
+ * Batch size: an explicit size (capped at V) as given; pool computes by the rule above; otherwise about
+ * four batches per thread, each writing at most 64 MiB, raised to the in-process floor when `inProcess` is set.
+ */
 export function batchSize(
   v: number,
   t: number,
@@ -145,10 +144,7 @@ const PIECE_ROWS = 256;
  * threads, every piece fits POOL_BATCH_VALUES and the series is long enough that warm starts cost
  * little (at least 4 warm-ups per piece). Piece k ≥ 1 also pays its warm start at `dryCost` per bar,
  * so the pieces are sized to cost the same: rows₀ = C, rowsₖ = C − warm·dryCost.
- * Measured on the 2-core machine, ma.ema 196 windows × 1M bars, 2 threads vs 1 (one thread in-process
- * with the row-by-row kernel, 72–75 ms): pieces 1.57–1.79× (median of 9 calls, four runs), where
- * variant batches, each worker writing a slice of every row, gave 1.19–1.58× against the older
- * single-thread kernel and lose to the row-by-row one.
+ * Pieces rather than variant batches because batches make each worker write a slice of every row.
  */
 export function planTimePieces(
   kernel: KernelSpec,
@@ -312,7 +308,7 @@ export function wasmMemoryBytes(
 export const inProcessMemoryBytes: MemoryBytesFn = (grid, t, variants, layout, outputs) =>
   grid.def.kernel ? wasmMemoryBytes(grid.def, grid.axes, t, variants, layout, outputs, null, 'auto') : null;
 
-/** Per-axis strides of the cartesian order [G6] (last axis fastest). */
+/** Per-axis strides of the cartesian variant order (first axis slowest, last axis fastest). */
 export function axisStrides(axes: readonly Axis[]): number[] {
   const strides = new Array<number>(axes.length).fill(1);
   for (let k = axes.length - 2; k >= 0; k--) strides[k] = strides[k + 1]! * axes[k + 1]!.values.length;

@@ -43,7 +43,7 @@ export interface RunRequest {
   batchVariants?: number | 'auto';
   signal?: AbortSignal;
   onProgress?: (p: ComputeProgress) => void;
-  /** Output arrays to reuse (engine.md §7.1), already checked for shape by the caller. */
+  /** Output arrays to reuse (the request's `out`), already checked for shape by the caller. */
   reuse?: OutputBacking;
 }
 
@@ -170,7 +170,7 @@ export function computeMemory(indicatorId: string, plan: ComputeLayout, reuse?: 
   return new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true });
 }
 
-/** Writes every needed base and derived series into the compute's memory (float32, §1.4). */
+/** Writes every needed base and derived series (e.g. hl2, hlc3) into the compute's memory as float32. */
 export function writeSeries(memory: WebAssembly.Memory, plan: ComputeLayout, candles: Candles): void {
   for (const [name, off] of Object.entries(plan.series)) {
     const view = new Float32Array(memory.buffer, off, candles.t);

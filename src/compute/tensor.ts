@@ -1,8 +1,8 @@
 /**
- * IndicatorTensor (engine.md §6): the plain-data result of one compute — one dense float32 array
+ * IndicatorTensor: the plain-data result of one compute — one dense float32 array
  * per materialised output, its layout and axes, the candles' timeline, metadata and the variant
- * helpers of §6.5. Arrow export is delegated to injected exporters so this layer never depends on
- * apache-arrow (style.md §2).
+ * helpers. Arrow export is delegated to injected exporters so the core never imports apache-arrow
+ * (it is an optional peer, loaded only through `gridta/arrow`).
  */
 import { GridtaError, GridValidationError } from '../errors.js';
 import type { IndicatorDef } from '../registry/index.js';
@@ -43,7 +43,7 @@ export interface TensorOutput {
   readonly values: Float32Array;
 }
 
-/** engine.md §6.6. `variants` is a list of variant indices or a half-open range `[start, end)`. */
+/** Long-table Arrow export. `variants` is a list of variant indices or a half-open range `[start, end)`. */
 export interface ArrowExportOptions {
   variants?: readonly number[] | { start: number; end: number };
   outputs?: readonly string[];
@@ -53,7 +53,7 @@ export interface ArrowExportOptions {
 export type ArrowIPCExportOptions = ArrowExportOptions & { format?: 'file' | 'stream' };
 
 /**
- * engine.md §6.1. `A` is the Arrow table type `toArrow` returns (apache-arrow's `Table` once the
+ * `A` is the Arrow table type `toArrow` returns (apache-arrow's `Table` once the
  * exporters of `gridta/arrow` are injected); this layer does not know it.
  */
 export interface IndicatorTensor<A = unknown> {
@@ -62,7 +62,7 @@ export interface IndicatorTensor<A = unknown> {
   /** `[T, V]` for TIME_MAJOR, `[V, T]` for VARIANT_MAJOR. */
   readonly shape: readonly [number, number];
   readonly axes: readonly Axis[];
-  /** Primary first (§6.3). */
+  /** Primary first. */
   readonly outputs: readonly TensorOutput[];
   /** `=== outputs[0].values`. */
   readonly values: Float32Array;
@@ -102,11 +102,11 @@ export interface TensorInit {
   readonly outputs: readonly TensorOutput[];
   readonly tsOpen: BigInt64Array;
   readonly meta: TensorMeta;
-  /** The byte budget the Arrow export is sized against (§6.6). */
+  /** The byte budget the Arrow export is sized against before it is built. */
   readonly maxComputeBytesTotal: number;
 }
 
-/** Default `max_compute_bytes_total` (engine.md §5.3): the export budget of tensors not built here. */
+/** Default `max_compute_bytes_total` (5 GiB): the export budget of tensors not built here. */
 export const DEFAULT_MAX_COMPUTE_BYTES_TOTAL = 5_368_709_120;
 
 /** Per-tensor internals that are not part of the public shape. */
@@ -158,32 +158,10 @@ function freezeAxes(axes: readonly Axis[]): readonly Axis[] {
  * mismatch is a gridta bug and throws TypeError.
  */
 export function createTensor<A = unknown>(init: TensorInit, exporters?: TensorExporters<A>): IndicatorTensor<A> {
+  checkInit(init);
   const { def, layout, tsOpen, meta } = init;
   const T = init.t;
   const V = init.variants;
-  invariant(layout === 'TIME_MAJOR' || layout === 'VARIANT_MAJOR', `unknown layout ${String(layout)}`);
-  invariant(Number.isInteger(T) && T >= 1, `t must be a positive integer (got ${T})`);
-  invariant(Number.isInteger(V) && V >= 1, `variants must be a positive integer (got ${V})`);
-  invariant(init.outputs.length >= 1, 'at least one output is required');
-  invariant(tsOpen instanceof BigInt64Array && tsOpen.length === T, `tsOpen must be a BigInt64Array of length ${T}`);
-  let product = 1;
-  for (const a of init.axes) product *= a.values.length;
-  invariant(product === V, `variants (${V}) must equal the product of the axis lengths (${product})`);
-  const names = new Set<string>();
-  for (const o of init.outputs) {
-    invariant(!names.has(o.name), `output ${o.name} is listed twice`);
-    names.add(o.name);
-    invariant(
-      o.values instanceof Float32Array && o.values.length === T * V,
-      `output ${o.name} must be a Float32Array of length t * variants = ${T * V} (got ${o.values?.length})`,
-    );
-  }
-  invariant(
-    meta.t === T && meta.variants === V && meta.outputs === init.outputs.length,
-    `meta (t ${meta.t}, variants ${meta.variants}, outputs ${meta.outputs}) must match the tensor (${T}, ${V}, ${init.outputs.length})`,
-  );
-  invariant(Number.isFinite(init.maxComputeBytesTotal) && init.maxComputeBytesTotal > 0, 'maxComputeBytesTotal must be a positive number');
-
   const indicatorId = def.id;
   const axes = freezeAxes(init.axes);
   const outputs = Object.freeze(init.outputs.map((o) => Object.freeze({ name: o.name, values: o.values })));
@@ -281,4 +259,33 @@ export function createTensor<A = unknown>(init: TensorInit, exporters?: TensorEx
   Object.freeze(tensor);
   internals.set(tensor, { def, maxComputeBytesTotal: init.maxComputeBytesTotal });
   return tensor;
+}
+
+/** The consistency `createTensor` relies on; a mismatch is a gridta bug (TypeError). */
+function checkInit(init: TensorInit): void {
+  const { layout, tsOpen, meta } = init;
+  const T = init.t;
+  const V = init.variants;
+  invariant(layout === 'TIME_MAJOR' || layout === 'VARIANT_MAJOR', `unknown layout ${String(layout)}`);
+  invariant(Number.isInteger(T) && T >= 1, `t must be a positive integer (got ${T})`);
+  invariant(Number.isInteger(V) && V >= 1, `variants must be a positive integer (got ${V})`);
+  invariant(init.outputs.length >= 1, 'at least one output is required');
+  invariant(tsOpen instanceof BigInt64Array && tsOpen.length === T, `tsOpen must be a BigInt64Array of length ${T}`);
+  let product = 1;
+  for (const a of init.axes) product *= a.values.length;
+  invariant(product === V, `variants (${V}) must equal the product of the axis lengths (${product})`);
+  const names = new Set<string>();
+  for (const o of init.outputs) {
+    invariant(!names.has(o.name), `output ${o.name} is listed twice`);
+    names.add(o.name);
+    invariant(
+      o.values instanceof Float32Array && o.values.length === T * V,
+      `output ${o.name} must be a Float32Array of length t * variants = ${T * V} (got ${o.values?.length})`,
+    );
+  }
+  invariant(
+    meta.t === T && meta.variants === V && meta.outputs === init.outputs.length,
+    `meta (t ${meta.t}, variants ${meta.variants}, outputs ${meta.outputs}) must match the tensor (${T}, ${V}, ${init.outputs.length})`,
+  );
+  invariant(Number.isFinite(init.maxComputeBytesTotal) && init.maxComputeBytesTotal > 0, 'maxComputeBytesTotal must be a positive number');
 }

@@ -1,12 +1,12 @@
 /**
- * Estimates and guards (engine.md §5). Everything here is arithmetic on axis lengths: nothing is
+ * Estimates and guards. Everything here is arithmetic on axis lengths: nothing is
  * sized by the number of variants V or by T * V, so a grid far over the guard fails in microseconds.
  *
- * Order ([E2]): indicator lookup → grid materialisation and validation (§3.4 steps 1–5) → output
- * selection → variants guard → per-variant rules (§3.4 step 6) → memory guard → the WebAssembly
+ * Order: indicator lookup → grid materialisation and per-axis validation → output
+ * selection → variants guard → per-variant rules (bounded by that guard) → memory guard → the WebAssembly
  * memory layout (given by the engine; it lists the batches, so it runs only once the variants
  * guard has bounded V). `estimate` and the compute path share `evaluate`, so they accept and
- * refuse exactly the same requests ([E1]).
+ * refuse exactly the same requests, with the same error codes and details.
  */
 import { ComputeBudgetExceeded, GridValidationError, VariantsGuardExceeded, type ComputeBudgetDetails } from '../errors.js';
 import { registry as defaultRegistry, type IndicatorDef, type Registry } from '../registry/index.js';
@@ -62,12 +62,12 @@ export function memoryLimitError(indicatorId: string, totalBytes: number): GridV
 
 export const DEFAULT_LIMITS: Limits = Object.freeze({ maxVariantsPerCompute: 600_000, maxComputeBytesTotal: 5_368_709_120 });
 
-/** §5.3 workspace: a factor of the output bytes plus a fixed 64 MiB. */
+/** Memory guard workspace: a factor of the output bytes plus a fixed 64 MiB. */
 export const WORKSPACE_FACTOR = 0.2;
 export const FIXED_WORKSPACE_BYTES = 67_108_864;
 /** One output array holds at most 2^32 − 1 elements. */
 export const MAX_ARRAY_ELEMENTS = 4_294_967_295;
-/** §5.4: 5 float32 series + one int64 time per bar. */
+/** `estimateBatch` candle bytes: 5 float32 series + one int64 time per bar. */
 export const CANDLE_BYTES_PER_BAR = 28;
 
 export interface PlanOptions {
@@ -150,7 +150,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 export const TIME_RANGE_KEYS = keyList<TimeRange>({ start: true, end: true, timeframe: true });
 
-/** §5.1: T from a horizon. `indicatorId` only labels the error. */
+/** T from a horizon (a bar count, a time range or candles). `indicatorId` only labels the error. */
 export function resolveHorizon(indicatorId: string, horizon: unknown): number {
   if (typeof horizon === 'number') return checkT(indicatorId, horizon);
   if (isObject(horizon) && 'tsOpen' in horizon && typeof horizon.t === 'number') return checkT(indicatorId, horizon.t);
@@ -249,7 +249,7 @@ export function checkMaxVariants(indicatorId: string, requested: unknown): void 
 }
 
 /**
- * §5.2: validates a request `maxVariants`, then checks V against the config limit and then the
+ * Validates a request `maxVariants`, then checks V against the config limit and then the
  * request limit. Returns the effective limit and the error to throw, if any.
  */
 function variantsGuard(
@@ -272,7 +272,7 @@ function variantsGuard(
   return { maxVariants, error };
 }
 
-/** §5.3: output bytes of T x V x K float32 values and the total estimate with workspace. */
+/** Output bytes of T x V x K float32 values and the total estimate with workspace. */
 export function computeBytes(t: number, variants: number, outputs: number): { bytesOut: number; bytesTotalEst: number } {
   const bytesOut = t * variants * outputs * 4;
   const bytesTotalEst = bytesOut + Math.ceil(bytesOut * WORKSPACE_FACTOR) + FIXED_WORKSPACE_BYTES;
@@ -320,7 +320,7 @@ interface Evaluation {
   readonly withinGuards: boolean;
 }
 
-/** The one code path behind `planCompute` and `estimate` ([E1], [E2]). */
+/** The one code path behind `planCompute` and `estimate`, so both refuse the same requests in the same order. */
 function evaluate(spec: GridSpec, horizon: unknown, opts: EstimateOptions, limits: Limits, reg: Registry): Evaluation {
   const throwOnGuard = opts.throwOnGuard ?? true;
   const grid = materializeGrid(spec, reg);
@@ -363,7 +363,7 @@ function evaluate(spec: GridSpec, horizon: unknown, opts: EstimateOptions, limit
 // Public entry points
 
 /**
- * Every check a compute runs before allocating (§5.6), for `t` bars. Throws the first failure;
+ * Every check a compute runs before allocating, for `t` bars. Throws the first failure;
  * on success nothing proportional to V or T * V has been allocated.
  */
 export function planCompute(spec: GridSpec, t: number, opts: PlanOptions, limits: Limits, reg: Registry = defaultRegistry): ComputePlan {
@@ -393,7 +393,7 @@ function checkEstimateOptions(indicatorId: string, opts: unknown, known: readonl
   }
 }
 
-/** §5.1: sizes a compute without touching candle values. */
+/** Sizes a compute without touching candle values. */
 export function estimate(
   spec: GridSpec,
   horizon: Horizon,
@@ -443,7 +443,7 @@ function specKey(spec: unknown): [string, string] {
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** §5.4: sizes several grids that one strategy will combine. */
+/** Sizes several grids that one strategy will combine. */
 export function estimateBatch(
   grids: readonly GridSpec[],
   horizon: Horizon,

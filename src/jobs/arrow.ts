@@ -1,7 +1,8 @@
 /**
- * Unit files and their merge. A unit file is a slice of the long table of engine.md §6.6: the rows of
- * variants `[start, end)` of the job's full grid for one instrument, with the full grid's variant
- * indices, axis dictionaries and schema metadata, plus `gridta.job_id` / `gridta.unit` and a
+ * Unit files and their merge. A unit file is a slice of the long table `toArrow()` exports (one row
+ * per variant and bar, variant-major): the rows of variants `[start, end)` of the job's full grid for
+ * one instrument, with the full grid's variant indices, axis dictionaries and schema metadata, plus
+ * `gridta.job_id` / `gridta.unit` and a
  * `variant_key` column. Its bytes depend only on the job and the range, so a re-run rewrites them
  * identically. `mergeUnits` rebuilds the whole grid's tensor from the slices; its `toArrow()` is the
  * table an in-process compute of the same grid exports.

@@ -14,7 +14,7 @@ import { JobIncompleteError, JobInputError, JobNotFoundError, MissingInputSeries
 import { checkVariantRules, materializeGrid } from '../grid/axes.js';
 import type { GridSpec } from '../grid/types.js';
 import { selectOutputs } from '../guards/index.js';
-import { registry } from '../registry/index.js';
+import { registry, type BaseSeries, type IndicatorDef } from '../registry/index.js';
 import { requiredBaseSeries, type Engine } from '../runtime/engine.js';
 import { mergeUnits } from './arrow.js';
 import { bounded, ensureWritableDir, type FsFaults } from './dirs.js';
@@ -109,41 +109,18 @@ export const SUBMIT_REQUEST_KEYS = keyList<Omit<SubmitRequest, 'fsFaults'>>({
 export const COLLECT_OPTION_KEYS = keyList<CollectOptions>({ instrumentId: true, maxComputeBytesTotal: true });
 
 /**
- * Validates the whole request — indicator, grid, outputs, every data file (loaded and hashed), the
- * series the grid needs, the unit size against the guards and the output directory — and only then
- * enqueues: the job row, its unit rows and one pg-boss job per unit, in one transaction.
+ * Loads and hashes every data file: one instrument per file (named by the request or the file's base
+ * name, never twice), each holding the series the grid needs. `maxT` is the longest instrument's length.
  */
-export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest): Promise<SubmitResult> {
-  // fsFaults is test-only: a known key only with GRIDTA_TEST_FAULTS=1
-  checkJobInputKeys(
-    req,
-    process.env.GRIDTA_TEST_FAULTS === '1' ? [...SUBMIT_REQUEST_KEYS, 'fsFaults'] : SUBMIT_REQUEST_KEYS,
-    'the submitJob request',
-  );
-  const cfg = engine.config;
-  const def = registry.get(req.indicatorId);
-  const spec = engine.defaultGrid(def.id, req.grid ?? {});
-  const grid = materializeGrid(spec);
-  checkVariantRules(grid);
-  if (grid.variants > 4_294_967_295n) {
-    throw new JobInputError(
-      { field: 'grid', reason: 'invalid_spec', value: grid.variants.toString(), expected: '<= 4294967295 variants' },
-      'a job holds at most 2^32 - 1 variants per instrument',
-    );
-  }
-  const V = Number(grid.variants);
-  const outputs = selectOutputs(def, req.outputs);
-  const faults = req.fsFaults ?? {};
-  const files = await dataFiles(req.data, faults);
-  if (req.instrumentId !== undefined && files.length !== 1) {
-    throw new JobInputError(
-      { field: 'instrument', reason: 'invalid_spec', value: req.instrumentId, expected: 'a single data file' },
-      "--instrument names one file's instrument; several files take their base names",
-    );
-  }
+async function loadInstruments(
+  files: readonly string[],
+  req: SubmitRequest,
+  def: IndicatorDef,
+  required: BaseSeries[],
+  faults: FsFaults,
+): Promise<{ instruments: JobInstrument[]; maxT: number }> {
   const instruments: JobInstrument[] = [];
   const seen = new Map<string, string>();
-  const required = requiredBaseSeries(def, grid.axes);
   let maxT = 0;
   for (const file of files) {
     const bytes = await bounded('data', 'readFile', file, () => fsp.readFile(file), faults);
@@ -191,6 +168,43 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
       bytes: bytes.length,
     });
   }
+  return { instruments, maxT };
+}
+
+/**
+ * Validates the whole request — indicator, grid, outputs, every data file (loaded and hashed), the
+ * series the grid needs, the unit size against the guards and the output directory — and only then
+ * enqueues: the job row, its unit rows and one pg-boss job per unit, in one transaction.
+ */
+export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest): Promise<SubmitResult> {
+  // fsFaults is test-only: a known key only with GRIDTA_TEST_FAULTS=1
+  checkJobInputKeys(
+    req,
+    process.env.GRIDTA_TEST_FAULTS === '1' ? [...SUBMIT_REQUEST_KEYS, 'fsFaults'] : SUBMIT_REQUEST_KEYS,
+    'the submitJob request',
+  );
+  const cfg = engine.config;
+  const def = registry.get(req.indicatorId);
+  const spec = engine.defaultGrid(def.id, req.grid ?? {});
+  const grid = materializeGrid(spec);
+  checkVariantRules(grid);
+  if (grid.variants > 4_294_967_295n) {
+    throw new JobInputError(
+      { field: 'grid', reason: 'invalid_spec', value: grid.variants.toString(), expected: '<= 4294967295 variants' },
+      'a job holds at most 2^32 - 1 variants per instrument',
+    );
+  }
+  const V = Number(grid.variants);
+  const outputs = selectOutputs(def, req.outputs);
+  const faults = req.fsFaults ?? {};
+  const files = await dataFiles(req.data, faults);
+  if (req.instrumentId !== undefined && files.length !== 1) {
+    throw new JobInputError(
+      { field: 'instrument', reason: 'invalid_spec', value: req.instrumentId, expected: 'a single data file' },
+      "--instrument names one file's instrument; several files take their base names",
+    );
+  }
+  const { instruments, maxT } = await loadInstruments(files, req, def, requiredBaseSeries(def, grid.axes), faults);
   const setting = cfg.jobsUnitVariants.value;
   const unitVariants = Math.min(V, setting === 'auto' ? autoUnitVariants(maxT, outputs.length) : setting);
   // every compute of a unit must pass the guards on the longest instrument

@@ -1,6 +1,6 @@
 /**
  * Units of a job (pure): a job's grid is split, per instrument, into contiguous ranges of variants
- * in the cartesian order of engine.md [G6]; a range is computed as a few cartesian sub-grids whose
+ * in the cartesian variant order (first axis slowest); a range is computed as a few cartesian sub-grids whose
  * variants are contiguous in that order, so a unit's results carry the full grid's variant indices.
  */
 import { JobInputError } from '../errors.js';

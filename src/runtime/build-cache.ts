@@ -1,5 +1,5 @@
 /**
- * `npm run build` step ([M10]): compiles both kernel targets through the runtime's own key and
+ * `npm run build` step: compiles both kernel targets (simd and scalar) through the runtime's own key and
  * write code into dist/wasm-cache/, skipping a target whose entry is already valid, then removes
  * the entries of earlier sources so the package ships only the two modules it looks up.
  */

@@ -1,5 +1,5 @@
 /**
- * Compiled-module cache (runtime.md §3): content-addressed key, asc compile on a miss, atomic
+ * Compiled-module cache: content-addressed key, asc compile on a miss, atomic
  * writes, integrity check on every read, bundled tier in dist/wasm-cache.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -70,7 +70,7 @@ export interface KeyInfo {
   sources: [string, string][];
 }
 
-/** [M1]: sha256 of {"format":1,"target","compiler","flags","sources"} written with no whitespace. */
+/** The cache key: sha256 of {"format":1,"target","compiler","flags","sources"} written with no whitespace. */
 export async function cacheKey(target: Target, sourcesDir = kernelSourcesDir()): Promise<KeyInfo> {
   const sources = await kernelSources(sourcesDir);
   const compiler = compilerVersion();
@@ -133,7 +133,7 @@ export interface Manifest {
   node: string;
 }
 
-/** Entry files ([M2]) and their temporaries ([M5]): the only files gridta ever creates or deletes in a cache dir. */
+/** Entry files (`<key>.wasm`, `<key>.json`) and their temporaries: the only files gridta ever creates or deletes in a cache dir. */
 export const ENTRY_FILE = /^([0-9a-f]{64})\.(wasm|json)$/;
 export const TEMP_FILE = /^([0-9a-f]{64})\.(wasm|json)\.tmp-/;
 
@@ -159,7 +159,7 @@ const directoryInPlace = (name: string, manifest?: Partial<Manifest>): EntryChec
 });
 
 /**
- * Reads and validates one entry ([M2]): manifest, key, target, size, sha256, WebAssembly.compile.
+ * Reads and validates one entry: manifest, key, target, size, sha256, WebAssembly.compile.
  * `target: null` accepts the manifest's own target (listings of foreign keys). A directory in place
  * of either file is a corrupt entry, also without a manifest: it would make every write of the entry fail.
  */
@@ -309,7 +309,7 @@ async function writeAtomic(path: string, data: Uint8Array | string): Promise<voi
   }
 }
 
-/** [M5]: wasm first, manifest last, each through a temp file + fsync + rename. */
+/** Atomic entry write: wasm first, manifest last, each through a temp file + fsync + rename. */
 export async function writeEntry(dir: string, info: KeyInfo, bytes: Uint8Array): Promise<Manifest> {
   await fsp.mkdir(dir, { recursive: true });
   const manifest: Manifest = {
@@ -331,7 +331,7 @@ export async function writeEntry(dir: string, info: KeyInfo, bytes: Uint8Array):
 }
 
 // ---------------------------------------------------------------------------------------------
-// The cache directory at warmup ([M7]–[M9])
+// The cache directory at warmup: created, probed, unusable handled (warn, or throw in strict mode)
 
 export interface CacheDirState {
   /** Absolute path. */
@@ -345,7 +345,7 @@ export interface CacheDirState {
 }
 
 /**
- * [M7]: the one writability check of a cache directory, used by warmup and by `gridta diagnose`.
+ * The one writability check of a cache directory, used by warmup and by `gridta diagnose`.
  * With `create` (warmup) a missing directory is created recursively; without it (diagnose, which
  * leaves nothing behind) a missing directory counts as writable when its nearest existing ancestor
  * is a writable directory. An existing directory is probed with a `.probe-<pid>-<random>` file that
@@ -391,7 +391,7 @@ export async function probeCacheDir(dir: string, opts: { create: boolean }): Pro
   return { dir, exists: true, writable: true };
 }
 
-/** [M7] at warmup: creates the directory recursively, then probes writability. */
+/** At warmup: creates the directory recursively, then probes writability. */
 export const openCacheDir = (dir: string): Promise<CacheDirState> => probeCacheDir(dir, { create: true });
 
 /** GRIDTA_CACHE_UNWRITABLE for a directory whose probe failed. */
@@ -414,7 +414,7 @@ export interface LoadOptions {
   bundledDir: string | null;
   /** Kernel sources (default: the package's assembly/). */
   sourcesDir?: string;
-  /** [M9]: an unusable cache_dir throws CacheUnavailableError instead of warning. */
+  /** Strict mode: an unusable cache_dir throws CacheUnavailableError instead of warning. */
   strict?: boolean;
   /** The result of `openCacheDir(cacheDir)` when the caller probed already; else loadModule probes. */
   dirState?: CacheDirState;
@@ -433,19 +433,19 @@ export interface ModuleLookup {
   wrote: boolean;
   /** From the probe; false without a cache_dir. */
   writable: boolean;
-  /** [W1] phase 2: probe, key, tier lookups (validation hashes included). */
+  /** Warmup's cacheLookup phase: probe, key, tier lookups (validation hashes included). */
   cacheLookupMs: number;
-  /** [W1] phase 3: AssemblyScript compile and the entry write; 0 on a hit. */
+  /** Warmup's compile phase: AssemblyScript compile and the entry write; 0 on a hit. */
   compileMs: number;
-  /** [W1] phase 4: WebAssembly.compile of the bytes that were loaded or compiled. */
+  /** Warmup's wasmCompile phase: WebAssembly.compile of the bytes that were loaded or compiled. */
   wasmCompileMs: number;
   warnings: GridtaWarning[];
 }
 
 /**
- * [M3] tiers: cache_dir, then the bundled dir, then compile in memory and write to cache_dir.
- * [M4] a corrupt entry is a miss with GRIDTA_CACHE_CORRUPT and, in cache_dir, is replaced by the fresh
- * module; [M8] an unwritable cache_dir warns once (or throws in strict mode, [M9]) and is still read
+ * Tiers: cache_dir, then the bundled dir, then compile in memory and write to cache_dir.
+ * A corrupt entry is a miss with GRIDTA_CACHE_CORRUPT and, in cache_dir, is replaced by the fresh
+ * module; an unwritable cache_dir warns once (or throws in strict mode) and is still read
  * when it exists; a write that fails midway warns GRIDTA_CACHE_WRITE_FAILED.
  */
 export async function loadModule(target: Target, opts: LoadOptions): Promise<ModuleLookup> {
@@ -555,7 +555,7 @@ export async function loadModule(target: Target, opts: LoadOptions): Promise<Mod
 }
 
 // ---------------------------------------------------------------------------------------------
-// Listing, verifying and clearing (gridta cache, runtime.md §3.7)
+// Listing, verifying and clearing (gridta cache)
 
 export type ListingStatus = 'ok' | 'corrupt' | 'orphan' | 'temp';
 

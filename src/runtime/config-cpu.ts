@@ -1,5 +1,5 @@
 /**
- * Available parallelism (runtime.md [K9]): the OS count, limited on Linux by the container CPU quota.
+ * Available parallelism: the OS count, limited on Linux by the container CPU quota.
  * The quota comes from cgroup v2 `cpu.max` of the process's cgroup and its ancestors, else from cgroup
  * v1 `cpu.cfs_quota_us / cpu.cfs_period_us`; the smallest quota wins, and unreadable or malformed files
  * mean "no quota". The file-system root is a parameter so tests can point it at fixture files.
@@ -107,7 +107,7 @@ export function cgroupCpuQuota(root = '/'): number | null {
 }
 
 /**
- * [K9] Available parallelism. `cgroupRoot` and `osCount` are for tests; without `cgroupRoot` the
+ * Available parallelism. `cgroupRoot` and `osCount` are for tests; without `cgroupRoot` the
  * quota is only looked up on Linux.
  */
 export function availableParallelism(opts: { cgroupRoot?: string; osCount?: number } = {}): CpuInfo {

@@ -1,5 +1,5 @@
 /**
- * Configuration (runtime.md §1, [N1]): which YAML file, the `compute` settings, precedence
+ * Configuration: which YAML file, the `compute` settings, precedence
  * option > environment > YAML > default, validation with one ConfigError per bad value, available
  * parallelism and the warnings resolution raises. Resolution is synchronous and reads the file once;
  * the parsed document is returned so the grid defaults can be validated without reading it again.
@@ -44,7 +44,7 @@ export interface GridtaOptions {
   batchVariants?: number | 'auto';
   maxBatchAttempts?: number;
   batchTimeoutMs?: number;
-  /** `jobs` section (scale-out on PostgreSQL, runtime.md §1.2 extended): `false` makes `gridta worker` exit at once. */
+  /** `jobs` section (scale-out on PostgreSQL): `false` makes `gridta worker` exit at once. */
   jobsEnabled?: boolean;
   /** PostgreSQL connection URL (`postgres://…`); without one gridta runs in-process only. */
   jobsDsn?: string;
@@ -80,9 +80,9 @@ export interface ResolvedConfig {
   readonly configPath: Setting<string>;
   /** As requested. */
   readonly threads: Setting<number | 'auto'>;
-  /** [K10]: `auto` → the available parallelism, else the requested count. */
+  /** `auto` → the available parallelism, else the requested count. */
   readonly threadsEffective: number;
-  /** [K9]. */
+  /** The OS CPU count, limited on Linux by the container CPU quota. */
   readonly availableParallelism: number;
   /** The numbers behind `availableParallelism` (diagnose prints them). */
   readonly cpu: CpuInfo;
@@ -91,7 +91,7 @@ export interface ResolvedConfig {
   readonly cacheStrict: Setting<boolean>;
   readonly maxComputeBytesTotal: Setting<number>;
   readonly maxVariantsPerCompute: Setting<number>;
-  /** As requested, after the [N1] environment overrides; `auto` is decided by warmup. */
+  /** As requested, after the GRIDTA_DISABLE_WASM / GRIDTA_DISABLE_SIMD overrides; `auto` is decided by warmup. */
   readonly engine: Setting<EngineSetting>;
   readonly batchVariants: Setting<number | 'auto'>;
   readonly maxBatchAttempts: Setting<number>;
@@ -113,7 +113,7 @@ export interface ResolvedConfig {
   readonly document: unknown;
 }
 
-/** One row of the diagnose `settings` list (runtime.md §7.1). */
+/** One row of the diagnose `settings` list. */
 export interface SettingRow {
   readonly name: string;
   readonly value: unknown;
@@ -123,7 +123,7 @@ export interface SettingRow {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The settings table (§1.2)
+// The settings table
 
 type Layer = 'option' | 'env' | 'yaml';
 type ComputeName =
@@ -151,7 +151,7 @@ type JobsName =
 interface Rule<T> {
   readonly name: ComputeName | JobsName;
   readonly yamlKey: string;
-  /** `null`: no variable (engine's variables are the [N1] overrides, handled apart). */
+  /** `null`: no variable (engine's variables, GRIDTA_DISABLE_WASM / _SIMD, are overrides handled apart). */
   readonly envVar: string | null;
   readonly defaultValue: T;
   readonly expected: (layer: Layer) => string;
@@ -167,7 +167,7 @@ const ENVS: readonly EnvName[] = ['dev', 'test', 'prod'];
 const TOP_LEVEL_KEYS = ['schema_version', 'compute', 'defaults', 'jobs'];
 
 /**
- * [K6] Integers: from the environment `^[0-9]+$` after trimming, from YAML or an option a number
+ * Integers: from the environment `^[0-9]+$` after trimming, from YAML or an option a number
  * with an integral value; then `min..max`. `auto` (any case) where allowed.
  */
 function intRule(name: ComputeName | JobsName, yamlKey: string, envVar: string | null, def: number, min: number, max: number): Rule<number>;
@@ -430,7 +430,7 @@ export const JOBS_DEFAULTS = Object.freeze(
   },
 );
 
-/** The keys allowed under `compute`, in the order of the §1.2 table. */
+/** The keys allowed under `compute`, in the order of the settings table. */
 export const COMPUTE_KEYS: readonly string[] = Object.freeze(Object.values(RULES).map((r) => r.yamlKey));
 
 /** Built-in defaults of the `compute` settings, by option name. */
@@ -530,7 +530,7 @@ function packageRoot(): string {
   return packageRootCache;
 }
 
-/** The copy of an environment's config shipped inside the package ([K3]). */
+/** The copy of an environment's config shipped inside the package (used when the project has none). */
 export function bundledConfigPath(env: EnvName): string {
   return join(packageRoot(), 'configs', env, 'indicators.yaml');
 }
@@ -634,8 +634,8 @@ function attempt<T>(errors: ConfigError[], step: () => T): T | undefined {
 }
 
 /**
- * Resolves every setting of runtime.md §1 once: the file ([K1]–[K3]), the `compute` section and the
- * environment ([K4]–[K7], [N1]), threads ([K9]–[K11]). Throws the first ConfigError `collectConfig` finds.
+ * Resolves every setting once: the file, the `compute` and `jobs` sections and the environment, threads.
+ * Throws the first ConfigError `collectConfig` finds.
  */
 export function resolveConfig(options: GridtaOptions = {}, environ: Record<string, string | undefined> = process.env): ResolvedConfig {
   const { config, errors } = collectConfig(options, environ);
@@ -667,7 +667,7 @@ export function collectConfig(options: GridtaOptions = {}, environ: Record<strin
   const sections = fileUnknown ? { compute: {}, jobs: {} } : yamlSections(ctx, file.document, file.configPath.value);
   const settings = resolveSettings(ctx, file.configPath, fileUnknown, sections);
 
-  // [K9]–[K11]
+  // Threads: `auto` is the available parallelism; more than that only warns (the operator may know better).
   const threads = settings.threads;
   const { cgroupRoot, osAvailableParallelism } = opts as GridtaOptions;
   const cpu = availableParallelism({ cgroupRoot, osCount: osAvailableParallelism });
@@ -709,7 +709,7 @@ function optionsOf(options: unknown, errors: ConfigError[]): Record<string, unkn
   return options;
 }
 
-/** [K2] The environment name: the option, else GRIDTA_ENV, else `dev`; only the winning layer is validated. */
+/** The environment name (dev | test | prod): the option, else GRIDTA_ENV, else `dev`; only the winning layer is validated. */
 function resolveEnv(ctx: Resolving): Setting<EnvName> {
   const fromOption = ctx.options.env;
   const fromEnv = ctx.envOf('GRIDTA_ENV');
@@ -721,7 +721,7 @@ function resolveEnv(ctx: Resolving): Setting<EnvName> {
 }
 
 /**
- * [K1], [K3] The config file and its parsed document: the option, else GRIDTA_CONFIG, else
+ * The config file and its parsed document: the option, else GRIDTA_CONFIG, else
  * `configs/<env>/indicators.yaml` under the working directory, else the bundled copy. `document` is
  * `undefined` when the file cannot be used or, with `env` rejected (`undefined`), which file is meant.
  */
@@ -799,7 +799,7 @@ function yamlSections(ctx: Resolving, document: unknown, file: string): Sections
 type SettingsTable = { -readonly [K in ComputeName | JobsName]: ResolvedConfig[K] };
 
 /**
- * [K4]–[K7] The settings of both tables: every layer that gives a value is validated (a rejected one
+ * The settings of both tables: every layer that gives a value is validated (a rejected one
  * is recorded and left out); the first valid one of option, environment, YAML wins, else the default.
  */
 function resolveSettings(ctx: Resolving, configPath: Setting<string>, fileUnknown: boolean, { compute, jobs }: Sections): SettingsTable {
@@ -834,7 +834,7 @@ function resolveSettings(ctx: Resolving, configPath: Setting<string>, fileUnknow
   };
 
   const threads = pick(RULES.threads);
-  // [K5a] relative cache_dir: YAML (and the built-in default) against the config file's project
+  // Relative cache_dir: YAML (and the built-in default) against the config file's project
   // root, an option or a variable against the working directory.
   const cacheRaw = pick(RULES.cacheDir);
   const fileRoot = (fileUnknown ? null : projectRootOf(configPath.value)) ?? ctx.cwd;
@@ -868,7 +868,7 @@ function resolveSettings(ctx: Resolving, configPath: Setting<string>, fileUnknow
 }
 
 /**
- * [N1] engine: the option wins; else GRIDTA_DISABLE_WASM forces reference; else GRIDTA_DISABLE_SIMD
+ * Engine: the option wins; else GRIDTA_DISABLE_WASM forces reference; else GRIDTA_DISABLE_SIMD
  * turns auto / wasm-simd (from the YAML or the default) into wasm-scalar. A variable that is no
  * boolean is rejected and counts as unset.
  */
@@ -896,7 +896,7 @@ function resolveEngine(
 }
 
 /**
- * The settings in the order of runtime.md §7.1 (then the `jobs` section), each with value, source, detail (when present) and,
+ * The settings in diagnose's fixed order (then the `jobs` section), each with value, source, detail (when present) and,
  * for `threads` and `engine`, the effective value (the engine's only once warmup has decided it).
  */
 export function describeSettings(cfg: ResolvedConfig, effective: { engine?: string } = {}): SettingRow[] {

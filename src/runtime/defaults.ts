@@ -1,6 +1,6 @@
 /**
- * Per-environment grid defaults (engine.md §2.5–§2.7): validation of the `defaults` section against
- * the registry ([D1]–[D9], first violation throws DefaultsValidationError), the merged
+ * Per-environment grid defaults (`configs/<env>/indicators.yaml`): validation of the `defaults` section
+ * against the registry (first violation throws DefaultsValidationError), the merged
  * definition + defaults view, and `defaultGrid` (override per axis, else the YAML default).
  */
 import { DefaultsValidationError, GridValidationError, type GridReason } from '../errors.js';
@@ -54,7 +54,7 @@ function describe(v: unknown): string {
 type Fail = (yamlPath: string, indicatorId: string | null, name: string | null, expected: string, actual: string) => never;
 
 /**
- * Validates the parsed config document's `defaults` section ([D1]–[D9], in the documented order:
+ * Validates the parsed config document's `defaults` section (in a fixed order, so the reported error is stable:
  * the whole shape first, then the registry checks by sorted id, inputs before params, names sorted).
  */
 export function validateDefaults(doc: unknown, configPath: string, reg: Registry = defaultRegistry): ValidatedDefaults {
@@ -62,7 +62,7 @@ export function validateDefaults(doc: unknown, configPath: string, reg: Registry
     throw new DefaultsValidationError({ configPath, yamlPath, indicatorId, name, expected, actual });
   };
 
-  // [D1]
+  // The document: a mapping with schema_version 1; `defaults`, when present, a mapping.
   if (!isMapping(doc))
     fail('(document)', null, null, 'a mapping with schema_version: 1', doc === null ? 'an empty document' : describe(doc));
   if (!hasOwn(doc, 'schema_version')) fail('schema_version', null, null, 'the integer 1', 'missing');
@@ -72,7 +72,7 @@ export function validateDefaults(doc: unknown, configPath: string, reg: Registry
   if (!isMapping(section)) fail('defaults', null, null, 'a mapping of indicator id -> grid defaults', describe(section));
   const ids = sortedKeys(section);
 
-  // [D2], [D3]: shape, before any registry check.
+  // Shape, before any registry check: entry keys among inputs/params/signals, each spec well-formed.
   for (const id of ids) {
     const entry = section[id];
     const path = `defaults.${id}`;
@@ -89,7 +89,7 @@ export function validateDefaults(doc: unknown, configPath: string, reg: Registry
     }
   }
 
-  // [D4]–[D9]: against the registry.
+  // Against the registry: known ids, names and values.
   const out = new Map<string, IndicatorDefaults>();
   const rawOf = new Map<string, string>();
   for (const id of ids) {
@@ -105,7 +105,7 @@ export function validateDefaults(doc: unknown, configPath: string, reg: Registry
     const inputs = (entry.inputs ?? {}) as Record<string, Record<string, unknown>>;
     for (const name of sortedKeys(inputs)) {
       const p = `${path}.inputs.${name}`;
-      // [D5]
+      // The only input is `source`, for indicators with a source axis, given as explicit values.
       if (!def.axes.includes('source')) fail(p, def.id, name, `no inputs (${def.id} has no source axis)`, JSON.stringify(name));
       if (name.trim() !== 'source') fail(p, def.id, name, 'source, the only input name', JSON.stringify(name));
       const spec = inputs[name]!;
@@ -116,7 +116,7 @@ export function validateDefaults(doc: unknown, configPath: string, reg: Registry
     for (const name of sortedKeys(specsByParam)) {
       const p = `${path}.params.${name}`;
       const key = name.trim();
-      // [D6]
+      // Every param name exists in the definition.
       const param = def.params.find((x) => x.name === key);
       if (!param) {
         const names = def.params.map((x) => x.name);
@@ -130,7 +130,7 @@ export function validateDefaults(doc: unknown, configPath: string, reg: Registry
   return Object.freeze({ configPath, indicators: out });
 }
 
-/** [D3] A spec: a mapping with `mode`, then only that mode's keys, each of the right type. */
+/** A spec: a mapping with `mode`, then only that mode's keys, each of the right type. */
 function checkSpecShape(spec: unknown, p: string, id: string, name: string, fail: Fail): void {
   if (!isMapping(spec)) fail(p, id, name, 'a spec mapping with mode explicit or range', describe(spec));
   const mode = spec.mode;
@@ -155,7 +155,7 @@ function checkSpecShape(spec: unknown, p: string, id: string, name: string, fail
   }
 }
 
-/** [D5] / [D7] values: strings, trimmed and lower-cased, non-empty, unique, each allowed. */
+/** Source and enum values: strings, trimmed and lower-cased, non-empty, unique, each allowed. */
 function checkNames(values: unknown[], p: string, id: string, name: string, allowed: readonly string[], fail: Fail): string[] {
   const out: string[] = [];
   values.forEach((v, i) => {
@@ -170,7 +170,7 @@ function checkNames(values: unknown[], p: string, id: string, name: string, allo
   return out;
 }
 
-/** [D7]–[D9] for one param spec (shape already checked). */
+/** One param spec against its definition: enum explicit only; int/float values on the param's bounds and step grid. */
 function checkParam(spec: Record<string, unknown>, p: string, id: string, name: string, param: ParamDef, fail: Fail): AxisSpec {
   const mode = (spec.mode as string).trim().toLowerCase() as 'explicit' | 'range';
   if (param.kind === 'enum') {
@@ -224,7 +224,7 @@ function checkParam(spec: Record<string, unknown>, p: string, id: string, name: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// §2.7
+// Merged view and default grids
 
 const EMPTY: IndicatorDefaults = Object.freeze({ params: Object.freeze({}) });
 const views = new WeakMap<ValidatedDefaults, { reg: Registry; list: readonly MergedIndicatorView[] }>();

@@ -1,5 +1,5 @@
 /**
- * `gridta diagnose` (runtime.md §7): what this installation would do and where each decision came
+ * `gridta diagnose`: what this installation would do and where each decision came
  * from — every setting with its source, CPU and threads, the module cache on disk, WebAssembly
  * support, an optional warmup and the versions, as one JSON-safe document. Only gridta's own
  * settings and GRIDTA_* variables are reported, never any other environment variable.
@@ -35,7 +35,7 @@ export interface DiagnoseError {
   readonly details: Record<string, unknown>;
 }
 
-/** One setting as listed by diagnose (§7.1); `error` only on a setting whose value was rejected. */
+/** One setting as listed by diagnose; `error` only on a setting whose value was rejected. */
 export interface DiagnoseSetting {
   readonly name: string;
   readonly value: unknown;
@@ -62,7 +62,7 @@ export interface DiagnoseCache {
   /** A file can be created in it, or, when it does not exist yet, it can be created. */
   readonly writable: boolean;
   readonly strict: boolean;
-  /** Valid entries ([M2]) in `dir`. */
+  /** Valid entries (`<key>.wasm` + `<key>.json` pairs) in `dir`. */
   readonly entries: number;
   /** Bytes of every file gridta owns in `dir` (entries, corrupt entries, orphans, temporaries). */
   readonly bytes: number;
@@ -196,7 +196,7 @@ function resolvePartially(options: GridtaOptions, environ: Record<string, string
   return { cfg: config, failures: errors.map((e) => ({ code: e.code, message: e.message, details: { ...e.details } })), fileUnknown };
 }
 
-/** Keys in the order of the §7.1 example: name, value, effective, source, detail, then error. */
+/** Keys in a fixed order: name, value, effective, source, detail, then error. */
 function ordered(row: DiagnoseSetting): DiagnoseSetting {
   return {
     name: row.name,
@@ -467,7 +467,7 @@ function dedupe(warnings: readonly GridtaWarning[]): GridtaWarning[] {
 }
 
 /**
- * Builds the §7.1 document. Never rejects for a configuration, cache or warmup problem: those are
+ * Builds the diagnose document. Never rejects for a configuration, cache or warmup problem: those are
  * reported in the document (`status: 'error'`); `environ` defaults to `process.env`, of which only
  * the GRIDTA_* variables are read.
  */
@@ -518,7 +518,7 @@ export async function diagnose(
   let warmup: DiagnoseWarmup;
   if (!wantWarmup) warmup = { status: 'skipped' };
   else if (error && error.code !== 'cache_unavailable')
-    warmup = { status: 'failed', error }; // phase 1 (config) fails
+    warmup = { status: 'failed', error }; // its first phase, the configuration, fails
   else {
     const w = await runWarmup(cfg, gridtaOptions, warnings);
     warmup = w.warmup;

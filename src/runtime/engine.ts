@@ -1,7 +1,7 @@
 /**
- * The engine (engine.md §7, runtime.md §1–4): created synchronously from the resolved configuration
- * and validated defaults; compiles or loads the kernels on warmup (or lazily on the first compute);
- * computes grids in-process into one WebAssembly memory per compute and returns IndicatorTensors.
+ * The engine: created synchronously from the resolved configuration and validated defaults;
+ * compiles or loads the kernels on warmup (or lazily on the first compute); computes grids into one
+ * WebAssembly memory per compute, in-process or on the worker pool, and returns IndicatorTensors.
  */
 import {
   createCandles,
@@ -80,7 +80,7 @@ export class KernelUnavailableError extends GridtaError<{ indicatorId: string }>
 
 const backings = new WeakMap<object, OutputBacking>();
 
-/** Test-only options, accepted only when GRIDTA_TEST_FAULTS=1 (runtime.md [L5]); `__cache`: see CacheTestOptions. */
+/** Test-only options, accepted only when GRIDTA_TEST_FAULTS=1; `__cache`: see CacheTestOptions. */
 export interface InternalOptions {
   __faults?: Faults;
   __cache?: CacheTestOptions;
@@ -268,7 +268,8 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       reuse,
     };
     const K = plan.outputs.length;
-    // [Q2a]: small outputs and single-batch computes run in-process even when a pool exists
+    // Small outputs (under POOL_MIN_VALUES) and single-batch computes run in-process even when a pool exists:
+    // dispatching them to a worker would cost more than it saves
     const pooled = runsPooled(pool ? pool.threads : null, candles.t, plan.variants, K, runReq.batchVariants);
     const res =
       report.engine === 'reference'
@@ -340,14 +341,14 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
   });
 }
 
-/** Base series a materialised grid needs (engine.md §2.3). */
+/** Base series a materialised grid needs: the non-source inputs plus the selected sources, hl2/hlc3/ohlc4 expanded. */
 export function requiredBaseSeries(def: IndicatorDef, axes: Parameters<typeof seriesNeeded>[1]): BaseSeries[] {
   const out = new Set<BaseSeries>();
   for (const s of seriesNeeded(def, axes)) for (const b of sourceComponents(s)) out.add(b);
   return [...out].sort();
 }
 
-/** engine.md §7.1: reuse the arrays of `out` when shape, layout, outputs and backing match. */
+/** Reuses the arrays of the request's `out` when shape, layout, outputs and backing match. */
 function checkOut(
   out: IndicatorTensor,
   indicatorId: string,

@@ -1,5 +1,5 @@
 /**
- * The exercise phase of warmup (runtime.md §4): every kernel run on deterministic synthetic candles
+ * The exercise phase of warmup: every kernel run on deterministic synthetic candles
  * so V8 tiers the hot loops up before real work arrives. Pool workers import this file on their own,
  * so it stays free of the cache and the pool.
  */
@@ -9,7 +9,7 @@ import { registry } from '../registry/index.js';
 import type { IndicatorDef } from '../registry/types.js';
 import { runReference, runWasm, type EngineKind } from '../compute/run.js';
 
-/** [W2]: T = 2048, close rising 1 → 2, open = close − 0.15, high/low = close ± 1.2, volume 10 → 20, every 97th bar a hole. */
+/** The exercise candles, deterministic: T = 2048, close rising 1 → 2, open = close − 0.15, high/low = close ± 1.2, volume 10 → 20, every 97th bar a hole. */
 export function exerciseCandles(): Candles {
   const T = 2048;
   const ts: number[] = [],

@@ -1,7 +1,7 @@
 /**
- * Worker pool (runtime.md §5–6): piscina sized exactly from the resolved threads, one task per
+ * Worker pool: piscina sized exactly from the resolved threads, one task per
  * worker at a time, every worker sharing the compiled module and each compute's shared memory.
- * Batches run in variant order; a failed attempt (worker exit, error, timeout) is retried on a fresh
+ * Batches (variant ranges, or time pieces of a TIME_MAJOR grid) run in order; a failed attempt (worker exit, error, timeout) is retried on a fresh
  * worker after the dead one has exited, up to max_batch_attempts; a trap is a KernelError at once.
  */
 import { join } from 'node:path';
@@ -106,7 +106,7 @@ export class KernelPool {
     }
   }
 
-  /** [L3] step 1: a batch region is never written by two attempts at once. */
+  /** Waits until a failed attempt's worker has exited, so a batch region is never written by two attempts at once. */
   private async waitForExit(taskId: number): Promise<void> {
     const tid = this.taskThread.get(taskId);
     const w = tid === undefined ? undefined : this.workers.get(tid);
@@ -239,7 +239,7 @@ export class KernelPool {
     });
   }
 
-  /** [W1] phases 7–8: every worker instantiates the module and exercises every kernel, one task per worker. */
+  /** Warmup's pool phase: every worker instantiates the module and exercises every kernel, one task per worker. */
   async exercise(): Promise<{ index: number; instantiateMs: number; exerciseMs: number; kernels: number }[]> {
     const barrier = new SharedArrayBuffer(4);
     const res = await Promise.all(

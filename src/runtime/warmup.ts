@@ -1,5 +1,5 @@
 /**
- * Warmup (runtime.md §4): pick the engine, look the kernels up in the module cache (compiling them
+ * Warmup: pick the engine, look the kernels up in the module cache (compiling them
  * on a miss), instantiate them, exercise every kernel and, with two threads or more, start the pool
  * and exercise it. The engine runs this once (`Engine.warmup`, or the first compute).
  */
@@ -38,7 +38,7 @@ export interface WarmupReport {
 }
 
 /**
- * Test-only options, accepted only when GRIDTA_TEST_FAULTS=1 (runtime.md [L5]).
+ * Test-only options, accepted only when GRIDTA_TEST_FAULTS=1.
  * `__cache`: skip the bundled tier and compile from `sources` (a directory of AssemblyScript files,
  * default the package's assembly/), so cache tests reach a real, fast compile. A module without every
  * registry kernel (a tiny fixture) skips the exercise phase (0 ms, no kernels), and `sources` needs
@@ -66,11 +66,9 @@ export interface Warmed {
   readonly pool: KernelPool | undefined;
 }
 
-export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput): Promise<Warmed> {
-  const started = performance.now();
-  const threads = config.threadsEffective;
-  const requested = config.engine.value;
-  let engine: EngineKind = requested === 'auto' ? (simdSupported() ? 'wasm-simd' : 'wasm-scalar') : requested;
+/** The engine to try first: `auto` picks SIMD where the runtime has it (warning when it does not); an explicit wasm-simd without SIMD fails. */
+function pickEngine(requested: ResolvedConfig['engine']['value'], warn: (w: GridtaWarning) => void): EngineKind {
+  const engine: EngineKind = requested === 'auto' ? (simdSupported() ? 'wasm-simd' : 'wasm-scalar') : requested;
   if (requested === 'auto' && engine === 'wasm-scalar') {
     warn({
       code: 'GRIDTA_SIMD_UNAVAILABLE',
@@ -84,6 +82,36 @@ export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput)
       cause: 'engine wasm-simd was requested but this runtime does not support WebAssembly SIMD',
     });
   }
+  return engine;
+}
+
+/** Starts the pool and has every worker instantiate the module and exercise every kernel; a failed worker closes the pool. */
+async function startPool(
+  module: WebAssembly.Module,
+  config: ResolvedConfig,
+): Promise<{ pool: KernelPool; workers: WarmupReport['workers']; poolStartMs: number; workersMs: number }> {
+  const p0 = performance.now();
+  const pool = new KernelPool(module, {
+    threads: config.threadsEffective,
+    maxBatchAttempts: config.maxBatchAttempts.value,
+    batchTimeoutMs: config.batchTimeoutMs.value,
+  });
+  const poolStartMs = performance.now() - p0;
+  const w0 = performance.now();
+  try {
+    const workers = await pool.exercise();
+    return { pool, workers, poolStartMs, workersMs: performance.now() - w0 };
+  } catch (e) {
+    await pool.close();
+    throw new WarmupError({ phase: 'workers', cause: (e as Error).message }, { cause: e });
+  }
+}
+
+export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput): Promise<Warmed> {
+  const started = performance.now();
+  const threads = config.threadsEffective;
+  const requested = config.engine.value;
+  let engine = pickEngine(requested, warn);
   const warnings: GridtaWarning[] = [];
   const onWarning = (w: GridtaWarning): void => {
     warnings.push(w);
@@ -108,7 +136,7 @@ export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput)
     module = null;
     cache = { dir, writable: dirState?.writable ?? false, key: null, source: 'none', wrote: false };
   };
-  // phases 2–5: cache lookup (probe, key, tiers), compile on a miss, WebAssembly.compile, instantiate
+  // Cache lookup (probe, key, tiers), compile on a miss, WebAssembly.compile, instantiate
   if (engine !== 'reference') {
     const l0 = performance.now();
     try {
@@ -128,7 +156,7 @@ export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput)
       wasmCompileMs = found.wasmCompileMs;
       cache = { dir, writable: found.writable, key: found.key, source: found.source, wrote: found.wrote };
     } catch (e) {
-      // [M9] strict-mode failures and explicit engines ([N3]) fail warmup; auto falls back ([N2])
+      // Strict-mode cache failures and an explicitly requested engine fail warmup; `auto` falls back
       if (e instanceof CacheUnavailableError || requested !== 'auto') throw e;
       fallBack(e);
     }
@@ -157,29 +185,12 @@ export async function warmUp({ config, configMs, warn, cacheTest }: WarmupInput)
   const x0 = performance.now();
   const kernels = exercise ? await exerciseKernels(engine, module) : [];
   const exerciseMs = exercise ? performance.now() - x0 : 0;
-  // phases 7–8: the pool (wasm engines with threads >= 2); the reference engine always runs in-process
-  let poolStartMs = 0,
-    workersMs = 0;
-  let workers: WarmupReport['workers'] = [];
-  let pool: KernelPool | undefined;
-  if (threads >= 2 && module) {
-    const p0 = performance.now();
-    const p = new KernelPool(module, {
-      threads,
-      maxBatchAttempts: config.maxBatchAttempts.value,
-      batchTimeoutMs: config.batchTimeoutMs.value,
-    });
-    poolStartMs = performance.now() - p0;
-    const w0 = performance.now();
-    try {
-      workers = await p.exercise();
-    } catch (e) {
-      await p.close();
-      throw new WarmupError({ phase: 'workers', cause: (e as Error).message }, { cause: e });
-    }
-    workersMs = performance.now() - w0;
-    pool = p;
-  }
+  // The pool (wasm engines with threads >= 2); the reference engine always runs in-process
+  const poolStart = threads >= 2 && module ? await startPool(module, config) : undefined;
+  const pool = poolStart?.pool;
+  const workers = poolStart?.workers ?? [];
+  const poolStartMs = poolStart?.poolStartMs ?? 0;
+  const workersMs = poolStart?.workersMs ?? 0;
   const report: WarmupReport = {
     status: 'ok',
     requestedEngine: requested,

@@ -1,5 +1,5 @@
 /**
- * Pool worker (runtime.md §5): instantiates the shared compiled module once per compute memory and
+ * Pool worker: instantiates the shared compiled module once per compute memory and
  * runs batches of variants straight into that shared memory. Publishes each finished batch with an
  * Atomics store the main thread reads before counting it.
  */
