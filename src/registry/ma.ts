@@ -1,4 +1,4 @@
-/** Registry definitions of the `ma` group (indicators.md). Numbers come from the spec's indicators.yaml. */
+/** Registry definitions of the `ma` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, KERNEL_TILE, SRC7 } from './types.js';
 import { EWMA_ARRAYS, EWMA_Y1, HMA_ARRAYS, SMA_ARRAYS, VWMA_ARRAYS, WMA_ARRAYS, ZLEMA_ARRAYS } from './scratch.js';
 import {

@@ -1,4 +1,4 @@
-/** Registry definitions of the `momentum` group (indicators.md). Numbers come from the spec's indicators.yaml. */
+/** Registry definitions of the `momentum` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
 import { FISHER_ARRAYS, MACD_ARRAYS, RSI_ARRAYS, STOCH_ARRAYS, TRIX_ARRAYS } from './scratch.js';
 import {

@@ -1,4 +1,4 @@
-/** Registry definitions of the `structure` group (indicators.md). Numbers come from the spec's indicators.yaml. */
+/** Registry definitions of the `structure` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
 import { CANDLE_ATR_ARRAYS, DIST_ARRAYS, ZSCORE_ARRAYS } from './scratch.js';
 import {

@@ -1,4 +1,4 @@
-/** Registry definitions of the `trend` group (indicators.md). Numbers come from the spec's indicators.yaml. */
+/** Registry definitions of the `trend` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
 import { ADX_ARRAYS, CHANDELIER_ARRAYS, KELTNER_ARRAYS, PSAR_ARRAYS, SUPERTREND_ARRAYS, VORTEX_ARRAYS } from './scratch.js';
 import {

@@ -1,4 +1,4 @@
-/** Registry definitions of the `volatility` group (indicators.md). Numbers come from the spec's indicators.yaml. */
+/** Registry definitions of the `volatility` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
 import { ATR_ARRAYS, HV_ARRAYS } from './scratch.js';
 import { referenceAtr, referenceBbands, referenceHv, referenceRollvar, referenceTr } from '../reference/volatility.js';

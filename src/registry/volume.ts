@@ -1,4 +1,4 @@
-/** Registry definitions of the `volume` group (indicators.md). Numbers come from the spec's indicators.yaml. */
+/** Registry definitions of the `volume` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, KERNEL_CHUNK } from './types.js';
 import { CMF_ARRAYS, MFI_ARRAYS, VOLUME_SMA_ARRAYS, VWAP_ARRAYS } from './scratch.js';
 import {
