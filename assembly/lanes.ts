@@ -117,6 +117,20 @@
   return base + ((<usize>a * <usize>n + <usize>j) << 3);
 }
 
+/**
+ * Seeds a rolling window of two running sums per variant (zscore's S and Q, mfi's positive and
+ * negative flows): both sums at 0, the window (param 0) as f64 in array `nf` and as i32 in array `w`.
+ */
+@inline export function seedWindowSums(scratch: usize, n: i32, params: usize, a: i32, b: i32, nf: i32, w: i32): void {
+  for (let j = 0; j < n; j++) {
+    const win = paramAt(params, n, 0, j);
+    store<f64>(cell(scratch, n, a, j), 0.0);
+    store<f64>(cell(scratch, n, b, j), 0.0);
+    store<f64>(cell(scratch, n, nf, j), win);
+    store<i32>(cell(scratch, n, w, j), <i32>win);
+  }
+}
+
 // ---- SIMD helpers (the SIMD build only) ----
 
 /** Lanes [a0, a1] | [b0, b1] -> f32x4 [a0, a1, b0, b1], each narrowed; NaN payloads as computed. */

@@ -6,7 +6,7 @@
 // computed once per chunk. Wrapper ids (candle_body, candle_range_atr, pivot_high, ...) run the kernel
 // of the id they wrap and materialise only their slot; every output slot is optional (pointer 0).
 // Guarded divisions give NaN where the denominator is exactly ±0 (no epsilon).
-import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_OPEN, IO_SRC, cell, ioPtr, ldx, outPtr, paramAt, st1, st4 } from './lanes';
+import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_OPEN, IO_SRC, cell, ioPtr, ldx, outPtr, paramAt, seedWindowSums, st1, st4 } from './lanes';
 import {
   CANDLE_ATR_A, CANDLE_ATR_ARRAYS, CANDLE_ATR_B, CANDLE_ATR_Y, DIST_ARRAYS, DIST_ATR, DIST_EMA, DIST_EMA_A, DIST_EMA_B, DIST_RMA_A,
   DIST_RMA_B, ZSCORE_ARRAYS, ZSCORE_N, ZSCORE_Q, ZSCORE_S, ZSCORE_W,
@@ -235,13 +235,7 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
   const R = ringSlots(t), mask = R - 1;
   const xR = scratch + ((<usize>n * ZSCORE_ARRAYS) << 3);
   const ageNaN = xR + (<usize>R << 3), ageNZ = ageNaN + (<usize>CHUNK << 3);
-  for (let j = 0; j < n; j++) {
-    const w = paramAt(params, n, 0, j);
-    store<f64>(cell(scratch, n, ZSCORE_S, j), 0.0);
-    store<f64>(cell(scratch, n, ZSCORE_Q, j), 0.0);
-    store<f64>(cell(scratch, n, ZSCORE_N, j), w);
-    store<i32>(cell(scratch, n, ZSCORE_W, j), <i32>w);
-  }
+  seedWindowSums(scratch, n, params, ZSCORE_S, ZSCORE_Q, ZSCORE_N, ZSCORE_W);
   let lastNaN = -1, lastNZ = NO_NZ;
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;

@@ -5,7 +5,7 @@
 // chunks. Series shared by every variant of a call (TP·volume, money flows, DIFF(AD)) are computed
 // once per chunk into rings (primitives.ts), so every lane reads the same bits.
 // All divisions with a denominator that can be zero are guarded: NaN where it is exactly ±0 (no epsilon).
-import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, st1, st2, tileStep } from './lanes';
+import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, seedWindowSums, st1, st2, tileStep } from './lanes';
 import {
   CMF_ARRAYS, CMF_DEN, CMF_N, CMF_NUM, MFI_ARRAYS, MFI_N, MFI_NEG, MFI_POS, MFI_W, VOLUME_SMA_N, VOLUME_SMA_SUM, VWAP_ARRAYS, VWAP_DEN,
   VWAP_MULT, VWAP_N, VWAP_NUM, VWAP_VAR,
@@ -216,13 +216,7 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const posR = scratch + ((<usize>n * MFI_ARRAYS) << 3);
   const negR = posR + (<usize>R << 3);
   const ageNaN = negR + (<usize>R << 3), ageP = ageNaN + (<usize>CHUNK << 3), ageN = ageP + (<usize>CHUNK << 3);
-  for (let j = 0; j < n; j++) {
-    const w = paramAt(params, n, 0, j);
-    store<f64>(cell(scratch, n, MFI_POS, j), 0.0);
-    store<f64>(cell(scratch, n, MFI_NEG, j), 0.0);
-    store<f64>(cell(scratch, n, MFI_N, j), w);
-    store<i32>(cell(scratch, n, MFI_W, j), <i32>w);
-  }
+  seedWindowSums(scratch, n, params, MFI_POS, MFI_NEG, MFI_N, MFI_W);
   let lastNaN = -1, lastP = NO_NZ, lastN = NO_NZ;
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
