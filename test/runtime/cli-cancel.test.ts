@@ -72,6 +72,25 @@ const leftovers = (name: string): string[] => readdirSync(dir).filter((f) => f.i
 /** A pooled-size grid whose compute is slow (percent_rank is O(window) per bar): 40 variants x 50k bars. */
 const SLOW = ['compute', 'structure.percent_rank', '--grid', 'window=1961..2000', '--grid', 'source=close', '--progress'];
 
+/** `gridta compute ma.sma` over windows 5..104 on one thread, writing `out` in the test directory. */
+const smaOneThread = (source: string, out: string, ...extra: string[]): string[] => [
+  'compute',
+  'ma.sma',
+  '--data',
+  data,
+  '--grid',
+  'window=5..104',
+  '--grid',
+  `source=${source}`,
+  '--threads',
+  '1',
+  ...extra,
+  '--out',
+  join(dir, out),
+];
+/** Whether the writer's temporary file for `out` (`.<out>.<pid>.tmp`) exists. */
+const tempExists = (out: string): boolean => readdirSync(dir).some((f) => f.startsWith(`.${out}.`) && f.endsWith('.tmp'));
+
 describe('gridta compute: Ctrl-C', () => {
   it('threads 1: a Ctrl-C during the single synchronous batch cancels with 130 and writes nothing', async () => {
     const r = await runAndInterrupt(
@@ -98,23 +117,7 @@ describe('gridta compute: Ctrl-C', () => {
   });
 
   it('a Ctrl-C while the CSV output is written removes its temporary file and exits 130', async () => {
-    const r = await runAndInterrupt(
-      [
-        'compute',
-        'ma.sma',
-        '--data',
-        data,
-        '--grid',
-        'window=5..104',
-        '--grid',
-        'source=close',
-        '--threads',
-        '1',
-        '--out',
-        join(dir, 'w.csv'),
-      ],
-      () => readdirSync(dir).some((f) => f.startsWith('.w.csv.') && f.endsWith('.tmp')),
-    );
+    const r = await runAndInterrupt(smaOneThread('close', 'w.csv'), () => tempExists('w.csv'));
     expect(r.interrupted).toBe(true);
     expect(r.signal).toBeNull();
     expect(r.stderr).toContain('gridta: compute_cancelled: ');
@@ -124,24 +127,7 @@ describe('gridta compute: Ctrl-C', () => {
   });
 
   it('a Ctrl-C once the compute is done (Arrow built and written) exits 130 with no file', async () => {
-    const r = await runAndInterrupt(
-      [
-        'compute',
-        'ma.sma',
-        '--data',
-        data,
-        '--grid',
-        'window=5..104',
-        '--grid',
-        'source=close,hl2',
-        '--threads',
-        '1',
-        '--progress',
-        '--out',
-        join(dir, 'w.arrow'),
-      ],
-      (s) => s.includes('200/200 variants'),
-    );
+    const r = await runAndInterrupt(smaOneThread('close,hl2', 'w.arrow', '--progress'), (s) => s.includes('200/200 variants'));
     expect(r.interrupted).toBe(true);
     expect(r.signal).toBeNull();
     expect(r.stderr).toContain('gridta: compute_cancelled: ');
@@ -150,23 +136,7 @@ describe('gridta compute: Ctrl-C', () => {
   });
 
   it('a Ctrl-C once the Arrow temporary file exists stops the write, removes it and exits 130', async () => {
-    const r = await runAndInterrupt(
-      [
-        'compute',
-        'ma.sma',
-        '--data',
-        data,
-        '--grid',
-        'window=5..104',
-        '--grid',
-        'source=close,hl2',
-        '--threads',
-        '1',
-        '--out',
-        join(dir, 'w2.arrow'),
-      ],
-      () => readdirSync(dir).some((f) => f.startsWith('.w2.arrow.') && f.endsWith('.tmp')),
-    );
+    const r = await runAndInterrupt(smaOneThread('close,hl2', 'w2.arrow'), () => tempExists('w2.arrow'));
     expect(r.interrupted).toBe(true);
     expect(r.signal).toBeNull();
     expect(r.stderr).toContain('while writing the output');
@@ -175,24 +145,7 @@ describe('gridta compute: Ctrl-C', () => {
   });
 
   it('a second Ctrl-C during the write exits at once with 130 and leaves no temporary file', async () => {
-    const r = await runAndInterrupt(
-      [
-        'compute',
-        'ma.sma',
-        '--data',
-        data,
-        '--grid',
-        'window=5..104',
-        '--grid',
-        'source=close',
-        '--threads',
-        '1',
-        '--out',
-        join(dir, 'x.csv'),
-      ],
-      () => readdirSync(dir).some((f) => f.startsWith('.x.csv.') && f.endsWith('.tmp')),
-      2,
-    );
+    const r = await runAndInterrupt(smaOneThread('close', 'x.csv'), () => tempExists('x.csv'), 2);
     expect(r.interrupted).toBe(true);
     expect(r.signal).toBeNull();
     expect(r.code).toBe(130);
