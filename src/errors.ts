@@ -240,6 +240,19 @@ export class MissingInputSeriesError extends GridtaError<MissingInputSeriesDetai
   }
 }
 
+export interface StrategyValidationDetails {
+  /** Where the defect is, e.g. `rules.long_entry[1].params.window`, `execution.fee_bps`, `constraints[0]`. */
+  path: string;
+  value: unknown;
+  expected: string;
+}
+/** Every defect of a strategy, a binding, a rule, a constraint or a backtest option. */
+export class StrategyValidationError extends GridtaError<StrategyValidationDetails> {
+  constructor(details: StrategyValidationDetails) {
+    super('strategy_invalid', `${details.path}: expected ${details.expected} (got ${show(details.value)})`, details);
+  }
+}
+
 export interface ComputeCancelledDetails {
   processed: number;
   total: number;
