@@ -126,3 +126,23 @@ export interface BarInputs {
   /** Operand series by program series index, float32 of length t. */
   readonly series: readonly Float32Array[];
 }
+
+/**
+ * Per-variant accumulators an execution leaves behind (the kernel writes them as f64 arrays of
+ * `variants` each, in this order); metrics.ts turns them into the metrics, for the reference and the
+ * kernel alike. Equity, the running mean and sum of squared deviations of the per-bar returns
+ * (Welford), the sum of squared negative returns, the drawdown's worst depth, the trade sums, and
+ * the count of valid bars whose close found a position open.
+ */
+export const ACC_EQUITY = 0;
+export const ACC_MEAN = 1;
+export const ACC_M2 = 2;
+export const ACC_DOWN2 = 3;
+export const ACC_MAXDD = 4;
+export const ACC_TRADES = 5;
+export const ACC_WINS = 6;
+export const ACC_SUM_POS = 7;
+export const ACC_SUM_NEG = 8;
+export const ACC_SUM_RET = 9;
+export const ACC_EXPOSED = 10;
+export const ACC_COUNT = 11;
