@@ -26,7 +26,13 @@ export function validRows(candles: Candles): Uint8Array {
 }
 
 /** Bar inputs over rows [first, end) of the candles, with the operand series given by program index. */
-export function barInputs(candles: Candles, series: readonly Float32Array[], first = 0, end = candles.t, valid = validRows(candles)): BarInputs {
+export function barInputs(
+  candles: Candles,
+  series: readonly Float32Array[],
+  first = 0,
+  end = candles.t,
+  valid = validRows(candles),
+): BarInputs {
   const t = candles.t;
   const close = Float64Array.from(candles.close);
   // without an open series, fills at the next open are refused before this is built; NaN marks the absence

@@ -55,7 +55,7 @@ export function metricsOf(acc: Float64Array, stride: number, at: number, h: Hori
   const rootA = Math.sqrt(h.annualization);
   const sd = h.n < 2 ? Number.NaN : Math.sqrt(get(ACC_M2) / (h.n - 1));
   const dd = Math.sqrt(get(ACC_DOWN2) / h.n);
-  const cagr = h.years === 0 ? Number.NaN : e === 0 ? -1 : Math.pow(e, 1 / h.years) - 1;
+  const cagr = h.years === 0 ? Number.NaN : e === 0 ? -1 : e ** (1 / h.years) - 1;
   const sumPos = get(ACC_SUM_POS);
   const sumNeg = get(ACC_SUM_NEG);
   return {

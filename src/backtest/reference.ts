@@ -80,7 +80,14 @@ export function atomAt(atom: Atom, series: readonly Float32Array[], v: number, r
 }
 
 /** Evaluates a signal's postfix code at one row; true when its value bit is set. */
-function signalAt(code: Int32Array, atoms: readonly Atom[], series: readonly Float32Array[], v: number, row: number, stack: number[]): boolean {
+function signalAt(
+  code: Int32Array,
+  atoms: readonly Atom[],
+  series: readonly Float32Array[],
+  v: number,
+  row: number,
+  stack: number[],
+): boolean {
   let top = 0;
   for (let i = 0; i < code.length; i += 2) {
     const op = code[i]!;
@@ -171,13 +178,26 @@ export function runVariant(
   const f = exec.fee_bps / 1e4;
   const s = exec.slippage_bps / 1e4;
   const st: State = { p: 0, e: 1, r: 0, pending: 0, ruined: false, entryE: 0, entryRow: -1, entryPrice: 0, held: 0, fillBar: false };
-  let mean = 0, m2 = 0, down2 = 0, maxdd = 0, peak = 1, trough = 1, exposed = 0;
-  let trades = 0, wins = 0, sumPos = 0, sumNeg = 0, sumRet = 0;
+  let mean = 0,
+    m2 = 0,
+    down2 = 0,
+    maxdd = 0,
+    peak = 1,
+    trough = 1,
+    exposed = 0;
+  let trades = 0,
+    wins = 0,
+    sumPos = 0,
+    sumNeg = 0,
+    sumRet = 0;
 
   const closeTrade = (row: number, price: number, open: boolean): void => {
     const ret = st.e / st.entryE - 1;
     trades++;
-    if (ret > 0) { wins++; sumPos += ret; } else if (ret < 0) sumNeg += ret;
+    if (ret > 0) {
+      wins++;
+      sumPos += ret;
+    } else if (ret < 0) sumNeg += ret;
     sumRet += ret;
     sink?.trades.push({
       side: st.p > 0 ? 'long' : 'short',
@@ -205,7 +225,10 @@ export function runVariant(
     st.e = st.e * (1 + st.p * (x / st.r - 1));
     st.e = st.e * (1 - f);
     st.fillBar = true;
-    if (st.e <= 0) return ruin(row, x);
+    if (st.e <= 0) {
+      ruin(row, x);
+      return;
+    }
     closeTrade(row, x, false);
     st.p = 0;
   };
@@ -298,7 +321,13 @@ function lastValid(bars: BarInputs): number {
 }
 
 /** Accumulators of variants [start, end) by the reference: ACC_COUNT arrays of (end − start), concatenated. */
-export function referenceAccumulators(program: StrategyProgram, bars: BarInputs, exec: Execution, start: number, end: number): Float64Array {
+export function referenceAccumulators(
+  program: StrategyProgram,
+  bars: BarInputs,
+  exec: Execution,
+  start: number,
+  end: number,
+): Float64Array {
   const n = end - start;
   const acc = new Float64Array(ACC_COUNT * n);
   const inv = inverseCounts(bars);
