@@ -212,7 +212,16 @@ export type ComputeBudgetDetails =
       bytesTotalEst: number;
       maxComputeBytesTotal: number;
     }
-  | { scope: 'export'; limit: 'bytes'; rows: number; bytesTotalEst: number; maxComputeBytesTotal: number };
+  | { scope: 'export'; limit: 'bytes'; rows: number; bytesTotalEst: number; maxComputeBytesTotal: number }
+  | {
+      scope: 'backtest';
+      limit: 'bytes' | 'wasm_memory';
+      t: number;
+      variants: number;
+      series: number;
+      bytesTotalEst: number;
+      maxComputeBytesTotal: number;
+    };
 export class ComputeBudgetExceeded extends GridValidationError<ComputeBudgetDetails> {
   constructor(details: ComputeBudgetDetails, explanation?: string) {
     const msg =

@@ -1,0 +1,334 @@
+// Stage A of a backtest: every strategy variant of a batch run over the scored rows, leaving its
+// accumulators (src/backtest/program.ts ACC_*). The same float64 operations in the same order as the
+// plain-TypeScript reference (src/backtest/reference.ts, whose header states the execution model),
+// so every accumulator is bit-identical to it.
+//
+// Fused: the operand series are the distinct indicator outputs (and candle series) computed once;
+// the strategy's comparisons and signals are evaluated here per time block of BT_BLOCK rows, and
+// nothing of size rows × variants is ever written. Rows are processed block by block, and within a
+// block variant by variant: the series rows of a block stay in cache while every variant reads them,
+// and each variant's state lives in scratch between blocks.
+
+// Frame (bytes from `io`), written by the host (src/backtest/kernel.ts declares the same offsets):
+@inline export const BT_FIRST: usize = 0;     // u32: first scored row
+@inline export const BT_END: usize = 4;       // u32: one past the last scored row
+@inline export const BT_OPEN: usize = 8;      // u32: f64[t] open prices
+@inline export const BT_CLOSE: usize = 12;    // u32: f64[t] close prices
+@inline export const BT_VALID: usize = 16;    // u32: u8[t], 1 where the row is a valid bar
+@inline export const BT_INV: usize = 20;      // u32: f64[t], 1/k at the k-th valid scored row
+@inline export const BT_SERIES: usize = 24;   // u32: u32[S], base of each operand series (f32[t])
+@inline export const BT_ATOMS: usize = 28;    // u32: BT_ATOM_BYTES per comparison
+@inline export const BT_NATOMS: usize = 32;   // u32: comparisons
+@inline export const BT_CODE: usize = 36;     // u32: i32 pairs (op, arg) of the four signals, back to back
+@inline export const BT_SIGNALS: usize = 40;  // u32: i32[8], (start pair, pairs) of each signal; 0 pairs = absent
+@inline export const BT_SIDE: usize = 44;     // u32: 0 long, 1 short, 2 both
+@inline export const BT_FILL: usize = 48;     // u32: 0 next_open, 1 close
+@inline export const BT_ACC: usize = 52;      // u32: f64 accumulators, ACC_COUNT arrays of n
+@inline export const BT_DEPTH: usize = 56;    // u32: the deepest evaluation stack of the four signals
+@inline export const BT_FEE: usize = 64;      // f64: fee_bps / 1e4
+@inline export const BT_SLIP: usize = 72;     // f64: slippage_bps / 1e4
+@inline export const BT_FRAME_BYTES: usize = 80;
+
+// A comparison: u32 words cmp, then for each side kind (0 series, 1 constant), lag, and a pointer to
+// the batch's first variant in an i32[n] of series indices or an f64[n] of constants.
+@inline export const BT_ATOM_BYTES: usize = 32;
+
+/** Rows per block: a block's signal bytes and the series rows it reads stay in cache. */
+@inline export const BT_BLOCK: i32 = 256;
+
+// Accumulators (src/backtest/program.ts), then the running state, each an array of n f64 in scratch.
+@inline const A_EQUITY: i32 = 0;
+@inline const A_MEAN: i32 = 1;
+@inline const A_M2: i32 = 2;
+@inline const A_DOWN2: i32 = 3;
+@inline const A_MAXDD: i32 = 4;
+@inline const A_TRADES: i32 = 5;
+@inline const A_WINS: i32 = 6;
+@inline const A_SUM_POS: i32 = 7;
+@inline const A_SUM_NEG: i32 = 8;
+@inline const A_SUM_RET: i32 = 9;
+@inline const A_EXPOSED: i32 = 10;
+@inline export const BT_ACC_COUNT: i32 = 11;
+@inline const S_POS: i32 = 11;       // position −1, 0, +1
+@inline const S_REF: i32 = 12;       // R, the price the position was last marked at
+@inline const S_REF_PREV: i32 = 13;  // 1 when R is the close of the previous valid row
+@inline const S_PENDING: i32 = 14;   // next_open: the target to fill at the next valid bar
+@inline const S_RUINED: i32 = 15;
+@inline const S_ENTRY_E: i32 = 16;   // equity right before the open trade's entry fee
+@inline const S_PEAK: i32 = 17;
+@inline const S_TROUGH: i32 = 18;
+@inline export const BT_STATE_ARRAYS: i32 = 19;
+
+// Signal bits, as in the reference.
+@inline const SIG_LONG_ENTRY: i32 = 1;
+@inline const SIG_LONG_EXIT: i32 = 2;
+@inline const SIG_SHORT_ENTRY: i32 = 4;
+@inline const SIG_SHORT_EXIT: i32 = 8;
+
+// Result bytes: bit 0 the value, bit 1 "defined" (no NaN operand under it).
+@inline const VALUE: u8 = 1;
+@inline const DEFINED: u8 = 2;
+
+@inline function st(base: usize, n: i32, a: i32, j: i32): usize {
+  return base + ((<usize>a * <usize>n + <usize>j) << 3);
+}
+
+/** Scratch bytes for n variants and a frame with `atoms` comparisons and a stack of `depth`. */
+export function backtest_scratch_bytes(n: i32, atoms: i32, depth: i32): usize {
+  return (<usize>BT_STATE_ARRAYS * <usize>n << 3) + (<usize>BT_BLOCK << 3) + <usize>(atoms + depth + 1) * <usize>BT_BLOCK;
+}
+
+/** One side of a comparison at a row: the series value read `lag` rows back (NaN before row 0), or the constant. */
+@inline function sideAt(series: usize, kind: u32, lag: i32, ptr: usize, j: i32, row: i32): f64 {
+  if (kind != 0) return load<f64>(ptr + (<usize>j << 3));
+  const r = row - lag;
+  if (r < 0) return NaN;
+  const base = <usize>load<u32>(series + (<usize>load<i32>(ptr + (<usize>j << 2)) << 2));
+  return <f64>load<f32>(base + (<usize>r << 2));
+}
+
+/** The bytes of comparison `atom` for variant j over rows t0 … t1 − 1, into `out`. */
+function atomBlock(io: usize, atom: usize, j: i32, t0: i32, t1: i32, out: usize): void {
+  const series = <usize>load<u32>(io + BT_SERIES);
+  const cmp = load<u32>(atom);
+  const lk = load<u32>(atom + 4), ll = load<i32>(atom + 8), lp = <usize>load<u32>(atom + 12);
+  const rk = load<u32>(atom + 16), rl = load<i32>(atom + 20), rp = <usize>load<u32>(atom + 24);
+  let a1 = sideAt(series, lk, ll, lp, j, t0 - 1), b1 = sideAt(series, rk, rl, rp, j, t0 - 1);
+  for (let row = t0; row < t1; row++) {
+    const a = sideAt(series, lk, ll, lp, j, row), b = sideAt(series, rk, rl, rp, j, row);
+    let r: u8 = 0;
+    if (cmp < 2) {
+      if (a == a && b == b) r = DEFINED | (cmp == 0 ? <u8>(a > b) : <u8>(a < b));
+    } else if (a == a && b == b && a1 == a1 && b1 == b1) {
+      r = DEFINED | (cmp == 2 ? <u8>(a > b && a1 <= b1) : <u8>(a < b && a1 >= b1));
+    }
+    store<u8>(out + <usize>(row - t0), r);
+    a1 = a;
+    b1 = b;
+  }
+}
+
+/**
+ * Evaluates a signal's postfix code over a block into `out` (value bits), from the atoms' bytes at
+ * `atomBytes` and a stack of `depth` block-sized buffers at `stack`.
+ */
+function signalBlock(code: usize, pairs: i32, atomBytes: usize, stack: usize, len: i32, out: usize, bit: u8): void {
+  let top = 0;
+  const B = <usize>BT_BLOCK;
+  for (let k = 0; k < pairs; k++) {
+    const op = load<i32>(code + (<usize>k << 3)), arg = load<i32>(code + (<usize>k << 3) + 4);
+    if (op == 0) {
+      memory.copy(stack + <usize>top * B, atomBytes + <usize>arg * B, <usize>len);
+      top++;
+    } else if (op == 3) {
+      const p = stack + <usize>(top - 1) * B;
+      for (let i = 0; i < len; i++) {
+        const x = load<u8>(p + <usize>i);
+        store<u8>(p + <usize>i, (x & DEFINED) | ((x >> 1) & ~x & VALUE));
+      }
+    } else {
+      const first = top - arg;
+      const p = stack + <usize>first * B;
+      for (let c = first + 1; c < top; c++) {
+        const q = stack + <usize>c * B;
+        for (let i = 0; i < len; i++) {
+          const x = load<u8>(p + <usize>i), y = load<u8>(q + <usize>i);
+          // all: value and definedness both AND; any: value OR, definedness AND
+          store<u8>(p + <usize>i, op == 1 ? x & y : ((x | y) & VALUE) | (x & y & DEFINED));
+        }
+      }
+      top = first + 1;
+    }
+  }
+  for (let i = 0; i < len; i++) {
+    const v = load<u8>(stack + <usize>i) & VALUE;
+    store<u8>(out + <usize>i, load<u8>(out + <usize>i) | (v != 0 ? bit : 0));
+  }
+}
+
+/** The target position after a decision (the reference's `decide`). */
+@inline function decide(p: f64, bits: i32, side: u32): f64 {
+  const long = side != 1, short = side != 0;
+  if (p == 0) return long && (bits & SIG_LONG_ENTRY) != 0 ? 1.0 : short && (bits & SIG_SHORT_ENTRY) != 0 ? -1.0 : 0.0;
+  if (p == 1) return (bits & SIG_LONG_EXIT) == 0 ? 1.0 : side == 2 && (bits & SIG_SHORT_ENTRY) != 0 ? -1.0 : 0.0;
+  return (bits & SIG_SHORT_EXIT) == 0 ? -1.0 : side == 2 && (bits & SIG_LONG_ENTRY) != 0 ? 1.0 : 0.0;
+}
+
+/** A trade closes with equity e after its exit: count it. */
+@inline function closeTrade(s: usize, n: i32, j: i32, e: f64): void {
+  const ret = e / load<f64>(st(s, n, S_ENTRY_E, j)) - 1;
+  store<f64>(st(s, n, A_TRADES, j), load<f64>(st(s, n, A_TRADES, j)) + 1);
+  if (ret > 0) {
+    store<f64>(st(s, n, A_WINS, j), load<f64>(st(s, n, A_WINS, j)) + 1);
+    store<f64>(st(s, n, A_SUM_POS, j), load<f64>(st(s, n, A_SUM_POS, j)) + ret);
+  } else if (ret < 0) {
+    store<f64>(st(s, n, A_SUM_NEG, j), load<f64>(st(s, n, A_SUM_NEG, j)) + ret);
+  }
+  store<f64>(st(s, n, A_SUM_RET, j), load<f64>(st(s, n, A_SUM_RET, j)) + ret);
+}
+
+/**
+ * Moves variant j from position p to d at `price` (exit then entry, each with its slippage and fee);
+ * returns the equity after. A ruin on the exit closes the variant for good.
+ */
+function fillTo(s: usize, n: i32, j: i32, p: f64, d: f64, price: f64, e: f64, fee: f64, slip: f64): f64 {
+  if (p != 0) {
+    const x = price * (1 - p * slip);
+    e = e * (1 + p * (x / load<f64>(st(s, n, S_REF, j)) - 1));
+    e = e * (1 - fee);
+    if (e <= 0) {
+      e = 0;
+      closeTrade(s, n, j, e);
+      store<f64>(st(s, n, S_POS, j), 0);
+      store<f64>(st(s, n, S_PENDING, j), 0);
+      store<f64>(st(s, n, S_RUINED, j), 1);
+      return e;
+    }
+    closeTrade(s, n, j, e);
+    store<f64>(st(s, n, S_POS, j), 0);
+  }
+  if (d != 0) {
+    store<f64>(st(s, n, S_ENTRY_E, j), e);
+    e = e * (1 - fee);
+    store<f64>(st(s, n, S_POS, j), d);
+    store<f64>(st(s, n, S_REF, j), price * (1 + d * slip));
+    store<f64>(st(s, n, S_REF_PREV, j), 0);
+  }
+  return e;
+}
+
+/**
+ * Runs variant j over rows t0 … t1 − 1 of a block: sig holds each row's signal bits, gain each valid
+ * row's close / previous valid close − 1.
+ */
+function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sig: usize, gain: usize): void {
+  const close = <usize>load<u32>(io + BT_CLOSE), open = <usize>load<u32>(io + BT_OPEN);
+  const valid = <usize>load<u32>(io + BT_VALID), inv = <usize>load<u32>(io + BT_INV);
+  const side = load<u32>(io + BT_SIDE), atClose = load<u32>(io + BT_FILL) == 1;
+  const fee = load<f64>(io + BT_FEE), slip = load<f64>(io + BT_SLIP);
+  let e = load<f64>(st(s, n, A_EQUITY, j)), mean = load<f64>(st(s, n, A_MEAN, j)), m2 = load<f64>(st(s, n, A_M2, j));
+  let down2 = load<f64>(st(s, n, A_DOWN2, j)), maxdd = load<f64>(st(s, n, A_MAXDD, j)), exposed = load<f64>(st(s, n, A_EXPOSED, j));
+  let peak = load<f64>(st(s, n, S_PEAK, j)), trough = load<f64>(st(s, n, S_TROUGH, j));
+  for (let row = t0; row < t1; row++) {
+    if (load<u8>(valid + <usize>row) == 0) continue;
+    const before = e;
+    let fill = false;
+    let factor = 1.0;
+    let p = load<f64>(st(s, n, S_POS, j));
+    const ruined = load<f64>(st(s, n, S_RUINED, j)) != 0;
+    const c = load<f64>(close + (<usize>row << 3));
+    if (!atClose && !ruined) {
+      const q = load<f64>(st(s, n, S_PENDING, j));
+      if (q != p) {
+        e = fillTo(s, n, j, p, q, load<f64>(open + (<usize>row << 3)), e, fee, slip);
+        fill = true;
+        p = load<f64>(st(s, n, S_POS, j));
+      }
+    }
+    // mark: R is the previous valid close unless the position was entered since, so the quotient
+    // close / R − 1 is the block's shared gain then (the same division, done once per row)
+    if (p != 0) {
+      const g = load<f64>(st(s, n, S_REF_PREV, j)) != 0 ? load<f64>(gain + (<usize>(row - t0) << 3)) : c / load<f64>(st(s, n, S_REF, j)) - 1;
+      factor = 1 + p * g;
+      e = e * factor;
+      store<f64>(st(s, n, S_REF, j), c);
+      store<f64>(st(s, n, S_REF_PREV, j), 1);
+      exposed += 1;
+      if (e <= 0) {
+        e = 0;
+        fill = true;
+        closeTrade(s, n, j, e);
+        p = 0;
+        store<f64>(st(s, n, S_POS, j), 0);
+        store<f64>(st(s, n, S_PENDING, j), 0);
+        store<f64>(st(s, n, S_RUINED, j), 1);
+      }
+    }
+    if (load<f64>(st(s, n, S_RUINED, j)) == 0) {
+      const d = decide(p, <i32>load<u8>(sig + <usize>(row - t0)), side);
+      if (atClose) {
+        if (d != p) {
+          e = fillTo(s, n, j, p, d, c, e, fee, slip);
+          fill = true;
+        }
+      } else {
+        store<f64>(st(s, n, S_PENDING, j), d);
+      }
+    } else if (!atClose) {
+      store<f64>(st(s, n, S_PENDING, j), load<f64>(st(s, n, S_POS, j)));
+    }
+    const ret = fill ? (before == 0 ? 0 : e / before - 1) : factor - 1;
+    const delta = ret - mean;
+    mean = mean + delta * load<f64>(inv + (<usize>row << 3));
+    m2 = m2 + delta * (ret - mean);
+    if (ret < 0) down2 = down2 + ret * ret;
+    if (e > peak) {
+      if (trough < peak) {
+        const dd = 1 - trough / peak;
+        if (dd > maxdd) maxdd = dd;
+      }
+      peak = e;
+      trough = e;
+    } else if (e < trough) {
+      trough = e;
+    }
+  }
+  store<f64>(st(s, n, A_EQUITY, j), e); store<f64>(st(s, n, A_MEAN, j), mean); store<f64>(st(s, n, A_M2, j), m2);
+  store<f64>(st(s, n, A_DOWN2, j), down2); store<f64>(st(s, n, A_MAXDD, j), maxdd); store<f64>(st(s, n, A_EXPOSED, j), exposed);
+  store<f64>(st(s, n, S_PEAK, j), peak); store<f64>(st(s, n, S_TROUGH, j), trough);
+}
+
+/**
+ * Scores n variants (the batch's per-variant operand arrays start at its first variant) over the
+ * scored rows; writes BT_ACC_COUNT accumulator arrays of n f64 at the frame's BT_ACC.
+ */
+export function backtest(io: usize, n: i32, scratch: usize): void {
+  const first = load<i32>(io + BT_FIRST), end = load<i32>(io + BT_END);
+  const close = <usize>load<u32>(io + BT_CLOSE), valid = <usize>load<u32>(io + BT_VALID);
+  const atoms = <usize>load<u32>(io + BT_ATOMS), nAtoms = load<i32>(io + BT_NATOMS);
+  const code = <usize>load<u32>(io + BT_CODE), signals = <usize>load<u32>(io + BT_SIGNALS);
+  const depth = load<i32>(io + BT_DEPTH);
+  const B = <usize>BT_BLOCK;
+  const gain = scratch + (<usize>BT_STATE_ARRAYS * <usize>n << 3);
+  const atomBytes = gain + (B << 3);
+  const stack = atomBytes + <usize>nAtoms * B;
+  const sig = stack + <usize>depth * B;
+  for (let j = 0; j < n; j++) {
+    for (let a = 0; a < BT_STATE_ARRAYS; a++) store<f64>(st(scratch, n, a, j), 0);
+    store<f64>(st(scratch, n, A_EQUITY, j), 1);
+    store<f64>(st(scratch, n, S_PEAK, j), 1);
+    store<f64>(st(scratch, n, S_TROUGH, j), 1);
+  }
+  let prevClose = NaN;
+  for (let t0 = first; t0 < end; t0 += BT_BLOCK) {
+    const t1 = min(end, t0 + BT_BLOCK), len = t1 - t0;
+    for (let row = t0; row < t1; row++) {
+      if (load<u8>(valid + <usize>row) == 0) continue;
+      const c = load<f64>(close + (<usize>row << 3));
+      store<f64>(gain + (<usize>(row - t0) << 3), c / prevClose - 1);
+      prevClose = c;
+    }
+    for (let j = 0; j < n; j++) {
+      for (let a = 0; a < nAtoms; a++) atomBlock(io, atoms + <usize>a * BT_ATOM_BYTES, j, t0, t1, atomBytes + <usize>a * B);
+      memory.fill(sig, 0, <usize>len);
+      for (let k = 0; k < 4; k++) {
+        const pairs = load<i32>(signals + (<usize>k << 3) + 4);
+        if (pairs == 0) continue;
+        const start = load<i32>(signals + (<usize>k << 3));
+        signalBlock(code + (<usize>start << 3), pairs, atomBytes, stack, len, sig, <u8>(<u32>1 << <u32>k));
+      }
+      runRows(io, scratch, n, j, t0, t1, sig, gain);
+    }
+  }
+  const acc = <usize>load<u32>(io + BT_ACC);
+  for (let j = 0; j < n; j++) {
+    const peak = load<f64>(st(scratch, n, S_PEAK, j)), trough = load<f64>(st(scratch, n, S_TROUGH, j));
+    if (trough < peak) {
+      const dd = 1 - trough / peak;
+      if (dd > load<f64>(st(scratch, n, A_MAXDD, j))) store<f64>(st(scratch, n, A_MAXDD, j), dd);
+    }
+    // a position still open after the last valid row: closed virtually at the last close, no exit fee
+    if (load<f64>(st(scratch, n, S_POS, j)) != 0) closeTrade(scratch, n, j, load<f64>(st(scratch, n, A_EQUITY, j)));
+    for (let a = 0; a < BT_ACC_COUNT; a++) store<f64>(st(acc, n, a, j), load<f64>(st(scratch, n, a, j)));
+  }
+}
