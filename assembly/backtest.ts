@@ -75,36 +75,46 @@
 
 /** Scratch bytes for n variants and a frame with `atoms` comparisons and a stack of `depth`. */
 export function backtest_scratch_bytes(n: i32, atoms: i32, depth: i32): usize {
-  return (<usize>BT_STATE_ARRAYS * <usize>n << 3) + (<usize>BT_BLOCK << 3) + <usize>(atoms + depth + 1) * <usize>BT_BLOCK;
+  return (<usize>BT_STATE_ARRAYS * <usize>n << 3) + (<usize>BT_BLOCK << 3) + (<usize>(BT_BLOCK + 1) << 4) + <usize>(atoms + depth + 1) * <usize>BT_BLOCK;
 }
 
-/** One side of a comparison at a row: the series value read `lag` rows back (NaN before row 0), or the constant. */
-@inline function sideAt(series: usize, kind: u32, lag: i32, ptr: usize, j: i32, row: i32): f64 {
-  if (kind != 0) return load<f64>(ptr + (<usize>j << 3));
-  const r = row - lag;
-  if (r < 0) return NaN;
+/**
+ * One side of a comparison for variant j over rows t0 − 1 … t1 − 1, widened to f64 into `out`
+ * (out[0] is row t0 − 1): the series value read `lag` rows back (NaN before row 0), or the constant.
+ */
+function sideBlock(series: usize, kind: u32, lag: i32, ptr: usize, j: i32, t0: i32, t1: i32, out: usize): void {
+  if (kind != 0) {
+    const c = load<f64>(ptr + (<usize>j << 3));
+    for (let row = t0 - 1; row < t1; row++) store<f64>(out + (<usize>(row - t0 + 1) << 3), c);
+    return;
+  }
   const base = <usize>load<u32>(series + (<usize>load<i32>(ptr + (<usize>j << 2)) << 2));
-  return <f64>load<f32>(base + (<usize>r << 2));
+  let row = t0 - 1;
+  for (; row < t1 && row - lag < 0; row++) store<f64>(out + (<usize>(row - t0 + 1) << 3), NaN);
+  for (; row < t1; row++) store<f64>(out + (<usize>(row - t0 + 1) << 3), <f64>load<f32>(base + (<usize>(row - lag) << 2)));
 }
 
-/** The bytes of comparison `atom` for variant j over rows t0 … t1 − 1, into `out`. */
-function atomBlock(io: usize, atom: usize, j: i32, t0: i32, t1: i32, out: usize): void {
+/** The bytes of comparison `atom` for variant j over rows t0 … t1 − 1, into `out`; `sides` holds 2 × (BT_BLOCK + 1) f64. */
+function atomBlock(io: usize, atom: usize, j: i32, t0: i32, t1: i32, out: usize, sides: usize): void {
   const series = <usize>load<u32>(io + BT_SERIES);
   const cmp = load<u32>(atom);
-  const lk = load<u32>(atom + 4), ll = load<i32>(atom + 8), lp = <usize>load<u32>(atom + 12);
-  const rk = load<u32>(atom + 16), rl = load<i32>(atom + 20), rp = <usize>load<u32>(atom + 24);
-  let a1 = sideAt(series, lk, ll, lp, j, t0 - 1), b1 = sideAt(series, rk, rl, rp, j, t0 - 1);
-  for (let row = t0; row < t1; row++) {
-    const a = sideAt(series, lk, ll, lp, j, row), b = sideAt(series, rk, rl, rp, j, row);
-    let r: u8 = 0;
-    if (cmp < 2) {
-      if (a == a && b == b) r = DEFINED | (cmp == 0 ? <u8>(a > b) : <u8>(a < b));
-    } else if (a == a && b == b && a1 == a1 && b1 == b1) {
-      r = DEFINED | (cmp == 2 ? <u8>(a > b && a1 <= b1) : <u8>(a < b && a1 >= b1));
+  const A = sides, Bv = sides + ((<usize>BT_BLOCK + 1) << 3);
+  sideBlock(series, load<u32>(atom + 4), load<i32>(atom + 8), <usize>load<u32>(atom + 12), j, t0, t1, A);
+  sideBlock(series, load<u32>(atom + 16), load<i32>(atom + 20), <usize>load<u32>(atom + 24), j, t0, t1, Bv);
+  const len = t1 - t0;
+  if (cmp < 2) {
+    for (let i = 0; i < len; i++) {
+      const a = load<f64>(A + (<usize>(i + 1) << 3)), b = load<f64>(Bv + (<usize>(i + 1) << 3));
+      const defined = a == a && b == b;
+      store<u8>(out + <usize>i, defined ? DEFINED | (cmp == 0 ? <u8>(a > b) : <u8>(a < b)) : 0);
     }
-    store<u8>(out + <usize>(row - t0), r);
-    a1 = a;
-    b1 = b;
+    return;
+  }
+  for (let i = 0; i < len; i++) {
+    const a1 = load<f64>(A + (<usize>i << 3)), b1 = load<f64>(Bv + (<usize>i << 3));
+    const a = load<f64>(A + (<usize>(i + 1) << 3)), b = load<f64>(Bv + (<usize>(i + 1) << 3));
+    const defined = a == a && b == b && a1 == a1 && b1 == b1;
+    store<u8>(out + <usize>i, defined ? DEFINED | (cmp == 2 ? <u8>(a > b && a1 <= b1) : <u8>(a < b && a1 >= b1)) : 0);
   }
 }
 
@@ -154,9 +164,9 @@ function signalBlock(code: usize, pairs: i32, atomBytes: usize, stack: usize, le
   return (bits & SIG_SHORT_EXIT) == 0 ? -1.0 : side == 2 && (bits & SIG_LONG_ENTRY) != 0 ? 1.0 : 0.0;
 }
 
-/** A trade closes with equity e after its exit: count it. */
-@inline function closeTrade(s: usize, n: i32, j: i32, e: f64): void {
-  const ret = e / load<f64>(st(s, n, S_ENTRY_E, j)) - 1;
+/** A trade entered with equity entryE (before its fee) closes with equity e after its exit: count it. */
+function closeTrade(s: usize, n: i32, j: i32, e: f64, entryE: f64): void {
+  const ret = e / entryE - 1;
   store<f64>(st(s, n, A_TRADES, j), load<f64>(st(s, n, A_TRADES, j)) + 1);
   if (ret > 0) {
     store<f64>(st(s, n, A_WINS, j), load<f64>(st(s, n, A_WINS, j)) + 1);
@@ -168,38 +178,9 @@ function signalBlock(code: usize, pairs: i32, atomBytes: usize, stack: usize, le
 }
 
 /**
- * Moves variant j from position p to d at `price` (exit then entry, each with its slippage and fee);
- * returns the equity after. A ruin on the exit closes the variant for good.
- */
-function fillTo(s: usize, n: i32, j: i32, p: f64, d: f64, price: f64, e: f64, fee: f64, slip: f64): f64 {
-  if (p != 0) {
-    const x = price * (1 - p * slip);
-    e = e * (1 + p * (x / load<f64>(st(s, n, S_REF, j)) - 1));
-    e = e * (1 - fee);
-    if (e <= 0) {
-      e = 0;
-      closeTrade(s, n, j, e);
-      store<f64>(st(s, n, S_POS, j), 0);
-      store<f64>(st(s, n, S_PENDING, j), 0);
-      store<f64>(st(s, n, S_RUINED, j), 1);
-      return e;
-    }
-    closeTrade(s, n, j, e);
-    store<f64>(st(s, n, S_POS, j), 0);
-  }
-  if (d != 0) {
-    store<f64>(st(s, n, S_ENTRY_E, j), e);
-    e = e * (1 - fee);
-    store<f64>(st(s, n, S_POS, j), d);
-    store<f64>(st(s, n, S_REF, j), price * (1 + d * slip));
-    store<f64>(st(s, n, S_REF_PREV, j), 0);
-  }
-  return e;
-}
-
-/**
  * Runs variant j over rows t0 … t1 − 1 of a block: sig holds each row's signal bits, gain each valid
- * row's close / previous valid close − 1.
+ * row's close / previous valid close − 1. The state lives in locals for the block; trade sums
+ * (rare) are counted in scratch by closeTrade.
  */
 function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sig: usize, gain: usize): void {
   const close = <usize>load<u32>(io + BT_CLOSE), open = <usize>load<u32>(io + BT_OPEN);
@@ -209,53 +190,75 @@ function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sig: usi
   let e = load<f64>(st(s, n, A_EQUITY, j)), mean = load<f64>(st(s, n, A_MEAN, j)), m2 = load<f64>(st(s, n, A_M2, j));
   let down2 = load<f64>(st(s, n, A_DOWN2, j)), maxdd = load<f64>(st(s, n, A_MAXDD, j)), exposed = load<f64>(st(s, n, A_EXPOSED, j));
   let peak = load<f64>(st(s, n, S_PEAK, j)), trough = load<f64>(st(s, n, S_TROUGH, j));
+  let p = load<f64>(st(s, n, S_POS, j)), ref = load<f64>(st(s, n, S_REF, j)), refPrev = load<f64>(st(s, n, S_REF_PREV, j)) != 0;
+  let pending = load<f64>(st(s, n, S_PENDING, j)), ruined = load<f64>(st(s, n, S_RUINED, j)) != 0;
+  let entryE = load<f64>(st(s, n, S_ENTRY_E, j));
   for (let row = t0; row < t1; row++) {
     if (load<u8>(valid + <usize>row) == 0) continue;
     const before = e;
     let fill = false;
     let factor = 1.0;
-    let p = load<f64>(st(s, n, S_POS, j));
-    const ruined = load<f64>(st(s, n, S_RUINED, j)) != 0;
     const c = load<f64>(close + (<usize>row << 3));
-    if (!atClose && !ruined) {
-      const q = load<f64>(st(s, n, S_PENDING, j));
-      if (q != p) {
-        e = fillTo(s, n, j, p, q, load<f64>(open + (<usize>row << 3)), e, fee, slip);
+    // next_open: fill the pending target at this bar's open
+    let target = pending, price = load<f64>(open + (<usize>row << 3));
+    let move = !atClose && !ruined && pending != p;
+    for (let phase = 0; phase < 2; phase++) {
+      if (move) {
         fill = true;
-        p = load<f64>(st(s, n, S_POS, j));
-      }
-    }
-    // mark: R is the previous valid close unless the position was entered since, so the quotient
-    // close / R − 1 is the block's shared gain then (the same division, done once per row)
-    if (p != 0) {
-      const g = load<f64>(st(s, n, S_REF_PREV, j)) != 0 ? load<f64>(gain + (<usize>(row - t0) << 3)) : c / load<f64>(st(s, n, S_REF, j)) - 1;
-      factor = 1 + p * g;
-      e = e * factor;
-      store<f64>(st(s, n, S_REF, j), c);
-      store<f64>(st(s, n, S_REF_PREV, j), 1);
-      exposed += 1;
-      if (e <= 0) {
-        e = 0;
-        fill = true;
-        closeTrade(s, n, j, e);
-        p = 0;
-        store<f64>(st(s, n, S_POS, j), 0);
-        store<f64>(st(s, n, S_PENDING, j), 0);
-        store<f64>(st(s, n, S_RUINED, j), 1);
-      }
-    }
-    if (load<f64>(st(s, n, S_RUINED, j)) == 0) {
-      const d = decide(p, <i32>load<u8>(sig + <usize>(row - t0)), side);
-      if (atClose) {
-        if (d != p) {
-          e = fillTo(s, n, j, p, d, c, e, fee, slip);
-          fill = true;
+        if (p != 0) {
+          const x = price * (1 - p * slip);
+          e = e * (1 + p * (x / ref - 1));
+          e = e * (1 - fee);
+          if (e <= 0) {
+            e = 0;
+            closeTrade(s, n, j, e, entryE);
+            p = 0;
+            pending = 0;
+            ruined = true;
+          } else {
+            closeTrade(s, n, j, e, entryE);
+            p = 0;
+          }
         }
-      } else {
-        store<f64>(st(s, n, S_PENDING, j), d);
+        if (target != 0 && !ruined) {
+          entryE = e;
+          e = e * (1 - fee);
+          p = target;
+          ref = price * (1 + target * slip);
+          refPrev = false;
+        }
       }
-    } else if (!atClose) {
-      store<f64>(st(s, n, S_PENDING, j), load<f64>(st(s, n, S_POS, j)));
+      if (phase == 1) break;
+      if (!atClose) pending = p;
+      // mark: R is the previous valid close unless the position was entered since, so the quotient
+      // close / R − 1 is then the block's shared gain (the same division, done once per row)
+      if (p != 0) {
+        const g = refPrev ? load<f64>(gain + (<usize>(row - t0) << 3)) : c / ref - 1;
+        factor = 1 + p * g;
+        e = e * factor;
+        ref = c;
+        refPrev = true;
+        exposed += 1;
+        if (e <= 0) {
+          e = 0;
+          fill = true;
+          closeTrade(s, n, j, e, entryE);
+          p = 0;
+          pending = 0;
+          ruined = true;
+        }
+      }
+      move = false;
+      if (!ruined) {
+        const d = decide(p, <i32>load<u8>(sig + <usize>(row - t0)), side);
+        if (atClose) {
+          move = d != p;
+          target = d;
+          price = c;
+        } else {
+          pending = d;
+        }
+      }
     }
     const ret = fill ? (before == 0 ? 0 : e / before - 1) : factor - 1;
     const delta = ret - mean;
@@ -276,6 +279,9 @@ function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sig: usi
   store<f64>(st(s, n, A_EQUITY, j), e); store<f64>(st(s, n, A_MEAN, j), mean); store<f64>(st(s, n, A_M2, j), m2);
   store<f64>(st(s, n, A_DOWN2, j), down2); store<f64>(st(s, n, A_MAXDD, j), maxdd); store<f64>(st(s, n, A_EXPOSED, j), exposed);
   store<f64>(st(s, n, S_PEAK, j), peak); store<f64>(st(s, n, S_TROUGH, j), trough);
+  store<f64>(st(s, n, S_POS, j), p); store<f64>(st(s, n, S_REF, j), ref); store<f64>(st(s, n, S_REF_PREV, j), refPrev ? 1 : 0);
+  store<f64>(st(s, n, S_PENDING, j), pending); store<f64>(st(s, n, S_RUINED, j), ruined ? 1 : 0);
+  store<f64>(st(s, n, S_ENTRY_E, j), entryE);
 }
 
 /**
@@ -290,7 +296,8 @@ export function backtest(io: usize, n: i32, scratch: usize): void {
   const depth = load<i32>(io + BT_DEPTH);
   const B = <usize>BT_BLOCK;
   const gain = scratch + (<usize>BT_STATE_ARRAYS * <usize>n << 3);
-  const atomBytes = gain + (B << 3);
+  const sides = gain + (B << 3);
+  const atomBytes = sides + ((B + 1) << 4);
   const stack = atomBytes + <usize>nAtoms * B;
   const sig = stack + <usize>depth * B;
   for (let j = 0; j < n; j++) {
@@ -309,7 +316,7 @@ export function backtest(io: usize, n: i32, scratch: usize): void {
       prevClose = c;
     }
     for (let j = 0; j < n; j++) {
-      for (let a = 0; a < nAtoms; a++) atomBlock(io, atoms + <usize>a * BT_ATOM_BYTES, j, t0, t1, atomBytes + <usize>a * B);
+      for (let a = 0; a < nAtoms; a++) atomBlock(io, atoms + <usize>a * BT_ATOM_BYTES, j, t0, t1, atomBytes + <usize>a * B, sides);
       memory.fill(sig, 0, <usize>len);
       for (let k = 0; k < 4; k++) {
         const pairs = load<i32>(signals + (<usize>k << 3) + 4);
@@ -328,7 +335,7 @@ export function backtest(io: usize, n: i32, scratch: usize): void {
       if (dd > load<f64>(st(scratch, n, A_MAXDD, j))) store<f64>(st(scratch, n, A_MAXDD, j), dd);
     }
     // a position still open after the last valid row: closed virtually at the last close, no exit fee
-    if (load<f64>(st(scratch, n, S_POS, j)) != 0) closeTrade(scratch, n, j, load<f64>(st(scratch, n, A_EQUITY, j)));
+    if (load<f64>(st(scratch, n, S_POS, j)) != 0) closeTrade(scratch, n, j, load<f64>(st(scratch, n, A_EQUITY, j)), load<f64>(st(scratch, n, S_ENTRY_E, j)));
     for (let a = 0; a < BT_ACC_COUNT; a++) store<f64>(st(acc, n, a, j), load<f64>(st(scratch, n, a, j)));
   }
 }

@@ -52,7 +52,7 @@ export function stackDepth(code: Int32Array): number {
 }
 
 function scratchBytes(n: number, atoms: number, depth: number): number {
-  return BT_STATE_ARRAYS * n * 8 + BT_BLOCK * 8 + (atoms + depth + 1) * BT_BLOCK;
+  return BT_STATE_ARRAYS * n * 8 + BT_BLOCK * 8 + (BT_BLOCK + 1) * 16 + (atoms + depth + 1) * BT_BLOCK;
 }
 
 const align = (x: number): number => Math.ceil(x / 64) * 64;

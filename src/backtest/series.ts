@@ -1,0 +1,76 @@
+/**
+ * The operand series of a program: candle series built once, and the distinct indicator outputs
+ * computed once per (indicator, source) as one grid over the distinct values of each parameter
+ * (so a 1,400-variant ma_cross over windows 5 … 200 computes 196 EMA series, not 2,800).
+ */
+import { buildSourceSeries, type Candles } from '../candles/index.js';
+import type { ComputeRequest } from '../runtime/engine.js';
+import type { IndicatorTensor } from '../compute/tensor.js';
+import type { SourceSeries } from '../registry/types.js';
+import type { SeriesRequest } from './program.js';
+
+export type ComputeFn = (req: ComputeRequest) => Promise<IndicatorTensor>;
+
+interface Group {
+  readonly indicatorId: string;
+  readonly source: SourceSeries | null;
+  readonly members: { readonly index: number; readonly req: Extract<SeriesRequest, { kind: 'indicator' }> }[];
+}
+
+/** Groups the indicator requests by (indicator, source), in first-seen order. */
+function groups(series: readonly SeriesRequest[]): Group[] {
+  const byKey = new Map<string, Group>();
+  series.forEach((req, index) => {
+    if (req.kind !== 'indicator') return;
+    const key = `${req.indicatorId}\u0000${req.source ?? ''}`;
+    let g = byKey.get(key);
+    if (!g) byKey.set(key, (g = { indicatorId: req.indicatorId, source: req.source, members: [] }));
+    g.members.push({ index, req });
+  });
+  return [...byKey.values()];
+}
+
+/** The distinct values each parameter takes in a group, ascending (numbers) or in first-seen order (strings). */
+function paramAxes(g: Group): Record<string, (number | string)[]> {
+  const axes: Record<string, (number | string)[]> = {};
+  for (const { req } of g.members) {
+    for (const [name, value] of Object.entries(req.params)) {
+      const list = (axes[name] ??= []);
+      if (!list.includes(value)) list.push(value);
+    }
+  }
+  for (const list of Object.values(axes)) if (list.every((x) => typeof x === 'number')) (list as number[]).sort((a, b) => a - b);
+  return axes;
+}
+
+/** The operand series by program index (float32 of length t), and the tensors that hold them. */
+export async function operandSeries(
+  series: readonly SeriesRequest[],
+  candles: Candles,
+  compute: ComputeFn,
+  request: Pick<ComputeRequest, 'signal'>,
+): Promise<Float32Array[]> {
+  const out: Float32Array[] = new Array(series.length);
+  const t = candles.t;
+  series.forEach((req, k) => {
+    if (req.kind !== 'price') return;
+    if (req.price === 'volume') out[k] = candles.volume!;
+    else out[k] = buildSourceSeries(candles, req.price);
+  });
+  for (const g of groups(series)) {
+    const outputs = [...new Set(g.members.map((m) => m.req.output))];
+    const tensor = await compute({
+      candles,
+      grid: { indicatorId: g.indicatorId, params: paramAxes(g), ...(g.source ? { source: [g.source] } : {}) },
+      layout: 'VARIANT_MAJOR',
+      outputs,
+      ...request,
+    });
+    for (const { index, req } of g.members) {
+      const v = tensor.variantIndex({ ...req.params, ...(g.source ? { source: g.source } : {}) });
+      const values = tensor.outputs[outputs.indexOf(req.output)]!.values as Float32Array;
+      out[index] = values.subarray(v * t, (v + 1) * t);
+    }
+  }
+  return out;
+}
