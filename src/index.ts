@@ -14,6 +14,25 @@ export type { Timeframe } from './grid/timeframe.js';
 export { estimate, estimateBatch } from './compute/estimate.js';
 export type { EstimateResult, EstimateOptions, BatchEstimateOptions } from './guards/index.js';
 export type { IndicatorTensor, TensorMeta, TensorOutput, ArrowExportOptions } from './compute/tensor.js';
+export { strategyRegistry, compileStrategy, variantParams, strategyKey, strategyKeyPayload, SIGNAL_NAMES } from './strategies/index.js';
+export type {
+  StrategyRegistry,
+  StrategySpec,
+  StrategyDef,
+  StrategyParamDef,
+  CustomStrategy,
+  Rule,
+  Operand,
+  IndicatorOperand,
+  PriceOperand,
+  PriceName,
+  Binding,
+  Comparison,
+  Constraint,
+  ConstraintOp,
+  SignalName,
+} from './strategies/index.js';
+export type { StrategyProgram, SeriesRequest, Atom, AtomSide, Execution, Side, Fill } from './backtest/program.js';
 export {
   GridtaError,
   ConfigError,
@@ -25,6 +44,7 @@ export {
   VariantsGuardExceeded,
   ComputeBudgetExceeded,
   MissingInputSeriesError,
+  StrategyValidationError,
   ComputeCancelled,
   WorkerCrashedError,
   KernelError,
