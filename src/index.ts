@@ -14,9 +14,18 @@ export type { Timeframe } from './grid/timeframe.js';
 export { estimate, estimateBatch } from './compute/estimate.js';
 export type { EstimateResult, EstimateOptions, BatchEstimateOptions } from './guards/index.js';
 export type { IndicatorTensor, TensorMeta, TensorOutput, ArrowExportOptions } from './compute/tensor.js';
-export { strategyRegistry, compileStrategy, variantParams, strategyKey, strategyKeyPayload, SIGNAL_NAMES } from './strategies/index.js';
+export {
+  strategyRegistry,
+  compileStrategy,
+  strategyGrid,
+  variantParams,
+  strategyKey,
+  strategyKeyPayload,
+  SIGNAL_NAMES,
+} from './strategies/index.js';
 export type {
   StrategyRegistry,
+  StrategyGrid,
   StrategySpec,
   StrategyDef,
   StrategyParamDef,

@@ -74,6 +74,11 @@ function resolveCustom(spec: Record<string, unknown>, reg: Registry): Resolved {
 interface VariantTable {
   readonly count: number;
   value(name: string, k: number): number | string;
+  /**
+   * A number that tells apart the variants by the values of `names` only (mixed radix over their
+   * axis positions): variants with equal values of those params get equal numbers.
+   */
+  subIndex(names: readonly string[]): (k: number) => number;
 }
 
 function variantTable(axes: readonly Axis[], cartesianIndex: Float64Array): VariantTable {
@@ -93,6 +98,14 @@ function variantTable(axes: readonly Axis[], cartesianIndex: Float64Array): Vari
     value(name, k) {
       const p = positions.get(name)!;
       return p.axis.values[p.pos[k]!]!;
+    },
+    subIndex(names) {
+      const parts = [...new Set(names)].map((n) => positions.get(n)!);
+      return (k) => {
+        let i = 0;
+        for (const p of parts) i = i * p.axis.values.length + p.pos[k]!;
+        return i;
+      };
     },
   };
 }
@@ -120,6 +133,8 @@ interface Builder {
   readonly atoms: Atom[];
   readonly atomIndex: Map<string, number>;
   readonly sides: Map<string, AtomSide>;
+  /** Series (canonical key and lag) already checked against their indicator's bounds and look-ahead. */
+  readonly checked: Set<string>;
 }
 
 function addSeries(b: Builder, key: string, req: SeriesRequest): number {
@@ -165,26 +180,47 @@ function checkSeries(
   }
 }
 
+/** What an indicator operand reads from one candidate indicator: its output and its params by name. */
+interface ReadPlan {
+  readonly def: IndicatorDef;
+  readonly output: string;
+  readonly params: readonly { readonly name: string; readonly binding: CheckedBinding | null; readonly fallback: number | string }[];
+}
+
+/** The strategy params an indicator operand reads: the variants that agree on them read one series. */
+function boundNames(op: CheckedIndicatorOperand): string[] {
+  const all = [op.ind, op.source, ...Object.values(op.params)];
+  return all.flatMap((x) => (x !== null && x.kind === 'param' ? [x.name] : []));
+}
+
 function indicatorSide(b: Builder, op: CheckedIndicatorOperand): AtomSide {
-  const byId = new Map(op.candidates.map((d) => [d.id, d]));
+  const plans = new Map<string, ReadPlan>();
+  for (const def of op.candidates) {
+    const sorted = [...def.params].sort((x, y) => (x.name < y.name ? -1 : 1));
+    const params = sorted.map((ip) => ({ name: ip.name, binding: op.params[ip.name] ?? null, fallback: ip.default! }));
+    plans.set(def.id, { def, output: op.output ?? def.primaryOutput, params });
+  }
   const out = new Int32Array(b.table.count);
-  const local = new Map<string, number>();
+  // Variants that agree on the params this operand reads share its series: resolve once per group.
+  const group = b.table.subIndex(boundNames(op));
+  const seen = new Map<number, number>();
   for (let k = 0; k < out.length; k++) {
-    const def = byId.get(bind(op.ind, b.table, k) as string)!;
-    const output = op.output ?? def.primaryOutput;
-    const source = def.sourceValues === null ? null : op.source ? (bind(op.source, b.table, k) as SourceSeries) : DEFAULT_SOURCE;
-    const params: Record<string, number | string> = {};
-    for (const ip of [...def.params].sort((x, y) => (x.name < y.name ? -1 : 1))) {
-      const binding = op.params[ip.name];
-      params[ip.name] = binding ? bind(binding, b.table, k) : ip.default!;
-    }
-    const key = canonicalJson(['indicator', def.id, output, source, params]);
-    let s = local.get(key);
+    const g = group(k);
+    let s = seen.get(g);
     if (s === undefined) {
-      const req = { kind: 'indicator', indicatorId: def.id, output, source, params } as const;
-      checkSeries(b.reg, op, def, req);
-      s = addSeries(b, key, req);
-      local.set(key, s);
+      const plan = plans.get(bind(op.ind, b.table, k) as string)!;
+      const source = plan.def.sourceValues === null ? null : op.source ? (bind(op.source, b.table, k) as SourceSeries) : DEFAULT_SOURCE;
+      const params: Record<string, number | string> = {};
+      for (const p of plan.params) params[p.name] = p.binding ? bind(p.binding, b.table, k) : p.fallback;
+      const req = { kind: 'indicator', indicatorId: plan.def.id, output: plan.output, source, params } as const;
+      const key = canonicalJson(['indicator', plan.def.id, plan.output, source, params]);
+      s = b.seriesIndex.get(key);
+      if (s === undefined || !b.checked.has(`${key}|${op.lag}`)) {
+        checkSeries(b.reg, op, plan.def, req);
+        b.checked.add(`${key}|${op.lag}`);
+        s = addSeries(b, key, req);
+      }
+      seen.set(g, s);
     }
     out[k] = s;
   }
@@ -228,31 +264,62 @@ function emit(b: Builder, rule: CheckedRule, code: number[]): void {
   }
 }
 
+/** A strategy's variant grid: its axes and the variants its constraints keep. */
+export interface StrategyGrid {
+  readonly strategyId: string;
+  /** The strategy's axes in declaration order (cartesian, last fastest), before constraints. */
+  readonly axes: readonly Axis[];
+  /** Variants after the constraints. */
+  readonly variants: number;
+  /** Cartesian index (over `axes`) of each kept variant, ascending. */
+  readonly cartesianIndex: Float64Array;
+}
+
+interface Prepared extends StrategyGrid {
+  readonly resolved: Resolved;
+}
+
+function prepare(spec: StrategySpec, reg: Registry): Prepared {
+  const raw: unknown = spec;
+  if (!isPlainObject(raw))
+    strategyFail('strategy', raw ?? null, "a strategy request { id, params? } or a custom strategy { id: 'custom', ... }");
+  if (typeof raw.id !== 'string') strategyFail('strategy.id', raw.id ?? null, "a template id or 'custom'");
+  const resolved = raw.id.trim().toLowerCase() === 'custom' ? resolveCustom(raw, reg) : resolveTemplate(raw, reg);
+  const { checked, inputs } = resolved;
+  const axes = Object.freeze(checked.params.map((p, i) => paramAxis(checked.id, p, inputs[i]!.input, inputs[i]!.field)));
+  const cartesianIndex = keepVariants(axes, checked.constraints, 'constraints');
+  return { strategyId: checked.id, axes, variants: cartesianIndex.length, cartesianIndex, resolved };
+}
+
+/**
+ * The cheap half of compiling: the static checks, the axes and the constraint filter, without
+ * resolving any operand per variant. Gives V before anything is sized by it (estimates and the
+ * variants guard); compileStrategy repeats these steps and adds the per-variant checks.
+ */
+export function strategyGrid(spec: StrategySpec, reg: Registry = indicatorRegistry): StrategyGrid {
+  const { strategyId, axes, variants, cartesianIndex } = prepare(spec, reg);
+  return Object.freeze({ strategyId, axes, variants, cartesianIndex });
+}
+
 /**
  * Validates and compiles a strategy request over its variant grid: static checks, the axes
  * (overrides or default grids), the constraint filter, then the series, atoms and signals.
  */
 export function compileStrategy(spec: StrategySpec, reg: Registry = indicatorRegistry): StrategyProgram {
-  const raw: unknown = spec;
-  if (!isPlainObject(raw))
-    strategyFail('strategy', raw ?? null, "a strategy request { id, params? } or a custom strategy { id: 'custom', ... }");
-  if (typeof raw.id !== 'string') strategyFail('strategy.id', raw.id ?? null, "a template id or 'custom'");
-  const r = raw.id.trim().toLowerCase() === 'custom' ? resolveCustom(raw, reg) : resolveTemplate(raw, reg);
-  const { checked } = r;
-  const axes = Object.freeze(checked.params.map((p, i) => paramAxis(checked.id, p, r.inputs[i]!.input, r.inputs[i]!.field)));
-  const cartesianIndex = keepVariants(axes, checked.constraints, 'constraints');
+  const g = prepare(spec, reg);
   const b: Builder = {
     reg,
-    table: variantTable(axes, cartesianIndex),
+    table: variantTable(g.axes, g.cartesianIndex),
     series: [],
     seriesIndex: new Map(),
     atoms: [],
     atomIndex: new Map(),
     sides: new Map(),
+    checked: new Set(),
   };
   const signals = {} as Record<SignalName, Int32Array | null>;
   for (const s of SIGNAL_NAMES) {
-    const rule = checked.rules[s];
+    const rule = g.resolved.checked.rules[s];
     if (rule === null) signals[s] = null;
     else {
       const code: number[] = [];
@@ -261,11 +328,11 @@ export function compileStrategy(spec: StrategySpec, reg: Registry = indicatorReg
     }
   }
   return Object.freeze({
-    strategyId: checked.id,
-    keyBody: r.keyBody,
-    axes,
-    variants: cartesianIndex.length,
-    cartesianIndex,
+    strategyId: g.strategyId,
+    keyBody: g.resolved.keyBody,
+    axes: g.axes,
+    variants: g.variants,
+    cartesianIndex: g.cartesianIndex,
     series: Object.freeze(b.series),
     atoms: Object.freeze(b.atoms),
     signals: Object.freeze(signals),

@@ -8,8 +8,11 @@ import type { Axis, AxisInput } from '../grid/types.js';
 import type { StrategyParamDef } from './types.js';
 import { type CheckedConstraint, strategyFail } from './validate.js';
 
-/** Cartesian variants a strategy may have before its constraints: the grid is walked once to filter it. */
-export const MAX_STRATEGY_CARTESIAN = 50_000_000;
+/**
+ * Cartesian variants a strategy may have before its constraints: the grid is walked once to filter
+ * it and the kept indices are held as float64, so this bounds the time and memory of that walk.
+ */
+export const MAX_STRATEGY_CARTESIAN = 10_000_000;
 
 /** Restates a grid builder's refusal as a StrategyValidationError at `path` (default: the grid's own field). */
 export function fromGridError(e: GridValidationError, path?: string): never {

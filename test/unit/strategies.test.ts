@@ -8,7 +8,14 @@ import { CMP_ABOVE, CMP_BELOW, CMP_CROSS_ABOVE, CMP_CROSS_BELOW, OP_ALL, OP_ANY,
 import type { AtomSide, SeriesRequest, StrategyProgram } from '../../src/backtest/program.js';
 import { StrategyValidationError } from '../../src/errors.js';
 import { registry } from '../../src/registry/index.js';
-import { compileStrategy, SIGNAL_NAMES, strategyRegistry, variantParams } from '../../src/strategies/index.js';
+import {
+  compileStrategy,
+  createStrategyRegistry,
+  SIGNAL_NAMES,
+  strategyGrid,
+  strategyRegistry,
+  variantParams,
+} from '../../src/strategies/index.js';
 import { thrown } from '../helpers/errors.js';
 
 /** A side's per-variant contents as plain data: series indices with the lag, or the constants. */
@@ -328,8 +335,7 @@ describe('template checks at load', () => {
     expect(strategyRegistry.list().length).toBe(8);
   });
 
-  it('are the same checks a custom strategy gets, with the template in the path', async () => {
-    const { createStrategyRegistry } = await import('../../src/strategies/registry.js');
+  it('are the same checks a custom strategy gets, with the template in the path', () => {
     const broken = {
       ...strategyRegistry.get('ma_cross'),
       id: 'broken',
@@ -340,8 +346,7 @@ describe('template checks at load', () => {
     expect(e.details.value).toBe('windw');
   });
 
-  it('refuse a template param whose bounds exceed those of the indicator param it feeds', async () => {
-    const { createStrategyRegistry } = await import('../../src/strategies/registry.js');
+  it('refuse a template param whose bounds exceed those of the indicator param it feeds', () => {
     const base = strategyRegistry.get('ma_cross');
     const wide = { ...base, id: 'wide', params: base.params.map((p) => (p.name === 'slow' ? { ...p, max: 5000 } : p)) };
     const e = thrown(() => createStrategyRegistry([wide]), StrategyValidationError);
@@ -349,12 +354,27 @@ describe('template checks at load', () => {
     expect(e.details.value).toBe(5000);
   });
 
-  it('refuse a template whose default grid breaks its own bounds', async () => {
-    const { createStrategyRegistry } = await import('../../src/strategies/registry.js');
+  it('refuse a template whose default grid breaks its own bounds', () => {
     const base = strategyRegistry.get('rsi_revert');
     const bad = { ...base, id: 'bad', params: base.params.map((p) => (p.name === 'upper' ? { ...p, default: [70, 101] } : p)) };
     const e = thrown(() => createStrategyRegistry([bad]), StrategyValidationError);
     expect(e.details.path).toBe('templates.bad.params[3].default.values[1]');
     expect(e.details.value).toBe(101);
+  });
+});
+
+describe('the variant grid alone', () => {
+  it('gives the kept variants without resolving any operand', () => {
+    const g = strategyGrid({ id: 'ma_cross', params: { fast: [5, 10], slow: [10, 20] } });
+    expect(g.variants).toBe(3);
+    expect(Array.from(g.cartesianIndex)).toEqual([0, 1, 3]);
+    expect(g.axes.map((a) => a.values)).toEqual([['ma.ema'], ['close'], [5, 10], [10, 20]]);
+  });
+
+  it('compiles a grid of 19 701 crossovers with one series per window', () => {
+    const range = { mode: 'range', start: 2, stopIncl: 200, step: 1 } as const;
+    const p = compileStrategy({ id: 'ma_cross', params: { fast: range, slow: range } });
+    expect(p.variants).toBe((199 * 198) / 2);
+    expect(p.series.length).toBe(199);
   });
 });
