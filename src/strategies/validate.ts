@@ -178,7 +178,7 @@ function checkValuesParam(p: Record<string, unknown>, path: string, kind: string
 }
 
 /** Checks the param definitions (names, kinds, bounds, allowed values); returns them by name. */
-export function checkParams(raw: unknown, prefix: string, reg: Registry): Map<string, StrategyParamDef> {
+function checkParams(raw: unknown, prefix: string, reg: Registry): Map<string, StrategyParamDef> {
   const base = `${prefix}params`;
   if (raw === undefined) return new Map();
   if (!Array.isArray(raw)) strategyFail(base, raw, 'a list of param definitions');
@@ -219,7 +219,7 @@ function constraintParam(raw: unknown, path: string, params: ReadonlyMap<string,
   return name;
 }
 
-export function checkConstraints(raw: unknown, prefix: string, params: ReadonlyMap<string, StrategyParamDef>): CheckedConstraint[] {
+function checkConstraints(raw: unknown, prefix: string, params: ReadonlyMap<string, StrategyParamDef>): CheckedConstraint[] {
   const base = `${prefix}constraints`;
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) strategyFail(base, raw, "a list of constraints [op, '$a', '$b']");
@@ -275,7 +275,7 @@ function checkPriceOperand(raw: Record<string, unknown>, path: string): CheckedP
 }
 
 /** Checks an operand and returns its checked form; constants are numbers or param references. */
-export function checkOperand(raw: unknown, path: string, ctx: Ctx): CheckedOperand {
+function checkOperand(raw: unknown, path: string, ctx: Ctx): CheckedOperand {
   if (typeof raw === 'number' || typeof raw === 'string') return checkConstOperand(raw, path, ctx);
   if (isPlainObject(raw) && Object.hasOwn(raw, 'ind')) return checkIndicatorOperand(raw, path, ctx);
   if (isPlainObject(raw) && Object.hasOwn(raw, 'price')) return checkPriceOperand(raw, path);
@@ -442,7 +442,7 @@ function canonicalRule(r: CheckedRule): unknown {
 }
 
 /** Checks the signals; at least one must be present. */
-export function checkRules(raw: unknown, ctx: Ctx): { rules: Record<SignalName, CheckedRule | null>; canonical: Record<string, unknown> } {
+function checkRules(raw: unknown, ctx: Ctx): { rules: Record<SignalName, CheckedRule | null>; canonical: Record<string, unknown> } {
   const base = `${ctx.prefix}rules`;
   if (!isPlainObject(raw)) strategyFail(base, raw ?? null, `an object of signal -> rule (${SIGNAL_NAMES.join(', ')})`);
   refuseUnknownKeys(raw, SIGNAL_NAMES, base);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { StrategyValidationError } from '../../src/errors.js';
 import { createRegistry, registry, type Registry } from '../../src/registry/index.js';
-import { compileStrategy, strategyKey, strategyRegistry } from '../../src/strategies/index.js';
+import { compileStrategy, MAX_STRATEGY_CARTESIAN, strategyKey, strategyRegistry } from '../../src/strategies/index.js';
 import type { StrategyParamDef, StrategySpec } from '../../src/strategies/types.js';
 import { thrown } from '../helpers/errors.js';
 
@@ -230,5 +230,14 @@ describe('strategy keys', () => {
     );
     expect(e.details.path).toBe('timeframe');
     expect(e.details.value).toBe('2m');
+  });
+});
+
+describe('grid size', () => {
+  it('refuses more cartesian variants than the cap before walking them', () => {
+    const range = { mode: 'range', start: 2, stopIncl: 2000, step: 1 };
+    const sources = ['close', 'hl2', 'hlc3', 'ohlc4', 'low', 'high', 'open'];
+    const d = refused({ id: 'ma_cross', params: { source: sources, fast: range, slow: range } }, 'params', 7 * 1999 * 1999);
+    expect(d.expected).toContain(String(MAX_STRATEGY_CARTESIAN));
   });
 });

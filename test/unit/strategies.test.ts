@@ -301,6 +301,31 @@ describe('custom strategies', () => {
     expect(codeOf(p)).toEqual({ long_entry: [OP_ATOM, 0], long_exit: [OP_ATOM, 0], short_entry: null, short_exit: null });
   });
 
+  it('sweeps the indicator itself through an indicator-kind param', () => {
+    const p = compileStrategy({
+      id: 'custom',
+      params: [
+        {
+          name: 'osc',
+          kind: 'indicator',
+          values: ['momentum.rsi', 'momentum.williams_r'],
+          default: ['momentum.rsi', 'momentum.williams_r'],
+        },
+        { name: 'w', kind: 'int', min: 2, max: 50, default: [7, 14] },
+      ],
+      rules: { long_entry: ['cross_above', { ind: '$osc', params: { window: '$w' } }, 50] },
+    });
+    expect(p.series.map((s) => (s.kind === 'indicator' ? `${s.indicatorId}/${s.output}/${s.source}/${s.params.window}` : s.price))).toEqual(
+      [
+        'momentum.rsi/rsi/close/7',
+        'momentum.rsi/rsi/close/14',
+        'momentum.williams_r/williams_r/null/7',
+        'momentum.williams_r/williams_r/null/14',
+      ],
+    );
+    expect(atomsOf(p)).toEqual([{ cmp: CMP_CROSS_ABOVE, left: { series: [0, 1, 2, 3], lag: 0 }, right: { const: [50, 50, 50, 50] } }]);
+  });
+
   it('fills an indicator param the operand leaves out with its registry default', () => {
     const p = compileStrategy({ id: 'custom', rules: { long_entry: ['above', { ind: 'trend.supertrend', output: 'supertrend_dir' }, 0] } });
     expect(p.series).toEqual([
