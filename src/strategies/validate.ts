@@ -62,6 +62,8 @@ const INDICATOR_KEYS = keyList<IndicatorOperand>({ ind: true, output: true, para
 const PRICE_KEYS = keyList<PriceOperand>({ price: true, lag: true });
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INT32_MAX = 2147483647;
+/** The source an indicator operand reads when it names none. */
+export const DEFAULT_SOURCE: SourceSeries = 'close';
 /** Rules nest at most this deep (all/any/not), so a hostile request cannot exhaust the stack. */
 export const MAX_RULE_DEPTH = 32;
 
@@ -355,15 +357,8 @@ function checkIndicatorOperand(raw: Record<string, unknown>, path: string, ctx: 
     const at = `${path}.params.${name}`;
     for (const d of candidates) {
       const ip = d.params.find((p) => p.name === name);
-      if (!ip)
-        strategyFail(
-          at,
-          name,
-          `a param of ${d.id}, ${oneOf(
-            name,
-            d.params.map((p) => p.name),
-          )}`,
-        );
+      const names = d.params.map((p) => p.name);
+      if (!ip) strategyFail(at, name, `a param of ${d.id}, ${oneOf(name, names)}`);
       params[name] = checkParamBinding(b, at, ip, ctx);
     }
   }
@@ -404,9 +399,6 @@ function canonicalIndicator(
   const src = def.sourceValues === null ? null : source ? bindingJson(source) : DEFAULT_SOURCE;
   return { ind: def.id, lag, output: output ?? def.primaryOutput, params: p, source: src };
 }
-
-/** The source an indicator operand reads when it names none. */
-export const DEFAULT_SOURCE: SourceSeries = 'close';
 
 // ---------------------------------------------------------------------------------------------
 // Rules
