@@ -15,6 +15,34 @@ export { estimate, estimateBatch } from './compute/estimate.js';
 export type { EstimateResult, EstimateOptions, BatchEstimateOptions } from './guards/index.js';
 export type { IndicatorTensor, TensorMeta, TensorOutput, ArrowExportOptions } from './compute/tensor.js';
 export {
+  strategyRegistry,
+  compileStrategy,
+  strategyGrid,
+  variantParams,
+  strategyKey,
+  strategyKeyPayload,
+  SIGNAL_NAMES,
+} from './strategies/index.js';
+export type {
+  StrategyRegistry,
+  StrategyGrid,
+  StrategySpec,
+  StrategyDef,
+  StrategyParamDef,
+  CustomStrategy,
+  Rule,
+  Operand,
+  IndicatorOperand,
+  PriceOperand,
+  PriceName,
+  Binding,
+  Comparison,
+  Constraint,
+  ConstraintOp,
+  SignalName,
+} from './strategies/index.js';
+export type { StrategyProgram, SeriesRequest, Atom, AtomSide, Execution, Side, Fill } from './backtest/program.js';
+export {
   GridtaError,
   ConfigError,
   DefaultsValidationError,
@@ -25,6 +53,7 @@ export {
   VariantsGuardExceeded,
   ComputeBudgetExceeded,
   MissingInputSeriesError,
+  StrategyValidationError,
   ComputeCancelled,
   WorkerCrashedError,
   KernelError,

@@ -255,7 +255,7 @@ function validateValues(
   const def = p!;
   const min = def.min!,
     max = def.max!,
-    hardStep = def.step!;
+    hardStep = def.step;
   const range = raw.range;
   // In a range, the first value is `start` and values increase, so a bound failure is reported on
   // the key the caller has to change.
@@ -282,7 +282,8 @@ function validateValues(
     if (!range) seen.add(v);
     out[i] = kind === 'int' && v === 0 ? 0 : v; // an int -0 is plain 0
   }
-  if (range) {
+  // A param without a hard step (a strategy's float param may have none) has no step grid to check.
+  if (range && hardStep !== undefined) {
     const q = range.step / hardStep;
     const qr = Math.round(q);
     if (!(Math.abs(q - qr) <= GRID_TOLERANCE) || qr < 1) {
@@ -304,6 +305,22 @@ function validateValues(
     }
   }
   return out;
+}
+
+/**
+ * One axis on its own, under the grid builder's rules (sugar, materialising, type, bounds, uniqueness,
+ * step grid), for callers that are not an indicator: a strategy's params. `ownerId` and `field`
+ * name the axis in a GridValidationError; a numeric `param` without `step` skips the step-grid checks.
+ */
+export function materializeAxis(
+  ownerId: string,
+  field: string,
+  kind: AxisKind,
+  input: unknown,
+  param: ParamDef | null,
+  allowed: readonly string[],
+): readonly number[] | readonly string[] {
+  return validateValues(ownerId, field, kind, materialiseAxis(ownerId, field, kind, input), param, allowed);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,11 @@
  */
 import type { AxisInput } from '../grid/types.js';
 
-/** A literal value, or `'$name'`: the value of the strategy parameter `name` in each variant. */
+/**
+ * A literal value, or `'$name'`: the value of the strategy parameter `name` in each variant. Where a
+ * constant operand is expected, `'-$name'` is the negated value of the numeric parameter `name`
+ * (zscore_revert's `−entry`); indicator params, sources and ids take literals and `'$name'` only.
+ */
 export type Binding = number | string;
 
 /** An indicator output read by timeline row; `lag: k` reads row t − k (NaN before the first row). */
@@ -27,7 +31,7 @@ export interface PriceOperand {
   readonly lag?: number;
 }
 
-/** A series, or a constant: a number, or a binding `'$name'` (one constant per variant). */
+/** A series, or a constant: a number, `'$name'` or `'-$name'` (one constant per variant). */
 export type Operand = IndicatorOperand | PriceOperand | number | string;
 
 export type Comparison = 'cross_above' | 'cross_below' | 'above' | 'below';
@@ -37,10 +41,7 @@ export type Comparison = 'cross_above' | 'cross_below' | 'above' | 'below';
  * a_{t−1} ≤ b_{t−1} (the previous timeline row). A comparison with a NaN operand is false, and a
  * `not` over a rule that read a NaN operand is false too: `not` means "defined and false".
  */
-export type Rule =
-  | readonly [Comparison, Operand, Operand]
-  | readonly ['all' | 'any', ...Rule[]]
-  | readonly ['not', Rule];
+export type Rule = readonly [Comparison, Operand, Operand] | readonly ['all' | 'any', ...Rule[]] | readonly ['not', Rule];
 
 export type SignalName = 'long_entry' | 'long_exit' | 'short_entry' | 'short_exit';
 export const SIGNAL_NAMES: readonly SignalName[] = Object.freeze(['long_entry', 'long_exit', 'short_entry', 'short_exit']);
@@ -58,6 +59,11 @@ export interface StrategyParamDef {
   readonly kind: 'int' | 'float' | 'enum' | 'indicator' | 'source';
   readonly min?: number;
   readonly max?: number;
+  /**
+   * The hard step of a numeric param: a range axis must step by a multiple of it and stay on
+   * `min + k * step`. An int param without one steps by 1; a float param without one has no step grid.
+   */
+  readonly step?: number;
   /** The allowed values of an enum, indicator or source param. */
   readonly values?: readonly string[];
   readonly default: AxisInput;
@@ -84,6 +90,4 @@ export interface CustomStrategy {
 }
 
 /** What a backtest request names: a template with optional axis overrides, or a custom strategy. */
-export type StrategySpec =
-  | { readonly id: string; readonly params?: Readonly<Record<string, AxisInput>> }
-  | CustomStrategy;
+export type StrategySpec = { readonly id: string; readonly params?: Readonly<Record<string, AxisInput>> } | CustomStrategy;

@@ -1,0 +1,77 @@
+/**
+ * Strategy keys: one per kept variant, the lower-case hex SHA-256 of a canonical JSON payload
+ *
+ *   {"v":1,"kind":"strategy","instrument":…,"timeframe":…,"strategy":…,"params":{…},"execution":{…}}
+ *
+ * written with the variant key's rules (no whitespace; strings as JSON.stringify writes them; int
+ * values plain, float values in the variant-key float notation, decided by the param's kind, so a
+ * float 2 is `2.0`). Top-level members and the execution members appear in the order written here;
+ * `params` lists every strategy param sorted by name. `strategy` is a template's id, or a custom
+ * strategy's canonical body `{"id":"custom","rules":{…}}`: the rules with defaults filled in and keys
+ * sorted. The grid and the constraints are left out of the body, as a template's key leaves out its
+ * grid: they choose which variants exist, not what a variant does.
+ */
+import type { Execution, StrategyProgram } from '../backtest/program.js';
+import { formatFloatV1, hashPayloadV1 } from '../grid/keys.js';
+import { normalizeTimeframe, TIMEFRAME_MS } from '../grid/timeframe.js';
+import { isPlainObject, keyList } from '../options.js';
+import { variantParams } from './compile.js';
+import { canonicalJson, oneOf, strategyFail } from './validate.js';
+
+const EXECUTION_KEYS = keyList<Execution>({ side: true, fill: true, fee_bps: true, slippage_bps: true, annualization: true });
+const SIDES: readonly string[] = ['long', 'short', 'both'];
+const FILLS: readonly string[] = ['next_open', 'close'];
+
+function bps(v: unknown, path: string): string {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1000) strategyFail(path, v ?? null, 'a number in [0, 1000]');
+  return formatFloatV1(v);
+}
+
+/** The execution member of a key: the validated options, in their fixed order. */
+function executionJson(e: Execution): string {
+  if (!isPlainObject(e)) strategyFail('execution', e ?? null, `an object { ${EXECUTION_KEYS.join(', ')} }`);
+  for (const k of Object.keys(e))
+    if (!EXECUTION_KEYS.includes(k)) strategyFail(`execution.${k}`, k, `a key of execution, ${oneOf(k, EXECUTION_KEYS)}`);
+  if (!SIDES.includes(e.side)) strategyFail('execution.side', e.side ?? null, oneOf(e.side, SIDES));
+  if (!FILLS.includes(e.fill)) strategyFail('execution.fill', e.fill ?? null, oneOf(e.fill, FILLS));
+  const a = e.annualization;
+  if (a !== null && (typeof a !== 'number' || !Number.isFinite(a) || !(a > 0))) {
+    strategyFail('execution.annualization', a ?? null, 'null (observed) or a number of bars per year > 0');
+  }
+  const fee = bps(e.fee_bps, 'execution.fee_bps');
+  const slip = bps(e.slippage_bps, 'execution.slippage_bps');
+  const ann = a === null ? 'null' : formatFloatV1(a);
+  return `{"side":${JSON.stringify(e.side)},"fill":${JSON.stringify(e.fill)},"fee_bps":${fee},"slippage_bps":${slip},"annualization":${ann}}`;
+}
+
+/** The canonical payload of kept variant `v`'s strategy key (for logs and tests). */
+export function strategyKeyPayload(
+  program: StrategyProgram,
+  v: number,
+  instrumentId: string,
+  timeframe: string,
+  execution: Execution,
+): string {
+  if (typeof instrumentId !== 'string' || instrumentId.trim() === '')
+    strategyFail('instrument', instrumentId ?? null, 'a non-blank string');
+  const tf = normalizeTimeframe(timeframe);
+  if (tf === null) strategyFail('timeframe', timeframe ?? null, oneOf(timeframe, Object.keys(TIMEFRAME_MS)));
+  const values = variantParams(program, v);
+  const kinds = new Map(program.axes.map((a) => [a.name, a.kind]));
+  const params = Object.keys(values)
+    .sort()
+    .map((name) => {
+      const x = values[name]!;
+      const kind = kinds.get(name);
+      const text = kind === 'float' ? formatFloatV1(x as number) : kind === 'int' ? String(x) : JSON.stringify(x);
+      return `${JSON.stringify(name)}:${text}`;
+    })
+    .join(',');
+  const body = typeof program.keyBody === 'string' ? JSON.stringify(program.keyBody) : canonicalJson(program.keyBody);
+  return `{"v":1,"kind":"strategy","instrument":${JSON.stringify(instrumentId.trim())},"timeframe":${JSON.stringify(tf)},"strategy":${body},"params":{${params}},"execution":${executionJson(execution)}}`;
+}
+
+/** The strategy key of kept variant `v`: 64 lower-case hex characters. */
+export function strategyKey(program: StrategyProgram, v: number, instrumentId: string, timeframe: string, execution: Execution): string {
+  return hashPayloadV1(strategyKeyPayload(program, v, instrumentId, timeframe, execution));
+}
