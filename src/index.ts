@@ -41,7 +41,18 @@ export type {
   ConstraintOp,
   SignalName,
 } from './strategies/index.js';
-export type { StrategyProgram, SeriesRequest, Atom, AtomSide, Execution, Side, Fill } from './backtest/program.js';
+export type { StrategyProgram, SeriesRequest, Atom, AtomSide, Execution, Side, Fill, MetricName, Trade } from './backtest/program.js';
+export { METRIC_NAMES } from './backtest/program.js';
+export type {
+  BacktestRequest,
+  BacktestResult,
+  BacktestStats,
+  BacktestProgress,
+  ShortlistEntry,
+  ReplayResult,
+} from './backtest/run.js';
+export type { Objective, Filters, Holdout } from './backtest/options.js';
+export type { Metrics } from './backtest/metrics.js';
 export {
   GridtaError,
   ConfigError,

@@ -111,7 +111,15 @@ export function stageAMemory(layout: StageALayout, t: number, program: StrategyP
   const pages = Math.ceil(layout.bytes / PAGE);
   const over = pages > MAX_PAGES ? 'wasm_memory' : layout.bytes > maxComputeBytesTotal ? 'bytes' : null;
   if (over) {
-    const details = { scope: 'backtest', limit: over, t, variants: program.variants, series: program.series.length, bytesTotalEst: layout.bytes, maxComputeBytesTotal } as const;
+    const details = {
+      scope: 'backtest',
+      limit: over,
+      t,
+      variants: program.variants,
+      series: program.series.length,
+      bytesTotalEst: layout.bytes,
+      maxComputeBytesTotal,
+    } as const;
     throw new ComputeBudgetExceeded(
       details,
       over === 'wasm_memory'
@@ -124,7 +132,14 @@ export function stageAMemory(layout: StageALayout, t: number, program: StrategyP
 }
 
 /** Writes everything but the accumulators and scratch: bar tables, series, comparisons, signals, frame. */
-export function writeStageA(memory: WebAssembly.Memory, L: StageALayout, program: StrategyProgram, bars: BarInputs, inv: Float64Array, exec: Execution): void {
+export function writeStageA(
+  memory: WebAssembly.Memory,
+  L: StageALayout,
+  program: StrategyProgram,
+  bars: BarInputs,
+  inv: Float64Array,
+  exec: Execution,
+): void {
   const buf = memory.buffer;
   const t = bars.t;
   new Float64Array(buf, L.open, t).set(bars.open);
@@ -185,7 +200,14 @@ export type BacktestFn = (io: number, n: number, scratch: number) => void;
  * Runs variants [start, end) and returns their accumulators (ACC_COUNT arrays of end − start):
  * points each comparison's per-variant arrays at the batch's first variant, then calls the kernel.
  */
-export function runStageABatch(exports: Record<string, unknown>, memory: WebAssembly.Memory, L: StageALayout, program: StrategyProgram, start: number, end: number): Float64Array {
+export function runStageABatch(
+  exports: Record<string, unknown>,
+  memory: WebAssembly.Memory,
+  L: StageALayout,
+  program: StrategyProgram,
+  start: number,
+  end: number,
+): Float64Array {
   const u32 = new Uint32Array(memory.buffer);
   program.atoms.forEach((atom, k) => {
     const at = elementIndex(L.atoms + k * BT_ATOM_BYTES, 4);

@@ -39,7 +39,8 @@ function checkKeys(obj: object, known: readonly string[], path: string): void {
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 function bps(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1000) fail(path, value, 'a number of basis points in [0, 1000]');
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1000)
+    fail(path, value, 'a number of basis points in [0, 1000]');
   return value as number;
 }
 
@@ -55,7 +56,8 @@ export function checkExecution(input: unknown): Execution {
   const fill = input.fill ?? 'next_open';
   if (fill !== 'next_open' && fill !== 'close') fail('execution.fill', fill, "'next_open' or 'close'");
   const a = input.annualization ?? null;
-  if (a !== null && (typeof a !== 'number' || !Number.isFinite(a) || a <= 0)) fail('execution.annualization', a, 'a positive number of bars per year');
+  if (a !== null && (typeof a !== 'number' || !Number.isFinite(a) || a <= 0))
+    fail('execution.annualization', a, 'a positive number of bars per year');
   return {
     side: side as Execution['side'],
     fill: fill as Execution['fill'],

@@ -66,7 +66,10 @@ export async function scoreVariants(program: StrategyProgram, bars: BarInputs, e
       part = run(start, end);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
-        throw new KernelError({ indicatorId: `backtest:${program.strategyId}`, batchIndex: b, variantStart: start, variantEnd: end, message: e.message }, { cause: e });
+        throw new KernelError(
+          { indicatorId: `backtest:${program.strategyId}`, batchIndex: b, variantStart: start, variantEnd: end, message: e.message },
+          { cause: e },
+        );
       }
       throw e;
     }
@@ -74,7 +77,13 @@ export async function scoreVariants(program: StrategyProgram, bars: BarInputs, e
     for (let k = 0; k < ACC_COUNT; k++) acc.set(part.subarray(k * n, (k + 1) * n), k * V + start);
     await yieldToLoop();
     if (opts.signal?.aborted) throw cancelled(end);
-    opts.onProgress?.({ processed: end * rows, total: V * rows, batchesDone: b + 1, batchesTotal: batches, elapsedMs: performance.now() - t0 });
+    opts.onProgress?.({
+      processed: end * rows,
+      total: V * rows,
+      batchesDone: b + 1,
+      batchesTotal: batches,
+      elapsedMs: performance.now() - t0,
+    });
   }
   return acc;
 }

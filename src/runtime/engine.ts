@@ -44,6 +44,7 @@ import { warmUp, type CacheTestOptions, type Warmed, type WarmupReport } from '.
 import { type KernelPool, runPooled, type Faults } from './pool.js';
 import { ConfigError } from '../errors.js';
 import { abortReason } from '../compute/run.js';
+import { checkBacktestRequest, runBacktest, type BacktestRequest, type BacktestResult } from '../backtest/run.js';
 
 export type { ComputeProgress } from '../compute/run.js';
 export type { CacheTestOptions, WarmupReport } from './warmup.js';
@@ -67,6 +68,8 @@ export interface Engine {
   estimate(grid: GridSpec, horizon: Horizon, opts?: EstimateOptions): ReturnType<typeof estimateGrid>;
   estimateBatch(grids: readonly GridSpec[], horizon: Horizon, opts?: BatchEstimateOptions): ReturnType<typeof estimateGrids>;
   compute(req: ComputeRequest): Promise<IndicatorTensor>;
+  /** Stage A of a backtest: every strategy variant scored, the shortlist; Stage B through the result's `replay`. */
+  backtest(req: BacktestRequest): Promise<BacktestResult>;
   warmup(): Promise<WarmupReport>;
   close(): Promise<void>;
 }
@@ -198,13 +201,14 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
   const running = new Map<Promise<unknown>, AbortController>();
   let closing: Promise<void> | undefined;
 
-  function compute(req: ComputeRequest): Promise<IndicatorTensor> {
+  /** Runs `work` with its own stop signal, linked to the caller's and aborted by close(). */
+  function tracked<T>(userSignal: AbortSignal | undefined, check: () => void, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (closed) return Promise.reject(new GridtaError('engine_closed', 'the engine is closed', {}));
     const stop = new AbortController();
     let unlink = (): void => undefined;
     const p = (async () => {
-      checkComputeRequest(req);
-      const user = req.signal;
+      check();
+      const user = userSignal;
       if (user) {
         const forward = (): void => stop.abort(user.reason);
         if (user.aborted) forward();
@@ -213,13 +217,43 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
           unlink = () => user.removeEventListener('abort', forward);
         }
       }
-      return computeUntil(req, stop.signal);
+      return work(stop.signal);
     })().finally(() => {
       unlink();
       running.delete(p);
     });
     running.set(p, stop);
     return p;
+  }
+
+  function compute(req: ComputeRequest): Promise<IndicatorTensor> {
+    return tracked(
+      (req as Partial<ComputeRequest> | null)?.signal,
+      () => checkComputeRequest(req),
+      (signal) => computeUntil(req, signal),
+    );
+  }
+
+  function backtest(req: BacktestRequest): Promise<BacktestResult> {
+    const user = (req as Partial<BacktestRequest> | null)?.signal;
+    return tracked(
+      user instanceof AbortSignal ? user : undefined,
+      () => checkBacktestRequest(req),
+      (signal) =>
+        runBacktest(
+          { ...req, signal },
+          {
+            compute: (r) => computeUntil(r, r.signal ?? signal),
+            module: async () => {
+              const w = warmed ?? (await warmupOnce());
+              return w.report.engine === 'reference' ? null : w.module!;
+            },
+            engine: () => warmed?.report.engine ?? String(config.engine.value),
+            maxVariantsPerCompute: baseLimits.maxVariantsPerCompute,
+            maxComputeBytesTotal: baseLimits.maxComputeBytesTotal,
+          },
+        ),
+    );
   }
 
   async function computeUntil(req: ComputeRequest, signal: AbortSignal): Promise<IndicatorTensor> {
@@ -333,6 +367,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     estimateBatch: (grids: readonly GridSpec[], horizon: Horizon, opts?: BatchEstimateOptions) =>
       estimateGrids(grids, horizon, opts, limits),
     compute: (req: ComputeRequest) => compute(req),
+    backtest: (req: BacktestRequest) => backtest(req),
     warmup: async () => {
       if (closed) throw new GridtaError('engine_closed', 'the engine is closed', {});
       return (await warmupOnce()).report;

@@ -1,0 +1,350 @@
+/**
+ * A backtest from request to result: the request checked at the boundary, the strategy compiled,
+ * the guards applied before anything is allocated, the operand series computed once, Stage A over
+ * every variant, the shortlist, and Stage B (replay) on demand.
+ */
+import { createCandles, isCandles, type Candles, type CandlesInput } from '../candles/index.js';
+import { MissingInputSeriesError, StrategyValidationError, VariantsGuardExceeded } from '../errors.js';
+import type { Axis } from '../grid/types.js';
+import { variantIndex as gridVariantIndex } from '../grid/axes.js';
+import { suggestKey } from '../options.js';
+import { compileStrategy, strategyKey, variantParams } from '../strategies/index.js';
+import type { StrategySpec } from '../strategies/types.js';
+import { barInputs, validRows } from './bars.js';
+import { horizonOf, metricColumns, metricsOf, type Horizon, type Metrics } from './metrics.js';
+import {
+  checkExecution,
+  checkFilters,
+  checkHoldout,
+  checkObjective,
+  checkTop,
+  type Filters,
+  type Holdout,
+  type Objective,
+  type ResolvedObjective,
+} from './options.js';
+import { ACC_COUNT, type BarInputs, type Execution, type MetricName, type StrategyProgram, type Trade } from './program.js';
+import { inverseCounts, runVariant } from './reference.js';
+import { reportTableMd, tradesJson } from './report.js';
+import { operandSeries, type ComputeFn } from './series.js';
+import { holdoutRow, scoreVariants, shortlistOf, type BacktestProgress } from './stage-a.js';
+import { subProgram } from './subset.js';
+
+export type { BacktestProgress } from './stage-a.js';
+
+export interface BacktestRequest {
+  readonly candles: Candles | CandlesInput;
+  readonly strategy: StrategySpec;
+  readonly execution?: Partial<Execution>;
+  readonly objective?: Objective;
+  readonly filters?: Filters;
+  readonly top?: number;
+  readonly holdout?: Holdout;
+  readonly maxVariants?: number;
+  readonly batchVariants?: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: BacktestProgress) => void;
+}
+
+export const BACKTEST_REQUEST_KEYS = [
+  'candles',
+  'strategy',
+  'execution',
+  'objective',
+  'filters',
+  'top',
+  'holdout',
+  'maxVariants',
+  'batchVariants',
+  'signal',
+  'onProgress',
+] as const;
+
+/** What the engine lends a backtest: its compute, its kernels (null: the reference) and its limits. */
+export interface BacktestContext {
+  readonly compute: ComputeFn;
+  readonly module: () => Promise<WebAssembly.Module | null>;
+  /** The engine that ran (known once the kernels are loaded). */
+  readonly engine: () => string;
+  readonly maxVariantsPerCompute: number;
+  readonly maxComputeBytesTotal: number;
+}
+
+export interface ShortlistEntry {
+  readonly rank: number;
+  readonly variant: number;
+  readonly key: string;
+  readonly params: Readonly<Record<string, number | string>>;
+  readonly objective: number;
+}
+
+export interface BacktestStats {
+  readonly stage_a_variants_total: number;
+  readonly risk_total: number;
+  readonly preselect_used: boolean;
+  readonly objective: ResolvedObjective;
+  readonly series: number;
+  readonly rows: number;
+  readonly validBars: number;
+  readonly seriesMs: number;
+  readonly scoreMs: number;
+  readonly totalMs: number;
+  /** Variants × scored rows per second of Stage A scoring. */
+  readonly variantBarsPerSecond: number;
+  readonly engine: string;
+  readonly threads: number;
+  readonly batches: number;
+}
+
+/** One replayed variant: metrics bit-identical to Stage A's, trades, equity curve and renderings. */
+export interface ReplayResult {
+  readonly variant: number;
+  readonly key: string;
+  readonly params: Readonly<Record<string, number | string>>;
+  /** The scored rows (the in-sample part with a holdout). */
+  readonly metrics: Metrics;
+  readonly trades: readonly Trade[];
+  /** Equity after each row's operations, NaN at holes (and outside the scored rows). */
+  readonly equity: Float64Array;
+  readonly trades_json: string;
+  /** With a holdout: the out-of-sample part, its own run from flat with equity 1. */
+  readonly out_of_sample?: { readonly metrics: Metrics; readonly trades: readonly Trade[]; readonly equity: Float64Array };
+}
+
+export interface BacktestResult {
+  readonly strategyId: string;
+  readonly variants: number;
+  readonly axes: readonly Axis[];
+  readonly execution: Execution;
+  readonly metrics: Readonly<Record<MetricName, Float64Array>>;
+  readonly shortlist: readonly ShortlistEntry[];
+  readonly stats: BacktestStats;
+  /** With a holdout: the first row (and its time, ms) of the out-of-sample part. */
+  readonly holdout: { readonly row: number; readonly ts: number } | null;
+  variantValues(v: number): Readonly<Record<string, number | string>>;
+  variantKey(v: number): string;
+  variantIndex(values: Readonly<Record<string, number | string>>): number;
+  /** Stage B: replays the given variants (default: the shortlist, in rank order). */
+  replay(variants?: readonly number[]): Promise<ReplayResult[]>;
+  /** The shortlist's report table (replays it). */
+  reportTableMd(): Promise<string>;
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** The request's shape and unknown keys; each field's own checks follow in runBacktest. */
+export function checkBacktestRequest(req: unknown): asserts req is BacktestRequest {
+  if (!isObject(req)) throw new StrategyValidationError({ path: 'request', value: req, expected: 'an object' });
+  for (const k of Object.keys(req)) {
+    if ((BACKTEST_REQUEST_KEYS as readonly string[]).includes(k)) continue;
+    const hint = suggestKey(k, BACKTEST_REQUEST_KEYS);
+    throw new StrategyValidationError({
+      path: k,
+      value: req[k],
+      expected: hint ? `a known key (did you mean ${hint}?)` : `one of ${BACKTEST_REQUEST_KEYS.join(', ')}`,
+    });
+  }
+  if (req.strategy === undefined)
+    throw new StrategyValidationError({ path: 'strategy', value: undefined, expected: 'a template { id, params? } or a custom strategy' });
+  for (const k of ['maxVariants', 'batchVariants'] as const) {
+    const v = req[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)) {
+      throw new StrategyValidationError({ path: k, value: v, expected: 'a positive safe integer' });
+    }
+  }
+  if (req.signal !== undefined && !(req.signal instanceof AbortSignal))
+    throw new StrategyValidationError({ path: 'signal', value: req.signal, expected: 'an AbortSignal' });
+  if (req.onProgress !== undefined && typeof req.onProgress !== 'function') {
+    throw new StrategyValidationError({ path: 'onProgress', value: req.onProgress, expected: 'a function' });
+  }
+}
+
+/** Series the strategy reads that the candles lack (a missing open also refuses fills at the next open). */
+function checkSeries(program: StrategyProgram, candles: Candles, exec: Execution): void {
+  const have = (['open', 'high', 'low', 'close', 'volume'] as const).filter((s) => candles[s] !== undefined);
+  const need = new Set<string>();
+  if (exec.fill === 'next_open') need.add('open');
+  for (const s of program.series) {
+    if (s.kind !== 'price') continue;
+    const parts =
+      s.price === 'hl2'
+        ? ['high', 'low']
+        : s.price === 'hlc3'
+          ? ['high', 'low', 'close']
+          : s.price === 'ohlc4'
+            ? ['open', 'high', 'low', 'close']
+            : [s.price];
+    for (const p of parts) need.add(p);
+  }
+  const missing = [...need].filter((s) => !(have as readonly string[]).includes(s));
+  if (missing.length) {
+    throw new MissingInputSeriesError({
+      indicatorId: `backtest:${program.strategyId}`,
+      missing,
+      required: [...need].sort(),
+      available: [...have],
+    });
+  }
+}
+
+const msSince = (t0: number): number => Math.round(performance.now() - t0);
+
+/** Runs Stage A and returns the result (Stage B through its `replay`). */
+export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): Promise<BacktestResult> {
+  const started = performance.now();
+  checkBacktestRequest(req);
+  const exec = checkExecution(req.execution);
+  const objective = checkObjective(req.objective);
+  const filters = checkFilters(req.filters);
+  const top = checkTop(req.top);
+  const holdout = checkHoldout(req.holdout);
+  const program = compileStrategy(req.strategy);
+  const maxVariants = req.maxVariants ?? ctx.maxVariantsPerCompute;
+  if (program.variants > maxVariants) {
+    throw new VariantsGuardExceeded({
+      scope: 'compute',
+      variants: program.variants,
+      maxVariants,
+      limitSource: req.maxVariants === undefined ? 'config' : 'request',
+    });
+  }
+  const candles = isCandles(req.candles) ? req.candles : createCandles(req.candles);
+  checkSeries(program, candles, exec);
+  const valid = validRows(candles);
+  const t0 = performance.now();
+  const series = await operandSeries(program.series, candles, ctx.compute, req.signal ? { signal: req.signal } : {});
+  const seriesMs = msSince(t0);
+  const whole = barInputs(candles, series, 0, candles.t, valid);
+  const split = holdout ? holdoutRow(whole, holdout) : candles.t;
+  const bars: BarInputs = { ...whole, end: split };
+  const horizon = horizonOf(bars, exec);
+  if (horizon.n === 0)
+    throw new StrategyValidationError({
+      path: 'candles',
+      value: candles.instrumentId,
+      expected: 'at least one valid bar (open, high, low, close all present)',
+    });
+  const module = await ctx.module();
+  const batchVariants = req.batchVariants ?? 256;
+  const t1 = performance.now();
+  const acc = await scoreVariants(program, bars, exec, {
+    module,
+    batchVariants,
+    maxComputeBytesTotal: ctx.maxComputeBytesTotal,
+    ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+  });
+  const scoreMs = performance.now() - t1;
+  const V = program.variants;
+  const metrics = metricColumns(acc, V, horizon);
+  const { shortlist, riskTotal } = shortlistOf(metrics, objective, filters, top, V);
+  const key = (v: number): string => strategyKey(program, v, candles.instrumentId, candles.timeframe, exec);
+  const params = (v: number): Readonly<Record<string, number | string>> => variantParams(program, v);
+  const replay = (variants: readonly number[]): Promise<ReplayResult[]> =>
+    replayVariants(program, variants, candles, valid, exec, split, ctx, key, req.signal);
+  const entries: ShortlistEntry[] = shortlist.map((v, i) => ({
+    rank: i + 1,
+    variant: v,
+    key: key(v),
+    params: params(v),
+    objective: metrics[objective.metric][v]!,
+  }));
+  const paramNames = program.axes.map((a) => a.name);
+  return Object.freeze({
+    strategyId: program.strategyId,
+    variants: V,
+    axes: program.axes,
+    execution: exec,
+    metrics,
+    shortlist: entries,
+    holdout: holdout ? { row: split, ts: whole.tsMs[split]! } : null,
+    stats: {
+      stage_a_variants_total: V,
+      risk_total: riskTotal,
+      preselect_used: riskTotal > top,
+      objective,
+      series: program.series.length,
+      rows: bars.end - bars.first,
+      validBars: horizon.n,
+      seriesMs,
+      scoreMs: Math.round(scoreMs),
+      totalMs: msSince(started),
+      variantBarsPerSecond: (V * (bars.end - bars.first)) / (scoreMs / 1000),
+      engine: ctx.engine(),
+      threads: 1,
+      batches: Math.ceil(V / Math.min(V, batchVariants)),
+    },
+    variantValues: (v: number) => params(checkVariant(v, V)),
+    variantKey: (v: number) => key(checkVariant(v, V)),
+    variantIndex: (values: Readonly<Record<string, number | string>>) => indexOfValues(program, values),
+    replay: (variants?: readonly number[]) => replay((variants ?? shortlist).map((v) => checkVariant(v, V))),
+    reportTableMd: async () => {
+      const rows = await replay(shortlist);
+      return reportTableMd(
+        rows.map((r, i) => ({ rank: i + 1, key: r.key, params: r.params, metrics: r.metrics })),
+        paramNames,
+      );
+    },
+  });
+}
+
+function checkVariant(v: number, V: number): number {
+  if (!Number.isSafeInteger(v) || v < 0 || v >= V) throw new RangeError(`variant ${v} is outside 0 … ${V - 1}`);
+  return v;
+}
+
+/** The kept-variant index of a params record (its cartesian index among the kept ones), or -1 when a constraint drops it. */
+function indexOfValues(program: StrategyProgram, values: Readonly<Record<string, number | string>>): number {
+  const c = gridVariantIndex(`strategy:${program.strategyId}`, program.axes, values);
+  let lo = 0;
+  let hi = program.variants - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const x = program.cartesianIndex[mid]!;
+    if (x === c) return mid;
+    if (x < c) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Replays variants with the reference (bit-identical to the kernel), computing only the series they read. */
+async function replayVariants(
+  program: StrategyProgram,
+  variants: readonly number[],
+  candles: Candles,
+  valid: Uint8Array,
+  exec: Execution,
+  split: number,
+  ctx: BacktestContext,
+  key: (v: number) => string,
+  signal?: AbortSignal,
+): Promise<ReplayResult[]> {
+  if (variants.length === 0) return [];
+  const sub = subProgram(program, variants);
+  const series = await operandSeries(sub.series, candles, ctx.compute, signal ? { signal } : {});
+  const whole = barInputs(candles, series, 0, candles.t, valid);
+  const parts: BarInputs[] = [{ ...whole, end: split }];
+  if (split < candles.t) parts.push({ ...whole, first: split });
+  const runs = parts.map((bars) => ({ bars, horizon: horizonOf(bars, exec), inv: inverseCounts(bars) }));
+  return variants.map((v, i) => {
+    const [inSample, outOfSample] = runs.map(({ bars, horizon, inv }) => replayOne(sub, bars, exec, inv, horizon, i));
+    return {
+      variant: v,
+      key: key(v),
+      params: variantParams(program, v),
+      metrics: inSample!.metrics,
+      trades: inSample!.trades,
+      equity: inSample!.equity,
+      trades_json: tradesJson(inSample!.trades),
+      ...(outOfSample ? { out_of_sample: outOfSample } : {}),
+    };
+  });
+}
+
+function replayOne(program: StrategyProgram, bars: BarInputs, exec: Execution, inv: Float64Array, horizon: Horizon, v: number) {
+  const acc = new Float64Array(ACC_COUNT);
+  const sink = { trades: [] as Trade[], equity: new Float64Array(bars.t).fill(Number.NaN) };
+  runVariant(program, bars, exec, inv, v, acc, 1, 0, sink);
+  return { metrics: metricsOf(acc, 1, 0, horizon), trades: sink.trades, equity: sink.equity };
+}
