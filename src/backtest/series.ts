@@ -24,7 +24,10 @@ function groups(series: readonly SeriesRequest[]): Group[] {
     if (req.kind !== 'indicator') return;
     const key = `${req.indicatorId}\u0000${req.source ?? ''}`;
     let g = byKey.get(key);
-    if (!g) byKey.set(key, (g = { indicatorId: req.indicatorId, source: req.source, members: [] }));
+    if (!g) {
+      g = { indicatorId: req.indicatorId, source: req.source, members: [] };
+      byKey.set(key, g);
+    }
     g.members.push({ index, req });
   });
   return [...byKey.values()];
@@ -35,7 +38,8 @@ function paramAxes(g: Group): Record<string, (number | string)[]> {
   const axes: Record<string, (number | string)[]> = {};
   for (const { req } of g.members) {
     for (const [name, value] of Object.entries(req.params)) {
-      const list = (axes[name] ??= []);
+      const list = axes[name] ?? [];
+      axes[name] = list;
       if (!list.includes(value)) list.push(value);
     }
   }
