@@ -250,6 +250,9 @@ function operandAt(side: AtomSide, series: readonly Float32Array[], v: number, r
   return series[side.series[v]!]![at]!;
 }
 
+/** A comparison that read a NaN: false, and `not` of it is false too. */
+const UNDEFINED: Outcome = Object.freeze({ value: false, defined: false });
+
 function evaluate(node: Node, series: readonly Float32Array[], v: number, row: number): Outcome {
   if ('atom' in node) {
     const { atom } = node;
@@ -258,7 +261,7 @@ function evaluate(node: Node, series: readonly Float32Array[], v: number, row: n
     const cross = atom.cmp === CMP_CROSS_ABOVE || atom.cmp === CMP_CROSS_BELOW;
     const a1 = cross ? operandAt(atom.left, series, v, row - 1) : 0;
     const b1 = cross ? operandAt(atom.right, series, v, row - 1) : 0;
-    if ([a, b, a1, b1].some(Number.isNaN)) return { value: false, defined: false };
+    if (a !== a || b !== b || a1 !== a1 || b1 !== b1) return UNDEFINED;
     switch (atom.cmp) {
       case CMP_ABOVE:
         return { value: a > b, defined: true };
@@ -276,11 +279,14 @@ function evaluate(node: Node, series: readonly Float32Array[], v: number, row: n
     const x = evaluate(node.kid, series, v, row);
     return { value: x.defined && !x.value, defined: x.defined };
   }
-  const kids = node.kids.map((k) => evaluate(k, series, v, row));
-  return {
-    value: node.op === 'all' ? kids.every((k) => k.value) : kids.some((k) => k.value),
-    defined: kids.every((k) => k.defined),
-  };
+  let value = node.op === 'all';
+  let defined = true;
+  for (const kid of node.kids) {
+    const x = evaluate(kid, series, v, row);
+    value = node.op === 'all' ? value && x.value : value || x.value;
+    defined = defined && x.defined;
+  }
+  return { value, defined };
 }
 
 /** The signals of variant v of a program at a row, evaluated from the decoded rule trees. */
@@ -505,7 +511,7 @@ export function closeRel(a: number, b: number, rel = 1e-9): boolean {
 /** Every metric within `rel` relative; the message names the metric, the case and both values. */
 export function expectMetricsClose(got: Metrics, want: Metrics, label: string, rel = 1e-9): void {
   for (const m of METRIC_NAMES) {
-    expect(closeRel(got[m], want[m], rel), `${label}: ${m} is ${got[m]}, the second implementation gives ${want[m]}`).toBe(true);
+    if (!closeRel(got[m], want[m], rel)) expect.fail(`${label}: ${m} is ${got[m]}, the second implementation gives ${want[m]}`);
   }
 }
 
@@ -516,7 +522,7 @@ export function expectTradesAgree(got: readonly Trade[], want: readonly Trade[],
   got.forEach((t, i) => {
     const w = want[i]!;
     for (const k of ['entry_price', 'exit_price', 'return'] as const) {
-      expect(closeRel(t[k], w[k], rel), `${label}: trade ${i} ${k} is ${t[k]}, the second implementation gives ${w[k]}`).toBe(true);
+      if (!closeRel(t[k], w[k], rel)) expect.fail(`${label}: trade ${i} ${k} is ${t[k]}, the second implementation gives ${w[k]}`);
     }
   });
 }
