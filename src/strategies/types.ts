@@ -37,10 +37,7 @@ export type Comparison = 'cross_above' | 'cross_below' | 'above' | 'below';
  * a_{t−1} ≤ b_{t−1} (the previous timeline row). A comparison with a NaN operand is false, and a
  * `not` over a rule that read a NaN operand is false too: `not` means "defined and false".
  */
-export type Rule =
-  | readonly [Comparison, Operand, Operand]
-  | readonly ['all' | 'any', ...Rule[]]
-  | readonly ['not', Rule];
+export type Rule = readonly [Comparison, Operand, Operand] | readonly ['all' | 'any', ...Rule[]] | readonly ['not', Rule];
 
 export type SignalName = 'long_entry' | 'long_exit' | 'short_entry' | 'short_exit';
 export const SIGNAL_NAMES: readonly SignalName[] = Object.freeze(['long_entry', 'long_exit', 'short_entry', 'short_exit']);
@@ -84,6 +81,4 @@ export interface CustomStrategy {
 }
 
 /** What a backtest request names: a template with optional axis overrides, or a custom strategy. */
-export type StrategySpec =
-  | { readonly id: string; readonly params?: Readonly<Record<string, AxisInput>> }
-  | CustomStrategy;
+export type StrategySpec = { readonly id: string; readonly params?: Readonly<Record<string, AxisInput>> } | CustomStrategy;
