@@ -380,7 +380,7 @@ export function simulateSignals(signalsAt: (row: number) => Signals, bars: BarIn
   };
   // after any operation: E ≤ 0 ruins the variant, closing the position at the price of that operation
   const ruinedBy = (row: number, price: number): boolean => {
-    if (E > 0) return false;
+    if (!(E <= 0)) return false; // literally "E ≤ 0": a NaN equity is not a ruin
     E = 0;
     if (p !== 0) finish(row, price);
     p = 0;

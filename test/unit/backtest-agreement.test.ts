@@ -31,7 +31,8 @@ import {
   simulate,
   val,
 } from '../helpers/backtest.js';
-import { prng } from '../helpers/series.js';
+import { candlesOf } from '../helpers/engine.js';
+import { leadingNaN, prng, randomWalk, shortSeries, withHoles } from '../helpers/series.js';
 
 const SIDES = ['long', 'short', 'both'] as const;
 const FILLS = ['next_open', 'close'] as const;
@@ -251,5 +252,19 @@ describe('the reference agrees with the second implementation on adversarial pat
     // each short run and the ruin it meets: 2 fills × 3 costs
     expect(tally.ruined, 'shorts ruined by the jump').toBe(6);
     expect(tally.open, 'longs still open at the end').toBe(12);
+  });
+});
+
+describe('the reference agrees with the second implementation on the oracle series', () => {
+  // flat bars are left out: their run at price 0 makes R = 0, and the next mark divides by it (the
+  // specification does not say what a position held at a price of 0 becomes)
+  it.each([randomWalk(2000), withHoles(), leadingNaN(), shortSeries()].map((s) => ({ name: s.name, s })))('on $name', ({ s }) => {
+    const candles = candlesOf(s);
+    const windows = [2, 9];
+    const bars = barInputs(
+      candles,
+      windows.map((w) => ema(candles.close, w)),
+    );
+    expectAgreement(s.name, maCross(windows), bars);
   });
 });
