@@ -138,6 +138,20 @@ describe('horizonOf', () => {
     expect(horizonOf(bars, execOf({ annualization: 252 }))).toEqual({ n: 4, years, annualization: 252 });
   });
 
+  it('reads bar times as given, and takes a row with any price missing for a hole', () => {
+    // sessions at days 0, 1, 3, 10 and 11; row 1 lacks its high, row 4 its low: valid rows 0, 2, 3
+    const bars = barsOf({
+      open: [5, 5, 5, 5, 5],
+      close: [5, 5, 5, 5, 5],
+      high: [5, nan, 5, 5, 5],
+      low: [5, 5, 5, 5, nan],
+      tsMs: [0, 1, 3, 10, 11].map((d) => d * DAY_MS),
+    });
+    expect(Array.from(bars.valid)).toEqual([1, 0, 1, 1, 0]);
+    const years = (10 * DAY_MS - 0) / YEAR_MS;
+    expect(horizonOf(bars, execOf())).toEqual({ n: 3, years, annualization: 2 / years });
+  });
+
   it('reads the scored rows only', () => {
     const bars = barsOf({ open: [1, 1, 1, 1, 1, 1], close: [1, 1, 1, 1, 1, 1] }, [], 2, 5);
     const years = (4 * DAY_MS - 2 * DAY_MS) / YEAR_MS;
