@@ -92,6 +92,7 @@ function expectWorked(program: StrategyProgram, bars: BarInputs, exec: Execution
   const valid = want.equity.filter((e) => !Number.isNaN(e));
   const n = valid.length;
   const en = valid[n - 1]!;
+  expect(want.returns.length, 'one worked return per valid bar').toBe(n);
   const tradeReturns = want.trades.map((t) => t.return);
   const winners = tradeReturns.filter((r) => r > 0);
   const losers = tradeReturns.filter((r) => r < 0);
