@@ -214,7 +214,7 @@ describe('metrics at the edges, end to end', () => {
   });
 
   it('a rising price held long: winners only, profit factor +∞, sortino NaN', () => {
-    // enter at 40 (close of row 0), marks 44 and 48.4: E_2 = (1 + (44 / 40 − 1))·(1 + (48 / 44 − 1))
+    // enter at 40 (close of row 0), marks at 44 and 48: E_2 = (1 + (44 / 40 − 1))·(1 + (48 / 44 − 1))
     const bars = barsOf({ open: [40, 40, 44], close: [40, 44, 48] }, [[1, 1, 1]]);
     const e2 = 1 * (1 + (44 / 40 - 1)) * (1 + (48 / 44 - 1));
     const m = both(bars, execOf({ fill: 'close' }));
