@@ -75,7 +75,8 @@
 
 /** Scratch bytes for n variants and a frame with `atoms` comparisons and a stack of `depth`. */
 export function backtest_scratch_bytes(n: i32, atoms: i32, depth: i32): usize {
-  return (<usize>BT_STATE_ARRAYS * <usize>n << 3) + (<usize>BT_BLOCK << 3) + (<usize>(BT_BLOCK + 1) << 4) + <usize>(atoms + depth + 1) * <usize>BT_BLOCK;
+  const B = <usize>BT_BLOCK;
+  return (<usize>BT_STATE_ARRAYS * <usize>((n + 1) & ~1) << 3) + (B << 3) + (B << 4) + 2 * B + ((B + 1) << 4) + <usize>(atoms + depth) * B;
 }
 
 /**
@@ -284,58 +285,165 @@ function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sig: usi
   store<f64>(st(s, n, S_ENTRY_E, j), entryE);
 }
 
+/** The signal bits of variant j over a block into `sig`: each comparison's bytes, then each signal's code. */
+function signalsOf(io: usize, j: i32, t0: i32, t1: i32, work: usize, depth: i32, sig: usize): void {
+  const B = <usize>BT_BLOCK, len = t1 - t0;
+  const atoms = <usize>load<u32>(io + BT_ATOMS), nAtoms = load<i32>(io + BT_NATOMS);
+  const code = <usize>load<u32>(io + BT_CODE), signals = <usize>load<u32>(io + BT_SIGNALS);
+  const sides = work, atomBytes = sides + ((B + 1) << 4), stack = atomBytes + <usize>nAtoms * B;
+  for (let a = 0; a < nAtoms; a++) atomBlock(io, atoms + <usize>a * BT_ATOM_BYTES, j, t0, t1, atomBytes + <usize>a * B, sides);
+  memory.fill(sig, 0, <usize>len);
+  for (let k = 0; k < 4; k++) {
+    const pairs = load<i32>(signals + (<usize>k << 3) + 4);
+    if (pairs == 0) continue;
+    const start = load<i32>(signals + (<usize>k << 3));
+    signalBlock(code + (<usize>start << 3), pairs, atomBytes, stack, len, sig, <u8>(<u32>1 << <u32>k));
+  }
+}
+
 /**
- * Scores n variants (the batch's per-variant operand arrays start at its first variant) over the
- * scored rows; writes BT_ACC_COUNT accumulator arrays of n f64 at the frame's BT_ACC.
+ * The signal bits that would change variant j's position (its watch): entries when flat (those the
+ * side allows), the exit of the open side, none once ruined. A bar whose bits miss the watch, with no
+ * fill pending and R the previous close, only marks.
+ */
+@inline function watchOf(s: usize, n: i32, j: i32, side: u32): i32 {
+  if (load<f64>(st(s, n, S_RUINED, j)) != 0) return 0;
+  const p = load<f64>(st(s, n, S_POS, j));
+  if (p == 0) return (side != 1 ? SIG_LONG_ENTRY : 0) | (side != 0 ? SIG_SHORT_ENTRY : 0);
+  return p > 0 ? SIG_LONG_EXIT : SIG_SHORT_EXIT;
+}
+
+/** Variant j's next valid bar needs the full row logic: a fill pending, or a mark against an entry price. */
+@inline function slowNext(s: usize, n: i32, j: i32, atClose: bool): bool {
+  if (load<f64>(st(s, n, S_RUINED, j)) != 0) return false;
+  const p = load<f64>(st(s, n, S_POS, j));
+  return (!atClose && load<f64>(st(s, n, S_PENDING, j)) != p) || (p != 0 && load<f64>(st(s, n, S_REF_PREV, j)) == 0);
+}
+
+/**
+ * Variants j and j + 1 over a block, two f64 lanes (SIMD build). A bar where neither lane's signal
+ * bits meet its watch and neither needs the full logic only marks: the factor 1 + p·g is the
+ * block's shared 1 + g or 1 − g (the same operations as the scalar mark), and the return is the
+ * factor − 1. Any other bar runs the scalar row logic (runRows) for both lanes, from the same
+ * state, so the two paths give the same bits.
+ */
+function runPair(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sigA: usize, sigB: usize, gain: usize, fl: usize): void {
+  const valid = <usize>load<u32>(io + BT_VALID), inv = <usize>load<u32>(io + BT_INV);
+  const side = load<u32>(io + BT_SIDE), atClose = load<u32>(io + BT_FILL) == 1;
+  const one = f64x2.splat(1.0), zero = f64x2.splat(0.0);
+  let E = v128.load(st(s, n, A_EQUITY, j)), MEAN = v128.load(st(s, n, A_MEAN, j)), M2 = v128.load(st(s, n, A_M2, j));
+  let DOWN2 = v128.load(st(s, n, A_DOWN2, j)), MAXDD = v128.load(st(s, n, A_MAXDD, j)), EXPOSED = v128.load(st(s, n, A_EXPOSED, j));
+  let PEAK = v128.load(st(s, n, S_PEAK, j)), TROUGH = v128.load(st(s, n, S_TROUGH, j));
+  let P = v128.load(st(s, n, S_POS, j));
+  let isLong = f64x2.gt(P, zero), isShort = f64x2.lt(P, zero), inPos = v128.or(isLong, isShort);
+  let watchA = watchOf(s, n, j, side), watchB = watchOf(s, n, j + 1, side);
+  let slow = slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose);
+  for (let row = t0; row < t1; row++) {
+    if (load<u8>(valid + <usize>row) == 0) continue;
+    const i = <usize>(row - t0);
+    let full = slow || ((<i32>load<u8>(sigA + i) & watchA) | (<i32>load<u8>(sigB + i) & watchB)) != 0;
+    let factor = zero, e2 = zero;
+    if (!full) {
+      factor = v128.bitselect(v128.load64_splat(fl + (i << 4)), v128.bitselect(v128.load64_splat(fl + (i << 4) + 8), one, isShort), isLong);
+      e2 = f64x2.mul(E, factor);
+      // a mark that ruins (E ≤ 0) takes the full logic
+      full = v128.any_true(v128.and(f64x2.le(e2, zero), inPos));
+    }
+    if (full) {
+      v128.store(st(s, n, A_EQUITY, j), E); v128.store(st(s, n, A_MEAN, j), MEAN); v128.store(st(s, n, A_M2, j), M2);
+      v128.store(st(s, n, A_DOWN2, j), DOWN2); v128.store(st(s, n, A_MAXDD, j), MAXDD); v128.store(st(s, n, A_EXPOSED, j), EXPOSED);
+      v128.store(st(s, n, S_PEAK, j), PEAK); v128.store(st(s, n, S_TROUGH, j), TROUGH);
+      runRows(io, s, n, j, row, row + 1, sigA + i, gain + (i << 3));
+      runRows(io, s, n, j + 1, row, row + 1, sigB + i, gain + (i << 3));
+      E = v128.load(st(s, n, A_EQUITY, j)); MEAN = v128.load(st(s, n, A_MEAN, j)); M2 = v128.load(st(s, n, A_M2, j));
+      DOWN2 = v128.load(st(s, n, A_DOWN2, j)); MAXDD = v128.load(st(s, n, A_MAXDD, j)); EXPOSED = v128.load(st(s, n, A_EXPOSED, j));
+      PEAK = v128.load(st(s, n, S_PEAK, j)); TROUGH = v128.load(st(s, n, S_TROUGH, j));
+      P = v128.load(st(s, n, S_POS, j));
+      isLong = f64x2.gt(P, zero); isShort = f64x2.lt(P, zero); inPos = v128.or(isLong, isShort);
+      watchA = watchOf(s, n, j, side); watchB = watchOf(s, n, j + 1, side);
+      slow = slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose);
+      continue;
+    }
+    E = e2;
+    const r = f64x2.sub(factor, one);
+    EXPOSED = f64x2.add(EXPOSED, v128.and(inPos, one));
+    const delta = f64x2.sub(r, MEAN);
+    MEAN = f64x2.add(MEAN, f64x2.mul(delta, v128.load64_splat(inv + (<usize>row << 3))));
+    M2 = f64x2.add(M2, f64x2.mul(delta, f64x2.sub(r, MEAN)));
+    // + 0 where the return is not negative: the sum is never −0, so that adds nothing
+    DOWN2 = f64x2.add(DOWN2, v128.and(f64x2.lt(r, zero), f64x2.mul(r, r)));
+    const up = f64x2.gt(E, PEAK);
+    const ends = v128.and(up, f64x2.lt(TROUGH, PEAK));
+    if (v128.any_true(ends)) {
+      const dd = f64x2.sub(one, f64x2.div(TROUGH, PEAK));
+      MAXDD = v128.bitselect(dd, MAXDD, v128.and(ends, f64x2.gt(dd, MAXDD)));
+    }
+    PEAK = v128.bitselect(E, PEAK, up);
+    TROUGH = v128.bitselect(E, TROUGH, v128.or(up, f64x2.lt(E, TROUGH)));
+  }
+  v128.store(st(s, n, A_EQUITY, j), E); v128.store(st(s, n, A_MEAN, j), MEAN); v128.store(st(s, n, A_M2, j), M2);
+  v128.store(st(s, n, A_DOWN2, j), DOWN2); v128.store(st(s, n, A_MAXDD, j), MAXDD); v128.store(st(s, n, A_EXPOSED, j), EXPOSED);
+  v128.store(st(s, n, S_PEAK, j), PEAK); v128.store(st(s, n, S_TROUGH, j), TROUGH);
+}
+
+/**
+ * Scores n variants (the batch's per-variant operand arrays start at its first variant and hold one
+ * entry past the last) over the scored rows; writes BT_ACC_COUNT accumulator arrays of n f64 at the
+ * frame's BT_ACC. State arrays are of n rounded up to even (the SIMD build runs variants in pairs;
+ * a padding lane repeats the last variant and is never written out).
  */
 export function backtest(io: usize, n: i32, scratch: usize): void {
   const first = load<i32>(io + BT_FIRST), end = load<i32>(io + BT_END);
   const close = <usize>load<u32>(io + BT_CLOSE), valid = <usize>load<u32>(io + BT_VALID);
-  const atoms = <usize>load<u32>(io + BT_ATOMS), nAtoms = load<i32>(io + BT_NATOMS);
-  const code = <usize>load<u32>(io + BT_CODE), signals = <usize>load<u32>(io + BT_SIGNALS);
   const depth = load<i32>(io + BT_DEPTH);
+  const np = (n + 1) & ~1;
   const B = <usize>BT_BLOCK;
-  const gain = scratch + (<usize>BT_STATE_ARRAYS * <usize>n << 3);
-  const sides = gain + (B << 3);
-  const atomBytes = sides + ((B + 1) << 4);
-  const stack = atomBytes + <usize>nAtoms * B;
-  const sig = stack + <usize>depth * B;
-  for (let j = 0; j < n; j++) {
-    for (let a = 0; a < BT_STATE_ARRAYS; a++) store<f64>(st(scratch, n, a, j), 0);
-    store<f64>(st(scratch, n, A_EQUITY, j), 1);
-    store<f64>(st(scratch, n, S_PEAK, j), 1);
-    store<f64>(st(scratch, n, S_TROUGH, j), 1);
+  const gain = scratch + (<usize>BT_STATE_ARRAYS * <usize>np << 3);
+  const fl = gain + (B << 3);
+  const sigA = fl + (B << 4), sigB = sigA + B;
+  const work = sigB + B;
+  for (let j = 0; j < np; j++) {
+    for (let a = 0; a < BT_STATE_ARRAYS; a++) store<f64>(st(scratch, np, a, j), 0);
+    store<f64>(st(scratch, np, A_EQUITY, j), 1);
+    store<f64>(st(scratch, np, S_PEAK, j), 1);
+    store<f64>(st(scratch, np, S_TROUGH, j), 1);
   }
   let prevClose = NaN;
   for (let t0 = first; t0 < end; t0 += BT_BLOCK) {
-    const t1 = min(end, t0 + BT_BLOCK), len = t1 - t0;
+    const t1 = min(end, t0 + BT_BLOCK);
     for (let row = t0; row < t1; row++) {
       if (load<u8>(valid + <usize>row) == 0) continue;
       const c = load<f64>(close + (<usize>row << 3));
-      store<f64>(gain + (<usize>(row - t0) << 3), c / prevClose - 1);
+      const g = c / prevClose - 1;
+      const i = <usize>(row - t0);
+      store<f64>(gain + (i << 3), g);
+      // the factor of a long mark, 1 + g, and of a short one, 1 + (−1·g) = 1 − g, as the scalar mark computes them
+      store<f64>(fl + (i << 4), 1 + g);
+      store<f64>(fl + (i << 4) + 8, 1 - g);
       prevClose = c;
     }
-    for (let j = 0; j < n; j++) {
-      for (let a = 0; a < nAtoms; a++) atomBlock(io, atoms + <usize>a * BT_ATOM_BYTES, j, t0, t1, atomBytes + <usize>a * B, sides);
-      memory.fill(sig, 0, <usize>len);
-      for (let k = 0; k < 4; k++) {
-        const pairs = load<i32>(signals + (<usize>k << 3) + 4);
-        if (pairs == 0) continue;
-        const start = load<i32>(signals + (<usize>k << 3));
-        signalBlock(code + (<usize>start << 3), pairs, atomBytes, stack, len, sig, <u8>(<u32>1 << <u32>k));
+    if (ASC_FEATURE_SIMD) {
+      for (let j = 0; j < np; j += 2) {
+        signalsOf(io, j, t0, t1, work, depth, sigA);
+        signalsOf(io, j + 1, t0, t1, work, depth, sigB);
+        runPair(io, scratch, np, j, t0, t1, sigA, sigB, gain, fl);
       }
-      runRows(io, scratch, n, j, t0, t1, sig, gain);
+    } else {
+      for (let j = 0; j < n; j++) {
+        signalsOf(io, j, t0, t1, work, depth, sigA);
+        runRows(io, scratch, np, j, t0, t1, sigA, gain);
+      }
     }
   }
   const acc = <usize>load<u32>(io + BT_ACC);
   for (let j = 0; j < n; j++) {
-    const peak = load<f64>(st(scratch, n, S_PEAK, j)), trough = load<f64>(st(scratch, n, S_TROUGH, j));
+    const peak = load<f64>(st(scratch, np, S_PEAK, j)), trough = load<f64>(st(scratch, np, S_TROUGH, j));
     if (trough < peak) {
       const dd = 1 - trough / peak;
-      if (dd > load<f64>(st(scratch, n, A_MAXDD, j))) store<f64>(st(scratch, n, A_MAXDD, j), dd);
+      if (dd > load<f64>(st(scratch, np, A_MAXDD, j))) store<f64>(st(scratch, np, A_MAXDD, j), dd);
     }
     // a position still open after the last valid row: closed virtually at the last close, no exit fee
-    if (load<f64>(st(scratch, n, S_POS, j)) != 0) closeTrade(scratch, n, j, load<f64>(st(scratch, n, A_EQUITY, j)), load<f64>(st(scratch, n, S_ENTRY_E, j)));
-    for (let a = 0; a < BT_ACC_COUNT; a++) store<f64>(st(acc, n, a, j), load<f64>(st(scratch, n, a, j)));
+    if (load<f64>(st(scratch, np, S_POS, j)) != 0) closeTrade(scratch, np, j, load<f64>(st(scratch, np, A_EQUITY, j)), load<f64>(st(scratch, np, S_ENTRY_E, j)));
+    for (let a = 0; a < BT_ACC_COUNT; a++) store<f64>(st(acc, n, a, j), load<f64>(st(scratch, np, a, j)));
   }
 }

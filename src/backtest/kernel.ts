@@ -51,8 +51,10 @@ export function stackDepth(code: Int32Array): number {
   return max;
 }
 
+/** As assembly/backtest.ts backtest_scratch_bytes: state arrays of n rounded up to even, then the block tables. */
 function scratchBytes(n: number, atoms: number, depth: number): number {
-  return BT_STATE_ARRAYS * n * 8 + BT_BLOCK * 8 + (BT_BLOCK + 1) * 16 + (atoms + depth + 1) * BT_BLOCK;
+  const B = BT_BLOCK;
+  return BT_STATE_ARRAYS * (n + (n & 1)) * 8 + B * 8 + B * 16 + 2 * B + (B + 1) * 16 + (atoms + depth) * B;
 }
 
 const align = (x: number): number => Math.ceil(x / 64) * 64;
@@ -94,8 +96,9 @@ export function stageALayout(program: StrategyProgram, t: number, batch: number)
   const series = program.series.map(() => take(t * 4));
   const atoms = take(program.atoms.length * BT_ATOM_BYTES);
   const V = program.variants;
+  // one entry past the last variant: the padding lane of an odd batch reads it
   const sides = program.atoms.map(
-    (a) => [take(V * (a.left.kind === 'series' ? 4 : 8)), take(V * (a.right.kind === 'series' ? 4 : 8))] as const,
+    (a) => [take((V + 1) * (a.left.kind === 'series' ? 4 : 8)), take((V + 1) * (a.right.kind === 'series' ? 4 : 8))] as const,
   );
   const codeLength = SIGNAL_NAMES.reduce((s, k) => s + (program.signals[k]?.length ?? 0), 0);
   const code = take(codeLength * 4);
@@ -159,8 +162,14 @@ export function writeStageA(
       const arr = L.sides[k]![s]!;
       u32[at + 1 + s * 3] = side.kind === 'series' ? 0 : 1;
       i32[at + 2 + s * 3] = side.kind === 'series' ? side.lag : 0;
-      if (side.kind === 'series') new Int32Array(buf, arr, program.variants).set(side.series);
-      else new Float64Array(buf, arr, program.variants).set(side.value);
+      const V = program.variants;
+      if (side.kind === 'series') {
+        new Int32Array(buf, arr, V + 1).set(side.series);
+        new Int32Array(buf, arr, V + 1)[V] = side.series[V - 1]!;
+      } else {
+        new Float64Array(buf, arr, V + 1).set(side.value);
+        new Float64Array(buf, arr, V + 1)[V] = side.value[V - 1]!;
+      }
     });
   });
   let pair = 0;
