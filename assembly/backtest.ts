@@ -17,21 +17,23 @@
 @inline export const BT_VALID: usize = 16;    // u32: u8[t], 1 where the row is a valid bar
 @inline export const BT_INV: usize = 20;      // u32: f64[t], 1/k at the k-th valid scored row
 @inline export const BT_SERIES: usize = 24;   // u32: u32[S], base of each operand series (f32[t])
-@inline export const BT_ATOMS: usize = 28;    // u32: BT_ATOM_BYTES per comparison
+@inline export const BT_ATOMS: usize = 28;    // u32: 8 bytes per comparison (atomWords)
 @inline export const BT_NATOMS: usize = 32;   // u32: comparisons
 @inline export const BT_CODE: usize = 36;     // u32: i32 pairs (op, arg) of the four signals, back to back
 @inline export const BT_SIGNALS: usize = 40;  // u32: i32[8], (start pair, pairs) of each signal; 0 pairs = absent
 @inline export const BT_SIDE: usize = 44;     // u32: 0 long, 1 short, 2 both
 @inline export const BT_FILL: usize = 48;     // u32: 0 next_open, 1 close
 @inline export const BT_ACC: usize = 52;      // u32: f64 accumulators, ACC_COUNT arrays of n
-@inline export const BT_DEPTH: usize = 56;    // u32: the deepest evaluation stack of the four signals
 @inline export const BT_FEE: usize = 64;      // f64: fee_bps / 1e4
 @inline export const BT_SLIP: usize = 72;     // f64: slippage_bps / 1e4
-@inline export const BT_FRAME_BYTES: usize = 80;
+@inline export const BT_RELATIONS: usize = 80; // u32: BT_REL_BYTES per relation (relationWords)
+@inline export const BT_NRELATIONS: usize = 84; // u32: relations
+@inline export const BT_FRAME_BYTES: usize = 88;
 
-// A comparison: u32 words cmp, then for each side kind (0 series, 1 constant), lag, and a pointer to
-// the batch's first variant in an i32[n] of series indices or an f64[n] of constants.
-@inline export const BT_ATOM_BYTES: usize = 32;
+// A relation: for each side, u32 kind (0 series, 1 constant), lag, and a pointer to the batch's first
+// variant in an i32[n] of series indices (each series preceded by NaNs, so rows before 0 read NaN)
+// or an f64[n] of constants.
+@inline export const BT_REL_BYTES: usize = 32;
 
 /** Rows per block: a block's signal bytes and the series rows it reads stay in cache. */
 @inline export const BT_BLOCK: i32 = 256;
@@ -73,88 +75,219 @@
   return base + ((<usize>a * <usize>n + <usize>j) << 3);
 }
 
-/** Scratch bytes for n variants and a frame with `atoms` comparisons and a stack of `depth`. */
-export function backtest_scratch_bytes(n: i32, atoms: i32, depth: i32): usize {
+/** Words of 64 rows per block. */
+@inline const WORDS: i32 = BT_BLOCK / 64;
+/** Per variant and block: the four signals' words (value bits), signal k's word w at (k·WORDS + w)·8. */
+@inline const SIG_BYTES: usize = <usize>(4 * WORDS) << 3;
+
+/** Scratch bytes for n variants and a frame with `relations` relations, `atoms` comparisons and a stack of `depth`. */
+export function backtest_scratch_bytes(n: i32, relations: i32, atoms: i32, depth: i32): usize {
   const B = <usize>BT_BLOCK;
-  return (<usize>BT_STATE_ARRAYS * <usize>((n + 1) & ~1) << 3) + (B << 3) + (B << 4) + 2 * B + ((B + 1) << 4) + <usize>(atoms + depth) * B;
+  return (<usize>BT_STATE_ARRAYS * <usize>((n + 1) & ~1) << 3) + (B << 3) + (B << 4) + 2 * SIG_BYTES + (<usize>WORDS << 3) +
+    (<usize>relations * 4 * <usize>WORDS << 3) + (<usize>atoms * 2 * <usize>WORDS << 3) + (<usize>depth << 4);
 }
 
-/**
- * One side of a comparison for variant j over rows t0 − 1 … t1 − 1, widened to f64 into `out`
- * (out[0] is row t0 − 1): the series value read `lag` rows back (NaN before row 0), or the constant.
- */
-function sideBlock(series: usize, kind: u32, lag: i32, ptr: usize, j: i32, t0: i32, t1: i32, out: usize): void {
-  if (kind != 0) {
-    const c = load<f64>(ptr + (<usize>j << 3));
-    for (let row = t0 - 1; row < t1; row++) store<f64>(out + (<usize>(row - t0 + 1) << 3), c);
-    return;
-  }
+/** The float32 just above x (x not NaN; +Infinity stays). */
+@inline function nextUp32(x: f32): f32 {
+  if (x == Infinity) return x;
+  if (x == 0) return reinterpret<f32>(<i32>1);
+  const b = reinterpret<i32>(x);
+  return reinterpret<f32>(x > 0 ? b + 1 : b - 1);
+}
+
+/** One side of a relation at a row, widened to f64 as the reference reads it (NaN before row 0 comes from the series' NaN prefix). */
+@inline function sideAt(series: usize, kind: u32, lag: i32, ptr: usize, j: i32, row: i32): f64 {
+  if (kind != 0) return load<f64>(ptr + (<usize>j << 3));
   const base = <usize>load<u32>(series + (<usize>load<i32>(ptr + (<usize>j << 2)) << 2));
-  let row = t0 - 1;
-  for (; row < t1 && row - lag < 0; row++) store<f64>(out + (<usize>(row - t0 + 1) << 3), NaN);
-  for (; row < t1; row++) store<f64>(out + (<usize>(row - t0 + 1) << 3), <f64>load<f32>(base + (<usize>(row - lag) << 2)));
+  return <f64>load<f32>(base + (<isize>(row - lag) << 2));
 }
 
-/** The bytes of comparison `atom` for variant j over rows t0 … t1 − 1, into `out`; `sides` holds 2 × (BT_BLOCK + 1) f64. */
-function atomBlock(io: usize, atom: usize, j: i32, t0: i32, t1: i32, out: usize, sides: usize): void {
+/**
+ * A relation between two sides of comparisons, per row: bit "gt" (left > right), "lt" (left < right)
+ * and "def" (neither side NaN), as words of 64 rows at `out` (gt, lt, def: WORDS each), then the
+ * three bits of row t0 − 1 (the carry into the block's first row) as one word. Table entry:
+ * u32 kind, lag, pointer of the left side, then of the right side (as a comparison's sides).
+ */
+function relationWords(io: usize, rel: usize, j: i32, t0: i32, t1: i32, out: usize): void {
   const series = <usize>load<u32>(io + BT_SERIES);
-  const cmp = load<u32>(atom);
-  const A = sides, Bv = sides + ((<usize>BT_BLOCK + 1) << 3);
-  sideBlock(series, load<u32>(atom + 4), load<i32>(atom + 8), <usize>load<u32>(atom + 12), j, t0, t1, A);
-  sideBlock(series, load<u32>(atom + 16), load<i32>(atom + 20), <usize>load<u32>(atom + 24), j, t0, t1, Bv);
-  const len = t1 - t0;
-  if (cmp < 2) {
-    for (let i = 0; i < len; i++) {
-      const a = load<f64>(A + (<usize>(i + 1) << 3)), b = load<f64>(Bv + (<usize>(i + 1) << 3));
-      const defined = a == a && b == b;
-      store<u8>(out + <usize>i, defined ? DEFINED | (cmp == 0 ? <u8>(a > b) : <u8>(a < b)) : 0);
-    }
-    return;
+  const kl = load<u32>(rel), ll = load<i32>(rel + 4), pl = <usize>load<u32>(rel + 8);
+  const kr = load<u32>(rel + 12), lr = load<i32>(rel + 16), pr = <usize>load<u32>(rel + 20);
+  const W = <usize>WORDS << 3;
+  for (let w = 0; w < WORDS * 3 + 1; w++) store<u64>(out + (<usize>w << 3), 0);
+  {
+    const a = sideAt(series, kl, ll, pl, j, t0 - 1), b = sideAt(series, kr, lr, pr, j, t0 - 1);
+    store<u64>(out + 3 * W, <u64>(a > b) | (<u64>(a < b) << 1) | (<u64>(a == a && b == b) << 2));
   }
-  for (let i = 0; i < len; i++) {
-    const a1 = load<f64>(A + (<usize>i << 3)), b1 = load<f64>(Bv + (<usize>i << 3));
-    const a = load<f64>(A + (<usize>(i + 1) << 3)), b = load<f64>(Bv + (<usize>(i + 1) << 3));
-    const defined = a == a && b == b && a1 == a1 && b1 == b1;
-    store<u8>(out + <usize>i, defined ? DEFINED | (cmp == 2 ? <u8>(a > b && a1 <= b1) : <u8>(a < b && a1 >= b1)) : 0);
+  const len = t1 - t0;
+  if (ASC_FEATURE_SIMD) {
+    // float32 against float32 compares exactly; a constant c (float64) becomes the float32 thresholds
+    // that give the same answers: x > c ⇔ x > down(c), x < c ⇔ x < up(c), down/up the float32 at or
+    // below / at or above c
+    let aDown = f32x4.splat(0), aUp = f32x4.splat(0), bDown = f32x4.splat(0), bUp = f32x4.splat(0);
+    let ap: usize = 0, bp: usize = 0;
+    if (kl != 0) {
+      const c = load<f64>(pl + (<usize>j << 3)), f = <f32>c;
+      aDown = f32x4.splat(<f64>f <= c ? f : -nextUp32(-f));
+      aUp = f32x4.splat(<f64>f >= c ? f : nextUp32(f));
+    } else {
+      ap = <usize>load<u32>(series + (<usize>load<i32>(pl + (<usize>j << 2)) << 2)) + (<isize>(t0 - ll) << 2);
+    }
+    if (kr != 0) {
+      const c = load<f64>(pr + (<usize>j << 3)), f = <f32>c;
+      bDown = f32x4.splat(<f64>f <= c ? f : -nextUp32(-f));
+      bUp = f32x4.splat(<f64>f >= c ? f : nextUp32(f));
+    } else {
+      bp = <usize>load<u32>(series + (<usize>load<i32>(pr + (<usize>j << 2)) << 2)) + (<isize>(t0 - lr) << 2);
+    }
+    if (kl != 0 && kr != 0) {
+      const a = load<f64>(pl + (<usize>j << 3)), b = load<f64>(pr + (<usize>j << 3));
+      for (let w = 0; w < WORDS; w++) {
+        const m: u64 = w * 64 + 64 <= len ? <u64>-1 : w * 64 >= len ? 0 : ((<u64>1 << <u64>(len - w * 64)) - 1);
+        store<u64>(out + (<usize>w << 3), a > b ? m : 0);
+        store<u64>(out + W + (<usize>w << 3), a < b ? m : 0);
+        store<u64>(out + 2 * W + (<usize>w << 3), a == a && b == b ? m : 0);
+      }
+      return;
+    }
+    for (let g = 0; g < len; g += 16) {
+      let gt: u32 = 0, lt: u32 = 0, df: u32 = 0;
+      const m0 = v128.splat<i32>(0);
+      let G0 = m0, G1 = m0, G2 = m0, G3 = m0, L0 = m0, L1 = m0, L2 = m0, L3 = m0, D0 = m0, D1 = m0, D2 = m0, D3 = m0;
+      for (let q = 0; q < 4; q++) {
+        const at = <usize>(g + q * 4) << 2;
+        let gtm: v128, ltm: v128, dfm: v128;
+        if (kl == 0 && kr == 0) {
+          const x = v128.load(ap + at), y = v128.load(bp + at);
+          gtm = f32x4.gt(x, y); ltm = f32x4.lt(x, y); dfm = v128.and(f32x4.eq(x, x), f32x4.eq(y, y));
+        } else if (kr != 0) {
+          const x = v128.load(ap + at);
+          gtm = f32x4.gt(x, bDown); ltm = f32x4.lt(x, bUp); dfm = f32x4.eq(x, x);
+        } else {
+          const y = v128.load(bp + at);
+          gtm = f32x4.lt(y, aUp); ltm = f32x4.gt(y, aDown); dfm = f32x4.eq(y, y);
+        }
+        if (q == 0) { G0 = gtm; L0 = ltm; D0 = dfm; }
+        else if (q == 1) { G1 = gtm; L1 = ltm; D1 = dfm; }
+        else if (q == 2) { G2 = gtm; L2 = ltm; D2 = dfm; }
+        else { G3 = gtm; L3 = ltm; D3 = dfm; }
+      }
+      gt = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(G0, G1), i16x8.narrow_i32x4_s(G2, G3)));
+      lt = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(L0, L1), i16x8.narrow_i32x4_s(L2, L3)));
+      df = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(D0, D1), i16x8.narrow_i32x4_s(D2, D3)));
+      // rows past the block's end were read but are not the block's
+      if (g + 16 > len) {
+        const keep: u32 = (<u32>1 << <u32>(len - g)) - 1;
+        gt &= keep; lt &= keep; df &= keep;
+      }
+      const wd = <usize>(g >> 6) << 3, sh = <u64>(g & 63);
+      store<u64>(out + wd, load<u64>(out + wd) | (<u64>gt << sh));
+      store<u64>(out + W + wd, load<u64>(out + W + wd) | (<u64>lt << sh));
+      store<u64>(out + 2 * W + wd, load<u64>(out + 2 * W + wd) | (<u64>df << sh));
+    }
+  } else {
+    for (let i = 0; i < len; i++) {
+      const a = sideAt(series, kl, ll, pl, j, t0 + i), b = sideAt(series, kr, lr, pr, j, t0 + i);
+      const wd = <usize>(i >> 6) << 3, bit = <u64>1 << <u64>(i & 63);
+      if (a > b) store<u64>(out + wd, load<u64>(out + wd) | bit);
+      if (a < b) store<u64>(out + W + wd, load<u64>(out + W + wd) | bit);
+      if (a == a && b == b) store<u64>(out + 2 * W + wd, load<u64>(out + 2 * W + wd) | bit);
+    }
   }
 }
 
 /**
- * Evaluates a signal's postfix code over a block into `out` (value bits), from the atoms' bytes at
- * `atomBytes` and a stack of `depth` block-sized buffers at `stack`.
+ * A comparison's words from its relation's: value and definedness, WORDS each, at `out`. Table entry:
+ * u32 relation, u32 kind (0 above, 1 below, 2 cross above, 3 cross below; + 4 when its sides are the
+ * relation's swapped, so that gt and lt trade places). A cross reads the row before through the
+ * relation's carry bits.
  */
-function signalBlock(code: usize, pairs: i32, atomBytes: usize, stack: usize, len: i32, out: usize, bit: u8): void {
-  let top = 0;
-  const B = <usize>BT_BLOCK;
-  for (let k = 0; k < pairs; k++) {
-    const op = load<i32>(code + (<usize>k << 3)), arg = load<i32>(code + (<usize>k << 3) + 4);
-    if (op == 0) {
-      memory.copy(stack + <usize>top * B, atomBytes + <usize>arg * B, <usize>len);
-      top++;
-    } else if (op == 3) {
-      const p = stack + <usize>(top - 1) * B;
-      for (let i = 0; i < len; i++) {
-        const x = load<u8>(p + <usize>i);
-        store<u8>(p + <usize>i, (x & DEFINED) | ((x >> 1) & ~x & VALUE));
-      }
-    } else {
-      const first = top - arg;
-      const p = stack + <usize>first * B;
-      for (let c = first + 1; c < top; c++) {
-        const q = stack + <usize>c * B;
-        for (let i = 0; i < len; i++) {
-          const x = load<u8>(p + <usize>i), y = load<u8>(q + <usize>i);
-          // all: value and definedness both AND; any: value OR, definedness AND
-          store<u8>(p + <usize>i, op == 1 ? x & y : ((x | y) & VALUE) | (x & y & DEFINED));
-        }
-      }
-      top = first + 1;
+function atomWords(atom: usize, relWords: usize, out: usize): void {
+  const W = <usize>WORDS << 3;
+  const rel = relWords + <usize>load<u32>(atom) * (<usize>(WORDS * 3 + 1) << 3);
+  const kind = load<u32>(atom + 4);
+  const swap = kind >= 4, cmp = kind & 3;
+  const gtW = rel + (swap ? W : 0), ltW = rel + (swap ? 0 : W), dfW = rel + 2 * W;
+  const carry = load<u64>(rel + 3 * W);
+  let cg: u64 = swap ? (carry >> 1) & 1 : carry & 1, cl: u64 = swap ? carry & 1 : (carry >> 1) & 1, cd: u64 = (carry >> 2) & 1;
+  for (let w = 0; w < WORDS; w++) {
+    const g = load<u64>(gtW + (<usize>w << 3)), l = load<u64>(ltW + (<usize>w << 3)), d = load<u64>(dfW + (<usize>w << 3));
+    let v: u64, def: u64;
+    if (cmp == 0) { v = g; def = d; }
+    else if (cmp == 1) { v = l; def = d; }
+    else {
+      const pd = (d << 1) | cd;
+      const pv = cmp == 2 ? (g << 1) | cg : (l << 1) | cl;
+      v = (cmp == 2 ? g : l) & pd & ~pv;
+      def = d & pd;
     }
+    store<u64>(out + (<usize>w << 3), v);
+    store<u64>(out + W + (<usize>w << 3), def);
+    cg = g >> 63; cl = l >> 63; cd = d >> 63;
   }
-  for (let i = 0; i < len; i++) {
-    const v = load<u8>(stack + <usize>i) & VALUE;
-    store<u8>(out + <usize>i, load<u8>(out + <usize>i) | (v != 0 ? bit : 0));
+}
+
+/**
+ * A signal's postfix code over the comparisons' words, one word of rows at a time, with a stack of
+ * (value, definedness) word pairs; the value words go to `out` (WORDS of them).
+ */
+function signalWords(code: usize, pairs: i32, atomW: usize, stack: usize, out: usize): void {
+  const W = <usize>WORDS << 3;
+  for (let w = 0; w < WORDS; w++) {
+    let top = 0;
+    for (let k = 0; k < pairs; k++) {
+      const op = load<i32>(code + (<usize>k << 3)), arg = load<i32>(code + (<usize>k << 3) + 4);
+      if (op == 0) {
+        const a = atomW + <usize>arg * 2 * W;
+        store<u64>(stack + (<usize>top << 4), load<u64>(a + (<usize>w << 3)));
+        store<u64>(stack + (<usize>top << 4) + 8, load<u64>(a + W + (<usize>w << 3)));
+        top++;
+      } else if (op == 3) {
+        const p = stack + (<usize>(top - 1) << 4);
+        const v = load<u64>(p), d = load<u64>(p + 8);
+        store<u64>(p, d & ~v);
+      } else {
+        const first = top - arg;
+        const p = stack + (<usize>first << 4);
+        let v = load<u64>(p), d = load<u64>(p + 8);
+        for (let c = first + 1; c < top; c++) {
+          const q = stack + (<usize>c << 4);
+          v = op == 1 ? v & load<u64>(q) : v | load<u64>(q);
+          d &= load<u64>(q + 8);
+        }
+        store<u64>(p, v);
+        store<u64>(p + 8, d);
+        top = first + 1;
+      }
+    }
+    store<u64>(out + (<usize>w << 3), load<u64>(stack));
   }
+}
+
+/** The four signals' words of variant j over a block into `sig` (absent signals: 0). */
+function signalsOf(io: usize, j: i32, t0: i32, t1: i32, work: usize, sig: usize): void {
+  const W = <usize>WORDS << 3;
+  const rels = <usize>load<u32>(io + BT_RELATIONS), nRels = load<i32>(io + BT_NRELATIONS);
+  const atoms = <usize>load<u32>(io + BT_ATOMS), nAtoms = load<i32>(io + BT_NATOMS);
+  const code = <usize>load<u32>(io + BT_CODE), signals = <usize>load<u32>(io + BT_SIGNALS);
+  const relW = work, atomW = relW + <usize>nRels * (<usize>(WORDS * 3 + 1) << 3), stack = atomW + <usize>nAtoms * 2 * W;
+  for (let r = 0; r < nRels; r++) relationWords(io, rels + <usize>r * BT_REL_BYTES, j, t0, t1, relW + <usize>r * (<usize>(WORDS * 3 + 1) << 3));
+  for (let a = 0; a < nAtoms; a++) atomWords(atoms + (<usize>a << 3), relW, atomW + <usize>a * 2 * W);
+  for (let k = 0; k < 4; k++) {
+    const pairs = load<i32>(signals + (<usize>k << 3) + 4);
+    if (pairs == 0) {
+      for (let w = 0; w < WORDS; w++) store<u64>(sig + <usize>k * W + (<usize>w << 3), 0);
+      continue;
+    }
+    signalWords(code + (<usize>load<i32>(signals + (<usize>k << 3)) << 3), pairs, atomW, stack, sig + <usize>k * W);
+  }
+}
+
+/** The signal bits of row i of a block (bit k: signal k). */
+@inline function bitsAt(sig: usize, i: i32): i32 {
+  const wd = <usize>(i >> 6) << 3, sh = <u64>(i & 63);
+  const W = <usize>WORDS << 3;
+  return <i32>((load<u64>(sig + wd) >> sh) & 1) | (<i32>((load<u64>(sig + W + wd) >> sh) & 1) << 1) |
+    (<i32>((load<u64>(sig + 2 * W + wd) >> sh) & 1) << 2) | (<i32>((load<u64>(sig + 3 * W + wd) >> sh) & 1) << 3);
 }
 
 /** The target position after a decision (the reference's `decide`). */
@@ -183,7 +316,7 @@ function closeTrade(s: usize, n: i32, j: i32, e: f64, entryE: f64): void {
  * row's close / previous valid close − 1. The state lives in locals for the block; trade sums
  * (rare) are counted in scratch by closeTrade.
  */
-function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sig: usize, gain: usize): void {
+function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, base: i32, sig: usize, gain: usize): void {
   const close = <usize>load<u32>(io + BT_CLOSE), open = <usize>load<u32>(io + BT_OPEN);
   const valid = <usize>load<u32>(io + BT_VALID), inv = <usize>load<u32>(io + BT_INV);
   const side = load<u32>(io + BT_SIDE), atClose = load<u32>(io + BT_FILL) == 1;
@@ -234,7 +367,7 @@ function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sig: usi
       // mark: R is the previous valid close unless the position was entered since, so the quotient
       // close / R − 1 is then the block's shared gain (the same division, done once per row)
       if (p != 0) {
-        const g = refPrev ? load<f64>(gain + (<usize>(row - t0) << 3)) : c / ref - 1;
+        const g = refPrev ? load<f64>(gain + (<usize>(row - base) << 3)) : c / ref - 1;
         factor = 1 + p * g;
         e = e * factor;
         ref = c;
@@ -251,7 +384,7 @@ function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sig: usi
       }
       move = false;
       if (!ruined) {
-        const d = decide(p, <i32>load<u8>(sig + <usize>(row - t0)), side);
+        const d = decide(p, bitsAt(sig, row - base), side);
         if (atClose) {
           move = d != p;
           target = d;
@@ -285,22 +418,6 @@ function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sig: usi
   store<f64>(st(s, n, S_ENTRY_E, j), entryE);
 }
 
-/** The signal bits of variant j over a block into `sig`: each comparison's bytes, then each signal's code. */
-function signalsOf(io: usize, j: i32, t0: i32, t1: i32, work: usize, depth: i32, sig: usize): void {
-  const B = <usize>BT_BLOCK, len = t1 - t0;
-  const atoms = <usize>load<u32>(io + BT_ATOMS), nAtoms = load<i32>(io + BT_NATOMS);
-  const code = <usize>load<u32>(io + BT_CODE), signals = <usize>load<u32>(io + BT_SIGNALS);
-  const sides = work, atomBytes = sides + ((B + 1) << 4), stack = atomBytes + <usize>nAtoms * B;
-  for (let a = 0; a < nAtoms; a++) atomBlock(io, atoms + <usize>a * BT_ATOM_BYTES, j, t0, t1, atomBytes + <usize>a * B, sides);
-  memory.fill(sig, 0, <usize>len);
-  for (let k = 0; k < 4; k++) {
-    const pairs = load<i32>(signals + (<usize>k << 3) + 4);
-    if (pairs == 0) continue;
-    const start = load<i32>(signals + (<usize>k << 3));
-    signalBlock(code + (<usize>start << 3), pairs, atomBytes, stack, len, sig, <u8>(<u32>1 << <u32>k));
-  }
-}
-
 /**
  * The signal bits that would change variant j's position (its watch): entries when flat (those the
  * side allows), the exit of the open side, none once ruined. A bar whose bits miss the watch, with no
@@ -311,6 +428,20 @@ function signalsOf(io: usize, j: i32, t0: i32, t1: i32, work: usize, depth: i32,
   const p = load<f64>(st(s, n, S_POS, j));
   if (p == 0) return (side != 1 ? SIG_LONG_ENTRY : 0) | (side != 0 ? SIG_SHORT_ENTRY : 0);
   return p > 0 ? SIG_LONG_EXIT : SIG_SHORT_EXIT;
+}
+
+/** The rows of a block where either lane's signal bits meet its watch, as WORDS words at `ev`. */
+function eventWords(sigA: usize, watchA: i32, sigB: usize, watchB: i32, ev: usize): void {
+  const W = <usize>WORDS << 3;
+  for (let w = 0; w < WORDS; w++) {
+    let x: u64 = 0;
+    for (let k = 0; k < 4; k++) {
+      const at = <usize>k * W + (<usize>w << 3);
+      if ((watchA >> k) & 1) x |= load<u64>(sigA + at);
+      if ((watchB >> k) & 1) x |= load<u64>(sigB + at);
+    }
+    store<u64>(ev + (<usize>w << 3), x);
+  }
 }
 
 /** Variant j's next valid bar needs the full row logic: a fill pending, or a mark against an entry price. */
@@ -327,7 +458,7 @@ function signalsOf(io: usize, j: i32, t0: i32, t1: i32, work: usize, depth: i32,
  * factor − 1. Any other bar runs the scalar row logic (runRows) for both lanes, from the same
  * state, so the two paths give the same bits.
  */
-function runPair(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sigA: usize, sigB: usize, gain: usize, fl: usize): void {
+function runPair(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sigA: usize, sigB: usize, gain: usize, fl: usize, ev: usize): void {
   const valid = <usize>load<u32>(io + BT_VALID), inv = <usize>load<u32>(io + BT_INV);
   const side = load<u32>(io + BT_SIDE), atClose = load<u32>(io + BT_FILL) == 1;
   const one = f64x2.splat(1.0), zero = f64x2.splat(0.0);
@@ -336,12 +467,12 @@ function runPair(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sigA: us
   let PEAK = v128.load(st(s, n, S_PEAK, j)), TROUGH = v128.load(st(s, n, S_TROUGH, j));
   let P = v128.load(st(s, n, S_POS, j));
   let isLong = f64x2.gt(P, zero), isShort = f64x2.lt(P, zero), inPos = v128.or(isLong, isShort);
-  let watchA = watchOf(s, n, j, side), watchB = watchOf(s, n, j + 1, side);
+  eventWords(sigA, watchOf(s, n, j, side), sigB, watchOf(s, n, j + 1, side), ev);
   let slow = slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose);
   for (let row = t0; row < t1; row++) {
     if (load<u8>(valid + <usize>row) == 0) continue;
     const i = <usize>(row - t0);
-    let full = slow || ((<i32>load<u8>(sigA + i) & watchA) | (<i32>load<u8>(sigB + i) & watchB)) != 0;
+    let full = slow || ((load<u64>(ev + ((i >> 6) << 3)) >> <u64>(i & 63)) & 1) != 0;
     let factor = zero, e2 = zero;
     if (!full) {
       factor = v128.bitselect(v128.load64_splat(fl + (i << 4)), v128.bitselect(v128.load64_splat(fl + (i << 4) + 8), one, isShort), isLong);
@@ -353,14 +484,14 @@ function runPair(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sigA: us
       v128.store(st(s, n, A_EQUITY, j), E); v128.store(st(s, n, A_MEAN, j), MEAN); v128.store(st(s, n, A_M2, j), M2);
       v128.store(st(s, n, A_DOWN2, j), DOWN2); v128.store(st(s, n, A_MAXDD, j), MAXDD); v128.store(st(s, n, A_EXPOSED, j), EXPOSED);
       v128.store(st(s, n, S_PEAK, j), PEAK); v128.store(st(s, n, S_TROUGH, j), TROUGH);
-      runRows(io, s, n, j, row, row + 1, sigA + i, gain + (i << 3));
-      runRows(io, s, n, j + 1, row, row + 1, sigB + i, gain + (i << 3));
+      runRows(io, s, n, j, row, row + 1, t0, sigA, gain);
+      runRows(io, s, n, j + 1, row, row + 1, t0, sigB, gain);
       E = v128.load(st(s, n, A_EQUITY, j)); MEAN = v128.load(st(s, n, A_MEAN, j)); M2 = v128.load(st(s, n, A_M2, j));
       DOWN2 = v128.load(st(s, n, A_DOWN2, j)); MAXDD = v128.load(st(s, n, A_MAXDD, j)); EXPOSED = v128.load(st(s, n, A_EXPOSED, j));
       PEAK = v128.load(st(s, n, S_PEAK, j)); TROUGH = v128.load(st(s, n, S_TROUGH, j));
       P = v128.load(st(s, n, S_POS, j));
       isLong = f64x2.gt(P, zero); isShort = f64x2.lt(P, zero); inPos = v128.or(isLong, isShort);
-      watchA = watchOf(s, n, j, side); watchB = watchOf(s, n, j + 1, side);
+      eventWords(sigA, watchOf(s, n, j, side), sigB, watchOf(s, n, j + 1, side), ev);
       slow = slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose);
       continue;
     }
@@ -395,13 +526,13 @@ function runPair(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sigA: us
 export function backtest(io: usize, n: i32, scratch: usize): void {
   const first = load<i32>(io + BT_FIRST), end = load<i32>(io + BT_END);
   const close = <usize>load<u32>(io + BT_CLOSE), valid = <usize>load<u32>(io + BT_VALID);
-  const depth = load<i32>(io + BT_DEPTH);
   const np = (n + 1) & ~1;
   const B = <usize>BT_BLOCK;
   const gain = scratch + (<usize>BT_STATE_ARRAYS * <usize>np << 3);
   const fl = gain + (B << 3);
-  const sigA = fl + (B << 4), sigB = sigA + B;
-  const work = sigB + B;
+  const sigA = fl + (B << 4), sigB = sigA + SIG_BYTES;
+  const ev = sigB + SIG_BYTES;
+  const work = ev + (<usize>WORDS << 3);
   for (let j = 0; j < np; j++) {
     for (let a = 0; a < BT_STATE_ARRAYS; a++) store<f64>(st(scratch, np, a, j), 0);
     store<f64>(st(scratch, np, A_EQUITY, j), 1);
@@ -424,14 +555,14 @@ export function backtest(io: usize, n: i32, scratch: usize): void {
     }
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < np; j += 2) {
-        signalsOf(io, j, t0, t1, work, depth, sigA);
-        signalsOf(io, j + 1, t0, t1, work, depth, sigB);
-        runPair(io, scratch, np, j, t0, t1, sigA, sigB, gain, fl);
+        signalsOf(io, j, t0, t1, work, sigA);
+        signalsOf(io, j + 1, t0, t1, work, sigB);
+        runPair(io, scratch, np, j, t0, t1, sigA, sigB, gain, fl, ev);
       }
     } else {
       for (let j = 0; j < n; j++) {
-        signalsOf(io, j, t0, t1, work, depth, sigA);
-        runRows(io, scratch, np, j, t0, t1, sigA, gain);
+        signalsOf(io, j, t0, t1, work, sigA);
+        runRows(io, scratch, np, j, t0, t1, t0, sigA, gain);
       }
     }
   }

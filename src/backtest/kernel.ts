@@ -7,7 +7,7 @@ import { MAX_PAGES, PAGE } from '../compute/plan.js';
 import { elementIndex } from '../compute/kernels.js';
 import { reclaimBeforeAllocating } from '../compute/reclaim.js';
 import { ComputeBudgetExceeded } from '../errors.js';
-import { ACC_COUNT, type BarInputs, type Execution, type StrategyProgram } from './program.js';
+import { ACC_COUNT, type AtomSide, type BarInputs, type Execution, type StrategyProgram } from './program.js';
 import { SIGNAL_NAMES } from '../strategies/types.js';
 
 /** Frame offsets in bytes, as assembly/backtest.ts declares them (BT_*). */
@@ -26,13 +26,17 @@ export const BT_FRAME = Object.freeze({
   side: 44,
   fill: 48,
   acc: 52,
-  depth: 56,
   fee: 64,
   slip: 72,
-  bytes: 80,
+  relations: 80,
+  nRelations: 84,
+  bytes: 88,
 });
-/** Bytes of one comparison in the kernel's table. */
-export const BT_ATOM_BYTES = 32;
+/** Bytes of one relation and of one comparison in the kernel's tables. */
+export const BT_REL_BYTES = 32;
+export const BT_ATOM_BYTES = 8;
+/** Rows of 64 per word of signal bits: a block is BT_BLOCK / 64 words. */
+const WORDS = 4;
 /** Rows per block (assembly/backtest.ts BT_BLOCK) and state arrays of n f64 per variant (BT_STATE_ARRAYS). */
 export const BT_BLOCK = 256;
 export const BT_STATE_ARRAYS = 19;
@@ -52,9 +56,47 @@ export function stackDepth(code: Int32Array): number {
 }
 
 /** As assembly/backtest.ts backtest_scratch_bytes: state arrays of n rounded up to even, then the block tables. */
-function scratchBytes(n: number, atoms: number, depth: number): number {
+function scratchBytes(n: number, relations: number, atoms: number, depth: number): number {
   const B = BT_BLOCK;
-  return BT_STATE_ARRAYS * (n + (n & 1)) * 8 + B * 8 + B * 16 + 2 * B + (B + 1) * 16 + (atoms + depth) * B;
+  const sig = 4 * WORDS * 8;
+  return BT_STATE_ARRAYS * (n + (n & 1)) * 8 + B * 8 + B * 16 + 2 * sig + WORDS * 8 + relations * 4 * WORDS * 8 + atoms * 2 * WORDS * 8 + depth * 16;
+}
+
+/**
+ * The comparisons' distinct side pairs ("relations": one pass of compares serves every comparison on
+ * the same two sides, in either order) and, per comparison, its relation and kind (+ 4 when swapped).
+ */
+export function relationsOf(program: StrategyProgram): { relations: (readonly [AtomSide, AtomSide])[]; atoms: (readonly [number, number])[] } {
+  const same = (a: AtomSide, b: AtomSide): boolean =>
+    a.kind === b.kind &&
+    (a.kind === 'series'
+      ? a.lag === (b as typeof a).lag && sameArray(a.series, (b as typeof a).series)
+      : sameArray(a.value, (b as Extract<AtomSide, { kind: 'const' }>).value));
+  const relations: (readonly [AtomSide, AtomSide])[] = [];
+  const atoms = program.atoms.map((atom) => {
+    for (let r = 0; r < relations.length; r++) {
+      const [l, rt] = relations[r]!;
+      if (same(l, atom.left) && same(rt, atom.right)) return [r, atom.cmp] as const;
+      if (same(l, atom.right) && same(rt, atom.left)) return [r, atom.cmp + 4] as const;
+    }
+    relations.push([atom.left, atom.right]);
+    return [relations.length - 1, atom.cmp] as const;
+  });
+  return { relations, atoms };
+}
+
+function sameArray(a: Int32Array | Float64Array, b: Int32Array | Float64Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/** NaN floats before each series: a read `lag` rows before row 0 (or the row before it, for a cross) finds NaN. */
+function nanPrefix(program: StrategyProgram): number {
+  let lag = 0;
+  for (const a of program.atoms) for (const s of [a.left, a.right]) if (s.kind === 'series') lag = Math.max(lag, s.lag);
+  return Math.ceil((lag + 1) / 4) * 4;
 }
 
 const align = (x: number): number => Math.ceil(x / 64) * 64;
@@ -68,15 +110,19 @@ export interface StageALayout {
   readonly valid: number;
   readonly inv: number;
   readonly seriesTable: number;
+  /** Each series' row 0 (a NaN prefix of `prefix` floats stands before it). */
   readonly series: readonly number[];
-  readonly atoms: number;
-  /** Per atom: the offsets of the left and right per-variant arrays (all variants). */
+  readonly prefix: number;
+  readonly relations: number;
+  /** Per relation: the offsets of its left and right per-variant arrays (all variants, and one past). */
   readonly sides: readonly (readonly [number, number])[];
+  readonly relationSides: readonly (readonly [AtomSide, AtomSide])[];
+  readonly atoms: number;
+  readonly atomTable: readonly (readonly [number, number])[];
   readonly code: number;
   readonly signals: number;
   readonly acc: number;
   readonly scratch: number;
-  readonly depth: number;
 }
 
 /** Lays out the memory for a program over t rows with batches of at most `batch` variants. */
@@ -93,20 +139,43 @@ export function stageALayout(program: StrategyProgram, t: number, batch: number)
   const inv = take(t * 8);
   const valid = take(t);
   const seriesTable = take(program.series.length * 4);
-  const series = program.series.map(() => take(t * 4));
-  const atoms = take(program.atoms.length * BT_ATOM_BYTES);
+  const prefix = nanPrefix(program);
+  // + 16 bytes after each series: the last block's groups of four rows read up to three past the end
+  const series = program.series.map(() => take((prefix + t) * 4 + 16) + prefix * 4);
+  const { relations: relationSides, atoms: atomTable } = relationsOf(program);
+  const relations = take(relationSides.length * BT_REL_BYTES);
   const V = program.variants;
   // one entry past the last variant: the padding lane of an odd batch reads it
-  const sides = program.atoms.map(
-    (a) => [take((V + 1) * (a.left.kind === 'series' ? 4 : 8)), take((V + 1) * (a.right.kind === 'series' ? 4 : 8))] as const,
+  const sides = relationSides.map(
+    ([l, r]) => [take((V + 1) * (l.kind === 'series' ? 4 : 8)), take((V + 1) * (r.kind === 'series' ? 4 : 8))] as const,
   );
+  const atoms = take(atomTable.length * BT_ATOM_BYTES);
   const codeLength = SIGNAL_NAMES.reduce((s, k) => s + (program.signals[k]?.length ?? 0), 0);
   const code = take(codeLength * 4);
   const signals = take(8 * 4);
   const depth = Math.max(1, ...SIGNAL_NAMES.map((k) => (program.signals[k] ? stackDepth(program.signals[k]!) : 0)));
   const acc = take(ACC_COUNT * batch * 8);
-  const scratch = take(scratchBytes(batch, program.atoms.length, depth));
-  return { bytes: off, frame, open, close, valid, inv, seriesTable, series, atoms, sides, code, signals, acc, scratch, depth };
+  const scratch = take(scratchBytes(batch, relationSides.length, atomTable.length, depth));
+  return {
+    bytes: off,
+    frame,
+    open,
+    close,
+    valid,
+    inv,
+    seriesTable,
+    series,
+    prefix,
+    relations,
+    sides,
+    relationSides,
+    atoms,
+    atomTable,
+    code,
+    signals,
+    acc,
+    scratch,
+  };
 }
 
 /** A memory for the layout, refused with ComputeBudgetExceeded past the 4 GiB of one wasm32 memory. */
@@ -134,15 +203,8 @@ export function stageAMemory(layout: StageALayout, t: number, program: StrategyP
   return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
 }
 
-/** Writes everything but the accumulators and scratch: bar tables, series, comparisons, signals, frame. */
-export function writeStageA(
-  memory: WebAssembly.Memory,
-  L: StageALayout,
-  program: StrategyProgram,
-  bars: BarInputs,
-  inv: Float64Array,
-  exec: Execution,
-): void {
+/** Writes everything but the accumulators and scratch: bar tables, series, relations, comparisons, signals, frame. */
+export function writeStageA(memory: WebAssembly.Memory, L: StageALayout, program: StrategyProgram, bars: BarInputs, inv: Float64Array, exec: Execution): void {
   const buf = memory.buffer;
   const t = bars.t;
   new Float64Array(buf, L.open, t).set(bars.open);
@@ -153,24 +215,30 @@ export function writeStageA(
   const i32 = new Int32Array(buf);
   program.series.forEach((_, k) => {
     u32[elementIndex(L.seriesTable, 4) + k] = L.series[k]!;
+    new Float32Array(buf, L.series[k]! - L.prefix * 4, L.prefix).fill(Number.NaN);
     new Float32Array(buf, L.series[k]!, t).set(bars.series[k]!);
   });
-  program.atoms.forEach((atom, k) => {
-    const at = elementIndex(L.atoms + k * BT_ATOM_BYTES, 4);
-    u32[at] = atom.cmp;
-    [atom.left, atom.right].forEach((side, s) => {
+  const V = program.variants;
+  L.relationSides.forEach((pair, k) => {
+    const at = elementIndex(L.relations + k * BT_REL_BYTES, 4);
+    pair.forEach((side, s) => {
       const arr = L.sides[k]![s]!;
-      u32[at + 1 + s * 3] = side.kind === 'series' ? 0 : 1;
-      i32[at + 2 + s * 3] = side.kind === 'series' ? side.lag : 0;
-      const V = program.variants;
+      u32[at + s * 3] = side.kind === 'series' ? 0 : 1;
+      i32[at + 1 + s * 3] = side.kind === 'series' ? side.lag : 0;
       if (side.kind === 'series') {
-        new Int32Array(buf, arr, V + 1).set(side.series);
-        new Int32Array(buf, arr, V + 1)[V] = side.series[V - 1]!;
+        const view = new Int32Array(buf, arr, V + 1);
+        view.set(side.series);
+        view[V] = side.series[V - 1]!;
       } else {
-        new Float64Array(buf, arr, V + 1).set(side.value);
-        new Float64Array(buf, arr, V + 1)[V] = side.value[V - 1]!;
+        const view = new Float64Array(buf, arr, V + 1);
+        view.set(side.value);
+        view[V] = side.value[V - 1]!;
       }
     });
+  });
+  L.atomTable.forEach(([rel, kind], k) => {
+    u32[elementIndex(L.atoms + k * BT_ATOM_BYTES, 4)] = rel;
+    u32[elementIndex(L.atoms + k * BT_ATOM_BYTES, 4) + 1] = kind;
   });
   let pair = 0;
   SIGNAL_NAMES.forEach((name, k) => {
@@ -183,21 +251,25 @@ export function writeStageA(
     }
   });
   const f = elementIndex(L.frame, 4);
-  u32[f + BT_FRAME.first / 4] = bars.first;
-  u32[f + BT_FRAME.end / 4] = bars.end;
-  u32[f + BT_FRAME.open / 4] = L.open;
-  u32[f + BT_FRAME.close / 4] = L.close;
-  u32[f + BT_FRAME.valid / 4] = L.valid;
-  u32[f + BT_FRAME.inv / 4] = L.inv;
-  u32[f + BT_FRAME.series / 4] = L.seriesTable;
-  u32[f + BT_FRAME.atoms / 4] = L.atoms;
-  u32[f + BT_FRAME.nAtoms / 4] = program.atoms.length;
-  u32[f + BT_FRAME.code / 4] = L.code;
-  u32[f + BT_FRAME.signals / 4] = L.signals;
-  u32[f + BT_FRAME.side / 4] = SIDES[exec.side];
-  u32[f + BT_FRAME.fill / 4] = exec.fill === 'close' ? 1 : 0;
-  u32[f + BT_FRAME.acc / 4] = L.acc;
-  u32[f + BT_FRAME.depth / 4] = L.depth;
+  const slots: readonly [number, number][] = [
+    [BT_FRAME.first, bars.first],
+    [BT_FRAME.end, bars.end],
+    [BT_FRAME.open, L.open],
+    [BT_FRAME.close, L.close],
+    [BT_FRAME.valid, L.valid],
+    [BT_FRAME.inv, L.inv],
+    [BT_FRAME.series, L.seriesTable],
+    [BT_FRAME.atoms, L.atoms],
+    [BT_FRAME.nAtoms, L.atomTable.length],
+    [BT_FRAME.code, L.code],
+    [BT_FRAME.signals, L.signals],
+    [BT_FRAME.side, SIDES[exec.side]],
+    [BT_FRAME.fill, exec.fill === 'close' ? 1 : 0],
+    [BT_FRAME.acc, L.acc],
+    [BT_FRAME.relations, L.relations],
+    [BT_FRAME.nRelations, L.relationSides.length],
+  ];
+  for (const [slot, value] of slots) u32[f + slot / 4] = value;
   const f64 = new Float64Array(buf);
   f64[elementIndex(L.frame + BT_FRAME.fee, 8)] = exec.fee_bps / 1e4;
   f64[elementIndex(L.frame + BT_FRAME.slip, 8)] = exec.slippage_bps / 1e4;
@@ -207,7 +279,7 @@ export type BacktestFn = (io: number, n: number, scratch: number) => void;
 
 /**
  * Runs variants [start, end) and returns their accumulators (ACC_COUNT arrays of end − start):
- * points each comparison's per-variant arrays at the batch's first variant, then calls the kernel.
+ * points each relation's per-variant arrays at the batch's first variant, then calls the kernel.
  */
 export function runStageABatch(
   exports: Record<string, unknown>,
@@ -218,10 +290,10 @@ export function runStageABatch(
   end: number,
 ): Float64Array {
   const u32 = new Uint32Array(memory.buffer);
-  program.atoms.forEach((atom, k) => {
-    const at = elementIndex(L.atoms + k * BT_ATOM_BYTES, 4);
-    [atom.left, atom.right].forEach((side, s) => {
-      u32[at + 3 + s * 3] = L.sides[k]![s]! + start * (side.kind === 'series' ? 4 : 8);
+  L.relationSides.forEach((pair, k) => {
+    const at = elementIndex(L.relations + k * BT_REL_BYTES, 4);
+    pair.forEach((side, s) => {
+      u32[at + 2 + s * 3] = L.sides[k]![s]! + start * (side.kind === 'series' ? 4 : 8);
     });
   });
   const n = end - start;
