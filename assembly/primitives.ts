@@ -6,7 +6,7 @@
 // ---------------------------------------------------------------- EWMA: the first valid x seeds, NaN resets
 
 /** y = isNaN(y) ? x : (a·x) + (b·y); a NaN x makes y NaN (reset). b = 1 − a. */
-import { CANON_NAN, CHUNK, narrowFinite, store4 } from './lanes';
+import { CANON_NAN, CHUNK, cell, narrowFinite, st1, store4 } from './lanes';
 
 @inline export function ewma1(y: f64, x: f64, a: f64, b: f64): f64 {
   return y != y ? x : a * x + b * y;
@@ -225,6 +225,127 @@ import { CANON_NAN, CHUNK, narrowFinite, store4 } from './lanes';
 /** Address of bar i's slot (any i, masked; callers mask out bars before the series start). */
 @inline export function ringAt(ring: usize, mask: i32, i: i32): usize {
   return ring + (<usize>(i & mask) << 3);
+}
+
+/** Two lanes' outgoing terms from a shared ring: lane k reads bar i − w_k. */
+@inline export function ringGather2(ring: usize, mask: i32, i: i32, w0: i32, w1: i32): v128 {
+  return f64x2.replace_lane(f64x2.splat(load<f64>(ringAt(ring, mask, i - w0))), 1, load<f64>(ringAt(ring, mask, i - w1)));
+}
+
+// ---------------------------------------------------------------- two window sums over shared rings (structure.zscore, volume.mfi)
+// One time chunk of a kernel whose variants differ only in the window n and keep two sums A and B
+// (the shared-series ROLLSUM above) of terms read from rings: per bar, each sum adds its entering term,
+// subtracts its leaving one (leaving2 / leaving1) and is reset by its non-zero age (resetAged2 /
+// resetAged1); a finisher, chosen by the compile-time constant `fin`, then gives the output, NaN where
+// the window is not full and NaN-free (ageNaN < n). Blocks of four variants (two f64x2 per sum) keep
+// the sums in registers along the chunk; the variants left over (all of them in the scalar build) run
+// the same operations one lane at a time. Scratch arrays (seedWindowSums): cA, cB the sums, cN the
+// window as f64, cW as i32.
+//   FIN_ZSCORE: A = ROLLSUM(x), B = ROLLSUM(x·x) of ring A's terms x (the square computed from the
+//     entering and the leaving term, as ROLLVAR's Q), both reset by ageA (ROLLVAR resets S and Q
+//     together; ringB and ageB are unused). m = A / n, V = (B / n) − (m·m) without
+//     ROLLVAR's clamp of (−1e−12, 0) to 0: zscore = (x − m) / sqrt(V) is NaN for every V <= 0 (the guard
+//     on V == 0, the sqrt of a negative), clamped or not, so the output is the same.
+//   FIN_MFI: A = ROLLSUM(POS) of ring A reset by ageA, B = ROLLSUM(NEG) of ring B reset by ageB;
+//     mfi = 100 where B == 0, else 100 − (100 / (1 + (A / B))).
+// The lanes store through st4masked, whose mask holds every NaN output: on a valid window zscore is
+// finite where V > 0 and mfi is a number.
+
+@inline export const FIN_ZSCORE: i32 = 0;
+@inline export const FIN_MFI: i32 = 1;
+
+@inline function mfi1(sp: f64, sn: f64): f64 {
+  return sn == 0 ? 100.0 : 100.0 - (100.0 / (1.0 + (sp / sn)));
+}
+
+@inline function mfi2(sp: v128, sn: v128): v128 {
+  const r = f64x2.sub(f64x2.splat(100.0), f64x2.div(f64x2.splat(100.0), f64x2.add(one2(), f64x2.div(sp, sn))));
+  return v128.bitselect(f64x2.splat(100.0), r, f64x2.eq(sn, f64x2.splat(0.0)));
+}
+
+@inline export function twoWindowSums(
+  scratch: usize, n: i32, cA: i32, cB: i32, cN: i32, cW: i32, ringA: usize, ringB: usize, mask: i32,
+  ageNaN: usize, ageA: usize, ageB: usize, out: usize, t0: i32, t1: i32, tStride: usize, vStride: usize, fin: i32,
+): void {
+  const zs = fin == FIN_ZSCORE;
+  let full = 0;
+  if (ASC_FEATURE_SIMD) {
+    full = n & ~3;
+    for (let j = 0; j < full; j += 4) {
+      const nfA = v128.load(cell(scratch, n, cN, j)), nfB = v128.load(cell(scratch, n, cN, j + 2));
+      const w0 = load<i32>(cell(scratch, n, cW, j)), w1 = load<i32>(cell(scratch, n, cW, j + 1));
+      const w2 = load<i32>(cell(scratch, n, cW, j + 2)), w3 = load<i32>(cell(scratch, n, cW, j + 3));
+      let aA = v128.load(cell(scratch, n, cA, j)), aB = v128.load(cell(scratch, n, cA, j + 2));
+      let bA = v128.load(cell(scratch, n, cB, j)), bB = v128.load(cell(scratch, n, cB, j + 2));
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      let tf = f64x2.splat(<f64>t0);   // the bar index in f64 lanes, counted rather than converted
+      for (let i = t0; i < t1; i++) {
+        const at = <usize>(i - t0) << 3;
+        const xs = load<f64>(ringAt(ringA, mask, i));
+        const x = f64x2.splat(xs);
+        const uA = leaving2(ringGather2(ringA, mask, i, w0, w1), tf, nfA), uB = leaving2(ringGather2(ringA, mask, i, w2, w3), tf, nfB);
+        aA = f64x2.sub(f64x2.add(aA, x), uA); aB = f64x2.sub(f64x2.add(aB, x), uB);
+        if (zs) {
+          const xx = f64x2.splat(xs * xs);
+          bA = f64x2.sub(f64x2.add(bA, xx), f64x2.mul(uA, uA)); bB = f64x2.sub(f64x2.add(bB, xx), f64x2.mul(uB, uB));
+        } else {
+          const y = f64x2.splat(load<f64>(ringAt(ringB, mask, i)));
+          bA = f64x2.sub(f64x2.add(bA, y), leaving2(ringGather2(ringB, mask, i, w0, w1), tf, nfA));
+          bB = f64x2.sub(f64x2.add(bB, y), leaving2(ringGather2(ringB, mask, i, w2, w3), tf, nfB));
+        }
+        const gA = f64x2.splat(load<f64>(ageA + at)), gB = zs ? gA : f64x2.splat(load<f64>(ageB + at));
+        aA = resetAged2(aA, gA, nfA); aB = resetAged2(aB, gA, nfB);
+        bA = resetAged2(bA, gB, nfA); bB = resetAged2(bB, gB, nfB);
+        const aN = f64x2.splat(load<f64>(ageNaN + at));
+        let nanA = f64x2.lt(aN, nfA), nanB = f64x2.lt(aN, nfB);
+        let rA: v128, rB: v128;
+        if (zs) {
+          const mA = f64x2.div(aA, nfA), mB = f64x2.div(aB, nfB);
+          const vrA = f64x2.sub(f64x2.div(bA, nfA), f64x2.mul(mA, mA)), vrB = f64x2.sub(f64x2.div(bB, nfB), f64x2.mul(mB, mB));
+          rA = f64x2.div(f64x2.sub(x, mA), f64x2.sqrt(vrA)); rB = f64x2.div(f64x2.sub(x, mB), f64x2.sqrt(vrB));
+          const zero = f64x2.splat(0.0);
+          nanA = v128.or(nanA, f64x2.le(vrA, zero)); nanB = v128.or(nanB, f64x2.le(vrB, zero));
+        } else {
+          rA = mfi2(aA, bA); rB = mfi2(aB, bB);
+        }
+        st4masked(o, vStride, rA, rB, nanA, nanB);
+        o += tStride;
+        tf = f64x2.add(tf, one2());
+      }
+      v128.store(cell(scratch, n, cA, j), aA); v128.store(cell(scratch, n, cA, j + 2), aB);
+      v128.store(cell(scratch, n, cB, j), bA); v128.store(cell(scratch, n, cB, j + 2), bB);
+    }
+  }
+  for (let j = full; j < n; j++) {
+    const nf = load<f64>(cell(scratch, n, cN, j));
+    const w = load<i32>(cell(scratch, n, cW, j));
+    let a = load<f64>(cell(scratch, n, cA, j)), b = load<f64>(cell(scratch, n, cB, j));
+    let o = out + <usize>j * vStride + <usize>t0 * tStride;
+    let tf = <f64>t0;
+    for (let i = t0; i < t1; i++) {
+      const at = <usize>(i - t0) << 3;
+      const x = load<f64>(ringAt(ringA, mask, i));
+      const u = leaving1(load<f64>(ringAt(ringA, mask, i - w)), tf, nf);
+      a = (a + x) - u;
+      if (zs) b = (b + x * x) - u * u;
+      else b = (b + load<f64>(ringAt(ringB, mask, i))) - leaving1(load<f64>(ringAt(ringB, mask, i - w)), tf, nf);
+      const gA = load<f64>(ageA + at);
+      a = resetAged1(a, gA, nf);
+      b = resetAged1(b, zs ? gA : load<f64>(ageB + at), nf);
+      let r: f64;
+      if (zs) {
+        const m = a / nf;
+        const vr = b / nf - m * m;
+        r = vr <= 0 ? NaN : (x - m) / Math.sqrt(vr);
+      } else {
+        r = mfi1(a, b);
+      }
+      st1(o, validAged1(r, load<f64>(ageNaN + at), nf));
+      o += tStride;
+      tf += 1.0;
+    }
+    store<f64>(cell(scratch, n, cA, j), a); store<f64>(cell(scratch, n, cB, j), b);
+  }
 }
 
 // ---------------------------------------------------------------- ROLLMAX / ROLLMIN / AGE_MAX / AGE_MIN deques (per-variant series: stoch_rsi)

@@ -11,9 +11,7 @@ import {
   CANDLE_ATR_A, CANDLE_ATR_ARRAYS, CANDLE_ATR_B, CANDLE_ATR_Y, DIST_ARRAYS, DIST_ATR, DIST_EMA, DIST_EMA_A, DIST_EMA_B, DIST_RMA_A,
   DIST_RMA_B, ZSCORE_ARRAYS, ZSCORE_N, ZSCORE_Q, ZSCORE_S, ZSCORE_W,
 } from './scratch';
-import {
-  NO_NZ, ewma1, ewma2, leaving1, leaving2, one2, resetAged1, resetAged2, ringAt, ringSlots, st4masked, validAged1,
-} from './primitives';
+import { FIN_ZSCORE, NO_NZ, ewma1, ewma2, ringAt, ringSlots, twoWindowSums } from './primitives';
 import { trueRangeAt } from './volatility';
 
 /** x / d, NaN where d == ±0. */
@@ -224,7 +222,8 @@ export function distance_to_ma_norm(io: usize, t: i32, n: i32, params: usize, tS
 // window), V < 0 (sqrt) or the window holds a NaN; warm-up n − 1. The source is shared: once per
 // chunk it goes into a ring (NaN as +0.0) with its ages (primitives.ts, shared-series ROLLVAR), so a
 // lane keeps only S and Q. The ring's value is src[t] itself wherever the output is valid (a NaN
-// source bar makes the window invalid). SIMD: blocks of four variants (two f64x2), state in registers.
+// source bar makes the window invalid). The bar loop over the variants is twoWindowSums (primitives.ts,
+// FIN_ZSCORE): S and Q from the one ring, both reset by the non-zero age, V without ROLLVAR's clamp.
 // Scratch: ZSCORE_ARRAYS arrays of n f64 (S, Q, n, n as i32), the source ring, then 2 × CHUNK f64 of ages (NaN,
 // non-zero). The integer windows are stored, not converted in the loop: V8 would sink the conversion
 // into the time loop, and its cvtsi2sd merges a register the loop writes last, chaining the steps.
@@ -237,8 +236,6 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
   const ageNaN = xR + (<usize>R << 3), ageNZ = ageNaN + (<usize>CHUNK << 3);
   seedWindowSums(scratch, n, params, ZSCORE_S, ZSCORE_Q, ZSCORE_N, ZSCORE_W);
   let lastNaN = -1, lastNZ = NO_NZ;
-  let full = 0;
-  if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     for (let i = t0; i < t1; i++) {
@@ -250,64 +247,7 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
       store<f64>(ageNaN + at, <f64>(i - lastNaN));
       store<f64>(ageNZ + at, <f64>(i - lastNZ));
     }
-    if (ASC_FEATURE_SIMD) {
-      for (let j = 0; j < full; j += 4) {
-        const nfA = v128.load(cell(scratch, n, ZSCORE_N, j)), nfB = v128.load(cell(scratch, n, ZSCORE_N, j + 2));
-        const w0 = load<i32>(cell(scratch, n, ZSCORE_W, j)), w1 = load<i32>(cell(scratch, n, ZSCORE_W, j + 1));
-        const w2 = load<i32>(cell(scratch, n, ZSCORE_W, j + 2)), w3 = load<i32>(cell(scratch, n, ZSCORE_W, j + 3));
-        let sA = v128.load(cell(scratch, n, ZSCORE_S, j)), sB = v128.load(cell(scratch, n, ZSCORE_S, j + 2));
-        let qA = v128.load(cell(scratch, n, ZSCORE_Q, j)), qB = v128.load(cell(scratch, n, ZSCORE_Q, j + 2));
-        let o = out + <usize>j * vStride + <usize>t0 * tStride;
-        let tf = f64x2.splat(<f64>t0);   // the bar index in f64 lanes, counted rather than converted
-        for (let i = t0; i < t1; i++) {
-          const at = <usize>(i - t0) << 3;
-          const vs = load<f64>(ringAt(xR, mask, i));
-          const v = f64x2.splat(vs), vv = f64x2.splat(vs * vs);
-          const uA = leaving2(f64x2.replace_lane(f64x2.splat(load<f64>(ringAt(xR, mask, i - w0))), 1, load<f64>(ringAt(xR, mask, i - w1))), tf, nfA);
-          const uB = leaving2(f64x2.replace_lane(f64x2.splat(load<f64>(ringAt(xR, mask, i - w2))), 1, load<f64>(ringAt(xR, mask, i - w3))), tf, nfB);
-          sA = f64x2.sub(f64x2.add(sA, v), uA); sB = f64x2.sub(f64x2.add(sB, v), uB);
-          qA = f64x2.sub(f64x2.add(qA, vv), f64x2.mul(uA, uA)); qB = f64x2.sub(f64x2.add(qB, vv), f64x2.mul(uB, uB));
-          const aZ = f64x2.splat(load<f64>(ageNZ + at));
-          sA = resetAged2(sA, aZ, nfA); sB = resetAged2(sB, aZ, nfB);
-          qA = resetAged2(qA, aZ, nfA); qB = resetAged2(qB, aZ, nfB);
-          // V = (Q / n) − (m·m) without ROLLVAR's clamp of (−1e−12, 0) to 0: zscore is NaN for every V <= 0
-          // (the guard on V == 0, the sqrt of a negative), clamped or not, so the output is the same.
-          const mA = f64x2.div(sA, nfA), mB = f64x2.div(sB, nfB);
-          const vrA = f64x2.sub(f64x2.div(qA, nfA), f64x2.mul(mA, mA)), vrB = f64x2.sub(f64x2.div(qB, nfB), f64x2.mul(mB, mB));
-          // NaN where the window is not full and NaN-free (ageNaN < n) or V <= 0; every other lane is finite
-          const aN = f64x2.splat(load<f64>(ageNaN + at)), zero = f64x2.splat(0.0);
-          st4masked(o, vStride, f64x2.div(f64x2.sub(v, mA), f64x2.sqrt(vrA)), f64x2.div(f64x2.sub(v, mB), f64x2.sqrt(vrB)),
-            v128.or(f64x2.lt(aN, nfA), f64x2.le(vrA, zero)), v128.or(f64x2.lt(aN, nfB), f64x2.le(vrB, zero)));
-          o += tStride;
-          tf = f64x2.add(tf, one2());
-        }
-        v128.store(cell(scratch, n, ZSCORE_S, j), sA); v128.store(cell(scratch, n, ZSCORE_S, j + 2), sB);
-        v128.store(cell(scratch, n, ZSCORE_Q, j), qA); v128.store(cell(scratch, n, ZSCORE_Q, j + 2), qB);
-      }
-    }
-    for (let j = full; j < n; j++) {
-      const nf = load<f64>(cell(scratch, n, ZSCORE_N, j));
-      const w = load<i32>(cell(scratch, n, ZSCORE_W, j));
-      let s = load<f64>(cell(scratch, n, ZSCORE_S, j)), q = load<f64>(cell(scratch, n, ZSCORE_Q, j));
-      let o = out + <usize>j * vStride + <usize>t0 * tStride;
-      let tf = <f64>t0;
-      for (let i = t0; i < t1; i++) {
-        const at = <usize>(i - t0) << 3;
-        const vs = load<f64>(ringAt(xR, mask, i));
-        const u = leaving1(load<f64>(ringAt(xR, mask, i - w)), tf, nf);
-        s = (s + vs) - u;
-        q = (q + vs * vs) - u * u;
-        const aZ = load<f64>(ageNZ + at);
-        s = resetAged1(s, aZ, nf);
-        q = resetAged1(q, aZ, nf);
-        const m = s / nf;
-        const vr = q / nf - m * m;   // unclamped, as in the SIMD body (NaN for every V <= 0 either way)
-        st1(o, validAged1(vr <= 0 ? NaN : (vs - m) / Math.sqrt(vr), load<f64>(ageNaN + at), nf));
-        o += tStride;
-        tf += 1.0;
-      }
-      store<f64>(cell(scratch, n, ZSCORE_S, j), s); store<f64>(cell(scratch, n, ZSCORE_Q, j), q);
-    }
+    twoWindowSums(scratch, n, ZSCORE_S, ZSCORE_Q, ZSCORE_N, ZSCORE_W, xR, xR, mask, ageNaN, ageNZ, ageNZ, out, t0, t1, tStride, vStride, FIN_ZSCORE);
   }
 }
 

@@ -11,17 +11,12 @@ import {
   VWAP_MULT, VWAP_N, VWAP_NUM, VWAP_VAR,
 } from './scratch';
 import {
-  NO_NZ, leaving1, leaving2, one2, resetAged1, resetAged2, ringAt, ringSlots, rollsumStep1, rollsumStep2, rollvarStep1, rollvarStep2, st4masked, validAged1,
+  FIN_MFI, NO_NZ, one2, ringAt, ringGather2, ringSlots, rollsumStep1, rollsumStep2, rollvarStep1, rollvarStep2, twoWindowSums,
 } from './primitives';
 
 /** Typical price: ((high + low) + close) / 3 in binary64; NaN if any is NaN. */
 @inline function tpAt(h: usize, l: usize, c: usize, i: i32): f64 {
   return (ldx(h, i) + ldx(l, i) + ldx(c, i)) / 3.0;
-}
-
-/** Two lanes' outgoing terms from a shared ring: lane k reads bar i − w_k. */
-@inline function ringGather2(ring: usize, mask: i32, i: i32, w0: i32, w1: i32): v128 {
-  return f64x2.replace_lane(f64x2.splat(load<f64>(ringAt(ring, mask, i - w0))), 1, load<f64>(ringAt(ring, mask, i - w1)));
 }
 
 /** Guarded ratio: NaN where den == ±0, else num / den (NaN operands give NaN). */
@@ -192,22 +187,14 @@ export function cmf(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // SP = ROLLSUM(POS, n), SN = ROLLSUM(NEG, n); mfi = 100 where SN == 0, else
 // 100 − (100 / (1 + (SP / SN))); NaN where either sum is NaN (POS and NEG are NaN on the same bars).
 // The flows are shared by every variant: once per chunk they go into two rings (NaN as +0.0) with
-// their ages (primitives.ts, shared-series ROLLSUM), so a lane keeps only SP and SN.
-// SIMD: blocks of four variants (two f64x2 per sum), state in registers along the chunk; the scalar
-// tail performs the same operations per variant. Warm-up n (no flow on the first bar).
+// their ages (primitives.ts, shared-series ROLLSUM), so a lane keeps only SP and SN. The bar loop
+// over the variants is twoWindowSums (primitives.ts, FIN_MFI): blocks of four variants (two f64x2 per
+// sum), state in registers along the chunk; the scalar tail performs the same operations per variant.
+// Warm-up n (no flow on the first bar).
 // Scratch: MFI_ARRAYS arrays of n f64 (SP, SN, n, n as i32), the POS and NEG rings, then 3 × CHUNK f64 of
 // ages (NaN, non-zero POS, non-zero NEG) of the chunk's bars. The integer windows are stored, not
 // converted in the loop: V8 would sink the conversion into the time loop, and its cvtsi2sd merges a
 // register the loop writes last, chaining the steps.
-
-@inline function mfi1(sp: f64, sn: f64): f64 {
-  return sn == 0 ? 100.0 : 100.0 - (100.0 / (1.0 + (sp / sn)));
-}
-
-@inline function mfi2(sp: v128, sn: v128): v128 {
-  const r = f64x2.sub(f64x2.splat(100.0), f64x2.div(f64x2.splat(100.0), f64x2.add(one2(), f64x2.div(sp, sn))));
-  return v128.bitselect(f64x2.splat(100.0), r, f64x2.eq(sn, f64x2.splat(0.0)));
-}
 
 export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
@@ -218,8 +205,6 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const ageNaN = negR + (<usize>R << 3), ageP = ageNaN + (<usize>CHUNK << 3), ageN = ageP + (<usize>CHUNK << 3);
   seedWindowSums(scratch, n, params, MFI_POS, MFI_NEG, MFI_N, MFI_W);
   let lastNaN = -1, lastP = NO_NZ, lastN = NO_NZ;
-  let full = 0;
-  if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0, step = tileStep(vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
     for (let i = t0; i < t1; i++) {
@@ -241,53 +226,7 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       store<f64>(ageP + at, <f64>(i - lastP));
       store<f64>(ageN + at, <f64>(i - lastN));
     }
-    if (ASC_FEATURE_SIMD) {
-      for (let j = 0; j < full; j += 4) {
-        const nfA = v128.load(cell(scratch, n, MFI_N, j)), nfB = v128.load(cell(scratch, n, MFI_N, j + 2));
-        const w0 = load<i32>(cell(scratch, n, MFI_W, j)), w1 = load<i32>(cell(scratch, n, MFI_W, j + 1));
-        const w2 = load<i32>(cell(scratch, n, MFI_W, j + 2)), w3 = load<i32>(cell(scratch, n, MFI_W, j + 3));
-        let spA = v128.load(cell(scratch, n, MFI_POS, j)), spB = v128.load(cell(scratch, n, MFI_POS, j + 2));
-        let snA = v128.load(cell(scratch, n, MFI_NEG, j)), snB = v128.load(cell(scratch, n, MFI_NEG, j + 2));
-        let o = out + <usize>j * vStride + <usize>t0 * tStride;
-        let tf = f64x2.splat(<f64>t0);   // the bar index in f64 lanes, counted rather than converted
-        for (let i = t0; i < t1; i++) {
-          const at = <usize>(i - t0) << 3;
-          const p = f64x2.splat(load<f64>(ringAt(posR, mask, i))), q = f64x2.splat(load<f64>(ringAt(negR, mask, i)));
-          spA = f64x2.sub(f64x2.add(spA, p), leaving2(ringGather2(posR, mask, i, w0, w1), tf, nfA));
-          spB = f64x2.sub(f64x2.add(spB, p), leaving2(ringGather2(posR, mask, i, w2, w3), tf, nfB));
-          snA = f64x2.sub(f64x2.add(snA, q), leaving2(ringGather2(negR, mask, i, w0, w1), tf, nfA));
-          snB = f64x2.sub(f64x2.add(snB, q), leaving2(ringGather2(negR, mask, i, w2, w3), tf, nfB));
-          const aP = f64x2.splat(load<f64>(ageP + at)), aN = f64x2.splat(load<f64>(ageN + at));
-          spA = resetAged2(spA, aP, nfA); spB = resetAged2(spB, aP, nfB);
-          snA = resetAged2(snA, aN, nfA); snB = resetAged2(snB, aN, nfB);
-          // NaN where the window is not full and NaN-free (ageNaN < n); every other lane is a number
-          const aNaN = f64x2.splat(load<f64>(ageNaN + at));
-          st4masked(o, vStride, mfi2(spA, snA), mfi2(spB, snB), f64x2.lt(aNaN, nfA), f64x2.lt(aNaN, nfB));
-          o += tStride;
-          tf = f64x2.add(tf, one2());
-        }
-        v128.store(cell(scratch, n, MFI_POS, j), spA); v128.store(cell(scratch, n, MFI_POS, j + 2), spB);
-        v128.store(cell(scratch, n, MFI_NEG, j), snA); v128.store(cell(scratch, n, MFI_NEG, j + 2), snB);
-      }
-    }
-    for (let j = full; j < n; j++) {
-      const nf = load<f64>(cell(scratch, n, MFI_N, j));
-      const w = load<i32>(cell(scratch, n, MFI_W, j));
-      let sp = load<f64>(cell(scratch, n, MFI_POS, j)), sn = load<f64>(cell(scratch, n, MFI_NEG, j));
-      let o = out + <usize>j * vStride + <usize>t0 * tStride;
-      let tf = <f64>t0;
-      for (let i = t0; i < t1; i++) {
-        const at = <usize>(i - t0) << 3;
-        sp = (sp + load<f64>(ringAt(posR, mask, i))) - leaving1(load<f64>(ringAt(posR, mask, i - w)), tf, nf);
-        sn = (sn + load<f64>(ringAt(negR, mask, i))) - leaving1(load<f64>(ringAt(negR, mask, i - w)), tf, nf);
-        sp = resetAged1(sp, load<f64>(ageP + at), nf);
-        sn = resetAged1(sn, load<f64>(ageN + at), nf);
-        st1(o, validAged1(mfi1(sp, sn), load<f64>(ageNaN + at), nf));
-        o += tStride;
-        tf += 1.0;
-      }
-      store<f64>(cell(scratch, n, MFI_POS, j), sp); store<f64>(cell(scratch, n, MFI_NEG, j), sn);
-    }
+    twoWindowSums(scratch, n, MFI_POS, MFI_NEG, MFI_N, MFI_W, posR, negR, mask, ageNaN, ageP, ageN, out, t0, t1, tStride, vStride, FIN_MFI);
   }
 }
 
