@@ -59,7 +59,8 @@
 @inline const S_ENTRY_E: i32 = 16;   // equity right before the open trade's entry fee
 @inline const S_PEAK: i32 = 17;
 @inline const S_TROUGH: i32 = 18;
-@inline export const BT_STATE_ARRAYS: i32 = 19;
+@inline const S_SUM: i32 = 19;       // running sum of the returns (the mean is S · 1/k)
+@inline export const BT_STATE_ARRAYS: i32 = 20;
 
 // Signal bits, as in the reference.
 @inline const SIG_LONG_ENTRY: i32 = 1;
@@ -83,7 +84,7 @@
 /** Scratch bytes for n variants and a frame with `relations` relations, `atoms` comparisons and a stack of `depth`. */
 export function backtest_scratch_bytes(n: i32, relations: i32, atoms: i32, depth: i32): usize {
   const B = <usize>BT_BLOCK;
-  return (<usize>BT_STATE_ARRAYS * <usize>((n + 1) & ~1) << 3) + (B << 3) + (B << 4) + 2 * SIG_BYTES + (<usize>WORDS << 3) +
+  return (<usize>BT_STATE_ARRAYS * <usize>((n + 1) & ~1) << 3) + (B << 4) + 2 * SIG_BYTES + (<usize>WORDS << 3) +
     (<usize>relations * 4 * <usize>WORDS << 3) + (<usize>atoms * 2 * <usize>WORDS << 3) + (<usize>depth << 4);
 }
 
@@ -93,6 +94,11 @@ export function backtest_scratch_bytes(n: i32, relations: i32, atoms: i32, depth
   if (x == 0) return reinterpret<f32>(<i32>1);
   const b = reinterpret<i32>(x);
   return reinterpret<f32>(x > 0 ? b + 1 : b - 1);
+}
+
+/** Four f32x4 compare masks (16 rows) -> 16 bits, row order. */
+@inline function bits16(m0: v128, m1: v128, m2: v128, m3: v128): u32 {
+  return <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(m0, m1), i16x8.narrow_i32x4_s(m2, m3)));
 }
 
 /** One side of a relation at a row, widened to f64 as the reference reads it (NaN before row 0 comes from the series' NaN prefix). */
@@ -150,30 +156,26 @@ function relationWords(io: usize, rel: usize, j: i32, t0: i32, t1: i32, out: usi
       return;
     }
     for (let g = 0; g < len; g += 16) {
-      let gt: u32 = 0, lt: u32 = 0, df: u32 = 0;
-      const m0 = v128.splat<i32>(0);
-      let G0 = m0, G1 = m0, G2 = m0, G3 = m0, L0 = m0, L1 = m0, L2 = m0, L3 = m0, D0 = m0, D1 = m0, D2 = m0, D3 = m0;
-      for (let q = 0; q < 4; q++) {
-        const at = <usize>(g + q * 4) << 2;
-        let gtm: v128, ltm: v128, dfm: v128;
-        if (kl == 0 && kr == 0) {
-          const x = v128.load(ap + at), y = v128.load(bp + at);
-          gtm = f32x4.gt(x, y); ltm = f32x4.lt(x, y); dfm = v128.and(f32x4.eq(x, x), f32x4.eq(y, y));
-        } else if (kr != 0) {
-          const x = v128.load(ap + at);
-          gtm = f32x4.gt(x, bDown); ltm = f32x4.lt(x, bUp); dfm = f32x4.eq(x, x);
-        } else {
-          const y = v128.load(bp + at);
-          gtm = f32x4.lt(y, aUp); ltm = f32x4.gt(y, aDown); dfm = f32x4.eq(y, y);
-        }
-        if (q == 0) { G0 = gtm; L0 = ltm; D0 = dfm; }
-        else if (q == 1) { G1 = gtm; L1 = ltm; D1 = dfm; }
-        else if (q == 2) { G2 = gtm; L2 = ltm; D2 = dfm; }
-        else { G3 = gtm; L3 = ltm; D3 = dfm; }
+      const at = <usize>g << 2;
+      let gt: u32, lt: u32, df: u32;
+      if (kl == 0 && kr == 0) {
+        const x0 = v128.load(ap + at), x1 = v128.load(ap + at, 16), x2 = v128.load(ap + at, 32), x3 = v128.load(ap + at, 48);
+        const y0 = v128.load(bp + at), y1 = v128.load(bp + at, 16), y2 = v128.load(bp + at, 32), y3 = v128.load(bp + at, 48);
+        gt = bits16(f32x4.gt(x0, y0), f32x4.gt(x1, y1), f32x4.gt(x2, y2), f32x4.gt(x3, y3));
+        lt = bits16(f32x4.lt(x0, y0), f32x4.lt(x1, y1), f32x4.lt(x2, y2), f32x4.lt(x3, y3));
+        df = bits16(v128.and(f32x4.eq(x0, x0), f32x4.eq(y0, y0)), v128.and(f32x4.eq(x1, x1), f32x4.eq(y1, y1)),
+          v128.and(f32x4.eq(x2, x2), f32x4.eq(y2, y2)), v128.and(f32x4.eq(x3, x3), f32x4.eq(y3, y3)));
+      } else if (kr != 0) {
+        const x0 = v128.load(ap + at), x1 = v128.load(ap + at, 16), x2 = v128.load(ap + at, 32), x3 = v128.load(ap + at, 48);
+        gt = bits16(f32x4.gt(x0, bDown), f32x4.gt(x1, bDown), f32x4.gt(x2, bDown), f32x4.gt(x3, bDown));
+        lt = bits16(f32x4.lt(x0, bUp), f32x4.lt(x1, bUp), f32x4.lt(x2, bUp), f32x4.lt(x3, bUp));
+        df = bits16(f32x4.eq(x0, x0), f32x4.eq(x1, x1), f32x4.eq(x2, x2), f32x4.eq(x3, x3));
+      } else {
+        const y0 = v128.load(bp + at), y1 = v128.load(bp + at, 16), y2 = v128.load(bp + at, 32), y3 = v128.load(bp + at, 48);
+        gt = bits16(f32x4.lt(y0, aUp), f32x4.lt(y1, aUp), f32x4.lt(y2, aUp), f32x4.lt(y3, aUp));
+        lt = bits16(f32x4.gt(y0, aDown), f32x4.gt(y1, aDown), f32x4.gt(y2, aDown), f32x4.gt(y3, aDown));
+        df = bits16(f32x4.eq(y0, y0), f32x4.eq(y1, y1), f32x4.eq(y2, y2), f32x4.eq(y3, y3));
       }
-      gt = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(G0, G1), i16x8.narrow_i32x4_s(G2, G3)));
-      lt = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(L0, L1), i16x8.narrow_i32x4_s(L2, L3)));
-      df = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(D0, D1), i16x8.narrow_i32x4_s(D2, D3)));
       // rows past the block's end were read but are not the block's
       if (g + 16 > len) {
         const keep: u32 = (<u32>1 << <u32>(len - g)) - 1;
@@ -322,9 +324,12 @@ function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, base: i3
   const side = load<u32>(io + BT_SIDE), atClose = load<u32>(io + BT_FILL) == 1;
   const fee = load<f64>(io + BT_FEE), slip = load<f64>(io + BT_SLIP);
   let e = load<f64>(st(s, n, A_EQUITY, j)), mean = load<f64>(st(s, n, A_MEAN, j)), m2 = load<f64>(st(s, n, A_M2, j));
+  let sum = load<f64>(st(s, n, S_SUM, j));
   let down2 = load<f64>(st(s, n, A_DOWN2, j)), maxdd = load<f64>(st(s, n, A_MAXDD, j)), exposed = load<f64>(st(s, n, A_EXPOSED, j));
   let peak = load<f64>(st(s, n, S_PEAK, j)), trough = load<f64>(st(s, n, S_TROUGH, j));
   let p = load<f64>(st(s, n, S_POS, j)), ref = load<f64>(st(s, n, S_REF, j)), refPrev = load<f64>(st(s, n, S_REF_PREV, j)) != 0;
+  // R is the previous valid close while refPrev holds: the pair loop marks without storing it
+  if (refPrev) ref = load<f64>(gain + (<usize>BT_BLOCK << 3) + (<usize>(t0 - base) << 3));
   let pending = load<f64>(st(s, n, S_PENDING, j)), ruined = load<f64>(st(s, n, S_RUINED, j)) != 0;
   let entryE = load<f64>(st(s, n, S_ENTRY_E, j));
   for (let row = t0; row < t1; row++) {
@@ -395,9 +400,10 @@ function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, base: i3
       }
     }
     const ret = fill ? (before == 0 ? 0 : e / before - 1) : factor - 1;
-    const delta = ret - mean;
-    mean = mean + delta * load<f64>(inv + (<usize>row << 3));
-    m2 = m2 + delta * (ret - mean);
+    sum = sum + ret;
+    const next = sum * load<f64>(inv + (<usize>row << 3));
+    m2 = m2 + (ret - mean) * (ret - next);
+    mean = next;
     if (ret < 0) down2 = down2 + ret * ret;
     if (e > peak) {
       if (trough < peak) {
@@ -412,7 +418,7 @@ function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, base: i3
   }
   store<f64>(st(s, n, A_EQUITY, j), e); store<f64>(st(s, n, A_MEAN, j), mean); store<f64>(st(s, n, A_M2, j), m2);
   store<f64>(st(s, n, A_DOWN2, j), down2); store<f64>(st(s, n, A_MAXDD, j), maxdd); store<f64>(st(s, n, A_EXPOSED, j), exposed);
-  store<f64>(st(s, n, S_PEAK, j), peak); store<f64>(st(s, n, S_TROUGH, j), trough);
+  store<f64>(st(s, n, S_PEAK, j), peak); store<f64>(st(s, n, S_TROUGH, j), trough); store<f64>(st(s, n, S_SUM, j), sum);
   store<f64>(st(s, n, S_POS, j), p); store<f64>(st(s, n, S_REF, j), ref); store<f64>(st(s, n, S_REF_PREV, j), refPrev ? 1 : 0);
   store<f64>(st(s, n, S_PENDING, j), pending); store<f64>(st(s, n, S_RUINED, j), ruined ? 1 : 0);
   store<f64>(st(s, n, S_ENTRY_E, j), entryE);
@@ -444,6 +450,15 @@ function eventWords(sigA: usize, watchA: i32, sigB: usize, watchB: i32, ev: usiz
   }
 }
 
+/**
+ * The decision of variant j at row i of a block, on a bar that only marks (fills at the next open):
+ * the target of the next valid bar.
+ */
+@inline function decideLane(s: usize, n: i32, j: i32, sig: usize, i: i32, side: u32): void {
+  if (load<f64>(st(s, n, S_RUINED, j)) != 0) return;
+  store<f64>(st(s, n, S_PENDING, j), decide(load<f64>(st(s, n, S_POS, j)), bitsAt(sig, i), side));
+}
+
 /** Variant j's next valid bar needs the full row logic: a fill pending, or a mark against an entry price. */
 @inline function slowNext(s: usize, n: i32, j: i32, atClose: bool): bool {
   if (load<f64>(st(s, n, S_RUINED, j)) != 0) return false;
@@ -453,29 +468,33 @@ function eventWords(sigA: usize, watchA: i32, sigB: usize, watchB: i32, ev: usiz
 
 /**
  * Variants j and j + 1 over a block, two f64 lanes (SIMD build). A bar where neither lane's signal
- * bits meet its watch and neither needs the full logic only marks: the factor 1 + p·g is the
- * block's shared 1 + g or 1 − g (the same operations as the scalar mark), and the return is the
- * factor − 1. Any other bar runs the scalar row logic (runRows) for both lanes, from the same
- * state, so the two paths give the same bits.
+ * bits meet its watch and neither needs the full logic only marks: the factor 1 + p·g with the
+ * block's shared g (the same operations as the scalar mark; 1 for a flat lane, g being finite as
+ * prices are positive), and the return is the factor − 1. Any other bar runs the scalar row logic
+ * (runRows) for both lanes, from the same state, so the two paths give the same bits.
  */
-function runPair(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sigA: usize, sigB: usize, gain: usize, fl: usize, ev: usize): void {
+function runPair(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sigA: usize, sigB: usize, gain: usize, ev: usize): void {
   const valid = <usize>load<u32>(io + BT_VALID), inv = <usize>load<u32>(io + BT_INV);
   const side = load<u32>(io + BT_SIDE), atClose = load<u32>(io + BT_FILL) == 1;
   const one = f64x2.splat(1.0), zero = f64x2.splat(0.0);
   let E = v128.load(st(s, n, A_EQUITY, j)), MEAN = v128.load(st(s, n, A_MEAN, j)), M2 = v128.load(st(s, n, A_M2, j));
   let DOWN2 = v128.load(st(s, n, A_DOWN2, j)), MAXDD = v128.load(st(s, n, A_MAXDD, j)), EXPOSED = v128.load(st(s, n, A_EXPOSED, j));
-  let PEAK = v128.load(st(s, n, S_PEAK, j)), TROUGH = v128.load(st(s, n, S_TROUGH, j));
+  let PEAK = v128.load(st(s, n, S_PEAK, j)), TROUGH = v128.load(st(s, n, S_TROUGH, j)), SUM = v128.load(st(s, n, S_SUM, j));
   let P = v128.load(st(s, n, S_POS, j));
-  let isLong = f64x2.gt(P, zero), isShort = f64x2.lt(P, zero), inPos = v128.or(isLong, isShort);
+  let inPos = f64x2.ne(P, zero);
   eventWords(sigA, watchOf(s, n, j, side), sigB, watchOf(s, n, j + 1, side), ev);
   let slow = slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose);
+  let flat = !v128.any_true(inPos);
   for (let row = t0; row < t1; row++) {
     if (load<u8>(valid + <usize>row) == 0) continue;
     const i = <usize>(row - t0);
-    let full = slow || ((load<u64>(ev + ((i >> 6) << 3)) >> <u64>(i & 63)) & 1) != 0;
-    let factor = zero, e2 = zero;
-    if (!full) {
-      factor = v128.bitselect(v128.load64_splat(fl + (i << 4)), v128.bitselect(v128.load64_splat(fl + (i << 4) + 8), one, isShort), isLong);
+    const event = ((load<u64>(ev + ((i >> 6) << 3)) >> <u64>(i & 63)) & 1) != 0;
+    // with fills at the next open, a decision only sets the target of the next bar: the bar itself
+    // marks as usual (below), and the next one takes the full logic
+    let full = slow || (event && atClose);
+    let factor = one, e2 = E;
+    if (!full && !flat) {
+      factor = f64x2.add(one, f64x2.mul(P, v128.load64_splat(gain + (i << 3))));
       e2 = f64x2.mul(E, factor);
       // a mark that ruins (E ≤ 0) takes the full logic
       full = v128.any_true(v128.and(f64x2.le(e2, zero), inPos));
@@ -483,38 +502,53 @@ function runPair(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sigA: us
     if (full) {
       v128.store(st(s, n, A_EQUITY, j), E); v128.store(st(s, n, A_MEAN, j), MEAN); v128.store(st(s, n, A_M2, j), M2);
       v128.store(st(s, n, A_DOWN2, j), DOWN2); v128.store(st(s, n, A_MAXDD, j), MAXDD); v128.store(st(s, n, A_EXPOSED, j), EXPOSED);
-      v128.store(st(s, n, S_PEAK, j), PEAK); v128.store(st(s, n, S_TROUGH, j), TROUGH);
+      v128.store(st(s, n, S_PEAK, j), PEAK); v128.store(st(s, n, S_TROUGH, j), TROUGH); v128.store(st(s, n, S_SUM, j), SUM);
       runRows(io, s, n, j, row, row + 1, t0, sigA, gain);
       runRows(io, s, n, j + 1, row, row + 1, t0, sigB, gain);
       E = v128.load(st(s, n, A_EQUITY, j)); MEAN = v128.load(st(s, n, A_MEAN, j)); M2 = v128.load(st(s, n, A_M2, j));
       DOWN2 = v128.load(st(s, n, A_DOWN2, j)); MAXDD = v128.load(st(s, n, A_MAXDD, j)); EXPOSED = v128.load(st(s, n, A_EXPOSED, j));
-      PEAK = v128.load(st(s, n, S_PEAK, j)); TROUGH = v128.load(st(s, n, S_TROUGH, j));
+      PEAK = v128.load(st(s, n, S_PEAK, j)); TROUGH = v128.load(st(s, n, S_TROUGH, j)); SUM = v128.load(st(s, n, S_SUM, j));
       P = v128.load(st(s, n, S_POS, j));
-      isLong = f64x2.gt(P, zero); isShort = f64x2.lt(P, zero); inPos = v128.or(isLong, isShort);
+      inPos = f64x2.ne(P, zero);
+      flat = !v128.any_true(inPos);
       eventWords(sigA, watchOf(s, n, j, side), sigB, watchOf(s, n, j + 1, side), ev);
       slow = slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose);
+      continue;
+    }
+    if (event) {
+      decideLane(s, n, j, sigA, <i32>i, side);
+      decideLane(s, n, j + 1, sigB, <i32>i, side);
+      slow = slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose);
+    }
+    if (flat) {
+      // both lanes flat: no mark and a return of 0; the sum of the returns stays, the mean follows 1/k
+      const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
+      M2 = f64x2.add(M2, f64x2.mul(f64x2.sub(zero, MEAN), f64x2.sub(zero, next)));
+      MEAN = next;
       continue;
     }
     E = e2;
     const r = f64x2.sub(factor, one);
     EXPOSED = f64x2.add(EXPOSED, v128.and(inPos, one));
-    const delta = f64x2.sub(r, MEAN);
-    MEAN = f64x2.add(MEAN, f64x2.mul(delta, v128.load64_splat(inv + (<usize>row << 3))));
-    M2 = f64x2.add(M2, f64x2.mul(delta, f64x2.sub(r, MEAN)));
-    // + 0 where the return is not negative: the sum is never −0, so that adds nothing
-    DOWN2 = f64x2.add(DOWN2, v128.and(f64x2.lt(r, zero), f64x2.mul(r, r)));
+    SUM = f64x2.add(SUM, r);
+    const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
+    M2 = f64x2.add(M2, f64x2.mul(f64x2.sub(r, MEAN), f64x2.sub(r, next)));
+    MEAN = next;
+    // min(r, 0)²: + 0 where the return is not negative, and the sum is never −0, so that adds nothing
+    const neg = f64x2.pmin(zero, r);
+    DOWN2 = f64x2.add(DOWN2, f64x2.mul(neg, neg));
     const up = f64x2.gt(E, PEAK);
     const ends = v128.and(up, f64x2.lt(TROUGH, PEAK));
     if (v128.any_true(ends)) {
       const dd = f64x2.sub(one, f64x2.div(TROUGH, PEAK));
       MAXDD = v128.bitselect(dd, MAXDD, v128.and(ends, f64x2.gt(dd, MAXDD)));
     }
-    PEAK = v128.bitselect(E, PEAK, up);
-    TROUGH = v128.bitselect(E, TROUGH, v128.or(up, f64x2.lt(E, TROUGH)));
+    PEAK = f64x2.pmax(PEAK, E);
+    TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
   }
   v128.store(st(s, n, A_EQUITY, j), E); v128.store(st(s, n, A_MEAN, j), MEAN); v128.store(st(s, n, A_M2, j), M2);
   v128.store(st(s, n, A_DOWN2, j), DOWN2); v128.store(st(s, n, A_MAXDD, j), MAXDD); v128.store(st(s, n, A_EXPOSED, j), EXPOSED);
-  v128.store(st(s, n, S_PEAK, j), PEAK); v128.store(st(s, n, S_TROUGH, j), TROUGH);
+  v128.store(st(s, n, S_PEAK, j), PEAK); v128.store(st(s, n, S_TROUGH, j), TROUGH); v128.store(st(s, n, S_SUM, j), SUM);
 }
 
 /**
@@ -529,8 +563,8 @@ export function backtest(io: usize, n: i32, scratch: usize): void {
   const np = (n + 1) & ~1;
   const B = <usize>BT_BLOCK;
   const gain = scratch + (<usize>BT_STATE_ARRAYS * <usize>np << 3);
-  const fl = gain + (B << 3);
-  const sigA = fl + (B << 4), sigB = sigA + SIG_BYTES;
+  // gain: each valid row's close / previous valid close − 1, then (B further) that previous close
+  const sigA = gain + (B << 4), sigB = sigA + SIG_BYTES;
   const ev = sigB + SIG_BYTES;
   const work = ev + (<usize>WORDS << 3);
   for (let j = 0; j < np; j++) {
@@ -545,19 +579,16 @@ export function backtest(io: usize, n: i32, scratch: usize): void {
     for (let row = t0; row < t1; row++) {
       if (load<u8>(valid + <usize>row) == 0) continue;
       const c = load<f64>(close + (<usize>row << 3));
-      const g = c / prevClose - 1;
-      const i = <usize>(row - t0);
-      store<f64>(gain + (i << 3), g);
-      // the factor of a long mark, 1 + g, and of a short one, 1 + (−1·g) = 1 − g, as the scalar mark computes them
-      store<f64>(fl + (i << 4), 1 + g);
-      store<f64>(fl + (i << 4) + 8, 1 - g);
+      // 0 at the first valid row (no position is open there; a flat lane's factor 1 + 0·g needs a finite g)
+      store<f64>(gain + (<usize>(row - t0) << 3), prevClose == prevClose ? c / prevClose - 1 : 0);
+      store<f64>(gain + (B << 3) + (<usize>(row - t0) << 3), prevClose);
       prevClose = c;
     }
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < np; j += 2) {
         signalsOf(io, j, t0, t1, work, sigA);
         signalsOf(io, j + 1, t0, t1, work, sigB);
-        runPair(io, scratch, np, j, t0, t1, sigA, sigB, gain, fl, ev);
+        runPair(io, scratch, np, j, t0, t1, sigA, sigB, gain, ev);
       }
     } else {
       for (let j = 0; j < n; j++) {

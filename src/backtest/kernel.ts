@@ -39,7 +39,7 @@ export const BT_ATOM_BYTES = 8;
 const WORDS = 4;
 /** Rows per block (assembly/backtest.ts BT_BLOCK) and state arrays of n f64 per variant (BT_STATE_ARRAYS). */
 export const BT_BLOCK = 256;
-export const BT_STATE_ARRAYS = 19;
+export const BT_STATE_ARRAYS = 20;
 
 const SIDES = { long: 0, short: 1, both: 2 } as const;
 
@@ -59,7 +59,7 @@ export function stackDepth(code: Int32Array): number {
 function scratchBytes(n: number, relations: number, atoms: number, depth: number): number {
   const B = BT_BLOCK;
   const sig = 4 * WORDS * 8;
-  return BT_STATE_ARRAYS * (n + (n & 1)) * 8 + B * 8 + B * 16 + 2 * sig + WORDS * 8 + relations * 4 * WORDS * 8 + atoms * 2 * WORDS * 8 + depth * 16;
+  return BT_STATE_ARRAYS * (n + (n & 1)) * 8 + B * 16 + 2 * sig + WORDS * 8 + relations * 4 * WORDS * 8 + atoms * 2 * WORDS * 8 + depth * 16;
 }
 
 /**

@@ -17,8 +17,13 @@
  *
  * The per-bar return r is E_k / E_(k−1) − 1 on a bar with a fill or a ruin, and (1 + p·g) − 1 on a
  * bar that only marks (the factor the mark applied; 0 when flat), which differs from the quotient by
- * at most a rounding and needs no division per variant. Its mean and sum of squared deviations use
- * Welford's update in bar order, multiplying by 1/k (computed once per bar) rather than dividing.
+ * at most a rounding and needs no division per variant. Its sum of squared deviations uses Welford's
+ * update in bar order, M2 += (r − m_(k−1))·(r − m_k), with the running mean m_k = S_k · (1/k) taken
+ * from the running sum S_k of the returns (1/k computed once per bar): no division per variant, and
+ * no chain of dependent operations longer than one add per bar.
+ *
+ * Bars where open or close is not a positive number are refused before any of this runs (a
+ * percentage return has no meaning there).
  */
 import {
   ACC_COUNT,
@@ -178,7 +183,8 @@ export function runVariant(
   const f = exec.fee_bps / 1e4;
   const s = exec.slippage_bps / 1e4;
   const st: State = { p: 0, e: 1, r: 0, pending: 0, ruined: false, entryE: 0, entryRow: -1, entryPrice: 0, held: 0, fillBar: false };
-  let mean = 0,
+  let sum = 0,
+    mean = 0,
     m2 = 0,
     down2 = 0,
     maxdd = 0,
@@ -280,9 +286,10 @@ export function runVariant(
       if (!st.ruined) st.pending = decide(st.p, signalBits(program, bars.series, v, row), exec.side);
     }
     const ret = st.fillBar ? (before === 0 ? 0 : st.e / before - 1) : factor - 1;
-    const delta = ret - mean;
-    mean = mean + delta * inv[row]!;
-    m2 = m2 + delta * (ret - mean);
+    sum = sum + ret;
+    const next = sum * inv[row]!;
+    m2 = m2 + (ret - mean) * (ret - next);
+    mean = next;
     if (ret < 0) down2 = down2 + ret * ret;
     if (st.e > peak) {
       if (trough < peak) {
