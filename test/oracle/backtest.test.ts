@@ -1,0 +1,159 @@
+/**
+ * The backtest oracle, driven by the strategy registry: for every template on a small grid (the
+ * first and last value of each default axis), every metric of Stage A is bit-identical (Object.is)
+ * between the reference engine and both kernel builds, for batches of 1, 3 and the default, for
+ * every side × fill with fees and slippage, with and without a holdout; on ttrc.csv (sessions
+ * timeline), holes, flat runs and a crash that ruins shorts. Stage B replays the shortlist with
+ * Stage A's metrics exactly, and the same trades and equity on every engine.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Execution } from '../../src/backtest/program.js';
+import type { BacktestRequest, BacktestResult } from '../../src/backtest/run.js';
+import { type Candles, candlesFromCsv } from '../../src/candles/index.js';
+import { createEngine, type Engine } from '../../src/runtime/engine.js';
+import { strategyRegistry } from '../../src/strategies/index.js';
+import { crashAndRecovery, flatRuns } from '../helpers/backtest-series.js';
+import { candlesOf, warmEngines } from '../helpers/engine.js';
+import { metricMismatch, replayMismatch, replaysMismatch, smallGrid } from '../helpers/oracle-backtest.js';
+import { randomWalk, withHoles } from '../helpers/series.js';
+
+const engines = warmEngines(['reference', 'wasm-simd', 'wasm-scalar']);
+// A backtest scores in-process (stats.threads is 1); with a pool of 2 the operand series come from
+// the workers, and the scores must not change.
+let pooled: Engine;
+beforeAll(async () => {
+  pooled = createEngine({ env: 'test', engine: 'wasm-simd', threads: 2, onWarning: () => undefined });
+  await pooled.warmup();
+}, 120_000);
+afterAll(() => pooled.close());
+const KERNELS = ['wasm-simd', 'wasm-scalar'] as const;
+const BATCHES = [1, 3, undefined] as const;
+
+const EXECUTIONS: Partial<Execution>[] = (['long', 'short', 'both'] as const).flatMap((side) =>
+  (['next_open', 'close'] as const).map((fill) => ({ side, fill, fee_bps: 5, slippage_bps: 2 })),
+);
+const HOLDOUTS = [undefined, { fraction: 0.3 }] as const;
+
+const ttrc = await candlesFromCsv(new URL('../../bench/ttrc.csv', import.meta.url), { instrumentId: 'TTRC', timeline: 'sessions' });
+const SERIES: { name: string; candles: Candles }[] = [
+  { name: 'ttrc.csv (sessions)', candles: ttrc },
+  ...[withHoles(), flatRuns(), crashAndRecovery()].map((s) => ({ name: s.name, candles: candlesOf(s) })),
+];
+
+const run = (kind: string, req: BacktestRequest): Promise<BacktestResult> => engines.get(kind)!.backtest(req);
+
+describe.each(strategyRegistry.list().map((def) => ({ id: def.id, def })))('$id: Stage A and B agree on every engine', ({ def }) => {
+  const strategy = { id: def.id, params: smallGrid(def) };
+
+  it.each(SERIES)('on $name, every side × fill, with and without a holdout', async ({ candles }) => {
+    for (const execution of EXECUTIONS)
+      for (const holdout of HOLDOUTS) {
+        // min_trades 0 so the shortlist is never empty (some variants do not trade on a short series)
+        const req: BacktestRequest = { candles, strategy, execution, filters: { min_trades: 0 }, top: 3, ...(holdout ? { holdout } : {}) };
+        const label = `${execution.side} ${execution.fill}${holdout ? ' holdout 0.3' : ''}`;
+        const want = await run('reference', req);
+        expect(want.stats.engine, label).toBe('reference');
+        expect(want.variants, label).toBeGreaterThan(1);
+        const results = new Map<string, BacktestResult>([['reference', want]]);
+        for (const kind of KERNELS)
+          for (const batchVariants of BATCHES) {
+            const got = await run(kind, batchVariants === undefined ? req : { ...req, batchVariants });
+            expect(got.stats.engine, label).toBe(kind);
+            expect(metricMismatch(got, want), `${label}: ${kind} batch ${batchVariants ?? 'default'}`).toBeNull();
+            expect(
+              got.shortlist.map((e) => e.variant),
+              `${label}: ${kind} shortlist`,
+            ).toEqual(want.shortlist.map((e) => e.variant));
+            if (batchVariants === undefined) results.set(kind, got);
+          }
+        const twoThreads = await pooled.backtest(req);
+        expect(metricMismatch(twoThreads, want), `${label}: wasm-simd on a pool of 2`).toBeNull();
+        expect(want.shortlist.length, label).toBeGreaterThan(0);
+        const replays = new Map<string, Awaited<ReturnType<BacktestResult['replay']>>>();
+        for (const [kind, result] of results) {
+          const rows = await result.replay();
+          expect(
+            rows.map((r) => r.variant),
+            `${label}: ${kind} replays the shortlist`,
+          ).toEqual(result.shortlist.map((e) => e.variant));
+          for (const r of rows) expect(replayMismatch(r.metrics, result, r.variant), `${label}: ${kind} replay vs Stage A`).toBeNull();
+          expect(
+            rows.every((r) => (r.out_of_sample !== undefined) === (holdout !== undefined)),
+            label,
+          ).toBe(true);
+          replays.set(kind, rows);
+        }
+        for (const kind of KERNELS)
+          expect(replaysMismatch(replays.get(kind)!, replays.get('reference')!), `${label}: ${kind} replay`).toBeNull();
+      }
+  });
+});
+
+describe('threads', () => {
+  it('scores the same when the operand series are computed on a pool of 2 workers', async () => {
+    // 25 distinct EMA windows × 42,000 bars: over the pool's minimum, so the series come from the workers
+    const candles = candlesOf(randomWalk(42_000, 37));
+    const fast = { mode: 'range', start: 5, stopIncl: 50, step: 5 } as const;
+    const slow = { mode: 'range', start: 60, stopIncl: 200, step: 10 } as const;
+    const req: BacktestRequest = {
+      candles,
+      strategy: { id: 'ma_cross', params: { fast, slow } },
+      execution: { side: 'both', fill: 'next_open', fee_bps: 5, slippage_bps: 2 },
+      holdout: { fraction: 0.25 },
+      top: 3,
+    };
+    // in-process wasm-simd: bit-identical to the reference, as the suite above shows
+    const want = await run('wasm-simd', req);
+    expect(want.variants).toBe(150);
+    const got = await pooled.backtest(req);
+    expect(got.stats.threads, 'Stage A scores in-process').toBe(1);
+    const windows = [...Array.from({ length: 10 }, (_, i) => 5 + 5 * i), ...Array.from({ length: 15 }, (_, i) => 60 + 10 * i)];
+    const series = await pooled.compute({
+      candles,
+      grid: { indicatorId: 'ma.ema', source: 'close', params: { window: windows } },
+      layout: 'VARIANT_MAJOR',
+    });
+    expect(series.meta.threads, 'the operand series of this grid are computed on the pool').toBe(2);
+    expect(metricMismatch(got, want), 'wasm-simd on a pool of 2').toBeNull();
+    expect(replaysMismatch(await got.replay(), await want.replay()), 'replays on a pool of 2').toBeNull();
+  });
+});
+
+describe('the adversarial paths reach the cases they are there for', () => {
+  it('the crash ruins some shorts: equity 0, total_return −1, cagr −1, on every engine', async () => {
+    const candles = candlesOf(crashAndRecovery());
+    let ruined = 0;
+    for (const def of strategyRegistry.list()) {
+      const req: BacktestRequest = {
+        candles,
+        strategy: { id: def.id, params: smallGrid(def) },
+        execution: { side: 'short', fill: 'close' },
+      };
+      const want = await run('reference', req);
+      for (let v = 0; v < want.variants; v++) {
+        if (want.metrics.total_return[v] !== -1) continue;
+        ruined++;
+        expect(want.metrics.cagr[v], `${def.id} variant ${v}`).toBe(-1);
+        expect(want.metrics.max_drawdown[v], `${def.id} variant ${v}`).toBe(1);
+      }
+      for (const kind of KERNELS) expect(metricMismatch(await run(kind, req), want), `${def.id} ${kind}`).toBeNull();
+    }
+    expect(ruined, 'ruined short variants over the registry').toBeGreaterThan(0);
+  });
+
+  it('the flat runs give bars of exactly zero return while a position is open', async () => {
+    const s = flatRuns();
+    const candles = candlesOf(s);
+    const def = strategyRegistry.get('ma_cross');
+    const res = await run('reference', {
+      candles,
+      strategy: { id: def.id, params: smallGrid(def) },
+      execution: { side: 'both', fill: 'close' },
+    });
+    const [row] = await res.replay([0]);
+    const curve = row!.equity;
+    let unchanged = 0;
+    for (let i = 401; i < 640; i++) if (curve[i] === curve[i - 1] && Number.isFinite(curve[i]!)) unchanged++;
+    expect(unchanged, 'bars of the long flat run with the equity unchanged').toBe(239);
+  });
+});
