@@ -97,6 +97,14 @@ describe('option defects are refused before anything reaches WebAssembly', () =>
       value: [2, 1],
       expected: 'lo <= hi',
     },
+    { name: 'a max_drawdown filter as text', patch: { filters: { max_drawdown: '0.4' } }, path: 'filters.max_drawdown', value: '0.4' },
+    {
+      name: 'a max_drawdown bound with lo > hi',
+      patch: { filters: { max_drawdown: [0.5, 0.1] } },
+      path: 'filters.max_drawdown',
+      value: [0.5, 0.1],
+      expected: 'lo <= hi',
+    },
     { name: 'a filter bound that is not a pair', patch: { filters: { cagr: [0] } }, path: 'filters.cagr', value: [0] },
     { name: 'top 0', patch: { top: 0 }, path: 'top', value: 0 },
     { name: 'top 1.5', patch: { top: 1.5 }, path: 'top', value: 1.5 },
@@ -319,6 +327,11 @@ describe('shortlist', () => {
     expect(want.length).toBeLessThan(V - idle.length);
     expect(res.shortlist.map((e) => e.variant)).toEqual(want);
     expect(res.stats.risk_total).toBe(want.length);
+    const asBound = await engineOf('wasm-simd').backtest({ ...base, filters: { max_drawdown: [Number.NEGATIVE_INFINITY, limit] } });
+    expect(
+      asBound.shortlist.map((e) => e.variant),
+      'the [lo, hi] form gives the same shortlist',
+    ).toEqual(want);
   });
 });
 
