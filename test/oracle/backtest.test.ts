@@ -18,8 +18,8 @@ import { metricMismatch, replayMismatch, replaysMismatch, smallGrid } from '../h
 import { randomWalk, withHoles } from '../helpers/series.js';
 
 const engines = warmEngines(['reference', 'wasm-simd', 'wasm-scalar']);
-// A backtest scores in-process (stats.threads is 1); with a pool of 2 the operand series come from
-// the workers, and the scores must not change.
+// A backtest scores in-process (stats.threads is 1); with a pool of 2 the operand series of a grid
+// big enough come from the workers, and the scores must not change (the 'threads' test below).
 let pooled: Engine;
 beforeAll(async () => {
   pooled = createEngine({ env: 'test', engine: 'wasm-simd', threads: 2, onWarning: () => undefined });
@@ -35,10 +35,8 @@ const EXECUTIONS: Partial<Execution>[] = (['long', 'short', 'both'] as const).fl
 const HOLDOUTS = [undefined, { fraction: 0.3 }] as const;
 
 const ttrc = await candlesFromCsv(new URL('../../bench/ttrc.csv', import.meta.url), { instrumentId: 'TTRC', timeline: 'sessions' });
-const SERIES: { name: string; candles: Candles }[] = [
-  { name: 'ttrc.csv (sessions)', candles: ttrc },
-  ...[withHoles(), flatRuns(), crashAndRecovery()].map((s) => ({ name: s.name, candles: candlesOf(s) })),
-];
+const [HOLES, FLAT, CRASH] = [withHoles(), flatRuns(), crashAndRecovery()].map((s) => ({ name: s.name, candles: candlesOf(s) }));
+const SERIES: { name: string; candles: Candles }[] = [{ name: 'ttrc.csv (sessions)', candles: ttrc }, HOLES!, FLAT!, CRASH!];
 
 const run = (kind: string, req: BacktestRequest): Promise<BacktestResult> => engines.get(kind)!.backtest(req);
 
@@ -66,8 +64,6 @@ describe.each(strategyRegistry.list().map((def) => ({ id: def.id, def })))('$id:
             ).toEqual(want.shortlist.map((e) => e.variant));
             if (batchVariants === undefined) results.set(kind, got);
           }
-        const twoThreads = await pooled.backtest(req);
-        expect(metricMismatch(twoThreads, want), `${label}: wasm-simd on a pool of 2`).toBeNull();
         expect(want.shortlist.length, label).toBeGreaterThan(0);
         const replays = new Map<string, Awaited<ReturnType<BacktestResult['replay']>>>();
         for (const [kind, result] of results) {
@@ -85,6 +81,60 @@ describe.each(strategyRegistry.list().map((def) => ({ id: def.id, def })))('$id:
         }
         for (const kind of KERNELS)
           expect(replaysMismatch(replays.get(kind)!, replays.get('reference')!), `${label}: ${kind} replay`).toBeNull();
+      }
+  });
+});
+
+/**
+ * The templates compare with cross_above, cross_below, above and all only: a custom strategy adds
+ * below, any, not (nested), lags, per-variant constants and the derived prices (hl2, ohlc4, volume).
+ */
+const sma = (window: string) => ({ ind: 'ma.sma', params: { window } });
+const rsi = { ind: 'momentum.rsi', params: { window: 14 } };
+const EVERY_RULE_FORM = {
+  id: 'custom',
+  params: [
+    { name: 'n', kind: 'int', min: 2, max: 100, default: [5, 10, 30] },
+    { name: 'lvl', kind: 'float', min: 0, max: 100, default: [30, 50, 70] },
+  ],
+  constraints: [],
+  rules: {
+    long_entry: [
+      'any',
+      ['all', ['cross_above', { price: 'close' }, sma('$n')], ['not', ['above', rsi, '$lvl']]],
+      ['cross_below', { price: 'hl2', lag: 3 }, { price: 'low', lag: 1 }],
+    ],
+    long_exit: ['any', ['below', { price: 'close' }, sma('$n')], ['not', ['not', ['above', { price: 'volume' }, 1500]]]],
+    short_entry: [
+      'all',
+      ['below', { price: 'close', lag: 2 }, sma('$n')],
+      ['not', ['any', ['above', rsi, '$lvl'], ['cross_above', { price: 'ohlc4' }, { price: 'open', lag: 5 }]]],
+    ],
+    short_exit: ['not', ['below', { price: 'close' }, { ind: 'ma.ema', params: { window: '$n' }, lag: 1 }]],
+  },
+} as const;
+
+describe('a custom strategy with every rule form', () => {
+  it.each([HOLES!, CRASH!])('agrees on every engine on $name', async ({ candles }) => {
+    for (const execution of EXECUTIONS)
+      for (const holdout of HOLDOUTS) {
+        const req: BacktestRequest = {
+          candles,
+          strategy: EVERY_RULE_FORM as never,
+          execution,
+          filters: { min_trades: 0 },
+          ...(holdout ? { holdout } : {}),
+        };
+        const label = `${execution.side} ${execution.fill}${holdout ? ' holdout 0.3' : ''}`;
+        const want = await run('reference', req);
+        expect(want.variants).toBe(9);
+        for (const kind of KERNELS)
+          for (const batchVariants of BATCHES) {
+            const got = await run(kind, batchVariants === undefined ? req : { ...req, batchVariants });
+            expect(metricMismatch(got, want), `${label}: ${kind} batch ${batchVariants ?? 'default'}`).toBeNull();
+          }
+        const got = await run('wasm-simd', req);
+        expect(replaysMismatch(await got.replay(), await want.replay()), `${label}: replays`).toBeNull();
       }
   });
 });
@@ -121,7 +171,7 @@ describe('threads', () => {
 
 describe('the adversarial paths reach the cases they are there for', () => {
   it('the crash ruins some shorts: equity 0, total_return −1, cagr −1, on every engine', async () => {
-    const candles = candlesOf(crashAndRecovery());
+    const candles = CRASH!.candles;
     let ruined = 0;
     for (const def of strategyRegistry.list()) {
       const req: BacktestRequest = {
@@ -142,15 +192,15 @@ describe('the adversarial paths reach the cases they are there for', () => {
   });
 
   it('the flat runs give bars of exactly zero return while a position is open', async () => {
-    const s = flatRuns();
-    const candles = candlesOf(s);
     const def = strategyRegistry.get('ma_cross');
     const res = await run('reference', {
-      candles,
+      candles: FLAT!.candles,
       strategy: { id: def.id, params: smallGrid(def) },
       execution: { side: 'both', fill: 'close' },
     });
     const [row] = await res.replay([0]);
+    const spanning = row!.trades.filter((t) => t.entry_bar < 400 && (t.exit_bar === null || t.exit_bar >= 640));
+    expect(spanning, 'one trade is open over the whole flat run').toHaveLength(1);
     const curve = row!.equity;
     let unchanged = 0;
     for (let i = 401; i < 640; i++) if (curve[i] === curve[i - 1] && Number.isFinite(curve[i]!)) unchanged++;
