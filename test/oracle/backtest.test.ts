@@ -4,14 +4,19 @@
  * between the reference engine and both kernel builds, for batches of 1, 3 and the default, for
  * every side × fill with fees and slippage, with and without a holdout; on ttrc.csv (sessions
  * timeline), holes, flat runs and a crash that ruins shorts. Stage B replays the shortlist with
- * Stage A's metrics exactly, and the same trades and equity on every engine.
+ * Stage A's metrics exactly, and the same trades and equity on every engine. Every metric is also
+ * held within 1e-9 relative of a plain implementation of the spec (test/helpers/backtest-plain.ts),
+ * a custom strategy covers the rule forms no template uses, and a pool of 2 workers changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Execution } from '../../src/backtest/program.js';
+import { barInputs } from '../../src/backtest/bars.js';
+import { type Execution, METRIC_NAMES } from '../../src/backtest/program.js';
+import { operandSeries } from '../../src/backtest/series.js';
 import type { BacktestRequest, BacktestResult } from '../../src/backtest/run.js';
 import { type Candles, candlesFromCsv } from '../../src/candles/index.js';
 import { createEngine, type Engine } from '../../src/runtime/engine.js';
-import { strategyRegistry } from '../../src/strategies/index.js';
+import { compileStrategy, strategyRegistry } from '../../src/strategies/index.js';
+import { plainMetrics, plainMismatch } from '../helpers/backtest-plain.js';
 import { crashAndRecovery, flatRuns } from '../helpers/backtest-series.js';
 import { candlesOf, warmEngines } from '../helpers/engine.js';
 import { metricMismatch, replayMismatch, replaysMismatch, smallGrid } from '../helpers/oracle-backtest.js';
@@ -36,7 +41,8 @@ const HOLDOUTS = [undefined, { fraction: 0.3 }] as const;
 
 const ttrc = await candlesFromCsv(new URL('../../bench/ttrc.csv', import.meta.url), { instrumentId: 'TTRC', timeline: 'sessions' });
 const [HOLES, FLAT, CRASH] = [withHoles(), flatRuns(), crashAndRecovery()].map((s) => ({ name: s.name, candles: candlesOf(s) }));
-const SERIES: { name: string; candles: Candles }[] = [{ name: 'ttrc.csv (sessions)', candles: ttrc }, HOLES!, FLAT!, CRASH!];
+const TTRC = { name: 'ttrc.csv (sessions)', candles: ttrc };
+const SERIES: { name: string; candles: Candles }[] = [TTRC, HOLES!, FLAT!, CRASH!];
 
 const run = (kind: string, req: BacktestRequest): Promise<BacktestResult> => engines.get(kind)!.backtest(req);
 
@@ -84,6 +90,32 @@ describe.each(strategyRegistry.list().map((def) => ({ id: def.id, def })))('$id:
       }
   });
 });
+
+describe.each(strategyRegistry.list().map((def) => ({ id: def.id, def })))(
+  '$id: within 1e-9 relative of a plain implementation of the spec',
+  ({ def }) => {
+    const strategy = { id: def.id, params: smallGrid(def) };
+    const program = compileStrategy(strategy);
+
+    it.each([TTRC, HOLES!, CRASH!])('on $name, both parts of a holdout', async ({ candles }) => {
+      const series = await operandSeries(program.series, candles, (r) => engines.get('reference')!.compute(r), {});
+      const bars = barInputs(candles, series);
+      for (const execution of EXECUTIONS) {
+        const label = `${execution.side} ${execution.fill}`;
+        const res = await run('reference', { candles, strategy, execution, holdout: { fraction: 0.3 }, filters: { min_trades: 0 } });
+        const row = res.holdout!.row;
+        const replays = await res.replay(Array.from({ length: res.variants }, (_, v) => v));
+        for (let v = 0; v < res.variants; v++) {
+          const inSample = plainMetrics(program, bars, res.execution, v, 0, row);
+          expect(plainMismatch(res.metrics, v, inSample), `${label} in-sample`).toBeNull();
+          const outOfSample = plainMetrics(program, bars, res.execution, v, row, candles.t);
+          const got = Object.fromEntries(METRIC_NAMES.map((m) => [m, [replays[v]!.out_of_sample!.metrics[m]]]));
+          expect(plainMismatch(got as never, 0, outOfSample), `${label} out-of-sample, variant ${v}`).toBeNull();
+        }
+      }
+    });
+  },
+);
 
 /**
  * The templates compare with cross_above, cross_below, above and all only: a custom strategy adds
