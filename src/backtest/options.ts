@@ -9,9 +9,14 @@ import { METRIC_NAMES, type Execution, type MetricName } from './program.js';
 
 export type Objective = MetricName | { readonly metric: MetricName; readonly direction?: 'max' | 'min' };
 
-/** `min_trades`, `max_drawdown`, `min_exposure`, or any metric bounded as `[lo, hi]`. */
-export type Filters = { readonly min_trades?: number; readonly max_drawdown?: number; readonly min_exposure?: number } & {
-  readonly [metric in MetricName]?: readonly [number, number];
+/**
+ * `min_trades`, `max_drawdown` (the largest drawdown allowed), `min_exposure`, or any metric bounded
+ * as `[lo, hi]` (max_drawdown too: a number is its upper bound).
+ */
+export type Filters = { readonly min_trades?: number; readonly min_exposure?: number } & {
+  readonly max_drawdown?: number | readonly [number, number];
+} & {
+  readonly [metric in Exclude<MetricName, 'max_drawdown'>]?: readonly [number, number];
 };
 
 export type Holdout = { readonly fraction: number } | { readonly fromTs: number };
@@ -101,11 +106,13 @@ export function checkFilters(input: unknown): ResolvedFilters {
     return v as number;
   };
   if (input.min_trades !== undefined) out.trades = [num(input.min_trades, 'filters.min_trades'), Number.POSITIVE_INFINITY];
-  if (input.max_drawdown !== undefined) out.max_drawdown = [Number.NEGATIVE_INFINITY, num(input.max_drawdown, 'filters.max_drawdown')];
+  // max_drawdown is both a shorthand (a number: the upper bound) and a metric (a [lo, hi] bound, below)
+  if (input.max_drawdown !== undefined && !Array.isArray(input.max_drawdown))
+    out.max_drawdown = [Number.NEGATIVE_INFINITY, num(input.max_drawdown, 'filters.max_drawdown')];
   if (input.min_exposure !== undefined) out.exposure = [num(input.min_exposure, 'filters.min_exposure'), Number.POSITIVE_INFINITY];
   for (const m of METRIC_NAMES) {
     const b = input[m];
-    if (b === undefined) continue;
+    if (b === undefined || (m === 'max_drawdown' && !Array.isArray(b))) continue;
     if (!Array.isArray(b) || b.length !== 2) fail(`filters.${m}`, b, 'a [lo, hi] pair of numbers');
     const [lo, hi] = [num((b as unknown[])[0], `filters.${m}[0]`), num((b as unknown[])[1], `filters.${m}[1]`)];
     if (lo > hi) fail(`filters.${m}`, b, 'lo <= hi');

@@ -211,19 +211,21 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
   const candles = isCandles(req.candles) ? req.candles : createCandles(req.candles);
   checkSeries(program, candles, exec);
   const valid = validRows(candles);
-  const t0 = performance.now();
-  const series = await operandSeries(program.series, candles, ctx.compute, req.signal ? { signal: req.signal } : {});
-  const seriesMs = msSince(t0);
-  const whole = barInputs(candles, series, 0, candles.t, valid);
-  const split = holdout ? holdoutRow(whole, holdout) : candles.t;
-  const bars: BarInputs = { ...whole, end: split };
-  const horizon = horizonOf(bars, exec);
+  // the split and the valid bars need only the bar tables: bad input is refused before any series is computed
+  const tables = barInputs(candles, [], 0, candles.t, valid);
+  const split = holdout ? holdoutRow(tables, holdout) : candles.t;
+  const horizon = horizonOf({ ...tables, end: split }, exec);
   if (horizon.n === 0)
     throw new StrategyValidationError({
       path: 'candles',
       value: candles.instrumentId,
       expected: 'at least one valid bar (open, high, low, close all present)',
     });
+  const t0 = performance.now();
+  const series = await operandSeries(program.series, candles, ctx.compute, req.signal ? { signal: req.signal } : {});
+  const seriesMs = msSince(t0);
+  const whole: BarInputs = { ...tables, series };
+  const bars: BarInputs = { ...whole, end: split };
   const module = await ctx.module();
   const batchVariants = req.batchVariants ?? 256;
   const t1 = performance.now();

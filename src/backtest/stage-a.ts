@@ -85,6 +85,8 @@ export async function scoreVariants(program: StrategyProgram, bars: BarInputs, e
       elapsedMs: performance.now() - t0,
     });
   }
+  // an abort seen after the last batch (from the last progress event) still cancels: no result once it fired
+  if (opts.signal?.aborted) throw cancelled(V);
   return acc;
 }
 

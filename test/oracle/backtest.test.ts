@@ -1,0 +1,241 @@
+/**
+ * The backtest oracle, driven by the strategy registry: for every template on a small grid (the
+ * first and last value of each default axis), every metric of Stage A is bit-identical (Object.is)
+ * between the reference engine and both kernel builds, for batches of 1, 3 and the default, for
+ * every side × fill with fees and slippage, with and without a holdout; on ttrc.csv (sessions
+ * timeline), holes, flat runs and a crash that ruins shorts. Stage B replays the shortlist with
+ * Stage A's metrics exactly, and the same trades and equity on every engine. Every metric is also
+ * held within 1e-9 relative of a plain implementation of the spec (test/helpers/backtest-plain.ts),
+ * a custom strategy covers the rule forms no template uses, and a pool of 2 workers changes nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { barInputs } from '../../src/backtest/bars.js';
+import { type Execution, METRIC_NAMES } from '../../src/backtest/program.js';
+import { operandSeries } from '../../src/backtest/series.js';
+import type { BacktestRequest, BacktestResult } from '../../src/backtest/run.js';
+import { type Candles, candlesFromCsv } from '../../src/candles/index.js';
+import { createEngine, type Engine } from '../../src/runtime/engine.js';
+import { compileStrategy, strategyRegistry } from '../../src/strategies/index.js';
+import { plainMetrics, plainMismatch } from '../helpers/backtest-plain.js';
+import { crashAndRecovery, flatRuns } from '../helpers/backtest-series.js';
+import { candlesOf, warmEngines } from '../helpers/engine.js';
+import { metricMismatch, replayMismatch, replaysMismatch, smallGrid } from '../helpers/oracle-backtest.js';
+import { randomWalk, withHoles } from '../helpers/series.js';
+
+const engines = warmEngines(['reference', 'wasm-simd', 'wasm-scalar']);
+// A backtest scores in-process (stats.threads is 1); with a pool of 2 the operand series of a grid
+// big enough come from the workers, and the scores must not change (the 'threads' test below).
+let pooled: Engine;
+beforeAll(async () => {
+  pooled = createEngine({ env: 'test', engine: 'wasm-simd', threads: 2, onWarning: () => undefined });
+  await pooled.warmup();
+}, 120_000);
+afterAll(() => pooled.close());
+const KERNELS = ['wasm-simd', 'wasm-scalar'] as const;
+const BATCHES = [1, 3, undefined] as const;
+
+const EXECUTIONS: Partial<Execution>[] = (['long', 'short', 'both'] as const).flatMap((side) =>
+  (['next_open', 'close'] as const).map((fill) => ({ side, fill, fee_bps: 5, slippage_bps: 2 })),
+);
+const HOLDOUTS = [undefined, { fraction: 0.3 }] as const;
+
+const ttrc = await candlesFromCsv(new URL('../../bench/ttrc.csv', import.meta.url), { instrumentId: 'TTRC', timeline: 'sessions' });
+const [HOLES, FLAT, CRASH] = [withHoles(), flatRuns(), crashAndRecovery()].map((s) => ({ name: s.name, candles: candlesOf(s) }));
+const TTRC = { name: 'ttrc.csv (sessions)', candles: ttrc };
+const SERIES: { name: string; candles: Candles }[] = [TTRC, HOLES!, FLAT!, CRASH!];
+
+const run = (kind: string, req: BacktestRequest): Promise<BacktestResult> => engines.get(kind)!.backtest(req);
+
+describe.each(strategyRegistry.list().map((def) => ({ id: def.id, def })))('$id: Stage A and B agree on every engine', ({ def }) => {
+  const strategy = { id: def.id, params: smallGrid(def) };
+
+  it.each(SERIES)('on $name, every side × fill, with and without a holdout', async ({ candles }) => {
+    for (const execution of EXECUTIONS)
+      for (const holdout of HOLDOUTS) {
+        // min_trades 0 so the shortlist is never empty (some variants do not trade on a short series)
+        const req: BacktestRequest = { candles, strategy, execution, filters: { min_trades: 0 }, top: 3, ...(holdout ? { holdout } : {}) };
+        const label = `${execution.side} ${execution.fill}${holdout ? ' holdout 0.3' : ''}`;
+        const want = await run('reference', req);
+        expect(want.stats.engine, label).toBe('reference');
+        expect(want.variants, label).toBeGreaterThan(1);
+        const results = new Map<string, BacktestResult>([['reference', want]]);
+        for (const kind of KERNELS)
+          for (const batchVariants of BATCHES) {
+            const got = await run(kind, batchVariants === undefined ? req : { ...req, batchVariants });
+            expect(got.stats.engine, label).toBe(kind);
+            expect(metricMismatch(got, want), `${label}: ${kind} batch ${batchVariants ?? 'default'}`).toBeNull();
+            expect(
+              got.shortlist.map((e) => e.variant),
+              `${label}: ${kind} shortlist`,
+            ).toEqual(want.shortlist.map((e) => e.variant));
+            if (batchVariants === undefined) results.set(kind, got);
+          }
+        expect(want.shortlist.length, label).toBeGreaterThan(0);
+        const replays = new Map<string, Awaited<ReturnType<BacktestResult['replay']>>>();
+        for (const [kind, result] of results) {
+          const rows = await result.replay();
+          expect(
+            rows.map((r) => r.variant),
+            `${label}: ${kind} replays the shortlist`,
+          ).toEqual(result.shortlist.map((e) => e.variant));
+          for (const r of rows) expect(replayMismatch(r.metrics, result, r.variant), `${label}: ${kind} replay vs Stage A`).toBeNull();
+          expect(
+            rows.every((r) => (r.out_of_sample !== undefined) === (holdout !== undefined)),
+            label,
+          ).toBe(true);
+          replays.set(kind, rows);
+        }
+        for (const kind of KERNELS)
+          expect(replaysMismatch(replays.get(kind)!, replays.get('reference')!), `${label}: ${kind} replay`).toBeNull();
+      }
+  });
+});
+
+describe.each(strategyRegistry.list().map((def) => ({ id: def.id, def })))(
+  '$id: within 1e-9 relative of a plain implementation of the spec',
+  ({ def }) => {
+    const strategy = { id: def.id, params: smallGrid(def) };
+    const program = compileStrategy(strategy);
+
+    it.each([TTRC, HOLES!, CRASH!])('on $name, both parts of a holdout', async ({ candles }) => {
+      const series = await operandSeries(program.series, candles, (r) => engines.get('reference')!.compute(r), {});
+      const bars = barInputs(candles, series);
+      for (const execution of EXECUTIONS) {
+        const label = `${execution.side} ${execution.fill}`;
+        const res = await run('reference', { candles, strategy, execution, holdout: { fraction: 0.3 }, filters: { min_trades: 0 } });
+        const row = res.holdout!.row;
+        const replays = await res.replay(Array.from({ length: res.variants }, (_, v) => v));
+        for (let v = 0; v < res.variants; v++) {
+          const inSample = plainMetrics(program, bars, res.execution, v, 0, row);
+          expect(plainMismatch(res.metrics, v, inSample), `${label} in-sample`).toBeNull();
+          const outOfSample = plainMetrics(program, bars, res.execution, v, row, candles.t);
+          const got = Object.fromEntries(METRIC_NAMES.map((m) => [m, [replays[v]!.out_of_sample!.metrics[m]]]));
+          expect(plainMismatch(got as never, 0, outOfSample), `${label} out-of-sample, variant ${v}`).toBeNull();
+        }
+      }
+    });
+  },
+);
+
+/**
+ * The templates compare with cross_above, cross_below, above and all only: a custom strategy adds
+ * below, any, not (nested), lags, per-variant constants and the derived prices (hl2, ohlc4, volume).
+ */
+const sma = (window: string) => ({ ind: 'ma.sma', params: { window } });
+const rsi = { ind: 'momentum.rsi', params: { window: 14 } };
+const EVERY_RULE_FORM = {
+  id: 'custom',
+  params: [
+    { name: 'n', kind: 'int', min: 2, max: 100, default: [5, 10, 30] },
+    { name: 'lvl', kind: 'float', min: 0, max: 100, default: [30, 50, 70] },
+  ],
+  constraints: [],
+  rules: {
+    long_entry: [
+      'any',
+      ['all', ['cross_above', { price: 'close' }, sma('$n')], ['not', ['above', rsi, '$lvl']]],
+      ['cross_below', { price: 'hl2', lag: 3 }, { price: 'low', lag: 1 }],
+    ],
+    long_exit: ['any', ['below', { price: 'close' }, sma('$n')], ['not', ['not', ['above', { price: 'volume' }, 1500]]]],
+    short_entry: [
+      'all',
+      ['below', { price: 'close', lag: 2 }, sma('$n')],
+      ['not', ['any', ['above', rsi, '$lvl'], ['cross_above', { price: 'ohlc4' }, { price: 'open', lag: 5 }]]],
+    ],
+    short_exit: ['not', ['below', { price: 'close' }, { ind: 'ma.ema', params: { window: '$n' }, lag: 1 }]],
+  },
+} as const;
+
+describe('a custom strategy with every rule form', () => {
+  it.each([HOLES!, CRASH!])('agrees on every engine on $name', async ({ candles }) => {
+    for (const execution of EXECUTIONS)
+      for (const holdout of HOLDOUTS) {
+        const req: BacktestRequest = {
+          candles,
+          strategy: EVERY_RULE_FORM as never,
+          execution,
+          filters: { min_trades: 0 },
+          ...(holdout ? { holdout } : {}),
+        };
+        const label = `${execution.side} ${execution.fill}${holdout ? ' holdout 0.3' : ''}`;
+        const want = await run('reference', req);
+        expect(want.variants).toBe(9);
+        for (const kind of KERNELS)
+          for (const batchVariants of BATCHES) {
+            const got = await run(kind, batchVariants === undefined ? req : { ...req, batchVariants });
+            expect(metricMismatch(got, want), `${label}: ${kind} batch ${batchVariants ?? 'default'}`).toBeNull();
+          }
+        const got = await run('wasm-simd', req);
+        expect(replaysMismatch(await got.replay(), await want.replay()), `${label}: replays`).toBeNull();
+      }
+  });
+});
+
+describe('threads', () => {
+  it('scores the same when the operand series are computed on a pool of 2 workers', async () => {
+    // 25 distinct EMA windows × 42,000 bars: over the pool's minimum, so the series come from the workers
+    const candles = candlesOf(randomWalk(42_000, 37));
+    const fast = { mode: 'range', start: 5, stopIncl: 50, step: 5 } as const;
+    const slow = { mode: 'range', start: 60, stopIncl: 200, step: 10 } as const;
+    const req: BacktestRequest = {
+      candles,
+      strategy: { id: 'ma_cross', params: { fast, slow } },
+      execution: { side: 'both', fill: 'next_open', fee_bps: 5, slippage_bps: 2 },
+      holdout: { fraction: 0.25 },
+      top: 3,
+    };
+    // in-process wasm-simd: bit-identical to the reference, as the suite above shows
+    const want = await run('wasm-simd', req);
+    expect(want.variants).toBe(150);
+    const got = await pooled.backtest(req);
+    expect(got.stats.threads, 'Stage A scores in-process').toBe(1);
+    const windows = [...Array.from({ length: 10 }, (_, i) => 5 + 5 * i), ...Array.from({ length: 15 }, (_, i) => 60 + 10 * i)];
+    const series = await pooled.compute({
+      candles,
+      grid: { indicatorId: 'ma.ema', source: 'close', params: { window: windows } },
+      layout: 'VARIANT_MAJOR',
+    });
+    expect(series.meta.threads, 'the operand series of this grid are computed on the pool').toBe(2);
+    expect(metricMismatch(got, want), 'wasm-simd on a pool of 2').toBeNull();
+    expect(replaysMismatch(await got.replay(), await want.replay()), 'replays on a pool of 2').toBeNull();
+  });
+});
+
+describe('the adversarial paths reach the cases they are there for', () => {
+  it('the crash ruins some shorts: equity 0, total_return −1, cagr −1, on every engine', async () => {
+    const candles = CRASH!.candles;
+    let ruined = 0;
+    for (const def of strategyRegistry.list()) {
+      const req: BacktestRequest = {
+        candles,
+        strategy: { id: def.id, params: smallGrid(def) },
+        execution: { side: 'short', fill: 'close' },
+      };
+      const want = await run('reference', req);
+      for (let v = 0; v < want.variants; v++) {
+        if (want.metrics.total_return[v] !== -1) continue;
+        ruined++;
+        expect(want.metrics.cagr[v], `${def.id} variant ${v}`).toBe(-1);
+        expect(want.metrics.max_drawdown[v], `${def.id} variant ${v}`).toBe(1);
+      }
+      for (const kind of KERNELS) expect(metricMismatch(await run(kind, req), want), `${def.id} ${kind}`).toBeNull();
+    }
+    expect(ruined, 'ruined short variants over the registry').toBeGreaterThan(0);
+  });
+
+  it('the flat runs give bars of exactly zero return while a position is open', async () => {
+    const def = strategyRegistry.get('ma_cross');
+    const res = await run('reference', {
+      candles: FLAT!.candles,
+      strategy: { id: def.id, params: smallGrid(def) },
+      execution: { side: 'both', fill: 'close' },
+    });
+    const [row] = await res.replay([0]);
+    const spanning = row!.trades.filter((t) => t.entry_bar < 400 && (t.exit_bar === null || t.exit_bar >= 640));
+    expect(spanning, 'one trade is open over the whole flat run').toHaveLength(1);
+    const curve = row!.equity;
+    let unchanged = 0;
+    for (let i = 401; i < 640; i++) if (curve[i] === curve[i - 1] && Number.isFinite(curve[i]!)) unchanged++;
+    expect(unchanged, 'bars of the long flat run with the equity unchanged').toBe(239);
+  });
+});
