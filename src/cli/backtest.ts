@@ -7,7 +7,16 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileExtension } from '../arrow/candles.js';
-import type { Filters, Holdout, Objective } from '../backtest/options.js';
+import {
+  checkExecution,
+  checkFilters,
+  checkHoldout,
+  checkObjective,
+  checkTop,
+  type Filters,
+  type Holdout,
+  type Objective,
+} from '../backtest/options.js';
 import { METRIC_NAMES, type Execution, type MetricName } from '../backtest/program.js';
 import { reportTableMd } from '../backtest/report.js';
 import type { BacktestResult, ReplayResult } from '../backtest/run.js';
@@ -301,10 +310,23 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
   const filters = filtersOf(values.filter);
   const holdout = holdoutOf(values.holdout);
   const top = topOf(values.top);
+  // The engine checks these again; checked here too so a bad flag fails before the data is read.
+  try {
+    checkExecution(execution);
+    checkObjective(objective);
+    checkFilters(filters);
+    checkTop(top);
+    checkHoldout(holdout);
+  } catch (e) {
+    throw toFlagError(e);
+  }
 
   // Ctrl-C from here on: the first one cancels at the next batch boundary or file step, a second one
   // exits at once; either way no output file and no temporary file is left, and the exit is 130.
-  const engine = createEngine(engineOptions(values));
+  const options = engineOptions(values);
+  // Stage A's batch size: the flag's number when given (auto leaves the backtest's own default).
+  const batchVariants = options.batchVariants;
+  const engine = createEngine(options);
   const ac = new AbortController();
   let interrupts = 0;
   const onSigint = (): void => {
@@ -346,6 +368,7 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
         ...(filters ? { filters } : {}),
         ...(top !== undefined ? { top } : {}),
         ...(holdout ? { holdout } : {}),
+        ...(typeof batchVariants === 'number' ? { batchVariants } : {}),
         signal: ac.signal,
         ...(progress
           ? {
