@@ -51,11 +51,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Every value of two metric records is the same float64 (NaN and -0 included). */
-function expectSameMetrics(got: Record<string, number>, want: Record<string, number>, what: string): void {
-  for (const m of METRIC_NAMES) expect(Object.is(got[m], want[m]), `${what} ${m}: ${got[m]} vs ${want[m]}`).toBe(true);
-}
-
 /** A JSON number as the summary writes it: non-finite values become null. */
 const jsonNumber = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
