@@ -19,7 +19,7 @@ import {
 } from '../backtest/options.js';
 import { METRIC_NAMES, type Execution, type MetricName } from '../backtest/program.js';
 import { reportTableMd } from '../backtest/report.js';
-import type { BacktestResult, ReplayResult } from '../backtest/run.js';
+import type { BacktestProgress, BacktestRequest, BacktestResult, ReplayResult } from '../backtest/run.js';
 import type { Candles } from '../candles/types.js';
 import { ComputeCancelled, StrategyValidationError } from '../errors.js';
 import type { AxisInput } from '../grid/types.js';
@@ -290,13 +290,11 @@ function textSummary(result: BacktestResult, candles: Candles, table: string, re
   )}`;
 }
 
-export async function runBacktestCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, BACKTEST_FLAGS);
-  if (values.help) {
-    process.stdout.write(BACKTEST_USAGE);
-    return 0;
-  }
-  const outputs: { flag: 'out' | 'report' | 'trades'; path: string }[] = [];
+type OutputFlag = 'out' | 'report' | 'trades';
+
+/** The output files the flags ask for; `--out` must be Arrow, and no two flags may name the same file. */
+function outputsOf(values: Partial<Record<OutputFlag, string>>): { flag: OutputFlag; path: string }[] {
+  const outputs: { flag: OutputFlag; path: string }[] = [];
   for (const flag of ['out', 'report', 'trades'] as const) if (values[flag] !== undefined) outputs.push({ flag, path: values[flag] });
   if (values.out !== undefined && !['.arrow', '.feather'].includes(fileExtension(values.out)))
     throw new UsageError(`--out must end in .arrow or .feather (got ${JSON.stringify(values.out)})`);
@@ -304,13 +302,22 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     const same = outputs.findIndex((x) => resolve(x.path) === resolve(o.path));
     if (same !== i) throw new UsageError(`--${outputs[same]!.flag} and --${o.flag} name the same file (${JSON.stringify(o.path)})`);
   }
-  if (!values.data) throw new UsageError('--data FILE is required');
+  return outputs;
+}
+
+/**
+ * The request's execution, objective, filters, top and holdout from their flags. The engine checks
+ * them again; they are checked here too so a bad flag fails before the data is read, named by its flag.
+ */
+function requestOptionsOf(
+  values: Record<string, unknown>,
+): Pick<BacktestRequest, 'execution' | 'objective' | 'filters' | 'top' | 'holdout'> {
+  const v = values as Record<string, string | undefined>;
   const execution = executionOf(values);
-  const objective = objectiveOf(values.objective);
-  const filters = filtersOf(values.filter);
-  const holdout = holdoutOf(values.holdout);
-  const top = topOf(values.top);
-  // The engine checks these again; checked here too so a bad flag fails before the data is read.
+  const objective = objectiveOf(v.objective);
+  const filters = filtersOf(values.filter as string[] | undefined);
+  const holdout = holdoutOf(v.holdout);
+  const top = topOf(v.top);
   try {
     checkExecution(execution);
     checkObjective(objective);
@@ -320,13 +327,47 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
   } catch (e) {
     throw toFlagError(e);
   }
+  return {
+    execution,
+    ...(objective ? { objective } : {}),
+    ...(filters ? { filters } : {}),
+    ...(top !== undefined ? { top } : {}),
+    ...(holdout ? { holdout } : {}),
+  };
+}
+
+/** The progress line on standard error: on a terminal (rewritten in place) or with --progress, never with --json. */
+function progressLine(label: string, values: { json?: boolean; progress?: boolean }) {
+  if (values.json || !(values.progress === true || process.stderr.isTTY)) return null;
+  const eol = process.stderr.isTTY ? '' : '\n';
+  return {
+    show(p: BacktestProgress, aborted: boolean): void {
+      if (aborted) return;
+      const pct = Math.round((100 * p.processed) / p.total);
+      process.stderr.write(`\r${label}: ${pct}% of the variant-bars (${p.batchesDone}/${p.batchesTotal} batches)${eol}`);
+    },
+    end(): void {
+      if (!eol) process.stderr.write('\n');
+    },
+  };
+}
+
+export async function runBacktestCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, BACKTEST_FLAGS);
+  if (values.help) {
+    process.stdout.write(BACKTEST_USAGE);
+    return 0;
+  }
+  const outputs = outputsOf(values);
+  if (!values.data) throw new UsageError('--data FILE is required');
+  const options = requestOptionsOf(values);
 
   // Ctrl-C from here on: the first one cancels at the next batch boundary or file step, a second one
   // exits at once; either way no output file and no temporary file is left, and the exit is 130.
-  const options = engineOptions(values);
+  const engineOpts = engineOptions(values);
   // Stage A's batch size: the flag's number when given (auto leaves the backtest's own default).
-  const batchVariants = options.batchVariants;
-  const engine = createEngine(options);
+  const batchVariants = engineOpts.batchVariants;
+  const engine = createEngine(engineOpts);
   const ac = new AbortController();
   let interrupts = 0;
   const onSigint = (): void => {
@@ -356,37 +397,22 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     variants = strategyGrid(strategy).variants;
     const candles = await loadData(values);
     await cancelledIfAborted();
-    const progress = !values.json && (values.progress === true || process.stderr.isTTY);
-    const eol = process.stderr.isTTY ? '' : '\n';
-    const label = strategy.id;
+    const progress = progressLine(strategy.id, values);
     const result = await engine
       .backtest({
         candles,
         strategy,
-        execution,
-        ...(objective ? { objective } : {}),
-        ...(filters ? { filters } : {}),
-        ...(top !== undefined ? { top } : {}),
-        ...(holdout ? { holdout } : {}),
+        ...options,
         ...(typeof batchVariants === 'number' ? { batchVariants } : {}),
         signal: ac.signal,
-        ...(progress
-          ? {
-              onProgress: (p) => {
-                if (!ac.signal.aborted)
-                  process.stderr.write(
-                    `\r${label}: ${Math.round((100 * p.processed) / p.total)}% of the variant-bars (${p.batchesDone}/${p.batchesTotal} batches)${eol}`,
-                  );
-              },
-            }
-          : {}),
+        ...(progress ? { onProgress: (p: BacktestProgress) => progress.show(p, ac.signal.aborted) } : {}),
       })
       .catch((e: unknown) => {
         throw toFlagError(e);
       });
     scored = true;
     await cancelledIfAborted();
-    if (progress && !eol) process.stderr.write('\n');
+    progress?.end();
 
     const needReplay = values.trades !== undefined || result.holdout !== null;
     const replays = needReplay ? await result.replay() : null;
