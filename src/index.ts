@@ -50,6 +50,7 @@ export type {
   BacktestProgress,
   ShortlistEntry,
   ReplayResult,
+  BacktestArrowIPCOptions,
 } from './backtest/run.js';
 export type { Objective, Filters, Holdout } from './backtest/options.js';
 export type { Metrics } from './backtest/metrics.js';

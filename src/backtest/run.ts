@@ -68,6 +68,19 @@ export interface BacktestContext {
   readonly engine: () => string;
   readonly maxVariantsPerCompute: number;
   readonly maxComputeBytesTotal: number;
+  /** The Arrow exporters of the metrics table (injected, so this module never imports apache-arrow). */
+  readonly exporters: BacktestExporters<unknown>;
+}
+
+/** Options of `toArrowIPC`: the Arrow IPC file format (default) or the stream format. */
+export interface BacktestArrowIPCOptions {
+  readonly format?: 'file' | 'stream';
+}
+
+/** What the Arrow layer provides for a backtest result (src/backtest/arrow.ts). */
+export interface BacktestExporters<A = unknown> {
+  toArrow(r: BacktestResult<A>): A;
+  toArrowIPC(r: BacktestResult<A>, opts?: BacktestArrowIPCOptions): Uint8Array;
 }
 
 export interface ShortlistEntry {
@@ -108,10 +121,19 @@ export interface ReplayResult {
   readonly equity: Float64Array;
   readonly trades_json: string;
   /** With a holdout: the out-of-sample part, its own run from flat with equity 1. */
-  readonly out_of_sample?: { readonly metrics: Metrics; readonly trades: readonly Trade[]; readonly equity: Float64Array };
+  readonly out_of_sample?: {
+    readonly metrics: Metrics;
+    readonly trades: readonly Trade[];
+    readonly equity: Float64Array;
+    readonly trades_json: string;
+  };
 }
 
-export interface BacktestResult {
+/**
+ * `A` is the Arrow table type `toArrow` returns (apache-arrow's `Table` once the engine's exporters
+ * are injected); this layer does not know it.
+ */
+export interface BacktestResult<A = unknown> {
   readonly strategyId: string;
   readonly variants: number;
   readonly axes: readonly Axis[];
@@ -128,6 +150,13 @@ export interface BacktestResult {
   replay(variants?: readonly number[]): Promise<ReplayResult[]>;
   /** The shortlist's report table (replays it). */
   reportTableMd(): Promise<string>;
+  /**
+   * The Stage A metrics table: one row per variant with `variant`, `variant_key`, one column per
+   * axis (Float64 numbers, dictionary strings) and one Float64 column per metric.
+   */
+  toArrow(): A;
+  /** The metrics table as Arrow IPC bytes (the file format unless `format: 'stream'`). */
+  toArrowIPC(opts?: BacktestArrowIPCOptions): Uint8Array;
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -252,7 +281,7 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
     objective: metrics[objective.metric][v]!,
   }));
   const paramNames = program.axes.map((a) => a.name);
-  return Object.freeze({
+  const result: BacktestResult = Object.freeze({
     strategyId: program.strategyId,
     variants: V,
     axes: program.axes,
@@ -287,7 +316,10 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
         paramNames,
       );
     },
+    toArrow: () => ctx.exporters.toArrow(result),
+    toArrowIPC: (opts?: BacktestArrowIPCOptions) => ctx.exporters.toArrowIPC(result, opts),
   });
+  return result;
 }
 
 function checkVariant(v: number, V: number): number {
@@ -338,7 +370,7 @@ async function replayVariants(
       metrics: inSample!.metrics,
       trades: inSample!.trades,
       equity: inSample!.equity,
-      trades_json: tradesJson(inSample!.trades),
+      trades_json: inSample!.trades_json,
       ...(outOfSample ? { out_of_sample: outOfSample } : {}),
     };
   });
@@ -348,5 +380,5 @@ function replayOne(program: StrategyProgram, bars: BarInputs, exec: Execution, i
   const acc = new Float64Array(ACC_COUNT);
   const sink = { trades: [] as Trade[], equity: new Float64Array(bars.t).fill(Number.NaN) };
   runVariant(program, bars, exec, inv, v, acc, 1, 0, sink);
-  return { metrics: metricsOf(acc, 1, 0, horizon), trades: sink.trades, equity: sink.equity };
+  return { metrics: metricsOf(acc, 1, 0, horizon), trades: sink.trades, equity: sink.equity, trades_json: tradesJson(sink.trades) };
 }

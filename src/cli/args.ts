@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { GridtaError } from '../errors.js';
 import type { AxisSpec, GridSpec } from '../grid/types.js';
+import { suggestKey } from '../options.js';
 import { registry } from '../registry/index.js';
 import type { GridtaOptions } from '../runtime/config.js';
 
@@ -36,12 +37,21 @@ export type Parsed<O extends Flags> = ReturnType<typeof parseArgs<CommandArgs<O>
 /**
  * Parses `argv` against the config flags plus a command's own; the result's `values` are typed by
  * the flag definitions (strings, booleans, string lists for `multiple` flags, undefined when absent).
+ * An unknown flag is a usage error naming the closest known flag of the command.
  */
 export function parse<const O extends Flags>(argv: string[], options: O): Parsed<O> {
   const config: CommandArgs<O> = { args: argv, options: { ...CONFIG_FLAGS, ...options }, allowPositionals: true, strict: true };
   try {
     return parseArgs(config);
   } catch (e) {
+    const unknown = (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'--?([^'=]+)/.exec((e as Error).message) : null;
+    if (unknown) {
+      const known = Object.keys(config.options);
+      const hint = suggestKey(unknown[1]!, known);
+      throw new UsageError(
+        `unknown option --${unknown[1]}${hint ? `; did you mean --${hint}?` : ` (options: ${known.map((k) => `--${k}`).join(' ')})`}`,
+      );
+    }
     throw new UsageError((e as Error).message);
   }
 }
@@ -85,7 +95,7 @@ const num = (s: string): number | string => (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\
  * Axis spec grammar: `A..B` range with the param's hard step, `A..B:S` range with
  * step S, `x,y,z` explicit list, a single value a one-value axis.
  */
-export function parseAxisSpec(indicatorId: string, axis: string, spec: string): AxisSpec {
+export function parseAxisSpec(indicatorId: string, axis: string, spec: string, hardStep?: number): AxisSpec {
   const m = /^\s*([^:,]+?)\.\.([^:,]+?)(?::([^,]+))?\s*$/.exec(spec); // A and B may be decimals: 1.5..2.5:0.5
   if (m) {
     const start = num(m[1]!),
@@ -93,6 +103,7 @@ export function parseAxisSpec(indicatorId: string, axis: string, spec: string): 
     if (typeof start !== 'number' || typeof stop !== 'number') throw new UsageError(`--grid ${axis}=${spec}: a range needs numbers`);
     let step: number | string;
     if (m[3] !== undefined) step = num(m[3]);
+    else if (hardStep !== undefined) step = hardStep;
     else {
       const def = registry.has(indicatorId) ? registry.get(indicatorId) : undefined;
       step = def?.params.find((p) => p.name === axis)?.step ?? 1;
@@ -133,6 +144,7 @@ export function exitCodeOf(e: unknown): number {
       case 'candles_invalid':
       case 'unknown_indicator':
       case 'grid_invalid':
+      case 'strategy_invalid':
       case 'missing_input_series':
       case 'kernel_unavailable':
       case 'job_input_invalid':

@@ -1,17 +1,13 @@
 #!/usr/bin/env node
-/** `gridta` command line: bench | compute | estimate | warmup | diagnose | cache | jobs | worker. */
-import { readdirSync, unlinkSync } from 'node:fs';
-import { access, constants, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
-import { fileExtension, loadCandlesFile } from '../arrow/candles.js';
-import { checkTsUnit } from '../candles/place.js';
+/** `gridta` command line: bench | compute | estimate | backtest | strategies | warmup | diagnose | cache | jobs | worker. */
+import { fileExtension } from '../arrow/candles.js';
 import { writeTensorCsv } from '../arrow/csv.js';
 import { checkExportBudget, exportBytesPerRow } from '../arrow/export.js';
-import type { Candles } from '../candles/types.js';
-import { ComputeCancelled, OutputPathError } from '../errors.js';
+import { ComputeCancelled } from '../errors.js';
 import { createEngine } from '../runtime/engine.js';
 import type { IndicatorTensor } from '../index.js';
 import { UsageError, checkPositionals, engineOptions, gridOverrides, parse, reportError } from './args.js';
+import { checkOutPath, DATA_FLAGS, dispatchSignals, loadData, removeTempsSync, writeFilesAtomically } from './io.js';
 
 const USAGE = `usage: gridta <command> [options]
 
@@ -21,6 +17,11 @@ commands:
              [--layout time|variant] [--outputs a,b] [--instrument ID] [--timeframe TF]
              [--timeline dense|sessions] [--ts-unit ms|s|us|ns] [--strict] [--variant-key] [--progress] [--json]
   estimate   gridta estimate <id> --grid AXIS=SPEC ... (--t N | --data FILE [--strict]) [--json]
+  backtest   gridta backtest <template> --data FILE --grid PARAM=SPEC ... [--side long|short|both] [--fill next_open|close]
+             [--fee-bps N] [--slippage-bps N] [--objective METRIC[:max|:min]] [--filter NAME=VALUE ...] [--top N]
+             [--holdout FRACTION|DATE] [--out FILE.arrow] [--report FILE.md] [--trades FILE.json] [--json]
+             gridta backtest --strategy FILE.json --data FILE ...   (a custom strategy; gridta backtest --help)
+  strategies the strategy templates: params, bounds, default grids, rules [--json]
   warmup     compile or load the kernels and exercise them; prints the warmup report
   diagnose   every setting with its source, CPUs, module cache, SIMD, warmup timings, versions
              [--json] [--export FILE] [--no-warmup]
@@ -43,80 +44,6 @@ interface BenchEntry {
   runBench(argv: string[]): Promise<number>;
 }
 
-const DATA_FLAGS = {
-  data: { type: 'string' },
-  grid: { type: 'string', multiple: true },
-  instrument: { type: 'string' },
-  timeframe: { type: 'string' },
-  timeline: { type: 'string' },
-  'ts-unit': { type: 'string' },
-  strict: { type: 'boolean' },
-} as const;
-
-async function loadData(values: Record<string, unknown>) {
-  const file = values.data as string | undefined;
-  if (!file) throw new UsageError('--data FILE is required');
-  const timeline = values.timeline as string | undefined;
-  if (timeline !== undefined && timeline !== 'dense' && timeline !== 'sessions')
-    throw new UsageError(`--timeline must be dense or sessions (got ${JSON.stringify(timeline)})`);
-  const instrumentId = (values.instrument as string | undefined) ?? basename(file, extname(file));
-  return loadCandlesFile(file, {
-    instrumentId,
-    ...(values.timeframe ? { timeframe: values.timeframe as string } : {}),
-    ...(timeline ? { timeline } : {}),
-    ...(values['ts-unit'] ? { tsUnit: checkTsUnit(values['ts-unit']) } : {}),
-    ...(values.strict ? { strict: true } : {}),
-  }).then((candles) => {
-    printLoadReport(file, candles);
-    return candles;
-  });
-}
-
-/** What a load dropped (duplicate, misaligned, out-of-range rows) and its warnings, on standard error. */
-function printLoadReport(file: string, candles: Candles): void {
-  const r = candles.loadReport;
-  if (!r) return;
-  const dropped = r.rowsRead - r.rowsPlaced;
-  if (dropped > 0) {
-    process.stderr.write(
-      `gridta: ${file}: ${dropped} of ${r.rowsRead} rows dropped (${r.duplicates} duplicate, ${r.misaligned} not on the ${candles.timeframe} grid, ` +
-        `${r.outOfRange} out of range); --strict makes a duplicate or misaligned row an error\n`,
-    );
-  }
-  for (const w of r.warnings) process.stderr.write(`gridta: ${w.code}: ${w.message}\n`);
-}
-
-/** The output file's directory must exist and be writable, and the path must not be a directory: checked before computing. */
-async function checkOutPath(out: string): Promise<void> {
-  const dir = dirname(resolve(out));
-  const fail = (reason: 'no_directory' | 'not_writable' | 'is_a_directory', why: string, cause?: unknown): never => {
-    throw new OutputPathError({ field: 'out', reason, value: out }, why, cause === undefined ? undefined : { cause });
-  };
-  const d = await stat(dir).catch((e: unknown) => fail('no_directory', `the directory ${dir} does not exist`, e));
-  if (!d.isDirectory()) fail('no_directory', `${dir} is not a directory`);
-  await access(dir, constants.W_OK).catch((e: unknown) => fail('not_writable', `the directory ${dir} is not writable`, e));
-  const o = await stat(out).catch(() => null);
-  if (o?.isDirectory()) fail('is_a_directory', 'names a directory, not a file');
-}
-
-/** Temporary files of this process for `out`: `.<name>.<pid>.<...>.tmp` next to it (the CSV and Arrow writers both use it). */
-function tempPrefix(out: string): { dir: string; prefix: string } {
-  return { dir: dirname(resolve(out)), prefix: `.${basename(out)}.${process.pid}.` };
-}
-
-/** Removes this process's temporary files for `out` synchronously (a second Ctrl-C exits at once). */
-function removeTempsSync(out: string): void {
-  const { dir, prefix } = tempPrefix(out);
-  try {
-    for (const name of readdirSync(dir)) if (name.startsWith(prefix) && name.endsWith('.tmp')) unlinkSync(join(dir, name));
-  } catch {
-    /* best effort on the way out */
-  }
-}
-
-/** Lets a SIGINT that arrived during synchronous work be dispatched (libuv delivers it in the poll phase). */
-const dispatchSignals = (): Promise<void> => new Promise((r) => setImmediate(r));
-
 /** `--layout time | variant` as a tensor layout; undefined when the flag is absent. */
 function layoutFlag(flag: string | undefined): 'TIME_MAJOR' | 'VARIANT_MAJOR' | undefined {
   if (flag === undefined) return undefined;
@@ -135,17 +62,8 @@ async function writeArrowFile(
 ): Promise<number> {
   const ipc = tensor.toArrowIPC({ format: 'file', includeVariantKey });
   await cancelledIfAborted();
-  const { dir, prefix } = tempPrefix(out);
-  const tmp = join(dir, `${prefix}tmp`);
-  try {
-    await writeFile(tmp, ipc, { signal });
-    await cancelledIfAborted();
-    await rename(tmp, out);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  return ipc.length;
+  const [bytes] = await writeFilesAtomically([{ out, data: ipc }], signal, cancelledIfAborted);
+  return bytes!;
 }
 
 async function cmdCompute(argv: string[]): Promise<number> {
@@ -340,6 +258,10 @@ async function main(argv: string[]): Promise<number> {
         return await cmdEstimate(rest);
       case 'warmup':
         return await cmdWarmup(rest);
+      case 'backtest':
+        return await (await import('./backtest.js')).runBacktestCommand(rest);
+      case 'strategies':
+        return await (await import('./backtest.js')).runStrategiesCommand(rest);
       case 'cache':
         return await (await import('./cache.js')).runCache(rest);
       case 'diagnose':

@@ -13,6 +13,7 @@ import {
   type CandlesInput,
 } from '../candles/index.js';
 import { toArrowExporters } from '../arrow/export.js';
+import { backtestArrowExporters } from '../backtest/arrow.js';
 import { createTensor, type IndicatorTensor } from '../compute/tensor.js';
 import { runReference, runWasm, type ComputeProgress, type OutputBacking, type RunRequest } from '../compute/run.js';
 import { runsPooled, seriesNeeded, wasmMemoryBytes } from '../compute/plan.js';
@@ -251,6 +252,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
             engine: () => warmed?.report.engine ?? String(config.engine.value),
             maxVariantsPerCompute: baseLimits.maxVariantsPerCompute,
             maxComputeBytesTotal: baseLimits.maxComputeBytesTotal,
+            exporters: backtestArrowExporters,
           },
         ),
     );
