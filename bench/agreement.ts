@@ -5,6 +5,8 @@
  * data after a settling period of 10 × the grid's largest window, so that seeding conventions
  * (SMA-seeded EMA, Wilder sums) have decayed; a relative difference above 1e-4 flags the row. How a
  * peer treats a missing bar (NaN) is checked separately, on a stretch around the first hole.
+ * Backtests: the plain loop's metrics against engine.backtest's, every metric of every variant
+ * within 1e-9 relative (NaN equal to NaN).
  */
 import type { Candles } from '../src/candles/index.js';
 import { METRIC_NAMES, type BacktestResult } from '../src/index.js';

@@ -674,10 +674,12 @@ export async function runBench(argv: string[]): Promise<number> {
     `node ${header.node} (V8 ${header.v8}, ${header.platform}), ${header.cpu} × ${header.cpus} (available parallelism ${cpusAvailable})`,
   );
   out.push(`dataset: ${dataset}; T = ${candles.t.toLocaleString('en-US')}`);
-  out.push(
-    `tinybench: ${timeMs} ms per row after one warm-up call (at least 3 samples; 2 for calls longer than ${timeMs} ms, 1 over ${4 * timeMs} ms; gridta reused-output rows at least ${GRIDTA_MIN_SAMPLES} under ${GRIDTA_MIN_SAMPLES_MS} ms a call); p50 (median) latency; ratios are ${header.ratios}; values = ${header.values}`,
-  );
-  out.push(`columns: ${header.columns}`);
+  if (results.length) {
+    out.push(
+      `tinybench: ${timeMs} ms per row after one warm-up call (at least 3 samples; 2 for calls longer than ${timeMs} ms, 1 over ${4 * timeMs} ms; gridta reused-output rows at least ${GRIDTA_MIN_SAMPLES} under ${GRIDTA_MIN_SAMPLES_MS} ms a call); p50 (median) latency; ratios are ${header.ratios}; values = ${header.values}`,
+    );
+    out.push(`columns: ${header.columns}`);
+  }
   out.push(
     `peers: ${peers.map((p) => `${p.name} ${p.version}`).join(', ') || 'none'}${unavailable.length ? `; unavailable: ${unavailable.map((u) => `${u.name} (${u.native ? 'native, opt-in via npm run bench:native: ' : ''}${u.reason})`).join(', ')}` : ''}`,
   );
@@ -685,7 +687,7 @@ export async function runBench(argv: string[]): Promise<number> {
   if (backtestResults.length)
     out.push(
       '',
-      'backtests: engine.backtest against a plain-JS loop over an engine.compute tensor (bench/plain-backtest.ts), alternating rounds after a warm-up call of each whose metrics must agree; variant-bars = variants × bars',
+      `backtests: engine.backtest against a plain-JS loop over an engine.compute tensor (bench/plain-backtest.ts); after a warm-up call of each, whose metrics must agree, rounds alternate the two (at least 3, 2 for calls over ${timeMs} ms, more while under ${2 * timeMs} ms in all); p50 of the samples; variant-bars = variants × bars`,
     );
   for (const r of backtestResults) out.push(...renderBacktestCase(r, human, ratio));
   for (const s of skipped as Skipped[]) out.push('', `${s.id}: skipped (${s.reason})`);
