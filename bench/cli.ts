@@ -4,7 +4,8 @@
  * run. Agreement with gridta's reference is checked before anything is timed; tinybench medians;
  * every ratio is values/s over values/s from this run (for rows that compute the whole grid that is
  * p50 over p50). Targets are read on the reused-output rows: on fresh output the first touch of new
- * memory costs more than the kernels, and both sides pay it.
+ * memory costs more than the kernels, and both sides pay it. The backtest cases follow the
+ * indicator cases: engine.backtest against a plain-JS backtest loop (bench/backtest.ts).
  *
  * It lives with the bench it drives: the bench uses the library, never the other way. The CLI's
  * `bench` command loads this module at run time by its path in the package (src/cli/main.ts).

@@ -134,10 +134,10 @@ describe('backtests', () => {
    * variants × 20k bars (a call takes 0.5–1 s, so the test stays under 20 s on a loaded machine),
    * 5 interleaved rounds after one warm-up call of each, medians.
    *
-   * Measured with the first Stage A kernel (commit 42467d3) on the shared 2-core VM on 2026-12-06,
-   * load average 3–5: 0.87× and 1.03× here, 0.91–0.96× at 30k and 50k bars — the plain loop is as
-   * fast as this Stage A. The floor, 0.4×, catches a kernel that loses half of that; raise it with
-   * the optimised Stage A kernel.
+   * Measured with the first Stage A kernel (commit 42467d3) on the shared 2-core VM on 2026-12-06:
+   * 0.77–1.12× in four runs here (load average 1–5), 0.91–0.96× at 30k and 50k bars — the plain
+   * loop is as fast as this Stage A. The floor, 0.4×, catches a kernel that loses half of that;
+   * raise it with the optimised Stage A kernel.
    */
   it('Stage A scores backtest.ma_cross at >= 0.4x the speed of the plain loop (1,590 variants x 20k bars)', async () => {
     const c = backtestCaseById('backtest.ma_cross');
