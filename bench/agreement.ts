@@ -5,8 +5,11 @@
  * data after a settling period of 10 × the grid's largest window, so that seeding conventions
  * (SMA-seeded EMA, Wilder sums) have decayed; a relative difference above 1e-4 flags the row. How a
  * peer treats a missing bar (NaN) is checked separately, on a stretch around the first hole.
+ * Backtests: the plain loop's metrics against engine.backtest's, every metric of every variant
+ * within 1e-9 relative (NaN equal to NaN).
  */
 import type { Candles } from '../src/candles/index.js';
+import { METRIC_NAMES, type BacktestResult } from '../src/index.js';
 import { registry, type SeriesInputs } from '../src/registry/index.js';
 import type { BenchCase } from './cases.js';
 import type { PeerAdapter, PeerCandles, PeerSeries } from './peers/types.js';
@@ -250,4 +253,54 @@ async function holeBehaviour(
   return acc.nanMismatch === 0 && acc.maxRel <= REL_TOLERANCE
     ? 'recovers after a missing bar'
     : `differs after a missing bar (${acc.nanMismatch} NaN mismatches, max rel ${acc.maxRel.toExponential(1)})`;
+}
+
+/** Backtests: every metric of every variant within this relative difference (NaN equal to NaN). */
+export const BACKTEST_REL_TOLERANCE = 1e-9;
+
+export interface BacktestAgreement {
+  status: 'agrees' | 'differs';
+  /** Largest |plain − gridta| / max(|plain|, |gridta|) over the finite pairs. */
+  maxRel: number;
+  /** Metric values compared (variants × metrics). */
+  compared: number;
+  /** The first pair outside the tolerance (or where NaN, ±∞ or the variant set differ). */
+  worst?: { metric: string; variant: Readonly<Record<string, number | string>>; plain: number; gridta: number };
+  note?: string;
+}
+
+/** The plain loop's metrics against engine.backtest's `result.metrics`, variant by variant (matched by params). */
+export function checkBacktest(
+  plain: { readonly params: readonly Readonly<Record<string, number>>[]; readonly metrics: Readonly<Record<string, Float64Array>> },
+  gridta: Pick<BacktestResult, 'variants' | 'metrics' | 'variantIndex'>,
+  fixed: Readonly<Record<string, string>>,
+): BacktestAgreement {
+  if (plain.params.length !== gridta.variants) {
+    return {
+      status: 'differs',
+      maxRel: Number.NaN,
+      compared: 0,
+      note: `the plain loop ran ${plain.params.length} variants, gridta ${gridta.variants}`,
+    };
+  }
+  let maxRel = 0;
+  let compared = 0;
+  let worst: BacktestAgreement['worst'];
+  for (let v = 0; v < plain.params.length; v++) {
+    const params = { ...fixed, ...plain.params[v]! };
+    const g = gridta.variantIndex(params);
+    if (g < 0) return { status: 'differs', maxRel: Number.NaN, compared, note: `gridta has no variant ${JSON.stringify(params)}` };
+    for (const m of METRIC_NAMES) {
+      const a = plain.metrics[m]![v]!;
+      const b = gridta.metrics[m][g]!;
+      compared++;
+      let rel: number;
+      if (Number.isNaN(a) || Number.isNaN(b)) rel = Number.isNaN(a) && Number.isNaN(b) ? 0 : Number.POSITIVE_INFINITY;
+      else if (!Number.isFinite(a) || !Number.isFinite(b)) rel = a === b ? 0 : Number.POSITIVE_INFINITY;
+      else rel = a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+      if (rel > BACKTEST_REL_TOLERANCE && worst === undefined) worst = { metric: m, variant: params, plain: a, gridta: b };
+      if (Number.isFinite(rel)) maxRel = Math.max(maxRel, rel);
+    }
+  }
+  return worst ? { status: 'differs', maxRel, compared, worst } : { status: 'agrees', maxRel, compared };
 }

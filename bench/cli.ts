@@ -4,7 +4,8 @@
  * run. Agreement with gridta's reference is checked before anything is timed; tinybench medians;
  * every ratio is values/s over values/s from this run (for rows that compute the whole grid that is
  * p50 over p50). Targets are read on the reused-output rows: on fresh output the first touch of new
- * memory costs more than the kernels, and both sides pay it.
+ * memory costs more than the kernels, and both sides pay it. The backtest cases follow the
+ * indicator cases: engine.backtest against a plain-JS backtest loop (bench/backtest.ts).
  *
  * It lives with the bench it drives: the bench uses the library, never the other way. The CLI's
  * `bench` command loads this module at run time by its path in the package (src/cli/main.ts).
@@ -15,6 +16,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Bench } from 'tinybench';
 import { checkFull, checkPeer, column, peerVariants, type Agreement } from './agreement.js';
+import { renderBacktestCase, runBacktestCase, type BacktestCaseResult } from './backtest.js';
+import { BACKTEST_CASE_IDS, backtestCases } from './backtest-cases.js';
 import { CASE_IDS, benchCases, type BenchCase, type Skipped } from './cases.js';
 import { SYNTHETIC_SEED, syntheticMinuteCandles } from './data.js';
 import { loadPeers, PEER_NAMES, type PeerAdapter, type PeerUnavailable } from './peers/index.js';
@@ -446,6 +449,7 @@ export function overallRecommendation(
   results: readonly BenchCaseResult[],
   cpusAvailable: number,
 ): { threads: number | null; reason: string } {
+  if (results.length === 0) return { threads: null, reason: 'no indicator case timed (backtests run on one thread)' };
   const recs = results.map((r) => r.recommendedThreads).filter((x): x is number => x !== null);
   if (recs.length === 0 || Object.keys(results[0]?.threadsP50 ?? {}).length < 2)
     return { threads: null, reason: 'one thread count timed (use --threads 1,2 for a sweep)' };
@@ -487,7 +491,7 @@ function parseThreads(s: string | undefined, configured: number): number[] {
 }
 
 const USAGE = `usage: gridta bench [--cases a,b] [--size T | --data FILE] [--threads 1,2] [--peers a,b|none] [--time MS] [--json] [--plot FILE.svg]
-  --cases     indicator ids to time, e.g. ma.ema,momentum.rsi (default: all; ids without a kernel are listed as skipped)
+  --cases     cases to time, e.g. ma.ema,momentum.rsi or backtest.ma_cross (default: all; ids without a kernel are listed as skipped)
   --size      bars of the synthetic 1-minute series (default 1,000,000)
   --data      a candles file (.csv or .arrow, sessions timeline), e.g. bench/ttrc.csv
   --threads   thread counts to time gridta at (default: 1 and the configured count)
@@ -510,11 +514,14 @@ export async function runBench(argv: string[]): Promise<number> {
     return 0;
   }
   checkPositionals('bench', positionals, 0);
-  const unknownCases = ((values.cases as string | undefined)?.split(',') ?? [])
+  const allCases = [...CASE_IDS, ...BACKTEST_CASE_IDS];
+  const selected = (values.cases as string | undefined)
+    ?.split(',')
     .map((s) => s.trim())
-    .filter((c) => c !== '' && !CASE_IDS.includes(c));
+    .filter(Boolean);
+  const unknownCases = (selected ?? []).filter((c) => !allCases.includes(c));
   if (unknownCases.length)
-    throw new UsageError(`--cases: unknown case ${unknownCases.map((c) => JSON.stringify(c)).join(', ')} (cases: ${CASE_IDS.join(', ')})`);
+    throw new UsageError(`--cases: unknown case ${unknownCases.map((c) => JSON.stringify(c)).join(', ')} (cases: ${allCases.join(', ')})`);
   if (values.size !== undefined && values.data !== undefined)
     throw new UsageError('--size applies to the synthetic series; give --size or --data, not both');
   const size = values.size === undefined ? 1_000_000 : Number(values.size);
@@ -544,12 +551,15 @@ export async function runBench(argv: string[]): Promise<number> {
     seed = SYNTHETIC_SEED;
     dataset = `synthetic 1m series with holes (bench/data.ts), ${size.toLocaleString('en-US')} bars, seed ${SYNTHETIC_SEED}`;
   }
-  const { runnable, skipped } = benchCases(
-    values.cases
-      ?.split(',')
-      .map((s: string) => s.trim())
-      .filter(Boolean),
-  );
+  // --cases may name indicator cases, backtest cases or both; without it every case runs
+  const indicatorSel = selected?.filter((c) => CASE_IDS.includes(c));
+  const indicators =
+    selected === undefined || (indicatorSel?.length ?? 0) > 0 ? benchCases(indicatorSel) : { runnable: [], skipped: [] as Skipped[] };
+  const backtestSel = selected?.filter((c) => BACKTEST_CASE_IDS.includes(c));
+  const backtests =
+    selected === undefined || (backtestSel?.length ?? 0) > 0 ? backtestCases(backtestSel) : { runnable: [], skipped: [] as Skipped[] };
+  const { runnable } = indicators;
+  const skipped = [...indicators.skipped, ...backtests.skipped];
 
   const warnings: GridtaWarning[] = [];
   const base = {
@@ -590,16 +600,26 @@ export async function runBench(argv: string[]): Promise<number> {
   };
   const ctx: Ctx = { candles, timeMs, threads, engines, peers, peersUnavailable: unavailable, prepared: new Map(), log };
   const results: BenchCaseResult[] = [];
+  const backtestResults: BacktestCaseResult[] = [];
+  const total = runnable.length + backtests.runnable.length;
   try {
     let i = 0;
     for (const c of runnable) {
-      log(`[${++i}/${runnable.length}] ${c.id} (${c.variants} variants × ${candles.t.toLocaleString('en-US')} bars)`);
+      log(`[${++i}/${total}] ${c.id} (${c.variants} variants × ${candles.t.toLocaleString('en-US')} bars)`);
       results.push(await runCase(ctx, c));
+    }
+    const engine = engines.get(engineKey('wasm-simd', 1))!;
+    for (const c of backtests.runnable) {
+      log(`[${++i}/${total}] ${c.id} (${c.variants} variants × ${candles.t.toLocaleString('en-US')} bars)`);
+      backtestResults.push(await runBacktestCase({ candles, engine, timeMs, collect, log }, c));
     }
   } finally {
     for (const e of engines.values()) await e.close();
   }
   const recommendation = overallRecommendation(results, cpusAvailable);
+  // a backtest whose plain loop and engine disagree fails the run (exit 1) once everything is reported
+  const failed = backtestResults.filter((r) => r.agreement.status !== 'agrees').map((r) => r.id);
+  const exitCode = failed.length ? 1 : 0;
   const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
   const elapsedS = (performance.now() - started) / 1000;
 
@@ -617,6 +637,13 @@ export async function runBench(argv: string[]): Promise<number> {
           family: x.family,
         })),
     }));
+    for (const r of backtestResults) {
+      if (r.rows.length === 0) continue;
+      groups.push({
+        id: `${r.id} (${r.variants} variants; variant-bars/s)`,
+        bars: r.rows.map((x) => ({ library: x.library, valuesPerSec: x.variantBarsPerSec, family: x.family })),
+      });
+    }
     const subtitle = `${header.date.slice(0, 10)} · node ${header.node} · ${header.cpu} × ${header.cpus} · ${candles.t.toLocaleString('en-US')} bars · reused-output rows for gridta and the plain loop`;
     writeFileSync(values.plot, barChartSvg(groups, 'gridta bench: values/s per case and library', subtitle));
     log(`wrote ${values.plot}`);
@@ -625,12 +652,22 @@ export async function runBench(argv: string[]): Promise<number> {
   if (values.json) {
     process.stdout.write(
       `${JSON.stringify(
-        { header, cases: results, skipped, peersUnavailable: unavailable, recommendation, warnings, peakRssMiB, elapsedS },
+        {
+          header,
+          cases: results,
+          backtests: backtestResults,
+          skipped,
+          peersUnavailable: unavailable,
+          recommendation,
+          warnings,
+          peakRssMiB,
+          elapsedS,
+        },
         null,
         2,
       )}\n`,
     );
-    return 0;
+    return exitCode;
   }
   const out: string[] = [];
   out.push(`gridta bench — ${header.date}`);
@@ -638,18 +675,27 @@ export async function runBench(argv: string[]): Promise<number> {
     `node ${header.node} (V8 ${header.v8}, ${header.platform}), ${header.cpu} × ${header.cpus} (available parallelism ${cpusAvailable})`,
   );
   out.push(`dataset: ${dataset}; T = ${candles.t.toLocaleString('en-US')}`);
-  out.push(
-    `tinybench: ${timeMs} ms per row after one warm-up call (at least 3 samples; 2 for calls longer than ${timeMs} ms, 1 over ${4 * timeMs} ms; gridta reused-output rows at least ${GRIDTA_MIN_SAMPLES} under ${GRIDTA_MIN_SAMPLES_MS} ms a call); p50 (median) latency; ratios are ${header.ratios}; values = ${header.values}`,
-  );
-  out.push(`columns: ${header.columns}`);
+  if (results.length) {
+    out.push(
+      `tinybench: ${timeMs} ms per row after one warm-up call (at least 3 samples; 2 for calls longer than ${timeMs} ms, 1 over ${4 * timeMs} ms; gridta reused-output rows at least ${GRIDTA_MIN_SAMPLES} under ${GRIDTA_MIN_SAMPLES_MS} ms a call); p50 (median) latency; ratios are ${header.ratios}; values = ${header.values}`,
+    );
+    out.push(`columns: ${header.columns}`);
+  }
   out.push(
     `peers: ${peers.map((p) => `${p.name} ${p.version}`).join(', ') || 'none'}${unavailable.length ? `; unavailable: ${unavailable.map((u) => `${u.name} (${u.native ? 'native, opt-in via npm run bench:native: ' : ''}${u.reason})`).join(', ')}` : ''}`,
   );
   for (const r of results) out.push(...renderCase(r));
+  if (backtestResults.length)
+    out.push(
+      '',
+      `backtests: engine.backtest against a plain-JS loop over an engine.compute tensor (bench/plain-backtest.ts); after a warm-up call of each, whose metrics must agree, rounds alternate the two (at least 3, 2 for calls over ${timeMs} ms, more while under ${2 * timeMs} ms in all); p50 of the samples; variant-bars = variants × bars`,
+    );
+  for (const r of backtestResults) out.push(...renderBacktestCase(r, human, ratio));
   for (const s of skipped as Skipped[]) out.push('', `${s.id}: skipped (${s.reason})`);
   out.push('', `threads: ${recommendation.threads === null ? '—' : recommendation.threads} — ${recommendation.reason}`);
   for (const w of warnings) out.push(`warning ${w.code}: ${w.message}`);
   out.push(`peak RSS ${peakRssMiB.toLocaleString('en-US')} MiB; ${elapsedS.toFixed(0)} s`);
+  if (exitCode) out.push(`gridta bench: ${failed.join(', ')} failed the agreement check (exit ${exitCode})`);
   process.stdout.write(`${out.join('\n')}\n`);
-  return 0;
+  return exitCode;
 }

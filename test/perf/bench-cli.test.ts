@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import type { BacktestCaseResult, BacktestRow } from '../../bench/backtest.js';
 import { runBench, recommendThreads, type BenchCaseResult } from '../../bench/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gridta-bench-cli-'));
@@ -76,6 +77,58 @@ describe('gridta bench --json', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('ma.ema');
     expect(svg).toContain('log scale');
+  });
+});
+
+describe('gridta bench --json, backtest cases', () => {
+  it('times engine.backtest and the plain loop after their metrics agree, and runs no indicator case', async () => {
+    let stdout = '';
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+      stdout += String(s);
+      return true;
+    });
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const code = await runBench([
+        '--size',
+        '3000',
+        '--cases',
+        'backtest.ma_cross',
+        '--peers',
+        'none',
+        '--threads',
+        '1',
+        '--time',
+        '10',
+        '--json',
+      ]);
+      expect(code).toBe(0);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    const doc = JSON.parse(stdout) as { cases: BenchCaseResult[]; backtests: BacktestCaseResult[]; peakRssMiB: number };
+    expect(doc.cases, 'only the backtest case was selected').toEqual([]);
+    expect(doc.backtests.map((b) => b.id)).toEqual(['backtest.ma_cross']);
+    const bt = doc.backtests[0]!;
+    expect(bt).toMatchObject({ strategy: 'ma_cross', variants: 1590, t: 3000, execution: 'side long, fill next_open, fee 5 bps' });
+    expect(bt.agreement.status, JSON.stringify(bt.agreement)).toBe('agrees');
+    expect(bt.agreement.compared).toBe(1590 * 12);
+    expect(bt.rows.map((r) => `${r.family}/${r.part}`)).toEqual(['gridta/whole', 'gridta/stage-a', 'plain/whole', 'plain/loop']);
+    const [gWhole, gStageA, pWhole, pLoop] = bt.rows as [BacktestRow, BacktestRow, BacktestRow, BacktestRow];
+    for (const r of bt.rows) {
+      expect(r.samples, `${r.library}: one of each order at least`).toBeGreaterThanOrEqual(2);
+      expect(r.samplesMs).toHaveLength(r.samples);
+      expect(r.p50Ms, `${r.library} p50`).toBeGreaterThan(0);
+      expect(r.variantBarsPerSec, `${r.library} variant-bars/s = V x T / p50`).toBeCloseTo((1590 * 3000) / (r.p50Ms / 1000), 0);
+    }
+    expect(gStageA.p50Ms, 'Stage A is part of the whole call').toBeLessThanOrEqual(gWhole.p50Ms);
+    expect(pLoop.p50Ms, 'the loop is part of the whole plain call').toBeLessThanOrEqual(pWhole.p50Ms);
+    expect(gWhole.vsPlain).toBeCloseTo(pWhole.p50Ms / gWhole.p50Ms, 6);
+    expect(gStageA.vsPlain).toBeCloseTo(pLoop.p50Ms / gStageA.p50Ms, 6);
+    expect(pWhole.vsPlain).toBe(1);
+    expect(gWhole.rssAfterCallMiB).toBeGreaterThan(0);
+    expect(bt.peakRssMiB).toBeGreaterThanOrEqual(gWhole.rssAfterCallMiB);
   });
 });
 

@@ -25,3 +25,25 @@ export function report(line: string): string {
   process.stderr.write(`perf-smoke: ${line}\n`);
   return line;
 }
+
+/**
+ * Interleaved samples: `rounds` rounds over the tasks, the order reversed every other round (A B,
+ * B A, ...), so drift in the machine's load falls on every task alike. Each task returns the ms it
+ * records (a wall time, or a part of one that the call reports); the medians and samples by name.
+ */
+export async function interleavedMedians(
+  tasks: Readonly<Record<string, () => Promise<number>>>,
+  rounds: number,
+): Promise<Record<string, { p50: number; samples: number[] }>> {
+  const names = Object.keys(tasks);
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const n of r % 2 === 0 ? names : [...names].reverse()) samples[n]!.push(await tasks[n]!());
+  }
+  const median = (xs: readonly number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  };
+  return Object.fromEntries(names.map((n) => [n, { p50: median(samples[n]!), samples: samples[n]! }]));
+}
