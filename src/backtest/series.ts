@@ -72,7 +72,7 @@ export async function operandSeries(
     });
     for (const { index, req } of g.members) {
       const v = tensor.variantIndex({ ...req.params, ...(g.source ? { source: g.source } : {}) });
-      const values = tensor.outputs[outputs.indexOf(req.output)]!.values as Float32Array;
+      const values = tensor.output(req.output);
       out[index] = values.subarray(v * t, (v + 1) * t);
     }
   }
