@@ -102,7 +102,8 @@ export type CandlesReason =
   | 'unknown_key'
   | 'timeline_too_long'
   | 'duplicate_column'
-  | 'file_unreadable';
+  | 'file_unreadable'
+  | 'non_positive_price';
 export interface CandlesValidationDetails {
   field: string;
   reason: CandlesReason;

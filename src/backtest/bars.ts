@@ -3,6 +3,7 @@
  * widened to float64, each row's validity and time, and the scored rows.
  */
 import type { Candles } from '../candles/index.js';
+import { candlesError } from '../candles/fail.js';
 import type { BarInputs } from './program.js';
 
 /**
@@ -40,4 +41,26 @@ export function barInputs(
   const tsMs = new Float64Array(t);
   for (let i = 0; i < t; i++) tsMs[i] = Number(candles.tsOpen[i]!);
   return { t, first, end, open, close, valid, tsMs, series };
+}
+
+/**
+ * Every valid row's close, and its open when fills happen at the next open, must be a positive
+ * number: returns are ratios of prices, and a price of 0 would turn the equity into NaN. The first
+ * offending row is refused with its index, time and value.
+ */
+export function checkPositivePrices(candles: Candles, valid: Uint8Array, needOpen: boolean): void {
+  const fields = needOpen && candles.open ? (['close', 'open'] as const) : (['close'] as const);
+  for (let i = 0; i < candles.t; i++) {
+    if (!valid[i]) continue;
+    for (const field of fields) {
+      const x = candles[field]![i]!;
+      if (x > 0) continue;
+      const at = new Date(Number(candles.tsOpen[i])).toISOString();
+      throw candlesError(field, 'non_positive_price', `a backtest needs positive prices; row ${i} (${at}) has ${field} ${x}`, {
+        index: i,
+        value: x,
+        expected: '> 0',
+      });
+    }
+  }
 }

@@ -59,14 +59,19 @@ export function stackDepth(code: Int32Array): number {
 function scratchBytes(n: number, relations: number, atoms: number, depth: number): number {
   const B = BT_BLOCK;
   const sig = 4 * WORDS * 8;
-  return BT_STATE_ARRAYS * (n + (n & 1)) * 8 + B * 16 + 2 * sig + WORDS * 8 + relations * 4 * WORDS * 8 + atoms * 2 * WORDS * 8 + depth * 16;
+  return (
+    BT_STATE_ARRAYS * (n + (n & 1)) * 8 + B * 16 + 2 * sig + WORDS * 8 + relations * 4 * WORDS * 8 + atoms * 2 * WORDS * 8 + depth * 16
+  );
 }
 
 /**
  * The comparisons' distinct side pairs ("relations": one pass of compares serves every comparison on
  * the same two sides, in either order) and, per comparison, its relation and kind (+ 4 when swapped).
  */
-export function relationsOf(program: StrategyProgram): { relations: (readonly [AtomSide, AtomSide])[]; atoms: (readonly [number, number])[] } {
+export function relationsOf(program: StrategyProgram): {
+  relations: (readonly [AtomSide, AtomSide])[];
+  atoms: (readonly [number, number])[];
+} {
   const same = (a: AtomSide, b: AtomSide): boolean =>
     a.kind === b.kind &&
     (a.kind === 'series'
@@ -204,7 +209,14 @@ export function stageAMemory(layout: StageALayout, t: number, program: StrategyP
 }
 
 /** Writes everything but the accumulators and scratch: bar tables, series, relations, comparisons, signals, frame. */
-export function writeStageA(memory: WebAssembly.Memory, L: StageALayout, program: StrategyProgram, bars: BarInputs, inv: Float64Array, exec: Execution): void {
+export function writeStageA(
+  memory: WebAssembly.Memory,
+  L: StageALayout,
+  program: StrategyProgram,
+  bars: BarInputs,
+  inv: Float64Array,
+  exec: Execution,
+): void {
   const buf = memory.buffer;
   const t = bars.t;
   new Float64Array(buf, L.open, t).set(bars.open);

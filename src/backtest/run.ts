@@ -10,7 +10,7 @@ import { variantIndex as gridVariantIndex } from '../grid/axes.js';
 import { suggestKey } from '../options.js';
 import { compileStrategy, strategyKey, variantParams } from '../strategies/index.js';
 import type { StrategySpec } from '../strategies/types.js';
-import { barInputs, validRows } from './bars.js';
+import { barInputs, checkPositivePrices, validRows } from './bars.js';
 import { horizonOf, metricColumns, metricsOf, type Horizon, type Metrics } from './metrics.js';
 import {
   checkExecution,
@@ -240,6 +240,7 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
   const candles = isCandles(req.candles) ? req.candles : createCandles(req.candles);
   checkSeries(program, candles, exec);
   const valid = validRows(candles);
+  checkPositivePrices(candles, valid, exec.fill === 'next_open');
   // the split and the valid bars need only the bar tables: bad input is refused before any series is computed
   const tables = barInputs(candles, [], 0, candles.t, valid);
   const split = holdout ? holdoutRow(tables, holdout) : candles.t;

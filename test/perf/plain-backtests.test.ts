@@ -84,7 +84,7 @@ describe.each(BACKTEST_CASE_IDS.map((id) => ({ id })))('plain backtest loop of $
   });
 });
 
-describe.each([{ id: 'backtest.ma_cross' }, { id: 'backtest.rsi_revert' }])('plain backtest loop of $id', ({ id }) => {
+describe.each(BACKTEST_CASE_IDS.map((id) => ({ id })))('plain backtest loop of $id', ({ id }) => {
   it('agrees with engine.backtest on every metric of every variant within 1e-9 relative', async () => {
     const c = backtestCaseById(id);
     const candles = syntheticMinuteCandles(20_000);
