@@ -81,13 +81,6 @@
 /** Per variant and block: the four signals' words (value bits), signal k's word w at (k·WORDS + w)·8. */
 @inline const SIG_BYTES: usize = <usize>(4 * WORDS) << 3;
 
-/** Scratch bytes for n variants and a frame with `relations` relations, `atoms` comparisons and a stack of `depth`. */
-export function backtest_scratch_bytes(n: i32, relations: i32, atoms: i32, depth: i32): usize {
-  const B = <usize>BT_BLOCK;
-  return (<usize>BT_STATE_ARRAYS * <usize>((n + 1) & ~1) << 3) + (B << 4) + 2 * SIG_BYTES + (<usize>WORDS << 3) +
-    (<usize>relations * 4 * <usize>WORDS << 3) + (<usize>atoms * 2 * <usize>WORDS << 3) + (<usize>depth << 4);
-}
-
 /** The float32 just above x (x not NaN; +Infinity stays). */
 @inline function nextUp32(x: f32): f32 {
   if (x == Infinity) return x;
@@ -555,7 +548,9 @@ function runPair(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sigA: us
  * Scores n variants (the batch's per-variant operand arrays start at its first variant and hold one
  * entry past the last) over the scored rows; writes BT_ACC_COUNT accumulator arrays of n f64 at the
  * frame's BT_ACC. State arrays are of n rounded up to even (the SIMD build runs variants in pairs;
- * a padding lane repeats the last variant and is never written out).
+ * a padding lane repeats the last variant and is never written out). Scratch, in order (the host
+ * sizes it in src/backtest/kernel.ts scratchBytes): the state arrays, the block's gains and previous
+ * closes, two lanes' signal words, the event words, then the relation, comparison and stack words.
  */
 export function backtest(io: usize, n: i32, scratch: usize): void {
   const first = load<i32>(io + BT_FIRST), end = load<i32>(io + BT_END);

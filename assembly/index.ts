@@ -6,4 +6,4 @@ export { candle_stats, candle_stats_atr_norm, distance_to_ma_norm, percent_rank,
 export { cci, fisher, macd, ppo, roc, rsi, stoch, stoch_rsi, trix, williams_r } from './momentum';
 export { adx, aroon, chandelier_exit, donchian, ichimoku, keltner, linreg_slope, psar, supertrend, vortex } from './trend';
 export { ln_f64 } from './mathlog';
-export { backtest, backtest_scratch_bytes } from './backtest';
+export { backtest } from './backtest';

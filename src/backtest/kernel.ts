@@ -297,7 +297,6 @@ export function runStageABatch(
   exports: Record<string, unknown>,
   memory: WebAssembly.Memory,
   L: StageALayout,
-  program: StrategyProgram,
   start: number,
   end: number,
 ): Float64Array {

@@ -49,7 +49,7 @@ export async function scoreVariants(program: StrategyProgram, bars: BarInputs, e
       },
     });
     writeStageA(memory, layout, program, bars, inverseCounts(bars), exec);
-    run = (start, end) => runStageABatch(instance.exports as Record<string, unknown>, memory, layout, program, start, end);
+    run = (start, end) => runStageABatch(instance.exports as Record<string, unknown>, memory, layout, start, end);
   } else {
     run = (start, end) => referenceAccumulators(program, bars, exec, start, end);
   }

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FRAME_OUT, FRAME_RESUME, FRAME_SKIP, FRAME_SRC, FRAME_WORDS, SERIES_SLOT } from '../../src/compute/kernels.js';
 import * as scratch from '../../src/registry/scratch.js';
+import { BT_BLOCK, BT_FRAME, BT_REL_BYTES, BT_STATE_ARRAYS } from '../../src/backtest/kernel.js';
+import { ACC_COUNT } from '../../src/backtest/program.js';
 
 const source = (file: string): string => readFileSync(fileURLToPath(new URL(`../../assembly/${file}`, import.meta.url)), 'utf8');
 
@@ -57,5 +59,43 @@ describe('scratch layouts', () => {
   });
   it.each([...kernel.entries()])('%s = %i on both sides', (name, value) => {
     expect(host.get(name)).toBe(value);
+  });
+});
+
+describe('Stage A backtest frame (assembly/backtest.ts BT_*, src/backtest/kernel.ts BT_FRAME)', () => {
+  const bytes = constants('backtest.ts', 'usize');
+  const ints = constants('backtest.ts', 'i32');
+  const names: [string, keyof typeof BT_FRAME][] = [
+    ['BT_FIRST', 'first'],
+    ['BT_END', 'end'],
+    ['BT_OPEN', 'open'],
+    ['BT_CLOSE', 'close'],
+    ['BT_VALID', 'valid'],
+    ['BT_INV', 'inv'],
+    ['BT_SERIES', 'series'],
+    ['BT_ATOMS', 'atoms'],
+    ['BT_NATOMS', 'nAtoms'],
+    ['BT_CODE', 'code'],
+    ['BT_SIGNALS', 'signals'],
+    ['BT_SIDE', 'side'],
+    ['BT_FILL', 'fill'],
+    ['BT_ACC', 'acc'],
+    ['BT_FEE', 'fee'],
+    ['BT_SLIP', 'slip'],
+    ['BT_RELATIONS', 'relations'],
+    ['BT_NRELATIONS', 'nRelations'],
+    ['BT_FRAME_BYTES', 'bytes'],
+  ];
+  it.each(names)('%s is BT_FRAME.%s', (name, key) => {
+    expect(bytes.get(name), `assembly/backtest.ts declares ${name}`).toBeDefined();
+    expect(bytes.get(name)).toBe(BT_FRAME[key]);
+  });
+  it('every frame offset is pinned, and the table sizes, block and state arrays agree', () => {
+    const frame = [...bytes.keys()].filter((k) => !k.endsWith('_BYTES') || k === 'BT_FRAME_BYTES');
+    expect(frame.sort()).toEqual(names.map(([n]) => n).sort());
+    expect(bytes.get('BT_REL_BYTES')).toBe(BT_REL_BYTES);
+    expect(ints.get('BT_BLOCK')).toBe(BT_BLOCK);
+    expect(ints.get('BT_STATE_ARRAYS')).toBe(BT_STATE_ARRAYS);
+    expect(ints.get('BT_ACC_COUNT')).toBe(ACC_COUNT);
   });
 });
