@@ -208,7 +208,15 @@ export function stageAMemory(layout: StageALayout, t: number, program: StrategyP
   return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
 }
 
-/** Writes everything but the accumulators and scratch: bar tables, series, relations, comparisons, signals, frame. */
+/** Series k's place in the scoring memory (length t): the operand series are computed straight into it. */
+export function seriesView(memory: WebAssembly.Memory, L: StageALayout, k: number, t: number): Float32Array {
+  return new Float32Array(memory.buffer, L.series[k]!, t);
+}
+
+/**
+ * Writes everything but the series values (seriesView), the accumulators and scratch: bar tables,
+ * the series table and NaN prefixes, relations, comparisons, signals, frame.
+ */
 export function writeStageA(
   memory: WebAssembly.Memory,
   L: StageALayout,
@@ -228,7 +236,6 @@ export function writeStageA(
   program.series.forEach((_, k) => {
     u32[elementIndex(L.seriesTable, 4) + k] = L.series[k]!;
     new Float32Array(buf, L.series[k]! - L.prefix * 4, L.prefix).fill(Number.NaN);
-    new Float32Array(buf, L.series[k]!, t).set(bars.series[k]!);
   });
   const V = program.variants;
   L.relationSides.forEach((pair, k) => {

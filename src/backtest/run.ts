@@ -251,22 +251,24 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
       value: candles.instrumentId,
       expected: 'at least one valid bar (open, high, low, close all present)',
     });
-  const t0 = performance.now();
-  const series = await operandSeries(program.series, candles, ctx.compute, req.signal ? { signal: req.signal } : {});
-  const seriesMs = msSince(t0);
-  const whole: BarInputs = { ...tables, series };
+  const whole: BarInputs = tables;
   const bars: BarInputs = { ...whole, end: split };
   const module = await ctx.module();
   const batchVariants = req.batchVariants ?? 256;
-  const t1 = performance.now();
-  const acc = await scoreVariants(program, bars, exec, {
-    module,
-    batchVariants,
-    maxComputeBytesTotal: ctx.maxComputeBytesTotal,
-    ...(req.signal ? { signal: req.signal } : {}),
-    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-  });
-  const scoreMs = performance.now() - t1;
+  const signal = req.signal ? { signal: req.signal } : {};
+  const { acc, seriesMs, scoreMs } = await scoreVariants(
+    program,
+    bars,
+    exec,
+    {
+      module,
+      batchVariants,
+      maxComputeBytesTotal: ctx.maxComputeBytesTotal,
+      ...signal,
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    },
+    (into) => operandSeries(program.series, candles, ctx.compute, signal, into),
+  );
   const V = program.variants;
   const metrics = metricColumns(acc, V, horizon);
   const { shortlist, riskTotal } = shortlistOf(metrics, objective, filters, top, V);
@@ -298,7 +300,7 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
       series: program.series.length,
       rows: bars.end - bars.first,
       validBars: horizon.n,
-      seriesMs,
+      seriesMs: Math.round(seriesMs),
       scoreMs: Math.round(scoreMs),
       totalMs: msSince(started),
       variantBarsPerSecond: (V * (bars.end - bars.first)) / (scoreMs / 1000),

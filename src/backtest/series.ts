@@ -47,33 +47,57 @@ function paramAxes(g: Group): Record<string, (number | string)[]> {
   return axes;
 }
 
-/** The operand series by program index (float32 of length t), and the tensors that hold them. */
+/** One compute of a group holds at most this many output bytes: a big group runs in pieces along its first parameter. */
+export const SERIES_PIECE_BYTES = 128 * 1024 * 1024;
+
+/**
+ * The operand series by program index (float32 of length t). With `into`, each series is copied
+ * into the array `into(k)` gives (e.g. a view on the scoring memory) and no tensor is kept, so a
+ * large group (computed in pieces of at most SERIES_PIECE_BYTES) never lives twice in memory.
+ */
 export async function operandSeries(
   series: readonly SeriesRequest[],
   candles: Candles,
   compute: ComputeFn,
   request: Pick<ComputeRequest, 'signal'>,
+  into?: (k: number) => Float32Array,
 ): Promise<Float32Array[]> {
   const out: Float32Array[] = new Array(series.length);
   const t = candles.t;
+  const place = (k: number, values: Float32Array): void => {
+    if (into) {
+      const target = into(k);
+      target.set(values);
+      out[k] = target;
+    } else out[k] = values;
+  };
   series.forEach((req, k) => {
     if (req.kind !== 'price') return;
-    if (req.price === 'volume') out[k] = candles.volume!;
-    else out[k] = buildSourceSeries(candles, req.price);
+    place(k, req.price === 'volume' ? candles.volume! : buildSourceSeries(candles, req.price));
   });
   for (const g of groups(series)) {
     const outputs = [...new Set(g.members.map((m) => m.req.output))];
-    const tensor = await compute({
-      candles,
-      grid: { indicatorId: g.indicatorId, params: paramAxes(g), ...(g.source ? { source: [g.source] } : {}) },
-      layout: 'VARIANT_MAJOR',
-      outputs,
-      ...request,
-    });
-    for (const { index, req } of g.members) {
-      const v = tensor.variantIndex({ ...req.params, ...(g.source ? { source: g.source } : {}) });
-      const values = tensor.output(req.output);
-      out[index] = values.subarray(v * t, (v + 1) * t);
+    const axes = paramAxes(g);
+    const names = Object.keys(axes);
+    const first = names[0];
+    const others = names.slice(1).reduce((n, name) => n * axes[name]!.length, 1);
+    const perValue = others * t * 4 * outputs.length;
+    const step = first === undefined ? 1 : Math.max(1, Math.floor(SERIES_PIECE_BYTES / perValue));
+    const values = first === undefined ? [undefined] : axes[first]!;
+    for (let i = 0; i < values.length; i += step) {
+      const piece = first === undefined ? axes : { ...axes, [first]: values.slice(i, i + step) as (number | string)[] };
+      const tensor = await compute({
+        candles,
+        grid: { indicatorId: g.indicatorId, params: piece, ...(g.source ? { source: [g.source] } : {}) },
+        layout: 'VARIANT_MAJOR',
+        outputs,
+        ...request,
+      });
+      for (const { index, req } of g.members) {
+        if (first !== undefined && !(piece[first] as readonly (number | string)[]).includes(req.params[first]!)) continue;
+        const v = tensor.variantIndex({ ...req.params, ...(g.source ? { source: g.source } : {}) });
+        place(index, tensor.output(req.output).subarray(v * t, (v + 1) * t));
+      }
     }
   }
   return out;

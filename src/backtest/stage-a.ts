@@ -7,7 +7,7 @@ import { ComputeCancelled, KernelError, StrategyValidationError } from '../error
 import { abortReason } from '../compute/run.js';
 import { ACC_COUNT, METRIC_NAMES, type BarInputs, type Execution, type MetricName, type StrategyProgram } from './program.js';
 import { inverseCounts, referenceAccumulators } from './reference.js';
-import { runStageABatch, stageALayout, stageAMemory, writeStageA } from './kernel.js';
+import { runStageABatch, seriesView, stageALayout, stageAMemory, writeStageA } from './kernel.js';
 import type { Holdout, ResolvedFilters, ResolvedObjective } from './options.js';
 
 export interface BacktestProgress {
@@ -30,16 +30,29 @@ export interface ScoreOptions {
 
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** Accumulators of every variant (ACC_COUNT arrays of V), batch by batch. */
-export async function scoreVariants(program: StrategyProgram, bars: BarInputs, exec: Execution, opts: ScoreOptions): Promise<Float64Array> {
+/**
+ * Accumulators of every variant (ACC_COUNT arrays of V), batch by batch. `tables` are the bar
+ * tables (their series unused); `series` computes the operand series, into the scoring memory when
+ * given a target (the kernel: the memory is laid out and guarded first, then filled), or as arrays
+ * (the reference).
+ */
+export async function scoreVariants(
+  program: StrategyProgram,
+  tables: BarInputs,
+  exec: Execution,
+  opts: ScoreOptions,
+  series: (into?: (k: number) => Float32Array) => Promise<Float32Array[]>,
+): Promise<{ acc: Float64Array; seriesMs: number; scoreMs: number }> {
   const V = program.variants;
   const acc = new Float64Array(ACC_COUNT * V);
   const batch = Math.max(1, Math.min(V, opts.batchVariants));
   const batches = Math.ceil(V / batch);
   let run: (start: number, end: number) => Float64Array;
+  const s0 = performance.now();
   if (opts.module) {
-    const layout = stageALayout(program, bars.t, batch);
-    const memory = stageAMemory(layout, bars.t, program, opts.maxComputeBytesTotal);
+    const layout = stageALayout(program, tables.t, batch);
+    const memory = stageAMemory(layout, tables.t, program, opts.maxComputeBytesTotal);
+    await series((k) => seriesView(memory, layout, k, tables.t));
     const instance = new WebAssembly.Instance(opts.module, {
       env: {
         memory,
@@ -48,11 +61,14 @@ export async function scoreVariants(program: StrategyProgram, bars: BarInputs, e
         },
       },
     });
-    writeStageA(memory, layout, program, bars, inverseCounts(bars), exec);
+    writeStageA(memory, layout, program, tables, inverseCounts(tables), exec);
     run = (start, end) => runStageABatch(instance.exports as Record<string, unknown>, memory, layout, start, end);
   } else {
+    const bars: BarInputs = { ...tables, series: await series() };
     run = (start, end) => referenceAccumulators(program, bars, exec, start, end);
   }
+  const seriesMs = performance.now() - s0;
+  const bars = tables;
   const rows = bars.end - bars.first;
   const t0 = performance.now();
   const cancelled = (done: number): ComputeCancelled =>
@@ -87,7 +103,7 @@ export async function scoreVariants(program: StrategyProgram, bars: BarInputs, e
   }
   // an abort seen after the last batch (from the last progress event) still cancels: no result once it fired
   if (opts.signal?.aborted) throw cancelled(V);
-  return acc;
+  return { acc, seriesMs, scoreMs: performance.now() - t0 };
 }
 
 /** Variants passing every filter bound (NaN passes none). */
