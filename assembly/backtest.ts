@@ -460,65 +460,52 @@ function eventWords(sigA: usize, watchA: i32, sigB: usize, watchB: i32, ev: usiz
 }
 
 /**
- * Variants j and j + 1 over a block, two f64 lanes (SIMD build). A bar where neither lane's signal
- * bits meet its watch and neither needs the full logic only marks: the factor 1 + p·g with the
- * block's shared g (the same operations as the scalar mark; 1 for a flat lane, g being finite as
- * prices are positive), and the return is the factor − 1. Any other bar runs the scalar row logic
- * (runRows) for both lanes, from the same state, so the two paths give the same bits.
+ * Variants j and j + 1 over rows `from` … t1 − 1 of a block (t0 its first row), two f64 lanes (SIMD
+ * build), while every bar only marks: neither lane's signal bits meet its watch (with fills at the
+ * next open, a decision only sets the next bar's target, so it stays here), no fill is due and R is
+ * the previous close. The mark's factor is 1 + p·g with the block's shared g (the same operations as
+ * the scalar mark; 1 for a flat lane, g being finite as prices are positive) and the return is the
+ * factor − 1. Returns the first row that needs the full logic (or t1), with the state stored back.
+ * No calls inside, so the lanes' state stays in registers.
  */
-function runPair(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sigA: usize, sigB: usize, gain: usize, ev: usize): void {
+function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i32, sigA: usize, sigB: usize, gain: usize, ev: usize): i32 {
   const valid = <usize>load<u32>(io + BT_VALID), inv = <usize>load<u32>(io + BT_INV);
   const side = load<u32>(io + BT_SIDE), atClose = load<u32>(io + BT_FILL) == 1;
   const one = f64x2.splat(1.0), zero = f64x2.splat(0.0);
   let E = v128.load(st(s, n, A_EQUITY, j)), MEAN = v128.load(st(s, n, A_MEAN, j)), M2 = v128.load(st(s, n, A_M2, j));
   let DOWN2 = v128.load(st(s, n, A_DOWN2, j)), MAXDD = v128.load(st(s, n, A_MAXDD, j)), EXPOSED = v128.load(st(s, n, A_EXPOSED, j));
   let PEAK = v128.load(st(s, n, S_PEAK, j)), TROUGH = v128.load(st(s, n, S_TROUGH, j)), SUM = v128.load(st(s, n, S_SUM, j));
-  let P = v128.load(st(s, n, S_POS, j));
-  let inPos = f64x2.ne(P, zero);
-  eventWords(sigA, watchOf(s, n, j, side), sigB, watchOf(s, n, j + 1, side), ev);
-  let slow = slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose);
-  let flat = !v128.any_true(inPos);
-  for (let row = t0; row < t1; row++) {
+  const P = v128.load(st(s, n, S_POS, j));
+  const inPos = f64x2.ne(P, zero);
+  const flat = !v128.any_true(inPos);
+  let row = from;
+  let slow = false;
+  for (; row < t1; row++) {
     if (load<u8>(valid + <usize>row) == 0) continue;
+    // a decision at the next open was taken on an earlier row: its fill is due here
+    if (slow) break;
     const i = <usize>(row - t0);
     const event = ((load<u64>(ev + ((i >> 6) << 3)) >> <u64>(i & 63)) & 1) != 0;
-    // with fills at the next open, a decision only sets the target of the next bar: the bar itself
-    // marks as usual (below), and the next one takes the full logic
-    let full = slow || (event && atClose);
-    let factor = one, e2 = E;
-    if (!full && !flat) {
-      factor = f64x2.add(one, f64x2.mul(P, v128.load64_splat(gain + (i << 3))));
-      e2 = f64x2.mul(E, factor);
-      // a mark that ruins (E ≤ 0) takes the full logic
-      full = v128.any_true(v128.and(f64x2.le(e2, zero), inPos));
-    }
-    if (full) {
-      v128.store(st(s, n, A_EQUITY, j), E); v128.store(st(s, n, A_MEAN, j), MEAN); v128.store(st(s, n, A_M2, j), M2);
-      v128.store(st(s, n, A_DOWN2, j), DOWN2); v128.store(st(s, n, A_MAXDD, j), MAXDD); v128.store(st(s, n, A_EXPOSED, j), EXPOSED);
-      v128.store(st(s, n, S_PEAK, j), PEAK); v128.store(st(s, n, S_TROUGH, j), TROUGH); v128.store(st(s, n, S_SUM, j), SUM);
-      runRows(io, s, n, j, row, row + 1, t0, sigA, gain);
-      runRows(io, s, n, j + 1, row, row + 1, t0, sigB, gain);
-      E = v128.load(st(s, n, A_EQUITY, j)); MEAN = v128.load(st(s, n, A_MEAN, j)); M2 = v128.load(st(s, n, A_M2, j));
-      DOWN2 = v128.load(st(s, n, A_DOWN2, j)); MAXDD = v128.load(st(s, n, A_MAXDD, j)); EXPOSED = v128.load(st(s, n, A_EXPOSED, j));
-      PEAK = v128.load(st(s, n, S_PEAK, j)); TROUGH = v128.load(st(s, n, S_TROUGH, j)); SUM = v128.load(st(s, n, S_SUM, j));
-      P = v128.load(st(s, n, S_POS, j));
-      inPos = f64x2.ne(P, zero);
-      flat = !v128.any_true(inPos);
-      eventWords(sigA, watchOf(s, n, j, side), sigB, watchOf(s, n, j + 1, side), ev);
-      slow = slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose);
-      continue;
-    }
-    if (event) {
-      decideLane(s, n, j, sigA, <i32>i, side);
-      decideLane(s, n, j + 1, sigB, <i32>i, side);
-      slow = slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose);
-    }
+    if (event && atClose) break;
     if (flat) {
+      if (event) {
+        decideLane(s, n, j, sigA, <i32>i, side);
+        decideLane(s, n, j + 1, sigB, <i32>i, side);
+      }
       // both lanes flat: no mark and a return of 0; the sum of the returns stays, the mean follows 1/k
       const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
       M2 = f64x2.add(M2, f64x2.mul(f64x2.sub(zero, MEAN), f64x2.sub(zero, next)));
       MEAN = next;
+      if (event) slow = slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose);
       continue;
+    }
+    const factor = f64x2.add(one, f64x2.mul(P, v128.load64_splat(gain + (i << 3))));
+    const e2 = f64x2.mul(E, factor);
+    // a mark that ruins (E ≤ 0) takes the full logic
+    if (v128.any_true(v128.and(f64x2.le(e2, zero), inPos))) break;
+    if (event) {
+      decideLane(s, n, j, sigA, <i32>i, side);
+      decideLane(s, n, j + 1, sigB, <i32>i, side);
     }
     E = e2;
     const r = f64x2.sub(factor, one);
@@ -538,10 +525,32 @@ function runPair(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sigA: us
     }
     PEAK = f64x2.pmax(PEAK, E);
     TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
+    if (event) slow = slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose);
   }
   v128.store(st(s, n, A_EQUITY, j), E); v128.store(st(s, n, A_MEAN, j), MEAN); v128.store(st(s, n, A_M2, j), M2);
   v128.store(st(s, n, A_DOWN2, j), DOWN2); v128.store(st(s, n, A_MAXDD, j), MAXDD); v128.store(st(s, n, A_EXPOSED, j), EXPOSED);
   v128.store(st(s, n, S_PEAK, j), PEAK); v128.store(st(s, n, S_TROUGH, j), TROUGH); v128.store(st(s, n, S_SUM, j), SUM);
+  return row;
+}
+
+/**
+ * Variants j and j + 1 over a block: runs of bars that only mark in pairRows; every other bar (a
+ * fill due, a decision with fills at the close, a ruin) through the scalar row logic (runRows) for
+ * both lanes, from the same state, so the two paths give the same bits.
+ */
+function runPair(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sigA: usize, sigB: usize, gain: usize, ev: usize): void {
+  const side = load<u32>(io + BT_SIDE), atClose = load<u32>(io + BT_FILL) == 1;
+  let row = t0;
+  while (row < t1) {
+    if (!(slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose))) {
+      eventWords(sigA, watchOf(s, n, j, side), sigB, watchOf(s, n, j + 1, side), ev);
+      row = pairRows(io, s, n, j, t0, row, t1, sigA, sigB, gain, ev);
+      if (row >= t1) break;
+    }
+    runRows(io, s, n, j, row, row + 1, t0, sigA, gain);
+    runRows(io, s, n, j + 1, row, row + 1, t0, sigB, gain);
+    row++;
+  }
 }
 
 /**
