@@ -30,7 +30,7 @@ import { strategyGrid } from '../strategies/compile.js';
 import { strategyRegistry } from '../strategies/registry.js';
 import type { StrategyParamDef, StrategySpec } from '../strategies/types.js';
 import { UsageError, checkPositionals, engineOptions, parse, parseAxisSpec } from './args.js';
-import { checkOutPath, DATA_FLAGS, dispatchSignals, loadData, removeTempsSync, writeFilesAtomically, type PendingFile } from './io.js';
+import { checkOutPath, DATA_FLAGS, interruptible, loadData, writeFilesAtomically, type PendingFile } from './io.js';
 
 export const BACKTEST_USAGE = `usage: gridta backtest <template> --data FILE [--grid PARAM=SPEC ...] [options]
        gridta backtest --strategy FILE.json --data FILE [--grid PARAM=SPEC ...] [options]
@@ -368,16 +368,6 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
   // Stage A's batch size: the flag's number when given (auto leaves the backtest's own default).
   const batchVariants = engineOpts.batchVariants;
   const engine = createEngine(engineOpts);
-  const ac = new AbortController();
-  let interrupts = 0;
-  const onSigint = (): void => {
-    if (++interrupts > 1) {
-      for (const o of outputs) removeTempsSync(o.path);
-      process.exit(130);
-    }
-    ac.abort(new Error('interrupted (Ctrl-C)'));
-  };
-  process.on('SIGINT', onSigint);
   let variants = 0;
   let scored = false;
   const cancelled = (): ComputeCancelled =>
@@ -386,17 +376,14 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
       total: variants,
       reason: `interrupted (Ctrl-C)${scored ? ' while writing the output' : ''}`,
     });
-  const cancelledIfAborted = async (): Promise<void> => {
-    await dispatchSignals();
-    if (ac.signal.aborted) throw cancelled();
-  };
-  try {
+  const intr = interruptible(() => outputs.map((o) => o.path), cancelled);
+  return intr.run(engine, async () => {
     for (const o of outputs) await checkOutPath(o.path, o.flag);
     const strategy = await strategyOf(values, positionals);
     // The strategy's own checks and its variant count come before the data is read.
     variants = strategyGrid(strategy).variants;
     const candles = await loadData(values);
-    await cancelledIfAborted();
+    await intr.check();
     const progress = progressLine(strategy.id, values);
     const result = await engine
       .backtest({
@@ -404,25 +391,25 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
         strategy,
         ...options,
         ...(typeof batchVariants === 'number' ? { batchVariants } : {}),
-        signal: ac.signal,
-        ...(progress ? { onProgress: (p: BacktestProgress) => progress.show(p, ac.signal.aborted) } : {}),
+        signal: intr.signal,
+        ...(progress ? { onProgress: (p: BacktestProgress) => progress.show(p, intr.signal.aborted) } : {}),
       })
       .catch((e: unknown) => {
         throw toFlagError(e);
       });
     scored = true;
-    await cancelledIfAborted();
+    await intr.check();
     progress?.end();
 
     const needReplay = values.trades !== undefined || result.holdout !== null;
     const replays = needReplay ? await result.replay() : null;
     const table = await result.reportTableMd();
-    await cancelledIfAborted();
+    await intr.check();
     const pending: (PendingFile & { flag: string })[] = [];
     if (values.out !== undefined) pending.push({ flag: 'out', out: values.out, data: result.toArrowIPC({ format: 'file' }) });
     if (values.report !== undefined) pending.push({ flag: 'report', out: values.report, data: table });
     if (values.trades !== undefined) pending.push({ flag: 'trades', out: values.trades, data: tradesDocument(replays!) });
-    const sizes = await writeFilesAtomically(pending, ac.signal, cancelledIfAborted);
+    const sizes = await writeFilesAtomically(pending, intr.signal, intr.check);
     const files = Object.fromEntries(pending.map((p, i) => [p.flag, { path: p.out, bytes: sizes[i]! }]));
 
     if (values.json) process.stdout.write(`${JSON.stringify(jsonSummary(result, candles, replays, files))}\n`);
@@ -431,16 +418,7 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
       for (const p of pending) process.stderr.write(`gridta backtest: wrote ${p.out} (${files[p.flag]!.bytes} bytes)\n`);
     }
     return 0;
-  } catch (e) {
-    // Whatever a Ctrl-C made fail (an aborted write, a torn-down pool) reports as a cancellation.
-    throw ac.signal.aborted && !(e instanceof ComputeCancelled) ? Object.assign(cancelled(), { cause: e }) : e;
-  } finally {
-    try {
-      await engine.close();
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
-  }
+  });
 }
 
 /** `gridta strategies [--json]`: the template registry. */

@@ -9,7 +9,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { loadCandlesFile } from '../arrow/candles.js';
 import { checkTsUnit } from '../candles/place.js';
 import type { Candles } from '../candles/types.js';
-import { OutputPathError } from '../errors.js';
+import { ComputeCancelled, OutputPathError } from '../errors.js';
 import { UsageError } from './args.js';
 
 export const DATA_FLAGS = {
@@ -123,4 +123,51 @@ export async function writeFilesAtomically(
     await Promise.all(temps.map((t) => unlink(t).catch(() => undefined)));
     throw e;
   }
+}
+
+/**
+ * Ctrl-C for a command that writes files: the first one aborts `signal` (the work stops at its next
+ * check: a batch boundary, a write chunk), a second one removes the temporary files of `paths()` and
+ * exits 130 at once. `check` throws the command's cancellation once it fired; `run` reports whatever a
+ * Ctrl-C made fail (an aborted write, a torn-down pool) as that cancellation, then closes the engine
+ * and removes the handler.
+ */
+export function interruptible(
+  paths: () => readonly string[],
+  cancelled: () => ComputeCancelled,
+): {
+  signal: AbortSignal;
+  check: () => Promise<void>;
+  run: <T>(engine: { close(): Promise<void> }, body: () => Promise<T>) => Promise<T>;
+} {
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    if (++interrupts > 1) {
+      for (const p of paths()) removeTempsSync(p);
+      process.exit(130);
+    }
+    ac.abort(new Error('interrupted (Ctrl-C)'));
+  };
+  process.on('SIGINT', onSigint);
+  return {
+    signal: ac.signal,
+    check: async () => {
+      await dispatchSignals();
+      if (ac.signal.aborted) throw cancelled();
+    },
+    run: async (engine, body) => {
+      try {
+        return await body();
+      } catch (e) {
+        throw ac.signal.aborted && !(e instanceof ComputeCancelled) ? Object.assign(cancelled(), { cause: e }) : e;
+      } finally {
+        try {
+          await engine.close();
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+      }
+    },
+  };
 }

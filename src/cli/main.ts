@@ -7,7 +7,7 @@ import { ComputeCancelled } from '../errors.js';
 import { createEngine } from '../runtime/engine.js';
 import type { IndicatorTensor } from '../index.js';
 import { UsageError, checkPositionals, engineOptions, gridOverrides, parse, reportError } from './args.js';
-import { checkOutPath, DATA_FLAGS, dispatchSignals, loadData, removeTempsSync, writeFilesAtomically } from './io.js';
+import { checkOutPath, DATA_FLAGS, interruptible, loadData, writeFilesAtomically } from './io.js';
 
 const USAGE = `usage: gridta <command> [options]
 
@@ -58,11 +58,11 @@ async function writeArrowFile(
   out: string,
   includeVariantKey: boolean,
   signal: AbortSignal,
-  cancelledIfAborted: () => Promise<void>,
+  check: () => Promise<void>,
 ): Promise<number> {
   const ipc = tensor.toArrowIPC({ format: 'file', includeVariantKey });
-  await cancelledIfAborted();
-  const [bytes] = await writeFilesAtomically([{ out, data: ipc }], signal, cancelledIfAborted);
+  await check();
+  const [bytes] = await writeFilesAtomically([{ out, data: ipc }], signal, check);
   return bytes!;
 }
 
@@ -92,28 +92,15 @@ async function cmdCompute(argv: string[]): Promise<number> {
   // Ctrl-C from here to the end aborts: the first one at the next check (batch boundary, write chunk),
   // a second one at once; either way no output file and no temporary file is left, and the exit is 130.
   const engine = createEngine(engineOptions(values));
-  const ac = new AbortController();
-  let interrupts = 0;
-  const onSigint = (): void => {
-    if (++interrupts > 1) {
-      removeTempsSync(out);
-      process.exit(130);
-    }
-    ac.abort(new Error('interrupted (Ctrl-C)'));
-  };
-  process.on('SIGINT', onSigint);
   let variants = 0;
   let processed = 0;
   const cancelled = (): ComputeCancelled =>
     new ComputeCancelled({ processed, total: variants, reason: `interrupted (Ctrl-C)${processed ? ' while writing the output' : ''}` });
-  const cancelledIfAborted = async (): Promise<void> => {
-    await dispatchSignals();
-    if (ac.signal.aborted) throw cancelled();
-  };
-  try {
+  const intr = interruptible(() => [out], cancelled);
+  return intr.run(engine, async () => {
     await checkOutPath(out);
     const candles = await loadData(values);
-    await cancelledIfAborted();
+    await intr.check();
     const grid = engine.defaultGrid(id, gridOverrides(id, values.grid ?? []));
     const est = engine.estimate(grid, candles, { throwOnGuard: false, ...(outputs ? { outputs } : {}) });
     variants = est.variants;
@@ -125,7 +112,7 @@ async function cmdCompute(argv: string[]): Promise<number> {
     const progress = !values.json && (values.progress === true || process.stderr.isTTY);
     const eol = process.stderr.isTTY ? '' : '\n';
     const showProgress = (processed: number, total: number): void => {
-      if (!ac.signal.aborted)
+      if (!intr.signal.aborted)
         process.stderr.write(`\r${id}: ${processed}/${total} variants (${Math.round((100 * processed) / total)}%)${eol}`);
     };
     const t0 = performance.now();
@@ -135,18 +122,18 @@ async function cmdCompute(argv: string[]): Promise<number> {
       grid,
       ...(layout ? { layout } : {}),
       ...(outputs ? { outputs } : {}),
-      signal: ac.signal,
+      signal: intr.signal,
       onProgress: progress ? (p) => showProgress(p.processed, p.total) : undefined,
     });
     processed = tensor.meta.variants;
     // A Ctrl-C during the last (synchronous) batch is dispatched only now: it still cancels.
-    await cancelledIfAborted();
+    await intr.check();
     if (progress && !eol) process.stderr.write('\n');
     let bytes: number;
     if (ext === '.csv') {
-      bytes = (await writeTensorCsv(tensor, out, { includeVariantKey }, { signal: ac.signal })).bytes;
+      bytes = (await writeTensorCsv(tensor, out, { includeVariantKey }, { signal: intr.signal })).bytes;
     } else {
-      bytes = await writeArrowFile(tensor, out, includeVariantKey, ac.signal, cancelledIfAborted);
+      bytes = await writeArrowFile(tensor, out, includeVariantKey, intr.signal, intr.check);
     }
     const ms = Math.round(performance.now() - t0);
     const summary = {
@@ -168,16 +155,7 @@ async function cmdCompute(argv: string[]): Promise<number> {
         `gridta compute: ${summary.indicatorId} on ${summary.instrumentId} (${summary.timeframe}): T=${summary.t} V=${summary.variants} outputs=${summary.outputs.join(',')} engine=${summary.engine} threads=${summary.threads} ${ms} ms, ${bytes} bytes -> ${out}\n`,
       );
     return 0;
-  } catch (e) {
-    // Whatever a Ctrl-C made fail (an aborted write, a torn-down pool) reports as a cancellation.
-    throw ac.signal.aborted && !(e instanceof ComputeCancelled) ? Object.assign(cancelled(), { cause: e }) : e;
-  } finally {
-    try {
-      await engine.close();
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
-  }
+  });
 }
 
 async function cmdEstimate(argv: string[]): Promise<number> {
