@@ -5,7 +5,7 @@
  * every side × fill with fees and slippage, with and without a holdout; on ttrc.csv (sessions
  * timeline), holes, flat runs and a crash that ruins shorts. Stage B replays the shortlist with
  * Stage A's metrics exactly, and the same trades and equity on every engine. Every metric is also
- * held within 1e-9 relative of a plain implementation of the spec (test/helpers/backtest-plain.ts),
+ * held within 1e-9 relative of a plain implementation of the spec (simulate in test/helpers/backtest.ts),
  * a custom strategy covers the rule forms no template uses, and a pool of 2 workers changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import type { BacktestRequest, BacktestResult } from '../../src/backtest/run.js'
 import { type Candles, candlesFromCsv } from '../../src/candles/index.js';
 import { createEngine, type Engine } from '../../src/runtime/engine.js';
 import { compileStrategy, strategyRegistry } from '../../src/strategies/index.js';
-import { plainMetrics, plainMismatch } from '../helpers/backtest-plain.js';
+import { expectMetricsClose, simulate } from '../helpers/backtest.js';
 import { crashAndRecovery, flatRuns } from '../helpers/backtest-series.js';
 import { candlesOf, warmEngines } from '../helpers/engine.js';
 import { metricMismatch, replayMismatch, replaysMismatch, smallGrid } from '../helpers/oracle-backtest.js';
@@ -106,11 +106,11 @@ describe.each(strategyRegistry.list().map((def) => ({ id: def.id, def })))(
         const row = res.holdout!.row;
         const replays = await res.replay(Array.from({ length: res.variants }, (_, v) => v));
         for (let v = 0; v < res.variants; v++) {
-          const inSample = plainMetrics(program, bars, res.execution, v, 0, row);
-          expect(plainMismatch(res.metrics, v, inSample), `${label} in-sample`).toBeNull();
-          const outOfSample = plainMetrics(program, bars, res.execution, v, row, candles.t);
-          const got = Object.fromEntries(METRIC_NAMES.map((m) => [m, [replays[v]!.out_of_sample!.metrics[m]]]));
-          expect(plainMismatch(got as never, 0, outOfSample), `${label} out-of-sample, variant ${v}`).toBeNull();
+          const inSample = simulate(program, { ...bars, first: 0, end: row }, res.execution, v).metrics;
+          const got = Object.fromEntries(METRIC_NAMES.map((m) => [m, res.metrics[m][v]!])) as typeof inSample;
+          expectMetricsClose(got, inSample, `${label} in-sample, variant ${v}`);
+          const outOfSample = simulate(program, { ...bars, first: row, end: candles.t }, res.execution, v).metrics;
+          expectMetricsClose(replays[v]!.out_of_sample!.metrics, outOfSample, `${label} out-of-sample, variant ${v}`);
         }
       }
     });
