@@ -165,6 +165,9 @@ interface State {
   fillBar: boolean;
 }
 
+// Stays whole past 120 lines: the reference reads as the execution model does, one variant's state
+// and its named operations (closeTrade, ruin, exit, enter, fillTo, mark) as closures over it, then the
+// bar loop in the model's order; split, the state would travel through every call.
 /**
  * Runs variant v over the scored rows; writes its ACC_COUNT accumulators at `acc[ACC_* · stride + v]`
  * (stride = the number of variants the caller holds) and, with a sink, its trades and equity curve.
