@@ -84,15 +84,21 @@ export async function operandSeries(
     const perValue = others * t * 4 * outputs.length;
     const step = first === undefined ? 1 : Math.max(1, Math.floor(SERIES_PIECE_BYTES / perValue));
     const values = first === undefined ? [undefined] : axes[first]!;
+    let previous: { tensor: IndicatorTensor; size: number } | undefined;
     for (let i = 0; i < values.length; i += step) {
       const piece = first === undefined ? axes : { ...axes, [first]: values.slice(i, i + step) as (number | string)[] };
+      const size = Math.min(step, values.length - i);
+      // copied out already: the next piece of the same size reuses the memory (no fresh pages to touch)
+      const reuse = into && previous?.size === size ? { out: previous.tensor } : {};
       const tensor = await compute({
         candles,
         grid: { indicatorId: g.indicatorId, params: piece, ...(g.source ? { source: [g.source] } : {}) },
         layout: 'VARIANT_MAJOR',
         outputs,
         ...request,
+        ...reuse,
       });
+      previous = { tensor, size };
       for (const { index, req } of g.members) {
         if (first !== undefined && !(piece[first] as readonly (number | string)[]).includes(req.params[first]!)) continue;
         const v = tensor.variantIndex({ ...req.params, ...(g.source ? { source: g.source } : {}) });
