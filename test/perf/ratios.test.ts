@@ -134,12 +134,12 @@ describe('backtests', () => {
    * variants × 20k bars (a call takes 0.5–1 s, so the test stays under 20 s on a loaded machine),
    * 5 interleaved rounds after one warm-up call of each, medians.
    *
-   * Measured with the first Stage A kernel (commit 42467d3) on the shared 2-core VM on 2026-12-06:
-   * 0.77–1.12× in four runs here (load average 1–5), 0.91–0.96× at 30k and 50k bars — the plain
-   * loop is as fast as this Stage A. The floor, 0.4×, catches a kernel that loses half of that;
-   * raise it with the optimised Stage A kernel.
+   * Measured on the shared 2-core VM on 2026-12-06: 3.49× with the kernel of commit 6e5dce1 (quiet
+   * machine; the first kernel, 42467d3, gave 0.77–1.12×). Both sides run on the same core in
+   * alternation, so a neighbour slows both; the floor, 1.5×, catches a kernel that loses more than
+   * half of its lead.
    */
-  it('Stage A scores backtest.ma_cross at >= 0.4x the speed of the plain loop (1,590 variants x 20k bars)', async () => {
+  it('Stage A scores backtest.ma_cross at >= 1.5x the speed of the plain loop (1,590 variants x 20k bars)', async () => {
     const c = backtestCaseById('backtest.ma_cross');
     const small = syntheticMinuteCandles(20_000);
     const simd = engine({ engine: 'wasm-simd', threads: 1 });
@@ -161,9 +161,9 @@ describe('backtests', () => {
     expect(
       ratio,
       report(
-        `backtest.ma_cross ${c.variants} variants x 20k bars: plain loop p50 ${m.plain!.p50.toFixed(0)} ms / Stage A p50 ${m.stageA!.p50.toFixed(0)} ms = ${fmtRatio(ratio)} (threshold 0.4x; samples ${m.plain!.samples.map((x) => x.toFixed(0)).join(', ')} / ${m.stageA!.samples.map((x) => x.toFixed(0)).join(', ')})`,
+        `backtest.ma_cross ${c.variants} variants x 20k bars: plain loop p50 ${m.plain!.p50.toFixed(0)} ms / Stage A p50 ${m.stageA!.p50.toFixed(0)} ms = ${fmtRatio(ratio)} (threshold 1.5x; samples ${m.plain!.samples.map((x) => x.toFixed(0)).join(', ')} / ${m.stageA!.samples.map((x) => x.toFixed(0)).join(', ')})`,
       ),
-    ).toBeGreaterThanOrEqual(0.4);
+    ).toBeGreaterThanOrEqual(1.5);
   });
 });
 
