@@ -4,7 +4,7 @@
  * the value; an unknown key names the closest known one.
  */
 import { StrategyValidationError } from '../errors.js';
-import { suggestKey } from '../options.js';
+import { findUnknownKey, isPlainObject as isObject, suggestKey } from '../options.js';
 import { METRIC_NAMES, type Execution, type MetricName } from './program.js';
 
 export type Objective = MetricName | { readonly metric: MetricName; readonly direction?: 'max' | 'min' };
@@ -33,15 +33,17 @@ const fail = (path: string, value: unknown, expected: string): never => {
   throw new StrategyValidationError({ path, value, expected });
 };
 
-function checkKeys(obj: object, known: readonly string[], path: string): void {
-  for (const k of Object.keys(obj)) {
-    if (known.includes(k)) continue;
-    const hint = suggestKey(k, known);
-    fail(`${path}.${k}`, (obj as Record<string, unknown>)[k], hint ? `a known key (did you mean ${hint}?)` : `one of ${known.join(', ')}`);
-  }
+/** An unknown key of `obj`, named with its path, its value and the closest known key. */
+export function checkKeys(obj: object, known: readonly string[], path: string): void {
+  const u = findUnknownKey(obj, known);
+  if (!u) return;
+  const at = path ? `${path}.${u.key}` : u.key;
+  fail(
+    at,
+    (obj as Record<string, unknown>)[u.key],
+    u.suggestion ? `a known key (did you mean ${u.suggestion}?)` : `one of ${known.join(', ')}`,
+  );
 }
-
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 function bps(value: unknown, path: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1000)

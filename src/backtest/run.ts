@@ -3,17 +3,26 @@
  * the guards applied before anything is allocated, the operand series computed once, Stage A over
  * every variant, the shortlist, and Stage B (replay) on demand.
  */
-import { createCandles, isCandles, type Candles, type CandlesInput } from '../candles/index.js';
+import {
+  availableSeries,
+  createCandles,
+  isCandles,
+  sourceComponents,
+  type BaseSeries,
+  type Candles,
+  type CandlesInput,
+} from '../candles/index.js';
 import { MissingInputSeriesError, StrategyValidationError, VariantsGuardExceeded } from '../errors.js';
 import type { Axis } from '../grid/types.js';
 import { variantIndex as gridVariantIndex } from '../grid/axes.js';
-import { suggestKey } from '../options.js';
+import { isPlainObject as isObject } from '../options.js';
 import { compileStrategy, strategyKey, variantParams } from '../strategies/index.js';
 import type { StrategySpec } from '../strategies/types.js';
 import { barInputs, checkPositivePrices, validRows } from './bars.js';
 import { horizonOf, metricColumns, metricsOf, type Horizon, type Metrics } from './metrics.js';
 import {
   checkExecution,
+  checkKeys,
   checkFilters,
   checkHoldout,
   checkObjective,
@@ -159,20 +168,10 @@ export interface BacktestResult<A = unknown> {
   toArrowIPC(opts?: BacktestArrowIPCOptions): Uint8Array;
 }
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
 /** The request's shape and unknown keys; each field's own checks follow in runBacktest. */
 export function checkBacktestRequest(req: unknown): asserts req is BacktestRequest {
   if (!isObject(req)) throw new StrategyValidationError({ path: 'request', value: req, expected: 'an object' });
-  for (const k of Object.keys(req)) {
-    if ((BACKTEST_REQUEST_KEYS as readonly string[]).includes(k)) continue;
-    const hint = suggestKey(k, BACKTEST_REQUEST_KEYS);
-    throw new StrategyValidationError({
-      path: k,
-      value: req[k],
-      expected: hint ? `a known key (did you mean ${hint}?)` : `one of ${BACKTEST_REQUEST_KEYS.join(', ')}`,
-    });
-  }
+  checkKeys(req, BACKTEST_REQUEST_KEYS, '');
   if (req.strategy === undefined)
     throw new StrategyValidationError({ path: 'strategy', value: undefined, expected: 'a template { id, params? } or a custom strategy' });
   for (const k of ['maxVariants', 'batchVariants'] as const) {
@@ -190,22 +189,10 @@ export function checkBacktestRequest(req: unknown): asserts req is BacktestReque
 
 /** Series the strategy reads that the candles lack (a missing open also refuses fills at the next open). */
 function checkSeries(program: StrategyProgram, candles: Candles, exec: Execution): void {
-  const have = (['open', 'high', 'low', 'close', 'volume'] as const).filter((s) => candles[s] !== undefined);
-  const need = new Set<string>();
-  if (exec.fill === 'next_open') need.add('open');
-  for (const s of program.series) {
-    if (s.kind !== 'price') continue;
-    const parts =
-      s.price === 'hl2'
-        ? ['high', 'low']
-        : s.price === 'hlc3'
-          ? ['high', 'low', 'close']
-          : s.price === 'ohlc4'
-            ? ['open', 'high', 'low', 'close']
-            : [s.price];
-    for (const p of parts) need.add(p);
-  }
-  const missing = [...need].filter((s) => !(have as readonly string[]).includes(s));
+  const have = availableSeries(candles);
+  const need = new Set<BaseSeries>(exec.fill === 'next_open' ? ['open'] : []);
+  for (const s of program.series) if (s.kind === 'price') for (const b of sourceComponents(s.price)) need.add(b);
+  const missing = [...need].filter((s) => !have.includes(s));
   if (missing.length) {
     throw new MissingInputSeriesError({
       indicatorId: `backtest:${program.strategyId}`,

@@ -73,7 +73,7 @@ export async function operandSeries(
   };
   series.forEach((req, k) => {
     if (req.kind !== 'price') return;
-    place(k, req.price === 'volume' ? candles.volume! : buildSourceSeries(candles, req.price));
+    place(k, buildSourceSeries(candles, req.price));
   });
   for (const g of groups(series)) {
     const outputs = [...new Set(g.members.map((m) => m.req.output))];

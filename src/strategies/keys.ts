@@ -12,36 +12,17 @@
  * grid: they choose which variants exist, not what a variant does.
  */
 import type { Execution, StrategyProgram } from '../backtest/program.js';
+import { checkExecution } from '../backtest/options.js';
 import { formatFloatV1, hashPayloadV1 } from '../grid/keys.js';
 import { normalizeTimeframe, TIMEFRAME_MS } from '../grid/timeframe.js';
-import { isPlainObject, keyList } from '../options.js';
 import { variantParams } from './compile.js';
 import { canonicalJson, oneOf, strategyFail } from './validate.js';
 
-const EXECUTION_KEYS = keyList<Execution>({ side: true, fill: true, fee_bps: true, slippage_bps: true, annualization: true });
-const SIDES: readonly string[] = ['long', 'short', 'both'];
-const FILLS: readonly string[] = ['next_open', 'close'];
-
-function bps(v: unknown, path: string): string {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1000) strategyFail(path, v ?? null, 'a number in [0, 1000]');
-  return formatFloatV1(v);
-}
-
-/** The execution member of a key: the validated options, in their fixed order. */
+/** The execution member of a key: the options as engine.backtest validates them, in their fixed order. */
 function executionJson(e: Execution): string {
-  if (!isPlainObject(e)) strategyFail('execution', e ?? null, `an object { ${EXECUTION_KEYS.join(', ')} }`);
-  for (const k of Object.keys(e))
-    if (!EXECUTION_KEYS.includes(k)) strategyFail(`execution.${k}`, k, `a key of execution, ${oneOf(k, EXECUTION_KEYS)}`);
-  if (!SIDES.includes(e.side)) strategyFail('execution.side', e.side ?? null, oneOf(e.side, SIDES));
-  if (!FILLS.includes(e.fill)) strategyFail('execution.fill', e.fill ?? null, oneOf(e.fill, FILLS));
-  const a = e.annualization;
-  if (a !== null && (typeof a !== 'number' || !Number.isFinite(a) || !(a > 0))) {
-    strategyFail('execution.annualization', a ?? null, 'null (observed) or a number of bars per year > 0');
-  }
-  const fee = bps(e.fee_bps, 'execution.fee_bps');
-  const slip = bps(e.slippage_bps, 'execution.slippage_bps');
-  const ann = a === null ? 'null' : formatFloatV1(a);
-  return `{"side":${JSON.stringify(e.side)},"fill":${JSON.stringify(e.fill)},"fee_bps":${fee},"slippage_bps":${slip},"annualization":${ann}}`;
+  const x = checkExecution(e);
+  const ann = x.annualization === null ? 'null' : formatFloatV1(x.annualization);
+  return `{"side":${JSON.stringify(x.side)},"fill":${JSON.stringify(x.fill)},"fee_bps":${formatFloatV1(x.fee_bps)},"slippage_bps":${formatFloatV1(x.slippage_bps)},"annualization":${ann}}`;
 }
 
 /** The canonical payload of kept variant `v`'s strategy key (for logs and tests). */
