@@ -106,8 +106,35 @@ function nanPrefix(program: StrategyProgram): number {
 
 const align = (x: number): number => Math.ceil(x / 64) * 64;
 
-/** Where everything lives in the memory of one Stage A run. */
-export interface StageALayout {
+/** One executor's own part of the memory: its frame, relation table, accumulators and kernel scratch. */
+export interface StageASlot {
+  readonly frame: number;
+  readonly relations: number;
+  readonly acc: number;
+  readonly scratch: number;
+}
+
+/**
+ * What a batch needs of the layout (all a pool worker is sent): every executor's slot, each
+ * relation's per-variant arrays with their bytes per variant (4: series indices, 8: constants), and
+ * the batches' Int32 done-flags.
+ */
+export interface StageABatchLayout {
+  readonly slots: readonly StageASlot[];
+  /** Per relation: the offsets of its left and right per-variant arrays (all variants, and one past). */
+  readonly sides: readonly (readonly [number, number])[];
+  readonly sideBytes: readonly (readonly [number, number])[];
+  /** Int32 per batch, 1 once a worker has published the batch's accumulators. */
+  readonly flags: number;
+  readonly batches: number;
+}
+
+/**
+ * Where everything lives in the memory of one Stage A run. `frame`, `relations`, `acc` and
+ * `scratch` are executor 0's (`slots[0]`); the bar tables, series, operand arrays, comparisons,
+ * code and signals are shared by every executor.
+ */
+export interface StageALayout extends StageABatchLayout {
   readonly bytes: number;
   readonly frame: number;
   readonly open: number;
@@ -119,8 +146,6 @@ export interface StageALayout {
   readonly series: readonly number[];
   readonly prefix: number;
   readonly relations: number;
-  /** Per relation: the offsets of its left and right per-variant arrays (all variants, and one past). */
-  readonly sides: readonly (readonly [number, number])[];
   readonly relationSides: readonly (readonly [AtomSide, AtomSide])[];
   readonly atoms: number;
   readonly atomTable: readonly (readonly [number, number])[];
@@ -130,8 +155,11 @@ export interface StageALayout {
   readonly scratch: number;
 }
 
-/** Lays out the memory for a program over t rows with batches of at most `batch` variants. */
-export function stageALayout(program: StrategyProgram, t: number, batch: number): StageALayout {
+/**
+ * Lays out the memory for a program over t rows with batches of at most `batch` variants, for
+ * `executors` batches at once (the pool's threads; 1 in-process), each in its own slot.
+ */
+export function stageALayout(program: StrategyProgram, t: number, batch: number, executors = 1): StageALayout {
   let off = 64;
   const take = (bytes: number): number => {
     const at = off;
@@ -161,8 +189,23 @@ export function stageALayout(program: StrategyProgram, t: number, batch: number)
   const depth = Math.max(1, ...SIGNAL_NAMES.map((k) => (program.signals[k] ? stackDepth(program.signals[k]!) : 0)));
   const acc = take(ACC_COUNT * batch * 8);
   const scratch = take(scratchBytes(batch, relationSides.length, atomTable.length, depth));
+  const slots: StageASlot[] = [{ frame, relations, acc, scratch }];
+  for (let e = 1; e < executors; e++) {
+    slots.push({
+      frame: take(BT_FRAME.bytes),
+      relations: take(relationSides.length * BT_REL_BYTES),
+      acc: take(ACC_COUNT * batch * 8),
+      scratch: take(scratchBytes(batch, relationSides.length, atomTable.length, depth)),
+    });
+  }
+  const batches = Math.ceil(V / batch);
+  const flags = take(batches * 4);
   return {
     bytes: off,
+    slots,
+    sideBytes: relationSides.map(([l, r]) => [l.kind === 'series' ? 4 : 8, r.kind === 'series' ? 4 : 8] as const),
+    flags,
+    batches,
     frame,
     open,
     close,
@@ -215,7 +258,8 @@ export function seriesView(memory: WebAssembly.Memory, L: StageALayout, k: numbe
 
 /**
  * Writes everything but the series values (seriesView), the accumulators and scratch: bar tables,
- * the series table and NaN prefixes, relations, comparisons, signals, frame.
+ * the series table and NaN prefixes, relations, comparisons, signals, and every executor's frame
+ * and relation table (the same values but for its own acc and relations pointers).
  */
 export function writeStageA(
   memory: WebAssembly.Memory,
@@ -239,11 +283,13 @@ export function writeStageA(
   });
   const V = program.variants;
   L.relationSides.forEach((pair, k) => {
-    const at = elementIndex(L.relations + k * BT_REL_BYTES, 4);
     pair.forEach((side, s) => {
       const arr = L.sides[k]![s]!;
-      u32[at + s * 3] = side.kind === 'series' ? 0 : 1;
-      i32[at + 1 + s * 3] = side.kind === 'series' ? side.lag : 0;
+      for (const slot of L.slots) {
+        const at = elementIndex(slot.relations + k * BT_REL_BYTES, 4);
+        u32[at + s * 3] = side.kind === 'series' ? 0 : 1;
+        i32[at + 1 + s * 3] = side.kind === 'series' ? side.lag : 0;
+      }
       if (side.kind === 'series') {
         const view = new Int32Array(buf, arr, V + 1);
         view.set(side.series);
@@ -269,8 +315,7 @@ export function writeStageA(
       pair += code.length / 2;
     }
   });
-  const f = elementIndex(L.frame, 4);
-  const slots: readonly [number, number][] = [
+  const fields: readonly [number, number][] = [
     [BT_FRAME.first, bars.first],
     [BT_FRAME.end, bars.end],
     [BT_FRAME.open, L.open],
@@ -284,22 +329,50 @@ export function writeStageA(
     [BT_FRAME.signals, L.signals],
     [BT_FRAME.side, SIDES[exec.side]],
     [BT_FRAME.fill, exec.fill === 'close' ? 1 : 0],
-    [BT_FRAME.acc, L.acc],
-    [BT_FRAME.relations, L.relations],
     [BT_FRAME.nRelations, L.relationSides.length],
   ];
-  for (const [slot, value] of slots) u32[f + slot / 4] = value;
   const f64 = new Float64Array(buf);
-  f64[elementIndex(L.frame + BT_FRAME.fee, 8)] = exec.fee_bps / 1e4;
-  f64[elementIndex(L.frame + BT_FRAME.slip, 8)] = exec.slippage_bps / 1e4;
+  for (const slot of L.slots) {
+    const f = elementIndex(slot.frame, 4);
+    for (const [field, value] of fields) u32[f + field / 4] = value;
+    u32[f + BT_FRAME.acc / 4] = slot.acc;
+    u32[f + BT_FRAME.relations / 4] = slot.relations;
+    f64[elementIndex(slot.frame + BT_FRAME.fee, 8)] = exec.fee_bps / 1e4;
+    f64[elementIndex(slot.frame + BT_FRAME.slip, 8)] = exec.slippage_bps / 1e4;
+  }
 }
 
 export type BacktestFn = (io: number, n: number, scratch: number) => void;
 
 /**
- * Runs variants [start, end) and returns their accumulators (ACC_COUNT arrays of end − start):
- * points each relation's per-variant arrays at the batch's first variant, then calls the kernel.
+ * Scores variants [start, end) in executor `executor`'s slot, leaving their accumulators in its acc
+ * area: points its relation table at the batch's first variant, then calls the kernel.
  */
+export function scoreStageABatch(
+  exports: Record<string, unknown>,
+  memory: WebAssembly.Memory,
+  L: StageABatchLayout,
+  start: number,
+  end: number,
+  executor = 0,
+): void {
+  const slot = L.slots[executor]!;
+  const u32 = new Uint32Array(memory.buffer);
+  L.sides.forEach((arrays, k) => {
+    const at = elementIndex(slot.relations + k * BT_REL_BYTES, 4);
+    arrays.forEach((arr, s) => {
+      u32[at + 2 + s * 3] = arr + start * L.sideBytes[k]![s]!;
+    });
+  });
+  (exports.backtest as BacktestFn)(slot.frame, end - start, slot.scratch);
+}
+
+/** A copy of the accumulators (ACC_COUNT arrays of n) executor `executor`'s last batch of n variants left. */
+export function stageAAccumulators(memory: WebAssembly.Memory, L: StageABatchLayout, n: number, executor = 0): Float64Array {
+  return new Float64Array(memory.buffer, L.slots[executor]!.acc, ACC_COUNT * n).slice();
+}
+
+/** Runs variants [start, end) in executor 0's slot and returns their accumulators (ACC_COUNT arrays of end − start). */
 export function runStageABatch(
   exports: Record<string, unknown>,
   memory: WebAssembly.Memory,
@@ -307,14 +380,11 @@ export function runStageABatch(
   start: number,
   end: number,
 ): Float64Array {
-  const u32 = new Uint32Array(memory.buffer);
-  L.relationSides.forEach((pair, k) => {
-    const at = elementIndex(L.relations + k * BT_REL_BYTES, 4);
-    pair.forEach((side, s) => {
-      u32[at + 2 + s * 3] = L.sides[k]![s]! + start * (side.kind === 'series' ? 4 : 8);
-    });
-  });
-  const n = end - start;
-  (exports.backtest as BacktestFn)(L.frame, n, L.scratch);
-  return new Float64Array(memory.buffer, L.acc, ACC_COUNT * n).slice();
+  scoreStageABatch(exports, memory, L, start, end);
+  return stageAAccumulators(memory, L, end - start);
+}
+
+/** The part of a layout a pool worker is sent (StageABatchLayout): no operand arrays, no atoms. */
+export function batchLayoutOf(L: StageALayout): StageABatchLayout {
+  return { slots: L.slots, sides: L.sides, sideBytes: L.sideBytes, flags: L.flags, batches: L.batches };
 }
