@@ -36,7 +36,7 @@ import { ACC_COUNT, type BarInputs, type Execution, type MetricName, type Strate
 import { inverseCounts, runVariant } from './reference.js';
 import { reportTableMd, tradesJson } from './report.js';
 import { operandSeries, type ComputeFn } from './series.js';
-import { holdoutRow, scoreVariants, shortlistOf, type BacktestProgress } from './stage-a.js';
+import { holdoutRow, scoreVariants, shortlistOf, type BacktestProgress, type StageAPool } from './stage-a.js';
 import { subProgram } from './subset.js';
 
 export type { BacktestProgress } from './stage-a.js';
@@ -73,6 +73,8 @@ export const BACKTEST_REQUEST_KEYS = [
 export interface BacktestContext {
   readonly compute: ComputeFn;
   readonly module: () => Promise<WebAssembly.Module | null>;
+  /** The engine's worker pool for Stage A (known once the kernels are loaded), null without one. */
+  readonly pool: () => StageAPool | null;
   /** The engine that ran (known once the kernels are loaded). */
   readonly engine: () => string;
   readonly maxVariantsPerCompute: number;
@@ -241,15 +243,15 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
   const whole: BarInputs = tables;
   const bars: BarInputs = { ...whole, end: split };
   const module = await ctx.module();
-  const batchVariants = req.batchVariants ?? 256;
   const signal = req.signal ? { signal: req.signal } : {};
-  const { acc, seriesMs, scoreMs } = await scoreVariants(
+  const { acc, seriesMs, scoreMs, threads, batches } = await scoreVariants(
     program,
     bars,
     exec,
     {
       module,
-      batchVariants,
+      pool: ctx.pool(),
+      batchVariants: req.batchVariants,
       maxComputeBytesTotal: ctx.maxComputeBytesTotal,
       ...signal,
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
@@ -292,8 +294,8 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
       totalMs: msSince(started),
       variantBarsPerSecond: (V * (bars.end - bars.first)) / (scoreMs / 1000),
       engine: ctx.engine(),
-      threads: 1,
-      batches: Math.ceil(V / Math.min(V, batchVariants)),
+      threads,
+      batches,
     },
     variantValues: (v: number) => params(checkVariant(v, V)),
     variantKey: (v: number) => key(checkVariant(v, V)),

@@ -1,13 +1,15 @@
 /**
  * Stage A: every variant of a compiled strategy scored over the scored rows, in batches of
- * variants (cancellation before each batch, progress after it), by the kernel or the reference;
- * then the metrics, the filters and the shortlist.
+ * variants (cancellation before each batch, progress after it), by the kernel — in-process, or on
+ * the engine's worker pool, one batch per worker at a time — or by the reference; then the
+ * metrics, the filters and the shortlist.
  */
 import { ComputeCancelled, KernelError, StrategyValidationError } from '../errors.js';
+import { POOL_MIN_VALUES } from '../compute/plan.js';
 import { abortReason } from '../compute/run.js';
 import { ACC_COUNT, METRIC_NAMES, type BarInputs, type Execution, type MetricName, type StrategyProgram } from './program.js';
 import { inverseCounts, referenceAccumulators } from './reference.js';
-import { runStageABatch, seriesView, stageALayout, stageAMemory, writeStageA } from './kernel.js';
+import { batchLayoutOf, runStageABatch, seriesView, stageALayout, stageAMemory, writeStageA, type StageABatchLayout } from './kernel.js';
 import type { Holdout, ResolvedFilters, ResolvedObjective } from './options.js';
 
 export interface BacktestProgress {
@@ -19,10 +21,44 @@ export interface BacktestProgress {
   readonly elapsedMs: number;
 }
 
+/** Stage A's batches for a pool: the scoring memory, written, and where each batch's accumulators go. */
+export interface StageAJob {
+  /** `backtest:<strategy id>`, as errors name it. */
+  readonly id: string;
+  readonly memory: WebAssembly.Memory;
+  /** Laid out with one executor slot per pool thread. */
+  readonly layout: StageABatchLayout;
+  /** Variants per batch (the last batch may hold fewer). */
+  readonly batch: number;
+  readonly variants: number;
+  /** Scored rows: progress counts variant-bars. */
+  readonly rows: number;
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ((p: BacktestProgress) => void) | undefined;
+  /** A finished batch's accumulators (ACC_COUNT arrays of end − start), taken from its executor's slot. */
+  readonly place: (start: number, end: number, acc: Float64Array) => void;
+}
+
+/**
+ * The engine's worker pool as Stage A uses it (src/runtime/pool.ts KernelPool.runStageA): resolves
+ * once every batch is placed, or rejects as a pooled compute does (ComputeCancelled,
+ * WorkerCrashedError after max_batch_attempts, KernelError on a trap).
+ */
+export interface StageAPool {
+  readonly threads: number;
+  score(job: StageAJob): Promise<unknown>;
+}
+
+/** Variants per batch when the request gives none (on a pool: equal batches of at most this many). */
+export const STAGE_A_BATCH_VARIANTS = 256;
+
 export interface ScoreOptions {
   /** null: the plain-TypeScript reference. */
   readonly module: WebAssembly.Module | null;
-  readonly batchVariants: number;
+  /** The engine's worker pool (threads >= 2), if it has one. */
+  readonly pool?: StageAPool | null;
+  /** The request's; undefined: STAGE_A_BATCH_VARIANTS in-process, equal batches on a pool (batchSizeOf). */
+  readonly batchVariants: number | undefined;
   readonly maxComputeBytesTotal: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: BacktestProgress) => void;
@@ -31,10 +67,27 @@ export interface ScoreOptions {
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
- * Accumulators of every variant (ACC_COUNT arrays of V), batch by batch. `tables` are the bar
- * tables (their series unused); `series` computes the operand series, into the scoring memory when
- * given a target (the kernel: the memory is laid out and guarded first, then filled), or as arrays
- * (the reference).
+ * Variants per batch: the request's; else STAGE_A_BATCH_VARIANTS in-process, and on a pool equal
+ * batches of at most that many, as many as a multiple of the threads (so the workers finish
+ * together); at most V.
+ */
+function batchSizeOf(V: number, requested: number | undefined, poolThreads: number | null): number {
+  let b = requested ?? STAGE_A_BATCH_VARIANTS;
+  if (requested === undefined && poolThreads !== null) {
+    const count = Math.ceil(Math.ceil(V / STAGE_A_BATCH_VARIANTS) / poolThreads) * poolThreads;
+    b = Math.ceil(V / count);
+  }
+  return Math.max(1, Math.min(V, b));
+}
+
+/**
+ * Accumulators of every variant (ACC_COUNT arrays of V), batch by batch, and the threads that
+ * scored them. `tables` are the bar tables (their series unused); `series` computes the operand
+ * series, into the scoring memory when given a target (the kernel: the memory is laid out and
+ * guarded first, then filled), or as arrays (the reference). With a pool and more than one batch,
+ * the kernel's batches run on the workers, each in its own executor slot of the memory; a
+ * variant's accumulators depend on nothing else, so they are the same bits for any batch size and
+ * thread count.
  */
 export async function scoreVariants(
   program: StrategyProgram,
@@ -42,17 +95,37 @@ export async function scoreVariants(
   exec: Execution,
   opts: ScoreOptions,
   series: (into?: (k: number) => Float32Array) => Promise<Float32Array[]>,
-): Promise<{ acc: Float64Array; seriesMs: number; scoreMs: number }> {
+): Promise<{ acc: Float64Array; seriesMs: number; scoreMs: number; threads: number; batches: number }> {
   const V = program.variants;
   const acc = new Float64Array(ACC_COUNT * V);
-  const batch = Math.max(1, Math.min(V, opts.batchVariants));
+  const rows = tables.end - tables.first;
+  // as for a compute: small work (under POOL_MIN_VALUES variant-bars) and a single batch stay in-process
+  const pool = opts.module && opts.pool && opts.pool.threads >= 2 && V * rows >= POOL_MIN_VALUES ? opts.pool : null;
+  const batch = batchSizeOf(V, opts.batchVariants, pool?.threads ?? null);
   const batches = Math.ceil(V / batch);
+  const onPool = batches > 1 ? pool : null;
+  const id = `backtest:${program.strategyId}`;
+  const place = (start: number, end: number, part: Float64Array): void => {
+    const n = end - start;
+    for (let k = 0; k < ACC_COUNT; k++) acc.set(part.subarray(k * n, (k + 1) * n), k * V + start);
+  };
+  const cancelled = (done: number): ComputeCancelled =>
+    new ComputeCancelled({ processed: done, total: V, reason: abortReason(opts.signal!) });
   let run: (start: number, end: number) => Float64Array;
   const s0 = performance.now();
   if (opts.module) {
-    const layout = stageALayout(program, tables.t, batch);
+    const layout = stageALayout(program, tables.t, batch, onPool ? onPool.threads : 1);
     const memory = stageAMemory(layout, tables.t, program, opts.maxComputeBytesTotal);
     await series((k) => seriesView(memory, layout, k, tables.t));
+    writeStageA(memory, layout, program, tables, inverseCounts(tables), exec);
+    if (onPool) {
+      const seriesMs = performance.now() - s0;
+      const t0 = performance.now();
+      const { signal, onProgress } = opts;
+      await onPool.score({ id, memory, layout: batchLayoutOf(layout), batch, variants: V, rows, signal, onProgress, place });
+      if (signal?.aborted) throw cancelled(V);
+      return { acc, seriesMs, scoreMs: performance.now() - t0, threads: onPool.threads, batches };
+    }
     const instance = new WebAssembly.Instance(opts.module, {
       env: {
         memory,
@@ -61,18 +134,13 @@ export async function scoreVariants(
         },
       },
     });
-    writeStageA(memory, layout, program, tables, inverseCounts(tables), exec);
     run = (start, end) => runStageABatch(instance.exports as Record<string, unknown>, memory, layout, start, end);
   } else {
     const bars: BarInputs = { ...tables, series: await series() };
     run = (start, end) => referenceAccumulators(program, bars, exec, start, end);
   }
   const seriesMs = performance.now() - s0;
-  const bars = tables;
-  const rows = bars.end - bars.first;
   const t0 = performance.now();
-  const cancelled = (done: number): ComputeCancelled =>
-    new ComputeCancelled({ processed: done, total: V, reason: abortReason(opts.signal!) });
   for (let b = 0; b < batches; b++) {
     const start = b * batch;
     const end = Math.min(V, start + batch);
@@ -82,15 +150,11 @@ export async function scoreVariants(
       part = run(start, end);
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
-        throw new KernelError(
-          { indicatorId: `backtest:${program.strategyId}`, batchIndex: b, variantStart: start, variantEnd: end, message: e.message },
-          { cause: e },
-        );
+        throw new KernelError({ indicatorId: id, batchIndex: b, variantStart: start, variantEnd: end, message: e.message }, { cause: e });
       }
       throw e;
     }
-    const n = end - start;
-    for (let k = 0; k < ACC_COUNT; k++) acc.set(part.subarray(k * n, (k + 1) * n), k * V + start);
+    place(start, end, part);
     await yieldToLoop();
     if (opts.signal?.aborted) throw cancelled(end);
     opts.onProgress?.({
@@ -103,7 +167,7 @@ export async function scoreVariants(
   }
   // an abort seen after the last batch (from the last progress event) still cancels: no result once it fired
   if (opts.signal?.aborted) throw cancelled(V);
-  return { acc, seriesMs, scoreMs: performance.now() - t0 };
+  return { acc, seriesMs, scoreMs: performance.now() - t0, threads: 1, batches };
 }
 
 /** Variants passing every filter bound (NaN passes none). */

@@ -150,7 +150,9 @@ function onceEach(options: GridtaOptions): (w: GridtaWarning) => void {
 // Stays whole past 120 lines: one closure over one engine's state (warmup, pool, running computes), in named inner functions.
 export function createEngine(options: GridtaOptions & InternalOptions = {}): Engine {
   const t0 = performance.now();
-  const { config, faults, cacheTest } = engineSettings(options);
+  const { config, faults: allFaults, cacheTest } = engineSettings(options);
+  const faults = allFaults?.scope === 'stage-a' ? undefined : allFaults;
+  const stageAFaults = allFaults?.scope === 'stage-a' ? allFaults : undefined;
   const defaults: ValidatedDefaults = validateDefaults(config.document, config.configPath.value);
   const configMs = performance.now() - t0;
   const warn = onceEach(options);
@@ -248,6 +250,10 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
             module: async () => {
               const w = warmed ?? (await warmupOnce());
               return w.report.engine === 'reference' ? null : w.module!;
+            },
+            pool: () => {
+              const p = pool;
+              return p ? { threads: p.threads, score: (job) => p.runStageA(job, stageAFaults) } : null;
             },
             engine: () => warmed?.report.engine ?? String(config.engine.value),
             maxVariantsPerCompute: baseLimits.maxVariantsPerCompute,

@@ -1,9 +1,10 @@
 /**
- * Pool worker: instantiates the shared compiled module once per compute memory and
+ * Pool worker: instantiates the shared compiled module once per compute (or Stage A) memory and
  * runs batches of variants straight into that shared memory. Publishes each finished batch with an
  * Atomics store the main thread reads before counting it.
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { scoreStageABatch, type StageABatchLayout } from '../backtest/kernel.js';
 import { runBatch } from '../compute/kernels.js';
 import type { BatchRange, ComputeLayout } from '../compute/plan.js';
 import type { Axis } from '../grid/types.js';
@@ -27,6 +28,21 @@ export interface WorkerTask {
    */
   keep: boolean;
   /** Fault injection for tests (GRIDTA_TEST_FAULTS=1 only): misbehave on this attempt. */
+  fault?: 'exit' | 'hang' | 'trap';
+}
+
+/**
+ * A batch of a backtest's Stage A: variants [start, end) scored in executor slot `executor` of the
+ * backtest's scoring memory (src/backtest/kernel.ts), its accumulators left in that slot's acc area.
+ */
+export interface StageATask {
+  stageA: true;
+  taskId: number;
+  memory: WebAssembly.Memory;
+  layout: StageABatchLayout;
+  batch: { index: number; start: number; end: number };
+  executor: number;
+  /** Fault injection for tests (GRIDTA_TEST_FAULTS=1 only), as WorkerTask's. */
   fault?: 'exit' | 'hang' | 'trap';
 }
 
@@ -101,7 +117,18 @@ async function exercise(task: ExerciseTask): Promise<ExerciseResult> {
   return { threadId, instantiateMs, exerciseMs: performance.now() - x0, kernels: kernels.length };
 }
 
-export default function run(task: WorkerTask | ExerciseTask): WorkerResult | Promise<ExerciseResult> {
+/** Runs the task's batch; its memory's done-flags (one per batch) and whether to keep the instance after the last. */
+function runTask(task: WorkerTask | StageATask, exports: Record<string, unknown>): { flags: Int32Array; keep: boolean } {
+  if ('stageA' in task) {
+    scoreStageABatch(exports, task.memory, task.layout, task.batch.start, task.batch.end, task.executor);
+    return { flags: new Int32Array(task.memory.buffer, task.layout.flags, task.layout.batches), keep: false };
+  }
+  const def = registry.get(task.indicatorId);
+  runBatch(exports, task.memory, def, task.axes, task.plan, task.batch, task.executor);
+  return { flags: new Int32Array(task.memory.buffer, task.flagsOffset, task.plan.batches.length), keep: task.keep };
+}
+
+export default function run(task: WorkerTask | StageATask | ExerciseTask): WorkerResult | Promise<ExerciseResult> {
   if ('exercise' in task) return exercise(task);
   parentPort?.postMessage({ gridtaTaskStart: task.taskId, threadId });
   if (task.fault === 'exit') process.exit(17);
@@ -112,12 +139,10 @@ export default function run(task: WorkerTask | ExerciseTask): WorkerResult | Pro
   try {
     if (task.fault === 'trap') throw new WebAssembly.RuntimeError('unreachable (injected trap)');
     const { exports, ms } = instanceFor(task.memory);
-    const def = registry.get(task.indicatorId);
-    runBatch(exports, task.memory, def, task.axes, task.plan, task.batch, task.executor);
-    const flags = new Int32Array(task.memory.buffer, task.flagsOffset, task.plan.batches.length);
+    const { flags, keep } = runTask(task, exports);
     Atomics.store(flags, task.batch.index, 1);
-    // the compute's last batch: its memory is not needed here any more, unless its output is reused
-    if (!task.keep && flags.every((_, i) => Atomics.load(flags, i) === 1)) release();
+    // the last batch: its memory is not needed here any more, unless a compute's output is reused
+    if (!keep && flags.every((_, i) => Atomics.load(flags, i) === 1)) release();
     return { ok: true, threadId, instantiateMs: ms };
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) return { ok: false, trap: e.message, threadId };
