@@ -116,8 +116,11 @@ export interface BacktestStats {
   /** Variants × scored rows per second of Stage A scoring. */
   readonly variantBarsPerSecond: number;
   readonly engine: string;
+  /** Threads that scored Stage A: the pool's, or 1 in-process. */
   readonly threads: number;
   readonly batches: number;
+  /** Stage A batch attempts: the batches, and on a pool every retry of a batch whose worker died. */
+  readonly attempts: number;
 }
 
 /** One replayed variant: metrics bit-identical to Stage A's, trades, equity curve and renderings. */
@@ -244,7 +247,7 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
   const bars: BarInputs = { ...whole, end: split };
   const module = await ctx.module();
   const signal = req.signal ? { signal: req.signal } : {};
-  const { acc, seriesMs, scoreMs, threads, batches } = await scoreVariants(
+  const { acc, seriesMs, scoreMs, threads, batches, attempts } = await scoreVariants(
     program,
     bars,
     exec,
@@ -296,6 +299,7 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
       engine: ctx.engine(),
       threads,
       batches,
+      attempts,
     },
     variantValues: (v: number) => params(checkVariant(v, V)),
     variantKey: (v: number) => key(checkVariant(v, V)),

@@ -46,7 +46,7 @@ export interface StageAJob {
  */
 export interface StageAPool {
   readonly threads: number;
-  score(job: StageAJob): Promise<unknown>;
+  score(job: StageAJob): Promise<{ attempts: number }>;
 }
 
 /** Variants per batch when the request gives none (on a pool: equal batches of at most this many). */
@@ -84,10 +84,10 @@ function batchSizeOf(V: number, requested: number | undefined, poolThreads: numb
  * Accumulators of every variant (ACC_COUNT arrays of V), batch by batch, and the threads that
  * scored them. `tables` are the bar tables (their series unused); `series` computes the operand
  * series, into the scoring memory when given a target (the kernel: the memory is laid out and
- * guarded first, then filled), or as arrays (the reference). With a pool and more than one batch,
- * the kernel's batches run on the workers, each in its own executor slot of the memory; a
- * variant's accumulators depend on nothing else, so they are the same bits for any batch size and
- * thread count.
+ * guarded first, then filled), or as arrays (the reference). With a pool, at least POOL_MIN_VALUES
+ * variant-bars and more than one batch, the kernel's batches run on the workers, each in its own
+ * executor slot of the memory; a variant's accumulators depend on nothing but the variant, so they
+ * are the same bits for any batch size and thread count.
  */
 export async function scoreVariants(
   program: StrategyProgram,
@@ -95,7 +95,7 @@ export async function scoreVariants(
   exec: Execution,
   opts: ScoreOptions,
   series: (into?: (k: number) => Float32Array) => Promise<Float32Array[]>,
-): Promise<{ acc: Float64Array; seriesMs: number; scoreMs: number; threads: number; batches: number }> {
+): Promise<{ acc: Float64Array; seriesMs: number; scoreMs: number; threads: number; batches: number; attempts: number }> {
   const V = program.variants;
   const acc = new Float64Array(ACC_COUNT * V);
   const rows = tables.end - tables.first;
@@ -122,9 +122,19 @@ export async function scoreVariants(
       const seriesMs = performance.now() - s0;
       const t0 = performance.now();
       const { signal, onProgress } = opts;
-      await onPool.score({ id, memory, layout: batchLayoutOf(layout), batch, variants: V, rows, signal, onProgress, place });
+      const { attempts } = await onPool.score({
+        id,
+        memory,
+        layout: batchLayoutOf(layout),
+        batch,
+        variants: V,
+        rows,
+        signal,
+        onProgress,
+        place,
+      });
       if (signal?.aborted) throw cancelled(V);
-      return { acc, seriesMs, scoreMs: performance.now() - t0, threads: onPool.threads, batches };
+      return { acc, seriesMs, scoreMs: performance.now() - t0, threads: onPool.threads, batches, attempts };
     }
     const instance = new WebAssembly.Instance(opts.module, {
       env: {
@@ -167,7 +177,7 @@ export async function scoreVariants(
   }
   // an abort seen after the last batch (from the last progress event) still cancels: no result once it fired
   if (opts.signal?.aborted) throw cancelled(V);
-  return { acc, seriesMs, scoreMs: performance.now() - t0, threads: 1, batches };
+  return { acc, seriesMs, scoreMs: performance.now() - t0, threads: 1, batches, attempts: batches };
 }
 
 /** Variants passing every filter bound (NaN passes none). */
