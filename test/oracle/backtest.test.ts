@@ -6,13 +6,15 @@
  * timeline), holes, flat runs and a crash that ruins shorts. Stage B replays the shortlist with
  * Stage A's metrics exactly, and the same trades and equity on every engine. Every metric is also
  * held within 1e-9 relative of a plain implementation of the spec (simulate in test/helpers/backtest.ts),
- * a custom strategy covers the rule forms no template uses, and a pool of 2 workers changes nothing.
+ * a custom strategy covers the rule forms no template uses, and a pool of 2 workers changes nothing:
+ * Stage A's batches on the workers give the same bits as threads 1 and the reference, for every
+ * template and batch size.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { barInputs } from '../../src/backtest/bars.js';
 import { type Execution, METRIC_NAMES } from '../../src/backtest/program.js';
 import { operandSeries } from '../../src/backtest/series.js';
-import type { BacktestRequest, BacktestResult } from '../../src/backtest/run.js';
+import type { BacktestProgress, BacktestRequest, BacktestResult } from '../../src/backtest/run.js';
 import { type Candles, candlesFromCsv } from '../../src/candles/index.js';
 import { createEngine, type Engine } from '../../src/runtime/engine.js';
 import { compileStrategy, strategyRegistry } from '../../src/strategies/index.js';
@@ -23,8 +25,9 @@ import { metricMismatch, replayMismatch, replaysMismatch, smallGrid } from '../h
 import { randomWalk, withHoles } from '../helpers/series.js';
 
 const engines = warmEngines(['reference', 'wasm-simd', 'wasm-scalar']);
-// A backtest scores in-process (stats.threads is 1); with a pool of 2 the operand series of a grid
-// big enough come from the workers, and the scores must not change (the 'threads' test below).
+// With a pool of 2, Stage A of a backtest big enough scores on the workers (stats.threads 2), and
+// the operand series of a grid big enough come from them too: the scores must not change (the
+// 'threads' tests below).
 let pooled: Engine;
 beforeAll(async () => {
   pooled = createEngine({ env: 'test', engine: 'wasm-simd', threads: 2, onWarning: () => undefined });
@@ -171,8 +174,54 @@ describe('a custom strategy with every rule form', () => {
   });
 });
 
-describe('threads', () => {
-  it('scores the same when the operand series are computed on a pool of 2 workers', async () => {
+/** Progress of a run: monotone, every batch once, the last event at the total. */
+function expectCompleteProgress(seen: readonly BacktestProgress[], res: BacktestResult, label: string): void {
+  const total = res.variants * res.stats.rows;
+  expect(seen.length, `${label}: one progress event per batch`).toBe(res.stats.batches);
+  seen.forEach((p, i) => {
+    expect([p.total, p.batchesDone, p.batchesTotal], label).toEqual([total, i + 1, res.stats.batches]);
+    if (i > 0) expect(p.processed, label).toBeGreaterThan(seen[i - 1]!.processed);
+  });
+  expect(seen.at(-1)!.processed, label).toBe(total);
+}
+
+describe('threads: Stage A on a pool of 2 workers', () => {
+  // 180,000 bars with holes: every template's default grid (6 to 90 variants) is over the 2^20
+  // variant-bars under which Stage A stays in-process, so it scores on the workers
+  const walk = randomWalk(180_000, 41);
+  for (const g of [0, 1, 5_000, 90_000, 90_001, 179_998]) {
+    for (const k of ['open', 'high', 'low', 'close'] as const) walk[k][g] = Number.NaN;
+  }
+  const long = candlesOf(walk);
+  const execution: Partial<Execution> = { side: 'both', fill: 'next_open', fee_bps: 5, slippage_bps: 2 };
+
+  it.each(strategyRegistry.list().map((def) => ({ id: def.id })))(
+    '$id (default grid): every metric bit-identical to threads 1 and to the reference, batches 1, 3 and default',
+    async ({ id }) => {
+      const req: BacktestRequest = { candles: long, strategy: { id }, execution, filters: { min_trades: 0 }, top: 3 };
+      const want = await run('reference', req);
+      const one = await run('wasm-simd', req);
+      expect(one.stats.threads).toBe(1);
+      expect(metricMismatch(one, want), 'threads 1 vs the reference').toBeNull();
+      const V = want.variants;
+      expect(V * want.stats.rows, 'over the in-process floor').toBeGreaterThanOrEqual(2 ** 20);
+      for (const batchVariants of BATCHES) {
+        const label = `batch ${batchVariants ?? 'default'}`;
+        const seen: BacktestProgress[] = [];
+        const got = await pooled.backtest({ ...req, ...(batchVariants ? { batchVariants } : {}), onProgress: (p) => seen.push(p) });
+        expect(got.stats.threads, `${label}: Stage A scores on the pool`).toBe(2);
+        // default: equal batches of at most 256, as many as a multiple of the threads
+        expect(got.stats.batches, label).toBe(batchVariants ? Math.ceil(V / batchVariants) : 2 * Math.ceil(Math.ceil(V / 256) / 2));
+        expect(got.stats.attempts, label).toBe(got.stats.batches);
+        expect(metricMismatch(got, one), `${label}: pool of 2 vs threads 1`).toBeNull();
+        expect(metricMismatch(got, want), `${label}: pool of 2 vs the reference`).toBeNull();
+        expect(got.shortlist, label).toEqual(want.shortlist);
+        expectCompleteProgress(seen, got, label);
+      }
+    },
+  );
+
+  it('scores the same when the operand series are computed on the pool too, replays included', async () => {
     // 25 distinct EMA windows × 42,000 bars: over the pool's minimum, so the series come from the workers
     const candles = candlesOf(randomWalk(42_000, 37));
     const fast = { mode: 'range', start: 5, stopIncl: 50, step: 5 } as const;
@@ -188,7 +237,7 @@ describe('threads', () => {
     const want = await run('wasm-simd', req);
     expect(want.variants).toBe(150);
     const got = await pooled.backtest(req);
-    expect(got.stats.threads, 'Stage A scores in-process').toBe(1);
+    expect(got.stats.threads, 'Stage A scores on the pool').toBe(2);
     const windows = [...Array.from({ length: 10 }, (_, i) => 5 + 5 * i), ...Array.from({ length: 15 }, (_, i) => 60 + 10 * i)];
     const series = await pooled.compute({
       candles,
@@ -198,6 +247,20 @@ describe('threads', () => {
     expect(series.meta.threads, 'the operand series of this grid are computed on the pool').toBe(2);
     expect(metricMismatch(got, want), 'wasm-simd on a pool of 2').toBeNull();
     expect(replaysMismatch(await got.replay(), await want.replay()), 'replays on a pool of 2').toBeNull();
+  });
+
+  it('stays in-process under 2^20 variant-bars or with one batch, with the same bits', async () => {
+    const def = strategyRegistry.get('ma_cross');
+    const req: BacktestRequest = { candles: CRASH!.candles, strategy: { id: def.id, params: smallGrid(def) }, execution };
+    const want = await run('reference', req);
+    for (const batchVariants of BATCHES) {
+      const got = await pooled.backtest(batchVariants ? { ...req, batchVariants } : req);
+      expect(got.stats.threads, 'small work scores in-process').toBe(1);
+      expect(metricMismatch(got, want)).toBeNull();
+    }
+    const whole = await pooled.backtest({ ...req, candles: long, batchVariants: 1000 });
+    expect([whole.stats.threads, whole.stats.batches], 'one batch scores in-process').toEqual([1, 1]);
+    expect(metricMismatch(whole, await run('wasm-simd', { ...req, candles: long }))).toBeNull();
   });
 });
 
