@@ -2,13 +2,14 @@
  * The backtest rows of `gridta bench`: engine.backtest against the plain-JS loop a user writes
  * today over a gridta tensor (bench/plain-backtest.ts), on the same candles, in one run.
  *
- * Order of work per case: one call of each side (the warm-up), whose metrics must agree within
- * 1e-9 relative on every metric of every variant — a case that disagrees is not timed and fails the
- * run; then timed rounds that alternate the two sides (gridta first in even rounds, the plain loop
- * first in odd ones), each call on a collected heap. Four rows, all medians of the same samples:
- * engine.backtest whole (operand series + Stage A) and the plain loop whole (its engine.compute +
- * the loop), then Stage A alone (result.stats, unrounded) and the loop alone. `× plain` compares
- * whole with whole and Stage A with the loop. Variant-bars/s = V × T / p50.
+ * Order of work per case: one call of each side (the warm-up; gridta once per thread count), whose
+ * metrics must agree within 1e-9 relative on every metric of every variant, and gridta's must be
+ * bit-identical across thread counts — a case that fails either is not timed and fails the run;
+ * then timed rounds that interleave the sides (gridta at each thread count, then the plain loop, in
+ * even rounds; the reverse order in odd ones), each call on a collected heap. Rows, all medians of
+ * the same rounds: per thread count engine.backtest whole (operand series + Stage A) and Stage A
+ * alone (result.stats, unrounded), then the plain loop whole (its engine.compute + the loop) and the
+ * loop alone. `× plain` compares whole with whole and Stage A with the loop. Variant-bars/s = V × T / p50.
  */
 import type { Candles } from '../src/candles/index.js';
 import type { BacktestResult } from '../src/index.js';
@@ -20,6 +21,8 @@ import type { PlainBacktestRun } from './plain-backtest.js';
 export interface BacktestRow {
   library: string;
   family: 'gridta' | 'plain';
+  /** gridta rows: the engine's threads. */
+  threads?: number;
   /** What the row times: a whole call, or the scoring part of it. */
   part: 'whole' | 'stage-a' | 'loop';
   p50Ms: number;
@@ -45,14 +48,16 @@ export interface BacktestCaseResult {
   agreement: BacktestAgreement;
   /** Empty when the agreement check failed: speed without agreement is not a win. */
   rows: BacktestRow[];
+  /** Stage A alone, p50 ms by thread count (empty when not timed). */
+  stageAThreadsP50: Record<string, number>;
   /** The process's peak RSS (high-water mark of the whole run so far) when the case ended, MiB. */
   peakRssMiB: number;
 }
 
 export interface BacktestCtx {
   readonly candles: Candles;
-  /** A warm wasm-simd engine with one thread. */
-  readonly engine: Engine;
+  /** Warm wasm-simd engines by thread count, fewest first (the first one computes the plain loop's series). */
+  readonly engines: readonly { readonly threads: number; readonly engine: Engine }[];
   /** Time budget of the timed rounds, per side, ms. */
   readonly timeMs: number;
   readonly collect: (() => void) | undefined;
@@ -85,17 +90,28 @@ const MAX_ROUNDS = 50;
 /** Stage A's time from the result, unrounded (stats.scoreMs is rounded to the ms). */
 const stageAMs = (r: BacktestResult): number => ((r.variants * r.stats.rows) / r.stats.variantBarsPerSecond) * 1000;
 
+const threadsLabel = (n: number): string => `${n} thread${n > 1 ? 's' : ''}`;
+
+/** The first metric where two results of the same grid differ bit-wise (Object.is), or null. */
+function bitDifference(a: BacktestResult, b: BacktestResult): string | null {
+  for (const [m, col] of Object.entries(a.metrics)) {
+    const other = b.metrics[m as keyof typeof b.metrics];
+    for (let v = 0; v < col.length; v++) if (!Object.is(col[v], other[v])) return `${m} of variant ${v}: ${col[v]} vs ${other[v]}`;
+  }
+  return null;
+}
+
 export async function runBacktestCase(ctx: BacktestCtx, c: BacktestCase): Promise<BacktestCaseResult> {
-  const { candles, engine, collect } = ctx;
+  const { candles, engines, collect } = ctx;
   const T = candles.t;
   const V = c.variants;
-  const compute = engine.compute.bind(engine);
+  const compute = engines[0]!.engine.compute.bind(engines[0]!.engine);
   const settle = async (): Promise<void> => {
     collect?.();
     await new Promise((r) => setTimeout(r, 50));
   };
   const rss = { gridta: 0, plain: 0 };
-  const gridtaCall = async (): Promise<{ ms: number; result: BacktestResult }> => {
+  const gridtaCall = async (engine: Engine): Promise<{ ms: number; result: BacktestResult }> => {
     await settle();
     const t0 = performance.now();
     const result = await engine.backtest({ candles, strategy: c.strategy, execution: c.execution });
@@ -112,11 +128,20 @@ export async function runBacktestCase(ctx: BacktestCtx, c: BacktestCase): Promis
     return { ms, run };
   };
 
-  ctx.log('    warm-up and agreement check (engine.backtest, plain loop)');
-  const first = await gridtaCall();
+  ctx.log('    warm-up and agreement check (engine.backtest at each thread count, plain loop)');
+  const firsts: { ms: number; result: BacktestResult }[] = [];
+  for (const { engine } of engines) firsts.push(await gridtaCall(engine));
+  const first = firsts[0]!;
   const exec = first.result.execution;
   const firstPlain = await plainCall(exec);
-  const agreement = checkBacktest(firstPlain.run, first.result, c.fixed);
+  let agreement = checkBacktest(firstPlain.run, first.result, c.fixed);
+  for (let i = 1; i < engines.length && agreement.status === 'agrees'; i++) {
+    const diff = bitDifference(firsts[i]!.result, first.result);
+    if (diff) {
+      const note = `engine.backtest on ${threadsLabel(engines[i]!.threads)} is not bit-identical to ${threadsLabel(engines[0]!.threads)}: ${diff}`;
+      agreement = { ...agreement, status: 'differs', note };
+    }
+  }
   const base = {
     id: c.id,
     strategy: c.strategy.id,
@@ -128,42 +153,40 @@ export async function runBacktestCase(ctx: BacktestCtx, c: BacktestCase): Promis
   };
   if (agreement.status !== 'agrees') {
     ctx.log(`    ${c.id}: AGREEMENT FAILED, not timed: ${agreementText(agreement)}`);
-    return { ...base, rows: [], peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
+    return { ...base, rows: [], stageAThreadsP50: {}, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
   }
 
   // at least 3 rounds, and 2 (one of each order) when a call takes longer than the budget
-  const callMs = Math.max(first.ms, firstPlain.ms);
+  const callMs = Math.max(firstPlain.ms, ...firsts.map((f) => f.ms));
   const minRounds = callMs > ctx.timeMs ? 2 : 3;
-  const g = { whole: [] as number[], stageA: [] as number[] };
+  const g = engines.map(() => ({ whole: [] as number[], stageA: [] as number[] }));
   const p = { whole: [] as number[], loop: [] as number[] };
-  const timedGridta = async () => {
-    const { ms, result } = await gridtaCall();
-    g.whole.push(ms);
-    g.stageA.push(stageAMs(result));
-  };
-  const timedPlain = async () => {
-    const { ms, run } = await plainCall(exec);
-    p.whole.push(ms);
-    p.loop.push(run.loopMs);
-  };
+  const sides: (() => Promise<number>)[] = [
+    ...engines.map(({ engine }, i) => async () => {
+      const { ms, result } = await gridtaCall(engine);
+      g[i]!.whole.push(ms);
+      g[i]!.stageA.push(stageAMs(result));
+      return ms;
+    }),
+    async () => {
+      const { ms, run } = await plainCall(exec);
+      p.whole.push(ms);
+      p.loop.push(run.loopMs);
+      return ms;
+    },
+  ];
   let spent = 0;
-  for (let round = 0; round < MAX_ROUNDS && (round < minRounds || spent < 2 * ctx.timeMs); round++) {
+  for (let round = 0; round < MAX_ROUNDS && (round < minRounds || spent < (engines.length + 1) * ctx.timeMs); round++) {
     ctx.log(`    round ${round + 1} (${round % 2 ? 'plain loop, then gridta' : 'gridta, then plain loop'})`);
-    if (round % 2 === 0) {
-      await timedGridta();
-      await timedPlain();
-    } else {
-      await timedPlain();
-      await timedGridta();
-    }
-    spent += g.whole[round]! + p.whole[round]!;
+    for (const side of round % 2 ? [...sides].reverse() : sides) spent += await side();
   }
 
-  const row = (library: string, family: BacktestRow['family'], part: BacktestRow['part'], samplesMs: number[]) => {
+  const row = (library: string, family: BacktestRow['family'], part: BacktestRow['part'], samplesMs: number[], threads?: number) => {
     const p50Ms = median(samplesMs);
     return {
       library,
       family,
+      ...(threads === undefined ? {} : { threads }),
       part,
       p50Ms,
       rme: rme(samplesMs),
@@ -174,16 +197,26 @@ export async function runBacktestCase(ctx: BacktestCtx, c: BacktestCase): Promis
       samplesMs,
     };
   };
-  const rows: BacktestRow[] = [
-    row('gridta engine.backtest wasm-simd 1 thread (series + Stage A)', 'gridta', 'whole', g.whole),
-    row('gridta Stage A alone (result.stats)', 'gridta', 'stage-a', g.stageA),
-    row('plain JS loop, engine.compute series + loop', 'plain', 'whole', p.whole),
-    row('plain JS loop alone', 'plain', 'loop', p.loop),
-  ];
-  const [gWhole, gStageA, pWhole, pLoop] = rows as [BacktestRow, BacktestRow, BacktestRow, BacktestRow];
-  gWhole.vsPlain = gWhole.variantBarsPerSec / pWhole.variantBarsPerSec;
-  gStageA.vsPlain = gStageA.variantBarsPerSec / pLoop.variantBarsPerSec;
-  return { ...base, rows, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
+  const pWhole = row('plain JS loop, engine.compute series + loop', 'plain', 'whole', p.whole);
+  const pLoop = row('plain JS loop alone', 'plain', 'loop', p.loop);
+  const rows: BacktestRow[] = [];
+  const stageAThreadsP50: Record<string, number> = {};
+  engines.forEach(({ threads }, i) => {
+    const gWhole = row(
+      `gridta engine.backtest wasm-simd ${threadsLabel(threads)} (series + Stage A)`,
+      'gridta',
+      'whole',
+      g[i]!.whole,
+      threads,
+    );
+    const gStageA = row(`gridta Stage A alone, ${threadsLabel(threads)} (result.stats)`, 'gridta', 'stage-a', g[i]!.stageA, threads);
+    gWhole.vsPlain = gWhole.variantBarsPerSec / pWhole.variantBarsPerSec;
+    gStageA.vsPlain = gStageA.variantBarsPerSec / pLoop.variantBarsPerSec;
+    stageAThreadsP50[String(threads)] = gStageA.p50Ms;
+    rows.push(gWhole, gStageA);
+  });
+  rows.push(pWhole, pLoop);
+  return { ...base, rows, stageAThreadsP50, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) };
 }
 
 function agreementText(a: BacktestAgreement): string {
@@ -220,5 +253,19 @@ export function renderBacktestCase(r: BacktestCaseResult, human: (x: number) => 
     `  agreement: every metric of every variant within ${BACKTEST_REL_TOLERANCE} relative (max rel diff ${r.agreement.maxRel.toExponential(1)} over ${r.agreement.compared.toLocaleString('en-US')} values)`,
     `  × plain: whole against whole, Stage A against the loop alone; RSS: the largest resident set right after a call; peak RSS of the run so far ${r.peakRssMiB.toLocaleString('en-US')} MiB`,
   );
+  const byThreads = Object.entries(r.stageAThreadsP50);
+  const one = r.stageAThreadsP50['1'];
+  if (byThreads.length > 1) {
+    const over =
+      one === undefined
+        ? ''
+        : ` (${byThreads
+            .filter(([n]) => n !== '1')
+            .map(([n, ms]) => `${n} threads ${ratio(one / ms)} over 1`)
+            .join(', ')})`;
+    out.push(
+      `  Stage A by threads (metrics bit-identical across them): ${byThreads.map(([n, ms]) => `${n}: ${fmt(ms)} ms`).join(', ')}${over}`,
+    );
+  }
   return out;
 }

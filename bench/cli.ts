@@ -449,7 +449,7 @@ export function overallRecommendation(
   results: readonly BenchCaseResult[],
   cpusAvailable: number,
 ): { threads: number | null; reason: string } {
-  if (results.length === 0) return { threads: null, reason: 'no indicator case timed (backtests run on one thread)' };
+  if (results.length === 0) return { threads: null, reason: 'no indicator case timed (the backtest cases print their Stage A by threads)' };
   const recs = results.map((r) => r.recommendedThreads).filter((x): x is number => x !== null);
   if (recs.length === 0 || Object.keys(results[0]?.threadsP50 ?? {}).length < 2)
     return { threads: null, reason: 'one thread count timed (use --threads 1,2 for a sweep)' };
@@ -608,10 +608,12 @@ export async function runBench(argv: string[]): Promise<number> {
       log(`[${++i}/${total}] ${c.id} (${c.variants} variants × ${candles.t.toLocaleString('en-US')} bars)`);
       results.push(await runCase(ctx, c));
     }
-    const engine = engines.get(engineKey('wasm-simd', 1))!;
+    const backtestEngines = [...threads]
+      .sort((x, y) => x - y)
+      .map((n) => ({ threads: n, engine: engines.get(engineKey('wasm-simd', n))! }));
     for (const c of backtests.runnable) {
       log(`[${++i}/${total}] ${c.id} (${c.variants} variants × ${candles.t.toLocaleString('en-US')} bars)`);
-      backtestResults.push(await runBacktestCase({ candles, engine, timeMs, collect, log }, c));
+      backtestResults.push(await runBacktestCase({ candles, engines: backtestEngines, timeMs, collect, log }, c));
     }
   } finally {
     for (const e of engines.values()) await e.close();

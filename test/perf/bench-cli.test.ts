@@ -129,6 +129,40 @@ describe('gridta bench --json, backtest cases', () => {
     expect(pWhole.vsPlain).toBe(1);
     expect(gWhole.rssAfterCallMiB).toBeGreaterThan(0);
     expect(bt.peakRssMiB).toBeGreaterThanOrEqual(gWhole.rssAfterCallMiB);
+    expect([gWhole.threads, gStageA.threads]).toEqual([1, 1]);
+    expect(bt.stageAThreadsP50).toEqual({ 1: gStageA.p50Ms });
+  });
+
+  it('with --threads 1,2 times engine.backtest at each thread count, its metrics bit-identical across them', async () => {
+    let stdout = '';
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+      stdout += String(s);
+      return true;
+    });
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const code = await runBench([
+        '--size',
+        '3000',
+        '--cases',
+        'backtest.ma_cross',
+        '--peers',
+        'none',
+        '--threads',
+        '1,2',
+        '--time',
+        '10',
+      ]);
+      expect(code).toBe(0);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    expect(stdout).toContain('gridta engine.backtest wasm-simd 2 threads (series + Stage A)');
+    expect(stdout).toContain('gridta Stage A alone, 2 threads (result.stats)');
+    expect(stdout).toMatch(
+      /Stage A by threads \(metrics bit-identical across them\): 1: [\d.]+ ms, 2: [\d.]+ ms \(2 threads [\d.]+× over 1\)/,
+    );
   });
 });
 
