@@ -35,6 +35,22 @@ export function warmEngines(kinds: readonly ('wasm-simd' | 'wasm-scalar' | 'refe
   return engines;
 }
 
+/**
+ * For one test file: a factory of wasm-simd engines on the test environment's config (the options
+ * override), every engine it made closed after the file's tests.
+ */
+export function closingEngines(): (opts?: Parameters<typeof createEngine>[0]) => Engine {
+  const opened: Engine[] = [];
+  afterAll(async () => {
+    await Promise.all(opened.map((e) => e.close()));
+  });
+  return (opts = {}) => {
+    const e = createEngine({ env: 'test', engine: 'wasm-simd', onWarning: () => undefined, ...opts });
+    opened.push(e);
+    return e;
+  };
+}
+
 export function candlesOf(s: TestSeries, instrumentId = 'test:SERIES'): Candles {
   const tsOpen = Array.from({ length: s.t }, (_, i) => 1_700_000_000_000 + i * 60_000);
   return createCandles({ instrumentId, timeframe: '1m', tsOpen, open: s.open, high: s.high, low: s.low, close: s.close, volume: s.volume });

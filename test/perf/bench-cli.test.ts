@@ -12,36 +12,41 @@ import { runBench, recommendThreads, type BenchCaseResult } from '../../bench/cl
 const dir = mkdtempSync(join(tmpdir(), 'gridta-bench-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Runs `gridta bench` with its stdout captured (its progress on stderr dropped); the exit code and the output. */
+async function benchOutput(args: string[]): Promise<{ code: number; stdout: string }> {
+  let stdout = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    stdout += String(s);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return { code: await runBench(args), stdout };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
 describe('gridta bench --json', () => {
   it('reports gridta, plain and peer rows with ratios and agreement, and writes the plot', async () => {
     const plot = join(dir, 'bench.svg');
-    let stdout = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-      stdout += String(s);
-      return true;
-    });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const code = await runBench([
-        '--size',
-        '6000',
-        '--cases',
-        'ma.ema,volatility.bbands',
-        '--peers',
-        'indicatorts,technicalindicators',
-        '--threads',
-        '1',
-        '--time',
-        '10',
-        '--json',
-        '--plot',
-        plot,
-      ]);
-      expect(code).toBe(0);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
+    const { code, stdout } = await benchOutput([
+      '--size',
+      '6000',
+      '--cases',
+      'ma.ema,volatility.bbands',
+      '--peers',
+      'indicatorts,technicalindicators',
+      '--threads',
+      '1',
+      '--time',
+      '10',
+      '--json',
+      '--plot',
+      plot,
+    ]);
+    expect(code).toBe(0);
     const doc = JSON.parse(stdout) as { header: Record<string, unknown>; cases: BenchCaseResult[]; peakRssMiB: number };
     expect(doc.header).toMatchObject({ t: 6000, seed: 20261129, node: process.version });
     expect(doc.header.cpus, 'the header names the CPU count').toBeGreaterThan(0);
@@ -81,32 +86,23 @@ describe('gridta bench --json', () => {
 });
 
 describe('gridta bench --json, backtest cases', () => {
+  /** backtest.ma_cross alone on 3,000 bars, no peers, 10 ms rows, at the given thread counts. */
+  const maCross = (threads: string): string[] => [
+    '--size',
+    '3000',
+    '--cases',
+    'backtest.ma_cross',
+    '--peers',
+    'none',
+    '--threads',
+    threads,
+    '--time',
+    '10',
+  ];
+
   it('times engine.backtest and the plain loop after their metrics agree, and runs no indicator case', async () => {
-    let stdout = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-      stdout += String(s);
-      return true;
-    });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const code = await runBench([
-        '--size',
-        '3000',
-        '--cases',
-        'backtest.ma_cross',
-        '--peers',
-        'none',
-        '--threads',
-        '1',
-        '--time',
-        '10',
-        '--json',
-      ]);
-      expect(code).toBe(0);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
+    const { code, stdout } = await benchOutput([...maCross('1'), '--json']);
+    expect(code).toBe(0);
     const doc = JSON.parse(stdout) as { cases: BenchCaseResult[]; backtests: BacktestCaseResult[]; peakRssMiB: number };
     expect(doc.cases, 'only the backtest case was selected').toEqual([]);
     expect(doc.backtests.map((b) => b.id)).toEqual(['backtest.ma_cross']);
@@ -134,30 +130,8 @@ describe('gridta bench --json, backtest cases', () => {
   });
 
   it('with --threads 1,2 times engine.backtest at each thread count, its metrics bit-identical across them', async () => {
-    let stdout = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-      stdout += String(s);
-      return true;
-    });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const code = await runBench([
-        '--size',
-        '3000',
-        '--cases',
-        'backtest.ma_cross',
-        '--peers',
-        'none',
-        '--threads',
-        '1,2',
-        '--time',
-        '10',
-      ]);
-      expect(code).toBe(0);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
+    const { code, stdout } = await benchOutput(maCross('1,2'));
+    expect(code).toBe(0);
     expect(stdout).toContain('gridta engine.backtest wasm-simd 2 threads (series + Stage A)');
     expect(stdout).toContain('gridta Stage A alone, 2 threads (result.stats)');
     expect(stdout).toMatch(

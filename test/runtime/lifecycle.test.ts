@@ -6,22 +6,14 @@
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ComputeCancelled, GridtaError } from '../../src/errors.js';
-import { createEngine, type ComputeProgress, type Engine } from '../../src/runtime/engine.js';
+import type { ComputeProgress } from '../../src/runtime/engine.js';
 import type { GridSpec } from '../../src/grid/types.js';
-import { candlesOf, firstBitDiff } from '../helpers/engine.js';
+import { candlesOf, firstBitDiff, closingEngines } from '../helpers/engine.js';
 import { randomWalk } from '../helpers/series.js';
 
-const opened: Engine[] = [];
-const engine = (opts: Parameters<typeof createEngine>[0]): Engine => {
-  const e = createEngine({ env: 'test', engine: 'wasm-simd', onWarning: () => undefined, ...opts });
-  opened.push(e);
-  return e;
-};
-afterAll(async () => {
-  await Promise.all(opened.map((e) => e.close()));
-});
+const engine = closingEngines();
 
 /** 'resolved', the error `p` rejects with, or 'timeout' when it has not settled within `ms` (a tensor is never printed whole). */
 async function settled(p: Promise<unknown>, ms: number): Promise<unknown> {

@@ -2,11 +2,11 @@
  * Worker pool wiring against the built worker (dist/): bit-identical results for
  * any thread count and batch size, cancellation at batch boundaries, crash recovery, traps, timeouts.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ComputeCancelled, KernelError, WorkerCrashedError } from '../../src/errors.js';
-import { createEngine, type Engine } from '../../src/runtime/engine.js';
+import { createEngine } from '../../src/runtime/engine.js';
 import type { GridSpec } from '../../src/grid/types.js';
-import { candlesOf, firstBitDiff } from '../helpers/engine.js';
+import { candlesOf, firstBitDiff, closingEngines } from '../helpers/engine.js';
 import { randomWalk } from '../helpers/series.js';
 
 process.env.GRIDTA_TEST_FAULTS = '1';
@@ -17,15 +17,7 @@ const grid: GridSpec = {
   source: ['close', 'hlc3'],
   params: { window: { mode: 'range', start: 5, stopIncl: 64, step: 1 } },
 }; // V = 120, T·V = 2.4M
-const opened: Engine[] = [];
-const engine = (opts: Parameters<typeof createEngine>[0] = {}): Engine => {
-  const e = createEngine({ env: 'test', engine: 'wasm-simd', onWarning: () => undefined, ...opts });
-  opened.push(e);
-  return e;
-};
-afterAll(async () => {
-  await Promise.all(opened.map((e) => e.close()));
-});
+const engine = closingEngines();
 
 describe('worker pool', () => {
   it('gives bit-identical results for threads 1, 2 and 3 and batch sizes 1, 7 and all', async () => {

@@ -6,26 +6,17 @@
  * batch boundary, nothing partial, no progress afterwards, and the engine (or its pool) keeps working;
  * progress is monotone and complete. Test faults with scope 'stage-a' hit only Stage A batches.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ComputeCancelled, KernelError, WorkerCrashedError } from '../../src/errors.js';
 import type { BacktestProgress, BacktestRequest, BacktestResult } from '../../src/backtest/run.js';
-import { createEngine, type Engine } from '../../src/runtime/engine.js';
-import { candlesOf } from '../helpers/engine.js';
+import { candlesOf, closingEngines } from '../helpers/engine.js';
 import { rejection } from '../helpers/errors.js';
 import { metricMismatch } from '../helpers/oracle-backtest.js';
 import { randomWalk } from '../helpers/series.js';
 
 process.env.GRIDTA_TEST_FAULTS = '1';
 
-const opened: Engine[] = [];
-const engine = (opts: Parameters<typeof createEngine>[0] = {}): Engine => {
-  const e = createEngine({ env: 'test', engine: 'wasm-simd', onWarning: () => undefined, ...opts });
-  opened.push(e);
-  return e;
-};
-afterAll(async () => {
-  await Promise.all(opened.map((e) => e.close()));
-});
+const engine = closingEngines();
 
 // 60 variants × 50,000 bars (3 M variant-bars, over Stage A's in-process floor); its 19 EMA series
 // (950,000 values) stay under the pool's minimum for computes, so only Stage A's batches reach the workers
