@@ -226,8 +226,54 @@ export function stageALayout(program: StrategyProgram, t: number, batch: number,
   };
 }
 
-/** A memory for the layout, refused with ComputeBudgetExceeded past the 4 GiB of one wasm32 memory. */
-export function stageAMemory(layout: StageALayout, t: number, program: StrategyProgram, maxComputeBytesTotal: number): WebAssembly.Memory {
+/** The largest scoring memory an engine keeps between backtests. */
+export const STAGE_A_KEEP_BYTES = 1 << 30;
+
+/**
+ * The scoring memory an engine keeps for its next backtest: filling a fresh memory costs the first
+ * touch of every page (on small VMs 1–2 s per GiB, more than scoring a grid), so a backtest that
+ * finished hands its memory back, and the next one takes it when it is large enough. One memory
+ * of at most `limit` bytes is kept; a backtest that fails or is cancelled does not hand it back
+ * (a pool worker may still be writing to it). Everything Stage A reads is written before it runs,
+ * so a kept memory gives the same bits as a fresh one.
+ */
+export interface ScoringMemoryCache {
+  /** The kept memory if it holds `bytes` (it is no longer kept), else null (a smaller one is dropped). */
+  take(bytes: number): WebAssembly.Memory | null;
+  /** Keeps `memory` for the next backtest unless it is over the limit or smaller than the one kept. */
+  give(memory: WebAssembly.Memory): void;
+  clear(): void;
+}
+
+export function scoringMemoryCache(limit = STAGE_A_KEEP_BYTES): ScoringMemoryCache {
+  let kept: WebAssembly.Memory | null = null;
+  return {
+    take(bytes) {
+      const m = kept;
+      kept = null;
+      return m && m.buffer.byteLength >= bytes ? m : null;
+    },
+    give(memory) {
+      const size = memory.buffer.byteLength;
+      if (size <= limit && (kept === null || size >= kept.buffer.byteLength)) kept = memory;
+    },
+    clear() {
+      kept = null;
+    },
+  };
+}
+
+/**
+ * A memory for the layout (the cache's, when it keeps one large enough), refused with
+ * ComputeBudgetExceeded past the 4 GiB of one wasm32 memory or the engine's byte limit.
+ */
+export function stageAMemory(
+  layout: StageALayout,
+  t: number,
+  program: StrategyProgram,
+  maxComputeBytesTotal: number,
+  cache?: ScoringMemoryCache,
+): WebAssembly.Memory {
   const pages = Math.ceil(layout.bytes / PAGE);
   const over = pages > MAX_PAGES ? 'wasm_memory' : layout.bytes > maxComputeBytesTotal ? 'bytes' : null;
   if (over) {
@@ -247,6 +293,8 @@ export function stageAMemory(layout: StageALayout, t: number, program: StrategyP
         : `a backtest over ${t} bars reading ${program.series.length} series needs ${layout.bytes} bytes, over maxComputeBytesTotal=${maxComputeBytesTotal}`,
     );
   }
+  const kept = cache?.take(pages * PAGE);
+  if (kept) return kept;
   reclaimBeforeAllocating(pages * PAGE);
   return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
 }

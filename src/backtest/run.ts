@@ -16,6 +16,7 @@ import { MissingInputSeriesError, StrategyValidationError, VariantsGuardExceeded
 import type { Axis } from '../grid/types.js';
 import { variantIndex as gridVariantIndex } from '../grid/axes.js';
 import { isPlainObject as isObject } from '../options.js';
+import { registry as indicatorRegistry } from '../registry/index.js';
 import { compileStrategy, strategyKey, variantParams } from '../strategies/index.js';
 import type { StrategySpec } from '../strategies/types.js';
 import { barInputs, checkPositivePrices, validRows } from './bars.js';
@@ -33,6 +34,7 @@ import {
   type ResolvedObjective,
 } from './options.js';
 import { ACC_COUNT, type BarInputs, type Execution, type MetricName, type StrategyProgram, type Trade } from './program.js';
+import type { ScoringMemoryCache } from './kernel.js';
 import { inverseCounts, runVariant } from './reference.js';
 import { reportTableMd, tradesJson } from './report.js';
 import { operandSeries, type ComputeFn } from './series.js';
@@ -79,6 +81,8 @@ export interface BacktestContext {
   readonly engine: () => string;
   readonly maxVariantsPerCompute: number;
   readonly maxComputeBytesTotal: number;
+  /** The scoring memory the engine keeps between backtests (none: a fresh memory each time). */
+  readonly memoryCache?: ScoringMemoryCache;
   /** The Arrow exporters of the metrics table (injected, so this module never imports apache-arrow). */
   readonly exporters: BacktestExporters<unknown>;
 }
@@ -219,7 +223,7 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
   const filters = checkFilters(req.filters);
   const top = checkTop(req.top);
   const holdout = checkHoldout(req.holdout);
-  const program = compileStrategy(req.strategy);
+  const program = compileStrategy(req.strategy, indicatorRegistry, exec.side);
   const maxVariants = req.maxVariants ?? ctx.maxVariantsPerCompute;
   if (program.variants > maxVariants) {
     throw new VariantsGuardExceeded({
@@ -256,6 +260,7 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
       pool: ctx.pool(),
       batchVariants: req.batchVariants,
       maxComputeBytesTotal: ctx.maxComputeBytesTotal,
+      ...(ctx.memoryCache ? { memoryCache: ctx.memoryCache } : {}),
       ...signal,
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
     },

@@ -9,7 +9,16 @@ import { POOL_MIN_VALUES } from '../compute/plan.js';
 import { abortReason } from '../compute/run.js';
 import { ACC_COUNT, METRIC_NAMES, type BarInputs, type Execution, type MetricName, type StrategyProgram } from './program.js';
 import { inverseCounts, referenceAccumulators } from './reference.js';
-import { batchLayoutOf, runStageABatch, seriesView, stageALayout, stageAMemory, writeStageA, type StageABatchLayout } from './kernel.js';
+import {
+  batchLayoutOf,
+  runStageABatch,
+  seriesView,
+  stageALayout,
+  stageAMemory,
+  writeStageA,
+  type ScoringMemoryCache,
+  type StageABatchLayout,
+} from './kernel.js';
 import type { Holdout, ResolvedFilters, ResolvedObjective } from './options.js';
 
 export interface BacktestProgress {
@@ -60,6 +69,8 @@ export interface ScoreOptions {
   /** The request's; undefined: STAGE_A_BATCH_VARIANTS in-process, equal batches on a pool (batchSizeOf). */
   readonly batchVariants: number | undefined;
   readonly maxComputeBytesTotal: number;
+  /** The engine's kept scoring memory (src/backtest/kernel.ts), if it keeps one. */
+  readonly memoryCache?: ScoringMemoryCache;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: BacktestProgress) => void;
 }
@@ -112,10 +123,12 @@ export async function scoreVariants(
   const cancelled = (done: number): ComputeCancelled =>
     new ComputeCancelled({ processed: done, total: V, reason: abortReason(opts.signal!) });
   let run: (start: number, end: number) => Float64Array;
+  let finish = (): void => undefined;
   const s0 = performance.now();
   if (opts.module) {
     const layout = stageALayout(program, tables.t, batch, onPool ? onPool.threads : 1);
-    const memory = stageAMemory(layout, tables.t, program, opts.maxComputeBytesTotal);
+    const memory = stageAMemory(layout, tables.t, program, opts.maxComputeBytesTotal, opts.memoryCache);
+    const done = (): void => opts.memoryCache?.give(memory);
     await series((k) => seriesView(memory, layout, k, tables.t));
     writeStageA(memory, layout, program, tables, inverseCounts(tables), exec);
     if (onPool) {
@@ -134,6 +147,7 @@ export async function scoreVariants(
         place,
       });
       if (signal?.aborted) throw cancelled(V);
+      done();
       return { acc, seriesMs, scoreMs: performance.now() - t0, threads: onPool.threads, batches, attempts };
     }
     const instance = new WebAssembly.Instance(opts.module, {
@@ -145,6 +159,7 @@ export async function scoreVariants(
       },
     });
     run = (start, end) => runStageABatch(instance.exports as Record<string, unknown>, memory, layout, start, end);
+    finish = done;
   } else {
     const bars: BarInputs = { ...tables, series: await series() };
     run = (start, end) => referenceAccumulators(program, bars, exec, start, end);
@@ -177,6 +192,7 @@ export async function scoreVariants(
   }
   // an abort seen after the last batch (from the last progress event) still cancels: no result once it fired
   if (opts.signal?.aborted) throw cancelled(V);
+  finish();
   return { acc, seriesMs, scoreMs: performance.now() - t0, threads: 1, batches, attempts: batches };
 }
 

@@ -136,6 +136,7 @@ export const macd = defineIndicator({
   axes: ['fast_window', 'signal_window', 'slow_window', 'source'],
   outputs: ['macd', 'signal', 'hist'],
   warmup: { macd: '0', signal: '0', hist: '0' },
+  outputParams: { macd: ['fast_window', 'slow_window'] },
   kernel: MACD,
   doc: '`F = EMA(src, fast_window)`, `S = EMA(src, slow_window)`; `macd = F − S`; `signal = EMA(macd, signal_window)`; `hist = macd − signal`.',
 });
@@ -154,6 +155,7 @@ export const ppo = defineIndicator({
   axes: ['fast_window', 'signal_window', 'slow_window', 'source'],
   outputs: ['ppo', 'signal', 'hist'],
   warmup: { ppo: '0', signal: '0', hist: '0' },
+  outputParams: { ppo: ['fast_window', 'slow_window'] },
   kernel: PPO,
   doc: '`F`, `S` as in `momentum.macd`; `ppo = 100·((F − S) / S)`; `signal = EMA(ppo, signal_window)`; `hist = ppo − signal`.',
 });
@@ -200,6 +202,7 @@ export const stoch = defineIndicator({
   axes: ['d_window', 'k_window', 'smoothing'],
   outputs: ['k', 'd'],
   warmup: { k: 'k_window + smoothing - 2', d: 'k_window + smoothing + d_window - 3' },
+  outputParams: { k: ['k_window', 'smoothing'] },
   kernel: STOCH,
   doc: '`k = ROLLMEAN(K0, smoothing)`, `d = ROLLMEAN(k, d_window)` with raw `K0 = 100·((close − LL) / (HH − LL))` over `HH = ROLLMAX(high, k_window)`, `LL = ROLLMIN(low, k_window)`; NaN where HH == LL.',
 });
@@ -219,6 +222,7 @@ export const stoch_rsi = defineIndicator({
   axes: ['d_window', 'k_window', 'rsi_window', 'smoothing', 'source'],
   outputs: ['k', 'd'],
   warmup: { k: 'k_window + smoothing - 1', d: 'k_window + smoothing + d_window - 2' },
+  outputParams: { k: ['k_window', 'rsi_window', 'smoothing'] },
   kernel: STOCH_RSI,
   doc: 'The stochastic of `R = RSI(src, rsi_window)`: `K0 = 100·((R − LL) / (HH − LL))` over the k_window extremes of R, `k = ROLLMEAN(K0, smoothing)`, `d = ROLLMEAN(k, d_window)`.',
 });
@@ -236,6 +240,7 @@ export const trix = defineIndicator({
   axes: ['signal_window', 'source', 'window'],
   outputs: ['trix', 'signal', 'hist'],
   warmup: { trix: '1', signal: '1', hist: '1' },
+  outputParams: { trix: ['window'] },
   kernel: TRIX,
   doc: '`trix = 100·((E3[t] / E3[t−1]) − 1)` of the triple EMA `E3 = EMA(EMA(EMA(src, n), n), n)`, `signal = EMA(trix, signal_window)`, `hist = trix − signal`.',
 });

@@ -111,6 +111,7 @@ export const adx = defineIndicator({
   axes: ['window', 'smoothing'],
   outputs: ['adx', 'plus_di', 'minus_di'],
   warmup: { adx: '1', plus_di: '0', minus_di: '0' },
+  outputParams: { plus_di: ['window'], minus_di: ['window'] },
   kernel: ADX,
   doc: 'Wilder ADX without warm-up: `plus_di`, `minus_di` = 100·RMA(±DM, window) / ATR(window), `adx = RMA(DX, smoothing)` of `DX = 100·(|plus_di − minus_di| / (plus_di + minus_di))`, NaN where a denominator is 0.',
 });
@@ -199,6 +200,7 @@ export const keltner = defineIndicator({
   axes: ['window', 'mult'],
   outputs: ['middle', 'upper', 'lower'],
   warmup: { middle: '0', upper: '0', lower: '0' },
+  outputParams: { middle: ['window'] },
   kernel: KELTNER,
   doc: '`middle = EMA(TP, n)` (TP = ((high + low) + close) / 3 in binary64); `A = ATR(n)`; `upper = middle + (mult·A)`; `lower = middle − (mult·A)`.',
 });

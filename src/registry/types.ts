@@ -71,6 +71,13 @@ export interface IndicatorDef {
   readonly primaryOutput: string;
   readonly warmup: Readonly<Record<string, string>>;
   readonly trailingNan?: Readonly<Record<string, string>>;
+  /**
+   * The params an output depends on, for outputs that ignore some of the indicator's params (the
+   * Bollinger basis reads the window, not the mult): variants that agree on these get bit-identical
+   * values of that output, so a backtest computes it once for them. Outputs not listed depend on
+   * every param. test/unit/registry-contract.test.ts checks each entry against the kernels.
+   */
+  readonly outputParams?: Readonly<Record<string, readonly string[]>>;
   readonly lookAhead: readonly string[];
   /** Per-variant rule beyond the bounds (trend.psar), checked after the variants guard. */
   readonly variantRule?: { readonly description: string; readonly test: (values: Readonly<Record<string, number | string>>) => boolean };

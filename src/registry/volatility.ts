@@ -76,6 +76,7 @@ export const bbands = defineIndicator({
   axes: ['mult', 'source', 'window'],
   outputs: ['basis', 'upper', 'lower'],
   warmup: { basis: 'window - 1', upper: 'window - 1', lower: 'window - 1' },
+  outputParams: { basis: ['window'] },
   kernel: BBANDS,
   doc: '`basis = ROLLMEAN(src, n)`; `sd = ROLLSTD(src, n)` (population, ddof 0); `upper = basis + (mult·sd)`; `lower = basis − (mult·sd)`.',
 });

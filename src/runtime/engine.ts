@@ -45,6 +45,7 @@ import { warmUp, type CacheTestOptions, type Warmed, type WarmupReport } from '.
 import { type KernelPool, runPooled, type Faults } from './pool.js';
 import { ConfigError } from '../errors.js';
 import { abortReason } from '../compute/run.js';
+import { scoringMemoryCache } from '../backtest/kernel.js';
 import { checkBacktestRequest, runBacktest, type BacktestRequest, type BacktestResult } from '../backtest/run.js';
 
 export type { ComputeProgress } from '../compute/run.js';
@@ -237,6 +238,9 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     );
   }
 
+  /** The scoring memory of the last backtest, kept for the next one (dropped by close()). */
+  const scoringMemory = scoringMemoryCache();
+
   function backtest(req: BacktestRequest): Promise<BacktestResult> {
     const user = (req as Partial<BacktestRequest> | null)?.signal;
     return tracked(
@@ -258,6 +262,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
             engine: () => warmed?.report.engine ?? String(config.engine.value),
             maxVariantsPerCompute: baseLimits.maxVariantsPerCompute,
             maxComputeBytesTotal: baseLimits.maxComputeBytesTotal,
+            memoryCache: scoringMemory,
             exporters: backtestArrowExporters,
           },
         ),
@@ -362,6 +367,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     closed = true;
     for (const stop of running.values()) stop.abort('engine_closed');
     await Promise.allSettled([...running.keys(), ...(warm ? [warm] : [])]);
+    scoringMemory.clear();
     const p = pool;
     pool = undefined;
     await p?.close();

@@ -12,6 +12,7 @@ import {
   type Atom,
   type AtomSide,
   type SeriesRequest,
+  type Side,
   type StrategyProgram,
 } from '../backtest/program.js';
 import { GridValidationError } from '../errors.js';
@@ -213,13 +214,18 @@ function indicatorSide(b: Builder, op: CheckedIndicatorOperand): AtomSide {
       const params: Record<string, number | string> = {};
       for (const p of plan.params) params[p.name] = p.binding ? bind(p.binding, b.table, k) : p.fallback;
       const req = { kind: 'indicator', indicatorId: plan.def.id, output: plan.output, source, params } as const;
-      const key = canonicalJson(['indicator', plan.def.id, plan.output, source, params]);
-      s = b.seriesIndex.get(key);
-      if (s === undefined || !b.checked.has(`${key}|${op.lag}`)) {
+      const full = canonicalJson(['indicator', plan.def.id, plan.output, source, params]);
+      if (!b.checked.has(`${full}|${op.lag}`)) {
         checkSeries(b.reg, op, plan.def, req);
-        b.checked.add(`${key}|${op.lag}`);
-        s = addSeries(b, key, req);
+        b.checked.add(`${full}|${op.lag}`);
       }
+      // an output that ignores some params (the registry's outputParams) is one series for every
+      // value of those: it is computed with the first variant's values and read by the others
+      const deps = plan.def.outputParams?.[plan.output];
+      const key = deps
+        ? canonicalJson(['indicator', plan.def.id, plan.output, source, Object.fromEntries(deps.map((n) => [n, params[n]!]))])
+        : full;
+      s = addSeries(b, key, req);
       seen.set(g, s);
     }
     out[k] = s;
@@ -303,28 +309,36 @@ export function strategyGrid(spec: StrategySpec, reg: Registry = indicatorRegist
 
 /**
  * Validates and compiles a strategy request over its variant grid: static checks, the axes
- * (overrides or default grids), the constraint filter, then the series, atoms and signals.
+ * (overrides or default grids), the constraint filter, then the series, atoms and signals. With
+ * `side` 'long' (or 'short') the other side's two signals are validated but compiled as absent, as
+ * that execution never reads them (an absent signal is never true).
  */
-export function compileStrategy(spec: StrategySpec, reg: Registry = indicatorRegistry): StrategyProgram {
+export function compileStrategy(spec: StrategySpec, reg: Registry = indicatorRegistry, side: Side = 'both'): StrategyProgram {
   const g = prepare(spec, reg);
-  const b: Builder = {
+  const table = variantTable(g.axes, g.cartesianIndex);
+  const builder = (): Builder => ({
     reg,
-    table: variantTable(g.axes, g.cartesianIndex),
+    table,
     series: [],
     seriesIndex: new Map(),
     atoms: [],
     atomIndex: new Map(),
     sides: new Map(),
     checked: new Set(),
-  };
+  });
+  const b = builder();
+  // the rules of the side the execution never takes are checked like the others (a throwaway
+  // builder), then left out: their series are not computed and their comparisons not evaluated
+  const ignored = builder();
   const signals = {} as Record<SignalName, Int32Array | null>;
   for (const s of SIGNAL_NAMES) {
     const rule = g.resolved.checked.rules[s];
+    const used = side === 'both' || s.startsWith(side);
     if (rule === null) signals[s] = null;
     else {
       const code: number[] = [];
-      emit(b, rule, code);
-      signals[s] = Int32Array.from(code);
+      emit(used ? b : ignored, rule, code);
+      signals[s] = used ? Int32Array.from(code) : null;
     }
   }
   return Object.freeze({

@@ -169,6 +169,65 @@ describe('rsi_revert by hand', () => {
   });
 });
 
+describe('bbands_revert by hand: the side and the series an output depends on', () => {
+  const params = { window: [10, 20], mult: [1.5, 2] };
+  const band = (output: string, window: number, mult: number): SeriesRequest => ({
+    kind: 'indicator',
+    indicatorId: 'volatility.bbands',
+    output,
+    source: 'close',
+    params: { mult, window },
+  });
+  const close: SeriesRequest = { kind: 'price', price: 'close' };
+
+  it('reads the basis once per window (it ignores the mult), the bands once per variant', () => {
+    const p = compileStrategy({ id: 'bbands_revert', params });
+    // variants in grid order (window, then mult): (10, 1.5), (10, 2), (20, 1.5), (20, 2)
+    expect(p.series).toEqual([
+      close,
+      band('lower', 10, 1.5),
+      band('lower', 10, 2),
+      band('lower', 20, 1.5),
+      band('lower', 20, 2),
+      band('basis', 10, 1.5),
+      band('basis', 20, 1.5),
+      band('upper', 10, 1.5),
+      band('upper', 10, 2),
+      band('upper', 20, 1.5),
+      band('upper', 20, 2),
+    ]);
+    const closeSide = { series: [0, 0, 0, 0], lag: 0 };
+    expect(atomsOf(p)).toEqual([
+      { cmp: CMP_CROSS_ABOVE, left: closeSide, right: { series: [1, 2, 3, 4], lag: 0 } },
+      { cmp: CMP_CROSS_ABOVE, left: closeSide, right: { series: [5, 5, 6, 6], lag: 0 } },
+      { cmp: CMP_CROSS_BELOW, left: closeSide, right: { series: [7, 8, 9, 10], lag: 0 } },
+      { cmp: CMP_CROSS_BELOW, left: closeSide, right: { series: [5, 5, 6, 6], lag: 0 } },
+    ]);
+  });
+
+  it('leaves out the signals (and their series) of the side the execution never takes', () => {
+    const long = compileStrategy({ id: 'bbands_revert', params }, registry, 'long');
+    const lower = [band('lower', 10, 1.5), band('lower', 10, 2), band('lower', 20, 1.5), band('lower', 20, 2)];
+    expect(long.series).toEqual([close, ...lower, band('basis', 10, 1.5), band('basis', 20, 1.5)]);
+    expect(codeOf(long)).toEqual({ long_entry: [OP_ATOM, 0], long_exit: [OP_ATOM, 1], short_entry: null, short_exit: null });
+    const short = compileStrategy({ id: 'bbands_revert', params }, registry, 'short');
+    const upper = [band('upper', 10, 1.5), band('upper', 10, 2), band('upper', 20, 1.5), band('upper', 20, 2)];
+    expect(short.series).toEqual([close, ...upper, band('basis', 10, 1.5), band('basis', 20, 1.5)]);
+    expect(codeOf(short)).toEqual({ long_entry: null, long_exit: null, short_entry: [OP_ATOM, 0], short_exit: [OP_ATOM, 1] });
+    expect(compileStrategy({ id: 'bbands_revert', params }, registry, 'both').series).toHaveLength(11);
+  });
+
+  it('still checks the rules it leaves out', () => {
+    const spec = {
+      id: 'custom',
+      params: [{ name: 'n', kind: 'int', min: 1, max: 5000, default: [10, 1] }],
+      rules: { long_entry: ['above', { price: 'close' }, 1], short_entry: ['above', { price: 'close' }, { ind: 'ma.ema', params: { window: '$n' } }] },
+    } as const;
+    const e = thrown(() => compileStrategy(spec as never, registry, 'long'), StrategyValidationError);
+    expect(e.details).toMatchObject({ path: 'rules.short_entry[2].params.window', value: 1 });
+  });
+});
+
 describe('donchian_breakout by hand', () => {
   const p = compileStrategy({ id: 'donchian_breakout', params: { window: [20], exit_window: [10, 20] } });
   const donchian = (output: string, window: number): SeriesRequest => ({
