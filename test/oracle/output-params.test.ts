@@ -23,9 +23,9 @@ function valuesOf(p: ParamDef): number[] {
   return out.filter((x) => (p.max === undefined || x <= p.max) && (p.min === undefined || x >= p.min));
 }
 
-const declared = registry.list().filter((d): d is IndicatorDef & { outputParams: Readonly<Record<string, readonly string[]>> } =>
-  Boolean(d.outputParams),
-);
+const declared = registry
+  .list()
+  .filter((d): d is IndicatorDef & { outputParams: Readonly<Record<string, readonly string[]>> } => Boolean(d.outputParams));
 
 describe('outputParams: an output gives the same bits whatever the params it does not depend on', () => {
   it('is declared for the indicators whose outputs ignore some params, naming real outputs and params', () => {
@@ -69,10 +69,12 @@ describe('outputParams: an output gives the same bits whatever the params it doe
                 continue;
               }
               for (let i = 0; i < t; i++) {
-                const a = values[f * t + i]!;
-                const b = values[v * t + i]!;
+                const a: number = values[f * t + i]!;
+                const b: number = values[v * t + i]!;
                 if (!Object.is(a, b)) {
-                  expect.fail(`${def.id} ${output} on ${s.name}: variant ${JSON.stringify(vv)} differs at row ${i} from ${JSON.stringify(tensor.variantValues(f))} (${b} vs ${a})`);
+                  expect.fail(
+                    `${def.id} ${output} on ${s.name}: variant ${JSON.stringify(vv)} differs at row ${i} from ${JSON.stringify(tensor.variantValues(f))} (${b} vs ${a})`,
+                  );
                 }
               }
               compared++;
@@ -80,7 +82,10 @@ describe('outputParams: an output gives the same bits whatever the params it doe
             // every variant but one per group was compared, and some values are defined
             expect(compared, `${def.id} ${output}`).toBe(tensor.shape[0] - firstOf.size);
             expect(compared).toBeGreaterThan(0);
-            expect(values.some((x) => Number.isFinite(x)), `${def.id} ${output} has values`).toBe(true);
+            expect(
+              values.some((x) => Number.isFinite(x)),
+              `${def.id} ${output} has values`,
+            ).toBe(true);
           }
         }
       });

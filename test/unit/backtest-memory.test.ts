@@ -82,7 +82,10 @@ describe('an engine that kept the memory of earlier backtests', () => {
             expect(Object.is(got.metrics[m][v], want.metrics[m][v]), `${req.strategy.id} ${m} of variant ${v}`).toBe(true);
           }
         }
-        expect(want.metrics.trades.some((x) => x > 0), req.strategy.id).toBe(true);
+        expect(
+          want.metrics.trades.some((x) => x > 0),
+          req.strategy.id,
+        ).toBe(true);
       }
     }, 120_000);
   }

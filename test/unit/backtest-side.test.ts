@@ -10,11 +10,12 @@ import { METRIC_NAMES, type Execution } from '../../src/backtest/program.js';
 import { referenceAccumulators } from '../../src/backtest/reference.js';
 import { operandSeries } from '../../src/backtest/series.js';
 import { compileStrategy } from '../../src/strategies/index.js';
+import type { StrategySpec } from '../../src/strategies/types.js';
 import { crashAndRecovery } from '../helpers/backtest-series.js';
 import { candlesOf, engineOf } from '../helpers/engine.js';
 
 const candles = candlesOf(crashAndRecovery());
-const STRATEGIES = [
+const STRATEGIES: StrategySpec[] = [
   { id: 'bbands_revert', params: { window: [10, 20, 35], mult: [1.5, 2, 2.5] } },
   { id: 'zscore_revert', params: { window: [20, 50], entry: [1.5, 2], exit: [0, 0.5] } },
   { id: 'ma_cross', params: { ma: ['ma.ema'], fast: [5, 10], slow: [20, 50] } },

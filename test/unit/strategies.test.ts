@@ -221,7 +221,10 @@ describe('bbands_revert by hand: the side and the series an output depends on', 
     const spec = {
       id: 'custom',
       params: [{ name: 'n', kind: 'int', min: 1, max: 5000, default: [10, 1] }],
-      rules: { long_entry: ['above', { price: 'close' }, 1], short_entry: ['above', { price: 'close' }, { ind: 'ma.ema', params: { window: '$n' } }] },
+      rules: {
+        long_entry: ['above', { price: 'close' }, 1],
+        short_entry: ['above', { price: 'close' }, { ind: 'ma.ema', params: { window: '$n' } }],
+      },
     } as const;
     const e = thrown(() => compileStrategy(spec as never, registry, 'long'), StrategyValidationError);
     expect(e.details).toMatchObject({ path: 'rules.short_entry[2].params.window', value: 1 });
