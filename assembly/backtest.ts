@@ -258,14 +258,31 @@ function signalWords(code: usize, pairs: i32, atomW: usize, stack: usize, out: u
   }
 }
 
-/** The four signals' words of variant j over a block into `sig` (absent signals: 0). */
-function signalsOf(io: usize, j: i32, t0: i32, t1: i32, work: usize, sig: usize): void {
+/** Whether a relation reads the same sides for variants j − 1 and j (same series, or the same constant bits). */
+@inline function sameSides(rel: usize, j: i32): bool {
+  for (let k: usize = 0; k < 2; k++) {
+    const kind = load<u32>(rel + k * 12), ptr = <usize>load<u32>(rel + k * 12 + 8);
+    if (kind != 0 ? load<u64>(ptr + (<usize>j << 3)) != load<u64>(ptr + (<usize>(j - 1) << 3)) : load<i32>(ptr + (<usize>j << 2)) != load<i32>(ptr + (<usize>(j - 1) << 2))) return false;
+  }
+  return true;
+}
+
+/**
+ * The four signals' words of variant j over a block into `sig` (absent signals: 0). With `after`,
+ * the work area holds variant j − 1's relation words of the same block, and a relation whose sides
+ * are the same for j keeps them (variants in grid order often differ in one param only).
+ */
+function signalsOf(io: usize, j: i32, t0: i32, t1: i32, work: usize, sig: usize, after: bool): void {
   const W = <usize>WORDS << 3;
   const rels = <usize>load<u32>(io + BT_RELATIONS), nRels = load<i32>(io + BT_NRELATIONS);
   const atoms = <usize>load<u32>(io + BT_ATOMS), nAtoms = load<i32>(io + BT_NATOMS);
   const code = <usize>load<u32>(io + BT_CODE), signals = <usize>load<u32>(io + BT_SIGNALS);
   const relW = work, atomW = relW + <usize>nRels * (<usize>(WORDS * 3 + 1) << 3), stack = atomW + <usize>nAtoms * 2 * W;
-  for (let r = 0; r < nRels; r++) relationWords(io, rels + <usize>r * BT_REL_BYTES, j, t0, t1, relW + <usize>r * (<usize>(WORDS * 3 + 1) << 3));
+  for (let r = 0; r < nRels; r++) {
+    const rel = rels + <usize>r * BT_REL_BYTES;
+    if (after && sameSides(rel, j)) continue;
+    relationWords(io, rel, j, t0, t1, relW + <usize>r * (<usize>(WORDS * 3 + 1) << 3));
+  }
   for (let a = 0; a < nAtoms; a++) atomWords(atoms + (<usize>a << 3), relW, atomW + <usize>a * 2 * W);
   for (let k = 0; k < 4; k++) {
     const pairs = load<i32>(signals + (<usize>k << 3) + 4);
@@ -459,78 +476,116 @@ function eventWords(sigA: usize, watchA: i32, sigB: usize, watchB: i32, ev: usiz
   return (!atClose && load<f64>(st(s, n, S_PENDING, j)) != p) || (p != 0 && load<f64>(st(s, n, S_REF_PREV, j)) == 0);
 }
 
+/** The first row at or after block row i whose event bit is set, or len (the block's rows) when none is. */
+@inline function nextEvent(ev: usize, i: i32, len: i32): i32 {
+  let w = i >> 6;
+  let x = load<u64>(ev + (<usize>w << 3)) & (<u64>-1 << <u64>(i & 63));
+  while (x == 0) {
+    w++;
+    if (w >= WORDS) return len;
+    x = load<u64>(ev + (<usize>w << 3));
+  }
+  const k = (w << 6) + <i32>ctz(x);
+  return k < len ? k : len;
+}
+
 /**
  * Variants j and j + 1 over rows `from` … t1 − 1 of a block (t0 its first row), two f64 lanes (SIMD
- * build), while every bar only marks: neither lane's signal bits meet its watch (with fills at the
- * next open, a decision only sets the next bar's target, so it stays here), no fill is due and R is
- * the previous close. The mark's factor is 1 + p·g with the block's shared g (the same operations as
- * the scalar mark; 1 for a flat lane, g being finite as prices are positive) and the return is the
- * factor − 1. Returns the first row that needs the full logic (or t1), with the state stored back.
- * No calls inside, so the lanes' state stays in registers.
+ * build), while every bar only marks: no fill is due and R is the previous close. Rows run in
+ * stretches between event rows (where either lane's signal bits meet its watch), with no per-row
+ * signal test inside a stretch. At an event row, with fills at the next open, the decision only sets
+ * the next bar's target (so the row is marked here and the next valid row, where the fill is due,
+ * is returned); with fills at the close the event row itself is returned. The mark's factor is
+ * 1 + p·g with the block's shared g (the same operations as the scalar mark; 1 for a flat lane, g
+ * being finite as prices are positive) and the return is the factor − 1; the exposure counts the
+ * marks (whole numbers, so adding their count at once gives the same bits). Returns the first row
+ * that needs the full logic (or t1), with the state stored back. No calls inside the stretches, so
+ * the lanes' state stays in registers.
  */
 function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i32, sigA: usize, sigB: usize, gain: usize, ev: usize): i32 {
   const valid = <usize>load<u32>(io + BT_VALID), inv = <usize>load<u32>(io + BT_INV);
   const side = load<u32>(io + BT_SIDE), atClose = load<u32>(io + BT_FILL) == 1;
   const one = f64x2.splat(1.0), zero = f64x2.splat(0.0);
   let E = v128.load(st(s, n, A_EQUITY, j)), MEAN = v128.load(st(s, n, A_MEAN, j)), M2 = v128.load(st(s, n, A_M2, j));
-  let DOWN2 = v128.load(st(s, n, A_DOWN2, j)), MAXDD = v128.load(st(s, n, A_MAXDD, j)), EXPOSED = v128.load(st(s, n, A_EXPOSED, j));
+  let DOWN2 = v128.load(st(s, n, A_DOWN2, j)), MAXDD = v128.load(st(s, n, A_MAXDD, j));
   let PEAK = v128.load(st(s, n, S_PEAK, j)), TROUGH = v128.load(st(s, n, S_TROUGH, j)), SUM = v128.load(st(s, n, S_SUM, j));
   const P = v128.load(st(s, n, S_POS, j));
   const inPos = f64x2.ne(P, zero);
   const flat = !v128.any_true(inPos);
+  const len = t1 - t0;
+  let marks = 0;
   let row = from;
-  let slow = false;
-  for (; row < t1; row++) {
-    if (load<u8>(valid + <usize>row) == 0) continue;
-    // a decision at the next open was taken on an earlier row: its fill is due here
-    if (slow) break;
-    const i = <usize>(row - t0);
-    const event = ((load<u64>(ev + ((i >> 6) << 3)) >> <u64>(i & 63)) & 1) != 0;
-    if (event && atClose) break;
-    if (flat) {
+  let out = t1;
+  while (row < t1) {
+    const stop = t0 + nextEvent(ev, row - t0, len);
+    const last = stop < t1 ? stop + 1 : t1;
+    let ruin = false;
+    // the stretch before the next event row (or the block's end), then the event row itself
+    for (; row < last; row++) {
+      if (load<u8>(valid + <usize>row) == 0) continue;
+      const event = row == stop;
+      if (event && atClose) {
+        ruin = true;
+        break;
+      }
+      const i = <usize>(row - t0);
+      if (flat) {
+        if (event) {
+          decideLane(s, n, j, sigA, <i32>i, side);
+          decideLane(s, n, j + 1, sigB, <i32>i, side);
+        }
+        // both lanes flat: no mark and a return of 0; the sum of the returns stays, the mean follows 1/k
+        const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
+        M2 = f64x2.add(M2, f64x2.mul(f64x2.sub(zero, MEAN), f64x2.sub(zero, next)));
+        MEAN = next;
+        continue;
+      }
+      const factor = f64x2.add(one, f64x2.mul(P, v128.load64_splat(gain + (i << 3))));
+      const e2 = f64x2.mul(E, factor);
+      // a mark that ruins (E ≤ 0) takes the full logic
+      if (v128.any_true(v128.and(f64x2.le(e2, zero), inPos))) {
+        ruin = true;
+        break;
+      }
       if (event) {
         decideLane(s, n, j, sigA, <i32>i, side);
         decideLane(s, n, j + 1, sigB, <i32>i, side);
       }
-      // both lanes flat: no mark and a return of 0; the sum of the returns stays, the mean follows 1/k
+      E = e2;
+      marks++;
+      const r = f64x2.sub(factor, one);
+      SUM = f64x2.add(SUM, r);
       const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
-      M2 = f64x2.add(M2, f64x2.mul(f64x2.sub(zero, MEAN), f64x2.sub(zero, next)));
+      M2 = f64x2.add(M2, f64x2.mul(f64x2.sub(r, MEAN), f64x2.sub(r, next)));
       MEAN = next;
-      if (event) slow = slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose);
-      continue;
+      // min(r, 0)²: + 0 where the return is not negative, and the sum is never −0, so that adds nothing
+      const neg = f64x2.pmin(zero, r);
+      DOWN2 = f64x2.add(DOWN2, f64x2.mul(neg, neg));
+      const up = f64x2.gt(E, PEAK);
+      const ends = v128.and(up, f64x2.lt(TROUGH, PEAK));
+      if (v128.any_true(ends)) {
+        const dd = f64x2.sub(one, f64x2.div(TROUGH, PEAK));
+        MAXDD = v128.bitselect(dd, MAXDD, v128.and(ends, f64x2.gt(dd, MAXDD)));
+      }
+      PEAK = f64x2.pmax(PEAK, E);
+      TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
     }
-    const factor = f64x2.add(one, f64x2.mul(P, v128.load64_splat(gain + (i << 3))));
-    const e2 = f64x2.mul(E, factor);
-    // a mark that ruins (E ≤ 0) takes the full logic
-    if (v128.any_true(v128.and(f64x2.le(e2, zero), inPos))) break;
-    if (event) {
-      decideLane(s, n, j, sigA, <i32>i, side);
-      decideLane(s, n, j + 1, sigB, <i32>i, side);
+    if (ruin) {
+      out = row;
+      break;
     }
-    E = e2;
-    const r = f64x2.sub(factor, one);
-    EXPOSED = f64x2.add(EXPOSED, v128.and(inPos, one));
-    SUM = f64x2.add(SUM, r);
-    const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
-    M2 = f64x2.add(M2, f64x2.mul(f64x2.sub(r, MEAN), f64x2.sub(r, next)));
-    MEAN = next;
-    // min(r, 0)²: + 0 where the return is not negative, and the sum is never −0, so that adds nothing
-    const neg = f64x2.pmin(zero, r);
-    DOWN2 = f64x2.add(DOWN2, f64x2.mul(neg, neg));
-    const up = f64x2.gt(E, PEAK);
-    const ends = v128.and(up, f64x2.lt(TROUGH, PEAK));
-    if (v128.any_true(ends)) {
-      const dd = f64x2.sub(one, f64x2.div(TROUGH, PEAK));
-      MAXDD = v128.bitselect(dd, MAXDD, v128.and(ends, f64x2.gt(dd, MAXDD)));
+    // past a valid event row (fills at the next open): the fill it decided is due at the next valid row
+    if (row > stop && load<u8>(valid + <usize>stop) != 0 && (slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose))) {
+      while (row < t1 && load<u8>(valid + <usize>row) == 0) row++;
+      out = row;
+      break;
     }
-    PEAK = f64x2.pmax(PEAK, E);
-    TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
-    if (event) slow = slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose);
   }
+  const EXPOSED = f64x2.add(v128.load(st(s, n, A_EXPOSED, j)), v128.and(inPos, f64x2.splat(<f64>marks)));
   v128.store(st(s, n, A_EQUITY, j), E); v128.store(st(s, n, A_MEAN, j), MEAN); v128.store(st(s, n, A_M2, j), M2);
   v128.store(st(s, n, A_DOWN2, j), DOWN2); v128.store(st(s, n, A_MAXDD, j), MAXDD); v128.store(st(s, n, A_EXPOSED, j), EXPOSED);
   v128.store(st(s, n, S_PEAK, j), PEAK); v128.store(st(s, n, S_TROUGH, j), TROUGH); v128.store(st(s, n, S_SUM, j), SUM);
-  return row;
+  return out;
 }
 
 /**
@@ -590,13 +645,13 @@ export function backtest(io: usize, n: i32, scratch: usize): void {
     }
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < np; j += 2) {
-        signalsOf(io, j, t0, t1, work, sigA);
-        signalsOf(io, j + 1, t0, t1, work, sigB);
+        signalsOf(io, j, t0, t1, work, sigA, j > 0);
+        signalsOf(io, j + 1, t0, t1, work, sigB, true);
         runPair(io, scratch, np, j, t0, t1, sigA, sigB, gain, ev);
       }
     } else {
       for (let j = 0; j < n; j++) {
-        signalsOf(io, j, t0, t1, work, sigA);
+        signalsOf(io, j, t0, t1, work, sigA, j > 0);
         runRows(io, scratch, np, j, t0, t1, t0, sigA, gain);
       }
     }
