@@ -489,29 +489,83 @@ function eventWords(sigA: usize, watchA: i32, sigB: usize, watchB: i32, ev: usiz
   return k < len ? k : len;
 }
 
+// A lane's fill at the next open as fillLane works it out, before anything is stored: pairRows
+// stores both lanes' fills only once neither ruins (a ruin takes the full row logic).
+let fillP: f64 = 0;
+let fillExitE: f64 = -1;
+let fillEntryE: f64 = 0;
+
+/**
+ * Variant jj's fill at the next open at valid row `row` and the mark at its close, from equity e,
+ * with R the previous valid close (the pair loop's state): the same operations as runRows. Returns
+ * the equity after both, or 0 when it ruins; fillP is the position after it, fillExitE the equity
+ * its exit leg closes the open trade at (−1: no exit leg), fillEntryE the equity right before the
+ * entry fee.
+ */
+function fillLane(io: usize, s: usize, n: i32, jj: i32, row: i32, prevClose: f64, e: f64): f64 {
+  const price = load<f64>(<usize>load<u32>(io + BT_OPEN) + (<usize>row << 3));
+  const c = load<f64>(<usize>load<u32>(io + BT_CLOSE) + (<usize>row << 3));
+  const fee = load<f64>(io + BT_FEE), slip = load<f64>(io + BT_SLIP);
+  const p = load<f64>(st(s, n, S_POS, jj)), target = load<f64>(st(s, n, S_PENDING, jj));
+  let q = p;
+  fillExitE = -1;
+  if (p != 0) {
+    const x = price * (1 - p * slip);
+    e = e * (1 + p * (x / prevClose - 1));
+    e = e * (1 - fee);
+    if (e <= 0) return 0;
+    fillExitE = e;
+    q = 0;
+  }
+  if (target != 0) {
+    fillEntryE = e;
+    e = e * (1 - fee);
+    q = target;
+    const ref = price * (1 + target * slip);
+    e = e * (1 + q * (c / ref - 1));
+    if (e <= 0) return 0;
+  }
+  fillP = q;
+  return e;
+}
+
+/** Stores variant jj's fill as fillLane worked it out (exitE, entryE, q: its fillExitE, fillEntryE, fillP). */
+function commitFill(s: usize, n: i32, jj: i32, exitE: f64, entryE: f64, q: f64): void {
+  if (exitE >= 0) closeTrade(s, n, jj, exitE, load<f64>(st(s, n, S_ENTRY_E, jj)));
+  if (q != 0) store<f64>(st(s, n, S_ENTRY_E, jj), entryE);
+  store<f64>(st(s, n, S_POS, jj), q);
+  store<f64>(st(s, n, S_PENDING, jj), q);
+  store<f64>(st(s, n, S_REF_PREV, jj), 1);
+}
+
+/** Variant jj has a fill due at the next open (and nothing else that needs the full logic). */
+@inline function fillDue(s: usize, n: i32, jj: i32): bool {
+  return load<f64>(st(s, n, S_RUINED, jj)) == 0 && load<f64>(st(s, n, S_PENDING, jj)) != load<f64>(st(s, n, S_POS, jj));
+}
+
 /**
  * Variants j and j + 1 over rows `from` … t1 − 1 of a block (t0 its first row), two f64 lanes (SIMD
- * build), while every bar only marks: no fill is due and R is the previous close. Rows run in
- * stretches between event rows (where either lane's signal bits meet its watch), with no per-row
- * signal test inside a stretch. At an event row, with fills at the next open, the decision only sets
- * the next bar's target (so the row is marked here and the next valid row, where the fill is due,
- * is returned); with fills at the close the event row itself is returned. The mark's factor is
- * 1 + p·g with the block's shared g (the same operations as the scalar mark; 1 for a flat lane, g
- * being finite as prices are positive) and the return is the factor − 1; the exposure counts the
- * marks (whole numbers, so adding their count at once gives the same bits). Returns the first row
- * that needs the full logic (or t1), with the state stored back. No calls inside the stretches, so
- * the lanes' state stays in registers.
+ * build), while R is the previous close. Rows run in stretches between event rows (where either
+ * lane's signal bits meet its watch), with no per-row signal test inside a stretch. At an event row,
+ * with fills at the close, the row is returned (the full logic runs it); with fills at the next open
+ * the decision only sets the next bar's target, and at the next valid row each lane with a fill due
+ * is filled in scalar (fillLane, the same operations as runRows) while the other lane marks, and
+ * the loop goes on with the new positions. The mark's factor is 1 + p·g with the block's shared g
+ * (the same operations as the scalar mark; 1 for a flat lane, g being finite as prices are
+ * positive) and the return is the factor − 1; the exposure counts the marks (whole numbers, so
+ * adding their count at once gives the same bits). Returns the first row that needs the full logic
+ * (a ruin, a fill at the close), or t1, with the state stored back.
  */
 function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i32, sigA: usize, sigB: usize, gain: usize, ev: usize): i32 {
   const valid = <usize>load<u32>(io + BT_VALID), inv = <usize>load<u32>(io + BT_INV);
   const side = load<u32>(io + BT_SIDE), atClose = load<u32>(io + BT_FILL) == 1;
   const one = f64x2.splat(1.0), zero = f64x2.splat(0.0);
   let E = v128.load(st(s, n, A_EQUITY, j)), MEAN = v128.load(st(s, n, A_MEAN, j)), M2 = v128.load(st(s, n, A_M2, j));
-  let DOWN2 = v128.load(st(s, n, A_DOWN2, j)), MAXDD = v128.load(st(s, n, A_MAXDD, j));
+  let DOWN2 = v128.load(st(s, n, A_DOWN2, j)), MAXDD = v128.load(st(s, n, A_MAXDD, j)), EXPOSED = v128.load(st(s, n, A_EXPOSED, j));
   let PEAK = v128.load(st(s, n, S_PEAK, j)), TROUGH = v128.load(st(s, n, S_TROUGH, j)), SUM = v128.load(st(s, n, S_SUM, j));
-  const P = v128.load(st(s, n, S_POS, j));
-  const inPos = f64x2.ne(P, zero);
-  const flat = !v128.any_true(inPos);
+  let P = v128.load(st(s, n, S_POS, j));
+  let inPos = f64x2.ne(P, zero);
+  let flat = !v128.any_true(inPos);
   const len = t1 - t0;
   let marks = 0;
   let row = from;
@@ -519,13 +573,13 @@ function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i
   while (row < t1) {
     const stop = t0 + nextEvent(ev, row - t0, len);
     const last = stop < t1 ? stop + 1 : t1;
-    let ruin = false;
+    let full = false;
     // the stretch before the next event row (or the block's end), then the event row itself
     for (; row < last; row++) {
       if (load<u8>(valid + <usize>row) == 0) continue;
       const event = row == stop;
       if (event && atClose) {
-        ruin = true;
+        full = true;
         break;
       }
       const i = <usize>(row - t0);
@@ -544,7 +598,7 @@ function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i
       const e2 = f64x2.mul(E, factor);
       // a mark that ruins (E ≤ 0) takes the full logic
       if (v128.any_true(v128.and(f64x2.le(e2, zero), inPos))) {
-        ruin = true;
+        full = true;
         break;
       }
       if (event) {
@@ -570,18 +624,104 @@ function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i
       PEAK = f64x2.pmax(PEAK, E);
       TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
     }
-    if (ruin) {
+    if (full) {
       out = row;
       break;
     }
-    // past a valid event row (fills at the next open): the fill it decided is due at the next valid row
-    if (row > stop && load<u8>(valid + <usize>stop) != 0 && (slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose))) {
+    // past a valid event row (fills at the next open): a fill it decided is due at the next valid row
+    if (!(row > stop && load<u8>(valid + <usize>stop) != 0 && (slowNext(s, n, j, false) || slowNext(s, n, j + 1, false)))) continue;
+    while (true) {
       while (row < t1 && load<u8>(valid + <usize>row) == 0) row++;
+      if (row >= t1) break;
+      const dueA = fillDue(s, n, j), dueB = fillDue(s, n, j + 1);
+      // anything else that needs the full logic (a mark against an entry price) leaves the loop
+      if ((!dueA && slowNext(s, n, j, false)) || (!dueB && slowNext(s, n, j + 1, false))) {
+        full = true;
+        break;
+      }
+      const i = <usize>(row - t0);
+      const g = load<f64>(gain + (i << 3)), prevClose = load<f64>(gain + (<usize>BT_BLOCK << 3) + (i << 3));
+      const eA = f64x2.extract_lane(E, 0), eB = f64x2.extract_lane(E, 1);
+      const pA = f64x2.extract_lane(P, 0), pB = f64x2.extract_lane(P, 1);
+      let fA: f64, fB: f64, rA: f64, rB: f64;
+      let xA: f64 = -1, nA: f64 = 0, qA = pA;
+      if (dueA) {
+        fA = fillLane(io, s, n, j, row, prevClose, eA);
+        if (fA == 0) {
+          full = true;
+          break;
+        }
+        xA = fillExitE;
+        nA = fillEntryE;
+        qA = fillP;
+        rA = fA / eA - 1;
+      } else {
+        const factor = 1 + pA * g;
+        fA = eA * factor;
+        if (pA != 0 && fA <= 0) {
+          full = true;
+          break;
+        }
+        rA = factor - 1;
+      }
+      let qB = pB;
+      if (dueB) {
+        fB = fillLane(io, s, n, j + 1, row, prevClose, eB);
+        if (fB == 0) {
+          full = true;
+          break;
+        }
+        qB = fillP;
+        rB = fB / eB - 1;
+      } else {
+        const factor = 1 + pB * g;
+        fB = eB * factor;
+        if (pB != 0 && fB <= 0) {
+          full = true;
+          break;
+        }
+        rB = factor - 1;
+      }
+      // neither lane ruins: store the fills, count the marks so far at the old positions
+      if (dueA) commitFill(s, n, j, xA, nA, qA);
+      if (dueB) commitFill(s, n, j + 1, fillExitE, fillEntryE, qB);
+      EXPOSED = f64x2.add(EXPOSED, v128.and(inPos, f64x2.splat(<f64>marks)));
+      P = f64x2.replace_lane(f64x2.splat(qA), 1, qB);
+      inPos = f64x2.ne(P, zero);
+      flat = !v128.any_true(inPos);
+      // this row's mark, at the new positions
+      marks = 1;
+      E = f64x2.replace_lane(f64x2.splat(fA), 1, fB);
+      const r = f64x2.replace_lane(f64x2.splat(rA), 1, rB);
+      SUM = f64x2.add(SUM, r);
+      const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
+      M2 = f64x2.add(M2, f64x2.mul(f64x2.sub(r, MEAN), f64x2.sub(r, next)));
+      MEAN = next;
+      const neg = f64x2.pmin(zero, r);
+      DOWN2 = f64x2.add(DOWN2, f64x2.mul(neg, neg));
+      const up = f64x2.gt(E, PEAK);
+      const ends = v128.and(up, f64x2.lt(TROUGH, PEAK));
+      if (v128.any_true(ends)) {
+        const dd = f64x2.sub(one, f64x2.div(TROUGH, PEAK));
+        MAXDD = v128.bitselect(dd, MAXDD, v128.and(ends, f64x2.gt(dd, MAXDD)));
+      }
+      PEAK = f64x2.pmax(PEAK, E);
+      TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
+      // the new positions watch other signals: this row's decision, then on
+      eventWords(sigA, watchOf(s, n, j, side), sigB, watchOf(s, n, j + 1, side), ev);
+      if (((load<u64>(ev + ((i >> 6) << 3)) >> <u64>(i & 63)) & 1) != 0) {
+        decideLane(s, n, j, sigA, <i32>i, side);
+        decideLane(s, n, j + 1, sigB, <i32>i, side);
+      }
+      row++;
+      if (!(slowNext(s, n, j, false) || slowNext(s, n, j + 1, false))) break;
+    }
+    if (full) {
       out = row;
       break;
     }
   }
-  const EXPOSED = f64x2.add(v128.load(st(s, n, A_EXPOSED, j)), v128.and(inPos, f64x2.splat(<f64>marks)));
+  EXPOSED = f64x2.add(EXPOSED, v128.and(inPos, f64x2.splat(<f64>marks)));
   v128.store(st(s, n, A_EQUITY, j), E); v128.store(st(s, n, A_MEAN, j), MEAN); v128.store(st(s, n, A_M2, j), M2);
   v128.store(st(s, n, A_DOWN2, j), DOWN2); v128.store(st(s, n, A_MAXDD, j), MAXDD); v128.store(st(s, n, A_EXPOSED, j), EXPOSED);
   v128.store(st(s, n, S_PEAK, j), PEAK); v128.store(st(s, n, S_TROUGH, j), TROUGH); v128.store(st(s, n, S_SUM, j), SUM);
