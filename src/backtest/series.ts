@@ -34,8 +34,8 @@ function groups(series: readonly SeriesRequest[]): Group[] {
 }
 
 /** The distinct values each parameter takes in a group, ascending (numbers) or in first-seen order (strings). */
-function paramAxes(g: Group): Record<string, (number | string)[]> {
-  const axes: Record<string, (number | string)[]> = {};
+function paramAxes(g: Group): ParamAxes {
+  const axes: ParamAxes = {};
   for (const { req } of g.members) {
     for (const [name, value] of Object.entries(req.params)) {
       const list = axes[name] ?? [];
@@ -47,8 +47,39 @@ function paramAxes(g: Group): Record<string, (number | string)[]> {
   return axes;
 }
 
-/** One compute of a group holds at most this many output bytes: a big group runs in pieces along its first parameter. */
+/** One compute of a group holds at most this many output bytes: a big group runs in pieces. */
 export const SERIES_PIECE_BYTES = 128 * 1024 * 1024;
+
+type ParamAxes = Record<string, (number | string)[]>;
+
+/**
+ * Splits a group's grid (its distinct param values) into pieces whose outputs hold at most `budget`
+ * bytes (`bytesPerVariant` each), covering every variant exactly once. The axis with the most
+ * values is cut into equal runs, of a multiple of 4 values when they hold 4 or more (a kernel that
+ * shares work across the other axes, as bbands shares a window's sums across mults, keeps that
+ * sharing); when one value of it is still over the budget,
+ * each value becomes its own grid and the next axis is cut the same way. A single variant over the
+ * budget is a piece of its own (the compute's guards then decide).
+ */
+export function seriesPieces(axes: ParamAxes, bytesPerVariant: number, budget: number): ParamAxes[] {
+  const names = Object.keys(axes);
+  const variants = names.reduce((n, name) => n * axes[name]!.length, 1);
+  if (variants * bytesPerVariant <= budget) return [axes];
+  const widest = names.reduce((a, b) => (axes[b]!.length > axes[a]!.length ? b : a));
+  const values = axes[widest]!;
+  if (values.length <= 1) return [axes];
+  const perValue = (variants / values.length) * bytesPerVariant;
+  const most = Math.floor(budget / perValue);
+  // runs of a multiple of 4 values when they can hold 4: kernels run variants in blocks of four lanes,
+  // and a block that spans two values of an outer axis takes a slower path (bbands: 18% at 1M bars)
+  const step = most >= 4 ? most - (most % 4) : most;
+  if (step >= 1) {
+    const out: ParamAxes[] = [];
+    for (let i = 0; i < values.length; i += step) out.push({ ...axes, [widest]: values.slice(i, i + step) });
+    return out;
+  }
+  return values.flatMap((v) => seriesPieces({ ...axes, [widest]: [v] }, bytesPerVariant, budget));
+}
 
 /**
  * The operand series by program index (float32 of length t). With `into`, each series is copied
@@ -61,6 +92,7 @@ export async function operandSeries(
   compute: ComputeFn,
   request: Pick<ComputeRequest, 'signal'>,
   into?: (k: number) => Float32Array,
+  pieceBytes = SERIES_PIECE_BYTES,
 ): Promise<Float32Array[]> {
   const out: Float32Array[] = new Array(series.length);
   const t = candles.t;
@@ -77,17 +109,10 @@ export async function operandSeries(
   });
   for (const g of groups(series)) {
     const outputs = [...new Set(g.members.map((m) => m.req.output))];
-    const axes = paramAxes(g);
-    const names = Object.keys(axes);
-    const first = names[0];
-    const others = names.slice(1).reduce((n, name) => n * axes[name]!.length, 1);
-    const perValue = others * t * 4 * outputs.length;
-    const step = first === undefined ? 1 : Math.max(1, Math.floor(SERIES_PIECE_BYTES / perValue));
-    const values = first === undefined ? [undefined] : axes[first]!;
+    const pieces = seriesPieces(paramAxes(g), t * 4 * outputs.length, pieceBytes);
     let previous: { tensor: IndicatorTensor; size: number } | undefined;
-    for (let i = 0; i < values.length; i += step) {
-      const piece = first === undefined ? axes : { ...axes, [first]: values.slice(i, i + step) as (number | string)[] };
-      const size = Math.min(step, values.length - i);
+    for (const piece of pieces) {
+      const size = Object.values(piece).reduce((n, v) => n * v.length, 1);
       // copied out already: the next piece of the same size reuses the memory (no fresh pages to touch)
       const reuse = into && previous?.size === size ? { out: previous.tensor } : {};
       const tensor = await compute({
@@ -100,7 +125,7 @@ export async function operandSeries(
       });
       previous = { tensor, size };
       for (const { index, req } of g.members) {
-        if (first !== undefined && !(piece[first] as readonly (number | string)[]).includes(req.params[first]!)) continue;
+        if (!Object.entries(req.params).every(([name, value]) => piece[name]!.includes(value))) continue;
         const v = tensor.variantIndex({ ...req.params, ...(g.source ? { source: g.source } : {}) });
         place(index, tensor.output(req.output).subarray(v * t, (v + 1) * t));
       }
