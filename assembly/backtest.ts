@@ -574,6 +574,17 @@ function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i
     const stop = t0 + nextEvent(ev, row - t0, len);
     const last = stop < t1 ? stop + 1 : t1;
     let full = false;
+    if (flat) {
+      // both lanes flat up to the event row: no mark and a return of 0, so the sum of the returns
+      // stays and the mean follows 1/k; (0 − m)·(0 − next) is m·next (negation is exact and the mean
+      // is never −0), one multiplication for the two subtractions and one multiplication
+      for (; row < stop; row++) {
+        if (load<u8>(valid + <usize>row) == 0) continue;
+        const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
+        M2 = f64x2.add(M2, f64x2.mul(MEAN, next));
+        MEAN = next;
+      }
+    }
     // the stretch before the next event row (or the block's end), then the event row itself
     for (; row < last; row++) {
       if (load<u8>(valid + <usize>row) == 0) continue;
