@@ -28,7 +28,8 @@
 @inline export const BT_SLIP: usize = 72;     // f64: slippage_bps / 1e4
 @inline export const BT_RELATIONS: usize = 80; // u32: BT_REL_BYTES per relation (relationWords)
 @inline export const BT_NRELATIONS: usize = 84; // u32: relations
-@inline export const BT_FRAME_BYTES: usize = 88;
+@inline export const BT_NSERIES: usize = 88;  // u32: operand series (entries of BT_SERIES)
+@inline export const BT_FRAME_BYTES: usize = 92;
 
 // A relation: for each side, u32 kind (0 series, 1 constant), lag, and a pointer to the batch's first
 // variant in an i32[n] of series indices (each series preceded by NaNs, so rows before 0 read NaN)
@@ -107,7 +108,7 @@
  * three bits of row t0 − 1 (the carry into the block's first row) as one word. Table entry:
  * u32 kind, lag, pointer of the left side, then of the right side (as a comparison's sides).
  */
-function relationWords(io: usize, rel: usize, j: i32, t0: i32, t1: i32, out: usize): void {
+function relationWords(io: usize, rel: usize, j: i32, t0: i32, t1: i32, out: usize, clean: usize): void {
   const series = <usize>load<u32>(io + BT_SERIES);
   const kl = load<u32>(rel), ll = load<i32>(rel + 4), pl = <usize>load<u32>(rel + 8);
   const kr = load<u32>(rel + 12), lr = load<i32>(rel + 16), pr = <usize>load<u32>(rel + 20);
@@ -138,6 +139,9 @@ function relationWords(io: usize, rel: usize, j: i32, t0: i32, t1: i32, out: usi
     } else {
       bp = <usize>load<u32>(series + (<usize>load<i32>(pr + (<usize>j << 2)) << 2)) + (<isize>(t0 - lr) << 2);
     }
+    // sides without a NaN on the rows the block reads (per-block flags): defined on every row
+    const defined = (kl != 0 || load<u8>(clean + <usize>load<i32>(pl + (<usize>j << 2))) != 0) &&
+      (kr != 0 || load<u8>(clean + <usize>load<i32>(pr + (<usize>j << 2))) != 0);
     if (kl != 0 && kr != 0) {
       const a = load<f64>(pl + (<usize>j << 3)), b = load<f64>(pr + (<usize>j << 3));
       for (let w = 0; w < WORDS; w++) {
@@ -156,18 +160,18 @@ function relationWords(io: usize, rel: usize, j: i32, t0: i32, t1: i32, out: usi
         const y0 = v128.load(bp + at), y1 = v128.load(bp + at, 16), y2 = v128.load(bp + at, 32), y3 = v128.load(bp + at, 48);
         gt = bits16(f32x4.gt(x0, y0), f32x4.gt(x1, y1), f32x4.gt(x2, y2), f32x4.gt(x3, y3));
         lt = bits16(f32x4.lt(x0, y0), f32x4.lt(x1, y1), f32x4.lt(x2, y2), f32x4.lt(x3, y3));
-        df = bits16(v128.and(f32x4.eq(x0, x0), f32x4.eq(y0, y0)), v128.and(f32x4.eq(x1, x1), f32x4.eq(y1, y1)),
+        df = defined ? 0xffff : bits16(v128.and(f32x4.eq(x0, x0), f32x4.eq(y0, y0)), v128.and(f32x4.eq(x1, x1), f32x4.eq(y1, y1)),
           v128.and(f32x4.eq(x2, x2), f32x4.eq(y2, y2)), v128.and(f32x4.eq(x3, x3), f32x4.eq(y3, y3)));
       } else if (kr != 0) {
         const x0 = v128.load(ap + at), x1 = v128.load(ap + at, 16), x2 = v128.load(ap + at, 32), x3 = v128.load(ap + at, 48);
         gt = bits16(f32x4.gt(x0, bDown), f32x4.gt(x1, bDown), f32x4.gt(x2, bDown), f32x4.gt(x3, bDown));
         lt = bits16(f32x4.lt(x0, bUp), f32x4.lt(x1, bUp), f32x4.lt(x2, bUp), f32x4.lt(x3, bUp));
-        df = bits16(f32x4.eq(x0, x0), f32x4.eq(x1, x1), f32x4.eq(x2, x2), f32x4.eq(x3, x3));
+        df = defined ? 0xffff : bits16(f32x4.eq(x0, x0), f32x4.eq(x1, x1), f32x4.eq(x2, x2), f32x4.eq(x3, x3));
       } else {
         const y0 = v128.load(bp + at), y1 = v128.load(bp + at, 16), y2 = v128.load(bp + at, 32), y3 = v128.load(bp + at, 48);
         gt = bits16(f32x4.lt(y0, aUp), f32x4.lt(y1, aUp), f32x4.lt(y2, aUp), f32x4.lt(y3, aUp));
         lt = bits16(f32x4.gt(y0, aDown), f32x4.gt(y1, aDown), f32x4.gt(y2, aDown), f32x4.gt(y3, aDown));
-        df = bits16(f32x4.eq(y0, y0), f32x4.eq(y1, y1), f32x4.eq(y2, y2), f32x4.eq(y3, y3));
+        df = defined ? 0xffff : bits16(f32x4.eq(y0, y0), f32x4.eq(y1, y1), f32x4.eq(y2, y2), f32x4.eq(y3, y3));
       }
       // rows past the block's end were read but are not the block's
       if (g + 16 > len) {
@@ -272,7 +276,7 @@ function signalWords(code: usize, pairs: i32, atomW: usize, stack: usize, out: u
  * the work area holds variant j − 1's relation words of the same block, and a relation whose sides
  * are the same for j keeps them (variants in grid order often differ in one param only).
  */
-function signalsOf(io: usize, j: i32, t0: i32, t1: i32, work: usize, sig: usize, after: bool): void {
+function signalsOf(io: usize, j: i32, t0: i32, t1: i32, work: usize, sig: usize, after: bool, clean: usize): void {
   const W = <usize>WORDS << 3;
   const rels = <usize>load<u32>(io + BT_RELATIONS), nRels = load<i32>(io + BT_NRELATIONS);
   const atoms = <usize>load<u32>(io + BT_ATOMS), nAtoms = load<i32>(io + BT_NATOMS);
@@ -281,7 +285,7 @@ function signalsOf(io: usize, j: i32, t0: i32, t1: i32, work: usize, sig: usize,
   for (let r = 0; r < nRels; r++) {
     const rel = rels + <usize>r * BT_REL_BYTES;
     if (after && sameSides(rel, j)) continue;
-    relationWords(io, rel, j, t0, t1, relW + <usize>r * (<usize>(WORDS * 3 + 1) << 3));
+    relationWords(io, rel, j, t0, t1, relW + <usize>r * (<usize>(WORDS * 3 + 1) << 3), clean);
   }
   for (let a = 0; a < nAtoms; a++) atomWords(atoms + (<usize>a << 3), relW, atomW + <usize>a * 2 * W);
   for (let k = 0; k < 4; k++) {
@@ -776,7 +780,22 @@ export function backtest(io: usize, n: i32, scratch: usize): void {
   // gain: each valid row's close / previous valid close − 1, then (B further) that previous close
   const sigA = gain + (B << 4), sigB = sigA + SIG_BYTES;
   const ev = sigB + SIG_BYTES;
-  const work = ev + (<usize>WORDS << 3);
+  // per operand series, 1 when the rows the block's comparisons read hold no NaN (S bytes, rounded to 8)
+  const clean = ev + (<usize>WORDS << 3);
+  const nSeries = load<i32>(io + BT_NSERIES);
+  const seriesTable = <usize>load<u32>(io + BT_SERIES);
+  const work = clean + ((<usize>nSeries + 7) & ~7);
+  // the deepest lag of a compared series: a block reads rows t0 − lag … t1 − 1 − lag
+  let maxLag = 0;
+  {
+    const rels = <usize>load<u32>(io + BT_RELATIONS), nRels = load<i32>(io + BT_NRELATIONS);
+    for (let r = 0; r < nRels; r++) {
+      for (let k: usize = 0; k < 2; k++) {
+        const at = rels + <usize>r * BT_REL_BYTES + k * 12;
+        if (load<u32>(at) == 0) maxLag = max(maxLag, load<i32>(at + 4));
+      }
+    }
+  }
   for (let j = 0; j < np; j++) {
     for (let a = 0; a < BT_STATE_ARRAYS; a++) store<f64>(st(scratch, np, a, j), 0);
     store<f64>(st(scratch, np, A_EQUITY, j), 1);
@@ -794,15 +813,33 @@ export function backtest(io: usize, n: i32, scratch: usize): void {
       store<f64>(gain + (B << 3) + (<usize>(row - t0) << 3), prevClose);
       prevClose = c;
     }
+    // only the SIMD build's comparisons read the flags
+    if (ASC_FEATURE_SIMD) {
+      for (let k = 0; k < nSeries; k++) {
+        // rows before 0 are the series' NaN prefix: a block that reads them is not clean
+        const base = <usize>load<u32>(seriesTable + (<usize>k << 2));
+        let ok = true;
+        let row = t0 - maxLag;
+        for (; row + 4 <= t1 && ok; row += 4) {
+          const x = v128.load(base + (<isize>row << 2));
+          ok = i32x4.all_true(f32x4.eq(x, x));
+        }
+        for (; row < t1 && ok; row++) {
+          const x = load<f32>(base + (<isize>row << 2));
+          ok = x == x;
+        }
+        store<u8>(clean + <usize>k, ok ? 1 : 0);
+      }
+    }
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < np; j += 2) {
-        signalsOf(io, j, t0, t1, work, sigA, j > 0);
-        signalsOf(io, j + 1, t0, t1, work, sigB, true);
+        signalsOf(io, j, t0, t1, work, sigA, j > 0, clean);
+        signalsOf(io, j + 1, t0, t1, work, sigB, true, clean);
         runPair(io, scratch, np, j, t0, t1, sigA, sigB, gain, ev);
       }
     } else {
       for (let j = 0; j < n; j++) {
-        signalsOf(io, j, t0, t1, work, sigA, j > 0);
+        signalsOf(io, j, t0, t1, work, sigA, j > 0, clean);
         runRows(io, scratch, np, j, t0, t1, t0, sigA, gain);
       }
     }

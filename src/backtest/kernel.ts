@@ -30,7 +30,8 @@ export const BT_FRAME = Object.freeze({
   slip: 72,
   relations: 80,
   nRelations: 84,
-  bytes: 88,
+  nSeries: 88,
+  bytes: 92,
 });
 /** Bytes of one relation and of one comparison in the kernel's tables. */
 export const BT_REL_BYTES = 32;
@@ -56,11 +57,19 @@ export function stackDepth(code: Int32Array): number {
 }
 
 /** As assembly/backtest.ts backtest_scratch_bytes: state arrays of n rounded up to even, then the block tables. */
-function scratchBytes(n: number, relations: number, atoms: number, depth: number): number {
+function scratchBytes(n: number, relations: number, atoms: number, depth: number, series: number): number {
   const B = BT_BLOCK;
   const sig = 4 * WORDS * 8;
+  const clean = Math.ceil(series / 8) * 8;
   return (
-    BT_STATE_ARRAYS * (n + (n & 1)) * 8 + B * 16 + 2 * sig + WORDS * 8 + relations * 4 * WORDS * 8 + atoms * 2 * WORDS * 8 + depth * 16
+    BT_STATE_ARRAYS * (n + (n & 1)) * 8 +
+    B * 16 +
+    2 * sig +
+    WORDS * 8 +
+    clean +
+    relations * 4 * WORDS * 8 +
+    atoms * 2 * WORDS * 8 +
+    depth * 16
   );
 }
 
@@ -188,14 +197,14 @@ export function stageALayout(program: StrategyProgram, t: number, batch: number,
   const signals = take(8 * 4);
   const depth = Math.max(1, ...SIGNAL_NAMES.map((k) => (program.signals[k] ? stackDepth(program.signals[k]!) : 0)));
   const acc = take(ACC_COUNT * batch * 8);
-  const scratch = take(scratchBytes(batch, relationSides.length, atomTable.length, depth));
+  const scratch = take(scratchBytes(batch, relationSides.length, atomTable.length, depth, program.series.length));
   const slots: StageASlot[] = [{ frame, relations, acc, scratch }];
   for (let e = 1; e < executors; e++) {
     slots.push({
       frame: take(BT_FRAME.bytes),
       relations: take(relationSides.length * BT_REL_BYTES),
       acc: take(ACC_COUNT * batch * 8),
-      scratch: take(scratchBytes(batch, relationSides.length, atomTable.length, depth)),
+      scratch: take(scratchBytes(batch, relationSides.length, atomTable.length, depth, program.series.length)),
     });
   }
   const batches = Math.ceil(V / batch);
@@ -378,6 +387,7 @@ export function writeStageA(
     [BT_FRAME.side, SIDES[exec.side]],
     [BT_FRAME.fill, exec.fill === 'close' ? 1 : 0],
     [BT_FRAME.nRelations, L.relationSides.length],
+    [BT_FRAME.nSeries, L.series.length],
   ];
   const f64 = new Float64Array(buf);
   for (const slot of L.slots) {

@@ -84,6 +84,7 @@ describe('Stage A backtest frame (assembly/backtest.ts BT_*, src/backtest/kernel
     ['BT_SLIP', 'slip'],
     ['BT_RELATIONS', 'relations'],
     ['BT_NRELATIONS', 'nRelations'],
+    ['BT_NSERIES', 'nSeries'],
     ['BT_FRAME_BYTES', 'bytes'],
   ];
   it.each(names)('%s is BT_FRAME.%s', (name, key) => {
