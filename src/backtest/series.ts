@@ -57,9 +57,9 @@ type ParamAxes = Record<string, (number | string)[]>;
  * bytes (`bytesPerVariant` each), covering every variant exactly once. The axis with the most
  * values is cut into equal runs, of a multiple of 4 values when they hold 4 or more (a kernel that
  * shares work across the other axes, as bbands shares a window's sums across mults, keeps that
- * sharing); when one value of it is still over the budget,
- * each value becomes its own grid and the next axis is cut the same way. A single variant over the
- * budget is a piece of its own (the compute's guards then decide).
+ * sharing); when one value of it is still over the budget, each value becomes its own grid and the
+ * next axis is cut the same way. A single variant over the budget is a piece of its own (the
+ * compute's guards then decide).
  */
 export function seriesPieces(axes: ParamAxes, bytesPerVariant: number, budget: number): ParamAxes[] {
   const names = Object.keys(axes);

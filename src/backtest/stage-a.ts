@@ -128,7 +128,8 @@ export async function scoreVariants(
   if (opts.module) {
     const layout = stageALayout(program, tables.t, batch, onPool ? onPool.threads : 1);
     const memory = stageAMemory(layout, tables.t, program, opts.maxComputeBytesTotal, opts.memoryCache);
-    const done = (): void => opts.memoryCache?.give(memory);
+    // a finished Stage A hands its memory back to the engine (a failed or cancelled one does not)
+    finish = () => opts.memoryCache?.give(memory);
     await series((k) => seriesView(memory, layout, k, tables.t));
     writeStageA(memory, layout, program, tables, inverseCounts(tables), exec);
     if (onPool) {
@@ -147,7 +148,7 @@ export async function scoreVariants(
         place,
       });
       if (signal?.aborted) throw cancelled(V);
-      done();
+      finish();
       return { acc, seriesMs, scoreMs: performance.now() - t0, threads: onPool.threads, batches, attempts };
     }
     const instance = new WebAssembly.Instance(opts.module, {
@@ -159,7 +160,6 @@ export async function scoreVariants(
       },
     });
     run = (start, end) => runStageABatch(instance.exports as Record<string, unknown>, memory, layout, start, end);
-    finish = done;
   } else {
     const bars: BarInputs = { ...tables, series: await series() };
     run = (start, end) => referenceAccumulators(program, bars, exec, start, end);
