@@ -50,8 +50,11 @@ export type {
   BacktestProgress,
   ShortlistEntry,
   ReplayResult,
+  BacktestReplayRequest,
   BacktestArrowIPCOptions,
 } from './backtest/run.js';
+export { aggregateRanking, AGGREGATES } from './backtest/aggregate.js';
+export type { Aggregate, AggregateRanking } from './backtest/aggregate.js';
 export type { Objective, Filters, Holdout } from './backtest/options.js';
 export type { Metrics } from './backtest/metrics.js';
 export {

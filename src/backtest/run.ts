@@ -31,6 +31,7 @@ import {
   type Filters,
   type Holdout,
   type Objective,
+  type ResolvedFilters,
   type ResolvedObjective,
 } from './options.js';
 import { ACC_COUNT, type BarInputs, type Execution, type MetricName, type StrategyProgram, type Trade } from './program.js';
@@ -214,9 +215,28 @@ function checkSeries(program: StrategyProgram, candles: Candles, exec: Execution
 
 const msSince = (t0: number): number => Math.round(performance.now() - t0);
 
-/** Runs Stage A and returns the result (Stage B through its `replay`). */
-export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): Promise<BacktestResult> {
-  const started = performance.now();
+/** A checked request: its options resolved, the strategy compiled, the bar tables and the split built. */
+export interface Prepared {
+  readonly program: StrategyProgram;
+  readonly exec: Execution;
+  readonly objective: ResolvedObjective;
+  readonly filters: ResolvedFilters;
+  readonly top: number;
+  readonly holdout: Holdout | null;
+  readonly candles: Candles;
+  readonly valid: Uint8Array;
+  readonly whole: BarInputs;
+  /** The scored rows (the in-sample part with a holdout). */
+  readonly bars: BarInputs;
+  readonly split: number;
+  readonly horizon: Horizon;
+}
+
+/**
+ * Everything a request says, checked before any series is computed (a backtest job's submit runs
+ * this on every instrument, so a defect is refused before anything is enqueued).
+ */
+export function prepareBacktest(req: BacktestRequest, maxVariantsPerCompute: number): Prepared {
   checkBacktestRequest(req);
   const exec = checkExecution(req.execution);
   const objective = checkObjective(req.objective);
@@ -224,7 +244,7 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
   const top = checkTop(req.top);
   const holdout = checkHoldout(req.holdout);
   const program = compileStrategy(req.strategy, indicatorRegistry, exec.side);
-  const maxVariants = req.maxVariants ?? ctx.maxVariantsPerCompute;
+  const maxVariants = req.maxVariants ?? maxVariantsPerCompute;
   if (program.variants > maxVariants) {
     throw new VariantsGuardExceeded({
       scope: 'compute',
@@ -238,23 +258,26 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
   const valid = validRows(candles);
   checkPositivePrices(candles, valid, exec.fill === 'next_open');
   // the split and the valid bars need only the bar tables: bad input is refused before any series is computed
-  const tables = barInputs(candles, [], 0, candles.t, valid);
-  const split = holdout ? holdoutRow(tables, holdout) : candles.t;
-  const horizon = horizonOf({ ...tables, end: split }, exec);
+  const whole = barInputs(candles, [], 0, candles.t, valid);
+  const split = holdout ? holdoutRow(whole, holdout) : candles.t;
+  const horizon = horizonOf({ ...whole, end: split }, exec);
   if (horizon.n === 0)
     throw new StrategyValidationError({
       path: 'candles',
       value: candles.instrumentId,
       expected: 'at least one valid bar (open, high, low, close all present)',
     });
-  const whole: BarInputs = tables;
-  const bars: BarInputs = { ...whole, end: split };
+  return { program, exec, objective, filters, top, holdout, candles, valid, whole, bars: { ...whole, end: split }, split, horizon };
+}
+
+/** Stage A over `program` (the request's, or a part of it): the accumulators and what the scoring took. */
+async function score(p: Prepared, program: StrategyProgram, req: BacktestRequest, ctx: BacktestContext) {
   const module = await ctx.module();
   const signal = req.signal ? { signal: req.signal } : {};
-  const { acc, seriesMs, scoreMs, threads, batches, attempts } = await scoreVariants(
+  return scoreVariants(
     program,
-    bars,
-    exec,
+    p.bars,
+    p.exec,
     {
       module,
       pool: ctx.pool(),
@@ -264,8 +287,81 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
       ...signal,
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
     },
-    (into) => operandSeries(program.series, candles, ctx.compute, signal, into),
+    (into) => operandSeries(program.series, p.candles, ctx.compute, signal, into),
   );
+}
+
+/** The metrics of kept variants `start` … `end − 1` only (a backtest job's Stage A unit). */
+export interface BacktestRangeScores {
+  readonly start: number;
+  readonly end: number;
+  /** The whole grid's variant count. */
+  readonly variants: number;
+  /** One column per metric, `end − start` values (variant start + i at i). */
+  readonly metrics: Readonly<Record<MetricName, Float64Array>>;
+  readonly engine: string;
+  readonly scoreMs: number;
+}
+
+/**
+ * Stage A of kept variants `start` … `end − 1` of the request's grid: their metrics are bit for bit
+ * the ones a whole run gives them (a variant's scoring never depends on the others).
+ */
+export async function scoreBacktestRange(
+  req: BacktestRequest,
+  ctx: BacktestContext,
+  start: number,
+  end: number,
+): Promise<BacktestRangeScores> {
+  const p = prepareBacktest(req, ctx.maxVariantsPerCompute);
+  const V = p.program.variants;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end > V || start >= end)
+    throw new StrategyValidationError({ path: 'variantRange', value: [start, end], expected: `0 <= start < end <= ${V}` });
+  const sub = subProgram(
+    p.program,
+    Array.from({ length: end - start }, (_, i) => start + i),
+  );
+  const { acc, scoreMs } = await score(p, sub, req, ctx);
+  return { start, end, variants: V, metrics: metricColumns(acc, end - start, p.horizon), engine: ctx.engine(), scoreMs };
+}
+
+/** `engine.backtestReplay`: Stage B of chosen variants without a Stage A. */
+export interface BacktestReplayRequest {
+  readonly candles: Candles | CandlesInput;
+  readonly strategy: StrategySpec;
+  /** Kept variant indices (as `variantIndex` gives them), replayed in this order. */
+  readonly variants: readonly number[];
+  readonly execution?: Partial<Execution>;
+  readonly holdout?: Holdout;
+  readonly maxVariants?: number;
+  readonly signal?: AbortSignal;
+}
+
+export const BACKTEST_REPLAY_KEYS = ['candles', 'strategy', 'variants', 'execution', 'holdout', 'maxVariants', 'signal'] as const;
+
+/** Replays variants of a strategy's grid (metrics bit-identical to Stage A's), with their keys and trades. */
+export async function replayBacktest(req: BacktestReplayRequest, ctx: BacktestContext): Promise<ReplayResult[]> {
+  if (!isObject(req)) throw new StrategyValidationError({ path: 'request', value: req, expected: 'an object' });
+  checkKeys(req, BACKTEST_REPLAY_KEYS, '');
+  if (!Array.isArray(req.variants))
+    throw new StrategyValidationError({ path: 'variants', value: req.variants, expected: 'an array of kept variant indices' });
+  const { variants, ...rest } = req;
+  const p = prepareBacktest(rest, ctx.maxVariantsPerCompute);
+  const V = p.program.variants;
+  variants.forEach((v, i) => {
+    if (!Number.isSafeInteger(v) || v < 0 || v >= V)
+      throw new StrategyValidationError({ path: `variants[${i}]`, value: v, expected: `a kept variant index in 0 … ${V - 1}` });
+  });
+  const key = (v: number): string => strategyKey(p.program, v, p.candles.instrumentId, p.candles.timeframe, p.exec);
+  return replayVariants(p.program, variants, p.candles, p.valid, p.exec, p.split, ctx, key, req.signal);
+}
+
+/** Runs Stage A and returns the result (Stage B through its `replay`). */
+export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): Promise<BacktestResult> {
+  const started = performance.now();
+  const p = prepareBacktest(req, ctx.maxVariantsPerCompute);
+  const { program, exec, objective, filters, top, holdout, candles, valid, whole, bars, split, horizon } = p;
+  const { acc, seriesMs, scoreMs, threads, batches, attempts } = await score(p, program, req, ctx);
   const V = program.variants;
   const metrics = metricColumns(acc, V, horizon);
   const { shortlist, riskTotal } = shortlistOf(metrics, objective, filters, top, V);

@@ -54,8 +54,8 @@ export const STRATEGIES_USAGE = `usage: gridta strategies [--json]
   every strategy template: id, title, params with hard bounds and default grid, constraints, rules
 `;
 
-const BACKTEST_FLAGS = {
-  ...DATA_FLAGS,
+/** The flags of a backtest request (the strategy file, execution, objective, filters, top, holdout), shared with `jobs submit-backtest`. */
+export const BACKTEST_REQUEST_FLAGS = {
   strategy: { type: 'string' },
   side: { type: 'string' },
   fill: { type: 'string' },
@@ -66,6 +66,11 @@ const BACKTEST_FLAGS = {
   filter: { type: 'string', multiple: true },
   top: { type: 'string' },
   holdout: { type: 'string' },
+} as const;
+
+const BACKTEST_FLAGS = {
+  ...DATA_FLAGS,
+  ...BACKTEST_REQUEST_FLAGS,
   out: { type: 'string' },
   report: { type: 'string' },
   trades: { type: 'string' },
@@ -110,7 +115,7 @@ const readJson = async (file: string): Promise<unknown> => {
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** The strategy the command names: a template id with its --grid axes, or the JSON file of --strategy with them applied. */
-async function strategyOf(values: Record<string, unknown>, positionals: readonly string[]): Promise<StrategySpec> {
+export async function strategyOf(values: Record<string, unknown>, positionals: readonly string[]): Promise<StrategySpec> {
   const flags = (values.grid as string[] | undefined) ?? [];
   const file = values.strategy as string | undefined;
   if (file !== undefined) {
@@ -222,7 +227,7 @@ function flagOfPath(path: string): string | null {
 }
 
 /** A StrategyValidationError about an option, re-addressed to its flag; any other error unchanged. */
-function toFlagError(e: unknown): unknown {
+export function toFlagError(e: unknown): unknown {
   if (!(e instanceof StrategyValidationError)) return e;
   const flag = flagOfPath(e.details.path);
   return flag === null ? e : new StrategyValidationError({ ...e.details, path: flag });
@@ -309,7 +314,7 @@ function outputsOf(values: Partial<Record<OutputFlag, string>>): { flag: OutputF
  * The request's execution, objective, filters, top and holdout from their flags. The engine checks
  * them again; they are checked here too so a bad flag fails before the data is read, named by its flag.
  */
-function requestOptionsOf(
+export function requestOptionsOf(
   values: Record<string, unknown>,
 ): Pick<BacktestRequest, 'execution' | 'objective' | 'filters' | 'top' | 'holdout'> {
   const v = values as Record<string, string | undefined>;

@@ -14,6 +14,8 @@ import { registry } from '../registry/index.js';
 import type { GridtaOptions } from '../runtime/config.js';
 import { createEngine, type Engine } from '../runtime/engine.js';
 import { UsageError, checkPositionals, engineOptions, gridOverrides, parse, type Parsed } from './args.js';
+import { BACKTEST_REQUEST_FLAGS } from './backtest.js';
+import { JOBS_BACKTEST_USAGE, submitBacktestCommand, topCommand } from './jobs-backtest.js';
 
 export const JOBS_USAGE = `usage: gridta jobs <command> [options]
 
@@ -27,7 +29,7 @@ export const JOBS_USAGE = `usage: gridta jobs <command> [options]
                                a finished job stays finished (a no-op that says so, exit 0)
   collect <job> --out FILE.arrow|DIR [--instrument ID] [--variant-key]
              merge the unit files into one Arrow file per instrument (every unit must be present)
-
+${JOBS_BACKTEST_USAGE}
 every command: --dsn postgres://... (else GRIDTA_PG_DSN or jobs.dsn) --json, and the config flags
 `;
 
@@ -91,8 +93,17 @@ export function formatStatus(st: JobStatus): string {
     `  attempts   ${st.attempts}`,
     `  rate       ${st.rate === null ? '—' : `${st.rate.toFixed(2)} units/s`}  ETA ${duration(st.etaSeconds)}`,
     `  created    ${st.createdAt}${st.startedAt ? `  started ${st.startedAt}` : ''}${st.finishedAt ? `  finished ${st.finishedAt}` : ''}${st.cancelledAt ? `  cancelled ${st.cancelledAt}` : ''}`,
-    `  out        ${st.out}`,
+    ...(st.kind === 'grid' ? [`  out        ${st.out}`] : []),
   ];
+  if (st.stages) {
+    lines.push(
+      `  stage      ${st.stage}  (stage_a ${st.stages.stage_a.processed}/${st.stages.stage_a.total}, stage_b ${st.stages.stage_b.processed}/${st.stages.stage_b.total})`,
+    );
+  }
+  if (st.stageA)
+    lines.push(
+      `  stage A    stage_a_variants_total=${st.stageA.stage_a_variants_total} risk_total=${st.stageA.risk_total} preselect_used=${st.stageA.preselect_used} missing=${st.stageA.missing} (aggregate ${st.stageA.aggregate})`,
+    );
   for (const f of st.failures)
     lines.push(
       `  failure    unit ${f.unit} (${f.instrumentId} variants ${f.variants[0]}..${f.variants[1] - 1}, ${f.attempts} attempts, ${f.state}): ${f.error}`,
@@ -122,9 +133,11 @@ const DATA_FLAGS = {
   outputs: { type: 'string' },
   'variant-key': { type: 'boolean' },
   limit: { type: 'string' },
+  ...BACKTEST_REQUEST_FLAGS,
+  aggregate: { type: 'string' },
 } as const;
 
-const JOBS_COMMANDS = ['submit', 'status', 'ls', 'cancel', 'collect', 'help'];
+const JOBS_COMMANDS = ['submit', 'submit-backtest', 'status', 'ls', 'cancel', 'collect', 'top', 'help'];
 
 type JobsValues = Parsed<typeof JOBS_FLAGS & typeof DATA_FLAGS>['values'];
 
@@ -214,7 +227,8 @@ export async function runJobs(argv: string[]): Promise<number> {
     return sub === undefined ? 2 : 0;
   }
   const json = values.json === true;
-  if (['submit', 'status', 'cancel', 'collect', 'ls'].includes(sub)) checkPositionals(`jobs ${sub}`, positionals, sub === 'ls' ? 0 : 1);
+  if (['submit', 'submit-backtest', 'status', 'cancel', 'collect', 'ls', 'top'].includes(sub))
+    checkPositionals(`jobs ${sub}`, positionals, sub === 'ls' || (sub === 'submit-backtest' && values.strategy !== undefined) ? 0 : 1);
   const needJob = (): string => {
     const id = positionals[0];
     if (!id) throw new UsageError(`jobs ${sub} needs a job id`);
@@ -255,6 +269,10 @@ export async function runJobs(argv: string[]): Promise<number> {
       }
       case 'collect':
         return await collectCommand(engine, values, needJob(), json);
+      case 'submit-backtest':
+        return await submitBacktestCommand(engine, values, positionals, json, withDb);
+      case 'top':
+        return await topCommand(engine, values, needJob(), json, withDb);
       default:
         throw new UsageError(`unknown jobs command ${JSON.stringify(sub)}\n${JOBS_USAGE}`);
     }

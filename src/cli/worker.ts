@@ -5,6 +5,7 @@
  * unit and hands the rest back; a second signal exits at once. Log lines are JSON on standard error.
  */
 import { hostname } from 'node:os';
+import { countJobsByState } from '../jobs/store.js';
 import { createWorkerMetrics, openJobsDb, serveMetrics, startWorker, type Logger, type WorkerFaults } from '../jobs/index.js';
 import { maskSecretsIn } from '../runtime/config.js';
 import { createEngine } from '../runtime/engine.js';
@@ -63,7 +64,7 @@ export async function runWorker(argv: string[]): Promise<number> {
     await engine.close();
     throw e;
   });
-  const metrics = createWorkerMetrics(workerId);
+  const metrics = createWorkerMetrics(workerId, () => countJobsByState(db.pool, db));
   let server: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   try {
     const warm = await engine.warmup();

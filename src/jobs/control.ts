@@ -8,22 +8,23 @@ import { promises as fsp, type Stats } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { loadCandlesFile } from '../arrow/candles.js';
-import { availableSeries } from '../candles/index.js';
+import { availableSeries, type Candles } from '../candles/index.js';
 import type { IndicatorTensor } from '../compute/tensor.js';
 import { JobIncompleteError, JobInputError, JobNotFoundError, MissingInputSeriesError } from '../errors.js';
 import { checkVariantRules, materializeGrid } from '../grid/axes.js';
 import type { GridSpec } from '../grid/types.js';
 import { selectOutputs } from '../guards/index.js';
-import { registry, type BaseSeries, type IndicatorDef } from '../registry/index.js';
+import { registry } from '../registry/index.js';
 import { requiredBaseSeries, type Engine } from '../runtime/engine.js';
 import { mergeUnits } from './arrow.js';
 import { bounded, ensureWritableDir, type FsFaults } from './dirs.js';
-import { QUEUE, onClient, transaction, type JobInstrument, type JobSpec, type JobsDb } from './store.js';
+import { QUEUE, onClient, transaction, type BacktestJobSpec, type JobInstrument, type JobSpec, type JobsDb } from './store.js';
+import type { StageASummary } from './backtest.js';
 import { autoUnitVariants, cartesianBlocks, checkJobInputKeys, explicitGrid, planUnits, unitFileName } from './units.js';
 import { keyList } from '../options.js';
 
 const DATA_EXTENSIONS = ['.csv', '.arrow', '.arrows', '.feather'];
-const KEEP_QUEUED_DAYS = 365;
+export const KEEP_QUEUED_DAYS = 365;
 
 export interface SubmitRequest {
   readonly indicatorId: string;
@@ -53,7 +54,7 @@ export interface SubmitResult {
   readonly out: string;
 }
 
-async function dataFiles(paths: readonly string[], faults: FsFaults): Promise<string[]> {
+export async function dataFiles(paths: readonly string[], faults: FsFaults): Promise<string[]> {
   if (paths.length === 0)
     throw new JobInputError({ field: 'data', reason: 'no_data_files', value: [] }, 'at least one candle file or directory is required');
   const out: string[] = [];
@@ -86,10 +87,10 @@ async function dataFiles(paths: readonly string[], faults: FsFaults): Promise<st
   return out;
 }
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** A uuid whose first 8 hex digits are the unit index, so pg-boss hands a job's units out in order. */
-function orderedUuid(index: number): string {
+export function orderedUuid(index: number): string {
   const r = randomBytes(12).toString('hex');
   return `${index.toString(16).padStart(8, '0')}-${r.slice(0, 4)}-4${r.slice(4, 7)}-${'89ab'[parseInt(r[7]!, 16) & 3]}${r.slice(8, 11)}-${r.slice(11, 23)}`;
 }
@@ -112,11 +113,10 @@ export const COLLECT_OPTION_KEYS = keyList<CollectOptions>({ instrumentId: true,
  * Loads and hashes every data file: one instrument per file (named by the request or the file's base
  * name, never twice), each holding the series the grid needs. `maxT` is the longest instrument's length.
  */
-async function loadInstruments(
+export async function loadInstruments(
   files: readonly string[],
-  req: SubmitRequest,
-  def: IndicatorDef,
-  required: BaseSeries[],
+  req: Pick<SubmitRequest, 'instrumentId' | 'timeframe' | 'timeline' | 'tsUnit'>,
+  check: (candles: Candles) => void,
   faults: FsFaults,
 ): Promise<{ instruments: JobInstrument[]; maxT: number }> {
   const instruments: JobInstrument[] = [];
@@ -151,9 +151,7 @@ async function loadInstruments(
         }),
       faults,
     );
-    const available = availableSeries(candles);
-    const missing = required.filter((s) => !available.includes(s));
-    if (missing.length) throw new MissingInputSeriesError({ indicatorId: def.id, missing, required, available: [...available] });
+    check(candles);
     maxT = Math.max(maxT, candles.t);
     instruments.push({
       index: instruments.length,
@@ -204,7 +202,17 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
       "--instrument names one file's instrument; several files take their base names",
     );
   }
-  const { instruments, maxT } = await loadInstruments(files, req, def, requiredBaseSeries(def, grid.axes), faults);
+  const required = requiredBaseSeries(def, grid.axes);
+  const { instruments, maxT } = await loadInstruments(
+    files,
+    req,
+    (candles) => {
+      const available = availableSeries(candles);
+      const missing = required.filter((s) => !available.includes(s));
+      if (missing.length) throw new MissingInputSeriesError({ indicatorId: def.id, missing, required, available: [...available] });
+    },
+    faults,
+  );
   const setting = cfg.jobsUnitVariants.value;
   const unitVariants = Math.min(V, setting === 'auto' ? autoUnitVariants(maxT, outputs.length) : setting);
   // every compute of a unit must pass the guards on the longest instrument
@@ -284,9 +292,30 @@ export interface UnitFailure {
   readonly error: string;
 }
 
+/** Units of one stage of a backtest job. */
+export interface StageProgress {
+  readonly processed: number;
+  readonly total: number;
+}
+
 export interface JobStatus {
   readonly jobId: string;
+  /** `grid`: an indicator grid; `backtest`: a strategy's Stage A, shortlist and Stage B. */
+  readonly kind: 'grid' | 'backtest';
+  /** The indicator id (grid) or the strategy id (backtest). */
   readonly indicatorId: string;
+  /** A backtest's stage: `stage_a`, `stage_b` (the shortlist is known), `done`; null for a grid job. */
+  readonly stage: 'stage_a' | 'stage_b' | 'done' | null;
+  /** A backtest's units per stage (Stage B: one per instrument); null for a grid job. */
+  readonly stages: { readonly stage_a: StageProgress; readonly stage_b: StageProgress } | null;
+  /** A backtest's Stage A summary once Stage A is done, else null. */
+  readonly stageA: {
+    readonly stage_a_variants_total: number;
+    readonly risk_total: number;
+    readonly preselect_used: boolean;
+    readonly missing: number;
+    readonly aggregate: string;
+  } | null;
   readonly createdAt: string;
   readonly state: JobState;
   readonly instruments: number;
@@ -316,16 +345,19 @@ interface JobRow {
   id: string;
   indicator_id: string;
   created_at: Date;
-  spec: JobSpec;
+  spec: JobSpec | BacktestJobSpec;
   out_dir: string;
   total_units: number;
   cancelled_at: Date | null;
+  kind: 'grid' | 'backtest';
+  stage: 'stage_a' | 'stage_b' | 'done' | null;
+  summary: StageASummary | null;
 }
 
 async function jobRow(db: JobsDb, jobId: string): Promise<JobRow> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(jobId)) throw new JobNotFoundError({ jobId });
   const { rows } = await db.pool.query<JobRow>(
-    `SELECT id, indicator_id, created_at, spec, out_dir, total_units, cancelled_at FROM ${db.schema}.job WHERE id = $1`,
+    `SELECT id, indicator_id, created_at, spec, out_dir, total_units, cancelled_at, kind, stage, summary FROM ${db.schema}.job WHERE id = $1`,
     [jobId],
   );
   if (!rows[0]) throw new JobNotFoundError({ jobId });
@@ -387,7 +419,7 @@ export async function jobStatus(db: JobsDb, jobId: string): Promise<JobStatus> {
     cancelled = n(agg!.cancelled);
   const state: JobState = job.cancelled_at
     ? 'cancelled'
-    : processed === total
+    : processed === total && (job.kind !== 'backtest' || job.stage === 'done')
       ? 'completed'
       : failed > 0 && queued + active === 0
         ? 'failed'
@@ -400,9 +432,34 @@ export async function jobStatus(db: JobsDb, jobId: string): Promise<JobStatus> {
   const rate = processed > 0 && span > 0 ? processed / span : null;
   const etaSeconds = state === 'running' && rate ? (total - processed) / rate : null;
   const spec = job.spec;
+  let stages: JobStatus['stages'] = null;
+  if (job.kind === 'backtest') {
+    const { rows } = await db.pool.query<{ stage: 'a' | 'b'; processed: number; total: number }>(
+      `SELECT stage, count(*) FILTER (WHERE completions > 0)::int processed, count(*)::int total FROM ${db.schema}.unit WHERE job_id = $1 GROUP BY stage`,
+      [jobId],
+    );
+    const of = (st: 'a' | 'b') => rows.find((r) => r.stage === st);
+    stages = {
+      stage_a: { processed: of('a')?.processed ?? 0, total: of('a')?.total ?? 0 },
+      stage_b: { processed: of('b')?.processed ?? 0, total: spec.instruments.length },
+    };
+  }
+  const sm = job.summary;
   return {
     jobId,
+    kind: job.kind,
     indicatorId: job.indicator_id,
+    stage: job.kind === 'backtest' ? job.stage : null,
+    stages,
+    stageA: sm
+      ? {
+          stage_a_variants_total: sm.stage_a_variants_total,
+          risk_total: sm.risk_total,
+          preselect_used: sm.preselect_used,
+          missing: sm.missing,
+          aggregate: sm.aggregate,
+        }
+      : null,
     createdAt: job.created_at.toISOString(),
     state,
     instruments: spec.instruments.length,
@@ -511,7 +568,12 @@ export interface CollectedInstrument {
 export async function collectJob(db: JobsDb, jobId: string, opts: CollectOptions = {}): Promise<CollectedInstrument[]> {
   checkJobInputKeys(opts, COLLECT_OPTION_KEYS, 'the collectJob options');
   const job = await jobRow(db, jobId);
-  const spec = job.spec;
+  if (job.kind !== 'grid')
+    throw new JobInputError(
+      { field: 'job', reason: 'invalid_spec', value: jobId, expected: 'a grid job' },
+      'a backtest job has no unit files to collect; its results are in `jobs top`',
+    );
+  const spec = job.spec as JobSpec;
   const chosen = opts.instrumentId === undefined ? spec.instruments : spec.instruments.filter((i) => i.instrumentId === opts.instrumentId);
   if (chosen.length === 0) {
     throw new JobInputError(

@@ -19,10 +19,27 @@ export interface WorkerMetrics {
   readonly batchSeconds: Histogram;
   readonly queueSeconds: Histogram<'op'>;
   readonly inFlight: Gauge;
+  readonly stageSeconds: Histogram<'stage'>;
 }
 
-export function createWorkerMetrics(workerId: string): WorkerMetrics {
+/** Jobs by kind and state, read from the database when the metrics are scraped. */
+export type JobsByState = () => Promise<readonly { kind: string; state: string; n: number }[]>;
+
+export function createWorkerMetrics(workerId: string, jobsByState?: JobsByState): WorkerMetrics {
   const registry = new Registry();
+  if (jobsByState) {
+    new Gauge({
+      name: 'gridta_jobs_by_state',
+      help: 'Jobs in the database by kind (grid, backtest) and state (queued, running, completed, failed, cancelled), read at scrape time',
+      labelNames: ['kind', 'state'],
+      registers: [registry],
+      async collect() {
+        const rows = await jobsByState();
+        this.reset();
+        for (const r of rows) this.set({ kind: r.kind, state: r.state }, r.n);
+      },
+    });
+  }
   registry.setDefaultLabels({ worker: workerId });
   collectDefaultMetrics({ register: registry, prefix: 'gridta_worker_' });
   const counter = (name: string, help: string): Counter => new Counter({ name, help, registers: [registry] });
@@ -58,6 +75,13 @@ export function createWorkerMetrics(workerId: string): WorkerMetrics {
       registers: [registry],
     }),
     inFlight: new Gauge({ name: 'gridta_units_in_flight', help: 'Units being computed by this worker', registers: [registry] }),
+    stageSeconds: new Histogram({
+      name: 'gridta_stage_duration_seconds',
+      help: 'Claim to completion of a unit, by stage (grid, stage_a, stage_b)',
+      labelNames: ['stage'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+      registers: [registry],
+    }),
   };
 }
 

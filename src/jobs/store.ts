@@ -12,6 +12,10 @@ import type { Timeframe } from '../grid/timeframe.js';
 import type { Axis, GridSpec } from '../grid/types.js';
 import { checkKnownOptions, maskDsn, maskSecretsIn, type ResolvedConfig } from '../runtime/config.js';
 import { keyList } from '../options.js';
+import type { Aggregate } from '../backtest/aggregate.js';
+import type { Filters, Holdout, Objective } from '../backtest/options.js';
+import type { Execution } from '../backtest/program.js';
+import type { StrategySpec } from '../strategies/types.js';
 
 /** The pg-boss queue every unit goes through. */
 export const QUEUE = 'gridta-units';
@@ -28,6 +32,26 @@ export interface JobSpec {
   readonly unitVariants: number;
   readonly instruments: readonly JobInstrument[];
   /** The load options the submit checked: workers load each file with them. */
+  readonly load: { readonly timeline?: 'dense' | 'sessions'; readonly tsUnit?: TsUnit };
+}
+
+/** What a backtest job records at submit: the request every unit runs, whatever the worker's YAML says. */
+export interface BacktestJobSpec {
+  readonly version: 1;
+  readonly strategy: StrategySpec;
+  /** The checked execution (its defaults filled in). */
+  readonly execution: Execution;
+  /** The objective and filters as submitted (checked; JSON cannot hold a resolved filter's infinite bound). */
+  readonly objective: Objective | null;
+  readonly filters: Filters | null;
+  readonly top: number;
+  readonly holdout: Holdout | null;
+  readonly aggregate: Aggregate;
+  /** Kept variants of the strategy's grid, and the names of its axes. */
+  readonly variants: number;
+  readonly params: readonly string[];
+  readonly unitVariants: number;
+  readonly instruments: readonly JobInstrument[];
   readonly load: { readonly timeline?: 'dense' | 'sessions'; readonly tsUnit?: TsUnit };
 }
 
@@ -105,6 +129,37 @@ const DDL = (s: string): string => `
   -- SHA-256 of the published unit file (collect verifies it); added after the first release
   ALTER TABLE ${s}.unit ADD COLUMN IF NOT EXISTS sha256 text;
   CREATE INDEX IF NOT EXISTS unit_job_state ON ${s}.unit (job_id, state);
+  -- backtest jobs (a second kind): the job's stage and Stage A summary, each unit's stage ('a' or 'b'),
+  -- Stage A's metrics per unit and Stage B's top rows
+  ALTER TABLE ${s}.job ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'grid';
+  ALTER TABLE ${s}.job ADD COLUMN IF NOT EXISTS stage text;
+  ALTER TABLE ${s}.job ADD COLUMN IF NOT EXISTS summary jsonb;
+  ALTER TABLE ${s}.unit ADD COLUMN IF NOT EXISTS stage text NOT NULL DEFAULT 'a';
+  CREATE INDEX IF NOT EXISTS job_created ON ${s}.job (created_at DESC, id DESC);
+  CREATE TABLE IF NOT EXISTS ${s}.bt_score (
+    job_id uuid NOT NULL REFERENCES ${s}.job (id) ON DELETE CASCADE,
+    idx integer NOT NULL,
+    instrument integer NOT NULL,
+    v_start integer NOT NULL,
+    v_end integer NOT NULL,
+    -- float64 little-endian, metric-major: every metric's (v_end - v_start) values in turn
+    metrics bytea NOT NULL,
+    PRIMARY KEY (job_id, idx)
+  );
+  CREATE TABLE IF NOT EXISTS ${s}.bt_top (
+    job_id uuid NOT NULL REFERENCES ${s}.job (id) ON DELETE CASCADE,
+    list text NOT NULL,
+    instrument integer NOT NULL,
+    rank integer NOT NULL,
+    variant integer NOT NULL,
+    variant_key text NOT NULL,
+    params jsonb NOT NULL,
+    objective text NOT NULL,
+    metrics bytea NOT NULL,
+    report_table_md text NOT NULL,
+    trades_json text NOT NULL,
+    PRIMARY KEY (job_id, list, instrument, rank)
+  );
 `;
 
 /** Rejects a missing DSN with the setting's name and where to set it. */
@@ -229,8 +284,15 @@ export interface Queryable {
 export type Schemas = Pick<JobsDb, 'schema' | 'bossSchema'>;
 
 /** A job as recorded at submit: what to compute and where to write it. */
-export async function selectJob(q: Queryable, db: Schemas, jobId: string): Promise<{ spec: JobSpec; out_dir: string } | undefined> {
-  const { rows } = await q.query<{ spec: JobSpec; out_dir: string }>(`SELECT spec, out_dir FROM ${db.schema}.job WHERE id = $1`, [jobId]);
+export async function selectJob(
+  q: Queryable,
+  db: Schemas,
+  jobId: string,
+): Promise<{ spec: JobSpec | BacktestJobSpec; out_dir: string; kind: 'grid' | 'backtest' } | undefined> {
+  const { rows } = await q.query<{ spec: JobSpec | BacktestJobSpec; out_dir: string; kind: 'grid' | 'backtest' }>(
+    `SELECT spec, out_dir, kind FROM ${db.schema}.job WHERE id = $1`,
+    [jobId],
+  );
   return rows[0];
 }
 
@@ -285,6 +347,8 @@ export interface UnitRow {
   v_start: number;
   v_end: number;
   file: string;
+  /** 'a' (grid units and Stage A of a backtest) or 'b' (Stage B of a backtest). */
+  stage: 'a' | 'b';
 }
 
 /**
@@ -302,7 +366,7 @@ export async function claimUnitRow(q: Queryable, db: Schemas, bossId: string, wo
          THEN format('lease_expired: worker %s did not finish attempt %s within the job''s lease (found when attempt %s was claimed at %s)',
                      last_worker, attempts, attempts + 1, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
          ELSE last_error END
-     WHERE boss_id = $1 RETURNING job_id, idx, instrument, v_start, v_end, file`,
+     WHERE boss_id = $1 RETURNING job_id, idx, instrument, v_start, v_end, file, stage`,
     [bossId, workerId],
   );
   return u;
@@ -405,4 +469,23 @@ export async function failUnitsExpiredByMaintenance(q: Queryable, db: Schemas): 
      FROM ${db.bossSchema}.job b WHERE b.name = $1 AND b.id = u.boss_id AND u.state = 'running' AND b.state = 'failed'`,
     [QUEUE],
   );
+}
+
+/** Jobs by kind and state (the states `jobs status` gives, from gridta's own unit records). */
+export async function countJobsByState(q: Queryable, db: Schemas): Promise<{ kind: string; state: string; n: number }[]> {
+  const { rows } = await q.query<{ kind: string; state: string; n: number }>(
+    `SELECT kind, state, count(*)::int n FROM (
+       SELECT j.kind, CASE WHEN j.cancelled_at IS NOT NULL THEN 'cancelled'
+         WHEN u.done = j.total_units AND (j.kind <> 'backtest' OR j.stage = 'done') THEN 'completed'
+         WHEN u.failed > 0 AND u.open = 0 THEN 'failed'
+         WHEN u.started > 0 THEN 'running' ELSE 'queued' END state
+       FROM ${db.schema}.job j LEFT JOIN LATERAL (
+         SELECT count(*) FILTER (WHERE completions > 0) done,
+                count(*) FILTER (WHERE completions = 0 AND state = 'failed') failed,
+                count(*) FILTER (WHERE completions = 0 AND state IN ('queued', 'running')) open,
+                count(*) FILTER (WHERE attempts > 0) started
+         FROM ${db.schema}.unit WHERE job_id = j.id) u ON true) x
+     GROUP BY kind, state ORDER BY kind, state`,
+  );
+  return rows;
 }

@@ -40,6 +40,7 @@ import {
   selectJob,
   selectJobCancelled,
   transaction,
+  type BacktestJobSpec,
   type JobInstrument,
   type JobSpec,
   type JobsDb,
@@ -47,6 +48,19 @@ import {
   type UnitRow,
 } from './store.js';
 import { computeUnitValues } from './compute.js';
+import {
+  backtestRequestOf,
+  fanOutIfLast,
+  finishIfLast,
+  lockBacktestJob,
+  packMetrics,
+  replayRows,
+  selectSummary,
+  storeScores,
+  storeTop,
+  type StoredTopRow,
+} from './backtest.js';
+import { METRIC_NAMES, type MetricName } from '../backtest/program.js';
 import { ensureWritableDir, writeFully } from './dirs.js';
 import { TEMP_DIR } from './units.js';
 
@@ -94,11 +108,7 @@ class UnitStopped extends Error {
   }
 }
 
-interface JobInfo {
-  spec: JobSpec;
-  out: string;
-  def: IndicatorDef;
-}
+type JobInfo = { kind: 'grid'; spec: JobSpec; out: string; def: IndicatorDef } | { kind: 'backtest'; spec: BacktestJobSpec; out: string };
 type Claimed = PgBoss.JobWithMetadata<{ job: string; unit: number }>;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -219,14 +229,17 @@ async function jobInfo(ctx: Ctx, jobId: string): Promise<JobInfo> {
   if (!info) {
     const row = await selectJob(ctx.db.pool, ctx.db, jobId);
     if (!row) throw new Error(`job ${jobId} is not in ${ctx.db.schema}.job`);
-    info = { spec: row.spec, out: row.out_dir, def: registry.get(row.spec.indicatorId) };
+    info =
+      row.kind === 'backtest'
+        ? { kind: 'backtest', spec: row.spec as BacktestJobSpec, out: row.out_dir }
+        : { kind: 'grid', spec: row.spec as JobSpec, out: row.out_dir, def: registry.get((row.spec as JobSpec).indicatorId) };
     ctx.jobs.set(jobId, info);
   }
   return info;
 }
 
 /** The instrument's candles, loaded as at submit; a file whose bytes changed is refused. */
-async function candlesOf(ctx: Ctx, spec: JobSpec, instrument: number): Promise<Candles> {
+async function candlesOf(ctx: Ctx, spec: JobSpec | BacktestJobSpec, instrument: number): Promise<Candles> {
   const inst = spec.instruments[instrument]!;
   const key = `${inst.file}\0${inst.sha256}\0${inst.timeframe}\0${spec.load.timeline ?? ''}\0${spec.load.tsUnit ?? ''}`;
   const hit = ctx.candlesCache.get(key);
@@ -294,12 +307,17 @@ async function runUnit(ctx: Ctx, job: Claimed, fetchedAt: number): Promise<void>
   metrics.inFlight.inc();
   try {
     const claim = await claimUnit(ctx, a);
+    if (claim.info.kind === 'backtest') {
+      await runBacktestUnit(ctx, a, claim, claim.info);
+      return;
+    }
     const encoded = await computeUnit(ctx, a, claim);
     const tmpDir = await writeTemp(ctx, a, claim, encoded.bytes);
     const { final, completeMs } = await publishUnit(ctx, a, claim, encoded);
     metrics.succeeded.inc();
     const ms = performance.now() - a.t0;
     metrics.unitSeconds.observe(ms / 1000);
+    metrics.stageSeconds.observe({ stage: 'grid' }, ms / 1000);
     ctx.log('info', 'unit_succeeded', {
       ...a.base,
       ms: round(ms),
@@ -328,7 +346,8 @@ async function claimUnit(ctx: Ctx, a: Attempt): Promise<Claim> {
   const claimMs = performance.now() - a.t0;
   ctx.metrics.queueSeconds.observe({ op: 'claim' }, claimMs / 1000);
   const inst = info.spec.instruments[u.instrument]!;
-  Object.assign(a.base, { instrument: inst.instrumentId, variants: [u.v_start, u.v_end] });
+  const stage = info.kind === 'grid' ? 'grid' : u.stage === 'b' ? 'stage_b' : 'stage_a';
+  Object.assign(a.base, { stage, instrument: inst.instrumentId, ...(u.stage === 'a' ? { variants: [u.v_start, u.v_end] } : {}) });
   ctx.log('info', 'unit_claimed', { ...a.base, claimMs: round(claimMs) });
   if (first !== 'owned') throw new UnitStopped(first, 0);
   if (ctx.stopping) throw new UnitStopped('released', 0); // claimed while a shutdown began
@@ -337,6 +356,7 @@ async function claimUnit(ctx: Ctx, a: Attempt): Promise<Claim> {
 
 /** Compute: batch by batch, checking the lease and the job at every boundary; then encodes the unit. */
 async function computeUnit(ctx: Ctx, a: Attempt, { u, info, inst }: Claim): Promise<Encoded> {
+  if (info.kind !== 'grid') throw new Error('computeUnit runs grid units');
   const { spec, def } = info;
   const candles = await candlesOf(ctx, spec, u.instrument);
   const c0 = performance.now();
@@ -442,6 +462,103 @@ async function publishUnit(
   const completeMs = performance.now() - f0;
   ctx.metrics.queueSeconds.observe({ op: 'complete' }, completeMs / 1000);
   return { final, completeMs };
+}
+
+/**
+ * A backtest unit. Stage A scores its range of variants batch by batch (the lease and the job checked
+ * at every boundary); Stage B replays the shortlist and the instrument's own top list. Published in
+ * one transaction that takes the job's row lock first (so two last units completing at once are
+ * ordered, and exactly one sees the stage done), verifies ownership under the pg-boss row lock,
+ * completes the unit, stores its result, and for a stage's last unit fans out Stage B or ends the job.
+ */
+async function runBacktestUnit(ctx: Ctx, a: Attempt, { u }: Claim, info: Extract<JobInfo, { kind: 'backtest' }>): Promise<void> {
+  const { spec } = info;
+  const { db, workerId, metrics } = ctx;
+  const stage = u.stage === 'b' ? 'stage_b' : 'stage_a';
+  const candles = await candlesOf(ctx, spec, u.instrument);
+  const c0 = performance.now();
+  let scores: Buffer | null = null;
+  let rows: StoredTopRow[] = [];
+  if (u.stage === 'a') scores = await scoreRange(ctx, a, spec, candles, u);
+  else {
+    const summary = await selectSummary(db.pool, db, a.jobId);
+    if (!summary) throw new Error(`job ${a.jobId} has a Stage B unit but no Stage A summary`);
+    rows = await replayRows(ctx.engine, spec, summary, u.instrument, candles);
+    // a replay runs the reference (bit-identical to the kernels)
+    a.base.engine = 'reference';
+  }
+  const computeMs = performance.now() - c0;
+  const bytes = scores ? scores.length : rows.reduce((n, r) => n + r.trades_json.length + r.report_table_md.length, 0);
+  const f0 = performance.now();
+  const outcome = await transaction(db.pool, async (client) => {
+    const job = await lockBacktestJob(client, db, a.jobId);
+    const own = await ownership(ctx, client, a, true);
+    if (own !== 'owned') return { own, summary: null, done: false };
+    await db.boss.complete(QUEUE, a.job.id, { worker: workerId, stage }, { db: onClient(client) });
+    await completeUnitRow(client, db, a.job.id, {
+      workerId,
+      durationMs: performance.now() - a.t0,
+      bytes,
+      engine: typeof a.base.engine === 'string' ? a.base.engine : null,
+      sha256: createHash('sha256')
+        .update(scores ?? JSON.stringify(rows.map((r) => [r.list, r.rank, r.variant_key, r.trades_json])))
+        .digest('hex'),
+    });
+    if (scores) {
+      await storeScores(client, db, a.jobId, u, scores);
+      return { own, summary: await fanOutIfLast(client, db, a.jobId, job), done: false };
+    }
+    await storeTop(client, db, a.jobId, rows);
+    return { own, summary: null, done: await finishIfLast(client, db, a.jobId, job) };
+  });
+  if (outcome.own !== 'owned') throw new UnitStopped(outcome.own, a.batchesDone);
+  const completeMs = performance.now() - f0;
+  metrics.queueSeconds.observe({ op: 'complete' }, completeMs / 1000);
+  metrics.succeeded.inc();
+  const ms = performance.now() - a.t0;
+  metrics.unitSeconds.observe(ms / 1000);
+  metrics.stageSeconds.observe({ stage }, ms / 1000);
+  ctx.log('info', 'unit_succeeded', { ...a.base, ms: round(ms), computeMs: round(computeMs), completeMs: round(completeMs), bytes });
+  if (outcome.summary) {
+    const s = outcome.summary;
+    ctx.log('info', 'stage_a_done', {
+      job: a.jobId,
+      stage: 'stage_a',
+      worker: workerId,
+      stage_a_variants_total: s.stage_a_variants_total,
+      risk_total: s.risk_total,
+      preselect_used: s.preselect_used,
+      missing: s.missing,
+      stageBUnits: spec.instruments.length,
+    });
+  }
+  if (outcome.done) ctx.log('info', 'job_done', { job: a.jobId, stage: 'done', worker: workerId });
+}
+
+/** Stage A of a unit's variants, in batches with the lease and the job checked between them: the metrics as bytes. */
+async function scoreRange(ctx: Ctx, a: Attempt, spec: BacktestJobSpec, candles: Candles, u: UnitRow): Promise<Buffer> {
+  const n = u.v_end - u.v_start;
+  const batch = typeof ctx.batchVariants === 'number' ? ctx.batchVariants : Math.max(1, Math.ceil(n / 4));
+  const cols = {} as Record<MetricName, Float64Array>;
+  for (const m of METRIC_NAMES) cols[m] = new Float64Array(n);
+  const req = backtestRequestOf(spec, candles);
+  let done = 0;
+  for (let s = u.v_start; s < u.v_end; s += batch) {
+    if (done > 0) {
+      if (ctx.stopping) throw new UnitStopped('released', done);
+      const own = await ownership(ctx, ctx.db.pool, a, false);
+      if (own !== 'owned') throw new UnitStopped(own, done);
+    }
+    const b0 = performance.now();
+    const r = await ctx.engine.backtestRange(req, s, Math.min(u.v_end, s + batch));
+    for (const m of METRIC_NAMES) cols[m].set(r.metrics[m], s - u.v_start);
+    a.base.engine = r.engine;
+    done++;
+    a.batchesDone = done;
+    ctx.metrics.batchSeconds.observe((performance.now() - b0) / 1000);
+    if (ctx.faults?.batchDelayMs) await sleep(ctx.faults.batchDelayMs);
+  }
+  return packMetrics(cols, n);
 }
 
 /** An attempt that stopped before publishing: its lease was lost, its job cancelled, or the worker is stopping. */

@@ -46,7 +46,18 @@ import { type KernelPool, runPooled, type Faults } from './pool.js';
 import { ConfigError } from '../errors.js';
 import { abortReason } from '../compute/run.js';
 import { scoringMemoryCache } from '../backtest/kernel.js';
-import { checkBacktestRequest, runBacktest, type BacktestRequest, type BacktestResult } from '../backtest/run.js';
+import {
+  checkBacktestRequest,
+  replayBacktest,
+  runBacktest,
+  scoreBacktestRange,
+  type BacktestContext,
+  type BacktestRangeScores,
+  type BacktestReplayRequest,
+  type BacktestRequest,
+  type BacktestResult,
+  type ReplayResult,
+} from '../backtest/run.js';
 
 export type { ComputeProgress } from '../compute/run.js';
 export type { CacheTestOptions, WarmupReport } from './warmup.js';
@@ -72,6 +83,13 @@ export interface Engine {
   compute(req: ComputeRequest): Promise<IndicatorTensor>;
   /** Stage A of a backtest: every strategy variant scored, the shortlist; Stage B through the result's `replay`. */
   backtest(req: BacktestRequest): Promise<BacktestResult>;
+  /** Stage B without a Stage A: replays chosen kept variants (metrics bit-identical to Stage A's), with trades. */
+  backtestReplay(req: BacktestReplayRequest): Promise<ReplayResult[]>;
+  /**
+   * @internal Stage A of kept variants `start` … `end − 1` only (a backtest job's unit): their
+   * metrics, bit for bit what a whole run gives them.
+   */
+  backtestRange(req: BacktestRequest, start: number, end: number): Promise<BacktestRangeScores>;
   warmup(): Promise<WarmupReport>;
   close(): Promise<void>;
 }
@@ -241,31 +259,52 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
   /** The scoring memory of the last backtest, kept for the next one (dropped by close()). */
   const scoringMemory = scoringMemoryCache();
 
+  /** What the engine lends a backtest running under `signal`. */
+  function backtestContext(signal: AbortSignal): BacktestContext {
+    return {
+      compute: (r) => computeUntil(r, r.signal ?? signal),
+      module: async () => {
+        const w = warmed ?? (await warmupOnce());
+        return w.report.engine === 'reference' ? null : w.module!;
+      },
+      pool: () => {
+        const p = pool;
+        return p ? { threads: p.threads, score: (job) => p.runStageA(job, stageAFaults) } : null;
+      },
+      engine: () => warmed?.report.engine ?? String(config.engine.value),
+      maxVariantsPerCompute: baseLimits.maxVariantsPerCompute,
+      maxComputeBytesTotal: baseLimits.maxComputeBytesTotal,
+      memoryCache: scoringMemory,
+      exporters: backtestArrowExporters,
+    };
+  }
+
+  const userSignal = (req: unknown): AbortSignal | undefined => {
+    const s = (req as { signal?: unknown } | null)?.signal;
+    return s instanceof AbortSignal ? s : undefined;
+  };
+
   function backtest(req: BacktestRequest): Promise<BacktestResult> {
-    const user = (req as Partial<BacktestRequest> | null)?.signal;
     return tracked(
-      user instanceof AbortSignal ? user : undefined,
+      userSignal(req),
       () => checkBacktestRequest(req),
-      (signal) =>
-        runBacktest(
-          { ...req, signal },
-          {
-            compute: (r) => computeUntil(r, r.signal ?? signal),
-            module: async () => {
-              const w = warmed ?? (await warmupOnce());
-              return w.report.engine === 'reference' ? null : w.module!;
-            },
-            pool: () => {
-              const p = pool;
-              return p ? { threads: p.threads, score: (job) => p.runStageA(job, stageAFaults) } : null;
-            },
-            engine: () => warmed?.report.engine ?? String(config.engine.value),
-            maxVariantsPerCompute: baseLimits.maxVariantsPerCompute,
-            maxComputeBytesTotal: baseLimits.maxComputeBytesTotal,
-            memoryCache: scoringMemory,
-            exporters: backtestArrowExporters,
-          },
-        ),
+      (signal) => runBacktest({ ...req, signal }, backtestContext(signal)),
+    );
+  }
+
+  function backtestReplay(req: BacktestReplayRequest): Promise<ReplayResult[]> {
+    return tracked(
+      userSignal(req),
+      () => undefined,
+      (signal) => replayBacktest({ ...req, signal }, backtestContext(signal)),
+    );
+  }
+
+  function backtestRange(req: BacktestRequest, start: number, end: number): Promise<BacktestRangeScores> {
+    return tracked(
+      userSignal(req),
+      () => checkBacktestRequest(req),
+      (signal) => scoreBacktestRange({ ...req, signal }, backtestContext(signal), start, end),
     );
   }
 
@@ -382,6 +421,8 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       estimateGrids(grids, horizon, opts, limits),
     compute: (req: ComputeRequest) => compute(req),
     backtest: (req: BacktestRequest) => backtest(req),
+    backtestReplay: (req: BacktestReplayRequest) => backtestReplay(req),
+    backtestRange: (req: BacktestRequest, start: number, end: number) => backtestRange(req, start, end),
     warmup: async () => {
       if (closed) throw new GridtaError('engine_closed', 'the engine is closed', {});
       return (await warmupOnce()).report;

@@ -85,7 +85,13 @@ export interface CliResult {
 }
 
 export function cli(args: string[], env: NodeJS.ProcessEnv): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    env,
+    encoding: 'utf8',
+    cwd: ROOT,
+    timeout: 120_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -98,10 +104,15 @@ export function cliJson<T>(args: string[], env: NodeJS.ProcessEnv): T {
 /** `cliJson` without blocking the event loop (samplers and log readers keep running). */
 export function cliJsonAsync<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
   return new Promise((ok, fail) => {
-    execFile(process.execPath, [CLI, ...args, '--json'], { env, encoding: 'utf8', cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) => {
-      if (err) fail(new Error(`gridta ${args.join(' ')} failed (${err.code ?? err.signal}): ${stdout}${stderr}`));
-      else ok(JSON.parse(stdout) as T);
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args, '--json'],
+      { env, encoding: 'utf8', cwd: ROOT, timeout: 120_000, maxBuffer: 256 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) fail(new Error(`gridta ${args.join(' ')} failed (${err.code ?? err.signal}): ${stdout}${stderr}`));
+        else ok(JSON.parse(stdout) as T);
+      },
+    );
   });
 }
 
