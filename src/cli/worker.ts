@@ -75,6 +75,9 @@ export async function runWorker(argv: string[]): Promise<number> {
         ? {
             stallMs: Number(process.env.GRIDTA_TEST_UNIT_STALL_MS ?? 0) || 0,
             batchDelayMs: Number(process.env.GRIDTA_TEST_BATCH_DELAY_MS ?? 0) || 0,
+            stageBStallMs: Number(process.env.GRIDTA_TEST_STAGE_B_STALL_MS ?? 0) || 0,
+            fanOutDelayMs: Number(process.env.GRIDTA_TEST_FANOUT_DELAY_MS ?? 0) || 0,
+            ...(process.env.GRIDTA_TEST_PUBLISH_BARRIER ? { publishBarrier: process.env.GRIDTA_TEST_PUBLISH_BARRIER } : {}),
           }
         : undefined;
     const worker = startWorker({

@@ -160,7 +160,28 @@ const DDL = (s: string): string => `
     trades_json text NOT NULL,
     PRIMARY KEY (job_id, list, instrument, rank)
   );
+  CREATE TABLE IF NOT EXISTS ${s}.meta (version integer NOT NULL);
+  DELETE FROM ${s}.meta;
+  INSERT INTO ${s}.meta (version) VALUES (${SCHEMA_VERSION});
 `;
+
+/**
+ * The version of the tables above; bumped with every change to them. The DDL runs only when the
+ * database holds an older one: its ALTER TABLEs take ACCESS EXCLUSIVE locks even when there is
+ * nothing to add, so running them on every connection would make a `jobs status` wait for (and
+ * deadlock with) a worker's completing transaction.
+ */
+const SCHEMA_VERSION = 2;
+
+/** Whether the schema's tables are at SCHEMA_VERSION (looked up without taking a table lock that blocks writers). */
+async function schemaCurrent(client: pg.PoolClient, schema: string): Promise<boolean> {
+  const {
+    rows: [r],
+  } = await client.query<{ meta: string | null }>('SELECT to_regclass($1)::text meta', [`${schema}.meta`]);
+  if (!r?.meta) return false;
+  const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${schema}.meta`);
+  return rows.length === 1 && rows[0]!.version >= SCHEMA_VERSION;
+}
 
 /** Rejects a missing DSN with the setting's name and where to set it. */
 export function requireDsn(cfg: ResolvedConfig): string {
@@ -210,7 +231,7 @@ export async function openJobsDb(cfg: ResolvedConfig, opts: OpenOptions = {}): P
     try {
       await client.query(`SELECT pg_advisory_lock(${lockKey(schema)})`);
       try {
-        await client.query(DDL(schema));
+        if (!(await schemaCurrent(client, schema))) await client.query(DDL(schema));
         boss = new PgBoss({
           db: { executeSql: (text: string, values: unknown[]) => pool.query(text, values) },
           schema: bossSchema,

@@ -73,6 +73,15 @@ export interface WorkerFaults {
   readonly stallMs?: number;
   /** Sleep this long after each batch. */
   readonly batchDelayMs?: number;
+  /** Sleep this long before each Stage B replay. */
+  readonly stageBStallMs?: number;
+  /** Sleep this long inside a Stage A unit's completing transaction, after the fan-out check (before the commit). */
+  readonly fanOutDelayMs?: number;
+  /**
+   * A directory: before publishing one of its job's last two Stage A units, a worker leaves a file
+   * there and waits (up to 20 s) until two are there, so both completions meet in the database.
+   */
+  readonly publishBarrier?: string;
 }
 
 export interface WorkerOptions {
@@ -128,7 +137,13 @@ export const WORKER_OPTION_KEYS = keyList<WorkerOptions>({
   expirySweepMs: true,
   faults: true,
 });
-export const WORKER_FAULT_KEYS = keyList<WorkerFaults>({ stallMs: true, batchDelayMs: true });
+export const WORKER_FAULT_KEYS = keyList<WorkerFaults>({
+  stallMs: true,
+  batchDelayMs: true,
+  stageBStallMs: true,
+  fanOutDelayMs: true,
+  publishBarrier: true,
+});
 
 /** One running worker: its options and the state its slots and its sweeper share. */
 interface Ctx extends WorkerOptions {
@@ -481,6 +496,11 @@ async function runBacktestUnit(ctx: Ctx, a: Attempt, { u }: Claim, info: Extract
   let rows: StoredTopRow[] = [];
   if (u.stage === 'a') scores = await scoreRange(ctx, a, spec, candles, u);
   else {
+    if (ctx.faults?.stageBStallMs) {
+      await sleep(ctx.faults.stageBStallMs);
+      const own = await ownership(ctx, db.pool, a, false);
+      if (own !== 'owned') throw new UnitStopped(own, 0);
+    }
     const summary = await selectSummary(db.pool, db, a.jobId);
     if (!summary) throw new Error(`job ${a.jobId} has a Stage B unit but no Stage A summary`);
     rows = await replayRows(ctx.engine, spec, summary, u.instrument, candles);
@@ -488,6 +508,7 @@ async function runBacktestUnit(ctx: Ctx, a: Attempt, { u }: Claim, info: Extract
     a.base.engine = 'reference';
   }
   const computeMs = performance.now() - c0;
+  if (scores && ctx.faults?.publishBarrier) await publishBarrier(ctx, a, spec, u, ctx.faults.publishBarrier);
   const bytes = scores ? scores.length : rows.reduce((n, r) => n + r.trades_json.length + r.report_table_md.length, 0);
   const f0 = performance.now();
   const outcome = await transaction(db.pool, async (client) => {
@@ -506,7 +527,9 @@ async function runBacktestUnit(ctx: Ctx, a: Attempt, { u }: Claim, info: Extract
     });
     if (scores) {
       await storeScores(client, db, a.jobId, u, scores);
-      return { own, summary: await fanOutIfLast(client, db, a.jobId, job), done: false };
+      const summary = await fanOutIfLast(client, db, a.jobId, job);
+      if (ctx.faults?.fanOutDelayMs) await sleep(ctx.faults.fanOutDelayMs);
+      return { own, summary, done: false };
     }
     await storeTop(client, db, a.jobId, rows);
     return { own, summary: null, done: await finishIfLast(client, db, a.jobId, job) };
@@ -533,6 +556,20 @@ async function runBacktestUnit(ctx: Ctx, a: Attempt, { u }: Claim, info: Extract
     });
   }
   if (outcome.done) ctx.log('info', 'job_done', { job: a.jobId, stage: 'done', worker: workerId });
+}
+
+/** The test-only publish barrier (WorkerFaults.publishBarrier) for the last two Stage A units. */
+async function publishBarrier(ctx: Ctx, a: Attempt, spec: BacktestJobSpec, u: UnitRow, dir: string): Promise<void> {
+  const stageAUnits = Math.ceil(spec.variants / spec.unitVariants) * spec.instruments.length;
+  if (u.idx < stageAUnits - 2) return;
+  await fsp.writeFile(join(dir, `${ctx.workerId}-${u.idx}`), '');
+  const t0 = Date.now();
+  let met = false;
+  while (!met && Date.now() - t0 < 20_000) {
+    met = (await fsp.readdir(dir)).length >= 2;
+    if (!met) await sleep(10);
+  }
+  ctx.log('info', 'fault_barrier', { ...a.base, met });
 }
 
 /** Stage A of a unit's variants, in batches with the lease and the job checked between them: the metrics as bytes. */

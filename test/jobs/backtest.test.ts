@@ -5,13 +5,26 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCandlesFile } from '../../src/arrow/candles.js';
 import { aggregateRanking } from '../../src/backtest/aggregate.js';
 import { checkFilters, checkObjective } from '../../src/backtest/options.js';
 import { METRIC_NAMES } from '../../src/backtest/program.js';
 import { createEngine } from '../../src/runtime/engine.js';
-import { childEnv, cli, cliJson, jobsFixture, query, startWorker, ttrcTail, waitForState } from './helpers.js';
+import {
+  childEnv,
+  cli,
+  cliJson,
+  cliJsonAsync,
+  jobsFixture,
+  query,
+  sleep,
+  startWorker,
+  stopWorker,
+  ttrcTail,
+  waitForState,
+} from './helpers.js';
 
 const fx = jobsFixture('gridta-jobs-backtest-');
 let dataDir: string;
@@ -63,13 +76,13 @@ interface TopJson {
 const num = (x: number | string): number => (typeof x === 'number' ? x : Number(x));
 
 /** The in-process run: engine.backtest on each instrument, one aggregate ranking, replays on each instrument. */
-async function inProcess(aggregate: 'mean' | 'median' | 'min') {
+async function inProcess(aggregate: 'mean' | 'median' | 'min', strategy: object = STRATEGY) {
   const engine = createEngine({ threads: 1, env: 'test' });
   try {
     const candles = await Promise.all(INSTRUMENTS.map(([id]) => loadCandlesFile(join(dataDir, `${id}.csv`), { instrumentId: id })));
     const results = [];
     for (const c of candles)
-      results.push(await engine.backtest({ candles: c, strategy: STRATEGY as never, execution: EXECUTION, top: TOP }));
+      results.push(await engine.backtest({ candles: c, strategy: strategy as never, execution: EXECUTION, top: TOP }));
     const V = results[0]!.variants;
     const ranking = aggregateRanking(
       results.map((r) => r.metrics),
@@ -83,6 +96,32 @@ async function inProcess(aggregate: 'mean' | 'median' | 'min') {
     return { V, ranking, results, replays };
   } finally {
     await engine.close();
+  }
+}
+
+type InProcess = Awaited<ReturnType<typeof inProcess>>;
+
+/** The job's aggregate top rows equal the in-process run's: ranks, variants, keys, every metric bit for bit, trades. */
+function expectTop(jobId: string, env: NodeJS.ProcessEnv, mine: InProcess): void {
+  const top = cliJson<TopJson>(['jobs', 'top', jobId, '--limit', String(TOP)], env);
+  expect(top.rows).toHaveLength(TOP * 4);
+  for (const [i, [id]] of INSTRUMENTS.entries()) {
+    const rows = top.rows.filter((r) => r.instrumentId === id);
+    expect(rows.map((r) => r.rank)).toEqual([1, 2, 3, 4, 5]);
+    rows.forEach((row, k) => {
+      const v = mine.ranking.shortlist[k]!;
+      const replay = mine.replays[i]![k]!;
+      expect(row.variant).toBe(v);
+      expect(row.variant_key).toBe(mine.results[i]!.variantKey(v));
+      expect(Object.is(num(row.objective), mine.ranking.objective[v]!)).toBe(true);
+      for (const m of METRIC_NAMES) {
+        expect(Object.is(num(row.metrics[m]!), mine.results[i]!.metrics[m][v]!), `${id} rank ${row.rank} ${m}`).toBe(true);
+        expect(Object.is(num(row.metrics[m]!), replay.metrics[m]), `${id} rank ${row.rank} ${m} (replay)`).toBe(true);
+      }
+      expect(row.trades_json).toBe(replay.trades_json);
+      expect(JSON.parse(row.trades_json!).length).toBe(mine.results[i]!.metrics.trades[v]);
+      expect(row.report_table_md).toContain(row.variant_key.slice(0, 12));
+    });
   }
 }
 
@@ -118,26 +157,7 @@ describe('a backtest job over 4 instruments, two workers', () => {
     expect(succeeded.every((n) => n > 0)).toBe(true);
     expect(workers.flatMap((w) => w.logs.filter((l) => l.event === 'stage_a_done'))).toHaveLength(1);
 
-    const top = cliJson<TopJson>(['jobs', 'top', sub.jobId, '--limit', String(TOP)], env);
-    expect(top.rows).toHaveLength(TOP * 4);
-    for (const [i, [id]] of INSTRUMENTS.entries()) {
-      const rows = top.rows.filter((r) => r.instrumentId === id);
-      expect(rows.map((r) => r.rank)).toEqual([1, 2, 3, 4, 5]);
-      rows.forEach((row, k) => {
-        const v = mine.ranking.shortlist[k]!;
-        const replay = mine.replays[i]![k]!;
-        expect(row.variant).toBe(v);
-        expect(row.variant_key).toBe(mine.results[i]!.variantKey(v));
-        expect(Object.is(num(row.objective), mine.ranking.objective[v]!)).toBe(true);
-        for (const m of METRIC_NAMES) {
-          expect(Object.is(num(row.metrics[m]!), mine.results[i]!.metrics[m][v]!), `${id} rank ${row.rank} ${m}`).toBe(true);
-          expect(Object.is(num(row.metrics[m]!), replay.metrics[m]), `${id} rank ${row.rank} ${m} (replay)`).toBe(true);
-        }
-        expect(row.trades_json).toBe(replay.trades_json);
-        expect(JSON.parse(row.trades_json!).length).toBe(mine.results[i]!.metrics.trades[v]);
-        expect(row.report_table_md).toContain(row.variant_key.slice(0, 12));
-      });
-    }
+    expectTop(sub.jobId, env, mine);
     // each instrument's own top list: its own shortlist
     for (const [i, [id]] of INSTRUMENTS.entries()) {
       const own = cliJson<TopJson>(['jobs', 'top', sub.jobId, '--instrument', id], env);
@@ -152,5 +172,184 @@ describe('a backtest job over 4 instruments, two workers', () => {
     // stored once per (list, instrument, rank)
     const [count] = await query<{ n: number }>(fx.pgc.dsn, 'SELECT count(*)::int n FROM gridta.bt_top WHERE job_id = $1', [sub.jobId]);
     expect(count!.n).toBe(TOP * 4 * 2);
+    await Promise.all(workers.map((w) => stopWorker(w)));
   }, 300_000);
+});
+
+// a smaller grid for the failure tests: fast 5..14 × slow 40..85 step 5 = 100 variants, 4 units per instrument
+const SMALL_GRID = ['--grid', 'fast=5..14', '--grid', 'slow=40..85:5'];
+const SMALL = {
+  ...STRATEGY,
+  params: {
+    ...STRATEGY.params,
+    fast: { mode: 'range', start: 5, stopIncl: 14, step: 1 },
+    slow: { mode: 'range', start: 40, stopIncl: 85, step: 5 },
+  },
+};
+
+function submitSmall(env: NodeJS.ProcessEnv, extra: string[] = []): { jobId: string; units: number } {
+  return cliJson<{ jobId: string; units: number }>(
+    [
+      'jobs',
+      'submit-backtest',
+      'ma_cross',
+      '--data',
+      dataDir,
+      ...SMALL_GRID,
+      '--fee-bps',
+      '5',
+      '--top',
+      String(TOP),
+      '--unit-variants',
+      '25',
+      ...extra,
+    ],
+    env,
+  );
+}
+
+async function stageBUnits(jobId: string): Promise<number> {
+  const [r] = await query<{ n: number }>(fx.pgc.dsn, "SELECT count(*)::int n FROM gridta.unit WHERE job_id = $1 AND stage = 'b'", [jobId]);
+  return r!.n;
+}
+
+describe('the last two Stage A units complete at the same moment', () => {
+  it('fans Stage B out exactly once', async () => {
+    const barrier = join(fx.dir, 'barrier');
+    mkdirSync(barrier);
+    // both meet before publishing, and each completing transaction waits 500 ms after looking at the
+    // other units, before it commits: without the job's row lock both would look while the other's
+    // completion is uncommitted, see its unit open, and neither would fan out
+    const env = childEnv(fx.pgc.dsn, { GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_PUBLISH_BARRIER: barrier, GRIDTA_TEST_FANOUT_DELAY_MS: '500' });
+    const sub = submitSmall(childEnv(fx.pgc.dsn));
+    expect(sub.units).toBe(16);
+    const workers = [startWorker('race-a', env), startWorker('race-b', env)];
+    fx.workers.push(...workers);
+    const st = await waitForState(fx.pgc.dsn, sub.jobId, ['completed', 'failed', 'cancelled'], 60_000);
+    expect(st.state).toBe('completed');
+    // both held one of the two last units and met at the barrier before publishing
+    const met = workers.map((w) => w.logs.filter((l) => l.event === 'fault_barrier' && l.job === sub.jobId));
+    expect(met.map((m) => m.length)).toEqual([1, 1]);
+    expect(met.flat().every((l) => l.met === true)).toBe(true);
+    expect(new Set(met.flat().map((l) => l.unit))).toEqual(new Set([14, 15]));
+    expect(workers.flatMap((w) => w.logs.filter((l) => l.event === 'stage_a_done' && l.job === sub.jobId))).toHaveLength(1);
+    expect(await stageBUnits(sub.jobId)).toBe(4);
+    expectTop(sub.jobId, childEnv(fx.pgc.dsn), await inProcess('mean', SMALL));
+    await Promise.all(workers.map((w) => stopWorker(w)));
+  }, 180_000);
+});
+
+describe('workers killed mid-Stage-A and mid-Stage-B (2 s leases)', () => {
+  it('end with the same top rows', async () => {
+    const lease = { GRIDTA_JOBS_LEASE_SECONDS: '2' };
+    const sub = submitSmall(childEnv(fx.pgc.dsn, lease));
+    // the first victim stops after the first batch of its first Stage A unit; kill it there
+    const a = startWorker('victim-a', childEnv(fx.pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_BATCH_DELAY_MS: '60000' }));
+    fx.workers.push(a);
+    const claimA = await a.waitFor(
+      (l) => l.event === 'unit_claimed' && l.job === sub.jobId && l.stage === 'stage_a',
+      30_000,
+      'a Stage A claim',
+    );
+    await sleep(300);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    // the second victim runs Stage A (the lost unit again once its lease expired), then stalls in Stage B; kill it there
+    const b = startWorker('victim-b', childEnv(fx.pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_STAGE_B_STALL_MS: '60000' }));
+    fx.workers.push(b);
+    const claimB = await b.waitFor(
+      (l) => l.event === 'unit_claimed' && l.job === sub.jobId && l.stage === 'stage_b',
+      60_000,
+      'a Stage B claim',
+    );
+    const rerun = await b.waitFor((l) => l.event === 'unit_succeeded' && l.unit === claimA.unit, 1_000, 'the lost Stage A unit re-run');
+    expect(rerun.attempt).toBe(2);
+    b.child.kill('SIGKILL');
+    await b.exited;
+    const c = startWorker('survivor', childEnv(fx.pgc.dsn, lease));
+    fx.workers.push(c);
+    const st = await waitForState(fx.pgc.dsn, sub.jobId, ['completed', 'failed', 'cancelled'], 120_000);
+    expect(st.state).toBe('completed');
+    const again = await c.waitFor((l) => l.event === 'unit_succeeded' && l.unit === claimB.unit, 1_000, 'the lost Stage B unit re-run');
+    expect(again).toMatchObject({ stage: 'stage_b', attempt: 2 });
+    expect(await stageBUnits(sub.jobId)).toBe(4);
+    expectTop(sub.jobId, childEnv(fx.pgc.dsn), await inProcess('mean', SMALL));
+    await stopWorker(c);
+  }, 240_000);
+});
+
+describe('cancel', () => {
+  it('during Stage A: Stage B never starts; during Stage B: cancelled, no report; a later submit works', async () => {
+    const env = childEnv(fx.pgc.dsn);
+    // Stage A: a slow worker (a second per batch); cancel after its first unit
+    const slow = startWorker('slow', childEnv(fx.pgc.dsn, { GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_BATCH_DELAY_MS: '1000' }));
+    fx.workers.push(slow);
+    const one = submitSmall(env);
+    await slow.waitFor((l) => l.event === 'unit_succeeded' && l.job === one.jobId, 60_000, 'a first Stage A unit');
+    const cancelled = cliJson<{ state: string; cancelOutcome: string; stage: string }>(['jobs', 'cancel', one.jobId], env);
+    expect(cancelled).toMatchObject({ state: 'cancelled', cancelOutcome: 'cancelled', stage: 'stage_a' });
+    await slow.waitFor((l) => l.event === 'unit_cancelled' && l.job === one.jobId, 30_000, 'the running unit stopped');
+    await stopWorker(slow);
+
+    // Stage B: a worker that stalls 4 s before each replay; cancel while it stalls
+    const stall = startWorker('stall', childEnv(fx.pgc.dsn, { GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_STAGE_B_STALL_MS: '4000' }));
+    fx.workers.push(stall);
+    const two = submitSmall(env);
+    await stall.waitFor((l) => l.event === 'unit_claimed' && l.job === two.jobId && l.stage === 'stage_b', 60_000, 'a Stage B claim');
+    expect(cliJson<{ state: string; stage: string }>(['jobs', 'cancel', two.jobId], env)).toMatchObject({
+      state: 'cancelled',
+      stage: 'stage_b',
+    });
+    await stall.waitFor(
+      (l) => l.event === 'unit_cancelled' && l.job === two.jobId && l.stage === 'stage_b',
+      30_000,
+      'the Stage B unit stopped',
+    );
+    await stopWorker(stall);
+
+    expect(await stageBUnits(one.jobId)).toBe(0);
+    const stOne = cliJson<{ state: string; stage: string; stages: unknown }>(['jobs', 'status', one.jobId], env);
+    expect(stOne.state).toBe('cancelled');
+    expect(stOne.stage).toBe('stage_a');
+    for (const id of [one.jobId, two.jobId]) {
+      const top = cliJson<TopJson>(['jobs', 'top', id], env);
+      expect(top).toMatchObject({ state: 'cancelled', rows: [] });
+      const text = cli(['jobs', 'top', id], env);
+      expect(text.stdout).toContain('no report: the job has not succeeded (state cancelled)');
+      expect(text.stdout).not.toContain('| rank |');
+    }
+    const [stored] = await query<{ n: number }>(fx.pgc.dsn, 'SELECT count(*)::int n FROM gridta.bt_top WHERE job_id = ANY($1::uuid[])', [
+      [one.jobId, two.jobId],
+    ]);
+    expect(stored!.n).toBeLessThan(TOP * 2 * 4);
+
+    // a later submit runs to the end
+    const w = startWorker('after', env);
+    fx.workers.push(w);
+    const three = submitSmall(env);
+    expect((await waitForState(fx.pgc.dsn, three.jobId, ['completed', 'failed', 'cancelled'], 120_000)).state).toBe('completed');
+    expect(cliJson<TopJson>(['jobs', 'top', three.jobId], env).rows).toHaveLength(TOP * 4);
+    await stopWorker(w);
+  }, 300_000);
+});
+
+describe('the schema', () => {
+  it('is set up once: a command connecting while a worker holds a transaction on the tables does not wait for it', async () => {
+    expect(cli(['jobs', 'ls'], childEnv(fx.pgc.dsn)).status).toBe(0); // the schema exists
+    const c = new pg.Client(fx.pgc.dsn);
+    await c.connect();
+    try {
+      // a worker's completing transaction holds row locks on both tables until it commits
+      await c.query('BEGIN');
+      await c.query('SELECT id FROM gridta.job FOR UPDATE');
+      await c.query('UPDATE gridta.unit SET releases = releases WHERE job_id IS NOT NULL');
+      const t0 = Date.now();
+      const listed = await cliJsonAsync<unknown[]>(['jobs', 'ls'], childEnv(fx.pgc.dsn));
+      expect(Array.isArray(listed)).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+    } finally {
+      await c.query('ROLLBACK').catch(() => undefined);
+      await c.end();
+    }
+  }, 30_000);
 });
