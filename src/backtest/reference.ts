@@ -119,14 +119,16 @@ function signalAt(
 
 /** The four signal bits of variant v at a row. */
 export function signalBits(program: StrategyProgram, series: readonly Float32Array[], v: number, row: number): number {
-  const stack: number[] = [];
   let bits = 0;
-  SIGNAL_NAMES.forEach((name, k) => {
-    const code = program.signals[name];
-    if (code !== null && signalAt(code, program.atoms, series, v, row, stack)) bits |= 1 << k;
-  });
+  for (let k = 0; k < SIGNAL_NAMES.length; k++) {
+    const code = program.signals[SIGNAL_NAMES[k]!];
+    if (code !== null && signalAt(code, program.atoms, series, v, row, STACK)) bits |= 1 << k;
+  }
   return bits;
 }
+
+/** The evaluation stack of signalAt, reused (it runs for every variant and row of a replay). */
+const STACK: number[] = [];
 
 /** The target position after a bar's decision, from the current one and the signal bits. */
 export function decide(p: number, bits: number, side: Execution['side']): number {

@@ -106,7 +106,7 @@ export function formatStatus(st: JobStatus): string {
     );
   for (const f of st.failures)
     lines.push(
-      `  failure    unit ${f.unit} (${f.instrumentId} variants ${f.variants[0]}..${f.variants[1] - 1}, ${f.attempts} attempts, ${f.state}): ${f.error}`,
+      `  failure    unit ${f.unit} (${f.instrumentId} ${f.stage === 'stage_b' ? 'Stage B' : `variants ${f.variants[0]}..${f.variants[1] - 1}`}, ${f.attempts} attempts, ${f.state}): ${f.error}`,
     );
   return `${lines.join('\n')}\n`;
 }

@@ -285,6 +285,8 @@ export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelle
 
 export interface UnitFailure {
   readonly unit: number;
+  /** `grid`, or a backtest's `stage_a` / `stage_b` (a Stage B unit replays the shortlist: its variants are [0, 0]). */
+  readonly stage: 'grid' | 'stage_a' | 'stage_b';
   readonly instrumentId: string;
   readonly variants: readonly [number, number];
   readonly attempts: number;
@@ -404,9 +406,10 @@ export async function jobStatus(db: JobsDb, jobId: string): Promise<JobStatus> {
     attempts: number;
     st: string;
     last_error: string;
+    stage: 'a' | 'b';
   }>(
     `
-    SELECT u.idx, u.instrument, u.v_start, u.v_end, u.attempts, ${STATE} st, u.last_error ${LIVE(db)}
+    SELECT u.idx, u.instrument, u.v_start, u.v_end, u.attempts, ${STATE} st, u.last_error, u.stage ${LIVE(db)}
     WHERE u.job_id = $1 AND u.last_error IS NOT NULL ORDER BY u.idx LIMIT 20`,
     [jobId],
   );
@@ -474,6 +477,7 @@ export async function jobStatus(db: JobsDb, jobId: string): Promise<JobStatus> {
     attempts: n(agg!.attempts),
     failures: fails.map((f) => ({
       unit: f.idx,
+      stage: job.kind === 'grid' ? ('grid' as const) : f.stage === 'b' ? ('stage_b' as const) : ('stage_a' as const),
       instrumentId: spec.instruments[f.instrument]!.instrumentId,
       variants: [f.v_start, f.v_end] as const,
       attempts: f.attempts,

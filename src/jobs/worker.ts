@@ -572,10 +572,17 @@ async function publishBarrier(ctx: Ctx, a: Attempt, spec: BacktestJobSpec, u: Un
   ctx.log('info', 'fault_barrier', { ...a.base, met });
 }
 
+/** The smallest batch of a backtest unit with `batchVariants: auto`, in variant-bars. */
+const AUTO_BATCH_VARIANT_BARS = 5e7;
+
 /** Stage A of a unit's variants, in batches with the lease and the job checked between them: the metrics as bytes. */
 async function scoreRange(ctx: Ctx, a: Attempt, spec: BacktestJobSpec, candles: Candles, u: UnitRow): Promise<Buffer> {
   const n = u.v_end - u.v_start;
-  const batch = typeof ctx.batchVariants === 'number' ? ctx.batchVariants : Math.max(1, Math.ceil(n / 4));
+  // auto: a quarter of the unit, but at least about 5·10^7 variant-bars (each batch computes its own series)
+  const batch =
+    typeof ctx.batchVariants === 'number'
+      ? ctx.batchVariants
+      : Math.min(n, Math.max(Math.ceil(n / 4), Math.floor(AUTO_BATCH_VARIANT_BARS / Math.max(1, candles.t))));
   const cols = {} as Record<MetricName, Float64Array>;
   for (const m of METRIC_NAMES) cols[m] = new Float64Array(n);
   const req = backtestRequestOf(spec, candles);
