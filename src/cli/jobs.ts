@@ -7,7 +7,8 @@ import { promises as fsp } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { ensureWritableDir, fsStepTimedOut, type FsFaults } from '../jobs/dirs.js';
 import { fileSafe } from '../jobs/units.js';
-import { cancelJob, collectJob, jobStatus, listJobs, openJobsDb, submitJob, type JobStatus, type JobsDb } from '../jobs/index.js';
+import { cancelJob, collectJob, jobStatus, openJobsDb, submitJob, type JobStatus, type JobsDb } from '../jobs/index.js';
+import { listJobsPage, pageOptionsOf } from '../jobs/paging.js';
 import { checkTsUnit } from '../candles/place.js';
 import { materializeGrid } from '../grid/axes.js';
 import { registry } from '../registry/index.js';
@@ -24,7 +25,8 @@ export const JOBS_USAGE = `usage: gridta jobs <command> [options]
          [--unit-variants N|auto] [--lease-seconds N] [--retry-limit N]
              validate everything, enqueue one unit per (instrument, variant range), print the job id
   status <job>                 state, processed/total units, attempts, failures, rate, ETA
-  ls [--limit N]               every job, newest first
+  ls [--limit N] [--cursor C]  jobs newest first, N a page (default 25, at most 1000); the last line
+                               gives the cursor of the next page
   cancel <job>                 queued units at once, running ones at their next batch boundary;
                                a finished job stays finished (a no-op that says so, exit 0)
   collect <job> --out FILE.arrow|DIR [--instrument ID] [--variant-key]
@@ -135,6 +137,7 @@ const DATA_FLAGS = {
   limit: { type: 'string' },
   ...BACKTEST_REQUEST_FLAGS,
   aggregate: { type: 'string' },
+  cursor: { type: 'string' },
 } as const;
 
 const JOBS_COMMANDS = ['submit', 'submit-backtest', 'status', 'ls', 'cancel', 'collect', 'top', 'help'];
@@ -245,14 +248,15 @@ export async function runJobs(argv: string[]): Promise<number> {
         return 0;
       }
       case 'ls': {
-        const limit = values.limit === undefined ? 50 : Number(intFlag('limit', values.limit as string));
-        const all = await withDb(engine, (db) => listJobs(db, limit));
-        if (json) process.stdout.write(`${JSON.stringify(all)}\n`);
+        const opts = pageOptionsOf(values.limit as string | undefined, values.cursor as string | undefined);
+        const page = await withDb(engine, (db) => listJobsPage(db, opts));
+        if (json) process.stdout.write(`${JSON.stringify(page)}\n`);
         else {
-          const rows = all.map(
+          const rows = page.jobs.map(
             (s) =>
               `${s.jobId}  ${s.state.padEnd(9)}  ${`${s.processed}/${s.total}`.padStart(11)}  ${s.createdAt}  ${s.indicatorId} (${s.instruments} x ${s.variants})`,
           );
+          if (page.next_cursor !== null) rows.push(`next cursor: ${page.next_cursor}`);
           process.stdout.write(rows.length ? `${rows.join('\n')}\n` : 'no jobs\n');
         }
         return 0;
