@@ -9,6 +9,7 @@ import { ensureWritableDir, fsStepTimedOut, type FsFaults } from '../jobs/dirs.j
 import { fileSafe } from '../jobs/units.js';
 import { cancelJob, collectJob, jobStatus, openJobsDb, submitJob, type JobStatus, type JobsDb } from '../jobs/index.js';
 import { listJobsPage, pageOptionsOf } from '../jobs/paging.js';
+import { serveCommand } from './jobs-serve.js';
 import { checkTsUnit } from '../candles/place.js';
 import { materializeGrid } from '../grid/axes.js';
 import { registry } from '../registry/index.js';
@@ -31,7 +32,9 @@ export const JOBS_USAGE = `usage: gridta jobs <command> [options]
                                a finished job stays finished (a no-op that says so, exit 0)
   collect <job> --out FILE.arrow|DIR [--instrument ID] [--variant-key]
              merge the unit files into one Arrow file per instrument (every unit must be present)
-${JOBS_BACKTEST_USAGE}
+${JOBS_BACKTEST_USAGE}  serve [--port 8080] [--host 127.0.0.1] [--no-auth]
+             the HTTP API (token: GRIDTA_API_TOKEN; --no-auth on a loopback host only)
+
 every command: --dsn postgres://... (else GRIDTA_PG_DSN or jobs.dsn) --json, and the config flags
 `;
 
@@ -138,9 +141,12 @@ const DATA_FLAGS = {
   ...BACKTEST_REQUEST_FLAGS,
   aggregate: { type: 'string' },
   cursor: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'no-auth': { type: 'boolean' },
 } as const;
 
-const JOBS_COMMANDS = ['submit', 'submit-backtest', 'status', 'ls', 'cancel', 'collect', 'top', 'help'];
+const JOBS_COMMANDS = ['submit', 'submit-backtest', 'status', 'ls', 'cancel', 'collect', 'top', 'serve', 'help'];
 
 type JobsValues = Parsed<typeof JOBS_FLAGS & typeof DATA_FLAGS>['values'];
 
@@ -277,6 +283,9 @@ export async function runJobs(argv: string[]): Promise<number> {
         return await submitBacktestCommand(engine, values, positionals, json, withDb);
       case 'top':
         return await topCommand(engine, values, needJob(), json, withDb);
+      case 'serve':
+        checkPositionals('jobs serve', positionals, 0);
+        return await serveCommand(engine, values);
       default:
         throw new UsageError(`unknown jobs command ${JSON.stringify(sub)}\n${JOBS_USAGE}`);
     }

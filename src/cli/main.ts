@@ -26,7 +26,7 @@ commands:
   diagnose   every setting with its source, CPUs, module cache, SIMD, warmup timings, versions
              [--json] [--export FILE] [--no-warmup]
   cache      gridta cache path | ls | verify [--fix] | clear   [--dir DIR] [--json]
-  jobs       gridta jobs submit | status | ls | cancel | collect  (scale-out on PostgreSQL; gridta jobs --help)
+  jobs       gridta jobs submit | status | ls | cancel | collect | serve  (scale-out on PostgreSQL; gridta jobs --help)
   worker     gridta worker [--concurrency N] [--metrics-port P] [--metrics-host ADDR] [--dsn URL]  (claims and computes job units)
 
 axis specs: 5..200 (range, hard step), 5..200:5 (range with step), 10,20,30 (list), close,hlc3 (sources)

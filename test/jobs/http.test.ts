@@ -2,8 +2,10 @@
  * The jobs HTTP API on a real PostgreSQL, over real HTTP (fetch against a server on port 0): bearer
  * auth on every route but /health, input checked before any query (ids, limits, cursors, query
  * parameters, 1 KiB bodies), errors as JSON with the CLI's codes, cancel on a real job, a token
- * never echoed.
+ * never echoed; then `gridta jobs serve` as a child process, which refuses a non-loopback host
+ * without a token and serves with --no-auth on 127.0.0.1.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest, Agent } from 'node:http';
 import { join } from 'node:path';
@@ -14,7 +16,7 @@ import { checkApiAuth, isLoopbackHost, startApiServer, type ApiServer } from '..
 import { jobStatus, openJobsDb, submitJob, type JobsDb } from '../../src/jobs/index.js';
 import { listJobsPage } from '../../src/jobs/paging.js';
 import { createEngine, type Engine } from '../../src/runtime/engine.js';
-import { TTRC, jobsFixture, query } from './helpers.js';
+import { CLI, ROOT, TTRC, childEnv, cli, jobsFixture, query } from './helpers.js';
 
 const fx = jobsFixture('gridta-jobs-http-');
 const TOKEN = `tok-${randomBytes(24).toString('hex')}`;
@@ -459,4 +461,88 @@ describe('starting and stopping', () => {
       agent.destroy();
     }
   });
+});
+
+describe('gridta jobs serve', () => {
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  });
+
+  /** Starts `gridta jobs serve ...` and resolves with its URL once it says it is listening. */
+  function serve(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+    const child = spawn(process.execPath, [CLI, 'jobs', 'serve', ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let err = '';
+    return new Promise((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error(`jobs serve did not start: ${err}`)), 30_000);
+      child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+        err += c;
+        const m = /^gridta jobs serve: listening on (http:\/\/\S+) \(auth: (bearer token|off)\)$/m.exec(err);
+        if (m) {
+          clearTimeout(timer);
+          ok({ child, url: m[1]!, stderr: () => err });
+        }
+      });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        fail(new Error(`jobs serve exited ${code}: ${err}`));
+      });
+    });
+  }
+  const exited = (child: ChildProcess): Promise<number | null> =>
+    child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.on('exit', (code) => r(code)));
+
+  it('refuses a non-loopback host without a token, before connecting', () => {
+    const r = cli(['jobs', 'serve', '--host', '0.0.0.0', '--port', '0'], childEnv(fx.pgc.dsn));
+    expect(r.status).toBe(3);
+    expect(r.stderr).toBe(
+      'gridta: config_invalid: refusing to serve the jobs API on 0.0.0.0 without a bearer token: set GRIDTA_API_TOKEN (or pass --no-auth, allowed on a loopback host only)\n',
+    );
+    const n = cli(['jobs', 'serve', '--host', '0.0.0.0', '--no-auth', '--json'], childEnv('postgres://gridta@127.0.0.1:1/none'));
+    expect(n.status).toBe(3);
+    expect(JSON.parse(n.stdout).error).toMatchObject({ code: 'config_invalid', details: { key: 'host', value: '0.0.0.0' } });
+    expect(JSON.parse(n.stdout).error.message).toContain('--no-auth is allowed on a loopback host only');
+  }, 30_000);
+
+  it('refuses a bad --port and extra arguments as usage errors', () => {
+    const p = cli(['jobs', 'serve', '--port', '70000', '--no-auth'], childEnv(fx.pgc.dsn));
+    expect(p.status).toBe(2);
+    expect(p.stderr).toBe('gridta: usage: --port must be an integer from 0 to 65535 (got "70000")\n');
+    const x = cli(['jobs', 'serve', 'extra', '--no-auth'], childEnv(fx.pgc.dsn));
+    expect(x.status).toBe(2);
+    expect(x.stderr).toContain('jobs serve takes no arguments');
+  }, 30_000);
+
+  it('serves with --no-auth on 127.0.0.1 and stops on SIGTERM with exit 0', async () => {
+    const s = await serve(['--no-auth', '--host', '127.0.0.1', '--port', '0'], childEnv(fx.pgc.dsn));
+    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(s.stderr()).toContain('(auth: off)');
+    const a = await call('/jobs?limit=1', { base: s.url, token: false });
+    expect(a.status, a.text).toBe(200);
+    expect(a.json.jobs).toHaveLength(1);
+    s.child.kill('SIGTERM');
+    expect(await exited(s.child)).toBe(0);
+    const access = s
+      .stderr()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    expect(access).toContainEqual(
+      expect.objectContaining({ level: 'info', event: 'api_request', method: 'GET', path: '/jobs', status: 200 }),
+    );
+    expect(access).toContainEqual(expect.objectContaining({ event: 'api_stopping', signal: 'SIGTERM' }));
+  }, 60_000);
+
+  it('serves with GRIDTA_API_TOKEN, never writing it out, and stops on SIGINT with exit 0', async () => {
+    const s = await serve(['--port', '0'], childEnv(fx.pgc.dsn, { GRIDTA_API_TOKEN: TOKEN }));
+    expect(s.stderr()).toContain('(auth: bearer token)');
+    expectError(await call('/jobs', { base: s.url, token: false }), 401, 'http_unauthorized');
+    expectError(await call('/jobs', { base: s.url, token: `${TOKEN}x` }), 401, 'http_unauthorized');
+    expect((await call(`/jobs/${jobs[0]}`, { base: s.url })).status).toBe(200);
+    s.child.kill('SIGINT');
+    expect(await exited(s.child)).toBe(0);
+    expect(s.stderr()).not.toContain(TOKEN);
+    for (const x of seen) expect(x.includes(TOKEN), x).toBe(false);
+  }, 60_000);
 });
