@@ -33,3 +33,7 @@ export { planUnits, cartesianBlocks, explicitGrid, unitFileName, autoUnitVariant
 export type { UnitRange, CartesianBlock } from './units.js';
 export { computeUnitValues } from './compute.js';
 export type { UnitComputeInput, UnitComputeResult } from './compute.js';
+export { listJobsPage } from './paging.js';
+export type { JobsPage, PageOptions } from './paging.js';
+export { startApiServer } from './http.js';
+export type { ApiServer, ApiServerOptions } from './http.js';
