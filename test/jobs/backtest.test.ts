@@ -11,6 +11,8 @@ import { loadCandlesFile } from '../../src/arrow/candles.js';
 import { aggregateRanking } from '../../src/backtest/aggregate.js';
 import { checkFilters, checkObjective } from '../../src/backtest/options.js';
 import { METRIC_NAMES } from '../../src/backtest/program.js';
+import { startApiServer } from '../../src/jobs/http.js';
+import { openJobsDb } from '../../src/jobs/index.js';
 import { createEngine } from '../../src/runtime/engine.js';
 import {
   childEnv,
@@ -169,6 +171,28 @@ describe('a backtest job over 4 instruments, two workers', () => {
     expect(text.status).toBe(0);
     for (const [id] of INSTRUMENTS) expect(text.stdout).toContain(`## ${id}`);
     expect(text.stdout).toContain(mine.results[0]!.variantKey(mine.ranking.shortlist[0]!).slice(0, 12));
+    // the HTTP API serves the same rows (non-finite numbers as strings, as jobs top --json writes them)
+    const engine = createEngine({ threads: 1, env: 'test', jobsDsn: fx.pgc.dsn });
+    const db = await openJobsDb(engine.config);
+    const token = 't0ken-for-the-test';
+    const api = await startApiServer({ db, host: '127.0.0.1', port: 0, token });
+    try {
+      const auth = { headers: { authorization: `Bearer ${token}` } };
+      const viaHttp = await (await fetch(`${api.url}/jobs/${sub.jobId}/top?limit=${TOP}`, auth)).json();
+      expect(viaHttp).toEqual(cliJson<TopJson>(['jobs', 'top', sub.jobId, '--limit', String(TOP)], env));
+      const own = await fetch(`${api.url}/jobs/${sub.jobId}/top?limit=3&instrument=b_ttrc`, auth);
+      expect(own.status).toBe(200);
+      expect(((await own.json()) as TopJson).rows.map((r) => r.variant)).toEqual(
+        mine.results[1]!.shortlist.slice(0, 3).map((s) => s.variant),
+      );
+      const status = (await (await fetch(`${api.url}/jobs/${sub.jobId}`, auth)).json()) as { stage: string; kind: string };
+      expect(status).toMatchObject({ kind: 'backtest', stage: 'done' });
+      expect((await fetch(`${api.url}/jobs/${sub.jobId}/top`)).status).toBe(401);
+    } finally {
+      await api.close();
+      await db.close();
+      await engine.close();
+    }
     // stored once per (list, instrument, rank)
     const [count] = await query<{ n: number }>(fx.pgc.dsn, 'SELECT count(*)::int n FROM gridta.bt_top WHERE job_id = $1', [sub.jobId]);
     expect(count!.n).toBe(TOP * 4 * 2);

@@ -283,6 +283,7 @@ describe('a unit that keeps failing', () => {
     expect(st.failures).toEqual([
       {
         unit: 0,
+        stage: 'grid',
         instrumentId: 'moving',
         variants: [0, 8],
         attempts: 2,
