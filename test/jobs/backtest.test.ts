@@ -399,12 +399,16 @@ describe('submit-backtest validates everything before anything is enqueued', () 
       [['jobs', 'submit-backtest', 'ma_cross', '--data', closeOnly], /open/],
       [['jobs', 'submit-backtest', 'ma_cross', '--data', join(fx.dir, 'nowhere')], /nowhere/],
     ];
-    for (const [args, message] of cases) {
-      const r = cli(args, env);
+    for (const [k, [args, message]] of cases.entries()) {
+      // every other case with --json: the error as JSON, with its code
+      const json = k % 2 === 1;
+      const r = cli(json ? [...args, '--json'] : args, env);
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).not.toBe(0);
-      expect(r.stderr, args.join(' ')).toMatch(message);
-      const j = cli([...args, '--json'], env);
-      expect(JSON.parse(j.stdout || j.stderr).error.code, args.join(' ')).toMatch(/^[a-z_]+$/);
+      if (json) {
+        const e = JSON.parse(r.stdout || r.stderr).error;
+        expect(e.code, args.join(' ')).toMatch(/^[a-z_]+$/);
+        expect(JSON.stringify(e), args.join(' ')).toMatch(message);
+      } else expect(r.stderr, args.join(' ')).toMatch(message);
     }
     expect(await jobs()).toBe(before);
   }, 120_000);
