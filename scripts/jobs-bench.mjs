@@ -76,46 +76,48 @@ function worker(id) {
   return { id, child, logs, started, exited };
 }
 
+/** Starts `n` workers named `prefix-<i>`, then submits `gridta jobs <args> --json`; the workers and the submit's answer. */
+async function startAndSubmit(n, prefix, args) {
+  const ws = Array.from({ length: n }, (_, i) => worker(`${prefix}-${i}`));
+  await Promise.all(ws.map((w) => w.started));
+  const sub = JSON.parse(execFileSync(process.execPath, [CLI, 'jobs', ...args, '--json'], { env, encoding: 'utf8' }));
+  return { ws, sub };
+}
+
+/** Waits (30 minutes at most) until `done()`, failing when a worker exits; then stops the workers. */
+async function waitThenStop(ws, done) {
+  const t0 = Date.now();
+  while (!done()) {
+    if (Date.now() - t0 > 30 * 60_000) throw new Error('timed out');
+    if (ws.some((w) => w.child.exitCode !== null)) throw new Error('a worker exited');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const w of ws) w.child.kill('SIGTERM');
+  await Promise.all(ws.map((w) => w.exited));
+}
+
 async function run(n) {
   const out = mkdtempSync(join(tmpdir(), `gridta-jobs-bench-${n}-`));
   try {
-    const ws = Array.from({ length: n }, (_, i) => worker(`bench-${n}w-${i}`));
-    await Promise.all(ws.map((w) => w.started));
-    const sub = JSON.parse(
-      execFileSync(
-        process.execPath,
-        [
-          CLI,
-          'jobs',
-          'submit',
-          'structure.percent_rank',
-          '--data',
-          join(root, 'bench', 'ttrc.csv'),
-          '--timeline',
-          'sessions',
-          '--grid',
-          `source=${SOURCES.join(',')}`,
-          '--grid',
-          `window=2..${WINDOWS + 1}`,
-          '--unit-variants',
-          String(UNIT_VARIANTS),
-          '--out',
-          out,
-          '--json',
-        ],
-        { env, encoding: 'utf8' },
-      ),
-    );
+    const { ws, sub } = await startAndSubmit(n, `bench-${n}w`, [
+      'submit',
+      'structure.percent_rank',
+      '--data',
+      join(root, 'bench', 'ttrc.csv'),
+      '--timeline',
+      'sessions',
+      '--grid',
+      `source=${SOURCES.join(',')}`,
+      '--grid',
+      `window=2..${WINDOWS + 1}`,
+      '--unit-variants',
+      String(UNIT_VARIANTS),
+      '--out',
+      out,
+    ]);
     say(`${n} worker(s): job ${sub.jobId}, ${sub.units} units of ${sub.unitVariants} variants`);
     const done = () => ws.flatMap((w) => w.logs).filter((l) => l.event === 'unit_succeeded' && l.job === sub.jobId);
-    const t0 = Date.now();
-    while (done().length < sub.units) {
-      if (Date.now() - t0 > 30 * 60_000) throw new Error('timed out');
-      if (ws.some((w) => w.child.exitCode !== null)) throw new Error('a worker exited');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    for (const w of ws) w.child.kill('SIGTERM');
-    await Promise.all(ws.map((w) => w.exited));
+    await waitThenStop(ws, () => done().length >= sub.units);
     const all = ws.flatMap((w) => w.logs).filter((l) => l.job === sub.jobId);
     const claims = all.filter((l) => l.event === 'unit_claimed').map((l) => Date.parse(l.ts));
     const ok = all.filter((l) => l.event === 'unit_succeeded');
@@ -162,43 +164,25 @@ async function runBacktest(n) {
       writeFileSync(join(dir, `syn${i + 1}.arrow`), tableToIPC(table, 'file'));
       bars.push(c.t);
     }
-    const ws = Array.from({ length: n }, (_, i) => worker(`bench-bt-${n}w-${i}`));
-    await Promise.all(ws.map((w) => w.started));
-    const sub = JSON.parse(
-      execFileSync(
-        process.execPath,
-        [
-          CLI,
-          'jobs',
-          'submit-backtest',
-          'ma_cross',
-          '--data',
-          dir,
-          '--grid',
-          'fast=5..50',
-          '--grid',
-          'slow=20..200:5',
-          '--fee-bps',
-          '5',
-          '--unit-variants',
-          '200',
-          '--json',
-        ],
-        { env, encoding: 'utf8' },
-      ),
-    );
+    const { ws, sub } = await startAndSubmit(n, `bench-bt-${n}w`, [
+      'submit-backtest',
+      'ma_cross',
+      '--data',
+      dir,
+      '--grid',
+      'fast=5..50',
+      '--grid',
+      'slow=20..200:5',
+      '--fee-bps',
+      '5',
+      '--unit-variants',
+      '200',
+    ]);
     say(
       `${n} worker(s): backtest job ${sub.jobId}, ${sub.units} Stage A units of ${sub.unitVariants} variants x ${sub.instruments} instruments`,
     );
     const all = () => ws.flatMap((w) => w.logs).filter((l) => l.job === sub.jobId);
-    const t0 = Date.now();
-    while (!all().some((l) => l.event === 'job_done')) {
-      if (Date.now() - t0 > 30 * 60_000) throw new Error('timed out');
-      if (ws.some((w) => w.child.exitCode !== null)) throw new Error('a worker exited');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    for (const w of ws) w.child.kill('SIGTERM');
-    await Promise.all(ws.map((w) => w.exited));
+    await waitThenStop(ws, () => all().some((l) => l.event === 'job_done'));
     const logs = all();
     const first = Math.min(...logs.filter((l) => l.event === 'unit_claimed').map((l) => Date.parse(l.ts)));
     const aDone = Date.parse(logs.find((l) => l.event === 'stage_a_done').ts);

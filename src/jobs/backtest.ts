@@ -15,16 +15,15 @@ import { METRIC_NAMES, type MetricName } from '../backtest/program.js';
 import { reportTableMd } from '../backtest/report.js';
 import { prepareBacktest, type BacktestRequest } from '../backtest/run.js';
 import type { Candles } from '../candles/index.js';
-import { JobInputError } from '../errors.js';
 import type { Filters, Holdout, Objective } from '../backtest/options.js';
 import type { Execution } from '../backtest/program.js';
 import type { Engine } from '../runtime/engine.js';
 import type { StrategySpec } from '../strategies/types.js';
 import { keyList } from '../options.js';
-import { KEEP_QUEUED_DAYS, dataFiles, loadInstruments, orderedUuid } from './control.js';
+import { checkSubmitKeys, insertUnits, loadInstruments, requestFiles } from './control.js';
 import type { FsFaults } from './dirs.js';
-import { QUEUE, onClient, transaction, type BacktestJobSpec, type JobsDb, type Queryable, type Schemas } from './store.js';
-import { checkJobInputKeys, planUnits } from './units.js';
+import { transaction, type BacktestJobSpec, type JobsDb, type Queryable, type Schemas } from './store.js';
+import { planUnits } from './units.js';
 
 export interface SubmitBacktestRequest {
   /** A template `{ id, params? }` or a custom strategy, as `engine.backtest` takes it. */
@@ -94,11 +93,7 @@ export function backtestRequestOf(spec: BacktestJobSpec, candles: Candles): Back
  * transaction.
  */
 export async function submitBacktestJob(engine: Engine, db: JobsDb, req: SubmitBacktestRequest): Promise<SubmitBacktestResult> {
-  checkJobInputKeys(
-    req,
-    process.env.GRIDTA_TEST_FAULTS === '1' ? [...SUBMIT_BACKTEST_KEYS, 'fsFaults'] : SUBMIT_BACKTEST_KEYS,
-    'the submitBacktestJob request',
-  );
+  checkSubmitKeys(req, SUBMIT_BACKTEST_KEYS, 'the submitBacktestJob request');
   const cfg = engine.config;
   const aggregate = checkAggregate(req.aggregate);
   const maxVariants = cfg.maxVariantsPerCompute.value;
@@ -111,13 +106,7 @@ export async function submitBacktestJob(engine: Engine, db: JobsDb, req: SubmitB
     ...(req.holdout !== undefined ? { holdout: req.holdout } : {}),
   };
   const faults = req.fsFaults ?? {};
-  const files = await dataFiles(req.data, faults);
-  if (req.instrumentId !== undefined && files.length !== 1) {
-    throw new JobInputError(
-      { field: 'instrument', reason: 'invalid_spec', value: req.instrumentId, expected: 'a single data file' },
-      "--instrument names one file's instrument; several files take their base names",
-    );
-  }
+  const files = await requestFiles(req, faults);
   let prepared: ReturnType<typeof prepareBacktest> | undefined;
   const { instruments, maxT } = await loadInstruments(
     files,
@@ -163,60 +152,11 @@ export async function submitBacktestJob(engine: Engine, db: JobsDb, req: SubmitB
       db,
       jobId,
       'a',
-      units.map((u) => ({ index: u.index, instrument: u.instrument, start: u.start, end: u.end })),
+      units.map((u) => ({ ...u, file: '' })),
       { lease, retryLimit },
     );
   });
   return { jobId, strategyId: p.program.strategyId, instruments: instruments.length, variants: V, unitVariants, units: units.length };
-}
-
-interface NewUnit {
-  readonly index: number;
-  readonly instrument: number;
-  readonly start: number;
-  readonly end: number;
-}
-
-/** Unit rows and their pg-boss jobs, on one client (inside its transaction). */
-async function insertUnits(
-  client: pg.PoolClient,
-  db: Schemas & Pick<JobsDb, 'boss'>,
-  jobId: string,
-  stage: 'a' | 'b',
-  units: readonly NewUnit[],
-  limits: { lease: number; retryLimit: number },
-): Promise<void> {
-  // pg-boss archives jobs still queued after their keep-until (14 days by default): a long sweep's
-  // backlog must outlive that, so queued units are kept for a year
-  const keepUntil = new Date(Date.now() + KEEP_QUEUED_DAYS * 86_400_000).toISOString();
-  for (let c = 0; c < units.length; c += 1000) {
-    const chunk = units.slice(c, c + 1000).map((u) => ({ ...u, bossId: orderedUuid(u.index) }));
-    await client.query(
-      `INSERT INTO ${db.schema}.unit (job_id, idx, boss_id, instrument, v_start, v_end, file, stage)
-       SELECT $1, *, '', $7 FROM unnest($2::int[], $3::uuid[], $4::int[], $5::int[], $6::int[])`,
-      [
-        jobId,
-        chunk.map((u) => u.index),
-        chunk.map((u) => u.bossId),
-        chunk.map((u) => u.instrument),
-        chunk.map((u) => u.start),
-        chunk.map((u) => u.end),
-        stage,
-      ],
-    );
-    await db.boss.insert(
-      chunk.map((u) => ({
-        id: u.bossId,
-        name: QUEUE,
-        data: { job: jobId, unit: u.index },
-        retryLimit: limits.retryLimit,
-        retryDelay: 0,
-        expireInSeconds: limits.lease,
-        keepUntil,
-      })),
-      { db: onClient(client) },
-    );
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -371,7 +311,7 @@ export async function fanOutIfLast(
     db,
     jobId,
     'b',
-    spec.instruments.map((_, i) => ({ index: n!.n + i, instrument: i, start: 0, end: 0 })),
+    spec.instruments.map((_, i) => ({ index: n!.n + i, instrument: i, start: 0, end: 0, file: '' })),
     { lease: job.lease_seconds, retryLimit: job.retry_limit },
   );
   return summary;

@@ -7,6 +7,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { promises as fsp, type Stats } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
+import type pg from 'pg';
 import { loadCandlesFile } from '../arrow/candles.js';
 import { availableSeries, type Candles } from '../candles/index.js';
 import type { IndicatorTensor } from '../compute/tensor.js';
@@ -24,7 +25,7 @@ import { autoUnitVariants, cartesianBlocks, checkJobInputKeys, explicitGrid, pla
 import { keyList } from '../options.js';
 
 const DATA_EXTENSIONS = ['.csv', '.arrow', '.arrows', '.feather'];
-export const KEEP_QUEUED_DAYS = 365;
+const KEEP_QUEUED_DAYS = 365;
 
 export interface SubmitRequest {
   readonly indicatorId: string;
@@ -54,7 +55,27 @@ export interface SubmitResult {
   readonly out: string;
 }
 
-export async function dataFiles(paths: readonly string[], faults: FsFaults): Promise<string[]> {
+/** A submit request's keys: `keys`, and the test-only `fsFaults` with GRIDTA_TEST_FAULTS=1. */
+export function checkSubmitKeys(req: unknown, keys: readonly string[], where: string): void {
+  checkJobInputKeys(req, process.env.GRIDTA_TEST_FAULTS === '1' ? [...keys, 'fsFaults'] : keys, where);
+}
+
+/** A submit's data files (directories expanded); `instrumentId` may name a single file's instrument only. */
+export async function requestFiles(
+  req: { readonly data: readonly string[]; readonly instrumentId?: string },
+  faults: FsFaults,
+): Promise<string[]> {
+  const files = await dataFiles(req.data, faults);
+  if (req.instrumentId !== undefined && files.length !== 1) {
+    throw new JobInputError(
+      { field: 'instrument', reason: 'invalid_spec', value: req.instrumentId, expected: 'a single data file' },
+      "--instrument names one file's instrument; several files take their base names",
+    );
+  }
+  return files;
+}
+
+async function dataFiles(paths: readonly string[], faults: FsFaults): Promise<string[]> {
   if (paths.length === 0)
     throw new JobInputError({ field: 'data', reason: 'no_data_files', value: [] }, 'at least one candle file or directory is required');
   const out: string[] = [];
@@ -90,7 +111,7 @@ export async function dataFiles(paths: readonly string[], faults: FsFaults): Pro
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** A uuid whose first 8 hex digits are the unit index, so pg-boss hands a job's units out in order. */
-export function orderedUuid(index: number): string {
+function orderedUuid(index: number): string {
   const r = randomBytes(12).toString('hex');
   return `${index.toString(16).padStart(8, '0')}-${r.slice(0, 4)}-4${r.slice(4, 7)}-${'89ab'[parseInt(r[7]!, 16) & 3]}${r.slice(8, 11)}-${r.slice(11, 23)}`;
 }
@@ -175,12 +196,7 @@ export async function loadInstruments(
  * enqueues: the job row, its unit rows and one pg-boss job per unit, in one transaction.
  */
 export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest): Promise<SubmitResult> {
-  // fsFaults is test-only: a known key only with GRIDTA_TEST_FAULTS=1
-  checkJobInputKeys(
-    req,
-    process.env.GRIDTA_TEST_FAULTS === '1' ? [...SUBMIT_REQUEST_KEYS, 'fsFaults'] : SUBMIT_REQUEST_KEYS,
-    'the submitJob request',
-  );
+  checkSubmitKeys(req, SUBMIT_REQUEST_KEYS, 'the submitJob request');
   const cfg = engine.config;
   const def = registry.get(req.indicatorId);
   const spec = engine.defaultGrid(def.id, req.grid ?? {});
@@ -195,13 +211,7 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
   const V = Number(grid.variants);
   const outputs = selectOutputs(def, req.outputs);
   const faults = req.fsFaults ?? {};
-  const files = await dataFiles(req.data, faults);
-  if (req.instrumentId !== undefined && files.length !== 1) {
-    throw new JobInputError(
-      { field: 'instrument', reason: 'invalid_spec', value: req.instrumentId, expected: 'a single data file' },
-      "--instrument names one file's instrument; several files take their base names",
-    );
-  }
+  const files = await requestFiles(req, faults);
   const required = requiredBaseSeries(def, grid.axes);
   const { instruments, maxT } = await loadInstruments(
     files,
@@ -237,45 +247,78 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
   };
   const lease = cfg.jobsLeaseSeconds.value;
   const retryLimit = cfg.jobsRetryLimit.value;
-  // pg-boss archives jobs still queued after their keep-until (14 days by default): a long sweep's
-  // backlog must outlive that, so queued units are kept for a year
-  const keepUntil = new Date(Date.now() + KEEP_QUEUED_DAYS * 86_400_000).toISOString();
   const s = db.schema;
   await transaction(db.pool, async (client) => {
     await client.query(
       `INSERT INTO ${s}.job (id, indicator_id, spec, out_dir, total_units, lease_seconds, retry_limit) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [jobId, def.id, JSON.stringify(jobSpec), out, units.length, lease, retryLimit],
     );
-    for (let c = 0; c < units.length; c += 1000) {
-      const chunk = units.slice(c, c + 1000).map((u) => ({ ...u, bossId: orderedUuid(u.index) }));
-      await client.query(
-        `INSERT INTO ${s}.unit (job_id, idx, boss_id, instrument, v_start, v_end, file)
-         SELECT $1, * FROM unnest($2::int[], $3::uuid[], $4::int[], $5::int[], $6::int[], $7::text[])`,
-        [
-          jobId,
-          chunk.map((u) => u.index),
-          chunk.map((u) => u.bossId),
-          chunk.map((u) => u.instrument),
-          chunk.map((u) => u.start),
-          chunk.map((u) => u.end),
-          chunk.map((u) => unitFileName(jobId, u.instrument, instruments[u.instrument]!.instrumentId, u.start, u.end)),
-        ],
-      );
-      await db.boss.insert(
-        chunk.map((u) => ({
-          id: u.bossId,
-          name: QUEUE,
-          data: { job: jobId, unit: u.index },
-          retryLimit,
-          retryDelay: 0,
-          expireInSeconds: lease,
-          keepUntil,
-        })),
-        { db: onClient(client) },
-      );
-    }
+    await insertUnits(
+      client,
+      db,
+      jobId,
+      'a',
+      units.map((u) => ({ ...u, file: unitFileName(jobId, u.instrument, instruments[u.instrument]!.instrumentId, u.start, u.end) })),
+      { lease, retryLimit },
+    );
   });
   return { jobId, indicatorId: def.id, instruments: instruments.length, variants: V, unitVariants, units: units.length, out };
+}
+
+/** A unit to enqueue: its index in the job, instrument, variant range and (grid jobs) file name. */
+export interface NewUnit {
+  readonly index: number;
+  readonly instrument: number;
+  readonly start: number;
+  readonly end: number;
+  /** The unit file's name (grid units); '' for a backtest unit, whose results go to the database. */
+  readonly file: string;
+}
+
+/**
+ * Unit rows (of stage 'a': grid units and a backtest's Stage A; 'b': Stage B) and one pg-boss job
+ * each, in chunks of 1000, on one client inside its transaction.
+ */
+export async function insertUnits(
+  client: pg.PoolClient,
+  db: Pick<JobsDb, 'schema' | 'boss'>,
+  jobId: string,
+  stage: 'a' | 'b',
+  units: readonly NewUnit[],
+  limits: { readonly lease: number; readonly retryLimit: number },
+): Promise<void> {
+  // pg-boss archives jobs still queued after their keep-until (14 days by default): a long sweep's
+  // backlog must outlive that, so queued units are kept for a year
+  const keepUntil = new Date(Date.now() + KEEP_QUEUED_DAYS * 86_400_000).toISOString();
+  for (let c = 0; c < units.length; c += 1000) {
+    const chunk = units.slice(c, c + 1000).map((u) => ({ ...u, bossId: orderedUuid(u.index) }));
+    await client.query(
+      `INSERT INTO ${db.schema}.unit (job_id, idx, boss_id, instrument, v_start, v_end, file, stage)
+       SELECT $1, *, $8 FROM unnest($2::int[], $3::uuid[], $4::int[], $5::int[], $6::int[], $7::text[])`,
+      [
+        jobId,
+        chunk.map((u) => u.index),
+        chunk.map((u) => u.bossId),
+        chunk.map((u) => u.instrument),
+        chunk.map((u) => u.start),
+        chunk.map((u) => u.end),
+        chunk.map((u) => u.file),
+        stage,
+      ],
+    );
+    await db.boss.insert(
+      chunk.map((u) => ({
+        id: u.bossId,
+        name: QUEUE,
+        data: { job: jobId, unit: u.index },
+        retryLimit: limits.retryLimit,
+        retryDelay: 0,
+        expireInSeconds: limits.lease,
+        keepUntil,
+      })),
+      { db: onClient(client) },
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
