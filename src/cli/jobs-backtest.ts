@@ -105,12 +105,19 @@ export function formatTop(top: JobTop): string {
   const byInstrument = new Map<string, JobTop['rows'][number][]>();
   for (const r of top.rows) byInstrument.set(r.instrumentId, [...(byInstrument.get(r.instrumentId) ?? []), r]);
   const params = top.rows.length ? Object.keys(top.rows[0]!.params) : [];
-  const parts = [...byInstrument].map(
-    ([id, rows]) =>
-      `\n## ${id}\n\n${reportTableMd(
-        rows.map((r) => ({ rank: r.rank, key: r.variant_key, params: r.params, metrics: r.metrics })),
-        params,
-      )}`,
-  );
+  const parts = [...byInstrument].map(([id, rows]) => {
+    const table = reportTableMd(
+      rows.map((r) => ({ rank: r.rank, key: r.variant_key, params: r.params, metrics: r.metrics })),
+      params,
+    );
+    const held = rows.filter((r) => r.out_of_sample);
+    const oos = held.length
+      ? `\nout of sample (the holdout, its own run from flat):\n\n${reportTableMd(
+          held.map((r) => ({ rank: r.rank, key: r.variant_key, params: r.params, metrics: r.out_of_sample!.metrics })),
+          params,
+        )}`
+      : '';
+    return `\n## ${id}\n\n${table}${oos}`;
+  });
   return `${head}${parts.join('')}`;
 }

@@ -183,6 +183,11 @@ export function unpackMetrics(bytes: Uint8Array, n: number): MetricColumns {
   return cols;
 }
 
+/** One variant's metrics as bytes. */
+function packOne(metrics: Readonly<Record<MetricName, number>>): Buffer {
+  return packMetrics(Object.fromEntries(METRIC_NAMES.map((m) => [m, Float64Array.of(metrics[m])])) as unknown as MetricColumns, 1);
+}
+
 /** One variant's metrics from a metric-major record. */
 export function metricsRecord(cols: MetricColumns, i: number): Record<MetricName, number> {
   return Object.fromEntries(METRIC_NAMES.map((m) => [m, cols[m][i]!])) as Record<MetricName, number>;
@@ -338,6 +343,9 @@ export interface StoredTopRow {
   readonly metrics: Buffer;
   readonly report_table_md: string;
   readonly trades_json: string;
+  /** With a holdout: the out-of-sample part's metrics (one variant, packed) and trades. */
+  readonly oos_metrics: Buffer | null;
+  readonly oos_trades_json: string | null;
 }
 
 /** The top rows of one instrument's replay, for the aggregate ranking and for its own list. */
@@ -364,7 +372,7 @@ export async function replayRows(
   const { metric } = checkObjective(spec.objective ?? undefined);
   const row = (list: StoredTopRow['list'], rank: number, variant: number, objective: string): StoredTopRow => {
     const r = byVariant.get(variant)!;
-    const one = Object.fromEntries(METRIC_NAMES.map((m) => [m, Float64Array.of(r.metrics[m])])) as unknown as MetricColumns;
+    const oos = r.out_of_sample;
     return {
       list,
       instrument,
@@ -373,9 +381,11 @@ export async function replayRows(
       variant_key: r.key,
       params: r.params,
       objective,
-      metrics: packMetrics(one, 1),
+      metrics: packOne(r.metrics),
       report_table_md: reportTableMd([{ rank, key: r.key, params: r.params, metrics: r.metrics }], spec.params),
       trades_json: r.trades_json,
+      oos_metrics: oos ? packOne(oos.metrics) : null,
+      oos_trades_json: oos ? oos.trades_json : null,
     };
   };
   return [
@@ -388,11 +398,13 @@ export async function replayRows(
 export async function storeTop(q: Queryable, db: Schemas, jobId: string, rows: readonly StoredTopRow[]): Promise<void> {
   for (const r of rows) {
     await q.query(
-      `INSERT INTO ${db.schema}.bt_top (job_id, list, instrument, rank, variant, variant_key, params, objective, metrics, report_table_md, trades_json)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+      `INSERT INTO ${db.schema}.bt_top (job_id, list, instrument, rank, variant, variant_key, params, objective, metrics, report_table_md,
+         trades_json, oos_metrics, oos_trades_json)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (job_id, list, instrument, rank) DO UPDATE SET variant = EXCLUDED.variant, variant_key = EXCLUDED.variant_key,
          params = EXCLUDED.params, objective = EXCLUDED.objective, metrics = EXCLUDED.metrics,
-         report_table_md = EXCLUDED.report_table_md, trades_json = EXCLUDED.trades_json`,
+         report_table_md = EXCLUDED.report_table_md, trades_json = EXCLUDED.trades_json,
+         oos_metrics = EXCLUDED.oos_metrics, oos_trades_json = EXCLUDED.oos_trades_json`,
       [
         jobId,
         r.list,
@@ -405,6 +417,8 @@ export async function storeTop(q: Queryable, db: Schemas, jobId: string, rows: r
         r.metrics,
         r.report_table_md,
         r.trades_json,
+        r.oos_metrics,
+        r.oos_trades_json,
       ],
     );
   }

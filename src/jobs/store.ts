@@ -160,6 +160,9 @@ const DDL = (s: string): string => `
     trades_json text NOT NULL,
     PRIMARY KEY (job_id, list, instrument, rank)
   );
+  -- with a holdout: the out-of-sample part of each top row (its own run from flat, as Stage B reports it)
+  ALTER TABLE ${s}.bt_top ADD COLUMN IF NOT EXISTS oos_metrics bytea;
+  ALTER TABLE ${s}.bt_top ADD COLUMN IF NOT EXISTS oos_trades_json text;
   CREATE TABLE IF NOT EXISTS ${s}.meta (version integer NOT NULL);
   DELETE FROM ${s}.meta;
   INSERT INTO ${s}.meta (version) VALUES (${SCHEMA_VERSION});
@@ -171,7 +174,7 @@ const DDL = (s: string): string => `
  * nothing to add, so running them on every connection would make a `jobs status` wait for (and
  * deadlock with) a worker's completing transaction.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** Whether the schema's tables are at SCHEMA_VERSION (looked up without taking a table lock that blocks writers). */
 async function schemaCurrent(client: pg.PoolClient, schema: string): Promise<boolean> {

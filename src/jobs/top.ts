@@ -23,6 +23,8 @@ export interface TopRow {
   /** Absent unless the job succeeded. */
   readonly report_table_md?: string;
   readonly trades_json?: string;
+  /** With a holdout: the out-of-sample part (its own run from flat with equity 1), as Stage B reports it. */
+  readonly out_of_sample?: { readonly metrics: Readonly<Record<MetricName, number>>; readonly trades_json: string };
 }
 
 export interface JobTop {
@@ -86,8 +88,11 @@ export async function jobTop(db: JobsDb, jobId: string, opts: TopOptions = {}): 
     metrics: Buffer;
     report_table_md: string;
     trades_json: string;
+    oos_metrics: Buffer | null;
+    oos_trades_json: string | null;
   }>(
-    `SELECT rank, instrument, variant, variant_key, params, objective, metrics, report_table_md, trades_json FROM ${db.schema}.bt_top
+    `SELECT rank, instrument, variant, variant_key, params, objective, metrics, report_table_md, trades_json, oos_metrics, oos_trades_json
+     FROM ${db.schema}.bt_top
      WHERE job_id = $1 AND list = $2 AND ($3::int IS NULL OR instrument = $3) AND rank <= $4 ORDER BY rank, variant_key`,
     [jobId, instrument === null ? 'aggregate' : 'instrument', instrument, limit],
   );
@@ -103,6 +108,9 @@ export async function jobTop(db: JobsDb, jobId: string, opts: TopOptions = {}): 
       metrics: metricsRecord(unpackMetrics(r.metrics, 1), 0),
       report_table_md: r.report_table_md,
       trades_json: r.trades_json,
+      ...(r.oos_metrics
+        ? { out_of_sample: { metrics: metricsRecord(unpackMetrics(r.oos_metrics, 1), 0), trades_json: r.oos_trades_json ?? '[]' } }
+        : {}),
     })),
   };
 }

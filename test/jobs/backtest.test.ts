@@ -71,6 +71,7 @@ interface TopJson {
     metrics: Record<string, number | string>;
     report_table_md?: string;
     trades_json?: string;
+    out_of_sample?: { metrics: Record<string, number | string>; trades_json: string };
   }[];
 }
 
@@ -78,13 +79,15 @@ interface TopJson {
 const num = (x: number | string): number => (typeof x === 'number' ? x : Number(x));
 
 /** The in-process run: engine.backtest on each instrument, one aggregate ranking, replays on each instrument. */
-async function inProcess(aggregate: 'mean' | 'median' | 'min', strategy: object = STRATEGY) {
+async function inProcess(aggregate: 'mean' | 'median' | 'min', strategy: object = STRATEGY, holdout?: { fraction: number }) {
   const engine = createEngine({ threads: 1, env: 'test' });
   try {
     const candles = await Promise.all(INSTRUMENTS.map(([id]) => loadCandlesFile(join(dataDir, `${id}.csv`), { instrumentId: id })));
     const results = [];
     for (const c of candles)
-      results.push(await engine.backtest({ candles: c, strategy: strategy as never, execution: EXECUTION, top: TOP }));
+      results.push(
+        await engine.backtest({ candles: c, strategy: strategy as never, execution: EXECUTION, top: TOP, ...(holdout ? { holdout } : {}) }),
+      );
     const V = results[0]!.variants;
     const ranking = aggregateRanking(
       results.map((r) => r.metrics),
@@ -378,6 +381,24 @@ describe('the schema', () => {
   }, 30_000);
 });
 
+describe('an older schema', () => {
+  it('is brought up to date on the next connection (a column added since, the recorded version)', async () => {
+    const env = childEnv(fx.pgc.dsn);
+    expect(cli(['jobs', 'ls'], env).status).toBe(0);
+    const [{ version }] = (await query<{ version: number }>(fx.pgc.dsn, 'SELECT version FROM gridta.meta')) as [{ version: number }];
+    // as a database set up by the release before the out-of-sample columns
+    await query(fx.pgc.dsn, 'ALTER TABLE gridta.bt_top DROP COLUMN oos_trades_json');
+    await query(fx.pgc.dsn, 'UPDATE gridta.meta SET version = $1', [version - 1]);
+    expect(cli(['jobs', 'ls'], env).status).toBe(0);
+    const cols = await query<{ column_name: string }>(
+      fx.pgc.dsn,
+      "SELECT column_name FROM information_schema.columns WHERE table_schema = 'gridta' AND table_name = 'bt_top' AND column_name = 'oos_trades_json'",
+    );
+    expect(cols).toHaveLength(1);
+    expect(await query(fx.pgc.dsn, 'SELECT version FROM gridta.meta')).toEqual([{ version }]);
+  }, 60_000);
+});
+
 describe('submit-backtest validates everything before anything is enqueued', () => {
   it('refuses a bad template, option, aggregate, holdout or data file with a typed error naming it; no job row', async () => {
     const env = childEnv(fx.pgc.dsn);
@@ -439,6 +460,30 @@ describe('metrics', () => {
     );
     const shown = /^gridta_jobs_by_state\{[^}]*kind="backtest"[^}]*state="cancelled"[^}]*\} (\d+)$/m.exec(text);
     expect(Number(shown?.[1] ?? 0)).toBe(cancelled!.n);
+    await stopWorker(w);
+  }, 180_000);
+});
+
+describe('a job with a holdout', () => {
+  it("stores each top row's out-of-sample part, as the in-process replay reports it", async () => {
+    const env = childEnv(fx.pgc.dsn);
+    const w = startWorker('holdout', env);
+    fx.workers.push(w);
+    const sub = submitSmall(env, ['--holdout', '0.3']);
+    expect((await waitForState(fx.pgc.dsn, sub.jobId, ['completed', 'failed', 'cancelled'], 120_000)).state).toBe('completed');
+    const mine = await inProcess('mean', SMALL, { fraction: 0.3 });
+    expectTop(sub.jobId, env, mine);
+    const top = cliJson<TopJson>(['jobs', 'top', sub.jobId, '--limit', String(TOP)], env);
+    for (const [i, [id]] of INSTRUMENTS.entries()) {
+      top.rows
+        .filter((r) => r.instrumentId === id)
+        .forEach((row, k) => {
+          const want = mine.replays[i]![k]!.out_of_sample!;
+          for (const m of METRIC_NAMES) expect(Object.is(num(row.out_of_sample!.metrics[m]!), want.metrics[m]), `${id} ${m}`).toBe(true);
+          expect(row.out_of_sample!.trades_json).toBe(want.trades_json);
+        });
+    }
+    expect(cli(['jobs', 'top', sub.jobId], env).stdout).toContain('out of sample (the holdout, its own run from flat)');
     await stopWorker(w);
   }, 180_000);
 });
