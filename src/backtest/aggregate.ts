@@ -59,6 +59,78 @@ export function aggregateValues(values: readonly number[], how: Aggregate, direc
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * The ranking built one instrument at a time (in instrument order), holding one instrument's metrics
+ * at once: O(V) accumulators for `mean` and `min`, every instrument's objective value (V × instruments)
+ * for `median`. The same bits as aggregateValues over each variant's values in instrument order.
+ */
+export class AggregateBuilder {
+  private readonly sum: Float64Array;
+  private readonly present: Uint16Array;
+  private readonly values: Float64Array | null;
+  private readonly perInstrument: number[][] = [];
+  private added = 0;
+
+  constructor(
+    private readonly V: number,
+    private readonly instruments: number,
+    private readonly objective: ResolvedObjective,
+    private readonly filters: ResolvedFilters,
+    private readonly top: number,
+    private readonly how: Aggregate,
+  ) {
+    this.sum = new Float64Array(V).fill(how === 'mean' ? 0 : Number.NaN);
+    this.present = new Uint16Array(V);
+    this.values = how === 'median' ? new Float64Array(V * instruments) : null;
+  }
+
+  /** The next instrument's metrics (V values each). */
+  add(cols: MetricColumns): void {
+    if (this.added >= this.instruments) throw new RangeError(`AggregateBuilder: more than ${this.instruments} instruments`);
+    const { V, how } = this;
+    const ok = passing(cols, this.filters, V);
+    const col = cols[this.objective.metric];
+    const max = this.objective.direction === 'max';
+    for (let v = 0; v < V; v++) {
+      const x = col[v]!;
+      if (!ok[v] || Number.isNaN(x)) continue;
+      const k = this.present[v]!;
+      if (how === 'mean') this.sum[v]! += x;
+      else if (how === 'min') this.sum[v] = k === 0 ? x : max ? Math.min(this.sum[v]!, x) : Math.max(this.sum[v]!, x);
+      else this.values![v * this.instruments + k] = x;
+      this.present[v] = k + 1;
+    }
+    this.perInstrument.push(shortlistOf(cols, this.objective, this.filters, this.top, V).shortlist);
+    this.added++;
+  }
+
+  finish(): AggregateRanking {
+    const { V, how, instruments } = this;
+    const objective = new Float64Array(V);
+    let riskTotal = 0;
+    let missing = 0;
+    for (let v = 0; v < V; v++) {
+      const k = this.present[v]!;
+      objective[v] =
+        k === 0
+          ? Number.NaN
+          : how === 'mean'
+            ? this.sum[v]! / k
+            : how === 'min'
+              ? this.sum[v]!
+              : aggregateValues([...this.values!.subarray(v * instruments, v * instruments + k)], 'median', this.objective.direction);
+      if (!Number.isNaN(objective[v]!)) {
+        riskTotal++;
+        missing += this.added - k;
+      }
+    }
+    // rank on the aggregate alone: a variant present nowhere has a NaN aggregate and is left out
+    const ranked = { [this.objective.metric]: objective } as unknown as MetricColumns;
+    const { shortlist } = shortlistOf(ranked, this.objective, { [this.objective.metric]: [-Infinity, Infinity] }, this.top, V);
+    return { shortlist, objective, present: this.present, riskTotal, missing, perInstrument: this.perInstrument };
+  }
+}
+
 /** Ranks V variants scored on every instrument of `columns` (one metrics table per instrument, V values each). */
 export function aggregateRanking(
   columns: readonly MetricColumns[],
@@ -68,28 +140,7 @@ export function aggregateRanking(
   top: number,
   how: Aggregate,
 ): AggregateRanking {
-  const ok = columns.map((m) => passing(m, filters, V));
-  const objectiveOf = new Float64Array(V);
-  const present = new Uint16Array(V);
-  let riskTotal = 0;
-  let missing = 0;
-  const values: number[] = [];
-  for (let v = 0; v < V; v++) {
-    values.length = 0;
-    columns.forEach((m, i) => {
-      const x = m[objective.metric][v]!;
-      if (ok[i]![v] && !Number.isNaN(x)) values.push(x);
-    });
-    present[v] = values.length;
-    objectiveOf[v] = aggregateValues(values, how, objective.direction);
-    if (!Number.isNaN(objectiveOf[v]!)) {
-      riskTotal++;
-      missing += columns.length - values.length;
-    }
-  }
-  // rank on the aggregate alone: a variant present nowhere has a NaN aggregate and is left out
-  const ranked = { [objective.metric]: objectiveOf } as unknown as MetricColumns;
-  const { shortlist } = shortlistOf(ranked, objective, { [objective.metric]: [-Infinity, Infinity] }, top, V);
-  const perInstrument = columns.map((m) => shortlistOf(m, objective, filters, top, V).shortlist);
-  return { shortlist, objective: objectiveOf, present, riskTotal, missing, perInstrument };
+  const b = new AggregateBuilder(V, columns.length, objective, filters, top, how);
+  for (const c of columns) b.add(c);
+  return b.finish();
 }

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { aggregateRanking, checkAggregate, type Aggregate, type MetricColumns } from '../backtest/aggregate.js';
+import { AggregateBuilder, checkAggregate, type Aggregate, type MetricColumns } from '../backtest/aggregate.js';
 import { checkExecution, checkFilters, checkObjective } from '../backtest/options.js';
 import { METRIC_NAMES, type MetricName } from '../backtest/program.js';
 import { reportTableMd } from '../backtest/report.js';
@@ -251,27 +251,31 @@ export interface StageASummary {
   readonly per_instrument: readonly (readonly number[])[];
 }
 
-/** Every instrument's metrics of a job's Stage A, from the stored units. */
-export async function stageAScores(q: Queryable, db: Schemas, jobId: string, spec: BacktestJobSpec): Promise<MetricColumns[]> {
+/**
+ * One instrument's metrics of a job's Stage A, from its stored units (V values each): the fan-out
+ * reads the instruments one at a time, so it holds one instrument's metrics at once.
+ */
+export async function stageAScores(
+  q: Queryable,
+  db: Schemas,
+  jobId: string,
+  spec: BacktestJobSpec,
+  instrument: number,
+): Promise<MetricColumns> {
   const V = spec.variants;
-  const cols = spec.instruments.map(() => {
-    const c = {} as Record<MetricName, Float64Array>;
-    for (const m of METRIC_NAMES) c[m] = new Float64Array(V).fill(Number.NaN);
-    return c;
-  });
-  const seen = spec.instruments.map(() => 0);
-  const { rows } = await q.query<{ instrument: number; v_start: number; v_end: number; metrics: Buffer }>(
-    `SELECT instrument, v_start, v_end, metrics FROM ${db.schema}.bt_score WHERE job_id = $1 ORDER BY idx`,
-    [jobId],
+  const cols = {} as Record<MetricName, Float64Array>;
+  for (const m of METRIC_NAMES) cols[m] = new Float64Array(V).fill(Number.NaN);
+  let seen = 0;
+  const { rows } = await q.query<{ v_start: number; v_end: number; metrics: Buffer }>(
+    `SELECT v_start, v_end, metrics FROM ${db.schema}.bt_score WHERE job_id = $1 AND instrument = $2 ORDER BY idx`,
+    [jobId, instrument],
   );
   for (const r of rows) {
     const part = unpackMetrics(r.metrics, r.v_end - r.v_start);
-    for (const m of METRIC_NAMES) cols[r.instrument]![m].set(part[m], r.v_start);
-    seen[r.instrument]! += r.v_end - r.v_start;
+    for (const m of METRIC_NAMES) cols[m].set(part[m], r.v_start);
+    seen += r.v_end - r.v_start;
   }
-  seen.forEach((n, i) => {
-    if (n !== V) throw new Error(`job ${jobId}: Stage A stored ${n} of ${V} variants for instrument ${i}`);
-  });
+  if (seen !== V) throw new Error(`job ${jobId}: Stage A stored ${seen} of ${V} variants for instrument ${instrument}`);
   return cols;
 }
 
@@ -289,15 +293,16 @@ export async function fanOutIfLast(
   if (job.stage !== 'stage_a' || job.cancelled_at) return null;
   if ((await openUnits(client, db, jobId, 'a')) > 0) return null;
   const spec = job.spec;
-  const cols = await stageAScores(client, db, jobId, spec);
-  const r = aggregateRanking(
-    cols,
+  const ranking = new AggregateBuilder(
     spec.variants,
+    spec.instruments.length,
     checkObjective(spec.objective ?? undefined),
     checkFilters(spec.filters ?? undefined),
     spec.top,
     spec.aggregate,
   );
+  for (let i = 0; i < spec.instruments.length; i++) ranking.add(await stageAScores(client, db, jobId, spec, i));
+  const r = ranking.finish();
   const summary: StageASummary = {
     stage_a_variants_total: spec.variants,
     risk_total: r.riskTotal,
