@@ -75,7 +75,10 @@ export interface WorkerFaults {
   readonly batchDelayMs?: number;
   /** Sleep this long before each Stage B replay. */
   readonly stageBStallMs?: number;
-  /** Sleep this long inside a Stage A unit's completing transaction, after the fan-out check (before the commit). */
+  /**
+   * With publishBarrier, sleep this long inside the completing transaction of each of the last two
+   * Stage A units, after the fan-out check (before the commit).
+   */
   readonly fanOutDelayMs?: number;
   /**
    * A directory: before publishing one of its job's last two Stage A units, a worker leaves a file
@@ -508,7 +511,8 @@ async function runBacktestUnit(ctx: Ctx, a: Attempt, { u }: Claim, info: Extract
     a.base.engine = 'reference';
   }
   const computeMs = performance.now() - c0;
-  if (scores && ctx.faults?.publishBarrier) await publishBarrier(ctx, a, spec, u, ctx.faults.publishBarrier);
+  const atBarrier =
+    scores !== null && ctx.faults?.publishBarrier !== undefined && (await publishBarrier(ctx, a, spec, u, ctx.faults.publishBarrier));
   const bytes = scores ? scores.length : rows.reduce((n, r) => n + r.trades_json.length + r.report_table_md.length, 0);
   const f0 = performance.now();
   const outcome = await transaction(db.pool, async (client) => {
@@ -528,7 +532,7 @@ async function runBacktestUnit(ctx: Ctx, a: Attempt, { u }: Claim, info: Extract
     if (scores) {
       await storeScores(client, db, a.jobId, u, scores);
       const summary = await fanOutIfLast(client, db, a.jobId, job);
-      if (ctx.faults?.fanOutDelayMs) await sleep(ctx.faults.fanOutDelayMs);
+      if (atBarrier && ctx.faults?.fanOutDelayMs) await sleep(ctx.faults.fanOutDelayMs);
       return { own, summary, done: false };
     }
     await storeTop(client, db, a.jobId, rows);
@@ -559,9 +563,9 @@ async function runBacktestUnit(ctx: Ctx, a: Attempt, { u }: Claim, info: Extract
 }
 
 /** The test-only publish barrier (WorkerFaults.publishBarrier) for the last two Stage A units. */
-async function publishBarrier(ctx: Ctx, a: Attempt, spec: BacktestJobSpec, u: UnitRow, dir: string): Promise<void> {
+async function publishBarrier(ctx: Ctx, a: Attempt, spec: BacktestJobSpec, u: UnitRow, dir: string): Promise<boolean> {
   const stageAUnits = Math.ceil(spec.variants / spec.unitVariants) * spec.instruments.length;
-  if (u.idx < stageAUnits - 2) return;
+  if (u.idx < stageAUnits - 2) return false;
   await fsp.writeFile(join(dir, `${ctx.workerId}-${u.idx}`), '');
   const t0 = Date.now();
   let met = false;
@@ -570,6 +574,7 @@ async function publishBarrier(ctx: Ctx, a: Attempt, spec: BacktestJobSpec, u: Un
     if (!met) await sleep(10);
   }
   ctx.log('info', 'fault_barrier', { ...a.base, met });
+  return true;
 }
 
 /** The smallest batch of a backtest unit with `batchVariants: auto`, in variant-bars. */
