@@ -80,6 +80,18 @@
 }
 
 /**
+ * Frame slot [16]: the bar index of the call's first row within the whole series (0 for a call that
+ * starts the series). Kernels whose rules depend on the bar index (a window is full from bar n − 1
+ * on, a ring slot is bar mod size) use base + i, so a resumed call (a time piece, a stream's push)
+ * gives the rows an unsplit call gives. docs/kernel-state.md states the whole contract.
+ */
+@inline export const IO_T0: usize = 64;
+
+@inline export function firstBar(io: usize): i32 {
+  return <i32>load<u32>(io + IO_T0);
+}
+
+/**
  * Output base for the chunk of rows t0 … t1 − 1: `out` when the chunk is stored, else an address
  * that puts the chunk's rows in `sink` (TILE rows of tStride bytes, reused by every dry chunk, so
  * they stay in cache). The host only makes whole calls dry (skip = t), so no chunk straddles `skip`.

@@ -5,7 +5,7 @@
  */
 import type { Axis } from '../grid/types.js';
 import type { IndicatorDef } from '../registry/types.js';
-import { axisStrides, axisValueAt, checkpointAt, type BatchRange, type ComputeLayout } from './plan.js';
+import { axisStrides, axisValueAt, checkpointAt, FRAME_BYTES, type BatchRange, type ComputeLayout } from './plan.js';
 
 export type KernelFn = (io: number, t: number, n: number, params: number, tStride: number, vStride: number, scratch: number) => void;
 
@@ -13,15 +13,18 @@ export type KernelFn = (io: number, t: number, n: number, params: number, tStrid
  * The kernel call frame: u32 slots, as assembly/lanes.ts declares them in bytes (IO_SRC … IO_OUT;
  * test/unit/kernel-layout.test.ts checks that the two agree). FRAME_SRC: the source series;
  * SERIES_SLOT: the base series; FRAME_SKIP: rows computed but not stored (IO_SKIP); FRAME_RESUME:
- * resume the state in scratch (IO_RESUME); FRAME_OUT + k: the output of kernel slot k.
+ * resume the state in scratch (IO_RESUME); FRAME_OUT + k: the output of kernel slot k; FRAME_T0: the
+ * bar index of the call's first row (IO_T0). The parameter arrays start FRAME_BYTES after the frame.
  */
 export const FRAME_SRC = 0;
 export const SERIES_SLOT: Readonly<Record<string, number>> = Object.freeze({ open: 1, high: 2, low: 3, close: 4, volume: 5 });
 export const FRAME_SKIP = 6;
 export const FRAME_RESUME = 7;
 export const FRAME_OUT = 8;
-/** u32 slots of the frame: eight outputs from FRAME_OUT. */
-export const FRAME_WORDS = 16;
+export const FRAME_T0 = 16;
+/** u32 slots of the frame: eight outputs from FRAME_OUT, then FRAME_T0. */
+export const FRAME_WORDS = 17;
+export { FRAME_BYTES };
 
 /**
  * Index of the element at `byteOffset` in a typed-array view of `elementBytes`-sized elements over
@@ -59,8 +62,8 @@ export function runBatch(
   const tStride = tm ? variants * 4 : 4;
   const vStride = tm ? 4 : t * 4;
   const frame = work;
-  const params = work + 64;
-  const scratch = work + Math.ceil((64 + plan.batchVariants * Math.max(1, kernel.params.length) * 8) / 64) * 64;
+  const params = work + FRAME_BYTES;
+  const scratch = work + Math.ceil((FRAME_BYTES + plan.batchVariants * Math.max(1, kernel.params.length) * 8) / 64) * 64;
   const f = elementIndex(frame, 4);
   for (let i = 0; i < FRAME_WORDS; i++) u32[f + i] = 0;
 
@@ -73,6 +76,7 @@ export function runBatch(
       u32[f + FRAME_OUT + plan.slotOf[k]!] = plan.outputOffsets[k]! + r0 * tStride + s * (tm ? 4 : t * 4);
     }
     u32[f + FRAME_SKIP] = skip;
+    u32[f + FRAME_T0] = r0;
     u32[f + FRAME_RESUME] = resume ? 1 : 0;
     fn(frame, r1 - r0, n, params, tStride, vStride, scratch);
   };

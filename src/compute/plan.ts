@@ -92,6 +92,9 @@ export function seriesNeeded(def: IndicatorDef, axes: readonly Axis[]): SeriesNa
   return [...names];
 }
 
+/** Bytes from a kernel's call frame to its parameter arrays (compute/kernels.ts FRAME_WORDS, rounded up to a cache line). */
+export const FRAME_BYTES = 128;
+
 const roundUp4 = (x: number): number => 4 * Math.ceil(x / 4);
 
 /**
@@ -219,7 +222,7 @@ export function planLayout(args: {
   const b = pieces
     ? variants
     : batchSize(variants, t, Math.max(1, outputs.length), args.threads, args.batchVariants, args.inProcess ?? false);
-  const workBytes = align(64 + b * Math.max(1, kernel.params.length) * 8) + align(kernel.scratchBytes(b, t) + 64);
+  const workBytes = align(FRAME_BYTES + b * Math.max(1, kernel.params.length) * 8) + align(kernel.scratchBytes(b, t) + 64);
   const workOffsets: number[] = [];
   for (let e = 0; e < args.executors; e++) {
     workOffsets.push(off);

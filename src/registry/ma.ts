@@ -25,6 +25,9 @@ const EWMA_SCRATCH = (n: number): number => f64s(EWMA_ARRAYS, n) + KERNEL_TILE *
  */
 const EWMA_SPLIT = { stateArrays: [EWMA_Y1], warmBars: (w: number): number => 4096 + 128 * w, dryCost: 0.47 };
 
+/** EWMA chains resume from their coefficients and stage values (docs/kernel-state.md); bar −1 says whether they are seeded. */
+const EWMA_RESUME = { stateBytes: (n: number): number => f64s(EWMA_ARRAYS, n), historyBars: (): number => 1 };
+
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
 const EMA = defineKernel({
   name: 'ema',
@@ -33,6 +36,7 @@ const EMA = defineKernel({
   reference: referenceEma,
   scratchBytes: EWMA_SCRATCH,
   timeSplit: EWMA_SPLIT,
+  resume: EWMA_RESUME,
 });
 const RMA = defineKernel({
   name: 'rma',
@@ -41,6 +45,7 @@ const RMA = defineKernel({
   reference: referenceRma,
   scratchBytes: EWMA_SCRATCH,
   timeSplit: EWMA_SPLIT,
+  resume: EWMA_RESUME,
 });
 const DEMA = defineKernel({
   name: 'dema',
@@ -48,6 +53,7 @@ const DEMA = defineKernel({
   slots: ['value'],
   reference: referenceDema,
   scratchBytes: (n) => f64s(EWMA_ARRAYS, n),
+  resume: EWMA_RESUME,
 });
 const TEMA = defineKernel({
   name: 'tema',
@@ -55,6 +61,7 @@ const TEMA = defineKernel({
   slots: ['value'],
   reference: referenceTema,
   scratchBytes: (n) => f64s(EWMA_ARRAYS, n),
+  resume: EWMA_RESUME,
 });
 const ZLEMA = defineKernel({
   name: 'zlema',

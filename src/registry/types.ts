@@ -43,6 +43,21 @@ export interface KernelSpec {
   readonly scratchBytes: (n: number, t: number) => number;
   /** The kernel can run a TIME_MAJOR grid in time pieces on the pool (compute/plan.ts TimePiece). */
   readonly timeSplit?: TimeSplitSpec;
+  /** The kernel resumes its exact state across calls (docs/kernel-state.md): streams and time pieces use it. */
+  readonly resume?: ResumeSpec;
+}
+
+/**
+ * What a resumable kernel (docs/kernel-state.md) tells its callers. A call with the frame's resume
+ * slot set continues from the state the previous call on the same variants left in the first
+ * `stateBytes(n)` bytes of scratch, reading at most `historyBars` rows before its first row, and
+ * gives the rows an unsplit call gives, bit for bit.
+ */
+export interface ResumeSpec {
+  /** Leading scratch bytes that hold the whole state between calls, for n variants (independent of the call's length). */
+  readonly stateBytes: (n: number) => number;
+  /** Rows before a resumed call's first row that the kernel may read, given each numeric param's largest value in the call. */
+  readonly historyBars: (max: Readonly<Record<string, number>>) => number;
 }
 
 /**

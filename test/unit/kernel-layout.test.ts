@@ -7,7 +7,16 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { FRAME_OUT, FRAME_RESUME, FRAME_SKIP, FRAME_SRC, FRAME_WORDS, SERIES_SLOT } from '../../src/compute/kernels.js';
+import {
+  FRAME_BYTES,
+  FRAME_OUT,
+  FRAME_RESUME,
+  FRAME_SKIP,
+  FRAME_SRC,
+  FRAME_T0,
+  FRAME_WORDS,
+  SERIES_SLOT,
+} from '../../src/compute/kernels.js';
 import * as scratch from '../../src/registry/scratch.js';
 import { BT_BLOCK, BT_FRAME, BT_REL_BYTES, BT_STATE_ARRAYS } from '../../src/backtest/kernel.js';
 import { ACC_COUNT } from '../../src/backtest/program.js';
@@ -34,6 +43,7 @@ describe('kernel call frame', () => {
     ['IO_SKIP', FRAME_SKIP],
     ['IO_RESUME', FRAME_RESUME],
     ['IO_OUT', FRAME_OUT],
+    ['IO_T0', FRAME_T0],
   ];
   it.each(slots)('assembly/lanes.ts %s is byte offset 4 × slot %i of src/compute/kernels.ts', (name, slot) => {
     expect(io.get(name), `assembly/lanes.ts declares ${name}`).toBeDefined();
@@ -43,8 +53,10 @@ describe('kernel call frame', () => {
     expect([...io.keys()].filter((k) => k.startsWith('IO_')).sort()).toEqual(slots.map(([k]) => k).sort());
     expect(Object.keys(SERIES_SLOT).sort()).toEqual(['close', 'high', 'low', 'open', 'volume']);
   });
-  it('the frame holds eight outputs after FRAME_OUT', () => {
-    expect(FRAME_WORDS).toBe(FRAME_OUT + 8);
+  it('the frame holds eight outputs after FRAME_OUT, then the first bar, and fits before the parameters', () => {
+    expect(FRAME_T0).toBe(FRAME_OUT + 8);
+    expect(FRAME_WORDS).toBe(FRAME_T0 + 1);
+    expect(FRAME_WORDS * 4).toBeLessThanOrEqual(FRAME_BYTES);
   });
 });
 
