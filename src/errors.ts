@@ -103,7 +103,8 @@ export type CandlesReason =
   | 'timeline_too_long'
   | 'duplicate_column'
   | 'file_unreadable'
-  | 'non_positive_price';
+  | 'non_positive_price'
+  | 'bad_bar';
 export interface CandlesValidationDetails {
   field: string;
   reason: CandlesReason;
@@ -423,5 +424,39 @@ export class JobIncompleteError extends GridtaError<JobIncompleteDetails> {
         `job ${details.jobId} (${details.instrumentId}): ${details.missingCount} of ${details.total} unit files missing${details.missing.length ? ` (first: unit ${details.missing[0]!.unit}, ${details.missing[0]!.file})` : ''}`,
       details,
     );
+  }
+}
+
+export interface StreamOrderDetails {
+  /** What the call needs: a later bar (`push`) or the last bar again (`update`). */
+  call: 'push' | 'update';
+  /** tsOpen of the stream's last bar (epoch ms), null before its first bar. */
+  lastTs: number | null;
+  /** tsOpen of the refused bar (epoch ms). */
+  tsOpen: number;
+}
+/** A streamed bar out of order: `push` needs a later bar than the last, `update` the last bar's time. */
+export class StreamOrderError extends GridtaError<StreamOrderDetails> {
+  constructor(details: StreamOrderDetails) {
+    const want =
+      details.call === 'push'
+        ? `push needs a bar after the last one (tsOpen > ${details.lastTs})`
+        : details.lastTs === null
+          ? 'update needs a bar to replace, and the stream has none yet'
+          : `update replaces the last bar (tsOpen = ${details.lastTs})`;
+    super('stream_order', `${want}; got tsOpen ${details.tsOpen}`, details);
+  }
+}
+
+export interface StreamSnapshotDetails {
+  reason: 'not_a_snapshot' | 'truncated' | 'checksum_mismatch' | 'newer_format' | 'other_build' | 'other_engine' | 'malformed';
+  /** What was found, when it helps (a format number, a build key). */
+  value?: unknown;
+  expected?: unknown;
+}
+/** A stream snapshot `restoreStream` cannot vouch for: not one, cut short, altered, newer, or from other kernels. */
+export class StreamSnapshotError extends GridtaError<StreamSnapshotDetails> {
+  constructor(details: StreamSnapshotDetails, explanation: string) {
+    super('stream_snapshot', `cannot restore the stream snapshot: ${explanation}`, details);
   }
 }

@@ -75,4 +75,8 @@ export {
   CacheUnavailableError,
   CompileError,
   WarmupError,
+  StreamOrderError,
+  StreamSnapshotError,
 } from './errors.js';
+export { writeSnapshot } from './stream/index.js';
+export type { IndicatorStream, StreamRequest, StreamRows, StreamInstrument, StreamBar } from './stream/index.js';

@@ -5,6 +5,13 @@ import type { BaseSeries, Candles, SourceSeries } from './types.js';
 
 const f = Math.fround;
 
+/** hl2 of one bar, in float32 arithmetic: (high + low) / 2. */
+export const hl2Of = (h: number, l: number): number => f(f(h + l) / 2);
+/** hlc3 of one bar: ((high + low) + close) / 3, each step rounded to float32. */
+export const hlc3Of = (h: number, l: number, c: number): number => f(f(f(h + l) + c) / 3);
+/** ohlc4 of one bar: (((open + high) + low) + close) / 4, each step rounded to float32. */
+export const ohlc4Of = (o: number, h: number, l: number, c: number): number => f(f(f(f(o + h) + l) + c) / 4);
+
 /** The base series present in `candles`, sorted by name. */
 export function availableSeries(candles: Candles): BaseSeries[] {
   const names: BaseSeries[] = ['close', 'high', 'low', 'open', 'volume'];
@@ -45,17 +52,17 @@ export function buildSourceSeries(candles: Candles, source: SeriesName, into?: F
   switch (source) {
     case 'hl2': {
       const out = into ?? new Float32Array(t);
-      for (let i = 0; i < t; i++) out[i] = f(f(h![i]! + l![i]!) / 2);
+      for (let i = 0; i < t; i++) out[i] = hl2Of(h![i]!, l![i]!);
       return finiteOrNaN(out, source);
     }
     case 'hlc3': {
       const out = into ?? new Float32Array(t);
-      for (let i = 0; i < t; i++) out[i] = f(f(f(h![i]! + l![i]!) + c![i]!) / 3);
+      for (let i = 0; i < t; i++) out[i] = hlc3Of(h![i]!, l![i]!, c![i]!);
       return finiteOrNaN(out, source);
     }
     case 'ohlc4': {
       const out = into ?? new Float32Array(t);
-      for (let i = 0; i < t; i++) out[i] = f(f(f(f(o![i]! + h![i]!) + l![i]!) + c![i]!) / 4);
+      for (let i = 0; i < t; i++) out[i] = ohlc4Of(o![i]!, h![i]!, l![i]!, c![i]!);
       return finiteOrNaN(out, source);
     }
     default: {

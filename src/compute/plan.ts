@@ -9,6 +9,7 @@
 import type { Axis, Layout } from '../grid/types.js';
 import type { IndicatorDef, KernelSpec, SourceSeries, BaseSeries } from '../registry/types.js';
 import type { MemoryBytesFn } from '../guards/index.js';
+import { sourceComponents } from '../candles/sources.js';
 
 export const PAGE = 65536;
 export const MAX_PAGES = 65536;
@@ -94,6 +95,13 @@ export function seriesNeeded(def: IndicatorDef, axes: readonly Axis[]): SeriesNa
 
 /** Bytes from a kernel's call frame to its parameter arrays (compute/kernels.ts FRAME_WORDS, rounded up to a cache line). */
 export const FRAME_BYTES = 128;
+
+/** Base series a materialised grid needs: the non-source inputs plus the selected sources, hl2/hlc3/ohlc4 expanded. */
+export function requiredBaseSeries(def: IndicatorDef, axes: readonly Axis[]): BaseSeries[] {
+  const out = new Set<BaseSeries>();
+  for (const s of seriesNeeded(def, axes)) for (const b of sourceComponents(s)) out.add(b);
+  return [...out].sort();
+}
 
 const roundUp4 = (x: number): number => 4 * Math.ceil(x / 4);
 

@@ -3,20 +3,12 @@
  * compiles or loads the kernels on warmup (or lazily on the first compute); computes grids into one
  * WebAssembly memory per compute, in-process or on the worker pool, and returns IndicatorTensors.
  */
-import {
-  createCandles,
-  isCandles,
-  availableSeries,
-  sourceComponents,
-  type BaseSeries,
-  type Candles,
-  type CandlesInput,
-} from '../candles/index.js';
+import { createCandles, isCandles, availableSeries, type Candles, type CandlesInput } from '../candles/index.js';
 import { toArrowExporters } from '../arrow/export.js';
 import { backtestArrowExporters } from '../backtest/arrow.js';
 import { createTensor, type IndicatorTensor } from '../compute/tensor.js';
 import { runReference, runWasm, type ComputeProgress, type OutputBacking, type RunRequest } from '../compute/run.js';
-import { runsPooled, seriesNeeded, wasmMemoryBytes } from '../compute/plan.js';
+import { requiredBaseSeries, runsPooled, wasmMemoryBytes } from '../compute/plan.js';
 import { ComputeCancelled, GridValidationError, GridtaError, MissingInputSeriesError } from '../errors.js';
 import type { GridSpec, Layout } from '../grid/types.js';
 import {
@@ -59,6 +51,16 @@ import {
   type ReplayResult,
 } from '../backtest/run.js';
 
+import {
+  openStream,
+  restoreStream as restoreStreamFrom,
+  type IndicatorStream,
+  type StreamContext,
+  type StreamRequest,
+} from '../stream/index.js';
+import { cacheKey } from './cache.js';
+import { packageVersion } from './paths.js';
+
 export type { ComputeProgress } from '../compute/run.js';
 export type { CacheTestOptions, WarmupReport } from './warmup.js';
 
@@ -90,6 +92,10 @@ export interface Engine {
    * metrics, bit for bit what a whole run gives them.
    */
   backtestRange(req: BacktestRequest, start: number, end: number): Promise<BacktestRangeScores>;
+  /** A whole grid updated one bar at a time, each row bit-identical to a compute's last row (src/stream). */
+  stream(req: StreamRequest): Promise<IndicatorStream>;
+  /** A stream that continues exactly where `stream.snapshot()` was taken (same engine and kernel build). */
+  restoreStream(bytes: Uint8Array): Promise<IndicatorStream>;
   warmup(): Promise<WarmupReport>;
   close(): Promise<void>;
 }
@@ -401,6 +407,20 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     return tensor as IndicatorTensor;
   }
 
+  /** What a stream needs from the engine: the warm kernels and their build key, the guards, a compute for `tensor: true`. */
+  const streamContext: StreamContext = {
+    warm: async () => {
+      const w = warmed ?? (await warmupOnce());
+      const engine = w.report.engine;
+      if (engine === 'reference' || !w.module) return { engine, module: null, buildKey: 'reference' };
+      const buildKey = w.report.cache.key ?? (await cacheKey(engine === 'wasm-simd' ? 'simd' : 'scalar')).key;
+      return { engine, module: w.module, buildKey };
+    },
+    limits,
+    compute: (candles, grid, outputs) => computeUntil({ candles, grid, outputs, layout: 'TIME_MAJOR' }, new AbortController().signal),
+    version: packageVersion('gridta'),
+  };
+
   /** Stops new work, cancels running and queued computes, waits for them and for a warmup in flight, then ends the workers. */
   async function closeEngine(): Promise<void> {
     closed = true;
@@ -423,6 +443,18 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     backtest: (req: BacktestRequest) => backtest(req),
     backtestReplay: (req: BacktestReplayRequest) => backtestReplay(req),
     backtestRange: (req: BacktestRequest, start: number, end: number) => backtestRange(req, start, end),
+    stream: (req: StreamRequest) =>
+      tracked(
+        undefined,
+        () => undefined,
+        () => openStream(req, streamContext),
+      ),
+    restoreStream: (bytes: Uint8Array) =>
+      tracked(
+        undefined,
+        () => undefined,
+        () => restoreStreamFrom(bytes, streamContext),
+      ),
     warmup: async () => {
       if (closed) throw new GridtaError('engine_closed', 'the engine is closed', {});
       return (await warmupOnce()).report;
@@ -431,12 +463,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
   });
 }
 
-/** Base series a materialised grid needs: the non-source inputs plus the selected sources, hl2/hlc3/ohlc4 expanded. */
-export function requiredBaseSeries(def: IndicatorDef, axes: Parameters<typeof seriesNeeded>[1]): BaseSeries[] {
-  const out = new Set<BaseSeries>();
-  for (const s of seriesNeeded(def, axes)) for (const b of sourceComponents(s)) out.add(b);
-  return [...out].sort();
-}
+export { requiredBaseSeries };
 
 /** Reuses the arrays of the request's `out` when shape, layout, outputs and backing match. */
 function checkOut(

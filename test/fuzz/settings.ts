@@ -21,6 +21,8 @@ const WEIGHTS = {
   requests: 0.44,
   /** createEngine options with wrong values, then a warmup and a small compute. */
   options: 0.05,
+  /** A random stream (history, pushes with gaps, updates, snapshot round trips, bad bars) on the three engines against computes. */
+  stream: 0.1,
 } as const;
 
 export type PropertyName = keyof typeof WEIGHTS;
