@@ -18,6 +18,7 @@ import { Bench } from 'tinybench';
 import { checkFull, checkPeer, column, peerVariants, type Agreement } from './agreement.js';
 import { renderBacktestCase, runBacktestCase, type BacktestCaseResult } from './backtest.js';
 import { BACKTEST_CASE_IDS, backtestCases } from './backtest-cases.js';
+import { STREAM_CASE_IDS, renderStreamCase, runStreamCase, type StreamCaseResult } from './stream.js';
 import { CASE_IDS, benchCases, type BenchCase, type Skipped } from './cases.js';
 import { SYNTHETIC_SEED, syntheticMinuteCandles } from './data.js';
 import { loadPeers, PEER_NAMES, type PeerAdapter, type PeerUnavailable } from './peers/index.js';
@@ -491,7 +492,7 @@ function parseThreads(s: string | undefined, configured: number): number[] {
 }
 
 const USAGE = `usage: gridta bench [--cases a,b] [--size T | --data FILE] [--threads 1,2] [--peers a,b|none] [--time MS] [--json] [--plot FILE.svg]
-  --cases     cases to time, e.g. ma.ema,momentum.rsi or backtest.ma_cross (default: all; ids without a kernel are listed as skipped)
+  --cases     cases to time, e.g. ma.ema,momentum.rsi, backtest.ma_cross or stream.ema (default: all; ids without a kernel are listed as skipped)
   --size      bars of the synthetic 1-minute series (default 1,000,000)
   --data      a candles file (.csv or .arrow, sessions timeline), e.g. bench/ttrc.csv
   --threads   thread counts to time gridta at (default: 1 and the configured count)
@@ -514,7 +515,7 @@ export async function runBench(argv: string[]): Promise<number> {
     return 0;
   }
   checkPositionals('bench', positionals, 0);
-  const allCases = [...CASE_IDS, ...BACKTEST_CASE_IDS];
+  const allCases = [...CASE_IDS, ...BACKTEST_CASE_IDS, ...STREAM_CASE_IDS];
   const selected = (values.cases as string | undefined)
     ?.split(',')
     .map((s) => s.trim())
@@ -558,6 +559,7 @@ export async function runBench(argv: string[]): Promise<number> {
   const backtestSel = selected?.filter((c) => BACKTEST_CASE_IDS.includes(c));
   const backtests =
     selected === undefined || (backtestSel?.length ?? 0) > 0 ? backtestCases(backtestSel) : { runnable: [], skipped: [] as Skipped[] };
+  const streamCases = selected === undefined ? [...STREAM_CASE_IDS] : selected.filter((c) => STREAM_CASE_IDS.includes(c));
   const { runnable } = indicators;
   const skipped = [...indicators.skipped, ...backtests.skipped];
 
@@ -601,7 +603,8 @@ export async function runBench(argv: string[]): Promise<number> {
   const ctx: Ctx = { candles, timeMs, threads, engines, peers, peersUnavailable: unavailable, prepared: new Map(), log };
   const results: BenchCaseResult[] = [];
   const backtestResults: BacktestCaseResult[] = [];
-  const total = runnable.length + backtests.runnable.length;
+  const streamResults: StreamCaseResult[] = [];
+  const total = runnable.length + backtests.runnable.length + streamCases.length;
   try {
     let i = 0;
     for (const c of runnable) {
@@ -614,6 +617,12 @@ export async function runBench(argv: string[]): Promise<number> {
     for (const c of backtests.runnable) {
       log(`[${++i}/${total}] ${c.id} (${c.variants} variants × ${candles.t.toLocaleString('en-US')} bars)`);
       backtestResults.push(await runBacktestCase({ candles, engines: backtestEngines, timeMs, collect, log }, c));
+    }
+    for (const id of streamCases) {
+      log(`[${++i}/${total}] ${id}`);
+      streamResults.push(
+        await runStreamCase({ candles, engine: engines.get(engineKey('wasm-simd', 1)) ?? backtestEngines[0]!.engine, log }, id),
+      );
     }
   } finally {
     for (const e of engines.values()) await e.close();
@@ -658,6 +667,7 @@ export async function runBench(argv: string[]): Promise<number> {
           header,
           cases: results,
           backtests: backtestResults,
+          streams: streamResults,
           skipped,
           peersUnavailable: unavailable,
           recommendation,
@@ -693,6 +703,12 @@ export async function runBench(argv: string[]): Promise<number> {
       `backtests: engine.backtest against a plain-JS loop over an engine.compute tensor (bench/plain-backtest.ts); after a warm-up call of each, whose metrics must agree, rounds alternate the two (at least 3, 2 for calls over ${timeMs} ms, more while under ${2 * timeMs} ms in all); p50 of the samples; variant-bars = variants × bars`,
     );
   for (const r of backtestResults) out.push(...renderBacktestCase(r, human, ratio));
+  if (streamResults.length)
+    out.push(
+      '',
+      'streams: one push (or update) of a whole grid per bar, each call timed alone; rounds of bars alternate the libraries; p50 and p99 per call; × gridta: p50 over the first row of the case',
+    );
+  for (const r of streamResults) out.push(...renderStreamCase(r));
   for (const s of skipped as Skipped[]) out.push('', `${s.id}: skipped (${s.reason})`);
   out.push('', `threads: ${recommendation.threads === null ? '—' : recommendation.threads} — ${recommendation.reason}`);
   for (const w of warnings) out.push(`warning ${w.code}: ${w.message}`);

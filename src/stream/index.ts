@@ -22,9 +22,9 @@ import { planCompute, type Limits } from '../guards/index.js';
 import { requiredBaseSeries, seriesNeeded } from '../compute/plan.js';
 import type { IndicatorTensor } from '../compute/tensor.js';
 import type { IndicatorDef } from '../registry/types.js';
-import { GridValidationError, MissingInputSeriesError, StreamOrderError } from '../errors.js';
+import { GridValidationError, MissingInputSeriesError, StreamOrderError, StreamSnapshotError } from '../errors.js';
 import { findUnknownKey, isPlainObject, keyList, unknownKeyExplanation } from '../options.js';
-import { checkBar, seriesValue, type CheckedBar, type StreamBar } from './bar.js';
+import { baseIndex, CheckedBar, checkBar, seriesMask, seriesValue, type StreamBar } from './bar.js';
 import { WasmStreamCore } from './wasm.js';
 import { ReferenceStreamCore } from './reference.js';
 import { decodeSnapshot, encodeSnapshot, type SnapshotHeader } from './snapshot.js';
@@ -134,6 +134,8 @@ interface Setup {
   readonly grid: GridSpec;
   readonly seriesNames: readonly SeriesName[];
   readonly required: ReturnType<typeof requiredBaseSeries>;
+  /** `required` as a bit per base series (bar.ts). */
+  readonly requiredMask: number;
   readonly instrumentId: string;
   readonly timeframe: Timeframe;
   readonly timeline: Timeline;
@@ -152,7 +154,17 @@ function setup(
   const names = new Set<SeriesName>(seriesNeeded(def, axes));
   const required = requiredBaseSeries(def, axes);
   for (const b of required) names.add(b);
-  return { def, axes, variants: plan.variants, outputs: plan.outputs, grid, seriesNames: [...names].sort(), required, ...inst };
+  return {
+    def,
+    axes,
+    variants: plan.variants,
+    outputs: plan.outputs,
+    grid,
+    seriesNames: [...names].sort(),
+    required,
+    requiredMask: seriesMask(required),
+    ...inst,
+  };
 }
 
 /** Opens a stream: checks the request, warms the engine, replays the history through the kernels. */
@@ -177,8 +189,8 @@ export async function openStream(req: StreamRequest, ctx: StreamContext): Promis
   const warm = await ctx.warm();
   const stream = new Stream(s, warm, ctx);
   if (candles) {
-    const series = Object.fromEntries(s.seriesNames.map((n) => [n, buildSourceSeries(candles!, n)]));
-    stream.replay(candles.t, (name, from, i) => series[name]![from + i]!);
+    const series = s.seriesNames.map((n) => buildSourceSeries(candles!, n));
+    stream.replay(candles.t, (k, from, i) => series[k]![from + i]!);
     stream.setTimes(Number(candles.tsOpen[0]!), Number(candles.tsOpen[candles.t - 1]!));
     if (req.tensor) stream.tensor = await ctx.compute(candles, req.grid, s.outputs);
   }
@@ -202,6 +214,10 @@ class Stream implements IndicatorStream {
   private closed = false;
   private readonly core: Core;
   private readonly stepMs: number;
+  /** Reused per call: the checked bar, and the value of each series the kernels read. */
+  private readonly bar = new CheckedBar();
+  private readonly vals: Float64Array;
+  private readonly baseOf: Int8Array;
 
   constructor(
     readonly setup: Setup,
@@ -216,6 +232,8 @@ class Stream implements IndicatorStream {
     this.timeframe = setup.timeframe;
     this.timeline = setup.timeline;
     this.stepMs = TIMEFRAME_MS[setup.timeframe];
+    this.vals = new Float64Array(setup.seriesNames.length);
+    this.baseOf = Int8Array.from(setup.seriesNames, (n) => baseIndex(n));
     if (warm.module === null) {
       this.core = new ReferenceStreamCore(setup.def, setup.axes, setup.outputs, setup.variants, setup.seriesNames);
     } else {
@@ -237,11 +255,11 @@ class Stream implements IndicatorStream {
   }
 
   /** Feeds `t` history bars through the kernels, in calls of at most the core's call size. */
-  replay(t: number, value: (name: SeriesName, from: number, i: number) => number): void {
+  replay(t: number, value: (s: number, from: number, i: number) => number): void {
     for (let from = 0; from < t; ) {
       const k = Math.min(this.core.callRows, t - from);
       const f = from;
-      this.core.append(k, (name, i) => value(name, f, i), from + k === t);
+      this.core.append(k, (sk, i) => value(sk, f, i), from + k === t);
       from += k;
     }
   }
@@ -261,18 +279,20 @@ class Stream implements IndicatorStream {
 
   push(bar: StreamBar): StreamRows {
     this.live();
-    const b = checkBar(bar, this.indicatorId, this.setup.required);
-    const values = this.values(b);
+    const b = checkBar(bar, this.indicatorId, this.setup.requiredMask, this.bar);
+    this.fillValues(b);
     if (this.lastTs !== null && b.ts <= this.lastTs) throw new StreamOrderError({ call: 'push', lastTs: this.lastTs, tsOpen: b.ts });
     let holes = 0;
     if (this.origin !== null) {
-      const off = b.ts - this.origin;
-      if (off % this.stepMs !== 0)
+      if ((b.ts - this.origin) % this.stepMs !== 0)
         throw candlesError(
           'tsOpen',
           'not_dense',
           `must lie a multiple of ${this.stepMs} ms after the stream's first bar (${this.origin})`,
-          { value: b.ts, expected: `${this.origin} + k × ${this.stepMs}` },
+          {
+            value: b.ts,
+            expected: `${this.origin} + k × ${this.stepMs}`,
+          },
         );
       if (this.timeline === 'dense') holes = (b.ts - this.lastTs!) / this.stepMs - 1;
     }
@@ -281,19 +301,9 @@ class Stream implements IndicatorStream {
         'tsOpen',
         'timeline_too_long',
         `the dense ${this.timeframe} timeline would have ${this.core.bars + holes + 1} bars (${holes} holes before this bar), more than ${DEFAULT_MAX_BARS}`,
-        {
-          value: { bars: this.core.bars + holes + 1, holes },
-          expected: { maxBars: DEFAULT_MAX_BARS },
-        },
+        { value: { bars: this.core.bars + holes + 1, holes }, expected: { maxBars: DEFAULT_MAX_BARS } },
       );
-    // the holes in calls of at most callRows, then the last call with the bar, whose state before it update keeps
-    let left = holes;
-    while (left >= this.core.callRows) {
-      this.core.append(this.core.callRows, () => NaN, false);
-      left -= this.core.callRows;
-    }
-    const k = left + 1;
-    this.core.append(k, (name, i) => (i < k - 1 ? NaN : values[name]!), true);
+    this.core.push(holes, this.vals);
     if (this.origin === null) this.origin = b.ts;
     this.lastTs = b.ts;
     return this.core.rows;
@@ -301,18 +311,17 @@ class Stream implements IndicatorStream {
 
   update(bar: StreamBar): StreamRows {
     this.live();
-    const b = checkBar(bar, this.indicatorId, this.setup.required);
-    const values = this.values(b);
+    const b = checkBar(bar, this.indicatorId, this.setup.requiredMask, this.bar);
+    this.fillValues(b);
     if (this.lastTs === null || b.ts !== this.lastTs) throw new StreamOrderError({ call: 'update', lastTs: this.lastTs, tsOpen: b.ts });
-    this.core.redo((name) => values[name]!);
+    this.core.redo(this.vals);
     return this.core.rows;
   }
 
-  /** The value of every series the kernels read, all computed (and checked) before anything changes. */
-  private values(b: CheckedBar): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const name of this.setup.seriesNames) out[name] = seriesValue(b, name);
-    return out;
+  /** The value of every series the kernels read, into `vals`, all computed (and checked) before anything changes. */
+  private fillValues(b: CheckedBar): void {
+    const names = this.setup.seriesNames;
+    for (let s = 0; s < names.length; s++) this.vals[s] = seriesValue(b, names[s]!, this.baseOf[s]!);
   }
 
   row(output?: string): Float32Array {
@@ -363,8 +372,10 @@ class Stream implements IndicatorStream {
   restore(header: SnapshotHeader, state: ReturnType<Core['exportState']>): void {
     this.origin = header.origin;
     this.lastTs = header.lastTs;
-    (this.core.importState as (s: typeof state) => void)(state);
-    if (this.core instanceof WasmStreamCore) this.core.refreshRows();
+    const core = this.core as { fits(s: typeof state): boolean; importState(s: typeof state): void };
+    if (!core.fits(state))
+      throw new StreamSnapshotError({ reason: 'malformed' }, 'its sections do not fit the stream its header describes');
+    core.importState(state);
   }
 
   close(): void {

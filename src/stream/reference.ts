@@ -12,7 +12,8 @@ import type { SeriesName } from '../candles/sources.js';
 export class ReferenceStreamCore {
   readonly rows: Readonly<Record<string, Float32Array>>;
   bars = 0;
-  private data: Record<string, Float32Array> = {};
+  readonly callRows = 1 << 20;
+  private data: Float32Array[];
   private lastCallRows = 0;
 
   constructor(
@@ -22,36 +23,43 @@ export class ReferenceStreamCore {
     private readonly variants: number,
     readonly seriesNames: readonly SeriesName[],
   ) {
-    for (const name of seriesNames) this.data[name] = new Float32Array(1024);
+    this.data = seriesNames.map(() => new Float32Array(1024));
     this.rows = Object.fromEntries(outputs.map((o) => [o, new Float32Array(variants)]));
   }
 
-  readonly callRows = 1 << 20;
-
-  append(k: number, value: (name: SeriesName, i: number) => number, _save: boolean): void {
-    for (const name of this.seriesNames) {
-      let a = this.data[name]!;
+  append(k: number, value: (s: number, i: number) => number, _save: boolean): void {
+    this.seriesNames.forEach((_, s) => {
+      let a = this.data[s]!;
       if (this.bars + k > a.length) {
         const b = new Float32Array(Math.max(2 * a.length, this.bars + k));
         b.set(a.subarray(0, this.bars));
-        this.data[name] = a = b;
+        this.data[s] = a = b;
       }
-      for (let i = 0; i < k; i++) a[this.bars + i] = value(name, i);
-    }
+      for (let i = 0; i < k; i++) a[this.bars + i] = value(s, i);
+    });
     this.bars += k;
     this.lastCallRows = k;
     this.recompute();
   }
 
-  redo(value: (name: SeriesName) => number): void {
-    for (const name of this.seriesNames) this.data[name]![this.bars - 1] = value(name);
+  push(holes: number, values: Float64Array): void {
+    this.append(holes + 1, (s, i) => (i < holes ? Number.NaN : values[s]!), true);
+  }
+
+  redo(values: Float64Array): void {
+    this.seriesNames.forEach((_, s) => {
+      this.data[s]![this.bars - 1] = values[s]!;
+    });
     this.recompute();
   }
 
   private recompute(): void {
     const t = this.bars;
     const strides = axisStrides(this.axes);
-    const view = (name: string): Float32Array | undefined => this.data[name]?.subarray(0, t);
+    const view = (name: string): Float32Array | undefined => {
+      const s = this.seriesNames.indexOf(name as SeriesName);
+      return s < 0 ? undefined : this.data[s]!.subarray(0, t);
+    };
     for (let v = 0; v < this.variants; v++) {
       const params: Record<string, number> = {};
       let src: Float32Array | undefined;
@@ -76,14 +84,18 @@ export class ReferenceStreamCore {
 
   /** Every bar so far, per series: the whole state of a reference stream. */
   exportState(): { bars: number; lastCallRows: number; inputs: Float32Array[] } {
-    return { bars: this.bars, lastCallRows: this.lastCallRows, inputs: this.seriesNames.map((n) => this.data[n]!.slice(0, this.bars)) };
+    return { bars: this.bars, lastCallRows: this.lastCallRows, inputs: this.data.map((a) => a.slice(0, this.bars)) };
+  }
+
+  fits(s: { bars: number; lastCallRows: number; inputs: readonly Float32Array[] }): boolean {
+    return s.inputs.length === this.seriesNames.length && s.inputs.every((a) => a.length === s.bars) && s.lastCallRows <= s.bars;
   }
 
   importState(s: { bars: number; lastCallRows: number; inputs: readonly Float32Array[] }): void {
-    this.seriesNames.forEach((n, i) => {
+    this.data = s.inputs.map((x) => {
       const a = new Float32Array(Math.max(1024, s.bars));
-      a.set(s.inputs[i]!);
-      this.data[n] = a;
+      a.set(x);
+      return a;
     });
     this.bars = s.bars;
     this.lastCallRows = s.lastCallRows;

@@ -23,14 +23,13 @@ const MAX_CALL_ROWS = 1024;
 interface Run {
   readonly first: number;
   readonly n: number;
-  readonly source: SeriesName | null;
+  /** Index of the run's source in `seriesNames`, −1 without a source axis. */
+  readonly source: number;
   readonly frame: number;
   readonly params: number;
   readonly scratch: number;
   readonly saved: number;
   readonly stateBytes: number;
-  /** Per output, the base of this run's rows (TIME_MAJOR within the run: row i at base + i·n·4). */
-  readonly out: readonly number[];
 }
 
 /** What a snapshot keeps of the core (memory sections as bytes, positions as numbers). */
@@ -47,39 +46,52 @@ export interface WasmCoreState {
 
 export class WasmStreamCore {
   readonly seriesNames: readonly SeriesName[];
-  /** Per output name, the last row of every variant (the stream hands these out). */
+  /**
+   * Per output name, the last row of every variant: views on the kernels' output rows (every run
+   * writes its variants into one row of V values, as a TIME_MAJOR compute lays them out).
+   */
   readonly rows: Readonly<Record<string, Float32Array>>;
   /** Bars processed so far (holes included): the bar index of the next row. */
   bars = 0;
+  readonly callRows: number;
   private lastCallRows = 0;
   private lastResumed = false;
   private len = 0;
   private readonly runs: Run[] = [];
   private readonly fn: KernelFn;
   private readonly memory: WebAssembly.Memory;
-  private readonly inBase: Record<string, number> = {};
+  private readonly u32: Uint32Array;
+  private readonly f32: Float32Array;
+  private readonly bytes: Uint8Array;
+  /** Byte offset of each series' input buffer, in `seriesNames` order. */
+  private readonly inBase: number[];
+  /** Per base-series frame slot, the index of that series in `seriesNames` (−1: not read). */
+  private readonly slotSeries: readonly [number, number][];
+  /** Per output, the byte offset of its rows (callRows rows of V values). */
+  private readonly outBase: number[];
+  private readonly outSlots: readonly number[];
   private readonly history: number;
   private readonly cap: number;
-  readonly callRows: number;
-  private readonly slotOf: readonly number[];
+  private readonly variants: number;
 
   constructor(
     module: WebAssembly.Module,
     private readonly def: IndicatorDef,
     axes: readonly Axis[],
-    private readonly outputs: readonly string[],
+    outputs: readonly string[],
     variants: number,
     seriesNames: readonly SeriesName[],
   ) {
     const kernel = def.kernel!;
     const resume = kernel.resume as ResumeSpec;
     this.seriesNames = seriesNames;
+    this.variants = variants;
     this.callRows = Math.max(1, Math.min(MAX_CALL_ROWS, Math.floor(CALL_VALUES / (variants * outputs.length))));
     const strides = axisStrides(axes);
     const srcAxis = axes.findIndex((a) => a.name === 'source');
     const paramAxes = kernel.params.map((p) => axes.findIndex((a) => a.name === p));
     // runs of variants sharing a source value, and the history the deepest of them reads
-    const spans: { first: number; n: number; source: SeriesName | null }[] = [];
+    const spans: { first: number; n: number; source: number }[] = [];
     let history = 0;
     for (let s = 0; s < variants; ) {
       const source = srcAxis >= 0 ? (axisValueAt(axes, strides, srcAxis, s) as SeriesName) : null;
@@ -88,114 +100,133 @@ export class WasmStreamCore {
       else e = variants;
       const max: Record<string, number> = {};
       kernel.params.forEach((name, p) => {
-        let m = -Infinity;
+        let m = Number.NEGATIVE_INFINITY;
         for (let v = s; v < e; v++) m = Math.max(m, axisValueAt(axes, strides, paramAxes[p]!, v) as number);
         max[name] = m;
       });
       history = Math.max(history, resume.historyBars(max));
-      spans.push({ first: s, n: e - s, source });
+      spans.push({ first: s, n: e - s, source: source === null ? -1 : seriesNames.indexOf(source) });
       s = e;
     }
     this.history = history;
     this.cap = history + this.callRows;
-    // memory: per run frame, params, scratch, saved state and output rows; then the input buffers
+    // memory: per run frame, params, scratch and saved state; per output its rows; per series its input buffer
     let at = 0;
     const placed = spans.map((r) => {
       const frame = at;
       const params = frame + FRAME_BYTES;
       const scratch = align(params + Math.max(1, kernel.params.length) * r.n * 8);
-      const scratchBytes = align(kernel.scratchBytes(r.n, this.callRows) + 64);
+      const saved = scratch + align(kernel.scratchBytes(r.n, this.callRows) + 64);
       const stateBytes = resume.stateBytes(r.n);
-      const saved = scratch + scratchBytes;
-      let o = align(saved + stateBytes);
-      const out = outputs.map(() => {
-        const base = o;
-        o += align(this.callRows * r.n * 4);
-        return base;
-      });
-      at = o;
-      return { ...r, frame, params, scratch, saved, stateBytes, out };
+      at = align(saved + stateBytes);
+      return { ...r, frame, params, scratch, saved, stateBytes };
     });
-    for (const name of seriesNames) {
-      this.inBase[name] = at;
+    this.outBase = outputs.map(() => {
+      const base = at;
+      at += align(this.callRows * variants * 4);
+      return base;
+    });
+    this.inBase = seriesNames.map(() => {
+      const base = at;
       at += align(this.cap * 4);
-    }
+      return base;
+    });
     const pages = Math.ceil(at / 65536) + 1;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const exports = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as Record<string, unknown>;
     this.fn = exports[kernel.name] as KernelFn;
-    const u32 = new Uint32Array(this.memory.buffer);
+    this.u32 = new Uint32Array(this.memory.buffer);
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.bytes = new Uint8Array(this.memory.buffer);
     const f64 = new Float64Array(this.memory.buffer);
+    this.outSlots = outputs.map((o) => kernel.slots.indexOf(o));
     for (const r of placed) {
       const f = elementIndex(r.frame, 4);
-      for (let i = 0; i < FRAME_WORDS; i++) u32[f + i] = 0;
+      for (let i = 0; i < FRAME_WORDS; i++) this.u32[f + i] = 0;
       paramAxes.forEach((ax, p) => {
         for (let j = 0; j < r.n; j++) f64[elementIndex(r.params, 8) + p * r.n + j] = axisValueAt(axes, strides, ax, r.first + j) as number;
       });
+      for (let o = 0; o < outputs.length; o++) this.u32[f + FRAME_OUT + this.outSlots[o]!] = this.outBase[o]! + r.first * 4;
       this.runs.push(r);
     }
-    this.slotOf = outputs.map((o) => kernel.slots.indexOf(o));
-    this.rows = Object.fromEntries(outputs.map((o) => [o, new Float32Array(variants)]));
+    this.slotSeries = Object.entries(SERIES_SLOT).map(
+      ([name, slot]) => [slot, seriesNames.indexOf(name as SeriesName)] as [number, number],
+    );
+    this.rows = Object.fromEntries(outputs.map((o, k) => [o, new Float32Array(this.memory.buffer, this.outBase[k]!, variants)]));
   }
 
   /** Room for `k` more rows, keeping the history before them. */
   private reserve(k: number): void {
     if (this.len + k <= this.cap) return;
     const keep = Math.min(this.len, this.history);
-    const f32 = new Float32Array(this.memory.buffer);
-    for (const name of this.seriesNames) {
-      const b = elementIndex(this.inBase[name]!, 4);
-      f32.copyWithin(b, b + this.len - keep, b + this.len);
+    for (const base of this.inBase) {
+      const b = elementIndex(base, 4);
+      this.f32.copyWithin(b, b + this.len - keep, b + this.len);
     }
     this.len = keep;
   }
 
   /**
-   * Appends `k` rows (k ≤ callRows): row i of series s is `value(s, i)`. Then one call per run over
-   * them; with `save`, each run's state before the call is kept for `redo`.
+   * Appends `k` rows (k ≤ callRows): row i of series s (its index in seriesNames) is `value(s, i)`.
+   * Then one call per run over them; with `save`, each run's state before the call is kept for `redo`.
    */
-  append(k: number, value: (name: SeriesName, i: number) => number, save: boolean): void {
+  append(k: number, value: (s: number, i: number) => number, save: boolean): void {
     this.reserve(k);
-    const f32 = new Float32Array(this.memory.buffer);
-    for (const name of this.seriesNames) {
-      const b = elementIndex(this.inBase[name]!, 4) + this.len;
-      for (let i = 0; i < k; i++) f32[b + i] = value(name, i);
+    for (let s = 0; s < this.inBase.length; s++) {
+      const b = elementIndex(this.inBase[s]!, 4) + this.len;
+      for (let i = 0; i < k; i++) this.f32[b + i] = value(s, i);
     }
     this.len += k;
     this.call(k, this.bars > 0, save);
     this.bars += k;
   }
 
-  /** The last call again, from the state before it, with the last row's inputs replaced. */
-  redo(value: (name: SeriesName) => number): void {
-    const f32 = new Float32Array(this.memory.buffer);
-    for (const name of this.seriesNames) f32[elementIndex(this.inBase[name]!, 4) + this.len - 1] = value(name);
-    const bytes = new Uint8Array(this.memory.buffer);
-    for (const r of this.runs) bytes.copyWithin(r.scratch, r.saved, r.saved + r.stateBytes);
+  /** `holes` NaN rows, then one row of `values` (one per series): a push. */
+  push(holes: number, values: Float64Array): void {
+    let left = holes;
+    while (left >= this.callRows) {
+      this.append(this.callRows, () => Number.NaN, false);
+      left -= this.callRows;
+    }
+    const k = left + 1;
+    this.reserve(k);
+    for (let s = 0; s < this.inBase.length; s++) {
+      const b = elementIndex(this.inBase[s]!, 4) + this.len;
+      for (let i = 0; i < k - 1; i++) this.f32[b + i] = Number.NaN;
+      this.f32[b + k - 1] = values[s]!;
+    }
+    this.len += k;
+    this.call(k, this.bars > 0, true);
+    this.bars += k;
+  }
+
+  /** The last call again, from the state before it, with the last row's inputs replaced by `values`. */
+  redo(values: Float64Array): void {
+    for (let s = 0; s < this.inBase.length; s++) this.f32[elementIndex(this.inBase[s]!, 4) + this.len - 1] = values[s]!;
+    for (const r of this.runs) this.bytes.copyWithin(r.scratch, r.saved, r.saved + r.stateBytes);
     this.bars -= this.lastCallRows;
-    this.call(this.lastCallRows, this.lastResumed, true);
+    this.call(this.lastCallRows, this.lastResumed, false);
     this.bars += this.lastCallRows;
   }
 
-  /** One call per run over the last `k` rows of the buffers (bars this.bars … this.bars + k − 1). */
+  /** One call per run over the last `k` rows of the buffers (bars this.bars … this.bars + k − 1); the last row moves to the rows' start. */
   private call(k: number, resumed: boolean, save: boolean): void {
-    const u32 = new Uint32Array(this.memory.buffer);
-    const bytes = new Uint8Array(this.memory.buffer);
-    const f32 = new Float32Array(this.memory.buffer);
-    const row0 = this.len - k;
+    const u32 = this.u32;
+    const row0 = (this.len - k) * 4;
     for (const r of this.runs) {
-      if (save) bytes.copyWithin(r.saved, r.scratch, r.scratch + r.stateBytes);
-      const f = elementIndex(r.frame, 4);
-      for (const [name, slot] of Object.entries(SERIES_SLOT))
-        u32[f + slot] = this.inBase[name] === undefined ? 0 : this.inBase[name]! + row0 * 4;
-      u32[f + FRAME_SRC] = r.source ? this.inBase[r.source]! + row0 * 4 : 0;
-      for (let o = 0; o < this.outputs.length; o++) u32[f + FRAME_OUT + this.slotOf[o]!] = r.out[o]!;
+      if (save) this.bytes.copyWithin(r.saved, r.scratch, r.scratch + r.stateBytes);
+      const f = r.frame >>> 2;
+      for (const [slot, s] of this.slotSeries) u32[f + slot] = s < 0 ? 0 : this.inBase[s]! + row0;
+      u32[f + FRAME_SRC] = r.source < 0 ? 0 : this.inBase[r.source]! + row0;
       u32[f + FRAME_RESUME] = resumed ? 1 : 0;
       u32[f + FRAME_T0] = this.bars;
-      this.fn(r.frame, k, r.n, r.params, r.n * 4, 4, r.scratch);
-      for (let o = 0; o < this.outputs.length; o++) {
-        const from = elementIndex(r.out[o]!, 4) + (k - 1) * r.n;
-        this.rows[this.outputs[o]!]!.set(f32.subarray(from, from + r.n), r.first);
+      this.fn(r.frame, k, r.n, r.params, this.variants * 4, 4, r.scratch);
+    }
+    if (k > 1) {
+      const V = this.variants;
+      for (const base of this.outBase) {
+        const b = elementIndex(base, 4);
+        this.f32.copyWithin(b, b + (k - 1) * V, b + k * V);
       }
     }
     this.lastCallRows = k;
@@ -212,39 +243,48 @@ export class WasmStreamCore {
       lastResumed: this.lastResumed,
       states: this.runs.map((r) => new Uint8Array(buf, r.scratch, r.stateBytes).slice()),
       saved: this.runs.map((r) => new Uint8Array(buf, r.saved, r.stateBytes).slice()),
-      inputs: this.seriesNames.map((name) => new Float32Array(buf, this.inBase[name]! + (this.len - keep) * 4, keep).slice()),
+      inputs: this.inBase.map((base) => new Float32Array(buf, base + (this.len - keep) * 4, keep).slice()),
     };
   }
 
-  /** Sizes of the sections a snapshot of this core holds, to check a snapshot before importing it. */
-  stateShape(): { runs: readonly number[]; series: number; maxInputRows: number } {
-    return { runs: this.runs.map((r) => r.stateBytes), series: this.seriesNames.length, maxInputRows: this.cap };
+  /** Whether a snapshot's sections fit this core: as many runs with the same state sizes, one input section per series, not too long. */
+  fits(s: WasmCoreState): boolean {
+    const rows = s.inputs[0]?.length ?? 0;
+    return (
+      s.states.length === this.runs.length &&
+      s.saved.length === this.runs.length &&
+      this.runs.every((r, i) => s.states[i]!.byteLength === r.stateBytes && s.saved[i]!.byteLength === r.stateBytes) &&
+      s.inputs.length === this.inBase.length &&
+      s.inputs.every((x) => x.length === rows) &&
+      rows <= this.cap &&
+      s.lastCallRows <= rows &&
+      s.lastCallRows <= this.callRows &&
+      Number.isSafeInteger(s.bars) &&
+      s.bars >= rows
+    );
   }
 
-  /** Continues from a snapshot's state (shapes checked by the caller against stateShape). */
+  /** Continues from a snapshot's state (checked with `fits`), and recomputes the last row from the state before it. */
   importState(s: WasmCoreState): void {
-    const bytes = new Uint8Array(this.memory.buffer);
-    const f32 = new Float32Array(this.memory.buffer);
     this.runs.forEach((r, i) => {
-      bytes.set(s.states[i]!, r.scratch);
-      bytes.set(s.saved[i]!, r.saved);
+      this.bytes.set(s.states[i]!, r.scratch);
+      this.bytes.set(s.saved[i]!, r.saved);
     });
     const rows = s.inputs[0]?.length ?? 0;
-    this.seriesNames.forEach((name, i) => {
-      f32.set(s.inputs[i]!, elementIndex(this.inBase[name]!, 4));
+    this.inBase.forEach((base, i) => {
+      this.f32.set(s.inputs[i]!, elementIndex(base, 4));
     });
     this.len = rows;
     this.bars = s.bars;
     this.lastCallRows = s.lastCallRows;
     this.lastResumed = s.lastResumed;
-  }
-
-  /** Recomputes the last row from the restored state (a redo with the last row's own inputs). */
-  refreshRows(): void {
-    if (this.lastCallRows === 0) return;
-    const f32 = new Float32Array(this.memory.buffer);
-    const at = (name: SeriesName): number => f32[elementIndex(this.inBase[name]!, 4) + this.len - 1]!;
-    this.redo(at);
+    if (this.lastCallRows > 0) {
+      const last = new Float64Array(this.inBase.length);
+      this.inBase.forEach((base, i) => {
+        last[i] = this.f32[elementIndex(base, 4) + rows - 1]!;
+      });
+      this.redo(last);
+    }
   }
 
   get indicatorId(): string {
