@@ -6,7 +6,14 @@
 // computed once per chunk. Wrapper ids (candle_body, candle_range_atr, pivot_high, ...) run the kernel
 // of the id they wrap and materialise only their slot; every output slot is optional (pointer 0).
 // Guarded divisions give NaN where the denominator is exactly ±0 (no epsilon).
-import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_OPEN, IO_SRC, cell, ioPtr, ldx, outPtr, paramAt, seedWindowSums, st1, st4 } from './lanes';
+//
+// Resumed calls (docs/kernel-state.md): a call with the frame's resume slot set continues the series
+// from bar firstBar(io); a call without it starts the series, its row 0 is bar 0. The state that
+// outlives a call is the leading scratch arrays of each kernel (the recursions of the ATR and the
+// EMA); the history rows before the call are read only as far back as the kernel needs.
+import {
+  CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_OPEN, IO_SRC, cell, firstBar, ioPtr, ldx, outPtr, paramAt, resumed, seedWindowSums, st1, st4,
+} from './lanes';
 import {
   CANDLE_ATR_A, CANDLE_ATR_ARRAYS, CANDLE_ATR_B, CANDLE_ATR_Y, DIST_ARRAYS, DIST_ATR, DIST_EMA, DIST_EMA_A, DIST_EMA_B, DIST_RMA_A,
   DIST_RMA_B, ZSCORE_ARRAYS, ZSCORE_N, ZSCORE_Q, ZSCORE_S, ZSCORE_W,
@@ -28,6 +35,15 @@ import { trueRangeAt } from './volatility';
 }
 @inline function round32x2(y: v128): v128 {
   return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(y));
+}
+
+/**
+ * Rows by which a call shifts its high, low and close pointers back for trueRangeAt, which takes
+ * row 0 for the series' first bar (no previous close): 1 when the call resumes after bar 0, so that
+ * the close of the bar before the call (history row −1) enters its first TR; 0 otherwise.
+ */
+@inline function trShift(io: usize): i32 {
+  return resumed(io) && firstBar(io) > 0 ? 1 : 0;
 }
 
 // ---------------------------------------------------------------- candle components
@@ -97,24 +113,28 @@ export function candle_stats(io: usize, t: i32, n: i32, params: usize, tStride: 
 // = fl32(RMA(TR, n)) widened; NaN where the component or Z is NaN or Z == ±0. Warm-up 0.
 // Components and TR are shared (per chunk); each variant keeps its RMA state.
 // Scratch: CANDLE_ATR_ARRAYS arrays of n f64 (a = 1/n, b = 1 − a, y), then 5 × CHUNK f64 (components, TR).
+// Resumed: the state is the three arrays (y carried, a and b recomputed); history 1 bar (the close
+// before the call enters its first TR).
 
 export function candle_stats_atr_norm(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const ph = ioPtr(io, IO_HIGH), pl = ioPtr(io, IO_LOW), pc = ioPtr(io, IO_CLOSE);
+  const sh = trShift(io);
+  const ph = ioPtr(io, IO_HIGH) - (<usize>sh << 2), pl = ioPtr(io, IO_LOW) - (<usize>sh << 2), pc = ioPtr(io, IO_CLOSE) - (<usize>sh << 2);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2), o3 = outPtr(io, 3);
   const at = scratch + ((<usize>n * CANDLE_ATR_ARRAYS) << 3);
   const trs = at + ((<usize>4 * CHUNK) << 3);
+  const resume = resumed(io);
   for (let j = 0; j < n; j++) {
     const a = 1.0 / paramAt(params, n, 0, j);
     store<f64>(cell(scratch, n, CANDLE_ATR_A, j), a);
     store<f64>(cell(scratch, n, CANDLE_ATR_B, j), 1.0 - a);
-    store<f64>(cell(scratch, n, CANDLE_ATR_Y, j), NaN);
+    if (!resume) store<f64>(cell(scratch, n, CANDLE_ATR_Y, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     candleChunk(io, t0, t1, at);
-    for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(ph, pl, pc, i));
+    for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(ph, pl, pc, i + sh));
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
         const aA = v128.load(cell(scratch, n, CANDLE_ATR_A, j)), aB = v128.load(cell(scratch, n, CANDLE_ATR_A, j + 2));
@@ -159,11 +179,16 @@ export function candle_stats_atr_norm(io: usize, t: i32, n: i32, params: usize, 
 // (src − EMA(src, n)) / ATR32(n), one window for both; NaN where src, E or Z is NaN or Z == ±0.
 // Warm-up 0 (0 on the first bar of a run). TR is shared (per chunk); each variant keeps two EWMA states.
 // Scratch: DIST_ARRAYS arrays of n f64 (EMA a, b; RMA a, b; E; ATR), then CHUNK f64 of TR.
+// Resumed: the state is the six arrays (E and ATR carried, the coefficients recomputed); history 1
+// bar (the close before the call enters its first TR).
 
 export function distance_to_ma_norm(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_SRC), ph = ioPtr(io, IO_HIGH), pl = ioPtr(io, IO_LOW), pc = ioPtr(io, IO_CLOSE);
+  const sh = trShift(io);
+  const x = ioPtr(io, IO_SRC);
+  const ph = ioPtr(io, IO_HIGH) - (<usize>sh << 2), pl = ioPtr(io, IO_LOW) - (<usize>sh << 2), pc = ioPtr(io, IO_CLOSE) - (<usize>sh << 2);
   const out = outPtr(io, 0);
   const trs = scratch + ((<usize>n * DIST_ARRAYS) << 3);
+  const resume = resumed(io);
   for (let j = 0; j < n; j++) {
     const w = paramAt(params, n, 0, j);
     const ae = 2.0 / (w + 1.0), ar = 1.0 / w;
@@ -171,14 +196,16 @@ export function distance_to_ma_norm(io: usize, t: i32, n: i32, params: usize, tS
     store<f64>(cell(scratch, n, DIST_EMA_B, j), 1.0 - ae);
     store<f64>(cell(scratch, n, DIST_RMA_A, j), ar);
     store<f64>(cell(scratch, n, DIST_RMA_B, j), 1.0 - ar);
-    store<f64>(cell(scratch, n, DIST_EMA, j), NaN);
-    store<f64>(cell(scratch, n, DIST_ATR, j), NaN);
+    if (!resume) {
+      store<f64>(cell(scratch, n, DIST_EMA, j), NaN);
+      store<f64>(cell(scratch, n, DIST_ATR, j), NaN);
+    }
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
-    for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(ph, pl, pc, i));
+    for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(ph, pl, pc, i + sh));
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
         const aeA = v128.load(cell(scratch, n, DIST_EMA_A, j)), aeB = v128.load(cell(scratch, n, DIST_EMA_A, j + 2));

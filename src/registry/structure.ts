@@ -18,6 +18,14 @@ const ringSlots = (t: number): number => {
   while (r < t && r < 4096) r *= 2;
   return r;
 };
+// Resume (docs/kernel-state.md): the state is the leading scratch arrays named below; the history is
+// the rows before a resumed call that the kernel reads.
+/** No state, no history: every output is a function of its own bar. */
+const CANDLE_STATS_RESUME = { stateBytes: (): number => 0, historyBars: (): number => 0 };
+/** The ATR's a, b and state (CANDLE_ATR_ARRAYS); the close before the call enters its first TR. */
+const CANDLE_ATR_RESUME = { stateBytes: (n: number): number => f64s(CANDLE_ATR_ARRAYS, n), historyBars: (): number => 1 };
+/** The coefficients, the EMA and the ATR (DIST_ARRAYS); the close before the call enters its first TR. */
+const DIST_RESUME = { stateBytes: (n: number): number => f64s(DIST_ARRAYS, n), historyBars: (): number => 1 };
 
 // Kernels of the group. The single-component wrapper ids run the kernel of the id they wrap
 // (candle_stats, candle_stats_atr_norm, pivots) and materialise only their own slot.
@@ -27,6 +35,7 @@ const CANDLE_STATS = defineKernel({
   slots: ['body_pct', 'body', 'range', 'upper_wick', 'lower_wick', 'upper_wick_pct', 'lower_wick_pct'],
   reference: referenceCandleStats,
   scratchBytes: () => 4 * CHUNK * 8,
+  resume: CANDLE_STATS_RESUME,
 });
 const CANDLE_STATS_ATR_NORM = defineKernel({
   name: 'candle_stats_atr_norm',
@@ -34,6 +43,7 @@ const CANDLE_STATS_ATR_NORM = defineKernel({
   slots: ['body_atr', 'range_atr', 'upper_wick_atr', 'lower_wick_atr'],
   reference: referenceCandleStatsAtrNorm,
   scratchBytes: (n) => f64s(CANDLE_ATR_ARRAYS, n) + 5 * CHUNK * 8,
+  resume: CANDLE_ATR_RESUME,
 });
 const DISTANCE_TO_MA_NORM = defineKernel({
   name: 'distance_to_ma_norm',
@@ -41,6 +51,7 @@ const DISTANCE_TO_MA_NORM = defineKernel({
   slots: ['distance_to_ma_norm'],
   reference: referenceDistanceToMaNorm,
   scratchBytes: (n) => f64s(DIST_ARRAYS, n) + CHUNK * 8,
+  resume: DIST_RESUME,
 });
 const PERCENT_RANK = defineKernel({
   name: 'percent_rank',
