@@ -10,7 +10,8 @@
 // Resumed calls (docs/kernel-state.md): a call with the frame's resume slot set continues the series
 // from bar firstBar(io); a call without it starts the series, its row 0 is bar 0. The state that
 // outlives a call is the leading scratch arrays of each kernel (the recursions of the ATR and the
-// EMA); the history rows before the call are read only as far back as the kernel needs.
+// EMA, zscore's window sums); the NaN and non-zero ages and zscore's source ring are rebuilt from the
+// history rows before the call, which each kernel reads only as far back as its longest window.
 import {
   CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_OPEN, IO_SRC, cell, firstBar, ioPtr, ldx, outPtr, paramAt, resumed, seedWindowSums, st1, st4,
 } from './lanes';
@@ -254,27 +255,59 @@ export function distance_to_ma_norm(io: usize, t: i32, n: i32, params: usize, tS
 // Scratch: ZSCORE_ARRAYS arrays of n f64 (S, Q, n, n as i32), the source ring, then 2 × CHUNK f64 of ages (NaN,
 // non-zero). The integer windows are stored, not converted in the loop: V8 would sink the conversion
 // into the time loop, and its cvtsi2sd merges a register the loop writes last, chaining the steps.
+// Resumed: the state is S and Q (the window is rewritten from the params); the ring is indexed by the
+// bar index and refilled, with the ages, from the H = min(bar, largest window) history rows before
+// the call, which hold every outgoing term and every bar the ages look at. A call without history
+// (H = 0) sizes its ring as before; with history the ring takes ringSlots(t + H) slots, which the
+// registry's scratch size (ringSlots(t + 2000)) covers.
 
 export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const out = outPtr(io, 0);
-  const R = ringSlots(t), mask = R - 1;
+  const resume = resumed(io);
+  const g0 = resume ? firstBar(io) : 0;
+  let H = 0;
+  if (resume) {
+    let wmax = 0;
+    for (let j = 0; j < n; j++) wmax = max(wmax, <i32>paramAt(params, n, 0, j));
+    H = min(g0, wmax);
+  }
+  const R = ringSlots(t + H), mask = R - 1;
   const xR = scratch + ((<usize>n * ZSCORE_ARRAYS) << 3);
   const ageNaN = xR + (<usize>R << 3), ageNZ = ageNaN + (<usize>CHUNK << 3);
-  seedWindowSums(scratch, n, params, ZSCORE_S, ZSCORE_Q, ZSCORE_N, ZSCORE_W);
-  let lastNaN = -1, lastNZ = NO_NZ;
+  if (resume) {
+    for (let j = 0; j < n; j++) {
+      const win = paramAt(params, n, 0, j);
+      store<f64>(cell(scratch, n, ZSCORE_N, j), win);
+      store<i32>(cell(scratch, n, ZSCORE_W, j), <i32>win);
+    }
+  } else {
+    seedWindowSums(scratch, n, params, ZSCORE_S, ZSCORE_Q, ZSCORE_N, ZSCORE_W);
+  }
+  // Ages count from row 0 of the call. Before the history the last NaN is at row −H − 1: bar −1 when
+  // the history reaches bar 0, else more than the largest window back, which no window reaches.
+  let lastNaN = -H - 1, lastNZ = NO_NZ;
+  for (let i = -H; i < 0; i++) {
+    const v = ldx(x, i);
+    let vz = v;
+    if (v != v) { lastNaN = i; vz = 0.0; } else if (v != 0) lastNZ = i;
+    store<f64>(ringAt(xR, mask, g0 + i), vz);
+  }
+  // twoWindowSums takes bar indices (the leaving rule t >= n, the ring slots): the chunk is passed as
+  // bars g0 + t0 … g0 + t1 − 1 with the output pointer moved back by g0 rows, so its rows land at t0.
+  const outBar = out - <usize>g0 * tStride;
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     for (let i = t0; i < t1; i++) {
       const v = ldx(x, i);
       let vz = v;
       if (v != v) { lastNaN = i; vz = 0.0; } else if (v != 0) lastNZ = i;
-      store<f64>(ringAt(xR, mask, i), vz);
+      store<f64>(ringAt(xR, mask, g0 + i), vz);
       const at = <usize>(i - t0) << 3;
       store<f64>(ageNaN + at, <f64>(i - lastNaN));
       store<f64>(ageNZ + at, <f64>(i - lastNZ));
     }
-    twoWindowSums(scratch, n, ZSCORE_S, ZSCORE_Q, ZSCORE_N, ZSCORE_W, xR, xR, mask, ageNaN, ageNZ, ageNZ, out, t0, t1, tStride, vStride, FIN_ZSCORE);
+    twoWindowSums(scratch, n, ZSCORE_S, ZSCORE_Q, ZSCORE_N, ZSCORE_W, xR, xR, mask, ageNaN, ageNZ, ageNZ, outBar, g0 + t0, g0 + t1, tStride, vStride, FIN_ZSCORE);
   }
 }
 
@@ -285,6 +318,8 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
 // the scan compares four float32 inputs at a time (f32x4.le); the comparison of float32 values is
 // the comparison of their exact binary64 widenings, and C is an integer, so both builds count alike.
 // Scratch: CHUNK f64 of the source's NaN age (bars since the last NaN, shared by every variant).
+// Resumed: no state. The windows and the NaN age read the H = min(bar, largest window − 1) history
+// rows before the call.
 
 @inline function countLE(x: usize, s: i32, t: i32, v: f32): i32 {
   let c = 0;
@@ -302,7 +337,19 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
 export function percent_rank(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const out = outPtr(io, 0);
-  let lastNaN = -1;
+  let H = 0;
+  if (resumed(io)) {
+    let wmax = 1;
+    for (let j = 0; j < n; j++) wmax = max(wmax, <i32>paramAt(params, n, 0, j));
+    H = min(firstBar(io), wmax - 1);
+  }
+  // The NaN age counts from row 0 of the call. Before the history the last NaN is at row −H − 1: bar
+  // −1 when the history reaches bar 0, else further back than any window reaches.
+  let lastNaN = -H - 1;
+  for (let i = -H; i < 0; i++) {
+    const v = ldx(x, i);
+    if (v != v) lastNaN = i;
+  }
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     for (let i = t0; i < t1; i++) {
@@ -333,6 +380,9 @@ export function percent_rank(io: usize, t: i32, n: i32, params: usize, tStride: 
 // scan of its window that stops at the first disqualifying value (nearest the centre first); the
 // comparisons are on float32 inputs, which order exactly as their binary64 widenings.
 // Scratch: 2 × CHUNK f64 of the NaN ages of high and low (shared by every variant).
+// Resumed: no state. The output of bar t is final on bar t (the confirmation bar) and reads bars
+// t − left − right … t only: the windows and the NaN ages read the H = min(bar, largest left + right)
+// history rows before the call.
 
 @inline function isPivot(x: usize, s: i32, c: i32, t: i32, high: bool): bool {
   const v = load<f32>(x + (<usize>c << 2));
@@ -351,7 +401,19 @@ export function pivots(io: usize, t: i32, n: i32, params: usize, tStride: usize,
   const ph = ioPtr(io, IO_HIGH), pl = ioPtr(io, IO_LOW);
   const oH = outPtr(io, 0), oL = outPtr(io, 1);
   const ageH = scratch, ageL = scratch + (<usize>CHUNK << 3);
-  let lastH = -1, lastL = -1;
+  let H = 0;
+  if (resumed(io)) {
+    let wmax = 0;
+    for (let j = 0; j < n; j++) wmax = max(wmax, <i32>paramAt(params, n, 0, j) + <i32>paramAt(params, n, 1, j));
+    H = min(firstBar(io), wmax);
+  }
+  // The NaN ages count from row 0 of the call. Before the history the last NaN is at row −H − 1: bar
+  // −1 when the history reaches bar 0, else further back than any window reaches.
+  let lastH = -H - 1, lastL = -H - 1;
+  for (let i = -H; i < 0; i++) {
+    if (ldx(ph, i) != ldx(ph, i)) lastH = i;
+    if (ldx(pl, i) != ldx(pl, i)) lastL = i;
+  }
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     for (let i = t0; i < t1; i++) {
