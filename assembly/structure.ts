@@ -6,7 +6,15 @@
 // computed once per chunk. Wrapper ids (candle_body, candle_range_atr, pivot_high, ...) run the kernel
 // of the id they wrap and materialise only their slot; every output slot is optional (pointer 0).
 // Guarded divisions give NaN where the denominator is exactly ±0 (no epsilon).
-import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_OPEN, IO_SRC, cell, ioPtr, ldx, outPtr, paramAt, seedWindowSums, st1, st4 } from './lanes';
+//
+// Resumed calls (docs/kernel-state.md): a call with the frame's resume slot set continues the series
+// from bar firstBar(io); a call without it starts the series, its row 0 is bar 0. The state that
+// outlives a call is the leading scratch arrays of each kernel (the recursions of the ATR and the
+// EMA, zscore's window sums); the NaN and non-zero ages and zscore's source ring are rebuilt from the
+// history rows before the call, which each kernel reads only as far back as its longest window.
+import {
+  CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_OPEN, IO_SRC, cell, firstBar, ioPtr, ldx, outPtr, paramAt, resumed, seedWindowSums, st1, st4,
+} from './lanes';
 import {
   CANDLE_ATR_A, CANDLE_ATR_ARRAYS, CANDLE_ATR_B, CANDLE_ATR_Y, DIST_ARRAYS, DIST_ATR, DIST_EMA, DIST_EMA_A, DIST_EMA_B, DIST_RMA_A,
   DIST_RMA_B, ZSCORE_ARRAYS, ZSCORE_N, ZSCORE_Q, ZSCORE_S, ZSCORE_W,
@@ -28,6 +36,15 @@ import { trueRangeAt } from './volatility';
 }
 @inline function round32x2(y: v128): v128 {
   return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(y));
+}
+
+/**
+ * Rows by which a call shifts its high, low and close pointers back for trueRangeAt, which takes
+ * row 0 for the series' first bar (no previous close): 1 when the call resumes after bar 0, so that
+ * the close of the bar before the call (history row −1) enters its first TR; 0 otherwise.
+ */
+@inline function trShift(io: usize): i32 {
+  return resumed(io) && firstBar(io) > 0 ? 1 : 0;
 }
 
 // ---------------------------------------------------------------- candle components
@@ -97,24 +114,28 @@ export function candle_stats(io: usize, t: i32, n: i32, params: usize, tStride: 
 // = fl32(RMA(TR, n)) widened; NaN where the component or Z is NaN or Z == ±0. Warm-up 0.
 // Components and TR are shared (per chunk); each variant keeps its RMA state.
 // Scratch: CANDLE_ATR_ARRAYS arrays of n f64 (a = 1/n, b = 1 − a, y), then 5 × CHUNK f64 (components, TR).
+// Resumed: the state is the three arrays (y carried, a and b recomputed); history 1 bar (the close
+// before the call enters its first TR).
 
 export function candle_stats_atr_norm(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const ph = ioPtr(io, IO_HIGH), pl = ioPtr(io, IO_LOW), pc = ioPtr(io, IO_CLOSE);
+  const sh = trShift(io);
+  const ph = ioPtr(io, IO_HIGH) - (<usize>sh << 2), pl = ioPtr(io, IO_LOW) - (<usize>sh << 2), pc = ioPtr(io, IO_CLOSE) - (<usize>sh << 2);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2), o3 = outPtr(io, 3);
   const at = scratch + ((<usize>n * CANDLE_ATR_ARRAYS) << 3);
   const trs = at + ((<usize>4 * CHUNK) << 3);
+  const resume = resumed(io);
   for (let j = 0; j < n; j++) {
     const a = 1.0 / paramAt(params, n, 0, j);
     store<f64>(cell(scratch, n, CANDLE_ATR_A, j), a);
     store<f64>(cell(scratch, n, CANDLE_ATR_B, j), 1.0 - a);
-    store<f64>(cell(scratch, n, CANDLE_ATR_Y, j), NaN);
+    if (!resume) store<f64>(cell(scratch, n, CANDLE_ATR_Y, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     candleChunk(io, t0, t1, at);
-    for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(ph, pl, pc, i));
+    for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(ph, pl, pc, i + sh));
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
         const aA = v128.load(cell(scratch, n, CANDLE_ATR_A, j)), aB = v128.load(cell(scratch, n, CANDLE_ATR_A, j + 2));
@@ -159,11 +180,16 @@ export function candle_stats_atr_norm(io: usize, t: i32, n: i32, params: usize, 
 // (src − EMA(src, n)) / ATR32(n), one window for both; NaN where src, E or Z is NaN or Z == ±0.
 // Warm-up 0 (0 on the first bar of a run). TR is shared (per chunk); each variant keeps two EWMA states.
 // Scratch: DIST_ARRAYS arrays of n f64 (EMA a, b; RMA a, b; E; ATR), then CHUNK f64 of TR.
+// Resumed: the state is the six arrays (E and ATR carried, the coefficients recomputed); history 1
+// bar (the close before the call enters its first TR).
 
 export function distance_to_ma_norm(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_SRC), ph = ioPtr(io, IO_HIGH), pl = ioPtr(io, IO_LOW), pc = ioPtr(io, IO_CLOSE);
+  const sh = trShift(io);
+  const x = ioPtr(io, IO_SRC);
+  const ph = ioPtr(io, IO_HIGH) - (<usize>sh << 2), pl = ioPtr(io, IO_LOW) - (<usize>sh << 2), pc = ioPtr(io, IO_CLOSE) - (<usize>sh << 2);
   const out = outPtr(io, 0);
   const trs = scratch + ((<usize>n * DIST_ARRAYS) << 3);
+  const resume = resumed(io);
   for (let j = 0; j < n; j++) {
     const w = paramAt(params, n, 0, j);
     const ae = 2.0 / (w + 1.0), ar = 1.0 / w;
@@ -171,14 +197,16 @@ export function distance_to_ma_norm(io: usize, t: i32, n: i32, params: usize, tS
     store<f64>(cell(scratch, n, DIST_EMA_B, j), 1.0 - ae);
     store<f64>(cell(scratch, n, DIST_RMA_A, j), ar);
     store<f64>(cell(scratch, n, DIST_RMA_B, j), 1.0 - ar);
-    store<f64>(cell(scratch, n, DIST_EMA, j), NaN);
-    store<f64>(cell(scratch, n, DIST_ATR, j), NaN);
+    if (!resume) {
+      store<f64>(cell(scratch, n, DIST_EMA, j), NaN);
+      store<f64>(cell(scratch, n, DIST_ATR, j), NaN);
+    }
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
-    for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(ph, pl, pc, i));
+    for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(ph, pl, pc, i + sh));
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
         const aeA = v128.load(cell(scratch, n, DIST_EMA_A, j)), aeB = v128.load(cell(scratch, n, DIST_EMA_A, j + 2));
@@ -227,27 +255,59 @@ export function distance_to_ma_norm(io: usize, t: i32, n: i32, params: usize, tS
 // Scratch: ZSCORE_ARRAYS arrays of n f64 (S, Q, n, n as i32), the source ring, then 2 × CHUNK f64 of ages (NaN,
 // non-zero). The integer windows are stored, not converted in the loop: V8 would sink the conversion
 // into the time loop, and its cvtsi2sd merges a register the loop writes last, chaining the steps.
+// Resumed: the state is S and Q (the window is rewritten from the params); the ring is indexed by the
+// bar index and refilled, with the ages, from the H = min(bar, largest window) history rows before
+// the call, which hold every outgoing term and every bar the ages look at. A call without history
+// (H = 0) sizes its ring as before; with history the ring takes ringSlots(t + H) slots, which the
+// registry's scratch size (ringSlots(t + 2000)) covers.
 
 export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const out = outPtr(io, 0);
-  const R = ringSlots(t), mask = R - 1;
+  const resume = resumed(io);
+  const g0 = resume ? firstBar(io) : 0;
+  let H = 0;
+  if (resume) {
+    let wmax = 0;
+    for (let j = 0; j < n; j++) wmax = max(wmax, <i32>paramAt(params, n, 0, j));
+    H = min(g0, wmax);
+  }
+  const R = ringSlots(t + H), mask = R - 1;
   const xR = scratch + ((<usize>n * ZSCORE_ARRAYS) << 3);
   const ageNaN = xR + (<usize>R << 3), ageNZ = ageNaN + (<usize>CHUNK << 3);
-  seedWindowSums(scratch, n, params, ZSCORE_S, ZSCORE_Q, ZSCORE_N, ZSCORE_W);
-  let lastNaN = -1, lastNZ = NO_NZ;
+  if (resume) {
+    for (let j = 0; j < n; j++) {
+      const win = paramAt(params, n, 0, j);
+      store<f64>(cell(scratch, n, ZSCORE_N, j), win);
+      store<i32>(cell(scratch, n, ZSCORE_W, j), <i32>win);
+    }
+  } else {
+    seedWindowSums(scratch, n, params, ZSCORE_S, ZSCORE_Q, ZSCORE_N, ZSCORE_W);
+  }
+  // Ages count from row 0 of the call. Before the history the last NaN is at row −H − 1: bar −1 when
+  // the history reaches bar 0, else more than the largest window back, which no window reaches.
+  let lastNaN = -H - 1, lastNZ = NO_NZ;
+  for (let i = -H; i < 0; i++) {
+    const v = ldx(x, i);
+    let vz = v;
+    if (v != v) { lastNaN = i; vz = 0.0; } else if (v != 0) lastNZ = i;
+    store<f64>(ringAt(xR, mask, g0 + i), vz);
+  }
+  // twoWindowSums takes bar indices (the leaving rule t >= n, the ring slots): the chunk is passed as
+  // bars g0 + t0 … g0 + t1 − 1 with the output pointer moved back by g0 rows, so its rows land at t0.
+  const outBar = out - <usize>g0 * tStride;
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     for (let i = t0; i < t1; i++) {
       const v = ldx(x, i);
       let vz = v;
       if (v != v) { lastNaN = i; vz = 0.0; } else if (v != 0) lastNZ = i;
-      store<f64>(ringAt(xR, mask, i), vz);
+      store<f64>(ringAt(xR, mask, g0 + i), vz);
       const at = <usize>(i - t0) << 3;
       store<f64>(ageNaN + at, <f64>(i - lastNaN));
       store<f64>(ageNZ + at, <f64>(i - lastNZ));
     }
-    twoWindowSums(scratch, n, ZSCORE_S, ZSCORE_Q, ZSCORE_N, ZSCORE_W, xR, xR, mask, ageNaN, ageNZ, ageNZ, out, t0, t1, tStride, vStride, FIN_ZSCORE);
+    twoWindowSums(scratch, n, ZSCORE_S, ZSCORE_Q, ZSCORE_N, ZSCORE_W, xR, xR, mask, ageNaN, ageNZ, ageNZ, outBar, g0 + t0, g0 + t1, tStride, vStride, FIN_ZSCORE);
   }
 }
 
@@ -258,6 +318,8 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
 // the scan compares four float32 inputs at a time (f32x4.le); the comparison of float32 values is
 // the comparison of their exact binary64 widenings, and C is an integer, so both builds count alike.
 // Scratch: CHUNK f64 of the source's NaN age (bars since the last NaN, shared by every variant).
+// Resumed: no state. The windows and the NaN age read the H = min(bar, largest window − 1) history
+// rows before the call.
 
 @inline function countLE(x: usize, s: i32, t: i32, v: f32): i32 {
   let c = 0;
@@ -275,7 +337,19 @@ export function zscore(io: usize, t: i32, n: i32, params: usize, tStride: usize,
 export function percent_rank(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const out = outPtr(io, 0);
-  let lastNaN = -1;
+  let H = 0;
+  if (resumed(io)) {
+    let wmax = 1;
+    for (let j = 0; j < n; j++) wmax = max(wmax, <i32>paramAt(params, n, 0, j));
+    H = min(firstBar(io), wmax - 1);
+  }
+  // The NaN age counts from row 0 of the call. Before the history the last NaN is at row −H − 1: bar
+  // −1 when the history reaches bar 0, else further back than any window reaches.
+  let lastNaN = -H - 1;
+  for (let i = -H; i < 0; i++) {
+    const v = ldx(x, i);
+    if (v != v) lastNaN = i;
+  }
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     for (let i = t0; i < t1; i++) {
@@ -306,6 +380,9 @@ export function percent_rank(io: usize, t: i32, n: i32, params: usize, tStride: 
 // scan of its window that stops at the first disqualifying value (nearest the centre first); the
 // comparisons are on float32 inputs, which order exactly as their binary64 widenings.
 // Scratch: 2 × CHUNK f64 of the NaN ages of high and low (shared by every variant).
+// Resumed: no state. The output of bar t is final on bar t (the confirmation bar) and reads bars
+// t − left − right … t only: the windows and the NaN ages read the H = min(bar, largest left + right)
+// history rows before the call.
 
 @inline function isPivot(x: usize, s: i32, c: i32, t: i32, high: bool): bool {
   const v = load<f32>(x + (<usize>c << 2));
@@ -324,7 +401,19 @@ export function pivots(io: usize, t: i32, n: i32, params: usize, tStride: usize,
   const ph = ioPtr(io, IO_HIGH), pl = ioPtr(io, IO_LOW);
   const oH = outPtr(io, 0), oL = outPtr(io, 1);
   const ageH = scratch, ageL = scratch + (<usize>CHUNK << 3);
-  let lastH = -1, lastL = -1;
+  let H = 0;
+  if (resumed(io)) {
+    let wmax = 0;
+    for (let j = 0; j < n; j++) wmax = max(wmax, <i32>paramAt(params, n, 0, j) + <i32>paramAt(params, n, 1, j));
+    H = min(firstBar(io), wmax);
+  }
+  // The NaN ages count from row 0 of the call. Before the history the last NaN is at row −H − 1: bar
+  // −1 when the history reaches bar 0, else further back than any window reaches.
+  let lastH = -H - 1, lastL = -H - 1;
+  for (let i = -H; i < 0; i++) {
+    if (ldx(ph, i) != ldx(ph, i)) lastH = i;
+    if (ldx(pl, i) != ldx(pl, i)) lastL = i;
+  }
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     for (let i = t0; i < t1; i++) {

@@ -1,6 +1,6 @@
 /** Registry definitions of the `structure` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
-import { CANDLE_ATR_ARRAYS, DIST_ARRAYS, ZSCORE_ARRAYS } from './scratch.js';
+import { CANDLE_ATR_ARRAYS, DIST_ARRAYS, ZSCORE_ARRAYS, ZSCORE_Q } from './scratch.js';
 import {
   referenceCandleStats,
   referenceCandleStatsAtrNorm,
@@ -18,6 +18,32 @@ const ringSlots = (t: number): number => {
   while (r < t && r < 4096) r *= 2;
   return r;
 };
+/** The registry's bound on every window of the group: the most history rows a resumed zscore call puts in its ring. */
+const WINDOW_MAX = 2000;
+
+// Resume (docs/kernel-state.md): the state is the leading scratch arrays named below; the history is
+// the rows before a resumed call that the kernel reads, its longest window at most.
+/** No state, no history: every output is a function of its own bar. */
+const CANDLE_STATS_RESUME = { stateBytes: (): number => 0, historyBars: (): number => 0 };
+/** The ATR's a, b and state (CANDLE_ATR_ARRAYS); the close before the call enters its first TR. */
+const CANDLE_ATR_RESUME = { stateBytes: (n: number): number => f64s(CANDLE_ATR_ARRAYS, n), historyBars: (): number => 1 };
+/** The coefficients, the EMA and the ATR (DIST_ARRAYS); the close before the call enters its first TR. */
+const DIST_RESUME = { stateBytes: (n: number): number => f64s(DIST_ARRAYS, n), historyBars: (): number => 1 };
+/** S and Q (ZSCORE_S, ZSCORE_Q; the window arrays after them are rewritten each call); the source ring is refilled from the last `window` bars. */
+const ZSCORE_RESUME = {
+  stateBytes: (n: number): number => f64s(ZSCORE_Q + 1, n),
+  historyBars: (max: Readonly<Record<string, number>>): number => max.window!,
+};
+/** No state; the window before the call's first bar (window − 1 bars). */
+const PERCENT_RANK_RESUME = {
+  stateBytes: (): number => 0,
+  historyBars: (max: Readonly<Record<string, number>>): number => max.window! - 1,
+};
+/** No state; the longest window before the call's first bar (left + right bars). */
+const PIVOTS_RESUME = {
+  stateBytes: (): number => 0,
+  historyBars: (max: Readonly<Record<string, number>>): number => max.left! + max.right!,
+};
 
 // Kernels of the group. The single-component wrapper ids run the kernel of the id they wrap
 // (candle_stats, candle_stats_atr_norm, pivots) and materialise only their own slot.
@@ -27,6 +53,7 @@ const CANDLE_STATS = defineKernel({
   slots: ['body_pct', 'body', 'range', 'upper_wick', 'lower_wick', 'upper_wick_pct', 'lower_wick_pct'],
   reference: referenceCandleStats,
   scratchBytes: () => 4 * CHUNK * 8,
+  resume: CANDLE_STATS_RESUME,
 });
 const CANDLE_STATS_ATR_NORM = defineKernel({
   name: 'candle_stats_atr_norm',
@@ -34,6 +61,7 @@ const CANDLE_STATS_ATR_NORM = defineKernel({
   slots: ['body_atr', 'range_atr', 'upper_wick_atr', 'lower_wick_atr'],
   reference: referenceCandleStatsAtrNorm,
   scratchBytes: (n) => f64s(CANDLE_ATR_ARRAYS, n) + 5 * CHUNK * 8,
+  resume: CANDLE_ATR_RESUME,
 });
 const DISTANCE_TO_MA_NORM = defineKernel({
   name: 'distance_to_ma_norm',
@@ -41,6 +69,7 @@ const DISTANCE_TO_MA_NORM = defineKernel({
   slots: ['distance_to_ma_norm'],
   reference: referenceDistanceToMaNorm,
   scratchBytes: (n) => f64s(DIST_ARRAYS, n) + CHUNK * 8,
+  resume: DIST_RESUME,
 });
 const PERCENT_RANK = defineKernel({
   name: 'percent_rank',
@@ -48,6 +77,7 @@ const PERCENT_RANK = defineKernel({
   slots: ['percent_rank'],
   reference: referencePercentRank,
   scratchBytes: () => CHUNK * 8,
+  resume: PERCENT_RANK_RESUME,
 });
 const PIVOTS = defineKernel({
   name: 'pivots',
@@ -55,13 +85,16 @@ const PIVOTS = defineKernel({
   slots: ['pivot_high', 'pivot_low'],
   reference: referencePivots,
   scratchBytes: () => 2 * CHUNK * 8,
+  resume: PIVOTS_RESUME,
 });
 const ZSCORE = defineKernel({
   name: 'zscore',
   params: ['window'],
   slots: ['zscore'],
   reference: referenceZscore,
-  scratchBytes: (n, t) => f64s(ZSCORE_ARRAYS, n) + ringSlots(t) * 8 + 2 * CHUNK * 8,
+  // the ring of a resumed call also holds its history (assembly/structure.ts zscore)
+  scratchBytes: (n, t) => f64s(ZSCORE_ARRAYS, n) + ringSlots(t + WINDOW_MAX) * 8 + 2 * CHUNK * 8,
+  resume: ZSCORE_RESUME,
 });
 
 export const candle_body = defineIndicator({
