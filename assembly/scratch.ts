@@ -29,8 +29,8 @@
 
 // adx (trend.ts): window a and b = 1 − a, smoothing a and b, the window RMAs of TR, PDM, MDM, the
 // adx RMA, and (TIME_MAJOR rows) the DX terms |plus − minus| and plus + minus of up to two bars
-// (ADX_DX + 2·r, ADX_DX + 2·r + 1). Arrays of stride n + 3 at most; the other calls keep a chunk's
-// TR, PDM, MDM after ADX_ARRAYS arrays.
+// (ADX_DX + 2·r, ADX_DX + 2·r + 1). Arrays of stride n rounded up to 4 in every call (ADX_A … ADX_Y
+// are the state of a resumed call); the other calls keep a chunk's TR, PDM, MDM after ADX_ARRAYS arrays.
 @inline export const ADX_A: i32 = 0;
 @inline export const ADX_B: i32 = 1;
 @inline export const ADX_AS: i32 = 2;

@@ -14,11 +14,10 @@
 // extremes of chandelier_exit and supertrend over `mult`, ichimoku's lines over `displacement`), the
 // first variant of each run of equal windows computes it once per chunk into scratch and the others
 // of the run read it there.
-import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, span, st1, st2, st4, stNaN2, stNaN4, storeLanes, tileStep } from './lanes';
+import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, firstBar, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, resumed, span, st1, st2, st4, stNaN2, stNaN4, storeLanes, tileStep } from './lanes';
 import {
-  DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, blend2, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
+  DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, RING_MAX, blend2, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
-import { trueRangeAt } from './volatility';
 import {
   ADX_A, ADX_ARRAYS, ADX_AS, ADX_B, ADX_BS, ADX_DX, ADX_MDM, ADX_PDM, ADX_TR, ADX_Y, CHANDELIER_ARRAYS, CHANDELIER_ATR, KELTNER_ARRAYS,
   KELTNER_ATR, KELTNER_EMA_A, KELTNER_EMA_B, KELTNER_MID, KELTNER_MULT, KELTNER_RMA_A, KELTNER_RMA_B, PSAR_AF, PSAR_DIR, PSAR_EP, PSAR_PH,
@@ -50,6 +49,32 @@ import {
   if (base) store<u32>(o, CANON_NAN);
 }
 
+// Resumed calls (docs/kernel-state.md): a call with the frame's resume slot set continues the series
+// at bar firstBar(io); its state is the leading scratch arrays, its inputs reach back the registry's
+// historyBars rows. Every rule that depends on the bar index uses base + i, base = barBase(io).
+
+/** The bar index of the call's row 0 when the call resumes a series, 0 when it starts one. */
+@inline function barBase(io: usize): i32 {
+  return resumed(io) ? firstBar(io) : 0;
+}
+
+/**
+ * trueRangeAt (volatility.ts) at row i of a call whose row 0 is bar `base`: the previous close exists
+ * from bar 1 on, so a resumed call reads it at row −1. The same operations, so the same bits.
+ */
+@inline function trueRangeBar(h: usize, l: usize, c: usize, i: i32, base: i32): f64 {
+  const hi = ldx(h, i), lo = ldx(l, i);
+  if (hi != hi || lo != lo) return NaN;
+  const r = hi - lo;
+  const pc = i + base == 0 ? NaN : ldx(c, i - 1);
+  if (pc != pc) return r;
+  const a = abs(hi - pc), b = abs(lo - pc);
+  let tr = r;
+  if (a > tr) tr = a;
+  if (b > tr) tr = b;
+  return tr;
+}
+
 // ---------------------------------------------------------------- adx
 // PDM / MDM per bar (NaN where high or low is NaN, 0 on the first bar of a run), A = RMA(TR, n),
 // SP = RMA(PDM, n), SM = RMA(MDM, n); where A is ±0: DI and DX NaN, else plus_di = 100·(SP / A),
@@ -67,8 +92,8 @@ import {
 // and minus_di still select NaN where A is ±0 (an inf there must not show; adx-guards.test.ts).
 // Slots [adx, plus_di, minus_di], each optional.
 // Scratch: ADX_ARRAYS arrays of m f64 (scratch.ts: a, b of window; a, b of smoothing; A, SP, SM, adx;
-// |plus − minus| and plus + minus of up to two bars), m = n or n rounded up to 4, then 3 × CHUNK
-// f64x2 (TR, PDM, MDM of a chunk).
+// |plus − minus| and plus + minus of up to two bars), m = n rounded up to 4 in every path, then
+// 3 × CHUNK f64x2 (TR, PDM, MDM of a chunk). The first eight arrays are the state of a resumed call.
 
 /** Address of bar k of per-chunk array a (TR, PDM, MDM), each value stored twice (one f64x2). */
 @inline function barAt(bars: usize, a: i32, k: i32): usize {
@@ -80,17 +105,17 @@ import {
   return i8x16.shuffle(m0, m1, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
 }
 
-/** ldx(p, i − 1), NaN at i = 0. */
-@inline function prevAt(p: usize, i: i32): f64 {
-  return select<f64>(ldx(p, max(i - 1, 0)), NaN, i > 0);
+/** ldx(p, i − 1), NaN at bar 0. `lo` is −1 when the call's row 0 is a later bar (row −1 exists), else 0. */
+@inline function prevAt(p: usize, i: i32, lo: i32): f64 {
+  return select<f64>(ldx(p, max(i - 1, lo)), NaN, i > lo);
 }
 
 /**
  * TR (trueRangeAt) without branches: a NaN high or low makes high − low NaN and every comparison false,
  * a NaN previous close drops out of the comparisons, leaving high − low.
  */
-@inline function barTR(h: usize, l: usize, c: usize, i: i32): f64 {
-  const hi = ldx(h, i), lo = ldx(l, i), pc = prevAt(c, i);
+@inline function barTR(h: usize, l: usize, c: usize, i: i32, lo0: i32): f64 {
+  const hi = ldx(h, i), lo = ldx(l, i), pc = prevAt(c, i, lo0);
   const a = abs(hi - pc), b = abs(lo - pc);
   let tr = hi - lo;
   tr = select<f64>(a, tr, a > tr);
@@ -98,8 +123,8 @@ import {
 }
 
 /** PDM (plus) or MDM without branches, given the bar's TR (NaN exactly where high or low is NaN): a NaN previous high or low fails every comparison, giving 0. */
-@inline function barDM(h: usize, l: usize, i: i32, tr: f64, plus: bool): f64 {
-  const up = ldx(h, i) - prevAt(h, i), dn = prevAt(l, i) - ldx(l, i);
+@inline function barDM(h: usize, l: usize, i: i32, tr: f64, plus: bool, lo0: i32): f64 {
+  const up = ldx(h, i) - prevAt(h, i, lo0), dn = prevAt(l, i, lo0) - ldx(l, i);
   const v = plus ? select<f64>(up, 0.0, (up > dn) & (up > 0)) : select<f64>(dn, 0.0, (dn > up) & (dn > 0));
   return select<f64>(NaN, v, tr != tr);
 }
@@ -118,11 +143,12 @@ import {
  * overlaps their divisions; splitting the bar into two passes (the window RMAs and DI first, DX and
  * the adx RMA second) keeps the DX divisions from waiting on the DI ones.
  */
-function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, t: i32, n: i32, m: i32, tStride: usize, scratch: usize): void {
+function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, t: i32, n: i32, m: i32, tStride: usize, scratch: usize,
+  seeded0: bool, lo0: i32): void {
   const zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), canon = i32x4.splat(CANON_NAN);
-  let seeded = false;
+  let seeded = seeded0;
   for (let i = 0; i < t; i++) {
-    const tr = barTR(h, l, c, i);
+    const tr = barTR(h, l, c, i, lo0);
     const row = <usize>i * tStride;
     if (tr != tr) {
       for (let j = 0; j < m; j += 4) {
@@ -136,16 +162,16 @@ function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, 
       seeded = false;
       continue;
     }
-    const pdm = barDM(h, l, i, tr, true), mdm = barDM(h, l, i, tr, false);
+    const pdm = barDM(h, l, i, tr, true, lo0), mdm = barDM(h, l, i, tr, false, lo0);
     if (!seeded) {
       adxRow(o1, o2, row, n, m, scratch, tr, pdm, mdm, true, zero, hundred, canon);
       adxRowY(o0, row, tStride, 1, n, m, scratch, hundred);
       seeded = true;
       continue;
     }
-    const tr2 = i + 1 < t ? barTR(h, l, c, i + 1) : NaN;
+    const tr2 = i + 1 < t ? barTR(h, l, c, i + 1, lo0) : NaN;
     if (tr2 == tr2) {
-      adxRow2(o1, o2, row, tStride, n, m, scratch, tr, pdm, mdm, tr2, barDM(h, l, i + 1, tr2, true), barDM(h, l, i + 1, tr2, false), zero, hundred, canon);
+      adxRow2(o1, o2, row, tStride, n, m, scratch, tr, pdm, mdm, tr2, barDM(h, l, i + 1, tr2, true, lo0), barDM(h, l, i + 1, tr2, false, lo0), zero, hundred, canon);
       adxRowY(o0, row, tStride, 2, n, m, scratch, hundred);
       i++;
     } else {
@@ -229,8 +255,11 @@ function adxRows(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, 
   }
 }
 
-/** Window and smoothing coefficients (ADX_A … ADX_BS) and NaN states (ADX_TR … ADX_Y) in arrays of stride m ≥ n; lanes n … m − 1 copy variant n − 1. */
-function adxCoefficients(params: usize, n: i32, m: i32, scratch: usize): void {
+/**
+ * Window and smoothing coefficients (ADX_A … ADX_BS) and, unless the call resumes them, NaN states
+ * (ADX_TR … ADX_Y) in arrays of stride m ≥ n; lanes n … m − 1 copy variant n − 1.
+ */
+function adxCoefficients(params: usize, n: i32, m: i32, scratch: usize, resume: bool): void {
   for (let j = 0; j < m; j++) {
     const v = min(j, n - 1);
     const a = 1.0 / paramAt(params, n, 0, v), as = 1.0 / paramAt(params, n, 1, v);
@@ -238,21 +267,26 @@ function adxCoefficients(params: usize, n: i32, m: i32, scratch: usize): void {
     store<f64>(cell(scratch, m, ADX_B, j), 1.0 - a);
     store<f64>(cell(scratch, m, ADX_AS, j), as);
     store<f64>(cell(scratch, m, ADX_BS, j), 1.0 - as);
-    for (let k = ADX_TR; k < ADX_Y + 1; k++) store<f64>(cell(scratch, m, k, j), NaN);
+    if (!resume) for (let k = ADX_TR; k < ADX_Y + 1; k++) store<f64>(cell(scratch, m, k, j), NaN);
   }
 }
 
 export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
+  // Every path keeps its state arrays at stride m = n rounded up to 4, so the state is the same bytes
+  // in both builds and layouts. A resumed call continues A, SP, SM and the adx RMA; the window RMAs
+  // are seeded at its row 0 iff bar −1 had high and low (the fact a NaN TR resets).
+  const m = (n + 3) & ~3;
+  const resume = resumed(io), base = barBase(io);
+  const lo0 = base > 0 ? -1 : 0;
+  const seededAt0 = base > 0 && ldx(h, -1) == ldx(h, -1) && ldx(l, -1) == ldx(l, -1);
+  adxCoefficients(params, n, m, scratch, resume);
   if (ASC_FEATURE_SIMD && vStride == 4) {
-    const m = (n + 3) & ~3;
-    adxCoefficients(params, n, m, scratch);
-    adxRows(h, l, c, o0, o1, o2, t, n, m, tStride, scratch);
+    adxRows(h, l, c, o0, o1, o2, t, n, m, tStride, scratch, seededAt0, lo0);
     return;
   }
-  const bars = scratch + ((<usize>n * ADX_ARRAYS) << 3);
-  adxCoefficients(params, n, n, scratch);
+  const bars = scratch + ((<usize>m * ADX_ARRAYS) << 3);
   let full = 0, pairs = 0;
   if (ASC_FEATURE_SIMD) {
     full = n & ~3;
@@ -260,20 +294,20 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   }
   for (let t0 = 0, step = tileStep(vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
-    const seeded0 = t0 > 0 && ldx(h, t0 - 1) == ldx(h, t0 - 1) && ldx(l, t0 - 1) == ldx(l, t0 - 1);
+    const seeded0 = t0 > 0 ? ldx(h, t0 - 1) == ldx(h, t0 - 1) && ldx(l, t0 - 1) == ldx(l, t0 - 1) : seededAt0;
     for (let i = t0; i < t1; i++) {
-      const tr = barTR(h, l, c, i);
-      storeBar(bars, i - t0, tr, barDM(h, l, i, tr, true), barDM(h, l, i, tr, false));
+      const tr = barTR(h, l, c, i, lo0);
+      storeBar(bars, i - t0, tr, barDM(h, l, i, tr, true, lo0), barDM(h, l, i, tr, false, lo0));
     }
     if (ASC_FEATURE_SIMD) {
-      for (let j = 0; j < full; j += 4) adxBlock(bars, o0, o1, o2, <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride, n, j, scratch, seeded0, true);
-      for (let j = full; j < pairs; j += 2) adxBlock(bars, o0, o1, o2, <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride, n, j, scratch, seeded0, false);
+      for (let j = 0; j < full; j += 4) adxBlock(bars, o0, o1, o2, <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride, m, j, scratch, seeded0, true);
+      for (let j = full; j < pairs; j += 2) adxBlock(bars, o0, o1, o2, <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride, m, j, scratch, seeded0, false);
     }
     for (let j = pairs; j < n; j++) {
-      const a = load<f64>(cell(scratch, n, ADX_A, j)), b = load<f64>(cell(scratch, n, ADX_B, j));
-      const as = load<f64>(cell(scratch, n, ADX_AS, j)), bs = load<f64>(cell(scratch, n, ADX_BS, j));
-      let A = load<f64>(cell(scratch, n, ADX_TR, j)), P = load<f64>(cell(scratch, n, ADX_PDM, j));
-      let M = load<f64>(cell(scratch, n, ADX_MDM, j)), Y = load<f64>(cell(scratch, n, ADX_Y, j));
+      const a = load<f64>(cell(scratch, m, ADX_A, j)), b = load<f64>(cell(scratch, m, ADX_B, j));
+      const as = load<f64>(cell(scratch, m, ADX_AS, j)), bs = load<f64>(cell(scratch, m, ADX_BS, j));
+      let A = load<f64>(cell(scratch, m, ADX_TR, j)), P = load<f64>(cell(scratch, m, ADX_PDM, j));
+      let M = load<f64>(cell(scratch, m, ADX_MDM, j)), Y = load<f64>(cell(scratch, m, ADX_Y, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
       let seeded = seeded0;
       for (let i = t0; i < t1; i++) {
@@ -305,8 +339,8 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         if (o2) st1(o2 + off, md);
         off += tStride;
       }
-      store<f64>(cell(scratch, n, ADX_TR, j), A); store<f64>(cell(scratch, n, ADX_PDM, j), P);
-      store<f64>(cell(scratch, n, ADX_MDM, j), M); store<f64>(cell(scratch, n, ADX_Y, j), Y);
+      store<f64>(cell(scratch, m, ADX_TR, j), A); store<f64>(cell(scratch, m, ADX_PDM, j), P);
+      store<f64>(cell(scratch, m, ADX_MDM, j), M); store<f64>(cell(scratch, m, ADX_Y, j), Y);
     }
   }
 }
@@ -326,7 +360,7 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 /**
  * adx off the TIME_MAJOR rows path, SIMD build: the block of four (`wide`) or two variants from j,
  * bars t0 … t1 − 1 (TR, PDM, MDM of each in `bars`), outputs at offset `off` of bar t0, state in
- * registers. seeded0: whether the RMAs are seeded at t0.
+ * registers. seeded0: whether the RMAs are seeded at t0. `n` here is the stride of the state arrays (m).
  */
 @inline function adxBlock(bars: usize, o0: usize, o1: usize, o2: usize, off: usize, t0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, j: i32,
   scratch: usize, seeded0: bool, wide: bool): void {
@@ -396,6 +430,20 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // Slots [aroon_osc, aroon_up, aroon_down], each optional. Scratch: 2 extreme tables with indices.
 
 /**
+ * Starts a shared extreme table (primitives.ts xtFill) for a call: empty for a call that starts the
+ * series. A resumed call first adds the wmax − 1 rows before it (from bar 0 on), so every window of
+ * the call finds its blocks built from the same values; no window of the call reaches a row before
+ * those, so it counts as a NaN (the last NaN row), and where they reach bar 0, row −1 − base does
+ * (the window is full from bar w − 1 on). Rows are indexed relative to the call; ring slots and the
+ * ages and bar indices of the AGE modes only ever use differences of them.
+ */
+function xtStart(tab: usize, slots: i32, K: i32, x: usize, base: i32, wmax: i32, mode: i32): void {
+  const from = max(-base, 1 - wmax);
+  store<i32>(tab, from - 1);
+  for (let s = from; s < 0; s += CHUNK) xtFill(tab, slots, K, x, s, min(0, s + CHUNK), mode);
+}
+
+/**
  * aroon (`ages`) and donchian: per variant, the window extremes of high and low from the shared
  * tables, as bars since the newest extreme (aroon) or as values (donchian); three optional slots.
  */
@@ -403,11 +451,13 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
   const modeH = ages ? DQ_AGE_MAX : DQ_MAX, modeL = ages ? DQ_AGE_MIN : DQ_MIN;
-  const slots = ringSlots(t);
-  const tabH = scratch, tabL = tabH + xtBytes(t, ages);
-  const K = xtLevels(maxParams(params, n, 0, 1));
-  xtReset(tabH);
-  xtReset(tabL);
+  // no state: a resumed call rebuilds its tables from the window − 1 rows before it (xtStart)
+  const base = barBase(io);
+  const slots = base > 0 ? RING_MAX : ringSlots(t);
+  const tabH = scratch, tabL = tabH + xtBytes(RING_MAX, ages);
+  const wmax = maxParams(params, n, 0, 1), K = xtLevels(wmax);
+  xtStart(tabH, slots, K, h, base, wmax, modeH);
+  xtStart(tabL, slots, K, l, base, wmax, modeL);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     xtFill(tabH, slots, K, h, t0, t1, modeH);
@@ -450,18 +500,21 @@ export function aroon(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
 export function chandelier_exit(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  const slots = ringSlots(t);
+  // the ATR (kept by the first variant of each run of equal windows) is the state; a resumed call
+  // rebuilds its tables from the window − 1 rows before it (xtStart), the last of which gives TR its close
+  const base = barBase(io);
+  const slots = base > 0 ? RING_MAX : ringSlots(t);
   const bars = scratch + ((<usize>n * CHANDELIER_ARRAYS) << 3);
-  const tabH = bars + ((<usize>CHUNK * 4) << 3), tabL = tabH + xtBytes(t, false);
-  const K = xtLevels(maxParams(params, n, 0, 1));
-  xtReset(tabH);
-  xtReset(tabL);
-  for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, CHANDELIER_ATR, j), NaN);
+  const tabH = bars + ((<usize>CHUNK * 4) << 3), tabL = tabH + xtBytes(RING_MAX, false);
+  const wmax = maxParams(params, n, 0, 1), K = xtLevels(wmax);
+  xtStart(tabH, slots, K, h, base, wmax, DQ_MAX);
+  xtStart(tabL, slots, K, l, base, wmax, DQ_MIN);
+  if (!resumed(io)) for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, CHANDELIER_ATR, j), NaN);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
     xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
-    for (let i = t0; i < t1; i++) store<f64>(chunkAt(bars, 0, i - t0), trueRangeAt(h, l, c, i));
+    for (let i = t0; i < t1; i++) store<f64>(chunkAt(bars, 0, i - t0), trueRangeBar(h, l, c, i, base));
     for (let j = 0; j < n; j++) {
       const nf = paramAt(params, n, 0, j);
       if (leads(params, n, 1, j)) {
@@ -573,6 +626,7 @@ export function keltner(io: usize, t: i32, n: i32, params: usize, tStride: usize
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
   const bars = scratch + ((<usize>n * KELTNER_ARRAYS) << 3);
+  const resume = resumed(io), base = barBase(io);
   for (let j = 0; j < n; j++) {
     const w = paramAt(params, n, 0, j);
     const ae = 2.0 / (w + 1.0), ar = 1.0 / w;
@@ -581,8 +635,11 @@ export function keltner(io: usize, t: i32, n: i32, params: usize, tStride: usize
     store<f64>(cell(scratch, n, KELTNER_RMA_A, j), ar);
     store<f64>(cell(scratch, n, KELTNER_RMA_B, j), 1.0 - ar);
     store<f64>(cell(scratch, n, KELTNER_MULT, j), paramAt(params, n, 1, j));
-    store<f64>(cell(scratch, n, KELTNER_MID, j), NaN);
-    store<f64>(cell(scratch, n, KELTNER_ATR, j), NaN);
+    // the middle line and the ATR are the state: a resumed call continues them
+    if (!resume) {
+      store<f64>(cell(scratch, n, KELTNER_MID, j), NaN);
+      store<f64>(cell(scratch, n, KELTNER_ATR, j), NaN);
+    }
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
@@ -590,7 +647,7 @@ export function keltner(io: usize, t: i32, n: i32, params: usize, tStride: usize
     const t1 = min(t, t0 + CHUNK);
     for (let i = t0; i < t1; i++) {
       store<f64>(chunkAt(bars, 0, i - t0), (ldx(h, i) + ldx(l, i) + ldx(c, i)) / 3.0);
-      store<f64>(chunkAt(bars, 1, i - t0), trueRangeAt(h, l, c, i));
+      store<f64>(chunkAt(bars, 1, i - t0), trueRangeBar(h, l, c, i, base));
     }
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
@@ -639,10 +696,13 @@ export function keltner(io: usize, t: i32, n: i32, params: usize, tStride: usize
 // slope = ((N·SXY) − (SX·SY)) / DEN with SX = (N·(N − 1))·0.5, SXX = (((N − 1)·N)·((2·N) − 1)) / 6,
 // DEN = (N·SXX) − (SX·SX) > 0; a NaN y makes the sums and the slope NaN. Direct per-window sums.
 // SIMD: four consecutive bars per step (two f64x2, lane = bar); the scalar tail does one bar. No scratch.
+// No state either: a resumed call reads the n − 1 rows before it, and a window is full from bar
+// n − 1 on (row n − 1 − base).
 
 export function linreg_slope(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const out = outPtr(io, 0);
+  const bar0 = barBase(io);
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
     for (let j = 0; j < n; j++) {
@@ -653,7 +713,7 @@ export function linreg_slope(io: usize, t: i32, n: i32, params: usize, tStride: 
       const DEN = (N * SXX) - (SX * SX);
       const base = out + <usize>j * vStride;
       let i = t0;
-      const first = min(t1, max(t0, w - 1));
+      const first = min(t1, max(t0, w - 1 - bar0));
       for (; i < first; i++) store<u32>(base + <usize>i * tStride, CANON_NAN);
       if (ASC_FEATURE_SIMD) {
         const zero = f64x2.splat(0.0), one = f64x2.splat(1.0);
@@ -700,10 +760,13 @@ export function linreg_slope(io: usize, t: i32, n: i32, params: usize, tStride: 
 export function psar(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  for (let j = 0; j < n; j++) {
-    store<f64>(cell(scratch, n, PSAR_DIR, j), 0.0);
-    for (let k = 1; k < 6; k++) store<f64>(cell(scratch, n, k, j), NaN);
-    store<f64>(cell(scratch, n, PSAR_AF, j), paramAt(params, n, 0, j));
+  // the machine's six arrays are the whole state: a resumed call continues them as they are
+  if (!resumed(io)) {
+    for (let j = 0; j < n; j++) {
+      store<f64>(cell(scratch, n, PSAR_DIR, j), 0.0);
+      for (let k = 1; k < 6; k++) store<f64>(cell(scratch, n, k, j), NaN);
+      store<f64>(cell(scratch, n, PSAR_AF, j), paramAt(params, n, 0, j));
+    }
   }
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
@@ -771,14 +834,19 @@ export function supertrend(io: usize, t: i32, n: i32, params: usize, tStride: us
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
   const bars = scratch + ((<usize>n * SUPERTREND_ARRAYS) << 3);
-  for (let j = 0; j < n; j++) {
-    store<f64>(cell(scratch, n, SUPERTREND_ATR, j), NaN);
-    store<f64>(cell(scratch, n, SUPERTREND_DIR, j), 0.0);
-    for (let k = 2; k < 5; k++) store<f64>(cell(scratch, n, k, j), NaN);
+  const base = barBase(io);
+  // the ATR (kept by the first variant of each run of equal windows), dir, FU, FL and the previous
+  // close are the whole state: a resumed call continues them, reading only the close of bar −1 (TR)
+  if (!resumed(io)) {
+    for (let j = 0; j < n; j++) {
+      store<f64>(cell(scratch, n, SUPERTREND_ATR, j), NaN);
+      store<f64>(cell(scratch, n, SUPERTREND_DIR, j), 0.0);
+      for (let k = 2; k < 5; k++) store<f64>(cell(scratch, n, k, j), NaN);
+    }
   }
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
-    for (let i = t0; i < t1; i++) store<f64>(chunkAt(bars, 0, i - t0), trueRangeAt(h, l, c, i));
+    for (let i = t0; i < t1; i++) store<f64>(chunkAt(bars, 0, i - t0), trueRangeBar(h, l, c, i, base));
     for (let j = 0; j < n; j++) {
       if (leads(params, n, 1, j)) {
         const a = 1.0 / paramAt(params, n, 0, j), b = 1.0 - a;
@@ -836,10 +904,21 @@ export function supertrend(io: usize, t: i32, n: i32, params: usize, tStride: us
 // TR, VMP and VMM are shared: computed once per chunk into rings (primitives.ts), so every lane reads
 // the same bits for the incoming and the outgoing term. SIMD: pairs of variants.
 // Slots [vi_plus, vi_minus], each optional.
-// Scratch: VORTEX_ARRAYS arrays of n f64 (S, k, z of the TR, VMP and VMM sums; n), then 3 rings of ringSlots(t) f64.
+// Scratch: VORTEX_ARRAYS arrays of n f64 (S, k, z of the TR, VMP and VMM sums; n), then 3 rings of
+// ringSlots(t) f64 (RING_MAX in a resumed call).
 
 @inline function ringGather2(ring: usize, mask: i32, i: i32, w0: i32, w1: i32): v128 {
   return f64x2.replace_lane(f64x2.splat(load<f64>(ringAt(ring, mask, i - w0))), 1, load<f64>(ringAt(ring, mask, i - w1)));
+}
+
+/** TR, VMP and VMM of rows i0 … i1 − 1 (bar base + i) into the rings; VMP and VMM are NaN at bar 0. */
+@inline function vortexTerms(h: usize, l: usize, c: usize, trR: usize, vpR: usize, vmR: usize, mask: i32, i0: i32, i1: i32, base: i32): void {
+  for (let i = i0; i < i1; i++) {
+    const first = i + base == 0;
+    store<f64>(ringAt(trR, mask, i), trueRangeBar(h, l, c, i, base));
+    store<f64>(ringAt(vpR, mask, i), first ? NaN : abs(ldx(h, i) - ldx(l, i - 1)));
+    store<f64>(ringAt(vmR, mask, i), first ? NaN : abs(ldx(l, i) - ldx(h, i - 1)));
+  }
 }
 
 @inline function ratio2(num: v128, den: v128): v128 {
@@ -849,28 +928,34 @@ export function supertrend(io: usize, t: i32, n: i32, params: usize, tStride: us
 export function vortex(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  const R = ringSlots(t), mask = R - 1;
+  // The rolling sums are the state of a resumed call (S, k, z of each). Its outgoing terms are those of
+  // bars base − wmax … base − 1: recomputed from the history rows into the rings (indexed by row,
+  // bar base − 1 at row −1) before the first chunk, the same operations giving the same bits. A
+  // resumed call's rings hold RING_MAX ≥ CHUNK + 2000 slots, so no slot still needed is overwritten.
+  const resume = resumed(io), base = barBase(io);
+  const R = resume ? RING_MAX : ringSlots(t), mask = R - 1;
   const trR = scratch + ((<usize>n * VORTEX_ARRAYS) << 3);
   const vpR = trR + (<usize>R << 3);
   const vmR = vpR + (<usize>R << 3);
   for (let j = 0; j < n; j++) {
-    for (let k = 0; k < 9; k++) store<f64>(cell(scratch, n, k, j), 0.0);
+    if (!resume) for (let k = 0; k < 9; k++) store<f64>(cell(scratch, n, k, j), 0.0);
     store<f64>(cell(scratch, n, VORTEX_N, j), paramAt(params, n, 0, j));
   }
+  if (resume) vortexTerms(h, l, c, trR, vpR, vmR, mask, max(-base, -maxParams(params, n, 0, 1)), 0, base);
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
-    for (let i = t0; i < t1; i++) {
-      store<f64>(ringAt(trR, mask, i), trueRangeAt(h, l, c, i));
-      store<f64>(ringAt(vpR, mask, i), i == 0 ? NaN : abs(ldx(h, i) - ldx(l, i - 1)));
-      store<f64>(ringAt(vmR, mask, i), i == 0 ? NaN : abs(ldx(l, i) - ldx(h, i - 1)));
-    }
+    vortexTerms(h, l, c, trR, vpR, vmR, mask, t0, t1, base);
     if (ASC_FEATURE_SIMD) {
+      // the window rules t >= n (a term leaves) and t >= n − 1 (the window is full) on the bar index
+      // base + i, as i >= n − base: exact in binary64
+      const bf = f64x2.splat(<f64>base);
       for (let j = 0; j < full; j += 2) {
-        const nf = v128.load(cell(scratch, n, VORTEX_N, j));
+        const nw = v128.load(cell(scratch, n, VORTEX_N, j));
+        const nf = f64x2.sub(nw, bf);
         const nm1 = f64x2.sub(nf, f64x2.splat(1.0));
-        const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
+        const w0 = <i32>f64x2.extract_lane(nw, 0), w1 = <i32>f64x2.extract_lane(nw, 1);
         let off = <usize>j * vStride + <usize>t0 * tStride;
         for (let i = t0; i < t1; i++) {
           const leave = geMask(i, nf), valid = geMask(i, nm1);
@@ -888,9 +973,10 @@ export function vortex(io: usize, t: i32, n: i32, params: usize, tStride: usize,
     }
     for (let j = full; j < n; j++) {
       const w = <i32>load<f64>(cell(scratch, n, VORTEX_N, j));
+      const wb = w - base;
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
-        const leaving = i >= w, valid = i >= w - 1;
+        const leaving = i >= wb, valid = i >= wb - 1;
         const st = rollsumStep1(cell(scratch, n, VORTEX_TR, j), cell(scratch, n, VORTEX_TR + 1, j), cell(scratch, n, VORTEX_TR + 2, j),
           load<f64>(ringAt(trR, mask, i)), leaving ? load<f64>(ringAt(trR, mask, i - w)) : 0.0, leaving, valid);
         const sp = rollsumStep1(cell(scratch, n, VORTEX_VMP, j), cell(scratch, n, VORTEX_VMP + 1, j), cell(scratch, n, VORTEX_VMP + 2, j),

@@ -28,8 +28,9 @@ export const STOCH_DSUM = 7;
 export const STOCH_ARRAYS = 10;
 
 /**
- * adx: window and smoothing coefficients, the window RMAs of TR, PDM, MDM, the adx RMA, the DX terms
- * of up to two bars (TIME_MAJOR rows); stride up to n + 3. Other calls keep a chunk's TR, PDM, MDM after.
+ * adx: window and smoothing coefficients, the window RMAs of TR, PDM, MDM, the adx RMA (ADX_A … ADX_Y:
+ * the state of a resumed call), the DX terms of up to two bars (TIME_MAJOR rows); stride n rounded up
+ * to 4. Other calls keep a chunk's TR, PDM, MDM after.
  */
 export const ADX_A = 0;
 export const ADX_B = 1;

@@ -1,6 +1,6 @@
 /** Registry definitions of the `trend` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
-import { ADX_ARRAYS, CHANDELIER_ARRAYS, KELTNER_ARRAYS, PSAR_ARRAYS, SUPERTREND_ARRAYS, VORTEX_ARRAYS } from './scratch.js';
+import { ADX_ARRAYS, ADX_Y, CHANDELIER_ARRAYS, KELTNER_ARRAYS, PSAR_ARRAYS, SUPERTREND_ARRAYS, VORTEX_ARRAYS } from './scratch.js';
 import {
   referenceAdx,
   referenceAroon,
@@ -25,6 +25,8 @@ const ringSlots = (t: number): number => {
 /** Shared ROLLMAX / ROLLMIN / AGE tables (assembly/primitives.ts xtBytes): state, the chunk's NaN ages, 11 levels of f32 values (and i32 bar indices for AGE), 16-byte aligned. */
 const tables = (count: number, t: number, ages = false): number =>
   count * (Math.ceil((16 + CHUNK * 4 + 11 * ringSlots(t) * (ages ? 8 : 4)) / 16) * 16);
+/** Ring slots of a resumed call (assembly/primitives.ts RING_MAX): its rings also hold the history before it. */
+const RING_MAX = 4096;
 
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
 const ADX = defineKernel({
@@ -33,27 +35,35 @@ const ADX = defineKernel({
   slots: ['adx', 'plus_di', 'minus_di'],
   reference: referenceAdx,
   scratchBytes: (n) => f64s(ADX_ARRAYS, n + 3) + 3 * CHUNK * 16,
+  // coefficients, A, SP, SM and the adx RMA at stride n rounded up to 4; bar −1 (TR, DM, seeding)
+  resume: { stateBytes: (n) => f64s(ADX_Y + 1, Math.ceil(n / 4) * 4), historyBars: () => 1 },
 });
 const AROON = defineKernel({
   name: 'aroon',
   params: ['window'],
   slots: ['aroon_osc', 'aroon_up', 'aroon_down'],
   reference: referenceAroon,
-  scratchBytes: (_n, t) => tables(2, t, true),
+  scratchBytes: () => tables(2, RING_MAX, true),
+  // no state: a resumed call rebuilds its tables from the window − 1 bars before it
+  resume: { stateBytes: () => 0, historyBars: (max) => max.window! - 1 },
 });
 const CHANDELIER_EXIT = defineKernel({
   name: 'chandelier_exit',
   params: ['window', 'mult'],
   slots: ['chandelier_long', 'chandelier_short'],
   reference: referenceChandelierExit,
-  scratchBytes: (n, t) => f64s(CHANDELIER_ARRAYS, n) + 4 * CHUNK * 8 + tables(2, t),
+  scratchBytes: (n) => f64s(CHANDELIER_ARRAYS, n) + 4 * CHUNK * 8 + tables(2, RING_MAX),
+  // the ATR; the tables rebuilt from the window − 1 bars before the call (the last one TR's close)
+  resume: { stateBytes: (n) => f64s(CHANDELIER_ARRAYS, n), historyBars: (max) => Math.max(max.window! - 1, 1) },
 });
 const DONCHIAN = defineKernel({
   name: 'donchian',
   params: ['window'],
   slots: ['donchian_mid', 'donchian_upper', 'donchian_lower'],
   reference: referenceDonchian,
-  scratchBytes: (_n, t) => tables(2, t),
+  scratchBytes: () => tables(2, RING_MAX),
+  // no state: a resumed call rebuilds its tables from the window − 1 bars before it
+  resume: { stateBytes: () => 0, historyBars: (max) => max.window! - 1 },
 });
 const ICHIMOKU = defineKernel({
   name: 'ichimoku',
@@ -68,6 +78,8 @@ const KELTNER = defineKernel({
   slots: ['middle', 'upper', 'lower'],
   reference: referenceKeltner,
   scratchBytes: (n) => f64s(KELTNER_ARRAYS, n) + 2 * CHUNK * 8,
+  // coefficients, the middle line and the ATR; the close of bar −1 (TR)
+  resume: { stateBytes: (n) => f64s(KELTNER_ARRAYS, n), historyBars: () => 1 },
 });
 const LINREG_SLOPE = defineKernel({
   name: 'linreg_slope',
@@ -75,6 +87,8 @@ const LINREG_SLOPE = defineKernel({
   slots: ['slope'],
   reference: referenceLinregSlope,
   scratchBytes: () => 0,
+  // no state: each window's sums are direct, over the window's n − 1 bars before the bar
+  resume: { stateBytes: () => 0, historyBars: (max) => max.window! - 1 },
 });
 const PSAR = defineKernel({
   name: 'psar',
@@ -82,6 +96,8 @@ const PSAR = defineKernel({
   slots: ['psar', 'psar_dir'],
   reference: referencePsar,
   scratchBytes: (n) => f64s(PSAR_ARRAYS, n),
+  // the machine (dir, sar, ep, af and the previous bar's high and low); no history
+  resume: { stateBytes: (n) => f64s(PSAR_ARRAYS, n), historyBars: () => 0 },
 });
 const SUPERTREND = defineKernel({
   name: 'supertrend',
@@ -89,13 +105,17 @@ const SUPERTREND = defineKernel({
   slots: ['supertrend', 'supertrend_dir'],
   reference: referenceSupertrend,
   scratchBytes: (n) => f64s(SUPERTREND_ARRAYS, n) + 2 * CHUNK * 8,
+  // the ATR, dir, final bands and previous close; the close of bar −1 (TR)
+  resume: { stateBytes: (n) => f64s(SUPERTREND_ARRAYS, n), historyBars: () => 1 },
 });
 const VORTEX = defineKernel({
   name: 'vortex',
   params: ['window'],
   slots: ['vi_plus', 'vi_minus'],
   reference: referenceVortex,
-  scratchBytes: (n, t) => f64s(VORTEX_ARRAYS, n) + 3 * ringSlots(t) * 8,
+  scratchBytes: (n) => f64s(VORTEX_ARRAYS, n) + 3 * RING_MAX * 8,
+  // the rolling sums; the terms that can still leave (window bars back, each TR with its previous close)
+  resume: { stateBytes: (n) => f64s(VORTEX_ARRAYS, n), historyBars: (max) => max.window! + 1 },
 });
 
 export const adx = defineIndicator({
