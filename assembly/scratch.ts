@@ -181,6 +181,14 @@
 @inline export const HV_ANN: i32 = 5;
 @inline export const HV_ARRAYS: i32 = 6;
 
+// ad_line (volume.ts): the running AD value of each variant.
+@inline export const AD_LINE_R: i32 = 0;
+@inline export const AD_LINE_ARRAYS: i32 = 1;
+
+// obv (volume.ts): the running OBV value of each variant.
+@inline export const OBV_R: i32 = 0;
+@inline export const OBV_ARRAYS: i32 = 1;
+
 // volume_sma (volume.ts): the rolling sum (S, k, z), the window.
 @inline export const VOLUME_SMA_SUM: i32 = 0;
 @inline export const VOLUME_SMA_N: i32 = 3;

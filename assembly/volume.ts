@@ -5,14 +5,31 @@
 // chunks. Series shared by every variant of a call (TP·volume, money flows, DIFF(AD)) are computed
 // once per chunk into rings (primitives.ts), so every lane reads the same bits.
 // All divisions with a denominator that can be zero are guarded: NaN where it is exactly ±0 (no epsilon).
-import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, seedWindowSums, st1, st2, tileStep } from './lanes';
+//
+// Resuming (docs/kernel-state.md): every kernel keeps its whole state in the leading arrays and rings
+// of its scratch, and counts bars in the whole series: the input and output bases are shifted back
+// by the call's first bar B, so that index i of the loops is bar i of the series (the call's rows are
+// B … B + t − 1). Every rule on the bar index (the first bar has no previous one, a window is full
+// from bar n − 1 on, x[i − n] leaves from bar n on, ring slot i mod size) then holds across calls,
+// and a call from bar 0 runs exactly as an unsplit one.
+import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, firstBar, gather2, geMask, ioPtr, ldx, outPtr, paramAt, resumed, seedWindowSums, st1, st2, tileStep } from './lanes';
 import {
-  CMF_ARRAYS, CMF_DEN, CMF_N, CMF_NUM, MFI_ARRAYS, MFI_N, MFI_NEG, MFI_POS, MFI_W, VOLUME_SMA_N, VOLUME_SMA_SUM, VWAP_ARRAYS, VWAP_DEN,
-  VWAP_MULT, VWAP_N, VWAP_NUM, VWAP_VAR,
+  AD_LINE_R, CMF_ARRAYS, CMF_DEN, CMF_N, CMF_NUM, MFI_ARRAYS, MFI_N, MFI_NEG, MFI_POS, MFI_W, OBV_R, VOLUME_SMA_N, VOLUME_SMA_SUM,
+  VWAP_ARRAYS, VWAP_DEN, VWAP_MULT, VWAP_N, VWAP_NUM, VWAP_VAR,
 } from './scratch';
 import {
   FIN_MFI, NO_NZ, one2, ringAt, ringGather2, ringSlots, rollsumStep1, rollsumStep2, rollvarStep1, rollvarStep2, twoWindowSums,
 } from './primitives';
+
+/** The bar index of the call's row 0 in the whole series (a call that starts the series has bar 0 there). */
+@inline function barBase(io: usize): i32 {
+  return resumed(io) ? firstBar(io) : 0;
+}
+
+/** An f32 input series shifted so that index b reads bar b of the whole series (B = the call's first bar). */
+@inline function seriesAt(io: usize, slot: usize, B: i32): usize {
+  return ioPtr(io, slot) - (<usize>B << 2);
+}
 
 /** Typical price: ((high + low) + close) / 3 in binary64; NaN if any is NaN. */
 @inline function tpAt(h: usize, l: usize, c: usize, i: i32): f64 {
@@ -40,31 +57,39 @@ import {
   return r != r ? mfv : r + mfv;
 }
 
+// State: the running value of each variant (AD_LINE_R); no rule depends on the bar index, no history.
+
 export function ad_line(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
   const out = outPtr(io, 0);
+  const resume = resumed(io);
   for (let j = 0; j < n; j++) {
+    const cr = cell(scratch, n, AD_LINE_R, j);
     let o = out + <usize>j * vStride;
-    let r: f64 = NaN;
+    let r: f64 = resume ? load<f64>(cr) : NaN;
     for (let i = 0; i < t; i++) {
       r = adStep(r, ldx(h, i), ldx(l, i), ldx(c, i), ldx(vol, i));
       st1(o, r);
       o += tStride;
     }
+    store<f64>(cr, r);
   }
 }
 
 // ---------------------------------------------------------------- obv (one variant)
 // SV = sign(DIFF(close))·volume (±1.0·v, 0.0·v on a tie; NaN if either is NaN), obv = CUMSUM(SV).
 // Warm-up 1 (DIFF is NaN at t = 0). Scalar: one variant.
+// State: the running value of each variant (OBV_R); a resumed call reads the close of the bar before it.
 
 export function obv(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
+  const resume = resumed(io), B = barBase(io);
+  const c = seriesAt(io, IO_CLOSE, B), vol = seriesAt(io, IO_VOLUME, B);
   const out = outPtr(io, 0);
   for (let j = 0; j < n; j++) {
+    const cr = cell(scratch, n, OBV_R, j);
     let o = out + <usize>j * vStride;
-    let r: f64 = NaN;
-    for (let i = 0; i < t; i++) {
+    let r: f64 = resume ? load<f64>(cr) : NaN;
+    for (let i = B, end = B + t; i < end; i++) {
       const d = i == 0 ? NaN : ldx(c, i) - ldx(c, i - 1);
       const v = ldx(vol, i);
       if (d != d || v != v) {
@@ -76,23 +101,26 @@ export function obv(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       st1(o, r);
       o += tStride;
     }
+    store<f64>(cr, r);
   }
 }
 
 // ---------------------------------------------------------------- volume_sma: ROLLMEAN(volume, n)
 // Scratch: VOLUME_SMA_ARRAYS arrays of n f64: S, k, z, n. Lanes gather the outgoing volume[t − n] per variant.
+// State: S, k, z; a resumed call reads the n bars of volume before it (the terms that leave).
 
 export function volume_sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_VOLUME);
-  const out = outPtr(io, 0);
+  const resume = resumed(io), B = barBase(io);
+  const x = seriesAt(io, IO_VOLUME, B);
+  const out = outPtr(io, 0) - <usize>B * tStride;
   for (let j = 0; j < n; j++) {
-    for (let a = 0; a < 3; a++) store<f64>(cell(scratch, n, a, j), 0.0);
+    if (!resume) for (let a = 0; a < 3; a++) store<f64>(cell(scratch, n, a, j), 0.0);
     store<f64>(cell(scratch, n, VOLUME_SMA_N, j), paramAt(params, n, 0, j));
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
-  for (let t0 = 0; t0 < t; t0 += CHUNK) {
-    const t1 = min(t, t0 + CHUNK);
+  for (let t0 = B, end = B + t; t0 < end; t0 += CHUNK) {
+    const t1 = min(end, t0 + CHUNK);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
         const nf = v128.load(cell(scratch, n, VOLUME_SMA_N, j));

@@ -174,6 +174,14 @@ export const HV_N = 4;
 export const HV_ANN = 5;
 export const HV_ARRAYS = 6;
 
+/** ad_line: the running AD value of each variant. */
+export const AD_LINE_R = 0;
+export const AD_LINE_ARRAYS = 1;
+
+/** obv: the running OBV value of each variant. */
+export const OBV_R = 0;
+export const OBV_ARRAYS = 1;
+
 /** volume_sma: the rolling sum S, k, z, the window. */
 export const VOLUME_SMA_SUM = 0;
 export const VOLUME_SMA_N = 3;

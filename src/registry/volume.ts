@@ -1,6 +1,6 @@
 /** Registry definitions of the `volume` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, KERNEL_CHUNK } from './types.js';
-import { CMF_ARRAYS, MFI_ARRAYS, VOLUME_SMA_ARRAYS, VWAP_ARRAYS } from './scratch.js';
+import { AD_LINE_ARRAYS, CMF_ARRAYS, MFI_ARRAYS, OBV_ARRAYS, VOLUME_SMA_ARRAYS, VOLUME_SMA_N, VWAP_ARRAYS } from './scratch.js';
 import {
   referenceAdLine,
   referenceCmf,
@@ -19,16 +19,33 @@ const ringSlots = (t: number, max = 4096): number => {
   while (r < t && r < max) r *= 2;
   return r;
 };
+/** History of a kernel whose volume sum reads the term leaving the window, volume[t − n], from the input. */
+const windowHistory = (max: Readonly<Record<string, number>>): number => max.window!;
 
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
-const AD_LINE = defineKernel({ name: 'ad_line', params: [], slots: ['ad_line'], reference: referenceAdLine, scratchBytes: () => 0 });
-const OBV = defineKernel({ name: 'obv', params: [], slots: ['obv'], reference: referenceObv, scratchBytes: () => 0 });
+const AD_LINE = defineKernel({
+  name: 'ad_line',
+  params: [],
+  slots: ['ad_line'],
+  reference: referenceAdLine,
+  scratchBytes: (n) => f64s(AD_LINE_ARRAYS, n),
+  resume: { stateBytes: (n) => f64s(AD_LINE_ARRAYS, n), historyBars: () => 0 },
+});
+const OBV = defineKernel({
+  name: 'obv',
+  params: [],
+  slots: ['obv'],
+  reference: referenceObv,
+  scratchBytes: (n) => f64s(OBV_ARRAYS, n),
+  resume: { stateBytes: (n) => f64s(OBV_ARRAYS, n), historyBars: () => 1 },
+});
 const VOLUME_SMA = defineKernel({
   name: 'volume_sma',
   params: ['window'],
   slots: ['volume_sma'],
   reference: referenceVolumeSma,
   scratchBytes: (n) => f64s(VOLUME_SMA_ARRAYS, n),
+  resume: { stateBytes: (n) => f64s(VOLUME_SMA_N, n), historyBars: windowHistory },
 });
 const CMF = defineKernel({
   name: 'cmf',
