@@ -181,20 +181,29 @@
 @inline export const HV_ANN: i32 = 5;
 @inline export const HV_ARRAYS: i32 = 6;
 
+// ad_line (volume.ts): the running AD value of each variant.
+@inline export const AD_LINE_R: i32 = 0;
+@inline export const AD_LINE_ARRAYS: i32 = 1;
+
+// obv (volume.ts): the running OBV value of each variant.
+@inline export const OBV_R: i32 = 0;
+@inline export const OBV_ARRAYS: i32 = 1;
+
 // volume_sma (volume.ts): the rolling sum (S, k, z), the window.
 @inline export const VOLUME_SMA_SUM: i32 = 0;
 @inline export const VOLUME_SMA_N: i32 = 3;
 @inline export const VOLUME_SMA_ARRAYS: i32 = 4;
 
 // cmf (volume.ts): the rolling sums (S, k, z) of the money-flow volume and of volume, the window; two
-// cells and the ring follow.
+// cells (the running AD, the previous bar's AD) and the ring of DIFF(AD) follow, all of it state.
 @inline export const CMF_NUM: i32 = 0;
 @inline export const CMF_DEN: i32 = 3;
 @inline export const CMF_N: i32 = 6;
 @inline export const CMF_ARRAYS: i32 = 7;
 
 // mfi (volume.ts): the sums of positive and negative money flow, the window as f64 and (stored as
-// i32) as an index; the rings and chunk arrays follow.
+// i32) as an index; the last NaN and non-zero bars (16 bytes) and the two flow rings follow (the
+// state), then the chunk arrays.
 @inline export const MFI_POS: i32 = 0;
 @inline export const MFI_NEG: i32 = 1;
 @inline export const MFI_N: i32 = 2;
@@ -202,7 +211,8 @@
 @inline export const MFI_ARRAYS: i32 = 4;
 
 // vwap, vwap_deviation (volume.ts): the rolling sums (S, k, z) of TP·volume and of volume, the window,
-// the band multiplier, the rolling variance (S, Q, k, z) of the deviation E; the rings follow.
+// the band multiplier, the rolling variance (S, Q, k, z) of the deviation E; the TP·volume ring and
+// (vwap_deviation) the rings of E follow (the state), then the TP ring of the call.
 @inline export const VWAP_NUM: i32 = 0;
 @inline export const VWAP_DEN: i32 = 3;
 @inline export const VWAP_N: i32 = 6;

@@ -5,14 +5,32 @@
 // chunks. Series shared by every variant of a call (TP·volume, money flows, DIFF(AD)) are computed
 // once per chunk into rings (primitives.ts), so every lane reads the same bits.
 // All divisions with a denominator that can be zero are guarded: NaN where it is exactly ±0 (no epsilon).
-import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outPtr, paramAt, seedWindowSums, st1, st2, tileStep } from './lanes';
+//
+// Resuming (docs/kernel-state.md): every kernel keeps its whole state in the leading arrays and rings
+// of its scratch, and counts bars in the whole series: the input and output bases are shifted back
+// by the call's first bar B, so that index i of the loops is bar i of the series (the call's rows are
+// B … B + t − 1). Every rule on the bar index (the first bar has no previous one, a window is full
+// from bar n − 1 on, x[i − n] leaves from bar n on, ring slot i mod size) then holds across calls,
+// and a call from bar 0 runs exactly as an unsplit one. Shared-series rings have RING_MAX slots and
+// the rings of E 2048, whatever the call's length, so their slots stay where a later call looks.
+import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, firstBar, gather2, geMask, ioPtr, ldx, outPtr, paramAt, resumed, st1, st2, tileStep } from './lanes';
 import {
-  CMF_ARRAYS, CMF_DEN, CMF_N, CMF_NUM, MFI_ARRAYS, MFI_N, MFI_NEG, MFI_POS, MFI_W, VOLUME_SMA_N, VOLUME_SMA_SUM, VWAP_ARRAYS, VWAP_DEN,
-  VWAP_MULT, VWAP_N, VWAP_NUM, VWAP_VAR,
+  AD_LINE_R, CMF_ARRAYS, CMF_DEN, CMF_N, CMF_NUM, MFI_ARRAYS, MFI_N, MFI_NEG, MFI_POS, MFI_W, OBV_R, VOLUME_SMA_N, VOLUME_SMA_SUM,
+  VWAP_ARRAYS, VWAP_DEN, VWAP_MULT, VWAP_N, VWAP_NUM, VWAP_VAR,
 } from './scratch';
 import {
-  FIN_MFI, NO_NZ, one2, ringAt, ringGather2, ringSlots, rollsumStep1, rollsumStep2, rollvarStep1, rollvarStep2, twoWindowSums,
+  FIN_MFI, NO_NZ, RING_MAX, one2, ringAt, ringGather2, rollsumStep1, rollsumStep2, rollvarStep1, rollvarStep2, twoWindowSums,
 } from './primitives';
+
+/** The bar index of the call's row 0 in the whole series (a call that starts the series has bar 0 there). */
+@inline function barBase(io: usize): i32 {
+  return resumed(io) ? firstBar(io) : 0;
+}
+
+/** An f32 input series shifted so that index b reads bar b of the whole series (B = the call's first bar). */
+@inline function seriesAt(io: usize, slot: usize, B: i32): usize {
+  return ioPtr(io, slot) - (<usize>B << 2);
+}
 
 /** Typical price: ((high + low) + close) / 3 in binary64; NaN if any is NaN. */
 @inline function tpAt(h: usize, l: usize, c: usize, i: i32): f64 {
@@ -40,31 +58,39 @@ import {
   return r != r ? mfv : r + mfv;
 }
 
+// State: the running value of each variant (AD_LINE_R); no rule depends on the bar index, no history.
+
 export function ad_line(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
   const out = outPtr(io, 0);
+  const resume = resumed(io);
   for (let j = 0; j < n; j++) {
+    const cr = cell(scratch, n, AD_LINE_R, j);
     let o = out + <usize>j * vStride;
-    let r: f64 = NaN;
+    let r: f64 = resume ? load<f64>(cr) : NaN;
     for (let i = 0; i < t; i++) {
       r = adStep(r, ldx(h, i), ldx(l, i), ldx(c, i), ldx(vol, i));
       st1(o, r);
       o += tStride;
     }
+    store<f64>(cr, r);
   }
 }
 
 // ---------------------------------------------------------------- obv (one variant)
 // SV = sign(DIFF(close))·volume (±1.0·v, 0.0·v on a tie; NaN if either is NaN), obv = CUMSUM(SV).
 // Warm-up 1 (DIFF is NaN at t = 0). Scalar: one variant.
+// State: the running value of each variant (OBV_R); a resumed call reads the close of the bar before it.
 
 export function obv(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
+  const resume = resumed(io), B = barBase(io);
+  const c = seriesAt(io, IO_CLOSE, B), vol = seriesAt(io, IO_VOLUME, B);
   const out = outPtr(io, 0);
   for (let j = 0; j < n; j++) {
+    const cr = cell(scratch, n, OBV_R, j);
     let o = out + <usize>j * vStride;
-    let r: f64 = NaN;
-    for (let i = 0; i < t; i++) {
+    let r: f64 = resume ? load<f64>(cr) : NaN;
+    for (let i = B, end = B + t; i < end; i++) {
       const d = i == 0 ? NaN : ldx(c, i) - ldx(c, i - 1);
       const v = ldx(vol, i);
       if (d != d || v != v) {
@@ -76,23 +102,26 @@ export function obv(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       st1(o, r);
       o += tStride;
     }
+    store<f64>(cr, r);
   }
 }
 
 // ---------------------------------------------------------------- volume_sma: ROLLMEAN(volume, n)
 // Scratch: VOLUME_SMA_ARRAYS arrays of n f64: S, k, z, n. Lanes gather the outgoing volume[t − n] per variant.
+// State: S, k, z; a resumed call reads the n bars of volume before it (the terms that leave).
 
 export function volume_sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_VOLUME);
-  const out = outPtr(io, 0);
+  const resume = resumed(io), B = barBase(io);
+  const x = seriesAt(io, IO_VOLUME, B);
+  const out = outPtr(io, 0) - <usize>B * tStride;
   for (let j = 0; j < n; j++) {
-    for (let a = 0; a < 3; a++) store<f64>(cell(scratch, n, a, j), 0.0);
+    if (!resume) for (let a = 0; a < 3; a++) store<f64>(cell(scratch, n, a, j), 0.0);
     store<f64>(cell(scratch, n, VOLUME_SMA_N, j), paramAt(params, n, 0, j));
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
-  for (let t0 = 0; t0 < t; t0 += CHUNK) {
-    const t1 = min(t, t0 + CHUNK);
+  for (let t0 = B, end = B + t; t0 < end; t0 += CHUNK) {
+    const t1 = min(end, t0 + CHUNK);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
         const nf = v128.load(cell(scratch, n, VOLUME_SMA_N, j));
@@ -124,23 +153,28 @@ export function volume_sma(io: usize, t: i32, n: i32, params: usize, tStride: us
 // The AD line and its difference M are shared: computed once per chunk into a ring of M (the running
 // AD value and the previous bar's AD survive in two scratch cells). NaN where the volume sum is ±0.
 // Scratch: CMF_ARRAYS arrays of n f64 (S, k, z of the M sum; S, k, z of the volume sum; n), 2 cells, ring of M.
+// State: all of it (the ring of RING_MAX slots holds M of the last bars by bar index); a resumed call
+// reads the n bars of volume before it.
 
 export function cmf(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
-  const out = outPtr(io, 0);
+  const resume = resumed(io), B = barBase(io);
+  const h = seriesAt(io, IO_HIGH, B), l = seriesAt(io, IO_LOW, B), c = seriesAt(io, IO_CLOSE, B), vol = seriesAt(io, IO_VOLUME, B);
+  const out = outPtr(io, 0) - <usize>B * tStride;
   const state = scratch + ((<usize>n * CMF_ARRAYS) << 3);   // [0] running AD, [1] AD of the previous bar
   const ring = state + 16;
-  const mask = ringSlots(t) - 1;
+  const mask = RING_MAX - 1;
   for (let j = 0; j < n; j++) {
-    for (let a = 0; a < 6; a++) store<f64>(cell(scratch, n, a, j), 0.0);
+    if (!resume) for (let a = 0; a < 6; a++) store<f64>(cell(scratch, n, a, j), 0.0);
     store<f64>(cell(scratch, n, CMF_N, j), paramAt(params, n, 0, j));
   }
-  store<f64>(state, NaN);
-  store<f64>(state + 8, NaN);
+  if (!resume) {
+    store<f64>(state, NaN);
+    store<f64>(state + 8, NaN);
+  }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
-  for (let t0 = 0; t0 < t; t0 += CHUNK) {
-    const t1 = min(t, t0 + CHUNK);
+  for (let t0 = B, end = B + t; t0 < end; t0 += CHUNK) {
+    const t1 = min(end, t0 + CHUNK);
     let r = load<f64>(state), prev = load<f64>(state + 8);
     for (let i = t0; i < t1; i++) {
       r = adStep(r, ldx(h, i), ldx(l, i), ldx(c, i), ldx(vol, i));
@@ -191,22 +225,39 @@ export function cmf(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // over the variants is twoWindowSums (primitives.ts, FIN_MFI): blocks of four variants (two f64x2 per
 // sum), state in registers along the chunk; the scalar tail performs the same operations per variant.
 // Warm-up n (no flow on the first bar).
-// Scratch: MFI_ARRAYS arrays of n f64 (SP, SN, n, n as i32), the POS and NEG rings, then 3 × CHUNK f64 of
-// ages (NaN, non-zero POS, non-zero NEG) of the chunk's bars. The integer windows are stored, not
-// converted in the loop: V8 would sink the conversion into the time loop, and its cvtsi2sd merges a
-// register the loop writes last, chaining the steps.
+// Scratch: MFI_ARRAYS arrays of n f64 (SP, SN, n, n as i32), the last NaN bar and the last bars of a
+// non-zero POS and NEG (three i32 in 16 bytes), the POS and NEG rings (RING_MAX slots each), then
+// 3 × CHUNK f64 of ages (NaN, non-zero POS, non-zero NEG) of the chunk's bars. The integer windows are
+// stored, not converted in the loop: V8 would sink the conversion into the time loop, and its
+// cvtsi2sd merges a register the loop writes last, chaining the steps.
+// State: everything before the ages; a resumed call reads the bar before it (TP[t−1]).
 
 export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
-  const out = outPtr(io, 0);
-  const R = ringSlots(t), mask = R - 1;
-  const posR = scratch + ((<usize>n * MFI_ARRAYS) << 3);
+  const resume = resumed(io), B = barBase(io);
+  const h = seriesAt(io, IO_HIGH, B), l = seriesAt(io, IO_LOW, B), c = seriesAt(io, IO_CLOSE, B), vol = seriesAt(io, IO_VOLUME, B);
+  const out = outPtr(io, 0) - <usize>B * tStride;
+  const R = RING_MAX, mask = R - 1;
+  const lasts = scratch + ((<usize>n * MFI_ARRAYS) << 3);   // the last NaN bar, the last non-zero POS and NEG bars
+  const posR = lasts + 16;
   const negR = posR + (<usize>R << 3);
   const ageNaN = negR + (<usize>R << 3), ageP = ageNaN + (<usize>CHUNK << 3), ageN = ageP + (<usize>CHUNK << 3);
-  seedWindowSums(scratch, n, params, MFI_POS, MFI_NEG, MFI_N, MFI_W);
+  for (let j = 0; j < n; j++) {
+    const win = paramAt(params, n, 0, j);
+    if (!resume) {
+      store<f64>(cell(scratch, n, MFI_POS, j), 0.0);
+      store<f64>(cell(scratch, n, MFI_NEG, j), 0.0);
+    }
+    store<f64>(cell(scratch, n, MFI_N, j), win);
+    store<i32>(cell(scratch, n, MFI_W, j), <i32>win);
+  }
   let lastNaN = -1, lastP = NO_NZ, lastN = NO_NZ;
-  for (let t0 = 0, step = tileStep(vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  if (resume) {
+    lastNaN = load<i32>(lasts);
+    lastP = load<i32>(lasts, 4);
+    lastN = load<i32>(lasts, 8);
+  }
+  for (let t0 = B, end = B + t, step = tileStep(vStride); t0 < end; t0 += step) {
+    const t1 = min(end, t0 + step);
     for (let i = t0; i < t1; i++) {
       const x = tpAt(h, l, c, i), pt = i == 0 ? NaN : tpAt(h, l, c, i - 1), v = ldx(vol, i);
       let pos = 0.0, neg = 0.0;
@@ -228,6 +279,9 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     }
     twoWindowSums(scratch, n, MFI_POS, MFI_NEG, MFI_N, MFI_W, posR, negR, mask, ageNaN, ageP, ageN, out, t0, t1, tStride, vStride, FIN_MFI);
   }
+  store<i32>(lasts, lastNaN);
+  store<i32>(lasts, lastP, 4);
+  store<i32>(lasts, lastN, 8);
 }
 
 // ---------------------------------------------------------------- vwap and vwap_deviation
@@ -236,32 +290,31 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // kept in a per-variant ring so E[t − n] is read back exactly), sd = ROLLSTD(E, n),
 // upper / lower = vwap ± (mult·sd). Slots: vwap alone, or [upper, vwap, lower, stdev].
 // Scratch: VWAP_ARRAYS arrays of n f64 (S, k, z of TP·volume; S, k, z of volume; n; mult; S, Q, k, z of E),
-// the TP·volume and TP rings, then (deviation only) n rings of E.
+// the TP·volume ring (RING_MAX slots), (deviation only) n rings of E (E_RING slots each), then the TP ring.
+// State: everything before the TP ring (TP is read only at its own bar); a resumed call reads the n
+// bars of volume before it.
 
-@inline const E_RING_MAX: i32 = 2048;   // > 2000, the window bound: E[t − n] is never overwritten
-
-/** Slots of a per-variant ring of E for t bars. */
-@inline function eRingSlots(t: i32): i32 {
-  return t >= E_RING_MAX ? E_RING_MAX : (1 << (32 - clz(t - 1)));
-}
+@inline const E_RING: i32 = 2048;   // > 2000, the window bound: E[t − n] is never overwritten
 
 @inline function vwapFamily(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, dev: bool): void {
-  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
+  const resume = resumed(io), B = barBase(io);
+  const h = seriesAt(io, IO_HIGH, B), l = seriesAt(io, IO_LOW, B), c = seriesAt(io, IO_CLOSE, B), vol = seriesAt(io, IO_VOLUME, B);
   const oUp = dev ? outPtr(io, 0) : 0, oV = outPtr(io, dev ? 1 : 0), oLo = dev ? outPtr(io, 2) : 0, oSd = dev ? outPtr(io, 3) : 0;
-  const R = ringSlots(t), mask = R - 1;
+  const rowB = <usize>B * tStride;   // the outputs' offsets of bar i are j·vStride + i·tStride − rowB (0 stays "not materialised")
+  const R = RING_MAX, mask = R - 1;
   const pvR = scratch + ((<usize>n * VWAP_ARRAYS) << 3);
-  const tpR = pvR + (<usize>R << 3);
-  const ER = eRingSlots(t), emask = ER - 1;
-  const eR = tpR + (<usize>R << 3);
+  const ER = E_RING, emask = ER - 1;
+  const eR = pvR + (<usize>R << 3);
+  const tpR = eR + (dev ? (<usize>n * <usize>ER) << 3 : 0);
   for (let j = 0; j < n; j++) {
-    for (let a = 0; a < 12; a++) store<f64>(cell(scratch, n, a, j), 0.0);
+    if (!resume) for (let a = 0; a < 12; a++) store<f64>(cell(scratch, n, a, j), 0.0);
     store<f64>(cell(scratch, n, VWAP_N, j), paramAt(params, n, 0, j));
     store<f64>(cell(scratch, n, VWAP_MULT, j), dev ? paramAt(params, n, 1, j) : 0.0);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
-  for (let t0 = 0; t0 < t; t0 += CHUNK) {
-    const t1 = min(t, t0 + CHUNK);
+  for (let t0 = B, end = B + t; t0 < end; t0 += CHUNK) {
+    const t1 = min(end, t0 + CHUNK);
     for (let i = t0; i < t1; i++) {
       const x = tpAt(h, l, c, i);
       store<f64>(ringAt(tpR, mask, i), x);
@@ -274,7 +327,7 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         const nm1 = f64x2.sub(nf, one2());
         const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
         const e0 = eR + ((<usize>j * <usize>ER) << 3), e1 = e0 + (<usize>ER << 3);
-        const base = <usize>j * vStride;
+        const base = <usize>j * vStride - rowB;
         for (let i = t0; i < t1; i++) {
           const off = base + <usize>i * tStride;
           const leave = geMask(i, nf), valid = geMask(i, nm1);
@@ -303,7 +356,7 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       const mult = load<f64>(cell(scratch, n, VWAP_MULT, j));
       const w = <i32>nf;
       const e0 = eR + ((<usize>j * <usize>ER) << 3);
-      const base = <usize>j * vStride;
+      const base = <usize>j * vStride - rowB;
       for (let i = t0; i < t1; i++) {
         const off = base + <usize>i * tStride;
         const leaving = i >= w, valid = i >= w - 1;

@@ -175,25 +175,36 @@ export const HV_N = 4;
 export const HV_ANN = 5;
 export const HV_ARRAYS = 6;
 
+/** ad_line: the running AD value of each variant. */
+export const AD_LINE_R = 0;
+export const AD_LINE_ARRAYS = 1;
+
+/** obv: the running OBV value of each variant. */
+export const OBV_R = 0;
+export const OBV_ARRAYS = 1;
+
 /** volume_sma: the rolling sum S, k, z, the window. */
 export const VOLUME_SMA_SUM = 0;
 export const VOLUME_SMA_N = 3;
 export const VOLUME_SMA_ARRAYS = 4;
 
-/** cmf: the rolling sums S, k, z of money-flow volume and of volume, the window; cells and ring follow. */
+/** cmf: the rolling sums S, k, z of money-flow volume and of volume, the window; the AD cells and the DIFF(AD) ring follow (all state). */
 export const CMF_NUM = 0;
 export const CMF_DEN = 3;
 export const CMF_N = 6;
 export const CMF_ARRAYS = 7;
 
-/** mfi: the positive and negative flow sums, the window as f64 and as i32; rings and chunk arrays follow. */
+/** mfi: the positive and negative flow sums, the window as f64 and as i32; the last NaN / non-zero bars and the flow rings (state), then chunk arrays. */
 export const MFI_POS = 0;
 export const MFI_NEG = 1;
 export const MFI_N = 2;
 export const MFI_W = 3;
 export const MFI_ARRAYS = 4;
 
-/** vwap, vwap_deviation: the rolling sums S, k, z of TP·volume and of volume, the window, the multiplier, the variance S, Q, k, z of E. */
+/**
+ * vwap, vwap_deviation: the rolling sums S, k, z of TP·volume and of volume, the window, the multiplier, the variance S, Q, k, z of E;
+ * the TP·volume ring and (vwap_deviation) the rings of E (state), then the TP ring of the call.
+ */
 export const VWAP_NUM = 0;
 export const VWAP_DEN = 3;
 export const VWAP_N = 6;

@@ -1,6 +1,6 @@
 /** Registry definitions of the `volume` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, KERNEL_CHUNK } from './types.js';
-import { CMF_ARRAYS, MFI_ARRAYS, VOLUME_SMA_ARRAYS, VWAP_ARRAYS } from './scratch.js';
+import { AD_LINE_ARRAYS, CMF_ARRAYS, MFI_ARRAYS, OBV_ARRAYS, VOLUME_SMA_ARRAYS, VOLUME_SMA_N, VWAP_ARRAYS } from './scratch.js';
 import {
   referenceAdLine,
   referenceCmf,
@@ -13,50 +13,79 @@ import {
 
 const f64s = (arrays: number, n: number): number => arrays * n * 8;
 const CHUNK = KERNEL_CHUNK;
-/** Slots of a shared-series ring (assembly/primitives.ts ringSlots): next power of two >= t, at most 4096. */
-const ringSlots = (t: number, max = 4096): number => {
-  let r = 1;
-  while (r < t && r < max) r *= 2;
-  return r;
-};
+/**
+ * Slots of a shared-series ring (assembly/primitives.ts RING_MAX): the kernels index it by the bar
+ * in the whole series, so it has the same size in every call, whatever its length.
+ */
+const RING = 4096;
+/** Slots of a per-variant ring of E (vwap_deviation, assembly/volume.ts E_RING): > 2000, the window bound. */
+const E_RING = 2048;
+
+/** State of the vwap kernels: their arrays, the TP·volume ring and (vwap_deviation) the rings of E. */
+const vwapState = (n: number, dev: boolean): number => f64s(VWAP_ARRAYS, n) + RING * 8 + (dev ? n * E_RING * 8 : 0);
+/** State of mfi: its arrays, the last NaN and non-zero bars (16 bytes), the two flow rings. */
+const mfiState = (n: number): number => f64s(MFI_ARRAYS, n) + 16 + 2 * RING * 8;
+/** State of cmf: its arrays, the running and previous AD (16 bytes), the ring of DIFF(AD). */
+const cmfState = (n: number): number => f64s(CMF_ARRAYS, n) + 16 + RING * 8;
+/** History of the kernels whose volume sum reads the term leaving the window, volume[t − n], from the input. */
+const windowHistory = (max: Readonly<Record<string, number>>): number => max.window!;
 
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
-const AD_LINE = defineKernel({ name: 'ad_line', params: [], slots: ['ad_line'], reference: referenceAdLine, scratchBytes: () => 0 });
-const OBV = defineKernel({ name: 'obv', params: [], slots: ['obv'], reference: referenceObv, scratchBytes: () => 0 });
+const AD_LINE = defineKernel({
+  name: 'ad_line',
+  params: [],
+  slots: ['ad_line'],
+  reference: referenceAdLine,
+  scratchBytes: (n) => f64s(AD_LINE_ARRAYS, n),
+  resume: { stateBytes: (n) => f64s(AD_LINE_ARRAYS, n), historyBars: () => 0 },
+});
+const OBV = defineKernel({
+  name: 'obv',
+  params: [],
+  slots: ['obv'],
+  reference: referenceObv,
+  scratchBytes: (n) => f64s(OBV_ARRAYS, n),
+  resume: { stateBytes: (n) => f64s(OBV_ARRAYS, n), historyBars: () => 1 },
+});
 const VOLUME_SMA = defineKernel({
   name: 'volume_sma',
   params: ['window'],
   slots: ['volume_sma'],
   reference: referenceVolumeSma,
   scratchBytes: (n) => f64s(VOLUME_SMA_ARRAYS, n),
+  resume: { stateBytes: (n) => f64s(VOLUME_SMA_N, n), historyBars: windowHistory },
 });
 const CMF = defineKernel({
   name: 'cmf',
   params: ['window'],
   slots: ['cmf'],
   reference: referenceCmf,
-  scratchBytes: (n, t) => f64s(CMF_ARRAYS, n) + 16 + ringSlots(t) * 8,
+  scratchBytes: (n) => cmfState(n),
+  resume: { stateBytes: cmfState, historyBars: windowHistory },
 });
 const MFI = defineKernel({
   name: 'mfi',
   params: ['window'],
   slots: ['mfi'],
   reference: referenceMfi,
-  scratchBytes: (n, t) => f64s(MFI_ARRAYS, n) + 2 * ringSlots(t) * 8 + 3 * CHUNK * 8,
+  scratchBytes: (n) => mfiState(n) + 3 * CHUNK * 8,
+  resume: { stateBytes: mfiState, historyBars: () => 1 },
 });
 const VWAP = defineKernel({
   name: 'vwap',
   params: ['window'],
   slots: ['vwap'],
   reference: referenceVwap,
-  scratchBytes: (n, t) => f64s(VWAP_ARRAYS, n) + 2 * ringSlots(t) * 8,
+  scratchBytes: (n) => vwapState(n, false) + RING * 8,
+  resume: { stateBytes: (n) => vwapState(n, false), historyBars: windowHistory },
 });
 const VWAP_DEVIATION = defineKernel({
   name: 'vwap_deviation',
   params: ['window', 'mult'],
   slots: ['vwap_upper', 'vwap', 'vwap_lower', 'vwap_stdev'],
   reference: referenceVwapDeviation,
-  scratchBytes: (n, t) => f64s(VWAP_ARRAYS, n) + 2 * ringSlots(t) * 8 + n * ringSlots(t, 2048) * 8,
+  scratchBytes: (n) => vwapState(n, true) + RING * 8,
+  resume: { stateBytes: (n) => vwapState(n, true), historyBars: windowHistory },
 });
 
 export const ad_line = defineIndicator({
