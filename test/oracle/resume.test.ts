@@ -7,6 +7,7 @@
  * shorter than most windows.
  */
 import { describe, expect, it } from 'vitest';
+import type { Axis } from '../../src/grid/types.js';
 import { axisStrides, axisValueAt } from '../../src/compute/plan.js';
 import { registry } from '../../src/registry/index.js';
 import { edgeAxes, runKernel, type Target } from '../helpers/oracle.js';
@@ -28,6 +29,39 @@ function resumeSeries(): TestSeries {
 }
 
 const SERIES = [resumeSeries(), shortSeries()];
+
+/** A series longer than every window of `boundedAxes` and than the kernels' 4096-slot rings, with holes and zero-price bars. */
+function longSeries(): TestSeries {
+  const s = randomWalk(6000, 31, 'long, windows shorter than it');
+  for (const i of [5, 300, 301, 2500, 4100]) for (const k of ['open', 'high', 'low', 'close', 'volume'] as const) s[k][i] = Number.NaN;
+  for (let i = 600; i < 640; i++) for (const k of ['open', 'high', 'low', 'close'] as const) s[k][i] = 0;
+  for (let i = 3000; i < 3100; i++) s.volume[i] = 0;
+  return s;
+}
+
+/**
+ * A grid whose windows all fit in the long series, so that every window's outgoing terms and the
+ * declared history are exercised (the edge grid's window longer than the series reads nothing old):
+ * per int param its minimum, default and values up to 2000; per float param its minimum and
+ * default; one source. Fewer values per param when the indicator has several.
+ */
+function boundedAxes(def: (typeof resumable)[number]): Axis[] {
+  const many = def.axes.filter((a) => a !== 'source').length >= 2;
+  return def.axes.map((name): Axis => {
+    if (name === 'source') return { name, kind: 'source', values: [def.sourceValues!.includes('hlc3' as never) ? 'hlc3' : 'close'] };
+    const p = def.params.find((x) => x.name === name)!;
+    if (p.kind === 'float') return { name, kind: 'float', values: [...new Set([p.min!, p.default as number])] };
+    const wanted = many ? [p.min!, p.default as number, 61, 1500] : [p.min!, p.default as number, 7, 61, 333, 2000];
+    return { name, kind: 'int', values: [...new Set(wanted.map((x) => Math.max(p.min!, Math.min(p.max!, x))))] };
+  });
+}
+
+/** Long calls (past a 4096-slot ring), single bars between them, and a stretch of short calls. */
+const LONG_CALLS: readonly (readonly number[])[] = [
+  [100, 4500, 1, 1, 1, 1, 1396],
+  [2100, 1, 2, 3, 3894],
+  [1, 2999, ...callLengths(300, 3), 2700],
+];
 const resumable = registry.list().filter((d) => d.kernel?.resume);
 
 describe('resumed calls equal one call (docs/kernel-state.md)', () => {
@@ -72,5 +106,26 @@ describe('resumed calls equal one call (docs/kernel-state.md)', () => {
         }
       });
     }
+    it(`${def.id} on a long series with windows shorter than it: long and short calls, both builds`, () => {
+      const s = longSeries();
+      const axes = boundedAxes(def);
+      const V = axes.reduce((a, x) => a * x.values.length, 1);
+      for (const target of ['simd', 'scalar'] as Target[]) {
+        const whole = runKernel(def, axes, s, { target, layout: 'TIME_MAJOR', batch: V });
+        for (const lengths of LONG_CALLS) {
+          const got = runResumed(def, axes, s, target, 0, V, lengths);
+          def.outputs.forEach((out, k) => {
+            const w = whole.values[k]!;
+            const g = got[k]!;
+            for (let i = 0; i < s.t * V; i++) {
+              if (g[i] !== w[i])
+                expect.fail(
+                  `${def.id} ${out} ${target} calls ${lengths.slice(0, 4).join(',')}…: variant ${i % V}, bar ${Math.floor(i / V)}: resumed 0x${g[i]!.toString(16)} vs one call 0x${w[i]!.toString(16)}`,
+                );
+            }
+          });
+        }
+      }
+    });
   }
 });
