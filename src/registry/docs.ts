@@ -35,11 +35,11 @@ export function indicatorTableMarkdown(): string {
     const defs = registry.byGroup(group);
     const ready = defs.filter((d) => d.kernel).length;
     lines.push(`#### ${group} (${ready}/${defs.length} computable)`, '');
-    lines.push('| id | title | axes (hard bounds) | outputs (primary first) | warm-up | kernel |');
-    lines.push('| --- | --- | --- | --- | --- | --- |');
+    lines.push('| id | title | axes (hard bounds) | outputs (primary first) | warm-up | kernel | streams |');
+    lines.push('| --- | --- | --- | --- | --- | --- | --- |');
     for (const d of defs) {
       lines.push(
-        `| \`${d.id}\` | ${esc(d.title)} | ${esc(paramText(d))} | ${outputText(d)} | ${esc(warmupText(d))} | ${d.kernel ? `\`${d.kernel.name}\`` : 'not yet (rejects with `kernel_unavailable`)'} |`,
+        `| \`${d.id}\` | ${esc(d.title)} | ${esc(paramText(d))} | ${outputText(d)} | ${esc(warmupText(d))} | ${d.kernel ? `\`${d.kernel.name}\`` : 'not yet (rejects with `kernel_unavailable`)'} | ${d.kernel?.resume ? 'yes' : 'not yet'} |`,
       );
     }
     lines.push('');

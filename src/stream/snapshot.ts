@@ -152,7 +152,9 @@ export function decodeSnapshot(bytes: unknown, warm: { engine: string; buildKey:
   const take = (n: number): Uint8Array => {
     if (!Number.isSafeInteger(n) || n < 0 || at + n > total - DIGEST)
       throw new StreamSnapshotError({ reason: 'malformed', value: n }, 'a section runs past the end of the document');
-    const s = bytes.slice(at, at + n);
+    // a copy (a Buffer's slice would be a view, possibly unaligned for a Float32Array)
+    const s = new Uint8Array(n);
+    s.set(bytes.subarray(at, at + n));
     at += n;
     return s;
   };

@@ -49,3 +49,22 @@ describe('README backtest quick start', () => {
     }
   });
 });
+
+describe('README streaming example', () => {
+  it('runs as written: a stream from a CSV history, a push and an update, a snapshot that continues exactly', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const m = /## Streaming\n[\s\S]*?```js\n([\s\S]*?)```/.exec(readme);
+    expect(m, 'README has a js block under Streaming').not.toBeNull();
+    const dir = mkdtempSync(join(root, '.quickstart-'));
+    try {
+      const file = join(dir, 'stream.mjs');
+      writeFileSync(file, m![1]!);
+      const out = execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8', env: { ...process.env, GRIDTA_ENV: 'test' } })
+        .trim()
+        .split('\n');
+      expect(out).toEqual(['196 5551 true', 'true']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
