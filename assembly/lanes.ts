@@ -319,3 +319,12 @@
 @inline export function smallQuotient(q: v128, absMask: v128, smallest: v128): v128 {
   return i64x2.lt_s(v128.and(q, absMask), smallest);
 }
+
+/**
+ * Copies n bytes inside the memory (memory.copy): the host's copies of kernel state (a stream keeps
+ * the state before its last bar) run at memmove speed instead of element by element through a
+ * shared typed array.
+ */
+export function copy_bytes(dst: usize, src: usize, n: usize): void {
+  memory.copy(dst, src, n);
+}

@@ -84,12 +84,13 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
   const skip = dryRows(io);
   const sink = scratch + ((<usize>n * EWMA_ARRAYS) << 3);
   const resume = resumed(io);
-  for (let j = 0; j < n; j++) {
-    const w = paramAt(params, n, 0, j);
-    const a = wilder ? 1.0 / w : 2.0 / (w + 1.0);
-    store<f64>(cell(scratch, n, EWMA_A, j), a);
-    store<f64>(cell(scratch, n, EWMA_B, j), 1.0 - a);
-    if (!resume) {
+  // a resumed call finds the coefficients in its state (a stream's one-bar calls skip 2n divisions)
+  if (!resume) {
+    for (let j = 0; j < n; j++) {
+      const w = paramAt(params, n, 0, j);
+      const a = wilder ? 1.0 / w : 2.0 / (w + 1.0);
+      store<f64>(cell(scratch, n, EWMA_A, j), a);
+      store<f64>(cell(scratch, n, EWMA_B, j), 1.0 - a);
       store<f64>(cell(scratch, n, EWMA_Y1, j), NaN);
       store<f64>(cell(scratch, n, EWMA_Y2, j), NaN);
       store<f64>(cell(scratch, n, EWMA_Y3, j), NaN);

@@ -1,6 +1,6 @@
 /** Registry definitions of the `ma` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, KERNEL_TILE, SRC7 } from './types.js';
-import { EWMA_ARRAYS, EWMA_Y1, HMA_ARRAYS, SMA_ARRAYS, VWMA_ARRAYS, WMA_ARRAYS, ZLEMA_ARRAYS } from './scratch.js';
+import { EWMA_A, EWMA_ARRAYS, EWMA_B, EWMA_Y1, HMA_ARRAYS, SMA_ARRAYS, VWMA_ARRAYS, WMA_ARRAYS, ZLEMA_ARRAYS } from './scratch.js';
 import {
   referenceDema,
   referenceEma,
@@ -17,13 +17,13 @@ const f64s = (arrays: number, n: number): number => arrays * n * 8;
 /** The EWMA chains: EWMA_ARRAYS arrays of n f64, then the sink of a dry call (one tile of n-wide rows; assembly/lanes.ts dryBase). */
 const EWMA_SCRATCH = (n: number): number => f64s(EWMA_ARRAYS, n) + KERNEL_TILE * n * 4;
 /**
- * Time pieces for the single-stage chains (ema, rma): their state is array EWMA_Y1. A warm start from a
+ * Time pieces for the single-stage chains (ema, rma): their state is array EWMA_Y1 (with the coefficients EWMA_A, EWMA_B, which a resumed call does not recompute). A warm start from a
  * fresh state converges to the exact state as (1 − a)^k shrinks below the last bit; on the bundled
  * 1M-bar series (holes filled) every window 5..200 of ema agreed bit for bit after 5,000 bars, 64
  * of 196 did after 2,000. 4096 + 128 × window leaves a wide margin (rma's 1 − 1/n decays as an ema
  * of window 2n − 1), and a piece whose warm state still differs is re-run from the exact one.
  */
-const EWMA_SPLIT = { stateArrays: [EWMA_Y1], warmBars: (w: number): number => 4096 + 128 * w, dryCost: 0.47 };
+const EWMA_SPLIT = { stateArrays: [EWMA_A, EWMA_B, EWMA_Y1], warmBars: (w: number): number => 4096 + 128 * w, dryCost: 0.47 };
 
 /** EWMA chains resume from their coefficients and stage values (docs/kernel-state.md); bar −1 says whether they are seeded. */
 const EWMA_RESUME = { stateBytes: (n: number): number => f64s(EWMA_ARRAYS, n), historyBars: (): number => 1 };

@@ -59,6 +59,8 @@ export class WasmStreamCore {
   private len = 0;
   private readonly runs: Run[] = [];
   private readonly fn: KernelFn;
+  /** memory.copy inside the instance (assembly/lanes.ts copy_bytes). */
+  private readonly copy: (dst: number, src: number, n: number) => void;
   private readonly memory: WebAssembly.Memory;
   private readonly u32: Uint32Array;
   private readonly f32: Float32Array;
@@ -135,6 +137,7 @@ export class WasmStreamCore {
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const exports = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as Record<string, unknown>;
     this.fn = exports[kernel.name] as KernelFn;
+    this.copy = exports.copy_bytes as (dst: number, src: number, n: number) => void;
     this.u32 = new Uint32Array(this.memory.buffer);
     this.f32 = new Float32Array(this.memory.buffer);
     this.bytes = new Uint8Array(this.memory.buffer);
@@ -203,7 +206,7 @@ export class WasmStreamCore {
   /** The last call again, from the state before it, with the last row's inputs replaced by `values`. */
   redo(values: Float64Array): void {
     for (let s = 0; s < this.inBase.length; s++) this.f32[elementIndex(this.inBase[s]!, 4) + this.len - 1] = values[s]!;
-    for (const r of this.runs) this.bytes.copyWithin(r.scratch, r.saved, r.saved + r.stateBytes);
+    for (const r of this.runs) this.copy(r.scratch, r.saved, r.stateBytes);
     this.bars -= this.lastCallRows;
     this.call(this.lastCallRows, this.lastResumed, false);
     this.bars += this.lastCallRows;
@@ -214,7 +217,7 @@ export class WasmStreamCore {
     const u32 = this.u32;
     const row0 = (this.len - k) * 4;
     for (const r of this.runs) {
-      if (save) this.bytes.copyWithin(r.saved, r.scratch, r.scratch + r.stateBytes);
+      if (save) this.copy(r.saved, r.scratch, r.stateBytes);
       const f = r.frame >>> 2;
       for (const [slot, s] of this.slotSeries) u32[f + slot] = s < 0 ? 0 : this.inBase[s]! + row0;
       u32[f + FRAME_SRC] = r.source < 0 ? 0 : this.inBase[r.source]! + row0;
