@@ -12,7 +12,10 @@
 // data-dependent number of steps. cci runs its per-window sums for four consecutive bars at once
 // in the SIMD build (one bar per lane: each lane sums its own window in the spec's order, nothing is
 // reassociated), one bar at a time in the scalar tail.
-import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, outPtr, paramAt, span, st1, st4, st8, stNaN4, stNaN8, storeLanes, claimRows } from './lanes';
+import {
+  CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, claimRows, firstBar, gather2, geMask, ioPtr, ldx, narrow4, outPtr, paramAt, resumed, span, st1, st4,
+  st8, stNaN4, stNaN8, storeLanes,
+} from './lanes';
 import {
   DQ_MAX, DQ_MIN, blend2, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, histSlots, i32RingAt, ringSlots, rollsumStep1,
   xtBytes, xtFill, xtLevels, xtQuery, xtReset,
@@ -146,7 +149,8 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
 // F = EMA(src, fast), S = EMA(src, slow); line = F − S (macd) or 100·((F − S) / S), NaN where S == 0
 // (ppo); signal = EMA(line, signal_window), hist = line − signal. Every stage is an EWMA step
 // per lane: NaN resets, the next valid value seeds. Slots [line, signal, hist], each optional.
-// Scratch: MACD_ARRAYS arrays of n f64 (scratch.ts): aF, bF, aS, bS, aG, bG, F, S, signal.
+// Scratch: MACD_ARRAYS arrays of n f64 (scratch.ts): aF, bF, aS, bS, aG, bG, F, S, signal. F, S and
+// signal are the whole state: a resumed call keeps them and reads no history.
 
 @inline function ppo2(F: v128, S: v128): v128 {
   const r = f64x2.mul(f64x2.splat(100.0), f64x2.div(f64x2.sub(F, S), S));
@@ -156,12 +160,13 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
 @inline function macdFamily(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, pct: bool): void {
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
+  const resume = resumed(io);
   for (let j = 0; j < n; j++) {
     for (let p = 0; p < 3; p++) {
       const a = 2.0 / (paramAt(params, n, p, j) + 1.0);
       store<f64>(cell(scratch, n, MACD_FAST_A + 2 * p, j), a);
       store<f64>(cell(scratch, n, MACD_FAST_B + 2 * p, j), 1.0 - a);
-      store<f64>(cell(scratch, n, MACD_FAST + p, j), NaN);
+      if (!resume) store<f64>(cell(scratch, n, MACD_FAST + p, j), NaN);
     }
   }
   let full = 0;
@@ -231,16 +236,20 @@ export function ppo(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 }
 
 // ---------------------------------------------------------------- roc
-// roc = 100·((src[t] / src[t − n]) − 1) for t >= n, NaN where src[t − n] == 0. No state.
+// roc = 100·((src[t] / src[t − n]) − 1) for t >= n, NaN where src[t − n] == 0. No state: a resumed
+// call reads the n bars before its first from the history rows.
 // SIMD: blocks of four variants gather src[t − n] per lane. No scratch.
 
 export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_SRC);
-  const out = outPtr(io, 0);
+  // Bars are indexed within the whole series: x and out are the addresses bar 0 would have, so
+  // src[t − n] is read where t >= n (the n history rows of a resumed call) and never before bar 0.
+  const g0 = resumed(io) ? firstBar(io) : 0;
+  const x = ioPtr(io, IO_SRC) - (<usize>g0 << 2);
+  const out = outPtr(io, 0) - <usize>g0 * tStride;
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  for (let t0 = g0, step = span(t, vStride), tEnd = g0 + t; t0 < tEnd; t0 += step) {
+    const t1 = min(tEnd, t0 + step);
     if (ASC_FEATURE_SIMD) {
       const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
       for (let j = 0; j < full; j += 4) {
@@ -596,18 +605,20 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
 // trix = 100·((E3[t] / E3[t − 1]) − 1), NaN where E3[t − 1] is NaN or 0; signal = EMA(trix,
 // signal_window), hist = trix − signal. Slots [trix, signal, hist], each optional.
 // SIMD: blocks of four variants in registers along the chunk. Scratch: TRIX_ARRAYS arrays of n
-// f64 (scratch.ts): a, b, aG, bG, E1, E2, E3, signal.
+// f64 (scratch.ts): a, b, aG, bG, E1, E2, E3, signal. E1 … E3 and signal are the whole state (E3 is
+// also the previous bar's E3): a resumed call keeps them and reads no history.
 
 export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
+  const resume = resumed(io);
   for (let j = 0; j < n; j++) {
     for (let p = 0; p < 2; p++) {
       const a = 2.0 / (paramAt(params, n, p, j) + 1.0);
       store<f64>(cell(scratch, n, TRIX_A + 2 * p, j), a);
       store<f64>(cell(scratch, n, TRIX_B + 2 * p, j), 1.0 - a);
     }
-    for (let k = TRIX_E1; k < TRIX_ARRAYS; k++) store<f64>(cell(scratch, n, k, j), NaN);
+    if (!resume) for (let k = TRIX_E1; k < TRIX_ARRAYS; k++) store<f64>(cell(scratch, n, k, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;

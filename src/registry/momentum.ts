@@ -34,6 +34,9 @@ const tables = (count: number, t: number): number => count * (Math.ceil((16 + KE
 /** Per-variant f64 history rings. */
 const rings = (count: number, n: number, t: number): number => count * n * histSlots(t) * 8;
 
+/** EWMA chains (macd, ppo: fast, slow, signal; trix: three stages and the signal) resume from their arrays alone (docs/kernel-state.md). */
+const EWMA_STATE = (arrays: number) => ({ stateBytes: (n: number): number => f64s(arrays, n), historyBars: (): number => 0 });
+
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
 const CCI = defineKernel({ name: 'cci', params: ['window'], slots: ['cci'], reference: referenceCci, scratchBytes: (_n, t) => t * 8 });
 const FISHER = defineKernel({
@@ -49,6 +52,7 @@ const MACD = defineKernel({
   slots: ['macd', 'signal', 'hist'],
   reference: referenceMacd,
   scratchBytes: (n) => f64s(MACD_ARRAYS, n),
+  resume: EWMA_STATE(MACD_ARRAYS),
 });
 const PPO = defineKernel({
   name: 'ppo',
@@ -56,8 +60,17 @@ const PPO = defineKernel({
   slots: ['ppo', 'signal', 'hist'],
   reference: referencePpo,
   scratchBytes: (n) => f64s(MACD_ARRAYS, n),
+  resume: EWMA_STATE(MACD_ARRAYS),
 });
-const ROC = defineKernel({ name: 'roc', params: ['window'], slots: ['roc'], reference: referenceRoc, scratchBytes: () => 0 });
+const ROC = defineKernel({
+  name: 'roc',
+  params: ['window'],
+  slots: ['roc'],
+  reference: referenceRoc,
+  scratchBytes: () => 0,
+  /** No state: src[t − n] comes from the n history rows. */
+  resume: { stateBytes: () => 0, historyBars: (max) => max.window! },
+});
 const RSI = defineKernel({
   name: 'rsi',
   params: ['window'],
@@ -85,6 +98,7 @@ const TRIX = defineKernel({
   slots: ['trix', 'signal', 'hist'],
   reference: referenceTrix,
   scratchBytes: (n) => f64s(TRIX_ARRAYS, n),
+  resume: EWMA_STATE(TRIX_ARRAYS),
 });
 const WILLIAMS_R = defineKernel({
   name: 'williams_r',
