@@ -17,13 +17,13 @@ import {
   st8, stNaN4, stNaN8, storeLanes,
 } from './lanes';
 import {
-  DQ_MAX, DQ_MIN, blend2, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, histSlots, i32RingAt, ringSlots, rollsumStep1,
-  xtBytes, xtFill, xtLevels, xtQuery, xtReset,
+  DQ_MAX, DQ_MIN, blend2, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, i32RingAt, ringSlots, rollsumStep1,
+  xtBytes, xtFill, xtLevels, xtQuery, xtRebuild, xtReset,
 } from './primitives';
 import { lnShared } from './mathlog';
 import {
   FISHER_ARRAYS, FISHER_PREV, MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A,
-  MACD_SLOW_B, RSI_A, RSI_B, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2,
+  MACD_SLOW_B, RSI_A, RSI_B, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, STOCH_RING_SLOTS, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2,
   TRIX_E3, TRIX_SIGNAL, TRIX_SIGNAL_A, TRIX_SIGNAL_B,
 } from './scratch';
 
@@ -292,7 +292,9 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // otherwise the change d gives g, q (shared), G = g or (α·g) + ((1 − α)·G) and L alike per lane, and
 // rsi = NaN if L == G == 0, 100 if L == 0, else 100 − (100 / (1 + (G / L))).
 // SIMD: blocks of eight variants (four f64x2 of G and of L) in registers along the chunk, then a
-// block of four; the scalar tail performs the same operations. Scratch: RSI_ARRAYS arrays (scratch.ts).
+// block of four; the scalar tail performs the same operations. Scratch: RSI_ARRAYS arrays (scratch.ts)
+// of stride n rounded up to 4. G and L are the whole state; p and seeded come from bars t − 1 and
+// t − 2, the two history rows of a resumed call.
 
 @inline function rsi1(G: f64, L: f64): f64 {
   return L == 0 ? (G == 0 ? NaN : 100.0) : 100.0 - 100.0 / (1.0 + G / L);
@@ -338,9 +340,9 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
  * never stored). Consecutive blocks are independent, so their divisions overlap instead of waiting
  * on one block's chain along time, and each row is written front to back.
  */
-function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, scratch: usize): void {
+function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, scratch: usize, p0: f64, seeded0: bool): void {
   const canon = i32x4.splat(CANON_NAN), one = f64x2.splat(1.0), zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
-  let p: f64 = NaN, seeded = false;
+  let p = p0, seeded = seeded0;
   for (let i = 0; i < t; i++) {
     const xs = ldx(x, i);
     const row = out + <usize>i * tStride;
@@ -382,48 +384,56 @@ function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, s
 }
 
 export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_SRC);
+  // Bars are indexed within the whole series; x is the address bar 0 would have (rows before the
+  // call's first are the history rows of a resumed call: bars −1 and −2 decide p and seeded).
+  const resume = resumed(io);
+  const g0 = resume ? firstBar(io) : 0;
+  const x = ioPtr(io, IO_SRC) - (<usize>g0 << 2);
   const out = outPtr(io, 0);
+  // Every path keeps its arrays at the stride m, so the state has one layout for any call.
+  const m = (n + 3) & ~3;
   if (ASC_FEATURE_SIMD && vStride == 4 && n >= 8) {
-    const m = (n + 3) & ~3;
     for (let j = 0; j < m; j++) {
       const a = 1.0 / paramAt(params, n, 0, min(j, n - 1));
       store<f64>(cell(scratch, m, RSI_A, j), a);
       store<f64>(cell(scratch, m, RSI_B, j), 1.0 - a);
     }
-    rsiRows(x, out, t, n, m, tStride, scratch);
+    rsiRows(x + (<usize>g0 << 2), out, t, n, m, tStride, scratch, g0 > 0 ? ldx(x, g0 - 1) : NaN, rsiSeeded(x, g0));
     return;
   }
   for (let j = 0; j < n; j++) {
     const a = 1.0 / paramAt(params, n, 0, j);
-    store<f64>(cell(scratch, n, RSI_A, j), a);
-    store<f64>(cell(scratch, n, RSI_B, j), 1.0 - a);
-    store<f64>(cell(scratch, n, RSI_G, j), NaN);
-    store<f64>(cell(scratch, n, RSI_L, j), NaN);
+    store<f64>(cell(scratch, m, RSI_A, j), a);
+    store<f64>(cell(scratch, m, RSI_B, j), 1.0 - a);
+    if (!resume) {
+      store<f64>(cell(scratch, m, RSI_G, j), NaN);
+      store<f64>(cell(scratch, m, RSI_L, j), NaN);
+    }
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
-    const p0 = t0 > 0 ? ldx(x, t0 - 1) : NaN;
-    const seeded0 = rsiSeeded(x, t0);
+    const b0 = g0 + t0, b1 = g0 + t1;
+    const p0 = b0 > 0 ? ldx(x, b0 - 1) : NaN;
+    const seeded0 = rsiSeeded(x, b0);
     if (ASC_FEATURE_SIMD) {
       let j = 0;
       for (; j + 8 <= full; j += 8) {
-        rsiBlock(x, out + <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride,
-          cell(scratch, n, RSI_A, j), cell(scratch, n, RSI_B, j), cell(scratch, n, RSI_G, j), cell(scratch, n, RSI_L, j), p0, seeded0, true);
+        rsiBlock(x, out + <usize>j * vStride + <usize>t0 * tStride, b0, b1, tStride, vStride,
+          cell(scratch, m, RSI_A, j), cell(scratch, m, RSI_B, j), cell(scratch, m, RSI_G, j), cell(scratch, m, RSI_L, j), p0, seeded0, true);
       }
       for (; j < full; j += 4) {
-        rsiBlock(x, out + <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride,
-          cell(scratch, n, RSI_A, j), cell(scratch, n, RSI_B, j), cell(scratch, n, RSI_G, j), cell(scratch, n, RSI_L, j), p0, seeded0, false);
+        rsiBlock(x, out + <usize>j * vStride + <usize>t0 * tStride, b0, b1, tStride, vStride,
+          cell(scratch, m, RSI_A, j), cell(scratch, m, RSI_B, j), cell(scratch, m, RSI_G, j), cell(scratch, m, RSI_L, j), p0, seeded0, false);
       }
     }
     for (let j = full; j < n; j++) {
-      const a = load<f64>(cell(scratch, n, RSI_A, j)), b = load<f64>(cell(scratch, n, RSI_B, j));
-      let G = load<f64>(cell(scratch, n, RSI_G, j)), L = load<f64>(cell(scratch, n, RSI_L, j));
+      const a = load<f64>(cell(scratch, m, RSI_A, j)), b = load<f64>(cell(scratch, m, RSI_B, j));
+      let G = load<f64>(cell(scratch, m, RSI_G, j)), L = load<f64>(cell(scratch, m, RSI_L, j));
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       let p = p0, seeded = seeded0;
-      for (let i = t0; i < t1; i++) {
+      for (let i = b0; i < b1; i++) {
         const xs = ldx(x, i), d = xs - p;
         const valid = xs == xs && p == p;
         if (valid) { G = rsiAvg1(a, gainOf(d), b, G, seeded); L = rsiAvg1(a, lossOf(d), b, L, seeded); }
@@ -432,7 +442,7 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         p = xs;
         o += tStride;
       }
-      store<f64>(cell(scratch, n, RSI_G, j), G); store<f64>(cell(scratch, n, RSI_L, j), L);
+      store<f64>(cell(scratch, m, RSI_G, j), G); store<f64>(cell(scratch, m, RSI_L, j), L);
     }
   }
 }
@@ -491,9 +501,12 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // per-variant history rings). Scalar per variant: stoch reads the shared extreme tables of high and
 // low; stoch_rsi runs the RSI machine (as rsi) and two deques over its own history of R.
 // Slots [k, d], each optional.
-// Scratch: STOCH_ARRAYS arrays of n f64 (scratch.ts: RSI a, b, G, L; S, k, z of both rolling sums), then for stoch 2 extreme
-// tables and 2 f64 history rings per variant (K0, k), for stoch_rsi 2 deques and 3 f64 history rings
-// per variant (R, K0, k).
+// Scratch: STOCH_ARRAYS arrays of n f64 (scratch.ts: RSI a, b, G, L; S, k, z of both rolling sums),
+// then for stoch 2 f64 history rings per variant (K0, k) and 2 extreme tables, for stoch_rsi 2 deques
+// and 3 f64 history rings per variant (R, K0, k). Rings and deques have STOCH_RING_SLOTS slots
+// (> 2000 + 1, the window bound and the bar being added) in every call, with bar indices within the
+// whole series: with the arrays they are the whole state. stoch's tables are rebuilt by a resumed call
+// from k_window − 1 history rows; stoch_rsi reads two (the RSI machine's p and seeded).
 
 /** Feeds K0 at bar i to the two rolling means and stores k, d. */
 @inline function stochTail(scratch: usize, n: i32, j: i32, rK0: usize, rk: usize, rmask: i32, i: i32, k0: f64, sm: i32, smf: f64, dw: i32, dwf: f64,
@@ -508,11 +521,13 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   if (o1) st1(o1 + off, dv);
 }
 
-@inline function stochCells(scratch: usize, n: i32, params: usize, ofRsi: bool): void {
+/** The coefficients of the RSI machine (stoch_rsi) and, unless the call resumes, the empty state. */
+@inline function stochCells(scratch: usize, n: i32, params: usize, ofRsi: bool, resume: bool): void {
   for (let j = 0; j < n; j++) {
     const a = ofRsi ? 1.0 / paramAt(params, n, 0, j) : 0.0;
     store<f64>(cell(scratch, n, RSI_A, j), a);
     store<f64>(cell(scratch, n, RSI_B, j), 1.0 - a);
+    if (resume) continue;
     store<f64>(cell(scratch, n, RSI_G, j), NaN);
     store<f64>(cell(scratch, n, RSI_L, j), NaN);
     for (let k = STOCH_KSUM; k < STOCH_ARRAYS; k++) store<f64>(cell(scratch, n, k, j), 0.0);
@@ -520,29 +535,42 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 }
 
 export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
+  // Bars are indexed within the whole series; h, l, c are the addresses bar 0 would have.
+  const resume = resumed(io);
+  const g0 = resume ? firstBar(io) : 0;
+  const sh = <usize>g0 << 2;
+  const h = ioPtr(io, IO_HIGH) - sh, l = ioPtr(io, IO_LOW) - sh, c = ioPtr(io, IO_CLOSE) - sh;
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  const slots = ringSlots(t);
-  const hslots = histSlots(t), rmask = hslots - 1;
-  const tabH = scratch + ((<usize>n * STOCH_ARRAYS) << 3), tabL = tabH + xtBytes(t, false);
-  const hist = tabL + xtBytes(t, false);
-  const K = xtLevels(maxParam(params, n, 0));
-  stochCells(scratch, n, params, false);
-  xtReset(tabH);
-  xtReset(tabL);
+  const rmask = STOCH_RING_SLOTS - 1;
+  const hist = scratch + ((<usize>n * STOCH_ARRAYS) << 3);
+  const wmax = maxParam(params, n, 0);
+  // the tables hold the call's bars, and in a resumed call the k_window − 1 bars before them too
+  const held = resume ? min(t, CHUNK) + wmax - 1 : t;
+  const slots = ringSlots(held);
+  const tabH = hist + ((<usize>n * 2 * STOCH_RING_SLOTS) << 3), tabL = tabH + xtBytes(held, false);
+  const K = xtLevels(wmax);
+  stochCells(scratch, n, params, false, resume);
+  if (resume) {
+    xtRebuild(tabH, slots, K, h, g0, wmax - 1, DQ_MAX);
+    xtRebuild(tabL, slots, K, l, g0, wmax - 1, DQ_MIN);
+  } else {
+    xtReset(tabH);
+    xtReset(tabL);
+  }
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
-    xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
-    xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
+    const b0 = g0 + t0, b1 = g0 + t1;
+    xtFill(tabH, slots, K, h, b0, b1, DQ_MAX);
+    xtFill(tabL, slots, K, l, b0, b1, DQ_MIN);
     for (let j = 0; j < n; j++) {
       const kw = <i32>paramAt(params, n, 0, j);
       const k = xtLevels(kw), pk = 1 << k;
       const smf = paramAt(params, n, 1, j), dwf = paramAt(params, n, 2, j);
-      const rK0 = f64RingAt(hist, n, hslots, 0, j), rk = f64RingAt(hist, n, hslots, 1, j);
+      const rK0 = f64RingAt(hist, n, STOCH_RING_SLOTS, 0, j), rk = f64RingAt(hist, n, STOCH_RING_SLOTS, 1, j);
       let off = <usize>j * vStride + <usize>t0 * tStride;
-      for (let i = t0; i < t1; i++) {
-        const HH = xtQuery(tabH, slots, k, pk, i, t0, kw, DQ_MAX);
-        const LL = xtQuery(tabL, slots, k, pk, i, t0, kw, DQ_MIN);
+      for (let i = b0; i < b1; i++) {
+        const HH = xtQuery(tabH, slots, k, pk, i, b0, kw, DQ_MAX);
+        const LL = xtQuery(tabL, slots, k, pk, i, b0, kw, DQ_MIN);
         const den = HH - LL;
         const k0 = den == 0 ? NaN : 100.0 * ((ldx(c, i) - LL) / den);
         stochTail(scratch, n, j, rK0, rk, rmask, i, k0, <i32>smf, smf, <i32>dwf, dwf, o0, o1, off);
@@ -553,21 +581,27 @@ export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
 }
 
 export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_SRC);
+  // Bars are indexed within the whole series; x is the address bar 0 would have.
+  const resume = resumed(io);
+  const g0 = resume ? firstBar(io) : 0;
+  const x = ioPtr(io, IO_SRC) - (<usize>g0 << 2);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  const slots = histSlots(t), rmask = slots - 1;
+  const slots = STOCH_RING_SLOTS, rmask = slots - 1;
   const dqs = scratch + ((<usize>n * STOCH_ARRAYS) << 3);
   const rings = dqs + ((<usize>n * 2) << 4);
   const hist = rings + ((<usize>n * 2 * <usize>slots) << 2);
-  stochCells(scratch, n, params, true);
-  for (let j = 0; j < n; j++) {
-    dqReset(dqStateAt(dqs, n, 0, j));
-    dqReset(dqStateAt(dqs, n, 1, j));
+  stochCells(scratch, n, params, true, resume);
+  if (!resume) {
+    for (let j = 0; j < n; j++) {
+      dqReset(dqStateAt(dqs, n, 0, j));
+      dqReset(dqStateAt(dqs, n, 1, j));
+    }
   }
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
-    const p0 = t0 > 0 ? ldx(x, t0 - 1) : NaN;
-    const seeded0 = rsiSeeded(x, t0);
+    const b0 = g0 + t0, b1 = g0 + t1;
+    const p0 = b0 > 0 ? ldx(x, b0 - 1) : NaN;
+    const seeded0 = rsiSeeded(x, b0);
     for (let j = 0; j < n; j++) {
       // parameters [rsi_window, k_window, smoothing, d_window]
       const kw = <i32>paramAt(params, n, 1, j);
@@ -579,7 +613,7 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
       let G = load<f64>(cell(scratch, n, RSI_G, j)), L = load<f64>(cell(scratch, n, RSI_L, j));
       let p = p0, seeded = seeded0;
       let off = <usize>j * vStride + <usize>t0 * tStride;
-      for (let i = t0; i < t1; i++) {
+      for (let i = b0; i < b1; i++) {
         // the RSI machine of rsi's scalar tail
         const xs = ldx(x, i), d = xs - p;
         const valid = xs == xs && p == p;

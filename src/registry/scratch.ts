@@ -22,10 +22,14 @@ export const RSI_L = 3;
 export const RSI_R = 4;
 export const RSI_ARRAYS = 5;
 
-/** stoch, stoch_rsi: RSI_A … RSI_L (stoch_rsi), then S, k, z of the rolling means k and d; tables and rings follow. */
+/**
+ * stoch, stoch_rsi: RSI_A … RSI_L (stoch_rsi), then S, k, z of the rolling means k and d; the rings
+ * (and deques) of STOCH_RING_SLOTS slots per variant follow for any call, then the tables of stoch.
+ */
 export const STOCH_KSUM = 4;
 export const STOCH_DSUM = 7;
 export const STOCH_ARRAYS = 10;
+export const STOCH_RING_SLOTS = 2048;
 
 /**
  * adx: window and smoothing coefficients, the window RMAs of TR, PDM, MDM, the adx RMA, the DX terms
