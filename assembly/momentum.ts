@@ -37,7 +37,9 @@ import {
 // ---------------------------------------------------------------- cci
 // Per bar t >= n − 1, over TP[t−n+1 … t] oldest first: S = ΣTP, μ = S / n, MD = (Σ|TP − μ|) / n,
 // cci = (TP[t] − μ) / (0.015·MD), NaN where that is ±0. A NaN TP makes S, μ and the result NaN.
-// TP = ((high + low) + close) / 3 is computed once per call. Scratch: T f64 of TP.
+// TP = ((high + low) + close) / 3 is computed once per call. Scratch: T f64 of TP, and in a resumed
+// call the TP of the window − 1 history rows before them: no state. Bars are indexed within the
+// whole series (tp, the inputs and out are the addresses bar 0 would have).
 // SIMD: four consecutive bars per step (two f64x2, lane = bar); the scalar tail does one bar.
 
 @inline function cci1(tp: usize, i: i32, w: i32, nf: f64): f64 {
@@ -52,12 +54,16 @@ import {
 }
 
 export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
-  const out = outPtr(io, 0);
-  const tp = scratch;
-  for (let i = 0; i < t; i++) store<f64>(tp + (<usize>i << 3), (ldx(h, i) + ldx(l, i) + ldx(c, i)) / 3.0);
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  const g0 = resumed(io) ? firstBar(io) : 0;
+  const sh = <usize>g0 << 2;
+  const h = ioPtr(io, IO_HIGH) - sh, l = ioPtr(io, IO_LOW) - sh, c = ioPtr(io, IO_CLOSE) - sh;
+  const out = outPtr(io, 0) - <usize>g0 * tStride;
+  const s = max(0, g0 - (maxParam(params, n, 0) - 1));   // the first bar any window of the call reaches
+  const tp = scratch - (<usize>s << 3);
+  const tEnd = g0 + t;
+  for (let i = s; i < tEnd; i++) store<f64>(tp + (<usize>i << 3), (ldx(h, i) + ldx(l, i) + ldx(c, i)) / 3.0);
+  for (let t0 = g0, step = span(t, vStride); t0 < tEnd; t0 += step) {
+    const t1 = min(tEnd, t0 + step);
     for (let j = 0; j < n; j++) {
       const nf = paramAt(params, n, 0, j);
       const w = <i32>nf;
@@ -103,29 +109,42 @@ export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // HH == LL, else v = (2·((P − LL) / (HH − LL))) − 1 clamped to ±0.999, fisher = 0.5·ln((1 + v) / (1 − v))
 // with the shared log (mathlog.ts); trigger = the previous bar's fisher. Scalar per variant over the
 // shared extreme tables. Slots [fisher, trigger], each optional.
-// Scratch: FISHER_ARRAYS arrays of n f64 (previous fisher), 2 extreme tables.
+// Scratch: FISHER_ARRAYS arrays of n f64 (previous fisher: the whole state), 2 extreme tables, which
+// a resumed call rebuilds from the window − 1 history rows (bars indexed within the whole series).
 
 export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
+  const resume = resumed(io);
+  const g0 = resume ? firstBar(io) : 0;
+  const sh = <usize>g0 << 2;
+  const h = ioPtr(io, IO_HIGH) - sh, l = ioPtr(io, IO_LOW) - sh;   // the addresses bar 0 would have
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  const slots = ringSlots(t);
-  const tabH = scratch + ((<usize>n * FISHER_ARRAYS) << 3), tabL = tabH + xtBytes(t, false);
-  const K = xtLevels(maxParam(params, n, 0));
-  xtReset(tabH);
-  xtReset(tabL);
-  for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, FISHER_PREV, j), NaN);
+  const wmax = maxParam(params, n, 0);
+  // the tables hold the call's bars, and in a resumed call the window − 1 bars before them too
+  const held = resume ? min(t, CHUNK) + wmax - 1 : t;
+  const slots = ringSlots(held);
+  const tabH = scratch + ((<usize>n * FISHER_ARRAYS) << 3), tabL = tabH + xtBytes(held, false);
+  const K = xtLevels(wmax);
+  if (resume) {
+    xtRebuild(tabH, slots, K, h, g0, wmax - 1, DQ_MAX);
+    xtRebuild(tabL, slots, K, l, g0, wmax - 1, DQ_MIN);
+  } else {
+    xtReset(tabH);
+    xtReset(tabL);
+    for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, FISHER_PREV, j), NaN);
+  }
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
-    xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
-    xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
+    const b0 = g0 + t0, b1 = g0 + t1;
+    xtFill(tabH, slots, K, h, b0, b1, DQ_MAX);
+    xtFill(tabL, slots, K, l, b0, b1, DQ_MIN);
     for (let j = 0; j < n; j++) {
       const w = <i32>paramAt(params, n, 0, j);
       const k = xtLevels(w), pk = 1 << k;
       let prev = load<f64>(cell(scratch, n, FISHER_PREV, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
-      for (let i = t0; i < t1; i++) {
-        const HH = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_MAX);
-        const LL = xtQuery(tabL, slots, k, pk, i, t0, w, DQ_MIN);
+      for (let i = b0; i < b1; i++) {
+        const HH = xtQuery(tabH, slots, k, pk, i, b0, w, DQ_MAX);
+        const LL = xtQuery(tabL, slots, k, pk, i, b0, w, DQ_MIN);
         const P = (ldx(h, i) + ldx(l, i)) * 0.5;
         const den = HH - LL;
         let f: f64 = NaN;
@@ -717,27 +736,39 @@ export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
 // ---------------------------------------------------------------- williams_r
 // HH = ROLLMAX(high, n), LL = ROLLMIN(low, n); williams_r = −100·((HH − close) / (HH − LL)), NaN where
 // HH == LL (−0 where close == HH). Scalar per variant over the shared extreme tables.
-// Scratch: 2 extreme tables.
+// Scratch: 2 extreme tables. No state: a resumed call rebuilds the tables from the window − 1
+// history rows (bars indexed within the whole series).
 
 export function williams_r(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
+  const resume = resumed(io);
+  const g0 = resume ? firstBar(io) : 0;
+  const sh = <usize>g0 << 2;
+  const h = ioPtr(io, IO_HIGH) - sh, l = ioPtr(io, IO_LOW) - sh, c = ioPtr(io, IO_CLOSE) - sh;   // the addresses bar 0 would have
   const out = outPtr(io, 0);
-  const slots = ringSlots(t);
-  const tabH = scratch, tabL = tabH + xtBytes(t, false);
-  const K = xtLevels(maxParam(params, n, 0));
-  xtReset(tabH);
-  xtReset(tabL);
+  const wmax = maxParam(params, n, 0);
+  const held = resume ? min(t, CHUNK) + wmax - 1 : t;
+  const slots = ringSlots(held);
+  const tabH = scratch, tabL = tabH + xtBytes(held, false);
+  const K = xtLevels(wmax);
+  if (resume) {
+    xtRebuild(tabH, slots, K, h, g0, wmax - 1, DQ_MAX);
+    xtRebuild(tabL, slots, K, l, g0, wmax - 1, DQ_MIN);
+  } else {
+    xtReset(tabH);
+    xtReset(tabL);
+  }
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
-    xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
-    xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
+    const b0 = g0 + t0, b1 = g0 + t1;
+    xtFill(tabH, slots, K, h, b0, b1, DQ_MAX);
+    xtFill(tabL, slots, K, l, b0, b1, DQ_MIN);
     for (let j = 0; j < n; j++) {
       const w = <i32>paramAt(params, n, 0, j);
       const k = xtLevels(w), pk = 1 << k;
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
-      for (let i = t0; i < t1; i++) {
-        const HH = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_MAX);
-        const LL = xtQuery(tabL, slots, k, pk, i, t0, w, DQ_MIN);
+      for (let i = b0; i < b1; i++) {
+        const HH = xtQuery(tabH, slots, k, pk, i, b0, w, DQ_MAX);
+        const LL = xtQuery(tabL, slots, k, pk, i, b0, w, DQ_MIN);
         const den = HH - LL;
         st1(o, den == 0 ? NaN : -100.0 * ((HH - ldx(c, i)) / den));
         o += tStride;

@@ -44,13 +44,24 @@ const STOCH_RSI_STATE = (n: number): number => f64s(STOCH_ARRAYS, n) + deques(2,
 const EWMA_STATE = (arrays: number) => ({ stateBytes: (n: number): number => f64s(arrays, n), historyBars: (): number => 0 });
 
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
-const CCI = defineKernel({ name: 'cci', params: ['window'], slots: ['cci'], reference: referenceCci, scratchBytes: (_n, t) => t * 8 });
+const CCI = defineKernel({
+  name: 'cci',
+  params: ['window'],
+  slots: ['cci'],
+  reference: referenceCci,
+  /** TP of the call's bars and of a resumed call's window − 1 history bars. */
+  scratchBytes: (_n, t) => (t + WINDOW_MAX - 1) * 8,
+  /** No state: the windows reaching before the call read the history rows. */
+  resume: { stateBytes: () => 0, historyBars: (max) => max.window! - 1 },
+});
 const FISHER = defineKernel({
   name: 'fisher',
   params: ['window'],
   slots: ['fisher', 'trigger'],
   reference: referenceFisher,
   scratchBytes: (n, t) => f64s(FISHER_ARRAYS, n) + tables(2, t),
+  /** The previous fisher; the extreme tables are rebuilt from the window − 1 bars before the call. */
+  resume: { stateBytes: (n) => f64s(FISHER_ARRAYS, n), historyBars: (max) => max.window! - 1 },
 });
 const MACD = defineKernel({
   name: 'macd',
@@ -118,6 +129,8 @@ const WILLIAMS_R = defineKernel({
   slots: ['williams_r'],
   reference: referenceWilliamsR,
   scratchBytes: (_n, t) => tables(2, t),
+  /** No state: the extreme tables are rebuilt from the window − 1 bars before the call. */
+  resume: { stateBytes: () => 0, historyBars: (max) => max.window! - 1 },
 });
 
 export const cci = defineIndicator({
