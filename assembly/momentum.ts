@@ -12,6 +12,11 @@
 // data-dependent number of steps. cci runs its per-window sums for four consecutive bars at once
 // in the SIMD build (one bar per lane: each lane sums its own window in the spec's order, nothing is
 // reassociated), one bar at a time in the scalar tail.
+//
+// Every kernel resumes (docs/kernel-state.md): a call with the frame's resume slot set continues the
+// state the previous call left in the leading scratch bytes. Rules on the bar index use the bar within
+// the whole series (firstBar + i; a call that does not resume starts at bar 0), and a resumed call
+// reads only the history rows its registry `resume` declares before its first row.
 import {
   CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, claimRows, firstBar, gather2, geMask, ioPtr, ldx, narrow4, outPtr, paramAt, resumed, span, st1, st4,
   st8, stNaN4, stNaN8, storeLanes,
@@ -407,7 +412,7 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   // call's first are the history rows of a resumed call: bars −1 and −2 decide p and seeded).
   const resume = resumed(io);
   const g0 = resume ? firstBar(io) : 0;
-  const x = ioPtr(io, IO_SRC) - (<usize>g0 << 2);
+  const src = ioPtr(io, IO_SRC), x = src - (<usize>g0 << 2);
   const out = outPtr(io, 0);
   // Every path keeps its arrays at the stride m, so the state has one layout for any call.
   const m = (n + 3) & ~3;
@@ -417,7 +422,7 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       store<f64>(cell(scratch, m, RSI_A, j), a);
       store<f64>(cell(scratch, m, RSI_B, j), 1.0 - a);
     }
-    rsiRows(x + (<usize>g0 << 2), out, t, n, m, tStride, scratch, g0 > 0 ? ldx(x, g0 - 1) : NaN, rsiSeeded(x, g0));
+    rsiRows(src, out, t, n, m, tStride, scratch, g0 > 0 ? ldx(x, g0 - 1) : NaN, rsiSeeded(x, g0));
     return;
   }
   for (let j = 0; j < n; j++) {

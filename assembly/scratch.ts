@@ -13,7 +13,8 @@
 @inline export const EWMA_ARRAYS: i32 = 5;
 
 // rsi (momentum.ts): a = 1/window, b = 1 − a, the averages of gains and losses, and (TIME_MAJOR
-// rows, SIMD build) 1 + G/L between the two passes of a bar. Arrays of stride n + 3 at most.
+// rows, SIMD build) 1 + G/L between the two passes of a bar. Arrays of stride n rounded up to 4 in
+// every path (a, b, G, L are the state).
 @inline export const RSI_A: i32 = 0;
 @inline export const RSI_B: i32 = 1;
 @inline export const RSI_G: i32 = 2;

@@ -14,7 +14,7 @@ export const EWMA_Y2 = 3;
 export const EWMA_Y3 = 4;
 export const EWMA_ARRAYS = 5;
 
-/** rsi: a, b = 1 − a, the averages of gains and losses, 1 + G/L (TIME_MAJOR rows); stride up to n + 3. */
+/** rsi: a, b = 1 − a, the averages of gains and losses, 1 + G/L (TIME_MAJOR rows); stride n rounded up to 4 in every path. */
 export const RSI_A = 0;
 export const RSI_B = 1;
 export const RSI_G = 2;
