@@ -12,15 +12,23 @@
 // data-dependent number of steps. cci runs its per-window sums for four consecutive bars at once
 // in the SIMD build (one bar per lane: each lane sums its own window in the spec's order, nothing is
 // reassociated), one bar at a time in the scalar tail.
-import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, outPtr, paramAt, span, st1, st4, st8, stNaN4, stNaN8, storeLanes, claimRows } from './lanes';
+//
+// Every kernel resumes (docs/kernel-state.md): a call with the frame's resume slot set continues the
+// state the previous call left in the leading scratch bytes. Rules on the bar index use the bar within
+// the whole series (firstBar + i; a call that does not resume starts at bar 0), and a resumed call
+// reads only the history rows its registry `resume` declares before its first row.
 import {
-  DQ_MAX, DQ_MIN, blend2, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, histSlots, i32RingAt, ringSlots, rollsumStep1,
-  xtBytes, xtFill, xtLevels, xtQuery, xtReset,
+  CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, claimRows, firstBar, gather2, geMask, ioPtr, ldx, narrow4, outPtr, paramAt, resumed, span, st1, st4,
+  st8, stNaN4, stNaN8, storeLanes,
+} from './lanes';
+import {
+  DQ_MAX, DQ_MIN, blend2, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, i32RingAt, ringSlots, rollsumStep1,
+  xtBytes, xtFill, xtLevels, xtQuery, xtRebuild, xtReset,
 } from './primitives';
 import { lnShared } from './mathlog';
 import {
   FISHER_ARRAYS, FISHER_PREV, MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A,
-  MACD_SLOW_B, RSI_A, RSI_B, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2,
+  MACD_SLOW_B, RSI_A, RSI_B, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, STOCH_RING_SLOTS, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2,
   TRIX_E3, TRIX_SIGNAL, TRIX_SIGNAL_A, TRIX_SIGNAL_B,
 } from './scratch';
 
@@ -34,7 +42,9 @@ import {
 // ---------------------------------------------------------------- cci
 // Per bar t >= n − 1, over TP[t−n+1 … t] oldest first: S = ΣTP, μ = S / n, MD = (Σ|TP − μ|) / n,
 // cci = (TP[t] − μ) / (0.015·MD), NaN where that is ±0. A NaN TP makes S, μ and the result NaN.
-// TP = ((high + low) + close) / 3 is computed once per call. Scratch: T f64 of TP.
+// TP = ((high + low) + close) / 3 is computed once per call. Scratch: T f64 of TP, and in a resumed
+// call the TP of the window − 1 history rows before them: no state. Bars are indexed within the
+// whole series (tp, the inputs and out are the addresses bar 0 would have).
 // SIMD: four consecutive bars per step (two f64x2, lane = bar); the scalar tail does one bar.
 
 @inline function cci1(tp: usize, i: i32, w: i32, nf: f64): f64 {
@@ -49,12 +59,16 @@ import {
 }
 
 export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
-  const out = outPtr(io, 0);
-  const tp = scratch;
-  for (let i = 0; i < t; i++) store<f64>(tp + (<usize>i << 3), (ldx(h, i) + ldx(l, i) + ldx(c, i)) / 3.0);
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  const g0 = resumed(io) ? firstBar(io) : 0;
+  const sh = <usize>g0 << 2;
+  const h = ioPtr(io, IO_HIGH) - sh, l = ioPtr(io, IO_LOW) - sh, c = ioPtr(io, IO_CLOSE) - sh;
+  const out = outPtr(io, 0) - <usize>g0 * tStride;
+  const s = max(0, g0 - (maxParam(params, n, 0) - 1));   // the first bar any window of the call reaches
+  const tp = scratch - (<usize>s << 3);
+  const tEnd = g0 + t;
+  for (let i = s; i < tEnd; i++) store<f64>(tp + (<usize>i << 3), (ldx(h, i) + ldx(l, i) + ldx(c, i)) / 3.0);
+  for (let t0 = g0, step = span(t, vStride); t0 < tEnd; t0 += step) {
+    const t1 = min(tEnd, t0 + step);
     for (let j = 0; j < n; j++) {
       const nf = paramAt(params, n, 0, j);
       const w = <i32>nf;
@@ -100,29 +114,42 @@ export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // HH == LL, else v = (2·((P − LL) / (HH − LL))) − 1 clamped to ±0.999, fisher = 0.5·ln((1 + v) / (1 − v))
 // with the shared log (mathlog.ts); trigger = the previous bar's fisher. Scalar per variant over the
 // shared extreme tables. Slots [fisher, trigger], each optional.
-// Scratch: FISHER_ARRAYS arrays of n f64 (previous fisher), 2 extreme tables.
+// Scratch: FISHER_ARRAYS arrays of n f64 (previous fisher: the whole state), 2 extreme tables, which
+// a resumed call rebuilds from the window − 1 history rows (bars indexed within the whole series).
 
 export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW);
+  const resume = resumed(io);
+  const g0 = resume ? firstBar(io) : 0;
+  const sh = <usize>g0 << 2;
+  const h = ioPtr(io, IO_HIGH) - sh, l = ioPtr(io, IO_LOW) - sh;   // the addresses bar 0 would have
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  const slots = ringSlots(t);
-  const tabH = scratch + ((<usize>n * FISHER_ARRAYS) << 3), tabL = tabH + xtBytes(t, false);
-  const K = xtLevels(maxParam(params, n, 0));
-  xtReset(tabH);
-  xtReset(tabL);
-  for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, FISHER_PREV, j), NaN);
+  const wmax = maxParam(params, n, 0);
+  // the tables hold the call's bars, and in a resumed call the window − 1 bars before them too
+  const held = resume ? min(t, CHUNK) + wmax - 1 : t;
+  const slots = ringSlots(held);
+  const tabH = scratch + ((<usize>n * FISHER_ARRAYS) << 3), tabL = tabH + xtBytes(held, false);
+  const K = xtLevels(wmax);
+  if (resume) {
+    xtRebuild(tabH, slots, K, h, g0, wmax - 1, DQ_MAX);
+    xtRebuild(tabL, slots, K, l, g0, wmax - 1, DQ_MIN);
+  } else {
+    xtReset(tabH);
+    xtReset(tabL);
+    for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, FISHER_PREV, j), NaN);
+  }
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
-    xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
-    xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
+    const b0 = g0 + t0, b1 = g0 + t1;
+    xtFill(tabH, slots, K, h, b0, b1, DQ_MAX);
+    xtFill(tabL, slots, K, l, b0, b1, DQ_MIN);
     for (let j = 0; j < n; j++) {
       const w = <i32>paramAt(params, n, 0, j);
       const k = xtLevels(w), pk = 1 << k;
       let prev = load<f64>(cell(scratch, n, FISHER_PREV, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
-      for (let i = t0; i < t1; i++) {
-        const HH = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_MAX);
-        const LL = xtQuery(tabL, slots, k, pk, i, t0, w, DQ_MIN);
+      for (let i = b0; i < b1; i++) {
+        const HH = xtQuery(tabH, slots, k, pk, i, b0, w, DQ_MAX);
+        const LL = xtQuery(tabL, slots, k, pk, i, b0, w, DQ_MIN);
         const P = (ldx(h, i) + ldx(l, i)) * 0.5;
         const den = HH - LL;
         let f: f64 = NaN;
@@ -146,7 +173,8 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
 // F = EMA(src, fast), S = EMA(src, slow); line = F − S (macd) or 100·((F − S) / S), NaN where S == 0
 // (ppo); signal = EMA(line, signal_window), hist = line − signal. Every stage is an EWMA step
 // per lane: NaN resets, the next valid value seeds. Slots [line, signal, hist], each optional.
-// Scratch: MACD_ARRAYS arrays of n f64 (scratch.ts): aF, bF, aS, bS, aG, bG, F, S, signal.
+// Scratch: MACD_ARRAYS arrays of n f64 (scratch.ts): aF, bF, aS, bS, aG, bG, F, S, signal. F, S and
+// signal are the whole state: a resumed call keeps them and reads no history.
 
 @inline function ppo2(F: v128, S: v128): v128 {
   const r = f64x2.mul(f64x2.splat(100.0), f64x2.div(f64x2.sub(F, S), S));
@@ -156,12 +184,13 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
 @inline function macdFamily(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, pct: bool): void {
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
+  const resume = resumed(io);
   for (let j = 0; j < n; j++) {
     for (let p = 0; p < 3; p++) {
       const a = 2.0 / (paramAt(params, n, p, j) + 1.0);
       store<f64>(cell(scratch, n, MACD_FAST_A + 2 * p, j), a);
       store<f64>(cell(scratch, n, MACD_FAST_B + 2 * p, j), 1.0 - a);
-      store<f64>(cell(scratch, n, MACD_FAST + p, j), NaN);
+      if (!resume) store<f64>(cell(scratch, n, MACD_FAST + p, j), NaN);
     }
   }
   let full = 0;
@@ -231,16 +260,20 @@ export function ppo(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 }
 
 // ---------------------------------------------------------------- roc
-// roc = 100·((src[t] / src[t − n]) − 1) for t >= n, NaN where src[t − n] == 0. No state.
+// roc = 100·((src[t] / src[t − n]) − 1) for t >= n, NaN where src[t − n] == 0. No state: a resumed
+// call reads the n bars before its first from the history rows.
 // SIMD: blocks of four variants gather src[t − n] per lane. No scratch.
 
 export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_SRC);
-  const out = outPtr(io, 0);
+  // Bars are indexed within the whole series: x and out are the addresses bar 0 would have, so
+  // src[t − n] is read where t >= n (the n history rows of a resumed call) and never before bar 0.
+  const g0 = resumed(io) ? firstBar(io) : 0;
+  const x = ioPtr(io, IO_SRC) - (<usize>g0 << 2);
+  const out = outPtr(io, 0) - <usize>g0 * tStride;
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  for (let t0 = g0, step = span(t, vStride), tEnd = g0 + t; t0 < tEnd; t0 += step) {
+    const t1 = min(tEnd, t0 + step);
     if (ASC_FEATURE_SIMD) {
       const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
       for (let j = 0; j < full; j += 4) {
@@ -283,7 +316,9 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // otherwise the change d gives g, q (shared), G = g or (α·g) + ((1 − α)·G) and L alike per lane, and
 // rsi = NaN if L == G == 0, 100 if L == 0, else 100 − (100 / (1 + (G / L))).
 // SIMD: blocks of eight variants (four f64x2 of G and of L) in registers along the chunk, then a
-// block of four; the scalar tail performs the same operations. Scratch: RSI_ARRAYS arrays (scratch.ts).
+// block of four; the scalar tail performs the same operations. Scratch: RSI_ARRAYS arrays (scratch.ts)
+// of stride n rounded up to 4. G and L are the whole state; p and seeded come from bars t − 1 and
+// t − 2, the two history rows of a resumed call.
 
 @inline function rsi1(G: f64, L: f64): f64 {
   return L == 0 ? (G == 0 ? NaN : 100.0) : 100.0 - 100.0 / (1.0 + G / L);
@@ -329,9 +364,9 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
  * never stored). Consecutive blocks are independent, so their divisions overlap instead of waiting
  * on one block's chain along time, and each row is written front to back.
  */
-function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, scratch: usize): void {
+function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, scratch: usize, p0: f64, seeded0: bool): void {
   const canon = i32x4.splat(CANON_NAN), one = f64x2.splat(1.0), zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
-  let p: f64 = NaN, seeded = false;
+  let p = p0, seeded = seeded0;
   for (let i = 0; i < t; i++) {
     const xs = ldx(x, i);
     const row = out + <usize>i * tStride;
@@ -373,48 +408,56 @@ function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, s
 }
 
 export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_SRC);
+  // Bars are indexed within the whole series; x is the address bar 0 would have (rows before the
+  // call's first are the history rows of a resumed call: bars −1 and −2 decide p and seeded).
+  const resume = resumed(io);
+  const g0 = resume ? firstBar(io) : 0;
+  const src = ioPtr(io, IO_SRC), x = src - (<usize>g0 << 2);
   const out = outPtr(io, 0);
+  // Every path keeps its arrays at the stride m, so the state has one layout for any call.
+  const m = (n + 3) & ~3;
   if (ASC_FEATURE_SIMD && vStride == 4 && n >= 8) {
-    const m = (n + 3) & ~3;
     for (let j = 0; j < m; j++) {
       const a = 1.0 / paramAt(params, n, 0, min(j, n - 1));
       store<f64>(cell(scratch, m, RSI_A, j), a);
       store<f64>(cell(scratch, m, RSI_B, j), 1.0 - a);
     }
-    rsiRows(x, out, t, n, m, tStride, scratch);
+    rsiRows(src, out, t, n, m, tStride, scratch, g0 > 0 ? ldx(x, g0 - 1) : NaN, rsiSeeded(x, g0));
     return;
   }
   for (let j = 0; j < n; j++) {
     const a = 1.0 / paramAt(params, n, 0, j);
-    store<f64>(cell(scratch, n, RSI_A, j), a);
-    store<f64>(cell(scratch, n, RSI_B, j), 1.0 - a);
-    store<f64>(cell(scratch, n, RSI_G, j), NaN);
-    store<f64>(cell(scratch, n, RSI_L, j), NaN);
+    store<f64>(cell(scratch, m, RSI_A, j), a);
+    store<f64>(cell(scratch, m, RSI_B, j), 1.0 - a);
+    if (!resume) {
+      store<f64>(cell(scratch, m, RSI_G, j), NaN);
+      store<f64>(cell(scratch, m, RSI_L, j), NaN);
+    }
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
-    const p0 = t0 > 0 ? ldx(x, t0 - 1) : NaN;
-    const seeded0 = rsiSeeded(x, t0);
+    const b0 = g0 + t0, b1 = g0 + t1;
+    const p0 = b0 > 0 ? ldx(x, b0 - 1) : NaN;
+    const seeded0 = rsiSeeded(x, b0);
     if (ASC_FEATURE_SIMD) {
       let j = 0;
       for (; j + 8 <= full; j += 8) {
-        rsiBlock(x, out + <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride,
-          cell(scratch, n, RSI_A, j), cell(scratch, n, RSI_B, j), cell(scratch, n, RSI_G, j), cell(scratch, n, RSI_L, j), p0, seeded0, true);
+        rsiBlock(x, out + <usize>j * vStride + <usize>t0 * tStride, b0, b1, tStride, vStride,
+          cell(scratch, m, RSI_A, j), cell(scratch, m, RSI_B, j), cell(scratch, m, RSI_G, j), cell(scratch, m, RSI_L, j), p0, seeded0, true);
       }
       for (; j < full; j += 4) {
-        rsiBlock(x, out + <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride,
-          cell(scratch, n, RSI_A, j), cell(scratch, n, RSI_B, j), cell(scratch, n, RSI_G, j), cell(scratch, n, RSI_L, j), p0, seeded0, false);
+        rsiBlock(x, out + <usize>j * vStride + <usize>t0 * tStride, b0, b1, tStride, vStride,
+          cell(scratch, m, RSI_A, j), cell(scratch, m, RSI_B, j), cell(scratch, m, RSI_G, j), cell(scratch, m, RSI_L, j), p0, seeded0, false);
       }
     }
     for (let j = full; j < n; j++) {
-      const a = load<f64>(cell(scratch, n, RSI_A, j)), b = load<f64>(cell(scratch, n, RSI_B, j));
-      let G = load<f64>(cell(scratch, n, RSI_G, j)), L = load<f64>(cell(scratch, n, RSI_L, j));
+      const a = load<f64>(cell(scratch, m, RSI_A, j)), b = load<f64>(cell(scratch, m, RSI_B, j));
+      let G = load<f64>(cell(scratch, m, RSI_G, j)), L = load<f64>(cell(scratch, m, RSI_L, j));
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       let p = p0, seeded = seeded0;
-      for (let i = t0; i < t1; i++) {
+      for (let i = b0; i < b1; i++) {
         const xs = ldx(x, i), d = xs - p;
         const valid = xs == xs && p == p;
         if (valid) { G = rsiAvg1(a, gainOf(d), b, G, seeded); L = rsiAvg1(a, lossOf(d), b, L, seeded); }
@@ -423,7 +466,7 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         p = xs;
         o += tStride;
       }
-      store<f64>(cell(scratch, n, RSI_G, j), G); store<f64>(cell(scratch, n, RSI_L, j), L);
+      store<f64>(cell(scratch, m, RSI_G, j), G); store<f64>(cell(scratch, m, RSI_L, j), L);
     }
   }
 }
@@ -482,9 +525,12 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // per-variant history rings). Scalar per variant: stoch reads the shared extreme tables of high and
 // low; stoch_rsi runs the RSI machine (as rsi) and two deques over its own history of R.
 // Slots [k, d], each optional.
-// Scratch: STOCH_ARRAYS arrays of n f64 (scratch.ts: RSI a, b, G, L; S, k, z of both rolling sums), then for stoch 2 extreme
-// tables and 2 f64 history rings per variant (K0, k), for stoch_rsi 2 deques and 3 f64 history rings
-// per variant (R, K0, k).
+// Scratch: STOCH_ARRAYS arrays of n f64 (scratch.ts: RSI a, b, G, L; S, k, z of both rolling sums),
+// then for stoch 2 f64 history rings per variant (K0, k) and 2 extreme tables, for stoch_rsi 2 deques
+// and 3 f64 history rings per variant (R, K0, k). Rings and deques have STOCH_RING_SLOTS slots
+// (> 2000 + 1, the window bound and the bar being added) in every call, with bar indices within the
+// whole series: with the arrays they are the whole state. stoch's tables are rebuilt by a resumed call
+// from k_window − 1 history rows; stoch_rsi reads two (the RSI machine's p and seeded).
 
 /** Feeds K0 at bar i to the two rolling means and stores k, d. */
 @inline function stochTail(scratch: usize, n: i32, j: i32, rK0: usize, rk: usize, rmask: i32, i: i32, k0: f64, sm: i32, smf: f64, dw: i32, dwf: f64,
@@ -499,11 +545,13 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   if (o1) st1(o1 + off, dv);
 }
 
-@inline function stochCells(scratch: usize, n: i32, params: usize, ofRsi: bool): void {
+/** The coefficients of the RSI machine (stoch_rsi) and, unless the call resumes, the empty state. */
+@inline function stochCells(scratch: usize, n: i32, params: usize, ofRsi: bool, resume: bool): void {
   for (let j = 0; j < n; j++) {
     const a = ofRsi ? 1.0 / paramAt(params, n, 0, j) : 0.0;
     store<f64>(cell(scratch, n, RSI_A, j), a);
     store<f64>(cell(scratch, n, RSI_B, j), 1.0 - a);
+    if (resume) continue;
     store<f64>(cell(scratch, n, RSI_G, j), NaN);
     store<f64>(cell(scratch, n, RSI_L, j), NaN);
     for (let k = STOCH_KSUM; k < STOCH_ARRAYS; k++) store<f64>(cell(scratch, n, k, j), 0.0);
@@ -511,29 +559,42 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 }
 
 export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
+  // Bars are indexed within the whole series; h, l, c are the addresses bar 0 would have.
+  const resume = resumed(io);
+  const g0 = resume ? firstBar(io) : 0;
+  const sh = <usize>g0 << 2;
+  const h = ioPtr(io, IO_HIGH) - sh, l = ioPtr(io, IO_LOW) - sh, c = ioPtr(io, IO_CLOSE) - sh;
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  const slots = ringSlots(t);
-  const hslots = histSlots(t), rmask = hslots - 1;
-  const tabH = scratch + ((<usize>n * STOCH_ARRAYS) << 3), tabL = tabH + xtBytes(t, false);
-  const hist = tabL + xtBytes(t, false);
-  const K = xtLevels(maxParam(params, n, 0));
-  stochCells(scratch, n, params, false);
-  xtReset(tabH);
-  xtReset(tabL);
+  const rmask = STOCH_RING_SLOTS - 1;
+  const hist = scratch + ((<usize>n * STOCH_ARRAYS) << 3);
+  const wmax = maxParam(params, n, 0);
+  // the tables hold the call's bars, and in a resumed call the k_window − 1 bars before them too
+  const held = resume ? min(t, CHUNK) + wmax - 1 : t;
+  const slots = ringSlots(held);
+  const tabH = hist + ((<usize>n * 2 * STOCH_RING_SLOTS) << 3), tabL = tabH + xtBytes(held, false);
+  const K = xtLevels(wmax);
+  stochCells(scratch, n, params, false, resume);
+  if (resume) {
+    xtRebuild(tabH, slots, K, h, g0, wmax - 1, DQ_MAX);
+    xtRebuild(tabL, slots, K, l, g0, wmax - 1, DQ_MIN);
+  } else {
+    xtReset(tabH);
+    xtReset(tabL);
+  }
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
-    xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
-    xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
+    const b0 = g0 + t0, b1 = g0 + t1;
+    xtFill(tabH, slots, K, h, b0, b1, DQ_MAX);
+    xtFill(tabL, slots, K, l, b0, b1, DQ_MIN);
     for (let j = 0; j < n; j++) {
       const kw = <i32>paramAt(params, n, 0, j);
       const k = xtLevels(kw), pk = 1 << k;
       const smf = paramAt(params, n, 1, j), dwf = paramAt(params, n, 2, j);
-      const rK0 = f64RingAt(hist, n, hslots, 0, j), rk = f64RingAt(hist, n, hslots, 1, j);
+      const rK0 = f64RingAt(hist, n, STOCH_RING_SLOTS, 0, j), rk = f64RingAt(hist, n, STOCH_RING_SLOTS, 1, j);
       let off = <usize>j * vStride + <usize>t0 * tStride;
-      for (let i = t0; i < t1; i++) {
-        const HH = xtQuery(tabH, slots, k, pk, i, t0, kw, DQ_MAX);
-        const LL = xtQuery(tabL, slots, k, pk, i, t0, kw, DQ_MIN);
+      for (let i = b0; i < b1; i++) {
+        const HH = xtQuery(tabH, slots, k, pk, i, b0, kw, DQ_MAX);
+        const LL = xtQuery(tabL, slots, k, pk, i, b0, kw, DQ_MIN);
         const den = HH - LL;
         const k0 = den == 0 ? NaN : 100.0 * ((ldx(c, i) - LL) / den);
         stochTail(scratch, n, j, rK0, rk, rmask, i, k0, <i32>smf, smf, <i32>dwf, dwf, o0, o1, off);
@@ -544,21 +605,27 @@ export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
 }
 
 export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_SRC);
+  // Bars are indexed within the whole series; x is the address bar 0 would have.
+  const resume = resumed(io);
+  const g0 = resume ? firstBar(io) : 0;
+  const x = ioPtr(io, IO_SRC) - (<usize>g0 << 2);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  const slots = histSlots(t), rmask = slots - 1;
+  const slots = STOCH_RING_SLOTS, rmask = slots - 1;
   const dqs = scratch + ((<usize>n * STOCH_ARRAYS) << 3);
   const rings = dqs + ((<usize>n * 2) << 4);
   const hist = rings + ((<usize>n * 2 * <usize>slots) << 2);
-  stochCells(scratch, n, params, true);
-  for (let j = 0; j < n; j++) {
-    dqReset(dqStateAt(dqs, n, 0, j));
-    dqReset(dqStateAt(dqs, n, 1, j));
+  stochCells(scratch, n, params, true, resume);
+  if (!resume) {
+    for (let j = 0; j < n; j++) {
+      dqReset(dqStateAt(dqs, n, 0, j));
+      dqReset(dqStateAt(dqs, n, 1, j));
+    }
   }
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
-    const p0 = t0 > 0 ? ldx(x, t0 - 1) : NaN;
-    const seeded0 = rsiSeeded(x, t0);
+    const b0 = g0 + t0, b1 = g0 + t1;
+    const p0 = b0 > 0 ? ldx(x, b0 - 1) : NaN;
+    const seeded0 = rsiSeeded(x, b0);
     for (let j = 0; j < n; j++) {
       // parameters [rsi_window, k_window, smoothing, d_window]
       const kw = <i32>paramAt(params, n, 1, j);
@@ -570,7 +637,7 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
       let G = load<f64>(cell(scratch, n, RSI_G, j)), L = load<f64>(cell(scratch, n, RSI_L, j));
       let p = p0, seeded = seeded0;
       let off = <usize>j * vStride + <usize>t0 * tStride;
-      for (let i = t0; i < t1; i++) {
+      for (let i = b0; i < b1; i++) {
         // the RSI machine of rsi's scalar tail
         const xs = ldx(x, i), d = xs - p;
         const valid = xs == xs && p == p;
@@ -596,18 +663,20 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
 // trix = 100·((E3[t] / E3[t − 1]) − 1), NaN where E3[t − 1] is NaN or 0; signal = EMA(trix,
 // signal_window), hist = trix − signal. Slots [trix, signal, hist], each optional.
 // SIMD: blocks of four variants in registers along the chunk. Scratch: TRIX_ARRAYS arrays of n
-// f64 (scratch.ts): a, b, aG, bG, E1, E2, E3, signal.
+// f64 (scratch.ts): a, b, aG, bG, E1, E2, E3, signal. E1 … E3 and signal are the whole state (E3 is
+// also the previous bar's E3): a resumed call keeps them and reads no history.
 
 export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
+  const resume = resumed(io);
   for (let j = 0; j < n; j++) {
     for (let p = 0; p < 2; p++) {
       const a = 2.0 / (paramAt(params, n, p, j) + 1.0);
       store<f64>(cell(scratch, n, TRIX_A + 2 * p, j), a);
       store<f64>(cell(scratch, n, TRIX_B + 2 * p, j), 1.0 - a);
     }
-    for (let k = TRIX_E1; k < TRIX_ARRAYS; k++) store<f64>(cell(scratch, n, k, j), NaN);
+    if (!resume) for (let k = TRIX_E1; k < TRIX_ARRAYS; k++) store<f64>(cell(scratch, n, k, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
@@ -672,27 +741,39 @@ export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
 // ---------------------------------------------------------------- williams_r
 // HH = ROLLMAX(high, n), LL = ROLLMIN(low, n); williams_r = −100·((HH − close) / (HH − LL)), NaN where
 // HH == LL (−0 where close == HH). Scalar per variant over the shared extreme tables.
-// Scratch: 2 extreme tables.
+// Scratch: 2 extreme tables. No state: a resumed call rebuilds the tables from the window − 1
+// history rows (bars indexed within the whole series).
 
 export function williams_r(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
+  const resume = resumed(io);
+  const g0 = resume ? firstBar(io) : 0;
+  const sh = <usize>g0 << 2;
+  const h = ioPtr(io, IO_HIGH) - sh, l = ioPtr(io, IO_LOW) - sh, c = ioPtr(io, IO_CLOSE) - sh;   // the addresses bar 0 would have
   const out = outPtr(io, 0);
-  const slots = ringSlots(t);
-  const tabH = scratch, tabL = tabH + xtBytes(t, false);
-  const K = xtLevels(maxParam(params, n, 0));
-  xtReset(tabH);
-  xtReset(tabL);
+  const wmax = maxParam(params, n, 0);
+  const held = resume ? min(t, CHUNK) + wmax - 1 : t;
+  const slots = ringSlots(held);
+  const tabH = scratch, tabL = tabH + xtBytes(held, false);
+  const K = xtLevels(wmax);
+  if (resume) {
+    xtRebuild(tabH, slots, K, h, g0, wmax - 1, DQ_MAX);
+    xtRebuild(tabL, slots, K, l, g0, wmax - 1, DQ_MIN);
+  } else {
+    xtReset(tabH);
+    xtReset(tabL);
+  }
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
-    xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
-    xtFill(tabL, slots, K, l, t0, t1, DQ_MIN);
+    const b0 = g0 + t0, b1 = g0 + t1;
+    xtFill(tabH, slots, K, h, b0, b1, DQ_MAX);
+    xtFill(tabL, slots, K, l, b0, b1, DQ_MIN);
     for (let j = 0; j < n; j++) {
       const w = <i32>paramAt(params, n, 0, j);
       const k = xtLevels(w), pk = 1 << k;
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
-      for (let i = t0; i < t1; i++) {
-        const HH = xtQuery(tabH, slots, k, pk, i, t0, w, DQ_MAX);
-        const LL = xtQuery(tabL, slots, k, pk, i, t0, w, DQ_MIN);
+      for (let i = b0; i < b1; i++) {
+        const HH = xtQuery(tabH, slots, k, pk, i, b0, w, DQ_MAX);
+        const LL = xtQuery(tabL, slots, k, pk, i, b0, w, DQ_MIN);
         const den = HH - LL;
         st1(o, den == 0 ? NaN : -100.0 * ((HH - ldx(c, i)) / den));
         o += tStride;

@@ -514,3 +514,19 @@ import { CANON_NAN, CHUNK, cell, narrowFinite, st1, store4 } from './lanes';
   }
   return load<i32>(ages + (<usize>(i - t0) << 2)) >= w ? r : NaN;
 }
+
+// ---- resume: momentum
+
+/**
+ * A shared extreme table for a call that resumes at bar g0 (docs/kernel-state.md). The table keeps
+ * nothing between calls: it is rebuilt here from the h history bars before g0 (from bar
+ * s = max(0, g0 − h)), one CHUNK at a time, x being the address of bar 0 of the series. The last NaN
+ * bar starts at s − 1: a window of at most h + 1 bars ending at g0 or later then sees a NaN before s
+ * as old as the window, as it is, so every query of the call gives the value of a table filled from
+ * bar 0. `slots` must hold h bars more than the call's first chunk.
+ */
+@inline export function xtRebuild(tab: usize, slots: i32, K: i32, x: usize, g0: i32, h: i32, mode: i32): void {
+  const s = max(0, g0 - h);
+  store<i32>(tab, s - 1);
+  for (let b = s; b < g0; b += CHUNK) xtFill(tab, slots, K, x, b, min(g0, b + CHUNK), mode);
+}

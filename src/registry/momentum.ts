@@ -1,6 +1,6 @@
 /** Registry definitions of the `momentum` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
-import { FISHER_ARRAYS, MACD_ARRAYS, RSI_ARRAYS, STOCH_ARRAYS, TRIX_ARRAYS } from './scratch.js';
+import { FISHER_ARRAYS, MACD_ARRAYS, RSI_ARRAYS, RSI_L, STOCH_ARRAYS, STOCH_RING_SLOTS, TRIX_ARRAYS } from './scratch.js';
 import {
   referenceCci,
   referenceFisher,
@@ -15,33 +15,53 @@ import {
 } from '../reference/momentum.js';
 
 const f64s = (arrays: number, n: number): number => arrays * n * 8;
-/** Slots of a per-variant history ring (assembly/primitives.ts histSlots): the series up to 2048 bars, else 2048. */
-const histSlots = (t: number): number => {
-  let s = 1;
-  while (s < t && s < 2048) s *= 2;
-  return s;
-};
-/** Per-variant monotone deques: a 16-byte state and a ring of i32 bar indices each. */
-const deques = (count: number, n: number, t: number): number => count * n * (16 + histSlots(t) * 4);
+/** The largest window of every kernel of the group (the params' registry bound). */
+const WINDOW_MAX = 2000;
+/** Per-variant monotone deques (stoch_rsi): a 16-byte state and a ring of STOCH_RING_SLOTS i32 bar indices each. */
+const deques = (count: number, n: number): number => count * n * (16 + STOCH_RING_SLOTS * 4);
 /** Slots of a ring of a shared series (assembly/primitives.ts ringSlots): the series up to 4096 bars, else 4096. */
 const ringSlots = (t: number): number => {
   let s = 1;
   while (s < t && s < 4096) s *= 2;
   return s;
 };
-/** Shared ROLLMAX / ROLLMIN tables (assembly/primitives.ts xtBytes): state, the chunk's NaN ages, 11 levels of f32 values, 16-byte aligned. */
-const tables = (count: number, t: number): number => count * (Math.ceil((16 + KERNEL_CHUNK * 4 + 11 * ringSlots(t) * 4) / 16) * 16);
-/** Per-variant f64 history rings. */
-const rings = (count: number, n: number, t: number): number => count * n * histSlots(t) * 8;
+/**
+ * Shared ROLLMAX / ROLLMIN tables (assembly/primitives.ts xtBytes): state, the chunk's NaN ages, 11
+ * levels of f32 values, 16-byte aligned. They hold the call's t bars, and a resumed call's first
+ * chunk with the window − 1 history bars before it (the kernels rebuild them from the history).
+ */
+const tables = (count: number, t: number): number => {
+  const held = Math.max(t, Math.min(t, KERNEL_CHUNK) + WINDOW_MAX - 1);
+  return count * (Math.ceil((16 + KERNEL_CHUNK * 4 + 11 * ringSlots(held) * 4) / 16) * 16);
+};
+/** Per-variant f64 history rings (stoch, stoch_rsi), STOCH_RING_SLOTS bars each in every call: they are state. */
+const rings = (count: number, n: number): number => count * n * STOCH_RING_SLOTS * 8;
+/** stoch: the arrays and the rings of K0 and k (docs/kernel-state.md); stoch_rsi adds two deques and the ring of R. */
+const STOCH_STATE = (n: number): number => f64s(STOCH_ARRAYS, n) + rings(2, n);
+const STOCH_RSI_STATE = (n: number): number => f64s(STOCH_ARRAYS, n) + deques(2, n) + rings(3, n);
+
+/** EWMA chains (macd, ppo: fast, slow, signal; trix: three stages and the signal) resume from their arrays alone (docs/kernel-state.md). */
+const EWMA_STATE = (arrays: number) => ({ stateBytes: (n: number): number => f64s(arrays, n), historyBars: (): number => 0 });
 
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
-const CCI = defineKernel({ name: 'cci', params: ['window'], slots: ['cci'], reference: referenceCci, scratchBytes: (_n, t) => t * 8 });
+const CCI = defineKernel({
+  name: 'cci',
+  params: ['window'],
+  slots: ['cci'],
+  reference: referenceCci,
+  /** TP of the call's bars and of a resumed call's window − 1 history bars. */
+  scratchBytes: (_n, t) => (t + WINDOW_MAX - 1) * 8,
+  /** No state: the windows reaching before the call read the history rows. */
+  resume: { stateBytes: () => 0, historyBars: (max) => max.window! - 1 },
+});
 const FISHER = defineKernel({
   name: 'fisher',
   params: ['window'],
   slots: ['fisher', 'trigger'],
   reference: referenceFisher,
   scratchBytes: (n, t) => f64s(FISHER_ARRAYS, n) + tables(2, t),
+  /** The previous fisher; the extreme tables are rebuilt from the window − 1 bars before the call. */
+  resume: { stateBytes: (n) => f64s(FISHER_ARRAYS, n), historyBars: (max) => max.window! - 1 },
 });
 const MACD = defineKernel({
   name: 'macd',
@@ -49,6 +69,7 @@ const MACD = defineKernel({
   slots: ['macd', 'signal', 'hist'],
   reference: referenceMacd,
   scratchBytes: (n) => f64s(MACD_ARRAYS, n),
+  resume: EWMA_STATE(MACD_ARRAYS),
 });
 const PPO = defineKernel({
   name: 'ppo',
@@ -56,28 +77,43 @@ const PPO = defineKernel({
   slots: ['ppo', 'signal', 'hist'],
   reference: referencePpo,
   scratchBytes: (n) => f64s(MACD_ARRAYS, n),
+  resume: EWMA_STATE(MACD_ARRAYS),
 });
-const ROC = defineKernel({ name: 'roc', params: ['window'], slots: ['roc'], reference: referenceRoc, scratchBytes: () => 0 });
+const ROC = defineKernel({
+  name: 'roc',
+  params: ['window'],
+  slots: ['roc'],
+  reference: referenceRoc,
+  scratchBytes: () => 0,
+  /** No state: src[t − n] comes from the n history rows. */
+  resume: { stateBytes: () => 0, historyBars: (max) => max.window! },
+});
 const RSI = defineKernel({
   name: 'rsi',
   params: ['window'],
   slots: ['rsi'],
   reference: referenceRsi,
   scratchBytes: (n) => f64s(RSI_ARRAYS, n + 3),
+  /** a, b, G, L at the stride n rounded up to 4; bars −1 and −2 say whether the averages are seeded. */
+  resume: { stateBytes: (n) => f64s(RSI_L + 1, (n + 3) & ~3), historyBars: () => 2 },
 });
 const STOCH = defineKernel({
   name: 'stoch',
   params: ['k_window', 'smoothing', 'd_window'],
   slots: ['k', 'd'],
   reference: referenceStoch,
-  scratchBytes: (n, t) => f64s(STOCH_ARRAYS, n) + tables(2, t) + rings(2, n, t),
+  scratchBytes: (n, t) => STOCH_STATE(n) + tables(2, t),
+  /** The extreme tables are rebuilt from the k_window − 1 bars before the call. */
+  resume: { stateBytes: STOCH_STATE, historyBars: (max) => max.k_window! - 1 },
 });
 const STOCH_RSI = defineKernel({
   name: 'stoch_rsi',
   params: ['rsi_window', 'k_window', 'smoothing', 'd_window'],
   slots: ['k', 'd'],
   reference: referenceStochRsi,
-  scratchBytes: (n, t) => f64s(STOCH_ARRAYS, n) + deques(2, n, t) + rings(3, n, t),
+  scratchBytes: (n) => STOCH_RSI_STATE(n),
+  /** Bars −1 and −2 say whether the RSI averages are seeded. */
+  resume: { stateBytes: STOCH_RSI_STATE, historyBars: () => 2 },
 });
 const TRIX = defineKernel({
   name: 'trix',
@@ -85,6 +121,7 @@ const TRIX = defineKernel({
   slots: ['trix', 'signal', 'hist'],
   reference: referenceTrix,
   scratchBytes: (n) => f64s(TRIX_ARRAYS, n),
+  resume: EWMA_STATE(TRIX_ARRAYS),
 });
 const WILLIAMS_R = defineKernel({
   name: 'williams_r',
@@ -92,6 +129,8 @@ const WILLIAMS_R = defineKernel({
   slots: ['williams_r'],
   reference: referenceWilliamsR,
   scratchBytes: (_n, t) => tables(2, t),
+  /** No state: the extreme tables are rebuilt from the window − 1 bars before the call. */
+  resume: { stateBytes: () => 0, historyBars: (max) => max.window! - 1 },
 });
 
 export const cci = defineIndicator({

@@ -14,7 +14,7 @@ export const EWMA_Y2 = 3;
 export const EWMA_Y3 = 4;
 export const EWMA_ARRAYS = 5;
 
-/** rsi: a, b = 1 − a, the averages of gains and losses, 1 + G/L (TIME_MAJOR rows); stride up to n + 3. */
+/** rsi: a, b = 1 − a, the averages of gains and losses, 1 + G/L (TIME_MAJOR rows); stride n rounded up to 4 in every path. */
 export const RSI_A = 0;
 export const RSI_B = 1;
 export const RSI_G = 2;
@@ -22,10 +22,14 @@ export const RSI_L = 3;
 export const RSI_R = 4;
 export const RSI_ARRAYS = 5;
 
-/** stoch, stoch_rsi: RSI_A … RSI_L (stoch_rsi), then S, k, z of the rolling means k and d; tables and rings follow. */
+/**
+ * stoch, stoch_rsi: RSI_A … RSI_L (stoch_rsi), then S, k, z of the rolling means k and d; the rings
+ * (and deques) of STOCH_RING_SLOTS slots per variant follow for any call, then the tables of stoch.
+ */
 export const STOCH_KSUM = 4;
 export const STOCH_DSUM = 7;
 export const STOCH_ARRAYS = 10;
+export const STOCH_RING_SLOTS = 2048;
 
 /**
  * adx: window and smoothing coefficients, the window RMAs of TR, PDM, MDM, the adx RMA (ADX_A … ADX_Y:
