@@ -1,5 +1,5 @@
 // Kernels of the `volatility` group. Signature and chunking as in ma.ts.
-import { CHUNK, outgoingA, outgoingB, span, tileStep, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
+import { CHUNK, firstBar, outgoingA, outgoingB, resumed, span, tileStep, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
 import { ATR_A, ATR_ARRAYS, ATR_B, ATR_Y, HV_ANN, HV_ARRAYS, HV_N, HV_VAR } from './scratch';
 import { ewma1, ewma2, rollvarStep1, rollvarStep2 } from './primitives';
 import { lnShared } from './mathlog';
@@ -18,15 +18,34 @@ import { lnShared } from './mathlog';
   return tr;
 }
 
+/**
+ * True range at row i, which is bar `bar` of the whole series: as trueRangeAt, with the previous
+ * close missing only at bar 0 (a resumed call reads row −1, the bar before its first).
+ */
+@inline export function trueRangeAtBar(h: usize, l: usize, c: usize, i: i32, bar: i32): f64 {
+  const hi = ldx(h, i), lo = ldx(l, i);
+  if (hi != hi || lo != lo) return NaN;
+  const r = hi - lo;
+  const pc = bar == 0 ? NaN : ldx(c, i - 1);
+  if (pc != pc) return r;
+  const a = abs(hi - pc), b = abs(lo - pc);
+  let tr = r;
+  if (a > tr) tr = a;
+  if (b > tr) tr = b;
+  return tr;
+}
+
 // ---------------------------------------------------------------- tr (one variant)
+// No state: a resumed call reads the close of the bar before its first (history 1 bar).
 
 export function tr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const out = outPtr(io, 0);
+  const g0 = firstBar(io);
   for (let j = 0; j < n; j++) {
     let o = out + <usize>j * vStride;
     for (let i = 0; i < t; i++) {
-      st1(o, trueRangeAt(h, l, c, i));
+      st1(o, trueRangeAtBar(h, l, c, i, g0 + i));
       o += tStride;
     }
   }
@@ -34,22 +53,25 @@ export function tr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vSt
 
 // ---------------------------------------------------------------- atr: RMA(TR, n)
 // Scratch: ATR_ARRAYS arrays of n f64 (a, b, y), then CHUNK f64 of the chunk's TR, shared by every variant.
+// The state is y (a NaN y means the next valid TR seeds it); a resumed call keeps it and reads the
+// close of the bar before its first for its first TR.
 
 export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const out = outPtr(io, 0);
   const trs = scratch + ((<usize>n * ATR_ARRAYS) << 3);
+  const resume = resumed(io), g0 = firstBar(io);
   for (let j = 0; j < n; j++) {
     const a = 1.0 / paramAt(params, n, 0, j);
     store<f64>(cell(scratch, n, ATR_A, j), a);
     store<f64>(cell(scratch, n, ATR_B, j), 1.0 - a);
-    store<f64>(cell(scratch, n, ATR_Y, j), NaN);
+    if (!resume) store<f64>(cell(scratch, n, ATR_Y, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0, step = tileStep(vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
-    for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(h, l, c, i));
+    for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAtBar(h, l, c, i, g0 + i));
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
         const a0 = v128.load(cell(scratch, n, ATR_A, j)), a1 = v128.load(cell(scratch, n, ATR_A, j + 2));

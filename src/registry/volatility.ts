@@ -13,8 +13,18 @@ const ATR = defineKernel({
   slots: ['atr'],
   reference: referenceAtr,
   scratchBytes: (n) => f64s(ATR_ARRAYS, n) + CHUNK * 8,
+  /** a, b and the RMA state; the first TR reads the close of the bar before. */
+  resume: { stateBytes: (n) => f64s(ATR_ARRAYS, n), historyBars: () => 1 },
 });
-const TR = defineKernel({ name: 'tr', params: [], slots: ['tr'], reference: referenceTr, scratchBytes: () => 0 });
+const TR = defineKernel({
+  name: 'tr',
+  params: [],
+  slots: ['tr'],
+  reference: referenceTr,
+  scratchBytes: () => 0,
+  /** No state; the first TR reads the close of the bar before. */
+  resume: { stateBytes: () => 0, historyBars: () => 1 },
+});
 /**
  * bbands scratch (assembly/volatility.ts): with np = n rounded up to 4, the state of up to np
  * distinct windows (5 f64 arrays), mult (f64) and window index (i32) per variant, the column of
