@@ -37,13 +37,22 @@ import { lnShared } from './mathlog';
   return tr;
 }
 
+/**
+ * The bar index of the call's row 0 for the rules on the bar index: the frame's first bar when the
+ * call resumes, else 0. A call that does not resume starts the series at its row 0 with a fresh
+ * state, whatever bar that is (the warm start of a time piece is such a call).
+ */
+@inline function baseBar(io: usize): i32 {
+  return resumed(io) ? firstBar(io) : 0;
+}
+
 // ---------------------------------------------------------------- tr (one variant)
 // No state: a resumed call reads the close of the bar before its first (history 1 bar).
 
 export function tr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const out = outPtr(io, 0);
-  const g0 = firstBar(io);
+  const g0 = baseBar(io);
   for (let j = 0; j < n; j++) {
     let o = out + <usize>j * vStride;
     for (let i = 0; i < t; i++) {
@@ -62,7 +71,7 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const out = outPtr(io, 0);
   const trs = scratch + ((<usize>n * ATR_ARRAYS) << 3);
-  const resume = resumed(io), g0 = firstBar(io);
+  const resume = resumed(io), g0 = baseBar(io);
   for (let j = 0; j < n; j++) {
     const a = 1.0 / paramAt(params, n, 0, j);
     store<f64>(cell(scratch, n, ATR_A, j), a);
@@ -429,7 +438,7 @@ export function bbands(io: usize, t: i32, n: i32, params: usize, tStride: usize,
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2), o3 = outPtr(io, 3), o4 = outPtr(io, 4);
   const np = (n + 3) & ~3;
-  const resume = resumed(io), g0 = firstBar(io);
+  const resume = resumed(io), g0 = baseBar(io);
   const mults = scratch + ((<usize>np * BBANDS_ARRAYS) << 3);
   const us = mults + (<usize>np << 3);
   const bc = us + (<usize>np << 2);
@@ -560,7 +569,7 @@ export function bbands(io: usize, t: i32, n: i32, params: usize, tStride: usize,
 export function rollvar(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  const resume = resumed(io), g0 = firstBar(io);
+  const resume = resumed(io), g0 = baseBar(io);
   for (let j = 0; j < n; j++) rollvarInit(scratch, n, j, paramAt(params, n, 0, j), resume);
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
@@ -581,7 +590,7 @@ export function rollvar(io: usize, t: i32, n: i32, params: usize, tStride: usize
 export function hv(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const out = outPtr(io, 0);
-  const resume = resumed(io), g0 = firstBar(io);
+  const resume = resumed(io), g0 = baseBar(io);
   let wmax = 0;
   for (let j = 0; j < n; j++) {
     const w = paramAt(params, n, 0, j);
