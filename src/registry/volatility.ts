@@ -59,8 +59,8 @@ const ROLLVAR = defineKernel({
   resume: { stateBytes: (n) => f64s(ROLLVAR_N, n), historyBars: (max) => max.window! },
 });
 /**
- * The window bound of volatility.hv: a resumed call keeps the log returns of up to that many bars
- * before its first in scratch, after the call's own.
+ * The window bound of volatility.hv: a resumed call recomputes the log returns of up to that many
+ * bars before its first into scratch, in the rows just ahead of its own.
  */
 const HV_NMAX = 2000;
 const HV = defineKernel({
