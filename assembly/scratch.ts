@@ -193,6 +193,21 @@
 @inline export const OBV_R: i32 = 0;
 @inline export const OBV_ARRAYS: i32 = 1;
 
+// rollvar (volatility.ts: variance, stddev), and per distinct window the first arrays of bbands: the
+// rolling variance (S, Q, k, z) and the window.
+@inline export const ROLLVAR_S: i32 = 0;
+@inline export const ROLLVAR_Q: i32 = 1;
+@inline export const ROLLVAR_K: i32 = 2;
+@inline export const ROLLVAR_Z: i32 = 3;
+@inline export const ROLLVAR_N: i32 = 4;
+@inline export const ROLLVAR_ARRAYS: i32 = 5;
+
+// bbands (volatility.ts): arrays of np (n rounded up to 4) f64: the ROLLVAR arrays of each distinct
+// window, then in cell 0 of BBANDS_DIRTY the last bar whose src is NaN or zero; mults, window
+// indices, block columns, the hash and the table follow.
+@inline export const BBANDS_DIRTY: i32 = 5;
+@inline export const BBANDS_ARRAYS: i32 = 6;
+
 // volume_sma (volume.ts): the rolling sum (S, k, z), the window.
 @inline export const VOLUME_SMA_SUM: i32 = 0;
 @inline export const VOLUME_SMA_N: i32 = 3;

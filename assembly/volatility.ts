@@ -1,6 +1,8 @@
 // Kernels of the `volatility` group. Signature and chunking as in ma.ts.
-import { CHUNK, outgoingA, outgoingB, span, tileStep, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
-import { ATR_A, ATR_ARRAYS, ATR_B, ATR_Y, HV_ANN, HV_ARRAYS, HV_N, HV_VAR } from './scratch';
+import { CHUNK, firstBar, outgoingA, outgoingB, resumed, span, tileStep, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
+import {
+  ATR_A, ATR_ARRAYS, ATR_B, ATR_Y, BBANDS_ARRAYS, BBANDS_DIRTY, HV_ANN, HV_ARRAYS, HV_N, HV_VAR, ROLLVAR_K, ROLLVAR_N, ROLLVAR_Q, ROLLVAR_S, ROLLVAR_Z,
+} from './scratch';
 import { ewma1, ewma2, rollvarStep1, rollvarStep2 } from './primitives';
 import { lnShared } from './mathlog';
 
@@ -18,15 +20,43 @@ import { lnShared } from './mathlog';
   return tr;
 }
 
+/**
+ * True range at row i, which is bar `bar` of the whole series: as trueRangeAt, with the previous
+ * close missing only at bar 0 (a resumed call reads row −1, the bar before its first).
+ */
+@inline export function trueRangeAtBar(h: usize, l: usize, c: usize, i: i32, bar: i32): f64 {
+  const hi = ldx(h, i), lo = ldx(l, i);
+  if (hi != hi || lo != lo) return NaN;
+  const r = hi - lo;
+  const pc = bar == 0 ? NaN : ldx(c, i - 1);
+  if (pc != pc) return r;
+  const a = abs(hi - pc), b = abs(lo - pc);
+  let tr = r;
+  if (a > tr) tr = a;
+  if (b > tr) tr = b;
+  return tr;
+}
+
+/**
+ * The bar index of the call's row 0 for the rules on the bar index: the frame's first bar when the
+ * call resumes, else 0. A call that does not resume starts the series at its row 0 with a fresh
+ * state, whatever bar that is (the warm start of a time piece is such a call).
+ */
+@inline function baseBar(io: usize): i32 {
+  return resumed(io) ? firstBar(io) : 0;
+}
+
 // ---------------------------------------------------------------- tr (one variant)
+// No state: a resumed call reads the close of the bar before its first (history 1 bar).
 
 export function tr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const out = outPtr(io, 0);
+  const g0 = baseBar(io);
   for (let j = 0; j < n; j++) {
     let o = out + <usize>j * vStride;
     for (let i = 0; i < t; i++) {
-      st1(o, trueRangeAt(h, l, c, i));
+      st1(o, trueRangeAtBar(h, l, c, i, g0 + i));
       o += tStride;
     }
   }
@@ -34,22 +64,25 @@ export function tr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vSt
 
 // ---------------------------------------------------------------- atr: RMA(TR, n)
 // Scratch: ATR_ARRAYS arrays of n f64 (a, b, y), then CHUNK f64 of the chunk's TR, shared by every variant.
+// The state is y (a NaN y means the next valid TR seeds it); a resumed call keeps it and reads the
+// close of the bar before its first for its first TR.
 
 export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const out = outPtr(io, 0);
   const trs = scratch + ((<usize>n * ATR_ARRAYS) << 3);
+  const resume = resumed(io), g0 = baseBar(io);
   for (let j = 0; j < n; j++) {
     const a = 1.0 / paramAt(params, n, 0, j);
     store<f64>(cell(scratch, n, ATR_A, j), a);
     store<f64>(cell(scratch, n, ATR_B, j), 1.0 - a);
-    store<f64>(cell(scratch, n, ATR_Y, j), NaN);
+    if (!resume) store<f64>(cell(scratch, n, ATR_Y, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0, step = tileStep(vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
-    for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAt(h, l, c, i));
+    for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAtBar(h, l, c, i, g0 + i));
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
         const a0 = v128.load(cell(scratch, n, ATR_A, j)), a1 = v128.load(cell(scratch, n, ATR_A, j + 2));
@@ -85,13 +118,18 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // over one time chunk. variance/stddev (rollvar) store its results straight into the outputs, one
 // window per variant; bbands stores them into a table, one column per distinct window (see below).
 //
-// Per window the state is S, Q, k, z and the window n as f64, in 5 arrays of m cells (SoA, so a
-// block of 4 windows loads each quantity with two 16-byte loads). SIMD: blocks of 4 windows (two
-// f64x2 per quantity); until every window of a block is full the masked step (rollvarStep2) runs
-// with state in scratch, then the steady state keeps S, Q, k, z in registers, shares the incoming
-// value (one branch for NaN) and gathers the outgoing src[i − n] per lane, with the same
-// operations per lane as rollvarStep1, which the windows from `full` on use one by one. MODE_BB
-// adds a clean path (rollvarClean4) for chunks whose src has no NaN and no zero in reach.
+// Per window the state is S, Q, k, z and the window n as f64, in the ROLLVAR_ARRAYS arrays of m
+// cells of scratch.ts (SoA, so a block of 4 windows loads each quantity with two 16-byte loads).
+// S, Q, k, z carry over to a resumed call, which sets n again from the params. The rules on the bar
+// index (src[t − n] leaves from bar n on, the window is full from bar n − 1 on) use the bar index
+// g0 + i of row i, g0 the call's first bar, so a resumed call reads src back to row −n at most and
+// never before bar 0.
+// SIMD: blocks of 4 windows (two f64x2 per quantity); until every window of a block is full the
+// masked step (rollvarStep2) runs with state in scratch, then the steady state keeps S, Q, k, z in
+// registers, shares the incoming value (one branch for NaN) and gathers the outgoing src[i − n] per
+// lane, with the same operations per lane as rollvarStep1, which the windows from `full` on use one
+// by one. MODE_BB adds a clean path (rollvarClean4) for chunks whose src has no NaN and no zero in
+// reach.
 
 @inline const MODE_BB: i32 = 0;
 @inline const MODE_VAR: i32 = 1;
@@ -127,8 +165,8 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
  */
 @inline function rollvarClean4(consec: bool, x: usize, t0: i32, t1: i32, w0: i32, w1: i32, w2: i32, w3: i32,
   nfA: v128, nfB: v128, st: usize, m: i32, j: i32, off: usize, row: usize, half: usize): v128 {
-  let SA = v128.load(cell(st, m, 0, j)), QA = v128.load(cell(st, m, 1, j));
-  let SB = v128.load(cell(st, m, 0, j + 2)), QB = v128.load(cell(st, m, 1, j + 2));
+  let SA = v128.load(cell(st, m, ROLLVAR_S, j)), QA = v128.load(cell(st, m, ROLLVAR_Q, j));
+  let SB = v128.load(cell(st, m, ROLLVAR_S, j + 2)), QB = v128.load(cell(st, m, ROLLVAR_Q, j + 2));
   const zero = f64x2.splat(0.0), tiny = f64x2.splat(-1e-12);
   let acc = zero;
   for (let i = t0; i < t1; i++) {
@@ -147,8 +185,8 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     v128.store(off + half, f64x2.sqrt(vrA)); v128.store(off + half + 16, f64x2.sqrt(vrB));
     off += row;
   }
-  v128.store(cell(st, m, 0, j), SA); v128.store(cell(st, m, 1, j), QA);
-  v128.store(cell(st, m, 0, j + 2), SB); v128.store(cell(st, m, 1, j + 2), QB);
+  v128.store(cell(st, m, ROLLVAR_S, j), SA); v128.store(cell(st, m, ROLLVAR_Q, j), QA);
+  v128.store(cell(st, m, ROLLVAR_S, j + 2), SB); v128.store(cell(st, m, ROLLVAR_Q, j + 2), QB);
   return acc;
 }
 
@@ -159,17 +197,19 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
  * output pointers o0, o1; MODE_BB passes (table, 8, row bytes) and `half`, the sd column offset.
  */
 @inline function rollvarChunk(mode: i32, x: usize, t0: i32, t1: i32, cnt: i32, full: i32, st: usize, m: i32,
-  o0: usize, o1: usize, vStride: usize, dst0: usize, col: usize, row: usize, half: usize, lastDirty: i32): bool {
+  o0: usize, o1: usize, vStride: usize, dst0: usize, col: usize, row: usize, half: usize, lastDirty: i32, g0: i32): bool {
   let mayNaN = false;
   if (ASC_FEATURE_SIMD) {
+    // row i is bar g0 + i: a lane's bar reaches n exactly when i reaches n − g0 (integers, exact in f64)
+    const gf = f64x2.splat(<f64>g0);
     for (let j = 0; j < full; j += 4) {
-      const nfA = v128.load(cell(st, m, 4, j)), nfB = v128.load(cell(st, m, 4, j + 2));
+      const nfA = v128.load(cell(st, m, ROLLVAR_N, j)), nfB = v128.load(cell(st, m, ROLLVAR_N, j + 2));
       const nm1A = f64x2.sub(nfA, f64x2.splat(1.0)), nm1B = f64x2.sub(nfB, f64x2.splat(1.0));
       const w0 = <i32>f64x2.extract_lane(nfA, 0), w1 = <i32>f64x2.extract_lane(nfA, 1);
       const w2 = <i32>f64x2.extract_lane(nfB, 0), w3 = <i32>f64x2.extract_lane(nfB, 1);
       let off = dst0 + <usize>j * col;
       const wmax = max(max(w0, w1), max(w2, w3));
-      if (mode == MODE_BB && t0 >= wmax && lastDirty < t0 - wmax) {
+      if (mode == MODE_BB && g0 + t0 >= wmax && lastDirty < t0 - wmax) {
         // every window full and src clean (no NaN, no zero) over [t0 − wmax, t1): k stays 0, z stays n
         const acc = w1 == w0 + 1 && w2 == w0 + 2 && w3 == w0 + 3
           ? rollvarClean4(true, x, t0, t1, w0, w1, w2, w3, nfA, nfB, st, m, j, off, row, half)
@@ -180,25 +220,31 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       mayNaN = true;
       let i = t0;
       // until every window of the block is full: the masked step with state in scratch
-      const slowEnd = min(t1, wmax);
-      for (; i < slowEnd; i++) {
-        const v = f64x2.splat(ldx(x, i));
-        const validA = geMask(i, nm1A), validB = geMask(i, nm1B);
-        const vrA = rollvarStep2(cell(st, m, 0, j), cell(st, m, 1, j), cell(st, m, 2, j), cell(st, m, 3, j), v, gather2(back(x, i, w0), back(x, i, w1)), geMask(i, nfA), validA, nfA);
-        const vrB = rollvarStep2(cell(st, m, 0, j + 2), cell(st, m, 1, j + 2), cell(st, m, 2, j + 2), cell(st, m, 3, j + 2), v, gather2(back(x, i, w2), back(x, i, w3)), geMask(i, nfB), validB, nfB);
-        const okA = v128.andnot(validA, f64x2.gt(v128.load(cell(st, m, 2, j)), f64x2.splat(0.0)));
-        const okB = v128.andnot(validB, f64x2.gt(v128.load(cell(st, m, 2, j + 2)), f64x2.splat(0.0)));
-        emitRollvar4(mode, o0, o1, off, vStride, half, vrA, vrB, okA, okB,
-          f64x2.div(v128.load(cell(st, m, 0, j)), nfA), f64x2.div(v128.load(cell(st, m, 0, j + 2)), nfB));
-        off += row;
+      const slowEnd = min(t1, wmax - g0);
+      if (i < slowEnd) {
+        const leaveA = f64x2.sub(nfA, gf), leaveB = f64x2.sub(nfB, gf);
+        const fullA = f64x2.sub(nm1A, gf), fullB = f64x2.sub(nm1B, gf);
+        for (; i < slowEnd; i++) {
+          const v = f64x2.splat(ldx(x, i));
+          const validA = geMask(i, fullA), validB = geMask(i, fullB);
+          const vrA = rollvarStep2(cell(st, m, ROLLVAR_S, j), cell(st, m, ROLLVAR_Q, j), cell(st, m, ROLLVAR_K, j), cell(st, m, ROLLVAR_Z, j), v,
+            gather2(backBar(x, i, w0, g0), backBar(x, i, w1, g0)), geMask(i, leaveA), validA, nfA);
+          const vrB = rollvarStep2(cell(st, m, ROLLVAR_S, j + 2), cell(st, m, ROLLVAR_Q, j + 2), cell(st, m, ROLLVAR_K, j + 2), cell(st, m, ROLLVAR_Z, j + 2), v,
+            gather2(backBar(x, i, w2, g0), backBar(x, i, w3, g0)), geMask(i, leaveB), validB, nfB);
+          const okA = v128.andnot(validA, f64x2.gt(v128.load(cell(st, m, ROLLVAR_K, j)), f64x2.splat(0.0)));
+          const okB = v128.andnot(validB, f64x2.gt(v128.load(cell(st, m, ROLLVAR_K, j + 2)), f64x2.splat(0.0)));
+          emitRollvar4(mode, o0, o1, off, vStride, half, vrA, vrB, okA, okB,
+            f64x2.div(v128.load(cell(st, m, ROLLVAR_S, j)), nfA), f64x2.div(v128.load(cell(st, m, ROLLVAR_S, j + 2)), nfB));
+          off += row;
+        }
       }
       if (i < t1) {
         // steady state: S, Q, k, z in registers; the incoming value is shared (one branch), the
         // outgoing src[i − n] is gathered per lane. Same operations per lane as rollvarStep1.
-        let SA = v128.load(cell(st, m, 0, j)), QA = v128.load(cell(st, m, 1, j));
-        let kA = v128.load(cell(st, m, 2, j)), zA = v128.load(cell(st, m, 3, j));
-        let SB = v128.load(cell(st, m, 0, j + 2)), QB = v128.load(cell(st, m, 1, j + 2));
-        let kB = v128.load(cell(st, m, 2, j + 2)), zB = v128.load(cell(st, m, 3, j + 2));
+        let SA = v128.load(cell(st, m, ROLLVAR_S, j)), QA = v128.load(cell(st, m, ROLLVAR_Q, j));
+        let kA = v128.load(cell(st, m, ROLLVAR_K, j)), zA = v128.load(cell(st, m, ROLLVAR_Z, j));
+        let SB = v128.load(cell(st, m, ROLLVAR_S, j + 2)), QB = v128.load(cell(st, m, ROLLVAR_Q, j + 2));
+        let kB = v128.load(cell(st, m, ROLLVAR_K, j + 2)), zB = v128.load(cell(st, m, ROLLVAR_Z, j + 2));
         const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), nan = f64x2.splat(NaN), tiny = f64x2.splat(-1e-12);
         for (; i < t1; i++) {
           const xs = ldx(x, i);
@@ -232,26 +278,27 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           emitRollvar4(mode, o0, o1, off, vStride, half, vrA, vrB, okA, okB, mA, mB);
           off += row;
         }
-        v128.store(cell(st, m, 0, j), SA); v128.store(cell(st, m, 1, j), QA);
-        v128.store(cell(st, m, 2, j), kA); v128.store(cell(st, m, 3, j), zA);
-        v128.store(cell(st, m, 0, j + 2), SB); v128.store(cell(st, m, 1, j + 2), QB);
-        v128.store(cell(st, m, 2, j + 2), kB); v128.store(cell(st, m, 3, j + 2), zB);
+        v128.store(cell(st, m, ROLLVAR_S, j), SA); v128.store(cell(st, m, ROLLVAR_Q, j), QA);
+        v128.store(cell(st, m, ROLLVAR_K, j), kA); v128.store(cell(st, m, ROLLVAR_Z, j), zA);
+        v128.store(cell(st, m, ROLLVAR_S, j + 2), SB); v128.store(cell(st, m, ROLLVAR_Q, j + 2), QB);
+        v128.store(cell(st, m, ROLLVAR_K, j + 2), kB); v128.store(cell(st, m, ROLLVAR_Z, j + 2), zB);
       }
     }
   }
   for (let j = full; j < cnt; j++) {
-    const nf = load<f64>(cell(st, m, 4, j));
+    const nf = load<f64>(cell(st, m, ROLLVAR_N, j));
     const w = <i32>nf;
+    const wl = w - g0; // row i is bar g0 + i: src[t − w] leaves from row wl on
     let off = dst0 + <usize>j * col;
     for (let i = t0; i < t1; i++) {
       const xs = ldx(x, i);
-      const leaving = i >= w, valid = i >= w - 1;
-      const vr = rollvarStep1(cell(st, m, 0, j), cell(st, m, 1, j), cell(st, m, 2, j), cell(st, m, 3, j), xs, leaving ? ldx(x, i - w) : 0.0, leaving, valid, nf);
+      const leaving = i >= wl, valid = i >= wl - 1;
+      const vr = rollvarStep1(cell(st, m, ROLLVAR_S, j), cell(st, m, ROLLVAR_Q, j), cell(st, m, ROLLVAR_K, j), cell(st, m, ROLLVAR_Z, j), xs, leaving ? ldx(x, i - w) : 0.0, leaving, valid, nf);
       if (mode == MODE_VAR) {
         if (o0) st1(o0 + off, vr);
         if (o1) st1(o1 + off, Math.sqrt(vr));
       } else {
-        store<f64>(off, (!valid || load<f64>(cell(st, m, 2, j)) > 0) ? NaN : load<f64>(cell(st, m, 0, j)) / nf);
+        store<f64>(off, (!valid || load<f64>(cell(st, m, ROLLVAR_K, j)) > 0) ? NaN : load<f64>(cell(st, m, ROLLVAR_S, j)) / nf);
         store<f64>(off + half, Math.sqrt(vr));
       }
       off += row;
@@ -260,10 +307,18 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   return mayNaN || cnt > full;
 }
 
-/** Zeroed ROLLVAR state (S, Q, k, z) and the window n of `cnt` windows, arrays of m cells from st. */
-@inline function rollvarInit(st: usize, m: i32, j: i32, nf: f64): void {
-  for (let a = 0; a < 4; a++) store<f64>(cell(st, m, a, j), 0.0);
-  store<f64>(cell(st, m, 4, j), nf);
+/**
+ * The window n of window j (arrays of m cells from st) and, unless the call resumes, its ROLLVAR
+ * state (S, Q, k, z) zeroed.
+ */
+@inline function rollvarInit(st: usize, m: i32, j: i32, nf: f64, resume: bool): void {
+  if (!resume) for (let a = ROLLVAR_S; a <= ROLLVAR_Z; a++) store<f64>(cell(st, m, a, j), 0.0);
+  store<f64>(cell(st, m, ROLLVAR_N, j), nf);
+}
+
+/** src[i − L] clamped at bar 0 (row −g0), for lanes masked where bar g0 + i < L. */
+@inline function backBar(p: usize, i: i32, L: i32, g0: i32): usize {
+  return p + (<usize>max(i - L, -g0) << 2);
 }
 
 // ---------------------------------------------------------------- bbands
@@ -278,7 +333,9 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 //
 // Scratch (np = n rounded up to 4, H = the power of two >= max(8, 2·np), U <= n distinct windows,
 // U4 = U rounded up to 4):
-//   5 arrays of np f64     S, Q, k, z, n of distinct window u (u = 0 .. U4−1)
+//   5 arrays of np f64     S, Q, k, z, n of distinct window u (u = 0 .. U4−1; ROLLVAR_ of scratch.ts)
+//   np f64                 cell 0: the last bar whose src is NaN or zero (BBANDS_DIRTY), as a bar
+//                          index of the whole series
 //   np f64                 mult of variant j
 //   np i32                 u of variant j
 //   np i32                 per variant block b: the byte column of its first window when its four
@@ -298,6 +355,9 @@ export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // so each output row is written left to right; short steps keep the output stores close to the
 // division-bound phase 1 so the two overlap (steps of 2–4 bars beat 32-bar ones). VARIANT_MAJOR
 // steps CHUNK bars, phase 2 block by block. The table never holds more than CHUNK rows.
+// The state between calls is the first BBANDS_ARRAYS arrays: S, Q, k, z of each distinct window
+// (the same params give the same numbering u in every call) and the last dirty bar. A resumed call
+// keeps them and reads src back to row −(largest window) at most.
 
 /** Narrows lanes [a0, a1] | [b0, b1] and stores them for four variants: canonical NaN unless `fin`. */
 @inline function put4(o: usize, vStride: usize, a: v128, b: v128, tm: bool, fin: bool): void {
@@ -378,7 +438,8 @@ export function bbands(io: usize, t: i32, n: i32, params: usize, tStride: usize,
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2), o3 = outPtr(io, 3), o4 = outPtr(io, 4);
   const np = (n + 3) & ~3;
-  const mults = scratch + ((<usize>np * 5) << 3);
+  const resume = resumed(io), g0 = baseBar(io);
+  const mults = scratch + ((<usize>np * BBANDS_ARRAYS) << 3);
   const us = mults + (<usize>np << 3);
   const bc = us + (<usize>np << 2);
   const hash = bc + (<usize>np << 2);
@@ -400,8 +461,8 @@ export function bbands(io: usize, t: i32, n: i32, params: usize, tStride: usize,
       if (e == 0) {
         u = U++;
         store<i32>(hash + (<usize>h << 2), u + 1);
-        rollvarInit(scratch, np, u, w);
-      } else if (reinterpret<u64>(load<f64>(cell(scratch, np, 4, e - 1))) == bits) {
+        rollvarInit(scratch, np, u, w, resume);
+      } else if (reinterpret<u64>(load<f64>(cell(scratch, np, ROLLVAR_N, e - 1))) == bits) {
         u = e - 1;
       } else {
         h = (h + 1) & (H - 1);
@@ -413,7 +474,7 @@ export function bbands(io: usize, t: i32, n: i32, params: usize, tStride: usize,
     store<f64>(mults + (<usize>j << 3), mult);
   }
   const U4 = (U + 3) & ~3;
-  for (let u = U; u < U4; u++) rollvarInit(scratch, np, u, load<f64>(cell(scratch, np, 4, U - 1)));
+  for (let u = U; u < U4; u++) rollvarInit(scratch, np, u, load<f64>(cell(scratch, np, ROLLVAR_N, U - 1)), resume);
   const half = <usize>U4 << 3, rowBytes = half << 1;
   const three = o0 != 0 && o1 != 0 && o2 != 0 && o3 == 0 && o4 == 0;
   // per variant block (the last one overlapping when n % 4 != 0): its first column if the 4 are consecutive, else -1
@@ -429,7 +490,8 @@ export function bbands(io: usize, t: i32, n: i32, params: usize, tStride: usize,
 
   let cnt = U, fullU = 0, simd = false;
   if (ASC_FEATURE_SIMD) { cnt = U4; fullU = U4; simd = n >= 4; }
-  let lastDirty = -1; // the last bar before t1 whose src is NaN or zero
+  // the last row before t1 whose src is NaN or zero (call rows; bar −1 before the series starts)
+  let lastDirty = resume ? <i32>load<f64>(cell(scratch, np, BBANDS_DIRTY, 0)) - g0 : -1;
   const step = vStride == 4 ? min(BB_ROWS, CHUNK) : CHUNK;
   for (let t0 = 0; t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
@@ -438,7 +500,7 @@ export function bbands(io: usize, t: i32, n: i32, params: usize, tStride: usize,
       if (v != v || v == 0) lastDirty = i;
     }
     // phase 1: basis and sd of every distinct window into the table
-    const fin = !rollvarChunk(MODE_BB, x, t0, t1, cnt, fullU, scratch, np, 0, 0, 0, tab, 8, rowBytes, half, lastDirty) && multsFinite;
+    const fin = !rollvarChunk(MODE_BB, x, t0, t1, cnt, fullU, scratch, np, 0, 0, 0, tab, 8, rowBytes, half, lastDirty, g0) && multsFinite;
     // phase 2: the outputs of every variant from its window's columns. The last block overlaps the
     // one before when n % 4 != 0 (its first lanes rewrite the same values).
     if (ASC_FEATURE_SIMD && simd && vStride == 4 && fin) {
@@ -497,56 +559,76 @@ export function bbands(io: usize, t: i32, n: i32, params: usize, tStride: usize,
       }
     }
   }
+  store<f64>(cell(scratch, np, BBANDS_DIRTY, 0), <f64>(g0 + lastDirty));
 }
 
 // ---------------------------------------------------------------- rollvar: variance and stddev
-// Scratch: 5 arrays of n f64 (S, Q, k, z, n), one window per variant.
+// Scratch: ROLLVAR_ARRAYS arrays of n f64 (S, Q, k, z, n), one window per variant; S, Q, k, z are
+// the state a resumed call keeps.
 
 export function rollvar(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
-  for (let j = 0; j < n; j++) rollvarInit(scratch, n, j, paramAt(params, n, 0, j));
+  const resume = resumed(io), g0 = baseBar(io);
+  for (let j = 0; j < n; j++) rollvarInit(scratch, n, j, paramAt(params, n, 0, j), resume);
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
-    rollvarChunk(MODE_VAR, x, t0, t1, n, full, scratch, n, o0, o1, vStride, <usize>t0 * tStride, vStride, tStride, 0, t);
+    rollvarChunk(MODE_VAR, x, t0, t1, n, full, scratch, n, o0, o1, vStride, <usize>t0 * tStride, vStride, tStride, 0, t, g0);
   }
 }
 
 // ---------------------------------------------------------------- hv
 // R[t] = ln(src[t] / src[t−1]) (NaN at 0, for NaN or non-positive prices), hv = (sqrt(ROLLVAR(R, n))·sqrt(ann))·100.
-// Scratch: HV_ARRAYS arrays of n f64 (S, Q, k, z, n, sqrt(ann)), then T f64 of R, computed once per call.
+// Scratch: HV_ARRAYS arrays of n f64 (S, Q, k, z, n, sqrt(ann)), then hx + t f64 of R, computed once
+// per call: rows −hx … t − 1, hx = min(first bar, largest window) (0 for a call that starts the
+// series), so the terms R[t − n] that leave a resumed call's windows are there. The registry sizes
+// scratch for windows up to the param bound. S, Q, k, z are the state a resumed call keeps; it reads
+// src back to row −(largest window + 1).
 
 export function hv(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const out = outPtr(io, 0);
-  const R = scratch + ((<usize>n * HV_ARRAYS) << 3);
-  store<f64>(R, NaN);
-  for (let i = 1; i < t; i++) {
+  const resume = resumed(io), g0 = baseBar(io);
+  let wmax = 0;
+  for (let j = 0; j < n; j++) {
+    const w = paramAt(params, n, 0, j);
+    wmax = max(wmax, <i32>w);
+    if (!resume) for (let a = HV_VAR; a < HV_N; a++) store<f64>(cell(scratch, n, a, j), 0.0);
+    store<f64>(cell(scratch, n, HV_N, j), w);
+    store<f64>(cell(scratch, n, HV_ANN, j), Math.sqrt(paramAt(params, n, 1, j)));
+  }
+  const hx = min(g0, wmax);
+  const R = scratch + ((<usize>n * HV_ARRAYS) << 3) + (<usize>hx << 3); // row 0 of the call
+  let r0 = -hx;
+  if (g0 + r0 == 0) {
+    store<f64>(R + (<usize>r0 << 3), NaN); // bar 0 has no return
+    r0++;
+  }
+  for (let i = r0; i < t; i++) {
     const a = ldx(x, i), b = ldx(x, i - 1);
     store<f64>(R + (<usize>i << 3), (a != a || b != b || a <= 0 || b <= 0) ? NaN : lnShared(a / b));
   }
-  for (let j = 0; j < n; j++) {
-    for (let a = HV_VAR; a < HV_N; a++) store<f64>(cell(scratch, n, a, j), 0.0);
-    store<f64>(cell(scratch, n, HV_N, j), paramAt(params, n, 0, j));
-    store<f64>(cell(scratch, n, HV_ANN, j), Math.sqrt(paramAt(params, n, 1, j)));
-  }
+  const lo = -hx; // the earliest row of R: lanes whose R[t − n] has not left yet read it, masked
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
     if (ASC_FEATURE_SIMD) {
+      // row i is bar g0 + i: a lane's bar reaches n exactly when i reaches n − g0 (integers, exact in f64)
+      const gf = f64x2.splat(<f64>g0);
       for (let j = 0; j < full; j += 2) {
         const nf = v128.load(cell(scratch, n, HV_N, j));
         const ann = v128.load(cell(scratch, n, HV_ANN, j));
         const nm1 = f64x2.sub(nf, f64x2.splat(1.0));
+        const leave = f64x2.sub(nf, gf), fill = f64x2.sub(nm1, gf);
         const w0 = <i32>f64x2.extract_lane(nf, 0), w1 = <i32>f64x2.extract_lane(nf, 1);
         let o = out + <usize>j * vStride + <usize>t0 * tStride;
         for (let i = t0; i < t1; i++) {
           const v = f64x2.splat(load<f64>(R + (<usize>i << 3)));
-          const u = f64x2.replace_lane(f64x2.splat(load<f64>(R + (<usize>max(i - w0, 0) << 3))), 1, load<f64>(R + (<usize>max(i - w1, 0) << 3)));
-          const vr = rollvarStep2(cell(scratch, n, HV_VAR, j), cell(scratch, n, HV_VAR + 1, j), cell(scratch, n, HV_VAR + 2, j), cell(scratch, n, HV_VAR + 3, j), v, u, geMask(i, nf), geMask(i, nm1), nf);
+          const u = f64x2.replace_lane(f64x2.splat(load<f64>(R + (<usize>max(i - w0, lo) << 3))), 1, load<f64>(R + (<usize>max(i - w1, lo) << 3)));
+          const vr = rollvarStep2(cell(scratch, n, HV_VAR, j), cell(scratch, n, HV_VAR + 1, j), cell(scratch, n, HV_VAR + 2, j), cell(scratch, n, HV_VAR + 3, j), v, u, geMask(i, leave), geMask(i, fill), nf);
           st2(o, vStride, f64x2.mul(f64x2.mul(f64x2.sqrt(vr), ann), f64x2.splat(100.0)));
           o += tStride;
         }
@@ -556,11 +638,12 @@ export function hv(io: usize, t: i32, n: i32, params: usize, tStride: usize, vSt
       const nf = load<f64>(cell(scratch, n, HV_N, j));
       const ann = load<f64>(cell(scratch, n, HV_ANN, j));
       const w = <i32>nf;
+      const wl = w - g0; // row i is bar g0 + i: R[t − w] leaves from row wl on
       let o = out + <usize>j * vStride + <usize>t0 * tStride;
       for (let i = t0; i < t1; i++) {
-        const leaving = i >= w;
+        const leaving = i >= wl;
         const vr = rollvarStep1(cell(scratch, n, HV_VAR, j), cell(scratch, n, HV_VAR + 1, j), cell(scratch, n, HV_VAR + 2, j), cell(scratch, n, HV_VAR + 3, j),
-          load<f64>(R + (<usize>i << 3)), leaving ? load<f64>(R + (<usize>(i - w) << 3)) : 0.0, leaving, i >= w - 1, nf);
+          load<f64>(R + (<usize>i << 3)), leaving ? load<f64>(R + (<usize>(i - w) << 3)) : 0.0, leaving, i >= wl - 1, nf);
         st1(o, Math.sqrt(vr) * ann * 100.0);
         o += tStride;
       }

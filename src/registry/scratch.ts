@@ -187,6 +187,18 @@ export const AD_LINE_ARRAYS = 1;
 export const OBV_R = 0;
 export const OBV_ARRAYS = 1;
 
+/** rollvar (variance, stddev), and per distinct window the first arrays of bbands: the rolling variance S, Q, k, z, the window. */
+export const ROLLVAR_S = 0;
+export const ROLLVAR_Q = 1;
+export const ROLLVAR_K = 2;
+export const ROLLVAR_Z = 3;
+export const ROLLVAR_N = 4;
+export const ROLLVAR_ARRAYS = 5;
+
+/** bbands: arrays of np (n rounded up to 4) f64: the ROLLVAR arrays per distinct window, the last NaN-or-zero bar (cell 0); the rest follows. */
+export const BBANDS_DIRTY = 5;
+export const BBANDS_ARRAYS = 6;
+
 /** volume_sma: the rolling sum S, k, z, the window. */
 export const VOLUME_SMA_SUM = 0;
 export const VOLUME_SMA_N = 3;

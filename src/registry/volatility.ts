@@ -1,10 +1,12 @@
 /** Registry definitions of the `volatility` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
-import { ATR_ARRAYS, HV_ARRAYS } from './scratch.js';
+import { ATR_ARRAYS, BBANDS_ARRAYS, HV_ARRAYS, HV_N, ROLLVAR_ARRAYS, ROLLVAR_N } from './scratch.js';
 import { referenceAtr, referenceBbands, referenceHv, referenceRollvar, referenceTr } from '../reference/volatility.js';
 
 const f64s = (arrays: number, n: number): number => arrays * n * 8;
 const CHUNK = KERNEL_CHUNK;
+/** n rounded up to 4: bbands' arrays have np cells. */
+const np4 = (n: number): number => 4 * Math.ceil(n / 4);
 
 // Kernels of the group. bbands serves the three Bollinger ids, rollvar serves variance and stddev.
 const ATR = defineKernel({
@@ -13,19 +15,30 @@ const ATR = defineKernel({
   slots: ['atr'],
   reference: referenceAtr,
   scratchBytes: (n) => f64s(ATR_ARRAYS, n) + CHUNK * 8,
+  /** a, b and the RMA state; the first TR reads the close of the bar before. */
+  resume: { stateBytes: (n) => f64s(ATR_ARRAYS, n), historyBars: () => 1 },
 });
-const TR = defineKernel({ name: 'tr', params: [], slots: ['tr'], reference: referenceTr, scratchBytes: () => 0 });
+const TR = defineKernel({
+  name: 'tr',
+  params: [],
+  slots: ['tr'],
+  reference: referenceTr,
+  scratchBytes: () => 0,
+  /** No state; the first TR reads the close of the bar before. */
+  resume: { stateBytes: () => 0, historyBars: () => 1 },
+});
 /**
  * bbands scratch (assembly/volatility.ts): with np = n rounded up to 4, the state of up to np
- * distinct windows (5 f64 arrays), mult (f64) and window index (i32) per variant, the column of
- * each variant block (np i32, generous), the window hash (H i32, H the power of two >= max(8, 2·np))
- * and a table of CHUNK rows of 2·np f64 (basis and sd per distinct window).
+ * distinct windows and the last NaN-or-zero bar (BBANDS_ARRAYS f64 arrays), mult (f64) and window
+ * index (i32) per variant, the column of each variant block (np i32, generous), the window hash
+ * (H i32, H the power of two >= max(8, 2·np)) and a table of CHUNK rows of 2·np f64 (basis and sd
+ * per distinct window).
  */
 function bbandsScratch(n: number): number {
-  const np = 4 * Math.ceil(n / 4);
+  const np = np4(n);
   let h = 8;
   while (h < 2 * np) h *= 2;
-  return f64s(6, np) + np * 8 + h * 4 + CHUNK * f64s(2, np);
+  return f64s(BBANDS_ARRAYS + 1, np) + np * 8 + h * 4 + CHUNK * f64s(2, np);
 }
 const BBANDS = defineKernel({
   name: 'bbands',
@@ -33,20 +46,31 @@ const BBANDS = defineKernel({
   slots: ['basis', 'upper', 'lower', 'bandwidth', 'percent_b'],
   reference: referenceBbands,
   scratchBytes: (n) => bbandsScratch(n),
+  /** The rolling variance of each distinct window and the last NaN-or-zero bar; src[t − n] leaves each window. */
+  resume: { stateBytes: (n) => f64s(BBANDS_ARRAYS, np4(n)), historyBars: (max) => max.window! },
 });
 const ROLLVAR = defineKernel({
   name: 'rollvar',
   params: ['window'],
   slots: ['variance', 'stddev'],
   reference: referenceRollvar,
-  scratchBytes: (n) => f64s(5, n),
+  scratchBytes: (n) => f64s(ROLLVAR_ARRAYS, n),
+  /** The rolling variance S, Q, k, z (the window array after them is set again by every call); src[t − n] leaves each window. */
+  resume: { stateBytes: (n) => f64s(ROLLVAR_N, n), historyBars: (max) => max.window! },
 });
+/**
+ * The window bound of volatility.hv: a resumed call recomputes the log returns of up to that many
+ * bars before its first into scratch, in the rows just ahead of its own.
+ */
+const HV_NMAX = 2000;
 const HV = defineKernel({
   name: 'hv',
   params: ['window', 'annualization'],
   slots: ['hv'],
   reference: referenceHv,
-  scratchBytes: (n, t) => f64s(HV_ARRAYS, n) + t * 8,
+  scratchBytes: (n, t) => f64s(HV_ARRAYS, n) + (t + HV_NMAX) * 8,
+  /** The rolling variance S, Q, k, z of the log returns; R[t − n] leaves each window, and R reads the bar before it. */
+  resume: { stateBytes: (n) => f64s(HV_N, n), historyBars: (max) => max.window! + 1 },
 });
 
 export const atr = defineIndicator({
