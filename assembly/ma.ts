@@ -488,32 +488,71 @@ function smaExact(t: i32, n: i32, full: i32, nmax: i32, out: usize, tStride: usi
   }
 }
 
+/**
+ * After the exact path, the recursion's state at the call's last bar for variants [0, full), for a
+ * resumed call to continue. The recursion's S is then the exact sum of its window, which is the
+ * difference of the prefix sums (+0 for a zero sum, as the recursion gives: its S is never −0);
+ * k is the difference of the NaN counts; z, the valid non-zero terms of the window, comes from
+ * counts Z[d] over bars t − d … t − 1 (none before bar 0), written over P, no longer needed.
+ * SMA_RECIP shared the k array: it is overwritten here.
+ */
+function smaExactState(x: usize, t: i32, n: i32, full: i32, nmax: i32, scratch: usize, P: usize, K: usize): void {
+  for (let j = 0; j < full; j++) {
+    const wb = <usize>(<i32>load<f64>(cell(scratch, n, SMA_N, j))) << 3;
+    store<f64>(cell(scratch, n, SMA_SUM, j), load<f64>(P) - load<f64>(P + wb));
+    store<f64>(cell(scratch, n, SMA_SUM + 1, j), load<f64>(K) - load<f64>(K + wb));
+  }
+  let c = 0.0;
+  store<f64>(P, 0.0);
+  for (let d = 1; d <= nmax; d++) {
+    if (d <= t) {
+      const v = ldx(x, t - d);
+      if (v == v && v != 0) c += 1.0;
+    }
+    store<f64>(P + (<usize>d << 3), c);
+  }
+  for (let j = 0; j < full; j++) {
+    const wb = <usize>(<i32>load<f64>(cell(scratch, n, SMA_N, j))) << 3;
+    store<f64>(cell(scratch, n, SMA_SUM + 2, j), load<f64>(P + wb));
+  }
+}
+
 export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_SRC);
-  const out = outPtr(io, 0);
+  // The state between calls is the recursion's S, k, z. A call that starts the series may take the
+  // exact path and then derives that state from its tables; a resumed call runs the recursion.
+  // The recursion loops over bar indices (barBase): the first window and the outgoing src[i − n]
+  // follow the bar index.
+  const base = firstBar(io);
+  const resume = resumed(io);
+  const x = barBase(ioPtr(io, IO_SRC), base, 4);
+  const out = barBase(outPtr(io, 0), base, tStride);
   for (let j = 0; j < n; j++) {
-    store<f64>(cell(scratch, n, SMA_SUM, j), 0.0);
-    store<f64>(cell(scratch, n, SMA_SUM + 1, j), 0.0);
-    store<f64>(cell(scratch, n, SMA_SUM + 2, j), 0.0);
+    if (!resume) {
+      store<f64>(cell(scratch, n, SMA_SUM, j), 0.0);
+      store<f64>(cell(scratch, n, SMA_SUM + 1, j), 0.0);
+      store<f64>(cell(scratch, n, SMA_SUM + 2, j), 0.0);
+    }
     store<f64>(cell(scratch, n, SMA_N, j), paramAt(params, n, 0, j));
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
   let blocks = full; // variants the SIMD blocks of the recursion cover
-  let lastBad = -1; // the last bar < t1 whose value is NaN or ±0 (it moves k or leaves z alone)
-  if (ASC_FEATURE_SIMD && full > 0) {
+  // The last bar before t1 whose value is NaN or ±0 (it moves k or leaves z alone). A resumed call
+  // takes the bar before it as such a bar, so that the clean stretch reads only the call's bars.
+  let lastBad = base - 1;
+  if (ASC_FEATURE_SIMD && full > 0 && !resume) {
     let nmax = 1;
     for (let j = 0; j < full; j++) nmax = max(nmax, <i32>paramAt(params, n, 0, j));
     const P = scratch + ((<usize>n * SMA_ARRAYS) << 3);
     const K = P + ((<usize>(t + 1 + SMA_NMAX)) << 3);
     if (vStride == 4 && exactPrefix(x, t, nmax, P, K)) {
       smaExact(t, n, full, nmax, out, tStride, vStride, scratch, P, K);
-      for (let j = 0; j < full; j++) store<f64>(cell(scratch, n, SMA_SUM + 1, j), 0.0);
+      smaExactState(x, t, n, full, nmax, scratch, P, K);
       blocks = 0; // the blocks are done; the recursion below runs the scalar tail only
     }
   }
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  for (let t0 = base, tEnd = base + t, step = span(t, vStride); t0 < tEnd; t0 += step) {
+    const t1 = min(tEnd, t0 + step);
     if (ASC_FEATURE_SIMD && blocks > 0) {
       for (let i = t0; i < t1; i++) {
         const xs = ldx(x, i);

@@ -80,6 +80,8 @@ const SMA = defineKernel({
   slots: ['value'],
   reference: referenceSma,
   scratchBytes: (n, t) => f64s(SMA_ARRAYS, n) + 2 * (t + 1 + SMA_NMAX) * 8,
+  // the recursion's S, k, z (the prefix tables are per call); src[t − n] leaves the window
+  resume: { stateBytes: (n) => f64s(SMA_ARRAYS, n), historyBars: (max) => max.window! },
 });
 const WMA = defineKernel({
   name: 'wma',
