@@ -10,9 +10,9 @@
 // variants (two f64x2) along time with the state in registers; the variants left over (all of them in
 // the scalar build) run through the scalar tail, which performs the same operations in the same order.
 // Per-variant state survives between chunks in scratch, so chunking never changes a bit.
-import { CHUNK, claimRows, dryBase, dryRows, resumed, span, spanTile, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outgoingA, outgoingB, outPtr, MID_ADD, MID_LIM, nearMidpoint4, paramAt, smallQuotient, st1, st2, st4, st4finite, st8finite, stNaN4, stNaN8, store4, narrowFinite, CANON_NAN } from './lanes';
+import { CHUNK, claimRows, dryBase, dryRows, firstBar, resumed, span, spanTile, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outgoingA, outgoingB, outPtr, MID_ADD, MID_LIM, nearMidpoint4, paramAt, smallQuotient, st1, st2, st4, st4finite, st8finite, stNaN4, stNaN8, store4, narrowFinite, CANON_NAN } from './lanes';
 import {
-  EWMA_A, EWMA_ARRAYS, EWMA_B, EWMA_Y1, EWMA_Y2, EWMA_Y3, HMA_ARRAYS, HMA_FULL, HMA_FULL_N, HMA_HALF, HMA_HALF_N, HMA_SMOOTH,
+  EWMA_A, EWMA_ARRAYS, EWMA_B, EWMA_Y1, EWMA_Y2, EWMA_Y3, HMA_ARRAYS, HMA_FULL, HMA_FULL_N, HMA_HALF, HMA_HALF_N, HMA_RING, HMA_SMOOTH,
   HMA_SMOOTH_N, SMA_ARRAYS, SMA_N, SMA_RECIP, SMA_SUM, VWMA_DEN, VWMA_N, VWMA_NUM, WMA_ACC, WMA_N, ZLEMA_A, ZLEMA_B, ZLEMA_LAG, ZLEMA_Y,
 } from './scratch';
 import { blend2, ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
@@ -294,25 +294,39 @@ export function tema(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
   ewmaChain(io, t, n, params, tStride, vStride, scratch, 3, false);
 }
 
+/**
+ * The pointer p moved back by `base` rows of `stride` bytes: row index i (a bar index of the whole
+ * series) then addresses the call's row i − base. Resumable kernels loop over bar indices with
+ * it, so every rule on the bar index (a window is full, a term leaves, a ring slot) reads as in an
+ * unsplit call. The address wraps as wasm32 addresses do; only the call's rows and its history are read.
+ */
+@inline function barBase(p: usize, base: i32, stride: usize): usize {
+  return p - <usize>base * stride;
+}
+
 // ---------------------------------------------------------------- zlema
 // A[t] = src[t] + (src[t] − src[t − L]) (NaN before L; A = src when L = 0), value = EMA(A, n).
 // Scratch: ZLEMA_ARRAYS arrays of n f64: a, b, y, L (as f64). Lanes gather src[t − L] per variant.
 
 export function zlema(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_SRC);
-  const out = outPtr(io, 0);
+  // bar indices: the loops run over the bars of the whole series (base … base + t − 1), with the
+  // pointers moved so that index i addresses bar i (lag reads reach back L bars, never before bar 0)
+  const base = firstBar(io);
+  const x = barBase(ioPtr(io, IO_SRC), base, 4);
+  const out = barBase(outPtr(io, 0), base, tStride);
+  const resume = resumed(io);
   for (let j = 0; j < n; j++) {
     const w = paramAt(params, n, 0, j);
     const a = 2.0 / (w + 1.0);
     store<f64>(cell(scratch, n, ZLEMA_A, j), a);
     store<f64>(cell(scratch, n, ZLEMA_B, j), 1.0 - a);
-    store<f64>(cell(scratch, n, ZLEMA_Y, j), NaN);
+    if (!resume) store<f64>(cell(scratch, n, ZLEMA_Y, j), NaN);
     store<f64>(cell(scratch, n, ZLEMA_LAG, j), <f64>((<i32>w - 1) / 2));
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  for (let t0 = base, tEnd = base + t, step = span(t, vStride); t0 < tEnd; t0 += step) {
+    const t1 = min(tEnd, t0 + step);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
         const a = v128.load(cell(scratch, n, ZLEMA_A, j)), b = v128.load(cell(scratch, n, ZLEMA_B, j));
@@ -475,32 +489,71 @@ function smaExact(t: i32, n: i32, full: i32, nmax: i32, out: usize, tStride: usi
   }
 }
 
+/**
+ * After the exact path, the recursion's state at the call's last bar for variants [0, full), for a
+ * resumed call to continue. The recursion's S is then the exact sum of its window, which is the
+ * difference of the prefix sums (+0 for a zero sum, as the recursion gives: its S is never −0);
+ * k is the difference of the NaN counts; z, the valid non-zero terms of the window, comes from
+ * counts Z[d] over bars t − d … t − 1 (none before bar 0), written over P, no longer needed.
+ * SMA_RECIP shared the k array: it is overwritten here.
+ */
+function smaExactState(x: usize, t: i32, n: i32, full: i32, nmax: i32, scratch: usize, P: usize, K: usize): void {
+  for (let j = 0; j < full; j++) {
+    const wb = <usize>(<i32>load<f64>(cell(scratch, n, SMA_N, j))) << 3;
+    store<f64>(cell(scratch, n, SMA_SUM, j), load<f64>(P) - load<f64>(P + wb));
+    store<f64>(cell(scratch, n, SMA_SUM + 1, j), load<f64>(K) - load<f64>(K + wb));
+  }
+  let c = 0.0;
+  store<f64>(P, 0.0);
+  for (let d = 1; d <= nmax; d++) {
+    if (d <= t) {
+      const v = ldx(x, t - d);
+      if (v == v && v != 0) c += 1.0;
+    }
+    store<f64>(P + (<usize>d << 3), c);
+  }
+  for (let j = 0; j < full; j++) {
+    const wb = <usize>(<i32>load<f64>(cell(scratch, n, SMA_N, j))) << 3;
+    store<f64>(cell(scratch, n, SMA_SUM + 2, j), load<f64>(P + wb));
+  }
+}
+
 export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_SRC);
-  const out = outPtr(io, 0);
+  // The state between calls is the recursion's S, k, z. A call that starts the series may take the
+  // exact path and then derives that state from its tables; a resumed call runs the recursion.
+  // The recursion loops over bar indices (barBase): the first window and the outgoing src[i − n]
+  // follow the bar index.
+  const base = firstBar(io);
+  const resume = resumed(io);
+  const x = barBase(ioPtr(io, IO_SRC), base, 4);
+  const out = barBase(outPtr(io, 0), base, tStride);
   for (let j = 0; j < n; j++) {
-    store<f64>(cell(scratch, n, SMA_SUM, j), 0.0);
-    store<f64>(cell(scratch, n, SMA_SUM + 1, j), 0.0);
-    store<f64>(cell(scratch, n, SMA_SUM + 2, j), 0.0);
+    if (!resume) {
+      store<f64>(cell(scratch, n, SMA_SUM, j), 0.0);
+      store<f64>(cell(scratch, n, SMA_SUM + 1, j), 0.0);
+      store<f64>(cell(scratch, n, SMA_SUM + 2, j), 0.0);
+    }
     store<f64>(cell(scratch, n, SMA_N, j), paramAt(params, n, 0, j));
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
   let blocks = full; // variants the SIMD blocks of the recursion cover
-  let lastBad = -1; // the last bar < t1 whose value is NaN or ±0 (it moves k or leaves z alone)
-  if (ASC_FEATURE_SIMD && full > 0) {
+  // The last bar before t1 whose value is NaN or ±0 (it moves k or leaves z alone). A resumed call
+  // takes the bar before it as such a bar, so that the clean stretch reads only the call's bars.
+  let lastBad = base - 1;
+  if (ASC_FEATURE_SIMD && full > 0 && !resume) {
     let nmax = 1;
     for (let j = 0; j < full; j++) nmax = max(nmax, <i32>paramAt(params, n, 0, j));
     const P = scratch + ((<usize>n * SMA_ARRAYS) << 3);
     const K = P + ((<usize>(t + 1 + SMA_NMAX)) << 3);
     if (vStride == 4 && exactPrefix(x, t, nmax, P, K)) {
       smaExact(t, n, full, nmax, out, tStride, vStride, scratch, P, K);
-      for (let j = 0; j < full; j++) store<f64>(cell(scratch, n, SMA_SUM + 1, j), 0.0);
+      smaExactState(x, t, n, full, nmax, scratch, P, K);
       blocks = 0; // the blocks are done; the recursion below runs the scalar tail only
     }
   }
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  for (let t0 = base, tEnd = base + t, step = span(t, vStride); t0 < tEnd; t0 += step) {
+    const t1 = min(tEnd, t0 + step);
     if (ASC_FEATURE_SIMD && blocks > 0) {
       for (let i = t0; i < t1; i++) {
         const xs = ldx(x, i);
@@ -599,18 +652,23 @@ export function sma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // Scratch: WMA_ARRAYS arrays of n f64: A, B, k, n.
 
 export function wma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_SRC);
-  const out = outPtr(io, 0);
+  // loops over bar indices (barBase): the first window and the outgoing src[i − n] follow the bar index
+  const base = firstBar(io);
+  const x = barBase(ioPtr(io, IO_SRC), base, 4);
+  const out = barBase(outPtr(io, 0), base, tStride);
+  const resume = resumed(io);
   for (let j = 0; j < n; j++) {
-    store<f64>(cell(scratch, n, WMA_ACC, j), 0.0);
-    store<f64>(cell(scratch, n, WMA_ACC + 1, j), 0.0);
-    store<f64>(cell(scratch, n, WMA_ACC + 2, j), 0.0);
+    if (!resume) {
+      store<f64>(cell(scratch, n, WMA_ACC, j), 0.0);
+      store<f64>(cell(scratch, n, WMA_ACC + 1, j), 0.0);
+      store<f64>(cell(scratch, n, WMA_ACC + 2, j), 0.0);
+    }
     store<f64>(cell(scratch, n, WMA_N, j), paramAt(params, n, 0, j));
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  for (let t0 = base, tEnd = base + t, step = span(t, vStride); t0 < tEnd; t0 += step) {
+    const t1 = min(tEnd, t0 + step);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
         const nf = v128.load(cell(scratch, n, WMA_N, j));
@@ -643,21 +701,26 @@ export function wma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 
 // ---------------------------------------------------------------- hma
 // D = (2·WMA(src, h)) − WMA(src, n), value = WMA(D, s), h = max(1, ⌊n/2⌋), s = max(1, ⌊√n⌋).
-// Per variant: three WMA states and a 64-slot ring of D (s <= 44 for n <= 2000), so D[t − s] is
-// read back exactly as computed. Scratch: HMA_ARRAYS arrays of n f64 (scratch.ts: A, B, k, w for h, n, s) + n·64 f64 ring.
-// SIMD: two variants per block along the whole series (no time chunks: the ring carries the state).
+// Per variant: three WMA states and a 64-slot ring of D (s <= 44 for n <= 2000), D of bar t in slot
+// t mod 64, so D[t − s] is read back exactly as computed, also by a later call. Scratch: HMA_ARRAYS
+// arrays of n f64 (scratch.ts: A, B, k, w for h, n, s) + n·HMA_RING f64 ring, all of it the state.
+// SIMD: two variants per block along the whole call (no time chunks: the ring carries the state).
 
-@inline const RING: i32 = 64;
+@inline const RING: i32 = HMA_RING;
 
 export function hma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const x = ioPtr(io, IO_SRC);
+  // loops over bar indices (barBase): the first windows, the outgoing bars and the ring slot of
+  // D (bar mod 64) follow the bar index, so the ring carries D across calls
+  const base = firstBar(io), tEnd = base + t;
+  const x = barBase(ioPtr(io, IO_SRC), base, 4);
   const out = outPtr(io, 0);
+  const resume = resumed(io);
   const ring = scratch + ((<usize>n * HMA_ARRAYS) << 3);
   for (let j = 0; j < n; j++) {
     const w = paramAt(params, n, 0, j);
     const h = max(1, <i32>w / 2);
     const s = max(1, <i32>Math.floor(Math.sqrt(w)));
-    for (let a = 0; a < HMA_ARRAYS; a++) store<f64>(cell(scratch, n, a, j), 0.0);
+    if (!resume) for (let a = 0; a < HMA_ARRAYS; a++) store<f64>(cell(scratch, n, a, j), 0.0);
     store<f64>(cell(scratch, n, HMA_HALF_N, j), <f64>h);
     store<f64>(cell(scratch, n, HMA_FULL_N, j), w);
     store<f64>(cell(scratch, n, HMA_SMOOTH_N, j), <f64>s);
@@ -678,7 +741,7 @@ export function hma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       const s0 = <i32>f64x2.extract_lane(sv, 0), s1 = <i32>f64x2.extract_lane(sv, 1);
       const r0 = ring + ((<usize>j * RING) << 3), r1 = ring + ((<usize>(j + 1) * RING) << 3);
       let o = out + <usize>j * vStride;
-      for (let i = 0; i < t; i++) {
+      for (let i = base; i < tEnd; i++) {
         const v = f64x2.splat(ldx(x, i));
         const tf = f64x2.splat(<f64>i);
         const a = wmaStep2(cell(scratch, n, HMA_HALF, j), cell(scratch, n, HMA_HALF + 1, j), cell(scratch, n, HMA_HALF + 2, j), v, gather2(back(x, i, h0), back(x, i, h1)), tf, hv, Dh, geMask(i, hv), geMask(i, hm1));
@@ -702,7 +765,7 @@ export function hma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     const Dh = (hf * (hf + 1.0)) / 2.0, Dn = (nf * (nf + 1.0)) / 2.0, Ds = (sf * (sf + 1.0)) / 2.0;
     const rj = ring + ((<usize>j * RING) << 3);
     let o = out + <usize>j * vStride;
-    for (let i = 0; i < t; i++) {
+    for (let i = base; i < tEnd; i++) {
       const xi = ldx(x, i);
       const a = wmaStep1(cell(scratch, n, HMA_HALF, j), cell(scratch, n, HMA_HALF + 1, j), cell(scratch, n, HMA_HALF + 2, j), xi, i >= w ? ldx(x, i - w) : 0.0, <f64>i, hf, Dh, i >= w, i >= w - 1);
       const b = wmaStep1(cell(scratch, n, HMA_FULL, j), cell(scratch, n, HMA_FULL + 1, j), cell(scratch, n, HMA_FULL + 2, j), xi, i >= nn ? ldx(x, i - nn) : 0.0, <f64>i, nf, Dn, i >= nn, i >= nn - 1);
@@ -721,16 +784,19 @@ export function hma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // Scratch: VWMA_ARRAYS arrays of n f64 (scratch.ts): S, k, z for num; S, k, z for den; n.
 
 export function vwma(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
-  const out = outPtr(io, 0);
+  // loops over bar indices (barBase): the outgoing bar i − n follows the bar index
+  const base = firstBar(io);
+  const c = barBase(ioPtr(io, IO_CLOSE), base, 4), vol = barBase(ioPtr(io, IO_VOLUME), base, 4);
+  const out = barBase(outPtr(io, 0), base, tStride);
+  const resume = resumed(io);
   for (let j = 0; j < n; j++) {
-    for (let a = 0; a < 6; a++) store<f64>(cell(scratch, n, a, j), 0.0);
+    if (!resume) for (let a = 0; a < 6; a++) store<f64>(cell(scratch, n, a, j), 0.0);
     store<f64>(cell(scratch, n, VWMA_N, j), paramAt(params, n, 0, j));
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~1;
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  for (let t0 = base, tEnd = base + t, step = span(t, vStride); t0 < tEnd; t0 += step) {
+    const t1 = min(tEnd, t0 + step);
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 2) {
         const nf = v128.load(cell(scratch, n, VWMA_N, j));

@@ -90,7 +90,7 @@
 @inline export const WMA_ARRAYS: i32 = 4;
 
 // hma (ma.ts): three WMA states (A, B, k) each followed by its window: of h, of n, of the smoothing s;
-// then a ring of 64 f64 per variant.
+// then a ring of HMA_RING f64 per variant (D of bar i in slot i mod HMA_RING).
 @inline export const HMA_HALF: i32 = 0;
 @inline export const HMA_HALF_N: i32 = 3;
 @inline export const HMA_FULL: i32 = 4;
@@ -98,6 +98,7 @@
 @inline export const HMA_SMOOTH: i32 = 8;
 @inline export const HMA_SMOOTH_N: i32 = 11;
 @inline export const HMA_ARRAYS: i32 = 12;
+@inline export const HMA_RING: i32 = 64;
 
 // vwma (ma.ts): the rolling sums (S, k, z) of close·volume and of volume, the window.
 @inline export const VWMA_NUM: i32 = 0;

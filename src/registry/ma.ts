@@ -1,6 +1,17 @@
 /** Registry definitions of the `ma` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, KERNEL_TILE, SRC7 } from './types.js';
-import { EWMA_A, EWMA_ARRAYS, EWMA_B, EWMA_Y1, HMA_ARRAYS, SMA_ARRAYS, VWMA_ARRAYS, WMA_ARRAYS, ZLEMA_ARRAYS } from './scratch.js';
+import {
+  EWMA_A,
+  EWMA_ARRAYS,
+  EWMA_B,
+  EWMA_Y1,
+  HMA_ARRAYS,
+  HMA_RING,
+  SMA_ARRAYS,
+  VWMA_ARRAYS,
+  WMA_ARRAYS,
+  ZLEMA_ARRAYS,
+} from './scratch.js';
 import {
   referenceDema,
   referenceEma,
@@ -69,6 +80,8 @@ const ZLEMA = defineKernel({
   slots: ['value'],
   reference: referenceZlema,
   scratchBytes: (n) => f64s(ZLEMA_ARRAYS, n),
+  // the EMA state (a, b and the lag are recomputed); src[t − L] reaches L = ⌊(window − 1)/2⌋ bars back
+  resume: { stateBytes: (n) => f64s(ZLEMA_ARRAYS, n), historyBars: (max) => Math.floor((max.window! - 1) / 2) },
 });
 /** The window bound of ma.sma (assembly/ma.ts SMA_NMAX): the exact-sum tables reach that far back. */
 const SMA_NMAX = 2000;
@@ -78,6 +91,8 @@ const SMA = defineKernel({
   slots: ['value'],
   reference: referenceSma,
   scratchBytes: (n, t) => f64s(SMA_ARRAYS, n) + 2 * (t + 1 + SMA_NMAX) * 8,
+  // the recursion's S, k, z (the prefix tables are per call); src[t − n] leaves the window
+  resume: { stateBytes: (n) => f64s(SMA_ARRAYS, n), historyBars: (max) => max.window! },
 });
 const WMA = defineKernel({
   name: 'wma',
@@ -85,13 +100,17 @@ const WMA = defineKernel({
   slots: ['value'],
   reference: referenceWma,
   scratchBytes: (n) => f64s(WMA_ARRAYS, n),
+  // the WMA state A, B, k; src[t − n] leaves the window
+  resume: { stateBytes: (n) => f64s(WMA_ARRAYS, n), historyBars: (max) => max.window! },
 });
 const HMA = defineKernel({
   name: 'hma',
   params: ['window'],
   slots: ['value'],
   reference: referenceHma,
-  scratchBytes: (n) => f64s(HMA_ARRAYS + 64, n),
+  scratchBytes: (n) => f64s(HMA_ARRAYS + HMA_RING, n),
+  // three WMA states and the ring of D (all of scratch); src[t − n] leaves the longest window
+  resume: { stateBytes: (n) => f64s(HMA_ARRAYS + HMA_RING, n), historyBars: (max) => max.window! },
 });
 const VWMA = defineKernel({
   name: 'vwma',
@@ -99,6 +118,8 @@ const VWMA = defineKernel({
   slots: ['value'],
   reference: referenceVwma,
   scratchBytes: (n) => f64s(VWMA_ARRAYS, n),
+  // the two rolling sums S, k, z; close and volume of bar t − n leave the window
+  resume: { stateBytes: (n) => f64s(VWMA_ARRAYS, n), historyBars: (max) => max.window! },
 });
 
 export const dema = defineIndicator({

@@ -88,7 +88,7 @@ export const WMA_ACC = 0;
 export const WMA_N = 3;
 export const WMA_ARRAYS = 4;
 
-/** hma: three WMA states A, B, k each followed by its window (h, n, s); then the rings. */
+/** hma: three WMA states A, B, k each followed by its window (h, n, s); then the rings of D, HMA_RING f64 per variant. */
 export const HMA_HALF = 0;
 export const HMA_HALF_N = 3;
 export const HMA_FULL = 4;
@@ -96,6 +96,7 @@ export const HMA_FULL_N = 7;
 export const HMA_SMOOTH = 8;
 export const HMA_SMOOTH_N = 11;
 export const HMA_ARRAYS = 12;
+export const HMA_RING = 64;
 
 /** vwma: the rolling sums S, k, z of close·volume and of volume, the window. */
 export const VWMA_NUM = 0;
