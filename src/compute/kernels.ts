@@ -67,22 +67,35 @@ export function runBatch(
   const f = elementIndex(frame, 4);
   for (let i = 0; i < FRAME_WORDS; i++) u32[f + i] = 0;
 
-  /** One kernel call for variants s … s + n − 1 over bars r0 … r1 − 1 (series and outputs shifted to r0). */
-  const call = (source: string | null, s: number, n: number, r0: number, r1: number, skip: number, resume: boolean): void => {
+  /**
+   * One kernel call for variants s … s + n − 1 over bars r0 … r1 − 1 (series shifted to r0, outputs
+   * to row `outRow`, r0 unless given). A call that does not resume starts a series: its first bar is 0.
+   */
+  const call = (source: string | null, s: number, n: number, r0: number, r1: number, skip: number, resume: boolean, outRow = r0): void => {
     for (const [name, slot] of Object.entries(SERIES_SLOT))
       u32[f + slot] = plan.series[name] === undefined ? 0 : plan.series[name]! + r0 * 4;
     u32[f + FRAME_SRC] = source ? plan.series[source]! + r0 * 4 : 0;
     for (let k = 0; k < plan.outputs.length; k++) {
-      u32[f + FRAME_OUT + plan.slotOf[k]!] = plan.outputOffsets[k]! + r0 * tStride + s * (tm ? 4 : t * 4);
+      u32[f + FRAME_OUT + plan.slotOf[k]!] = plan.outputOffsets[k]! + outRow * tStride + s * (tm ? 4 : t * 4);
     }
     u32[f + FRAME_SKIP] = skip;
-    u32[f + FRAME_T0] = r0;
+    u32[f + FRAME_T0] = resume ? r0 : 0;
     u32[f + FRAME_RESUME] = resume ? 1 : 0;
     fn(frame, r1 - r0, n, params, tStride, vStride, scratch);
   };
-  /** Copies the kernel's state arrays (n variants from s) between scratch and a checkpoint snapshot. */
+  /** Copies the kernel's state (n variants from s) between scratch and a checkpoint snapshot. */
   const state = (s: number, n: number, snapshot: number, save: boolean): void => {
     const ts = plan.timeSplit!;
+    if (ts.runs) {
+      // a resumable kernel: the leading state bytes of this run's call
+      const run = ts.runs.find((r) => r.start === s)!;
+      const bytes = new Uint8Array(memory.buffer);
+      const at = snapshot + run.offset;
+      const len = kernel.resume!.stateBytes(n);
+      if (save) bytes.copyWithin(at, scratch, scratch + len);
+      else bytes.copyWithin(scratch, at, at + len);
+      return;
+    }
     ts.stateArrays.forEach((a, i) => {
       const scr = elementIndex(scratch, 8) + a * n;
       const snap = elementIndex(snapshot, 8) + i * variants + s;
@@ -113,7 +126,9 @@ export function runBatch(
         state(s, n, checkpointAt(ts, rows.piece - 1, true), false);
         resume = true;
       } else if (rows.piece > 0) {
-        call(source, s, n, rows.warm, rows.t0, rows.t0 - rows.warm, false);
+        if (!ts.runs) call(source, s, n, rows.warm, rows.t0, rows.t0 - rows.warm, false);
+        // a resumable kernel's warm start writes its rows into the piece's own first rows, written again below
+        else if (rows.warm < rows.t0) call(source, s, n, rows.warm, rows.t0, 0, false, rows.t0);
         state(s, n, checkpointAt(ts, rows.piece, false), true);
         resume = true;
       }

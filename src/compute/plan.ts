@@ -7,7 +7,7 @@
  *   work region = call frame (64 B) + params (B·P f64) + kernel scratch
  */
 import type { Axis, Layout } from '../grid/types.js';
-import type { IndicatorDef, KernelSpec, SourceSeries, BaseSeries } from '../registry/types.js';
+import type { IndicatorDef, KernelSpec, SourceSeries, BaseSeries, TimeSplitSpec } from '../registry/types.js';
 import type { MemoryBytesFn } from '../guards/index.js';
 import { sourceComponents } from '../candles/sources.js';
 
@@ -49,13 +49,20 @@ export interface TimePiece {
   resume?: boolean;
 }
 
-/** Checkpoint region of a time-split compute: per piece, the state after the warm start and at its end. */
+/**
+ * Checkpoint region of a time-split compute: per piece, the state after the warm start and at its
+ * end. A kernel with `timeSplit` saves its state arrays (stateArrays × V f64, array by array); a
+ * resumable kernel (registry `resume`) saves the leading state bytes of each kernel call's scratch,
+ * one call per run of variants sharing a source (`runs`: the run's first variant and its bytes'
+ * offset within a snapshot).
+ */
 export interface TimeSplitLayout {
   readonly pieces: number;
   readonly offset: number;
-  /** Bytes of one state snapshot: stateArrays × V f64. */
+  /** Bytes of one state snapshot. */
   readonly stateBytes: number;
   readonly stateArrays: readonly number[];
+  readonly runs?: readonly { readonly start: number; readonly n: number; readonly offset: number; readonly bytes: number }[];
 }
 
 /** Offset of piece k's warm-start state (`end` false) or end state (`end` true). */
@@ -150,8 +157,31 @@ export function batchSize(
 const PIECE_ROWS = 256;
 
 /**
+ * How a kernel runs in time pieces: its `timeSplit`, or for a resumable kernel (registry `resume`,
+ * docs/kernel-state.md) one derived from its resume contract, and whether the planner picks pieces
+ * for it by itself (`preferred`). A kernel that keeps no state between calls needs no warm start: a
+ * piece resumes at its first bar, reading the bars before it. One whose recursions decay
+ * (`resume.warmBars`) warms up from a fresh state over that many bars, like the EWMA chains. Any other
+ * stateful kernel (running sums keep their rounding history, cumulative lines never forget) can run in
+ * pieces too, warming up over 4096 + 128 × its largest param, but each piece then runs again resumed
+ * from the previous piece's exact end state, so the planner splits it by variants instead. A resumable
+ * kernel's warm start writes real rows, so they go to the piece's own first rows, which the piece
+ * then writes again (dryCost 1).
+ */
+export function splitOf(kernel: KernelSpec, axes: readonly Axis[], variants: number): { spec: TimeSplitSpec; preferred: boolean } | null {
+  if (kernel.timeSplit) return { spec: kernel.timeSplit, preferred: true };
+  const r = kernel.resume;
+  if (!r) return null;
+  if (r.stateBytes(Math.max(1, variants)) === 0) return { spec: { stateArrays: [], warmBars: () => 0, dryCost: 0 }, preferred: true };
+  let maxParam = 1;
+  for (const a of axes) if (a.kind !== 'source') for (const v of a.values as number[]) maxParam = Math.max(maxParam, v);
+  const warm = r.warmBars ? r.warmBars(maxParam) : 4096 + 128 * Math.ceil(maxParam);
+  return { spec: { stateArrays: [], warmBars: () => warm, dryCost: 1 }, preferred: r.warmBars !== undefined };
+}
+
+/**
  * Time pieces for a pool compute, or null when the grid is split by variants. Pieces are used for
- * TIME_MAJOR grids of kernels with `timeSplit` when the batch size is automatic, there are several
+ * TIME_MAJOR grids of kernels with `timeSplit` or `resume` when the batch size is automatic, there are several
  * threads, every piece fits POOL_BATCH_VALUES and the series is long enough that warm starts cost
  * little (at least 4 warm-ups per piece). Piece k ≥ 1 also pays its warm start at `dryCost` per bar,
  * so the pieces are sized to cost the same: rows₀ = C, rowsₖ = C − warm·dryCost.
@@ -169,8 +199,11 @@ export function planTimePieces(
   inProcess: boolean,
   warmOverride?: number,
 ): TimePiece[] | null {
-  const ts = kernel.timeSplit;
-  if (!ts || inProcess || threads < 2 || layout !== 'TIME_MAJOR' || typeof requested === 'number') return null;
+  const split = splitOf(kernel, axes, variants);
+  // tests pass warmOverride to run any resumable kernel in pieces
+  if (!split || (!split.preferred && warmOverride === undefined)) return null;
+  const ts = split.spec;
+  if (inProcess || threads < 2 || layout !== 'TIME_MAJOR' || typeof requested === 'number') return null;
   if (t * variants * k > threads * POOL_BATCH_VALUES) return null;
   const axis = axes.find((a) => a.name === kernel.params[0]);
   const maxWindow = axis ? Math.max(...(axis.values as number[])) : 1;
@@ -242,10 +275,27 @@ export function planLayout(args: {
   const flagsOffset = off;
   off = align(off + batches.length * 4);
   let timeSplit: TimeSplitLayout | undefined;
-  if (pieces) {
-    const stateArrays = kernel.timeSplit!.stateArrays;
+  if (pieces && kernel.timeSplit) {
+    const stateArrays = kernel.timeSplit.stateArrays;
     timeSplit = { pieces: pieces.length, offset: off, stateBytes: stateArrays.length * variants * 8, stateArrays };
     off = align(off + 2 * pieces.length * timeSplit.stateBytes);
+  } else if (pieces) {
+    // one kernel call per run of variants sharing a source, each with its own state bytes
+    const runs: { start: number; n: number; offset: number; bytes: number }[] = [];
+    const strides = axisStrides(axes);
+    const srcAxis = axes.findIndex((a) => a.name === 'source');
+    let bytes = 0;
+    for (let s = 0; s < variants; ) {
+      let e = s + 1;
+      if (srcAxis >= 0) while (e < variants && axisValueAt(axes, strides, srcAxis, e) === axisValueAt(axes, strides, srcAxis, s)) e++;
+      else e = variants;
+      const b = align(kernel.resume!.stateBytes(e - s));
+      runs.push({ start: s, n: e - s, offset: bytes, bytes: b });
+      bytes += b;
+      s = e;
+    }
+    timeSplit = { pieces: pieces.length, offset: off, stateBytes: bytes, stateArrays: [], runs };
+    off = align(off + 2 * pieces.length * bytes);
   }
   const slotOf = outputs.map((o) => kernel.slots.indexOf(o));
   return {
@@ -272,7 +322,8 @@ export const POOL_MIN_VALUES = 2 ** 20;
 
 /**
  * Whether a compute runs on a pool of `poolThreads` workers (null: no pool): small outputs and
- * computes of a single batch run in-process even when a pool exists.
+ * computes of a single batch run in-process even when a pool exists, unless `split` (the grid's
+ * kernel, axes and layout) can run as time pieces, which splits even a grid of a few variants.
  */
 export function runsPooled(
   poolThreads: number | null,
@@ -280,8 +331,14 @@ export function runsPooled(
   variants: number,
   k: number,
   batchVariants: number | 'auto' | undefined,
+  split?: { kernel: KernelSpec; axes: readonly Axis[]; layout: Layout },
 ): boolean {
-  return poolThreads !== null && t * variants * k >= POOL_MIN_VALUES && batchSize(variants, t, k, poolThreads, batchVariants) < variants;
+  if (poolThreads === null || t * variants * k < POOL_MIN_VALUES) return false;
+  if (batchSize(variants, t, k, poolThreads, batchVariants) < variants) return true;
+  return (
+    split !== undefined &&
+    planTimePieces(split.kernel, split.axes, t, variants, k, split.layout, poolThreads, batchVariants, false) !== null
+  );
 }
 
 /**
@@ -298,7 +355,7 @@ export function wasmMemoryBytes(
   poolThreads: number | null,
   batchVariants: number | 'auto' | undefined,
 ): number {
-  const pooled = runsPooled(poolThreads, t, variants, Math.max(1, outputs.length), batchVariants);
+  const pooled = runsPooled(poolThreads, t, variants, Math.max(1, outputs.length), batchVariants, { kernel: def.kernel!, axes, layout });
   const threads = pooled ? poolThreads! : 1;
   return planLayout({
     def,

@@ -1,5 +1,5 @@
 /** Registry definitions of the `ma` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
-import { defineIndicator, defineKernel, KERNEL_TILE, SRC7 } from './types.js';
+import { defineIndicator, defineKernel, KERNEL_TILE, SRC7, DECAYING_WARM_BARS } from './types.js';
 import {
   EWMA_A,
   EWMA_ARRAYS,
@@ -37,7 +37,7 @@ const EWMA_SCRATCH = (n: number): number => f64s(EWMA_ARRAYS, n) + KERNEL_TILE *
 const EWMA_SPLIT = { stateArrays: [EWMA_A, EWMA_B, EWMA_Y1], warmBars: (w: number): number => 4096 + 128 * w, dryCost: 0.47 };
 
 /** EWMA chains resume from their coefficients and stage values (docs/kernel-state.md); bar −1 says whether they are seeded. */
-const EWMA_RESUME = { stateBytes: (n: number): number => f64s(EWMA_ARRAYS, n), historyBars: (): number => 1 };
+const EWMA_RESUME = { stateBytes: (n: number): number => f64s(EWMA_ARRAYS, n), historyBars: (): number => 1, warmBars: DECAYING_WARM_BARS };
 
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
 const EMA = defineKernel({

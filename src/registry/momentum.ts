@@ -1,5 +1,5 @@
 /** Registry definitions of the `momentum` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
-import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
+import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK, DECAYING_WARM_BARS } from './types.js';
 import { FISHER_ARRAYS, MACD_ARRAYS, RSI_ARRAYS, RSI_L, STOCH_ARRAYS, STOCH_RING_SLOTS, TRIX_ARRAYS } from './scratch.js';
 import {
   referenceCci,
@@ -41,7 +41,11 @@ const STOCH_STATE = (n: number): number => f64s(STOCH_ARRAYS, n) + rings(2, n);
 const STOCH_RSI_STATE = (n: number): number => f64s(STOCH_ARRAYS, n) + deques(2, n) + rings(3, n);
 
 /** EWMA chains (macd, ppo: fast, slow, signal; trix: three stages and the signal) resume from their arrays alone (docs/kernel-state.md). */
-const EWMA_STATE = (arrays: number) => ({ stateBytes: (n: number): number => f64s(arrays, n), historyBars: (): number => 0 });
+const EWMA_STATE = (arrays: number) => ({
+  stateBytes: (n: number): number => f64s(arrays, n),
+  historyBars: (): number => 0,
+  warmBars: DECAYING_WARM_BARS,
+});
 
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
 const CCI = defineKernel({
@@ -95,7 +99,7 @@ const RSI = defineKernel({
   reference: referenceRsi,
   scratchBytes: (n) => f64s(RSI_ARRAYS, n + 3),
   /** a, b, G, L at the stride n rounded up to 4; bars −1 and −2 say whether the averages are seeded. */
-  resume: { stateBytes: (n) => f64s(RSI_L + 1, (n + 3) & ~3), historyBars: () => 2 },
+  resume: { stateBytes: (n) => f64s(RSI_L + 1, (n + 3) & ~3), historyBars: () => 2, warmBars: DECAYING_WARM_BARS },
 });
 const STOCH = defineKernel({
   name: 'stoch',

@@ -1,5 +1,5 @@
 /** Registry definitions of the `trend` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
-import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
+import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK, DECAYING_WARM_BARS } from './types.js';
 import { ADX_ARRAYS, ADX_Y, CHANDELIER_ARRAYS, KELTNER_ARRAYS, PSAR_ARRAYS, SUPERTREND_ARRAYS, VORTEX_ARRAYS } from './scratch.js';
 import {
   referenceAdx,
@@ -36,7 +36,7 @@ const ADX = defineKernel({
   reference: referenceAdx,
   scratchBytes: (n) => f64s(ADX_ARRAYS, n + 3) + 3 * CHUNK * 16,
   // coefficients, A, SP, SM and the adx RMA at stride n rounded up to 4; bar −1 (TR, DM, seeding)
-  resume: { stateBytes: (n) => f64s(ADX_Y + 1, Math.ceil(n / 4) * 4), historyBars: () => 1 },
+  resume: { stateBytes: (n) => f64s(ADX_Y + 1, Math.ceil(n / 4) * 4), historyBars: () => 1, warmBars: DECAYING_WARM_BARS },
 });
 const AROON = defineKernel({
   name: 'aroon',
@@ -79,7 +79,7 @@ const KELTNER = defineKernel({
   reference: referenceKeltner,
   scratchBytes: (n) => f64s(KELTNER_ARRAYS, n) + 2 * CHUNK * 8,
   // coefficients, the middle line and the ATR; the close of bar −1 (TR)
-  resume: { stateBytes: (n) => f64s(KELTNER_ARRAYS, n), historyBars: () => 1 },
+  resume: { stateBytes: (n) => f64s(KELTNER_ARRAYS, n), historyBars: () => 1, warmBars: DECAYING_WARM_BARS },
 });
 const LINREG_SLOPE = defineKernel({
   name: 'linreg_slope',

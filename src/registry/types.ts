@@ -58,6 +58,12 @@ export interface ResumeSpec {
   readonly stateBytes: (n: number) => number;
   /** Rows before a resumed call's first row that the kernel may read, given each numeric param's largest value in the call. */
   readonly historyBars: (max: Readonly<Record<string, number>>) => number;
+  /**
+   * For kernels whose recursions decay: bars of a warm start from a fresh state that reach the exact
+   * state in practice, given the grid's largest param. The pool then runs long TIME_MAJOR grids in
+   * time pieces (compute/plan.ts splitOf); a piece whose warm state still differs runs again.
+   */
+  readonly warmBars?: (maxParam: number) => number;
 }
 
 /**
@@ -108,6 +114,12 @@ export function defineIndicator(init: IndicatorInit): IndicatorDef {
   const lookAhead = init.trailingNan ? init.outputs.filter((o) => init.trailingNan![o] !== undefined) : [];
   return { ...init, primaryOutput: init.outputs[0]!, lookAhead };
 }
+
+/**
+ * Warm-start bars for kernels whose recursions decay as an EMA's or a Wilder RMA's: as for the time
+ * pieces of ema and rma (src/registry/ma.ts), 4096 + 128 × the grid's largest param.
+ */
+export const DECAYING_WARM_BARS = (maxParam: number): number => 4096 + 128 * Math.ceil(maxParam);
 
 export function defineKernel(spec: KernelSpec): KernelSpec {
   return spec;

@@ -1,5 +1,5 @@
 /** Registry definitions of the `volatility` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
-import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK } from './types.js';
+import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK, DECAYING_WARM_BARS } from './types.js';
 import { ATR_ARRAYS, BBANDS_ARRAYS, HV_ARRAYS, HV_N, ROLLVAR_ARRAYS, ROLLVAR_N } from './scratch.js';
 import { referenceAtr, referenceBbands, referenceHv, referenceRollvar, referenceTr } from '../reference/volatility.js';
 
@@ -16,7 +16,7 @@ const ATR = defineKernel({
   reference: referenceAtr,
   scratchBytes: (n) => f64s(ATR_ARRAYS, n) + CHUNK * 8,
   /** a, b and the RMA state; the first TR reads the close of the bar before. */
-  resume: { stateBytes: (n) => f64s(ATR_ARRAYS, n), historyBars: () => 1 },
+  resume: { stateBytes: (n) => f64s(ATR_ARRAYS, n), historyBars: () => 1, warmBars: DECAYING_WARM_BARS },
 });
 const TR = defineKernel({
   name: 'tr',

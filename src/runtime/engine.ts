@@ -362,7 +362,11 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     const K = plan.outputs.length;
     // Small outputs (under POOL_MIN_VALUES) and single-batch computes run in-process even when a pool exists:
     // dispatching them to a worker would cost more than it saves
-    const pooled = runsPooled(pool ? pool.threads : null, candles.t, plan.variants, K, runReq.batchVariants);
+    const pooled = runsPooled(pool ? pool.threads : null, candles.t, plan.variants, K, runReq.batchVariants, {
+      kernel: def.kernel,
+      axes: plan.grid.axes,
+      layout: plan.layout,
+    });
     const res =
       report.engine === 'reference'
         ? await runReference(runReq)

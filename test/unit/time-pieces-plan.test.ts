@@ -61,13 +61,17 @@ describe('time pieces', () => {
     }
   });
 
-  it('are not used in-process, with one thread, VARIANT_MAJOR, an explicit batch size, a kernel without them, a short series or a grid over the pool batch limit', () => {
+  it('are not used in-process, with one thread, VARIANT_MAJOR, an explicit batch size, a kernel whose warm start cannot converge, a short series or a grid over the pool batch limit', () => {
     expect(pieces({ inProcess: true })).toBeNull();
     expect(pieces({ threads: 1 })).toBeNull();
     expect(pieces({ layout: 'VARIANT_MAJOR' })).toBeNull();
     expect(pieces({ requested: 16 })).toBeNull();
+    // running sums keep their rounding history: a warm start never reaches the exact state
     expect(pieces({ id: 'ma.sma' })).toBeNull();
-    expect(pieces({ id: 'ma.dema' })).toBeNull();
+    // a decaying recursion (resume.warmBars) and a kernel without state (no warm start at all) split
+    expect(pieces({ id: 'ma.dema' })).not.toBeNull();
+    const stateless = pieces({ id: 'trend.aroon', axes: [{ name: 'window', kind: 'int', values: [5, 14, 25] }] });
+    expect(stateless!.map((p) => p.warm)).toEqual(stateless!.map((p) => p.t0));
     expect(pieces({ t: 2 * 4 * (4096 + 128 * 200) - 1 })).toBeNull();
     expect(pieces({ t: 2 * 4 * (4096 + 128 * 200) })).not.toBeNull();
     expect(pieces({ v: Math.floor((2 * POOL_BATCH_VALUES) / 1_000_000) + 1 })).toBeNull();
@@ -89,7 +93,8 @@ describe('time pieces', () => {
     for (const b of plan.batches) expect([b.start, b.end, b.index]).toEqual([0, 196, b.rows!.piece]);
     expect(plan.batchVariants).toBe(196);
     const ts = plan.timeSplit!;
-    expect(ts).toMatchObject({ pieces: 2, stateBytes: 196 * 8, stateArrays: [2] });
+    // the coefficients (arrays 0 and 1) and the recursion (2): a resumed call keeps the coefficients
+    expect(ts).toMatchObject({ pieces: 2, stateBytes: 3 * 196 * 8, stateArrays: [0, 1, 2] });
     expect(ts.offset).toBeGreaterThanOrEqual(plan.flagsOffset + 2 * 4);
     expect(checkpointAt(ts, 1, true) + ts.stateBytes).toBeLessThanOrEqual(plan.totalBytes);
     const inProcess = planLayout({

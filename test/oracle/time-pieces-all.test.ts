@@ -1,0 +1,148 @@
+/**
+ * Time pieces for every resumable kernel (compute/plan.ts splitOf): a TIME_MAJOR grid run as 3 pieces
+ * of rows, each after the first warmed up from a fresh state (or, for a kernel without state, resumed
+ * straight from the bars before it), checked against the previous piece's exact end state and re-run
+ * from it where they differ (compute/kernels.ts settlePieces), equals one unsplit call bit for bit in
+ * both builds — with a 1-bar warm start, which makes every stateful piece re-run, and with a 700-bar
+ * one. The series has holes at and around the piece boundaries. A pooled engine (threads 2) runs rsi
+ * (whose warm start converges) and aroon (no state) in pieces and gives threads 1's bits.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Axis } from '../../src/grid/types.js';
+import { planLayout, planTimePieces, type BatchRange, type ComputeLayout } from '../../src/compute/plan.js';
+import { runBatch, settlePieces } from '../../src/compute/kernels.js';
+import { registry } from '../../src/registry/index.js';
+import type { IndicatorDef, SourceSeries } from '../../src/registry/types.js';
+import { createCandles } from '../../src/candles/index.js';
+import { createEngine } from '../../src/runtime/engine.js';
+import { bundledModules, runKernel, sourceOf, type Target } from '../helpers/oracle.js';
+import { randomWalk, type TestSeries } from '../helpers/series.js';
+
+const T = 12_000;
+const THREADS = 3;
+
+/** Small grids whose windows fit the series: per int param its minimum, default and 61; per float param its default. */
+function axesOf(def: IndicatorDef): Axis[] {
+  return def.axes.map((name): Axis => {
+    if (name === 'source')
+      return { name, kind: 'source', values: ['close', def.sourceValues!.includes('hlc3' as never) ? 'hlc3' : 'open'] };
+    const p = def.params.find((x) => x.name === name)!;
+    if (p.kind === 'float') return { name, kind: 'float', values: [p.default as number] };
+    const many = def.axes.length >= 3;
+    const wanted = many ? [p.default as number] : [p.min!, p.default as number, 61];
+    return { name, kind: 'int', values: [...new Set(wanted.map((x) => Math.max(p.min!, Math.min(p.max!, x))))] };
+  });
+}
+
+function series(): TestSeries {
+  const s = randomWalk(T, 67, 'holes at the piece boundaries');
+  const punch = (i: number): void => {
+    for (const k of ['open', 'high', 'low', 'close', 'volume'] as const) s[k][i] = Number.NaN;
+  };
+  for (const i of [0, 1, 777]) punch(i);
+  // around every boundary a 3-piece plan can have, for any warm start used here
+  for (const b of [4096, 4352, 7936, 8192]) for (const d of [-2, -1, 0, 5, 6]) punch(b + d);
+  for (let i = 9000; i < 9030; i++) s.volume[i] = 0;
+  return s;
+}
+
+async function runPieces(
+  def: IndicatorDef,
+  axes: Axis[],
+  plan: ComputeLayout,
+  s: TestSeries,
+  target: Target,
+): Promise<{ values: Uint32Array[]; reruns: number }> {
+  const memory = new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true });
+  const exports = new WebAssembly.Instance(bundledModules()[target], { env: { memory } }).exports as Record<string, unknown>;
+  for (const [name, off] of Object.entries(plan.series)) new Float32Array(memory.buffer, off, s.t).set(sourceOf(s, name as SourceSeries));
+  // as pool workers would: each piece on one of two executors, in any order
+  for (const b of [...plan.batches].reverse()) runBatch(exports, memory, def, axes, plan, b, b.index % plan.workOffsets.length);
+  const reruns = await settlePieces(plan, memory, async (b: BatchRange) =>
+    runBatch(exports, memory, def, axes, { ...plan, batches: [b] }, b, 0),
+  );
+  const V = plan.variants;
+  return { values: plan.outputOffsets.map((off) => new Uint32Array(memory.buffer, off, s.t * V).slice()), reruns };
+}
+
+const resumable = registry.list().filter((d) => d.kernel?.resume && !d.kernel.timeSplit);
+const s = series();
+
+describe('time pieces for every resumable kernel', () => {
+  it('covers every kernel that resumes', () => {
+    expect(resumable.length).toBeGreaterThanOrEqual(60);
+  });
+  for (const def of resumable) {
+    it(`${def.id}: ${THREADS} pieces equal one call, both builds, 1- and 700-bar warm starts`, async () => {
+      const axes = axesOf(def);
+      const V = axes.reduce((a, x) => a * x.values.length, 1);
+      for (const warmBars of [1, 700]) {
+        const pieces = planTimePieces(def.kernel!, axes, T, V, def.outputs.length, 'TIME_MAJOR', THREADS, 'auto', false, warmBars);
+        expect(pieces?.length, `${def.id} splits into pieces`).toBe(THREADS);
+        const plan = planLayout({
+          def,
+          kernel: def.kernel!,
+          axes,
+          t: T,
+          variants: V,
+          layout: 'TIME_MAJOR',
+          outputs: def.outputs,
+          threads: THREADS,
+          executors: 2,
+          warmBars,
+        });
+        for (const target of ['simd', 'scalar'] as Target[]) {
+          const whole = runKernel(def, axes, s, { target, layout: 'TIME_MAJOR', batch: V });
+          const { values } = await runPieces(def, axes, plan, s, target);
+          def.outputs.forEach((out, k) => {
+            const w = whole.values[k]!;
+            const g = values[k]!;
+            for (let i = 0; i < T * V; i++)
+              if (g[i] !== w[i])
+                expect.fail(
+                  `${def.id} ${out} ${target} warm ${warmBars}: variant ${i % V}, bar ${Math.floor(i / V)}: pieces 0x${g[i]!.toString(16)} vs one call 0x${w[i]!.toString(16)}`,
+                );
+          });
+        }
+      }
+    });
+  }
+
+  it('a pooled engine runs rsi (converging warm start) and aroon (no state) in pieces, with threads 1 bits', async () => {
+    const t = 300_000;
+    const w = randomWalk(t, 71, 'pool');
+    const candles = createCandles({
+      instrumentId: 'P',
+      timeframe: '1m',
+      tsOpen: Array.from({ length: t }, (_, i) => 1_700_000_040_000 + i * 60_000),
+      open: w.open,
+      high: w.high,
+      low: w.low,
+      close: w.close,
+      volume: w.volume,
+    });
+    const pool = createEngine({ env: 'test', engine: 'wasm-simd', threads: 2, onWarning: () => undefined });
+    const one = createEngine({ env: 'test', engine: 'wasm-simd', threads: 1, onWarning: () => undefined });
+    try {
+      for (const grid of [
+        { indicatorId: 'momentum.rsi', source: ['close'], params: { window: [2, 3, 5, 8, 14] }, layout: 'TIME_MAJOR' as const },
+        { indicatorId: 'trend.aroon', params: { window: [5, 14, 25, 50] }, layout: 'TIME_MAJOR' as const },
+      ]) {
+        const a = await pool.compute({ candles, grid });
+        const b = await one.compute({ candles, grid });
+        expect(a.meta.threads, grid.indicatorId).toBe(2);
+        expect(a.meta.batches, `${grid.indicatorId} runs as 2 time pieces`).toBe(2);
+        for (const o of a.outputs)
+          expect(
+            Buffer.from(o.values.buffer, o.values.byteOffset, o.values.byteLength).equals(
+              Buffer.from(b.output(o.name).buffer, b.output(o.name).byteOffset, b.output(o.name).byteLength),
+            ),
+            `${grid.indicatorId} ${o.name}`,
+          ).toBe(true);
+      }
+    } finally {
+      await pool.close();
+      await one.close();
+    }
+  }, 120_000);
+});
