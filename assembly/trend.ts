@@ -14,6 +14,7 @@
 // extremes of chandelier_exit and supertrend over `mult`, ichimoku's lines over `displacement`), the
 // first variant of each run of equal windows computes it once per chunk into scratch and the others
 // of the run read it there.
+import { trueRangeAtBar } from './volatility';
 import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, firstBar, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, resumed, span, st1, st2, st4, stNaN2, stNaN4, storeLanes, tileStep } from './lanes';
 import {
   DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, RING_MAX, blend2, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
@@ -63,16 +64,7 @@ import {
  * from bar 1 on, so a resumed call reads it at row −1. The same operations, so the same bits.
  */
 @inline function trueRangeBar(h: usize, l: usize, c: usize, i: i32, base: i32): f64 {
-  const hi = ldx(h, i), lo = ldx(l, i);
-  if (hi != hi || lo != lo) return NaN;
-  const r = hi - lo;
-  const pc = i + base == 0 ? NaN : ldx(c, i - 1);
-  if (pc != pc) return r;
-  const a = abs(hi - pc), b = abs(lo - pc);
-  let tr = r;
-  if (a > tr) tr = a;
-  if (b > tr) tr = b;
-  return tr;
+  return trueRangeAtBar(h, l, c, i, i + base);
 }
 
 // ---------------------------------------------------------------- adx

@@ -8,16 +8,7 @@ import { lnShared } from './mathlog';
 
 /** True range at bar i; the current close is not used, a missing previous close falls back to high − low. */
 @inline export function trueRangeAt(h: usize, l: usize, c: usize, i: i32): f64 {
-  const hi = ldx(h, i), lo = ldx(l, i);
-  if (hi != hi || lo != lo) return NaN;
-  const r = hi - lo;
-  const pc = i == 0 ? NaN : ldx(c, i - 1);
-  if (pc != pc) return r;
-  const a = abs(hi - pc), b = abs(lo - pc);
-  let tr = r;
-  if (a > tr) tr = a;
-  if (b > tr) tr = b;
-  return tr;
+  return trueRangeAtBar(h, l, c, i, i);
 }
 
 /**
