@@ -558,12 +558,17 @@ export function donchian(io: usize, t: i32, n: i32, params: usize, tStride: usiz
 export function ichimoku(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2), o3 = outPtr(io, 3), o4 = outPtr(io, 4);
-  const slots = ringSlots(t);
+  // no state: a resumed call rebuilds its tables from the window − 1 rows before it (xtStart), and
+  // lagging reads the close `displacement` rows back. The spans of row r are the lines of bar
+  // r + displacement: a call writes them for its own rows only, so the last `displacement` rows of a
+  // call are NaN (as the last rows of the series are) and stay so when a later call resumes
+  const base = barBase(io);
+  const slots = base > 0 ? RING_MAX : ringSlots(t);
   const bars = scratch;
-  const tabH = bars + ((<usize>CHUNK * 3) << 3), tabL = tabH + xtBytes(t, false);
-  const K = xtLevels(maxParams(params, n, 0, 3));
-  xtReset(tabH);
-  xtReset(tabL);
+  const tabH = bars + ((<usize>CHUNK * 3) << 3), tabL = tabH + xtBytes(RING_MAX, false);
+  const wmax = maxParams(params, n, 0, 3), K = xtLevels(wmax);
+  xtStart(tabH, slots, K, h, base, wmax, DQ_MAX);
+  xtStart(tabL, slots, K, l, base, wmax, DQ_MIN);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     xtFill(tabH, slots, K, h, t0, t1, DQ_MAX);
@@ -584,14 +589,14 @@ export function ichimoku(io: usize, t: i32, n: i32, params: usize, tStride: usiz
       const col = <usize>j * vStride;
       for (let i = t0; i < t1; i++) {
         const k = i - t0;
-        const conv = load<f64>(chunkAt(bars, 0, k)), base = load<f64>(chunkAt(bars, 1, k));
+        const conv = load<f64>(chunkAt(bars, 0, k)), baseLine = load<f64>(chunkAt(bars, 1, k));
         const off = col + <usize>i * tStride;
         if (o1) st1(o1 + off, conv);
-        if (o2) st1(o2 + off, base);
-        if (o4) st1(o4 + off, i >= d ? ldx(c, i - d) : NaN);
+        if (o2) st1(o2 + off, baseLine);
+        if (o4) st1(o4 + off, i + base >= d ? ldx(c, i - d) : NaN);
         if (i >= d) {
           const back = col + <usize>(i - d) * tStride;
-          if (o0) st1(o0 + back, (conv + base) * 0.5);
+          if (o0) st1(o0 + back, (conv + baseLine) * 0.5);
           if (o3) st1(o3 + back, load<f64>(chunkAt(bars, 2, k)));
         }
       }

@@ -171,7 +171,7 @@ const PIECE_ROWS = 256;
 export function splitOf(kernel: KernelSpec, axes: readonly Axis[], variants: number): { spec: TimeSplitSpec; preferred: boolean } | null {
   if (kernel.timeSplit) return { spec: kernel.timeSplit, preferred: true };
   const r = kernel.resume;
-  if (!r) return null;
+  if (!r || r.provisional) return null;
   if (r.stateBytes(Math.max(1, variants)) === 0) return { spec: { stateArrays: [], warmBars: () => 0, dryCost: 0 }, preferred: true };
   let maxParam = 1;
   for (const a of axes) if (a.kind !== 'source') for (const v of a.values as number[]) maxParam = Math.max(maxParam, v);

@@ -70,7 +70,15 @@ const ICHIMOKU = defineKernel({
   params: ['conversion_window', 'base_window', 'span_b_window', 'displacement'],
   slots: ['span_a', 'conversion', 'base', 'span_b', 'lagging'],
   reference: referenceIchimoku,
-  scratchBytes: (_n, t) => 3 * CHUNK * 8 + tables(2, t),
+  scratchBytes: () => 3 * CHUNK * 8 + tables(2, RING_MAX),
+  // no state: the tables are rebuilt from the window − 1 bars before a call, lagging reads the close
+  // `displacement` bars back; the spans look ahead, so each call's last `displacement` span rows are
+  // provisional (NaN, as at the end of the series)
+  resume: {
+    stateBytes: () => 0,
+    historyBars: (max) => Math.max(Math.max(max.conversion_window!, max.base_window!, max.span_b_window!) - 1, max.displacement!),
+    provisional: true,
+  },
 });
 const KELTNER = defineKernel({
   name: 'keltner',

@@ -64,6 +64,13 @@ export interface ResumeSpec {
    * time pieces (compute/plan.ts splitOf); a piece whose warm state still differs runs again.
    */
   readonly warmBars?: (maxParam: number) => number;
+  /**
+   * The kernel's look-ahead outputs (the definition's `trailingNan`) are provisional at the end of
+   * each call: their last rows, NaN at the end of the series, stay NaN when a later call resumes
+   * (a row's value needs bars after it). Every other row is exact, and a call's last rows are those
+   * of a compute over the bars so far, which is what a stream needs; time pieces are not used.
+   */
+  readonly provisional?: true;
 }
 
 /**

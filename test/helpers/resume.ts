@@ -155,3 +155,35 @@ export function callLengths(t: number, seed: number): number[] {
   }
   return out;
 }
+
+/**
+ * Rows a comparison skips for a kernel with provisional outputs (registry `resume.provisional`): per
+ * output, 1 at (bar, variant) where the bar is among the last `trailingNan` bars of a call that is not
+ * the last (the value needs bars the call did not have). `trailingNan` expressions are param names.
+ */
+export function provisionalRows(
+  def: IndicatorDef,
+  axes: readonly Axis[],
+  first: number,
+  n: number,
+  lengths: readonly number[],
+  t: number,
+  output: string,
+): Uint8Array | null {
+  const expr = def.kernel!.resume!.provisional ? def.trailingNan?.[output] : undefined;
+  if (!expr) return null;
+  const strides = axisStrides(axes);
+  const k = axes.findIndex((a) => a.name === expr);
+  if (k < 0) throw new Error(`${def.id}: trailingNan of ${output} is not a param name (${expr})`);
+  const skip = new Uint8Array(t * n);
+  let r1 = 0;
+  lengths.forEach((len, c) => {
+    r1 += len;
+    if (c === lengths.length - 1) return;
+    for (let j = 0; j < n; j++) {
+      const d = axisValueAt(axes, strides, k, first + j) as number;
+      for (let r = Math.max(0, r1 - d); r < r1; r++) skip[r * n + j] = 1;
+    }
+  });
+  return skip;
+}
