@@ -10,18 +10,22 @@
  * ratio of that round understates what the machine gives when it is quiet. Runs against dist/:
  * `npm run build` first.
  *
- *   node scripts/threads-bench.mjs [--calls 11] [--rounds 3] [--layout TIME_MAJOR] [--json]
+ * `--case` takes any indicator case of the bench (bench/cases.ts, its grid) instead of ma.ema.
+ *
+ *   node scripts/threads-bench.mjs [--case momentum.rsi] [--calls 11] [--rounds 3] [--layout TIME_MAJOR] [--json]
  */
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { createEngine } from '../dist/src/runtime/engine.js';
 import { syntheticMinuteCandles } from '../dist/bench/data.js';
+import { CASE_TABLE } from '../dist/bench/cases.js';
 
 const { values: opts } = parseArgs({
   options: {
     calls: { type: 'string', default: '11' },
     rounds: { type: 'string', default: '3' },
     layout: { type: 'string', default: 'TIME_MAJOR' },
+    case: { type: 'string', default: 'ma.ema' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -29,7 +33,10 @@ const calls = Number(opts.calls),
   rounds = Number(opts.rounds),
   layout = opts.layout;
 const candles = syntheticMinuteCandles(1_000_000);
-const grid = { indicatorId: 'ma.ema', source: ['close'], params: { window: { mode: 'range', start: 5, stopIncl: 200, step: 1 } } };
+const benchCase = CASE_TABLE.find((c) => c.id === opts.case);
+if (!benchCase) throw new Error(`--case: no bench case ${opts.case} (cases: ${CASE_TABLE.map((c) => c.id).join(', ')})`);
+const { layout: _caseLayout, ...grid } = benchCase.grid;
+const label = `${benchCase.id} ${benchCase.label} (${benchCase.variants} variants) × 1,000,000`;
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
 const engines = [createEngine({ threads: 1, onWarning: () => undefined }), createEngine({ threads: 2, onWarning: () => undefined })];
@@ -40,6 +47,11 @@ const a = new Uint32Array(out[0].values.buffer, out[0].values.byteOffset, out[0]
 const b = new Uint32Array(out[1].values.buffer, out[1].values.byteOffset, out[1].values.length);
 let same = a.length === b.length;
 for (let i = 0; same && i < a.length; i++) same = a[i] === b[i];
+for (let k = 1; same && k < out[0].outputs.length; k++) {
+  const x = out[0].outputs[k].values,
+    y = out[1].outputs[k].values;
+  same = Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+}
 if (!same) throw new Error('threads 1 and 2 differ: not bit-identical');
 
 const SPIN =
@@ -99,9 +111,9 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 const ratios = results.map((x) => x.ratio);
-if (opts.json) console.log(JSON.stringify({ grid: 'ma.ema 5..200 × 1,000,000', layout, bitIdentical: true, rounds: results }, null, 2));
+if (opts.json) console.log(JSON.stringify({ grid: label, layout, bitIdentical: true, rounds: results }, null, 2));
 else
   console.log(
-    `ma.ema 196 × 1,000,000 ${layout}, bit-identical: median ratio ${median(ratios).toFixed(2)}× over ${rounds} rounds of ${calls} calls each (target >= 1.6x: ${median(ratios) >= 1.6 ? 'met' : 'not met'})`,
+    `${label} ${layout}, bit-identical: median ratio ${median(ratios).toFixed(2)}× over ${rounds} rounds of ${calls} calls each (target >= 1.6x: ${median(ratios) >= 1.6 ? 'met' : 'not met'})`,
   );
 for (const e of engines) await e.close();
