@@ -4,12 +4,13 @@
  * straight from the bars before it), checked against the previous piece's exact end state and re-run
  * from it where they differ (compute/kernels.ts settlePieces), equals one unsplit call bit for bit in
  * both builds — with a 1-bar warm start, which makes every stateful piece re-run, and with a 700-bar
- * one. The series has holes at and around the piece boundaries. A pooled engine (threads 2) runs rsi
- * (whose warm start converges) and aroon (no state) in pieces and gives threads 1's bits.
+ * one. The series has holes at and around the piece boundaries. Then every one of the 64 ids on a
+ * pooled engine (threads 2) over a long series gives threads 1's bits; those whose kernel splits in
+ * time (no state, or recursions that decay) run as two pieces.
  */
 import { describe, expect, it } from 'vitest';
 import type { Axis } from '../../src/grid/types.js';
-import { planLayout, planTimePieces, type BatchRange, type ComputeLayout } from '../../src/compute/plan.js';
+import { planLayout, planTimePieces, runsPooled, type BatchRange, type ComputeLayout } from '../../src/compute/plan.js';
 import { runBatch, settlePieces } from '../../src/compute/kernels.js';
 import { registry } from '../../src/registry/index.js';
 import type { IndicatorDef, SourceSeries } from '../../src/registry/types.js';
@@ -32,6 +33,21 @@ function axesOf(def: IndicatorDef): Axis[] {
     const wanted = many ? [p.default as number] : [p.min!, p.default as number, 61];
     return { name, kind: 'int', values: [...new Set(wanted.map((x) => Math.max(p.min!, Math.min(p.max!, x))))] };
   });
+}
+
+/** axesOf with more values of the first numeric param (up to five), so that variant batches can split a grid too. */
+function poolAxes(def: IndicatorDef): Axis[] {
+  const axes = axesOf(def);
+  const first = axes.findIndex((a) => a.name !== 'source');
+  // a per-variant rule (psar's accel_max >= accel_start) keeps the small grid
+  if (first < 0 || def.variantRule) return axes;
+  const p = def.params.find((x) => x.name === axes[first]!.name)!;
+  const lo = p.min!,
+    hi = Math.min(p.max!, 200),
+    d = p.default as number;
+  const wanted = p.kind === 'float' ? [lo, d, (lo + d) / 2, Math.min(hi, d * 1.5), Math.min(hi, d * 2)] : [lo, d, lo + 3, d + 5, 61];
+  const values = [...new Set(wanted.map((x) => Math.max(lo, Math.min(p.max!, x))))];
+  return axes.map((a, k) => (k === first ? { ...a, values } : a));
 }
 
 function series(): TestSeries {
@@ -115,41 +131,70 @@ describe('time pieces for every resumable kernel', () => {
     });
   }
 
-  it('a pooled engine runs rsi (converging warm start) and aroon (no state) in pieces, with threads 1 bits', async () => {
-    const t = 300_000;
-    const w = randomWalk(t, 71, 'pool');
-    const candles = createCandles({
-      instrumentId: 'P',
-      timeframe: '1m',
-      tsOpen: Array.from({ length: t }, (_, i) => 1_700_000_040_000 + i * 60_000),
-      open: w.open,
-      high: w.high,
-      low: w.low,
-      close: w.close,
-      volume: w.volume,
-    });
+  it('on a pooled engine (threads 2) all 64 ids give threads 1 bits, those that split in time as pieces', async () => {
+    const tMax = 1_200_000;
+    const w = randomWalk(tMax, 71, 'pool');
+    for (const i of [3, 150_000, 150_001, 700_000])
+      for (const k of ['open', 'high', 'low', 'close', 'volume'] as const) w[k][i] = Number.NaN;
+    const ts = Array.from({ length: tMax }, (_, i) => 1_700_000_040_000 + i * 60_000);
+    const candlesOf = (t: number) =>
+      createCandles({
+        instrumentId: 'P',
+        timeframe: '1m',
+        tsOpen: ts.slice(0, t),
+        open: w.open.subarray(0, t),
+        high: w.high.subarray(0, t),
+        low: w.low.subarray(0, t),
+        close: w.close.subarray(0, t),
+        volume: w.volume.subarray(0, t),
+      });
     const pool = createEngine({ env: 'test', engine: 'wasm-simd', threads: 2, onWarning: () => undefined });
     const one = createEngine({ env: 'test', engine: 'wasm-simd', threads: 1, onWarning: () => undefined });
+    const split: string[] = [];
+    let onPool = 0;
     try {
-      for (const grid of [
-        { indicatorId: 'momentum.rsi', source: ['close'], params: { window: [2, 3, 5, 8, 14] }, layout: 'TIME_MAJOR' as const },
-        { indicatorId: 'trend.aroon', params: { window: [5, 14, 25, 50] }, layout: 'TIME_MAJOR' as const },
-      ]) {
+      for (const def of registry.list()) {
+        const axes = poolAxes(def);
+        const V = axes.reduce((a, x) => a * x.values.length, 1);
+        const K = def.outputs.length;
+        // long enough for the pool (2^20 output values) and for pieces after a decaying warm start
+        const t = Math.min(tMax, Math.max(300_000, Math.ceil(2 ** 20 / (V * K)) + 4096));
+        const candles = candlesOf(t);
+        const grid = {
+          indicatorId: def.id,
+          ...(def.axes.includes('source') ? { source: axes.find((a) => a.name === 'source')!.values as string[] } : {}),
+          params: Object.fromEntries(axes.filter((a) => a.name !== 'source').map((a) => [a.name, a.values as number[]])),
+          layout: 'TIME_MAJOR' as const,
+        };
         const a = await pool.compute({ candles, grid });
         const b = await one.compute({ candles, grid });
-        expect(a.meta.threads, grid.indicatorId).toBe(2);
-        expect(a.meta.batches, `${grid.indicatorId} runs as 2 time pieces`).toBe(2);
-        for (const o of a.outputs)
+        // a grid of up to 4 variants of a kernel that does not split in time stays in-process
+        const pooled = runsPooled(2, t, V, K, 'auto', { kernel: def.kernel!, axes, layout: 'TIME_MAJOR' });
+        expect(a.meta.threads, def.id).toBe(pooled ? 2 : 1);
+        if (pooled) onPool++;
+        const pieces = planTimePieces(def.kernel!, axes, t, V, K, 'TIME_MAJOR', 2, 'auto', false);
+        if (pieces) {
+          split.push(def.id);
+          expect(a.meta.batches, `${def.id} runs as 2 time pieces`).toBe(2);
+        }
+        for (const o of a.outputs) {
+          const x = o.values,
+            y = b.output(o.name);
           expect(
-            Buffer.from(o.values.buffer, o.values.byteOffset, o.values.byteLength).equals(
-              Buffer.from(b.output(o.name).buffer, b.output(o.name).byteOffset, b.output(o.name).byteLength),
-            ),
-            `${grid.indicatorId} ${o.name}`,
+            Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength)),
+            `${def.id} ${o.name}`,
           ).toBe(true);
+        }
       }
     } finally {
       await pool.close();
       await one.close();
     }
-  }, 120_000);
+    // the stateless kernels and the decaying recursions split; rsi and aroon among them
+    expect(split).toContain('momentum.rsi');
+    expect(split).toContain('trend.aroon');
+    expect(split.length).toBeGreaterThanOrEqual(30);
+    expect(onPool).toBeGreaterThanOrEqual(50);
+    console.log(`on the pool: ${onPool} of 64 ids, ${split.length} of them in time pieces (${split.join(', ')})`);
+  }, 300_000);
 });
