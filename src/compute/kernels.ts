@@ -71,12 +71,22 @@ export function runBatch(
    * One kernel call for variants s … s + n − 1 over bars r0 … r1 − 1 (series shifted to r0, outputs
    * to row `outRow`, r0 unless given). A call that does not resume starts a series: its first bar is 0.
    */
-  const call = (source: string | null, s: number, n: number, r0: number, r1: number, skip: number, resume: boolean, outRow = r0): void => {
+  const call = (
+    source: string | null,
+    s: number,
+    n: number,
+    r0: number,
+    r1: number,
+    skip: number,
+    resume: boolean,
+    outRow = r0,
+    outBases: readonly number[] = plan.outputOffsets,
+  ): void => {
     for (const [name, slot] of Object.entries(SERIES_SLOT))
       u32[f + slot] = plan.series[name] === undefined ? 0 : plan.series[name]! + r0 * 4;
     u32[f + FRAME_SRC] = source ? plan.series[source]! + r0 * 4 : 0;
     for (let k = 0; k < plan.outputs.length; k++) {
-      u32[f + FRAME_OUT + plan.slotOf[k]!] = plan.outputOffsets[k]! + outRow * tStride + s * (tm ? 4 : t * 4);
+      u32[f + FRAME_OUT + plan.slotOf[k]!] = outBases[k]! + outRow * tStride + s * (tm ? 4 : t * 4);
     }
     u32[f + FRAME_SKIP] = skip;
     u32[f + FRAME_T0] = resume ? r0 : 0;
@@ -119,6 +129,21 @@ export function runBatch(
     const rows = batch.rows;
     if (!rows) {
       call(source, s, n, 0, t, 0, false);
+    } else if (rows.fixup) {
+      // the look-ahead rows before a boundary: rows t0 … t1 − 1 into the fix-up region (row 0 there is
+      // row t0), then the provisional outputs' rows t0 … boundary − 1 back (a kernel without state)
+      const fix = plan.timeSplit!.fix!;
+      const region = fix.bases;
+      call(source, s, n, rows.t0, rows.t1, 0, rows.t0 > 0, 0, region);
+      const f32 = new Float32Array(memory.buffer);
+      for (const k of fix.outputs) {
+        const from = elementIndex(region[k]!, 4);
+        const to = elementIndex(plan.outputOffsets[k]!, 4);
+        for (let r = rows.t0; r < rows.fixup.boundary; r++) {
+          const a = from + (r - rows.t0) * variants + s;
+          f32.copyWithin(to + r * variants + s, a, a + n);
+        }
+      }
     } else {
       const ts = plan.timeSplit!;
       let resume = false;
@@ -162,6 +187,15 @@ export async function settlePieces(
     const batch = plan.batches[k]!;
     await rerun({ ...batch, index: 0, rows: { ...batch.rows!, resume: true } });
     reruns++;
+  }
+  // look-ahead outputs: the rows before each boundary, which their piece left NaN (not counted as re-runs)
+  if (ts.fix) {
+    for (let k = 1; k < ts.pieces; k++) {
+      const b = plan.batches[k]!.rows!.t0;
+      const t0 = Math.max(0, b - ts.fix.rows);
+      const rows = { piece: k, t0, t1: Math.min(plan.t, b + ts.fix.rows), warm: t0, fixup: { boundary: b } };
+      await rerun({ index: 0, start: 0, end: plan.variants, rows });
+    }
   }
   return reruns;
 }

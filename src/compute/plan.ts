@@ -47,6 +47,12 @@ export interface TimePiece {
   warm: number;
   /** A re-run: start from piece k − 1's end state in the checkpoint region, no warm start. */
   resume?: boolean;
+  /**
+   * A fix-up of the look-ahead rows before a piece boundary (a kernel with `resume.provisional`):
+   * rows t0 … t1 − 1 computed into the fix-up region, then its provisional outputs' rows before
+   * `boundary` copied to the outputs.
+   */
+  fixup?: { boundary: number };
 }
 
 /**
@@ -63,6 +69,13 @@ export interface TimeSplitLayout {
   readonly stateBytes: number;
   readonly stateArrays: readonly number[];
   readonly runs?: readonly { readonly start: number; readonly n: number; readonly offset: number; readonly bytes: number }[];
+  /**
+   * A kernel with look-ahead outputs (`resume.provisional`): each piece leaves the last `rows` rows
+   * of those outputs NaN (their values need the next piece's bars), so after the pieces a fix-up
+   * recomputes rows boundary − rows … boundary + rows − 1 into a region of its own (2·rows rows of
+   * every output, TIME_MAJOR) and copies the provisional outputs' rows before the boundary back.
+   */
+  readonly fix?: { readonly rows: number; readonly bases: readonly number[]; readonly outputs: readonly number[] };
 }
 
 /** Offset of piece k's warm-start state (`end` false) or end state (`end` true). */
@@ -171,8 +184,10 @@ const PIECE_ROWS = 256;
 export function splitOf(kernel: KernelSpec, axes: readonly Axis[], variants: number): { spec: TimeSplitSpec; preferred: boolean } | null {
   if (kernel.timeSplit) return { spec: kernel.timeSplit, preferred: true };
   const r = kernel.resume;
-  if (!r || r.provisional) return null;
+  if (!r) return null;
   if (r.stateBytes(Math.max(1, variants)) === 0) return { spec: { stateArrays: [], warmBars: () => 0, dryCost: 0 }, preferred: true };
+  // look-ahead rows are fixed up after the pieces only for a kernel without state
+  if (r.provisional) return null;
   let maxParam = 1;
   for (const a of axes) if (a.kind !== 'source') for (const v of a.values as number[]) maxParam = Math.max(maxParam, v);
   const warm = r.warmBars ? r.warmBars(maxParam) : 4096 + 128 * Math.ceil(maxParam);
@@ -296,6 +311,22 @@ export function planLayout(args: {
     }
     timeSplit = { pieces: pieces.length, offset: off, stateBytes: bytes, stateArrays: [], runs };
     off = align(off + 2 * pieces.length * bytes);
+    const provisional = kernel.resume!.provisional ? outputs.map((o, k) => (def.trailingNan?.[o] ? k : -1)).filter((k) => k >= 0) : [];
+    if (provisional.length) {
+      // the look-ahead outputs' trailing NaN rows: a param name each (trend.ichimoku: displacement)
+      let rows = 0;
+      for (const k of provisional) {
+        const axis = axes.find((a) => a.name === def.trailingNan![outputs[k]!]);
+        rows = Math.max(rows, ...((axis?.values as number[] | undefined) ?? [t]));
+      }
+      rows = Math.min(rows, t);
+      const bases = outputs.map(() => {
+        const base = off;
+        off = align(off + 2 * rows * variants * 4);
+        return base;
+      });
+      timeSplit = { ...timeSplit, fix: { rows, bases, outputs: provisional } };
+    }
   }
   const slotOf = outputs.map((o) => kernel.slots.indexOf(o));
   return {

@@ -68,7 +68,9 @@ export interface ResumeSpec {
    * The kernel's look-ahead outputs (the definition's `trailingNan`) are provisional at the end of
    * each call: their last rows, NaN at the end of the series, stay NaN when a later call resumes
    * (a row's value needs bars after it). Every other row is exact, and a call's last rows are those
-   * of a compute over the bars so far, which is what a stream needs; time pieces are not used.
+   * of a compute over the bars so far, which is what a stream needs. Time pieces (every bar in memory)
+   * fix the rows before each boundary up afterwards (compute/kernels.ts settlePieces); only a kernel
+   * without state may declare it.
    */
   readonly provisional?: true;
 }
