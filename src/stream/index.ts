@@ -12,7 +12,7 @@ import { candlesError } from '../candles/fail.js';
 import { checkInstrumentId, checkTimeframe, checkTimeline } from '../candles/create.js';
 import type { SeriesName } from '../candles/sources.js';
 import type { Timeline } from '../candles/types.js';
-import { DEFAULT_MAX_BARS } from '../candles/place.js';
+import { DEFAULT_MAX_BARS, DEFAULT_MAX_HOLE_SHARE, HOLE_GUARD_MIN_BARS } from '../candles/place.js';
 import { gridFail } from '../grid/axes.js';
 import { tensorVariantKey } from '../grid/keys.js';
 import { TIMEFRAME_MS, type Timeframe } from '../grid/timeframe.js';
@@ -192,6 +192,7 @@ export async function openStream(req: StreamRequest, ctx: StreamContext): Promis
     const series = s.seriesNames.map((n) => buildSourceSeries(candles!, n));
     stream.replay(candles.t, (k, from, i) => series[k]![from + i]!);
     stream.setTimes(Number(candles.tsOpen[0]!), Number(candles.tsOpen[candles.t - 1]!));
+    stream.holes = countHoles(candles);
     if (req.tensor) stream.tensor = await ctx.compute(candles, req.grid, s.outputs);
   }
   return stream;
@@ -211,6 +212,8 @@ class Stream implements IndicatorStream {
   /** tsOpen of bar 0 (the grid every later bar lies on), null before the first bar. */
   origin: number | null = null;
   lastTs: number | null = null;
+  /** Hole bars so far (the history's bars with no value at all, then the gaps filled on a dense timeline). */
+  holes = 0;
   private closed = false;
   private readonly core: Core;
   private readonly stepMs: number;
@@ -296,14 +299,23 @@ class Stream implements IndicatorStream {
         );
       if (this.timeline === 'dense') holes = (b.ts - this.lastTs!) / this.stepMs - 1;
     }
-    if (this.core.bars + holes + 1 > DEFAULT_MAX_BARS)
+    // the candle loaders' limits: at most maxBars bars, and past HOLE_GUARD_MIN_BARS at most maxHoleShare of them holes
+    const total = this.core.bars + holes + 1;
+    const allHoles = this.holes + holes;
+    const tooMany = total > DEFAULT_MAX_BARS;
+    if (tooMany || (holes > 0 && total >= HOLE_GUARD_MIN_BARS && allHoles / total > DEFAULT_MAX_HOLE_SHARE))
       throw candlesError(
         'tsOpen',
         'timeline_too_long',
-        `the dense ${this.timeframe} timeline would have ${this.core.bars + holes + 1} bars (${holes} holes before this bar), more than ${DEFAULT_MAX_BARS}`,
-        { value: { bars: this.core.bars + holes + 1, holes }, expected: { maxBars: DEFAULT_MAX_BARS } },
+        `the dense ${this.timeframe} timeline would have ${total} bars, ${allHoles} of them holes (${holes} before this bar): ` +
+          (tooMany ? `more than maxBars=${DEFAULT_MAX_BARS}` : `more than maxHoleShare=${DEFAULT_MAX_HOLE_SHARE} holes`),
+        {
+          value: { bars: total, holes: allHoles, gap: holes },
+          expected: { maxBars: DEFAULT_MAX_BARS, maxHoleShare: DEFAULT_MAX_HOLE_SHARE },
+        },
       );
     this.core.push(holes, this.vals);
+    this.holes = allHoles;
     if (this.origin === null) this.origin = b.ts;
     this.lastTs = b.ts;
     return this.core.rows;
@@ -364,6 +376,7 @@ class Stream implements IndicatorStream {
       timeline: this.timeline,
       origin: this.origin,
       lastTs: this.lastTs,
+      holes: this.holes,
     };
     return encodeSnapshot(header, this.core.exportState());
   }
@@ -372,6 +385,7 @@ class Stream implements IndicatorStream {
   restore(header: SnapshotHeader, state: ReturnType<Core['exportState']>): void {
     this.origin = header.origin;
     this.lastTs = header.lastTs;
+    this.holes = header.holes;
     const core = this.core as { fits(s: typeof state): boolean; importState(s: typeof state): void };
     if (!core.fits(state))
       throw new StreamSnapshotError({ reason: 'malformed' }, 'its sections do not fit the stream its header describes');
@@ -395,6 +409,14 @@ export async function restoreStream(bytes: Uint8Array, ctx: StreamContext): Prom
   const stream = new Stream(s, warm, ctx);
   stream.restore(header, state as never);
   return stream;
+}
+
+/** Bars of the candles where no series has a value: the holes of a dense timeline. */
+function countHoles(candles: Candles): number {
+  const series = (['open', 'high', 'low', 'close', 'volume'] as const).map((k) => candles[k]).filter((a) => a !== undefined);
+  let holes = 0;
+  for (let i = 0; i < candles.t; i++) if (series.every((a) => Number.isNaN(a![i]!))) holes++;
+  return holes;
 }
 
 /** Writes snapshot bytes to `path` atomically: a temporary file beside it, then a rename. */

@@ -35,6 +35,8 @@ export interface SnapshotHeader {
   readonly timeline: string;
   readonly origin: number | null;
   readonly lastTs: number | null;
+  /** Hole bars so far (the candle loaders' hole-share limit applies to a stream's gaps too). */
+  readonly holes: number;
 }
 
 /** The core's part: counters and byte sections (kernel states and input rows). */

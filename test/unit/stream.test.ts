@@ -78,6 +78,24 @@ describe('stream rows worked by hand (ma.ema window 3, a = 0.5)', () => {
     expect(off.details).toMatchObject({ field: 'tsOpen', reason: 'not_dense', value: T0 + 61 * M + 1 });
   });
 
+  it('a gap the candle loaders would refuse is refused the same way, and changes nothing', async () => {
+    const s = await engines.get('wasm-simd')!.stream({ candles: history([1, 2, 3]), grid: EMA3 });
+    // 100,000 minutes later: 99,999 holes of 100,003 bars, more than 99 % holes past 65,536 bars
+    const far = thrown(() => s.push({ tsOpen: T0 + 100_002 * M, close: 5 })) as CandlesValidationError;
+    expect(far).toBeInstanceOf(CandlesValidationError);
+    expect(far.details).toMatchObject({
+      field: 'tsOpen',
+      reason: 'timeline_too_long',
+      value: { bars: 100_003, holes: 99_999, gap: 99_999 },
+    });
+    expect(s.bars).toBe(3);
+    // 200 holes are fine: the EMA restarts at the bar after them
+    expect(s.push({ tsOpen: T0 + 203 * M, close: 5 }).value![0]).toBe(5);
+    expect(s.bars).toBe(204);
+    const again = await engines.get('wasm-simd')!.restoreStream(s.snapshot());
+    expect(thrown(() => again.push({ tsOpen: T0 + 100_203 * M, close: 5 }))).toBeInstanceOf(CandlesValidationError);
+  });
+
   it('tensor: true also returns the history as a compute tensor', async () => {
     const e = engines.get('wasm-simd')!;
     const s = await e.stream({ candles: history([1, 2, 3]), grid: EMA3, tensor: true });
@@ -204,8 +222,8 @@ describe('snapshots', () => {
     expect(await reasonOf(simd.restoreStream(newer))).toBe('newer_format');
     expect(await reasonOf(engines.get('wasm-scalar')!.restoreStream(doc))).toBe('other_engine');
     // the same document claiming another kernel build (checksum made valid again)
-    const text = new TextDecoder().decode(doc);
-    const at = text.indexOf('"build":"') + 9;
+    // the key's first character, found in the bytes (a text decode of the binary prefix could shift indices)
+    const at = Buffer.from(doc).indexOf('"build":"') + 9;
     const forged = resealed(doc, (d) => {
       d[at] = d[at] === 0x30 ? 0x31 : 0x30;
     });
