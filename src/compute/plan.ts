@@ -166,6 +166,24 @@ export function batchSize(
   return inProcess ? Math.min(v, Math.max(b, Math.ceil(IN_PROCESS_BATCH_VALUES / (t * k)))) : b;
 }
 
+/**
+ * Scratch of one executor at most this many bytes with automatic batches: kernels whose state holds
+ * rings of past values per variant (stoch, stoch_rsi, vwap_deviation: 16–64 KiB each, whatever the
+ * series' length) run a huge grid in more, smaller batches instead of one scratch of gigabytes.
+ */
+export const SCRATCH_BUDGET = 256 * 1024 * 1024;
+
+/** The largest batch of at most `b` variants whose scratch fits SCRATCH_BUDGET (at least 1). */
+export function scratchCapped(kernel: KernelSpec, b: number, t: number): number {
+  let n = b;
+  for (let i = 0; i < 8 && n > 1; i++) {
+    const bytes = kernel.scratchBytes(n, t);
+    if (bytes <= SCRATCH_BUDGET) break;
+    n = Math.max(1, Math.min(n - 1, Math.floor((n * SCRATCH_BUDGET) / bytes)));
+  }
+  return n;
+}
+
 /** Rows of a time piece are whole kernel chunks (assembly/lanes.ts CHUNK), so no chunk straddles a piece's first row. */
 const PIECE_ROWS = 256;
 
@@ -218,6 +236,8 @@ export function planTimePieces(
   // tests pass warmOverride to run any resumable kernel in pieces
   if (!split || (!split.preferred && warmOverride === undefined)) return null;
   const ts = split.spec;
+  // a piece runs every variant in one call: its scratch must fit like any batch's
+  if (kernel.scratchBytes(variants, t) > SCRATCH_BUDGET) return null;
   if (inProcess || threads < 2 || layout !== 'TIME_MAJOR' || typeof requested === 'number') return null;
   if (t * variants * k > threads * POOL_BATCH_VALUES) return null;
   const axis = axes.find((a) => a.name === kernel.params[0]);
@@ -275,9 +295,10 @@ export function planLayout(args: {
     args.inProcess ?? false,
     args.warmBars,
   );
-  const b = pieces
+  let b = pieces
     ? variants
     : batchSize(variants, t, Math.max(1, outputs.length), args.threads, args.batchVariants, args.inProcess ?? false);
+  if (!pieces && typeof args.batchVariants !== 'number') b = scratchCapped(kernel, b, t);
   const workBytes = align(FRAME_BYTES + b * Math.max(1, kernel.params.length) * 8) + align(kernel.scratchBytes(b, t) + 64);
   const workOffsets: number[] = [];
   for (let e = 0; e < args.executors; e++) {

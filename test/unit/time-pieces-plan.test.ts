@@ -1,7 +1,7 @@
 /** When and how a pool compute is split into time pieces (compute/plan.ts planTimePieces, planLayout). */
 import { describe, expect, it } from 'vitest';
 import type { Axis } from '../../src/grid/types.js';
-import { checkpointAt, planLayout, planTimePieces, POOL_BATCH_VALUES } from '../../src/compute/plan.js';
+import { checkpointAt, planLayout, planTimePieces, POOL_BATCH_VALUES, SCRATCH_BUDGET, scratchCapped } from '../../src/compute/plan.js';
 import { registry } from '../../src/registry/index.js';
 
 const ema = registry.get('ma.ema');
@@ -111,5 +111,52 @@ describe('time pieces', () => {
     });
     expect(inProcess.timeSplit).toBeUndefined();
     expect(inProcess.batches.every((b) => b.rows === undefined)).toBe(true);
+  });
+});
+
+describe('scratch per executor', () => {
+  it('a kernel with large per-variant state runs a huge grid in batches whose scratch fits SCRATCH_BUDGET; small ones are untouched', () => {
+    const def = registry.get('momentum.stoch_rsi');
+    const axes: Axis[] = [
+      { name: 'rsi_window', kind: 'int', values: Array.from({ length: 20 }, (_, i) => 2 + i) },
+      { name: 'k_window', kind: 'int', values: Array.from({ length: 20 }, (_, i) => 2 + i) },
+      { name: 'smoothing', kind: 'int', values: [3, 5, 7, 9, 11] },
+      { name: 'd_window', kind: 'int', values: [3, 5, 7, 9, 11] },
+    ];
+    const V = 20 * 20 * 5 * 5;
+    const plan = planLayout({
+      def,
+      kernel: def.kernel!,
+      axes,
+      t: 500,
+      variants: V,
+      layout: 'TIME_MAJOR',
+      outputs: def.outputs,
+      threads: 1,
+      executors: 1,
+      inProcess: true,
+    });
+    // 64 KiB of rings per variant: one batch of all 10,000 would need 640 MiB of scratch
+    expect(def.kernel!.scratchBytes(V, 500)).toBeGreaterThan(SCRATCH_BUDGET);
+    expect(plan.batchVariants).toBe(scratchCapped(def.kernel!, V, 500));
+    expect(plan.batchVariants).toBeLessThan(V);
+    expect(def.kernel!.scratchBytes(plan.batchVariants, 500)).toBeLessThanOrEqual(SCRATCH_BUDGET);
+    expect(def.kernel!.scratchBytes(plan.batchVariants + 1, 500)).toBeGreaterThan(SCRATCH_BUDGET);
+    // an explicit batch size is the caller's
+    const asked = planLayout({
+      def,
+      kernel: def.kernel!,
+      axes,
+      t: 500,
+      variants: V,
+      layout: 'TIME_MAJOR',
+      outputs: def.outputs,
+      threads: 1,
+      executors: 1,
+      inProcess: true,
+      batchVariants: V,
+    });
+    expect(asked.batchVariants).toBe(V);
+    expect(scratchCapped(ema.kernel!, 196, 1_000_000)).toBe(196);
   });
 });
