@@ -48,7 +48,7 @@ describe('gridta bench --json', () => {
     ]);
     expect(code).toBe(0);
     const doc = JSON.parse(stdout) as { header: Record<string, unknown>; cases: BenchCaseResult[]; peakRssMiB: number };
-    expect(doc.header).toMatchObject({ t: 6000, seed: 20261129, node: process.version });
+    expect(doc.header).toMatchObject({ t: 6000, seed: 20261129, node: process.version, run: 'custom run' });
     expect(doc.header.cpus, 'the header names the CPU count').toBeGreaterThan(0);
     expect(doc.cases.map((c) => c.id)).toEqual(['ma.ema', 'volatility.bbands']);
     const ema = doc.cases[0]!;
