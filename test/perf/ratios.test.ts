@@ -33,13 +33,21 @@ afterAll(async () => {
 const candles = syntheticMinuteCandles(200_000);
 
 /**
- * The 2-vs-1-threads floors. QUIET: over rounds whose CPU check found the second CPU free (a quiet
- * 2-core machine); BUSY: when it stayed taken by another job (the process then runs on one CPU, and
- * all a test can hold is that the pool costs little): 2 threads at most a third slower than 1.
+ * The 2-vs-1-threads floor, over the rounds whose CPU check found the second CPU free (a quiet
+ * 2-core machine). When another job keeps it taken through every round (the measurement is retried
+ * up to maxRounds), the ratio says nothing about gridta: the test reports "not measurable now" with
+ * the rounds it saw and is skipped at run time, never held to a lower floor.
  */
 const THREADS_QUIET = 1.3;
-const THREADS_BUSY = 0.75;
-const threadsFloor = (r: ThreadsRatio): number => (r.quiet ? THREADS_QUIET : THREADS_BUSY);
+
+/** Skips the running test with the reason printed when the second CPU stayed busy; true when it did. */
+function notMeasurable(ctx: { skip: (note?: string) => void }, what: string, r: ThreadsRatio): boolean {
+  if (r.quiet) return false;
+  const why = `not measurable now: ${what}: ${r.text}`;
+  report(why);
+  ctx.skip(why);
+  return true;
+}
 
 /** Each must be at least 2x a plain loop with the same per-variant state (well under the usual ratio). */
 const VS_PLAIN: Readonly<Record<string, number>> = { 'ma.ema': 2, 'momentum.rsi': 2, 'volatility.bbands': 2, 'volatility.atr': 2 };
@@ -106,7 +114,7 @@ describe('builds and threads', () => {
    * calls of each, interleaved, each after a CPU check (threadsRatio): the floor applies to the
    * rounds with the second CPU free; when another job holds it throughout, the busy floor.
    */
-  it('2 threads beat 1 thread by >= 1.3x with the second CPU free (structure.zscore, 91 variants, 500k bars)', async () => {
+  it('2 threads beat 1 thread by >= 1.3x with the second CPU free (structure.zscore, 91 variants, 500k bars)', async (ctx) => {
     const c = caseById('structure.zscore');
     const big = syntheticMinuteCandles(500_000);
     const one = engine({ engine: 'wasm-simd', threads: 1 }),
@@ -130,10 +138,11 @@ describe('builds and threads', () => {
       }),
       { calls: 5, quietRounds: 3, maxRounds: 6 },
     );
+    if (notMeasurable(ctx, 'threads, structure.zscore 91 variants x 500k bars', r)) return;
     expect(
       r.ratio,
-      report(`threads, structure.zscore 91 variants x 500k bars: ${r.text} (threshold ${fmtRatio(threadsFloor(r))})`),
-    ).toBeGreaterThanOrEqual(threadsFloor(r));
+      report(`threads, structure.zscore 91 variants x 500k bars: ${r.text} (threshold ${fmtRatio(THREADS_QUIET)})`),
+    ).toBeGreaterThanOrEqual(THREADS_QUIET);
   });
 });
 
@@ -186,7 +195,7 @@ describe('backtests on threads', () => {
    * test above. The bench's 1M-bar figure is the target (>= 1.6x); this floor catches a pool that
    * stops splitting Stage A.
    */
-  it('Stage A on 2 threads beats 1 thread by >= 1.3x with the second CPU free (backtest.ma_cross, 1,590 variants x 100k bars)', async () => {
+  it('Stage A on 2 threads beats 1 thread by >= 1.3x with the second CPU free (backtest.ma_cross, 1,590 variants x 100k bars)', async (ctx) => {
     const c = backtestCaseById('backtest.ma_cross');
     const bars = syntheticMinuteCandles(100_000);
     const one = engine({ engine: 'wasm-simd', threads: 1 }),
@@ -199,12 +208,11 @@ describe('backtests on threads', () => {
       return ((r.variants * r.stats.rows) / r.stats.variantBarsPerSecond) * 1000;
     };
     const r = await threadsRatio(stageA(one), stageA(two), { calls: 2, quietRounds: 3, maxRounds: 6 });
+    if (notMeasurable(ctx, `threads, Stage A of backtest.ma_cross ${c.variants} variants x 100k bars`, r)) return;
     expect(
       r.ratio,
-      report(
-        `threads, Stage A of backtest.ma_cross ${c.variants} variants x 100k bars: ${r.text} (threshold ${fmtRatio(threadsFloor(r))})`,
-      ),
-    ).toBeGreaterThanOrEqual(threadsFloor(r));
+      report(`threads, Stage A of backtest.ma_cross ${c.variants} variants x 100k bars: ${r.text} (threshold ${fmtRatio(THREADS_QUIET)})`),
+    ).toBeGreaterThanOrEqual(THREADS_QUIET);
   });
 });
 
