@@ -37,7 +37,8 @@ export interface BenchRow {
   family: Family;
   engine?: 'wasm-simd' | 'wasm-scalar';
   threads?: number;
-  output: 'reused' | 'fresh';
+  /** reused: into `out`; fresh: a new tensor each call; released: a new tensor each call, released after it (tensor.release()). */
+  output: 'reused' | 'fresh' | 'released';
   p50Ms: number;
   rme: number;
   samples: number;
@@ -143,7 +144,7 @@ async function gridtaRow(
   c: BenchCase,
   engine: 'wasm-simd' | 'wasm-scalar',
   threads: number,
-  output: 'reused' | 'fresh',
+  output: 'reused' | 'fresh' | 'released',
   checked?: Agreement,
   checkedMs?: number,
 ): Promise<BenchRow> {
@@ -153,7 +154,7 @@ async function gridtaRow(
     V = c.variants;
   const req = { candles, grid: c.grid };
   const family: Family = engine === 'wasm-scalar' ? 'gridta-scalar' : threads > 1 ? 'gridta-threads' : 'gridta';
-  const label = `gridta ${engine} ${threads} thread${threads > 1 ? 's' : ''} (${output} output)`;
+  const label = `gridta ${engine} ${threads} thread${threads > 1 ? 's' : ''} (${output === 'released' ? 'fresh output, released' : `${output} output`})`;
   ctx.log(`    ${label}`);
   const notes: string[] = [];
   let timing: Timing;
@@ -189,12 +190,14 @@ async function gridtaRow(
     agreement = checked;
     collect?.();
     const reusedMs = checkedMs ?? ctx.timeMs + 1;
+    // released: each call's tensor goes back to the engine, whose next compute without `out` takes its memory
     timing = await timeTask(
       label,
       async () => {
-        await e.compute(req);
+        const t = await e.compute(req);
+        if (output === 'released') t.release();
       },
-      { timeMs: ctx.timeMs, firstCallMs: reusedMs, gc: true },
+      { timeMs: ctx.timeMs, firstCallMs: reusedMs, gc: output === 'fresh' },
     );
   }
   return {
@@ -347,6 +350,7 @@ async function runCase(ctx: Ctx, c: BenchCase): Promise<BenchCaseResult> {
   rows.push(await gridtaRow(ctx, c, 'wasm-scalar', 1, 'reused'));
   // a fresh-output call costs about twice the reused one (first touch of new memory)
   rows.push(await gridtaRow(ctx, c, 'wasm-simd', 1, 'fresh', rows[0]!.agreement!, 2 * rows[0]!.p50Ms));
+  rows.push(await gridtaRow(ctx, c, 'wasm-simd', 1, 'released', rows[0]!.agreement!, rows[0]!.p50Ms));
   rows.push(...(await plainRows(ctx, c)));
   const peersSkipped: { name: string; reason: string }[] = ctx.peersUnavailable.map((p) => ({
     name: p.name,
@@ -414,7 +418,7 @@ function renderCase(r: BenchCaseResult): string[] {
     '',
     `${r.id} — ${r.grid}: ${r.variants} variants × ${r.t.toLocaleString('en-US')} bars = ${human(r.variants * r.t)}values, outputs ${r.outputs.join(', ')}`,
   );
-  const head = `${'library'.padEnd(48)} ${'p50 ms'.padStart(9)} ${'rme %'.padStart(6)} ${'samples'.padStart(7)} ${'values/s'.padStart(9)} ${'× plain'.padStart(8)} ${'× peer'.padStart(8)}  agreement`;
+  const head = `${'library'.padEnd(52)} ${'p50 ms'.padStart(9)} ${'rme %'.padStart(6)} ${'samples'.padStart(7)} ${'values/s'.padStart(9)} ${'× plain'.padStart(8)} ${'× peer'.padStart(8)}  agreement`;
   out.push(head, '-'.repeat(head.length + 4));
   const notes: string[] = [];
   for (const row of r.rows) {
@@ -427,7 +431,7 @@ function renderCase(r: BenchCaseResult): string[] {
       mark = ` [${notes.length}]`;
     }
     out.push(
-      `${(row.library + mark).padEnd(48)} ${fmt(row.p50Ms, row.p50Ms < 10 ? 2 : 1).padStart(9)} ${(row.samples < 2 ? '—' : fmt(row.rme)).padStart(6)} ${String(row.samples).padStart(7)} ${human(row.valuesPerSec).padStart(9)} ${ratio(row.vsPlain).padStart(8)} ${ratio(row.vsFastestPeer).padStart(8)}  ${agreementCell(row.agreement)}`,
+      `${(row.library + mark).padEnd(52)} ${fmt(row.p50Ms, row.p50Ms < 10 ? 2 : 1).padStart(9)} ${(row.samples < 2 ? '—' : fmt(row.rme)).padStart(6)} ${String(row.samples).padStart(7)} ${human(row.valuesPerSec).padStart(9)} ${ratio(row.vsPlain).padStart(8)} ${ratio(row.vsFastestPeer).padStart(8)}  ${agreementCell(row.agreement)}`,
     );
   }
   out.push(...notes.map((n) => `  ${n}`));

@@ -460,3 +460,19 @@ export class StreamSnapshotError extends GridtaError<StreamSnapshotDetails> {
     super('stream_snapshot', `cannot restore the stream snapshot: ${explanation}`, details);
   }
 }
+
+export interface TensorReleasedDetails {
+  indicatorId: string;
+  /** The accessor called after release(). */
+  method: string;
+}
+/** A tensor's data read after `release()` (or the end of a `using` block): its memory belongs to the engine again. */
+export class TensorReleasedError extends GridtaError<TensorReleasedDetails> {
+  constructor(details: TensorReleasedDetails) {
+    super(
+      'tensor_released',
+      `${details.method}: this ${details.indicatorId} tensor was released; its memory may already hold another compute's outputs`,
+      details,
+    );
+  }
+}

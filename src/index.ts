@@ -76,6 +76,7 @@ export {
   CompileError,
   WarmupError,
   StreamOrderError,
+  TensorReleasedError,
   StreamSnapshotError,
 } from './errors.js';
 export { writeSnapshot } from './stream/index.js';

@@ -45,6 +45,8 @@ export interface RunRequest {
   onProgress?: (p: ComputeProgress) => void;
   /** Output arrays to reuse (the request's `out`), already checked for shape by the caller. */
   reuse?: OutputBacking;
+  /** Without `out`: a released memory of at least `bytes` bytes the engine can give back, if it has one. */
+  recycled?: (bytes: number) => WebAssembly.Memory | undefined;
 }
 
 /** What a tensor's arrays live in; kept beside the tensor so `out` can reuse it. */
@@ -128,7 +130,7 @@ export async function runWasm(module: WebAssembly.Module, req: RunRequest): Prom
     executors: 1,
     inProcess: true,
   });
-  const memory = computeMemory(def.id, plan, req.reuse);
+  const memory = computeMemory(def.id, plan, req.reuse, req.recycled);
   const instance = new WebAssembly.Instance(module, {
     env: {
       memory,
@@ -147,11 +149,16 @@ export async function runWasm(module: WebAssembly.Module, req: RunRequest): Prom
 }
 
 /**
- * The shared memory of one compute: the `out` tensor's memory when it is large enough, else a new
- * one sized exactly for the plan. One wasm32 memory holds at most 4 GiB; a larger compute is refused
+ * The shared memory of one compute: the `out` tensor's memory when it is large enough, else a
+ * released tensor's memory the engine gives back (`recycled`), else a new one sized exactly for the plan. One wasm32 memory holds at most 4 GiB; a larger compute is refused
  * with a clear reason, never truncated.
  */
-export function computeMemory(indicatorId: string, plan: ComputeLayout, reuse?: OutputBacking): WebAssembly.Memory {
+export function computeMemory(
+  indicatorId: string,
+  plan: ComputeLayout,
+  reuse?: OutputBacking,
+  recycled?: (bytes: number) => WebAssembly.Memory | undefined,
+): WebAssembly.Memory {
   if (reuse) {
     if (reuse.kind === 'wasm' && reuse.memory && reuse.memory.buffer.byteLength >= plan.totalBytes) return reuse.memory;
     throw new GridValidationError(
@@ -166,6 +173,9 @@ export function computeMemory(indicatorId: string, plan: ComputeLayout, reuse?: 
     );
   }
   if (plan.pages > MAX_PAGES) throw memoryLimitError(indicatorId, plan.totalBytes);
+  // a released tensor's memory: its pages are touched already, and every byte a compute reads it writes first
+  const again = recycled?.(plan.totalBytes);
+  if (again) return again;
   reclaimBeforeAllocating(plan.pages * PAGE);
   return new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true });
 }

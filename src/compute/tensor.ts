@@ -4,7 +4,7 @@
  * helpers. Arrow export is delegated to injected exporters so the core never imports apache-arrow
  * (it is an optional peer, loaded only through `gridta/arrow`).
  */
-import { GridtaError, GridValidationError } from '../errors.js';
+import { GridtaError, GridValidationError, TensorReleasedError } from '../errors.js';
 import type { IndicatorDef } from '../registry/index.js';
 import type { Axis, Layout } from '../grid/types.js';
 import type { Timeframe } from '../grid/timeframe.js';
@@ -84,6 +84,16 @@ export interface IndicatorTensor<A = unknown> {
   variantKeyPayload(v: number): string;
   toArrow(opts?: ArrowExportOptions): A;
   toArrowIPC(opts?: ArrowIPCExportOptions): Uint8Array;
+  /**
+   * Hands the tensor's memory back to its engine, which reuses it for a later compute without `out`
+   * (no fresh memory to touch). Afterwards the data accessors (`values`, `outputs[k].values`,
+   * `output`, `get`, `series`, the Arrow exports) throw TensorReleasedError; shape, axes, meta and
+   * keys stay readable. Idempotent. `using t = await engine.compute(...)` releases at the block's end.
+   */
+  release(): void;
+  /** True once `release()` ran. */
+  readonly released: boolean;
+  [Symbol.dispose](): void;
 }
 
 /** What `gridta/arrow` provides; injected so `src/compute` never imports apache-arrow. */
@@ -104,6 +114,8 @@ export interface TensorInit {
   readonly meta: TensorMeta;
   /** The byte budget the Arrow export is sized against before it is built. */
   readonly maxComputeBytesTotal: number;
+  /** Called once by `release()`: the engine takes the memory back. */
+  readonly onRelease?: () => void;
 }
 
 /** Default `max_compute_bytes_total` (5 GiB): the export budget of tensors not built here. */
@@ -164,16 +176,32 @@ export function createTensor<A = unknown>(init: TensorInit, exporters?: TensorEx
   const V = init.variants;
   const indicatorId = def.id;
   const axes = freezeAxes(init.axes);
-  const outputs = Object.freeze(init.outputs.map((o) => Object.freeze({ name: o.name, values: o.values })));
-  const byName = new Map<string, Float32Array>(outputs.map((o) => [o.name, o.values]));
+  let released = false;
+  /** Every data accessor's entry: after release() the memory may hold another compute's outputs. */
+  const live = (method: string): void => {
+    if (released) throw new TensorReleasedError({ indicatorId, method });
+  };
+  const outputs = Object.freeze(
+    init.outputs.map((o) =>
+      Object.freeze({
+        name: o.name,
+        get values(): Float32Array {
+          live(`outputs[${JSON.stringify(o.name)}].values`);
+          return o.values;
+        },
+      }),
+    ),
+  );
+  const byName = new Map<string, Float32Array>(init.outputs.map((o) => [o.name, o.values]));
   const outputNames = outputs.map((o) => o.name);
-  const primary = outputs[0]!.values;
+  const primary = init.outputs[0]!.values;
   const frozenMeta: TensorMeta = Object.freeze({ ...meta, lookAheadOutputs: Object.freeze([...meta.lookAheadOutputs]) });
   const shape = Object.freeze(layout === 'TIME_MAJOR' ? [T, V] : [V, T]) as readonly [number, number];
   const timeMajor = layout === 'TIME_MAJOR';
   let keys: readonly string[] | undefined;
 
-  const pick = (output: string | undefined): Float32Array => {
+  const pick = (output: string | undefined, method: string): Float32Array => {
+    live(method);
     if (output === undefined) return primary;
     const values = byName.get(output);
     if (values) return values;
@@ -197,22 +225,25 @@ export function createTensor<A = unknown>(init: TensorInit, exporters?: TensorEx
     shape,
     axes,
     outputs,
-    values: primary,
+    get values(): Float32Array {
+      live('values');
+      return primary;
+    },
     tsOpen,
     meta: frozenMeta,
 
-    output: (name: string): Float32Array => pick(name),
+    output: (name: string): Float32Array => pick(name, 'output'),
 
     get(t: number, v: number, output?: string): number {
       checkT(t, 'get');
       checkV(v, 'get');
-      const values = pick(output);
+      const values = pick(output, 'get');
       return timeMajor ? values[t * V + v]! : values[v * T + t]!;
     },
 
     series(v: number, output?: string): Float32Array {
       checkV(v, 'series');
-      const values = pick(output);
+      const values = pick(output, 'series');
       if (!timeMajor) return values.subarray(v * T, (v + 1) * T);
       const out = new Float32Array(T);
       for (let t = 0, i = v; t < T; t++, i += V) out[t] = values[i]!;
@@ -247,13 +278,29 @@ export function createTensor<A = unknown>(init: TensorInit, exporters?: TensorEx
     },
 
     toArrow(opts?: ArrowExportOptions): A {
+      live('toArrow');
       if (!exporters) throw new ArrowExportUnavailableError('toArrow', indicatorId);
       return exporters.toArrow(tensor, opts);
     },
 
     toArrowIPC(opts?: ArrowIPCExportOptions): Uint8Array {
+      live('toArrowIPC');
       if (!exporters) throw new ArrowExportUnavailableError('toArrowIPC', indicatorId);
       return exporters.toArrowIPC(tensor, opts);
+    },
+
+    release(): void {
+      if (released) return;
+      released = true;
+      init.onRelease?.();
+    },
+
+    get released(): boolean {
+      return released;
+    },
+
+    [Symbol.dispose](): void {
+      tensor.release();
     },
   };
   Object.freeze(tensor);

@@ -9,7 +9,7 @@ import { backtestArrowExporters } from '../backtest/arrow.js';
 import { createTensor, type IndicatorTensor } from '../compute/tensor.js';
 import { runReference, runWasm, type ComputeProgress, type OutputBacking, type RunRequest } from '../compute/run.js';
 import { requiredBaseSeries, runsPooled, wasmMemoryBytes } from '../compute/plan.js';
-import { ComputeCancelled, GridValidationError, GridtaError, MissingInputSeriesError } from '../errors.js';
+import { ComputeCancelled, GridValidationError, GridtaError, MissingInputSeriesError, TensorReleasedError } from '../errors.js';
 import type { GridSpec, Layout } from '../grid/types.js';
 import {
   estimate as estimateGrid,
@@ -108,6 +108,40 @@ export class KernelUnavailableError extends GridtaError<{ indicatorId: string }>
 }
 
 const backings = new WeakMap<object, OutputBacking>();
+
+/** Released memories an engine keeps at most, in number and in bytes (the oldest go first). */
+export const RELEASED_MEMORIES = 4;
+export const RELEASED_BYTES = 2 ** 31;
+
+/**
+ * The memories of released tensors (`tensor.release()`), which a compute without `out` takes instead
+ * of a fresh memory when one is large enough (and not more than twice as large plus 64 MiB, so a
+ * small compute does not keep a huge memory alive): its pages are already touched, so its outputs
+ * are written at the speed of a reused `out`. At most RELEASED_MEMORIES memories and RELEASED_BYTES
+ * bytes are kept.
+ */
+function releasedMemories(): { put(m: WebAssembly.Memory): void; take(bytes: number): WebAssembly.Memory | undefined; clear(): void } {
+  const kept: WebAssembly.Memory[] = [];
+  return {
+    put(m) {
+      if (m.buffer.byteLength > RELEASED_BYTES) return;
+      kept.push(m);
+      let total = kept.reduce((n, x) => n + x.buffer.byteLength, 0);
+      while (kept.length > RELEASED_MEMORIES || total > RELEASED_BYTES) total -= kept.shift()!.buffer.byteLength;
+    },
+    take(bytes) {
+      let best = -1;
+      kept.forEach((m, i) => {
+        const n = m.buffer.byteLength;
+        if (n >= bytes && n <= 2 * bytes + 64 * 2 ** 20 && (best < 0 || n < kept[best]!.buffer.byteLength)) best = i;
+      });
+      return best < 0 ? undefined : kept.splice(best, 1)[0];
+    },
+    clear() {
+      kept.length = 0;
+    },
+  };
+}
 
 /** Test-only options, accepted only when GRIDTA_TEST_FAULTS=1; `__cache`: see CacheTestOptions. */
 export interface InternalOptions {
@@ -262,6 +296,9 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     );
   }
 
+  /** Memories of released tensors, for computes without `out` (dropped by close()). */
+  const released = releasedMemories();
+
   /** The scoring memory of the last backtest, kept for the next one (dropped by close()). */
   const scoringMemory = scoringMemoryCache();
 
@@ -348,6 +385,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     }
     const { report, module } = warmed!;
     const runReq: RunRequest = {
+      recycled: reuse ? undefined : (bytes: number) => released.take(bytes),
       def,
       axes: plan.grid.axes,
       variants: plan.variants,
@@ -404,6 +442,11 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
           start: candles.start,
           end: candles.end,
         },
+        onRelease: () => {
+          const b = backings.get(tensor);
+          backings.delete(tensor);
+          if (b?.kind === 'wasm' && b.memory && !closed) released.put(b.memory);
+        },
       },
       toArrowExporters,
     );
@@ -431,6 +474,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     for (const stop of running.values()) stop.abort('engine_closed');
     await Promise.allSettled([...running.keys(), ...(warm ? [warm] : [])]);
     scoringMemory.clear();
+    released.clear();
     const p = pool;
     pool = undefined;
     await p?.close();
@@ -478,6 +522,7 @@ function checkOut(
   layout: Layout,
   outputs: readonly string[],
 ): OutputBacking {
+  if ((out as Partial<IndicatorTensor>).released === true) throw new TensorReleasedError({ indicatorId, method: 'out' });
   const b = backings.get(out);
   const got = { t: out.meta?.t, variants: out.meta?.variants, layout: out.layout, outputs: out.outputs?.map((o) => o.name) };
   const same =

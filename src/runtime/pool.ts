@@ -345,7 +345,7 @@ export async function runPooled(pool: KernelPool, req: RunRequest, faults?: Faul
     batchVariants: req.batchVariants,
     executors: pool.threads,
   });
-  const memory = computeMemory(def.id, plan, req.reuse);
+  const memory = computeMemory(def.id, plan, req.reuse, req.recycled);
   writeSeries(memory, plan, candles);
   new Int32Array(memory.buffer, plan.flagsOffset, plan.batches.length).fill(0);
   const job: PoolJob = {
