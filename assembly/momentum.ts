@@ -27,7 +27,7 @@ import {
 } from './primitives';
 import { lnShared } from './mathlog';
 import {
-  FISHER_ARRAYS, FISHER_PREV, MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A,
+  FISHER_ARRAYS, FISHER_PREV, MACD_ARRAYS, MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A,
   MACD_SLOW_B, RSI_A, RSI_B, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, STOCH_RING_SLOTS, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2,
   TRIX_E3, TRIX_SIGNAL, TRIX_SIGNAL_A, TRIX_SIGNAL_B,
 } from './scratch';
@@ -181,41 +181,122 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
   return v128.bitselect(f64x2.splat(NaN), r, f64x2.eq(S, f64x2.splat(0.0)));
 }
 
+/**
+ * The distinct EMA windows of a call (fast and slow alike: EMA(src, w) is the same series whichever
+ * line uses it), sorted, into the i32 table `win` (2n entries at most); each variant's index of its
+ * fast and of its slow window into `idx` (2n i32: fast of j at j, slow at n + j). Returns how many.
+ */
+function macdWindows(params: usize, n: i32, win: usize, idx: usize): i32 {
+  let d = 0;
+  for (let p = 0; p < 2; p++) {
+    for (let j = 0; j < n; j++) {
+      const w = <i32>paramAt(params, n, p, j);
+      // insertion into the sorted table (a call has few distinct windows)
+      let k = 0;
+      while (k < d && load<i32>(win + (<usize>k << 2)) < w) k++;
+      if (k < d && load<i32>(win + (<usize>k << 2)) == w) continue;
+      for (let m = d; m > k; m--) store<i32>(win + (<usize>m << 2), load<i32>(win + (<usize>(m - 1) << 2)));
+      store<i32>(win + (<usize>k << 2), w);
+      d++;
+    }
+  }
+  for (let p = 0; p < 2; p++) {
+    for (let j = 0; j < n; j++) {
+      const w = <i32>paramAt(params, n, p, j);
+      let k = 0;
+      while (load<i32>(win + (<usize>k << 2)) != w) k++;
+      store<i32>(idx + (<usize>(p * n + j) << 2), k);
+    }
+  }
+  return d;
+}
+
+/**
+ * macd and ppo. The call's distinct EMA windows run once per bar (a grid of 9 fast and 11 slow
+ * windows steps 20 EMAs a bar, not 198), into a table of CHUNK bars; then each variant reads its
+ * fast and slow values from it, forms the line and steps its own signal EMA. Every EMA is the same
+ * EWMA step as before (the same operations on the same values), so no bit changes.
+ * Scratch (scratch.ts MACD_*): arrays 0–1 hold the distinct windows' a (2n cells), arrays 2–3 their
+ * b, 4 and 5 the signal's a and b, 6–7 the distinct EMA values, 8 the signal values: the state (a
+ * resumed call keeps it and reads no history). Then the window and index tables and the chunk table.
+ */
 @inline function macdFamily(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, pct: bool): void {
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
   const resume = resumed(io);
+  const aE = cell(scratch, n, MACD_FAST_A, 0), bE = cell(scratch, n, MACD_SLOW_A, 0), E = cell(scratch, n, MACD_FAST, 0);
+  const win = cell(scratch, n, MACD_ARRAYS, 0), idx = win + (<usize>(2 * n) << 2);
+  const table = idx + (<usize>(2 * n) << 2);
+  const d = macdWindows(params, n, win, idx);
+  // the table holds CHUNK bars of every distinct EMA, a bar's values side by side (dp of them, even)
+  const dp = (d + 1) & ~1;
+  for (let k = 0; k < d; k++) {
+    const a = 2.0 / (<f64>load<i32>(win + (<usize>k << 2)) + 1.0);
+    store<f64>(aE + (<usize>k << 3), a);
+    store<f64>(bE + (<usize>k << 3), 1.0 - a);
+    if (!resume) store<f64>(E + (<usize>k << 3), NaN);
+  }
+  if (dp > d) {
+    // the padding lane runs the last window again; never read
+    store<f64>(aE + (<usize>d << 3), load<f64>(aE + (<usize>(d - 1) << 3)));
+    store<f64>(bE + (<usize>d << 3), load<f64>(bE + (<usize>(d - 1) << 3)));
+    store<f64>(E + (<usize>d << 3), load<f64>(E + (<usize>(d - 1) << 3)));
+  }
   for (let j = 0; j < n; j++) {
-    for (let p = 0; p < 3; p++) {
-      const a = 2.0 / (paramAt(params, n, p, j) + 1.0);
-      store<f64>(cell(scratch, n, MACD_FAST_A + 2 * p, j), a);
-      store<f64>(cell(scratch, n, MACD_FAST_B + 2 * p, j), 1.0 - a);
-      if (!resume) store<f64>(cell(scratch, n, MACD_FAST + p, j), NaN);
-    }
+    const a = 2.0 / (paramAt(params, n, 2, j) + 1.0);
+    store<f64>(cell(scratch, n, MACD_SIGNAL_A, j), a);
+    store<f64>(cell(scratch, n, MACD_SIGNAL_B, j), 1.0 - a);
+    if (!resume) store<f64>(cell(scratch, n, MACD_SIGNAL, j), NaN);
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
-  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
-    const t1 = min(t, t0 + step);
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
     claimRows(o0, t0, t1, tStride, vStride, n);
     claimRows(o1, t0, t1, tStride, vStride, n);
     claimRows(o2, t0, t1, tStride, vStride, n);
+    // the distinct EMAs over the chunk, two windows at a time (one in the scalar build)
+    if (ASC_FEATURE_SIMD) {
+      for (let k = 0; k < dp; k += 2) {
+        const a = v128.load(aE + (<usize>k << 3)), b = v128.load(bE + (<usize>k << 3));
+        let y = v128.load(E + (<usize>k << 3));
+        let row = table + (<usize>k << 3);
+        for (let i = t0; i < t1; i++) {
+          y = ewma2(y, f64x2.splat(ldx(x, i)), a, b);
+          v128.store(row, y);
+          row += <usize>dp << 3;
+        }
+        v128.store(E + (<usize>k << 3), y);
+      }
+    } else {
+      for (let k = 0; k < d; k++) {
+        const a = load<f64>(aE + (<usize>k << 3)), b = load<f64>(bE + (<usize>k << 3));
+        let y = load<f64>(E + (<usize>k << 3));
+        let row = table + (<usize>k << 3);
+        for (let i = t0; i < t1; i++) {
+          y = ewma1(y, ldx(x, i), a, b);
+          store<f64>(row, y);
+          row += <usize>dp << 3;
+        }
+        store<f64>(E + (<usize>k << 3), y);
+      }
+    }
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {
-        const aF0 = v128.load(cell(scratch, n, MACD_FAST_A, j)), aF1 = v128.load(cell(scratch, n, MACD_FAST_A, j + 2));
-        const bF0 = v128.load(cell(scratch, n, MACD_FAST_B, j)), bF1 = v128.load(cell(scratch, n, MACD_FAST_B, j + 2));
-        const aS0 = v128.load(cell(scratch, n, MACD_SLOW_A, j)), aS1 = v128.load(cell(scratch, n, MACD_SLOW_A, j + 2));
-        const bS0 = v128.load(cell(scratch, n, MACD_SLOW_B, j)), bS1 = v128.load(cell(scratch, n, MACD_SLOW_B, j + 2));
+        const f0 = <usize>load<i32>(idx + (<usize>j << 2)) << 3, f1 = <usize>load<i32>(idx + (<usize>(j + 1) << 2)) << 3;
+        const f2 = <usize>load<i32>(idx + (<usize>(j + 2) << 2)) << 3, f3 = <usize>load<i32>(idx + (<usize>(j + 3) << 2)) << 3;
+        const s0 = <usize>load<i32>(idx + (<usize>(n + j) << 2)) << 3, s1 = <usize>load<i32>(idx + (<usize>(n + j + 1) << 2)) << 3;
+        const s2 = <usize>load<i32>(idx + (<usize>(n + j + 2) << 2)) << 3, s3 = <usize>load<i32>(idx + (<usize>(n + j + 3) << 2)) << 3;
         const aG0 = v128.load(cell(scratch, n, MACD_SIGNAL_A, j)), aG1 = v128.load(cell(scratch, n, MACD_SIGNAL_A, j + 2));
         const bG0 = v128.load(cell(scratch, n, MACD_SIGNAL_B, j)), bG1 = v128.load(cell(scratch, n, MACD_SIGNAL_B, j + 2));
-        let F0 = v128.load(cell(scratch, n, MACD_FAST, j)), F1 = v128.load(cell(scratch, n, MACD_FAST, j + 2));
-        let S0 = v128.load(cell(scratch, n, MACD_SLOW, j)), S1 = v128.load(cell(scratch, n, MACD_SLOW, j + 2));
         let Y0 = v128.load(cell(scratch, n, MACD_SIGNAL, j)), Y1 = v128.load(cell(scratch, n, MACD_SIGNAL, j + 2));
         let off = <usize>j * vStride + <usize>t0 * tStride;
+        let row = table;
         for (let i = t0; i < t1; i++) {
-          const xv = f64x2.splat(ldx(x, i));
-          F0 = ewma2(F0, xv, aF0, bF0); F1 = ewma2(F1, xv, aF1, bF1);
-          S0 = ewma2(S0, xv, aS0, bS0); S1 = ewma2(S1, xv, aS1, bS1);
+          const F0 = f64x2.replace_lane(f64x2.splat(load<f64>(row + f0)), 1, load<f64>(row + f1));
+          const F1 = f64x2.replace_lane(f64x2.splat(load<f64>(row + f2)), 1, load<f64>(row + f3));
+          const S0 = f64x2.replace_lane(f64x2.splat(load<f64>(row + s0)), 1, load<f64>(row + s1));
+          const S1 = f64x2.replace_lane(f64x2.splat(load<f64>(row + s2)), 1, load<f64>(row + s3));
           const m0 = pct ? ppo2(F0, S0) : f64x2.sub(F0, S0);
           const m1 = pct ? ppo2(F1, S1) : f64x2.sub(F1, S1);
           Y0 = ewma2(Y0, m0, aG0, bG0); Y1 = ewma2(Y1, m1, aG1, bG1);
@@ -223,30 +304,28 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
           if (o1) st4(o1 + off, vStride, Y0, Y1);
           if (o2) st4(o2 + off, vStride, f64x2.sub(m0, Y0), f64x2.sub(m1, Y1));
           off += tStride;
+          row += <usize>dp << 3;
         }
-        v128.store(cell(scratch, n, MACD_FAST, j), F0); v128.store(cell(scratch, n, MACD_FAST, j + 2), F1);
-        v128.store(cell(scratch, n, MACD_SLOW, j), S0); v128.store(cell(scratch, n, MACD_SLOW, j + 2), S1);
         v128.store(cell(scratch, n, MACD_SIGNAL, j), Y0); v128.store(cell(scratch, n, MACD_SIGNAL, j + 2), Y1);
       }
     }
     for (let j = full; j < n; j++) {
-      const aF = load<f64>(cell(scratch, n, MACD_FAST_A, j)), bF = load<f64>(cell(scratch, n, MACD_FAST_B, j));
-      const aS = load<f64>(cell(scratch, n, MACD_SLOW_A, j)), bS = load<f64>(cell(scratch, n, MACD_SLOW_B, j));
+      const fo = <usize>load<i32>(idx + (<usize>j << 2)) << 3, so = <usize>load<i32>(idx + (<usize>(n + j) << 2)) << 3;
       const aG = load<f64>(cell(scratch, n, MACD_SIGNAL_A, j)), bG = load<f64>(cell(scratch, n, MACD_SIGNAL_B, j));
-      let F = load<f64>(cell(scratch, n, MACD_FAST, j)), S = load<f64>(cell(scratch, n, MACD_SLOW, j)), Y = load<f64>(cell(scratch, n, MACD_SIGNAL, j));
+      let Y = load<f64>(cell(scratch, n, MACD_SIGNAL, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
+      let row = table;
       for (let i = t0; i < t1; i++) {
-        const xs = ldx(x, i);
-        F = ewma1(F, xs, aF, bF);
-        S = ewma1(S, xs, aS, bS);
+        const F = load<f64>(row + fo), S = load<f64>(row + so);
         const m = pct ? (S == 0 ? NaN : 100.0 * ((F - S) / S)) : F - S;
         Y = ewma1(Y, m, aG, bG);
         if (o0) st1(o0 + off, m);
         if (o1) st1(o1 + off, Y);
         if (o2) st1(o2 + off, m - Y);
         off += tStride;
+        row += <usize>dp << 3;
       }
-      store<f64>(cell(scratch, n, MACD_FAST, j), F); store<f64>(cell(scratch, n, MACD_SLOW, j), S); store<f64>(cell(scratch, n, MACD_SIGNAL, j), Y);
+      store<f64>(cell(scratch, n, MACD_SIGNAL, j), Y);
     }
   }
 }

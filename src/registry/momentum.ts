@@ -67,12 +67,18 @@ const FISHER = defineKernel({
   /** The previous fisher; the extreme tables are rebuilt from the window − 1 bars before the call. */
   resume: { stateBytes: (n) => f64s(FISHER_ARRAYS, n), historyBars: (max) => max.window! - 1 },
 });
+/**
+ * macd, ppo: MACD_ARRAYS arrays of n f64 (the state: the distinct windows' coefficients and EMAs, the
+ * signals), the tables of distinct windows and of each variant's fast and slow index (2n i32 each),
+ * then CHUNK bars of every distinct EMA (2n, rounded up to even, f64 each).
+ */
+const MACD_SCRATCH = (n: number): number => f64s(MACD_ARRAYS, n) + 16 * n + KERNEL_CHUNK * (2 * n + 2) * 8;
 const MACD = defineKernel({
   name: 'macd',
   params: ['fast_window', 'slow_window', 'signal_window'],
   slots: ['macd', 'signal', 'hist'],
   reference: referenceMacd,
-  scratchBytes: (n) => f64s(MACD_ARRAYS, n),
+  scratchBytes: MACD_SCRATCH,
   resume: EWMA_STATE(MACD_ARRAYS),
 });
 const PPO = defineKernel({
@@ -80,7 +86,7 @@ const PPO = defineKernel({
   params: ['fast_window', 'slow_window', 'signal_window'],
   slots: ['ppo', 'signal', 'hist'],
   reference: referencePpo,
-  scratchBytes: (n) => f64s(MACD_ARRAYS, n),
+  scratchBytes: MACD_SCRATCH,
   resume: EWMA_STATE(MACD_ARRAYS),
 });
 const ROC = defineKernel({
