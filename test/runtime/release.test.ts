@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createCandles } from '../../src/candles/index.js';
 import { TensorReleasedError } from '../../src/errors.js';
 import { createEngine, type Engine } from '../../src/runtime/engine.js';
+import { thrown } from '../helpers/errors.js';
 import { randomWalk } from '../helpers/series.js';
 
 const opened: Engine[] = [];
@@ -36,14 +37,6 @@ function candles(t: number, seed: number, id: string) {
 const EMA = { indicatorId: 'ma.ema', source: ['close'], params: { window: { mode: 'range' as const, start: 5, stopIncl: 60, step: 1 } } };
 const RSI = { indicatorId: 'momentum.rsi', source: ['close', 'hlc3'], params: { window: [2, 7, 14, 30] } };
 const bytes = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-const thrown = (f: () => unknown): unknown => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-};
 
 describe('tensor.release()', () => {
   it('makes every data accessor throw TensorReleasedError; shape, meta and keys stay; idempotent', async () => {
@@ -62,7 +55,7 @@ describe('tensor.release()', () => {
       ['series', () => t.series(0)],
       ['toArrowIPC', () => t.toArrowIPC()],
     ] as const) {
-      const err = thrown(f) as TensorReleasedError;
+      const err = thrown(f, TensorReleasedError);
       expect(err, method).toBeInstanceOf(TensorReleasedError);
       expect(err.toJSON(), method).toMatchObject({ code: 'tensor_released', details: { indicatorId: 'ma.ema', method } });
     }
