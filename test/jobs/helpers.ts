@@ -22,7 +22,7 @@ export interface Cluster {
   port: number;
   dir: string;
   stop(): Promise<void>;
-  createDatabase(name: string): string;
+  createDatabase(name: string): Promise<string>;
 }
 
 export async function startPostgres(): Promise<Cluster> {
