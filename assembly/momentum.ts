@@ -23,7 +23,7 @@ import {
 } from './lanes';
 import {
   DQ_MAX, DQ_MIN, blend2, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, i32RingAt, ringSlots, rollsumStep1,
-  xtBytes, xtFill, xtLevels, xtQuery, xtRebuild, xtReset,
+  xtBytes, xtFill, xtLevels, xtOpen, xtQuery,
 } from './primitives';
 import { lnShared } from './mathlog';
 import {
@@ -129,14 +129,9 @@ export function fisher(io: usize, t: i32, n: i32, params: usize, tStride: usize,
   const slots = ringSlots(held);
   const tabH = scratch + ((<usize>n * FISHER_ARRAYS) << 3), tabL = tabH + xtBytes(held, false);
   const K = xtLevels(wmax);
-  if (resume) {
-    xtRebuild(tabH, slots, K, h, g0, wmax - 1, DQ_MAX);
-    xtRebuild(tabL, slots, K, l, g0, wmax - 1, DQ_MIN);
-  } else {
-    xtReset(tabH);
-    xtReset(tabL);
-    for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, FISHER_PREV, j), NaN);
-  }
+  xtOpen(tabH, slots, K, h, g0, wmax - 1, DQ_MAX, resume);
+  xtOpen(tabL, slots, K, l, g0, wmax - 1, DQ_MIN, resume);
+  if (!resume) for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, FISHER_PREV, j), NaN);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     const b0 = g0 + t0, b1 = g0 + t1;
@@ -653,13 +648,8 @@ export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
   const tabH = hist + ((<usize>n * 2 * STOCH_RING_SLOTS) << 3), tabL = tabH + xtBytes(held, false);
   const K = xtLevels(wmax);
   stochCells(scratch, n, params, false, resume);
-  if (resume) {
-    xtRebuild(tabH, slots, K, h, g0, wmax - 1, DQ_MAX);
-    xtRebuild(tabL, slots, K, l, g0, wmax - 1, DQ_MIN);
-  } else {
-    xtReset(tabH);
-    xtReset(tabL);
-  }
+  xtOpen(tabH, slots, K, h, g0, wmax - 1, DQ_MAX, resume);
+  xtOpen(tabL, slots, K, l, g0, wmax - 1, DQ_MIN, resume);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     const b0 = g0 + t0, b1 = g0 + t1;
@@ -834,13 +824,8 @@ export function williams_r(io: usize, t: i32, n: i32, params: usize, tStride: us
   const slots = ringSlots(held);
   const tabH = scratch, tabL = tabH + xtBytes(held, false);
   const K = xtLevels(wmax);
-  if (resume) {
-    xtRebuild(tabH, slots, K, h, g0, wmax - 1, DQ_MAX);
-    xtRebuild(tabL, slots, K, l, g0, wmax - 1, DQ_MIN);
-  } else {
-    xtReset(tabH);
-    xtReset(tabL);
-  }
+  xtOpen(tabH, slots, K, h, g0, wmax - 1, DQ_MAX, resume);
+  xtOpen(tabL, slots, K, l, g0, wmax - 1, DQ_MIN, resume);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
     const t1 = min(t, t0 + CHUNK);
     const b0 = g0 + t0, b1 = g0 + t1;

@@ -530,3 +530,9 @@ import { CANON_NAN, CHUNK, cell, narrowFinite, st1, store4 } from './lanes';
   store<i32>(tab, s - 1);
   for (let b = s; b < g0; b += CHUNK) xtFill(tab, slots, K, x, b, min(g0, b + CHUNK), mode);
 }
+
+/** A call's shared extreme table: rebuilt from the h bars before bar g0 when the call resumes (xtRebuild), else empty. */
+@inline export function xtOpen(tab: usize, slots: i32, K: i32, x: usize, g0: i32, h: i32, mode: i32, resume: bool): void {
+  if (resume) xtRebuild(tab, slots, K, x, g0, h, mode);
+  else xtReset(tab);
+}
