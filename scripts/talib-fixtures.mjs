@@ -10,6 +10,9 @@
  * into DIR (default `.talib/`, git-ignored, outside the repository's dependencies); this script
  * loads it from `$TALIB_DIR` (default `.talib/`) and fails with a clear message when it is absent.
  *
+ * It reads the built package (dist/, which `npm install` builds): the registry (every id must be in
+ * MAPPING, in registry order), the candle loader for bench/ttrc.csv and the bench's seeded generator.
+ *
  * Options: --out DIR (default test/fixtures/talib), --full (every bar instead of the sampled rows;
  * larger files, for local use only).
  *
@@ -35,6 +38,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prng } from '../dist/bench/data.js';
+import { candlesFromCsv } from '../dist/src/candles/index.js';
+import { registry } from '../dist/src/registry/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const GENERATED_BY = 'scripts/talib-build.sh && node scripts/talib-fixtures.mjs';
@@ -79,43 +85,25 @@ function f32(a) {
   return a.map((x) => Math.fround(x));
 }
 
-function loadTtrc() {
+/** bench/ttrc.csv through gridta's own loader (sessions timeline: every row one bar), as the tests read it. */
+async function loadTtrc() {
   const path = join(ROOT, 'bench/ttrc.csv');
   const text = readFileSync(path, 'utf8');
-  const lines = text.trim().split(/\r?\n/);
-  const head = lines[0].split(',');
-  const want = ['ts_open', 'open', 'high', 'low', 'close', 'volume'];
-  if (head.join() !== want.join()) throw new Error(`bench/ttrc.csv: header ${head.join()} (expected ${want.join()})`);
-  const cols = { open: [], high: [], low: [], close: [], volume: [] };
-  for (let i = 1; i < lines.length; i++) {
-    const c = lines[i].split(',');
-    for (let j = 1; j < 6; j++) {
-      const v = Number(c[j]);
-      if (!Number.isFinite(v)) throw new Error(`bench/ttrc.csv line ${i + 1}: ${want[j]} is not a number`);
-      cols[want[j]].push(v);
-    }
+  const c = await candlesFromCsv(path, { instrumentId: 'TTRC', timeline: 'sessions' });
+  const cols = {};
+  for (const k of ['open', 'high', 'low', 'close', 'volume']) {
+    if (c[k].some((x) => Number.isNaN(x))) throw new Error(`bench/ttrc.csv: ${k} has a missing value`);
+    cols[k] = Array.from(c[k]);
   }
   return {
     name: 'ttrc',
     meta: {
       source: 'bench/ttrc.csv',
       sha256: createHash('sha256').update(text).digest('hex'),
-      bars: cols.close.length,
+      bars: c.t,
       note: 'every CSV row is one bar (candlesFromCsv with timeline: "sessions"); no missing values',
     },
     raw: cols,
-  };
-}
-
-/** mulberry32: a small deterministic 32-bit PRNG. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -128,7 +116,7 @@ const SYNTH = { seed: 20261207, bars: 3000, start: 100, flatEvery: 101, zeroVolu
  * to exercise the zero-range / tie / zero-volume conventions.
  */
 function synthetic() {
-  const rnd = mulberry32(SYNTH.seed);
+  const rnd = prng(SYNTH.seed);
   const gauss = () => {
     const u = 1 - rnd();
     const v = rnd();
@@ -281,21 +269,10 @@ const MAPPING = [
     grid: W([5, 14, 50]),
     runs: (p) => [hlc('WILLR', { optInTimePeriod: p.window }, { williams_r: 'outReal' })],
   },
-  ...[
-    'structure.candle_body',
-    'structure.candle_body_atr',
-    'structure.candle_body_pct',
-    'structure.candle_lower_wick',
-    'structure.candle_lower_wick_atr',
-    'structure.candle_lower_wick_pct',
-    'structure.candle_range',
-    'structure.candle_range_atr',
-    'structure.candle_stats',
-    'structure.candle_stats_atr_norm',
-    'structure.candle_upper_wick',
-    'structure.candle_upper_wick_atr',
-    'structure.candle_upper_wick_pct',
-  ].map((id) => ({ id, fn: null, why: 'no candle-geometry functions in TA-Lib (its CDL* functions are pattern flags)' })),
+  ...registry
+    .list()
+    .filter((d) => d.kernel?.name === 'candle_stats' || d.kernel?.name === 'candle_stats_atr_norm')
+    .map((d) => ({ id: d.id, fn: null, why: 'no candle-geometry functions in TA-Lib (its CDL* functions are pattern flags)' })),
   { id: 'structure.distance_to_ma_norm', fn: null, why: 'not in TA-Lib' },
   { id: 'structure.percent_rank', fn: null, why: 'not in TA-Lib' },
   { id: 'structure.pivot_high', fn: null, why: 'no pivots in TA-Lib' },
@@ -568,6 +545,13 @@ function build(s) {
   return { rows, fixtures, cols };
 }
 
+// every id of the registry exactly once, in its order
+{
+  const want = registry.list().map((d) => d.id);
+  const got = MAPPING.map((m) => m.id);
+  if (got.join() !== want.join())
+    throw new Error(`MAPPING must list the registry's ids in its order: ${want.filter((id, k) => got[k] !== id).join(', ')} differ`);
+}
 mkdirSync(outDir, { recursive: true });
 const mapping = MAPPING.map((m) => ({
   id: m.id,
@@ -576,7 +560,7 @@ const mapping = MAPPING.map((m) => ({
   ...(m.note ? { note: m.note } : {}),
   ...(m.why ? { note: m.why } : {}),
 }));
-for (const s of [loadTtrc(), synthetic()]) {
+for (const s of [await loadTtrc(), synthetic()]) {
   const { rows, fixtures } = build(s);
   const doc = {
     generatedBy: GENERATED_BY,
