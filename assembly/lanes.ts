@@ -92,6 +92,17 @@
 }
 
 /**
+ * Frame slot [17]: the profile of conventions, 0 for gridta's (the default), 1 for TA-Lib's (seeds,
+ * lookbacks and zero-division outputs as TA-Lib 0.6 computes them; src/registry/types.ts Profile).
+ * A kernel whose id TA-Lib does not compute ignores it.
+ */
+@inline export const IO_PROFILE: usize = 68;
+
+@inline export function talibProfile(io: usize): bool {
+  return load<u32>(io + IO_PROFILE) == 1;
+}
+
+/**
  * Output base for the chunk of rows t0 … t1 − 1: `out` when the chunk is stored, else an address
  * that puts the chunk's rows in `sink` (TILE rows of tStride bytes, reused by every dry chunk, so
  * they stay in cache). The host only makes whole calls dry (skip = t), so no chunk straddles `skip`.

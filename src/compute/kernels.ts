@@ -4,7 +4,7 @@
  * and in pool workers. Dispatch goes through `def.kernel`, never a switch over ids.
  */
 import type { Axis } from '../grid/types.js';
-import type { IndicatorDef } from '../registry/types.js';
+import type { IndicatorDef, Profile } from '../registry/types.js';
 import { axisStrides, axisValueAt, checkpointAt, FRAME_BYTES, type BatchRange, type ComputeLayout } from './plan.js';
 
 export type KernelFn = (io: number, t: number, n: number, params: number, tStride: number, vStride: number, scratch: number) => void;
@@ -22,8 +22,15 @@ export const FRAME_SKIP = 6;
 export const FRAME_RESUME = 7;
 export const FRAME_OUT = 8;
 export const FRAME_T0 = 16;
-/** u32 slots of the frame: eight outputs from FRAME_OUT, then FRAME_T0. */
-export const FRAME_WORDS = 17;
+/** The profile of conventions (IO_PROFILE): 0 gridta, 1 talib (registry/types.ts Profile). */
+export const FRAME_PROFILE = 17;
+/** u32 slots of the frame: eight outputs from FRAME_OUT, then FRAME_T0, FRAME_PROFILE. */
+export const FRAME_WORDS = 18;
+
+/** The frame's profile code: 0 for the default profile, 1 for talib. */
+export function profileCode(profile: Profile | undefined): number {
+  return profile === 'talib' ? 1 : 0;
+}
 export { FRAME_BYTES };
 
 /**
@@ -66,6 +73,7 @@ export function runBatch(
   const scratch = work + Math.ceil((FRAME_BYTES + plan.batchVariants * Math.max(1, kernel.params.length) * 8) / 64) * 64;
   const f = elementIndex(frame, 4);
   for (let i = 0; i < FRAME_WORDS; i++) u32[f + i] = 0;
+  u32[f + FRAME_PROFILE] = profileCode(plan.profile);
 
   /**
    * One kernel call for variants s … s + n − 1 over bars r0 … r1 − 1 (series shifted to r0, outputs

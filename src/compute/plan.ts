@@ -7,7 +7,7 @@
  *   work region = call frame (64 B) + params (B·P f64) + kernel scratch
  */
 import type { Axis, Layout } from '../grid/types.js';
-import type { IndicatorDef, KernelSpec, SourceSeries, BaseSeries, TimeSplitSpec } from '../registry/types.js';
+import type { IndicatorDef, KernelSpec, Profile, SourceSeries, BaseSeries, TimeSplitSpec } from '../registry/types.js';
 import type { MemoryBytesFn } from '../guards/index.js';
 import { sourceComponents } from '../candles/sources.js';
 
@@ -88,6 +88,8 @@ export interface ComputeLayout {
   readonly variants: number;
   readonly layout: Layout;
   readonly outputs: readonly string[];
+  /** The profile of conventions the kernels run in (the frame's profile slot). */
+  readonly profile: Profile;
   /** Kernel slot index of each materialised output, in `outputs` order. */
   readonly slotOf: readonly number[];
   readonly outputOffsets: readonly number[];
@@ -270,6 +272,8 @@ export function planLayout(args: {
   inProcess?: boolean;
   /** Tests: a warm start of this many bars instead of the kernel's (a short one forces re-runs). */
   warmBars?: number;
+  /** Default: the default profile. */
+  profile?: Profile;
 }): ComputeLayout {
   const { def, kernel, axes, t, variants, layout, outputs } = args;
   let off = BASE;
@@ -355,6 +359,7 @@ export function planLayout(args: {
     variants,
     layout,
     outputs,
+    profile: args.profile ?? 'gridta',
     slotOf,
     outputOffsets,
     series,

@@ -8,7 +8,7 @@ import { buildSourceSeries } from '../candles/index.js';
 import type { Candles } from '../candles/index.js';
 import { ComputeCancelled, GridValidationError, KernelError } from '../errors.js';
 import type { Axis, Layout } from '../grid/types.js';
-import type { IndicatorDef, SeriesInputs, SourceSeries } from '../registry/types.js';
+import type { IndicatorDef, Profile, SeriesInputs, SourceSeries } from '../registry/types.js';
 import { runBatch } from './kernels.js';
 import { reclaimBeforeAllocating } from './reclaim.js';
 import {
@@ -40,6 +40,8 @@ export interface RunRequest {
   layout: Layout;
   outputs: readonly string[];
   candles: Candles;
+  /** The profile of conventions (default: the default profile). */
+  profile?: Profile;
   batchVariants?: number | 'auto';
   signal?: AbortSignal;
   onProgress?: (p: ComputeProgress) => void;
@@ -129,6 +131,7 @@ export async function runWasm(module: WebAssembly.Module, req: RunRequest): Prom
     batchVariants: req.batchVariants,
     executors: 1,
     inProcess: true,
+    profile: req.profile,
   });
   const memory = computeMemory(def.id, plan, req.reuse, req.recycled);
   const instance = new WebAssembly.Instance(module, {
@@ -223,6 +226,7 @@ export async function runReference(req: RunRequest): Promise<RunResult> {
     batchVariants: req.batchVariants,
     executors: 1,
     inProcess: true,
+    profile: req.profile,
   });
   const tm = layout === 'TIME_MAJOR';
   await loopBatches(req, plan.batches, (b) => {
@@ -238,7 +242,7 @@ export async function runReference(req: RunRequest): Promise<RunResult> {
         volume: base.volume,
         src: srcAxis >= 0 ? base[axisValueAt(axes, strides, srcAxis, v) as string] : undefined,
       };
-      const res = kernel.reference(inputs, params);
+      const res = kernel.reference(inputs, params, req.profile);
       outputs.forEach((o, k) => {
         // copy bit patterns, so the canonical NaN of the reference survives unchanged
         const col = res[o]!;

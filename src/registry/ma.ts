@@ -194,6 +194,7 @@ export const rma = defineIndicator({
 
 export const sma = defineIndicator({
   id: 'ma.sma',
+  talib: 'SMA',
   group: 'ma',
   title: 'Simple Moving Average',
   inputs: ['source'],
@@ -236,6 +237,7 @@ export const vwma = defineIndicator({
 
 export const wma = defineIndicator({
   id: 'ma.wma',
+  talib: 'WMA',
   group: 'ma',
   title: 'Weighted Moving Average',
   inputs: ['source'],

@@ -27,8 +27,25 @@ export interface SeriesInputs {
   readonly volume?: Float32Array;
 }
 
-/** A plain-TypeScript reference: one variant, every slot of its kernel, float32 with canonical NaN. */
-export type ReferenceFn = (inputs: SeriesInputs, params: Readonly<Record<string, number>>) => Readonly<Record<string, Float32Array>>;
+/**
+ * A profile of conventions. `gridta` (the default): a recursion seeds on its first valid value, so
+ * nothing is lost to warm-up. `talib`: every id that TA-Lib 0.6 computes follows TA-Lib's seeds,
+ * lookbacks and zero-division outputs (the definition's `talib` names the function); other ids
+ * compute as in the default profile.
+ */
+export type Profile = 'gridta' | 'talib';
+export const PROFILES: readonly Profile[] = Object.freeze(['gridta', 'talib'] as const);
+export const DEFAULT_PROFILE: Profile = 'gridta';
+
+/**
+ * A plain-TypeScript reference: one variant, every slot of its kernel, float32 with canonical NaN.
+ * `profile` (default `gridta`) selects the conventions, as the kernel's frame slot does.
+ */
+export type ReferenceFn = (
+  inputs: SeriesInputs,
+  params: Readonly<Record<string, number>>,
+  profile?: Profile,
+) => Readonly<Record<string, Float32Array>>;
 
 /**
  * One WebAssembly kernel. Several definitions may share one (wrapper ids): each picks its outputs
@@ -109,6 +126,11 @@ export interface IndicatorDef {
    */
   readonly outputParams?: Readonly<Record<string, readonly string[]>>;
   readonly lookAhead: readonly string[];
+  /**
+   * The TA-Lib 0.6 function(s) this id matches in the `talib` profile (e.g. `EMA`, `ADX, PLUS_DI,
+   * MINUS_DI`); absent for ids TA-Lib does not compute, which compute as in the default profile.
+   */
+  readonly talib?: string;
   /** Per-variant rule beyond the bounds (trend.psar), checked after the variants guard. */
   readonly variantRule?: { readonly description: string; readonly test: (values: Readonly<Record<string, number | string>>) => boolean };
   /** null until the kernel exists: compute rejects the id with KernelUnavailableError. */

@@ -21,7 +21,7 @@ import {
   type Limits,
   type MemoryBytesFn,
 } from '../guards/index.js';
-import type { IndicatorDef } from '../registry/types.js';
+import type { IndicatorDef, Profile } from '../registry/types.js';
 import type { GridtaWarning } from './cache.js';
 import { checkOptionKeys, resolveConfig, type GridtaOptions, type ResolvedConfig } from './config.js';
 import { checkComputeRequest } from './request.js';
@@ -74,6 +74,8 @@ export interface ComputeRequest {
   signal?: AbortSignal;
   onProgress?: (p: ComputeProgress) => void;
   out?: IndicatorTensor;
+  /** The profile of conventions: `gridta` (default) or `talib` (TA-Lib 0.6's seeds, lookbacks and edge outputs). */
+  profile?: Profile;
 }
 
 export interface Engine {
@@ -392,6 +394,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       layout: plan.layout,
       outputs: plan.outputs,
       candles,
+      profile: req.profile ?? 'gridta',
       batchVariants,
       signal: signal,
       onProgress: req.onProgress,

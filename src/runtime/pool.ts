@@ -344,6 +344,7 @@ export async function runPooled(pool: KernelPool, req: RunRequest, faults?: Faul
     threads: pool.threads,
     batchVariants: req.batchVariants,
     executors: pool.threads,
+    profile: req.profile,
   });
   const memory = computeMemory(def.id, plan, req.reuse, req.recycled);
   writeSeries(memory, plan, candles);

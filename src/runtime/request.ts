@@ -9,6 +9,7 @@ import { checkMaxVariants } from '../guards/index.js';
 import { findUnknownKey, isPlainObject, keyList, unknownKeyExplanation } from '../options.js';
 import type { ComputeRequest } from './engine.js';
 import { registry } from '../registry/index.js';
+import { PROFILES } from '../registry/types.js';
 
 /** The fields of a compute request, in the order they are checked. */
 export const COMPUTE_REQUEST_KEYS = keyList<ComputeRequest>({
@@ -21,6 +22,7 @@ export const COMPUTE_REQUEST_KEYS = keyList<ComputeRequest>({
   signal: true,
   onProgress: true,
   out: true,
+  profile: true,
 });
 
 /** The registry id a raw grid names, or '' when it names none (only labels errors). */
@@ -92,5 +94,8 @@ export function checkComputeRequest(req: unknown): void {
   }
   if (req.out !== undefined && (typeof req.out !== 'object' || req.out === null)) {
     gridFail(id, 'out', 'wrong_type', req.out, 'must be a tensor returned by an earlier compute', 'an IndicatorTensor');
+  }
+  if (req.profile !== undefined && !(PROFILES as readonly unknown[]).includes(req.profile)) {
+    gridFail(id, 'profile', 'invalid_spec', req.profile ?? null, `must be one of ${PROFILES.join(', ')}`, PROFILES);
   }
 }

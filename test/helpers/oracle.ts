@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Axis, Layout } from '../../src/grid/types.js';
-import type { IndicatorDef, SeriesInputs, SourceSeries } from '../../src/registry/types.js';
+import type { IndicatorDef, Profile, SeriesInputs, SourceSeries } from '../../src/registry/types.js';
 import { axisStrides, axisValueAt, planLayout } from '../../src/compute/plan.js';
 import { runBatch } from '../../src/compute/kernels.js';
 import { cacheKey, readEntry } from '../../src/runtime/cache.js';
@@ -71,7 +71,7 @@ export function runKernel(
   def: IndicatorDef,
   axes: readonly Axis[],
   s: TestSeries,
-  opts: { target: Target; layout: Layout; batch: number; outputs?: readonly string[] },
+  opts: { target: Target; layout: Layout; batch: number; outputs?: readonly string[]; profile?: Profile },
 ): KernelRun {
   const outputs = opts.outputs ?? def.outputs;
   const variants = axes.reduce((a, x) => a * x.values.length, 1);
@@ -86,6 +86,7 @@ export function runKernel(
     threads: 1,
     batchVariants: opts.batch,
     executors: 1,
+    profile: opts.profile,
   });
   const memory = new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true });
   const inst = new WebAssembly.Instance(bundledModules()[opts.target], { env: { memory } });
@@ -95,7 +96,13 @@ export function runKernel(
 }
 
 /** The reference of one variant: every slot of the definition's kernel as float32 bits. */
-export function runReferenceVariant(def: IndicatorDef, axes: readonly Axis[], s: TestSeries, v: number): Record<string, Uint32Array> {
+export function runReferenceVariant(
+  def: IndicatorDef,
+  axes: readonly Axis[],
+  s: TestSeries,
+  v: number,
+  profile?: Profile,
+): Record<string, Uint32Array> {
   const strides = axisStrides(axes);
   const params: Record<string, number> = {};
   let src: Float32Array | undefined;
@@ -105,7 +112,7 @@ export function runReferenceVariant(def: IndicatorDef, axes: readonly Axis[], s:
     else params[a.name] = val as number;
   });
   const inputs: SeriesInputs = { t: s.t, src, open: s.open, high: s.high, low: s.low, close: s.close, volume: s.volume };
-  const res = def.kernel!.reference(inputs, params);
+  const res = def.kernel!.reference(inputs, params, profile);
   const out: Record<string, Uint32Array> = {};
   for (const [k, arr] of Object.entries(res)) out[k] = new Uint32Array(arr.buffer, arr.byteOffset, arr.length);
   return out;

@@ -12,15 +12,17 @@
  * Returns the rows of all calls in TIME_MAJOR order, as `runKernel` (test/helpers/oracle.ts) does.
  */
 import type { Axis } from '../../src/grid/types.js';
-import type { IndicatorDef, SourceSeries } from '../../src/registry/types.js';
+import type { IndicatorDef, Profile, SourceSeries } from '../../src/registry/types.js';
 import { axisStrides, axisValueAt } from '../../src/compute/plan.js';
 import {
   FRAME_BYTES,
   FRAME_OUT,
   FRAME_RESUME,
   FRAME_SRC,
+  FRAME_PROFILE,
   FRAME_T0,
   FRAME_WORDS,
+  profileCode,
   SERIES_SLOT,
   type KernelFn,
 } from '../../src/compute/kernels.js';
@@ -57,6 +59,7 @@ export function runResumed(
   n: number,
   lengths: readonly number[],
   outputs: readonly string[] = def.outputs,
+  profile: Profile = 'gridta',
 ): Uint32Array[] {
   const kernel = def.kernel!;
   const resume = kernel.resume!;
@@ -90,6 +93,7 @@ export function runResumed(
   const f32 = new Float32Array(memory.buffer);
   const f64 = new Float64Array(memory.buffer);
   for (let i = 0; i < FRAME_WORDS; i++) u32[frame / 4 + i] = 0;
+  u32[frame / 4 + FRAME_PROFILE] = profileCode(profile);
   kernel.params.forEach((name, p) => {
     const k = axes.findIndex((a) => a.name === name);
     for (let j = 0; j < n; j++) f64[params / 8 + p * n + j] = axisValueAt(axes, strides, k, first + j) as number;

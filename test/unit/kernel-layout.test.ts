@@ -13,6 +13,7 @@ import {
   FRAME_RESUME,
   FRAME_SKIP,
   FRAME_SRC,
+  FRAME_PROFILE,
   FRAME_T0,
   FRAME_WORDS,
   SERIES_SLOT,
@@ -44,6 +45,7 @@ describe('kernel call frame', () => {
     ['IO_RESUME', FRAME_RESUME],
     ['IO_OUT', FRAME_OUT],
     ['IO_T0', FRAME_T0],
+    ['IO_PROFILE', FRAME_PROFILE],
   ];
   it.each(slots)('assembly/lanes.ts %s is byte offset 4 × slot %i of src/compute/kernels.ts', (name, slot) => {
     expect(io.get(name), `assembly/lanes.ts declares ${name}`).toBeDefined();
@@ -55,7 +57,8 @@ describe('kernel call frame', () => {
   });
   it('the frame holds eight outputs after FRAME_OUT, then the first bar, and fits before the parameters', () => {
     expect(FRAME_T0).toBe(FRAME_OUT + 8);
-    expect(FRAME_WORDS).toBe(FRAME_T0 + 1);
+    expect(FRAME_PROFILE).toBe(FRAME_T0 + 1);
+    expect(FRAME_WORDS).toBe(FRAME_PROFILE + 1);
     expect(FRAME_WORDS * 4).toBeLessThanOrEqual(FRAME_BYTES);
   });
 });
