@@ -164,7 +164,9 @@ describe('talib profile: resumed calls equal one call', () => {
           const g = got[k]!;
           for (let i = 0; i < s.t * V; i++)
             if (g[i] !== w[i] && !skip?.[i])
-              expect.fail(`${def.id} ${out} ${target}: variant ${i % V}, bar ${Math.floor(i / V)}: resumed 0x${g[i]!.toString(16)} vs one call 0x${w[i]!.toString(16)}`);
+              expect.fail(
+                `${def.id} ${out} ${target}: variant ${i % V}, bar ${Math.floor(i / V)}: resumed 0x${g[i]!.toString(16)} vs one call 0x${w[i]!.toString(16)}`,
+              );
         });
       }
     });
