@@ -25,6 +25,7 @@ const COMPUTE = [
   ['max_variants_per_compute', () => 600000, null],
   ['engine', () => 'auto', 'auto | wasm-simd | wasm-scalar | reference'],
   ['batch_variants', () => 'auto', 'auto | integer >= 1'],
+  ['profile', () => 'gridta', 'gridta | talib (TA-Lib 0.6 conventions for the ids TA-Lib computes)'],
   ['max_batch_attempts', () => 3, null],
   ['batch_timeout_ms', () => 300000, null],
 ];

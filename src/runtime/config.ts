@@ -12,6 +12,7 @@ import { ConfigError, formatValue } from '../errors.js';
 import { closestNames, findUnknownKey, isPlainObject, keyList, suggestKey, unknownKeyExplanation, type UnknownKey } from '../options.js';
 import { deepFreeze, errnoOf, isMapping } from '../util/index.js';
 import { availableParallelism, type CpuInfo } from './config-cpu.js';
+import { DEFAULT_PROFILE, PROFILES, type Profile } from '../registry/types.js';
 
 export type { CpuInfo } from './config-cpu.js';
 
@@ -42,6 +43,8 @@ export interface GridtaOptions {
   maxVariantsPerCompute?: number;
   engine?: EngineSetting;
   batchVariants?: number | 'auto';
+  /** The profile of conventions computes use unless a request names one: `gridta` (default) or `talib`. */
+  profile?: Profile;
   maxBatchAttempts?: number;
   batchTimeoutMs?: number;
   /** `jobs` section (scale-out on PostgreSQL): `false` makes `gridta worker` exit at once. */
@@ -94,6 +97,8 @@ export interface ResolvedConfig {
   /** As requested, after the GRIDTA_DISABLE_WASM / GRIDTA_DISABLE_SIMD overrides; `auto` is decided by warmup. */
   readonly engine: Setting<EngineSetting>;
   readonly batchVariants: Setting<number | 'auto'>;
+  /** The profile of conventions of computes, streams and backtests that do not name one. */
+  readonly profile: Setting<Profile>;
   readonly maxBatchAttempts: Setting<number>;
   readonly batchTimeoutMs: Setting<number>;
   readonly jobsEnabled: Setting<boolean>;
@@ -134,6 +139,7 @@ type ComputeName =
   | 'maxVariantsPerCompute'
   | 'engine'
   | 'batchVariants'
+  | 'profile'
   | 'maxBatchAttempts'
   | 'batchTimeoutMs';
 type JobsName =
@@ -269,6 +275,18 @@ const RULES = {
     },
   } satisfies Rule<EngineSetting> as Rule<EngineSetting>,
   batchVariants: intRule('batchVariants', 'batch_variants', null, 'auto', 1, 4294967295, true),
+  profile: {
+    name: 'profile',
+    yamlKey: 'profile',
+    envVar: 'GRIDTA_PROFILE',
+    defaultValue: DEFAULT_PROFILE,
+    expected: () => PROFILES.join(' or '),
+    parse: (raw) => {
+      if (typeof raw !== 'string') return undefined;
+      const s = raw.trim().toLowerCase();
+      return (PROFILES as readonly string[]).includes(s) ? (s as Profile) : undefined;
+    },
+  } satisfies Rule<Profile> as Rule<Profile>,
   maxBatchAttempts: intRule('maxBatchAttempts', 'max_batch_attempts', null, 3, 1, 10),
   batchTimeoutMs: intRule('batchTimeoutMs', 'batch_timeout_ms', null, 300000, 1000, 86400000),
 };
@@ -451,6 +469,7 @@ export const OPTION_KEYS = keyList<GridtaOptions>({
   maxVariantsPerCompute: true,
   engine: true,
   batchVariants: true,
+  profile: true,
   maxBatchAttempts: true,
   batchTimeoutMs: true,
   jobsEnabled: true,
@@ -852,6 +871,7 @@ function resolveSettings(ctx: Resolving, configPath: Setting<string>, fileUnknow
     maxVariantsPerCompute,
     engine,
     batchVariants: pick(RULES.batchVariants),
+    profile: pick(RULES.profile),
     maxBatchAttempts: pick(RULES.maxBatchAttempts),
     batchTimeoutMs: pick(RULES.batchTimeoutMs),
     jobsEnabled: pick(JOBS_RULES.jobsEnabled, 'jobs'),
@@ -917,6 +937,7 @@ export function describeSettings(cfg: ResolvedConfig, effective: { engine?: stri
     row('maxVariantsPerCompute', cfg.maxVariantsPerCompute),
     row('engine', cfg.engine, effective.engine),
     row('batchVariants', cfg.batchVariants),
+    row('profile', cfg.profile),
     row('maxBatchAttempts', cfg.maxBatchAttempts),
     row('batchTimeoutMs', cfg.batchTimeoutMs),
     row('jobsEnabled', cfg.jobsEnabled),

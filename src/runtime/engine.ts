@@ -394,7 +394,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       layout: plan.layout,
       outputs: plan.outputs,
       candles,
-      profile: req.profile ?? 'gridta',
+      profile: req.profile ?? config.profile.value,
       batchVariants,
       signal: signal,
       onProgress: req.onProgress,

@@ -641,6 +641,7 @@ describe('describeSettings', () => {
       'maxVariantsPerCompute',
       'engine',
       'batchVariants',
+      'profile',
       'maxBatchAttempts',
       'batchTimeoutMs',
       'jobsEnabled',

@@ -28,6 +28,7 @@ const ORDER = [
   'maxVariantsPerCompute',
   'engine',
   'batchVariants',
+  'profile',
   'maxBatchAttempts',
   'batchTimeoutMs',
   'jobsEnabled',
