@@ -166,6 +166,7 @@ export const hma = defineIndicator({
 
 export const lwma = defineIndicator({
   id: 'ma.lwma',
+  talib: 'WMA',
   group: 'ma',
   title: 'Linear Weighted Moving Average',
   inputs: ['source'],
