@@ -177,6 +177,7 @@ export const chandelier_exit = defineIndicator({
 
 export const donchian = defineIndicator({
   id: 'trend.donchian',
+  talib: 'MAX, MIN, MIDPRICE',
   group: 'trend',
   title: 'Donchian Channel',
   inputs: ['high', 'low'],
@@ -235,6 +236,7 @@ export const keltner = defineIndicator({
 
 export const linreg_slope = defineIndicator({
   id: 'trend.linreg_slope',
+  talib: 'LINEARREG_SLOPE',
   group: 'trend',
   title: 'Linear Regression Slope',
   inputs: ['source'],
