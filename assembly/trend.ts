@@ -15,7 +15,7 @@
 // first variant of each run of equal windows computes it once per chunk into scratch and the others
 // of the run read it there.
 import { trueRangeAtBar } from './volatility';
-import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, firstBar, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, resumed, span, st1, st2, st4, stNaN2, stNaN4, storeLanes, tileStep } from './lanes';
+import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, firstBar, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, resumed, span, st1, st2, st4, stNaN2, stNaN4, storeLanes, talibProfile, tileStep } from './lanes';
 import {
   DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, RING_MAX, blend2, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
@@ -418,6 +418,9 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // ---------------------------------------------------------------- aroon
 // SH = AGE_MAX(high, n), SL = AGE_MIN(low, n) (bars since the newest extreme of the window);
 // aroon_up = ((n − SH) / n)·100, aroon_down = ((n − SL) / n)·100, aroon_osc = up − down.
+// The talib profile (TA-Lib's AROON and AROONOSC) looks back over n + 1 bars (the ages run 0 … n,
+// the first value at bar n of a segment) and computes as TA-Lib does: with f = 100 / n,
+// aroon_up = f·(n − SH), aroon_down = f·(n − SL), aroon_osc = f·(SL − SH).
 // Scalar per variant over the shared extreme tables (AGE modes).
 // Slots [aroon_osc, aroon_up, aroon_down], each optional. Scratch: 2 extreme tables with indices.
 
@@ -447,7 +450,10 @@ function xtStart(tab: usize, slots: i32, K: i32, x: usize, base: i32, wmax: i32,
   const base = barBase(io);
   const slots = base > 0 ? RING_MAX : ringSlots(t);
   const tabH = scratch, tabL = tabH + xtBytes(RING_MAX, ages);
-  const wmax = maxParams(params, n, 0, 1), K = xtLevels(wmax);
+  // the talib profile's aroon windows hold one bar more than the period
+  const talib = ages && talibProfile(io);
+  const extra = talib ? 1 : 0;
+  const wmax = maxParams(params, n, 0, 1) + extra, K = xtLevels(wmax);
   xtStart(tabH, slots, K, h, base, wmax, modeH);
   xtStart(tabL, slots, K, l, base, wmax, modeL);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
@@ -456,9 +462,21 @@ function xtStart(tab: usize, slots: i32, K: i32, x: usize, base: i32, wmax: i32,
     xtFill(tabL, slots, K, l, t0, t1, modeL);
     for (let j = 0; j < n; j++) {
       const nf = paramAt(params, n, 0, j);
-      const w = <i32>nf;
+      const w = <i32>nf + extra;
       const k = xtLevels(w), pk = 1 << k;
       let off = <usize>j * vStride + <usize>t0 * tStride;
+      if (talib) {
+        const f = 100.0 / nf;
+        for (let i = t0; i < t1; i++) {
+          const H = xtQuery(tabH, slots, k, pk, i, t0, w, modeH);
+          const L = xtQuery(tabL, slots, k, pk, i, t0, w, modeL);
+          if (o0) st1(o0 + off, f * (L - H));
+          if (o1) st1(o1 + off, f * (nf - H));
+          if (o2) st1(o2 + off, f * (nf - L));
+          off += tStride;
+        }
+        continue;
+      }
       for (let i = t0; i < t1; i++) {
         const H = xtQuery(tabH, slots, k, pk, i, t0, w, modeH);
         const L = xtQuery(tabL, slots, k, pk, i, t0, w, modeL);

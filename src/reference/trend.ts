@@ -1,5 +1,5 @@
 /** Reference implementations of the `trend` group. One variant per call. */
-import type { SeriesInputs } from '../registry/types.js';
+import type { Profile, SeriesInputs } from '../registry/types.js';
 import {
   ageMax,
   ageMin,
@@ -67,16 +67,29 @@ export function referenceAdx(inp: SeriesInputs, p: Params) {
   return { adx: narrow(rma(dx, p.smoothing!)), plus_di: narrow(plus), minus_di: narrow(minus) };
 }
 
-/** Aroon: up = ((n − AGE_MAX(high)) / n)·100, down = ((n − AGE_MIN(low)) / n)·100, osc = up − down. */
-export function referenceAroon(inp: SeriesInputs, p: Params) {
+/**
+ * Aroon: up = ((n − AGE_MAX(high)) / n)·100, down = ((n − AGE_MIN(low)) / n)·100, osc = up − down.
+ * The talib profile (TA-Lib's AROON, AROONOSC) takes the ages over n + 1 bars and, with f = 100 / n,
+ * up = f·(n − AGE_MAX), down = f·(n − AGE_MIN), osc = f·(AGE_MIN − AGE_MAX).
+ */
+export function referenceAroon(inp: SeriesInputs, p: Params, profile?: Profile) {
   const n = p.window!;
-  const sh = ageMax(widen(inp.high!), n),
-    sl = ageMin(widen(inp.low!), n);
+  const talib = profile === 'talib';
+  const w = talib ? n + 1 : n;
+  const sh = ageMax(widen(inp.high!), w),
+    sl = ageMin(widen(inp.low!), w);
   const T = sh.length;
   const up = new Float64Array(T),
     down = new Float64Array(T),
     osc = new Float64Array(T);
+  const f = 100 / n;
   for (let t = 0; t < T; t++) {
+    if (talib) {
+      up[t] = f * (n - sh[t]!);
+      down[t] = f * (n - sl[t]!);
+      osc[t] = f * (sl[t]! - sh[t]!);
+      continue;
+    }
     up[t] = ((n - sh[t]!) / n) * 100;
     down[t] = ((n - sl[t]!) / n) * 100;
     osc[t] = up[t]! - down[t]!;

@@ -44,8 +44,9 @@ const AROON = defineKernel({
   slots: ['aroon_osc', 'aroon_up', 'aroon_down'],
   reference: referenceAroon,
   scratchBytes: () => tables(2, RING_MAX, true),
-  // no state: a resumed call rebuilds its tables from the window − 1 bars before it
-  resume: { stateBytes: () => 0, historyBars: (max) => max.window! - 1 },
+  // no state: a resumed call rebuilds its tables from the window − 1 bars before it (window bars in
+  // the talib profile, whose windows hold one bar more)
+  resume: { stateBytes: () => 0, historyBars: (max) => max.window! },
 });
 const CHANDELIER_EXIT = defineKernel({
   name: 'chandelier_exit',
@@ -146,6 +147,7 @@ export const adx = defineIndicator({
 
 export const aroon = defineIndicator({
   id: 'trend.aroon',
+  talib: 'AROON, AROONOSC',
   group: 'trend',
   title: 'Aroon',
   inputs: ['high', 'low'],
