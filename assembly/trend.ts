@@ -770,6 +770,14 @@ export function linreg_slope(io: usize, t: i32, n: i32, params: usize, tStride: 
 // Wilder's parabolic SAR as the spec's state machine (starts long at the first valid bar of a run,
 // clamps against the previous bar only, af = min(accel_max, af + accel_step) by comparison). The
 // branches depend on each variant's own path, so it runs scalar per variant in both builds.
+// The talib profile follows TA-Lib's SAR / SAREXT (start value 0, no offset) instead: the first bar
+// of a segment has no output; the second picks the direction from the two bars' directional movement
+// (short iff the low fell by more than 0 and by more than the high rose, else long) and starts the
+// SAR at the first bar's low (long) or high (short) with the second bar's high (long) or low (short)
+// as extreme point, the first bar's "previous" bar being itself. Each bar then reverses when its low
+// touches the SAR (long: low ≤ sar; short: high ≥ sar), the reversed SAR being the extreme point
+// pushed out of the previous and the current bar's range; it outputs the SAR and computes the next
+// bar's SAR, clamped against the previous and the current bar (the state keeps that next SAR).
 // Slots [psar, psar_dir], each optional. Scratch: PSAR_ARRAYS arrays of n f64: dir, sar, ep, af, ph, pl.
 
 export function psar(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
@@ -783,6 +791,7 @@ export function psar(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
       store<f64>(cell(scratch, n, PSAR_AF, j), paramAt(params, n, 0, j));
     }
   }
+  const talib = talibProfile(io);
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
     for (let j = 0; j < n; j++) {
@@ -790,7 +799,87 @@ export function psar(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
       let dir = load<f64>(cell(scratch, n, PSAR_DIR, j)), sar = load<f64>(cell(scratch, n, PSAR_SAR, j)), ep = load<f64>(cell(scratch, n, PSAR_EP, j));
       let af = load<f64>(cell(scratch, n, PSAR_AF, j)), ph = load<f64>(cell(scratch, n, PSAR_PH, j)), pl = load<f64>(cell(scratch, n, PSAR_PL, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
-      for (let i = t0; i < t1; i++) {
+      if (talib) {
+        for (let i = t0; i < t1; i++) {
+          const hi = ldx(h, i), lo = ldx(l, i);
+          if (hi != hi || lo != lo || (dir == 0 && ph != ph)) {
+            // a hole resets the machine; the first bar of a segment only becomes the previous bar
+            const hole = hi != hi || lo != lo;
+            dir = 0.0; af = start; sar = NaN; ep = NaN;
+            ph = hole ? NaN : hi;
+            pl = hole ? NaN : lo;
+            stNaN1(o0 + off, o0);
+            stNaN1(o1 + off, o1);
+            off += tStride;
+            continue;
+          }
+          if (dir == 0) {
+            const up = hi - ph, dn = pl - lo;
+            if (dn > 0 && up < dn) {
+              dir = -1.0; sar = ph; ep = lo;
+            } else {
+              dir = 1.0; sar = pl; ep = hi;
+            }
+            af = start;
+            ph = hi;
+            pl = lo;
+          }
+          let v: f64;
+          if (dir > 0) {
+            if (lo <= sar) {
+              dir = -1.0;
+              sar = ep;
+              if (sar < ph) sar = ph;
+              if (sar < hi) sar = hi;
+              v = sar;
+              af = start;
+              ep = lo;
+              sar = sar + af * (ep - sar);
+              if (sar < ph) sar = ph;
+              if (sar < hi) sar = hi;
+            } else {
+              v = sar;
+              if (hi > ep) {
+                ep = hi;
+                const a = af + step;
+                af = amax < a ? amax : a;
+              }
+              sar = sar + af * (ep - sar);
+              if (sar > pl) sar = pl;
+              if (sar > lo) sar = lo;
+            }
+          } else {
+            if (hi >= sar) {
+              dir = 1.0;
+              sar = ep;
+              if (sar > pl) sar = pl;
+              if (sar > lo) sar = lo;
+              v = sar;
+              af = start;
+              ep = hi;
+              sar = sar + af * (ep - sar);
+              if (sar > pl) sar = pl;
+              if (sar > lo) sar = lo;
+            } else {
+              v = sar;
+              if (lo < ep) {
+                ep = lo;
+                const a = af + step;
+                af = amax < a ? amax : a;
+              }
+              sar = sar + af * (ep - sar);
+              if (sar < ph) sar = ph;
+              if (sar < hi) sar = hi;
+            }
+          }
+          if (o0) st1(o0 + off, v);
+          if (o1) st1(o1 + off, dir);
+          ph = hi;
+          pl = lo;
+          off += tStride;
+        }
+      }
+      for (let i = talib ? t1 : t0; i < t1; i++) {
         const hi = ldx(h, i), lo = ldx(l, i);
         if (hi != hi || lo != lo) {
           dir = 0.0; af = start; sar = NaN; ep = NaN; ph = NaN; pl = NaN;

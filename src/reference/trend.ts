@@ -200,8 +200,12 @@ export function referenceLinregSlope(inp: SeriesInputs, p: Params) {
   return { slope: narrow(out) };
 }
 
-/** Parabolic SAR: starts long at the first valid bar of a run, clamps against the previous bar only. */
-export function referencePsar(inp: SeriesInputs, p: Params) {
+/**
+ * Parabolic SAR: starts long at the first valid bar of a run, clamps against the previous bar only.
+ * The talib profile follows TA-Lib's SAR / SAREXT (referencePsarTalib).
+ */
+export function referencePsar(inp: SeriesInputs, p: Params, profile?: Profile) {
+  if (profile === 'talib') return referencePsarTalib(inp, p);
   const start = p.accel_start!,
     step = p.accel_step!,
     amax = p.accel_max!;
@@ -259,6 +263,112 @@ export function referencePsar(inp: SeriesInputs, p: Params) {
       }
     }
     psar[t] = sar;
+    dirOut[t] = dir;
+    ph = h;
+    pl = l;
+  }
+  return { psar: narrow(psar), psar_dir: narrow(dirOut) };
+}
+
+/** x raised to a, then to b, by comparisons (TA-Lib's clamp order). */
+const above = (x: number, a: number, b: number): number => {
+  const y = x < a ? a : x;
+  return y < b ? b : y;
+};
+/** x lowered to a, then to b, by comparisons. */
+const below = (x: number, a: number, b: number): number => {
+  const y = x > a ? a : x;
+  return y > b ? b : y;
+};
+/** a, at most m (by comparison, as the kernels). */
+const capped = (a: number, m: number): number => (m < a ? m : a);
+
+/**
+ * TA-Lib's SAR / SAREXT (start value 0, no offset) on each run of valid bars. The run's first bar has
+ * no output. The second picks the direction: short iff the low fell (previous low − low > 0) by more
+ * than the high rose, else long; the SAR starts at the first bar's low (long) or high (short), the
+ * extreme point at the second bar's high (long) or low (short), and that bar's previous bar is itself.
+ * Each bar then reverses when it touches the SAR (long: low ≤ sar, short: high ≥ sar), the reversed
+ * SAR being the extreme point pushed out of the previous and the current bar's range; it outputs the
+ * SAR and computes the next bar's, clamped against the previous and the current bar.
+ */
+function referencePsarTalib(inp: SeriesInputs, p: Params) {
+  const start = p.accel_start!,
+    step = p.accel_step!,
+    amax = p.accel_max!;
+  const high = widen(inp.high!),
+    low = widen(inp.low!);
+  const T = high.length;
+  const psar = nanSeries(T),
+    dirOut = nanSeries(T);
+  let dir = 0,
+    sar = NaN,
+    ep = NaN,
+    af = start,
+    ph = NaN,
+    pl = NaN;
+  for (let t = 0; t < T; t++) {
+    const h = high[t]!,
+      l = low[t]!;
+    if (h !== h || l !== l) {
+      dir = 0;
+      ph = pl = NaN;
+      continue;
+    }
+    if (dir === 0) {
+      if (ph !== ph) {
+        ph = h;
+        pl = l;
+        continue;
+      }
+      const up = h - ph,
+        dn = pl - l;
+      if (dn > 0 && up < dn) {
+        dir = -1;
+        sar = ph;
+        ep = l;
+      } else {
+        dir = 1;
+        sar = pl;
+        ep = h;
+      }
+      af = start;
+      ph = h;
+      pl = l;
+    }
+    let v: number;
+    if (dir > 0) {
+      if (l <= sar) {
+        dir = -1;
+        sar = above(ep, ph, h);
+        v = sar;
+        af = start;
+        ep = l;
+        sar = above(sar + af * (ep - sar), ph, h);
+      } else {
+        v = sar;
+        if (h > ep) {
+          ep = h;
+          af = capped(af + step, amax);
+        }
+        sar = below(sar + af * (ep - sar), pl, l);
+      }
+    } else if (h >= sar) {
+      dir = 1;
+      sar = below(ep, pl, l);
+      v = sar;
+      af = start;
+      ep = h;
+      sar = below(sar + af * (ep - sar), pl, l);
+    } else {
+      v = sar;
+      if (l < ep) {
+        ep = l;
+        af = capped(af + step, amax);
+      }
+      sar = above(sar + af * (ep - sar), ph, h);
+    }
+    psar[t] = v;
     dirOut[t] = dir;
     ph = h;
     pl = l;

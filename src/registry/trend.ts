@@ -253,6 +253,7 @@ export const linreg_slope = defineIndicator({
 
 export const psar = defineIndicator({
   id: 'trend.psar',
+  talib: 'SAR, SAREXT',
   group: 'trend',
   title: 'Parabolic SAR',
   inputs: ['high', 'low'],
