@@ -35,7 +35,10 @@
 // adx RMA, and (TIME_MAJOR rows) the DX terms |plus − minus| and plus + minus of up to two bars
 // (ADX_DX + 2·r, ADX_DX + 2·r + 1). Arrays of stride n rounded up to 4 in every call (ADX_A … ADX_Y
 // are the state of a resumed call); the other calls keep a chunk's TR, PDM, MDM after ADX_ARRAYS arrays.
+// The talib profile uses no coefficients: ADX_K (the first array) counts the bars of the current
+// segment, ADX_TR … ADX_MDM hold Wilder's sums and ADX_Y the sum of DX, then the adx.
 @inline export const ADX_A: i32 = 0;
+@inline export const ADX_K: i32 = 0;
 @inline export const ADX_B: i32 = 1;
 @inline export const ADX_AS: i32 = 2;
 @inline export const ADX_BS: i32 = 3;

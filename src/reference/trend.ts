@@ -19,8 +19,11 @@ import {
 
 type Params = Readonly<Record<string, number>>;
 
-/** ADX: DI from RMA(PDM), RMA(MDM) over ATR (window n), adx = RMA(DX, smoothing). */
-export function referenceAdx(inp: SeriesInputs, p: Params) {
+/**
+ * ADX: DI from RMA(PDM), RMA(MDM) over ATR (window n), adx = RMA(DX, smoothing). The talib profile
+ * follows TA-Lib's ADX, PLUS_DI and MINUS_DI (referenceAdxTalib).
+ */
+export function referenceAdx(inp: SeriesInputs, p: Params, profile?: Profile) {
   const n = p.window!;
   const high = widen(inp.high!),
     low = widen(inp.low!),
@@ -46,6 +49,7 @@ export function referenceAdx(inp: SeriesInputs, p: Params) {
     pdm[t] = up > dn && up > 0 ? up : 0.0;
     mdm[t] = dn > up && dn > 0 ? dn : 0.0;
   }
+  if (profile === 'talib') return referenceAdxTalib(trueRange(high, low, close), pdm, mdm, n, p.smoothing!);
   const A = atr(high, low, close, n),
     SP = rma(pdm, n),
     SM = rma(mdm, n);
@@ -65,6 +69,79 @@ export function referenceAdx(inp: SeriesInputs, p: Params) {
     dx[t] = sum === 0 ? NaN : 100 * (Math.abs(pd - md) / sum);
   }
   return { adx: narrow(rma(dx, p.smoothing!)), plus_di: narrow(plus), minus_di: narrow(minus) };
+}
+
+/** TA-Lib's TA_IS_ZERO: |v| below 1e-14. */
+const talibZero = (v: number): boolean => -1e-14 < v && v < 1e-14;
+
+/**
+ * TA-Lib's ADX, PLUS_DI and MINUS_DI on each run of valid bars (k = 0 at its first bar, which only
+ * serves as the previous bar), window n, smoothing s:
+ * - k = 1 … n − 1: Wilder's sums of TR, PDM and MDM add the bar (from 0); no output;
+ * - k ≥ n: each sum S becomes (S − S/n) + x; plus_di = 100·(SP / STR), minus_di = 100·(SM / STR),
+ *   both 0 where STR is zero to TA-Lib (|STR| < 1e-14); DX = 100·(|minus − plus| / (minus + plus)),
+ *   undefined where STR or minus + plus is zero to TA-Lib;
+ * - k = n … n + s − 1: the defined DX add up (from 0); at k = n + s − 1 the adx is that sum / s;
+ * - k ≥ n + s: adx = ((adx·(s − 1)) + DX) / s where DX is defined, else it stays.
+ * With s = n this is TA-Lib's ADX (first value at bar 2n − 1); TA-Lib has one period, so for s ≠ n
+ * the DX average takes the smoothing as its period (first value at bar n + s − 1).
+ */
+function referenceAdxTalib(tr: Float64Array, pdm: Float64Array, mdm: Float64Array, n: number, s: number) {
+  const T = tr.length;
+  const adx = nanSeries(T),
+    plus = nanSeries(T),
+    minus = nanSeries(T);
+  const first = n + s - 1;
+  let k = 0,
+    A = 0,
+    P = 0,
+    M = 0,
+    Y = 0;
+  for (let t = 0; t < T; t++) {
+    const x = tr[t]!;
+    if (x !== x) {
+      k = 0;
+      continue;
+    }
+    if (k === 0) {
+      A = P = M = Y = 0;
+      k = 1;
+      continue;
+    }
+    if (k < n) {
+      A = A + x;
+      P = P + pdm[t]!;
+      M = M + mdm[t]!;
+      k++;
+      continue;
+    }
+    A = A - A / n + x;
+    P = P - P / n + pdm[t]!;
+    M = M - M / n + mdm[t]!;
+    let pd = 0,
+      md = 0,
+      dx = NaN;
+    if (!talibZero(A)) {
+      md = 100 * (M / A);
+      pd = 100 * (P / A);
+      const sum = md + pd;
+      if (!talibZero(sum)) dx = 100 * (Math.abs(md - pd) / sum);
+    }
+    plus[t] = pd;
+    minus[t] = md;
+    if (k < first) {
+      if (dx === dx) Y = Y + dx;
+    } else if (k === first) {
+      if (dx === dx) Y = Y + dx;
+      Y = Y / s;
+      adx[t] = Y;
+    } else {
+      if (dx === dx) Y = (Y * (s - 1) + dx) / s;
+      adx[t] = Y;
+    }
+    if (k <= first) k++;
+  }
+  return { adx: narrow(adx), plus_di: narrow(plus), minus_di: narrow(minus) };
 }
 
 /**

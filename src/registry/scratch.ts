@@ -34,9 +34,12 @@ export const STOCH_RING_SLOTS = 2048;
 /**
  * adx: window and smoothing coefficients, the window RMAs of TR, PDM, MDM, the adx RMA (ADX_A … ADX_Y:
  * the state of a resumed call), the DX terms of up to two bars (TIME_MAJOR rows); stride n rounded up
- * to 4. Other calls keep a chunk's TR, PDM, MDM after.
+ * to 4. Other calls keep a chunk's TR, PDM, MDM after. The talib profile: ADX_K (the first array)
+ * counts the bars of the current segment, ADX_TR … ADX_MDM hold Wilder's sums, ADX_Y the sum of DX,
+ * then the adx.
  */
 export const ADX_A = 0;
+export const ADX_K = 0;
 export const ADX_B = 1;
 export const ADX_AS = 2;
 export const ADX_BS = 3;

@@ -129,6 +129,7 @@ const VORTEX = defineKernel({
 
 export const adx = defineIndicator({
   id: 'trend.adx',
+  talib: 'ADX, PLUS_DI, MINUS_DI',
   group: 'trend',
   title: 'Average Directional Index',
   inputs: ['high', 'low', 'close'],
