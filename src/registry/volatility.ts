@@ -89,6 +89,7 @@ export const atr = defineIndicator({
 
 export const bbands = defineIndicator({
   id: 'volatility.bbands',
+  talib: 'BBANDS',
   group: 'volatility',
   title: 'Bollinger Bands',
   inputs: ['source'],
@@ -158,6 +159,7 @@ export const hv = defineIndicator({
 
 export const stddev = defineIndicator({
   id: 'volatility.stddev',
+  talib: 'STDDEV',
   group: 'volatility',
   title: 'Rolling Standard Deviation',
   inputs: ['source'],
@@ -186,6 +188,7 @@ export const tr = defineIndicator({
 
 export const variance = defineIndicator({
   id: 'volatility.variance',
+  talib: 'VAR',
   group: 'volatility',
   title: 'Rolling Variance',
   inputs: ['source'],

@@ -146,6 +146,7 @@ export const obv = defineIndicator({
 
 export const volume_sma = defineIndicator({
   id: 'volume.volume_sma',
+  talib: 'SMA',
   group: 'volume',
   title: 'Volume Moving Average',
   inputs: ['volume'],
