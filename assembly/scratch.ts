@@ -176,11 +176,13 @@
 @inline export const VORTEX_N: i32 = 9;
 @inline export const VORTEX_ARRAYS: i32 = 10;
 
-// atr (volatility.ts): a = 1/n, b = 1 − a, the state; the chunk's TR follows.
+// atr (volatility.ts): a = 1/n, b = 1 − a, the state y, the talib seed's sum and count; the chunk's TR follows.
 @inline export const ATR_A: i32 = 0;
 @inline export const ATR_B: i32 = 1;
 @inline export const ATR_Y: i32 = 2;
-@inline export const ATR_ARRAYS: i32 = 3;
+@inline export const ATR_S: i32 = 3;
+@inline export const ATR_K: i32 = 4;
+@inline export const ATR_ARRAYS: i32 = 5;
 
 // hv (volatility.ts): the rolling variance (S, Q, k, z at HV_VAR, + 1 … + 3), the window, sqrt(annualization);
 // the log returns R follow.

@@ -4,6 +4,8 @@
  * match these bit for bit.
  */
 
+import type { Profile } from '../registry/types.js';
+
 export type Series = Float64Array;
 
 /** Widens a float32 series to binary64 (exact). */
@@ -289,8 +291,11 @@ export function mid(high: Series, low: Series): Series {
   return out;
 }
 
-/** TR: the current close is not used; a missing previous close falls back to high − low. */
-export function trueRange(high: Series, low: Series, close: Series): Series {
+/**
+ * TR: the current close is not used; a missing previous close (the first bar, after a hole) falls
+ * back to high − low, or gives NaN with `noFallback` (TA-Lib's TRANGE, which starts at bar 1).
+ */
+export function trueRange(high: Series, low: Series, close: Series, noFallback = false): Series {
   const T = high.length;
   const out = new Float64Array(T);
   for (let t = 0; t < T; t++) {
@@ -303,7 +308,7 @@ export function trueRange(high: Series, low: Series, close: Series): Series {
     const r = h - l;
     const pc = t === 0 ? NaN : close[t - 1]!;
     if (pc !== pc) {
-      out[t] = r;
+      out[t] = noFallback ? NaN : r;
       continue;
     }
     const a = Math.abs(h - pc),
@@ -316,9 +321,40 @@ export function trueRange(high: Series, low: Series, close: Series): Series {
   return out;
 }
 
-/** ATR(n) = RMA(TR, n) in binary64. */
-export function atr(high: Series, low: Series, close: Series, n: number): Series {
+/** ATR(n) = RMA(TR, n) in binary64; in the talib profile TA-Lib's ATR (atrTalibSmoothing of its TR). */
+export function atr(high: Series, low: Series, close: Series, n: number, profile: Profile = 'gridta'): Series {
+  if (profile === 'talib') return atrTalibSmoothing(trueRange(high, low, close, true), n);
   return rma(trueRange(high, low, close), n);
+}
+
+/**
+ * TA-Lib's ATR smoothing: NaN until n valid values in a row, then their mean (the running sum from
+ * 0 in bar order, divided by n) on the n-th, then the RMA step (1/n)·x + (1 − 1/n)·y. A NaN value
+ * outputs NaN and starts a new seed.
+ */
+export function atrTalibSmoothing(x: Series, n: number): Series {
+  const a = rmaAlpha(n),
+    b = 1 - a;
+  const out = nanSeries(x.length);
+  let y = NaN,
+    sum = 0,
+    k = 0;
+  for (let t = 0; t < x.length; t++) {
+    const v = x[t]!;
+    if (v !== v) {
+      y = NaN;
+      sum = 0;
+      k = 0;
+      continue;
+    }
+    if (y === y) y = a * v + b * y;
+    else {
+      sum += v;
+      if (++k === n) y = sum / n;
+    }
+    out[t] = y;
+  }
+  return out;
 }
 
 /** ATR32(n): ATR rounded to float32 and widened back (structure ids only). */

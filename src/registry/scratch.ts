@@ -171,11 +171,13 @@ export const VORTEX_VMM = 6;
 export const VORTEX_N = 9;
 export const VORTEX_ARRAYS = 10;
 
-/** atr: a, b = 1 − a, the state; the chunk's TR follows. */
+/** atr: a, b = 1 − a, the state y and the talib seed's sum and count; the chunk's TR follows. */
 export const ATR_A = 0;
 export const ATR_B = 1;
 export const ATR_Y = 2;
-export const ATR_ARRAYS = 3;
+export const ATR_S = 3;
+export const ATR_K = 4;
+export const ATR_ARRAYS = 5;
 
 /** hv: the rolling variance S, Q, k, z (HV_VAR + 0..3), the window, sqrt(annualization); R follows. */
 export const HV_VAR = 0;
