@@ -4,13 +4,16 @@
 // test/unit/kernel-layout.test.ts checks that the two declarations agree.
 
 // EWMA chains (ma.ts: ema, rma, dema, tema): the coefficient a, b = 1 − a, the state of each of up to
-// three stages, then (ema, rma) the sink of a dry call.
+// three stages, then (ema, rma) the sink of a dry call. The talib profile's step needs a alone: there
+// array EWMA_B holds the count of valid bars into the segment (capped; EWMA_K), and a stage holds its
+// running sum while it seeds.
 @inline export const EWMA_A: i32 = 0;
 @inline export const EWMA_B: i32 = 1;
 @inline export const EWMA_Y1: i32 = 2;
 @inline export const EWMA_Y2: i32 = 3;
 @inline export const EWMA_Y3: i32 = 4;
 @inline export const EWMA_ARRAYS: i32 = 5;
+@inline export const EWMA_K: i32 = 1;
 
 // rsi (momentum.ts): a = 1/window, b = 1 − a, the averages of gains and losses, and (TIME_MAJOR
 // rows, SIMD build) 1 + G/L between the two passes of a bar. Arrays of stride n rounded up to 4 in

@@ -6,13 +6,14 @@
  * test/unit/kernel-layout.test.ts checks that the two declarations agree.
  */
 
-/** EWMA chains (ema, rma, dema, tema): a, b = 1 − a, the state of stages 1..3; then (ema, rma) the dry sink. */
+/** EWMA chains (ema, rma, dema, tema): a, b = 1 − a, the state of stages 1..3; then (ema, rma) the dry sink. The talib profile keeps its count of valid bars into the segment in array EWMA_B (EWMA_K). */
 export const EWMA_A = 0;
 export const EWMA_B = 1;
 export const EWMA_Y1 = 2;
 export const EWMA_Y2 = 3;
 export const EWMA_Y3 = 4;
 export const EWMA_ARRAYS = 5;
+export const EWMA_K = 1;
 
 /** rsi: a, b = 1 − a, the averages of gains and losses, 1 + G/L (TIME_MAJOR rows); stride n rounded up to 4 in every path. */
 export const RSI_A = 0;
