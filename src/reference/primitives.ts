@@ -4,7 +4,7 @@
  * match these bit for bit.
  */
 
-import type { Profile } from '../registry/types.js';
+import { DEFAULT_PROFILE, type Profile } from '../registry/types.js';
 
 export type Series = Float64Array;
 
@@ -131,7 +131,44 @@ export function ewma(x: Series, alpha: number): Series {
 
 export const emaAlpha = (n: number): number => 2.0 / (n + 1.0);
 export const rmaAlpha = (n: number): number => 1.0 / n;
-export const ema = (x: Series, n: number): Series => ewma(x, emaAlpha(n));
+
+/**
+ * One step of TA-Lib's EMA at the c-th valid bar of a segment (c from 0): the first n values are
+ * summed from 0 in order, bar n − 1 takes their mean (the seed), every later bar
+ * ((v − y)·k) + y with k = 2/(n+1). Returns the new state (the running sum while seeding).
+ */
+export function emaTalibStep(y: number, v: number, c: number, n: number, k: number): number {
+  if (c >= n) return (v - y) * k + y;
+  const s = c === 0 ? 0.0 + v : y + v;
+  return c === n - 1 ? s / n : s;
+}
+
+/**
+ * EMA in the talib profile: TA-Lib's EMA on every segment of valid values (a NaN gives NaN and
+ * ends the segment); NaN for the first n − 1 bars of a segment, then the SMA seed and the EMA.
+ */
+export function emaTalib(x: Series, n: number): Series {
+  const T = x.length;
+  const out = nanSeries(T);
+  const k = emaAlpha(n);
+  let y = 0;
+  let c = 0;
+  for (let t = 0; t < T; t++) {
+    const v = x[t]!;
+    if (v !== v) {
+      c = 0;
+      continue;
+    }
+    y = emaTalibStep(y, v, c, n, k);
+    if (c >= n - 1) out[t] = y;
+    c++;
+  }
+  return out;
+}
+
+/** EMA(src, n): in the default profile seeded by the first valid value (ewma), in the talib profile by the SMA of the first n (emaTalib). */
+export const ema = (x: Series, n: number, profile: Profile = DEFAULT_PROFILE): Series =>
+  profile === 'talib' ? emaTalib(x, n) : ewma(x, emaAlpha(n));
 export const rma = (x: Series, n: number): Series => ewma(x, rmaAlpha(n));
 
 /** WMA: linear weights 1..n, the normative incremental update. */

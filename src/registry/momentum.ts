@@ -173,6 +173,7 @@ export const fisher = defineIndicator({
 
 export const macd = defineIndicator({
   id: 'momentum.macd',
+  talib: 'MACD',
   group: 'momentum',
   title: 'MACD',
   inputs: ['source'],
@@ -192,6 +193,7 @@ export const macd = defineIndicator({
 
 export const ppo = defineIndicator({
   id: 'momentum.ppo',
+  talib: 'PPO',
   group: 'momentum',
   title: 'Percentage Price Oscillator',
   inputs: ['source'],
@@ -278,6 +280,7 @@ export const stoch_rsi = defineIndicator({
 
 export const trix = defineIndicator({
   id: 'momentum.trix',
+  talib: 'TRIX',
   group: 'momentum',
   title: 'TRIX',
   inputs: ['source'],

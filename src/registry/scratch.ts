@@ -6,13 +6,14 @@
  * test/unit/kernel-layout.test.ts checks that the two declarations agree.
  */
 
-/** EWMA chains (ema, rma, dema, tema): a, b = 1 − a, the state of stages 1..3; then (ema, rma) the dry sink. */
+/** EWMA chains (ema, rma, dema, tema): a, b = 1 − a, the state of stages 1..3; then (ema, rma) the dry sink. The talib profile keeps its count of valid bars into the segment in array EWMA_B (EWMA_K). */
 export const EWMA_A = 0;
 export const EWMA_B = 1;
 export const EWMA_Y1 = 2;
 export const EWMA_Y2 = 3;
 export const EWMA_Y3 = 4;
 export const EWMA_ARRAYS = 5;
+export const EWMA_K = 1;
 
 /** rsi: a, b = 1 − a, the averages of gains and losses, 1 + G/L (TIME_MAJOR rows); stride n rounded up to 4 in every path. */
 export const RSI_A = 0;
@@ -50,7 +51,7 @@ export const ADX_Y = 7;
 export const ADX_DX = 8;
 export const ADX_ARRAYS = 12;
 
-/** macd, ppo: a and b of the fast, slow and signal EMAs (2·p, 2·p + 1), then the three states. */
+/** macd, ppo: a and b of the fast, slow and signal EMAs (2·p, 2·p + 1), then the three states; the talib profile keeps its count of valid bars into the segment in array MACD_SIGNAL_B (MACD_K). */
 export const MACD_FAST_A = 0;
 export const MACD_FAST_B = 1;
 export const MACD_SLOW_A = 2;
@@ -61,8 +62,9 @@ export const MACD_FAST = 6;
 export const MACD_SLOW = 7;
 export const MACD_SIGNAL = 8;
 export const MACD_ARRAYS = 9;
+export const MACD_K = 5;
 
-/** trix: a, b of the triple EMA and of the signal EMA, the three stages, the signal. */
+/** trix: a, b of the triple EMA and of the signal EMA, the three stages, the signal; the talib profile keeps its count of valid bars into the segment in array TRIX_SIGNAL_B (TRIX_K). */
 export const TRIX_A = 0;
 export const TRIX_B = 1;
 export const TRIX_SIGNAL_A = 2;
@@ -72,6 +74,7 @@ export const TRIX_E2 = 5;
 export const TRIX_E3 = 6;
 export const TRIX_SIGNAL = 7;
 export const TRIX_ARRAYS = 8;
+export const TRIX_K = 3;
 
 /** zlema: a, b = 1 − a, the EMA state, the lag. */
 export const ZLEMA_A = 0;
