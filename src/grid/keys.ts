@@ -5,6 +5,7 @@
  */
 import * as nodeCrypto from 'node:crypto';
 import { registry as defaultRegistry, type IndicatorDef, type Registry } from '../registry/index.js';
+import { DEFAULT_PROFILE, type Profile } from '../registry/types.js';
 import { findUnknownKey, keyList, unknownKeyExplanation } from '../options.js';
 import { gridFail, materializeGrid, safeValue } from './axes.js';
 import { normalizeTimeframe, TIMEFRAME_MS } from './timeframe.js';
@@ -116,8 +117,14 @@ function indicatorJson(k: TensorKeyer, def: IndicatorDef, axes: readonly Axis[],
   return `{"id":${k.idJson},"inputs":${inputs},"params":[${params}]}`;
 }
 
-function wrapPayload(indicators: readonly string[], instrumentId: string, timeframe: string): string {
-  return `{"indicators":[${indicators.join(',')}],"instrument_id":${JSON.stringify(instrumentId)},"schema_version":1,"timeframe":${JSON.stringify(timeframe)}}`;
+/**
+ * The payload's members in name order. A profile other than the default adds a `profile` member
+ * (between `instrument_id` and `schema_version`); the default profile's payload has none, so its keys
+ * never change.
+ */
+function wrapPayload(indicators: readonly string[], instrumentId: string, timeframe: string, profile?: Profile): string {
+  const p = profile === undefined || profile === DEFAULT_PROFILE ? '' : `"profile":${JSON.stringify(profile)},`;
+  return `{"indicators":[${indicators.join(',')}],"instrument_id":${JSON.stringify(instrumentId)},${p}"schema_version":1,"timeframe":${JSON.stringify(timeframe)}}`;
 }
 
 /** Lower-case hex SHA-256 of the UTF-8 payload. */
@@ -140,15 +147,23 @@ export function tensorVariantKeyPayload(
   v: number,
   instrumentId: string,
   timeframe: string,
+  profile?: Profile,
 ): string {
   const k = keyerFor(def, axes);
   const json = indicatorJson(k, def, axes, (i) => Math.floor(v / k.strides[i]!) % k.lengths[i]!);
-  return wrapPayload([json], instrumentId.trim(), timeframe.trim().toLowerCase());
+  return wrapPayload([json], instrumentId.trim(), timeframe.trim().toLowerCase(), profile);
 }
 
-/** The v1 key of variant `v` of a tensor. */
-export function tensorVariantKey(def: IndicatorDef, axes: readonly Axis[], v: number, instrumentId: string, timeframe: string): string {
-  return hashPayloadV1(tensorVariantKeyPayload(def, axes, v, instrumentId, timeframe));
+/** The v1 key of variant `v` of a tensor (computed in `profile`, default the default profile). */
+export function tensorVariantKey(
+  def: IndicatorDef,
+  axes: readonly Axis[],
+  v: number,
+  instrumentId: string,
+  timeframe: string,
+  profile?: Profile,
+): string {
+  return hashPayloadV1(tensorVariantKeyPayload(def, axes, v, instrumentId, timeframe, profile));
 }
 
 export const SELECTION_KEYS = keyList<VariantKeySelection>({ instrumentId: true, timeframe: true, indicators: true });
