@@ -323,6 +323,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       engine: () => warmed?.report.engine ?? String(config.engine.value),
       maxVariantsPerCompute: baseLimits.maxVariantsPerCompute,
       maxComputeBytesTotal: baseLimits.maxComputeBytesTotal,
+      profile: config.profile.value,
       memoryCache: scoringMemory,
       exporters: backtestArrowExporters,
     };
