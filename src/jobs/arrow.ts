@@ -290,6 +290,8 @@ export function mergeUnits(g: MergeInput): IndicatorTensor<Table> {
         timeline: g.timeline,
         start: g.start,
         end: g.end,
+        // the job's profile, so the merged tensor's keys and metadata name it as a compute's do
+        ...(g.profile ? { profile: g.profile } : {}),
       },
     },
     toArrowExporters,
