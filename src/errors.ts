@@ -449,12 +449,20 @@ export class StreamOrderError extends GridtaError<StreamOrderDetails> {
 }
 
 export interface StreamSnapshotDetails {
-  reason: 'not_a_snapshot' | 'truncated' | 'checksum_mismatch' | 'newer_format' | 'other_build' | 'other_engine' | 'malformed';
+  reason:
+    | 'not_a_snapshot'
+    | 'truncated'
+    | 'checksum_mismatch'
+    | 'newer_format'
+    | 'other_build'
+    | 'other_engine'
+    | 'other_profile'
+    | 'malformed';
   /** What was found, when it helps (a format number, a build key). */
   value?: unknown;
   expected?: unknown;
 }
-/** A stream snapshot `restoreStream` cannot vouch for: not one, cut short, altered, newer, or from other kernels. */
+/** A stream snapshot `restoreStream` cannot vouch for: not one, cut short, altered, newer, from other kernels, or of another profile than asked. */
 export class StreamSnapshotError extends GridtaError<StreamSnapshotDetails> {
   constructor(details: StreamSnapshotDetails, explanation: string) {
     super('stream_snapshot', `cannot restore the stream snapshot: ${explanation}`, details);

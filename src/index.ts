@@ -80,4 +80,4 @@ export {
   StreamSnapshotError,
 } from './errors.js';
 export { writeSnapshot } from './stream/index.js';
-export type { IndicatorStream, StreamRequest, StreamRows, StreamInstrument, StreamBar } from './stream/index.js';
+export type { IndicatorStream, RestoreStreamOptions, StreamRequest, StreamRows, StreamInstrument, StreamBar } from './stream/index.js';

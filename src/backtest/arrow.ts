@@ -46,6 +46,7 @@ function schemaMetadata(result: BacktestResult<unknown>): Map<string, string> {
     ['gridta.execution', JSON.stringify(result.execution)],
     ['gridta.objective', JSON.stringify(result.stats.objective)],
     ['gridta.variant_key_version', '1'],
+    ['gridta.profile', result.stats.profile],
   ]);
 }
 

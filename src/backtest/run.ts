@@ -17,8 +17,10 @@ import type { Axis } from '../grid/types.js';
 import { variantIndex as gridVariantIndex } from '../grid/axes.js';
 import { isPlainObject as isObject } from '../options.js';
 import { registry as indicatorRegistry } from '../registry/index.js';
+import { DEFAULT_PROFILE, PROFILES, type Profile } from '../registry/types.js';
 import { compileStrategy, strategyKey, variantParams } from '../strategies/index.js';
 import type { StrategySpec } from '../strategies/types.js';
+import { oneOf } from '../strategies/validate.js';
 import { barInputs, checkPositivePrices, validRows } from './bars.js';
 import { horizonOf, metricColumns, metricsOf, type Horizon, type Metrics } from './metrics.js';
 import {
@@ -54,6 +56,8 @@ export interface BacktestRequest {
   readonly holdout?: Holdout;
   readonly maxVariants?: number;
   readonly batchVariants?: number;
+  /** The profile of conventions the operand series are computed in (default: the engine's). */
+  readonly profile?: Profile;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: BacktestProgress) => void;
 }
@@ -68,6 +72,7 @@ export const BACKTEST_REQUEST_KEYS = [
   'holdout',
   'maxVariants',
   'batchVariants',
+  'profile',
   'signal',
   'onProgress',
 ] as const;
@@ -82,6 +87,8 @@ export interface BacktestContext {
   readonly engine: () => string;
   readonly maxVariantsPerCompute: number;
   readonly maxComputeBytesTotal: number;
+  /** The engine's profile: a request without one uses it. */
+  readonly profile: Profile;
   /** The scoring memory the engine keeps between backtests (none: a fresh memory each time). */
   readonly memoryCache?: ScoringMemoryCache;
   /** The Arrow exporters of the metrics table (injected, so this module never imports apache-arrow). */
@@ -121,6 +128,8 @@ export interface BacktestStats {
   /** Variants × scored rows per second of Stage A scoring. */
   readonly variantBarsPerSecond: number;
   readonly engine: string;
+  /** The profile of conventions the operand series were computed in (Stage B replays in it too). */
+  readonly profile: Profile;
   /** Threads that scored Stage A: the pool's, or 1 in-process. */
   readonly threads: number;
   readonly batches: number;
@@ -190,6 +199,8 @@ export function checkBacktestRequest(req: unknown): asserts req is BacktestReque
       throw new StrategyValidationError({ path: k, value: v, expected: 'a positive safe integer' });
     }
   }
+  if (req.profile !== undefined && !(PROFILES as readonly unknown[]).includes(req.profile))
+    throw new StrategyValidationError({ path: 'profile', value: req.profile, expected: oneOf(req.profile, PROFILES) });
   if (req.signal !== undefined && !(req.signal instanceof AbortSignal))
     throw new StrategyValidationError({ path: 'signal', value: req.signal, expected: 'an AbortSignal' });
   if (req.onProgress !== undefined && typeof req.onProgress !== 'function') {
@@ -230,6 +241,8 @@ export interface Prepared {
   readonly bars: BarInputs;
   readonly split: number;
   readonly horizon: Horizon;
+  /** The request's profile, else the engine's. */
+  readonly profile: Profile;
 }
 
 /** A JSON.stringify replacer that keeps undefined members and refuses (throws on) anything but plain data. */
@@ -275,7 +288,7 @@ function compiled(strategy: StrategySpec, side: Execution['side']): StrategyProg
  * Everything a request says, checked before any series is computed (a backtest job's submit runs
  * this on every instrument, so a defect is refused before anything is enqueued).
  */
-export function prepareBacktest(req: BacktestRequest, maxVariantsPerCompute: number): Prepared {
+export function prepareBacktest(req: BacktestRequest, maxVariantsPerCompute: number, defaultProfile: Profile = DEFAULT_PROFILE): Prepared {
   checkBacktestRequest(req);
   const exec = checkExecution(req.execution);
   const objective = checkObjective(req.objective);
@@ -306,7 +319,22 @@ export function prepareBacktest(req: BacktestRequest, maxVariantsPerCompute: num
       value: candles.instrumentId,
       expected: 'at least one valid bar (open, high, low, close all present)',
     });
-  return { program, exec, objective, filters, top, holdout, candles, valid, whole, bars: { ...whole, end: split }, split, horizon };
+  const profile = req.profile ?? defaultProfile;
+  return {
+    program,
+    exec,
+    objective,
+    filters,
+    top,
+    holdout,
+    candles,
+    valid,
+    whole,
+    bars: { ...whole, end: split },
+    split,
+    horizon,
+    profile,
+  };
 }
 
 /** Stage A over `program` (the request's, or a part of it): the accumulators and what the scoring took. */
@@ -326,7 +354,7 @@ async function score(p: Prepared, program: StrategyProgram, req: BacktestRequest
       ...signal,
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
     },
-    (into) => operandSeries(program.series, p.candles, ctx.compute, signal, into),
+    (into) => operandSeries(program.series, p.candles, ctx.compute, { ...signal, profile: p.profile }, into),
   );
 }
 
@@ -352,7 +380,7 @@ export async function scoreBacktestRange(
   start: number,
   end: number,
 ): Promise<BacktestRangeScores> {
-  const p = prepareBacktest(req, ctx.maxVariantsPerCompute);
+  const p = prepareBacktest(req, ctx.maxVariantsPerCompute, ctx.profile);
   const V = p.program.variants;
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end > V || start >= end)
     throw new StrategyValidationError({ path: 'variantRange', value: [start, end], expected: `0 <= start < end <= ${V}` });
@@ -373,10 +401,21 @@ export interface BacktestReplayRequest {
   readonly execution?: Partial<Execution>;
   readonly holdout?: Holdout;
   readonly maxVariants?: number;
+  /** The profile of the Stage A being replayed (default: the engine's). */
+  readonly profile?: Profile;
   readonly signal?: AbortSignal;
 }
 
-export const BACKTEST_REPLAY_KEYS = ['candles', 'strategy', 'variants', 'execution', 'holdout', 'maxVariants', 'signal'] as const;
+export const BACKTEST_REPLAY_KEYS = [
+  'candles',
+  'strategy',
+  'variants',
+  'execution',
+  'holdout',
+  'maxVariants',
+  'profile',
+  'signal',
+] as const;
 
 /** Replays variants of a strategy's grid (metrics bit-identical to Stage A's), with their keys and trades. */
 export async function replayBacktest(req: BacktestReplayRequest, ctx: BacktestContext): Promise<ReplayResult[]> {
@@ -385,29 +424,29 @@ export async function replayBacktest(req: BacktestReplayRequest, ctx: BacktestCo
   if (!Array.isArray(req.variants))
     throw new StrategyValidationError({ path: 'variants', value: req.variants, expected: 'an array of kept variant indices' });
   const { variants, ...rest } = req;
-  const p = prepareBacktest(rest, ctx.maxVariantsPerCompute);
+  const p = prepareBacktest(rest, ctx.maxVariantsPerCompute, ctx.profile);
   const V = p.program.variants;
   variants.forEach((v, i) => {
     if (!Number.isSafeInteger(v) || v < 0 || v >= V)
       throw new StrategyValidationError({ path: `variants[${i}]`, value: v, expected: `a kept variant index in 0 … ${V - 1}` });
   });
-  const key = (v: number): string => strategyKey(p.program, v, p.candles.instrumentId, p.candles.timeframe, p.exec);
-  return replayVariants(p.program, variants, p.candles, p.valid, p.exec, p.split, ctx, key, req.signal);
+  const key = (v: number): string => strategyKey(p.program, v, p.candles.instrumentId, p.candles.timeframe, p.exec, p.profile);
+  return replayVariants(p.program, variants, p.candles, p.valid, p.exec, p.split, p.profile, ctx, key, req.signal);
 }
 
 /** Runs Stage A and returns the result (Stage B through its `replay`). */
 export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): Promise<BacktestResult> {
   const started = performance.now();
-  const p = prepareBacktest(req, ctx.maxVariantsPerCompute);
-  const { program, exec, objective, filters, top, holdout, candles, valid, whole, bars, split, horizon } = p;
+  const p = prepareBacktest(req, ctx.maxVariantsPerCompute, ctx.profile);
+  const { program, exec, objective, filters, top, holdout, candles, valid, whole, bars, split, horizon, profile } = p;
   const { acc, seriesMs, scoreMs, threads, batches, attempts } = await score(p, program, req, ctx);
   const V = program.variants;
   const metrics = metricColumns(acc, V, horizon);
   const { shortlist, riskTotal } = shortlistOf(metrics, objective, filters, top, V);
-  const key = (v: number): string => strategyKey(program, v, candles.instrumentId, candles.timeframe, exec);
+  const key = (v: number): string => strategyKey(program, v, candles.instrumentId, candles.timeframe, exec, profile);
   const params = (v: number): Readonly<Record<string, number | string>> => variantParams(program, v);
   const replay = (variants: readonly number[]): Promise<ReplayResult[]> =>
-    replayVariants(program, variants, candles, valid, exec, split, ctx, key, req.signal);
+    replayVariants(program, variants, candles, valid, exec, split, profile, ctx, key, req.signal);
   const entries: ShortlistEntry[] = shortlist.map((v, i) => ({
     rank: i + 1,
     variant: v,
@@ -437,6 +476,7 @@ export async function runBacktest(req: BacktestRequest, ctx: BacktestContext): P
       totalMs: msSince(started),
       variantBarsPerSecond: (V * (bars.end - bars.first)) / (scoreMs / 1000),
       engine: ctx.engine(),
+      profile,
       threads,
       batches,
       attempts,
@@ -486,13 +526,15 @@ async function replayVariants(
   valid: Uint8Array,
   exec: Execution,
   split: number,
+  profile: Profile,
   ctx: BacktestContext,
   key: (v: number) => string,
   signal?: AbortSignal,
 ): Promise<ReplayResult[]> {
   if (variants.length === 0) return [];
   const sub = subProgram(program, variants);
-  const series = await operandSeries(sub.series, candles, ctx.compute, signal ? { signal } : {});
+  // the series of Stage A's profile: the metrics are bit-identical to Stage A's only in it
+  const series = await operandSeries(sub.series, candles, ctx.compute, { ...(signal ? { signal } : {}), profile });
   const whole = barInputs(candles, series, 0, candles.t, valid);
   const parts: BarInputs[] = [{ ...whole, end: split }];
   if (split < candles.t) parts.push({ ...whole, first: split });

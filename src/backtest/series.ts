@@ -90,7 +90,7 @@ export async function operandSeries(
   series: readonly SeriesRequest[],
   candles: Candles,
   compute: ComputeFn,
-  request: Pick<ComputeRequest, 'signal'>,
+  request: Pick<ComputeRequest, 'signal' | 'profile'>,
   into?: (k: number) => Float32Array,
   pieceBytes = SERIES_PIECE_BYTES,
 ): Promise<Float32Array[]> {

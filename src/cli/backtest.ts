@@ -25,6 +25,7 @@ import { ComputeCancelled, StrategyValidationError } from '../errors.js';
 import type { AxisInput } from '../grid/types.js';
 import { suggestKey } from '../options.js';
 import { createEngine } from '../runtime/engine.js';
+import { DEFAULT_PROFILE, PROFILES, type Profile } from '../registry/types.js';
 import { constraintsText, ruleText, strategyParamText } from '../strategies/docs.js';
 import { strategyGrid } from '../strategies/compile.js';
 import { strategyRegistry } from '../strategies/registry.js';
@@ -43,6 +44,7 @@ export const BACKTEST_USAGE = `usage: gridta backtest <template> --data FILE [--
   --objective METRIC[:max|:min]   (default sharpe:max)
   --filter min_trades=N | max_drawdown=X | min_exposure=X | METRIC=LO..HI  (repeatable; LO or HI may be left out)
   --top N (default 10)   --holdout FRACTION | --holdout YYYY-MM-DD (score in-sample, report both parts)
+  --profile gridta|talib the conventions the indicators are computed in (default: the engine's)
   --out FILE.arrow       the Stage A metrics table (one row per variant)
   --report FILE.md       the shortlist's report table
   --trades FILE.json     the shortlist's trades: [{ rank, variant, variant_key, params, trades[, out_of_sample_trades] }]
@@ -66,6 +68,7 @@ export const BACKTEST_REQUEST_FLAGS = {
   filter: { type: 'string', multiple: true },
   top: { type: 'string' },
   holdout: { type: 'string' },
+  profile: { type: 'string' },
 } as const;
 
 const BACKTEST_FLAGS = {
@@ -221,6 +224,7 @@ function flagOfPath(path: string): string | null {
   if (path === 'objective' || path.startsWith('objective.')) return '--objective';
   if (path === 'top') return '--top';
   if (path === 'holdout' || path.startsWith('holdout.')) return '--holdout';
+  if (path === 'profile') return '--profile';
   const filter = /^filters\.([^.[]+)/.exec(path);
   if (filter) return `--filter ${filter[1]}`;
   return null;
@@ -283,7 +287,7 @@ function textSummary(result: BacktestResult, candles: Candles, table: string, re
   let text =
     `gridta backtest: ${result.strategyId} on ${candles.instrumentId} (${candles.timeframe}, ${candles.t} bars, ${s.validBars} valid scored)\n` +
     `  V=${s.stage_a_variants_total} variants, risk_total=${s.risk_total} passed the filters, preselect_used=${s.preselect_used}, shortlist ${result.shortlist.length}\n` +
-    `  objective ${s.objective.metric}:${s.objective.direction}; engine ${s.engine}, threads ${s.threads}, ${s.batches} batches; ` +
+    `  objective ${s.objective.metric}:${s.objective.direction}; ${s.profile === DEFAULT_PROFILE ? '' : `profile ${s.profile}, `}engine ${s.engine}, threads ${s.threads}, ${s.batches} batches; ` +
     `${s.totalMs} ms (indicator series ${s.seriesMs} ms, scoring ${s.scoreMs} ms), ${fmtRate(s.variantBarsPerSecond)} variant-bars/s\n`;
   if (!result.holdout || !replays) return `${text}\n${table}`;
   const at = new Date(result.holdout.ts).toISOString();
@@ -316,13 +320,16 @@ function outputsOf(values: Partial<Record<OutputFlag, string>>): { flag: OutputF
  */
 export function requestOptionsOf(
   values: Record<string, unknown>,
-): Pick<BacktestRequest, 'execution' | 'objective' | 'filters' | 'top' | 'holdout'> {
+): Pick<BacktestRequest, 'execution' | 'objective' | 'filters' | 'top' | 'holdout' | 'profile'> {
   const v = values as Record<string, string | undefined>;
   const execution = executionOf(values);
   const objective = objectiveOf(v.objective);
   const filters = filtersOf(values.filter as string[] | undefined);
   const holdout = holdoutOf(v.holdout);
   const top = topOf(v.top);
+  const profile = v.profile?.trim().toLowerCase();
+  if (profile !== undefined && !(PROFILES as readonly string[]).includes(profile))
+    throw new StrategyValidationError({ path: '--profile', value: v.profile, expected: `one of ${PROFILES.join(', ')}` });
   try {
     checkExecution(execution);
     checkObjective(objective);
@@ -338,6 +345,7 @@ export function requestOptionsOf(
     ...(filters ? { filters } : {}),
     ...(top !== undefined ? { top } : {}),
     ...(holdout ? { holdout } : {}),
+    ...(profile !== undefined ? { profile: profile as Profile } : {}),
   };
 }
 

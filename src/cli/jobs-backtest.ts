@@ -15,7 +15,7 @@ import { UsageError } from './args.js';
 import { requestOptionsOf, strategyOf, toFlagError } from './backtest.js';
 
 export const JOBS_BACKTEST_USAGE = `  submit-backtest <template> --data FILE|DIR [--data ...] [--grid PARAM=SPEC ...] [--strategy FILE.json]
-         [--side --fill --fee-bps --slippage-bps --annualization --objective --filter --top --holdout]
+         [--side --fill --fee-bps --slippage-bps --annualization --objective --filter --top --holdout --profile]
          [--aggregate mean|median|min] [--unit-variants N|auto] [--lease-seconds N] [--retry-limit N]
              a backtest over every instrument: Stage A units (instrument, variant range), one
              shortlist ranked by the objective aggregated across instruments, Stage B replays

@@ -8,6 +8,7 @@ import { extname, join, resolve } from 'node:path';
 import { ensureWritableDir, fsStepTimedOut, type FsFaults } from '../jobs/dirs.js';
 import { fileSafe } from '../jobs/units.js';
 import { cancelJob, collectJob, jobStatus, openJobsDb, submitJob, type JobStatus, type JobsDb } from '../jobs/index.js';
+import { jobProfile } from '../jobs/control.js';
 import { listJobsPage, pageOptionsOf } from '../jobs/paging.js';
 import { serveCommand } from './jobs-serve.js';
 import { checkTsUnit } from '../candles/place.js';
@@ -23,7 +24,7 @@ export const JOBS_USAGE = `usage: gridta jobs <command> [options]
 
   submit <id> --data FILE|DIR [--data ...] --out DIR [--grid AXIS=SPEC ...] [--instrument ID]
          [--timeframe TF] [--timeline dense|sessions] [--ts-unit ms|s|us|ns] [--outputs a,b]
-         [--unit-variants N|auto] [--lease-seconds N] [--retry-limit N]
+         [--unit-variants N|auto] [--lease-seconds N] [--retry-limit N] [--profile gridta|talib]
              validate everything, enqueue one unit per (instrument, variant range), print the job id
   status <job>                 state, processed/total units, attempts, failures, rate, ETA
   ls [--limit N] [--cursor C]  jobs newest first, N a page (default 25, at most 1000); the last line
@@ -164,6 +165,7 @@ async function submitCommand(engine: Engine, values: JobsValues, positionals: re
   const def = registry.get(id);
   const grid = gridOverrides(def.id, values.grid ?? []);
   materializeGrid(engine.defaultGrid(def.id, grid));
+  const profile = values.profile === undefined ? undefined : jobProfile((values.profile as string).trim().toLowerCase(), engine);
   const fsFaults: FsFaults | undefined =
     process.env.GRIDTA_TEST_FAULTS === '1'
       ? {
@@ -182,6 +184,7 @@ async function submitCommand(engine: Engine, values: JobsValues, positionals: re
       ...(timeline ? { timeline: timeline as 'dense' | 'sessions' } : {}),
       ...(values['ts-unit'] ? { tsUnit: checkTsUnit(values['ts-unit']) } : {}),
       ...(values.outputs ? { outputs: (values.outputs as string).split(',').map((s) => s.trim()) } : {}),
+      ...(profile !== undefined ? { profile } : {}),
       ...(fsFaults ? { fsFaults } : {}),
     }),
   );

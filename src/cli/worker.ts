@@ -20,7 +20,8 @@ with this machine's engine and writes each unit's Arrow file under the job's out
 gracefully on SIGTERM or Ctrl-C (the current batch finishes, the unit goes back to the queue); a second
 signal exits at once. A unit's lease, retries and size are its job's, set at jobs submit: here
 --lease-seconds, --retry-limit and --unit-variants are refused (usage error), and the worker's own
-lease_seconds, retry_limit and unit_variants settings have no effect. With jobs.enabled: false
+lease_seconds, retry_limit and unit_variants settings have no effect; so is its profile (--profile is
+refused, GRIDTA_PROFILE and compute.profile do not apply to units). With jobs.enabled: false
 (GRIDTA_JOBS_ENABLED=0) it logs that and exits 0.
 `;
 
@@ -42,6 +43,9 @@ export async function runWorker(argv: string[]): Promise<number> {
     if (values[flag] !== undefined)
       throw new UsageError(`worker does not take --${flag}: ${why}, set per job at \`gridta jobs submit --${flag}\``);
   }
+  // a unit computes in its job's profile: a worker's own profile (flag, GRIDTA_PROFILE, YAML) never applies to it
+  if ((values as Record<string, unknown>).profile !== undefined)
+    throw new UsageError("worker does not take --profile: a unit's profile is its job's, set per job at `gridta jobs submit --profile`");
   const workerId = (values['worker-id'] as string | undefined) ?? `${hostname()}-${process.pid}`;
   const log: Logger = (level, event, fields = {}) => {
     process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level, event, worker: workerId, ...fields })}\n`);

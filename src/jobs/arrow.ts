@@ -33,7 +33,7 @@ import { JobIncompleteError } from '../errors.js';
 import { tensorVariantKey } from '../grid/keys.js';
 import type { Timeframe } from '../grid/timeframe.js';
 import type { Axis } from '../grid/types.js';
-import type { IndicatorDef } from '../registry/types.js';
+import { DEFAULT_PROFILE, type IndicatorDef, type Profile } from '../registry/types.js';
 
 /** What a unit file describes besides its values: the job's full grid on one instrument. */
 export interface UnitGrid {
@@ -48,6 +48,8 @@ export interface UnitGrid {
   readonly timeframe: Timeframe;
   readonly timeline: 'dense' | 'sessions';
   readonly tsOpen: BigInt64Array;
+  /** The job's profile (absent: the default; only another profile is written to the metadata). */
+  readonly profile?: Profile;
 }
 
 /** The values of one unit: per output, `(end - start) · T` floats, variant-major. */
@@ -77,6 +79,7 @@ function metadata(g: UnitGrid, u: Pick<UnitValues, 'index' | 'instrument' | 'sta
     ['gridta.look_ahead_outputs', JSON.stringify(lookAhead)],
     ['gridta.job_id', g.jobId],
     ['gridta.unit', JSON.stringify({ index: u.index, instrument: u.instrument, start: u.start, end: u.end })],
+    ...(g.profile === undefined || g.profile === DEFAULT_PROFILE ? [] : [['gridta.profile', g.profile] as [string, string]]),
   ]);
 }
 
@@ -240,7 +243,7 @@ export function mergeUnits(g: MergeInput): IndicatorTensor<Table> {
       if (covered[v]) bad(u.index, u.file, `variant ${v} appears twice`);
       covered[v] = 1;
       const key = keys?.get(j * T) as string | null | undefined;
-      if (key !== tensorVariantKey(g.def, g.axes, v, g.instrumentId, g.timeframe))
+      if (key !== tensorVariantKey(g.def, g.axes, v, g.instrumentId, g.timeframe, g.profile))
         bad(u.index, u.file, `variant ${v} has key ${String(key)}, not the grid's`);
     }
     g.outputs.forEach((name, k) => {
@@ -287,6 +290,8 @@ export function mergeUnits(g: MergeInput): IndicatorTensor<Table> {
         timeline: g.timeline,
         start: g.start,
         end: g.end,
+        // the job's profile, so the merged tensor's keys and metadata name it as a compute's do
+        ...(g.profile ? { profile: g.profile } : {}),
       },
     },
     toArrowExporters,

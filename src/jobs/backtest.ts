@@ -20,7 +20,8 @@ import type { Execution } from '../backtest/program.js';
 import type { Engine } from '../runtime/engine.js';
 import type { StrategySpec } from '../strategies/types.js';
 import { keyList } from '../options.js';
-import { checkSubmitKeys, insertUnits, loadInstruments, requestFiles } from './control.js';
+import { checkSubmitKeys, insertUnits, jobProfile, loadInstruments, profileMember, requestFiles } from './control.js';
+import { DEFAULT_PROFILE, type Profile } from '../registry/types.js';
 import type { FsFaults } from './dirs.js';
 import { transaction, type BacktestJobSpec, type JobsDb, type Queryable, type Schemas } from './store.js';
 import { planUnits } from './units.js';
@@ -41,6 +42,8 @@ export interface SubmitBacktestRequest {
   readonly holdout?: Holdout;
   /** How a variant's objective on several instruments becomes one (default `mean`). */
   readonly aggregate?: Aggregate;
+  /** The profile of conventions the operand series are computed in (default: the submitter's engine's). */
+  readonly profile?: Profile;
   /** @internal Test-only filesystem faults. */
   readonly fsFaults?: FsFaults;
 }
@@ -68,15 +71,20 @@ export const SUBMIT_BACKTEST_KEYS = keyList<Omit<SubmitBacktestRequest, 'fsFault
   top: true,
   holdout: true,
   aggregate: true,
+  profile: true,
 });
 
 /** `unit_variants: auto` for a backtest: about 2·10^8 variant-bars per Stage A unit, at least one variant. */
 export const AUTO_UNIT_VARIANT_BARS = 2e8;
 
-/** The engine request a unit of the job runs on one instrument's candles. */
+/**
+ * The engine request a unit of the job runs on one instrument's candles: in the job's profile (the
+ * default when the spec names none), never the worker engine's.
+ */
 export function backtestRequestOf(spec: BacktestJobSpec, candles: Candles): BacktestRequest {
   return {
     candles,
+    profile: spec.profile ?? DEFAULT_PROFILE,
     strategy: spec.strategy,
     execution: spec.execution,
     ...(spec.objective !== null ? { objective: spec.objective } : {}),
@@ -96,6 +104,7 @@ export async function submitBacktestJob(engine: Engine, db: JobsDb, req: SubmitB
   checkSubmitKeys(req, SUBMIT_BACKTEST_KEYS, 'the submitBacktestJob request');
   const cfg = engine.config;
   const aggregate = checkAggregate(req.aggregate);
+  const profile = jobProfile(req.profile, engine);
   const maxVariants = cfg.maxVariantsPerCompute.value;
   const options = {
     strategy: req.strategy,
@@ -104,6 +113,7 @@ export async function submitBacktestJob(engine: Engine, db: JobsDb, req: SubmitB
     ...(req.filters !== undefined ? { filters: req.filters } : {}),
     ...(req.top !== undefined ? { top: req.top } : {}),
     ...(req.holdout !== undefined ? { holdout: req.holdout } : {}),
+    profile,
   };
   const faults = req.fsFaults ?? {};
   const files = await requestFiles(req, faults);
@@ -134,6 +144,7 @@ export async function submitBacktestJob(engine: Engine, db: JobsDb, req: SubmitB
     unitVariants,
     instruments,
     load: { ...(req.timeline ? { timeline: req.timeline } : {}), ...(req.tsUnit ? { tsUnit: req.tsUnit } : {}) },
+    ...profileMember(profile),
   };
   const jobId = randomUUID();
   const units = planUnits(instruments.length, V, unitVariants);
@@ -371,6 +382,7 @@ export async function replayRows(
     variants,
     ...(req.execution ? { execution: req.execution } : {}),
     ...(req.holdout ? { holdout: req.holdout } : {}),
+    profile: req.profile!,
     ...(signal ? { signal } : {}),
   });
   const byVariant = new Map(replays.map((r) => [r.variant, r]));

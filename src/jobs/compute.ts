@@ -7,7 +7,8 @@ import type { Candles } from '../candles/index.js';
 import type { EngineKind } from '../compute/run.js';
 import { variantValues } from '../grid/axes.js';
 import type { Axis } from '../grid/types.js';
-import type { IndicatorDef } from '../registry/types.js';
+import { tensorVariantKey } from '../grid/keys.js';
+import { DEFAULT_PROFILE, type IndicatorDef, type Profile } from '../registry/types.js';
 import type { Engine } from '../runtime/engine.js';
 import { checkBatchVariants } from '../runtime/request.js';
 import { cartesianBlocks, checkJobInputKeys, explicitGrid } from './units.js';
@@ -22,6 +23,8 @@ export interface UnitComputeInput {
   readonly candles: Candles;
   readonly start: number;
   readonly end: number;
+  /** The job's profile (default: the default profile, never the engine's: a job computes what its spec says). */
+  readonly profile?: Profile;
   /** Variants per batch (default: a quarter of the unit, at least 1). */
   readonly batchVariants?: number;
   /** Awaited before every batch but the first; throw to stop the unit there. */
@@ -47,6 +50,7 @@ export const UNIT_COMPUTE_KEYS = keyList<UnitComputeInput>({
   candles: true,
   start: true,
   end: true,
+  profile: true,
   batchVariants: true,
   between: true,
   onBatch: true,
@@ -60,6 +64,7 @@ export async function computeUnitValues(u: UnitComputeInput): Promise<UnitComput
   const values = u.outputs.map(() => new Float32Array(n * T));
   const keys = new Array<string>(n);
   const bv = u.batchVariants ?? Math.max(1, Math.ceil(n / 4));
+  const profile = u.profile ?? DEFAULT_PROFILE;
   let engine: EngineKind = 'reference';
   let batches = 0;
   for (let b0 = u.start; b0 < u.end; b0 += bv) {
@@ -72,6 +77,7 @@ export async function computeUnitValues(u: UnitComputeInput): Promise<UnitComput
         grid: explicitGrid(u.def.id, blk.axes),
         layout: 'VARIANT_MAJOR',
         outputs: u.outputs,
+        profile,
       });
       const m = blk.end - blk.start;
       const want = variantValues(u.axes, blk.start);
@@ -85,7 +91,16 @@ export async function computeUnitValues(u: UnitComputeInput): Promise<UnitComput
       u.outputs.forEach((name, k) => {
         values[k]!.set(tensor.output(name), (blk.start - u.start) * T);
       });
-      for (let j = 0; j < m; j++) keys[blk.start - u.start + j] = tensor.variantKey(j);
+      // the keys of the job's grid in its profile (a block's variant j is the grid's variant blk.start + j)
+      for (let j = 0; j < m; j++)
+        keys[blk.start - u.start + j] = tensorVariantKey(
+          u.def,
+          u.axes,
+          blk.start + j,
+          tensor.meta.instrumentId,
+          tensor.meta.timeframe,
+          profile,
+        );
       engine = tensor.meta.engine;
     }
     batches++;

@@ -16,6 +16,7 @@ import { checkVariantRules, materializeGrid } from '../grid/axes.js';
 import type { GridSpec } from '../grid/types.js';
 import { selectOutputs } from '../guards/index.js';
 import { registry } from '../registry/index.js';
+import { DEFAULT_PROFILE, PROFILES, type Profile } from '../registry/types.js';
 import { requiredBaseSeries, type Engine } from '../runtime/engine.js';
 import { mergeUnits } from './arrow.js';
 import { bounded, ensureWritableDir, type FsFaults } from './dirs.js';
@@ -41,6 +42,8 @@ export interface SubmitRequest {
   readonly timeline?: 'dense' | 'sessions';
   readonly tsUnit?: 'ms' | 's' | 'us' | 'ns';
   readonly outputs?: readonly string[];
+  /** The profile of conventions the workers compute in (default: the submitter's engine's). */
+  readonly profile?: Profile;
   /** @internal Test-only filesystem faults (a shorter bound, a step that never finishes). */
   readonly fsFaults?: FsFaults;
 }
@@ -108,6 +111,25 @@ async function dataFiles(paths: readonly string[], faults: FsFaults): Promise<st
   return out;
 }
 
+/**
+ * A submit's profile: the request's (checked), else the submitter's engine's. The job records it, so
+ * its workers compute in it whatever their own settings say.
+ */
+export function jobProfile(requested: unknown, engine: Engine): Profile {
+  if (requested === undefined) return engine.config.profile.value;
+  if (!(PROFILES as readonly unknown[]).includes(requested))
+    throw new JobInputError(
+      { field: 'profile', reason: 'invalid_spec', value: requested, expected: PROFILES },
+      `must be one of ${PROFILES.join(', ')}`,
+    );
+  return requested as Profile;
+}
+
+/** The spec's `profile` member: none for the default profile, so a default job's spec is what it always was. */
+export function profileMember(profile: Profile): { profile?: Profile } {
+  return profile === DEFAULT_PROFILE ? {} : { profile };
+}
+
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** A uuid whose first 8 hex digits are the unit index, so pg-boss hands a job's units out in order. */
@@ -127,6 +149,7 @@ export const SUBMIT_REQUEST_KEYS = keyList<Omit<SubmitRequest, 'fsFaults'>>({
   timeline: true,
   tsUnit: true,
   outputs: true,
+  profile: true,
 });
 export const COLLECT_OPTION_KEYS = keyList<CollectOptions>({ instrumentId: true, maxComputeBytesTotal: true });
 
@@ -198,6 +221,7 @@ export async function loadInstruments(
 export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest): Promise<SubmitResult> {
   checkSubmitKeys(req, SUBMIT_REQUEST_KEYS, 'the submitJob request');
   const cfg = engine.config;
+  const profile = jobProfile(req.profile, engine);
   const def = registry.get(req.indicatorId);
   const spec = engine.defaultGrid(def.id, req.grid ?? {});
   const grid = materializeGrid(spec);
@@ -244,6 +268,7 @@ export async function submitJob(engine: Engine, db: JobsDb, req: SubmitRequest):
     unitVariants,
     instruments,
     load: { ...(req.timeline ? { timeline: req.timeline } : {}), ...(req.tsUnit ? { tsUnit: req.tsUnit } : {}) },
+    ...profileMember(profile),
   };
   const lease = cfg.jobsLeaseSeconds.value;
   const retryLimit = cfg.jobsRetryLimit.value;
@@ -679,6 +704,7 @@ export async function collectJob(db: JobsDb, jobId: string, opts: CollectOptions
       instrumentId: inst.instrumentId,
       timeframe: inst.timeframe,
       timeline: inst.timeline,
+      ...(spec.profile ? { profile: spec.profile } : {}),
       t: inst.t,
       start: inst.start,
       end: inst.end,

@@ -16,6 +16,7 @@ import type { Aggregate } from '../backtest/aggregate.js';
 import type { Filters, Holdout, Objective } from '../backtest/options.js';
 import type { Execution } from '../backtest/program.js';
 import type { StrategySpec } from '../strategies/types.js';
+import type { Profile } from '../registry/types.js';
 
 /** The pg-boss queue every unit goes through. */
 export const QUEUE = 'gridta-units';
@@ -33,6 +34,8 @@ export interface JobSpec {
   readonly instruments: readonly JobInstrument[];
   /** The load options the submit checked: workers load each file with them. */
   readonly load: { readonly timeline?: 'dense' | 'sessions'; readonly tsUnit?: TsUnit };
+  /** The profile of conventions, recorded only when it is not the default (absent: the default profile). */
+  readonly profile?: Profile;
 }
 
 /** What a backtest job records at submit: the request every unit runs, whatever the worker's YAML says. */
@@ -53,6 +56,8 @@ export interface BacktestJobSpec {
   readonly unitVariants: number;
   readonly instruments: readonly JobInstrument[];
   readonly load: { readonly timeline?: 'dense' | 'sessions'; readonly tsUnit?: TsUnit };
+  /** The profile the operand series are computed in, recorded only when it is not the default (absent: the default profile). */
+  readonly profile?: Profile;
 }
 
 export interface JobInstrument {

@@ -386,6 +386,7 @@ async function computeUnit(ctx: Ctx, a: Attempt, { u, info, inst }: Claim): Prom
     candles,
     start: u.v_start,
     end: u.v_end,
+    ...(spec.profile ? { profile: spec.profile } : {}),
     ...(typeof ctx.batchVariants === 'number' ? { batchVariants: ctx.batchVariants } : {}),
     between: async (done) => {
       a.batchesDone = done;
@@ -412,6 +413,7 @@ async function computeUnit(ctx: Ctx, a: Attempt, { u, info, inst }: Claim): Prom
       timeframe: inst.timeframe,
       timeline: inst.timeline,
       tsOpen: candles.tsOpen,
+      ...(spec.profile ? { profile: spec.profile } : {}),
     },
     { index: u.idx, instrument: u.instrument, start: u.v_start, end: u.v_end, outputs: res.values, keys: res.keys },
   );

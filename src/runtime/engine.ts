@@ -55,6 +55,7 @@ import {
   openStream,
   restoreStream as restoreStreamFrom,
   type IndicatorStream,
+  type RestoreStreamOptions,
   type StreamContext,
   type StreamRequest,
 } from '../stream/index.js';
@@ -96,8 +97,11 @@ export interface Engine {
   backtestRange(req: BacktestRequest, start: number, end: number): Promise<BacktestRangeScores>;
   /** A whole grid updated one bar at a time, each row bit-identical to a compute's last row (src/stream). */
   stream(req: StreamRequest): Promise<IndicatorStream>;
-  /** A stream that continues exactly where `stream.snapshot()` was taken (same engine and kernel build). */
-  restoreStream(bytes: Uint8Array): Promise<IndicatorStream>;
+  /**
+   * A stream that continues exactly where `stream.snapshot()` was taken (same engine and kernel
+   * build), in the snapshot's profile; `opts.profile` refuses a snapshot of another profile.
+   */
+  restoreStream(bytes: Uint8Array, opts?: RestoreStreamOptions): Promise<IndicatorStream>;
   warmup(): Promise<WarmupReport>;
   close(): Promise<void>;
 }
@@ -319,6 +323,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       engine: () => warmed?.report.engine ?? String(config.engine.value),
       maxVariantsPerCompute: baseLimits.maxVariantsPerCompute,
       maxComputeBytesTotal: baseLimits.maxComputeBytesTotal,
+      profile: config.profile.value,
       memoryCache: scoringMemory,
       exporters: backtestArrowExporters,
     };
@@ -469,7 +474,9 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       return { engine, module: w.module, buildKey };
     },
     limits,
-    compute: (candles, grid, outputs) => computeUntil({ candles, grid, outputs, layout: 'TIME_MAJOR' }, new AbortController().signal),
+    profile: config.profile.value,
+    compute: (candles, grid, outputs, profile) =>
+      computeUntil({ candles, grid, outputs, layout: 'TIME_MAJOR', profile }, new AbortController().signal),
     version: packageVersion('gridta'),
   };
 
@@ -502,11 +509,11 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
         () => undefined,
         () => openStream(req, streamContext),
       ),
-    restoreStream: (bytes: Uint8Array) =>
+    restoreStream: (bytes: Uint8Array, opts?: RestoreStreamOptions) =>
       tracked(
         undefined,
         () => undefined,
-        () => restoreStreamFrom(bytes, streamContext),
+        () => restoreStreamFrom(bytes, streamContext, opts),
       ),
     warmup: async () => {
       if (closed) throw new GridtaError('engine_closed', 'the engine is closed', {});

@@ -21,7 +21,7 @@ import { variantIndex as gridVariantIndex, variantValues as gridVariantValues } 
 import { planCompute, type Limits } from '../guards/index.js';
 import { requiredBaseSeries, seriesNeeded } from '../compute/plan.js';
 import type { IndicatorTensor } from '../compute/tensor.js';
-import type { IndicatorDef } from '../registry/types.js';
+import { PROFILES, type IndicatorDef, type Profile } from '../registry/types.js';
 import { GridValidationError, MissingInputSeriesError, StreamOrderError, StreamSnapshotError } from '../errors.js';
 import { findUnknownKey, isPlainObject, keyList, unknownKeyExplanation } from '../options.js';
 import { baseIndex, CheckedBar, checkBar, seriesMask, seriesValue, type StreamBar } from './bar.js';
@@ -48,9 +48,18 @@ export interface StreamRequest {
   readonly outputs?: readonly string[];
   /** Also return the batch tensor of the history (`stream.tensor`). */
   readonly tensor?: boolean;
+  /** The profile of conventions (default: the engine's). */
+  readonly profile?: Profile;
 }
 
-export const STREAM_REQUEST_KEYS = keyList<StreamRequest>({ candles: true, instrument: true, grid: true, outputs: true, tensor: true });
+export const STREAM_REQUEST_KEYS = keyList<StreamRequest>({
+  candles: true,
+  instrument: true,
+  grid: true,
+  outputs: true,
+  tensor: true,
+  profile: true,
+});
 const INSTRUMENT_KEYS = keyList<StreamInstrument>({ instrumentId: true, timeframe: true, timeline: true });
 
 /** A row of every variant per output: the stream's own arrays, rewritten by the next push or update (copy what you keep). */
@@ -64,6 +73,8 @@ export interface IndicatorStream {
   readonly instrumentId: string;
   readonly timeframe: Timeframe;
   readonly timeline: Timeline;
+  /** The profile of conventions the stream computes in (a snapshot keeps it). */
+  readonly profile: Profile;
   /** tsOpen (epoch ms) of the last bar, null before the first. */
   readonly lastTs: number | null;
   /** Bars so far, holes included (the row index of the last bar is bars − 1). */
@@ -87,7 +98,9 @@ export interface StreamContext {
   /** The engine that runs (after warmup) and its kernels (null on the reference engine). */
   readonly warm: () => Promise<{ engine: string; module: WebAssembly.Module | null; buildKey: string }>;
   readonly limits: Limits;
-  readonly compute: (candles: Candles, grid: GridSpec, outputs: readonly string[]) => Promise<IndicatorTensor>;
+  /** The engine's profile: a stream request without one uses it. */
+  readonly profile: Profile;
+  readonly compute: (candles: Candles, grid: GridSpec, outputs: readonly string[], profile: Profile) => Promise<IndicatorTensor>;
   readonly version: string;
 }
 
@@ -118,6 +131,8 @@ function checkRequest(req: unknown): asserts req is StreamRequest {
     );
   if (req.tensor !== undefined && typeof req.tensor !== 'boolean')
     gridFail('', 'tensor', 'wrong_type', req.tensor, 'must be a boolean', 'a boolean');
+  if (req.profile !== undefined && !(PROFILES as readonly unknown[]).includes(req.profile))
+    gridFail('', 'profile', 'invalid_spec', req.profile ?? null, `must be one of ${PROFILES.join(', ')}`, PROFILES);
   if (req.instrument !== undefined) {
     if (!isPlainObject(req.instrument))
       gridFail('', 'instrument', 'wrong_type', req.instrument, 'must be { instrumentId, timeframe, timeline? }', 'an object');
@@ -139,6 +154,7 @@ interface Setup {
   readonly instrumentId: string;
   readonly timeframe: Timeframe;
   readonly timeline: Timeline;
+  readonly profile: Profile;
 }
 
 function setup(
@@ -147,6 +163,7 @@ function setup(
   t: number,
   limits: Limits,
   inst: { instrumentId: string; timeframe: Timeframe; timeline: Timeline },
+  profile: Profile,
 ): Setup {
   const plan = planCompute(grid, Math.max(1, t), { outputs, layout: 'TIME_MAJOR' }, limits);
   const def = plan.grid.def;
@@ -164,6 +181,7 @@ function setup(
     required,
     requiredMask: seriesMask(required),
     ...inst,
+    profile,
   };
 }
 
@@ -179,7 +197,7 @@ export async function openStream(req: StreamRequest, ctx: StreamContext): Promis
     const i = req.instrument!;
     inst = { instrumentId: checkInstrumentId(i.instrumentId), timeframe: checkTimeframe(i.timeframe), timeline: checkTimeline(i.timeline) };
   }
-  const s = setup(req.grid, req.outputs, candles?.t ?? 0, ctx.limits, inst);
+  const s = setup(req.grid, req.outputs, candles?.t ?? 0, ctx.limits, inst, req.profile ?? ctx.profile);
   if (candles) {
     const available = (['close', 'high', 'low', 'open', 'volume'] as const).filter((b) => candles![b] !== undefined);
     const missing = s.required.filter((b) => !available.includes(b));
@@ -193,7 +211,7 @@ export async function openStream(req: StreamRequest, ctx: StreamContext): Promis
     stream.replay(candles.t, (k, from, i) => series[k]![from + i]!);
     stream.setTimes(Number(candles.tsOpen[0]!), Number(candles.tsOpen[candles.t - 1]!));
     stream.holes = countHoles(candles);
-    if (req.tensor) stream.tensor = await ctx.compute(candles, req.grid, s.outputs);
+    if (req.tensor) stream.tensor = await ctx.compute(candles, req.grid, s.outputs, s.profile);
   }
   return stream;
 }
@@ -208,6 +226,7 @@ class Stream implements IndicatorStream {
   readonly instrumentId: string;
   readonly timeframe: Timeframe;
   readonly timeline: Timeline;
+  readonly profile: Profile;
   tensor: IndicatorTensor | undefined;
   /** tsOpen of bar 0 (the grid every later bar lies on), null before the first bar. */
   origin: number | null = null;
@@ -234,11 +253,12 @@ class Stream implements IndicatorStream {
     this.instrumentId = setup.instrumentId;
     this.timeframe = setup.timeframe;
     this.timeline = setup.timeline;
+    this.profile = setup.profile;
     this.stepMs = TIMEFRAME_MS[setup.timeframe];
     this.vals = new Float64Array(setup.seriesNames.length);
     this.baseOf = Int8Array.from(setup.seriesNames, (n) => baseIndex(n));
     if (warm.module === null) {
-      this.core = new ReferenceStreamCore(setup.def, setup.axes, setup.outputs, setup.variants, setup.seriesNames);
+      this.core = new ReferenceStreamCore(setup.def, setup.axes, setup.outputs, setup.variants, setup.seriesNames, setup.profile);
     } else {
       if (!setup.def.kernel?.resume)
         gridFail(
@@ -249,7 +269,7 @@ class Stream implements IndicatorStream {
           `${setup.def.id} cannot stream yet: its kernel does not resume its state`,
           'a streamable indicator',
         );
-      this.core = new WasmStreamCore(warm.module, setup.def, setup.axes, setup.outputs, setup.variants, setup.seriesNames);
+      this.core = new WasmStreamCore(warm.module, setup.def, setup.axes, setup.outputs, setup.variants, setup.seriesNames, setup.profile);
     }
   }
 
@@ -360,7 +380,7 @@ class Stream implements IndicatorStream {
   }
 
   variantKey(v: number): string {
-    return tensorVariantKey(this.setup.def, this.axes, v, this.instrumentId, this.timeframe);
+    return tensorVariantKey(this.setup.def, this.axes, v, this.instrumentId, this.timeframe, this.profile);
   }
 
   snapshot(): Uint8Array {
@@ -374,6 +394,7 @@ class Stream implements IndicatorStream {
       instrumentId: this.instrumentId,
       timeframe: this.timeframe,
       timeline: this.timeline,
+      profile: this.profile,
       origin: this.origin,
       lastTs: this.lastTs,
       holes: this.holes,
@@ -397,15 +418,45 @@ class Stream implements IndicatorStream {
   }
 }
 
-/** Reads a snapshot back into a stream that continues exactly where it was taken. */
-export async function restoreStream(bytes: Uint8Array, ctx: StreamContext): Promise<IndicatorStream> {
+/** Options of `restoreStream`. */
+export interface RestoreStreamOptions {
+  /** The profile the caller expects: a snapshot taken in another one is refused (default: the snapshot's, whatever the engine's). */
+  readonly profile?: Profile;
+}
+
+export const RESTORE_STREAM_OPTION_KEYS = keyList<RestoreStreamOptions>({ profile: true });
+
+/**
+ * Reads a snapshot back into a stream that continues exactly where it was taken, in the snapshot's
+ * profile: the engine's default profile never changes it, and `opts.profile` only checks it.
+ */
+export async function restoreStream(bytes: Uint8Array, ctx: StreamContext, opts?: RestoreStreamOptions): Promise<IndicatorStream> {
+  if (opts !== undefined) {
+    if (!isPlainObject(opts)) gridFail('', 'options', 'wrong_type', opts ?? null, 'must be an object { profile? }', 'an object');
+    const u = findUnknownKey(opts, RESTORE_STREAM_OPTION_KEYS);
+    if (u) gridFail('', u.key, 'invalid_spec', u.key, unknownKeyExplanation(u, 'the restore options'), RESTORE_STREAM_OPTION_KEYS);
+    if (opts.profile !== undefined && !(PROFILES as readonly unknown[]).includes(opts.profile))
+      gridFail('', 'profile', 'invalid_spec', opts.profile ?? null, `must be one of ${PROFILES.join(', ')}`, PROFILES);
+  }
   const warm = await ctx.warm();
   const { header, state } = decodeSnapshot(bytes, warm);
-  const s = setup(header.grid, header.outputs, 1, ctx.limits, {
-    instrumentId: header.instrumentId,
-    timeframe: header.timeframe as Timeframe,
-    timeline: header.timeline as Timeline,
-  });
+  if (opts?.profile !== undefined && opts.profile !== header.profile)
+    throw new StreamSnapshotError(
+      { reason: 'other_profile', value: header.profile, expected: opts.profile },
+      `it was taken in the ${header.profile} profile, not ${opts.profile} (a stream keeps its profile; open a new stream to change it)`,
+    );
+  const s = setup(
+    header.grid,
+    header.outputs,
+    1,
+    ctx.limits,
+    {
+      instrumentId: header.instrumentId,
+      timeframe: header.timeframe as Timeframe,
+      timeline: header.timeline as Timeline,
+    },
+    header.profile,
+  );
   const stream = new Stream(s, warm, ctx);
   stream.restore(header, state as never);
   return stream;

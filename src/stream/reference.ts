@@ -5,7 +5,7 @@
  * reference engine is the oracle the WebAssembly streams are checked against, not a way to stream.
  */
 import type { Axis } from '../grid/types.js';
-import type { IndicatorDef, SeriesInputs } from '../registry/types.js';
+import type { IndicatorDef, Profile, SeriesInputs } from '../registry/types.js';
 import { axisStrides, axisValueAt } from '../compute/plan.js';
 import type { SeriesName } from '../candles/sources.js';
 
@@ -22,6 +22,7 @@ export class ReferenceStreamCore {
     private readonly outputs: readonly string[],
     private readonly variants: number,
     readonly seriesNames: readonly SeriesName[],
+    private readonly profile: Profile,
   ) {
     this.data = seriesNames.map(() => new Float32Array(1024));
     this.rows = Object.fromEntries(outputs.map((o) => [o, new Float32Array(variants)]));
@@ -77,7 +78,7 @@ export class ReferenceStreamCore {
         close: view('close'),
         volume: view('volume'),
       };
-      const res = this.def.kernel!.reference(inputs, params);
+      const res = this.def.kernel!.reference(inputs, params, this.profile);
       for (const o of this.outputs) this.rows[o]![v] = res[o]![t - 1]!;
     }
   }

@@ -5,8 +5,9 @@
  *   bytes 8–11    format version (u32, little-endian), FORMAT
  *   bytes 12–19   total length in bytes (f64), checksum included
  *   bytes 20–23   header length H (u32), then H bytes of UTF-8 JSON: gridta version, engine, kernel
- *                 build key, grid, outputs, instrument, timeframe, timeline, first and last tsOpen,
- *                 the core's counters and the byte length of every section
+ *                 build key, grid, outputs, instrument, timeframe, timeline, profile (only
+ *                 when not the default), first and last tsOpen, the core's counters and the byte
+ *                 length of every section
  *   sections      the kernel states (now and before the last call) and the input rows, back to back
  *   last 32       SHA-256 of everything before it
  *
@@ -14,10 +15,16 @@
  * format, the length (a shorter document is truncated), the checksum, the header, then that the
  * snapshot comes from the engine and the kernel build that would continue it (state layouts change
  * between builds, so no other build's state is ever resumed).
+ *
+ * The profile: a snapshot of the default profile is written exactly as before profiles existed (no
+ * `profile` member), and a header without one is read as the default profile; any other profile is
+ * a `profile` member after `timeline`. The header is under the checksum, so the profile of a
+ * snapshot cannot be changed without the document being refused.
  */
 import { createHash } from 'node:crypto';
 import { StreamSnapshotError } from '../errors.js';
 import type { GridSpec } from '../grid/types.js';
+import { DEFAULT_PROFILE, PROFILES, type Profile } from '../registry/types.js';
 
 const MAGIC = 'GRIDTASN';
 export const SNAPSHOT_FORMAT = 1;
@@ -33,6 +40,8 @@ export interface SnapshotHeader {
   readonly instrumentId: string;
   readonly timeframe: string;
   readonly timeline: string;
+  /** The profile of conventions the stream computes in (absent from the stored header: the default). */
+  readonly profile: Profile;
   readonly origin: number | null;
   readonly lastTs: number | null;
   /** Hole bars so far (the candle loaders' hole-share limit applies to a stream's gaps too). */
@@ -49,7 +58,8 @@ export interface CoreState {
   readonly inputs: readonly Float32Array[];
 }
 
-interface Stored extends SnapshotHeader {
+interface Stored extends Omit<SnapshotHeader, 'profile'> {
+  readonly profile?: unknown;
   readonly core: { bars: number; lastCallRows: number; lastResumed: boolean | null; states: number[]; saved: number[]; inputs: number[] };
 }
 
@@ -59,8 +69,15 @@ export function encodeSnapshot(header: SnapshotHeader, core: CoreState): Uint8Ar
   const states = core.states ?? [];
   const saved = core.saved ?? [];
   const inputs = core.inputs.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  const { profile, ...rest } = header;
+  // the members in the order they always had; another profile than the default after the timeline
+  const { origin, lastTs, holes, ...before } = rest;
   const stored: Stored = {
-    ...header,
+    ...before,
+    ...(profile === DEFAULT_PROFILE ? {} : { profile }),
+    origin,
+    lastTs,
+    holes,
     core: {
       bars: core.bars,
       lastCallRows: core.lastCallRows,
@@ -168,9 +185,16 @@ export function decodeSnapshot(bytes: unknown, warm: { engine: string; buildKey:
     return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
   });
   if (at !== total - DIGEST) throw new StreamSnapshotError({ reason: 'malformed' }, 'bytes left over after the last section');
-  const { core: _core, ...header } = stored;
+  const { core: _core, profile: storedProfile, ...rest } = stored;
+  // a header without a profile: the default (every snapshot taken before profiles existed)
+  const profile = storedProfile ?? DEFAULT_PROFILE;
+  if (!(PROFILES as readonly unknown[]).includes(profile))
+    throw new StreamSnapshotError(
+      { reason: 'malformed', value: storedProfile, expected: PROFILES },
+      `its profile ${JSON.stringify(storedProfile)} is not one of ${PROFILES.join(', ')}`,
+    );
   return {
-    header,
+    header: { ...rest, profile: profile as Profile },
     state: {
       bars: c.bars,
       lastCallRows: c.lastCallRows,

@@ -8,9 +8,20 @@
  * the bar replaced.
  */
 import type { Axis } from '../grid/types.js';
-import type { IndicatorDef, ResumeSpec } from '../registry/types.js';
+import type { IndicatorDef, Profile, ResumeSpec } from '../registry/types.js';
 import { axisStrides, axisValueAt, FRAME_BYTES } from '../compute/plan.js';
-import { FRAME_OUT, FRAME_RESUME, FRAME_SRC, FRAME_T0, FRAME_WORDS, SERIES_SLOT, elementIndex, type KernelFn } from '../compute/kernels.js';
+import {
+  FRAME_OUT,
+  FRAME_PROFILE,
+  FRAME_RESUME,
+  FRAME_SRC,
+  FRAME_T0,
+  FRAME_WORDS,
+  SERIES_SLOT,
+  elementIndex,
+  profileCode,
+  type KernelFn,
+} from '../compute/kernels.js';
 import type { SeriesName } from '../candles/sources.js';
 
 const align = (x: number): number => Math.ceil(x / 64) * 64;
@@ -75,6 +86,8 @@ export class WasmStreamCore {
   private readonly history: number;
   private readonly cap: number;
   private readonly variants: number;
+  /** The frame's profile code (kernels.ts profileCode), written on every call. */
+  private readonly profile: number;
 
   constructor(
     module: WebAssembly.Module,
@@ -83,8 +96,10 @@ export class WasmStreamCore {
     outputs: readonly string[],
     variants: number,
     seriesNames: readonly SeriesName[],
+    profile: Profile,
   ) {
     const kernel = def.kernel!;
+    this.profile = profileCode(profile);
     const resume = kernel.resume as ResumeSpec;
     this.seriesNames = seriesNames;
     this.variants = variants;
@@ -223,6 +238,7 @@ export class WasmStreamCore {
       u32[f + FRAME_SRC] = r.source < 0 ? 0 : this.inBase[r.source]! + row0;
       u32[f + FRAME_RESUME] = resumed ? 1 : 0;
       u32[f + FRAME_T0] = this.bars;
+      u32[f + FRAME_PROFILE] = this.profile;
       this.fn(r.frame, k, r.n, r.params, this.variants * 4, 4, r.scratch);
     }
     if (k > 1) {

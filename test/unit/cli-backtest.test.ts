@@ -317,6 +317,29 @@ describe('gridta backtest --strategy FILE.json', () => {
   });
 });
 
+describe('gridta backtest --profile', () => {
+  it("computes the operand series in the profile: its stats and keys name it, the metrics are engine.backtest's", async () => {
+    const args = ['backtest', 'ma_cross', '--data', TTRC, '--timeline', 'sessions', '--grid', 'ma=ma.sma', '--grid', 'fast=5,10'];
+    const r = cli([...args, '--grid', 'slow=20,40', '--profile', 'talib', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      stats: { profile: string };
+      shortlist: { variant: number; variant_key: string; metrics: Record<string, number | null> }[];
+    };
+    expect(doc.stats.profile).toBe('talib');
+    const strategy = { id: 'ma_cross', params: { ma: ['ma.sma'], fast: [5, 10], slow: [20, 40] } };
+    const req = { candles, strategy, execution: { side: 'long' }, profile: 'talib' } as const;
+    const local = await engine.backtest(req);
+    expect(doc.shortlist.length).toBeGreaterThan(0);
+    for (const s of doc.shortlist) {
+      expect(s.variant_key).toBe(local.variantKey(s.variant));
+      for (const m of METRIC_NAMES) expect(s.metrics[m]).toBe(jsonNumber(local.metrics[m][s.variant]!));
+    }
+    const plain = await engine.backtest({ ...req, profile: 'gridta' });
+    expect(doc.shortlist.every((s) => s.variant_key !== plain.variantKey(s.variant))).toBe(true);
+  });
+});
+
 describe('gridta backtest: bad flags', () => {
   const SMALL = ['backtest', 'ma_cross', '--data', TTRC, '--timeline', 'sessions', '--grid', 'fast=5,10', '--grid', 'slow=20'];
   it.each([
@@ -346,6 +369,7 @@ describe('gridta backtest: bad flags', () => {
     [['--fee-bp', '5'], 2, 'gridta: usage: unknown option --fee-bp; did you mean --fee-bps?'],
     [['--out', 'x.csv'], 2, 'gridta: usage: --out must end in .arrow or .feather (got "x.csv")'],
     [['--max-variants-per-compute', '1'], 4, 'gridta: max_variants_exceeded: '],
+    [['--profile', 'ta-lib'], 3, 'gridta: strategy_invalid: --profile: expected one of gridta, talib (got "ta-lib")'],
   ])('%j exits %i with "%s"', (extra, code, message) => {
     const r = cli([...SMALL, ...extra]);
     expect(r.code, r.stderr).toBe(code);
