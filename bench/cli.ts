@@ -582,6 +582,7 @@ export async function runBench(argv: string[]): Promise<number> {
   };
   const probe = createEngine(base);
   const configuredThreads = probe.config.threadsEffective;
+  const probeProfile = probe.config.profile.value;
   const cpusAvailable = probe.config.availableParallelism;
   await probe.close();
   const threads = parseThreads(values.threads, configuredThreads);
@@ -609,6 +610,7 @@ export async function runBench(argv: string[]): Promise<number> {
     availableParallelism: cpusAvailable,
     dataset,
     seed,
+    profile: probeProfile,
     t: candles.t,
     timeMsPerRow: timeMs,
     threads,
@@ -705,6 +707,10 @@ export async function runBench(argv: string[]): Promise<number> {
     `node ${header.node} (V8 ${header.v8}, ${header.platform}), ${header.cpu} × ${header.cpus} (available parallelism ${cpusAvailable})`,
   );
   out.push(`dataset: ${dataset}; T = ${candles.t.toLocaleString('en-US')}`);
+  if (probeProfile !== 'gridta')
+    out.push(
+      `profile: ${probeProfile} — gridta computes in TA-Lib's conventions; the plain loops and peers keep theirs, so agreement reads "differs" where the conventions differ`,
+    );
   if (results.length) {
     out.push(
       `tinybench: ${timeMs} ms per row after one warm-up call (at least 3 samples; 2 for calls longer than ${timeMs} ms, 1 over ${4 * timeMs} ms; gridta reused-output rows at least ${GRIDTA_MIN_SAMPLES} under ${GRIDTA_MIN_SAMPLES_MS} ms a call); p50 (median) latency; ratios are ${header.ratios}; values = ${header.values}`,
