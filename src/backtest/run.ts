@@ -267,16 +267,16 @@ const COMPILED_KEEP = 2;
  * about 0.1 s. Only a spec of plain objects, arrays and primitives is keyed (undefined members kept
  * apart from missing ones); any other is compiled every time, and the compiler names its defect.
  */
-function compiled(strategy: StrategySpec, side: Execution['side']): StrategyProgram {
+function compiled(strategy: StrategySpec, side: Execution['side'], profile: Profile): StrategyProgram {
   let key: string | undefined;
   try {
-    key = `${side}\u0000${JSON.stringify(strategy, plainMembers)}`;
+    key = `${side}\u0000${profile}\u0000${JSON.stringify(strategy, plainMembers)}`;
   } catch {
     key = undefined;
   }
   const hit = key === undefined ? undefined : COMPILED.get(key);
   if (hit) return hit;
-  const program = compileStrategy(strategy, indicatorRegistry, side);
+  const program = compileStrategy(strategy, indicatorRegistry, side, profile);
   if (key !== undefined) {
     COMPILED.set(key, program);
     if (COMPILED.size > COMPILED_KEEP) COMPILED.delete(COMPILED.keys().next().value!);
@@ -295,7 +295,8 @@ export function prepareBacktest(req: BacktestRequest, maxVariantsPerCompute: num
   const filters = checkFilters(req.filters);
   const top = checkTop(req.top);
   const holdout = checkHoldout(req.holdout);
-  const program = compiled(req.strategy, exec.side);
+  const profile = req.profile ?? defaultProfile;
+  const program = compiled(req.strategy, exec.side, profile);
   const maxVariants = req.maxVariants ?? maxVariantsPerCompute;
   if (program.variants > maxVariants) {
     throw new VariantsGuardExceeded({
@@ -319,7 +320,6 @@ export function prepareBacktest(req: BacktestRequest, maxVariantsPerCompute: num
       value: candles.instrumentId,
       expected: 'at least one valid bar (open, high, low, close all present)',
     });
-  const profile = req.profile ?? defaultProfile;
   return {
     program,
     exec,

@@ -20,6 +20,7 @@ import { checkVariantRules, materializeGrid, variantValues } from '../grid/axes.
 import type { Axis, AxisInput } from '../grid/types.js';
 import { isPlainObject, keyList } from '../options.js';
 import { registry as indicatorRegistry, type IndicatorDef, type Registry, type SourceSeries } from '../registry/index.js';
+import { DEFAULT_PROFILE, type Profile } from '../registry/types.js';
 import { deepFreeze } from '../util/index.js';
 import { fromGridError, keepVariants, paramAxis } from './grid.js';
 import { strategyRegistry } from './registry.js';
@@ -136,6 +137,8 @@ interface Builder {
   readonly sides: Map<string, AtomSide>;
   /** Series (canonical key and lag) already checked against their indicator's bounds and look-ahead. */
   readonly checked: Set<string>;
+  /** The profile the series are computed in: outputParams hold for the default profile only. */
+  readonly profile: Profile;
 }
 
 function addSeries(b: Builder, key: string, req: SeriesRequest): number {
@@ -220,8 +223,10 @@ function indicatorSide(b: Builder, op: CheckedIndicatorOperand): AtomSide {
         b.checked.add(`${full}|${op.lag}`);
       }
       // an output that ignores some params (the registry's outputParams) is one series for every
-      // value of those: it is computed with the first variant's values and read by the others
-      const deps = plan.def.outputParams?.[plan.output];
+      // value of those: it is computed with the first variant's values and read by the others. The
+      // registry states them for the default profile: in TA-Lib's, an output's leading NaNs can depend
+      // on more params (stoch's k and macd's line start at the signal's lookback), so nothing is shared
+      const deps = b.profile === DEFAULT_PROFILE ? plan.def.outputParams?.[plan.output] : undefined;
       const key = deps
         ? canonicalJson(['indicator', plan.def.id, plan.output, source, Object.fromEntries(deps.map((n) => [n, params[n]!]))])
         : full;
@@ -313,7 +318,12 @@ export function strategyGrid(spec: StrategySpec, reg: Registry = indicatorRegist
  * `side` 'long' (or 'short') the other side's two signals are validated but compiled as absent, as
  * that execution never reads them (an absent signal is never true).
  */
-export function compileStrategy(spec: StrategySpec, reg: Registry = indicatorRegistry, side: Side = 'both'): StrategyProgram {
+export function compileStrategy(
+  spec: StrategySpec,
+  reg: Registry = indicatorRegistry,
+  side: Side = 'both',
+  profile: Profile = DEFAULT_PROFILE,
+): StrategyProgram {
   const g = prepare(spec, reg);
   const table = variantTable(g.axes, g.cartesianIndex);
   const builder = (): Builder => ({
@@ -325,6 +335,7 @@ export function compileStrategy(spec: StrategySpec, reg: Registry = indicatorReg
     atomIndex: new Map(),
     sides: new Map(),
     checked: new Set(),
+    profile,
   });
   const b = builder();
   // the rules of the side the execution never takes are checked like the others (a throwaway
