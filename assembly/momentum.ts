@@ -19,7 +19,7 @@
 // reads only the history rows its registry `resume` declares before its first row.
 import {
   CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, back, cell, claimRows, firstBar, gather2, geMask, ioPtr, ldx, narrow4, outPtr, paramAt, resumed, span, st1, st4,
-  st8, stNaN4, stNaN8, storeLanes,
+  st8, stNaN4, stNaN8, storeLanes, talibProfile,
 } from './lanes';
 import {
   DQ_MAX, DQ_MIN, blend2, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, i32RingAt, ringSlots, rollsumStep1,
@@ -41,13 +41,14 @@ import {
 
 // ---------------------------------------------------------------- cci
 // Per bar t >= n − 1, over TP[t−n+1 … t] oldest first: S = ΣTP, μ = S / n, MD = (Σ|TP − μ|) / n,
-// cci = (TP[t] − μ) / (0.015·MD), NaN where that is ±0. A NaN TP makes S, μ and the result NaN.
+// cci = (TP[t] − μ) / (0.015·MD), NaN where that is ±0 (0 in the talib profile, as TA-Lib writes).
+// A NaN TP makes S, μ and the result NaN.
 // TP = ((high + low) + close) / 3 is computed once per call. Scratch: T f64 of TP, and in a resumed
 // call the TP of the window − 1 history rows before them: no state. Bars are indexed within the
 // whole series (tp, the inputs and out are the addresses bar 0 would have).
 // SIMD: four consecutive bars per step (two f64x2, lane = bar); the scalar tail does one bar.
 
-@inline function cci1(tp: usize, i: i32, w: i32, nf: f64): f64 {
+@inline function cci1(tp: usize, i: i32, w: i32, nf: f64, zd: f64): f64 {
   const p0 = tp + (<usize>(i - w + 1) << 3);
   let S = 0.0;
   for (let k = 0; k < w; k++) S = S + load<f64>(p0 + (<usize>k << 3));
@@ -55,7 +56,7 @@ import {
   let D = 0.0;
   for (let k = 0; k < w; k++) D = D + abs(load<f64>(p0 + (<usize>k << 3)) - mu);
   const den = 0.015 * (D / nf);
-  return den == 0 ? NaN : (load<f64>(tp + (<usize>i << 3)) - mu) / den;
+  return den == 0 ? zd : (load<f64>(tp + (<usize>i << 3)) - mu) / den;
 }
 
 export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
@@ -63,6 +64,7 @@ export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const sh = <usize>g0 << 2;
   const h = ioPtr(io, IO_HIGH) - sh, l = ioPtr(io, IO_LOW) - sh, c = ioPtr(io, IO_CLOSE) - sh;
   const out = outPtr(io, 0) - <usize>g0 * tStride;
+  const zd: f64 = talibProfile(io) ? 0.0 : NaN;   // the output where the mean deviation is zero
   const s = max(0, g0 - (maxParam(params, n, 0) - 1));   // the first bar any window of the call reaches
   const tp = scratch - (<usize>s << 3);
   const tEnd = g0 + t;
@@ -77,7 +79,7 @@ export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       const first = min(t1, max(t0, w - 1));
       for (; i < first; i++) store<u32>(base + <usize>i * tStride, CANON_NAN);
       if (ASC_FEATURE_SIMD) {
-        const nv = f64x2.splat(nf), zero = f64x2.splat(0.0), k015 = f64x2.splat(0.015), nan = f64x2.splat(NaN);
+        const nv = f64x2.splat(nf), zero = f64x2.splat(0.0), k015 = f64x2.splat(0.015), nan = f64x2.splat(zd);
         for (; i + 4 <= t1; i += 4) {
           const p0 = tp + (<usize>(i - w + 1) << 3);
           let SA = zero, SB = zero;
@@ -104,7 +106,7 @@ export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           st1(o + tStride * 3, f64x2.extract_lane(rB, 1));
         }
       }
-      for (; i < t1; i++) st1(base + <usize>i * tStride, cci1(tp, i, w, nf));
+      for (; i < t1; i++) st1(base + <usize>i * tStride, cci1(tp, i, w, nf, zd));
     }
   }
 }
@@ -344,12 +346,13 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const g0 = resumed(io) ? firstBar(io) : 0;
   const x = ioPtr(io, IO_SRC) - (<usize>g0 << 2);
   const out = outPtr(io, 0) - <usize>g0 * tStride;
+  const zd: f64 = talibProfile(io) ? 0.0 : NaN;   // the output where src[t − n] == 0
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = g0, step = span(t, vStride), tEnd = g0 + t; t0 < tEnd; t0 += step) {
     const t1 = min(tEnd, t0 + step);
     if (ASC_FEATURE_SIMD) {
-      const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
+      const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN), zv = f64x2.splat(zd);
       for (let j = 0; j < full; j += 4) {
         const nfA = f64x2.replace_lane(f64x2.splat(paramAt(params, n, 0, j)), 1, paramAt(params, n, 0, j + 1));
         const nfB = f64x2.replace_lane(f64x2.splat(paramAt(params, n, 0, j + 2)), 1, paramAt(params, n, 0, j + 3));
@@ -361,8 +364,8 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           const uA = gather2(back(x, i, w0), back(x, i, w1)), uB = gather2(back(x, i, w2), back(x, i, w3));
           const rA = f64x2.mul(hundred, f64x2.sub(f64x2.div(xv, uA), one));
           const rB = f64x2.mul(hundred, f64x2.sub(f64x2.div(xv, uB), one));
-          const okA = v128.and(geMask(i, nfA), f64x2.ne(uA, zero)), okB = v128.and(geMask(i, nfB), f64x2.ne(uB, zero));
-          st4(out + off, vStride, v128.bitselect(rA, nan, okA), v128.bitselect(rB, nan, okB));
+          const qA = v128.bitselect(rA, zv, f64x2.ne(uA, zero)), qB = v128.bitselect(rB, zv, f64x2.ne(uB, zero));
+          st4(out + off, vStride, v128.bitselect(qA, nan, geMask(i, nfA)), v128.bitselect(qB, nan, geMask(i, nfB)));
           off += tStride;
         }
       }
@@ -374,7 +377,7 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         let r: f64 = NaN;
         if (i >= w) {
           const b = ldx(x, i - w);
-          r = b == 0 ? NaN : 100.0 * (ldx(x, i) / b - 1.0);
+          r = b == 0 ? zd : 100.0 * (ldx(x, i) / b - 1.0);
         }
         st1(out + off, r);
         off += tStride;
@@ -809,7 +812,7 @@ export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
 
 // ---------------------------------------------------------------- williams_r
 // HH = ROLLMAX(high, n), LL = ROLLMIN(low, n); williams_r = −100·((HH − close) / (HH − LL)), NaN where
-// HH == LL (−0 where close == HH). Scalar per variant over the shared extreme tables.
+// HH == LL (0 in the talib profile, as TA-Lib writes; −0 where close == HH). Scalar per variant over the shared extreme tables.
 // Scratch: 2 extreme tables. No state: a resumed call rebuilds the tables from the window − 1
 // history rows (bars indexed within the whole series).
 
@@ -819,6 +822,7 @@ export function williams_r(io: usize, t: i32, n: i32, params: usize, tStride: us
   const sh = <usize>g0 << 2;
   const h = ioPtr(io, IO_HIGH) - sh, l = ioPtr(io, IO_LOW) - sh, c = ioPtr(io, IO_CLOSE) - sh;   // the addresses bar 0 would have
   const out = outPtr(io, 0);
+  const zd: f64 = talibProfile(io) ? 0.0 : NaN;   // the output where HH == LL
   const wmax = maxParam(params, n, 0);
   const held = resume ? min(t, CHUNK) + wmax - 1 : t;
   const slots = ringSlots(held);
@@ -839,7 +843,7 @@ export function williams_r(io: usize, t: i32, n: i32, params: usize, tStride: us
         const HH = xtQuery(tabH, slots, k, pk, i, b0, w, DQ_MAX);
         const LL = xtQuery(tabL, slots, k, pk, i, b0, w, DQ_MIN);
         const den = HH - LL;
-        st1(o, den == 0 ? NaN : -100.0 * ((HH - ldx(c, i)) / den));
+        st1(o, den == 0 ? zd : -100.0 * ((HH - ldx(c, i)) / den));
         o += tStride;
       }
     }

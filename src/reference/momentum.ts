@@ -1,13 +1,17 @@
 /** Reference implementations of the `momentum` group. One variant per call. */
-import type { SeriesInputs } from '../registry/types.js';
+import type { Profile, SeriesInputs } from '../registry/types.js';
 import { ema, log, mid, narrow, nanSeries, rollmax, rollmean, rollmin, shift, typicalPrice, widen, type Series } from './primitives.js';
 
 type Params = Readonly<Record<string, number>>;
 
 const src = (inp: SeriesInputs): Float64Array => widen(inp.src!);
 
-/** CCI: per window (oldest first) S = ΣTP, μ = S / n, MD = (Σ|TP − μ|) / n, cci = (TP − μ) / (0.015·MD). */
-export function referenceCci(inp: SeriesInputs, p: Params) {
+/**
+ * CCI: per window (oldest first) S = ΣTP, μ = S / n, MD = (Σ|TP − μ|) / n, cci = (TP − μ) / (0.015·MD);
+ * where 0.015·MD is zero: NaN, or 0 in the talib profile (TA-Lib's output).
+ */
+export function referenceCci(inp: SeriesInputs, p: Params, profile: Profile = 'gridta') {
+  const zd = profile === 'talib' ? 0 : NaN;
   const n = p.window!;
   const tp = typicalPrice(widen(inp.high!), widen(inp.low!), widen(inp.close!));
   const T = tp.length;
@@ -29,7 +33,7 @@ export function referenceCci(inp: SeriesInputs, p: Params) {
     for (let j = t - n + 1; j <= t; j++) D = D + Math.abs(tp[j]! - mu);
     const md = D / n;
     const den = 0.015 * md;
-    out[t] = den === 0 ? NaN : (tp[t]! - mu) / den;
+    out[t] = den === 0 ? zd : (tp[t]! - mu) / den;
   }
   return { cci: narrow(out) };
 }
@@ -86,14 +90,15 @@ export function referencePpo(inp: SeriesInputs, p: Params) {
   return { ppo: narrow(r.line), signal: narrow(r.signal), hist: narrow(r.hist) };
 }
 
-/** ROC: 100·((src[t] / src[t−n]) − 1) for t ≥ n, NaN where src[t−n] == 0. */
-export function referenceRoc(inp: SeriesInputs, p: Params) {
+/** ROC: 100·((src[t] / src[t−n]) − 1) for t ≥ n; where src[t−n] == 0: NaN, or 0 in the talib profile (TA-Lib's output). */
+export function referenceRoc(inp: SeriesInputs, p: Params, profile: Profile = 'gridta') {
+  const zd = profile === 'talib' ? 0 : NaN;
   const n = p.window!;
   const x = src(inp);
   const out = nanSeries(x.length);
   for (let t = n; t < x.length; t++) {
     const b = x[t - n]!;
-    out[t] = b === 0 ? NaN : 100 * (x[t]! / b - 1);
+    out[t] = b === 0 ? zd : 100 * (x[t]! / b - 1);
   }
   return { roc: narrow(out) };
 }
@@ -172,16 +177,17 @@ export function referenceTrix(inp: SeriesInputs, p: Params) {
   return { trix: narrow(trix), signal: narrow(signal), hist: narrow(hist) };
 }
 
-/** Williams %R: −100·((HH − close) / (HH − LL)), NaN where HH == LL; −0 where close == HH. */
-export function referenceWilliamsR(inp: SeriesInputs, p: Params) {
+/** Williams %R: −100·((HH − close) / (HH − LL)); where HH == LL: NaN, or 0 in the talib profile (TA-Lib's output); −0 where close == HH. */
+export function referenceWilliamsR(inp: SeriesInputs, p: Params, profile: Profile = 'gridta') {
   const n = p.window!;
+  const zd = profile === 'talib' ? 0 : NaN;
   const close = widen(inp.close!);
   const hh = rollmax(widen(inp.high!), n),
     ll = rollmin(widen(inp.low!), n);
   const out = new Float64Array(close.length);
   for (let t = 0; t < out.length; t++) {
     const den = hh[t]! - ll[t]!;
-    out[t] = den === 0 ? NaN : -100 * ((hh[t]! - close[t]!) / den);
+    out[t] = den === 0 ? zd : -100 * ((hh[t]! - close[t]!) / den);
   }
   return { williams_r: narrow(out) };
 }

@@ -154,7 +154,8 @@ export const cci = defineIndicator({
   outputs: ['cci'],
   warmup: { cci: 'window - 1' },
   kernel: CCI,
-  doc: 'Per window of n typical prices TP = ((high + low) + close) / 3 (binary64): (TP − mean) / (0.015·mean absolute deviation), direct per-window sums, NaN for a flat window.',
+  talib: 'CCI',
+  doc: 'Per window of n typical prices TP = ((high + low) + close) / 3 (binary64): (TP − mean) / (0.015·mean absolute deviation), direct per-window sums, NaN for a flat window (0 in the talib profile, as TA-Lib CCI).',
 });
 
 export const fisher = defineIndicator({
@@ -220,7 +221,8 @@ export const roc = defineIndicator({
   outputs: ['roc'],
   warmup: { roc: 'window' },
   kernel: ROC,
-  doc: 'for `t ≥ n`, `roc = 100·((src[t] / src[t−n]) − 1)`; NaN for `t < n`.',
+  talib: 'ROC',
+  doc: 'for `t ≥ n`, `roc = 100·((src[t] / src[t−n]) − 1)`; NaN for `t < n`; where `src[t−n] == 0`: NaN, 0 in the talib profile (as TA-Lib ROC).',
 });
 
 export const rsi = defineIndicator({
@@ -305,5 +307,6 @@ export const williams_r = defineIndicator({
   outputs: ['williams_r'],
   warmup: { williams_r: 'window - 1' },
   kernel: WILLIAMS_R,
-  doc: '`williams_r = −100·((HH − close) / den)` (range −100..0; equals −0.0 when `close == HH`).',
+  talib: 'WILLR',
+  doc: '`williams_r = −100·((HH − close) / den)` (range −100..0; equals −0.0 when `close == HH`); where `HH == LL`: NaN, 0 in the talib profile (as TA-Lib WILLR).',
 });
