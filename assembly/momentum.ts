@@ -23,12 +23,12 @@ import {
 } from './lanes';
 import {
   DQ_MAX, DQ_MIN, blend2, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, i32RingAt, ringSlots, rollsumStep1,
-  xtBytes, xtFill, xtLevels, xtOpen, xtQuery,
+  rollsumTalibStep1, xtBytes, xtFill, xtLevels, xtOpen, xtQuery,
 } from './primitives';
 import { lnShared } from './mathlog';
 import {
   FISHER_ARRAYS, FISHER_PREV, MACD_ARRAYS, MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A,
-  MACD_SLOW_B, RSI_A, RSI_B, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, STOCH_RING_SLOTS, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2,
+  MACD_SLOW_B, RSI_A, RSI_B, RSI_C, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, STOCH_RING_SLOTS, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2,
   TRIX_E3, TRIX_SIGNAL, TRIX_SIGNAL_A, TRIX_SIGNAL_B,
 } from './scratch';
 
@@ -396,6 +396,12 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // block of four; the scalar tail performs the same operations. Scratch: RSI_ARRAYS arrays (scratch.ts)
 // of stride n rounded up to 4. G and L are the whole state; p and seeded come from bars t − 1 and
 // t − 2, the two history rows of a resumed call.
+//
+// The talib profile runs TA-Lib's RSI instead, one variant at a time in both builds (rsiTalibStep):
+// a segment of valid bars (the series, or the bars after a hole) sums the gains and the losses of
+// its first n price changes, G and L are those sums / n and the first rsi is at the segment's bar n;
+// then G = ((G·(n − 1)) + g) / n and L alike, and rsi = 100·(G / (G + L)), 0 where |G + L| < 1e-14
+// (TA-Lib's TA_IS_ZERO). The count of changes summed so far is state (RSI_C) next to G and L.
 
 @inline function rsi1(G: f64, L: f64): f64 {
   return L == 0 ? (G == 0 ? NaN : 100.0) : 100.0 - 100.0 / (1.0 + G / L);
@@ -426,6 +432,69 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
  */
 @inline function rsiAvg1(a: f64, x: f64, b: f64, y: f64, seeded: bool): f64 {
   return seeded ? a * x + b * y : x;
+}
+
+/** TA-Lib's nearness to zero (TA_IS_ZERO: |v| < 1e-14). */
+@inline function taZero(v: f64): bool {
+  return v > -1e-14 && v < 1e-14;
+}
+
+/**
+ * One bar of TA-Lib's RSI machine (talib profile) for the variant of window nf whose G, L and seed
+ * count live at pG, pL, pC: price xs after p (NaN for none). A NaN bar or the first bar of a segment
+ * empties the state; the first n changes are summed, the n-th divides the sums by n and gives the
+ * first rsi; later changes take Wilder's steps. Returns the bar's rsi or NaN.
+ */
+@inline function rsiTalibStep(pG: usize, pL: usize, pC: usize, xs: f64, p: f64, nf: f64): f64 {
+  if (xs != xs || p != p) {
+    store<f64>(pG, 0.0); store<f64>(pL, 0.0); store<f64>(pC, 0.0);
+    return NaN;
+  }
+  const d = xs - p;
+  const c = load<f64>(pC);
+  let G = load<f64>(pG), L = load<f64>(pL);
+  if (c < nf) {
+    G = G + gainOf(d);
+    L = L + lossOf(d);
+    store<f64>(pC, c + 1.0);
+    if (c + 1.0 < nf) {
+      store<f64>(pG, G); store<f64>(pL, L);
+      return NaN;
+    }
+    G = G / nf;
+    L = L / nf;
+  } else {
+    const k = nf - 1.0;
+    G = (G * k + gainOf(d)) / nf;
+    L = (L * k + lossOf(d)) / nf;
+  }
+  store<f64>(pG, G); store<f64>(pL, L);
+  const sum = G + L;
+  return taZero(sum) ? 0.0 : 100.0 * (G / sum);
+}
+
+/**
+ * rsi in the talib profile: each variant over the call's t bars from bar g0 of the whole series (out
+ * holds the call's first row) in time chunks, the state in the scratch arrays at the stride m.
+ */
+function rsiTalib(x: usize, out: usize, g0: i32, t: i32, n: i32, m: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    const b0 = g0 + t0, b1 = g0 + t1;
+    const p0 = b0 > 0 ? ldx(x, b0 - 1) : NaN;
+    for (let j = 0; j < n; j++) {
+      const nf = paramAt(params, n, 0, j);
+      const pG = cell(scratch, m, RSI_G, j), pL = cell(scratch, m, RSI_L, j), pC = cell(scratch, m, RSI_C, j);
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      let p = p0;
+      for (let i = b0; i < b1; i++) {
+        const xs = ldx(x, i);
+        st1(o, rsiTalibStep(pG, pL, pC, xs, p, nf));
+        p = xs;
+        o += tStride;
+      }
+    }
+  }
 }
 
 /** Whether the RSI averages are seeded before bar i (src[i − 1] and src[i − 2] valid). */
@@ -493,6 +562,17 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const out = outPtr(io, 0);
   // Every path keeps its arrays at the stride m, so the state has one layout for any call.
   const m = (n + 3) & ~3;
+  if (!resume) {
+    for (let j = 0; j < m; j++) {
+      store<f64>(cell(scratch, m, RSI_G, j), 0.0);
+      store<f64>(cell(scratch, m, RSI_L, j), 0.0);
+      store<f64>(cell(scratch, m, RSI_C, j), 0.0);
+    }
+  }
+  if (talibProfile(io)) {
+    rsiTalib(x, out, g0, t, n, m, params, tStride, vStride, scratch);
+    return;
+  }
   if (ASC_FEATURE_SIMD && vStride == 4 && n >= 8) {
     for (let j = 0; j < m; j++) {
       const a = 1.0 / paramAt(params, n, 0, min(j, n - 1));
@@ -602,28 +682,43 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // per-variant history rings). Scalar per variant: stoch reads the shared extreme tables of high and
 // low; stoch_rsi runs the RSI machine (as rsi) and two deques over its own history of R.
 // Slots [k, d], each optional.
-// Scratch: STOCH_ARRAYS arrays of n f64 (scratch.ts: RSI a, b, G, L; S, k, z of both rolling sums),
+// The talib profile follows TA-Lib's STOCH (and, for stoch_rsi, STOCH over TA-Lib's RSI, rsiTalibStep):
+// K0 = (x − LL) / ((HH − LL) / 100), 0 where HH == LL, TA-Lib's SMA sums (rollsumTalibStep1), and
+// k is NaN wherever d is, so both outputs start at TA-Lib's lookback
+// (k_window − 1) + (smoothing − 1) + (d_window − 1) of a segment (+ rsi_window for stoch_rsi).
+// Scratch: STOCH_ARRAYS arrays of n f64 (scratch.ts: RSI a, b, G, L, seed count; S, k, z of both rolling sums),
 // then for stoch 2 f64 history rings per variant (K0, k) and 2 extreme tables, for stoch_rsi 2 deques
 // and 3 f64 history rings per variant (R, K0, k). Rings and deques have STOCH_RING_SLOTS slots
 // (> 2000 + 1, the window bound and the bar being added) in every call, with bar indices within the
 // whole series: with the arrays they are the whole state. stoch's tables are rebuilt by a resumed call
 // from k_window − 1 history rows; stoch_rsi reads two (the RSI machine's p and seeded).
 
-/** Feeds K0 at bar i to the two rolling means and stores k, d. */
+/** K0 of the rise over LL and the range den: 100·(rise / den), or TA-Lib's rise / (den / 100) if `talib`. */
+@inline function stochK0(rise: f64, den: f64, talib: bool): f64 {
+  return talib ? rise / (den / 100.0) : 100.0 * (rise / den);
+}
+
+/** Feeds K0 at bar i to the two rolling means and stores k, d (k only where d is valid if `talib`). */
 @inline function stochTail(scratch: usize, n: i32, j: i32, rK0: usize, rk: usize, rmask: i32, i: i32, k0: f64, sm: i32, smf: f64, dw: i32, dwf: f64,
-  o0: usize, o1: usize, off: usize): void {
+  o0: usize, o1: usize, off: usize, talib: bool): void {
+  // the talib profile's sums keep the bar of their last NaN term in the cell of the NaN count
   const u = i >= sm ? load<f64>(rK0 + (<usize>((i - sm) & rmask) << 3)) : 0.0;
   store<f64>(rK0 + (<usize>(i & rmask) << 3), k0);
-  const kv = rollsumStep1(cell(scratch, n, STOCH_KSUM, j), cell(scratch, n, STOCH_KSUM + 1, j), cell(scratch, n, STOCH_KSUM + 2, j), k0, u, i >= sm, i >= sm - 1) / smf;
+  const kv = (talib ? rollsumTalibStep1(cell(scratch, n, STOCH_KSUM, j), cell(scratch, n, STOCH_KSUM + 1, j), k0, u, i, sm)
+    : rollsumStep1(cell(scratch, n, STOCH_KSUM, j), cell(scratch, n, STOCH_KSUM + 1, j), cell(scratch, n, STOCH_KSUM + 2, j), k0, u, i >= sm, i >= sm - 1)) / smf;
   const u2 = i >= dw ? load<f64>(rk + (<usize>((i - dw) & rmask) << 3)) : 0.0;
   store<f64>(rk + (<usize>(i & rmask) << 3), kv);
-  const dv = rollsumStep1(cell(scratch, n, STOCH_DSUM, j), cell(scratch, n, STOCH_DSUM + 1, j), cell(scratch, n, STOCH_DSUM + 2, j), kv, u2, i >= dw, i >= dw - 1) / dwf;
-  if (o0) st1(o0 + off, kv);
+  const dv = (talib ? rollsumTalibStep1(cell(scratch, n, STOCH_DSUM, j), cell(scratch, n, STOCH_DSUM + 1, j), kv, u2, i, dw)
+    : rollsumStep1(cell(scratch, n, STOCH_DSUM, j), cell(scratch, n, STOCH_DSUM + 1, j), cell(scratch, n, STOCH_DSUM + 2, j), kv, u2, i >= dw, i >= dw - 1)) / dwf;
+  if (o0) st1(o0 + off, talib && dv != dv ? NaN : kv);
   if (o1) st1(o1 + off, dv);
 }
 
-/** The coefficients of the RSI machine (stoch_rsi) and, unless the call resumes, the empty state. */
-@inline function stochCells(scratch: usize, n: i32, params: usize, ofRsi: bool, resume: bool): void {
+/**
+ * The coefficients of the RSI machine (stoch_rsi) and, unless the call resumes, the empty state (the
+ * talib profile's sums start with no NaN term before bar 0: last NaN bar −1).
+ */
+@inline function stochCells(scratch: usize, n: i32, params: usize, ofRsi: bool, resume: bool, talib: bool): void {
   for (let j = 0; j < n; j++) {
     const a = ofRsi ? 1.0 / paramAt(params, n, 0, j) : 0.0;
     store<f64>(cell(scratch, n, RSI_A, j), a);
@@ -631,7 +726,12 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     if (resume) continue;
     store<f64>(cell(scratch, n, RSI_G, j), NaN);
     store<f64>(cell(scratch, n, RSI_L, j), NaN);
+    store<f64>(cell(scratch, n, RSI_C, j), 0.0);
     for (let k = STOCH_KSUM; k < STOCH_ARRAYS; k++) store<f64>(cell(scratch, n, k, j), 0.0);
+    if (talib) {
+      store<f64>(cell(scratch, n, STOCH_KSUM + 1, j), -1.0);
+      store<f64>(cell(scratch, n, STOCH_DSUM + 1, j), -1.0);
+    }
   }
 }
 
@@ -642,6 +742,8 @@ export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
   const sh = <usize>g0 << 2;
   const h = ioPtr(io, IO_HIGH) - sh, l = ioPtr(io, IO_LOW) - sh, c = ioPtr(io, IO_CLOSE) - sh;
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
+  const talib = talibProfile(io);
+  const zd: f64 = talib ? 0.0 : NaN;   // K0 where HH == LL
   const rmask = STOCH_RING_SLOTS - 1;
   const hist = scratch + ((<usize>n * STOCH_ARRAYS) << 3);
   const wmax = maxParam(params, n, 0);
@@ -650,7 +752,7 @@ export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
   const slots = ringSlots(held);
   const tabH = hist + ((<usize>n * 2 * STOCH_RING_SLOTS) << 3), tabL = tabH + xtBytes(held, false);
   const K = xtLevels(wmax);
-  stochCells(scratch, n, params, false, resume);
+  stochCells(scratch, n, params, false, resume, talib);
   xtOpen(tabH, slots, K, h, g0, wmax - 1, DQ_MAX, resume);
   xtOpen(tabL, slots, K, l, g0, wmax - 1, DQ_MIN, resume);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
@@ -668,8 +770,8 @@ export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
         const HH = xtQuery(tabH, slots, k, pk, i, b0, kw, DQ_MAX);
         const LL = xtQuery(tabL, slots, k, pk, i, b0, kw, DQ_MIN);
         const den = HH - LL;
-        const k0 = den == 0 ? NaN : 100.0 * ((ldx(c, i) - LL) / den);
-        stochTail(scratch, n, j, rK0, rk, rmask, i, k0, <i32>smf, smf, <i32>dwf, dwf, o0, o1, off);
+        const k0 = den == 0 ? zd : stochK0(ldx(c, i) - LL, den, talib);
+        stochTail(scratch, n, j, rK0, rk, rmask, i, k0, <i32>smf, smf, <i32>dwf, dwf, o0, o1, off, talib);
         off += tStride;
       }
     }
@@ -682,11 +784,13 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
   const g0 = resume ? firstBar(io) : 0;
   const x = ioPtr(io, IO_SRC) - (<usize>g0 << 2);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
+  const talib = talibProfile(io);
+  const zd: f64 = talib ? 0.0 : NaN;   // K0 where HH == LL
   const slots = STOCH_RING_SLOTS, rmask = slots - 1;
   const dqs = scratch + ((<usize>n * STOCH_ARRAYS) << 3);
   const rings = dqs + ((<usize>n * 2) << 4);
   const hist = rings + ((<usize>n * 2 * <usize>slots) << 2);
-  stochCells(scratch, n, params, true, resume);
+  stochCells(scratch, n, params, true, resume, talib);
   if (!resume) {
     for (let j = 0; j < n; j++) {
       dqReset(dqStateAt(dqs, n, 0, j));
@@ -700,6 +804,8 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
     const seeded0 = rsiSeeded(x, b0);
     for (let j = 0; j < n; j++) {
       // parameters [rsi_window, k_window, smoothing, d_window]
+      const nf = paramAt(params, n, 0, j);
+      const pG = cell(scratch, n, RSI_G, j), pL = cell(scratch, n, RSI_L, j), pC = cell(scratch, n, RSI_C, j);
       const kw = <i32>paramAt(params, n, 1, j);
       const smf = paramAt(params, n, 2, j), dwf = paramAt(params, n, 3, j);
       const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
@@ -710,22 +816,27 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
       let p = p0, seeded = seeded0;
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = b0; i < b1; i++) {
-        // the RSI machine of rsi's scalar tail
-        const xs = ldx(x, i), d = xs - p;
-        const valid = xs == xs && p == p;
-        if (valid) { G = rsiAvg1(a, gainOf(d), b, G, seeded); L = rsiAvg1(a, lossOf(d), b, L, seeded); }
-        const r = valid ? rsi1(G, L) : NaN;
-        seeded = valid;
+        // the RSI machine of rsi's scalar tail, or TA-Lib's (talib profile)
+        const xs = ldx(x, i);
+        let r: f64;
+        if (talib) r = rsiTalibStep(pG, pL, pC, xs, p, nf);
+        else {
+          const d = xs - p;
+          const valid = xs == xs && p == p;
+          if (valid) { G = rsiAvg1(a, gainOf(d), b, G, seeded); L = rsiAvg1(a, lossOf(d), b, L, seeded); }
+          r = valid ? rsi1(G, L) : NaN;
+          seeded = valid;
+        }
         p = xs;
         store<f64>(rR + (<usize>(i & rmask) << 3), r);
         const HH = dqValue(rR, rmask, dqStep(sH, qH, rmask, rR, rmask, i, kw, DQ_MAX));
         const LL = dqValue(rR, rmask, dqStep(sL, qL, rmask, rR, rmask, i, kw, DQ_MIN));
         const den = HH - LL;
-        const k0 = den == 0 ? NaN : 100.0 * ((r - LL) / den);
-        stochTail(scratch, n, j, rK0, rk, rmask, i, k0, <i32>smf, smf, <i32>dwf, dwf, o0, o1, off);
+        const k0 = den == 0 ? zd : stochK0(r - LL, den, talib);
+        stochTail(scratch, n, j, rK0, rk, rmask, i, k0, <i32>smf, smf, <i32>dwf, dwf, o0, o1, off, talib);
         off += tStride;
       }
-      store<f64>(cell(scratch, n, RSI_G, j), G); store<f64>(cell(scratch, n, RSI_L, j), L);
+      if (!talib) { store<f64>(pG, G); store<f64>(pL, L); }
     }
   }
 }

@@ -103,10 +103,48 @@ export function referenceRoc(inp: SeriesInputs, p: Params, profile: Profile = 'g
   return { roc: narrow(out) };
 }
 
-/** Wilder RSI (α = 1/n) as the stateful machine of the spec: no SMA seed, NaN for a flat start. */
-export function rsiSeries(x: Series, n: number): Series {
+/**
+ * Wilder RSI (α = 1/n) as the stateful machine of the spec: no SMA seed, NaN for a flat start. The
+ * talib profile runs TA-Lib's RSI instead: each segment of valid bars (the series, or the bars after
+ * a hole) seeds G and L with the means of the gains and losses of its first n price changes (first
+ * rsi at its bar n), then G = ((G·(n − 1)) + gain) / n and L alike; rsi = 100·(G / (G + L)), 0 where
+ * |G + L| < 1e-14 (TA-Lib's TA_IS_ZERO).
+ */
+export function rsiSeries(x: Series, n: number, profile: Profile = 'gridta'): Series {
   const T = x.length;
   const out = nanSeries(T);
+  if (profile === 'talib') {
+    let prev = NaN,
+      G = 0,
+      L = 0,
+      count = 0;
+    for (let t = 0; t < T; t++) {
+      const v = x[t]!;
+      const p = prev;
+      prev = v;
+      if (v !== v || p !== p) {
+        G = L = count = 0;
+        continue;
+      }
+      const d = v - p;
+      const g = d > 0 ? d : 0.0;
+      const q = d < 0 ? -d : 0.0;
+      if (count < n) {
+        G = G + g;
+        L = L + q;
+        count++;
+        if (count < n) continue;
+        G = G / n;
+        L = L / n;
+      } else {
+        G = (G * (n - 1) + g) / n;
+        L = (L * (n - 1) + q) / n;
+      }
+      const sum = G + L;
+      out[t] = sum > -1e-14 && sum < 1e-14 ? 0 : 100 * (G / sum);
+    }
+    return out;
+  }
   const a = 1.0 / n,
     b = 1.0 - a;
   let prev = NaN,
@@ -133,32 +171,40 @@ export function rsiSeries(x: Series, n: number): Series {
   return out;
 }
 
-export function referenceRsi(inp: SeriesInputs, p: Params) {
-  return { rsi: narrow(rsiSeries(src(inp), p.window!)) };
+export function referenceRsi(inp: SeriesInputs, p: Params, profile: Profile = 'gridta') {
+  return { rsi: narrow(rsiSeries(src(inp), p.window!, profile)) };
 }
 
-/** Stochastic core: K0 = 100·((x − LL) / (HH − LL)) (NaN where HH == LL), k = ROLLMEAN(K0, s), d = ROLLMEAN(k, dw). */
-function stochOf(x: Series, hh: Series, ll: Series, smoothing: number, dWindow: number) {
+/**
+ * Stochastic core: K0 = 100·((x − LL) / (HH − LL)) (NaN where HH == LL), k = ROLLMEAN(K0, s), d =
+ * ROLLMEAN(k, dw). The talib profile follows TA-Lib's STOCH: K0 = (x − LL) / ((HH − LL) / 100), 0 where HH == LL, TA-Lib's SMA
+ * sums (rollsumTalib), and k is NaN wherever d is (both outputs start at TA-Lib's lookback).
+ */
+function stochOf(x: Series, hh: Series, ll: Series, smoothing: number, dWindow: number, profile: Profile) {
   const T = x.length;
+  const zd = profile === 'talib' ? 0 : NaN;
   const k0 = new Float64Array(T);
   for (let t = 0; t < T; t++) {
     const den = hh[t]! - ll[t]!;
-    k0[t] = den === 0 ? NaN : 100 * ((x[t]! - ll[t]!) / den);
+    const rise = x[t]! - ll[t]!;
+    k0[t] = den === 0 ? zd : profile === 'talib' ? rise / (den / 100) : 100 * (rise / den);
   }
-  const k = rollmean(k0, smoothing);
-  const d = rollmean(k, dWindow);
+  const k = rollmean(k0, smoothing, profile);
+  const d = rollmean(k, dWindow, profile);
+  if (profile === 'talib') for (let t = 0; t < T; t++) if (d[t] !== d[t]) k[t] = NaN;
   return { k: narrow(k), d: narrow(d) };
 }
 
-export function referenceStoch(inp: SeriesInputs, p: Params) {
+export function referenceStoch(inp: SeriesInputs, p: Params, profile: Profile = 'gridta') {
   const kw = p.k_window!;
-  return stochOf(widen(inp.close!), rollmax(widen(inp.high!), kw), rollmin(widen(inp.low!), kw), p.smoothing!, p.d_window!);
+  return stochOf(widen(inp.close!), rollmax(widen(inp.high!), kw), rollmin(widen(inp.low!), kw), p.smoothing!, p.d_window!, profile);
 }
 
-export function referenceStochRsi(inp: SeriesInputs, p: Params) {
+/** The stochastic of R = RSI(src, rsi_window); the talib profile is TA-Lib's STOCH over TA-Lib's RSI. */
+export function referenceStochRsi(inp: SeriesInputs, p: Params, profile: Profile = 'gridta') {
   const kw = p.k_window!;
-  const r = rsiSeries(src(inp), p.rsi_window!);
-  return stochOf(r, rollmax(r, kw), rollmin(r, kw), p.smoothing!, p.d_window!);
+  const r = rsiSeries(src(inp), p.rsi_window!, profile);
+  return stochOf(r, rollmax(r, kw), rollmin(r, kw), p.smoothing!, p.d_window!, profile);
 }
 
 /** TRIX: 100·((E3[t] / E3[t−1]) − 1) of the triple EMA (NaN where E3[t−1] == 0), signal = EMA(trix), hist. */
