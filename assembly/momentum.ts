@@ -338,6 +338,10 @@ export function ppo(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // ---------------------------------------------------------------- roc
 // roc = 100·((src[t] / src[t − n]) − 1) for t >= n, NaN where src[t − n] == 0. No state: a resumed
 // call reads the n bars before its first from the history rows.
+// The talib profile writes 0 where src[t − n] == 0 (TA-Lib's ROC) and restarts after a hole as TA-Lib
+// on a fresh segment: NaN unless the n + 1 bars t − n … t are all valid (the last NaN bar is tracked
+// per variant, found again at each chunk's start among the n bars before it); all variants run
+// through the scalar tail.
 // SIMD: blocks of four variants gather src[t − n] per lane. No scratch.
 
 export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
@@ -346,9 +350,10 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const g0 = resumed(io) ? firstBar(io) : 0;
   const x = ioPtr(io, IO_SRC) - (<usize>g0 << 2);
   const out = outPtr(io, 0) - <usize>g0 * tStride;
-  const zd: f64 = talibProfile(io) ? 0.0 : NaN;   // the output where src[t − n] == 0
+  const talib = talibProfile(io);
+  const zd: f64 = talib ? 0.0 : NaN;   // the output where src[t − n] == 0
   let full = 0;
-  if (ASC_FEATURE_SIMD) full = n & ~3;
+  if (ASC_FEATURE_SIMD && !talib) full = n & ~3;
   for (let t0 = g0, step = span(t, vStride), tEnd = g0 + t; t0 < tEnd; t0 += step) {
     const t1 = min(tEnd, t0 + step);
     if (ASC_FEATURE_SIMD) {
@@ -373,9 +378,12 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     for (let j = full; j < n; j++) {
       const w = <i32>paramAt(params, n, 0, j);
       let off = <usize>j * vStride + <usize>t0 * tStride;
+      let last = -1;   // talib: the last NaN bar among the w bars before t0 and those since
+      if (talib) for (let i = max(0, t0 - w); i < t0; i++) if (ldx(x, i) != ldx(x, i)) last = i;
       for (let i = t0; i < t1; i++) {
         let r: f64 = NaN;
-        if (i >= w) {
+        if (talib && ldx(x, i) != ldx(x, i)) last = i;
+        if (i >= w && i - w > last) {
           const b = ldx(x, i - w);
           r = b == 0 ? zd : 100.0 * (ldx(x, i) / b - 1.0);
         }

@@ -90,13 +90,21 @@ export function referencePpo(inp: SeriesInputs, p: Params) {
   return { ppo: narrow(r.line), signal: narrow(r.signal), hist: narrow(r.hist) };
 }
 
-/** ROC: 100·((src[t] / src[t−n]) − 1) for t ≥ n; where src[t−n] == 0: NaN, or 0 in the talib profile (TA-Lib's output). */
+/**
+ * ROC: 100·((src[t] / src[t−n]) − 1) for t ≥ n; where src[t−n] == 0: NaN, or 0 in the talib profile
+ * (TA-Lib's output). The talib profile restarts after a hole as TA-Lib on a fresh segment: NaN unless
+ * src[t−n … t] are all valid.
+ */
 export function referenceRoc(inp: SeriesInputs, p: Params, profile: Profile = 'gridta') {
-  const zd = profile === 'talib' ? 0 : NaN;
+  const talib = profile === 'talib';
+  const zd = talib ? 0 : NaN;
   const n = p.window!;
   const x = src(inp);
   const out = nanSeries(x.length);
-  for (let t = n; t < x.length; t++) {
+  let last = -1; // the last NaN bar (talib)
+  for (let t = 0; t < x.length; t++) {
+    if (talib && x[t] !== x[t]) last = t;
+    if (t < n || t - n <= last) continue;
     const b = x[t - n]!;
     out[t] = b === 0 ? zd : 100 * (x[t]! / b - 1);
   }
