@@ -10,16 +10,17 @@
 // variants (two f64x2) along time with the state in registers; the variants left over (all of them in
 // the scalar build) run through the scalar tail, which performs the same operations in the same order.
 // Per-variant state survives between chunks in scratch, so chunking never changes a bit.
-import { CHUNK, claimRows, dryBase, dryRows, firstBar, resumed, span, spanTile, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outgoingA, outgoingB, outPtr, MID_ADD, MID_LIM, nearMidpoint4, paramAt, smallQuotient, st1, st2, st4, st4finite, st8finite, stNaN4, stNaN8, store4, narrowFinite, CANON_NAN } from './lanes';
+import { CHUNK, claimRows, dryBase, talibProfile, dryRows, firstBar, resumed, span, spanTile, IO_CLOSE, IO_SRC, IO_VOLUME, back, cell, gather2, geMask, ioPtr, ldx, outgoingA, outgoingB, outPtr, MID_ADD, MID_LIM, nearMidpoint4, paramAt, smallQuotient, st1, st2, st4, st4finite, st8finite, stNaN4, stNaN8, store4, narrowFinite, CANON_NAN } from './lanes';
 import {
-  EWMA_A, EWMA_ARRAYS, EWMA_B, EWMA_Y1, EWMA_Y2, EWMA_Y3, HMA_ARRAYS, HMA_FULL, HMA_FULL_N, HMA_HALF, HMA_HALF_N, HMA_RING, HMA_SMOOTH,
+  EWMA_A, EWMA_ARRAYS, EWMA_B, EWMA_K, EWMA_Y1, EWMA_Y2, EWMA_Y3, HMA_ARRAYS, HMA_FULL, HMA_FULL_N, HMA_HALF, HMA_HALF_N, HMA_RING, HMA_SMOOTH,
   HMA_SMOOTH_N, SMA_ARRAYS, SMA_N, SMA_RECIP, SMA_SUM, VWMA_DEN, VWMA_N, VWMA_NUM, WMA_ACC, WMA_N, ZLEMA_A, ZLEMA_B, ZLEMA_LAG, ZLEMA_Y,
 } from './scratch';
-import { blend2, ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
+import { blend2, emaTalibStep, ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
 
 // ---------------------------------------------------------------- EWMA chains: ema, rma, dema, tema
-// Scratch: EWMA_ARRAYS arrays of n f64 (scratch.ts: a, b = 1 − a, y1, y2, y3), then the sink of a dry
-// call. Warm-up 0; a NaN input gives NaN and discards the state, the next valid input seeds it.
+// Scratch: EWMA_ARRAYS arrays of n f64 (scratch.ts: a, b = 1 − a, y1, y2, y3), then the sink of a
+// dry call. Warm-up 0; a NaN input gives NaN and discards the state, the next valid input seeds it.
+// The talib profile (ema, dema, tema; rma ignores it) runs ewmaTalib instead.
 
 /**
  * A dry stretch of a time-split call (lanes.ts IO_SKIP), single-stage chain, SIMD build: the states
@@ -95,6 +96,10 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
       store<f64>(cell(scratch, n, EWMA_Y2, j), NaN);
       store<f64>(cell(scratch, n, EWMA_Y3, j), NaN);
     }
+  }
+  if (!wilder && talibProfile(io)) {
+    ewmaTalib(x, stored, sink, skip, t, n, params, tStride, vStride, scratch, stages, resume);
+    return;
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
@@ -279,6 +284,109 @@ function ewmaDry(x: usize, t0: i32, t1: i32, n: i32, full: i32, scratch: usize, 
     }
     store<f64>(cell(scratch, n, EWMA_Y1, j), p); store<f64>(cell(scratch, n, EWMA_Y2, j), q); store<f64>(cell(scratch, n, EWMA_Y3, j), r);
   }
+}
+
+/**
+ * The chain of 1 … 3 stages in the talib profile: TA-Lib's EMA (emaTalibStep) on every segment of
+ * valid values. Stage s + 1 runs on stage s's values from the bar stage s has its seed (w − 1 valid
+ * bars later each), so the chain's first value is stages·(w − 1) valid bars into a segment, NaN
+ * before; a NaN bar gives NaN and restarts the segment. The count of valid bars (EWMA_K, the cells
+ * of b) stops at stages·(w − 1) + 1, where every stage is past its seed, so the state stays bounded
+ * and a warm start reaches the same one. Dry chunks go to the sink as in ewmaChain. The SIMD build
+ * runs a block of four variants whose stages are all past their seeds in registers until a NaN bar
+ * (ewmaTalibSteady4); every other stretch runs one variant at a time (ewmaTalibRun), with the same
+ * operations in the same order.
+ */
+function ewmaTalib(x: usize, stored: usize, sink: usize, skip: i32, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, stages: i32, resume: bool): void {
+  // the count takes the place of b (the step uses a alone), which time pieces save with a and y1
+  if (!resume) for (let j = 0; j < n; j++) store<f64>(cell(scratch, n, EWMA_K, j), 0.0);
+  for (let t0 = 0, step = spanTile(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    const out = dryBase(stored, sink, t0, t1, skip, tStride);
+    if (out == stored) claimRows(out, t0, t1, tStride, vStride, n);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= n; j += 4) {
+        let steady = true;
+        for (let l = j; l < j + 4; l++) steady = steady && load<f64>(cell(scratch, n, EWMA_K, l)) > <f64>(stages * (<i32>paramAt(params, n, 0, l) - 1));
+        let i = t0;
+        if (steady) i = ewmaTalibSteady4(x, out + <usize>j * vStride + <usize>t0 * tStride, t0, t1, tStride, vStride, n, j, scratch, stages);
+        if (i < t1) for (let l = j; l < j + 4; l++) ewmaTalibRun(x, out, i, t1, tStride, vStride, n, l, params, scratch, stages);
+      }
+    }
+    for (; j < n; j++) ewmaTalibRun(x, out, t0, t1, tStride, vStride, n, j, params, scratch, stages);
+  }
+}
+
+/** The talib chain of variant j over bars i0 … t1 − 1 (rows at out), state in scratch; both builds. */
+@inline function ewmaTalibRun(x: usize, out: usize, i0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, j: i32, params: usize, scratch: usize, stages: i32): void {
+  const two = 2.0, three = 3.0;
+  const w = <i32>paramAt(params, n, 0, j);
+  const wf = <f64>w, k = load<f64>(cell(scratch, n, EWMA_A, j));
+  const first = stages * (w - 1);
+  let p = load<f64>(cell(scratch, n, EWMA_Y1, j)), q = load<f64>(cell(scratch, n, EWMA_Y2, j)), r = load<f64>(cell(scratch, n, EWMA_Y3, j));
+  let c = <i32>load<f64>(cell(scratch, n, EWMA_K, j));
+  let o = out + <usize>j * vStride + <usize>i0 * tStride;
+  for (let i = i0; i < t1; i++) {
+    const xs = ldx(x, i);
+    let v = NaN;
+    if (xs != xs) {
+      c = 0;
+    } else {
+      p = emaTalibStep(p, xs, c, w, wf, k);
+      if (stages >= 2 && c >= w - 1) {
+        q = emaTalibStep(q, p, c - (w - 1), w, wf, k);
+        if (stages == 3 && c >= 2 * (w - 1)) r = emaTalibStep(r, q, c - 2 * (w - 1), w, wf, k);
+      }
+      if (c >= first) v = stages == 1 ? p : stages == 2 ? two * p - q : three * p - three * q + r;
+      if (c <= first) c++;
+    }
+    st1(o, v);
+    o += tStride;
+  }
+  store<f64>(cell(scratch, n, EWMA_Y1, j), p); store<f64>(cell(scratch, n, EWMA_Y2, j), q); store<f64>(cell(scratch, n, EWMA_Y3, j), r);
+  store<f64>(cell(scratch, n, EWMA_K, j), <f64>c);
+}
+
+/**
+ * The talib chain of the block of four variants j … j + 3, every stage past its seed, from bar i0
+ * (at `o`) until t1 or the first NaN bar, which it leaves to ewmaTalibRun; returns that bar. The
+ * step ((x − y)·k) + y per stage and the outputs as in ewmaTalibRun, two lanes per f64x2. SIMD build.
+ */
+@inline function ewmaTalibSteady4(x: usize, o: usize, i0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, j: i32, scratch: usize, stages: i32): i32 {
+  const two = f64x2.splat(2.0), three = f64x2.splat(3.0);
+  const k0 = v128.load(cell(scratch, n, EWMA_A, j)), k1 = v128.load(cell(scratch, n, EWMA_A, j + 2));
+  let p0 = v128.load(cell(scratch, n, EWMA_Y1, j)), p1 = v128.load(cell(scratch, n, EWMA_Y1, j + 2));
+  let q0 = v128.load(cell(scratch, n, EWMA_Y2, j)), q1 = v128.load(cell(scratch, n, EWMA_Y2, j + 2));
+  let r0 = v128.load(cell(scratch, n, EWMA_Y3, j)), r1 = v128.load(cell(scratch, n, EWMA_Y3, j + 2));
+  let i = i0;
+  for (; i < t1; i++) {
+    const xs = ldx(x, i);
+    if (xs != xs) break;
+    const xi = f64x2.splat(xs);
+    p0 = f64x2.add(f64x2.mul(f64x2.sub(xi, p0), k0), p0);
+    p1 = f64x2.add(f64x2.mul(f64x2.sub(xi, p1), k1), p1);
+    let v0 = p0, v1 = p1;
+    if (stages >= 2) {
+      q0 = f64x2.add(f64x2.mul(f64x2.sub(p0, q0), k0), q0);
+      q1 = f64x2.add(f64x2.mul(f64x2.sub(p1, q1), k1), q1);
+      if (stages == 2) {
+        v0 = f64x2.sub(f64x2.mul(two, p0), q0);
+        v1 = f64x2.sub(f64x2.mul(two, p1), q1);
+      } else {
+        r0 = f64x2.add(f64x2.mul(f64x2.sub(q0, r0), k0), r0);
+        r1 = f64x2.add(f64x2.mul(f64x2.sub(q1, r1), k1), r1);
+        v0 = f64x2.add(f64x2.sub(f64x2.mul(three, p0), f64x2.mul(three, q0)), r0);
+        v1 = f64x2.add(f64x2.sub(f64x2.mul(three, p1), f64x2.mul(three, q1)), r1);
+      }
+    }
+    st4finite(o, vStride, v0, v1);
+    o += tStride;
+  }
+  v128.store(cell(scratch, n, EWMA_Y1, j), p0); v128.store(cell(scratch, n, EWMA_Y1, j + 2), p1);
+  v128.store(cell(scratch, n, EWMA_Y2, j), q0); v128.store(cell(scratch, n, EWMA_Y2, j + 2), q1);
+  v128.store(cell(scratch, n, EWMA_Y3, j), r0); v128.store(cell(scratch, n, EWMA_Y3, j + 2), r1);
+  return i;
 }
 
 export function ema(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {

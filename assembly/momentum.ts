@@ -22,14 +22,14 @@ import {
   st8, stNaN4, stNaN8, storeLanes, talibProfile,
 } from './lanes';
 import {
-  DQ_MAX, DQ_MIN, blend2, dqReset, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, i32RingAt, ringSlots, rollsumStep1,
+  DQ_MAX, DQ_MIN, blend2, dqReset, emaTalibStep, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, i32RingAt, ringSlots, rollsumStep1,
   rollsumTalibStep1, xtBytes, xtFill, xtLevels, xtOpen, xtQuery,
 } from './primitives';
 import { lnShared } from './mathlog';
 import {
-  FISHER_ARRAYS, FISHER_PREV, MACD_ARRAYS, MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A,
+  FISHER_ARRAYS, FISHER_PREV, MACD_ARRAYS, MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_K, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A,
   MACD_SLOW_B, RSI_A, RSI_B, RSI_C, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, STOCH_RING_SLOTS, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2,
-  TRIX_E3, TRIX_SIGNAL, TRIX_SIGNAL_A, TRIX_SIGNAL_B,
+  TRIX_E3, TRIX_K, TRIX_SIGNAL, TRIX_SIGNAL_A, TRIX_SIGNAL_B,
 } from './scratch';
 
 /** The largest value of integer parameter p over the call's variants. */
@@ -221,6 +221,10 @@ function macdWindows(params: usize, n: i32, win: usize, idx: usize): i32 {
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
   const resume = resumed(io);
+  if (talibProfile(io)) {
+    macdTalib(x, o0, o1, o2, t, n, params, tStride, vStride, scratch, resume, pct);
+    return;
+  }
   const aE = cell(scratch, n, MACD_FAST_A, 0), bE = cell(scratch, n, MACD_SLOW_A, 0), E = cell(scratch, n, MACD_FAST, 0);
   const win = cell(scratch, n, MACD_ARRAYS, 0), idx = win + (<usize>(2 * n) << 2);
   const table = idx + (<usize>(2 * n) << 2);
@@ -325,6 +329,143 @@ function macdWindows(params: usize, n: i32, win: usize, idx: usize): i32 {
       store<f64>(cell(scratch, n, MACD_SIGNAL, j), Y);
     }
   }
+}
+
+/**
+ * macd and ppo in the talib profile, TA-Lib's on every segment of valid values (a NaN bar gives NaN
+ * and restarts the segment). The smaller window is the fast one (TA-Lib swaps them), every EMA is
+ * TA-Lib's (emaTalibStep: SMA seed). macd: the fast EMA starts s − f valid bars into the segment, so
+ * its seed window ends on the slow one's, and every output starts with the signal, s − 1 + g − 1
+ * bars in. ppo: both EMAs start with the segment, the line is ((F − S) / S)·100 (0 where
+ * |S| < 1e-14, TA-Lib's TA_IS_ZERO) from bar s − 1, the signal and hist g − 1 bars later. State per
+ * variant (cells j): F, S, the signal (each its running sum while it seeds) and the count of valid
+ * bars MACD_K (in the unused coefficient array), which stops at s + g − 1 (every EMA past its
+ * seed). The SIMD build runs a block of four variants at that cap in registers until a NaN bar
+ * (macdTalibSteady4); every other stretch runs one variant at a time (macdTalibRun), with the same
+ * operations in the same order.
+ */
+function macdTalib(x: usize, o0: usize, o1: usize, o2: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, resume: bool, pct: bool): void {
+  if (!resume) {
+    for (let j = 0; j < n; j++) {
+      store<f64>(cell(scratch, n, MACD_FAST, j), 0.0);
+      store<f64>(cell(scratch, n, MACD_SLOW, j), 0.0);
+      store<f64>(cell(scratch, n, MACD_SIGNAL, j), 0.0);
+      store<f64>(cell(scratch, n, MACD_K, j), 0.0);
+    }
+  }
+  for (let t0 = 0; t0 < t; t0 += CHUNK) {
+    const t1 = min(t, t0 + CHUNK);
+    claimRows(o0, t0, t1, tStride, vStride, n);
+    claimRows(o1, t0, t1, tStride, vStride, n);
+    claimRows(o2, t0, t1, tStride, vStride, n);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= n; j += 4) {
+        let steady = true;
+        for (let l = j; l < j + 4; l++) {
+          const w0 = <i32>paramAt(params, n, 0, l), w1 = <i32>paramAt(params, n, 1, l), g = <i32>paramAt(params, n, 2, l);
+          steady = steady && load<f64>(cell(scratch, n, MACD_K, l)) > <f64>(max(w0, w1) + g - 2);
+        }
+        let i = t0;
+        if (steady) i = macdTalibSteady4(x, o0, o1, o2, t0, t1, tStride, vStride, n, j, params, scratch, pct);
+        if (i < t1) for (let l = j; l < j + 4; l++) macdTalibRun(x, o0, o1, o2, i, t1, tStride, vStride, n, l, params, scratch, pct);
+      }
+    }
+    for (; j < n; j++) macdTalibRun(x, o0, o1, o2, t0, t1, tStride, vStride, n, j, params, scratch, pct);
+  }
+}
+
+/** TA-Lib's smoothing factor 2/(w+1) of window parameter p of variants j and j + 1, as one f64x2. */
+@inline function kPair(params: usize, n: i32, p: i32, j: i32, slow: bool): v128 {
+  let w0 = paramAt(params, n, p, j), w1 = paramAt(params, n, p, j + 1);
+  if (p < 2) {
+    // the fast and slow windows in order, as macdTalibRun takes them
+    const u0 = paramAt(params, n, 1 - p, j), u1 = paramAt(params, n, 1 - p, j + 1);
+    w0 = slow ? max(w0, u0) : min(w0, u0);
+    w1 = slow ? max(w1, u1) : min(w1, u1);
+  }
+  return f64x2.replace_lane(f64x2.splat(2.0 / (w0 + 1.0)), 1, 2.0 / (w1 + 1.0));
+}
+
+/** The talib macd / ppo of variant j over bars i0 … t1 − 1, state in scratch; both builds. */
+@inline function macdTalibRun(x: usize, o0: usize, o1: usize, o2: usize, i0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, j: i32, params: usize, scratch: usize, pct: bool): void {
+  const w0 = <i32>paramAt(params, n, 0, j), w1 = <i32>paramAt(params, n, 1, j), g = <i32>paramAt(params, n, 2, j);
+  const f = min(w0, w1), s = max(w0, w1);
+  const ff = <f64>f, sf = <f64>s, gf = <f64>g;
+  const kF = 2.0 / (ff + 1.0), kS = 2.0 / (sf + 1.0), kG = 2.0 / (gf + 1.0);
+  const fastFrom = pct ? 0 : s - f;
+  const last = s + g - 2;
+  const lineFrom = pct ? s - 1 : last;
+  let F = load<f64>(cell(scratch, n, MACD_FAST, j)), S = load<f64>(cell(scratch, n, MACD_SLOW, j)), G = load<f64>(cell(scratch, n, MACD_SIGNAL, j));
+  let c = <i32>load<f64>(cell(scratch, n, MACD_K, j));
+  let off = <usize>j * vStride + <usize>i0 * tStride;
+  for (let i = i0; i < t1; i++) {
+    const v = ldx(x, i);
+    let m = NaN, y = NaN, h = NaN;
+    if (v != v) {
+      c = 0;
+    } else {
+      S = emaTalibStep(S, v, c, s, sf, kS);
+      if (c >= fastFrom) F = emaTalibStep(F, v, c - fastFrom, f, ff, kF);
+      if (c >= s - 1) {
+        const l = pct ? (-1e-14 < S && S < 1e-14 ? 0.0 : ((F - S) / S) * 100.0) : F - S;
+        G = emaTalibStep(G, l, c - (s - 1), g, gf, kG);
+        if (c >= lineFrom) m = l;
+        if (c >= last) {
+          y = G;
+          h = l - G;
+        }
+      }
+      if (c <= last) c++;
+    }
+    if (o0) st1(o0 + off, m);
+    if (o1) st1(o1 + off, y);
+    if (o2) st1(o2 + off, h);
+    off += tStride;
+  }
+  store<f64>(cell(scratch, n, MACD_FAST, j), F); store<f64>(cell(scratch, n, MACD_SLOW, j), S); store<f64>(cell(scratch, n, MACD_SIGNAL, j), G);
+  store<f64>(cell(scratch, n, MACD_K, j), <f64>c);
+}
+
+/**
+ * The talib macd / ppo of the block of four variants j … j + 3, every EMA past its seed, from bar
+ * i0 until t1 or the first NaN bar, which it leaves to macdTalibRun; returns that bar. The steps and
+ * outputs of macdTalibRun, two lanes per f64x2. SIMD build.
+ */
+@inline function macdTalibSteady4(x: usize, o0: usize, o1: usize, o2: usize, i0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, j: i32, params: usize, scratch: usize, pct: bool): i32 {
+  const kF0 = kPair(params, n, 0, j, false), kF1 = kPair(params, n, 0, j + 2, false);
+  const kS0 = kPair(params, n, 0, j, true), kS1 = kPair(params, n, 0, j + 2, true);
+  const kG0 = kPair(params, n, 2, j, false), kG1 = kPair(params, n, 2, j + 2, false);
+  const zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), lo = f64x2.splat(-1e-14), hi = f64x2.splat(1e-14);
+  let F0 = v128.load(cell(scratch, n, MACD_FAST, j)), F1 = v128.load(cell(scratch, n, MACD_FAST, j + 2));
+  let S0 = v128.load(cell(scratch, n, MACD_SLOW, j)), S1 = v128.load(cell(scratch, n, MACD_SLOW, j + 2));
+  let G0 = v128.load(cell(scratch, n, MACD_SIGNAL, j)), G1 = v128.load(cell(scratch, n, MACD_SIGNAL, j + 2));
+  let off = <usize>j * vStride + <usize>i0 * tStride;
+  let i = i0;
+  for (; i < t1; i++) {
+    const xs = ldx(x, i);
+    if (xs != xs) break;
+    const xv = f64x2.splat(xs);
+    S0 = f64x2.add(f64x2.mul(f64x2.sub(xv, S0), kS0), S0);
+    S1 = f64x2.add(f64x2.mul(f64x2.sub(xv, S1), kS1), S1);
+    F0 = f64x2.add(f64x2.mul(f64x2.sub(xv, F0), kF0), F0);
+    F1 = f64x2.add(f64x2.mul(f64x2.sub(xv, F1), kF1), F1);
+    let l0 = f64x2.sub(F0, S0), l1 = f64x2.sub(F1, S1);
+    if (pct) {
+      l0 = v128.bitselect(zero, f64x2.mul(f64x2.div(l0, S0), hundred), v128.and(f64x2.lt(lo, S0), f64x2.lt(S0, hi)));
+      l1 = v128.bitselect(zero, f64x2.mul(f64x2.div(l1, S1), hundred), v128.and(f64x2.lt(lo, S1), f64x2.lt(S1, hi)));
+    }
+    G0 = f64x2.add(f64x2.mul(f64x2.sub(l0, G0), kG0), G0);
+    G1 = f64x2.add(f64x2.mul(f64x2.sub(l1, G1), kG1), G1);
+    if (o0) st4(o0 + off, vStride, l0, l1);
+    if (o1) st4(o1 + off, vStride, G0, G1);
+    if (o2) st4(o2 + off, vStride, f64x2.sub(l0, G0), f64x2.sub(l1, G1));
+    off += tStride;
+  }
+  v128.store(cell(scratch, n, MACD_FAST, j), F0); v128.store(cell(scratch, n, MACD_FAST, j + 2), F1);
+  v128.store(cell(scratch, n, MACD_SLOW, j), S0); v128.store(cell(scratch, n, MACD_SLOW, j + 2), S1);
+  v128.store(cell(scratch, n, MACD_SIGNAL, j), G0); v128.store(cell(scratch, n, MACD_SIGNAL, j + 2), G1);
+  return i;
 }
 
 export function macd(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
@@ -857,10 +998,139 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
 // f64 (scratch.ts): a, b, aG, bG, E1, E2, E3, signal. E1 … E3 and signal are the whole state (E3 is
 // also the previous bar's E3): a resumed call keeps them and reads no history.
 
+/**
+ * trix in the talib profile, TA-Lib's on every segment of valid values (a NaN bar gives NaN and
+ * restarts the segment): three TA-Lib EMAs (emaTalibStep, each stage on the one before from its
+ * seed, E3's first value 3·(w − 1) valid bars in), then TA-Lib's ROC of E3, ((E3 / E3[t − 1]) − 1)·100
+ * (0 where E3[t − 1] == 0), from bar 3·(w − 1) + 1; the signal is the same EMA of trix, signal and
+ * hist g − 1 bars later. The count of valid bars TRIX_K (in the unused coefficient array) stops at
+ * 3·(w − 1) + g + 1 (every stage past its seed); the stages hold their running sums while they seed.
+ * The SIMD build runs a block of four variants at that cap in registers until a NaN bar
+ * (trixTalibSteady4); every other stretch runs one variant at a time (trixTalibRun), with the same
+ * operations in the same order.
+ */
+function trixTalib(x: usize, o0: usize, o1: usize, o2: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize, resume: bool): void {
+  if (!resume) {
+    for (let j = 0; j < n; j++) {
+      for (let k = TRIX_E1; k < TRIX_ARRAYS; k++) store<f64>(cell(scratch, n, k, j), 0.0);
+      store<f64>(cell(scratch, n, TRIX_K, j), 0.0);
+    }
+  }
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= n; j += 4) {
+        let steady = true;
+        for (let l = j; l < j + 4; l++) {
+          const w = <i32>paramAt(params, n, 0, l), g = <i32>paramAt(params, n, 1, l);
+          steady = steady && load<f64>(cell(scratch, n, TRIX_K, l)) > <f64>(3 * (w - 1) + g);
+        }
+        let i = t0;
+        if (steady) i = trixTalibSteady4(x, o0, o1, o2, t0, t1, tStride, vStride, n, j, params, scratch);
+        if (i < t1) for (let l = j; l < j + 4; l++) trixTalibRun(x, o0, o1, o2, i, t1, tStride, vStride, n, l, params, scratch);
+      }
+    }
+    for (; j < n; j++) trixTalibRun(x, o0, o1, o2, t0, t1, tStride, vStride, n, j, params, scratch);
+  }
+}
+
+/** The talib trix of variant j over bars i0 … t1 − 1, state in scratch; both builds. */
+@inline function trixTalibRun(x: usize, o0: usize, o1: usize, o2: usize, i0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, j: i32, params: usize, scratch: usize): void {
+  const w = <i32>paramAt(params, n, 0, j), g = <i32>paramAt(params, n, 1, j);
+  const wf = <f64>w, gf = <f64>g;
+  const k = 2.0 / (wf + 1.0), kG = 2.0 / (gf + 1.0);
+  const from = 3 * (w - 1) + 1, last = from + g - 1;
+  let P = load<f64>(cell(scratch, n, TRIX_E1, j)), Q = load<f64>(cell(scratch, n, TRIX_E2, j));
+  let R = load<f64>(cell(scratch, n, TRIX_E3, j)), G = load<f64>(cell(scratch, n, TRIX_SIGNAL, j));
+  let c = <i32>load<f64>(cell(scratch, n, TRIX_K, j));
+  let off = <usize>j * vStride + <usize>i0 * tStride;
+  for (let i = i0; i < t1; i++) {
+    const v = ldx(x, i);
+    let m = NaN, y = NaN, h = NaN;
+    if (v != v) {
+      c = 0;
+    } else {
+      P = emaTalibStep(P, v, c, w, wf, k);
+      if (c >= w - 1) {
+        Q = emaTalibStep(Q, P, c - (w - 1), w, wf, k);
+        if (c >= 2 * (w - 1)) {
+          const prev = R;
+          R = emaTalibStep(R, Q, c - 2 * (w - 1), w, wf, k);
+          if (c >= from) {
+            m = prev == 0 ? 0.0 : 100.0 * (R / prev - 1.0);
+            G = emaTalibStep(G, m, c - from, g, gf, kG);
+            if (c >= last) {
+              y = G;
+              h = m - G;
+            }
+          }
+        }
+      }
+      if (c <= last) c++;
+    }
+    if (o0) st1(o0 + off, m);
+    if (o1) st1(o1 + off, y);
+    if (o2) st1(o2 + off, h);
+    off += tStride;
+  }
+  store<f64>(cell(scratch, n, TRIX_E1, j), P); store<f64>(cell(scratch, n, TRIX_E2, j), Q);
+  store<f64>(cell(scratch, n, TRIX_E3, j), R); store<f64>(cell(scratch, n, TRIX_SIGNAL, j), G);
+  store<f64>(cell(scratch, n, TRIX_K, j), <f64>c);
+}
+
+/**
+ * The talib trix of the block of four variants j … j + 3, every stage past its seed, from bar i0
+ * until t1 or the first NaN bar, which it leaves to trixTalibRun; returns that bar. The steps and
+ * outputs of trixTalibRun, two lanes per f64x2. SIMD build.
+ */
+@inline function trixTalibSteady4(x: usize, o0: usize, o1: usize, o2: usize, i0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, j: i32, params: usize, scratch: usize): i32 {
+  const k0 = f64x2.replace_lane(f64x2.splat(2.0 / (paramAt(params, n, 0, j) + 1.0)), 1, 2.0 / (paramAt(params, n, 0, j + 1) + 1.0));
+  const k1 = f64x2.replace_lane(f64x2.splat(2.0 / (paramAt(params, n, 0, j + 2) + 1.0)), 1, 2.0 / (paramAt(params, n, 0, j + 3) + 1.0));
+  const kG0 = f64x2.replace_lane(f64x2.splat(2.0 / (paramAt(params, n, 1, j) + 1.0)), 1, 2.0 / (paramAt(params, n, 1, j + 1) + 1.0));
+  const kG1 = f64x2.replace_lane(f64x2.splat(2.0 / (paramAt(params, n, 1, j + 2) + 1.0)), 1, 2.0 / (paramAt(params, n, 1, j + 3) + 1.0));
+  const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), hundred = f64x2.splat(100.0);
+  let P0 = v128.load(cell(scratch, n, TRIX_E1, j)), P1 = v128.load(cell(scratch, n, TRIX_E1, j + 2));
+  let Q0 = v128.load(cell(scratch, n, TRIX_E2, j)), Q1 = v128.load(cell(scratch, n, TRIX_E2, j + 2));
+  let R0 = v128.load(cell(scratch, n, TRIX_E3, j)), R1 = v128.load(cell(scratch, n, TRIX_E3, j + 2));
+  let G0 = v128.load(cell(scratch, n, TRIX_SIGNAL, j)), G1 = v128.load(cell(scratch, n, TRIX_SIGNAL, j + 2));
+  let off = <usize>j * vStride + <usize>i0 * tStride;
+  let i = i0;
+  for (; i < t1; i++) {
+    const xs = ldx(x, i);
+    if (xs != xs) break;
+    const xv = f64x2.splat(xs);
+    P0 = f64x2.add(f64x2.mul(f64x2.sub(xv, P0), k0), P0);
+    P1 = f64x2.add(f64x2.mul(f64x2.sub(xv, P1), k1), P1);
+    Q0 = f64x2.add(f64x2.mul(f64x2.sub(P0, Q0), k0), Q0);
+    Q1 = f64x2.add(f64x2.mul(f64x2.sub(P1, Q1), k1), Q1);
+    const prev0 = R0, prev1 = R1;
+    R0 = f64x2.add(f64x2.mul(f64x2.sub(Q0, R0), k0), R0);
+    R1 = f64x2.add(f64x2.mul(f64x2.sub(Q1, R1), k1), R1);
+    const m0 = v128.bitselect(zero, f64x2.mul(hundred, f64x2.sub(f64x2.div(R0, prev0), one)), f64x2.eq(prev0, zero));
+    const m1 = v128.bitselect(zero, f64x2.mul(hundred, f64x2.sub(f64x2.div(R1, prev1), one)), f64x2.eq(prev1, zero));
+    G0 = f64x2.add(f64x2.mul(f64x2.sub(m0, G0), kG0), G0);
+    G1 = f64x2.add(f64x2.mul(f64x2.sub(m1, G1), kG1), G1);
+    if (o0) st4(o0 + off, vStride, m0, m1);
+    if (o1) st4(o1 + off, vStride, G0, G1);
+    if (o2) st4(o2 + off, vStride, f64x2.sub(m0, G0), f64x2.sub(m1, G1));
+    off += tStride;
+  }
+  v128.store(cell(scratch, n, TRIX_E1, j), P0); v128.store(cell(scratch, n, TRIX_E1, j + 2), P1);
+  v128.store(cell(scratch, n, TRIX_E2, j), Q0); v128.store(cell(scratch, n, TRIX_E2, j + 2), Q1);
+  v128.store(cell(scratch, n, TRIX_E3, j), R0); v128.store(cell(scratch, n, TRIX_E3, j + 2), R1);
+  v128.store(cell(scratch, n, TRIX_SIGNAL, j), G0); v128.store(cell(scratch, n, TRIX_SIGNAL, j + 2), G1);
+  return i;
+}
+
 export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const x = ioPtr(io, IO_SRC);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1), o2 = outPtr(io, 2);
   const resume = resumed(io);
+  if (talibProfile(io)) {
+    trixTalib(x, o0, o1, o2, t, n, params, tStride, vStride, scratch, resume);
+    return;
+  }
   for (let j = 0; j < n; j++) {
     for (let p = 0; p < 2; p++) {
       const a = 2.0 / (paramAt(params, n, p, j) + 1.0);

@@ -12,6 +12,18 @@ import { CANON_NAN, CHUNK, cell, narrowFinite, st1, store4 } from './lanes';
   return y != y ? x : a * x + b * y;
 }
 
+/**
+ * One step of TA-Lib's EMA (talib profile) at the c-th valid bar of a segment (c from 0), window w
+ * (wf = w as f64), k = 2/(w+1): the first w values are summed from 0 in order, bar w − 1 takes their
+ * mean (the seed), every later bar ((v − y)·k) + y. Returns the new state (the running sum while
+ * seeding).
+ */
+@inline export function emaTalibStep(y: f64, v: f64, c: i32, w: i32, wf: f64, k: f64): f64 {
+  if (c >= w) return (v - y) * k + y;
+  const s = c == 0 ? 0.0 + v : y + v;
+  return c == w - 1 ? s / wf : s;
+}
+
 @inline export function ewma2(y: v128, x: v128, a: v128, b: v128): v128 {
   return v128.bitselect(x, blend2(a, x, b, y), f64x2.ne(y, y));
 }

@@ -4,13 +4,16 @@
 // test/unit/kernel-layout.test.ts checks that the two declarations agree.
 
 // EWMA chains (ma.ts: ema, rma, dema, tema): the coefficient a, b = 1 − a, the state of each of up to
-// three stages, then (ema, rma) the sink of a dry call.
+// three stages, then (ema, rma) the sink of a dry call. The talib profile's step needs a alone: there
+// array EWMA_B holds the count of valid bars into the segment (capped; EWMA_K), and a stage holds its
+// running sum while it seeds.
 @inline export const EWMA_A: i32 = 0;
 @inline export const EWMA_B: i32 = 1;
 @inline export const EWMA_Y1: i32 = 2;
 @inline export const EWMA_Y2: i32 = 3;
 @inline export const EWMA_Y3: i32 = 4;
 @inline export const EWMA_ARRAYS: i32 = 5;
+@inline export const EWMA_K: i32 = 1;
 
 // rsi (momentum.ts): a = 1/window, b = 1 − a, the averages of gains and losses, the count of price
 // changes summed into them while TA-Lib's seed is open (talib profile), and (TIME_MAJOR rows, SIMD
@@ -37,7 +40,10 @@
 // adx RMA, and (TIME_MAJOR rows) the DX terms |plus − minus| and plus + minus of up to two bars
 // (ADX_DX + 2·r, ADX_DX + 2·r + 1). Arrays of stride n rounded up to 4 in every call (ADX_A … ADX_Y
 // are the state of a resumed call); the other calls keep a chunk's TR, PDM, MDM after ADX_ARRAYS arrays.
+// The talib profile uses no coefficients: ADX_K (the first array) counts the bars of the current
+// segment, ADX_TR … ADX_MDM hold Wilder's sums and ADX_Y the sum of DX, then the adx.
 @inline export const ADX_A: i32 = 0;
+@inline export const ADX_K: i32 = 0;
 @inline export const ADX_B: i32 = 1;
 @inline export const ADX_AS: i32 = 2;
 @inline export const ADX_BS: i32 = 3;
@@ -49,7 +55,10 @@
 @inline export const ADX_ARRAYS: i32 = 12;
 
 // macd, ppo (momentum.ts): a and b = 1 − a of the fast, slow and signal EMAs (MACD_FAST_A,
-// MACD_FAST_B, MACD_SLOW_A … MACD_SIGNAL_B, i.e. 2·p and 2·p + 1 for p = 0, 1, 2), then their states.
+// MACD_FAST_B, MACD_SLOW_A … MACD_SIGNAL_B, i.e. 2·p and 2·p + 1 for p = 0, 1, 2), then their states;
+// in the talib profile (no coefficient tables) cells j of MACD_FAST, MACD_SLOW, MACD_SIGNAL are variant
+// j's own EMAs (running sums while they seed) and MACD_K (array MACD_SIGNAL_B) its count of valid bars
+// into the segment (capped).
 @inline export const MACD_FAST_A: i32 = 0;
 @inline export const MACD_FAST_B: i32 = 1;
 @inline export const MACD_SLOW_A: i32 = 2;
@@ -60,8 +69,11 @@
 @inline export const MACD_SLOW: i32 = 7;
 @inline export const MACD_SIGNAL: i32 = 8;
 @inline export const MACD_ARRAYS: i32 = 9;
+@inline export const MACD_K: i32 = 5;
 
-// trix (momentum.ts): a, b of the triple EMA and of the signal EMA, the three stages, the signal.
+// trix (momentum.ts): a, b of the triple EMA and of the signal EMA, the three stages, the signal; the
+// talib profile (no coefficients) keeps its count of valid bars into the segment (capped) in array
+// TRIX_SIGNAL_B (TRIX_K), a stage its running sum while it seeds.
 @inline export const TRIX_A: i32 = 0;
 @inline export const TRIX_B: i32 = 1;
 @inline export const TRIX_SIGNAL_A: i32 = 2;
@@ -71,6 +83,7 @@
 @inline export const TRIX_E3: i32 = 6;
 @inline export const TRIX_SIGNAL: i32 = 7;
 @inline export const TRIX_ARRAYS: i32 = 8;
+@inline export const TRIX_K: i32 = 3;
 
 // zlema (ma.ts): a, b = 1 − a, the EMA state, the lag ⌊(window − 1)/2⌋.
 @inline export const ZLEMA_A: i32 = 0;
@@ -175,11 +188,13 @@
 @inline export const VORTEX_N: i32 = 9;
 @inline export const VORTEX_ARRAYS: i32 = 10;
 
-// atr (volatility.ts): a = 1/n, b = 1 − a, the state; the chunk's TR follows.
+// atr (volatility.ts): a = 1/n, b = 1 − a, the state y, the talib seed's sum and count; the chunk's TR follows.
 @inline export const ATR_A: i32 = 0;
 @inline export const ATR_B: i32 = 1;
 @inline export const ATR_Y: i32 = 2;
-@inline export const ATR_ARRAYS: i32 = 3;
+@inline export const ATR_S: i32 = 3;
+@inline export const ATR_K: i32 = 4;
+@inline export const ATR_ARRAYS: i32 = 5;
 
 // hv (volatility.ts): the rolling variance (S, Q, k, z at HV_VAR, + 1 … + 3), the window, sqrt(annualization);
 // the log returns R follow.

@@ -15,12 +15,12 @@
 // first variant of each run of equal windows computes it once per chunk into scratch and the others
 // of the run read it there.
 import { trueRangeAtBar } from './volatility';
-import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, firstBar, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, resumed, span, st1, st2, st4, stNaN2, stNaN4, storeLanes, tileStep } from './lanes';
+import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, firstBar, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, resumed, span, st1, st2, st4, stNaN2, stNaN4, storeLanes, talibProfile, tileStep } from './lanes';
 import {
   DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, RING_MAX, blend2, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
 import {
-  ADX_A, ADX_ARRAYS, ADX_AS, ADX_B, ADX_BS, ADX_DX, ADX_MDM, ADX_PDM, ADX_TR, ADX_Y, CHANDELIER_ARRAYS, CHANDELIER_ATR, KELTNER_ARRAYS,
+  ADX_A, ADX_ARRAYS, ADX_AS, ADX_B, ADX_BS, ADX_DX, ADX_K, ADX_MDM, ADX_PDM, ADX_TR, ADX_Y, CHANDELIER_ARRAYS, CHANDELIER_ATR, KELTNER_ARRAYS,
   KELTNER_ATR, KELTNER_EMA_A, KELTNER_EMA_B, KELTNER_MID, KELTNER_MULT, KELTNER_RMA_A, KELTNER_RMA_B, PSAR_AF, PSAR_DIR, PSAR_EP, PSAR_PH,
   PSAR_PL, PSAR_SAR, SUPERTREND_ARRAYS, SUPERTREND_ATR, SUPERTREND_DIR, SUPERTREND_FL, SUPERTREND_FU, SUPERTREND_PC, VORTEX_ARRAYS,
   VORTEX_N, VORTEX_TR, VORTEX_VMM, VORTEX_VMP,
@@ -272,6 +272,10 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const m = (n + 3) & ~3;
   const resume = resumed(io), base = barBase(io);
   const lo0 = base > 0 ? -1 : 0;
+  if (talibProfile(io)) {
+    adxTalib(h, l, c, o0, o1, o2, t, n, m, params, tStride, vStride, scratch, resume, lo0);
+    return;
+  }
   const seededAt0 = base > 0 && ldx(h, -1) == ldx(h, -1) && ldx(l, -1) == ldx(l, -1);
   adxCoefficients(params, n, m, scratch, resume);
   if (ASC_FEATURE_SIMD && vStride == 4) {
@@ -331,6 +335,90 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
         if (o2) st1(o2 + off, md);
         off += tStride;
       }
+      store<f64>(cell(scratch, m, ADX_TR, j), A); store<f64>(cell(scratch, m, ADX_PDM, j), P);
+      store<f64>(cell(scratch, m, ADX_MDM, j), M); store<f64>(cell(scratch, m, ADX_Y, j), Y);
+    }
+  }
+}
+
+/** TA-Lib's TA_IS_ZERO: |v| below 1e-14. */
+@inline function talibZero(v: f64): bool {
+  return -1e-14 < v && v < 1e-14;
+}
+
+/**
+ * adx in the talib profile (TA-Lib's ADX, PLUS_DI, MINUS_DI), every build and layout, scalar per
+ * variant over the chunk's shared TR, PDM and MDM. Per segment of valid bars (k = 0 at its first
+ * bar, which only serves as the previous bar: TR and DM start at k = 1), window n, smoothing s:
+ * - k = 1 … n − 1: Wilder's sums of TR, PDM and MDM add the bar (from 0); no output;
+ * - k ≥ n: each sum S becomes (S − S/n) + x; plus_di = 100·(SP / STR), minus_di = 100·(SM / STR),
+ *   both 0 where STR is zero to TA-Lib (|STR| < 1e-14); DX = 100·(|minus − plus| / (minus + plus)),
+ *   undefined where STR or minus + plus is zero to TA-Lib;
+ * - k = n … n + s − 1: the defined DX add up (from 0); at k = n + s − 1 the adx is that sum / s;
+ * - k ≥ n + s: adx = ((adx·(s − 1)) + DX) / s where DX is defined, else it stays.
+ * With s = n this is TA-Lib's ADX (first value at bar 2n − 1); TA-Lib has one period, so for s ≠ n
+ * the DX average takes the smoothing as its period (first value at bar n + s − 1).
+ * State: ADX_K, the sums ADX_TR … ADX_MDM and ADX_Y (the DX sum, then the adx).
+ */
+function adxTalib(h: usize, l: usize, c: usize, o0: usize, o1: usize, o2: usize, t: i32, n: i32, m: i32, params: usize, tStride: usize,
+  vStride: usize, scratch: usize, resume: bool, lo0: i32): void {
+  if (!resume) for (let j = 0; j < m; j++) store<f64>(cell(scratch, m, ADX_K, j), 0.0);
+  const bars = scratch + ((<usize>m * ADX_ARRAYS) << 3);
+  for (let t0 = 0, step = tileStep(vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    for (let i = t0; i < t1; i++) {
+      const tr = barTR(h, l, c, i, lo0);
+      storeBar(bars, i - t0, tr, barDM(h, l, i, tr, true, lo0), barDM(h, l, i, tr, false, lo0));
+    }
+    for (let j = 0; j < n; j++) {
+      const w = paramAt(params, n, 0, j), s = paramAt(params, n, 1, j);
+      const first = w + s - 1.0;
+      let k = load<f64>(cell(scratch, m, ADX_K, j));
+      let A = load<f64>(cell(scratch, m, ADX_TR, j)), P = load<f64>(cell(scratch, m, ADX_PDM, j));
+      let M = load<f64>(cell(scratch, m, ADX_MDM, j)), Y = load<f64>(cell(scratch, m, ADX_Y, j));
+      let off = <usize>j * vStride + <usize>t0 * tStride;
+      for (let i = t0; i < t1; i++) {
+        const tr = load<f64>(barAt(bars, 0, i - t0));
+        let adx: f64 = NaN, pd: f64 = NaN, md: f64 = NaN;
+        if (tr != tr) {
+          k = 0.0;
+        } else if (k == 0) {
+          A = 0.0; P = 0.0; M = 0.0; Y = 0.0;
+          k = 1.0;
+        } else {
+          const pdm = load<f64>(barAt(bars, 1, i - t0)), mdm = load<f64>(barAt(bars, 2, i - t0));
+          if (k < w) {
+            A = A + tr; P = P + pdm; M = M + mdm;
+          } else {
+            A = (A - A / w) + tr; P = (P - P / w) + pdm; M = (M - M / w) + mdm;
+            pd = 0.0; md = 0.0;
+            let dx: f64 = NaN;
+            if (!talibZero(A)) {
+              md = 100.0 * (M / A);
+              pd = 100.0 * (P / A);
+              const sum = md + pd;
+              if (!talibZero(sum)) dx = 100.0 * (abs(md - pd) / sum);
+            }
+            if (k < first) {
+              if (dx == dx) Y = Y + dx;
+            } else if (k == first) {
+              if (dx == dx) Y = Y + dx;
+              Y = Y / s;
+              adx = Y;
+            } else {
+              if (dx == dx) Y = ((Y * (s - 1.0)) + dx) / s;
+              adx = Y;
+            }
+          }
+          // k counts up to the first adx bar + 1 and stays there (every later bar is alike)
+          if (k <= first) k = k + 1.0;
+        }
+        if (o0) st1(o0 + off, adx);
+        if (o1) st1(o1 + off, pd);
+        if (o2) st1(o2 + off, md);
+        off += tStride;
+      }
+      store<f64>(cell(scratch, m, ADX_K, j), k);
       store<f64>(cell(scratch, m, ADX_TR, j), A); store<f64>(cell(scratch, m, ADX_PDM, j), P);
       store<f64>(cell(scratch, m, ADX_MDM, j), M); store<f64>(cell(scratch, m, ADX_Y, j), Y);
     }
@@ -418,6 +506,9 @@ export function adx(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // ---------------------------------------------------------------- aroon
 // SH = AGE_MAX(high, n), SL = AGE_MIN(low, n) (bars since the newest extreme of the window);
 // aroon_up = ((n − SH) / n)·100, aroon_down = ((n − SL) / n)·100, aroon_osc = up − down.
+// The talib profile (TA-Lib's AROON and AROONOSC) looks back over n + 1 bars (the ages run 0 … n,
+// the first value at bar n of a segment) and computes as TA-Lib does: with f = 100 / n,
+// aroon_up = f·(n − SH), aroon_down = f·(n − SL), aroon_osc = f·(SL − SH).
 // Scalar per variant over the shared extreme tables (AGE modes).
 // Slots [aroon_osc, aroon_up, aroon_down], each optional. Scratch: 2 extreme tables with indices.
 
@@ -447,7 +538,10 @@ function xtStart(tab: usize, slots: i32, K: i32, x: usize, base: i32, wmax: i32,
   const base = barBase(io);
   const slots = base > 0 ? RING_MAX : ringSlots(t);
   const tabH = scratch, tabL = tabH + xtBytes(RING_MAX, ages);
-  const wmax = maxParams(params, n, 0, 1), K = xtLevels(wmax);
+  // the talib profile's aroon windows hold one bar more than the period
+  const talib = ages && talibProfile(io);
+  const extra = talib ? 1 : 0;
+  const wmax = maxParams(params, n, 0, 1) + extra, K = xtLevels(wmax);
   xtStart(tabH, slots, K, h, base, wmax, modeH);
   xtStart(tabL, slots, K, l, base, wmax, modeL);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
@@ -456,9 +550,21 @@ function xtStart(tab: usize, slots: i32, K: i32, x: usize, base: i32, wmax: i32,
     xtFill(tabL, slots, K, l, t0, t1, modeL);
     for (let j = 0; j < n; j++) {
       const nf = paramAt(params, n, 0, j);
-      const w = <i32>nf;
+      const w = <i32>nf + extra;
       const k = xtLevels(w), pk = 1 << k;
       let off = <usize>j * vStride + <usize>t0 * tStride;
+      if (talib) {
+        const f = 100.0 / nf;
+        for (let i = t0; i < t1; i++) {
+          const H = xtQuery(tabH, slots, k, pk, i, t0, w, modeH);
+          const L = xtQuery(tabL, slots, k, pk, i, t0, w, modeL);
+          if (o0) st1(o0 + off, f * (L - H));
+          if (o1) st1(o1 + off, f * (nf - H));
+          if (o2) st1(o2 + off, f * (nf - L));
+          off += tStride;
+        }
+        continue;
+      }
       for (let i = t0; i < t1; i++) {
         const H = xtQuery(tabH, slots, k, pk, i, t0, w, modeH);
         const L = xtQuery(tabL, slots, k, pk, i, t0, w, modeL);
@@ -752,6 +858,14 @@ export function linreg_slope(io: usize, t: i32, n: i32, params: usize, tStride: 
 // Wilder's parabolic SAR as the spec's state machine (starts long at the first valid bar of a run,
 // clamps against the previous bar only, af = min(accel_max, af + accel_step) by comparison). The
 // branches depend on each variant's own path, so it runs scalar per variant in both builds.
+// The talib profile follows TA-Lib's SAR / SAREXT (start value 0, no offset) instead: the first bar
+// of a segment has no output; the second picks the direction from the two bars' directional movement
+// (short iff the low fell by more than 0 and by more than the high rose, else long) and starts the
+// SAR at the first bar's low (long) or high (short) with the second bar's high (long) or low (short)
+// as extreme point, the first bar's "previous" bar being itself. Each bar then reverses when its low
+// touches the SAR (long: low ≤ sar; short: high ≥ sar), the reversed SAR being the extreme point
+// pushed out of the previous and the current bar's range; it outputs the SAR and computes the next
+// bar's SAR, clamped against the previous and the current bar (the state keeps that next SAR).
 // Slots [psar, psar_dir], each optional. Scratch: PSAR_ARRAYS arrays of n f64: dir, sar, ep, af, ph, pl.
 
 export function psar(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
@@ -765,6 +879,7 @@ export function psar(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
       store<f64>(cell(scratch, n, PSAR_AF, j), paramAt(params, n, 0, j));
     }
   }
+  const talib = talibProfile(io);
   for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
     for (let j = 0; j < n; j++) {
@@ -772,7 +887,87 @@ export function psar(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
       let dir = load<f64>(cell(scratch, n, PSAR_DIR, j)), sar = load<f64>(cell(scratch, n, PSAR_SAR, j)), ep = load<f64>(cell(scratch, n, PSAR_EP, j));
       let af = load<f64>(cell(scratch, n, PSAR_AF, j)), ph = load<f64>(cell(scratch, n, PSAR_PH, j)), pl = load<f64>(cell(scratch, n, PSAR_PL, j));
       let off = <usize>j * vStride + <usize>t0 * tStride;
-      for (let i = t0; i < t1; i++) {
+      if (talib) {
+        for (let i = t0; i < t1; i++) {
+          const hi = ldx(h, i), lo = ldx(l, i);
+          if (hi != hi || lo != lo || (dir == 0 && ph != ph)) {
+            // a hole resets the machine; the first bar of a segment only becomes the previous bar
+            const hole = hi != hi || lo != lo;
+            dir = 0.0; af = start; sar = NaN; ep = NaN;
+            ph = hole ? NaN : hi;
+            pl = hole ? NaN : lo;
+            stNaN1(o0 + off, o0);
+            stNaN1(o1 + off, o1);
+            off += tStride;
+            continue;
+          }
+          if (dir == 0) {
+            const up = hi - ph, dn = pl - lo;
+            if (dn > 0 && up < dn) {
+              dir = -1.0; sar = ph; ep = lo;
+            } else {
+              dir = 1.0; sar = pl; ep = hi;
+            }
+            af = start;
+            ph = hi;
+            pl = lo;
+          }
+          let v: f64;
+          if (dir > 0) {
+            if (lo <= sar) {
+              dir = -1.0;
+              sar = ep;
+              if (sar < ph) sar = ph;
+              if (sar < hi) sar = hi;
+              v = sar;
+              af = start;
+              ep = lo;
+              sar = sar + af * (ep - sar);
+              if (sar < ph) sar = ph;
+              if (sar < hi) sar = hi;
+            } else {
+              v = sar;
+              if (hi > ep) {
+                ep = hi;
+                const a = af + step;
+                af = amax < a ? amax : a;
+              }
+              sar = sar + af * (ep - sar);
+              if (sar > pl) sar = pl;
+              if (sar > lo) sar = lo;
+            }
+          } else {
+            if (hi >= sar) {
+              dir = 1.0;
+              sar = ep;
+              if (sar > pl) sar = pl;
+              if (sar > lo) sar = lo;
+              v = sar;
+              af = start;
+              ep = hi;
+              sar = sar + af * (ep - sar);
+              if (sar > pl) sar = pl;
+              if (sar > lo) sar = lo;
+            } else {
+              v = sar;
+              if (lo < ep) {
+                ep = lo;
+                const a = af + step;
+                af = amax < a ? amax : a;
+              }
+              sar = sar + af * (ep - sar);
+              if (sar < ph) sar = ph;
+              if (sar < hi) sar = hi;
+            }
+          }
+          if (o0) st1(o0 + off, v);
+          if (o1) st1(o1 + off, dir);
+          ph = hi;
+          pl = lo;
+          off += tStride;
+        }
+      }
+      for (let i = talib ? t1 : t0; i < t1; i++) {
         const hi = ldx(h, i), lo = ldx(l, i);
         if (hi != hi || lo != lo) {
           dir = 0.0; af = start; sar = NaN; ep = NaN; ph = NaN; pl = NaN;

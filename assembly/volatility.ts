@@ -1,7 +1,7 @@
 // Kernels of the `volatility` group. Signature and chunking as in ma.ts.
-import { CHUNK, firstBar, outgoingA, outgoingB, resumed, span, tileStep, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
+import { CHUNK, firstBar, outgoingA, outgoingB, resumed, span, talibProfile, tileStep, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, gather2, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, st1, st2, st4, store4 } from './lanes';
 import {
-  ATR_A, ATR_ARRAYS, ATR_B, ATR_Y, BBANDS_ARRAYS, BBANDS_DIRTY, HV_ANN, HV_ARRAYS, HV_N, HV_VAR, ROLLVAR_K, ROLLVAR_N, ROLLVAR_Q, ROLLVAR_S, ROLLVAR_Z,
+  ATR_A, ATR_ARRAYS, ATR_B, ATR_K, ATR_S, ATR_Y, BBANDS_ARRAYS, BBANDS_DIRTY, HV_ANN, HV_ARRAYS, HV_N, HV_VAR, ROLLVAR_K, ROLLVAR_N, ROLLVAR_Q, ROLLVAR_S, ROLLVAR_Z,
 } from './scratch';
 import { ewma1, ewma2, rollvarStep1, rollvarStep2 } from './primitives';
 import { lnShared } from './mathlog';
@@ -13,14 +13,15 @@ import { lnShared } from './mathlog';
 
 /**
  * True range at row i, which is bar `bar` of the whole series: as trueRangeAt, with the previous
- * close missing only at bar 0 (a resumed call reads row −1, the bar before its first).
+ * close missing only at bar 0 (a resumed call reads row −1, the bar before its first). With
+ * `noFallback` (TA-Lib's TRANGE) a missing previous close gives NaN instead of high − low.
  */
-@inline export function trueRangeAtBar(h: usize, l: usize, c: usize, i: i32, bar: i32): f64 {
+@inline export function trueRangeAtBar(h: usize, l: usize, c: usize, i: i32, bar: i32, noFallback: bool = false): f64 {
   const hi = ldx(h, i), lo = ldx(l, i);
   if (hi != hi || lo != lo) return NaN;
   const r = hi - lo;
   const pc = bar == 0 ? NaN : ldx(c, i - 1);
-  if (pc != pc) return r;
+  if (pc != pc) return noFallback ? NaN : r;
   const a = abs(hi - pc), b = abs(lo - pc);
   let tr = r;
   if (a > tr) tr = a;
@@ -38,41 +39,84 @@ import { lnShared } from './mathlog';
 }
 
 // ---------------------------------------------------------------- tr (one variant)
-// No state: a resumed call reads the close of the bar before its first (history 1 bar).
+// No state: a resumed call reads the close of the bar before its first (history 1 bar). The talib
+// profile (TA-Lib's TRANGE) gives NaN where the previous close is missing: bar 0, after a hole.
 
 export function tr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const out = outPtr(io, 0);
-  const g0 = baseBar(io);
+  const g0 = baseBar(io), talib = talibProfile(io);
   for (let j = 0; j < n; j++) {
     let o = out + <usize>j * vStride;
     for (let i = 0; i < t; i++) {
-      st1(o, trueRangeAtBar(h, l, c, i, g0 + i));
+      st1(o, trueRangeAtBar(h, l, c, i, g0 + i, talib));
       o += tStride;
     }
   }
 }
 
 // ---------------------------------------------------------------- atr: RMA(TR, n)
-// Scratch: ATR_ARRAYS arrays of n f64 (a, b, y), then CHUNK f64 of the chunk's TR, shared by every variant.
-// The state is y (a NaN y means the next valid TR seeds it); a resumed call keeps it and reads the
-// close of the bar before its first for its first TR.
+// Scratch: ATR_ARRAYS arrays of n f64 (a, b, y, and the talib seed's sum and count), then CHUNK f64
+// of the chunk's TR, shared by every variant.
+// The state is y (a NaN y means the next valid TR seeds it) and the seed's sum and count; a resumed
+// call keeps them and reads the close of the bar before its first for its first TR.
+// The talib profile (TA-Lib's ATR) reads TA-Lib's TR (NaN at bar 0 and after a hole) and seeds y
+// with the mean of n valid TRs in a row (atrTalibChunk), then steps as the default profile does.
+
+/**
+ * The talib profile over the chunk's TRs (rows t0 … t1 − 1), variant by variant: while y is NaN the
+ * valid TRs add up into the sum (from 0) and the n-th one sets y = sum / n; a NaN TR outputs NaN
+ * and clears y, the sum and the count; a seeded y takes the step a·TR + b·y.
+ */
+function atrTalibChunk(scratch: usize, n: i32, params: usize, trs: usize, out: usize, t0: i32, t1: i32, tStride: usize, vStride: usize): void {
+  for (let j = 0; j < n; j++) {
+    const w = paramAt(params, n, 0, j);
+    const a = load<f64>(cell(scratch, n, ATR_A, j)), b = load<f64>(cell(scratch, n, ATR_B, j));
+    let y = load<f64>(cell(scratch, n, ATR_Y, j)), s = load<f64>(cell(scratch, n, ATR_S, j)), k = load<f64>(cell(scratch, n, ATR_K, j));
+    let o = out + <usize>j * vStride + <usize>t0 * tStride;
+    for (let i = t0; i < t1; i++) {
+      const x = load<f64>(trs + (<usize>(i - t0) << 3));
+      if (x != x) {
+        y = NaN; s = 0.0; k = 0.0;
+      } else if (y == y) {
+        y = a * x + b * y;
+      } else {
+        s += x; k += 1.0;
+        if (k == w) y = s / w;
+      }
+      st1(o, y);
+      o += tStride;
+    }
+    store<f64>(cell(scratch, n, ATR_Y, j), y);
+    store<f64>(cell(scratch, n, ATR_S, j), s);
+    store<f64>(cell(scratch, n, ATR_K, j), k);
+  }
+}
 
 export function atr(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE);
   const out = outPtr(io, 0);
   const trs = scratch + ((<usize>n * ATR_ARRAYS) << 3);
-  const resume = resumed(io), g0 = baseBar(io);
+  const resume = resumed(io), g0 = baseBar(io), talib = talibProfile(io);
   for (let j = 0; j < n; j++) {
     const a = 1.0 / paramAt(params, n, 0, j);
     store<f64>(cell(scratch, n, ATR_A, j), a);
     store<f64>(cell(scratch, n, ATR_B, j), 1.0 - a);
-    if (!resume) store<f64>(cell(scratch, n, ATR_Y, j), NaN);
+    if (!resume) {
+      store<f64>(cell(scratch, n, ATR_Y, j), NaN);
+      store<f64>(cell(scratch, n, ATR_S, j), 0.0);
+      store<f64>(cell(scratch, n, ATR_K, j), 0.0);
+    }
   }
   let full = 0;
   if (ASC_FEATURE_SIMD) full = n & ~3;
   for (let t0 = 0, step = tileStep(vStride); t0 < t; t0 += step) {
     const t1 = min(t, t0 + step);
+    if (talib) {
+      for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAtBar(h, l, c, i, g0 + i, true));
+      atrTalibChunk(scratch, n, params, trs, out, t0, t1, tStride, vStride);
+      continue;
+    }
     for (let i = t0; i < t1; i++) store<f64>(trs + (<usize>(i - t0) << 3), trueRangeAtBar(h, l, c, i, g0 + i));
     if (ASC_FEATURE_SIMD) {
       for (let j = 0; j < full; j += 4) {

@@ -13,7 +13,7 @@
 // from bar n − 1 on, x[i − n] leaves from bar n on, ring slot i mod size) then holds across calls,
 // and a call from bar 0 runs exactly as an unsplit one. Shared-series rings have RING_MAX slots and
 // the rings of E 2048, whatever the call's length, so their slots stay where a later call looks.
-import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, firstBar, gather2, geMask, ioPtr, ldx, outPtr, paramAt, resumed, st1, st2, tileStep } from './lanes';
+import { CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_VOLUME, back, cell, firstBar, gather2, geMask, ioPtr, ldx, outPtr, paramAt, resumed, st1, st2, talibProfile, tileStep } from './lanes';
 import {
   AD_LINE_R, CMF_ARRAYS, CMF_DEN, CMF_N, CMF_NUM, MFI_ARRAYS, MFI_N, MFI_NEG, MFI_POS, MFI_W, OBV_R, VOLUME_SMA_N, VOLUME_SMA_SUM,
   VWAP_ARRAYS, VWAP_DEN, VWAP_MULT, VWAP_N, VWAP_NUM, VWAP_VAR,
@@ -58,20 +58,39 @@ import {
   return r != r ? mfv : r + mfv;
 }
 
+/**
+ * One step of TA-Lib's AD (the talib profile): a NaN bar gives NaN; else a NaN r (the first bar,
+ * after a NaN bar) restarts from 0, and a bar whose range is positive adds its money-flow volume.
+ */
+@inline function adStepTalib(r: f64, h: f64, l: f64, c: f64, v: f64): f64 {
+  if (h != h || l != l || c != c || v != v) return NaN;
+  const den = h - l;
+  if (r != r) r = 0.0;
+  return den > 0 ? r + (((c - l) - (h - c)) / den) * v : r;
+}
+
 // State: the running value of each variant (AD_LINE_R); no rule depends on the bar index, no history.
 
 export function ad_line(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const h = ioPtr(io, IO_HIGH), l = ioPtr(io, IO_LOW), c = ioPtr(io, IO_CLOSE), vol = ioPtr(io, IO_VOLUME);
   const out = outPtr(io, 0);
-  const resume = resumed(io);
+  const resume = resumed(io), talib = talibProfile(io);
   for (let j = 0; j < n; j++) {
     const cr = cell(scratch, n, AD_LINE_R, j);
     let o = out + <usize>j * vStride;
     let r: f64 = resume ? load<f64>(cr) : NaN;
-    for (let i = 0; i < t; i++) {
-      r = adStep(r, ldx(h, i), ldx(l, i), ldx(c, i), ldx(vol, i));
-      st1(o, r);
-      o += tStride;
+    if (talib) {
+      for (let i = 0; i < t; i++) {
+        r = adStepTalib(r, ldx(h, i), ldx(l, i), ldx(c, i), ldx(vol, i));
+        st1(o, r);
+        o += tStride;
+      }
+    } else {
+      for (let i = 0; i < t; i++) {
+        r = adStep(r, ldx(h, i), ldx(l, i), ldx(c, i), ldx(vol, i));
+        st1(o, r);
+        o += tStride;
+      }
     }
     store<f64>(cr, r);
   }
@@ -80,12 +99,36 @@ export function ad_line(io: usize, t: i32, n: i32, params: usize, tStride: usize
 // ---------------------------------------------------------------- obv (one variant)
 // SV = sign(DIFF(close))·volume (±1.0·v, 0.0·v on a tie; NaN if either is NaN), obv = CUMSUM(SV).
 // Warm-up 1 (DIFF is NaN at t = 0). Scalar: one variant.
+// The talib profile (TA-Lib's OBV): a NaN close or volume gives NaN; else a NaN r (bar 0, after such
+// a bar) restarts from the bar's volume, and a number r takes the signed volume.
 // State: the running value of each variant (OBV_R); a resumed call reads the close of the bar before it.
 
 export function obv(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
   const resume = resumed(io), B = barBase(io);
   const c = seriesAt(io, IO_CLOSE, B), vol = seriesAt(io, IO_VOLUME, B);
   const out = outPtr(io, 0);
+  if (talibProfile(io)) {
+    for (let j = 0; j < n; j++) {
+      const cr = cell(scratch, n, OBV_R, j);
+      let o = out + <usize>j * vStride;
+      let r: f64 = resume ? load<f64>(cr) : NaN;
+      for (let i = B, end = B + t; i < end; i++) {
+        const x = ldx(c, i), v = ldx(vol, i);
+        if (x != x || v != v) {
+          r = NaN;
+        } else if (r != r) {
+          r = v;
+        } else {
+          const d = x - ldx(c, i - 1);   // r is a number: bar i − 1 has a close
+          r = r + (d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0) * v;
+        }
+        st1(o, r);
+        o += tStride;
+      }
+      store<f64>(cr, r);
+    }
+    return;
+  }
   for (let j = 0; j < n; j++) {
     const cr = cell(scratch, n, OBV_R, j);
     let o = out + <usize>j * vStride;
@@ -231,9 +274,47 @@ export function cmf(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // stored, not converted in the loop: V8 would sink the conversion into the time loop, and its
 // cvtsi2sd merges a register the loop writes last, chaining the steps.
 // State: everything before the ages; a resumed call reads the bar before it (TP[t−1]).
+// The talib profile (TA-Lib's MFI, mfiTalibChunk) keeps its running sums in SP and SN and reads
+// the count of flows since the last NaN one from the NaN ages.
+
+/**
+ * TA-Lib's MFI over bars t0 … t1 − 1, variant by variant: k = the NaN age (the flows since the last
+ * NaN one, counting this bar's). A NaN flow (k = 0) gives NaN; the first flow after it (k = 1)
+ * clears SP and SN; from k > n the flows of bar i − n leave (SP then SN) before bar i's enter; from
+ * k = n on the output is 0 where SP + SN < 1, else 100 · (SP / (SP + SN)).
+ */
+function mfiTalibChunk(scratch: usize, n: i32, posR: usize, negR: usize, mask: i32, ageNaN: usize, out: usize,
+  t0: i32, t1: i32, tStride: usize, vStride: usize): void {
+  for (let j = 0; j < n; j++) {
+    const nf = load<f64>(cell(scratch, n, MFI_N, j)), w = load<i32>(cell(scratch, n, MFI_W, j));
+    let sp = load<f64>(cell(scratch, n, MFI_POS, j)), sn = load<f64>(cell(scratch, n, MFI_NEG, j));
+    let o = out + <usize>j * vStride + <usize>t0 * tStride;
+    for (let i = t0; i < t1; i++) {
+      const k = load<f64>(ageNaN + (<usize>(i - t0) << 3));
+      let y = NaN;
+      if (k > 0) {
+        if (k == 1) { sp = 0.0; sn = 0.0; }
+        if (k > nf) {
+          sp -= load<f64>(ringAt(posR, mask, i - w));
+          sn -= load<f64>(ringAt(negR, mask, i - w));
+        }
+        sp += load<f64>(ringAt(posR, mask, i));
+        sn += load<f64>(ringAt(negR, mask, i));
+        if (k >= nf) {
+          const s = sp + sn;
+          y = s < 1.0 ? 0.0 : 100.0 * (sp / s);
+        }
+      }
+      st1(o, y);
+      o += tStride;
+    }
+    store<f64>(cell(scratch, n, MFI_POS, j), sp);
+    store<f64>(cell(scratch, n, MFI_NEG, j), sn);
+  }
+}
 
 export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
-  const resume = resumed(io), B = barBase(io);
+  const resume = resumed(io), B = barBase(io), talib = talibProfile(io);
   const h = seriesAt(io, IO_HIGH, B), l = seriesAt(io, IO_LOW, B), c = seriesAt(io, IO_CLOSE, B), vol = seriesAt(io, IO_VOLUME, B);
   const out = outPtr(io, 0) - <usize>B * tStride;
   const R = RING_MAX, mask = R - 1;
@@ -277,7 +358,8 @@ export function mfi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       store<f64>(ageP + at, <f64>(i - lastP));
       store<f64>(ageN + at, <f64>(i - lastN));
     }
-    twoWindowSums(scratch, n, MFI_POS, MFI_NEG, MFI_N, MFI_W, posR, negR, mask, ageNaN, ageP, ageN, out, t0, t1, tStride, vStride, FIN_MFI);
+    if (talib) mfiTalibChunk(scratch, n, posR, negR, mask, ageNaN, out, t0, t1, tStride, vStride);
+    else twoWindowSums(scratch, n, MFI_POS, MFI_NEG, MFI_N, MFI_W, posR, negR, mask, ageNaN, ageP, ageN, out, t0, t1, tStride, vStride, FIN_MFI);
   }
   store<i32>(lasts, lastNaN);
   store<i32>(lasts, lastP, 4);

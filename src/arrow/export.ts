@@ -32,6 +32,7 @@ import {
   type TensorExporters,
 } from '../compute/tensor.js';
 import type { Axis } from '../grid/types.js';
+import { DEFAULT_PROFILE } from '../registry/types.js';
 import { findUnknownKey, keyList, unknownKeyExplanation } from '../options.js';
 
 /** A record batch holds at most this many rows, unless one variant alone is longer. */
@@ -241,10 +242,15 @@ export function checkExportBudget(rows: number, bytesPerRow: number, maxComputeB
   }
 }
 
-/** The schema metadata, keys in the documented order. */
+/**
+ * The schema metadata, keys in the documented order; `gridta.profile` comes last and only when the
+ * tensor was computed in a profile other than the default (as in its variant keys), so that the
+ * default profile's files stay what they were.
+ */
 function schemaMetadata(tensor: IndicatorTensor<unknown>, plan: ExportPlan): Map<string, string> {
   const outputs = plan.outputs.map((o) => o.name);
   const lookAhead = tensor.meta.lookAheadOutputs.filter((n) => outputs.includes(n));
+  const profile = tensor.meta.profile ?? DEFAULT_PROFILE;
   return new Map<string, string>([
     ['gridta.schema', TENSOR_LONG_SCHEMA],
     ['gridta.indicator_id', tensor.indicatorId],
@@ -258,6 +264,7 @@ function schemaMetadata(tensor: IndicatorTensor<unknown>, plan: ExportPlan): Map
     ['gridta.nan_policy', tensor.meta.nanPolicy],
     ['gridta.variant_key_version', '1'],
     ['gridta.look_ahead_outputs', JSON.stringify(lookAhead)],
+    ...(profile === DEFAULT_PROFILE ? [] : [['gridta.profile', profile] as [string, string]]),
   ]);
 }
 

@@ -19,6 +19,7 @@ export const CONFIG_FLAGS = {
   'max-compute-bytes-total': { type: 'string' },
   'max-variants-per-compute': { type: 'string' },
   'batch-variants': { type: 'string' },
+  profile: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -86,6 +87,7 @@ export function engineOptions(values: Record<string, unknown>): GridtaOptions {
     o.maxVariantsPerCompute = intFlag('max-variants-per-compute', values['max-variants-per-compute'] as string);
   if (values['batch-variants'] !== undefined)
     o.batchVariants = values['batch-variants'] === 'auto' ? 'auto' : intFlag('batch-variants', values['batch-variants'] as string);
+  if (values.profile !== undefined) o.profile = values.profile;
   return o as GridtaOptions;
 }
 

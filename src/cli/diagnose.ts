@@ -18,7 +18,7 @@ FILE. Exit code 0 for ok and warnings, 1 for error, 2 for bad usage.
 
 config flags: --config FILE --env dev|test|prod --threads N|auto --cache-dir DIR --cache-strict
               --engine auto|wasm-simd|wasm-scalar|reference --max-compute-bytes-total N
-              --max-variants-per-compute N --batch-variants N|auto
+              --max-variants-per-compute N --batch-variants N|auto --profile gridta|talib
 `;
 
 class ExportError extends GridtaError<{ file: string; errno: string }> {

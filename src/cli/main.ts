@@ -32,7 +32,7 @@ commands:
 axis specs: 5..200 (range, hard step), 5..200:5 (range with step), 10,20,30 (list), close,hlc3 (sources)
 config flags: --config FILE --env dev|test|prod --threads N|auto --cache-dir DIR --cache-strict
               --engine auto|wasm-simd|wasm-scalar|reference --max-compute-bytes-total N
-              --max-variants-per-compute N --batch-variants N|auto
+              --max-variants-per-compute N --batch-variants N|auto --profile gridta|talib
 `;
 
 /**
@@ -145,6 +145,7 @@ async function cmdCompute(argv: string[]): Promise<number> {
       outputs: tensor.outputs.map((o) => o.name),
       engine: tensor.meta.engine,
       threads: tensor.meta.threads,
+      profile: tensor.meta.profile,
       ms,
       bytes,
       out,
@@ -152,7 +153,7 @@ async function cmdCompute(argv: string[]): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else
       process.stderr.write(
-        `gridta compute: ${summary.indicatorId} on ${summary.instrumentId} (${summary.timeframe}): T=${summary.t} V=${summary.variants} outputs=${summary.outputs.join(',')} engine=${summary.engine} threads=${summary.threads} ${ms} ms, ${bytes} bytes -> ${out}\n`,
+        `gridta compute: ${summary.indicatorId} on ${summary.instrumentId} (${summary.timeframe}): T=${summary.t} V=${summary.variants} outputs=${summary.outputs.join(',')} engine=${summary.engine} threads=${summary.threads} profile=${summary.profile} ${ms} ms, ${bytes} bytes -> ${out}\n`,
       );
     return 0;
   });

@@ -6,6 +6,7 @@
  */
 import { GridtaError, GridValidationError, TensorReleasedError } from '../errors.js';
 import type { IndicatorDef } from '../registry/index.js';
+import { DEFAULT_PROFILE, type Profile } from '../registry/types.js';
 import type { Axis, Layout } from '../grid/types.js';
 import type { Timeframe } from '../grid/timeframe.js';
 import { variantIndex as gridVariantIndex, variantValues as gridVariantValues } from '../grid/index.js';
@@ -35,6 +36,8 @@ export interface TensorMeta {
   readonly timeline: 'dense' | 'sessions';
   readonly start: number;
   readonly end: number;
+  /** The profile of conventions the values were computed in (the request's, else the engine's). */
+  readonly profile: Profile;
 }
 
 /** One output: `values` has length T * V in the tensor's layout. */
@@ -111,7 +114,8 @@ export interface TensorInit {
   /** Primary first; each of length t * variants. */
   readonly outputs: readonly TensorOutput[];
   readonly tsOpen: BigInt64Array;
-  readonly meta: TensorMeta;
+  /** `profile` absent: the default profile. */
+  readonly meta: Omit<TensorMeta, 'profile'> & { readonly profile?: Profile };
   /** The byte budget the Arrow export is sized against before it is built. */
   readonly maxComputeBytesTotal: number;
   /** Called once by `release()`: the engine takes the memory back. */
@@ -195,7 +199,12 @@ export function createTensor<A = unknown>(init: TensorInit, exporters?: TensorEx
   const byName = new Map<string, Float32Array>(init.outputs.map((o) => [o.name, o.values]));
   const outputNames = outputs.map((o) => o.name);
   const primary = init.outputs[0]!.values;
-  const frozenMeta: TensorMeta = Object.freeze({ ...meta, lookAheadOutputs: Object.freeze([...meta.lookAheadOutputs]) });
+  const frozenMeta: TensorMeta = Object.freeze({
+    ...meta,
+    lookAheadOutputs: Object.freeze([...meta.lookAheadOutputs]),
+    profile: meta.profile ?? DEFAULT_PROFILE,
+  });
+  const profile = frozenMeta.profile;
   const shape = Object.freeze(layout === 'TIME_MAJOR' ? [T, V] : [V, T]) as readonly [number, number];
   const timeMajor = layout === 'TIME_MAJOR';
   let keys: readonly string[] | undefined;
@@ -260,13 +269,13 @@ export function createTensor<A = unknown>(init: TensorInit, exporters?: TensorEx
     variantKey(v: number): string {
       checkV(v, 'variantKey');
       if (keys) return keys[v]!;
-      return tensorVariantKey(def, axes, v, frozenMeta.instrumentId, frozenMeta.timeframe);
+      return tensorVariantKey(def, axes, v, frozenMeta.instrumentId, frozenMeta.timeframe, profile);
     },
 
     variantKeys(): readonly string[] {
       if (!keys) {
         const all = new Array<string>(V);
-        for (let v = 0; v < V; v++) all[v] = tensorVariantKey(def, axes, v, frozenMeta.instrumentId, frozenMeta.timeframe);
+        for (let v = 0; v < V; v++) all[v] = tensorVariantKey(def, axes, v, frozenMeta.instrumentId, frozenMeta.timeframe, profile);
         keys = Object.freeze(all);
       }
       return keys;
@@ -274,7 +283,7 @@ export function createTensor<A = unknown>(init: TensorInit, exporters?: TensorEx
 
     variantKeyPayload(v: number): string {
       checkV(v, 'variantKeyPayload');
-      return tensorVariantKeyPayload(def, axes, v, frozenMeta.instrumentId, frozenMeta.timeframe);
+      return tensorVariantKeyPayload(def, axes, v, frozenMeta.instrumentId, frozenMeta.timeframe, profile);
     },
 
     toArrow(opts?: ArrowExportOptions): A {

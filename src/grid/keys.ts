@@ -1,10 +1,12 @@
 /**
  * Variant key v1: a canonical JSON payload naming indicators, their inputs and
- * parameters, the instrument and the timeframe, hashed with SHA-256. Changing anything here needs a
- * new key version; the test vectors in test/unit/keys.test.ts pin it.
+ * parameters, the instrument, the timeframe and, when it is not the default, the profile of
+ * conventions, hashed with SHA-256. Changing anything here needs a new key version; the test vectors
+ * in test/unit/keys.test.ts pin it.
  */
 import * as nodeCrypto from 'node:crypto';
 import { registry as defaultRegistry, type IndicatorDef, type Registry } from '../registry/index.js';
+import { DEFAULT_PROFILE, PROFILES, type Profile } from '../registry/types.js';
 import { findUnknownKey, keyList, unknownKeyExplanation } from '../options.js';
 import { gridFail, materializeGrid, safeValue } from './axes.js';
 import { normalizeTimeframe, TIMEFRAME_MS } from './timeframe.js';
@@ -21,6 +23,8 @@ export interface VariantKeySelection {
   readonly instrumentId: string;
   readonly timeframe: string;
   readonly indicators: readonly VariantKeyIndicator[];
+  /** The profile of conventions (default `gridta`); a key names it only when it is not the default. */
+  readonly profile?: Profile;
 }
 
 /**
@@ -116,8 +120,15 @@ function indicatorJson(k: TensorKeyer, def: IndicatorDef, axes: readonly Axis[],
   return `{"id":${k.idJson},"inputs":${inputs},"params":[${params}]}`;
 }
 
-function wrapPayload(indicators: readonly string[], instrumentId: string, timeframe: string): string {
-  return `{"indicators":[${indicators.join(',')}],"instrument_id":${JSON.stringify(instrumentId)},"schema_version":1,"timeframe":${JSON.stringify(timeframe)}}`;
+/**
+ * The payload's top-level object, keys in code-point order. The profile appears only when it is not
+ * the default, so that every key of the default profile stays what it was before profiles existed
+ * (and keys of ids that compute the same in both profiles still differ between them: a key names
+ * what was asked, not what happened to coincide).
+ */
+function wrapPayload(indicators: readonly string[], instrumentId: string, timeframe: string, profile: Profile): string {
+  const named = profile === DEFAULT_PROFILE ? '' : `"profile":${JSON.stringify(profile)},`;
+  return `{"indicators":[${indicators.join(',')}],"instrument_id":${JSON.stringify(instrumentId)},${named}"schema_version":1,"timeframe":${JSON.stringify(timeframe)}}`;
 }
 
 /** Lower-case hex SHA-256 of the UTF-8 payload. */
@@ -140,18 +151,26 @@ export function tensorVariantKeyPayload(
   v: number,
   instrumentId: string,
   timeframe: string,
+  profile: Profile = DEFAULT_PROFILE,
 ): string {
   const k = keyerFor(def, axes);
   const json = indicatorJson(k, def, axes, (i) => Math.floor(v / k.strides[i]!) % k.lengths[i]!);
-  return wrapPayload([json], instrumentId.trim(), timeframe.trim().toLowerCase());
+  return wrapPayload([json], instrumentId.trim(), timeframe.trim().toLowerCase(), profile);
 }
 
-/** The v1 key of variant `v` of a tensor. */
-export function tensorVariantKey(def: IndicatorDef, axes: readonly Axis[], v: number, instrumentId: string, timeframe: string): string {
-  return hashPayloadV1(tensorVariantKeyPayload(def, axes, v, instrumentId, timeframe));
+/** The v1 key of variant `v` of a tensor computed in `profile` (default: the default profile). */
+export function tensorVariantKey(
+  def: IndicatorDef,
+  axes: readonly Axis[],
+  v: number,
+  instrumentId: string,
+  timeframe: string,
+  profile: Profile = DEFAULT_PROFILE,
+): string {
+  return hashPayloadV1(tensorVariantKeyPayload(def, axes, v, instrumentId, timeframe, profile));
 }
 
-export const SELECTION_KEYS = keyList<VariantKeySelection>({ instrumentId: true, timeframe: true, indicators: true });
+export const SELECTION_KEYS = keyList<VariantKeySelection>({ instrumentId: true, timeframe: true, indicators: true, profile: true });
 export const SELECTION_ENTRY_KEYS = keyList<VariantKeyIndicator>({ indicatorId: true, source: true, params: true });
 
 /**
@@ -172,7 +191,14 @@ export function variantKeyPayloadV1(sel: VariantKeySelection, reg: Registry = de
       unknownKeyExplanation(unknownSel, 'a variant key selection'),
       SELECTION_KEYS,
     );
-  const { instrumentId, timeframe, indicators } = sel as { instrumentId: unknown; timeframe: unknown; indicators: unknown };
+  const { instrumentId, timeframe, indicators, profile } = sel as {
+    instrumentId: unknown;
+    timeframe: unknown;
+    indicators: unknown;
+    profile?: unknown;
+  };
+  if (profile !== undefined && !(PROFILES as readonly unknown[]).includes(profile))
+    gridFail('', 'profile', 'invalid_spec', safeValue(profile) ?? null, `must be one of ${PROFILES.join(', ')}`, PROFILES);
   if (typeof instrumentId !== 'string') gridFail('', 'instrumentId', 'wrong_type', instrumentId ?? null, 'must be a string', 'a string');
   const instrument = instrumentId.trim();
   if (instrument === '') gridFail('', 'instrumentId', 'empty_values', instrumentId, 'must not be blank', 'a non-blank string');
@@ -228,6 +254,7 @@ export function variantKeyPayloadV1(sel: VariantKeySelection, reg: Registry = de
     parts.map((p) => p.json),
     instrument,
     tf,
+    (profile as Profile | undefined) ?? DEFAULT_PROFILE,
   );
 }
 

@@ -1,33 +1,39 @@
 /** Reference implementations of the `ma` group. One variant per call. */
-import type { SeriesInputs } from '../registry/types.js';
+import type { Profile, SeriesInputs } from '../registry/types.js';
 import { ema, narrow, nanSeries, rma, rollmean, rollsum, widen, wma } from './primitives.js';
 
 type Params = Readonly<Record<string, number>>;
 
 const src = (inp: SeriesInputs): Float64Array => widen(inp.src!);
 
-export function referenceEma(inp: SeriesInputs, p: Params) {
-  return { value: narrow(ema(src(inp), p.window!)) };
+/** EMA(src, n); in the talib profile seeded by the SMA of the first n values of each segment (primitives.ts emaTalib). */
+export function referenceEma(inp: SeriesInputs, p: Params, profile?: Profile) {
+  return { value: narrow(ema(src(inp), p.window!, profile)) };
 }
 
 export function referenceRma(inp: SeriesInputs, p: Params) {
   return { value: narrow(rma(src(inp), p.window!)) };
 }
 
-export function referenceDema(inp: SeriesInputs, p: Params) {
+/**
+ * DEMA: 2·E1 − E2. E2 is the EMA of the E1 series, so in the talib profile it seeds on E1's first n
+ * values (first value at 2n − 2 bars into a segment).
+ */
+export function referenceDema(inp: SeriesInputs, p: Params, profile?: Profile) {
   const n = p.window!;
-  const e1 = ema(src(inp), n);
-  const e2 = ema(e1, n);
+  const e1 = ema(src(inp), n, profile);
+  const e2 = ema(e1, n, profile);
   const out = new Float64Array(e1.length);
   for (let t = 0; t < out.length; t++) out[t] = 2 * e1[t]! - e2[t]!;
   return { value: narrow(out) };
 }
 
-export function referenceTema(inp: SeriesInputs, p: Params) {
+/** TEMA: ((3·E1) − (3·E2)) + E3, each stage the EMA of the one before (talib profile: first value at 3n − 3). */
+export function referenceTema(inp: SeriesInputs, p: Params, profile?: Profile) {
   const n = p.window!;
-  const e1 = ema(src(inp), n);
-  const e2 = ema(e1, n);
-  const e3 = ema(e2, n);
+  const e1 = ema(src(inp), n, profile);
+  const e2 = ema(e1, n, profile);
+  const e3 = ema(e2, n, profile);
   const out = new Float64Array(e1.length);
   for (let t = 0; t < out.length; t++) out[t] = 3 * e1[t]! - 3 * e2[t]! + e3[t]!;
   return { value: narrow(out) };

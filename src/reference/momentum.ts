@@ -1,6 +1,21 @@
 /** Reference implementations of the `momentum` group. One variant per call. */
 import type { Profile, SeriesInputs } from '../registry/types.js';
-import { ema, log, mid, narrow, nanSeries, rollmax, rollmean, rollmin, shift, typicalPrice, widen, type Series } from './primitives.js';
+import {
+  ema,
+  emaAlpha,
+  emaTalibStep,
+  log,
+  mid,
+  narrow,
+  nanSeries,
+  rollmax,
+  rollmean,
+  rollmin,
+  shift,
+  typicalPrice,
+  widen,
+  type Series,
+} from './primitives.js';
 
 type Params = Readonly<Record<string, number>>;
 
@@ -63,7 +78,8 @@ export function referenceFisher(inp: SeriesInputs, p: Params) {
 }
 
 /** MACD and PPO share the fast/slow EMAs; `pct` selects ppo = 100·((F − S) / S) (NaN where S == 0). */
-function macdFamily(inp: SeriesInputs, p: Params, pct: boolean): { line: Series; signal: Series; hist: Series } {
+function macdFamily(inp: SeriesInputs, p: Params, pct: boolean, profile?: Profile): { line: Series; signal: Series; hist: Series } {
+  if (profile === 'talib') return macdFamilyTalib(inp, p, pct);
   const x = src(inp);
   const F = ema(x, p.fast_window!),
     S = ema(x, p.slow_window!);
@@ -80,13 +96,64 @@ function macdFamily(inp: SeriesInputs, p: Params, pct: boolean): { line: Series;
   return { line, signal, hist };
 }
 
-export function referenceMacd(inp: SeriesInputs, p: Params) {
-  const r = macdFamily(inp, p, false);
+/** TA-Lib's TA_IS_ZERO: |v| below 1e-14. */
+const isZeroTalib = (v: number): boolean => -1e-14 < v && v < 1e-14;
+
+/**
+ * MACD and PPO in the talib profile, TA-Lib's on every segment of valid values (a NaN gives NaN and
+ * ends the segment). The windows are ordered (the larger one is the slow EMA, as TA-Lib swaps them).
+ * Both EMAs are TA-Lib's (SMA seed). MACD: the fast EMA's seed window ends on the slow one's last
+ * seed bar (it starts s − f bars later), and every output starts with the signal, s − 1 + g − 1 bars
+ * into a segment. PPO: each EMA seeds on its own first values, ppo = ((F − S) / S)·100 (0 where
+ * |S| < 1e-14) from bar s − 1; its signal and hist start with the signal, g − 1 bars later.
+ */
+function macdFamilyTalib(inp: SeriesInputs, p: Params, pct: boolean): { line: Series; signal: Series; hist: Series } {
+  const x = src(inp);
+  const T = x.length;
+  const f = Math.min(p.fast_window!, p.slow_window!),
+    s = Math.max(p.fast_window!, p.slow_window!),
+    g = p.signal_window!;
+  const kF = emaAlpha(f),
+    kS = emaAlpha(s),
+    kG = emaAlpha(g);
+  // the fast EMA's first bar within a segment
+  const fastFrom = pct ? 0 : s - f;
+  const line = nanSeries(T),
+    signal = nanSeries(T),
+    hist = nanSeries(T);
+  let F = 0,
+    S = 0,
+    G = 0,
+    c = 0;
+  for (let t = 0; t < T; t++) {
+    const v = x[t]!;
+    if (v !== v) {
+      c = 0;
+      continue;
+    }
+    S = emaTalibStep(S, v, c, s, kS);
+    if (c >= fastFrom) F = emaTalibStep(F, v, c - fastFrom, f, kF);
+    if (c >= s - 1) {
+      const m = pct ? (isZeroTalib(S) ? 0 : ((F - S) / S) * 100) : F - S;
+      G = emaTalibStep(G, m, c - (s - 1), g, kG);
+      if (pct || c >= s + g - 2) line[t] = m;
+      if (c >= s + g - 2) {
+        signal[t] = G;
+        hist[t] = m - G;
+      }
+    }
+    c++;
+  }
+  return { line, signal, hist };
+}
+
+export function referenceMacd(inp: SeriesInputs, p: Params, profile?: Profile) {
+  const r = macdFamily(inp, p, false, profile);
   return { macd: narrow(r.line), signal: narrow(r.signal), hist: narrow(r.hist) };
 }
 
-export function referencePpo(inp: SeriesInputs, p: Params) {
-  const r = macdFamily(inp, p, true);
+export function referencePpo(inp: SeriesInputs, p: Params, profile?: Profile) {
+  const r = macdFamily(inp, p, true, profile);
   return { ppo: narrow(r.line), signal: narrow(r.signal), hist: narrow(r.hist) };
 }
 
@@ -215,17 +282,23 @@ export function referenceStochRsi(inp: SeriesInputs, p: Params, profile: Profile
   return stochOf(r, rollmax(r, kw), rollmin(r, kw), p.smoothing!, p.d_window!, profile);
 }
 
-/** TRIX: 100·((E3[t] / E3[t−1]) − 1) of the triple EMA (NaN where E3[t−1] == 0), signal = EMA(trix), hist. */
-export function referenceTrix(inp: SeriesInputs, p: Params) {
+/**
+ * TRIX: 100·((E3[t] / E3[t−1]) − 1) of the triple EMA (NaN where E3[t−1] == 0), signal = EMA(trix), hist.
+ * Talib profile: TA-Lib's EMAs (SMA seeds; E3 from 3n − 3 bars into a segment) and TA-Lib's ROC,
+ * ((E3[t] / E3[t−1]) − 1)·100, 0 where E3[t−1] == 0, from bar 3n − 2; the signal is the talib EMA of trix.
+ */
+export function referenceTrix(inp: SeriesInputs, p: Params, profile?: Profile) {
   const n = p.window!;
-  const e3 = ema(ema(ema(src(inp), n), n), n);
+  const talib = profile === 'talib';
+  const e3 = ema(ema(ema(src(inp), n, profile), n, profile), n, profile);
   const T = e3.length;
   const trix = nanSeries(T);
   for (let t = 1; t < T; t++) {
     const prev = e3[t - 1]!;
-    trix[t] = prev === 0 ? NaN : 100 * (e3[t]! / prev - 1);
+    if (talib) trix[t] = prev === 0 ? (e3[t]! === e3[t]! ? 0 : NaN) : 100 * (e3[t]! / prev - 1);
+    else trix[t] = prev === 0 ? NaN : 100 * (e3[t]! / prev - 1);
   }
-  const signal = ema(trix, p.signal_window!);
+  const signal = ema(trix, p.signal_window!, profile);
   const hist = new Float64Array(T);
   for (let t = 0; t < T; t++) hist[t] = trix[t]! - signal[t]!;
   return { trix: narrow(trix), signal: narrow(signal), hist: narrow(hist) };

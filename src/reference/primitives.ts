@@ -4,7 +4,7 @@
  * match these bit for bit.
  */
 
-import type { Profile } from '../registry/types.js';
+import { DEFAULT_PROFILE, type Profile } from '../registry/types.js';
 
 export type Series = Float64Array;
 
@@ -156,7 +156,44 @@ export function ewma(x: Series, alpha: number): Series {
 
 export const emaAlpha = (n: number): number => 2.0 / (n + 1.0);
 export const rmaAlpha = (n: number): number => 1.0 / n;
-export const ema = (x: Series, n: number): Series => ewma(x, emaAlpha(n));
+
+/**
+ * One step of TA-Lib's EMA at the c-th valid bar of a segment (c from 0): the first n values are
+ * summed from 0 in order, bar n − 1 takes their mean (the seed), every later bar
+ * ((v − y)·k) + y with k = 2/(n+1). Returns the new state (the running sum while seeding).
+ */
+export function emaTalibStep(y: number, v: number, c: number, n: number, k: number): number {
+  if (c >= n) return (v - y) * k + y;
+  const s = c === 0 ? 0.0 + v : y + v;
+  return c === n - 1 ? s / n : s;
+}
+
+/**
+ * EMA in the talib profile: TA-Lib's EMA on every segment of valid values (a NaN gives NaN and
+ * ends the segment); NaN for the first n − 1 bars of a segment, then the SMA seed and the EMA.
+ */
+export function emaTalib(x: Series, n: number): Series {
+  const T = x.length;
+  const out = nanSeries(T);
+  const k = emaAlpha(n);
+  let y = 0;
+  let c = 0;
+  for (let t = 0; t < T; t++) {
+    const v = x[t]!;
+    if (v !== v) {
+      c = 0;
+      continue;
+    }
+    y = emaTalibStep(y, v, c, n, k);
+    if (c >= n - 1) out[t] = y;
+    c++;
+  }
+  return out;
+}
+
+/** EMA(src, n): in the default profile seeded by the first valid value (ewma), in the talib profile by the SMA of the first n (emaTalib). */
+export const ema = (x: Series, n: number, profile: Profile = DEFAULT_PROFILE): Series =>
+  profile === 'talib' ? emaTalib(x, n) : ewma(x, emaAlpha(n));
 export const rma = (x: Series, n: number): Series => ewma(x, rmaAlpha(n));
 
 /** WMA: linear weights 1..n, the normative incremental update. */
@@ -316,8 +353,11 @@ export function mid(high: Series, low: Series): Series {
   return out;
 }
 
-/** TR: the current close is not used; a missing previous close falls back to high − low. */
-export function trueRange(high: Series, low: Series, close: Series): Series {
+/**
+ * TR: the current close is not used; a missing previous close (the first bar, after a hole) falls
+ * back to high − low, or gives NaN with `noFallback` (TA-Lib's TRANGE, which starts at bar 1).
+ */
+export function trueRange(high: Series, low: Series, close: Series, noFallback = false): Series {
   const T = high.length;
   const out = new Float64Array(T);
   for (let t = 0; t < T; t++) {
@@ -330,7 +370,7 @@ export function trueRange(high: Series, low: Series, close: Series): Series {
     const r = h - l;
     const pc = t === 0 ? NaN : close[t - 1]!;
     if (pc !== pc) {
-      out[t] = r;
+      out[t] = noFallback ? NaN : r;
       continue;
     }
     const a = Math.abs(h - pc),
@@ -343,9 +383,40 @@ export function trueRange(high: Series, low: Series, close: Series): Series {
   return out;
 }
 
-/** ATR(n) = RMA(TR, n) in binary64. */
-export function atr(high: Series, low: Series, close: Series, n: number): Series {
+/** ATR(n) = RMA(TR, n) in binary64; in the talib profile TA-Lib's ATR (atrTalibSmoothing of its TR). */
+export function atr(high: Series, low: Series, close: Series, n: number, profile: Profile = 'gridta'): Series {
+  if (profile === 'talib') return atrTalibSmoothing(trueRange(high, low, close, true), n);
   return rma(trueRange(high, low, close), n);
+}
+
+/**
+ * TA-Lib's ATR smoothing: NaN until n valid values in a row, then their mean (the running sum from
+ * 0 in bar order, divided by n) on the n-th, then the RMA step (1/n)·x + (1 − 1/n)·y. A NaN value
+ * outputs NaN and starts a new seed.
+ */
+export function atrTalibSmoothing(x: Series, n: number): Series {
+  const a = rmaAlpha(n),
+    b = 1 - a;
+  const out = nanSeries(x.length);
+  let y = NaN,
+    sum = 0,
+    k = 0;
+  for (let t = 0; t < x.length; t++) {
+    const v = x[t]!;
+    if (v !== v) {
+      y = NaN;
+      sum = 0;
+      k = 0;
+      continue;
+    }
+    if (y === y) y = a * v + b * y;
+    else {
+      sum += v;
+      if (++k === n) y = sum / n;
+    }
+    out[t] = y;
+  }
+  return out;
 }
 
 /** ATR32(n): ATR rounded to float32 and widened back (structure ids only). */

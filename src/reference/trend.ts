@@ -1,5 +1,5 @@
 /** Reference implementations of the `trend` group. One variant per call. */
-import type { SeriesInputs } from '../registry/types.js';
+import type { Profile, SeriesInputs } from '../registry/types.js';
 import {
   ageMax,
   ageMin,
@@ -19,8 +19,11 @@ import {
 
 type Params = Readonly<Record<string, number>>;
 
-/** ADX: DI from RMA(PDM), RMA(MDM) over ATR (window n), adx = RMA(DX, smoothing). */
-export function referenceAdx(inp: SeriesInputs, p: Params) {
+/**
+ * ADX: DI from RMA(PDM), RMA(MDM) over ATR (window n), adx = RMA(DX, smoothing). The talib profile
+ * follows TA-Lib's ADX, PLUS_DI and MINUS_DI (referenceAdxTalib).
+ */
+export function referenceAdx(inp: SeriesInputs, p: Params, profile?: Profile) {
   const n = p.window!;
   const high = widen(inp.high!),
     low = widen(inp.low!),
@@ -46,6 +49,7 @@ export function referenceAdx(inp: SeriesInputs, p: Params) {
     pdm[t] = up > dn && up > 0 ? up : 0.0;
     mdm[t] = dn > up && dn > 0 ? dn : 0.0;
   }
+  if (profile === 'talib') return referenceAdxTalib(trueRange(high, low, close), pdm, mdm, n, p.smoothing!);
   const A = atr(high, low, close, n),
     SP = rma(pdm, n),
     SM = rma(mdm, n);
@@ -67,16 +71,102 @@ export function referenceAdx(inp: SeriesInputs, p: Params) {
   return { adx: narrow(rma(dx, p.smoothing!)), plus_di: narrow(plus), minus_di: narrow(minus) };
 }
 
-/** Aroon: up = ((n − AGE_MAX(high)) / n)·100, down = ((n − AGE_MIN(low)) / n)·100, osc = up − down. */
-export function referenceAroon(inp: SeriesInputs, p: Params) {
+/** TA-Lib's TA_IS_ZERO: |v| below 1e-14. */
+const talibZero = (v: number): boolean => -1e-14 < v && v < 1e-14;
+
+/**
+ * TA-Lib's ADX, PLUS_DI and MINUS_DI on each run of valid bars (k = 0 at its first bar, which only
+ * serves as the previous bar), window n, smoothing s:
+ * - k = 1 … n − 1: Wilder's sums of TR, PDM and MDM add the bar (from 0); no output;
+ * - k ≥ n: each sum S becomes (S − S/n) + x; plus_di = 100·(SP / STR), minus_di = 100·(SM / STR),
+ *   both 0 where STR is zero to TA-Lib (|STR| < 1e-14); DX = 100·(|minus − plus| / (minus + plus)),
+ *   undefined where STR or minus + plus is zero to TA-Lib;
+ * - k = n … n + s − 1: the defined DX add up (from 0); at k = n + s − 1 the adx is that sum / s;
+ * - k ≥ n + s: adx = ((adx·(s − 1)) + DX) / s where DX is defined, else it stays.
+ * With s = n this is TA-Lib's ADX (first value at bar 2n − 1); TA-Lib has one period, so for s ≠ n
+ * the DX average takes the smoothing as its period (first value at bar n + s − 1).
+ */
+function referenceAdxTalib(tr: Float64Array, pdm: Float64Array, mdm: Float64Array, n: number, s: number) {
+  const T = tr.length;
+  const adx = nanSeries(T),
+    plus = nanSeries(T),
+    minus = nanSeries(T);
+  const first = n + s - 1;
+  let k = 0,
+    A = 0,
+    P = 0,
+    M = 0,
+    Y = 0;
+  for (let t = 0; t < T; t++) {
+    const x = tr[t]!;
+    if (x !== x) {
+      k = 0;
+      continue;
+    }
+    if (k === 0) {
+      A = P = M = Y = 0;
+      k = 1;
+      continue;
+    }
+    if (k < n) {
+      A = A + x;
+      P = P + pdm[t]!;
+      M = M + mdm[t]!;
+      k++;
+      continue;
+    }
+    A = A - A / n + x;
+    P = P - P / n + pdm[t]!;
+    M = M - M / n + mdm[t]!;
+    let pd = 0,
+      md = 0,
+      dx = NaN;
+    if (!talibZero(A)) {
+      md = 100 * (M / A);
+      pd = 100 * (P / A);
+      const sum = md + pd;
+      if (!talibZero(sum)) dx = 100 * (Math.abs(md - pd) / sum);
+    }
+    plus[t] = pd;
+    minus[t] = md;
+    if (k < first) {
+      if (dx === dx) Y = Y + dx;
+    } else if (k === first) {
+      if (dx === dx) Y = Y + dx;
+      Y = Y / s;
+      adx[t] = Y;
+    } else {
+      if (dx === dx) Y = (Y * (s - 1) + dx) / s;
+      adx[t] = Y;
+    }
+    if (k <= first) k++;
+  }
+  return { adx: narrow(adx), plus_di: narrow(plus), minus_di: narrow(minus) };
+}
+
+/**
+ * Aroon: up = ((n − AGE_MAX(high)) / n)·100, down = ((n − AGE_MIN(low)) / n)·100, osc = up − down.
+ * The talib profile (TA-Lib's AROON, AROONOSC) takes the ages over n + 1 bars and, with f = 100 / n,
+ * up = f·(n − AGE_MAX), down = f·(n − AGE_MIN), osc = f·(AGE_MIN − AGE_MAX).
+ */
+export function referenceAroon(inp: SeriesInputs, p: Params, profile?: Profile) {
   const n = p.window!;
-  const sh = ageMax(widen(inp.high!), n),
-    sl = ageMin(widen(inp.low!), n);
+  const talib = profile === 'talib';
+  const w = talib ? n + 1 : n;
+  const sh = ageMax(widen(inp.high!), w),
+    sl = ageMin(widen(inp.low!), w);
   const T = sh.length;
   const up = new Float64Array(T),
     down = new Float64Array(T),
     osc = new Float64Array(T);
+  const f = 100 / n;
   for (let t = 0; t < T; t++) {
+    if (talib) {
+      up[t] = f * (n - sh[t]!);
+      down[t] = f * (n - sl[t]!);
+      osc[t] = f * (sl[t]! - sh[t]!);
+      continue;
+    }
     up[t] = ((n - sh[t]!) / n) * 100;
     down[t] = ((n - sl[t]!) / n) * 100;
     osc[t] = up[t]! - down[t]!;
@@ -187,8 +277,12 @@ export function referenceLinregSlope(inp: SeriesInputs, p: Params) {
   return { slope: narrow(out) };
 }
 
-/** Parabolic SAR: starts long at the first valid bar of a run, clamps against the previous bar only. */
-export function referencePsar(inp: SeriesInputs, p: Params) {
+/**
+ * Parabolic SAR: starts long at the first valid bar of a run, clamps against the previous bar only.
+ * The talib profile follows TA-Lib's SAR / SAREXT (referencePsarTalib).
+ */
+export function referencePsar(inp: SeriesInputs, p: Params, profile?: Profile) {
+  if (profile === 'talib') return referencePsarTalib(inp, p);
   const start = p.accel_start!,
     step = p.accel_step!,
     amax = p.accel_max!;
@@ -246,6 +340,112 @@ export function referencePsar(inp: SeriesInputs, p: Params) {
       }
     }
     psar[t] = sar;
+    dirOut[t] = dir;
+    ph = h;
+    pl = l;
+  }
+  return { psar: narrow(psar), psar_dir: narrow(dirOut) };
+}
+
+/** x raised to a, then to b, by comparisons (TA-Lib's clamp order). */
+const above = (x: number, a: number, b: number): number => {
+  const y = x < a ? a : x;
+  return y < b ? b : y;
+};
+/** x lowered to a, then to b, by comparisons. */
+const below = (x: number, a: number, b: number): number => {
+  const y = x > a ? a : x;
+  return y > b ? b : y;
+};
+/** a, at most m (by comparison, as the kernels). */
+const capped = (a: number, m: number): number => (m < a ? m : a);
+
+/**
+ * TA-Lib's SAR / SAREXT (start value 0, no offset) on each run of valid bars. The run's first bar has
+ * no output. The second picks the direction: short iff the low fell (previous low − low > 0) by more
+ * than the high rose, else long; the SAR starts at the first bar's low (long) or high (short), the
+ * extreme point at the second bar's high (long) or low (short), and that bar's previous bar is itself.
+ * Each bar then reverses when it touches the SAR (long: low ≤ sar, short: high ≥ sar), the reversed
+ * SAR being the extreme point pushed out of the previous and the current bar's range; it outputs the
+ * SAR and computes the next bar's, clamped against the previous and the current bar.
+ */
+function referencePsarTalib(inp: SeriesInputs, p: Params) {
+  const start = p.accel_start!,
+    step = p.accel_step!,
+    amax = p.accel_max!;
+  const high = widen(inp.high!),
+    low = widen(inp.low!);
+  const T = high.length;
+  const psar = nanSeries(T),
+    dirOut = nanSeries(T);
+  let dir = 0,
+    sar = NaN,
+    ep = NaN,
+    af = start,
+    ph = NaN,
+    pl = NaN;
+  for (let t = 0; t < T; t++) {
+    const h = high[t]!,
+      l = low[t]!;
+    if (h !== h || l !== l) {
+      dir = 0;
+      ph = pl = NaN;
+      continue;
+    }
+    if (dir === 0) {
+      if (ph !== ph) {
+        ph = h;
+        pl = l;
+        continue;
+      }
+      const up = h - ph,
+        dn = pl - l;
+      if (dn > 0 && up < dn) {
+        dir = -1;
+        sar = ph;
+        ep = l;
+      } else {
+        dir = 1;
+        sar = pl;
+        ep = h;
+      }
+      af = start;
+      ph = h;
+      pl = l;
+    }
+    let v: number;
+    if (dir > 0) {
+      if (l <= sar) {
+        dir = -1;
+        sar = above(ep, ph, h);
+        v = sar;
+        af = start;
+        ep = l;
+        sar = above(sar + af * (ep - sar), ph, h);
+      } else {
+        v = sar;
+        if (h > ep) {
+          ep = h;
+          af = capped(af + step, amax);
+        }
+        sar = below(sar + af * (ep - sar), pl, l);
+      }
+    } else if (h >= sar) {
+      dir = 1;
+      sar = below(ep, pl, l);
+      v = sar;
+      af = start;
+      ep = h;
+      sar = below(sar + af * (ep - sar), pl, l);
+    } else {
+      v = sar;
+      if (l < ep) {
+        ep = l;
+        af = capped(af + step, amax);
+      }
+      sar = above(sar + af * (ep - sar), ph, h);
+    }
+    psar[t] = v;
     dirOut[t] = dir;
     ph = h;
     pl = l;

@@ -1,15 +1,16 @@
 /** Reference implementations of the `volatility` group. One variant per call. */
-import type { SeriesInputs } from '../registry/types.js';
+import type { Profile, SeriesInputs } from '../registry/types.js';
 import { atr, log, narrow, nanSeries, rollmean, rollvar, trueRange, widen } from './primitives.js';
 
 type Params = Readonly<Record<string, number>>;
 
-export function referenceAtr(inp: SeriesInputs, p: Params) {
-  return { atr: narrow(atr(widen(inp.high!), widen(inp.low!), widen(inp.close!), p.window!)) };
+export function referenceAtr(inp: SeriesInputs, p: Params, profile?: Profile) {
+  return { atr: narrow(atr(widen(inp.high!), widen(inp.low!), widen(inp.close!), p.window!, profile)) };
 }
 
-export function referenceTr(inp: SeriesInputs) {
-  return { tr: narrow(trueRange(widen(inp.high!), widen(inp.low!), widen(inp.close!))) };
+/** TR; in the talib profile NaN where the previous close is missing (the first bar, after a hole). */
+export function referenceTr(inp: SeriesInputs, _p: Params, profile?: Profile) {
+  return { tr: narrow(trueRange(widen(inp.high!), widen(inp.low!), widen(inp.close!), profile === 'talib')) };
 }
 
 /** Bollinger family: basis, upper, lower, and the bandwidth / percent_b derived from them. */

@@ -1,11 +1,15 @@
 /** Reference implementations of the `volume` group. One variant per call. */
-import type { SeriesInputs } from '../registry/types.js';
+import type { Profile, SeriesInputs } from '../registry/types.js';
 import { cumsum, diff, nanSeries, narrow, rollmean, rollstd, rollsum, typicalPrice, widen } from './primitives.js';
 
 type Params = Readonly<Record<string, number>>;
 
-/** AD line: running sum of money-flow volume, broken (NaN, reset) by a NaN or zero-range bar. */
-export function adLine(high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array): Float64Array {
+/**
+ * AD line: running sum of money-flow volume, broken (NaN, reset) by a NaN or zero-range bar. With
+ * `talib` (TA-Lib's AD): a NaN bar outputs NaN and the next bar restarts the sum from 0; a bar whose
+ * range is not positive adds nothing.
+ */
+export function adLine(high: Float64Array, low: Float64Array, close: Float64Array, volume: Float64Array, talib = false): Float64Array {
   const T = high.length;
   const out = nanSeries(T);
   let r = NaN;
@@ -19,6 +23,12 @@ export function adLine(high: Float64Array, low: Float64Array, close: Float64Arra
       continue;
     }
     const den = h - l;
+    if (talib) {
+      if (r !== r) r = 0.0;
+      if (den > 0) r += ((c - l - (h - c)) / den) * v;
+      out[t] = r;
+      continue;
+    }
     if (den === 0) {
       r = NaN;
       continue;
@@ -47,8 +57,8 @@ function rollingVwap(inp: SeriesInputs, n: number): { tp: Float64Array; vwap: Fl
   return { tp, vwap: guardedRatio(rollsum(pv, n), rollsum(vol, n)) };
 }
 
-export function referenceAdLine(inp: SeriesInputs) {
-  return { ad_line: narrow(adLine(widen(inp.high!), widen(inp.low!), widen(inp.close!), widen(inp.volume!))) };
+export function referenceAdLine(inp: SeriesInputs, _p: Params, profile?: Profile) {
+  return { ad_line: narrow(adLine(widen(inp.high!), widen(inp.low!), widen(inp.close!), widen(inp.volume!), profile === 'talib')) };
 }
 
 /** CMF: ROLLSUM(DIFF(AD), n) / ROLLSUM(volume, n). */
@@ -90,10 +100,45 @@ export function moneyFlows(
   return { pos, neg };
 }
 
-/** MFI: 100 − (100 / (1 + (SP / SN))), 100 where SN == 0, NaN where either sum is NaN. */
-export function referenceMfi(inp: SeriesInputs, p: Params) {
+/**
+ * TA-Lib's MFI: running sums SP, SN of the flows, from 0 at the first flow after a NaN one, the flow
+ * of bar t − n subtracted (SP then SN) before the flow of bar t is added once n flows are in; from
+ * the n-th flow on 0 where SP + SN < 1, else 100 · (SP / (SP + SN)).
+ */
+function mfiTalib(pos: Float64Array, neg: Float64Array, n: number): Float64Array {
+  const out = nanSeries(pos.length);
+  let sp = 0,
+    sn = 0,
+    k = 0;
+  for (let t = 0; t < pos.length; t++) {
+    const a = pos[t]!;
+    if (a !== a) {
+      k = 0;
+      continue;
+    }
+    if (k === 0) {
+      sp = 0;
+      sn = 0;
+    }
+    if (++k > n) {
+      sp -= pos[t - n]!;
+      sn -= neg[t - n]!;
+    }
+    sp += a;
+    sn += neg[t]!;
+    if (k >= n) {
+      const s = sp + sn;
+      out[t] = s < 1 ? 0 : 100 * (sp / s);
+    }
+  }
+  return out;
+}
+
+/** MFI: 100 − (100 / (1 + (SP / SN))), 100 where SN == 0, NaN where either sum is NaN; TA-Lib's in the talib profile. */
+export function referenceMfi(inp: SeriesInputs, p: Params, profile?: Profile) {
   const n = p.window!;
   const { pos, neg } = moneyFlows(widen(inp.high!), widen(inp.low!), widen(inp.close!), widen(inp.volume!));
+  if (profile === 'talib') return { mfi: narrow(mfiTalib(pos, neg, n)) };
   const sp = rollsum(pos, n),
     sn = rollsum(neg, n);
   const out = new Float64Array(sp.length);
@@ -105,10 +150,26 @@ export function referenceMfi(inp: SeriesInputs, p: Params) {
   return { mfi: narrow(out) };
 }
 
-/** OBV: CUMSUM of the volume signed by DIFF(close) (±1.0·volume, 0.0·volume on a tie). */
-export function referenceObv(inp: SeriesInputs) {
+/**
+ * OBV: CUMSUM of the volume signed by DIFF(close) (±1.0·volume, 0.0·volume on a tie). TA-Lib's in
+ * the talib profile: the volume of the first bar, and of the first bar after a NaN bar, starts the sum.
+ */
+export function referenceObv(inp: SeriesInputs, _p: Params, profile?: Profile) {
   const d = diff(widen(inp.close!));
   const vol = widen(inp.volume!);
+  if (profile === 'talib') {
+    const c = widen(inp.close!);
+    const out = nanSeries(d.length);
+    let r = NaN;
+    for (let t = 0; t < out.length; t++) {
+      const x = d[t]!,
+        v = vol[t]!;
+      if (c[t]! !== c[t]! || v !== v) r = NaN;
+      else r = r !== r ? v : r + (x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0) * v;
+      out[t] = r;
+    }
+    return { obv: narrow(out) };
+  }
   const sv = nanSeries(d.length);
   for (let t = 0; t < sv.length; t++) {
     const x = d[t]!,

@@ -29,17 +29,27 @@ function warmupText(def: IndicatorDef): string {
   return vals.every((v) => v === vals[0]) ? `\`${vals[0]}\`` : def.outputs.map((o) => `${o}: \`${def.warmup[o]}\``).join('; ');
 }
 
+/** The TA-Lib function(s) the id matches in the `talib` profile, or — for ids that compute as in the default profile. */
+function talibText(def: IndicatorDef): string {
+  return def.talib
+    ? def.talib
+        .split(',')
+        .map((f) => `\`${f.trim()}\``)
+        .join(', ')
+    : '—';
+}
+
 export function indicatorTableMarkdown(): string {
   const lines = [TABLE_START, ''];
   for (const group of registry.groups()) {
     const defs = registry.byGroup(group);
     const ready = defs.filter((d) => d.kernel).length;
     lines.push(`#### ${group} (${ready}/${defs.length} computable)`, '');
-    lines.push('| id | title | axes (hard bounds) | outputs (primary first) | warm-up | kernel | streams |');
-    lines.push('| --- | --- | --- | --- | --- | --- | --- |');
+    lines.push('| id | title | axes (hard bounds) | outputs (primary first) | warm-up | kernel | streams | TA-Lib |');
+    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const d of defs) {
       lines.push(
-        `| \`${d.id}\` | ${esc(d.title)} | ${esc(paramText(d))} | ${outputText(d)} | ${esc(warmupText(d))} | ${d.kernel ? `\`${d.kernel.name}\`` : 'not yet (rejects with `kernel_unavailable`)'} | ${d.kernel?.resume ? 'yes' : 'not yet'} |`,
+        `| \`${d.id}\` | ${esc(d.title)} | ${esc(paramText(d))} | ${outputText(d)} | ${esc(warmupText(d))} | ${d.kernel ? `\`${d.kernel.name}\`` : 'not yet (rejects with `kernel_unavailable`)'} | ${d.kernel?.resume ? 'yes' : 'not yet'} | ${talibText(d)} |`,
       );
     }
     lines.push('');

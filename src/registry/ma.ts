@@ -28,7 +28,8 @@ const f64s = (arrays: number, n: number): number => arrays * n * 8;
 /** The EWMA chains: EWMA_ARRAYS arrays of n f64, then the sink of a dry call (one tile of n-wide rows; assembly/lanes.ts dryBase). */
 const EWMA_SCRATCH = (n: number): number => f64s(EWMA_ARRAYS, n) + KERNEL_TILE * n * 4;
 /**
- * Time pieces for the single-stage chains (ema, rma): their state is array EWMA_Y1 (with the coefficients EWMA_A, EWMA_B, which a resumed call does not recompute). A warm start from a
+ * Time pieces for the single-stage chains (ema, rma): their state is array EWMA_Y1 (with the coefficients EWMA_A, EWMA_B, which a resumed call does not recompute; the talib profile,
+ * whose step uses a alone, keeps its count of valid bars into the segment in EWMA_B's cells). A warm start from a
  * fresh state converges to the exact state as (1 − a)^k shrinks below the last bit; on the bundled
  * 1M-bar series (holes filled) every window 5..200 of ema agreed bit for bit after 5,000 bars, 64
  * of 196 did after 2,000. 4096 + 128 × window leaves a wide margin (rma's 1 − 1/n decays as an ema
@@ -36,7 +37,7 @@ const EWMA_SCRATCH = (n: number): number => f64s(EWMA_ARRAYS, n) + KERNEL_TILE *
  */
 const EWMA_SPLIT = { stateArrays: [EWMA_A, EWMA_B, EWMA_Y1], warmBars: (w: number): number => 4096 + 128 * w, dryCost: 0.47 };
 
-/** EWMA chains resume from their coefficients and stage values (docs/kernel-state.md); bar −1 says whether they are seeded. */
+/** EWMA chains resume from their coefficients and stage values (docs/kernel-state.md); bar −1 says whether they are seeded (the talib profile: the count EWMA_K). */
 const EWMA_RESUME = { stateBytes: (n: number): number => f64s(EWMA_ARRAYS, n), historyBars: (): number => 1, warmBars: DECAYING_WARM_BARS };
 
 // Kernels of the group: wasm export name, parameter order, output slots, reference and scratch size.
@@ -124,6 +125,7 @@ const VWMA = defineKernel({
 
 export const dema = defineIndicator({
   id: 'ma.dema',
+  talib: 'DEMA',
   group: 'ma',
   title: 'Double Exponential Moving Average',
   inputs: ['source'],
@@ -138,6 +140,7 @@ export const dema = defineIndicator({
 
 export const ema = defineIndicator({
   id: 'ma.ema',
+  talib: 'EMA',
   group: 'ma',
   title: 'Exponential Moving Average',
   inputs: ['source'],
@@ -210,6 +213,7 @@ export const sma = defineIndicator({
 
 export const tema = defineIndicator({
   id: 'ma.tema',
+  talib: 'TEMA',
   group: 'ma',
   title: 'Triple Exponential Moving Average',
   inputs: ['source'],

@@ -177,6 +177,7 @@ export const fisher = defineIndicator({
 
 export const macd = defineIndicator({
   id: 'momentum.macd',
+  talib: 'MACD',
   group: 'momentum',
   title: 'MACD',
   inputs: ['source'],
@@ -196,6 +197,7 @@ export const macd = defineIndicator({
 
 export const ppo = defineIndicator({
   id: 'momentum.ppo',
+  talib: 'PPO',
   group: 'momentum',
   title: 'Percentage Price Oscillator',
   inputs: ['source'],
@@ -286,6 +288,7 @@ export const stoch_rsi = defineIndicator({
 
 export const trix = defineIndicator({
   id: 'momentum.trix',
+  talib: 'TRIX',
   group: 'momentum',
   title: 'TRIX',
   inputs: ['source'],

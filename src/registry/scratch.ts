@@ -6,13 +6,14 @@
  * test/unit/kernel-layout.test.ts checks that the two declarations agree.
  */
 
-/** EWMA chains (ema, rma, dema, tema): a, b = 1 − a, the state of stages 1..3; then (ema, rma) the dry sink. */
+/** EWMA chains (ema, rma, dema, tema): a, b = 1 − a, the state of stages 1..3; then (ema, rma) the dry sink. The talib profile keeps its count of valid bars into the segment in array EWMA_B (EWMA_K). */
 export const EWMA_A = 0;
 export const EWMA_B = 1;
 export const EWMA_Y1 = 2;
 export const EWMA_Y2 = 3;
 export const EWMA_Y3 = 4;
 export const EWMA_ARRAYS = 5;
+export const EWMA_K = 1;
 
 /**
  * rsi: a, b = 1 − a, the averages of gains and losses, the count of price changes summed into
@@ -39,9 +40,12 @@ export const STOCH_RING_SLOTS = 2048;
 /**
  * adx: window and smoothing coefficients, the window RMAs of TR, PDM, MDM, the adx RMA (ADX_A … ADX_Y:
  * the state of a resumed call), the DX terms of up to two bars (TIME_MAJOR rows); stride n rounded up
- * to 4. Other calls keep a chunk's TR, PDM, MDM after.
+ * to 4. Other calls keep a chunk's TR, PDM, MDM after. The talib profile: ADX_K (the first array)
+ * counts the bars of the current segment, ADX_TR … ADX_MDM hold Wilder's sums, ADX_Y the sum of DX,
+ * then the adx.
  */
 export const ADX_A = 0;
+export const ADX_K = 0;
 export const ADX_B = 1;
 export const ADX_AS = 2;
 export const ADX_BS = 3;
@@ -52,7 +56,7 @@ export const ADX_Y = 7;
 export const ADX_DX = 8;
 export const ADX_ARRAYS = 12;
 
-/** macd, ppo: a and b of the fast, slow and signal EMAs (2·p, 2·p + 1), then the three states. */
+/** macd, ppo: a and b of the fast, slow and signal EMAs (2·p, 2·p + 1), then the three states; the talib profile keeps its count of valid bars into the segment in array MACD_SIGNAL_B (MACD_K). */
 export const MACD_FAST_A = 0;
 export const MACD_FAST_B = 1;
 export const MACD_SLOW_A = 2;
@@ -63,8 +67,9 @@ export const MACD_FAST = 6;
 export const MACD_SLOW = 7;
 export const MACD_SIGNAL = 8;
 export const MACD_ARRAYS = 9;
+export const MACD_K = 5;
 
-/** trix: a, b of the triple EMA and of the signal EMA, the three stages, the signal. */
+/** trix: a, b of the triple EMA and of the signal EMA, the three stages, the signal; the talib profile keeps its count of valid bars into the segment in array TRIX_SIGNAL_B (TRIX_K). */
 export const TRIX_A = 0;
 export const TRIX_B = 1;
 export const TRIX_SIGNAL_A = 2;
@@ -74,6 +79,7 @@ export const TRIX_E2 = 5;
 export const TRIX_E3 = 6;
 export const TRIX_SIGNAL = 7;
 export const TRIX_ARRAYS = 8;
+export const TRIX_K = 3;
 
 /** zlema: a, b = 1 − a, the EMA state, the lag. */
 export const ZLEMA_A = 0;
@@ -173,11 +179,13 @@ export const VORTEX_VMM = 6;
 export const VORTEX_N = 9;
 export const VORTEX_ARRAYS = 10;
 
-/** atr: a, b = 1 − a, the state; the chunk's TR follows. */
+/** atr: a, b = 1 − a, the state y and the talib seed's sum and count; the chunk's TR follows. */
 export const ATR_A = 0;
 export const ATR_B = 1;
 export const ATR_Y = 2;
-export const ATR_ARRAYS = 3;
+export const ATR_S = 3;
+export const ATR_K = 4;
+export const ATR_ARRAYS = 5;
 
 /** hv: the rolling variance S, Q, k, z (HV_VAR + 0..3), the window, sqrt(annualization); R follows. */
 export const HV_VAR = 0;

@@ -44,8 +44,9 @@ const AROON = defineKernel({
   slots: ['aroon_osc', 'aroon_up', 'aroon_down'],
   reference: referenceAroon,
   scratchBytes: () => tables(2, RING_MAX, true),
-  // no state: a resumed call rebuilds its tables from the window − 1 bars before it
-  resume: { stateBytes: () => 0, historyBars: (max) => max.window! - 1 },
+  // no state: a resumed call rebuilds its tables from the window − 1 bars before it (window bars in
+  // the talib profile, whose windows hold one bar more)
+  resume: { stateBytes: () => 0, historyBars: (max) => max.window! },
 });
 const CHANDELIER_EXIT = defineKernel({
   name: 'chandelier_exit',
@@ -128,6 +129,7 @@ const VORTEX = defineKernel({
 
 export const adx = defineIndicator({
   id: 'trend.adx',
+  talib: 'ADX, PLUS_DI, MINUS_DI',
   group: 'trend',
   title: 'Average Directional Index',
   inputs: ['high', 'low', 'close'],
@@ -146,6 +148,7 @@ export const adx = defineIndicator({
 
 export const aroon = defineIndicator({
   id: 'trend.aroon',
+  talib: 'AROON, AROONOSC',
   group: 'trend',
   title: 'Aroon',
   inputs: ['high', 'low'],
@@ -177,6 +180,7 @@ export const chandelier_exit = defineIndicator({
 
 export const donchian = defineIndicator({
   id: 'trend.donchian',
+  talib: 'MAX, MIN, MIDPRICE',
   group: 'trend',
   title: 'Donchian Channel',
   inputs: ['high', 'low'],
@@ -235,6 +239,7 @@ export const keltner = defineIndicator({
 
 export const linreg_slope = defineIndicator({
   id: 'trend.linreg_slope',
+  talib: 'LINEARREG_SLOPE',
   group: 'trend',
   title: 'Linear Regression Slope',
   inputs: ['source'],
@@ -249,6 +254,7 @@ export const linreg_slope = defineIndicator({
 
 export const psar = defineIndicator({
   id: 'trend.psar',
+  talib: 'SAR, SAREXT',
   group: 'trend',
   title: 'Parabolic SAR',
   inputs: ['high', 'low'],

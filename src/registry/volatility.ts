@@ -15,7 +15,7 @@ const ATR = defineKernel({
   slots: ['atr'],
   reference: referenceAtr,
   scratchBytes: (n) => f64s(ATR_ARRAYS, n) + CHUNK * 8,
-  /** a, b and the RMA state; the first TR reads the close of the bar before. */
+  /** a, b, the RMA state and the talib seed's sum and count; the first TR reads the close of the bar before. */
   resume: { stateBytes: (n) => f64s(ATR_ARRAYS, n), historyBars: () => 1, warmBars: DECAYING_WARM_BARS },
 });
 const TR = defineKernel({
@@ -75,6 +75,7 @@ const HV = defineKernel({
 
 export const atr = defineIndicator({
   id: 'volatility.atr',
+  talib: 'ATR',
   group: 'volatility',
   title: 'Average True Range',
   inputs: ['high', 'low', 'close'],
@@ -89,6 +90,7 @@ export const atr = defineIndicator({
 
 export const bbands = defineIndicator({
   id: 'volatility.bbands',
+  talib: 'BBANDS',
   group: 'volatility',
   title: 'Bollinger Bands',
   inputs: ['source'],
@@ -158,6 +160,7 @@ export const hv = defineIndicator({
 
 export const stddev = defineIndicator({
   id: 'volatility.stddev',
+  talib: 'STDDEV',
   group: 'volatility',
   title: 'Rolling Standard Deviation',
   inputs: ['source'],
@@ -172,6 +175,7 @@ export const stddev = defineIndicator({
 
 export const tr = defineIndicator({
   id: 'volatility.tr',
+  talib: 'TRANGE',
   group: 'volatility',
   title: 'True Range',
   inputs: ['high', 'low', 'close'],
@@ -186,6 +190,7 @@ export const tr = defineIndicator({
 
 export const variance = defineIndicator({
   id: 'volatility.variance',
+  talib: 'VAR',
   group: 'volatility',
   title: 'Rolling Variance',
   inputs: ['source'],

@@ -90,6 +90,7 @@ const VWAP_DEVIATION = defineKernel({
 
 export const ad_line = defineIndicator({
   id: 'volume.ad_line',
+  talib: 'AD',
   group: 'volume',
   title: 'Accumulation/Distribution Line',
   inputs: ['high', 'low', 'close', 'volume'],
@@ -118,6 +119,7 @@ export const cmf = defineIndicator({
 
 export const mfi = defineIndicator({
   id: 'volume.mfi',
+  talib: 'MFI',
   group: 'volume',
   title: 'Money Flow Index',
   inputs: ['high', 'low', 'close', 'volume'],
@@ -132,6 +134,7 @@ export const mfi = defineIndicator({
 
 export const obv = defineIndicator({
   id: 'volume.obv',
+  talib: 'OBV',
   group: 'volume',
   title: 'On-Balance Volume',
   inputs: ['close', 'volume'],
@@ -146,6 +149,7 @@ export const obv = defineIndicator({
 
 export const volume_sma = defineIndicator({
   id: 'volume.volume_sma',
+  talib: 'SMA',
   group: 'volume',
   title: 'Volume Moving Average',
   inputs: ['volume'],

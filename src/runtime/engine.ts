@@ -386,6 +386,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       warmupMs = performance.now() - w0;
     }
     const { report, module } = warmed!;
+    const profile = req.profile ?? config.profile.value;
     const runReq: RunRequest = {
       recycled: reuse ? undefined : (bytes: number) => released.take(bytes),
       def,
@@ -394,7 +395,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       layout: plan.layout,
       outputs: plan.outputs,
       candles,
-      profile: req.profile ?? config.profile.value,
+      profile,
       batchVariants,
       signal: signal,
       onProgress: req.onProgress,
@@ -444,6 +445,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
           timeline: candles.timeline,
           start: candles.start,
           end: candles.end,
+          profile,
         },
         onRelease: () => {
           const b = backings.get(tensor);

@@ -111,4 +111,27 @@ describe('trend.adx guards', () => {
       }
     });
   }
+
+  it('talib profile: DI 0 and DX skipped where the TR sum is zero (worked by hand, window = smoothing = 2)', () => {
+    // bars 0-3 flat at 10: bar 0 only serves as the previous bar; the seed (bar 1) and bars 2, 3 give
+    // the sums STR = SP = SM = 0, so plus_di = minus_di = 0 (TA-Lib's zero) and DX is skipped: the adx
+    // at bar 3 (= 2n − 1) is the empty DX sum / 2 = 0.
+    // bar 4 (12, 10, 11): TR 2, PDM 2; STR = 2, SP = 2: plus 100, minus 0, DX 100, adx (0·1 + 100) / 2 = 50.
+    // bar 5 (12, 11, 11): TR 1, no DM; STR = (2 − 1) + 1 = 2, SP = 1: plus 50, DX 100, adx 75.
+    // bar 6 (11, 9, 10): TR 2, MDM 2; STR = 3, SP = 0.5, SM = 2: plus 100·(0.5/3), minus 100·(2/3),
+    // DX = 100·(50 / (250/3)) = 60, adx (75 + 60) / 2 = 67.5 (TA-Lib 0.6 gives the same).
+    const hi = [10, 10, 10, 10, 12, 12, 11],
+      lo = [10, 10, 10, 10, 10, 11, 9],
+      cl = [10, 10, 10, 10, 11, 11, 10];
+    const ref = def.kernel!.reference(
+      { t: 7, high: Float32Array.from(hi), low: Float32Array.from(lo), close: Float32Array.from(cl) },
+      { window: 2, smoothing: 2 },
+      'talib',
+    );
+    const pd = 100 * (0.5 / 3),
+      md = 100 * (2 / 3);
+    expect(Array.from(ref.plus_di!)).toEqual([NaN, NaN, 0, 0, 100, 50, f32(pd)]);
+    expect(Array.from(ref.minus_di!)).toEqual([NaN, NaN, 0, 0, 0, 0, f32(md)]);
+    expect(Array.from(ref.adx!)).toEqual([NaN, NaN, NaN, 0, 50, 75, f32((75 + 100 * (Math.abs(md - pd) / (md + pd))) / 2)]);
+  });
 });

@@ -1,7 +1,7 @@
 /** Hand-built tensors for the tensor, Arrow export and CSV export tests. */
 import { registry } from '../../src/registry/index.js';
 import type { Axis, Layout } from '../../src/grid/types.js';
-import { createTensor, type IndicatorTensor, type TensorExporters, type TensorMeta } from '../../src/compute/tensor.js';
+import { createTensor, type IndicatorTensor, type TensorExporters, type TensorInit, type TensorMeta } from '../../src/compute/tensor.js';
 
 export const TS0 = 1_700_000_000_000;
 export const STEP_1M = 60_000;
@@ -56,7 +56,7 @@ export function makeTensor(o: FixtureOptions = {}): IndicatorTensor<unknown> {
   });
   const tsOpen = new BigInt64Array(T);
   for (let t = 0; t < T; t++) tsOpen[t] = BigInt(TS0 + t * STEP_1M);
-  const meta: TensorMeta = {
+  const meta: TensorInit['meta'] = {
     t: T,
     variants: V,
     outputs: outputs.length,

@@ -4,7 +4,11 @@
  * the float32 of the worked binary64 arithmetic.
  */
 import { describe, expect, it } from 'vitest';
-import { bars, expectExample } from '../helpers/examples.js';
+import type { Axis, Layout } from '../../src/grid/types.js';
+import { registry } from '../../src/registry/index.js';
+import { bars, expectExample, f32s } from '../helpers/examples.js';
+import { runKernel, type Target } from '../helpers/oracle.js';
+import type { TestSeries } from '../helpers/series.js';
 
 const f = Math.fround;
 
@@ -161,5 +165,81 @@ describe('volume.ad_line worked by hand', () => {
   it('makes cmf NaN from the zero-range bar g through g + n', () => {
     // M = DIFF(AD) = NaN, −100, NaN, NaN, 100, −100; window 2: t=5 → (100 − 100) / (100 + 100) = 0
     expectExample('volume.cmf', { window: 2 }, s, 'cmf', [NaN, NaN, NaN, NaN, NaN, 0]);
+  });
+});
+
+/** As expectExample, in the talib profile: the reference and every kernel build and layout (int params only). */
+function expectTalib(
+  id: string,
+  params: Readonly<Record<string, number>>,
+  s: TestSeries,
+  output: string,
+  expected: readonly number[],
+): void {
+  const def = registry.get(id);
+  const inputs = { t: s.t, open: s.open, high: s.high, low: s.low, close: s.close, volume: s.volume };
+  expect(Array.from(def.kernel!.reference(inputs, params, 'talib')[output]!), `${id}.${output} reference`).toEqual(f32s(expected));
+  const axes = def.axes.map((name): Axis => ({ name, kind: 'int', values: [params[name]!] }) as Axis);
+  for (const target of ['simd', 'scalar'] as Target[])
+    for (const layout of ['TIME_MAJOR', 'VARIANT_MAJOR'] as Layout[]) {
+      const run = runKernel(def, axes, s, { target, layout, batch: 1, outputs: [output], profile: 'talib' });
+      expect(Array.from(new Float32Array(run.values[0]!.buffer)), `${id}.${output} kernel ${target} ${layout}`).toEqual(f32s(expected));
+    }
+}
+
+describe('talib profile: volume ids worked by hand (TA-Lib 0.6 gives the same numbers)', () => {
+  it("mfi: 0 where SP + SN < 1, zero-volume windows included (TA-Lib's MFI)", () => {
+    //   bar  TP  volume  flow           SP (−bar t−2, +bar t)   SN        output (from bar n = 2)
+    //   0    10  100     —              —                       —         NaN
+    //   1    11  200     POS 2200       2200                    0         NaN
+    //   2    10  300     NEG 3000       2200                    3000      100 · 2200 / 5200 = 42.307…
+    //   3    12  0       POS 0          0                       3000      100 · 0 / 3000 = 0
+    //   4–5  12  0       tie            0                       0         sum 0 < 1 → 0 (gridta: 100)
+    //   6    13  0.05f   POS 13·0.05f   0.65…                   0         sum 0.65 < 1 → 0
+    //   7    12  0.05f   NEG 12·0.05f   0.65…                   0.60…     100 · p / (p + q) = 52
+    const s = bars('mfi talib', [
+      [10, 11, 9, 10, 100],
+      [11, 12, 10, 11, 200],
+      [10, 11, 9, 10, 300],
+      [12, 13, 11, 12, 0],
+      [12, 13, 11, 12, 0],
+      [12, 13, 11, 12, 0],
+      [13, 14, 12, 13, 0.05],
+      [12, 13, 11, 12, 0.05],
+    ]);
+    const p = 13 * f(0.05),
+      q = 12 * f(0.05);
+    expectTalib('volume.mfi', { window: 2 }, s, 'mfi', [NaN, NaN, 100 * (2200 / 5200), 0, 0, 0, 0, 100 * (p / (p + q))]);
+  });
+
+  it("ad_line: a zero-range bar adds 0, a hole restarts the sum from 0 (TA-Lib's AD)", () => {
+    // the rows of the gridta example above, then a hole and one bar: 50, −50, −50 (zero range),
+    // 150, 250, 150, NaN, then (1.5 − 0.5) / 2 · 400 = 200 from 0
+    const s = bars('ad talib', [
+      [11, 12, 10, 11.5, 100],
+      [11, 12, 10, 10.5, 200],
+      [11, 11, 11, 11, 300],
+      [12, 13, 11, 12.5, 400],
+      [12, 13, 11, 13, 100],
+      [12, 13, 11, 11, 100],
+      [NaN, NaN, NaN, NaN, NaN],
+      [12, 13, 11, 12.5, 400],
+    ]);
+    expectTalib('volume.ad_line', {}, s, 'ad_line', [50, -50, -50, 150, 250, 150, NaN, 200]);
+  });
+
+  it("obv: the first bar, and the first after a hole, start from their volume (TA-Lib's OBV)", () => {
+    // close 10, 11, 11, 10.5, 12, NaN, 13, 12 with volume 100, 200, 300, 400, 500, NaN, 50, 70
+    const s = bars('obv talib', [
+      [10, 10, 10, 10, 100],
+      [11, 11, 11, 11, 200],
+      [11, 11, 11, 11, 300],
+      [10.5, 10.5, 10.5, 10.5, 400],
+      [12, 12, 12, 12, 500],
+      [NaN, NaN, NaN, NaN, NaN],
+      [13, 13, 13, 13, 50],
+      [12, 12, 12, 12, 70],
+    ]);
+    expectTalib('volume.obv', {}, s, 'obv', [100, 300, 300, -100, 400, NaN, 50, -20]);
   });
 });
