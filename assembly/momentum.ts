@@ -23,12 +23,12 @@ import {
 } from './lanes';
 import {
   DQ_MAX, DQ_MIN, blend2, dqReset, emaTalibStep, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, i32RingAt, ringSlots, rollsumStep1,
-  xtBytes, xtFill, xtLevels, xtOpen, xtQuery,
+  rollsumTalibStep1, xtBytes, xtFill, xtLevels, xtOpen, xtQuery,
 } from './primitives';
 import { lnShared } from './mathlog';
 import {
   FISHER_ARRAYS, FISHER_PREV, MACD_ARRAYS, MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_K, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A,
-  MACD_SLOW_B, RSI_A, RSI_B, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, STOCH_RING_SLOTS, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2,
+  MACD_SLOW_B, RSI_A, RSI_B, RSI_C, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, STOCH_RING_SLOTS, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2,
   TRIX_E3, TRIX_K, TRIX_SIGNAL, TRIX_SIGNAL_A, TRIX_SIGNAL_B,
 } from './scratch';
 
@@ -41,13 +41,14 @@ import {
 
 // ---------------------------------------------------------------- cci
 // Per bar t >= n − 1, over TP[t−n+1 … t] oldest first: S = ΣTP, μ = S / n, MD = (Σ|TP − μ|) / n,
-// cci = (TP[t] − μ) / (0.015·MD), NaN where that is ±0. A NaN TP makes S, μ and the result NaN.
+// cci = (TP[t] − μ) / (0.015·MD), NaN where that is ±0 (0 in the talib profile, as TA-Lib writes).
+// A NaN TP makes S, μ and the result NaN.
 // TP = ((high + low) + close) / 3 is computed once per call. Scratch: T f64 of TP, and in a resumed
 // call the TP of the window − 1 history rows before them: no state. Bars are indexed within the
 // whole series (tp, the inputs and out are the addresses bar 0 would have).
 // SIMD: four consecutive bars per step (two f64x2, lane = bar); the scalar tail does one bar.
 
-@inline function cci1(tp: usize, i: i32, w: i32, nf: f64): f64 {
+@inline function cci1(tp: usize, i: i32, w: i32, nf: f64, zd: f64): f64 {
   const p0 = tp + (<usize>(i - w + 1) << 3);
   let S = 0.0;
   for (let k = 0; k < w; k++) S = S + load<f64>(p0 + (<usize>k << 3));
@@ -55,7 +56,7 @@ import {
   let D = 0.0;
   for (let k = 0; k < w; k++) D = D + abs(load<f64>(p0 + (<usize>k << 3)) - mu);
   const den = 0.015 * (D / nf);
-  return den == 0 ? NaN : (load<f64>(tp + (<usize>i << 3)) - mu) / den;
+  return den == 0 ? zd : (load<f64>(tp + (<usize>i << 3)) - mu) / den;
 }
 
 export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
@@ -63,6 +64,7 @@ export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const sh = <usize>g0 << 2;
   const h = ioPtr(io, IO_HIGH) - sh, l = ioPtr(io, IO_LOW) - sh, c = ioPtr(io, IO_CLOSE) - sh;
   const out = outPtr(io, 0) - <usize>g0 * tStride;
+  const zd: f64 = talibProfile(io) ? 0.0 : NaN;   // the output where the mean deviation is zero
   const s = max(0, g0 - (maxParam(params, n, 0) - 1));   // the first bar any window of the call reaches
   const tp = scratch - (<usize>s << 3);
   const tEnd = g0 + t;
@@ -77,7 +79,7 @@ export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
       const first = min(t1, max(t0, w - 1));
       for (; i < first; i++) store<u32>(base + <usize>i * tStride, CANON_NAN);
       if (ASC_FEATURE_SIMD) {
-        const nv = f64x2.splat(nf), zero = f64x2.splat(0.0), k015 = f64x2.splat(0.015), nan = f64x2.splat(NaN);
+        const nv = f64x2.splat(nf), zero = f64x2.splat(0.0), k015 = f64x2.splat(0.015), nan = f64x2.splat(zd);
         for (; i + 4 <= t1; i += 4) {
           const p0 = tp + (<usize>(i - w + 1) << 3);
           let SA = zero, SB = zero;
@@ -104,7 +106,7 @@ export function cci(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           st1(o + tStride * 3, f64x2.extract_lane(rB, 1));
         }
       }
-      for (; i < t1; i++) st1(base + <usize>i * tStride, cci1(tp, i, w, nf));
+      for (; i < t1; i++) st1(base + <usize>i * tStride, cci1(tp, i, w, nf, zd));
     }
   }
 }
@@ -477,6 +479,10 @@ export function ppo(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // ---------------------------------------------------------------- roc
 // roc = 100·((src[t] / src[t − n]) − 1) for t >= n, NaN where src[t − n] == 0. No state: a resumed
 // call reads the n bars before its first from the history rows.
+// The talib profile writes 0 where src[t − n] == 0 (TA-Lib's ROC) and restarts after a hole as TA-Lib
+// on a fresh segment: NaN unless the n + 1 bars t − n … t are all valid (the last NaN bar is tracked
+// per variant, found again at each chunk's start among the n bars before it); all variants run
+// through the scalar tail.
 // SIMD: blocks of four variants gather src[t − n] per lane. No scratch.
 
 export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
@@ -485,12 +491,14 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const g0 = resumed(io) ? firstBar(io) : 0;
   const x = ioPtr(io, IO_SRC) - (<usize>g0 << 2);
   const out = outPtr(io, 0) - <usize>g0 * tStride;
+  const talib = talibProfile(io);
+  const zd: f64 = talib ? 0.0 : NaN;   // the output where src[t − n] == 0
   let full = 0;
-  if (ASC_FEATURE_SIMD) full = n & ~3;
+  if (ASC_FEATURE_SIMD && !talib) full = n & ~3;
   for (let t0 = g0, step = span(t, vStride), tEnd = g0 + t; t0 < tEnd; t0 += step) {
     const t1 = min(tEnd, t0 + step);
     if (ASC_FEATURE_SIMD) {
-      const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
+      const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN), zv = f64x2.splat(zd);
       for (let j = 0; j < full; j += 4) {
         const nfA = f64x2.replace_lane(f64x2.splat(paramAt(params, n, 0, j)), 1, paramAt(params, n, 0, j + 1));
         const nfB = f64x2.replace_lane(f64x2.splat(paramAt(params, n, 0, j + 2)), 1, paramAt(params, n, 0, j + 3));
@@ -502,8 +510,8 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
           const uA = gather2(back(x, i, w0), back(x, i, w1)), uB = gather2(back(x, i, w2), back(x, i, w3));
           const rA = f64x2.mul(hundred, f64x2.sub(f64x2.div(xv, uA), one));
           const rB = f64x2.mul(hundred, f64x2.sub(f64x2.div(xv, uB), one));
-          const okA = v128.and(geMask(i, nfA), f64x2.ne(uA, zero)), okB = v128.and(geMask(i, nfB), f64x2.ne(uB, zero));
-          st4(out + off, vStride, v128.bitselect(rA, nan, okA), v128.bitselect(rB, nan, okB));
+          const qA = v128.bitselect(rA, zv, f64x2.ne(uA, zero)), qB = v128.bitselect(rB, zv, f64x2.ne(uB, zero));
+          st4(out + off, vStride, v128.bitselect(qA, nan, geMask(i, nfA)), v128.bitselect(qB, nan, geMask(i, nfB)));
           off += tStride;
         }
       }
@@ -511,11 +519,14 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     for (let j = full; j < n; j++) {
       const w = <i32>paramAt(params, n, 0, j);
       let off = <usize>j * vStride + <usize>t0 * tStride;
+      let last = -1;   // talib: the last NaN bar among the w bars before t0 and those since
+      if (talib) for (let i = max(0, t0 - w); i < t0; i++) if (ldx(x, i) != ldx(x, i)) last = i;
       for (let i = t0; i < t1; i++) {
         let r: f64 = NaN;
-        if (i >= w) {
+        if (talib && ldx(x, i) != ldx(x, i)) last = i;
+        if (i >= w && i - w > last) {
           const b = ldx(x, i - w);
-          r = b == 0 ? NaN : 100.0 * (ldx(x, i) / b - 1.0);
+          r = b == 0 ? zd : 100.0 * (ldx(x, i) / b - 1.0);
         }
         st1(out + off, r);
         off += tStride;
@@ -534,6 +545,12 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // block of four; the scalar tail performs the same operations. Scratch: RSI_ARRAYS arrays (scratch.ts)
 // of stride n rounded up to 4. G and L are the whole state; p and seeded come from bars t − 1 and
 // t − 2, the two history rows of a resumed call.
+//
+// The talib profile runs TA-Lib's RSI instead, one variant at a time in both builds (rsiTalibStep):
+// a segment of valid bars (the series, or the bars after a hole) sums the gains and the losses of
+// its first n price changes, G and L are those sums / n and the first rsi is at the segment's bar n;
+// then G = ((G·(n − 1)) + g) / n and L alike, and rsi = 100·(G / (G + L)), 0 where |G + L| < 1e-14
+// (TA-Lib's TA_IS_ZERO). The count of changes summed so far is state (RSI_C) next to G and L.
 
 @inline function rsi1(G: f64, L: f64): f64 {
   return L == 0 ? (G == 0 ? NaN : 100.0) : 100.0 - 100.0 / (1.0 + G / L);
@@ -564,6 +581,69 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
  */
 @inline function rsiAvg1(a: f64, x: f64, b: f64, y: f64, seeded: bool): f64 {
   return seeded ? a * x + b * y : x;
+}
+
+/** TA-Lib's nearness to zero (TA_IS_ZERO: |v| < 1e-14). */
+@inline function taZero(v: f64): bool {
+  return v > -1e-14 && v < 1e-14;
+}
+
+/**
+ * One bar of TA-Lib's RSI machine (talib profile) for the variant of window nf whose G, L and seed
+ * count live at pG, pL, pC: price xs after p (NaN for none). A NaN bar or the first bar of a segment
+ * empties the state; the first n changes are summed, the n-th divides the sums by n and gives the
+ * first rsi; later changes take Wilder's steps. Returns the bar's rsi or NaN.
+ */
+@inline function rsiTalibStep(pG: usize, pL: usize, pC: usize, xs: f64, p: f64, nf: f64): f64 {
+  if (xs != xs || p != p) {
+    store<f64>(pG, 0.0); store<f64>(pL, 0.0); store<f64>(pC, 0.0);
+    return NaN;
+  }
+  const d = xs - p;
+  const c = load<f64>(pC);
+  let G = load<f64>(pG), L = load<f64>(pL);
+  if (c < nf) {
+    G = G + gainOf(d);
+    L = L + lossOf(d);
+    store<f64>(pC, c + 1.0);
+    if (c + 1.0 < nf) {
+      store<f64>(pG, G); store<f64>(pL, L);
+      return NaN;
+    }
+    G = G / nf;
+    L = L / nf;
+  } else {
+    const k = nf - 1.0;
+    G = (G * k + gainOf(d)) / nf;
+    L = (L * k + lossOf(d)) / nf;
+  }
+  store<f64>(pG, G); store<f64>(pL, L);
+  const sum = G + L;
+  return taZero(sum) ? 0.0 : 100.0 * (G / sum);
+}
+
+/**
+ * rsi in the talib profile: each variant over the call's t bars from bar g0 of the whole series (out
+ * holds the call's first row) in time chunks, the state in the scratch arrays at the stride m.
+ */
+function rsiTalib(x: usize, out: usize, g0: i32, t: i32, n: i32, m: i32, params: usize, tStride: usize, vStride: usize, scratch: usize): void {
+  for (let t0 = 0, step = span(t, vStride); t0 < t; t0 += step) {
+    const t1 = min(t, t0 + step);
+    const b0 = g0 + t0, b1 = g0 + t1;
+    const p0 = b0 > 0 ? ldx(x, b0 - 1) : NaN;
+    for (let j = 0; j < n; j++) {
+      const nf = paramAt(params, n, 0, j);
+      const pG = cell(scratch, m, RSI_G, j), pL = cell(scratch, m, RSI_L, j), pC = cell(scratch, m, RSI_C, j);
+      let o = out + <usize>j * vStride + <usize>t0 * tStride;
+      let p = p0;
+      for (let i = b0; i < b1; i++) {
+        const xs = ldx(x, i);
+        st1(o, rsiTalibStep(pG, pL, pC, xs, p, nf));
+        p = xs;
+        o += tStride;
+      }
+    }
+  }
 }
 
 /** Whether the RSI averages are seeded before bar i (src[i − 1] and src[i − 2] valid). */
@@ -631,6 +711,17 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
   const out = outPtr(io, 0);
   // Every path keeps its arrays at the stride m, so the state has one layout for any call.
   const m = (n + 3) & ~3;
+  if (!resume) {
+    for (let j = 0; j < m; j++) {
+      store<f64>(cell(scratch, m, RSI_G, j), 0.0);
+      store<f64>(cell(scratch, m, RSI_L, j), 0.0);
+      store<f64>(cell(scratch, m, RSI_C, j), 0.0);
+    }
+  }
+  if (talibProfile(io)) {
+    rsiTalib(x, out, g0, t, n, m, params, tStride, vStride, scratch);
+    return;
+  }
   if (ASC_FEATURE_SIMD && vStride == 4 && n >= 8) {
     for (let j = 0; j < m; j++) {
       const a = 1.0 / paramAt(params, n, 0, min(j, n - 1));
@@ -740,28 +831,43 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 // per-variant history rings). Scalar per variant: stoch reads the shared extreme tables of high and
 // low; stoch_rsi runs the RSI machine (as rsi) and two deques over its own history of R.
 // Slots [k, d], each optional.
-// Scratch: STOCH_ARRAYS arrays of n f64 (scratch.ts: RSI a, b, G, L; S, k, z of both rolling sums),
+// The talib profile follows TA-Lib's STOCH (and, for stoch_rsi, STOCH over TA-Lib's RSI, rsiTalibStep):
+// K0 = (x − LL) / ((HH − LL) / 100), 0 where HH == LL, TA-Lib's SMA sums (rollsumTalibStep1), and
+// k is NaN wherever d is, so both outputs start at TA-Lib's lookback
+// (k_window − 1) + (smoothing − 1) + (d_window − 1) of a segment (+ rsi_window for stoch_rsi).
+// Scratch: STOCH_ARRAYS arrays of n f64 (scratch.ts: RSI a, b, G, L, seed count; S, k, z of both rolling sums),
 // then for stoch 2 f64 history rings per variant (K0, k) and 2 extreme tables, for stoch_rsi 2 deques
 // and 3 f64 history rings per variant (R, K0, k). Rings and deques have STOCH_RING_SLOTS slots
 // (> 2000 + 1, the window bound and the bar being added) in every call, with bar indices within the
 // whole series: with the arrays they are the whole state. stoch's tables are rebuilt by a resumed call
 // from k_window − 1 history rows; stoch_rsi reads two (the RSI machine's p and seeded).
 
-/** Feeds K0 at bar i to the two rolling means and stores k, d. */
+/** K0 of the rise over LL and the range den: 100·(rise / den), or TA-Lib's rise / (den / 100) if `talib`. */
+@inline function stochK0(rise: f64, den: f64, talib: bool): f64 {
+  return talib ? rise / (den / 100.0) : 100.0 * (rise / den);
+}
+
+/** Feeds K0 at bar i to the two rolling means and stores k, d (k only where d is valid if `talib`). */
 @inline function stochTail(scratch: usize, n: i32, j: i32, rK0: usize, rk: usize, rmask: i32, i: i32, k0: f64, sm: i32, smf: f64, dw: i32, dwf: f64,
-  o0: usize, o1: usize, off: usize): void {
+  o0: usize, o1: usize, off: usize, talib: bool): void {
+  // the talib profile's sums keep the bar of their last NaN term in the cell of the NaN count
   const u = i >= sm ? load<f64>(rK0 + (<usize>((i - sm) & rmask) << 3)) : 0.0;
   store<f64>(rK0 + (<usize>(i & rmask) << 3), k0);
-  const kv = rollsumStep1(cell(scratch, n, STOCH_KSUM, j), cell(scratch, n, STOCH_KSUM + 1, j), cell(scratch, n, STOCH_KSUM + 2, j), k0, u, i >= sm, i >= sm - 1) / smf;
+  const kv = (talib ? rollsumTalibStep1(cell(scratch, n, STOCH_KSUM, j), cell(scratch, n, STOCH_KSUM + 1, j), k0, u, i, sm)
+    : rollsumStep1(cell(scratch, n, STOCH_KSUM, j), cell(scratch, n, STOCH_KSUM + 1, j), cell(scratch, n, STOCH_KSUM + 2, j), k0, u, i >= sm, i >= sm - 1)) / smf;
   const u2 = i >= dw ? load<f64>(rk + (<usize>((i - dw) & rmask) << 3)) : 0.0;
   store<f64>(rk + (<usize>(i & rmask) << 3), kv);
-  const dv = rollsumStep1(cell(scratch, n, STOCH_DSUM, j), cell(scratch, n, STOCH_DSUM + 1, j), cell(scratch, n, STOCH_DSUM + 2, j), kv, u2, i >= dw, i >= dw - 1) / dwf;
-  if (o0) st1(o0 + off, kv);
+  const dv = (talib ? rollsumTalibStep1(cell(scratch, n, STOCH_DSUM, j), cell(scratch, n, STOCH_DSUM + 1, j), kv, u2, i, dw)
+    : rollsumStep1(cell(scratch, n, STOCH_DSUM, j), cell(scratch, n, STOCH_DSUM + 1, j), cell(scratch, n, STOCH_DSUM + 2, j), kv, u2, i >= dw, i >= dw - 1)) / dwf;
+  if (o0) st1(o0 + off, talib && dv != dv ? NaN : kv);
   if (o1) st1(o1 + off, dv);
 }
 
-/** The coefficients of the RSI machine (stoch_rsi) and, unless the call resumes, the empty state. */
-@inline function stochCells(scratch: usize, n: i32, params: usize, ofRsi: bool, resume: bool): void {
+/**
+ * The coefficients of the RSI machine (stoch_rsi) and, unless the call resumes, the empty state (the
+ * talib profile's sums start with no NaN term before bar 0: last NaN bar −1).
+ */
+@inline function stochCells(scratch: usize, n: i32, params: usize, ofRsi: bool, resume: bool, talib: bool): void {
   for (let j = 0; j < n; j++) {
     const a = ofRsi ? 1.0 / paramAt(params, n, 0, j) : 0.0;
     store<f64>(cell(scratch, n, RSI_A, j), a);
@@ -769,7 +875,12 @@ export function rsi(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
     if (resume) continue;
     store<f64>(cell(scratch, n, RSI_G, j), NaN);
     store<f64>(cell(scratch, n, RSI_L, j), NaN);
+    store<f64>(cell(scratch, n, RSI_C, j), 0.0);
     for (let k = STOCH_KSUM; k < STOCH_ARRAYS; k++) store<f64>(cell(scratch, n, k, j), 0.0);
+    if (talib) {
+      store<f64>(cell(scratch, n, STOCH_KSUM + 1, j), -1.0);
+      store<f64>(cell(scratch, n, STOCH_DSUM + 1, j), -1.0);
+    }
   }
 }
 
@@ -780,6 +891,8 @@ export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
   const sh = <usize>g0 << 2;
   const h = ioPtr(io, IO_HIGH) - sh, l = ioPtr(io, IO_LOW) - sh, c = ioPtr(io, IO_CLOSE) - sh;
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
+  const talib = talibProfile(io);
+  const zd: f64 = talib ? 0.0 : NaN;   // K0 where HH == LL
   const rmask = STOCH_RING_SLOTS - 1;
   const hist = scratch + ((<usize>n * STOCH_ARRAYS) << 3);
   const wmax = maxParam(params, n, 0);
@@ -788,7 +901,7 @@ export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
   const slots = ringSlots(held);
   const tabH = hist + ((<usize>n * 2 * STOCH_RING_SLOTS) << 3), tabL = tabH + xtBytes(held, false);
   const K = xtLevels(wmax);
-  stochCells(scratch, n, params, false, resume);
+  stochCells(scratch, n, params, false, resume, talib);
   xtOpen(tabH, slots, K, h, g0, wmax - 1, DQ_MAX, resume);
   xtOpen(tabL, slots, K, l, g0, wmax - 1, DQ_MIN, resume);
   for (let t0 = 0; t0 < t; t0 += CHUNK) {
@@ -806,8 +919,8 @@ export function stoch(io: usize, t: i32, n: i32, params: usize, tStride: usize, 
         const HH = xtQuery(tabH, slots, k, pk, i, b0, kw, DQ_MAX);
         const LL = xtQuery(tabL, slots, k, pk, i, b0, kw, DQ_MIN);
         const den = HH - LL;
-        const k0 = den == 0 ? NaN : 100.0 * ((ldx(c, i) - LL) / den);
-        stochTail(scratch, n, j, rK0, rk, rmask, i, k0, <i32>smf, smf, <i32>dwf, dwf, o0, o1, off);
+        const k0 = den == 0 ? zd : stochK0(ldx(c, i) - LL, den, talib);
+        stochTail(scratch, n, j, rK0, rk, rmask, i, k0, <i32>smf, smf, <i32>dwf, dwf, o0, o1, off, talib);
         off += tStride;
       }
     }
@@ -820,11 +933,13 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
   const g0 = resume ? firstBar(io) : 0;
   const x = ioPtr(io, IO_SRC) - (<usize>g0 << 2);
   const o0 = outPtr(io, 0), o1 = outPtr(io, 1);
+  const talib = talibProfile(io);
+  const zd: f64 = talib ? 0.0 : NaN;   // K0 where HH == LL
   const slots = STOCH_RING_SLOTS, rmask = slots - 1;
   const dqs = scratch + ((<usize>n * STOCH_ARRAYS) << 3);
   const rings = dqs + ((<usize>n * 2) << 4);
   const hist = rings + ((<usize>n * 2 * <usize>slots) << 2);
-  stochCells(scratch, n, params, true, resume);
+  stochCells(scratch, n, params, true, resume, talib);
   if (!resume) {
     for (let j = 0; j < n; j++) {
       dqReset(dqStateAt(dqs, n, 0, j));
@@ -838,6 +953,8 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
     const seeded0 = rsiSeeded(x, b0);
     for (let j = 0; j < n; j++) {
       // parameters [rsi_window, k_window, smoothing, d_window]
+      const nf = paramAt(params, n, 0, j);
+      const pG = cell(scratch, n, RSI_G, j), pL = cell(scratch, n, RSI_L, j), pC = cell(scratch, n, RSI_C, j);
       const kw = <i32>paramAt(params, n, 1, j);
       const smf = paramAt(params, n, 2, j), dwf = paramAt(params, n, 3, j);
       const sH = dqStateAt(dqs, n, 0, j), sL = dqStateAt(dqs, n, 1, j);
@@ -848,22 +965,27 @@ export function stoch_rsi(io: usize, t: i32, n: i32, params: usize, tStride: usi
       let p = p0, seeded = seeded0;
       let off = <usize>j * vStride + <usize>t0 * tStride;
       for (let i = b0; i < b1; i++) {
-        // the RSI machine of rsi's scalar tail
-        const xs = ldx(x, i), d = xs - p;
-        const valid = xs == xs && p == p;
-        if (valid) { G = rsiAvg1(a, gainOf(d), b, G, seeded); L = rsiAvg1(a, lossOf(d), b, L, seeded); }
-        const r = valid ? rsi1(G, L) : NaN;
-        seeded = valid;
+        // the RSI machine of rsi's scalar tail, or TA-Lib's (talib profile)
+        const xs = ldx(x, i);
+        let r: f64;
+        if (talib) r = rsiTalibStep(pG, pL, pC, xs, p, nf);
+        else {
+          const d = xs - p;
+          const valid = xs == xs && p == p;
+          if (valid) { G = rsiAvg1(a, gainOf(d), b, G, seeded); L = rsiAvg1(a, lossOf(d), b, L, seeded); }
+          r = valid ? rsi1(G, L) : NaN;
+          seeded = valid;
+        }
         p = xs;
         store<f64>(rR + (<usize>(i & rmask) << 3), r);
         const HH = dqValue(rR, rmask, dqStep(sH, qH, rmask, rR, rmask, i, kw, DQ_MAX));
         const LL = dqValue(rR, rmask, dqStep(sL, qL, rmask, rR, rmask, i, kw, DQ_MIN));
         const den = HH - LL;
-        const k0 = den == 0 ? NaN : 100.0 * ((r - LL) / den);
-        stochTail(scratch, n, j, rK0, rk, rmask, i, k0, <i32>smf, smf, <i32>dwf, dwf, o0, o1, off);
+        const k0 = den == 0 ? zd : stochK0(r - LL, den, talib);
+        stochTail(scratch, n, j, rK0, rk, rmask, i, k0, <i32>smf, smf, <i32>dwf, dwf, o0, o1, off, talib);
         off += tStride;
       }
-      store<f64>(cell(scratch, n, RSI_G, j), G); store<f64>(cell(scratch, n, RSI_L, j), L);
+      if (!talib) { store<f64>(pG, G); store<f64>(pL, L); }
     }
   }
 }
@@ -1079,7 +1201,7 @@ export function trix(io: usize, t: i32, n: i32, params: usize, tStride: usize, v
 
 // ---------------------------------------------------------------- williams_r
 // HH = ROLLMAX(high, n), LL = ROLLMIN(low, n); williams_r = −100·((HH − close) / (HH − LL)), NaN where
-// HH == LL (−0 where close == HH). Scalar per variant over the shared extreme tables.
+// HH == LL (0 in the talib profile, as TA-Lib writes; −0 where close == HH). Scalar per variant over the shared extreme tables.
 // Scratch: 2 extreme tables. No state: a resumed call rebuilds the tables from the window − 1
 // history rows (bars indexed within the whole series).
 
@@ -1089,6 +1211,7 @@ export function williams_r(io: usize, t: i32, n: i32, params: usize, tStride: us
   const sh = <usize>g0 << 2;
   const h = ioPtr(io, IO_HIGH) - sh, l = ioPtr(io, IO_LOW) - sh, c = ioPtr(io, IO_CLOSE) - sh;   // the addresses bar 0 would have
   const out = outPtr(io, 0);
+  const zd: f64 = talibProfile(io) ? 0.0 : NaN;   // the output where HH == LL
   const wmax = maxParam(params, n, 0);
   const held = resume ? min(t, CHUNK) + wmax - 1 : t;
   const slots = ringSlots(held);
@@ -1109,7 +1232,7 @@ export function williams_r(io: usize, t: i32, n: i32, params: usize, tStride: us
         const HH = xtQuery(tabH, slots, k, pk, i, b0, w, DQ_MAX);
         const LL = xtQuery(tabL, slots, k, pk, i, b0, w, DQ_MIN);
         const den = HH - LL;
-        st1(o, den == 0 ? NaN : -100.0 * ((HH - ldx(c, i)) / den));
+        st1(o, den == 0 ? zd : -100.0 * ((HH - ldx(c, i)) / den));
         o += tStride;
       }
     }

@@ -52,6 +52,25 @@ import { CANON_NAN, CHUNK, cell, narrowFinite, st1, store4 } from './lanes';
   return (!valid || k > 0) ? NaN : S;
 }
 
+/**
+ * Scalar step of TA-Lib's SMA sum (talib profile; src/reference/primitives.ts rollsumTalib) at bar i
+ * over windows of w terms: a NaN v empties S and becomes the last NaN bar (cell pN); otherwise u =
+ * x[i − w] is subtracted if it came after that bar, then v is added. Returns S, or NaN until the
+ * window holds w terms after the last NaN.
+ */
+@inline export function rollsumTalibStep1(pS: usize, pN: usize, v: f64, u: f64, i: i32, w: i32): f64 {
+  let S = load<f64>(pS), last = load<f64>(pN);
+  if (v != v) {
+    S = 0.0;
+    last = <f64>i;
+  } else {
+    if (<f64>(i - w) > last) S = S - u;
+    S = S + v;
+  }
+  store<f64>(pS, S); store<f64>(pN, last);
+  return <f64>(i - w + 1) > last ? S : NaN;
+}
+
 /** Scalar ROLLVAR step; returns the clamped variance or NaN. */
 @inline export function rollvarStep1(pS: usize, pQ: usize, pk: usize, pz: usize, v: f64, u: f64, leaving: bool, valid: bool, nf: f64): f64 {
   let S = load<f64>(pS), Q = load<f64>(pQ), k = load<f64>(pk), z = load<f64>(pz);

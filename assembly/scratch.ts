@@ -15,23 +15,25 @@
 @inline export const EWMA_ARRAYS: i32 = 5;
 @inline export const EWMA_K: i32 = 1;
 
-// rsi (momentum.ts): a = 1/window, b = 1 − a, the averages of gains and losses, and (TIME_MAJOR
-// rows, SIMD build) 1 + G/L between the two passes of a bar. Arrays of stride n rounded up to 4 in
-// every path (a, b, G, L are the state).
+// rsi (momentum.ts): a = 1/window, b = 1 − a, the averages of gains and losses, the count of price
+// changes summed into them while TA-Lib's seed is open (talib profile), and (TIME_MAJOR rows, SIMD
+// build) 1 + G/L between the two passes of a bar. Arrays of stride n rounded up to 4 in every path
+// (a, b, G, L and the count are the state).
 @inline export const RSI_A: i32 = 0;
 @inline export const RSI_B: i32 = 1;
 @inline export const RSI_G: i32 = 2;
 @inline export const RSI_L: i32 = 3;
-@inline export const RSI_R: i32 = 4;
-@inline export const RSI_ARRAYS: i32 = 5;
+@inline export const RSI_C: i32 = 4;
+@inline export const RSI_R: i32 = 5;
+@inline export const RSI_ARRAYS: i32 = 6;
 
-// stoch, stoch_rsi (momentum.ts): the RSI arrays RSI_A … RSI_L (stoch_rsi), then S, k, z of the
+// stoch, stoch_rsi (momentum.ts): the RSI arrays RSI_A … RSI_C (stoch_rsi), then S, k, z of the
 // rolling mean k (from STOCH_KSUM) and of the rolling mean d (from STOCH_DSUM); the rings (and the
 // deques of stoch_rsi) follow, STOCH_RING_SLOTS slots per variant for any call (they are state), then
 // the extreme tables of stoch.
-@inline export const STOCH_KSUM: i32 = 4;
-@inline export const STOCH_DSUM: i32 = 7;
-@inline export const STOCH_ARRAYS: i32 = 10;
+@inline export const STOCH_KSUM: i32 = 5;
+@inline export const STOCH_DSUM: i32 = 8;
+@inline export const STOCH_ARRAYS: i32 = 11;
 @inline export const STOCH_RING_SLOTS: i32 = 2048;
 
 // adx (trend.ts): window a and b = 1 − a, smoothing a and b, the window RMAs of TR, PDM, MDM, the

@@ -21,8 +21,12 @@ type Params = Readonly<Record<string, number>>;
 
 const src = (inp: SeriesInputs): Float64Array => widen(inp.src!);
 
-/** CCI: per window (oldest first) S = ΣTP, μ = S / n, MD = (Σ|TP − μ|) / n, cci = (TP − μ) / (0.015·MD). */
-export function referenceCci(inp: SeriesInputs, p: Params) {
+/**
+ * CCI: per window (oldest first) S = ΣTP, μ = S / n, MD = (Σ|TP − μ|) / n, cci = (TP − μ) / (0.015·MD);
+ * where 0.015·MD is zero: NaN, or 0 in the talib profile (TA-Lib's output).
+ */
+export function referenceCci(inp: SeriesInputs, p: Params, profile: Profile = 'gridta') {
+  const zd = profile === 'talib' ? 0 : NaN;
   const n = p.window!;
   const tp = typicalPrice(widen(inp.high!), widen(inp.low!), widen(inp.close!));
   const T = tp.length;
@@ -44,7 +48,7 @@ export function referenceCci(inp: SeriesInputs, p: Params) {
     for (let j = t - n + 1; j <= t; j++) D = D + Math.abs(tp[j]! - mu);
     const md = D / n;
     const den = 0.015 * md;
-    out[t] = den === 0 ? NaN : (tp[t]! - mu) / den;
+    out[t] = den === 0 ? zd : (tp[t]! - mu) / den;
   }
   return { cci: narrow(out) };
 }
@@ -153,22 +157,69 @@ export function referencePpo(inp: SeriesInputs, p: Params, profile?: Profile) {
   return { ppo: narrow(r.line), signal: narrow(r.signal), hist: narrow(r.hist) };
 }
 
-/** ROC: 100·((src[t] / src[t−n]) − 1) for t ≥ n, NaN where src[t−n] == 0. */
-export function referenceRoc(inp: SeriesInputs, p: Params) {
+/**
+ * ROC: 100·((src[t] / src[t−n]) − 1) for t ≥ n; where src[t−n] == 0: NaN, or 0 in the talib profile
+ * (TA-Lib's output). The talib profile restarts after a hole as TA-Lib on a fresh segment: NaN unless
+ * src[t−n … t] are all valid.
+ */
+export function referenceRoc(inp: SeriesInputs, p: Params, profile: Profile = 'gridta') {
+  const talib = profile === 'talib';
+  const zd = talib ? 0 : NaN;
   const n = p.window!;
   const x = src(inp);
   const out = nanSeries(x.length);
-  for (let t = n; t < x.length; t++) {
+  let last = -1; // the last NaN bar (talib)
+  for (let t = 0; t < x.length; t++) {
+    if (talib && x[t] !== x[t]) last = t;
+    if (t < n || t - n <= last) continue;
     const b = x[t - n]!;
-    out[t] = b === 0 ? NaN : 100 * (x[t]! / b - 1);
+    out[t] = b === 0 ? zd : 100 * (x[t]! / b - 1);
   }
   return { roc: narrow(out) };
 }
 
-/** Wilder RSI (α = 1/n) as the stateful machine of the spec: no SMA seed, NaN for a flat start. */
-export function rsiSeries(x: Series, n: number): Series {
+/**
+ * Wilder RSI (α = 1/n) as the stateful machine of the spec: no SMA seed, NaN for a flat start. The
+ * talib profile runs TA-Lib's RSI instead: each segment of valid bars (the series, or the bars after
+ * a hole) seeds G and L with the means of the gains and losses of its first n price changes (first
+ * rsi at its bar n), then G = ((G·(n − 1)) + gain) / n and L alike; rsi = 100·(G / (G + L)), 0 where
+ * |G + L| < 1e-14 (TA-Lib's TA_IS_ZERO).
+ */
+export function rsiSeries(x: Series, n: number, profile: Profile = 'gridta'): Series {
   const T = x.length;
   const out = nanSeries(T);
+  if (profile === 'talib') {
+    let prev = NaN,
+      G = 0,
+      L = 0,
+      count = 0;
+    for (let t = 0; t < T; t++) {
+      const v = x[t]!;
+      const p = prev;
+      prev = v;
+      if (v !== v || p !== p) {
+        G = L = count = 0;
+        continue;
+      }
+      const d = v - p;
+      const g = d > 0 ? d : 0.0;
+      const q = d < 0 ? -d : 0.0;
+      if (count < n) {
+        G = G + g;
+        L = L + q;
+        count++;
+        if (count < n) continue;
+        G = G / n;
+        L = L / n;
+      } else {
+        G = (G * (n - 1) + g) / n;
+        L = (L * (n - 1) + q) / n;
+      }
+      const sum = G + L;
+      out[t] = sum > -1e-14 && sum < 1e-14 ? 0 : 100 * (G / sum);
+    }
+    return out;
+  }
   const a = 1.0 / n,
     b = 1.0 - a;
   let prev = NaN,
@@ -195,32 +246,40 @@ export function rsiSeries(x: Series, n: number): Series {
   return out;
 }
 
-export function referenceRsi(inp: SeriesInputs, p: Params) {
-  return { rsi: narrow(rsiSeries(src(inp), p.window!)) };
+export function referenceRsi(inp: SeriesInputs, p: Params, profile: Profile = 'gridta') {
+  return { rsi: narrow(rsiSeries(src(inp), p.window!, profile)) };
 }
 
-/** Stochastic core: K0 = 100·((x − LL) / (HH − LL)) (NaN where HH == LL), k = ROLLMEAN(K0, s), d = ROLLMEAN(k, dw). */
-function stochOf(x: Series, hh: Series, ll: Series, smoothing: number, dWindow: number) {
+/**
+ * Stochastic core: K0 = 100·((x − LL) / (HH − LL)) (NaN where HH == LL), k = ROLLMEAN(K0, s), d =
+ * ROLLMEAN(k, dw). The talib profile follows TA-Lib's STOCH: K0 = (x − LL) / ((HH − LL) / 100), 0 where HH == LL, TA-Lib's SMA
+ * sums (rollsumTalib), and k is NaN wherever d is (both outputs start at TA-Lib's lookback).
+ */
+function stochOf(x: Series, hh: Series, ll: Series, smoothing: number, dWindow: number, profile: Profile) {
   const T = x.length;
+  const zd = profile === 'talib' ? 0 : NaN;
   const k0 = new Float64Array(T);
   for (let t = 0; t < T; t++) {
     const den = hh[t]! - ll[t]!;
-    k0[t] = den === 0 ? NaN : 100 * ((x[t]! - ll[t]!) / den);
+    const rise = x[t]! - ll[t]!;
+    k0[t] = den === 0 ? zd : profile === 'talib' ? rise / (den / 100) : 100 * (rise / den);
   }
-  const k = rollmean(k0, smoothing);
-  const d = rollmean(k, dWindow);
+  const k = rollmean(k0, smoothing, profile);
+  const d = rollmean(k, dWindow, profile);
+  if (profile === 'talib') for (let t = 0; t < T; t++) if (d[t] !== d[t]) k[t] = NaN;
   return { k: narrow(k), d: narrow(d) };
 }
 
-export function referenceStoch(inp: SeriesInputs, p: Params) {
+export function referenceStoch(inp: SeriesInputs, p: Params, profile: Profile = 'gridta') {
   const kw = p.k_window!;
-  return stochOf(widen(inp.close!), rollmax(widen(inp.high!), kw), rollmin(widen(inp.low!), kw), p.smoothing!, p.d_window!);
+  return stochOf(widen(inp.close!), rollmax(widen(inp.high!), kw), rollmin(widen(inp.low!), kw), p.smoothing!, p.d_window!, profile);
 }
 
-export function referenceStochRsi(inp: SeriesInputs, p: Params) {
+/** The stochastic of R = RSI(src, rsi_window); the talib profile is TA-Lib's STOCH over TA-Lib's RSI. */
+export function referenceStochRsi(inp: SeriesInputs, p: Params, profile: Profile = 'gridta') {
   const kw = p.k_window!;
-  const r = rsiSeries(src(inp), p.rsi_window!);
-  return stochOf(r, rollmax(r, kw), rollmin(r, kw), p.smoothing!, p.d_window!);
+  const r = rsiSeries(src(inp), p.rsi_window!, profile);
+  return stochOf(r, rollmax(r, kw), rollmin(r, kw), p.smoothing!, p.d_window!, profile);
 }
 
 /**
@@ -245,16 +304,17 @@ export function referenceTrix(inp: SeriesInputs, p: Params, profile?: Profile) {
   return { trix: narrow(trix), signal: narrow(signal), hist: narrow(hist) };
 }
 
-/** Williams %R: −100·((HH − close) / (HH − LL)), NaN where HH == LL; −0 where close == HH. */
-export function referenceWilliamsR(inp: SeriesInputs, p: Params) {
+/** Williams %R: −100·((HH − close) / (HH − LL)); where HH == LL: NaN, or 0 in the talib profile (TA-Lib's output); −0 where close == HH. */
+export function referenceWilliamsR(inp: SeriesInputs, p: Params, profile: Profile = 'gridta') {
   const n = p.window!;
+  const zd = profile === 'talib' ? 0 : NaN;
   const close = widen(inp.close!);
   const hh = rollmax(widen(inp.high!), n),
     ll = rollmin(widen(inp.low!), n);
   const out = new Float64Array(close.length);
   for (let t = 0; t < out.length; t++) {
     const den = hh[t]! - ll[t]!;
-    out[t] = den === 0 ? NaN : -100 * ((hh[t]! - close[t]!) / den);
+    out[t] = den === 0 ? zd : -100 * ((hh[t]! - close[t]!) / den);
   }
   return { williams_r: narrow(out) };
 }

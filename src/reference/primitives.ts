@@ -55,9 +55,34 @@ export function rollsum(x: Series, n: number): Series {
   return out;
 }
 
-/** ROLLMEAN: ROLLSUM / n (a division, not a multiplication by 1/n). */
-export function rollmean(x: Series, n: number): Series {
-  const s = rollsum(x, n);
+/**
+ * TA-Lib's SMA sum (talib profile) over the segments of valid terms (a NaN term ends one): from a
+ * segment's first term the sum S starts at 0, the term leaving is subtracted before the incoming one
+ * is added ((S − x[t − n]) + x[t]), never reset otherwise; NaN until the window holds n terms of one
+ * segment.
+ */
+export function rollsumTalib(x: Series, n: number): Series {
+  const T = x.length;
+  const out = new Float64Array(T);
+  let S = 0.0,
+    last = -1; // the bar of the last NaN term
+  for (let t = 0; t < T; t++) {
+    const v = x[t]!;
+    if (v !== v) {
+      S = 0.0;
+      last = t;
+    } else {
+      if (t - n > last) S = S - x[t - n]!;
+      S = S + v;
+    }
+    out[t] = t - n + 1 > last ? S : NaN;
+  }
+  return out;
+}
+
+/** ROLLMEAN: ROLLSUM / n (a division, not a multiplication by 1/n); TA-Lib's SMA sum in the talib profile. */
+export function rollmean(x: Series, n: number, profile: Profile = 'gridta'): Series {
+  const s = profile === 'talib' ? rollsumTalib(x, n) : rollsum(x, n);
   for (let t = 0; t < s.length; t++) s[t] = s[t]! / n;
   return s;
 }

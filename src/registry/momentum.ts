@@ -1,6 +1,6 @@
 /** Registry definitions of the `momentum` group. Params, bounds, outputs and warm-ups are those of spec/indicators.yaml; test/unit/registry.test.ts checks every number against it. */
 import { defineIndicator, defineKernel, SRC6, KERNEL_CHUNK, DECAYING_WARM_BARS } from './types.js';
-import { FISHER_ARRAYS, MACD_ARRAYS, RSI_ARRAYS, RSI_L, STOCH_ARRAYS, STOCH_RING_SLOTS, TRIX_ARRAYS } from './scratch.js';
+import { FISHER_ARRAYS, MACD_ARRAYS, RSI_ARRAYS, RSI_C, STOCH_ARRAYS, STOCH_RING_SLOTS, TRIX_ARRAYS } from './scratch.js';
 import {
   referenceCci,
   referenceFisher,
@@ -104,8 +104,11 @@ const RSI = defineKernel({
   slots: ['rsi'],
   reference: referenceRsi,
   scratchBytes: (n) => f64s(RSI_ARRAYS, n + 3),
-  /** a, b, G, L at the stride n rounded up to 4; bars −1 and −2 say whether the averages are seeded. */
-  resume: { stateBytes: (n) => f64s(RSI_L + 1, (n + 3) & ~3), historyBars: () => 2, warmBars: DECAYING_WARM_BARS },
+  /**
+   * a, b, G, L and the talib profile's seed count at the stride n rounded up to 4; bars −1 and −2 say
+   * whether the averages are seeded (gridta), bar −1 is the previous price (both profiles).
+   */
+  resume: { stateBytes: (n) => f64s(RSI_C + 1, (n + 3) & ~3), historyBars: () => 2, warmBars: DECAYING_WARM_BARS },
 });
 const STOCH = defineKernel({
   name: 'stoch',
@@ -154,7 +157,8 @@ export const cci = defineIndicator({
   outputs: ['cci'],
   warmup: { cci: 'window - 1' },
   kernel: CCI,
-  doc: 'Per window of n typical prices TP = ((high + low) + close) / 3 (binary64): (TP − mean) / (0.015·mean absolute deviation), direct per-window sums, NaN for a flat window.',
+  talib: 'CCI',
+  doc: 'Per window of n typical prices TP = ((high + low) + close) / 3 (binary64): (TP − mean) / (0.015·mean absolute deviation), direct per-window sums, NaN for a flat window (0 in the talib profile, as TA-Lib CCI).',
 });
 
 export const fisher = defineIndicator({
@@ -222,7 +226,8 @@ export const roc = defineIndicator({
   outputs: ['roc'],
   warmup: { roc: 'window' },
   kernel: ROC,
-  doc: 'for `t ≥ n`, `roc = 100·((src[t] / src[t−n]) − 1)`; NaN for `t < n`.',
+  talib: 'ROC',
+  doc: 'for `t ≥ n`, `roc = 100·((src[t] / src[t−n]) − 1)`; NaN for `t < n`; where `src[t−n] == 0`: NaN, 0 in the talib profile (as TA-Lib ROC).',
 });
 
 export const rsi = defineIndicator({
@@ -236,7 +241,8 @@ export const rsi = defineIndicator({
   outputs: ['rsi'],
   warmup: { rsi: '1' },
   kernel: RSI,
-  doc: 'Wilder RSI (α = 1/n) seeded on the first price change, no SMA seed: 100 − 100 / (1 + G/L), 100 when L == 0, NaN while G == L == 0 (flat start).',
+  talib: 'RSI',
+  doc: 'Wilder RSI (α = 1/n) seeded on the first price change, no SMA seed: 100 − 100 / (1 + G/L), 100 when L == 0, NaN while G == L == 0 (flat start). talib profile: TA-Lib RSI (G, L seeded with the means of the first n gains / losses of each segment of valid bars, first value at its bar n; Wilder steps ((G·(n − 1)) + gain) / n; 100·(G / (G + L)), 0 where |G + L| < 1e-14).',
 });
 
 export const stoch = defineIndicator({
@@ -255,7 +261,8 @@ export const stoch = defineIndicator({
   warmup: { k: 'k_window + smoothing - 2', d: 'k_window + smoothing + d_window - 3' },
   outputParams: { k: ['k_window', 'smoothing'] },
   kernel: STOCH,
-  doc: '`k = ROLLMEAN(K0, smoothing)`, `d = ROLLMEAN(k, d_window)` with raw `K0 = 100·((close − LL) / (HH − LL))` over `HH = ROLLMAX(high, k_window)`, `LL = ROLLMIN(low, k_window)`; NaN where HH == LL.',
+  talib: 'STOCH',
+  doc: '`k = ROLLMEAN(K0, smoothing)`, `d = ROLLMEAN(k, d_window)` with raw `K0 = 100·((close − LL) / (HH − LL))` over `HH = ROLLMAX(high, k_window)`, `LL = ROLLMIN(low, k_window)`; NaN where HH == LL. talib profile: TA-Lib STOCH with SMA slowing (K0 = 0 where HH == LL, TA-Lib running SMA sums, k and d both from bar (k_window − 1) + (smoothing − 1) + (d_window − 1) of a segment).',
 });
 
 export const stoch_rsi = defineIndicator({
@@ -275,7 +282,8 @@ export const stoch_rsi = defineIndicator({
   warmup: { k: 'k_window + smoothing - 1', d: 'k_window + smoothing + d_window - 2' },
   outputParams: { k: ['k_window', 'rsi_window', 'smoothing'] },
   kernel: STOCH_RSI,
-  doc: 'The stochastic of `R = RSI(src, rsi_window)`: `K0 = 100·((R − LL) / (HH − LL))` over the k_window extremes of R, `k = ROLLMEAN(K0, smoothing)`, `d = ROLLMEAN(k, d_window)`.',
+  talib: 'STOCH(RSI)',
+  doc: 'The stochastic of `R = RSI(src, rsi_window)`: `K0 = 100·((R − LL) / (HH − LL))` over the k_window extremes of R, `k = ROLLMEAN(K0, smoothing)`, `d = ROLLMEAN(k, d_window)`. talib profile: TA-Lib STOCH applied to TA-Lib RSI, `STOCH(RSI)` (not TA-Lib STOCHRSI, whose STOCHF has no slowing: it has no smoothing param and its k is the unsmoothed K0); both outputs from bar rsi_window + (k_window − 1) + (smoothing − 1) + (d_window − 1) of a segment.',
 });
 
 export const trix = defineIndicator({
@@ -308,5 +316,6 @@ export const williams_r = defineIndicator({
   outputs: ['williams_r'],
   warmup: { williams_r: 'window - 1' },
   kernel: WILLIAMS_R,
-  doc: '`williams_r = −100·((HH − close) / den)` (range −100..0; equals −0.0 when `close == HH`).',
+  talib: 'WILLR',
+  doc: '`williams_r = −100·((HH − close) / den)` (range −100..0; equals −0.0 when `close == HH`); where `HH == LL`: NaN, 0 in the talib profile (as TA-Lib WILLR).',
 });

@@ -15,21 +15,26 @@ export const EWMA_Y3 = 4;
 export const EWMA_ARRAYS = 5;
 export const EWMA_K = 1;
 
-/** rsi: a, b = 1 − a, the averages of gains and losses, 1 + G/L (TIME_MAJOR rows); stride n rounded up to 4 in every path. */
+/**
+ * rsi: a, b = 1 − a, the averages of gains and losses, the count of price changes summed into
+ * them while TA-Lib's seed is open (talib profile), 1 + G/L (TIME_MAJOR rows); stride n rounded up
+ * to 4 in every path.
+ */
 export const RSI_A = 0;
 export const RSI_B = 1;
 export const RSI_G = 2;
 export const RSI_L = 3;
-export const RSI_R = 4;
-export const RSI_ARRAYS = 5;
+export const RSI_C = 4;
+export const RSI_R = 5;
+export const RSI_ARRAYS = 6;
 
 /**
- * stoch, stoch_rsi: RSI_A … RSI_L (stoch_rsi), then S, k, z of the rolling means k and d; the rings
+ * stoch, stoch_rsi: RSI_A … RSI_C (stoch_rsi), then S, k, z of the rolling means k and d; the rings
  * (and deques) of STOCH_RING_SLOTS slots per variant follow for any call, then the tables of stoch.
  */
-export const STOCH_KSUM = 4;
-export const STOCH_DSUM = 7;
-export const STOCH_ARRAYS = 10;
+export const STOCH_KSUM = 5;
+export const STOCH_DSUM = 8;
+export const STOCH_ARRAYS = 11;
 export const STOCH_RING_SLOTS = 2048;
 
 /**
