@@ -16,6 +16,7 @@ import { compileStrategy, strategyKeyPayload } from '../../src/strategies/index.
 import { strategyRegistry } from '../../src/strategies/registry.js';
 import type { StrategySpec } from '../../src/strategies/types.js';
 import { crashAndRecovery } from '../helpers/backtest-series.js';
+import { randomWalk } from '../helpers/series.js';
 import { candlesOf, closingEngines, engineOf } from '../helpers/engine.js';
 
 const candles = candlesOf(crashAndRecovery());
@@ -117,5 +118,39 @@ describe('backtests in the talib profile', () => {
         expect((e as StrategyValidationError).details).toMatchObject({ path: 'profile', value: bad });
       }
     }
+  });
+});
+
+describe('series shared across params (outputParams) only in the default profile', () => {
+  // stoch's k reads k_window and smoothing in the default profile, so variants that differ in
+  // d_window share one k series; in TA-Lib's, k starts at the lookback of d as well
+  const stochK = { ind: 'momentum.stoch', output: 'k', params: { k_window: 5, smoothing: 3, d_window: '$d' } };
+  const custom = (d: number[]): StrategySpec =>
+    ({
+      id: 'custom',
+      params: [{ name: 'd', kind: 'int', min: 2, max: 50, default: d }],
+      rules: { long_entry: ['cross_above', stochK, 20], long_exit: ['cross_below', stochK, 80] },
+    }) as never;
+
+  it('compiles one k series for two d_window values in the default profile, two in talib', () => {
+    const k = (profile: Profile): number => compileStrategy(custom([3, 9]), registry, 'long', profile).series.length;
+    expect(k('gridta')).toBe(1);
+    expect(k('talib')).toBe(2);
+  });
+
+  it('a talib backtest over two d_window values gives each the metrics of its own run', async () => {
+    // a hole every 37 bars restarts k, so its extra leading NaNs with d_window 9 change the trades
+    const walk = randomWalk(3000, 5, 'holes every 37 bars');
+    for (let i = 30; i < walk.t; i += 37) for (const k of ['open', 'high', 'low', 'close', 'volume'] as const) walk[k][i] = Number.NaN;
+    const candles = candlesOf(walk);
+    const engine = engineOf('wasm-simd');
+    const execution = { side: 'long', fill: 'close', fee_bps: 0 } as const;
+    const both = await engine.backtest({ candles, strategy: custom([3, 9]), execution, profile: 'talib', filters: { min_trades: 0 } });
+    for (const [v, d] of [3, 9].entries()) {
+      const alone = await engine.backtest({ candles, strategy: custom([d]), execution, profile: 'talib', filters: { min_trades: 0 } });
+      for (const m of METRIC_NAMES) expect(Object.is(both.metrics[m][v], alone.metrics[m][0]), `d_window ${d}: ${m}`).toBe(true);
+    }
+    // and the two differ: k is NaN for d − 1 more bars of each run with d_window 9
+    expect(METRIC_NAMES.some((m) => !Object.is(both.metrics[m][0], both.metrics[m][1]))).toBe(true);
   });
 });
