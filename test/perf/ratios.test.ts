@@ -49,8 +49,12 @@ function notMeasurable(ctx: { skip: (note?: string) => void }, what: string, r: 
   return true;
 }
 
-/** Each must be at least 2x a plain loop with the same per-variant state (well under the usual ratio). */
-const VS_PLAIN: Readonly<Record<string, number>> = { 'ma.ema': 2, 'momentum.rsi': 2, 'volatility.bbands': 2, 'volatility.atr': 2 };
+/**
+ * Floors against a plain loop with the same per-variant state, well under the usual ratio and above
+ * a third of it, so a kernel slowed 3× fails. 200k bars, a spinning process on the other CPU, five
+ * runs of 2026-12-07: ema 6.7–8.6×, rsi 2.4–3.6×, bbands and atr 3–4×.
+ */
+const VS_PLAIN: Readonly<Record<string, number>> = { 'ma.ema': 3, 'momentum.rsi': 2, 'volatility.bbands': 2, 'volatility.atr': 2 };
 
 describe('gridta vs a plain-JS loop (reused output, 1 thread, wasm-simd)', () => {
   const simd = engine({ engine: 'wasm-simd', threads: 1 });
@@ -154,12 +158,12 @@ describe('backtests', () => {
    * variants × 20k bars (a call takes 0.5–1 s, so the test stays under 20 s on a loaded machine),
    * 5 interleaved rounds after one warm-up call of each, medians.
    *
-   * Measured on the shared 2-core VM on 2026-12-06: 3.49× with the kernel of commit 6e5dce1 (quiet
-   * machine; the first kernel, 42467d3, gave 0.77–1.12×). Both sides run on the same core in
-   * alternation, so a neighbour slows both; the floor, 1.5×, catches a kernel that loses more than
-   * half of its lead.
+   * Measured on the shared 2-core VM: 3.49× with the kernel of commit 6e5dce1 (2026-12-06, quiet
+   * machine; the first kernel, 42467d3, gave 0.77–1.12×); 4.8–10.4× in five runs of 2026-12-07
+   * while a spinning process held the other CPU. Both sides run on the same core in alternation, so
+   * a neighbour slows both; the floor, 2.5×, catches a kernel slowed 3× (1.6–2.1× in those runs).
    */
-  it('Stage A scores backtest.ma_cross at >= 1.5x the speed of the plain loop (1,590 variants x 20k bars)', async () => {
+  it('Stage A scores backtest.ma_cross at >= 2.5x the speed of the plain loop (1,590 variants x 20k bars)', async () => {
     const c = backtestCaseById('backtest.ma_cross');
     const small = syntheticMinuteCandles(20_000);
     const simd = engine({ engine: 'wasm-simd', threads: 1 });
@@ -181,9 +185,9 @@ describe('backtests', () => {
     expect(
       ratio,
       report(
-        `backtest.ma_cross ${c.variants} variants x 20k bars: plain loop p50 ${m.plain!.p50.toFixed(0)} ms / Stage A p50 ${m.stageA!.p50.toFixed(0)} ms = ${fmtRatio(ratio)} (threshold 1.5x; samples ${m.plain!.samples.map((x) => x.toFixed(0)).join(', ')} / ${m.stageA!.samples.map((x) => x.toFixed(0)).join(', ')})`,
+        `backtest.ma_cross ${c.variants} variants x 20k bars: plain loop p50 ${m.plain!.p50.toFixed(0)} ms / Stage A p50 ${m.stageA!.p50.toFixed(0)} ms = ${fmtRatio(ratio)} (threshold 2.5x; samples ${m.plain!.samples.map((x) => x.toFixed(0)).join(', ')} / ${m.stageA!.samples.map((x) => x.toFixed(0)).join(', ')})`,
       ),
-    ).toBeGreaterThanOrEqual(1.5);
+    ).toBeGreaterThanOrEqual(2.5);
   });
 });
 
