@@ -175,3 +175,45 @@ describe('talib profile: resumed calls equal one call', () => {
     });
   }
 });
+
+describe('talib profile: after a hole a series restarts as on a fresh segment', () => {
+  // TA-Lib has no holes; the profile's rule is that the bars after one compute exactly as TA-Lib on
+  // the series that starts there (and the bars before it as on the series that ends there), which the
+  // fixtures then tie to TA-Lib itself
+  const s = randomWalk(700, 53, 'one hole');
+  const H = 300;
+  for (const k of ['open', 'high', 'low', 'close', 'volume'] as const) s[k][H] = Number.NaN;
+  const slice = (from: number, to: number): TestSeries => ({
+    name: `bars ${from}…${to - 1}`,
+    t: to - from,
+    open: s.open.slice(from, to),
+    high: s.high.slice(from, to),
+    low: s.low.slice(from, to),
+    close: s.close.slice(from, to),
+    volume: s.volume.slice(from, to),
+  });
+  for (const def of talibDefs) {
+    it(`${def.id}: the bars after the hole are those of the series after it, the bars before it those of the series before it`, () => {
+      const axes = edgeAxes(def, s.t);
+      const V = axes.reduce((a, x) => a * x.values.length, 1);
+      const opts = { target: 'simd' as const, layout: 'VARIANT_MAJOR' as const, batch: V, profile: 'talib' as const };
+      const whole = runKernel(def, axes, s, opts);
+      const parts = [
+        { from: 0, run: runKernel(def, axes, slice(0, H), opts) },
+        { from: H + 1, run: runKernel(def, axes, slice(H + 1, s.t), opts) },
+      ];
+      def.outputs.forEach((out, k) => {
+        for (const { from, run } of parts) {
+          const T = run.values[k]!.length / V;
+          for (let v = 0; v < V; v++)
+            for (let i = 0; i < T; i++) {
+              const g = whole.values[k]![v * s.t + from + i]!;
+              const w = run.values[k]![v * T + i]!;
+              if (g !== w)
+                expect.fail(`${def.id} ${out} variant ${v} bar ${from + i}: 0x${g.toString(16)} vs the segment alone 0x${w.toString(16)}`);
+            }
+        }
+      });
+    });
+  }
+});
