@@ -52,7 +52,7 @@ function notMeasurable(ctx: { skip: (note?: string) => void }, what: string, r: 
 /**
  * Floors against a plain loop with the same per-variant state, well under the usual ratio and above
  * a third of it, so a kernel slowed 3× fails. 200k bars, a spinning process on the other CPU, five
- * runs of 2026-12-07: ema 6.7–8.6×, rsi 2.4–3.6×, bbands and atr 3–4×.
+ * runs of 2026-12-07: ema 6.7–8.6×, rsi 2.4–3.6×, bbands 4.0–7.3×, atr 3.1–3.9×.
  */
 const VS_PLAIN: Readonly<Record<string, number>> = { 'ma.ema': 3, 'momentum.rsi': 2, 'volatility.bbands': 2, 'volatility.atr': 2 };
 
