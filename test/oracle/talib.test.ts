@@ -16,7 +16,7 @@ import { registry } from '../../src/registry/index.js';
 import type { IndicatorDef } from '../../src/registry/types.js';
 import { edgeAxes, firstMismatch, runKernel, runReferenceVariant, type Target } from '../helpers/oracle.js';
 import { callLengths, provisionalRows, runResumed } from '../helpers/resume.js';
-import { randomWalk, seriesSet, ttrc, type TestSeries } from '../helpers/series.js';
+import { randomWalk, seriesSet, ttrc, withHoles, type TestSeries } from '../helpers/series.js';
 
 interface Fixture {
   id: string;
@@ -214,6 +214,33 @@ describe('talib profile: after a hole a series restarts as on a fresh segment', 
             }
         }
       });
+    });
+  }
+});
+
+describe('talib profile: ids TA-Lib does not compute are the default profile, bit for bit', () => {
+  // a kernel shared with a TA-Lib id (keltner's EMA, hv's and structure's helpers) must not pick up
+  // TA-Lib's conventions through the frame's profile slot, nor a reference through its argument
+  const s = withHoles();
+  for (const def of registry.list().filter((d) => d.kernel && !d.talib)) {
+    it(`${def.id}: kernel and reference, both builds`, () => {
+      const axes = edgeAxes(def, s.t);
+      const V = axes.reduce((a, x) => a * x.values.length, 1);
+      for (const target of TARGETS) {
+        const opts = { target, layout: 'TIME_MAJOR' as const, batch: V };
+        const want = runKernel(def, axes, s, opts);
+        const got = runKernel(def, axes, s, { ...opts, profile: 'talib' });
+        def.outputs.forEach((out, k) => {
+          const i = want.values[k]!.findIndex((x, j) => x !== got.values[k]![j]);
+          expect(i, `${def.id} ${out} ${target}: first differing value (variant ${i % V}, bar ${Math.floor(i / V)})`).toBe(-1);
+        });
+      }
+      for (const v of [0, V - 1]) {
+        const a = runReferenceVariant(def, axes, s, v);
+        const b = runReferenceVariant(def, axes, s, v, 'talib');
+        for (const out of Object.keys(a))
+          expect(Buffer.from(b[out]!.buffer).equals(Buffer.from(a[out]!.buffer)), `${def.id} ${out} reference`).toBe(true);
+      }
     });
   }
 });
