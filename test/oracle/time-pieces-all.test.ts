@@ -10,13 +10,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Axis } from '../../src/grid/types.js';
-import { planLayout, planTimePieces, runsPooled, type BatchRange, type ComputeLayout } from '../../src/compute/plan.js';
-import { runBatch, settlePieces } from '../../src/compute/kernels.js';
+import { planLayout, planTimePieces, runsPooled } from '../../src/compute/plan.js';
 import { registry } from '../../src/registry/index.js';
-import type { IndicatorDef, SourceSeries } from '../../src/registry/types.js';
+import type { IndicatorDef } from '../../src/registry/types.js';
 import { createCandles } from '../../src/candles/index.js';
 import { createEngine } from '../../src/runtime/engine.js';
-import { bundledModules, runKernel, sourceOf, type Target } from '../helpers/oracle.js';
+import { runKernel, type Target } from '../helpers/oracle.js';
+import { runPieces } from '../helpers/pieces.js';
 import { randomWalk, type TestSeries } from '../helpers/series.js';
 
 const T = 12_000;
@@ -60,25 +60,6 @@ function series(): TestSeries {
   for (const b of [4096, 4352, 7936, 8192]) for (const d of [-2, -1, 0, 5, 6]) punch(b + d);
   for (let i = 9000; i < 9030; i++) s.volume[i] = 0;
   return s;
-}
-
-async function runPieces(
-  def: IndicatorDef,
-  axes: Axis[],
-  plan: ComputeLayout,
-  s: TestSeries,
-  target: Target,
-): Promise<{ values: Uint32Array[]; reruns: number }> {
-  const memory = new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true });
-  const exports = new WebAssembly.Instance(bundledModules()[target], { env: { memory } }).exports as Record<string, unknown>;
-  for (const [name, off] of Object.entries(plan.series)) new Float32Array(memory.buffer, off, s.t).set(sourceOf(s, name as SourceSeries));
-  // as pool workers would: each piece on one of two executors, in any order
-  for (const b of [...plan.batches].reverse()) runBatch(exports, memory, def, axes, plan, b, b.index % plan.workOffsets.length);
-  const reruns = await settlePieces(plan, memory, async (b: BatchRange) =>
-    runBatch(exports, memory, def, axes, { ...plan, batches: [b] }, b, 0),
-  );
-  const V = plan.variants;
-  return { values: plan.outputOffsets.map((off) => new Uint32Array(memory.buffer, off, s.t * V).slice()), reruns };
 }
 
 const resumable = registry.list().filter((d) => d.kernel?.resume && !d.kernel.timeSplit);

@@ -9,13 +9,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createCandles } from '../../src/candles/index.js';
-import { runBatch, settlePieces } from '../../src/compute/kernels.js';
-import { planLayout, planTimePieces, runsPooled, type BatchRange } from '../../src/compute/plan.js';
+import { planLayout, planTimePieces, runsPooled } from '../../src/compute/plan.js';
 import type { Axis } from '../../src/grid/types.js';
 import { registry } from '../../src/registry/index.js';
-import type { IndicatorDef, SourceSeries } from '../../src/registry/types.js';
+import type { IndicatorDef } from '../../src/registry/types.js';
 import { createEngine } from '../../src/runtime/engine.js';
-import { bundledModules, runKernel, sourceOf, type Target } from '../helpers/oracle.js';
+import { runKernel, type Target } from '../helpers/oracle.js';
+import { runPieces } from '../helpers/pieces.js';
 import { randomWalk } from '../helpers/series.js';
 
 /** Per int param its minimum, default and 61 (clamped); per other param its default; close and open as sources. */
@@ -138,15 +138,8 @@ describe('talib profile on the pool, in time pieces and on the reference engine'
         expect(plan.profile).toBe('talib');
         for (const target of ['simd', 'scalar'] as Target[]) {
           const whole = runKernel(def, axes, s, { target, layout: 'TIME_MAJOR', batch: V, profile: 'talib' });
-          const memory = new WebAssembly.Memory({ initial: plan.pages, maximum: plan.pages, shared: true });
-          const exports = new WebAssembly.Instance(bundledModules()[target], { env: { memory } }).exports as Record<string, unknown>;
-          for (const [name, off] of Object.entries(plan.series))
-            new Float32Array(memory.buffer, off, T).set(sourceOf(s, name as SourceSeries));
-          // as pool workers would: each piece on one of two executors, in any order
-          for (const b of [...plan.batches].reverse()) runBatch(exports, memory, def, axes, plan, b, b.index % plan.workOffsets.length);
-          await settlePieces(plan, memory, async (b: BatchRange) => runBatch(exports, memory, def, axes, { ...plan, batches: [b] }, b, 0));
-          plan.outputOffsets.forEach((off, k) => {
-            const got = new Uint32Array(memory.buffer, off, T * V);
+          const { values } = await runPieces(def, axes, plan, s, target);
+          values.forEach((got, k) => {
             const want = whole.values[k]!;
             for (let i = 0; i < T * V; i++)
               if (got[i] !== want[i])
