@@ -493,6 +493,10 @@ function eventWords(sigA: usize, watchA: i32, sigB: usize, watchB: i32, ev: usiz
   return k < len ? k : len;
 }
 
+// Every row of the current block is valid (set per block by backtest): pairRows' stretches then
+// skip the per-row validity test.
+let blockAllValid = false;
+
 // A lane's fill at the next open as fillLane works it out, before anything is stored: pairRows
 // stores both lanes' fills only once neither ruins (a ruin takes the full row logic).
 let fillP: f64 = 0;
@@ -587,6 +591,67 @@ function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i
         const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
         M2 = f64x2.add(M2, f64x2.mul(MEAN, next));
         MEAN = next;
+      }
+    }
+    if (!flat && row < stop) {
+      // the rows before the event row, where a lane in position only marks: the same operations as
+      // the checked loop below without its per-row tests (validity when the block has no hole, the
+      // event row, the ruin); a ruin shows in the least equity reached (a mark only multiplies by
+      // the factor, so a lane that reaches E ≤ 0 keeps its lowest E) and sends the stretch back
+      // to the checked loop from the state it started with
+      const from0 = row, marks0 = marks;
+      const E0 = E, MEAN0 = MEAN, M20 = M2, DOWN20 = DOWN2, MAXDD0 = MAXDD, PEAK0 = PEAK, TROUGH0 = TROUGH, SUM0 = SUM;
+      let low = E;
+      if (blockAllValid) {
+        for (; row < stop; row++) {
+          const factor = f64x2.add(one, f64x2.mul(P, v128.load64_splat(gain + (<usize>(row - t0) << 3))));
+          E = f64x2.mul(E, factor);
+          low = f64x2.pmin(low, E);
+          const r = f64x2.sub(factor, one);
+          SUM = f64x2.add(SUM, r);
+          const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
+          M2 = f64x2.add(M2, f64x2.mul(f64x2.sub(r, MEAN), f64x2.sub(r, next)));
+          MEAN = next;
+          const neg = f64x2.pmin(zero, r);
+          DOWN2 = f64x2.add(DOWN2, f64x2.mul(neg, neg));
+          const up = f64x2.gt(E, PEAK);
+          const ends = v128.and(up, f64x2.lt(TROUGH, PEAK));
+          if (v128.any_true(ends)) {
+            const dd = f64x2.sub(one, f64x2.div(TROUGH, PEAK));
+            MAXDD = v128.bitselect(dd, MAXDD, v128.and(ends, f64x2.gt(dd, MAXDD)));
+          }
+          PEAK = f64x2.pmax(PEAK, E);
+          TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
+        }
+        marks += stop - from0;
+      } else {
+        for (; row < stop; row++) {
+          if (load<u8>(valid + <usize>row) == 0) continue;
+          const factor = f64x2.add(one, f64x2.mul(P, v128.load64_splat(gain + (<usize>(row - t0) << 3))));
+          E = f64x2.mul(E, factor);
+          low = f64x2.pmin(low, E);
+          marks++;
+          const r = f64x2.sub(factor, one);
+          SUM = f64x2.add(SUM, r);
+          const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
+          M2 = f64x2.add(M2, f64x2.mul(f64x2.sub(r, MEAN), f64x2.sub(r, next)));
+          MEAN = next;
+          const neg = f64x2.pmin(zero, r);
+          DOWN2 = f64x2.add(DOWN2, f64x2.mul(neg, neg));
+          const up = f64x2.gt(E, PEAK);
+          const ends = v128.and(up, f64x2.lt(TROUGH, PEAK));
+          if (v128.any_true(ends)) {
+            const dd = f64x2.sub(one, f64x2.div(TROUGH, PEAK));
+            MAXDD = v128.bitselect(dd, MAXDD, v128.and(ends, f64x2.gt(dd, MAXDD)));
+          }
+          PEAK = f64x2.pmax(PEAK, E);
+          TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
+        }
+      }
+      if (v128.any_true(v128.and(f64x2.le(low, zero), inPos))) {
+        row = from0;
+        marks = marks0;
+        E = E0; MEAN = MEAN0; M2 = M20; DOWN2 = DOWN20; MAXDD = MAXDD0; PEAK = PEAK0; TROUGH = TROUGH0; SUM = SUM0;
       }
     }
     // the stretch before the next event row (or the block's end), then the event row itself
@@ -805,8 +870,12 @@ export function backtest(io: usize, n: i32, scratch: usize): void {
   let prevClose = NaN;
   for (let t0 = first; t0 < end; t0 += BT_BLOCK) {
     const t1 = min(end, t0 + BT_BLOCK);
+    blockAllValid = true;
     for (let row = t0; row < t1; row++) {
-      if (load<u8>(valid + <usize>row) == 0) continue;
+      if (load<u8>(valid + <usize>row) == 0) {
+        blockAllValid = false;
+        continue;
+      }
       const c = load<f64>(close + (<usize>row << 3));
       // 0 at the first valid row (no position is open there; a flat lane's factor 1 + 0·g needs a finite g)
       store<f64>(gain + (<usize>(row - t0) << 3), prevClose == prevClose ? c / prevClose - 1 : 0);

@@ -130,6 +130,9 @@ export async function operandSeries(
         place(index, tensor.output(req.output).subarray(v * t, (v + 1) * t));
       }
     }
+    // copied out: the engine takes the memory back, so the next group (or the next backtest's
+    // series) computes into touched pages instead of a fresh memory
+    if (into) previous?.tensor.release();
   }
   return out;
 }
