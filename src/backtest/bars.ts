@@ -35,12 +35,28 @@ export function barInputs(
   valid = validRows(candles),
 ): BarInputs {
   const t = candles.t;
-  const close = Float64Array.from(candles.close);
+  const close = new Float64Array(candles.close);
   // without an open series, fills at the next open are refused before this is built; NaN marks the absence
-  const open = candles.open ? Float64Array.from(candles.open) : new Float64Array(t).fill(Number.NaN);
-  const tsMs = new Float64Array(t);
-  for (let i = 0; i < t; i++) tsMs[i] = Number(candles.tsOpen[i]!);
-  return { t, first, end, open, close, valid, tsMs, series };
+  const open = candles.open ? new Float64Array(candles.open) : new Float64Array(t).fill(Number.NaN);
+  return { t, first, end, open, close, valid, tsMs: millisAsNumbers(candles.tsOpen), series };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Int64 milliseconds as float64, each exactly Number(x): from the two 32-bit halves, hi·2³² + lo
+ * (lo unsigned) is x itself, so its one rounding is Number's (and exact below 2⁵³). Converting
+ * through a BigInt per row costs ten times as much.
+ */
+export function millisAsNumbers(ts: BigInt64Array): Float64Array {
+  const out = new Float64Array(ts.length);
+  if (!LITTLE_ENDIAN) {
+    for (let i = 0; i < ts.length; i++) out[i] = Number(ts[i]!);
+    return out;
+  }
+  const halves = new Int32Array(ts.buffer, ts.byteOffset, ts.length * 2);
+  for (let i = 0; i < ts.length; i++) out[i] = halves[2 * i + 1]! * 4294967296 + (halves[2 * i]! >>> 0);
+  return out;
 }
 
 /**
@@ -49,12 +65,13 @@ export function barInputs(
  * offending row is refused with its index, time and value.
  */
 export function checkPositivePrices(candles: Candles, valid: Uint8Array, needOpen: boolean): void {
-  const fields = needOpen && candles.open ? (['close', 'open'] as const) : (['close'] as const);
-  for (let i = 0; i < candles.t; i++) {
-    if (!valid[i]) continue;
-    for (const field of fields) {
+  const { close, open } = candles;
+  const t = candles.t;
+  for (let i = 0; i < t; i++) {
+    // a valid row has every price; a NaN fails x > 0 too
+    if (valid[i] && !(close[i]! > 0 && (!needOpen || open === undefined || open[i]! > 0))) {
+      const field = close[i]! > 0 ? 'open' : 'close';
       const x = candles[field]![i]!;
-      if (x > 0) continue;
       const at = new Date(Number(candles.tsOpen[i])).toISOString();
       throw candlesError(field, 'non_positive_price', `a backtest needs positive prices; row ${i} (${at}) has ${field} ${x}`, {
         index: i,
