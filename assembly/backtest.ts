@@ -36,7 +36,7 @@
 // or an f64[n] of constants.
 @inline export const BT_REL_BYTES: usize = 32;
 
-/** Rows per block: a block's signal bytes and the series rows it reads stay in cache. */
+/** Rows per block, a multiple of 128 (event words go two at a time): a block's signal bytes and the series rows it reads stay in cache. */
 @inline export const BT_BLOCK: i32 = 256;
 
 // Accumulators (src/backtest/program.ts), then the running state, each an array of n f64 in scratch.
@@ -450,17 +450,37 @@ function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, base: i3
   return p > 0 ? SIG_LONG_EXIT : SIG_SHORT_EXIT;
 }
 
-/** The rows of a block where either lane's signal bits meet its watch, as WORDS words at `ev`. */
-function eventWords(sigA: usize, watchA: i32, sigB: usize, watchB: i32, ev: usize): void {
+/**
+ * The rows of a block where either lane's signal bits meet its watch, as WORDS words at `ev`, from
+ * the pair of words holding row `from` on (the words before it are not read again).
+ */
+function eventWords(sigA: usize, watchA: i32, sigB: usize, watchB: i32, ev: usize, from: i32): void {
   const W = <usize>WORDS << 3;
-  for (let w = 0; w < WORDS; w++) {
-    let x: u64 = 0;
-    for (let k = 0; k < 4; k++) {
-      const at = <usize>k * W + (<usize>w << 3);
-      if ((watchA >> k) & 1) x |= load<u64>(sigA + at);
-      if ((watchB >> k) & 1) x |= load<u64>(sigB + at);
+  if (ASC_FEATURE_SIMD) {
+    // each signal's words masked by its watch bit (all ones or zero), two words at a time
+    const a0 = i64x2.splat(-<i64>(watchA & 1)), a1 = i64x2.splat(-<i64>((watchA >> 1) & 1));
+    const a2 = i64x2.splat(-<i64>((watchA >> 2) & 1)), a3 = i64x2.splat(-<i64>((watchA >> 3) & 1));
+    const b0 = i64x2.splat(-<i64>(watchB & 1)), b1 = i64x2.splat(-<i64>((watchB >> 1) & 1));
+    const b2 = i64x2.splat(-<i64>((watchB >> 2) & 1)), b3 = i64x2.splat(-<i64>((watchB >> 3) & 1));
+    for (let w = (from >> 6) & ~1; w < WORDS; w += 2) {
+      const o = <usize>w << 3;
+      const x = v128.or(
+        v128.or(v128.or(v128.and(v128.load(sigA + o), a0), v128.and(v128.load(sigA + W + o), a1)),
+          v128.or(v128.and(v128.load(sigA + 2 * W + o), a2), v128.and(v128.load(sigA + 3 * W + o), a3))),
+        v128.or(v128.or(v128.and(v128.load(sigB + o), b0), v128.and(v128.load(sigB + W + o), b1)),
+          v128.or(v128.and(v128.load(sigB + 2 * W + o), b2), v128.and(v128.load(sigB + 3 * W + o), b3))));
+      v128.store(ev + o, x);
     }
-    store<u64>(ev + (<usize>w << 3), x);
+  } else {
+    for (let w = from >> 6; w < WORDS; w++) {
+      let x: u64 = 0;
+      for (let k = 0; k < 4; k++) {
+        const at = <usize>k * W + (<usize>w << 3);
+        if ((watchA >> k) & 1) x |= load<u64>(sigA + at);
+        if ((watchB >> k) & 1) x |= load<u64>(sigB + at);
+      }
+      store<u64>(ev + (<usize>w << 3), x);
+    }
   }
 }
 
@@ -788,7 +808,7 @@ function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i
       PEAK = f64x2.pmax(PEAK, E);
       TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
       // the new positions watch other signals: this row's decision, then on
-      eventWords(sigA, watchOf(s, n, j, side), sigB, watchOf(s, n, j + 1, side), ev);
+      eventWords(sigA, watchOf(s, n, j, side), sigB, watchOf(s, n, j + 1, side), ev, <i32>i);
       if (((load<u64>(ev + ((i >> 6) << 3)) >> <u64>(i & 63)) & 1) != 0) {
         decideLane(s, n, j, sigA, <i32>i, side);
         decideLane(s, n, j + 1, sigB, <i32>i, side);
@@ -818,7 +838,7 @@ function runPair(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, sigA: us
   let row = t0;
   while (row < t1) {
     if (!(slowNext(s, n, j, atClose) || slowNext(s, n, j + 1, atClose))) {
-      eventWords(sigA, watchOf(s, n, j, side), sigB, watchOf(s, n, j + 1, side), ev);
+      eventWords(sigA, watchOf(s, n, j, side), sigB, watchOf(s, n, j + 1, side), ev, row - t0);
       row = pairRows(io, s, n, j, t0, row, t1, sigA, sigB, gain, ev);
       if (row >= t1) break;
     }
