@@ -26,7 +26,7 @@ describe('bar times as numbers', () => {
       0x7fff_ffff_0000_0001n,
     ];
     const got = millisAsNumbers(BigInt64Array.from(xs));
-    xs.forEach((x, i) => expect(Object.is(got[i], Number(x)), `${x}`).toBe(true));
+    for (const [i, x] of xs.entries()) expect(Object.is(got[i], Number(x)), `${x}`).toBe(true);
   });
 
   it('read a view that starts inside its buffer', () => {
