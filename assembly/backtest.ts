@@ -516,6 +516,10 @@ function eventWords(sigA: usize, watchA: i32, sigB: usize, watchB: i32, ev: usiz
 // Every row of the current block is valid (set per block by backtest): pairRows' stretches then
 // skip the per-row validity test.
 let blockAllValid = false;
+// The least and greatest gain g of the current block's valid rows: with g > −1 a long mark's factor
+// 1 + g is positive, with g < 1 a short one's 1 − g is (exactly so: near ∓1 the sum is exact).
+let blockMinGain: f64 = 0;
+let blockMaxGain: f64 = 0;
 
 // A lane's fill at the next open as fillLane works it out, before anything is stored: pairRows
 // stores both lanes' fills only once neither ruins (a ruin takes the full row logic).
@@ -613,20 +617,18 @@ function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i
         MEAN = next;
       }
     }
-    if (!flat && row < stop) {
+    if (!flat && row < stop && (!v128.any_true(f64x2.gt(P, zero)) || blockMinGain > -1) && (!v128.any_true(f64x2.lt(P, zero)) || blockMaxGain < 1)) {
       // the rows before the event row, where a lane in position only marks: the same operations as
       // the checked loop below without its per-row tests (validity when the block has no hole, the
-      // event row, the ruin); a ruin shows in the least equity reached (a mark only multiplies by
-      // the factor, so a lane that reaches E ≤ 0 keeps its lowest E) and sends the stretch back
-      // to the checked loop from the state it started with
+      // event row, the ruin). Every factor is positive here (the block's gains bound them), so a
+      // mark can only ruin by underflowing to 0, which stays 0: a lane at E ≤ 0 after the stretch
+      // sends it back to the checked loop from the state it started with
       const from0 = row, marks0 = marks;
       const E0 = E, MEAN0 = MEAN, M20 = M2, DOWN20 = DOWN2, MAXDD0 = MAXDD, PEAK0 = PEAK, TROUGH0 = TROUGH, SUM0 = SUM;
-      let low = E;
       if (blockAllValid) {
         for (; row < stop; row++) {
           const factor = f64x2.add(one, f64x2.mul(P, v128.load64_splat(gain + (<usize>(row - t0) << 3))));
           E = f64x2.mul(E, factor);
-          low = f64x2.pmin(low, E);
           const r = f64x2.sub(factor, one);
           SUM = f64x2.add(SUM, r);
           const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
@@ -649,7 +651,6 @@ function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i
           if (load<u8>(valid + <usize>row) == 0) continue;
           const factor = f64x2.add(one, f64x2.mul(P, v128.load64_splat(gain + (<usize>(row - t0) << 3))));
           E = f64x2.mul(E, factor);
-          low = f64x2.pmin(low, E);
           marks++;
           const r = f64x2.sub(factor, one);
           SUM = f64x2.add(SUM, r);
@@ -668,7 +669,7 @@ function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i
           TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
         }
       }
-      if (v128.any_true(v128.and(f64x2.le(low, zero), inPos))) {
+      if (v128.any_true(v128.and(f64x2.le(E, zero), inPos))) {
         row = from0;
         marks = marks0;
         E = E0; MEAN = MEAN0; M2 = M20; DOWN2 = DOWN20; MAXDD = MAXDD0; PEAK = PEAK0; TROUGH = TROUGH0; SUM = SUM0;
@@ -891,6 +892,7 @@ export function backtest(io: usize, n: i32, scratch: usize): void {
   for (let t0 = first; t0 < end; t0 += BT_BLOCK) {
     const t1 = min(end, t0 + BT_BLOCK);
     blockAllValid = true;
+    let lo: f64 = 0, hi: f64 = 0;
     for (let row = t0; row < t1; row++) {
       if (load<u8>(valid + <usize>row) == 0) {
         blockAllValid = false;
@@ -898,10 +900,15 @@ export function backtest(io: usize, n: i32, scratch: usize): void {
       }
       const c = load<f64>(close + (<usize>row << 3));
       // 0 at the first valid row (no position is open there; a flat lane's factor 1 + 0·g needs a finite g)
-      store<f64>(gain + (<usize>(row - t0) << 3), prevClose == prevClose ? c / prevClose - 1 : 0);
+      const g = prevClose == prevClose ? c / prevClose - 1 : 0;
+      lo = min(lo, g);
+      hi = max(hi, g);
+      store<f64>(gain + (<usize>(row - t0) << 3), g);
       store<f64>(gain + (B << 3) + (<usize>(row - t0) << 3), prevClose);
       prevClose = c;
     }
+    blockMinGain = lo;
+    blockMaxGain = hi;
     // only the SIMD build's comparisons read the flags
     if (ASC_FEATURE_SIMD) {
       for (let k = 0; k < nSeries; k++) {

@@ -20,7 +20,7 @@ import { createEngine, type Engine } from '../../src/runtime/engine.js';
 import { compileStrategy, strategyRegistry } from '../../src/strategies/index.js';
 import { expectMetricsClose, simulate } from '../helpers/backtest.js';
 import { crashAndRecovery, flatRuns } from '../helpers/backtest-series.js';
-import { candlesOf, warmEngines } from '../helpers/engine.js';
+import { candlesOf, simpleCandles, warmEngines } from '../helpers/engine.js';
 import { metricMismatch, replayMismatch, replaysMismatch, smallGrid } from '../helpers/oracle-backtest.js';
 import { randomWalk, withHoles } from '../helpers/series.js';
 
@@ -171,6 +171,37 @@ describe('a custom strategy with every rule form', () => {
         const got = await run('wasm-simd', req);
         expect(replaysMismatch(await got.replay(), await want.replay()), `${label}: replays`).toBeNull();
       }
+  });
+});
+
+/**
+ * Equity that underflows: long from 1e30 down to 1e-30 over four bars of −99.9999999999999% each,
+ * out, back up while flat, in again at 1e30, ten times. Each cycle multiplies the equity by about
+ * 1e-60, so in the sixth it passes the smallest float64 and becomes 0 on a bar that only marks,
+ * where the kernel runs its stretch without a per-row ruin test (every factor there is positive):
+ * the ruin must land on the same row as in the reference, with the same metrics.
+ */
+describe('equity that underflows to 0 on a bar that only marks', () => {
+  const cycle = [1e30, 1e30, 1e15, 1, 1e-15, 1e-30, 1e-30, 1e-15, 1, 1e15];
+  const close = Array.from({ length: 100 }, (_, i) => cycle[i % cycle.length]!);
+  const candles = simpleCandles(close, { open: close, high: close, low: close });
+  const strategy = {
+    id: 'custom',
+    params: [{ name: 'lvl', kind: 'float', min: 0, max: 1e38, default: [1e20] }],
+    constraints: [],
+    rules: { long_entry: ['above', { price: 'close' }, '$lvl'], long_exit: ['below', { price: 'close' }, 1e-20] },
+  } as const;
+
+  it('ruins on the same row on every engine', async () => {
+    for (const fill of ['next_open', 'close'] as const) {
+      const req: BacktestRequest = { candles, strategy: strategy as never, execution: { side: 'long', fill, fee_bps: 5 }, filters: { min_trades: 0 } };
+      const want = await run('reference', req);
+      expect(want.metrics.total_return[0], `${fill}: ruined`).toBe(-1);
+      for (const kind of KERNELS) expect(metricMismatch(await run(kind, req), want), `${fill}: ${kind}`).toBeNull();
+      const [got] = await (await run('wasm-simd', req)).replay();
+      const [ref] = await want.replay();
+      expect(got!.trades.at(-1), `${fill}: the ruinous trade`).toEqual(ref!.trades.at(-1));
+    }
   });
 });
 
