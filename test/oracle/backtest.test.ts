@@ -194,7 +194,12 @@ describe('equity that underflows to 0 on a bar that only marks', () => {
 
   it('ruins on the same row on every engine', async () => {
     for (const fill of ['next_open', 'close'] as const) {
-      const req: BacktestRequest = { candles, strategy: strategy as never, execution: { side: 'long', fill, fee_bps: 5 }, filters: { min_trades: 0 } };
+      const req: BacktestRequest = {
+        candles,
+        strategy: strategy as never,
+        execution: { side: 'long', fill, fee_bps: 5 },
+        filters: { min_trades: 0 },
+      };
       const want = await run('reference', req);
       expect(want.metrics.total_return[0], `${fill}: ruined`).toBe(-1);
       for (const kind of KERNELS) expect(metricMismatch(await run(kind, req), want), `${fill}: ${kind}`).toBeNull();
