@@ -113,8 +113,11 @@ export async function operandSeries(
     let previous: { tensor: IndicatorTensor; size: number } | undefined;
     for (const piece of pieces) {
       const size = Object.values(piece).reduce((n, v) => n * v.length, 1);
-      // copied out already: the next piece of the same size reuses the memory (no fresh pages to touch)
+      // copied out already: the next piece of the same size reuses the memory (no fresh pages to
+      // touch); one of another size hands it back to the engine, which gives it to a later compute
+      // it fits (this call's, or the next backtest's first piece)
       const reuse = into && previous?.size === size ? { out: previous.tensor } : {};
+      if (into && previous && previous.size !== size) previous.tensor.release();
       const tensor = await compute({
         candles,
         grid: { indicatorId: g.indicatorId, params: piece, ...(g.source ? { source: [g.source] } : {}) },
@@ -130,8 +133,6 @@ export async function operandSeries(
         place(index, tensor.output(req.output).subarray(v * t, (v + 1) * t));
       }
     }
-    // copied out: the engine takes the memory back, so the next group (or the next backtest's
-    // series) computes into touched pages instead of a fresh memory
     if (into) previous?.tensor.release();
   }
   return out;
