@@ -911,11 +911,37 @@ export function backtest(io: usize, n: i32, scratch: usize): void {
     blockMaxGain = hi;
     // only the SIMD build's comparisons read the flags
     if (ASC_FEATURE_SIMD) {
-      for (let k = 0; k < nSeries; k++) {
-        // rows before 0 are the series' NaN prefix: a block that reads them is not clean
+      // rows before 0 are the series' NaN prefix: a block that reads them is not clean. Four
+      // series at a time, without an early exit, so their reads (mostly from memory: this is the
+      // block's first touch of its series rows) are in flight together
+      const r0 = t0 - maxLag;
+      let k = 0;
+      for (; k + 4 <= nSeries; k += 4) {
+        const b0 = <usize>load<u32>(seriesTable + (<usize>k << 2)), b1 = <usize>load<u32>(seriesTable + (<usize>(k + 1) << 2));
+        const b2 = <usize>load<u32>(seriesTable + (<usize>(k + 2) << 2)), b3 = <usize>load<u32>(seriesTable + (<usize>(k + 3) << 2));
+        let n0 = v128.splat<i32>(0), n1 = n0, n2 = n0, n3 = n0;
+        let row = r0;
+        for (; row + 4 <= t1; row += 4) {
+          const at = <isize>row << 2;
+          const x0 = v128.load(b0 + at), x1 = v128.load(b1 + at), x2 = v128.load(b2 + at), x3 = v128.load(b3 + at);
+          n0 = v128.or(n0, f32x4.ne(x0, x0)); n1 = v128.or(n1, f32x4.ne(x1, x1));
+          n2 = v128.or(n2, f32x4.ne(x2, x2)); n3 = v128.or(n3, f32x4.ne(x3, x3));
+        }
+        let ok0 = !v128.any_true(n0), ok1 = !v128.any_true(n1), ok2 = !v128.any_true(n2), ok3 = !v128.any_true(n3);
+        for (; row < t1; row++) {
+          const at = <isize>row << 2;
+          const x0 = load<f32>(b0 + at), x1 = load<f32>(b1 + at), x2 = load<f32>(b2 + at), x3 = load<f32>(b3 + at);
+          ok0 = ok0 && x0 == x0; ok1 = ok1 && x1 == x1; ok2 = ok2 && x2 == x2; ok3 = ok3 && x3 == x3;
+        }
+        store<u8>(clean + <usize>k, ok0 ? 1 : 0);
+        store<u8>(clean + <usize>k + 1, ok1 ? 1 : 0);
+        store<u8>(clean + <usize>k + 2, ok2 ? 1 : 0);
+        store<u8>(clean + <usize>k + 3, ok3 ? 1 : 0);
+      }
+      for (; k < nSeries; k++) {
         const base = <usize>load<u32>(seriesTable + (<usize>k << 2));
         let ok = true;
-        let row = t0 - maxLag;
+        let row = r0;
         for (; row + 4 <= t1 && ok; row += 4) {
           const x = v128.load(base + (<isize>row << 2));
           ok = i32x4.all_true(f32x4.eq(x, x));

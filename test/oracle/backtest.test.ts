@@ -175,6 +175,39 @@ describe('a custom strategy with every rule form', () => {
 });
 
 /**
+ * Stage A reads a series' comparisons without their NaN tests on blocks where the series has no NaN
+ * (a flag per series and block, four series scanned at a time). Five SMA series whose warm-up NaN
+ * ends in different blocks (rows 99, 299, 599, 899, 1099 of 256-row blocks), read through `not`, so
+ * a NaN row taken for a number would turn into an entry: every engine must agree with the reference.
+ */
+describe('operand series whose NaN prefixes end in different blocks', () => {
+  const candles = candlesOf(randomWalk(2000, 77));
+  const sma = { ind: 'ma.sma', params: { window: '$n' } };
+  const strategy = {
+    id: 'custom',
+    params: [{ name: 'n', kind: 'int', min: 2, max: 2000, default: [100, 300, 600, 900, 1100] }],
+    constraints: [],
+    rules: { long_entry: ['not', ['above', { price: 'close' }, sma]], long_exit: ['above', { price: 'close' }, sma] },
+  } as const;
+
+  it('scores alike on every engine and batch size', async () => {
+    const req: BacktestRequest = {
+      candles,
+      strategy: strategy as never,
+      execution: { side: 'long', fee_bps: 5 },
+      filters: { min_trades: 0 },
+    };
+    const want = await run('reference', req);
+    expect(want.variants).toBe(5);
+    for (const kind of KERNELS)
+      for (const batchVariants of BATCHES) {
+        const got = await run(kind, batchVariants === undefined ? req : { ...req, batchVariants });
+        expect(metricMismatch(got, want), `${kind} batch ${batchVariants ?? 'default'}`).toBeNull();
+      }
+  });
+});
+
+/**
  * Equity that underflows: long from 1e30 down to 1e-30 over four bars of −99.9999999999999% each,
  * out, back up while flat, in again at 1e30, ten times. Each cycle multiplies the equity by about
  * 1e-60, so in the sixth it passes the smallest float64 and becomes 0 on a bar that only marks,
