@@ -575,6 +575,31 @@ function commitFill(s: usize, n: i32, jj: i32, exitE: f64, entryE: f64, q: f64):
   return load<f64>(st(s, n, S_RUINED, jj)) == 0 && load<f64>(st(s, n, S_PENDING, jj)) != load<f64>(st(s, n, S_POS, jj));
 }
 
+/** Welford's M2 after a return r that moved the mean from `mean` to `next`: M2 + (r − mean)·(r − next). */
+@inline function m2After(M2: v128, r: v128, mean: v128, next: v128): v128 {
+  return f64x2.add(M2, f64x2.mul(f64x2.sub(r, mean), f64x2.sub(r, next)));
+}
+
+/** The downside sum after a return r: + min(r, 0)² (+ 0 where r is not negative; the sum is never −0). */
+@inline function down2After(DOWN2: v128, r: v128, zero: v128): v128 {
+  const neg = f64x2.pmin(zero, r);
+  return f64x2.add(DOWN2, f64x2.mul(neg, neg));
+}
+
+/**
+ * The greatest drawdown after equity E: where E passes the peak (`up`) and the trough since the peak
+ * is below it, that episode's drawdown 1 − trough/peak counts. PEAK and TROUGH are updated after.
+ */
+@inline function maxddAfter(MAXDD: v128, up: v128, PEAK: v128, TROUGH: v128, one: v128): v128 {
+  const ends = v128.and(up, f64x2.lt(TROUGH, PEAK));
+  let out = MAXDD;
+  if (v128.any_true(ends)) {
+    const dd = f64x2.sub(one, f64x2.div(TROUGH, PEAK));
+    out = v128.bitselect(dd, MAXDD, v128.and(ends, f64x2.gt(dd, MAXDD)));
+  }
+  return out;
+}
+
 /**
  * Variants j and j + 1 over rows `from` … t1 − 1 of a block (t0 its first row), two f64 lanes (SIMD
  * build), while R is the previous close. Rows run in stretches between event rows (where either
@@ -625,49 +650,23 @@ function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i
       // sends it back to the checked loop from the state it started with
       const from0 = row, marks0 = marks;
       const E0 = E, MEAN0 = MEAN, M20 = M2, DOWN20 = DOWN2, MAXDD0 = MAXDD, PEAK0 = PEAK, TROUGH0 = TROUGH, SUM0 = SUM;
-      if (blockAllValid) {
-        for (; row < stop; row++) {
-          const factor = f64x2.add(one, f64x2.mul(P, v128.load64_splat(gain + (<usize>(row - t0) << 3))));
-          E = f64x2.mul(E, factor);
-          const r = f64x2.sub(factor, one);
-          SUM = f64x2.add(SUM, r);
-          const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
-          M2 = f64x2.add(M2, f64x2.mul(f64x2.sub(r, MEAN), f64x2.sub(r, next)));
-          MEAN = next;
-          const neg = f64x2.pmin(zero, r);
-          DOWN2 = f64x2.add(DOWN2, f64x2.mul(neg, neg));
-          const up = f64x2.gt(E, PEAK);
-          const ends = v128.and(up, f64x2.lt(TROUGH, PEAK));
-          if (v128.any_true(ends)) {
-            const dd = f64x2.sub(one, f64x2.div(TROUGH, PEAK));
-            MAXDD = v128.bitselect(dd, MAXDD, v128.and(ends, f64x2.gt(dd, MAXDD)));
-          }
-          PEAK = f64x2.pmax(PEAK, E);
-          TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
-        }
-        marks += stop - from0;
-      } else {
-        for (; row < stop; row++) {
-          if (load<u8>(valid + <usize>row) == 0) continue;
-          const factor = f64x2.add(one, f64x2.mul(P, v128.load64_splat(gain + (<usize>(row - t0) << 3))));
-          E = f64x2.mul(E, factor);
-          marks++;
-          const r = f64x2.sub(factor, one);
-          SUM = f64x2.add(SUM, r);
-          const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
-          M2 = f64x2.add(M2, f64x2.mul(f64x2.sub(r, MEAN), f64x2.sub(r, next)));
-          MEAN = next;
-          const neg = f64x2.pmin(zero, r);
-          DOWN2 = f64x2.add(DOWN2, f64x2.mul(neg, neg));
-          const up = f64x2.gt(E, PEAK);
-          const ends = v128.and(up, f64x2.lt(TROUGH, PEAK));
-          if (v128.any_true(ends)) {
-            const dd = f64x2.sub(one, f64x2.div(TROUGH, PEAK));
-            MAXDD = v128.bitselect(dd, MAXDD, v128.and(ends, f64x2.gt(dd, MAXDD)));
-          }
-          PEAK = f64x2.pmax(PEAK, E);
-          TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
-        }
+      // a hole's row does nothing (a block without one skips the test: the same branch every row)
+      const holes = !blockAllValid;
+      for (; row < stop; row++) {
+        if (holes && load<u8>(valid + <usize>row) == 0) continue;
+        const factor = f64x2.add(one, f64x2.mul(P, v128.load64_splat(gain + (<usize>(row - t0) << 3))));
+        E = f64x2.mul(E, factor);
+        marks++;
+        const r = f64x2.sub(factor, one);
+        SUM = f64x2.add(SUM, r);
+        const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
+        M2 = m2After(M2, r, MEAN, next);
+        MEAN = next;
+        DOWN2 = down2After(DOWN2, r, zero);
+        const up = f64x2.gt(E, PEAK);
+        MAXDD = maxddAfter(MAXDD, up, PEAK, TROUGH, one);
+        PEAK = f64x2.pmax(PEAK, E);
+        TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
       }
       if (v128.any_true(v128.and(f64x2.le(E, zero), inPos))) {
         row = from0;
@@ -711,17 +710,11 @@ function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i
       const r = f64x2.sub(factor, one);
       SUM = f64x2.add(SUM, r);
       const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
-      M2 = f64x2.add(M2, f64x2.mul(f64x2.sub(r, MEAN), f64x2.sub(r, next)));
+      M2 = m2After(M2, r, MEAN, next);
       MEAN = next;
-      // min(r, 0)²: + 0 where the return is not negative, and the sum is never −0, so that adds nothing
-      const neg = f64x2.pmin(zero, r);
-      DOWN2 = f64x2.add(DOWN2, f64x2.mul(neg, neg));
+      DOWN2 = down2After(DOWN2, r, zero);
       const up = f64x2.gt(E, PEAK);
-      const ends = v128.and(up, f64x2.lt(TROUGH, PEAK));
-      if (v128.any_true(ends)) {
-        const dd = f64x2.sub(one, f64x2.div(TROUGH, PEAK));
-        MAXDD = v128.bitselect(dd, MAXDD, v128.and(ends, f64x2.gt(dd, MAXDD)));
-      }
+      MAXDD = maxddAfter(MAXDD, up, PEAK, TROUGH, one);
       PEAK = f64x2.pmax(PEAK, E);
       TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
     }
@@ -796,16 +789,11 @@ function pairRows(io: usize, s: usize, n: i32, j: i32, t0: i32, from: i32, t1: i
       const r = f64x2.replace_lane(f64x2.splat(rA), 1, rB);
       SUM = f64x2.add(SUM, r);
       const next = f64x2.mul(SUM, v128.load64_splat(inv + (<usize>row << 3)));
-      M2 = f64x2.add(M2, f64x2.mul(f64x2.sub(r, MEAN), f64x2.sub(r, next)));
+      M2 = m2After(M2, r, MEAN, next);
       MEAN = next;
-      const neg = f64x2.pmin(zero, r);
-      DOWN2 = f64x2.add(DOWN2, f64x2.mul(neg, neg));
+      DOWN2 = down2After(DOWN2, r, zero);
       const up = f64x2.gt(E, PEAK);
-      const ends = v128.and(up, f64x2.lt(TROUGH, PEAK));
-      if (v128.any_true(ends)) {
-        const dd = f64x2.sub(one, f64x2.div(TROUGH, PEAK));
-        MAXDD = v128.bitselect(dd, MAXDD, v128.and(ends, f64x2.gt(dd, MAXDD)));
-      }
+      MAXDD = maxddAfter(MAXDD, up, PEAK, TROUGH, one);
       PEAK = f64x2.pmax(PEAK, E);
       TROUGH = v128.bitselect(E, f64x2.pmin(TROUGH, E), up);
       // the new positions watch other signals: this row's decision, then on
