@@ -454,7 +454,7 @@ function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, base: i3
  * The rows of a block where either lane's signal bits meet its watch, as WORDS words at `ev`, from
  * the pair of words holding row `from` on (the words before it are not read again).
  */
-function eventWords(sigA: usize, watchA: i32, sigB: usize, watchB: i32, ev: usize, from: i32): void {
+@inline function eventWords(sigA: usize, watchA: i32, sigB: usize, watchB: i32, ev: usize, from: i32): void {
   const W = <usize>WORDS << 3;
   if (ASC_FEATURE_SIMD) {
     // each signal's words masked by its watch bit (all ones or zero), two words at a time
@@ -534,7 +534,7 @@ let fillEntryE: f64 = 0;
  * its exit leg closes the open trade at (−1: no exit leg), fillEntryE the equity right before the
  * entry fee.
  */
-function fillLane(io: usize, s: usize, n: i32, jj: i32, row: i32, prevClose: f64, e: f64): f64 {
+@inline function fillLane(io: usize, s: usize, n: i32, jj: i32, row: i32, prevClose: f64, e: f64): f64 {
   const price = load<f64>(<usize>load<u32>(io + BT_OPEN) + (<usize>row << 3));
   const c = load<f64>(<usize>load<u32>(io + BT_CLOSE) + (<usize>row << 3));
   const fee = load<f64>(io + BT_FEE), slip = load<f64>(io + BT_SLIP);
