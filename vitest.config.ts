@@ -24,8 +24,10 @@ export default defineConfig({
         test: {
           name: 'jobs',
           include: ['test/jobs/**/*.test.ts'],
-          // one fork runs the files in turn (with isolate, each still gets fresh modules)
+          // one fork runs the files in turn (with isolate, each still gets fresh modules), each file in
+          // a database of its own on one PostgreSQL cluster started for them all
           poolOptions: { forks: { singleFork: true } },
+          globalSetup: ['test/jobs/global-setup.ts'],
           sequence: { groupOrder: 1 },
         },
       },

@@ -4,12 +4,13 @@
  * log lines are collected, and a database client for looking at what happened.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { jobStatus, openJobsDb } from '../../src/jobs/index.js';
 import { resolveConfig } from '../../src/runtime/config.js';
 // @ts-expect-error -- a plain ES module without types
@@ -22,13 +23,43 @@ export const TTRC = join(ROOT, 'bench', 'ttrc.csv');
 export interface Cluster {
   dsn: string;
   port: number;
-  dir: string;
   stop(): Promise<void>;
   createDatabase(name: string): Promise<string>;
 }
 
 export async function startPostgres(): Promise<Cluster> {
   return (await startCluster()) as Cluster;
+}
+
+/**
+ * A fresh database on the jobs project's shared cluster (test/jobs/global-setup.ts), as a Cluster
+ * whose `dsn` points at it and whose stop() drops it; a cluster of its own when there is no shared
+ * one (a file run with another config).
+ */
+async function fileDatabase(): Promise<Cluster> {
+  const port = inject('jobsPgPort') as number | undefined;
+  if (port === undefined) return startPostgres();
+  const admin = `postgres://gridta@127.0.0.1:${port}/postgres`;
+  const onAdmin = async (sql: string): Promise<void> => {
+    await query(admin, sql);
+  };
+  const name = `file_${randomBytes(6).toString('hex')}`;
+  await onAdmin(`CREATE DATABASE ${name}`);
+  const made: string[] = [name];
+  return {
+    dsn: `postgres://gridta@127.0.0.1:${port}/${name}`,
+    port,
+    async createDatabase(sub) {
+      const full = `${name}_${sub}`;
+      await onAdmin(`CREATE DATABASE ${full}`);
+      made.push(full);
+      return `postgres://gridta@127.0.0.1:${port}/${full}`;
+    },
+    async stop() {
+      // WITH (FORCE): ends connections a killed child may have left behind
+      for (const db of made.reverse()) await onAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    },
+  };
 }
 
 /** The environment of every child: test config, one thread, this cluster, no stray GRIDTA_* of the caller. */
@@ -57,7 +88,7 @@ export function jobsFixture(prefix: string): JobsFixture {
   let dir: string | undefined;
   const workers: WorkerProcess[] = [];
   beforeAll(async () => {
-    pgc = await startPostgres();
+    pgc = await fileDatabase();
     dir = mkdtempSync(join(tmpdir(), prefix));
   }, 60_000);
   afterAll(async () => {
