@@ -95,17 +95,6 @@ export async function runWorker(argv: string[]): Promise<number> {
       batchVariants: cfg.batchVariants.value,
       ...(faults ? { faults } : {}),
     });
-    log('info', 'worker_started', {
-      dsn: db.dsn,
-      schema: db.schema,
-      concurrency,
-      engine: warm.engine,
-      threads: warm.threads,
-      warmupMs: Math.round(warm.timings.totalMs),
-      metricsPort: server?.port ?? null,
-      metricsHost: server ? cfg.jobsMetricsHost.value : null,
-      pid: process.pid,
-    });
     let signals = 0;
     const onSignal = (sig: string): void => {
       if (++signals > 1) {
@@ -119,6 +108,18 @@ export async function runWorker(argv: string[]): Promise<number> {
     const onInt = (): void => onSignal('SIGINT');
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
+    // announced once the handlers are on: a SIGTERM sent on seeing this line stops the worker gracefully
+    log('info', 'worker_started', {
+      dsn: db.dsn,
+      schema: db.schema,
+      concurrency,
+      engine: warm.engine,
+      threads: warm.threads,
+      warmupMs: Math.round(warm.timings.totalMs),
+      metricsPort: server?.port ?? null,
+      metricsHost: server ? cfg.jobsMetricsHost.value : null,
+      pid: process.pid,
+    });
     try {
       await worker.done;
     } finally {

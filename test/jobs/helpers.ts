@@ -4,12 +4,15 @@
  * log lines are collected, and a database client for looking at what happened.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { jobStatus, openJobsDb } from '../../src/jobs/index.js';
+import { resolveConfig } from '../../src/runtime/config.js';
 // @ts-expect-error -- a plain ES module without types
 import { startCluster } from '../../scripts/pg-cluster.mjs';
 
@@ -20,13 +23,43 @@ export const TTRC = join(ROOT, 'bench', 'ttrc.csv');
 export interface Cluster {
   dsn: string;
   port: number;
-  dir: string;
   stop(): Promise<void>;
   createDatabase(name: string): Promise<string>;
 }
 
 export async function startPostgres(): Promise<Cluster> {
   return (await startCluster()) as Cluster;
+}
+
+/**
+ * A fresh database on the jobs project's shared cluster (test/jobs/global-setup.ts), as a Cluster
+ * whose `dsn` points at it and whose stop() drops it; a cluster of its own when there is no shared
+ * one (a file run with another config).
+ */
+async function fileDatabase(): Promise<Cluster> {
+  const port = inject('jobsPgPort') as number | undefined;
+  if (port === undefined) return startPostgres();
+  const admin = `postgres://gridta@127.0.0.1:${port}/postgres`;
+  const onAdmin = async (sql: string): Promise<void> => {
+    await query(admin, sql);
+  };
+  const name = `file_${randomBytes(6).toString('hex')}`;
+  await onAdmin(`CREATE DATABASE ${name}`);
+  const made: string[] = [name];
+  return {
+    dsn: `postgres://gridta@127.0.0.1:${port}/${name}`,
+    port,
+    async createDatabase(sub) {
+      const full = `${name}_${sub}`;
+      await onAdmin(`CREATE DATABASE ${full}`);
+      made.push(full);
+      return `postgres://gridta@127.0.0.1:${port}/${full}`;
+    },
+    async stop() {
+      // WITH (FORCE): ends connections a killed child may have left behind
+      for (const db of made.reverse()) await onAdmin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    },
+  };
 }
 
 /** The environment of every child: test config, one thread, this cluster, no stray GRIDTA_* of the caller. */
@@ -37,6 +70,12 @@ export interface JobsFixture {
   readonly dir: string;
   /** Push the workers a test starts: they are stopped afterwards. */
   readonly workers: WorkerProcess[];
+  /**
+   * For the calling describe block: a database of its own on the cluster, made before its tests.
+   * Describe blocks that run side by side each need one, since a worker claims any unit queued in
+   * its database. `name` must be unique in the file.
+   */
+  database(name: string): { readonly dsn: string };
 }
 
 /**
@@ -49,7 +88,7 @@ export function jobsFixture(prefix: string): JobsFixture {
   let dir: string | undefined;
   const workers: WorkerProcess[] = [];
   beforeAll(async () => {
-    pgc = await startPostgres();
+    pgc = await fileDatabase();
     dir = mkdtempSync(join(tmpdir(), prefix));
   }, 60_000);
   afterAll(async () => {
@@ -69,6 +108,17 @@ export function jobsFixture(prefix: string): JobsFixture {
       return made('directory', dir);
     },
     workers,
+    database(name) {
+      let dsn: string | undefined;
+      beforeAll(async () => {
+        dsn = await made('cluster', pgc).createDatabase(name);
+      });
+      return {
+        get dsn() {
+          return made(`database ${name}`, dsn);
+        },
+      };
+    },
   };
 }
 
@@ -99,6 +149,18 @@ export function cliJson<T>(args: string[], env: NodeJS.ProcessEnv): T {
   const r = cli([...args, '--json'], env);
   if (r.status !== 0) throw new Error(`gridta ${args.join(' ')} exited ${r.status}: ${r.stdout}${r.stderr}`);
   return JSON.parse(r.stdout) as T;
+}
+
+/** `cli` without blocking the event loop: several can run at once, and samplers and log readers keep running. */
+export function cliAsync(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return new Promise((ok) => {
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env, encoding: 'utf8', cwd: ROOT, timeout: 120_000, maxBuffer: 256 * 1024 * 1024 },
+      (_err, stdout, stderr) => ok({ status: child.exitCode, stdout, stderr }),
+    );
+  });
 }
 
 /** `cliJson` without blocking the event loop (samplers and log readers keep running). */
@@ -242,13 +304,27 @@ export interface Status {
   failures: unknown[];
 }
 
+/**
+ * Waits until `gridta jobs status <job> --json` shows one of `states`, and returns that status. The
+ * waiting itself reads the same status in-process, through one connection, every 100 ms (a CLI
+ * process per look would take a core's worth of start-ups from the workers being waited for); the
+ * CLI is run once the state is reached, and its answer is what is checked and returned.
+ */
 export async function waitForState(dsn: string, jobId: string, states: string[], timeoutMs = 60_000): Promise<Status> {
   const t0 = Date.now();
-  let last: Status | undefined;
-  while (Date.now() - t0 < timeoutMs) {
-    last = await cliJsonAsync<Status>(['jobs', 'status', jobId], childEnv(dsn));
-    if (states.includes(last.state)) return last;
-    await new Promise((r) => setTimeout(r, 200));
+  const db = await openJobsDb(resolveConfig({}, childEnv(dsn)));
+  let last: unknown;
+  try {
+    while (Date.now() - t0 < timeoutMs) {
+      last = await jobStatus(db, jobId);
+      if (states.includes((last as Status).state)) {
+        last = await cliJsonAsync<Status>(['jobs', 'status', jobId], childEnv(dsn));
+        if (states.includes((last as Status).state)) return last as Status;
+      }
+      await sleep(100);
+    }
+  } finally {
+    await db.close();
   }
   throw new Error(`job ${jobId} did not reach ${states.join('|')} in ${timeoutMs} ms (last status ${JSON.stringify(last)})`);
 }

@@ -15,6 +15,7 @@ import {
   TTRC,
   childEnv,
   cli,
+  cliAsync,
   cliJson,
   jobsFixture,
   query,
@@ -167,7 +168,8 @@ describe('two workers share a job of 40 units', () => {
   }, 30_000);
 });
 
-describe('bad input is refused before anything is enqueued', () => {
+// the refusals are independent of each other (none changes the counts the others compare): side by side
+describe.concurrent('bad input is refused before anything is enqueued', () => {
   beforeAll(() => {
     // the schema exists once any jobs command has connected
     expect(cli(['jobs', 'ls'], childEnv(fx.pgc.dsn)).status).toBe(0);
@@ -178,7 +180,7 @@ describe('bad input is refused before anything is enqueued', () => {
     return [Number(j!.n), Number(q!.n)];
   };
   const submit = (args: string[], dsn: string | null = fx.pgc.dsn) =>
-    cli(['jobs', 'submit', ...args, '--out', join(fx.dir, 'bad-out'), '--json'], childEnv(dsn));
+    cliAsync(['jobs', 'submit', ...args, '--out', join(fx.dir, 'bad-out'), '--json'], childEnv(dsn));
 
   it('names an unreachable DSN (without its password) as jobs_unavailable', async () => {
     const port = await new Promise<number>((ok) => {
@@ -187,7 +189,7 @@ describe('bad input is refused before anything is enqueued', () => {
         s.close(() => ok(p));
       });
     });
-    const r = submit(['ma.ema', '--data', TTRC, '--grid', 'window=5..10'], `postgres://gridta:hunter2@127.0.0.1:${port}/postgres`);
+    const r = await submit(['ma.ema', '--data', TTRC, '--grid', 'window=5..10'], `postgres://gridta:hunter2@127.0.0.1:${port}/postgres`);
     expect(r.status).toBe(1);
     const e = JSON.parse(r.stdout).error;
     expect(e.code).toBe('jobs_unavailable');
@@ -199,7 +201,7 @@ describe('bad input is refused before anything is enqueued', () => {
   it('names a missing data file as job_input_invalid', async () => {
     const before = await counts();
     const missing = join(fx.dir, 'nope', 'BTCUSDT.csv');
-    const r = submit(['ma.ema', '--data', missing, '--grid', 'window=5..10']);
+    const r = await submit(['ma.ema', '--data', missing, '--grid', 'window=5..10']);
     expect(r.status).toBe(3);
     const e = JSON.parse(r.stdout).error;
     expect(e).toMatchObject({ code: 'job_input_invalid', details: { field: 'data', reason: 'not_found', value: missing } });
@@ -209,7 +211,7 @@ describe('bad input is refused before anything is enqueued', () => {
 
   it('names an unknown indicator as unknown_indicator', async () => {
     const before = await counts();
-    const r = submit(['ma.nope', '--data', TTRC, '--grid', 'window=5..10']);
+    const r = await submit(['ma.nope', '--data', TTRC, '--grid', 'window=5..10']);
     expect(r.status).toBe(3);
     const e = JSON.parse(r.stdout).error;
     expect(e).toMatchObject({ code: 'unknown_indicator', details: { indicatorId: 'ma.nope' } });
@@ -218,7 +220,7 @@ describe('bad input is refused before anything is enqueued', () => {
 
   it('names a bad axis as grid_invalid', async () => {
     const before = await counts();
-    const r = submit(['ma.ema', '--data', TTRC, '--grid', 'window=1..10']);
+    const r = await submit(['ma.ema', '--data', TTRC, '--grid', 'window=1..10']);
     expect(r.status).toBe(3);
     expect(JSON.parse(r.stdout).error).toMatchObject({
       code: 'grid_invalid',
@@ -231,20 +233,20 @@ describe('bad input is refused before anything is enqueued', () => {
     const before = await counts();
     const bad = join(fx.dir, 'bad.csv');
     writeFileSync(bad, 'ts_open,open,high,low,close,volume\n60000,1,2,0.5,oops,10\n120000,1,2,0.5,1,10\n');
-    const r = submit(['ma.ema', '--data', bad, '--grid', 'window=5..10', '--timeframe', '1m']);
+    const r = await submit(['ma.ema', '--data', bad, '--grid', 'window=5..10', '--timeframe', '1m']);
     expect(r.status).toBe(3);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'candles_invalid', details: { field: 'close', line: 2, value: 'oops' } });
     expect(await counts()).toEqual(before);
   }, 30_000);
 
-  it('asks for a DSN when none is configured', () => {
-    const r = cli(['jobs', 'ls', '--json'], childEnv(null));
+  it('asks for a DSN when none is configured', async () => {
+    const r = await cliAsync(['jobs', 'ls', '--json'], childEnv(null));
     expect(r.status).toBe(3);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'config_invalid', details: { key: 'jobsDsn', value: null } });
   }, 30_000);
 
-  it('reports an unknown job id as job_not_found', () => {
-    const r = cli(['jobs', 'status', '00000000-0000-4000-8000-000000000000', '--json'], childEnv(fx.pgc.dsn));
+  it('reports an unknown job id as job_not_found', async () => {
+    const r = await cliAsync(['jobs', 'status', '00000000-0000-4000-8000-000000000000', '--json'], childEnv(fx.pgc.dsn));
     expect(r.status).toBe(3);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'job_not_found', details: { jobId: '00000000-0000-4000-8000-000000000000' } });
   }, 30_000);

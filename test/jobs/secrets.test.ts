@@ -12,7 +12,7 @@ import { openJobsDb } from '../../src/jobs/index.js';
 import { createWorkerMetrics, serveMetrics } from '../../src/jobs/metrics.js';
 import { maskDsn, resolveConfig } from '../../src/runtime/config.js';
 import { diagnose } from '../../src/runtime/diagnose.js';
-import { childEnv, cli, jobsFixture, startWorker, stopWorker } from './helpers.js';
+import { childEnv, cliAsync, jobsFixture, startWorker, stopWorker } from './helpers.js';
 
 const SECRET = 'Zq9-secret-Xy';
 
@@ -95,13 +95,18 @@ describe('a DSN password never reaches a message', () => {
     expect(e.message + JSON.stringify(e.details)).not.toContain(SECRET);
   });
 
-  it('diagnose and jobs_unavailable through the CLI', () => {
-    for (const dsn of FORMS) {
-      const env = childEnv(dsn.startsWith('postgres') ? dsn.replace('db.invalid', '127.0.0.1:1') : dsn);
-      const d = cli(['diagnose', '--no-warmup'], env);
+  it('diagnose and jobs_unavailable through the CLI', async () => {
+    // the commands of every form run side by side; each is checked on its own output
+    const runs = await Promise.all(
+      FORMS.map((dsn) => {
+        const env = childEnv(dsn.startsWith('postgres') ? dsn.replace('db.invalid', '127.0.0.1:1') : dsn);
+        return Promise.all([cliAsync(['diagnose', '--no-warmup'], env), cliAsync(['jobs', 'ls'], env)]);
+      }),
+    );
+    for (const [k, dsn] of FORMS.entries()) {
+      const [d, s] = runs[k]!;
       expect(d.stdout + d.stderr).toContain('***');
       expect(d.stdout + d.stderr, `diagnose with ${dsn}`).not.toContain(SECRET);
-      const s = cli(['jobs', 'ls'], env);
       expect(s.status).toBe(dsn.startsWith('postgres') ? 1 : 3);
       expect(s.stderr).toMatch(dsn.startsWith('postgres') ? /^gridta: jobs_unavailable: / : /^gridta: config_invalid: /);
       expect(s.stdout + s.stderr, `jobs ls with ${dsn}`).not.toContain(SECRET);
@@ -120,7 +125,8 @@ describe('the metrics server', () => {
   });
 });
 
-describe('worker_started on a real PostgreSQL', () => {
+// the three workers start and stop side by side (no job is queued: they only announce themselves)
+describe.concurrent('worker_started on a real PostgreSQL', () => {
   const fx = jobsFixture('gridta-jobs-secrets-');
 
   /** Local listening sockets on `port` as `address:port` (from /proc/net/tcp and tcp6). */

@@ -14,15 +14,21 @@ import { describe, expect, it } from 'vitest';
 import { loadCandlesFile } from '../../src/arrow/candles.js';
 import { unitOfTable } from '../../src/jobs/arrow.js';
 import { createEngine } from '../../src/runtime/engine.js';
-import { TTRC, childEnv, cliJson, jobsFixture, query, sleep, startWorker, stopWorker, waitForState } from './helpers.js';
+import { TTRC, childEnv, cliJsonAsync, jobsFixture, query, sleep, startWorker, stopWorker, waitForState } from './helpers.js';
 
 const fx = jobsFixture('gridta-jobs-kill-');
 
-describe('lost leases', () => {
+describe.concurrent('lost leases', () => {
+  // the tests run side by side (they mostly wait for leases and stalls), each on a database of its
+  // own: a worker claims any unit queued in its database
+  const rerunDb = fx.database('rerun');
+  const stalledDb = fx.database('stalled');
+  const jobLeaseDb = fx.database('job_lease');
+  const expiredDb = fx.database('expired');
   it('loses the unit to the other worker after the lease, with a byte-identical result and no partial file in --out', async () => {
     const out = join(fx.dir, 'out');
     const lease = { GRIDTA_JOBS_LEASE_SECONDS: '2' };
-    const sub = cliJson<{ jobId: string; units: number }>(
+    const sub = await cliJsonAsync<{ jobId: string; units: number }>(
       [
         'jobs',
         'submit',
@@ -40,7 +46,7 @@ describe('lost leases', () => {
         '--unit-variants',
         '9',
       ],
-      childEnv(fx.pgc.dsn, lease),
+      childEnv(rerunDb.dsn, lease),
     );
     expect(sub.units).toBe(12);
     const jobId = sub.jobId;
@@ -76,7 +82,7 @@ describe('lost leases', () => {
     })();
 
     // worker A stalls halfway through writing its first unit's temporary file; kill it there
-    const a = startWorker('victim', childEnv(fx.pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '60000' }));
+    const a = startWorker('victim', childEnv(rerunDb.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '60000' }));
     fx.workers.push(a);
     const claim = await a.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId, 30_000, 'the first claim');
     const tmpDir = join(out, '.tmp');
@@ -96,9 +102,9 @@ describe('lost leases', () => {
     expect(partial, 'a partial temporary file was left behind').toBeDefined();
 
     // worker B does everything, including the victim's unit once its lease has expired
-    const b = startWorker('survivor', childEnv(fx.pgc.dsn, lease));
+    const b = startWorker('survivor', childEnv(rerunDb.dsn, lease));
     fx.workers.push(b);
-    const st = await waitForState(fx.pgc.dsn, jobId, ['completed', 'failed'], 60_000);
+    const st = await waitForState(rerunDb.dsn, jobId, ['completed', 'failed'], 60_000);
     sampling = false;
     await sampler;
     expect(st).toMatchObject({ state: 'completed', processed: 12, total: 12, failed: 0, attempts: 13 });
@@ -106,13 +112,13 @@ describe('lost leases', () => {
     const rerun = await b.waitFor((l) => l.event === 'unit_succeeded' && l.unit === claim.unit, 1_000, 'the re-run');
     expect(rerun).toMatchObject({ job: jobId, attempt: 2, worker: 'survivor' });
     const [u] = await query<{ attempts: number; completions: number; last_worker: string; retry_count: number; state: string }>(
-      fx.pgc.dsn,
+      rerunDb.dsn,
       'SELECT u.attempts, u.completions, u.last_worker, j.retry_count, j.state FROM gridta.unit u JOIN gridta_boss.job j ON j.id = u.boss_id WHERE u.job_id = $1 AND u.idx = $2',
       [jobId, claim.unit],
     );
     expect(u).toEqual({ attempts: 2, completions: 1, last_worker: 'survivor', retry_count: 1, state: 'completed' });
     const others = await query<{ n: string }>(
-      fx.pgc.dsn,
+      rerunDb.dsn,
       'SELECT count(*) n FROM gridta.unit WHERE job_id = $1 AND (attempts <> 1 OR completions <> 1) AND idx <> $2',
       [jobId, claim.unit],
     );
@@ -124,7 +130,7 @@ describe('lost leases', () => {
     expect(existsSync(join(tmpDir, partial)), "the survivor removed the victim's partial temporary file").toBe(false);
 
     const collected = join(fx.dir, 'collected.arrow');
-    cliJson(['jobs', 'collect', jobId, '--out', collected], childEnv(fx.pgc.dsn));
+    await cliJsonAsync(['jobs', 'collect', jobId, '--out', collected], childEnv(rerunDb.dsn));
     const engine = createEngine({ threads: 1, env: 'test' });
     try {
       const candles = await loadCandlesFile(TTRC, { instrumentId: 'ttrc', timeline: 'sessions' });
@@ -149,7 +155,7 @@ describe('lost leases', () => {
   it('stops a worker that outlived its lease: it publishes nothing and never completes the unit', async () => {
     const out = join(fx.dir, 'out-stalled');
     const lease = { GRIDTA_JOBS_LEASE_SECONDS: '2' };
-    const { jobId } = cliJson<{ jobId: string }>(
+    const { jobId } = await cliJsonAsync<{ jobId: string }>(
       [
         'jobs',
         'submit',
@@ -165,24 +171,24 @@ describe('lost leases', () => {
         '--out',
         out,
       ],
-      childEnv(fx.pgc.dsn, lease),
+      childEnv(stalledDb.dsn, lease),
     );
     // alive but too slow: it stalls 5 s in the middle of writing, well past its 2 s lease
-    const slow = startWorker('stalled', childEnv(fx.pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '5000' }));
+    const slow = startWorker('stalled', childEnv(stalledDb.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '5000' }));
     fx.workers.push(slow);
     await slow.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId, 30_000, 'the claim');
-    const other = startWorker('other', childEnv(fx.pgc.dsn, lease));
+    const other = startWorker('other', childEnv(stalledDb.dsn, lease));
     fx.workers.push(other);
     const lost = await slow.waitFor((l) => l.event === 'unit_lease_lost' && l.job === jobId, 30_000, 'the lost lease');
     expect(lost).toMatchObject({ unit: 0, attempt: 1, level: 'warn' });
-    await waitForState(fx.pgc.dsn, jobId, ['completed'], 30_000);
+    await waitForState(stalledDb.dsn, jobId, ['completed'], 30_000);
     expect(
       slow.logs.some((l) => l.event === 'unit_succeeded'),
       'the stalled worker completed nothing',
     ).toBe(false);
     expect(other.logs.find((l) => l.event === 'unit_succeeded' && l.job === jobId)).toMatchObject({ unit: 0, attempt: 2 });
     const [u] = await query<{ attempts: number; completions: number; last_worker: string }>(
-      fx.pgc.dsn,
+      stalledDb.dsn,
       'SELECT attempts, completions, last_worker FROM gridta.unit WHERE job_id = $1',
       [jobId],
     );
@@ -197,7 +203,7 @@ describe('lost leases', () => {
   it("re-runs a dead worker's unit after the job's lease, not the workers' own, and records why", async () => {
     const out = join(fx.dir, 'out-job-lease');
     // the job's lease is 3 s; the workers keep the test config's 900 s
-    const { jobId, units } = cliJson<{ jobId: string; units: number }>(
+    const { jobId, units } = await cliJsonAsync<{ jobId: string; units: number }>(
       [
         'jobs',
         'submit',
@@ -219,16 +225,16 @@ describe('lost leases', () => {
         '--out',
         out,
       ],
-      childEnv(fx.pgc.dsn),
+      childEnv(jobLeaseDb.dsn),
     );
     expect(units).toBe(2);
-    const a = startWorker('dead', childEnv(fx.pgc.dsn, { GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '60000' }));
+    const a = startWorker('dead', childEnv(jobLeaseDb.dsn, { GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '60000' }));
     fx.workers.push(a);
     const claim = await a.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId, 30_000, 'the first claim');
     await sleep(300);
     a.child.kill('SIGKILL');
     await a.exited;
-    const b = startWorker('alive', childEnv(fx.pgc.dsn));
+    const b = startWorker('alive', childEnv(jobLeaseDb.dsn));
     fx.workers.push(b);
     const rerun = await b.waitFor(
       (l) => l.event === 'unit_claimed' && l.job === jobId && l.unit === claim.unit,
@@ -239,10 +245,10 @@ describe('lost leases', () => {
     expect(after, 'seconds from the first claim to the re-run').toBeGreaterThanOrEqual(3);
     expect(after, 'seconds from the first claim to the re-run').toBeLessThan(7);
     expect(rerun.attempt).toBe(2);
-    const st = await waitForState(fx.pgc.dsn, jobId, ['completed', 'failed'], 30_000);
+    const st = await waitForState(jobLeaseDb.dsn, jobId, ['completed', 'failed'], 30_000);
     expect(st).toMatchObject({ state: 'completed', processed: 2, failed: 0 });
     const [u] = await query<{ state: string; failures: number; last_error: string; attempts: number }>(
-      fx.pgc.dsn,
+      jobLeaseDb.dsn,
       'SELECT state, failures, last_error, attempts FROM gridta.unit WHERE job_id = $1 AND idx = $2',
       [jobId, claim.unit],
     );
@@ -256,7 +262,7 @@ describe('lost leases', () => {
   it('fails a unit whose lease expired on its last attempt, with the reason in status and gridta.unit', async () => {
     const out = join(fx.dir, 'out-expired');
     const lease = { GRIDTA_JOBS_LEASE_SECONDS: '2' };
-    const { jobId } = cliJson<{ jobId: string }>(
+    const { jobId } = await cliJsonAsync<{ jobId: string }>(
       [
         'jobs',
         'submit',
@@ -274,13 +280,13 @@ describe('lost leases', () => {
         '--out',
         out,
       ],
-      childEnv(fx.pgc.dsn, lease),
+      childEnv(expiredDb.dsn, lease),
     );
     // alive but stalled far past its lease; nothing else runs the unit
-    const w = startWorker('stuck', childEnv(fx.pgc.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '8000' }));
+    const w = startWorker('stuck', childEnv(expiredDb.dsn, { ...lease, GRIDTA_TEST_FAULTS: '1', GRIDTA_TEST_UNIT_STALL_MS: '8000' }));
     fx.workers.push(w);
     await w.waitFor((l) => l.event === 'unit_claimed' && l.job === jobId, 30_000, 'the claim');
-    const st = (await waitForState(fx.pgc.dsn, jobId, ['failed', 'completed'], 30_000)) as unknown as {
+    const st = (await waitForState(expiredDb.dsn, jobId, ['failed', 'completed'], 30_000)) as unknown as {
       state: string;
       failed: number;
       failures: { unit: number; state: string; attempts: number; error: string }[];
@@ -291,9 +297,11 @@ describe('lost leases', () => {
     expect(st.failures[0]!.error).toMatch(
       /^lease_expired: worker stuck did not finish attempt 1 within the job's 2 s lease \(claimed \S+, expired \S+\); no retries left$/,
     );
-    const [u] = await query<{ state: string; failures: number }>(fx.pgc.dsn, 'SELECT state, failures FROM gridta.unit WHERE job_id = $1', [
-      jobId,
-    ]);
+    const [u] = await query<{ state: string; failures: number }>(
+      expiredDb.dsn,
+      'SELECT state, failures FROM gridta.unit WHERE job_id = $1',
+      [jobId],
+    );
     expect(u).toEqual({ state: 'failed', failures: 1 });
     await w.waitFor((l) => l.event === 'unit_lease_lost' && l.job === jobId, 15_000, 'the stalled worker to notice');
     expect(await stopWorker(w)).toBe(0);

@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   Bool,
@@ -31,6 +30,9 @@ import { describe, expect, it } from 'vitest';
 import { candlesFromArrow, loadCandlesFile } from '../../src/arrow/candles.js';
 import { candlesFromCsv, isCandles, type ArrowLoadOptions } from '../../src/candles/index.js';
 import { candlesDetails, candlesRejection } from '../helpers/errors.js';
+import { tempDirs } from '../helpers/tmp.js';
+
+const tempDir = tempDirs();
 
 const MIN = 60_000;
 
@@ -285,7 +287,7 @@ describe('loadCandlesFile', () => {
     new Table({ ts_open: vectorFromArray([0, MIN], new TimestampMillisecond()), close: vectorFromArray([1.5, 2.5], new Float64()) });
 
   it('loads Arrow IPC files and streams by extension, naming the instrument after the file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gridta-arrow-'));
+    const dir = await tempDir('gridta-arrow-');
     const files: [string, 'file' | 'stream'][] = [
       ['btc.arrow', 'file'],
       ['btc.feather', 'file'],
@@ -300,7 +302,7 @@ describe('loadCandlesFile', () => {
   });
 
   it('loads .csv and honours the options given', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gridta-arrow-'));
+    const dir = await tempDir('gridta-arrow-');
     await writeFile(join(dir, 'eth.CSV'), 'ts_open,close\n0,1\n60,2\n');
     const c = await loadCandlesFile(join(dir, 'eth.CSV'), { instrumentId: 'binance:ETH', tsUnit: 's' });
     expect(c.instrumentId).toBe('binance:ETH');
@@ -315,7 +317,7 @@ describe('loadCandlesFile', () => {
       close: makeVector(csv.close),
       volume: makeVector(csv.volume!),
     });
-    const dir = await mkdtemp(join(tmpdir(), 'gridta-arrow-'));
+    const dir = await tempDir('gridta-arrow-');
     await writeFile(join(dir, 'ttrc.arrow'), tableToIPC(t, 'file'));
     const viaArrow = await loadCandlesFile(join(dir, 'ttrc.arrow'), { timeline: 'sessions' });
     expect(viaArrow.t).toBe(5550);

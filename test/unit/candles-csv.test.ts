@@ -1,11 +1,13 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { candlesFromCsv, isCandles, type Candles, type CsvLoadOptions } from '../../src/candles/index.js';
 import { checkTsUnit } from '../../src/candles/place.js';
 import { candlesRejection } from '../helpers/errors.js';
+import { tempDirs } from '../helpers/tmp.js';
+
+const tempDir = tempDirs();
 
 const DAY = 86_400_000;
 const TTRC = new URL('../../bench/ttrc.csv', import.meta.url);
@@ -401,7 +403,7 @@ describe('candlesFromCsv: value cells', () => {
 
 describe('candlesFromCsv: sources and options', () => {
   it('reads a file path and a file: URL', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gridta-csv-'));
+    const dir = await tempDir('gridta-csv-');
     const path = join(dir, 'btc.csv');
     await writeFile(path, 'ts_open,close\n0,1\n60000,2\n');
     expect([...(await candlesFromCsv(path, { instrumentId: 'btc' })).close]).toEqual([1, 2]);

@@ -7,11 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { candlesFromArrow, loadCandlesFile } from '../../src/arrow/candles.js';
 import { candlesFromCsv, type Candles, type CsvLoadOptions } from '../../src/candles/index.js';
 import { DEFAULT_MAX_BARS, DEFAULT_MAX_HOLE_SHARE } from '../../src/candles/place.js';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { candlesFailure } from '../helpers/errors.js';
+import { tempDirs } from '../helpers/tmp.js';
+
+const tempDir = tempDirs();
 
 const MIN = 60_000;
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -158,7 +160,7 @@ describe('loaders: duplicate header names', () => {
   });
 
   it('loads the file of a path named .csv inside a directory', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gridta-dot-'));
+    const dir = await tempDir('gridta-dot-');
     await writeFile(join(dir, '.csv'), 'ts_open,close\n0,1\n60000,2\n');
     const c = await loadCandlesFile(join(dir, '.csv'), { instrumentId: 'dot' });
     expect(c.t).toBe(2);
@@ -167,7 +169,7 @@ describe('loaders: duplicate header names', () => {
 
 describe('loadCandlesFile: unreadable paths', () => {
   it('names a missing file as a typed error', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gridta-missing-'));
+    const dir = await tempDir('gridta-missing-');
     const path = join(dir, 'nope.csv');
     const { details, message } = await candlesFailure(loadCandlesFile(path));
     expect(details).toEqual({ field: 'path', reason: 'file_unreadable', value: path, expected: 'a readable file' });
@@ -179,7 +181,7 @@ describe('loadCandlesFile: unreadable paths', () => {
   });
 
   it('names a directory given as the file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gridta-isdir-'));
+    const dir = await tempDir('gridta-isdir-');
     const { mkdir } = await import('node:fs/promises');
     await mkdir(join(dir, 'd.csv'));
     const { details, message } = await candlesFailure(loadCandlesFile(join(dir, 'd.csv')));
@@ -190,7 +192,7 @@ describe('loadCandlesFile: unreadable paths', () => {
 
 describe('candlesFromCsv: unreadable paths', () => {
   it('names a missing file as a typed error, for a path and a file: URL', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gridta-csv-missing-'));
+    const dir = await tempDir('gridta-csv-missing-');
     const path = join(dir, 'nope.csv');
     const { details, message } = await candlesFailure(candlesFromCsv(path, { instrumentId: 'x' }));
     expect(details).toEqual({ field: 'path', reason: 'file_unreadable', value: path, expected: 'a readable file' });
@@ -205,7 +207,7 @@ describe('candlesFromCsv: unreadable paths', () => {
   });
 
   it('names a directory given as the file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gridta-csv-isdir-'));
+    const dir = await tempDir('gridta-csv-isdir-');
     const { details, message } = await candlesFailure(candlesFromCsv(dir, { instrumentId: 'x' }));
     expect(details).toEqual({ field: 'path', reason: 'file_unreadable', value: dir, expected: 'a readable file' });
     expect(message).toContain('it is a directory');

@@ -2,8 +2,7 @@
  * Streams by hand: EMA rows worked out in the comments, holes from a gap in time, refused bars that
  * change nothing, snapshot documents refused for each reason, writeSnapshot's atomic write.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +17,9 @@ import {
 import { writeSnapshot, type IndicatorStream } from '../../src/stream/index.js';
 import { warmEngines } from '../helpers/engine.js';
 import { thrown } from '../helpers/errors.js';
+import { tempDirs } from '../helpers/tmp.js';
+
+const tempDir = tempDirs();
 
 const engines = warmEngines(['wasm-simd', 'wasm-scalar', 'reference']);
 const KINDS = ['wasm-simd', 'wasm-scalar', 'reference'] as const;
@@ -224,7 +226,7 @@ describe('snapshots', () => {
   });
 
   it('writeSnapshot writes the bytes atomically and leaves no temporary file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gridta-snap-'));
+    const dir = await tempDir('gridta-snap-');
     const s: IndicatorStream = await engines.get('wasm-simd')!.stream({ candles: hist, grid });
     const bytes = s.snapshot();
     const path = join(dir, 'ema.snap');

@@ -2,11 +2,13 @@
  * A worker writes each unit file with writeFully: in chunks (Node refuses a single write longer than
  * 2^31 - 1 bytes), continuing after short writes, with every byte at its position.
  */
-import { mkdtemp, open, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WRITE_CHUNK_BYTES, writeFully, type PositionalWriter } from '../../src/jobs/dirs.js';
+import { tempDirs } from '../helpers/tmp.js';
+
+const tempDir = tempDirs();
 
 const NODE_MAX_WRITE = 2 ** 31 - 1;
 
@@ -64,7 +66,7 @@ describe('writeFully', () => {
   });
 
   it('lands every byte of a real file with small chunks, at an offset too', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gridta-write-'));
+    const dir = await tempDir('gridta-write-');
     const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 37 + 11) & 0xff);
     const fh = await open(join(dir, 'unit.arrow'), 'w');
     try {
