@@ -57,7 +57,8 @@ type ParamAxes = Record<string, (number | string)[]>;
  * bytes (`bytesPerVariant` each), covering every variant exactly once. The axis with the most
  * values is cut into equal runs, of a multiple of 4 values when they hold 4 or more (a kernel that
  * shares work across the other axes, as bbands shares a window's sums across mults, keeps that
- * sharing); when one value of it is still over the budget, each value becomes its own grid and the
+ * sharing), a last run shorter than 4 joining the one before when the two fit; when one value of
+ * it is still over the budget, each value becomes its own grid and the
  * next axis is cut the same way. A single variant over the budget is a piece of its own (the
  * compute's guards then decide).
  */
@@ -76,6 +77,13 @@ export function seriesPieces(axes: ParamAxes, bytesPerVariant: number, budget: n
   if (step >= 1) {
     const out: ParamAxes[] = [];
     for (let i = 0; i < values.length; i += step) out.push({ ...axes, [widest]: values.slice(i, i + step) });
+    // a last run shorter than four values would run the kernel's scalar path: it joins the run
+    // before it when the two fit the budget
+    const last = out.at(-1)![widest]!.length;
+    if (out.length > 1 && step >= 4 && last < 4 && step + last <= most) {
+      out.pop();
+      out[out.length - 1] = { ...axes, [widest]: values.slice(values.length - step - last) };
+    }
     return out;
   }
   return values.flatMap((v) => seriesPieces({ ...axes, [widest]: [v] }, bytesPerVariant, budget));
