@@ -452,35 +452,24 @@ function runRows(io: usize, s: usize, n: i32, j: i32, t0: i32, t1: i32, base: i3
 
 /**
  * The rows of a block where either lane's signal bits meet its watch, as WORDS words at `ev`, from
- * the pair of words holding row `from` on (the words before it are not read again).
+ * the pair of words holding row `from` on (the words before it are not read again). SIMD build only
+ * (the pair loop's): each signal's words masked by its watch bit (all ones or zero), two at a time.
  */
 @inline function eventWords(sigA: usize, watchA: i32, sigB: usize, watchB: i32, ev: usize, from: i32): void {
+  if (!ASC_FEATURE_SIMD) return;
   const W = <usize>WORDS << 3;
-  if (ASC_FEATURE_SIMD) {
-    // each signal's words masked by its watch bit (all ones or zero), two words at a time
-    const a0 = i64x2.splat(-<i64>(watchA & 1)), a1 = i64x2.splat(-<i64>((watchA >> 1) & 1));
-    const a2 = i64x2.splat(-<i64>((watchA >> 2) & 1)), a3 = i64x2.splat(-<i64>((watchA >> 3) & 1));
-    const b0 = i64x2.splat(-<i64>(watchB & 1)), b1 = i64x2.splat(-<i64>((watchB >> 1) & 1));
-    const b2 = i64x2.splat(-<i64>((watchB >> 2) & 1)), b3 = i64x2.splat(-<i64>((watchB >> 3) & 1));
-    for (let w = (from >> 6) & ~1; w < WORDS; w += 2) {
-      const o = <usize>w << 3;
-      const x = v128.or(
-        v128.or(v128.or(v128.and(v128.load(sigA + o), a0), v128.and(v128.load(sigA + W + o), a1)),
-          v128.or(v128.and(v128.load(sigA + 2 * W + o), a2), v128.and(v128.load(sigA + 3 * W + o), a3))),
-        v128.or(v128.or(v128.and(v128.load(sigB + o), b0), v128.and(v128.load(sigB + W + o), b1)),
-          v128.or(v128.and(v128.load(sigB + 2 * W + o), b2), v128.and(v128.load(sigB + 3 * W + o), b3))));
-      v128.store(ev + o, x);
-    }
-  } else {
-    for (let w = from >> 6; w < WORDS; w++) {
-      let x: u64 = 0;
-      for (let k = 0; k < 4; k++) {
-        const at = <usize>k * W + (<usize>w << 3);
-        if ((watchA >> k) & 1) x |= load<u64>(sigA + at);
-        if ((watchB >> k) & 1) x |= load<u64>(sigB + at);
-      }
-      store<u64>(ev + (<usize>w << 3), x);
-    }
+  const a0 = i64x2.splat(-<i64>(watchA & 1)), a1 = i64x2.splat(-<i64>((watchA >> 1) & 1));
+  const a2 = i64x2.splat(-<i64>((watchA >> 2) & 1)), a3 = i64x2.splat(-<i64>((watchA >> 3) & 1));
+  const b0 = i64x2.splat(-<i64>(watchB & 1)), b1 = i64x2.splat(-<i64>((watchB >> 1) & 1));
+  const b2 = i64x2.splat(-<i64>((watchB >> 2) & 1)), b3 = i64x2.splat(-<i64>((watchB >> 3) & 1));
+  for (let w = (from >> 6) & ~1; w < WORDS; w += 2) {
+    const o = <usize>w << 3;
+    const x = v128.or(
+      v128.or(v128.or(v128.and(v128.load(sigA + o), a0), v128.and(v128.load(sigA + W + o), a1)),
+        v128.or(v128.and(v128.load(sigA + 2 * W + o), a2), v128.and(v128.load(sigA + 3 * W + o), a3))),
+      v128.or(v128.or(v128.and(v128.load(sigB + o), b0), v128.and(v128.load(sigB + W + o), b1)),
+        v128.or(v128.and(v128.load(sigB + 2 * W + o), b2), v128.and(v128.load(sigB + 3 * W + o), b3))));
+    v128.store(ev + o, x);
   }
 }
 
