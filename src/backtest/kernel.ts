@@ -9,6 +9,7 @@ import { reclaimBeforeAllocating } from '../compute/reclaim.js';
 import { ComputeBudgetExceeded } from '../errors.js';
 import { ACC_COUNT, type AtomSide, type BarInputs, type Execution, type StrategyProgram } from './program.js';
 import { SIGNAL_NAMES } from '../strategies/types.js';
+import { priceSeries, type SeriesPiece, type SeriesPlacement } from './series.js';
 
 /** Frame offsets in bytes, as assembly/backtest.ts declares them (BT_*). */
 export const BT_FRAME = Object.freeze({
@@ -154,6 +155,8 @@ export interface StageALayout extends StageABatchLayout {
   /** Each series' row 0 (a NaN prefix of `prefix` floats stands before it). */
   readonly series: readonly number[];
   readonly prefix: number;
+  /** Where the indicator series are computed: each piece's outputs, and the computes' own regions. */
+  readonly placement: SeriesPlacement;
   readonly relations: number;
   readonly relationSides: readonly (readonly [AtomSide, AtomSide])[];
   readonly atoms: number;
@@ -164,11 +167,26 @@ export interface StageALayout extends StageABatchLayout {
   readonly scratch: number;
 }
 
+/** The indicator series' computes (seriesComputes) and the bytes the largest lays out from its base. */
+export interface SeriesComputes {
+  readonly pieces: readonly SeriesPiece[];
+  readonly workBytes: number;
+}
+
 /**
  * Lays out the memory for a program over t rows with batches of at most `batch` variants, for
- * `executors` batches at once (the pool's threads; 1 in-process), each in its own slot.
+ * `executors` batches at once (the pool's threads; 1 in-process), each in its own slot. The
+ * indicator series lie where their pieces' computes write them: each piece's cells `variantBytes`
+ * apart (a NaN prefix, the t rows and 16 bytes), the pieces one after the other, each starting
+ * after the last cell of the one before that holds a series (the cells after it are never read).
  */
-export function stageALayout(program: StrategyProgram, t: number, batch: number, executors = 1): StageALayout {
+export function stageALayout(
+  program: StrategyProgram,
+  t: number,
+  batch: number,
+  executors: number,
+  computes: SeriesComputes,
+): StageALayout {
   let off = 64;
   const take = (bytes: number): number => {
     const at = off;
@@ -183,7 +201,24 @@ export function stageALayout(program: StrategyProgram, t: number, batch: number,
   const seriesTable = take(program.series.length * 4);
   const prefix = nanPrefix(program);
   // + 16 bytes after each series: the last block's groups of four rows read up to three past the end
-  const series = program.series.map(() => take((prefix + t) * 4 + 16) + prefix * 4);
+  const variantBytes = align((prefix + t) * 4 + 16);
+  const series = new Array<number>(program.series.length).fill(-1);
+  for (const k of priceSeries(program.series)) series[k] = take(variantBytes) + prefix * 4;
+  let end = off;
+  const outputAt = computes.pieces.map((piece) => {
+    const at = piece.outputs.map((_, o) => off + prefix * 4 + o * piece.variants * variantBytes);
+    let last = -1;
+    piece.holds.forEach((k, cell) => {
+      if (k < 0) return;
+      series[k] = off + prefix * 4 + cell * variantBytes;
+      last = cell;
+    });
+    end = Math.max(end, off + piece.holds.length * variantBytes);
+    off += (last + 1) * variantBytes;
+    return at;
+  });
+  off = align(end);
+  const work = take(computes.workBytes);
   const { relations: relationSides, atoms: atomTable } = relationsOf(program);
   const relations = take(relationSides.length * BT_REL_BYTES);
   const V = program.variants;
@@ -223,6 +258,7 @@ export function stageALayout(program: StrategyProgram, t: number, batch: number,
     seriesTable,
     series,
     prefix,
+    placement: { series, outputAt, variantBytes, work },
     relations,
     sides,
     relationSides,
@@ -308,13 +344,8 @@ export function stageAMemory(
   return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
 }
 
-/** Series k's place in the scoring memory (length t): the operand series are computed straight into it. */
-export function seriesView(memory: WebAssembly.Memory, L: StageALayout, k: number, t: number): Float32Array {
-  return new Float32Array(memory.buffer, L.series[k]!, t);
-}
-
 /**
- * Writes everything but the series values (seriesView), the accumulators and scratch: bar tables,
+ * Writes everything but the series values (operandSeriesInto), the accumulators and scratch: bar tables,
  * the series table and NaN prefixes, relations, comparisons, signals, and every executor's frame
  * and relation table (the same values but for its own acc and relations pointers).
  */

@@ -40,7 +40,9 @@ import { ACC_COUNT, type BarInputs, type Execution, type MetricName, type Strate
 import type { ScoringMemoryCache } from './kernel.js';
 import { inverseCounts, runVariant } from './reference.js';
 import { reportTableMd, tradesJson } from './report.js';
-import { operandSeries, type ComputeFn } from './series.js';
+import { operandSeries, operandSeriesInto, seriesComputes, type ComputeFn } from './series.js';
+import type { MemoryTarget } from '../compute/run.js';
+import type { ComputeRequest } from '../runtime/engine.js';
 import { holdoutRow, scoreVariants, shortlistOf, type BacktestProgress, type StageAPool } from './stage-a.js';
 import { subProgram } from './subset.js';
 
@@ -80,6 +82,14 @@ export const BACKTEST_REQUEST_KEYS = [
 /** What the engine lends a backtest: its compute, its kernels (null: the reference) and its limits. */
 export interface BacktestContext {
   readonly compute: ComputeFn;
+  /**
+   * A VARIANT_MAJOR compute written into a scoring memory (a WebAssembly engine), and the bytes it
+   * lays out from the target's base besides its outputs.
+   */
+  readonly computeInto: (req: ComputeRequest, target: MemoryTarget) => Promise<void>;
+  readonly computeWorkBytes: (req: ComputeRequest) => number;
+  /** The indicator series' computes hold at most this many output bytes each (default SERIES_PIECE_BYTES). */
+  readonly seriesPieceBytes?: number;
   readonly module: () => Promise<WebAssembly.Module | null>;
   /** The engine's worker pool for Stage A (known once the kernels are loaded), null without one. */
   readonly pool: () => StageAPool | null;
@@ -341,6 +351,9 @@ export function prepareBacktest(req: BacktestRequest, maxVariantsPerCompute: num
 async function score(p: Prepared, program: StrategyProgram, req: BacktestRequest, ctx: BacktestContext) {
   const module = await ctx.module();
   const signal = req.signal ? { signal: req.signal } : {};
+  const request = { ...signal, profile: p.profile };
+  // the indicator series' computes: the kernel's scoring memory makes room for their outputs
+  const pieces = seriesComputes(program.series, p.candles.t, ctx.seriesPieceBytes);
   return scoreVariants(
     program,
     p.bars,
@@ -354,7 +367,16 @@ async function score(p: Prepared, program: StrategyProgram, req: BacktestRequest
       ...signal,
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
     },
-    (into) => operandSeries(program.series, p.candles, ctx.compute, { ...signal, profile: p.profile }, into),
+    {
+      arrays: () => operandSeries(program.series, p.candles, ctx.compute, request),
+      computes: () => {
+        const work = pieces.map((piece) =>
+          ctx.computeWorkBytes({ candles: p.candles, grid: piece.grid, layout: 'VARIANT_MAJOR', outputs: piece.outputs, ...request }),
+        );
+        return { pieces, workBytes: Math.max(0, ...work) };
+      },
+      into: (memory, placement) => operandSeriesInto(program.series, p.candles, pieces, ctx.computeInto, request, memory, placement),
+    },
   );
 }
 

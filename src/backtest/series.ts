@@ -6,6 +6,9 @@
 import { buildSourceSeries, type Candles } from '../candles/index.js';
 import type { ComputeRequest } from '../runtime/engine.js';
 import type { IndicatorTensor } from '../compute/tensor.js';
+import type { MemoryTarget } from '../compute/run.js';
+import { materializeGrid, variantIndex } from '../grid/index.js';
+import type { GridSpec } from '../grid/types.js';
 import type { SourceSeries } from '../registry/types.js';
 import type { SeriesRequest } from './program.js';
 
@@ -89,59 +92,115 @@ export function seriesPieces(axes: ParamAxes, bytesPerVariant: number, budget: n
   return values.flatMap((v) => seriesPieces({ ...axes, [widest]: [v] }, bytesPerVariant, budget));
 }
 
+/** One compute of the operand series: a piece of one group's grid, and the program series its cells hold. */
+export interface SeriesPiece {
+  readonly grid: GridSpec;
+  /**
+   * The outputs in the order the piece lays them out: those holding the most program series first,
+   * so the cells no series needs (an output that ignores a param is read at one value of it) come
+   * last, where the next piece can take their place.
+   */
+  readonly outputs: readonly string[];
+  readonly variants: number;
+  /** Cell (output o, variant v) at o · variants + v: the program series it holds, or −1. */
+  readonly holds: readonly number[];
+}
+
 /**
- * The operand series by program index (float32 of length t). With `into`, each series is copied
- * into the array `into(k)` gives (e.g. a view on the scoring memory) and no tensor is kept, so a
- * large group (computed in pieces of at most SERIES_PIECE_BYTES) never lives twice in memory.
+ * The computes of a program's indicator series: per (indicator, source), the distinct values of its
+ * params as one grid, cut into pieces of at most `pieceBytes` of outputs (seriesPieces).
  */
+export function seriesComputes(series: readonly SeriesRequest[], t: number, pieceBytes = SERIES_PIECE_BYTES): SeriesPiece[] {
+  const out: SeriesPiece[] = [];
+  for (const g of groups(series)) {
+    const used = [...new Set(g.members.map((m) => m.req.output))];
+    for (const params of seriesPieces(paramAxes(g), t * 4 * used.length, pieceBytes)) {
+      const grid: GridSpec = { indicatorId: g.indicatorId, params, ...(g.source ? { source: [g.source] } : {}) };
+      const axes = materializeGrid(grid).axes;
+      const variants = axes.reduce((n, a) => n * a.values.length, 1);
+      const members = g.members.flatMap(({ index, req }) =>
+        Object.entries(req.params).every(([name, value]) => params[name]!.includes(value))
+          ? [
+              {
+                index,
+                output: req.output,
+                v: variantIndex(g.indicatorId, axes, { ...req.params, ...(g.source ? { source: g.source } : {}) }),
+              },
+            ]
+          : [],
+      );
+      const count = (o: string): number => members.filter((m) => m.output === o).length;
+      // stable: equal counts keep the first-seen order
+      const outputs = [...used].sort((a, b) => count(b) - count(a));
+      const holds = new Array<number>(outputs.length * variants).fill(-1);
+      for (const m of members) holds[outputs.indexOf(m.output) * variants + m.v] = m.index;
+      out.push({ grid, outputs, variants, holds });
+    }
+  }
+  return out;
+}
+
+/** The candle series of a program (their indices), built rather than computed. */
+export function priceSeries(series: readonly SeriesRequest[]): number[] {
+  return series.flatMap((req, k) => (req.kind === 'price' ? [k] : []));
+}
+
+/** The operand series by program index (float32 of length t), each a view on its piece's tensor. */
 export async function operandSeries(
   series: readonly SeriesRequest[],
   candles: Candles,
   compute: ComputeFn,
   request: Pick<ComputeRequest, 'signal' | 'profile'>,
-  into?: (k: number) => Float32Array,
   pieceBytes = SERIES_PIECE_BYTES,
 ): Promise<Float32Array[]> {
   const out: Float32Array[] = new Array(series.length);
   const t = candles.t;
-  const place = (k: number, values: Float32Array): void => {
-    if (into) {
-      const target = into(k);
-      target.set(values);
-      out[k] = target;
-    } else out[k] = values;
-  };
-  series.forEach((req, k) => {
-    if (req.kind !== 'price') return;
-    place(k, buildSourceSeries(candles, req.price));
-  });
-  for (const g of groups(series)) {
-    const outputs = [...new Set(g.members.map((m) => m.req.output))];
-    const pieces = seriesPieces(paramAxes(g), t * 4 * outputs.length, pieceBytes);
-    let previous: { tensor: IndicatorTensor; size: number } | undefined;
-    for (const piece of pieces) {
-      const size = Object.values(piece).reduce((n, v) => n * v.length, 1);
-      // copied out already: the next piece of the same size reuses the memory (no fresh pages to
-      // touch); one of another size hands it back to the engine, which gives it to a later compute
-      // it fits (this call's, or the next backtest's first piece)
-      const reuse = into && previous?.size === size ? { out: previous.tensor } : {};
-      if (into && previous && previous.size !== size) previous.tensor.release();
-      const tensor = await compute({
-        candles,
-        grid: { indicatorId: g.indicatorId, params: piece, ...(g.source ? { source: [g.source] } : {}) },
-        layout: 'VARIANT_MAJOR',
-        outputs,
-        ...request,
-        ...reuse,
-      });
-      previous = { tensor, size };
-      for (const { index, req } of g.members) {
-        if (!Object.entries(req.params).every(([name, value]) => piece[name]!.includes(value))) continue;
-        const v = tensor.variantIndex({ ...req.params, ...(g.source ? { source: g.source } : {}) });
-        place(index, tensor.output(req.output).subarray(v * t, (v + 1) * t));
-      }
-    }
-    if (into) previous?.tensor.release();
+  for (const k of priceSeries(series)) out[k] = buildSourceSeries(candles, (series[k] as Extract<SeriesRequest, { kind: 'price' }>).price);
+  for (const piece of seriesComputes(series, t, pieceBytes)) {
+    const tensor = await compute({ candles, grid: piece.grid, layout: 'VARIANT_MAJOR', outputs: piece.outputs, ...request });
+    piece.holds.forEach((k, cell) => {
+      if (k < 0) return;
+      const v = cell % piece.variants;
+      out[k] = tensor.output(piece.outputs[(cell - v) / piece.variants]!).subarray(v * t, (v + 1) * t);
+    });
   }
   return out;
+}
+
+/** Where the operand series go in a scoring memory: each series' row 0, and each piece's place. */
+export interface SeriesPlacement {
+  /** Series k's row 0. */
+  readonly series: readonly number[];
+  /** Per piece (seriesComputes order): output o's variant 0 at row 0. */
+  readonly outputAt: readonly (readonly number[])[];
+  /** Bytes from one variant's row 0 to the next within a piece. */
+  readonly variantBytes: number;
+  /** Where a piece's compute lays out its own regions (input series, work). */
+  readonly work: number;
+}
+
+/**
+ * Computes each piece straight into the scoring memory, its outputs where `placement` says (no
+ * tensor, nothing copied), one piece after the other: a piece may lay its outputs over the cells of
+ * the piece before that no series needs. The candle series are built in place.
+ */
+export async function operandSeriesInto(
+  series: readonly SeriesRequest[],
+  candles: Candles,
+  pieces: readonly SeriesPiece[],
+  into: (req: ComputeRequest, target: MemoryTarget) => Promise<void>,
+  request: Pick<ComputeRequest, 'signal' | 'profile'>,
+  memory: WebAssembly.Memory,
+  placement: SeriesPlacement,
+): Promise<void> {
+  for (const k of priceSeries(series)) {
+    const view = new Float32Array(memory.buffer, placement.series[k]!, candles.t);
+    buildSourceSeries(candles, (series[k] as Extract<SeriesRequest, { kind: 'price' }>).price, view);
+  }
+  for (const [i, piece] of pieces.entries()) {
+    await into(
+      { candles, grid: piece.grid, layout: 'VARIANT_MAJOR', outputs: piece.outputs, ...request },
+      { memory, base: placement.work, outputAt: placement.outputAt[i]!, variantBytes: placement.variantBytes },
+    );
+  }
 }

@@ -12,13 +12,14 @@ import { inverseCounts, referenceAccumulators } from './reference.js';
 import {
   batchLayoutOf,
   runStageABatch,
-  seriesView,
   stageALayout,
   stageAMemory,
   writeStageA,
   type ScoringMemoryCache,
+  type SeriesComputes,
   type StageABatchLayout,
 } from './kernel.js';
+import type { SeriesPlacement } from './series.js';
 import type { Holdout, ResolvedFilters, ResolvedObjective } from './options.js';
 
 export interface BacktestProgress {
@@ -91,11 +92,19 @@ function batchSizeOf(V: number, requested: number | undefined, poolThreads: numb
   return Math.max(1, Math.min(V, b));
 }
 
+/** The operand series of a Stage A: as arrays (the reference), or computed into the scoring memory (the kernel). */
+export interface OperandSeriesSource {
+  arrays(): Promise<Float32Array[]>;
+  /** The indicator series' computes, which the scoring memory's layout makes room for. */
+  computes(): SeriesComputes;
+  into(memory: WebAssembly.Memory, placement: SeriesPlacement): Promise<void>;
+}
+
 /**
  * Accumulators of every variant (ACC_COUNT arrays of V), batch by batch, and the threads that
- * scored them. `tables` are the bar tables (their series unused); `series` computes the operand
- * series, into the scoring memory when given a target (the kernel: the memory is laid out and
- * guarded first, then filled), or as arrays (the reference). With a pool, at least POOL_MIN_VALUES
+ * scored them. `tables` are the bar tables (their series unused); `series` gives the operand
+ * series: the kernel's memory is laid out and guarded first, then the series are computed into it;
+ * the reference takes them as arrays. With a pool, at least POOL_MIN_VALUES
  * variant-bars and more than one batch, the kernel's batches run on the workers, each in its own
  * executor slot of the memory; a variant's accumulators depend on nothing but the variant, so they
  * are the same bits for any batch size and thread count.
@@ -105,7 +114,7 @@ export async function scoreVariants(
   tables: BarInputs,
   exec: Execution,
   opts: ScoreOptions,
-  series: (into?: (k: number) => Float32Array) => Promise<Float32Array[]>,
+  series: OperandSeriesSource,
 ): Promise<{ acc: Float64Array; seriesMs: number; scoreMs: number; threads: number; batches: number; attempts: number }> {
   const V = program.variants;
   const acc = new Float64Array(ACC_COUNT * V);
@@ -126,11 +135,11 @@ export async function scoreVariants(
   let finish = (): void => undefined;
   const s0 = performance.now();
   if (opts.module) {
-    const layout = stageALayout(program, tables.t, batch, onPool ? onPool.threads : 1);
+    const layout = stageALayout(program, tables.t, batch, onPool ? onPool.threads : 1, series.computes());
     const memory = stageAMemory(layout, tables.t, program, opts.maxComputeBytesTotal, opts.memoryCache);
     // a finished Stage A hands its memory back to the engine (a failed or cancelled one does not)
     finish = () => opts.memoryCache?.give(memory);
-    await series((k) => seriesView(memory, layout, k, tables.t));
+    await series.into(memory, layout.placement);
     writeStageA(memory, layout, program, tables, inverseCounts(tables), exec);
     if (onPool) {
       const seriesMs = performance.now() - s0;
@@ -161,7 +170,7 @@ export async function scoreVariants(
     });
     run = (start, end) => runStageABatch(instance.exports as Record<string, unknown>, memory, layout, start, end);
   } else {
-    const bars: BarInputs = { ...tables, series: await series() };
+    const bars: BarInputs = { ...tables, series: await series.arrays() };
     run = (start, end) => referenceAccumulators(program, bars, exec, start, end);
   }
   const seriesMs = performance.now() - s0;

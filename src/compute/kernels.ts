@@ -67,7 +67,7 @@ export function runBatch(
   const { t, variants } = plan;
   const tm = plan.layout === 'TIME_MAJOR';
   const tStride = tm ? variants * 4 : 4;
-  const vStride = tm ? 4 : t * 4;
+  const vStride = tm ? 4 : plan.variantBytes;
   const frame = work;
   const params = work + FRAME_BYTES;
   const scratch = work + Math.ceil((FRAME_BYTES + plan.batchVariants * Math.max(1, kernel.params.length) * 8) / 64) * 64;
@@ -94,7 +94,7 @@ export function runBatch(
       u32[f + slot] = plan.series[name] === undefined ? 0 : plan.series[name]! + r0 * 4;
     u32[f + FRAME_SRC] = source ? plan.series[source]! + r0 * 4 : 0;
     for (let k = 0; k < plan.outputs.length; k++) {
-      u32[f + FRAME_OUT + plan.slotOf[k]!] = outBases[k]! + outRow * tStride + s * (tm ? 4 : t * 4);
+      u32[f + FRAME_OUT + plan.slotOf[k]!] = outBases[k]! + outRow * tStride + s * vStride;
     }
     u32[f + FRAME_SKIP] = skip;
     u32[f + FRAME_T0] = resume ? r0 : 0;

@@ -5,6 +5,9 @@
  *
  *   [64 .. outputs: K arrays of T·V float32] [input series: T float32 each] [work regions]
  *   work region = call frame (64 B) + params (B·P f64) + kernel scratch
+ *
+ * A compute into someone else's memory (a ComputeTarget: a backtest's scoring memory) writes its
+ * outputs where the target says, variants `variantBytes` apart, and lays out the rest from its base.
  */
 import type { Axis, Layout } from '../grid/types.js';
 import type { IndicatorDef, KernelSpec, Profile, SourceSeries, BaseSeries, TimeSplitSpec } from '../registry/types.js';
@@ -83,6 +86,18 @@ export function checkpointAt(ts: TimeSplitLayout, piece: number, end: boolean): 
   return ts.offset + (2 * piece + (end ? 1 : 0)) * ts.stateBytes;
 }
 
+/**
+ * A VARIANT_MAJOR compute written into a memory laid out by its caller: output k's variant 0 at
+ * `outputAt[k]`, each variant `variantBytes` after the one before (at least t·4: the bytes between
+ * two variants are never written), and the compute's own regions (input series, work, flags) from
+ * `base` (64-byte aligned).
+ */
+export interface ComputeTarget {
+  readonly base: number;
+  readonly outputAt: readonly number[];
+  readonly variantBytes: number;
+}
+
 export interface ComputeLayout {
   readonly t: number;
   readonly variants: number;
@@ -93,6 +108,8 @@ export interface ComputeLayout {
   /** Kernel slot index of each materialised output, in `outputs` order. */
   readonly slotOf: readonly number[];
   readonly outputOffsets: readonly number[];
+  /** VARIANT_MAJOR: bytes from one variant's row 0 to the next (t·4 unless a target says more). */
+  readonly variantBytes: number;
   readonly series: Readonly<Record<string, number>>;
   readonly workOffsets: readonly number[];
   readonly workBytes: number;
@@ -274,19 +291,31 @@ export function planLayout(args: {
   warmBars?: number;
   /** Default: the default profile. */
   profile?: Profile;
+  /** Outputs written into a caller's memory (VARIANT_MAJOR only); the plan's bytes then start at its base. */
+  target?: ComputeTarget;
 }): ComputeLayout {
-  const { def, kernel, axes, t, variants, layout, outputs } = args;
+  const { def, kernel, axes, t, variants, layout, outputs, target } = args;
   let off = BASE;
   const outputOffsets: number[] = [];
-  for (let k = 0; k < outputs.length; k++) {
-    outputOffsets.push(off);
-    off = align(off + t * variants * 4);
+  if (target) {
+    const placed = target.outputAt.length === outputs.length && target.outputAt.every((x) => Number.isInteger(x));
+    if (layout !== 'VARIANT_MAJOR' || target.variantBytes < t * 4 || !placed || target.base % 64) {
+      throw new Error('internal: a compute target takes VARIANT_MAJOR outputs, one place each, t·4 bytes apart at least');
+    }
+    off = target.base;
+    outputOffsets.push(...target.outputAt);
+  } else {
+    for (let k = 0; k < outputs.length; k++) {
+      outputOffsets.push(off);
+      off = align(off + t * variants * 4);
+    }
   }
   const series: Record<string, number> = {};
   for (const s of seriesNeeded(def, axes)) {
     series[s] = off;
     off = align(off + t * 4);
   }
+  // a target's plan never runs in time pieces (they take TIME_MAJOR grids only)
   const pieces = planTimePieces(
     kernel,
     axes,
@@ -362,6 +391,7 @@ export function planLayout(args: {
     profile: args.profile ?? 'gridta',
     slotOf,
     outputOffsets,
+    variantBytes: target ? target.variantBytes : t * 4,
     series,
     workOffsets,
     workBytes,
@@ -426,6 +456,38 @@ export function wasmMemoryBytes(
     batchVariants,
     executors: threads,
     inProcess: !pooled,
+  }).totalBytes;
+}
+
+/**
+ * Bytes a VARIANT_MAJOR compute into a target (ComputeTarget) lays out from the target's base: its
+ * input series, work regions and flags, as runPooled or runWasm would plan them.
+ */
+export function wasmWorkBytes(
+  def: IndicatorDef,
+  axes: readonly Axis[],
+  t: number,
+  variants: number,
+  outputs: readonly string[],
+  poolThreads: number | null,
+  batchVariants: number | 'auto' | undefined,
+): number {
+  const layout = 'VARIANT_MAJOR';
+  const pooled = runsPooled(poolThreads, t, variants, Math.max(1, outputs.length), batchVariants, { kernel: def.kernel!, axes, layout });
+  const threads = pooled ? poolThreads! : 1;
+  return planLayout({
+    def,
+    kernel: def.kernel!,
+    axes,
+    t,
+    variants,
+    layout,
+    outputs,
+    threads,
+    batchVariants,
+    executors: threads,
+    inProcess: !pooled,
+    target: { base: 0, outputAt: outputs.map(() => 0), variantBytes: t * 4 },
   }).totalBytes;
 }
 

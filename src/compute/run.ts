@@ -21,6 +21,7 @@ import {
   seriesNeeded,
   type BatchRange,
   type ComputeLayout,
+  type ComputeTarget,
 } from './plan.js';
 
 export type EngineKind = 'wasm-simd' | 'wasm-scalar' | 'reference';
@@ -49,6 +50,13 @@ export interface RunRequest {
   reuse?: OutputBacking;
   /** Without `out`: a released memory of at least `bytes` bytes the engine can give back, if it has one. */
   recycled?: (bytes: number) => WebAssembly.Memory | undefined;
+  /** Outputs written into this memory where the target says (no tensor arrays come back). */
+  target?: MemoryTarget;
+}
+
+/** A ComputeTarget in a given memory (a backtest's scoring memory). */
+export interface MemoryTarget extends ComputeTarget {
+  readonly memory: WebAssembly.Memory;
 }
 
 /** What a tensor's arrays live in; kept beside the tensor so `out` can reuse it. */
@@ -132,8 +140,9 @@ export async function runWasm(module: WebAssembly.Module, req: RunRequest): Prom
     executors: 1,
     inProcess: true,
     profile: req.profile,
+    ...(req.target ? { target: req.target } : {}),
   });
-  const memory = computeMemory(def.id, plan, req.reuse, req.recycled);
+  const memory = computeMemory(def.id, plan, req.reuse, req.recycled, req.target);
   const instance = new WebAssembly.Instance(module, {
     env: {
       memory,
@@ -145,10 +154,20 @@ export async function runWasm(module: WebAssembly.Module, req: RunRequest): Prom
   const exports = instance.exports as Record<string, unknown>;
   writeSeries(memory, plan, candles);
   await loopBatches(req, plan.batches, (b) => runBatch(exports, memory, def, axes, plan, b, 0));
+  return result(req, plan, memory);
+}
+
+/** The output arrays of a finished compute (none for a target: its outputs are where it asked). */
+export function result(req: RunRequest, plan: ComputeLayout, memory: WebAssembly.Memory, attempts = plan.batches.length): RunResult {
+  const { t, variants, layout, outputs } = plan;
   // the same arrays when reusing `out` (its output offsets depend only on T, V and K, which match)
-  const arrays = req.reuse ? [...req.reuse.arrays] : plan.outputOffsets.map((off) => new Float32Array(memory.buffer, off, t * variants));
+  const arrays = req.target
+    ? []
+    : req.reuse
+      ? [...req.reuse.arrays]
+      : plan.outputOffsets.map((off) => new Float32Array(memory.buffer, off, t * variants));
   const backing: OutputBacking = { kind: 'wasm', memory, arrays, t, variants, layout, outputs };
-  return { arrays, backing, batches: plan.batches.length, batchVariants: plan.batchVariants, attempts: plan.batches.length };
+  return { arrays, backing, batches: plan.batches.length, batchVariants: plan.batchVariants, attempts };
 }
 
 /**
@@ -161,7 +180,14 @@ export function computeMemory(
   plan: ComputeLayout,
   reuse?: OutputBacking,
   recycled?: (bytes: number) => WebAssembly.Memory | undefined,
+  target?: MemoryTarget,
 ): WebAssembly.Memory {
+  if (target) {
+    // the caller laid the memory out and sized it for this plan
+    if (target.memory.buffer.byteLength < plan.totalBytes)
+      throw new Error(`internal: ${indicatorId}'s target memory holds less than its plan`);
+    return target.memory;
+  }
   if (reuse) {
     if (reuse.kind === 'wasm' && reuse.memory && reuse.memory.buffer.byteLength >= plan.totalBytes) return reuse.memory;
     throw new GridValidationError(

@@ -7,8 +7,8 @@ import { createCandles, isCandles, availableSeries, type Candles, type CandlesIn
 import { toArrowExporters } from '../arrow/export.js';
 import { backtestArrowExporters } from '../backtest/arrow.js';
 import { createTensor, type IndicatorTensor } from '../compute/tensor.js';
-import { runReference, runWasm, type ComputeProgress, type OutputBacking, type RunRequest } from '../compute/run.js';
-import { requiredBaseSeries, runsPooled, wasmMemoryBytes } from '../compute/plan.js';
+import { runReference, runWasm, type ComputeProgress, type MemoryTarget, type OutputBacking, type RunRequest } from '../compute/run.js';
+import { requiredBaseSeries, runsPooled, wasmMemoryBytes, wasmWorkBytes } from '../compute/plan.js';
 import { ComputeCancelled, GridValidationError, GridtaError, MissingInputSeriesError, TensorReleasedError } from '../errors.js';
 import type { GridSpec, Layout } from '../grid/types.js';
 import {
@@ -153,6 +153,8 @@ function releasedMemories(): { put(m: WebAssembly.Memory): void; take(bytes: num
 export interface InternalOptions {
   __faults?: Faults;
   __cache?: CacheTestOptions;
+  /** A backtest's indicator series computed in pieces of at most this many output bytes (tests: many small pieces). */
+  __seriesPieceBytes?: number;
 }
 
 /** Validates `__cache` and resolves `sources` against `cwd`. */
@@ -178,9 +180,21 @@ function engineSettings(options: GridtaOptions & InternalOptions): {
   config: ResolvedConfig;
   faults?: Faults;
   cacheTest?: CacheTestOptions;
+  seriesPieceBytes?: number;
 } {
-  checkOptionKeys(options, 'the createEngine options', ['__faults', '__cache']);
-  const { __faults: faults, __cache: cacheRaw, ...publicOptions } = options;
+  checkOptionKeys(options, 'the createEngine options', ['__faults', '__cache', '__seriesPieceBytes']);
+  const { __faults: faults, __cache: cacheRaw, __seriesPieceBytes: seriesPieceBytes, ...publicOptions } = options;
+  if (
+    seriesPieceBytes !== undefined &&
+    (process.env.GRIDTA_TEST_FAULTS !== '1' || !(Number.isSafeInteger(seriesPieceBytes) && seriesPieceBytes > 0))
+  ) {
+    throw new ConfigError({
+      key: '__seriesPieceBytes',
+      source: 'option',
+      value: seriesPieceBytes,
+      expected: 'a positive integer, only with GRIDTA_TEST_FAULTS=1',
+    });
+  }
   if (faults !== undefined && process.env.GRIDTA_TEST_FAULTS !== '1') {
     throw new ConfigError({ key: '__faults', source: 'option', value: faults, expected: 'only with GRIDTA_TEST_FAULTS=1' });
   }
@@ -197,7 +211,7 @@ function engineSettings(options: GridtaOptions & InternalOptions): {
       expected: `used with threads: 1 (threads is ${config.threadsEffective})`,
     });
   }
-  return { config, faults, cacheTest };
+  return { config, faults, cacheTest, ...(seriesPieceBytes !== undefined ? { seriesPieceBytes } : {}) };
 }
 
 /** A warning sink passing each distinct warning (code and details) once to `options.onWarning`, else to `process.emitWarning`. */
@@ -215,7 +229,7 @@ function onceEach(options: GridtaOptions): (w: GridtaWarning) => void {
 // Stays whole past 120 lines: one closure over one engine's state (warmup, pool, running computes), in named inner functions.
 export function createEngine(options: GridtaOptions & InternalOptions = {}): Engine {
   const t0 = performance.now();
-  const { config, faults: allFaults, cacheTest } = engineSettings(options);
+  const { config, faults: allFaults, cacheTest, seriesPieceBytes } = engineSettings(options);
   const faults = allFaults?.scope === 'stage-a' ? undefined : allFaults;
   const stageAFaults = allFaults?.scope === 'stage-a' ? allFaults : undefined;
   const defaults: ValidatedDefaults = validateDefaults(config.document, config.configPath.value);
@@ -312,6 +326,9 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
   function backtestContext(signal: AbortSignal): BacktestContext {
     return {
       compute: (r) => computeUntil(r, r.signal ?? signal),
+      computeInto: (r, target) => computeTargets.into(r, target, r.signal ?? signal),
+      computeWorkBytes: (r) => computeTargets.workBytes(r),
+      ...(seriesPieceBytes !== undefined ? { seriesPieceBytes } : {}),
       module: async () => {
         const w = warmed ?? (await warmupOnce());
         return w.report.engine === 'reference' ? null : w.module!;
@@ -358,7 +375,11 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     );
   }
 
-  async function computeUntil(req: ComputeRequest, signal: AbortSignal): Promise<IndicatorTensor> {
+  /**
+   * What every compute does before its kernels run: the request checked and planned against the
+   * guards, its input series present, the kernels loaded; then where it runs (the pool or in-process).
+   */
+  async function prepareCompute(req: ComputeRequest, signal: AbortSignal, target?: MemoryTarget) {
     const started = performance.now();
     if (signal.aborted) throw new ComputeCancelled({ processed: 0, total: 0, reason: abortReason(signal) });
     // candles this copy did not build (another copy of gridta, plain input from JavaScript) go through createCandles
@@ -393,7 +414,7 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
     const { report, module } = warmed!;
     const profile = req.profile ?? config.profile.value;
     const runReq: RunRequest = {
-      recycled: reuse ? undefined : (bytes: number) => released.take(bytes),
+      recycled: reuse || target ? undefined : (bytes: number) => released.take(bytes),
       def,
       axes: plan.grid.axes,
       variants: plan.variants,
@@ -405,6 +426,8 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       signal: signal,
       onProgress: req.onProgress,
       reuse,
+      // the target places the request's outputs, in the request's order; the plan may order them otherwise
+      ...(target ? { target: { ...target, outputAt: plan.outputs.map((o) => target.outputAt[req.outputs!.indexOf(o)]!) } } : {}),
     };
     const K = plan.outputs.length;
     // Small outputs (under POOL_MIN_VALUES) and single-batch computes run in-process even when a pool exists:
@@ -414,12 +437,34 @@ export function createEngine(options: GridtaOptions & InternalOptions = {}): Eng
       axes: plan.grid.axes,
       layout: plan.layout,
     });
-    const res =
-      report.engine === 'reference'
-        ? await runReference(runReq)
-        : pooled
-          ? await runPooled(pool!, runReq, faults)
-          : await runWasm(module!, runReq);
+    const run = () =>
+      report.engine === 'reference' ? runReference(runReq) : pooled ? runPooled(pool!, runReq, faults) : runWasm(module!, runReq);
+    return { started, candles, plan, def, profile, report, pooled, warmupMs, run };
+  }
+
+  /**
+   * A VARIANT_MAJOR compute written straight into a backtest's scoring memory (a WebAssembly engine
+   * only), and the bytes its own regions take from the target's base (`workBytes`).
+   */
+  const computeTargets = {
+    workBytes: (req: ComputeRequest): number => {
+      const batchVariants = req.batchVariants ?? config.batchVariants.value;
+      const layout = req.layout ?? req.grid.layout;
+      const t = isCandles(req.candles) ? req.candles.t : createCandles(req.candles).t;
+      const plan = planCompute(req.grid, t, { maxVariants: req.maxVariants, outputs: req.outputs, layout }, limitsFor(batchVariants));
+      return wasmWorkBytes(plan.grid.def, plan.grid.axes, t, plan.variants, plan.outputs, pool ? pool.threads : null, batchVariants);
+    },
+    into: async (req: ComputeRequest, target: MemoryTarget, signal: AbortSignal): Promise<void> => {
+      const p = await prepareCompute(req, signal, target);
+      if (p.report.engine === 'reference') throw new Error('internal: the reference engine computes no targets');
+      await p.run();
+      if (signal.aborted) throw new ComputeCancelled({ processed: p.plan.variants, total: p.plan.variants, reason: abortReason(signal) });
+    },
+  };
+
+  async function computeUntil(req: ComputeRequest, signal: AbortSignal): Promise<IndicatorTensor> {
+    const { started, candles, plan, def, profile, report, pooled, warmupMs, run } = await prepareCompute(req, signal);
+    const res = await run();
     // an abort seen after the last batch still cancels: no tensor once the signal has fired
     if (signal.aborted) throw new ComputeCancelled({ processed: plan.variants, total: plan.variants, reason: abortReason(signal) });
     const tensor = createTensor(

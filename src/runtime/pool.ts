@@ -12,7 +12,7 @@ import { Piscina } from 'piscina';
 import { ComputeCancelled, KernelError, WorkerCrashedError } from '../errors.js';
 import { planLayout, type ComputeLayout } from '../compute/plan.js';
 import { settlePieces } from '../compute/kernels.js';
-import { computeMemory, writeSeries, type ComputeProgress, type OutputBacking, type RunRequest, type RunResult } from '../compute/run.js';
+import { computeMemory, result, writeSeries, type ComputeProgress, type RunRequest, type RunResult } from '../compute/run.js';
 import type { Axis } from '../grid/types.js';
 import { abortReason } from '../compute/run.js';
 import { stageAAccumulators } from '../backtest/kernel.js';
@@ -345,8 +345,9 @@ export async function runPooled(pool: KernelPool, req: RunRequest, faults?: Faul
     batchVariants: req.batchVariants,
     executors: pool.threads,
     profile: req.profile,
+    ...(req.target ? { target: req.target } : {}),
   });
-  const memory = computeMemory(def.id, plan, req.reuse, req.recycled);
+  const memory = computeMemory(def.id, plan, req.reuse, req.recycled, req.target);
   writeSeries(memory, plan, candles);
   new Int32Array(memory.buffer, plan.flagsOffset, plan.batches.length).fill(0);
   const job: PoolJob = {
@@ -368,8 +369,5 @@ export async function runPooled(pool: KernelPool, req: RunRequest, faults?: Faul
       await pool.run({ ...job, plan: { ...plan, batches: [rerun] }, onProgress: undefined, faults: undefined });
     });
   }
-  // the same arrays when reusing `out` (its output offsets depend only on T, V and K, which match)
-  const arrays = req.reuse ? [...req.reuse.arrays] : plan.outputOffsets.map((off) => new Float32Array(memory.buffer, off, t * variants));
-  const backing: OutputBacking = { kind: 'wasm', memory, arrays, t, variants, layout, outputs };
-  return { arrays, backing, batches: plan.batches.length, batchVariants: plan.batchVariants, attempts };
+  return result(req, plan, memory, attempts);
 }

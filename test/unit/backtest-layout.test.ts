@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { BT_FRAME, BT_REL_BYTES, stageALayout, stageAMemory, writeStageA } from '../../src/backtest/kernel.js';
 import { ACC_COUNT } from '../../src/backtest/program.js';
+import { seriesComputes } from '../../src/backtest/series.js';
 import { checkExecution } from '../../src/backtest/options.js';
 import { barInputs } from '../../src/backtest/bars.js';
 import { inverseCounts } from '../../src/backtest/reference.js';
@@ -19,6 +20,9 @@ import { randomWalk } from '../helpers/series.js';
 const program = compileStrategy({ id: 'rsi_revert', params: { window: [5, 9, 14], lower: [20, 30], upper: [70, 80] } });
 const T = 1000;
 const BATCH = 5;
+const WORK = 4096;
+const layoutOf = (executors: number) =>
+  stageALayout(program, T, BATCH, executors, { pieces: seriesComputes(program.series, T), workBytes: WORK });
 
 /** Byte ranges [start, end) of a layout's regions, named. */
 function regions(L: ReturnType<typeof stageALayout>): [string, number, number][] {
@@ -28,6 +32,7 @@ function regions(L: ReturnType<typeof stageALayout>): [string, number, number][]
     ['inv', L.inv, L.inv + T * 8],
     ['valid', L.valid, L.valid + T],
     ['flags', L.flags, L.flags + L.batches * 4],
+    ['series computes', L.placement.work, L.placement.work + WORK],
   ];
   L.series.forEach((s, k) => {
     out.push([`series ${k}`, s - L.prefix * 4, s + T * 4]);
@@ -47,8 +52,8 @@ function regions(L: ReturnType<typeof stageALayout>): [string, number, number][]
 
 describe('Stage A layout with executor slots', () => {
   it('gives each executor its own frame, relation table, acc and scratch, apart from the shared tables', () => {
-    const one = stageALayout(program, T, BATCH);
-    const three = stageALayout(program, T, BATCH, 3);
+    const one = layoutOf(1);
+    const three = layoutOf(3);
     expect(program.variants).toBe(12);
     expect(one.slots).toEqual([{ frame: one.frame, relations: one.relations, acc: one.acc, scratch: one.scratch }]);
     expect(three.slots).toHaveLength(3);
@@ -71,7 +76,7 @@ describe('Stage A layout with executor slots', () => {
   });
 
   it("writes every slot's frame alike but for its own acc and relations pointers", () => {
-    const L = stageALayout(program, T, BATCH, 3);
+    const L = layoutOf(3);
     const memory = stageAMemory(L, T, program, 2 ** 31);
     const candles = candlesOf(randomWalk(T, 3));
     const bars = barInputs(candles, []);
@@ -90,8 +95,8 @@ describe('Stage A layout with executor slots', () => {
   });
 
   it('guards the memory with every slot counted: refused when only the slots push it over maxComputeBytesTotal', () => {
-    const one = stageALayout(program, T, BATCH);
-    const three = stageALayout(program, T, BATCH, 3);
+    const one = layoutOf(1);
+    const three = layoutOf(3);
     const limit = Math.floor((one.bytes + three.bytes) / 2);
     expect(stageAMemory(one, T, program, limit).buffer.byteLength).toBeGreaterThanOrEqual(one.bytes);
     let err: unknown;
