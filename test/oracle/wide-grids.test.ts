@@ -1,6 +1,7 @@
 /**
  * Kernels whose TIME_MAJOR SIMD path changes shape on wide calls (bar by bar over all variants, from
- * 8 or 16 variants a call: ema and rma, rsi, adx) against the reference on the whole oracle series
+ * 8 or 16 variants a call: ema and rma, rsi, adx; blocks of eight variants then the last four, two
+ * and one: atr, whose clean tiles skip the NaN tests) against the reference on the whole oracle series
  * set (holes, leading NaNs, flat bars, a short series), with 39 windows, so those paths meet every
  * kind of bar; both builds, both layouts, one call and calls of 7 (the narrow paths) each.
  */
@@ -24,6 +25,7 @@ const GRIDS: Record<string, Axis[]> = {
     { name: 'source', kind: 'source', values: ['close'] },
     { name: 'window', kind: 'int', values: WINDOWS },
   ],
+  'volatility.atr': [{ name: 'window', kind: 'int', values: WINDOWS }],
   'trend.adx': [
     { name: 'window', kind: 'int', values: WINDOWS },
     { name: 'smoothing', kind: 'int', values: [2, 14] },
