@@ -124,6 +124,12 @@ const since = (t0: number): number => performance.now() - t0;
 /** Reused-output gridta rows under this many ms per call take at least GRIDTA_MIN_SAMPLES samples (about 2 s at most). */
 const GRIDTA_MIN_SAMPLES_MS = 400;
 const GRIDTA_MIN_SAMPLES = 5;
+/**
+ * The plain loop's reused-output rows (the × plain ratios' denominators) under this many ms per warm
+ * call take GRIDTA_MIN_SAMPLES samples too (about 10 s at most): one or two calls of a noisy machine
+ * moved a case's ratio by half from run to run.
+ */
+const PLAIN_MIN_SAMPLES_MS = 2000;
 
 interface Ctx {
   candles: Candles;
@@ -226,6 +232,10 @@ async function plainRows(ctx: Ctx, c: BenchCase): Promise<BenchRow[]> {
   c.plain(inp, outs); // the warm-up call
   const firstCallMs = since(t0);
   const agreement = checkFull(c, candles, (v, o) => column(outs![c.outputs.indexOf(o)]!, T, V, v));
+  // one more untimed call, warm (compiled, its output touched), sizes the reused row's sample count
+  const w0 = performance.now();
+  c.plain(inp, outs);
+  const warmMs = since(w0);
   const rows: BenchRow[] = [];
   for (const output of ['reused', 'fresh'] as const) {
     const label = `plain JS loop (${output} output)`;
@@ -238,12 +248,13 @@ async function plainRows(ctx: Ctx, c: BenchCase): Promise<BenchRow[]> {
               inp,
               c.outputs.map(() => new Float32Array(T * V)),
             );
-    const callMs = output === 'reused' ? firstCallMs : 1.5 * rows[0]!.p50Ms;
+    const callMs = output === 'reused' ? Math.min(firstCallMs, warmMs) : 1.5 * rows[0]!.p50Ms;
     if (output === 'fresh') {
       outs = undefined;
       collect?.();
     }
-    const timing = await timeTask(label, fn, { timeMs: ctx.timeMs, firstCallMs: callMs, gc: output === 'fresh' });
+    const minSamples = output === 'reused' && warmMs < PLAIN_MIN_SAMPLES_MS ? GRIDTA_MIN_SAMPLES : 0;
+    const timing = await timeTask(label, fn, { timeMs: ctx.timeMs, firstCallMs: callMs, gc: output === 'fresh', minSamples });
     rows.push({
       library: label,
       family: 'plain',
@@ -713,7 +724,7 @@ export async function runBench(argv: string[]): Promise<number> {
     );
   if (results.length) {
     out.push(
-      `tinybench: ${timeMs} ms per row after one warm-up call (at least 3 samples; 2 for calls longer than ${timeMs} ms, 1 over ${4 * timeMs} ms; gridta reused-output rows at least ${GRIDTA_MIN_SAMPLES} under ${GRIDTA_MIN_SAMPLES_MS} ms a call); p50 (median) latency; ratios are ${header.ratios}; values = ${header.values}`,
+      `tinybench: ${timeMs} ms per row after one warm-up call (at least 3 samples; 2 for calls longer than ${timeMs} ms, 1 over ${4 * timeMs} ms; gridta reused-output rows at least ${GRIDTA_MIN_SAMPLES} under ${GRIDTA_MIN_SAMPLES_MS} ms a call, the plain loop's under ${PLAIN_MIN_SAMPLES_MS} ms); p50 (median) latency; ratios are ${header.ratios}; values = ${header.values}`,
     );
     out.push(`columns: ${header.columns}`);
   }
