@@ -86,8 +86,12 @@ function rme(xs: readonly number[]): number {
 
 const rssMiB = (): number => process.memoryUsage.rss() / 2 ** 20;
 const MAX_ROUNDS = 50;
-/** Rest after the collection before each timed call, ms. */
-const SETTLE_MS = 500;
+/**
+ * Rest after the collection before each timed call, ms per million bars (the dead memories to unmap
+ * grow with the bars), at least SETTLE_MIN_MS: 500 ms at 1M bars, 50 ms in the quick 100,000-bar run.
+ */
+const SETTLE_MS_PER_MBAR = 500;
+const SETTLE_MIN_MS = 50;
 
 /** Stage A's time from the result, unrounded (stats.scoreMs is rounded to the ms). */
 const stageAMs = (r: BacktestResult): number => ((r.variants * r.stats.rows) / r.stats.variantBarsPerSecond) * 1000;
@@ -112,9 +116,10 @@ export async function runBacktestCase(ctx: BacktestCtx, c: BacktestCase): Promis
   // fresh tensor of up to 1.5 GB per call, and unmapping it after the collection took 110-270 ms
   // that the next call paid in its first allocation (bbands_revert's gridta call: 161-211 ms of
   // preparation after a plain call with 50 ms of rest, 32-52 ms after 300 ms, 31-54 ms after 1 s)
+  const settleMs = Math.max(SETTLE_MIN_MS, Math.round((SETTLE_MS_PER_MBAR * T) / 1e6));
   const settle = async (): Promise<void> => {
     collect?.();
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    await new Promise((r) => setTimeout(r, settleMs));
   };
   const rss = { gridta: 0, plain: 0 };
   const gridtaCall = async (engine: Engine): Promise<{ ms: number; result: BacktestResult }> => {
