@@ -28,7 +28,7 @@ import {
 import { lnShared } from './mathlog';
 import {
   FISHER_ARRAYS, FISHER_PREV, MACD_ARRAYS, MACD_FAST, MACD_FAST_A, MACD_FAST_B, MACD_K, MACD_SIGNAL, MACD_SIGNAL_A, MACD_SIGNAL_B, MACD_SLOW, MACD_SLOW_A,
-  MACD_SLOW_B, RSI_A, RSI_B, RSI_C, RSI_G, RSI_L, RSI_R, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, STOCH_RING_SLOTS, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2,
+  MACD_SLOW_B, RSI_A, RSI_B, RSI_C, RSI_G, RSI_L, STOCH_ARRAYS, STOCH_DSUM, STOCH_KSUM, STOCH_RING_SLOTS, TRIX_A, TRIX_ARRAYS, TRIX_B, TRIX_E1, TRIX_E2,
   TRIX_E3, TRIX_K, TRIX_SIGNAL, TRIX_SIGNAL_A, TRIX_SIGNAL_B,
 } from './scratch';
 
@@ -557,14 +557,16 @@ export function roc(io: usize, t: i32, n: i32, params: usize, tStride: usize, vS
 }
 
 @inline function rsi2(G: v128, L: v128): v128 {
-  return rsiOf(G, L, f64x2.add(f64x2.splat(1.0), f64x2.div(G, L)), f64x2.splat(0.0), f64x2.splat(100.0), f64x2.splat(NaN));
+  return rsiOf(f64x2.add(f64x2.splat(1.0), f64x2.div(G, L)), f64x2.splat(100.0));
 }
 
-/** rsi2 given R = 1 + G/L. */
-@inline function rsiOf(G: v128, L: v128, R: v128, zero: v128, hundred: v128, nan: v128): v128 {
-  const r = f64x2.sub(hundred, f64x2.div(hundred, R));
-  const lz = f64x2.eq(L, zero);
-  return v128.bitselect(nan, v128.bitselect(hundred, r, lz), v128.and(lz, f64x2.eq(G, zero)));
+/**
+ * rsi2 given R = 1 + G/L. G and L are ≥ 0 or NaN together, so IEEE arithmetic gives rsi1's guarded
+ * cases untested: L = 0 < G makes G/L and R +inf, 100/R +0 and the rsi 100; G = L = 0 makes G/L NaN
+ * (canonical once narrowed); G = 0 < L gives 100 − 100/1 = 0 as before.
+ */
+@inline function rsiOf(R: v128, hundred: v128): v128 {
+  return f64x2.sub(hundred, f64x2.div(hundred, R));
 }
 
 /** The gain and the loss of a change d = src[i] − src[i − 1]: d and 0 for a rise, 0 and −d for a fall. */
@@ -660,7 +662,7 @@ function rsiTalib(x: usize, out: usize, g0: i32, t: i32, n: i32, m: i32, params:
  * on one block's chain along time, and each row is written front to back.
  */
 function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, scratch: usize, p0: f64, seeded0: bool): void {
-  const canon = i32x4.splat(CANON_NAN), one = f64x2.splat(1.0), zero = f64x2.splat(0.0), hundred = f64x2.splat(100.0), nan = f64x2.splat(NaN);
+  const canon = i32x4.splat(CANON_NAN), one = f64x2.splat(1.0), hundred = f64x2.splat(100.0);
   let p = p0, seeded = seeded0;
   for (let i = 0; i < t; i++) {
     const xs = ldx(x, i);
@@ -672,20 +674,13 @@ function rsiRows(x: usize, out: usize, t: i32, n: i32, m: i32, tStride: usize, s
       const d = xs - p;
       const g = f64x2.splat(gainOf(d)), q = f64x2.splat(lossOf(d));
       if (seeded) {
-        // pass 1: the averages and 1 + G/L; pass 2: the rest, so no division waits on another of its block
         for (let j = 0; j < m; j += 4) {
           const ca = cell(scratch, m, RSI_A, j), cb = cell(scratch, m, RSI_B, j), cG = cell(scratch, m, RSI_G, j), cL = cell(scratch, m, RSI_L, j);
           const a0 = v128.load(ca), a1 = v128.load(ca, 16), b0 = v128.load(cb), b1 = v128.load(cb, 16);
           const G0 = blend2(a0, g, b0, v128.load(cG)), G1 = blend2(a1, g, b1, v128.load(cG, 16));
           const L0 = blend2(a0, q, b0, v128.load(cL)), L1 = blend2(a1, q, b1, v128.load(cL, 16));
           v128.store(cG, G0); v128.store(cG, G1, 16); v128.store(cL, L0); v128.store(cL, L1, 16);
-          const cR = cell(scratch, m, RSI_R, j);
-          v128.store(cR, f64x2.add(one, f64x2.div(G0, L0))); v128.store(cR, f64x2.add(one, f64x2.div(G1, L1)), 16);
-        }
-        for (let j = 0; j < m; j += 4) {
-          const cG = cell(scratch, m, RSI_G, j), cL = cell(scratch, m, RSI_L, j), cR = cell(scratch, m, RSI_R, j);
-          const v0 = rsiOf(v128.load(cG), v128.load(cL), v128.load(cR), zero, hundred, nan);
-          const v1 = rsiOf(v128.load(cG, 16), v128.load(cL, 16), v128.load(cR, 16), zero, hundred, nan);
+          const v0 = rsiOf(f64x2.add(one, f64x2.div(G0, L0)), hundred), v1 = rsiOf(f64x2.add(one, f64x2.div(G1, L1)), hundred);
           storeLanes(row + (<usize>j << 2), narrow4(v0, v1), n - j);
         }
       } else {

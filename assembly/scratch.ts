@@ -16,16 +16,14 @@
 @inline export const EWMA_K: i32 = 1;
 
 // rsi (momentum.ts): a = 1/window, b = 1 − a, the averages of gains and losses, the count of price
-// changes summed into them while TA-Lib's seed is open (talib profile), and (TIME_MAJOR rows, SIMD
-// build) 1 + G/L between the two passes of a bar. Arrays of stride n rounded up to 4 in every path
-// (a, b, G, L and the count are the state).
+// changes summed into them while TA-Lib's seed is open (talib profile). Arrays of stride n rounded
+// up to 4 in every path (a, b, G, L and the count are the state).
 @inline export const RSI_A: i32 = 0;
 @inline export const RSI_B: i32 = 1;
 @inline export const RSI_G: i32 = 2;
 @inline export const RSI_L: i32 = 3;
 @inline export const RSI_C: i32 = 4;
-@inline export const RSI_R: i32 = 5;
-@inline export const RSI_ARRAYS: i32 = 6;
+@inline export const RSI_ARRAYS: i32 = 5;
 
 // stoch, stoch_rsi (momentum.ts): the RSI arrays RSI_A … RSI_C (stoch_rsi), then S, k, z of the
 // rolling mean k (from STOCH_KSUM) and of the rolling mean d (from STOCH_DSUM); the rings (and the

@@ -25,8 +25,7 @@ export const RSI_B = 1;
 export const RSI_G = 2;
 export const RSI_L = 3;
 export const RSI_C = 4;
-export const RSI_R = 5;
-export const RSI_ARRAYS = 6;
+export const RSI_ARRAYS = 5;
 
 /**
  * stoch, stoch_rsi: RSI_A … RSI_C (stoch_rsi), then S, k, z of the rolling means k and d; the rings

@@ -1,6 +1,6 @@
 /**
  * The oracle series set: a seeded random walk, the bundled ttrc.csv sample, holes and a 30-bar gap,
- * leading NaNs, flat bars (high = low, volume 0), long zero-volume runs and a series shorter than
+ * leading NaNs, flat bars after a hole (high = low, volume 0), long zero-volume runs and a series shorter than
  * most windows. Every series has all five candle arrays as float32.
  */
 import { readFileSync } from 'node:fs';
@@ -89,6 +89,9 @@ export function flatBars(): TestSeries {
     s.open[i] = s.high[i] = s.low[i] = s.close[i] = p;
     s.volume[i] = 0;
   }
+  // a hole just before the flat run: windows restart on flat bars, so averages of changes (rsi's
+  // gains and losses) start at exactly 0 and stay there
+  punch(s, 199, 200);
   for (let i = 600; i < 700; i++) s.volume[i] = 0;
   for (let i = 700; i < 720; i++) s.high[i] = s.low[i]!;
   s.close[750] = -0;
