@@ -208,6 +208,35 @@ function macdWindows(params: usize, n: i32, win: usize, idx: usize): i32 {
   return d;
 }
 
+/** macdFamily's block of variants j … j + 3 over the chunk's bars t0 … t1 − 1 (SIMD build); `every`: all three outputs are present. */
+@inline function macdBlock(o0: usize, o1: usize, o2: usize, j: i32, t0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, idx: usize, table: usize,
+  dp: i32, scratch: usize, pct: bool, every: bool): void {
+  const f0 = <usize>load<i32>(idx + (<usize>j << 2)) << 3, f1 = <usize>load<i32>(idx + (<usize>(j + 1) << 2)) << 3;
+  const f2 = <usize>load<i32>(idx + (<usize>(j + 2) << 2)) << 3, f3 = <usize>load<i32>(idx + (<usize>(j + 3) << 2)) << 3;
+  const s0 = <usize>load<i32>(idx + (<usize>(n + j) << 2)) << 3, s1 = <usize>load<i32>(idx + (<usize>(n + j + 1) << 2)) << 3;
+  const s2 = <usize>load<i32>(idx + (<usize>(n + j + 2) << 2)) << 3, s3 = <usize>load<i32>(idx + (<usize>(n + j + 3) << 2)) << 3;
+  const aG0 = v128.load(cell(scratch, n, MACD_SIGNAL_A, j)), aG1 = v128.load(cell(scratch, n, MACD_SIGNAL_A, j + 2));
+  const bG0 = v128.load(cell(scratch, n, MACD_SIGNAL_B, j)), bG1 = v128.load(cell(scratch, n, MACD_SIGNAL_B, j + 2));
+  let Y0 = v128.load(cell(scratch, n, MACD_SIGNAL, j)), Y1 = v128.load(cell(scratch, n, MACD_SIGNAL, j + 2));
+  let off = <usize>j * vStride + <usize>t0 * tStride;
+  let row = table;
+  for (let i = t0; i < t1; i++) {
+    const F0 = f64x2.replace_lane(f64x2.splat(load<f64>(row + f0)), 1, load<f64>(row + f1));
+    const F1 = f64x2.replace_lane(f64x2.splat(load<f64>(row + f2)), 1, load<f64>(row + f3));
+    const S0 = f64x2.replace_lane(f64x2.splat(load<f64>(row + s0)), 1, load<f64>(row + s1));
+    const S1 = f64x2.replace_lane(f64x2.splat(load<f64>(row + s2)), 1, load<f64>(row + s3));
+    const m0 = pct ? ppo2(F0, S0) : f64x2.sub(F0, S0);
+    const m1 = pct ? ppo2(F1, S1) : f64x2.sub(F1, S1);
+    Y0 = ewma2(Y0, m0, aG0, bG0); Y1 = ewma2(Y1, m1, aG1, bG1);
+    if (every || o0) st4(o0 + off, vStride, m0, m1);
+    if (every || o1) st4(o1 + off, vStride, Y0, Y1);
+    if (every || o2) st4(o2 + off, vStride, f64x2.sub(m0, Y0), f64x2.sub(m1, Y1));
+    off += tStride;
+    row += <usize>dp << 3;
+  }
+  v128.store(cell(scratch, n, MACD_SIGNAL, j), Y0); v128.store(cell(scratch, n, MACD_SIGNAL, j + 2), Y1);
+}
+
 /**
  * macd and ppo. The call's distinct EMA windows run once per bar (a grid of 9 fast and 11 slow
  * windows steps 20 EMAs a bar, not 198), into a table of CHUNK bars; then each variant reads its
@@ -283,31 +312,12 @@ function macdWindows(params: usize, n: i32, win: usize, idx: usize): i32 {
       }
     }
     if (ASC_FEATURE_SIMD) {
+      // TIME_MAJOR with every output, the common call, gets a copy of the block loop in which the
+      // stride and the output tests are constants (V8 keeps neither out of the loop by itself)
+      const every = vStride == 4 && o0 != 0 && o1 != 0 && o2 != 0;
       for (let j = 0; j < full; j += 4) {
-        const f0 = <usize>load<i32>(idx + (<usize>j << 2)) << 3, f1 = <usize>load<i32>(idx + (<usize>(j + 1) << 2)) << 3;
-        const f2 = <usize>load<i32>(idx + (<usize>(j + 2) << 2)) << 3, f3 = <usize>load<i32>(idx + (<usize>(j + 3) << 2)) << 3;
-        const s0 = <usize>load<i32>(idx + (<usize>(n + j) << 2)) << 3, s1 = <usize>load<i32>(idx + (<usize>(n + j + 1) << 2)) << 3;
-        const s2 = <usize>load<i32>(idx + (<usize>(n + j + 2) << 2)) << 3, s3 = <usize>load<i32>(idx + (<usize>(n + j + 3) << 2)) << 3;
-        const aG0 = v128.load(cell(scratch, n, MACD_SIGNAL_A, j)), aG1 = v128.load(cell(scratch, n, MACD_SIGNAL_A, j + 2));
-        const bG0 = v128.load(cell(scratch, n, MACD_SIGNAL_B, j)), bG1 = v128.load(cell(scratch, n, MACD_SIGNAL_B, j + 2));
-        let Y0 = v128.load(cell(scratch, n, MACD_SIGNAL, j)), Y1 = v128.load(cell(scratch, n, MACD_SIGNAL, j + 2));
-        let off = <usize>j * vStride + <usize>t0 * tStride;
-        let row = table;
-        for (let i = t0; i < t1; i++) {
-          const F0 = f64x2.replace_lane(f64x2.splat(load<f64>(row + f0)), 1, load<f64>(row + f1));
-          const F1 = f64x2.replace_lane(f64x2.splat(load<f64>(row + f2)), 1, load<f64>(row + f3));
-          const S0 = f64x2.replace_lane(f64x2.splat(load<f64>(row + s0)), 1, load<f64>(row + s1));
-          const S1 = f64x2.replace_lane(f64x2.splat(load<f64>(row + s2)), 1, load<f64>(row + s3));
-          const m0 = pct ? ppo2(F0, S0) : f64x2.sub(F0, S0);
-          const m1 = pct ? ppo2(F1, S1) : f64x2.sub(F1, S1);
-          Y0 = ewma2(Y0, m0, aG0, bG0); Y1 = ewma2(Y1, m1, aG1, bG1);
-          if (o0) st4(o0 + off, vStride, m0, m1);
-          if (o1) st4(o1 + off, vStride, Y0, Y1);
-          if (o2) st4(o2 + off, vStride, f64x2.sub(m0, Y0), f64x2.sub(m1, Y1));
-          off += tStride;
-          row += <usize>dp << 3;
-        }
-        v128.store(cell(scratch, n, MACD_SIGNAL, j), Y0); v128.store(cell(scratch, n, MACD_SIGNAL, j + 2), Y1);
+        if (every) macdBlock(o0, o1, o2, j, t0, t1, tStride, 4, n, idx, table, dp, scratch, pct, true);
+        else macdBlock(o0, o1, o2, j, t0, t1, tStride, vStride, n, idx, table, dp, scratch, pct, false);
       }
     }
     for (let j = full; j < n; j++) {
