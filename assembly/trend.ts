@@ -17,7 +17,7 @@
 import { trueRangeAtBar } from './volatility';
 import { CANON_NAN, CHUNK, IO_CLOSE, IO_HIGH, IO_LOW, IO_SRC, cell, firstBar, geMask, ioPtr, ldx, narrow4, narrowFinite, outPtr, paramAt, resumed, span, st1, st2, st4, stNaN2, stNaN4, storeLanes, talibProfile, tileStep } from './lanes';
 import {
-  DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, RING_MAX, blend2, ewma1, ewma2, ringAt, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
+  DQ_AGE_MAX, DQ_AGE_MIN, DQ_MAX, DQ_MIN, RING_MAX, blend2, ewma1, ewma2, ringAt, ringGather2, ringSlots, rollsumStep1, rollsumStep2, xtBytes, xtFill, xtLevels, xtQuery, xtReset,
 } from './primitives';
 import {
   ADX_A, ADX_ARRAYS, ADX_AS, ADX_B, ADX_BS, ADX_DX, ADX_K, ADX_MDM, ADX_PDM, ADX_TR, ADX_Y, CHANDELIER_ARRAYS, CHANDELIER_ATR, KELTNER_ARRAYS,
@@ -1098,10 +1098,6 @@ export function supertrend(io: usize, t: i32, n: i32, params: usize, tStride: us
 // Slots [vi_plus, vi_minus], each optional.
 // Scratch: VORTEX_ARRAYS arrays of n f64 (S, k, z of the TR, VMP and VMM sums; n), then 3 rings of
 // ringSlots(t) f64 (RING_MAX in a resumed call).
-
-@inline function ringGather2(ring: usize, mask: i32, i: i32, w0: i32, w1: i32): v128 {
-  return f64x2.replace_lane(f64x2.splat(load<f64>(ringAt(ring, mask, i - w0))), 1, load<f64>(ringAt(ring, mask, i - w1)));
-}
 
 /** TR, VMP and VMM of rows i0 … i1 − 1 (bar base + i) into the rings; VMP and VMM are NaN at bar 0. */
 @inline function vortexTerms(h: usize, l: usize, c: usize, trR: usize, vpR: usize, vmR: usize, mask: i32, i0: i32, i1: i32, base: i32): void {
