@@ -15,7 +15,7 @@ import {
   EWMA_A, EWMA_ARRAYS, EWMA_B, EWMA_K, EWMA_Y1, EWMA_Y2, EWMA_Y3, HMA_ARRAYS, HMA_FULL, HMA_FULL_N, HMA_HALF, HMA_HALF_N, HMA_RING, HMA_SMOOTH,
   HMA_SMOOTH_N, SMA_ARRAYS, SMA_N, SMA_RECIP, SMA_SUM, VWMA_DEN, VWMA_N, VWMA_NUM, WMA_ACC, WMA_N, ZLEMA_A, ZLEMA_B, ZLEMA_LAG, ZLEMA_Y,
 } from './scratch';
-import { blend2, emaTalibStep, ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
+import { blend2, emaTalib2, emaTalibStep, ewma1, ewma2, rollsumStep1, rollsumStep2, wmaStep1, wmaStep2 } from './primitives';
 
 // ---------------------------------------------------------------- EWMA chains: ema, rma, dema, tema
 // Scratch: EWMA_ARRAYS arrays of n f64 (scratch.ts: a, b = 1 − a, y1, y2, y3), then the sink of a
@@ -364,18 +364,18 @@ function ewmaTalib(x: usize, stored: usize, sink: usize, skip: i32, t: i32, n: i
     const xs = ldx(x, i);
     if (xs != xs) break;
     const xi = f64x2.splat(xs);
-    p0 = f64x2.add(f64x2.mul(f64x2.sub(xi, p0), k0), p0);
-    p1 = f64x2.add(f64x2.mul(f64x2.sub(xi, p1), k1), p1);
+    p0 = emaTalib2(p0, xi, k0);
+    p1 = emaTalib2(p1, xi, k1);
     let v0 = p0, v1 = p1;
     if (stages >= 2) {
-      q0 = f64x2.add(f64x2.mul(f64x2.sub(p0, q0), k0), q0);
-      q1 = f64x2.add(f64x2.mul(f64x2.sub(p1, q1), k1), q1);
+      q0 = emaTalib2(q0, p0, k0);
+      q1 = emaTalib2(q1, p1, k1);
       if (stages == 2) {
         v0 = f64x2.sub(f64x2.mul(two, p0), q0);
         v1 = f64x2.sub(f64x2.mul(two, p1), q1);
       } else {
-        r0 = f64x2.add(f64x2.mul(f64x2.sub(q0, r0), k0), r0);
-        r1 = f64x2.add(f64x2.mul(f64x2.sub(q1, r1), k1), r1);
+        r0 = emaTalib2(r0, q0, k0);
+        r1 = emaTalib2(r1, q1, k1);
         v0 = f64x2.add(f64x2.sub(f64x2.mul(three, p0), f64x2.mul(three, q0)), r0);
         v1 = f64x2.add(f64x2.sub(f64x2.mul(three, p1), f64x2.mul(three, q1)), r1);
       }

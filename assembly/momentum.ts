@@ -22,7 +22,7 @@ import {
   st8, stNaN4, stNaN8, storeLanes, talibProfile,
 } from './lanes';
 import {
-  DQ_MAX, DQ_MIN, blend2, dqReset, emaTalibStep, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, i32RingAt, ringSlots, rollsumStep1,
+  DQ_MAX, DQ_MIN, blend2, dqReset, emaTalib2, emaTalibStep, dqStateAt, dqStep, dqValue, ewma1, ewma2, f64RingAt, i32RingAt, ringSlots, rollsumStep1,
   rollsumTalibStep1, xtBytes, xtFill, xtLevels, xtOpen, xtQuery,
 } from './primitives';
 import { lnShared } from './mathlog';
@@ -385,7 +385,12 @@ function macdTalib(x: usize, o0: usize, o1: usize, o2: usize, t: i32, n: i32, pa
   }
 }
 
-/** TA-Lib's smoothing factor 2/(w+1) of window parameter p of variants j and j + 1, as one f64x2. */
+/** TA-Lib's smoothing factors 2/(w+1) of windows w0 and w1, as one f64x2. */
+@inline function talibK2(w0: f64, w1: f64): v128 {
+  return f64x2.replace_lane(f64x2.splat(2.0 / (w0 + 1.0)), 1, 2.0 / (w1 + 1.0));
+}
+
+/** talibK2 of window parameter p of variants j and j + 1; of macd's fast (or, `slow`, its slow) window for p < 2. */
 @inline function kPair(params: usize, n: i32, p: i32, j: i32, slow: bool): v128 {
   let w0 = paramAt(params, n, p, j), w1 = paramAt(params, n, p, j + 1);
   if (p < 2) {
@@ -394,7 +399,7 @@ function macdTalib(x: usize, o0: usize, o1: usize, o2: usize, t: i32, n: i32, pa
     w0 = slow ? max(w0, u0) : min(w0, u0);
     w1 = slow ? max(w1, u1) : min(w1, u1);
   }
-  return f64x2.replace_lane(f64x2.splat(2.0 / (w0 + 1.0)), 1, 2.0 / (w1 + 1.0));
+  return talibK2(w0, w1);
 }
 
 /** The talib macd / ppo of variant j over bars i0 … t1 − 1, state in scratch; both builds. */
@@ -456,17 +461,17 @@ function macdTalib(x: usize, o0: usize, o1: usize, o2: usize, t: i32, n: i32, pa
     const xs = ldx(x, i);
     if (xs != xs) break;
     const xv = f64x2.splat(xs);
-    S0 = f64x2.add(f64x2.mul(f64x2.sub(xv, S0), kS0), S0);
-    S1 = f64x2.add(f64x2.mul(f64x2.sub(xv, S1), kS1), S1);
-    F0 = f64x2.add(f64x2.mul(f64x2.sub(xv, F0), kF0), F0);
-    F1 = f64x2.add(f64x2.mul(f64x2.sub(xv, F1), kF1), F1);
+    S0 = emaTalib2(S0, xv, kS0);
+    S1 = emaTalib2(S1, xv, kS1);
+    F0 = emaTalib2(F0, xv, kF0);
+    F1 = emaTalib2(F1, xv, kF1);
     let l0 = f64x2.sub(F0, S0), l1 = f64x2.sub(F1, S1);
     if (pct) {
       l0 = v128.bitselect(zero, f64x2.mul(f64x2.div(l0, S0), hundred), v128.and(f64x2.lt(lo, S0), f64x2.lt(S0, hi)));
       l1 = v128.bitselect(zero, f64x2.mul(f64x2.div(l1, S1), hundred), v128.and(f64x2.lt(lo, S1), f64x2.lt(S1, hi)));
     }
-    G0 = f64x2.add(f64x2.mul(f64x2.sub(l0, G0), kG0), G0);
-    G1 = f64x2.add(f64x2.mul(f64x2.sub(l1, G1), kG1), G1);
+    G0 = emaTalib2(G0, l0, kG0);
+    G1 = emaTalib2(G1, l1, kG1);
     if (o0) st4(o0 + off, vStride, l0, l1);
     if (o1) st4(o1 + off, vStride, G0, G1);
     if (o2) st4(o2 + off, vStride, f64x2.sub(l0, G0), f64x2.sub(l1, G1));
@@ -1090,10 +1095,8 @@ function trixTalib(x: usize, o0: usize, o1: usize, o2: usize, t: i32, n: i32, pa
  * outputs of trixTalibRun, two lanes per f64x2. SIMD build.
  */
 @inline function trixTalibSteady4(x: usize, o0: usize, o1: usize, o2: usize, i0: i32, t1: i32, tStride: usize, vStride: usize, n: i32, j: i32, params: usize, scratch: usize): i32 {
-  const k0 = f64x2.replace_lane(f64x2.splat(2.0 / (paramAt(params, n, 0, j) + 1.0)), 1, 2.0 / (paramAt(params, n, 0, j + 1) + 1.0));
-  const k1 = f64x2.replace_lane(f64x2.splat(2.0 / (paramAt(params, n, 0, j + 2) + 1.0)), 1, 2.0 / (paramAt(params, n, 0, j + 3) + 1.0));
-  const kG0 = f64x2.replace_lane(f64x2.splat(2.0 / (paramAt(params, n, 1, j) + 1.0)), 1, 2.0 / (paramAt(params, n, 1, j + 1) + 1.0));
-  const kG1 = f64x2.replace_lane(f64x2.splat(2.0 / (paramAt(params, n, 1, j + 2) + 1.0)), 1, 2.0 / (paramAt(params, n, 1, j + 3) + 1.0));
+  const k0 = talibK2(paramAt(params, n, 0, j), paramAt(params, n, 0, j + 1)), k1 = talibK2(paramAt(params, n, 0, j + 2), paramAt(params, n, 0, j + 3));
+  const kG0 = talibK2(paramAt(params, n, 1, j), paramAt(params, n, 1, j + 1)), kG1 = talibK2(paramAt(params, n, 1, j + 2), paramAt(params, n, 1, j + 3));
   const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), hundred = f64x2.splat(100.0);
   let P0 = v128.load(cell(scratch, n, TRIX_E1, j)), P1 = v128.load(cell(scratch, n, TRIX_E1, j + 2));
   let Q0 = v128.load(cell(scratch, n, TRIX_E2, j)), Q1 = v128.load(cell(scratch, n, TRIX_E2, j + 2));
@@ -1105,17 +1108,17 @@ function trixTalib(x: usize, o0: usize, o1: usize, o2: usize, t: i32, n: i32, pa
     const xs = ldx(x, i);
     if (xs != xs) break;
     const xv = f64x2.splat(xs);
-    P0 = f64x2.add(f64x2.mul(f64x2.sub(xv, P0), k0), P0);
-    P1 = f64x2.add(f64x2.mul(f64x2.sub(xv, P1), k1), P1);
-    Q0 = f64x2.add(f64x2.mul(f64x2.sub(P0, Q0), k0), Q0);
-    Q1 = f64x2.add(f64x2.mul(f64x2.sub(P1, Q1), k1), Q1);
+    P0 = emaTalib2(P0, xv, k0);
+    P1 = emaTalib2(P1, xv, k1);
+    Q0 = emaTalib2(Q0, P0, k0);
+    Q1 = emaTalib2(Q1, P1, k1);
     const prev0 = R0, prev1 = R1;
-    R0 = f64x2.add(f64x2.mul(f64x2.sub(Q0, R0), k0), R0);
-    R1 = f64x2.add(f64x2.mul(f64x2.sub(Q1, R1), k1), R1);
+    R0 = emaTalib2(R0, Q0, k0);
+    R1 = emaTalib2(R1, Q1, k1);
     const m0 = v128.bitselect(zero, f64x2.mul(hundred, f64x2.sub(f64x2.div(R0, prev0), one)), f64x2.eq(prev0, zero));
     const m1 = v128.bitselect(zero, f64x2.mul(hundred, f64x2.sub(f64x2.div(R1, prev1), one)), f64x2.eq(prev1, zero));
-    G0 = f64x2.add(f64x2.mul(f64x2.sub(m0, G0), kG0), G0);
-    G1 = f64x2.add(f64x2.mul(f64x2.sub(m1, G1), kG1), G1);
+    G0 = emaTalib2(G0, m0, kG0);
+    G1 = emaTalib2(G1, m1, kG1);
     if (o0) st4(o0 + off, vStride, m0, m1);
     if (o1) st4(o1 + off, vStride, G0, G1);
     if (o2) st4(o2 + off, vStride, f64x2.sub(m0, G0), f64x2.sub(m1, G1));

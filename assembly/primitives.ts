@@ -24,6 +24,11 @@ import { CANON_NAN, CHUNK, cell, narrowFinite, st1, store4 } from './lanes';
   return c == w - 1 ? s / wf : s;
 }
 
+/** emaTalibStep past the seed on two lanes: ((x − y)·k) + y, the same three roundings in this order. */
+@inline export function emaTalib2(y: v128, x: v128, k: v128): v128 {
+  return f64x2.add(f64x2.mul(f64x2.sub(x, y), k), y);
+}
+
 @inline export function ewma2(y: v128, x: v128, a: v128, b: v128): v128 {
   return v128.bitselect(x, blend2(a, x, b, y), f64x2.ne(y, y));
 }
