@@ -315,16 +315,18 @@
  * mantissa bits near 0x10000000). Quotients below the float32 normal range (where the midpoints
  * move) must be ruled out by the caller (`smallQuotient`). Callers divide exactly when a lane is
  * flagged (about 2·10⁻⁸ of the lanes on market data).
- * The low words of the four lanes, shifted left by 3, sit within 32 of 0x80000000 exactly when near:
- * `MID_ADD` = splat(0x80000020) and `MID_LIM` = splat(65), passed in so that loops keep them in
- * registers (V8 rebuilds a v128 constant at every use inside a loop).
+ * The low words of the four lanes, shifted left by 3, sit within 32 of 0x80000000 exactly when near,
+ * that is when the word + 32 lies in [0x80000000, 0x80000040]: as a signed number, below
+ * −2³¹ + 65. `MID_ADD` = splat(32) and `MID_LIM` = splat(0x80000041), passed in so that loops keep
+ * them in registers (V8 rebuilds a v128 constant at every use inside a loop). A signed comparison
+ * is one x86 instruction; the unsigned one V8 emulates with four.
  */
 @inline export function nearMidpoint4(qA: v128, qB: v128, midAdd: v128, midLim: v128): v128 {
   const lo = i32x4.shl(i8x16.shuffle(qA, qB, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27), 3);
-  return i32x4.lt_u(i32x4.add(lo, midAdd), midLim);
+  return i32x4.lt_s(i32x4.add(lo, midAdd), midLim);
 }
-@inline export const MID_ADD: i32 = 0x80000020;
-@inline export const MID_LIM: i32 = 65;
+@inline export const MID_ADD: i32 = 32;
+@inline export const MID_LIM: i32 = 0x80000041;
 
 /** Lanes of q below 2^−125 in magnitude (zero included), where float32 rounding is not by midpoints of normal numbers. */
 @inline export function smallQuotient(q: v128, absMask: v128, smallest: v128): v128 {

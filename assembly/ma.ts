@@ -548,14 +548,28 @@ function smaExact(t: i32, n: i32, full: i32, nmax: i32, out: usize, tStride: usi
       const row = out + <usize>i * tStride;
       if (i >= nmax - 1 && load<f64>(kb) == load<f64>(kb + (<usize>nmax << 3))) {
         let pb = b + (<usize>w00 << 3), rb = cell(scratch, n, SMA_RECIP, 0), o = row;
-        for (let j = 0; j < full; j += 4) {
+        let j = 0;
+        // eight variants a step, one midpoint test for them (the test is rarely true)
+        for (; j + 8 <= full; j += 8) {
+          const sA = f64x2.sub(pi, v128.load(pb)), sB = f64x2.sub(pi, v128.load(pb, 16));
+          const sC = f64x2.sub(pi, v128.load(pb, 32)), sD = f64x2.sub(pi, v128.load(pb, 48));
+          let qA = f64x2.mul(sA, v128.load(rb)), qB = f64x2.mul(sB, v128.load(rb, 16));
+          let qC = f64x2.mul(sC, v128.load(rb, 32)), qD = f64x2.mul(sD, v128.load(rb, 48));
+          if (v128.any_true(v128.or(nearMidpoint4(qA, qB, midAdd, midLim), nearMidpoint4(qC, qD, midAdd, midLim)))) {
+            const nb = cell(scratch, n, SMA_N, j);
+            qA = f64x2.div(sA, v128.load(nb)); qB = f64x2.div(sB, v128.load(nb, 16));
+            qC = f64x2.div(sC, v128.load(nb, 32)); qD = f64x2.div(sD, v128.load(nb, 48));
+          }
+          v128.store(o, narrowFinite(qA, qB)); v128.store(o, narrowFinite(qC, qD), 16);
+          pb += 64; rb += 64; o += 32;
+        }
+        if (j < full) {
           const sA = f64x2.sub(pi, v128.load(pb)), sB = f64x2.sub(pi, v128.load(pb, 16));
           let qA = f64x2.mul(sA, v128.load(rb)), qB = f64x2.mul(sB, v128.load(rb, 16));
           if (v128.any_true(nearMidpoint4(qA, qB, midAdd, midLim))) {
             qA = f64x2.div(sA, v128.load(cell(scratch, n, SMA_N, j))); qB = f64x2.div(sB, v128.load(cell(scratch, n, SMA_N, j + 2)));
           }
           v128.store(o, narrowFinite(qA, qB));
-          pb += 32; rb += 32; o += 16;
         }
       } else {
         const ki = v128.load64_splat(kb);
