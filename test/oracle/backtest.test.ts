@@ -255,25 +255,34 @@ function expectCompleteProgress(seen: readonly BacktestProgress[], res: Backtest
 }
 
 describe('threads: Stage A on a pool of 2 workers', () => {
-  // 180,000 bars with holes: every template's default grid (6 to 90 variants) is over the 2^20
-  // variant-bars under which Stage A stays in-process, so it scores on the workers
-  const walk = randomWalk(180_000, 41);
-  for (const g of [0, 1, 5_000, 90_000, 90_001, 179_998]) {
-    for (const k of ['open', 'high', 'low', 'close'] as const) walk[k][g] = Number.NaN;
-  }
-  const long = candlesOf(walk);
+  // Under 2^20 variant-bars Stage A stays in-process. Each template's default grid (6 to 90
+  // variants) gets a random walk with holes just over that (at least 12,000 bars), so it scores on
+  // the workers while the reference, the slow side, runs about the same variant-bars for every
+  // template (a fixed 180,000 bars cost the 90 variants of ma_cross 7 s of reference).
+  const FLOOR = 2 ** 20;
+  const longFor = (variants: number): Candles => {
+    const t = Math.max(12_000, Math.ceil((1.1 * FLOOR) / variants));
+    const walk = randomWalk(t, 41);
+    for (const g of [0, 1, 5_000, t >> 1, (t >> 1) + 1, t - 2]) {
+      for (const k of ['open', 'high', 'low', 'close'] as const) walk[k][g] = Number.NaN;
+    }
+    return candlesOf(walk);
+  };
+  const probe = candlesOf(randomWalk(500, 41));
   const execution: Partial<Execution> = { side: 'both', fill: 'next_open', fee_bps: 5, slippage_bps: 2 };
 
   it.each(strategyRegistry.list().map((def) => ({ id: def.id })))(
     '$id (default grid): every metric bit-identical to threads 1 and to the reference, batches 1, 3 and default',
     async ({ id }) => {
-      const req: BacktestRequest = { candles: long, strategy: { id }, execution, filters: { min_trades: 0 }, top: 3 };
+      const { variants } = await run('wasm-simd', { candles: probe, strategy: { id }, execution });
+      const req: BacktestRequest = { candles: longFor(variants), strategy: { id }, execution, filters: { min_trades: 0 }, top: 3 };
       const want = await run('reference', req);
       const one = await run('wasm-simd', req);
       expect(one.stats.threads).toBe(1);
       expect(metricMismatch(one, want), 'threads 1 vs the reference').toBeNull();
       const V = want.variants;
-      expect(V * want.stats.rows, 'over the in-process floor').toBeGreaterThanOrEqual(2 ** 20);
+      expect(V, 'the default grid').toBe(variants);
+      expect(V * want.stats.rows, 'over the in-process floor').toBeGreaterThanOrEqual(FLOOR);
       for (const batchVariants of BATCHES) {
         const label = `batch ${batchVariants ?? 'default'}`;
         const seen: BacktestProgress[] = [];
@@ -327,6 +336,8 @@ describe('threads: Stage A on a pool of 2 workers', () => {
       expect(got.stats.threads, 'small work scores in-process').toBe(1);
       expect(metricMismatch(got, want)).toBeNull();
     }
+    // over the floor, so only the single batch keeps it in-process
+    const long = longFor(want.variants);
     const whole = await pooled.backtest({ ...req, candles: long, batchVariants: 1000 });
     expect([whole.stats.threads, whole.stats.batches], 'one batch scores in-process').toEqual([1, 1]);
     expect(metricMismatch(whole, await run('wasm-simd', { ...req, candles: long }))).toBeNull();
