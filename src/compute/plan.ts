@@ -429,8 +429,9 @@ export function runsPooled(
 }
 
 /**
- * Bytes of the WebAssembly memory a compute lays out: the plan runPooled (on a pool) or runWasm
- * (in-process) makes, so the guards refuse exactly the layouts the compute would refuse.
+ * Bytes of the WebAssembly memory a compute lays out (from the target's base when it computes into
+ * one): the plan runPooled (on a pool) or runWasm (in-process) makes, so the guards refuse exactly
+ * the layouts the compute would refuse.
  */
 export function wasmMemoryBytes(
   def: IndicatorDef,
@@ -441,6 +442,7 @@ export function wasmMemoryBytes(
   outputs: readonly string[],
   poolThreads: number | null,
   batchVariants: number | 'auto' | undefined,
+  target?: ComputeTarget,
 ): number {
   const pooled = runsPooled(poolThreads, t, variants, Math.max(1, outputs.length), batchVariants, { kernel: def.kernel!, axes, layout });
   const threads = pooled ? poolThreads! : 1;
@@ -456,6 +458,7 @@ export function wasmMemoryBytes(
     batchVariants,
     executors: threads,
     inProcess: !pooled,
+    ...(target ? { target } : {}),
   }).totalBytes;
 }
 
@@ -472,23 +475,8 @@ export function wasmWorkBytes(
   poolThreads: number | null,
   batchVariants: number | 'auto' | undefined,
 ): number {
-  const layout = 'VARIANT_MAJOR';
-  const pooled = runsPooled(poolThreads, t, variants, Math.max(1, outputs.length), batchVariants, { kernel: def.kernel!, axes, layout });
-  const threads = pooled ? poolThreads! : 1;
-  return planLayout({
-    def,
-    kernel: def.kernel!,
-    axes,
-    t,
-    variants,
-    layout,
-    outputs,
-    threads,
-    batchVariants,
-    executors: threads,
-    inProcess: !pooled,
-    target: { base: 0, outputAt: outputs.map(() => 0), variantBytes: t * 4 },
-  }).totalBytes;
+  const target = { base: 0, outputAt: outputs.map(() => 0), variantBytes: t * 4 };
+  return wasmMemoryBytes(def, axes, t, variants, 'VARIANT_MAJOR', outputs, poolThreads, batchVariants, target);
 }
 
 /** The memory of an in-process compute on a WebAssembly engine with automatic batching; null without a kernel. */
