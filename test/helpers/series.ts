@@ -1,7 +1,7 @@
 /**
  * The oracle series set: a seeded random walk, the bundled ttrc.csv sample, holes and a 30-bar gap,
- * leading NaNs, flat bars after a hole (high = low, volume 0), long zero-volume runs and a series shorter than
- * most windows. Every series has all five candle arrays as float32.
+ * leading NaNs, flat bars after a hole (high = low, volume 0), long zero-volume runs and a series
+ * shorter than most windows. Every series has all five candle arrays as float32.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { barInputs } from '../../src/backtest/bars.js';
 import { type Execution, METRIC_NAMES } from '../../src/backtest/program.js';
 import { operandSeries } from '../../src/backtest/series.js';
+import { POOL_MIN_VALUES } from '../../src/compute/plan.js';
 import type { BacktestProgress, BacktestRequest, BacktestResult } from '../../src/backtest/run.js';
 import { type Candles, candlesFromCsv } from '../../src/candles/index.js';
 import { createEngine, type Engine } from '../../src/runtime/engine.js';
@@ -255,11 +256,11 @@ function expectCompleteProgress(seen: readonly BacktestProgress[], res: Backtest
 }
 
 describe('threads: Stage A on a pool of 2 workers', () => {
-  // Under 2^20 variant-bars Stage A stays in-process. Each template's default grid (6 to 90
-  // variants) gets a random walk with holes just over that (at least 12,000 bars), so it scores on
-  // the workers while the reference, the slow side, runs about the same variant-bars for every
-  // template (a fixed 180,000 bars cost the 90 variants of ma_cross 7 s of reference).
-  const FLOOR = 2 ** 20;
+  // Under POOL_MIN_VALUES (2^20) variant-bars Stage A stays in-process. Each template's default
+  // grid (6 to 90 variants) gets a random walk with holes just over that (at least 12,000 bars), so
+  // it scores on the workers while the reference, the slow side, runs about the same variant-bars
+  // for every template (a fixed 180,000 bars cost the 90 variants of ma_cross 7 s of reference).
+  const FLOOR = POOL_MIN_VALUES;
   const longFor = (variants: number): Candles => {
     const t = Math.max(12_000, Math.ceil((1.1 * FLOOR) / variants));
     const walk = randomWalk(t, 41);
